@@ -1,0 +1,483 @@
+"""The price catalog: genai-prices (pinned, offline) plus our built-in fixes and the user's overrides.
+
+Everything here resolves *one* price: a model name, a provider, a moment, batch and service tier
+in, per-million-token Decimal prices and a human-readable source out. The cost engine
+(engine.py) calls it once per distinct (provider, model, UTC day, batch, service tier) and never
+per row. genai-prices is used read-only: we never construct `UpdatePrices` (that would start
+network downloads), and we never install a custom snapshot (that would change global state for
+other callers); overrides are applied on top of the prices genai-prices returns.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import itertools
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+
+import genai_prices
+from genai_prices import data_snapshot
+from genai_prices import types as gp
+
+from llmcost.errors import ConfigError
+from llmcost.pricing import names
+from llmcost.pricing.overrides import (
+    EMPTY,
+    PRICE_FIELDS,
+    ModelOverride,
+    Overrides,
+    builtin_overrides,
+    read_overrides,
+)
+
+CATALOG_VERSION = f"genai-prices {genai_prices.__version__}"
+"""Stated in every report: the pinned catalog the prices came from."""
+
+DEFAULT_PRICES_FILE = "llmcost-prices.toml"
+"""Override file picked up from the working directory when --prices is not given."""
+
+PRICES_ENV = "LLMCOST_PRICES"
+
+_GP_KEYS = {
+    "input": "input_mtok",
+    "cache_read": "cache_read_mtok",
+    "cache_write_5m": "cache_write_mtok",
+    "cache_write_1h": "cache_write_1h_mtok",
+    "output": "output_mtok",
+}
+
+DEFAULT_FACTORS: dict[str, Decimal] = {"batch": Decimal("0.5"), "flex": Decimal("0.5")}
+"""Used when neither an override nor a catalog variant says otherwise. Every provider's batch API
+and OpenAI/Gemini flex are 50% off (docs/pricing.md cites the sheets). Priority has no safe
+default: it is priced at the standard rate and the source says so."""
+
+_TIER_CONTEXT = {"flex": "flex", "priority": "priority", "fast": "priority"}
+_PER_MILLION = Decimal(1_000_000)
+_Q12 = Decimal("1e-12")
+_INF = 2**62
+
+# A field's price: base per-million price and (threshold, price) cliffs, ascending.
+_Field = tuple[Decimal, tuple[tuple[int, Decimal], ...]]
+
+
+@dataclass(frozen=True)
+class ResolvedPrice:
+    """Per-million-token USD prices for one model at one moment, and where they came from."""
+
+    provider: str
+    """Provider the price is for (catalog provider id or the override's provider)."""
+    model: str
+    """Normalised model id (`model_key` in priced tables)."""
+    input: Decimal
+    """Uncached input."""
+    cache_read: Decimal
+    """Input read from the prompt cache."""
+    cache_write_5m: Decimal
+    """Input written to the cache with the default (5 minute) lifetime."""
+    cache_write_1h: Decimal
+    """Input written to the cache with a 1 hour lifetime."""
+    output: Decimal
+    """Output, reasoning included."""
+    source: str
+    """Where the price came from, e.g. `genai-prices 0.2.3: openai/gpt-4o` or `override prices.toml:12`."""
+    tier_above: int | None = None
+    """Long-context tier applied: total input above this many tokens; None for the base price."""
+
+    def as_dict(self) -> dict[str, Decimal]:
+        return {f: getattr(self, f) for f in PRICE_FIELDS}
+
+
+@dataclass(frozen=True)
+class Band:
+    """Prices for requests whose total input tokens lie in (lo, hi]."""
+
+    lo: int
+    hi: int
+    prices: tuple[Decimal, ...]
+    """Per-million prices in PRICE_FIELDS order."""
+    tier_above: int | None
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """What a (model, provider) pair from a log resolves to."""
+
+    provider: str
+    model_key: str
+    info: gp.ModelInfo | None = field(compare=False, hash=False)
+    catalog_provider: str | None
+    step: str
+    """Normalisation step that found it ("as written", "bedrock id", "alias", ...)."""
+
+    @property
+    def time_of_day(self) -> bool:
+        """True when the catalog price depends on the time of day (DeepSeek off-peak)."""
+        return self.info is not None and isinstance(self.info.prices, list) and any(
+            isinstance(c.constraint, gp.TimeOfDateConstraint) for c in self.info.prices
+        )
+
+
+def _as_field(value: Decimal | gp.TieredPrices) -> _Field:
+    if isinstance(value, gp.TieredPrices):
+        return value.base, tuple((t.start, t.price) for t in value.tiers)
+    return value, ()
+
+
+def _scale(f: _Field, k: Decimal) -> _Field:
+    return f[0] * k, tuple((a, p * k) for a, p in f[1])
+
+
+def _base(value: Decimal | gp.TieredPrices | None) -> Decimal | None:
+    return value.base if isinstance(value, gp.TieredPrices) else value
+
+
+def _clean(d: Decimal) -> Decimal:
+    """Quantized to 12 places, trailing zeros dropped, never in exponent form."""
+    return Decimal(f"{d.quantize(_Q12).normalize():f}")
+
+
+def _fmt(d: Decimal) -> str:
+    q = d.quantize(_Q12).normalize()
+    return f"{q:f}"
+
+
+class Catalog:
+    """genai-prices 0.2.3 + built-in fixes + the user's override file, resolved offline."""
+
+    def __init__(self, overrides: Overrides = EMPTY, builtin: Overrides | None = None) -> None:
+        self.overrides = overrides
+        self.builtin = builtin_overrides() if builtin is None else builtin
+        self._snapshot = data_snapshot.get_snapshot()
+        self._providers = {p.id: p for p in self._snapshot.providers}
+        self._known_providers = frozenset(self._providers) | frozenset(
+            p for p in names.PROVIDER_ALIASES
+        )
+        # user entries win over built-in ones; later entries in a file win over earlier ones
+        self._entries: tuple[ModelOverride, ...] = self.builtin.models + overrides.models
+        self._adjustments = self.builtin.adjustments + overrides.adjustments
+        self._aliases = {**self.builtin.aliases, **overrides.aliases}
+        self._azure = {**self.builtin.azure_deployments, **overrides.azure_deployments}
+        self._match_cache: dict[tuple[str, str | None], NameMatch | None] = {}
+        self._band_cache: dict[tuple[object, ...], tuple[tuple[Band, ...], str]] = {}
+
+    # -- provenance -----------------------------------------------------------------------------
+
+    def info(self) -> dict[str, str | None]:
+        """What every report states: catalog version and the override file with its sha256."""
+        path = self.overrides.path
+        return {
+            "catalog": CATALOG_VERSION,
+            "overrides_file": str(path) if path is not None else None,
+            "overrides_sha256": self.overrides.sha256,
+        }
+
+    describe = info
+
+    def check_overrides(self) -> None:
+        """Fail at load time (file and line) for an entry that cannot price anything on its own."""
+        for e in self.overrides.models:
+            info, _ = self._catalog_model(e.model, e.provider)
+            if info is None and not {"input", "output"} <= e.prices.keys():
+                close = self.did_you_mean(e.model)
+                hint = f", or fix the name (did you mean {', '.join(close)}?)" if close else ""
+                raise ConfigError(
+                    f"{e.origin}: model {e.model!r} ({e.provider}) is not in {CATALOG_VERSION}, so the entry "
+                    f"needs both input and output prices. Add input = ... and output = ... "
+                    f"(USD per million tokens){hint}."
+                )
+
+    # -- names ----------------------------------------------------------------------------------
+
+    @cached_property
+    def known_models(self) -> tuple[str, ...]:
+        """Every model id the catalog and the overrides know (for "did you mean")."""
+        ids = {m.id.lower() for p in self._snapshot.providers for m in p.models}
+        ids |= {e.model for e in self._entries}
+        return tuple(sorted(ids))
+
+    def did_you_mean(self, model: str, n: int = 3) -> list[str]:
+        """Close known model ids for an unknown name (difflib over all ids)."""
+        cands = names.candidates(model, self._known_providers)
+        probe = cands[-1][1] if cands else model.lower()
+        out = difflib.get_close_matches(probe, self.known_models, n=n, cutoff=0.6)
+        if not out and probe != model.lower():
+            out = difflib.get_close_matches(model.lower(), self.known_models, n=n, cutoff=0.6)
+        return out
+
+    def match(self, model: str | None, provider: str | None = None) -> NameMatch | None:
+        """Resolve a raw (model, provider) pair from a log; None when nothing prices it."""
+        if model is None or not model.strip():
+            return None
+        key = (model, provider)
+        if key not in self._match_cache:
+            self._match_cache[key] = self._match(model, provider)
+        return self._match_cache[key]
+
+    def _match(self, model: str, provider: str | None) -> NameMatch | None:
+        pid = names.provider_id(provider)
+        raw = model.strip().lower()
+        step_prefix = ""
+        if pid == "azure" and raw in self._azure:
+            raw, step_prefix = self._azure[raw], "azure deployment -> "
+        if raw in self._aliases:
+            target = self._aliases[raw]
+            step_prefix += "alias -> "
+            if "/" in target and names.provider_id(target.split("/", 1)[0]) in self._known_providers:
+                p, target = target.split("/", 1)
+                pid = names.provider_id(p)
+            raw = target
+        cands = names.candidates(raw, self._known_providers)
+
+        # 1. models defined only in the override files
+        for entry in reversed(self._entries):
+            if pid is not None and entry.provider not in (pid, "*"):
+                continue
+            for hint, name, step in cands:
+                if hint is not None and pid is None and entry.provider != hint:
+                    continue
+                if entry.matches_name(name):
+                    info, cprov = self._catalog_model(entry.model, entry.provider)
+                    step = f"{step_prefix}override {step}"
+                    return NameMatch(entry.provider, entry.model, info, cprov, step)
+
+        # 2. the catalog: under the row's provider first, then the provider a prefix names, then inferred
+        tries: list[tuple[str | None, str, str]] = []
+        if pid is not None and pid in self._providers:
+            tries += [(pid, name, step) for _, name, step in cands]
+        tries += [(hint, name, step) for hint, name, step in cands if hint is not None and hint != pid]
+        tries += [(None, name, step) for _, name, step in cands]
+        for try_pid, name, step in tries:
+            try:
+                prov, info = self._snapshot.find_provider_model(name, None, try_pid, None)
+            except LookupError:
+                continue
+            note = step
+            if pid is not None and prov.id != pid:
+                note += f", priced as {prov.id} (no {pid} entry)"
+            return NameMatch(prov.id if pid is None or prov.id != pid else pid, info.id.lower(), info,
+                             prov.id, step_prefix + note)
+        return None
+
+    def _catalog_model(self, model: str, provider: str) -> tuple[gp.ModelInfo | None, str | None]:
+        try:
+            prov, info = self._snapshot.find_provider_model(model, None, names.provider_id(provider), None)
+        except LookupError:
+            return None, None
+        if info.id.lower() != model:
+            return None, None
+        return info, prov.id
+
+    # -- prices ---------------------------------------------------------------------------------
+
+    def resolve(
+        self,
+        model: str,
+        provider: str | None,
+        at: datetime,
+        *,
+        batch: bool = False,
+        service_tier: str | None = None,
+        total_input_tokens: int = 0,
+    ) -> ResolvedPrice | None:
+        """Prices in force at `at` for one request; None when the model is unknown."""
+        m = self.match(model, provider)
+        if m is None:
+            return None
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        bands, source = self.bands(m, at, batch=batch, service_tier=service_tier)
+        if not bands:
+            return None
+        tin = max(total_input_tokens, 0)
+        band = next(b for b in bands if b.lo < tin <= b.hi)
+        return ResolvedPrice(m.provider, m.model_key, *band.prices, source=source, tier_above=band.tier_above)
+
+    def _change_days(self, m: NameMatch) -> tuple[date, ...]:
+        """UTC days on which anything affecting this model's price starts or stops."""
+        days: set[date] = set()
+        if m.info is not None:
+            for c in m.info.prices if isinstance(m.info.prices, list) else ():
+                if isinstance(c.constraint, gp.StartDateConstraint):
+                    days.add(c.constraint.start_date)
+            for v in m.info.price_variants or ():
+                if isinstance(v.constraint, gp.StartDateConstraint):
+                    days.add(v.constraint.start_date)
+        for e in self._entries:
+            if e.provider in (m.provider, "*") and e.model == m.model_key:
+                days.update(d for d in (e.effective_from, e.effective_until) if d is not None)
+        for a in self._adjustments:
+            days.update(d for d in (a.effective_from, a.effective_until) if d is not None)
+        return tuple(sorted(days))
+
+    def bands(
+        self, m: NameMatch, at: datetime, *, batch: bool = False, service_tier: str | None = None
+    ) -> tuple[tuple[Band, ...], str]:
+        """All long-context bands in force at `at` (UTC) and the source text; memoised per price period."""
+        raw_tier = (service_tier or "").strip().lower()
+        tier_value = raw_tier if raw_tier in _TIER_CONTEXT else ""
+        changes = self._change_days(m)
+        period = bisect.bisect_right(changes, at.date())
+        slot = (at.hour * 60 + at.minute) // 30 if m.time_of_day else -1
+        key = (m, period, slot, batch, tier_value)
+        hit = self._band_cache.get(key)
+        if hit is None:
+            hit = self._compute_bands(m, at, batch, tier_value)
+            self._band_cache[key] = hit
+        return hit
+
+    def _compute_bands(
+        self, m: NameMatch, at: datetime, batch: bool, tier: str
+    ) -> tuple[tuple[Band, ...], str]:
+        day = at.date()
+        fields: dict[str, _Field | None] = dict.fromkeys(PRICE_FIELDS)
+        sources: list[str] = []
+        std: gp.ModelPrice | None = None
+        if m.info is not None:
+            std = m.info.get_prices(at)
+            for f, gk in _GP_KEYS.items():
+                v = getattr(std, gk, None)
+                fields[f] = _as_field(v) if v is not None else None
+            since = ""
+            if isinstance(m.info.prices, list):
+                for c in reversed(m.info.prices):
+                    if c.constraint is None or c.constraint.active(at):
+                        if isinstance(c.constraint, gp.StartDateConstraint):
+                            since = f" (from {c.constraint.start_date.isoformat()})"
+                        elif isinstance(c.constraint, gp.TimeOfDateConstraint):
+                            since = f" ({c.constraint.start_time:%H:%M}-{c.constraint.end_time:%H:%M} UTC)"
+                        break
+            sources.append(f"{CATALOG_VERSION}: {m.catalog_provider}/{m.info.id}{since}")
+
+        factors: dict[str, Decimal] = {}
+        for e in self._entries:
+            if e.provider not in (m.provider, "*") or e.model != m.model_key or not e.active(day):
+                continue
+            for f, v in e.prices.items():
+                fields[f] = (v, ())
+            if e.tiers:
+                for f in PRICE_FIELDS:
+                    cur = fields[f]
+                    if cur is not None:
+                        fields[f] = (cur[0], tuple((t.above, t.prices[f]) for t in e.tiers if f in t.prices))
+            factors.update(e.factors)
+            sources.append(f"override {e.origin}")
+
+        if fields["input"] is None:
+            return (), "; ".join(sources) + " (no per-token input price)"
+        # Fallbacks mirror genai-prices: tokens of a kind with no price of their own are billed as
+        # their parent kind (cache read -> input, 5m write -> input, 1h write -> 5m write).
+        if fields["output"] is None:
+            fields["output"] = (Decimal(0), ())
+        fields["cache_read"] = fields["cache_read"] or fields["input"]
+        fields["cache_write_5m"] = fields["cache_write_5m"] or fields["input"]
+        fields["cache_write_1h"] = fields["cache_write_1h"] or fields["cache_write_5m"]
+
+        for dim, on in (("batch", batch), (tier, bool(tier))):
+            if not on:
+                continue
+            ctx = {"processing": "batch"} if dim == "batch" else {"service_tier": dim}
+            fname = {"batch": "batch_factor", "flex": "flex_factor"}.get(dim, "priority_factor")
+            label = dim
+            if fname in factors:
+                k = factors[fname]
+                fields = {f: _scale(v, k) for f, v in fields.items() if v is not None}
+                sources.append(f"{label} x{_fmt(k)} (override)")
+                continue
+            variant = self._variant(m, ctx)
+            if variant is not None and std is not None:
+                fields, note = self._apply_variant(m, variant, std, at, fields)
+                sources.append(f"{label} {note}")
+                continue
+            k = DEFAULT_FACTORS.get(dim)
+            if k is None:
+                sources.append(f"{label}: no price known, standard rate (set priority_factor)")
+                continue
+            fields = {f: _scale(v, k) for f, v in fields.items() if v is not None}
+            sources.append(f"{label} x{_fmt(k)} (default)")
+
+        for a in self._adjustments:
+            if a.applies(m.provider, m.model_key, day):
+                fields = {f: _scale(v, a.factor) for f, v in fields.items() if v is not None}
+                sources.append(f"x{_fmt(a.factor)} adjustment {a.origin}")
+
+        return _to_bands(fields), "; ".join(sources)
+
+    def _variant(self, m: NameMatch, ctx: dict[str, str]) -> gp.PriceVariant | None:
+        if m.info is None:
+            return None
+        for v in m.info.price_variants or ():
+            if v.when == ctx and any(x is not None for x in v.prices.__dict__.values()):
+                return v
+        return None
+
+    def _apply_variant(
+        self,
+        m: NameMatch,
+        v: gp.PriceVariant,
+        std: gp.ModelPrice,
+        at: datetime,
+        fields: dict[str, _Field | None],
+    ) -> tuple[dict[str, _Field | None], str]:
+        """Scale each field by the catalog's own variant/standard ratio.
+
+        When the variant is in force this reproduces the catalog's variant price exactly. genai-prices
+        0.2.3 only dates variants from October 2026, so for earlier requests the same ratio is applied
+        to the price then in force (e.g. gpt-4o priority 1.7x, batch 0.5x without a cached-input discount).
+        """
+        ref_std, note = std, "catalog variant"
+        if v.constraint is not None and not v.constraint.active(at):
+            start = v.constraint.start_date if isinstance(v.constraint, gp.StartDateConstraint) else at.date()
+            assert m.info is not None
+            ref_std = m.info.get_prices(datetime.combine(start, time(12), tzinfo=UTC))
+            note = f"catalog ratio (variant dated {start.isoformat()})"
+        out = dict(fields)
+        for f, gk in _GP_KEYS.items():
+            vp, sp = _base(getattr(v.prices, gk, None)), _base(getattr(ref_std, gk, None))
+            cur = out.get(f)
+            if vp is None or sp is None or sp == 0 or cur is None:
+                continue
+            out[f] = _scale(cur, vp / sp)
+        return out, note
+
+
+def _to_bands(fields: dict[str, _Field | None]) -> tuple[Band, ...]:
+    full = {f: v for f, v in fields.items() if v is not None}
+    starts = sorted({a for _, tiers in full.values() for a, _ in tiers})
+    edges = [-1, *starts, _INF]
+    bands = []
+    for lo, hi in itertools.pairwise(edges):
+        prices = []
+        for f in PRICE_FIELDS:
+            base, tiers = full[f]
+            price = base
+            for a, p in tiers:
+                if lo >= a:
+                    price = p
+            prices.append(_clean(price))
+        bands.append(Band(lo, hi, tuple(prices), None if lo < 0 else lo))
+    return tuple(bands)
+
+
+def default_prices_file(cwd: Path | None = None) -> Path | None:
+    """`./llmcost-prices.toml` if present, else $LLMCOST_PRICES, else None."""
+    local = (cwd or Path.cwd()) / DEFAULT_PRICES_FILE
+    if local.is_file():
+        return local
+    env = os.environ.get(PRICES_ENV)
+    return Path(env) if env else None
+
+
+def load_catalog(prices_file: Path | None = None) -> Catalog:
+    """The catalog with the override file at `prices_file` (or the default location) applied.
+
+    Raises ConfigError when the override file is missing or invalid.
+    """
+    path = prices_file if prices_file is not None else default_prices_file()
+    overrides = read_overrides(Path(path)) if path is not None else EMPTY
+    catalog = Catalog(overrides)
+    catalog.check_overrides()
+    return catalog

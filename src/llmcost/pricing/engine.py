@@ -1,0 +1,335 @@
+"""Costs for every usage row: prices resolved once per key in Python, arithmetic in one DuckDB join.
+
+A log can hold hundreds of millions of rows but only a few thousand distinct
+(provider, model, UTC day, batch, service tier) keys. `attach_costs` scans the source once to
+find them (with row and token counts, which also give the unpriced summary), resolves each key
+in Python with the Catalog (Decimal, memoised per price period), writes the per-token prices into
+a small DuckDB table with DECIMAL(38,18) columns, and defines the priced view as one LEFT JOIN
+with DECIMAL arithmetic. No Python runs per row and no float touches money.
+
+Token conventions (schema.py): `input_tokens` is uncached input only; cache reads and writes are
+separate; `cache_write_1h_tokens` is the 1-hour part of `cache_write_tokens`; reasoning is inside
+`output_tokens`. Long-context tiers are a cliff on the request's total input
+(input + cache read + cache write), known only for grain='request'; bucket rows get the base tier.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+import duckdb
+import pyarrow as pa
+
+from llmcost.errors import ConfigError
+from llmcost.pricing.catalog import Catalog
+from llmcost.pricing.overrides import PRICE_FIELDS
+
+PER_TOKEN = pa.decimal128(38, 18)
+"""Per-token price type: per-million prices with up to 12 decimals stay exact."""
+
+COST_COLUMNS = (
+    "cost_input_usd",
+    "cost_cache_read_usd",
+    "cost_cache_write_usd",
+    "cost_output_usd",
+    "cost_usd",
+    "cache_read_saving_usd",
+    "cache_write_premium_usd",
+    "cost_minus_reported_usd",
+)
+"""Money columns the priced view adds, all DECIMAL(38,12)."""
+
+PRICE_TABLE_SCHEMA = pa.schema(
+    [
+        ("provider", pa.string()),
+        ("model", pa.string()),
+        ("day", pa.date32()),
+        ("slot", pa.int16()),
+        ("batch", pa.bool_()),
+        ("tier", pa.string()),
+        ("lo", pa.int64()),
+        ("hi", pa.int64()),
+        ("model_key", pa.string()),
+        ("price_source", pa.string()),
+        ("p_input", PER_TOKEN),
+        ("p_cache_read", PER_TOKEN),
+        ("p_cache_write_5m", PER_TOKEN),
+        ("p_cache_write_1h", PER_TOKEN),
+        ("p_output", PER_TOKEN),
+    ]
+)
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+_MILLION = Decimal(1_000_000)
+_Q18 = Decimal("1e-18")
+
+
+@dataclass(frozen=True)
+class PriceKey:
+    """What a price depends on, apart from the long-context band."""
+
+    provider: str | None
+    model: str | None
+    day: date
+    batch: bool = False
+    service_tier: str | None = None
+
+
+@dataclass(frozen=True)
+class UnpricedModel:
+    """A model in the data with no price: named, sized, and with the fix."""
+
+    provider: str | None
+    model: str | None
+    rows: int
+    requests: int
+    tokens: int
+    token_share: Decimal
+    """Fraction of all tokens (input + cache + output) in the source that this model carries."""
+    snippet: str
+    """TOML to paste into the override file to price it."""
+    did_you_mean: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PricingSummary:
+    """What attach_costs found: how much is priced, what is not, and the catalog used."""
+
+    priced_rows: int
+    unpriced_rows: int
+    total_tokens: int
+    unpriced_tokens: int
+    unpriced: tuple[UnpricedModel, ...]
+    catalog: dict[str, str | None]
+    price_keys: int = 0
+    """Distinct price keys resolved in Python (for the curious and the benchmark)."""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def unpriced_token_share(self) -> Decimal:
+        return Decimal(self.unpriced_tokens) / self.total_tokens if self.total_tokens else Decimal(0)
+
+
+def _per_token(per_million: Decimal) -> Decimal:
+    return (per_million / _MILLION).quantize(_Q18)
+
+
+def _tod_slots(day: date) -> list[tuple[int, datetime]]:
+    start = datetime.combine(day, time(0), tzinfo=UTC)
+    return [(s, start + timedelta(minutes=30 * s + 15)) for s in range(48)]
+
+
+def price_table(catalog: Catalog, keys: Iterable[PriceKey]) -> pa.Table:
+    """Per-token prices for `keys` as an Arrow table (PRICE_TABLE_SCHEMA); unknown models are left out.
+
+    The scenario engine can price hypothetical rows (the same tokens on another model) by building
+    keys for them and joining with `cost_sql`, exactly as attach_costs does.
+    """
+    cols: dict[str, list[object]] = {name: [] for name in PRICE_TABLE_SCHEMA.names}
+    for k in keys:
+        m = catalog.match(k.model, k.provider)
+        if m is None:
+            continue
+        tier = (k.service_tier or "").lower()
+        noon = datetime.combine(k.day, time(12), tzinfo=UTC)
+        moments = _tod_slots(k.day) if m.time_of_day else [(-1, noon)]
+        for slot, at in moments:
+            bands, source = catalog.bands(m, at, batch=k.batch, service_tier=tier)
+            for b in bands:
+                cols["provider"].append(k.provider or "")
+                cols["model"].append(k.model or "")
+                cols["day"].append(k.day)
+                cols["slot"].append(slot)
+                cols["batch"].append(k.batch)
+                cols["tier"].append(tier)
+                cols["lo"].append(b.lo)
+                cols["hi"].append(b.hi)
+                cols["model_key"].append(m.model_key)
+                cols["price_source"].append(source)
+                for name, p in zip(PRICE_FIELDS, b.prices, strict=True):
+                    cols[f"p_{name}"].append(_per_token(p))
+    return pa.table(cols, schema=PRICE_TABLE_SCHEMA)
+
+
+def cost_sql(source: str, prices: str, tod_models: Iterable[tuple[str, str]] = ()) -> str:
+    """The SELECT that prices every row of `source` with the price table `prices` (one LEFT JOIN)."""
+    tod = sorted(set(tod_models))
+    if tod:
+        pairs = ", ".join(f"({_lit(p)}, {_lit(m)})" for p, m in tod)
+        utc = "timezone('UTC', s.ts)"
+        slot = (f"CASE WHEN (coalesce(s.provider, ''), coalesce(s.model, '')) IN ({pairs}) "
+                f"THEN CAST((hour({utc}) * 60 + minute({utc})) // 30 AS SMALLINT) "
+                "ELSE CAST(-1 AS SMALLINT) END")
+    else:
+        slot = "CAST(-1 AS SMALLINT)"
+    money = "DECIMAL(38,12)"
+    cw5 = "greatest(coalesce(u.cache_write_tokens, 0) - coalesce(u.cache_write_1h_tokens, 0), 0)"
+    cw1 = "coalesce(u.cache_write_1h_tokens, 0)"
+    cr = "coalesce(u.cache_read_tokens, 0)"
+    c_in = f"CAST(coalesce(u.input_tokens, 0) * p.p_input AS {money})"
+    c_cr = f"CAST({cr} * p.p_cache_read AS {money})"
+    c_cw = f"CAST({cw5} * p.p_cache_write_5m + {cw1} * p.p_cache_write_1h AS {money})"
+    c_out = f"CAST(coalesce(u.output_tokens, 0) * p.p_output AS {money})"
+    total = f"CAST({c_in} + {c_cr} + {c_cw} + {c_out} AS {money})"
+    return f"""
+WITH u AS (
+    SELECT s.*,
+        CAST(timezone('UTC', s.ts) AS DATE) AS _llm_day,
+        {slot} AS _llm_slot,
+        CASE WHEN s.grain = 'request'
+             THEN coalesce(s.input_tokens, 0) + coalesce(s.cache_read_tokens, 0)
+                  + coalesce(s.cache_write_tokens, 0)
+             ELSE 0 END AS _llm_tin
+    FROM {source} s
+)
+SELECT u.* EXCLUDE (_llm_day, _llm_slot, _llm_tin),
+    p.model_key,
+    p.p_input IS NOT NULL AS priced,
+    p.price_source,
+    {c_in} AS cost_input_usd,
+    {c_cr} AS cost_cache_read_usd,
+    {c_cw} AS cost_cache_write_usd,
+    {c_out} AS cost_output_usd,
+    {total} AS cost_usd,
+    CAST({cr} * (p.p_input - p.p_cache_read) AS {money}) AS cache_read_saving_usd,
+    CAST({cw5} * (p.p_cache_write_5m - p.p_input) + {cw1} * (p.p_cache_write_1h - p.p_input) AS {money})
+        AS cache_write_premium_usd,
+    CAST({total} - u.reported_cost_usd AS {money}) AS cost_minus_reported_usd
+FROM u
+LEFT JOIN {prices} p
+  ON p.provider = coalesce(u.provider, '') AND p.model = coalesce(u.model, '')
+ AND p.day = u._llm_day AND p.slot = u._llm_slot
+ AND p.batch = coalesce(u.batch, false) AND p.tier = coalesce(lower(u.service_tier), '')
+ AND u._llm_tin > p.lo AND u._llm_tin <= p.hi
+"""
+
+
+def _lit(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _ident(name: str, what: str) -> str:
+    if not _IDENT.match(name):
+        raise ConfigError(f"{what} {name!r} is not a plain table name. Use letters, digits and _ only.")
+    return name
+
+
+def suggest_snippet(catalog: Catalog, provider: str | None, model: str | None, close: list[str]) -> str:
+    """The override TOML that would price `model`: the closest known model's prices as a start."""
+    prov = (provider or "").strip().lower() or "unknown"
+    name = (model or "").strip().lower()
+    lines = ["[[model]]", f"provider = {_toml_str(prov)}", f"model = {_toml_str(name)}"]
+    ref = catalog.resolve(close[0], None, datetime.now(UTC)) if close else None
+    if ref is not None:
+        lines.append(f"# prices below are {close[0]}'s ({ref.source}); replace them with yours")
+        for f in PRICE_FIELDS:
+            lines.append(f"{f} = {_toml_num(getattr(ref, f))}")
+    else:
+        lines.append("# USD per million tokens: replace the zeros with the real prices")
+        lines += ["input = 0.0", "output = 0.0"]
+    if close:
+        lines.append(f"# or, if it is the same model: [aliases] {_toml_str(name)} = {_toml_str(close[0])}")
+    return "\n".join(lines)
+
+
+def _toml_str(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _toml_num(d: Decimal) -> str:
+    s = f"{d.normalize():f}"
+    return s if "." in s else s + ".0"
+
+
+def attach_costs(
+    con: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    source: str = "usage",
+    target: str = "priced_usage",
+    *,
+    materialize: bool = False,
+) -> PricingSummary:
+    """Create TEMP VIEW `target` (or TABLE with materialize=True): `source` rows plus model_key,
+    priced, price_source and the DECIMAL(38,12) cost columns; return what was and was not priced.
+
+    Prices are resolved for the keys present in `source` when this runs; rows added to the source
+    afterwards need another call.
+    """
+    src = _ident(source, "source")
+    tgt = _ident(target, "target")
+    prices_name = f"{tgt.replace('.', '_')}__prices"
+    rows = con.execute(
+        f"""
+        SELECT coalesce(provider, '') AS provider, coalesce(model, '') AS model,
+               CAST(timezone('UTC', ts) AS DATE) AS day,
+               coalesce(batch, false) AS batch, coalesce(lower(service_tier), '') AS tier,
+               count(*) AS n_rows, sum(coalesce(request_count, 1)) AS n_requests,
+               sum(coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0)
+                   + coalesce(cache_write_tokens, 0) + coalesce(output_tokens, 0)) AS n_tokens
+        FROM {src} GROUP BY ALL
+        """
+    ).fetchall()
+
+    keys: list[PriceKey] = []
+    tod: set[tuple[str, str]] = set()
+    unpriced: dict[tuple[str, str], list[int]] = {}
+    total_tokens = 0
+    priced_rows = unpriced_rows = 0
+    for provider, model, day, batch, tier, n_rows, n_req, n_tok in rows:
+        n_tok = int(n_tok or 0)
+        total_tokens += n_tok
+        m = catalog.match(model or None, provider or None)
+        if m is None or day is None:
+            acc = unpriced.setdefault((provider, model), [0, 0, 0])
+            acc[0] += n_rows
+            acc[1] += int(n_req or 0)
+            acc[2] += n_tok
+            unpriced_rows += n_rows
+            continue
+        if m.time_of_day:
+            tod.add((provider, model))
+        keys.append(PriceKey(provider or None, model or None, day, batch, tier or None))
+        priced_rows += n_rows
+
+    table = price_table(catalog, keys)
+    con.register("_llmcost_price_arrow", table)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {prices_name} AS SELECT * FROM _llmcost_price_arrow")
+    finally:
+        con.unregister("_llmcost_price_arrow")
+    kind = "TABLE" if materialize else "VIEW"
+    other = "VIEW" if materialize else "TABLE"
+    try:
+        con.execute(f"DROP {other} IF EXISTS {tgt}")
+    except duckdb.CatalogException:
+        pass  # an object of the kind we are about to replace; CREATE OR REPLACE handles it
+    con.execute(f"CREATE OR REPLACE TEMP {kind} {tgt} AS {cost_sql(src, prices_name, tod)}")
+
+    items = []
+    for (provider, model), (n_rows, n_req, n_tok) in sorted(unpriced.items(), key=lambda kv: -kv[1][2]):
+        close = catalog.did_you_mean(model) if model else []
+        items.append(
+            UnpricedModel(
+                provider=provider or None,
+                model=model or None,
+                rows=n_rows,
+                requests=n_req,
+                tokens=n_tok,
+                token_share=Decimal(n_tok) / total_tokens if total_tokens else Decimal(0),
+                snippet=suggest_snippet(catalog, provider, model, close) if model else "",
+                did_you_mean=tuple(close),
+            )
+        )
+    return PricingSummary(
+        priced_rows=priced_rows,
+        unpriced_rows=unpriced_rows,
+        total_tokens=total_tokens,
+        unpriced_tokens=sum(u.tokens for u in items),
+        unpriced=tuple(items),
+        catalog=catalog.info(),
+        price_keys=len(keys),
+    )
