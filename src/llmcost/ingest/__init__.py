@@ -1,0 +1,268 @@
+"""The format registry and the contract every ingestor follows.
+
+A format is one module in this package that defines a subclass of `Ingestor` decorated with
+`@register`. It has a `name` (`<provider>_<artifact>_<format>`), a cheap `sniff(head, name)` on the
+first bytes of the (decompressed) file, and `query(file, ctx)`, which returns DuckDB SQL selecting
+canonical columns (see `llmcost.schema`) plus three bookkeeping columns:
+
+- `source_line`: 1-based line or record number, for the quarantine;
+- `raw`: the record's text (used for the content-hash `event_id` and the quarantine);
+- `error`: NULL for a good row, else why the row is rejected.
+
+The loader (`llmcost.load`) does everything else in SQL: type checks, range checks, secret
+masking, `event_id` hashing, duplicate handling and the write. No per-row Python anywhere.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from llmcost.errors import UsageError
+
+MAX_LINE = 16 * 1024 * 1024
+"""Longest line a text format reads (16 MiB); a longer one fails its file with a clear message."""
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file to ingest. `path` is on disk (possibly extracted from an archive); `display` is its name."""
+
+    path: Path
+    display: str
+    head: bytes
+    size: int
+    sha256: str
+    gzip: bool = False
+
+    def text_head(self) -> str:
+        return self.head.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+    def sql_path(self) -> str:
+        return sql_str(str(self.path))
+
+
+@dataclass
+class IngestContext:
+    """Options that apply to every file of one run."""
+
+    keep_text: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class Ingestor:
+    """Base class of all formats. Subclasses set the class attributes and implement sniff/query."""
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    obtain: ClassVar[str] = ""
+    table: ClassVar[str] = "usage"
+    grain: ClassVar[str] = "request"
+    # The loader orders conflicting sniffs by this; fixtures test that exactly one format claims.
+    priority: ClassVar[int] = 0
+
+    def sniff(self, head: bytes, name: str) -> bool:
+        raise NotImplementedError
+
+    def query(self, f: InputFile, ctx: IngestContext) -> str:
+        raise NotImplementedError
+
+
+_REGISTRY: dict[str, Ingestor] = {}
+_LOADED = False
+
+
+def register(cls: type[Ingestor]) -> type[Ingestor]:
+    """Class decorator: add a format to the registry (built-ins use it as a plugin would)."""
+    if not cls.name:
+        raise ValueError(f"{cls.__name__} has no name")
+    _REGISTRY[cls.name] = cls()
+    return cls
+
+
+def add(ingestor: Ingestor) -> None:
+    """Register an ingestor instance (used for user mappings built at run time)."""
+    _REGISTRY[ingestor.name] = ingestor
+
+
+def _load_builtins() -> None:
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    for mod in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{mod.name}")
+
+
+def registry() -> dict[str, Ingestor]:
+    _load_builtins()
+    return dict(sorted(_REGISTRY.items()))
+
+
+def get(name: str) -> Ingestor:
+    reg = registry()
+    if name not in reg:
+        import difflib
+
+        close = difflib.get_close_matches(name, reg, n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise UsageError(f"Unknown --source {name!r}.{hint} Run `llmcost-forecast formats` for the list.")
+    return reg[name]
+
+
+def detect(head: bytes, name: str) -> list[Ingestor]:
+    """All formats that claim a file, most specific first."""
+    hits = []
+    for ing in registry().values():
+        try:
+            if ing.sniff(head, name):
+                hits.append(ing)
+        except Exception:  # a sniffer must never stop ingest; treat as no claim
+            continue
+    return sorted(hits, key=lambda i: -i.priority)
+
+
+# ---- helpers for sniffers ------------------------------------------------------------------------
+
+def text(head: bytes) -> str:
+    return head.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+def first_json(head: bytes) -> Any:
+    """The first non-blank line of a JSONL head parsed as JSON, or the whole head for a JSON document.
+
+    Returns None when the head does not start with JSON.
+    """
+    s = text(head).lstrip()
+    if not s or s[0] not in "{[":
+        return None
+    line = s.split("\n", 1)[0].strip()
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError:
+        pass
+    try:  # a pretty-printed document fully inside the head
+        return json.loads(s)
+    except json.JSONDecodeError:
+        return _PartialJson(s)
+
+
+class _PartialJson(str):
+    """A JSON document cut by the head limit: sniffers may search its text for keys."""
+
+
+def json_lines(head: bytes, limit: int = 5) -> list[dict[str, Any]]:
+    """Up to `limit` complete JSON objects from the first lines of the head."""
+    out = []
+    for line in text(head).splitlines()[:-1] or text(head).splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(obj, dict):
+            out.append(obj)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def csv_header(head: bytes) -> list[str] | None:
+    """Column names of a CSV head (first line), or None when it does not look like a CSV header."""
+    s = text(head)
+    if not s or s.lstrip()[:1] in "{[":
+        return None
+    first = s.splitlines()[0] if s.splitlines() else ""
+    if "," not in first and ";" not in first and "\t" not in first:
+        return None
+    import csv
+    import io
+
+    delim = max([",", ";", "\t"], key=first.count)
+    try:
+        row = next(csv.reader(io.StringIO(first), delimiter=delim))
+    except (csv.Error, StopIteration):
+        return None
+    return [c.strip().strip('"') for c in row]
+
+
+def dig(obj: Any, *path: str) -> Any:
+    for p in path:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(p)
+    return obj
+
+
+# ---- SQL helpers for queries ----------------------------------------------------------------------
+
+def sql_str(s: str) -> str:
+    """A SQL string literal."""
+    return "'" + s.replace("'", "''") + "'"
+
+
+def lines_sql(f: InputFile) -> str:
+    """Non-blank lines of a text file as (source_line, raw), streamed by DuckDB's CSV reader.
+
+    The reader keeps blank lines as NULL rows, so row numbers are file line numbers; the line
+    ending is taken from the head so CRLF files number correctly.
+    """
+    newline = "\\r\\n" if b"\r\n" in f.head else "\\n"
+    comp = "gzip" if f.gzip else "none"
+    return (
+        "SELECT source_line, raw FROM ("
+        "SELECT row_number() OVER () AS source_line, raw FROM read_csv("
+        f"{f.sql_path()}, columns={{'raw': 'VARCHAR'}}, header=false, delim='\x01', quote='', escape='', "
+        f"auto_detect=false, strict_mode=false, new_line='{newline}', compression='{comp}', "
+        f"max_line_size={MAX_LINE}, buffer_size={4 * MAX_LINE}, encoding='utf-8')"
+        ") WHERE raw IS NOT NULL AND trim(raw) <> ''"
+    )
+
+
+def json_lines_sql(f: InputFile, fields: dict[str, str]) -> str:
+    """Lines parsed once as JSON; each `fields` name becomes a VARCHAR column from its JSON path.
+
+    Invalid JSON gives `_json_ok = false` (the whole line is quarantined by the caller).
+    """
+    names = list(fields)
+    paths = "[" + ", ".join(sql_str(fields[n]) for n in names) + "]"
+    cols = ", ".join(f"_v[{i + 1}] AS {n}" for i, n in enumerate(names))
+    return (
+        f"SELECT source_line, raw, _v IS NOT NULL AS _json_ok, {cols} FROM ("
+        f"SELECT source_line, raw, CASE WHEN json_valid(raw) AND left(ltrim(raw), 1) = '{{' "
+        f"THEN json_extract_string(raw, {paths}) END AS _v FROM ({lines_sql(f)}))"
+    )
+
+
+def ts_sql(expr: str) -> str:
+    """SQL parsing a VARCHAR timestamp: ISO 8601 (zone optional, UTC assumed), or epoch s/ms/us/ns."""
+    return (
+        f"(CASE WHEN {expr} IS NULL THEN NULL "
+        f"WHEN regexp_full_match(trim({expr}), '-?[0-9]+(\\.[0-9]+)?') THEN "
+        f"(CASE WHEN abs(TRY_CAST(trim({expr}) AS DOUBLE)) >= 1e17 "
+        f"THEN make_timestamptz(TRY_CAST(TRY_CAST(trim({expr}) AS HUGEINT) // 1000 AS BIGINT)) "
+        f"WHEN abs(TRY_CAST(trim({expr}) AS DOUBLE)) >= 1e14 "
+        f"THEN make_timestamptz(TRY_CAST(TRY_CAST(trim({expr}) AS DOUBLE) AS BIGINT)) "
+        f"WHEN abs(TRY_CAST(trim({expr}) AS DOUBLE)) >= 1e11 "
+        f"THEN make_timestamptz(TRY_CAST(TRY_CAST(trim({expr}) AS DOUBLE) * 1000 AS BIGINT)) "
+        f"ELSE make_timestamptz(TRY_CAST(TRY_CAST(trim({expr}) AS DOUBLE) * 1000000 AS BIGINT)) END) "
+        f"ELSE TRY_CAST(left(trim({expr}), 26) || "
+        f"CASE WHEN length(trim({expr})) > 26 THEN regexp_extract(substr(trim({expr}), 27), "
+        f"'([zZ]|[+-][0-9:]+)$') ELSE '' END AS TIMESTAMPTZ) END)"
+    )
+
+
+def int_sql(expr: str) -> str:
+    """TRY_CAST to BIGINT that also accepts integral floats such as '12.0'."""
+    return f"COALESCE(TRY_CAST({expr} AS BIGINT), TRY_CAST(TRY_CAST({expr} AS DOUBLE) AS BIGINT))"
+
+
+def is_bad_number(expr: str) -> str:
+    """True when a VARCHAR value is present but not a number."""
+    return f"({expr} IS NOT NULL AND TRY_CAST({expr} AS DOUBLE) IS NULL)"

@@ -1,0 +1,68 @@
+"""Generate a large JSONL request log (OpenAI Chat Completions bodies in an app envelope).
+
+Used by `make bench`: the same file is ingested by llmcost-forecast and copied by a bare DuckDB
+`COPY (SELECT ... FROM read_json(...))`, side by side. Generated in DuckDB (no per-row Python).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import duckdb
+
+
+def generate(out: Path, size_mb: float, seed: int = 7) -> int:
+    """Write about `size_mb` MB of JSONL to `out`; return the number of lines."""
+    approx_line = 560
+    n = max(1, int(size_mb * 1_000_000 / approx_line))
+    con = duckdb.connect()
+    con.execute("SELECT setseed(?)", [seed / 1000])
+    con.execute(
+        f"""
+        COPY (
+          SELECT
+            strftime(TIMESTAMP '2026-09-01' + to_seconds(i * 2592000 // {n}), '%Y-%m-%dT%H:%M:%SZ') AS ts,
+            'conv-' || (i // 6)::VARCHAR AS conversation_id,
+            'user-' || (i % 97)::VARCHAR AS user,
+            {{
+              'id': 'chatcmpl-' || md5(i::VARCHAR),
+              'object': 'chat.completion',
+              'created': 1788220800 + i * 2592000 // {n},
+              'model': ['gpt-4o-2024-08-06', 'gpt-4.1-mini-2025-04-14', 'o3-2025-04-16'][1 + i % 3],
+              'service_tier': 'default',
+              'system_fingerprint': 'fp_' || (i % 13)::VARCHAR,
+              'choices': [{{'index': 0, 'finish_reason': 'stop',
+                            'message': {{'role': 'assistant', 'content': 'ok ' || (i % 1000)::VARCHAR}}}}],
+              'usage': {{
+                'prompt_tokens': 200 + (i % 6) * 400 + (hash(i) % 300)::INT,
+                'completion_tokens': 20 + (hash(i + 1) % 400)::INT,
+                'total_tokens': 0,
+                'prompt_tokens_details': {{'cached_tokens': CASE WHEN i % 6 > 0 THEN (i % 6) * 384 ELSE 0 END,
+                                           'audio_tokens': 0}},
+                'completion_tokens_details': {{'reasoning_tokens': CASE WHEN i % 3 = 2 THEN 64 ELSE 0 END,
+                                               'audio_tokens': 0}}
+              }}
+            }} AS response
+          FROM range({n}) t(i)
+        ) TO '{out}' (FORMAT json)
+        """
+    )
+    return n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--size-mb", type=float, default=100)
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+    t = time.perf_counter()
+    n = generate(args.out, args.size_mb, args.seed)
+    size = args.out.stat().st_size / 1e6
+    print(f"wrote {n:,} lines, {size:,.1f} MB to {args.out} in {time.perf_counter() - t:.1f}s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Apps log provider response bodies either bare or inside their own envelope.
+
+The envelope is whatever the app wrote around the body: a timestamp, a conversation or session
+id, a user. The body sits under a key such as `response` or `body`
+(reference: formats-request-logs.md section 5, "the adapter should accept bare body and wrapper
+with a body field"). The envelope layout is read once per file from its first line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from llmcost.ingest import json_lines
+
+BODY_KEYS = ("response", "body", "data", "result")
+TS_KEYS = ("ts", "timestamp", "time", "created_at", "logged_at", "request_time", "start_time")
+CONVERSATION_KEYS = ("conversation_id", "session_id", "thread_id", "conversation", "session", "chat_id")
+TURN_KEYS = ("turn", "turn_index")
+USER_KEYS = ("user_id", "user", "end_user")
+PROJECT_KEYS = ("project", "project_id", "app", "workspace")
+KEY_KEYS = ("api_key", "api_key_id", "key")
+PROVIDER_KEYS = ("provider",)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Where the body sits (`body_prefix`, a JSON path) and which envelope keys the file uses."""
+
+    body_prefix: str
+    ts: str | None = None
+    conversation: str | None = None
+    turn: str | None = None
+    user: str | None = None
+    project: str | None = None
+    api_key: str | None = None
+    provider: str | None = None
+    request: str | None = None
+
+
+def _first(obj: dict[str, Any], keys: tuple[str, ...], scalar: bool = True) -> str | None:
+    for k in keys:
+        if k in obj and (not scalar or not isinstance(obj[k], dict | list)):
+            return f"$.{k}"
+    return None
+
+
+def find(head: bytes, is_body: Callable[[Any], bool]) -> Envelope | None:
+    """The envelope of the first record whose body satisfies `is_body`, or None."""
+    for obj in json_lines(head, limit=3):
+        if is_body(obj):
+            return Envelope(body_prefix="$")
+        for k in BODY_KEYS:
+            body = obj.get(k)
+            if isinstance(body, dict) and is_body(body):
+                return Envelope(
+                    body_prefix=f"$.{k}",
+                    ts=_first(obj, TS_KEYS),
+                    conversation=_first(obj, CONVERSATION_KEYS),
+                    turn=_first(obj, TURN_KEYS),
+                    user=_first(obj, USER_KEYS),
+                    project=_first(obj, PROJECT_KEYS),
+                    api_key=_first(obj, KEY_KEYS),
+                    provider=_first(obj, PROVIDER_KEYS),
+                    request="$.request" if isinstance(obj.get("request"), dict) else None,
+                )
+    return None
+
+
+def fields(env: Envelope, body_fields: dict[str, str]) -> dict[str, str]:
+    """JSON paths for the body fields (relative to the body, starting with '.') plus the envelope's."""
+    out = {name: env.body_prefix + path for name, path in body_fields.items()}
+    for name in ("ts", "conversation", "turn", "user", "project", "api_key", "provider", "request"):
+        path = getattr(env, name)
+        out[f"env_{name}"] = path if path else "$.__absent__"
+    return out

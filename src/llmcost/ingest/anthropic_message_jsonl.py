@@ -1,0 +1,100 @@
+"""Anthropic Messages API bodies, logged by an app as JSON lines inside its envelope.
+
+Field mapping (formats-request-logs.md 5d; anthropics/anthropic-sdk-python `types/usage.py`):
+`usage.input_tokens` EXCLUDES cache reads and writes, which come separately as
+`cache_read_input_tokens` and `cache_creation_input_tokens`; the write split by lifetime is
+`cache_creation.ephemeral_5m_input_tokens` / `ephemeral_1h_input_tokens`. `output_tokens`
+includes thinking (`output_tokens_details.thinking_tokens`, May 2026). The body has no timestamp
+and no conversation id: both come from the app's envelope, and a row without a timestamp is
+quarantined with that reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_number, json_lines_sql, register, ts_sql
+from llmcost.ingest import _envelope as envelope
+
+
+def _is_body(obj: Any) -> bool:
+    if not isinstance(obj, dict) or not isinstance(obj.get("usage"), dict):
+        return False
+    usage = obj["usage"]
+    return (
+        (obj.get("type") == "message" or str(obj.get("id", "")).startswith("msg_"))
+        and "input_tokens" in usage
+        and "output_tokens" in usage
+        and "model" in obj
+    )
+
+
+BODY_FIELDS = {
+    "id": ".id",
+    "model": ".model",
+    "input_tokens": ".usage.input_tokens",
+    "cache_read": ".usage.cache_read_input_tokens",
+    "cache_write": ".usage.cache_creation_input_tokens",
+    "write_5m": ".usage.cache_creation.ephemeral_5m_input_tokens",
+    "write_1h": ".usage.cache_creation.ephemeral_1h_input_tokens",
+    "output_tokens": ".usage.output_tokens",
+    "thinking": ".usage.output_tokens_details.thinking_tokens",
+    "service_tier": ".usage.service_tier",
+    "geo": ".usage.inference_geo",
+    "web_search": ".usage.server_tool_use.web_search_requests",
+    "content": ".content",
+}
+
+
+@register
+class AnthropicMessageJsonl(Ingestor):
+    name = "anthropic_message_jsonl"
+    title = "Anthropic Messages API bodies (JSONL in an app envelope with a timestamp)"
+    obtain = "Log each `message.model_dump_json()` inside {ts, session_id, user, response}; the body has no time of its own."
+
+    def sniff(self, head: bytes, name: str) -> bool:
+        env = envelope.find(head, _is_body)
+        # Claude Code and batch results also carry message bodies; they have their own formats.
+        return env is not None and b'"sessionId"' not in head[:4096] and b'"custom_id"' not in head[:4096]
+
+    def query(self, f: InputFile, ctx: IngestContext) -> str:
+        env = envelope.find(f.head, _is_body) or envelope.Envelope(body_prefix="$")
+        lines = json_lines_sql(f, envelope.fields(env, BODY_FIELDS))
+        toks = ("input_tokens", "cache_read", "cache_write", "write_1h", "output_tokens", "thinking")
+        bad = " OR ".join(is_bad_number(x) for x in toks)
+        text_cols = (
+            "env_request AS prompt_text, content AS response_text"
+            if ctx.keep_text else "NULL AS prompt_text, NULL AS response_text"
+        )
+        return f"""
+        SELECT source_line, raw,
+          CASE WHEN NOT _json_ok THEN 'not valid JSON'
+               WHEN input_tokens IS NULL AND output_tokens IS NULL THEN 'no usage object (not an Anthropic message)'
+               WHEN {bad} THEN 'non-numeric token count in usage'
+               WHEN env_ts IS NULL THEN 'missing timestamp: Anthropic bodies carry none, log one in the envelope (ts)'
+          END AS error,
+          id AS event_id,
+          'request' AS grain,
+          {ts_sql('env_ts')} AS ts,
+          coalesce(env_provider, 'anthropic') AS provider,
+          model,
+          env_project AS project,
+          env_api_key AS api_key,
+          env_user AS user_id,
+          env_conversation AS conversation_id,
+          {int_sql('env_turn')} AS turn,
+          1 AS request_count,
+          {int_sql('input_tokens')} AS input_tokens,
+          coalesce({int_sql('cache_read')}, 0) AS cache_read_tokens,
+          coalesce({int_sql('cache_write')}, 0) AS cache_write_tokens,
+          coalesce({int_sql('write_1h')}, 0) AS cache_write_1h_tokens,
+          {int_sql('output_tokens')} AS output_tokens,
+          coalesce({int_sql('thinking')}, 0) AS reasoning_tokens,
+          cache_read IS NOT NULL OR cache_write IS NOT NULL AS cache_known,
+          service_tier = 'batch' AS batch,
+          service_tier,
+          CASE WHEN geo IS NOT NULL OR web_search IS NOT NULL
+               THEN json_object('inference_geo', geo, 'web_search_requests', {int_sql('web_search')}) END AS extra,
+          {text_cols}
+        FROM ({lines})
+        """

@@ -1,0 +1,343 @@
+"""The generic mapping: any team's CSV, JSONL or Parquet log, described by a small TOML file.
+
+A mapping names which source column (or SQL expression over the columns) feeds each canonical
+column, how time is written (text, or epoch s/ms/us/ns, or seconds from a fixed start), and
+whether rows are single requests or counts per time bucket. Mappings shipped in
+`llmcost/mappings/` describe the public traces (Azure 2023, Mooncake, RAGPulse, ServeGen) and are
+registered like any other format; `--mapping FILE` adds a user's own, `--map col=field` builds
+one on the command line. See docs/formats.md for the keys.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from llmcost import ingest
+from llmcost.errors import ConfigError
+from llmcost.ingest import (
+    IngestContext,
+    Ingestor,
+    InputFile,
+    csv_header,
+    first_json,
+    int_sql,
+    json_lines_sql,
+    sql_str,
+    ts_sql,
+)
+from llmcost.schema import USAGE_COLUMNS
+
+CANONICAL = {c.name for c in USAGE_COLUMNS} - {"source", "source_file", "source_line", "event_id_hash"}
+TOP_KEYS = {
+    "name", "title", "obtain", "format", "match_columns", "sniff_regex", "filename_regex", "header", "columns",
+    "delimiter", "grain", "time", "fields", "convention", "priority", "identity",
+}
+TIME_KEYS = {"column", "unit", "start", "segment_restart", "bucket_seconds", "format"}
+CONVENTION_KEYS = {"input_includes_cache"}
+UNITS = {"text", "s", "ms", "us", "ns"}
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .\-]*$")
+
+
+@dataclass
+class Mapping:
+    name: str
+    format: str  # csv | jsonl | parquet
+    fields: dict[str, str | dict[str, str]]
+    time_column: str
+    time_unit: str = "text"
+    time_format: str | None = None
+    start: str | None = None
+    segment_restart: str | None = None
+    bucket_seconds: int | None = None
+    grain: str = "request"
+    match_columns: list[str] = field(default_factory=list)
+    sniff_regex: str | None = None
+    filename_regex: str | None = None
+    header: bool = True
+    columns: list[str] | None = None
+    delimiter: str | None = None
+    input_includes_cache: bool = False
+    title: str = ""
+    obtain: str = ""
+    priority: int = -10
+    identity: str = "content"  # content: a row is its text; record: file content + line (complete traces)
+    origin: str = ""
+
+
+def _err(origin: str, msg: str) -> ConfigError:
+    return ConfigError(f"{origin}: {msg}. Fix: see docs/formats.md, section 'Generic mapping'.")
+
+
+def parse_mapping(data: dict[str, Any], origin: str) -> Mapping:
+    """Validate a mapping (from TOML or --map) strictly: unknown keys are errors, with a hint."""
+    import difflib
+
+    def check_keys(section: dict[str, Any], allowed: set[str], where: str) -> None:
+        for k in section:
+            if k not in allowed:
+                close = difflib.get_close_matches(k, allowed, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise _err(origin, f"unknown key {where}{k!r}{hint}")
+
+    check_keys(data, TOP_KEYS, "")
+    t = data.get("time", {})
+    check_keys(t, TIME_KEYS, "time.")
+    conv = data.get("convention", {})
+    check_keys(conv, CONVENTION_KEYS, "convention.")
+    flds = data.get("fields", {})
+    for k, v in flds.items():
+        if k not in CANONICAL:
+            close = difflib.get_close_matches(k, CANONICAL, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise _err(origin, f"fields.{k} is not a canonical column{hint}")
+        if isinstance(v, dict):
+            if set(v) - {"expr", "value"}:
+                raise _err(origin, f"fields.{k} takes a column name, {{expr = \"SQL\"}} or {{value = \"...\"}}")
+        elif not isinstance(v, str) or not _IDENT.match(v):
+            raise _err(origin, f"fields.{k} = {v!r} is not a column name")
+    if "column" not in t:
+        raise _err(origin, "time.column is required (the column holding the timestamp)")
+    unit = t.get("unit", "text")
+    if unit not in UNITS:
+        raise _err(origin, f"time.unit must be one of {sorted(UNITS)}, not {unit!r}")
+    fmt = data.get("format", "csv")
+    if fmt not in ("csv", "jsonl", "parquet"):
+        raise _err(origin, f"format must be csv, jsonl or parquet, not {fmt!r}")
+    grain = data.get("grain", "request")
+    if grain not in ("request", "bucket"):
+        raise _err(origin, f"grain must be 'request' or 'bucket', not {grain!r}")
+    if grain == "bucket" and not t.get("bucket_seconds"):
+        raise _err(origin, "grain = 'bucket' needs time.bucket_seconds")
+    return Mapping(
+        name=data.get("name") or f"mapped_{Path(origin).stem}",
+        format=fmt,
+        fields=flds,
+        time_column=t["column"],
+        time_unit=unit,
+        time_format=t.get("format"),
+        start=t.get("start"),
+        segment_restart=t.get("segment_restart"),
+        bucket_seconds=t.get("bucket_seconds"),
+        grain=grain,
+        match_columns=list(data.get("match_columns", [])),
+        sniff_regex=data.get("sniff_regex"),
+        filename_regex=data.get("filename_regex"),
+        header=bool(data.get("header", True)),
+        columns=data.get("columns"),
+        delimiter=data.get("delimiter"),
+        input_includes_cache=bool(conv.get("input_includes_cache", False)),
+        title=data.get("title", f"Generic mapping {origin}"),
+        obtain=data.get("obtain", "Your own log, described by a mapping file."),
+        priority=int(data.get("priority", -10)),
+        identity=_identity(data.get("identity", "content"), origin),
+        origin=origin,
+    )
+
+
+def _identity(v: str, origin: str) -> str:
+    if v not in ("content", "record"):
+        raise _err(origin, f"identity must be 'content' or 'record', not {v!r}")
+    return v
+
+
+def load_mapping_file(path: Path) -> Mapping:
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"Mapping file {path} does not exist. Fix: check the --mapping path.") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML ({e}). Fix: correct the syntax at that line.") from None
+    return parse_mapping(data, str(path))
+
+
+def mapping_from_options(pairs: list[str]) -> Mapping:
+    """`--map ts=TIMESTAMP --map input_tokens=ContextTokens --map ts_unit=ms ...`."""
+    data: dict[str, Any] = {"name": "mapped_cli", "fields": {}, "time": {}}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ConfigError(f"--map {pair!r} is not col=field. Fix: write e.g. --map input_tokens=prompt_len.")
+        k, v = (s.strip() for s in pair.split("=", 1))
+        if k in ("ts", "time"):
+            data["time"]["column"] = v
+        elif k in ("ts_unit", "unit"):
+            data["time"]["unit"] = v
+        elif k in ("start", "ts_start"):
+            data["time"]["start"] = v
+        elif k == "bucket_seconds":
+            data["time"]["bucket_seconds"] = int(v)
+        elif k in ("format", "grain", "delimiter"):
+            data[k] = v
+        elif k == "header":
+            data["header"] = v.lower() in ("1", "true", "yes")
+        elif k == "input_includes_cache":
+            data["convention"] = {"input_includes_cache": v.lower() in ("1", "true", "yes")}
+        else:
+            data["fields"][k] = v
+    return parse_mapping(data, "--map")
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class MappedIngestor(Ingestor):
+    """An ingestor built from a Mapping."""
+
+    def __init__(self, m: Mapping):
+        self.m = m
+        self.name = m.name  # type: ignore[misc]
+        self.title = m.title  # type: ignore[misc]
+        self.obtain = m.obtain  # type: ignore[misc]
+        self.grain = m.grain  # type: ignore[misc]
+        self.priority = m.priority  # type: ignore[misc]
+
+    def sniff(self, head: bytes, name: str) -> bool:
+        m = self.m
+        if m.filename_regex and not re.search(m.filename_regex, name):
+            return False
+        if m.sniff_regex:
+            first = ingest.text(head).split("\n", 1)[0]
+            return re.match(m.sniff_regex, first) is not None
+        if not m.match_columns:
+            return False
+        if m.format == "jsonl":
+            obj = first_json(head)
+            return isinstance(obj, dict) and all(c in obj for c in m.match_columns)
+        if m.format == "csv":
+            cols = csv_header(head)
+            return cols is not None and set(m.match_columns) <= set(cols)
+        return head[:4] == b"PAR1"
+
+    def _source_sql(self, f: InputFile) -> tuple[str, list[str]]:
+        """(SQL with source_line, raw and every source column as VARCHAR, the column names)."""
+        m = self.m
+        if m.format == "jsonl":
+            names = sorted(self._referenced())
+            sql = json_lines_sql(f, {n: "$." + n for n in names})
+            return f"SELECT *, CASE WHEN NOT _json_ok THEN 'not valid JSON' END AS _src_error FROM ({sql})", names
+        if m.format == "parquet":
+            sql = f"SELECT row_number() OVER () AS source_line, * FROM read_parquet({f.sql_path()})"
+            names = sorted(self._referenced())
+            cols = ", ".join(f"CAST({_q(n)} AS VARCHAR) AS {_q(n)}" for n in names)
+            raw = "concat_ws(',', " + ", ".join(f"coalesce(CAST({_q(n)} AS VARCHAR), '')" for n in names) + ")"
+            return f"SELECT source_line, {raw} AS raw, {cols}, NULL AS _src_error FROM ({sql})", names
+        opts = [f"{f.sql_path()}", "all_varchar=true", "null_padding=true", "strict_mode=false",
+                f"compression='{'gzip' if f.gzip else 'none'}'"]
+        if not m.header:
+            opts.append("header=false")
+            if m.columns:
+                opts.append("names=[" + ", ".join(sql_str(c) for c in m.columns) + "]")
+        else:
+            opts.append("header=true")
+        if m.delimiter:
+            opts.append(f"delim={sql_str(m.delimiter)}")
+        names = m.columns if (m.columns and not m.header) else (csv_header(f.head) or [])
+        raw = "concat_ws(',', " + ", ".join(f"coalesce({_q(n)}, '')" for n in names) + ")"
+        offset = 1 if m.header else 0
+        sql = (
+            f"SELECT row_number() OVER () + {offset} AS source_line, {raw} AS raw, *, NULL AS _src_error "
+            f"FROM read_csv({', '.join(opts)})"
+        )
+        return sql, names
+
+    def _referenced(self) -> set[str]:
+        m = self.m
+        cols = {m.time_column}
+        for v in m.fields.values():
+            if isinstance(v, str):
+                cols.add(v)
+            elif "expr" in v:
+                cols |= set(re.findall(r"\b([A-Za-z_][A-Za-z0-9_]*)\b", v["expr"])) & set(m.match_columns or [])
+        cols |= set(m.match_columns)
+        return cols
+
+    def _time_sql(self) -> str:
+        m = self.m
+        col = _q(m.time_column)
+        if m.time_unit == "text" and not m.start:
+            if m.time_format:
+                return f"TRY_CAST(try_strptime({col}, {sql_str(m.time_format)}) AS TIMESTAMPTZ)"
+            return ts_sql(col)
+        scale = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": 0.001, "text": 1_000_000}[m.time_unit]
+        micros = f"CAST(TRY_CAST({col} AS DOUBLE) * {scale} AS BIGINT)"
+        if m.start:
+            base = f"TIMESTAMPTZ {sql_str(m.start)}"
+            shift = ""
+            if m.segment_restart:
+                # the file holds several segments whose relative time restarts at 0 (RAGPulse)
+                shift = (
+                    f" + to_microseconds(CAST(_segment * epoch(INTERVAL {sql_str(m.segment_restart)}) * 1000000 "
+                    "AS BIGINT))"
+                )
+            return f"({base} + to_microseconds({micros}){shift})"
+        return f"make_timestamptz({micros})"
+
+    def query(self, f: InputFile, ctx: IngestContext) -> str:
+        m = self.m
+        src, names = self._source_sql(f)
+        if m.segment_restart:
+            col = _q(m.time_column)
+            src = (
+                f"SELECT *, sum(CASE WHEN TRY_CAST({col} AS DOUBLE) < lag_t THEN 1 ELSE 0 END) "
+                "OVER (ORDER BY source_line ROWS UNBOUNDED PRECEDING) AS _segment FROM ("
+                f"SELECT *, lag(TRY_CAST({col} AS DOUBLE)) OVER (ORDER BY source_line) AS lag_t FROM ({src}))"
+            )
+        sel = {}
+        for canon, v in m.fields.items():
+            if isinstance(v, str):
+                sel[canon] = _q(v)
+            elif "expr" in v:
+                sel[canon] = f"({v['expr']})"
+            else:
+                sel[canon] = sql_str(v["value"])
+        sel.setdefault("grain", sql_str(m.grain))
+        if m.input_includes_cache and "input_tokens" in sel:
+            sel["input_tokens"] = (
+                f"({int_sql(sel['input_tokens'])} - coalesce({int_sql(sel.get('cache_read_tokens', 'NULL'))}, 0)"
+                f" - coalesce({int_sql(sel.get('cache_write_tokens', 'NULL'))}, 0))"
+            )
+        if "cache_read_tokens" in sel or "cache_write_tokens" in sel:
+            sel.setdefault("cache_known", "true")
+        ts = self._time_sql()
+        sel["ts"] = ts
+        if m.grain == "bucket":
+            sel["bucket_end"] = f"{ts} + to_seconds({int(m.bucket_seconds or 0)})"
+        ident = " || chr(31) || ".join(
+            f"coalesce(CAST({sel[k]} AS VARCHAR), '')" for k in ("provider", "model", "project") if k in sel
+        )
+        event = sel.pop("event_id", None)
+        if m.identity == "record":
+            # A trace with no ids can hold identical lines that are distinct requests: identify a
+            # row by the file's content hash and its line, so the same file under another name
+            # still deduplicates but two equal lines do not.
+            event = f"md5({sql_str(m.name + chr(31) + f.sha256)} || chr(31) || CAST(source_line AS VARCHAR))"
+        sel["event_id"] = event or (
+            f"md5({sql_str(m.name)} || chr(31) || {ident + ' || chr(31) || ' if ident else ''}raw"
+            + (" || chr(31) || CAST(_segment AS VARCHAR)" if m.segment_restart else "")
+            + ")"
+        )
+        cols = ", ".join(f"{expr} AS {name}" for name, expr in sel.items())
+        file_col = f"{sql_str(f.display)} AS _file"
+        missing = f"CASE WHEN {_q(m.time_column)} IS NULL THEN 'missing {m.time_column}' END"
+        return (
+            f"SELECT source_line, raw, coalesce(_src_error, {missing}) AS error, {cols} "
+            f"FROM (SELECT *, {file_col} FROM ({src}))"
+        )
+
+
+def builtin_mappings() -> list[Mapping]:
+    out = []
+    for entry in sorted(resources.files("llmcost.mappings").iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".toml"):
+            data = tomllib.loads(entry.read_text(encoding="utf-8"))
+            out.append(parse_mapping(data, f"llmcost/mappings/{entry.name}"))
+    return out
+
+
+for _m in builtin_mappings():
+    ingest.add(MappedIngestor(_m))

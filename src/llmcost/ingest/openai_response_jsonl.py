@@ -1,0 +1,113 @@
+"""OpenAI Chat Completions and Responses API bodies, logged by an app as JSON lines.
+
+Field mapping (formats-request-logs.md 5a/5b; openai/openai-python `types/completion_usage.py`
+and `types/responses/response_usage.py`):
+
+- Chat Completions: `usage.prompt_tokens` INCLUDES `prompt_tokens_details.cached_tokens`, so
+  uncached input = prompt_tokens - cached_tokens - cache_write_tokens (the 2026 SDK field).
+  `completion_tokens` includes `completion_tokens_details.reasoning_tokens`.
+- Responses: `usage.input_tokens` includes `input_tokens_details.cached_tokens`;
+  `output_tokens` includes `output_tokens_details.reasoning_tokens`.
+- Time: the envelope's timestamp when the app wrote one, else `created` / `created_at` (Unix s).
+- Conversation: the envelope's id, else the Responses API's `conversation.id`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_number, json_lines_sql, register, ts_sql
+from llmcost.ingest import _envelope as envelope
+
+
+def _is_body(obj: Any) -> bool:
+    if not isinstance(obj, dict) or not isinstance(obj.get("usage"), dict):
+        return False
+    usage = obj["usage"]
+    kind = obj.get("object")
+    if kind == "chat.completion" or "prompt_tokens" in usage and "completion_tokens" in usage:
+        return "model" in obj and "cache_read_input_tokens" not in usage
+    if kind == "response" or str(obj.get("id", "")).startswith("resp_"):
+        return "input_tokens" in usage and "output_tokens" in usage and "model" in obj
+    return False
+
+
+BODY_FIELDS = {
+    "id": ".id",
+    "object": ".object",
+    "created": ".created",
+    "created_at": ".created_at",
+    "model": ".model",
+    "service_tier": ".service_tier",
+    "prompt_tokens": ".usage.prompt_tokens",
+    "resp_input_tokens": ".usage.input_tokens",
+    "cached_chat": ".usage.prompt_tokens_details.cached_tokens",
+    "cached_resp": ".usage.input_tokens_details.cached_tokens",
+    "cwrite_chat": ".usage.prompt_tokens_details.cache_write_tokens",
+    "cwrite_resp": ".usage.input_tokens_details.cache_write_tokens",
+    "completion_tokens": ".usage.completion_tokens",
+    "resp_output_tokens": ".usage.output_tokens",
+    "reasoning_chat": ".usage.completion_tokens_details.reasoning_tokens",
+    "reasoning_resp": ".usage.output_tokens_details.reasoning_tokens",
+    "conversation_obj": ".conversation.id",
+    "body_user": ".user",
+    "tool_calls": ".choices[0].message.tool_calls",
+    "content": ".choices[0].message.content",
+    "output_text": ".output_text",
+}
+
+
+@register
+class OpenAIResponseJsonl(Ingestor):
+    name = "openai_response_jsonl"
+    title = "OpenAI Chat Completions / Responses API bodies (JSONL, bare or in an app envelope)"
+    obtain = "Log `response.model_dump_json()` (or the raw HTTP body) one per line, optionally inside {ts, session_id, user, response}."
+
+    def sniff(self, head: bytes, name: str) -> bool:
+        return envelope.find(head, _is_body) is not None
+
+    def query(self, f: InputFile, ctx: IngestContext) -> str:
+        env = envelope.find(f.head, _is_body) or envelope.Envelope(body_prefix="$")
+        lines = json_lines_sql(f, envelope.fields(env, BODY_FIELDS))
+        prompt = "coalesce(prompt_tokens, resp_input_tokens)"
+        output = "coalesce(completion_tokens, resp_output_tokens)"
+        cached = "coalesce(cached_chat, cached_resp)"
+        cwrite = "coalesce(cwrite_chat, cwrite_resp)"
+        reasoning = "coalesce(reasoning_chat, reasoning_resp)"
+        bad = " OR ".join(is_bad_number(x) for x in (prompt, output, cached, cwrite, reasoning))
+        text_cols = (
+            "env_request AS prompt_text, coalesce(content, output_text) AS response_text"
+            if ctx.keep_text else "NULL AS prompt_text, NULL AS response_text"
+        )
+        return f"""
+        SELECT source_line, raw,
+          CASE WHEN NOT _json_ok THEN 'not valid JSON'
+               WHEN {prompt} IS NULL AND {output} IS NULL THEN 'no usage object (not an OpenAI response body)'
+               WHEN {bad} THEN 'non-numeric token count in usage'
+               WHEN coalesce({int_sql(cached)}, 0) + coalesce({int_sql(cwrite)}, 0) > {int_sql(prompt)}
+                 THEN 'cached tokens exceed prompt tokens'
+          END AS error,
+          id AS event_id,
+          'request' AS grain,
+          coalesce({ts_sql('env_ts')}, {ts_sql('coalesce(created, created_at)')}) AS ts,
+          coalesce(env_provider, 'openai') AS provider,
+          model,
+          env_project AS project,
+          env_api_key AS api_key,
+          coalesce(env_user, body_user) AS user_id,
+          coalesce(env_conversation, conversation_obj) AS conversation_id,
+          {int_sql('env_turn')} AS turn,
+          1 AS request_count,
+          {int_sql(prompt)} - coalesce({int_sql(cached)}, 0) - coalesce({int_sql(cwrite)}, 0) AS input_tokens,
+          coalesce({int_sql(cached)}, 0) AS cache_read_tokens,
+          coalesce({int_sql(cwrite)}, 0) AS cache_write_tokens,
+          0 AS cache_write_1h_tokens,
+          {int_sql(output)} AS output_tokens,
+          coalesce({int_sql(reasoning)}, 0) AS reasoning_tokens,
+          {cached} IS NOT NULL AS cache_known,
+          service_tier = 'batch' AS batch,
+          service_tier,
+          CASE WHEN tool_calls IS NOT NULL AND json_valid(tool_calls) THEN json_array_length(tool_calls) END AS tool_calls,
+          {text_cols}
+        FROM ({lines})
+        """

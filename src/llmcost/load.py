@@ -1,0 +1,554 @@
+"""Load input files into the store: walk, detect, parse, validate, quarantine, dedupe, commit.
+
+Each file is one transaction. Its rows are parsed and checked by one DuckDB query (the format's
+SQL wrapped in the validation below) and staged to Parquet. Good rows become parts of the store,
+bad rows go to the quarantine with file, line and reason, and the manifest is replaced
+atomically. Rows read = stored + duplicate + quarantined, for every file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import shutil
+import tempfile
+import uuid
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from llmcost import ingest
+from llmcost.errors import FormatError, UsageError
+from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_number, sql_str
+from llmcost.privacy import mask_sql
+from llmcost.schema import TABLES, USAGE_TOKEN_COLUMNS, duckdb_types
+from llmcost.store import FileEntry, Manifest, Store, now_iso
+
+HEAD_BYTES = 65536
+MAX_TOKENS_PER_REQUEST = 100_000_000  # no model takes 100M tokens in one call
+MAX_TOKENS_PER_BUCKET = 10**15
+RAW_KEEP = 2000  # characters of a rejected record kept in the quarantine
+# Archive limits (documented in docs/reliability.md): a member larger than this, or expanding more
+# than MAX_RATIO times its compressed size beyond 10 MB, is refused as a likely decompression bomb.
+MAX_MEMBER_BYTES = 8 * 1024**3
+MAX_RATIO = 200
+
+DUCKDB_MEMORY_LIMIT = os.environ.get("LLMCOST_MEMORY_LIMIT", "1GB")
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str  # ingested | unchanged | replaced | unrecognised | failed
+    ingestor: str | None = None
+    rows_read: int = 0
+    rows_stored: int = 0
+    rows_duplicate: int = 0
+    rows_quarantined: int = 0
+    message: str | None = None
+
+
+@dataclass
+class LoadResult:
+    files: list[FileResult] = field(default_factory=list)
+
+    def by_status(self, status: str) -> list[FileResult]:
+        return [f for f in self.files if f.status == status]
+
+
+# ---- walking inputs -----------------------------------------------------------------------------
+
+def _walk(paths: Iterable[Path], skip: Path | None) -> Iterator[Path]:
+    for p in paths:
+        p = Path(p).expanduser()
+        if not p.exists():
+            raise UsageError(f"No such file or directory: {p}. Fix: check the path given to --logs / ingest.")
+        if p.is_file():
+            yield p
+            continue
+        for root, dirs, files in os.walk(p, followlinks=False):
+            rootp = Path(root)
+            if skip is not None and rootp.resolve() == skip:
+                dirs[:] = []
+                continue
+            dirs[:] = sorted(d for d in dirs if not (skip is not None and (rootp / d).resolve() == skip))
+            for name in sorted(files):
+                if name.startswith(".") or name.endswith((".md", ".txt", ".toml")) and "LICENSE" in name.upper():
+                    continue
+                yield rootp / name
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _head(path: Path, is_gzip: bool) -> bytes:
+    if is_gzip:
+        try:
+            with gzip.open(path, "rb") as fh:
+                return fh.read(HEAD_BYTES)
+        except (OSError, EOFError):
+            return b""
+    with open(path, "rb") as fh:
+        return fh.read(HEAD_BYTES)
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _expand(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
+    """(path on disk, display name, gzip?) for a file, expanding .zip archives safely."""
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic[:2] == b"PK" and zipfile.is_zipfile(path):
+        yield from _expand_zip(path, tmp)
+        return
+    yield path, str(path), magic[:2] == b"\x1f\x8b"
+
+
+def _expand_zip(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if info.is_dir():
+                continue
+            name = info.filename
+            parts = Path(name).parts
+            if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
+                raise FormatError(
+                    f"{path}: archive member {name!r} points outside the archive (zip-slip); refused. "
+                    "Fix: extract the archive yourself and check its contents."
+                )
+            if info.file_size > MAX_MEMBER_BYTES or (
+                info.file_size > 10 * 1024**2 and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+            ):
+                raise FormatError(
+                    f"{path}: archive member {name!r} expands to {info.file_size:,} bytes from "
+                    f"{info.compress_size:,} (over the {MAX_RATIO}x / {MAX_MEMBER_BYTES // 1024**3} GiB limit: "
+                    "a likely decompression bomb); refused. Fix: extract it yourself if you trust it."
+                )
+            dest = tmp / uuid.uuid4().hex / Path(name).name
+            dest.parent.mkdir(parents=True)
+            with zf.open(info) as src, open(dest, "wb") as out:
+                written = 0
+                while chunk := src.read(1 << 20):
+                    written += len(chunk)
+                    if written > info.file_size + 1024:  # header lied about the size
+                        raise FormatError(f"{path}: archive member {name!r} is larger than it declares; refused.")
+                    out.write(chunk)
+            is_gz = _is_gzip(dest)
+            yield dest, f"{path}!{name}", is_gz
+
+
+# ---- the validation query ---------------------------------------------------------------------------
+
+def _columns_of(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, str]:
+    rows = con.execute(f"DESCRIBE ({sql})").fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def validated_sql(con: duckdb.DuckDBPyConnection, ing: Ingestor, f: InputFile, ctx: IngestContext) -> str:
+    """The format's query wrapped in type, range and completeness checks (one SQL statement)."""
+    fmt_sql = ing.query(f, ctx)
+    have = _columns_of(con, fmt_sql)
+    for required in ("source_line", "raw"):
+        if required not in have:
+            raise RuntimeError(f"format {ing.name} query lacks column {required}")
+    table = ing.table
+    types = duckdb_types(table)
+    numeric_cols = [c for c, t in types.items() if t in ("BIGINT", "INTEGER")] if table == "usage" else []
+    money_cols = [c for c, t in types.items() if t.startswith("DECIMAL")]
+    sel = []
+    errs = ["s.error" if "error" in have else "NULL"]
+    for col, typ in types.items():
+        if col in ("source", "source_file"):
+            continue
+        if col not in have:
+            sel.append(f"CAST(NULL AS {typ}) AS {col}")
+            continue
+        src_t = have[col]
+        expr = f"s.{col}"
+        if col in numeric_cols and col != "source_line":
+            if src_t == "VARCHAR":
+                errs.append(f"CASE WHEN {is_bad_number(expr)} THEN 'non-numeric {col}: ' || left({expr}, 40) END")
+                expr = int_sql(expr)
+            expr = f"CAST({expr} AS {typ})"
+        elif col in money_cols:
+            if src_t == "VARCHAR":
+                errs.append(f"CASE WHEN {is_bad_number(expr)} THEN 'non-numeric {col}: ' || left({expr}, 40) END")
+                expr = f"TRY_CAST(trim({expr}) AS {typ})"
+            else:
+                expr = f"CAST({expr} AS {typ})"
+        elif typ == "TIMESTAMPTZ" and src_t != "TIMESTAMP WITH TIME ZONE":
+            expr = f"TRY_CAST({expr} AS TIMESTAMPTZ)"
+        elif src_t != typ and not (typ == "VARCHAR"):
+            expr = f"TRY_CAST({expr} AS {typ})"
+        elif typ == "VARCHAR" and src_t != "VARCHAR":
+            expr = f"CAST({expr} AS VARCHAR)"
+        sel.append(f"{expr} AS {col}")
+    typed = f"SELECT s.raw AS _raw, {', '.join(sel)}, " + "coalesce(" + ", ".join(errs) + ") AS _fmt_error FROM (" + fmt_sql + ") s"
+
+    checks = ["_fmt_error", "CASE WHEN ts IS NULL THEN 'missing or unparseable timestamp' END",
+              "CASE WHEN ts < TIMESTAMPTZ '1990-01-01' OR ts > now() + INTERVAL 2 DAY "
+              "THEN 'timestamp out of range: ' || CAST(ts AS VARCHAR) END"]
+    if table == "usage":
+        limit = MAX_TOKENS_PER_BUCKET if ing.grain == "bucket" else MAX_TOKENS_PER_REQUEST
+        for c in (*USAGE_TOKEN_COLUMNS, "request_count"):
+            checks.append(f"CASE WHEN {c} < 0 THEN 'negative {c}: ' || {c} END")
+            checks.append(f"CASE WHEN {c} > {limit} THEN 'implausible {c}: ' || {c} END")
+        checks.append(
+            "CASE WHEN input_tokens IS NULL AND output_tokens IS NULL AND cache_read_tokens IS NULL "
+            "AND request_count IS NULL THEN 'no token counts' END"
+        )
+        checks.append(
+            "CASE WHEN coalesce(cache_write_1h_tokens, 0) > coalesce(cache_write_tokens, 0) "
+            "THEN 'cache_write_1h_tokens exceed cache_write_tokens' END"
+        )
+        checks.append(
+            "CASE WHEN coalesce(reasoning_tokens, 0) > coalesce(output_tokens, 0) "
+            "THEN 'reasoning_tokens exceed output_tokens' END"
+        )
+    else:
+        checks.append("CASE WHEN cost_usd IS NULL THEN 'missing cost' END")
+    error = "coalesce(" + ", ".join(checks) + ")"
+
+    out = []
+    for col, _typ in types.items():
+        if col == "source":
+            out.append(f"{sql_str(ing.name)} AS source")
+        elif col == "source_file":
+            out.append(f"{sql_str(f.display)} AS source_file")
+        elif col == "event_id":
+            out.append(f"coalesce(event_id, md5({sql_str(ing.name)} || chr(31) || coalesce(_raw, ''))) AS event_id")
+        elif col == "grain":
+            out.append(f"coalesce(grain, {sql_str(ing.grain)}) AS grain")
+        elif col in USAGE_TOKEN_COLUMNS:
+            out.append(f"coalesce({col}, 0) AS {col}")
+        elif col == "request_count":
+            out.append("coalesce(request_count, 1) AS request_count")
+        elif col in ("batch", "conversation_inferred", "response_cache_hit"):
+            out.append(f"coalesce({col}, false) AS {col}")
+        elif col == "cache_known":
+            out.append("coalesce(cache_known, false) AS cache_known")
+        elif col in ("prompt_text", "response_text"):
+            out.append(f"{mask_sql(col)} AS {col}" if ctx.keep_text else f"CAST(NULL AS VARCHAR) AS {col}")
+        elif col in ("api_key", "extra", "user_id", "project", "line_item"):
+            out.append(f"{mask_sql(col)} AS {col}")
+        else:
+            out.append(col)
+    return (
+        f"SELECT {', '.join(out)}, {error} AS _error, "
+        f"CASE WHEN {error} IS NOT NULL THEN left(_raw, {RAW_KEEP * 2}) END AS _raw, "
+        "strftime(ts AT TIME ZONE 'UTC', '%Y-%m') AS month "
+        f"FROM ({typed})"
+    )
+
+
+# ---- the loader -----------------------------------------------------------------------------------
+
+class Loader:
+    """Ingest files into one store. Use as `Loader(store, ...).run(paths)` under the store lock."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        source: str | None = None,
+        keep_text: bool = False,
+        progress: Callable[[str, int, int], None] | None = None,
+    ):
+        self.store = store
+        self.forced = ingest.get(source) if source else None
+        self.ctx = IngestContext(keep_text=keep_text)
+        self.progress = progress
+
+    def _connect(self, tmp: Path) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": str(tmp / "spill")})
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET preserve_insertion_order = true")
+        return con
+
+    def run(self, paths: Iterable[Path]) -> LoadResult:
+        result = LoadResult()
+        manifest = self.store.read_manifest()
+        self.store.collect_garbage(manifest)
+        skip = self.store.root.resolve()
+        files = list(_walk(paths, skip))
+        work = self.store.staging_dir()
+        try:
+            con = self._connect(work)
+            for i, path in enumerate(files):
+                if self.progress:
+                    self.progress(str(path), i, len(files))
+                try:
+                    for disk, display, is_gz in _expand(path, work):
+                        manifest = self._one(con, manifest, disk, display, is_gz, work, result)
+                except FormatError as e:
+                    result.files.append(FileResult(str(path), "failed", message=str(e)))
+            if self.progress:
+                self.progress("", len(files), len(files))
+            con.close()
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return result
+
+    def _one(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        manifest: Manifest,
+        disk: Path,
+        display: str,
+        is_gz: bool,
+        work: Path,
+        result: LoadResult,
+    ) -> Manifest:
+        key = display if "!" in display else str(Path(display).resolve())
+        size = disk.stat().st_size
+        if size == 0:
+            result.files.append(FileResult(key, "unrecognised", message="empty file"))
+            return manifest
+        sha = _sha256(disk)
+        old = manifest.files.get(key)
+        if old and old.sha256 == sha and old.size == size:
+            result.files.append(FileResult(key, "unchanged", old.ingestor))
+            return manifest
+        head = _head(disk, is_gz)
+        f = InputFile(path=disk, display=key, head=head, size=size, sha256=sha, gzip=is_gz)
+        if self.forced:
+            ing = self.forced
+        else:
+            hits = ingest.detect(head, display)
+            if not hits:
+                names = ", ".join(ingest.registry())
+                result.files.append(FileResult(
+                    key, "unrecognised",
+                    message=f"no known format matches {display}. Known formats: {names}. "
+                    "Fix: pass --source NAME, or describe your columns with --mapping FILE / --map col=field.",
+                ))
+                return manifest
+            ing = hits[0]
+        try:
+            entry = self._stage_and_commit(con, manifest, ing, f, work)
+        except duckdb.Error as e:
+            msg = str(e).splitlines()[0]
+            result.files.append(FileResult(
+                key, "failed", ing.name,
+                message=f"{display} could not be read as {ing.name}: {msg}. "
+                "Fix: check the file is complete, or force another format with --source.",
+            ))
+            return manifest
+        status = "replaced" if old else "ingested"
+        result.files.append(FileResult(
+            key, status, ing.name, entry.rows_read, entry.rows_stored, entry.rows_duplicate, entry.rows_quarantined
+        ))
+        return self.store.read_manifest()
+
+    def _stage_and_commit(
+        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, ing: Ingestor, f: InputFile, work: Path
+    ) -> FileEntry:
+        root = self.store.root
+        seq = manifest.next_seq
+        stage_dir = work / f"s{seq}-{uuid.uuid4().hex[:8]}"
+        stage_dir.mkdir()
+        stage = stage_dir / "stage.parquet"
+        sql = validated_sql(con, ing, f, self.ctx)
+        con.execute(f"COPY ({sql}) TO {sql_str(str(stage))} (FORMAT parquet)")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW stage AS SELECT * FROM read_parquet({sql_str(str(stage))})")
+        read, quarantined = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE _error IS NOT NULL) FROM stage"
+        ).fetchone()
+
+        # quarantine
+        qrel = None
+        if quarantined:
+            qname = f"{seq:06d}-{uuid.uuid4().hex[:8]}.jsonl"
+            qtmp = stage_dir / qname
+            con.execute(
+                f"""COPY (SELECT source_file AS file, source_line AS line, _error AS reason,
+                        left({mask_sql('_raw')}, {RAW_KEEP}) AS raw
+                      FROM stage WHERE _error IS NOT NULL ORDER BY source_line)
+                    TO {sql_str(str(qtmp))} (FORMAT json)"""
+            )
+            (root / "quarantine").mkdir(exist_ok=True)
+            qrel = f"quarantine/{qname}"
+            os.replace(qtmp, root / qrel)
+
+        # within-file duplicates, then the store's
+        table = ing.table
+        cols = ", ".join(c for c in duckdb_types(table))
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE good AS
+                SELECT {cols}, month FROM stage WHERE _error IS NULL
+                QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_line) = 1"""
+        )
+        (unique,) = con.execute("SELECT count(*) FROM good").fetchone()
+        old = manifest.files.get(f.display)
+        replaced_parts = set(old.parts) if old else set()
+        existing = [str(root / p) for p in manifest.parts(table) if p not in replaced_parts]
+        latest_wins = ing.grain == "bucket"
+        rewrites: dict[str, str] = {}
+        if existing:
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE clash AS
+                    SELECT DISTINCT e.event_id, e.filename
+                    FROM read_parquet(?, filename=true) e SEMI JOIN good g ON e.event_id = g.event_id""",
+                [existing],
+            )
+        else:
+            con.execute("CREATE OR REPLACE TEMP TABLE clash (event_id VARCHAR, filename VARCHAR)")
+        if latest_wins:
+            con.execute("ALTER TABLE good ADD COLUMN _dup BOOLEAN DEFAULT false")
+            # the older copies of restated buckets stop being live
+            for (fname,) in con.execute("SELECT DISTINCT filename FROM clash").fetchall():
+                rewrites[fname] = "stale"
+        else:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE good AS SELECT g.*, "
+                "g.event_id IN (SELECT event_id FROM clash) AS _dup FROM good g"
+            )
+        con.execute(f"ALTER TABLE good ADD COLUMN _seq BIGINT DEFAULT {seq}")
+        (stored,) = con.execute("SELECT count(*) FILTER (WHERE NOT _dup) FROM good").fetchone()
+
+        # write the new parts (unlisted until the manifest commit)
+        out_dir = stage_dir / "parts"
+        con.execute(
+            f"""COPY (SELECT {cols}, _seq, _dup, month FROM good)
+                TO {sql_str(str(out_dir))} (FORMAT parquet, PARTITION_BY (month),
+                FILENAME_PATTERN 'p{seq:06d}_{{uuid}}')"""
+        )
+        new_parts = []
+        for p in sorted(out_dir.rglob("*.parquet")):
+            rel = f"{table}/{p.parent.name}/{p.name}"
+            (root / table / p.parent.name).mkdir(parents=True, exist_ok=True)
+            os.replace(p, root / rel)
+            new_parts.append(rel)
+
+        # rewrite older parts whose rows lose to restated buckets
+        rewritten: dict[str, str] = {}
+        for fname in rewrites:
+            rel_old = Path(fname).relative_to(root).as_posix()
+            new_name = f"{Path(rel_old).stem}-r{seq}.parquet"
+            rel_new = f"{Path(rel_old).parent.as_posix()}/{new_name}"
+            con.execute(
+                f"""COPY (SELECT * REPLACE (_dup OR event_id IN (SELECT event_id FROM good) AS _dup)
+                          FROM read_parquet({sql_str(fname)}))
+                    TO {sql_str(str(root / rel_new))} (FORMAT parquet)"""
+            )
+            rewritten[rel_old] = rel_new
+
+        months = sorted({Path(p).parent.name.split("=", 1)[1] for p in new_parts})
+        entry = FileEntry(
+            path=f.display, size=f.size, sha256=f.sha256, ingestor=ing.name, table=table, seq=seq,
+            ingested_at=now_iso(), rows_read=read, rows_stored=stored,
+            rows_duplicate=read - quarantined - stored, rows_quarantined=quarantined,
+            parts=new_parts, quarantine=qrel, months=months,
+        )
+        manifest.files[f.display] = entry
+        manifest.next_seq = seq + 1
+        if rewritten:
+            for fe in manifest.files.values():
+                if fe is entry:
+                    continue
+                if any(p in rewritten for p in fe.parts):
+                    fe.parts = [rewritten.get(p, p) for p in fe.parts]
+                    self._recount(con, fe)
+        if old and old.parts:
+            self._revive(con, manifest, table, set(old.parts), entry)
+        self.store.write_manifest(manifest)
+        # the old files are garbage now; a crash before this point is cleaned by the next writer
+        for p in (*(old.parts if old else ()), *rewritten, *([old.quarantine] if old and old.quarantine else ())):
+            (root / p).unlink(missing_ok=True)
+        con.execute("DROP TABLE IF EXISTS good")
+        con.execute("DROP TABLE IF EXISTS clash")
+        shutil.rmtree(stage_dir, ignore_errors=True)
+        return entry
+
+    def _revive(
+        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, table: str, removed: set[str], entry: FileEntry
+    ) -> None:
+        """After a changed file replaced its old rows, re-elect the live copy of ids it used to win."""
+        root = self.store.root
+        removed_paths = [str(root / p) for p in removed if (root / p).exists()]
+        others = [
+            (fe, p) for fe in manifest.files.values() for p in fe.parts if fe.table == table and fe is not entry
+        ]
+        if not removed_paths or not others:
+            return
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE gone AS SELECT DISTINCT event_id FROM read_parquet(?) WHERE NOT _dup",
+            [removed_paths],
+        )
+        all_parts = [str(root / p) for fe, p in others] + [str(root / p) for p in entry.parts]
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE cand AS
+                SELECT event_id, filename, _seq, grain, bool_or(NOT _dup) AS live
+                FROM read_parquet(?, filename=true) SEMI JOIN gone USING (event_id)
+                GROUP BY ALL""",
+            [all_parts],
+        )
+        (n,) = con.execute("SELECT count(*) FROM cand").fetchone()
+        if not n:
+            return
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE winner AS
+               SELECT event_id, arg_max(filename, CASE WHEN grain = 'bucket' THEN _seq ELSE -_seq END) AS filename
+               FROM cand GROUP BY event_id"""
+        )
+        changed = [r[0] for r in con.execute(
+            """SELECT DISTINCT c.filename FROM cand c LEFT JOIN winner w USING (event_id)
+               WHERE (w.filename = c.filename) <> c.live"""
+        ).fetchall()]
+        for fname in changed:
+            rel_old = Path(fname).relative_to(root).as_posix()
+            if rel_old in entry.parts:
+                continue  # the new file's own rows were decided at write time
+            rel_new = f"{Path(rel_old).parent.as_posix()}/{Path(rel_old).stem}-v{entry.seq}.parquet"
+            con.execute(
+                f"""COPY (SELECT p.* REPLACE (CASE WHEN w.event_id IS NULL THEN p._dup
+                                                  ELSE w.filename <> {sql_str(fname)} END AS _dup)
+                          FROM read_parquet({sql_str(fname)}) p LEFT JOIN winner w USING (event_id))
+                    TO {sql_str(str(root / rel_new))} (FORMAT parquet)"""
+            )
+            for fe in manifest.files.values():
+                if rel_old in fe.parts:
+                    fe.parts = [rel_new if p == rel_old else p for p in fe.parts]
+                    self._recount(con, fe)
+            (root / rel_old).unlink(missing_ok=True)
+
+    def _recount(self, con: duckdb.DuckDBPyConnection, fe: FileEntry) -> None:
+        root = self.store.root
+        paths = [str(root / p) for p in fe.parts]
+        (live,) = con.execute("SELECT count(*) FILTER (WHERE NOT _dup) FROM read_parquet(?)", [paths]).fetchone()
+        fe.rows_stored = live
+        fe.rows_duplicate = fe.rows_read - fe.rows_quarantined - live
+
+
+def load(
+    paths: Iterable[Path],
+    store_dir: Path,
+    *,
+    source: str | None = None,
+    keep_text: bool = False,
+    wait: float = 0.0,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> LoadResult:
+    """Ingest `paths` (files or directories) into the store at `store_dir`, creating it if needed."""
+    store = Store.open(store_dir, create=True)
+    with store.lock(exclusive=True, wait=wait):
+        return Loader(store, source=source, keep_text=keep_text, progress=progress).run(paths)
+
+
+def tempdir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="llmcost-"))
+
+
+__all__ = ["TABLES", "FileResult", "LoadResult", "Loader", "load"]

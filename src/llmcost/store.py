@@ -1,0 +1,300 @@
+"""The Parquet store: layout, manifest, quarantine, atomic commits and the lock.
+
+Layout of a store directory::
+
+    manifest.json                 the one commit point: ingested files and the live Parquet parts
+    usage/month=YYYY-MM/*.parquet canonical usage rows, one part per (ingested file, month)
+    costs/month=YYYY-MM/*.parquet billed money lines from cost exports
+    quarantine/*.jsonl            rejected rows: file, line, reason, raw text (truncated, masked)
+    .lock                         flock held by writers (exclusive) and readers (shared)
+    .staging/                     work in progress; anything here or unlisted is garbage
+
+A run writes new parts first and then replaces `manifest.json` atomically (write, fsync,
+`os.replace`). A run killed at any point therefore leaves the previous manifest in force, and the
+parts it wrote are unlisted orphans that readers never see and the next writer deletes.
+
+Duplicates: every part keeps a `_dup` flag. Rows sharing an `event_id` across files are all
+stored, and exactly one of them is live: for requests the earliest ingested file wins (a
+re-sent copy changes nothing); for provider buckets the latest wins (exports restate periods).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from llmcost import __version__
+from llmcost.errors import StoreError, StoreLockedError
+from llmcost.schema import TABLES, arrow_schema
+
+MANIFEST = "manifest.json"
+STORE_FORMAT = "llmcost-store"
+STORE_VERSION = 1
+DEFAULT_STORE = Path(".llmcost")
+
+
+def default_store() -> Path:
+    """`--store` default: $LLMCOST_STORE, else ./.llmcost in the working directory."""
+    env = os.environ.get("LLMCOST_STORE")
+    return Path(env) if env else DEFAULT_STORE
+
+
+@dataclass
+class FileEntry:
+    """One ingested input file, as recorded in the manifest."""
+
+    path: str
+    size: int
+    sha256: str
+    ingestor: str
+    table: str
+    seq: int
+    ingested_at: str
+    rows_read: int = 0
+    rows_stored: int = 0
+    rows_duplicate: int = 0
+    rows_quarantined: int = 0
+    parts: list[str] = field(default_factory=list)
+    quarantine: str | None = None
+    months: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Manifest:
+    files: dict[str, FileEntry] = field(default_factory=dict)
+    next_seq: int = 1
+    created_by: str = f"llmcost-forecast {__version__}"
+
+    def parts(self, table: str, months: set[str] | None = None) -> list[str]:
+        out = []
+        for f in self.files.values():
+            if f.table != table:
+                continue
+            for p in f.parts:
+                if months is None or _part_month(p) in months:
+                    out.append(p)
+        return sorted(out)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": STORE_FORMAT,
+            "version": STORE_VERSION,
+            "created_by": self.created_by,
+            "next_seq": self.next_seq,
+            "files": {k: v.to_json() for k, v in sorted(self.files.items())},
+        }
+
+
+def _part_month(relpath: str) -> str:
+    for piece in relpath.split("/"):
+        if piece.startswith("month="):
+            return piece[len("month="):]
+    return ""
+
+
+class Store:
+    """A store directory. Use `Store.open(dir)`; writes go through `Store.writer()`."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    # ---- opening and validation -------------------------------------------------------------
+    @classmethod
+    def open(cls, root: Path, create: bool = False) -> Store:
+        root = Path(root)
+        if root.exists() and not root.is_dir():
+            raise StoreError(f"Store path {root} is a file, not a directory. Fix: pass --store DIR.")
+        if not root.exists():
+            if not create:
+                raise StoreError(
+                    f"No store at {root}. Fix: ingest first (`llmcost-forecast ingest PATH --store {root}`) "
+                    "or point --store / LLMCOST_STORE at an existing store."
+                )
+            root.mkdir(parents=True)
+        store = cls(root)
+        if (root / MANIFEST).exists() or create:
+            store.read_manifest()  # validates
+        else:
+            if any(root.iterdir()):
+                raise StoreError(
+                    f"{root} is not an llmcost store (no {MANIFEST}) and is not empty. "
+                    "Fix: use an empty or new directory for --store."
+                )
+        return store
+
+    def read_manifest(self) -> Manifest:
+        path = self.root / MANIFEST
+        if not path.exists():
+            return Manifest()
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise StoreError(
+                f"The store manifest {path} is corrupted ({e}). Fix: restore it from a backup, or delete the "
+                "store directory and ingest again."
+            ) from None
+        if not isinstance(data, dict) or data.get("format") != STORE_FORMAT:
+            raise StoreError(
+                f"{path} is not an llmcost-forecast manifest. Fix: point --store at an llmcost store or an empty "
+                "directory."
+            )
+        if data.get("version", 0) > STORE_VERSION:
+            raise StoreError(
+                f"The store at {self.root} was written by a newer llmcost-forecast (store version "
+                f"{data['version']}). Fix: upgrade llmcost-forecast."
+            )
+        files = {}
+        for key, entry in data.get("files", {}).items():
+            try:
+                files[key] = FileEntry(**entry)
+            except TypeError as e:
+                raise StoreError(f"The store manifest {path} has a malformed entry for {key}: {e}.") from None
+        return Manifest(files=files, next_seq=int(data.get("next_seq", 1)), created_by=data.get("created_by", ""))
+
+    def verify(self, manifest: Manifest | None = None) -> list[str]:
+        """Problems with the live parts (missing or not Parquet); empty when healthy."""
+        manifest = manifest or self.read_manifest()
+        problems = []
+        for table in TABLES:
+            for rel in manifest.parts(table):
+                p = self.root / rel
+                if not p.exists():
+                    problems.append(f"missing part {rel}")
+                    continue
+                with open(p, "rb") as fh:
+                    head = fh.read(4)
+                    fh.seek(-4, os.SEEK_END)
+                    tail = fh.read(4)
+                if head != b"PAR1" or tail != b"PAR1":
+                    problems.append(f"part {rel} is not a Parquet file (corrupted or foreign)")
+        return problems
+
+    # ---- locking -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self, exclusive: bool, wait: float = 0.0) -> Iterator[None]:
+        """Hold the store lock. Writers are exclusive; readers share. Waits up to `wait` seconds."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fh = open(self.root / ".lock", "a+")
+        mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fh, mode | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    fh.seek(0)
+                    holder = fh.read().strip() or "another run"
+                    fh.close()
+                    raise StoreLockedError(
+                        f"The store {self.root} is busy: {holder} holds its lock. Fix: wait for it to finish "
+                        "and run again, or pass --wait SECONDS to wait for the lock."
+                    ) from None
+                time.sleep(0.1)
+        try:
+            if exclusive:
+                fh.seek(0)
+                fh.truncate()
+                fh.write(f"pid {os.getpid()} (since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC)")
+                fh.flush()
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            fh.close()
+
+    # ---- writing -----------------------------------------------------------------------------
+    def write_manifest(self, manifest: Manifest) -> None:
+        """Atomically replace the manifest: the commit point of every write."""
+        tmp = self.root / f".{MANIFEST}.{uuid.uuid4().hex}.tmp"
+        data = json.dumps(manifest.to_json(), indent=1, sort_keys=False)
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.root / MANIFEST)
+        dir_fd = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def staging_dir(self) -> Path:
+        d = self.root / ".staging" / uuid.uuid4().hex
+        d.mkdir(parents=True)
+        return d
+
+    def collect_garbage(self, manifest: Manifest) -> int:
+        """Delete staging leftovers and parts no manifest lists (left by a killed run)."""
+        removed = 0
+        shutil.rmtree(self.root / ".staging", ignore_errors=True)
+        for p in self.root.glob(".manifest.json.*.tmp"):
+            p.unlink(missing_ok=True)
+        live = {p for t in TABLES for p in manifest.parts(t)}
+        live |= {f.quarantine for f in manifest.files.values() if f.quarantine}
+        for sub in (*TABLES, "quarantine"):
+            base = self.root / sub
+            if not base.exists():
+                continue
+            for p in base.rglob("*"):
+                if p.is_file() and p.relative_to(self.root).as_posix() not in live:
+                    p.unlink()
+                    removed += 1
+        return removed
+
+    # ---- reading -----------------------------------------------------------------------------
+    def connect(
+        self,
+        manifest: Manifest | None = None,
+        months: set[str] | None = None,
+        con: duckdb.DuckDBPyConnection | None = None,
+    ) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection with views `usage_all`, `usage` (live rows) and `costs` over the store.
+
+        `usage` hides duplicates and fills `turn` (1-based order by time within a conversation)
+        where the source gave none. `months` ('YYYY-MM') limits the parts read.
+        """
+        manifest = manifest or self.read_manifest()
+        con = con or duckdb.connect()
+        for table in TABLES:
+            parts = [str(self.root / p) for p in manifest.parts(table, months)]
+            all_view = f"{table}_all"
+            if parts:
+                listing = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in parts) + "]"
+                con.execute(
+                    f"CREATE OR REPLACE VIEW {all_view} AS SELECT * FROM read_parquet({listing}, union_by_name=true)"
+                )
+            else:
+                empty = arrow_schema(table).empty_table()
+                con.register(f"_{table}_empty", empty)
+                con.execute(f"CREATE OR REPLACE VIEW {all_view} AS SELECT * FROM _{table}_empty")
+        con.execute(
+            """
+            CREATE OR REPLACE VIEW usage AS
+            SELECT * REPLACE (
+                CASE WHEN turn IS NULL AND conversation_id IS NOT NULL
+                     THEN CAST(row_number() OVER (PARTITION BY conversation_id ORDER BY ts, event_id) AS INTEGER)
+                     ELSE turn END AS turn)
+            FROM usage_all WHERE NOT _dup
+            """
+        )
+        con.execute("CREATE OR REPLACE VIEW costs AS SELECT * FROM costs_all WHERE NOT _dup")
+        return con
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
