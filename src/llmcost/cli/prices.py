@@ -1,0 +1,70 @@
+"""`llmcost-forecast prices MODEL`: show the prices a model resolves to and where they came from.
+
+A plain function the CLI registers; it returns text and raises llmcost errors, never prints.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from llmcost.errors import PricingError, UsageError
+from llmcost.pricing import load_catalog
+from llmcost.pricing.overrides import PRICE_FIELDS
+
+_LABELS = {
+    "input": "input (uncached)",
+    "cache_read": "cache read",
+    "cache_write_5m": "cache write 5m",
+    "cache_write_1h": "cache write 1h",
+    "output": "output",
+}
+
+
+def _parse_at(at: str | None) -> datetime:
+    if at is None:
+        return datetime.now(UTC)
+    try:
+        if len(at) == 10:
+            return datetime.combine(date.fromisoformat(at), datetime.min.time(), tzinfo=UTC)
+        parsed = datetime.fromisoformat(at)
+    except ValueError:
+        raise UsageError(f"--at {at!r} is not a date. Use YYYY-MM-DD or an ISO timestamp.") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def prices_command(model: str, at: str | None, provider: str | None, prices_file: Path | None) -> str:
+    """Text listing `model`'s per-million-token prices at `at` (default now) and their source."""
+    when = _parse_at(at)
+    catalog = load_catalog(prices_file)
+    base = catalog.resolve(model, provider, when)
+    if base is None:
+        close = catalog.did_you_mean(model)
+        hint = f"Did you mean {', '.join(close)}? " if close else ""
+        where = f" for provider {provider!r}" if provider else ""
+        raise PricingError(
+            f"No price for model {model!r}{where} in {catalog.info()['catalog']} or the override file. "
+            f"{hint}Add it to the override file (--prices, see docs/pricing.md)."
+        )
+    info = catalog.info()
+    lines = [
+        f"{base.provider}/{base.model} at {when:%Y-%m-%d %H:%M} UTC (USD per 1M tokens)",
+        f"source: {base.source}",
+    ]
+    for f in PRICE_FIELDS:
+        lines.append(f"  {_LABELS[f]:<18} {getattr(base, f)}")
+    m = catalog.match(model, provider)
+    assert m is not None
+    bands, _ = catalog.bands(m, when)
+    for b in bands[1:]:
+        prices = ", ".join(f"{_LABELS[f]} {p}" for f, p in zip(PRICE_FIELDS, b.prices, strict=True))
+        lines.append(f"  over {b.lo:,} input tokens: {prices}")
+    for label, kw in (("batch", {"batch": True}), ("flex", {"service_tier": "flex"}),
+                      ("priority", {"service_tier": "priority"})):
+        r = catalog.resolve(model, provider, when, **kw)
+        if r is not None:
+            lines.append(f"  {label:<8} input {r.input}, cache read {r.cache_read}, output {r.output}"
+                         f"  ({r.source.split('; ', 1)[-1]})")
+    lines.append(f"catalog: {info['catalog']}; overrides: {info['overrides_file'] or 'none'}"
+                 + (f" (sha256 {info['overrides_sha256']})" if info["overrides_sha256"] else ""))
+    return "\n".join(lines)
