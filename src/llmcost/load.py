@@ -286,6 +286,7 @@ class Loader:
         work = self.store.staging_dir()
         try:
             con = self._connect(work)
+            self.ctx.con = con
             for i, path in enumerate(files):
                 if self.progress:
                     self.progress(str(path), i, len(files))

@@ -52,6 +52,9 @@ class IngestContext:
 
     keep_text: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    # The loader's DuckDB connection: a format that must read in Python (SQLite, a sibling file to
+    # join) registers an Arrow table or creates a TEMP table here and selects from it in query().
+    con: Any = None
 
 
 class Ingestor:

@@ -1,0 +1,141 @@
+"""Clean a series before fitting: spikes/outages out (kept for re-injection), launch steps
+level-adjusted (forecasting-method 3.3 and 3.5).
+
+Spikes are billed, so they are not thrown away: their frequency and size become a jump
+component of the simulated paths (pitfall 16). A sustained level shift would be read as
+trend by ETS (pitfall 17), so the history before it is moved to the new level instead.
+All of this works on the working scale (log1p), where a shift or spike is a ratio.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .base import Jumps
+
+SPIKE_MADS = 4.0
+"""Residuals beyond this many robust SDs are spikes/outages (reference 3.3)."""
+MAX_JUMP_RATE = 0.05
+"""Above this share of flagged points the tails are just noise: keep only the largest."""
+SHIFT_MIN_LOG = 0.15
+"""Smallest persistent level change (log) treated as a launch step (~16%)."""
+
+
+@dataclass
+class Cleaned:
+    x: np.ndarray
+    """Cleaned working series used for fitting."""
+    adj: np.ndarray
+    """Additive level adjustment applied per point (non-zero before a detected step)."""
+    jumps: Jumps = field(default_factory=Jumps)
+    shifts: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def robust_sd(r: np.ndarray) -> float:
+    return float(1.4826 * np.median(np.abs(r - np.median(r))))
+
+
+def stl_trend_window(m: int, n: int) -> int:
+    """A long trend window (8 weeks for daily data): STL's default (about two seasons)
+    follows the noise so closely that ordinary days look like outliers."""
+    w = max(57, int(2.5 * m))
+    w = min(w, n - 1 if n % 2 == 0 else n)
+    w = max(w, m + 1)
+    return w + 1 if w % 2 == 0 else w
+
+
+def _stl(x: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    from statsmodels.tsa.seasonal import STL
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = STL(x, period=m, trend=stl_trend_window(m, x.size), seasonal=13, robust=True).fit()
+    return np.asarray(res.trend) + np.asarray(res.seasonal), np.asarray(res.resid)
+
+
+def detect_shifts(x: np.ndarray, m: int, max_shifts: int = 3) -> tuple[np.ndarray, list[int]]:
+    """Find sustained level shifts and move the history before each to the later level.
+
+    Detector: change between consecutive season-long means (a week for daily data), beyond
+    4 robust SDs of that change, that persists (median of up to 4 seasons after vs before
+    differs by > 0.15) and is at least one season old. Returns the adjustment vector and
+    the step positions (index of the first point at the new level).
+    """
+    n = x.size
+    adj = np.zeros(n)
+    shifts: list[int] = []
+    if n < 4 * m:
+        return adj, shifts
+    z = x.copy()
+    for _ in range(max_shifts):
+        c = np.concatenate([[0.0], np.cumsum(z)])
+        means = (c[m:] - c[:-m]) / m  # means[i] = mean(z[i:i+m])
+        d = means[m:] - means[:-m]  # d[i]: mean(z[i+m:i+2m]) - mean(z[i:i+m]); step near i+m
+        if d.size < 3:
+            break
+        sd = robust_sd(d)
+        dev = np.abs(d - np.median(d))
+        thr = max(SPIKE_MADS * sd, SHIFT_MIN_LOG)
+        cand = np.flatnonzero(dev > thr)
+        best = None
+        for i in cand[::-1]:  # most recent first
+            # refine: the step position maximising the jump of season means around it
+            lo_s, hi_s = max(m, i + 1), min(n - m, i + 2 * m - 1)
+            if hi_s <= lo_s:
+                continue
+            ss = np.arange(lo_s, hi_s + 1)
+            jump = np.array([z[s : s + m].mean() - z[s - m : s].mean() for s in ss])
+            s = int(ss[np.argmax(np.abs(jump))])
+            if n - s < m:  # younger than a season: not confirmed yet
+                continue
+            w = min(4 * m, n - s, s)
+            post, pre = np.median(z[s : s + w]), np.median(z[s - w : s])
+            if abs(post - pre) <= SHIFT_MIN_LOG:
+                continue
+            best = (s, min(2 * m, n - s, s))
+            break
+        if best is None:
+            break
+        s, w = best
+        delta = float(np.median(z[s : s + w]) - np.median(z[s - w : s]))
+        z[:s] += delta
+        adj[:s] += delta
+        shifts.append(s)
+    return adj, shifts
+
+
+def clean(x: np.ndarray, m: int, *, spikes: bool = True, shifts: bool = True) -> Cleaned:
+    """Clean a working-scale series (see module docstring)."""
+    x = np.asarray(x, dtype=float).copy()
+    n = x.size
+    out = Cleaned(x=x, adj=np.zeros(n))
+    if n < 3 * m:
+        return out
+    if shifts:
+        adj, pos = detect_shifts(x, m)
+        if pos:
+            x = x + adj
+            out.adj = adj
+            out.shifts = pos
+            out.notes.append(f"level shift(s) at index {sorted(pos)}: earlier history level-adjusted")
+    if spikes:
+        fitted, r = _stl(x, m)
+        sd = robust_sd(r)
+        if sd > 0:
+            dev = np.abs(r - np.median(r))
+            flag = dev > SPIKE_MADS * sd
+            cap = max(1, int(MAX_JUMP_RATE * n))
+            if flag.sum() > cap:
+                keep = np.argsort(dev)[-cap:]
+                flag = np.zeros(n, dtype=bool)
+                flag[keep] = True
+            if flag.any():
+                out.jumps = Jumps(rate=float(flag.mean()), sizes=r[flag] - np.median(r))
+                x[flag] = fitted[flag] + np.median(r)
+                out.notes.append(f"{int(flag.sum())} spike/outage point(s) cleaned and re-injected")
+    out.x = x
+    return out

@@ -1,0 +1,155 @@
+"""Exponential smoothing on log1p(y): the main model, and its STL-based fallback.
+
+AutoETS follows forecasting-method 3.3: additive ETS (statsmodels `ETSModel`) on the log
+scale, six candidates (N/A/Ad trend x none/additive seasonality), chosen by AICc. No
+multiplicative ETS: it is unstable in statsmodels (statsmodels #7331, #8551) and additive
+ETS on the log scale gives multiplicative behaviour anyway. log1p instead of log so that
+zero days/hours need no special case.
+
+statsmodels warns (ConvergenceWarning, RuntimeWarning) on some fits; these are caught
+here, counted in `notes`, and the candidate is still judged by finite AICc and forecasts
+(statsmodels #8314, pitfall 5).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .base import Model, from_working, to_working
+from .clean import clean, stl_trend_window
+
+CANDIDATES: tuple[tuple[str | None, bool, str | None], ...] = (
+    (None, False, None),
+    ("add", False, None),
+    ("add", True, None),
+    (None, False, "add"),
+    ("add", False, "add"),
+    ("add", True, "add"),
+)
+
+
+def _spec_name(trend: str | None, damped: bool, seasonal: str | None) -> str:
+    t = "N" if trend is None else ("Ad" if damped else "A")
+    s = "N" if seasonal is None else "A"
+    return f"A,{t},{s}"
+
+
+def _ets(x: np.ndarray, trend: str | None, damped: bool, seasonal: str | None, m: int):
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    return ETSModel(
+        x,
+        error="add",
+        trend=trend,
+        damped_trend=damped,
+        seasonal=seasonal,
+        seasonal_periods=m if seasonal else None,
+    )
+
+
+class AutoETS(Model):
+    """Additive ETS on log1p(y) with AICc selection, after spike and level-shift cleaning."""
+
+    alias = "auto_ets"
+    transform = "log1p"
+
+    def __init__(self, season_length: int = 7, *, clean_history: bool = True,
+                 candidates: tuple[tuple[str | None, bool, str | None], ...] = CANDIDATES) -> None:
+        super().__init__(season_length)
+        self.clean_history = clean_history
+        self.candidates = candidates
+
+    def fit(self, y: np.ndarray) -> AutoETS:
+        y = np.asarray(y, dtype=float)
+        m = self.season_length
+        self.y_ = y
+        x = to_working(y, self.transform)
+        cl = clean(x, m) if self.clean_history else clean(x, m, spikes=False, shifts=False)
+        self.cleaned_ = cl
+        self.jumps = cl.jumps
+        self.notes = list(cl.notes)
+        cands = [c for c in self.candidates if c[2] is None or y.size >= 2 * m]
+        best = None
+        n_warn = 0
+        for trend, damped, seasonal in cands:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    res = _ets(cl.x, trend, damped, seasonal, m).fit(disp=False)
+                except (ValueError, np.linalg.LinAlgError, ZeroDivisionError):
+                    continue
+            n_warn += len(caught)
+            aicc = float(res.aicc)
+            if not np.isfinite(aicc) or not np.all(np.isfinite(res.params)):
+                continue
+            if best is None or aicc < best[0]:
+                best = (aicc, (trend, damped, seasonal), res)
+        if best is None:
+            raise ValueError("no ETS candidate could be fitted")
+        _, self.spec_, self.res_ = best
+        self.params_ = np.asarray(self.res_.params)
+        self.spec_name = _spec_name(*self.spec_)
+        if n_warn:
+            self.notes.append(f"{n_warn} optimizer warning(s) during ETS selection (caught)")
+        return self
+
+    def truncated(self, o: int) -> AutoETS:
+        """The chosen model filtered (not re-estimated) on the first `o` cleaned points."""
+        new = AutoETS(self.season_length, clean_history=self.clean_history, candidates=self.candidates)
+        new.y_ = self.y_[:o]
+        new.jumps = self.jumps
+        new.spec_ = self.spec_
+        new.spec_name = self.spec_name
+        new.params_ = self.params_
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            new.res_ = _ets(self.cleaned_.x[:o], *self.spec_, self.season_length).smooth(self.params_)
+        return new
+
+    def comparable_actuals(self) -> np.ndarray:
+        """History on the scale the forecasts refer to: level-shift adjusted, spikes kept."""
+        x = to_working(self.y_, self.transform) + self.cleaned_.adj
+        return from_working(x, self.transform)
+
+    def _simulate_working(self, h: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sim = self.res_.simulate(h, anchor="end", repetitions=max(n_paths, 2), rng=rng)
+        sim = np.asarray(sim, dtype=float).reshape(h, -1).T
+        return sim[:n_paths]
+
+
+class STLETS(Model):
+    """Fallback rung: robust STL removes the season, damped-trend ETS forecasts the rest, the
+    last seasonal cycle is repeated (statsmodels STLForecast, done by hand to get paths)."""
+
+    alias = "stl_ets"
+    transform = "log1p"
+
+    def fit(self, y: np.ndarray) -> STLETS:
+        from statsmodels.tsa.seasonal import STL
+
+        y = np.asarray(y, dtype=float)
+        m = self.season_length
+        if y.size < 2 * m + 1:
+            raise ValueError(f"STL needs more than two seasons ({2 * m} points)")
+        self.y_ = y
+        x = to_working(y, self.transform)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            stl = STL(x, period=m, trend=stl_trend_window(m, x.size), seasonal=13, robust=True)
+            seasonal = np.asarray(stl.fit().seasonal)
+            self.res_ = _ets(x - seasonal, "add", True, None, m).fit(disp=False)
+        if not np.all(np.isfinite(self.res_.params)):
+            raise ValueError("STL+ETS fit gave non-finite parameters")
+        self.season_ = seasonal[-m:]
+        return self
+
+    def _simulate_working(self, h: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sim = self.res_.simulate(h, anchor="end", repetitions=max(n_paths, 2), rng=rng)
+        sim = np.asarray(sim, dtype=float).reshape(h, -1).T[:n_paths]
+        return sim + np.resize(self.season_, h)[None, :]

@@ -1,0 +1,25 @@
+"""Test-wide settings: every piece of user state goes to a temp dir; no network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+TRACES = SHARED / "traces"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("LLMCOST_STORE", str(home / "store"))
+    monkeypatch.delenv("LLMCOST_PRICES", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "120")
+
+
+def requires_traces() -> pytest.MarkDecorator:
+    return pytest.mark.skipif(not TRACES.exists(), reason="../shared/traces is not beside the checkout")
