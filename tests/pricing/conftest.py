@@ -19,6 +19,12 @@ def _no_user_prices(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture(scope="session")
+def make_usage() -> Any:
+    """The `usage_table` helper as a fixture (test modules here are not an importable package)."""
+    return usage_table
+
+
 def usage_table(rows: Iterable[Mapping[str, Any]], con: duckdb.DuckDBPyConnection | None = None,
                 name: str = "usage") -> duckdb.DuckDBPyConnection:
     """A connection holding table `name` with every canonical usage column; unspecified fields NULL."""
