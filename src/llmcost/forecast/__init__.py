@@ -1,0 +1,52 @@
+"""Forecasting: one small model interface, one module per model family, a backtest.
+
+See docs/forecasting.md for the method (AutoETS on log1p with weekly seasonality, fallback
+chain, interval calibration on period totals) and its measured accuracy.
+
+statsmodels is imported lazily (inside the model modules' functions): its cold import costs
+about 1.3 s, which commands that never forecast should not pay.
+"""
+
+from __future__ import annotations
+
+from .auto import FittedSeries, fit_series, impute
+from .backtest import BacktestResult, backtest, backtest_array, run_backtest
+from .base import DEFAULT_LEVELS, Model, pointwise_intervals, total_intervals
+from .baselines import Naive, SeasonalNaive, WindowMean
+from .ets import STLETS, AutoETS
+from .multi import MultiForecast, combine, forecast_many, ramp, series_rng, simulate_many, to_money
+from .periods import PeriodForecast, forecast_periods, last_complete_day, period_totals, periods_after
+from .synthetic import synthetic_daily_cost, synthetic_drivers
+
+__all__ = [
+    "DEFAULT_LEVELS",
+    "STLETS",
+    "AutoETS",
+    "BacktestResult",
+    "FittedSeries",
+    "Model",
+    "MultiForecast",
+    "Naive",
+    "PeriodForecast",
+    "SeasonalNaive",
+    "WindowMean",
+    "backtest",
+    "backtest_array",
+    "combine",
+    "fit_series",
+    "forecast_many",
+    "forecast_periods",
+    "impute",
+    "last_complete_day",
+    "period_totals",
+    "periods_after",
+    "pointwise_intervals",
+    "ramp",
+    "run_backtest",
+    "series_rng",
+    "simulate_many",
+    "synthetic_daily_cost",
+    "synthetic_drivers",
+    "to_money",
+    "total_intervals",
+]

@@ -106,7 +106,8 @@ def backtest_array(y: np.ndarray, horizon: int, n_origins: int, *, series_id: st
         ok = np.isfinite(test)
         if not ok.any():
             continue
-        fit = fit_series(train, season_length=m, calib_horizon=horizon, calib_origins=calib_origins, seed=seed)
+        fit = fit_series(train, season_length=m, calib_horizon=horizon, calib_origins=calib_origins,
+                         seed=seed)
         paths = fit.simulate(horizon, n_paths, np.random.default_rng([seed, o]))
         point = np.median(paths, axis=0)
         tr = fit.model.y_ if fit.model.y_ is not None else train

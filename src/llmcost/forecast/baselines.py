@@ -36,7 +36,6 @@ class SeasonalNaive(Model):
         return self
 
     def point(self, h: int) -> np.ndarray:
-        m = self.season_length
         return np.resize(self.last_, h)
 
     def _simulate_working(self, h: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:

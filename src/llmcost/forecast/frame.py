@@ -6,6 +6,7 @@ Missing steps become NaN (imputed before fitting, never read as zero: forecastin
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -30,7 +31,9 @@ def split_series(df: pl.DataFrame, *, id_col: str = "series_id", ds_col: str = "
     """Split a long frame into regular series; a frame without `series_id` is one series "y"."""
     missing = [c for c in (ds_col, y_col) if c not in df.columns]
     if missing:
-        raise UsageError(f"forecast input lacks column(s) {missing}; expected {id_col!r}, {ds_col!r}, {y_col!r}")
+        raise UsageError(
+            f"forecast input lacks column(s) {missing}; expected {id_col!r}, {ds_col!r}, {y_col!r}"
+        )
     if id_col not in df.columns:
         df = df.with_columns(pl.lit("y").alias(id_col))
     out: list[Series] = []
@@ -41,7 +44,7 @@ def split_series(df: pl.DataFrame, *, id_col: str = "series_id", ds_col: str = "
         if len(ds) == 1:
             step = timedelta(days=1)
         else:
-            gaps = {b - a for a, b in zip(ds[:-1], ds[1:], strict=True)}
+            gaps = {b - a for a, b in itertools.pairwise(ds)}
             step = min(gaps)
             if step <= timedelta(0):
                 raise UsageError(f"series {sid!r}: duplicate or unsorted {ds_col!r} values")

@@ -1,0 +1,182 @@
+"""Calendar periods: rest of this month, next month, next quarter.
+
+Every figure is a sum over the calendar days of the period, computed path by path (weekday
+composition matters, and summing daily interval bounds would be wrong: fpp3 13.5). The
+current month is month-to-date actuals (no model error) plus simulated remaining days; the
+plain run-rate `actual_to_date / days_elapsed * days_in_month` is printed beside it.
+
+`as_of` is the last complete day. Given a `datetime`, it is converted to `tz` and the day
+before its local date is the last complete one (the export was taken mid-day: forecasting-
+method 3.1); given a `date`, that day counts as complete; `None` means "now" in `tz`.
+Data after `as_of` is ignored. "Current month" is the month of the first day still to
+come (as_of + 1), so on the last day of November it is December with nothing elapsed.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from llmcost.errors import UsageError
+
+from .auto import fit_series, impute
+from .base import DEFAULT_LEVELS, total_intervals
+
+
+@dataclass(frozen=True)
+class PeriodForecast:
+    """Forecast of one calendar period's total (e.g. USD for a cost series)."""
+
+    period: str
+    """Label: "2026-11" for a month, "2027-Q1" for a quarter."""
+    kind: str
+    """"current_month", "next_month" or "next_quarter"."""
+    start: date
+    """First day of the period."""
+    end: date
+    """Last day of the period (inclusive)."""
+    actual_to_date: float
+    """Sum of actuals inside the period up to as_of (0 for future periods)."""
+    p50: float | None
+    """Median of simulated period totals (actuals included); None without a forecast."""
+    mean: float | None
+    """Mean of simulated period totals: the unbiased point forecast of a total."""
+    lo_80: float | None
+    """Lower bound of the 80% prediction interval."""
+    hi_80: float | None
+    """Upper bound of the 80% prediction interval."""
+    lo_95: float | None
+    """Lower bound of the 95% prediction interval."""
+    hi_95: float | None
+    """Upper bound of the 95% prediction interval."""
+    run_rate: float | None
+    """Current month only: actual_to_date / days_elapsed * days_in_month."""
+    model_used: str
+    """Fallback rung that produced the paths (e.g. "auto_ets(A,Ad,A)", "window_mean")."""
+    confidence: str
+    """"none" (< 7 days of history), "low" (< 28 days) or "normal"."""
+    notes: tuple[str, ...]
+    """What the forecaster did and why (cleaning, fallbacks, calibration, gaps)."""
+
+
+def last_complete_day(as_of: date | datetime | None, tz: str = "UTC") -> date:
+    """The last complete day in `tz` (see module docstring)."""
+    zone = ZoneInfo(tz)
+    if as_of is None:
+        return datetime.now(zone).date() - timedelta(days=1)
+    if isinstance(as_of, datetime):
+        local = as_of.astimezone(zone) if as_of.tzinfo else as_of.replace(tzinfo=zone)
+        return local.date() - timedelta(days=1)
+    return as_of
+
+
+def month_end(d: date) -> date:
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+def next_month_start(d: date) -> date:
+    return month_end(d) + timedelta(days=1)
+
+
+def periods_after(as_of_day: date) -> list[tuple[str, str, date, date]]:
+    """(kind, label, start, end) for the current month, next month and next quarter."""
+    cur = (as_of_day + timedelta(days=1)).replace(day=1)
+    nxt = next_month_start(cur)
+    q_first_month = 3 * ((cur.month - 1) // 3) + 1
+    q_start = date(cur.year, q_first_month, 1)
+    nq_start = date(q_start.year + (q_first_month + 3 > 12), (q_first_month + 2) % 12 + 1, 1)
+    nq_end = month_end(date(nq_start.year, nq_start.month + 2, 1))
+    quarter = (nq_start.month - 1) // 3 + 1
+    return [
+        ("current_month", f"{cur:%Y-%m}", cur, month_end(cur)),
+        ("next_month", f"{nxt:%Y-%m}", nxt, month_end(nxt)),
+        ("next_quarter", f"{nq_start.year}-Q{quarter}", nq_start, nq_end),
+    ]
+
+
+def daily_history(dates: Sequence[date], values: Sequence[float], as_of_day: date) -> tuple[date, np.ndarray]:
+    """Complete daily calendar from the first date to as_of (NaN = missing); later data dropped."""
+    pairs = [(d, v) for d, v in zip(dates, values, strict=True) if d <= as_of_day]
+    if not pairs:
+        raise UsageError(f"no daily history on or before as_of {as_of_day}; check --as-of and the time zone")
+    first = min(d for d, _ in pairs)
+    y = np.full((as_of_day - first).days + 1, np.nan)
+    for d, v in pairs:
+        i = (d - first).days
+        v = np.nan if v is None else float(v)
+        y[i] = v if np.isnan(y[i]) else y[i] + (0.0 if np.isnan(v) else v)
+    return first, y
+
+
+def period_totals(paths: np.ndarray, first_day: date, start: date, end: date,
+                  actual_to_date: float = 0.0) -> np.ndarray:
+    """Per-path totals of the simulated days in [start, end]; paths[:, 0] is `first_day`."""
+    i0 = max((start - first_day).days, 0)
+    i1 = (end - first_day).days + 1
+    if i1 > paths.shape[1]:
+        raise ValueError(f"paths end before {end}: simulate at least {i1} days")
+    if i1 <= i0:
+        return np.full(paths.shape[0], actual_to_date)
+    return actual_to_date + paths[:, i0:i1].sum(axis=1)
+
+
+def forecast_periods(
+    dates: Sequence[date],
+    values: Sequence[float],
+    as_of: date | datetime | None = None,
+    tz: str = "UTC",
+    *,
+    n_paths: int = 1000,
+    seed: int = 0,
+    levels: tuple[int, ...] = DEFAULT_LEVELS,
+) -> list[PeriodForecast]:
+    """Current month, next month and next quarter from a daily history in `tz`.
+
+    `dates` are local calendar days (already aggregated in `tz`), `values` their totals.
+    Missing days are imputed for fitting, never read as zero; days after `as_of` ignored.
+    """
+    as_of_day = last_complete_day(as_of, tz)
+    first, y = daily_history(dates, values, as_of_day)
+    fut0 = as_of_day + timedelta(days=1)
+    specs = periods_after(as_of_day)
+    h = (specs[-1][3] - as_of_day).days
+    fit = fit_series(y, season_length=7, seed=seed)
+    imputed = impute(y)
+    notes = list(fit.notes)
+    n_missing = int(np.isnan(y).sum())
+    if n_missing:
+        notes.append(f"{n_missing} missing day(s) in the history were imputed for fitting")
+    paths = fit.simulate(h, n_paths, np.random.default_rng(seed))
+    out = []
+    for kind, label, start, end in specs:
+        mtd = y[max((start - first).days, 0) :] if start <= as_of_day else np.zeros(0)
+        actual = float(np.nansum(mtd))
+        run_rate = None
+        pnotes = list(notes)
+        if kind == "current_month":
+            elapsed = (as_of_day - start).days + 1
+            if elapsed > 0:
+                if np.isnan(mtd).any():
+                    pnotes.append(f"{int(np.isnan(mtd).sum())} day(s) of this month missing from actuals")
+                run_rate = actual / elapsed * end.day
+        filled = 0.0
+        if np.isnan(mtd).any():
+            # missing days this month are neither actuals nor future: count their imputed value
+            filled = float(imputed[max((start - first).days, 0) :][np.isnan(mtd)].sum())
+            pnotes.append("missing days of this month enter the total at their imputed value")
+        stats = total_intervals(period_totals(paths, fut0, start, end, actual + filled), levels)
+        none = fit.confidence == "none"
+        out.append(PeriodForecast(
+            period=label, kind=kind, start=start, end=end, actual_to_date=actual,
+            p50=None if none else stats["p50"], mean=None if none else stats["mean"],
+            lo_80=None if none else stats.get("lo_80"), hi_80=None if none else stats.get("hi_80"),
+            lo_95=None if none else stats.get("lo_95"), hi_95=None if none else stats.get("hi_95"),
+            run_rate=run_rate, model_used="run_rate" if none else fit.model_used,
+            confidence=fit.confidence, notes=tuple(pnotes),
+        ))
+    return out

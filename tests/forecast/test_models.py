@@ -1,0 +1,123 @@
+"""The model interface, the history gates and the fallback chain."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from llmcost.forecast import (
+    STLETS,
+    AutoETS,
+    Naive,
+    SeasonalNaive,
+    WindowMean,
+    fit_series,
+)
+from llmcost.forecast.clean import clean
+from llmcost.forecast.synthetic import synthetic_drivers
+
+MODELS = [AutoETS, STLETS, SeasonalNaive, Naive, WindowMean]
+
+
+def _series(n: int = 120, seed: int = 0, **kw) -> np.ndarray:
+    req, _ = synthetic_drivers(n, seed=seed, **kw)
+    return req
+
+
+@pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.alias)
+def test_interface(cls):
+    y = _series()
+    model = cls(season_length=7).fit(y)
+    assert isinstance(model.alias, str) and model.alias
+    paths = model.simulate(31, 300, np.random.default_rng(1))
+    assert paths.shape == (300, 31)
+    assert np.all(np.isfinite(paths)) and (paths >= 0).all()
+    pred = model.predict(14, level=(80, 95))
+    assert set(pred) == {"mean", "median", "lo-80", "hi-80", "lo-95", "hi-95"}
+    assert np.all(pred["lo-95"] <= pred["lo-80"]) and np.all(pred["lo-80"] <= pred["median"])
+    assert np.all(pred["median"] <= pred["hi-80"]) and np.all(pred["hi-80"] <= pred["hi-95"])
+
+
+def test_simulate_is_reproducible_with_the_same_generator():
+    model = AutoETS(7).fit(_series())
+    a = model.simulate(20, 100, np.random.default_rng(5))
+    b = model.simulate(20, 100, np.random.default_rng(5))
+    np.testing.assert_array_equal(a, b)
+
+
+def test_seasonal_naive_point_repeats_last_week():
+    y = np.arange(1.0, 22.0)
+    np.testing.assert_array_equal(SeasonalNaive(7).fit(y).point(10), [15, 16, 17, 18, 19, 20, 21, 15, 16, 17])
+
+
+@pytest.mark.parametrize(("n", "confidence", "model"), [
+    (3, "none", "window_mean"),
+    (6, "none", "window_mean"),
+    (7, "low", "auto_ets"),
+    (20, "low", "auto_ets"),
+    (27, "low", "auto_ets"),
+    (28, "normal", "auto_ets"),
+    (200, "normal", "auto_ets"),
+])
+def test_history_gates(n, confidence, model):
+    fit = fit_series(_series(n, launch_at=None))
+    assert fit.confidence == confidence
+    assert fit.model_used.startswith(model)
+    if confidence == "none":
+        assert any("insufficient history" in note for note in fit.notes)
+    if 7 <= n < 14:  # seasonal ETS needs two full weeks
+        assert fit.model_used.endswith(",N)")
+
+
+def test_short_history_is_widened_and_long_history_is_calibrated():
+    assert fit_series(_series(60)).spread == pytest.approx(1.5)
+    long = fit_series(_series(200))
+    assert long.calib_errors.size >= 4
+    assert 1.0 <= long.spread <= 3.0
+
+
+def test_fallback_when_the_main_model_fails(monkeypatch):
+    def boom(self, y):
+        raise ValueError("forced failure")
+
+    monkeypatch.setattr(AutoETS, "fit", boom)
+    fit = fit_series(_series(120))
+    assert fit.model_used == "stl_ets"
+    assert any("auto_ets failed: forced failure" in note for note in fit.notes)
+    monkeypatch.setattr(STLETS, "fit", boom)
+    assert fit_series(_series(120)).model_used == "seasonal_naive"
+
+
+def test_fallback_when_paths_explode(monkeypatch):
+    def huge(self, h, n_paths, rng):
+        return np.full((n_paths, h), 1e6)
+
+    monkeypatch.setattr(AutoETS, "_simulate_working", huge)
+    fit = fit_series(_series(120))
+    assert fit.model_used == "stl_ets"
+    assert any("10x the historical max" in note for note in fit.notes)
+
+
+def test_missing_days_are_imputed_not_zero():
+    y = _series(120, launch_at=None, n_spikes=0)
+    y[50:53] = np.nan
+    fit = fit_series(y)
+    assert np.all(np.isfinite(fit.model.y_)) and fit.model.y_[50:53].min() > 0.3 * np.nanmedian(y)
+
+
+def test_spikes_are_cleaned_and_reinjected():
+    y = _series(300, launch_at=None, n_spikes=0, seed=3)
+    y[[100, 180, 250]] *= 4
+    cl = clean(np.log1p(y), 7)
+    assert cl.jumps.rate > 0
+    assert np.isclose(np.exp(cl.jumps.sizes.max()), 4, rtol=0.3)
+    assert cl.x[[100, 180, 250]].max() < np.log1p(y[[100, 180, 250]]).min()
+
+
+def test_launch_step_is_level_adjusted():
+    y = _series(300, launch_at=200, launch_mult=1.6, n_spikes=0, growth=0.0, seed=4)
+    cl = clean(np.log1p(y), 7)
+    assert cl.shifts and abs(cl.shifts[0] - 200) <= 3
+    assert cl.adj[:190].mean() == pytest.approx(np.log(1.6), abs=0.08)
+    steady = clean(np.log1p(_series(300, launch_at=None, n_spikes=0, growth=0.003, seed=4)), 7)
+    assert steady.shifts == []

@@ -1,0 +1,105 @@
+"""Period arithmetic (month/quarter boundaries, as_of, time zone) and interval ordering."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from llmcost.forecast import forecast_periods, last_complete_day, periods_after
+
+
+def _history(n: int, end: date, level: float = 100.0, seed: int = 0) -> tuple[list[date], list[float]]:
+    rng = np.random.default_rng(seed)
+    days = [end - timedelta(days=n - 1 - i) for i in range(n)]
+    vals = [level * (0.6 if d.weekday() >= 5 else 1.0) * float(np.exp(rng.normal(0, 0.05))) for d in days]
+    return days, vals
+
+
+@pytest.mark.parametrize(("as_of", "expected"), [
+    (date(2026, 11, 23), [("2026-11", date(2026, 11, 1), date(2026, 11, 30)),
+                          ("2026-12", date(2026, 12, 1), date(2026, 12, 31)),
+                          ("2027-Q1", date(2027, 1, 1), date(2027, 3, 31))]),
+    # last day of a month: the current month is the next one, nothing elapsed
+    (date(2026, 11, 30), [("2026-12", date(2026, 12, 1), date(2026, 12, 31)),
+                          ("2027-01", date(2027, 1, 1), date(2027, 1, 31)),
+                          ("2027-Q1", date(2027, 1, 1), date(2027, 3, 31))]),
+    (date(2026, 12, 31), [("2027-01", date(2027, 1, 1), date(2027, 1, 31)),
+                          ("2027-02", date(2027, 2, 1), date(2027, 2, 28)),
+                          ("2027-Q2", date(2027, 4, 1), date(2027, 6, 30))]),
+    (date(2028, 2, 10), [("2028-02", date(2028, 2, 1), date(2028, 2, 29)),
+                         ("2028-03", date(2028, 3, 1), date(2028, 3, 31)),
+                         ("2028-Q2", date(2028, 4, 1), date(2028, 6, 30))]),
+    (date(2026, 8, 15), [("2026-08", date(2026, 8, 1), date(2026, 8, 31)),
+                         ("2026-09", date(2026, 9, 1), date(2026, 9, 30)),
+                         ("2026-Q4", date(2026, 10, 1), date(2026, 12, 31))]),
+])
+def test_periods_after(as_of, expected):
+    assert [(label, s, e) for _, label, s, e in periods_after(as_of)] == expected
+
+
+def test_last_complete_day_uses_the_time_zone():
+    ts = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
+    assert last_complete_day(ts, "UTC") == date(2026, 11, 23)
+    # 21:00 on the 23rd in Los Angeles: the 23rd is still running
+    assert last_complete_day(ts, "America/Los_Angeles") == date(2026, 11, 22)
+    assert last_complete_day(datetime(2026, 11, 24, 5, 0), "Asia/Shanghai") == date(2026, 11, 23)
+    assert last_complete_day(date(2026, 11, 23), "Asia/Shanghai") == date(2026, 11, 23)
+
+
+def test_current_month_actuals_run_rate_and_as_of_cutoff():
+    days, vals = _history(120, date(2026, 12, 20))
+    res = forecast_periods(days, vals, as_of=date(2026, 11, 10))
+    cur = res[0]
+    mtd = sum(v for d, v in zip(days, vals, strict=True) if date(2026, 11, 1) <= d <= date(2026, 11, 10))
+    assert cur.period == "2026-11" and cur.kind == "current_month"
+    assert cur.actual_to_date == pytest.approx(mtd)
+    assert cur.run_rate == pytest.approx(mtd / 10 * 30)
+    assert cur.confidence == "normal" and cur.model_used.startswith("auto_ets")
+    assert cur.lo_95 >= cur.actual_to_date  # the future adds, never subtracts
+    # data after as_of is ignored: cutting it off gives the same answer
+    cut = [(d, v) for d, v in zip(days, vals, strict=True) if d <= date(2026, 11, 10)]
+    again = forecast_periods([d for d, _ in cut], [v for _, v in cut], as_of=date(2026, 11, 10))
+    assert again == res
+    assert res[1].run_rate is None and res[1].actual_to_date == 0
+    # a 30-day month of ~100/weekday, 60/weekend days: the total is in a sane range
+    assert 2000 < res[1].p50 < 3500
+
+
+def test_insufficient_history_gives_run_rate_only():
+    days, vals = _history(5, date(2026, 11, 5))
+    cur, nxt, q = forecast_periods(days, vals, as_of=date(2026, 11, 5))
+    assert cur.confidence == "none" and cur.p50 is None and cur.lo_80 is None
+    assert cur.run_rate == pytest.approx(sum(vals) / 5 * 30)
+    assert all(p.confidence == "none" and p.p50 is None for p in (nxt, q))
+    assert "insufficient history" in " ".join(cur.notes)
+
+
+def test_low_confidence_below_28_days():
+    days, vals = _history(20, date(2026, 11, 20))
+    res = forecast_periods(days, vals, as_of=date(2026, 11, 20))
+    assert {p.confidence for p in res} == {"low"}
+    assert all(p.p50 is not None for p in res)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(min_value=7, max_value=150),
+    level=st.floats(min_value=0.0, max_value=1e6),
+    noise=st.floats(min_value=0.0, max_value=1.0),
+    zeros=st.floats(min_value=0.0, max_value=0.5),
+    seed=st.integers(min_value=0, max_value=2**16),
+    day=st.integers(min_value=0, max_value=400),
+)
+def test_lo_le_p50_le_hi(n, level, noise, zeros, seed, day):
+    rng = np.random.default_rng(seed)
+    end = date(2026, 1, 1) + timedelta(days=day)
+    days = [end - timedelta(days=n - 1 - i) for i in range(n)]
+    vals = level * np.exp(rng.normal(0, noise, n)) * (rng.random(n) >= zeros)
+    for p in forecast_periods(days, vals.tolist(), as_of=end, n_paths=200):
+        assert p.lo_95 <= p.lo_80 <= p.p50 <= p.hi_80 <= p.hi_95
+        assert p.lo_95 >= p.actual_to_date - 1e-9
+        assert all(np.isfinite(v) for v in (p.lo_95, p.hi_95, p.mean))
