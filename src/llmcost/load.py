@@ -37,6 +37,10 @@ RAW_KEEP = 2000  # characters of a rejected record kept in the quarantine
 MAX_MEMBER_BYTES = 8 * 1024**3
 MAX_RATIO = 200
 
+# Files in a walked directory that are never usage data (docs, code, pictures): skipped silently.
+# A file named on the command line is always read.
+NOT_DATA = (".md", ".txt", ".py", ".sh", ".toml", ".yaml", ".yml", ".pdf", ".png", ".jpg", ".svg", ".html", ".lock")
+
 DUCKDB_MEMORY_LIMIT = os.environ.get("LLMCOST_MEMORY_LIMIT", "1GB")
 
 
@@ -77,7 +81,7 @@ def _walk(paths: Iterable[Path], skip: Path | None) -> Iterator[Path]:
                 continue
             dirs[:] = sorted(d for d in dirs if not (skip is not None and (rootp / d).resolve() == skip))
             for name in sorted(files):
-                if name.startswith(".") or name.endswith((".md", ".txt", ".toml")) and "LICENSE" in name.upper():
+                if name.startswith(".") or name.lower().endswith(NOT_DATA) or name.upper().startswith("LICENSE"):
                     continue
                 yield rootp / name
 

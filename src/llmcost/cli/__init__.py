@@ -1,0 +1,275 @@
+"""The command line: thin. Each command makes one library call and turns LlmcostError into a message.
+
+Exit codes (docs/cron.md): 0 success; 1 some input files were not recognised or failed (the rest
+were ingested and the report written); 2 a usage or input mistake; 3 a store problem;
+4 the forecast crosses --budget; 75 the store is locked by another run (try again later).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from llmcost.errors import LlmcostError, UsageError
+from llmcost.privacy import mask_text
+
+EXIT_PARTIAL = 1
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=False,
+    rich_markup_mode=None,
+    help="Where did our LLM money go, what will next month cost, and what would routing, caching or trimming save.",
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str, code: int) -> None:
+    typer.echo(f"Error: {mask_text(message)}", err=True)
+    raise typer.Exit(code)
+
+
+def friendly(fn: F) -> F:
+    """Turn library errors into one 'Error: ...' line and the error's exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except LlmcostError as e:
+            _fail(str(e), e.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option("--store", help="Store directory (default: $LLMCOST_STORE, else ./.llmcost).", show_default=False),
+]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: table, md or json.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the report to this file.")]
+PricesOpt = Annotated[
+    Path | None, typer.Option("--prices", help="Price override file (TOML); default ./llmcost-prices.toml.")
+]
+SourceOpt = Annotated[str | None, typer.Option("--source", help="Force this format (see `formats`).")]
+MappingOpt = Annotated[
+    list[Path] | None, typer.Option("--mapping", help="A generic mapping file (TOML) describing your log columns.")
+]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option("--map", help="Inline generic mapping, e.g. --map ts=time --map input_tokens=prompt_len."),
+]
+KeepTextOpt = Annotated[bool, typer.Option("--keep-text", help="Also store prompt and response text.")]
+WaitOpt = Annotated[float, typer.Option("--wait", help="Seconds to wait for another run's store lock.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no report on stdout.")]
+SinceOpt = Annotated[str | None, typer.Option("--since", help="Only usage on or after this date (YYYY-MM-DD).")]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Only usage on or before this date (YYYY-MM-DD).")]
+
+
+def _store_dir(store: Path | None) -> Path:
+    from llmcost.store import default_store
+
+    return store or default_store()
+
+
+def _date(value: str | None, flag: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{flag} {value!r} is not a date. Fix: write it as YYYY-MM-DD.") from None
+
+
+def _register_mappings(mapping: list[Path] | None, inline: list[str] | None) -> str | None:
+    """Register user mappings; return the format name to force (for --map) or None."""
+    from llmcost import ingest
+    from llmcost.ingest.mapped import MappedIngestor, load_mapping_file, mapping_from_options
+
+    for path in mapping or []:
+        ingest.add(MappedIngestor(load_mapping_file(path)))
+    if inline:
+        m = mapping_from_options(inline)
+        ingest.add(MappedIngestor(m))
+        return m.name
+    return None
+
+
+def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
+    if quiet or not sys.stderr.isatty():
+        return None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True)
+    task = bar.add_task("ingesting", total=None)
+    bar.start()
+
+    def update(name: str, done: int, total: int) -> None:
+        bar.update(task, total=total, completed=done, description=f"ingesting {Path(name).name}"[:60])
+        if done >= total:
+            bar.stop()
+
+    return update
+
+
+def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: list[Path] | None,
+            inline: list[str] | None, keep_text: bool, wait: float, quiet: bool) -> dict[str, Any]:
+    from llmcost.load import load
+
+    forced = _register_mappings(mapping, inline)
+    result = load(paths, _store_dir(store), source=source or forced, keep_text=keep_text, wait=wait,
+                  progress=_progress(quiet))
+    problems = [
+        {"file": f.path, "status": f.status, "message": f.message or f.status}
+        for f in result.files if f.status in ("unrecognised", "failed")
+    ]
+    counts = {s: len(result.by_status(s)) for s in ("ingested", "replaced", "unchanged", "unrecognised", "failed")}
+    return {"files": counts, "problems": problems}
+
+
+def _emit(text: str, out: Path | None, quiet: bool) -> None:
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, out)
+    elif not quiet:
+        typer.echo(text, nl=False)
+
+
+def _report(store: Path | None, fmt: str, out: Path | None, prices: Path | None, since: str | None,
+            until: str | None, quiet: bool, last_run: dict[str, Any] | None = None) -> None:
+    from llmcost.analysis import ReportOptions, build_report
+    from llmcost.report import FORMATS, render
+
+    if fmt not in FORMATS:
+        raise UsageError(f"Unknown --format {fmt!r}. Fix: use one of {', '.join(FORMATS)}.")
+    opts = ReportOptions(store=_store_dir(store), prices_file=prices, since=_date(since, "--since"),
+                         until=_date(until, "--until"))
+    doc = build_report(opts, last_run=last_run)
+    width = None
+    color = False
+    if fmt == "table" and out is None and sys.stdout.isatty():
+        import shutil
+
+        width = shutil.get_terminal_size().columns
+        color = "NO_COLOR" not in os.environ
+    _emit(render(doc, fmt, width=width, color=color), out, quiet)
+
+
+def _warn_problems(run: dict[str, Any]) -> int:
+    for p in run["problems"]:
+        typer.echo(f"Warning: {mask_text(p['message'])}", err=True)
+    return EXIT_PARTIAL if run["problems"] else 0
+
+
+@app.callback(invoke_without_command=True)
+@friendly
+def main_job(
+    ctx: typer.Context,
+    logs: Annotated[
+        list[Path] | None, typer.Option("--logs", help="Ingest these files or directories, then report.")
+    ] = None,
+    store: StoreOpt = None,
+    format: FormatOpt = "table",
+    out: OutOpt = None,
+    prices: PricesOpt = None,
+    source: SourceOpt = None,
+    mapping: MappingOpt = None,
+    map_: Annotated[list[str] | None, typer.Option("--map", help="Inline generic mapping (col=field).")] = None,
+    keep_text: KeepTextOpt = False,
+    wait: WaitOpt = 30.0,
+    quiet: QuietOpt = False,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+) -> None:
+    """The main job: `llmcost-forecast --logs DIR` ingests DIR into the store, then prints the report."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if not logs:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
+    run = _ingest(logs, store, source, mapping, map_, keep_text, wait, quiet)
+    code = _warn_problems(run)
+    _report(store, format, out, prices, since, until, quiet, last_run=run)
+    raise typer.Exit(code)
+
+
+@app.command()
+@friendly
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories (walked recursively; .gz/.zip work).")],
+    store: StoreOpt = None,
+    source: SourceOpt = None,
+    mapping: MappingOpt = None,
+    map_: MapOpt = None,
+    keep_text: KeepTextOpt = False,
+    wait: WaitOpt = 30.0,
+    quiet: QuietOpt = False,
+) -> None:
+    """Ingest usage files into the store (unchanged files are skipped; changed files replace their rows)."""
+    run = _ingest(paths, store, source, mapping, map_, keep_text, wait, quiet)
+    from llmcost.analysis import ingest_summary
+    from llmcost.store import Store
+
+    summary = ingest_summary(Store.open(_store_dir(store)).read_manifest())
+    if not quiet:
+        c = run["files"]
+        typer.echo(
+            f"{c['ingested']} ingested, {c['replaced']} replaced, {c['unchanged']} unchanged, "
+            f"{c['unrecognised']} unrecognised, {c['failed']} failed. Store: {summary['rows_read']:,} rows read = "
+            f"{summary['rows_stored']:,} stored + {summary['rows_duplicate']:,} duplicate + "
+            f"{summary['rows_quarantined']:,} quarantined."
+        )
+    raise typer.Exit(_warn_problems(run))
+
+
+@app.command()
+@friendly
+def report(
+    store: StoreOpt = None,
+    format: FormatOpt = "table",
+    out: OutOpt = None,
+    prices: PricesOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Print the report for the store."""
+    _report(store, format, out, prices, since, until, quiet)
+
+
+@app.command()
+@friendly
+def formats() -> None:
+    """List the input formats the tool recognises (detected from content, not file names)."""
+    from llmcost import ingest as registry
+
+    for name, ing in registry.registry().items():
+        typer.echo(f"{name:32s} {ing.title}")
+
+
+@app.command()
+@friendly
+def prices(
+    model: Annotated[str, typer.Argument(help="Model name as your logs write it.")],
+    at: Annotated[str | None, typer.Option("--at", help="Date (YYYY-MM-DD) the price applies to.")] = None,
+    provider: Annotated[str | None, typer.Option("--provider", help="Provider, e.g. openai, anthropic, aws.")] = None,
+    prices_file: PricesOpt = None,
+) -> None:
+    """Show the prices a model resolves to on a date, and where they came from."""
+    from llmcost.cli.prices import prices_command
+
+    typer.echo(prices_command(model, at, provider, prices_file))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,25 @@
+"""Markdown: the same sections as the terminal report, as GitHub tables (mail, diff, archive)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llmcost.report._fmt import money, num, pct
+from llmcost.report.sections import sections
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def render(doc: dict[str, Any]) -> str:
+    parts = ["# LLM cost report", ""]
+    for title, note, headers, rows in sections(doc, money=money, num=num, pct=pct):
+        parts += [f"## {title}", ""]
+        if note:
+            parts += [note, ""]
+        if headers:
+            parts += [_table(headers, rows), ""]
+    return "\n".join(parts)
