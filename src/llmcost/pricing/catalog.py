@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import fnmatch
 import itertools
 import os
 from dataclasses import dataclass, field
@@ -233,15 +234,19 @@ class Catalog:
             raw = target
         cands = names.candidates(raw, self._known_providers)
 
-        # 1. models defined only in the override files
+        # 1. names the override files define. An entry for a catalog model is reached this way only by
+        # its `match` globs; otherwise the catalog's own matcher decides (so an entry for gpt-4o does
+        # not capture gpt-4o-2024-05-13, which the catalog prices apart) and the entry applies by model_key.
         for entry in reversed(self._entries):
             if pid is not None and entry.provider not in (pid, "*"):
                 continue
+            info, cprov = self._catalog_model(entry.model, entry.provider)
             for hint, name, step in cands:
                 if hint is not None and pid is None and entry.provider != hint:
                     continue
-                if entry.matches_name(name):
-                    info, cprov = self._catalog_model(entry.model, entry.provider)
+                hit = entry.matches_name(name) if info is None else any(
+                    fnmatch.fnmatchcase(name, pat) for pat in entry.match)
+                if hit:
                     step = f"{step_prefix}override {step}"
                     return NameMatch(entry.provider, entry.model, info, cprov, step)
 
