@@ -1,0 +1,133 @@
+"""SQL building blocks shared by the provider-export formats (usage/cost APIs, dashboards, bills).
+
+Provider exports are aggregates, not request logs: JSON pages of time buckets, or CSV rows per
+day and meter. The pieces here turn such a file into rows in one DuckDB statement, hash a bucket's
+identity into a stable `event_id` (so the same bucket in two exports is one event and a restated
+bucket replaces the earlier copy), and classify meter names into canonical token types.
+Reference: /work/shared/reference/formats-provider-exports.md (cited per format module).
+"""
+
+from __future__ import annotations
+
+import re
+
+from llmcost.ingest import InputFile, csv_header, sql_str, text
+
+NULL_MARK = "chr(0)"
+"""Stands for NULL inside a key hash, so NULL and '' are different groups."""
+
+
+def key_hash(*parts: str) -> str:
+    """SQL: md5 of the given SQL expressions joined by chr(31), NULLs kept distinct."""
+    items = ", ".join(f"coalesce(CAST({p} AS VARCHAR), {NULL_MARK})" for p in parts)
+    return f"md5(concat_ws(chr(31), {items}))"
+
+
+def blank(expr: str) -> str:
+    """SQL: NULL for NULL, empty or whitespace-only text; else the trimmed text."""
+    return f"nullif(trim(CAST({expr} AS VARCHAR)), '')"
+
+
+def dec(expr: str, scale: int = 12) -> str:
+    """SQL: a decimal string or JSON number as DECIMAL(38,scale), never through a float."""
+    return f"TRY_CAST(replace(trim(CAST({expr} AS VARCHAR)), ',', '') AS DECIMAL(38,{scale}))"
+
+
+def count(expr: str) -> str:
+    """SQL: a token count written as '1234', '1,234' or '10.0' as BIGINT (NULL when blank)."""
+    e = f"nullif(replace(trim(CAST({expr} AS VARCHAR)), ',', ''), '')"
+    return f"COALESCE(TRY_CAST({e} AS BIGINT), TRY_CAST(TRY_CAST({e} AS DOUBLE) AS BIGINT))"
+
+
+def bad_count(expr: str) -> str:
+    """SQL: true when a count is present but not a number."""
+    e = f"nullif(replace(trim(CAST({expr} AS VARCHAR)), ',', ''), '')"
+    return f"({e} IS NOT NULL AND TRY_CAST({e} AS DOUBLE) IS NULL)"
+
+
+# ---- JSON pages --------------------------------------------------------------------------------
+
+def pages_sql(f: InputFile, data_key: str = "data", results_key: str = "results") -> str:
+    """One row per result of every bucket of every page: a page per file, a JSON array of pages,
+    or pages one per line. Columns: source_line (result number in the file), page_no, bucket,
+    res (JSON), n_results (results in that bucket), raw."""
+    comp = "gzip" if f.gzip else "none"
+    return f"""
+    SELECT row_number() OVER (ORDER BY page_no, bi, ri) AS source_line, page_no, bi, bucket, res,
+           n_results, CAST(res AS VARCHAR) AS raw
+    FROM (
+      SELECT page_no, bi, bucket, json_array_length(bucket, '$.{results_key}') AS n_results,
+             unnest(json_extract(bucket, '$.{results_key}[*]')) AS res,
+             generate_subscripts(json_extract(bucket, '$.{results_key}[*]'), 1) AS ri
+      FROM (
+        SELECT page_no, unnest(json_extract(page, '$.{data_key}[*]')) AS bucket,
+               generate_subscripts(json_extract(page, '$.{data_key}[*]'), 1) AS bi
+        FROM (SELECT row_number() OVER () AS page_no, json AS page
+              FROM read_json_objects({f.sql_path()}, format='auto', compression='{comp}',
+                                     maximum_object_size=268435456))
+      )
+    )"""
+
+
+def page_head_has(head: bytes, *needles: str) -> bool:
+    s = text(head)
+    return all(n in s for n in needles)
+
+
+def json_kind_sniff(head: bytes, pattern: str) -> bool:
+    return re.search(pattern, text(head)) is not None
+
+
+# ---- CSV ---------------------------------------------------------------------------------------
+
+class Csv:
+    """Columns of a CSV export found by name (case-insensitive), read with every value as text."""
+
+    def __init__(self, f: InputFile):
+        self.f = f
+        self.header = csv_header(f.head) or []
+        self._by_lower = {h.lower(): h for h in self.header}
+
+    def has(self, *names: str) -> bool:
+        return any(n.lower() in self._by_lower for n in names)
+
+    def col(self, *names: str) -> str:
+        """SQL for the first of `names` present (blank → NULL), or NULL when none is."""
+        for n in names:
+            h = self._by_lower.get(n.lower())
+            if h is not None:
+                return blank('"' + h.replace('"', '""') + '"')
+        return "CAST(NULL AS VARCHAR)"
+
+    def source(self) -> str:
+        """SQL: every row with source_line (file line, header = 1) and raw (the values joined)."""
+        comp = "gzip" if self.f.gzip else "none"
+        cols = [f'coalesce("{h.replace(chr(34), chr(34) * 2)}", \'\')' for h in self.header] or ["''"]
+        return (
+            f"SELECT row_number() OVER () + 1 AS source_line, concat_ws(',', {', '.join(cols)}) AS raw, * "
+            f"FROM read_csv({self.f.sql_path()}, header=true, all_varchar=true, strict_mode=false, "
+            f"null_padding=true, compression='{comp}')"
+        )
+
+
+def header_has(head: bytes, *names: str) -> bool:
+    cols = {c.lower() for c in (csv_header(head) or [])}
+    return all(n.lower() in cols for n in names)
+
+
+# ---- meters and SKUs ---------------------------------------------------------------------------
+
+def token_type_from_text(expr: str) -> str:
+    """SQL: canonical token type from a meter/SKU/line-item text (cache read before input)."""
+    e = f"lower(coalesce({expr}, ''))"
+    return (
+        f"CASE WHEN regexp_matches({e}, 'cache[ -]?write|cache[ -]?creation|cache writes') THEN "
+        f"  CASE WHEN regexp_matches({e}, '1[ -]?h(ou)?r?\\b|1-hour|1h') THEN 'cache_write_1h' ELSE 'cache_write' END "
+        f"WHEN regexp_matches({e}, 'cached|cache[ -]?read|cache[ -]?hit') THEN 'cache_read' "
+        f"WHEN regexp_matches({e}, '\\boutp|output|completion|generated') THEN 'output' "
+        f"WHEN regexp_matches({e}, '\\binp|input|prompt') THEN 'input' END"
+    )
+
+
+def sql_in(values: list[str]) -> str:
+    return "(" + ", ".join(sql_str(v) for v in values) + ")"
