@@ -1,0 +1,86 @@
+"""Record readers shared by the request-log formats that are not plain JSON lines.
+
+JSON documents (a JSON array, or API pages `{"data": [...]}`) and CSV exports have no meaningful
+line numbers; their `source_line` is the 1-based record index instead. Everything here returns one
+DuckDB SQL statement selecting `(source_line, raw, _json_ok, <fields>)`, streamed by DuckDB's own
+readers; no Python touches the rows.
+"""
+
+from __future__ import annotations
+
+from llmcost.ingest import InputFile, lines_sql, sql_str, text
+
+
+def _extract(fields: dict[str, str], src: str) -> str:
+    """`src` (a relation with source_line, raw) plus one VARCHAR column per JSON path in `fields`."""
+    names = list(fields)
+    if not names:
+        return f"SELECT source_line, raw, json_valid(raw) AS _json_ok FROM ({src})"
+    paths = "[" + ", ".join(sql_str(fields[n]) for n in names) + "]"
+    cols = ", ".join(f"_v[{i + 1}] AS {n}" for i, n in enumerate(names))
+    return (
+        f"SELECT source_line, raw, _v IS NOT NULL AS _json_ok, {cols} FROM ("
+        f"SELECT source_line, raw, CASE WHEN json_valid(raw) AND left(ltrim(raw), 1) = '{{' "
+        f"THEN json_extract_string(raw, {paths}) END AS _v FROM ({src}))"
+    )
+
+
+def json_doc_kind(f: InputFile) -> str:
+    """'array' for a JSON array document, 'pages' for `{data: [...]}` objects, else 'lines'."""
+    s = text(f.head).lstrip()
+    if s.startswith("["):
+        return "array"
+    if s.startswith("{") and '"data"' in s[:4096] and s.split("\n", 1)[0].strip().startswith('{"data"'):
+        return "pages"
+    return "lines"
+
+
+def json_records_sql(f: InputFile, fields: dict[str, str], page_key: str = "data") -> str:
+    """Records of a JSON array, of API page objects (`{page_key: [...]}`), or of JSON lines."""
+    comp = "gzip" if f.gzip else "none"
+    kind = json_doc_kind(f)
+    if kind == "array":
+        src = (
+            "SELECT row_number() OVER () AS source_line, CAST(json AS VARCHAR) AS raw FROM read_json_objects("
+            f"{f.sql_path()}, format='array', compression='{comp}', maximum_object_size=67108864)"
+        )
+    elif kind == "pages":
+        src = (
+            "SELECT row_number() OVER () AS source_line, CAST(rec AS VARCHAR) AS raw FROM ("
+            f"SELECT unnest(json_extract(json, '$.{page_key}[*]')) AS rec FROM read_json_objects("
+            f"{f.sql_path()}, format='auto', compression='{comp}', maximum_object_size=67108864))"
+        )
+    else:
+        src = lines_sql(f)
+    return _extract(fields, src)
+
+
+def csv_records_sql(f: InputFile, columns: list[str]) -> str:
+    """Rows of a CSV export with a header: `raw` is the row as a JSON object, every column VARCHAR.
+
+    `source_line` is the record number + 1 (the header is line 1), which is the file line unless a
+    quoted cell spans lines. Columns missing from the file come out NULL.
+    """
+    comp = "gzip" if f.gzip else "none"
+    head = text(f.head).splitlines()[0] if text(f.head).splitlines() else ""
+    have = set(_csv_names(head))
+    cols = ", ".join(
+        f'"{c}" AS "{c}"' if c in have else f'CAST(NULL AS VARCHAR) AS "{c}"' for c in columns
+    )
+    return (
+        f"SELECT row_number() OVER () + 1 AS source_line, CAST(to_json(c) AS VARCHAR) AS raw, {cols} "
+        f"FROM read_csv({f.sql_path()}, header=true, all_varchar=true, auto_detect=false, "
+        f"columns={_csv_columns(head)}, delim=',', quote='\"', escape='\"', strict_mode=false, "
+        f"null_padding=true, compression='{comp}', max_line_size=16777216) c"
+    )
+
+
+def _csv_names(header_line: str) -> list[str]:
+    import csv
+    import io
+
+    return [n.strip() for n in next(csv.reader(io.StringIO(header_line)), [])]
+
+
+def _csv_columns(header_line: str) -> str:
+    return "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in _csv_names(header_line)) + "}"

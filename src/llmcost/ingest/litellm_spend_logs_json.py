@@ -1,0 +1,124 @@
+"""LiteLLM proxy spend logs as returned by its API (`GET /spend/logs`, `/spend/logs/v2`).
+
+Field mapping (formats-request-logs.md section 1; BerriAI/litellm `schema.prisma`,
+`litellm/proxy/spend_tracking/spend_tracking_utils.py`, `SpendLogsMetadata` in
+`litellm/proxy/_types.py`):
+
+- `prompt_tokens` is LiteLLM's OpenAI-style count; in current code it INCLUDES cache reads and
+  (Anthropic) cache writes, so uncached input = prompt_tokens - cache read - cache write, with the
+  cache counts recomputed from `metadata.additional_usage_values` (`cache_read_input_tokens`,
+  `cache_creation_input_tokens`, `prompt_tokens_details.cached_tokens`), falling back to
+  `metadata.usage_object`. An older revision added only the read: when subtracting both would go
+  negative, only the read is subtracted.
+- `completion_tokens` includes `completion_tokens_details.reasoning_tokens`.
+- `end_user` (the request's `user`, the customer) is the user; `user` is the key owner and goes to
+  `extra.key_owner` (it is only the user when `end_user` is empty).
+- `cache_hit = "True"` is LiteLLM's own response cache: the row is kept with its tokens as logged
+  and flagged `response_cache_hit = true` (no provider call, `spend` 0).
+- `session_id` is the conversation (a random UUID per request unless the client sends
+  `litellm_session_id`); `spend` is `reported_cost_usd` (LiteLLM's price map, not the invoice).
+- `startTime` is UTC (timestamp without zone in Postgres).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llmcost.ingest import (
+    IngestContext,
+    Ingestor,
+    InputFile,
+    first_json,
+    int_sql,
+    is_bad_number,
+    register,
+    ts_sql,
+)
+from llmcost.ingest import _records as records
+
+COLUMNS = [
+    "request_id", "call_type", "api_key", "spend", "total_tokens", "prompt_tokens", "completion_tokens",
+    "startTime", "model", "model_group", "custom_llm_provider", "user", "end_user", "team_id",
+    "metadata", "cache_hit", "session_id", "status",
+]
+
+
+def mapping_sql(src: str, ctx: IngestContext) -> str:
+    """Canonical columns from a relation holding COLUMNS as VARCHAR (`metadata` as JSON text)."""
+    aux = "json_extract(CASE WHEN json_valid(metadata) THEN metadata END, '$.additional_usage_values')"
+    uo = "json_extract(CASE WHEN json_valid(metadata) THEN metadata END, '$.usage_object')"
+
+    def pick(*paths: str) -> str:
+        return "coalesce(" + ", ".join(f"{obj} ->> '{p}'" for obj in (aux, uo) for p in paths) + ")"
+
+    read = pick("$.cache_read_input_tokens", "$.prompt_tokens_details.cached_tokens")
+    write = pick("$.cache_creation_input_tokens", "$.prompt_tokens_details.cache_creation_tokens")
+    reasoning = pick("$.completion_tokens_details.reasoning_tokens")
+    bad = " OR ".join(is_bad_number(x) for x in ("prompt_tokens", "completion_tokens", "spend"))
+    return f"""
+    SELECT source_line, raw,
+      CASE WHEN NOT _json_ok THEN 'not valid JSON'
+           WHEN prompt_tokens IS NULL AND completion_tokens IS NULL
+             THEN 'no token counts (not a spend log row)'
+           WHEN {bad} THEN 'non-numeric prompt_tokens, completion_tokens or spend'
+      END AS error,
+      request_id AS event_id,
+      'request' AS grain,
+      {ts_sql('"startTime"')} AS ts,
+      nullif(custom_llm_provider, '') AS provider,
+      model,
+      nullif(team_id, '') AS project,
+      api_key,
+      coalesce(nullif(end_user, ''), nullif("user", '')) AS user_id,
+      nullif(session_id, '') AS conversation_id,
+      1 AS request_count,
+      CASE WHEN {int_sql('prompt_tokens')} - _r - _w >= 0 THEN {int_sql('prompt_tokens')} - _r - _w
+           ELSE greatest({int_sql('prompt_tokens')} - _r, 0) END AS input_tokens,
+      _r AS cache_read_tokens,
+      _w AS cache_write_tokens,
+      0 AS cache_write_1h_tokens,
+      {int_sql('completion_tokens')} AS output_tokens,
+      coalesce({int_sql(reasoning)}, 0) AS reasoning_tokens,
+      {aux} IS NOT NULL OR {uo} IS NOT NULL AS cache_known,
+      false AS batch,
+      TRY_CAST(trim(spend) AS DECIMAL(38, 12)) AS reported_cost_usd,
+      lower(coalesce(cache_hit, '')) = 'true' AS response_cache_hit,
+      json_object('key_owner', nullif("user", ''), 'model_group', nullif(model_group, ''),
+                  'call_type', call_type, 'status', status) AS extra
+    FROM (SELECT *, coalesce({int_sql(read)}, 0) AS _r, coalesce({int_sql(write)}, 0) AS _w FROM ({src}))
+    """
+
+
+def is_row(obj: Any) -> bool:
+    return isinstance(obj, dict) and {"request_id", "startTime", "spend"} <= obj.keys() and "call_type" in obj
+
+
+def _first_record(head: bytes) -> Any:
+    obj = first_json(head)
+    if isinstance(obj, list):
+        return obj[0] if obj else None
+    if isinstance(obj, dict) and isinstance(obj.get("data"), list):
+        return obj["data"][0] if obj["data"] else None
+    if isinstance(obj, str):  # a document cut by the head limit: look for the keys
+        return {"request_id": 1, "startTime": 1, "spend": 1, "call_type": 1} if all(
+            f'"{k}"' in obj[:8192] for k in ("request_id", "startTime", "spend", "call_type", "cache_hit")
+        ) else None
+    return obj
+
+
+@register
+class LiteLLMSpendLogsJson(Ingestor):
+    name = "litellm_spend_logs_json"
+    title = "LiteLLM proxy spend logs from its API (/spend/logs array or /spend/logs/v2 pages)"
+    obtain = (
+        "`curl -H 'Authorization: Bearer $KEY' "
+        "'$PROXY/spend/logs/v2?start_date=...&end_date=...&page_size=100'`"
+        " (save each page; a bare `/spend/logs` array works too)."
+    )
+
+    def sniff(self, head: bytes, name: str) -> bool:
+        return is_row(_first_record(head))
+
+    def query(self, f: InputFile, ctx: IngestContext) -> str:
+        fields = {c: f"$.{c}" for c in COLUMNS}
+        return mapping_sql(records.json_records_sql(f, fields), ctx)
