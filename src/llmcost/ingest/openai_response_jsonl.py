@@ -84,6 +84,7 @@ class OpenAIResponseJsonl(Ingestor):
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN {prompt} IS NULL AND {output} IS NULL THEN 'no usage object (not an OpenAI response body)'
                WHEN {bad} THEN 'non-numeric token count in usage'
+               WHEN {int_sql(prompt)} < 0 THEN 'negative prompt tokens: ' || {prompt}
                WHEN coalesce({int_sql(cached)}, 0) + coalesce({int_sql(cwrite)}, 0) > {int_sql(prompt)}
                  THEN 'cached tokens exceed prompt tokens'
           END AS error,

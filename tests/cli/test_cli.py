@@ -1,0 +1,96 @@
+"""Every user-facing message: exit code and text (no tracebacks)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from llmcost.cli import app
+
+REPO = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+def test_main_job_on_sample_logs_json(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["--logs", str(REPO / "sample_logs"), "--store", str(tmp_path / "s"), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    ing = doc["ingest"]
+    assert ing["rows_read"] == ing["rows_stored"] + ing["rows_duplicate"] + ing["rows_quarantined"]
+    # 4,947 + 1,865 generated rows and the 300-row trace slice (counted from the files)
+    lines = sum(len(p.read_text().splitlines()) for p in (REPO / "sample_logs/app-logs").glob("*.jsonl"))
+    assert ing["rows_read"] == lines + 300
+    for k in ("requests", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "cost_usd",
+              "unpriced_requests"):
+        assert k in doc["totals"]
+    assert isinstance(doc["totals"]["cost_usd"], str)  # a decimal string, never a float
+    assert doc["totals"]["unpriced_requests"] == 300
+
+
+def test_missing_path_is_one_line_error(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["ingest", str(tmp_path / "nope"), "--store", str(tmp_path / "s")])
+    assert res.exit_code == 2
+    assert res.output.startswith("Error: No such file or directory")
+    assert "Traceback" not in res.output
+
+
+def test_report_without_store(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["report", "--store", str(tmp_path / "none")])
+    assert res.exit_code == 3
+    assert "No store at" in res.output and "Fix:" in res.output
+
+
+def test_unknown_file_is_named_and_others_still_go_in(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "weird.csv").write_text("a,b\n1,2\n")
+    (logs / "good.jsonl").write_text((REPO / "tests/fixtures/ingest/openai_response_jsonl/input.jsonl").read_text())
+    res = runner.invoke(app, ["ingest", str(logs), "--store", str(tmp_path / "s")])
+    assert res.exit_code == 1
+    assert "weird.csv" in res.output and "Known formats:" in res.output
+    assert "1 ingested" in res.output
+
+
+def test_unknown_source_did_you_mean(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["ingest", str(REPO / "sample_logs"), "--source", "openai_respons_jsonl",
+                              "--store", str(tmp_path / "s")])
+    assert res.exit_code == 2
+    assert "Did you mean openai_response_jsonl" in res.output
+
+
+def test_bad_format_option(tmp_path: Path) -> None:
+    runner.invoke(app, ["ingest", str(REPO / "sample_logs/public-trace"), "--store", str(tmp_path / "s")])
+    res = runner.invoke(app, ["report", "--store", str(tmp_path / "s"), "--format", "xml"])
+    assert res.exit_code == 2 and "Unknown --format 'xml'" in res.output
+
+
+def test_formats_lists_every_format() -> None:
+    from llmcost import ingest
+
+    res = runner.invoke(app, ["formats"])
+    assert res.exit_code == 0
+    for name in ingest.registry():
+        assert name in res.output
+
+
+def test_locked_store_exits_75(tmp_path: Path) -> None:
+    from llmcost.store import Store
+
+    store = Store.open(tmp_path / "s", create=True)
+    with store.lock(exclusive=True):
+        res = runner.invoke(app, ["ingest", str(REPO / "sample_logs/public-trace"), "--store", str(tmp_path / "s"),
+                                  "--wait", "0"])
+    assert res.exit_code == 75
+    assert "busy" in res.output and "--wait" in res.output
+
+
+def test_map_option_reads_a_custom_csv(tmp_path: Path) -> None:
+    f = tmp_path / "mine.csv"
+    f.write_text("when,model,pin,pout\n1790000000,gpt-4o,100,20\n1790000100,gpt-4o,300,40\n")
+    res = runner.invoke(app, ["ingest", str(f), "--store", str(tmp_path / "s"), "--map", "ts=when",
+                              "--map", "ts_unit=s", "--map", "model=model", "--map", "input_tokens=pin",
+                              "--map", "output_tokens=pout"])
+    assert res.exit_code == 0, res.output
+    assert "2 stored" in res.output
