@@ -1,0 +1,112 @@
+"""Claude Code transcripts: daily totals as ccusage computes them, streamed duplicates, sidechains."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from llmcost.load import load
+from llmcost.store import Store
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "ingest" / "claude_code_jsonl"
+SESSION = "5f1c2a9e-0000-4000-8000-000000000001"
+CCUSAGE = os.environ.get("CCUSAGE", shutil.which("ccusage") or "/tmp/ccu/node_modules/.bin/ccusage")
+
+# Worked out by hand from the fixture lines (one row per (message.id, requestId), first line wins;
+# the malformed line 7 and the <synthetic> line count for nothing; days in UTC):
+# 2026-10-06: msg_A (4 in, 120 out, 0 read, 5200 write) + msg_B (6, 310, 5200, 800)
+#             + sub-agent msg_S1 (10, 450, 0, 2000)
+# 2026-10-07: msg_C (3, 900, 6000, 1500)
+HAND_DAILY = {
+    "2026-10-06": {"input": 20, "output": 880, "cache_read": 5200, "cache_write": 8000},
+    "2026-10-07": {"input": 3, "output": 900, "cache_read": 6000, "cache_write": 1500},
+}
+
+
+def _claude_home(tmp: Path) -> Path:
+    """A CLAUDE_CONFIG_DIR laid out like the real one: projects/<project>/<session>.jsonl + subagents."""
+    proj = tmp / "claude" / "projects" / "-home-dev-shop"
+    (proj / SESSION / "subagents").mkdir(parents=True)
+    shutil.copy(FIXTURE / "input_session.jsonl", proj / f"{SESSION}.jsonl")
+    shutil.copy(FIXTURE / "input_subagent.jsonl", proj / SESSION / "subagents" / "agent-a1b2c3.jsonl")
+    return tmp / "claude"
+
+
+def _our_daily(store: Path) -> dict[str, dict[str, int]]:
+    con = Store.open(store).connect()
+    rows = con.execute(
+        """SELECT strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%d') AS day, sum(input_tokens), sum(output_tokens),
+                  sum(cache_read_tokens), sum(cache_write_tokens)
+           FROM usage GROUP BY day ORDER BY day"""
+    ).fetchall()
+    return {d: {"input": i, "output": o, "cache_read": r, "cache_write": w} for d, i, o, r, w in rows}
+
+
+def test_daily_totals_by_hand(tmp_path: Path) -> None:
+    home = _claude_home(tmp_path)
+    result = load([home / "projects"], tmp_path / "store")
+    assert [f.status for f in result.files] == ["ingested", "ingested"]
+    assert sum(f.rows_duplicate for f in result.files) == 3
+    assert sum(f.rows_quarantined for f in result.files) == 1
+    assert _our_daily(tmp_path / "store") == HAND_DAILY
+
+
+def test_reingest_and_split_files_do_not_double_count(tmp_path: Path) -> None:
+    home = _claude_home(tmp_path)
+    load([home / "projects"], tmp_path / "store")
+    # a resumed session copies earlier replies into a new file: same (message.id, requestId)
+    copy = home / "projects" / "-home-dev-shop" / "resumed.jsonl"
+    copy.write_text((FIXTURE / "input_session.jsonl").read_text().split("\n", 6)[-1].split("\n", 1)[1])
+    load([home / "projects"], tmp_path / "store")
+    assert _our_daily(tmp_path / "store") == HAND_DAILY
+
+
+def test_sidechain_kept_apart(tmp_path: Path) -> None:
+    home = _claude_home(tmp_path)
+    load([home / "projects"], tmp_path / "store")
+    con = Store.open(tmp_path / "store").connect()
+    rows = con.execute("SELECT conversation_id, extra FROM usage ORDER BY ts").fetchall()
+    side = [(c, json.loads(e)) for c, e in rows if e]
+    assert side == [(f"{SESSION}:sidechain:a1b2c3", {
+        "sidechain": True, "agent_id": "a1b2c3", "speed": None, "api_error": False, "version": "2.1.3"})]
+    assert sum(1 for c, _ in rows if c == SESSION) == 3
+
+
+def test_non_usage_lines_are_not_rows(tmp_path: Path) -> None:
+    f = tmp_path / "projects" / "p" / "s.jsonl"
+    f.parent.mkdir(parents=True)
+    f.write_text(
+        '{"type":"summary","summary":"x","leafUuid":"u1"}\n'
+        '{"parentUuid":null,"isSidechain":false,"sessionId":"s","type":"user","message":{"role":"user",'
+        '"content":"hi"},"uuid":"u1","timestamp":"2026-10-06T08:00:00Z"}\n'
+    )
+    result = load([tmp_path / "projects"], tmp_path / "store")
+    assert [(r.status, r.rows_read, r.rows_quarantined) for r in result.files] == [("ingested", 0, 0)]
+
+
+def _ccusage_ok() -> bool:
+    return Path(CCUSAGE).exists() or shutil.which(CCUSAGE) is not None
+
+
+@pytest.mark.skipif(
+    not _ccusage_ok(), reason="ccusage not installed (npm i --prefix /tmp/ccu ccusage@18, or set CCUSAGE)"
+)
+def test_daily_totals_match_ccusage(tmp_path: Path) -> None:
+    home = _claude_home(tmp_path)
+    env = {**os.environ, "CLAUDE_CONFIG_DIR": str(home), "TZ": "UTC"}
+    out = subprocess.run(
+        [CCUSAGE, "daily", "--json", "--offline", "--timezone", "UTC"],
+        env=env, capture_output=True, text=True, timeout=60, check=True,
+    ).stdout
+    theirs = {
+        d["date"]: {"input": d["inputTokens"], "output": d["outputTokens"],
+                    "cache_read": d["cacheReadTokens"], "cache_write": d["cacheCreationTokens"]}
+        for d in json.loads(out)["daily"]
+    }
+    load([home / "projects"], tmp_path / "store")
+    assert _our_daily(tmp_path / "store") == theirs == HAND_DAILY
