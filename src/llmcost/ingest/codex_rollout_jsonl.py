@@ -1,0 +1,115 @@
+"""OpenAI Codex CLI session rollouts (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`).
+
+Field mapping (formats-request-logs.md 6b; openai/codex `codex-rs/protocol/src/protocol.rs`,
+ccusage `adapter/codex`): every line is `{timestamp, type, payload}`.
+
+- One usage row per `event_msg` with `payload.type = "token_count"` and a non-null `info`, from
+  `info.last_token_usage` (this model call). `info.total_token_usage` is a running total and is
+  never summed; legacy files with only the total are differenced against the previous event.
+- `input_tokens` there INCLUDES `cached_input_tokens`: uncached input = input - cached.
+  `output_tokens` includes `reasoning_output_tokens`.
+- The same token_count is sometimes written twice: `event_id = session id || ':' ||
+  total_token_usage.total_tokens` (the running total only grows with a new call), so repeats are
+  stored once and counted as duplicates.
+- Conversation: `session_meta.payload.id`. Model: the latest `turn_context.payload.model` before the
+  event (the model can change mid-session; without one, `gpt-5` as ccusage does, flagged in
+  `extra.model_assumed`). Turn: the number of `user_message` events so far (one user turn can
+  make several model calls).
+"""
+
+from __future__ import annotations
+
+from llmcost.ingest import (
+    IngestContext,
+    Ingestor,
+    InputFile,
+    int_sql,
+    is_bad_number,
+    json_lines,
+    json_lines_sql,
+    register,
+    ts_sql,
+)
+
+FIELDS = {
+    "type": "$.type",
+    "timestamp": "$.timestamp",
+    "ptype": "$.payload.type",
+    "session_id": "$.payload.id",
+    "ctx_model": "$.payload.model",
+    "info": "$.payload.info",
+    "last_input": "$.payload.info.last_token_usage.input_tokens",
+    "last_cached": "$.payload.info.last_token_usage.cached_input_tokens",
+    "last_output": "$.payload.info.last_token_usage.output_tokens",
+    "last_reasoning": "$.payload.info.last_token_usage.reasoning_output_tokens",
+    "tot_input": "$.payload.info.total_token_usage.input_tokens",
+    "tot_cached": "$.payload.info.total_token_usage.cached_input_tokens",
+    "tot_output": "$.payload.info.total_token_usage.output_tokens",
+    "tot_reasoning": "$.payload.info.total_token_usage.reasoning_output_tokens",
+    "tot_total": "$.payload.info.total_token_usage.total_tokens",
+}
+TOKS = ("last_input", "last_cached", "last_output", "last_reasoning", "tot_input", "tot_cached", "tot_output",
+        "tot_reasoning", "tot_total")
+
+
+@register
+class CodexRolloutJsonl(Ingestor):
+    name = "codex_rollout_jsonl"
+    title = "OpenAI Codex CLI session rollouts (~/.codex/sessions/**/rollout-*.jsonl)"
+    obtain = "Already on disk: point --logs at ~/.codex/sessions (and ~/.codex/archived_sessions)."
+
+    def sniff(self, head: bytes, name: str) -> bool:
+        objs = json_lines(head)
+        if any(o.get("type") in ("session_meta", "turn_context") and isinstance(o.get("payload"), dict)
+               for o in objs):
+            return True
+        start = head[:2048]
+        return start.startswith(b'{"timestamp":') and b'"type":"session_meta","payload":{' in start
+
+    def query(self, f: InputFile, ctx: IngestContext) -> str:
+        lines = json_lines_sql(f, FIELDS)
+        bad = " OR ".join(is_bad_number(x) for x in TOKS)
+
+        def delta(kind: str) -> str:
+            # this call's count, or the running total minus the previous event's (legacy files)
+            return (f"coalesce({int_sql('last_' + kind)}, {int_sql('tot_' + kind)} - "
+                    f"coalesce(lag({int_sql('tot_' + kind)}) OVER (ORDER BY source_line), 0))")
+
+        return f"""
+        WITH l AS ({lines}),
+        ctxs AS (SELECT source_line AS ctx_line, ctx_model FROM l
+                 WHERE type = 'turn_context' AND ctx_model IS NOT NULL),
+        users AS (SELECT source_line AS user_line, row_number() OVER (ORDER BY source_line) AS user_turn
+                  FROM l WHERE type = 'event_msg' AND ptype = 'user_message'),
+        calls AS (
+          SELECT *, {delta('input')} AS d_input, {delta('cached')} AS d_cached, {delta('output')} AS d_output,
+                 {delta('reasoning')} AS d_reasoning
+          FROM l WHERE NOT _json_ok OR (type = 'event_msg' AND ptype = 'token_count' AND info IS NOT NULL)
+        )
+        SELECT c.source_line, c.raw,
+          CASE WHEN NOT c._json_ok THEN 'not valid JSON'
+               WHEN {bad.replace('last_', 'c.last_').replace('tot_', 'c.tot_')} THEN 'non-numeric token count'
+               WHEN c.d_input IS NULL AND c.d_output IS NULL THEN 'token_count without token usage'
+               WHEN coalesce(c.d_cached, 0) > c.d_input THEN 'cached_input_tokens exceed input_tokens'
+          END AS error,
+          (SELECT session_id FROM l WHERE type = 'session_meta' LIMIT 1) || ':' || c.tot_total AS event_id,
+          'request' AS grain,
+          {ts_sql('c.timestamp')} AS ts,
+          'openai' AS provider,
+          coalesce(x.ctx_model, 'gpt-5') AS model,
+          (SELECT session_id FROM l WHERE type = 'session_meta' LIMIT 1) AS conversation_id,
+          u.user_turn AS turn,
+          1 AS request_count,
+          c.d_input - coalesce(c.d_cached, 0) AS input_tokens,
+          coalesce(c.d_cached, 0) AS cache_read_tokens,
+          0 AS cache_write_tokens,
+          0 AS cache_write_1h_tokens,
+          c.d_output AS output_tokens,
+          coalesce(c.d_reasoning, 0) AS reasoning_tokens,
+          true AS cache_known,
+          false AS batch,
+          CASE WHEN x.ctx_model IS NULL THEN json_object('model_assumed', true) END AS extra
+        FROM calls c
+        ASOF LEFT JOIN ctxs x ON c.source_line >= x.ctx_line
+        ASOF LEFT JOIN users u ON c.source_line >= u.user_line
+        """
