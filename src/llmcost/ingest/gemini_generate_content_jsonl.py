@@ -1,0 +1,120 @@
+"""Gemini `generateContent` responses logged by an app as JSON lines (bare or in an envelope).
+
+Field mapping (formats-request-logs.md 5e; googleapis/python-genai `google/genai/types.py`,
+REST `GenerateContentResponse.usageMetadata`):
+
+- `promptTokenCount` INCLUDES `cachedContentTokenCount`: uncached input = prompt - cached, plus
+  `toolUsePromptTokenCount` (tool results fed back as prompt, billed as input).
+- `thoughtsTokenCount` is NOT inside `candidatesTokenCount`: output = candidates + thoughts,
+  reasoning = thoughts (totalTokenCount = prompt + candidates + toolUse + thoughts).
+- Gemini omits zero counts (proto3 JSON), so a missing cachedContentTokenCount means 0 cached:
+  `cache_known = true`. Python SDK dumps use snake_case; both spellings are read.
+- Time: the envelope's timestamp, else `createTime` (Vertex only); id `responseId`; model
+  `modelVersion`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llmcost.ingest import (
+    IngestContext,
+    Ingestor,
+    InputFile,
+    int_sql,
+    is_bad_number,
+    json_lines_sql,
+    register,
+    ts_sql,
+)
+from llmcost.ingest import _envelope as envelope
+
+
+def _is_body(obj: Any) -> bool:
+    if not isinstance(obj, dict):
+        return False
+    usage = obj.get("usageMetadata", obj.get("usage_metadata"))
+    return isinstance(usage, dict) and any(
+        k in usage for k in ("promptTokenCount", "prompt_token_count", "totalTokenCount", "total_token_count")
+    )
+
+
+def _both(path: str, snake: str) -> dict[str, str]:
+    return {"c": f".usageMetadata.{path}", "s": f".usage_metadata.{snake}"}
+
+
+USAGE = {
+    "prompt": ("promptTokenCount", "prompt_token_count"),
+    "cached": ("cachedContentTokenCount", "cached_content_token_count"),
+    "candidates": ("candidatesTokenCount", "candidates_token_count"),
+    "thoughts": ("thoughtsTokenCount", "thoughts_token_count"),
+    "tool_prompt": ("toolUsePromptTokenCount", "tool_use_prompt_token_count"),
+    "total": ("totalTokenCount", "total_token_count"),
+}
+BODY_FIELDS = {
+    **{f"{k}_c": f".usageMetadata.{c}" for k, (c, _s) in USAGE.items()},
+    **{f"{k}_s": f".usage_metadata.{s}" for k, (_c, s) in USAGE.items()},
+    "response_id": ".responseId",
+    "response_id_s": ".response_id",
+    "model": ".modelVersion",
+    "model_s": ".model_version",
+    "create_time": ".createTime",
+    "create_time_s": ".create_time",
+    "traffic_type": ".usageMetadata.trafficType",
+    "candidates": ".candidates",
+}
+
+
+@register
+class GeminiGenerateContentJsonl(Ingestor):
+    name = "gemini_generate_content_jsonl"
+    title = "Gemini generateContent responses (JSONL; REST or SDK spelling; bare or in an envelope)"
+    obtain = (
+        "Log each response (`response.model_dump_json()` or the REST body) one per line, "
+        "optionally inside {ts, session_id, user, response}."
+    )
+
+    def sniff(self, head: bytes, name: str) -> bool:
+        return envelope.find(head, _is_body) is not None
+
+    def query(self, f: InputFile, ctx: IngestContext) -> str:
+        env = envelope.find(f.head, _is_body) or envelope.Envelope(body_prefix="$")
+        lines = json_lines_sql(f, envelope.fields(env, BODY_FIELDS))
+        u = {k: f"coalesce({k}_c, {k}_s)" for k in USAGE}
+        bad = " OR ".join(is_bad_number(x) for x in u.values())
+        n = {k: f"coalesce({int_sql(v)}, 0)" for k, v in u.items()}
+        text_cols = (
+            "env_request AS prompt_text, candidates AS response_text"
+            if ctx.keep_text else "NULL AS prompt_text, NULL AS response_text"
+        )
+        return f"""
+        SELECT source_line, raw,
+          CASE WHEN NOT _json_ok THEN 'not valid JSON'
+               WHEN {u['prompt']} IS NULL AND {u['total']} IS NULL
+                 THEN 'no usageMetadata (not a Gemini response)'
+               WHEN {bad} THEN 'non-numeric token count in usageMetadata'
+               WHEN {n['cached']} > {n['prompt']} THEN 'cachedContentTokenCount exceeds promptTokenCount'
+          END AS error,
+          coalesce(response_id, response_id_s) AS event_id,
+          'request' AS grain,
+          coalesce({ts_sql('env_ts')}, {ts_sql('coalesce(create_time, create_time_s)')}) AS ts,
+          coalesce(env_provider, 'google') AS provider,
+          coalesce(model, model_s) AS model,
+          env_project AS project,
+          env_api_key AS api_key,
+          env_user AS user_id,
+          env_conversation AS conversation_id,
+          {int_sql('env_turn')} AS turn,
+          1 AS request_count,
+          {n['prompt']} - {n['cached']} + {n['tool_prompt']} AS input_tokens,
+          {n['cached']} AS cache_read_tokens,
+          0 AS cache_write_tokens,
+          0 AS cache_write_1h_tokens,
+          {n['candidates']} + {n['thoughts']} AS output_tokens,
+          {n['thoughts']} AS reasoning_tokens,
+          true AS cache_known,
+          false AS batch,
+          CASE WHEN traffic_type IS NOT NULL THEN json_object('traffic_type', traffic_type) END AS extra,
+          {text_cols}
+        FROM ({lines})
+        """
