@@ -1,0 +1,62 @@
+-- name: spend_by_period
+-- Spend per UTC day, ISO week (starting Monday) and calendar month, for the total and by provider, model, project, api_key and user_id, in long form (period, period_start, dimension, key). cost_usd sums priced rows only and is NULL when none is priced; unpriced rows and requests are counted apart, never as $0.
+WITH f AS (
+    SELECT CAST(epoch_us(ts) // 86400000000 AS INTEGER) AS d,
+           provider, model, project, api_key, user_id,
+           coalesce(request_count, 1) AS requests,
+           coalesce(priced, false) AS priced,
+           cost_usd
+    FROM priced_usage
+    WHERE ($since IS NULL OR ts >= $since)
+      AND ($until IS NULL OR ts < $until)
+      AND ($provider IS NULL OR provider = $provider)
+),
+daily AS (
+    SELECT d, provider, model, project, api_key, user_id,
+           count(*) AS n_rows,
+           sum(requests) AS requests,
+           count(*) FILTER (WHERE NOT priced) AS unpriced_rows,
+           coalesce(sum(requests) FILTER (WHERE NOT priced), 0) AS unpriced_requests,
+           sum(cost_usd) FILTER (WHERE priced) AS cost_usd
+    FROM f
+    GROUP BY ALL
+),
+periods AS (
+    SELECT 'day' AS period, DATE '1970-01-01' + d AS period_start, * EXCLUDE (d) FROM daily
+    UNION ALL
+    SELECT 'week', DATE '1970-01-01' + (((d + 3) // 7) * 7 - 3), * EXCLUDE (d) FROM daily
+    UNION ALL
+    SELECT 'month', CAST(date_trunc('month', DATE '1970-01-01' + d) AS DATE), * EXCLUDE (d) FROM daily
+),
+cube AS (
+    SELECT period, period_start, provider, model, project, api_key, user_id,
+           grouping(provider, model, project, api_key, user_id) AS g,
+           sum(n_rows) AS n_rows,
+           sum(requests) AS requests,
+           sum(unpriced_rows) AS unpriced_rows,
+           sum(unpriced_requests) AS unpriced_requests,
+           sum(cost_usd) AS cost_usd
+    FROM periods
+    GROUP BY GROUPING SETS (
+        (period, period_start),
+        (period, period_start, provider),
+        (period, period_start, model),
+        (period, period_start, project),
+        (period, period_start, api_key),
+        (period, period_start, user_id)
+    )
+)
+SELECT period, period_start,
+       CASE g WHEN 31 THEN 'total' WHEN 15 THEN 'provider' WHEN 23 THEN 'model'
+              WHEN 27 THEN 'project' WHEN 29 THEN 'api_key' ELSE 'user_id' END AS dimension,
+       CASE g WHEN 15 THEN provider WHEN 23 THEN model WHEN 27 THEN project
+              WHEN 29 THEN api_key WHEN 30 THEN user_id END AS key,
+       CAST(n_rows AS BIGINT) AS n_rows,
+       CAST(requests AS BIGINT) AS requests,
+       CAST(unpriced_rows AS BIGINT) AS unpriced_rows,
+       CAST(unpriced_requests AS BIGINT) AS unpriced_requests,
+       CAST(cost_usd AS DECIMAL(38, 12)) AS cost_usd
+FROM cube
+ORDER BY CASE period WHEN 'day' THEN 1 WHEN 'week' THEN 2 ELSE 3 END, period_start,
+         CASE g WHEN 31 THEN 0 WHEN 15 THEN 1 WHEN 23 THEN 2 WHEN 27 THEN 3 WHEN 29 THEN 4 ELSE 5 END,
+         cost_usd DESC NULLS LAST, key NULLS LAST

@@ -1,0 +1,470 @@
+"""The measures: where the money went, how conversations grow, what the cache did and missed,
+how hard the requests are, when the bursts come, and how much of the input is a reusable prefix.
+
+Every number comes from a named query in `sql/` (see `llmcost.queries`); this module only binds
+the parameters, runs the queries once over a filtered copy of the priced rows, and shapes the
+answers into one plain dict (money stays `Decimal`; renderers turn it into text). The
+definitions are in docs/measures.md and, in short, in `DEFINITIONS` below.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import tomllib
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from llmcost.errors import ConfigError, UsageError
+from llmcost.queries import Query, bind, get_query
+
+DEFINITIONS: dict[str, str] = {
+    "prompt_tokens": (
+        "input_tokens + cache_read_tokens + cache_write_tokens (the whole prompt; input_tokens is the "
+        "uncached part only)"
+    ),
+    "cache_hit_rate": (
+        "cache_read_tokens / (cache_read_tokens + cache_write_tokens + input_tokens), summed over rows "
+        "whose source reports cache fields (cache_known); unknown (null, with a reason) when no row does"
+    ),
+    "history_resent": (
+        "for turn k > 1 of a conversation, min(prompt_k, prompt_{k-1} + output_{k-1}) tokens: the "
+        "previous request's prompt and answer sent again; turn 1 re-sends nothing. Its cost is the "
+        "request's input-side cost (input + cache read + cache write) times history / prompt"
+    ),
+    "missed_savings": (
+        "requests (cache-known, request grain) with prompt >= the provider's minimum cacheable length and"
+        " no cache read; upper bound of what a stable cached prefix would have saved: cost_input_usd x (1"
+        " - cache-read multiplier), i.e. the whole uncached input read from cache, write premiums ignored"
+    ),
+    "complexity": (
+        "user label wins; else complex if any complex_min_* threshold is reached, simple if every "
+        "simple_max_* limit holds, medium otherwise (thresholds in config [complexity])"
+    ),
+    "bursts": (
+        "requests per UTC hour and day from the first to the last request (empty periods count as 0); "
+        "peak = busiest period, compared with the median period; peak days reach peak_factor x the median"
+        " day"
+    ),
+    "block_prefix_reuse": (
+        "requests in time order per provider and project; a request's hit is the longest leading run of "
+        "blocks whose whole prefix appeared in an earlier request; hit tokens = min(k x block_size, "
+        "prompt); reuse share = sum hit tokens / sum prompt tokens (infinite cache, no TTL: an upper "
+        "bound)"
+    ),
+    "component_share": (
+        "sum of the token lengths of a component's chunks (side files) / sum of prompt tokens "
+        "(share_of_input) or / sum of all component tokens (share_of_components); the system prompt share"
+        " is the stable-prefix share of input"
+    ),
+}
+
+REFERENCE = {
+    "mooncake_conversation_block_reuse": 0.374,
+    "ragpulse_sys_prompt_share": 0.469,
+    "ragpulse_median_history_tokens_by_turn": [11, 239, 544, 883, 1005],
+}
+"""Published or noted figures the measures are checked against (traces-notes.md 2 and 4)."""
+
+BASE_COLUMNS = (
+    "ts", "grain", "provider", "model", "project", "api_key", "user_id", "conversation_id", "turn",
+    "request_count", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens",
+    "reasoning_tokens", "cache_known", "tool_calls", "label", "extra", "source_file", "source_line",
+    "event_id", "priced",
+)
+MONEY_COLUMNS = (
+    "cost_usd", "cost_input_usd", "cost_cache_read_usd", "cost_cache_write_usd",
+    "cache_read_saving_usd", "cache_write_premium_usd",
+)
+# A single request never costs $1M, so the copy keeps per-row money as DECIMAL(18,12) (int64
+# arithmetic, half the memory); every sum the queries return is DECIMAL(38,12) again.
+_ROW_MONEY = "DECIMAL(18,12)"
+
+COMPONENT_KINDS = {
+    "sys_prompt_id": "sys_prompt",
+    "passage_id": "passages_ids",
+    "history_id": "history",
+    "web_search_id": "web_search",
+    "user_input_id": "user_input",
+}
+"""RAGPulse side files: id column -> component name in extra.components."""
+RAGPULSE_SIDE_FILES = (
+    "1_sys_prompt.jsonl.gz", "2_passages.jsonl.gz", "3_history.jsonl.gz", "4_user_input.jsonl.gz",
+    "5_web_search.jsonl.gz",
+)
+
+
+# ---- config ------------------------------------------------------------------------------------
+def default_config_path() -> Path:
+    return Path(str(resources.files("llmcost"))) / "config" / "measures.toml"
+
+
+def load_config(config: Path | str | Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The packaged defaults, overridden by a user TOML file or dict (unknown keys are an error)."""
+    base = tomllib.loads(default_config_path().read_text(encoding="utf-8"))
+    if config is None:
+        return base
+    if isinstance(config, Mapping):
+        user, origin = dict(config), "config"
+    else:
+        path = Path(config)
+        try:
+            user = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(
+                f"Measures config {path} does not exist. Fix: pass an existing TOML file."
+            ) from None
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{path}: not valid TOML ({e}).") from None
+        origin = str(path)
+    merged = copy.deepcopy(base)
+    _merge(merged, user, origin, "")
+    return merged
+
+
+_OPEN_TABLES = {"cache.min_cacheable_tokens", "cache.read_multiplier"}
+"""Tables whose keys are provider names: new keys are allowed there."""
+
+
+def _merge(into: dict[str, Any], user: Mapping[str, Any], origin: str, prefix: str) -> None:
+    for key, value in user.items():
+        dotted = f"{prefix}{key}"
+        if key not in into and prefix.rstrip(".") not in _OPEN_TABLES:
+            close = difflib.get_close_matches(key, list(into), n=1)
+            hint = f" Did you mean {prefix}{close[0]}?" if close else ""
+            raise ConfigError(f"{origin}: unknown key {dotted!r}.{hint} Known: {', '.join(sorted(into))}.")
+        if isinstance(into.get(key), dict):
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{origin}: {dotted!r} must be a table.")
+            _merge(into[key], value, origin, dotted + ".")
+        else:
+            if key in into and not isinstance(value, int | float) and isinstance(into[key], int | float):
+                raise ConfigError(f"{origin}: {dotted!r} must be a number, not {value!r}.")
+            into[key] = value
+
+
+# ---- filters -----------------------------------------------------------------------------------
+def _utc(v: date | datetime | str | None, what: str) -> datetime | None:
+    if v is None:
+        return None
+    if isinstance(v, str):
+        try:
+            v = datetime.fromisoformat(v)
+        except ValueError:
+            raise UsageError(f"--{what} {v!r} is not a date or ISO timestamp. Fix: use YYYY-MM-DD.") from None
+    if isinstance(v, datetime):
+        return v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
+    return datetime.combine(v, time(0), tzinfo=UTC)
+
+
+# ---- running -----------------------------------------------------------------------------------
+def _has(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    try:
+        con.execute(f"SELECT 1 FROM {relation} LIMIT 0")
+        return True
+    except duckdb.CatalogException:
+        return False
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:
+    q: Query = get_query(name)
+    bound = bind(q, {k: v for k, v in params.items() if k in q.params})
+    cur = con.execute(q.sql, bound) if bound else con.execute(q.sql)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+def _one(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return rows[0] if rows else None
+
+
+def compute_measures(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    provider: str | None = None,
+    config: Path | str | Mapping[str, Any] | None = None,
+    catalog: Any = None,
+    component_files: Iterable[Path | str] | None = None,
+) -> dict[str, Any]:
+    """All measures over `con`'s `priced_usage` (created with attach_costs when absent).
+
+    `since` is inclusive and `until` exclusive (dates are UTC midnights); `provider` keeps one
+    provider. `config` overrides config/measures.toml. `component_files` are RAGPulse-style side
+    files with chunk token lengths; by default they are looked for beside the ingested trace.
+    The priced rows are copied once (filtered, needed columns only) into a private in-memory
+    database that every query reads, so the view's join runs once, not once per query.
+    """
+    cfg = load_config(config)
+    since_, until_ = _utc(since, "since"), _utc(until, "until")
+    filters = {"since": since_, "until": until_, "provider": provider}
+    if not _has(con, "priced_usage"):
+        if not _has(con, "usage"):
+            raise UsageError("The connection has no `usage` view. Fix: use Store.open(dir).connect().")
+        from llmcost.pricing import attach_costs, load_catalog
+
+        attach_costs(con, catalog if catalog is not None else load_catalog())
+
+    db = f"llmcost_measures_{uuid.uuid4().hex[:8]}"
+    con.execute(f"ATTACH ':memory:' AS {db}")
+    cur = con.cursor()
+    try:
+        cols = ", ".join(BASE_COLUMNS) + ", " + ", ".join(
+            f"CAST({c} AS {_ROW_MONEY}) AS {c}" for c in MONEY_COLUMNS
+        )
+        con.execute(
+            f"""CREATE TABLE {db}.priced_usage AS SELECT {cols} FROM priced_usage
+                WHERE ($since IS NULL OR ts >= $since) AND ($until IS NULL OR ts < $until)
+                  AND ($provider IS NULL OR provider = $provider)""",
+            filters,
+        )
+        cur.execute(f"USE {db}")
+        out = _measures(cur, filters, cfg, component_files)
+    finally:
+        cur.close()
+        con.execute(f"DETACH {db}")
+    out["window"] = {"since": since_, "until": until_, "provider": provider}
+    return out
+
+
+def _measures(
+    cur: duckdb.DuckDBPyConnection,
+    filters: dict[str, Any],
+    cfg: dict[str, Any],
+    component_files: Iterable[Path | str] | None,
+) -> dict[str, Any]:
+    f = filters
+    return {
+        "definitions": dict(DEFINITIONS),
+        "spend": _spend(cur, f, cfg),
+        "turns": _fetch(cur, "turn_stats", **f),
+        "conversations": {
+            "history": _one(_fetch(cur, "turn_history_totals", **f)),
+            "lengths": _fetch(cur, "conversation_lengths", **f),
+            "history_definition": DEFINITIONS["history_resent"],
+        },
+        "cache": _cache(cur, f, cfg),
+        "complexity": _complexity(cur, f, cfg),
+        "bursts": _bursts(cur, f, cfg),
+        "prefix": _prefix(cur, f, component_files),
+    }
+
+
+def _spend(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any]:
+    by_period: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for row in _fetch(cur, "spend_by_period", **f):
+        period, dim = row.pop("period"), row.pop("dimension")
+        by_period.setdefault(period, {}).setdefault(dim, []).append(row)
+    return {
+        "totals": _one(_fetch(cur, "spend_totals", **f)),
+        "unpriced_models": _fetch(cur, "spend_unpriced_models", **f),
+        "by_period": by_period,
+        "top_conversations": _fetch(
+            cur, "spend_top_conversations", top_n=cfg["spend"]["top_conversations"], **f
+        ),
+        "month_over_month": _fetch(cur, "spend_month_over_month", **f),
+    }
+
+
+def _cache_params(cfg: dict[str, Any]) -> dict[str, Any]:
+    c = cfg["cache"]
+    providers = sorted(set(c["min_cacheable_tokens"]) | set(c["read_multiplier"]))
+    return {
+        "cache_providers": [p.lower() for p in providers],
+        "cache_min_tokens": [c["min_cacheable_tokens"].get(p) for p in providers],
+        "cache_read_multipliers": [
+            float(c["read_multiplier"][p]) if p in c["read_multiplier"] else None for p in providers
+        ],
+        "cache_min_default": int(c["min_cacheable_default"]),
+        "cache_read_multiplier_default": float(c["read_multiplier_default"]),
+    }
+
+
+def _cache(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any]:
+    levels: dict[str, list[dict[str, Any]]] = {}
+    for row in _fetch(cur, "cache_hit_rate", **f):
+        levels.setdefault(row.pop("level"), []).append(row)
+    savings = _fetch(cur, "cache_savings", **f)
+    overall = next((r for r in savings if r["level"] == "all"), None)
+    missed = _fetch(cur, "cache_missed_savings", **f, **_cache_params(cfg))
+    missed_all = next((r for r in missed if r["level"] == "all"), None)
+    return {
+        "hit_rate_definition": DEFINITIONS["cache_hit_rate"],
+        "hit_rate": levels.get("provider_model_day", []),
+        "hit_rate_by_provider_model": levels.get("provider_model", []),
+        "hit_rate_by_provider": levels.get("provider", []),
+        "hit_rate_overall": _one(levels.get("all", [])),
+        "savings_usd": overall["savings_usd"] if overall else None,
+        "write_premium_usd": overall["write_premium_usd"] if overall else None,
+        "net_savings_usd": overall["net_savings_usd"] if overall else None,
+        "savings_by_model": [r for r in savings if r["level"] != "all"],
+        "missed_savings_definition": DEFINITIONS["missed_savings"],
+        "missed_savings_usd": missed_all["missed_savings_usd"] if missed_all else None,
+        "missed": missed_all,
+        "missed_by_model": [r for r in missed if r["level"] != "all"],
+        "min_cacheable_tokens": dict(cfg["cache"]["min_cacheable_tokens"]),
+        "read_multiplier": dict(cfg["cache"]["read_multiplier"]),
+    }
+
+
+def _complexity(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any]:
+    th = dict(cfg["complexity"])
+    rows_ = _fetch(cur, "complexity_shares", **f, **th)
+    return {
+        "definition": DEFINITIONS["complexity"],
+        "thresholds": th,
+        "shares": [r for r in rows_ if r["level"] == "all"],
+        "by_model": [r for r in rows_ if r["level"] == "model"],
+    }
+
+
+def _bursts(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any]:
+    peaks = {r.pop("granularity"): r for r in _fetch(cur, "burst_peaks", **f)}
+    factor = float(cfg["bursts"]["peak_factor"])
+    days = _fetch(cur, "burst_peak_days", peak_factor=factor, **f)
+    costs = [d["cost_usd"] for d in days if d["cost_usd"] is not None]
+    total = _one(_fetch(cur, "spend_totals", **f))
+    peak_cost = sum(costs, Decimal(0)) if costs else None
+    total_cost = total["cost_usd"] if total else None
+    return {
+        "definition": DEFINITIONS["bursts"],
+        "hour": peaks.get("hour"),
+        "day": peaks.get("day"),
+        "peak_factor": factor,
+        "peak_days": days,
+        "peak_days_cost_usd": peak_cost,
+        "peak_days_cost_share": (
+            float(peak_cost / total_cost) if peak_cost is not None and total_cost else None
+        ),
+    }
+
+
+def _prefix(
+    cur: duckdb.DuckDBPyConnection, f: dict[str, Any], component_files: Iterable[Path | str] | None
+) -> dict[str, Any]:
+    blocks = _fetch(cur, "prefix_block_reuse", **f)
+    inp = sum(r["input_tokens"] for r in blocks)
+    hit = sum(r["hit_tokens"] for r in blocks)
+    return {
+        "block_reuse": {
+            "definition": DEFINITIONS["block_prefix_reuse"],
+            "by_source": blocks,
+            "reuse_share": hit / inp if inp else None,
+            "reason": None if blocks else "no rows carry block hashes (extra.block_hashes)",
+            "reference": {"mooncake_conversation": REFERENCE["mooncake_conversation_block_reuse"]},
+        },
+        "components": _components(cur, f, component_files),
+    }
+
+
+# ---- prompt components (RAGPulse) -------------------------------------------------------------
+def find_side_files(con: duckdb.DuckDBPyConnection) -> list[Path]:
+    """RAGPulse side files beside the trace files that rows with components came from."""
+    rows_ = con.execute(
+        "SELECT DISTINCT source_file FROM priced_usage WHERE extra LIKE '%\"components\"%'"
+    ).fetchall()
+    found: list[Path] = []
+    for (src,) in rows_:
+        if not src:
+            continue
+        parent = Path(str(src).split("!", 1)[0]).parent
+        for name in RAGPULSE_SIDE_FILES:
+            p = parent / name
+            if p.exists() and p not in found:
+                found.append(p)
+    return found
+
+
+def load_component_lengths(
+    con: duckdb.DuckDBPyConnection, side_files: Iterable[Path | str], *, temp: bool = False
+) -> int:
+    """Create table component_lengths(kind, id, token_length) from side files such as RAGPulse's
+    1_sys_prompt.jsonl.gz (`{"sys_prompt_id": 8302, "token_length": 512}` per line); returns rows."""
+    kind_tmp = "TEMP " if temp else ""
+    con.execute(
+        f"CREATE OR REPLACE {kind_tmp}TABLE component_lengths (kind VARCHAR, id BIGINT, token_length BIGINT)"
+    )
+    for path in side_files:
+        p = Path(path)
+        if not p.exists():
+            raise UsageError(
+                f"Component side file {p} does not exist. Fix: pass the RAGPulse side files' paths."
+            )
+        cols = [d[0] for d in con.execute("SELECT * FROM read_json(?) LIMIT 0", [str(p)]).description]
+        id_col = next((c for c in cols if c in COMPONENT_KINDS), None)
+        if id_col is None or "token_length" not in cols:
+            raise UsageError(
+                f"{p}: expected columns token_length and one of {', '.join(COMPONENT_KINDS)}; "
+                f"found {', '.join(cols)}."
+            )
+        con.execute(
+            f"INSERT INTO component_lengths SELECT ?, CAST({id_col} AS BIGINT), CAST(token_length AS BIGINT) "
+            "FROM read_json(?)",
+            [COMPONENT_KINDS[id_col], str(p)],
+        )
+    return con.execute("SELECT count(*) FROM component_lengths").fetchone()[0]
+
+
+def _components(
+    cur: duckdb.DuckDBPyConnection, f: dict[str, Any], component_files: Iterable[Path | str] | None
+) -> dict[str, Any]:
+    has = cur.execute("SELECT count(*) FROM priced_usage WHERE extra LIKE '%\"components\"%'").fetchone()[0]
+    if not has:
+        return {"available": False, "reason": "no rows carry prompt components (extra.components)"}
+    files = list(component_files) if component_files is not None else find_side_files(cur)
+    n = load_component_lengths(cur, files)
+    shares = _fetch(cur, "prefix_component_shares", **f)
+    by_turn = _fetch(cur, "prefix_component_tokens_by_turn", **f)
+    sys_row = next((r for r in shares if r["kind"] == "sys_prompt"), None)
+    return {
+        "available": True,
+        "definition": DEFINITIONS["component_share"],
+        "side_files": [str(p) for p in files],
+        "component_lengths": n,
+        "reason": None if n else "no side files with chunk token lengths: token shares are unknown",
+        "shares": shares,
+        "sys_prompt_share": sys_row["share_of_input"] if sys_row and n else None,
+        "stable_prefix_share": sys_row["share_of_input"] if sys_row and n else None,
+        "by_turn": by_turn,
+        "reference": {
+            "sys_prompt_share": REFERENCE["ragpulse_sys_prompt_share"],
+            "median_history_tokens_by_turn": REFERENCE["ragpulse_median_history_tokens_by_turn"],
+        },
+    }
+
+
+def component_shares(
+    con: duckdb.DuckDBPyConnection,
+    side_files: Iterable[Path | str] | None = None,
+    *,
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    provider: str | None = None,
+) -> dict[str, Any]:
+    """Prompt-component token shares (system prompt share of input, ...) on `con`'s priced_usage
+    (or usage): side files as given, else found beside the ingested trace. Creates TEMP TABLE
+    component_lengths on `con`."""
+    if not _has(con, "priced_usage"):
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW priced_usage AS SELECT *, NULL::BOOLEAN AS priced FROM usage"
+        )
+    f = {"since": _utc(since, "since"), "until": _utc(until, "until"), "provider": provider}
+    files = list(side_files) if side_files is not None else find_side_files(con)
+    n = load_component_lengths(con, files, temp=True)
+    shares = _fetch(con, "prefix_component_shares", **f)
+    sys_row = next((r for r in shares if r["kind"] == "sys_prompt"), None)
+    return {
+        "side_files": [str(p) for p in files],
+        "component_lengths": n,
+        "shares": shares,
+        "sys_prompt_share": sys_row["share_of_input"] if sys_row and n else None,
+        "by_turn": _fetch(con, "prefix_component_tokens_by_turn", **f),
+    }

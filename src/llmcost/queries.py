@@ -1,0 +1,183 @@
+"""Load the measures' SQL by name and run it: one query per `.sql` file, aiosql-style.
+
+The SQL lives in the top-level `sql/` directory of the checkout and ships inside the wheel as
+`llmcost/sql` (pyproject `force-include`). A file looks like::
+
+    -- name: daily_cost_by_model
+    -- Cost per UTC day and model (priced rows only; unpriced rows counted apart).
+    SELECT ... WHERE ($since IS NULL OR ts >= $since)
+
+Line 1 names the query (the name must equal the file stem), the comment lines under it are the
+query's help, and the rest is one SQL statement with `$name` parameters. A bad file fails when
+the queries are loaded, naming the file and line. Parameters a caller leaves out are bound to
+NULL: every parameter of these queries is optional and NULL means "no filter" or "the default".
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from llmcost.errors import ConfigError, UsageError
+
+_NAME_LINE = re.compile(r"^--\s*name:\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*$")
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_LINE_IN_ERROR = re.compile(r"LINE (\d+):")
+
+
+@dataclass(frozen=True)
+class Query:
+    """One named SQL query loaded from `path`."""
+
+    name: str
+    """The query's name: the file stem and the `-- name:` line agree."""
+    help: str
+    """What the query returns (the comment lines under the name)."""
+    sql: str
+    """The statement, comments under the header removed, with `$name` parameters."""
+    params: tuple[str, ...]
+    """Parameter names in order of first use."""
+    path: Path
+    """The file it came from."""
+    sql_line: int
+    """1-based line in `path` where the statement starts (for error messages)."""
+
+
+def sql_dir() -> Path:
+    """The directory holding the `.sql` files: `llmcost/sql` in an installed wheel, else the
+    checkout's top-level `sql/` (editable install or running from the source tree)."""
+    packaged = Path(str(resources.files("llmcost"))) / "sql"
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / "sql"
+    if checkout.is_dir():
+        return checkout
+    raise ConfigError(
+        f"No SQL directory found (looked for {packaged} and {checkout}). "
+        "Fix: reinstall llmcost-forecast, or run from a checkout that has sql/."
+    )
+
+
+def parse_query(path: Path, text: str | None = None) -> Query:
+    """Parse one `.sql` file; a ConfigError names the file and line of any problem."""
+    text = path.read_text(encoding="utf-8") if text is None else text
+    lines = text.splitlines()
+    where = f"{path}:1"
+    if not lines:
+        raise ConfigError(f"{where}: the file is empty. Fix: start it with `-- name: {path.stem}`.")
+    m = _NAME_LINE.match(lines[0])
+    if not m:
+        raise ConfigError(
+            f"{where}: the first line must be `-- name: <query_name>`, not {lines[0][:60]!r}. "
+            f"Fix: make line 1 `-- name: {path.stem}`."
+        )
+    name = m.group("name")
+    if name != path.stem:
+        raise ConfigError(
+            f"{where}: the query is named {name!r} but the file is {path.name}. "
+            f"Fix: rename one of them so they agree (one query per file, named for what it returns)."
+        )
+    help_lines = []
+    i = 1
+    while i < len(lines) and lines[i].lstrip().startswith("--"):
+        help_lines.append(lines[i].lstrip()[2:].strip())
+        i += 1
+    help_text = " ".join(h for h in help_lines if h)
+    if not help_text:
+        raise ConfigError(
+            f"{path}:2: query {name!r} has no help. "
+            "Fix: add a comment line under the name saying what it returns."
+        )
+    body = "\n".join(lines[i:]).strip()
+    sql_line = i + 1 + next((k for k, ln in enumerate(lines[i:]) if ln.strip()), 0)
+    if not body:
+        raise ConfigError(f"{path}:{sql_line}: query {name!r} has no SQL after its help comment.")
+    try:
+        statements = duckdb.extract_statements(body)
+    except duckdb.ParserException as e:
+        msg = str(e)
+        lm = _LINE_IN_ERROR.search(msg)
+        line = sql_line + int(lm.group(1)) - 1 if lm else sql_line
+        first = msg.splitlines()[0]
+        raise ConfigError(f"{path}:{line}: query {name!r} does not parse: {first}") from None
+    if len(statements) != 1:
+        raise ConfigError(
+            f"{path}:{sql_line}: query {name!r} holds {len(statements)} statements. "
+            "Fix: one query per file; split the others into their own files."
+        )
+    params = tuple(dict.fromkeys(_PARAM.findall(body)))
+    return Query(name=name, help=help_text, sql=body, params=params, path=path, sql_line=sql_line)
+
+
+def load_queries(directory: Path | None = None) -> dict[str, Query]:
+    """All queries in `directory` (default `sql_dir()`), by name."""
+    if directory is None:
+        return dict(_load_default())
+    return _load(Path(directory))
+
+
+@cache
+def _load_default() -> tuple[tuple[str, Query], ...]:
+    return tuple(_load(sql_dir()).items())
+
+
+def _load(directory: Path) -> dict[str, Query]:
+    out: dict[str, Query] = {}
+    for path in sorted(directory.glob("*.sql")):
+        q = parse_query(path)
+        out[q.name] = q
+    return out
+
+
+def get_query(name: str, queries: dict[str, Query] | None = None) -> Query:
+    queries = load_queries() if queries is None else queries
+    try:
+        return queries[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, list(queries), n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise UsageError(f"No query named {name!r}.{hint} `load_queries()` lists them all.") from None
+
+
+def bind(query: Query, params: dict[str, Any]) -> dict[str, Any]:
+    """Named parameters for `query`: unknown names are an error, missing ones are NULL."""
+    unknown = sorted(set(params) - set(query.params))
+    if unknown:
+        hints = []
+        for u in unknown:
+            close = difflib.get_close_matches(u, query.params, n=1)
+            hints.append(f"{u} (did you mean {close[0]}?)" if close else u)
+        raise UsageError(
+            f"Query {query.name!r} has no parameter {', '.join(hints)}. "
+            f"Its parameters: {', '.join(query.params) or 'none'}."
+        )
+    return {p: params.get(p) for p in query.params}
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pl.DataFrame:
+    """Run query `name` on `con` with `$params` bound and return the rows as a polars frame."""
+    query = get_query(name)
+    return run_query(con, query, **params)
+
+
+def run_query(con: duckdb.DuckDBPyConnection, query: Query, **params: Any) -> pl.DataFrame:
+    bound = bind(query, params)
+    cur = con.execute(query.sql, bound) if bound else con.execute(query.sql)
+    return cur.pl()
+
+
+def rows(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:
+    """Like `run`, but plain Python rows (Decimal stays Decimal) for JSON-ready output."""
+    query = get_query(name)
+    bound = bind(query, params)
+    cur = con.execute(query.sql, bound) if bound else con.execute(query.sql)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
