@@ -22,7 +22,7 @@ import numpy as np
 
 from .base import DEFAULT_LEVELS, Model, pointwise_intervals
 from .baselines import Naive, SeasonalNaive, WindowMean
-from .ets import STLETS, AutoETS
+from .ets import STLETS, AutoETS, MedianCombo
 
 MIN_HISTORY = 7
 LOW_HISTORY = 28
@@ -54,8 +54,13 @@ class FittedSeries:
     def alias(self) -> str:
         return self.model.alias
 
+    cap: float = float("inf")
+    """No simulated value exceeds this: 10x the historical max (target T7)."""
+
     def simulate(self, h: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:
-        return self.model.simulate(h, n_paths, rng)
+        """(n_paths, h) futures, clipped at `cap` so that a few exploding log-scale paths
+        cannot blow up the mean of the totals."""
+        return np.minimum(self.model.simulate(h, n_paths, rng), self.cap)
 
     def predict(self, h: int, level: tuple[int, ...] = DEFAULT_LEVELS, *, n_paths: int = 1000,
                 seed: int = 0) -> dict[str, np.ndarray]:
@@ -88,8 +93,9 @@ def _sane(model: Model, y: np.ndarray, h: int, rng: np.random.Generator) -> str 
     return None
 
 
-def _chain(m: int, n: int) -> list[Model]:
-    rungs: list[Model] = [AutoETS(m), STLETS(m)]
+def _chain(m: int, n: int, combo: bool = False) -> list[Model]:
+    rungs: list[Model] = [MedianCombo(m)] if combo and n >= 3 * m else []
+    rungs += [AutoETS(m), STLETS(m)]
     if n >= 2 * m:
         rungs.append(SeasonalNaive(m))
     rungs += [Naive(m), WindowMean(m)]
@@ -137,6 +143,7 @@ def fit_series(
     check_horizon: int = 92,
     n_calib_paths: int = 200,
     seed: int = 0,
+    combo: bool | None = None,
 ) -> FittedSeries:
     """Fit one regularly spaced series (oldest first; NaN = missing) through the chain.
 
@@ -158,10 +165,13 @@ def fit_series(
         model.spread = RUN_RATE_SPREAD
         notes.append(f"insufficient history: {n} point(s) < {min_history}; no statistical forecast, "
                      "run-rate only")
-        return FittedSeries(model, model.alias, "none", n, model.spread, notes)
+        return FittedSeries(model, model.alias, "none", n, model.spread, notes,
+                            cap=SANITY_MULT * max(float(y.max()), 1e-9))
 
     chosen: Model | None = None
-    for rung in _chain(m, n):
+    if combo is None:
+        combo = m > 7
+    for rung in _chain(m, n, combo):
         try:
             rung.fit(y)
         except (ValueError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
@@ -187,4 +197,4 @@ def fit_series(
     if confidence == "low":
         notes.append(f"low confidence: {n} point(s) of history < {low_history}")
     chosen.spread = k
-    return FittedSeries(chosen, used, confidence, n, k, notes, errs)
+    return FittedSeries(chosen, used, confidence, n, k, notes, errs, cap=SANITY_MULT * max(float(y.max()), 1e-9))

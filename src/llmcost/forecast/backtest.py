@@ -93,7 +93,7 @@ def _ape(actual: float, pred: float) -> float:
 def backtest_array(y: np.ndarray, horizon: int, n_origins: int, *, series_id: str = "y",
                    origin_labels: list | None = None, season_length: int = 7, step: int | None = None,
                    min_train: int = 28, n_paths: int = 500, seed: int = 0,
-                   calib_origins: int = 10) -> list[dict]:
+                   calib_origins: int = 10, combo: bool | None = None) -> list[dict]:
     """Backtest rows for one regular series (NaN = missing)."""
     y = np.asarray(y, dtype=float)
     m = season_length
@@ -107,7 +107,7 @@ def backtest_array(y: np.ndarray, horizon: int, n_origins: int, *, series_id: st
         if not ok.any():
             continue
         fit = fit_series(train, season_length=m, calib_horizon=horizon, calib_origins=calib_origins,
-                         seed=seed)
+                         seed=seed, combo=combo)
         paths = fit.simulate(horizon, n_paths, np.random.default_rng([seed, o]))
         point = np.median(paths, axis=0)
         tr = fit.model.y_ if fit.model.y_ is not None else train
@@ -143,7 +143,7 @@ def backtest_array(y: np.ndarray, horizon: int, n_origins: int, *, series_id: st
 
 def backtest(df: pl.DataFrame, horizon: int, n_origins: int, *, season_length: int = 7,
              step: int | None = None, min_train: int = 28, n_paths: int = 500, seed: int = 0,
-             calib_origins: int = 10) -> BacktestResult:
+             calib_origins: int = 10, combo: bool | None = None) -> BacktestResult:
     """Rolling-origin backtest of every series in a long frame (`series_id`, `ds`, `y`).
 
     Origins are `n - horizon - j * step` for j < n_origins (step defaults to one season)
@@ -153,7 +153,7 @@ def backtest(df: pl.DataFrame, horizon: int, n_origins: int, *, season_length: i
     for s in split_series(df):
         rows += backtest_array(s.y, horizon, n_origins, series_id=s.series_id, origin_labels=s.ds,
                                season_length=season_length, step=step, min_train=min_train,
-                               n_paths=n_paths, seed=seed, calib_origins=calib_origins)
+                               n_paths=n_paths, seed=seed, calib_origins=calib_origins, combo=combo)
     frame = pl.DataFrame(rows, schema={c: _DTYPES[c] for c in COLUMNS}, orient="row") if rows else \
         pl.DataFrame(schema={c: _DTYPES[c] for c in COLUMNS})
     return BacktestResult(frame, horizon, season_length)

@@ -93,3 +93,32 @@ class WindowMean(Model):
 
     def _simulate_working(self, h: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:
         return self.level_ + rng.choice(self.resid_, size=(n_paths, h), replace=True)
+
+
+class SeasonalMean(Model):
+    """Mean of the last `k` seasons, position by position (e.g. the same hour on the last
+    three days); paths bootstrap the spread of those seasons around their mean."""
+
+    alias = "seasonal_mean"
+
+    def __init__(self, season_length: int = 7, k: int = 3) -> None:
+        super().__init__(season_length)
+        self.k = k
+
+    def refit(self, y: np.ndarray) -> SeasonalMean:
+        return SeasonalMean(self.season_length, self.k).fit(y)
+
+    def fit(self, y: np.ndarray) -> SeasonalMean:
+        y = np.asarray(y, dtype=float)
+        m = self.season_length
+        k = min(self.k, y.size // m)
+        if k < 1:
+            raise ValueError(f"seasonal mean needs at least {m} points, got {y.size}")
+        self.y_ = y
+        block = y[y.size - k * m :].reshape(k, m)
+        self.profile_ = block.mean(axis=0)
+        self.resid_ = _centered((block - self.profile_).ravel()) if k > 1 else _centered(np.diff(y)[-4 * m :])
+        return self
+
+    def _simulate_working(self, h: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:
+        return np.resize(self.profile_, h)[None, :] + rng.choice(self.resid_, size=(n_paths, h), replace=True)
