@@ -1,0 +1,125 @@
+"""OpenTelemetry GenAI spans in OTLP/JSON lines (Collector `file` exporter, OTLP file exporter).
+
+Field mapping (formats-request-logs.md section 4; open-telemetry/semantic-conventions
+`model/gen-ai/registry.yaml`, `docs/gen-ai/gen-ai-spans.md`; variants as normalised by Langfuse's
+`OtelIngestionProcessor.ts`): one line is a `TracesData`, spans sit at
+`resourceSpans[].scopeSpans[].spans[]`, attributes are `[{key, value: {stringValue|intValue|...}}]`.
+
+- Only inference spans are usage rows: `gen_ai.operation.name` in chat, generate_content,
+  text_completion, embeddings (or no operation name but token attributes). Agent, tool and
+  workflow spans carry aggregated tokens or none and are dropped (double counting).
+- `gen_ai.usage.input_tokens` SHOULD include `gen_ai.usage.cache_read.input_tokens` and
+  `gen_ai.usage.cache_creation.input_tokens`: uncached input = input - read - write. Some
+  Anthropic instrumentations put the raw cache-exclusive count there; when input is smaller
+  than read + write it is taken as already uncached. Deprecated/vendor spellings are read too
+  (`gen_ai.usage.prompt_tokens`, `completion_tokens`, `cache_read_input_tokens`,
+  `cache_creation_input_tokens`).
+- `gen_ai.usage.output_tokens` includes `gen_ai.usage.reasoning.output_tokens`.
+- Conversation `gen_ai.conversation.id` (else `session.id`); user `enduser.id` / `user.id`;
+  provider `gen_ai.provider.name` (else deprecated `gen_ai.system`), mapped to billing names;
+  project = resource `service.name`; time `startTimeUnixNano`; id `traceId:spanId`.
+- `source_line` is the file line; a line (batch) holds several spans, so several rows can share it.
+"""
+
+from __future__ import annotations
+
+from llmcost.ingest import (
+    IngestContext,
+    Ingestor,
+    InputFile,
+    int_sql,
+    is_bad_number,
+    lines_sql,
+    register,
+    ts_sql,
+)
+
+INFERENCE_OPS = ("chat", "generate_content", "text_completion", "embeddings")
+
+ATTR = "STRUCT(key VARCHAR, value JSON)[]"
+
+
+def _attrs_map(expr: str) -> str:
+    """A VARCHAR map from an OTLP attribute array (JSON): scalar values as text, arrays as JSON."""
+    return (
+        f"map_from_entries(list_transform(coalesce(TRY_CAST({expr} AS {ATTR}), []), lambda a: "
+        "{'k': a.key, 'v': coalesce(a.value ->> 'stringValue', a.value ->> 'intValue', "
+        "a.value ->> 'doubleValue', a.value ->> 'boolValue', CAST(a.value -> 'arrayValue' AS VARCHAR))}))"
+    )
+
+
+def _a(key: str) -> str:
+    return f"a['{key}']"
+
+
+@register
+class OtelGenaiSpansJsonl(Ingestor):
+    name = "otel_genai_spans_jsonl"
+    title = "OpenTelemetry GenAI spans, OTLP/JSON lines (Collector file exporter output)"
+    obtain = (
+        "Collector `file` exporter (`exporters: file: path: spans.jsonl`, format json) on a pipeline "
+        "receiving your app's GenAI traces; rotated files are read one by one."
+    )
+
+    def sniff(self, head: bytes, name: str) -> bool:
+        start = head[:65536]
+        return start.lstrip().startswith(b'{"resourceSpans"') and b'"gen_ai.' in start
+
+    def query(self, f: InputFile, ctx: IngestContext) -> str:
+        inp = f"coalesce({_a('gen_ai.usage.input_tokens')}, {_a('gen_ai.usage.prompt_tokens')})"
+        out = f"coalesce({_a('gen_ai.usage.output_tokens')}, {_a('gen_ai.usage.completion_tokens')})"
+        rd = (f"coalesce({_a('gen_ai.usage.cache_read.input_tokens')}, "
+              f"{_a('gen_ai.usage.cache_read_input_tokens')})")
+        wr = (f"coalesce({_a('gen_ai.usage.cache_creation.input_tokens')}, "
+              f"{_a('gen_ai.usage.cache_creation_input_tokens')})")
+        rs = _a("gen_ai.usage.reasoning.output_tokens")
+        bad = " OR ".join(is_bad_number(x) for x in (inp, out, rd, wr, rs))
+        i, r, w = int_sql(inp), f"coalesce({int_sql(rd)}, 0)", f"coalesce({int_sql(wr)}, 0)"
+        prov = f"lower(coalesce({_a('gen_ai.provider.name')}, {_a('gen_ai.system')}))"
+        ops = ", ".join(f"'{o}'" for o in INFERENCE_OPS)
+        text_cols = (
+            f"{_a('gen_ai.input.messages')} AS prompt_text, {_a('gen_ai.output.messages')} AS response_text"
+            if ctx.keep_text else "NULL AS prompt_text, NULL AS response_text"
+        )
+        return f"""
+        WITH l AS (SELECT source_line, raw, json_valid(raw) AND left(ltrim(raw), 1) = '{{' AS _ok
+                   FROM ({lines_sql(f)})),
+        r AS (SELECT source_line, raw, _ok,
+                     unnest(CASE WHEN _ok THEN json_extract(raw, '$.resourceSpans[*]')
+                                 ELSE [NULL::JSON] END) AS rs
+              FROM l),
+        s AS (SELECT source_line, raw, _ok,
+                     {_attrs_map("rs -> '$.resource.attributes'")}['service.name'] AS service,
+                     unnest(CASE WHEN _ok THEN json_extract(rs, '$.scopeSpans[*].spans[*]')
+                                 ELSE [NULL::JSON] END) AS sp
+              FROM r),
+        a AS (SELECT source_line, raw, _ok, service, sp, {_attrs_map("sp -> '$.attributes'")} AS a FROM s)
+        SELECT source_line, raw,
+          CASE WHEN NOT _ok THEN 'not valid JSON'
+               WHEN {bad} THEN 'non-numeric gen_ai.usage attribute'
+          END AS error,
+          (sp ->> 'traceId') || ':' || (sp ->> 'spanId') AS event_id,
+          'request' AS grain,
+          {ts_sql("sp ->> 'startTimeUnixNano'")} AS ts,
+          CASE WHEN {prov} LIKE 'aws%' THEN 'aws' WHEN {prov} LIKE 'gcp%' OR {prov} = 'gemini' THEN 'google'
+               WHEN {prov} LIKE 'azure%' THEN 'azure' ELSE {prov} END AS provider,
+          coalesce({_a('gen_ai.response.model')}, {_a('gen_ai.request.model')}) AS model,
+          service AS project,
+          coalesce({_a('enduser.id')}, {_a('user.id')}) AS user_id,
+          coalesce({_a('gen_ai.conversation.id')}, {_a('session.id')}) AS conversation_id,
+          1 AS request_count,
+          CASE WHEN {i} >= {r} + {w} THEN {i} - {r} - {w} ELSE {i} END AS input_tokens,
+          {r} AS cache_read_tokens,
+          {w} AS cache_write_tokens,
+          0 AS cache_write_1h_tokens,
+          {int_sql(out)} AS output_tokens,
+          coalesce({int_sql(rs)}, 0) AS reasoning_tokens,
+          {rd} IS NOT NULL OR {wr} IS NOT NULL AS cache_known,
+          false AS batch,
+          {_a('openai.response.service_tier')} AS service_tier,
+          json_object('operation', {_a('gen_ai.operation.name')}, 'span_name', sp ->> 'name') AS extra,
+          {text_cols}
+        FROM a
+        WHERE NOT _ok OR {_a('gen_ai.operation.name')} IN ({ops})
+           OR ({_a('gen_ai.operation.name')} IS NULL AND ({inp} IS NOT NULL OR {out} IS NOT NULL))
+        """
