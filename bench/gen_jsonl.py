@@ -37,7 +37,7 @@ def generate(out: Path, size_mb: float, seed: int = 7) -> int:
                             'message': {{'role': 'assistant', 'content': 'ok ' || (i % 1000)::VARCHAR}}}}],
               'usage': {{
                 'prompt_tokens': 200 + (i % 6) * 400 + (hash(i) % 300)::INT,
-                'completion_tokens': 20 + (hash(i + 1) % 400)::INT,
+                'completion_tokens': 80 + (hash(i + 1) % 400)::INT,
                 'total_tokens': 0,
                 'prompt_tokens_details': {{'cached_tokens': CASE WHEN i % 6 > 0 THEN (i % 6) * 384 ELSE 0 END,
                                            'audio_tokens': 0}},

@@ -279,6 +279,7 @@ class Loader:
         con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": str(tmp / "spill")})
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET preserve_insertion_order = true")
+        con.execute("SET enable_progress_bar = false")
         return con
 
     def run(self, paths: Iterable[Path]) -> LoadResult:
@@ -390,11 +391,11 @@ class Loader:
         # within-file duplicates, then the store's
         table = ing.table
         cols = ", ".join(c for c in duckdb_types(table))
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE good AS
-                SELECT {cols}, month FROM stage WHERE _error IS NULL
-                QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_line) = 1"""
-        )
+        (dups,) = con.execute(
+            "SELECT count(*) - count(DISTINCT event_id) FROM stage WHERE _error IS NULL"
+        ).fetchone()
+        qualify = "QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_line) = 1" if dups else ""
+        con.execute(f"CREATE OR REPLACE TEMP TABLE good AS SELECT {cols}, month FROM stage WHERE _error IS NULL {qualify}")
         (unique,) = con.execute("SELECT count(*) FROM good").fetchone()
         old = manifest.files.get(f.display)
         replaced_parts = set(old.parts) if old else set()

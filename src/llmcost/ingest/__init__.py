@@ -228,37 +228,41 @@ def lines_sql(f: InputFile) -> str:
     )
 
 
-def json_lines_sql(f: InputFile, fields: dict[str, str]) -> str:
+def json_lines_sql(f: InputFile, fields: dict[str, str | None]) -> str:
     """Lines parsed once as JSON; each `fields` name becomes a VARCHAR column from its JSON path.
 
     Invalid JSON gives `_json_ok = false` (the whole line is quarantined by the caller).
     """
-    names = list(fields)
+    names = [n for n in fields if fields[n] is not None]
+    absent = [n for n in fields if fields[n] is None]
     paths = "[" + ", ".join(sql_str(fields[n]) for n in names) + "]"
-    cols = ", ".join(f"_v[{i + 1}] AS {n}" for i, n in enumerate(names))
+    cols = ", ".join([f"_v[{i + 1}] AS {n}" for i, n in enumerate(names)] + [f"NULL::VARCHAR AS {n}" for n in absent])
     return (
         f"SELECT source_line, raw, _v IS NOT NULL AS _json_ok, {cols} FROM ("
-        f"SELECT source_line, raw, CASE WHEN json_valid(raw) AND left(ltrim(raw), 1) = '{{' "
-        f"THEN json_extract_string(raw, {paths}) END AS _v FROM ({lines_sql(f)}))"
+        f"SELECT source_line, raw, CASE WHEN starts_with(ltrim(raw), '{{') "
+        f"THEN try(json_extract_string(raw, {paths})) END AS _v FROM ({lines_sql(f)}))"
     )
 
 
 def ts_sql(expr: str) -> str:
-    """SQL parsing a VARCHAR timestamp: ISO 8601 (zone optional, UTC assumed), or epoch s/ms/us/ns."""
-    return (
-        f"(CASE WHEN {expr} IS NULL THEN NULL "
-        f"WHEN regexp_full_match(trim({expr}), '-?[0-9]+(\\.[0-9]+)?') THEN "
-        f"(CASE WHEN abs(TRY_CAST(trim({expr}) AS DOUBLE)) >= 1e17 "
-        f"THEN make_timestamptz(TRY_CAST(TRY_CAST(trim({expr}) AS HUGEINT) // 1000 AS BIGINT)) "
-        f"WHEN abs(TRY_CAST(trim({expr}) AS DOUBLE)) >= 1e14 "
-        f"THEN make_timestamptz(TRY_CAST(TRY_CAST(trim({expr}) AS DOUBLE) AS BIGINT)) "
-        f"WHEN abs(TRY_CAST(trim({expr}) AS DOUBLE)) >= 1e11 "
-        f"THEN make_timestamptz(TRY_CAST(TRY_CAST(trim({expr}) AS DOUBLE) * 1000 AS BIGINT)) "
-        f"ELSE make_timestamptz(TRY_CAST(TRY_CAST(trim({expr}) AS DOUBLE) * 1000000 AS BIGINT)) END) "
-        f"ELSE TRY_CAST(left(trim({expr}), 26) || "
-        f"CASE WHEN length(trim({expr})) > 26 THEN regexp_extract(substr(trim({expr}), 27), "
-        f"'([zZ]|[+-][0-9:]+)$') ELSE '' END AS TIMESTAMPTZ) END)"
+    """SQL parsing a VARCHAR timestamp: ISO 8601 (zone optional, UTC assumed), or epoch s/ms/us/ns.
+
+    ISO text takes the cheap path (one cast); only what fails it is tried as an epoch number or
+    as text with more than six fractional digits.
+    """
+    e = f"trim({expr})"
+    num = f"TRY_CAST({e} AS DOUBLE)"
+    epoch = (
+        f"(CASE WHEN NOT regexp_full_match({e}, '-?[0-9]+(\\.[0-9]+)?') THEN NULL "
+        f"WHEN abs({num}) >= 1e17 THEN make_timestamptz(TRY_CAST(TRY_CAST({e} AS HUGEINT) // 1000 AS BIGINT)) "
+        f"WHEN abs({num}) >= 1e14 THEN make_timestamptz(TRY_CAST({num} AS BIGINT)) "
+        f"WHEN abs({num}) >= 1e11 THEN make_timestamptz(TRY_CAST({num} * 1000 AS BIGINT)) "
+        f"ELSE make_timestamptz(TRY_CAST({num} * 1000000 AS BIGINT)) END)"
     )
+    long_fraction = (
+        f"TRY_CAST(left({e}, 26) || regexp_extract(substr({e}, 27), '([zZ]|[+-][0-9:]+)$') AS TIMESTAMPTZ)"
+    )
+    return f"coalesce(TRY_CAST({expr} AS TIMESTAMPTZ), {epoch}, {long_fraction})"
 
 
 def int_sql(expr: str) -> str:

@@ -68,10 +68,10 @@ def find(head: bytes, is_body: Callable[[Any], bool]) -> Envelope | None:
     return None
 
 
-def fields(env: Envelope, body_fields: dict[str, str]) -> dict[str, str]:
+def fields(env: Envelope, body_fields: dict[str, str]) -> dict[str, str | None]:
     """JSON paths for the body fields (relative to the body, starting with '.') plus the envelope's."""
-    out = {name: env.body_prefix + path for name, path in body_fields.items()}
+    out: dict[str, str | None] = {name: env.body_prefix + path for name, path in body_fields.items()}
     for name in ("ts", "conversation", "turn", "user", "project", "api_key", "provider", "request"):
         path = getattr(env, name)
-        out[f"env_{name}"] = path if path else "$.__absent__"
+        out[f"env_{name}"] = path  # None: the file's envelope has no such key
     return out

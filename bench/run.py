@@ -1,0 +1,93 @@
+"""`make bench`: speed and memory of ingest against a bare DuckDB COPY, side by side in one run.
+
+1. Generate a JSONL request log of --size-mb MB (OpenAI bodies in an app envelope).
+2. Baseline: DuckDB alone, `COPY (SELECT <the same fields> FROM read_json(file)) TO 'x.parquet'`.
+3. Ours: `llmcost.load.load` of the same file into a fresh store (parse, validate, quarantine,
+   dedupe, mask, partition, commit).
+Each runs in its own process so peak memory (max RSS from wait4) is per run. Then the other
+benches (pricing, measures, forecast) run if present. Figures go to stdout as Markdown; copy them
+into docs/benchmarks.md with the date and machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+BASELINE = """
+import duckdb, sys
+con = duckdb.connect(config={{"threads": {threads}}})
+con.execute('''COPY (SELECT ts, conversation_id, "user", response.id AS id, response.model AS model,
+  response.usage.prompt_tokens AS prompt_tokens, response.usage.completion_tokens AS completion_tokens,
+  response.usage.prompt_tokens_details.cached_tokens AS cached_tokens,
+  response.usage.completion_tokens_details.reasoning_tokens AS reasoning_tokens, response.service_tier AS tier
+  FROM read_json('{src}')) TO '{out}' (FORMAT parquet)''')
+"""
+
+OURS = """
+from pathlib import Path
+from llmcost.load import load
+r = load([Path('{src}')], Path('{out}'))
+f = r.files[0]
+print(f.status, f.rows_read, f.rows_stored, f.rows_duplicate, f.rows_quarantined)
+"""
+
+
+def timed(code: str) -> tuple[float, int, str]:
+    """(seconds, peak RSS in bytes, stdout) of `python -c code` in a child process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    secs = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark child failed ({proc.returncode})")
+    return secs, usage.ru_maxrss * 1024, out.strip()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--size-mb", type=float, default=1000)
+    ap.add_argument("--keep", action="store_true", help="keep the generated file")
+    args = ap.parse_args()
+    sys.path.insert(0, str(HERE))
+    from gen_jsonl import generate
+
+    work = Path(tempfile.mkdtemp(prefix="llmcost-bench-"))
+    src = work / "requests.jsonl"
+    t = time.perf_counter()
+    n = generate(src, args.size_mb)
+    size = src.stat().st_size
+    print(f"generated {n:,} requests, {size / 1e6:,.0f} MB in {time.perf_counter() - t:.1f}s")
+    threads = os.cpu_count() or 2
+    b_secs, b_rss, _ = timed(BASELINE.format(src=src, out=work / "base.parquet", threads=threads))
+    o_secs, o_rss, o_out = timed(OURS.format(src=src, out=work / "store"))
+    print()
+    print(f"| run | seconds | MB/s | rows/s | peak RSS |")
+    print(f"|---|---:|---:|---:|---:|")
+    for name, s, r in (("bare DuckDB COPY (baseline)", b_secs, b_rss), ("llmcost-forecast ingest", o_secs, o_rss)):
+        print(f"| {name} | {s:.1f} | {size / 1e6 / s:,.0f} | {n / s:,.0f} | {r / 2**20:,.0f} MiB |")
+    print()
+    print(f"ratio ingest / baseline: {o_secs / b_secs:.2f}x   (target <= 1.5x); ingest result: {o_out}")
+    print(f"peak memory of ingest: {o_rss / 2**30:.2f} GiB (target < 1.5 GB)")
+    for extra in ("bench_pricing.py", "bench_measures.py", "bench_forecast.py"):
+        path = HERE / extra
+        if path.exists():
+            print(f"\n## {extra}")
+            subprocess.run([sys.executable, str(path)], check=False)
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
