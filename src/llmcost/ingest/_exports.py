@@ -29,8 +29,11 @@ def blank(expr: str) -> str:
 
 
 def dec(expr: str, scale: int = 12) -> str:
-    """SQL: a decimal string or JSON number as DECIMAL(38,scale), never through a float."""
-    return f"TRY_CAST(replace(trim(CAST({expr} AS VARCHAR)), ',', '') AS DECIMAL(38,{scale}))"
+    """SQL: a decimal string or JSON number as DECIMAL(38,scale), never through a float (only a
+    number in exponent notation, such as BigQuery's FLOAT `1.2E-5`, goes through DOUBLE)."""
+    e = f"replace(trim(CAST({expr} AS VARCHAR)), ',', '')"
+    return (f"coalesce(TRY_CAST({e} AS DECIMAL(38,{scale})), "
+            f"CASE WHEN regexp_matches({e}, '[eE]') THEN TRY_CAST(TRY_CAST({e} AS DOUBLE) AS DECIMAL(38,{scale})) END)")
 
 
 def count(expr: str) -> str:
@@ -106,7 +109,7 @@ class Csv:
         return (
             f"SELECT row_number() OVER () + 1 AS source_line, concat_ws(',', {', '.join(cols)}) AS raw, * "
             f"FROM read_csv({self.f.sql_path()}, header=true, all_varchar=true, strict_mode=false, "
-            f"null_padding=true, compression='{comp}')"
+            f"null_padding=true, quote='\"', escape='\"', compression='{comp}')"
         )
 
 
