@@ -197,4 +197,5 @@ def fit_series(
     if confidence == "low":
         notes.append(f"low confidence: {n} point(s) of history < {low_history}")
     chosen.spread = k
-    return FittedSeries(chosen, used, confidence, n, k, notes, errs, cap=SANITY_MULT * max(float(y.max()), 1e-9))
+    cap = SANITY_MULT * max(float(y.max()), 1e-9)
+    return FittedSeries(chosen, used, confidence, n, k, notes, errs, cap=cap)

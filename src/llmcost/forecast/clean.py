@@ -53,7 +53,8 @@ def _stl(x: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = STL(x, period=m, trend=stl_trend_window(m, x.size), seasonal=13, robust=True).fit()
+        # 5 robustness iterations instead of 15: the weights have settled by then, 3x faster
+        res = STL(x, period=m, trend=stl_trend_window(m, x.size), seasonal=13, robust=True).fit(outer_iter=5)
     return np.asarray(res.trend) + np.asarray(res.seasonal), np.asarray(res.resid)
 
 

@@ -120,7 +120,8 @@ class AutoETS(Model):
         new.init_ = self.init_
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            new.res_ = _ets(self.cleaned_.x[:o], *self.spec_, self.season_length, self.init_).smooth(self.params_)
+            model = _ets(self.cleaned_.x[:o], *self.spec_, self.season_length, self.init_)
+            new.res_ = model.smooth(self.params_)
         return new
 
     def comparable_actuals(self) -> np.ndarray:
@@ -155,7 +156,7 @@ class STLETS(Model):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             stl = STL(x, period=m, trend=stl_trend_window(m, x.size), seasonal=13, robust=True)
-            seasonal = np.asarray(stl.fit().seasonal)
+            seasonal = np.asarray(stl.fit(outer_iter=5).seasonal)
             self.res_ = _ets(x - seasonal, "add", True, None, m).fit(disp=False)
         if not np.all(np.isfinite(self.res_.params)):
             raise ValueError("STL+ETS fit gave non-finite parameters")
