@@ -1,0 +1,109 @@
+"""AWS Cost and Usage Report 2.0 (Data Exports, CSV or gzip CSV) lines for Amazon Bedrock, into `costs`.
+
+Why: the CUR is the invoice-grade record of Bedrock spend, one line per usage type (model x token
+type x tier) per hour or day; it is what reconciliation treats as billed for provider 'aws'.
+
+Field mapping (formats-provider-exports.md 4.2; docs.aws.amazon.com/bedrock/latest/userguide/
+cost-mgmt-understanding-cur-data.html; columns in turbot/tailpipe-plugin-aws
+`tables/cost_and_usage_report/cost_and_usage_report.go`). Legacy CUR 1 names (`lineItem/UsageType`)
+are accepted as aliases.
+
+- only Bedrock lines are read: line_item_product_code `AmazonBedrock`, or a product / description
+  naming Bedrock (some third-party models bill via Marketplace codes); other services are skipped.
+- identity_line_item_id + identity_time_interval -> event_id (grain 'bucket': the export is
+  re-delivered through the month and the latest copy of a line wins).
+- line_item_usage_start_date / _end_date -> ts, bucket_end.
+- line_item_net_unblended_cost when present, else line_item_unblended_cost -> cost_usd (DECIMAL);
+  line_item_unblended_cost -> list_cost_usd; line_item_currency_code (non-USD is quarantined).
+- line_item_usage_type `<REGION>-<Model>-<token type>[-<tier|routing>]` -> model (the part between
+  the region code and the token type) and token_type (input-tokens, output-tokens,
+  cache-read-input-token-count, cache-write-input-token-count[-1-hour]); Credit/Tax lines keep
+  token_type NULL.
+- line_item_usage_amount, pricing_unit -> quantity, unit (unit varies; kept as stated).
+- line_item_usage_account_id -> project; line_item_iam_principal -> api_key; line_item_type,
+  operation, resource id, region -> extra.
+"""
+
+from __future__ import annotations
+
+from llmcost.ingest import IngestContext, Ingestor, InputFile, register, ts_sql
+from llmcost.ingest._exports import Csv, dec, header_has, key_hash, token_type_from_text
+
+ALIASES = {
+    "line_item_id": ("identity_line_item_id", "identity/LineItemId"),
+    "time_interval": ("identity_time_interval", "identity/TimeInterval"),
+    "start": ("line_item_usage_start_date", "lineItem/UsageStartDate"),
+    "end": ("line_item_usage_end_date", "lineItem/UsageEndDate"),
+    "product_code": ("line_item_product_code", "lineItem/ProductCode"),
+    "product_name": ("product_product_name", "product/ProductName"),
+    "usage_type": ("line_item_usage_type", "lineItem/UsageType"),
+    "operation": ("line_item_operation", "lineItem/Operation"),
+    "item_type": ("line_item_line_item_type", "lineItem/LineItemType"),
+    "description": ("line_item_line_item_description", "lineItem/LineItemDescription"),
+    "resource_id": ("line_item_resource_id", "lineItem/ResourceId"),
+    "amount": ("line_item_usage_amount", "lineItem/UsageAmount"),
+    "pricing_unit": ("pricing_unit", "pricing/unit"),
+    "unblended": ("line_item_unblended_cost", "lineItem/UnblendedCost"),
+    "net_unblended": ("line_item_net_unblended_cost", "lineItem/NetUnblendedCost"),
+    "currency": ("line_item_currency_code", "lineItem/CurrencyCode"),
+    "account": ("line_item_usage_account_id", "lineItem/UsageAccountId"),
+    "principal": ("line_item_iam_principal",),
+    "region": ("product_region_code", "product/regionCode"),
+}
+TOKEN_MARK = "(mantle-)?(input-tokens|output-tokens|cache-read|cache-write|input-token|output-token)"
+
+
+@register
+class AwsCurBedrockCsv(Ingestor):
+    name = "aws_cur_bedrock_csv"
+    title = "AWS Cost and Usage Report 2.0 lines for Amazon Bedrock (CSV / CSV.gz)"
+    obtain = (
+        "Billing -> Data Exports -> Standard data export (CUR 2.0, CSV); download "
+        "`<prefix>/<export>/data/BILLING_PERIOD=YYYY-MM/*.csv.gz` from the S3 bucket."
+    )
+    table = "costs"
+    grain = "bucket"
+
+    def sniff(self, head: bytes, name: str) -> bool:
+        return (header_has(head, "line_item_usage_type", "line_item_unblended_cost", "line_item_usage_start_date")
+                or header_has(head, "lineItem/UsageType", "lineItem/UnblendedCost", "lineItem/UsageStartDate"))
+
+    def query(self, f: InputFile, ctx: IngestContext) -> str:
+        c = Csv(f)
+        col = {k: c.col(*names) for k, names in ALIASES.items()}
+        cost = f"coalesce({dec(col['net_unblended'])}, {dec(col['unblended'])})"
+        model = (f"nullif(regexp_extract({col['usage_type']}, '^[A-Z]{{2,4}}[0-9]?-(.+?)-{TOKEN_MARK}', 1), '')")
+        token_type = (f"CASE WHEN regexp_matches(coalesce({col['usage_type']}, ''), '{TOKEN_MARK}') "
+                      f"AND coalesce({col['item_type']}, 'Usage') NOT IN ('Credit', 'Tax', 'Refund') "
+                      f"THEN {token_type_from_text(col['usage_type'])} END")
+        bedrock = (f"({col['product_code']} = 'AmazonBedrock' OR {col['product_code']} ILIKE '%bedrock%' "
+                   f"OR {col['product_name']} ILIKE '%bedrock%' OR {col['description']} ILIKE '%bedrock%')")
+        return f"""
+        SELECT source_line, raw,
+          CASE WHEN _start IS NULL THEN 'line_item_usage_start_date missing or unparseable'
+               WHEN {cost} IS NULL THEN 'line_item_unblended_cost missing or not a number'
+               WHEN upper(coalesce({col['currency']}, 'USD')) <> 'USD'
+                 THEN 'billed in ' || {col['currency']} || ', not USD'
+          END AS error,
+          CASE WHEN {col['line_item_id']} IS NULL THEN md5('aws' || chr(31) || raw)
+               ELSE {key_hash("'aws'", col['line_item_id'], col['time_interval'])} END AS event_id,
+          _start AS ts,
+          {ts_sql(col['end'])} AS bucket_end,
+          'aws' AS provider,
+          {model} AS model,
+          {col['account']} AS project,
+          {col['principal']} AS api_key,
+          {col['usage_type']} AS line_item,
+          {token_type} AS token_type,
+          {dec(col['amount'], 6)} AS quantity,
+          {col['pricing_unit']} AS unit,
+          {cost} AS cost_usd,
+          {dec(col['unblended'])} AS list_cost_usd,
+          upper(coalesce({col['currency']}, 'USD')) AS currency,
+          {cost} AS billed_amount,
+          json_object('line_item_type', {col['item_type']}, 'operation', {col['operation']},
+                      'resource_id', {col['resource_id']}, 'region', {col['region']},
+                      'description', {col['description']}) AS extra
+        FROM (SELECT *, {ts_sql(col['start'])} AS _start FROM ({c.source()}))
+        WHERE {bedrock}
+        """
