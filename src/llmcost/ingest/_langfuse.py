@@ -1,0 +1,151 @@
+"""Shared mapping of the Langfuse observations export (CSV, JSON, JSONL batch export).
+
+Field mapping (formats-request-logs.md section 2; langfuse/langfuse
+`worker/src/features/database-read-stream/observation-stream.ts`, usage keys from
+`packages/shared/src/server/ingestion/types.ts` and `otel/OtelIngestionProcessor.ts`):
+
+- Only GENERATION observations (or others that carry usage) are usage rows; SPAN/EVENT rows
+  without usage are dropped in SQL.
+- `usageDetails.input` EXCLUDES the cache (Langfuse's mappers subtract it): cache read =
+  `input_cached_tokens` (OpenAI), `input_cache_read` (LangChain, Bedrock) or a free-form
+  `cache_read_input_tokens`; cache write = `input_cache_creation` (else 5m + 1h parts,
+  `input_cache_write`, `cache_creation_input_tokens`), 1h part `input_cache_creation_1h`.
+  Audio input is billed input: `input_audio_tokens` is added to input.
+- `usageDetails.output` EXCLUDES reasoning and audio: output = output + `output_reasoning_tokens`
+  + `output_audio_tokens`; reasoning = `output_reasoning_tokens`.
+- `reported_cost_usd` = `costDetails.total`, else `totalCost` (USD).
+- The session id is not in observation rows: a traces export lying in the same directory (a file
+  whose name contains "trace") is joined on `traceId` for `sessionId` (conversation), `userId`, and
+  the turn = rank of the trace `timestamp` within its session (one trace per user turn; agent
+  loops give several generations the same turn).
+- CSV: date cells are JSON-stringified (the cell holds `"2025-06-04T15:30:11.396Z"` with its quotes), so
+  quotes are trimmed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from llmcost.ingest import IngestContext, InputFile, int_sql, is_bad_number, sql_str, text, ts_sql
+
+OBS_COLUMNS = ["id", "traceId", "startTime", "type", "model", "usageDetails", "costDetails", "totalCost",
+               "userId", "traceName", "level"]
+USAGE_KEYS = {
+    "u_input": "$.input",
+    "u_input_audio": "$.input_audio_tokens",
+    "u_cached": "$.input_cached_tokens",
+    "u_cache_read": "$.input_cache_read",
+    "u_cri": "$.cache_read_input_tokens",
+    "u_creation": "$.input_cache_creation",
+    "u_creation_5m": "$.input_cache_creation_5m",
+    "u_creation_1h": "$.input_cache_creation_1h",
+    "u_cache_write": "$.input_cache_write",
+    "u_cci": "$.cache_creation_input_tokens",
+    "u_output": "$.output",
+    "u_reasoning": "$.output_reasoning_tokens",
+    "u_output_audio": "$.output_audio_tokens",
+    "u_total": "$.total",
+}
+
+
+def is_observation(obj: object) -> bool:
+    return isinstance(obj, dict) and {"traceId", "startTime", "type"} <= obj.keys() and (
+        "usageDetails" in obj or "costDetails" in obj
+    )
+
+
+def _unq(col: str) -> str:
+    return f"nullif(trim({col}, '\"'), '')"
+
+
+def traces_table(f: InputFile, ctx: IngestContext) -> str | None:
+    """Create a TEMP table of the sibling traces export (id, session_id, user_id, turn), if any."""
+    if ctx.con is None or "!" in f.display:
+        return None
+    folder = Path(f.path).parent
+    for cand in sorted(folder.iterdir()):
+        if cand == Path(f.path) or not cand.is_file() or "trace" not in cand.name.lower():
+            continue
+        if cand.suffix.lower() not in (".csv", ".json", ".jsonl"):
+            continue
+        with open(cand, "rb") as fh:
+            head = text(fh.read(8192))
+        if "sessionId" not in head or "usageDetails" in head:
+            continue
+        path = sql_str(str(cand))
+        if cand.suffix.lower() == ".csv":
+            src = (f"SELECT {_unq('id')} AS id, {_unq('sessionId')} AS session_id, "
+                   f"{_unq('userId')} AS user_id, {_unq('timestamp')} AS t FROM read_csv({path}, "
+                   "header=true, all_varchar=true, quote='\"', escape='\"', strict_mode=false, "
+                   "null_padding=true, max_line_size=16777216)")
+        else:
+            fmt = "array" if head.lstrip().startswith("[") else "newline_delimited"
+            src = (f"SELECT json ->> 'id' AS id, json ->> 'sessionId' AS session_id, "
+                   f"json ->> 'userId' AS user_id, json ->> 'timestamp' AS t "
+                   f"FROM read_json_objects({path}, format='{fmt}', "
+                   "maximum_object_size=67108864)")
+        name = "lf_traces_" + hashlib.sha1(f"{f.display}{cand}".encode()).hexdigest()[:12]
+        ctx.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT id, session_id, user_id, "
+            f"CASE WHEN session_id IS NOT NULL THEN dense_rank() OVER (PARTITION BY session_id ORDER BY "
+            f"{ts_sql('t')}, id) END AS turn FROM ({src}) WHERE id IS NOT NULL"
+        )
+        return name
+    return None
+
+
+def mapping_sql(src: str, f: InputFile, ctx: IngestContext) -> str:
+    """Canonical rows from `src` (source_line, raw, _json_ok, OBS_COLUMNS as VARCHAR; JSON cells as text)."""
+    traces = traces_table(f, ctx)
+    paths = "[" + ", ".join(sql_str(p) for p in USAGE_KEYS.values()) + "]"
+    ucols = ", ".join(f"_u[{i + 1}] AS {n}" for i, n in enumerate(USAGE_KEYS))
+    n = {k: f"coalesce({int_sql(k)}, 0)" for k in USAGE_KEYS}
+    read = "coalesce(" + ", ".join(int_sql(k) for k in ("u_cached", "u_cache_read", "u_cri")) + ", 0)"
+    parts = f"{int_sql('u_creation_5m')} + {int_sql('u_creation_1h')}"
+    write = f"coalesce({int_sql('u_creation')}, {parts}, {int_sql('u_cache_write')}, {int_sql('u_cci')}, 0)"
+    bad = " OR ".join(is_bad_number(k) for k in (*USAGE_KEYS, "cost_total", '"totalCost"'))
+    join = (f"LEFT JOIN {traces} tr ON tr.id = o.trace_id" if traces else
+            "LEFT JOIN (SELECT NULL AS id, NULL AS session_id, NULL AS user_id, NULL AS turn) tr ON false")
+    return f"""
+    SELECT o.source_line, o.raw,
+      CASE WHEN NOT o._json_ok THEN 'not valid JSON'
+           WHEN o.ud IS NOT NULL AND NOT json_valid(o.ud) THEN 'usageDetails is not valid JSON'
+           WHEN {bad} THEN 'non-numeric usageDetails or cost value'
+      END AS error,
+      o.obs_id AS event_id,
+      'request' AS grain,
+      {ts_sql('o.start_time')} AS ts,
+      CASE WHEN o.model LIKE 'claude%' THEN 'anthropic' WHEN o.model LIKE 'gemini%' THEN 'google'
+           WHEN regexp_matches(o.model, '^(gpt|o[0-9]|chatgpt|text-embedding)') THEN 'openai' END AS provider,
+      o.model,
+      coalesce(o.user_id, tr.user_id) AS user_id,
+      tr.session_id AS conversation_id,
+      tr.turn AS turn,
+      1 AS request_count,
+      {n['u_input']} + {n['u_input_audio']} AS input_tokens,
+      {read} AS cache_read_tokens,
+      {write} AS cache_write_tokens,
+      {n['u_creation_1h']} AS cache_write_1h_tokens,
+      {n['u_output']} + {n['u_reasoning']} + {n['u_output_audio']} AS output_tokens,
+      {n['u_reasoning']} AS reasoning_tokens,
+      true AS cache_known,
+      false AS batch,
+      TRY_CAST(coalesce(o.cost_total, o."totalCost") AS DECIMAL(38, 12)) AS reported_cost_usd,
+      json_object('trace_id', o.trace_id, 'trace_name', o.trace_name, 'type', o.obs_type) AS extra
+    FROM (
+      SELECT *, {ucols} FROM (
+        SELECT source_line, raw, _json_ok, {_unq('id')} AS obs_id, {_unq('"traceId"')} AS trace_id,
+               {_unq('"startTime"')} AS start_time, {_unq('type')} AS obs_type, {_unq('model')} AS model,
+               {_unq('"userId"')} AS user_id, {_unq('"traceName"')} AS trace_name, "totalCost",
+               nullif("usageDetails", '') AS ud,
+               CASE WHEN json_valid("costDetails")
+                    THEN json_extract_string("costDetails", '$.total') END AS cost_total,
+               CASE WHEN json_valid("usageDetails")
+                    THEN json_extract_string("usageDetails", {paths}) END AS _u
+        FROM ({src}))
+    ) o
+    {join}
+    WHERE NOT o._json_ok OR upper(coalesce(o.obs_type, '')) = 'GENERATION'
+       OR (o.ud IS NOT NULL AND o.ud NOT IN ('{{}}', 'null'))
+    """

@@ -1,0 +1,25 @@
+"""Langfuse observations batch export, CSV (every cell quoted, objects as JSON, dates JSON-quoted).
+
+Mapping in `llmcost.ingest._langfuse` (formats-request-logs.md section 2).
+"""
+
+from __future__ import annotations
+
+from llmcost.ingest import IngestContext, Ingestor, InputFile, csv_header, register
+from llmcost.ingest import _langfuse as lf
+from llmcost.ingest import _records as records
+
+
+@register
+class LangfuseObservationsCsv(Ingestor):
+    name = "langfuse_observations_csv"
+    title = "Langfuse observations export (CSV), joined to a traces export in the same folder"
+    obtain = ("Langfuse UI > Observations > Export > CSV; also export Traces into the same folder for "
+              "session ids.")
+
+    def sniff(self, head: bytes, name: str) -> bool:
+        return {"traceId", "startTime", "type", "usageDetails"} <= set(csv_header(head) or [])
+
+    def query(self, f: InputFile, ctx: IngestContext) -> str:
+        src = records.csv_records_sql(f, lf.OBS_COLUMNS)
+        return lf.mapping_sql(f"SELECT *, true AS _json_ok FROM ({src})", f, ctx)

@@ -1,0 +1,30 @@
+"""Langfuse observations batch export, JSON (one array); `source_line` is the record number.
+
+Mapping in `llmcost.ingest._langfuse` (formats-request-logs.md section 2).
+"""
+
+from __future__ import annotations
+
+from llmcost.ingest import IngestContext, Ingestor, InputFile, first_json, register
+from llmcost.ingest import _langfuse as lf
+from llmcost.ingest import _records as records
+
+
+@register
+class LangfuseObservationsJson(Ingestor):
+    name = "langfuse_observations_json"
+    title = "Langfuse observations export (JSON array), joined to a traces export in the same folder"
+    obtain = ("Langfuse UI > Observations > Export > JSON; also export Traces into the same folder for "
+              "session ids.")
+
+    def sniff(self, head: bytes, name: str) -> bool:
+        obj = first_json(head)
+        if isinstance(obj, list):
+            return bool(obj) and lf.is_observation(obj[0])
+        return isinstance(obj, str) and obj.lstrip().startswith("[") and all(
+            f'"{k}"' in obj[:8192] for k in ("traceId", "startTime", "usageDetails")
+        )
+
+    def query(self, f: InputFile, ctx: IngestContext) -> str:
+        fields = {c: f"$.{c}" for c in lf.OBS_COLUMNS}
+        return lf.mapping_sql(records.json_records_sql(f, fields), f, ctx)

@@ -1,0 +1,28 @@
+"""Langfuse observations batch export, JSONL (one observation per line).
+
+Mapping in `llmcost.ingest._langfuse` (formats-request-logs.md section 2): usage from
+`usageDetails` (input excludes cache), cost from `costDetails.total`, session and user from a
+sibling traces export joined on `traceId`.
+"""
+
+from __future__ import annotations
+
+from llmcost.ingest import IngestContext, Ingestor, InputFile, json_lines, json_lines_sql, register
+from llmcost.ingest import _langfuse as lf
+
+
+@register
+class LangfuseObservationsJsonl(Ingestor):
+    name = "langfuse_observations_jsonl"
+    title = "Langfuse observations export (JSONL), joined to a traces export in the same folder"
+    obtain = ("Langfuse UI > Observations > Export > JSONL; also export Traces (any format) into the same "
+              "folder for session ids.")
+
+    def sniff(self, head: bytes, name: str) -> bool:
+        objs = json_lines(head, limit=2)
+        return bool(objs) and lf.is_observation(objs[0])
+
+    def query(self, f: InputFile, ctx: IngestContext) -> str:
+        fields = {c: f"$.{c}" for c in lf.OBS_COLUMNS}
+        src = json_lines_sql(f, fields)
+        return lf.mapping_sql(src, f, ctx)
