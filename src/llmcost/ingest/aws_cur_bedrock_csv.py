@@ -53,6 +53,11 @@ ALIASES = {
 TOKEN_MARK = "(mantle-)?(input-tokens|output-tokens|cache-read|cache-write|input-token|output-token)"
 
 
+def usage_type_model(expr: str) -> str:
+    """SQL: the model part of a Bedrock usage type (`USE1-Claude4.6Opus-input-tokens` -> Claude4.6Opus)."""
+    return f"nullif(regexp_extract({expr}, '^[A-Z]{{2,4}}[0-9]?-(.+?)-{TOKEN_MARK}', 1), '')"
+
+
 @register
 class AwsCurBedrockCsv(Ingestor):
     name = "aws_cur_bedrock_csv"
@@ -72,7 +77,7 @@ class AwsCurBedrockCsv(Ingestor):
         c = Csv(f)
         col = {k: c.col(*names) for k, names in ALIASES.items()}
         cost = f"coalesce({dec(col['net_unblended'])}, {dec(col['unblended'])})"
-        model = (f"nullif(regexp_extract({col['usage_type']}, '^[A-Z]{{2,4}}[0-9]?-(.+?)-{TOKEN_MARK}', 1), '')")
+        model = usage_type_model(col["usage_type"])
         token_type = (f"CASE WHEN regexp_matches(coalesce({col['usage_type']}, ''), '{TOKEN_MARK}') "
                       f"AND coalesce({col['item_type']}, 'Usage') NOT IN ('Credit', 'Tax', 'Refund') "
                       f"THEN {token_type_from_text(col['usage_type'])} END")
