@@ -1,5 +1,5 @@
 -- name: prefix_component_shares
--- Share of prompt tokens by prompt component (sys_prompt, passages_ids, history, web_search, user_input, from extra.components chunk ids) with chunk token lengths from the table component_lengths(kind, id, token_length); unattributed = prompt minus the known chunks (template overhead, chunks of unknown length). reused_tokens counts chunks whose id appears in more than one request. A system prompt share is the stable-prefix share of input.
+-- Share of prompt tokens by prompt component (sys_prompt, passages_ids, history, web_search, user_input, from extra.components chunk ids) with chunk token lengths from the table component_lengths(kind, id, token_length); unattributed = prompt minus the known chunks (template overhead, chunks of unknown length); share_of_input divides by prompt tokens, share_of_components by the sum of the five components' tokens. reused_tokens counts chunks whose id appears in more than one request. A system prompt share is the stable-prefix share of input.
 WITH r AS (
     SELECT event_id,
            coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0) + coalesce(cache_write_tokens, 0) AS prompt,
@@ -54,7 +54,9 @@ SELECT kind,
        CAST(tokens AS BIGINT) AS tokens,
        CAST(reused_tokens AS BIGINT) AS reused_tokens,
        CAST((SELECT prompt FROM total) AS BIGINT) AS input_tokens,
-       CASE WHEN (SELECT prompt FROM total) > 0 THEN tokens / (SELECT prompt FROM total) END AS share_of_input
+       CASE WHEN (SELECT prompt FROM total) > 0 THEN tokens / (SELECT prompt FROM total) END AS share_of_input,
+       CASE WHEN kind <> 'unattributed' AND (SELECT sum(tokens) FROM per_kind) > 0
+            THEN tokens / (SELECT sum(tokens) FROM per_kind) END AS share_of_components
 FROM rows_
 WHERE (SELECT requests FROM total) > 0
 ORDER BY ord

@@ -13,13 +13,14 @@ WITH f AS (
 ),
 daily AS (
     SELECT d, provider, model, project, api_key, user_id,
+           grouping(provider, model, project, api_key, user_id) AS g,
            count(*) AS n_rows,
            sum(requests) AS requests,
            count(*) FILTER (WHERE NOT priced) AS unpriced_rows,
            coalesce(sum(requests) FILTER (WHERE NOT priced), 0) AS unpriced_requests,
            sum(cost_usd) FILTER (WHERE priced) AS cost_usd
     FROM f
-    GROUP BY ALL
+    GROUP BY GROUPING SETS ((d), (d, provider), (d, model), (d, project), (d, api_key), (d, user_id))
 ),
 periods AS (
     SELECT 'day' AS period, DATE '1970-01-01' + d AS period_start, * EXCLUDE (d) FROM daily
@@ -29,22 +30,14 @@ periods AS (
     SELECT 'month', CAST(date_trunc('month', DATE '1970-01-01' + d) AS DATE), * EXCLUDE (d) FROM daily
 ),
 cube AS (
-    SELECT period, period_start, provider, model, project, api_key, user_id,
-           grouping(provider, model, project, api_key, user_id) AS g,
+    SELECT period, period_start, g, provider, model, project, api_key, user_id,
            sum(n_rows) AS n_rows,
            sum(requests) AS requests,
            sum(unpriced_rows) AS unpriced_rows,
            sum(unpriced_requests) AS unpriced_requests,
            sum(cost_usd) AS cost_usd
     FROM periods
-    GROUP BY GROUPING SETS (
-        (period, period_start),
-        (period, period_start, provider),
-        (period, period_start, model),
-        (period, period_start, project),
-        (period, period_start, api_key),
-        (period, period_start, user_id)
-    )
+    GROUP BY ALL
 )
 SELECT period, period_start,
        CASE g WHEN 31 THEN 'total' WHEN 15 THEN 'provider' WHEN 23 THEN 'model'

@@ -1,5 +1,5 @@
 -- name: spend_month_over_month
--- Priced spend per calendar month (UTC) from the first to the last month with usage, with the previous calendar month's spend, the change in USD and the change as a ratio (NULL when the previous month has no priced spend). Unpriced requests are counted apart.
+-- Priced spend per calendar month (UTC) from the first to the last month with usage, with the previous calendar month's spend, the change in USD and the change as a ratio (NULL when the previous month has no priced spend). A month without any usage has spend 0; a month whose usage is all unpriced has NULL. Unpriced requests are counted apart.
 WITH daily AS (
     SELECT CAST(epoch_us(ts) // 86400000000 AS INTEGER) AS d,
            sum(coalesce(request_count, 1)) AS requests,
@@ -28,7 +28,7 @@ filled AS (
     SELECT months.month,
            coalesce(monthly.requests, 0) AS requests,
            coalesce(monthly.unpriced_requests, 0) AS unpriced_requests,
-           monthly.cost_usd
+           CASE WHEN monthly.month IS NULL THEN 0 ELSE monthly.cost_usd END AS cost_usd
     FROM months LEFT JOIN monthly USING (month)
 )
 SELECT cur.month,

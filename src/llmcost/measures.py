@@ -86,6 +86,12 @@ MONEY_COLUMNS = (
 # A single request never costs $1M, so the copy keeps per-row money as DECIMAL(18,12) (int64
 # arithmetic, half the memory); every sum the queries return is DECIMAL(38,12) again.
 _ROW_MONEY = "DECIMAL(18,12)"
+# Only the prefix measures (rows with `extra`) need the request's id and file: not copying them
+# for the other rows keeps the copy narrow.
+_SPARSE = {
+    "event_id": "CASE WHEN extra IS NOT NULL THEN event_id END AS event_id",
+    "source_file": "CASE WHEN extra IS NOT NULL THEN source_file END AS source_file",
+}
 
 COMPONENT_KINDS = {
     "sys_prompt_id": "sys_prompt",
@@ -217,7 +223,7 @@ def compute_measures(
     con.execute(f"ATTACH ':memory:' AS {db}")
     cur = con.cursor()
     try:
-        cols = ", ".join(BASE_COLUMNS) + ", " + ", ".join(
+        cols = ", ".join(_SPARSE.get(c, c) for c in BASE_COLUMNS) + ", " + ", ".join(
             f"CAST({c} AS {_ROW_MONEY}) AS {c}" for c in MONEY_COLUMNS
         )
         con.execute(
@@ -242,12 +248,13 @@ def _measures(
     component_files: Iterable[Path | str] | None,
 ) -> dict[str, Any]:
     f = filters
+    turns = _fetch(cur, "turn_stats", **f)
     return {
         "definitions": dict(DEFINITIONS),
         "spend": _spend(cur, f, cfg),
-        "turns": _fetch(cur, "turn_stats", **f),
+        "turns": turns,
         "conversations": {
-            "history": _one(_fetch(cur, "turn_history_totals", **f)),
+            "history": _history_totals(turns),
             "lengths": _fetch(cur, "conversation_lengths", **f),
             "history_definition": DEFINITIONS["history_resent"],
         },
@@ -255,6 +262,25 @@ def _measures(
         "complexity": _complexity(cur, f, cfg),
         "bursts": _bursts(cur, f, cfg),
         "prefix": _prefix(cur, f, component_files),
+    }
+
+
+def _history_totals(turns: list[dict[str, Any]]) -> dict[str, Any]:
+    """History re-sent over all turns: sums of the per-turn rows (same definition)."""
+    inp = sum(t["input_tokens"] for t in turns)
+    hist = sum(t["history_tokens"] for t in turns)
+    costs = [t["cost_usd"] for t in turns if t["cost_usd"] is not None]
+    hcosts = [t["history_cost_usd"] for t in turns if t["history_cost_usd"] is not None]
+    cost = sum(costs, Decimal(0)) if costs else None
+    hcost = sum(hcosts, Decimal(0)) if hcosts else None
+    return {
+        "conversation_requests": sum(t["requests"] for t in turns),
+        "input_tokens": inp,
+        "history_tokens": hist,
+        "history_share_of_input": hist / inp if inp else None,
+        "cost_usd": cost,
+        "history_cost_usd": hcost,
+        "history_share_of_cost": float(hcost / cost) if cost and hcost is not None else None,
     }
 
 
