@@ -1,0 +1,65 @@
+"""Reconcile provider aggregates, billed costs and request logs so money is counted once.
+
+Why: a store can hold, for the same provider and days, the provider's usage buckets (Usage API,
+usage report, dashboard exports), its billed costs (Costs API, cost report, CUR, Azure, FOCUS) and
+our own request logs. Summing them double counts. The rule (docs/formats-provider-exports.md,
+"Reconciliation"):
+
+- money for a provider and UTC day comes from its cost export when there is one ('billed'), else
+  from its usage buckets priced by the engine ('bucket'), else from request logs priced by the
+  engine ('request') — never from two of them;
+- request logs give behaviour (turns, conversations, prompt shapes); their share of the provider's
+  tokens is the coverage;
+- the gap between the engine's estimate of the provider's volume and the billed cost shows
+  pricing drift, discounts and traffic missing from the usage feeds.
+
+The SQL lives in sql/reconcile_money_usage.sql and sql/reconcile_daily.sql.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from llmcost import queries
+from llmcost.pricing import Catalog, PricingSummary, attach_costs, load_catalog
+
+MONEY_USAGE_VIEW = "money_usage"
+PRICED_VIEW = "reconcile_priced"
+
+
+def money_usage(con: duckdb.DuckDBPyConnection) -> None:
+    """Create TEMP VIEW `money_usage`: every live `usage` row plus money_basis, counts_for_tokens and
+    counts_for_money (needs the `usage` and `costs` views of `Store.connect`)."""
+    sql = queries.get_query("reconcile_money_usage").sql
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {MONEY_USAGE_VIEW} AS {sql}")
+
+
+def reconcile(
+    con: duckdb.DuckDBPyConnection,
+    catalog: Catalog | None = None,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    provider: str | None = None,
+) -> pl.DataFrame:
+    """Per provider and UTC day: money_basis, billed_usd, estimated_usd, money_usd (counted once),
+    gap_usd, gap_pct, provider_tokens, request_tokens, coverage, unpriced_rows.
+
+    Creates TEMP VIEWs `money_usage` and `reconcile_priced` (money_usage priced by the engine) on
+    `con`, which must have the store's `usage` and `costs` views (`Store.open(dir).connect()`).
+    """
+    money_usage(con)
+    attach_costs(con, catalog if catalog is not None else load_catalog(), source=MONEY_USAGE_VIEW,
+                 target=PRICED_VIEW)
+    return queries.run(con, "reconcile_daily", since=since, until=until, provider=provider)
+
+
+def money_total(frame: pl.DataFrame) -> object:
+    """The money total of a `reconcile` frame (Decimal; each provider-day counted once)."""
+    return sum((v for v in frame["money_usd"].to_list() if v is not None), start=0)
+
+
+__all__ = ["MONEY_USAGE_VIEW", "PRICED_VIEW", "PricingSummary", "money_total", "money_usage", "reconcile"]
