@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from forecast_trace_data import TRACES, ragpulse_hourly, servegen_hourly
 
-from llmcost.forecast import backtest, run_backtest, synthetic_daily_cost
+from llmcost.forecast import backtest, month_remainder_backtest, run_backtest, synthetic_daily_cost
 
 requires_traces = pytest.mark.skipif(not TRACES.exists(), reason="/work/shared/traces not available")
 
@@ -81,3 +81,15 @@ def test_trace_backtests_mase(trace_results):
     rows = pl.concat([r.rows for r in trace_results])
     rel = rows["mase"].mean() / rows["mase_snaive"].mean()
     assert rel <= 0.85, "\n".join(r.table() for r in trace_results)
+
+
+def test_month_remainder_beats_run_rate_early_in_the_month():
+    """Target T6: standing on day 5 or 10, the model's month total beats the run-rate."""
+    parts = []
+    for seed in (0, 1, 2):
+        df = synthetic_daily_cost(300, seed=seed)
+        parts.append(month_remainder_backtest(df["ds"].to_list(), df["y"].to_numpy(), days=(5, 10),
+                                              n_months=2, n_paths=300))
+    rows = pl.concat(parts)
+    assert rows.height == 12
+    assert rows["ape_model"].mean() < rows["ape_run_rate"].mean()

@@ -10,7 +10,7 @@ about 1.3 s, which commands that never forecast should not pay.
 from __future__ import annotations
 
 from .auto import FittedSeries, fit_series, impute
-from .backtest import BacktestResult, backtest, backtest_array, run_backtest
+from .backtest import BacktestResult, backtest, backtest_array, month_remainder_backtest, run_backtest
 from .base import DEFAULT_LEVELS, Model, pointwise_intervals, total_intervals
 from .baselines import Naive, SeasonalNaive, WindowMean
 from .ets import STLETS, AutoETS
@@ -38,6 +38,7 @@ __all__ = [
     "forecast_periods",
     "impute",
     "last_complete_day",
+    "month_remainder_backtest",
     "period_totals",
     "periods_after",
     "pointwise_intervals",

@@ -14,6 +14,7 @@ the origin. Reported, pooled over series and origins:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import numpy as np
 import polars as pl
@@ -177,3 +178,48 @@ def run_backtest(daily: pl.DataFrame, horizon: int = 30, n_origins: int = 12, *,
         cols[id_col] = "series_id"
     frame = daily.rename({k: v for k, v in cols.items() if k != v}).select(list(cols.values()))
     return backtest(frame, horizon, n_origins, season_length=7, n_paths=n_paths, seed=seed)
+
+
+def month_remainder_backtest(
+    dates: list,
+    values: list | np.ndarray,
+    *,
+    days: tuple[int, ...] = (5, 10, 15, 20, 25),
+    n_months: int = 3,
+    n_paths: int = 500,
+    seed: int = 0,
+) -> pl.DataFrame:
+    """The current-month task (forecasting-method 4 and target T6) on the last `n_months`
+    complete calendar months of a daily series: standing on day d of the month, forecast the
+    month total (actuals to date + remaining days) and compare with the plain run-rate.
+
+    One row per (month, day): `ape_model` (p50 of the month total), `ape_run_rate`, `in_80`.
+    """
+    from .periods import forecast_periods, month_end
+
+    vals = np.asarray(values, dtype=float)
+    by_day = dict(zip(dates, vals, strict=True))
+    last = max(dates)
+    months = []
+    m_end = last.replace(day=1) - timedelta(days=1)  # last complete month
+    while len(months) < n_months and m_end >= min(dates):
+        months.append(m_end.replace(day=1))
+        m_end = m_end.replace(day=1) - timedelta(days=1)
+    rows = []
+    for start in sorted(months):
+        end = month_end(start)
+        actual = sum(by_day.get(start + timedelta(days=i), 0.0) for i in range((end - start).days + 1))
+        for d in days:
+            as_of = start + timedelta(days=d - 1)
+            cur = forecast_periods(dates, vals, as_of=as_of, n_paths=n_paths, seed=seed)[0]
+            if cur.p50 is None or cur.run_rate is None or actual <= 0:
+                continue
+            rows.append({
+                "month": f"{start:%Y-%m}", "day": d, "model_used": cur.model_used,
+                "ape_model": abs(cur.p50 - actual) / actual,
+                "ape_run_rate": abs(cur.run_rate - actual) / actual,
+                "in_80": float(cur.lo_80 <= actual <= cur.hi_80),
+            })
+    schema = {"month": pl.String, "day": pl.Int64, "model_used": pl.String, "ape_model": pl.Float64,
+              "ape_run_rate": pl.Float64, "in_80": pl.Float64}
+    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
