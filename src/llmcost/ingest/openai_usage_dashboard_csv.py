@@ -35,8 +35,12 @@ TOKEN_COLS = ("input_tokens", "output_tokens", "input_cached_tokens", "input_unc
               "input_cache_write_tokens", "num_model_requests")
 
 
+KINDS = ("completions", "embeddings", "moderations", "images", "audio_speeches", "audio_transcriptions",
+         "vector_stores", "code_interpreter_sessions", "file_search_calls", "web_search_calls")
+
+
 def _kind(display: str) -> str:
-    m = re.match(r"([a-z_]+?)_usage_", display.replace("\\", "/").rsplit("/", 1)[-1])
+    m = re.search(r"(" + "|".join(KINDS) + r")_usage", display.replace("\\", "/").rsplit("/", 1)[-1])
     return m.group(1) if m else "completions"
 
 
