@@ -170,8 +170,8 @@ def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pl.DataFram
 
 def run_query(con: duckdb.DuckDBPyConnection, query: Query, **params: Any) -> pl.DataFrame:
     bound = bind(query, params)
-    cur = con.execute(query.sql, bound) if bound else con.execute(query.sql)
-    return cur.pl()
+    rel = con.sql(query.sql, params=bound) if bound else con.sql(query.sql)
+    return rel.pl()
 
 
 def rows(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:

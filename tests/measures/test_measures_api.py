@@ -1,0 +1,85 @@
+"""compute_measures: the JSON contract (keys, Decimal money, unknown vs zero) and the config."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from llmcost.errors import ConfigError
+from llmcost.measures import compute_measures, load_config
+from llmcost.schema import USAGE_COLUMNS
+
+
+def _usage(con: duckdb.DuckDBPyConnection) -> None:
+    exprs = {c.name: f"CAST(NULL AS {c.duckdb})" for c in USAGE_COLUMNS}
+    exprs.update(
+        event_id="'e' || CAST(i AS VARCHAR)", grain="'request'",
+        ts="TIMESTAMPTZ '2025-03-01 00:00:00+00' + to_minutes(CAST(i * 7 AS BIGINT))",
+        provider="CASE WHEN i % 4 = 3 THEN 'acme' ELSE 'openai' END",
+        model="CASE WHEN i % 4 = 3 THEN 'in-house' ELSE 'gpt-4o' END",
+        conversation_id="'c' || CAST(i // 3 AS VARCHAR)", turn="CAST(i % 3 + 1 AS INTEGER)",
+        request_count="1", input_tokens="1000 + 100 * i",
+        cache_read_tokens="CASE WHEN i % 2 = 0 THEN 1024 ELSE 0 END",
+        cache_write_tokens="0", output_tokens="50", reasoning_tokens="0", cache_known="true",
+    )
+    sel = ", ".join(f"{e} AS {n}" for n, e in exprs.items())
+    con.execute(f"CREATE TABLE usage AS SELECT {sel} FROM range(40) t(i)")
+
+
+def test_contract() -> None:
+    con = duckdb.connect()
+    _usage(con)
+    m = compute_measures(con, since="2025-03-01", provider=None)
+    for key in ("spend", "turns", "cache", "complexity", "bursts", "prefix"):
+        assert key in m
+    totals = m["spend"]["totals"]
+    assert isinstance(totals["cost_usd"], Decimal) and totals["cost_usd"] > 0
+    assert totals["unpriced_requests"] == 10  # acme rows: counted, not $0
+    assert [u["model"] for u in m["spend"]["unpriced_models"]] == ["in-house"]
+    assert set(m["spend"]["by_period"]) == {"day", "week", "month"}
+    dims = {"total", "provider", "model", "project", "api_key", "user_id"}
+    assert set(m["spend"]["by_period"]["day"]) == dims
+    t1 = m["turns"][0]
+    for k in ("turn", "conversations", "mean_input_tokens", "median_input_tokens", "cached_share",
+              "history_share_of_input", "history_share_of_cost"):
+        assert k in t1
+    assert m["conversations"]["lengths"][0]["turns"] >= 1
+    cache = m["cache"]
+    assert "cache_read_tokens /" in cache["hit_rate_definition"]
+    assert isinstance(cache["savings_usd"], Decimal) and cache["savings_usd"] > 0
+    assert cache["hit_rate_overall"]["hit_rate"] > 0
+    labels = {r["label"] for r in m["complexity"]["shares"]}
+    assert labels <= {"simple", "medium", "complex"}
+    assert m["bursts"]["hour"]["peak_requests"] >= 1
+    assert m["prefix"]["block_reuse"]["reuse_share"] is None
+    assert m["prefix"]["components"]["available"] is False
+    # The private copy is gone and priced_usage is left for the caller.
+    dbs = con.execute("SELECT database_name FROM duckdb_databases()").fetchall()
+    assert not any("llmcost_measures" in r[0] for r in dbs)
+
+
+def test_filters_window() -> None:
+    con = duckdb.connect()
+    _usage(con)
+    m = compute_measures(con, provider="acme")
+    assert m["spend"]["totals"]["requests"] == 10
+    assert m["spend"]["totals"]["cost_usd"] is None
+    m = compute_measures(con, until="2025-03-01")
+    assert m["spend"]["totals"]["n_rows"] == 0
+
+
+def test_config_override(tmp_path: Path) -> None:
+    user = tmp_path / "m.toml"
+    user.write_text("[complexity]\nsimple_max_input = 5\n[cache.min_cacheable_tokens]\nmistral = 2048\n")
+    cfg = load_config(user)
+    assert cfg["complexity"]["simple_max_input"] == 5
+    assert cfg["complexity"]["complex_min_input"] == load_config()["complexity"]["complex_min_input"]
+    assert cfg["cache"]["min_cacheable_tokens"]["mistral"] == 2048
+    user.write_text("[complexity]\nsimple_max_inptu = 5\n")
+    with pytest.raises(ConfigError, match=r"Did you mean complexity\.simple_max_input"):
+        load_config(user)
+    with pytest.raises(ConfigError, match="must be a number"):
+        load_config({"complexity": {"simple_max_input": "many"}})
