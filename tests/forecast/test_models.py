@@ -121,3 +121,15 @@ def test_launch_step_is_level_adjusted():
     assert cl.adj[:190].mean() == pytest.approx(np.log(1.6), abs=0.08)
     steady = clean(np.log1p(_series(300, launch_at=None, n_spikes=0, growth=0.003, seed=4)), 7)
     assert steady.shifts == []
+
+
+def test_zero_heavy_series_use_the_raw_scale():
+    rng = np.random.default_rng(2)
+    y = (rng.random(200) < 0.3) * 40.0  # 70% zero days, mean 12 a day
+    fit = fit_series(y)
+    assert fit.model.transform == "none"
+    assert any("raw scale" in note for note in fit.notes)
+    paths = fit.simulate(30, 500, np.random.default_rng(0))
+    assert (paths >= 0).all()
+    # the log scale would forecast the median day (0); the raw scale keeps the mean
+    assert 5 < paths.mean() < 25

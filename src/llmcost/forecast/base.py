@@ -63,7 +63,8 @@ class Model:
     """Base class: subclasses implement `fit` and `_simulate_working`."""
 
     alias: ClassVar[str] = "model"
-    transform: ClassVar[str] = "none"
+    transform: str = "none"
+    """Working scale: "log1p" or "none" (raw); a model may choose it per series in `fit`."""
 
     def __init__(self, season_length: int = 7) -> None:
         self.season_length = season_length

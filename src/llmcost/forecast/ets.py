@@ -36,6 +36,9 @@ def _spec_name(trend: str | None, damped: bool, seasonal: str | None) -> str:
     return f"A,{t},{s}"
 
 
+MAX_ZERO_SHARE_LOG = 0.10
+"""Above this share of zero (or negative) points, AutoETS works on the raw scale (reference 3.5)."""
+
 HEURISTIC_SEASONS = 8
 """From this many seasons of history on, initial states are set by statsmodels' heuristic
 (Hyndman et al. 2008, as in R's ets for long series) instead of being estimated: the
@@ -78,11 +81,18 @@ class AutoETS(Model):
         y = np.asarray(y, dtype=float)
         m = self.season_length
         self.y_ = y
+        zero_share = float(np.mean(y <= 0)) if y.size else 0.0
+        if zero_share > MAX_ZERO_SHARE_LOG:
+            # log models need positive data; with many zero days model the raw scale, clip at 0
+            self.transform = "none"
         x = to_working(y, self.transform)
-        cl = clean(x, m) if self.clean_history else clean(x, m, spikes=False, shifts=False)
+        log = self.transform == "log1p"
+        cl = clean(x, m, spikes=self.clean_history, shifts=self.clean_history and log)
         self.cleaned_ = cl
         self.jumps = cl.jumps
         self.notes = list(cl.notes)
+        if not log:
+            self.notes.append(f"{zero_share:.0%} of points are zero: additive ETS on the raw scale")
         cands = [c for c in self.candidates if c[2] is None or y.size >= 2 * m]
         self.init_ = _init_method(y.size, m)
         best = None
@@ -112,6 +122,7 @@ class AutoETS(Model):
     def truncated(self, o: int) -> AutoETS:
         """The chosen model filtered (not re-estimated) on the first `o` cleaned points."""
         new = AutoETS(self.season_length, clean_history=self.clean_history, candidates=self.candidates)
+        new.transform = self.transform
         new.y_ = self.y_[:o]
         new.jumps = self.jumps
         new.spec_ = self.spec_
