@@ -52,8 +52,9 @@ def reconcile(
     `con`, which must have the store's `usage` and `costs` views (`Store.open(dir).connect()`).
     """
     money_usage(con)
-    attach_costs(con, catalog if catalog is not None else load_catalog(), source=MONEY_USAGE_VIEW,
-                 target=PRICED_VIEW)
+    attach_costs(
+        con, catalog if catalog is not None else load_catalog(), source=MONEY_USAGE_VIEW, target=PRICED_VIEW
+    )
     return queries.run(con, "reconcile_daily", since=since, until=until, provider=provider)
 
 

@@ -13,10 +13,20 @@ from llmcost.store import Store
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "ingest"
 FORMATS = (
-    "openai_usage_api_json", "openai_costs_api_json", "openai_usage_dashboard_csv", "openai_cost_dashboard_csv",
-    "anthropic_usage_report_json", "anthropic_cost_report_json", "anthropic_console_usage_csv",
-    "anthropic_console_cost_csv", "gcp_billing_export_jsonl", "gcp_billing_export_csv",
-    "aws_bedrock_invocation_jsonl", "aws_cur_bedrock_csv", "azure_cost_details_csv", "focus_csv",
+    "openai_usage_api_json",
+    "openai_costs_api_json",
+    "openai_usage_dashboard_csv",
+    "openai_cost_dashboard_csv",
+    "anthropic_usage_report_json",
+    "anthropic_cost_report_json",
+    "anthropic_console_usage_csv",
+    "anthropic_console_cost_csv",
+    "gcp_billing_export_jsonl",
+    "gcp_billing_export_csv",
+    "aws_bedrock_invocation_jsonl",
+    "aws_cur_bedrock_csv",
+    "azure_cost_details_csv",
+    "focus_csv",
 )
 
 
@@ -44,7 +54,8 @@ def test_a_mixed_directory_is_fully_recognised(tmp_path: Path) -> None:
 
     con = Store.open(tmp_path / "store").connect()
     sources_by_table = {
-        t: {r[0] for r in con.execute(f"SELECT DISTINCT source FROM {t}").fetchall()} for t in ("usage", "costs")
+        t: {r[0] for r in con.execute(f"SELECT DISTINCT source FROM {t}").fetchall()}
+        for t in ("usage", "costs")
     }
     for name in FORMATS:
         assert name in sources_by_table[ingest.get(name).table], name

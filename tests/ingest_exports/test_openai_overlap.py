@@ -25,19 +25,38 @@ MODELS = ("gpt-5-mini-2025-08-07", "gpt-4o-2024-08-06")
 def _result(d: int, k: int, restated: bool) -> dict:
     uncached = 1000 * (d + 1) + 7 * k + (500 if restated else 0)
     cached, cwrite = 100 * (d + 1), 10
-    return {"object": "organization.usage.completions.result", "input_tokens": uncached + cached + cwrite,
-            "input_cached_tokens": cached, "input_cache_write_tokens": cwrite, "input_uncached_tokens": uncached,
-            "output_tokens": 50 * (d + 1), "num_model_requests": d + 1 + (5 if restated else 0),
-            "project_id": None, "user_id": None, "api_key_id": None, "model": MODELS[k], "batch": None,
-            "service_tier": None}
+    return {
+        "object": "organization.usage.completions.result",
+        "input_tokens": uncached + cached + cwrite,
+        "input_cached_tokens": cached,
+        "input_cache_write_tokens": cwrite,
+        "input_uncached_tokens": uncached,
+        "output_tokens": 50 * (d + 1),
+        "num_model_requests": d + 1 + (5 if restated else 0),
+        "project_id": None,
+        "user_id": None,
+        "api_key_id": None,
+        "model": MODELS[k],
+        "batch": None,
+        "service_tier": None,
+    }
 
 
 def _pages(days: range, restated: set[int], per_page: int = 7) -> list[dict]:
-    buckets = [{"object": "bucket", "start_time": DAY0 + 86400 * d, "end_time": DAY0 + 86400 * (d + 1),
-                "results": [_result(d, k, d in restated) for k in range(2)]} for d in days]
-    pages = [buckets[i:i + per_page] for i in range(0, len(buckets), per_page)]
-    return [{"object": "page", "data": p, "has_more": i < len(pages) - 1, "next_page": None}
-            for i, p in enumerate(pages)]
+    buckets = [
+        {
+            "object": "bucket",
+            "start_time": DAY0 + 86400 * d,
+            "end_time": DAY0 + 86400 * (d + 1),
+            "results": [_result(d, k, d in restated) for k in range(2)],
+        }
+        for d in days
+    ]
+    pages = [buckets[i : i + per_page] for i in range(0, len(buckets), per_page)]
+    return [
+        {"object": "page", "data": p, "has_more": i < len(pages) - 1, "next_page": None}
+        for i, p in enumerate(pages)
+    ]
 
 
 def _expected(days: range, restated: set[int]) -> tuple[int, int, int, int, int]:
@@ -115,27 +134,51 @@ def test_org_total_in_another_export_is_not_counted_twice(tmp_path: Path) -> Non
 
     grouped = tmp_path / "grouped.json"
     grouped.write_text(json.dumps(_pages(range(0, 1), set())))
-    org = {"object": "organization.usage.completions.result", "input_tokens": 2 * 1110 + 7,
-           "input_cached_tokens": 200, "input_cache_write_tokens": 20, "input_uncached_tokens": 2007,
-           "output_tokens": 100, "num_model_requests": 2, "project_id": None, "user_id": None,
-           "api_key_id": None, "model": None, "batch": None, "service_tier": None}
+    org = {
+        "object": "organization.usage.completions.result",
+        "input_tokens": 2 * 1110 + 7,
+        "input_cached_tokens": 200,
+        "input_cache_write_tokens": 20,
+        "input_uncached_tokens": 2007,
+        "output_tokens": 100,
+        "num_model_requests": 2,
+        "project_id": None,
+        "user_id": None,
+        "api_key_id": None,
+        "model": None,
+        "batch": None,
+        "service_tier": None,
+    }
     total = tmp_path / "org_total.json"
-    total.write_text(json.dumps({"object": "page", "data": [
-        {"object": "bucket", "start_time": DAY0, "end_time": DAY0 + 86400, "results": [org]}]}))
+    total.write_text(
+        json.dumps(
+            {
+                "object": "page",
+                "data": [
+                    {"object": "bucket", "start_time": DAY0, "end_time": DAY0 + 86400, "results": [org]}
+                ],
+            }
+        )
+    )
     store = tmp_path / "store"
     load([grouped, total], store)
     con = Store.open(store).connect()
     money_usage(con)
     counted = con.execute(
-        "SELECT sum(input_tokens) FILTER (WHERE counts_for_tokens), count(*) FROM money_usage").fetchone()
+        "SELECT sum(input_tokens) FILTER (WHERE counts_for_tokens), count(*) FROM money_usage"
+    ).fetchone()
     assert counted == (1000 + 1007, 3)  # the org row is stored but shadowed by its breakdown
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(split=st.integers(min_value=1, max_value=9), overlap=st.integers(min_value=0, max_value=4),
-       restated=st.sets(st.integers(min_value=0, max_value=9), max_size=2))
-def test_any_overlapping_split_gives_the_clean_totals(tmp_path_factory, split: int, overlap: int,
-                                                      restated: set[int]) -> None:
+@given(
+    split=st.integers(min_value=1, max_value=9),
+    overlap=st.integers(min_value=0, max_value=4),
+    restated=st.sets(st.integers(min_value=0, max_value=9), max_size=2),
+)
+def test_any_overlapping_split_gives_the_clean_totals(
+    tmp_path_factory, split: int, overlap: int, restated: set[int]
+) -> None:
     tmp = tmp_path_factory.mktemp("split")
     a, b = tmp / "a.json", tmp / "b.json"
     a.write_text(json.dumps(_pages(range(0, split), set())))

@@ -32,39 +32,93 @@ DAYS = ("2026-10-01", "2026-10-02", "2026-10-03")
 def _usage_report() -> dict:
     buckets = []
     for d, nxt in zip(DAYS, ("2026-10-02", "2026-10-03", "2026-10-04"), strict=True):
-        buckets.append({"starting_at": f"{d}T00:00:00Z", "ending_at": f"{nxt}T00:00:00Z", "results": [{
-            "uncached_input_tokens": 100000, "cache_read_input_tokens": 0, "output_tokens": 20000,
-            "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
-            "server_tool_use": {"web_search_requests": 0}, "api_key_id": "apikey_01", "workspace_id": "wrkspc_01",
-            "model": MODEL, "service_tier": "standard", "context_window": "0-200k"}]})
+        buckets.append(
+            {
+                "starting_at": f"{d}T00:00:00Z",
+                "ending_at": f"{nxt}T00:00:00Z",
+                "results": [
+                    {
+                        "uncached_input_tokens": 100000,
+                        "cache_read_input_tokens": 0,
+                        "output_tokens": 20000,
+                        "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+                        "server_tool_use": {"web_search_requests": 0},
+                        "api_key_id": "apikey_01",
+                        "workspace_id": "wrkspc_01",
+                        "model": MODEL,
+                        "service_tier": "standard",
+                        "context_window": "0-200k",
+                    }
+                ],
+            }
+        )
     return {"data": buckets, "has_more": False, "next_page": None}
 
 
 def _cost_report() -> dict:
     def row(amount: str, tt: str, desc: str) -> dict:
-        return {"currency": "USD", "amount": amount, "workspace_id": "wrkspc_01", "description": desc,
-                "cost_type": "tokens", "model": MODEL, "service_tier": "standard", "context_window": "0-200k",
-                "token_type": tt}
-    return {"data": [
-        {"starting_at": "2026-10-01T00:00:00Z", "ending_at": "2026-10-02T00:00:00Z", "results": [
-            row("30.00", "uncached_input_tokens", "Claude Sonnet 4.5 Usage - Input Tokens"),
-            row("30.00", "output_tokens", "Claude Sonnet 4.5 Usage - Output Tokens")]},
-        {"starting_at": "2026-10-02T00:00:00Z", "ending_at": "2026-10-03T00:00:00Z", "results": [
-            row("30.00", "uncached_input_tokens", "Claude Sonnet 4.5 Usage - Input Tokens"),
-            row("36.00", "output_tokens", "Claude Sonnet 4.5 Usage - Output Tokens")]},
-    ], "has_more": False, "next_page": None}
+        return {
+            "currency": "USD",
+            "amount": amount,
+            "workspace_id": "wrkspc_01",
+            "description": desc,
+            "cost_type": "tokens",
+            "model": MODEL,
+            "service_tier": "standard",
+            "context_window": "0-200k",
+            "token_type": tt,
+        }
+
+    return {
+        "data": [
+            {
+                "starting_at": "2026-10-01T00:00:00Z",
+                "ending_at": "2026-10-02T00:00:00Z",
+                "results": [
+                    row("30.00", "uncached_input_tokens", "Claude Sonnet 4.5 Usage - Input Tokens"),
+                    row("30.00", "output_tokens", "Claude Sonnet 4.5 Usage - Output Tokens"),
+                ],
+            },
+            {
+                "starting_at": "2026-10-02T00:00:00Z",
+                "ending_at": "2026-10-03T00:00:00Z",
+                "results": [
+                    row("30.00", "uncached_input_tokens", "Claude Sonnet 4.5 Usage - Input Tokens"),
+                    row("36.00", "output_tokens", "Claude Sonnet 4.5 Usage - Output Tokens"),
+                ],
+            },
+        ],
+        "has_more": False,
+        "next_page": None,
+    }
 
 
 def _request_log() -> str:
     lines = []
     for d in DAYS:
         for i in range(5):
-            lines.append(json.dumps({
-                "timestamp": f"{d}T1{i}:00:00Z", "conversation_id": f"c-{d}-{i}",
-                "response": {"id": f"msg_{d}_{i}", "type": "message", "role": "assistant", "model": MODEL,
-                             "content": [], "usage": {"input_tokens": 10000, "cache_creation_input_tokens": 0,
-                                                      "cache_read_input_tokens": 0, "output_tokens": 2000,
-                                                      "service_tier": "standard"}}}))
+            lines.append(
+                json.dumps(
+                    {
+                        "timestamp": f"{d}T1{i}:00:00Z",
+                        "conversation_id": f"c-{d}-{i}",
+                        "response": {
+                            "id": f"msg_{d}_{i}",
+                            "type": "message",
+                            "role": "assistant",
+                            "model": MODEL,
+                            "content": [],
+                            "usage": {
+                                "input_tokens": 10000,
+                                "cache_creation_input_tokens": 0,
+                                "cache_read_input_tokens": 0,
+                                "output_tokens": 2000,
+                                "service_tier": "standard",
+                            },
+                        },
+                    }
+                )
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -77,9 +131,11 @@ def store(tmp_path: Path) -> Path:
     (src / "requests.jsonl").write_text(_request_log())
     result = load([src], tmp_path / "store")
     by_name = {Path(f.path).name: f.ingestor for f in result.files}
-    assert by_name == {"usage_report.json": "anthropic_usage_report_json",
-                       "cost_report.json": "anthropic_cost_report_json",
-                       "requests.jsonl": "anthropic_message_jsonl"}
+    assert by_name == {
+        "usage_report.json": "anthropic_usage_report_json",
+        "cost_report.json": "anthropic_cost_report_json",
+        "requests.jsonl": "anthropic_message_jsonl",
+    }
     return tmp_path / "store"
 
 
@@ -89,7 +145,8 @@ def test_money_usage_marks_request_rows_covered_by_buckets(store: Path) -> None:
     con = Store.open(store).connect()
     money_usage(con)
     rows = con.execute(
-        """SELECT CAST(day AS VARCHAR), grain, money_basis, bool_and(counts_for_tokens), bool_and(counts_for_money),
+        """SELECT CAST(day AS VARCHAR), grain, money_basis,
+                  bool_and(counts_for_tokens), bool_and(counts_for_money),
                   count(*)
            FROM money_usage GROUP BY ALL ORDER BY 1, 2"""
     ).fetchall()

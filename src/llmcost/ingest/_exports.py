@@ -32,8 +32,11 @@ def dec(expr: str, scale: int = 12) -> str:
     """SQL: a decimal string or JSON number as DECIMAL(38,scale), never through a float (only a
     number in exponent notation, such as BigQuery's FLOAT `1.2E-5`, goes through DOUBLE)."""
     e = f"replace(trim(CAST({expr} AS VARCHAR)), ',', '')"
-    return (f"coalesce(TRY_CAST({e} AS DECIMAL(38,{scale})), "
-            f"CASE WHEN regexp_matches({e}, '[eE]') THEN TRY_CAST(TRY_CAST({e} AS DOUBLE) AS DECIMAL(38,{scale})) END)")
+    return (
+        f"coalesce(TRY_CAST({e} AS DECIMAL(38,{scale})), "
+        f"CASE WHEN regexp_matches({e}, '[eE]') "
+        f"THEN TRY_CAST(TRY_CAST({e} AS DOUBLE) AS DECIMAL(38,{scale})) END)"
+    )
 
 
 def count(expr: str) -> str:
@@ -49,6 +52,7 @@ def bad_count(expr: str) -> str:
 
 
 # ---- JSON pages --------------------------------------------------------------------------------
+
 
 def pages_sql(f: InputFile, data_key: str = "data", results_key: str = "results") -> str:
     """One row per result of every bucket of every page: a page per file, a JSON array of pages,
@@ -83,6 +87,7 @@ def json_kind_sniff(head: bytes, pattern: str) -> bool:
 
 # ---- CSV ---------------------------------------------------------------------------------------
 
+
 class Csv:
     """Columns of a CSV export found by name (case-insensitive), read with every value as text."""
 
@@ -105,7 +110,7 @@ class Csv:
     def source(self) -> str:
         """SQL: every row with source_line (file line, header = 1) and raw (the values joined)."""
         comp = "gzip" if self.f.gzip else "none"
-        cols = [f'coalesce("{h.replace(chr(34), chr(34) * 2)}", \'\')' for h in self.header] or ["''"]
+        cols = [f"coalesce(\"{h.replace(chr(34), chr(34) * 2)}\", '')" for h in self.header] or ["''"]
         return (
             f"SELECT row_number() OVER () + 1 AS source_line, concat_ws(',', {', '.join(cols)}) AS raw, * "
             f"FROM read_csv({self.f.sql_path()}, header=true, all_varchar=true, strict_mode=false, "
@@ -120,12 +125,14 @@ def header_has(head: bytes, *names: str) -> bool:
 
 # ---- meters and SKUs ---------------------------------------------------------------------------
 
+
 def token_type_from_text(expr: str) -> str:
     """SQL: canonical token type from a meter/SKU/line-item text (cache read before input)."""
     e = f"lower(coalesce({expr}, ''))"
     return (
         f"CASE WHEN regexp_matches({e}, 'cache[ -]?write|cache[ -]?creation|cache writes') THEN "
-        f"  CASE WHEN regexp_matches({e}, '1[ -]?h(ou)?r?\\b|1-hour|1h') THEN 'cache_write_1h' ELSE 'cache_write' END "
+        f"  CASE WHEN regexp_matches({e}, '1[ -]?h(ou)?r?\\b|1-hour|1h') "
+        f"  THEN 'cache_write_1h' ELSE 'cache_write' END "
         f"WHEN regexp_matches({e}, 'cached|cache[ -]?read|cache[ -]?hit') THEN 'cache_read' "
         f"WHEN regexp_matches({e}, '\\boutp|output|completion|generated') THEN 'output' "
         f"WHEN regexp_matches({e}, '\\binp|input|prompt') THEN 'input' END"

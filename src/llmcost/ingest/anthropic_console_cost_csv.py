@@ -24,8 +24,18 @@ from __future__ import annotations
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register
 from llmcost.ingest._exports import Csv, dec, header_has, key_hash
 
-DIMENSIONS = ("model", "workspace", "api_key", "api_key_id", "usage_type", "context_window", "token_type",
-              "cost_type", "inference_geo", "speed")
+DIMENSIONS = (
+    "model",
+    "workspace",
+    "api_key",
+    "api_key_id",
+    "usage_type",
+    "context_window",
+    "token_type",
+    "cost_type",
+    "inference_geo",
+    "speed",
+)
 TOKEN_TYPES = {
     "input_no_cache": "input",
     "output": "output",
@@ -51,28 +61,29 @@ class AnthropicConsoleCostCsv(Ingestor):
         c = Csv(f)
         col = {k: c.col(k) for k in ("usage_date_utc", "cost_usd", "list_price_usd", *DIMENSIONS)}
         tt = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in TOKEN_TYPES.items())
-        day = f"TRY_CAST(CAST(TRY_CAST({col['usage_date_utc']} AS DATE) AS VARCHAR) || ' 00:00:00+00' AS TIMESTAMPTZ)"
+        date = f"CAST(TRY_CAST({col['usage_date_utc']} AS DATE) AS VARCHAR)"
+        day = f"TRY_CAST({date} || ' 00:00:00+00' AS TIMESTAMPTZ)"
         model = f"regexp_replace(lower({col['model']}), '[ .]+', '-', 'g')"
         return f"""
         SELECT source_line, raw,
           CASE WHEN _day IS NULL THEN 'usage_date_utc missing or not YYYY-MM-DD'
-               WHEN {dec(col['cost_usd'])} IS NULL THEN 'cost_usd missing or not a number'
+               WHEN {dec(col["cost_usd"])} IS NULL THEN 'cost_usd missing or not a number'
           END AS error,
           {key_hash("'anthropic'", "'console_cost'", "_day", *(col[k] for k in DIMENSIONS))} AS event_id,
           _day AS ts,
           _day + INTERVAL 1 DAY AS bucket_end,
           'anthropic' AS provider,
           {model} AS model,
-          {col['workspace']} AS project,
-          coalesce({col['api_key_id']}, {col['api_key']}) AS api_key,
-          concat_ws(' ', {col['model']}, {col['token_type']}, {col['cost_type']}) AS line_item,
-          CASE lower({col['token_type']}) {tt} END AS token_type,
-          {dec(col['cost_usd'])} AS cost_usd,
-          {dec(col['list_price_usd'])} AS list_cost_usd,
+          {col["workspace"]} AS project,
+          coalesce({col["api_key_id"]}, {col["api_key"]}) AS api_key,
+          concat_ws(' ', {col["model"]}, {col["token_type"]}, {col["cost_type"]}) AS line_item,
+          CASE lower({col["token_type"]}) {tt} END AS token_type,
+          {dec(col["cost_usd"])} AS cost_usd,
+          {dec(col["list_price_usd"])} AS list_cost_usd,
           'USD' AS currency,
-          {dec(col['cost_usd'])} AS billed_amount,
-          json_object('model_display', {col['model']}, 'usage_type', {col['usage_type']},
-                      'context_window', {col['context_window']}, 'cost_type', {col['cost_type']},
-                      'inference_geo', {col['inference_geo']}, 'speed', {col['speed']}) AS extra
+          {dec(col["cost_usd"])} AS billed_amount,
+          json_object('model_display', {col["model"]}, 'usage_type', {col["usage_type"]},
+                      'context_window', {col["context_window"]}, 'cost_type', {col["cost_type"]},
+                      'inference_geo', {col["inference_geo"]}, 'speed', {col["speed"]}) AS extra
         FROM (SELECT *, {day} AS _day FROM ({c.source()}))
         """

@@ -25,9 +25,24 @@ from __future__ import annotations
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register
 from llmcost.ingest._exports import Csv, bad_count, count, header_has, key_hash
 
-DIMENSIONS = ("model_version", "api_key", "workspace", "usage_type", "context_window", "inference_geo", "speed")
-COUNTS = ("usage_input_tokens_no_cache", "usage_input_tokens_cache_write_5m", "usage_input_tokens_cache_write_1h",
-          "usage_input_tokens_cache_write", "usage_input_tokens_cache_read", "usage_output_tokens", "web_search_count")
+DIMENSIONS = (
+    "model_version",
+    "api_key",
+    "workspace",
+    "usage_type",
+    "context_window",
+    "inference_geo",
+    "speed",
+)
+COUNTS = (
+    "usage_input_tokens_no_cache",
+    "usage_input_tokens_cache_write_5m",
+    "usage_input_tokens_cache_write_1h",
+    "usage_input_tokens_cache_write",
+    "usage_input_tokens_cache_read",
+    "usage_output_tokens",
+    "web_search_count",
+)
 
 
 @register
@@ -47,7 +62,8 @@ class AnthropicConsoleUsageCsv(Ingestor):
         w1h = f"coalesce({count(col['usage_input_tokens_cache_write_1h'])}, 0)"
         wall = count(col["usage_input_tokens_cache_write"])
         bad = " OR ".join(bad_count(col[k]) for k in COUNTS)
-        day = f"TRY_CAST(CAST(TRY_CAST({col['usage_date_utc']} AS DATE) AS VARCHAR) || ' 00:00:00+00' AS TIMESTAMPTZ)"
+        date = f"CAST(TRY_CAST({col['usage_date_utc']} AS DATE) AS VARCHAR)"
+        day = f"TRY_CAST({date} || ' 00:00:00+00' AS TIMESTAMPTZ)"
         return f"""
         SELECT source_line, raw,
           CASE WHEN _day IS NULL THEN 'usage_date_utc missing or not YYYY-MM-DD'
@@ -58,21 +74,21 @@ class AnthropicConsoleUsageCsv(Ingestor):
           _day AS ts,
           _day + INTERVAL 1 DAY AS bucket_end,
           'anthropic' AS provider,
-          {col['model_version']} AS model,
-          {col['workspace']} AS project,
-          {col['api_key']} AS api_key,
+          {col["model_version"]} AS model,
+          {col["workspace"]} AS project,
+          {col["api_key"]} AS api_key,
           0 AS request_count,
-          coalesce({count(col['usage_input_tokens_no_cache'])}, 0) AS input_tokens,
-          coalesce({count(col['usage_input_tokens_cache_read'])}, 0) AS cache_read_tokens,
+          coalesce({count(col["usage_input_tokens_no_cache"])}, 0) AS input_tokens,
+          coalesce({count(col["usage_input_tokens_cache_read"])}, 0) AS cache_read_tokens,
           coalesce({wall}, {w5m} + {w1h}) AS cache_write_tokens,
           CASE WHEN {wall} IS NULL THEN {w1h} ELSE 0 END AS cache_write_1h_tokens,
-          coalesce({count(col['usage_output_tokens'])}, 0) AS output_tokens,
+          coalesce({count(col["usage_output_tokens"])}, 0) AS output_tokens,
           0 AS reasoning_tokens,
           true AS cache_known,
-          lower({col['usage_type']}) = 'batch' AS batch,
-          lower({col['usage_type']}) AS service_tier,
-          json_object('context_window', {col['context_window']}, 'inference_geo', {col['inference_geo']},
-                      'speed', {col['speed']}, 'web_search_requests', {count(col['web_search_count'])},
+          lower({col["usage_type"]}) = 'batch' AS batch,
+          lower({col["usage_type"]}) AS service_tier,
+          json_object('context_window', {col["context_window"]}, 'inference_geo', {col["inference_geo"]},
+                      'speed', {col["speed"]}, 'web_search_requests', {count(col["web_search_count"])},
                       'requests_known', false) AS extra
         FROM (SELECT *, {day} AS _day FROM ({c.source()}))
         """

@@ -28,8 +28,17 @@ from __future__ import annotations
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register, text
 from llmcost.ingest._exports import dec, key_hash, pages_sql
 
-GROUP_KEYS = ("workspace_id", "description", "cost_type", "token_type", "model", "service_tier", "context_window",
-              "inference_geo", "speed")
+GROUP_KEYS = (
+    "workspace_id",
+    "description",
+    "cost_type",
+    "token_type",
+    "model",
+    "service_tier",
+    "context_window",
+    "inference_geo",
+    "speed",
+)
 TOKEN_TYPES = {
     "uncached_input_tokens": "input",
     "output_tokens": "output",
@@ -44,7 +53,8 @@ class AnthropicCostReportJson(Ingestor):
     name = "anthropic_cost_report_json"
     title = "Anthropic Admin API cost report (JSON pages; amounts in cents)"
     obtain = (
-        "`GET /v1/organizations/cost_report?group_by[]=workspace_id&group_by[]=description` with an Admin key; "
+        "`GET /v1/organizations/cost_report?group_by[]=workspace_id&group_by[]=description` "
+        "with an Admin key; "
         "save each page as .json."
     )
     table = "costs"
@@ -52,7 +62,12 @@ class AnthropicCostReportJson(Ingestor):
 
     def sniff(self, head: bytes, name: str) -> bool:
         s = text(head)
-        return '"starting_at"' in s and '"amount"' in s and '"currency"' in s and '"uncached_input_tokens":' not in s
+        return (
+            '"starting_at"' in s
+            and '"amount"' in s
+            and '"currency"' in s
+            and '"uncached_input_tokens":' not in s
+        )
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         fields = ", ".join(f"res->>'{k}' AS {k}" for k in (*GROUP_KEYS, "amount", "currency"))

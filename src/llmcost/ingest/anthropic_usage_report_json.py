@@ -27,8 +27,17 @@ from __future__ import annotations
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register, text
 from llmcost.ingest._exports import bad_count, count, key_hash, pages_sql
 
-GROUP_KEYS = ("api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo", "speed",
-              "account_id", "service_account_id")
+GROUP_KEYS = (
+    "api_key_id",
+    "workspace_id",
+    "model",
+    "service_tier",
+    "context_window",
+    "inference_geo",
+    "speed",
+    "account_id",
+    "service_account_id",
+)
 COUNTS = {
     "uncached": "uncached_input_tokens",
     "cache_read": "cache_read_input_tokens",
@@ -45,7 +54,8 @@ class AnthropicUsageReportJson(Ingestor):
     name = "anthropic_usage_report_json"
     title = "Anthropic Admin API usage report, messages (JSON pages)"
     obtain = (
-        "`GET /v1/organizations/usage_report/messages?bucket_width=1d&group_by[]=model&group_by[]=workspace_id...` "
+        "`GET /v1/organizations/usage_report/messages?bucket_width=1d"
+        "&group_by[]=model&group_by[]=workspace_id...` "
         "with an Admin key (sk-ant-admin...); save each page as .json."
     )
     grain = "bucket"
@@ -56,12 +66,11 @@ class AnthropicUsageReportJson(Ingestor):
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         fields = ", ".join(
-            [f"res->>'{k}' AS {k}" for k in GROUP_KEYS]
-            + [f"res->>'{p}' AS {n}" for n, p in COUNTS.items()]
+            [f"res->>'{k}' AS {k}" for k in GROUP_KEYS] + [f"res->>'{p}' AS {n}" for n, p in COUNTS.items()]
         )
         src = f"""
         SELECT source_line, raw, {fields},
-               {ts('starting_at')} AS _start, {ts('ending_at')} AS _end
+               {ts("starting_at")} AS _start, {ts("ending_at")} AS _end
         FROM ({pages_sql(f)})"""
         all_null = " AND ".join(f"{k} IS NULL" for k in GROUP_KEYS)
         bad = " OR ".join(bad_count(n) for n in COUNTS)
@@ -84,19 +93,19 @@ class AnthropicUsageReportJson(Ingestor):
           model,
           workspace_id AS project,
           api_key_id AS api_key,
-          coalesce({count('requests')}, 0) AS request_count,
-          coalesce({count('uncached')}, 0) AS input_tokens,
-          coalesce({count('cache_read')}, 0) AS cache_read_tokens,
+          coalesce({count("requests")}, 0) AS request_count,
+          coalesce({count("uncached")}, 0) AS input_tokens,
+          coalesce({count("cache_read")}, 0) AS cache_read_tokens,
           {w5m} + {w1h} AS cache_write_tokens,
           {w1h} AS cache_write_1h_tokens,
-          coalesce({count('output')}, 0) AS output_tokens,
+          coalesce({count("output")}, 0) AS output_tokens,
           0 AS reasoning_tokens,
           true AS cache_known,
           service_tier = 'batch' AS batch,
           service_tier,
           json_object('context_window', context_window, 'inference_geo', inference_geo, 'speed', speed,
                       'account_id', account_id, 'service_account_id', service_account_id,
-                      'web_search_requests', {count('web_search')}, 'requests_known', requests IS NOT NULL,
+                      'web_search_requests', {count("web_search")}, 'requests_known', requests IS NOT NULL,
                       'org_total', _org) AS extra
         FROM (
           SELECT *, ({all_null}) AS _org,

@@ -70,45 +70,50 @@ class AwsCurBedrockCsv(Ingestor):
     grain = "bucket"
 
     def sniff(self, head: bytes, name: str) -> bool:
-        return (header_has(head, "line_item_usage_type", "line_item_unblended_cost", "line_item_usage_start_date")
-                or header_has(head, "lineItem/UsageType", "lineItem/UnblendedCost", "lineItem/UsageStartDate"))
+        return header_has(
+            head, "line_item_usage_type", "line_item_unblended_cost", "line_item_usage_start_date"
+        ) or header_has(head, "lineItem/UsageType", "lineItem/UnblendedCost", "lineItem/UsageStartDate")
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         c = Csv(f)
         col = {k: c.col(*names) for k, names in ALIASES.items()}
         cost = f"coalesce({dec(col['net_unblended'])}, {dec(col['unblended'])})"
         model = usage_type_model(col["usage_type"])
-        token_type = (f"CASE WHEN regexp_matches(coalesce({col['usage_type']}, ''), '{TOKEN_MARK}') "
-                      f"AND coalesce({col['item_type']}, 'Usage') NOT IN ('Credit', 'Tax', 'Refund') "
-                      f"THEN {token_type_from_text(col['usage_type'])} END")
-        bedrock = (f"({col['product_code']} = 'AmazonBedrock' OR {col['product_code']} ILIKE '%bedrock%' "
-                   f"OR {col['product_name']} ILIKE '%bedrock%' OR {col['description']} ILIKE '%bedrock%')")
+        token_type = (
+            f"CASE WHEN regexp_matches(coalesce({col['usage_type']}, ''), '{TOKEN_MARK}') "
+            f"AND coalesce({col['item_type']}, 'Usage') NOT IN ('Credit', 'Tax', 'Refund') "
+            f"THEN {token_type_from_text(col['usage_type'])} END"
+        )
+        bedrock = (
+            f"({col['product_code']} = 'AmazonBedrock' OR {col['product_code']} ILIKE '%bedrock%' "
+            f"OR {col['product_name']} ILIKE '%bedrock%' OR {col['description']} ILIKE '%bedrock%')"
+        )
         return f"""
         SELECT source_line, raw,
           CASE WHEN _start IS NULL THEN 'line_item_usage_start_date missing or unparseable'
                WHEN {cost} IS NULL THEN 'line_item_unblended_cost missing or not a number'
-               WHEN upper(coalesce({col['currency']}, 'USD')) <> 'USD'
-                 THEN 'billed in ' || {col['currency']} || ', not USD'
+               WHEN upper(coalesce({col["currency"]}, 'USD')) <> 'USD'
+                 THEN 'billed in ' || {col["currency"]} || ', not USD'
           END AS error,
-          CASE WHEN {col['line_item_id']} IS NULL THEN md5('aws' || chr(31) || raw)
-               ELSE {key_hash("'aws'", col['line_item_id'], col['time_interval'])} END AS event_id,
+          CASE WHEN {col["line_item_id"]} IS NULL THEN md5('aws' || chr(31) || raw)
+               ELSE {key_hash("'aws'", col["line_item_id"], col["time_interval"])} END AS event_id,
           _start AS ts,
-          {ts_sql(col['end'])} AS bucket_end,
+          {ts_sql(col["end"])} AS bucket_end,
           'aws' AS provider,
           {model} AS model,
-          {col['account']} AS project,
-          {col['principal']} AS api_key,
-          {col['usage_type']} AS line_item,
+          {col["account"]} AS project,
+          {col["principal"]} AS api_key,
+          {col["usage_type"]} AS line_item,
           {token_type} AS token_type,
-          {dec(col['amount'], 6)} AS quantity,
-          {col['pricing_unit']} AS unit,
+          {dec(col["amount"], 6)} AS quantity,
+          {col["pricing_unit"]} AS unit,
           {cost} AS cost_usd,
-          {dec(col['unblended'])} AS list_cost_usd,
-          upper(coalesce({col['currency']}, 'USD')) AS currency,
+          {dec(col["unblended"])} AS list_cost_usd,
+          upper(coalesce({col["currency"]}, 'USD')) AS currency,
           {cost} AS billed_amount,
-          json_object('line_item_type', {col['item_type']}, 'operation', {col['operation']},
-                      'resource_id', {col['resource_id']}, 'region', {col['region']},
-                      'description', {col['description']}) AS extra
-        FROM (SELECT *, {ts_sql(col['start'])} AS _start FROM ({c.source()}))
+          json_object('line_item_type', {col["item_type"]}, 'operation', {col["operation"]},
+                      'resource_id', {col["resource_id"]}, 'region', {col["region"]},
+                      'description', {col["description"]}) AS extra
+        FROM (SELECT *, {ts_sql(col["start"])} AS _start FROM ({c.source()}))
         WHERE {bedrock}
         """

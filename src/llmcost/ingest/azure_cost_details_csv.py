@@ -31,15 +31,41 @@ from __future__ import annotations
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register, ts_sql
 from llmcost.ingest._exports import Csv, dec, header_has, key_hash, token_type_from_text
 
-NAMES = ("date", "meterId", "meterName", "meterCategory", "meterSubCategory", "consumedService", "ResourceId",
-         "resourceGroupName", "SubscriptionId", "subscriptionName", "quantity", "unitOfMeasure", "chargeType",
-         "pricingModel", "benefitId", "reservationId", "costInUsd", "paygCostInUsd", "costInBillingCurrency",
-         "billingCurrency", "tags", "resourceLocation")
-EA_ALIASES = {"billingCurrency": ("BillingCurrencyCode",), "subscriptionName": ("SubscriptionName",),
-              "resourceGroupName": ("ResourceGroup",), "ResourceId": ("InstanceId",),
-              "unitOfMeasure": ("UnitOfMeasure",)}
-_STRIP = ("cached|cache|inp|inpt|input|outp|outpt|output|glbl|gl|global|regnl|regional|rgnl|data|zone|dzone|dz|"
-          "batch|tokens?|[0-9]+[km]|prvsnd|provisioned")
+NAMES = (
+    "date",
+    "meterId",
+    "meterName",
+    "meterCategory",
+    "meterSubCategory",
+    "consumedService",
+    "ResourceId",
+    "resourceGroupName",
+    "SubscriptionId",
+    "subscriptionName",
+    "quantity",
+    "unitOfMeasure",
+    "chargeType",
+    "pricingModel",
+    "benefitId",
+    "reservationId",
+    "costInUsd",
+    "paygCostInUsd",
+    "costInBillingCurrency",
+    "billingCurrency",
+    "tags",
+    "resourceLocation",
+)
+EA_ALIASES = {
+    "billingCurrency": ("BillingCurrencyCode",),
+    "subscriptionName": ("SubscriptionName",),
+    "resourceGroupName": ("ResourceGroup",),
+    "ResourceId": ("InstanceId",),
+    "unitOfMeasure": ("UnitOfMeasure",),
+}
+_STRIP = (
+    "cached|cache|inp|inpt|input|outp|outpt|output|glbl|gl|global|regnl|regional|rgnl|data|zone|dzone|dz|"
+    "batch|tokens?|[0-9]+[km]|prvsnd|provisioned"
+)
 
 
 def meter_model(expr: str) -> str:
@@ -61,48 +87,70 @@ class AzureCostDetailsCsv(Ingestor):
 
     def sniff(self, head: bytes, name: str) -> bool:
         return header_has(head, "meterName", "meterCategory", "date", "quantity") and (
-            header_has(head, "costInBillingCurrency") or header_has(head, "costInUsd"))
+            header_has(head, "costInBillingCurrency") or header_has(head, "costInUsd")
+        )
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         c = Csv(f)
         col = {n: c.col(n, *EA_ALIASES.get(n, ())) for n in NAMES}
         meter = f"lower({col['meterName']})"
         model = meter_model(col["meterName"])
-        deployment = (f"CASE WHEN regexp_matches({meter}, 'data zone|dzone|\\bdz\\b') THEN 'data_zone' "
-                      f"WHEN regexp_matches({meter}, '\\b(glbl|gl|global)\\b') THEN 'global' "
-                      f"WHEN regexp_matches({meter}, '\\b(regnl|regional|rgnl)\\b') THEN 'regional' END")
-        block = (f"CASE WHEN upper({col['unitOfMeasure']}) LIKE '1M%' THEN 1000000 "
-                 f"WHEN upper({col['unitOfMeasure']}) LIKE '1K%' THEN 1000 ELSE 1 END")
+        deployment = (
+            f"CASE WHEN regexp_matches({meter}, 'data zone|dzone|\\bdz\\b') THEN 'data_zone' "
+            f"WHEN regexp_matches({meter}, '\\b(glbl|gl|global)\\b') THEN 'global' "
+            f"WHEN regexp_matches({meter}, '\\b(regnl|regional|rgnl)\\b') THEN 'regional' END"
+        )
+        block = (
+            f"CASE WHEN upper({col['unitOfMeasure']}) LIKE '1M%' THEN 1000000 "
+            f"WHEN upper({col['unitOfMeasure']}) LIKE '1K%' THEN 1000 ELSE 1 END"
+        )
         usd = f"upper(coalesce({col['billingCurrency']}, 'USD')) = 'USD'"
-        cost = f"coalesce({dec(col['costInUsd'])}, CASE WHEN {usd} THEN {dec(col['costInBillingCurrency'])} END)"
-        day = (f"coalesce(CAST(try_strptime({col['date']}, '%m/%d/%Y') AS VARCHAR) || '+00', "
-               f"CAST(CAST({ts_sql(col['date'])} AS DATE) AS VARCHAR) || ' 00:00:00+00')")
-        ai = (f"({col['meterCategory']} ILIKE '%openai%' OR {col['meterSubCategory']} ILIKE '%openai%' OR "
-              f"(lower({col['consumedService']}) = 'microsoft.cognitiveservices' AND {meter} LIKE '%token%'))")
+        cost = (
+            f"coalesce({dec(col['costInUsd'])}, CASE WHEN {usd} THEN {dec(col['costInBillingCurrency'])} END)"
+        )
+        day = (
+            f"coalesce(CAST(try_strptime({col['date']}, '%m/%d/%Y') AS VARCHAR) || '+00', "
+            f"CAST(CAST({ts_sql(col['date'])} AS DATE) AS VARCHAR) || ' 00:00:00+00')"
+        )
+        ai = (
+            f"({col['meterCategory']} ILIKE '%openai%' OR {col['meterSubCategory']} ILIKE '%openai%' OR "
+            f"(lower({col['consumedService']}) = 'microsoft.cognitiveservices' AND {meter} LIKE '%token%'))"
+        )
         return f"""
         SELECT source_line, raw,
           CASE WHEN _day IS NULL THEN 'date missing or not MM/DD/YYYY'
                WHEN {cost} IS NULL THEN 'no USD cost (costInUsd, or costInBillingCurrency in USD)'
           END AS error,
-          {key_hash("'azure'", "_day", col['meterId'], col['ResourceId'], col['SubscriptionId'], col['chargeType'],
-                    col['pricingModel'], col['benefitId'], col['reservationId'])} AS event_id,
+          {
+            key_hash(
+                "'azure'",
+                "_day",
+                col["meterId"],
+                col["ResourceId"],
+                col["SubscriptionId"],
+                col["chargeType"],
+                col["pricingModel"],
+                col["benefitId"],
+                col["reservationId"],
+            )
+        } AS event_id,
           _day AS ts,
           _day + INTERVAL 1 DAY AS bucket_end,
           'azure' AS provider,
           {model} AS model,
-          coalesce({col['subscriptionName']}, {col['SubscriptionId']}) AS project,
-          {col['meterName']} AS line_item,
-          {token_type_from_text(col['meterName'])} AS token_type,
-          {dec(col['quantity'], 6)} AS quantity,
-          {col['unitOfMeasure']} AS unit,
+          coalesce({col["subscriptionName"]}, {col["SubscriptionId"]}) AS project,
+          {col["meterName"]} AS line_item,
+          {token_type_from_text(col["meterName"])} AS token_type,
+          {dec(col["quantity"], 6)} AS quantity,
+          {col["unitOfMeasure"]} AS unit,
           {cost} AS cost_usd,
-          {dec(col['paygCostInUsd'])} AS list_cost_usd,
-          upper(coalesce({col['billingCurrency']}, 'USD')) AS currency,
-          {dec(col['costInBillingCurrency'])} AS billed_amount,
-          json_object('deployment', {deployment}, 'tokens', {dec(col['quantity'], 6)} * {block},
-                      'meter_id', {col['meterId']}, 'resource_id', {col['ResourceId']},
-                      'resource_group', {col['resourceGroupName']}, 'charge_type', {col['chargeType']},
-                      'pricing_model', {col['pricingModel']}, 'tags', {col['tags']}) AS extra
+          {dec(col["paygCostInUsd"])} AS list_cost_usd,
+          upper(coalesce({col["billingCurrency"]}, 'USD')) AS currency,
+          {dec(col["costInBillingCurrency"])} AS billed_amount,
+          json_object('deployment', {deployment}, 'tokens', {dec(col["quantity"], 6)} * {block},
+                      'meter_id', {col["meterId"]}, 'resource_id', {col["ResourceId"]},
+                      'resource_group', {col["resourceGroupName"]}, 'charge_type', {col["chargeType"]},
+                      'pricing_model', {col["pricingModel"]}, 'tags', {col["tags"]}) AS extra
         FROM (SELECT *, TRY_CAST({day} AS TIMESTAMPTZ) AS _day FROM ({c.source()}))
         WHERE {ai}
         """

@@ -31,11 +31,35 @@ from llmcost.ingest._exports import Csv, dec, header_has, key_hash, token_type_f
 from llmcost.ingest.aws_cur_bedrock_csv import usage_type_model
 from llmcost.ingest.azure_cost_details_csv import meter_model
 
-IDENTITY = ("ChargePeriodStart", "ChargePeriodEnd", "BillingAccountId", "SubAccountId", "ResourceId", "SkuId",
-            "SkuPriceId", "SkuMeter", "ChargeCategory", "ChargeClass", "ChargeDescription", "PricingCategory",
-            "CommitmentDiscountId", "RegionId", "Tags")
-OTHER = ("BilledCost", "ListCost", "BillingCurrency", "ConsumedQuantity", "ConsumedUnit", "ServiceCategory",
-         "ServiceName", "SubAccountName", "PricingUnit", "x_UsageType")
+IDENTITY = (
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "BillingAccountId",
+    "SubAccountId",
+    "ResourceId",
+    "SkuId",
+    "SkuPriceId",
+    "SkuMeter",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "PricingCategory",
+    "CommitmentDiscountId",
+    "RegionId",
+    "Tags",
+)
+OTHER = (
+    "BilledCost",
+    "ListCost",
+    "BillingCurrency",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "ServiceCategory",
+    "ServiceName",
+    "SubAccountName",
+    "PricingUnit",
+    "x_UsageType",
+)
 
 
 @register
@@ -43,7 +67,8 @@ class FocusCsv(Ingestor):
     name = "focus_csv"
     title = "FinOps FOCUS 1.x cost and usage CSV (AWS, Azure, Google, FinOps tools), AI rows"
     obtain = (
-        "AWS Data Exports 'FOCUS', Azure Cost Management 'FOCUS cost' export, Google's BigQuery FOCUS view, or "
+        "AWS Data Exports 'FOCUS', Azure Cost Management 'FOCUS cost' export, Google's BigQuery FOCUS "
+        "view, or "
         "your FinOps tool's FOCUS export, saved as CSV."
     )
     table = "costs"
@@ -57,40 +82,50 @@ class FocusCsv(Ingestor):
         col = {n: c.col(n) for n in (*IDENTITY, *OTHER)}
         col["provider"] = c.col("ServiceProviderName", "ProviderName")
         p = f"lower({col['provider']})"
-        provider = (f"CASE WHEN {p} LIKE '%amazon%' OR {p} LIKE 'aws%' THEN 'aws' "
-                    f"WHEN {p} LIKE '%microsoft%' OR {p} LIKE '%azure%' THEN 'azure' "
-                    f"WHEN {p} LIKE '%google%' THEN 'google' ELSE {p} END")
+        provider = (
+            f"CASE WHEN {p} LIKE '%amazon%' OR {p} LIKE 'aws%' THEN 'aws' "
+            f"WHEN {p} LIKE '%microsoft%' OR {p} LIKE '%azure%' THEN 'azure' "
+            f"WHEN {p} LIKE '%google%' THEN 'google' ELSE {p} END"
+        )
         meter_text = f"concat_ws(' ', {col['SkuMeter']}, {col['ChargeDescription']})"
         usage_type = f"coalesce({col['x_UsageType']}, {col['SkuMeter']})"
-        model = (f"CASE WHEN _provider = 'aws' THEN {usage_type_model(usage_type)} "
-                 f"WHEN _provider = 'azure' THEN {meter_model(col['SkuMeter'])} END")
+        model = (
+            f"CASE WHEN _provider = 'aws' THEN {usage_type_model(usage_type)} "
+            f"WHEN _provider = 'azure' THEN {meter_model(col['SkuMeter'])} END"
+        )
         usd = f"upper(coalesce({col['BillingCurrency']}, 'USD')) = 'USD'"
-        ai = (f"({col['ServiceCategory']} = 'AI and Machine Learning' OR "
-              f"regexp_matches(lower(coalesce({col['ServiceName']}, '')), 'bedrock|openai|vertex|gemini|anthropic'))")
+        ai = (
+            f"({col['ServiceCategory']} = 'AI and Machine Learning' OR "
+            f"regexp_matches(lower(coalesce({col['ServiceName']}, '')), "
+            "'bedrock|openai|vertex|gemini|anthropic'))"
+        )
         return f"""
         SELECT source_line, raw,
           CASE WHEN _start IS NULL THEN 'ChargePeriodStart missing or unparseable'
-               WHEN {dec(col['BilledCost'])} IS NULL THEN 'BilledCost missing or not a number'
-               WHEN NOT {usd} THEN 'billed in ' || {col['BillingCurrency']} || ', not USD'
+               WHEN {dec(col["BilledCost"])} IS NULL THEN 'BilledCost missing or not a number'
+               WHEN NOT {usd} THEN 'billed in ' || {col["BillingCurrency"]} || ', not USD'
           END AS error,
           {key_hash("_provider", *(col[k] for k in IDENTITY))} AS event_id,
           _start AS ts,
-          {ts_sql(col['ChargePeriodEnd'])} AS bucket_end,
+          {ts_sql(col["ChargePeriodEnd"])} AS bucket_end,
           _provider AS provider,
           {model} AS model,
-          coalesce({col['SubAccountName']}, {col['SubAccountId']}) AS project,
-          coalesce({col['SkuMeter']}, {col['ChargeDescription']}) AS line_item,
-          CASE WHEN coalesce({col['ChargeCategory']}, 'Usage') = 'Usage' THEN {token_type_from_text(meter_text)} END
+          coalesce({col["SubAccountName"]}, {col["SubAccountId"]}) AS project,
+          coalesce({col["SkuMeter"]}, {col["ChargeDescription"]}) AS line_item,
+          CASE WHEN coalesce({col["ChargeCategory"]}, 'Usage') = 'Usage'
+               THEN {token_type_from_text(meter_text)} END
             AS token_type,
-          {dec(col['ConsumedQuantity'], 6)} AS quantity,
-          {col['ConsumedUnit']} AS unit,
-          {dec(col['BilledCost'])} AS cost_usd,
-          {dec(col['ListCost'])} AS list_cost_usd,
-          upper(coalesce({col['BillingCurrency']}, 'USD')) AS currency,
-          {dec(col['BilledCost'])} AS billed_amount,
-          json_object('charge_category', {col['ChargeCategory']}, 'service', {col['ServiceName']},
-                      'region', {col['RegionId']}, 'resource_id', {col['ResourceId']}, 'sku_id', {col['SkuId']},
-                      'pricing_unit', {col['PricingUnit']}, 'tags', {col['Tags']}) AS extra
-        FROM (SELECT *, {ts_sql(col['ChargePeriodStart'])} AS _start, {provider} AS _provider FROM ({c.source()}))
+          {dec(col["ConsumedQuantity"], 6)} AS quantity,
+          {col["ConsumedUnit"]} AS unit,
+          {dec(col["BilledCost"])} AS cost_usd,
+          {dec(col["ListCost"])} AS list_cost_usd,
+          upper(coalesce({col["BillingCurrency"]}, 'USD')) AS currency,
+          {dec(col["BilledCost"])} AS billed_amount,
+          json_object('charge_category', {col["ChargeCategory"]}, 'service', {col["ServiceName"]},
+                      'region', {col["RegionId"]}, 'resource_id', {col["ResourceId"]},
+                      'sku_id', {col["SkuId"]},
+                      'pricing_unit', {col["PricingUnit"]}, 'tags', {col["Tags"]}) AS extra
+        FROM (SELECT *, {ts_sql(col["ChargePeriodStart"])} AS _start, {provider} AS _provider
+              FROM ({c.source()}))
         WHERE {ai}
         """

@@ -29,8 +29,9 @@ class GcpBillingExportCsv(Ingestor):
     grain = "bucket"
 
     def sniff(self, head: bytes, name: str) -> bool:
-        return (header_has(head, "sku.description", "usage_start_time", "cost")
-                or header_has(head, "sku_description", "usage_start_time", "cost"))
+        return header_has(head, "sku.description", "usage_start_time", "cost") or header_has(
+            head, "sku_description", "usage_start_time", "cost"
+        )
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         c = Csv(f)

@@ -61,8 +61,10 @@ FIELDS = {
 
 def model_sql(desc: str) -> str:
     """SQL: a Gemini model id from a SKU description (NULL when it names none)."""
-    m = (f"regexp_extract(lower({desc}), "
-         "'gemini[ -][0-9]+(\\.[0-9]+)?([ -](pro|flash|lite|ultra|nano|image|live|embedding))*', 0)")
+    m = (
+        f"regexp_extract(lower({desc}), "
+        "'gemini[ -][0-9]+(\\.[0-9]+)?([ -](pro|flash|lite|ultra|nano|image|live|embedding))*', 0)"
+    )
     return f"nullif(regexp_replace({m}, ' +', '-', 'g'), '')"
 
 
@@ -78,8 +80,10 @@ def billing_sql(src: str) -> str:
     rate = "TRY_CAST(currency_conversion_rate AS DOUBLE)"
 
     def to_usd(expr: str) -> str:
-        return (f"CASE WHEN {usd} THEN {expr} WHEN {rate} > 0 "
-                f"THEN CAST(CAST({expr} AS DOUBLE) / {rate} AS DECIMAL(38,12)) END")
+        return (
+            f"CASE WHEN {usd} THEN {expr} WHEN {rate} > 0 "
+            f"THEN CAST(CAST({expr} AS DOUBLE) / {rate} AS DECIMAL(38,12)) END"
+        )
 
     return f"""
     SELECT source_line, raw,
@@ -89,21 +93,35 @@ def billing_sql(src: str) -> str:
            WHEN NOT {usd} AND coalesce({rate}, 0) <= 0
              THEN 'billed in ' || currency || ' without currency_conversion_rate'
       END AS error,
-      {key_hash("'google'", "billing_account_id", "service_id", "sku_id", "project_id", "epoch(_start)",
-                "epoch(_end)", "location_region", labels, "cost_type", "adjustment_id", "resource_name",
-                "invoice_month")} AS event_id,
+      {
+        key_hash(
+            "'google'",
+            "billing_account_id",
+            "service_id",
+            "sku_id",
+            "project_id",
+            "epoch(_start)",
+            "epoch(_end)",
+            "location_region",
+            labels,
+            "cost_type",
+            "adjustment_id",
+            "resource_name",
+            "invoice_month",
+        )
+    } AS event_id,
       _start AS ts,
       _end AS bucket_end,
       'google' AS provider,
-      {model_sql('sku_description')} AS model,
+      {model_sql("sku_description")} AS model,
       project_id AS project,
       sku_description AS line_item,
-      {token_type_from_text('sku_description')} AS token_type,
-      {dec('usage_amount', 6)} AS quantity,
+      {token_type_from_text("sku_description")} AS token_type,
+      {dec("usage_amount", 6)} AS quantity,
       usage_unit AS unit,
-      {to_usd('_cost + _credits')} AS cost_usd,
-      {to_usd(dec('cost_at_list'))} AS list_cost_usd,
-      {to_usd('_credits')} AS credits_usd,
+      {to_usd("_cost + _credits")} AS cost_usd,
+      {to_usd(dec("cost_at_list"))} AS list_cost_usd,
+      {to_usd("_credits")} AS credits_usd,
       upper(coalesce(currency, 'USD')) AS currency,
       _cost + _credits AS billed_amount,
       json_object('service', service_description, 'service_id', service_id, 'sku_id', sku_id,
@@ -111,8 +129,8 @@ def billing_sql(src: str) -> str:
                   'labels', {labels}, 'gross_cost', _cost, 'pricing_unit', usage_pricing_unit,
                   'amount_in_pricing_units', usage_pricing_amount) AS extra
     FROM (
-      SELECT *, {dec('cost')} AS _cost, coalesce({credits}, 0) AS _credits,
-             {ts_sql('usage_start_time')} AS _start, {ts_sql('usage_end_time')} AS _end
+      SELECT *, {dec("cost")} AS _cost, coalesce({credits}, 0) AS _credits,
+             {ts_sql("usage_start_time")} AS _start, {ts_sql("usage_end_time")} AS _end
       FROM ({src})
       WHERE _src_error IS NOT NULL OR service_id IN {AI_SERVICE_IDS!r}
          OR service_description IN ('Gemini API', 'Vertex AI') OR lower(sku_description) LIKE '%gemini%'
@@ -133,8 +151,11 @@ class GcpBillingExportJsonl(Ingestor):
 
     def sniff(self, head: bytes, name: str) -> bool:
         rows = json_lines(head, limit=1)
-        return bool(rows) and all(k in rows[0] for k in ("sku", "usage_start_time", "cost")) and (
-            "billing_account_id" in rows[0] or "service" in rows[0])
+        return (
+            bool(rows)
+            and all(k in rows[0] for k in ("sku", "usage_start_time", "cost"))
+            and ("billing_account_id" in rows[0] or "service" in rows[0])
+        )
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         lines = json_lines_sql(f, FIELDS)

@@ -41,40 +41,52 @@ class OpenAICostDashboardCsv(Ingestor):
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         c = Csv(f)
-        col = {k: c.col(k) for k in (*GROUP_KEYS, "start_time", "end_time", "amount_value", "amount_currency",
-                                     "quantity", "quantity_unit")}
+        col = {
+            k: c.col(k)
+            for k in (
+                *GROUP_KEYS,
+                "start_time",
+                "end_time",
+                "amount_value",
+                "amount_currency",
+                "quantity",
+                "quantity_unit",
+            )
+        }
         parts = line_item_parts(col["line_item"])
         all_null = " AND ".join(f"{col[k]} IS NULL" for k in GROUP_KEYS)
         return f"""
         SELECT source_line, raw,
           CASE WHEN _start IS NULL OR _end IS NULL THEN 'start_time/end_time missing or not Unix seconds'
-               WHEN {dec(col['amount_value'])} IS NULL THEN 'amount_value is not a number'
-               WHEN lower(coalesce({col['amount_currency']}, 'usd')) <> 'usd'
-                 THEN 'amount in ' || {col['amount_currency']} || ', not USD: convert before loading'
+               WHEN {dec(col["amount_value"])} IS NULL THEN 'amount_value is not a number'
+               WHEN lower(coalesce({col["amount_currency"]}, 'usd')) <> 'usd'
+                 THEN 'amount in ' || {col["amount_currency"]} || ', not USD: convert before loading'
                WHEN _org AND _grouped_beside
                  THEN 'organisation-wide total beside per-project rows for the same day (not counted twice)'
           END AS error,
-          {key_hash("'openai'", "'costs'", "_start", "_end - _start", *(col[k] for k in GROUP_KEYS))} AS event_id,
+          {key_hash("'openai'", "'costs'", "_start", "_end - _start", *(col[k] for k in GROUP_KEYS))}
+            AS event_id,
           make_timestamptz(_start * 1000000) AS ts,
           make_timestamptz(_end * 1000000) AS bucket_end,
           'openai' AS provider,
-          {parts['model']} AS model,
-          {col['project_id']} AS project,
-          {col['api_key_id']} AS api_key,
-          {col['line_item']} AS line_item,
-          {parts['token_type']} AS token_type,
-          {dec(col['quantity'], 6)} AS quantity,
-          {col['quantity_unit']} AS unit,
-          {dec(col['amount_value'])} AS cost_usd,
-          upper(coalesce({col['amount_currency']}, 'usd')) AS currency,
-          {dec(col['amount_value'])} AS billed_amount,
-          json_object('service_tier', {parts['tier']}, 'org_total', _org, 'user_id', {col['user_id']}) AS extra
+          {parts["model"]} AS model,
+          {col["project_id"]} AS project,
+          {col["api_key_id"]} AS api_key,
+          {col["line_item"]} AS line_item,
+          {parts["token_type"]} AS token_type,
+          {dec(col["quantity"], 6)} AS quantity,
+          {col["quantity_unit"]} AS unit,
+          {dec(col["amount_value"])} AS cost_usd,
+          upper(coalesce({col["amount_currency"]}, 'usd')) AS currency,
+          {dec(col["amount_value"])} AS billed_amount,
+          json_object('service_tier', {parts["tier"]}, 'org_total', _org, 'user_id', {col["user_id"]})
+            AS extra
         FROM (
           SELECT *, ({all_null}) AS _org,
                  bool_or(NOT ({all_null})) OVER (PARTITION BY _start, _end) AS _grouped_beside
-          FROM (SELECT *, TRY_CAST(TRY_CAST({col['start_time']} AS DOUBLE) AS BIGINT) AS _start,
-                          TRY_CAST(TRY_CAST({col['end_time']} AS DOUBLE) AS BIGINT) AS _end
+          FROM (SELECT *, TRY_CAST(TRY_CAST({col["start_time"]} AS DOUBLE) AS BIGINT) AS _start,
+                          TRY_CAST(TRY_CAST({col["end_time"]} AS DOUBLE) AS BIGINT) AS _end
                 FROM ({c.source()}))
-          WHERE {col['amount_value']} IS NOT NULL
+          WHERE {col["amount_value"]} IS NOT NULL
         )
         """

@@ -73,9 +73,10 @@ class OpenAICostsApiJson(Ingestor):
         all_null = " AND ".join(f"{k} IS NULL" for k in GROUP_KEYS)
         return f"""
         SELECT source_line, raw,
-          CASE WHEN object IS DISTINCT FROM 'organization.costs.result' THEN 'not an organization.costs.result object'
+          CASE WHEN object IS DISTINCT FROM 'organization.costs.result'
+                 THEN 'not an organization.costs.result object'
                WHEN start_s IS NULL OR end_s IS NULL THEN 'bucket without integer start_time/end_time'
-               WHEN amount IS NULL OR {dec('amount')} IS NULL THEN 'amount.value missing or not a number'
+               WHEN amount IS NULL OR {dec("amount")} IS NULL THEN 'amount.value missing or not a number'
                WHEN lower(coalesce(currency, 'usd')) <> 'usd'
                  THEN 'amount in ' || currency || ', not USD: convert before loading'
                WHEN _org AND _grouped_beside
@@ -85,17 +86,17 @@ class OpenAICostsApiJson(Ingestor):
           make_timestamptz(start_s * 1000000) AS ts,
           make_timestamptz(end_s * 1000000) AS bucket_end,
           'openai' AS provider,
-          {parts['model']} AS model,
+          {parts["model"]} AS model,
           project_id AS project,
           api_key_id AS api_key,
           line_item,
-          {parts['token_type']} AS token_type,
-          {dec('quantity', 6)} AS quantity,
+          {parts["token_type"]} AS token_type,
+          {dec("quantity", 6)} AS quantity,
           quantity_unit AS unit,
-          {dec('amount')} AS cost_usd,
+          {dec("amount")} AS cost_usd,
           upper(coalesce(currency, 'usd')) AS currency,
-          {dec('amount')} AS billed_amount,
-          json_object('service_tier', {parts['tier']}, 'org_total', _org, 'user_id', user_id) AS extra
+          {dec("amount")} AS billed_amount,
+          json_object('service_tier', {parts["tier"]}, 'org_total', _org, 'user_id', user_id) AS extra
         FROM (
           SELECT *, ({all_null}) AS _org,
                  bool_or(NOT ({all_null})) OVER (PARTITION BY start_s, end_s) AS _grouped_beside

@@ -38,11 +38,32 @@ import re
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register, text
 from llmcost.ingest._exports import bad_count, count, key_hash, pages_sql
 
-GROUP_KEYS = ("project_id", "user_id", "api_key_id", "model", "batch", "service_tier",
-              "size", "source", "context_level", "vector_store_id")
-COUNT_FIELDS = ("input_tokens", "input_cached_tokens", "input_cache_write_tokens", "input_uncached_tokens",
-                "output_tokens", "num_model_requests", "num_requests", "images", "characters", "seconds",
-                "usage_bytes", "num_sessions")
+GROUP_KEYS = (
+    "project_id",
+    "user_id",
+    "api_key_id",
+    "model",
+    "batch",
+    "service_tier",
+    "size",
+    "source",
+    "context_level",
+    "vector_store_id",
+)
+COUNT_FIELDS = (
+    "input_tokens",
+    "input_cached_tokens",
+    "input_cache_write_tokens",
+    "input_uncached_tokens",
+    "output_tokens",
+    "num_model_requests",
+    "num_requests",
+    "images",
+    "characters",
+    "seconds",
+    "usage_bytes",
+    "num_sessions",
+)
 
 _USAGE_RESULT = re.compile(r'"organization\.usage\.[a-z_]+\.result"')
 _BUCKET = re.compile(r'"object"\s*:\s*"bucket"')
@@ -87,10 +108,17 @@ class OpenAIUsageApiJson(Ingestor):
             f"WHEN {is_tokens} THEN {count('input_tokens')} ELSE 0 END"
         )
         extra = (
-            "json_object('kind', kind, 'org_total', _org, 'images', " + count("images")
-            + ", 'characters', " + count("characters") + ", 'seconds', TRY_CAST(seconds AS DOUBLE)"
-            + ", 'usage_bytes', " + count("usage_bytes") + ", 'num_sessions', " + count("num_sessions")
-            + ", 'num_requests', " + count("num_requests")
+            "json_object('kind', kind, 'org_total', _org, 'images', "
+            + count("images")
+            + ", 'characters', "
+            + count("characters")
+            + ", 'seconds', TRY_CAST(seconds AS DOUBLE)"
+            + ", 'usage_bytes', "
+            + count("usage_bytes")
+            + ", 'num_sessions', "
+            + count("num_sessions")
+            + ", 'num_requests', "
+            + count("num_requests")
             + ", 'size', size, 'image_source', source, 'context_level', context_level"
             + ", 'vector_store_id', vector_store_id)"
         )
@@ -101,11 +129,20 @@ class OpenAIUsageApiJson(Ingestor):
                WHEN {bad} THEN 'non-numeric count in usage result'
                WHEN _org AND _grouped_beside
                  THEN 'organisation-wide total beside grouped results for the same bucket (not counted twice)'
-               WHEN kind = 'completions' AND coalesce({cached}, 0) + coalesce({cwrite}, 0) > {count('input_tokens')}
+               WHEN kind = 'completions' AND coalesce({cached}, 0) + coalesce({cwrite}, 0) > {
+            count("input_tokens")
+        }
                  THEN 'cached tokens exceed input_tokens'
           END AS error,
-          {key_hash("'openai'", "kind", "start_s", "end_s - start_s", *(
-              "lower(batch)" if k == "batch" else k for k in GROUP_KEYS))} AS event_id,
+          {
+            key_hash(
+                "'openai'",
+                "kind",
+                "start_s",
+                "end_s - start_s",
+                *("lower(batch)" if k == "batch" else k for k in GROUP_KEYS),
+            )
+        } AS event_id,
           'bucket' AS grain,
           make_timestamptz(start_s * 1000000) AS ts,
           make_timestamptz(end_s * 1000000) AS bucket_end,
@@ -114,12 +151,12 @@ class OpenAIUsageApiJson(Ingestor):
           project_id AS project,
           api_key_id AS api_key,
           user_id,
-          coalesce({count('num_model_requests')}, {count('num_requests')}, 0) AS request_count,
+          coalesce({count("num_model_requests")}, {count("num_requests")}, 0) AS request_count,
           {input_expr} AS input_tokens,
           CASE WHEN kind = 'completions' THEN coalesce({cached}, 0) ELSE 0 END AS cache_read_tokens,
           CASE WHEN kind = 'completions' THEN coalesce({cwrite}, 0) ELSE 0 END AS cache_write_tokens,
           0 AS cache_write_1h_tokens,
-          CASE WHEN kind = 'completions' THEN {count('output_tokens')} ELSE 0 END AS output_tokens,
+          CASE WHEN kind = 'completions' THEN {count("output_tokens")} ELSE 0 END AS output_tokens,
           0 AS reasoning_tokens,
           kind = 'completions' AND input_cached_tokens IS NOT NULL AS cache_known,
           lower(batch) = 'true' AS batch,

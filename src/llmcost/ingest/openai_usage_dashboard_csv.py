@@ -31,12 +31,28 @@ from llmcost.ingest import IngestContext, Ingestor, InputFile, register, sql_str
 from llmcost.ingest._exports import Csv, bad_count, count, header_has, key_hash
 from llmcost.ingest.openai_usage_api_json import GROUP_KEYS
 
-TOKEN_COLS = ("input_tokens", "output_tokens", "input_cached_tokens", "input_uncached_tokens",
-              "input_cache_write_tokens", "num_model_requests")
+TOKEN_COLS = (
+    "input_tokens",
+    "output_tokens",
+    "input_cached_tokens",
+    "input_uncached_tokens",
+    "input_cache_write_tokens",
+    "num_model_requests",
+)
 
 
-KINDS = ("completions", "embeddings", "moderations", "images", "audio_speeches", "audio_transcriptions",
-         "vector_stores", "code_interpreter_sessions", "file_search_calls", "web_search_calls")
+KINDS = (
+    "completions",
+    "embeddings",
+    "moderations",
+    "images",
+    "audio_speeches",
+    "audio_transcriptions",
+    "vector_stores",
+    "code_interpreter_sessions",
+    "file_search_calls",
+    "web_search_calls",
+)
 
 
 def _kind(display: str) -> str:
@@ -84,20 +100,20 @@ class OpenAIUsageDashboardCsv(Ingestor):
           make_timestamptz(_start * 1000000) AS ts,
           make_timestamptz(_end * 1000000) AS bucket_end,
           'openai' AS provider,
-          {col['model']} AS model,
-          {col['project_id']} AS project,
-          {col['api_key_id']} AS api_key,
-          {col['user_id']} AS user_id,
-          coalesce({count(col['num_model_requests'])}, 0) AS request_count,
+          {col["model"]} AS model,
+          {col["project_id"]} AS project,
+          {col["api_key_id"]} AS api_key,
+          {col["user_id"]} AS user_id,
+          coalesce({count(col["num_model_requests"])}, 0) AS request_count,
           coalesce({uncached}, {total} - {cached} - _cwrite) AS input_tokens,
           {cached} AS cache_read_tokens,
           _cwrite AS cache_write_tokens,
           0 AS cache_write_1h_tokens,
-          coalesce({count(col['output_tokens'])}, 0) AS output_tokens,
+          coalesce({count(col["output_tokens"])}, 0) AS output_tokens,
           0 AS reasoning_tokens,
-          {col['input_cached_tokens']} IS NOT NULL AS cache_known,
-          lower({col['batch']}) = 'true' AS batch,
-          {col['service_tier']} AS service_tier,
+          {col["input_cached_tokens"]} IS NOT NULL AS cache_known,
+          lower({col["batch"]}) = 'true' AS batch,
+          {col["service_tier"]} AS service_tier,
           json_object('kind', {kind}, 'org_total', _org) AS extra
         FROM (
           SELECT *, ({all_null}) AS _org,
