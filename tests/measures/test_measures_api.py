@@ -83,3 +83,31 @@ def test_config_override(tmp_path: Path) -> None:
         load_config(user)
     with pytest.raises(ConfigError, match="must be a number"):
         load_config({"complexity": {"simple_max_input": "many"}})
+
+
+def test_fast_usage_view_fills_turns_like_the_store(tmp_path: Path) -> None:
+    """The measures' own copy of the store's turn fill agrees with Store.connect()'s `usage`."""
+    from llmcost.measures import _FAST_USAGE
+
+    con = duckdb.connect()
+    _usage(con)
+    con.execute(
+        "CREATE TABLE usage_all AS SELECT * EXCLUDE (turn), CASE WHEN conversation_id = 'c1' THEN NULL "
+        "WHEN conversation_id = 'c2' AND turn = 2 THEN NULL ELSE turn END AS turn, false AS _dup FROM usage"
+    )
+    con.execute("DROP TABLE usage")
+    con.execute(
+        """CREATE VIEW usage AS SELECT * REPLACE (
+               CASE WHEN turn IS NULL AND conversation_id IS NOT NULL
+                    THEN CAST(row_number() OVER (
+                        PARTITION BY conversation_id ORDER BY ts, event_id) AS INTEGER)
+                    ELSE turn END AS turn)
+           FROM usage_all WHERE NOT _dup"""
+    )
+    con.execute(_FAST_USAGE)
+    diff = con.execute(
+        "SELECT count(*) FROM (SELECT event_id, turn FROM usage "
+        "EXCEPT SELECT event_id, turn FROM _llmcost_measures_usage)"
+    ).fetchone()[0]
+    assert diff == 0
+    assert con.execute("SELECT count(*) FROM _llmcost_measures_usage").fetchone()[0] == 40
