@@ -22,7 +22,8 @@ class GcpBillingExportCsv(Ingestor):
     name = "gcp_billing_export_csv"
     title = "Google Cloud Billing export, Gemini / Vertex AI rows (CSV with dotted headers)"
     obtain = (
-        "Run `SELECT *, TO_JSON_STRING(credits) AS credits, TO_JSON_STRING(labels) AS labels FROM "
+        "Run `SELECT * EXCEPT (credits, labels), TO_JSON_STRING(credits) AS credits, "
+        "TO_JSON_STRING(labels) AS labels FROM "
         "<dataset>.gcp_billing_export_v1_<ACCOUNT> WHERE ...` in BigQuery and save the result as CSV."
     )
     table = "costs"
