@@ -110,3 +110,15 @@ def test_daily_totals_match_ccusage(tmp_path: Path) -> None:
     }
     load([home / "projects"], tmp_path / "store")
     assert _our_daily(tmp_path / "store") == theirs == HAND_DAILY
+
+
+def test_cli_logs_home_claude_projects_just_works(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from llmcost.cli import app
+
+    home = Path(os.environ["HOME"])  # a temp dir (tests/conftest.py)
+    shutil.copytree(_claude_home(tmp_path) / "projects", home / ".claude" / "projects")
+    result = CliRunner().invoke(app, ["--logs", "~/.claude/projects"])
+    assert result.exit_code == 0, result.output
+    assert "8 rows read = 4 stored + 3 duplicate + 1 quarantined" in result.output
