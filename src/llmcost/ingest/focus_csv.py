@@ -93,6 +93,7 @@ class FocusCsv(Ingestor):
             f"CASE WHEN _provider = 'aws' THEN {usage_type_model(usage_type)} "
             f"WHEN _provider = 'azure' THEN {meter_model(col['SkuMeter'])} END"
         )
+        tags = f"CASE WHEN json_valid({col['Tags']}) THEN json({col['Tags']}) END"
         usd = f"upper(coalesce({col['BillingCurrency']}, 'USD')) = 'USD'"
         ai = (
             f"({col['ServiceCategory']} = 'AI and Machine Learning' OR "
@@ -124,7 +125,7 @@ class FocusCsv(Ingestor):
           json_object('charge_category', {col["ChargeCategory"]}, 'service', {col["ServiceName"]},
                       'region', {col["RegionId"]}, 'resource_id', {col["ResourceId"]},
                       'sku_id', {col["SkuId"]},
-                      'pricing_unit', {col["PricingUnit"]}, 'tags', {col["Tags"]}) AS extra
+                      'pricing_unit', {col["PricingUnit"]}, 'tags', {tags}) AS extra
         FROM (SELECT *, {ts_sql(col["ChargePeriodStart"])} AS _start, {provider} AS _provider
               FROM ({c.source()}))
         WHERE {ai}

@@ -126,7 +126,8 @@ def billing_sql(src: str) -> str:
       _cost + _credits AS billed_amount,
       json_object('service', service_description, 'service_id', service_id, 'sku_id', sku_id,
                   'region', location_region, 'invoice_month', invoice_month, 'cost_type', cost_type,
-                  'labels', {labels}, 'gross_cost', _cost, 'pricing_unit', usage_pricing_unit,
+                  'labels', CASE WHEN json_valid(labels) THEN json(labels) END,
+                  'gross_cost', _cost, 'pricing_unit', usage_pricing_unit,
                   'amount_in_pricing_units', usage_pricing_amount) AS extra
     FROM (
       SELECT *, {dec("cost")} AS _cost, coalesce({credits}, 0) AS _credits,

@@ -107,20 +107,15 @@ class OpenAIUsageApiJson(Ingestor):
             f"{count('input_tokens')} - coalesce({cached}, 0) - coalesce({cwrite}, 0)) "
             f"WHEN {is_tokens} THEN {count('input_tokens')} ELSE 0 END"
         )
+        counts = ", ".join(
+            f"'{k}', {count(k)}"
+            for k in ("images", "characters", "usage_bytes", "num_sessions", "num_requests")
+        )
+        # json_merge_patch onto {} drops the NULL members: each kind keeps only its own counts
         extra = (
-            "json_object('kind', kind, 'org_total', _org, 'images', "
-            + count("images")
-            + ", 'characters', "
-            + count("characters")
-            + ", 'seconds', TRY_CAST(seconds AS DOUBLE)"
-            + ", 'usage_bytes', "
-            + count("usage_bytes")
-            + ", 'num_sessions', "
-            + count("num_sessions")
-            + ", 'num_requests', "
-            + count("num_requests")
-            + ", 'size', size, 'image_source', source, 'context_level', context_level"
-            + ", 'vector_store_id', vector_store_id)"
+            f"json_merge_patch('{{}}', json_object('kind', kind, 'org_total', _org, {counts}, "
+            "'seconds', TRY_CAST(seconds AS DOUBLE), 'size', size, 'image_source', source, "
+            "'context_level', context_level, 'vector_store_id', vector_store_id))"
         )
         return f"""
         SELECT source_line, raw,
