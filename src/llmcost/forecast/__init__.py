@@ -12,8 +12,8 @@ from __future__ import annotations
 from .auto import FittedSeries, fit_series, impute
 from .backtest import BacktestResult, backtest, backtest_array, month_remainder_backtest, run_backtest
 from .base import DEFAULT_LEVELS, Model, pointwise_intervals, total_intervals
-from .baselines import Naive, SeasonalNaive, WindowMean
-from .ets import STLETS, AutoETS
+from .baselines import Naive, SeasonalMean, SeasonalNaive, WindowMean
+from .ets import STLETS, AutoETS, Combo
 from .multi import MultiForecast, combine, forecast_many, ramp, series_rng, simulate_many, to_money
 from .periods import PeriodForecast, forecast_periods, last_complete_day, period_totals, periods_after
 from .synthetic import synthetic_daily_cost, synthetic_drivers
@@ -23,11 +23,13 @@ __all__ = [
     "STLETS",
     "AutoETS",
     "BacktestResult",
+    "Combo",
     "FittedSeries",
     "Model",
     "MultiForecast",
     "Naive",
     "PeriodForecast",
+    "SeasonalMean",
     "SeasonalNaive",
     "WindowMean",
     "backtest",

@@ -7,7 +7,8 @@ This is the routine every series goes through (forecasting-method 3.4 and 3.6):
   is flagged "low";
 * fallback chain: AutoETS -> STL+ETS -> seasonal naive -> naive -> window mean, stepping
   down on an exception, non-finite paths or a median path above 10x the historical max;
-  the rung used is reported;
+  the rung used is reported. Sub-daily series (season > 7) start with `Combo` (a mixture of
+  AutoETS and two seasonal means), which did better on the hourly traces;
 * calibration: the chosen model is re-run at up to 10 rolling origins inside the history;
   the RMS log error of the period totals over the model's own log spread of the totals
   gives the factor `k` (clipped to [1, 3]) that widens every simulated path. With fewer
@@ -22,7 +23,7 @@ import numpy as np
 
 from .base import DEFAULT_LEVELS, Model, pointwise_intervals
 from .baselines import Naive, SeasonalNaive, WindowMean
-from .ets import STLETS, AutoETS, MedianCombo
+from .ets import STLETS, AutoETS, Combo
 
 MIN_HISTORY = 7
 LOW_HISTORY = 28
@@ -94,7 +95,7 @@ def _sane(model: Model, y: np.ndarray, h: int, rng: np.random.Generator) -> str 
 
 
 def _chain(m: int, n: int, combo: bool = False) -> list[Model]:
-    rungs: list[Model] = [MedianCombo(m)] if combo and n >= 3 * m else []
+    rungs: list[Model] = [Combo(m)] if combo and n >= 3 * m else []
     rungs += [AutoETS(m), STLETS(m)]
     if n >= 2 * m:
         rungs.append(SeasonalNaive(m))
@@ -188,7 +189,7 @@ def fit_series(
     used = chosen.alias + (f"({chosen.spec_name})" if hasattr(chosen, "spec_name") else "")
     confidence = "low" if n < low_history else "normal"
     k, errs = _calibrate(chosen, y, horizon=calib_horizon, n_origins=calib_origins, step=m,
-                         min_train=max(6 * m, 2 * m + 2), n_paths=n_calib_paths, rng=rng)
+                         min_train=max(42, 3 * m), n_paths=n_calib_paths, rng=rng)
     if k is None:
         k = UNCALIBRATED_SPREAD
         notes.append(f"too little history for calibration (< 4 inner origins): intervals widened x{k:g}")
