@@ -45,4 +45,4 @@ def test_a_restated_cost_day_replaces_the_earlier_lines(tmp_path: Path) -> None:
     load([later], store)
     con = Store.open(store).connect()
     n, total = con.execute("SELECT count(*), sum(cost_usd) FROM costs").fetchone()
-    assert (n, total) == (12, Decimal("2.6975"))  # 269.45 - 12 + 15 = 272.45 cents
+    assert (n, total) == (12, Decimal("2.7245"))  # 269.45 - 12 + 15 = 272.45 cents
