@@ -110,10 +110,10 @@ def _calibrate(model: Model, y: np.ndarray, *, horizon: int, n_origins: int, ste
     origins = [o for o in origins if o >= min_train]
     if len(origins) < 4:
         return None, np.zeros(0)
-    actual = model.comparable_actuals() if hasattr(model, "comparable_actuals") else y
+    actual = model.comparable_actuals()
     errs, spreads = [], []
     for o in origins:
-        inner = model.truncated(o) if hasattr(model, "truncated") else model.refit(y[:o])
+        inner = model.truncated(o)
         inner.jumps = model.jumps
         inner.spread = 1.0
         try:
@@ -186,7 +186,7 @@ def fit_series(
         break
     assert chosen is not None  # WindowMean cannot fail on a finite series
     notes = notes + chosen.notes
-    used = chosen.alias + (f"({chosen.spec_name})" if hasattr(chosen, "spec_name") else "")
+    used = chosen.alias + (f"({chosen.spec_name})" if chosen.spec_name else "")
     confidence = "low" if n < low_history else "normal"
     k, errs = _calibrate(chosen, y, horizon=calib_horizon, n_origins=calib_origins, step=m,
                          min_train=max(42, 3 * m), n_paths=n_calib_paths, rng=rng)

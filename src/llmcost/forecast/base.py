@@ -77,9 +77,23 @@ class Model:
     def fit(self, y: np.ndarray) -> Model:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    spec_name: str = ""
+    """Specification chosen inside the family (e.g. "A,Ad,A" for ETS); empty if none."""
+
     def refit(self, y: np.ndarray) -> Model:
-        """Same specification on other data (used by in-history calibration); cheap."""
+        """Same specification on other data."""
         return type(self)(season_length=self.season_length).fit(y)
+
+    def truncated(self, o: int) -> Model:
+        """This model as if fitted on the first `o` points of its history (in-history
+        calibration); models with expensive fits override it to skip re-estimation."""
+        assert self.y_ is not None, "fit first"
+        return self.refit(self.y_[:o])
+
+    def comparable_actuals(self) -> np.ndarray:
+        """The history on the scale the forecasts refer to (calibration compares with it)."""
+        assert self.y_ is not None, "fit first"
+        return self.y_
 
     def simulate(self, h: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:
         """Simulated futures on the original scale, shape (n_paths, h), finite and >= 0."""
