@@ -75,3 +75,21 @@ def test_to_money():
     assert to_money(2.675) == Decimal("2.68")  # repr keeps the decimal digits people typed
     with pytest.raises(ValueError):
         to_money(float("nan"))
+
+
+def test_long_frame_errors_name_the_fix():
+    with pytest.raises(UsageError, match=r"lacks column\(s\) \['y'\]"):
+        simulate_many(pl.DataFrame({"ds": [date(2026, 1, 1)], "value": [1.0]}), 5)
+    frame = pl.DataFrame({"ds": [date(2026, 1, 1), date(2026, 1, 3), date(2026, 1, 4)], "y": [1.0, 2.0, 3.0]})
+    from llmcost.forecast.frame import split_series
+
+    (s,) = split_series(frame)
+    assert s.series_id == "y" and np.isnan(s.y[1]) and s.y[3] == 3.0  # the gap is missing, not zero
+
+
+def test_series_that_stop_early_are_aligned_and_say_so():
+    df = _drivers(60)
+    df = df.filter(~((pl.col("series_id") == "tokens_per_request") & (pl.col("ds") > date(2026, 2, 25))))
+    mf = forecast_many(df, 7, n_paths=50)
+    assert mf.ds[0] == date(2026, 3, 2)
+    assert any("tail imputed" in note for note in mf.fits["tokens_per_request"].notes)
