@@ -9,6 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from llmcost.load import load
 from llmcost.store import Store
@@ -122,3 +124,18 @@ def test_cli_logs_home_claude_projects_just_works(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["--logs", "~/.claude/projects"])
     assert result.exit_code == 0, result.output
     assert "8 rows read = 4 stored + 3 duplicate + 1 quarantined" in result.output
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.integers(min_value=1, max_value=11))
+def test_split_session_file_gives_same_totals(tmp_path_factory: pytest.TempPathFactory, cut: int) -> None:
+    tmp = tmp_path_factory.mktemp("split")
+    lines = (FIXTURE / "input_session.jsonl").read_text().splitlines(keepends=True)
+    proj = tmp / "projects" / "p"
+    proj.mkdir(parents=True)
+    (proj / "a.jsonl").write_text("".join(lines[:cut]))
+    (proj / "b.jsonl").write_text(lines[0] + "".join(lines[cut:]))  # a resumed file starts with a summary
+    shutil.copy(FIXTURE / "input_subagent.jsonl", proj / "agent-a1b2c3.jsonl")
+    result = load([tmp / "projects"], tmp / "store")
+    assert all(f.status == "ingested" for f in result.files)
+    assert _our_daily(tmp / "store") == HAND_DAILY
