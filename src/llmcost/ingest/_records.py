@@ -3,7 +3,7 @@
 JSON documents (a JSON array, or API pages `{"data": [...]}`) and CSV exports have no meaningful
 line numbers; their `source_line` is the 1-based record index instead. Everything here returns one
 DuckDB SQL statement selecting `(source_line, raw, _json_ok, <fields>)`, streamed by DuckDB's own
-readers; no Python touches the rows.
+readers; no Python touches the rows. One JSON record (or one API page) may be up to 64 MiB.
 """
 
 from __future__ import annotations

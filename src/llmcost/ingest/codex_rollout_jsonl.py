@@ -15,6 +15,10 @@ ccusage `adapter/codex`): every line is `{timestamp, type, payload}`.
   event (the model can change mid-session; without one, `gpt-5` as ccusage does, flagged in
   `extra.model_assumed`). Turn: the number of `user_message` events so far (one user turn can
   make several model calls).
+
+Rollouts are one file per session (kilobytes to a few MB), so the query reads the file more than
+once (model and turn via ASOF joins, session id via a scalar subquery) instead of streaming it in
+a single pass like the Claude Code format.
 """
 
 from __future__ import annotations
