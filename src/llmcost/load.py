@@ -16,7 +16,7 @@ import tempfile
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -160,7 +160,9 @@ def _columns_of(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, str]:
     return {r[0]: r[1] for r in rows}
 
 
-def validated_sql(con: duckdb.DuckDBPyConnection, ing: Ingestor, f: InputFile, ctx: IngestContext) -> str:
+def validated_sql(
+    con: duckdb.DuckDBPyConnection, ing: Ingestor, f: InputFile, ctx: IngestContext, seq: int = 0
+) -> str:
     """The format's query wrapped in type, range and completeness checks (one SQL statement)."""
     fmt_sql = ing.query(f, ctx)
     have = _columns_of(con, fmt_sql)
@@ -250,11 +252,17 @@ def validated_sql(con: duckdb.DuckDBPyConnection, ing: Ingestor, f: InputFile, c
         else:
             out.append(col)
     return (
-        f"SELECT {', '.join(out)}, {error} AS _error, "
+        f"SELECT {', '.join(out)}, CAST({int(seq)} AS BIGINT) AS _seq, false AS _dup, "
+        f"{error} AS _error, event_id IS NULL AS _id_from_raw, "
         f"CASE WHEN {error} IS NOT NULL THEN left(_raw, {RAW_KEEP * 2}) END AS _raw, "
-        "strftime(ts AT TIME ZONE 'UTC', '%Y-%m') AS month "
+        "CAST(year(ts) * 100 + month(ts) AS INTEGER) AS month "
         f"FROM ({typed})"
     )
+
+
+def _month_name(month: int) -> str:
+    """202609 -> '2026-09' (the partition folder name)."""
+    return f"{month // 100:04d}-{month % 100:02d}"
 
 
 # ---- the loader -----------------------------------------------------------------------------------
@@ -366,8 +374,7 @@ class Loader:
         stage_dir = work / f"s{seq}-{uuid.uuid4().hex[:8]}"
         stage_dir.mkdir()
         stage = stage_dir / "stage.parquet"
-        sql = validated_sql(con, ing, f, self.ctx)
-        con.execute(f"COPY ({sql}) TO {sql_str(str(stage))} (FORMAT parquet)")
+        self._stage(con, ing, f, stage, seq)
         con.execute(f"CREATE OR REPLACE TEMP VIEW stage AS SELECT * FROM read_parquet({sql_str(str(stage))})")
         read, quarantined = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE _error IS NOT NULL) FROM stage"
@@ -388,15 +395,14 @@ class Loader:
             qrel = f"quarantine/{qname}"
             os.replace(qtmp, root / qrel)
 
-        # within-file duplicates, then the store's
+        # within-file duplicates, then the store's; `good` is a view over the stage file (no copy)
         table = ing.table
         cols = ", ".join(c for c in duckdb_types(table))
         (dups,) = con.execute(
             "SELECT count(*) - count(DISTINCT event_id) FROM stage WHERE _error IS NULL"
         ).fetchone()
         qualify = "QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_line) = 1" if dups else ""
-        con.execute(f"CREATE OR REPLACE TEMP TABLE good AS SELECT {cols}, month FROM stage WHERE _error IS NULL {qualify}")
-        (unique,) = con.execute("SELECT count(*) FROM good").fetchone()
+        con.execute(f"CREATE OR REPLACE TEMP VIEW good AS SELECT {cols}, month FROM stage WHERE _error IS NULL {qualify}")
         old = manifest.files.get(f.display)
         replaced_parts = set(old.parts) if old else set()
         existing = [str(root / p) for p in manifest.parts(table) if p not in replaced_parts]
@@ -411,32 +417,46 @@ class Loader:
             )
         else:
             con.execute("CREATE OR REPLACE TEMP TABLE clash (event_id VARCHAR, filename VARCHAR)")
+        (n_clash,) = con.execute("SELECT count(*) FROM clash").fetchone()
+        dup_expr = "false"
         if latest_wins:
-            con.execute("ALTER TABLE good ADD COLUMN _dup BOOLEAN DEFAULT false")
             # the older copies of restated buckets stop being live
             for (fname,) in con.execute("SELECT DISTINCT filename FROM clash").fetchall():
                 rewrites[fname] = "stale"
-        else:
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE good AS SELECT g.*, "
-                "g.event_id IN (SELECT event_id FROM clash) AS _dup FROM good g"
-            )
-        con.execute(f"ALTER TABLE good ADD COLUMN _seq BIGINT DEFAULT {seq}")
-        (stored,) = con.execute("SELECT count(*) FILTER (WHERE NOT _dup) FROM good").fetchone()
+        elif n_clash:
+            dup_expr = "event_id IN (SELECT event_id FROM clash)"
+        unique, dup_rows = con.execute(f"SELECT count(*), count(*) FILTER (WHERE {dup_expr}) FROM good").fetchone()
+        stored = unique - dup_rows
 
-        # write the new parts (unlisted until the manifest commit)
-        out_dir = stage_dir / "parts"
-        con.execute(
-            f"""COPY (SELECT {cols}, _seq, _dup, month FROM good)
-                TO {sql_str(str(out_dir))} (FORMAT parquet, PARTITION_BY (month),
-                FILENAME_PATTERN 'p{seq:06d}_{{uuid}}')"""
-        )
+        # write the new parts (unlisted until the manifest commit); one file per month
+        months = [r[0] for r in con.execute("SELECT DISTINCT month FROM good ORDER BY 1").fetchall()]
+        select = f"SELECT {cols}, CAST({seq} AS BIGINT) AS _seq, {dup_expr} AS _dup"
         new_parts = []
-        for p in sorted(out_dir.rglob("*.parquet")):
-            rel = f"{table}/{p.parent.name}/{p.name}"
-            (root / table / p.parent.name).mkdir(parents=True, exist_ok=True)
-            os.replace(p, root / rel)
+        if len(months) == 1:
+            rel = f"{table}/month={_month_name(months[0])}/p{seq:06d}_{uuid.uuid4().hex}.parquet"
+            tmp = stage_dir / "part.parquet"
+            if not quarantined and not dups and dup_expr == "false":
+                # the common case: the stage already is the part (its bookkeeping columns are all
+                # NULL or constant and readers select by name), so no second write of the data
+                tmp = stage
+            else:
+                con.execute(f"COPY ({select} FROM good) TO {sql_str(str(tmp))} (FORMAT parquet)")
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, root / rel)
             new_parts.append(rel)
+        elif months:
+            out_dir = stage_dir / "parts"
+            con.execute(
+                f"""COPY ({select}, month FROM good)
+                    TO {sql_str(str(out_dir))} (FORMAT parquet, PARTITION_BY (month),
+                    FILENAME_PATTERN 'p{seq:06d}_{{uuid}}')"""
+            )
+            for p in sorted(out_dir.rglob("*.parquet")):
+                folder = f"month={_month_name(int(p.parent.name.split('=', 1)[1]))}"
+                rel = f"{table}/{folder}/{p.name}"
+                (root / table / folder).mkdir(parents=True, exist_ok=True)
+                os.replace(p, root / rel)
+                new_parts.append(rel)
 
         # rewrite older parts whose rows lose to restated buckets
         rewritten: dict[str, str] = {}
@@ -473,10 +493,31 @@ class Loader:
         # the old files are garbage now; a crash before this point is cleaned by the next writer
         for p in (*(old.parts if old else ()), *rewritten, *([old.quarantine] if old and old.quarantine else ())):
             (root / p).unlink(missing_ok=True)
-        con.execute("DROP TABLE IF EXISTS good")
+        con.execute("DROP VIEW IF EXISTS good")
         con.execute("DROP TABLE IF EXISTS clash")
         shutil.rmtree(stage_dir, ignore_errors=True)
         return entry
+
+    def _stage(self, con: duckdb.DuckDBPyConnection, ing: Ingestor, f: InputFile, stage: Path, seq: int) -> None:
+        """Parse, validate and stage the file to Parquet (the fast JSON path first where allowed).
+
+        The fast path (read_json) is kept only when it rejected nothing and every row had its own
+        id; otherwise the file is staged again on the line path, which numbers every line and
+        keeps the raw text the quarantine needs.
+        """
+        target = sql_str(str(stage))
+        if ing.fast_json:
+            try:
+                sql = validated_sql(con, ing, replace(f, fast_json=True), self.ctx, seq)
+                con.execute(f"COPY ({sql}) TO {target} (FORMAT parquet)")
+                (bad,) = con.execute(
+                    f"SELECT count(*) FILTER (WHERE _error IS NOT NULL OR _id_from_raw) FROM read_parquet({target})"
+                ).fetchone()
+                if not bad:
+                    return
+            except duckdb.Error:
+                pass  # malformed records: the line path reports each with its line number
+        con.execute(f"COPY ({validated_sql(con, ing, f, self.ctx, seq)}) TO {target} (FORMAT parquet)")
 
     def _revive(
         self, con: duckdb.DuckDBPyConnection, manifest: Manifest, table: str, removed: set[str], entry: FileEntry

@@ -287,7 +287,7 @@ class Store:
             CREATE OR REPLACE VIEW usage AS
             SELECT * REPLACE (
                 CASE WHEN turn IS NULL AND conversation_id IS NOT NULL
-                     THEN CAST(row_number() OVER (PARTITION BY conversation_id ORDER BY ts, event_id) AS INTEGER)
+                     THEN CAST(row_number() OVER (PARTITION BY conversation_id ORDER BY ts, source_file, source_line, event_id) AS INTEGER)
                      ELSE turn END AS turn)
             FROM usage_all WHERE NOT _dup
             """

@@ -52,6 +52,8 @@ class AnthropicMessageJsonl(Ingestor):
     title = "Anthropic Messages API bodies (JSONL in an app envelope with a timestamp)"
     obtain = "Log each `message.model_dump_json()` inside {ts, session_id, user, response}; the body has no time of its own."
 
+    fast_json = True  # every body carries its own id
+
     def sniff(self, head: bytes, name: str) -> bool:
         env = envelope.find(head, _is_body)
         # Claude Code and batch results also carry message bodies; they have their own formats.

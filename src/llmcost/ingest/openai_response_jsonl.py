@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_number, json_lines_sql, register, ts_sql
+from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, json_lines_sql, register, ts_sql
 from llmcost.ingest import _envelope as envelope
 
 
@@ -63,29 +63,34 @@ class OpenAIResponseJsonl(Ingestor):
     title = "OpenAI Chat Completions / Responses API bodies (JSONL, bare or in an app envelope)"
     obtain = "Log `response.model_dump_json()` (or the raw HTTP body) one per line, optionally inside {ts, session_id, user, response}."
 
+    fast_json = True  # every body carries its own id
+
     def sniff(self, head: bytes, name: str) -> bool:
         return envelope.find(head, _is_body) is not None
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         env = envelope.find(f.head, _is_body) or envelope.Envelope(body_prefix="$")
         lines = json_lines_sql(f, envelope.fields(env, BODY_FIELDS))
-        prompt = "coalesce(prompt_tokens, resp_input_tokens)"
-        output = "coalesce(completion_tokens, resp_output_tokens)"
-        cached = "coalesce(cached_chat, cached_resp)"
-        cwrite = "coalesce(cwrite_chat, cwrite_resp)"
-        reasoning = "coalesce(reasoning_chat, reasoning_resp)"
-        bad = " OR ".join(is_bad_number(x) for x in (prompt, output, cached, cwrite, reasoning))
         text_cols = (
             "env_request AS prompt_text, coalesce(content, output_text) AS response_text"
             if ctx.keep_text else "NULL AS prompt_text, NULL AS response_text"
         )
+        raw_tok = {
+            "prompt": "coalesce(prompt_tokens, resp_input_tokens)",
+            "output": "coalesce(completion_tokens, resp_output_tokens)",
+            "cached": "coalesce(cached_chat, cached_resp)",
+            "cwrite": "coalesce(cwrite_chat, cwrite_resp)",
+            "reasoning": "coalesce(reasoning_chat, reasoning_resp)",
+        }
+        ints = ", ".join(f"{int_sql(e)} AS n_{k}, {e} AS s_{k}" for k, e in raw_tok.items())
+        bad = " OR ".join(f"(s_{k} IS NOT NULL AND n_{k} IS NULL)" for k in raw_tok)
         return f"""
         SELECT source_line, raw,
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
-               WHEN {prompt} IS NULL AND {output} IS NULL THEN 'no usage object (not an OpenAI response body)'
+               WHEN s_prompt IS NULL AND s_output IS NULL THEN 'no usage object (not an OpenAI response body)'
                WHEN {bad} THEN 'non-numeric token count in usage'
-               WHEN {int_sql(prompt)} < 0 THEN 'negative prompt tokens: ' || {prompt}
-               WHEN coalesce({int_sql(cached)}, 0) + coalesce({int_sql(cwrite)}, 0) > {int_sql(prompt)}
+               WHEN n_prompt < 0 THEN 'negative prompt tokens: ' || s_prompt
+               WHEN coalesce(n_cached, 0) + coalesce(n_cwrite, 0) > n_prompt
                  THEN 'cached tokens exceed prompt tokens'
           END AS error,
           id AS event_id,
@@ -99,16 +104,16 @@ class OpenAIResponseJsonl(Ingestor):
           coalesce(env_conversation, conversation_obj) AS conversation_id,
           {int_sql('env_turn')} AS turn,
           1 AS request_count,
-          {int_sql(prompt)} - coalesce({int_sql(cached)}, 0) - coalesce({int_sql(cwrite)}, 0) AS input_tokens,
-          coalesce({int_sql(cached)}, 0) AS cache_read_tokens,
-          coalesce({int_sql(cwrite)}, 0) AS cache_write_tokens,
+          n_prompt - coalesce(n_cached, 0) - coalesce(n_cwrite, 0) AS input_tokens,
+          coalesce(n_cached, 0) AS cache_read_tokens,
+          coalesce(n_cwrite, 0) AS cache_write_tokens,
           0 AS cache_write_1h_tokens,
-          {int_sql(output)} AS output_tokens,
-          coalesce({int_sql(reasoning)}, 0) AS reasoning_tokens,
-          {cached} IS NOT NULL AS cache_known,
+          n_output AS output_tokens,
+          coalesce(n_reasoning, 0) AS reasoning_tokens,
+          s_cached IS NOT NULL AS cache_known,
           service_tier = 'batch' AS batch,
           service_tier,
           CASE WHEN tool_calls IS NOT NULL AND json_valid(tool_calls) THEN json_array_length(tool_calls) END AS tool_calls,
           {text_cols}
-        FROM ({lines})
+        FROM (SELECT *, {ints} FROM ({lines}))
         """
