@@ -70,7 +70,7 @@ def test_history_gates(n, confidence, model):
 
 
 def test_short_history_is_widened_and_long_history_is_calibrated():
-    assert fit_series(_series(60)).spread == pytest.approx(1.5)
+    assert fit_series(_series(60)).spread == pytest.approx(2.0)
     long = fit_series(_series(200))
     assert long.calib_errors.size >= 4
     assert 1.0 <= long.spread <= 3.0
