@@ -282,6 +282,8 @@ class Loader:
         self.forced = ingest.get(source) if source else None
         self.ctx = IngestContext(keep_text=keep_text)
         self.progress = progress
+        self.garbage: list[str] = []  # store files the commit makes obsolete; deleted after it
+        self.changed = False
 
     def _connect(self, tmp: Path) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": str(tmp / "spill")})
@@ -311,6 +313,12 @@ class Loader:
             if self.progress:
                 self.progress("", len(files), len(files))
             con.close()
+            if self.changed:
+                # The run's one commit point: until this replace, readers and a re-run see the
+                # store exactly as it was before the run.
+                self.store.write_manifest(manifest)
+                for rel in self.garbage:
+                    (self.store.root / rel).unlink(missing_ok=True)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         return result
@@ -364,7 +372,7 @@ class Loader:
         result.files.append(FileResult(
             key, status, ing.name, entry.rows_read, entry.rows_stored, entry.rows_duplicate, entry.rows_quarantined
         ))
-        return self.store.read_manifest()
+        return manifest
 
     def _stage_and_commit(
         self, con: duckdb.DuckDBPyConnection, manifest: Manifest, ing: Ingestor, f: InputFile, work: Path
@@ -405,7 +413,10 @@ class Loader:
         con.execute(f"CREATE OR REPLACE TEMP VIEW good AS SELECT {cols}, month FROM stage WHERE _error IS NULL {qualify}")
         old = manifest.files.get(f.display)
         replaced_parts = set(old.parts) if old else set()
-        existing = [str(root / p) for p in manifest.parts(table) if p not in replaced_parts]
+        months = [r[0] for r in con.execute("SELECT DISTINCT month FROM good ORDER BY 1").fetchall()]
+        # the same event has the same time, so only parts of the same months can hold it
+        month_names = {_month_name(m) for m in months}
+        existing = [str(root / p) for p in manifest.parts(table, month_names) if p not in replaced_parts]
         latest_wins = ing.grain == "bucket"
         rewrites: dict[str, str] = {}
         if existing:
@@ -429,7 +440,6 @@ class Loader:
         stored = unique - dup_rows
 
         # write the new parts (unlisted until the manifest commit); one file per month
-        months = [r[0] for r in con.execute("SELECT DISTINCT month FROM good ORDER BY 1").fetchall()]
         select = f"SELECT {cols}, CAST({seq} AS BIGINT) AS _seq, {dup_expr} AS _dup"
         new_parts = []
         if len(months) == 1:
@@ -489,10 +499,9 @@ class Loader:
                     self._recount(con, fe)
         if old and old.parts:
             self._revive(con, manifest, table, set(old.parts), entry)
-        self.store.write_manifest(manifest)
-        # the old files are garbage now; a crash before this point is cleaned by the next writer
-        for p in (*(old.parts if old else ()), *rewritten, *([old.quarantine] if old and old.quarantine else ())):
-            (root / p).unlink(missing_ok=True)
+        self.changed = True
+        # the old files become garbage at the commit; a crash before it leaves them in force
+        self.garbage += [*(old.parts if old else ()), *rewritten, *([old.quarantine] if old and old.quarantine else ())]
         con.execute("DROP VIEW IF EXISTS good")
         con.execute("DROP TABLE IF EXISTS clash")
         shutil.rmtree(stage_dir, ignore_errors=True)
@@ -569,7 +578,7 @@ class Loader:
                 if rel_old in fe.parts:
                     fe.parts = [rel_new if p == rel_old else p for p in fe.parts]
                     self._recount(con, fe)
-            (root / rel_old).unlink(missing_ok=True)
+            self.garbage.append(rel_old)
 
     def _recount(self, con: duckdb.DuckDBPyConnection, fe: FileEntry) -> None:
         root = self.store.root

@@ -15,6 +15,7 @@ masking, `event_id` hashing, duplicate handling and the write. No per-row Python
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import pkgutil
@@ -143,6 +144,7 @@ def text(head: bytes) -> str:
     return head.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
+@functools.lru_cache(maxsize=8)
 def first_json(head: bytes) -> Any:
     """The first non-blank line of a JSONL head parsed as JSON, or the whole head for a JSON document.
 
@@ -167,7 +169,12 @@ class _PartialJson(str):
 
 
 def json_lines(head: bytes, limit: int = 5) -> list[dict[str, Any]]:
-    """Up to `limit` complete JSON objects from the first lines of the head."""
+    """Up to `limit` complete JSON objects from the first lines of the head (parsed once per head)."""
+    return [dict(o) for o in _json_lines(head, limit)]
+
+
+@functools.lru_cache(maxsize=8)
+def _json_lines(head: bytes, limit: int) -> tuple[dict[str, Any], ...]:
     out = []
     for line in text(head).splitlines()[:-1] or text(head).splitlines():
         line = line.strip()
@@ -181,11 +188,17 @@ def json_lines(head: bytes, limit: int = 5) -> list[dict[str, Any]]:
             out.append(obj)
         if len(out) >= limit:
             break
-    return out
+    return tuple(out)
 
 
 def csv_header(head: bytes) -> list[str] | None:
     """Column names of a CSV head (first line), or None when it does not look like a CSV header."""
+    cols = _csv_header(head)
+    return list(cols) if cols is not None else None
+
+
+@functools.lru_cache(maxsize=8)
+def _csv_header(head: bytes) -> tuple[str, ...] | None:
     s = text(head)
     if not s or s.lstrip()[:1] in "{[":
         return None
@@ -200,7 +213,7 @@ def csv_header(head: bytes) -> list[str] | None:
         row = next(csv.reader(io.StringIO(first), delimiter=delim))
     except (csv.Error, StopIteration):
         return None
-    return [c.strip().strip('"') for c in row]
+    return tuple(c.strip().strip('"') for c in row)
 
 
 def dig(obj: Any, *path: str) -> Any:
