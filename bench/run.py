@@ -31,6 +31,12 @@ con.execute('''COPY (SELECT ts, conversation_id, "user", response.id AS id, resp
   FROM read_json('{src}')) TO '{out}' (FORMAT parquet)''')
 """
 
+BASELINE_ALL = """
+import duckdb
+con = duckdb.connect(config={{"threads": {threads}}})
+con.execute("COPY (SELECT * FROM read_json('{src}')) TO '{out}' (FORMAT parquet)")
+"""
+
 OURS = """
 from pathlib import Path
 from llmcost.load import load
@@ -68,15 +74,23 @@ def main() -> None:
     size = src.stat().st_size
     print(f"generated {n:,} requests, {size / 1e6:,.0f} MB in {time.perf_counter() - t:.1f}s")
     threads = os.cpu_count() or 2
+    a_secs, a_rss, _ = timed(BASELINE_ALL.format(src=src, out=work / "all.parquet", threads=threads))
     b_secs, b_rss, _ = timed(BASELINE.format(src=src, out=work / "base.parquet", threads=threads))
     o_secs, o_rss, o_out = timed(OURS.format(src=src, out=work / "store"))
     print()
     print(f"| run | seconds | MB/s | rows/s | peak RSS |")
     print(f"|---|---:|---:|---:|---:|")
-    for name, s, r in (("bare DuckDB COPY (baseline)", b_secs, b_rss), ("llmcost-forecast ingest", o_secs, o_rss)):
+    runs = (
+        ("bare DuckDB COPY, whole records (SELECT *)", a_secs, a_rss),
+        ("bare DuckDB COPY, the same ten fields", b_secs, b_rss),
+        ("llmcost-forecast ingest", o_secs, o_rss),
+    )
+    for name, s, r in runs:
         print(f"| {name} | {s:.1f} | {size / 1e6 / s:,.0f} | {n / s:,.0f} | {r / 2**20:,.0f} MiB |")
     print()
-    print(f"ratio ingest / baseline: {o_secs / b_secs:.2f}x   (target <= 1.5x); ingest result: {o_out}")
+    print(f"ratio ingest / COPY of whole records: {o_secs / a_secs:.2f}x; "
+          f"ingest / COPY of the same fields: {o_secs / b_secs:.2f}x (target <= 1.5x)")
+    print(f"ingest result (status, read, stored, duplicate, quarantined): {o_out}")
     print(f"peak memory of ingest: {o_rss / 2**30:.2f} GiB (target < 1.5 GB)")
     for extra in ("bench_pricing.py", "bench_measures.py", "bench_forecast.py"):
         path = HERE / extra

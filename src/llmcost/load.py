@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import uuid
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -92,6 +93,16 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmcost-hash")
+    return _POOL
 
 
 def _head(path: Path, is_gzip: bool) -> bytes:
@@ -252,11 +263,12 @@ def validated_sql(
         else:
             out.append(col)
     return (
+        "SELECT * REPLACE (CASE WHEN _error IS NOT NULL THEN left(_raw, "
+        f"{RAW_KEEP * 2}) END AS _raw) FROM ("
         f"SELECT {', '.join(out)}, CAST({int(seq)} AS BIGINT) AS _seq, false AS _dup, "
-        f"{error} AS _error, event_id IS NULL AS _id_from_raw, "
-        f"CASE WHEN {error} IS NOT NULL THEN left(_raw, {RAW_KEEP * 2}) END AS _raw, "
+        f"{error} AS _error, event_id IS NULL AS _id_from_raw, _raw, "
         "CAST(year(ts) * 100 + month(ts) AS INTEGER) AS month "
-        f"FROM ({typed})"
+        f"FROM ({typed}))"
     )
 
 
@@ -338,13 +350,20 @@ class Loader:
         if size == 0:
             result.files.append(FileResult(key, "unrecognised", message="empty file"))
             return manifest
-        sha = _sha256(disk)
         old = manifest.files.get(key)
-        if old and old.sha256 == sha and old.size == size:
-            result.files.append(FileResult(key, "unchanged", old.ingestor))
-            return manifest
+        hashing = None
+        if old and old.size == size:
+            sha = _sha256(disk)
+            if old.sha256 == sha:
+                result.files.append(FileResult(key, "unchanged", old.ingestor))
+                return manifest
+        else:
+            # new or resized: it must be parsed anyway, so hash it while DuckDB parses
+            # (hashlib releases the GIL on large buffers)
+            hashing = _pool().submit(_sha256, disk)
+            sha = ""
         head = _head(disk, is_gz)
-        f = InputFile(path=disk, display=key, head=head, size=size, sha256=sha, gzip=is_gz)
+        f = InputFile(path=disk, display=key, head=head, size=size, sha256=sha, gzip=is_gz, hashing=hashing)
         if self.forced:
             ing = self.forced
         else:
@@ -483,7 +502,7 @@ class Loader:
 
         months = sorted({Path(p).parent.name.split("=", 1)[1] for p in new_parts})
         entry = FileEntry(
-            path=f.display, size=f.size, sha256=f.sha256, ingestor=ing.name, table=table, seq=seq,
+            path=f.display, size=f.size, sha256=f.hashing.result() if f.hashing else f.sha256, ingestor=ing.name, table=table, seq=seq,
             ingested_at=now_iso(), rows_read=read, rows_stored=stored,
             rows_duplicate=read - quarantined - stored, rows_quarantined=quarantined,
             parts=new_parts, quarantine=qrel, months=months,

@@ -44,6 +44,12 @@ class InputFile:
     # this first for formats that allow it and falls back to the exact line path when the file has
     # malformed records, rejected rows or rows without their own id (see load.py).
     fast_json: bool = False
+    # A Future of the sha256 when the loader hashes the file while it parses (else sha256 is set).
+    hashing: Any = field(default=None, compare=False, repr=False)
+
+    def content_hash(self) -> str:
+        """The file's sha256 (waits for the loader's background hash when one is running)."""
+        return self.hashing.result() if self.hashing is not None else self.sha256
 
     def text_head(self) -> str:
         return self.head.decode("utf-8", errors="replace").lstrip("\ufeff")

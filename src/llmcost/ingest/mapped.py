@@ -315,7 +315,7 @@ class MappedIngestor(Ingestor):
             # A trace with no ids can hold identical lines that are distinct requests: identify a
             # row by the file's content hash and its line, so the same file under another name
             # still deduplicates but two equal lines do not.
-            event = f"md5({sql_str(m.name + chr(31) + f.sha256)} || chr(31) || CAST(source_line AS VARCHAR))"
+            event = f"md5({sql_str(m.name + chr(31) + f.content_hash())} || chr(31) || CAST(source_line AS VARCHAR))"
         sel["event_id"] = event or (
             f"md5({sql_str(m.name)} || chr(31) || {ident + ' || chr(31) || ' if ident else ''}raw"
             + (" || chr(31) || CAST(_segment AS VARCHAR)" if m.segment_restart else "")

@@ -57,7 +57,7 @@ def _select(db: sqlite3.Connection, table: str, conv: str, keep_text: bool) -> s
 
 
 def _copy(f: InputFile, ctx: IngestContext) -> str:
-    name = "llm_logs_" + hashlib.sha1(f"{f.display}{f.sha256}".encode()).hexdigest()[:12]
+    name = "llm_logs_" + hashlib.sha1(f"{f.display}{f.content_hash()}".encode()).hexdigest()[:12]
     ctx.con.execute(
         f"CREATE OR REPLACE TEMP TABLE {name} (" + ", ".join(
             f"{c} {'BIGINT' if pa.types.is_integer(SCHEMA.field(c).type) else 'VARCHAR'}" for c in COLS) + ")"
