@@ -458,6 +458,19 @@ class Loader:
         unique, dup_rows = con.execute(f"SELECT count(*), count(*) FILTER (WHERE {dup_expr}) FROM good").fetchone()
         stored = unique - dup_rows
 
+        # rewrite older parts whose rows lose to restated buckets
+        rewritten: dict[str, str] = {}
+        for fname in rewrites:
+            rel_old = Path(fname).relative_to(root).as_posix()
+            new_name = f"{Path(rel_old).stem}-r{seq}.parquet"
+            rel_new = f"{Path(rel_old).parent.as_posix()}/{new_name}"
+            con.execute(
+                f"""COPY (SELECT * REPLACE (_dup OR event_id IN (SELECT event_id FROM good) AS _dup)
+                          FROM read_parquet({sql_str(fname)}))
+                    TO {sql_str(str(root / rel_new))} (FORMAT parquet)"""
+            )
+            rewritten[rel_old] = rel_new
+
         # write the new parts (unlisted until the manifest commit); one file per month
         select = f"SELECT {cols}, CAST({seq} AS BIGINT) AS _seq, {dup_expr} AS _dup"
         new_parts = []
@@ -486,19 +499,6 @@ class Loader:
                 (root / table / folder).mkdir(parents=True, exist_ok=True)
                 os.replace(p, root / rel)
                 new_parts.append(rel)
-
-        # rewrite older parts whose rows lose to restated buckets
-        rewritten: dict[str, str] = {}
-        for fname in rewrites:
-            rel_old = Path(fname).relative_to(root).as_posix()
-            new_name = f"{Path(rel_old).stem}-r{seq}.parquet"
-            rel_new = f"{Path(rel_old).parent.as_posix()}/{new_name}"
-            con.execute(
-                f"""COPY (SELECT * REPLACE (_dup OR event_id IN (SELECT event_id FROM good) AS _dup)
-                          FROM read_parquet({sql_str(fname)}))
-                    TO {sql_str(str(root / rel_new))} (FORMAT parquet)"""
-            )
-            rewritten[rel_old] = rel_new
 
         months = sorted({Path(p).parent.name.split("=", 1)[1] for p in new_parts})
         entry = FileEntry(

@@ -39,6 +39,21 @@ def dec(expr: str, scale: int = 12) -> str:
     )
 
 
+def exact_div(amount: str, rate: str) -> str:
+    """SQL: amount (DECIMAL(38,12)) / rate as DECIMAL(38,12), exactly (half away from zero).
+
+    DuckDB divides decimals in DOUBLE, so the division is done on integers: the amount in units
+    of 1e-12 and the rate (a decimal string, up to 9 places) in units of 1e-9.
+    """
+    a = f"CAST(CAST({amount} AS DECIMAL(38,12)) * 1000000000000 AS HUGEINT)"
+    r = f"CAST({dec(rate, 9)} * 1000000000 AS HUGEINT)"
+    q = f"((abs({a}) * 2000000000 + {r}) // (2 * {r}))"
+    return (
+        f"(CASE WHEN {r} > 0 THEN CAST(sign({a}) * {q} AS DECIMAL(38,0)) "
+        "* CAST(0.000000000001 AS DECIMAL(38,12)) END)"
+    )
+
+
 def count(expr: str) -> str:
     """SQL: a token count written as '1234', '1,234' or '10.0' as BIGINT (NULL when blank)."""
     e = f"nullif(replace(trim(CAST({expr} AS VARCHAR)), ',', ''), '')"

@@ -29,7 +29,7 @@ re-exported day replaces the earlier rows instead of adding to them.
 from __future__ import annotations
 
 from llmcost.ingest import IngestContext, Ingestor, InputFile, json_lines, json_lines_sql, register, ts_sql
-from llmcost.ingest._exports import dec, key_hash, token_type_from_text
+from llmcost.ingest._exports import dec, exact_div, key_hash, token_type_from_text
 
 AI_SERVICE_IDS = ("AEFD-7695-64FA", "C7E2-9256-1C43")
 FIELDS = {
@@ -82,7 +82,7 @@ def billing_sql(src: str) -> str:
     def to_usd(expr: str) -> str:
         return (
             f"CASE WHEN {usd} THEN {expr} WHEN {rate} > 0 "
-            f"THEN CAST(CAST({expr} AS DOUBLE) / {rate} AS DECIMAL(38,12)) END"
+            f"THEN {exact_div(expr, 'currency_conversion_rate')} END"
         )
 
     return f"""
