@@ -8,18 +8,23 @@ forecast add their sections. Renderers in `llmcost.report` only format this dict
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
 from llmcost import __version__
+from llmcost.compare import month_end, period_compare, previous_month
+from llmcost.errors import UsageError
 from llmcost.pricing import attach_costs, load_catalog
 from llmcost.store import Manifest, Store
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+"""1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
+the (optional) forecast and scenarios sections. docs/report-schema.json describes it."""
 TOKEN_KINDS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")
 
 
@@ -30,6 +35,18 @@ class ReportOptions:
     since: date | None = None
     until: date | None = None
     top: int = 20
+    month: str | None = None
+    """`current`, `last` or YYYY-MM: the report's window (instead of since/until)."""
+    tz: str = "UTC"
+    """Time zone of calendar days and months (period bounds, daily series, compare, budget)."""
+    budget: Decimal | None = None
+    """Monthly budget in USD: the budget section says whether the forecast (or month-to-date) crosses it."""
+    currency: str | None = None
+    """Also show money in this currency (needs rates_file)."""
+    rates_file: Path | None = None
+    """CSV of dated rates (date,currency,rate_per_usd); see llmcost.currency."""
+    today: date | None = None
+    """`current`/`last` are relative to this day (default: today in tz); for tests and replays."""
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -52,35 +69,98 @@ def ingest_summary(manifest: Manifest) -> dict[str, Any]:
     for f in files:
         s = by_source.setdefault(
             f.ingestor,
-            {"source": f.ingestor, "files": 0, "rows_read": 0, "rows_stored": 0, "rows_duplicate": 0,
-             "rows_quarantined": 0},
+            {
+                "source": f.ingestor,
+                "files": 0,
+                "rows_read": 0,
+                "rows_stored": 0,
+                "rows_duplicate": 0,
+                "rows_quarantined": 0,
+            },
         )
         s["files"] += 1
         for k in ("rows_read", "rows_stored", "rows_duplicate", "rows_quarantined"):
             s[k] += getattr(f, k)
     out["by_source"] = sorted(by_source.values(), key=lambda s: s["source"])
     out["by_file"] = [
-        {"file": f.path, "source": f.ingestor, "rows_read": f.rows_read, "rows_stored": f.rows_stored,
-         "rows_duplicate": f.rows_duplicate, "rows_quarantined": f.rows_quarantined,
-         "quarantine": f.quarantine, "ingested_at": f.ingested_at}
+        {
+            "file": f.path,
+            "source": f.ingestor,
+            "rows_read": f.rows_read,
+            "rows_stored": f.rows_stored,
+            "rows_duplicate": f.rows_duplicate,
+            "rows_quarantined": f.rows_quarantined,
+            "quarantine": f.quarantine,
+            "ingested_at": f.ingested_at,
+        }
         for f in sorted(files, key=lambda f: f.path)
     ]
     return out
 
 
-def _where(opts: ReportOptions) -> tuple[str, list[Any]]:
+def check_tz(tz: str) -> str:
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"--tz {tz!r} is not a time zone. Fix: use an IANA name such as UTC or Europe/Paris."
+        ) from None
+    return tz
+
+
+def resolve_month(spec: str, tz: str = "UTC", today: date | None = None) -> tuple[date, date, str]:
+    """`current`, `last` or `YYYY-MM` -> (first day, last day, "YYYY-MM") in `tz`."""
+    day = today or datetime.now(ZoneInfo(check_tz(tz))).date()
+    s = spec.strip().lower()
+    if s == "current":
+        first = day.replace(day=1)
+    elif s in ("last", "previous"):
+        first = previous_month(day)
+    else:
+        try:
+            first = datetime.strptime(s, "%Y-%m").date()
+        except ValueError:
+            raise UsageError(f"--month {spec!r} is not a month. Fix: use current, last or YYYY-MM.") from None
+    return first, month_end(first), f"{first:%Y-%m}"
+
+
+def _window(opts: ReportOptions) -> tuple[date | None, date | None, str | None]:
+    """(since, until inclusive, month label) from --month or --since/--until."""
+    if opts.month:
+        if opts.since or opts.until:
+            raise UsageError("--month cannot be combined with --since/--until. Fix: use one or the other.")
+        return resolve_month(opts.month, opts.tz, opts.today)
+    if opts.since and opts.until and opts.since > opts.until:
+        raise UsageError(f"--since {opts.since} is after --until {opts.until}. Fix: swap them.")
+    return opts.since, opts.until, None
+
+
+def _where(since: date | None, until: date | None, tz: str) -> tuple[str, list[Any]]:
+    """Bounds on `ts` for calendar days in `tz` (until inclusive)."""
     conds, params = ["true"], []
-    if opts.since:
-        conds.append("ts >= CAST(? AS DATE)")
-        params.append(opts.since.isoformat())
-    if opts.until:
-        conds.append("ts < CAST(? AS DATE) + INTERVAL 1 DAY")
-        params.append(opts.until.isoformat())
+    if since:
+        conds.append("ts >= timezone(?, CAST(? AS TIMESTAMP))")
+        params += [tz, since.isoformat()]
+    if until:
+        conds.append("ts < timezone(?, CAST(? AS TIMESTAMP) + INTERVAL 1 DAY)")
+        params += [tz, until.isoformat()]
     return " AND ".join(conds), params
 
 
 def build_report(opts: ReportOptions, last_run: dict[str, Any] | None = None) -> dict[str, Any]:
     """The whole report document for the store at `opts.store`."""
+    check_tz(opts.tz)
+    since, until, month = _window(opts)
+    rates = None
+    if opts.currency:
+        from llmcost.currency import load_rates
+
+        if opts.rates_file is None:
+            raise UsageError(
+                f"--currency {opts.currency} needs dated rates. Fix: add --rates FILE "
+                "(CSV with columns date,currency,rate_per_usd)."
+            )
+        rates = load_rates(opts.rates_file)
     store = Store.open(opts.store)
     with store.lock(exclusive=False, wait=30):
         manifest = store.read_manifest()
@@ -89,19 +169,276 @@ def build_report(opts: ReportOptions, last_run: dict[str, Any] | None = None) ->
             from llmcost.errors import StoreError
 
             raise StoreError(
-                f"The store {store.root} is damaged: {'; '.join(problems[:3])}. Fix: delete the store directory "
+                f"The store {store.root} is damaged: {'; '.join(problems[:3])}. "
+                "Fix: delete the store directory "
                 "and ingest again (inputs are never modified)."
             )
         con = store.connect(manifest)
         catalog = load_catalog(opts.prices_file)
-        where, params = _where(opts)
+        where, params = _where(since, until, opts.tz)
         con.execute(f"CREATE OR REPLACE TEMP TABLE usage_sel AS SELECT * FROM usage WHERE {where}", params)
         pricing = attach_costs(con, catalog, source="usage_sel", target="priced_usage", materialize=True)
         doc = _document(con, opts, store, manifest, catalog.info(), pricing)
+        doc["period"] = {"since": since, "until": until, "month": month, "tz": opts.tz}
+        doc.update(_measures(con, since, until))
+        doc["daily"] = _daily(con, opts.tz)
+        doc["cache"]["daily"] = _cache_daily(con, opts.tz)
+        doc["reconciliation"] = _reconciliation(con, catalog, since, until)
+        cmp_month = _compare_month(con, until, opts.tz)
+        doc["compare"] = _compare(con, catalog, cmp_month, opts.tz) if cmp_month else None
+        doc.update(forecast_sections(con, opts, doc))
+        doc["budget"] = budget_check(doc, opts.budget) if opts.budget is not None else None
+        doc["currency"] = _currency(doc, rates, opts.currency, until) if rates is not None else None
         con.close()
     if last_run is not None:
         doc["last_run"] = last_run
     return doc
+
+
+def forecast_sections(
+    con: duckdb.DuckDBPyConnection, opts: ReportOptions, doc: dict[str, Any]
+) -> dict[str, Any]:
+    """Hook for the forecast and scenario engine: return {"forecast": {...}, "scenarios": [...]}.
+
+    Not computed yet: renderers show "not computed" when the keys are absent, and the budget check
+    then falls back to month-to-date spend (and says so). The expected shapes are in
+    docs/report-schema.json (forecast: month, actual_to_date_usd, p50_usd, lo_80_usd, hi_80_usd,
+    lo_95_usd, hi_95_usd, model_used, periods[], optional daily[] fan; scenarios: name,
+    monthly_cost_usd, lo_80_usd, hi_80_usd, savings_vs_baseline_usd).
+    """
+    return {}
+
+
+def _measures(con: duckdb.DuckDBPyConnection, since: date | None, until: date | None) -> dict[str, Any]:
+    """The measures over the report's priced rows, shaped for the document."""
+    from llmcost.measures import compute_measures
+
+    m = compute_measures(con)  # priced_usage is already the report's window
+    spend = m["spend"]
+    by_period = spend.get("by_period", {})
+    cache = m["cache"]
+    overall = cache.get("hit_rate_overall") or {}
+    savings = {(r["provider"], r["model"]): r for r in cache.get("savings_by_model", [])}
+    missed = {(r["provider"], r["model"]): r for r in cache.get("missed_by_model", [])}
+    by_model = []
+    for r in cache.get("hit_rate_by_provider_model", []):
+        k = (r["provider"], r["model"])
+        by_model.append(
+            {
+                "provider": r["provider"],
+                "model": r["model"],
+                "requests": r["requests"],
+                "hit_rate": r["hit_rate"],
+                "reason": r["reason"],
+                "savings_usd": savings.get(k, {}).get("savings_usd"),
+                "write_premium_usd": savings.get(k, {}).get("write_premium_usd"),
+                "missed_savings_usd": missed.get(k, {}).get("missed_savings_usd"),
+            }
+        )
+    cx = m["complexity"]
+    return {
+        "definitions": m["definitions"],
+        "spend": {
+            "totals": spend["totals"],
+            "by_month": by_period.get("month", {}).get("total", []),
+            "by_month_model": by_period.get("month", {}).get("model", []),
+            "by_week": by_period.get("week", {}).get("total", []),
+            "top_conversations": spend["top_conversations"],
+            "month_over_month": spend["month_over_month"],
+            "unpriced_models": spend["unpriced_models"],
+        },
+        "turns": m["turns"],
+        "conversations": m["conversations"],
+        "cache": {
+            "hit_rate": overall.get("hit_rate"),
+            "hit_rate_reason": overall.get("reason"),
+            "cache_known_requests": overall.get("cache_known_requests"),
+            "savings_usd": cache["savings_usd"],
+            "write_premium_usd": cache["write_premium_usd"],
+            "net_savings_usd": cache["net_savings_usd"],
+            "missed_savings_usd": cache["missed_savings_usd"],
+            "missed": cache["missed"],
+            "by_model": by_model,
+            "definitions": {
+                "hit_rate": cache["hit_rate_definition"],
+                "missed_savings": cache["missed_savings_definition"],
+            },
+        },
+        "complexity": {
+            "definition": cx["definition"],
+            "thresholds": cx["thresholds"],
+            "shares": cx["shares"],
+            "by_model": cx["by_model"],
+        },
+        "bursts": m["bursts"],
+        "prefix": m["prefix"],
+        "measures_window": m["window"],
+    }
+
+
+def _daily(con: duckdb.DuckDBPyConnection, tz: str) -> list[dict[str, Any]]:
+    """Spend per calendar day in `tz`, every day from the first to the last (days without usage: 0
+    requests, cost 0); cost_usd is None on days whose usage is all unpriced."""
+    return _rows(
+        con,
+        """WITH d AS (
+               SELECT CAST(timezone(?, ts) AS DATE) AS day, sum(request_count) AS requests,
+                      sum(cost_usd) FILTER (WHERE priced) AS cost_usd,
+                      coalesce(sum(request_count) FILTER (WHERE NOT priced), 0) AS unpriced_requests
+               FROM priced_usage GROUP BY 1),
+           cal AS (
+               SELECT CAST(unnest(generate_series(min(day), max(day), INTERVAL 1 DAY)) AS DATE) AS day FROM d)
+           SELECT cal.day, coalesce(d.requests, 0) AS requests,
+                  CASE WHEN d.day IS NULL THEN CAST(0 AS DECIMAL(38, 12)) ELSE d.cost_usd END AS cost_usd,
+                  coalesce(d.unpriced_requests, 0) AS unpriced_requests
+           FROM cal LEFT JOIN d USING (day) ORDER BY cal.day""",
+        [tz],
+    )
+
+
+def _cache_daily(con: duckdb.DuckDBPyConnection, tz: str) -> list[dict[str, Any]]:
+    """Cache hit rate per day over cache-known rows (same definition as the measures')."""
+    return _rows(
+        con,
+        """SELECT CAST(timezone(?, ts) AS DATE) AS day,
+                  CAST(sum(cache_read_tokens) AS DOUBLE)
+                      / nullif(sum(cache_read_tokens + cache_write_tokens + input_tokens), 0) AS hit_rate,
+                  sum(request_count) AS cache_known_requests
+           FROM priced_usage WHERE coalesce(cache_known, false) GROUP BY 1 ORDER BY 1""",
+        [tz],
+    )
+
+
+def _reconciliation(
+    con: duckdb.DuckDBPyConnection, catalog: Any, since: date | None, until: date | None
+) -> dict[str, Any]:
+    """Money counted once per provider and day (billed when a cost export has it, else estimated)."""
+    from llmcost.reconcile import reconcile
+
+    frame = reconcile(con, catalog, since=since, until=until + timedelta(days=1) if until else None)
+    days = frame.to_dicts()
+    by_provider: dict[Any, dict[str, Any]] = {}
+    for d in days:
+        p = by_provider.setdefault(
+            d["provider"],
+            {
+                "provider": d["provider"],
+                "days": 0,
+                "billed_days": 0,
+                "billed_usd": None,
+                "estimated_usd": None,
+                "money_usd": None,
+                "gap_usd": None,
+                "provider_tokens": None,
+                "request_tokens": 0,
+                "bases": set(),
+            },
+        )
+        p["days"] += 1
+        p["bases"].add(d["money_basis"])
+        p["billed_days"] += d["money_basis"] == "billed"
+        for k in ("billed_usd", "estimated_usd", "money_usd", "gap_usd"):
+            if d[k] is not None:
+                p[k] = (p[k] or Decimal(0)) + d[k]
+        if d["provider_tokens"] is not None:
+            p["provider_tokens"] = (p["provider_tokens"] or 0) + d["provider_tokens"]
+        p["request_tokens"] += d["request_tokens"] or 0
+    rows = []
+    for p in sorted(by_provider.values(), key=lambda p: str(p["provider"])):
+        bases = p.pop("bases")
+        p["money_basis"] = (
+            "billed" if bases == {"billed"} else ("mixed" if "billed" in bases else "estimated")
+        )
+        p["coverage"] = p["request_tokens"] / p["provider_tokens"] if p["provider_tokens"] else None
+        rows.append(p)
+    money_vals = [p["money_usd"] for p in rows if p["money_usd"] is not None]
+    return {
+        "rule": "money per provider and day comes from its cost export when there is one (billed), else from "
+        "its usage priced by the catalog (estimated); never both. Coverage = request-log tokens / the "
+        "provider's own usage tokens.",
+        "money_usd": sum(money_vals, Decimal(0)) if money_vals else None,
+        "billed_usd": sum((p["billed_usd"] for p in rows if p["billed_usd"] is not None), Decimal(0)),
+        "by_provider": rows,
+        "days": days,
+    }
+
+
+def _compare_month(con: duckdb.DuckDBPyConnection, until: date | None, tz: str) -> date | None:
+    """The month compared with the one before: the window's last month, else the latest usage's month."""
+    if until:
+        return until
+    last = con.execute("SELECT max(ts) FROM usage").fetchone()[0]
+    if last is None:
+        return None
+    return last.astimezone(ZoneInfo(tz)).date() if isinstance(last, datetime) else last
+
+
+def _compare(con: duckdb.DuckDBPyConnection, catalog: Any, month: date, tz: str) -> dict[str, Any]:
+    start = previous_month(month)
+    where, params = _where(start, month_end(month), tz)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE usage_cmp AS SELECT * FROM usage WHERE {where}", params)
+    attach_costs(con, catalog, source="usage_cmp", target="priced_cmp", materialize=True)
+    return period_compare(con, month, source="priced_cmp", tz=tz)
+
+
+def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
+    """Does the month's forecast (median or upper 80% bound) cross `budget`? Without a forecast
+    section, month-to-date spend of the compared month is checked instead, and the result says so."""
+    budget = Decimal(budget)
+    fc = doc.get("forecast")
+    if fc and fc.get("p50_usd") is not None:
+        p50 = Decimal(fc["p50_usd"])
+        hi = Decimal(fc["hi_80_usd"]) if fc.get("hi_80_usd") is not None else None
+        if p50 > budget:
+            basis, value = "forecast_p50", p50
+        elif hi is not None and hi > budget:
+            basis, value = "forecast_hi_80", hi
+        else:
+            basis, value = (
+                "forecast_hi_80" if hi is not None else "forecast_p50",
+                hi if hi is not None else p50,
+            )
+        month = fc.get("month")
+        what = {"forecast_p50": "the forecast median", "forecast_hi_80": "the forecast's upper 80% bound"}[
+            basis
+        ]
+    else:
+        cmp = doc.get("compare") or {}
+        month = (cmp.get("current") or {}).get("month")
+        value = (cmp.get("totals") or {}).get("current_cost_usd") or Decimal(0)
+        basis = "month_to_date"
+        what = "month-to-date spend (no forecast was computed)"
+    exceeded = value > budget
+    msg = (
+        f"{what} for {month or 'the month'} is ${value.quantize(Decimal('0.01')):,}, "
+        f"{'above' if exceeded else 'within'} the budget of ${budget.quantize(Decimal('0.01')):,}"
+    )
+    return {
+        "budget_usd": budget,
+        "month": month,
+        "basis": basis,
+        "value_usd": value,
+        "exceeded": exceeded,
+        "message": msg,
+    }
+
+
+def _currency(doc: dict[str, Any], rates: list[Any], code: str | None, until: date | None) -> dict[str, Any]:
+    from llmcost.currency import convert, rate_for
+
+    last = until or next((d["day"] for d in reversed(doc.get("daily", []))), None) or date.today()
+    rate = rate_for(rates, code or "", last)
+    total = doc["totals"].get("cost_usd")
+    return {
+        "code": rate.currency,
+        "rate_per_usd": rate.rate_per_usd,
+        "rate_date": rate.date,
+        "rates_file": rate.source,
+        "as_of": last,
+        "total_cost": convert(total, rate) if total is not None else None,
+        "note": f"money shown in {rate.currency} at {rate.rate_per_usd} per USD (rate of {rate.date}); "
+        "the JSON keeps USD values",
+    }
 
 
 def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, Any]:
@@ -119,7 +456,8 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
     totals["billed_cost_usd"] = billed
     by_model = _rows(
         con,
-        f"""SELECT provider, model, any_value(model_key) AS model_key, sum(request_count) AS requests, {tok_sums},
+        f"""SELECT provider, model, any_value(model_key) AS model_key, sum(request_count) AS requests,
+                   {tok_sums},
                    sum(cost_usd) AS cost_usd, bool_and(priced) AS priced,
                    sum(reported_cost_usd) AS reported_cost_usd
             FROM priced_usage GROUP BY ALL ORDER BY cost_usd DESC NULLS LAST, requests DESC""",
@@ -132,15 +470,23 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
     )
     by_project = _rows(
         con,
-        """SELECT coalesce(project, '(none)') AS project, sum(request_count) AS requests, sum(cost_usd) AS cost_usd
+        """SELECT coalesce(project, '(none)') AS project, sum(request_count) AS requests,
+                  sum(cost_usd) AS cost_usd
            FROM priced_usage GROUP BY ALL ORDER BY cost_usd DESC NULLS LAST, requests DESC""",
     )
     warnings = []
     unpriced = []
     for u in pricing.unpriced:
         unpriced.append(
-            {"provider": u.provider, "model": u.model, "requests": u.requests, "tokens": u.tokens,
-             "token_share": u.token_share, "did_you_mean": list(u.did_you_mean), "override_snippet": u.snippet}
+            {
+                "provider": u.provider,
+                "model": u.model,
+                "requests": u.requests,
+                "tokens": u.tokens,
+                "token_share": u.token_share,
+                "did_you_mean": list(u.did_you_mean),
+                "override_snippet": u.snippet,
+            }
         )
         warnings.append(
             f"{u.model or '(no model)'} ({u.provider or 'unknown provider'}) has no known price: "
@@ -151,7 +497,6 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
         "tool": f"llmcost-forecast {__version__}",
         "generated_at": datetime.now(UTC).replace(microsecond=0),
         "store": str(store.root),
-        "period": {"since": opts.since, "until": opts.until},
         "price_catalog": catalog_info,
         "ingest": ingest_summary(manifest),
         "totals": totals,

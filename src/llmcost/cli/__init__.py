@@ -2,7 +2,8 @@
 
 Exit codes (docs/cron.md): 0 success; 1 some input files were not recognised or failed (the rest
 were ingested and the report written); 2 a usage or input mistake; 3 a store problem;
-4 the forecast crosses --budget; 75 the store is locked by another run (try again later).
+4 the forecast (or, without a forecast, month-to-date spend) crosses --budget (the report is still
+written; 4 wins over 1); 75 the store is locked by another run (try again later).
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from llmcost.errors import LlmcostError, UsageError
+from llmcost.errors import BudgetExceeded, LlmcostError, UsageError
 from llmcost.privacy import mask_text
 
 EXIT_PARTIAL = 1
@@ -54,8 +57,38 @@ StoreOpt = Annotated[
     Path | None,
     typer.Option("--store", help="Store directory (default: $LLMCOST_STORE, else ./.llmcost).", show_default=False),
 ]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: table, md or json.")]
-OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the report to this file.")]
+FormatOpt = Annotated[
+    str, typer.Option("--format", "-f", help="Output format: table, md, json, csv or html.")
+]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out", "-o",
+        help="Write the report to this file (a directory for --format csv); placeholders "
+        "{month}, {date}, {format}, {ext}, e.g. reports/llmcost-{month}.html.",
+    ),
+]
+TableOpt = Annotated[
+    str | None,
+    typer.Option("--table", help="--format csv: print this one table (e.g. totals, by_day, turns)."),
+]
+MonthOpt = Annotated[
+    str | None, typer.Option("--month", help="Report one calendar month: current, last or YYYY-MM (in --tz).")
+]
+TzOpt = Annotated[
+    str, typer.Option("--tz", help="Time zone of days and months (IANA name, e.g. Europe/Paris).")
+]
+BudgetOpt = Annotated[
+    str | None,
+    typer.Option("--budget", help="Monthly budget in USD: exit 4 when the forecast median or upper 80% bound "
+                 "(else month-to-date spend) crosses it."),
+]
+CurrencyOpt = Annotated[
+    str | None, typer.Option("--currency", help="Also show money in this currency (e.g. EUR); needs --rates.")
+]
+RatesOpt = Annotated[
+    Path | None, typer.Option("--rates", help="CSV of dated exchange rates: date,currency,rate_per_usd.")
+]
 PricesOpt = Annotated[
     Path | None, typer.Option("--prices", help="Price override file (TOML); default ./llmcost-prices.toml.")
 ]
@@ -145,24 +178,83 @@ def _emit(text: str, out: Path | None, quiet: bool) -> None:
         typer.echo(text, nl=False)
 
 
-def _report(store: Path | None, fmt: str, out: Path | None, prices: Path | None, since: str | None,
-            until: str | None, quiet: bool, last_run: dict[str, Any] | None = None) -> None:
-    from llmcost.analysis import ReportOptions, build_report
-    from llmcost.report import FORMATS, render
+@dataclass
+class ReportArgs:
+    """The report options shared by the main job and `report`."""
 
+    store: Path | None = None
+    format: str = "table"
+    out: Path | None = None
+    prices: Path | None = None
+    since: str | None = None
+    until: str | None = None
+    quiet: bool = False
+    table: str | None = None
+    month: str | None = None
+    tz: str = "UTC"
+    budget: str | None = None
+    currency: str | None = None
+    rates: Path | None = None
+
+
+def _budget(value: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        b = Decimal(value.strip().lstrip("$").replace(",", ""))
+    except InvalidOperation:
+        raise UsageError(
+            f"--budget {value!r} is not an amount. Fix: write it in USD, e.g. --budget 250."
+        ) from None
+    if not b.is_finite() or b < 0:
+        raise UsageError(f"--budget {value!r} must be a positive amount in USD.")
+    return b
+
+
+def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
+    from llmcost.analysis import ReportOptions, build_report
+    from llmcost.report import FORMATS, expand_out, render
+
+    fmt = a.format
     if fmt not in FORMATS:
         raise UsageError(f"Unknown --format {fmt!r}. Fix: use one of {', '.join(FORMATS)}.")
-    opts = ReportOptions(store=_store_dir(store), prices_file=prices, since=_date(since, "--since"),
-                         until=_date(until, "--until"))
+    if a.table and fmt != "csv":
+        raise UsageError("--table works with --format csv. Fix: add --format csv.")
+    if fmt == "csv" and not a.table and a.out is None:
+        raise UsageError(
+            "--format csv writes one file per table. Fix: add --out DIR, or --table NAME to print one "
+            "table (e.g. --table totals)."
+        )
+    opts = ReportOptions(store=_store_dir(a.store), prices_file=a.prices, since=_date(a.since, "--since"),
+                         until=_date(a.until, "--until"), month=a.month, tz=a.tz, budget=_budget(a.budget),
+                         currency=a.currency, rates_file=a.rates)
     doc = build_report(opts, last_run=last_run)
-    width = None
-    color = False
-    if fmt == "table" and out is None and sys.stdout.isatty():
-        import shutil
+    out = None
+    if a.out is not None:
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
 
-        width = shutil.get_terminal_size().columns
-        color = "NO_COLOR" not in os.environ
-    _emit(render(doc, fmt, width=width, color=color), out, quiet)
+        today = datetime.now(ZoneInfo(a.tz)).date()
+        out = expand_out(a.out, month=doc["period"].get("month"), fmt=fmt, today=today)
+    if fmt == "csv" and not a.table:
+        from llmcost.report.csv_report import write_all
+
+        assert out is not None
+        write_all(doc, out)
+    else:
+        width = None
+        color = False
+        if fmt == "table" and out is None and sys.stdout.isatty():
+            import shutil
+
+            width = shutil.get_terminal_size().columns
+            color = "NO_COLOR" not in os.environ
+        _emit(render(doc, fmt, width=width, color=color, table_name=a.table), out, a.quiet)
+    b = doc.get("budget")
+    if b and b["exceeded"]:
+        raise BudgetExceeded(
+            f"Over budget: {b['message']}. The report was written; raise --budget or cut spend."
+        )
 
 
 def _warn_problems(run: dict[str, Any]) -> int:
@@ -190,8 +282,15 @@ def main_job(
     quiet: QuietOpt = False,
     since: SinceOpt = None,
     until: UntilOpt = None,
+    table: TableOpt = None,
+    month: MonthOpt = None,
+    tz: TzOpt = "UTC",
+    budget: BudgetOpt = None,
+    currency: CurrencyOpt = None,
+    rates: RatesOpt = None,
 ) -> None:
-    """The main job: `llmcost-forecast --logs DIR` ingests DIR into the store, then prints the report."""
+    """The main job: `llmcost-forecast --logs DIR` ingests DIR into the store (new or changed files only),
+    then prints or writes the report. Cron-ready: see docs/cron.md."""
     if ctx.invoked_subcommand is not None:
         return
     if not logs:
@@ -199,7 +298,10 @@ def main_job(
         raise typer.Exit(0)
     run = _ingest(logs, store, source, mapping, map_, keep_text, wait, quiet)
     code = _warn_problems(run)
-    _report(store, format, out, prices, since, until, quiet, last_run=run)
+    args = ReportArgs(
+        store, format, out, prices, since, until, quiet, table, month, tz, budget, currency, rates
+    )
+    _report(args, last_run=run)
     raise typer.Exit(code)
 
 
@@ -242,9 +344,41 @@ def report(
     since: SinceOpt = None,
     until: UntilOpt = None,
     quiet: QuietOpt = False,
+    table: TableOpt = None,
+    month: MonthOpt = None,
+    tz: TzOpt = "UTC",
+    budget: BudgetOpt = None,
+    currency: CurrencyOpt = None,
+    rates: RatesOpt = None,
 ) -> None:
-    """Print the report for the store."""
-    _report(store, format, out, prices, since, until, quiet)
+    """Print or write the report for the store (table, md, json, csv or html)."""
+    _report(
+        ReportArgs(store, format, out, prices, since, until, quiet, table, month, tz, budget, currency, rates)
+    )
+
+
+@app.command("export-focus")
+@friendly
+def export_focus(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="CSV file to write (FOCUS 1.2 columns + x_ columns).")
+    ],
+    store: StoreOpt = None,
+    prices: PricesOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    month: MonthOpt = None,
+    tz: TzOpt = "UTC",
+) -> None:
+    """Export actual costs (and each scenario, when computed) as a FinOps FOCUS 1.2 CSV."""
+    from llmcost.analysis import ReportOptions
+    from llmcost.focus_export import export_focus as run
+
+    opts = ReportOptions(store=_store_dir(store), prices_file=prices, since=_date(since, "--since"),
+                         until=_date(until, "--until"), month=month, tz=tz)
+    n, unpriced = run(opts, out)
+    left = f" {unpriced:,} unpriced requests left out (no cost to state; see `report`)." if unpriced else ""
+    typer.echo(f"Wrote {n:,} FOCUS 1.2 rows to {out}.{left}", err=True)
 
 
 @app.command()

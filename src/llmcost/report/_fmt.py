@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,24 @@ def money(v: Decimal | None, places: int = 2) -> str:
     return f"${v.quantize(Decimal(1).scaleb(-places)):,}"
 
 
+def money_in(currency: dict[str, Any] | None) -> Callable[[Any], str]:
+    """The money formatter for a document: USD, or the document's display currency at its dated rate
+    (a unit conversion for display, like a locale; the document's values stay USD)."""
+    if not currency:
+        return money
+    code, rate = currency["code"], Decimal(currency["rate_per_usd"])
+
+    def fmt(v: Decimal | None, places: int = 2) -> str:
+        if v is None:
+            return "n/a"
+        x = Decimal(v) * rate
+        if abs(x) < 1 and x != 0:
+            places = max(places, 4)
+        return f"{code} {x.quantize(Decimal(1).scaleb(-places)):,}"
+
+    return fmt
+
+
 def num(v: Any) -> str:
     if v is None:
         return "-"
@@ -26,3 +45,20 @@ def num(v: Any) -> str:
 
 def pct(v: Any) -> str:
     return "unknown" if v is None else f"{Decimal(v) * 100:.1f}%"
+
+
+def signed(fmt: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A money formatter that always shows the sign (changes, effects)."""
+
+    def f(v: Any) -> str:
+        if v is None:
+            return "n/a"
+        s = fmt(abs(Decimal(v)))
+        return ("-" if Decimal(v) < 0 else "+") + s
+
+    return f
+
+
+def formatters(doc: dict[str, Any]) -> dict[str, Callable[[Any], str]]:
+    """money/num/pct for `sections(doc, **formatters(doc))`."""
+    return {"money": money_in(doc.get("currency")), "num": num, "pct": pct}

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmcost.report._fmt import money, num, pct
+from llmcost.report._fmt import formatters
 from llmcost.report.sections import sections
 
 
+def _cell(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
 def _table(headers: list[str], rows: list[list[str]]) -> str:
-    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    out += ["| " + " | ".join(r) + " |" for r in rows]
+    out = ["| " + " | ".join(map(_cell, headers)) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    out += ["| " + " | ".join(map(_cell, r)) + " |" for r in rows]
     return "\n".join(out)
 
 
 def render(doc: dict[str, Any]) -> str:
     parts = ["# LLM cost report", ""]
-    for title, note, headers, rows in sections(doc, money=money, num=num, pct=pct):
+    for title, note, headers, rows in sections(doc, **formatters(doc)):
         parts += [f"## {title}", ""]
         if note:
             parts += [note, ""]

@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from llmcost.report._fmt import signed
+
 Section = tuple[str, str, list[str], list[list[str]]]
+NOT_COMPUTED = "not computed"
+
+
+def _f(v: Any, digits: int = 0) -> str:
+    return "-" if v is None else f"{float(v):,.{digits}f}"
 
 
 def sections(
@@ -18,58 +25,125 @@ def sections(
     cat = doc.get("price_catalog", {})
     over = cat.get("overrides_file")
     sha = cat.get("overrides_sha256")
+    period = doc.get("period") or {}
+    window = ""
+    if period.get("month"):
+        window = f" Period: {period['month']} ({period.get('tz', 'UTC')})."
+    elif period.get("since") or period.get("until"):
+        window = (
+            f" Period: {period.get('since') or '...'} to {period.get('until') or '...'} "
+            f"({period.get('tz', 'UTC')})."
+        )
     yield (
         "About this report",
         f"{doc['tool']}, generated {doc['generated_at']} from store {doc['store']}. "
         f"Price catalog: {cat.get('catalog', '?')}"
         + (f"; overrides {over} (sha256 {sha[:12]})" if over else "; no override file")
         + ". Costs marked estimated are tokens x the price in force on the day; billed costs come from "
-        "provider cost exports.",
+        "provider cost exports." + window,
         [],
         [],
     )
+    cur = doc.get("currency")
+    if cur:
+        yield ("Currency", cur["note"] + f" (rates file {cur['rates_file']}).", [], [])
     ing = doc["ingest"]
     yield (
         "Ingested",
         f"{ing['files']} files: {num(ing['rows_read'])} rows read = {num(ing['rows_stored'])} stored + "
         f"{num(ing['rows_duplicate'])} duplicate + {num(ing['rows_quarantined'])} quarantined.",
         ["source", "files", "read", "stored", "duplicate", "quarantined"],
-        [[s["source"], num(s["files"]), num(s["rows_read"]), num(s["rows_stored"]), num(s["rows_duplicate"]),
-          num(s["rows_quarantined"])] for s in ing["by_source"]],
+        [
+            [
+                s["source"],
+                num(s["files"]),
+                num(s["rows_read"]),
+                num(s["rows_stored"]),
+                num(s["rows_duplicate"]),
+                num(s["rows_quarantined"]),
+            ]
+            for s in ing["by_source"]
+        ],
     )
     last = doc.get("last_run")
     if last and last.get("problems"):
-        yield ("Files not ingested in this run", "", ["file", "problem"],
-               [[p["file"], p["message"]] for p in last["problems"]])
+        yield (
+            "Files not ingested in this run",
+            "",
+            ["file", "problem"],
+            [[p["file"], p["message"]] for p in last["problems"]],
+        )
     t = doc["totals"]
     yield (
         "Totals",
         "",
-        ["requests", "input (uncached)", "cache read", "cache write", "output", "estimated cost",
-         "billed cost", "unpriced requests"],
-        [[num(t["requests"]), num(t["input_tokens"]), num(t["cache_read_tokens"]), num(t["cache_write_tokens"]),
-          num(t["output_tokens"]), money(t["cost_usd"]), money(t.get("billed_cost_usd")),
-          num(t["unpriced_requests"])]],
+        [
+            "requests",
+            "input (uncached)",
+            "cache read",
+            "cache write",
+            "output",
+            "estimated cost",
+            "billed cost",
+            "unpriced requests",
+        ],
+        [
+            [
+                num(t["requests"]),
+                num(t["input_tokens"]),
+                num(t["cache_read_tokens"]),
+                num(t["cache_write_tokens"]),
+                num(t["output_tokens"]),
+                money(t["cost_usd"]),
+                money(t.get("billed_cost_usd")),
+                num(t["unpriced_requests"]),
+            ]
+        ],
     )
     for w in doc.get("warnings", []):
         yield ("Warning", w, [], [])
+    yield from _reconciliation(doc, money, num, pct)
+    yield from _budget(doc)
+    yield from _forecast(doc, money)
+    yield from _compare(doc, money, num)
     yield (
         "By provider and model",
         "",
         ["provider", "model", "requests", "input", "cache read", "cache write", "output", "estimated cost"],
-        [[m["provider"] or "-", m["model"] or "-", num(m["requests"]), num(m["input_tokens"]),
-          num(m["cache_read_tokens"]), num(m["cache_write_tokens"]), num(m["output_tokens"]),
-          money(m["cost_usd"]) if m["priced"] else "unpriced"] for m in doc["by_provider_model"]],
+        [
+            [
+                m["provider"] or "-",
+                m["model"] or "-",
+                num(m["requests"]),
+                num(m["input_tokens"]),
+                num(m["cache_read_tokens"]),
+                num(m["cache_write_tokens"]),
+                num(m["output_tokens"]),
+                money(m["cost_usd"]) if m["priced"] else "unpriced",
+            ]
+            for m in doc["by_provider_model"]
+        ],
     )
     if doc.get("unpriced"):
         yield (
             "Unpriced models",
             "Add prices for these to your override file (--prices FILE); the snippet is ready to paste.",
             ["provider", "model", "requests", "token share", "did you mean", "override snippet"],
-            [[u["provider"] or "-", u["model"] or "-", num(u["requests"]), pct(u["token_share"]),
-              ", ".join(u["did_you_mean"]) or "-", u["override_snippet"].replace("\n", " ")]
-             for u in doc["unpriced"]],
+            [
+                [
+                    u["provider"] or "-",
+                    u["model"] or "-",
+                    num(u["requests"]),
+                    pct(u["token_share"]),
+                    ", ".join(u["did_you_mean"]) or "-",
+                    u["override_snippet"].replace("\n", " "),
+                ]
+                for u in doc["unpriced"]
+            ],
         )
+    else:
+        yield ("Unpriced models", "none: every request has a price.", [], [])
+    yield from _measures(doc, money, num, pct)
     yield (
         "By project",
         "",
@@ -80,6 +154,308 @@ def sections(
         "By day (UTC)",
         "",
         ["day", "provider", "requests", "input", "cache read", "output", "estimated cost"],
-        [[str(d["day"]), d["provider"] or "-", num(d["requests"]), num(d["input_tokens"]),
-          num(d["cache_read_tokens"]), num(d["output_tokens"]), money(d["cost_usd"])] for d in doc["by_day"]],
+        [
+            [
+                str(d["day"]),
+                d["provider"] or "-",
+                num(d["requests"]),
+                num(d["input_tokens"]),
+                num(d["cache_read_tokens"]),
+                num(d["output_tokens"]),
+                money(d["cost_usd"]),
+            ]
+            for d in doc["by_day"]
+        ],
     )
+
+
+def _reconciliation(
+    doc: dict[str, Any], money: Callable[[Any], str], num: Callable[[Any], str], pct: Callable[[Any], str]
+) -> Iterator[Section]:
+    rec = doc.get("reconciliation")
+    if not rec:
+        return
+    yield (
+        "Estimate vs billed (money counted once)",
+        f"{rec['rule']} Money: {money(rec['money_usd'])}.",
+        [
+            "provider",
+            "money",
+            "basis",
+            "billed",
+            "estimated",
+            "gap (est. - billed)",
+            "billed days",
+            "coverage",
+        ],
+        [
+            [
+                p["provider"] or "-",
+                money(p["money_usd"]),
+                p["money_basis"],
+                money(p["billed_usd"]),
+                money(p["estimated_usd"]),
+                money(p["gap_usd"]),
+                f"{p['billed_days']}/{p['days']}",
+                pct(p["coverage"]) if p["coverage"] is not None else "no provider usage export",
+            ]
+            for p in rec["by_provider"]
+        ],
+    )
+
+
+def _budget(doc: dict[str, Any]) -> Iterator[Section]:
+    b = doc.get("budget")
+    if b:
+        yield ("Budget", ("EXCEEDED: " if b["exceeded"] else "OK: ") + b["message"] + ".", [], [])
+
+
+def _forecast(doc: dict[str, Any], money: Callable[[Any], str]) -> Iterator[Section]:
+    fc = doc.get("forecast")
+    if not fc:
+        yield ("Forecast", NOT_COMPUTED, [], [])
+    else:
+        note = (
+            f"{fc.get('month', '?')}: median {money(fc.get('p50_usd'))}, 80% {money(fc.get('lo_80_usd'))} to "
+            f"{money(fc.get('hi_80_usd'))}, 95% {money(fc.get('lo_95_usd'))} to "
+            f"{money(fc.get('hi_95_usd'))}; "
+            f"actual to date {money(fc.get('actual_to_date_usd'))}; model {fc.get('model_used', '?')}."
+        )
+        periods = fc.get("periods") or []
+        yield (
+            "Forecast",
+            note,
+            [
+                "period",
+                "kind",
+                "actual to date",
+                "median",
+                "80% low",
+                "80% high",
+                "95% low",
+                "95% high",
+                "model",
+                "confidence",
+            ]
+            if periods
+            else [],
+            [
+                [
+                    str(p.get("period", "-")),
+                    str(p.get("kind", "-")),
+                    money(p.get("actual_to_date_usd")),
+                    money(p.get("p50_usd")),
+                    money(p.get("lo_80_usd")),
+                    money(p.get("hi_80_usd")),
+                    money(p.get("lo_95_usd")),
+                    money(p.get("hi_95_usd")),
+                    str(p.get("model_used", "-")),
+                    str(p.get("confidence", "-")),
+                ]
+                for p in periods
+            ],
+        )
+    sc = doc.get("scenarios")
+    if not sc:
+        yield ("Scenarios", NOT_COMPUTED, [], [])
+    else:
+        yield (
+            "Scenarios",
+            "Monthly cost under each what-if, with its 80% interval.",
+            ["scenario", "monthly cost", "80% low", "80% high", "savings vs baseline"],
+            [
+                [
+                    s["name"],
+                    money(s.get("monthly_cost_usd")),
+                    money(s.get("lo_80_usd")),
+                    money(s.get("hi_80_usd")),
+                    signed(money)(s.get("savings_vs_baseline_usd")),
+                ]
+                for s in sc
+            ],
+        )
+
+
+def _compare(
+    doc: dict[str, Any], money: Callable[[Any], str], num: Callable[[Any], str]
+) -> Iterator[Section]:
+    c = doc.get("compare")
+    if not c:
+        yield ("This month vs last", "no usage to compare", [], [])
+        return
+    t = c["totals"]
+    sm = signed(money)
+    drivers = ", ".join(f"{k.replace('_', ' ')} {sm(t[f'{k}_usd'])}" for k in c["drivers"])
+    note = (
+        f"{c['current']['month']} vs {c['previous']['month']} ({c['tz']}): "
+        f"{money(t['previous_cost_usd'])} -> "
+        f"{money(t['current_cost_usd'])} ({sm(t['change_usd'])}); by driver: {drivers}. "
+        f"Main driver: {(c['main_driver'] or '-').replace('_', ' ')}. Method: {c['method']}."
+    )
+    if t.get("unpriced_requests"):
+        note += f" {num(t['unpriced_requests'])} unpriced requests are left out."
+    yield (
+        "This month vs last",
+        note,
+        [
+            "provider",
+            "model",
+            "requests (prev -> now)",
+            "tokens/request (prev -> now)",
+            "cost (prev -> now)",
+            "change",
+            "requests",
+            "tokens/request",
+            "price",
+            "cache",
+        ],
+        [
+            [
+                m["provider"] or "-",
+                m["model"] or "-",
+                f"{num(m['previous_requests'])} -> {num(m['current_requests'])}",
+                f"{_f(m['previous_tokens_per_request'])} -> {_f(m['current_tokens_per_request'])}",
+                f"{money(m['previous_cost_usd'])} -> {money(m['current_cost_usd'])}",
+                sm(m["change_usd"]) if m["priced"] else "unpriced",
+                *(sm(m[f"{k}_usd"]) if m["priced"] else "-" for k in c["drivers"]),
+            ]
+            for m in c["by_model"]
+        ],
+    )
+
+
+def _measures(
+    doc: dict[str, Any], money: Callable[[Any], str], num: Callable[[Any], str], pct: Callable[[Any], str]
+) -> Iterator[Section]:
+    sp = doc.get("spend")
+    if sp:
+        yield (
+            "Spend by month",
+            "",
+            ["month", "requests", "unpriced requests", "estimated cost"],
+            [
+                [
+                    str(r["period_start"])[:7],
+                    num(r["requests"]),
+                    num(r["unpriced_requests"]),
+                    money(r["cost_usd"]),
+                ]
+                for r in sp["by_month"]
+                if r["requests"]
+            ],
+        )
+    turns = doc.get("turns")
+    if turns is not None:
+        h = (doc.get("conversations") or {}).get("history") or {}
+        yield (
+            "Per-turn input growth",
+            "Prompt tokens (input + cache read + cache write) by position in a conversation; history = the "
+            "previous turn's prompt and answer sent again. "
+            f"History is {pct(h.get('history_share_of_input'))} of "
+            f"conversation input and {pct(h.get('history_share_of_cost'))} of its cost.",
+            [
+                "turn",
+                "conversations",
+                "mean input tokens",
+                "median input tokens",
+                "cached share",
+                "history share",
+                "cost",
+            ],
+            [
+                [
+                    num(r["turn"]),
+                    num(r["conversations"]),
+                    _f(r["mean_input_tokens"]),
+                    _f(r["median_input_tokens"]),
+                    pct(r["cached_share"]),
+                    pct(r["history_share_of_input"]),
+                    money(r["cost_usd"]),
+                ]
+                for r in turns
+            ],
+        )
+    c = doc.get("cache")
+    if c:
+        hr = pct(c["hit_rate"]) if c["hit_rate"] is not None else f"unknown ({c.get('hit_rate_reason')})"
+        yield (
+            "Cache",
+            f"Hit rate {hr}; saved {money(c['savings_usd'])}, write premium {money(c['write_premium_usd'])}, "
+            f"net {money(c['net_savings_usd'])}; missed savings up to {money(c['missed_savings_usd'])}.",
+            ["provider", "model", "requests", "hit rate", "saved", "write premium", "missed savings"],
+            [
+                [
+                    m["provider"] or "-",
+                    m["model"] or "-",
+                    num(m["requests"]),
+                    pct(m["hit_rate"]) if m["hit_rate"] is not None else "unknown",
+                    money(m["savings_usd"]),
+                    money(m["write_premium_usd"]),
+                    money(m["missed_savings_usd"]),
+                ]
+                for m in c["by_model"]
+            ],
+        )
+    cx = doc.get("complexity")
+    if cx:
+        yield (
+            "Complexity mix",
+            cx["definition"],
+            ["class", "requests", "share of requests", "cost", "share of cost"],
+            [
+                [
+                    r["label"],
+                    num(r["requests"]),
+                    pct(r["request_share"]),
+                    money(r["cost_usd"]),
+                    pct(r["cost_share"]),
+                ]
+                for r in cx["shares"]
+            ],
+        )
+    b = doc.get("bursts")
+    if b:
+        rows = []
+        for g in ("hour", "day"):
+            p = b.get(g)
+            if p:
+                rows.append(
+                    [
+                        g,
+                        num(p["periods"]),
+                        _f(p["median_requests"], 1),
+                        _f(p["mean_requests"], 2),
+                        str(p["peak_start"]),
+                        num(p["peak_requests"]),
+                        _f(p["peak_to_median"], 1) if p["peak_to_median"] is not None else "-",
+                    ]
+                )
+        yield (
+            "Bursts",
+            f"{len(b['peak_days'])} peak days (>= {b['peak_factor']:g} x the median day) cost "
+            f"{money(b['peak_days_cost_usd'])} ({pct(b['peak_days_cost_share'])} of spend).",
+            [
+                "period",
+                "periods",
+                "median requests",
+                "mean requests",
+                "peak start",
+                "peak requests",
+                "peak / median",
+            ],
+            rows,
+        )
+    pre = doc.get("prefix")
+    if pre:
+        br = pre["block_reuse"]
+        comp = pre["components"]
+        note = (
+            f"Block prefix reuse: {pct(br['reuse_share'])}"
+            if br["reuse_share"] is not None
+            else f"Block prefix reuse: unknown ({br['reason']})"
+        )
+        if comp.get("available") and comp.get("sys_prompt_share") is not None:
+            note += f"; system prompt share of input {pct(comp['sys_prompt_share'])}"
+        else:
+            note += f"; prompt components: {comp.get('reason') or 'unknown'}"
+        yield ("Prompt prefix", note + ".", [], [])

@@ -9,15 +9,21 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from llmcost.report._fmt import money, num, pct
+from llmcost.report._fmt import formatters
 from llmcost.report.sections import sections
 
 
 def render(doc: dict[str, Any], width: int | None = None, color: bool = False) -> str:
     buf = io.StringIO()
-    console = Console(file=buf, width=width or 120, force_terminal=color, no_color=not color,
-                      color_system="standard" if color else None, highlight=False)
-    for title, note, headers, rows in sections(doc, money=money, num=num, pct=pct):
+    console = Console(
+        file=buf,
+        width=width or 120,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        highlight=False,
+    )
+    for title, note, headers, rows in sections(doc, **formatters(doc)):
         if not headers:
             console.print(f"[bold]{title}[/bold]: {note}" if color else f"{title}: {note}", markup=color)
             continue

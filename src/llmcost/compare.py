@@ -1,0 +1,209 @@
+"""Period compare: why the bill moved between two months, by model and driver.
+
+A reviewer who sees "+$40 this month" wants to know whether more requests came in, each request
+got longer, the price changed (a different model mix or a price change) or the cache helped less.
+Per provider and model, cost is written as a product of four drivers::
+
+    cost = requests x tokens_per_request x list_price_per_token x cache_factor
+
+where `list_price_per_token` is what the tokens would cost with every cache read billed as
+uncached input and no write premium (cost + cache_read_saving_usd - cache_write_premium_usd,
+per token) and `cache_factor` = cost / that no-cache cost. The change from the previous month to
+the current one is split by sequential substitution in that order (requests first, cache last),
+so the four effects add up exactly to the change in cost (Decimal arithmetic, no residual). A
+model present in only one of the two months has its whole change under `requests` (new or gone).
+Unpriced models are counted apart, never as $0.
+
+The sums come from one SQL query over a priced relation (llmcost.pricing.attach_costs output);
+only the substitution arithmetic runs in Python, in Decimal.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+_Q = Decimal("1e-12")  # the store's money scale, DECIMAL(38,12)
+METHOD = (
+    "cost = requests x tokens per request x list price per token x cache factor, per provider and model; "
+    "the change is split by sequential substitution in that order, so the four effects add up to it; "
+    "a model present in one month only has its whole change under requests"
+)
+DRIVERS = ("requests", "tokens_per_request", "price", "cache")
+DRIVER_HELP = {
+    "requests": "more or fewer requests (all of a model's change when it is new or gone)",
+    "tokens_per_request": "longer or shorter requests (prompt + cache + output tokens per request)",
+    "price": "list price per token: model prices and the input/output mix",
+    "cache": "what prompt caching saved, net of write premiums, relative to list price",
+}
+
+SQL = """
+WITH r AS (
+    SELECT CAST(timezone($tz, ts) AS DATE) AS day, provider, model, request_count, priced,
+           coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0) + coalesce(cache_write_tokens, 0)
+               + coalesce(output_tokens, 0) AS tokens,
+           cost_usd,
+           cost_usd + coalesce(cache_read_saving_usd, 0) - coalesce(cache_write_premium_usd, 0) AS nocache_usd
+    FROM {source}
+    WHERE ts >= timezone($tz, CAST($prev_start AS TIMESTAMP))
+      AND ts < timezone($tz, CAST($cur_end AS TIMESTAMP) + INTERVAL 1 DAY)
+)
+SELECT CASE WHEN day >= $cur_start THEN 'current' ELSE 'previous' END AS period,
+       provider, model,
+       CAST(sum(request_count) AS BIGINT) AS requests,
+       CAST(sum(tokens) AS BIGINT) AS tokens,
+       CAST(sum(cost_usd) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS cost_usd,
+       CAST(sum(nocache_usd) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS nocache_usd,
+       CAST(coalesce(sum(request_count) FILTER (WHERE NOT coalesce(priced, false)), 0) AS BIGINT)
+           AS unpriced_requests
+FROM r
+WHERE day >= $prev_start AND day <= $cur_end
+GROUP BY ALL
+ORDER BY provider, model, period
+"""
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def month_end(d: date) -> date:
+    nxt = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return nxt - timedelta(days=1)
+
+
+def previous_month(d: date) -> date:
+    return month_start(month_start(d) - timedelta(days=1))
+
+
+def _div(a: Decimal, b: Decimal) -> Decimal:
+    return a / b if b else Decimal(0)
+
+
+def decompose(prev: dict[str, Any] | None, cur: dict[str, Any] | None) -> dict[str, Decimal]:
+    """Split one model's cost change into the four driver effects (they sum to the change)."""
+    c0 = Decimal(prev["cost_usd"]) if prev and prev["cost_usd"] is not None else Decimal(0)
+    c1 = Decimal(cur["cost_usd"]) if cur and cur["cost_usd"] is not None else Decimal(0)
+    out = dict.fromkeys(DRIVERS, Decimal(0))
+    if (
+        not prev
+        or not cur
+        or not prev["requests"]
+        or not cur["requests"]
+        or not prev["tokens"]
+        or not cur["tokens"]
+        or not prev["nocache_usd"]
+        or not cur["nocache_usd"]
+    ):
+        out["requests"] = c1 - c0
+        return out
+    r0, r1 = Decimal(prev["requests"]), Decimal(cur["requests"])
+    t0, t1 = _div(Decimal(prev["tokens"]), r0), _div(Decimal(cur["tokens"]), r1)
+    p0 = _div(Decimal(prev["nocache_usd"]), Decimal(prev["tokens"]))
+    p1 = _div(Decimal(cur["nocache_usd"]), Decimal(cur["tokens"]))
+    k0 = _div(c0, Decimal(prev["nocache_usd"]))
+    out["requests"] = ((r1 - r0) * t0 * p0 * k0).quantize(_Q)
+    out["tokens_per_request"] = (r1 * (t1 - t0) * p0 * k0).quantize(_Q)
+    out["price"] = (r1 * t1 * (p1 - p0) * k0).quantize(_Q)
+    # the last effect takes the remainder so the four add up exactly despite rounding in division
+    out["cache"] = (c1 - c0) - out["requests"] - out["tokens_per_request"] - out["price"]
+    return out
+
+
+def period_compare(
+    con: duckdb.DuckDBPyConnection, current_month: date, *, source: str = "priced_usage", tz: str = "UTC"
+) -> dict[str, Any]:
+    """This month (the month of `current_month`) against the month before, by model and driver.
+
+    `source` is a priced relation covering both months. Returns the two periods, per-model rows
+    with requests, tokens per request, cost and the four driver effects, and their totals.
+    """
+    cur_start = month_start(current_month)
+    cur_end = month_end(current_month)
+    prev_start = previous_month(current_month)
+    rows = con.execute(
+        SQL.format(source=source),
+        {"tz": tz, "prev_start": prev_start, "cur_start": cur_start, "cur_end": cur_end},
+    ).fetchall()
+    cols = (
+        "period",
+        "provider",
+        "model",
+        "requests",
+        "tokens",
+        "cost_usd",
+        "nocache_usd",
+        "unpriced_requests",
+    )
+    by_key: dict[tuple[Any, Any], dict[str, dict[str, Any]]] = {}
+    for r in rows:
+        d = dict(zip(cols, r, strict=True))
+        by_key.setdefault((d["provider"], d["model"]), {})[d["period"]] = d
+    models = []
+    totals = {
+        "previous_cost_usd": Decimal(0),
+        "current_cost_usd": Decimal(0),
+        "change_usd": Decimal(0),
+        **{f"{k}_usd": Decimal(0) for k in DRIVERS},
+        "previous_requests": 0,
+        "current_requests": 0,
+        "unpriced_requests": 0,
+    }
+    for (provider, model), per in sorted(by_key.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1]))):
+        p, c = per.get("previous"), per.get("current")
+        priced = all(x["cost_usd"] is not None for x in (p, c) if x)
+        row: dict[str, Any] = {
+            "provider": provider,
+            "model": model,
+            "previous_requests": p["requests"] if p else 0,
+            "current_requests": c["requests"] if c else 0,
+            "previous_tokens_per_request": _tpr(p),
+            "current_tokens_per_request": _tpr(c),
+            "previous_cost_usd": p["cost_usd"] if p else None,
+            "current_cost_usd": c["cost_usd"] if c else None,
+            "priced": priced,
+        }
+        totals["previous_requests"] += row["previous_requests"]
+        totals["current_requests"] += row["current_requests"]
+        if not priced:
+            row.update({"change_usd": None, **{f"{k}_usd": None for k in DRIVERS}})
+            for x in (p, c):
+                totals["unpriced_requests"] += x["unpriced_requests"] if x else 0
+            models.append(row)
+            continue
+        eff = decompose(p, c)
+        c0 = Decimal(p["cost_usd"]) if p else Decimal(0)
+        c1 = Decimal(c["cost_usd"]) if c else Decimal(0)
+        row["change_usd"] = c1 - c0
+        for k in DRIVERS:
+            row[f"{k}_usd"] = eff[k]
+            totals[f"{k}_usd"] += eff[k]
+        totals["previous_cost_usd"] += c0
+        totals["current_cost_usd"] += c1
+        totals["change_usd"] += c1 - c0
+        models.append(row)
+    models.sort(key=lambda m: -abs(m["change_usd"]) if m["change_usd"] is not None else 0)
+    main = max(DRIVERS, key=lambda k: abs(totals[f"{k}_usd"])) if models else None
+    return {
+        "current": {"month": f"{cur_start:%Y-%m}", "start": cur_start, "end": cur_end},
+        "previous": {
+            "month": f"{prev_start:%Y-%m}",
+            "start": prev_start,
+            "end": cur_start - timedelta(days=1),
+        },
+        "tz": tz,
+        "method": METHOD,
+        "drivers": dict(DRIVER_HELP),
+        "totals": totals,
+        "main_driver": main,
+        "by_model": models,
+    }
+
+
+def _tpr(x: dict[str, Any] | None) -> Decimal | None:
+    if not x or not x["requests"]:
+        return None
+    return (Decimal(x["tokens"]) / Decimal(x["requests"])).quantize(Decimal("0.1"))

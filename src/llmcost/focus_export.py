@@ -1,0 +1,268 @@
+"""Export actual costs, and each what-if scenario, as a FinOps FOCUS 1.2 CSV.
+
+Why: FinOps tools (and LiteLLM, Vantage, cloud billing views) read FOCUS; exporting our estimates in
+that shape lets LLM spend from logs sit beside the cloud bill. Columns follow the FOCUS 1.2 list
+(FinOps-Open-Cost-and-Usage-Spec/FOCUS_Spec, specification/columns; the 57 names are in
+/work/shared/reference/formats-provider-exports.md section 6), in that order, then our `x_` columns.
+
+One actuals row per UTC day, provider, model, project and token kind (input, cache read, cache
+write, output): tokens in ConsumedQuantity (ConsumedUnit `Tokens`), the model and kind in
+SkuId/SkuMeter, ServiceCategory `AI and Machine Learning` / `Generative AI` ("FOCUS for AI").
+Costs are our estimates at list price (BilledCost = EffectiveCost = ListCost = ContractedCost;
+`x_CostBasis` says `estimated`). Unpriced usage has no cost, which FOCUS does not allow for a
+charge row, so it is left out and counted in the return value. Each scenario (when the scenario
+engine has filled the report's `scenarios`) adds one row for the forecast month with its name in
+`x_Scenario` and its 80% interval in `x_CostLo80` / `x_CostHi80`; actuals have `x_Scenario` = `actual`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from llmcost.analysis import ReportOptions, _where, _window, build_report
+from llmcost.compare import month_start, previous_month
+from llmcost.pricing import attach_costs, load_catalog
+from llmcost.store import Store
+
+FOCUS_VERSION = "1.2"
+FOCUS_COLUMNS = (
+    "AvailabilityZone",
+    "BilledCost",
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingAccountType",
+    "BillingCurrency",
+    "BillingPeriodEnd",
+    "BillingPeriodStart",
+    "CapacityReservationId",
+    "CapacityReservationStatus",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ChargeFrequency",
+    "ChargePeriodEnd",
+    "ChargePeriodStart",
+    "CommitmentDiscountCategory",
+    "CommitmentDiscountId",
+    "CommitmentDiscountName",
+    "CommitmentDiscountQuantity",
+    "CommitmentDiscountStatus",
+    "CommitmentDiscountType",
+    "CommitmentDiscountUnit",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "ContractedCost",
+    "ContractedUnitPrice",
+    "EffectiveCost",
+    "InvoiceId",
+    "InvoiceIssuerName",
+    "ListCost",
+    "ListUnitPrice",
+    "PricingCategory",
+    "PricingCurrency",
+    "PricingCurrencyContractedUnitPrice",
+    "PricingCurrencyEffectiveCost",
+    "PricingCurrencyListUnitPrice",
+    "PricingQuantity",
+    "PricingUnit",
+    "ProviderName",
+    "PublisherName",
+    "RegionId",
+    "RegionName",
+    "ResourceId",
+    "ResourceName",
+    "ResourceType",
+    "ServiceCategory",
+    "ServiceName",
+    "ServiceSubcategory",
+    "SkuId",
+    "SkuMeter",
+    "SkuPriceDetails",
+    "SkuPriceId",
+    "SubAccountId",
+    "SubAccountName",
+    "SubAccountType",
+    "Tags",
+)
+"""The 57 FOCUS 1.2 columns, in the order of the reference list."""
+X_COLUMNS = (
+    "x_Scenario",
+    "x_CostBasis",
+    "x_TokenKind",
+    "x_Requests",
+    "x_CostLo80",
+    "x_CostHi80",
+    "x_PriceCatalog",
+)
+COLUMNS = FOCUS_COLUMNS + X_COLUMNS
+
+KINDS = (
+    ("input", "input_tokens", "cost_input_usd"),
+    ("cache_read", "cache_read_tokens", "cost_cache_read_usd"),
+    ("cache_write", "cache_write_tokens", "cost_cache_write_usd"),
+    ("output", "output_tokens", "cost_output_usd"),
+)
+
+ACTUALS_SQL = """
+SELECT CAST(timezone('UTC', ts) AS DATE) AS day, provider, model, project,
+       sum(request_count) AS requests,
+       {sums}
+FROM focus_priced
+WHERE priced
+GROUP BY ALL
+ORDER BY day, provider, model, project
+"""
+
+
+def _ts(d: date) -> str:
+    return datetime(d.year, d.month, d.day, tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _next_month(d: date) -> date:
+    return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _money(v: Decimal | None) -> str:
+    return "" if v is None else format(Decimal(v), "f")
+
+
+def _base(provider: str, catalog: str) -> dict[str, Any]:
+    p = provider or "unknown"
+    return dict.fromkeys(COLUMNS, "") | {
+        "BillingAccountId": p,
+        "BillingAccountName": p,
+        "BillingCurrency": "USD",
+        "ChargeCategory": "Usage",
+        "ChargeFrequency": "Usage-Based",
+        "PricingCategory": "Standard",
+        "PricingCurrency": "USD",
+        "ProviderName": p,
+        "PublisherName": p,
+        "InvoiceIssuerName": p,
+        "ServiceCategory": "AI and Machine Learning",
+        "ServiceSubcategory": "Generative AI",
+        "ServiceName": f"{p} API",
+        "x_PriceCatalog": catalog,
+    }
+
+
+def _cost_cols(row: dict[str, Any], cost: Decimal) -> None:
+    c = _money(cost)
+    for k in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "PricingCurrencyEffectiveCost"):
+        row[k] = c
+
+
+def actual_rows(con: Any, catalog: str) -> tuple[list[dict[str, Any]], int]:
+    """FOCUS rows for the priced usage in `focus_priced`; returns (rows, unpriced requests left out)."""
+    sums = ", ".join(f"sum({t}) AS {t}, sum({c}) AS {c}" for _, t, c in KINDS)
+    cur = con.execute(ACTUALS_SQL.format(sums=sums))
+    cols = [d[0] for d in cur.description]
+    out = []
+    for r in (dict(zip(cols, x, strict=True)) for x in cur.fetchall()):
+        day: date = r["day"]
+        for kind, tcol, ccol in KINDS:
+            tokens = r[tcol] or 0
+            if not tokens:
+                continue
+            cost = Decimal(r[ccol] or 0)
+            unit = cost / Decimal(tokens) * Decimal(1_000_000)
+            row = _base(r["provider"], catalog)
+            _cost_cols(row, cost)
+            project = r["project"] or ""
+            row |= {
+                "BillingPeriodStart": _ts(month_start(day)),
+                "BillingPeriodEnd": _ts(_next_month(day)),
+                "ChargePeriodStart": _ts(day),
+                "ChargePeriodEnd": _ts(day + timedelta(days=1)),
+                "ChargeDescription": f"{r['model']} {kind.replace('_', ' ')} tokens (estimated, list price)",
+                "ConsumedQuantity": str(tokens),
+                "ConsumedUnit": "Tokens",
+                "PricingQuantity": format(Decimal(tokens) / Decimal(1_000_000), "f"),
+                "PricingUnit": "1M Tokens",
+                "ListUnitPrice": _money(unit.quantize(Decimal("1e-9"))),
+                "ContractedUnitPrice": _money(unit.quantize(Decimal("1e-9"))),
+                "PricingCurrencyListUnitPrice": _money(unit.quantize(Decimal("1e-9"))),
+                "PricingCurrencyContractedUnitPrice": _money(unit.quantize(Decimal("1e-9"))),
+                "ResourceId": r["model"] or "",
+                "ResourceName": r["model"] or "",
+                "ResourceType": "Model",
+                "SkuId": f"{r['model']}:{kind}",
+                "SkuMeter": f"{kind.replace('_', ' ')} tokens",
+                "SubAccountId": project,
+                "SubAccountName": project,
+                "SubAccountType": "Project" if project else "",
+                "Tags": json.dumps({"project": project} if project else {}),
+                "x_Scenario": "actual",
+                "x_CostBasis": "estimated",
+                "x_TokenKind": kind,
+                "x_Requests": str(r["requests"]),
+            }
+            out.append(row)
+    unpriced = con.execute(
+        "SELECT coalesce(sum(request_count), 0) FROM focus_priced WHERE NOT priced"
+    ).fetchone()[0]
+    return out, int(unpriced)
+
+
+def scenario_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per scenario for the forecast month (none when scenarios were not computed)."""
+    scenarios = doc.get("scenarios") or []
+    if not scenarios:
+        return []
+    fc = doc.get("forecast") or {}
+    label = fc.get("month") or (doc.get("compare") or {}).get("current", {}).get("month")
+    first = datetime.strptime(label, "%Y-%m").date() if label else month_start(date.today())
+    out = []
+    for s in scenarios:
+        row = _base("all", doc["price_catalog"].get("catalog", ""))
+        _cost_cols(row, Decimal(s["monthly_cost_usd"]))
+        row |= {
+            "BillingPeriodStart": _ts(first),
+            "BillingPeriodEnd": _ts(_next_month(first)),
+            "ChargePeriodStart": _ts(first),
+            "ChargePeriodEnd": _ts(_next_month(first)),
+            "ChargeDescription": f"Scenario forecast for {first:%Y-%m}: {s['name']}",
+            "SkuId": f"scenario:{s['name']}",
+            "Tags": "{}",
+            "x_Scenario": s["name"],
+            "x_CostBasis": "forecast",
+            "x_CostLo80": _money(s.get("lo_80_usd")),
+            "x_CostHi80": _money(s.get("hi_80_usd")),
+        }
+        out.append(row)
+    return out
+
+
+def export_focus(opts: ReportOptions, out: Path) -> tuple[int, int]:
+    """Write the FOCUS CSV for the store and window in `opts`; return (rows written, unpriced requests
+    left out)."""
+    doc = build_report(opts)  # scenarios (when computed) and the catalog stamp
+    since, until, _ = _window(opts)
+    store = Store.open(opts.store)
+    with store.lock(exclusive=False, wait=30):
+        con = store.connect(store.read_manifest())
+        where, params = _where(since, until, opts.tz)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE focus_usage AS SELECT * FROM usage WHERE {where}", params)
+        attach_costs(
+            con, load_catalog(opts.prices_file), source="focus_usage", target="focus_priced", materialize=True
+        )
+        rows, unpriced = actual_rows(con, doc["price_catalog"].get("catalog", ""))
+        con.close()
+    rows += scenario_rows(doc)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    os.replace(tmp, out)
+    return len(rows), unpriced
+
+
+__all__ = ["COLUMNS", "FOCUS_COLUMNS", "FOCUS_VERSION", "X_COLUMNS", "export_focus", "previous_month"]

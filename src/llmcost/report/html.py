@@ -1,0 +1,267 @@
+"""HTML: one self-contained file (inline CSS, inline SVG charts, a few lines of inline JS).
+
+No network at all: a Content-Security-Policy forbids every fetch, so the page renders the same
+from a mail attachment, a CI artifact or file://. The tables are the same sections as the
+terminal and Markdown reports; the charts above them draw series taken from the document.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from html import escape
+from typing import Any
+
+from llmcost.report import svg
+from llmcost.report._fmt import formatters
+from llmcost.report.sections import NOT_COMPUTED, sections
+
+CHART_DAYS = 120
+"""The daily charts show the last CHART_DAYS days of the window (the tables have every day)."""
+
+CSS = """
+:root { color-scheme: light; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #111827;
+       background: #f9fafb; }
+header { background: #111827; color: #f9fafb; padding: 18px 28px; }
+header h1 { margin: 0 0 4px; font-size: 22px; }
+header p { margin: 0; color: #d1d5db; font-size: 13px; }
+main { padding: 16px 28px 40px; max-width: 1220px; }
+.kpis { display: flex; flex-wrap: wrap; gap: 12px; margin: 8px 0 18px; }
+.kpi { background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; padding: 10px 14px;
+       min-width: 150px; }
+.kpi b { display: block; font-size: 20px; }
+.kpi span { color: #6b7280; font-size: 12px; }
+.charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; }
+figure { margin: 0; background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; padding: 10px; }
+figcaption { font-weight: 600; margin-bottom: 6px; }
+figure p { color: #6b7280; font-size: 12px; margin: 4px 0 0; }
+svg.chart { width: 100%; height: auto; }
+svg .grid { stroke: #e5e7eb; stroke-width: 1; }
+svg .tick { font-size: 10px; fill: #4b5563; }
+svg .label { font-size: 11px; fill: #111827; }
+svg .value { font-size: 11px; fill: #374151; }
+svg .inbar { font-size: 11px; fill: #fff; }
+svg .msg { font-size: 15px; fill: #6b7280; }
+svg .empty { fill: #f3f4f6; stroke: #d1d5db; stroke-dasharray: 4 4; }
+svg .fan95 { fill: #bfdbfe; opacity: .7; }
+svg .fan80 { fill: #60a5fa; opacity: .7; }
+svg .median { stroke: #1e3a8a; stroke-width: 1.6; stroke-dasharray: 4 2; }
+svg .whisker { stroke: #111827; stroke-width: 1.5; }
+section { margin-top: 22px; }
+h2 { font-size: 17px; margin: 0 0 6px; }
+.tablewrap { overflow-x: auto; max-width: 100%; }
+table { border-collapse: collapse; background: #fff; font-size: 12.5px; margin-top: 6px; }
+th, td { border: 1px solid #e5e7eb; padding: 4px 8px; text-align: right; white-space: nowrap; }
+th:nth-child(-n+2), td:nth-child(-n+2) { text-align: left; }
+th { background: #f3f4f6; }
+.note { max-width: 1100px; }
+.warn { color: #b45309; }
+.bad { color: #b91c1c; font-weight: 600; }
+"""
+
+JS = """
+(function () {
+  var charts = document.querySelectorAll("svg.chart");
+  document.body.setAttribute("data-charts", String(charts.length));
+  console.log("llmcost-report: " + charts.length + " charts, " +
+              document.querySelectorAll("table").length + " tables");
+})();
+"""
+
+
+def _f(v: Any) -> float:
+    return float(v) if v is not None else 0.0
+
+
+def _charts(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(title, svg, caption) for each chart."""
+    cur = doc.get("currency")
+    rate = float(Decimal(cur["rate_per_usd"])) if cur else 1.0
+    sym = f"{cur['code']} " if cur else "$"
+
+    def m(v: float) -> str:
+        return f"{sym}{v:,.2f}" if abs(v) >= 10 or v == 0 else f"{sym}{v:,.3f}"
+
+    out = []
+    daily = (doc.get("daily") or [])[-CHART_DAYS:]
+    fc = doc.get("forecast") or {}
+    fan = [
+        (
+            str(r["day"])[5:],
+            _f(r["p50_usd"]) * rate,
+            _f(r["lo_80_usd"]) * rate,
+            _f(r["hi_80_usd"]) * rate,
+            _f(r["lo_95_usd"]) * rate,
+            _f(r["hi_95_usd"]) * rate,
+        )
+        for r in fc.get("daily") or []
+    ]
+    cap = (
+        "shaded: the forecast's 80% and 95% intervals, dashed: its median"
+        if fan
+        else f"forecast fan: {NOT_COMPUTED}"
+    )
+    out.append(
+        (
+            "Daily spend and forecast",
+            svg.line_fan(
+                "Daily spend and forecast",
+                [str(r["day"])[5:] for r in daily],
+                [_f(r["cost_usd"]) * rate if r["cost_usd"] is not None else None for r in daily],
+                fan=fan,
+                yfmt=m,
+            ),
+            f"last {len(daily)} days ({(doc.get('period') or {}).get('tz', 'UTC')}); {cap}",
+        )
+    )
+    models = [r for r in doc.get("by_provider_model", []) if r["priced"] and r["cost_usd"] is not None][:12]
+    out.append(
+        (
+            "Cost by model",
+            svg.hbars(
+                "Cost by model",
+                [f"{r['provider']}/{r['model']}" for r in models],
+                [_f(r["cost_usd"]) * rate for r in models],
+                vfmt=m,
+                color="cycle",
+            ),
+            f"{len(doc.get('unpriced', []))} unpriced model(s) not shown (no known price; see the table)",
+        )
+    )
+    turns = (doc.get("turns") or [])[:12]
+    out.append(
+        (
+            "Per-turn input growth",
+            svg.grouped_bars(
+                "Per-turn input growth",
+                [str(t["turn"]) for t in turns],
+                [
+                    ("mean prompt tokens", [_f(t["mean_input_tokens"]) for t in turns]),
+                    ("median prompt tokens", [_f(t["median_input_tokens"]) for t in turns]),
+                ],
+                yfmt=lambda v: f"{v:,.0f}",
+            ),
+            "prompt tokens (input + cache read + cache write) by turn of a conversation",
+        )
+    )
+    cd = ((doc.get("cache") or {}).get("daily") or [])[-CHART_DAYS:]
+    out.append(
+        (
+            "Cache hit rate over time",
+            svg.line_fan(
+                "Cache hit rate over time",
+                [str(r["day"])[5:] for r in cd],
+                [r["hit_rate"] for r in cd],
+                yfmt=lambda v: f"{v * 100:.0f}%",
+                y_max=1.0,
+                color=svg.PALETTE[2],
+            ),
+            "cache read / (cache read + cache write + uncached input), rows that report cache fields",
+        )
+    )
+    shares = (doc.get("complexity") or {}).get("shares") or []
+    out.append(
+        (
+            "Complexity mix",
+            svg.stacked_share(
+                "Complexity mix",
+                [
+                    ("requests", [(r["label"], _f(r["request_share"])) for r in shares]),
+                    ("cost", [(r["label"], _f(r["cost_share"])) for r in shares]),
+                ],
+            ),
+            "share of requests and of estimated cost by complexity class",
+        )
+    )
+    sc = doc.get("scenarios") or []
+    if sc:
+        chart = svg.intervals(
+            "Scenarios",
+            [s["name"] for s in sc],
+            [_f(s["monthly_cost_usd"]) * rate for s in sc],
+            [_f(s["lo_80_usd"]) * rate if s.get("lo_80_usd") is not None else None for s in sc],
+            [_f(s["hi_80_usd"]) * rate if s.get("hi_80_usd") is not None else None for s in sc],
+            yfmt=m,
+        )
+        cap = "monthly cost under each scenario; whiskers: 80% interval"
+    else:
+        chart = svg.empty("Scenarios", f"Scenarios: {NOT_COMPUTED}")
+        cap = "the what-if engine has not filled this section"
+    out.append(("Scenarios side by side", chart, cap))
+    return out
+
+
+def _kpis(doc: dict[str, Any], money: Any, pct: Any) -> str:
+    t = doc["totals"]
+    c = doc.get("cache") or {}
+    fc = doc.get("forecast")
+    cmp = doc.get("compare")
+    items = [
+        (money(t["cost_usd"]), "estimated cost"),
+        (f"{t['requests']:,}", "requests"),
+        (f"{t['unpriced_requests']:,}", "unpriced requests"),
+        (pct(c.get("hit_rate")) if c.get("hit_rate") is not None else "unknown", "cache hit rate"),
+        (
+            money(fc["p50_usd"]) if fc and fc.get("p50_usd") is not None else NOT_COMPUTED,
+            f"forecast {fc.get('month', '')} (median)" if fc else "forecast",
+        ),
+    ]
+    if cmp:
+        items.append(
+            (
+                money(cmp["totals"]["current_cost_usd"]),
+                f"{cmp['current']['month']} vs "
+                f"{money(cmp['totals']['previous_cost_usd'])} in {cmp['previous']['month']}",
+            )
+        )
+    b = doc.get("budget")
+    if b:
+        items.append(("over budget" if b["exceeded"] else "within budget", b["message"]))
+    return (
+        '<div class="kpis">'
+        + "".join(f'<div class="kpi"><b>{escape(v)}</b><span>{escape(k)}</span></div>' for v, k in items)
+        + "</div>"
+    )
+
+
+def render(doc: dict[str, Any]) -> str:
+    fm = formatters(doc)
+    cat = doc.get("price_catalog", {})
+    head = (
+        f"{escape(doc['tool'])} &middot; generated {escape(str(doc['generated_at']))} &middot; price catalog "
+        f"{escape(str(cat.get('catalog', '?')))} &middot; schema {escape(doc['schema_version'])}"
+    )
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; style-src 'unsafe-inline'; "
+        "script-src 'unsafe-inline'; img-src data:\">",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>LLM cost report</title>",
+        f"<style>{CSS}</style></head><body>",
+        f"<header><h1>LLM cost report</h1><p>{head}</p></header><main>",
+        _kpis(doc, fm["money"], fm["pct"]),
+        '<div class="charts">',
+    ]
+    for title, chart, caption in _charts(doc):
+        parts.append(
+            f"<figure><figcaption>{escape(title)}</figcaption>{chart}<p>{escape(caption)}</p></figure>"
+        )
+    parts.append("</div>")
+    for title, note, headers, rows in sections(doc, **fm):
+        cls = "note warn" if title == "Warning" else ("note bad" if note.startswith("EXCEEDED") else "note")
+        parts.append(f"<section><h2>{escape(title)}</h2>")
+        if note:
+            parts.append(f'<p class="{cls}">{escape(note)}</p>')
+        if headers:
+            parts.append(
+                '<div class="tablewrap"><table><thead><tr>'
+                + "".join(f"<th>{escape(h)}</th>" for h in headers)
+                + "</tr></thead><tbody>"
+            )
+            parts += ["<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>" for r in rows]
+            parts.append("</tbody></table></div>")
+        parts.append("</section>")
+    parts += ["</main>", f"<script>{JS}</script>", "</body></html>", ""]
+    return "\n".join(parts)

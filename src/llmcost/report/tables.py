@@ -1,0 +1,254 @@
+"""The report document as named tables of raw values (CSV, and `--table NAME`).
+
+Same figures as the other formats, unformatted: money as decimal strings in USD, ratios as
+fractions, days as ISO dates. One table per name; only selection and flattening happen here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Table = tuple[list[str], list[list[Any]]]
+
+
+def _pick(rows: list[dict[str, Any]], cols: list[str]) -> Table:
+    return cols, [[r.get(c) for c in cols] for r in rows]
+
+
+def _ingest(d: dict[str, Any]) -> Table:
+    cols = ["source", "files", "rows_read", "rows_stored", "rows_duplicate", "rows_quarantined"]
+    ing = d["ingest"]
+    return cols, [[s[c] for c in cols] for s in ing["by_source"]] + [["(all)", *(ing[c] for c in cols[1:])]]
+
+
+def _totals(d: dict[str, Any]) -> Table:
+    cols = [
+        "requests",
+        "input_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "cost_usd",
+        "billed_cost_usd",
+        "unpriced_requests",
+        "first_ts",
+        "last_ts",
+    ]
+    return _pick([d["totals"]], cols)
+
+
+def _forecast(d: dict[str, Any]) -> Table:
+    cols = [
+        "period",
+        "kind",
+        "actual_to_date_usd",
+        "p50_usd",
+        "lo_80_usd",
+        "hi_80_usd",
+        "lo_95_usd",
+        "hi_95_usd",
+        "model_used",
+        "confidence",
+    ]
+    fc = d.get("forecast")
+    if not fc:
+        return ["status"], [["not computed"]]
+    return _pick(fc.get("periods") or [{"period": fc.get("month"), **fc}], cols)
+
+
+def _scenarios(d: dict[str, Any]) -> Table:
+    sc = d.get("scenarios")
+    if not sc:
+        return ["status"], [["not computed"]]
+    return _pick(sc, ["name", "monthly_cost_usd", "lo_80_usd", "hi_80_usd", "savings_vs_baseline_usd"])
+
+
+def _compare_drivers(d: dict[str, Any]) -> Table:
+    c = d.get("compare")
+    if not c:
+        return ["status"], [["no usage to compare"]]
+    t = c["totals"]
+    cols = [
+        "current_month",
+        "previous_month",
+        "previous_cost_usd",
+        "current_cost_usd",
+        "change_usd",
+        *(f"{k}_usd" for k in c["drivers"]),
+        "main_driver",
+        "unpriced_requests",
+    ]
+    return cols, [
+        [
+            c["current"]["month"],
+            c["previous"]["month"],
+            t["previous_cost_usd"],
+            t["current_cost_usd"],
+            t["change_usd"],
+            *(t[f"{k}_usd"] for k in c["drivers"]),
+            c["main_driver"],
+            t["unpriced_requests"],
+        ]
+    ]
+
+
+def _compare_models(d: dict[str, Any]) -> Table:
+    c = d.get("compare")
+    cols = [
+        "provider",
+        "model",
+        "previous_requests",
+        "current_requests",
+        "previous_tokens_per_request",
+        "current_tokens_per_request",
+        "previous_cost_usd",
+        "current_cost_usd",
+        "change_usd",
+        "requests_usd",
+        "tokens_per_request_usd",
+        "price_usd",
+        "cache_usd",
+    ]
+    return _pick(c["by_model"] if c else [], cols)
+
+
+def _cache(d: dict[str, Any]) -> Table:
+    return _pick(
+        [d["cache"]],
+        [
+            "hit_rate",
+            "hit_rate_reason",
+            "savings_usd",
+            "write_premium_usd",
+            "net_savings_usd",
+            "missed_savings_usd",
+        ],
+    )
+
+
+def _budget(d: dict[str, Any]) -> Table:
+    b = d.get("budget")
+    if not b:
+        return ["status"], [["no --budget given"]]
+    return _pick([b], ["month", "budget_usd", "basis", "value_usd", "exceeded", "message"])
+
+
+TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
+    "ingest": _ingest,
+    "totals": _totals,
+    "by_provider_model": lambda d: _pick(
+        d["by_provider_model"],
+        [
+            "provider",
+            "model",
+            "requests",
+            "input_tokens",
+            "cache_read_tokens",
+            "cache_write_tokens",
+            "output_tokens",
+            "reasoning_tokens",
+            "cost_usd",
+            "priced",
+        ],
+    ),
+    "unpriced": lambda d: _pick(d["unpriced"], ["provider", "model", "requests", "tokens", "token_share"]),
+    "by_project": lambda d: _pick(d["by_project"], ["project", "requests", "cost_usd"]),
+    "by_day": lambda d: _pick(
+        d["by_day"],
+        [
+            "day",
+            "provider",
+            "requests",
+            "input_tokens",
+            "cache_read_tokens",
+            "cache_write_tokens",
+            "output_tokens",
+            "cost_usd",
+        ],
+    ),
+    "daily": lambda d: _pick(d["daily"], ["day", "requests", "cost_usd", "unpriced_requests"]),
+    "spend_by_month": lambda d: _pick(
+        d["spend"]["by_month"], ["period_start", "requests", "unpriced_requests", "cost_usd"]
+    ),
+    "turns": lambda d: _pick(
+        d["turns"],
+        [
+            "turn",
+            "conversations",
+            "requests",
+            "mean_input_tokens",
+            "median_input_tokens",
+            "cached_share",
+            "history_tokens",
+            "history_share_of_input",
+            "cost_usd",
+            "history_cost_usd",
+        ],
+    ),
+    "cache": _cache,
+    "cache_by_model": lambda d: _pick(
+        d["cache"]["by_model"],
+        [
+            "provider",
+            "model",
+            "requests",
+            "hit_rate",
+            "savings_usd",
+            "write_premium_usd",
+            "missed_savings_usd",
+        ],
+    ),
+    "cache_daily": lambda d: _pick(d["cache"]["daily"], ["day", "hit_rate", "cache_known_requests"]),
+    "complexity": lambda d: _pick(
+        d["complexity"]["shares"],
+        ["label", "requests", "request_share", "cost_usd", "cost_share", "unpriced_requests"],
+    ),
+    "bursts": lambda d: _pick(
+        [{"granularity": g, **d["bursts"][g]} for g in ("hour", "day") if d["bursts"].get(g)],
+        [
+            "granularity",
+            "periods",
+            "median_requests",
+            "mean_requests",
+            "peak_start",
+            "peak_requests",
+            "peak_to_median",
+            "peak_cost_usd",
+        ],
+    ),
+    "reconciliation": lambda d: _pick(
+        d["reconciliation"]["by_provider"],
+        [
+            "provider",
+            "money_usd",
+            "money_basis",
+            "billed_usd",
+            "estimated_usd",
+            "gap_usd",
+            "billed_days",
+            "days",
+            "coverage",
+        ],
+    ),
+    "compare": _compare_drivers,
+    "compare_by_model": _compare_models,
+    "forecast": _forecast,
+    "scenarios": _scenarios,
+    "budget": _budget,
+    "price_catalog": lambda d: _pick([d["price_catalog"]], ["catalog", "overrides_file", "overrides_sha256"]),
+}
+"""Table name -> function of the document returning (columns, rows)."""
+
+
+def table(doc: dict[str, Any], name: str) -> Table:
+    from llmcost.errors import UsageError
+
+    if name not in TABLES:
+        import difflib
+
+        close = difflib.get_close_matches(name, TABLES, n=1)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        raise UsageError(f"Unknown --table {name!r}.{hint} Fix: use one of {', '.join(TABLES)}.")
+    return TABLES[name](doc)
