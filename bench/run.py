@@ -78,8 +78,8 @@ def main() -> None:
     b_secs, b_rss, _ = timed(BASELINE.format(src=src, out=work / "base.parquet", threads=threads))
     o_secs, o_rss, o_out = timed(OURS.format(src=src, out=work / "store"))
     print()
-    print(f"| run | seconds | MB/s | rows/s | peak RSS |")
-    print(f"|---|---:|---:|---:|---:|")
+    print("| run | seconds | MB/s | rows/s | peak RSS |")
+    print("|---|---:|---:|---:|---:|")
     runs = (
         ("bare DuckDB COPY, whole records (SELECT *)", a_secs, a_rss),
         ("bare DuckDB COPY, the same ten fields", b_secs, b_rss),
@@ -88,8 +88,10 @@ def main() -> None:
     for name, s, r in runs:
         print(f"| {name} | {s:.1f} | {size / 1e6 / s:,.0f} | {n / s:,.0f} | {r / 2**20:,.0f} MiB |")
     print()
-    print(f"ratio ingest / COPY of whole records: {o_secs / a_secs:.2f}x; "
-          f"ingest / COPY of the same fields: {o_secs / b_secs:.2f}x (target <= 1.5x)")
+    print(
+        f"ratio ingest / COPY of whole records: {o_secs / a_secs:.2f}x; "
+        f"ingest / COPY of the same fields: {o_secs / b_secs:.2f}x (target <= 1.5x)"
+    )
     print(f"ingest result (status, read, stored, duplicate, quarantined): {o_out}")
     print(f"peak memory of ingest: {o_rss / 2**30:.2f} GiB (target < 1.5 GB)")
     for extra in ("bench_pricing.py", "bench_measures.py", "bench_forecast.py"):

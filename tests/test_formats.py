@@ -87,8 +87,10 @@ def test_fixture_rows(name: str, tmp_path: Path) -> None:
     for exp in expected:
         suffix = exp.get("source_file_suffix")
         match = [
-            r for r in stored
-            if r["source_line"] == exp["source_line"] and (suffix is None or r["source_file"].endswith(suffix))
+            r
+            for r in stored
+            if r["source_line"] == exp["source_line"]
+            and (suffix is None or r["source_file"].endswith(suffix))
         ]
         assert len(match) == 1, f"no single stored row for {exp}"
         row = match[0]
@@ -97,14 +99,20 @@ def test_fixture_rows(name: str, tmp_path: Path) -> None:
                 continue
             assert _norm(key, row[key]) == _norm(key, value), f"line {exp['source_line']} {key}"
     if summary:
-        totals = {k: sum(getattr(f, k) for f in result.files) for k in
-                  ("rows_read", "rows_stored", "rows_duplicate", "rows_quarantined")}
+        totals = {
+            k: sum(getattr(f, k) for f in result.files)
+            for k in ("rows_read", "rows_stored", "rows_duplicate", "rows_quarantined")
+        }
         for k in totals:
             if k in summary:
                 assert totals[k] == summary[k], k
         if "quarantine" in summary:
             q = Store.open(tmp_path / "store").root / "quarantine"
-            lines = sorted(
-                json.loads(line)["line"] for p in q.glob("*.jsonl") for line in p.read_text().splitlines()
-            ) if q.exists() else []
+            lines = (
+                sorted(
+                    json.loads(line)["line"] for p in q.glob("*.jsonl") for line in p.read_text().splitlines()
+                )
+                if q.exists()
+                else []
+            )
             assert lines == sorted(summary["quarantine"])

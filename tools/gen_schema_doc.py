@@ -19,7 +19,11 @@ def render() -> str:
         "sent is `input_tokens + cache_read_tokens + cache_write_tokens`.",
         "",
     ]
-    for title, cols in (("usage", USAGE_COLUMNS), ("costs", COSTS_COLUMNS), ("bookkeeping (both tables)", INTERNAL_COLUMNS)):
+    for title, cols in (
+        ("usage", USAGE_COLUMNS),
+        ("costs", COSTS_COLUMNS),
+        ("bookkeeping (both tables)", INTERNAL_COLUMNS),
+    ):
         out += [f"## {title}", "", "| column | type | meaning |", "|---|---|---|"]
         out += [f"| `{c.name}` | {c.duckdb} | {c.doc} |" for c in cols]
         out.append("")

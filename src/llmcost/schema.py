@@ -31,12 +31,31 @@ def _c(name: str, type_: pa.DataType, duckdb: str, doc: str) -> Column:
 
 
 USAGE_COLUMNS: tuple[Column, ...] = (
-    _c("event_id", pa.string(), "VARCHAR",
-       "Stable id: the source's own request id where it has one, else a hash of the identifying fields."),
-    _c("source", pa.string(), "VARCHAR", "Name of the ingestor that read the row (see `llmcost-forecast formats`)."),
-    _c("source_file", pa.string(), "VARCHAR", "Path of the file the row came from (archive!member for archives)."),
+    _c(
+        "event_id",
+        pa.string(),
+        "VARCHAR",
+        "Stable id: the source's own request id where it has one, else a hash of the identifying fields.",
+    ),
+    _c(
+        "source",
+        pa.string(),
+        "VARCHAR",
+        "Name of the ingestor that read the row (see `llmcost-forecast formats`).",
+    ),
+    _c(
+        "source_file",
+        pa.string(),
+        "VARCHAR",
+        "Path of the file the row came from (archive!member for archives).",
+    ),
     _c("source_line", pa.int64(), "BIGINT", "1-based line (or record) number in that file."),
-    _c("grain", pa.string(), "VARCHAR", "'request' (one API call) or 'bucket' (a provider's usage aggregate)."),
+    _c(
+        "grain",
+        pa.string(),
+        "VARCHAR",
+        "'request' (one API call) or 'bucket' (a provider's usage aggregate).",
+    ),
     _c("ts", TS, "TIMESTAMPTZ", "UTC time of the request; bucket start for buckets."),
     _c("bucket_end", TS, "TIMESTAMPTZ", "UTC end of the bucket (exclusive); null for requests."),
     _c("provider", pa.string(), "VARCHAR", "Billing provider: openai, anthropic, google, aws, azure, ..."),
@@ -45,25 +64,56 @@ USAGE_COLUMNS: tuple[Column, ...] = (
     _c("api_key", pa.string(), "VARCHAR", "API key id or name; secrets are masked before storage."),
     _c("user_id", pa.string(), "VARCHAR", "End user or key owner, as the source states it."),
     _c("conversation_id", pa.string(), "VARCHAR", "Conversation or session id; null when unknown."),
-    _c("conversation_inferred", pa.bool_(), "BOOLEAN",
-       "True when conversation_id was inferred by the tool rather than read from the source."),
-    _c("turn", pa.int32(), "INTEGER", "1-based turn within the conversation (order by time when not stated)."),
+    _c(
+        "conversation_inferred",
+        pa.bool_(),
+        "BOOLEAN",
+        "True when conversation_id was inferred by the tool rather than read from the source.",
+    ),
+    _c(
+        "turn", pa.int32(), "INTEGER", "1-based turn within the conversation (order by time when not stated)."
+    ),
     _c("request_count", pa.int64(), "BIGINT", "Number of API requests the row stands for (1 for requests)."),
     _c("input_tokens", pa.int64(), "BIGINT", "Uncached input tokens only (excludes cache reads and writes)."),
     _c("cache_read_tokens", pa.int64(), "BIGINT", "Input tokens served from the provider's prompt cache."),
     _c("cache_write_tokens", pa.int64(), "BIGINT", "All input tokens written to the prompt cache (5m + 1h)."),
-    _c("cache_write_1h_tokens", pa.int64(), "BIGINT", "The part of cache_write_tokens with a 1-hour lifetime."),
+    _c(
+        "cache_write_1h_tokens",
+        pa.int64(),
+        "BIGINT",
+        "The part of cache_write_tokens with a 1-hour lifetime.",
+    ),
     _c("output_tokens", pa.int64(), "BIGINT", "Output tokens, reasoning included."),
     _c("reasoning_tokens", pa.int64(), "BIGINT", "Reasoning/thinking tokens (a subset of output_tokens)."),
-    _c("cache_known", pa.bool_(), "BOOLEAN",
-       "True when the source reports prompt-cache fields; false means cache behaviour is unknown, not zero."),
+    _c(
+        "cache_known",
+        pa.bool_(),
+        "BOOLEAN",
+        "True when the source reports prompt-cache fields; false means cache behaviour is unknown, not zero.",
+    ),
     _c("batch", pa.bool_(), "BOOLEAN", "True when the request went through a batch API (about half price)."),
     _c("service_tier", pa.string(), "VARCHAR", "Service tier: default, flex, priority, ... when stated."),
-    _c("reported_cost_usd", MONEY, "DECIMAL(38,12)", "Cost the source itself states, in USD; null otherwise."),
-    _c("response_cache_hit", pa.bool_(), "BOOLEAN",
-       "True when a gateway answered from its own response cache (no provider call, no provider cost)."),
-    _c("tool_calls", pa.int32(), "INTEGER", "Tool or function calls in the response, where the source shows them."),
-    _c("label", pa.string(), "VARCHAR", "User-supplied complexity label (simple/medium/complex); overrides ours."),
+    _c(
+        "reported_cost_usd", MONEY, "DECIMAL(38,12)", "Cost the source itself states, in USD; null otherwise."
+    ),
+    _c(
+        "response_cache_hit",
+        pa.bool_(),
+        "BOOLEAN",
+        "True when a gateway answered from its own response cache (no provider call, no provider cost).",
+    ),
+    _c(
+        "tool_calls",
+        pa.int32(),
+        "INTEGER",
+        "Tool or function calls in the response, where the source shows them.",
+    ),
+    _c(
+        "label",
+        pa.string(),
+        "VARCHAR",
+        "User-supplied complexity label (simple/medium/complex); overrides ours.",
+    ),
     _c("extra", pa.string(), "VARCHAR", "Format-specific details as a JSON object (e.g. sidechain, geo)."),
     _c("prompt_text", pa.string(), "VARCHAR", "Prompt text; only stored with --keep-text."),
     _c("response_text", pa.string(), "VARCHAR", "Response text; only stored with --keep-text."),
@@ -79,7 +129,12 @@ USAGE_TOKEN_COLUMNS = (
 )
 
 COSTS_COLUMNS: tuple[Column, ...] = (
-    _c("event_id", pa.string(), "VARCHAR", "Stable id of the cost line (source id or hash of identifying fields)."),
+    _c(
+        "event_id",
+        pa.string(),
+        "VARCHAR",
+        "Stable id of the cost line (source id or hash of identifying fields).",
+    ),
     _c("source", pa.string(), "VARCHAR", "Name of the ingestor that read the line."),
     _c("source_file", pa.string(), "VARCHAR", "File the line came from."),
     _c("source_line", pa.int64(), "BIGINT", "1-based line or record number in that file."),
@@ -90,8 +145,12 @@ COSTS_COLUMNS: tuple[Column, ...] = (
     _c("project", pa.string(), "VARCHAR", "Project, workspace, subscription or account."),
     _c("api_key", pa.string(), "VARCHAR", "API key id, where stated (masked)."),
     _c("line_item", pa.string(), "VARCHAR", "What was charged: SKU, meter, token type or description."),
-    _c("token_type", pa.string(), "VARCHAR",
-       "input, cache_read, cache_write, cache_write_1h, output, or null when the line is not per token kind."),
+    _c(
+        "token_type",
+        pa.string(),
+        "VARCHAR",
+        "input, cache_read, cache_write, cache_write_1h, output, or null when the line is not per token kind.",
+    ),
     _c("quantity", pa.decimal128(38, 6), "DECIMAL(38,6)", "Billed quantity in the source's unit."),
     _c("unit", pa.string(), "VARCHAR", "Unit of quantity (tokens, 1M tokens, requests, ...)."),
     _c("cost_usd", MONEY, "DECIMAL(38,12)", "Billed amount after credits, in USD."),

@@ -103,7 +103,7 @@ class Manifest:
 def _part_month(relpath: str) -> str:
     for piece in relpath.split("/"):
         if piece.startswith("month="):
-            return piece[len("month="):]
+            return piece[len("month=") :]
     return ""
 
 
@@ -164,7 +164,9 @@ class Store:
                 files[key] = FileEntry(**entry)
             except TypeError as e:
                 raise StoreError(f"The store manifest {path} has a malformed entry for {key}: {e}.") from None
-        return Manifest(files=files, next_seq=int(data.get("next_seq", 1)), created_by=data.get("created_by", ""))
+        return Manifest(
+            files=files, next_seq=int(data.get("next_seq", 1)), created_by=data.get("created_by", "")
+        )
 
     def verify(self, manifest: Manifest | None = None) -> list[str]:
         """Problems with the live parts (missing or not Parquet); empty when healthy."""
@@ -287,7 +289,8 @@ class Store:
             CREATE OR REPLACE VIEW usage AS
             SELECT * REPLACE (
                 CASE WHEN turn IS NULL AND conversation_id IS NOT NULL
-                     THEN CAST(row_number() OVER (PARTITION BY conversation_id ORDER BY ts, source_file, source_line, event_id) AS INTEGER)
+                     THEN CAST(row_number() OVER (
+                         PARTITION BY conversation_id ORDER BY ts, source_file, source_line, event_id) AS INTEGER)
                      ELSE turn END AS turn)
             FROM usage_all WHERE NOT _dup
             """

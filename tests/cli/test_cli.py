@@ -14,7 +14,9 @@ runner = CliRunner()
 
 
 def test_main_job_on_sample_logs_json(tmp_path: Path) -> None:
-    res = runner.invoke(app, ["--logs", str(REPO / "sample_logs"), "--store", str(tmp_path / "s"), "--format", "json"])
+    res = runner.invoke(
+        app, ["--logs", str(REPO / "sample_logs"), "--store", str(tmp_path / "s"), "--format", "json"]
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     ing = doc["ingest"]
@@ -22,8 +24,15 @@ def test_main_job_on_sample_logs_json(tmp_path: Path) -> None:
     # 4,947 + 1,865 generated rows and the 300-row trace slice (counted from the files)
     lines = sum(len(p.read_text().splitlines()) for p in (REPO / "sample_logs/app-logs").glob("*.jsonl"))
     assert ing["rows_read"] == lines + 300
-    for k in ("requests", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "cost_usd",
-              "unpriced_requests"):
+    for k in (
+        "requests",
+        "input_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "output_tokens",
+        "cost_usd",
+        "unpriced_requests",
+    ):
         assert k in doc["totals"]
     assert isinstance(doc["totals"]["cost_usd"], str)  # a decimal string, never a float
     assert doc["totals"]["unpriced_requests"] == 300
@@ -46,7 +55,9 @@ def test_unknown_file_is_named_and_others_still_go_in(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     logs.mkdir()
     (logs / "weird.csv").write_text("a,b\n1,2\n")
-    (logs / "good.jsonl").write_text((REPO / "tests/fixtures/ingest/openai_response_jsonl/input.jsonl").read_text())
+    (logs / "good.jsonl").write_text(
+        (REPO / "tests/fixtures/ingest/openai_response_jsonl/input.jsonl").read_text()
+    )
     res = runner.invoke(app, ["ingest", str(logs), "--store", str(tmp_path / "s")])
     assert res.exit_code == 1
     assert "weird.csv" in res.output and "Known formats:" in res.output
@@ -54,8 +65,17 @@ def test_unknown_file_is_named_and_others_still_go_in(tmp_path: Path) -> None:
 
 
 def test_unknown_source_did_you_mean(tmp_path: Path) -> None:
-    res = runner.invoke(app, ["ingest", str(REPO / "sample_logs"), "--source", "openai_respons_jsonl",
-                              "--store", str(tmp_path / "s")])
+    res = runner.invoke(
+        app,
+        [
+            "ingest",
+            str(REPO / "sample_logs"),
+            "--source",
+            "openai_respons_jsonl",
+            "--store",
+            str(tmp_path / "s"),
+        ],
+    )
     assert res.exit_code == 2
     assert "Did you mean openai_response_jsonl" in res.output
 
@@ -80,8 +100,10 @@ def test_locked_store_exits_75(tmp_path: Path) -> None:
 
     store = Store.open(tmp_path / "s", create=True)
     with store.lock(exclusive=True):
-        res = runner.invoke(app, ["ingest", str(REPO / "sample_logs/public-trace"), "--store", str(tmp_path / "s"),
-                                  "--wait", "0"])
+        res = runner.invoke(
+            app,
+            ["ingest", str(REPO / "sample_logs/public-trace"), "--store", str(tmp_path / "s"), "--wait", "0"],
+        )
     assert res.exit_code == 75
     assert "busy" in res.output and "--wait" in res.output
 
@@ -89,8 +111,24 @@ def test_locked_store_exits_75(tmp_path: Path) -> None:
 def test_map_option_reads_a_custom_csv(tmp_path: Path) -> None:
     f = tmp_path / "mine.csv"
     f.write_text("when,model,pin,pout\n1790000000,gpt-4o,100,20\n1790000100,gpt-4o,300,40\n")
-    res = runner.invoke(app, ["ingest", str(f), "--store", str(tmp_path / "s"), "--map", "ts=when",
-                              "--map", "ts_unit=s", "--map", "model=model", "--map", "input_tokens=pin",
-                              "--map", "output_tokens=pout"])
+    res = runner.invoke(
+        app,
+        [
+            "ingest",
+            str(f),
+            "--store",
+            str(tmp_path / "s"),
+            "--map",
+            "ts=when",
+            "--map",
+            "ts_unit=s",
+            "--map",
+            "model=model",
+            "--map",
+            "input_tokens=pin",
+            "--map",
+            "output_tokens=pout",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "2 stored" in res.output

@@ -25,13 +25,23 @@ SAMPLE = REPO / "sample_logs" / "app-logs" / "assistant-openai.jsonl"
 
 
 def _line(i: int, prompt: int, cached: int, out: int, conv: str = "c") -> str:
-    return json.dumps({
-        "ts": f"2026-10-{1 + i % 28:02d}T10:{i % 60:02d}:00Z", "session_id": f"{conv}{i % 7}",
-        "response": {"id": f"chatcmpl-{i}", "object": "chat.completion", "created": 1790000000 + i,
-                     "model": "gpt-4o-2024-08-06",
-                     "usage": {"prompt_tokens": prompt, "completion_tokens": out,
-                               "prompt_tokens_details": {"cached_tokens": cached}}},
-    })
+    return json.dumps(
+        {
+            "ts": f"2026-10-{1 + i % 28:02d}T10:{i % 60:02d}:00Z",
+            "session_id": f"{conv}{i % 7}",
+            "response": {
+                "id": f"chatcmpl-{i}",
+                "object": "chat.completion",
+                "created": 1790000000 + i,
+                "model": "gpt-4o-2024-08-06",
+                "usage": {
+                    "prompt_tokens": prompt,
+                    "completion_tokens": out,
+                    "prompt_tokens_details": {"cached_tokens": cached},
+                },
+            },
+        }
+    )
 
 
 def _totals(store: Path) -> tuple[int, int, int, int]:
@@ -47,8 +57,12 @@ def _expected(lines: list[str]) -> tuple[int, int, int, int]:
         body = json.loads(line)["response"]
         seen.setdefault(body["id"], body["usage"])
     u = seen.values()
-    return (len(seen), sum(x["prompt_tokens"] - x["prompt_tokens_details"]["cached_tokens"] for x in u),
-            sum(x["prompt_tokens_details"]["cached_tokens"] for x in u), sum(x["completion_tokens"] for x in u))
+    return (
+        len(seen),
+        sum(x["prompt_tokens"] - x["prompt_tokens_details"]["cached_tokens"] for x in u),
+        sum(x["prompt_tokens_details"]["cached_tokens"] for x in u),
+        sum(x["completion_tokens"] for x in u),
+    )
 
 
 def test_reingest_same_directory_is_a_no_op(tmp_path: Path) -> None:
@@ -75,7 +89,7 @@ def test_overlapping_files_count_once(tmp_path: Path) -> None:
     (tmp_path / "b.jsonl").write_text("\n".join(lines[25:]) + "\n")
     result = load([tmp_path / "a.jsonl", tmp_path / "b.jsonl"], tmp_path / "s")
     assert _totals(tmp_path / "s") == _expected(lines)
-    b = [f for f in result.files if f.path.endswith("b.jsonl")][0]
+    b = next(f for f in result.files if f.path.endswith("b.jsonl"))
     assert (b.rows_read, b.rows_stored, b.rows_duplicate) == (35, 20, 15)
 
 
@@ -94,8 +108,12 @@ def test_changed_file_replaces_its_rows_and_revives_shared_ones(tmp_path: Path) 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    rows=st.lists(st.tuples(st.integers(0, 500), st.integers(1100, 90000), st.integers(0, 1), st.integers(1, 4000)),
-                  min_size=1, max_size=40, unique_by=lambda r: r[0]),
+    rows=st.lists(
+        st.tuples(st.integers(0, 500), st.integers(1100, 90000), st.integers(0, 1), st.integers(1, 4000)),
+        min_size=1,
+        max_size=40,
+        unique_by=lambda r: r[0],
+    ),
     cut=st.integers(0, 40),
     overlap=st.integers(0, 10),
 )
@@ -121,12 +139,39 @@ def test_bad_lines_are_quarantined_with_file_line_and_reason(tmp_path: Path) -> 
     good = [_line(i, 1500, 0, 20) for i in range(3)]
     bad = [
         "{not json",
-        json.dumps({"ts": "2026-10-01T00:00:00Z", "response": {"id": "x1", "object": "chat.completion",
-                    "model": "gpt-4o", "usage": {"prompt_tokens": -4, "completion_tokens": 1}}}),
-        json.dumps({"ts": "yesterday", "response": {"id": "x2", "object": "chat.completion", "model": "gpt-4o",
-                    "usage": {"prompt_tokens": 4, "completion_tokens": 1}}}),
-        json.dumps({"ts": "2026-10-01T00:00:00Z", "response": {"id": "x3", "object": "chat.completion",
-                    "model": "gpt-4o", "usage": {"prompt_tokens": "ten", "completion_tokens": 1}}}),
+        json.dumps(
+            {
+                "ts": "2026-10-01T00:00:00Z",
+                "response": {
+                    "id": "x1",
+                    "object": "chat.completion",
+                    "model": "gpt-4o",
+                    "usage": {"prompt_tokens": -4, "completion_tokens": 1},
+                },
+            }
+        ),
+        json.dumps(
+            {
+                "ts": "yesterday",
+                "response": {
+                    "id": "x2",
+                    "object": "chat.completion",
+                    "model": "gpt-4o",
+                    "usage": {"prompt_tokens": 4, "completion_tokens": 1},
+                },
+            }
+        ),
+        json.dumps(
+            {
+                "ts": "2026-10-01T00:00:00Z",
+                "response": {
+                    "id": "x3",
+                    "object": "chat.completion",
+                    "model": "gpt-4o",
+                    "usage": {"prompt_tokens": "ten", "completion_tokens": 1},
+                },
+            }
+        ),
     ]
     f = tmp_path / "mixed.jsonl"
     f.write_text("\n".join([good[0], bad[0], good[1], bad[1], bad[2], good[2], bad[3]]) + "\n")
@@ -160,7 +205,7 @@ def test_kill_9_mid_ingest_then_rerun_equals_clean_run(tmp_path: Path) -> None:
     src.mkdir()
     lines = [_line(i, 1200 + i % 900, 1024 if i % 3 else 0, 30 + i % 50) for i in range(4000)]
     for k in range(8):
-        (src / f"part{k}.jsonl").write_text("\n".join(lines[k * 500:(k + 1) * 500 + 50]) + "\n")
+        (src / f"part{k}.jsonl").write_text("\n".join(lines[k * 500 : (k + 1) * 500 + 50]) + "\n")
     clean = tmp_path / "clean"
     load([src], clean)
     expected = _totals(clean)

@@ -19,8 +19,20 @@ pytestmark = [requires_traces(), pytest.mark.traces]
 @pytest.mark.parametrize(
     ("path", "source", "rows", "input_tokens", "output_tokens"),
     [
-        ("azure-llm-2023/AzureLLMInferenceTrace_conv.csv.gz", "azure_llm_trace_csv", 19_366, 22_361_870, 4_088_665),
-        ("azure-llm-2023/AzureLLMInferenceTrace_code.csv.gz", "azure_llm_trace_csv", 8_819, 18_059_974, 245_896),
+        (
+            "azure-llm-2023/AzureLLMInferenceTrace_conv.csv.gz",
+            "azure_llm_trace_csv",
+            19_366,
+            22_361_870,
+            4_088_665,
+        ),
+        (
+            "azure-llm-2023/AzureLLMInferenceTrace_code.csv.gz",
+            "azure_llm_trace_csv",
+            8_819,
+            18_059_974,
+            245_896,
+        ),
         ("mooncake-fast25/conversation_trace.jsonl.gz", "mooncake_trace_jsonl", 12_031, None, None),
         ("mooncake-fast25/synthetic_trace.jsonl.gz", "mooncake_trace_jsonl", 3_993, None, None),
         ("ragpulse/0_trace.jsonl.gz", "ragpulse_trace_jsonl", 7_106, None, None),

@@ -146,6 +146,7 @@ def detect(head: bytes, name: str) -> list[Ingestor]:
 
 # ---- helpers for sniffers ------------------------------------------------------------------------
 
+
 def text(head: bytes) -> str:
     return head.decode("utf-8", errors="replace").lstrip("\ufeff")
 
@@ -232,6 +233,7 @@ def dig(obj: Any, *path: str) -> Any:
 
 # ---- SQL helpers for queries ----------------------------------------------------------------------
 
+
 def sql_str(s: str) -> str:
     """A SQL string literal."""
     return "'" + s.replace("'", "''") + "'"
@@ -271,7 +273,9 @@ def json_lines_sql(f: InputFile, fields: dict[str, str | None]) -> str:
     names = [n for n in fields if fields[n] is not None]
     absent = [n for n in fields if fields[n] is None]
     paths = "[" + ", ".join(sql_str(fields[n]) for n in names) + "]"
-    cols = ", ".join([f"_v[{i + 1}] AS {n}" for i, n in enumerate(names)] + [f"NULL::VARCHAR AS {n}" for n in absent])
+    cols = ", ".join(
+        [f"_v[{i + 1}] AS {n}" for i, n in enumerate(names)] + [f"NULL::VARCHAR AS {n}" for n in absent]
+    )
     return (
         f"SELECT source_line, raw, _v IS NOT NULL AS _json_ok, {cols} FROM ("
         f"SELECT source_line, raw, CASE WHEN starts_with(ltrim(raw), '{{') "

@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_number, json_lines_sql, register, ts_sql
+from llmcost.ingest import (
+    IngestContext,
+    Ingestor,
+    InputFile,
+    int_sql,
+    is_bad_number,
+    json_lines_sql,
+    register,
+    ts_sql,
+)
 from llmcost.ingest import _envelope as envelope
 
 
@@ -50,7 +59,10 @@ BODY_FIELDS = {
 class AnthropicMessageJsonl(Ingestor):
     name = "anthropic_message_jsonl"
     title = "Anthropic Messages API bodies (JSONL in an app envelope with a timestamp)"
-    obtain = "Log each `message.model_dump_json()` inside {ts, session_id, user, response}; the body has no time of its own."
+    obtain = (
+        "Log each `message.model_dump_json()` inside {ts, session_id, user, response}; "
+        "the body has no time of its own."
+    )
 
     fast_json = True  # every body carries its own id
 
@@ -66,7 +78,8 @@ class AnthropicMessageJsonl(Ingestor):
         bad = " OR ".join(is_bad_number(x) for x in toks)
         text_cols = (
             "env_request AS prompt_text, content AS response_text"
-            if ctx.keep_text else "NULL AS prompt_text, NULL AS response_text"
+            if ctx.keep_text
+            else "NULL AS prompt_text, NULL AS response_text"
         )
         return f"""
         SELECT source_line, raw,
@@ -77,26 +90,26 @@ class AnthropicMessageJsonl(Ingestor):
           END AS error,
           id AS event_id,
           'request' AS grain,
-          {ts_sql('env_ts')} AS ts,
+          {ts_sql("env_ts")} AS ts,
           coalesce(env_provider, 'anthropic') AS provider,
           model,
           env_project AS project,
           env_api_key AS api_key,
           env_user AS user_id,
           env_conversation AS conversation_id,
-          {int_sql('env_turn')} AS turn,
+          {int_sql("env_turn")} AS turn,
           1 AS request_count,
-          {int_sql('input_tokens')} AS input_tokens,
-          coalesce({int_sql('cache_read')}, 0) AS cache_read_tokens,
-          coalesce({int_sql('cache_write')}, 0) AS cache_write_tokens,
-          coalesce({int_sql('write_1h')}, 0) AS cache_write_1h_tokens,
-          {int_sql('output_tokens')} AS output_tokens,
-          coalesce({int_sql('thinking')}, 0) AS reasoning_tokens,
+          {int_sql("input_tokens")} AS input_tokens,
+          coalesce({int_sql("cache_read")}, 0) AS cache_read_tokens,
+          coalesce({int_sql("cache_write")}, 0) AS cache_write_tokens,
+          coalesce({int_sql("write_1h")}, 0) AS cache_write_1h_tokens,
+          {int_sql("output_tokens")} AS output_tokens,
+          coalesce({int_sql("thinking")}, 0) AS reasoning_tokens,
           cache_read IS NOT NULL OR cache_write IS NOT NULL AS cache_known,
           service_tier = 'batch' AS batch,
           service_tier,
           CASE WHEN geo IS NOT NULL OR web_search IS NOT NULL
-               THEN json_object('inference_geo', geo, 'web_search_requests', {int_sql('web_search')}) END AS extra,
+               THEN json_object('inference_geo', geo, 'web_search_requests', {int_sql("web_search")}) END AS extra,
           {text_cols}
         FROM ({lines})
         """

@@ -34,8 +34,22 @@ from llmcost.schema import USAGE_COLUMNS
 
 CANONICAL = {c.name for c in USAGE_COLUMNS} - {"source", "source_file", "source_line", "event_id_hash"}
 TOP_KEYS = {
-    "name", "title", "obtain", "format", "match_columns", "sniff_regex", "filename_regex", "header", "columns",
-    "delimiter", "grain", "time", "fields", "convention", "priority", "identity",
+    "name",
+    "title",
+    "obtain",
+    "format",
+    "match_columns",
+    "sniff_regex",
+    "filename_regex",
+    "header",
+    "columns",
+    "delimiter",
+    "grain",
+    "time",
+    "fields",
+    "convention",
+    "priority",
+    "identity",
 }
 TIME_KEYS = {"column", "unit", "start", "segment_restart", "bucket_seconds", "format"}
 CONVENTION_KEYS = {"input_includes_cache"}
@@ -97,7 +111,7 @@ def parse_mapping(data: dict[str, Any], origin: str) -> Mapping:
             raise _err(origin, f"fields.{k} is not a canonical column{hint}")
         if isinstance(v, dict):
             if set(v) - {"expr", "value"}:
-                raise _err(origin, f"fields.{k} takes a column name, {{expr = \"SQL\"}} or {{value = \"...\"}}")
+                raise _err(origin, f'fields.{k} takes a column name, {{expr = "SQL"}} or {{value = "..."}}')
         elif not isinstance(v, str) or not _IDENT.match(v):
             raise _err(origin, f"fields.{k} = {v!r} is not a column name")
     if "column" not in t:
@@ -160,7 +174,9 @@ def mapping_from_options(pairs: list[str]) -> Mapping:
     data: dict[str, Any] = {"name": "mapped_cli", "fields": {}, "time": {}}
     for pair in pairs:
         if "=" not in pair:
-            raise ConfigError(f"--map {pair!r} is not col=field. Fix: write e.g. --map input_tokens=prompt_len.")
+            raise ConfigError(
+                f"--map {pair!r} is not col=field. Fix: write e.g. --map input_tokens=prompt_len."
+            )
         k, v = (s.strip() for s in pair.split("=", 1))
         if k in ("ts", "time"):
             data["time"]["column"] = v
@@ -219,15 +235,25 @@ class MappedIngestor(Ingestor):
         if m.format == "jsonl":
             names = sorted(self._referenced())
             sql = json_lines_sql(f, {n: "$." + n for n in names})
-            return f"SELECT *, CASE WHEN NOT _json_ok THEN 'not valid JSON' END AS _src_error FROM ({sql})", names
+            return (
+                f"SELECT *, CASE WHEN NOT _json_ok THEN 'not valid JSON' END AS _src_error FROM ({sql})",
+                names,
+            )
         if m.format == "parquet":
             sql = f"SELECT row_number() OVER () AS source_line, * FROM read_parquet({f.sql_path()})"
             names = sorted(self._referenced())
             cols = ", ".join(f"CAST({_q(n)} AS VARCHAR) AS {_q(n)}" for n in names)
-            raw = "concat_ws(',', " + ", ".join(f"coalesce(CAST({_q(n)} AS VARCHAR), '')" for n in names) + ")"
+            raw = (
+                "concat_ws(',', " + ", ".join(f"coalesce(CAST({_q(n)} AS VARCHAR), '')" for n in names) + ")"
+            )
             return f"SELECT source_line, {raw} AS raw, {cols}, NULL AS _src_error FROM ({sql})", names
-        opts = [f"{f.sql_path()}", "all_varchar=true", "null_padding=true", "strict_mode=false",
-                f"compression='{'gzip' if f.gzip else 'none'}'"]
+        opts = [
+            f"{f.sql_path()}",
+            "all_varchar=true",
+            "null_padding=true",
+            "strict_mode=false",
+            f"compression='{'gzip' if f.gzip else 'none'}'",
+        ]
         if not m.header:
             opts.append("header=false")
             if m.columns:
@@ -252,7 +278,9 @@ class MappedIngestor(Ingestor):
             if isinstance(v, str):
                 cols.add(v)
             elif "expr" in v:
-                cols |= set(re.findall(r"\b([A-Za-z_][A-Za-z0-9_]*)\b", v["expr"])) & set(m.match_columns or [])
+                cols |= set(re.findall(r"\b([A-Za-z_][A-Za-z0-9_]*)\b", v["expr"])) & set(
+                    m.match_columns or []
+                )
         cols |= set(m.match_columns)
         return cols
 
@@ -279,7 +307,7 @@ class MappedIngestor(Ingestor):
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         m = self.m
-        src, names = self._source_sql(f)
+        src, _names = self._source_sql(f)
         if m.segment_restart:
             col = _q(m.time_column)
             src = (

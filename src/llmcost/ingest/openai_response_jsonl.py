@@ -25,7 +25,7 @@ def _is_body(obj: Any) -> bool:
         return False
     usage = obj["usage"]
     kind = obj.get("object")
-    if kind == "chat.completion" or "prompt_tokens" in usage and "completion_tokens" in usage:
+    if kind == "chat.completion" or ("prompt_tokens" in usage and "completion_tokens" in usage):
         return "model" in obj and "cache_read_input_tokens" not in usage
     if kind == "response" or str(obj.get("id", "")).startswith("resp_"):
         return "input_tokens" in usage and "output_tokens" in usage and "model" in obj
@@ -61,7 +61,10 @@ BODY_FIELDS = {
 class OpenAIResponseJsonl(Ingestor):
     name = "openai_response_jsonl"
     title = "OpenAI Chat Completions / Responses API bodies (JSONL, bare or in an app envelope)"
-    obtain = "Log `response.model_dump_json()` (or the raw HTTP body) one per line, optionally inside {ts, session_id, user, response}."
+    obtain = (
+        "Log `response.model_dump_json()` (or the raw HTTP body) one per line, optionally inside "
+        "{ts, session_id, user, response}."
+    )
 
     fast_json = True  # every body carries its own id
 
@@ -73,7 +76,8 @@ class OpenAIResponseJsonl(Ingestor):
         lines = json_lines_sql(f, envelope.fields(env, BODY_FIELDS))
         text_cols = (
             "env_request AS prompt_text, coalesce(content, output_text) AS response_text"
-            if ctx.keep_text else "NULL AS prompt_text, NULL AS response_text"
+            if ctx.keep_text
+            else "NULL AS prompt_text, NULL AS response_text"
         )
         raw_tok = {
             "prompt": "coalesce(prompt_tokens, resp_input_tokens)",
@@ -95,14 +99,14 @@ class OpenAIResponseJsonl(Ingestor):
           END AS error,
           id AS event_id,
           'request' AS grain,
-          coalesce({ts_sql('env_ts')}, {ts_sql('coalesce(created, created_at)')}) AS ts,
+          coalesce({ts_sql("env_ts")}, {ts_sql("coalesce(created, created_at)")}) AS ts,
           coalesce(env_provider, 'openai') AS provider,
           model,
           env_project AS project,
           env_api_key AS api_key,
           coalesce(env_user, body_user) AS user_id,
           coalesce(env_conversation, conversation_obj) AS conversation_id,
-          {int_sql('env_turn')} AS turn,
+          {int_sql("env_turn")} AS turn,
           1 AS request_count,
           n_prompt - coalesce(n_cached, 0) - coalesce(n_cwrite, 0) AS input_tokens,
           coalesce(n_cached, 0) AS cache_read_tokens,
@@ -113,7 +117,8 @@ class OpenAIResponseJsonl(Ingestor):
           s_cached IS NOT NULL AS cache_known,
           service_tier = 'batch' AS batch,
           service_tier,
-          CASE WHEN tool_calls IS NOT NULL AND json_valid(tool_calls) THEN json_array_length(tool_calls) END AS tool_calls,
+          CASE WHEN tool_calls IS NOT NULL AND json_valid(tool_calls)
+               THEN json_array_length(tool_calls) END AS tool_calls,
           {text_cols}
         FROM (SELECT *, {ints} FROM ({lines}))
         """
