@@ -1,0 +1,75 @@
+"""Period compare: the four driver effects add up to the change, on numbers worked by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from llmcost.compare import decompose, period_compare
+
+
+def _m(requests: int, tokens: int, cost: str, nocache: str) -> dict[str, Any]:
+    return {"requests": requests, "tokens": tokens, "cost_usd": Decimal(cost), "nocache_usd": Decimal(nocache)}
+
+
+def test_decompose_by_hand() -> None:
+    # previous: 100 requests x 1,000 tokens at $2/M list, cache factor 0.5 -> $0.10
+    # current:  150 requests x 1,200 tokens at $2/M list, cache factor 0.5 -> $0.18
+    prev = _m(100, 100_000, "0.10", "0.20")
+    cur = _m(150, 180_000, "0.18", "0.36")
+    eff = decompose(prev, cur)
+    assert eff["requests"] == Decimal("0.05")  # +50 requests x 1,000 x $2e-6 x 0.5
+    assert eff["tokens_per_request"] == Decimal("0.03")  # 150 x +200 x $2e-6 x 0.5
+    assert eff["price"] == 0 and eff["cache"] == 0
+    assert sum(eff.values()) == Decimal("0.08")
+
+
+def test_decompose_cache_and_price() -> None:
+    prev = _m(10, 10_000, "1.00", "2.00")  # list $2/10k tokens, cache factor 0.5
+    cur = _m(10, 10_000, "3.00", "3.00")  # list $3 (price +50%), cache factor 1 (no cache help)
+    eff = decompose(prev, cur)
+    assert eff["requests"] == 0 and eff["tokens_per_request"] == 0
+    assert eff["price"] == Decimal("0.5")  # 10 x 1,000 x (+$1e-4) x 0.5
+    assert eff["cache"] == Decimal("1.5")  # 10 x 1,000 x $3e-4 x (+0.5)
+
+
+def test_new_model_goes_to_requests() -> None:
+    eff = decompose(None, _m(5, 500, "0.25", "0.25"))
+    assert eff == {"requests": Decimal("0.25"), "tokens_per_request": 0, "price": 0, "cache": 0}
+
+
+def test_period_compare_sql_matches_a_second_query(sample_doc: dict[str, Any]) -> None:
+    c = sample_doc["compare"]
+    assert (c["current"]["month"], c["previous"]["month"]) == ("2026-11", "2026-10")
+    t = c["totals"]
+    by_month = {str(r["period_start"])[:7]: Decimal(r["cost_usd"]) for r in sample_doc["spend"]["by_month"]
+                if r["cost_usd"] is not None}
+    assert t["current_cost_usd"] == by_month["2026-11"]
+    assert t["previous_cost_usd"] == by_month["2026-10"]
+    assert sum(t[f"{k}_usd"] for k in ("requests", "tokens_per_request", "price", "cache")) == t["change_usd"]
+    for m in c["by_model"]:
+        if m["priced"]:
+            parts = sum(m[f"{k}_usd"] for k in ("requests", "tokens_per_request", "price", "cache"))
+            assert parts == m["change_usd"]
+
+
+def test_period_compare_on_rows() -> None:
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE p AS SELECT * FROM (VALUES
+        (TIMESTAMPTZ '2026-10-05 12:00:00+00', 'openai', 'm', 1, true, 1000, 0, 0, 0,
+         CAST(0.002 AS DECIMAL(38,12)), CAST(0 AS DECIMAL(38,12)), CAST(0 AS DECIMAL(38,12))),
+        (TIMESTAMPTZ '2026-11-05 12:00:00+00', 'openai', 'm', 2, true, 2000, 0, 0, 0,
+         CAST(0.004 AS DECIMAL(38,12)), CAST(0 AS DECIMAL(38,12)), CAST(0 AS DECIMAL(38,12))),
+        (TIMESTAMPTZ '2026-11-30 23:30:00+00', 'openai', 'x', 1, false, 10, 0, 0, 0, NULL, NULL, NULL)
+    ) t(ts, provider, model, request_count, priced, input_tokens, cache_read_tokens, cache_write_tokens,
+        output_tokens, cost_usd, cache_read_saving_usd, cache_write_premium_usd)""")
+    c = period_compare(con, date(2026, 11, 15), source="p")
+    assert c["totals"]["change_usd"] == Decimal("0.002")
+    assert c["totals"]["requests_usd"] == Decimal("0.002")  # one more request, same size and price
+    assert c["totals"]["unpriced_requests"] == 1
+    # in Paris the 23:30 UTC request of 30 November falls on 1 December: out of the window
+    c2 = period_compare(con, date(2026, 11, 15), source="p", tz="Europe/Paris")
+    assert c2["totals"]["unpriced_requests"] == 0

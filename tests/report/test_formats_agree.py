@@ -1,0 +1,136 @@
+"""The same store rendered in all five formats shows the same totals."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from llmcost.report import FORMATS, render
+from llmcost.report.csv_report import write_all
+from llmcost.report.tables import TABLES
+
+
+class _Cells(HTMLParser):
+    """Text of the Totals table's cells in an HTML report."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.section = ""
+        self.in_h2 = self.in_td = False
+        self.cells: dict[str, list[str]] = {}
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        self.in_h2 |= tag == "h2"
+        self.in_td |= tag == "td"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h2":
+            self.in_h2 = False
+        if tag == "td":
+            self.in_td = False
+
+    def handle_data(self, data: str) -> None:
+        if self.in_h2:
+            self.section = data
+        elif self.in_td:
+            self.cells.setdefault(self.section, []).append(data)
+
+
+def _money2(v: str) -> str:
+    return f"${Decimal(v).quantize(Decimal('0.01')):,}"
+
+
+def test_five_formats_show_the_same_totals(sample_doc: dict[str, Any], tmp_path: Path) -> None:
+    assert set(FORMATS) == {"table", "md", "json", "csv", "html"}
+    # JSON is the reference: the document as is (money as a decimal string)
+    j = json.loads(render(sample_doc, "json"))
+    cost, requests, unpriced = j["totals"]["cost_usd"], j["totals"]["requests"], j["totals"]["unpriced_requests"]
+    assert isinstance(cost, str) and Decimal(cost) > 0
+    assert requests == 7112 and unpriced == 300
+    shown = _money2(cost)  # "$39.65"
+
+    # CSV: raw values, same digits
+    rows = list(csv.DictReader(io.StringIO(render(sample_doc, "csv", table_name="totals"))))
+    assert Decimal(rows[0]["cost_usd"]) == Decimal(cost)
+    assert int(rows[0]["requests"]) == requests and int(rows[0]["unpriced_requests"]) == unpriced
+    paths = write_all(sample_doc, tmp_path / "csv")
+    assert {p.stem for p in paths} == set(TABLES)
+
+    # Markdown: the Totals table row
+    md = render(sample_doc, "md")
+    totals_md = md.split("## Totals", 1)[1].split("##", 1)[0]
+    row = [c.strip() for c in totals_md.strip().splitlines()[2].strip("|").split("|")]
+    assert row[0] == f"{requests:,}" and row[5] == shown and row[7] == f"{unpriced:,}"
+
+    # terminal table (plain, as when piped)
+    text = render(sample_doc, "table", width=200)
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith("│ 7,112"))
+    assert shown in line and f"{unpriced:,}" in line
+
+    # HTML: the Totals table cells
+    p = _Cells()
+    p.feed(render(sample_doc, "html"))
+    cells = p.cells["Totals"]
+    assert cells[0] == f"{requests:,}" and cells[5] == shown and cells[7] == f"{unpriced:,}"
+
+
+def test_every_format_has_every_section(sample_doc: dict[str, Any]) -> None:
+    wanted = ["Ingested", "Totals", "Estimate vs billed", "Forecast", "Scenarios", "This month vs last",
+              "By provider and model", "Unpriced models", "Per-turn input growth", "Cache", "Complexity mix",
+              "Bursts", "Spend by month"]
+    for fmt in ("table", "md", "html"):
+        out = render(sample_doc, fmt, width=200)
+        for title in wanted:
+            assert title in out, (fmt, title)
+        assert "genai-prices" in out, fmt  # the price catalog version
+        assert out.count("not computed") >= 2, fmt  # forecast and scenarios until the engine fills them
+    j = json.loads(render(sample_doc, "json"))
+    assert j["price_catalog"]["catalog"].startswith("genai-prices")
+
+
+def test_money_is_counted_once_and_agrees(sample_doc: dict[str, Any]) -> None:
+    """Reconciliation (a second query path) and the spend measures give the same money as the totals."""
+    t = Decimal(sample_doc["totals"]["cost_usd"])
+    assert sample_doc["reconciliation"]["money_usd"] == t
+    assert Decimal(sample_doc["spend"]["totals"]["cost_usd"]) == t
+    months = [Decimal(r["cost_usd"]) for r in sample_doc["spend"]["by_month"] if r["cost_usd"] is not None]
+    assert sum(months) == t
+    daily = [Decimal(r["cost_usd"]) for r in sample_doc["daily"] if r["cost_usd"] is not None]
+    assert sum(daily) == t
+
+
+def test_forecast_and_scenarios_render_when_present(sample_doc: dict[str, Any]) -> None:
+    doc = dict(sample_doc)
+    doc["forecast"] = {
+        "month": "2026-11", "actual_to_date_usd": Decimal("13.35"), "p50_usd": Decimal("14.80"),
+        "lo_80_usd": Decimal("14.20"), "hi_80_usd": Decimal("15.50"), "lo_95_usd": Decimal("13.90"),
+        "hi_95_usd": Decimal("16.10"), "model_used": "auto_ets(A,N,A)",
+        "periods": [{"period": "2026-11", "kind": "current_month", "actual_to_date_usd": Decimal("13.35"),
+                     "p50_usd": Decimal("14.80"), "lo_80_usd": Decimal("14.20"), "hi_80_usd": Decimal("15.50"),
+                     "lo_95_usd": Decimal("13.90"), "hi_95_usd": Decimal("16.10"), "model_used": "auto_ets(A,N,A)",
+                     "confidence": "normal"}],
+        "daily": [{"day": f"2026-11-{d}", "p50_usd": Decimal("0.5"), "lo_80_usd": Decimal("0.4"),
+                   "hi_80_usd": Decimal("0.6"), "lo_95_usd": Decimal("0.3"), "hi_95_usd": Decimal("0.7")}
+                  for d in (24, 25, 26)],
+    }
+    doc["scenarios"] = [
+        {"name": "baseline", "monthly_cost_usd": Decimal("14.80"), "lo_80_usd": Decimal("14.20"),
+         "hi_80_usd": Decimal("15.50"), "savings_vs_baseline_usd": Decimal("0")},
+        {"name": "route simple to mini", "monthly_cost_usd": Decimal("11.10"), "lo_80_usd": Decimal("10.40"),
+         "hi_80_usd": Decimal("11.90"), "savings_vs_baseline_usd": Decimal("3.70")},
+    ]
+    md = render(doc, "md")
+    assert "median $14.80, 80% $14.20 to $15.50, 95% $13.90 to $16.10" in md
+    assert "| route simple to mini | $11.10 | $10.40 | $11.90 | +$3.70 |" in md
+    html = render(doc, "html")
+    assert 'class="fan80"' in html and 'class="whisker"' in html
+    assert "Scenarios: not computed" not in html
+    rows = list(csv.DictReader(io.StringIO(render(doc, "csv", table_name="scenarios"))))
+    assert [r["name"] for r in rows] == ["baseline", "route simple to mini"]
+    assert re.fullmatch(r"\d+\.\d+", rows[1]["monthly_cost_usd"])
