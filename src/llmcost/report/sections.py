@@ -31,8 +31,7 @@ def sections(
         window = f" Period: {period['month']} ({period.get('tz', 'UTC')})."
     elif period.get("since") or period.get("until"):
         window = (
-            f" Period: {period.get('since') or '...'} to {period.get('until') or '...'} "
-            f"({period.get('tz', 'UTC')})."
+            f" Period: {period.get('since') or '...'} to {period.get('until') or '...'} ({period.get('tz', 'UTC')})."
         )
     yield (
         "About this report",
@@ -48,10 +47,18 @@ def sections(
     if cur:
         yield ("Currency", cur["note"] + f" (rates file {cur['rates_file']}).", [], [])
     ing = doc["ingest"]
+    run = (doc.get("last_run") or {}).get("files")
+    this_run = (
+        " This run: "
+        + ", ".join(f"{run.get(k, 0)} {k}" for k in ("ingested", "replaced", "unchanged", "unrecognised", "failed"))
+        + "."
+        if run
+        else ""
+    )
     yield (
         "Ingested",
         f"{ing['files']} files: {num(ing['rows_read'])} rows read = {num(ing['rows_stored'])} stored + "
-        f"{num(ing['rows_duplicate'])} duplicate + {num(ing['rows_quarantined'])} quarantined.",
+        f"{num(ing['rows_duplicate'])} duplicate + {num(ing['rows_quarantined'])} quarantined." + this_run,
         ["source", "files", "read", "stored", "duplicate", "quarantined"],
         [
             [
@@ -276,9 +283,7 @@ def _forecast(doc: dict[str, Any], money: Callable[[Any], str]) -> Iterator[Sect
         )
 
 
-def _compare(
-    doc: dict[str, Any], money: Callable[[Any], str], num: Callable[[Any], str]
-) -> Iterator[Section]:
+def _compare(doc: dict[str, Any], money: Callable[[Any], str], num: Callable[[Any], str]) -> Iterator[Section]:
     c = doc.get("compare")
     if not c:
         yield ("This month vs last", "no usage to compare", [], [])
