@@ -1,0 +1,286 @@
+"""Driver forecast: daily requests, the model mix and tokens per request by kind, recombined
+with prices path by path (forecasting-method 3.2).
+
+Series per provider p and priced model group g = (provider, model id):
+
+* `req|p`            daily requests of the provider (trend, weekly season, launches, spikes);
+* `share|p|g`        the group's share of the provider's requests (only with 2+ groups);
+* `tpr|kind|p|g`     tokens per request of each kind: uncached input, cache read, cache write,
+                     output (a kind that is always zero is held at zero, not fitted);
+* `cost`             the direct daily cost, forecast alone as a cross-check.
+
+Every series goes through the core (`forecast_many`: AutoETS with fallbacks, calibration,
+common random numbers per series id). Share paths are renormalised to sum to 1 per provider.
+Tokens[path, day] = requests x share x tokens-per-request; money is tokens x per-token list
+prices in force at as_of (Decimal prices, converted once to float per token for the path
+arithmetic; final period figures are quantised back to Decimal cents).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+import numpy as np
+import polars as pl
+
+from llmcost.forecast import MultiForecast, forecast_many, series_rng
+from llmcost.pricing import Catalog
+
+from .history import ROWS
+
+KINDS = ("input", "cache_read", "cache_write", "output")
+INPUT_SIDE = ("input", "cache_read", "cache_write")
+_TOKEN_COL = {"input": "input_tokens", "cache_read": "cache_read_tokens", "cache_write": "cache_write_tokens",
+              "output": "output_tokens"}
+_MILLION = Decimal(1_000_000)
+
+
+@dataclass
+class GroupPrice:
+    """Per-token prices (Decimal USD per token) of one group, as used for the forecast."""
+
+    provider: str
+    model: str
+    prices: dict[str, Decimal]
+    """kind -> USD per token; cache_write blends 5m and 1h writes by the logged 1h share."""
+    write_5m: Decimal
+    write_1h: Decimal
+    source: str
+
+    def per_token(self, kind: str, variant: str = "std") -> Decimal:
+        if kind == "cache_write" and variant == "w5m":
+            return self.write_5m
+        if kind == "cache_write" and variant == "w1h":
+            return self.write_1h
+        return self.prices[kind]
+
+
+@dataclass
+class DriverForecast:
+    """Simulated token paths per group and what produced them."""
+
+    mf: MultiForecast
+    groups: list[tuple[str, str]]
+    """(provider, model id) of every priced group, in a fixed order."""
+    tokens: dict[tuple[str, str], dict[str, np.ndarray]]
+    """group -> kind -> (n_paths, h) simulated tokens per day."""
+    requests: dict[tuple[str, str], np.ndarray]
+    """group -> (n_paths, h) simulated requests per day."""
+    prices: dict[tuple[str, str], GroupPrice]
+    first_day: date
+    """The day of column 0 of every path array."""
+    last_history_day: date
+    notes: list[str] = field(default_factory=list)
+
+    def cost(self, *, traffic: np.ndarray | float = 1.0, context: np.ndarray | float = 1.0, caching: bool = True,
+             price_factor: dict[tuple[str, str], np.ndarray | float] | None = None) -> np.ndarray:
+        """Daily cost paths (n_paths, h) under a scenario (1.0 / True everywhere = the projection)."""
+        out: np.ndarray | float = 0.0
+        for g in self.groups:
+            t = self.tokens[g]
+            pr = self.prices[g]
+            if caching:
+                side = sum(t[k] * float(pr.prices[k]) for k in INPUT_SIDE)
+            else:
+                side = (t["input"] + t["cache_read"] + t["cache_write"]) * float(pr.prices["input"])
+            cost_g = (np.asarray(side) * context + t["output"] * float(pr.prices["output"])) * traffic
+            if price_factor and g in price_factor:
+                cost_g = cost_g * price_factor[g]
+            out = out + cost_g
+        return np.asarray(out, dtype=float)
+
+    def prompt(self, g: tuple[str, str]) -> np.ndarray:
+        t = self.tokens[g]
+        return t["input"] + t["cache_read"] + t["cache_write"]
+
+
+def level_paths(paths: np.ndarray) -> np.ndarray:
+    """A ratio driver's paths reduced to their level: the pointwise median path times one factor
+    per path (the median over days of path / median path).
+
+    Why: the core simulates daily noise (log scale, widened x2 without calibration history) for
+    every series. Multiplying three independently noisy daily series (requests x share x tokens
+    per request) and summing a month compounds that noise into a biased mean: on the sample logs
+    the next-month median was 30% above the direct cost forecast. The level factor keeps each
+    path's uncertainty about the ratio's level and drops only its day-to-day noise, which
+    averages out over a month anyway; requests keep their full paths.
+    """
+    med = np.median(paths, axis=0, keepdims=True)
+    safe = np.where(med > 0, med, 1.0)
+    rel = np.where(med > 0, paths / safe, 1.0)
+    return med * np.median(rel, axis=1, keepdims=True)
+
+
+def daily_frame(con, tz: str) -> tuple[pl.DataFrame, pl.DataFrame]:  # type: ignore[no-untyped-def]
+    """(per group and day: requests, tokens by kind, cost) and (per day: priced cost) from the history."""
+    del tz  # `day` is already the local day
+    cur = con.execute(
+        f"""SELECT grp_provider AS provider, grp_model AS model, day,
+                   CAST(sum(coalesce(request_count, 1)) AS DOUBLE) AS requests,
+                   CAST(sum(coalesce(input_tokens, 0)) AS DOUBLE) AS input,
+                   CAST(sum(coalesce(cache_read_tokens, 0)) AS DOUBLE) AS cache_read,
+                   CAST(sum(coalesce(cache_write_tokens, 0)) AS DOUBLE) AS cache_write,
+                   CAST(sum(coalesce(output_tokens, 0)) AS DOUBLE) AS output,
+                   CAST(sum(coalesce(cache_write_1h_tokens, 0)) AS DOUBLE) AS cache_write_1h,
+                   CAST(sum(cost_usd) AS DOUBLE) AS cost
+            FROM {ROWS} WHERE priced GROUP BY ALL ORDER BY ALL"""
+    )
+    cols = [d[0] for d in cur.description]
+    g = pl.DataFrame(cur.fetchall(), schema=cols, orient="row")
+    return g, g.group_by("day").agg(pl.col("cost").sum()).sort("day")
+
+
+def group_prices(catalog: Catalog, groups: pl.DataFrame, as_of_day: date) -> dict[tuple[str, str], GroupPrice]:
+    """List prices at noon UTC of as_of for every group; the write price blends 5m and 1h writes."""
+    at = datetime.combine(as_of_day, time(12), tzinfo=UTC)
+    out = {}
+    for row in groups.iter_rows(named=True):
+        key = (row["provider"], row["model"])
+        mean_prompt = int(row["prompt"] / row["requests"]) if row["requests"] else 0
+        r = catalog.resolve(row["model"], row["provider"] or None, at, total_input_tokens=mean_prompt)
+        if r is None:
+            continue
+        cw_all = int(row["cache_write"])
+        w1 = Decimal(int(row["cache_write_1h"])) / Decimal(cw_all) if cw_all else Decimal(0)
+        cw = r.cache_write_5m * (1 - w1) + r.cache_write_1h * w1
+        out[key] = GroupPrice(
+            row["provider"], row["model"],
+            {"input": r.input / _MILLION, "cache_read": r.cache_read / _MILLION, "cache_write": cw / _MILLION,
+             "output": r.output / _MILLION},
+            r.cache_write_5m / _MILLION, r.cache_write_1h / _MILLION, r.source,
+        )
+    return out
+
+
+HOLD_DAYS = 28
+"""Ratio drivers are held at their ratio of sums over this many trailing days (reference 3.2)."""
+
+
+def _hold_ratios(part: pl.DataFrame, gms: list[str], n_paths: int, rng: np.random.Generator,
+                 ) -> tuple[np.ndarray, dict[str, dict[str, np.ndarray]]]:
+    """Shares and tokens per request of one provider's groups, held at the trailing window's
+    ratio of sums, with their variation: each path resamples the window's days with replacement
+    (the same days for every group and kind, so shares sum to 1 and kinds stay consistent).
+
+    Returns shares (n_groups, n_paths, 1) and group -> kind -> (n_paths, 1) tokens per request.
+    """
+    last = part["day"].max()
+    win = part.filter(pl.col("day") > last - timedelta(days=HOLD_DAYS))  # type: ignore[operator]
+    days = win["day"].unique().sort()
+    pos = {d: i for i, d in enumerate(days.to_list())}
+    nd = len(pos)
+    idx = rng.integers(0, nd, size=(n_paths, nd))
+
+    def arr(m: str, col: str) -> np.ndarray:
+        a = np.zeros(nd)
+        g = win.filter(pl.col("model") == m)
+        for d, v in zip(g["day"].to_list(), g[col].to_list(), strict=True):
+            a[pos[d]] += v
+        return a
+
+    req = {m: arr(m, "requests")[idx].sum(axis=1) for m in gms}
+    tot = sum(req.values())
+    shares = np.stack([np.where(tot > 0, req[m] / np.where(tot > 0, tot, 1.0), 0.0) for m in gms])[:, :, None]
+    tpr: dict[str, dict[str, np.ndarray]] = {}
+    for m in gms:
+        n_all = float(win.filter(pl.col("model") == m)["requests"].sum())
+        tpr[m] = {}
+        for k in KINDS:
+            tok = arr(m, k)
+            fallback = float(tok.sum()) / n_all if n_all > 0 else 0.0
+            t = tok[idx].sum(axis=1)
+            tpr[m][k] = np.where(req[m] > 0, t / np.where(req[m] > 0, req[m], 1.0), fallback)[:, None]
+    return shares, tpr
+
+
+def forecast_drivers(con, catalog: Catalog, as_of_day: date, h_end: date, *, n_paths: int, seed: int,  # type: ignore[no-untyped-def]
+                     tz: str = "UTC", ratios: str = "hold") -> DriverForecast | None:
+    """Fit and simulate every driver series; None when no priced usage exists.
+
+    `ratios="hold"` (default): shares and tokens per request are held at their trailing
+    28-day ratio of sums with bootstrap variation (reference 3.2: hold the last 28-day mean
+    with its variation; their trend is what scenarios override). `ratios="ets"` forecasts
+    them with the core as well (see `level_paths`; measured worse, docs/scenarios.md).
+    """
+    daily, cost = daily_frame(con, tz)
+    if daily.height == 0:
+        return None
+    notes: list[str] = []
+    totals = daily.group_by("provider", "model").agg(
+        pl.col("requests").sum(),
+        (pl.col("input") + pl.col("cache_read") + pl.col("cache_write")).sum().alias("prompt"),
+        pl.col("cache_write").sum(), pl.col("cache_write_1h").sum(),
+    ).sort("provider", "model")
+    prices = group_prices(catalog, totals, as_of_day)
+    groups = [(p, m) for p, m in totals.select("provider", "model").iter_rows() if (p, m) in prices]
+    frames = []
+    zero_kinds: set[tuple[str, str, str]] = set()
+    providers = sorted({p for p, _ in groups})
+    daily = daily.filter(pl.struct("provider", "model").is_in(
+        [{"provider": p, "model": m} for p, m in groups]))
+    for p in providers:
+        part = daily.filter(pl.col("provider") == p)
+        first, last = part["day"].min(), part["day"].max()
+        cal = pl.DataFrame({"day": pl.date_range(first, last, "1d", eager=True)})
+        req = cal.join(part.group_by("day").agg(pl.col("requests").sum()), on="day", how="left").fill_null(0.0)
+        frames.append(req.select(pl.lit(f"req|{p}").alias("series_id"), pl.col("day").alias("ds"),
+                                 pl.col("requests").alias("y")))
+        if ratios != "ets":
+            continue
+        gms = [m for pp, m in groups if pp == p]
+        for m in gms:
+            gp = cal.join(part.filter(pl.col("model") == m), on="day", how="left").with_columns(
+                pl.col("requests").fill_null(0.0))
+            if len(gms) > 1:
+                sh = gp.join(req.rename({"requests": "tot"}), on="day").with_columns(
+                    pl.when(pl.col("tot") > 0).then(pl.col("requests") / pl.col("tot")).otherwise(None).alias("y"))
+                frames.append(sh.filter(pl.col("y").is_not_null()).select(
+                    pl.lit(f"share|{p}|{m}").alias("series_id"), pl.col("day").alias("ds"), pl.col("y")))
+            nz = gp.filter(pl.col("requests") > 0)
+            for k in KINDS:
+                if float(nz[k].sum()) <= 0:
+                    zero_kinds.add((p, m, k))
+                    continue
+                frames.append(nz.select(pl.lit(f"tpr|{k}|{p}|{m}").alias("series_id"), pl.col("day").alias("ds"),
+                                        (pl.col(k) / pl.col("requests")).alias("y")))
+    frames.append(cost.select(pl.lit("cost").alias("series_id"), pl.col("day").alias("ds"),
+                              pl.col("cost").fill_null(0.0).alias("y")))
+    df = pl.concat(frames)
+    last_day = df["ds"].max()
+    h = (h_end - last_day).days  # type: ignore[operator]
+    mf = forecast_many(df, h, n_paths=n_paths, seed=seed)
+    first_day = mf.ds[0]
+    if last_day < as_of_day:  # type: ignore[operator]
+        notes.append(f"no usage after {last_day}: the days up to as_of {as_of_day} are forecast, not actuals")
+    P = {sid: (level_paths(x) if sid.startswith(("share|", "tpr|")) else x) for sid, x in mf.paths.items()}
+    tokens: dict[tuple[str, str], dict[str, np.ndarray]] = {}
+    requests: dict[tuple[str, str], np.ndarray] = {}
+    for p in providers:
+        gms = [m for pp, m in groups if pp == p]
+        r = P[f"req|{p}"]
+        if ratios != "ets":
+            sh, tpr = _hold_ratios(daily.filter(pl.col("provider") == p), gms, r.shape[0],
+                                   series_rng(seed, f"ratios|{p}"))
+            for i, m in enumerate(gms):
+                rg = r * sh[i]
+                requests[(p, m)] = rg
+                tokens[(p, m)] = {k: rg * tpr[m][k] for k in KINDS}
+            continue
+        if len(gms) > 1:
+            sh = np.stack([P.get(f"share|{p}|{m}", np.zeros_like(r)) for m in gms])
+            tot = sh.sum(axis=0)
+            sh = np.where(tot > 0, sh / np.where(tot > 0, tot, 1.0), 1.0 / len(gms))
+        else:
+            sh = np.ones((1, *r.shape))
+        for i, m in enumerate(gms):
+            rg = r * sh[i]
+            requests[(p, m)] = rg
+            tokens[(p, m)] = {
+                k: np.zeros_like(r) if (p, m, k) in zero_kinds else rg * P[f"tpr|{k}|{p}|{m}"] for k in KINDS
+            }
+    return DriverForecast(mf, groups, tokens, requests, prices, first_day, last_day, notes)  # type: ignore[arg-type]
+
+
+__all__ = ["INPUT_SIDE", "KINDS", "DriverForecast", "GroupPrice", "daily_frame", "forecast_drivers", "group_prices"]

@@ -1,0 +1,236 @@
+"""`forecast_section`: the forecast, the scenarios and the alternatives for the report document.
+
+One driver forecast (drivers.py) gives simulated token paths; the projection, every scenario
+and every alternative are computed from those same paths (same seed, same draws), so their
+differences are what they change, never simulation noise. Money leaves this module as
+Decimal, quantised to the cent.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import duckdb
+import numpy as np
+
+from llmcost.errors import UsageError
+from llmcost.forecast import period_totals, periods_after, ramp, to_money, total_intervals
+from llmcost.forecast.periods import last_complete_day
+from llmcost.pricing import Catalog
+
+from .config import Scenario, ScenarioFile, load_scenarios
+from .drivers import INPUT_SIDE, DriverForecast, forecast_drivers
+from .history import ROWS, prepare
+from .whatif import Effect, Prices, measure_all
+
+CENT = Decimal("0.01")
+_RANK = {"none": 0, "low": 1, "normal": 2}
+
+
+def _money(x: float | None) -> Decimal | None:
+    return None if x is None else to_money(float(x))
+
+
+def _stats(paths: np.ndarray, first_day: date, start: date, end: date) -> dict[str, float]:
+    return total_intervals(period_totals(paths, first_day, start, end, 0.0))
+
+
+def _period_row(kind: str, label: str, start: date, end: date, st: dict[str, float] | None, actual: Decimal,
+                run_rate: Decimal | None) -> dict[str, Any]:
+    row: dict[str, Any] = {"period": label, "kind": kind, "start": start, "end": end, "actual_to_date_usd": actual}
+    for k in ("p50", "mean", "lo_80", "hi_80", "lo_95", "hi_95"):
+        row[f"{k}_usd"] = None if st is None else actual + to_money(st[k])
+    if kind == "current_month":
+        row["run_rate_usd"] = run_rate
+    return row
+
+
+def _factor(h: int, value: float, growth: str) -> np.ndarray | float:
+    if value == 1.0:
+        return 1.0
+    return ramp(h, value) if growth == "ramp" else value
+
+
+def _scenario_cost(df: DriverForecast, sc: Scenario, growth: str) -> np.ndarray:
+    h = df.tokens[df.groups[0]]["input"].shape[1]
+    g = sc.growth or growth
+    days = np.array([df.first_day + timedelta(days=i) for i in range(h)])
+    pf: dict[tuple[str, str], np.ndarray | float] = {}
+    for grp in df.groups:
+        f = np.ones(h)
+        for ch in sc.prices:
+            if ch.matches(grp[0], grp[1]):
+                on = np.ones(h, dtype=bool) if ch.start is None else days >= ch.start
+                f = np.where(on, f * ch.factor, f)
+        if not np.all(f == 1.0):
+            pf[grp] = f
+    return df.cost(traffic=_factor(h, sc.traffic, g), context=_factor(h, sc.context, g), caching=sc.caching,
+                   price_factor=pf)
+
+
+def _savings_paths(df: DriverForecast, e: Effect, best: bool = False) -> np.ndarray:
+    a_in = e.a_in_best if best and e.a_in_best is not None else e.a_in
+    out: np.ndarray | float = 0.0
+    for g in df.groups:
+        if g in a_in:
+            out = out + float(a_in[g]) * df.prompt(g)
+        if g in e.a_out:
+            out = out + float(e.a_out[g]) * df.tokens[g]["output"]
+        if g in e.fee:
+            out = out - float(e.fee[g]) * df.requests[g]
+    base = df.tokens[df.groups[0]]["input"]
+    return np.broadcast_to(np.asarray(out, dtype=float), base.shape)
+
+
+def _check_tz(tz: str) -> None:
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"--tz {tz!r} is not a time zone. "
+                         "Fix: use an IANA name such as UTC or Europe/Paris.") from None
+
+
+def forecast_section(
+    con: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    *,
+    as_of: date | None,
+    tz: str,
+    scenarios_file: Path | None,
+    n_paths: int = 1000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """{"forecast": {...}, "scenarios": [...], "alternatives": [...]} for the store behind `con`.
+
+    `con` needs the store's `usage` view (and `costs`, for counting money once); `as_of` is
+    the last day of data used (default: yesterday in `tz`); periods are calendar periods in
+    `tz`. See docs/scenarios.md for every key.
+    """
+    _check_tz(tz)
+    cfg: ScenarioFile = load_scenarios(scenarios_file)
+    as_of_day = last_complete_day(as_of, tz)
+    hist = prepare(con, catalog, as_of_day, tz)
+    specs = periods_after(as_of_day)
+    _, cur_label, cur_start, cur_end = specs[0]
+    notes = list(hist.notes)
+    mtd_raw = con.execute(f"SELECT sum(cost_usd) FROM {ROWS} WHERE priced AND day >= $s AND day <= $e",
+                          {"s": cur_start, "e": as_of_day}).fetchall()[0]
+    mtd = Decimal(mtd_raw[0] or 0).quantize(CENT, rounding=ROUND_HALF_UP) if mtd_raw else Decimal("0.00")
+    elapsed = (as_of_day - cur_start).days + 1
+    run_rate = (mtd / elapsed * cur_end.day).quantize(CENT, rounding=ROUND_HALF_UP) if elapsed > 0 else None
+    base_doc: dict[str, Any] = {
+        "month": cur_label, "as_of": as_of_day, "tz": tz, "actual_to_date_usd": mtd, "run_rate_usd": run_rate,
+        "n_paths": n_paths, "seed": seed, "scenarios_file": cfg.path, "history_first_day": hist.first_day,
+        "history_last_day": hist.last_day,
+        "price_basis": f"list prices at {as_of_day} ({catalog.info()['catalog']}); actuals at the prices in force",
+    }
+    df = forecast_drivers(con, catalog, as_of_day, specs[-1][3], n_paths=n_paths, seed=seed, tz=tz)
+    if df is None:
+        notes.append("no priced usage on or before as_of: nothing to forecast")
+        base_doc.update({k: None for k in ("p50_usd", "mean_usd", "lo_80_usd", "hi_80_usd", "lo_95_usd",
+                                            "hi_95_usd")})
+        base_doc.update(model_used="none", confidence="none", periods=[], drivers=[], notes=notes)
+        return {"forecast": base_doc, "scenarios": [], "alternatives": []}
+    notes += df.notes
+    fits = df.mf.fits
+    req_ids = [s for s in fits if s.startswith("req|")]
+    confidence = min((fits[s].confidence for s in req_ids), key=lambda c: _RANK.get(c, 0))
+    none = confidence == "none"
+    base = df.cost()
+
+    def period_rows(paths: np.ndarray) -> list[dict[str, Any]]:
+        rows = []
+        for kind, label, start, end in specs:
+            actual = mtd if kind == "current_month" else Decimal("0.00")
+            st = None if none else _stats(paths, df.first_day, start, end)
+            rows.append(_period_row(kind, label, start, end, st, actual, run_rate if kind == "current_month" else None))
+        return rows
+
+    periods = period_rows(base)
+    cur = periods[0]
+    model_used = "; ".join(f"{s[4:]}: {fits[s].model_used}" for s in req_ids)
+    drivers = [{"series": s, "model_used": f.model_used, "confidence": f.confidence, "spread": round(f.spread, 3),
+                "n_history": f.n_history, "notes": list(f.notes)} for s, f in fits.items()]
+    if none:
+        notes.append("less than 7 days of history: run-rate only, no statistical forecast")
+    # cross-check (forecasting-method 3.2): the direct cost series against the driver product
+    nxt = specs[1]
+    check = None
+    if "cost" in df.mf.paths and not none:
+        direct = _stats(df.mf.paths["cost"], df.first_day, nxt[2], nxt[3])
+        drv = _stats(base, df.first_day, nxt[2], nxt[3])
+        half = (drv["hi_80"] - drv["lo_80"]) / 2
+        agree = abs(direct["p50"] - drv["p50"]) <= half
+        check = {"period": nxt[1], "direct_p50_usd": to_money(direct["p50"]), "drivers_p50_usd": to_money(drv["p50"]),
+                 "agree": agree}
+        if not agree:
+            notes.append(f"the direct cost forecast for {nxt[1]} ({to_money(direct['p50'])}) differs from the driver "
+                         f"forecast ({to_money(drv['p50'])}) by more than the 80% half-width: prices or mix changed "
+                         "in the history, or a driver is unstable")
+    forecast = dict(base_doc)
+    forecast.update({
+        "p50_usd": cur["p50_usd"], "mean_usd": cur["mean_usd"], "lo_80_usd": cur["lo_80_usd"],
+        "hi_80_usd": cur["hi_80_usd"], "lo_95_usd": cur["lo_95_usd"], "hi_95_usd": cur["hi_95_usd"],
+        "model_used": "run_rate" if none else f"drivers x list prices ({model_used})",
+        "confidence": confidence, "periods": periods, "drivers": drivers, "cross_check": check,
+        "groups": [{"provider": g[0], "model": g[1], "price_source": df.prices[g].source} for g in df.groups],
+        "notes": notes,
+    })
+
+    # scenarios: the same paths, deterministic changes
+    _, month_label, m_start, m_end = specs[1]
+    base_month = None if none else period_totals(base, df.first_day, m_start, m_end)
+    scen_rows = []
+    for sc in cfg.scenarios:
+        paths = _scenario_cost(df, sc, cfg.growth)
+        row: dict[str, Any] = {"name": sc.name, "kind": "scenario", "description": sc.description,
+                               "month": month_label, "growth": sc.growth or cfg.growth,
+                               "knobs": {"traffic": sc.traffic, "context": sc.context, "caching": sc.caching,
+                                         "price_changes": [{"provider": p.provider, "model": p.model,
+                                                            "factor": p.factor, "from": p.start} for p in sc.prices]}}
+        row.update(_summary(paths, base_month, df, m_start, m_end, none))
+        row["periods"] = [] if none else period_rows(paths)
+        scen_rows.append(row)
+
+    # alternatives: measured on the logged requests, applied to the projection's paths
+    prices = Prices(catalog, {g: df.prices[g] for g in df.groups}, as_of_day)
+    effects, since = measure_all(con, prices, cfg.alternatives, as_of_day, cfg.window_days)
+    alt_rows = []
+    for e in effects:
+        s_paths = _savings_paths(df, e)
+        row = {"name": e.name, "kind": e.kind, "description": e.description, "month": month_label,
+               "window": {"start": since, "end": as_of_day, "days": cfg.window_days},
+               "window_savings_usd": e.window_savings_usd.quantize(CENT, rounding=ROUND_HALF_UP),
+               "measured": e.measured}
+        row.update(_summary(base - s_paths, base_month, df, m_start, m_end, none))
+        if not none:
+            sv = total_intervals(period_totals(s_paths, df.first_day, m_start, m_end))
+            row.update(savings_lo_80_usd=to_money(sv["lo_80"]), savings_hi_80_usd=to_money(sv["hi_80"]))
+            if e.a_in_best is not None:
+                best = total_intervals(period_totals(_savings_paths(df, e, best=True), df.first_day, m_start, m_end))
+                row["savings_if_cache_kept_usd"] = to_money(best["p50"])
+        if e.window_savings_best_usd is not None:
+            row["window_savings_if_cache_kept_usd"] = e.window_savings_best_usd.quantize(CENT, rounding=ROUND_HALF_UP)
+        alt_rows.append(row)
+    return {"forecast": forecast, "scenarios": scen_rows, "alternatives": alt_rows}
+
+
+def _summary(paths: np.ndarray, base_month: np.ndarray | None, df: DriverForecast, start: date, end: date,
+             none: bool) -> dict[str, Any]:
+    if none or base_month is None:
+        return {"monthly_cost_usd": None, "lo_80_usd": None, "hi_80_usd": None, "lo_95_usd": None, "hi_95_usd": None,
+                "savings_vs_baseline_usd": None}
+    tot = period_totals(paths, df.first_day, start, end)
+    st = total_intervals(tot)
+    diff = float(np.median(base_month - tot))
+    return {"monthly_cost_usd": to_money(st["p50"]), "mean_usd": to_money(st["mean"]),
+            "lo_80_usd": to_money(st["lo_80"]), "hi_80_usd": to_money(st["hi_80"]),
+            "lo_95_usd": to_money(st["lo_95"]), "hi_95_usd": to_money(st["hi_95"]),
+            "savings_vs_baseline_usd": to_money(diff)}
+
+
+__all__ = ["INPUT_SIDE", "forecast_section"]

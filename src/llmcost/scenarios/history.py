@@ -1,0 +1,98 @@
+"""The logged history the forecast and the what-ifs read: one priced table, built once.
+
+Money is counted once (reconcile.money_usage): a provider-day with usage buckets uses the
+buckets, otherwise the request logs; rows after `as_of` (a calendar day in the user's time zone)
+are dropped. The rows are priced by the engine (`attach_costs`, DECIMAL money) into TEMP TABLE
+`scen_rows`, with the local calendar day and the group key (provider, priced model id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import duckdb
+
+from llmcost.errors import UsageError
+from llmcost.pricing import Catalog, attach_costs
+
+ROWS = "scen_rows"
+"""TEMP TABLE of the history: the columns below plus `day`, `grp_model` and the engine's costs."""
+
+_COLUMNS = (
+    "event_id", "source_file", "source_line", "grain", "ts", "provider", "model", "project", "conversation_id",
+    "turn", "request_count", "input_tokens", "cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens",
+    "output_tokens", "reasoning_tokens", "tool_calls", "label", "batch", "service_tier", "cache_known",
+    "reported_cost_usd",
+)
+
+
+@dataclass
+class History:
+    """What `prepare` found."""
+
+    first_day: date | None
+    last_day: date | None
+    rows: int
+    unpriced_models: list[dict[str, Any]]
+    notes: list[str]
+
+
+def _has(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    try:
+        con.execute(f"SELECT 1 FROM {name} LIMIT 0").fetchall()
+    except duckdb.Error:
+        return False
+    return True
+
+
+def prepare(con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of_day: date, tz: str) -> History:
+    """Build TEMP TABLE `scen_rows` (the volume rows up to `as_of_day` in `tz`, priced)."""
+    if not _has(con, "usage"):
+        raise UsageError("The connection has no `usage` view. Fix: open it with Store.open(dir).connect().")
+    notes: list[str] = []
+    if _has(con, "costs"):
+        from llmcost.reconcile import money_usage
+
+        money_usage(con)
+        src, cond = "money_usage", "counts_for_tokens"
+    else:
+        src, cond = "usage", "true"
+        notes.append("no `costs` view: every usage row counts (no reconciliation with billed costs)")
+    cols = ", ".join(_COLUMNS)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE scen_src AS
+            SELECT {cols},
+                   CASE WHEN extra LIKE '%"block_hashes"%' THEN extra END AS extra,
+                   CAST(timezone($tz, ts) AS DATE) AS day
+            FROM {src}
+            WHERE {cond} AND CAST(timezone($tz, ts) AS DATE) <= $as_of""",
+        {"tz": tz, "as_of": as_of_day},
+    )
+    summary = attach_costs(con, catalog, source="scen_src", target="scen_priced", materialize=True)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {ROWS} AS
+            SELECT *, coalesce(provider, '') AS grp_provider, coalesce(model_key, model, '') AS grp_model
+            FROM scen_priced"""
+    )
+    con.execute("DROP TABLE IF EXISTS scen_src")
+    con.execute("DROP TABLE IF EXISTS scen_priced")
+    first, last, n = con.execute(f"SELECT min(day), max(day), count(*) FROM {ROWS}").fetchall()[0]  # type: ignore[misc]
+    if _has(con, "money_usage"):
+        billed = con.execute(
+            "SELECT count(DISTINCT (provider, CAST(timezone($tz, ts) AS DATE))) FROM money_usage "
+            "WHERE money_basis = 'billed' AND CAST(timezone($tz, ts) AS DATE) <= $as_of",
+            {"tz": tz, "as_of": as_of_day},
+        ).fetchall()[0]
+        if billed and billed[0]:
+            notes.append(f"{billed[0]} provider-day(s) have billed costs; the forecast prices their token volume "
+                         "with list prices (the gap to the bill is in the reconciliation section)")
+    unpriced = [
+        {"provider": u.provider, "model": u.model, "requests": u.requests, "tokens": u.tokens}
+        for u in summary.unpriced
+    ]
+    if unpriced:
+        names = ", ".join(f"{u['provider']}/{u['model']}" for u in unpriced[:3])
+        notes.append(f"unpriced models are left out of the money forecast: {names} (add them to the --prices file)")
+    return History(first, last, int(n), unpriced, notes)
