@@ -407,3 +407,4 @@ def prices(
 
 def main() -> None:
     app()
+from llmcost.cli import forecast as _forecast  # noqa: E402,F401  registers commands
