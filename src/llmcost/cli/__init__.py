@@ -407,4 +407,6 @@ def prices(
 
 def main() -> None:
     app()
+
+
 from llmcost.cli import forecast as _forecast  # noqa: E402,F401  registers commands

@@ -26,8 +26,11 @@ from llmcost.errors import StoreError, UsageError
 
 AsOfOpt = Annotated[
     str | None,
-    typer.Option("--as-of", help="Forecast as if today were the day after this date (YYYY-MM-DD); later data "
-                                 "is ignored. Default: yesterday is the last complete day."),
+    typer.Option(
+        "--as-of",
+        help="Forecast as if today were the day after this date (YYYY-MM-DD); later data "
+        "is ignored. Default: yesterday is the last complete day.",
+    ),
 ]
 TzOpt = Annotated[str, typer.Option("--tz", help="Time zone of calendar days, months and quarters (IANA name).")]
 ScenariosOpt = Annotated[
@@ -45,8 +48,10 @@ def _connection(store: Path | None) -> Iterator[Any]:
         manifest = st.read_manifest()
         problems = st.verify(manifest)
         if problems:
-            raise StoreError(f"The store {st.root} is damaged: {'; '.join(problems[:3])}. Fix: delete the store "
-                             "directory and ingest again (inputs are never modified).")
+            raise StoreError(
+                f"The store {st.root} is damaged: {'; '.join(problems[:3])}. Fix: delete the store "
+                "directory and ingest again (inputs are never modified)."
+            )
         con = st.connect(manifest)
         try:
             yield con
@@ -71,8 +76,10 @@ def _usd(v: Any) -> str:
 def forecast_text(doc: dict[str, Any]) -> str:
     """The forecast and scenarios as a plain-text table (what `forecast --format table` prints)."""
     f = doc["forecast"]
-    lines = [f"Forecast as of {f['as_of']} ({f['tz']}), {f.get('n_paths')} simulated paths, confidence "
-             f"{f['confidence']}; model: {f['model_used']}"]
+    lines = [
+        f"Forecast as of {f['as_of']} ({f['tz']}), {f.get('n_paths')} simulated paths, confidence "
+        f"{f['confidence']}; model: {f['model_used']}"
+    ]
     lines.append(f"{'period':<10} {'actual to date':>15} {'p50':>12} {'80% interval':>27} {'95% interval':>27}")
     for p in f.get("periods", []):
         lines.append(
@@ -81,8 +88,9 @@ def forecast_text(doc: dict[str, Any]) -> str:
             f"{_usd(p['lo_95_usd']) + ' - ' + _usd(p['hi_95_usd']):>27}"
         )
     if f.get("run_rate_usd") is not None:
-        lines.append(f"run-rate for {f['month']} (month-to-date / days elapsed x days in month): "
-                     f"{_usd(f['run_rate_usd'])}")
+        lines.append(
+            f"run-rate for {f['month']} (month-to-date / days elapsed x days in month): {_usd(f['run_rate_usd'])}"
+        )
     rows = doc.get("scenarios", []) + doc.get("alternatives", [])
     if rows:
         month = rows[0]["month"]
@@ -156,15 +164,23 @@ def backtest_cmd(
     from llmcost.scenarios.backtest import store_backtest
 
     day = _date(as_of, "--as-of")
-    res = _run(store, prices, lambda con, cat: store_backtest(con, cat, as_of=day, tz=tz, horizon=horizon,
-                                                              n_origins=origins, series=series))
+    res = _run(
+        store,
+        prices,
+        lambda con, cat: store_backtest(con, cat, as_of=day, tz=tz, horizon=horizon, n_origins=origins, series=series),
+    )
     if format == "json":
-        typer.echo(json.dumps({"summary": res.summary(by_series=True), "rows": res.rows.to_dicts()}, default=_json,
-                              indent=2))
+        typer.echo(
+            json.dumps({"summary": res.summary(by_series=True), "rows": res.rows.to_dicts()}, default=_json, indent=2)
+        )
         return
-    typer.echo(f"Rolling-origin backtest: horizon {horizon} days, origins every 7 days (up to {origins}), "
-               "expanding window, whole pipeline refitted at each origin.")
+    typer.echo(
+        f"Rolling-origin backtest: horizon {horizon} days, origins every 7 days (up to {origins}), "
+        "expanding window, whole pipeline refitted at each origin."
+    )
     typer.echo(res.table())
-    typer.echo("relMASE = MASE(model) / MASE(seasonal naive, m=7); APEtot / sAPEtot = error of the horizon total "
-               "(model / seasonal naive); cov80 / cov95 = daily points inside the 80% / 95% intervals; "
-               "tot80 / tot95 = horizon totals inside them.")
+    typer.echo(
+        "relMASE = MASE(model) / MASE(seasonal naive, m=7); APEtot / sAPEtot = error of the horizon total "
+        "(model / seasonal naive); cov80 / cov95 = daily points inside the 80% / 95% intervals; "
+        "tot80 / tot95 = horizon totals inside them."
+    )

@@ -29,23 +29,43 @@ def store_series(con: duckdb.DuckDBPyConnection, series: str) -> pl.DataFrame:
         raise UsageError(f"--series {series!r} is not one of cost, drivers, all. Fix: pick one.")
     parts = []
     if series in ("cost", "all"):
-        rows = con.execute(f"SELECT day, CAST(sum(cost_usd) AS DOUBLE) FROM {ROWS} WHERE priced GROUP BY 1 ORDER BY 1"
-                           ).fetchall()
-        parts.append(pl.DataFrame({"series_id": ["cost"] * len(rows), "ds": [r[0] for r in rows],
-                                   "y": [float(r[1] or 0.0) for r in rows]},
-                                  schema={"series_id": pl.String, "ds": pl.Date, "y": pl.Float64}))
+        rows = con.execute(
+            f"SELECT day, CAST(sum(cost_usd) AS DOUBLE) FROM {ROWS} WHERE priced GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        parts.append(
+            pl.DataFrame(
+                {
+                    "series_id": ["cost"] * len(rows),
+                    "ds": [r[0] for r in rows],
+                    "y": [float(r[1] or 0.0) for r in rows],
+                },
+                schema={"series_id": pl.String, "ds": pl.Date, "y": pl.Float64},
+            )
+        )
     if series in ("drivers", "all"):
         rows = con.execute(f"""SELECT 'requests|' || grp_provider, day, CAST(sum(coalesce(request_count, 1)) AS DOUBLE)
                                FROM {ROWS} GROUP BY 1, 2 ORDER BY 1, 2""").fetchall()
-        parts.append(pl.DataFrame({"series_id": [r[0] for r in rows], "ds": [r[1] for r in rows],
-                                   "y": [r[2] for r in rows]},
-                                  schema={"series_id": pl.String, "ds": pl.Date, "y": pl.Float64}))
+        parts.append(
+            pl.DataFrame(
+                {"series_id": [r[0] for r in rows], "ds": [r[1] for r in rows], "y": [r[2] for r in rows]},
+                schema={"series_id": pl.String, "ds": pl.Date, "y": pl.Float64},
+            )
+        )
     return pl.concat(parts)
 
 
-def store_backtest(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, as_of: date | None = None, tz: str = "UTC",
-                   horizon: int = 30, n_origins: int = 12, series: str = "cost", n_paths: int = 500,
-                   seed: int = 0) -> BacktestResult:
+def store_backtest(
+    con: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    *,
+    as_of: date | None = None,
+    tz: str = "UTC",
+    horizon: int = 30,
+    n_origins: int = 12,
+    series: str = "cost",
+    n_paths: int = 500,
+    seed: int = 0,
+) -> BacktestResult:
     """Backtest the store's daily series: origins every 7 days going back from as_of, each with
     at least 28 days of training and a full horizon after it."""
     if horizon < 1 or n_origins < 1:
@@ -57,8 +77,10 @@ def store_backtest(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, as_of: d
     frame = store_series(con, series)
     days = (max(frame["ds"]) - min(frame["ds"])).days + 1
     if days < MIN_TRAIN + horizon:
-        raise UsageError(f"Only {days} days of history up to {as_of_day}; a backtest with --horizon {horizon} needs "
-                         f"at least {MIN_TRAIN + horizon}. Fix: use a shorter --horizon or ingest more days.")
+        raise UsageError(
+            f"Only {days} days of history up to {as_of_day}; a backtest with --horizon {horizon} needs "
+            f"at least {MIN_TRAIN + horizon}. Fix: use a shorter --horizon or ingest more days."
+        )
     return backtest(frame, horizon, n_origins, season_length=7, min_train=MIN_TRAIN, n_paths=n_paths, seed=seed)
 
 

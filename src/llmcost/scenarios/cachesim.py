@@ -33,8 +33,18 @@ import duckdb
 
 from .history import ROWS
 
-_SIM_COLUMNS = ("grp_provider", "grp_model", "requests", "prompt_tokens", "hit_tokens", "write_tokens",
-                "logged_input_tokens", "logged_cache_read_tokens", "logged_cache_write_tokens", "output_tokens")
+_SIM_COLUMNS = (
+    "grp_provider",
+    "grp_model",
+    "requests",
+    "prompt_tokens",
+    "hit_tokens",
+    "write_tokens",
+    "logged_input_tokens",
+    "logged_cache_read_tokens",
+    "logged_cache_write_tokens",
+    "output_tokens",
+)
 
 
 @dataclass
@@ -122,7 +132,7 @@ def simulate_cache(
         min_tokens = provider_minimums()
     params = {"ttl": ttl_seconds, "prefix": prefix_tokens, "since": since}
     min_sql = _min_case(min_tokens)
-    prompt = ("coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0) + coalesce(cache_write_tokens, 0)")
+    prompt = "coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0) + coalesce(cache_write_tokens, 0)"
     base = f"""
         SELECT grp_provider, grp_model, coalesce(project, '') AS project, conversation_id, ts, day,
                source_file, source_line, event_id, coalesce(request_count, 1) AS requests,

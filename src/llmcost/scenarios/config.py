@@ -141,8 +141,19 @@ _KEYS: dict[str, set[str]] = {
     "settings": {"growth", "window_days"},
     "scenario": {"name", "description", "traffic", "context", "caching", "growth", "price"},
     "scenario.price": {"provider", "model", "factor", "from"},
-    "routing": {"name", "description", "from_model", "from_provider", "to_model", "to_provider", "labels",
-                "max_input_tokens", "max_output_tokens", "share", "classifier_usd_per_1k_requests"},
+    "routing": {
+        "name",
+        "description",
+        "from_model",
+        "from_provider",
+        "to_model",
+        "to_provider",
+        "labels",
+        "max_input_tokens",
+        "max_output_tokens",
+        "share",
+        "classifier_usd_per_1k_requests",
+    },
     "caching": {"name", "description", "prefix_tokens", "lifetime", "key", "models", "min_tokens"},
     "trimming": {"name", "description", "keep_turns", "models"},
     "batch": {"name", "description", "share", "models", "projects"},
@@ -184,35 +195,59 @@ def _check_keys(ctx: _Ctx, raw: dict[str, Any], kind: str, label: str, index: in
         if key not in allowed:
             close = difflib.get_close_matches(key, sorted(allowed), n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
-            raise ctx.fail(label, key, f"unknown key {key!r}",
-                           f"{hint}allowed keys: {', '.join(sorted(allowed))} (docs/scenarios.md)", index)
+            raise ctx.fail(
+                label,
+                key,
+                f"unknown key {key!r}",
+                f"{hint}allowed keys: {', '.join(sorted(allowed))} (docs/scenarios.md)",
+                index,
+            )
 
 
-def _num(ctx: _Ctx, raw: dict[str, Any], key: str, label: str, index: int, default: float, *,
-         lo: float = 0.0, hi: float | None = None) -> float:
+def _num(
+    ctx: _Ctx,
+    raw: dict[str, Any],
+    key: str,
+    label: str,
+    index: int,
+    default: float,
+    *,
+    lo: float = 0.0,
+    hi: float | None = None,
+) -> float:
     v = raw.get(key, default)
     if isinstance(v, bool) or not isinstance(v, int | float):
-        raise ctx.fail(label, key, f"{key} must be a number, got {v!r}", f"write e.g. {key} = 1.5 without quotes",
-                       index)
+        raise ctx.fail(
+            label, key, f"{key} must be a number, got {v!r}", f"write e.g. {key} = 1.5 without quotes", index
+        )
     if v < lo or (hi is not None and v > hi):
         rng = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
         raise ctx.fail(label, key, f"{key} = {v} is out of range", f"use a value {rng}", index)
     return float(v)
 
 
-def _int(ctx: _Ctx, raw: dict[str, Any], key: str, label: str, index: int, default: int | None,
-         lo: int = 0) -> int | None:
+def _int(
+    ctx: _Ctx, raw: dict[str, Any], key: str, label: str, index: int, default: int | None, lo: int = 0
+) -> int | None:
     v = raw.get(key, default)
     if v is None:
         return None
     if isinstance(v, bool) or not isinstance(v, int) or v < lo:
-        raise ctx.fail(label, key, f"{key} must be a whole number >= {lo}, got {v!r}", f"write e.g. {key} = 1024",
-                       index)
+        raise ctx.fail(
+            label, key, f"{key} must be a whole number >= {lo}, got {v!r}", f"write e.g. {key} = 1024", index
+        )
     return int(v)
 
 
-def _str(ctx: _Ctx, raw: dict[str, Any], key: str, label: str, index: int, default: str | None,
-         choices: set[str] | None = None) -> str | None:
+def _str(
+    ctx: _Ctx,
+    raw: dict[str, Any],
+    key: str,
+    label: str,
+    index: int,
+    default: str | None,
+    choices: set[str] | None = None,
+) -> str | None:
     v = raw.get(key, default)
     if v is None:
         return None
@@ -221,19 +256,22 @@ def _str(ctx: _Ctx, raw: dict[str, Any], key: str, label: str, index: int, defau
     if choices is not None and v not in choices:
         close = difflib.get_close_matches(v, sorted(choices), n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        raise ctx.fail(label, key, f"{key} = {v!r} is not one of {', '.join(sorted(choices))}", f"{hint}pick one",
-                       index)
+        raise ctx.fail(
+            label, key, f"{key} = {v!r} is not one of {', '.join(sorted(choices))}", f"{hint}pick one", index
+        )
     return v
 
 
 def _name(ctx: _Ctx, raw: dict[str, Any], label: str, index: int, seen: set[str]) -> str:
     name = _str(ctx, raw, "name", label, index, None)
     if not name:
-        raise ctx.fail(label, None, "missing name", f'add name = "..." to [[{label.split(" ")[0]}]] #{index + 1}',
-                       index)
+        raise ctx.fail(
+            label, None, "missing name", f'add name = "..." to [[{label.split(" ")[0]}]] #{index + 1}', index
+        )
     if name in seen:
-        raise ctx.fail(label, "name", f"name {name!r} is used twice",
-                       "give every scenario and alternative its own name", index)
+        raise ctx.fail(
+            label, "name", f"name {name!r} is used twice", "give every scenario and alternative its own name", index
+        )
     seen.add(name)
     return name
 
@@ -249,8 +287,10 @@ def parse_scenarios(text: str, path: str = "<scenarios>") -> ScenarioFile:
         if sec not in _SECTIONS:
             close = difflib.get_close_matches(sec, sorted(_SECTIONS), n=1)
             hint = f"did you mean [[{close[0]}]]? " if close else ""
-            raise ConfigError(f"{path}, line {ctx.line_of(sec, sec) or '?'}: unknown section {sec!r}. "
-                              f"Fix: {hint}sections are {', '.join(sorted(_SECTIONS))} (docs/scenarios.md).")
+            raise ConfigError(
+                f"{path}, line {ctx.line_of(sec, sec) or '?'}: unknown section {sec!r}. "
+                f"Fix: {hint}sections are {', '.join(sorted(_SECTIONS))} (docs/scenarios.md)."
+            )
     settings = data.get("settings", {})
     if not isinstance(settings, dict):
         raise ConfigError(f"{path}: [settings] must be a table. Fix: write [settings] with single brackets.")
@@ -271,8 +311,13 @@ def parse_scenarios(text: str, path: str = "<scenarios>") -> ScenarioFile:
         name = _name(ctx, raw, "scenario", i, seen)
         caching = raw.get("caching", True)
         if not isinstance(caching, bool):
-            raise ctx.fail("scenario", "caching", f"caching must be true or false, got {caching!r}",
-                           "write caching = false without quotes", i)
+            raise ctx.fail(
+                "scenario",
+                "caching",
+                f"caching must be true or false, got {caching!r}",
+                "write caching = false without quotes",
+                i,
+            )
         prices = []
         praw = raw.get("price", [])
         if not isinstance(praw, list):
@@ -281,81 +326,105 @@ def parse_scenarios(text: str, path: str = "<scenarios>") -> ScenarioFile:
             _check_keys(ctx, p, "scenario.price", "scenario.price", i)
             start = p.get("from")
             if start is not None and not isinstance(start, date):
-                raise ctx.fail("scenario.price", "from", f"from must be a date, got {start!r}",
-                               "write from = 2027-01-01 without quotes", i)
-            prices.append(PriceChange(
-                provider=_str(ctx, p, "provider", "scenario.price", i, "*") or "*",
-                model=_str(ctx, p, "model", "scenario.price", i, "*") or "*",
-                factor=_num(ctx, p, "factor", "scenario.price", i, 1.0),
-                start=start,
-            ))
-        scenarios.append(Scenario(
-            name=name,
-            description=_str(ctx, raw, "description", "scenario", i, "") or "",
-            traffic=_num(ctx, raw, "traffic", "scenario", i, 1.0),
-            context=_num(ctx, raw, "context", "scenario", i, 1.0),
-            caching=caching,
-            growth=_str(ctx, raw, "growth", "scenario", i, None, {"ramp", "step"}),
-            prices=tuple(prices),
-        ))
+                raise ctx.fail(
+                    "scenario.price",
+                    "from",
+                    f"from must be a date, got {start!r}",
+                    "write from = 2027-01-01 without quotes",
+                    i,
+                )
+            prices.append(
+                PriceChange(
+                    provider=_str(ctx, p, "provider", "scenario.price", i, "*") or "*",
+                    model=_str(ctx, p, "model", "scenario.price", i, "*") or "*",
+                    factor=_num(ctx, p, "factor", "scenario.price", i, 1.0),
+                    start=start,
+                )
+            )
+        scenarios.append(
+            Scenario(
+                name=name,
+                description=_str(ctx, raw, "description", "scenario", i, "") or "",
+                traffic=_num(ctx, raw, "traffic", "scenario", i, 1.0),
+                context=_num(ctx, raw, "context", "scenario", i, 1.0),
+                caching=caching,
+                growth=_str(ctx, raw, "growth", "scenario", i, None, {"ramp", "step"}),
+                prices=tuple(prices),
+            )
+        )
 
     routing = []
     for i, raw in enumerate(tables("routing")):
         _check_keys(ctx, raw, "routing", "routing", i)
         labels = raw.get("labels", ["simple"])
         if not isinstance(labels, list) or any(lb not in _LABELS for lb in labels):
-            raise ctx.fail("routing", "labels", f"labels must be a list drawn from {sorted(_LABELS)}, got {labels!r}",
-                           'write e.g. labels = ["simple"] (or [] for any label)', i)
-        routing.append(Routing(
-            name=_name(ctx, raw, "routing", i, seen),
-            description=_str(ctx, raw, "description", "routing", i, "") or "",
-            from_model=_str(ctx, raw, "from_model", "routing", i, "*") or "*",
-            from_provider=_str(ctx, raw, "from_provider", "routing", i, "*") or "*",
-            to_model=_str(ctx, raw, "to_model", "routing", i, "@cheapest") or "@cheapest",
-            to_provider=_str(ctx, raw, "to_provider", "routing", i, None),
-            labels=tuple(labels),
-            max_input_tokens=_int(ctx, raw, "max_input_tokens", "routing", i, None),
-            max_output_tokens=_int(ctx, raw, "max_output_tokens", "routing", i, None),
-            share=_num(ctx, raw, "share", "routing", i, 1.0, hi=1.0),
-            classifier_usd_per_1k_requests=_num(ctx, raw, "classifier_usd_per_1k_requests", "routing", i, 0.0),
-        ))
+            raise ctx.fail(
+                "routing",
+                "labels",
+                f"labels must be a list drawn from {sorted(_LABELS)}, got {labels!r}",
+                'write e.g. labels = ["simple"] (or [] for any label)',
+                i,
+            )
+        routing.append(
+            Routing(
+                name=_name(ctx, raw, "routing", i, seen),
+                description=_str(ctx, raw, "description", "routing", i, "") or "",
+                from_model=_str(ctx, raw, "from_model", "routing", i, "*") or "*",
+                from_provider=_str(ctx, raw, "from_provider", "routing", i, "*") or "*",
+                to_model=_str(ctx, raw, "to_model", "routing", i, "@cheapest") or "@cheapest",
+                to_provider=_str(ctx, raw, "to_provider", "routing", i, None),
+                labels=tuple(labels),
+                max_input_tokens=_int(ctx, raw, "max_input_tokens", "routing", i, None),
+                max_output_tokens=_int(ctx, raw, "max_output_tokens", "routing", i, None),
+                share=_num(ctx, raw, "share", "routing", i, 1.0, hi=1.0),
+                classifier_usd_per_1k_requests=_num(ctx, raw, "classifier_usd_per_1k_requests", "routing", i, 0.0),
+            )
+        )
 
     caching_alts = []
     for i, raw in enumerate(tables("caching")):
         _check_keys(ctx, raw, "caching", "caching", i)
-        caching_alts.append(Caching(
-            name=_name(ctx, raw, "caching", i, seen),
-            description=_str(ctx, raw, "description", "caching", i, "") or "",
-            prefix_tokens=None if raw.get("prefix_tokens") == "all"
-            else _int(ctx, raw, "prefix_tokens", "caching", i, 1024, lo=1),
-            lifetime=_str(ctx, raw, "lifetime", "caching", i, "5m", set(LIFETIMES)) or "5m",
-            key=_str(ctx, raw, "key", "caching", i, "conversation", {"conversation", "project"}) or "conversation",
-            models=_str(ctx, raw, "models", "caching", i, "*") or "*",
-            min_tokens=_int(ctx, raw, "min_tokens", "caching", i, None),
-        ))
+        caching_alts.append(
+            Caching(
+                name=_name(ctx, raw, "caching", i, seen),
+                description=_str(ctx, raw, "description", "caching", i, "") or "",
+                prefix_tokens=None
+                if raw.get("prefix_tokens") == "all"
+                else _int(ctx, raw, "prefix_tokens", "caching", i, 1024, lo=1),
+                lifetime=_str(ctx, raw, "lifetime", "caching", i, "5m", set(LIFETIMES)) or "5m",
+                key=_str(ctx, raw, "key", "caching", i, "conversation", {"conversation", "project"}) or "conversation",
+                models=_str(ctx, raw, "models", "caching", i, "*") or "*",
+                min_tokens=_int(ctx, raw, "min_tokens", "caching", i, None),
+            )
+        )
 
     trims = []
     for i, raw in enumerate(tables("trimming")):
         _check_keys(ctx, raw, "trimming", "trimming", i)
-        trims.append(Trimming(
-            name=_name(ctx, raw, "trimming", i, seen),
-            description=_str(ctx, raw, "description", "trimming", i, "") or "",
-            keep_turns=_int(ctx, raw, "keep_turns", "trimming", i, 4, lo=1) or 4,
-            models=_str(ctx, raw, "models", "trimming", i, "*") or "*",
-        ))
+        trims.append(
+            Trimming(
+                name=_name(ctx, raw, "trimming", i, seen),
+                description=_str(ctx, raw, "description", "trimming", i, "") or "",
+                keep_turns=_int(ctx, raw, "keep_turns", "trimming", i, 4, lo=1) or 4,
+                models=_str(ctx, raw, "models", "trimming", i, "*") or "*",
+            )
+        )
 
     batches = []
     for i, raw in enumerate(tables("batch")):
         _check_keys(ctx, raw, "batch", "batch", i)
-        batches.append(Batch(
-            name=_name(ctx, raw, "batch", i, seen),
-            description=_str(ctx, raw, "description", "batch", i, "") or "",
-            share=_num(ctx, raw, "share", "batch", i, 0.5, hi=1.0),
-            models=_str(ctx, raw, "models", "batch", i, "*") or "*",
-            projects=_str(ctx, raw, "projects", "batch", i, "*") or "*",
-        ))
-    return ScenarioFile(path, growth, window, tuple(scenarios), tuple(routing), tuple(caching_alts), tuple(trims),
-                        tuple(batches))
+        batches.append(
+            Batch(
+                name=_name(ctx, raw, "batch", i, seen),
+                description=_str(ctx, raw, "description", "batch", i, "") or "",
+                share=_num(ctx, raw, "share", "batch", i, 0.5, hi=1.0),
+                models=_str(ctx, raw, "models", "batch", i, "*") or "*",
+                projects=_str(ctx, raw, "projects", "batch", i, "*") or "*",
+            )
+        )
+    return ScenarioFile(
+        path, growth, window, tuple(scenarios), tuple(routing), tuple(caching_alts), tuple(trims), tuple(batches)
+    )
 
 
 def load_scenarios(path: Path | None = None) -> ScenarioFile:
@@ -364,13 +433,23 @@ def load_scenarios(path: Path | None = None) -> ScenarioFile:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"Scenario file {p} does not exist. Fix: pass an existing TOML file to --scenarios "
-                          f"(start from a copy of {default_scenarios_path()}).") from None
+        raise ConfigError(
+            f"Scenario file {p} does not exist. Fix: pass an existing TOML file to --scenarios "
+            f"(start from a copy of {default_scenarios_path()})."
+        ) from None
     return parse_scenarios(text, str(p))
 
 
 __all__ = [
-    "LIFETIMES", "Batch", "Caching", "PriceChange", "Routing", "Scenario", "ScenarioFile", "Trimming",
-    "default_scenarios_path", "load_scenarios", "parse_scenarios",
+    "LIFETIMES",
+    "Batch",
+    "Caching",
+    "PriceChange",
+    "Routing",
+    "Scenario",
+    "ScenarioFile",
+    "Trimming",
+    "default_scenarios_path",
+    "load_scenarios",
+    "parse_scenarios",
 ]
-

@@ -32,8 +32,12 @@ from .history import ROWS
 
 KINDS = ("input", "cache_read", "cache_write", "output")
 INPUT_SIDE = ("input", "cache_read", "cache_write")
-_TOKEN_COL = {"input": "input_tokens", "cache_read": "cache_read_tokens", "cache_write": "cache_write_tokens",
-              "output": "output_tokens"}
+_TOKEN_COL = {
+    "input": "input_tokens",
+    "cache_read": "cache_read_tokens",
+    "cache_write": "cache_write_tokens",
+    "output": "output_tokens",
+}
 _MILLION = Decimal(1_000_000)
 
 
@@ -74,8 +78,14 @@ class DriverForecast:
     last_history_day: date
     notes: list[str] = field(default_factory=list)
 
-    def cost(self, *, traffic: np.ndarray | float = 1.0, context: np.ndarray | float = 1.0, caching: bool = True,
-             price_factor: dict[tuple[str, str], np.ndarray | float] | None = None) -> np.ndarray:
+    def cost(
+        self,
+        *,
+        traffic: np.ndarray | float = 1.0,
+        context: np.ndarray | float = 1.0,
+        caching: bool = True,
+        price_factor: dict[tuple[str, str], np.ndarray | float] | None = None,
+    ) -> np.ndarray:
         """Daily cost paths (n_paths, h) under a scenario (1.0 / True everywhere = the projection)."""
         out: np.ndarray | float = 0.0
         for g in self.groups:
@@ -146,10 +156,17 @@ def group_prices(catalog: Catalog, groups: pl.DataFrame, as_of_day: date) -> dic
         w1 = Decimal(int(row["cache_write_1h"])) / Decimal(cw_all) if cw_all else Decimal(0)
         cw = r.cache_write_5m * (1 - w1) + r.cache_write_1h * w1
         out[key] = GroupPrice(
-            row["provider"], row["model"],
-            {"input": r.input / _MILLION, "cache_read": r.cache_read / _MILLION, "cache_write": cw / _MILLION,
-             "output": r.output / _MILLION},
-            r.cache_write_5m / _MILLION, r.cache_write_1h / _MILLION, r.source,
+            row["provider"],
+            row["model"],
+            {
+                "input": r.input / _MILLION,
+                "cache_read": r.cache_read / _MILLION,
+                "cache_write": cw / _MILLION,
+                "output": r.output / _MILLION,
+            },
+            r.cache_write_5m / _MILLION,
+            r.cache_write_1h / _MILLION,
+            r.source,
         )
     return out
 
@@ -158,8 +175,12 @@ HOLD_DAYS = 28
 """Ratio drivers are held at their ratio of sums over this many trailing days (reference 3.2)."""
 
 
-def _hold_ratios(part: pl.DataFrame, gms: list[str], n_paths: int, rng: np.random.Generator,
-                 ) -> tuple[np.ndarray, dict[str, dict[str, np.ndarray]]]:
+def _hold_ratios(
+    part: pl.DataFrame,
+    gms: list[str],
+    n_paths: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, dict[str, dict[str, np.ndarray]]]:
     """Shares and tokens per request of one provider's groups, held at the trailing window's
     ratio of sums, with their variation: each path resamples the window's days with replacement
     (the same days for every group and kind, so shares sum to 1 and kinds stay consistent).
@@ -195,8 +216,17 @@ def _hold_ratios(part: pl.DataFrame, gms: list[str], n_paths: int, rng: np.rando
     return shares, tpr
 
 
-def forecast_drivers(con, catalog: Catalog, as_of_day: date, h_end: date, *, n_paths: int, seed: int,  # type: ignore[no-untyped-def]
-                     tz: str = "UTC", ratios: str = "hold") -> DriverForecast | None:
+def forecast_drivers(
+    con,
+    catalog: Catalog,
+    as_of_day: date,
+    h_end: date,
+    *,
+    n_paths: int,
+    seed: int,  # type: ignore[no-untyped-def]
+    tz: str = "UTC",
+    ratios: str = "hold",
+) -> DriverForecast | None:
     """Fit and simulate every driver series; None when no priced usage exists.
 
     `ratios="hold"` (default): shares and tokens per request are held at their trailing
@@ -208,45 +238,63 @@ def forecast_drivers(con, catalog: Catalog, as_of_day: date, h_end: date, *, n_p
     if daily.height == 0:
         return None
     notes: list[str] = []
-    totals = daily.group_by("provider", "model").agg(
-        pl.col("requests").sum(),
-        (pl.col("input") + pl.col("cache_read") + pl.col("cache_write")).sum().alias("prompt"),
-        pl.col("cache_write").sum(), pl.col("cache_write_1h").sum(),
-    ).sort("provider", "model")
+    totals = (
+        daily.group_by("provider", "model")
+        .agg(
+            pl.col("requests").sum(),
+            (pl.col("input") + pl.col("cache_read") + pl.col("cache_write")).sum().alias("prompt"),
+            pl.col("cache_write").sum(),
+            pl.col("cache_write_1h").sum(),
+        )
+        .sort("provider", "model")
+    )
     prices = group_prices(catalog, totals, as_of_day)
     groups = [(p, m) for p, m in totals.select("provider", "model").iter_rows() if (p, m) in prices]
     frames = []
     zero_kinds: set[tuple[str, str, str]] = set()
     providers = sorted({p for p, _ in groups})
-    daily = daily.filter(pl.struct("provider", "model").is_in(
-        [{"provider": p, "model": m} for p, m in groups]))
+    daily = daily.filter(pl.struct("provider", "model").is_in([{"provider": p, "model": m} for p, m in groups]))
     for p in providers:
         part = daily.filter(pl.col("provider") == p)
         first, last = part["day"].min(), part["day"].max()
         cal = pl.DataFrame({"day": pl.date_range(first, last, "1d", eager=True)})
         req = cal.join(part.group_by("day").agg(pl.col("requests").sum()), on="day", how="left").fill_null(0.0)
-        frames.append(req.select(pl.lit(f"req|{p}").alias("series_id"), pl.col("day").alias("ds"),
-                                 pl.col("requests").alias("y")))
+        frames.append(
+            req.select(pl.lit(f"req|{p}").alias("series_id"), pl.col("day").alias("ds"), pl.col("requests").alias("y"))
+        )
         if ratios != "ets":
             continue
         gms = [m for pp, m in groups if pp == p]
         for m in gms:
             gp = cal.join(part.filter(pl.col("model") == m), on="day", how="left").with_columns(
-                pl.col("requests").fill_null(0.0))
+                pl.col("requests").fill_null(0.0)
+            )
             if len(gms) > 1:
                 sh = gp.join(req.rename({"requests": "tot"}), on="day").with_columns(
-                    pl.when(pl.col("tot") > 0).then(pl.col("requests") / pl.col("tot")).otherwise(None).alias("y"))
-                frames.append(sh.filter(pl.col("y").is_not_null()).select(
-                    pl.lit(f"share|{p}|{m}").alias("series_id"), pl.col("day").alias("ds"), pl.col("y")))
+                    pl.when(pl.col("tot") > 0).then(pl.col("requests") / pl.col("tot")).otherwise(None).alias("y")
+                )
+                frames.append(
+                    sh.filter(pl.col("y").is_not_null()).select(
+                        pl.lit(f"share|{p}|{m}").alias("series_id"), pl.col("day").alias("ds"), pl.col("y")
+                    )
+                )
             nz = gp.filter(pl.col("requests") > 0)
             for k in KINDS:
                 if float(nz[k].sum()) <= 0:
                     zero_kinds.add((p, m, k))
                     continue
-                frames.append(nz.select(pl.lit(f"tpr|{k}|{p}|{m}").alias("series_id"), pl.col("day").alias("ds"),
-                                        (pl.col(k) / pl.col("requests")).alias("y")))
-    frames.append(cost.select(pl.lit("cost").alias("series_id"), pl.col("day").alias("ds"),
-                              pl.col("cost").fill_null(0.0).alias("y")))
+                frames.append(
+                    nz.select(
+                        pl.lit(f"tpr|{k}|{p}|{m}").alias("series_id"),
+                        pl.col("day").alias("ds"),
+                        (pl.col(k) / pl.col("requests")).alias("y"),
+                    )
+                )
+    frames.append(
+        cost.select(
+            pl.lit("cost").alias("series_id"), pl.col("day").alias("ds"), pl.col("cost").fill_null(0.0).alias("y")
+        )
+    )
     df = pl.concat(frames)
     last_day = df["ds"].max()
     h = (h_end - last_day).days  # type: ignore[operator]
@@ -261,8 +309,9 @@ def forecast_drivers(con, catalog: Catalog, as_of_day: date, h_end: date, *, n_p
         gms = [m for pp, m in groups if pp == p]
         r = P[f"req|{p}"]
         if ratios != "ets":
-            sh, tpr = _hold_ratios(daily.filter(pl.col("provider") == p), gms, r.shape[0],
-                                   series_rng(seed, f"ratios|{p}"))
+            sh, tpr = _hold_ratios(
+                daily.filter(pl.col("provider") == p), gms, r.shape[0], series_rng(seed, f"ratios|{p}")
+            )
             for i, m in enumerate(gms):
                 rg = r * sh[i]
                 requests[(p, m)] = rg

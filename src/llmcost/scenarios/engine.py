@@ -39,8 +39,15 @@ def _stats(paths: np.ndarray, first_day: date, start: date, end: date) -> dict[s
     return total_intervals(period_totals(paths, first_day, start, end, 0.0))
 
 
-def _period_row(kind: str, label: str, start: date, end: date, st: dict[str, float] | None, actual: Decimal,
-                run_rate: Decimal | None) -> dict[str, Any]:
+def _period_row(
+    kind: str,
+    label: str,
+    start: date,
+    end: date,
+    st: dict[str, float] | None,
+    actual: Decimal,
+    run_rate: Decimal | None,
+) -> dict[str, Any]:
     row: dict[str, Any] = {"period": label, "kind": kind, "start": start, "end": end, "actual_to_date_usd": actual}
     for k in ("p50", "mean", "lo_80", "hi_80", "lo_95", "hi_95"):
         row[f"{k}_usd"] = None if st is None else actual + to_money(st[k])
@@ -68,8 +75,9 @@ def _scenario_cost(df: DriverForecast, sc: Scenario, growth: str) -> np.ndarray:
                 f = np.where(on, f * ch.factor, f)
         if not np.all(f == 1.0):
             pf[grp] = f
-    return df.cost(traffic=_factor(h, sc.traffic, g), context=_factor(h, sc.context, g), caching=sc.caching,
-                   price_factor=pf)
+    return df.cost(
+        traffic=_factor(h, sc.traffic, g), context=_factor(h, sc.context, g), caching=sc.caching, price_factor=pf
+    )
 
 
 def _savings_paths(df: DriverForecast, e: Effect, best: bool = False) -> np.ndarray:
@@ -90,8 +98,9 @@ def _check_tz(tz: str) -> None:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"--tz {tz!r} is not a time zone. "
-                         "Fix: use an IANA name such as UTC or Europe/Paris.") from None
+        raise UsageError(
+            f"--tz {tz!r} is not a time zone. Fix: use an IANA name such as UTC or Europe/Paris."
+        ) from None
 
 
 def forecast_section(
@@ -117,22 +126,29 @@ def forecast_section(
     specs = periods_after(as_of_day)
     _, cur_label, cur_start, cur_end = specs[0]
     notes = list(hist.notes)
-    mtd_raw = con.execute(f"SELECT sum(cost_usd) FROM {ROWS} WHERE priced AND day >= $s AND day <= $e",
-                          {"s": cur_start, "e": as_of_day}).fetchall()[0]
+    mtd_raw = con.execute(
+        f"SELECT sum(cost_usd) FROM {ROWS} WHERE priced AND day >= $s AND day <= $e", {"s": cur_start, "e": as_of_day}
+    ).fetchall()[0]
     mtd = Decimal(mtd_raw[0] or 0).quantize(CENT, rounding=ROUND_HALF_UP) if mtd_raw else Decimal("0.00")
     elapsed = (as_of_day - cur_start).days + 1
     run_rate = (mtd / elapsed * cur_end.day).quantize(CENT, rounding=ROUND_HALF_UP) if elapsed > 0 else None
     base_doc: dict[str, Any] = {
-        "month": cur_label, "as_of": as_of_day, "tz": tz, "actual_to_date_usd": mtd, "run_rate_usd": run_rate,
-        "n_paths": n_paths, "seed": seed, "scenarios_file": cfg.path, "history_first_day": hist.first_day,
+        "month": cur_label,
+        "as_of": as_of_day,
+        "tz": tz,
+        "actual_to_date_usd": mtd,
+        "run_rate_usd": run_rate,
+        "n_paths": n_paths,
+        "seed": seed,
+        "scenarios_file": cfg.path,
+        "history_first_day": hist.first_day,
         "history_last_day": hist.last_day,
         "price_basis": f"list prices at {as_of_day} ({catalog.info()['catalog']}); actuals at the prices in force",
     }
     df = forecast_drivers(con, catalog, as_of_day, specs[-1][3], n_paths=n_paths, seed=seed, tz=tz)
     if df is None:
         notes.append("no priced usage on or before as_of: nothing to forecast")
-        base_doc.update({k: None for k in ("p50_usd", "mean_usd", "lo_80_usd", "hi_80_usd", "lo_95_usd",
-                                            "hi_95_usd")})
+        base_doc.update({k: None for k in ("p50_usd", "mean_usd", "lo_80_usd", "hi_80_usd", "lo_95_usd", "hi_95_usd")})
         base_doc.update(model_used="none", confidence="none", periods=[], drivers=[], notes=notes)
         return {"forecast": base_doc, "scenarios": [], "alternatives": []}
     notes += df.notes
@@ -153,8 +169,17 @@ def forecast_section(
     periods = period_rows(base)
     cur = periods[0]
     model_used = "; ".join(f"{s[4:]}: {fits[s].model_used}" for s in req_ids)
-    drivers = [{"series": s, "model_used": f.model_used, "confidence": f.confidence, "spread": round(f.spread, 3),
-                "n_history": f.n_history, "notes": list(f.notes)} for s, f in fits.items()]
+    drivers = [
+        {
+            "series": s,
+            "model_used": f.model_used,
+            "confidence": f.confidence,
+            "spread": round(f.spread, 3),
+            "n_history": f.n_history,
+            "notes": list(f.notes),
+        }
+        for s, f in fits.items()
+    ]
     if none:
         notes.append("less than 7 days of history: run-rate only, no statistical forecast")
     # cross-check (forecasting-method 3.2): the direct cost series against the driver product
@@ -165,21 +190,36 @@ def forecast_section(
         drv = _stats(base, df.first_day, nxt[2], nxt[3])
         half = (drv["hi_80"] - drv["lo_80"]) / 2
         agree = abs(direct["p50"] - drv["p50"]) <= half
-        check = {"period": nxt[1], "direct_p50_usd": to_money(direct["p50"]), "drivers_p50_usd": to_money(drv["p50"]),
-                 "agree": agree}
+        check = {
+            "period": nxt[1],
+            "direct_p50_usd": to_money(direct["p50"]),
+            "drivers_p50_usd": to_money(drv["p50"]),
+            "agree": agree,
+        }
         if not agree:
-            notes.append(f"the direct cost forecast for {nxt[1]} ({to_money(direct['p50'])}) differs from the driver "
-                         f"forecast ({to_money(drv['p50'])}) by more than the 80% half-width: prices or mix changed "
-                         "in the history, or a driver is unstable")
+            notes.append(
+                f"the direct cost forecast for {nxt[1]} ({to_money(direct['p50'])}) differs from the driver "
+                f"forecast ({to_money(drv['p50'])}) by more than the 80% half-width: prices or mix changed "
+                "in the history, or a driver is unstable"
+            )
     forecast = dict(base_doc)
-    forecast.update({
-        "p50_usd": cur["p50_usd"], "mean_usd": cur["mean_usd"], "lo_80_usd": cur["lo_80_usd"],
-        "hi_80_usd": cur["hi_80_usd"], "lo_95_usd": cur["lo_95_usd"], "hi_95_usd": cur["hi_95_usd"],
-        "model_used": "run_rate" if none else f"drivers x list prices ({model_used})",
-        "confidence": confidence, "periods": periods, "drivers": drivers, "cross_check": check,
-        "groups": [{"provider": g[0], "model": g[1], "price_source": df.prices[g].source} for g in df.groups],
-        "notes": notes,
-    })
+    forecast.update(
+        {
+            "p50_usd": cur["p50_usd"],
+            "mean_usd": cur["mean_usd"],
+            "lo_80_usd": cur["lo_80_usd"],
+            "hi_80_usd": cur["hi_80_usd"],
+            "lo_95_usd": cur["lo_95_usd"],
+            "hi_95_usd": cur["hi_95_usd"],
+            "model_used": "run_rate" if none else f"drivers x list prices ({model_used})",
+            "confidence": confidence,
+            "periods": periods,
+            "drivers": drivers,
+            "cross_check": check,
+            "groups": [{"provider": g[0], "model": g[1], "price_source": df.prices[g].source} for g in df.groups],
+            "notes": notes,
+        }
+    )
 
     # scenarios: the same paths, deterministic changes
     _, month_label, m_start, m_end = specs[1]
@@ -187,11 +227,21 @@ def forecast_section(
     scen_rows = []
     for sc in cfg.scenarios:
         paths = _scenario_cost(df, sc, cfg.growth)
-        row: dict[str, Any] = {"name": sc.name, "kind": "scenario", "description": sc.description,
-                               "month": month_label, "growth": sc.growth or cfg.growth,
-                               "knobs": {"traffic": sc.traffic, "context": sc.context, "caching": sc.caching,
-                                         "price_changes": [{"provider": p.provider, "model": p.model,
-                                                            "factor": p.factor, "from": p.start} for p in sc.prices]}}
+        row: dict[str, Any] = {
+            "name": sc.name,
+            "kind": "scenario",
+            "description": sc.description,
+            "month": month_label,
+            "growth": sc.growth or cfg.growth,
+            "knobs": {
+                "traffic": sc.traffic,
+                "context": sc.context,
+                "caching": sc.caching,
+                "price_changes": [
+                    {"provider": p.provider, "model": p.model, "factor": p.factor, "from": p.start} for p in sc.prices
+                ],
+            },
+        }
         row.update(_summary(paths, base_month, df, m_start, m_end, none))
         row["periods"] = [] if none else period_rows(paths)
         scen_rows.append(row)
@@ -202,10 +252,15 @@ def forecast_section(
     alt_rows = []
     for e in effects:
         s_paths = _savings_paths(df, e)
-        row = {"name": e.name, "kind": e.kind, "description": e.description, "month": month_label,
-               "window": {"start": since, "end": as_of_day, "days": cfg.window_days},
-               "window_savings_usd": e.window_savings_usd.quantize(CENT, rounding=ROUND_HALF_UP),
-               "measured": e.measured}
+        row = {
+            "name": e.name,
+            "kind": e.kind,
+            "description": e.description,
+            "month": month_label,
+            "window": {"start": since, "end": as_of_day, "days": cfg.window_days},
+            "window_savings_usd": e.window_savings_usd.quantize(CENT, rounding=ROUND_HALF_UP),
+            "measured": e.measured,
+        }
         row.update(_summary(base - s_paths, base_month, df, m_start, m_end, none))
         if not none:
             sv = total_intervals(period_totals(s_paths, df.first_day, m_start, m_end))
@@ -219,18 +274,30 @@ def forecast_section(
     return {"forecast": forecast, "scenarios": scen_rows, "alternatives": alt_rows}
 
 
-def _summary(paths: np.ndarray, base_month: np.ndarray | None, df: DriverForecast, start: date, end: date,
-             none: bool) -> dict[str, Any]:
+def _summary(
+    paths: np.ndarray, base_month: np.ndarray | None, df: DriverForecast, start: date, end: date, none: bool
+) -> dict[str, Any]:
     if none or base_month is None:
-        return {"monthly_cost_usd": None, "lo_80_usd": None, "hi_80_usd": None, "lo_95_usd": None, "hi_95_usd": None,
-                "savings_vs_baseline_usd": None}
+        return {
+            "monthly_cost_usd": None,
+            "lo_80_usd": None,
+            "hi_80_usd": None,
+            "lo_95_usd": None,
+            "hi_95_usd": None,
+            "savings_vs_baseline_usd": None,
+        }
     tot = period_totals(paths, df.first_day, start, end)
     st = total_intervals(tot)
     diff = float(np.median(base_month - tot))
-    return {"monthly_cost_usd": to_money(st["p50"]), "mean_usd": to_money(st["mean"]),
-            "lo_80_usd": to_money(st["lo_80"]), "hi_80_usd": to_money(st["hi_80"]),
-            "lo_95_usd": to_money(st["lo_95"]), "hi_95_usd": to_money(st["hi_95"]),
-            "savings_vs_baseline_usd": to_money(diff)}
+    return {
+        "monthly_cost_usd": to_money(st["p50"]),
+        "mean_usd": to_money(st["mean"]),
+        "lo_80_usd": to_money(st["lo_80"]),
+        "hi_80_usd": to_money(st["hi_80"]),
+        "lo_95_usd": to_money(st["lo_95"]),
+        "hi_95_usd": to_money(st["hi_95"]),
+        "savings_vs_baseline_usd": to_money(diff),
+    }
 
 
 __all__ = ["INPUT_SIDE", "forecast_section"]

@@ -21,9 +21,28 @@ ROWS = "scen_rows"
 """TEMP TABLE of the history: the columns below plus `day`, `grp_model` and the engine's costs."""
 
 _COLUMNS = (
-    "event_id", "source_file", "source_line", "grain", "ts", "provider", "model", "project", "conversation_id",
-    "turn", "request_count", "input_tokens", "cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens",
-    "output_tokens", "reasoning_tokens", "tool_calls", "label", "batch", "service_tier", "cache_known",
+    "event_id",
+    "source_file",
+    "source_line",
+    "grain",
+    "ts",
+    "provider",
+    "model",
+    "project",
+    "conversation_id",
+    "turn",
+    "request_count",
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "tool_calls",
+    "label",
+    "batch",
+    "service_tier",
+    "cache_known",
     "reported_cost_usd",
 )
 
@@ -86,11 +105,12 @@ def prepare(con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of_day: date, t
             {"tz": tz, "as_of": as_of_day},
         ).fetchall()[0]
         if billed and billed[0]:
-            notes.append(f"{billed[0]} provider-day(s) have billed costs; the forecast prices their token volume "
-                         "with list prices (the gap to the bill is in the reconciliation section)")
+            notes.append(
+                f"{billed[0]} provider-day(s) have billed costs; the forecast prices their token volume "
+                "with list prices (the gap to the bill is in the reconciliation section)"
+            )
     unpriced = [
-        {"provider": u.provider, "model": u.model, "requests": u.requests, "tokens": u.tokens}
-        for u in summary.unpriced
+        {"provider": u.provider, "model": u.model, "requests": u.requests, "tokens": u.tokens} for u in summary.unpriced
     ]
     if unpriced:
         names = ", ".join(f"{u['provider']}/{u['model']}" for u in unpriced[:3])

@@ -74,10 +74,18 @@ class Prices:
             if r is None:
                 return None
             self.known[g] = GroupPrice(
-                g[0], r.model,
-                {"input": r.input / _MILLION, "cache_read": r.cache_read / _MILLION,
-                 "cache_write": r.cache_write_5m / _MILLION, "output": r.output / _MILLION},
-                r.cache_write_5m / _MILLION, r.cache_write_1h / _MILLION, r.source)
+                g[0],
+                r.model,
+                {
+                    "input": r.input / _MILLION,
+                    "cache_read": r.cache_read / _MILLION,
+                    "cache_write": r.cache_write_5m / _MILLION,
+                    "output": r.output / _MILLION,
+                },
+                r.cache_write_5m / _MILLION,
+                r.cache_write_1h / _MILLION,
+                r.source,
+            )
         return self.known[g]
 
     def batch(self, g: Group, kind: str, std: GroupPrice) -> Decimal:
@@ -117,13 +125,13 @@ def label_sql(cfg: dict[str, Any] | None = None) -> str:
     c = {k: int(v) for k, v in cfg.items()}
     prompt = f"({_PROMPT})"
     return f"""CASE WHEN lower(trim(label)) IN ('simple', 'medium', 'complex') THEN lower(trim(label))
-        WHEN {prompt} >= {c['complex_min_input']} OR coalesce(output_tokens, 0) >= {c['complex_min_output']}
-             OR coalesce(reasoning_tokens, 0) >= {c['complex_min_reasoning']}
-             OR coalesce(tool_calls, 0) >= {c['complex_min_tool_calls']} OR coalesce(turn, 1) >= {c['complex_min_turn']}
+        WHEN {prompt} >= {c["complex_min_input"]} OR coalesce(output_tokens, 0) >= {c["complex_min_output"]}
+             OR coalesce(reasoning_tokens, 0) >= {c["complex_min_reasoning"]}
+             OR coalesce(tool_calls, 0) >= {c["complex_min_tool_calls"]} OR coalesce(turn, 1) >= {c["complex_min_turn"]}
              THEN 'complex'
-        WHEN {prompt} <= {c['simple_max_input']} AND coalesce(output_tokens, 0) <= {c['simple_max_output']}
-             AND coalesce(reasoning_tokens, 0) <= {c['simple_max_reasoning']}
-             AND coalesce(tool_calls, 0) <= {c['simple_max_tool_calls']} AND coalesce(turn, 1) <= {c['simple_max_turn']}
+        WHEN {prompt} <= {c["simple_max_input"]} AND coalesce(output_tokens, 0) <= {c["simple_max_output"]}
+             AND coalesce(reasoning_tokens, 0) <= {c["simple_max_reasoning"]}
+             AND coalesce(tool_calls, 0) <= {c["simple_max_tool_calls"]} AND coalesce(turn, 1) <= {c["simple_max_turn"]}
              THEN 'simple'
         ELSE 'medium' END"""
 
@@ -147,10 +155,16 @@ def _finish(e: Effect, base: dict[Group, dict[str, Decimal]], totals: dict[Group
     return e
 
 
-def measure_routing(con: duckdb.DuckDBPyConnection, prices: Prices, r: Routing, since: date,
-                    totals: dict[Group, dict[str, int]]) -> Effect:
-    conds = ["day >= $since", "grain = 'request'", "priced", _glob("grp_model", r.from_model),
-             _glob("grp_provider", r.from_provider)]
+def measure_routing(
+    con: duckdb.DuckDBPyConnection, prices: Prices, r: Routing, since: date, totals: dict[Group, dict[str, int]]
+) -> Effect:
+    conds = [
+        "day >= $since",
+        "grain = 'request'",
+        "priced",
+        _glob("grp_model", r.from_model),
+        _glob("grp_provider", r.from_provider),
+    ]
     if r.labels:
         conds.append(f"({label_sql()}) IN ({', '.join(repr(lb) for lb in r.labels)})")
     if r.max_input_tokens is not None:
@@ -161,7 +175,7 @@ def measure_routing(con: duckdb.DuckDBPyConnection, prices: Prices, r: Routing, 
         f"""SELECT grp_provider, grp_model, CAST(sum(coalesce(request_count, 1)) AS BIGINT) AS requests,
                    CAST(sum(coalesce(input_tokens, 0)) AS BIGINT), CAST(sum(coalesce(cache_read_tokens, 0)) AS BIGINT),
                    CAST(sum(coalesce(cache_write_tokens, 0)) AS BIGINT), CAST(sum(coalesce(output_tokens, 0)) AS BIGINT)
-            FROM {ROWS} WHERE {' AND '.join(conds)} GROUP BY ALL ORDER BY ALL""",
+            FROM {ROWS} WHERE {" AND ".join(conds)} GROUP BY ALL ORDER BY ALL""",
         {"since": since},
     ).fetchall()
     e = Effect(r.name, "routing", r.description, a_in_best={})
@@ -179,8 +193,10 @@ def measure_routing(con: duckdb.DuckDBPyConnection, prices: Prices, r: Routing, 
         if sp is None:
             continue
         if dp is None:
-            raise ConfigError(f"routing {r.name!r}: target model {dst[1]!r} ({dst[0]}) has no price. Fix: check "
-                              "to_model/to_provider or add the model to the --prices file.")
+            raise ConfigError(
+                f"routing {r.name!r}: target model {dst[1]!r} ({dst[0]}) has no price. Fix: check "
+                "to_model/to_provider or add the model to the --prices file."
+            )
         logged_in = _cost(sp, {"input": t_in, "cache_read": t_cr, "cache_write": t_cw})
         cold_in = _cost(dp, {"input": t_in + t_cr + t_cw})  # moved requests lose their cache reads
         warm_in = _cost(dp, {"input": t_in, "cache_read": t_cr, "cache_write": t_cw})
@@ -207,7 +223,7 @@ def measure_routing(con: duckdb.DuckDBPyConnection, prices: Prices, r: Routing, 
         "requests_examined_by_classifier": examined if fee_rate else None,
         "classifier_cost_usd": fees,
         "cache_on_target": "cold (moved requests' cache reads and writes billed as uncached input); "
-                           "savings_if_cache_kept_usd assumes the target keeps the same cache hits",
+        "savings_if_cache_kept_usd assumes the target keeps the same cache hits",
     }
     return _finish(e, base, totals)
 
@@ -225,11 +241,19 @@ def _target(prices: Prices, r: Routing, src: Group, totals: dict[Group, dict[str
     return min(cands)[2] if cands else None
 
 
-def measure_caching(con: duckdb.DuckDBPyConnection, prices: Prices, c: Caching, since: date,
-                    totals: dict[Group, dict[str, int]]) -> Effect:
+def measure_caching(
+    con: duckdb.DuckDBPyConnection, prices: Prices, c: Caching, since: date, totals: dict[Group, dict[str, int]]
+) -> Effect:
     ttl = LIFETIMES[c.lifetime]
-    sim = simulate_cache(con, prefix_tokens=c.prefix_tokens, ttl_seconds=ttl, min_tokens=c.min_tokens, key=c.key,
-                         models=c.models, since=since)
+    sim = simulate_cache(
+        con,
+        prefix_tokens=c.prefix_tokens,
+        ttl_seconds=ttl,
+        min_tokens=c.min_tokens,
+        key=c.key,
+        models=c.models,
+        since=since,
+    )
     variant = "w1h" if c.lifetime == "1h" else "w5m"
     e = Effect(c.name, "caching", c.description)
     base: dict[Group, dict[str, Decimal]] = {}
@@ -238,11 +262,20 @@ def measure_caching(con: duckdb.DuckDBPyConnection, prices: Prices, c: Caching, 
         pr = prices.known.get(grp)
         if pr is None:
             continue
-        logged = _cost(pr, {"input": g["logged_input_tokens"], "cache_read": g["logged_cache_read_tokens"],
-                            "cache_write": g["logged_cache_write_tokens"]})
+        logged = _cost(
+            pr,
+            {
+                "input": g["logged_input_tokens"],
+                "cache_read": g["logged_cache_read_tokens"],
+                "cache_write": g["logged_cache_write_tokens"],
+            },
+        )
         uncached = g["prompt_tokens"] - g["hit_tokens"] - g["write_tokens"]
-        alt = (Decimal(uncached) * pr.prices["input"] + Decimal(g["hit_tokens"]) * pr.prices["cache_read"]
-               + Decimal(g["write_tokens"]) * pr.per_token("cache_write", variant))
+        alt = (
+            Decimal(uncached) * pr.prices["input"]
+            + Decimal(g["hit_tokens"]) * pr.prices["cache_read"]
+            + Decimal(g["write_tokens"]) * pr.per_token("cache_write", variant)
+        )
         base[grp] = {"in": logged - alt}
     e.window_savings_usd = sum((d["in"] for d in base.values()), Decimal(0))
     e.measured = {
@@ -259,8 +292,9 @@ def measure_caching(con: duckdb.DuckDBPyConnection, prices: Prices, c: Caching, 
     return _finish(e, base, totals)
 
 
-def measure_trimming(con: duckdb.DuckDBPyConnection, prices: Prices, t: Trimming, since: date,
-                     totals: dict[Group, dict[str, int]]) -> Effect:
+def measure_trimming(
+    con: duckdb.DuckDBPyConnection, prices: Prices, t: Trimming, since: date, totals: dict[Group, dict[str, int]]
+) -> Effect:
     n = int(t.keep_turns)
     order = "ORDER BY coalesce(turn, 0), ts, source_file, source_line, event_id"
     part = "PARTITION BY grp_provider, conversation_id"
@@ -270,7 +304,7 @@ def measure_trimming(con: duckdb.DuckDBPyConnection, prices: Prices, t: Trimming
                        {_PROMPT} AS prompt, coalesce(input_tokens, 0) AS t_in,
                        coalesce(cache_read_tokens, 0) AS t_cr, coalesce(cache_write_tokens, 0) AS t_cw
                 FROM {ROWS}
-                WHERE grain = 'request' AND priced AND conversation_id IS NOT NULL AND {_glob('grp_model', t.models)}
+                WHERE grain = 'request' AND priced AND conversation_id IS NOT NULL AND {_glob("grp_model", t.models)}
             ),
             o AS (
                 SELECT *, row_number() OVER w AS k, first_value(prompt) OVER w AS first_prompt,
@@ -323,13 +357,14 @@ def measure_trimming(con: duckdb.DuckDBPyConnection, prices: Prices, t: Trimming
     return _finish(e, base, totals)
 
 
-def measure_batch(con: duckdb.DuckDBPyConnection, prices: Prices, b: Batch, since: date,
-                  totals: dict[Group, dict[str, int]]) -> Effect:
+def measure_batch(
+    con: duckdb.DuckDBPyConnection, prices: Prices, b: Batch, since: date, totals: dict[Group, dict[str, int]]
+) -> Effect:
     rows = con.execute(
         f"""WITH r AS (
                 SELECT *, count(*) OVER (PARTITION BY grp_provider, conversation_id) AS conv_len FROM {ROWS}
                 WHERE grain = 'request' AND priced AND NOT coalesce(batch, false)
-                  AND {_glob('grp_model', b.models)} AND {_glob("coalesce(project, '')", b.projects)}
+                  AND {_glob("grp_model", b.models)} AND {_glob("coalesce(project, '')", b.projects)}
             )
             SELECT grp_provider, grp_model, CAST(sum(coalesce(request_count, 1)) AS BIGINT),
                    CAST(sum(coalesce(input_tokens, 0)) AS BIGINT), CAST(sum(coalesce(cache_read_tokens, 0)) AS BIGINT),
@@ -353,22 +388,36 @@ def measure_batch(con: duckdb.DuckDBPyConnection, prices: Prices, b: Batch, sinc
         base[(p, m)] = {"in": share * (std_in - bat_in), "out": share * out}
         moved += share * n
     e.window_savings_usd = sum((d["in"] + d["out"] for d in base.values()), Decimal(0))
-    e.measured = {"requests_moved": float(moved), "share": b.share,
-                  "eligible": "non-batch request rows in single-request conversations (or with no conversation)"}
+    e.measured = {
+        "requests_moved": float(moved),
+        "share": b.share,
+        "eligible": "non-batch request rows in single-request conversations (or with no conversation)",
+    }
     return _finish(e, base, totals)
 
 
-def measure_all(con: duckdb.DuckDBPyConnection, prices: Prices, alts: tuple[Any, ...], as_of_day: date,
-                window_days: int) -> tuple[list[Effect], date]:
+def measure_all(
+    con: duckdb.DuckDBPyConnection, prices: Prices, alts: tuple[Any, ...], as_of_day: date, window_days: int
+) -> tuple[list[Effect], date]:
     since = as_of_day - timedelta(days=window_days - 1)
     totals = window_totals(con, since)
     out = []
     for a in alts:
-        fn = {Routing: measure_routing, Caching: measure_caching, Trimming: measure_trimming,
-              Batch: measure_batch}[type(a)]
+        fn = {Routing: measure_routing, Caching: measure_caching, Trimming: measure_trimming, Batch: measure_batch}[
+            type(a)
+        ]
         out.append(fn(con, prices, a, since, totals))  # type: ignore[operator]
     return out, since
 
 
-__all__ = ["Effect", "Prices", "label_sql", "measure_all", "measure_batch", "measure_caching", "measure_routing",
-           "measure_trimming", "window_totals"]
+__all__ = [
+    "Effect",
+    "Prices",
+    "label_sql",
+    "measure_all",
+    "measure_batch",
+    "measure_caching",
+    "measure_routing",
+    "measure_trimming",
+    "window_totals",
+]
