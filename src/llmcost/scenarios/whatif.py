@@ -259,7 +259,7 @@ def measure_caching(
     base: dict[Group, dict[str, Decimal]] = {}
     for g in sim.groups:
         grp = (g["grp_provider"], g["grp_model"])
-        pr = prices.known.get(grp)
+        pr = prices.get(grp)
         if pr is None:
             continue
         logged = _cost(
@@ -334,7 +334,7 @@ def measure_trimming(
     base: dict[Group, dict[str, Decimal]] = {}
     trimmed = before = after = cr_before = cr_after = 0
     for p, m, k, t_in, t_cr, t_cw, n_in, n_cr, n_cw, pr_before, pr_after in rows:
-        pr = prices.known.get((p, m))
+        pr = prices.get((p, m))
         if pr is None:
             continue
         logged = _cost(pr, {"input": t_in, "cache_read": t_cr, "cache_write": t_cw})
@@ -378,7 +378,7 @@ def measure_batch(
     base: dict[Group, dict[str, Decimal]] = {}
     moved = Decimal(0)
     for p, m, n, t_in, t_cr, t_cw, t_out in rows:
-        pr = prices.known.get((p, m))
+        pr = prices.get((p, m))
         if pr is None:
             continue
         cells = {"input": t_in, "cache_read": t_cr, "cache_write": t_cw}

@@ -1,0 +1,76 @@
+"""`llmcost-forecast forecast` and `llmcost-forecast backtest` through the store path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from llmcost.cli import app
+
+runner = CliRunner()
+
+
+def test_backtest_prints_mase_and_coverage(sample_store: Path) -> None:
+    r = runner.invoke(app, ["backtest", "--store", str(sample_store), "--as-of", "2026-11-23"])
+    assert r.exit_code == 0, r.output
+    assert "relMASE" in r.output and "cov80" in r.output and "tot80" in r.output and "APEtot" in r.output
+    pooled = next(line for line in r.output.splitlines() if line.startswith("POOLED")).split()
+    assert int(pooled[1]) == 4  # 84 days, 30-day horizon, 28 days of training: 4 weekly origins
+    assert 0 < float(pooled[2]) < 2  # relative MASE against seasonal naive
+    assert pooled[7].endswith("%")  # daily 80% coverage
+
+
+def test_backtest_json_and_drivers(sample_store: Path) -> None:
+    r = runner.invoke(
+        app,
+        [
+            "backtest",
+            "--store",
+            str(sample_store),
+            "--as-of",
+            "2026-11-23",
+            "--series",
+            "drivers",
+            "--origins",
+            "2",
+            "--format",
+            "json",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    assert set(doc["summary"]["series"]) == {"requests|anthropic", "requests|openai"}
+    assert 0 <= doc["summary"]["coverage_80"] <= 1
+
+
+def test_forecast_json(sample_store: Path) -> None:
+    r = runner.invoke(app, ["forecast", "--store", str(sample_store), "--as-of", "2026-11-23", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    assert set(doc) == {"forecast", "scenarios", "alternatives"}
+    assert doc["forecast"]["month"] == "2026-11"
+    assert doc["forecast"]["p50_usd"].count(".") == 1  # Decimal money as a string
+
+
+def test_forecast_table(sample_store: Path) -> None:
+    r = runner.invoke(app, ["forecast", "--store", str(sample_store), "--as-of", "2026-11-23", "--tz", "Asia/Tokyo"])
+    assert r.exit_code == 0, r.output
+    assert "Forecast as of 2026-11-23 (Asia/Tokyo)" in r.output
+    assert "2027-Q1" in r.output and "run-rate for 2026-11" in r.output
+    assert "aggressive" in r.output and "hit rate" in r.output
+
+
+def test_errors_name_the_fix(sample_store: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "s.toml"
+    bad.write_text('[[scenario]]\nname = "x"\ntrafic = 2\n')
+    r = runner.invoke(app, ["forecast", "--store", str(sample_store), "--scenarios", str(bad)])
+    assert r.exit_code == 2
+    assert "Error:" in r.output and "line 3" in r.output and "did you mean 'traffic'" in r.output
+    r = runner.invoke(app, ["backtest", "--store", str(sample_store), "--as-of", "2026-11-23", "--horizon", "70"])
+    assert r.exit_code == 2 and "Fix: use a shorter --horizon" in r.output
+    r = runner.invoke(app, ["forecast", "--store", str(sample_store), "--as-of", "23/11/2026"])
+    assert r.exit_code == 2 and "--as-of '23/11/2026' is not a date" in r.output
+    r = runner.invoke(app, ["forecast", "--store", str(sample_store), "--format", "csv"])
+    assert r.exit_code == 2 and "use table or json" in r.output

@@ -1,0 +1,117 @@
+"""forecast_section on the sample logs: shape, Decimal money, periods, as_of, and common random numbers."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from llmcost.errors import UsageError
+from llmcost.pricing import attach_costs, load_catalog
+from llmcost.scenarios import forecast_section
+
+SCEN = """
+[settings]
+growth = "step"
+window_days = 28
+
+[[scenario]]
+name = "same"
+[[scenario]]
+name = "half"
+traffic = 0.5
+[[scenario]]
+name = "no_cache"
+caching = false
+[[scenario]]
+name = "cut_openai"
+[[scenario.price]]
+provider = "openai"
+factor = 0.5
+
+[[batch]]
+name = "batch_all_single"
+share = 1.0
+"""
+
+
+@pytest.fixture(scope="module")
+def doc(sample_store: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    from llmcost.store import Store
+
+    f = tmp_path_factory.mktemp("scen") / "s.toml"
+    f.write_text(SCEN)
+    con = Store.open(sample_store).connect()
+    out = forecast_section(con, load_catalog(), as_of=date(2026, 11, 23), tz="UTC", scenarios_file=f, n_paths=300)
+    con.close()
+    return out
+
+
+def _money(v: object) -> bool:
+    return isinstance(v, Decimal) and v == v.quantize(Decimal("0.01"))
+
+
+def test_forecast_shape_and_money(doc: dict) -> None:
+    f = doc["forecast"]
+    assert f["month"] == "2026-11" and f["as_of"] == date(2026, 11, 23) and f["tz"] == "UTC"
+    assert f["confidence"] == "normal" and f["model_used"].startswith("drivers x list prices")
+    for k in ("actual_to_date_usd", "p50_usd", "lo_80_usd", "hi_80_usd", "lo_95_usd", "hi_95_usd", "run_rate_usd"):
+        assert _money(f[k]), k
+    assert [p["kind"] for p in f["periods"]] == ["current_month", "next_month", "next_quarter"]
+    assert [p["period"] for p in f["periods"]] == ["2026-11", "2026-12", "2027-Q1"]
+    for p in f["periods"]:
+        assert p["lo_95_usd"] <= p["lo_80_usd"] <= p["p50_usd"] <= p["hi_80_usd"] <= p["hi_95_usd"]
+    cur = f["periods"][0]
+    assert cur["p50_usd"] > cur["actual_to_date_usd"] > 0  # a week of November is still to come
+    assert f["run_rate_usd"] == (f["actual_to_date_usd"] / 23 * 30).quantize(Decimal("0.01"))
+    assert f["cross_check"]["agree"] is True
+
+
+def test_actual_to_date_is_the_priced_month_to_date(doc: dict, sample_con: duckdb.DuckDBPyConnection) -> None:
+    attach_costs(sample_con, load_catalog(), source="usage", target="p")
+    (mtd,) = sample_con.execute(
+        "SELECT sum(cost_usd) FROM p WHERE ts >= '2026-11-01 00:00:00+00' AND ts < '2026-11-24 00:00:00+00'"
+    ).fetchall()[0]
+    assert doc["forecast"]["actual_to_date_usd"] == mtd.quantize(Decimal("0.01"))
+
+
+def test_scenarios_share_the_simulated_futures(doc: dict) -> None:
+    base = doc["forecast"]["periods"][1]["p50_usd"]
+    s = {r["name"]: r for r in doc["scenarios"]}
+    assert s["same"]["monthly_cost_usd"] == base and s["same"]["savings_vs_baseline_usd"] == 0
+    # cost is linear in traffic and the draws are the same: exactly half, up to rounding
+    assert abs(s["half"]["monthly_cost_usd"] - base / 2) <= Decimal("0.01")
+    assert abs(s["half"]["savings_vs_baseline_usd"] - base / 2) <= Decimal("0.01")
+    assert s["no_cache"]["monthly_cost_usd"] > base
+    assert 0 < s["cut_openai"]["savings_vs_baseline_usd"] < base / 2
+    for r in doc["scenarios"]:
+        assert r["lo_80_usd"] <= r["monthly_cost_usd"] <= r["hi_80_usd"]
+        assert r["month"] == "2026-12" and r["growth"] == "step"
+
+
+def test_alternative_rows(doc: dict) -> None:
+    (b,) = doc["alternatives"]
+    assert b["kind"] == "batch" and b["measured"]["requests_moved"] > 0
+    assert b["savings_vs_baseline_usd"] > 0 and b["window_savings_usd"] > 0
+    assert b["savings_lo_80_usd"] <= b["savings_vs_baseline_usd"] <= b["savings_hi_80_usd"]
+    assert b["window"]["start"] == date(2026, 10, 27)
+
+
+def test_as_of_ignores_later_data(sample_con: duckdb.DuckDBPyConnection) -> None:
+    out = forecast_section(
+        sample_con, load_catalog(), as_of=date(2026, 10, 31), tz="Europe/Paris", scenarios_file=None, n_paths=100
+    )
+    f = out["forecast"]
+    assert f["month"] == "2026-11" and f["history_last_day"] == date(2026, 10, 31)
+    assert f["actual_to_date_usd"] == 0 and f["run_rate_usd"] is None
+    assert [p["period"] for p in f["periods"]] == ["2026-11", "2026-12", "2027-Q1"]
+    assert {r["name"] for r in out["scenarios"]} == {"conservative", "base", "aggressive"}
+    assert len(out["alternatives"]) == 5
+
+
+def test_bad_time_zone(sample_con: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(UsageError, match="is not a time zone"):
+        forecast_section(sample_con, load_catalog(), as_of=None, tz="Mars/Olympus", scenarios_file=None)
