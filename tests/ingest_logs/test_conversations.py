@@ -58,7 +58,7 @@ def test_accuracy_measure_by_hand() -> None:
 
 @requires_traces()
 def test_ragpulse_session_recovery_measured() -> None:
-    """RAGPulse with its session ids stripped; the figure is recorded in docs/conversations.md."""
+    """RAGPulse with its session ids stripped, no user, sizes only; figure in docs/conversations.md."""
     con = _con()
     con.execute(
         f"""CREATE TABLE raw AS SELECT row_number() OVER () AS line, * FROM read_json(
@@ -79,6 +79,8 @@ def test_ragpulse_session_recovery_measured() -> None:
     m = assignment_accuracy(con, "truth", table)
     singles = assignment_accuracy(con, "truth", "(SELECT event_id, event_id AS conversation_id FROM truth)")
     assert m["requests"] == 7106
-    # measured 0.676 (all-singletons baseline 0.561); the 95% target is NOT met without a user key
-    assert m["accuracy"] == pytest.approx(0.676, abs=0.005)
+    # measured 0.672 (all-singletons baseline 0.561): without a user or key and without prompt
+    # components every session of the service is one stream; tests/conversations/ has the
+    # realistic log (users, components) where the 95% target is met
+    assert m["accuracy"] == pytest.approx(0.672, abs=0.005)
     assert m["accuracy"] > singles["accuracy"] + 0.1
