@@ -84,6 +84,8 @@ def _charts(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
 
     out = []
     daily = (doc.get("daily") or [])[-CHART_DAYS:]
+    while daily and not daily[0]["requests"]:  # start at the first day with usage in the window
+        daily = daily[1:]
     fc = doc.get("forecast") or {}
     fan = [
         (
@@ -96,11 +98,7 @@ def _charts(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
         )
         for r in fc.get("daily") or []
     ]
-    cap = (
-        "shaded: the forecast's 80% and 95% intervals, dashed: its median"
-        if fan
-        else f"forecast fan: {NOT_COMPUTED}"
-    )
+    cap = "shaded: the forecast's 80% and 95% intervals, dashed: its median" if fan else f"forecast fan: {NOT_COMPUTED}"
     out.append(
         (
             "Daily spend and forecast",
@@ -120,7 +118,7 @@ def _charts(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
             "Cost by model",
             svg.hbars(
                 "Cost by model",
-                [f"{r['provider']}/{r['model']}" for r in models],
+                [f"{r['model']} ({r['provider']})" for r in models],
                 [_f(r["cost_usd"]) * rate for r in models],
                 vfmt=m,
                 color="cycle",
@@ -245,9 +243,7 @@ def render(doc: dict[str, Any]) -> str:
         '<div class="charts">',
     ]
     for title, chart, caption in _charts(doc):
-        parts.append(
-            f"<figure><figcaption>{escape(title)}</figcaption>{chart}<p>{escape(caption)}</p></figure>"
-        )
+        parts.append(f"<figure><figcaption>{escape(title)}</figcaption>{chart}<p>{escape(caption)}</p></figure>")
     parts.append("</div>")
     for title, note, headers, rows in sections(doc, **fm):
         cls = "note warn" if title == "Warning" else ("note bad" if note.startswith("EXCEEDED") else "note")

@@ -30,6 +30,10 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     return out
 
 
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def _open(title: str, cls: str = "chart", w: int = W, h: int = H) -> list[str]:
     return [
         f'<svg class="{cls}" role="img" aria-label="{escape(title)}" viewBox="0 0 {w} {h}" '
@@ -38,16 +42,12 @@ def _open(title: str, cls: str = "chart", w: int = W, h: int = H) -> list[str]:
     ]
 
 
-def _yaxis(
-    ticks: list[float], y: Callable[[float], float], fmt: Callable[[float], str], w: int = W
-) -> list[str]:
+def _yaxis(ticks: list[float], y: Callable[[float], float], fmt: Callable[[float], str], w: int = W) -> list[str]:
     out = []
     for t in ticks:
         yy = y(t)
         out.append(f'<line x1="{PAD_L}" x2="{w - PAD_R}" y1="{yy:.1f}" y2="{yy:.1f}" class="grid"/>')
-        out.append(
-            f'<text x="{PAD_L - 6}" y="{yy + 4:.1f}" text-anchor="end" class="tick">{escape(fmt(t))}</text>'
-        )
+        out.append(f'<text x="{PAD_L - 6}" y="{yy + 4:.1f}" text-anchor="end" class="tick">{escape(fmt(t))}</text>')
     return out
 
 
@@ -91,9 +91,7 @@ def line_fan(
         for cls, lo_k, hi_k in (("fan95", 4, 5), ("fan80", 2, 3)):
             up = " ".join(f"{x(i0 + j):.1f},{y(f[hi_k]):.1f}" for j, f in enumerate(fan))
             down = " ".join(f"{x(i0 + j):.1f},{y(f[lo_k]):.1f}" for j, f in reversed(list(enumerate(fan))))
-            parts.append(
-                f'<polygon points="{up} {down}" class="{cls}"><title>{cls[3:]}% interval</title></polygon>'
-            )
+            parts.append(f'<polygon points="{up} {down}" class="{cls}"><title>{cls[3:]}% interval</title></polygon>')
         med = " ".join(f"{x(i0 + j):.1f},{y(f[1]):.1f}" for j, f in enumerate(fan))
         parts.append(f'<polyline points="{med}" class="median" fill="none"/>')
     seg: list[str] = []
@@ -118,8 +116,7 @@ def line_fan(
     step = max(1, n // 6)
     for i in range(0, n, step):
         parts.append(
-            f'<text x="{x(i):.1f}" y="{H - PAD_B + 16}" text-anchor="middle" class="tick">'
-            f"{escape(xs[i])}</text>"
+            f'<text x="{x(i):.1f}" y="{H - PAD_B + 16}" text-anchor="middle" class="tick">{escape(xs[i])}</text>'
         )
     return "\n".join([*parts, "</svg>"])
 
@@ -136,7 +133,7 @@ def hbars(
     """Horizontal bars, one per label, value printed at the end of each bar."""
     if not labels:
         return empty(title, "no data")
-    left = 230
+    left = 250
     row = 24
     h = PAD_T + row * len(labels) + 12
     top = max(values) if values and max(values) > 0 else 1.0
@@ -145,7 +142,7 @@ def hbars(
         yy = PAD_T + i * row
         bw = (W - left - 90) * (v / top)
         parts.append(
-            f'<text x="{left - 6}" y="{yy + 15}" text-anchor="end" class="label">{escape(lab[:34])}</text>'
+            f'<text x="{left - 6}" y="{yy + 15}" text-anchor="end" class="label">{escape(_short(lab, 36))}</text>'
         )
         parts.append(
             f'<rect x="{left}" y="{yy + 3}" width="{max(bw, 0.5):.1f}" height="{row - 8}" '
@@ -265,16 +262,12 @@ def intervals(
         )
         lo, hi = los[i], his[i]
         if lo is not None and hi is not None:
-            parts.append(
-                f'<line x1="{cx:.1f}" x2="{cx:.1f}" y1="{y(lo):.1f}" y2="{y(hi):.1f}" class="whisker"/>'
-            )
+            parts.append(f'<line x1="{cx:.1f}" x2="{cx:.1f}" y1="{y(lo):.1f}" y2="{y(hi):.1f}" class="whisker"/>')
             for v in (lo, hi):
                 parts.append(
-                    f'<line x1="{cx - 8:.1f}" x2="{cx + 8:.1f}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
-                    'class="whisker"/>'
+                    f'<line x1="{cx - 8:.1f}" x2="{cx + 8:.1f}" y1="{y(v):.1f}" y2="{y(v):.1f}" class="whisker"/>'
                 )
         parts.append(
-            f'<text x="{cx:.1f}" y="{H - PAD_B + 16}" text-anchor="middle" class="tick">'
-            f"{escape(lab[:22])}</text>"
+            f'<text x="{cx:.1f}" y="{H - PAD_B + 16}" text-anchor="middle" class="tick">{escape(lab[:22])}</text>'
         )
     return "\n".join([*parts, "</svg>"])
