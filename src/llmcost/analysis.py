@@ -407,7 +407,8 @@ def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
         month = (cmp.get("current") or {}).get("month")
         value = (cmp.get("totals") or {}).get("current_cost_usd") or Decimal(0)
         basis = "month_to_date"
-        what = "month-to-date spend (no forecast was computed)"
+        why = "the forecast has no median (too little history)" if fc else "no forecast was computed"
+        what = f"month-to-date spend ({why})"
     exceeded = value > budget
     msg = (
         f"{what} for {month or 'the month'} is ${value.quantize(Decimal('0.01')):,}, "

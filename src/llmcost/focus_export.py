@@ -220,6 +220,8 @@ def scenario_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
     first = datetime.strptime(label, "%Y-%m").date() if label else month_start(date.today())
     out = []
     for s in scenarios:
+        if s.get("monthly_cost_usd") is None:  # no statistical forecast: nothing to state
+            continue
         row = _base("all", doc["price_catalog"].get("catalog", ""))
         _cost_cols(row, Decimal(s["monthly_cost_usd"]))
         row |= {

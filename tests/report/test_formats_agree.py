@@ -134,3 +134,20 @@ def test_forecast_and_scenarios_render_when_present(sample_doc: dict[str, Any]) 
     rows = list(csv.DictReader(io.StringIO(render(doc, "csv", table_name="scenarios"))))
     assert [r["name"] for r in rows] == ["baseline", "route simple to mini"]
     assert re.fullmatch(r"\d+\.\d+", rows[1]["monthly_cost_usd"])
+
+
+def test_a_forecast_without_a_median_renders_everywhere(sample_doc: dict[str, Any]) -> None:
+    """Too little history: the forecast engine fills the sections with nulls; every format copes."""
+    from llmcost.analysis import budget_check
+
+    doc = dict(sample_doc)
+    doc["forecast"] = {"month": "2026-11", "actual_to_date_usd": Decimal("1.00"), "p50_usd": None,
+                       "lo_80_usd": None, "hi_80_usd": None, "lo_95_usd": None, "hi_95_usd": None,
+                       "model_used": "run_rate", "periods": [], "scenarios_file": Path("scenarios.toml")}
+    doc["scenarios"] = [{"name": "baseline", "monthly_cost_usd": None, "lo_80_usd": None, "hi_80_usd": None,
+                         "savings_vs_baseline_usd": None}]
+    for fmt in ("table", "md", "json", "html"):
+        assert "2026-11" in render(doc, fmt, width=200)
+    assert json.loads(render(doc, "json"))["forecast"]["scenarios_file"] == "scenarios.toml"
+    b = budget_check(doc, Decimal("1"))
+    assert b["basis"] == "month_to_date" and "forecast has no median" in b["message"]

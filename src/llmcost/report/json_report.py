@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import PurePath
 from typing import Any
 
 
@@ -13,6 +14,10 @@ def _default(o: Any) -> Any:
         return format(o.normalize(), "f") if o == o.to_integral_value() else format(o, "f")
     if isinstance(o, datetime | date):
         return o.isoformat()
+    if isinstance(o, PurePath):
+        return str(o)
+    if isinstance(o, set | frozenset | tuple):
+        return sorted(o) if isinstance(o, set | frozenset) else list(o)
     if hasattr(o, "to_dict"):
         return o.to_dict()
     raise TypeError(f"cannot serialise {type(o).__name__}")
