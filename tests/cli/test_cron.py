@@ -149,3 +149,16 @@ def test_csv_dir_and_export_focus(store: Path, tmp_path: Path) -> None:
     assert "FOCUS 1.2 rows" in res.stderr and "300 unpriced requests left out" in res.stderr
     assert (tmp_path / "focus.csv").read_text().startswith("AvailabilityZone,BilledCost,")
     assert shlex.split(_crontab_line())[5] == "cd"
+
+
+def test_new_commands_and_options_have_help() -> None:
+    from typer.testing import CliRunner
+
+    from llmcost.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["export-focus", "--help"])
+    assert res.exit_code == 0 and "FOCUS 1.2" in res.output
+    res = runner.invoke(app, ["report", "--help"])
+    for opt in ("--month", "--tz", "--budget", "--table", "--currency", "--rates", "{month}"):
+        assert opt in res.output, opt
