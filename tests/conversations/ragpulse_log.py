@@ -31,10 +31,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+
+from llmcost.conversations import assignment_accuracy, infer_conversations
 
 RAGPULSE = Path(__file__).resolve().parents[2].parent / "shared" / "traces" / "ragpulse"
 TRACE = RAGPULSE / "0_trace.jsonl.gz"
@@ -158,3 +161,37 @@ def overlap_share(con: duckdb.DuckDBPyConnection) -> float:
                        AND a.session_id <> b.session_id AND a.t0 <= b.t1 AND b.t0 <= a.t1)
            SELECT sum(n) FILTER (WHERE session_id IN (SELECT session_id FROM ov)) / sum(n) FROM s"""
     ).fetchone()[0] or 0.0
+
+
+def measure(
+    con: duckdb.DuckDBPyConnection, setting: Setting, components: bool = True, params: Any = None
+) -> dict[str, float]:
+    """Build the log for `setting`, infer, and score against the true sessions."""
+    build(con, setting, components=components)
+    table = infer_conversations(con, "usage", params)
+    m = assignment_accuracy(con, "truth", table)
+    m["overlap_share"] = overlap_share(con)
+    per_user = assignment_accuracy(
+        con, "truth", "(SELECT event_id, coalesce(user_id, '') AS conversation_id FROM usage)"
+    )
+    m["one_per_user_accuracy"] = per_user["accuracy"]
+    return m
+
+
+def main() -> None:
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    print("| setting | requests in overlapping sessions | one conversation per user | "
+          "sizes only | with components |")
+    print("|---|---|---|---|---|")
+    for s in SETTINGS:
+        sizes = measure(con, s, components=False)
+        full = measure(con, s, components=True)
+        overlap = f"{full['overlap_share']:.1%}" if s.users else "n/a"
+        print(f"| {s.name} | {overlap} | {full['one_per_user_accuracy']:.3f} | "
+              f"{sizes['accuracy']:.3f} | **{full['accuracy']:.3f}** (P {full['pair_precision']:.3f}, "
+              f"R {full['pair_recall']:.3f}) |")
+
+
+if __name__ == "__main__":
+    main()
