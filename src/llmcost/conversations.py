@@ -36,12 +36,19 @@ conversation id are left alone and are never linked to.
 
 from __future__ import annotations
 
+import os
+import shutil
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from llmcost.errors import StoreError
 
 
 @dataclass(frozen=True)
@@ -276,3 +283,139 @@ def assignment_accuracy(con: Any, truth: str, inferred: str) -> dict[str, float]
         "pair_precision": same_both / same_inf if same_inf else 1.0,
         "pair_recall": same_both / same_true if same_true else 1.0,
     }
+
+
+# ---- using the inferred ids ---------------------------------------------------------------------
+_COUNTS_SQL = """
+SELECT count(DISTINCT conversation_id) AS conversations,
+       count(DISTINCT conversation_id) FILTER (WHERE conversation_inferred) AS inferred_conversations,
+       count(*) FILTER (WHERE conversation_inferred) AS inferred_requests,
+       count(*) FILTER (WHERE conversation_id IS NULL) AS requests_without_conversation
+FROM {view} WHERE grain = 'request'
+"""
+
+
+def conversation_counts(con: Any, view: str = "usage") -> dict[str, int]:
+    """How many conversations `view` holds and how many of them were inferred (for the report).
+
+    `conversations` counts distinct ids, `inferred_conversations` those whose rows have
+    `conversation_inferred = true`, `inferred_requests` their rows, and
+    `requests_without_conversation` the request rows still without an id.
+    """
+    cur = con.execute(_COUNTS_SQL.format(view=view))
+    names = [d[0] for d in cur.description]
+    row = cur.fetchall()[0]
+    return {k: int(v or 0) for k, v in zip(names, row, strict=True)}
+
+
+def with_inferred(con: Any, table: str = "inferred_conversations", view: str = "usage",
+                  out: str = "usage_inferred") -> str:
+    """TEMP VIEW `out`: the rows of `view` with the inferred ids of `table` filled in (marked
+    `conversation_inferred = true`, `turn` numbered by time), for a run that does not persist them.
+    Returns the view name."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP VIEW {out} AS
+            SELECT * EXCLUDE (_inferred) REPLACE (
+                CASE WHEN turn IS NULL AND _inferred
+                     THEN CAST(row_number() OVER (PARTITION BY conversation_id ORDER BY ts, event_id) AS INTEGER)
+                     ELSE turn END AS turn)
+            FROM (SELECT u.* REPLACE (coalesce(u.conversation_id, i.conversation_id) AS conversation_id,
+                                      CASE WHEN u.conversation_id IS NULL AND i.event_id IS NOT NULL THEN true
+                                           ELSE u.conversation_inferred END AS conversation_inferred),
+                         u.conversation_id IS NULL AND i.event_id IS NOT NULL AS _inferred
+                  FROM {view} u LEFT JOIN {table} i USING (event_id))"""
+    )
+    return out
+
+
+def write_inferred(
+    store_dir: Path | str,
+    params: InferenceParams | None = None,
+    *,
+    side_files: Iterable[Path | str] = (),
+    wait: float = 0.0,
+) -> dict[str, int]:
+    """Infer conversations over a whole store and write the ids into it.
+
+    Every run starts afresh: ids read from the sources are kept, ids inferred by an earlier run are
+    inferred again (new rows may continue old conversations). `side_files` are prompt-component
+    length files (RAGPulse `1_sys_prompt.jsonl.gz` ...) for the component signal. The write is
+    atomic like an ingest: changed parts are rewritten under new names, then the manifest is
+    replaced in one step, then the old parts are deleted; a killed run leaves the store as it was.
+    Returns `conversation_counts` after the write plus `parts_rewritten`.
+    """
+    from llmcost.measures import load_component_lengths  # side-file reader shared with the measures
+    from llmcost.store import Store
+
+    store = Store.open(Path(store_dir))
+    with store.lock(exclusive=True, wait=wait):
+        manifest = store.read_manifest()
+        problems = store.verify(manifest)
+        if problems:
+            raise StoreError(
+                f"The store {store.root} is damaged: {'; '.join(problems[:3])}. Fix: delete the store "
+                "directory and ingest again (inputs are never modified)."
+            )
+        store.collect_garbage(manifest)
+        con = store.connect(manifest)
+        files = list(side_files)
+        if files:
+            load_component_lengths(con, files, temp=True)
+        con.execute(
+            """CREATE OR REPLACE TEMP VIEW _ic_source AS SELECT * REPLACE (
+                 CASE WHEN conversation_inferred THEN NULL ELSE conversation_id END AS conversation_id)
+               FROM usage WHERE grain = 'request'"""
+        )
+        table = infer_conversations(
+            con, "_ic_source", params, component_lengths="component_lengths" if files else None
+        )
+        parts = [str(store.root / p) for p in manifest.parts("usage")]
+        changed = [r[0] for r in con.execute(
+            f"""SELECT DISTINCT p.filename FROM read_parquet(?, filename=true, union_by_name=true) p
+                LEFT JOIN {table} i USING (event_id)
+                WHERE NOT p._dup AND (i.conversation_id IS DISTINCT FROM
+                      CASE WHEN p.conversation_inferred THEN p.conversation_id END)
+                  AND (i.event_id IS NOT NULL OR p.conversation_inferred)""",
+            [parts],
+        ).fetchall()] if parts else []
+        garbage = []
+        work = store.staging_dir()
+        try:
+            for fname in sorted(changed):
+                rel_old = Path(fname).relative_to(store.root).as_posix()
+                # a new name per write (readers of the old manifest keep their file until it is deleted)
+                stem = Path(rel_old).stem.split("-c")[0]
+                rel_new = f"{Path(rel_old).parent.as_posix()}/{stem}-c{uuid.uuid4().hex[:12]}.parquet"
+                tmp = work / "part.parquet"
+                con.execute(
+                    f"""COPY (SELECT p.* EXCLUDE (file_row_number) REPLACE (
+                                CASE WHEN p._dup THEN p.conversation_id
+                                     WHEN i.event_id IS NOT NULL THEN i.conversation_id
+                                     WHEN p.conversation_inferred THEN NULL
+                                     ELSE p.conversation_id END AS conversation_id,
+                                CASE WHEN p._dup THEN p.conversation_inferred
+                                     WHEN i.event_id IS NOT NULL THEN true
+                                     WHEN p.conversation_inferred THEN NULL
+                                     ELSE p.conversation_inferred END AS conversation_inferred)
+                              FROM read_parquet(?, file_row_number=true) p LEFT JOIN {table} i USING (event_id)
+                              ORDER BY p.file_row_number)
+                        TO '{tmp}' (FORMAT parquet)""",
+                    [fname],
+                )
+                os.replace(tmp, store.root / rel_new)
+                for fe in manifest.files.values():
+                    if rel_old in fe.parts:
+                        fe.parts = [rel_new if p == rel_old else p for p in fe.parts]
+                garbage.append(rel_old)
+            if garbage:
+                store.write_manifest(manifest)  # the one commit point
+                for rel in garbage:
+                    (store.root / rel).unlink(missing_ok=True)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        con.close()
+        con = store.connect(manifest)
+        counts = conversation_counts(con)
+        con.close()
+    counts["parts_rewritten"] = len(garbage)
+    return counts

@@ -12,7 +12,13 @@ from collections.abc import Iterator
 import duckdb
 import pytest
 
-from llmcost.conversations import InferenceParams, assignment_accuracy, infer_conversations
+from llmcost.conversations import (
+    InferenceParams,
+    assignment_accuracy,
+    conversation_counts,
+    infer_conversations,
+    with_inferred,
+)
 from tests.conftest import TRACES, requires_traces
 from tests.conversations import ragpulse_log as rl
 
@@ -199,3 +205,25 @@ def test_accuracy_extremes() -> None:
     # alone: A gets one of its two requests, B and C theirs -> 3 of 4; one: only A's 2 of 4
     assert assignment_accuracy(con, "t", "alone")["accuracy"] == 0.75
     assert assignment_accuracy(con, "t", "one")["accuracy"] == 0.5
+
+
+def test_with_inferred_view_and_counts() -> None:
+    con = _con()
+    con.execute(
+        f"""CREATE VIEW u AS SELECT *, 'request' AS grain, NULL::INTEGER AS turn,
+                   CAST(conversation_id IS NOT NULL AND false AS BOOLEAN) AS conversation_inferred
+            FROM (VALUES
+           ('a1', TIMESTAMPTZ '2026-10-01 10:00:00', 'u1', NULL, NULL, 1000, 0, 0, 200, NULL),
+           ('a2', TIMESTAMPTZ '2026-10-01 10:00:30', 'u1', NULL, NULL, 1210, 0, 0, 100, NULL),
+           ('k1', TIMESTAMPTZ '2026-10-01 10:00:40', 'u1', NULL, 'known', 99, 0, 0, 9, NULL)
+           ) {COLS}"""
+    )
+    view = with_inferred(con, infer_conversations(con, "u"), "u")
+    assert con.execute(
+        f"SELECT event_id, conversation_id, conversation_inferred, turn FROM {view} ORDER BY event_id"
+    ).fetchall() == [
+        ("a1", "inferred:a1", True, 1), ("a2", "inferred:a1", True, 2), ("k1", "known", False, None),
+    ]
+    assert conversation_counts(con, view) == {
+        "conversations": 2, "inferred_conversations": 1, "inferred_requests": 2, "requests_without_conversation": 0,
+    }
