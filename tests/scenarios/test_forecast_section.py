@@ -115,3 +115,41 @@ def test_as_of_ignores_later_data(sample_con: duckdb.DuckDBPyConnection) -> None
 def test_bad_time_zone(sample_con: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(UsageError, match="is not a time zone"):
         forecast_section(sample_con, load_catalog(), as_of=None, tz="Mars/Olympus", scenarios_file=None)
+
+
+def test_daily_fan(doc: dict) -> None:
+    daily = doc["forecast"]["daily"]
+    assert daily[0]["day"] == date(2026, 11, 24) and daily[-1]["day"] == date(2027, 3, 31)
+    for d in daily:
+        assert d["lo_95_usd"] <= d["lo_80_usd"] <= d["p50_usd"] <= d["hi_80_usd"] <= d["hi_95_usd"]
+
+
+def test_short_and_unpriced_histories() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tests.scenarios.conftest import usage_con
+
+    t = datetime(2026, 11, 10, 12, tzinfo=UTC)
+    rows = [
+        {
+            "ts": t + timedelta(days=i % 3, minutes=i),
+            "provider": "openai",
+            "model": "gpt-4o",
+            "input_tokens": 1000,
+            "output_tokens": 100,
+        }
+        for i in range(9)
+    ]
+    out = forecast_section(
+        usage_con(rows), load_catalog(), as_of=date(2026, 11, 12), tz="UTC", scenarios_file=None, n_paths=50
+    )
+    f = out["forecast"]
+    assert f["confidence"] == "none" and f["p50_usd"] is None and f["model_used"] == "run_rate"
+    # 3 days x 3 requests of (1000 x 2.50 + 100 x 10) / 1e6 = $0.0315; run-rate over 30 days
+    assert f["actual_to_date_usd"] == Decimal("0.03") and f["run_rate_usd"] == Decimal("0.08")
+    assert any("less than 7 days" in n for n in f["notes"])
+    assert out["scenarios"][0]["monthly_cost_usd"] is None
+    unpriced = [{"ts": t, "provider": "acme", "model": "nope", "input_tokens": 5}]
+    out = forecast_section(usage_con(unpriced), load_catalog(), as_of=date(2026, 11, 12), tz="UTC", scenarios_file=None)
+    assert out["scenarios"] == [] and out["forecast"]["p50_usd"] is None
+    assert any("acme/nope" in n for n in out["forecast"]["notes"])

@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 
 from llmcost.errors import UsageError
-from llmcost.forecast import period_totals, periods_after, ramp, to_money, total_intervals
+from llmcost.forecast import period_totals, periods_after, pointwise_intervals, ramp, to_money, total_intervals
 from llmcost.forecast.periods import last_complete_day
 from llmcost.pricing import Catalog
 
@@ -129,9 +129,10 @@ def forecast_section(
     mtd_raw = con.execute(
         f"SELECT sum(cost_usd) FROM {ROWS} WHERE priced AND day >= $s AND day <= $e", {"s": cur_start, "e": as_of_day}
     ).fetchall()[0]
-    mtd = Decimal(mtd_raw[0] or 0).quantize(CENT, rounding=ROUND_HALF_UP) if mtd_raw else Decimal("0.00")
+    mtd_exact = Decimal(mtd_raw[0] or 0) if mtd_raw else Decimal(0)
+    mtd = mtd_exact.quantize(CENT, rounding=ROUND_HALF_UP)
     elapsed = (as_of_day - cur_start).days + 1
-    run_rate = (mtd / elapsed * cur_end.day).quantize(CENT, rounding=ROUND_HALF_UP) if elapsed > 0 else None
+    run_rate = (mtd_exact / elapsed * cur_end.day).quantize(CENT, rounding=ROUND_HALF_UP) if elapsed > 0 else None
     base_doc: dict[str, Any] = {
         "month": cur_label,
         "as_of": as_of_day,
@@ -202,6 +203,15 @@ def forecast_section(
                 f"forecast ({to_money(drv['p50'])}) by more than the 80% half-width: prices or mix changed "
                 "in the history, or a driver is unstable"
             )
+    daily = []
+    if not none:
+        fan = pointwise_intervals(base)
+        for i, day in enumerate(df.mf.ds):
+            row = {"day": day, "p50_usd": to_money(fan["median"][i])}
+            for lv in (80, 95):
+                row[f"lo_{lv}_usd"] = to_money(fan[f"lo-{lv}"][i])
+                row[f"hi_{lv}_usd"] = to_money(fan[f"hi-{lv}"][i])
+            daily.append(row)
     forecast = dict(base_doc)
     forecast.update(
         {
@@ -216,6 +226,7 @@ def forecast_section(
             "periods": periods,
             "drivers": drivers,
             "cross_check": check,
+            "daily": daily,
             "groups": [{"provider": g[0], "model": g[1], "price_source": df.prices[g].source} for g in df.groups],
             "notes": notes,
         }
