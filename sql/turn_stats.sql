@@ -18,6 +18,7 @@ WITH r AS (
 ),
 w AS (
     SELECT *,
+           lag(turn) OVER c AS prev_turn,
            lag(prompt) OVER c AS prev_prompt,
            lag(output) OVER c AS prev_output
     FROM r
@@ -30,7 +31,9 @@ h AS (
 ),
 t AS (
     SELECT turn,
-           count(DISTINCT conversation_id) AS conversations,
+           -- rows of one conversation and turn are neighbours in the window's order, so counting
+           -- the first of each counts the distinct conversations without a second hash table
+           count(*) FILTER (WHERE prev_turn IS DISTINCT FROM turn) AS conversations,
            count(*) AS requests,
            avg(prompt) AS mean_input_tokens,
            median(prompt) AS median_input_tokens,

@@ -86,12 +86,14 @@ MONEY_COLUMNS = (
 # A single request never costs $1M, so the copy keeps per-row money as DECIMAL(18,12) (int64
 # arithmetic, half the memory); every sum the queries return is DECIMAL(38,12) again.
 _ROW_MONEY = "DECIMAL(18,12)"
-# Only the prefix measures (rows with `extra`) need the request's id and file: not copying them
-# for the other rows keeps the copy narrow.
+# Only the prefix measures (rows with `extra`) need the request's id, file and line: not copying
+# them for the other rows keeps the copy narrow.
 _SPARSE = {
-    "event_id": "CASE WHEN extra IS NOT NULL THEN event_id END AS event_id",
-    "source_file": "CASE WHEN extra IS NOT NULL THEN source_file END AS source_file",
+    c: f"CASE WHEN extra IS NOT NULL THEN {c} END AS {c}" for c in ("event_id", "source_file", "source_line")
 }
+_SPARSE_TYPES = {"event_id": "VARCHAR", "source_file": "VARCHAR", "source_line": "BIGINT"}
+_WINDOW = """($since IS NULL OR ts >= $since) AND ($until IS NULL OR ts < $until)
+  AND ($provider IS NULL OR provider = $provider)"""
 
 _FAST_USAGE = """
 CREATE OR REPLACE TEMP VIEW _llmcost_measures_usage AS
@@ -101,14 +103,17 @@ SELECT * FROM live WHERE conversation_id IS NULL OR conversation_id NOT IN (SELE
 UNION ALL
 SELECT * REPLACE (
     CASE WHEN turn IS NULL
-         THEN CAST(row_number() OVER (PARTITION BY conversation_id ORDER BY ts, event_id) AS INTEGER)
+         THEN CAST(row_number() OVER (
+             PARTITION BY conversation_id ORDER BY ts, source_file, source_line, event_id) AS INTEGER)
          ELSE turn END AS turn)
 FROM live WHERE conversation_id IN (SELECT conversation_id FROM need)
 """
-"""The store's `usage` view with the same turn fill (store.py: 1-based order by ts, event_id
-within a conversation, where the source gave no turn), but the window runs only over the
-conversations that need it: the store's view sorts every row on every scan, which dominates the
-run time at 10M rows. Used only when compute_measures prices the rows itself."""
+"""The store's `usage` view with the same turn fill (store.py: 1-based order by ts, source_file,
+source_line, event_id within a conversation, where the source gave no turn), but the window runs
+only over the conversations that need it: the store's view sorts every row on every scan, which
+dominates the run time at 10M rows. Used only when compute_measures prices the rows itself."""
+_LIVE_USAGE = "CREATE OR REPLACE TEMP VIEW _llmcost_measures_usage AS SELECT * FROM usage_all WHERE NOT _dup"
+"""The same when no live conversation row lacks a turn (nothing to fill): no window at all."""
 
 COMPONENT_KINDS = {
     "sys_prompt_id": "sys_prompt",
@@ -229,7 +234,7 @@ def compute_measures(
     cfg = load_config(config)
     since_, until_ = _utc(since, "since"), _utc(until, "until")
     filters = {"since": since_, "until": until_, "provider": provider}
-    source = "priced_usage"
+    source = usage = "priced_usage"
     if not _has(con, "priced_usage"):
         if not _has(con, "usage"):
             raise UsageError("The connection has no `usage` view. Fix: use Store.open(dir).connect().")
@@ -237,7 +242,10 @@ def compute_measures(
 
         usage = "usage"
         if _has(con, "usage_all"):
-            con.execute(_FAST_USAGE)
+            need = con.execute(
+                "SELECT count(*) FROM usage_all WHERE NOT _dup AND turn IS NULL AND conversation_id IS NOT NULL"
+            ).fetchone()[0]
+            con.execute(_FAST_USAGE if need else _LIVE_USAGE)
             usage = "_llmcost_measures_usage"
         source = "_llmcost_measures_priced"
         attach_costs(con, catalog if catalog is not None else load_catalog(), source=usage, target=source)
@@ -246,22 +254,28 @@ def compute_measures(
     con.execute(f"ATTACH ':memory:' AS {db}")
     cur = con.cursor()
     try:
-        cols = ", ".join(_SPARSE.get(c, c) for c in BASE_COLUMNS) + ", " + ", ".join(
-            f"CAST({c} AS {_ROW_MONEY}) AS {c}" for c in MONEY_COLUMNS
-        )
-        con.execute(
-            f"""CREATE TABLE {db}.priced_usage AS SELECT {cols} FROM {source}
-                WHERE ($since IS NULL OR ts >= $since) AND ($until IS NULL OR ts < $until)
-                  AND ($provider IS NULL OR provider = $provider)""",
-            filters,
-        )
+        _copy(con, db, source, usage, filters)
         cur.execute(f"USE {db}")
-        out = _measures(cur, filters, cfg, component_files)
+        # The copy holds exactly the window, so the queries run unfiltered (same rows, no re-check).
+        out = _measures(cur, {"since": None, "until": None, "provider": None}, cfg, component_files)
     finally:
         cur.close()
         con.execute(f"DETACH {db}")
     out["window"] = {"since": since_, "until": until_, "provider": provider}
     return out
+
+
+def _copy(con: duckdb.DuckDBPyConnection, db: str, source: str, usage: str, filters: dict[str, Any]) -> None:
+    """Copy the window's priced rows, needed columns only, into `db`.priced_usage."""
+    has_extra = con.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {usage} WHERE extra IS NOT NULL AND {_WINDOW} LIMIT 1)", filters
+    ).fetchone()[0]
+    # Without `extra` the prefix measures read none of these: NULL columns are not even scanned.
+    sparse = _SPARSE if has_extra else {c: f"CAST(NULL AS {t}) AS {c}" for c, t in _SPARSE_TYPES.items()}
+    cols = ", ".join(sparse.get(c, c) for c in BASE_COLUMNS) + ", " + ", ".join(
+        f"CAST({c} AS {_ROW_MONEY}) AS {c}" for c in MONEY_COLUMNS
+    )
+    con.execute(f"CREATE TABLE {db}.priced_usage AS SELECT {cols} FROM {source} WHERE {_WINDOW}", filters)
 
 
 def _measures(
