@@ -92,7 +92,7 @@ WITH src AS (
            CASE WHEN _extra LIKE '%"block_hashes"%' AND json_valid(_extra)
                 THEN TRY_CAST(json_extract(_extra, '$.block_hashes') AS BIGINT[]) END AS blocks
     FROM (SELECT *, {extra} AS _extra FROM {view})
-    WHERE conversation_id IS NULL AND event_id IS NOT NULL AND ts IS NOT NULL
+    WHERE conversation_id IS NULL AND event_id IS NOT NULL AND ts IS NOT NULL AND {requests}
 )
 SELECT row_number() OVER (ORDER BY k, t, event_id) - 1 AS i, * EXCLUDE (comp_json),
        TRY_CAST(json_extract(comp_json, '$.components.history') AS BIGINT[]) AS hist_ids,
@@ -182,7 +182,8 @@ def infer_conversations(
     table: str = "inferred_conversations",
 ) -> str:
     """Create TEMP TABLE `table` (event_id, conversation_id, conversation_inferred) for the rows of
-    `view` that have no conversation id; returns the table name.
+    `view` that have no conversation id (request rows only, where `view` has `grain`); returns the
+    table name.
 
     `view` needs event_id, ts, user_id, api_key, conversation_id, input_tokens, cache_read_tokens,
     cache_write_tokens, output_tokens and optionally extra (the store's `usage` view has them all).
@@ -201,7 +202,9 @@ def infer_conversations(
     cols = {d[0] for d in probe.description}
     probe.fetchall()
     extra = "CAST(extra AS VARCHAR)" if "extra" in cols else "NULL::VARCHAR"
-    con.execute(_ROWS_SQL.format(view=view, hist=hist, ask=ask, extra=extra))
+    # provider buckets (grain 'bucket') aggregate many requests: never part of a conversation
+    requests = "grain = 'request'" if "grain" in cols else "true"
+    con.execute(_ROWS_SQL.format(view=view, hist=hist, ask=ask, extra=extra, requests=requests))
     con.execute(_EDGES_SQL, {
         "gap": p.gap_seconds, "anonymous_gap": p.anonymous_gap_seconds, "tolerance": p.tolerance,
         "anonymous_tolerance": p.anonymous_tolerance, "slack_tokens": p.slack_tokens,
