@@ -12,9 +12,11 @@ import gzip
 import hashlib
 import os
 import shutil
+import sqlite3
 import tempfile
 import uuid
 import zipfile
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -23,9 +25,9 @@ from pathlib import Path
 import duckdb
 
 from llmcost import ingest
-from llmcost.errors import FormatError, UsageError
+from llmcost.errors import FormatError, StoreError, UsageError
 from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_number, sql_str
-from llmcost.privacy import mask_sql
+from llmcost.privacy import mask_sql, mask_text
 from llmcost.schema import TABLES, USAGE_TOKEN_COLUMNS, duckdb_types
 from llmcost.store import FileEntry, Manifest, Store, now_iso
 
@@ -33,10 +35,13 @@ HEAD_BYTES = 65536
 MAX_TOKENS_PER_REQUEST = 100_000_000  # no model takes 100M tokens in one call
 MAX_TOKENS_PER_BUCKET = 10**15
 RAW_KEEP = 2000  # characters of a rejected record kept in the quarantine
-# Archive limits (documented in docs/reliability.md): a member larger than this, or expanding more
-# than MAX_RATIO times its compressed size beyond 10 MB, is refused as a likely decompression bomb.
+# Archive limits (documented in docs/reliability.md): a .zip member or a .gz file larger than this,
+# or expanding more than MAX_RATIO times its compressed size beyond SMALL_EXPANSION, is refused as a
+# likely decompression bomb; so is a .zip whose members add up to more than MAX_ARCHIVE_BYTES.
 MAX_MEMBER_BYTES = 8 * 1024**3
+MAX_ARCHIVE_BYTES = 32 * 1024**3
 MAX_RATIO = 200
+SMALL_EXPANSION = 10 * 1024**2
 
 # Files in a walked directory that are never usage data (docs, code, pictures): skipped silently.
 # A file named on the command line is always read.
@@ -132,26 +137,43 @@ def _expand(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
 
 
 def _expand_zip(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
+    try:
+        yield from _zip_members(path, tmp)
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError) as e:
+        # damaged, encrypted (RuntimeError) or an unsupported compression method
+        raise FormatError(
+            f"{path}: the archive cannot be read ({e}). Fix: check it is complete, or extract it yourself."
+        ) from None
+
+
+def _zip_members(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
     with zipfile.ZipFile(path) as zf:
-        for info in zf.infolist():
-            if info.is_dir():
-                continue
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+        total = sum(i.file_size for i in infos)
+        if total > MAX_ARCHIVE_BYTES:
+            raise FormatError(
+                f"{path}: the archive's members expand to {total:,} bytes (over the "
+                f"{MAX_ARCHIVE_BYTES // 1024**3} GiB limit: a likely decompression bomb); refused. "
+                "Fix: extract it yourself if you trust it."
+            )
+        for info in infos:
             name = info.filename
-            parts = Path(name).parts
+            # Windows separators count too: `..\\x` must not pass as one odd file name
+            parts = Path(name.replace("\\", "/")).parts
             if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
                 raise FormatError(
                     f"{path}: archive member {name!r} points outside the archive (zip-slip); refused. "
                     "Fix: extract the archive yourself and check its contents."
                 )
             if info.file_size > MAX_MEMBER_BYTES or (
-                info.file_size > 10 * 1024**2 and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+                info.file_size > SMALL_EXPANSION and info.file_size > MAX_RATIO * max(info.compress_size, 1)
             ):
                 raise FormatError(
                     f"{path}: archive member {name!r} expands to {info.file_size:,} bytes from "
                     f"{info.compress_size:,} (over the {MAX_RATIO}x / {MAX_MEMBER_BYTES // 1024**3} GiB limit: "
                     "a likely decompression bomb); refused. Fix: extract it yourself if you trust it."
                 )
-            dest = tmp / uuid.uuid4().hex / Path(name).name
+            dest = tmp / uuid.uuid4().hex / (Path(name.replace("\\", "/")).name or "member")
             dest.parent.mkdir(parents=True)
             with zf.open(info) as src, open(dest, "wb") as out:
                 written = 0
@@ -162,6 +184,60 @@ def _expand_zip(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
                     out.write(chunk)
             is_gz = _is_gzip(dest)
             yield dest, f"{path}!{name}", is_gz
+
+
+def _gzip_limit(compressed: int) -> int:
+    return min(MAX_MEMBER_BYTES, max(SMALL_EXPANSION, MAX_RATIO * compressed))
+
+
+def _check_gzip(path: Path, display: str) -> None:
+    """Refuse a gzip file that expands past the archive limits (a decompression bomb).
+
+    The ISIZE trailer (the last member's size mod 4 GiB) gives a cheap first answer; it can lie, so
+    the file is then inflated in bounded chunks, counting bytes and stopping at the limit. Nothing
+    is written: DuckDB reads the .gz itself afterwards.
+    """
+    size = path.stat().st_size
+    limit = _gzip_limit(size)
+    expanded = 0
+    if size >= 18:
+        with open(path, "rb") as fh:
+            fh.seek(-4, os.SEEK_END)
+            expanded = int.from_bytes(fh.read(4), "little")
+    if expanded <= limit:
+        expanded = _inflated_size(path, limit)
+    if expanded > limit:
+        raise FormatError(
+            f"{display} expands to more than {limit:,} bytes from {size:,} (over the {MAX_RATIO}x / "
+            f"{MAX_MEMBER_BYTES // 1024**3} GiB limit: a likely decompression bomb); refused. "
+            "Fix: decompress it yourself if you trust it."
+        )
+
+
+def _inflated_size(path: Path, limit: int) -> int:
+    """Bytes the gzip file inflates to, counting past `limit` by at most one chunk (then stopping)."""
+    d = zlib.decompressobj(31)
+    total = 0
+    buf = b""
+    with open(path, "rb") as fh:
+        try:
+            while True:
+                if not buf:
+                    buf = fh.read(1 << 20)
+                    if not buf:
+                        break
+                total += len(d.decompress(buf, 1 << 24))
+                if total > limit:
+                    return total
+                if d.eof:  # next member of a multi-member file
+                    buf = d.unused_data
+                    d = zlib.decompressobj(31)
+                else:
+                    buf = d.unconsumed_tail
+            total += len(d.flush())
+        except zlib.error:
+            pass  # damaged or trailing garbage: not a bomb; the parse reports what it can read
+    return total
 
 
 # ---- the validation query ---------------------------------------------------------------------------
@@ -307,6 +383,13 @@ class Loader:
     def run(self, paths: Iterable[Path]) -> LoadResult:
         result = LoadResult()
         manifest = self.store.read_manifest()
+        problems = self.store.verify(manifest)
+        if problems:
+            # never build on a damaged store: the clash checks would misread it or fail per file
+            raise StoreError(
+                f"The store {self.store.root} is damaged: {'; '.join(problems[:3])}. Fix: delete the store "
+                "directory and ingest again (inputs are never modified)."
+            )
         self.store.collect_garbage(manifest)
         skip = self.store.root.resolve()
         files = list(_walk(paths, skip))
@@ -321,11 +404,11 @@ class Loader:
                     for disk, display, is_gz in _expand(path, work):
                         manifest = self._one(con, manifest, disk, display, is_gz, work, result)
                 except FormatError as e:
-                    result.files.append(FileResult(str(path), "failed", message=str(e)))
+                    result.files.append(FileResult(str(path), "failed", message=mask_text(str(e))))
             if self.progress:
                 self.progress("", len(files), len(files))
             con.close()
-            if self.changed:
+            if self.changed or not (self.store.root / "manifest.json").exists():
                 # The run's one commit point: until this replace, readers and a re-run see the
                 # store exactly as it was before the run.
                 self.store.write_manifest(manifest)
@@ -362,6 +445,12 @@ class Loader:
             # (hashlib releases the GIL on large buffers)
             hashing = _pool().submit(_sha256, disk)
             sha = ""
+        if is_gz:
+            try:
+                _check_gzip(disk, display)
+            except FormatError as e:
+                result.files.append(FileResult(key, "failed", message=mask_text(str(e))))
+                return manifest
         head = _head(disk, is_gz)
         f = InputFile(path=disk, display=key, head=head, size=size, sha256=sha, gzip=is_gz, hashing=hashing)
         if self.forced:
@@ -379,12 +468,15 @@ class Loader:
             ing = hits[0]
         try:
             entry = self._stage_and_commit(con, manifest, ing, f, work)
-        except duckdb.Error as e:
-            msg = str(e).splitlines()[0]
+        except (duckdb.Error, sqlite3.Error, UnicodeError, RecursionError) as e:
+            # Hostile or damaged input (DuckDB and SQLite errors, text DuckDB cannot decode, JSON
+            # nested too deep for Python): the file fails with one line, the run goes on. The
+            # message may quote the input, so it is masked like everything else.
+            msg = (str(e).splitlines() or [type(e).__name__])[0][:500]
+            fix = ("Fix: save the file as UTF-8." if isinstance(e, UnicodeError)
+                   else "Fix: check the file is complete, or force another format with --source.")
             result.files.append(FileResult(
-                key, "failed", ing.name,
-                message=f"{display} could not be read as {ing.name}: {msg}. "
-                "Fix: check the file is complete, or force another format with --source.",
+                key, "failed", ing.name, message=mask_text(f"{display} could not be read as {ing.name}: {msg}. {fix}"),
             ))
             return manifest
         status = "replaced" if old else "ingested"

@@ -100,6 +100,13 @@ class Manifest:
         }
 
 
+def _inside(relpath: object) -> bool:
+    """A manifest path that stays inside the store (relative, no `..`)."""
+    if not isinstance(relpath, str) or not relpath or relpath.startswith(("/", "\\")):
+        return False
+    return ".." not in relpath.replace("\\", "/").split("/")
+
+
 def _part_month(relpath: str) -> str:
     for piece in relpath.split("/"):
         if piece.startswith("month="):
@@ -127,10 +134,14 @@ class Store:
                 )
             root.mkdir(parents=True)
         store = cls(root)
-        if (root / MANIFEST).exists() or create:
+        if (root / MANIFEST).exists():
             store.read_manifest()  # validates
         else:
-            if any(root.iterdir()):
+            # A first run that committed nothing (every file failed, or killed) leaves only the
+            # lock and work folders: that is an empty store. Anything else is someone's directory,
+            # which a writer must not adopt (its garbage collection deletes unlisted files).
+            own = {".lock", ".staging", *TABLES, "quarantine"}
+            if any(p.name not in own and not p.name.startswith(f".{MANIFEST}.") for p in root.iterdir()):
                 raise StoreError(
                     f"{root} is not an llmcost store (no {MANIFEST}) and is not empty. "
                     "Fix: use an empty or new directory for --store."
@@ -158,15 +169,24 @@ class Store:
                 f"The store at {self.root} was written by a newer llmcost-forecast (store version "
                 f"{data['version']}). Fix: upgrade llmcost-forecast."
             )
+        fix = "Fix: restore it from a backup, or delete the store directory and ingest again."
+        raw_files, next_seq = data.get("files", {}), data.get("next_seq", 1)
+        if not isinstance(raw_files, dict) or not isinstance(next_seq, int) or isinstance(next_seq, bool):
+            raise StoreError(f"The store manifest {path} is malformed (files or next_seq has the wrong type). {fix}")
         files = {}
-        for key, entry in data.get("files", {}).items():
+        for key, entry in raw_files.items():
             try:
+                if not isinstance(entry, dict):
+                    raise TypeError("not an object")
                 files[key] = FileEntry(**entry)
             except TypeError as e:
-                raise StoreError(f"The store manifest {path} has a malformed entry for {key}: {e}.") from None
-        return Manifest(
-            files=files, next_seq=int(data.get("next_seq", 1)), created_by=data.get("created_by", "")
-        )
+                raise StoreError(f"The store manifest {path} has a malformed entry for {key}: {e}. {fix}") from None
+            fe = files[key]
+            listed = [*fe.parts, *([fe.quarantine] if fe.quarantine else [])] if isinstance(fe.parts, list) else [0]
+            if not all(_inside(p) for p in listed):
+                # a part outside the store would be read by reports and deleted when its file is replaced
+                raise StoreError(f"The store manifest {path} lists a path outside the store for {key}. {fix}")
+        return Manifest(files=files, next_seq=next_seq, created_by=str(data.get("created_by", "")))
 
     def verify(self, manifest: Manifest | None = None) -> list[str]:
         """Problems with the live parts (missing or not Parquet); empty when healthy."""
@@ -175,14 +195,21 @@ class Store:
         for table in TABLES:
             for rel in manifest.parts(table):
                 p = self.root / rel
-                if not p.exists():
+                if not p.is_file():
                     problems.append(f"missing part {rel}")
                     continue
-                with open(p, "rb") as fh:
-                    head = fh.read(4)
-                    fh.seek(-4, os.SEEK_END)
-                    tail = fh.read(4)
-                if head != b"PAR1" or tail != b"PAR1":
+                size = p.stat().st_size
+                head = tail = b""
+                footer = 0
+                if size >= 12:
+                    with open(p, "rb") as fh:
+                        head = fh.read(4)
+                        fh.seek(-8, os.SEEK_END)
+                        footer = int.from_bytes(fh.read(4), "little")
+                        tail = fh.read(4)
+                # magic at both ends and a footer length that fits the file (a truncated or
+                # overwritten part fails one of these)
+                if head != b"PAR1" or tail != b"PAR1" or not 0 < footer <= size - 12:
                     problems.append(f"part {rel} is not a Parquet file (corrupted or foreign)")
         return problems
 

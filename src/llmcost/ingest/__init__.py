@@ -163,11 +163,11 @@ def first_json(head: bytes) -> Any:
     line = s.split("\n", 1)[0].strip()
     try:
         return json.loads(line)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # too deeply nested for Python: not JSON here
         pass
     try:  # a pretty-printed document fully inside the head
         return json.loads(s)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return _PartialJson(s)
 
 
@@ -189,7 +189,7 @@ def _json_lines(head: bytes, limit: int) -> tuple[dict[str, Any], ...]:
             continue
         try:
             obj = json.loads(line)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # too deeply nested for Python: skip
             continue
         if isinstance(obj, dict):
             out.append(obj)
