@@ -1,0 +1,79 @@
+"""Checks shared by the reliability tests and bench/fuzz_long.py: what must hold after any run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from llmcost.load import FileResult
+from llmcost.schema import TABLES
+from llmcost.store import Store
+
+STATUSES = {"ingested", "replaced", "unchanged", "unrecognised", "failed"}
+
+
+def check_results(files: list[FileResult]) -> list[str]:
+    """Per-file promises: a known status, a message when not ingested, counts that add up."""
+    bad = []
+    for f in files:
+        where = f"{f.path} ({f.ingestor}, {f.status})"
+        if f.status not in STATUSES:
+            bad.append(f"{where}: unknown status")
+        if f.status in ("failed", "unrecognised") and not f.message:
+            bad.append(f"{where}: no message")
+        if f.message and ("Traceback" in f.message or "\n" in f.message.strip()):
+            bad.append(f"{where}: message is not one line: {f.message[:300]!r}")
+        counts = (f.rows_read, f.rows_stored, f.rows_duplicate, f.rows_quarantined)
+        if min(counts) < 0:
+            bad.append(f"{where}: negative count {counts}")
+        if f.rows_read != f.rows_stored + f.rows_duplicate + f.rows_quarantined:
+            bad.append(f"{where}: rows_read {f.rows_read} != stored + duplicate + quarantined {counts[1:]}")
+    return bad
+
+
+def check_store(root: Path) -> list[str]:
+    """Store promises: parts readable, per-file counts match the parts and the quarantine."""
+    store = Store(root)
+    manifest = store.read_manifest()
+    bad = [f"verify: {p}" for p in store.verify(manifest)]
+    if bad:
+        return bad
+    con = store.connect(manifest)
+    live_by_table = {t: 0 for t in TABLES}
+    for key, fe in manifest.files.items():
+        if fe.rows_read != fe.rows_stored + fe.rows_duplicate + fe.rows_quarantined:
+            bad.append(f"manifest {key}: counts do not add up")
+        if fe.parts:
+            paths = [str(root / p) for p in fe.parts]
+            n, live = con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE NOT _dup) FROM read_parquet(?, union_by_name=true)", [paths]
+            ).fetchone()
+        else:
+            n = live = 0
+        live_by_table[fe.table] += live
+        if live != fe.rows_stored:
+            bad.append(f"manifest {key}: {live} live rows in its parts, manifest says {fe.rows_stored}")
+        if n > fe.rows_read - fe.rows_quarantined:
+            bad.append(f"manifest {key}: {n} rows in parts exceed read - quarantined")
+        q = 0
+        if fe.quarantine:
+            q = sum(1 for line in (root / fe.quarantine).read_text(encoding="utf-8").splitlines() if line.strip())
+            for line in (root / fe.quarantine).read_text(encoding="utf-8").splitlines()[:3]:
+                entry = json.loads(line)
+                if not entry.get("reason"):
+                    bad.append(f"quarantine {fe.quarantine}: entry without a reason")
+        if q != fe.rows_quarantined:
+            bad.append(f"manifest {key}: {q} quarantine lines, manifest says {fe.rows_quarantined}")
+    (n_usage,) = con.execute("SELECT count(*) FROM usage").fetchone()
+    (n_costs,) = con.execute("SELECT count(*) FROM costs").fetchone()
+    if n_usage != live_by_table["usage"] or n_costs != live_by_table["costs"]:
+        bad.append(f"live rows {n_usage}/{n_costs} != manifest {live_by_table}")
+    (neg,) = con.execute(
+        """SELECT count(*) FROM usage WHERE input_tokens < 0 OR output_tokens < 0 OR cache_read_tokens < 0
+           OR cache_write_tokens < 0 OR reasoning_tokens < 0 OR ts IS NULL
+           OR ts < TIMESTAMPTZ '1990-01-01' OR ts > now() + INTERVAL 3 DAY"""
+    ).fetchone()
+    if neg:
+        bad.append(f"{neg} stored usage rows with negative tokens or out-of-range time")
+    con.close()
+    return bad

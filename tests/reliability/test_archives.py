@@ -1,0 +1,132 @@
+"""Archives: a .zip or .gz cannot write outside its folder, and a decompression bomb is refused.
+
+Limits (llmcost.load, docs/reliability.md): a .zip member or .gz file may expand to at most
+MAX_MEMBER_BYTES (8 GiB), and beyond SMALL_EXPANSION (10 MiB) to at most MAX_RATIO (200) times its
+compressed size; a whole .zip to at most MAX_ARCHIVE_BYTES (32 GiB).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from llmcost import load as loadmod
+from llmcost.cli import app
+from llmcost.load import load
+from llmcost.store import Store
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "tests" / "fixtures" / "ingest" / "openai_response_jsonl" / "input.jsonl"
+
+
+def _ingest(*args: str) -> tuple[int, str]:
+    res = CliRunner().invoke(app, ["ingest", *args])
+    return res.exit_code, res.output + (res.stderr if res.stderr_bytes is not None else "")
+
+
+def _rows(store: Path) -> int:
+    return Store.open(store).connect().execute("SELECT count(*) FROM usage").fetchone()[0]
+
+
+def test_zip_slip_members_are_refused_and_nothing_lands_outside(tmp_path: Path) -> None:
+    data = SAMPLE.read_bytes()
+    for i, evil in enumerate(["../escaped.jsonl", "/tmp/abs-escaped.jsonl", "..\\..\\escaped-win.jsonl",
+                              "ok/../../escaped2.jsonl", "C:/escaped-drive.jsonl"]):
+        folder = tmp_path / f"in{i}"
+        folder.mkdir()
+        archive = folder / "logs.zip"
+        with zipfile.ZipFile(archive, "w") as zf:
+            zf.writestr("good.jsonl", data)
+            zf.writestr(evil, data)
+        code, out = _ingest(str(archive), "--store", str(tmp_path / f"s{i}"))
+        assert code == 1, out
+        assert "zip-slip" in out and "refused" in out and "Fix:" in out, out
+    names = {p.name for p in tmp_path.rglob("*escaped*")} | {p.name for p in Path("/tmp").glob("abs-escaped*")}
+    assert not names, names
+
+
+def test_zip_bomb_member_is_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("fine.jsonl", SAMPLE.read_bytes())
+        zf.writestr("zeros.jsonl", b"\n" * (40 * 1024**2))  # 40 MiB from about 40 KB: ratio ~1000
+    assert archive.stat().st_size < 200_000
+    code, out = _ingest(str(archive), "--store", str(tmp_path / "s"))
+    assert code == 1, out
+    assert "decompression bomb" in out and "refused" in out and "200x" in out, out
+
+
+def test_zip_member_lying_about_its_size_is_refused(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.jsonl", b"x" * 100_000)
+    raw = bytearray(buf.getvalue())
+    # shrink the declared size in the central directory: the streamed copy must stop at it
+    cd = raw.rfind(b"PK\x01\x02")
+    raw[cd + 24:cd + 28] = (1000).to_bytes(4, "little")
+    archive = tmp_path / "liar.zip"
+    archive.write_bytes(bytes(raw))
+    code, out = _ingest(str(archive), "--store", str(tmp_path / "s"))
+    assert code == 1, out
+    assert "refused" in out or "cannot be read" in out, out
+
+
+def test_damaged_zip_fails_with_a_message(tmp_path: Path) -> None:
+    good = tmp_path / "ok.zip"
+    with zipfile.ZipFile(good, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.jsonl", SAMPLE.read_bytes() * 20)
+    raw = bytearray(good.read_bytes())
+    raw[60:90] = b"\x00" * 30  # inside the deflate stream
+    bad = tmp_path / "in" / "damaged.zip"
+    bad.parent.mkdir()
+    bad.write_bytes(bytes(raw))
+    code, out = _ingest(str(bad), "--store", str(tmp_path / "s"))
+    assert code == 1, out
+    assert "Warning:" in out and "cannot be read" in out and "Fix:" in out, out
+    assert "Traceback" not in out
+
+
+def test_gzip_bomb_is_refused(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.jsonl.gz"
+    bomb.write_bytes(gzip.compress(b"\n" * (60 * 1024**2), 9))  # 60 MiB from about 60 KB
+    assert bomb.stat().st_size < 200_000
+    code, out = _ingest(str(bomb), "--store", str(tmp_path / "s"))
+    assert code == 1, out
+    assert "decompression bomb" in out and "refused" in out and "Fix:" in out, out
+
+
+def test_gzip_bomb_with_a_forged_size_trailer_is_refused(tmp_path: Path) -> None:
+    raw = bytearray(gzip.compress(b"\n" * (60 * 1024**2), 9))
+    raw[-4:] = (100).to_bytes(4, "little")  # ISIZE says 100 bytes: only the streaming guard sees the truth
+    bomb = tmp_path / "liar.jsonl.gz"
+    bomb.write_bytes(bytes(raw))
+    result = load([bomb], tmp_path / "s")
+    (f,) = result.files
+    assert f.status == "failed" and "decompression bomb" in (f.message or ""), f
+
+
+def test_gzip_limit_scales_with_size_and_caps() -> None:
+    assert loadmod._gzip_limit(1000) == loadmod.SMALL_EXPANSION
+    assert loadmod._gzip_limit(10**8) == 200 * 10**8 if 200 * 10**8 < loadmod.MAX_MEMBER_BYTES else True
+    assert loadmod._gzip_limit(10**12) == loadmod.MAX_MEMBER_BYTES
+
+
+def test_plain_and_multi_member_gzip_ingest_like_the_plain_file(tmp_path: Path) -> None:
+    data = SAMPLE.read_bytes()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "plain.jsonl").write_bytes(data)
+    (tmp_path / "b").mkdir()
+    lines = data.splitlines(keepends=True)
+    half = len(lines) // 2
+    (tmp_path / "b" / "multi.jsonl.gz").write_bytes(
+        gzip.compress(b"".join(lines[:half])) + gzip.compress(b"".join(lines[half:]))
+    )
+    ra = load([tmp_path / "a"], tmp_path / "sa")
+    rb = load([tmp_path / "b"], tmp_path / "sb")
+    assert [f.status for f in rb.files] == ["ingested"], rb.files
+    assert ra.files[0].rows_stored == rb.files[0].rows_stored > 0
+    assert _rows(tmp_path / "sa") == _rows(tmp_path / "sb")

@@ -1,0 +1,184 @@
+"""Hostile input: every registered format, fed mutants of its own fixture, never raises.
+
+Each format's fixture inputs (tests/fixtures/ingest/<name>/) are mutated (tests/reliability/
+mutate.py: truncation, encodings and BOMs, CRLF, huge lines, deep nesting, odd values, duplicate
+keys, empty files, flipped bytes). Half the mutants are ingested with the format forced (so its
+parser sees the garbage), half through detection; all of one kind in one `Loader.run` over one
+store, so duplicates and replaced files are exercised too. The promises checked after every run
+(tests/reliability/invariants.py): no exception, each file ingested with rows_read = stored +
+duplicate + quarantined or failed/unrecognised with a one-line message, and the store agrees with
+its manifest.
+
+Budget: LLMCOST_FUZZ_CASES mutants per format (default 40, about 1,300 loader cases) with seed
+LLMCOST_FUZZ_SEED; LLMCOST_FUZZ_LONG=1 runs the long version (600 per format, about 20,000
+cases; figures in docs/reliability.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+from pathlib import Path
+
+import hypothesis.strategies as st
+import pytest
+from hypothesis import HealthCheck, given, settings
+from typer.testing import CliRunner
+
+from llmcost import ingest
+from llmcost.cli import app
+from llmcost.load import Loader
+from llmcost.store import Store
+from tests.reliability import mutate
+from tests.reliability.invariants import check_results, check_store
+
+SEED = int(os.environ.get("LLMCOST_FUZZ_SEED", "20261124"))
+PER_FORMAT = int(os.environ.get("LLMCOST_FUZZ_CASES", "40"))
+LONG = os.environ.get("LLMCOST_FUZZ_LONG") == "1"
+LONG_PER_FORMAT = 600
+FORMATS = sorted(n for n in ingest.registry() if mutate.inputs(n))
+
+
+def _run(store_dir: Path, files: list[Path], source: str | None) -> tuple[list[str], list]:
+    store = Store.open(store_dir, create=True)
+    with store.lock(exclusive=True):
+        result = Loader(store, source=source).run(files)
+    problems = check_results(result.files) + check_store(store_dir)
+    if len(result.files) != len(files):
+        problems.append(f"{len(files)} files in, {len(result.files)} results out")
+    return problems, result.files
+
+
+def _culprit(tmp: Path, files: list[Path], source: str | None) -> str:
+    """The first mutant that raises on its own (kept beside the test's tmp dir for reproduction)."""
+    for i, p in enumerate(files):
+        try:
+            _run(tmp / f"bisect{i}", [p], source)
+        except Exception as e:
+            return f"{p.name}: {type(e).__name__}: {str(e)[:300]}"
+    return "no single mutant raises alone"
+
+
+def fuzz_format(name: str, count: int, seed: int, tmp: Path) -> tuple[int, list[str], dict[str, int]]:
+    """Ingest `count` mutants of `name`; return (cases, problems, statuses seen)."""
+    made = mutate.write_mutants(name, count, seed, tmp / "in")
+    files = [p for p, _ in made]
+    problems: list[str] = []
+    statuses: dict[str, int] = {}
+    for mode, chosen, source in (("forced", files[0::2], name), ("detected", files[1::2], None)):
+        try:
+            found, results = _run(tmp / f"store-{mode}", chosen, source)
+        except Exception as e:
+            problems.append(f"{name} {mode}: {type(e).__name__}: {e}; culprit {_culprit(tmp, chosen, source)}")
+            continue
+        mutations = dict(made)
+        for f in results:
+            statuses[f.status] = statuses.get(f.status, 0) + 1
+        problems += [f"{name} {mode}: {p} (mutations {mutations.get(Path(p.split(' ')[0]), '?')})" for p in found]
+    return len(files), problems, statuses
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_fuzz_format_never_raises_and_counts_add_up(name: str, tmp_path: Path) -> None:
+    cases, problems, statuses = fuzz_format(name, PER_FORMAT, SEED, tmp_path)
+    assert cases == PER_FORMAT
+    assert not problems, "\n".join(problems[:20])
+    # the mutants must reach the parser, not only bounce off detection
+    assert statuses.get("ingested", 0) + statuses.get("replaced", 0) > 0, statuses
+
+
+@pytest.mark.skipif(not LONG, reason="the long fuzz run: set LLMCOST_FUZZ_LONG=1 (about 20,000 cases)")
+@pytest.mark.parametrize("name", FORMATS)
+def test_fuzz_long(name: str, tmp_path: Path) -> None:
+    problems: list[str] = []
+    for batch in range(LONG_PER_FORMAT // 100):
+        work = tmp_path / f"b{batch}"
+        _, found, _ = fuzz_format(name, 100, SEED + batch, work)
+        problems += found
+        shutil.rmtree(work, ignore_errors=True)
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_report_runs_over_a_store_built_from_hostile_input(tmp_path: Path) -> None:
+    """Mutants of every format in one store; the report renders in every format without a traceback."""
+    from llmcost.report import FORMATS as REPORT_FORMATS
+
+    files = []
+    for name in FORMATS:
+        files += [p for p, _ in mutate.write_mutants(name, 3, SEED + 7, tmp_path / "in" / name)]
+    problems, _ = _run(tmp_path / "store", files, None)
+    assert not problems, problems[:10]
+    runner = CliRunner()
+    for fmt in REPORT_FORMATS:
+        res = runner.invoke(app, ["report", "--store", str(tmp_path / "store"), "--format", fmt,
+                                  "--out", str(tmp_path / f"r.{fmt}")])
+        assert res.exit_code == 0, (fmt, res.output, res.exception)
+
+
+# ---- the Python side of detection: thousands of heads, cheaply ----------------------------------------
+
+def _fixture_heads() -> list[bytes]:
+    heads = []
+    for name in FORMATS:
+        for p in mutate.inputs(name):
+            heads.append(p.read_bytes()[:65536])
+    return heads
+
+
+HEADS = _fixture_heads()
+
+
+@settings(max_examples=1500, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_detection_never_raises_on_mutated_heads(data: st.DataObject) -> None:
+    """detect() and the sniffing helpers take any bytes: mutated fixture heads and random bytes."""
+    r = random.Random(data.draw(st.integers(0, 2**32)))
+    if data.draw(st.booleans()):
+        head = data.draw(st.binary(max_size=2048))
+    else:
+        head = r.choice(HEADS)
+        for _ in range(r.randint(1, 3)):
+            head = r.choice(mutate.BYTE_MUTATIONS + mutate.JSON_MUTATIONS + mutate.CSV_MUTATIONS)(r, head)
+        head = head[:65536]
+    ingest.detect(head, "/nonexistent/input.jsonl")
+    ingest.first_json(head)
+    ingest.json_lines(head)
+    ingest.csv_header(head)
+
+
+# ---- property: clean rows are never lost among hostile ones -----------------------------------------
+
+ODD_TOKENS = st.one_of(st.integers(-(2**70), 2**70), st.floats(allow_nan=True, allow_infinity=True),
+                       st.text(max_size=12), st.none(), st.sampled_from([[], {}, True]))
+ODD_TS = st.one_of(st.sampled_from(["1969-12-31T23:59:59Z", "2999-01-01T00:00:00Z", "0000-00-00", "", "soon",
+                                    "1900-01-01T00:00:00Z", "2026-02-30T00:00:00Z"]),
+                   st.integers(-(10**12), 10**19), st.none())
+
+
+def _openai_line(i: int, ts: object, prompt: object, completion: object) -> str:
+    return json.dumps({"ts": ts, "response": {"id": f"chatcmpl-p{i}", "object": "chat.completion",
+                                              "created": 1790000000 + i, "model": "gpt-4o-2024-08-06",
+                                              "usage": {"prompt_tokens": prompt, "completion_tokens": completion}}})
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(rows=st.lists(st.tuples(st.booleans(), ODD_TS, ODD_TOKENS, ODD_TOKENS), min_size=1, max_size=30))
+def test_clean_rows_survive_among_odd_ones(tmp_path_factory: pytest.TempPathFactory, rows: list) -> None:
+    """Rows with plain values are stored whatever surrounds them; every row is accounted for."""
+    tmp = tmp_path_factory.mktemp("odd")
+    lines, clean = [], 0
+    for i, (is_clean, ts, p, c) in enumerate(rows):
+        if is_clean:
+            lines.append(_openai_line(i, f"2026-10-{1 + i % 28:02d}T10:00:00Z", 100 + i, 10 + i))
+            clean += 1
+        else:
+            lines.append(_openai_line(i, ts, p, c))
+    (tmp / "app.jsonl").write_text("\n".join(lines) + "\n")
+    problems, results = _run(tmp / "store", [tmp / "app.jsonl"], "openai_response_jsonl")
+    assert not problems, problems
+    (r,) = results
+    assert r.status == "ingested" and r.rows_read == len(rows)
+    assert r.rows_stored >= clean
