@@ -47,6 +47,12 @@ class ReportOptions:
     """CSV of dated rates (date,currency,rate_per_usd); see llmcost.currency."""
     today: date | None = None
     """`current`/`last` are relative to this day (default: today in tz); for tests and replays."""
+    as_of: date | None = None
+    """The forecast uses data up to this day (default: yesterday in tz) and ignores later data."""
+    scenarios_file: Path | None = None
+    """Scenario and what-if definitions (TOML); default: the built-in conservative/base/aggressive."""
+    forecast: bool = True
+    """Compute the forecast, scenarios and alternatives (off with --no-forecast)."""
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -186,7 +192,8 @@ def build_report(opts: ReportOptions, last_run: dict[str, Any] | None = None) ->
         doc["reconciliation"] = _reconciliation(con, catalog, since, until)
         cmp_month = _compare_month(con, until, opts.tz)
         doc["compare"] = _compare(con, catalog, cmp_month, opts.tz) if cmp_month else None
-        doc.update(forecast_sections(con, opts, doc))
+        doc["conversations"]["counts"] = _conversation_counts(con)
+        doc.update(forecast_sections(con, opts, doc, catalog))
         doc["budget"] = budget_check(doc, opts.budget) if opts.budget is not None else None
         doc["currency"] = _currency(doc, rates, opts.currency, until) if rates is not None else None
         con.close()
@@ -195,18 +202,30 @@ def build_report(opts: ReportOptions, last_run: dict[str, Any] | None = None) ->
     return doc
 
 
-def forecast_sections(
-    con: duckdb.DuckDBPyConnection, opts: ReportOptions, doc: dict[str, Any]
-) -> dict[str, Any]:
-    """Hook for the forecast and scenario engine: return {"forecast": {...}, "scenarios": [...]}.
+def _conversation_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Conversations in the window and how many of them were inferred (docs/conversations.md)."""
+    from llmcost.conversations import conversation_counts
 
-    Not computed yet: renderers show "not computed" when the keys are absent, and the budget check
-    then falls back to month-to-date spend (and says so). The expected shapes are in
-    docs/report-schema.json (forecast: month, actual_to_date_usd, p50_usd, lo_80_usd, hi_80_usd,
-    lo_95_usd, hi_95_usd, model_used, periods[], optional daily[] fan; scenarios: name,
-    monthly_cost_usd, lo_80_usd, hi_80_usd, savings_vs_baseline_usd).
+    return conversation_counts(con, "usage_sel")
+
+
+def forecast_sections(
+    con: duckdb.DuckDBPyConnection, opts: ReportOptions, doc: dict[str, Any], catalog: Any = None
+) -> dict[str, Any]:
+    """The forecast, scenarios and what-if alternatives (llmcost.scenarios), for the report.
+
+    They use the store's whole history up to `opts.as_of` (not only the report's window), in
+    `opts.tz`; renderers show "not computed" when the keys are absent (--no-forecast). The shapes
+    are in docs/report-schema.json and docs/scenarios.md.
     """
-    return {}
+    if not opts.forecast:
+        return {}
+    from llmcost.scenarios import forecast_section
+
+    return forecast_section(
+        con, catalog or load_catalog(opts.prices_file), as_of=opts.as_of, tz=opts.tz,
+        scenarios_file=opts.scenarios_file,
+    )
 
 
 def _measures(con: duckdb.DuckDBPyConnection, since: date | None, until: date | None) -> dict[str, Any]:
@@ -386,7 +405,10 @@ def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
     section, month-to-date spend of the compared month is checked instead, and the result says so."""
     budget = Decimal(budget)
     fc = doc.get("forecast")
-    if fc and fc.get("p50_usd") is not None:
+    report_month = (doc.get("period") or {}).get("month")
+    # a report about another (closed) month is checked against that month's actual spend
+    other_month = bool(fc and report_month and fc.get("month") and report_month != fc.get("month"))
+    if fc and fc.get("p50_usd") is not None and not other_month:
         p50 = Decimal(fc["p50_usd"])
         hi = Decimal(fc["hi_80_usd"]) if fc.get("hi_80_usd") is not None else None
         if p50 > budget:
@@ -407,7 +429,12 @@ def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
         month = (cmp.get("current") or {}).get("month")
         value = (cmp.get("totals") or {}).get("current_cost_usd") or Decimal(0)
         basis = "month_to_date"
-        why = "the forecast has no median (too little history)" if fc else "no forecast was computed"
+        if other_month:
+            why = f"the report's month, not the forecast month {fc.get('month')}"
+        elif fc:
+            why = "the forecast has no median (too little history)"
+        else:
+            why = "no forecast was computed"
         what = f"month-to-date spend ({why})"
     exceeded = value > budget
     msg = (

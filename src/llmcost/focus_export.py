@@ -217,11 +217,14 @@ def scenario_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
         return []
     fc = doc.get("forecast") or {}
     label = fc.get("month") or (doc.get("compare") or {}).get("current", {}).get("month")
-    first = datetime.strptime(label, "%Y-%m").date() if label else month_start(date.today())
+    current = datetime.strptime(label, "%Y-%m").date() if label else month_start(date.today())
     out = []
     for s in scenarios:
         if s.get("monthly_cost_usd") is None:  # no statistical forecast: nothing to state
             continue
+        # monthly_cost_usd is the median of NEXT month's total (docs/scenarios.md)
+        nxt = next((p["period"] for p in s.get("periods") or [] if p.get("kind") == "next_month"), None)
+        first = datetime.strptime(nxt, "%Y-%m").date() if nxt else _next_month(current)
         row = _base("all", doc["price_catalog"].get("catalog", ""))
         _cost_cols(row, Decimal(s["monthly_cost_usd"]))
         row |= {

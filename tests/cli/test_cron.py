@@ -87,7 +87,10 @@ def test_budget_below_spend_exits_4_and_still_writes(store: Path, tmp_path: Path
                          capture_output=True, text=True, timeout=300, check=False)
     assert res.returncode == 4, res.stderr
     assert res.stdout == ""
-    assert res.stderr.startswith("Error: Over budget: month-to-date spend (no forecast was computed) for 2026-10 is")
+    # a closed month is checked against its actual spend, not against the current month's forecast
+    assert res.stderr.startswith(
+        "Error: Over budget: month-to-date spend (the report's month, not the forecast month 2026-11) for 2026-10 is"
+    )
     doc = json.loads((tmp_path / "r-2026-10.json").read_text())
     assert doc["budget"]["exceeded"] is True and doc["budget"]["basis"] == "month_to_date"
     assert doc["budget"]["value_usd"] == doc["compare"]["totals"]["current_cost_usd"]

@@ -56,6 +56,18 @@ def test_export_validates(sample_store: Path, sample_doc: dict[str, Any], tmp_pa
     assert header[:57] == FOCUS_1_2
     assert all(c.startswith("x_") for c in header[57:]) and "x_Scenario" in header
     assert len(rows) == n and unpriced == 300
+    scenario = [r for r in rows if r["x_Scenario"] != "actual"]
+    rows = [r for r in rows if r["x_Scenario"] == "actual"]
+    # one row per computed scenario, for the month its monthly cost is about (next month)
+    expected = {s["name"]: s for s in sample_doc.get("scenarios") or [] if s.get("monthly_cost_usd") is not None}
+    assert {r["x_Scenario"] for r in scenario} == set(expected)
+    for r in scenario:
+        s = expected[r["x_Scenario"]]
+        nxt = next(p["period"] for p in s["periods"] if p["kind"] == "next_month")
+        assert r["ChargePeriodStart"].startswith(nxt) and r["x_CostBasis"] == "forecast"
+        assert Decimal(r["BilledCost"]) == Decimal(str(s["monthly_cost_usd"]))
+        for c in REQUIRED:
+            assert r[c] != "", c
     for r in rows:
         for c in REQUIRED:
             assert r[c] != "", c
@@ -85,4 +97,6 @@ def test_scenarios_become_x_scenario_rows(sample_doc: dict[str, Any], name: str)
     (row,) = scenario_rows(doc)
     assert row["x_Scenario"] == name and row["x_CostBasis"] == "forecast"
     assert row["BilledCost"] == "11.10" and row["x_CostLo80"] == "10.40" and row["x_CostHi80"] == "11.90"
-    assert row["ChargePeriodStart"] == "2026-11-01T00:00:00Z" and row["ChargePeriodEnd"] == "2026-12-01T00:00:00Z"
+    # monthly_cost_usd is next month's median (docs/scenarios.md): with no periods listed, the month
+    # after the forecast month
+    assert row["ChargePeriodStart"] == "2026-12-01T00:00:00Z" and row["ChargePeriodEnd"] == "2027-01-01T00:00:00Z"

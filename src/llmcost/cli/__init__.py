@@ -195,6 +195,9 @@ class ReportArgs:
     budget: str | None = None
     currency: str | None = None
     rates: Path | None = None
+    as_of: str | None = None
+    scenarios: Path | None = None
+    forecast: bool = True
 
 
 def _budget(value: str | None) -> Decimal | None:
@@ -227,7 +230,8 @@ def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
         )
     opts = ReportOptions(store=_store_dir(a.store), prices_file=a.prices, since=_date(a.since, "--since"),
                          until=_date(a.until, "--until"), month=a.month, tz=a.tz, budget=_budget(a.budget),
-                         currency=a.currency, rates_file=a.rates)
+                         currency=a.currency, rates_file=a.rates, as_of=_date(a.as_of, "--as-of"),
+                         scenarios_file=a.scenarios, forecast=a.forecast)
     doc = build_report(opts, last_run=last_run)
     out = None
     if a.out is not None:
@@ -254,6 +258,35 @@ def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
     if b and b["exceeded"]:
         raise BudgetExceeded(
             f"Over budget: {b['message']}. The report was written; raise --budget or cut spend."
+        )
+
+
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Forecast from the data up to this day (YYYY-MM-DD); later data is ignored."),
+]
+ScenariosOpt = Annotated[
+    Path | None, typer.Option("--scenarios", help="Scenario and what-if file (TOML); see docs/scenarios.md.")
+]
+NoForecastOpt = Annotated[bool, typer.Option("--no-forecast", help="Skip the forecast, scenarios and what-ifs.")]
+InferOpt = Annotated[
+    bool,
+    typer.Option(
+        "--infer-conversations",
+        help="Infer conversation ids where the logs have none (marked inferred; docs/conversations.md).",
+    ),
+]
+
+
+def _infer(store: Path | None, wait: float, quiet: bool) -> None:
+    from llmcost.conversations import write_inferred
+
+    counts = write_inferred(_store_dir(store), wait=wait)
+    if not quiet:
+        typer.echo(
+            f"Inferred {counts.get('inferred_conversations', 0):,} conversations over "
+            f"{counts.get('inferred_requests', 0):,} requests (marked inferred).",
+            err=True,
         )
 
 
@@ -288,6 +321,10 @@ def main_job(
     budget: BudgetOpt = None,
     currency: CurrencyOpt = None,
     rates: RatesOpt = None,
+    as_of: AsOfOpt = None,
+    scenarios: ScenariosOpt = None,
+    no_forecast: NoForecastOpt = False,
+    infer_conversations: InferOpt = False,
 ) -> None:
     """The main job: `llmcost-forecast --logs DIR` ingests DIR into the store (new or changed files only),
     then prints or writes the report. Cron-ready: see docs/cron.md."""
@@ -298,8 +335,11 @@ def main_job(
         raise typer.Exit(0)
     run = _ingest(logs, store, source, mapping, map_, keep_text, wait, quiet)
     code = _warn_problems(run)
+    if infer_conversations:
+        _infer(store, wait, quiet)
     args = ReportArgs(
-        store, format, out, prices, since, until, quiet, table, month, tz, budget, currency, rates
+        store, format, out, prices, since, until, quiet, table, month, tz, budget, currency, rates,
+        as_of, scenarios, not no_forecast,
     )
     _report(args, last_run=run)
     raise typer.Exit(code)
@@ -316,9 +356,12 @@ def ingest(
     keep_text: KeepTextOpt = False,
     wait: WaitOpt = 30.0,
     quiet: QuietOpt = False,
+    infer_conversations: InferOpt = False,
 ) -> None:
     """Ingest usage files into the store (unchanged files are skipped; changed files replace their rows)."""
     run = _ingest(paths, store, source, mapping, map_, keep_text, wait, quiet)
+    if infer_conversations:
+        _infer(store, wait, quiet)
     from llmcost.analysis import ingest_summary
     from llmcost.store import Store
 
@@ -350,10 +393,14 @@ def report(
     budget: BudgetOpt = None,
     currency: CurrencyOpt = None,
     rates: RatesOpt = None,
+    as_of: AsOfOpt = None,
+    scenarios: ScenariosOpt = None,
+    no_forecast: NoForecastOpt = False,
 ) -> None:
     """Print or write the report for the store (table, md, json, csv or html)."""
     _report(
-        ReportArgs(store, format, out, prices, since, until, quiet, table, month, tz, budget, currency, rates)
+        ReportArgs(store, format, out, prices, since, until, quiet, table, month, tz, budget, currency, rates,
+                   as_of, scenarios, not no_forecast)
     )
 
 

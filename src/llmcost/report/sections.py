@@ -256,8 +256,8 @@ def _forecast(doc: dict[str, Any], money: Callable[[Any], str]) -> Iterator[Sect
                     money(p.get("hi_80_usd")),
                     money(p.get("lo_95_usd")),
                     money(p.get("hi_95_usd")),
-                    str(p.get("model_used", "-")),
-                    str(p.get("confidence", "-")),
+                    str(p.get("model_used") or fc.get("model_used") or "-"),
+                    str(p.get("confidence") or fc.get("confidence") or "-"),
                 ]
                 for p in periods
             ],
@@ -281,6 +281,38 @@ def _forecast(doc: dict[str, Any], money: Callable[[Any], str]) -> Iterator[Sect
                 for s in sc
             ],
         )
+    alts = doc.get("alternatives")
+    if alts:
+        yield (
+            "What-if alternatives",
+            "Each simulated on the logged requests (rates measured, not assumed), on the same simulated "
+            "futures as the scenarios; savings are for the month shown, against the baseline forecast.",
+            ["what-if", "month", "monthly cost", "savings", "savings 80% range", "measured", "description"],
+            [
+                [
+                    a["name"],
+                    str(a.get("month", "-")),
+                    money(a.get("monthly_cost_usd")),
+                    signed(money)(a.get("savings_vs_baseline_usd")),
+                    f"{signed(money)(a.get('savings_lo_80_usd'))} to {signed(money)(a.get('savings_hi_80_usd'))}",
+                    _measured(a.get("measured") or {}),
+                    str(a.get("description", "")),
+                ]
+                for a in alts
+            ],
+        )
+
+
+def _measured(m: dict[str, Any]) -> str:
+    """The alternative's measured rates, briefly (the full record is in the JSON report)."""
+    parts = []
+    for key, label in (("simulated_hit_rate", "simulated hit rate"), ("logged_hit_rate", "logged hit rate")):
+        if isinstance(m.get(key), int | float):
+            parts.append(f"{label} {m[key]:.1%}")
+    for key, label in (("requests_moved", "requests moved"), ("requests_trimmed", "requests trimmed")):
+        if isinstance(m.get(key), int | float):
+            parts.append(f"{label} {m[key]:,.0f}")
+    return "; ".join(parts) or "-"
 
 
 def _compare(doc: dict[str, Any], money: Callable[[Any], str], num: Callable[[Any], str]) -> Iterator[Section]:
