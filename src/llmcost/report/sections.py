@@ -226,7 +226,9 @@ def _forecast(doc: dict[str, Any], money: Callable[[Any], str]) -> Iterator[Sect
             f"{fc.get('month', '?')}: median {money(fc.get('p50_usd'))}, 80% {money(fc.get('lo_80_usd'))} to "
             f"{money(fc.get('hi_80_usd'))}, 95% {money(fc.get('lo_95_usd'))} to "
             f"{money(fc.get('hi_95_usd'))}; "
-            f"actual to date {money(fc.get('actual_to_date_usd'))}; model {fc.get('model_used', '?')}."
+            f"actual to date {money(fc.get('actual_to_date_usd'))}"
+            + (f" (simple run-rate {money(fc.get('run_rate_usd'))})" if fc.get("run_rate_usd") is not None else "")
+            + f"; model {fc.get('model_used', '?')}; confidence {fc.get('confidence', '?')}."
         )
         periods = fc.get("periods") or []
         yield (
@@ -241,23 +243,19 @@ def _forecast(doc: dict[str, Any], money: Callable[[Any], str]) -> Iterator[Sect
                 "80% high",
                 "95% low",
                 "95% high",
-                "model",
-                "confidence",
             ]
             if periods
             else [],
             [
                 [
                     str(p.get("period", "-")),
-                    str(p.get("kind", "-")),
+                    str(p.get("kind", "-")).replace("_", " "),
                     money(p.get("actual_to_date_usd")),
                     money(p.get("p50_usd")),
                     money(p.get("lo_80_usd")),
                     money(p.get("hi_80_usd")),
                     money(p.get("lo_95_usd")),
                     money(p.get("hi_95_usd")),
-                    str(p.get("model_used") or fc.get("model_used") or "-"),
-                    str(p.get("confidence") or fc.get("confidence") or "-"),
                 ]
                 for p in periods
             ],
