@@ -111,3 +111,31 @@ def test_fast_usage_view_fills_turns_like_the_store(tmp_path: Path) -> None:
     ).fetchone()[0]
     assert diff == 0
     assert con.execute("SELECT count(*) FROM _llmcost_measures_usage").fetchone()[0] == 40
+
+
+def test_turn_fill_matches_the_store_view_on_time_ties(tmp_path: Path) -> None:
+    """Same timestamp, no turn: the store orders by file and line before event_id, and so must
+    the measures' own fill (the ids here run against the line order)."""
+    from llmcost.measures import _FAST_USAGE
+    from llmcost.store import Store
+
+    con = Store.open(tmp_path / "s", create=True).connect()
+    exprs = {c.name: f"CAST(NULL AS {c.duckdb})" for c in USAGE_COLUMNS}
+    exprs.update(
+        event_id="'e' || CAST(9 - i AS VARCHAR)", grain="'request'", source_file="'a.jsonl'",
+        source_line="i + 1", ts="TIMESTAMPTZ '2025-03-01 00:00:00+00' + to_minutes(CAST(i // 2 AS BIGINT))",
+        conversation_id="'c' || CAST(i % 2 AS VARCHAR)", request_count="1", input_tokens="10",
+    )
+    sel = ", ".join(f"{e} AS {n}" for n, e in exprs.items())
+    con.execute("DROP VIEW usage_all")
+    con.execute(f"CREATE TABLE usage_all AS SELECT {sel}, false AS _dup FROM range(8) t(i)")
+    con.execute("UPDATE usage_all SET ts = TIMESTAMPTZ '2025-03-01 00:00:00+00' WHERE conversation_id = 'c0'")
+    con.execute(_FAST_USAGE)
+    store_turns = con.execute("SELECT event_id, turn FROM usage ORDER BY event_id").fetchall()
+    ours = con.execute("SELECT event_id, turn FROM _llmcost_measures_usage ORDER BY event_id").fetchall()
+    assert ours == store_turns
+    # c0's four rows share one timestamp: line order, not id order, numbers them.
+    c0 = con.execute(
+        "SELECT turn FROM _llmcost_measures_usage WHERE conversation_id = 'c0' ORDER BY source_line"
+    ).fetchall()
+    assert [t for (t,) in c0] == [1, 2, 3, 4]
