@@ -131,7 +131,7 @@ def many(args: argparse.Namespace) -> dict[str, object]:
     first.mkdir()
     extra.mkdir()
     for i, f in enumerate(files):
-        f.rename((first if i < args.files else extra) / f.name)
+        f.rename((first if i < args.files else extra) / f"session-{i:05d}.jsonl")
     out: dict[str, object] = {"generate_s": round(time.perf_counter() - t0, 1),
                               "files": min(len(files), args.files), "extra_files": max(0, len(files) - args.files),
                               "bytes": du(first), "mean_file_kb": round(du(first) / max(1, args.files) / 1024, 1)}

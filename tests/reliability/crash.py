@@ -88,8 +88,8 @@ def trial(s: KillSetup, delay: float, stats: KillStats, n: int) -> None:
     shutil.rmtree(store, ignore_errors=True)
 
 
-def run_trials(work: Path, count: int, seed: int) -> tuple[KillSetup, KillStats]:
-    s = setup(work)
+def run_trials(work: Path, count: int, seed: int, request_files: int = 8) -> tuple[KillSetup, KillStats]:
+    s = setup(work, request_files)
     r = random.Random(seed)
     stats = KillStats()
     for n in range(count):

@@ -16,7 +16,7 @@ from llmcost.store import Store
 from tests.reliability.harness import build_inputs, change_inputs, cli, fingerprint, run_cli
 from tests.reliability.invariants import check_store
 
-ROUNDS = int(os.environ.get("LLMCOST_CONCURRENCY_ROUNDS", "2"))
+ROUNDS = int(os.environ.get("LLMCOST_CONCURRENCY_ROUNDS", "1"))
 
 
 def _requests(report: Path) -> int:
@@ -43,7 +43,7 @@ def test_locked_store_ingest_exits_75_and_report_waits(tmp_path: Path) -> None:
 
 
 def test_two_ingests_and_a_report_at_once_lose_and_double_nothing(tmp_path: Path) -> None:
-    a = build_inputs(tmp_path / "a", request_files=4, lines_per_file=300)
+    a = build_inputs(tmp_path / "a", request_files=2, lines_per_file=200)
     b = tmp_path / "b" / "logs"
     shutil.copytree(a, b)
     change_inputs(b)  # overlapping inputs: b's rows are a's plus some
@@ -87,7 +87,7 @@ def _report_requests(tmp_path: Path, name: str, store: Path) -> int:
 
 
 def test_two_ingests_without_wait_one_exits_75_or_both_finish(tmp_path: Path) -> None:
-    logs = build_inputs(tmp_path, request_files=4, lines_per_file=300)
+    logs = build_inputs(tmp_path, request_files=2, lines_per_file=200)
     clean = tmp_path / "clean"
     run_cli("ingest", str(logs), "--store", str(clean), "--quiet")
     store = tmp_path / "store"
