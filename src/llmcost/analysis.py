@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -21,6 +21,7 @@ from llmcost.compare import month_end, period_compare, previous_month
 from llmcost.errors import UsageError
 from llmcost.pricing import attach_costs, load_catalog
 from llmcost.store import Manifest, Store
+from llmcost.tz import check_tz
 
 SCHEMA_VERSION = "1.1"
 """1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
@@ -102,16 +103,6 @@ def ingest_summary(manifest: Manifest) -> dict[str, Any]:
         for f in sorted(files, key=lambda f: f.path)
     ]
     return out
-
-
-def check_tz(tz: str) -> str:
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(
-            f"--tz {tz!r} is not a time zone. Fix: use an IANA name such as UTC or Europe/Paris."
-        ) from None
-    return tz
 
 
 def resolve_month(spec: str, tz: str = "UTC", today: date | None = None) -> tuple[date, date, str]:

@@ -12,15 +12,14 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 import numpy as np
 
-from llmcost.errors import UsageError
 from llmcost.forecast import period_totals, periods_after, pointwise_intervals, ramp, to_money, total_intervals
 from llmcost.forecast.periods import last_complete_day
 from llmcost.pricing import Catalog
+from llmcost.tz import check_tz
 
 from .config import Scenario, ScenarioFile, load_scenarios
 from .drivers import INPUT_SIDE, DriverForecast, forecast_drivers
@@ -94,15 +93,6 @@ def _savings_paths(df: DriverForecast, e: Effect, best: bool = False) -> np.ndar
     return np.broadcast_to(np.asarray(out, dtype=float), base.shape)
 
 
-def _check_tz(tz: str) -> None:
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(
-            f"--tz {tz!r} is not a time zone. Fix: use an IANA name such as UTC or Europe/Paris."
-        ) from None
-
-
 def forecast_section(
     con: duckdb.DuckDBPyConnection,
     catalog: Catalog,
@@ -119,7 +109,7 @@ def forecast_section(
     the last day of data used (default: yesterday in `tz`); periods are calendar periods in
     `tz`. See docs/scenarios.md for every key.
     """
-    _check_tz(tz)
+    check_tz(tz)
     cfg: ScenarioFile = load_scenarios(scenarios_file)
     as_of_day = last_complete_day(as_of, tz)
     hist = prepare(con, catalog, as_of_day, tz)
