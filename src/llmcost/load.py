@@ -339,8 +339,10 @@ def validated_sql(
         else:
             out.append(col)
     return (
-        "SELECT * REPLACE (CASE WHEN _error IS NOT NULL THEN left(_raw, "
-        f"{RAW_KEEP * 2}) END AS _raw) FROM ("
+        # the rejected rows' raw text is masked already in the stage file, which a killed run
+        # leaves in .staging until the next writer's clean-up
+        f"SELECT * REPLACE (CASE WHEN _error IS NOT NULL THEN {mask_sql(f'left(_raw, {RAW_KEEP * 2})')} "
+        "END AS _raw) FROM ("
         f"SELECT {', '.join(out)}, CAST({int(seq)} AS BIGINT) AS _seq, false AS _dup, "
         f"{error} AS _error, event_id IS NULL AS _id_from_raw, _raw, "
         "CAST(year(ts) * 100 + month(ts) AS INTEGER) AS month "

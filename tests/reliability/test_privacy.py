@@ -133,3 +133,26 @@ def test_planted_secrets_are_nowhere_in_store_quarantine_or_reports(tmp_path: Pa
     leaks = _search(blobs)
     assert not leaks, leaks
     shutil.rmtree(tmp_path / "reports")
+
+
+def test_stage_file_a_killed_run_would_leave_holds_no_secret(tmp_path: Path) -> None:
+    """The staged Parquet (left in .staging by a kill -9 until the next run) keeps rejected raw text masked."""
+    from llmcost import ingest
+    from llmcost.ingest import InputFile
+    from llmcost.load import Loader
+    from llmcost.store import Store
+
+    src = tmp_path / "app.jsonl"
+    good = (FIXTURES / "openai_response_jsonl" / "input.jsonl").read_text().splitlines()[0]
+    src.write_text("\n".join([good, "{broken " + ALL, ALL]) + "\n")
+    loader = Loader(Store.open(tmp_path / "s", create=True))
+    con = loader._connect(tmp_path)
+    loader.ctx.con = con
+    data = src.read_bytes()
+    f = InputFile(path=src, display=str(src), head=data[:65536], size=len(data), sha256="-")
+    stage = tmp_path / "stage.parquet"
+    loader._stage(con, ingest.get("openai_response_jsonl"), f, stage, 1)
+    blobs = {"stage": stage.read_bytes(),
+             "stage (decoded)": repr(con.execute(f"SELECT * FROM read_parquet('{stage}')").fetchall()).encode()}
+    assert b"broken" in blobs["stage (decoded)"]
+    assert not _search(blobs)
