@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from llmcost import ingest
 from llmcost.errors import FormatError, StoreError, UsageError
@@ -470,10 +471,11 @@ class Loader:
             ing = hits[0]
         try:
             entry = self._stage_and_commit(con, manifest, ing, f, work)
-        except (duckdb.Error, sqlite3.Error, UnicodeError, RecursionError) as e:
-            # Hostile or damaged input (DuckDB and SQLite errors, text DuckDB cannot decode, JSON
-            # nested too deep for Python): the file fails with one line, the run goes on. The
-            # message may quote the input, so it is masked like everything else.
+        except (duckdb.Error, sqlite3.Error, pa.ArrowException, UnicodeError, RecursionError) as e:
+            # Hostile or damaged input (DuckDB and SQLite errors, a value Arrow cannot convert in a
+            # format read in Python, text DuckDB cannot decode, JSON nested too deep for Python):
+            # the file fails with one line, the run goes on. The message may quote the input, so
+            # it is masked like everything else.
             msg = (str(e).splitlines() or [type(e).__name__])[0][:500]
             fix = ("Fix: save the file as UTF-8." if isinstance(e, UnicodeError)
                    else "Fix: check the file is complete, or force another format with --source.")

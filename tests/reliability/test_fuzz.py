@@ -183,3 +183,22 @@ def test_clean_rows_survive_among_odd_ones(tmp_path_factory: pytest.TempPathFact
     (r,) = results
     assert r.status == "ingested" and r.rows_read == len(rows)
     assert r.rows_stored >= clean
+
+
+def test_sqlite_text_in_an_integer_column_fails_the_file_not_the_run(tmp_path: Path) -> None:
+    """Found by the long fuzz run: SQLite keeps 'ten' in an INTEGER column; Arrow refused it and raised."""
+    import sqlite3
+
+    db = tmp_path / "logs.db"
+    shutil.copy(mutate.FIXTURES / "simonw_llm_logs_sqlite" / "input_logs_v0.31.db", db)
+    con = sqlite3.connect(db)
+    con.execute("UPDATE responses SET input_tokens = 'ten' WHERE rowid = (SELECT min(rowid) FROM responses)")
+    con.commit()
+    con.close()
+    good = tmp_path / "app.jsonl"
+    shutil.copy(mutate.FIXTURES / "openai_response_jsonl" / "input.jsonl", good)
+    problems, results = _run(tmp_path / "store", [db, good], None)
+    assert not problems, problems
+    by_name = {Path(r.path).name: r for r in results}
+    assert by_name["logs.db"].status == "failed" and "ten" in (by_name["logs.db"].message or "")
+    assert by_name["app.jsonl"].status == "ingested"
