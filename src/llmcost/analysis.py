@@ -160,16 +160,7 @@ def build_report(opts: ReportOptions, last_run: dict[str, Any] | None = None) ->
         rates = load_rates(opts.rates_file)
     store = Store.open(opts.store)
     with store.lock(exclusive=False, wait=30):
-        manifest = store.read_manifest()
-        problems = store.verify(manifest)
-        if problems:
-            from llmcost.errors import StoreError
-
-            raise StoreError(
-                f"The store {store.root} is damaged: {'; '.join(problems[:3])}. "
-                "Fix: delete the store directory "
-                "and ingest again (inputs are never modified)."
-            )
+        manifest = store.checked_manifest()
         con = store.connect(manifest)
         catalog = load_catalog(opts.prices_file)
         where, params = _where(since, until, opts.tz)

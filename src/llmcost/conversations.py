@@ -48,8 +48,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from llmcost.errors import StoreError
-
 
 @dataclass(frozen=True)
 class InferenceParams:
@@ -352,13 +350,7 @@ def write_inferred(
 
     store = Store.open(Path(store_dir))
     with store.lock(exclusive=True, wait=wait):
-        manifest = store.read_manifest()
-        problems = store.verify(manifest)
-        if problems:
-            raise StoreError(
-                f"The store {store.root} is damaged: {'; '.join(problems[:3])}. Fix: delete the store "
-                "directory and ingest again (inputs are never modified)."
-            )
+        manifest = store.checked_manifest()
         store.collect_garbage(manifest)
         con = store.connect(manifest)
         files = list(side_files)

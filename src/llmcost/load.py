@@ -17,8 +17,8 @@ import tempfile
 import uuid
 import zipfile
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -289,7 +289,10 @@ def validated_sql(
         elif typ == "VARCHAR" and src_t != "VARCHAR":
             expr = f"CAST({expr} AS VARCHAR)"
         sel.append(f"{expr} AS {col}")
-    typed = f"SELECT s.raw AS _raw, {', '.join(sel)}, " + "coalesce(" + ", ".join(errs) + ") AS _fmt_error FROM (" + fmt_sql + ") s"
+    typed = (
+        f"SELECT s.raw AS _raw, {', '.join(sel)}, coalesce({', '.join(errs)}) AS _fmt_error "
+        f"FROM ({fmt_sql}) s"
+    )
 
     checks = ["_fmt_error", "CASE WHEN ts IS NULL THEN 'missing or unparseable timestamp' END",
               "CASE WHEN ts < TIMESTAMPTZ '1990-01-01' OR ts > now() + INTERVAL 2 DAY "
@@ -461,11 +464,11 @@ class Loader:
         else:
             hits = ingest.detect(head, display)
             if not hits:
-                names = ", ".join(ingest.registry())
                 result.files.append(FileResult(
                     key, "unrecognised",
-                    message=f"no known format matches {display}. Known formats: {names}. "
-                    "Fix: pass --source NAME, or describe your columns with --mapping FILE / --map col=field.",
+                    message=f"no known format matches {display} (`llmcost-forecast formats` lists the "
+                    f"{len(ingest.registry())} known formats). Fix: pass --source NAME, or describe your "
+                    "columns with --mapping FILE / --map col=field.",
                 ))
                 return manifest
             ing = hits[0]
@@ -525,7 +528,9 @@ class Loader:
             "SELECT count(*) - count(DISTINCT event_id) FROM stage WHERE _error IS NULL"
         ).fetchone()
         qualify = "QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_line) = 1" if dups else ""
-        con.execute(f"CREATE OR REPLACE TEMP VIEW good AS SELECT {cols}, month FROM stage WHERE _error IS NULL {qualify}")
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW good AS SELECT {cols}, month FROM stage WHERE _error IS NULL {qualify}"
+        )
         old = manifest.files.get(f.display)
         replaced_parts = set(old.parts) if old else set()
         months = [r[0] for r in con.execute("SELECT DISTINCT month FROM good ORDER BY 1").fetchall()]
@@ -536,7 +541,7 @@ class Loader:
         rewrites: dict[str, str] = {}
         if existing:
             con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE clash AS
+                """CREATE OR REPLACE TEMP TABLE clash AS
                     SELECT DISTINCT e.event_id, e.filename
                     FROM read_parquet(?, filename=true) e SEMI JOIN good g ON e.event_id = g.event_id""",
                 [existing],
@@ -598,7 +603,7 @@ class Loader:
 
         months = sorted({Path(p).parent.name.split("=", 1)[1] for p in new_parts})
         entry = FileEntry(
-            path=f.display, size=f.size, sha256=f.hashing.result() if f.hashing else f.sha256, ingestor=ing.name, table=table, seq=seq,
+            path=f.display, size=f.size, sha256=f.content_hash(), ingestor=ing.name, table=table, seq=seq,
             ingested_at=now_iso(), rows_read=read, rows_stored=stored,
             rows_duplicate=read - quarantined - stored, rows_quarantined=quarantined,
             parts=new_parts, quarantine=qrel, months=months,
@@ -660,7 +665,7 @@ class Loader:
         )
         all_parts = [str(root / p) for fe, p in others] + [str(root / p) for p in entry.parts]
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE cand AS
+            """CREATE OR REPLACE TEMP TABLE cand AS
                 SELECT event_id, filename, _seq, grain, bool_or(NOT _dup) AS live
                 FROM read_parquet(?, filename=true) SEMI JOIN gone USING (event_id)
                 GROUP BY ALL""",

@@ -188,6 +188,17 @@ class Store:
                 raise StoreError(f"The store manifest {path} lists a path outside the store for {key}. {fix}")
         return Manifest(files=files, next_seq=next_seq, created_by=str(data.get("created_by", "")))
 
+    def checked_manifest(self) -> Manifest:
+        """The manifest, after checking every live part is there and is Parquet (StoreError if not)."""
+        manifest = self.read_manifest()
+        problems = self.verify(manifest)
+        if problems:
+            raise StoreError(
+                f"The store {self.root} is damaged: {'; '.join(problems[:3])}. Fix: delete the store "
+                "directory and ingest again (inputs are never modified)."
+            )
+        return manifest
+
     def verify(self, manifest: Manifest | None = None) -> list[str]:
         """Problems with the live parts (missing or not Parquet); empty when healthy."""
         manifest = manifest or self.read_manifest()
@@ -298,7 +309,7 @@ class Store:
         where the source gave none. `months` ('YYYY-MM') limits the parts read.
         """
         manifest = manifest or self.read_manifest()
-        con = con or duckdb.connect()
+        con = con or duckdb.connect(config=bounded_config())
         for table in TABLES:
             parts = [str(self.root / p) for p in manifest.parts(table, months)]
             all_view = f"{table}_all"
@@ -324,6 +335,16 @@ class Store:
         )
         con.execute("CREATE OR REPLACE VIEW costs AS SELECT * FROM costs_all WHERE NOT _dup")
         return con
+
+
+def bounded_config() -> dict[str, str]:
+    """DuckDB settings that keep memory bounded whatever the store's size: a memory limit
+    ($LLMCOST_MEMORY_LIMIT, default 2GB; DuckDB's own default is 80% of RAM) and a spill
+    directory in the system temp dir (not `./.tmp` in the working directory)."""
+    import tempfile
+
+    spill = Path(tempfile.gettempdir()) / f"llmcost-spill-{os.getpid()}"
+    return {"memory_limit": os.environ.get("LLMCOST_MEMORY_LIMIT", "2GB"), "temp_directory": str(spill)}
 
 
 def now_iso() -> str:

@@ -60,7 +60,7 @@ def test_unknown_file_is_named_and_others_still_go_in(tmp_path: Path) -> None:
     )
     res = runner.invoke(app, ["ingest", str(logs), "--store", str(tmp_path / "s")])
     assert res.exit_code == 1
-    assert "weird.csv" in res.output and "Known formats:" in res.output
+    assert "weird.csv" in res.output and "`llmcost-forecast formats` lists the" in res.output
     assert "1 ingested" in res.output
 
 

@@ -22,7 +22,7 @@ from typing import Annotated, Any
 import typer
 
 from llmcost.cli import FormatOpt, PricesOpt, StoreOpt, _date, _store_dir, app, friendly
-from llmcost.errors import StoreError, UsageError
+from llmcost.errors import UsageError
 
 AsOfOpt = Annotated[
     str | None,
@@ -45,13 +45,7 @@ def _connection(store: Path | None) -> Iterator[Any]:
 
     st = Store.open(_store_dir(store))
     with st.lock(exclusive=False, wait=30):
-        manifest = st.read_manifest()
-        problems = st.verify(manifest)
-        if problems:
-            raise StoreError(
-                f"The store {st.root} is damaged: {'; '.join(problems[:3])}. Fix: delete the store "
-                "directory and ingest again (inputs are never modified)."
-            )
+        manifest = st.checked_manifest()
         con = st.connect(manifest)
         try:
             yield con
