@@ -309,7 +309,9 @@ class Store:
         where the source gave none. `months` ('YYYY-MM') limits the parts read.
         """
         manifest = manifest or self.read_manifest()
-        con = con or duckdb.connect(config=bounded_config())
+        if con is None:
+            con = duckdb.connect(config=bounded_config())
+            con.execute("SET enable_progress_bar = false")  # it would draw on stdout, inside the report
         for table in TABLES:
             parts = [str(self.root / p) for p in manifest.parts(table, months)]
             all_view = f"{table}_all"
@@ -344,7 +346,10 @@ def bounded_config() -> dict[str, str]:
     import tempfile
 
     spill = Path(tempfile.gettempdir()) / f"llmcost-spill-{os.getpid()}"
-    return {"memory_limit": os.environ.get("LLMCOST_MEMORY_LIMIT", "2GB"), "temp_directory": str(spill)}
+    return {
+        "memory_limit": os.environ.get("LLMCOST_MEMORY_LIMIT", "2GB"),
+        "temp_directory": str(spill),
+    }
 
 
 def now_iso() -> str:

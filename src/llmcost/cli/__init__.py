@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import duckdb
 import typer
 
 from llmcost.errors import BudgetExceeded, LlmcostError, UsageError
@@ -49,6 +50,13 @@ def friendly(fn: F) -> F:
             return fn(*args, **kwargs)
         except LlmcostError as e:
             _fail(str(e), e.exit_code)
+        except duckdb.OutOfMemoryException as e:
+            limit = os.environ.get("LLMCOST_MEMORY_LIMIT", "2GB")
+            _fail(
+                f"Out of memory ({str(e).splitlines()[0]}) under the memory limit {limit}. Fix: raise it "
+                "(LLMCOST_MEMORY_LIMIT=8GB), or narrow the report with --month, --since or --until.",
+                2,
+            )
 
     return wrapper  # type: ignore[return-value]
 
