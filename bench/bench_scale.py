@@ -31,38 +31,11 @@ from pathlib import Path
 import duckdb
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+from gen_jsonl import LINE_BYTES, write_range  # noqa: E402  one generator for every bench
+
 CLI = [sys.executable, "-c", "from llmcost.cli import main; main()"]
 
-# The bench/gen_jsonl.py line, with ids and times offset per piece so pieces do not duplicate.
-PIECE_SQL = """
-COPY (
-  SELECT
-    strftime(TIMESTAMP '2026-01-01' + to_seconds(i * {span} // {total}), '%Y-%m-%dT%H:%M:%SZ') AS ts,
-    'conv-' || (i // 6)::VARCHAR AS conversation_id,
-    'user-' || (i % 97)::VARCHAR AS user,
-    {{
-      'id': 'chatcmpl-' || md5(i::VARCHAR),
-      'object': 'chat.completion',
-      'created': 1767225600 + i * {span} // {total},
-      'model': ['gpt-4o-2024-08-06', 'gpt-4.1-mini-2025-04-14', 'o3-2025-04-16'][1 + i % 3],
-      'service_tier': 'default',
-      'system_fingerprint': 'fp_' || (i % 13)::VARCHAR,
-      'choices': [{{'index': 0, 'finish_reason': 'stop',
-                    'message': {{'role': 'assistant', 'content': 'ok ' || (i % 1000)::VARCHAR}}}}],
-      'usage': {{
-        'prompt_tokens': 200 + (i % 6) * 400 + (hash(i) % 300)::INT,
-        'completion_tokens': 80 + (hash(i + 1) % 400)::INT,
-        'total_tokens': 0,
-        'prompt_tokens_details': {{'cached_tokens': CASE WHEN i % 6 > 0 THEN (i % 6) * 384 ELSE 0 END,
-                                   'audio_tokens': 0}},
-        'completion_tokens_details': {{'reasoning_tokens': CASE WHEN i % 3 = 2 THEN 64 ELSE 0 END,
-                                       'audio_tokens': 0}}
-      }}
-    }} AS response
-  FROM range({start}, {stop}) t(i)
-) TO '{out}' (FORMAT json)
-"""
-LINE_BYTES = 560
 
 
 def timed(cmd: list[str]) -> dict[str, object]:
@@ -95,8 +68,8 @@ def big(args: argparse.Namespace) -> dict[str, object]:
     con = duckdb.connect(config={"memory_limit": "2GB"})
     t0 = time.perf_counter()
     for k in range(pieces):
-        con.execute(PIECE_SQL.format(start=k * per_piece, stop=(k + 1) * per_piece, total=total,
-                                     span=300 * 86400, out=str(logs / f"app-{k:03d}.jsonl")))
+        write_range(con, logs / f"app-{k:03d}.jsonl", k * per_piece, (k + 1) * per_piece, total,
+                    span_seconds=300 * 86400, origin="2026-01-01")
     con.close()
     out["generate_s"] = round(time.perf_counter() - t0, 1)
     out["input_bytes"] = du(logs)

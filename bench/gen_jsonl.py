@@ -12,24 +12,30 @@ from pathlib import Path
 
 import duckdb
 
+LINE_BYTES = 560
+"""About how long one generated line is."""
 
-def generate(out: Path, size_mb: float, seed: int = 7) -> int:
-    """Write about `size_mb` MB of JSONL to `out`; return the number of lines."""
-    approx_line = 560
-    n = max(1, int(size_mb * 1_000_000 / approx_line))
-    con = duckdb.connect()
-    con.execute("SELECT setseed(?)", [seed / 1000])
+
+def write_range(
+    con: duckdb.DuckDBPyConnection, out: Path, start: int, stop: int, total: int,
+    span_seconds: int = 2_592_000, origin: str = "2026-09-01",
+) -> None:
+    """Write requests `start` to `stop` (of `total`, spread over `span_seconds` from `origin`).
+
+    Ids and times follow the request number, so ranges written to separate files never repeat
+    each other (bench/bench_scale.py writes a large directory this way).
+    """
     con.execute(
         f"""
         COPY (
           SELECT
-            strftime(TIMESTAMP '2026-09-01' + to_seconds(i * 2592000 // {n}), '%Y-%m-%dT%H:%M:%SZ') AS ts,
+            strftime(TIMESTAMP '{origin}' + to_seconds(i * {span_seconds} // {total}), '%Y-%m-%dT%H:%M:%SZ') AS ts,
             'conv-' || (i // 6)::VARCHAR AS conversation_id,
             'user-' || (i % 97)::VARCHAR AS user,
             {{
               'id': 'chatcmpl-' || md5(i::VARCHAR),
               'object': 'chat.completion',
-              'created': 1788220800 + i * 2592000 // {n},
+              'created': epoch(TIMESTAMP '{origin}')::BIGINT + i * {span_seconds} // {total},
               'model': ['gpt-4o-2024-08-06', 'gpt-4.1-mini-2025-04-14', 'o3-2025-04-16'][1 + i % 3],
               'service_tier': 'default',
               'system_fingerprint': 'fp_' || (i % 13)::VARCHAR,
@@ -45,10 +51,18 @@ def generate(out: Path, size_mb: float, seed: int = 7) -> int:
                                                'audio_tokens': 0}}
               }}
             }} AS response
-          FROM range({n}) t(i)
+          FROM range({start}, {stop}) t(i)
         ) TO '{out}' (FORMAT json)
         """
     )
+
+
+def generate(out: Path, size_mb: float, seed: int = 7) -> int:
+    """Write about `size_mb` MB of JSONL to `out`; return the number of lines."""
+    n = max(1, int(size_mb * 1_000_000 / LINE_BYTES))
+    con = duckdb.connect()
+    con.execute("SELECT setseed(?)", [seed / 1000])
+    write_range(con, out, 0, n, n)
     return n
 
 
