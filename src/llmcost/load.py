@@ -500,7 +500,7 @@ class Loader:
         stage_dir = work / f"s{seq}-{uuid.uuid4().hex[:8]}"
         stage_dir.mkdir()
         stage = stage_dir / "stage.parquet"
-        self._stage(con, ing, f, stage, seq)
+        known_dups = self._stage(con, ing, f, stage, seq)
         con.execute(f"CREATE OR REPLACE TEMP VIEW stage AS SELECT * FROM read_parquet({sql_str(str(stage))})")
         read, quarantined = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE _error IS NOT NULL) FROM stage"
@@ -524,9 +524,12 @@ class Loader:
         # within-file duplicates, then the store's; `good` is a view over the stage file (no copy)
         table = ing.table
         cols = ", ".join(c for c in duckdb_types(table))
-        (dups,) = con.execute(
-            "SELECT count(*) - count(DISTINCT event_id) FROM stage WHERE _error IS NULL"
-        ).fetchone()
+        if known_dups is None:
+            (dups,) = con.execute(
+                "SELECT count(*) - count(DISTINCT event_id) FROM stage WHERE _error IS NULL"
+            ).fetchone()
+        else:
+            dups = known_dups
         qualify = "QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_line) = 1" if dups else ""
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW good AS SELECT {cols}, month FROM stage WHERE _error IS NULL {qualify}"
@@ -627,26 +630,38 @@ class Loader:
         shutil.rmtree(stage_dir, ignore_errors=True)
         return entry
 
-    def _stage(self, con: duckdb.DuckDBPyConnection, ing: Ingestor, f: InputFile, stage: Path, seq: int) -> None:
+    def _stage(
+        self, con: duckdb.DuckDBPyConnection, ing: Ingestor, f: InputFile, stage: Path, seq: int
+    ) -> int | None:
         """Parse, validate and stage the file to Parquet (the fast JSON path first where allowed).
 
-        The fast path (read_json) is kept only when it rejected nothing and every row had its own
-        id; otherwise the file is staged again on the line path, which numbers every line and
-        keeps the raw text the quarantine needs.
+        The fast path (read_json, parallel, without line numbers) is kept only when it rejected
+        nothing, every row had its own id and no id repeats within the file; otherwise the file
+        is staged again on the line path, which numbers every line (the quarantine's and the
+        in-file duplicates' order) and keeps the raw text the quarantine needs. Returns the
+        in-file duplicate count when the fast path was kept (0), else None.
         """
         target = sql_str(str(stage))
         if ing.fast_json:
             try:
                 sql = validated_sql(con, ing, replace(f, fast_json=True), self.ctx, seq)
-                con.execute(f"COPY ({sql}) TO {target} (FORMAT parquet)")
-                (bad,) = con.execute(
-                    f"SELECT count(*) FILTER (WHERE _error IS NOT NULL OR _id_from_raw) FROM read_parquet({target})"
+                # rows carry no line number on this path, so their order does not matter; the
+                # line path below needs the file's order for row_number()
+                con.execute("SET preserve_insertion_order = false")
+                try:
+                    con.execute(f"COPY ({sql}) TO {target} (FORMAT parquet)")
+                finally:
+                    con.execute("SET preserve_insertion_order = true")
+                bad, dups = con.execute(
+                    "SELECT count(*) FILTER (WHERE _error IS NOT NULL OR _id_from_raw), "
+                    f"count(*) - count(DISTINCT event_id) FROM read_parquet({target})"
                 ).fetchone()
-                if not bad:
-                    return
+                if not bad and not dups:
+                    return 0
             except duckdb.Error:
                 pass  # malformed records: the line path reports each with its line number
         con.execute(f"COPY ({validated_sql(con, ing, f, self.ctx, seq)}) TO {target} (FORMAT parquet)")
+        return None
 
     def _revive(
         self, con: duckdb.DuckDBPyConnection, manifest: Manifest, table: str, removed: set[str], entry: FileEntry

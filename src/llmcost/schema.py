@@ -49,7 +49,14 @@ USAGE_COLUMNS: tuple[Column, ...] = (
         "VARCHAR",
         "Path of the file the row came from (archive!member for archives).",
     ),
-    _c("source_line", pa.int64(), "BIGINT", "1-based line (or record) number in that file."),
+    _c(
+        "source_line",
+        pa.int64(),
+        "BIGINT",
+        "1-based line (or record) number in that file. NULL for JSONL request logs read by the "
+        "parallel reader, which is used only when every row carries the source's own unique id "
+        "(`event_id` finds the line); quarantined rows always have their line.",
+    ),
     _c(
         "grain",
         pa.string(),

@@ -215,3 +215,27 @@ def test_kill_9_mid_ingest_then_rerun_equals_clean_run(tmp_path: Path) -> None:
         _kill_run(src, store, delay)
         load([src], store)
         assert _totals(store) == expected, f"trial {trial} (killed after {delay}s)"
+
+
+def test_in_file_duplicates_keep_the_first_line(tmp_path: Path) -> None:
+    """A clean file takes the parallel reader (no line numbers: each row has the source's unique
+    id); a repeated id sends it down the line path, which keeps the first copy by line."""
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text("\n".join(_line(i, 100 + i, 0, 5) for i in range(4)) + "\n")
+    first = json.loads(_line(1, 100, 0, 5))
+    later = json.loads(_line(1, 100, 0, 5))
+    later["ts"] = "2026-10-02T11:00:00Z"  # the same response logged again later
+    rows = [_line(0, 100, 0, 5), json.dumps(first), _line(2, 102, 0, 5), json.dumps(later)]
+    dup = tmp_path / "dup.jsonl"
+    dup.write_text("\n".join(rows) + "\n")
+    r_clean = load([clean], tmp_path / "a").files[0]
+    r_dup = load([dup], tmp_path / "b").files[0]
+    assert (r_clean.rows_read, r_clean.rows_stored, r_clean.rows_duplicate) == (4, 4, 0)
+    assert (r_dup.rows_read, r_dup.rows_stored, r_dup.rows_duplicate) == (4, 3, 1)
+    con = Store.open(tmp_path / "a").connect()
+    assert con.execute("SELECT count(*), count(DISTINCT event_id) FROM usage").fetchone() == (4, 4)
+    con = Store.open(tmp_path / "b").connect()
+    got = con.execute(
+        "SELECT source_line, strftime(ts, '%Y-%m-%dT%H:%M:%SZ') FROM usage WHERE event_id = 'chatcmpl-1'"
+    ).fetchall()
+    assert got == [(2, first["ts"])]

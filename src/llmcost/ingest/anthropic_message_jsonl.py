@@ -21,6 +21,7 @@ from llmcost.ingest import (
     is_bad_number,
     json_lines_sql,
     register,
+    text_fields,
     ts_sql,
 )
 from llmcost.ingest import _envelope as envelope
@@ -73,7 +74,7 @@ class AnthropicMessageJsonl(Ingestor):
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         env = envelope.find(f.head, _is_body) or envelope.Envelope(body_prefix="$")
-        lines = json_lines_sql(f, envelope.fields(env, BODY_FIELDS))
+        lines = json_lines_sql(f, text_fields(envelope.fields(env, BODY_FIELDS), ctx))
         toks = ("input_tokens", "cache_read", "cache_write", "write_1h", "output_tokens", "thinking")
         bad = " OR ".join(is_bad_number(x) for x in toks)
         text_cols = (

@@ -33,6 +33,7 @@ from llmcost.ingest import (
     json_lines_sql,
     register,
     sql_str,
+    text_fields,
     ts_sql,
 )
 
@@ -79,7 +80,7 @@ class ClaudeCodeJsonl(Ingestor):
         return start.lstrip().startswith(b"{") and b'"parentUuid"' in start and b'"sessionId"' in start
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
-        lines = json_lines_sql(f, FIELDS)
+        lines = json_lines_sql(f, text_fields(FIELDS, ctx))
         stem = sql_str(Path(f.display.split("!")[-1]).stem)
         toks = ("input_tokens", "cache_read", "cache_write", "write_1h", "output_tokens", "thinking")
         bad = " OR ".join(is_bad_number(x) for x in toks)

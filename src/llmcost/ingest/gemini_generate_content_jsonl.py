@@ -25,6 +25,7 @@ from llmcost.ingest import (
     is_bad_number,
     json_lines_sql,
     register,
+    text_fields,
     ts_sql,
 )
 from llmcost.ingest import _envelope as envelope
@@ -79,7 +80,7 @@ class GeminiGenerateContentJsonl(Ingestor):
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         env = envelope.find(f.head, _is_body) or envelope.Envelope(body_prefix="$")
-        lines = json_lines_sql(f, envelope.fields(env, BODY_FIELDS))
+        lines = json_lines_sql(f, text_fields(envelope.fields(env, BODY_FIELDS), ctx))
         u = {k: f"coalesce({k}_c, {k}_s)" for k in USAGE}
         bad = " OR ".join(is_bad_number(x) for x in u.values())
         n = {k: f"coalesce({int_sql(v)}, 0)" for k, v in u.items()}

@@ -21,6 +21,7 @@ from llmcost.ingest import (
     json_lines,
     json_lines_sql,
     register,
+    text_fields,
     ts_sql,
 )
 
@@ -64,7 +65,7 @@ class OpenAIBatchOutputJsonl(Ingestor):
         )
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
-        lines = json_lines_sql(f, FIELDS)
+        lines = json_lines_sql(f, text_fields(FIELDS, ctx))
         prompt, output = "coalesce(prompt_tokens, resp_input)", "coalesce(completion_tokens, resp_output)"
         cached, reasoning = "coalesce(cached_chat, cached_resp)", "coalesce(reasoning_chat, reasoning_resp)"
         bad = " OR ".join(is_bad_number(x) for x in (prompt, output, cached, reasoning))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, json_lines_sql, register, ts_sql
+from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, json_lines_sql, register, text_fields, ts_sql
 from llmcost.ingest import _envelope as envelope
 
 
@@ -73,7 +73,7 @@ class OpenAIResponseJsonl(Ingestor):
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         env = envelope.find(f.head, _is_body) or envelope.Envelope(body_prefix="$")
-        lines = json_lines_sql(f, envelope.fields(env, BODY_FIELDS))
+        lines = json_lines_sql(f, text_fields(envelope.fields(env, BODY_FIELDS), ctx))
         text_cols = (
             "env_request AS prompt_text, coalesce(content, output_text) AS response_text"
             if ctx.keep_text
