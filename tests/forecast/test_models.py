@@ -8,15 +8,18 @@ import pytest
 from llmcost.forecast import (
     STLETS,
     AutoETS,
+    Combo,
+    FourierARIMA,
     Naive,
     SeasonalNaive,
+    Theta,
     WindowMean,
     fit_series,
 )
 from llmcost.forecast.clean import clean
 from llmcost.forecast.synthetic import synthetic_drivers
 
-MODELS = [AutoETS, STLETS, SeasonalNaive, Naive, WindowMean]
+MODELS = [AutoETS, STLETS, FourierARIMA, Theta, Combo, SeasonalNaive, Naive, WindowMean]
 
 
 def _series(n: int = 120, seed: int = 0, **kw) -> np.ndarray:
@@ -43,6 +46,40 @@ def test_simulate_is_reproducible_with_the_same_generator():
     a = model.simulate(20, 100, np.random.default_rng(5))
     b = model.simulate(20, 100, np.random.default_rng(5))
     np.testing.assert_array_equal(a, b)
+
+
+def _hourly(days: int = 8, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(days * 24)
+    return 200 * np.exp(0.6 * np.sin(2 * np.pi * t / 24) + rng.normal(0, 0.1, t.size))
+
+
+def test_fourier_arima_follows_a_daily_cycle():
+    y = _hourly()
+    model = FourierARIMA(24).fit(y)
+    med = np.median(model.simulate(24, 500, np.random.default_rng(0)), axis=0)
+    truth = 200 * np.exp(0.6 * np.sin(2 * np.pi * np.arange(y.size, y.size + 24) / 24))
+    assert model.k_ >= 1
+    assert np.mean(np.abs(np.log(med / truth))) < 0.15
+
+
+def test_theta_borrows_the_spread_of_its_noise_model():
+    y = _hourly()
+    noise = FourierARIMA(24).fit(y)
+    theta = Theta(24, noise=noise).fit(y)
+    paths = theta.simulate(24, 500, np.random.default_rng(0))
+    spread = np.log1p(paths).std(axis=0)
+    noise_spread = np.log1p(noise.simulate(24, 500, np.random.default_rng(0))).std(axis=0)
+    np.testing.assert_allclose(spread, noise_spread, rtol=0.25)
+
+
+def test_combo_mixes_its_parts_and_rejects_unknown_ones():
+    y = _hourly()
+    combo = Combo(24).fit(y)
+    assert [p.alias for p in combo.parts_] == ["auto_ets", "fourier_arima", "theta", "seasonal_mean", "window_mean"]
+    assert combo.truncated(120).simulate(24, 50, np.random.default_rng(0)).shape == (50, 24)
+    with pytest.raises(ValueError, match="choose from"):
+        Combo(24, parts=("auto_ets", "prophet"))
 
 
 def test_seasonal_naive_point_repeats_last_week():

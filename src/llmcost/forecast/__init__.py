@@ -1,7 +1,8 @@
 """Forecasting: one small model interface, one module per model family, a backtest.
 
 See docs/forecasting.md for the method (AutoETS on log1p with weekly seasonality, fallback
-chain, interval calibration on period totals) and its measured accuracy.
+chain, interval calibration on period totals; for hourly series a mixture of AutoETS, Fourier
+ARIMA, Theta and seasonal means) and its measured accuracy.
 
 statsmodels is imported lazily (inside the model modules' functions): its cold import costs
 about 1.3 s, which commands that never forecast should not pay.
@@ -9,6 +10,7 @@ about 1.3 s, which commands that never forecast should not pay.
 
 from __future__ import annotations
 
+from .arima import FourierARIMA
 from .auto import FittedSeries, fit_series, impute
 from .backtest import BacktestResult, backtest, backtest_array, month_remainder_backtest, run_backtest
 from .base import DEFAULT_LEVELS, Model, pointwise_intervals, total_intervals
@@ -17,6 +19,7 @@ from .ets import STLETS, AutoETS, Combo
 from .multi import MultiForecast, combine, forecast_many, ramp, series_rng, simulate_many, to_money
 from .periods import PeriodForecast, forecast_periods, last_complete_day, period_totals, periods_after
 from .synthetic import synthetic_daily_cost, synthetic_drivers
+from .theta import Theta
 
 __all__ = [
     "DEFAULT_LEVELS",
@@ -25,12 +28,14 @@ __all__ = [
     "BacktestResult",
     "Combo",
     "FittedSeries",
+    "FourierARIMA",
     "Model",
     "MultiForecast",
     "Naive",
     "PeriodForecast",
     "SeasonalMean",
     "SeasonalNaive",
+    "Theta",
     "WindowMean",
     "backtest",
     "backtest_array",
