@@ -46,7 +46,8 @@ def timed(cmd: list[str]) -> dict[str, object]:
     return {"exit": proc.returncode, "wall_s": round(wall, 1),
             "peak_rss_mib": round(int(rss.group(1)) / 1024, 1) if rss else None,
             "stdout_tail": proc.stdout.strip()[-400:],
-            "stderr_tail": "" if proc.returncode in (0, 1) else proc.stderr[-1500:]}
+            # the program's own stderr (without /usr/bin/time's block) whenever it did not exit 0
+            "stderr_tail": "" if proc.returncode == 0 else proc.stderr.split("\tCommand being timed")[0][-1500:]}
 
 
 def du(path: Path) -> int:

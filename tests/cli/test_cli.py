@@ -132,3 +132,30 @@ def test_map_option_reads_a_custom_csv(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     assert "2 stored" in res.output
+
+
+def test_full_disk_and_out_of_memory_are_one_line_errors(tmp_path: Path, monkeypatch) -> None:
+    """DuckDB's spill failures (a full temp disk, the memory limit) reach the user as one line
+    with a fix and exit code, not a traceback (the 20 GB scale run once ended in one)."""
+    import duckdb
+
+    import llmcost.analysis
+
+    store = tmp_path / "s"
+    fixture = REPO / "tests/fixtures/ingest/openai_response_jsonl/input.jsonl"
+    assert runner.invoke(app, ["ingest", str(fixture), "--store", str(store)]).exit_code == 0
+    for exc, code, words in (
+        (duckdb.IOException('IO Error: Could not write file "/tmp/x.tmp": No space left on device'), 3,
+         ("disk is full", "TMPDIR")),
+        (duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate"), 2, ("Out of memory",
+                                                                                     "LLMCOST_MEMORY_LIMIT")),
+    ):
+        def boom(*_a, _exc=exc, **_k):
+            raise _exc
+
+        monkeypatch.setattr(llmcost.analysis, "build_report", boom)
+        res = runner.invoke(app, ["report", "--store", str(store)])
+        assert res.exit_code == code, res.output
+        assert res.output.startswith("Error: ") and len(res.output.strip().splitlines()) == 1, res.output
+        assert all(w in res.output for w in words), res.output
+        assert "Traceback" not in res.output

@@ -57,6 +57,17 @@ def friendly(fn: F) -> F:
                 "(LLMCOST_MEMORY_LIMIT=8GB), or narrow the report with --month, --since or --until.",
                 2,
             )
+        except duckdb.IOException as e:
+            first = str(e).splitlines()[0]
+            if "No space left" not in str(e):
+                _fail(f"Could not read or write a file: {first}. Fix: check the path and its permissions.", 3)
+            spill = os.environ.get("TMPDIR", "/tmp")
+            _fail(
+                f"The disk is full ({first}). DuckDB spills intermediate data to {spill} when a report "
+                "does not fit in memory. Fix: free space there, point TMPDIR at a larger disk, raise "
+                "LLMCOST_MEMORY_LIMIT, or narrow the report with --month.",
+                3,
+            )
 
     return wrapper  # type: ignore[return-value]
 
