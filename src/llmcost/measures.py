@@ -95,26 +95,6 @@ _SPARSE_TYPES = {"event_id": "VARCHAR", "source_file": "VARCHAR", "source_line":
 _WINDOW = """($since IS NULL OR ts >= $since) AND ($until IS NULL OR ts < $until)
   AND ($provider IS NULL OR provider = $provider)"""
 
-_FAST_USAGE = """
-CREATE OR REPLACE TEMP VIEW _llmcost_measures_usage AS
-WITH live AS (SELECT * FROM usage_all WHERE NOT _dup),
-need AS (SELECT DISTINCT conversation_id FROM live WHERE turn IS NULL AND conversation_id IS NOT NULL)
-SELECT * FROM live WHERE conversation_id IS NULL OR conversation_id NOT IN (SELECT conversation_id FROM need)
-UNION ALL
-SELECT * REPLACE (
-    CASE WHEN turn IS NULL
-         THEN CAST(row_number() OVER (
-             PARTITION BY conversation_id ORDER BY ts, source_file, source_line, event_id) AS INTEGER)
-         ELSE turn END AS turn)
-FROM live WHERE conversation_id IN (SELECT conversation_id FROM need)
-"""
-"""The store's `usage` view with the same turn fill (store.py: 1-based order by ts, source_file,
-source_line, event_id within a conversation, where the source gave no turn), but the window runs
-only over the conversations that need it: the store's view sorts every row on every scan, which
-dominates the run time at 10M rows. Used only when compute_measures prices the rows itself."""
-_LIVE_USAGE = "CREATE OR REPLACE TEMP VIEW _llmcost_measures_usage AS SELECT * FROM usage_all WHERE NOT _dup"
-"""The same when no live conversation row lacks a turn (nothing to fill): no window at all."""
-
 COMPONENT_KINDS = {
     "sys_prompt_id": "sys_prompt",
     "passage_id": "passages_ids",
@@ -201,6 +181,12 @@ def _has(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
         return False
 
 
+def _is_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """A base table (temporary or not), not a view."""
+    (n,) = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()
+    return bool(n)
+
+
 def _fetch(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:
     q: Query = get_query(name)
     bound = bind(q, {k: v for k, v in params.items() if k in q.params})
@@ -240,15 +226,16 @@ def compute_measures(
             raise UsageError("The connection has no `usage` view. Fix: use Store.open(dir).connect().")
         from llmcost.pricing import attach_costs, load_catalog
 
-        usage = "usage"
-        if _has(con, "usage_all"):
-            need = con.execute(
-                "SELECT count(*) FROM usage_all WHERE NOT _dup AND turn IS NULL AND conversation_id IS NOT NULL"
-            ).fetchone()[0]
-            con.execute(_FAST_USAGE if need else _LIVE_USAGE)
-            usage = "_llmcost_measures_usage"
+        usage = "usage"  # the store's view fills missing turns only where needed (store.py)
         source = "_llmcost_measures_priced"
         attach_costs(con, catalog if catalog is not None else load_catalog(), source=usage, target=source)
+
+    if source == "priced_usage" and not any(filters.values()) and _is_table(con, "priced_usage"):
+        # The report's priced rows are a table already: the queries read it as it is (a second
+        # copy of a 35M-row window would only cost time and spill space).
+        out = _measures(con, filters, cfg, component_files)
+        out["window"] = {"since": since_, "until": until_, "provider": provider}
+        return out
 
     db = f"llmcost_measures_{uuid.uuid4().hex[:8]}"
     # An in-memory database: its blocks spill to the connection's temp_directory under its

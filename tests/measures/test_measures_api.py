@@ -85,9 +85,20 @@ def test_config_override(tmp_path: Path) -> None:
         load_config({"complexity": {"simple_max_input": "many"}})
 
 
-def test_fast_usage_view_fills_turns_like_the_store(tmp_path: Path) -> None:
-    """The measures' own copy of the store's turn fill agrees with Store.connect()'s `usage`."""
-    from llmcost.measures import _FAST_USAGE
+_FULL_WINDOW = """SELECT * REPLACE (
+    CASE WHEN turn IS NULL AND conversation_id IS NOT NULL
+         THEN CAST(row_number() OVER (
+             PARTITION BY conversation_id ORDER BY ts, source_file, source_line, event_id) AS INTEGER)
+         ELSE turn END AS turn)
+FROM usage_all WHERE NOT _dup"""
+"""The turn fill's definition written plainly (a window over every row), to check the store's
+split view against."""
+
+
+def test_store_usage_view_fills_turns_like_the_plain_window(tmp_path: Path) -> None:
+    """The store's `usage` view (window only over conversations with a missing turn) equals the
+    plain definition: a conversation with no turns, one with a gap, and complete ones."""
+    from llmcost.store import USAGE_VIEW_FILL
 
     con = duckdb.connect()
     _usage(con)
@@ -96,28 +107,20 @@ def test_fast_usage_view_fills_turns_like_the_store(tmp_path: Path) -> None:
         "WHEN conversation_id = 'c2' AND turn = 2 THEN NULL ELSE turn END AS turn, false AS _dup FROM usage"
     )
     con.execute("DROP TABLE usage")
-    con.execute(
-        """CREATE VIEW usage AS SELECT * REPLACE (
-               CASE WHEN turn IS NULL AND conversation_id IS NOT NULL
-                    THEN CAST(row_number() OVER (
-                        PARTITION BY conversation_id ORDER BY ts, event_id) AS INTEGER)
-                    ELSE turn END AS turn)
-           FROM usage_all WHERE NOT _dup"""
-    )
-    con.execute(_FAST_USAGE)
-    diff = con.execute(
-        "SELECT count(*) FROM (SELECT event_id, turn FROM usage "
-        "EXCEPT SELECT event_id, turn FROM _llmcost_measures_usage)"
+    con.execute(USAGE_VIEW_FILL)
+    expected = con.execute(f"SELECT event_id, turn FROM ({_FULL_WINDOW}) ORDER BY event_id").fetchall()
+    got = con.execute("SELECT event_id, turn FROM usage ORDER BY event_id").fetchall()
+    assert got == expected
+    assert len(got) == 40
+    assert sum(1 for _, t in got if t is None) == con.execute(
+        "SELECT count(*) FROM usage_all WHERE conversation_id IS NULL AND turn IS NULL"
     ).fetchone()[0]
-    assert diff == 0
-    assert con.execute("SELECT count(*) FROM _llmcost_measures_usage").fetchone()[0] == 40
 
 
 def test_turn_fill_matches_the_store_view_on_time_ties(tmp_path: Path) -> None:
     """Same timestamp, no turn: the store orders by file and line before event_id, and so must
     the measures' own fill (the ids here run against the line order)."""
-    from llmcost.measures import _FAST_USAGE
-    from llmcost.store import Store
+    from llmcost.store import USAGE_VIEW_FILL, Store
 
     con = Store.open(tmp_path / "s", create=True).connect()
     exprs = {c.name: f"CAST(NULL AS {c.duckdb})" for c in USAGE_COLUMNS}
@@ -130,12 +133,12 @@ def test_turn_fill_matches_the_store_view_on_time_ties(tmp_path: Path) -> None:
     con.execute("DROP VIEW usage_all")
     con.execute(f"CREATE TABLE usage_all AS SELECT {sel}, false AS _dup FROM range(8) t(i)")
     con.execute("UPDATE usage_all SET ts = TIMESTAMPTZ '2025-03-01 00:00:00+00' WHERE conversation_id = 'c0'")
-    con.execute(_FAST_USAGE)
+    con.execute(USAGE_VIEW_FILL)  # connect() chose its view before these rows existed
     store_turns = con.execute("SELECT event_id, turn FROM usage ORDER BY event_id").fetchall()
-    ours = con.execute("SELECT event_id, turn FROM _llmcost_measures_usage ORDER BY event_id").fetchall()
-    assert ours == store_turns
+    plain = con.execute(f"SELECT event_id, turn FROM ({_FULL_WINDOW}) ORDER BY event_id").fetchall()
+    assert store_turns == plain
     # c0's four rows share one timestamp: line order, not id order, numbers them.
     c0 = con.execute(
-        "SELECT turn FROM _llmcost_measures_usage WHERE conversation_id = 'c0' ORDER BY source_line"
+        "SELECT turn FROM usage WHERE conversation_id = 'c0' ORDER BY source_line"
     ).fetchall()
     assert [t for (t,) in c0] == [1, 2, 3, 4]
