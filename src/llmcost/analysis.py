@@ -20,7 +20,7 @@ from llmcost import __version__
 from llmcost.compare import month_end, period_compare, previous_month
 from llmcost.errors import UsageError
 from llmcost.pricing import attach_costs, load_catalog
-from llmcost.store import Manifest, Store
+from llmcost.store import Manifest, Store, attach_work_file
 from llmcost.tz import check_tz
 
 SCHEMA_VERSION = "1.1"
@@ -169,30 +169,51 @@ def build_report(opts: ReportOptions, last_run: dict[str, Any] | None = None) ->
             )
         rates = load_rates(opts.rates_file)
     store = Store.open(opts.store)
+    work_file = None
     with store.lock(exclusive=False, wait=30):
         manifest = store.checked_manifest()
         con = store.connect(manifest)
-        catalog = load_catalog(opts.prices_file)
-        # The window is a view and its priced rows the one table every section reads: a table of
-        # both doubled the spill of a 35M-row report.
-        where, params = _where(since, until, opts.tz)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW usage_sel AS SELECT * FROM usage WHERE {_inline(where, params)}")
-        pricing = attach_costs(con, catalog, source="usage_sel", target="priced_usage", materialize=True)
-        doc = _document(con, opts, store, manifest, catalog.info(), pricing)
-        doc["period"] = {"since": since, "until": until, "month": month, "tz": opts.tz}
-        doc.update(_measures(con, since, until))
-        doc["daily"] = _daily(con, opts.tz)
-        doc["cache"]["daily"] = _cache_daily(con, opts.tz)
-        doc["reconciliation"] = _reconciliation(con, catalog, since, until)
-        cmp_month = _compare_month(con, until, opts.tz)
-        doc["compare"] = _compare(con, catalog, cmp_month, opts.tz) if cmp_month else None
-        doc["conversations"]["counts"] = _conversation_counts(con)
-        doc.update(forecast_sections(con, opts, doc, catalog))
-        doc["budget"] = budget_check(doc, opts.budget) if opts.budget is not None else None
-        doc["currency"] = _currency(doc, rates, opts.currency, until) if rates is not None else None
-        con.close()
+        try:
+            catalog = load_catalog(opts.prices_file)
+            # The window is a view and its priced rows the one table every section reads: a table of
+            # both doubled the spill of a 35M-row report.
+            where, params = _where(since, until, opts.tz)
+            con.execute(f"CREATE OR REPLACE TEMP VIEW usage_sel AS SELECT * FROM usage WHERE {_inline(where, params)}")
+            if sum(f.rows_stored for f in manifest.files.values()) > LARGE_ROWS:
+                work_file = attach_work_file(con)  # large: the working tables go to a compressed file
+            doc = _report(con, opts, store, manifest, catalog, since, until, month, rates)
+        finally:
+            con.close()
+            if work_file is not None:
+                work_file.unlink(missing_ok=True)
+                Path(f"{work_file}.wal").unlink(missing_ok=True)
     if last_run is not None:
         doc["last_run"] = last_run
+    return doc
+
+
+LARGE_ROWS = 5_000_000
+"""Above this many stored rows the report's working tables live in a temporary database file."""
+
+
+def _report(
+    con: duckdb.DuckDBPyConnection, opts: ReportOptions, store: Store, manifest: Any, catalog: Any,
+    since: date | None, until: date | None, month: str | None, rates: Any,
+) -> dict[str, Any]:
+    """The report document over `priced_usage` (created here) and the store's views."""
+    pricing = attach_costs(con, catalog, source="usage_sel", target="priced_usage", materialize=True)
+    doc = _document(con, opts, store, manifest, catalog.info(), pricing)
+    doc["period"] = {"since": since, "until": until, "month": month, "tz": opts.tz}
+    doc.update(_measures(con, since, until))
+    doc["daily"] = _daily(con, opts.tz)
+    doc["cache"]["daily"] = _cache_daily(con, opts.tz)
+    doc["reconciliation"] = _reconciliation(con, catalog, since, until)
+    cmp_month = _compare_month(con, until, opts.tz)
+    doc["compare"] = _compare(con, catalog, cmp_month, opts.tz) if cmp_month else None
+    doc["conversations"]["counts"] = _conversation_counts(con)
+    doc.update(forecast_sections(con, opts, doc, catalog))
+    doc["budget"] = budget_check(doc, opts.budget) if opts.budget is not None else None
+    doc["currency"] = _currency(doc, rates, opts.currency, until) if rates is not None else None
     return doc
 
 

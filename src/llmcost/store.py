@@ -354,6 +354,31 @@ window runs only over the conversations that need it: over every row, it sorted 
 with every column on every scan (a 35M-row report spilled tens of GB)."""
 
 
+def work_table(con: duckdb.DuckDBPyConnection) -> str:
+    """'TABLE' when the connection's default database is a file (large work, see
+    `attach_work_file`), else 'TEMP TABLE'. In-memory tables are stored uncompressed and spill
+    as they are: a 35M-row priced window took 25 GB of spill; a database file compresses it."""
+    (path,) = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    return "TABLE" if path else "TEMP TABLE"
+
+
+def attach_work_file(con: duckdb.DuckDBPyConnection) -> Path:
+    """Make a new temporary database file the connection's default database (for
+    `work_table`); the caller deletes the returned path after closing the connection."""
+    import tempfile
+    import uuid
+
+    path = Path(tempfile.gettempdir()) / f"llmcost-work-{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"
+    con.execute(f"ATTACH '{path}' AS llmcost_work")
+    (home,) = con.execute("SELECT current_database()").fetchone()
+    con.execute("USE llmcost_work")
+    # the store's views stay visible by their plain names
+    con.execute(f"SET search_path = 'llmcost_work.main,{home}.main'")
+    return path
+
+
 def bounded_config() -> dict[str, str]:
     """DuckDB settings that keep memory bounded whatever the store's size: a memory limit
     ($LLMCOST_MEMORY_LIMIT, default 2GB; DuckDB's own default is 80% of RAM) and a spill

@@ -306,13 +306,20 @@ def attach_costs(
         con.execute(f"CREATE OR REPLACE TEMP TABLE {prices_name} AS SELECT * FROM _llmcost_price_arrow")
     finally:
         con.unregister("_llmcost_price_arrow")
-    kind = "TABLE" if materialize else "VIEW"
     other = "VIEW" if materialize else "TABLE"
     try:
         con.execute(f"DROP {other} IF EXISTS {tgt}")
     except duckdb.CatalogException:
         pass  # an object of the kind we are about to replace; CREATE OR REPLACE handles it
-    con.execute(f"CREATE OR REPLACE TEMP {kind} {tgt} AS {cost_sql(src, prices_name, tod)}")
+    if materialize:
+        from llmcost.store import work_table
+
+        create = work_table(con)  # TEMP TABLE, or a table in the report's work file
+        if create == "TABLE":
+            con.execute(f"DROP VIEW IF EXISTS temp.main.{tgt}")
+    else:
+        create = "TEMP VIEW"
+    con.execute(f"CREATE OR REPLACE {create} {tgt} AS {cost_sql(src, prices_name, tod)}")
 
     items = []
     for (provider, model), (n_rows, n_req, n_tok) in sorted(unpriced.items(), key=lambda kv: -kv[1][2]):

@@ -92,8 +92,10 @@ def prepare(con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of_day: date, t
             WHERE {cond} AND CAST(timezone({tz_sql}, ts) AS DATE) <= DATE '{as_of_day.isoformat()}'"""
     )
     summary = attach_costs(con, catalog, source="scen_src", target="scen_priced")
+    from llmcost.store import work_table
+
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {ROWS} AS
+        f"""CREATE OR REPLACE {work_table(con)} {ROWS} AS
             SELECT *, coalesce(provider, '') AS grp_provider, coalesce(model_key, model, '') AS grp_model
             FROM scen_priced"""
     )

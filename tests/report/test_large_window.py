@@ -1,0 +1,42 @@
+"""A large store's report keeps its working tables in a temporary database file (compressed,
+not spilled as it is); the document must be the same as with the in-memory tables."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import llmcost.analysis
+from llmcost.analysis import ReportOptions, build_report
+
+
+def test_work_file_path_gives_the_same_document(
+    sample_store: Path, sample_doc: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(llmcost.analysis, "LARGE_ROWS", 0)
+    before = set(Path(tempfile.gettempdir()).glob("llmcost-work-*"))
+    doc = build_report(ReportOptions(store=sample_store))
+    doc.pop("generated_at", None)
+    expected = {k: v for k, v in sample_doc.items() if k != "generated_at"}
+    _same(doc, expected, "doc")
+    # the file was used and is gone afterwards
+    assert set(Path(tempfile.gettempdir()).glob("llmcost-work-*")) == before
+
+
+def _same(a: Any, b: Any, where: str) -> None:
+    """Equal, money and counts exactly; floats (shares, ratios) to 1e-9 relative."""
+    if isinstance(a, float) and isinstance(b, float):
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-12), where
+    elif isinstance(a, dict) and isinstance(b, dict):
+        assert a.keys() == b.keys(), where
+        for k in a:
+            _same(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _same(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, where
