@@ -40,3 +40,36 @@ def _same(a: Any, b: Any, where: str) -> None:
             _same(x, y, f"{where}[{i}]")
     else:
         assert a == b, where
+
+
+def test_work_file_with_turns_to_fill(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Logs without turn numbers: the large-store path fills them once into a table; the
+    document equals the in-memory path's."""
+    import json
+
+    from llmcost.load import load
+
+    rows = []
+    for i in range(60):
+        rows.append(json.dumps({
+            "ts": f"2026-09-{1 + i % 20:02d}T10:{i % 60:02d}:00Z", "session_id": f"s{i % 6}",
+            "response": {"id": f"chatcmpl-{i}", "object": "chat.completion", "created": 1790000000 + i,
+                         "model": "gpt-4o-2024-08-06",
+                         "usage": {"prompt_tokens": 100 + 10 * i, "completion_tokens": 5,
+                                   "prompt_tokens_details": {"cached_tokens": 0}}},
+        }))
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(rows) + "\n")
+    load([log], tmp_path / "s")
+    opts = ReportOptions(store=tmp_path / "s", forecast=False)
+    small = build_report(opts)
+    assert small["turns"] and max(t["turn"] for t in small["turns"]) == 10  # filled: 10 requests per session
+    monkeypatch.setattr(llmcost.analysis, "LARGE_ROWS", 0)
+    seen: list[bool] = []
+    real = llmcost.analysis._fills_turns
+    monkeypatch.setattr(llmcost.analysis, "_fills_turns", lambda con: seen.append(real(con)) or seen[-1])
+    large = build_report(opts)
+    assert seen == [True]
+    small.pop("generated_at", None)
+    large.pop("generated_at", None)
+    _same(large, small, "doc")
