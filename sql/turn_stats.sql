@@ -16,38 +16,41 @@ WITH r AS (
       AND ($until IS NULL OR ts < $until)
       AND ($provider IS NULL OR provider = $provider)
 ),
-w AS (
-    SELECT *,
-           lag(turn) OVER c AS prev_turn,
-           lag(prompt) OVER c AS prev_prompt,
-           lag(output) OVER c AS prev_output
-    FROM r
-    WINDOW c AS (PARTITION BY conversation_id ORDER BY turn)
-),
-h AS (
-    SELECT *,
-           CASE WHEN prev_prompt IS NULL THEN 0 ELSE least(prompt, prev_prompt + prev_output) END AS history
-    FROM w
-),
-t AS (
+plain AS (
     SELECT turn,
-           -- rows of one conversation and turn are neighbours in the window's order, so counting
-           -- the first of each counts the distinct conversations without a second hash table
-           count(*) FILTER (WHERE prev_turn IS DISTINCT FROM turn) AS conversations,
            count(*) AS requests,
            avg(prompt) AS mean_input_tokens,
            median(prompt) AS median_input_tokens,
            sum(prompt) AS input_tokens,
            sum(cache_read) FILTER (WHERE cache_known) AS cache_read_tokens,
            sum(prompt) FILTER (WHERE cache_known) AS cache_known_input_tokens,
+           sum(cost_usd) FILTER (WHERE priced) AS cost_usd
+    FROM r GROUP BY turn
+),
+w AS (
+    SELECT turn, prompt,
+           CASE WHEN priced THEN input_cost END AS input_cost,
+           lag(turn) OVER c AS prev_turn,
+           lag(prompt) OVER c AS prev_prompt,
+           lag(output) OVER c AS prev_output
+    FROM r
+    WINDOW c AS (PARTITION BY conversation_id ORDER BY turn)
+),
+lagged AS (
+    SELECT turn,
+           count(*) FILTER (WHERE prev_turn IS DISTINCT FROM turn) AS conversations,
            avg(prompt - prev_prompt) AS mean_growth_tokens,
            median(prompt - prev_prompt) AS median_growth_tokens,
-           sum(history) AS history_tokens,
-           sum(CASE WHEN priced AND prompt > 0 THEN input_cost * history / prompt END) AS history_cost,
-           sum(cost_usd) FILTER (WHERE priced) AS cost_usd
-    FROM h
-    GROUP BY turn
-)
+           sum(CASE WHEN prev_prompt IS NULL THEN 0 ELSE least(prompt, prev_prompt + prev_output) END) AS history_tokens,
+           -- pro rata: the history's share of the prompt (a ratio, 12 decimals) times the
+           -- decimal input cost, so the money stays DECIMAL (DECIMAL / BIGINT would be DOUBLE)
+           sum(CASE WHEN prompt > 0
+                    THEN input_cost * CAST(CASE WHEN prev_prompt IS NULL THEN 0
+                                                ELSE least(prompt, prev_prompt + prev_output) / prompt END
+                                           AS DECIMAL(18, 12)) END) AS history_cost
+    FROM w GROUP BY turn
+),
+t AS (SELECT * FROM plain JOIN lagged USING (turn))
 SELECT turn,
        conversations,
        requests,
