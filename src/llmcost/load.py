@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -361,6 +362,9 @@ def _month_name(month: int) -> str:
 
 # ---- the loader -----------------------------------------------------------------------------------
 
+ID_CACHE_ROWS = 2_000_000
+"""Event ids of existing parts a run keeps in memory for its duplicate checks (about 100 MB)."""
+
 class Loader:
     """Ingest files into one store. Use as `Loader(store, ...).run(paths)` under the store lock."""
 
@@ -378,6 +382,10 @@ class Loader:
         self.progress = progress
         self.garbage: list[str] = []  # store files the commit makes obsolete; deleted after it
         self.changed = False
+        # Parts whose event ids are cached in TEMP TABLE part_ids for this run (parts are
+        # immutable: a rewrite is a new file), and how many ids the cache holds.
+        self._cached_parts: set[str] = set()
+        self._cached_ids = 0
 
     def _connect(self, tmp: Path) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": str(tmp / "spill")})
@@ -543,12 +551,7 @@ class Loader:
         latest_wins = ing.grain == "bucket"
         rewrites: dict[str, str] = {}
         if existing:
-            con.execute(
-                """CREATE OR REPLACE TEMP TABLE clash AS
-                    SELECT DISTINCT e.event_id, e.filename
-                    FROM read_parquet(?, filename=true) e SEMI JOIN good g ON e.event_id = g.event_id""",
-                [existing],
-            )
+            self._clash(con, existing)
         else:
             con.execute("CREATE OR REPLACE TEMP TABLE clash (event_id VARCHAR, filename VARCHAR)")
         (n_clash,) = con.execute("SELECT count(*) FROM clash").fetchone()
@@ -629,6 +632,40 @@ class Loader:
         con.execute("DROP TABLE IF EXISTS clash")
         shutil.rmtree(stage_dir, ignore_errors=True)
         return entry
+
+    def _clash(self, con: duckdb.DuckDBPyConnection, existing: list[str]) -> None:
+        """TEMP TABLE clash: (event_id, part) of the `existing` parts' rows whose id is in `good`.
+
+        Every part's ids are read once per run into a cache (up to ID_CACHE_ROWS ids), so a run
+        of many small files into one month does not re-read every earlier part for each file
+        (which made the per-file time grow with the files already there); parts beyond the
+        cache are read from disk each time, as before.
+        """
+        if not self._cached_parts:
+            con.execute("CREATE OR REPLACE TEMP TABLE part_ids (event_id VARCHAR, filename VARCHAR)")
+        new = [p for p in existing if p not in self._cached_parts]
+        if new:
+            (rows,) = con.execute("SELECT count(*) FROM read_parquet(?)", [new]).fetchone()
+            if self._cached_ids + rows <= ID_CACHE_ROWS:
+                con.execute("INSERT INTO part_ids SELECT event_id, filename FROM read_parquet(?, filename=true)", [new])
+                self._cached_parts.update(new)
+                self._cached_ids += rows
+        uncached = [p for p in existing if p not in self._cached_parts]
+        cached = [p for p in existing if p in self._cached_parts]
+        sources = []
+        params: list[Any] = []
+        if cached:
+            sources.append("SELECT event_id, filename FROM part_ids WHERE filename IN (SELECT unnest(?))")
+            params.append(cached)
+        if uncached:
+            sources.append("SELECT event_id, filename FROM read_parquet(?, filename=true)")
+            params.append(uncached)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE clash AS
+                SELECT DISTINCT e.event_id, e.filename
+                FROM ({" UNION ALL ".join(sources)}) e SEMI JOIN good g ON e.event_id = g.event_id""",
+            params,
+        )
 
     def _stage(
         self, con: duckdb.DuckDBPyConnection, ing: Ingestor, f: InputFile, stage: Path, seq: int

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import hypothesis.strategies as st
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from llmcost.load import load
@@ -83,7 +84,16 @@ def test_sample_totals_match_independent_sum(tmp_path: Path) -> None:
     assert _totals(tmp_path / "s") == _expected(lines)
 
 
-def test_overlapping_files_count_once(tmp_path: Path) -> None:
+@pytest.fixture(params=["id cache", "no id cache"])
+def id_cache(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loader's duplicate check with its per-run id cache and without it (a huge month)."""
+    import llmcost.load
+
+    if request.param == "no id cache":
+        monkeypatch.setattr(llmcost.load, "ID_CACHE_ROWS", 0)
+
+
+def test_overlapping_files_count_once(tmp_path: Path, id_cache: None) -> None:
     lines = [_line(i, 2000 + i, 1024 if i % 2 else 0, 50 + i) for i in range(60)]
     (tmp_path / "a.jsonl").write_text("\n".join(lines[:40]) + "\n")
     (tmp_path / "b.jsonl").write_text("\n".join(lines[25:]) + "\n")
@@ -93,7 +103,7 @@ def test_overlapping_files_count_once(tmp_path: Path) -> None:
     assert (b.rows_read, b.rows_stored, b.rows_duplicate) == (35, 20, 15)
 
 
-def test_changed_file_replaces_its_rows_and_revives_shared_ones(tmp_path: Path) -> None:
+def test_changed_file_replaces_its_rows_and_revives_shared_ones(tmp_path: Path, id_cache: None) -> None:
     lines = [_line(i, 3000, 0, 10) for i in range(30)]
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     a.write_text("\n".join(lines[:20]) + "\n")
