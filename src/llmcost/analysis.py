@@ -20,7 +20,7 @@ from llmcost import __version__
 from llmcost.compare import month_end, period_compare, previous_month
 from llmcost.errors import UsageError
 from llmcost.pricing import attach_costs, load_catalog
-from llmcost.store import Manifest, Store, attach_work_file
+from llmcost.store import Manifest, Store, attach_work_file, work_table
 from llmcost.tz import check_tz
 
 SCHEMA_VERSION = "1.1"
@@ -181,11 +181,11 @@ def build_report(opts: ReportOptions, last_run: dict[str, Any] | None = None) ->
             con.execute(f"CREATE OR REPLACE TEMP VIEW usage_sel AS SELECT * FROM usage WHERE {_inline(where, params)}")
             if sum(f.rows_stored for f in manifest.files.values()) > LARGE_ROWS:
                 work_file = attach_work_file(con)  # large: the working tables go to a compressed file
-                if _fills_turns(con):
-                    # The turn fill sorts every conversation needing it, with all columns, on each
-                    # scan of `usage`; the report's sections scan it several times: fill once.
-                    con.execute("CREATE TABLE usage_filled AS SELECT * FROM usage")
-                    con.execute("CREATE OR REPLACE TEMP VIEW usage AS SELECT * FROM usage_filled")
+            if _fills_turns(con):
+                # The turn fill sorts every conversation needing it, with all columns, on each
+                # scan of `usage`; the report's sections scan it several times: fill once.
+                con.execute(f"CREATE {work_table(con)} usage_filled AS SELECT * FROM usage")
+                con.execute("CREATE OR REPLACE TEMP VIEW usage AS SELECT * FROM usage_filled")
             doc = _report(con, opts, store, manifest, catalog, since, until, month, rates)
         finally:
             con.close()
