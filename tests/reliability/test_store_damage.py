@@ -145,3 +145,19 @@ def test_a_first_run_that_stored_nothing_leaves_a_usable_store(tmp_path: Path) -
     assert res.exit_code == 1, res.output
     res = CliRunner().invoke(app, ["report", "--store", str(store), "--format", "json"])
     assert res.exit_code == 0, res.output
+
+
+def test_part_damaged_in_place_is_one_error_line(healthy: Path, tmp_path: Path) -> None:
+    """Bytes overwritten inside a part, footer intact: the quick check (magic bytes and footer
+    length) passes, DuckDB's read fails; the report says so in one line, exit 3, no traceback."""
+    store = _copy(healthy, tmp_path)
+    p = _first_part(store)
+    data = bytearray(p.read_bytes())
+    data[4:404] = b"\xff" * 400  # the first column chunk's page header and data
+    p.write_bytes(bytes(data))
+    assert Store.open(store).verify() == []  # not detected by the quick check
+    res = CliRunner().invoke(app, ["report", "--store", str(store), "--format", "json"])
+    assert res.exit_code == 3, res.output
+    assert res.output.startswith("Error: DuckDB could not read the store")
+    assert "Fix: delete the store directory" in res.output
+    assert "Traceback" not in res.output

@@ -68,6 +68,16 @@ def friendly(fn: F) -> F:
                 "LLMCOST_MEMORY_LIMIT, or narrow the report with --month.",
                 3,
             )
+        except duckdb.Error as e:
+            # Input files fail one by one inside the loader; what reaches here is reading the
+            # store itself, e.g. a part damaged in place with its Parquet footer intact.
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+            _fail(
+                f"DuckDB could not read the store ({type(e).__name__}: {first}). If a file under the store "
+                "was changed by something else, the store is damaged. Fix: delete the store directory and "
+                "ingest again (inputs are never modified); if the store is intact, please report this as a bug.",
+                3,
+            )
 
     return wrapper  # type: ignore[return-value]
 
