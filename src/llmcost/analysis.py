@@ -62,8 +62,27 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
-def ingest_summary(manifest: Manifest) -> dict[str, Any]:
-    """Counts for the whole store, from the manifest: rows read = stored + duplicate + quarantined."""
+def _first_quarantined(root: Path | None, rel: str | None) -> dict[str, Any] | None:
+    """The first quarantined row of a file (its quarantine file is in line order): line and reason."""
+    if root is None or not rel:
+        return None
+    import json
+
+    try:
+        with open(root / rel, encoding="utf-8") as fh:
+            first = json.loads(fh.readline() or "null")
+    except (OSError, ValueError):
+        return None
+    if not isinstance(first, dict):
+        return None
+    from llmcost.privacy import mask_text
+
+    return {"line": first.get("line"), "reason": mask_text(str(first.get("reason") or "")) or None}
+
+
+def ingest_summary(manifest: Manifest, root: Path | None = None) -> dict[str, Any]:
+    """Counts for the whole store, from the manifest: rows read = stored + duplicate + quarantined.
+    With the store's `root`, each file with quarantined rows also gives its first one (line, reason)."""
     files = list(manifest.files.values())
     out: dict[str, Any] = {
         "files": len(files),
@@ -98,6 +117,7 @@ def ingest_summary(manifest: Manifest) -> dict[str, Any]:
             "rows_duplicate": f.rows_duplicate,
             "rows_quarantined": f.rows_quarantined,
             "quarantine": f.quarantine,
+            "first_quarantined": _first_quarantined(root, f.quarantine) if f.rows_quarantined else None,
             "ingested_at": f.ingested_at,
         }
         for f in sorted(files, key=lambda f: f.path)
@@ -552,7 +572,7 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
         "generated_at": datetime.now(UTC).replace(microsecond=0),
         "store": str(store.root),
         "price_catalog": catalog_info,
-        "ingest": ingest_summary(manifest),
+        "ingest": ingest_summary(manifest, store.root),
         "totals": totals,
         "by_provider_model": by_model,
         "by_project": by_project,

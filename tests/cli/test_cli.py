@@ -159,3 +159,17 @@ def test_full_disk_and_out_of_memory_are_one_line_errors(tmp_path: Path, monkeyp
         assert res.output.startswith("Error: ") and len(res.output.strip().splitlines()) == 1, res.output
         assert all(w in res.output for w in words), res.output
         assert "Traceback" not in res.output
+
+
+def test_quarantined_rows_are_shown_with_file_line_and_reason(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    good = (REPO / "tests/fixtures/ingest/openai_response_jsonl/input.jsonl").read_text().splitlines()
+    (logs / "mixed.jsonl").write_text("\n".join([good[0], "{broken", good[1]]) + "\n")
+    res = runner.invoke(app, ["--logs", str(logs), "--store", str(tmp_path / "s"), "--no-forecast"])
+    assert res.exit_code == 0, res.output
+    assert "Quarantined rows" in res.output
+    assert "mixed.jsonl" in res.output and "not valid JSON" in res.output  # the table wraps at 80 columns
+    res = runner.invoke(app, ["report", "--store", str(tmp_path / "s"), "--format", "json", "--no-forecast"])
+    by_file = json.loads(res.stdout)["ingest"]["by_file"]
+    assert [f["first_quarantined"] for f in by_file] == [{"line": 2, "reason": "not valid JSON"}]

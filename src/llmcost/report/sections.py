@@ -72,6 +72,24 @@ def sections(
             for s in ing["by_source"]
         ],
     )
+    held = [f for f in ing.get("by_file", []) if f.get("rows_quarantined")]
+    if held:
+        yield (
+            "Quarantined rows",
+            "Rows that failed a check are kept out of every total, each with its file, line and reason in "
+            "the store's quarantine file (JSON lines).",
+            ["file", "rows", "first line", "first reason", "quarantine file"],
+            [
+                [
+                    f["file"],
+                    num(f["rows_quarantined"]),
+                    str((f.get("first_quarantined") or {}).get("line") or "-"),
+                    (f.get("first_quarantined") or {}).get("reason") or "-",
+                    f.get("quarantine") or "-",
+                ]
+                for f in held
+            ],
+        )
     last = doc.get("last_run")
     if last and last.get("problems"):
         yield (
