@@ -18,8 +18,7 @@ import warnings
 
 import numpy as np
 
-from .base import Model, from_working, to_working
-from .clean import clean
+from .clean import CleanedModel
 
 HARMONICS: tuple[int, ...] = (1, 2, 3, 4, 6)
 """Candidate numbers of Fourier pairs (K); those with 2K >= season length are skipped."""
@@ -37,7 +36,7 @@ def _aicc(res, n: int) -> float:
     return float(res.aic + 2 * k * (k + 1) / max(n - k - 1, 1))
 
 
-class FourierARIMA(Model):
+class FourierARIMA(CleanedModel):
     """log1p(y) = Fourier(m, K) regression + ARIMA(0,1,1) errors; K by AICc."""
 
     alias = "fourier_arima"
@@ -46,23 +45,16 @@ class FourierARIMA(Model):
     def fit(self, y: np.ndarray) -> FourierARIMA:
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-        y = np.asarray(y, dtype=float)
+        x = self._prepare(y, min_seasons=2)
         m = self.season_length
-        if y.size < 2 * m:
-            raise ValueError(f"Fourier ARIMA needs two full seasons ({2 * m} points), got {y.size}")
-        self.y_ = y
-        cl = clean(to_working(y, self.transform), m, spikes=True, shifts=True)
-        self.cleaned_ = cl
-        self.jumps = cl.jumps
-        self.notes = list(cl.notes)
-        n = y.size
+        n = x.size
         best = None
         n_warn = 0
         for k in (k for k in HARMONICS if 2 * k < m):
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 try:
-                    res = SARIMAX(cl.x, exog=fourier(n, m, k), order=ORDER).fit(disp=False)
+                    res = SARIMAX(x, exog=fourier(n, m, k), order=ORDER).fit(disp=False)
                 except (ValueError, np.linalg.LinAlgError):
                     continue
             n_warn += len(caught)
@@ -93,11 +85,6 @@ class FourierARIMA(Model):
             model = SARIMAX(self.cleaned_.x[:o], exog=fourier(o, self.season_length, self.k_), order=ORDER)
             new.res_ = model.smooth(self.params_)
         return new
-
-    def comparable_actuals(self) -> np.ndarray:
-        """History on the scale the forecasts refer to: level-shift adjusted, spikes kept."""
-        x = to_working(self.y_, self.transform) + self.cleaned_.adj
-        return from_working(x, self.transform)
 
     def _simulate_working(self, h: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:
         n = self.y_.size

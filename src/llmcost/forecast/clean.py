@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .base import Jumps
+from .base import Jumps, Model, from_working, to_working
 
 SPIKE_MADS = 4.0
 """Residuals beyond this many robust SDs are spikes/outages (reference 3.3)."""
@@ -140,3 +140,30 @@ def clean(x: np.ndarray, m: int, *, spikes: bool = True, shifts: bool = True) ->
                 out.notes.append(f"{int(flag.sum())} spike/outage point(s) cleaned and re-injected")
     out.x = x
     return out
+
+
+class CleanedModel(Model):
+    """A model fitted on its working series after `clean` (spikes replaced, level shifts taken
+    out): the shared bookkeeping of AutoETS, FourierARIMA and Theta."""
+
+    cleaned_: Cleaned
+
+    def _prepare(self, y: np.ndarray, *, min_seasons: int = 0, spikes: bool = True, shifts: bool = True) -> np.ndarray:
+        """Keep `y`, clean it on the working scale and return the cleaned working series."""
+        y = np.asarray(y, dtype=float)
+        m = self.season_length
+        if min_seasons and y.size < min_seasons * m:
+            raise ValueError(f"{type(self).__name__} needs {min_seasons} full seasons ({min_seasons * m} points), "
+                             f"got {y.size}")
+        self.y_ = y
+        cl = clean(to_working(y, self.transform), m, spikes=spikes, shifts=shifts)
+        self.cleaned_ = cl
+        self.jumps = cl.jumps
+        self.notes = list(cl.notes)
+        return cl.x
+
+    def comparable_actuals(self) -> np.ndarray:
+        """History on the scale the forecasts refer to: level-shift adjusted, spikes kept."""
+        assert self.y_ is not None, "fit first"
+        x = to_working(self.y_, self.transform) + self.cleaned_.adj[: self.y_.size]
+        return from_working(x, self.transform)

@@ -17,8 +17,8 @@ import warnings
 
 import numpy as np
 
-from .base import Model, from_working, to_working
-from .clean import clean, stl_trend_window
+from .base import Model, to_working
+from .clean import CleanedModel, stl_trend_window
 
 CANDIDATES: tuple[tuple[str | None, bool, str | None], ...] = (
     (None, False, None),
@@ -65,7 +65,7 @@ def _ets(x: np.ndarray, trend: str | None, damped: bool, seasonal: str | None, m
     )
 
 
-class AutoETS(Model):
+class AutoETS(CleanedModel):
     """Additive ETS on log1p(y) with AICc selection, after spike and level-shift cleaning."""
 
     alias = "auto_ets"
@@ -80,17 +80,13 @@ class AutoETS(Model):
     def fit(self, y: np.ndarray) -> AutoETS:
         y = np.asarray(y, dtype=float)
         m = self.season_length
-        self.y_ = y
         zero_share = float(np.mean(y <= 0)) if y.size else 0.0
         if zero_share > MAX_ZERO_SHARE_LOG:
             # log models need positive data; with many zero days model the raw scale, clip at 0
             self.transform = "none"
-        x = to_working(y, self.transform)
         log = self.transform == "log1p"
-        cl = clean(x, m, spikes=self.clean_history, shifts=self.clean_history and log)
-        self.cleaned_ = cl
-        self.jumps = cl.jumps
-        self.notes = list(cl.notes)
+        self._prepare(y, spikes=self.clean_history, shifts=self.clean_history and log)
+        cl = self.cleaned_
         if not log:
             self.notes.append(f"{zero_share:.0%} of points are zero: additive ETS on the raw scale")
         cands = [c for c in self.candidates if c[2] is None or y.size >= 2 * m]
@@ -134,11 +130,6 @@ class AutoETS(Model):
             model = _ets(self.cleaned_.x[:o], *self.spec_, self.season_length, self.init_)
             new.res_ = model.smooth(self.params_)
         return new
-
-    def comparable_actuals(self) -> np.ndarray:
-        """History on the scale the forecasts refer to: level-shift adjusted, spikes kept."""
-        x = to_working(self.y_, self.transform) + self.cleaned_.adj
-        return from_working(x, self.transform)
 
     def _simulate_working(self, h: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:
         with warnings.catch_warnings():

@@ -21,10 +21,10 @@ import warnings
 import numpy as np
 
 from .base import Model, from_working, to_working
-from .clean import clean
+from .clean import CleanedModel
 
 
-class Theta(Model):
+class Theta(CleanedModel):
     """statsmodels ThetaModel on the cleaned series; paths borrow `noise`'s deviations."""
 
     alias = "theta"
@@ -37,18 +37,11 @@ class Theta(Model):
     def fit(self, y: np.ndarray) -> Theta:
         from statsmodels.tsa.forecasting.theta import ThetaModel
 
-        y = np.asarray(y, dtype=float)
+        x = self._prepare(y, min_seasons=2)
         m = self.season_length
-        if y.size < 2 * m:
-            raise ValueError(f"Theta needs two full seasons ({2 * m} points), got {y.size}")
-        self.y_ = y
-        cl = clean(to_working(y, self.transform), m, spikes=True, shifts=True)
-        self.cleaned_ = cl
-        self.jumps = cl.jumps
-        self.notes = list(cl.notes)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.res_ = ThetaModel(from_working(cl.x, self.transform), period=m).fit()
+            self.res_ = ThetaModel(from_working(x, self.transform), period=m).fit()
         if self.noise is None:
             from .ets import AutoETS
 
@@ -68,11 +61,6 @@ class Theta(Model):
             warnings.simplefilter("ignore")
             new.res_ = ThetaModel(from_working(self.cleaned_.x[:o], self.transform), period=self.season_length).fit()
         return new
-
-    def comparable_actuals(self) -> np.ndarray:
-        """History on the scale the forecasts refer to: level-shift adjusted, spikes kept."""
-        x = to_working(self.y_, self.transform) + self.cleaned_.adj[: self.y_.size]
-        return from_working(x, self.transform)
 
     def point(self, h: int) -> np.ndarray:
         with warnings.catch_warnings():
