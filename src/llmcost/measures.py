@@ -276,9 +276,10 @@ def _measures(
 ) -> dict[str, Any]:
     f = filters
     turns = _fetch(cur, "turn_stats", **f)
+    spend = _spend(cur, f, cfg)
     return {
         "definitions": dict(DEFINITIONS),
-        "spend": _spend(cur, f, cfg),
+        "spend": spend,
         "turns": turns,
         "conversations": {
             "history": _history_totals(turns),
@@ -287,7 +288,7 @@ def _measures(
         },
         "cache": _cache(cur, f, cfg),
         "complexity": _complexity(cur, f, cfg),
-        "bursts": _bursts(cur, f, cfg),
+        "bursts": _bursts(cur, f, cfg, spend["totals"]),
         "prefix": _prefix(cur, f, component_files),
     }
 
@@ -379,12 +380,13 @@ def _complexity(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str
     }
 
 
-def _bursts(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any]:
+def _bursts(
+    cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str, Any], total: dict[str, Any] | None
+) -> dict[str, Any]:
     peaks = {r.pop("granularity"): r for r in _fetch(cur, "burst_peaks", **f)}
     factor = float(cfg["bursts"]["peak_factor"])
     days = _fetch(cur, "burst_peak_days", peak_factor=factor, **f)
     costs = [d["cost_usd"] for d in days if d["cost_usd"] is not None]
-    total = _one(_fetch(cur, "spend_totals", **f))
     peak_cost = sum(costs, Decimal(0)) if costs else None
     total_cost = total["cost_usd"] if total else None
     return {
