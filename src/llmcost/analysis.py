@@ -20,7 +20,7 @@ from llmcost import __version__
 from llmcost.compare import month_end, period_compare, previous_month
 from llmcost.errors import UsageError
 from llmcost.pricing import attach_costs, load_catalog
-from llmcost.store import Manifest, Store, attach_work_file, work_table
+from llmcost.store import Manifest, Store, attach_work_file, turns_to_fill, work_table
 from llmcost.tz import check_tz
 
 SCHEMA_VERSION = "1.1"
@@ -201,7 +201,7 @@ def build_report(opts: ReportOptions, last_run: dict[str, Any] | None = None) ->
             con.execute(f"CREATE OR REPLACE TEMP VIEW usage_sel AS SELECT * FROM usage WHERE {_inline(where, params)}")
             if sum(f.rows_stored for f in manifest.files.values()) > LARGE_ROWS:
                 work_file = attach_work_file(con)  # large: the working tables go to a compressed file
-            if _fills_turns(con):
+            if turns_to_fill(con):
                 # The turn fill sorts every conversation needing it, with all columns, on each
                 # scan of `usage`; the report's sections scan it several times: fill once.
                 con.execute(f"CREATE {work_table(con)} usage_filled AS SELECT * FROM usage")
@@ -215,12 +215,6 @@ def build_report(opts: ReportOptions, last_run: dict[str, Any] | None = None) ->
     if last_run is not None:
         doc["last_run"] = last_run
     return doc
-
-
-def _fills_turns(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the store's `usage` view numbers turns itself (some rows lack one)."""
-    (sql,) = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'usage' AND NOT temporary").fetchone()
-    return "row_number()" in sql
 
 
 LARGE_ROWS = 5_000_000

@@ -324,12 +324,18 @@ class Store:
                 empty = arrow_schema(table).empty_table()
                 con.register(f"_{table}_empty", empty)
                 con.execute(f"CREATE OR REPLACE VIEW {all_view} AS SELECT * FROM _{table}_empty")
-        (need,) = con.execute(
-            "SELECT count(*) FROM usage_all WHERE NOT _dup AND turn IS NULL AND conversation_id IS NOT NULL"
-        ).fetchone()
-        con.execute(USAGE_VIEW_FILL if need else USAGE_VIEW_PLAIN)
+        con.execute(USAGE_VIEW_FILL if turns_to_fill(con) else USAGE_VIEW_PLAIN)
         con.execute("CREATE OR REPLACE VIEW costs AS SELECT * FROM costs_all WHERE NOT _dup")
         return con
+
+
+def turns_to_fill(con: duckdb.DuckDBPyConnection) -> int:
+    """Live conversation rows without a turn in `usage_all` (Parquet statistics answer it at once):
+    when there are any, the `usage` view numbers turns itself (USAGE_VIEW_FILL)."""
+    (n,) = con.execute(
+        "SELECT count(*) FROM usage_all WHERE NOT _dup AND turn IS NULL AND conversation_id IS NOT NULL"
+    ).fetchone()
+    return int(n)
 
 
 USAGE_VIEW_PLAIN = "CREATE OR REPLACE VIEW usage AS SELECT * FROM usage_all WHERE NOT _dup"

@@ -65,11 +65,11 @@ def test_work_file_with_turns_to_fill(tmp_path: Path, monkeypatch: pytest.Monkey
     small = build_report(opts)
     assert small["turns"] and max(t["turn"] for t in small["turns"]) == 10  # filled: 10 requests per session
     monkeypatch.setattr(llmcost.analysis, "LARGE_ROWS", 0)
-    seen: list[bool] = []
-    real = llmcost.analysis._fills_turns
-    monkeypatch.setattr(llmcost.analysis, "_fills_turns", lambda con: seen.append(real(con)) or seen[-1])
+    seen: list[int] = []
+    real = llmcost.analysis.turns_to_fill
+    monkeypatch.setattr(llmcost.analysis, "turns_to_fill", lambda con: seen.append(real(con)) or seen[-1])
     large = build_report(opts)
-    assert seen == [True]
+    assert seen == [60]  # no row of the log has a turn
     small.pop("generated_at", None)
     large.pop("generated_at", None)
     _same(large, small, "doc")
