@@ -132,7 +132,9 @@ class Store:
                     f"No store at {root}. Fix: ingest first (`llmcost-forecast ingest PATH --store {root}`) "
                     "or point --store / LLMCOST_STORE at an existing store."
                 )
-            root.mkdir(parents=True)
+            # exist_ok: another run may create it between the check and here (two first ingests
+            # at once); the contents are checked next either way
+            root.mkdir(parents=True, exist_ok=True)
         store = cls(root)
         if (root / MANIFEST).exists():
             store.read_manifest()  # validates

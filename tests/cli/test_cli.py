@@ -173,3 +173,14 @@ def test_quarantined_rows_are_shown_with_file_line_and_reason(tmp_path: Path) ->
     res = runner.invoke(app, ["report", "--store", str(tmp_path / "s"), "--format", "json", "--no-forecast"])
     by_file = json.loads(res.stdout)["ingest"]["by_file"]
     assert [f["first_quarantined"] for f in by_file] == [{"line": 2, "reason": "not valid JSON"}]
+
+
+def test_store_path_under_a_file_is_one_line_error(tmp_path: Path) -> None:
+    """The file system refusing (here: a store path below a regular file) is one line, exit 3."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    fixture = REPO / "tests/fixtures/ingest/openai_response_jsonl/input.jsonl"
+    res = runner.invoke(app, ["ingest", str(fixture), "--store", str(blocker / "s")])
+    assert res.exit_code == 3, res.output
+    assert res.output.startswith("Error: Not a directory") and str(blocker / "s") in res.output
+    assert len(res.output.strip().splitlines()) == 1 and "Traceback" not in res.output

@@ -104,3 +104,22 @@ def test_two_ingests_without_wait_one_exits_75_or_both_finish(tmp_path: Path) ->
         if c == 75:
             assert "is busy" in err and "--wait" in err, err
     assert fingerprint(store)["usage"] == fingerprint(clean)["usage"]
+
+
+def test_two_first_runs_creating_the_store_at_once(tmp_path: Path, monkeypatch) -> None:
+    """The other run creates the store directory between our existence check and our mkdir
+    (seen as a FileExistsError traceback, exit 1, in the concurrent test above)."""
+    root = tmp_path / "store"
+    real_exists = Path.exists
+
+    def racy_exists(self: Path) -> bool:
+        if self == root:
+            if not real_exists(root):
+                root.mkdir()  # the other process wins the race: it exists, but we saw it missing
+                (root / ".lock").touch()
+            return False
+        return real_exists(self)
+
+    monkeypatch.setattr(Path, "exists", racy_exists)
+    store = Store.open(root, create=True)
+    assert store.root == root and (root / ".lock").is_file()

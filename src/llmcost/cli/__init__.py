@@ -68,6 +68,10 @@ def friendly(fn: F) -> F:
                 "LLMCOST_MEMORY_LIMIT, or narrow the report with --month.",
                 3,
             )
+        except OSError as e:
+            # the file system refused (permissions, a full disk, a path that is not a directory)
+            where = f" ({e.filename})" if e.filename else ""
+            _fail(f"{e.strerror or e}{where}. Fix: check that path, its permissions and free space, then run again.", 3)
         except duckdb.Error as e:
             # Input files fail one by one inside the loader; what reaches here is reading the
             # store itself, e.g. a part damaged in place with its Parquet footer intact.
