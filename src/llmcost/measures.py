@@ -87,11 +87,20 @@ MONEY_COLUMNS = (
 # arithmetic, half the memory); every sum the queries return is DECIMAL(38,12) again.
 _ROW_MONEY = "DECIMAL(18,12)"
 # Only the prefix measures (rows with `extra`) need the request's id, file and line: not copying
-# them for the other rows keeps the copy narrow.
+# them for the other rows keeps the copy narrow. Without any `extra` in the window the four are
+# not stored at all (a view adds them as NULL constants): an in-memory table stores a column of
+# NULLs at full width.
 _SPARSE = {
     c: f"CASE WHEN extra IS NOT NULL THEN {c} END AS {c}" for c in ("event_id", "source_file", "source_line")
 }
-_SPARSE_TYPES = {"event_id": "VARCHAR", "source_file": "VARCHAR", "source_line": "BIGINT"}
+_SPARSE_TYPES = {"extra": "VARCHAR", "event_id": "VARCHAR", "source_file": "VARCHAR", "source_line": "BIGINT"}
+# Low-cardinality text columns are stored as ENUMs in the copy: a 1-2 byte code instead of a
+# 16-byte string slot. At 10M rows this takes the copy from 1.96 to 1.3 GB, under the default
+# 2 GB memory limit, so the queries stop spilling (measured 7.2 -> 5.2 s for every query; the
+# answers are identical, tests/measures/test_copy.py). The enum lists its values in byte order,
+# so min(), max() and ORDER BY give what the VARCHAR column would.
+_ENUM_COLUMNS = ("grain", "provider", "model", "project", "api_key", "user_id", "label")
+_ENUM_MAX_VALUES = 65_535
 _WINDOW = """($since IS NULL OR ts >= $since) AND ($until IS NULL OR ts < $until)
   AND ($provider IS NULL OR provider = $provider)"""
 
@@ -260,12 +269,38 @@ def _copy(con: duckdb.DuckDBPyConnection, db: str, source: str, usage: str, filt
     has_extra = con.execute(
         f"SELECT count(*) FROM (SELECT 1 FROM {usage} WHERE extra IS NOT NULL AND {_WINDOW} LIMIT 1)", filters
     ).fetchone()[0]
-    # Without `extra` the prefix measures read none of these: NULL columns are not even scanned.
-    sparse = _SPARSE if has_extra else {c: f"CAST(NULL AS {t}) AS {c}" for c, t in _SPARSE_TYPES.items()}
-    cols = ", ".join(sparse.get(c, c) for c in BASE_COLUMNS) + ", " + ", ".join(
-        f"CAST({c} AS {_ROW_MONEY}) AS {c}" for c in MONEY_COLUMNS
+    money = ", ".join(f"CAST({c} AS {_ROW_MONEY}) AS {c}" for c in MONEY_COLUMNS)
+    enums = _enum_types(con, db, usage, filters)
+    keep = [c for c in BASE_COLUMNS if has_extra or c not in _SPARSE_TYPES]
+    cols = ", ".join(
+        f"CAST({c} AS {enums[c]}) AS {c}" if c in enums else _SPARSE.get(c, c) for c in keep
     )
-    con.execute(f"CREATE TABLE {db}.priced_usage AS SELECT {cols} FROM {source} WHERE {_WINDOW}", filters)
+    table = "priced_usage" if has_extra else "priced_rows"
+    con.execute(f"CREATE TABLE {db}.{table} AS SELECT {cols}, {money} FROM {source} WHERE {_WINDOW}", filters)
+    if not has_extra:
+        nulls = ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in _SPARSE_TYPES.items())
+        con.execute(f"CREATE VIEW {db}.priced_usage AS SELECT *, {nulls} FROM {db}.priced_rows")
+
+
+def _enum_types(con: duckdb.DuckDBPyConnection, db: str, usage: str, filters: dict[str, Any]) -> dict[str, str]:
+    """ENUM types in `db` for the text columns with at most _ENUM_MAX_VALUES values in the window."""
+    counts = con.execute(
+        f"SELECT {', '.join(f'approx_count_distinct({c})' for c in _ENUM_COLUMNS)} FROM {usage} WHERE {_WINDOW}",
+        filters,
+    ).fetchone()
+    types: dict[str, str] = {}
+    for c, n in zip(_ENUM_COLUMNS, counts, strict=True):
+        if 0 < n <= _ENUM_MAX_VALUES:
+            types[c] = f"{db}.main.{c}_enum"
+            # CREATE TYPE takes no parameters: the window's values go through a table.
+            con.execute(
+                f"CREATE TABLE {db}.{c}_values AS SELECT DISTINCT {c} AS v FROM {usage} "
+                f"WHERE {c} IS NOT NULL AND {_WINDOW}",
+                filters,
+            )
+            con.execute(f"CREATE TYPE {types[c]} AS ENUM (SELECT v FROM {db}.{c}_values ORDER BY v)")
+            con.execute(f"DROP TABLE {db}.{c}_values")
+    return types
 
 
 def _measures(
