@@ -288,18 +288,23 @@ def _enum_types(con: duckdb.DuckDBPyConnection, db: str, usage: str, filters: di
         f"SELECT {', '.join(f'approx_count_distinct({c})' for c in _ENUM_COLUMNS)} FROM {usage} WHERE {_WINDOW}",
         filters,
     ).fetchone()
-    types: dict[str, str] = {}
-    for c, n in zip(_ENUM_COLUMNS, counts, strict=True):
-        if 0 < n <= _ENUM_MAX_VALUES:
-            types[c] = f"{db}.main.{c}_enum"
-            # CREATE TYPE takes no parameters: the window's values go through a table.
-            con.execute(
-                f"CREATE TABLE {db}.{c}_values AS SELECT DISTINCT {c} AS v FROM {usage} "
-                f"WHERE {c} IS NOT NULL AND {_WINDOW}",
-                filters,
-            )
-            con.execute(f"CREATE TYPE {types[c]} AS ENUM (SELECT v FROM {db}.{c}_values ORDER BY v)")
-            con.execute(f"DROP TABLE {db}.{c}_values")
+    small = [c for c, n in zip(_ENUM_COLUMNS, counts, strict=True) if 0 < n <= _ENUM_MAX_VALUES]
+    if not small:
+        return {}
+    # One pass collects every small column's values (CREATE TYPE takes no parameters, so they go
+    # through a table); each ENUM is then made from its list.
+    con.execute(
+        f"CREATE TABLE {db}._enum_values AS SELECT {', '.join(f'list(DISTINCT {c}) AS {c}' for c in small)} "
+        f"FROM {usage} WHERE {_WINDOW}",
+        filters,
+    )
+    types = {c: f"{db}.main.{c}_enum" for c in small}
+    for c in small:
+        con.execute(
+            f"CREATE TYPE {types[c]} AS ENUM (SELECT v FROM (SELECT unnest({c}) AS v FROM {db}._enum_values) "
+            "WHERE v IS NOT NULL ORDER BY v)"
+        )
+    con.execute(f"DROP TABLE {db}._enum_values")
     return types
 
 
