@@ -55,7 +55,8 @@ def test_enum_values_keep_text_order_and_window() -> None:
     con.execute(
         "CREATE TABLE u AS SELECT * FROM (VALUES "
         "(TIMESTAMPTZ '2026-01-01 00:00Z', 'zeta'), (TIMESTAMPTZ '2026-01-02 00:00Z', 'Alpha'), "
-        "(TIMESTAMPTZ '2026-01-03 00:00Z', 'alpha'), (TIMESTAMPTZ '2027-01-01 00:00Z', 'late')) t(ts, model)"
+        "(TIMESTAMPTZ '2026-01-03 00:00Z', 'alpha'), (TIMESTAMPTZ '2026-01-04 00:00Z', 'it''s'), "
+        "(TIMESTAMPTZ '2026-01-05 00:00Z', ''), (TIMESTAMPTZ '2027-01-01 00:00Z', 'late')) t(ts, model)"
     )
     for c in measures._ENUM_COLUMNS:
         if c != "model":
@@ -65,9 +66,10 @@ def test_enum_values_keep_text_order_and_window() -> None:
     types = measures._enum_types(con, "d", "u", {"since": None, "until": until, "provider": None})
     assert set(types) == {"model"}
     (values,) = con.execute(f"SELECT enum_range(NULL::{types['model']})").fetchone()
-    assert values == ["Alpha", "alpha", "zeta"]  # byte order: upper case first; 'late' is outside
+    # byte order: the empty name first, upper case before lower case; 'late' is outside the window
+    assert values == ["", "Alpha", "alpha", "it's", "zeta"]
     got = con.execute(
         f"SELECT min(CAST(model AS {types['model']})), max(CAST(model AS {types['model']})) FROM u WHERE ts < ?",
         [until],
     ).fetchone()
-    assert got == ("Alpha", "zeta")
+    assert got == ("", "zeta")
