@@ -446,6 +446,7 @@ def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
     """Does the month's forecast (median or upper 80% bound) cross `budget`? Without a forecast
     section, month-to-date spend of the compared month is checked instead, and the result says so."""
     budget = Decimal(budget)
+    known, unpriced = None, 0  # the month-to-date spend and its unpriced requests, when it is the basis
     fc = doc.get("forecast")
     report_month = (doc.get("period") or {}).get("month")
     # a report about another (closed) month is checked against that month's actual spend
@@ -469,7 +470,9 @@ def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
     else:
         cmp = doc.get("compare") or {}
         month = (cmp.get("current") or {}).get("month")
-        value = (cmp.get("totals") or {}).get("current_cost_usd") or Decimal(0)
+        known = (cmp.get("totals") or {}).get("current_cost_usd")
+        unpriced = sum(m["current_requests"] for m in cmp.get("by_model", []) if not m["priced"])
+        value = known if known is not None else Decimal(0)
         basis = "month_to_date"
         if other_month:
             why = f"the report's month, not the forecast month {fc.get('month')}"
@@ -479,10 +482,21 @@ def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
             why = "no forecast was computed"
         what = f"month-to-date spend ({why})"
     exceeded = value > budget
-    msg = (
-        f"{what} for {month or 'the month'} is ${value.quantize(Decimal('0.01')):,}, "
-        f"{'above' if exceeded else 'within'} the budget of ${budget.quantize(Decimal('0.01')):,}"
-    )
+    if basis == "month_to_date" and known is None and unpriced:
+        # all of the month's usage is unpriced: its spend is unknown, not $0 within budget
+        msg = (
+            f"{what} for {month or 'the month'} is unknown: its {unpriced:,} requests have no known price "
+            f"(budget ${budget.quantize(Decimal('0.01')):,}). Fix: add the models' prices (see the unpriced "
+            "models section)"
+        )
+        value = None
+    else:
+        msg = (
+            f"{what} for {month or 'the month'} is ${value.quantize(Decimal('0.01')):,}, "
+            f"{'above' if exceeded else 'within'} the budget of ${budget.quantize(Decimal('0.01')):,}"
+        )
+        if basis == "month_to_date" and unpriced:
+            msg += f" ({unpriced:,} unpriced requests not counted)"
     return {
         "budget_usd": budget,
         "month": month,

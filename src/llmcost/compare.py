@@ -186,7 +186,15 @@ def period_compare(
         totals["change_usd"] += c1 - c0
         models.append(row)
     models.sort(key=lambda m: -abs(m["change_usd"]) if m["change_usd"] is not None else 0)
-    main = max(DRIVERS, key=lambda k: abs(totals[f"{k}_usd"])) if models else None
+    if not any(m["priced"] for m in models):
+        # nothing priced in either month: the money is unknown, not $0
+        for k in ("previous_cost_usd", "current_cost_usd", "change_usd", *(f"{d}_usd" for d in DRIVERS)):
+            totals[k] = None
+    main = (
+        max(DRIVERS, key=lambda k: abs(totals[f"{k}_usd"]))
+        if models and totals["change_usd"] is not None
+        else None
+    )
     return {
         "current": {"month": f"{cur_start:%Y-%m}", "start": cur_start, "end": cur_end},
         "previous": {

@@ -165,3 +165,30 @@ def test_new_commands_and_options_have_help() -> None:
     res = runner.invoke(app, ["report", "--help"])
     for opt in ("--month", "--tz", "--budget", "--table", "--currency", "--rates", "{month}"):
         assert opt in res.output, opt
+
+
+def test_all_unpriced_usage_is_unknown_money_not_zero(tmp_path: Path) -> None:
+    """A store holding only a model without a price (the Azure 2023 trace): the month comparison
+    and a month-to-date budget say the money is unknown; nothing reads '$0.00'."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "azure.csv").write_bytes((REPO / "tests/fixtures/ingest/azure_llm_trace_csv/input_conv.csv").read_bytes())
+    store = tmp_path / "store"
+    res = subprocess.run([TOOL, "--logs", str(logs), "--store", str(store), "--no-forecast", "--format", "md",
+                          "--budget", "5"], capture_output=True, text=True, timeout=300, check=False,
+                         env={**os.environ, "NO_COLOR": "1"})
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert "no priced usage in either month, so the money change is unknown (n/a), not $0" in out
+    assert "$0.00 -> $0.00" not in out
+    assert re.search(r"month-to-date spend \(no forecast was computed\) for \d{4}-\d{2} is unknown: its "
+                     r"[\d,]+ requests have no known price", out), out
+    res = subprocess.run([TOOL, "report", "--store", str(store), "--no-forecast", "--format", "json", "--budget", "5"],
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["budget"]["value_usd"] is None and doc["compare"]["totals"]["change_usd"] is None
+    from tests.report.schema_check import validate
+
+    schema = json.loads((REPO / "docs/report-schema.json").read_text())
+    assert validate(doc, schema) == []

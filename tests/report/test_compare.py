@@ -73,3 +73,41 @@ def test_period_compare_on_rows() -> None:
     # in Paris the 23:30 UTC request of 30 November falls on 1 December: out of the window
     c2 = period_compare(con, date(2026, 11, 15), source="p", tz="Europe/Paris")
     assert c2["totals"]["unpriced_requests"] == 0
+
+
+def test_period_compare_with_nothing_priced_is_unknown_not_zero() -> None:
+    """Two months of usage of a model without a price: the money is n/a, never $0, and a budget
+    check on month-to-date spend says the spend is unknown instead of 'within budget'."""
+    from llmcost.analysis import budget_check
+
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE p AS SELECT * FROM (VALUES
+        (TIMESTAMPTZ '2026-10-05 12:00:00+00', 'acme', 'x', 3, false, 1000, 0, 0, 0,
+         CAST(NULL AS DECIMAL(38,12)), CAST(NULL AS DECIMAL(38,12)), CAST(NULL AS DECIMAL(38,12))),
+        (TIMESTAMPTZ '2026-11-05 12:00:00+00', 'acme', 'x', 4, false, 2000, 0, 0, 0, NULL, NULL, NULL)
+    ) t(ts, provider, model, request_count, priced, input_tokens, cache_read_tokens, cache_write_tokens,
+        output_tokens, cost_usd, cache_read_saving_usd, cache_write_premium_usd)""")
+    c = period_compare(con, date(2026, 11, 15), source="p")
+    t = c["totals"]
+    assert t["previous_cost_usd"] is None and t["current_cost_usd"] is None and t["change_usd"] is None
+    assert all(t[f"{k}_usd"] is None for k in ("requests", "tokens_per_request", "price", "cache"))
+    assert c["main_driver"] is None
+    assert t["unpriced_requests"] == 7  # 3 in October + 4 in November
+    b = budget_check({"compare": c}, Decimal("10"))
+    assert b["exceeded"] is False and b["value_usd"] is None
+    assert "unknown" in b["message"] and "4 requests have no known price" in b["message"]
+
+
+def test_budget_message_counts_the_months_unpriced_requests() -> None:
+    from llmcost.analysis import budget_check
+
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE p AS SELECT * FROM (VALUES
+        (TIMESTAMPTZ '2026-11-05 12:00:00+00', 'openai', 'm', 2, true, 2000, 0, 0, 0,
+         CAST(0.004 AS DECIMAL(38,12)), CAST(0 AS DECIMAL(38,12)), CAST(0 AS DECIMAL(38,12))),
+        (TIMESTAMPTZ '2026-11-06 12:00:00+00', 'acme', 'x', 5, false, 10, 0, 0, 0, NULL, NULL, NULL)
+    ) t(ts, provider, model, request_count, priced, input_tokens, cache_read_tokens, cache_write_tokens,
+        output_tokens, cost_usd, cache_read_saving_usd, cache_write_premium_usd)""")
+    b = budget_check({"compare": period_compare(con, date(2026, 11, 15), source="p")}, Decimal("1"))
+    assert b["value_usd"] == Decimal("0.004") and b["exceeded"] is False
+    assert b["message"].endswith("(5 unpriced requests not counted)")

@@ -345,6 +345,11 @@ def _compare(doc: dict[str, Any], money: Callable[[Any], str], num: Callable[[An
         f"{money(t['current_cost_usd'])} ({sm(t['change_usd'])}); by driver: {drivers}. "
         f"Main driver: {(c['main_driver'] or '-').replace('_', ' ')}. Method: {c['method']}."
     )
+    if t["change_usd"] is None:
+        note = (
+            f"{c['current']['month']} vs {c['previous']['month']} ({c['tz']}): no priced usage in either "
+            "month, so the money change is unknown (n/a), not $0."
+        )
     if t.get("unpriced_requests"):
         note += f" {num(t['unpriced_requests'])} unpriced requests are left out."
     yield (
