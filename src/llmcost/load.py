@@ -55,7 +55,7 @@ DUCKDB_MEMORY_LIMIT = os.environ.get("LLMCOST_MEMORY_LIMIT", "1GB")
 @dataclass
 class FileResult:
     path: str
-    status: str  # ingested | unchanged | replaced | unrecognised | failed
+    status: str  # ingested | unchanged | replaced | companion | unrecognised | failed
     ingestor: str | None = None
     rows_read: int = 0
     rows_stored: int = 0
@@ -471,6 +471,10 @@ class Loader:
             ing = self.forced
         else:
             hits = ingest.detect(head, display)
+            why = None if hits else ingest.companion(head, display)
+            if why:
+                result.files.append(FileResult(key, "companion", message=why))
+                return manifest
             if not hits:
                 result.files.append(FileResult(
                     key, "unrecognised",

@@ -197,7 +197,10 @@ def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: 
         {"file": f.path, "status": f.status, "message": f.message or f.status}
         for f in result.files if f.status in ("unrecognised", "failed")
     ]
-    counts = {s: len(result.by_status(s)) for s in ("ingested", "replaced", "unchanged", "unrecognised", "failed")}
+    counts = {
+        s: len(result.by_status(s))
+        for s in ("ingested", "replaced", "unchanged", "companion", "unrecognised", "failed")
+    }
     return {"files": counts, "problems": problems}
 
 
@@ -403,7 +406,8 @@ def ingest(
         c = run["files"]
         typer.echo(
             f"{c['ingested']} ingested, {c['replaced']} replaced, {c['unchanged']} unchanged, "
-            f"{c['unrecognised']} unrecognised, {c['failed']} failed. Store: {summary['rows_read']:,} rows read = "
+            + (f"{c['companion']} companion (no usage rows, read by the measures), " if c["companion"] else "")
+            + f"{c['unrecognised']} unrecognised, {c['failed']} failed. Store: {summary['rows_read']:,} rows read = "
             f"{summary['rows_stored']:,} stored + {summary['rows_duplicate']:,} duplicate + "
             f"{summary['rows_quarantined']:,} quarantined."
         )

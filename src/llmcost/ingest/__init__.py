@@ -144,6 +144,25 @@ def detect(head: bytes, name: str) -> list[Ingestor]:
     return sorted(hits, key=lambda i: -i.priority)
 
 
+def companion(head: bytes, name: str) -> str | None:
+    """Why a file that holds no usage rows belongs beside the usage files, or None.
+
+    RAGPulse ships its prompt-component chunk lengths as side files next to the trace
+    (`{"sys_prompt_id": 8302, "token_length": 512}` per line, traces-notes.md 4); the prefix
+    measures read them from there (llmcost.measures.find_side_files), so ingest skips them
+    without counting them as unrecognised.
+    """
+    first = first_json(head)
+    if isinstance(first, dict) and set(first) == {"token_length", *(k for k in first if k in _SIDE_IDS)} \
+            and len(first) == 2:
+        return ("RAGPulse prompt-component lengths: no usage rows; the prefix measures read this file "
+                "from beside the trace")
+    return None
+
+
+_SIDE_IDS = ("sys_prompt_id", "passage_id", "history_id", "web_search_id", "user_input_id")
+
+
 # ---- helpers for sniffers ------------------------------------------------------------------------
 
 

@@ -50,7 +50,11 @@ def sections(
     run = (doc.get("last_run") or {}).get("files")
     this_run = (
         " This run: "
-        + ", ".join(f"{run.get(k, 0)} {k}" for k in ("ingested", "replaced", "unchanged", "unrecognised", "failed"))
+        + ", ".join(
+            f"{run.get(k, 0)} {k}" + (" (no usage rows, read by the measures)" if k == "companion" else "")
+            for k in ("ingested", "replaced", "unchanged", "companion", "unrecognised", "failed")
+            if k != "companion" or run.get(k)
+        )
         + "."
         if run
         else ""
