@@ -95,7 +95,7 @@ _SPARSE = {
 }
 _SPARSE_TYPES = {"extra": "VARCHAR", "event_id": "VARCHAR", "source_file": "VARCHAR", "source_line": "BIGINT"}
 # Low-cardinality text columns are stored as ENUMs in the copy: a 1-2 byte code instead of a
-# 16-byte string slot. At 10M rows this takes the copy from 1.96 to 1.3 GB, under the default
+# 16-byte string slot. At 10M rows this takes the copy from 2.3 to 1.3 GB, under the default
 # 2 GB memory limit, so the queries stop spilling (measured 7.2 -> 5.2 s for every query; the
 # answers are identical, tests/measures/test_copy.py). The enum lists its values in byte order,
 # so min(), max() and ORDER BY give what the VARCHAR column would.
