@@ -195,32 +195,35 @@ def _gzip_limit(compressed: int) -> int:
 def _check_gzip(path: Path, display: str) -> None:
     """Refuse a gzip file that expands past the archive limits (a decompression bomb).
 
-    The ISIZE trailer (the last member's size mod 4 GiB) gives a cheap first answer; it can lie, so
-    the file is then inflated in bounded chunks, counting bytes and stopping at the limit. Nothing
-    is written: DuckDB reads the .gz itself afterwards.
+    The file is inflated in bounded chunks, counting bytes and stopping at the limit. Nothing is
+    written: DuckDB reads the .gz itself afterwards. The ISIZE trailer is not trusted either way:
+    in a truncated file its last four bytes are compressed data, and read as a size they made a
+    cut-off 3 KB download look like a bomb.
     """
     size = path.stat().st_size
     limit = _gzip_limit(size)
-    expanded = 0
-    if size >= 18:
-        with open(path, "rb") as fh:
-            fh.seek(-4, os.SEEK_END)
-            expanded = int.from_bytes(fh.read(4), "little")
-    if expanded <= limit:
-        expanded = _inflated_size(path, limit)
+    expanded, complete = _inflated_size(path, limit)
     if expanded > limit:
         raise FormatError(
             f"{display} expands to more than {limit:,} bytes from {size:,} (over the {MAX_RATIO}x / "
             f"{MAX_MEMBER_BYTES // 1024**3} GiB limit: a likely decompression bomb); refused. "
             "Fix: decompress it yourself if you trust it."
         )
+    if not complete:
+        raise FormatError(
+            f"{display} is cut off: its gzip data stops before the end marker, after {expanded:,} bytes "
+            "of text (an interrupted download or copy, or a file still being written). "
+            "Fix: copy or download it again."
+        )
 
 
-def _inflated_size(path: Path, limit: int) -> int:
-    """Bytes the gzip file inflates to, counting past `limit` by at most one chunk (then stopping)."""
+def _inflated_size(path: Path, limit: int) -> tuple[int, bool]:
+    """Bytes the gzip file inflates to (counting past `limit` by at most one chunk, then stopping),
+    and whether its last member reaches its end marker (False: the file is cut off)."""
     d = zlib.decompressobj(31)
     total = 0
     buf = b""
+    in_member = False
     with open(path, "rb") as fh:
         try:
             while True:
@@ -228,18 +231,20 @@ def _inflated_size(path: Path, limit: int) -> int:
                     buf = fh.read(1 << 20)
                     if not buf:
                         break
+                in_member = True
                 total += len(d.decompress(buf, 1 << 24))
                 if total > limit:
-                    return total
+                    return total, True
                 if d.eof:  # next member of a multi-member file
+                    in_member = False
                     buf = d.unused_data
                     d = zlib.decompressobj(31)
                 else:
                     buf = d.unconsumed_tail
             total += len(d.flush())
         except zlib.error:
-            pass  # damaged or trailing garbage: not a bomb; the parse reports what it can read
-    return total
+            return total, True  # damaged or trailing garbage: not a bomb; the parse reports what it can read
+    return total, not in_member
 
 
 # ---- the validation query ---------------------------------------------------------------------------

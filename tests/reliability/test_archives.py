@@ -130,3 +130,35 @@ def test_plain_and_multi_member_gzip_ingest_like_the_plain_file(tmp_path: Path) 
     assert [f.status for f in rb.files] == ["ingested"], rb.files
     assert ra.files[0].rows_stored == rb.files[0].rows_stored > 0
     assert _rows(tmp_path / "sa") == _rows(tmp_path / "sb")
+
+
+def test_cut_off_gzip_fails_with_its_own_message_and_the_good_file_still_lands(tmp_path: Path) -> None:
+    """A .gz cut short (an interrupted download, or a file still being written when cron runs) is
+    named as such, not as a bomb: its last four bytes are compressed data, not the size trailer."""
+    whole = gzip.compress(SAMPLE.read_bytes() * 200, 6)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "cut.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+    (folder / "good.jsonl").write_bytes(SAMPLE.read_bytes())
+    code, out = _ingest(str(folder), "--store", str(tmp_path / "s"))
+    assert code == 1, out
+    assert "cut.jsonl.gz is cut off: its gzip data stops before the end marker" in out, out
+    assert "Fix: copy or download it again." in out and "bomb" not in out, out
+    assert _rows(tmp_path / "s") == load([folder / "good.jsonl"], tmp_path / "s2").files[0].rows_stored > 0
+
+
+def test_inflated_size_tells_complete_from_cut_off(tmp_path: Path) -> None:
+    data = SAMPLE.read_bytes()
+    cases = {
+        "whole": (gzip.compress(data), len(data), True),
+        "two members": (gzip.compress(data) + gzip.compress(data), 2 * len(data), True),
+        "second member cut": (gzip.compress(data) + gzip.compress(data)[:-8], None, False),
+        "zero padding after the end": (gzip.compress(data) + b"\0" * 512, len(data), True),
+    }
+    for name, (raw, size, complete) in cases.items():
+        path = tmp_path / f"{name}.gz"
+        path.write_bytes(raw)
+        got_size, got_complete = loadmod._inflated_size(path, 10**9)
+        assert got_complete is complete, name
+        if size is not None:
+            assert got_size == size, name
