@@ -25,8 +25,9 @@ demo: install ## Ingest sample_logs/ into a fresh demo store and print the repor
 test: install ## Run the test suite
 	$(BIN)/python -m pytest -q
 
-lint: install ## Lint with ruff
+lint: install ## Lint with ruff and type-check src/ with mypy
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 
 bench: install ## Measure ingest/pricing/measures/forecast speed and memory (SIZE_MB=1000 by default)
 	$(BIN)/python bench/run.py --size-mb $(SIZE_MB)

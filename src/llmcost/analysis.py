@@ -20,7 +20,7 @@ from llmcost import __version__
 from llmcost.compare import month_end, period_compare, previous_month
 from llmcost.errors import UsageError
 from llmcost.pricing import attach_costs, load_catalog
-from llmcost.store import Manifest, Store, attach_work_file, turns_to_fill, work_table
+from llmcost.store import Manifest, Store, attach_work_file, one, turns_to_fill, work_table
 from llmcost.tz import check_tz
 
 SCHEMA_VERSION = "1.1"
@@ -426,7 +426,7 @@ def _compare_month(con: duckdb.DuckDBPyConnection, until: date | None, tz: str) 
     """The month compared with the one before: the window's last month, else the latest usage's month."""
     if until:
         return until
-    last = con.execute("SELECT max(ts) FROM usage").fetchone()[0]
+    (last,) = one(con.execute("SELECT max(ts) FROM usage"))
     if last is None:
         return None
     return last.astimezone(ZoneInfo(tz)).date() if isinstance(last, datetime) else last
@@ -474,7 +474,7 @@ def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
         unpriced = sum(m["current_requests"] for m in cmp.get("by_model", []) if not m["priced"])
         value = known if known is not None else Decimal(0)
         basis = "month_to_date"
-        if other_month:
+        if other_month and fc:
             why = f"the report's month, not the forecast month {fc.get('month')}"
         elif fc:
             why = "the forecast has no median (too little history)"
@@ -482,6 +482,7 @@ def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
             why = "no forecast was computed"
         what = f"month-to-date spend ({why})"
     exceeded = value > budget
+    shown: Decimal | None = value
     if basis == "month_to_date" and known is None and unpriced:
         # all of the month's usage is unpriced: its spend is unknown, not $0 within budget
         msg = (
@@ -489,7 +490,7 @@ def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
             f"(budget ${budget.quantize(Decimal('0.01')):,}). Fix: add the models' prices (see the unpriced "
             "models section)"
         )
-        value = None
+        shown = None
     else:
         msg = (
             f"{what} for {month or 'the month'} is ${value.quantize(Decimal('0.01')):,}, "
@@ -501,7 +502,7 @@ def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
         "budget_usd": budget,
         "month": month,
         "basis": basis,
-        "value_usd": value,
+        "value_usd": shown,
         "exceeded": exceeded,
         "message": msg,
     }

@@ -143,7 +143,7 @@ def period_compare(
         d = dict(zip(cols, r, strict=True))
         by_key.setdefault((d["provider"], d["model"]), {})[d["period"]] = d
     models = []
-    totals = {
+    totals: dict[str, Any] = {
         "previous_cost_usd": Decimal(0),
         "current_cost_usd": Decimal(0),
         "change_usd": Decimal(0),

@@ -31,7 +31,7 @@ from llmcost.errors import FormatError, StoreError, UsageError
 from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_number, sql_str
 from llmcost.privacy import mask_sql, mask_text
 from llmcost.schema import TABLES, USAGE_TOKEN_COLUMNS, duckdb_types
-from llmcost.store import FileEntry, Manifest, Store, now_iso
+from llmcost.store import FileEntry, Manifest, Store, now_iso, one
 
 HEAD_BYTES = 65536
 MAX_TOKENS_PER_REQUEST = 100_000_000  # no model takes 100M tokens in one call
@@ -519,9 +519,9 @@ class Loader:
         stage = stage_dir / "stage.parquet"
         known_dups = self._stage(con, ing, f, stage, seq)
         con.execute(f"CREATE OR REPLACE TEMP VIEW stage AS SELECT * FROM read_parquet({sql_str(str(stage))})")
-        read, quarantined = con.execute(
+        read, quarantined = one(con.execute(
             "SELECT count(*), count(*) FILTER (WHERE _error IS NOT NULL) FROM stage"
-        ).fetchone()
+        ))
 
         # quarantine
         qrel = None
@@ -542,9 +542,9 @@ class Loader:
         table = ing.table
         cols = ", ".join(c for c in duckdb_types(table))
         if known_dups is None:
-            (dups,) = con.execute(
+            (dups,) = one(con.execute(
                 "SELECT count(*) - count(DISTINCT event_id) FROM stage WHERE _error IS NULL"
-            ).fetchone()
+            ))
         else:
             dups = known_dups
         qualify = "QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_line) = 1" if dups else ""
@@ -563,7 +563,7 @@ class Loader:
             self._clash(con, existing)
         else:
             con.execute("CREATE OR REPLACE TEMP TABLE clash (event_id VARCHAR, filename VARCHAR)")
-        (n_clash,) = con.execute("SELECT count(*) FROM clash").fetchone()
+        (n_clash,) = one(con.execute("SELECT count(*) FROM clash"))
         dup_expr = "false"
         if latest_wins:
             # the older copies of restated buckets stop being live
@@ -571,7 +571,7 @@ class Loader:
                 rewrites[fname] = "stale"
         elif n_clash:
             dup_expr = "event_id IN (SELECT event_id FROM clash)"
-        unique, dup_rows = con.execute(f"SELECT count(*), count(*) FILTER (WHERE {dup_expr}) FROM good").fetchone()
+        unique, dup_rows = one(con.execute(f"SELECT count(*), count(*) FILTER (WHERE {dup_expr}) FROM good"))
         stored = unique - dup_rows
 
         # rewrite older parts whose rows lose to restated buckets
@@ -654,7 +654,7 @@ class Loader:
             con.execute("CREATE OR REPLACE TEMP TABLE part_ids (event_id VARCHAR, filename VARCHAR)")
         new = [p for p in existing if p not in self._cached_parts]
         if new:
-            (rows,) = con.execute("SELECT count(*) FROM read_parquet(?)", [new]).fetchone()
+            (rows,) = one(con.execute("SELECT count(*) FROM read_parquet(?)", [new]))
             if self._cached_ids + rows <= ID_CACHE_ROWS:
                 con.execute("INSERT INTO part_ids SELECT event_id, filename FROM read_parquet(?, filename=true)", [new])
                 self._cached_parts.update(new)
@@ -698,10 +698,10 @@ class Loader:
                     con.execute(f"COPY ({sql}) TO {target} (FORMAT parquet)")
                 finally:
                     con.execute("SET preserve_insertion_order = true")
-                bad, dups = con.execute(
+                bad, dups = one(con.execute(
                     "SELECT count(*) FILTER (WHERE _error IS NOT NULL OR _id_from_raw), "
                     f"count(*) - count(DISTINCT event_id) FROM read_parquet({target})"
-                ).fetchone()
+                ))
                 if not bad and not dups:
                     return 0
             except duckdb.Error:
@@ -732,7 +732,7 @@ class Loader:
                 GROUP BY ALL""",
             [all_parts],
         )
-        (n,) = con.execute("SELECT count(*) FROM cand").fetchone()
+        (n,) = one(con.execute("SELECT count(*) FROM cand"))
         if not n:
             return
         con.execute(
@@ -764,7 +764,7 @@ class Loader:
     def _recount(self, con: duckdb.DuckDBPyConnection, fe: FileEntry) -> None:
         root = self.store.root
         paths = [str(root / p) for p in fe.parts]
-        (live,) = con.execute("SELECT count(*) FILTER (WHERE NOT _dup) FROM read_parquet(?)", [paths]).fetchone()
+        (live,) = one(con.execute("SELECT count(*) FILTER (WHERE NOT _dup) FROM read_parquet(?)", [paths]))
         fe.rows_stored = live
         fe.rows_duplicate = fe.rows_read - fe.rows_quarantined - live
 

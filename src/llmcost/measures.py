@@ -24,6 +24,7 @@ import duckdb
 
 from llmcost.errors import ConfigError, UsageError
 from llmcost.queries import Query, bind, get_query
+from llmcost.store import one
 
 DEFINITIONS: dict[str, str] = {
     "prompt_tokens": (
@@ -192,7 +193,7 @@ def _has(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
 
 def _is_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """A base table (temporary or not), not a view."""
-    (n,) = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()
+    (n,) = one(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]))
     return bool(n)
 
 
@@ -266,9 +267,9 @@ def compute_measures(
 
 def _copy(con: duckdb.DuckDBPyConnection, db: str, source: str, usage: str, filters: dict[str, Any]) -> None:
     """Copy the window's priced rows, needed columns only, into `db`.priced_usage."""
-    has_extra = con.execute(
+    (has_extra,) = one(con.execute(
         f"SELECT count(*) FROM (SELECT 1 FROM {usage} WHERE extra IS NOT NULL AND {_WINDOW} LIMIT 1)", filters
-    ).fetchone()[0]
+    ))
     money = ", ".join(f"CAST({c} AS {_ROW_MONEY}) AS {c}" for c in MONEY_COLUMNS)
     enums = _enum_types(con, db, usage, filters)
     keep = [c for c in BASE_COLUMNS if has_extra or c not in _SPARSE_TYPES]
@@ -284,10 +285,10 @@ def _copy(con: duckdb.DuckDBPyConnection, db: str, source: str, usage: str, filt
 
 def _enum_types(con: duckdb.DuckDBPyConnection, db: str, usage: str, filters: dict[str, Any]) -> dict[str, str]:
     """ENUM types in `db` for the text columns with at most _ENUM_MAX_VALUES values in the window."""
-    counts = con.execute(
+    counts = one(con.execute(
         f"SELECT {', '.join(f'approx_count_distinct({c})' for c in _ENUM_COLUMNS)} FROM {usage} WHERE {_WINDOW}",
         filters,
-    ).fetchone()
+    ))
     small = [c for c, n in zip(_ENUM_COLUMNS, counts, strict=True) if 0 < n <= _ENUM_MAX_VALUES]
     if not small:
         return {}
@@ -505,13 +506,13 @@ def load_component_lengths(
             "FROM read_json(?)",
             [COMPONENT_KINDS[id_col], str(p)],
         )
-    return con.execute("SELECT count(*) FROM component_lengths").fetchone()[0]
+    return int(one(con.execute("SELECT count(*) FROM component_lengths"))[0])
 
 
 def _components(
     cur: duckdb.DuckDBPyConnection, f: dict[str, Any], component_files: Iterable[Path | str] | None
 ) -> dict[str, Any]:
-    has = cur.execute("SELECT count(*) FROM priced_usage WHERE extra LIKE '%\"components\"%'").fetchone()[0]
+    (has,) = one(cur.execute("SELECT count(*) FROM priced_usage WHERE extra LIKE '%\"components\"%'"))
     if not has:
         return {"available": False, "reason": "no rows carry prompt components (extra.components)"}
     files = list(component_files) if component_files is not None else find_side_files(cur)

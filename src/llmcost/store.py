@@ -334,9 +334,9 @@ class Store:
 def turns_to_fill(con: duckdb.DuckDBPyConnection) -> int:
     """Live conversation rows without a turn in `usage_all` (Parquet statistics answer it at once):
     when there are any, the `usage` view numbers turns itself (USAGE_VIEW_FILL)."""
-    (n,) = con.execute(
+    (n,) = one(con.execute(
         "SELECT count(*) FROM usage_all WHERE NOT _dup AND turn IS NULL AND conversation_id IS NOT NULL"
-    ).fetchone()
+    ))
     return int(n)
 
 
@@ -366,9 +366,9 @@ def work_table(con: duckdb.DuckDBPyConnection) -> str:
     """'TABLE' when the connection's default database is a file (large work, see
     `attach_work_file`), else 'TEMP TABLE'. In-memory tables are stored uncompressed and spill
     as they are: a 35M-row priced window took 25 GB of spill; a database file compresses it."""
-    (path,) = con.execute(
+    (path,) = one(con.execute(
         "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchone()
+    ))
     return "TABLE" if path else "TEMP TABLE"
 
 
@@ -380,14 +380,22 @@ def attach_work_file(con: duckdb.DuckDBPyConnection) -> Path:
 
     path = Path(tempfile.gettempdir()) / f"llmcost-work-{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"
     con.execute(f"ATTACH '{path}' AS llmcost_work")
-    (home,) = con.execute("SELECT current_database()").fetchone()
+    (home,) = one(con.execute("SELECT current_database()"))
     con.execute("USE llmcost_work")
     # the store's views stay visible by their plain names
     con.execute(f"SET search_path = 'llmcost_work.main,{home}.main'")
     return path
 
 
-def bounded_config() -> dict[str, str]:
+def one(cur: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """The one row of an aggregate query (DuckDB's stubs type fetchone() as optional)."""
+    row = cur.fetchone()
+    if row is None:  # an aggregate without GROUP BY always returns a row
+        raise RuntimeError("the query returned no row")
+    return row
+
+
+def bounded_config() -> dict[str, str | bool | int | float | list[str]]:
     """DuckDB settings that keep memory bounded whatever the store's size: a memory limit
     ($LLMCOST_MEMORY_LIMIT, default 2GB; DuckDB's own default is 80% of RAM) and a spill
     directory in the system temp dir (not `./.tmp` in the working directory)."""

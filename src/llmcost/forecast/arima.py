@@ -75,6 +75,7 @@ class FourierARIMA(CleanedModel):
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
         new = FourierARIMA(self.season_length)
+        assert self.y_ is not None, "fit first"
         new.y_ = self.y_[:o]
         new.jumps = self.jumps
         new.k_ = self.k_
@@ -87,6 +88,7 @@ class FourierARIMA(CleanedModel):
         return new
 
     def _simulate_working(self, h: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:
+        assert self.y_ is not None, "fit first"
         n = self.y_.size
         exog = fourier(n + h, self.season_length, self.k_)[n:]
         with warnings.catch_warnings():

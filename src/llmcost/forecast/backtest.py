@@ -15,7 +15,7 @@ the origin. Reported, pooled over series and origins:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
@@ -68,24 +68,29 @@ class BacktestResult:
         return "\n".join(lines)
 
 
+def _mean(s: pl.Series) -> float:
+    m = s.mean()
+    return float(m) if isinstance(m, int | float) else float("nan")
+
+
 def _pool(rows: pl.DataFrame) -> dict:
     if rows.height == 0:
         return {"n_origins": 0}
-    mase = float(rows["mase"].mean())
-    snaive = float(rows["mase_snaive"].mean())
+    mase = _mean(rows["mase"])
+    snaive = _mean(rows["mase_snaive"])
     n_pts = int(rows["n_points"].sum())
     return {
         "n_origins": rows.height,
         "mase": mase,
         "mase_snaive": snaive,
         "rel_mase": mase / snaive if snaive > 0 else float("nan"),
-        "ape_total": float(rows["ape_total"].mean()),
-        "ape_total_p50": float(rows["ape_total_p50"].mean()),
-        "ape_total_snaive": float(rows["ape_total_snaive"].mean()),
+        "ape_total": _mean(rows["ape_total"]),
+        "ape_total_p50": _mean(rows["ape_total_p50"]),
+        "ape_total_snaive": _mean(rows["ape_total_snaive"]),
         "coverage_80": int(rows["in_80"].sum()) / n_pts,
         "coverage_95": int(rows["in_95"].sum()) / n_pts,
-        "total_coverage_80": float(rows["total_in_80"].mean()),
-        "total_coverage_95": float(rows["total_in_95"].mean()),
+        "total_coverage_80": _mean(rows["total_in_80"]),
+        "total_coverage_95": _mean(rows["total_in_95"]),
     }
 
 
@@ -204,7 +209,7 @@ def month_remainder_backtest(
     vals = np.asarray(values, dtype=float)
     by_day = dict(zip(dates, vals, strict=True))
     last = max(dates)
-    months = []
+    months: list[date] = []
     m_end = last.replace(day=1) - timedelta(days=1)  # last complete month
     while len(months) < n_months and m_end >= min(dates):
         months.append(m_end.replace(day=1))

@@ -61,6 +61,7 @@ class Naive(Model):
 
     def _simulate_working(self, h: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:
         steps = rng.choice(self.diffs_, size=(n_paths, h), replace=True).cumsum(axis=1)
+        assert self.y_ is not None, "fit first"
         return self.y_[-1] + steps
 
 

@@ -119,6 +119,7 @@ class AutoETS(CleanedModel):
         """The chosen model filtered (not re-estimated) on the first `o` cleaned points."""
         new = AutoETS(self.season_length, clean_history=self.clean_history, candidates=self.candidates)
         new.transform = self.transform
+        assert self.y_ is not None, "fit first"
         new.y_ = self.y_[:o]
         new.jumps = self.jumps
         new.spec_ = self.spec_
@@ -240,6 +241,7 @@ class Combo(Model):
 
     def truncated(self, o: int) -> Combo:
         new = Combo(self.season_length, self.parts)
+        assert self.y_ is not None, "fit first"
         new.y_ = self.y_[:o]
         new.parts_ = [p.truncated(o) for p in self.parts_]
         new.spec_name = self.spec_name

@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -44,7 +45,7 @@ def series_rng(seed: int, series_id: str) -> np.random.Generator:
 
 
 def forecast_many(df: pl.DataFrame, h: int, *, n_paths: int = 1000, seed: int = 0,
-                  season_length: int = 7, as_of: object = None) -> MultiForecast:
+                  season_length: int = 7, as_of: Any = None) -> MultiForecast:
     """Fit every series of a long frame (`series_id`, `ds`, `y`) and simulate `h` steps.
 
     Series are aligned on the latest `ds` of the frame (a series that stops early has its

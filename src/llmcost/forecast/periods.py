@@ -99,7 +99,9 @@ def periods_after(as_of_day: date) -> list[tuple[str, str, date, date]]:
     ]
 
 
-def daily_history(dates: Sequence[date], values: Sequence[float], as_of_day: date) -> tuple[date, np.ndarray]:
+def daily_history(
+    dates: Sequence[date], values: Sequence[float] | np.ndarray, as_of_day: date
+) -> tuple[date, np.ndarray]:
     """Complete daily calendar from the first date to as_of (NaN = missing); later data dropped."""
     pairs = [(d, v) for d, v in zip(dates, values, strict=True) if d <= as_of_day]
     if not pairs:
@@ -127,7 +129,7 @@ def period_totals(paths: np.ndarray, first_day: date, start: date, end: date,
 
 def forecast_periods(
     dates: Sequence[date],
-    values: Sequence[float],
+    values: Sequence[float] | np.ndarray,
     as_of: date | datetime | None = None,
     tz: str = "UTC",
     *,

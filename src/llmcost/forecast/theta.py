@@ -54,6 +54,7 @@ class Theta(CleanedModel):
 
         assert self.noise is not None
         new = Theta(self.season_length, noise=self.noise.truncated(o))
+        assert self.y_ is not None, "fit first"
         new.y_ = self.y_[:o]
         new.cleaned_ = self.cleaned_
         new.jumps = self.jumps

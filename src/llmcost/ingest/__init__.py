@@ -20,6 +20,7 @@ import importlib
 import json
 import pkgutil
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -280,15 +281,15 @@ TEXT_FIELDS = ("content", "output_text", "candidates", "env_request")
 """Field names that carry prompt or response text in the JSON formats."""
 
 
-def text_fields(fields: dict[str, str | None], ctx: IngestContext) -> dict[str, str | None]:
+def text_fields(fields: Mapping[str, str | None], ctx: IngestContext) -> dict[str, str | None]:
     """`fields` with the text fields' paths dropped unless --keep-text: text that is not stored is
     not parsed either (a list of choices or a request body costs more to parse than the usage)."""
     if ctx.keep_text:
-        return fields
+        return dict(fields)
     return {k: (None if k in TEXT_FIELDS else v) for k, v in fields.items()}
 
 
-def json_lines_sql(f: InputFile, fields: dict[str, str | None]) -> str:
+def json_lines_sql(f: InputFile, fields: Mapping[str, str | None]) -> str:
     """Records parsed once as JSON; each `fields` name becomes a VARCHAR column from its JSON path.
 
     Columns: source_line, raw, _json_ok, then the fields (None paths give NULL). Invalid JSON gives
@@ -301,9 +302,10 @@ def json_lines_sql(f: InputFile, fields: dict[str, str | None]) -> str:
             return _read_json_sql(f, fields)
         except ValueError:
             pass  # a path read_json cannot express: use the line path
-    names = [n for n in fields if fields[n] is not None]
-    absent = [n for n in fields if fields[n] is None]
-    paths = "[" + ", ".join(sql_str(fields[n]) for n in names) + "]"
+    present = {n: p for n, p in fields.items() if p is not None}
+    names = list(present)
+    absent = [n for n, p in fields.items() if p is None]
+    paths = "[" + ", ".join(sql_str(p) for p in present.values()) + "]"
     cols = ", ".join(
         [f"_v[{i + 1}] AS {n}" for i, n in enumerate(names)] + [f"NULL::VARCHAR AS {n}" for n in absent]
     )
@@ -317,7 +319,7 @@ def json_lines_sql(f: InputFile, fields: dict[str, str | None]) -> str:
 _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\[(\d+)\])?$")
 
 
-def _read_json_sql(f: InputFile, fields: dict[str, str | None]) -> str:
+def _read_json_sql(f: InputFile, fields: Mapping[str, str | None]) -> str:
     """The read_json form of json_lines_sql: a typed column spec built from the JSON paths."""
     tree: dict[str, Any] = {}
     access: dict[str, str] = {}

@@ -299,7 +299,8 @@ class Catalog:
             return None
         tin = max(total_input_tokens, 0)
         band = next(b for b in bands if b.lo < tin <= b.hi)
-        return ResolvedPrice(m.provider, m.model_key, *band.prices, source=source, tier_above=band.tier_above)
+        prices = dict(zip(PRICE_FIELDS, band.prices, strict=True))
+        return ResolvedPrice(m.provider, m.model_key, **prices, source=source, tier_above=band.tier_above)
 
     def _change_days(self, m: NameMatch) -> tuple[date, ...]:
         """UTC days on which anything affecting this model's price starts or stops."""
@@ -397,12 +398,12 @@ class Catalog:
                 fields, note = self._apply_variant(m, variant, std, at, fields)
                 sources.append(f"{label} {note}")
                 continue
-            k = DEFAULT_FACTORS.get(dim)
-            if k is None:
+            default = DEFAULT_FACTORS.get(dim)
+            if default is None:
                 sources.append(f"{label}: no price known, standard rate (set priority_factor)")
                 continue
-            fields = {f: _scale(v, k) for f, v in fields.items() if v is not None}
-            sources.append(f"{label} x{_fmt(k)} (default)")
+            fields = {f: _scale(v, default) for f, v in fields.items() if v is not None}
+            sources.append(f"{label} x{_fmt(default)} (default)")
 
         for a in self._adjustments:
             if a.applies(m.provider, m.model_key, day):

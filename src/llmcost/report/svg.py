@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from html import escape
+from typing import cast
 
 W, H = 560, 260
 PAD_L, PAD_R, PAD_T, PAD_B = 64, 16, 16, 44
@@ -89,8 +90,8 @@ def line_fan(
     if fan:
         i0 = len(labels)
         for cls, lo_k, hi_k in (("fan95", 4, 5), ("fan80", 2, 3)):
-            up = " ".join(f"{x(i0 + j):.1f},{y(f[hi_k]):.1f}" for j, f in enumerate(fan))
-            down = " ".join(f"{x(i0 + j):.1f},{y(f[lo_k]):.1f}" for j, f in reversed(list(enumerate(fan))))
+            up = " ".join(f"{x(i0 + j):.1f},{y(cast(float, f[hi_k])):.1f}" for j, f in enumerate(fan))
+            down = " ".join(f"{x(i0 + j):.1f},{y(cast(float, f[lo_k])):.1f}" for j, f in reversed(list(enumerate(fan))))
             parts.append(f'<polygon points="{up} {down}" class="{cls}"><title>{cls[3:]}% interval</title></polygon>')
         med = " ".join(f"{x(i0 + j):.1f},{y(f[1]):.1f}" for j, f in enumerate(fan))
         parts.append(f'<polyline points="{med}" class="median" fill="none"/>')

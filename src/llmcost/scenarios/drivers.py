@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -256,7 +257,7 @@ def forecast_drivers(
     daily = daily.filter(pl.struct("provider", "model").is_in([{"provider": p, "model": m} for p, m in groups]))
     for p in providers:
         part = daily.filter(pl.col("provider") == p)
-        first, last = part["day"].min(), part["day"].max()
+        first, last = cast(date, part["day"].min()), cast(date, part["day"].max())
         cal = pl.DataFrame({"day": pl.date_range(first, last, "1d", eager=True)})
         req = cal.join(part.group_by("day").agg(pl.col("requests").sum()), on="day", how="left").fill_null(0.0)
         frames.append(
@@ -270,11 +271,11 @@ def forecast_drivers(
                 pl.col("requests").fill_null(0.0)
             )
             if len(gms) > 1:
-                sh = gp.join(req.rename({"requests": "tot"}), on="day").with_columns(
+                share_df = gp.join(req.rename({"requests": "tot"}), on="day").with_columns(
                     pl.when(pl.col("tot") > 0).then(pl.col("requests") / pl.col("tot")).otherwise(None).alias("y")
                 )
                 frames.append(
-                    sh.filter(pl.col("y").is_not_null()).select(
+                    share_df.filter(pl.col("y").is_not_null()).select(
                         pl.lit(f"share|{p}|{m}").alias("series_id"), pl.col("day").alias("ds"), pl.col("y")
                     )
                 )
@@ -296,11 +297,11 @@ def forecast_drivers(
         )
     )
     df = pl.concat(frames)
-    last_day = df["ds"].max()
-    h = (h_end - last_day).days  # type: ignore[operator]
+    last_day = cast(date, df["ds"].max())
+    h = (h_end - last_day).days
     mf = forecast_many(df, h, n_paths=n_paths, seed=seed)
     first_day = mf.ds[0]
-    if last_day < as_of_day:  # type: ignore[operator]
+    if last_day < as_of_day:
         notes.append(f"no usage after {last_day}: the days up to as_of {as_of_day} are forecast, not actuals")
     P = {sid: (level_paths(x) if sid.startswith(("share|", "tpr|")) else x) for sid, x in mf.paths.items()}
     tokens: dict[tuple[str, str], dict[str, np.ndarray]] = {}

@@ -197,7 +197,7 @@ def forecast_section(
     if not none:
         fan = pointwise_intervals(base)
         for i, day in enumerate(df.mf.ds):
-            row = {"day": day, "p50_usd": to_money(fan["median"][i])}
+            row: dict[str, Any] = {"day": day, "p50_usd": to_money(fan["median"][i])}
             for lv in (80, 95):
                 row[f"lo_{lv}_usd"] = to_money(fan[f"lo-{lv}"][i])
                 row[f"hi_{lv}_usd"] = to_money(fan[f"hi-{lv}"][i])
@@ -228,7 +228,7 @@ def forecast_section(
     scen_rows = []
     for sc in cfg.scenarios:
         paths = _scenario_cost(df, sc, cfg.growth)
-        row: dict[str, Any] = {
+        row = {
             "name": sc.name,
             "kind": "scenario",
             "description": sc.description,
