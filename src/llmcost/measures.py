@@ -428,8 +428,14 @@ def _bursts(
     factor = float(cfg["bursts"]["peak_factor"])
     days = _fetch(cur, "burst_peak_days", peak_factor=factor, **f)
     costs = [d["cost_usd"] for d in days if d["cost_usd"] is not None]
-    peak_cost = sum(costs, Decimal(0)) if costs else None
     total_cost = total["cost_usd"] if total else None
+    peak_cost: Decimal | None
+    share: float | None
+    if not days:  # no peak day: their cost is a true zero, not unknown
+        peak_cost, share = Decimal(0), 0.0
+    else:
+        peak_cost = sum(costs, Decimal(0)) if costs else None
+        share = float(peak_cost / total_cost) if peak_cost is not None and total_cost else None
     return {
         "definition": DEFINITIONS["bursts"],
         "hour": peaks.get("hour"),
@@ -437,9 +443,7 @@ def _bursts(
         "peak_factor": factor,
         "peak_days": days,
         "peak_days_cost_usd": peak_cost,
-        "peak_days_cost_share": (
-            float(peak_cost / total_cost) if peak_cost is not None and total_cost else None
-        ),
+        "peak_days_cost_share": share,
     }
 
 

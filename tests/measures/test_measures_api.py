@@ -54,6 +54,10 @@ def test_contract() -> None:
     labels = {r["label"] for r in m["complexity"]["shares"]}
     assert labels <= {"simple", "medium", "complex"}
     assert m["bursts"]["hour"]["peak_requests"] >= 1
+    # all 40 requests fall on one day, which cannot reach 2x its own median: no peak day, and
+    # "the peak days' cost" is a true $0 (0% of spend), not unknown
+    assert m["bursts"]["peak_days"] == []
+    assert m["bursts"]["peak_days_cost_usd"] == Decimal(0) and m["bursts"]["peak_days_cost_share"] == 0.0
     assert m["prefix"]["block_reuse"]["reuse_share"] is None
     assert m["prefix"]["components"]["available"] is False
     # The private copy is gone and priced_usage is left for the caller.

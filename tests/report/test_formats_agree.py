@@ -154,3 +154,13 @@ def test_a_forecast_without_a_median_renders_everywhere(sample_doc: dict[str, An
     assert json.loads(render(doc, "json"))["forecast"]["scenarios_file"] == "scenarios.toml"
     b = budget_check(doc, Decimal("1"))
     assert b["basis"] == "month_to_date" and "forecast has no median" in b["message"]
+
+
+def test_no_peak_day_is_said_in_words(sample_doc: dict[str, Any]) -> None:
+    """The sample logs are steady (no day reaches 2x the median day): the bursts note says so
+    instead of "0 peak days cost n/a"."""
+    b = sample_doc["bursts"]
+    assert b["peak_days"] == [] and b["peak_days_cost_usd"] == 0
+    md = render(sample_doc, "md")
+    assert "No peak day: no day reached 2 x the median day." in md
+    assert "0 peak days" not in md

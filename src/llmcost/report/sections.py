@@ -494,8 +494,12 @@ def _measures(
                 )
         yield (
             "Bursts",
-            f"{len(b['peak_days'])} peak days (>= {b['peak_factor']:g} x the median day) cost "
-            f"{money(b['peak_days_cost_usd'])} ({pct(b['peak_days_cost_share'])} of spend).",
+            (
+                f"{len(b['peak_days'])} peak days (>= {b['peak_factor']:g} x the median day) cost "
+                f"{money(b['peak_days_cost_usd'])} ({pct(b['peak_days_cost_share'])} of spend)."
+                if b["peak_days"]
+                else f"No peak day: no day reached {b['peak_factor']:g} x the median day."
+            ),
             [
                 "period",
                 "periods",
