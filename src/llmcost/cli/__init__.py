@@ -127,11 +127,17 @@ PricesOpt = Annotated[
 ]
 SourceOpt = Annotated[str | None, typer.Option("--source", help="Force this format (see `formats`).")]
 MappingOpt = Annotated[
-    list[Path] | None, typer.Option("--mapping", help="A generic mapping file (TOML) describing your log columns.")
+    list[Path] | None,
+    typer.Option(
+        "--mapping", metavar="<path>", help="A generic mapping file (TOML) describing your log columns (repeatable)."
+    ),
 ]
 MapOpt = Annotated[
     list[str] | None,
-    typer.Option("--map", help="Inline generic mapping, e.g. --map ts=time --map input_tokens=prompt_len."),
+    typer.Option(
+        "--map", metavar="<col=field>",
+        help="Inline generic mapping, e.g. --map ts=time --map input_tokens=prompt_len.",
+    ),
 ]
 KeepTextOpt = Annotated[bool, typer.Option("--keep-text", help="Also store prompt and response text.")]
 WaitOpt = Annotated[float, typer.Option("--wait", help="Seconds to wait for another run's store lock.")]
@@ -337,7 +343,10 @@ def _warn_problems(run: dict[str, Any]) -> int:
 def main_job(
     ctx: typer.Context,
     logs: Annotated[
-        list[Path] | None, typer.Option("--logs", help="Ingest these files or directories, then report.")
+        list[Path] | None,
+        typer.Option(
+            "--logs", metavar="<path>", help="Ingest these files or directories, then report (repeatable)."
+        ),
     ] = None,
     store: StoreOpt = None,
     format: FormatOpt = "table",
@@ -345,7 +354,7 @@ def main_job(
     prices: PricesOpt = None,
     source: SourceOpt = None,
     mapping: MappingOpt = None,
-    map_: Annotated[list[str] | None, typer.Option("--map", help="Inline generic mapping (col=field).")] = None,
+    map_: MapOpt = None,
     keep_text: KeepTextOpt = False,
     wait: WaitOpt = 30.0,
     quiet: QuietOpt = False,
