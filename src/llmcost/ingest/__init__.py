@@ -153,15 +153,14 @@ def companion(head: bytes, name: str) -> str | None:
     measures read them from there (llmcost.measures.find_side_files), so ingest skips them
     without counting them as unrecognised.
     """
+    from llmcost.measures import COMPONENT_KINDS  # the side files' id columns, as the measures read them
+
     first = first_json(head)
-    if isinstance(first, dict) and set(first) == {"token_length", *(k for k in first if k in _SIDE_IDS)} \
-            and len(first) == 2:
+    if isinstance(first, dict) and len(first) == 2 and "token_length" in first \
+            and any(k in COMPONENT_KINDS for k in first):
         return ("RAGPulse prompt-component lengths: no usage rows; the prefix measures read this file "
                 "from beside the trace")
     return None
-
-
-_SIDE_IDS = ("sys_prompt_id", "passage_id", "history_id", "web_search_id", "user_input_id")
 
 
 # ---- helpers for sniffers ------------------------------------------------------------------------
