@@ -39,3 +39,7 @@ def test_ragpulse_directory_as_downloaded(tmp_path: Path) -> None:
     assert doc["ingest"]["rows_stored"] == 7106  # traces-notes.md 4: 7,106 requests
     share = doc["prefix"]["components"]["sys_prompt_share"]
     assert share is not None and abs(share - 0.469) < 0.01  # the published figure (traces-notes.md 4)
+    from tests.report.schema_check import validate
+
+    schema = json.loads((Path(__file__).resolve().parents[2] / "docs/report-schema.json").read_text())
+    assert validate(doc, schema) == []
