@@ -15,7 +15,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-TRACES = Path("/work/shared/traces")
+# ../shared beside the checkout (as tests/conftest.py), or the machine's copy
+_BESIDE = Path(__file__).resolve().parents[3] / "shared" / "traces"
+TRACES = _BESIDE if _BESIDE.exists() else Path("/work/shared/traces")
 SERVEGEN = TRACES / "servegen" / "language"
 RAGPULSE = TRACES / "ragpulse" / "0_trace.jsonl.gz"
 RAGPULSE_SEGMENT_1_ROWS = 3800
