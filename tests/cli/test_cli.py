@@ -51,6 +51,24 @@ def test_report_without_store(tmp_path: Path) -> None:
     assert "No store at" in res.output and "Fix:" in res.output
 
 
+def test_main_job_without_logs_reports_the_store(tmp_path: Path) -> None:
+    """`--store S --format json` with no --logs (cron after a separate ingest) reports the store;
+    a bare call prints help; ingest-only options without --logs are a usage error."""
+    store = str(tmp_path / "s")
+    fixture = REPO / "tests/fixtures/ingest/openai_response_jsonl/input.jsonl"
+    assert runner.invoke(app, ["ingest", str(fixture), "--store", store]).exit_code in (0, 1)
+    res = runner.invoke(app, ["--store", store, "--format", "json", "--no-forecast"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["ingest"]["files"] == 1
+    assert doc["totals"]["requests"] == 4  # rows_stored in the fixture's expected.jsonl
+    assert runner.invoke(app, []).output.startswith("Usage:")
+    res = runner.invoke(app, ["--store", str(tmp_path / "none")])
+    assert res.exit_code == 3 and "No store at" in res.output
+    res = runner.invoke(app, ["--store", store, "--keep-text"])
+    assert res.exit_code == 2 and "Fix: add --logs" in res.output
+
+
 def test_unknown_file_is_named_and_others_still_go_in(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     logs.mkdir()

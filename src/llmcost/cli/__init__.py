@@ -375,19 +375,34 @@ def main_job(
     then prints or writes the report. Cron-ready: see docs/cron.md."""
     if ctx.invoked_subcommand is not None:
         return
+    args = ReportArgs(
+        store, format, out, prices, since, until, quiet, table, month, tz, budget, currency, rates,
+        as_of, scenarios, not no_forecast,
+    )
     if not logs:
-        typer.echo(ctx.get_help())
+        if not _given_on_command_line(ctx):
+            typer.echo(ctx.get_help())
+            raise typer.Exit(0)
+        # options but no --logs (`llmcost-forecast --store S --format json` from cron after a
+        # separate ingest): report the store as it is, as `report` would, instead of printing
+        # help and exiting 0 without a report
+        if source or mapping or map_ or keep_text or infer_conversations:
+            raise UsageError("--source, --mapping, --map, --keep-text and --infer-conversations act on ingest, "
+                             "and no --logs was given. Fix: add --logs <path> (or use `llmcost-forecast ingest`).")
+        _report(args)
         raise typer.Exit(0)
     run = _ingest(logs, store, source, mapping, map_, keep_text, wait, quiet)
     code = _warn_problems(run)
     if infer_conversations:
         _infer(store, wait, quiet)
-    args = ReportArgs(
-        store, format, out, prices, since, until, quiet, table, month, tz, budget, currency, rates,
-        as_of, scenarios, not no_forecast,
-    )
     _report(args, last_run=run)
     raise typer.Exit(code)
+
+
+def _given_on_command_line(ctx: typer.Context) -> bool:
+    """True when any option was typed (not a default, not only an environment variable)."""
+    # compared by name: typer >= 0.22 ships click privately, so its ParameterSource is not importable
+    return any(getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE" for name in ctx.params)
 
 
 @app.command()
