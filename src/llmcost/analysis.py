@@ -476,8 +476,10 @@ def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
         basis = "month_to_date"
         if other_month and fc:
             why = f"the report's month, not the forecast month {fc.get('month')}"
+        elif fc and fc.get("model_used") == "none":
+            why = "no priced usage to forecast"
         elif fc:
-            why = "the forecast has no median (too little history)"
+            why = "the forecast has no median: less than 7 days of history"
         else:
             why = "no forecast was computed"
         what = f"month-to-date spend ({why})"

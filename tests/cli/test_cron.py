@@ -181,8 +181,15 @@ def test_all_unpriced_usage_is_unknown_money_not_zero(tmp_path: Path) -> None:
     out = res.stdout
     assert "no priced usage in either month, so the money change is unknown (n/a), not $0" in out
     assert "$0.00 -> $0.00" not in out
-    assert re.search(r"month-to-date spend \(no forecast was computed\) for \d{4}-\d{2} is unknown: its "
+    assert re.search(r"UNKNOWN: month-to-date spend \(no forecast was computed\) for \d{4}-\d{2} is unknown: its "
                      r"[\d,]+ requests have no known price", out), out
+    # not over, not within: a cron log (stderr, shown even with --quiet) says the budget was not checked
+    assert "Warning: budget not checked:" in res.stderr
+    # with the forecast on, the reason is that nothing is priced, not a short history
+    res = subprocess.run([TOOL, "report", "--store", str(store), "--quiet", "--budget", "5", "--as-of", "2023-11-16"],
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert res.returncode == 0 and res.stdout == "", res.stderr
+    assert "Warning: budget not checked: month-to-date spend (no priced usage to forecast)" in res.stderr, res.stderr
     res = subprocess.run([TOOL, "report", "--store", str(store), "--no-forecast", "--format", "json", "--budget", "5"],
                          capture_output=True, text=True, timeout=300, check=False)
     assert res.returncode == 0, res.stderr

@@ -297,6 +297,9 @@ def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
             color = "NO_COLOR" not in os.environ
         _emit(render(doc, fmt, width=width, color=color, table_name=a.table), out, a.quiet)
     b = doc.get("budget")
+    if b and b["value_usd"] is None:
+        # not over, not within: say so on stderr even with --quiet, so a cron job's log shows it
+        typer.echo(f"Warning: budget not checked: {b['message']}.", err=True)
     if b and b["exceeded"]:
         raise BudgetExceeded(
             f"Over budget: {b['message']}. The report was written; raise --budget or cut spend."

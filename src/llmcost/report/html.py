@@ -246,7 +246,8 @@ def render(doc: dict[str, Any]) -> str:
         parts.append(f"<figure><figcaption>{escape(title)}</figcaption>{chart}<p>{escape(caption)}</p></figure>")
     parts.append("</div>")
     for title, note, headers, rows in sections(doc, **fm):
-        cls = "note warn" if title == "Warning" else ("note bad" if note.startswith("EXCEEDED") else "note")
+        cls = ("note warn" if title == "Warning" or note.startswith("UNKNOWN")
+               else "note bad" if note.startswith("EXCEEDED") else "note")
         parts.append(f"<section><h2>{escape(title)}</h2>")
         if note:
             parts.append(f'<p class="{cls}">{escape(note)}</p>')

@@ -236,7 +236,8 @@ def _reconciliation(
 def _budget(doc: dict[str, Any]) -> Iterator[Section]:
     b = doc.get("budget")
     if b:
-        yield ("Budget", ("EXCEEDED: " if b["exceeded"] else "OK: ") + b["message"] + ".", [], [])
+        status = "UNKNOWN: " if b["value_usd"] is None else "EXCEEDED: " if b["exceeded"] else "OK: "
+        yield ("Budget", status + b["message"] + ".", [], [])
 
 
 def _forecast(doc: dict[str, Any], money: Callable[[Any], str]) -> Iterator[Section]:
@@ -244,14 +245,20 @@ def _forecast(doc: dict[str, Any], money: Callable[[Any], str]) -> Iterator[Sect
     if not fc:
         yield ("Forecast", NOT_COMPUTED, [], [])
     else:
-        note = (
-            f"{fc.get('month', '?')}: median {money(fc.get('p50_usd'))}, 80% {money(fc.get('lo_80_usd'))} to "
-            f"{money(fc.get('hi_80_usd'))}, 95% {money(fc.get('lo_95_usd'))} to "
-            f"{money(fc.get('hi_95_usd'))}; "
-            f"actual to date {money(fc.get('actual_to_date_usd'))}"
-            + (f" (simple run-rate {money(fc.get('run_rate_usd'))})" if fc.get("run_rate_usd") is not None else "")
-            + f"; model {fc.get('model_used', '?')}; confidence {fc.get('confidence', '?')}."
+        actual = f"actual to date {money(fc.get('actual_to_date_usd'))}" + (
+            f" (simple run-rate {money(fc.get('run_rate_usd'))})" if fc.get("run_rate_usd") is not None else ""
         )
+        if fc.get("p50_usd") is None:
+            note = f"{fc.get('month', '?')}: no forecast; {actual}."
+        else:
+            note = (
+                f"{fc.get('month', '?')}: median {money(fc.get('p50_usd'))}, 80% {money(fc.get('lo_80_usd'))} to "
+                f"{money(fc.get('hi_80_usd'))}, 95% {money(fc.get('lo_95_usd'))} to "
+                f"{money(fc.get('hi_95_usd'))}; {actual}"
+                f"; model {fc.get('model_used', '?')}; confidence {fc.get('confidence', '?')}."
+            )
+        if fc.get("notes"):
+            note += " Notes: " + "; ".join(fc["notes"]) + "."
         periods = fc.get("periods") or []
         yield (
             "Forecast",
