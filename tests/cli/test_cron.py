@@ -190,6 +190,11 @@ def test_all_unpriced_usage_is_unknown_money_not_zero(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=300, check=False)
     assert res.returncode == 0 and res.stdout == "", res.stderr
     assert "Warning: budget not checked: month-to-date spend (no priced usage to forecast)" in res.stderr, res.stderr
+    res = subprocess.run([TOOL, "report", "--store", str(store), "--format", "json", "--as-of", "2023-11-16"],
+                         capture_output=True, text=True, timeout=300, check=False)
+    fc = json.loads(res.stdout)["forecast"]
+    assert fc["actual_to_date_usd"] is None and fc["run_rate_usd"] is None  # unknown, not $0
+    assert "2 requests this month have no known price" in " ".join(fc["notes"])  # the fixture's 2 valid rows
     res = subprocess.run([TOOL, "report", "--store", str(store), "--no-forecast", "--format", "json", "--budget", "5"],
                          capture_output=True, text=True, timeout=300, check=False)
     assert res.returncode == 0, res.stderr

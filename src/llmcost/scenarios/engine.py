@@ -139,6 +139,14 @@ def forecast_section(
     df = forecast_drivers(con, catalog, as_of_day, specs[-1][3], n_paths=n_paths, seed=seed, tz=tz)
     if df is None:
         notes.append("no priced usage on or before as_of: nothing to forecast")
+        unpriced = con.execute(
+            f"SELECT coalesce(sum(request_count), 0) FROM {ROWS} WHERE NOT priced AND day >= $s AND day <= $e",
+            {"s": cur_start, "e": as_of_day},
+        ).fetchall()[0][0]
+        if unpriced:
+            # the month's usage is all of models without a price: its money is unknown, not $0
+            base_doc.update(actual_to_date_usd=None, run_rate_usd=None)
+            notes.append(f"{unpriced:,} requests this month have no known price, so the actual to date is unknown")
         base_doc.update({k: None for k in ("p50_usd", "mean_usd", "lo_80_usd", "hi_80_usd", "lo_95_usd", "hi_95_usd")})
         base_doc.update(model_used="none", confidence="none", periods=[], drivers=[], notes=notes)
         return {"forecast": base_doc, "scenarios": [], "alternatives": []}
