@@ -7,12 +7,17 @@ Only formatting happens here; every figure comes from the report document.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from typing import Any
 
 from llmcost.report._fmt import signed
 
 Section = tuple[str, str, list[str], list[list[str]]]
 NOT_COMPUTED = "not computed"
+TOP_PROJECTS = 25
+"""Projects listed in the table, markdown and HTML reports (JSON and CSV keep every one)."""
+LAST_DAYS = 31
+"""Days listed in the By day table, up to the last day with usage (JSON and CSV keep every day)."""
 
 
 def _f(v: Any, digits: int = 0) -> str:
@@ -173,15 +178,27 @@ def sections(
     else:
         yield ("Unpriced models", "none: every request has a price.", [], [])
     yield from _measures(doc, money, num, pct)
+    projects = doc["by_project"]
     yield (
         "By project",
-        "",
+        ""
+        if len(projects) <= TOP_PROJECTS
+        else f"the top {TOP_PROJECTS} of {len(projects):,} projects by cost; all of them: --format csv --table "
+        "by_project.",
         ["project", "requests", "estimated cost"],
-        [[p["project"], num(p["requests"]), money(p["cost_usd"])] for p in doc["by_project"]],
+        [[p["project"], num(p["requests"]), money(p["cost_usd"])] for p in projects[:TOP_PROJECTS]],
     )
+    days = doc["by_day"]
+    shown = days
+    if days:
+        first = _day(days[-1]["day"]) - timedelta(days=LAST_DAYS - 1)
+        shown = [d for d in days if _day(d["day"]) >= first]
     yield (
         "By day (UTC)",
-        "",
+        ""
+        if len(shown) == len(days)
+        else f"the {LAST_DAYS} days up to the last day with usage ({shown[0]['day']} to {shown[-1]['day']}); "
+        "every day: --format csv --table by_day.",
         ["day", "provider", "requests", "input", "cache read", "output", "estimated cost"],
         [
             [
@@ -193,7 +210,7 @@ def sections(
                 num(d["output_tokens"]),
                 money(d["cost_usd"]),
             ]
-            for d in doc["by_day"]
+            for d in shown
         ],
     )
 
@@ -414,7 +431,15 @@ def _measures(
             ],
         )
     turns = doc.get("turns")
-    if turns is not None:
+    if turns is not None and not turns:
+        yield (
+            "Per-turn input growth",
+            "no conversations in this data: no row carries a conversation id (--infer-conversations infers "
+            "them from timing and prompt growth, marked inferred; docs/conversations.md).",
+            [],
+            [],
+        )
+    elif turns is not None:
         h = (doc.get("conversations") or {}).get("history") or {}
         yield (
             "Per-turn input growth",
@@ -466,7 +491,9 @@ def _measures(
             ],
         )
     cx = doc.get("complexity")
-    if cx:
+    if cx and not cx["shares"]:
+        yield ("Complexity mix", "no request to classify: no row carries token counts.", [], [])
+    elif cx:
         yield (
             "Complexity mix",
             cx["definition"],
@@ -532,3 +559,7 @@ def _measures(
         else:
             note += f"; prompt components: {comp.get('reason') or 'unknown'}"
         yield ("Prompt prefix", note + ".", [], [])
+
+
+def _day(v: date | str) -> date:
+    return v if isinstance(v, date) else date.fromisoformat(str(v)[:10])
