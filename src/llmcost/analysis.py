@@ -228,6 +228,11 @@ def _report(
     """The report document over `priced_usage` (created here) and the store's views."""
     pricing = attach_costs(con, catalog, source="usage_sel", target="priced_usage", materialize=True)
     doc = _document(con, opts, store, manifest, catalog.info(), pricing)
+    for m in catalog.overrides.zero_priced():
+        doc["warnings"].append(
+            f"{m.origin} prices {m.provider}/{m.model} at $0 (input = 0, output = 0): its requests count as $0. "
+            "Fix: if those are the snippet's placeholder zeros, write the real prices (USD per million tokens)"
+        )
     doc["period"] = {"since": since, "until": until, "month": month, "tz": opts.tz}
     doc.update(_measures(con, since, until))
     doc["daily"] = _daily(con, opts.tz)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -202,3 +203,26 @@ def test_store_path_under_a_file_is_one_line_error(tmp_path: Path) -> None:
     assert res.exit_code == 3, res.output
     assert res.output.startswith("Error: Not a directory") and str(blocker / "s") in res.output
     assert len(res.output.strip().splitlines()) == 1 and "Traceback" not in res.output
+
+
+def test_a_pasted_snippet_with_zero_prices_is_warned_about(tmp_path: Path) -> None:
+    """The unpriced-model snippet says 'replace the zeros'; left as is, the model costs $0, and the
+    report says so instead of printing $0.00 silently."""
+    store = str(tmp_path / "s")
+    fixture = REPO / "tests/fixtures/ingest/azure_llm_trace_csv/input_conv.csv"
+    runner.invoke(app, ["ingest", str(fixture), "--store", store])
+    doc = json.loads(runner.invoke(app, ["report", "--store", store, "--format", "json", "--no-forecast"]).stdout)
+    snippet = doc["unpriced"][0]["override_snippet"]
+    zero = tmp_path / "zero.toml"
+    zero.write_text(snippet + "\n")
+    real = tmp_path / "real.toml"
+    real.write_text(snippet.replace("input = 0.0", "input = 30.0").replace("output = 0.0", "output = 60.0") + "\n")
+    res = runner.invoke(app, ["report", "--store", store, "--prices", str(zero), "--format", "json", "--no-forecast"])
+    doc = json.loads(res.stdout)
+    assert doc["totals"]["unpriced_requests"] == 0 and Decimal(doc["totals"]["cost_usd"]) == 0
+    assert any(w.startswith(f"{zero.name}:1 prices azure/unspecified at $0") for w in doc["warnings"]), doc["warnings"]
+    res = runner.invoke(app, ["report", "--store", store, "--prices", str(real), "--format", "json", "--no-forecast"])
+    doc = json.loads(res.stdout)
+    # the fixture's 2 valid rows: (374 + 396) input x $30/M + (44 + 109) output x $60/M = $0.03228
+    assert Decimal(doc["totals"]["cost_usd"]) == Decimal("0.03228")
+    assert not any("at $0" in w for w in doc["warnings"])

@@ -115,6 +115,16 @@ class Overrides:
     models: tuple[ModelOverride, ...] = ()
     adjustments: tuple[Adjustment, ...] = ()
 
+    def zero_priced(self) -> list[ModelOverride]:
+        """Entries whose input and output prices are both 0 (and no price or tier in them above 0):
+        often the unpriced-model snippet pasted without its real prices."""
+        return [
+            m for m in self.models
+            if m.prices.get("input") == 0 and m.prices.get("output") == 0
+            and not any(m.prices.values())
+            and not any(v for t in m.tiers for v in t.prices.values())
+        ]
+
 
 EMPTY = Overrides(path=None, sha256=None)
 
