@@ -450,7 +450,10 @@ class Loader:
         key = display if "!" in display else str(Path(display).resolve())
         size = disk.stat().st_size
         if size == 0:
-            result.files.append(FileResult(key, "unrecognised", message="empty file"))
+            result.files.append(FileResult(
+                key, "unrecognised",
+                message=f"{display} is empty (0 bytes): nothing to ingest. Fix: check the export finished, or "
+                "remove the file."))
             return manifest
         old = manifest.files.get(key)
         hashing = None

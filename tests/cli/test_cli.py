@@ -226,3 +226,14 @@ def test_a_pasted_snippet_with_zero_prices_is_warned_about(tmp_path: Path) -> No
     # the fixture's 2 valid rows: (374 + 396) input x $30/M + (44 + 109) output x $60/M = $0.03228
     assert Decimal(doc["totals"]["cost_usd"]) == Decimal("0.03228")
     assert not any("at $0" in w for w in doc["warnings"])
+
+
+def test_an_empty_file_is_named(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "empty.jsonl").write_bytes(b"")
+    (logs / "good.jsonl").write_text((REPO / "tests/fixtures/ingest/openai_response_jsonl/input.jsonl").read_text())
+    res = runner.invoke(app, ["ingest", str(logs), "--store", str(tmp_path / "s")])
+    assert res.exit_code == 1
+    assert f"Warning: {logs / 'empty.jsonl'} is empty (0 bytes): nothing to ingest. Fix:" in res.output, res.output
+    assert "1 ingested" in res.output
