@@ -11,10 +11,17 @@ def money(v: Decimal | None, places: int = 2) -> str:
     """Money for display; None is unknown (n/a), never $0."""
     if v is None:
         return "n/a"
-    v = Decimal(v)
+    return f"${_amount(Decimal(v), places):,}"
+
+
+def _amount(v: Decimal, places: int) -> Decimal:
+    """`v` to `places` decimals; below $1 to 4 decimals so that fractions of a cent stay visible,
+    but whole cents keep two ($0.64, not $0.6400; $0.0102 stays)."""
     if abs(v) < 1 and v != 0:
-        places = max(places, 4)  # small amounts keep their cents' fractions visible
-    return f"${v.quantize(Decimal(1).scaleb(-places)):,}"
+        fine = v.quantize(Decimal("0.0001"))
+        cents = v.quantize(Decimal(1).scaleb(-places))
+        return cents if fine == cents else fine
+    return v.quantize(Decimal(1).scaleb(-places))
 
 
 def money_in(currency: dict[str, Any] | None) -> Callable[[Any], str]:
@@ -27,10 +34,7 @@ def money_in(currency: dict[str, Any] | None) -> Callable[[Any], str]:
     def fmt(v: Decimal | None, places: int = 2) -> str:
         if v is None:
             return "n/a"
-        x = Decimal(v) * rate
-        if abs(x) < 1 and x != 0:
-            places = max(places, 4)
-        return f"{code} {x.quantize(Decimal(1).scaleb(-places)):,}"
+        return f"{code} {_amount(Decimal(v) * rate, places):,}"
 
     return fmt
 

@@ -1,0 +1,34 @@
+"""How money reads in the human formats: cents, fractions of a cent below $1, unknown as n/a."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from llmcost.report._fmt import money, money_in, signed
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("12.3456", "$12.35"),
+        ("1234567.891", "$1,234,567.89"),
+        ("0.64", "$0.64"),  # whole cents keep two decimals (was $0.6400)
+        ("0.6400", "$0.64"),
+        ("0.0102", "$0.0102"),  # a fraction of a cent stays visible
+        ("0.00045", "$0.0004"),
+        ("0", "$0.00"),
+        (None, "n/a"),  # unknown, never $0
+    ],
+)
+def test_money(value: str | None, shown: str) -> None:
+    assert money(Decimal(value) if value is not None else None) == shown
+
+
+def test_signed_and_currency() -> None:
+    assert signed(money)(Decimal("-0.64")) == "-$0.64"
+    assert signed(money)(Decimal("0.82")) == "+$0.82"
+    eur = money_in({"code": "EUR", "rate_per_usd": "0.5"})
+    assert eur(Decimal("1.28")) == "EUR 0.64"
+    assert eur(Decimal("0.0204")) == "EUR 0.0102"
