@@ -582,7 +582,9 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
         )
         warnings.append(
             f"{u.model or '(no model)'} ({u.provider or 'unknown provider'}) has no known price: "
-            f"{u.requests:,} requests, {u.token_share:.1%} of tokens, excluded from cost totals"
+            f"{u.requests:,} requests, "
+            + (f"{u.token_share:.1%} of tokens" if u.token_share is not None else "no token counts")
+            + ", excluded from cost totals"
         )
     return {
         "schema_version": SCHEMA_VERSION,

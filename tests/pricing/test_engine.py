@@ -69,6 +69,16 @@ def test_worked_examples_and_savings(make_usage: Any) -> None:
     assert got["b"][4] == "claude-3-5-sonnet"
 
 
+def test_token_share_is_unknown_when_no_row_has_tokens(make_usage: Any) -> None:
+    """A request-rate trace (ServeGen) has requests but no token counts: the unpriced model's
+    share of tokens is unknown (None), not 0%."""
+    con = make_usage([dict(event_id="r", provider="servegen", model="m-small", ts="2025-01-01 00:00:00+00",
+                           request_count=600)])
+    summary = attach_costs(con, load_catalog())
+    (u,) = summary.unpriced
+    assert (u.requests, u.tokens, u.token_share) == (600, 0, None)
+
+
 def test_unpriced_model_is_named_with_share_and_snippet(make_usage: Any, tmp_path: Path) -> None:
     con = make_usage(ROWS)
     summary = attach_costs(con, load_catalog())

@@ -93,8 +93,9 @@ class UnpricedModel:
     rows: int
     requests: int
     tokens: int
-    token_share: Decimal
-    """Fraction of all tokens (input + cache + output) in the source that this model carries."""
+    token_share: Decimal | None
+    """Fraction of all tokens (input + cache + output) in the source that this model carries;
+    None when no row carries token counts (request-rate traces): a share of nothing is unknown."""
     snippet: str
     """TOML to paste into the override file to price it."""
     did_you_mean: tuple[str, ...]
@@ -331,7 +332,7 @@ def attach_costs(
                 rows=n_rows,
                 requests=n_req,
                 tokens=n_tok,
-                token_share=Decimal(n_tok) / total_tokens if total_tokens else Decimal(0),
+                token_share=Decimal(n_tok) / total_tokens if total_tokens else None,
                 snippet=suggest_snippet(catalog, provider, model, close) if model else "",
                 did_you_mean=tuple(close),
             )

@@ -471,7 +471,10 @@ def _measures(
         )
     c = doc.get("cache")
     if c:
-        hr = pct(c["hit_rate"]) if c["hit_rate"] is not None else f"unknown ({c.get('hit_rate_reason')})"
+        reason = str(c.get("hit_rate_reason") or "")
+        hr = pct(c["hit_rate"]) if c["hit_rate"] is not None else (
+            reason if reason.startswith("unknown") else f"unknown: {reason}"
+        )
         yield (
             "Cache",
             f"Hit rate {hr}; saved {money(c['savings_usd'])}, write premium {money(c['write_premium_usd'])}, "
