@@ -250,7 +250,7 @@ def render(doc: dict[str, Any]) -> str:
                else "note bad" if note.startswith("EXCEEDED") else "note")
         parts.append(f"<section><h2>{escape(title)}</h2>")
         if note:
-            parts.append(f'<p class="{cls}">{escape(note)}</p>')
+            parts.append(f'<p class="{cls}">{escape(note[:1].upper() + note[1:])}</p>')
         if headers:
             parts.append(
                 '<div class="tablewrap"><table><thead><tr>'

@@ -23,7 +23,7 @@ def render(doc: dict[str, Any]) -> str:
     for title, note, headers, rows in sections(doc, **formatters(doc)):
         parts += [f"## {title}", ""]
         if note:
-            parts += [note, ""]
+            parts += [note[:1].upper() + note[1:], ""]  # a paragraph under its heading starts a sentence
         if headers:
             parts += [_table(headers, rows), ""]
     return "\n".join(parts)
