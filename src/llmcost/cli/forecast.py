@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 import typer
 
-from llmcost.cli import FormatOpt, PricesOpt, StoreOpt, _date, _store_dir, app, friendly
+from llmcost.cli import PricesOpt, StoreOpt, _date, _store_dir, app, friendly
 from llmcost.errors import UsageError
 
 AsOfOpt = Annotated[
@@ -33,6 +33,7 @@ AsOfOpt = Annotated[
     ),
 ]
 TzOpt = Annotated[str, typer.Option("--tz", help="Time zone of calendar days, months and quarters (IANA name).")]
+TableJsonOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: table or json.")]
 ScenariosOpt = Annotated[
     Path | None,
     typer.Option("--scenarios", help="Scenario file (TOML) replacing the built-in one (see docs/scenarios.md)."),
@@ -61,54 +62,6 @@ def _json(obj: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
-def _usd(v: Any) -> str:
-    if v is None:
-        return "-"
-    return f"-${-v:,.2f}" if v < 0 else f"${v:,.2f}"
-
-
-def forecast_text(doc: dict[str, Any]) -> str:
-    """The forecast and scenarios as a plain-text table (what `forecast --format table` prints)."""
-    f = doc["forecast"]
-    lines = [
-        f"Forecast as of {f['as_of']} ({f['tz']}), {f.get('n_paths')} simulated paths, confidence "
-        f"{f['confidence']}; model: {f['model_used']}"
-    ]
-    lines.append(f"{'period':<10} {'actual to date':>15} {'p50':>12} {'80% interval':>27} {'95% interval':>27}")
-    for p in f.get("periods", []):
-        lines.append(
-            f"{p['period']:<10} {_usd(p['actual_to_date_usd']):>15} {_usd(p['p50_usd']):>12} "
-            f"{_usd(p['lo_80_usd']) + ' - ' + _usd(p['hi_80_usd']):>27} "
-            f"{_usd(p['lo_95_usd']) + ' - ' + _usd(p['hi_95_usd']):>27}"
-        )
-    if f.get("run_rate_usd") is not None:
-        lines.append(
-            f"run-rate for {f['month']} (month-to-date / days elapsed x days in month): {_usd(f['run_rate_usd'])}"
-        )
-    rows = doc.get("scenarios", []) + doc.get("alternatives", [])
-    if rows:
-        month = rows[0]["month"]
-        lines += ["", f"Scenarios and alternatives for {month} (same simulated futures; savings = projection - it)"]
-        lines.append(f"{'name':<28} {'kind':<9} {'p50':>12} {'80% interval':>27} {'savings':>10}  measured")
-        for r in rows:
-            m = r.get("measured") or {}
-            bits = []
-            if "simulated_hit_rate" in m and m["simulated_hit_rate"] is not None:
-                bits.append(f"hit rate {m['simulated_hit_rate']:.1%} (logged {m['logged_hit_rate'] or 0:.1%})")
-            if "requests_moved" in m:
-                bits.append(f"{m['requests_moved']:,.0f} requests moved in window")
-            if "requests_trimmed" in m:
-                bits.append(f"{m['requests_trimmed']:,} requests trimmed")
-            lines.append(
-                f"{r['name'][:28]:<28} {r['kind']:<9} {_usd(r['monthly_cost_usd']):>12} "
-                f"{_usd(r['lo_80_usd']) + ' - ' + _usd(r['hi_80_usd']):>27} {_usd(r['savings_vs_baseline_usd']):>10}  "
-                + "; ".join(bits)
-            )
-    for n in f.get("notes", []):
-        lines.append(f"note: {n}")
-    return "\n".join(lines) + "\n"
-
-
 def _run(store: Path | None, prices: Path | None, fn: Callable[[Any, Any], Any]) -> Any:
     from llmcost.pricing import load_catalog
 
@@ -124,7 +77,7 @@ def forecast_cmd(
     as_of: AsOfOpt = None,
     tz: TzOpt = "UTC",
     scenarios: ScenariosOpt = None,
-    format: FormatOpt = "table",
+    format: TableJsonOpt = "table",
     prices: PricesOpt = None,
 ) -> None:
     """Forecast this month, next month and next quarter, with the scenarios and what-if alternatives."""
@@ -137,6 +90,8 @@ def forecast_cmd(
     if format == "json":
         typer.echo(json.dumps(doc, default=_json, indent=2))
     else:
+        from llmcost.report.forecast_text import forecast_text
+
         typer.echo(forecast_text(doc), nl=False)
 
 
@@ -149,7 +104,7 @@ def backtest_cmd(
     horizon: Annotated[int, typer.Option("--horizon", help="Days forecast at each origin.")] = 30,
     origins: Annotated[int, typer.Option("--origins", help="Origins, every 7 days back from the end.")] = 12,
     series: Annotated[str, typer.Option("--series", help="cost, drivers (requests per provider) or all.")] = "cost",
-    format: FormatOpt = "table",
+    format: TableJsonOpt = "table",
     prices: PricesOpt = None,
 ) -> None:
     """Rolling-origin backtest on the store's daily series: MASE vs seasonal naive, error of totals, coverage."""
