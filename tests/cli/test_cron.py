@@ -195,6 +195,12 @@ def test_all_unpriced_usage_is_unknown_money_not_zero(tmp_path: Path) -> None:
     fc = json.loads(res.stdout)["forecast"]
     assert fc["actual_to_date_usd"] is None and fc["run_rate_usd"] is None  # unknown, not $0
     assert "2 requests this month have no known price" in " ".join(fc["notes"])  # the fixture's 2 valid rows
+    html = tmp_path / "r.html"
+    subprocess.run([TOOL, "report", "--store", str(store), "--format", "html", "--out", str(html), "--budget", "5",
+                    "--no-forecast"], capture_output=True, text=True, timeout=300, check=True)
+    page = html.read_text()
+    assert "budget unknown" in page and "within budget" not in page
+    assert "no priced spend (see the unpriced models)" in page  # not a $0 line
     res = subprocess.run([TOOL, "report", "--store", str(store), "--no-forecast", "--format", "json", "--budget", "5"],
                          capture_output=True, text=True, timeout=300, check=False)
     assert res.returncode == 0, res.stderr

@@ -108,6 +108,7 @@ def _charts(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
                 [_f(r["cost_usd"]) * rate if r["cost_usd"] is not None else None for r in daily],
                 fan=fan,
                 yfmt=m,
+                no_values="no priced spend (see the unpriced models)",
             ),
             f"last {len(daily)} days ({(doc.get('period') or {}).get('tz', 'UTC')}); {cap}",
         )
@@ -214,7 +215,8 @@ def _kpis(doc: dict[str, Any], money: Any, pct: Any) -> str:
         )
     b = doc.get("budget")
     if b:
-        items.append(("over budget" if b["exceeded"] else "within budget", b["message"]))
+        status = "budget unknown" if b["value_usd"] is None else "over budget" if b["exceeded"] else "within budget"
+        items.append((status, b["message"]))
     return (
         '<div class="kpis">'
         + "".join(f'<div class="kpi"><b>{escape(v)}</b><span>{escape(k)}</span></div>' for v, k in items)

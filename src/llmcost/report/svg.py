@@ -68,12 +68,14 @@ def line_fan(
     yfmt: Callable[[float], str],
     y_max: float | None = None,
     color: str = PALETTE[0],
+    no_values: str = "no data",
 ) -> str:
-    """A daily line (None = no data) followed by a forecast fan: (label, p50, lo80, hi80, lo95, hi95)."""
+    """A daily line (None = no data) followed by a forecast fan: (label, p50, lo80, hi80, lo95, hi95).
+    With no value at all (every day unknown) the chart says `no_values` instead of drawing $0."""
     xs = list(labels) + [f[0] for f in fan]
-    if not xs:
-        return empty(title, "no data")
     vals = [v for v in values if v is not None] + [f[5] for f in fan] + [f[1] for f in fan]
+    if not xs or not vals:
+        return empty(title, "no data" if not xs else no_values)
     top = y_max if y_max is not None else (max(vals) if vals else 1.0)
     ticks = nice_ticks(0.0, top or 1.0)
     top = ticks[-1]
