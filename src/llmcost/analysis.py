@@ -277,7 +277,7 @@ def _measures(con: duckdb.DuckDBPyConnection, since: date | None, until: date | 
     """The measures over the report's priced rows, shaped for the document."""
     from llmcost.measures import compute_measures
 
-    m = compute_measures(con)  # priced_usage is already the report's window
+    m = compute_measures(con, window_has_start=since is not None)  # priced_usage is already the report's window
     spend = m["spend"]
     by_period = spend.get("by_period", {})
     cache = m["cache"]

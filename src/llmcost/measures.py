@@ -50,9 +50,10 @@ DEFINITIONS: dict[str, str] = {
         "simple_max_* limit holds, medium otherwise (thresholds in config [complexity])"
     ),
     "bursts": (
-        "requests per UTC hour and day from the first to the last request (empty periods count as 0); "
-        "peak = busiest period, compared with the median period; peak days reach peak_factor x the median"
-        " day"
+        "requests per UTC hour and day over the burst window (empty periods count as 0): the report's "
+        "window when it has a start (--since, --month), else the recent_days (config) UTC days up to the "
+        "last request, so that a long or gappy history does not make the median period empty; peak = "
+        "busiest period, compared with the median period; peak days reach peak_factor x the median day"
     ),
     "block_prefix_reuse": (
         "requests in time order per provider and project; a request's hit is the longest leading run of "
@@ -218,17 +219,21 @@ def compute_measures(
     config: Path | str | Mapping[str, Any] | None = None,
     catalog: Any = None,
     component_files: Iterable[Path | str] | None = None,
+    window_has_start: bool | None = None,
 ) -> dict[str, Any]:
     """All measures over `con`'s `priced_usage` (created with attach_costs when absent).
 
     `since` is inclusive and `until` exclusive (dates are UTC midnights); `provider` keeps one
     provider. `config` overrides config/measures.toml. `component_files` are RAGPulse-style side
     files with chunk token lengths; by default they are looked for beside the ingested trace.
+    `window_has_start` (default: `since` is given) says the rows already start where the user
+    asked (a report's --since or --month); without a start, bursts look at the recent days only.
     The priced rows are copied once (filtered, needed columns only) into a private in-memory
     database that every query reads, so the view's join runs once, not once per query.
     """
     cfg = load_config(config)
     since_, until_ = _utc(since, "since"), _utc(until, "until")
+    recent = not (since_ is not None if window_has_start is None else window_has_start)
     filters = {"since": since_, "until": until_, "provider": provider}
     source = usage = "priced_usage"
     if not _has(con, "priced_usage"):
@@ -243,7 +248,7 @@ def compute_measures(
     if source == "priced_usage" and not any(filters.values()) and _is_table(con, "priced_usage"):
         # The report's priced rows are a table already: the queries read it as it is (a second
         # copy of a 35M-row window would only cost time and spill space).
-        out = _measures(con, filters, cfg, component_files)
+        out = _measures(con, filters, cfg, component_files, recent=recent)
         out["window"] = {"since": since_, "until": until_, "provider": provider}
         return out
 
@@ -257,7 +262,8 @@ def compute_measures(
         _copy(con, db, source, usage, filters)
         cur.execute(f"USE {db}")
         # The copy holds exactly the window, so the queries run unfiltered (same rows, no re-check).
-        out = _measures(cur, {"since": None, "until": None, "provider": None}, cfg, component_files)
+        out = _measures(cur, {"since": None, "until": None, "provider": None}, cfg, component_files,
+                        recent=recent)
     finally:
         cur.close()
         con.execute(f"DETACH {db}")
@@ -314,7 +320,11 @@ def _measures(
     filters: dict[str, Any],
     cfg: dict[str, Any],
     component_files: Iterable[Path | str] | None,
+    *,
+    recent: bool = True,
 ) -> dict[str, Any]:
+    """Every measure over `filters`; `recent`: the caller's window has no start, so bursts look at
+    the last `recent_days` only (inside the copy `filters` are empty whatever the caller asked)."""
     f = filters
     turns = _fetch(cur, "turn_stats", **f)
     spend = _spend(cur, f, cfg)
@@ -329,7 +339,7 @@ def _measures(
         },
         "cache": _cache(cur, f, cfg),
         "complexity": _complexity(cur, f, cfg),
-        "bursts": _bursts(cur, f, cfg, spend["totals"]),
+        "bursts": _bursts(cur, f, cfg, recent=recent),
         "prefix": _prefix(cur, f, component_files),
     }
 
@@ -421,14 +431,16 @@ def _complexity(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str
     }
 
 
-def _bursts(
-    cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str, Any], total: dict[str, Any] | None
-) -> dict[str, Any]:
+def _bursts(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str, Any], *, recent: bool) -> dict[str, Any]:
+    recent_days = int(cfg["bursts"]["recent_days"]) if recent else None
+    win = _one(_fetch(cur, "burst_window", recent_days=recent_days, **f))
+    if win is not None:
+        f = {**f, "since": win["since"]}
     peaks = {r.pop("granularity"): r for r in _fetch(cur, "burst_peaks", **f)}
     factor = float(cfg["bursts"]["peak_factor"])
     days = _fetch(cur, "burst_peak_days", peak_factor=factor, **f)
     costs = [d["cost_usd"] for d in days if d["cost_usd"] is not None]
-    total_cost = total["cost_usd"] if total else None
+    total_cost = win["cost_usd"] if win else None
     peak_cost: Decimal | None
     share: float | None
     if not days:  # no peak day: their cost is a true zero, not unknown
@@ -438,6 +450,11 @@ def _bursts(
         share = float(peak_cost / total_cost) if peak_cost is not None and total_cost else None
     return {
         "definition": DEFINITIONS["bursts"],
+        "window": (
+            {"since": win["since"], "last_request": win["last_ts"], "recent_days": recent_days,
+             "requests": win["requests"], "unpriced_requests": win["unpriced_requests"], "cost_usd": win["cost_usd"]}
+            if win else None
+        ),
         "hour": peaks.get("hour"),
         "day": peaks.get("day"),
         "peak_factor": factor,

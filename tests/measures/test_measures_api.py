@@ -146,3 +146,24 @@ def test_turn_fill_matches_the_store_view_on_time_ties(tmp_path: Path) -> None:
         "SELECT turn FROM usage WHERE conversation_id = 'c0' ORDER BY source_line"
     ).fetchall()
     assert [t for (t,) in c0] == [1, 2, 3, 4]
+
+
+def test_bursts_look_at_the_recent_days_without_a_window_start() -> None:
+    """One request in 2023 and 40 on 2025-03-01 (every 7 minutes, 00:00-04:33): over the whole
+    span the median hour and day are 0. Without a start, bursts cover the 28 days up to the last
+    request (from 2025-02-02 00:00), which hold only the 40: periods run from the first to the
+    last of them, one day and 5 hours with 9, 9, 8, 9, 5 requests (the 7-minute grid). With a
+    start, the caller's window counts, the 2023 request included."""
+    con = duckdb.connect()
+    _usage(con)
+    con.execute("INSERT INTO usage SELECT * REPLACE (TIMESTAMPTZ '2023-11-16 10:00:00+00' AS ts, 'old' AS event_id) "
+                "FROM usage LIMIT 1")
+    b = compute_measures(con)["bursts"]
+    w = b["window"]
+    assert str(w["since"])[:10] == "2025-02-02" and w["recent_days"] == 28
+    assert w["requests"] == 40  # the 2023 request is outside
+    assert b["day"]["periods"] == 1  # from the first request in the window (2025-03-01) to the last
+    assert b["hour"]["periods"] == 5 and b["hour"]["peak_requests"] == 9
+    whole = compute_measures(con, since="2023-11-16")["bursts"]
+    assert whole["window"]["recent_days"] is None and whole["window"]["requests"] == 41
+    assert whole["day"]["median_requests"] == 0  # why the recent window is the default

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from datetime import timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
@@ -158,8 +159,20 @@ def test_a_forecast_without_a_median_renders_everywhere(sample_doc: dict[str, An
 
 def test_no_peak_day_is_said_in_words(sample_doc: dict[str, Any]) -> None:
     """The sample logs are steady (no day reaches 2x the median day): the bursts note says so
-    instead of "0 peak days cost n/a"."""
+    instead of "0 peak days cost n/a". Checked from the files: requests per UTC day over the 28
+    days up to the last request (the 2023 trace slice falls outside)."""
+    import polars as pl
+
+    logs = Path(__file__).resolve().parents[2] / "sample_logs" / "app-logs"
+    ts = pl.concat([
+        pl.read_ndjson(logs / "assistant-openai.jsonl").select(pl.col("ts").alias("t")),
+        pl.read_ndjson(logs / "support-bot-anthropic.jsonl").select(pl.col("timestamp").alias("t")),
+    ]).select(pl.col("t").str.to_datetime(time_zone="UTC").dt.date().alias("day"))
+    last = ts["day"].max()
+    per_day = ts.filter(pl.col("day") > last - timedelta(days=28)).group_by("day").len()["len"]
+    assert per_day.len() == 28 and per_day.max() < 2 * per_day.median()
     b = sample_doc["bursts"]
+    assert b["window"]["requests"] == per_day.sum()
     assert b["peak_days"] == [] and b["peak_days_cost_usd"] == 0
     md = render(sample_doc, "md")
     assert "No peak day: no day reached 2 x the median day." in md

@@ -531,9 +531,10 @@ def _measures(
                 )
         yield (
             "Bursts",
-            (
+            _burst_window(b)
+            + (
                 f"{len(b['peak_days'])} peak days (>= {b['peak_factor']:g} x the median day) cost "
-                f"{money(b['peak_days_cost_usd'])} ({pct(b['peak_days_cost_share'])} of spend)."
+                f"{money(b['peak_days_cost_usd'])} ({pct(b['peak_days_cost_share'])} of the window's spend)."
                 if b["peak_days"]
                 else f"No peak day: no day reached {b['peak_factor']:g} x the median day."
             ),
@@ -566,3 +567,14 @@ def _measures(
 
 def _day(v: date | str) -> date:
     return v if isinstance(v, date) else date.fromisoformat(str(v)[:10])
+
+
+def _burst_window(b: dict[str, Any]) -> str:
+    """Which days the burst figures cover, as the start of the Bursts note."""
+    w = b.get("window")
+    if not w or w.get("since") is None:
+        return ""
+    first, last = str(w["since"])[:10], str(w["last_request"])[:10]
+    if w.get("recent_days"):
+        return f"Over the last {w['recent_days']} days up to the last request ({first} to {last}, UTC). "
+    return f"Over {first} to {last} (UTC). "
