@@ -234,6 +234,11 @@ def _report(
             "Fix: if those are the snippet's placeholder zeros, write the real prices (USD per million tokens)"
         )
     doc["period"] = {"since": since, "until": until, "month": month, "tz": opts.tz}
+    if not doc["totals"]["requests"] and (since is not None or until is not None):
+        first, last = con.execute("SELECT min(ts), max(ts) FROM usage").fetchone() or (None, None)
+        held = f"the store holds usage from {first:%Y-%m-%d} to {last:%Y-%m-%d} (UTC)" if first else "it is empty"
+        doc["warnings"].insert(0, f"no usage in this window ({_window_text(since, until, month)}); {held}. "
+                                  "Fix: choose a window inside it (--month YYYY-MM, --since/--until)")
     doc.update(_measures(con, since, until))
     doc["daily"] = _daily(con, opts.tz)
     doc["cache"]["daily"] = _cache_daily(con, opts.tz)
@@ -245,6 +250,12 @@ def _report(
     doc["budget"] = budget_check(doc, opts.budget) if opts.budget is not None else None
     doc["currency"] = _currency(doc, rates, opts.currency, until) if rates is not None else None
     return doc
+
+
+def _window_text(since: date | None, until: date | None, month: str | None) -> str:
+    if month:
+        return str(month)
+    return f"{since or 'start'} to {until or 'now'}"
 
 
 def _conversation_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -538,7 +549,7 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
     totals = _rows(
         con,
         f"""SELECT coalesce(sum(request_count), 0) AS requests, {tok_sums},
-                   sum(cost_usd) AS cost_usd,
+                   CASE WHEN count(*) = 0 THEN 0 ELSE sum(cost_usd) END AS cost_usd,  -- no usage: $0, known
                    coalesce(sum(request_count) FILTER (WHERE NOT priced), 0) AS unpriced_requests,
                    sum(reported_cost_usd) AS reported_cost_usd,
                    min(ts) AS first_ts, max(ts) AS last_ts

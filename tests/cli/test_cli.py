@@ -237,3 +237,18 @@ def test_an_empty_file_is_named(tmp_path: Path) -> None:
     assert res.exit_code == 1
     assert f"Warning: {logs / 'empty.jsonl'} is empty (0 bytes): nothing to ingest. Fix:" in res.output, res.output
     assert "1 ingested" in res.output
+
+
+def test_a_window_without_usage_says_so_and_costs_zero(tmp_path: Path) -> None:
+    """--month on a month with no usage: $0 (known: nothing was used), and a warning naming the
+    range the store holds, instead of a page of 'unknown' measures."""
+    store = str(tmp_path / "s")
+    fixture = REPO / "tests/fixtures/ingest/openai_response_jsonl/input.jsonl"
+    runner.invoke(app, ["ingest", str(fixture), "--store", store])
+    res = runner.invoke(app, ["report", "--store", store, "--month", "2025-02", "--format", "json", "--no-forecast"])
+    doc = json.loads(res.stdout)
+    assert doc["totals"]["requests"] == 0 and Decimal(doc["totals"]["cost_usd"]) == 0
+    # the fixture's stored rows run from 2026-10-01 to 2026-10-02 (expected.jsonl)
+    assert doc["warnings"][0].startswith(
+        "no usage in this window (2025-02); the store holds usage from 2026-10-01 to 2026-10-02 (UTC). Fix:"
+    ), doc["warnings"]
