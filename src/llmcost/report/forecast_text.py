@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
+
+from llmcost.report._fmt import money
 
 
 def _usd(v: Any) -> str:
-    """Signed money to the cent; None is unknown (n/a), never $0."""
+    """Money as the report shows it (cents, or fractions of a cent below $1); a minus sign before
+    the $ for savings that are costs; None is unknown (n/a), never $0."""
     if v is None:
         return "n/a"
-    return f"-${-v:,.2f}" if v < 0 else f"${v:,.2f}"
+    d = Decimal(v)
+    return "-" + money(-d) if d < 0 else money(d)
 
 
 def forecast_text(doc: dict[str, Any]) -> str:

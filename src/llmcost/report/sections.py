@@ -86,7 +86,9 @@ def sections(
         yield (
             "Quarantined rows",
             "Rows that failed a check are kept out of every total, each with its file, line and reason in "
-            "the store's quarantine file (JSON lines).",
+            "the store's quarantine file (JSON lines"
+            + (f"; the paths below are inside {doc['store']}" if doc.get("store") else "")
+            + ").",
             ["file", "rows", "first line", "first reason", "quarantine file"],
             [
                 [
