@@ -246,7 +246,12 @@ def _sqlite(r: random.Random, src: Path, dest: Path) -> None:
         tables = [t for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         for _ in range(r.randint(1, 4)):
             t = r.choice(tables)
-            cols = [c[1] for c in con.execute(f'PRAGMA table_info("{t}")')]
+            try:
+                cols = [c[1] for c in con.execute(f'PRAGMA table_info("{t}")')]
+            except sqlite3.DatabaseError:
+                # an earlier odd value in an FTS shadow table (responses_fts_config) breaks the
+                # virtual table's constructor: the mutant is still a fine input, mutate elsewhere
+                continue
             if not cols:
                 continue
             c = r.choice(cols)
