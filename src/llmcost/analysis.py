@@ -235,7 +235,7 @@ def _report(
         )
     doc["period"] = {"since": since, "until": until, "month": month, "tz": opts.tz}
     if not doc["totals"]["requests"] and (since is not None or until is not None):
-        first, last = con.execute("SELECT min(ts), max(ts) FROM usage").fetchone() or (None, None)
+        first, last = one(con.execute("SELECT min(ts), max(ts) FROM usage"))
         held = f"the store holds usage from {first:%Y-%m-%d} to {last:%Y-%m-%d} (UTC)" if first else "it is empty"
         doc["warnings"].insert(0, f"no usage in this window ({_window_text(since, until, month)}); {held}. "
                                   "Fix: choose a window inside it (--month YYYY-MM, --since/--until)")

@@ -120,7 +120,7 @@ class Overrides:
         often the unpriced-model snippet pasted without its real prices."""
         return [
             m for m in self.models
-            if m.prices.get("input") == 0 and m.prices.get("output") == 0
+            if {"input", "output"} <= m.prices.keys()
             and not any(m.prices.values())
             and not any(v for t in m.tiers for v in t.prices.values())
         ]

@@ -19,6 +19,7 @@ import numpy as np
 from llmcost.forecast import period_totals, periods_after, pointwise_intervals, ramp, to_money, total_intervals
 from llmcost.forecast.periods import last_complete_day
 from llmcost.pricing import Catalog
+from llmcost.store import one
 from llmcost.tz import check_tz
 
 from .config import Scenario, ScenarioFile, load_scenarios
@@ -139,10 +140,10 @@ def forecast_section(
     df = forecast_drivers(con, catalog, as_of_day, specs[-1][3], n_paths=n_paths, seed=seed, tz=tz)
     if df is None:
         notes.append("no priced usage on or before as_of: nothing to forecast")
-        unpriced = con.execute(
+        (unpriced,) = one(con.execute(
             f"SELECT coalesce(sum(request_count), 0) FROM {ROWS} WHERE NOT priced AND day >= $s AND day <= $e",
             {"s": cur_start, "e": as_of_day},
-        ).fetchall()[0][0]
+        ))
         if unpriced:
             # the month's usage is all of models without a price: its money is unknown, not $0
             base_doc.update(actual_to_date_usd=None, run_rate_usd=None)
