@@ -25,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from llmcost import clock
 from llmcost.analysis import ReportOptions, _where, _window, build_report
 from llmcost.compare import month_start, previous_month
 from llmcost.pricing import attach_costs, load_catalog
@@ -217,7 +218,7 @@ def scenario_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
         return []
     fc = doc.get("forecast") or {}
     label = fc.get("month") or (doc.get("compare") or {}).get("current", {}).get("month")
-    current = datetime.strptime(label, "%Y-%m").date() if label else month_start(date.today())
+    current = datetime.strptime(label, "%Y-%m").date() if label else month_start(clock.today())
     out = []
     for s in scenarios:
         if s.get("monthly_cost_usd") is None:  # no statistical forecast: nothing to state

@@ -26,7 +26,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from llmcost import ingest
+from llmcost import clock, ingest
 from llmcost.errors import FormatError, StoreError, UsageError
 from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_number, sql_str
 from llmcost.privacy import mask_sql, mask_text
@@ -300,8 +300,9 @@ def validated_sql(
         f"FROM ({fmt_sql}) s"
     )
 
+    latest = clock.now().isoformat()  # "the future" is judged against the tool's clock (llmcost.clock)
     checks = ["_fmt_error", "CASE WHEN ts IS NULL THEN 'missing or unparseable timestamp' END",
-              "CASE WHEN ts < TIMESTAMPTZ '1990-01-01' OR ts > now() + INTERVAL 2 DAY "
+              f"CASE WHEN ts < TIMESTAMPTZ '1990-01-01' OR ts > TIMESTAMPTZ '{latest}' + INTERVAL 2 DAY "
               "THEN 'timestamp out of range: ' || CAST(ts AS VARCHAR) END"]
     if table == "usage":
         limit = MAX_TOKENS_PER_BUCKET if ing.grain == "bucket" else MAX_TOKENS_PER_REQUEST

@@ -29,13 +29,12 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from llmcost import __version__
+from llmcost import __version__, clock
 from llmcost.errors import StoreError, StoreLockedError
 from llmcost.schema import TABLES, arrow_schema
 
@@ -252,7 +251,7 @@ class Store:
             if exclusive:
                 fh.seek(0)
                 fh.truncate()
-                fh.write(f"pid {os.getpid()} (since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC)")
+                fh.write(f"pid {os.getpid()} (since {clock.wall_now():%Y-%m-%d %H:%M:%S} UTC)")
                 fh.flush()
             yield
         finally:
@@ -409,4 +408,4 @@ def bounded_config() -> dict[str, str | bool | int | float | list[str]]:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return clock.wall_now().strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -8,8 +8,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from llmcost import clock
 from llmcost.errors import PricingError, UsageError
 from llmcost.pricing import load_catalog
+from llmcost.pricing.catalog import FLEX_PROVIDERS
 from llmcost.pricing.overrides import PRICE_FIELDS
 
 _LABELS = {
@@ -23,7 +25,7 @@ _LABELS = {
 
 def _parse_at(at: str | None) -> datetime:
     if at is None:
-        return datetime.now(UTC)
+        return clock.now()
     try:
         if len(at) == 10:
             return datetime.combine(date.fromisoformat(at), datetime.min.time(), tzinfo=UTC)
@@ -62,6 +64,8 @@ def prices_command(model: str, at: str | None, provider: str | None, prices_file
     for label, kw in (("batch", {"batch": True}), ("flex", {"service_tier": "flex"}),
                       ("priority", {"service_tier": "priority"})):
         r = catalog.resolve(model, provider, when, **kw)
+        if r is not None and label == "flex" and base.provider not in FLEX_PROVIDERS and "(default)" in r.source:
+            continue  # the provider sells no flex tier: a 50% default would be invented
         if r is not None:
             lines.append(f"  {label:<8} input {r.input}, cache read {r.cache_read}, output {r.output}"
                          f"  ({r.source.split('; ', 1)[-1]})")

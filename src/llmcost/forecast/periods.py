@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from llmcost import clock
 from llmcost.errors import UsageError
 
 from .auto import fit_series, impute
@@ -68,7 +69,7 @@ def last_complete_day(as_of: date | datetime | None, tz: str = "UTC") -> date:
     """The last complete day in `tz` (see module docstring)."""
     zone = ZoneInfo(tz)
     if as_of is None:
-        return datetime.now(zone).date() - timedelta(days=1)
+        return clock.today(tz) - timedelta(days=1)
     if isinstance(as_of, datetime):
         local = as_of.astimezone(zone) if as_of.tzinfo else as_of.replace(tzinfo=zone)
         return local.date() - timedelta(days=1)

@@ -24,6 +24,7 @@ from decimal import Decimal
 import duckdb
 import pyarrow as pa
 
+from llmcost import clock
 from llmcost.errors import ConfigError
 from llmcost.pricing.catalog import Catalog
 from llmcost.pricing.overrides import PRICE_FIELDS
@@ -228,7 +229,7 @@ def suggest_snippet(catalog: Catalog, provider: str | None, model: str | None, c
     prov = (provider or "").strip().lower() or "unknown"
     name = (model or "").strip().lower()
     lines = ["[[model]]", f"provider = {_toml_str(prov)}", f"model = {_toml_str(name)}"]
-    ref = catalog.resolve(close[0], None, datetime.now(UTC)) if close else None
+    ref = catalog.resolve(close[0], None, clock.now()) if close else None
     if ref is not None:
         lines.append(f"# prices below are {close[0]}'s ({ref.source}); replace them with yours")
         for f in PRICE_FIELDS:
