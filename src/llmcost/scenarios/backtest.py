@@ -15,10 +15,9 @@ import polars as pl
 
 from llmcost.errors import UsageError
 from llmcost.forecast import BacktestResult, backtest
-from llmcost.forecast.periods import last_complete_day
 from llmcost.pricing import Catalog
 
-from .history import ROWS, prepare
+from .history import ROWS, anchor_day, prepare
 
 MIN_TRAIN = 28
 
@@ -70,7 +69,7 @@ def store_backtest(
     at least 28 days of training and a full horizon after it."""
     if horizon < 1 or n_origins < 1:
         raise UsageError("--horizon and --origins must be at least 1.")
-    as_of_day = last_complete_day(as_of, tz)
+    as_of_day, _ = anchor_day(con, as_of, tz)
     hist = prepare(con, catalog, as_of_day, tz)
     if hist.first_day is None:
         raise UsageError(f"The store has no usage on or before {as_of_day}. Fix: ingest logs first or check --as-of.")

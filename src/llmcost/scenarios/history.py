@@ -9,12 +9,13 @@ are dropped. The rows are priced by the engine (`attach_costs`, DECIMAL money) i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import duckdb
 
 from llmcost.errors import UsageError
+from llmcost.forecast.periods import last_complete_day
 from llmcost.pricing import Catalog, attach_costs
 
 ROWS = "scen_rows"
@@ -45,6 +46,30 @@ _COLUMNS = (
     "cache_known",
     "reported_cost_usd",
 )
+
+
+def anchor_day(con: duckdb.DuckDBPyConnection, as_of: date | None, tz: str) -> tuple[date, str | None]:
+    """The last day the forecast uses, and a note when it is not yesterday.
+
+    Given `as_of` (a date), that day. Otherwise yesterday in `tz` (llmcost.clock), unless the
+    store's newest usage is older: then the newest day with usage, so that a forecast of data
+    that ended weeks ago is a forecast from where the data ends (the same on any later date),
+    not a month of invented "actuals" up to today.
+    """
+    if as_of is not None:
+        return last_complete_day(as_of, tz), None
+    yesterday = last_complete_day(None, tz)
+    if not _has(con, "usage"):
+        return yesterday, None
+    (last,) = con.execute(
+        "SELECT max(CAST(timezone($tz, ts) AS DATE)) FROM usage WHERE ts IS NOT NULL", {"tz": tz}
+    ).fetchall()[0]
+    if last is None or last >= yesterday:
+        return yesterday, None
+    return last, (
+        f"the data ends on {last}, before yesterday: the forecast starts from that day "
+        f"(current month {last + timedelta(days=1):%Y-%m}); pass --as-of YYYY-MM-DD to choose another day"
+    )
 
 
 @dataclass
