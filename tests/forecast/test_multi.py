@@ -71,7 +71,9 @@ def test_combine_rejects_mismatched_or_bad_paths():
 
 def test_to_money():
     assert to_money(1234.565) == Decimal("1234.57")
-    assert to_money(0.004999) == Decimal("0.00")
+    assert to_money(0.8183) == Decimal("0.82")  # to the cent from $0.10 up
+    assert to_money(0.004999) == Decimal("0.0050")  # a tiny forecast is not $0.00
+    assert to_money(0.09995) == Decimal("0.1000")
     assert to_money(2.675) == Decimal("2.68")  # repr keeps the decimal digits people typed
     with pytest.raises(ValueError):
         to_money(float("nan"))

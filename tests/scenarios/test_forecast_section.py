@@ -146,9 +146,10 @@ def test_short_and_unpriced_histories() -> None:
     )
     f = out["forecast"]
     assert f["confidence"] == "none" and f["p50_usd"] is None and f["model_used"] == "run_rate"
-    # 3 days x 3 requests of (1000 x 2.50 + 100 x 10) / 1e6 = $0.0315; run-rate over 30 days
-    assert f["actual_to_date_usd"] == Decimal("0.03") and f["run_rate_usd"] == Decimal("0.08")
-    assert any("less than 7 days" in n for n in f["notes"])
+    # 3 days x 3 requests of (1000 x 2.50 + 100 x 10) / 1e6 = $0.0315 (kept to the hundredth of a
+    # cent below $1, not $0.03); run-rate 0.0315 / 12 days x 30 = 0.07875 -> $0.0788 (half up)
+    assert f["actual_to_date_usd"] == Decimal("0.0315") and f["run_rate_usd"] == Decimal("0.0788")
+    assert any("too little history for a statistical forecast (3 days with usage; it needs 7)" in n for n in f["notes"])
     assert out["scenarios"][0]["monthly_cost_usd"] is None
     unpriced = [{"ts": t, "provider": "acme", "model": "nope", "input_tokens": 5}]
     out = forecast_section(usage_con(unpriced), load_catalog(), as_of=date(2026, 11, 12), tz="UTC", scenarios_file=None)

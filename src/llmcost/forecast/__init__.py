@@ -16,7 +16,7 @@ from .backtest import BacktestResult, backtest, backtest_array, month_remainder_
 from .base import DEFAULT_LEVELS, Model, pointwise_intervals, total_intervals
 from .baselines import Naive, SeasonalMean, SeasonalNaive, WindowMean
 from .ets import STLETS, AutoETS, Combo
-from .multi import MultiForecast, combine, forecast_many, ramp, series_rng, simulate_many, to_money
+from .multi import MultiForecast, combine, forecast_many, ramp, round_money, series_rng, simulate_many, to_money
 from .periods import PeriodForecast, forecast_periods, last_complete_day, period_totals, periods_after
 from .synthetic import synthetic_daily_cost, synthetic_drivers
 from .theta import Theta
@@ -50,6 +50,7 @@ __all__ = [
     "periods_after",
     "pointwise_intervals",
     "ramp",
+    "round_money",
     "run_backtest",
     "series_rng",
     "simulate_many",

@@ -58,6 +58,8 @@ class FittedSeries:
 
     cap: float = float("inf")
     """No simulated value exceeds this: 10x the historical max (target T7)."""
+    n_active: int = 0
+    """Points of history that carry usage (finite and non-zero)."""
 
     def simulate(self, h: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:
         """(n_paths, h) futures, clipped at `cap` so that a few exploding log-scale paths
@@ -157,18 +159,25 @@ def fit_series(
     finite = np.flatnonzero(np.isfinite(y))
     if finite.size == 0:
         raise ValueError("series has no finite values")
-    y = impute(y[finite[0] :])
+    raw = y[finite[0] :]
+    # points that carry usage: a prototype's few scattered days are little history however far apart
+    active = int(np.count_nonzero(np.isfinite(raw) & (raw != 0)))
+    y = impute(raw)
     n = y.size
     m = season_length
     rng = np.random.default_rng([seed, 7919])
     notes: list[str] = []
-    if n < min_history:
+    if n < min_history or active < min_history:
         model = WindowMean(m, window=n).fit(y)
         model.spread = RUN_RATE_SPREAD
-        notes.append(f"insufficient history: {n} point(s) < {min_history}; no statistical forecast, "
-                     "run-rate only")
+        notes.append(
+            f"insufficient history: {n} point(s) < {min_history}; no statistical forecast, run-rate only"
+            if n < min_history
+            else f"insufficient history: {active} of {n} point(s) carry usage (< {min_history}); no statistical "
+            "forecast, run-rate only"
+        )
         return FittedSeries(model, model.alias, "none", n, model.spread, notes,
-                            cap=SANITY_MULT * max(float(y.max()), 1e-9))
+                            cap=SANITY_MULT * max(float(y.max()), 1e-9), n_active=active)
 
     chosen: Model | None = None
     if combo is None:
@@ -188,7 +197,8 @@ def fit_series(
     assert chosen is not None  # WindowMean cannot fail on a finite series
     notes = notes + chosen.notes
     used = chosen.alias + (f"({chosen.spec_name})" if chosen.spec_name else "")
-    confidence = "low" if n < low_history else "normal"
+    # mostly idle (fewer than half the low-history days carry usage): the fit rests on few points
+    confidence = "low" if n < low_history or active < low_history // 2 else "normal"
     k, errs = _calibrate(chosen, y, horizon=calib_horizon, n_origins=calib_origins, step=m,
                          min_train=max(42, 3 * m), n_paths=n_calib_paths, rng=rng)
     if k is None:
@@ -197,7 +207,8 @@ def fit_series(
     else:
         notes.append(f"intervals calibrated on {errs.size} inner origins: x{k:.2f}")
     if confidence == "low":
-        notes.append(f"low confidence: {n} point(s) of history < {low_history}")
+        notes.append(f"low confidence: {n} point(s) of history < {low_history}" if n < low_history
+                     else f"low confidence: only {active} of {n} point(s) carry usage")
     chosen.spread = k
     cap = SANITY_MULT * max(float(y.max()), 1e-9)
-    return FittedSeries(chosen, used, confidence, n, k, notes, errs, cap=cap)
+    return FittedSeries(chosen, used, confidence, n, k, notes, errs, cap=cap, n_active=active)

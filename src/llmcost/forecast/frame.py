@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -41,7 +41,9 @@ def split_series(df: pl.DataFrame, *, id_col: str = "series_id", ds_col: str = "
     for (sid,), part in df.sort(id_col, ds_col).group_by(id_col, maintain_order=True):
         part = part.group_by(ds_col, maintain_order=True).agg(pl.col(y_col).sum())
         ds = part[ds_col].to_list()
-        if len(ds) == 1:
+        if len(ds) == 1 or not isinstance(ds[0], datetime):
+            # calendar days: the grid is daily, whatever days happen to carry data (scattered
+            # days of a prototype are days with nothing between them, not a 10-day series)
             step = timedelta(days=1)
         else:
             gaps = {b - a for a, b in itertools.pairwise(ds)}

@@ -25,6 +25,7 @@ from .auto import FittedSeries, fit_series
 from .frame import split_series
 
 CENT = Decimal("0.01")
+SUB_CENT = Decimal("0.0001")
 
 
 @dataclass
@@ -104,8 +105,16 @@ def ramp(h: int, factor: float) -> np.ndarray:
     return np.linspace(1.0, factor, h) if h > 1 else np.full(h, factor)
 
 
+def round_money(d: Decimal) -> Decimal:
+    """USD rounded half-up to the cent; below $1 to a hundredth of a cent, so that a prototype's
+    $0.0015 month stays $0.0015 instead of reading $0.00 (report._fmt shows the same grain)."""
+    return d.quantize(CENT if abs(d) >= 1 else SUB_CENT, rounding=ROUND_HALF_UP)
+
+
 def to_money(x: float) -> Decimal:
-    """A float amount as USD Decimal, rounded half-up to the cent."""
+    """A simulated (float) amount as USD Decimal: to the cent from $0.10 up (a forecast is not more
+    precise than that), to a hundredth of a cent below, so that a tiny forecast is not $0.00."""
     if not np.isfinite(x):
         raise ValueError(f"not a finite amount: {x}")
-    return Decimal(repr(float(x))).quantize(CENT, rounding=ROUND_HALF_UP)
+    d = Decimal(repr(float(x)))
+    return d.quantize(CENT if abs(d) >= Decimal("0.10") else SUB_CENT, rounding=ROUND_HALF_UP)

@@ -291,6 +291,10 @@ def forecast_drivers(
                         (pl.col(k) / pl.col("requests")).alias("y"),
                     )
                 )
+    # a day without priced usage cost $0 (a true zero, not a missing day)
+    cost_cal = pl.DataFrame({"day": pl.date_range(cast(date, cost["day"].min()), cast(date, cost["day"].max()), "1d",
+                                                  eager=True)})
+    cost = cost_cal.join(cost, on="day", how="left")
     frames.append(
         cost.select(
             pl.lit("cost").alias("series_id"), pl.col("day").alias("ds"), pl.col("cost").fill_null(0.0).alias("y")

@@ -9,25 +9,31 @@ Decimal, quantised to the cent.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 
-from llmcost.forecast import period_totals, periods_after, pointwise_intervals, ramp, to_money, total_intervals
-from llmcost.forecast.periods import last_complete_day
+from llmcost.forecast import (
+    period_totals,
+    periods_after,
+    pointwise_intervals,
+    ramp,
+    round_money,
+    to_money,
+    total_intervals,
+)
 from llmcost.pricing import Catalog
 from llmcost.store import one
 from llmcost.tz import check_tz
 
 from .config import Scenario, ScenarioFile, load_scenarios
 from .drivers import INPUT_SIDE, DriverForecast, forecast_drivers
-from .history import ROWS, prepare
+from .history import ROWS, anchor_day, prepare
 from .whatif import Effect, Prices, measure_all
 
-CENT = Decimal("0.01")
 _RANK = {"none": 0, "low": 1, "normal": 2}
 
 
@@ -112,21 +118,22 @@ def forecast_section(
     """
     check_tz(tz)
     cfg: ScenarioFile = load_scenarios(scenarios_file)
-    as_of_day = last_complete_day(as_of, tz)
+    as_of_day, anchored = anchor_day(con, as_of, tz)
     hist = prepare(con, catalog, as_of_day, tz)
     specs = periods_after(as_of_day)
     _, cur_label, cur_start, cur_end = specs[0]
-    notes = list(hist.notes)
+    notes = ([anchored] if anchored else []) + list(hist.notes)
     mtd_raw = con.execute(
         f"SELECT sum(cost_usd) FROM {ROWS} WHERE priced AND day >= $s AND day <= $e", {"s": cur_start, "e": as_of_day}
     ).fetchall()[0]
     mtd_exact = Decimal(mtd_raw[0] or 0) if mtd_raw else Decimal(0)
-    mtd = mtd_exact.quantize(CENT, rounding=ROUND_HALF_UP)
+    mtd = round_money(mtd_exact)
     elapsed = (as_of_day - cur_start).days + 1
-    run_rate = (mtd_exact / elapsed * cur_end.day).quantize(CENT, rounding=ROUND_HALF_UP) if elapsed > 0 else None
+    run_rate = round_money(mtd_exact / elapsed * cur_end.day) if elapsed > 0 else None
     base_doc: dict[str, Any] = {
         "month": cur_label,
         "as_of": as_of_day,
+        "anchored_to_data": anchored is not None,
         "tz": tz,
         "actual_to_date_usd": mtd,
         "run_rate_usd": run_rate,
@@ -181,7 +188,9 @@ def forecast_section(
         for s, f in fits.items()
     ]
     if none:
-        notes.append("less than 7 days of history: run-rate only, no statistical forecast")
+        active = max(fits[s].n_active for s in req_ids)
+        days = "1 day" if active == 1 else f"{active} days"
+        notes.append(f"too little history for a statistical forecast ({days} with usage; it needs 7): run-rate only")
     # cross-check (forecasting-method 3.2): the direct cost series against the driver product
     nxt = specs[1]
     check = None
@@ -268,7 +277,7 @@ def forecast_section(
             "description": e.description,
             "month": month_label,
             "window": {"start": since, "end": as_of_day, "days": cfg.window_days},
-            "window_savings_usd": e.window_savings_usd.quantize(CENT, rounding=ROUND_HALF_UP),
+            "window_savings_usd": round_money(e.window_savings_usd),
             "measured": e.measured,
         }
         row.update(_summary(base - s_paths, base_month, df, m_start, m_end, none))
@@ -279,7 +288,7 @@ def forecast_section(
                 best = total_intervals(period_totals(_savings_paths(df, e, best=True), df.first_day, m_start, m_end))
                 row["savings_if_cache_kept_usd"] = to_money(best["p50"])
         if e.window_savings_best_usd is not None:
-            row["window_savings_if_cache_kept_usd"] = e.window_savings_best_usd.quantize(CENT, rounding=ROUND_HALF_UP)
+            row["window_savings_if_cache_kept_usd"] = round_money(e.window_savings_best_usd)
         alt_rows.append(row)
     return {"forecast": forecast, "scenarios": scen_rows, "alternatives": alt_rows}
 
