@@ -5,34 +5,43 @@ BIN := $(VENV)/bin
 STORE ?= .llmcost-demo
 SIZE_MB ?= 1000
 
-.PHONY: help install demo test lint bench golden clean
+.PHONY: help install dev demo test lint bench golden clean
 
 help: ## Show this help
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 $(BIN)/llmcost-forecast: pyproject.toml
-	$(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@echo "Creating $(VENV) ($$($(PY) --version)) ..."
+	@$(PY) -m venv $(VENV)
+	@echo "Installing llmcost-forecast with what it needs to run: duckdb, polars, pyarrow, statsmodels, typer, genai-prices ..."
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	@touch $@
 
-install: $(BIN)/llmcost-forecast ## Create .venv and install the tool with its dev tools
+$(VENV)/.dev-tools: $(BIN)/llmcost-forecast pyproject.toml
+	@echo "Adding the development tools: pytest, hypothesis, ruff, mypy ..."
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $@
+
+install: $(BIN)/llmcost-forecast ## Create .venv and install the tool (no test or lint tools)
+
+dev: $(VENV)/.dev-tools ## Install the tool with its test and lint tools
 
 demo: install ## Ingest sample_logs/ into a fresh demo store and print the report
-	rm -rf $(STORE)
-	$(BIN)/llmcost-forecast --logs sample_logs --store $(STORE)
+	@rm -rf $(STORE)
+	@echo "Ingesting sample_logs/ into $(STORE) and printing the report: $(BIN)/llmcost-forecast --logs sample_logs --store $(STORE)"
+	@$(BIN)/llmcost-forecast --logs sample_logs --store $(STORE)
 
-test: install ## Run the test suite
+test: dev ## Run the test suite
 	$(BIN)/python -m pytest -q
 
-lint: install ## Lint with ruff and type-check src/ with mypy
+lint: dev ## Lint with ruff and type-check src/ with mypy
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
-bench: install ## Measure ingest/pricing/measures/forecast speed and memory (SIZE_MB=1000 by default)
+bench: dev ## Measure ingest/pricing/measures/forecast speed and memory (SIZE_MB=1000 by default)
 	$(BIN)/python bench/run.py --size-mb $(SIZE_MB)
 
-golden: install ## Regenerate sample_logs/ from its seeded generator
+golden: dev ## Regenerate sample_logs/ from its seeded generator
 	$(BIN)/python sample_logs/generate.py
 
 clean: ## Remove the venv, caches and demo store

@@ -36,7 +36,7 @@ SELECT CASE gid WHEN 0 THEN 'provider_model_day' WHEN 1 THEN 'provider_model' WH
        CAST(cache_write_tokens AS BIGINT) AS cache_write_tokens,
        CASE WHEN input_tokens + cache_read_tokens + cache_write_tokens > 0
             THEN cache_read_tokens / (input_tokens + cache_read_tokens + cache_write_tokens) END AS hit_rate,
-       CASE WHEN known_requests IS NULL THEN 'unknown: the source reports no cache fields (cache_known is false)'
+       CASE WHEN known_requests IS NULL THEN 'unknown: the source reports no cache fields'
             WHEN input_tokens + cache_read_tokens + cache_write_tokens = 0 THEN 'no input tokens'
        END AS reason
 FROM g

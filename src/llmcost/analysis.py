@@ -8,7 +8,7 @@ forecast add their sections. Renderers in `llmcost.report` only format this dict
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from llmcost import __version__
+from llmcost import __version__, clock
 from llmcost.compare import month_end, period_compare, previous_month
 from llmcost.errors import UsageError
 from llmcost.pricing import attach_costs, load_catalog
@@ -127,7 +127,7 @@ def ingest_summary(manifest: Manifest, root: Path | None = None) -> dict[str, An
 
 def resolve_month(spec: str, tz: str = "UTC", today: date | None = None) -> tuple[date, date, str]:
     """`current`, `last` or `YYYY-MM` -> (first day, last day, "YYYY-MM") in `tz`."""
-    day = today or datetime.now(ZoneInfo(check_tz(tz))).date()
+    day = today or clock.today(check_tz(tz))
     s = spec.strip().lower()
     if s == "current":
         first = day.replace(day=1)
@@ -328,9 +328,10 @@ def _measures(con: duckdb.DuckDBPyConnection, since: date | None, until: date | 
             "hit_rate": overall.get("hit_rate"),
             "hit_rate_reason": overall.get("reason"),
             "cache_known_requests": overall.get("cache_known_requests"),
-            "savings_usd": cache["savings_usd"],
-            "write_premium_usd": cache["write_premium_usd"],
-            "net_savings_usd": cache["net_savings_usd"],
+            # no row whose source reports cache fields: what the cache saved is unknown, not $0
+            "savings_usd": cache["savings_usd"] if overall.get("cache_known_requests") else None,
+            "write_premium_usd": cache["write_premium_usd"] if overall.get("cache_known_requests") else None,
+            "net_savings_usd": cache["net_savings_usd"] if overall.get("cache_known_requests") else None,
             "missed_savings_usd": cache["missed_savings_usd"],
             "missed": cache["missed"],
             "by_model": by_model,
@@ -495,7 +496,7 @@ def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
         elif fc and fc.get("model_used") == "none":
             why = "no priced usage to forecast"
         elif fc:
-            why = "the forecast has no median: less than 7 days of history"
+            why = "the forecast has no median: too little history (fewer than 7 days with usage)"
         else:
             why = "no forecast was computed"
         what = f"month-to-date spend ({why})"
@@ -529,7 +530,7 @@ def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
 def _currency(doc: dict[str, Any], rates: list[Any], code: str | None, until: date | None) -> dict[str, Any]:
     from llmcost.currency import convert, rate_for
 
-    last = until or next((d["day"] for d in reversed(doc.get("daily", []))), None) or date.today()
+    last = until or next((d["day"] for d in reversed(doc.get("daily", []))), None) or clock.today()
     rate = rate_for(rates, code or "", last)
     total = doc["totals"].get("cost_usd")
     return {
@@ -600,7 +601,7 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": f"llmcost-forecast {__version__}",
-        "generated_at": datetime.now(UTC).replace(microsecond=0),
+        "generated_at": clock.now().replace(microsecond=0),
         "store": str(store.root),
         "price_catalog": catalog_info,
         "ingest": ingest_summary(manifest, store.root),

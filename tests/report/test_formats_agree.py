@@ -69,9 +69,9 @@ def test_five_formats_show_the_same_totals(sample_doc: dict[str, Any], tmp_path:
     row = [c.strip() for c in totals_md.strip().splitlines()[2].strip("|").split("|")]
     assert row[0] == f"{requests:,}" and row[5] == shown and row[7] == f"{unpriced:,}"
 
-    # terminal table (plain, as when piped)
-    text = render(sample_doc, "table", width=200)
-    line = next(ln for ln in text.splitlines() if ln.strip().startswith("│ 7,112"))
+    # terminal table, every section (plain, as when piped: no box drawing)
+    text = render(sample_doc, "table", width=200, full=True)
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith("7,112"))
     assert shown in line and f"{unpriced:,}" in line
 
     # HTML: the Totals table cells
@@ -86,7 +86,7 @@ def test_every_format_has_every_section(sample_doc: dict[str, Any]) -> None:
               "By provider and model", "Unpriced models", "Per-turn input growth", "Cache", "Complexity mix",
               "Bursts", "Spend by month"]
     for fmt in ("table", "md", "html"):
-        out = render(sample_doc, fmt, width=200)
+        out = render(sample_doc, fmt, width=200, full=True)
         for title in wanted:
             assert title in out, (fmt, title)
         assert "genai-prices" in out, fmt  # the price catalog version
@@ -131,7 +131,7 @@ def test_forecast_and_scenarios_render_when_present(sample_doc: dict[str, Any]) 
     ]
     md = render(doc, "md")
     assert "median $14.80, 80% $14.20 to $15.50, 95% $13.90 to $16.10" in md
-    assert "| route simple to mini | $11.10 | $10.40 | $11.90 | +$3.70 |" in md
+    assert "| route simple to mini | - | $11.10 | $10.40 | $11.90 | +$3.70 |  |" in md  # no month, no description
     html = render(doc, "html")
     assert 'class="fan80"' in html and 'class="whisker"' in html
     assert "Scenarios: not computed" not in html
@@ -151,7 +151,8 @@ def test_a_forecast_without_a_median_renders_everywhere(sample_doc: dict[str, An
     doc["scenarios"] = [{"name": "baseline", "monthly_cost_usd": None, "lo_80_usd": None, "hi_80_usd": None,
                          "savings_vs_baseline_usd": None}]
     for fmt in ("table", "md", "json", "html"):
-        assert "2026-11" in render(doc, fmt, width=200)
+        assert "2026-11" in render(doc, fmt, width=200, full=True)
+    assert "2026-11: no forecast" in render(doc, "table", width=120)  # the one-screen summary
     assert json.loads(render(doc, "json"))["forecast"]["scenarios_file"] == "scenarios.toml"
     b = budget_check(doc, Decimal("1"))
     assert b["basis"] == "month_to_date" and "forecast has no median" in b["message"]

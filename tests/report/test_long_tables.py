@@ -32,7 +32,7 @@ def _long_doc(sample_doc: dict[str, Any]) -> dict[str, Any]:
 def test_table_and_markdown_cut_projects_and_days(sample_doc: dict[str, Any]) -> None:
     doc = _long_doc(sample_doc)
     for fmt in ("table", "md", "html"):
-        out = render(doc, fmt, width=200)
+        out = render(doc, fmt, width=200, full=True)
         assert "he top 25 of 40 projects by cost" in out, fmt  # "The" in md and html, under a heading
         assert "project-15" in out and "project-14" not in out, fmt
         # 45 days from 2026-09-01: the last is 2026-10-15, the 31 shown start on 2026-09-15
@@ -53,6 +53,6 @@ def test_no_conversations_and_nothing_to_classify_read_as_sentences(sample_doc: 
     doc = copy.deepcopy(sample_doc)
     doc["turns"] = []
     doc["complexity"] = {**doc["complexity"], "shares": []}
-    out = render(doc, "table", width=300)
+    out = render(doc, "table", width=300, full=True)
     assert "Per-turn input growth: no conversations in this data" in out
     assert "Complexity mix: no request to classify" in out

@@ -36,6 +36,26 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _argument_help_without_type() -> None:
+    """Typer prints an argument's Python type after its metavar in --help (`PATH... <list[Path]>`);
+    an argument given a metavar here says what it takes in words, so the type is left out."""
+    from typer import core
+
+    cls = getattr(core, "TyperArgument", None)
+    original = getattr(cls, "display_type_rich", None)
+    if cls is None or original is None or getattr(original, "_llmcost", False):
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        return None if getattr(self, "metavar", None) else original(self, ctx)
+
+    display_type_rich._llmcost = True  # type: ignore[attr-defined]
+    cls.display_type_rich = display_type_rich
+
+
+_argument_help_without_type()
+
+
 def _fail(message: str, code: int) -> None:
     typer.echo(f"Error: {mask_text(message)}", err=True)
     raise typer.Exit(code)
@@ -88,62 +108,80 @@ def friendly(fn: F) -> F:
 
 StoreOpt = Annotated[
     Path | None,
-    typer.Option("--store", help="Store directory (default: $LLMCOST_STORE, else ./.llmcost).", show_default=False),
+    typer.Option("--store", metavar="DIR",
+                 help="Store directory (default: $LLMCOST_STORE, else ./.llmcost).", show_default=False),
 ]
 FormatOpt = Annotated[
-    str, typer.Option("--format", "-f", help="Output format: table, md, json, csv or html.")
+    str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: table, md, json, csv or html.")
 ]
 OutOpt = Annotated[
     Path | None,
     typer.Option(
-        "--out", "-o",
+        "--out", "-o", metavar="PATH",
         help="Write the report to this file (a directory for --format csv); placeholders "
         "{month}, {date}, {format}, {ext}, e.g. reports/llmcost-{month}.html.",
     ),
 ]
 TableOpt = Annotated[
     str | None,
-    typer.Option("--table", help="--format csv: print this one table (e.g. totals, by_day, turns)."),
+    typer.Option("--table", metavar="NAME", help="--format csv: print this one table (e.g. totals, by_day, turns)."),
 ]
 MonthOpt = Annotated[
-    str | None, typer.Option("--month", help="Report one calendar month: current, last or YYYY-MM (in --tz).")
+    str | None, typer.Option("--month", metavar="MONTH",
+                             help="Report one calendar month: current, last or YYYY-MM (in --tz).")
 ]
 TzOpt = Annotated[
-    str, typer.Option("--tz", help="Time zone of days and months (IANA name, e.g. Europe/Paris).")
+    str, typer.Option("--tz", metavar="ZONE", help="Time zone of calendar days, months and quarters (IANA name, e.g. "
+                 "Europe/Paris).")
 ]
 BudgetOpt = Annotated[
     str | None,
-    typer.Option("--budget", help="Monthly budget in USD: exit 4 when the forecast median or upper 80% bound "
+    typer.Option("--budget", metavar="USD",
+                 help="Monthly budget in USD: exit 4 when the forecast median or upper 80% bound "
                  "(else month-to-date spend) crosses it."),
 ]
 CurrencyOpt = Annotated[
-    str | None, typer.Option("--currency", help="Also show money in this currency (e.g. EUR); needs --rates.")
+    str | None, typer.Option("--currency", metavar="CODE",
+                             help="Also show money in this currency (e.g. EUR); needs --rates.")
 ]
 RatesOpt = Annotated[
-    Path | None, typer.Option("--rates", help="CSV of dated exchange rates: date,currency,rate_per_usd.")
+    Path | None, typer.Option("--rates", metavar="FILE",
+                              help="CSV of dated exchange rates: date,currency,rate_per_usd.")
 ]
 PricesOpt = Annotated[
-    Path | None, typer.Option("--prices", help="Price override file (TOML); default ./llmcost-prices.toml.")
+    Path | None, typer.Option("--prices", metavar="FILE",
+                              help="Price override file (TOML); default ./llmcost-prices.toml.")
 ]
-SourceOpt = Annotated[str | None, typer.Option("--source", help="Force this format (see `formats`).")]
+SourceOpt = Annotated[str | None, typer.Option("--source", metavar="FORMAT", help="Force this format (see `formats`).")]
 MappingOpt = Annotated[
     list[Path] | None,
     typer.Option(
-        "--mapping", metavar="<path>", help="A generic mapping file (TOML) describing your log columns (repeatable)."
+        "--mapping", metavar="FILE", help="A generic mapping file (TOML) describing your log columns (repeatable)."
     ),
 ]
 MapOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--map", metavar="<col=field>",
+        "--map", metavar="COL=FIELD",
         help="Inline generic mapping, e.g. --map ts=time --map input_tokens=prompt_len.",
     ),
 ]
 KeepTextOpt = Annotated[bool, typer.Option("--keep-text", help="Also store prompt and response text.")]
-WaitOpt = Annotated[float, typer.Option("--wait", help="Seconds to wait for another run's store lock.")]
+WaitOpt = Annotated[float, typer.Option("--wait", metavar="SECONDS",
+                                        help="Seconds to wait for another run's store lock.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no report on stdout.")]
-SinceOpt = Annotated[str | None, typer.Option("--since", help="Only usage on or after this date (YYYY-MM-DD).")]
-UntilOpt = Annotated[str | None, typer.Option("--until", help="Only usage on or before this date (YYYY-MM-DD).")]
+FullOpt = Annotated[
+    bool, typer.Option("--full", help="--format table: print every section, not the one-screen summary.")
+]
+SectionOpt = Annotated[
+    list[str] | None,
+    typer.Option("--section", metavar="NAME", help="--format table: print this section in full (repeatable; "
+                 "e.g. forecast, scenarios, whatifs, cache, days; the summary's last line lists them)."),
+]
+SinceOpt = Annotated[str | None, typer.Option("--since", metavar="DATE",
+                                              help="Only usage on or after this date (YYYY-MM-DD).")]
+UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE",
+                                              help="Only usage on or before this date (YYYY-MM-DD).")]
 
 
 def _store_dir(store: Path | None) -> Path:
@@ -240,6 +278,8 @@ class ReportArgs:
     as_of: str | None = None
     scenarios: Path | None = None
     forecast: bool = True
+    full: bool = False
+    sections: list[str] | None = None
 
 
 def _budget(value: str | None) -> Decimal | None:
@@ -263,6 +303,9 @@ def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
     fmt = a.format
     if fmt not in FORMATS:
         raise UsageError(f"Unknown --format {fmt!r}. Fix: use one of {', '.join(FORMATS)}.")
+    if (a.full or a.sections) and fmt != "table":
+        raise UsageError("--full and --section choose what the terminal report shows; the other formats always "
+                         "hold every section. Fix: drop them, or use --format table.")
     if a.table and fmt != "csv":
         raise UsageError("--table works with --format csv. Fix: add --format csv.")
     if fmt == "csv" and not a.table and a.out is None:
@@ -277,10 +320,9 @@ def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
     doc = build_report(opts, last_run=last_run)
     out = None
     if a.out is not None:
-        from datetime import datetime
-        from zoneinfo import ZoneInfo
+        from llmcost import clock
 
-        today = datetime.now(ZoneInfo(a.tz)).date()
+        today = clock.today(a.tz)
         out = expand_out(a.out, month=doc["period"].get("month"), fmt=fmt, today=today)
     if fmt == "csv" and not a.table:
         from llmcost.report.csv_report import write_all
@@ -289,13 +331,16 @@ def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
         write_all(doc, out)
     else:
         width = None
-        color = False
+        color = tty = False
         if fmt == "table" and out is None and sys.stdout.isatty():
             import shutil
 
             width = shutil.get_terminal_size().columns
+            tty = True
             color = "NO_COLOR" not in os.environ
-        _emit(render(doc, fmt, width=width, color=color, table_name=a.table), out, a.quiet)
+        text = render(doc, fmt, width=width, color=color, table_name=a.table, full=a.full,
+                      sections=tuple(a.sections or ()), tty=tty)
+        _emit(text, out, a.quiet)
     b = doc.get("budget")
     if b and b["value_usd"] is None:
         # not over, not within: say so on stderr even with --quiet, so a cron job's log shows it
@@ -308,10 +353,16 @@ def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
 
 AsOfOpt = Annotated[
     str | None,
-    typer.Option("--as-of", help="Forecast from the data up to this day (YYYY-MM-DD); later data is ignored."),
+    typer.Option(
+        "--as-of", metavar="DATE",
+        help="The last day of data the forecast uses (YYYY-MM-DD); later data is ignored and the forecast "
+        "starts the day after. Default: yesterday, or the last day with data if that is earlier.",
+    ),
 ]
 ScenariosOpt = Annotated[
-    Path | None, typer.Option("--scenarios", help="Scenario and what-if file (TOML); see docs/scenarios.md.")
+    Path | None,
+    typer.Option("--scenarios", metavar="FILE", help="Scenario and what-if file (TOML) replacing the built-in one; "
+                 "see docs/scenarios.md."),
 ]
 NoForecastOpt = Annotated[bool, typer.Option("--no-forecast", help="Skip the forecast, scenarios and what-ifs.")]
 InferOpt = Annotated[
@@ -348,7 +399,7 @@ def main_job(
     logs: Annotated[
         list[Path] | None,
         typer.Option(
-            "--logs", metavar="<path>", help="Ingest these files or directories, then report (repeatable)."
+            "--logs", metavar="PATH", help="Ingest these files or directories, then report (repeatable)."
         ),
     ] = None,
     store: StoreOpt = None,
@@ -372,6 +423,8 @@ def main_job(
     as_of: AsOfOpt = None,
     scenarios: ScenariosOpt = None,
     no_forecast: NoForecastOpt = False,
+    full: FullOpt = False,
+    section: SectionOpt = None,
     infer_conversations: InferOpt = False,
 ) -> None:
     """The main job: `llmcost-forecast --logs DIR` ingests DIR into the store (new or changed files only),
@@ -380,7 +433,7 @@ def main_job(
         return
     args = ReportArgs(
         store, format, out, prices, since, until, quiet, table, month, tz, budget, currency, rates,
-        as_of, scenarios, not no_forecast,
+        as_of, scenarios, not no_forecast, full, section,
     )
     if not logs:
         if not _given_on_command_line(ctx):
@@ -411,7 +464,8 @@ def _given_on_command_line(ctx: typer.Context) -> bool:
 @app.command()
 @friendly
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or directories (walked recursively; .gz/.zip work).")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...",
+                                                help="Files or directories (walked recursively; .gz/.zip work).")],
     store: StoreOpt = None,
     source: SourceOpt = None,
     mapping: MappingOpt = None,
@@ -460,11 +514,13 @@ def report(
     as_of: AsOfOpt = None,
     scenarios: ScenariosOpt = None,
     no_forecast: NoForecastOpt = False,
+    full: FullOpt = False,
+    section: SectionOpt = None,
 ) -> None:
     """Print or write the report for the store (table, md, json, csv or html)."""
     _report(
         ReportArgs(store, format, out, prices, since, until, quiet, table, month, tz, budget, currency, rates,
-                   as_of, scenarios, not no_forecast)
+                   as_of, scenarios, not no_forecast, full, section)
     )
 
 
@@ -472,7 +528,7 @@ def report(
 @friendly
 def export_focus(
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="CSV file to write (FOCUS 1.2 columns + x_ columns).")
+        Path, typer.Option("--out", "-o", metavar="FILE", help="CSV file to write (FOCUS 1.2 columns + x_ columns).")
     ],
     store: StoreOpt = None,
     prices: PricesOpt = None,
@@ -505,9 +561,11 @@ def formats() -> None:
 @app.command()
 @friendly
 def prices(
-    model: Annotated[str, typer.Argument(help="Model name as your logs write it.")],
-    at: Annotated[str | None, typer.Option("--at", help="Date (YYYY-MM-DD) the price applies to.")] = None,
-    provider: Annotated[str | None, typer.Option("--provider", help="Provider, e.g. openai, anthropic, aws.")] = None,
+    model: Annotated[str, typer.Argument(metavar="MODEL", help="Model name as your logs write it.")],
+    at: Annotated[str | None, typer.Option("--at", metavar="DATE",
+                                           help="Date (YYYY-MM-DD) the price applies to.")] = None,
+    provider: Annotated[str | None, typer.Option("--provider", metavar="NAME",
+                                                 help="Provider, e.g. openai, anthropic, aws.")] = None,
     prices_file: PricesOpt = None,
 ) -> None:
     """Show the prices a model resolves to on a date, and where they came from."""
@@ -516,7 +574,35 @@ def prices(
     typer.echo(prices_command(model, at, provider, prices_file))
 
 
+def _bare_path(argv: list[str]) -> str | None:
+    """The first positional word of the main job's command line when it is not a command (a path
+    typed without --logs), else None."""
+    group = typer.main.get_command(app)
+    commands = set(getattr(group, "commands", {}))
+    takes_value = {o for p in group.params if not getattr(p, "is_flag", False) for o in getattr(p, "opts", [])}
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word == "--":
+            continue
+        elif word.startswith("-"):
+            skip = word in takes_value  # --opt=value carries its own value
+        else:
+            return None if word in commands else word
+    return None
+
+
 def main() -> None:
+    word = _bare_path(sys.argv[1:])
+    if word is not None:
+        import shlex
+
+        if os.path.exists(word) or os.sep in word or "." in word:
+            args = [a for a in sys.argv[1:] if a != word]
+            typer.echo(mask_text(f"Error: {word!r} is not a command. Fix: to ingest the files there and report, run "
+                                 f"{shlex.join(['llmcost-forecast', '--logs', word, *args])}"), err=True)
+            raise SystemExit(2)
     app()
 
 

@@ -21,23 +21,10 @@ from typing import Annotated, Any
 
 import typer
 
-from llmcost.cli import PricesOpt, StoreOpt, _date, _store_dir, app, friendly
+from llmcost.cli import AsOfOpt, PricesOpt, ScenariosOpt, StoreOpt, TzOpt, _date, _store_dir, app, friendly
 from llmcost.errors import UsageError
 
-AsOfOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        help="Forecast as if today were the day after this date (YYYY-MM-DD); later data "
-        "is ignored. Default: yesterday is the last complete day.",
-    ),
-]
-TzOpt = Annotated[str, typer.Option("--tz", help="Time zone of calendar days, months and quarters (IANA name).")]
-TableJsonOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: table or json.")]
-ScenariosOpt = Annotated[
-    Path | None,
-    typer.Option("--scenarios", help="Scenario file (TOML) replacing the built-in one (see docs/scenarios.md)."),
-]
+TableJsonOpt = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: table or json.")]
 
 
 @contextmanager
@@ -101,9 +88,11 @@ def backtest_cmd(
     store: StoreOpt = None,
     as_of: AsOfOpt = None,
     tz: TzOpt = "UTC",
-    horizon: Annotated[int, typer.Option("--horizon", help="Days forecast at each origin.")] = 30,
-    origins: Annotated[int, typer.Option("--origins", help="Origins, every 7 days back from the end.")] = 12,
-    series: Annotated[str, typer.Option("--series", help="cost, drivers (requests per provider) or all.")] = "cost",
+    horizon: Annotated[int, typer.Option("--horizon", metavar="DAYS", help="Days forecast at each origin.")] = 30,
+    origins: Annotated[int, typer.Option("--origins", metavar="N",
+                                         help="Origins, every 7 days back from the end.")] = 12,
+    series: Annotated[str, typer.Option("--series", metavar="SERIES",
+                                        help="cost, drivers (requests per provider) or all.")] = "cost",
     format: TableJsonOpt = "table",
     prices: PricesOpt = None,
 ) -> None:

@@ -57,6 +57,10 @@ DEFAULT_FACTORS: dict[str, Decimal] = {"batch": Decimal("0.5"), "flex": Decimal(
 and OpenAI/Gemini flex are 50% off (docs/pricing.md cites the sheets). Priority has no safe
 default: it is priced at the standard rate and the source says so."""
 
+FLEX_PROVIDERS = frozenset({"openai", "google"})
+"""Providers that sell a flex tier (OpenAI's Flex processing, Gemini's Flex); `prices` lists the
+default flex price only for these, or where an override or a catalog variant prices flex."""
+
 _TIER_CONTEXT = {"flex": "flex", "priority": "priority", "fast": "priority"}
 _PER_MILLION = Decimal(1_000_000)
 _Q12 = Decimal("1e-12")

@@ -24,13 +24,18 @@ def render(
     width: int | None = None,
     color: bool = False,
     table_name: str | None = None,
+    *,
+    full: bool = False,
+    sections: tuple[str, ...] = (),
+    tty: bool = False,
 ) -> str:
-    """The document in `fmt`. For csv, one table: `table_name` (default: totals)."""
+    """The document in `fmt`. For csv, one table: `table_name` (default: totals). For table, the
+    one-screen summary, or every section (`full`), or the named `sections`; box drawing if `tty`."""
     renderers: dict[str, Callable[..., str]]
     from llmcost.report import csv_report, html, json_report, markdown, table
 
     renderers = {
-        "table": lambda d: table.render(d, width=width, color=color),
+        "table": lambda d: table.render(d, width=width, color=color, full=full, only=sections, tty=tty),
         "md": markdown.render,
         "json": json_report.render,
         "html": html.render,

@@ -6,6 +6,15 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+_CONTROL = dict.fromkeys([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)], "?")
+"""C0 and C1 control characters but tab and newline: from data they could drive the terminal
+(escape sequences for titles, links, the clipboard), so the text renderers show them as '?'."""
+
+
+def plain(text: Any) -> str:
+    """`text` as inert display text: control characters (ESC, CR, BEL, C1) become '?'."""
+    return str(text).translate(_CONTROL)
+
 
 def money(v: Decimal | None, places: int = 2) -> str:
     """Money for display; None is unknown (n/a), never $0."""

@@ -20,6 +20,39 @@ LAST_DAYS = 31
 """Days listed in the By day table, up to the last day with usage (JSON and CSV keep every day)."""
 
 
+KEYS = {
+    "About this report": "about",
+    "Currency": "currency",
+    "Ingested": "ingest",
+    "Quarantined rows": "quarantine",
+    "Files not ingested in this run": "problems",
+    "Totals": "totals",
+    "Warning": "warnings",
+    "Estimate vs billed (money counted once)": "reconciliation",
+    "Budget": "budget",
+    "Forecast": "forecast",
+    "Scenarios": "scenarios",
+    "What-if alternatives": "whatifs",
+    "This month vs last": "compare",
+    "By provider and model": "models",
+    "Unpriced models": "unpriced",
+    "Spend by month": "spend",
+    "Per-turn input growth": "turns",
+    "Cache": "cache",
+    "Complexity mix": "complexity",
+    "Bursts": "bursts",
+    "Prompt prefix": "prefix",
+    "By project": "projects",
+    "By day (UTC)": "days",
+}
+"""Section title -> the short name `--section` takes."""
+
+
+def key(title: str) -> str:
+    """The `--section` name of a section title."""
+    return KEYS.get(title) or "-".join("".join(ch if ch.isalnum() else " " for ch in title.lower()).split())
+
+
 def _f(v: Any, digits: int = 0) -> str:
     return "-" if v is None else f"{float(v):,.{digits}f}"
 
@@ -314,15 +347,19 @@ def _forecast(doc: dict[str, Any], money: Callable[[Any], str]) -> Iterator[Sect
     else:
         yield (
             "Scenarios",
-            "Monthly cost under each what-if, with its 80% interval.",
-            ["scenario", "monthly cost", "80% low", "80% high", "savings vs baseline"],
+            "Next month's cost if traffic and context move as each scenario assumes, with its 80% interval; "
+            "savings are against the baseline forecast, so a scenario that assumes growth costs more (a "
+            "negative saving).",
+            ["scenario", "month", "monthly cost", "80% low", "80% high", "savings vs baseline", "description"],
             [
                 [
                     s["name"],
+                    str(s.get("month", "-")),
                     money(s.get("monthly_cost_usd")),
                     money(s.get("lo_80_usd")),
                     money(s.get("hi_80_usd")),
                     signed(money)(s.get("savings_vs_baseline_usd")),
+                    str(s.get("description", "")),
                 ]
                 for s in sc
             ],

@@ -1,0 +1,217 @@
+"""The terminal report's first screen: the figures a person glances at, in about 40 lines.
+
+This month and last, the forecast with its intervals, the budget, the top models and projects,
+the biggest saving and the warnings, then one line saying how to see the rest (`--full`,
+`--section NAME`, `--format html`). Plain text only: it formats the report document and
+computes nothing (the same figures as every other format).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from llmcost.report._fmt import formatters, plain, signed
+
+TOP_MODELS = 5
+TOP_PROJECTS = 3
+MAX_WARNINGS = 4
+MAX_FILES = 3
+
+
+def _grid(rows: Sequence[Sequence[str]], right_from: int, indent: str = "  ") -> list[str]:
+    """Rows as aligned columns: the first `right_from` columns left-aligned, the rest right-aligned."""
+    if not rows:
+        return []
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for r in rows:
+        cells = [c.ljust(w) if i < right_from else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
+        out.append((indent + "  ".join(cells)).rstrip())
+    return out
+
+
+def _share(part: Any, whole: Any) -> str:
+    if part is None or not whole:
+        return ""
+    return f"{Decimal(part) / Decimal(whole):.0%}"
+
+
+def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) -> str:
+    """The summary as plain text lines no wider than `width`; `sections` names what `--section` accepts."""
+    fm = formatters(doc)
+    money: Callable[[Any], str] = fm["money"]
+    num = fm["num"]
+    sm = signed(money)
+    lines: list[str] = []
+
+    def para(text: str, indent: str = "") -> None:
+        lines.extend(textwrap.wrap(plain(text), width=width, initial_indent=indent,
+                                   subsequent_indent=indent + "  ", break_on_hyphens=False) or [""])
+
+    t = doc["totals"]
+    period = doc.get("period") or {}
+    tz = period.get("tz", "UTC")
+    first, last = str(t.get("first_ts") or "")[:10], str(t.get("last_ts") or "")[:10]
+    span = f"{first} to {last}" if first else "no usage"
+    if period.get("month"):
+        span = f"{period['month']} ({tz})"
+    elif period.get("since") or period.get("until"):
+        span = f"{period.get('since') or '...'} to {period.get('until') or '...'} ({tz})"
+    unpriced = f"; {num(t['unpriced_requests'])} requests unpriced (left out)" if t.get("unpriced_requests") else ""
+    para(
+        f"LLM spend, {span}: {money(t.get('cost_usd'))} estimated, {money(t.get('billed_cost_usd'))} billed, "
+        f"{num(t['requests'])} requests{unpriced}. Prices: {doc.get('price_catalog', {}).get('catalog', '?')}."
+    )
+    ing = doc["ingest"]
+    run = (doc.get("last_run") or {}).get("files")
+    this_run = ""
+    if run:
+        this_run = " This run: " + ", ".join(
+            f"{run.get(k, 0)} {k}" for k in ("ingested", "replaced", "unchanged", "unrecognised", "failed")
+        ) + "."
+    para(
+        f"Ingested: {ing['files']} files: {num(ing['rows_read'])} rows read = {num(ing['rows_stored'])} stored + "
+        f"{num(ing['rows_duplicate'])} duplicate + {num(ing['rows_quarantined'])} quarantined.{this_run}"
+    )
+
+    held = [f for f in ing.get("by_file", []) if f.get("rows_quarantined")]
+    if held:
+        lines.append("Quarantined rows (kept out of every total; the reasons are in the store's quarantine files, "
+                     "--section quarantine):"[:width])
+        for f in held[:MAX_FILES]:
+            q = f.get("first_quarantined") or {}
+            para(f"{f['file']}: {num(f['rows_quarantined'])} rows, first at line {q.get('line') or '-'}: "
+                 f"{q.get('reason') or '-'}", indent="  ")
+        if len(held) > MAX_FILES:
+            lines.append(f"  ... and {len(held) - MAX_FILES} more files (--section quarantine).")
+    problems = (doc.get("last_run") or {}).get("problems") or []
+    if problems:
+        lines.append("Files not ingested in this run:")
+        for pr in problems[:MAX_FILES]:
+            para(f"{pr['file']}: {pr['message']}", indent="  ")
+        if len(problems) > MAX_FILES:
+            lines.append(f"  ... and {len(problems) - MAX_FILES} more (--section problems).")
+
+    c = doc.get("compare")
+    if c:
+        ct = c["totals"]
+        lines.append("")
+        lines.append(f"This month vs last ({c['tz']}" + (f", data up to {last}" if last[:7] == c["current"]["month"]
+                                                         else "") + ")")
+        driver = (c.get("main_driver") or "").replace("_", " ")
+        lines += _grid(
+            [
+                ["", c["previous"]["month"], c["current"]["month"], "change"],
+                ["estimated cost", money(ct["previous_cost_usd"]), money(ct["current_cost_usd"]),
+                 sm(ct["change_usd"]) + (f" (main driver: {driver})" if driver and ct["change_usd"] is not None
+                                         else "")],
+                ["requests", num(ct.get("previous_requests")), num(ct.get("current_requests")), ""],
+            ],
+            right_from=1,
+        )
+
+    fc = doc.get("forecast")
+    lines.append("")
+    if not fc:
+        lines.append("Forecast: not computed (--no-forecast).")
+    else:
+        head = f"Forecast from the data up to {fc.get('as_of')}, confidence {fc.get('confidence', '?')}"
+        if fc.get("anchored_to_data"):
+            head += " (the data ends before yesterday: --as-of picks the day)"
+        lines.append(head)
+        periods = fc.get("periods") or []
+        if periods and fc.get("p50_usd") is not None:
+            rows = [["period", "", "actual to date", "median", "80% interval", "95% interval"]]
+            for p in periods:
+                rows.append([
+                    str(p.get("period")),
+                    str(p.get("kind", "")).replace("_", " "),
+                    money(p.get("actual_to_date_usd")) if p.get("kind") == "current_month" else "",
+                    money(p.get("p50_usd")),
+                    f"{money(p.get('lo_80_usd'))} to {money(p.get('hi_80_usd'))}",
+                    f"{money(p.get('lo_95_usd'))} to {money(p.get('hi_95_usd'))}",
+                ])
+            lines += _grid(rows, right_from=2)
+        else:
+            reason = "; ".join(n for n in fc.get("notes") or [] if "before yesterday" not in n) or "no forecast"
+            rate = fc.get("run_rate_usd")
+            para(
+                f"{fc.get('month', '?')}: no forecast ({reason}); actual to date "
+                f"{money(fc.get('actual_to_date_usd'))}"
+                + (f", simple run-rate {money(rate)} for the month." if rate is not None else "."),
+                indent="  ",
+            )
+    b = doc.get("budget")
+    if b:
+        status = "UNKNOWN" if b["value_usd"] is None else "EXCEEDED" if b["exceeded"] else "OK"
+        para(f"Budget {status}: {b['message']}.")
+
+    models = doc.get("by_provider_model") or []
+    if models:
+        lines.append("")
+        shown = models[:TOP_MODELS]
+        lines.append(f"Top models by estimated cost ({len(shown)} of {len(models)})")
+        lines += _grid(
+            [
+                [
+                    plain(m["provider"] or "-"),
+                    plain(m["model"] or "-"),
+                    f"{num(m['requests'])} requests",
+                    money(m["cost_usd"]) if m["priced"] else "unpriced",
+                    _share(m["cost_usd"], t.get("cost_usd")) if m["priced"] else "",
+                ]
+                for m in shown
+            ],
+            right_from=2,
+        )
+    projects = doc.get("by_project") or []
+    if projects:
+        shown = projects[:TOP_PROJECTS]
+        lines.append(f"Top projects by estimated cost ({len(shown)} of {len(projects)})")
+        lines += _grid(
+            [
+                [
+                    plain(p["project"] or "-"),
+                    f"{num(p['requests'])} requests",
+                    money(p["cost_usd"]) if p["cost_usd"] is not None else "unpriced",
+                    _share(p["cost_usd"], t.get("cost_usd")),
+                ]
+                for p in shown
+            ],
+            right_from=1,
+        )
+
+    alts = [a for a in doc.get("alternatives") or [] if a.get("savings_vs_baseline_usd") is not None]
+    if alts:
+        best = max(alts, key=lambda a: Decimal(a["savings_vs_baseline_usd"]))
+        lines.append("")
+        saving = Decimal(best["savings_vs_baseline_usd"])
+        if saving > 0:
+            para(
+                f"Biggest saving: {best['name']}, {sm(saving)} in {best.get('month', '?')} (80%: "
+                f"{sm(best.get('savings_lo_80_usd'))} to {sm(best.get('savings_hi_80_usd'))}): "
+                f"{best.get('description', '')}."
+            )
+        else:
+            para(f"No what-if saves money: the best, {best['name']}, changes the month by {sm(saving)}.")
+
+    warnings = list(doc.get("warnings") or [])
+    if warnings:
+        lines.append("")
+        lines.append("Warnings")
+        for w in warnings[:MAX_WARNINGS]:
+            para(w, indent="  ")
+        if len(warnings) > MAX_WARNINGS:
+            lines.append(f"  ... and {len(warnings) - MAX_WARNINGS} more (--full).")
+
+    lines.append("")
+    names = ", ".join(sections)
+    para(
+        "More: --full prints every section; --section NAME prints one"
+        + (f" ({names})" if names else "")
+        + "; --format html --out report.html draws the charts."
+    )
+    return "\n".join(lines) + "\n"
