@@ -14,7 +14,7 @@ $(BIN)/llmcost-forecast: pyproject.toml
 	@echo "Creating $(VENV) ($$($(PY) --version)) ..."
 	@$(PY) -m venv $(VENV)
 	@echo "Installing llmcost-forecast with what it needs to run: duckdb, polars, pyarrow, statsmodels, typer, genai-prices ..."
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -e .
 	@touch $@
 
 $(VENV)/.dev-tools: $(BIN)/llmcost-forecast pyproject.toml
