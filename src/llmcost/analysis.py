@@ -280,7 +280,7 @@ def forecast_sections(
 
     return forecast_section(
         con, catalog or load_catalog(opts.prices_file), as_of=opts.as_of, tz=opts.tz,
-        scenarios_file=opts.scenarios_file,
+        scenarios_file=opts.scenarios_file, budget=opts.budget,
     )
 
 
@@ -517,6 +517,11 @@ def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
         )
         if basis == "month_to_date" and unpriced:
             msg += f" ({unpriced:,} unpriced requests not counted)"
+    odds = (fc or {}).get("budget_odds") if not other_month else None
+    if odds and odds.get("budget_usd") == budget:
+        msg += "; " + budget_odds_text(odds)
+    else:
+        odds = None
     return {
         "budget_usd": budget,
         "month": month,
@@ -524,7 +529,26 @@ def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
         "value_usd": shown,
         "exceeded": exceeded,
         "message": msg,
+        "probability_above": odds["probability_above"] if odds else None,
+        "crossed_on": odds["crossed_on"] if odds else None,
+        "crossing_day_p50": odds["crossing_day_p50"] if odds else None,
+        "crossing_day_lo_80": odds["crossing_day_lo_80"] if odds else None,
+        "crossing_day_hi_80": odds["crossing_day_hi_80"] if odds else None,
     }
+
+
+def budget_odds_text(odds: dict[str, Any]) -> str:
+    """The budget odds in words: "chance of ending the month above it 62%; crossed around ..."."""
+    if odds.get("crossed_on"):
+        return f"already crossed on {odds['crossed_on']}"
+    p = odds["probability_above"]
+    text = f"chance of ending {odds['month']} above it {p:.0%}"
+    if odds.get("crossing_day_p50"):
+        text += (f"; crossed around {odds['crossing_day_p50']} (80% range {odds['crossing_day_lo_80']} to "
+                 f"{odds['crossing_day_hi_80'] or 'after the month'})")
+    elif odds.get("crossing_day_lo_80"):
+        text += f"; a 10% chance it is crossed by {odds['crossing_day_lo_80']}"
+    return text
 
 
 def _currency(doc: dict[str, Any], rates: list[Any], code: str | None, until: date | None) -> dict[str, Any]:

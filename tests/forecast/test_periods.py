@@ -106,3 +106,30 @@ def test_lo_le_p50_le_hi(n, level, noise, zeros, seed, day):
         assert p.lo_95 <= p.lo_80 <= p.p50 <= p.hi_80 <= p.hi_95
         assert p.lo_95 >= p.actual_to_date - 1e-9
         assert all(np.isfinite(v) for v in (p.lo_95, p.hi_95, p.mean))
+
+
+def test_budget_odds_count_the_paths_by_hand():
+    """Five paths over the last 4 days of November, $10 already spent on Nov 26 and before.
+    Budget $20. Running totals (10 + cumulative simulated days), by hand:
+      path 0: 1, 1, 1, 1  -> 11, 12, 13, 14      never crosses (after the month)
+      path 1: 3, 3, 3, 3  -> 13, 16, 19, 22      crosses Nov 30, ends above
+      path 2: 5, 5, 5, 5  -> 15, 20, 25, 30      20 is not above 20: crosses Nov 29
+      path 3: 11, 0, 0, 0 -> 21, 21, 21, 21      crosses Nov 27
+      path 4: 2, 2, 2, 2  -> 12, 14, 16, 18      never crosses
+    3 of 5 end above $20: 60%. Crossing days sorted (never = after): 27, 29, 30, after, after.
+    Inverted-CDF quantiles of 5 values: 10% -> 1st (Nov 27), 50% -> 3rd (Nov 30), 90% -> 5th (after).
+    """
+    from llmcost.forecast import budget_odds
+
+    paths = np.array([[1, 1, 1, 1], [3, 3, 3, 3], [5, 5, 5, 5], [11, 0, 0, 0], [2, 2, 2, 2]], dtype=float)
+    actual = [(date(2026, 11, 1), 4.0), (date(2026, 11, 26), 6.0), (date(2026, 10, 31), 99.0)]  # Oct: not counted
+    odds = budget_odds(paths, date(2026, 11, 27), date(2026, 11, 1), date(2026, 11, 30), 20.0, actual)
+    assert odds.p_exceed == 0.6 and odds.n_paths == 5 and odds.crossed_on is None
+    assert (odds.crossing_lo_80, odds.crossing_p50, odds.crossing_hi_80) == (
+        date(2026, 11, 27), date(2026, 11, 30), None)
+    # already crossed by the actuals: certain, on the day it happened
+    odds = budget_odds(paths, date(2026, 11, 27), date(2026, 11, 1), date(2026, 11, 30), 5.0, actual)
+    assert (odds.p_exceed, odds.crossed_on, odds.crossing_p50) == (1.0, date(2026, 11, 26), date(2026, 11, 26))
+    # a budget no path reaches
+    odds = budget_odds(paths, date(2026, 11, 27), date(2026, 11, 1), date(2026, 11, 30), 100.0, actual)
+    assert (odds.p_exceed, odds.crossing_lo_80, odds.crossing_p50) == (0.0, None, None)

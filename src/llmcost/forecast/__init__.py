@@ -17,7 +17,15 @@ from .base import DEFAULT_LEVELS, Model, pointwise_intervals, total_intervals
 from .baselines import Naive, SeasonalMean, SeasonalNaive, WindowMean
 from .ets import STLETS, AutoETS, Combo
 from .multi import MultiForecast, combine, forecast_many, ramp, round_money, series_rng, simulate_many, to_money
-from .periods import PeriodForecast, forecast_periods, last_complete_day, period_totals, periods_after
+from .periods import (
+    BudgetOdds,
+    PeriodForecast,
+    budget_odds,
+    forecast_periods,
+    last_complete_day,
+    period_totals,
+    periods_after,
+)
 from .synthetic import synthetic_daily_cost, synthetic_drivers
 from .theta import Theta
 
@@ -26,6 +34,7 @@ __all__ = [
     "STLETS",
     "AutoETS",
     "BacktestResult",
+    "BudgetOdds",
     "Combo",
     "FittedSeries",
     "FourierARIMA",
@@ -39,6 +48,7 @@ __all__ = [
     "WindowMean",
     "backtest",
     "backtest_array",
+    "budget_odds",
     "combine",
     "fit_series",
     "forecast_many",

@@ -183,3 +183,63 @@ def forecast_periods(
             confidence=fit.confidence, notes=tuple(pnotes),
         ))
     return out
+
+
+@dataclass(frozen=True)
+class BudgetOdds:
+    """How likely a period's spend ends above a budget, and when it crosses it, counted over paths."""
+
+    p_exceed: float
+    """Share of simulated paths whose period total is above the budget."""
+    crossed_on: date | None
+    """The day the actual spend crossed the budget, when it already has (then p_exceed is 1)."""
+    crossing_p50: date | None
+    """Median crossing day over all paths (a path that never crosses counts as after the period);
+    None when fewer than half the paths cross."""
+    crossing_lo_80: date | None
+    """10th percentile of the crossing day (None when fewer than 10% of paths cross)."""
+    crossing_hi_80: date | None
+    """90th percentile of the crossing day (None when fewer than 90% of paths cross: "after the period")."""
+    n_paths: int
+
+
+def budget_odds(
+    paths: np.ndarray,
+    first_day: date,
+    start: date,
+    end: date,
+    budget: float,
+    actual_daily: Sequence[tuple[date, float]] = (),
+) -> BudgetOdds:
+    """The chance that the total of [start, end] ends above `budget`, and the day it is crossed.
+
+    `paths[:, 0]` is `first_day`, the first simulated day; `actual_daily` are the period's known
+    days before it (day, spend). Each path's running total is the actuals plus its simulated days;
+    its crossing day is the first day the running total exceeds the budget. Quantiles of the
+    crossing day are taken over all paths, a path that never crosses counting as after `end`.
+    """
+    n = paths.shape[0]
+    running = 0.0
+    for day, spend in sorted(actual_daily):
+        if start <= day <= end and day < first_day:
+            running += float(spend)
+            if running > budget:
+                return BudgetOdds(1.0, day, day, day, day, n)
+    i0 = max((start - first_day).days, 0)
+    i1 = (end - first_day).days + 1
+    if i1 > paths.shape[1]:
+        raise ValueError(f"paths end before {end}: simulate at least {i1} days")
+    days = [first_day + timedelta(days=i) for i in range(i0, max(i1, i0))]
+    if not days:
+        return BudgetOdds(float(running > budget), None, None, None, None, n)
+    cum = running + np.cumsum(paths[:, i0:i1], axis=1)
+    over = cum > budget
+    crosses = over.any(axis=1)
+    # index of the first day over budget; len(days) ("after the period") for paths that never cross
+    idx = np.where(crosses, over.argmax(axis=1), len(days))
+
+    def quantile(q: float) -> date | None:
+        k = int(np.quantile(idx, q, method="inverted_cdf"))
+        return days[k] if k < len(days) else None
+
+    return BudgetOdds(float((cum[:, -1] > budget).mean()), None, quantile(0.5), quantile(0.1), quantile(0.9), n)

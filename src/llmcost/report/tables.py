@@ -132,7 +132,8 @@ def _budget(d: dict[str, Any]) -> Table:
     b = d.get("budget")
     if not b:
         return ["status"], [["no --budget given"]]
-    return _pick([b], ["month", "budget_usd", "basis", "value_usd", "exceeded", "message"])
+    return _pick([b], ["month", "budget_usd", "basis", "value_usd", "exceeded", "probability_above", "crossed_on",
+                       "crossing_day_p50", "crossing_day_lo_80", "crossing_day_hi_80", "message"])
 
 
 TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {

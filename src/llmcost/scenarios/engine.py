@@ -17,6 +17,7 @@ import duckdb
 import numpy as np
 
 from llmcost.forecast import (
+    budget_odds,
     period_totals,
     periods_after,
     pointwise_intervals,
@@ -39,6 +40,31 @@ _RANK = {"none": 0, "low": 1, "normal": 2}
 
 def _money(x: float | None) -> Decimal | None:
     return None if x is None else to_money(float(x))
+
+
+def _budget_odds(con: duckdb.DuckDBPyConnection, paths: np.ndarray, first_day: date,
+                 month: tuple[str, str, date, date], budget: Decimal) -> dict[str, Any]:
+    """The current month's budget odds (forecast.periods.budget_odds) on the cost paths, with the
+    month's actual priced spend per day before the first simulated day."""
+    _, label, start, end = month
+    actual = con.execute(
+        f"SELECT day, CAST(sum(cost_usd) AS DOUBLE) FROM {ROWS} WHERE priced AND day >= $s AND day < $f GROUP BY day",
+        {"s": start, "f": first_day},
+    ).fetchall()
+    odds = budget_odds(paths, first_day, start, end, float(budget), actual)
+    return {
+        "month": label,
+        "budget_usd": budget,
+        "probability_above": round(odds.p_exceed, 3),
+        "crossed_on": odds.crossed_on,
+        "crossing_day_p50": odds.crossing_p50,
+        "crossing_day_lo_80": odds.crossing_lo_80,
+        "crossing_day_hi_80": odds.crossing_hi_80,
+        "n_paths": odds.n_paths,
+        "definition": "share of simulated paths whose month total is above the budget; crossing day = the first "
+        "day a path's running total (actuals, then simulated days) is above it, its median and 10th-90th "
+        "percentiles over all paths (a path that never crosses counts as after the month: null)",
+    }
 
 
 def _stats(paths: np.ndarray, first_day: date, start: date, end: date) -> dict[str, float]:
@@ -109,8 +135,12 @@ def forecast_section(
     scenarios_file: Path | None,
     n_paths: int = 1000,
     seed: int = 0,
+    budget: Decimal | None = None,
 ) -> dict[str, Any]:
     """{"forecast": {...}, "scenarios": [...], "alternatives": [...]} for the store behind `con`.
+
+    With `budget` (USD), `forecast["budget_odds"]` holds the chance that the current month ends
+    above it and the day it is crossed, counted over the same simulated paths.
 
     `con` needs the store's `usage` view (and `costs`, for counting money once); `as_of` is
     the last day of data used (default: yesterday in `tz`); periods are calendar periods in
@@ -239,6 +269,8 @@ def forecast_section(
             "notes": notes,
         }
     )
+    if budget is not None and not none:
+        forecast["budget_odds"] = _budget_odds(con, base, df.first_day, specs[0], budget)
 
     # scenarios: the same paths, deterministic changes
     _, month_label, m_start, m_end = specs[1]
