@@ -21,10 +21,12 @@ from .periods import (
     BudgetOdds,
     PeriodForecast,
     budget_odds,
+    combine_remaining,
     forecast_periods,
     last_complete_day,
     period_totals,
     periods_after,
+    seasonal_naive_total,
 )
 from .synthetic import synthetic_daily_cost, synthetic_drivers
 from .theta import Theta
@@ -50,6 +52,7 @@ __all__ = [
     "backtest_array",
     "budget_odds",
     "combine",
+    "combine_remaining",
     "fit_series",
     "forecast_many",
     "forecast_periods",
@@ -62,6 +65,7 @@ __all__ = [
     "ramp",
     "round_money",
     "run_backtest",
+    "seasonal_naive_total",
     "series_rng",
     "simulate_many",
     "synthetic_daily_cost",

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .base import DEFAULT_LEVELS, Model, pointwise_intervals
+from .base import DEFAULT_LEVELS, LevelShifts, Model, pointwise_intervals
 from .baselines import Naive, SeasonalNaive, WindowMean
 from .ets import STLETS, AutoETS, Combo
 
@@ -31,6 +31,9 @@ LOW_HISTORY = 28
 SANITY_MULT = 10.0
 UNCALIBRATED_SPREAD = 2.0
 RUN_RATE_SPREAD = 2.0
+PRIOR_WALK_SD_30 = 0.3
+"""Log sd over 30 days of the level drift given to a daily history too short to calibrate (fewer
+than 4 inner origins): chosen on study seeds 1000-1199, checked on seeds 0-199 (docs/forecasting.md)."""
 
 
 @dataclass
@@ -118,6 +121,8 @@ def _calibrate(model: Model, y: np.ndarray, *, horizon: int, n_origins: int, ste
     for o in origins:
         inner = model.truncated(o)
         inner.jumps = model.jumps
+        if model.shifts.rate > 0:  # the risk as that shorter history would have shown it
+            inner.shifts = LevelShifts.estimate(actual[:o])
         inner.spread = 1.0
         try:
             tot = inner.simulate(horizon, n_paths, rng).sum(axis=1)
@@ -196,6 +201,12 @@ def fit_series(
         break
     assert chosen is not None  # WindowMean cannot fail on a finite series
     notes = notes + chosen.notes
+    if m == 7:
+        # daily series: the level can move again (launches, churn, migrations); calendar totals
+        # a month out are mostly exposed to that, not to day-to-day noise
+        chosen.shifts = LevelShifts.estimate(y)
+        notes.append(f"level-shift risk in the paths: {chosen.shifts.seen} shift(s) seen in the history, "
+                     f"rate {chosen.shifts.rate * 30:.2f} per 30 days, log size sd {chosen.shifts.sd:.2f}")
     used = chosen.alias + (f"({chosen.spec_name})" if chosen.spec_name else "")
     # mostly idle (fewer than half the low-history days carry usage): the fit rests on few points
     confidence = "low" if n < low_history or active < low_history // 2 else "normal"
@@ -204,6 +215,9 @@ def fit_series(
     if k is None:
         k = UNCALIBRATED_SPREAD
         notes.append(f"too little history for calibration (< 4 inner origins): intervals widened x{k:g}")
+        if m == 7 and chosen.shifts.rate > 0:
+            chosen.shifts.walk_sd = PRIOR_WALK_SD_30 / np.sqrt(30.0)
+            notes.append(f"prior level drift for a short history: log sd {PRIOR_WALK_SD_30:g} over 30 days")
     else:
         notes.append(f"intervals calibrated on {errs.size} inner origins: x{k:.2f}")
     if confidence == "low":

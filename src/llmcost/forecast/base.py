@@ -46,6 +46,71 @@ class Jumps:
         return paths
 
 
+@dataclass
+class LevelShifts:
+    """Persistent level shifts (launches, churn, migrations to another model) as a risk in the paths.
+
+    Each simulated day a shift happens with probability `rate`; its size is a log factor drawn from
+    N(0, `sd`) and lasts for the rest of the path. A history that had shifts has them again at its
+    own rate; one that had none still carries the prior rate (see `estimate`), because a short
+    history cannot show that its level never moves.
+    """
+
+    rate: float = 0.0
+    """Probability of a shift on any future day."""
+    sd: float = 0.0
+    """Standard deviation of a shift's log size."""
+    seen: int = 0
+    """Shifts found in the history."""
+    walk_sd: float = 0.0
+    """Daily sd of a log random walk of the level: the prior drift uncertainty given to a history
+    too short to calibrate its own intervals (0 otherwise)."""
+
+    PRIOR_DAYS: ClassVar[float] = 180.0
+    """Prior: one shift per 180 days of history..."""
+    PRIOR_SD: ClassVar[float] = 0.3
+    """...of log size sd 0.3 (x0.74 to x1.35 at one sd), pooled with what the history shows."""
+    WINDOW: ClassVar[int] = 14
+    THRESHOLD: ClassVar[float] = 0.25
+
+    @classmethod
+    def estimate(cls, y: np.ndarray) -> LevelShifts:
+        """Shifts in a daily history: a change of more than 0.25 in the mean log1p level between the
+        14 days before and the 14 days from a day (weekday mix cancels over two whole weeks),
+        counted once per 14 days; the rate and size are pooled with the prior."""
+        z = np.log1p(np.maximum(np.asarray(y, dtype=float), 0.0))
+        w = cls.WINDOW
+        sizes: list[float] = []
+        if z.size >= 2 * w:
+            c = np.concatenate([[0.0], np.cumsum(z)])
+            t = np.arange(w, z.size - w + 1)
+            d = (c[t + w] - c[t]) / w - (c[t] - c[t - w]) / w
+            i = 0
+            while i < d.size:
+                if abs(d[i]) > cls.THRESHOLD:
+                    j = i + int(np.argmax(np.abs(d[i : i + w])))  # the largest change in the next two weeks
+                    sizes.append(float(d[j]))
+                    i = j + w
+                else:
+                    i += 1
+        k = len(sizes)
+        rate = (k + 1.0) / (z.size + cls.PRIOR_DAYS)
+        sd = float(np.sqrt((np.sum(np.square(sizes)) + 2 * cls.PRIOR_SD**2) / (k + 2)))
+        return cls(rate=rate, sd=sd, seen=k)
+
+    def apply(self, paths: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """`paths` (original scale, n_paths x h) times each path's running shift factor."""
+        if (self.rate <= 0 or self.sd <= 0) and self.walk_sd <= 0:
+            return paths
+        steps = np.zeros(paths.shape)
+        if self.rate > 0 and self.sd > 0:
+            hit = rng.random(paths.shape) < self.rate
+            steps = np.where(hit, rng.normal(0.0, self.sd, paths.shape), 0.0)
+        if self.walk_sd > 0:
+            steps = steps + rng.normal(0.0, self.walk_sd, paths.shape)
+        return paths * np.exp(np.cumsum(steps, axis=1))
+
+
 def to_working(y: np.ndarray, transform: str) -> np.ndarray:
     if transform == "log1p":
         return np.log1p(np.maximum(y, 0.0))
@@ -70,6 +135,7 @@ class Model:
         self.season_length = season_length
         self.spread = 1.0
         self.jumps = Jumps()
+        self.shifts = LevelShifts()
         self.notes: list[str] = []
         self.y_: np.ndarray | None = None
 
@@ -102,7 +168,7 @@ class Model:
             med = np.median(x, axis=0, keepdims=True)
             x = med + self.spread * (x - med)
         x = self.jumps.apply(x, rng)
-        out = from_working(x, self.transform)
+        out = self.shifts.apply(from_working(x, self.transform), rng)
         if not np.all(np.isfinite(out)):
             raise FloatingPointError(f"{self.alias}: non-finite simulated values")
         return out

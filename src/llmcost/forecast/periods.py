@@ -128,6 +128,38 @@ def period_totals(paths: np.ndarray, first_day: date, start: date, end: date,
     return actual_to_date + paths[:, i0:i1].sum(axis=1)
 
 
+SNAIVE_DAYS = 28
+"""The seasonal naive of the current month's remaining days: the mean of each weekday over the
+last 28 days of history (four of each)."""
+
+
+def seasonal_naive_total(history: Sequence[tuple[date, float]], days: Sequence[date]) -> float | None:
+    """Sum over `days` of the mean spend of the same weekday in the last 28 days of `history`
+    ((day, value) pairs; days missing from it count as 0). None without history."""
+    if not history:
+        return None
+    last = max(d for d, _ in history)
+    recent = {d: float(v) for d, v in history if (last - d).days < SNAIVE_DAYS}
+    means = []
+    for wd in range(7):
+        vals = [recent.get(last - timedelta(days=i), 0.0) for i in range(SNAIVE_DAYS)
+                if (last - timedelta(days=i)).weekday() == wd]
+        means.append(float(np.mean(vals)))
+    return float(sum(means[d.weekday()] for d in days))
+
+
+def combine_remaining(totals: np.ndarray, snaive: float | None) -> tuple[np.ndarray, str | None]:
+    """Per-path totals of the current month's remaining days, rescaled so that their median is the
+    mean of the model's median and the seasonal naive (a forecast combination: two methods with
+    different errors, averaged, beat either alone on the study in docs/forecasting.md, 0.7x the
+    run-rate's error against 1.0x). The spread is scaled with the median."""
+    med = float(np.median(totals)) if totals.size else 0.0
+    if snaive is None or med <= 0 or snaive < 0:
+        return totals, None
+    target = (med + snaive) / 2
+    return totals * (target / med), "rest of the month: the model's median averaged with the seasonal naive"
+
+
 def forecast_periods(
     dates: Sequence[date],
     values: Sequence[float] | np.ndarray,
@@ -172,7 +204,14 @@ def forecast_periods(
             # missing days this month are neither actuals nor future: count their imputed value
             filled = float(imputed[max((start - first).days, 0) :][np.isnan(mtd)].sum())
             pnotes.append("missing days of this month enter the total at their imputed value")
-        stats = total_intervals(period_totals(paths, fut0, start, end, actual + filled), levels)
+        future = period_totals(paths, fut0, start, end, 0.0)
+        if kind == "current_month" and end > as_of_day:
+            rest = [as_of_day + timedelta(days=i + 1) for i in range((end - as_of_day).days)]
+            hist = [(first + timedelta(days=i), float(v)) for i, v in enumerate(imputed)]
+            future, how = combine_remaining(future, seasonal_naive_total(hist, rest))
+            if how:
+                pnotes.append(how)
+        stats = total_intervals(actual + filled + future, levels)
         none = fit.confidence == "none"
         out.append(PeriodForecast(
             period=label, kind=kind, start=start, end=end, actual_to_date=actual,

@@ -18,11 +18,13 @@ import numpy as np
 
 from llmcost.forecast import (
     budget_odds,
+    combine_remaining,
     period_totals,
     periods_after,
     pointwise_intervals,
     ramp,
     round_money,
+    seasonal_naive_total,
     to_money,
     total_intervals,
 )
@@ -40,6 +42,27 @@ _RANK = {"none": 0, "low": 1, "normal": 2}
 
 def _money(x: float | None) -> Decimal | None:
     return None if x is None else to_money(float(x))
+
+
+def _combine_current_month(con: duckdb.DuckDBPyConnection, paths: np.ndarray, first_day: date, end: date,
+                           notes: list[str]) -> np.ndarray:
+    """The cost paths with the current month's remaining days rescaled so that their total's median
+    is the mean of the model's and the seasonal naive's (forecast.periods.combine_remaining)."""
+    n = (end - first_day).days + 1
+    if n <= 0:
+        return paths
+    hist = con.execute(
+        f"SELECT day, CAST(sum(cost_usd) AS DOUBLE) FROM {ROWS} WHERE priced GROUP BY day ORDER BY day"
+    ).fetchall()
+    rest = [first_day + timedelta(days=i) for i in range(n)]
+    totals = paths[:, :n].sum(axis=1)
+    combined, how = combine_remaining(totals, seasonal_naive_total([(d, v or 0.0) for d, v in hist], rest))
+    if how is None:
+        return paths
+    out = paths.copy()
+    out[:, :n] *= float(np.median(combined) / np.median(totals))
+    notes.append(how)
+    return out
 
 
 def _budget_odds(con: duckdb.DuckDBPyConnection, paths: np.ndarray, first_day: date,
@@ -194,6 +217,8 @@ def forecast_section(
     confidence = min((fits[s].confidence for s in req_ids), key=lambda c: _RANK.get(c, 0))
     none = confidence == "none"
     base = df.cost()
+    if not none:
+        base = _combine_current_month(con, base, df.first_day, cur_end, notes)
 
     def period_rows(paths: np.ndarray) -> list[dict[str, Any]]:
         rows = []
