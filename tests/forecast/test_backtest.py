@@ -117,3 +117,12 @@ def test_month_remainder_beats_run_rate_early_in_the_month():
     rows = pl.concat(parts)
     assert rows.height == 12
     assert rows["ape_model"].mean() < rows["ape_run_rate"].mean()
+
+
+def test_trace_horizon_totals_inside_the_80_interval(trace_results):
+    """Issue 15: on the public traces' backtests, the 24-hour horizon totals fall inside their 80%
+    interval 70-90% of the time (pooled over the 20 origin-series)."""
+    rows = pl.concat([r.rows for r in trace_results])
+    inside = rows["total_in_80"].mean()
+    print(f"trace totals inside the 80% interval: {inside:.3f} of {rows.height}")
+    assert 0.70 <= inside <= 0.90
