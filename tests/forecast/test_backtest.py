@@ -126,3 +126,12 @@ def test_trace_horizon_totals_inside_the_80_interval(trace_results):
     inside = rows["total_in_80"].mean()
     print(f"trace totals inside the 80% interval: {inside:.3f} of {rows.height}")
     assert 0.70 <= inside <= 0.90
+
+
+def test_winkler_score_by_hand():
+    from llmcost.forecast.backtest import winkler
+
+    # inside: the width; below by 5 with alpha 0.2: width + 10 x 5; above by 2: width + 10 x 2
+    assert winkler(15.0, 10.0, 20.0, 0.2) == 10.0
+    assert winkler(5.0, 10.0, 20.0, 0.2) == 60.0
+    assert winkler(22.0, 10.0, 20.0, 0.2) == 30.0

@@ -120,5 +120,6 @@ def backtest_cmd(
     typer.echo(
         "relMASE = MASE(model) / MASE(seasonal naive, m=7); APEtot / sAPEtot = error of the horizon total "
         "(model / seasonal naive); cov80 / cov95 = daily points inside the 80% / 95% intervals; "
-        "tot80 / tot95 = horizon totals inside them."
+        "tot80 / tot95 = horizon totals inside them (the check that matters for a month's bill); Wtot80 = "
+        "Winkler score of the total's 80% interval / the actual total (width plus 10x any miss; lower is better)."
     )

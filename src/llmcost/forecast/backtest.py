@@ -9,7 +9,10 @@ the origin. Reported, pooled over series and origins:
   in-sample mean |y_t - y_{t-m}| of each origin's training window;
 * APE of the horizon total (point = mean of path totals; also of their median), model and
   seasonal naive;
-* coverage of the 80% and 95% intervals, per held-out point and for the horizon total.
+* coverage of the 80% and 95% intervals, per held-out point and for the horizon total;
+* the Winkler (interval) score of the horizon total's 80% interval, relative to the actual total:
+  width + (2 / 0.2) x the distance by which the actual falls outside (Gneiting and Raftery 2007,
+  eq. 43); lower is better, and a narrow interval that misses pays for it.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from .frame import split_series
 COLUMNS = (
     "series_id", "origin", "model_used", "confidence", "spread", "n_train",
     "mase", "mase_snaive", "ape_total", "ape_total_p50", "ape_total_snaive",
-    "n_points", "in_80", "in_95", "total_in_80", "total_in_95",
+    "n_points", "in_80", "in_95", "total_in_80", "total_in_95", "total_winkler_80",
 )
 
 
@@ -54,7 +57,7 @@ class BacktestResult:
     def table(self) -> str:
         """Fixed-width text table: one line per series and a pooled line."""
         head = (f"{'series':<24} {'n':>3} {'relMASE':>7} {'MASE':>6} {'sMASE':>6} {'APEtot':>7} "
-                f"{'sAPEtot':>7} {'cov80':>6} {'cov95':>6} {'tot80':>6} {'tot95':>6}")
+                f"{'sAPEtot':>7} {'cov80':>6} {'cov95':>6} {'tot80':>6} {'tot95':>6} {'Wtot80':>6}")
         lines = [head, "-" * len(head)]
         groups = [(sid, part) for (sid,), part in self.rows.group_by("series_id", maintain_order=True)]
         for name, part in [*groups, ("POOLED", self.rows)]:
@@ -63,7 +66,7 @@ class BacktestResult:
                 f"{name[:24]:<24} {s['n_origins']:>3} {s['rel_mase']:>7.3f} {s['mase']:>6.3f} "
                 f"{s['mase_snaive']:>6.3f} {s['ape_total']:>7.1%} {s['ape_total_snaive']:>7.1%} "
                 f"{s['coverage_80']:>6.1%} {s['coverage_95']:>6.1%} {s['total_coverage_80']:>6.1%} "
-                f"{s['total_coverage_95']:>6.1%}"
+                f"{s['total_coverage_95']:>6.1%} {s['total_winkler_80']:>6.3f}"
             )
         return "\n".join(lines)
 
@@ -91,7 +94,13 @@ def _pool(rows: pl.DataFrame) -> dict:
         "coverage_95": int(rows["in_95"].sum()) / n_pts,
         "total_coverage_80": _mean(rows["total_in_80"]),
         "total_coverage_95": _mean(rows["total_in_95"]),
+        "total_winkler_80": _mean(rows["total_winkler_80"]),
     }
+
+
+def winkler(actual: float, lo: float, hi: float, alpha: float) -> float:
+    """Winkler score of the central (1 - alpha) interval [lo, hi] for `actual`."""
+    return (hi - lo) + (2 / alpha) * max(lo - actual, 0.0) + (2 / alpha) * max(actual - hi, 0.0)
 
 
 def _ape(actual: float, pred: float) -> float:
@@ -146,6 +155,8 @@ def backtest_array(y: np.ndarray, horizon: int, n_origins: int, *, series_id: st
             "in_95": int(((test >= lo95) & (test <= hi95))[ok].sum()),
             "total_in_80": float(tq[0] <= actual_tot <= tq[1]) if tot_ok else float("nan"),
             "total_in_95": float(tq[2] <= actual_tot <= tq[3]) if tot_ok else float("nan"),
+            "total_winkler_80": winkler(actual_tot, float(tq[0]), float(tq[1]), 0.2) / abs(actual_tot)
+            if tot_ok and actual_tot != 0 else float("nan"),
         })
     return rows
 
@@ -173,7 +184,7 @@ _DTYPES = {
     "spread": pl.Float64, "n_train": pl.Int64, "mase": pl.Float64, "mase_snaive": pl.Float64,
     "ape_total": pl.Float64, "ape_total_p50": pl.Float64, "ape_total_snaive": pl.Float64,
     "n_points": pl.Int64, "in_80": pl.Int64,
-    "in_95": pl.Int64, "total_in_80": pl.Float64, "total_in_95": pl.Float64,
+    "in_95": pl.Int64, "total_in_80": pl.Float64, "total_in_95": pl.Float64, "total_winkler_80": pl.Float64,
 }
 
 
