@@ -108,7 +108,8 @@ def main() -> None:
     )
     print(f"ingest result (status, read, stored, duplicate, quarantined): {o_out}")
     print(f"peak memory of ingest: {o_rss / 2**30:.2f} GiB (target < 1.5 GB)")
-    for extra in () if args.ingest_only else ("bench_pricing.py", "bench_measures.py", "bench_forecast.py", "bench_scenarios.py"):
+    extras = ("bench_pricing.py", "bench_measures.py", "bench_forecast.py", "bench_scenarios.py")
+    for extra in () if args.ingest_only else extras:
         path = HERE / extra
         if path.exists():
             print(f"\n## {extra}")
