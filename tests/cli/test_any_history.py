@@ -64,7 +64,7 @@ def test_scattered_days_give_a_report_that_says_what_it_can(tmp_path: Path, name
         assert fc["confidence"] == "none" and fc["p50_usd"] is None
         noun = "1 day" if active == 1 else f"{active} days"
         assert f"too little history for a statistical forecast ({noun} with usage; it needs 7)" in " ".join(fc["notes"])
-        assert "no forecast (" in res.stdout and "simple run-rate" in res.stdout
+        assert "no forecast: too little history" in res.stdout and "simple run-rate" in res.stdout
         month = max(days)[:7]
         month_cost = sum(Decimal(d["cost_usd"]) for d in doc["daily"] if str(d["day"]).startswith(month))
         assert Decimal(fc["actual_to_date_usd"]) == month_cost.quantize(Decimal("0.0001"))

@@ -33,6 +33,10 @@ def _grid(rows: Sequence[Sequence[str]], right_from: int, indent: str = "  ") ->
     return out
 
 
+def _requests(n: Any, num: Callable[[Any], str]) -> str:
+    return f"{num(n)} request" + ("" if n == 1 else "s")
+
+
 def _share(part: Any, whole: Any) -> str:
     if part is None or not whole:
         return ""
@@ -139,7 +143,7 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
             reason = "; ".join(n for n in fc.get("notes") or [] if "before yesterday" not in n) or "no forecast"
             rate = fc.get("run_rate_usd")
             para(
-                f"{fc.get('month', '?')}: no forecast ({reason}); actual to date "
+                f"{fc.get('month', '?')}: no forecast: {reason}; actual to date "
                 f"{money(fc.get('actual_to_date_usd'))}"
                 + (f", simple run-rate {money(rate)} for the month." if rate is not None else "."),
                 indent="  ",
@@ -159,7 +163,7 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
                 [
                     plain(m["provider"] or "-"),
                     plain(m["model"] or "-"),
-                    f"{num(m['requests'])} requests",
+                    _requests(m["requests"], num),
                     money(m["cost_usd"]) if m["priced"] else "unpriced",
                     _share(m["cost_usd"], t.get("cost_usd")) if m["priced"] else "",
                 ]
@@ -168,14 +172,14 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
             right_from=2,
         )
     projects = doc.get("by_project") or []
-    if projects:
+    if projects and [p["project"] for p in projects] != ["(none)"]:  # no row names a project: nothing to rank
         shown = projects[:TOP_PROJECTS]
         lines.append(f"Top projects by estimated cost ({len(shown)} of {len(projects)})")
         lines += _grid(
             [
                 [
                     plain(p["project"] or "-"),
-                    f"{num(p['requests'])} requests",
+                    _requests(p["requests"], num),
                     money(p["cost_usd"]) if p["cost_usd"] is not None else "unpriced",
                     _share(p["cost_usd"], t.get("cost_usd")),
                 ]
