@@ -2,8 +2,9 @@
 
 Each file is one transaction. Its rows are parsed and checked by one DuckDB query (the format's
 SQL wrapped in the validation below) and staged to Parquet. Good rows become parts of the store,
-bad rows go to the quarantine with file, line and reason, and the manifest is replaced
-atomically. Rows read = stored + duplicate + quarantined, for every file.
+bad rows go to the quarantine with file, line and reason, records the format marks as not usage
+(`skip`) are only counted, and the manifest is replaced atomically. Rows read = stored +
+duplicate + skipped + quarantined, for every file.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class FileResult:
     rows_duplicate: int = 0
     rows_quarantined: int = 0
     message: str | None = None
+    rows_skipped: int = 0
 
 
 @dataclass
@@ -295,9 +297,10 @@ def validated_sql(
         elif typ == "VARCHAR" and src_t != "VARCHAR":
             expr = f"CAST({expr} AS VARCHAR)"
         sel.append(f"{expr} AS {col}")
+    skip = "coalesce(TRY_CAST(s.skip AS BOOLEAN), false)" if "skip" in have else "false"
     typed = (
-        f"SELECT s.raw AS _raw, {', '.join(sel)}, coalesce({', '.join(errs)}) AS _fmt_error "
-        f"FROM ({fmt_sql}) s"
+        f"SELECT s.raw AS _raw, {', '.join(sel)}, coalesce({', '.join(errs)}) AS _fmt_error, "
+        f"{skip} AS _skip FROM ({fmt_sql}) s"
     )
 
     latest = clock.now().isoformat()  # "the future" is judged against the tool's clock (llmcost.clock)
@@ -355,7 +358,8 @@ def validated_sql(
         f"SELECT * REPLACE (CASE WHEN _error IS NOT NULL THEN {mask_sql(f'left(_raw, {RAW_KEEP * 2})')} "
         "END AS _raw) FROM ("
         f"SELECT {', '.join(out)}, CAST({int(seq)} AS BIGINT) AS _seq, false AS _dup, "
-        f"{error} AS _error, event_id IS NULL AS _id_from_raw, _raw, "
+        # a skipped record (the format's `skip`) is counted, never checked or quarantined
+        f"CASE WHEN NOT _skip THEN {error} END AS _error, _skip, event_id IS NULL AS _id_from_raw, _raw, "
         "CAST(year(ts) * 100 + month(ts) AS INTEGER) AS month "
         f"FROM ({typed}))"
     )
@@ -509,7 +513,8 @@ class Loader:
             return manifest
         status = "replaced" if old else "ingested"
         result.files.append(FileResult(
-            key, status, ing.name, entry.rows_read, entry.rows_stored, entry.rows_duplicate, entry.rows_quarantined
+            key, status, ing.name, entry.rows_read, entry.rows_stored, entry.rows_duplicate, entry.rows_quarantined,
+            rows_skipped=entry.rows_skipped,
         ))
         return manifest
 
@@ -523,8 +528,8 @@ class Loader:
         stage = stage_dir / "stage.parquet"
         known_dups = self._stage(con, ing, f, stage, seq)
         con.execute(f"CREATE OR REPLACE TEMP VIEW stage AS SELECT * FROM read_parquet({sql_str(str(stage))})")
-        read, quarantined = one(con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE _error IS NOT NULL) FROM stage"
+        read, quarantined, skipped = one(con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE _error IS NOT NULL), count(*) FILTER (WHERE _skip) FROM stage"
         ))
 
         # quarantine
@@ -545,15 +550,16 @@ class Loader:
         # within-file duplicates, then the store's; `good` is a view over the stage file (no copy)
         table = ing.table
         cols = ", ".join(c for c in duckdb_types(table))
+        keep = "_error IS NULL AND NOT _skip"
         if known_dups is None:
             (dups,) = one(con.execute(
-                "SELECT count(*) - count(DISTINCT event_id) FROM stage WHERE _error IS NULL"
+                f"SELECT count(*) - count(DISTINCT event_id) FROM stage WHERE {keep}"
             ))
         else:
             dups = known_dups
         qualify = "QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_line) = 1" if dups else ""
         con.execute(
-            f"CREATE OR REPLACE TEMP VIEW good AS SELECT {cols}, month FROM stage WHERE _error IS NULL {qualify}"
+            f"CREATE OR REPLACE TEMP VIEW good AS SELECT {cols}, month FROM stage WHERE {keep} {qualify}"
         )
         old = manifest.files.get(f.display)
         replaced_parts = set(old.parts) if old else set()
@@ -597,7 +603,7 @@ class Loader:
         if len(months) == 1:
             rel = f"{table}/month={_month_name(months[0])}/p{seq:06d}_{uuid.uuid4().hex}.parquet"
             tmp = stage_dir / "part.parquet"
-            if not quarantined and not dups and dup_expr == "false":
+            if not quarantined and not skipped and not dups and dup_expr == "false":
                 # the common case: the stage already is the part (its bookkeeping columns are all
                 # NULL or constant and readers select by name), so no second write of the data
                 tmp = stage
@@ -624,8 +630,8 @@ class Loader:
         entry = FileEntry(
             path=f.display, size=f.size, sha256=f.content_hash(), ingestor=ing.name, table=table, seq=seq,
             ingested_at=now_iso(), rows_read=read, rows_stored=stored,
-            rows_duplicate=read - quarantined - stored, rows_quarantined=quarantined,
-            parts=new_parts, quarantine=qrel, months=months,
+            rows_duplicate=read - quarantined - skipped - stored, rows_quarantined=quarantined,
+            rows_skipped=skipped, parts=new_parts, quarantine=qrel, months=months,
         )
         manifest.files[f.display] = entry
         manifest.next_seq = seq + 1
@@ -703,7 +709,7 @@ class Loader:
                 finally:
                     con.execute("SET preserve_insertion_order = true")
                 bad, dups = one(con.execute(
-                    "SELECT count(*) FILTER (WHERE _error IS NOT NULL OR _id_from_raw), "
+                    "SELECT count(*) FILTER (WHERE NOT _skip AND (_error IS NOT NULL OR _id_from_raw)), "
                     f"count(*) - count(DISTINCT event_id) FROM read_parquet({target})"
                 ))
                 if not bad and not dups:
@@ -770,7 +776,7 @@ class Loader:
         paths = [str(root / p) for p in fe.parts]
         (live,) = one(con.execute("SELECT count(*) FILTER (WHERE NOT _dup) FROM read_parquet(?)", [paths]))
         fe.rows_stored = live
-        fe.rows_duplicate = fe.rows_read - fe.rows_quarantined - live
+        fe.rows_duplicate = fe.rows_read - fe.rows_quarantined - fe.rows_skipped - live
 
 
 def load(

@@ -65,6 +65,9 @@ class FileEntry:
     rows_stored: int = 0
     rows_duplicate: int = 0
     rows_quarantined: int = 0
+    # records read that the format marks as not usage (a Claude Code reply with no API call):
+    # rows_read = rows_stored + rows_duplicate + rows_skipped + rows_quarantined
+    rows_skipped: int = 0
     parts: list[str] = field(default_factory=list)
     quarantine: str | None = None
     months: list[str] = field(default_factory=list)

@@ -7,7 +7,10 @@ canonical columns (see `llmcost.schema`) plus three bookkeeping columns:
 
 - `source_line`: 1-based line or record number, for the quarantine;
 - `raw`: the record's text (used for the content-hash `event_id` and the quarantine);
-- `error`: NULL for a good row, else why the row is rejected.
+- `error`: NULL for a good row, else why the row is rejected;
+- `skip` (optional): true for a record that is read but is deliberately not a usage row (a
+  Claude Code reply the client made up, with no API call): counted as read and as skipped,
+  neither stored nor quarantined.
 
 The loader (`llmcost.load`) does everything else in SQL: type checks, range checks, secret
 masking, `event_id` hashing, duplicate handling and the write. No per-row Python anywhere.
