@@ -15,7 +15,9 @@ parts it wrote are unlisted orphans that readers never see and the next writer d
 
 Duplicates: every part keeps a `_dup` flag. Rows sharing an `event_id` across files are all
 stored, and exactly one of them is live: for requests the earliest ingested file wins (a
-re-sent copy changes nothing); for provider buckets the latest wins (exports restate periods).
+re-sent copy changes nothing); for provider buckets the latest wins (exports restate periods);
+for formats that write one request as growing snapshots (`Ingestor.snapshots`, Claude Code) the
+copy with the largest counts wins and carries the per-field maximum over all copies.
 """
 
 from __future__ import annotations

@@ -86,6 +86,11 @@ class Ingestor:
     fast_json: ClassVar[bool] = False
     # The loader orders conflicting sniffs by this; fixtures test that exactly one format claims.
     priority: ClassVar[int] = 0
+    # True when rows sharing an event_id are snapshots of one record that grows while it is
+    # written (a streamed reply): the stored row takes the per-field maximum of the token counts
+    # and the stated cost over every snapshot, in the file and across files and runs, instead of
+    # the first one (see Loader._elect_snapshots).
+    snapshots: ClassVar[bool] = False
 
     def sniff(self, head: bytes, name: str) -> bool:
         raise NotImplementedError
