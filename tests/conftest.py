@@ -9,6 +9,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 TRACES = SHARED / "traces"
+REAL_SAMPLES = SHARED / "real-samples"  # third-party files with hand-counted totals (its SOURCES.md)
 
 
 @pytest.fixture(autouse=True)
@@ -23,3 +24,7 @@ def _isolated_user_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
 
 def requires_traces() -> pytest.MarkDecorator:
     return pytest.mark.skipif(not TRACES.exists(), reason="../shared/traces is not beside the checkout")
+
+
+def requires_real_samples() -> pytest.MarkDecorator:
+    return pytest.mark.skipif(not REAL_SAMPLES.exists(), reason="../shared/real-samples is not beside the checkout")

@@ -101,7 +101,7 @@ def test_fixture_rows(name: str, tmp_path: Path) -> None:
     if summary:
         totals = {
             k: sum(getattr(f, k) for f in result.files)
-            for k in ("rows_read", "rows_stored", "rows_duplicate", "rows_quarantined")
+            for k in ("rows_read", "rows_stored", "rows_duplicate", "rows_quarantined", "rows_skipped")
         }
         for k in totals:
             if k in summary:

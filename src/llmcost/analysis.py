@@ -81,7 +81,9 @@ def _first_quarantined(root: Path | None, rel: str | None) -> dict[str, Any] | N
 
 
 def ingest_summary(manifest: Manifest, root: Path | None = None) -> dict[str, Any]:
-    """Counts for the whole store, from the manifest: rows read = stored + duplicate + quarantined.
+    """Counts for the whole store, from the manifest: rows read = stored + duplicate + skipped +
+    quarantined (skipped: records a format marks as not usage, e.g. a Claude Code reply made
+    without an API call).
     With the store's `root`, each file with quarantined rows also gives its first one (line, reason)."""
     files = list(manifest.files.values())
     out: dict[str, Any] = {
@@ -90,6 +92,7 @@ def ingest_summary(manifest: Manifest, root: Path | None = None) -> dict[str, An
         "rows_stored": sum(f.rows_stored for f in files),
         "rows_duplicate": sum(f.rows_duplicate for f in files),
         "rows_quarantined": sum(f.rows_quarantined for f in files),
+        "rows_skipped": sum(f.rows_skipped for f in files),
     }
     by_source: dict[str, dict[str, Any]] = {}
     for f in files:
@@ -102,10 +105,11 @@ def ingest_summary(manifest: Manifest, root: Path | None = None) -> dict[str, An
                 "rows_stored": 0,
                 "rows_duplicate": 0,
                 "rows_quarantined": 0,
+                "rows_skipped": 0,
             },
         )
         s["files"] += 1
-        for k in ("rows_read", "rows_stored", "rows_duplicate", "rows_quarantined"):
+        for k in ("rows_read", "rows_stored", "rows_duplicate", "rows_quarantined", "rows_skipped"):
             s[k] += getattr(f, k)
     out["by_source"] = sorted(by_source.values(), key=lambda s: s["source"])
     out["by_file"] = [
@@ -116,6 +120,7 @@ def ingest_summary(manifest: Manifest, root: Path | None = None) -> dict[str, An
             "rows_stored": f.rows_stored,
             "rows_duplicate": f.rows_duplicate,
             "rows_quarantined": f.rows_quarantined,
+            "rows_skipped": f.rows_skipped,
             "quarantine": f.quarantine,
             "first_quarantined": _first_quarantined(root, f.quarantine) if f.rows_quarantined else None,
             "ingested_at": f.ingested_at,

@@ -2,8 +2,9 @@
 
 Each file is one transaction. Its rows are parsed and checked by one DuckDB query (the format's
 SQL wrapped in the validation below) and staged to Parquet. Good rows become parts of the store,
-bad rows go to the quarantine with file, line and reason, and the manifest is replaced
-atomically. Rows read = stored + duplicate + quarantined, for every file.
+bad rows go to the quarantine with file, line and reason, records the format marks as not usage
+(`skip`) are only counted, and the manifest is replaced atomically. Rows read = stored +
+duplicate + skipped + quarantined, for every file.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class FileResult:
     rows_duplicate: int = 0
     rows_quarantined: int = 0
     message: str | None = None
+    rows_skipped: int = 0
 
 
 @dataclass
@@ -295,9 +297,10 @@ def validated_sql(
         elif typ == "VARCHAR" and src_t != "VARCHAR":
             expr = f"CAST({expr} AS VARCHAR)"
         sel.append(f"{expr} AS {col}")
+    skip = "coalesce(TRY_CAST(s.skip AS BOOLEAN), false)" if "skip" in have else "false"
     typed = (
-        f"SELECT s.raw AS _raw, {', '.join(sel)}, coalesce({', '.join(errs)}) AS _fmt_error "
-        f"FROM ({fmt_sql}) s"
+        f"SELECT s.raw AS _raw, {', '.join(sel)}, coalesce({', '.join(errs)}) AS _fmt_error, "
+        f"{skip} AS _skip FROM ({fmt_sql}) s"
     )
 
     latest = clock.now().isoformat()  # "the future" is judged against the tool's clock (llmcost.clock)
@@ -355,7 +358,8 @@ def validated_sql(
         f"SELECT * REPLACE (CASE WHEN _error IS NOT NULL THEN {mask_sql(f'left(_raw, {RAW_KEEP * 2})')} "
         "END AS _raw) FROM ("
         f"SELECT {', '.join(out)}, CAST({int(seq)} AS BIGINT) AS _seq, false AS _dup, "
-        f"{error} AS _error, event_id IS NULL AS _id_from_raw, _raw, "
+        # a skipped record (the format's `skip`) is counted, never checked or quarantined
+        f"CASE WHEN NOT _skip THEN {error} END AS _error, _skip, event_id IS NULL AS _id_from_raw, _raw, "
         "CAST(year(ts) * 100 + month(ts) AS INTEGER) AS month "
         f"FROM ({typed}))"
     )
@@ -364,6 +368,17 @@ def validated_sql(
 def _month_name(month: int) -> str:
     """202609 -> '2026-09' (the partition folder name)."""
     return f"{month // 100:04d}-{month % 100:02d}"
+
+
+def _near_months(name: str) -> set[str]:
+    """'2026-09' -> {'2026-08', '2026-09', '2026-10'}."""
+    year, month = int(name[:4]), int(name[5:7])
+    index = year * 12 + month - 1
+    return {f"{i // 12:04d}-{i % 12 + 1:02d}" for i in (index - 1, index, index + 1)}
+
+
+SNAPSHOT_FIELDS = (*USAGE_TOKEN_COLUMNS, "reported_cost_usd")
+"""The columns a snapshot format's stored row takes the per-field maximum of (Ingestor.snapshots)."""
 
 
 # ---- the loader -----------------------------------------------------------------------------------
@@ -509,7 +524,8 @@ class Loader:
             return manifest
         status = "replaced" if old else "ingested"
         result.files.append(FileResult(
-            key, status, ing.name, entry.rows_read, entry.rows_stored, entry.rows_duplicate, entry.rows_quarantined
+            key, status, ing.name, entry.rows_read, entry.rows_stored, entry.rows_duplicate, entry.rows_quarantined,
+            rows_skipped=entry.rows_skipped,
         ))
         return manifest
 
@@ -523,8 +539,8 @@ class Loader:
         stage = stage_dir / "stage.parquet"
         known_dups = self._stage(con, ing, f, stage, seq)
         con.execute(f"CREATE OR REPLACE TEMP VIEW stage AS SELECT * FROM read_parquet({sql_str(str(stage))})")
-        read, quarantined = one(con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE _error IS NOT NULL) FROM stage"
+        read, quarantined, skipped = one(con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE _error IS NOT NULL), count(*) FILTER (WHERE _skip) FROM stage"
         ))
 
         # quarantine
@@ -544,27 +560,51 @@ class Loader:
 
         # within-file duplicates, then the store's; `good` is a view over the stage file (no copy)
         table = ing.table
-        cols = ", ".join(c for c in duckdb_types(table))
+        types = duckdb_types(table)
+        cols = ", ".join(c for c in types)
+        keep = "_error IS NULL AND NOT _skip"
         if known_dups is None:
             (dups,) = one(con.execute(
-                "SELECT count(*) - count(DISTINCT event_id) FROM stage WHERE _error IS NULL"
+                f"SELECT count(*) - count(DISTINCT event_id) FROM stage WHERE {keep}"
             ))
         else:
             dups = known_dups
+        snap = ing.snapshots
+        # snapshots: `good_in` holds this file's rows, `good` is defined once the store's copies are weighed
+        base = "good_in" if snap else "good"
+        picked = cols
+        if snap and dups:
+            # one row per event: the first snapshot's fields with the per-field maximum of the counts
+            picked = ", ".join(f"max({c}) OVER (PARTITION BY event_id) AS {c}" if c in SNAPSHOT_FIELDS else c
+                               for c in types)
         qualify = "QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_line) = 1" if dups else ""
         con.execute(
-            f"CREATE OR REPLACE TEMP VIEW good AS SELECT {cols}, month FROM stage WHERE _error IS NULL {qualify}"
+            f"CREATE OR REPLACE TEMP VIEW {base} AS SELECT {picked}, month FROM stage WHERE {keep} {qualify}"
         )
         old = manifest.files.get(f.display)
         replaced_parts = set(old.parts) if old else set()
-        months = [r[0] for r in con.execute("SELECT DISTINCT month FROM good ORDER BY 1").fetchall()]
-        # the same event has the same time, so only parts of the same months can hold it
+        # a changed file of a snapshot format re-weighs the events it held as well as those it holds now
+        old_snap = snap and old is not None and old.ingestor == ing.name and bool(old.parts)
+        months = [r[0] for r in con.execute(f"SELECT DISTINCT month FROM {base} ORDER BY 1").fetchall()]
+        # the same event has the same time, so only parts of the same months can hold it (snapshots
+        # of one reply may straddle a month's end: the months either side are searched too)
         month_names = {_month_name(m) for m in months}
+        if snap:
+            near = month_names | (set(old.months) if old is not None and old_snap else set())
+            month_names = {n for m in near for n in _near_months(m)}
         existing = [str(root / p) for p in manifest.parts(table, month_names) if p not in replaced_parts]
         latest_wins = ing.grain == "bucket"
-        rewrites: dict[str, str] = {}
+        ids = base
+        if snap:
+            gone = " UNION SELECT event_id FROM read_parquet(?)" if old_snap else ""
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE snap_ids AS SELECT DISTINCT event_id FROM {base}{gone}",
+                [[str(root / p) for p in old.parts]] if old is not None and old_snap else [],
+            )
+            ids = "snap_ids"
+        rewrites: dict[str, str] = {}  # part -> the SELECT that rewrites it
         if existing:
-            self._clash(con, existing)
+            self._clash(con, existing, ids)
         else:
             con.execute("CREATE OR REPLACE TEMP TABLE clash (event_id VARCHAR, filename VARCHAR)")
         (n_clash,) = one(con.execute("SELECT count(*) FROM clash"))
@@ -572,23 +612,25 @@ class Loader:
         if latest_wins:
             # the older copies of restated buckets stop being live
             for (fname,) in con.execute("SELECT DISTINCT filename FROM clash").fetchall():
-                rewrites[fname] = "stale"
+                rewrites[fname] = (f"SELECT * REPLACE (_dup OR event_id IN (SELECT event_id FROM good) AS _dup) "
+                                   f"FROM read_parquet({sql_str(fname)})")
+        elif snap and n_clash:
+            rewrites = self._elect_snapshots(con, seq)
+            dup_expr = "_snap_dup"
         elif n_clash:
             dup_expr = "event_id IN (SELECT event_id FROM clash)"
+        if snap and dup_expr == "false":
+            con.execute("CREATE OR REPLACE TEMP VIEW good AS SELECT * FROM good_in")
         unique, dup_rows = one(con.execute(f"SELECT count(*), count(*) FILTER (WHERE {dup_expr}) FROM good"))
         stored = unique - dup_rows
 
-        # rewrite older parts whose rows lose to restated buckets
+        # rewrite older parts whose rows lose to restated buckets or to a larger snapshot
         rewritten: dict[str, str] = {}
-        for fname in rewrites:
+        for fname, select_old in rewrites.items():
             rel_old = Path(fname).relative_to(root).as_posix()
             new_name = f"{Path(rel_old).stem}-r{seq}.parquet"
             rel_new = f"{Path(rel_old).parent.as_posix()}/{new_name}"
-            con.execute(
-                f"""COPY (SELECT * REPLACE (_dup OR event_id IN (SELECT event_id FROM good) AS _dup)
-                          FROM read_parquet({sql_str(fname)}))
-                    TO {sql_str(str(root / rel_new))} (FORMAT parquet)"""
-            )
+            con.execute(f"COPY ({select_old}) TO {sql_str(str(root / rel_new))} (FORMAT parquet)")
             rewritten[rel_old] = rel_new
 
         # write the new parts (unlisted until the manifest commit); one file per month
@@ -597,7 +639,7 @@ class Loader:
         if len(months) == 1:
             rel = f"{table}/month={_month_name(months[0])}/p{seq:06d}_{uuid.uuid4().hex}.parquet"
             tmp = stage_dir / "part.parquet"
-            if not quarantined and not dups and dup_expr == "false":
+            if not quarantined and not skipped and not dups and dup_expr == "false":
                 # the common case: the stage already is the part (its bookkeeping columns are all
                 # NULL or constant and readers select by name), so no second write of the data
                 tmp = stage
@@ -624,8 +666,8 @@ class Loader:
         entry = FileEntry(
             path=f.display, size=f.size, sha256=f.content_hash(), ingestor=ing.name, table=table, seq=seq,
             ingested_at=now_iso(), rows_read=read, rows_stored=stored,
-            rows_duplicate=read - quarantined - stored, rows_quarantined=quarantined,
-            parts=new_parts, quarantine=qrel, months=months,
+            rows_duplicate=read - quarantined - skipped - stored, rows_quarantined=quarantined,
+            rows_skipped=skipped, parts=new_parts, quarantine=qrel, months=months,
         )
         manifest.files[f.display] = entry
         manifest.next_seq = seq + 1
@@ -636,18 +678,77 @@ class Loader:
                 if any(p in rewritten for p in fe.parts):
                     fe.parts = [rewritten.get(p, p) for p in fe.parts]
                     self._recount(con, fe)
-        if old and old.parts:
+        if old and old.parts and not old_snap:
+            # (a snapshot format's old events were re-weighed above, with the store's other copies)
             self._revive(con, manifest, table, set(old.parts), entry)
         self.changed = True
         # the old files become garbage at the commit; a crash before it leaves them in force
         self.garbage += [*(old.parts if old else ()), *rewritten, *([old.quarantine] if old and old.quarantine else ())]
         con.execute("DROP VIEW IF EXISTS good")
-        con.execute("DROP TABLE IF EXISTS clash")
+        con.execute("DROP VIEW IF EXISTS good_in")
+        for t in ("clash", "snap_ids", "snap_copies", "snap_win"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
         shutil.rmtree(stage_dir, ignore_errors=True)
         return entry
 
-    def _clash(self, con: duckdb.DuckDBPyConnection, existing: list[str]) -> None:
-        """TEMP TABLE clash: (event_id, part) of the `existing` parts' rows whose id is in `good`.
+    def _elect_snapshots(self, con: duckdb.DuckDBPyConnection, seq: int) -> dict[str, str]:
+        """Weigh this file's rows (`good_in`) against the store's copies of the same events (the
+        parts in `clash`, ids in `snap_ids`); define the view `good` with `_snap_dup`; return the
+        rewrite of every older part whose rows change.
+
+        Per event, every copy keeps its own counts (its file's per-field maximum) and exactly one is
+        live: the one with the largest output, then the largest total, then the earliest file. The
+        live copy's counts become the per-field maximum over all copies; copies of one reply repeat
+        the same input and cache counts, so it is nearly always its own already. (When it is not,
+        the raised counts stand in for its own in later elections: exact as long as files only grow.)
+        """
+        fields = ", ".join(SNAPSHOT_FIELDS)
+        parts = [r[0] for r in con.execute("SELECT DISTINCT filename FROM clash ORDER BY 1").fetchall()]
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE snap_copies AS
+                SELECT event_id, filename, _seq, _dup, {fields}
+                FROM read_parquet(?, filename=true, union_by_name=true) SEMI JOIN snap_ids USING (event_id)""",
+            [parts],
+        )
+        total = " + ".join(f"coalesce({c}, 0)" for c in ("input_tokens", "cache_read_tokens", "cache_write_tokens",
+                                                        "output_tokens"))
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE snap_win AS
+                SELECT event_id, {", ".join(f"max({c}) AS {c}" for c in SNAPSHOT_FIELDS)},
+                       first(filename ORDER BY output_tokens DESC NULLS LAST, {total} DESC, _seq, filename) AS winner
+                FROM (SELECT event_id, filename, _seq, {fields} FROM snap_copies
+                      UNION ALL
+                      SELECT event_id, '' AS filename, CAST({int(seq)} AS BIGINT) AS _seq, {fields} FROM good_in)
+                GROUP BY event_id"""
+        )
+
+        def raised(alias: str, mine: str) -> str:
+            return ", ".join(f"CASE WHEN w.winner = {mine} THEN w.{c} ELSE {alias}.{c} END AS {c}"
+                             for c in SNAPSHOT_FIELDS)
+
+        # this file's rows: '' names them in the election
+        con.execute(
+            f"""CREATE OR REPLACE TEMP VIEW good AS
+                SELECT g.* REPLACE ({raised("g", "''")}), coalesce(w.winner <> '', false) AS _snap_dup
+                FROM good_in g LEFT JOIN snap_win w USING (event_id)"""
+        )
+        differs = " OR ".join(f"c.{c} IS DISTINCT FROM w.{c}" for c in SNAPSHOT_FIELDS)
+        changed = [r[0] for r in con.execute(
+            f"""SELECT DISTINCT c.filename FROM snap_copies c JOIN snap_win w USING (event_id)
+                WHERE (w.winner = c.filename) = c._dup OR (w.winner = c.filename AND ({differs}))
+                ORDER BY 1"""
+        ).fetchall()]
+        return {
+            fname: (
+                f"SELECT p.* REPLACE ({raised('p', sql_str(fname))}, "
+                f"CASE WHEN w.event_id IS NULL THEN p._dup ELSE w.winner <> {sql_str(fname)} END AS _dup) "
+                f"FROM read_parquet({sql_str(fname)}) p LEFT JOIN snap_win w USING (event_id)"
+            )
+            for fname in changed
+        }
+
+    def _clash(self, con: duckdb.DuckDBPyConnection, existing: list[str], ids: str = "good") -> None:
+        """TEMP TABLE clash: (event_id, part) of the `existing` parts' rows whose id is in `ids`.
 
         Every part's ids are read once per run into a cache (up to ID_CACHE_ROWS ids), so a run
         of many small files into one month does not re-read every earlier part for each file
@@ -676,7 +777,7 @@ class Loader:
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE clash AS
                 SELECT DISTINCT e.event_id, e.filename
-                FROM ({" UNION ALL ".join(sources)}) e SEMI JOIN good g ON e.event_id = g.event_id""",
+                FROM ({" UNION ALL ".join(sources)}) e SEMI JOIN {ids} g ON e.event_id = g.event_id""",
             params,
         )
 
@@ -703,7 +804,7 @@ class Loader:
                 finally:
                     con.execute("SET preserve_insertion_order = true")
                 bad, dups = one(con.execute(
-                    "SELECT count(*) FILTER (WHERE _error IS NOT NULL OR _id_from_raw), "
+                    "SELECT count(*) FILTER (WHERE NOT _skip AND (_error IS NOT NULL OR _id_from_raw)), "
                     f"count(*) - count(DISTINCT event_id) FROM read_parquet({target})"
                 ))
                 if not bad and not dups:
@@ -770,7 +871,7 @@ class Loader:
         paths = [str(root / p) for p in fe.parts]
         (live,) = one(con.execute("SELECT count(*) FILTER (WHERE NOT _dup) FROM read_parquet(?)", [paths]))
         fe.rows_stored = live
-        fe.rows_duplicate = fe.rows_read - fe.rows_quarantined - live
+        fe.rows_duplicate = fe.rows_read - fe.rows_quarantined - fe.rows_skipped - live
 
 
 def load(

@@ -15,7 +15,9 @@ parts it wrote are unlisted orphans that readers never see and the next writer d
 
 Duplicates: every part keeps a `_dup` flag. Rows sharing an `event_id` across files are all
 stored, and exactly one of them is live: for requests the earliest ingested file wins (a
-re-sent copy changes nothing); for provider buckets the latest wins (exports restate periods).
+re-sent copy changes nothing); for provider buckets the latest wins (exports restate periods);
+for formats that write one request as growing snapshots (`Ingestor.snapshots`, Claude Code) the
+copy with the largest counts wins and carries the per-field maximum over all copies.
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ class FileEntry:
     rows_stored: int = 0
     rows_duplicate: int = 0
     rows_quarantined: int = 0
+    # records read that the format marks as not usage (a Claude Code reply with no API call):
+    # rows_read = rows_stored + rows_duplicate + rows_skipped + rows_quarantined
+    rows_skipped: int = 0
     parts: list[str] = field(default_factory=list)
     quarantine: str | None = None
     months: list[str] = field(default_factory=list)

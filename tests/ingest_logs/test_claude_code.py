@@ -19,8 +19,9 @@ FIXTURE = Path(__file__).parents[1] / "fixtures" / "ingest" / "claude_code_jsonl
 SESSION = "5f1c2a9e-0000-4000-8000-000000000001"
 CCUSAGE = os.environ.get("CCUSAGE", shutil.which("ccusage") or "/tmp/ccu/node_modules/.bin/ccusage")
 
-# Worked out by hand from the fixture lines (one row per (message.id, requestId), first line wins;
-# the malformed line 7 and the <synthetic> line count for nothing; days in UTC):
+# Worked out by hand from the fixture lines (one row per (message.id, requestId), the per-field
+# maximum of its lines: here its lines repeat the same counts; the malformed line 7 and the
+# <synthetic> API-error line 11 count for no tokens; days in UTC):
 # 2026-10-06: msg_A (4 in, 120 out, 0 read, 5200 write) + msg_B (6, 310, 5200, 800)
 #             + sub-agent msg_S1 (10, 450, 0, 2000)
 # 2026-10-07: msg_C (3, 900, 6000, 1500)
@@ -55,6 +56,7 @@ def test_daily_totals_by_hand(tmp_path: Path) -> None:
     assert [f.status for f in result.files] == ["ingested", "ingested"]
     assert sum(f.rows_duplicate for f in result.files) == 3
     assert sum(f.rows_quarantined for f in result.files) == 1
+    assert sum(f.rows_skipped for f in result.files) == 1  # the <synthetic> reply: read, not a request
     assert _our_daily(tmp_path / "store") == HAND_DAILY
 
 
@@ -123,7 +125,7 @@ def test_cli_logs_home_claude_projects_just_works(tmp_path: Path) -> None:
     shutil.copytree(_claude_home(tmp_path) / "projects", home / ".claude" / "projects")
     result = CliRunner().invoke(app, ["--logs", "~/.claude/projects"])
     assert result.exit_code == 0, result.output
-    assert "8 rows read = 4 stored + 3 duplicate + 1 quarantined" in result.output
+    assert "9 rows read = 4 stored + 3 duplicate + 1 skipped + 1 quarantined" in result.output
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

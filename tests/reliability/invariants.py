@@ -23,11 +23,11 @@ def check_results(files: list[FileResult]) -> list[str]:
             bad.append(f"{where}: no message")
         if f.message and ("Traceback" in f.message or "\n" in f.message.strip()):
             bad.append(f"{where}: message is not one line: {f.message[:300]!r}")
-        counts = (f.rows_read, f.rows_stored, f.rows_duplicate, f.rows_quarantined)
+        counts = (f.rows_read, f.rows_stored, f.rows_duplicate, f.rows_skipped, f.rows_quarantined)
         if min(counts) < 0:
             bad.append(f"{where}: negative count {counts}")
-        if f.rows_read != f.rows_stored + f.rows_duplicate + f.rows_quarantined:
-            bad.append(f"{where}: rows_read {f.rows_read} != stored + duplicate + quarantined {counts[1:]}")
+        if f.rows_read != sum(counts[1:]):
+            bad.append(f"{where}: rows_read {f.rows_read} != stored + duplicate + skipped + quarantined {counts[1:]}")
     return bad
 
 
@@ -41,7 +41,7 @@ def check_store(root: Path) -> list[str]:
     con = store.connect(manifest)
     live_by_table = {t: 0 for t in TABLES}
     for key, fe in manifest.files.items():
-        if fe.rows_read != fe.rows_stored + fe.rows_duplicate + fe.rows_quarantined:
+        if fe.rows_read != fe.rows_stored + fe.rows_duplicate + fe.rows_skipped + fe.rows_quarantined:
             bad.append(f"manifest {key}: counts do not add up")
         if fe.parts:
             paths = [str(root / p) for p in fe.parts]
@@ -53,7 +53,7 @@ def check_store(root: Path) -> list[str]:
         live_by_table[fe.table] += live
         if live != fe.rows_stored:
             bad.append(f"manifest {key}: {live} live rows in its parts, manifest says {fe.rows_stored}")
-        if n > fe.rows_read - fe.rows_quarantined:
+        if n > fe.rows_read - fe.rows_skipped - fe.rows_quarantined:
             bad.append(f"manifest {key}: {n} rows in parts exceed read - quarantined")
         q = 0
         if fe.quarantine:

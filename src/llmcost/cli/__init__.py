@@ -480,6 +480,7 @@ def ingest(
     if infer_conversations:
         _infer(store, wait, quiet)
     from llmcost.analysis import ingest_summary
+    from llmcost.report._fmt import rows_read
     from llmcost.store import Store
 
     summary = ingest_summary(Store.open(_store_dir(store)).read_manifest())
@@ -488,9 +489,7 @@ def ingest(
         typer.echo(
             f"{c['ingested']} ingested, {c['replaced']} replaced, {c['unchanged']} unchanged, "
             + (f"{c['companion']} companion (no usage rows, read by the measures), " if c["companion"] else "")
-            + f"{c['unrecognised']} unrecognised, {c['failed']} failed. Store: {summary['rows_read']:,} rows read = "
-            f"{summary['rows_stored']:,} stored + {summary['rows_duplicate']:,} duplicate + "
-            f"{summary['rows_quarantined']:,} quarantined."
+            + f"{c['unrecognised']} unrecognised, {c['failed']} failed. Store: {rows_read(summary, '{:,}'.format)}."
         )
     raise typer.Exit(_warn_problems(run))
 

@@ -7,7 +7,10 @@ canonical columns (see `llmcost.schema`) plus three bookkeeping columns:
 
 - `source_line`: 1-based line or record number, for the quarantine;
 - `raw`: the record's text (used for the content-hash `event_id` and the quarantine);
-- `error`: NULL for a good row, else why the row is rejected.
+- `error`: NULL for a good row, else why the row is rejected;
+- `skip` (optional): true for a record that is read but is deliberately not a usage row (a
+  Claude Code reply the client made up, with no API call): counted as read and as skipped,
+  neither stored nor quarantined.
 
 The loader (`llmcost.load`) does everything else in SQL: type checks, range checks, secret
 masking, `event_id` hashing, duplicate handling and the write. No per-row Python anywhere.
@@ -83,6 +86,11 @@ class Ingestor:
     fast_json: ClassVar[bool] = False
     # The loader orders conflicting sniffs by this; fixtures test that exactly one format claims.
     priority: ClassVar[int] = 0
+    # True when rows sharing an event_id are snapshots of one record that grows while it is
+    # written (a streamed reply): the stored row takes the per-field maximum of the token counts
+    # and the stated cost over every snapshot, in the file and across files and runs, instead of
+    # the first one (see Loader._elect_snapshots).
+    snapshots: ClassVar[bool] = False
 
     def sniff(self, head: bytes, name: str) -> bool:
         raise NotImplementedError

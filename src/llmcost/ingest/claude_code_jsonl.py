@@ -2,14 +2,23 @@
 
 Field mapping (formats-request-logs.md 6a; ryoppippi/ccusage `data-loader.ts` / `types.rs`):
 
-- Only `type = "assistant"` lines with `message.usage` are API calls. User, summary, system and
-  snapshot lines are not usage rows and are dropped in SQL (they are neither stored nor
-  quarantined); a line that is not valid JSON, or an assistant line with broken usage, is
-  quarantined. `model = "<synthetic>"` marks a locally generated message (no API call): dropped.
-- One reply is written as several lines (one per content block) with the same `message.id` and
-  `requestId` and the usage repeated: `event_id = message.id || ':' || requestId`, so the loader
-  keeps the first line and counts the rest as duplicates (ccusage `createUniqueHash`, first seen
-  wins). A line without `requestId` keeps its content hash as id, like ccusage.
+- A line with `message.usage` is an API reply when its `type` is `"assistant"` or it has no
+  `type` at all (older versions, and ccusage's own test fixtures, write none). User, summary,
+  system and snapshot lines are not usage rows and are dropped in SQL (neither read nor
+  quarantined); a line that is not valid JSON, or a reply with broken usage, is quarantined.
+- A reply Claude Code made up without an API call (`message.model = "<synthetic>"`, or
+  `isApiErrorMessage = true` with no or all-zero usage) is read and counted as skipped: not a
+  request, not quarantined.
+- Streaming: one API reply is written as several lines (one per content block, as it streams)
+  with the same `message.id` and `requestId`. Input and cache counts repeat on every line;
+  `output_tokens` grows and the last line (with `stop_reason`) is final, while older versions
+  wrote the full count first and small deltas after (ccusage#901, #938). So
+  `event_id = message.id || ':' || requestId` (`message.id` alone where `requestId` is missing
+  or empty, ccusage#976), and the format is a snapshot format (`snapshots = True`): **the stored
+  request's token counts (and `costUSD`) are the per-field maximum over all its lines**, wherever
+  they are (the same file, another session file, a sub-agent transcript under
+  `<session>/subagents/`, a later run); its other fields come from its first line. The other
+  lines count as duplicates. A line without `message.id` keeps its content hash as id.
 - Usage is Anthropic's (section 5d): `input_tokens` excludes the cache, `cache_read_input_tokens`,
   `cache_creation_input_tokens` (all writes), `cache_creation.ephemeral_1h_input_tokens`,
   `output_tokens` includes thinking.
@@ -22,6 +31,7 @@ Field mapping (formats-request-logs.md 6a; ryoppippi/ccusage `data-loader.ts` / 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from llmcost.ingest import (
     IngestContext,
@@ -65,16 +75,33 @@ FIELDS = {
 _LINE_TYPES = {"user", "assistant", "summary", "system", "file-history-snapshot"}
 
 
+def _is_reply(obj: dict[str, Any]) -> bool:
+    """A transcript reply line, with or without `type`: `message.usage` with Anthropic's counts at
+    the top level of a line that is an assistant line or names its session or request."""
+    message = obj.get("message")
+    usage = message.get("usage") if isinstance(message, dict) else None
+    return (
+        isinstance(usage, dict)
+        and "input_tokens" in usage
+        and "output_tokens" in usage
+        and (obj.get("type") == "assistant" or "sessionId" in obj or "requestId" in obj)
+    )
+
+
 @register
 class ClaudeCodeJsonl(Ingestor):
     name = "claude_code_jsonl"
     title = "Claude Code session transcripts (~/.claude/projects/**/*.jsonl, sub-agent files included)"
     obtain = "Already on disk: point --logs at ~/.claude/projects (or $CLAUDE_CONFIG_DIR/projects)."
 
+    snapshots = True
+
     def sniff(self, head: bytes, name: str) -> bool:
         for obj in json_lines(head):
             if obj.get("type") in _LINE_TYPES and ("sessionId" in obj or "leafUuid" in obj):
                 return "parentUuid" in obj or "leafUuid" in obj or obj.get("type") == "file-history-snapshot"
+            if _is_reply(obj):
+                return True
         # a first line longer than the head (a big tool result): look for the fixed keys
         start = head[:4096]
         return start.lstrip().startswith(b"{") and b'"parentUuid"' in start and b'"sessionId"' in start
@@ -85,14 +112,17 @@ class ClaudeCodeJsonl(Ingestor):
         toks = ("input_tokens", "cache_read", "cache_write", "write_1h", "output_tokens", "thinking")
         bad = " OR ".join(is_bad_number(x) for x in toks)
         text_cols = "content AS response_text" if ctx.keep_text else "NULL AS response_text"
+        none = " AND ".join(f"coalesce(TRY_CAST({x} AS DOUBLE), 0) = 0"
+                            for x in ("input_tokens", "cache_read", "cache_write", "output_tokens"))
         return f"""
         SELECT source_line, raw,
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN {bad} THEN 'non-numeric token count in message.usage'
                WHEN input_tokens IS NULL AND output_tokens IS NULL THEN 'assistant line without token counts'
           END AS error,
-          CASE WHEN message_id IS NOT NULL AND request_id IS NOT NULL
-               THEN message_id || ':' || request_id END AS event_id,
+          _json_ok AND (model = '<synthetic>' OR (api_error = 'true' AND {none})) AS skip,
+          CASE WHEN message_id IS NOT NULL THEN message_id || coalesce(':' || nullif(request_id, ''), '') END
+            AS event_id,
           'request' AS grain,
           {ts_sql('timestamp')} AS ts,
           'anthropic' AS provider,
@@ -119,5 +149,7 @@ class ClaudeCodeJsonl(Ingestor):
           {text_cols}
         FROM ({lines})
         WHERE NOT _json_ok
-           OR (type = 'assistant' AND usage IS NOT NULL AND coalesce(model, '') <> '<synthetic>')
+           -- replies: `type` is "assistant" or absent (older versions write none)
+           OR (coalesce(type, 'assistant') = 'assistant'
+               AND (usage IS NOT NULL OR model = '<synthetic>' OR api_error = 'true'))
         """

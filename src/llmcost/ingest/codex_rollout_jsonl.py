@@ -11,10 +11,11 @@ ccusage `adapter/codex`): every line is `{timestamp, type, payload}`.
 - The same token_count is sometimes written twice: `event_id = session id || ':' ||
   total_token_usage.total_tokens` (the running total only grows with a new call), so repeats are
   stored once and counted as duplicates.
-- Conversation: `session_meta.payload.id`. Model: the latest `turn_context.payload.model` before the
-  event (the model can change mid-session; without one, `gpt-5` as ccusage does, flagged in
-  `extra.model_assumed`). Turn: the number of `user_message` events so far (one user turn can
-  make several model calls).
+- Conversation: `session_meta.payload.id`. Model: the event's own `info.model` where it has one
+  (newer rollouts; it names the model that answered, which may differ from the turn's), else the
+  latest `turn_context.payload.model` before the event (the model can change mid-session);
+  without either, `gpt-5` as ccusage does, flagged in `extra.model_assumed`. Turn: the number of
+  `user_message` events so far (one user turn can make several model calls).
 
 Rollouts are one file per session (kilobytes to a few MB), so the query reads the file more than
 once (model and turn via ASOF joins, session id via a scalar subquery) instead of streaming it in
@@ -42,6 +43,7 @@ FIELDS = {
     "session_id": "$.payload.id",
     "ctx_model": "$.payload.model",
     "info": "$.payload.info",
+    "info_model": "$.payload.info.model",
     "last_input": "$.payload.info.last_token_usage.input_tokens",
     "last_cached": "$.payload.info.last_token_usage.cached_input_tokens",
     "last_output": "$.payload.info.last_token_usage.output_tokens",
@@ -100,7 +102,7 @@ class CodexRolloutJsonl(Ingestor):
           'request' AS grain,
           {ts_sql('c.timestamp')} AS ts,
           'openai' AS provider,
-          coalesce(x.ctx_model, 'gpt-5') AS model,
+          coalesce(c.info_model, x.ctx_model, 'gpt-5') AS model,
           (SELECT session_id FROM l WHERE type = 'session_meta' LIMIT 1) AS conversation_id,
           u.user_turn AS turn,
           1 AS request_count,
@@ -112,7 +114,7 @@ class CodexRolloutJsonl(Ingestor):
           coalesce(c.d_reasoning, 0) AS reasoning_tokens,
           true AS cache_known,
           false AS batch,
-          CASE WHEN x.ctx_model IS NULL THEN json_object('model_assumed', true) END AS extra
+          CASE WHEN c.info_model IS NULL AND x.ctx_model IS NULL THEN json_object('model_assumed', true) END AS extra
         FROM calls c
         ASOF LEFT JOIN ctxs x ON c.source_line >= x.ctx_line
         ASOF LEFT JOIN users u ON c.source_line >= u.user_line

@@ -16,6 +16,14 @@ def plain(text: Any) -> str:
     return str(text).translate(_CONTROL)
 
 
+def rows_read(counts: dict[str, Any], num: Callable[[Any], str]) -> str:
+    """'N rows read = S stored + D duplicate + Q quarantined' of ingest counts, with '+ K skipped'
+    (records the format marks as not usage) only when there are any."""
+    skipped = f"{num(counts['rows_skipped'])} skipped + " if counts.get("rows_skipped") else ""
+    return (f"{num(counts['rows_read'])} rows read = {num(counts['rows_stored'])} stored + "
+            f"{num(counts['rows_duplicate'])} duplicate + {skipped}{num(counts['rows_quarantined'])} quarantined")
+
+
 def money(v: Decimal | None, places: int = 2) -> str:
     """Money for display; None is unknown (n/a), never $0."""
     if v is None:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from llmcost.report._fmt import signed
+from llmcost.report._fmt import rows_read, signed
 
 Section = tuple[str, str, list[str], list[list[str]]]
 NOT_COMPUTED = "not computed"
@@ -97,11 +97,11 @@ def sections(
         if run
         else ""
     )
+    skipped = bool(ing.get("rows_skipped"))  # a column only when some format skipped records
     yield (
         "Ingested",
-        f"{ing['files']} files: {num(ing['rows_read'])} rows read = {num(ing['rows_stored'])} stored + "
-        f"{num(ing['rows_duplicate'])} duplicate + {num(ing['rows_quarantined'])} quarantined." + this_run,
-        ["source", "files", "read", "stored", "duplicate", "quarantined"],
+        f"{ing['files']} files: {rows_read(ing, num)}." + this_run,
+        ["source", "files", "read", "stored", "duplicate", *(["skipped"] if skipped else []), "quarantined"],
         [
             [
                 s["source"],
@@ -109,6 +109,7 @@ def sections(
                 num(s["rows_read"]),
                 num(s["rows_stored"]),
                 num(s["rows_duplicate"]),
+                *([num(s.get("rows_skipped", 0))] if skipped else []),
                 num(s["rows_quarantined"]),
             ]
             for s in ing["by_source"]

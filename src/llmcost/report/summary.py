@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from llmcost.report._fmt import formatters, plain, signed
+from llmcost.report._fmt import formatters, plain, rows_read, signed
 
 TOP_MODELS = 5
 TOP_PROJECTS = 3
@@ -76,10 +76,7 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
         this_run = " This run: " + ", ".join(
             f"{run.get(k, 0)} {k}" for k in ("ingested", "replaced", "unchanged", "unrecognised", "failed")
         ) + "."
-    para(
-        f"Ingested: {ing['files']} files: {num(ing['rows_read'])} rows read = {num(ing['rows_stored'])} stored + "
-        f"{num(ing['rows_duplicate'])} duplicate + {num(ing['rows_quarantined'])} quarantined.{this_run}"
-    )
+    para(f"Ingested: {ing['files']} files: {rows_read(ing, num)}.{this_run}")
 
     held = [f for f in ing.get("by_file", []) if f.get("rows_quarantined")]
     if held:

@@ -17,9 +17,10 @@ def _pick(rows: list[dict[str, Any]], cols: list[str]) -> Table:
 
 
 def _ingest(d: dict[str, Any]) -> Table:
-    cols = ["source", "files", "rows_read", "rows_stored", "rows_duplicate", "rows_quarantined"]
+    cols = ["source", "files", "rows_read", "rows_stored", "rows_duplicate", "rows_quarantined", "rows_skipped"]
     ing = d["ingest"]
-    return cols, [[s[c] for c in cols] for s in ing["by_source"]] + [["(all)", *(ing[c] for c in cols[1:])]]
+    return cols, [[s.get(c, 0) for c in cols] for s in ing["by_source"]] + [
+        ["(all)", *(ing.get(c, 0) for c in cols[1:])]]
 
 
 def _totals(d: dict[str, Any]) -> Table:
