@@ -254,6 +254,20 @@ def _columns_of(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, str]:
     return {r[0]: r[1] for r in rows}
 
 
+def _format_error(error: str, raw: str) -> str:
+    """SQL: the format's own reason for rejecting a row, with one correction made for every format.
+
+    The JSON line readers accept only objects, so a line that parses as JSON but is not an
+    object (`42`, `[1]`, `"text"`, `null`) fails their object check, which each format reports as
+    'not valid JSON'. Such a line is valid JSON: it is quarantined as 'not a JSON object' instead
+    (issue 20), here, once, rather than in every format's query.
+    """
+    return (
+        f"CASE WHEN {error} = 'not valid JSON' AND json_valid({raw}) AND json_type({raw}) <> 'OBJECT' "
+        f"THEN 'not a JSON object' ELSE {error} END"
+    )
+
+
 def validated_sql(
     con: duckdb.DuckDBPyConnection, ing: Ingestor, f: InputFile, ctx: IngestContext, seq: int = 0
 ) -> str:
@@ -268,7 +282,7 @@ def validated_sql(
     numeric_cols = [c for c, t in types.items() if t in ("BIGINT", "INTEGER")] if table == "usage" else []
     money_cols = [c for c, t in types.items() if t.startswith("DECIMAL")]
     sel = []
-    errs = ["s.error" if "error" in have else "NULL"]
+    errs = [_format_error("s.error", "s.raw") if "error" in have else "NULL"]
     for col, typ in types.items():
         if col in ("source", "source_file"):
             continue
