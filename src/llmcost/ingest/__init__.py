@@ -392,6 +392,16 @@ def ts_sql(expr: str) -> str:
     return f"coalesce(TRY_CAST({expr} AS TIMESTAMPTZ), {epoch}, {long_fraction})"
 
 
+def google_model_sql(expr: str) -> str:
+    """SQL: a Gemini model name without the API's resource prefix (`models/gemini-2.5-pro` ->
+    `gemini-2.5-pro`), so one model is one name in every report.
+
+    The Gemini API names models as resources (`models/{model}`, ai.google.dev API reference
+    "Models"); bodies and SDKs write the name with or without it.
+    """
+    return f"CASE WHEN lower({expr}) LIKE 'models/%' THEN substr({expr}, 8) ELSE {expr} END"
+
+
 def int_sql(expr: str) -> str:
     """TRY_CAST to BIGINT that also accepts integral floats such as '12.0'."""
     return f"COALESCE(TRY_CAST({expr} AS BIGINT), TRY_CAST(TRY_CAST({expr} AS DOUBLE) AS BIGINT))"
