@@ -7,7 +7,7 @@ forecast add their sections. Renderers in `llmcost.report` only format this dict
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +20,7 @@ from llmcost import __version__, clock
 from llmcost.compare import month_end, period_compare, previous_month
 from llmcost.errors import UsageError
 from llmcost.pricing import attach_costs, load_catalog
-from llmcost.store import Manifest, Store, attach_work_file, one, turns_to_fill, work_table
+from llmcost.store import FileEntry, Manifest, Store, attach_work_file, one, turns_to_fill, work_table
 from llmcost.tz import check_tz
 
 SCHEMA_VERSION = "1.1"
@@ -82,8 +82,10 @@ def _first_quarantined(root: Path | None, rel: str | None) -> dict[str, Any] | N
 
 def ingest_summary(manifest: Manifest, root: Path | None = None) -> dict[str, Any]:
     """Counts for the whole store, from the manifest: rows read = stored + duplicate + quarantined.
-    With the store's `root`, each file with quarantined rows also gives its first one (line, reason)."""
-    files = list(manifest.files.values())
+    With the store's `root`, each file with quarantined rows also gives its first one (line, reason).
+    Rows a format derives into its other table (FOCUS token buckets beside the cost lines) count
+    with their file: one file, its rows in both tables."""
+    files = [_with_derived(f, manifest) for f in manifest.files.values() if f.derived_from is None]
     out: dict[str, Any] = {
         "files": len(files),
         "rows_read": sum(f.rows_read for f in files),
@@ -123,6 +125,21 @@ def ingest_summary(manifest: Manifest, root: Path | None = None) -> dict[str, An
         for f in sorted(files, key=lambda f: f.path)
     ]
     return out
+
+
+def _with_derived(f: FileEntry, manifest: Manifest) -> FileEntry:
+    """The file's manifest entry with the counts of the rows derived from it added in."""
+    derived = [d for d in manifest.files.values() if d.derived_from == f.path]
+    if not derived:
+        return f
+    return replace(
+        f,
+        rows_read=f.rows_read + sum(d.rows_read for d in derived),
+        rows_stored=f.rows_stored + sum(d.rows_stored for d in derived),
+        rows_duplicate=f.rows_duplicate + sum(d.rows_duplicate for d in derived),
+        rows_quarantined=f.rows_quarantined + sum(d.rows_quarantined for d in derived),
+        quarantine=f.quarantine or next((d.quarantine for d in derived if d.quarantine), None),
+    )
 
 
 def resolve_month(spec: str, tz: str = "UTC", today: date | None = None) -> tuple[date, date, str]:

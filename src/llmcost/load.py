@@ -375,6 +375,11 @@ def validated_sql(
     )
 
 
+def derived_key(key: str, reader: Ingestor) -> str:
+    """Manifest key of the rows `reader` derives from the file at `key` (see Ingestor.derived)."""
+    return f"{key}#derived:{reader.table}"
+
+
 def _month_name(month: int) -> str:
     """202609 -> '2026-09' (the partition folder name)."""
     return f"{month // 100:04d}-{month % 100:02d}"
@@ -474,7 +479,7 @@ class Loader:
         hashing = None
         if old and old.size == size:
             sha = _sha256(disk)
-            if old.sha256 == sha:
+            if old.sha256 == sha and self._derived_complete(manifest, key, old.ingestor):
                 result.files.append(FileResult(key, "unchanged", old.ingestor))
                 return manifest
         else:
@@ -509,6 +514,9 @@ class Loader:
             ing = hits[0]
         try:
             entry = self._stage_and_commit(con, manifest, ing, f, work)
+            for reader in ing.derived:
+                self._stage_and_commit(con, manifest, reader, f, work, key=derived_key(key, reader), derived_from=key)
+            self._drop_derived(manifest, key, {derived_key(key, r) for r in ing.derived})
         except (duckdb.Error, sqlite3.Error, pa.ArrowException, UnicodeError, RecursionError) as e:
             # Hostile or damaged input (DuckDB and SQLite errors, a value Arrow cannot convert in a
             # format read in Python, text DuckDB cannot decode, JSON nested too deep for Python):
@@ -527,9 +535,27 @@ class Loader:
         ))
         return manifest
 
+    def _derived_complete(self, manifest: Manifest, key: str, ingestor: str) -> bool:
+        """False when the file's format derives rows into another table and the store lacks them
+        (a store written before the format did, e.g. FOCUS token buckets): the file is read again."""
+        ing = ingest.registry().get(ingestor)
+        return ing is None or all(derived_key(key, r) in manifest.files for r in ing.derived)
+
+    def _drop_derived(self, manifest: Manifest, key: str, keep: set[str]) -> None:
+        """Forget the derived rows of a file that its format no longer derives (the file changed
+        into another format). Their parts become garbage at the commit."""
+        for k in [k for k, fe in manifest.files.items() if fe.derived_from == key and k not in keep]:
+            fe = manifest.files.pop(k)
+            self.garbage += [*fe.parts, *([fe.quarantine] if fe.quarantine else [])]
+            self.changed = True
+
     def _stage_and_commit(
-        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, ing: Ingestor, f: InputFile, work: Path
+        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, ing: Ingestor, f: InputFile, work: Path,
+        key: str | None = None, derived_from: str | None = None,
     ) -> FileEntry:
+        """Stage the rows `ing` reads from `f` and add them to the manifest under `key` (the
+        file's own key unless these are rows derived into another table)."""
+        key = key or f.display
         root = self.store.root
         seq = manifest.next_seq
         stage_dir = work / f"s{seq}-{uuid.uuid4().hex[:8]}"
@@ -569,7 +595,7 @@ class Loader:
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW good AS SELECT {cols}, month FROM stage WHERE _error IS NULL {qualify}"
         )
-        old = manifest.files.get(f.display)
+        old = manifest.files.get(key)
         replaced_parts = set(old.parts) if old else set()
         months = [r[0] for r in con.execute("SELECT DISTINCT month FROM good ORDER BY 1").fetchall()]
         # the same event has the same time, so only parts of the same months can hold it
@@ -639,9 +665,9 @@ class Loader:
             path=f.display, size=f.size, sha256=f.content_hash(), ingestor=ing.name, table=table, seq=seq,
             ingested_at=now_iso(), rows_read=read, rows_stored=stored,
             rows_duplicate=read - quarantined - stored, rows_quarantined=quarantined,
-            parts=new_parts, quarantine=qrel, months=months,
+            parts=new_parts, quarantine=qrel, months=months, derived_from=derived_from,
         )
-        manifest.files[f.display] = entry
+        manifest.files[key] = entry
         manifest.next_seq = seq + 1
         if rewritten:
             for fe in manifest.files.values():

@@ -68,9 +68,15 @@ class FileEntry:
     parts: list[str] = field(default_factory=list)
     quarantine: str | None = None
     months: list[str] = field(default_factory=list)
+    derived_from: str | None = None
+    """Set on the rows a format derives from a file into its other table (`Ingestor.derived`):
+    the manifest key of that file. Such an entry is replaced and dropped with the file."""
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        out = dict(self.__dict__)
+        if out["derived_from"] is None:
+            del out["derived_from"]  # entries of plain files read as before this field existed
+        return out
 
 
 @dataclass

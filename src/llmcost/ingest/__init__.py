@@ -83,6 +83,11 @@ class Ingestor:
     fast_json: ClassVar[bool] = False
     # The loader orders conflicting sniffs by this; fixtures test that exactly one format claims.
     priority: ClassVar[int] = 0
+    # Readers of the same file whose rows go to another table, e.g. a billing export's token
+    # quantities as usage buckets beside its cost lines (focus_csv). The loader runs each one right
+    # after this reader and records its rows as their own manifest entry (`derived_from` = the
+    # file); they are not registered, detected or counted as files.
+    derived: ClassVar[tuple[Ingestor, ...]] = ()
 
     def sniff(self, head: bytes, name: str) -> bool:
         raise NotImplementedError
