@@ -23,9 +23,10 @@ from llmcost.pricing import attach_costs, load_catalog
 from llmcost.store import FileEntry, Manifest, Store, attach_work_file, one, turns_to_fill, work_table
 from llmcost.tz import check_tz
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 """1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
-the (optional) forecast and scenarios sections. docs/report-schema.json describes it."""
+the (optional) forecast and scenarios sections; 1.2 adds by_label (--label). docs/report-schema.json
+describes it."""
 TOKEN_KINDS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")
 
 
@@ -649,6 +650,7 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
         "totals": totals,
         "by_provider_model": by_model,
         "by_project": by_project,
+        "by_label": _by_label(con),
         "by_day": by_day,
         "unpriced": unpriced,
         "cost_labels": {
@@ -658,6 +660,45 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
         },
         "warnings": warnings,
     }
+
+
+_LABEL_PAIRS = (
+    "unnest(CASE WHEN run_labels IS NULL THEN [NULL] "
+    "ELSE map_entries(CAST(CAST(run_labels AS JSON) AS MAP(VARCHAR, VARCHAR))) END) AS _l"
+)
+"""SQL: one row per KEY=VALUE of a row's run_labels (NULL for a row without labels)."""
+
+
+def _by_label(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Requests, tokens and money per --label KEY=VALUE (e.g. host=laptop: each machine's share).
+
+    A row with several labels counts once under each of them, so shares add up per key; rows
+    stored without labels are '(none)'. Estimated cost over the report's window (priced rows only,
+    NULL when none is priced), billed cost over the whole store, as in the totals.
+    """
+    tok_sums = ", ".join(f"CAST(coalesce(sum({k}), 0) AS BIGINT) AS {k}" for k in TOKEN_KINDS)
+    return _rows(
+        con,
+        f"""WITH u AS (SELECT *, {_LABEL_PAIRS} FROM priced_usage),
+                c AS (SELECT *, {_LABEL_PAIRS} FROM costs),
+                ul AS (
+                    SELECT coalesce(_l.key || '=' || _l.value, '(none)') AS label,
+                           CAST(coalesce(sum(request_count), 0) AS BIGINT) AS requests, {tok_sums},
+                           CAST(sum(cost_usd) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS cost_usd,
+                           CAST(coalesce(sum(request_count) FILTER (WHERE NOT priced), 0) AS BIGINT)
+                               AS unpriced_requests
+                    FROM u GROUP BY 1),
+                cl AS (
+                    SELECT coalesce(_l.key || '=' || _l.value, '(none)') AS label,
+                           CAST(sum(cost_usd) AS DECIMAL(38, 12)) AS billed_cost_usd
+                    FROM c GROUP BY 1)
+           SELECT coalesce(ul.label, cl.label) AS label,
+                  coalesce(ul.requests, 0) AS requests,
+                  {", ".join(f"coalesce(ul.{k}, 0) AS {k}" for k in TOKEN_KINDS)},
+                  ul.cost_usd, coalesce(ul.unpriced_requests, 0) AS unpriced_requests, cl.billed_cost_usd
+           FROM ul FULL OUTER JOIN cl ON ul.label = cl.label
+           ORDER BY coalesce(ul.label, cl.label) = '(none)', coalesce(ul.label, cl.label)""",
+    )
 
 
 def money(v: Decimal | None, places: int = 2) -> str:

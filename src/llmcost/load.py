@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
 import uuid
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -357,6 +359,9 @@ def validated_sql(
             out.append(f"coalesce({col}, false) AS {col}")
         elif col == "cache_known":
             out.append("coalesce(cache_known, false) AS cache_known")
+        elif col == "run_labels":
+            labels = json.dumps(ctx.labels, sort_keys=True, ensure_ascii=False) if ctx.labels else None
+            out.append(f"CAST({sql_str(labels) if labels else 'NULL'} AS VARCHAR) AS run_labels")
         elif col in ("prompt_text", "response_text"):
             out.append(f"{mask_sql(col)} AS {col}" if ctx.keep_text else f"CAST(NULL AS VARCHAR) AS {col}")
         elif col in ("api_key", "extra", "user_id", "project", "line_item"):
@@ -399,11 +404,13 @@ class Loader:
         *,
         source: str | None = None,
         keep_text: bool = False,
+        labels: Mapping[str, str] | None = None,
         progress: Callable[[str, int, int], None] | None = None,
     ):
         self.store = store
         self.forced = ingest.get(source) if source else None
         self.ctx = IngestContext(keep_text=keep_text)
+        self.labels = dict(labels or {})
         self.progress = progress
         self.garbage: list[str] = []  # store files the commit makes obsolete; deleted after it
         self.changed = False
@@ -476,10 +483,14 @@ class Loader:
                 "remove the file."))
             return manifest
         old = manifest.files.get(key)
+        # A file keeps the labels it was stored with unless this run gives labels; an unchanged
+        # file given other labels is read again to carry them.
+        old_labels = (old.labels or {}) if old else {}
+        labels = self.labels or old_labels
         hashing = None
         if old and old.size == size:
             sha = _sha256(disk)
-            if old.sha256 == sha and self._derived_complete(manifest, key, old.ingestor):
+            if old.sha256 == sha and self._derived_complete(manifest, key, old.ingestor) and labels == old_labels:
                 result.files.append(FileResult(key, "unchanged", old.ingestor))
                 return manifest
         else:
@@ -512,6 +523,7 @@ class Loader:
                 ))
                 return manifest
             ing = hits[0]
+        self.ctx.labels = labels
         try:
             entry = self._stage_and_commit(con, manifest, ing, f, work)
             for reader in ing.derived:
@@ -666,6 +678,7 @@ class Loader:
             ingested_at=now_iso(), rows_read=read, rows_stored=stored,
             rows_duplicate=read - quarantined - stored, rows_quarantined=quarantined,
             parts=new_parts, quarantine=qrel, months=months, derived_from=derived_from,
+            labels=dict(self.ctx.labels) or None,
         )
         manifest.files[key] = entry
         manifest.next_seq = seq + 1
@@ -819,17 +832,44 @@ def load(
     *,
     source: str | None = None,
     keep_text: bool = False,
+    labels: Mapping[str, str] | None = None,
     wait: float = 0.0,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> LoadResult:
-    """Ingest `paths` (files or directories) into the store at `store_dir`, creating it if needed."""
+    """Ingest `paths` (files or directories) into the store at `store_dir`, creating it if needed.
+
+    `labels` (e.g. {"host": "laptop"}, from --label) are stored with every row of the files this
+    run stores; see `parse_labels`.
+    """
     store = Store.open(store_dir, create=True)
     with store.lock(exclusive=True, wait=wait):
-        return Loader(store, source=source, keep_text=keep_text, progress=progress).run(paths)
+        return Loader(store, source=source, keep_text=keep_text, labels=labels, progress=progress).run(paths)
+
+
+_LABEL_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+
+
+def parse_labels(values: Iterable[str]) -> dict[str, str]:
+    """`["host=laptop", "team=infra"]` (--label KEY=VALUE, repeatable) as a dict; UsageError if malformed."""
+    out: dict[str, str] = {}
+    for v in values:
+        key, sep, value = v.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not _LABEL_KEY.match(key) or not value:
+            raise UsageError(
+                f"--label {v!r} is not KEY=VALUE. Fix: write it as --label host=laptop (the key: letters, "
+                "digits, '_', '-' or '.'; the value not empty)."
+            )
+        if key in out and out[key] != value:
+            raise UsageError(f"--label {key} is given twice ({out[key]!r} and {value!r}). Fix: keep one of them.")
+        if len(value) > 200:
+            raise UsageError(f"--label {key}=... is {len(value)} characters long. Fix: use a value of at most 200.")
+        out[key] = value
+    return out
 
 
 def tempdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="llmcost-"))
 
 
-__all__ = ["TABLES", "FileResult", "LoadResult", "Loader", "load"]
+__all__ = ["TABLES", "FileResult", "LoadResult", "Loader", "load", "parse_labels"]

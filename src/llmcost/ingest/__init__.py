@@ -65,6 +65,9 @@ class IngestContext:
 
     keep_text: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    # --label KEY=VALUE of the file being read (the run's, else the ones the file was stored with);
+    # the loader writes them to every row's run_labels
+    labels: dict[str, str] = field(default_factory=dict)
     # The loader's DuckDB connection: a format that must read in Python (SQLite, a sibling file to
     # join) registers an Arrow table or creates a TEMP table here and selects from it in query().
     con: Any = None
