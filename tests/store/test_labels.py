@@ -77,6 +77,9 @@ def test_two_machines_one_set_of_totals_and_each_machines_share(tmp_path: Path) 
                                    "--no-forecast"]).stdout.splitlines()
     assert csv_rows[0].startswith("label,requests,") and [r.split(",")[:2] for r in csv_rows[1:]] == [
         ["host=a", "4"], ["host=b", "3"]]
+    table = runner.invoke(app, ["report", "--store", str(store), "--no-forecast", "--section", "labels"]).stdout
+    assert [ln.split()[:2] for ln in table.splitlines() if ln.startswith("host=")] == [["host=a", "4"],
+                                                                                        ["host=b", "3"]]
     # what the rows carry, and that the event ids (the dedupe keys) do not depend on the label
     con = Store.open(store).connect()
     live = dict(con.execute("SELECT run_labels, count(*) FROM usage GROUP BY 1").fetchall())
@@ -98,6 +101,8 @@ def test_labels_stay_with_a_file_and_a_new_label_rereads_it(tmp_path: Path) -> N
     store = tmp_path / "store"
     _ingest(store, a)
     assert [r["label"] for r in _report(store)["by_label"]] == ["(none)"]
+    md = runner.invoke(app, ["report", "--store", str(store), "--no-forecast", "--format", "md"]).stdout
+    assert "## By project" in md and "By label" not in md  # no section for a store without labels
     res = runner.invoke(app, ["ingest", str(a), "--store", str(store), "--label", "host=laptop",
                               "--label", "team=infra"])
     assert res.exit_code == 0 and "1 replaced" in res.output, res.output
