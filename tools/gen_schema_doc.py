@@ -35,7 +35,9 @@ def render() -> str:
         "`costs/month=YYYY-MM/*.parquet`, `quarantine/*.jsonl` (file, line, reason, raw text truncated to",
         "2,000 characters with secrets masked), `.lock`. A month can be read alone from its folder; readers",
         "use the manifest's list of parts, so a killed run's unlisted files are never read and are deleted by",
-        "the next writer.",
+        "the next writer. A format may also derive rows into the other table (FOCUS exports: token buckets",
+        "in `usage` beside the cost lines); the manifest keeps them as an entry `<file>#derived:usage` with",
+        "`derived_from` naming the file, replaced and counted with it.",
         "",
     ]
     return "\n".join(out)

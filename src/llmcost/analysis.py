@@ -7,7 +7,7 @@ forecast add their sections. Renderers in `llmcost.report` only format this dict
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -20,12 +20,13 @@ from llmcost import __version__, clock
 from llmcost.compare import month_end, period_compare, previous_month
 from llmcost.errors import UsageError
 from llmcost.pricing import attach_costs, load_catalog
-from llmcost.store import Manifest, Store, attach_work_file, one, turns_to_fill, work_table
+from llmcost.store import FileEntry, Manifest, Store, attach_work_file, one, turns_to_fill, work_table
 from llmcost.tz import check_tz
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 """1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
-the (optional) forecast and scenarios sections. docs/report-schema.json describes it."""
+the (optional) forecast and scenarios sections; 1.2 adds by_label (--label). docs/report-schema.json
+describes it."""
 TOKEN_KINDS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")
 
 
@@ -84,8 +85,10 @@ def ingest_summary(manifest: Manifest, root: Path | None = None) -> dict[str, An
     """Counts for the whole store, from the manifest: rows read = stored + duplicate + skipped +
     quarantined (skipped: records a format marks as not usage, e.g. a Claude Code reply made
     without an API call).
-    With the store's `root`, each file with quarantined rows also gives its first one (line, reason)."""
-    files = list(manifest.files.values())
+    With the store's `root`, each file with quarantined rows also gives its first one (line, reason).
+    Rows a format derives into its other table (FOCUS token buckets beside the cost lines) count
+    with their file: one file, its rows in both tables."""
+    files = [_with_derived(f, manifest) for f in manifest.files.values() if f.derived_from is None]
     out: dict[str, Any] = {
         "files": len(files),
         "rows_read": sum(f.rows_read for f in files),
@@ -128,6 +131,22 @@ def ingest_summary(manifest: Manifest, root: Path | None = None) -> dict[str, An
         for f in sorted(files, key=lambda f: f.path)
     ]
     return out
+
+
+def _with_derived(f: FileEntry, manifest: Manifest) -> FileEntry:
+    """The file's manifest entry with the counts of the rows derived from it added in."""
+    derived = [d for d in manifest.files.values() if d.derived_from == f.path]
+    if not derived:
+        return f
+    return replace(
+        f,
+        rows_read=f.rows_read + sum(d.rows_read for d in derived),
+        rows_stored=f.rows_stored + sum(d.rows_stored for d in derived),
+        rows_duplicate=f.rows_duplicate + sum(d.rows_duplicate for d in derived),
+        rows_quarantined=f.rows_quarantined + sum(d.rows_quarantined for d in derived),
+        rows_skipped=f.rows_skipped + sum(d.rows_skipped for d in derived),
+        quarantine=f.quarantine or next((d.quarantine for d in derived if d.quarantine), None),
+    )
 
 
 def resolve_month(spec: str, tz: str = "UTC", today: date | None = None) -> tuple[date, date, str]:
@@ -637,6 +656,7 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
         "totals": totals,
         "by_provider_model": by_model,
         "by_project": by_project,
+        "by_label": _by_label(con),
         "by_day": by_day,
         "unpriced": unpriced,
         "cost_labels": {
@@ -646,6 +666,45 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
         },
         "warnings": warnings,
     }
+
+
+_LABEL_PAIRS = (
+    "unnest(CASE WHEN run_labels IS NULL THEN [NULL] "
+    "ELSE map_entries(CAST(CAST(run_labels AS JSON) AS MAP(VARCHAR, VARCHAR))) END) AS _l"
+)
+"""SQL: one row per KEY=VALUE of a row's run_labels (NULL for a row without labels)."""
+
+
+def _by_label(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Requests, tokens and money per --label KEY=VALUE (e.g. host=laptop: each machine's share).
+
+    A row with several labels counts once under each of them, so shares add up per key; rows
+    stored without labels are '(none)'. Estimated cost over the report's window (priced rows only,
+    NULL when none is priced), billed cost over the whole store, as in the totals.
+    """
+    tok_sums = ", ".join(f"CAST(coalesce(sum({k}), 0) AS BIGINT) AS {k}" for k in TOKEN_KINDS)
+    return _rows(
+        con,
+        f"""WITH u AS (SELECT *, {_LABEL_PAIRS} FROM priced_usage),
+                c AS (SELECT *, {_LABEL_PAIRS} FROM costs),
+                ul AS (
+                    SELECT coalesce(_l.key || '=' || _l.value, '(none)') AS label,
+                           CAST(coalesce(sum(request_count), 0) AS BIGINT) AS requests, {tok_sums},
+                           CAST(sum(cost_usd) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS cost_usd,
+                           CAST(coalesce(sum(request_count) FILTER (WHERE NOT priced), 0) AS BIGINT)
+                               AS unpriced_requests
+                    FROM u GROUP BY 1),
+                cl AS (
+                    SELECT coalesce(_l.key || '=' || _l.value, '(none)') AS label,
+                           CAST(sum(cost_usd) AS DECIMAL(38, 12)) AS billed_cost_usd
+                    FROM c GROUP BY 1)
+           SELECT coalesce(ul.label, cl.label) AS label,
+                  coalesce(ul.requests, 0) AS requests,
+                  {", ".join(f"coalesce(ul.{k}, 0) AS {k}" for k in TOKEN_KINDS)},
+                  ul.cost_usd, coalesce(ul.unpriced_requests, 0) AS unpriced_requests, cl.billed_cost_usd
+           FROM ul FULL OUTER JOIN cl ON ul.label = cl.label
+           ORDER BY coalesce(ul.label, cl.label) = '(none)', coalesce(ul.label, cl.label)""",
+    )
 
 
 def money(v: Decimal | None, places: int = 2) -> str:

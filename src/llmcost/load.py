@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
 import uuid
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -256,6 +258,20 @@ def _columns_of(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, str]:
     return {r[0]: r[1] for r in rows}
 
 
+def _format_error(error: str, raw: str) -> str:
+    """SQL: the format's own reason for rejecting a row, with one correction made for every format.
+
+    The JSON line readers accept only objects, so a line that parses as JSON but is not an
+    object (`42`, `[1]`, `"text"`, `null`) fails their object check, which each format reports as
+    'not valid JSON'. Such a line is valid JSON: it is quarantined as 'not a JSON object' instead
+    (issue 20), here, once, rather than in every format's query.
+    """
+    return (
+        f"CASE WHEN {error} = 'not valid JSON' AND json_valid({raw}) AND json_type({raw}) <> 'OBJECT' "
+        f"THEN 'not a JSON object' ELSE {error} END"
+    )
+
+
 def validated_sql(
     con: duckdb.DuckDBPyConnection, ing: Ingestor, f: InputFile, ctx: IngestContext, seq: int = 0
 ) -> str:
@@ -270,7 +286,7 @@ def validated_sql(
     numeric_cols = [c for c, t in types.items() if t in ("BIGINT", "INTEGER")] if table == "usage" else []
     money_cols = [c for c, t in types.items() if t.startswith("DECIMAL")]
     sel = []
-    errs = ["s.error" if "error" in have else "NULL"]
+    errs = [_format_error("s.error", "s.raw") if "error" in have else "NULL"]
     for col, typ in types.items():
         if col in ("source", "source_file"):
             continue
@@ -346,6 +362,9 @@ def validated_sql(
             out.append(f"coalesce({col}, false) AS {col}")
         elif col == "cache_known":
             out.append("coalesce(cache_known, false) AS cache_known")
+        elif col == "run_labels":
+            labels = json.dumps(ctx.labels, sort_keys=True, ensure_ascii=False) if ctx.labels else None
+            out.append(f"CAST({sql_str(labels) if labels else 'NULL'} AS VARCHAR) AS run_labels")
         elif col in ("prompt_text", "response_text"):
             out.append(f"{mask_sql(col)} AS {col}" if ctx.keep_text else f"CAST(NULL AS VARCHAR) AS {col}")
         elif col in ("api_key", "extra", "user_id", "project", "line_item"):
@@ -363,6 +382,11 @@ def validated_sql(
         "CAST(year(ts) * 100 + month(ts) AS INTEGER) AS month "
         f"FROM ({typed}))"
     )
+
+
+def derived_key(key: str, reader: Ingestor) -> str:
+    """Manifest key of the rows `reader` derives from the file at `key` (see Ingestor.derived)."""
+    return f"{key}#derived:{reader.table}"
 
 
 def _month_name(month: int) -> str:
@@ -395,11 +419,13 @@ class Loader:
         *,
         source: str | None = None,
         keep_text: bool = False,
+        labels: Mapping[str, str] | None = None,
         progress: Callable[[str, int, int], None] | None = None,
     ):
         self.store = store
         self.forced = ingest.get(source) if source else None
         self.ctx = IngestContext(keep_text=keep_text)
+        self.labels = dict(labels or {})
         self.progress = progress
         self.garbage: list[str] = []  # store files the commit makes obsolete; deleted after it
         self.changed = False
@@ -472,10 +498,14 @@ class Loader:
                 "remove the file."))
             return manifest
         old = manifest.files.get(key)
+        # A file keeps the labels it was stored with unless this run gives labels; an unchanged
+        # file given other labels is read again to carry them.
+        old_labels = (old.labels or {}) if old else {}
+        labels = self.labels or old_labels
         hashing = None
         if old and old.size == size:
             sha = _sha256(disk)
-            if old.sha256 == sha:
+            if old.sha256 == sha and self._derived_complete(manifest, key, old.ingestor) and labels == old_labels:
                 result.files.append(FileResult(key, "unchanged", old.ingestor))
                 return manifest
         else:
@@ -508,8 +538,12 @@ class Loader:
                 ))
                 return manifest
             ing = hits[0]
+        self.ctx.labels = labels
         try:
             entry = self._stage_and_commit(con, manifest, ing, f, work)
+            for reader in ing.derived:
+                self._stage_and_commit(con, manifest, reader, f, work, key=derived_key(key, reader), derived_from=key)
+            self._drop_derived(manifest, key, {derived_key(key, r) for r in ing.derived})
         except (duckdb.Error, sqlite3.Error, pa.ArrowException, UnicodeError, RecursionError) as e:
             # Hostile or damaged input (DuckDB and SQLite errors, a value Arrow cannot convert in a
             # format read in Python, text DuckDB cannot decode, JSON nested too deep for Python):
@@ -529,9 +563,27 @@ class Loader:
         ))
         return manifest
 
+    def _derived_complete(self, manifest: Manifest, key: str, ingestor: str) -> bool:
+        """False when the file's format derives rows into another table and the store lacks them
+        (a store written before the format did, e.g. FOCUS token buckets): the file is read again."""
+        ing = ingest.registry().get(ingestor)
+        return ing is None or all(derived_key(key, r) in manifest.files for r in ing.derived)
+
+    def _drop_derived(self, manifest: Manifest, key: str, keep: set[str]) -> None:
+        """Forget the derived rows of a file that its format no longer derives (the file changed
+        into another format). Their parts become garbage at the commit."""
+        for k in [k for k, fe in manifest.files.items() if fe.derived_from == key and k not in keep]:
+            fe = manifest.files.pop(k)
+            self.garbage += [*fe.parts, *([fe.quarantine] if fe.quarantine else [])]
+            self.changed = True
+
     def _stage_and_commit(
-        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, ing: Ingestor, f: InputFile, work: Path
+        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, ing: Ingestor, f: InputFile, work: Path,
+        key: str | None = None, derived_from: str | None = None,
     ) -> FileEntry:
+        """Stage the rows `ing` reads from `f` and add them to the manifest under `key` (the
+        file's own key unless these are rows derived into another table)."""
+        key = key or f.display
         root = self.store.root
         seq = manifest.next_seq
         stage_dir = work / f"s{seq}-{uuid.uuid4().hex[:8]}"
@@ -581,7 +633,7 @@ class Loader:
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW {base} AS SELECT {picked}, month FROM stage WHERE {keep} {qualify}"
         )
-        old = manifest.files.get(f.display)
+        old = manifest.files.get(key)
         replaced_parts = set(old.parts) if old else set()
         # a changed file of a snapshot format re-weighs the events it held as well as those it holds now
         old_snap = snap and old is not None and old.ingestor == ing.name and bool(old.parts)
@@ -667,9 +719,10 @@ class Loader:
             path=f.display, size=f.size, sha256=f.content_hash(), ingestor=ing.name, table=table, seq=seq,
             ingested_at=now_iso(), rows_read=read, rows_stored=stored,
             rows_duplicate=read - quarantined - skipped - stored, rows_quarantined=quarantined,
-            rows_skipped=skipped, parts=new_parts, quarantine=qrel, months=months,
+            rows_skipped=skipped, parts=new_parts, quarantine=qrel, months=months, derived_from=derived_from,
+            labels=dict(self.ctx.labels) or None,
         )
-        manifest.files[f.display] = entry
+        manifest.files[key] = entry
         manifest.next_seq = seq + 1
         if rewritten:
             for fe in manifest.files.values():
@@ -880,17 +933,44 @@ def load(
     *,
     source: str | None = None,
     keep_text: bool = False,
+    labels: Mapping[str, str] | None = None,
     wait: float = 0.0,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> LoadResult:
-    """Ingest `paths` (files or directories) into the store at `store_dir`, creating it if needed."""
+    """Ingest `paths` (files or directories) into the store at `store_dir`, creating it if needed.
+
+    `labels` (e.g. {"host": "laptop"}, from --label) are stored with every row of the files this
+    run stores; see `parse_labels`.
+    """
     store = Store.open(store_dir, create=True)
     with store.lock(exclusive=True, wait=wait):
-        return Loader(store, source=source, keep_text=keep_text, progress=progress).run(paths)
+        return Loader(store, source=source, keep_text=keep_text, labels=labels, progress=progress).run(paths)
+
+
+_LABEL_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+
+
+def parse_labels(values: Iterable[str]) -> dict[str, str]:
+    """`["host=laptop", "team=infra"]` (--label KEY=VALUE, repeatable) as a dict; UsageError if malformed."""
+    out: dict[str, str] = {}
+    for v in values:
+        key, sep, value = v.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not _LABEL_KEY.match(key) or not value:
+            raise UsageError(
+                f"--label {v!r} is not KEY=VALUE. Fix: write it as --label host=laptop (the key: letters, "
+                "digits, '_', '-' or '.'; the value not empty)."
+            )
+        if key in out and out[key] != value:
+            raise UsageError(f"--label {key} is given twice ({out[key]!r} and {value!r}). Fix: keep one of them.")
+        if len(value) > 200:
+            raise UsageError(f"--label {key}=... is {len(value)} characters long. Fix: use a value of at most 200.")
+        out[key] = value
+    return out
 
 
 def tempdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="llmcost-"))
 
 
-__all__ = ["TABLES", "FileResult", "LoadResult", "Loader", "load"]
+__all__ = ["TABLES", "FileResult", "LoadResult", "Loader", "load", "parse_labels"]

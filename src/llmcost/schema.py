@@ -124,6 +124,15 @@ USAGE_COLUMNS: tuple[Column, ...] = (
     _c("extra", pa.string(), "VARCHAR", "Format-specific details as a JSON object (e.g. sidechain, geo)."),
     _c("prompt_text", pa.string(), "VARCHAR", "Prompt text; only stored with --keep-text."),
     _c("response_text", pa.string(), "VARCHAR", "Response text; only stored with --keep-text."),
+    _c(
+        "run_labels",
+        pa.string(),
+        "VARCHAR",
+        "Labels given with --label KEY=VALUE to the run that stored the row's file (e.g. the machine), as a "
+        "JSON object such as {\"host\": \"laptop\"}; null when none. Not part of event_id: a reply seen on two "
+        "machines is one row, labelled as its live copy (the first stored for requests, the latest export "
+        "for buckets).",
+    ),
 )
 
 USAGE_TOKEN_COLUMNS = (
@@ -166,6 +175,13 @@ COSTS_COLUMNS: tuple[Column, ...] = (
     _c("currency", pa.string(), "VARCHAR", "Currency the source billed in."),
     _c("billed_amount", MONEY, "DECIMAL(38,12)", "Amount in the source's currency."),
     _c("extra", pa.string(), "VARCHAR", "Format-specific details as a JSON object."),
+    _c(
+        "run_labels",
+        pa.string(),
+        "VARCHAR",
+        "Labels given with --label KEY=VALUE to the run that stored the line's file, as a JSON object; "
+        "null when none.",
+    ),
 )
 
 INTERNAL_COLUMNS: tuple[Column, ...] = (

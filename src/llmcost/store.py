@@ -38,7 +38,7 @@ import duckdb
 
 from llmcost import __version__, clock
 from llmcost.errors import StoreError, StoreLockedError
-from llmcost.schema import TABLES, arrow_schema
+from llmcost.schema import TABLES, arrow_schema, duckdb_types
 
 MANIFEST = "manifest.json"
 STORE_FORMAT = "llmcost-store"
@@ -73,9 +73,18 @@ class FileEntry:
     parts: list[str] = field(default_factory=list)
     quarantine: str | None = None
     months: list[str] = field(default_factory=list)
+    derived_from: str | None = None
+    """Set on the rows a format derives from a file into its other table (`Ingestor.derived`):
+    the manifest key of that file. Such an entry is replaced and dropped with the file."""
+    labels: dict[str, str] | None = None
+    """--label KEY=VALUE the file's rows were stored with (their run_labels)."""
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        out = dict(self.__dict__)
+        for optional in ("derived_from", "labels"):
+            if out[optional] is None:
+                del out[optional]  # entries without them read as before these fields existed
+        return out
 
 
 @dataclass
@@ -323,9 +332,14 @@ class Store:
             all_view = f"{table}_all"
             if parts:
                 listing = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in parts) + "]"
-                con.execute(
-                    f"CREATE OR REPLACE VIEW {all_view} AS SELECT * FROM read_parquet({listing}, union_by_name=true)"
-                )
+                scan = f"read_parquet({listing}, union_by_name=true)"
+                con.execute(f"CREATE OR REPLACE VIEW {all_view} AS SELECT * FROM {scan}")
+                # Parts written before a column was added lack it (union_by_name fills it only when
+                # another part has it): an old store reads with the new column NULL.
+                have = {r[0] for r in con.execute(f"DESCRIBE {all_view}").fetchall()}
+                missing = [f"CAST(NULL AS {t}) AS {c}" for c, t in duckdb_types(table).items() if c not in have]
+                if missing:
+                    con.execute(f"CREATE OR REPLACE VIEW {all_view} AS SELECT *, {', '.join(missing)} FROM {scan}")
             else:
                 empty = arrow_schema(table).empty_table()
                 con.register(f"_{table}_empty", empty)

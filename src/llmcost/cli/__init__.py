@@ -167,6 +167,14 @@ MapOpt = Annotated[
     ),
 ]
 KeepTextOpt = Annotated[bool, typer.Option("--keep-text", help="Also store prompt and response text.")]
+LabelOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--label", metavar="KEY=VALUE",
+        help="Store this label with the rows of the files this run ingests, e.g. --label host=laptop "
+        "(repeatable); the report's by_label table gives each label's share.",
+    ),
+]
 WaitOpt = Annotated[float, typer.Option("--wait", metavar="SECONDS",
                                         help="Seconds to wait for another run's store lock.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no report on stdout.")]
@@ -231,12 +239,14 @@ def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
 
 
 def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: list[Path] | None,
-            inline: list[str] | None, keep_text: bool, wait: float, quiet: bool) -> dict[str, Any]:
-    from llmcost.load import load
+            inline: list[str] | None, keep_text: bool, wait: float, quiet: bool,
+            label: list[str] | None = None) -> dict[str, Any]:
+    from llmcost.load import load, parse_labels
 
+    labels = parse_labels(label or [])
     forced = _register_mappings(mapping, inline)
-    result = load(paths, _store_dir(store), source=source or forced, keep_text=keep_text, wait=wait,
-                  progress=_progress(quiet))
+    result = load(paths, _store_dir(store), source=source or forced, keep_text=keep_text, labels=labels,
+                  wait=wait, progress=_progress(quiet))
     problems = [
         {"file": f.path, "status": f.status, "message": f.message or f.status}
         for f in result.files if f.status in ("unrecognised", "failed")
@@ -410,6 +420,7 @@ def main_job(
     mapping: MappingOpt = None,
     map_: MapOpt = None,
     keep_text: KeepTextOpt = False,
+    label: LabelOpt = None,
     wait: WaitOpt = 30.0,
     quiet: QuietOpt = False,
     since: SinceOpt = None,
@@ -442,12 +453,13 @@ def main_job(
         # options but no --logs (`llmcost-forecast --store S --format json` from cron after a
         # separate ingest): report the store as it is, as `report` would, instead of printing
         # help and exiting 0 without a report
-        if source or mapping or map_ or keep_text or infer_conversations:
-            raise UsageError("--source, --mapping, --map, --keep-text and --infer-conversations act on ingest, "
-                             "and no --logs was given. Fix: add --logs <path> (or use `llmcost-forecast ingest`).")
+        if source or mapping or map_ or keep_text or label or infer_conversations:
+            raise UsageError("--source, --mapping, --map, --keep-text, --label and --infer-conversations act on "
+                             "ingest, and no --logs was given. Fix: add --logs <path> (or use `llmcost-forecast "
+                             "ingest`).")
         _report(args)
         raise typer.Exit(0)
-    run = _ingest(logs, store, source, mapping, map_, keep_text, wait, quiet)
+    run = _ingest(logs, store, source, mapping, map_, keep_text, wait, quiet, label)
     code = _warn_problems(run)
     if infer_conversations:
         _infer(store, wait, quiet)
@@ -471,12 +483,13 @@ def ingest(
     mapping: MappingOpt = None,
     map_: MapOpt = None,
     keep_text: KeepTextOpt = False,
+    label: LabelOpt = None,
     wait: WaitOpt = 30.0,
     quiet: QuietOpt = False,
     infer_conversations: InferOpt = False,
 ) -> None:
     """Ingest usage files into the store (unchanged files are skipped; changed files replace their rows)."""
-    run = _ingest(paths, store, source, mapping, map_, keep_text, wait, quiet)
+    run = _ingest(paths, store, source, mapping, map_, keep_text, wait, quiet, label)
     if infer_conversations:
         _infer(store, wait, quiet)
     from llmcost.analysis import ingest_summary

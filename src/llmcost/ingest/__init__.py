@@ -68,6 +68,9 @@ class IngestContext:
 
     keep_text: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    # --label KEY=VALUE of the file being read (the run's, else the ones the file was stored with);
+    # the loader writes them to every row's run_labels
+    labels: dict[str, str] = field(default_factory=dict)
     # The loader's DuckDB connection: a format that must read in Python (SQLite, a sibling file to
     # join) registers an Arrow table or creates a TEMP table here and selects from it in query().
     con: Any = None
@@ -91,6 +94,11 @@ class Ingestor:
     # and the stated cost over every snapshot, in the file and across files and runs, instead of
     # the first one (see Loader._elect_snapshots).
     snapshots: ClassVar[bool] = False
+    # Readers of the same file whose rows go to another table, e.g. a billing export's token
+    # quantities as usage buckets beside its cost lines (focus_csv). The loader runs each one right
+    # after this reader and records its rows as their own manifest entry (`derived_from` = the
+    # file); they are not registered, detected or counted as files.
+    derived: ClassVar[tuple[Ingestor, ...]] = ()
 
     def sniff(self, head: bytes, name: str) -> bool:
         raise NotImplementedError
@@ -398,6 +406,16 @@ def ts_sql(expr: str) -> str:
         f"TRY_CAST(left({e}, 26) || regexp_extract(substr({e}, 27), '([zZ]|[+-][0-9:]+)$') AS TIMESTAMPTZ)"
     )
     return f"coalesce(TRY_CAST({expr} AS TIMESTAMPTZ), {epoch}, {long_fraction})"
+
+
+def google_model_sql(expr: str) -> str:
+    """SQL: a Gemini model name without the API's resource prefix (`models/gemini-2.5-pro` ->
+    `gemini-2.5-pro`), so one model is one name in every report.
+
+    The Gemini API names models as resources (`models/{model}`, ai.google.dev API reference
+    "Models"); bodies and SDKs write the name with or without it.
+    """
+    return f"CASE WHEN lower({expr}) LIKE 'models/%' THEN substr({expr}, 8) ELSE {expr} END"
 
 
 def int_sql(expr: str) -> str:

@@ -22,6 +22,10 @@ USER_KEYS = ("user_id", "user", "end_user")
 PROJECT_KEYS = ("project", "project_id", "app", "workspace")
 KEY_KEYS = ("api_key", "api_key_id", "key")
 PROVIDER_KEYS = ("provider",)
+# The endpoint the app called, where its wrapper records it: tells Gemini's OpenAI-compatible
+# endpoint (https://generativelanguage.googleapis.com/v1beta/openai/, ai.google.dev "OpenAI
+# compatibility"; Vertex AI's .../endpoints/openapi on aiplatform.googleapis.com) from OpenAI's.
+URL_KEYS = ("base_url", "api_base", "endpoint", "url")
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class Envelope:
     api_key: str | None = None
     provider: str | None = None
     request: str | None = None
+    url: str | None = None
 
 
 def _first(obj: dict[str, Any], keys: tuple[str, ...], scalar: bool = True) -> str | None:
@@ -64,6 +69,7 @@ def find(head: bytes, is_body: Callable[[Any], bool]) -> Envelope | None:
                     api_key=_first(obj, KEY_KEYS),
                     provider=_first(obj, PROVIDER_KEYS),
                     request="$.request" if isinstance(obj.get("request"), dict) else None,
+                    url=_first(obj, URL_KEYS),
                 )
     return None
 
@@ -71,7 +77,7 @@ def find(head: bytes, is_body: Callable[[Any], bool]) -> Envelope | None:
 def fields(env: Envelope, body_fields: dict[str, str]) -> dict[str, str | None]:
     """JSON paths for the body fields (relative to the body, starting with '.') plus the envelope's."""
     out: dict[str, str | None] = {name: env.body_prefix + path for name, path in body_fields.items()}
-    for name in ("ts", "conversation", "turn", "user", "project", "api_key", "provider", "request"):
+    for name in ("ts", "conversation", "turn", "user", "project", "api_key", "provider", "request", "url"):
         path = getattr(env, name)
         out[f"env_{name}"] = path  # None: the file's envelope has no such key
     return out

@@ -10,7 +10,8 @@ REST `GenerateContentResponse.usageMetadata`):
 - Gemini omits zero counts (proto3 JSON), so a missing cachedContentTokenCount means 0 cached:
   `cache_known = true`. Python SDK dumps use snake_case; both spellings are read.
 - Time: the envelope's timestamp, else `createTime` (Vertex only); id `responseId`; model
-  `modelVersion`.
+  `modelVersion`, without the API's `models/` resource prefix (`models/gemini-2.5-pro` is
+  `gemini-2.5-pro`; seen in pydantic-ai's recorded bodies, real-samples/gemini_generate_content).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
+    google_model_sql,
     int_sql,
     is_bad_number,
     json_lines_sql,
@@ -100,7 +102,7 @@ class GeminiGenerateContentJsonl(Ingestor):
           'request' AS grain,
           coalesce({ts_sql('env_ts')}, {ts_sql('coalesce(create_time, create_time_s)')}) AS ts,
           coalesce(env_provider, 'google') AS provider,
-          coalesce(model, model_s) AS model,
+          {google_model_sql("coalesce(model, model_s)")} AS model,
           env_project AS project,
           env_api_key AS api_key,
           env_user AS user_id,

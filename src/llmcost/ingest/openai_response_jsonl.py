@@ -10,13 +10,31 @@ and `types/responses/response_usage.py`):
   `output_tokens` includes `output_tokens_details.reasoning_tokens`.
 - Time: the envelope's timestamp when the app wrote one, else `created` / `created_at` (Unix s).
 - Conversation: the envelope's id, else the Responses API's `conversation.id`.
+- Provider: the envelope's `provider` when the app wrote one; else Google for bodies from
+  Gemini's OpenAI-compatible endpoint, known by the model (`gemini-...`, `models/gemini-...`, or
+  Vertex AI's `google/gemini-...`; ai.google.dev "OpenAI compatibility", Vertex AI "Using OpenAI
+  libraries") or by the endpoint the envelope records (`base_url`, `api_base`, `endpoint`, `url` on
+  generativelanguage.googleapis.com or aiplatform.googleapis.com); else OpenAI. pydantic-ai's
+  recorded bodies hold two such Gemini replies (real-samples/openai_responses, issue 20). Gemini
+  names lose the API's `models/` prefix. That endpoint's `completion_tokens` leaves thinking out
+  (formats-request-logs.md 5e): the body does not say how much, so output is what it states.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, json_lines_sql, register, text_fields, ts_sql
+from llmcost.ingest import (
+    IngestContext,
+    Ingestor,
+    InputFile,
+    google_model_sql,
+    int_sql,
+    json_lines_sql,
+    register,
+    text_fields,
+    ts_sql,
+)
 from llmcost.ingest import _envelope as envelope
 
 
@@ -87,6 +105,11 @@ class OpenAIResponseJsonl(Ingestor):
             "reasoning": "coalesce(reasoning_chat, reasoning_resp)",
         }
         ints = ", ".join(f"{int_sql(e)} AS n_{k}, {e} AS s_{k}" for k, e in raw_tok.items())
+        url = "lower(coalesce(env_url, ''))"
+        google = (
+            "(regexp_matches(lower(coalesce(model, '')), '^(models/|google/)?gemini') "
+            f"OR {url} LIKE '%generativelanguage.googleapis.com%' OR {url} LIKE '%aiplatform.googleapis.com%')"
+        )
         bad = " OR ".join(f"(s_{k} IS NOT NULL AND n_{k} IS NULL)" for k in raw_tok)
         return f"""
         SELECT source_line, raw,
@@ -100,8 +123,8 @@ class OpenAIResponseJsonl(Ingestor):
           id AS event_id,
           'request' AS grain,
           coalesce({ts_sql("env_ts")}, {ts_sql("coalesce(created, created_at)")}) AS ts,
-          coalesce(env_provider, 'openai') AS provider,
-          model,
+          coalesce(env_provider, CASE WHEN {google} THEN 'google' ELSE 'openai' END) AS provider,
+          CASE WHEN {google} THEN {google_model_sql("model")} ELSE model END AS model,
           env_project AS project,
           env_api_key AS api_key,
           coalesce(env_user, body_user) AS user_id,

@@ -7,12 +7,17 @@ Field mapping (formats-request-logs.md section 7; simonw/llm `llm/migrations.py`
   `datetime_utc` (ISO, +00:00), `input_tokens`, `output_tokens`, `token_details` (JSON text).
 - 0.32: new writes go to `turns` (`thread_id` = conversation); `responses` stays as read-only
   history. Both tables are read and unioned; the same ULID in two files is stored once.
-- Tokens are plugin-specific. OpenAI plugin: `input_tokens` = prompt_tokens, cache-INCLUSIVE,
-  `token_details.prompt_tokens_details.cached_tokens` the cached part (uncached = input - cached);
-  `completion_tokens_details.reasoning_tokens` inside output. llm-anthropic: `input_tokens` is
-  cache-EXCLUSIVE, `token_details.cache_read_input_tokens` / `cache_creation_input_tokens`
-  separate. `cache_known` is true only when token_details states a cache count (llm-anthropic
-  records them only with `-o cache 1`).
+- Tokens are plugin-specific; the shape of `token_details` says which convention a row follows.
+  OpenAI plugin (`token_details` = the rest of OpenAI's `usage`, zeros removed): `input_tokens` =
+  prompt_tokens, cache-INCLUSIVE, and `prompt_tokens_details` holds the parts of it that were
+  `cached_tokens` (cache reads) and `cache_write_tokens` (cache writes, openai-python >= 2.45,
+  formats-request-logs.md 5a), so uncached = input - cached - cache writes;
+  `completion_tokens_details.reasoning_tokens` inside output. Seen in a real llm 0.36 logs.db
+  (real-samples/simonw_llm, issue 20): `{"prompt_tokens_details": {"cache_write_tokens": 4012}}`
+  on a 4,020-token prompt. llm-anthropic: `input_tokens` is cache-EXCLUSIVE (Anthropic's own
+  `input_tokens`), `token_details.cache_read_input_tokens` / `cache_creation_input_tokens`
+  top-level and separate, so nothing is subtracted. `cache_known` is true only when
+  token_details states a cache count (llm-anthropic records them only with `-o cache 1`).
 - Provider from the model name (the database does not say it); no cost column.
 - `source_line` is the record number: `responses` rows by rowid, then `turns` rows.
 
@@ -106,7 +111,10 @@ class SimonwLlmLogsSqlite(Ingestor):
             raise RuntimeError("simonw_llm_logs_sqlite needs the loader's DuckDB connection")
         table = _copy(f, ctx)
         d = "CASE WHEN json_valid(token_details) THEN token_details END"
+        # OpenAI plugin: parts of input_tokens (cache-inclusive), subtracted from it
         cached = f"json_extract_string({d}, '$.prompt_tokens_details.cached_tokens')"
+        cwrite = f"json_extract_string({d}, '$.prompt_tokens_details.cache_write_tokens')"
+        # llm-anthropic: beside input_tokens (cache-exclusive), not subtracted
         read = f"json_extract_string({d}, '$.cache_read_input_tokens')"
         write = f"json_extract_string({d}, '$.cache_creation_input_tokens')"
         reasoning = f"json_extract_string({d}, '$.completion_tokens_details.reasoning_tokens')"
@@ -126,13 +134,14 @@ class SimonwLlmLogsSqlite(Ingestor):
           coalesce(resolved_model, model) AS model,
           conversation_id,
           1 AS request_count,
-          input_tokens - coalesce({int_sql(cached)}, 0) AS input_tokens,
+          input_tokens - coalesce({int_sql(cached)}, 0) - coalesce({int_sql(cwrite)}, 0) AS input_tokens,
           coalesce({int_sql(cached)}, {int_sql(read)}, 0) AS cache_read_tokens,
-          coalesce({int_sql(write)}, 0) AS cache_write_tokens,
+          coalesce({int_sql(cwrite)}, {int_sql(write)}, 0) AS cache_write_tokens,
           0 AS cache_write_1h_tokens,
           output_tokens,
           coalesce({int_sql(reasoning)}, 0) AS reasoning_tokens,
-          {cached} IS NOT NULL OR {read} IS NOT NULL OR {write} IS NOT NULL AS cache_known,
+          {cached} IS NOT NULL OR {cwrite} IS NOT NULL OR {read} IS NOT NULL OR {write} IS NOT NULL
+            AS cache_known,
           false AS batch,
           json_object('table', kind, 'duration_ms', duration_ms) AS extra,
           prompt AS prompt_text,

@@ -43,6 +43,7 @@ KEYS = {
     "Bursts": "bursts",
     "Prompt prefix": "prefix",
     "By project": "projects",
+    "By label": "labels",
     "By day (UTC)": "days",
 }
 """Section title -> the short name `--section` takes."""
@@ -224,6 +225,20 @@ def sections(
         ["project", "requests", "estimated cost"],
         [[p["project"], num(p["requests"]), money(p["cost_usd"])] for p in projects[:TOP_PROJECTS]],
     )
+    labels = doc.get("by_label") or []
+    if any(r["label"] != "(none)" for r in labels):
+        yield (
+            "By label",
+            "per --label KEY=VALUE the rows were stored with (e.g. each machine's share); a reply seen on two "
+            "machines counts once, under the copy stored first.",
+            ["label", "requests", "input", "cache read", "cache write", "output", "estimated cost", "billed cost"],
+            [
+                [r["label"], num(r["requests"]), num(r["input_tokens"]), num(r["cache_read_tokens"]),
+                 num(r["cache_write_tokens"]), num(r["output_tokens"]), money(r["cost_usd"]),
+                 money(r["billed_cost_usd"])]
+                for r in labels
+            ],
+        )
     days = doc["by_day"]
     shown = days
     if days:

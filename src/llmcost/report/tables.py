@@ -157,6 +157,20 @@ TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
     ),
     "unpriced": lambda d: _pick(d["unpriced"], ["provider", "model", "requests", "tokens", "token_share"]),
     "by_project": lambda d: _pick(d["by_project"], ["project", "requests", "cost_usd"]),
+    "by_label": lambda d: _pick(
+        d.get("by_label", []),
+        [
+            "label",
+            "requests",
+            "input_tokens",
+            "cache_read_tokens",
+            "cache_write_tokens",
+            "output_tokens",
+            "cost_usd",
+            "unpriced_requests",
+            "billed_cost_usd",
+        ],
+    ),
     "by_day": lambda d: _pick(
         d["by_day"],
         [
