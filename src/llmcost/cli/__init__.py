@@ -250,10 +250,9 @@ def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: 
 
 def _emit(text: str, out: Path | None, quiet: bool) -> None:
     if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, out)
+        from llmcost.output import write_text
+
+        write_text(out, text)
     elif not quiet:
         typer.echo(text, nl=False)
 
