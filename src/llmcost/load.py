@@ -8,11 +8,13 @@ atomically. Rows read = stored + duplicate + quarantined, for every file.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import os
 import shutil
 import sqlite3
+import stat
 import tempfile
 import uuid
 import zipfile
@@ -74,24 +76,103 @@ class LoadResult:
 
 # ---- walking inputs -----------------------------------------------------------------------------
 
-def _walk(paths: Iterable[Path], skip: Path | None) -> Iterator[Path]:
+def _walk(paths: Iterable[Path], skip: Path | None) -> Iterator[tuple[Path, str | None]]:
+    """(path, None) for each file to read, or (folder, why) for a folder that cannot be listed.
+
+    Directories are walked recursively in name order (a folder's files, then its subfolders).
+    Symbolic links are followed, to files and to folders, wherever they point: the user put the
+    link there (docs/reliability.md); a folder reached twice (a link to an ancestor) is walked
+    once. The store itself is never walked. Whatever is not a folder is yielded as is: FIFOs,
+    sockets, devices, dangling links and link loops fail one by one when opened (`_open_regular`).
+    """
+    seen: set[tuple[int, int]] = set()
     for p in paths:
         p = Path(p).expanduser()
-        if not p.exists():
+        if not os.path.lexists(p):
             raise UsageError(f"No such file or directory: {p}. Fix: check the path given to --logs / ingest.")
-        if p.is_file():
-            yield p
+        if p.is_dir():
+            yield from _walk_dir(p, skip, seen)
+        else:
+            yield p, None
+
+
+def _walk_dir(folder: Path, skip: Path | None, seen: set[tuple[int, int]]) -> Iterator[tuple[Path, str | None]]:
+    try:
+        st = folder.stat()
+        if (skip is not None and folder.resolve() == skip) or (st.st_dev, st.st_ino) in seen:
+            return
+        seen.add((st.st_dev, st.st_ino))
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as e:
+        yield folder, (
+            f"{folder} is a folder that cannot be read ({e.strerror or e}): its files were not ingested. "
+            "Fix: make it readable by the user running llmcost-forecast (chmod u+rx), or leave it out."
+        )
+        return
+    subdirs = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()  # follows a link; False for a dangling link or a loop
+        except OSError:
+            is_dir = False
+        if is_dir:
+            subdirs.append(Path(entry.path))
             continue
-        for root, dirs, files in os.walk(p, followlinks=False):
-            rootp = Path(root)
-            if skip is not None and rootp.resolve() == skip:
-                dirs[:] = []
-                continue
-            dirs[:] = sorted(d for d in dirs if not (skip is not None and (rootp / d).resolve() == skip))
-            for name in sorted(files):
-                if name.startswith(".") or name.lower().endswith(NOT_DATA) or name.upper().startswith("LICENSE"):
-                    continue
-                yield rootp / name
+        name = entry.name
+        if name.startswith(".") or name.lower().endswith(NOT_DATA) or name.upper().startswith("LICENSE"):
+            continue
+        yield Path(entry.path), None
+    for d in subdirs:
+        yield from _walk_dir(d, skip, seen)
+
+
+_KIND = {
+    stat.S_IFIFO: ("a named pipe (FIFO)", " (reading it waits for a writer, maybe forever)"),
+    stat.S_IFSOCK: ("a socket", ""),
+    stat.S_IFCHR: ("a character device", " (reading it may never end)"),
+    stat.S_IFBLK: ("a block device", " (a whole disk)"),
+}
+
+
+def _open_regular(path: Path) -> int:
+    """An open file descriptor of `path`, a regular file, or FormatError saying why it is skipped.
+
+    Anything but a regular file is refused before it is opened (opening a FIFO waits for a writer,
+    a device may never end, and the run holds the store's lock); the open itself does not block
+    and is checked again, in case the file was swapped since.
+    """
+    try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise FormatError(_not_a_file(path, mode))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as err:
+        raise FormatError(_unreadable(path, err)) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise FormatError(_not_a_file(path, mode))
+    os.set_blocking(fd, True)
+    return fd
+
+
+def _not_a_file(path: Path, mode: int) -> str:
+    kind, why = _KIND.get(stat.S_IFMT(mode), ("not a regular file", ""))
+    return f"{path} is {kind}, not a file: skipped{why}. Fix: copy the data into a file, or move it out of the folder."
+
+
+def _unreadable(path: Path, err: OSError) -> str:
+    if isinstance(err, FileNotFoundError) and os.path.islink(path):
+        return (f"{path} is a symbolic link to {os.readlink(path)}, which does not exist: skipped. Fix: point the "
+                "link at a file, or remove it.")
+    if err.errno == errno.ELOOP:
+        return (f"{path} is a symbolic link loop (it never reaches a file): skipped. Fix: remove the link, or "
+                "point it at a file.")
+    if isinstance(err, PermissionError):
+        return (f"{path} cannot be read (permission denied): skipped. Fix: make it readable by the user running "
+                "llmcost-forecast (chmod u+r), or move it out of the folder.")
+    return f"{path} cannot be read ({err.strerror or err}): skipped. Fix: check the file and its permissions."
 
 
 def _sha256(path: Path) -> str:
@@ -130,7 +211,7 @@ def _is_gzip(path: Path) -> bool:
 
 def _expand(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
     """(path on disk, display name, gzip?) for a file, expanding .zip archives safely."""
-    with open(path, "rb") as fh:
+    with os.fdopen(_open_regular(path), "rb") as fh:
         magic = fh.read(4)
     if magic[:2] == b"PK" and zipfile.is_zipfile(path):
         yield from _expand_zip(path, tmp)
@@ -417,9 +498,12 @@ class Loader:
         try:
             con = self._connect(work)
             self.ctx.con = con
-            for i, path in enumerate(files):
+            for i, (path, unreadable) in enumerate(files):
                 if self.progress:
                     self.progress(str(path), i, len(files))
+                if unreadable:
+                    result.files.append(FileResult(str(path), "failed", message=mask_text(unreadable)))
+                    continue
                 try:
                     for disk, display, is_gz in _expand(path, work):
                         manifest = self._one(con, manifest, disk, display, is_gz, work, result)
