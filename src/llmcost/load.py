@@ -209,14 +209,39 @@ def _is_gzip(path: Path) -> bool:
         return fh.read(2) == b"\x1f\x8b"
 
 
-def _expand(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
-    """(path on disk, display name, gzip?) for a file, expanding .zip archives safely."""
+def shown(text: object) -> str:
+    """`text` (a path, or a message quoting one) as valid UTF-8: the bytes of a file name that are
+    not UTF-8 (which Python carries as lone surrogates) appear as \\xNN, e.g. caf\\xe9.jsonl."""
+    s = str(text)
+    try:
+        return s.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that did not come from a file name
+        return s.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _alias(path: Path, tmp: Path) -> Path:
+    """A link with a UTF-8 name to `path`, whose own name is not UTF-8: DuckDB cannot open such a
+    name (it raised `RuntimeError: std::bad_cast` and stopped the run), but it follows the link."""
+    link = tmp / uuid.uuid4().hex / shown(path.name).replace("/", "_")
+    link.parent.mkdir(parents=True)
+    link.symlink_to(os.path.abspath(path))
+    return link
+
+
+def _expand(path: Path, tmp: Path) -> Iterator[tuple[Path, str, str, bool]]:
+    """(path on disk, display name, manifest key, gzip?) for a file, expanding .zip archives safely.
+    Names are valid UTF-8 (`shown`); a file whose name is not is read through a link (`_alias`)."""
     with os.fdopen(_open_regular(path), "rb") as fh:
         magic = fh.read(4)
     if magic[:2] == b"PK" and zipfile.is_zipfile(path):
-        yield from _expand_zip(path, tmp)
+        for disk, display, is_gz in _expand_zip(path, tmp):
+            yield disk, display, display, is_gz
         return
-    yield path, str(path), magic[:2] == b"\x1f\x8b"
+    display = shown(path)
+    disk = path if display == str(path) else _alias(path, tmp)
+    # a name with "!" keeps its spelling as its key (the archive-member form), as stores have it
+    key = display if "!" in display else shown(path.resolve())
+    yield disk, display, key, magic[:2] == b"\x1f\x8b"
 
 
 def _expand_zip(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
@@ -266,7 +291,7 @@ def _zip_members(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
                         raise FormatError(f"{path}: archive member {name!r} is larger than it declares; refused.")
                     out.write(chunk)
             is_gz = _is_gzip(dest)
-            yield dest, f"{path}!{name}", is_gz
+            yield dest, f"{shown(path)}!{name}", is_gz
 
 
 def _gzip_limit(compressed: int) -> int:
@@ -500,15 +525,15 @@ class Loader:
             self.ctx.con = con
             for i, (path, unreadable) in enumerate(files):
                 if self.progress:
-                    self.progress(str(path), i, len(files))
+                    self.progress(shown(path), i, len(files))
                 if unreadable:
-                    result.files.append(FileResult(str(path), "failed", message=mask_text(unreadable)))
+                    result.files.append(FileResult(shown(path), "failed", message=mask_text(shown(unreadable))))
                     continue
                 try:
-                    for disk, display, is_gz in _expand(path, work):
-                        manifest = self._one(con, manifest, disk, display, is_gz, work, result)
+                    for disk, display, key, is_gz in _expand(path, work):
+                        manifest = self._one(con, manifest, disk, display, key, is_gz, work, result)
                 except FormatError as e:
-                    result.files.append(FileResult(str(path), "failed", message=mask_text(str(e))))
+                    result.files.append(FileResult(shown(path), "failed", message=mask_text(shown(e))))
             if self.progress:
                 self.progress("", len(files), len(files))
             con.close()
@@ -528,11 +553,11 @@ class Loader:
         manifest: Manifest,
         disk: Path,
         display: str,
+        key: str,
         is_gz: bool,
         work: Path,
         result: LoadResult,
     ) -> Manifest:
-        key = display if "!" in display else str(Path(display).resolve())
         size = disk.stat().st_size
         if size == 0:
             result.files.append(FileResult(

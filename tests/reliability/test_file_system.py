@@ -155,3 +155,65 @@ def test_links_are_followed_to_files_and_folders_outside_once(tmp_path: Path) ->
     assert sorted(manifest_files(tmp_path / "store")) == sorted(
         [str(OUTSIDE.resolve()), str((outside / "session.jsonl").resolve()), str(logs / "sub" / "good.jsonl")]
     )
+
+
+def test_file_names_that_are_not_utf8_are_ingested_and_shown_escaped(tmp_path: Path) -> None:
+    """Before, DuckDB stopped the whole run with `RuntimeError: std::bad_cast` on such a name. Each
+    file (plain, gzip, SQLite, inside a zip, in a folder whose name is not UTF-8 either) must give
+    the same counts as the same bytes under a plain name, and be shown with \\xNN escapes."""
+    import gzip
+    import zipfile
+
+    raw = os.fsencode(tmp_path / "logs")
+    odd_dir = raw + b"/caf\xe9"
+    os.makedirs(odd_dir)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    sqlite_fixture = FIXTURES / "simonw_llm_logs_sqlite" / "input_logs_v0.31.db"
+    made = {  # name (bytes, inside odd_dir) -> content
+        b"app-\xff.jsonl": GOOD.read_bytes(),
+        b"app-\xfe.jsonl.gz": gzip.compress(OUTSIDE.read_bytes(), mtime=0),
+        b"llm-\xe9.db": sqlite_fixture.read_bytes(),
+    }
+    for name, data in made.items():
+        with open(odd_dir + b"/" + name, "wb") as fh:
+            fh.write(data)
+    with zipfile.ZipFile(os.fsdecode(odd_dir + b"/export-\xff.zip"), "w") as zf:
+        zf.writestr("inner.jsonl", GOOD.read_bytes())
+    for i, data in enumerate([*made.values(), GOOD.read_bytes()]):
+        suffix = [".jsonl", ".jsonl.gz", ".db", ".jsonl"][i]
+        (plain / f"f{i}{suffix}").write_bytes(data)
+
+    code, out, err = run("ingest", str(tmp_path / "logs"), "--store", str(tmp_path / "store"))
+    assert code == 0, err
+    assert out.startswith("4 ingested, 0 replaced, 0 unchanged, 0 unrecognised, 0 failed."), out
+    code, _, err = run("ingest", str(plain), "--store", str(tmp_path / "plain-store"))
+    assert code == 0, err
+
+    def counts(entry: dict) -> tuple:
+        return (entry["ingestor"], entry["rows_read"], entry["rows_stored"], entry["rows_duplicate"],
+                entry["rows_quarantined"])
+
+    shown_dir = f"{tmp_path / 'logs'}/caf\\xe9"  # the bytes e9 shown as the four characters \xe9
+    odd = manifest_files(tmp_path / "store")
+    ref = {Path(k).name: counts(v) for k, v in manifest_files(tmp_path / "plain-store").items()}
+    assert sorted(odd) == sorted([f"{shown_dir}/app-\\xff.jsonl", f"{shown_dir}/app-\\xfe.jsonl.gz",
+                                  f"{shown_dir}/llm-\\xe9.db", f"{shown_dir}/export-\\xff.zip!inner.jsonl"])
+    assert counts(odd[f"{shown_dir}/app-\\xff.jsonl"]) == ref["f0.jsonl"]
+    assert counts(odd[f"{shown_dir}/app-\\xfe.jsonl.gz"]) == ref["f1.jsonl.gz"]
+    assert counts(odd[f"{shown_dir}/llm-\\xe9.db"]) == ref["f2.db"]
+    # the zip member's rows are the same events as app-\xff.jsonl's: all duplicates, none lost
+    inner = counts(odd[f"{shown_dir}/export-\\xff.zip!inner.jsonl"])
+    assert inner[1] == ref["f3.jsonl"][1] and inner[4] == ref["f3.jsonl"][4]
+    assert inner[1] == inner[2] + inner[3] + inner[4]
+
+    # a second run finds every file unchanged (the escaped name is a stable key)
+    code, out, _ = run("ingest", str(tmp_path / "logs"), "--store", str(tmp_path / "store"))
+    assert code == 0 and out.startswith("0 ingested, 0 replaced, 4 unchanged"), out
+    # and the report names them escaped, in every text format
+    code, out, err = run("report", "--store", str(tmp_path / "store"), "--no-forecast")
+    assert code == 0, err
+    assert f"  {shown_dir}/app-\\xff.jsonl: {ref['f0.jsonl'][4]} rows, first at line " in out  # quarantine lines
+    code, out, err = run("report", "--store", str(tmp_path / "store"), "--no-forecast", "--format", "json")
+    assert code == 0, err
+    assert any(f["file"] == f"{shown_dir}/app-\\xff.jsonl" for f in json.loads(out)["ingest"]["by_file"])
