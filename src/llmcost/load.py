@@ -34,6 +34,7 @@ from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_n
 from llmcost.privacy import mask_sql, mask_text
 from llmcost.schema import TABLES, USAGE_TOKEN_COLUMNS, duckdb_types
 from llmcost.store import FileEntry, Manifest, Store, now_iso, one
+from llmcost.text import shown
 
 HEAD_BYTES = 65536
 MAX_TOKENS_PER_REQUEST = 100_000_000  # no model takes 100M tokens in one call
@@ -207,16 +208,6 @@ def _head(path: Path, is_gzip: bool) -> bytes:
 def _is_gzip(path: Path) -> bool:
     with open(path, "rb") as fh:
         return fh.read(2) == b"\x1f\x8b"
-
-
-def shown(text: object) -> str:
-    """`text` (a path, or a message quoting one) as valid UTF-8: the bytes of a file name that are
-    not UTF-8 (which Python carries as lone surrogates) appear as \\xNN, e.g. caf\\xe9.jsonl."""
-    s = str(text)
-    try:
-        return s.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # a surrogate that did not come from a file name
-        return s.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _alias(path: Path, tmp: Path) -> Path:

@@ -31,14 +31,15 @@ from decimal import Decimal
 from pathlib import Path
 
 from llmcost.errors import UsageError
+from llmcost.text import CONTROL_CODES
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """What a spreadsheet reads as the start of a formula (OWASP, CSV injection): a text cell starting
 with one of these gets a leading single quote."""
 
-_CONTROL = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, *range(0x80, 0xA0)], "?")
-"""C0 and C1 control characters but tab, newline and carriage return: in a CSV text cell they become
-'?' (a report printed with `cat` must not drive the terminal)."""
+_CONTROL = dict.fromkeys(CONTROL_CODES - {0x0D}, "?")
+"""Control characters but tab, newline and CR (kept, inside quotes): '?' in a CSV text cell (a
+report printed with `cat` must not drive the terminal)."""
 
 
 def _refuse(path: Path, what: str, fix: str) -> UsageError:

@@ -8,7 +8,19 @@ rules"), not taken from the code under test.
 from __future__ import annotations
 
 import csv
+import fcntl
+import html.parser
 import io
+import json
+import os
+import pty
+import re
+import select
+import shutil
+import struct
+import subprocess
+import termios
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +30,7 @@ from typer.testing import CliRunner
 from llmcost.cli import app
 from llmcost.focus_export import COLUMNS
 from tests.reliability import hostile
+from tests.reliability.harness import CLI
 
 runner = CliRunner()
 
@@ -107,3 +120,225 @@ def test_focus_export_cells_are_never_formulas(store: Path, tmp_path: Path) -> N
         for col, cell in r.items():
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (col, cell)
             assert "\x1b" not in cell and "\x07" not in cell, (col, cell)
+
+
+# ---- Markdown ------------------------------------------------------------------------------------
+
+def md_expected(name: str) -> str:
+    """A name as Markdown renders it: controls as '?', whitespace (tab, newline) as one space."""
+    return controls_to_question_marks(name).replace("\t", " ").replace("\n", " ").strip()
+
+
+class _Tags(html.parser.HTMLParser):
+    """Every tag and attribute of an HTML document, and the text of each table cell."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.cells: list[str] = []
+        self.texts: dict[str, list[str]] = {}
+        self._open: list[str] = []
+        self._buf: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+        self._open.append(tag)
+        self._buf = []
+
+    def handle_endtag(self, tag: str) -> None:
+        text = "".join(self._buf)
+        self.texts.setdefault(tag, []).append(text)
+        if tag == "td":
+            self.cells.append(text)
+        if self._open and self._open[-1] == tag:
+            self._open.pop()
+        self._buf = []
+
+    def handle_data(self, data: str) -> None:
+        self._buf.append(data)
+
+
+def _parse(html_text: str) -> _Tags:
+    p = _Tags()
+    p.feed(html_text)
+    p.close()
+    return p
+
+
+def test_markdown_renders_names_as_text_only(store: Path, tmp_path: Path) -> None:
+    """Rendered by a CommonMark parser with GFM tables: no tag but the report's own structure, one
+    h1, an h2 per `## ` line, and each name back as the text of its table cell."""
+    from markdown_it import MarkdownIt
+
+    out = tmp_path / "r.md"
+    res = runner.invoke(app, ["report", "--store", str(store), "--no-forecast", "--format", "md", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    md = out.read_text(encoding="utf-8")
+    assert "\x1b" not in md and "\x07" not in md and "\x9b" not in md and "\r" not in md
+    doc = _parse(MarkdownIt("commonmark").enable("table").render(md))
+    assert {t for t, _ in doc.tags} <= {"h1", "h2", "p", "table", "thead", "tbody", "tr", "th", "td", "em", "strong"}
+    assert len(doc.texts["h1"]) == 1
+    assert len(doc.texts["h2"]) == sum(1 for line in md.splitlines() if line.startswith("## "))
+    for name in hostile.NAMES:
+        assert md_expected(name) in doc.cells, name
+
+
+# ---- HTML ----------------------------------------------------------------------------------------
+
+def test_html_carries_names_as_text_in_tables_and_charts(store: Path, tmp_path: Path) -> None:
+    """Every name priced (an override file), so they reach the SVG chart labels and <title>s too."""
+    prices = tmp_path / "prices.toml"
+    prices.write_text("\n".join(
+        f'[[model]]\nprovider = "openai"\nmodel = {json.dumps(n)}\ninput = 1.0\noutput = 2.0\n' for n in hostile.NAMES
+    ))
+    out = tmp_path / "r.html"
+    res = runner.invoke(app, ["report", "--store", str(store), "--no-forecast", "--format", "html",
+                              "--prices", str(prices), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    page = out.read_text(encoding="utf-8")
+    assert "\x1b" not in page and "\x07" not in page and "\x9b" not in page
+    doc = _parse(page)
+    assert [t for t, _ in doc.tags if t == "script"] == ["script"]  # the report's own, only
+    assert not {t for t, _ in doc.tags} & {"img", "a", "iframe", "object", "embed", "link", "foreignobject"}
+    for tag, attrs in doc.tags:
+        for k, v in attrs:
+            assert not k.startswith("on"), (tag, k, v)
+            assert "javascript:" not in (v or ""), (tag, k, v)
+    expected = {controls_to_question_marks(n) for n in hostile.NAMES}
+    assert expected <= set(doc.cells)
+    # the cost-by-model chart: bars titled "<model> (<provider>): <cost>" for (up to) 12 models
+    titled = [t for t in doc.texts.get("title", []) if " (openai): " in t]
+    assert len(titled) == 12
+    assert all(t.split(" (openai): ")[0] in expected | {hostile.PRICED_MODEL} for t in titled)
+
+
+# ---- the terminal --------------------------------------------------------------------------------
+
+SGR = re.compile(r"\x1b\[[0-9;]*m")
+CSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\r")
+"""What rich's progress bar writes to redraw itself: cursor controls and carriage returns."""
+NOTHING = re.compile("$^")
+
+
+def run_tty(args: list[str], *, color: bool, timeout: float = 180) -> tuple[int, str]:
+    """The CLI on a pseudo-terminal 400 columns wide (stdout and stderr), as a person runs it."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 60, 400, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | {"COLUMNS": "400", "TERM": "xterm-256color"}
+    if not color:
+        env["NO_COLOR"] = "1"
+    p = subprocess.Popen([*CLI, *args], stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        if time.monotonic() > deadline:
+            p.kill()
+            pytest.fail(f"{args} did not finish in {timeout} s")
+        ready, _, _ = select.select([master], [], [], 1.0)
+        if ready:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        elif p.poll() is not None:
+            break
+    os.close(master)
+    code = p.wait(timeout=30)
+    return code, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def active_controls(text: str, allow: re.Pattern[str] = SGR) -> list[str]:
+    """What could drive a terminal once the sequences the tool itself writes (`allow`) are removed."""
+    rest = allow.sub("", text)
+    return sorted({c for c in rest if (ord(c) < 0x20 and c not in "\t\n") or 0x7F <= ord(c) <= 0x9F})
+
+
+TERMINAL_VIEWS = [[], ["--full"], ["--section", "models"], ["--section", "warnings"], ["--section", "unpriced"],
+                  ["--section", "projects"]]
+
+
+@pytest.mark.parametrize("color", [True, False], ids=["colour", "no-colour"])
+@pytest.mark.parametrize("view", TERMINAL_VIEWS, ids=lambda v: " ".join(v) or "summary")
+def test_terminal_shows_markup_and_escape_sequences_literally(store: Path, view: list[str], color: bool) -> None:
+    code, out = run_tty(["report", "--store", str(store), "--no-forecast", *view], color=color)
+    assert code == 0, out[-3000:]
+    assert "Traceback" not in out and "MarkupError" not in out
+    assert active_controls(out) == [], out[-3000:]
+    if not color:
+        assert "\x1b" not in out
+    shown = SGR.sub("", out)
+    if view in ([], ["--section", "warnings"]):  # the summary and the warnings list model names in words
+        # one line per warning (a newline or tab in a name is a space); compared with spaces collapsed
+        lines = [" ".join(line.split()).removeprefix("Warning: ") for line in shown.splitlines()]
+        listed = [n for n in hostile.NAMES if any(
+            line.startswith(" ".join(md_expected(n).split()) + " (openai) has no known price") for line in lines)]
+        assert len(listed) == (4 if not view else len(hostile.NAMES)), listed  # the summary shows 4
+    if view in (["--full"], ["--section", "models"], ["--section", "unpriced"]):
+        for name in hostile.MARKUP + hostile.CONTROL:
+            assert controls_to_question_marks(name) in shown, name
+    if view == ["--section", "projects"]:
+        # the human formats list the top 25 projects (README): "p" (September's large request) and 24 names
+        found = [n for n in hostile.NAMES if " ".join(controls_to_question_marks(n).split()) in shown]
+        assert len(found) >= 24, found
+
+
+def test_piped_terminal_report_is_inert_too(store: Path) -> None:
+    for view in TERMINAL_VIEWS:
+        res = runner.invoke(app, ["report", "--store", str(store), "--no-forecast", *view])
+        assert res.exit_code == 0, (view, res.output)
+        assert active_controls(res.output) == [] and "\x1b" not in res.output, view
+        if view not in ([], ["--section", "projects"]):  # these list every model (the others, the top few)
+            assert "[/x]" in res.output, view
+
+
+def test_file_names_with_markup_and_escapes_in_progress_warnings_and_report(tmp_path: Path) -> None:
+    """The main job on a terminal: the progress bar, the Warning lines and the report name the files."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    good = hostile.write_log(tmp_path / "seed.jsonl").read_text().splitlines()
+    names = {
+        "title\x1b]0;pwned\x07.jsonl": "\n".join([*good[:5], "{broken json"]) + "\n",  # quarantined line
+        "[link=file:x]y.jsonl": "not a log at all\n",  # unrecognised
+        "clip\x1b]52;c;aGk=\x07[bold]x.jsonl": "\n".join(good[5:9]) + "\n",
+    }
+    for name, text in names.items():
+        (logs / name).write_text(text)
+    os.mkfifo(logs / "pipe\x1b[2J\x9b.jsonl")  # failed: a FIFO
+    shutil.copy(tmp_path / "seed.jsonl", logs / "[red]z.jsonl")
+    code, out = run_tty(["--logs", str(logs), "--store", str(tmp_path / "store"), "--no-forecast"], color=True)
+    assert code == 1, out[-3000:]
+    assert "Traceback" not in out and "MarkupError" not in out
+    # rich draws its progress bar with cursor controls and CRs; nothing else may remain
+    assert active_controls(out, allow=CSI) == [], out[-3000:]
+    shown = CSI.sub("", out)
+    assert f"Warning: no known format matches {logs / '[link=file:x]y.jsonl'}" in shown
+    assert f"Warning: {logs / 'pipe?[2J?.jsonl'} is a named pipe (FIFO)" in shown
+    assert f"{logs / 'title?]0;pwned?.jsonl'}: 1 rows, first at line 6" in shown  # the quarantine line
+
+
+def test_error_lines_and_the_prices_command_are_inert(store: Path, tmp_path: Path) -> None:
+    """`Error:` lines quote file and model names; `prices` prints a model name from the override file."""
+    evil = "x\x1b]0;pwned\x07\x1b[2J"
+    folder = tmp_path / f"dir-{evil}"
+    folder.mkdir()
+    cases = [
+        (["report", "--store", str(store), "--prices", str(tmp_path / f"{evil}.toml")], 2),  # missing file
+        (["report", "--store", str(store), "--no-forecast", "--format", "md", "--out", str(folder)], 2),  # a folder
+        (["report", "--store", str(tmp_path / f"no-{evil}")], 3),  # no store there
+        (["prices", f"nope-{evil}"], 2),  # unknown model
+    ]
+    for args, code in cases:
+        res = runner.invoke(app, args)
+        assert res.exit_code == code, (args, res.output)
+        assert res.output.startswith("Error: ") and len(res.output.strip().splitlines()) == 1, res.output
+        assert active_controls(res.output, allow=NOTHING) == [], res.output
+    prices = tmp_path / "prices.toml"
+    prices.write_text('[[model]]\nprovider = "openai"\nmodel = "m-\\u001b]52;c;aGk=\\u0007"\ninput = 1\noutput = 2\n')
+    res = runner.invoke(app, ["prices", "m-\x1b]52;c;aGk=\x07", "--prices", str(prices)])
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("openai/m-?]52;c;agk=? at ")  # the catalog keys names in lower case
+    assert active_controls(res.output, allow=NOTHING) == []
