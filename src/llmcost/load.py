@@ -34,7 +34,7 @@ from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_n
 from llmcost.privacy import mask_sql, mask_text
 from llmcost.schema import TABLES, USAGE_TOKEN_COLUMNS, duckdb_types
 from llmcost.store import FileEntry, Manifest, Store, now_iso, one
-from llmcost.text import shown
+from llmcost.text import shown, shown_name
 
 HEAD_BYTES = 65536
 MAX_TOKENS_PER_REQUEST = 100_000_000  # no model takes 100M tokens in one call
@@ -107,7 +107,7 @@ def _walk_dir(folder: Path, skip: Path | None, seen: set[tuple[int, int]]) -> It
             entries = sorted(it, key=lambda e: e.name)
     except OSError as e:
         yield folder, (
-            f"{folder} is a folder that cannot be read ({e.strerror or e}): its files were not ingested. "
+            f"{shown_name(folder)} is a folder that cannot be read ({e.strerror or e}): its files were not ingested. "
             "Fix: make it readable by the user running llmcost-forecast (chmod u+rx), or leave it out."
         )
         return
@@ -160,20 +160,22 @@ def _open_regular(path: Path) -> int:
 
 def _not_a_file(path: Path, mode: int) -> str:
     kind, why = _KIND.get(stat.S_IFMT(mode), ("not a regular file", ""))
-    return f"{path} is {kind}, not a file: skipped{why}. Fix: copy the data into a file, or move it out of the folder."
+    return (f"{shown_name(path)} is {kind}, not a file: skipped{why}. Fix: copy the data into a file, or move it "
+            "out of the folder.")
 
 
 def _unreadable(path: Path, err: OSError) -> str:
+    name = shown_name(path)
     if isinstance(err, FileNotFoundError) and os.path.islink(path):
-        return (f"{path} is a symbolic link to {os.readlink(path)}, which does not exist: skipped. Fix: point the "
-                "link at a file, or remove it.")
+        return (f"{name} is a symbolic link to {shown_name(os.readlink(path))}, which does not exist: skipped. "
+                "Fix: point the link at a file, or remove it.")
     if err.errno == errno.ELOOP:
-        return (f"{path} is a symbolic link loop (it never reaches a file): skipped. Fix: remove the link, or "
-                "point it at a file.")
+        return (f"{name} is a symbolic link loop (it never reaches a file): skipped. Fix: remove the link, or point "
+                "it at a file.")
     if isinstance(err, PermissionError):
-        return (f"{path} cannot be read (permission denied): skipped. Fix: make it readable by the user running "
+        return (f"{name} cannot be read (permission denied): skipped. Fix: make it readable by the user running "
                 "llmcost-forecast (chmod u+r), or move it out of the folder.")
-    return f"{path} cannot be read ({err.strerror or err}): skipped. Fix: check the file and its permissions."
+    return f"{name} cannot be read ({err.strerror or err}): skipped. Fix: check the file and its permissions."
 
 
 def _sha256(path: Path) -> str:
@@ -213,7 +215,7 @@ def _is_gzip(path: Path) -> bool:
 def _alias(path: Path, tmp: Path) -> Path:
     """A link with a UTF-8 name to `path`, whose own name is not UTF-8: DuckDB cannot open such a
     name (it raised `RuntimeError: std::bad_cast` and stopped the run), but it follows the link."""
-    link = tmp / uuid.uuid4().hex / shown(path.name).replace("/", "_")
+    link = tmp / uuid.uuid4().hex / shown_name(path.name).replace("/", "_")
     link.parent.mkdir(parents=True)
     link.symlink_to(os.path.abspath(path))
     return link
@@ -221,17 +223,18 @@ def _alias(path: Path, tmp: Path) -> Path:
 
 def _expand(path: Path, tmp: Path) -> Iterator[tuple[Path, str, str, bool]]:
     """(path on disk, display name, manifest key, gzip?) for a file, expanding .zip archives safely.
-    Names are valid UTF-8 (`shown`); a file whose name is not is read through a link (`_alias`)."""
+    Names are shown escaped (`shown_name`); a file whose name is not UTF-8 is read through a link
+    (`_alias`)."""
     with os.fdopen(_open_regular(path), "rb") as fh:
         magic = fh.read(4)
     if magic[:2] == b"PK" and zipfile.is_zipfile(path):
         for disk, display, is_gz in _expand_zip(path, tmp):
             yield disk, display, display, is_gz
         return
-    display = shown(path)
-    disk = path if display == str(path) else _alias(path, tmp)
+    display = shown_name(path)
+    disk = path if shown(path) == str(path) else _alias(path, tmp)
     # a name with "!" keeps its spelling as its key (the archive-member form), as stores have it
-    key = display if "!" in display else shown(path.resolve())
+    key = display if "!" in display else shown_name(path.resolve())
     yield disk, display, key, magic[:2] == b"\x1f\x8b"
 
 
@@ -241,7 +244,7 @@ def _expand_zip(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError) as e:
         # damaged, encrypted (RuntimeError) or an unsupported compression method
         raise FormatError(
-            f"{path}: the archive cannot be read ({e}). Fix: check it is complete, or extract it yourself."
+            f"{shown_name(path)}: the archive cannot be read ({e}). Fix: check it is complete, or extract it yourself."
         ) from None
 
 
@@ -251,7 +254,7 @@ def _zip_members(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
         total = sum(i.file_size for i in infos)
         if total > MAX_ARCHIVE_BYTES:
             raise FormatError(
-                f"{path}: the archive's members expand to {total:,} bytes (over the "
+                f"{shown_name(path)}: the archive's members expand to {total:,} bytes (over the "
                 f"{MAX_ARCHIVE_BYTES // 1024**3} GiB limit: a likely decompression bomb); refused. "
                 "Fix: extract it yourself if you trust it."
             )
@@ -261,14 +264,14 @@ def _zip_members(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
             parts = Path(name.replace("\\", "/")).parts
             if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
                 raise FormatError(
-                    f"{path}: archive member {name!r} points outside the archive (zip-slip); refused. "
+                    f"{shown_name(path)}: archive member {name!r} points outside the archive (zip-slip); refused. "
                     "Fix: extract the archive yourself and check its contents."
                 )
             if info.file_size > MAX_MEMBER_BYTES or (
                 info.file_size > SMALL_EXPANSION and info.file_size > MAX_RATIO * max(info.compress_size, 1)
             ):
                 raise FormatError(
-                    f"{path}: archive member {name!r} expands to {info.file_size:,} bytes from "
+                    f"{shown_name(path)}: archive member {name!r} expands to {info.file_size:,} bytes from "
                     f"{info.compress_size:,} (over the {MAX_RATIO}x / {MAX_MEMBER_BYTES // 1024**3} GiB limit: "
                     "a likely decompression bomb); refused. Fix: extract it yourself if you trust it."
                 )
@@ -279,10 +282,12 @@ def _zip_members(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
                 while chunk := src.read(1 << 20):
                     written += len(chunk)
                     if written > info.file_size + 1024:  # header lied about the size
-                        raise FormatError(f"{path}: archive member {name!r} is larger than it declares; refused.")
+                        raise FormatError(
+                            f"{shown_name(path)}: archive member {name!r} is larger than it declares; refused."
+                        )
                     out.write(chunk)
             is_gz = _is_gzip(dest)
-            yield dest, f"{shown(path)}!{name}", is_gz
+            yield dest, f"{shown_name(path)}!{shown_name(name)}", is_gz
 
 
 def _gzip_limit(compressed: int) -> int:
@@ -516,15 +521,15 @@ class Loader:
             self.ctx.con = con
             for i, (path, unreadable) in enumerate(files):
                 if self.progress:
-                    self.progress(shown(path), i, len(files))
+                    self.progress(shown_name(path), i, len(files))
                 if unreadable:
-                    result.files.append(FileResult(shown(path), "failed", message=mask_text(shown(unreadable))))
+                    result.files.append(FileResult(shown_name(path), "failed", message=mask_text(shown(unreadable))))
                     continue
                 try:
                     for disk, display, key, is_gz in _expand(path, work):
                         manifest = self._one(con, manifest, disk, display, key, is_gz, work, result)
                 except FormatError as e:
-                    result.files.append(FileResult(shown(path), "failed", message=mask_text(shown(e))))
+                    result.files.append(FileResult(shown_name(path), "failed", message=mask_text(shown(e))))
             if self.progress:
                 self.progress("", len(files), len(files))
             con.close()

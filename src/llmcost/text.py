@@ -27,3 +27,13 @@ def shown(text: object) -> str:
         return s.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # a lone surrogate that did not come from a file name
         return s.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+_NAME_CONTROL = {c: f"\\x{c:02x}" for c in CONTROL_CODES | {0x09, 0x0A}}
+
+
+def shown_name(path: object) -> str:
+    """A file name or path as the loader records and shows it: valid UTF-8 (`shown`) and on one
+    line, its control characters (tab and newline too) written as \\xNN like undecodable bytes, so
+    `a<ESC>]0;x<BEL>.jsonl` reads `a\\x1b]0;x\\x07.jsonl` everywhere (store, messages, every report)."""
+    return shown(path).translate(_NAME_CONTROL)

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import csv
 import fcntl
-import html.parser
 import io
 import json
 import os
 import pty
-import re
 import select
 import shutil
 import struct
@@ -31,6 +29,16 @@ from llmcost.cli import app
 from llmcost.focus_export import COLUMNS
 from tests.reliability import hostile
 from tests.reliability.harness import CLI
+from tests.reliability.inert import (
+    CURSOR,
+    SGR,
+    controls,
+    html_problems,
+    markdown_problems,
+    parse_html,
+    render_markdown,
+    terminal_problems,
+)
 
 runner = CliRunner()
 
@@ -129,56 +137,16 @@ def md_expected(name: str) -> str:
     return controls_to_question_marks(name).replace("\t", " ").replace("\n", " ").strip()
 
 
-class _Tags(html.parser.HTMLParser):
-    """Every tag and attribute of an HTML document, and the text of each table cell."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
-        self.cells: list[str] = []
-        self.texts: dict[str, list[str]] = {}
-        self._open: list[str] = []
-        self._buf: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, attrs))
-        self._open.append(tag)
-        self._buf = []
-
-    def handle_endtag(self, tag: str) -> None:
-        text = "".join(self._buf)
-        self.texts.setdefault(tag, []).append(text)
-        if tag == "td":
-            self.cells.append(text)
-        if self._open and self._open[-1] == tag:
-            self._open.pop()
-        self._buf = []
-
-    def handle_data(self, data: str) -> None:
-        self._buf.append(data)
-
-
-def _parse(html_text: str) -> _Tags:
-    p = _Tags()
-    p.feed(html_text)
-    p.close()
-    return p
-
-
 def test_markdown_renders_names_as_text_only(store: Path, tmp_path: Path) -> None:
     """Rendered by a CommonMark parser with GFM tables: no tag but the report's own structure, one
     h1, an h2 per `## ` line, and each name back as the text of its table cell."""
-    from markdown_it import MarkdownIt
-
     out = tmp_path / "r.md"
     res = runner.invoke(app, ["report", "--store", str(store), "--no-forecast", "--format", "md", "--out", str(out)])
     assert res.exit_code == 0, res.output
     md = out.read_text(encoding="utf-8")
     assert "\x1b" not in md and "\x07" not in md and "\x9b" not in md and "\r" not in md
-    doc = _parse(MarkdownIt("commonmark").enable("table").render(md))
-    assert {t for t, _ in doc.tags} <= {"h1", "h2", "p", "table", "thead", "tbody", "tr", "th", "td", "em", "strong"}
-    assert len(doc.texts["h1"]) == 1
-    assert len(doc.texts["h2"]) == sum(1 for line in md.splitlines() if line.startswith("## "))
+    assert markdown_problems(md) == []
+    doc = render_markdown(md)
     for name in hostile.NAMES:
         assert md_expected(name) in doc.cells, name
 
@@ -197,13 +165,8 @@ def test_html_carries_names_as_text_in_tables_and_charts(store: Path, tmp_path: 
     assert res.exit_code == 0, res.output
     page = out.read_text(encoding="utf-8")
     assert "\x1b" not in page and "\x07" not in page and "\x9b" not in page
-    doc = _parse(page)
-    assert [t for t, _ in doc.tags if t == "script"] == ["script"]  # the report's own, only
-    assert not {t for t, _ in doc.tags} & {"img", "a", "iframe", "object", "embed", "link", "foreignobject"}
-    for tag, attrs in doc.tags:
-        for k, v in attrs:
-            assert not k.startswith("on"), (tag, k, v)
-            assert "javascript:" not in (v or ""), (tag, k, v)
+    assert html_problems(page) == []
+    doc = parse_html(page)
     expected = {controls_to_question_marks(n) for n in hostile.NAMES}
     assert expected <= set(doc.cells)
     # the cost-by-model chart: bars titled "<model> (<provider>): <cost>" for (up to) 12 models
@@ -213,12 +176,6 @@ def test_html_carries_names_as_text_in_tables_and_charts(store: Path, tmp_path: 
 
 
 # ---- the terminal --------------------------------------------------------------------------------
-
-SGR = re.compile(r"\x1b\[[0-9;]*m")
-CSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\r")
-"""What rich's progress bar writes to redraw itself: cursor controls and carriage returns."""
-NOTHING = re.compile("$^")
-
 
 def run_tty(args: list[str], *, color: bool, timeout: float = 180) -> tuple[int, str]:
     """The CLI on a pseudo-terminal 400 columns wide (stdout and stderr), as a person runs it."""
@@ -251,12 +208,6 @@ def run_tty(args: list[str], *, color: bool, timeout: float = 180) -> tuple[int,
     return code, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
 
 
-def active_controls(text: str, allow: re.Pattern[str] = SGR) -> list[str]:
-    """What could drive a terminal once the sequences the tool itself writes (`allow`) are removed."""
-    rest = allow.sub("", text)
-    return sorted({c for c in rest if (ord(c) < 0x20 and c not in "\t\n") or 0x7F <= ord(c) <= 0x9F})
-
-
 TERMINAL_VIEWS = [[], ["--full"], ["--section", "models"], ["--section", "warnings"], ["--section", "unpriced"],
                   ["--section", "projects"]]
 
@@ -267,7 +218,7 @@ def test_terminal_shows_markup_and_escape_sequences_literally(store: Path, view:
     code, out = run_tty(["report", "--store", str(store), "--no-forecast", *view], color=color)
     assert code == 0, out[-3000:]
     assert "Traceback" not in out and "MarkupError" not in out
-    assert active_controls(out) == [], out[-3000:]
+    assert controls(out, SGR) == [], out[-3000:]
     if not color:
         assert "\x1b" not in out
     shown = SGR.sub("", out)
@@ -290,7 +241,7 @@ def test_piped_terminal_report_is_inert_too(store: Path) -> None:
     for view in TERMINAL_VIEWS:
         res = runner.invoke(app, ["report", "--store", str(store), "--no-forecast", *view])
         assert res.exit_code == 0, (view, res.output)
-        assert active_controls(res.output) == [] and "\x1b" not in res.output, view
+        assert controls(res.output) == [], view
         if view not in ([], ["--section", "projects"]):  # these list every model (the others, the top few)
             assert "[/x]" in res.output, view
 
@@ -313,11 +264,12 @@ def test_file_names_with_markup_and_escapes_in_progress_warnings_and_report(tmp_
     assert code == 1, out[-3000:]
     assert "Traceback" not in out and "MarkupError" not in out
     # rich draws its progress bar with cursor controls and CRs; nothing else may remain
-    assert active_controls(out, allow=CSI) == [], out[-3000:]
-    shown = CSI.sub("", out)
+    assert terminal_problems(out, CURSOR) == [], out[-3000:]
+    shown = CURSOR.sub("", out)
+    # file names are recorded with their control characters as \xNN (docs/reliability.md)
     assert f"Warning: no known format matches {logs / '[link=file:x]y.jsonl'}" in shown
-    assert f"Warning: {logs / 'pipe?[2J?.jsonl'} is a named pipe (FIFO)" in shown
-    assert f"{logs / 'title?]0;pwned?.jsonl'}: 1 rows, first at line 6" in shown  # the quarantine line
+    assert f"Warning: {logs / 'pipe'}\\x1b[2J\\x9b.jsonl is a named pipe (FIFO)" in shown
+    assert f"{logs / 'title'}\\x1b]0;pwned\\x07.jsonl: 1 rows, first at line 6" in shown  # the quarantine line
 
 
 def test_error_lines_and_the_prices_command_are_inert(store: Path, tmp_path: Path) -> None:
@@ -335,10 +287,10 @@ def test_error_lines_and_the_prices_command_are_inert(store: Path, tmp_path: Pat
         res = runner.invoke(app, args)
         assert res.exit_code == code, (args, res.output)
         assert res.output.startswith("Error: ") and len(res.output.strip().splitlines()) == 1, res.output
-        assert active_controls(res.output, allow=NOTHING) == [], res.output
+        assert controls(res.output) == [], res.output
     prices = tmp_path / "prices.toml"
     prices.write_text('[[model]]\nprovider = "openai"\nmodel = "m-\\u001b]52;c;aGk=\\u0007"\ninput = 1\noutput = 2\n')
     res = runner.invoke(app, ["prices", "m-\x1b]52;c;aGk=\x07", "--prices", str(prices)])
     assert res.exit_code == 0, res.output
     assert res.output.startswith("openai/m-?]52;c;agk=? at ")  # the catalog keys names in lower case
-    assert active_controls(res.output, allow=NOTHING) == []
+    assert controls(res.output) == []
