@@ -212,10 +212,25 @@ def _is_gzip(path: Path) -> bool:
         return fh.read(2) == b"\x1f\x8b"
 
 
+GLOB_CHARS = frozenset("*?[]{}\\")
+"""Characters DuckDB reads as a glob in a file path: `app?.jsonl` also read `appX.jsonl`."""
+
+
+def _safe_name(name: str) -> str:
+    """A file name DuckDB reads literally: UTF-8, no control or glob characters."""
+    return "".join("_" if c in GLOB_CHARS else c for c in shown_name(name).replace("/", "_")) or "file"
+
+
+def _needs_alias(path: Path) -> bool:
+    text = str(path)
+    return shown(text) != text or any(c in GLOB_CHARS for c in text)
+
+
 def _alias(path: Path, tmp: Path) -> Path:
-    """A link with a UTF-8 name to `path`, whose own name is not UTF-8: DuckDB cannot open such a
-    name (it raised `RuntimeError: std::bad_cast` and stopped the run), but it follows the link."""
-    link = tmp / uuid.uuid4().hex / shown_name(path.name).replace("/", "_")
+    """A link with a safe name (`_safe_name`) to `path`, whose own path DuckDB cannot take as it is:
+    a name that is not UTF-8 raised `RuntimeError: std::bad_cast` and stopped the run, and a glob
+    character made it read other files too. DuckDB follows the link."""
+    link = tmp / uuid.uuid4().hex / _safe_name(path.name)
     link.parent.mkdir(parents=True)
     link.symlink_to(os.path.abspath(path))
     return link
@@ -223,8 +238,8 @@ def _alias(path: Path, tmp: Path) -> Path:
 
 def _expand(path: Path, tmp: Path) -> Iterator[tuple[Path, str, str, bool]]:
     """(path on disk, display name, manifest key, gzip?) for a file, expanding .zip archives safely.
-    Names are shown escaped (`shown_name`); a file whose name is not UTF-8 is read through a link
-    (`_alias`)."""
+    Names are shown escaped (`shown_name`); a file whose path is not UTF-8 or holds a glob character
+    is read through a link (`_alias`)."""
     with os.fdopen(_open_regular(path), "rb") as fh:
         magic = fh.read(4)
     if magic[:2] == b"PK" and zipfile.is_zipfile(path):
@@ -232,7 +247,7 @@ def _expand(path: Path, tmp: Path) -> Iterator[tuple[Path, str, str, bool]]:
             yield disk, display, display, is_gz
         return
     display = shown_name(path)
-    disk = path if shown(path) == str(path) else _alias(path, tmp)
+    disk = _alias(path, tmp) if _needs_alias(path) else path
     # a name with "!" keeps its spelling as its key (the archive-member form), as stores have it
     key = display if "!" in display else shown_name(path.resolve())
     yield disk, display, key, magic[:2] == b"\x1f\x8b"
@@ -275,7 +290,7 @@ def _zip_members(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
                     f"{info.compress_size:,} (over the {MAX_RATIO}x / {MAX_MEMBER_BYTES // 1024**3} GiB limit: "
                     "a likely decompression bomb); refused. Fix: extract it yourself if you trust it."
                 )
-            dest = tmp / uuid.uuid4().hex / (Path(name.replace("\\", "/")).name or "member")
+            dest = tmp / uuid.uuid4().hex / _safe_name(Path(name.replace("\\", "/")).name or "member")
             dest.parent.mkdir(parents=True)
             with zf.open(info) as src, open(dest, "wb") as out:
                 written = 0

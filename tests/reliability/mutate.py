@@ -370,9 +370,9 @@ def write_mutants(name: str, count: int, seed: int, out: Path) -> list[tuple[Pat
 
 NAME_PARTS = [b"caf\xe9", b"\xff\xfe", b"\x1b]0;title\x07", b"\x1b]52;c;aGk=\x07", b"\x1b]8;;https:x\x1b\\",
               b"[link=https:x]y", b"[red]", b"=cmd", b"-2+3", b"+1", b"@SUM(A1)", b"<img src=x onerror=alert(1)>",
-              b"a\nb", b"a\rb", b"\tt", b"|#", b"x\x9by"]
+              b"a\nb", b"a\rb", b"\tt", b"|#", b"x\x9by", b"x?*", b"{a,b}", b"%23#?"]
 """Pieces of file and folder names: bytes that are not UTF-8, escape sequences, markup, formula
-starts, HTML, line breaks (no '/', no NUL: a name cannot hold them)."""
+starts, HTML, line breaks, glob and URI characters (no '/', no NUL: a name cannot hold them)."""
 
 
 def _sqlite_names(r: random.Random, src: Path, dest: Path) -> None:

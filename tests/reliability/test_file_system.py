@@ -217,3 +217,36 @@ def test_file_names_that_are_not_utf8_are_ingested_and_shown_escaped(tmp_path: P
     code, out, err = run("report", "--store", str(tmp_path / "store"), "--no-forecast", "--format", "json")
     assert code == 0, err
     assert any(f["file"] == f"{shown_dir}/app-\\xff.jsonl" for f in json.loads(out)["ingest"]["by_file"])
+
+
+def test_glob_and_uri_characters_in_file_names_are_read_literally(tmp_path: Path) -> None:
+    """Before: DuckDB read `app?.jsonl` as a glob (it also read `appX.jsonl`, another format), and
+    SQLite read `logs #1?.db` as a URI (it created an empty `logs ` beside it and stored 0 rows)."""
+    sqlite_fixture = FIXTURES / "simonw_llm_logs_sqlite" / "input_logs_v0.31.db"
+    files = {  # name -> (content, the plain name of the same bytes in the reference folder)
+        "app?.jsonl": (GOOD, "a.jsonl"),
+        "appX.jsonl": (OUTSIDE, "b.jsonl"),
+        "b[1].jsonl": (GOOD, "c.jsonl"),
+        "c*{x,y}.jsonl": (GOOD, "d.jsonl"),
+        "logs #1?.db": (sqlite_fixture, "e.db"),
+        "100%25.db": (sqlite_fixture, "f.db"),
+    }
+    logs, plain = tmp_path / "logs", tmp_path / "plain"
+    logs.mkdir()
+    plain.mkdir()
+    for name, (src, ref) in files.items():
+        shutil.copy(src, logs / name)
+        shutil.copy(src, plain / ref)
+    # each tree into its own store: the counts of a file do not depend on the others' duplicates
+    refs = {}
+    for name, (_, ref) in files.items():
+        code, _, err = run("ingest", str(plain / ref), "--store", str(tmp_path / f"ref-{ref}"))
+        assert code == 0, err
+        (entry,) = manifest_files(tmp_path / f"ref-{ref}").values()
+        refs[name] = (entry["ingestor"], entry["rows_read"], entry["rows_quarantined"])
+    for i, name in enumerate(files):
+        code, _, err = run("ingest", str(logs / name), "--store", str(tmp_path / f"odd-{i}"))
+        assert code == 0, err
+        (entry,) = manifest_files(tmp_path / f"odd-{i}").values()
+        assert (entry["ingestor"], entry["rows_read"], entry["rows_quarantined"]) == refs[name], name
+    assert sorted(p.name for p in logs.iterdir()) == sorted(files)  # nothing created beside them
