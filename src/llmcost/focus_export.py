@@ -17,9 +17,7 @@ engine has filled the report's `scenarios`) adds one row for the forecast month 
 
 from __future__ import annotations
 
-import csv
 import json
-import os
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +26,7 @@ from typing import Any
 from llmcost import clock
 from llmcost.analysis import ReportOptions, _where, _window, build_report
 from llmcost.compare import month_start, previous_month
+from llmcost.output import csv_text, write_text
 from llmcost.pricing import attach_costs, load_catalog
 from llmcost.store import Store
 
@@ -102,6 +101,13 @@ X_COLUMNS = (
     "x_PriceCatalog",
 )
 COLUMNS = FOCUS_COLUMNS + X_COLUMNS
+NUMERIC_COLUMNS = frozenset({
+    "BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "PricingCurrencyEffectiveCost",
+    "ConsumedQuantity", "PricingQuantity", "ListUnitPrice", "ContractedUnitPrice", "PricingCurrencyListUnitPrice",
+    "PricingCurrencyContractedUnitPrice", "CommitmentDiscountQuantity", "x_Requests", "x_CostLo80", "x_CostHi80",
+})
+"""Columns holding numbers: written as they are. Every other cell is text from (or beside) the data
+and is neutralised against spreadsheet formulas (llmcost.output.csv_text)."""
 
 KINDS = (
     ("input", "input_tokens", "cost_input_usd"),
@@ -261,13 +267,7 @@ def export_focus(opts: ReportOptions, out: Path) -> tuple[int, int]:
         rows, unpriced = actual_rows(con, doc["price_catalog"].get("catalog", ""))
         con.close()
     rows += scenario_rows(doc)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-    os.replace(tmp, out)
+    write_text(out, csv_text(COLUMNS, ([r[c] for c in COLUMNS] for r in rows), numeric=NUMERIC_COLUMNS))
     return len(rows), unpriced
 
 

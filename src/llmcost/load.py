@@ -9,6 +9,7 @@ duplicate + skipped + quarantined, for every file.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import json
@@ -16,6 +17,7 @@ import os
 import re
 import shutil
 import sqlite3
+import stat
 import tempfile
 import uuid
 import zipfile
@@ -35,6 +37,7 @@ from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_n
 from llmcost.privacy import mask_sql, mask_text
 from llmcost.schema import TABLES, USAGE_TOKEN_COLUMNS, duckdb_types
 from llmcost.store import FileEntry, Manifest, Store, now_iso, one
+from llmcost.text import shown, shown_name
 
 HEAD_BYTES = 65536
 MAX_TOKENS_PER_REQUEST = 100_000_000  # no model takes 100M tokens in one call
@@ -78,24 +81,105 @@ class LoadResult:
 
 # ---- walking inputs -----------------------------------------------------------------------------
 
-def _walk(paths: Iterable[Path], skip: Path | None) -> Iterator[Path]:
+def _walk(paths: Iterable[Path], skip: Path | None) -> Iterator[tuple[Path, str | None]]:
+    """(path, None) for each file to read, or (folder, why) for a folder that cannot be listed.
+
+    Directories are walked recursively in name order (a folder's files, then its subfolders).
+    Symbolic links are followed, to files and to folders, wherever they point: the user put the
+    link there (docs/reliability.md); a folder reached twice (a link to an ancestor) is walked
+    once. The store itself is never walked. Whatever is not a folder is yielded as is: FIFOs,
+    sockets, devices, dangling links and link loops fail one by one when opened (`_open_regular`).
+    """
+    seen: set[tuple[int, int]] = set()
     for p in paths:
         p = Path(p).expanduser()
-        if not p.exists():
+        if not os.path.lexists(p):
             raise UsageError(f"No such file or directory: {p}. Fix: check the path given to --logs / ingest.")
-        if p.is_file():
-            yield p
+        if p.is_dir():
+            yield from _walk_dir(p, skip, seen)
+        else:
+            yield p, None
+
+
+def _walk_dir(folder: Path, skip: Path | None, seen: set[tuple[int, int]]) -> Iterator[tuple[Path, str | None]]:
+    try:
+        st = folder.stat()
+        if (skip is not None and folder.resolve() == skip) or (st.st_dev, st.st_ino) in seen:
+            return
+        seen.add((st.st_dev, st.st_ino))
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as e:
+        yield folder, (
+            f"{shown_name(folder)} is a folder that cannot be read ({e.strerror or e}): its files were not ingested. "
+            "Fix: make it readable by the user running llmcost-forecast (chmod u+rx), or leave it out."
+        )
+        return
+    subdirs = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()  # follows a link; False for a dangling link or a loop
+        except OSError:
+            is_dir = False
+        if is_dir:
+            subdirs.append(Path(entry.path))
             continue
-        for root, dirs, files in os.walk(p, followlinks=False):
-            rootp = Path(root)
-            if skip is not None and rootp.resolve() == skip:
-                dirs[:] = []
-                continue
-            dirs[:] = sorted(d for d in dirs if not (skip is not None and (rootp / d).resolve() == skip))
-            for name in sorted(files):
-                if name.startswith(".") or name.lower().endswith(NOT_DATA) or name.upper().startswith("LICENSE"):
-                    continue
-                yield rootp / name
+        name = entry.name
+        if name.startswith(".") or name.lower().endswith(NOT_DATA) or name.upper().startswith("LICENSE"):
+            continue
+        yield Path(entry.path), None
+    for d in subdirs:
+        yield from _walk_dir(d, skip, seen)
+
+
+_KIND = {
+    stat.S_IFIFO: ("a named pipe (FIFO)", " (reading it waits for a writer, maybe forever)"),
+    stat.S_IFSOCK: ("a socket", ""),
+    stat.S_IFCHR: ("a character device", " (reading it may never end)"),
+    stat.S_IFBLK: ("a block device", " (a whole disk)"),
+}
+
+
+def _open_regular(path: Path) -> int:
+    """An open file descriptor of `path`, a regular file, or FormatError saying why it is skipped.
+
+    Anything but a regular file is refused before it is opened (opening a FIFO waits for a writer,
+    a device may never end, and the run holds the store's lock); the open itself does not block
+    and is checked again, in case the file was swapped since.
+    """
+    try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise FormatError(_not_a_file(path, mode))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as err:
+        raise FormatError(_unreadable(path, err)) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise FormatError(_not_a_file(path, mode))
+    os.set_blocking(fd, True)
+    return fd
+
+
+def _not_a_file(path: Path, mode: int) -> str:
+    kind, why = _KIND.get(stat.S_IFMT(mode), ("not a regular file", ""))
+    return (f"{shown_name(path)} is {kind}, not a file: skipped{why}. Fix: copy the data into a file, or move it "
+            "out of the folder.")
+
+
+def _unreadable(path: Path, err: OSError) -> str:
+    name = shown_name(path)
+    if isinstance(err, FileNotFoundError) and os.path.islink(path):
+        return (f"{name} is a symbolic link to {shown_name(os.readlink(path))}, which does not exist: skipped. "
+                "Fix: point the link at a file, or remove it.")
+    if err.errno == errno.ELOOP:
+        return (f"{name} is a symbolic link loop (it never reaches a file): skipped. Fix: remove the link, or point "
+                "it at a file.")
+    if isinstance(err, PermissionError):
+        return (f"{name} cannot be read (permission denied): skipped. Fix: make it readable by the user running "
+                "llmcost-forecast (chmod u+r), or move it out of the folder.")
+    return f"{name} cannot be read ({err.strerror or err}): skipped. Fix: check the file and its permissions."
 
 
 def _sha256(path: Path) -> str:
@@ -132,14 +216,45 @@ def _is_gzip(path: Path) -> bool:
         return fh.read(2) == b"\x1f\x8b"
 
 
-def _expand(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
-    """(path on disk, display name, gzip?) for a file, expanding .zip archives safely."""
-    with open(path, "rb") as fh:
+GLOB_CHARS = frozenset("*?[]{}\\")
+"""Characters DuckDB reads as a glob in a file path: `app?.jsonl` also read `appX.jsonl`."""
+
+
+def _safe_name(name: str) -> str:
+    """A file name DuckDB reads literally: UTF-8, no control or glob characters."""
+    return "".join("_" if c in GLOB_CHARS else c for c in shown_name(name).replace("/", "_")) or "file"
+
+
+def _needs_alias(path: Path) -> bool:
+    text = str(path)
+    return shown(text) != text or any(c in GLOB_CHARS for c in text)
+
+
+def _alias(path: Path, tmp: Path) -> Path:
+    """A link with a safe name (`_safe_name`) to `path`, whose own path DuckDB cannot take as it is:
+    a name that is not UTF-8 raised `RuntimeError: std::bad_cast` and stopped the run, and a glob
+    character made it read other files too. DuckDB follows the link."""
+    link = tmp / uuid.uuid4().hex / _safe_name(path.name)
+    link.parent.mkdir(parents=True)
+    link.symlink_to(os.path.abspath(path))
+    return link
+
+
+def _expand(path: Path, tmp: Path) -> Iterator[tuple[Path, str, str, bool]]:
+    """(path on disk, display name, manifest key, gzip?) for a file, expanding .zip archives safely.
+    Names are shown escaped (`shown_name`); a file whose path is not UTF-8 or holds a glob character
+    is read through a link (`_alias`)."""
+    with os.fdopen(_open_regular(path), "rb") as fh:
         magic = fh.read(4)
     if magic[:2] == b"PK" and zipfile.is_zipfile(path):
-        yield from _expand_zip(path, tmp)
+        for disk, display, is_gz in _expand_zip(path, tmp):
+            yield disk, display, display, is_gz
         return
-    yield path, str(path), magic[:2] == b"\x1f\x8b"
+    display = shown_name(path)
+    disk = _alias(path, tmp) if _needs_alias(path) else path
+    # a name with "!" keeps its spelling as its key (the archive-member form), as stores have it
+    key = display if "!" in display else shown_name(path.resolve())
+    yield disk, display, key, magic[:2] == b"\x1f\x8b"
 
 
 def _expand_zip(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
@@ -148,7 +263,7 @@ def _expand_zip(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError) as e:
         # damaged, encrypted (RuntimeError) or an unsupported compression method
         raise FormatError(
-            f"{path}: the archive cannot be read ({e}). Fix: check it is complete, or extract it yourself."
+            f"{shown_name(path)}: the archive cannot be read ({e}). Fix: check it is complete, or extract it yourself."
         ) from None
 
 
@@ -158,7 +273,7 @@ def _zip_members(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
         total = sum(i.file_size for i in infos)
         if total > MAX_ARCHIVE_BYTES:
             raise FormatError(
-                f"{path}: the archive's members expand to {total:,} bytes (over the "
+                f"{shown_name(path)}: the archive's members expand to {total:,} bytes (over the "
                 f"{MAX_ARCHIVE_BYTES // 1024**3} GiB limit: a likely decompression bomb); refused. "
                 "Fix: extract it yourself if you trust it."
             )
@@ -168,28 +283,30 @@ def _zip_members(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
             parts = Path(name.replace("\\", "/")).parts
             if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
                 raise FormatError(
-                    f"{path}: archive member {name!r} points outside the archive (zip-slip); refused. "
+                    f"{shown_name(path)}: archive member {name!r} points outside the archive (zip-slip); refused. "
                     "Fix: extract the archive yourself and check its contents."
                 )
             if info.file_size > MAX_MEMBER_BYTES or (
                 info.file_size > SMALL_EXPANSION and info.file_size > MAX_RATIO * max(info.compress_size, 1)
             ):
                 raise FormatError(
-                    f"{path}: archive member {name!r} expands to {info.file_size:,} bytes from "
+                    f"{shown_name(path)}: archive member {name!r} expands to {info.file_size:,} bytes from "
                     f"{info.compress_size:,} (over the {MAX_RATIO}x / {MAX_MEMBER_BYTES // 1024**3} GiB limit: "
                     "a likely decompression bomb); refused. Fix: extract it yourself if you trust it."
                 )
-            dest = tmp / uuid.uuid4().hex / (Path(name.replace("\\", "/")).name or "member")
+            dest = tmp / uuid.uuid4().hex / _safe_name(Path(name.replace("\\", "/")).name or "member")
             dest.parent.mkdir(parents=True)
             with zf.open(info) as src, open(dest, "wb") as out:
                 written = 0
                 while chunk := src.read(1 << 20):
                     written += len(chunk)
                     if written > info.file_size + 1024:  # header lied about the size
-                        raise FormatError(f"{path}: archive member {name!r} is larger than it declares; refused.")
+                        raise FormatError(
+                            f"{shown_name(path)}: archive member {name!r} is larger than it declares; refused."
+                        )
                     out.write(chunk)
             is_gz = _is_gzip(dest)
-            yield dest, f"{path}!{name}", is_gz
+            yield dest, f"{shown_name(path)}!{shown_name(name)}", is_gz
 
 
 def _gzip_limit(compressed: int) -> int:
@@ -458,14 +575,17 @@ class Loader:
         try:
             con = self._connect(work)
             self.ctx.con = con
-            for i, path in enumerate(files):
+            for i, (path, unreadable) in enumerate(files):
                 if self.progress:
-                    self.progress(str(path), i, len(files))
+                    self.progress(shown_name(path), i, len(files))
+                if unreadable:
+                    result.files.append(FileResult(shown_name(path), "failed", message=mask_text(shown(unreadable))))
+                    continue
                 try:
-                    for disk, display, is_gz in _expand(path, work):
-                        manifest = self._one(con, manifest, disk, display, is_gz, work, result)
+                    for disk, display, key, is_gz in _expand(path, work):
+                        manifest = self._one(con, manifest, disk, display, key, is_gz, work, result)
                 except FormatError as e:
-                    result.files.append(FileResult(str(path), "failed", message=mask_text(str(e))))
+                    result.files.append(FileResult(shown_name(path), "failed", message=mask_text(shown(e))))
             if self.progress:
                 self.progress("", len(files), len(files))
             con.close()
@@ -485,11 +605,11 @@ class Loader:
         manifest: Manifest,
         disk: Path,
         display: str,
+        key: str,
         is_gz: bool,
         work: Path,
         result: LoadResult,
     ) -> Manifest:
-        key = display if "!" in display else str(Path(display).resolve())
         size = disk.stat().st_size
         if size == 0:
             result.files.append(FileResult(

@@ -3,19 +3,30 @@
 Every registered format is seeded from its fixture folder (tests/fixtures/ingest/<name>/) and
 each mutant stacks one to three mutations: truncated files and lines, wrong encodings and
 byte-order marks, CRLF, huge lines, deep nesting, wrong types, negative and absurd token counts,
-future and pre-1970 timestamps, duplicate keys, empty files, flipped bytes. Seeded
+future and pre-1970 timestamps, duplicate keys, empty files, flipped bytes, and names that carry
+markup, control sequences or spreadsheet formulas (tests/reliability/hostile.py) in string values;
+`write_hostile_tree` adds file names that are not UTF-8 or carry the same, FIFOs, sockets, devices,
+dangling links and link loops. Seeded
 `random.Random` keeps every case reproducible from (seed, format, index).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import os
 import random
+import socket
 import sqlite3
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from llmcost.load import NOT_DATA
+from tests.reliability.hostile import NAMES as HOSTILE_NAMES
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 
@@ -121,6 +132,59 @@ def _duplicate_key(r: random.Random, data: bytes) -> bytes:
     body = lines[i].rstrip()
     lines[i] = body[:-1] + b", " + extra + b"}" if body.endswith(b"}") else body
     return b"\n".join(lines)
+
+
+def _string_leaves(obj: Any) -> list[tuple]:
+    return [p for p in _leaves(obj) if isinstance(_get(obj, p), str)]
+
+
+def _get(obj: Any, path: tuple) -> Any:
+    for p in path:
+        obj = obj[p]
+    return obj
+
+
+def _json_names(r: random.Random, data: bytes) -> bytes:
+    """1-3 string values of 1-3 JSON records (preferring model and project fields) set to hostile
+    names; the records stay valid, so the names reach the store and the reports."""
+    lines = _lines(data)
+    idx = [i for i, x in enumerate(lines) if x.strip().startswith((b"{", b"["))]
+    docs: list[tuple[int | None, Any]] = []
+    if (len(idx) == 1 and len(lines) <= 3) or not idx:
+        try:
+            docs = [(None, json.loads(data))]
+        except (ValueError, RecursionError):
+            return data
+    else:
+        for i in r.sample(idx, min(len(idx), r.randint(1, 3))):
+            try:
+                docs.append((i, json.loads(lines[i])))
+            except (ValueError, RecursionError):
+                continue
+    for i, doc in docs:
+        leaves = _string_leaves(doc)
+        named = [p for p in leaves if any(k in str(p[-1]).lower() for k in ("model", "project", "name", "user"))]
+        for p in r.sample(named or leaves, min(len(named or leaves), r.randint(1, 3))):
+            _set(doc, p, r.choice(HOSTILE_NAMES))
+        if i is None:
+            return json.dumps(doc).encode()
+        lines[i] = json.dumps(doc).encode()
+    return b"\n".join(lines)
+
+
+def _csv_names(r: random.Random, data: bytes) -> bytes:
+    """1-3 cells of a CSV file set to hostile names, quoted as a CSV writer quotes them."""
+    try:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    except (UnicodeDecodeError, csv.Error):
+        return data
+    body = [i for i, row in enumerate(rows) if i and row]
+    for _ in range(r.randint(1, 3) if body else 0):
+        row = rows[r.choice(body)]
+        row[r.randrange(len(row))] = r.choice(HOSTILE_NAMES)
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    return buf.getvalue().encode("utf-8")
 
 
 def _csv_cell(r: random.Random, data: bytes) -> bytes:
@@ -230,8 +294,8 @@ BYTE_MUTATIONS: list[Callable[[random.Random, bytes], bytes]] = [
     _truncate, _truncate_line, _crlf, _bare_cr, _bom, _utf16, _latin1, _nul, _byte_flip, _drop_dup_shuffle,
     _huge_line, _deep_nesting, _empty, _blank_lines,
 ]
-JSON_MUTATIONS = [_json_line, _json_line, _json_line, _json_document, _duplicate_key]
-CSV_MUTATIONS = [_csv_cell, _csv_cell, _csv_cell]
+JSON_MUTATIONS = [_json_line, _json_line, _json_line, _json_document, _duplicate_key, _json_names]
+CSV_MUTATIONS = [_csv_cell, _csv_cell, _csv_cell, _csv_names]
 
 
 def _sqlite(r: random.Random, src: Path, dest: Path) -> None:
@@ -300,6 +364,90 @@ def write_mutants(name: str, count: int, seed: int, out: Path) -> list[tuple[Pat
         dest = out / f"m{i:05d}_{src.name}"
         made.append((dest, mutant(r, src, dest)))
     return made
+
+
+# ---- hostile names and files in one tree ------------------------------------------------------------
+
+NAME_PARTS = [b"caf\xe9", b"\xff\xfe", b"\x1b]0;title\x07", b"\x1b]52;c;aGk=\x07", b"\x1b]8;;https:x\x1b\\",
+              b"[link=https:x]y", b"[red]", b"=cmd", b"-2+3", b"+1", b"@SUM(A1)", b"<img src=x onerror=alert(1)>",
+              b"a\nb", b"a\rb", b"\tt", b"|#", b"x\x9by", b"x?*", b"{a,b}", b"%23#?"]
+"""Pieces of file and folder names: bytes that are not UTF-8, escape sequences, markup, formula
+starts, HTML, line breaks, glob and URI characters (no '/', no NUL: a name cannot hold them)."""
+
+
+def _sqlite_names(r: random.Random, src: Path, dest: Path) -> None:
+    dest.write_bytes(src.read_bytes())
+    con = sqlite3.connect(dest)
+    try:
+        for _ in range(r.randint(1, 3)):
+            con.execute("UPDATE responses SET model = ? WHERE rowid IN (SELECT rowid FROM responses ORDER BY "
+                        "random() LIMIT 2)", (r.choice(HOSTILE_NAMES),))
+        con.commit()
+    finally:
+        con.close()
+
+
+def named_mutant(r: random.Random, src: Path, dest: Path) -> list[str]:
+    """A mutant whose string values carry hostile names: mostly only that (so the names reach the
+    reports), sometimes with one other mutation on top."""
+    if src.suffix in (".sqlite", ".db", ".sqlite3"):
+        _sqlite_names(r, src, dest)
+        return ["sqlite_names"]
+    data = src.read_bytes()
+    m = _json_names if data.lstrip()[:1] in (b"{", b"[") else _csv_names
+    data = m(r, data)
+    applied = [m.__name__.lstrip("_")]
+    if r.random() < 0.3:
+        extra = r.choice(BYTE_MUTATIONS)
+        data = extra(r, data)
+        applied.append(extra.__name__.lstrip("_"))
+    dest.write_bytes(data)
+    return applied
+
+
+def write_hostile_tree(formats: list[str], per_format: int, seed: int, out: Path) -> dict[str, int]:
+    """Mutants of `formats` with hostile names in their values, under hostile file names, in one
+    folder per format whose name is hostile too, plus FIFOs, a socket, a device (when the user may
+    make one), dangling links and link loops. Returns how many entries of each kind it made
+    ("files": regular files, including the formats' sibling files; "special": the rest)."""
+    r = random.Random(f"{seed}:tree")
+    root = os.fsencode(out)
+    os.makedirs(root, exist_ok=True)
+    counts = {"files": 0, "special": 0}
+    for k, name in enumerate(formats):
+        folder = root + b"/" + r.choice(NAME_PARTS) + f"-{k:02d}-{name}".encode()
+        os.makedirs(folder)
+        for s in siblings(name):
+            if s.name.lower().endswith(NOT_DATA):
+                continue  # never read from a walked folder (docs, code)
+            with open(folder + b"/" + s.name.encode(), "wb") as fh:
+                fh.write(s.read_bytes())
+            counts["files"] += 1
+        seeds = inputs(name)
+        for i in range(per_format):
+            src = seeds[i % len(seeds)]
+            dest = folder + b"/" + r.choice(NAME_PARTS) + f"-m{i:03d}_{src.name}".encode()
+            named_mutant(r, src, Path(os.fsdecode(dest)))
+            counts["files"] += 1
+    specials = root + b"/" + b"special-" + r.choice(NAME_PARTS)
+    os.makedirs(specials)
+    for i in range(2):
+        os.mkfifo(specials + f"/pipe{i}-".encode() + r.choice(NAME_PARTS) + b".jsonl")
+        os.symlink(b"/nonexistent/" + r.choice(NAME_PARTS), specials + f"/dangling{i}-".encode() + r.choice(NAME_PARTS))
+        counts["special"] += 2
+    os.symlink(b"loop-b", specials + b"/loop-a")
+    os.symlink(b"loop-a", specials + b"/loop-b")
+    counts["special"] += 2
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(os.fsdecode(specials + b"/agent.sock"))
+    sock.close()  # the socket file stays
+    counts["special"] += 1
+    try:
+        os.mknod(specials + b"/zero", stat.S_IFCHR | 0o666, os.makedev(1, 5))
+        counts["special"] += 1
+    except PermissionError:
+        pass
+    return counts
 
 
 def scratch() -> Path:

@@ -9,10 +9,17 @@ store, so duplicates and replaced files are exercised too. The promises checked 
 duplicate + quarantined or failed/unrecognised with a one-line message, and the store agrees with
 its manifest.
 
+The same mutations put names that carry markup, escape sequences or spreadsheet formulas into
+string values (tests/reliability/hostile.py), and one end-to-end case lays such mutants out under
+hostile file and folder names beside FIFOs, a socket, a device and broken links, ingests them
+through the CLI with a timeout and checks every output format for anything active
+(tests/reliability/inert.py).
+
 Budget: LLMCOST_FUZZ_CASES mutants per format (default 30, about 1,000 loader cases, plus 1,500
 mutated heads through detection and 25 property examples) with seed
 LLMCOST_FUZZ_SEED; LLMCOST_FUZZ_LONG=1 runs the long version (600 per format, about 20,000
-cases; figures in docs/reliability.md).
+cases; figures in docs/reliability.md); LLMCOST_FUZZ_NAMED mutants per format (default 2) in
+the end-to-end case.
 """
 
 from __future__ import annotations
@@ -20,7 +27,9 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import hypothesis.strategies as st
@@ -32,7 +41,8 @@ from llmcost import ingest
 from llmcost.cli import app
 from llmcost.load import Loader
 from llmcost.store import Store
-from tests.reliability import mutate
+from tests.reliability import inert, mutate
+from tests.reliability.harness import CLI
 from tests.reliability.invariants import check_results, check_store
 
 SEED = int(os.environ.get("LLMCOST_FUZZ_SEED", "20261124"))
@@ -116,6 +126,16 @@ def test_report_runs_over_a_store_built_from_hostile_input(tmp_path: Path) -> No
         res = runner.invoke(app, ["report", "--store", str(tmp_path / "store"), "--format", fmt,
                                   "--out", str(tmp_path / f"r.{fmt}")])
         assert res.exit_code == 0, (fmt, res.output, res.exception)
+    # and nothing in them is active (the mutants carry hostile names too: mutate._json_names)
+    out = {fmt: tmp_path / f"r.{fmt}" for fmt in REPORT_FORMATS}
+    bad = {
+        "table": inert.terminal_problems(out["table"].read_text()),
+        "md": inert.markdown_problems(out["md"].read_text()),
+        "html": inert.html_problems(out["html"].read_text()),
+        "json": inert.json_problems(out["json"].read_text()),
+        **{f"csv {f.name}": inert.csv_problems(f.read_bytes().decode()) for f in out["csv"].glob("*.csv")},
+    }
+    assert not {k: v for k, v in bad.items() if v}, bad
 
 
 # ---- the Python side of detection: thousands of heads, cheaply ----------------------------------------
@@ -202,3 +222,69 @@ def test_sqlite_text_in_an_integer_column_fails_the_file_not_the_run(tmp_path: P
     by_name = {Path(r.path).name: r for r in results}
     assert by_name["logs.db"].status == "failed" and "ten" in (by_name["logs.db"].message or "")
     assert by_name["app.jsonl"].status == "ingested"
+
+
+# ---- hostile names and files, end to end ------------------------------------------------------------
+
+NAMED_PER_FORMAT = int(os.environ.get("LLMCOST_FUZZ_NAMED", "2"))
+
+
+def test_fuzz_hostile_names_and_files_end_to_end(tmp_path: Path) -> None:
+    """Every format's fixtures with hostile names in their values (markup, escape sequences, formula
+    starts, HTML, line breaks), under file and folder names that carry the same or are not UTF-8,
+    beside FIFOs, a socket, a device, dangling links and link loops; ingested by the CLI in a
+    subprocess with a timeout, then reported in every format. No traceback, no hang, every entry
+    accounted for (ingested with read = stored + duplicate + quarantined, or failed/unrecognised
+    with a Warning line), nothing active in any output (tests/reliability/inert.py)."""
+    logs = tmp_path / "logs"
+    made = mutate.write_hostile_tree(FORMATS, NAMED_PER_FORMAT, SEED, logs)
+    store = tmp_path / "store"
+    try:
+        p = subprocess.run([*CLI, "ingest", str(logs), "--store", str(store)], capture_output=True, text=True,
+                           timeout=600, env={**os.environ, "NO_COLOR": "1"}, check=False)
+    except subprocess.TimeoutExpired as e:
+        pytest.fail(f"ingest did not finish in 600 s (blocked on a special file?): {e}")
+    assert p.returncode == 1, p.stderr[-3000:]  # the special entries fail, the rest goes in
+    assert "Traceback" not in p.stderr, p.stderr[-3000:]
+    counts = re.match(r"(\d+) ingested, (\d+) replaced, (\d+) unchanged, (?:(\d+) companion .*?, )?"
+                      r"(\d+) unrecognised, (\d+) failed\.", p.stdout)
+    assert counts, p.stdout
+    ingested, replaced, unchanged, companion, unrecognised, failed = (int(x or 0) for x in counts.groups())
+    warned = [line for line in p.stderr.splitlines() if line.startswith("Warning: ")]
+    # nothing lost: each entry walked has exactly one outcome; each not ingested has its Warning line
+    assert ingested + replaced + unchanged + companion + unrecognised + failed == made["files"] + made["special"]
+    assert len(warned) == unrecognised + failed
+    assert failed >= made["special"]
+    assert inert.terminal_problems(p.stderr) == []
+    assert check_store(store) == []
+    manifest = Store(store).read_manifest()
+    assert len(manifest.files) == ingested + replaced + companion
+    assert all(f.rows_read == f.rows_stored + f.rows_duplicate + f.rows_quarantined for f in manifest.files.values())
+
+    # nothing active in any output
+    runner = CliRunner()
+    base = ["report", "--store", str(store), "--no-forecast"]
+    problems: dict[str, list[str]] = {}
+    for view in ([], ["--full"]):
+        res = runner.invoke(app, [*base, *view])
+        assert res.exit_code == 0, (view, res.output[-2000:], res.exception)
+        problems[f"table {view}"] = inert.terminal_problems(res.output)
+    for fmt, check in (("md", inert.markdown_problems), ("html", inert.html_problems),
+                       ("json", inert.json_problems)):
+        out = tmp_path / f"r.{fmt}"
+        res = runner.invoke(app, [*base, "--format", fmt, "--out", str(out)])
+        assert res.exit_code == 0, (fmt, res.output[-2000:], res.exception)
+        problems[fmt] = check(out.read_bytes().decode("utf-8"))
+    res = runner.invoke(app, [*base, "--format", "csv", "--out", str(tmp_path / "csv")])
+    assert res.exit_code == 0, res.output[-2000:]
+    for f in sorted((tmp_path / "csv").glob("*.csv")):
+        problems[f"csv {f.name}"] = inert.csv_problems(f.read_bytes().decode("utf-8"))
+    res = runner.invoke(app, ["export-focus", "--store", str(store), "--out", str(tmp_path / "focus.csv")])
+    assert res.exit_code == 0, res.output[-2000:]
+    problems["focus"] = inert.csv_problems((tmp_path / "focus.csv").read_bytes().decode("utf-8"))
+    bad = {k: v[:5] for k, v in problems.items() if v}
+    assert not bad, bad
+    # and the names did reach the outputs (the test is not vacuous): a model or project is hostile
+    doc = json.loads((tmp_path / "r.json").read_text())
+    seen = {m["model"] for m in doc["by_provider_model"]} | {pr["project"] for pr in doc["by_project"]}
+    assert seen & set(mutate.HOSTILE_NAMES), sorted(x for x in seen if x)[:20]

@@ -23,6 +23,7 @@ import typer
 
 from llmcost.errors import BudgetExceeded, LlmcostError, UsageError
 from llmcost.privacy import mask_text
+from llmcost.text import plain, shown
 
 EXIT_PARTIAL = 1
 
@@ -56,8 +57,14 @@ def _argument_help_without_type() -> None:
 _argument_help_without_type()
 
 
+def _inert(text: str) -> str:
+    """Text for the terminal that may quote data, file names or user files: secrets masked, bytes
+    of a file name that are not UTF-8 as \\xNN, control characters as '?' (llmcost.text)."""
+    return plain(mask_text(shown(text)))
+
+
 def _fail(message: str, code: int) -> None:
-    typer.echo(f"Error: {mask_text(message)}", err=True)
+    typer.echo(f"Error: {_inert(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -224,6 +231,7 @@ def _register_mappings(mapping: list[Path] | None, inline: list[str] | None) -> 
 def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
     if quiet or not sys.stderr.isatty():
         return None
+    from rich.markup import escape
     from rich.progress import Progress
 
     bar = Progress(transient=True)
@@ -231,7 +239,9 @@ def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
     bar.start()
 
     def update(name: str, done: int, total: int) -> None:
-        bar.update(task, total=total, completed=done, description=f"ingesting {Path(name).name}"[:60])
+        # a description is rich markup: a file named `[/x].jsonl` must be shown, not parsed
+        label = escape(_inert(f"ingesting {Path(name).name}"[:60]))
+        bar.update(task, total=total, completed=done, description=label)
         if done >= total:
             bar.stop()
 
@@ -260,10 +270,9 @@ def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: 
 
 def _emit(text: str, out: Path | None, quiet: bool) -> None:
     if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, out)
+        from llmcost.output import write_text
+
+        write_text(out, text)
     elif not quiet:
         typer.echo(text, nl=False)
 
@@ -354,7 +363,7 @@ def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
     b = doc.get("budget")
     if b and b["value_usd"] is None:
         # not over, not within: say so on stderr even with --quiet, so a cron job's log shows it
-        typer.echo(f"Warning: budget not checked: {b['message']}.", err=True)
+        typer.echo(f"Warning: budget not checked: {_inert(b['message'])}.", err=True)
     if b and b["exceeded"]:
         raise BudgetExceeded(
             f"Over budget: {b['message']}. The report was written; raise --budget or cut spend."
@@ -398,7 +407,7 @@ def _infer(store: Path | None, wait: float, quiet: bool) -> None:
 
 def _warn_problems(run: dict[str, Any]) -> int:
     for p in run["problems"]:
-        typer.echo(f"Warning: {mask_text(p['message'])}", err=True)
+        typer.echo(f"Warning: {_inert(p['message'])}", err=True)
     return EXIT_PARTIAL if run["problems"] else 0
 
 
@@ -557,7 +566,7 @@ def export_focus(
                          until=_date(until, "--until"), month=month, tz=tz)
     n, unpriced = run(opts, out)
     left = f" {unpriced:,} unpriced requests left out (no cost to state; see `report`)." if unpriced else ""
-    typer.echo(f"Wrote {n:,} FOCUS 1.2 rows to {out}.{left}", err=True)
+    typer.echo(_inert(f"Wrote {n:,} FOCUS 1.2 rows to {out}.{left}"), err=True)
 
 
 @app.command()
@@ -567,7 +576,7 @@ def formats() -> None:
     from llmcost import ingest as registry
 
     for name, ing in registry.registry().items():
-        typer.echo(f"{name:32s} {ing.title}")
+        typer.echo(_inert(f"{name:32s} {ing.title}"))  # a --mapping file names its own format
 
 
 @app.command()
@@ -583,7 +592,7 @@ def prices(
     """Show the prices a model resolves to on a date, and where they came from."""
     from llmcost.cli.prices import prices_command
 
-    typer.echo(prices_command(model, at, provider, prices_file))
+    typer.echo(_inert(prices_command(model, at, provider, prices_file)))
 
 
 def _bare_path(argv: list[str]) -> str | None:
@@ -612,7 +621,7 @@ def main() -> None:
 
         if os.path.exists(word) or os.sep in word or "." in word:
             args = [a for a in sys.argv[1:] if a != word]
-            typer.echo(mask_text(f"Error: {word!r} is not a command. Fix: to ingest the files there and report, run "
+            typer.echo(_inert(f"Error: {word!r} is not a command. Fix: to ingest the files there and report, run "
                                  f"{shlex.join(['llmcost-forecast', '--logs', word, *args])}"), err=True)
             raise SystemExit(2)
     app()

@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 import typer
 
-from llmcost.cli import AsOfOpt, PricesOpt, ScenariosOpt, StoreOpt, TzOpt, _date, _store_dir, app, friendly
+from llmcost.cli import AsOfOpt, PricesOpt, ScenariosOpt, StoreOpt, TzOpt, _date, _inert, _store_dir, app, friendly
 from llmcost.errors import UsageError
 
 TableJsonOpt = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: table or json.")]
@@ -79,7 +79,7 @@ def forecast_cmd(
     else:
         from llmcost.report.forecast_text import forecast_text
 
-        typer.echo(forecast_text(doc), nl=False)
+        typer.echo(_inert(forecast_text(doc)), nl=False)  # scenario names come from the user's file
 
 
 @app.command("backtest")
@@ -116,7 +116,7 @@ def backtest_cmd(
         f"Rolling-origin backtest: horizon {horizon} days, origins every 7 days (up to {origins}), "
         "expanding window, whole pipeline refitted at each origin."
     )
-    typer.echo(res.table())
+    typer.echo(_inert(res.table()))  # series are named by provider, from the data
     typer.echo(
         "relMASE = MASE(model) / MASE(seasonal naive, m=7); APEtot / sAPEtot = error of the horizon total "
         "(model / seasonal naive); cov80 / cov95 = daily points inside the 80% / 95% intervals; "

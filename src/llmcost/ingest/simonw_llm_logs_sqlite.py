@@ -29,7 +29,9 @@ sqlite3 into a DuckDB TEMP table on the loader's connection; memory stays bounde
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+import urllib.parse
 
 import pyarrow as pa
 
@@ -67,7 +69,9 @@ def _copy(f: InputFile, ctx: IngestContext) -> str:
         f"CREATE OR REPLACE TEMP TABLE {name} (" + ", ".join(
             f"{c} {'BIGINT' if pa.types.is_integer(SCHEMA.field(c).type) else 'VARCHAR'}" for c in COLS) + ")"
     )
-    db = sqlite3.connect(f"file:{f.path}?mode=ro", uri=True)
+    # percent-encoded: a '?', '#' or '%' in the file name is part of the name, not of the URI (unencoded,
+    # `logs #1?.db` opened an empty new database `logs ` beside it and lost the file's rows)
+    db = sqlite3.connect(f"file:{urllib.parse.quote(os.fsencode(os.path.abspath(f.path)))}?mode=ro", uri=True)
     try:
         for table, conv in (("responses", "conversation_id"), ("turns", "thread_id")):
             sql = _select(db, table, conv, ctx.keep_text)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-_CONTROL = dict.fromkeys([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)], "?")
-"""C0 and C1 control characters but tab and newline: from data they could drive the terminal
-(escape sequences for titles, links, the clipboard), so the text renderers show them as '?'."""
+from llmcost.text import plain
+
+__all__ = ["escape_html", "formatters", "money", "money_in", "num", "pct", "plain", "signed"]
 
 
-def plain(text: Any) -> str:
-    """`text` as inert display text: control characters (ESC, CR, BEL, C1) become '?'."""
-    return str(text).translate(_CONTROL)
+def escape_html(text: Any) -> str:
+    """`text` for HTML element content or a quoted attribute: <, >, &, both quotes escaped, and
+    control characters as '?' (as on the terminal: the file may be printed with `cat`)."""
+    return html.escape(plain(text), quote=True)
 
 
 def rows_read(counts: dict[str, Any], num: Callable[[Any], str]) -> str:

@@ -8,10 +8,10 @@ terminal and Markdown reports; the charts above them draw series taken from the 
 from __future__ import annotations
 
 from decimal import Decimal
-from html import escape
 from typing import Any
 
 from llmcost.report import svg
+from llmcost.report._fmt import escape_html as escape
 from llmcost.report._fmt import formatters
 from llmcost.report.sections import NOT_COMPUTED, sections
 

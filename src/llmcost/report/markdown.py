@@ -1,29 +1,51 @@
-"""Markdown: the same sections as the terminal report, as GitHub tables (mail, diff, archive)."""
+"""Markdown: the same sections as the terminal report, as GitHub tables (mail, diff, archive).
+
+Every piece of text is escaped, since names and file paths come from the data (issue 17): raw
+HTML cannot open a tag (`<script>`, `<img onerror>`), brackets cannot make a link or a remote
+image, a pipe cannot add a cell, a newline or CR cannot start a heading or a table row, and a
+paragraph that starts with a model name cannot become a heading, a list or a quote. Control
+characters become '?' as on the terminal (the file may be printed with `cat`).
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from llmcost.report._fmt import formatters
+from llmcost.report._fmt import formatters, plain
 from llmcost.report.sections import sections
 
+_INLINE = str.maketrans({
+    "\\": "\\\\", "`": "\\`", "[": "\\[", "]": "\\]", "|": "\\|",  # CommonMark backslash escapes
+    "&": "&amp;", "<": "&lt;",  # no tag, no entity, no <autolink> (a lone ">" is text but at a line start)
+    "\n": " ", "\r": " ", "\t": " ",  # one line: nothing can start a block
+})
+_BLOCK_START = re.compile(r"^(?:([#>+*=_~-])|(\d{1,9})([.)]))")
+"""What opens a heading, quote, list, setext underline, rule or fence at the start of a paragraph."""
 
-def _cell(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
+
+def text(s: str) -> str:
+    """`s` as literal Markdown text on one line (see the module docstring)."""
+    return plain(s).translate(_INLINE)
+
+
+def _paragraph(s: str) -> str:
+    out = text(s).strip()
+    return _BLOCK_START.sub(lambda m: "\\" + m[1] if m[1] else m[2] + "\\" + m[3], out, count=1)
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
-    out = ["| " + " | ".join(map(_cell, headers)) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    out += ["| " + " | ".join(map(_cell, r)) + " |" for r in rows]
+    out = ["| " + " | ".join(map(text, headers)) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    out += ["| " + " | ".join(map(text, r)) + " |" for r in rows]
     return "\n".join(out)
 
 
 def render(doc: dict[str, Any]) -> str:
     parts = ["# LLM cost report", ""]
     for title, note, headers, rows in sections(doc, **formatters(doc)):
-        parts += [f"## {title}", ""]
+        parts += [f"## {text(title)}", ""]
         if note:
-            parts += [note[:1].upper() + note[1:], ""]  # a paragraph under its heading starts a sentence
+            parts += [_paragraph(note[:1].upper() + note[1:]), ""]  # a paragraph under its heading starts a sentence
         if headers:
             parts += [_table(headers, rows), ""]
     return "\n".join(parts)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from html import escape
 from typing import cast
+
+from llmcost.report._fmt import escape_html as escape
 
 W, H = 560, 260
 PAD_L, PAD_R, PAD_T, PAD_B = 64, 16, 16, 44

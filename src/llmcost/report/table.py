@@ -27,6 +27,11 @@ TEXT_COLUMNS = frozenset(
 """Columns of words, left-aligned like the first two (numbers are right-aligned)."""
 
 
+def _line(text: str) -> str:
+    """Display text on one line: a newline or tab in a name cannot start a forged line of output."""
+    return plain(text).replace("\n", " ").replace("\t", " ")
+
+
 def render(
     doc: dict[str, Any],
     width: int | None = None,
@@ -62,7 +67,7 @@ def render(
         if only and key(title) not in only:
             continue
         shown += 1
-        note = plain(note)
+        note = _line(note)
         if not headers:
             line = Text(f"{title}: ", style="bold" if color else "")
             line.append(note)
@@ -71,7 +76,7 @@ def render(
         if note:
             console.print(Text(f"{title}: {note}"))
         tab = Table(
-            title=None if note else title,
+            title=None if note else Text(title),
             title_justify="left",
             show_lines=False,
             box=box.HEAVY_HEAD if tty else None,
@@ -79,9 +84,9 @@ def render(
             pad_edge=tty,
         )
         for i, h in enumerate(headers):
-            tab.add_column(h, justify="left" if i < 2 or h in TEXT_COLUMNS else "right", overflow="fold")
+            tab.add_column(Text(_line(h)), justify="left" if i < 2 or h in TEXT_COLUMNS else "right", overflow="fold")
         for r in rows:
-            tab.add_row(*(Text(plain(c)) for c in r))
+            tab.add_row(*(Text(_line(c)) for c in r))
         console.print(tab)
     if only and not shown:
         console.print(Text(f"No {', '.join(only)} section in this report (nothing to show for this data)."))

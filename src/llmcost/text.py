@@ -1,0 +1,39 @@
+"""Text from the data (names, file paths, messages quoting them) made inert for display.
+
+Why (issue 17): a model name or a file name is written by whoever produced the logs. On a
+terminal its escape sequences could set the window title, write the clipboard (OSC 52) or plant a
+hyperlink (OSC 8); a file name that is not UTF-8 could not be printed or handed to DuckDB at all.
+The renderers and the CLI pass such text through `plain` (and file names through `shown`); the
+Markdown, HTML and CSV writers add their own escaping on top (docs/reliability.md, "Output rules").
+"""
+
+from __future__ import annotations
+
+CONTROL_CODES = frozenset([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)])
+"""C0 and C1 control characters and DEL, but tab and newline."""
+_CONTROL = dict.fromkeys(CONTROL_CODES, "?")
+
+
+def plain(text: object) -> str:
+    """`text` as inert display text: control characters (ESC, CR, BEL, C1 such as CSI) become '?'."""
+    return str(text).translate(_CONTROL)
+
+
+def shown(text: object) -> str:
+    """`text` (a path, or a message quoting one) as valid UTF-8: the bytes of a file name that are
+    not UTF-8 (which Python carries as lone surrogates) appear as \\xNN, e.g. caf\\xe9.jsonl."""
+    s = str(text)
+    try:
+        return s.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that did not come from a file name
+        return s.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+_NAME_CONTROL = {c: f"\\x{c:02x}" for c in CONTROL_CODES | {0x09, 0x0A}}
+
+
+def shown_name(path: object) -> str:
+    """A file name or path as the loader records and shows it: valid UTF-8 (`shown`) and on one
+    line, its control characters (tab and newline too) written as \\xNN like undecodable bytes, so
+    `a<ESC>]0;x<BEL>.jsonl` reads `a\\x1b]0;x\\x07.jsonl` everywhere (store, messages, every report)."""
+    return shown(path).translate(_NAME_CONTROL)
