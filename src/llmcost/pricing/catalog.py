@@ -118,6 +118,9 @@ class NameMatch:
     catalog_provider: str | None
     step: str
     """Normalisation step that found it ("as written", "bedrock id", "alias", ...)."""
+    entry_model: str | None = None
+    """An override entry's own name when it names a dated id or alias of the catalog model
+    (`gpt-4o-2024-08-06` for gpt-4o): its entries apply on top of the catalog model's."""
 
     @property
     def time_of_day(self) -> bool:
@@ -185,8 +188,10 @@ class Catalog:
 
     def check_overrides(self) -> None:
         """Fail at load time (file and line) for an entry that cannot price anything on its own."""
-        for e in self.overrides.models:
+        for e in self.builtin.models + self.overrides.models:
             info, _ = self._catalog_model(e.model, e.provider)
+            if info is None:
+                info, _ = self._catalog_base(e.model, e.provider)
             if info is None and not {"input", "output"} <= e.prices.keys():
                 close = self.did_you_mean(e.model)
                 hint = f", or fix the name (did you mean {', '.join(close)}?)" if close else ""
@@ -241,10 +246,13 @@ class Catalog:
         # 1. names the override files define. An entry for a catalog model is reached this way only by
         # its `match` globs; otherwise the catalog's own matcher decides (so an entry for gpt-4o does
         # not capture gpt-4o-2024-05-13, which the catalog prices apart) and the entry applies by model_key.
+        # An entry naming a dated id or alias of a catalog model (gpt-4o-2024-08-06 -> gpt-4o) is reached
+        # by that name and reported under the catalog's model, whose prices fill the fields it leaves out.
         for entry in reversed(self._entries):
             if pid is not None and entry.provider not in (pid, "*"):
                 continue
             info, cprov = self._catalog_model(entry.model, entry.provider)
+            base, bprov = (None, None) if info is not None else self._catalog_base(entry.model, entry.provider)
             for hint, name, step in cands:
                 if hint is not None and pid is None and entry.provider != hint:
                     continue
@@ -252,6 +260,9 @@ class Catalog:
                     fnmatch.fnmatchcase(name, pat) for pat in entry.match)
                 if hit:
                     step = f"{step_prefix}override {step}"
+                    if base is not None:
+                        return NameMatch(entry.provider, base.id.lower(), base, bprov,
+                                         f"{step} ({entry.model} of {bprov}/{base.id})", entry.model)
                     return NameMatch(entry.provider, entry.model, info, cprov, step)
 
         # 2. the catalog: under the row's provider first, then the provider a prefix names, then inferred
@@ -272,14 +283,37 @@ class Catalog:
                              prov.id, step_prefix + note)
         return None
 
-    def _catalog_model(self, model: str, provider: str) -> tuple[gp.ModelInfo | None, str | None]:
+    def _catalog_base(self, model: str, provider: str) -> tuple[gp.ModelInfo | None, str | None]:
+        """The catalog model a dated id or alias resolves to (`gpt-4o-2024-08-06` -> gpt-4o)."""
         try:
             prov, info = self._snapshot.find_provider_model(model, None, names.provider_id(provider), None)
         except LookupError:
             return None, None
-        if info.id.lower() != model:
-            return None, None
         return info, prov.id
+
+    def _entries_for(self, m: NameMatch) -> list[ModelOverride]:
+        """Override entries that apply to `m`: the catalog model's first, then its dated id's (which win)."""
+        own = [e for e in self._entries if e.provider in (m.provider, "*") and e.model == m.model_key]
+        if m.entry_model is not None and m.entry_model != m.model_key:
+            own += [e for e in self._entries if e.provider in (m.provider, "*") and e.model == m.entry_model]
+        return own
+
+    def _catalog_model(self, model: str, provider: str) -> tuple[gp.ModelInfo | None, str | None]:
+        pid = names.provider_id(provider)
+        try:
+            prov, info = self._snapshot.find_provider_model(model, None, pid, None)
+        except LookupError:
+            prov, info = None, None
+        if prov is not None and info is not None and info.id.lower() == model:
+            return info, prov.id
+        # an entry may name a catalog id its own match clause does not cover (ft:gpt-4o matches only
+        # ft:gpt-4o-2024-...): look the id up directly under the entry's provider
+        p = self._providers.get(pid or "")
+        if p is not None:
+            for cand in p.models:
+                if cand.id.lower() == model:
+                    return cand, p.id
+        return None, None
 
     # -- prices ---------------------------------------------------------------------------------
 
@@ -316,9 +350,8 @@ class Catalog:
             for v in m.info.price_variants or ():
                 if isinstance(v.constraint, gp.StartDateConstraint):
                     days.add(v.constraint.start_date)
-        for e in self._entries:
-            if e.provider in (m.provider, "*") and e.model == m.model_key:
-                days.update(d for d in (e.effective_from, e.effective_until) if d is not None)
+        for e in self._entries_for(m):
+            days.update(d for d in (e.effective_from, e.effective_until) if d is not None)
         for a in self._adjustments:
             days.update(d for d in (a.effective_from, a.effective_until) if d is not None)
         return tuple(sorted(days))
@@ -363,8 +396,8 @@ class Catalog:
             sources.append(f"{CATALOG_VERSION}: {m.catalog_provider}/{m.info.id}{since}")
 
         factors: dict[str, Decimal] = {}
-        for e in self._entries:
-            if e.provider not in (m.provider, "*") or e.model != m.model_key or not e.active(day):
+        for e in self._entries_for(m):
+            if not e.active(day):
                 continue
             for f, v in e.prices.items():
                 fields[f] = (v, ())
