@@ -187,7 +187,8 @@ class Catalog:
     describe = info
 
     def check_overrides(self) -> None:
-        """Fail at load time (file and line) for an entry that cannot price anything on its own."""
+        """Fail at load time (file and line) for an entry that cannot price anything on its own, or
+        that would mix its own prices with the catalog's long-context tiers."""
         for e in self.builtin.models + self.overrides.models:
             info, _ = self._catalog_model(e.model, e.provider)
             if info is None:
@@ -200,6 +201,27 @@ class Catalog:
                     f"needs both input and output prices. Add input = ... and output = ... "
                     f"(USD per million tokens){hint}."
                 )
+            if info is None:
+                continue
+            tiered = _tiered_fields(info)
+            if e.tiers:
+                named = {f for t in e.tiers for f in t.prices}
+                missing = [f for f in PRICE_FIELDS if f in tiered and f not in named]
+                if missing:
+                    above = ", ".join(f"{f} ${_fmt(tiered[f][1])} above {tiered[f][0]:,}" for f in missing)
+                    raise ConfigError(
+                        f"{e.origin}: the [[model.tier]] of {e.model!r} replaces the catalog's long-context tiers "
+                        f"but leaves out {', '.join(missing)} (catalog: {above}). Add "
+                        + ", ".join(f"{f} = ..." for f in missing)
+                        + " to each [[model.tier]], so no request mixes your tier with the catalog's."
+                    )
+            for f, v in e.prices.items():
+                if f in tiered and not e.tiers and tiered[f][2] == 0:
+                    raise ConfigError(
+                        f"{e.origin}: {f} of {e.model!r} has long-context tiers in {CATALOG_VERSION} over a base of 0, "
+                        f"so {f} = {_fmt(v)} cannot scale them. Write the tier prices out: [[model.tier]] "
+                        f"above_input_tokens = {tiered[f][0]} with {f} = ... (and the other fields)."
+                    )
 
     # -- names ----------------------------------------------------------------------------------
 
@@ -340,6 +362,16 @@ class Catalog:
         prices = dict(zip(PRICE_FIELDS, band.prices, strict=True))
         return ResolvedPrice(m.provider, m.model_key, **prices, source=source, tier_above=band.tier_above)
 
+    def uncovered(self, m: NameMatch, day: date) -> bool:
+        """True when `m` has no price on `day` because none of its dated override entries covers it
+        (a model only the override file knows, priced by entries with effective dates)."""
+        bands, _ = self.bands(m, datetime.combine(day, time(12), tzinfo=UTC))
+        return not bands
+
+    def entry_dates(self, m: NameMatch) -> list[tuple[date | None, date | None]]:
+        """The (effective_from, effective_until) ranges of the override entries that price `m`."""
+        return [(e.effective_from, e.effective_until) for e in self._entries_for(m)]
+
     def _change_days(self, m: NameMatch) -> tuple[date, ...]:
         """UTC days on which anything affecting this model's price starts or stops."""
         days: set[date] = set()
@@ -400,7 +432,15 @@ class Catalog:
             if not e.active(day):
                 continue
             for f, v in e.prices.items():
-                fields[f] = (v, ())
+                cur = fields[f]
+                if cur is not None and cur[1] and not e.tiers:
+                    # A new base price for a tiered field scales its tiers by the same ratio, so a
+                    # discount on input is the same discount above the threshold and no request mixes
+                    # the entry's base with the catalog's tier (check_overrides refuses a 0 base).
+                    k = v / cur[0]
+                    fields[f] = (v, tuple((a, p * k) for a, p in cur[1]))
+                else:
+                    fields[f] = (v, ())
             if e.tiers:
                 for f in PRICE_FIELDS:
                     cur = fields[f]
@@ -485,6 +525,19 @@ class Catalog:
                 continue
             out[f] = _scale(cur, vp / sp)
         return out, note
+
+
+def _tiered_fields(info: gp.ModelInfo) -> dict[str, tuple[int, Decimal, Decimal]]:
+    """Fields the catalog prices by long-context tier at some date: field -> (first threshold, its
+    price, the base price)."""
+    sets = [c.prices for c in info.prices] if isinstance(info.prices, list) else [info.prices]
+    out: dict[str, tuple[int, Decimal, Decimal]] = {}
+    for mp in sets:
+        for f, gk in _GP_KEYS.items():
+            v = getattr(mp, gk, None)
+            if isinstance(v, gp.TieredPrices) and v.tiers:
+                out[f] = (v.tiers[0].start, v.tiers[0].price, v.base)
+    return out
 
 
 def _to_bands(fields: dict[str, _Field | None]) -> tuple[Band, ...]:
