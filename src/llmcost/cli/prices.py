@@ -41,6 +41,13 @@ def prices_command(model: str, at: str | None, provider: str | None, prices_file
     catalog = load_catalog(prices_file)
     base = catalog.resolve(model, provider, when)
     if base is None:
+        sellers = catalog.providers_of(model) if provider is None else []
+        if sellers:
+            shown = ", ".join(sellers[:6]) + (f" and {len(sellers) - 6} more" if len(sellers) > 6 else "")
+            raise PricingError(
+                f"Model {model!r} is priced by several providers ({shown}), so the price depends on "
+                f"the provider. Pass --provider, e.g. --provider {sellers[0]}."
+            )
         close = catalog.did_you_mean(model)
         hint = f"Did you mean {', '.join(close)}? " if close else ""
         where = f" for provider {provider!r}" if provider else ""

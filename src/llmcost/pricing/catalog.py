@@ -61,6 +61,10 @@ FLEX_PROVIDERS = frozenset({"openai", "google"})
 """Providers that sell a flex tier (OpenAI's Flex processing, Gemini's Flex); `prices` lists the
 default flex price only for these, or where an override or a catalog variant prices flex."""
 
+_PARENT = {"cache_read": "input", "cache_write_5m": "input", "cache_write_1h": "cache_write_5m", "input": "input",
+           "output": "output"}
+"""The token kind a kind with no price of its own is billed as (the genai-prices fallbacks)."""
+
 _TIER_CONTEXT = {"flex": "flex", "priority": "priority", "fast": "priority"}
 _PER_MILLION = Decimal(1_000_000)
 _Q12 = Decimal("1e-12")
@@ -236,10 +240,24 @@ class Catalog:
         """Close known model ids for an unknown name (difflib over all ids)."""
         cands = names.candidates(model, self._known_providers)
         probe = cands[-1][1] if cands else model.lower()
-        out = difflib.get_close_matches(probe, self.known_models, n=n, cutoff=0.6)
+        # the name itself is no suggestion (it is known, but not under the provider asked or inferred)
+        known = [k for k in self.known_models if k != model.lower() and k != probe]
+        out = difflib.get_close_matches(probe, known, n=n, cutoff=0.6)
         if not out and probe != model.lower():
-            out = difflib.get_close_matches(model.lower(), self.known_models, n=n, cutoff=0.6)
+            out = difflib.get_close_matches(model.lower(), known, n=n, cutoff=0.6)
         return out
+
+    def providers_of(self, model: str) -> list[str]:
+        """Catalog providers that price `model` as written (for "pass --provider" when it is ambiguous)."""
+        out = []
+        for pid in sorted(self._providers):
+            try:
+                prov, _ = self._snapshot.find_provider_model(model.strip().lower(), None, pid, None)
+            except LookupError:
+                continue
+            if prov.id == pid:
+                out.append(pid)
+        return sorted(out, key=lambda p: ("_" in p, p))  # direct providers before routers' sub-providers
 
     def match(self, model: str | None, provider: str | None = None) -> NameMatch | None:
         """Resolve a raw (model, provider) pair from a log; None when nothing prices it."""
@@ -253,6 +271,8 @@ class Catalog:
     def _match(self, model: str, provider: str | None) -> NameMatch | None:
         pid = names.provider_id(provider)
         raw = model.strip().lower()
+        if pid is None and raw.startswith("ft:"):
+            pid = "openai"  # OpenAI's fine-tuned model ids (ft:<base>:<org>::<id>); genai-prices does not infer it
         step_prefix = ""
         if pid == "azure" and raw in self._azure:
             raw, step_prefix = self._azure[raw], "azure deployment -> "
@@ -424,6 +444,12 @@ class Catalog:
                             since = f" (from {c.constraint.start_date.isoformat()})"
                         elif isinstance(c.constraint, gp.TimeOfDateConstraint):
                             since = f" ({c.constraint.start_time:%H:%M}-{c.constraint.end_time:%H:%M} UTC)"
+                        elif m.time_of_day:
+                            # the unconstrained price of a time-of-day model is the one outside every window
+                            windows = ", ".join(
+                                f"{x.constraint.start_time:%H:%M}-{x.constraint.end_time:%H:%M}"
+                                for x in m.info.prices if isinstance(x.constraint, gp.TimeOfDateConstraint))
+                            since = f" (off-peak price: outside {windows} UTC)"
                         break
             sources.append(f"{CATALOG_VERSION}: {m.catalog_provider}/{m.info.id}{since}")
 
@@ -455,6 +481,7 @@ class Catalog:
         # their parent kind (cache read -> input, 5m write -> input, 1h write -> 5m write).
         if fields["output"] is None:
             fields["output"] = (Decimal(0), ())
+        own = frozenset(f for f, v in fields.items() if v is not None)
         fields["cache_read"] = fields["cache_read"] or fields["input"]
         fields["cache_write_5m"] = fields["cache_write_5m"] or fields["input"]
         fields["cache_write_1h"] = fields["cache_write_1h"] or fields["cache_write_5m"]
@@ -470,9 +497,9 @@ class Catalog:
                 fields = {f: _scale(v, k) for f, v in fields.items() if v is not None}
                 sources.append(f"{label} x{_fmt(k)} (override)")
                 continue
-            variant = self._variant(m, ctx)
+            variant = self._variant(m, ctx, at)
             if variant is not None and std is not None:
-                fields, note = self._apply_variant(m, variant, std, at, fields)
+                fields, note = self._apply_variant(m, variant, std, at, fields, own)
                 sources.append(f"{label} {note}")
                 continue
             default = DEFAULT_FACTORS.get(dim)
@@ -489,13 +516,22 @@ class Catalog:
 
         return _to_bands(fields), "; ".join(sources)
 
-    def _variant(self, m: NameMatch, ctx: dict[str, str]) -> gp.PriceVariant | None:
+    def _variant(self, m: NameMatch, ctx: dict[str, str], at: datetime) -> gp.PriceVariant | None:
+        """The catalog variant for `ctx` in force at `at` (the latest started); when none is in force
+        yet, the earliest one, whose ratio to the standard price is then applied (see _apply_variant)."""
         if m.info is None:
             return None
-        for v in m.info.price_variants or ():
-            if v.when == ctx and any(x is not None for x in v.prices.__dict__.values()):
-                return v
-        return None
+        cands = [v for v in m.info.price_variants or ()
+                 if v.when == ctx and any(x is not None for x in v.prices.__dict__.values())]
+
+        def start(v: gp.PriceVariant) -> date:
+            c = v.constraint
+            return c.start_date if isinstance(c, gp.StartDateConstraint) else date.min
+
+        active = [v for v in cands if v.constraint is None or v.constraint.active(at)]
+        if active:
+            return max(active, key=start)
+        return min(cands, key=start) if cands else None
 
     def _apply_variant(
         self,
@@ -504,12 +540,15 @@ class Catalog:
         std: gp.ModelPrice,
         at: datetime,
         fields: dict[str, _Field | None],
+        own: frozenset[str],
     ) -> tuple[dict[str, _Field | None], str]:
         """Scale each field by the catalog's own variant/standard ratio.
 
         When the variant is in force this reproduces the catalog's variant price exactly. genai-prices
         0.2.3 only dates variants from October 2026, so for earlier requests the same ratio is applied
         to the price then in force (e.g. gpt-4o priority 1.7x, batch 0.5x without a cached-input discount).
+        A field with no price of its own (not in `own`: billed like its parent) follows its parent's
+        ratio, so batch cache reads of a model without a cache price are billed as batch input.
         """
         ref_std, note = std, "catalog variant"
         if v.constraint is not None and not v.constraint.active(at):
@@ -518,12 +557,21 @@ class Catalog:
             ref_std = m.info.get_prices(datetime.combine(start, time(12), tzinfo=UTC))
             note = f"catalog ratio (variant dated {start.isoformat()})"
         out = dict(fields)
+        ratios: dict[str, Decimal] = {}
         for f, gk in _GP_KEYS.items():
-            vp, sp = _base(getattr(v.prices, gk, None)), _base(getattr(ref_std, gk, None))
             cur = out.get(f)
-            if vp is None or sp is None or sp == 0 or cur is None:
+            if cur is None:
                 continue
-            out[f] = _scale(cur, vp / sp)
+            vp, sp = _base(getattr(v.prices, gk, None)), _base(getattr(ref_std, gk, None))
+            if f in own and vp is not None and sp is not None and sp != 0:
+                ratios[f] = vp / sp
+            elif f in own and sp is not None:
+                continue  # the catalog prices the kind but its variant does not: standard price
+            elif _PARENT[f] in ratios and _PARENT[f] != f:
+                ratios[f] = ratios[_PARENT[f]]
+            else:
+                continue
+            out[f] = _scale(cur, ratios[f])
         return out, note
 
 
