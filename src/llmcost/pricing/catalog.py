@@ -35,6 +35,7 @@ from llmcost.pricing.overrides import (
     builtin_overrides,
     read_overrides,
 )
+from llmcost.pricing.update import InstalledData, installed
 
 CATALOG_VERSION = f"genai-prices {genai_prices.__version__}"
 """Stated in every report: the pinned catalog the prices came from."""
@@ -161,10 +162,21 @@ def _fmt(d: Decimal) -> str:
 class Catalog:
     """genai-prices 0.2.3 + built-in fixes + the user's override file, resolved offline."""
 
-    def __init__(self, overrides: Overrides = EMPTY, builtin: Overrides | None = None) -> None:
+    def __init__(
+        self, overrides: Overrides = EMPTY, builtin: Overrides | None = None, data: InstalledData | None = None
+    ) -> None:
         self.overrides = overrides
-        self.builtin = builtin_overrides() if builtin is None else builtin
-        self._snapshot = data_snapshot.get_snapshot()
+        self.data = data
+        # The built-in fixes correct genai-prices 0.2.3's data; a newer data file (`prices update`) is
+        # taken as it is, since an undated fix would otherwise hide its newer prices (docs/pricing.md).
+        self.builtin = (EMPTY if data is not None else builtin_overrides()) if builtin is None else builtin
+        self._snapshot = (data_snapshot.DataSnapshot(data.providers, from_auto_update=False)
+                          if data is not None else data_snapshot.get_snapshot())
+        self.label = data.label if data is not None else CATALOG_VERSION
+        """How reports name the catalog."""
+        self.short_label = (f"genai-prices data {data.installed_at[:10]}" if data is not None
+                            else CATALOG_VERSION)
+        """The catalog's name in per-row price sources."""
         self._providers = {p.id: p for p in self._snapshot.providers}
         self._known_providers = frozenset(self._providers) | frozenset(
             p for p in names.PROVIDER_ALIASES
@@ -183,7 +195,7 @@ class Catalog:
         """What every report states: catalog version and the override file with its sha256."""
         path = self.overrides.path
         return {
-            "catalog": CATALOG_VERSION,
+            "catalog": self.label,
             "overrides_file": str(path) if path is not None else None,
             "overrides_sha256": self.overrides.sha256,
         }
@@ -201,7 +213,7 @@ class Catalog:
                 close = self.did_you_mean(e.model)
                 hint = f", or fix the name (did you mean {', '.join(close)}?)" if close else ""
                 raise ConfigError(
-                    f"{e.origin}: model {e.model!r} ({e.provider}) is not in {CATALOG_VERSION}, so the entry "
+                    f"{e.origin}: model {e.model!r} ({e.provider}) is not in {self.short_label}, so the entry "
                     f"needs both input and output prices. Add input = ... and output = ... "
                     f"(USD per million tokens){hint}."
                 )
@@ -222,8 +234,8 @@ class Catalog:
             for f, v in e.prices.items():
                 if f in tiered and not e.tiers and tiered[f][2] == 0:
                     raise ConfigError(
-                        f"{e.origin}: {f} of {e.model!r} has long-context tiers in {CATALOG_VERSION} over a base of 0, "
-                        f"so {f} = {_fmt(v)} cannot scale them. Write the tier prices out: [[model.tier]] "
+                        f"{e.origin}: {f} of {e.model!r} has long-context tiers in {self.short_label} over a "
+                        f"base of 0, so {f} = {_fmt(v)} cannot scale them. Write the tier prices out: [[model.tier]] "
                         f"above_input_tokens = {tiered[f][0]} with {f} = ... (and the other fields)."
                     )
 
@@ -451,7 +463,7 @@ class Catalog:
                                 for x in m.info.prices if isinstance(x.constraint, gp.TimeOfDateConstraint))
                             since = f" (off-peak price: outside {windows} UTC)"
                         break
-            sources.append(f"{CATALOG_VERSION}: {m.catalog_provider}/{m.info.id}{since}")
+            sources.append(f"{self.short_label}: {m.catalog_provider}/{m.info.id}{since}")
 
         factors: dict[str, Decimal] = {}
         for e in self._entries_for(m):
@@ -615,13 +627,14 @@ def default_prices_file(cwd: Path | None = None) -> Path | None:
     return Path(env) if env else None
 
 
-def load_catalog(prices_file: Path | None = None) -> Catalog:
-    """The catalog with the override file at `prices_file` (or the default location) applied.
+def load_catalog(prices_file: Path | None = None, *, use_installed: bool = True) -> Catalog:
+    """The catalog with the override file at `prices_file` (or the default location) applied, on the
+    data file `prices update` installed if there is one (`use_installed=False`: the bundled data).
 
-    Raises ConfigError when the override file is missing or invalid.
+    Raises ConfigError when the override file or the installed data file is missing or invalid.
     """
     path = prices_file if prices_file is not None else default_prices_file()
     overrides = read_overrides(Path(path)) if path is not None else EMPTY
-    catalog = Catalog(overrides)
+    catalog = Catalog(overrides, data=installed() if use_installed else None)
     catalog.check_overrides()
     return catalog
