@@ -136,3 +136,14 @@ def test_override_of_dated_id_keeps_catalog_fields_and_model(tmp_path: Path, mak
     got, _ = _costs(make_usage, _write(tmp_path, DATED_ID), rows)
     assert got["dated"] == (Decimal("4.05"), True, "gpt-4o")
     assert got["plain"] == (Decimal("3.5"), True, "gpt-4o")
+
+
+def test_catalog_model_without_token_price_is_listed_unpriced(tmp_path: Path, make_usage: Any) -> None:
+    # whisper-1 is priced per audio hour ($0.006 / minute on OpenAI's page), not per token: no token cost
+    rows = [dict(event_id="w", provider="openai", model="whisper-1", ts="2025-06-01", input_tokens=1000)]
+    got, summary = _costs(make_usage, _write(tmp_path, ""), rows)
+    assert got["w"][:2] == (None, False)
+    [item] = summary.unpriced
+    assert item.model == "whisper-1"
+    assert "the catalog has no per-token input price for it on 2025-06-01" in item.reason
+    assert any(n.startswith("Warning: whisper-1 (openai) is unpriced on 1 day(s)") for n in summary.notes)

@@ -338,13 +338,18 @@ def attach_costs(
         if (provider, model) in gaps:
             days = sorted(gaps[(provider, model)])
             m = catalog.match(model or None, provider or None)
-            ranges = ", ".join(f"{a or '...'} to {b or '...'}" for a, b in (catalog.entry_dates(m) if m else []))
-            reason = (f"no override entry covers {days[0]}" + (f" to {days[-1]}" if days[-1] != days[0] else "")
-                      + f" (entries: {ranges}, until exclusive)")
+            dated = catalog.entry_dates(m) if m else []
+            span = f"{days[0]}" + (f" to {days[-1]}" if days[-1] != days[0] else "")
+            if dated:
+                ranges = ", ".join(f"{a or '...'} to {b or '...'}" for a, b in dated)
+                reason = f"no override entry covers {span} (entries: {ranges}, until exclusive)"
+                fix = "Add an entry whose effective_from/effective_until covers these days to the override file."
+            else:
+                reason = f"the catalog has no per-token input price for it on {span}"
+                fix = "Add input = ... and output = ... for it to the override file."
             notes.append(
                 f"Warning: {model} ({provider or 'unknown provider'}) is unpriced on {len(days)} day(s) from "
-                f"{days[0]} to {days[-1]}: {reason}. Add an entry whose effective_from/effective_until "
-                "covers these days to the override file."
+                f"{days[0]} to {days[-1]}: {reason}. {fix}"
             )
         items.append(
             UnpricedModel(
