@@ -28,6 +28,7 @@ from typing import Any
 import genai_prices
 from genai_prices import types as gp
 
+from llmcost import clock
 from llmcost.errors import ConfigError
 
 DATA_FILE = "genai-prices-data.json"
@@ -137,7 +138,7 @@ def install(source: str, now: datetime | None = None) -> InstalledData:
     providers = parse_data(data, source)
     if not source.startswith(("http://", "https://")):
         source = str(Path(source).resolve())
-    when = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0).isoformat()
+    when = (now or clock.now()).astimezone(UTC).replace(microsecond=0).isoformat()
     digest = hashlib.sha256(data).hexdigest()
     meta = {
         "source": source,
