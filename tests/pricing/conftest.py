@@ -14,8 +14,9 @@ from llmcost.schema import USAGE_COLUMNS
 
 @pytest.fixture(autouse=True)
 def _no_user_prices(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Never pick up a developer's ./llmcost-prices.toml or $LLMCOST_PRICES."""
+    """Never pick up a developer's ./llmcost-prices.toml, $LLMCOST_PRICES or installed price data."""
     monkeypatch.delenv("LLMCOST_PRICES", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.chdir(tmp_path)
 
 

@@ -139,10 +139,10 @@ CASES = [
     # BR Claude Sonnet 4 $3 / write $3.75 / read $0.30 / $15: 0.003 + 0.0375 + 0.03 + 0.015
     ("br-s4-cache", "aws", "us.anthropic.claude-sonnet-4-20250514-v1:0", "2025-09-01", 1000, 100000, 10000, 0,
      1000, False, None, "request", "0.0855"),
-    # BR the same model by inference-profile ARN: 1M input at $3
+    # BR the same model by inference-profile ARN: 1M input is over 200k, so the long-context $6 (ANT): 1M * 6
     ("br-s4-arn", None,
      "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0",
-     "2025-09-01", 1000000, 0, 0, 0, 0, False, None, "request", "3"),
+     "2025-09-01", 1000000, 0, 0, 0, 0, False, None, "request", "6"),
     # ANT on Vertex, claude-sonnet-4@20250514: $3 / $15: 0.003 + 0.015
     ("vertex-s4", "google", "claude-sonnet-4@20250514", "2025-09-01", 1000, 0, 0, 0, 1000, False, None,
      "request", "0.018"),

@@ -582,17 +582,27 @@ def formats() -> None:
 @app.command()
 @friendly
 def prices(
-    model: Annotated[str, typer.Argument(metavar="MODEL", help="Model name as your logs write it.")],
+    model: Annotated[str, typer.Argument(metavar="MODEL",
+                                         help="Model name as your logs write it, or the word 'update'.")],
+    source: Annotated[str | None, typer.Argument(
+        metavar="[FILE|URL]", help="With 'update': a genai-prices data.json file or an http(s) URL.")] = None,
     at: Annotated[str | None, typer.Option("--at", metavar="DATE",
                                            help="Date (YYYY-MM-DD) the price applies to.")] = None,
     provider: Annotated[str | None, typer.Option("--provider", metavar="NAME",
                                                  help="Provider, e.g. openai, anthropic, aws.")] = None,
     prices_file: PricesOpt = None,
 ) -> None:
-    """Show the prices a model resolves to on a date, and where they came from."""
-    from llmcost.cli.prices import prices_command
+    """Show the prices a model resolves to on a date, and where they came from.
 
-    typer.echo(_inert(prices_command(model, at, provider, prices_file)))
+    `prices update FILE|URL` installs a newer genai-prices data file (validated, kept in
+    ~/.config/llmcost-forecast/) and uses it from then on; only a URL makes a network call.
+    """
+    from llmcost.cli.prices import prices_command, update_command
+
+    if model == "update":
+        typer.echo(_inert(update_command(source)))
+        return
+    typer.echo(_inert(prices_command(model, at, provider, prices_file, source)))
 
 
 def _bare_path(argv: list[str]) -> str | None:

@@ -13,6 +13,7 @@ from llmcost.errors import PricingError, UsageError
 from llmcost.pricing import load_catalog
 from llmcost.pricing.catalog import FLEX_PROVIDERS
 from llmcost.pricing.overrides import PRICE_FIELDS
+from llmcost.pricing.update import install, installed
 
 _LABELS = {
     "input": "input (uncached)",
@@ -35,17 +36,50 @@ def _parse_at(at: str | None) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def prices_command(model: str, at: str | None, provider: str | None, prices_file: Path | None) -> str:
+def update_command(source: str | None) -> str:
+    """`prices update FILE|URL`: install a newer genai-prices data file; text saying what is now used."""
+    if not source:
+        raise UsageError("prices update needs a FILE or an http(s) URL: llmcost-forecast prices update "
+                         "data.json (genai-prices' prices/new_data/v2/data.json).")
+    before = installed()
+    got = install(source)
+    n_models = sum(len(p.models) for p in got.providers)
+    lines = [
+        f"Installed {got.path}: {len(got.providers)} providers, {n_models} models, sha256 {got.sha256[:12]}.",
+        f"catalog from now on: {got.label}",
+        "built-in fixes (builtin.toml) are not applied on top of an updated catalog; your override file still is.",
+    ]
+    if before is not None and before.sha256 != got.sha256:
+        lines.append(f"replaces: {before.label}")
+    return "\n".join(lines)
+
+
+def prices_command(
+    model: str, at: str | None, provider: str | None, prices_file: Path | None, extra: str | None = None
+) -> str:
     """Text listing `model`'s per-million-token prices at `at` (default now) and their source."""
+    if extra is not None:
+        raise UsageError(f"prices takes one MODEL, got {model!r} and {extra!r}. "
+                         "To install a price data file, run: llmcost-forecast prices update FILE|URL.")
     when = _parse_at(at)
     catalog = load_catalog(prices_file)
     base = catalog.resolve(model, provider, when)
+    sellers = catalog.providers_of(model) if base is None and provider is None else []
+    if len(sellers) == 1:  # one provider sells it, but the catalog does not infer it from the name
+        provider = sellers[0]
+        base = catalog.resolve(model, provider, when)
     if base is None:
+        if len(sellers) > 1:
+            shown = ", ".join(sellers[:6]) + (f" and {len(sellers) - 6} more" if len(sellers) > 6 else "")
+            raise PricingError(
+                f"Model {model!r} is priced by several providers ({shown}), so the price depends on "
+                f"the provider. Pass --provider, e.g. --provider {sellers[0]}."
+            )
         close = catalog.did_you_mean(model)
         hint = f"Did you mean {', '.join(close)}? " if close else ""
         where = f" for provider {provider!r}" if provider else ""
         raise PricingError(
-            f"No price for model {model!r}{where} in {catalog.info()['catalog']} or the override file. "
+            f"No price for model {model!r}{where} in {catalog.short_label} or the override file. "
             f"{hint}Add it to the override file (--prices, see docs/pricing.md)."
         )
     info = catalog.info()

@@ -35,6 +35,7 @@ from llmcost.pricing.overrides import (
     builtin_overrides,
     read_overrides,
 )
+from llmcost.pricing.update import InstalledData, installed
 
 CATALOG_VERSION = f"genai-prices {genai_prices.__version__}"
 """Stated in every report: the pinned catalog the prices came from."""
@@ -60,6 +61,10 @@ default: it is priced at the standard rate and the source says so."""
 FLEX_PROVIDERS = frozenset({"openai", "google"})
 """Providers that sell a flex tier (OpenAI's Flex processing, Gemini's Flex); `prices` lists the
 default flex price only for these, or where an override or a catalog variant prices flex."""
+
+_PARENT = {"cache_read": "input", "cache_write_5m": "input", "cache_write_1h": "cache_write_5m", "input": "input",
+           "output": "output"}
+"""The token kind a kind with no price of its own is billed as (the genai-prices fallbacks)."""
 
 _TIER_CONTEXT = {"flex": "flex", "priority": "priority", "fast": "priority"}
 _PER_MILLION = Decimal(1_000_000)
@@ -118,6 +123,9 @@ class NameMatch:
     catalog_provider: str | None
     step: str
     """Normalisation step that found it ("as written", "bedrock id", "alias", ...)."""
+    entry_model: str | None = None
+    """An override entry's own name when it names a dated id or alias of the catalog model
+    (`gpt-4o-2024-08-06` for gpt-4o): its entries apply on top of the catalog model's."""
 
     @property
     def time_of_day(self) -> bool:
@@ -154,10 +162,21 @@ def _fmt(d: Decimal) -> str:
 class Catalog:
     """genai-prices 0.2.3 + built-in fixes + the user's override file, resolved offline."""
 
-    def __init__(self, overrides: Overrides = EMPTY, builtin: Overrides | None = None) -> None:
+    def __init__(
+        self, overrides: Overrides = EMPTY, builtin: Overrides | None = None, data: InstalledData | None = None
+    ) -> None:
         self.overrides = overrides
-        self.builtin = builtin_overrides() if builtin is None else builtin
-        self._snapshot = data_snapshot.get_snapshot()
+        self.data = data
+        # The built-in fixes correct genai-prices 0.2.3's data; a newer data file (`prices update`) is
+        # taken as it is, since an undated fix would otherwise hide its newer prices (docs/pricing.md).
+        self.builtin = (EMPTY if data is not None else builtin_overrides()) if builtin is None else builtin
+        self._snapshot = (data_snapshot.DataSnapshot(data.providers, from_auto_update=False)
+                          if data is not None else data_snapshot.get_snapshot())
+        self.label = data.label if data is not None else CATALOG_VERSION
+        """How reports name the catalog."""
+        self.short_label = (f"genai-prices data {data.installed_at[:10]}" if data is not None
+                            else CATALOG_VERSION)
+        """The catalog's name in per-row price sources."""
         self._providers = {p.id: p for p in self._snapshot.providers}
         self._known_providers = frozenset(self._providers) | frozenset(
             p for p in names.PROVIDER_ALIASES
@@ -176,7 +195,7 @@ class Catalog:
         """What every report states: catalog version and the override file with its sha256."""
         path = self.overrides.path
         return {
-            "catalog": CATALOG_VERSION,
+            "catalog": self.label,
             "overrides_file": str(path) if path is not None else None,
             "overrides_sha256": self.overrides.sha256,
         }
@@ -184,17 +203,41 @@ class Catalog:
     describe = info
 
     def check_overrides(self) -> None:
-        """Fail at load time (file and line) for an entry that cannot price anything on its own."""
-        for e in self.overrides.models:
+        """Fail at load time (file and line) for an entry that cannot price anything on its own, or
+        that would mix its own prices with the catalog's long-context tiers."""
+        for e in self.builtin.models + self.overrides.models:
             info, _ = self._catalog_model(e.model, e.provider)
+            if info is None:
+                info, _ = self._catalog_base(e.model, e.provider)
             if info is None and not {"input", "output"} <= e.prices.keys():
                 close = self.did_you_mean(e.model)
                 hint = f", or fix the name (did you mean {', '.join(close)}?)" if close else ""
                 raise ConfigError(
-                    f"{e.origin}: model {e.model!r} ({e.provider}) is not in {CATALOG_VERSION}, so the entry "
+                    f"{e.origin}: model {e.model!r} ({e.provider}) is not in {self.short_label}, so the entry "
                     f"needs both input and output prices. Add input = ... and output = ... "
                     f"(USD per million tokens){hint}."
                 )
+            if info is None:
+                continue
+            tiered = _tiered_fields(info)
+            if e.tiers:
+                named = {f for t in e.tiers for f in t.prices}
+                missing = [f for f in PRICE_FIELDS if f in tiered and f not in named]
+                if missing:
+                    above = ", ".join(f"{f} ${_fmt(tiered[f][1])} above {tiered[f][0]:,}" for f in missing)
+                    raise ConfigError(
+                        f"{e.origin}: the [[model.tier]] of {e.model!r} replaces the catalog's long-context tiers "
+                        f"but leaves out {', '.join(missing)} (catalog: {above}). Add "
+                        + ", ".join(f"{f} = ..." for f in missing)
+                        + " to each [[model.tier]], so no request mixes your tier with the catalog's."
+                    )
+            for f, v in e.prices.items():
+                if f in tiered and not e.tiers and tiered[f][2] == 0:
+                    raise ConfigError(
+                        f"{e.origin}: {f} of {e.model!r} has long-context tiers in {self.short_label} over a "
+                        f"base of 0, so {f} = {_fmt(v)} cannot scale them. Write the tier prices out: [[model.tier]] "
+                        f"above_input_tokens = {tiered[f][0]} with {f} = ... (and the other fields)."
+                    )
 
     # -- names ----------------------------------------------------------------------------------
 
@@ -209,10 +252,24 @@ class Catalog:
         """Close known model ids for an unknown name (difflib over all ids)."""
         cands = names.candidates(model, self._known_providers)
         probe = cands[-1][1] if cands else model.lower()
-        out = difflib.get_close_matches(probe, self.known_models, n=n, cutoff=0.6)
+        # the name itself is no suggestion (it is known, but not under the provider asked or inferred)
+        known = [k for k in self.known_models if k != model.lower() and k != probe]
+        out = difflib.get_close_matches(probe, known, n=n, cutoff=0.6)
         if not out and probe != model.lower():
-            out = difflib.get_close_matches(model.lower(), self.known_models, n=n, cutoff=0.6)
+            out = difflib.get_close_matches(model.lower(), known, n=n, cutoff=0.6)
         return out
+
+    def providers_of(self, model: str) -> list[str]:
+        """Catalog providers that price `model` as written (for "pass --provider" when it is ambiguous)."""
+        out = []
+        for pid in sorted(self._providers):
+            try:
+                prov, _ = self._snapshot.find_provider_model(model.strip().lower(), None, pid, None)
+            except LookupError:
+                continue
+            if prov.id == pid:
+                out.append(pid)
+        return sorted(out, key=lambda p: ("_" in p, p))  # direct providers before routers' sub-providers
 
     def match(self, model: str | None, provider: str | None = None) -> NameMatch | None:
         """Resolve a raw (model, provider) pair from a log; None when nothing prices it."""
@@ -226,6 +283,8 @@ class Catalog:
     def _match(self, model: str, provider: str | None) -> NameMatch | None:
         pid = names.provider_id(provider)
         raw = model.strip().lower()
+        if pid is None and raw.startswith("ft:"):
+            pid = "openai"  # OpenAI's fine-tuned model ids (ft:<base>:<org>::<id>); genai-prices does not infer it
         step_prefix = ""
         if pid == "azure" and raw in self._azure:
             raw, step_prefix = self._azure[raw], "azure deployment -> "
@@ -241,10 +300,13 @@ class Catalog:
         # 1. names the override files define. An entry for a catalog model is reached this way only by
         # its `match` globs; otherwise the catalog's own matcher decides (so an entry for gpt-4o does
         # not capture gpt-4o-2024-05-13, which the catalog prices apart) and the entry applies by model_key.
+        # An entry naming a dated id or alias of a catalog model (gpt-4o-2024-08-06 -> gpt-4o) is reached
+        # by that name and reported under the catalog's model, whose prices fill the fields it leaves out.
         for entry in reversed(self._entries):
             if pid is not None and entry.provider not in (pid, "*"):
                 continue
             info, cprov = self._catalog_model(entry.model, entry.provider)
+            base, bprov = (None, None) if info is not None else self._catalog_base(entry.model, entry.provider)
             for hint, name, step in cands:
                 if hint is not None and pid is None and entry.provider != hint:
                     continue
@@ -252,6 +314,9 @@ class Catalog:
                     fnmatch.fnmatchcase(name, pat) for pat in entry.match)
                 if hit:
                     step = f"{step_prefix}override {step}"
+                    if base is not None:
+                        return NameMatch(entry.provider, base.id.lower(), base, bprov,
+                                         f"{step} ({entry.model} of {bprov}/{base.id})", entry.model)
                     return NameMatch(entry.provider, entry.model, info, cprov, step)
 
         # 2. the catalog: under the row's provider first, then the provider a prefix names, then inferred
@@ -272,14 +337,37 @@ class Catalog:
                              prov.id, step_prefix + note)
         return None
 
-    def _catalog_model(self, model: str, provider: str) -> tuple[gp.ModelInfo | None, str | None]:
+    def _catalog_base(self, model: str, provider: str) -> tuple[gp.ModelInfo | None, str | None]:
+        """The catalog model a dated id or alias resolves to (`gpt-4o-2024-08-06` -> gpt-4o)."""
         try:
             prov, info = self._snapshot.find_provider_model(model, None, names.provider_id(provider), None)
         except LookupError:
             return None, None
-        if info.id.lower() != model:
-            return None, None
         return info, prov.id
+
+    def _entries_for(self, m: NameMatch) -> list[ModelOverride]:
+        """Override entries that apply to `m`: the catalog model's first, then its dated id's (which win)."""
+        own = [e for e in self._entries if e.provider in (m.provider, "*") and e.model == m.model_key]
+        if m.entry_model is not None and m.entry_model != m.model_key:
+            own += [e for e in self._entries if e.provider in (m.provider, "*") and e.model == m.entry_model]
+        return own
+
+    def _catalog_model(self, model: str, provider: str) -> tuple[gp.ModelInfo | None, str | None]:
+        pid = names.provider_id(provider)
+        try:
+            prov, info = self._snapshot.find_provider_model(model, None, pid, None)
+        except LookupError:
+            prov, info = None, None
+        if prov is not None and info is not None and info.id.lower() == model:
+            return info, prov.id
+        # an entry may name a catalog id its own match clause does not cover (ft:gpt-4o matches only
+        # ft:gpt-4o-2024-...): look the id up directly under the entry's provider
+        p = self._providers.get(pid or "")
+        if p is not None:
+            for cand in p.models:
+                if cand.id.lower() == model:
+                    return cand, p.id
+        return None, None
 
     # -- prices ---------------------------------------------------------------------------------
 
@@ -306,6 +394,16 @@ class Catalog:
         prices = dict(zip(PRICE_FIELDS, band.prices, strict=True))
         return ResolvedPrice(m.provider, m.model_key, **prices, source=source, tier_above=band.tier_above)
 
+    def uncovered(self, m: NameMatch, day: date) -> bool:
+        """True when `m` has no price on `day` because none of its dated override entries covers it
+        (a model only the override file knows, priced by entries with effective dates)."""
+        bands, _ = self.bands(m, datetime.combine(day, time(12), tzinfo=UTC))
+        return not bands
+
+    def entry_dates(self, m: NameMatch) -> list[tuple[date | None, date | None]]:
+        """The (effective_from, effective_until) ranges of the override entries that price `m`."""
+        return [(e.effective_from, e.effective_until) for e in self._entries_for(m)]
+
     def _change_days(self, m: NameMatch) -> tuple[date, ...]:
         """UTC days on which anything affecting this model's price starts or stops."""
         days: set[date] = set()
@@ -316,9 +414,8 @@ class Catalog:
             for v in m.info.price_variants or ():
                 if isinstance(v.constraint, gp.StartDateConstraint):
                     days.add(v.constraint.start_date)
-        for e in self._entries:
-            if e.provider in (m.provider, "*") and e.model == m.model_key:
-                days.update(d for d in (e.effective_from, e.effective_until) if d is not None)
+        for e in self._entries_for(m):
+            days.update(d for d in (e.effective_from, e.effective_until) if d is not None)
         for a in self._adjustments:
             days.update(d for d in (a.effective_from, a.effective_until) if d is not None)
         return tuple(sorted(days))
@@ -359,15 +456,29 @@ class Catalog:
                             since = f" (from {c.constraint.start_date.isoformat()})"
                         elif isinstance(c.constraint, gp.TimeOfDateConstraint):
                             since = f" ({c.constraint.start_time:%H:%M}-{c.constraint.end_time:%H:%M} UTC)"
+                        elif m.time_of_day:
+                            # the unconstrained price of a time-of-day model is the one outside every window
+                            windows = ", ".join(
+                                f"{x.constraint.start_time:%H:%M}-{x.constraint.end_time:%H:%M}"
+                                for x in m.info.prices if isinstance(x.constraint, gp.TimeOfDateConstraint))
+                            since = f" (off-peak price: outside {windows} UTC)"
                         break
-            sources.append(f"{CATALOG_VERSION}: {m.catalog_provider}/{m.info.id}{since}")
+            sources.append(f"{self.short_label}: {m.catalog_provider}/{m.info.id}{since}")
 
         factors: dict[str, Decimal] = {}
-        for e in self._entries:
-            if e.provider not in (m.provider, "*") or e.model != m.model_key or not e.active(day):
+        for e in self._entries_for(m):
+            if not e.active(day):
                 continue
             for f, v in e.prices.items():
-                fields[f] = (v, ())
+                cur = fields[f]
+                if cur is not None and cur[1] and not e.tiers:
+                    # A new base price for a tiered field scales its tiers by the same ratio, so a
+                    # discount on input is the same discount above the threshold and no request mixes
+                    # the entry's base with the catalog's tier (check_overrides refuses a 0 base).
+                    k = v / cur[0]
+                    fields[f] = (v, tuple((a, p * k) for a, p in cur[1]))
+                else:
+                    fields[f] = (v, ())
             if e.tiers:
                 for f in PRICE_FIELDS:
                     cur = fields[f]
@@ -382,6 +493,7 @@ class Catalog:
         # their parent kind (cache read -> input, 5m write -> input, 1h write -> 5m write).
         if fields["output"] is None:
             fields["output"] = (Decimal(0), ())
+        own = frozenset(f for f, v in fields.items() if v is not None)
         fields["cache_read"] = fields["cache_read"] or fields["input"]
         fields["cache_write_5m"] = fields["cache_write_5m"] or fields["input"]
         fields["cache_write_1h"] = fields["cache_write_1h"] or fields["cache_write_5m"]
@@ -397,9 +509,9 @@ class Catalog:
                 fields = {f: _scale(v, k) for f, v in fields.items() if v is not None}
                 sources.append(f"{label} x{_fmt(k)} (override)")
                 continue
-            variant = self._variant(m, ctx)
+            variant = self._variant(m, ctx, at)
             if variant is not None and std is not None:
-                fields, note = self._apply_variant(m, variant, std, at, fields)
+                fields, note = self._apply_variant(m, variant, std, at, fields, own)
                 sources.append(f"{label} {note}")
                 continue
             default = DEFAULT_FACTORS.get(dim)
@@ -416,13 +528,22 @@ class Catalog:
 
         return _to_bands(fields), "; ".join(sources)
 
-    def _variant(self, m: NameMatch, ctx: dict[str, str]) -> gp.PriceVariant | None:
+    def _variant(self, m: NameMatch, ctx: dict[str, str], at: datetime) -> gp.PriceVariant | None:
+        """The catalog variant for `ctx` in force at `at` (the latest started); when none is in force
+        yet, the earliest one, whose ratio to the standard price is then applied (see _apply_variant)."""
         if m.info is None:
             return None
-        for v in m.info.price_variants or ():
-            if v.when == ctx and any(x is not None for x in v.prices.__dict__.values()):
-                return v
-        return None
+        cands = [v for v in m.info.price_variants or ()
+                 if v.when == ctx and any(x is not None for x in v.prices.__dict__.values())]
+
+        def start(v: gp.PriceVariant) -> date:
+            c = v.constraint
+            return c.start_date if isinstance(c, gp.StartDateConstraint) else date.min
+
+        active = [v for v in cands if v.constraint is None or v.constraint.active(at)]
+        if active:
+            return max(active, key=start)
+        return min(cands, key=start) if cands else None
 
     def _apply_variant(
         self,
@@ -431,12 +552,15 @@ class Catalog:
         std: gp.ModelPrice,
         at: datetime,
         fields: dict[str, _Field | None],
+        own: frozenset[str],
     ) -> tuple[dict[str, _Field | None], str]:
         """Scale each field by the catalog's own variant/standard ratio.
 
         When the variant is in force this reproduces the catalog's variant price exactly. genai-prices
         0.2.3 only dates variants from October 2026, so for earlier requests the same ratio is applied
         to the price then in force (e.g. gpt-4o priority 1.7x, batch 0.5x without a cached-input discount).
+        A field with no price of its own (not in `own`: billed like its parent) follows its parent's
+        ratio, so batch cache reads of a model without a cache price are billed as batch input.
         """
         ref_std, note = std, "catalog variant"
         if v.constraint is not None and not v.constraint.active(at):
@@ -445,13 +569,35 @@ class Catalog:
             ref_std = m.info.get_prices(datetime.combine(start, time(12), tzinfo=UTC))
             note = f"catalog ratio (variant dated {start.isoformat()})"
         out = dict(fields)
+        ratios: dict[str, Decimal] = {}
         for f, gk in _GP_KEYS.items():
-            vp, sp = _base(getattr(v.prices, gk, None)), _base(getattr(ref_std, gk, None))
             cur = out.get(f)
-            if vp is None or sp is None or sp == 0 or cur is None:
+            if cur is None:
                 continue
-            out[f] = _scale(cur, vp / sp)
+            vp, sp = _base(getattr(v.prices, gk, None)), _base(getattr(ref_std, gk, None))
+            if f in own and vp is not None and sp is not None and sp != 0:
+                ratios[f] = vp / sp
+            elif f in own and sp is not None:
+                continue  # the catalog prices the kind but its variant does not: standard price
+            elif _PARENT[f] in ratios and _PARENT[f] != f:
+                ratios[f] = ratios[_PARENT[f]]
+            else:
+                continue
+            out[f] = _scale(cur, ratios[f])
         return out, note
+
+
+def _tiered_fields(info: gp.ModelInfo) -> dict[str, tuple[int, Decimal, Decimal]]:
+    """Fields the catalog prices by long-context tier at some date: field -> (first threshold, its
+    price, the base price)."""
+    sets = [c.prices for c in info.prices] if isinstance(info.prices, list) else [info.prices]
+    out: dict[str, tuple[int, Decimal, Decimal]] = {}
+    for mp in sets:
+        for f, gk in _GP_KEYS.items():
+            v = getattr(mp, gk, None)
+            if isinstance(v, gp.TieredPrices) and v.tiers:
+                out[f] = (v.tiers[0].start, v.tiers[0].price, v.base)
+    return out
 
 
 def _to_bands(fields: dict[str, _Field | None]) -> tuple[Band, ...]:
@@ -481,13 +627,14 @@ def default_prices_file(cwd: Path | None = None) -> Path | None:
     return Path(env) if env else None
 
 
-def load_catalog(prices_file: Path | None = None) -> Catalog:
-    """The catalog with the override file at `prices_file` (or the default location) applied.
+def load_catalog(prices_file: Path | None = None, *, use_installed: bool = True) -> Catalog:
+    """The catalog with the override file at `prices_file` (or the default location) applied, on the
+    data file `prices update` installed if there is one (`use_installed=False`: the bundled data).
 
-    Raises ConfigError when the override file is missing or invalid.
+    Raises ConfigError when the override file or the installed data file is missing or invalid.
     """
     path = prices_file if prices_file is not None else default_prices_file()
     overrides = read_overrides(Path(path)) if path is not None else EMPTY
-    catalog = Catalog(overrides)
+    catalog = Catalog(overrides, data=installed() if use_installed else None)
     catalog.check_overrides()
     return catalog

@@ -100,6 +100,8 @@ class UnpricedModel:
     snippet: str
     """TOML to paste into the override file to price it."""
     did_you_mean: tuple[str, ...]
+    reason: str = ""
+    """Why it has no price when the model is known: e.g. no dated override entry covers those days."""
 
 
 @dataclass(frozen=True)
@@ -283,12 +285,17 @@ def attach_costs(
     keys: list[PriceKey] = []
     tod: set[tuple[str, str]] = set()
     unpriced: dict[tuple[str, str], list[int]] = {}
+    gaps: dict[tuple[str, str], list[date]] = {}
     total_tokens = 0
     priced_rows = unpriced_rows = 0
     for provider, model, day, batch, tier, n_rows, n_req, n_tok in rows:
         n_tok = int(n_tok or 0)
         total_tokens += n_tok
         m = catalog.match(model or None, provider or None)
+        if m is not None and day is not None and catalog.uncovered(m, _EPOCH + timedelta(days=day)):
+            # a model priced only by dated override entries, on a day none of them covers
+            gaps.setdefault((provider, model), []).append(_EPOCH + timedelta(days=day))
+            m = None
         if m is None or day is None:
             acc = unpriced.setdefault((provider, model), [0, 0, 0])
             acc[0] += n_rows
@@ -324,8 +331,26 @@ def attach_costs(
     con.execute(f"CREATE OR REPLACE {create} {tgt} AS {cost_sql(src, prices_name, tod)}")
 
     items = []
+    notes: list[str] = []
     for (provider, model), (n_rows, n_req, n_tok) in sorted(unpriced.items(), key=lambda kv: -kv[1][2]):
         close = catalog.did_you_mean(model) if model else []
+        reason = ""
+        if (provider, model) in gaps:
+            days = sorted(gaps[(provider, model)])
+            m = catalog.match(model or None, provider or None)
+            dated = catalog.entry_dates(m) if m else []
+            span = f"{days[0]}" + (f" to {days[-1]}" if days[-1] != days[0] else "")
+            if dated:
+                ranges = ", ".join(f"{a or '...'} to {b or '...'}" for a, b in dated)
+                reason = f"no override entry covers {span} (entries: {ranges}, until exclusive)"
+                fix = "Add an entry whose effective_from/effective_until covers these days to the override file."
+            else:
+                reason = f"the catalog has no per-token input price for it on {span}"
+                fix = "Add input = ... and output = ... for it to the override file."
+            notes.append(
+                f"Warning: {model} ({provider or 'unknown provider'}) is unpriced on {len(days)} day(s) from "
+                f"{days[0]} to {days[-1]}: {reason}. {fix}"
+            )
         items.append(
             UnpricedModel(
                 provider=provider or None,
@@ -336,6 +361,7 @@ def attach_costs(
                 token_share=Decimal(n_tok) / total_tokens if total_tokens else None,
                 snippet=suggest_snippet(catalog, provider, model, close) if model else "",
                 did_you_mean=tuple(close),
+                reason=reason,
             )
         )
     return PricingSummary(
@@ -346,4 +372,5 @@ def attach_costs(
         unpriced=tuple(items),
         catalog=catalog.info(),
         price_keys=len(keys),
+        notes=tuple(notes),
     )

@@ -32,7 +32,7 @@ FACTOR_FIELDS = ("batch_factor", "flex_factor", "priority_factor")
 
 _TOP_KEYS = {"aliases", "azure_deployments", "model", "adjustment"}
 _MODEL_KEYS = {
-    "provider", "model", "match", "effective_from", "effective_until", "note", "tier",
+    "provider", "model", "match", "effective_from", "effective_until", "note", "source", "tier",
     *PRICE_FIELDS, *FACTOR_FIELDS,
 }
 _TIER_KEYS = {"above_input_tokens", *PRICE_FIELDS}
@@ -73,6 +73,8 @@ class ModelOverride:
     """Why the entry exists (shown in `prices` output)."""
     origin: str
     """Where the entry was read: `file:line`."""
+    source: str = ""
+    """The provider's price page the entry's numbers come from (required in builtin.toml)."""
 
     def active(self, day: date) -> bool:
         if self.effective_from is not None and day < self.effective_from:
@@ -238,6 +240,7 @@ def _model(raw: dict[str, Any], where: str, lines: _Lines, start: int, end: int)
         factors=factors,
         note=str(raw.get("note", "")),
         origin=where,
+        source=_text(raw["source"], where, "source") if "source" in raw else "",
     )
 
 
