@@ -606,3 +606,4 @@ def main() -> None:
 
 
 from llmcost.cli import forecast as _forecast  # noqa: E402,F401  registers commands
+from llmcost.cli import plan as _plan  # noqa: E402,F401  registers commands
