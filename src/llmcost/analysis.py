@@ -353,6 +353,7 @@ def _measures(con: duckdb.DuckDBPyConnection, since: date | None, until: date | 
         },
         "bursts": m["bursts"],
         "prefix": m["prefix"],
+        "unit_costs": m["unit_costs"],
         "measures_window": m["window"],
     }
 
