@@ -43,6 +43,7 @@ KEYS = {
     "Bursts": "bursts",
     "Prompt prefix": "prefix",
     "Unit costs": "units",
+    "Break-even per session": "break-even",
     "Unit cost by month": "unit-trend",
     "Most expensive units": "unit-top",
     "By project": "projects",
@@ -650,6 +651,27 @@ def _unit_costs(
         ["unit", "project", "priced units", "unpriced units", "cost", "mean", "p50", "p90", "p99", "top 1%"],
         rows,
     )
+    eco = uc.get("economics")
+    if eco:
+        value = eco["value_per_conversion_usd"]
+        yield (
+            "Break-even per session",
+            f"Conversion rate {pct(eco['conversion_rate'])}"
+            + (f", {money(value)} per conversion" if value is not None else " (no --value-per-conversion: "
+               "no margin)") + ". " + eco["definition"][:1].upper() + eco["definition"][1:] + ".",
+            ["session", "cost per session", "break-even value per conversion", "value per session",
+             "margin per session"],
+            [
+                [
+                    r["session"],
+                    money(r["cost_per_session_usd"]),
+                    money(r["break_even_value_per_conversion_usd"]),
+                    money(r["value_per_session_usd"]) if r["value_per_session_usd"] is not None else "-",
+                    money(r["margin_per_session_usd"]) if r["margin_per_session_usd"] is not None else "-",
+                ]
+                for r in eco["sessions"]
+            ],
+        )
     yield (
         "Unit cost by month",
         "Mean and median unit cost per UTC month; change = the mean against the previous month with usage.",

@@ -207,6 +207,11 @@ TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
         ["unit", "month", "units", "priced_units", "unpriced_units", "cost_usd", "mean_usd", "p50_usd",
          "previous_month", "mean_change_ratio"],
     ),
+    "unit_economics": lambda d: _pick(
+        ((d.get("unit_costs") or {}).get("economics") or {}).get("sessions", []),
+        ["session", "cost_per_session_usd", "break_even_value_per_conversion_usd", "value_per_session_usd",
+         "margin_per_session_usd"],
+    ),
     "unit_costs_top": lambda d: _pick(
         (d.get("unit_costs") or {}).get("top", []),
         ["unit", "rank", "unit_key", "project", "projects", "requests", "cost_usd", "has_unpriced"],
