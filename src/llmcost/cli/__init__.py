@@ -647,3 +647,4 @@ def main() -> None:
 
 from llmcost.cli import forecast as _forecast  # noqa: E402,F401  registers commands
 from llmcost.cli import plan as _plan  # noqa: E402,F401  registers commands
+from llmcost.cli import swap as _swap  # noqa: E402,F401  registers commands
