@@ -111,3 +111,41 @@ def test_plan_for_50000_users_from_three_days_of_logs(tmp_path: Path, cut: Path)
         assert rows[key].quantize(Decimal("0.01")) == want.quantize(Decimal("0.01")), (key, rows[key], want)
     assert expected[("conservative", "plan")] < expected[("base", "plan")] < expected[("aggressive", "plan")]
     assert {("base", "on claude-haiku-4-5"), ("base", "on gpt-4.1-mini")} <= set(rows)
+
+
+def test_the_routing_share_comes_from_the_logs_complexity_mix(tmp_path: Path, cut: Path) -> None:
+    from llmcost.store import Store
+
+    store = tmp_path / "store"
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", "--store", str(store), str(cut)]).exit_code == 0
+    plan = tmp_path / "route.toml"
+    plan.write_text(PLAN.read_text().replace(
+        '[[alternatives]]\nname = "prompt caching at the logged hit rate"\ncache = true\n',
+        '[[alternatives]]\nname = "route simple"\nroute_to = "claude-haiku-4-5"\n'))
+    res = runner.invoke(app, ["plan", str(plan), "--store", str(store), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    # the complexity rule of docs/measures.md (defaults), written again here over the stored rows
+    con = Store.open(store).connect()
+    rows = con.sql("SELECT * FROM usage").pl()
+    con.close()
+    prompt = (pl.col("input_tokens").fill_null(0) + pl.col("cache_read_tokens").fill_null(0)
+              + pl.col("cache_write_tokens").fill_null(0))
+    simple = ((prompt <= 2000) & (pl.col("output_tokens").fill_null(0) <= 500)
+              & (pl.col("reasoning_tokens").fill_null(0) <= 0) & (pl.col("tool_calls").fill_null(0) <= 0)
+              & (pl.col("turn").fill_null(1) <= 3))
+    assert rows["label"].null_count() == rows.height  # no user labels in these logs
+    share = Decimal(int(rows.select(simple.sum()).item())) / Decimal(rows.height)
+    assert Decimal("0.01") < share < Decimal("0.99")
+    src = {a["key"]: a for a in doc["assumptions"]}
+    assert src["route simple: route_share"]["source"].startswith("logs")
+    assert src["route simple: route_share"]["value"].startswith(f"{share * 100:.1f}%")
+    haiku = {"input": Decimal(1), "output": Decimal(5)}
+    curve = [(Decimal(t["requests_per_session"]), Decimal(t["prompt_tokens"]), Decimal(t["output_tokens"]))
+             for t in doc["turns"]]
+    per_session = sum(((1 - share) * w * (p * SONNET["input"] + o * SONNET["output"])
+                       + share * w * (p * haiku["input"] + o * haiku["output"])) / M for w, p, o in curve)
+    (row,) = [r for r in doc["rows"] if r["scenario"] == "plan" and r["variant"] == "route simple"]
+    assert Decimal(row["monthly_cost_usd"]).quantize(Decimal("0.01")) == (200_000 * per_session).quantize(
+        Decimal("0.01"))
