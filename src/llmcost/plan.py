@@ -27,6 +27,7 @@ from typing import Any
 
 import duckdb
 
+from llmcost import clock
 from llmcost.errors import ConfigError, UsageError
 
 _MILLION = Decimal(1_000_000)
@@ -683,7 +684,7 @@ def evaluate(plan: Plan, catalog: Any, logs: LogProfile | None = None, *, today:
     def add(key: str, value: str, source: str) -> None:
         assumptions.append(Assumption(key, value, source))
 
-    at_day = plan.prices_at or today or datetime.now(UTC).date()
+    at_day = plan.prices_at or today or clock.today()
     add("plan.prices_at", at_day.isoformat(), "plan" if plan.prices_at else "default (today)")
     at = datetime.combine(at_day, time(), tzinfo=UTC)
     if plan.users_per_month is not None:
