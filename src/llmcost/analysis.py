@@ -55,6 +55,10 @@ class ReportOptions:
     """Scenario and what-if definitions (TOML); default: the built-in conservative/base/aggressive."""
     forecast: bool = True
     """Compute the forecast, scenarios and alternatives (off with --no-forecast)."""
+    value_per_conversion: Decimal | None = None
+    """USD a conversion brings: with conversion_rate, the margin per session (unit_costs.economics)."""
+    conversion_rate: Decimal | None = None
+    """Share of sessions (conversations) that convert, 0 < rate <= 1: the break-even value per conversion."""
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -264,6 +268,9 @@ def _report(
         doc["warnings"].insert(0, f"no usage in this window ({_window_text(since, until, month)}); {held}. "
                                   "Fix: choose a window inside it (--month YYYY-MM, --since/--until)")
     doc.update(_measures(con, since, until))
+    if opts.conversion_rate is not None:
+        doc["unit_costs"]["economics"] = unit_economics(doc["unit_costs"], opts.conversion_rate,
+                                                        opts.value_per_conversion)
     doc["daily"] = _daily(con, opts.tz)
     doc["cache"]["daily"] = _cache_daily(con, opts.tz)
     doc["reconciliation"] = _reconciliation(con, catalog, since, until)
@@ -274,6 +281,32 @@ def _report(
     doc["budget"] = budget_check(doc, opts.budget) if opts.budget is not None else None
     doc["currency"] = _currency(doc, rates, opts.currency, until) if rates is not None else None
     return doc
+
+
+def unit_economics(unit_costs: dict[str, Any], conversion_rate: Decimal,
+                   value_per_conversion: Decimal | None = None) -> dict[str, Any]:
+    """Break-even and margin per session from the cost per conversation (all projects).
+
+    Break-even value per conversion = cost per session / conversion rate (at $0.04 a session and 2%
+    conversion, each conversion must bring $2). Margin per session = value x rate - cost. Given for
+    the mean session and the p90 session; null when no conversation is priced (never $0)."""
+    conv = next((r for r in unit_costs["overall"] if r["unit"] == "conversation"), None)
+    out: dict[str, Any] = {"conversion_rate": conversion_rate, "value_per_conversion_usd": value_per_conversion,
+                           "definition": "break-even value per conversion = cost per session / conversion rate; "
+                           "margin per session = value per conversion x conversion rate - cost per session",
+                           "sessions": []}
+    for stat in ("mean", "p90"):
+        cost = conv.get(f"{stat}_usd") if conv else None
+        row: dict[str, Any] = {"session": stat, "cost_per_session_usd": cost,
+                               "break_even_value_per_conversion_usd": cost / conversion_rate
+                               if cost is not None else None,
+                               "value_per_session_usd": None, "margin_per_session_usd": None}
+        if value_per_conversion is not None:
+            row["value_per_session_usd"] = value_per_conversion * conversion_rate
+            row["margin_per_session_usd"] = (value_per_conversion * conversion_rate - cost
+                                             if cost is not None else None)
+        out["sessions"].append(row)
+    return out
 
 
 def _window_text(since: date | None, until: date | None, month: str | None) -> str:
@@ -372,6 +405,7 @@ def _measures(con: duckdb.DuckDBPyConnection, since: date | None, until: date | 
         },
         "bursts": m["bursts"],
         "prefix": m["prefix"],
+        "unit_costs": m["unit_costs"],
         "measures_window": m["window"],
     }
 

@@ -61,6 +61,13 @@ DEFINITIONS: dict[str, str] = {
         "prompt); reuse share = sum hit tokens / sum prompt tokens (infinite cache, no TTL: an upper "
         "bound)"
     ),
+    "unit_costs": (
+        "cost per unit over the window: conversation (rows with a conversation id), user, active user-month "
+        "(a user in a UTC calendar month with usage) and request (request-grain rows); a unit is priced when "
+        "every row of it is priced, and only priced units enter the distribution (p50/p90/p99 by linear "
+        "interpolation); unpriced units are counted apart, never $0. In the monthly trend a conversation "
+        "counts in the month of its first request"
+    ),
     "component_share": (
         "sum of the token lengths of a component's chunks (side files) / sum of prompt tokens "
         "(share_of_input) or / sum of all component tokens (share_of_components); the system prompt share"
@@ -341,6 +348,34 @@ def _measures(
         "complexity": _complexity(cur, f, cfg),
         "bursts": _bursts(cur, f, cfg, recent=recent),
         "prefix": _prefix(cur, f, component_files),
+        "unit_costs": _unit_costs(cur, f, cfg),
+    }
+
+
+def _unit_costs(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any]:
+    """Unit cost distributions (overall and by project), the monthly trend with its change, and the top units."""
+    rows = _fetch(cur, "unit_costs", **f)
+    for r in rows:
+        r["mean_usd"] = r["cost_usd"] / r["priced_units"] if r["priced_units"] and r["cost_usd"] is not None else None
+    trend = _fetch(cur, "unit_costs_by_month", **f)
+    prev: dict[str, dict[str, Any]] = {}
+    for r in trend:
+        r["mean_usd"] = r["cost_usd"] / r["priced_units"] if r["priced_units"] and r["cost_usd"] is not None else None
+        before = prev.get(r["unit"])
+        # the change is against the previous month with usage of this unit (months without any are absent)
+        r["previous_month"] = before["month"] if before else None
+        r["mean_change_ratio"] = (
+            float(r["mean_usd"] / before["mean_usd"] - 1)
+            if before and r["mean_usd"] is not None and before["mean_usd"] else None
+        )
+        prev[r["unit"]] = r
+    top = _fetch(cur, "unit_costs_top", top_n=cfg["spend"]["top_conversations"], **f)
+    return {
+        "definition": DEFINITIONS["unit_costs"],
+        "overall": [r for r in rows if r["level"] == "all"],
+        "by_project": [r for r in rows if r["level"] == "project"],
+        "by_month": trend,
+        "top": top,
     }
 
 

@@ -193,6 +193,12 @@ SectionOpt = Annotated[
     typer.Option("--section", metavar="NAME", help="--format table: print this section in full (repeatable; "
                  "e.g. forecast, scenarios, whatifs, cache, days; the summary's last line lists them)."),
 ]
+ValueOpt = Annotated[str | None, typer.Option(
+    "--value-per-conversion", metavar="USD",
+    help="What one conversion brings, in USD: with --conversion-rate, the margin per session.")]
+ConversionOpt = Annotated[str | None, typer.Option(
+    "--conversion-rate", metavar="RATE",
+    help="Share of sessions that convert (0.02 or 2%): the break-even value per conversion.")]
 SinceOpt = Annotated[str | None, typer.Option("--since", metavar="DATE",
                                               help="Only usage on or after this date (YYYY-MM-DD).")]
 UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE",
@@ -299,6 +305,8 @@ class ReportArgs:
     forecast: bool = True
     full: bool = False
     sections: list[str] | None = None
+    value_per_conversion: str | None = None
+    conversion_rate: str | None = None
 
 
 def _budget(value: str | None) -> Decimal | None:
@@ -313,6 +321,33 @@ def _budget(value: str | None) -> Decimal | None:
     if not b.is_finite() or b < 0:
         raise UsageError(f"--budget {value!r} must be a positive amount in USD.")
     return b
+
+
+def _economics(value: str | None, rate: str | None) -> tuple[Decimal | None, Decimal | None]:
+    """--value-per-conversion and --conversion-rate as Decimals (the rate as a fraction)."""
+    if value is not None and rate is None:
+        raise UsageError("--value-per-conversion needs --conversion-rate (the share of sessions that convert). "
+                         "Fix: add e.g. --conversion-rate 2%.")
+    r = v = None
+    if rate is not None:
+        text = rate.strip()
+        try:
+            r = Decimal(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+        except InvalidOperation:
+            raise UsageError(f"--conversion-rate {rate!r} is not a rate. Fix: write 0.02 or 2%.") from None
+        if not r.is_finite() or not 0 < r <= 1:
+            raise UsageError(f"--conversion-rate {rate!r} is out of range. Fix: use a share above 0 and up to 1 "
+                             "(0.02 or 2%).")
+    if value is not None:
+        try:
+            v = Decimal(value.strip().lstrip("$").replace(",", ""))
+        except InvalidOperation:
+            raise UsageError(
+                f"--value-per-conversion {value!r} is not an amount. Fix: write it in USD, e.g. 2.50."
+            ) from None
+        if not v.is_finite() or v < 0:
+            raise UsageError(f"--value-per-conversion {value!r} must be a positive amount in USD.")
+    return v, r
 
 
 def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
@@ -336,6 +371,7 @@ def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
                          until=_date(a.until, "--until"), month=a.month, tz=a.tz, budget=_budget(a.budget),
                          currency=a.currency, rates_file=a.rates, as_of=_date(a.as_of, "--as-of"),
                          scenarios_file=a.scenarios, forecast=a.forecast)
+    opts.value_per_conversion, opts.conversion_rate = _economics(a.value_per_conversion, a.conversion_rate)
     doc = build_report(opts, last_run=last_run)
     out = None
     if a.out is not None:
@@ -446,6 +482,8 @@ def main_job(
     full: FullOpt = False,
     section: SectionOpt = None,
     infer_conversations: InferOpt = False,
+    value_per_conversion: ValueOpt = None,
+    conversion_rate: ConversionOpt = None,
 ) -> None:
     """The main job: `llmcost-forecast --logs DIR` ingests DIR into the store (new or changed files only),
     then prints or writes the report. Cron-ready: see docs/cron.md."""
@@ -453,7 +491,7 @@ def main_job(
         return
     args = ReportArgs(
         store, format, out, prices, since, until, quiet, table, month, tz, budget, currency, rates,
-        as_of, scenarios, not no_forecast, full, section,
+        as_of, scenarios, not no_forecast, full, section, value_per_conversion, conversion_rate,
     )
     if not logs:
         if not _given_on_command_line(ctx):
@@ -537,11 +575,13 @@ def report(
     no_forecast: NoForecastOpt = False,
     full: FullOpt = False,
     section: SectionOpt = None,
+    value_per_conversion: ValueOpt = None,
+    conversion_rate: ConversionOpt = None,
 ) -> None:
     """Print or write the report for the store (table, md, json, csv or html)."""
     _report(
         ReportArgs(store, format, out, prices, since, until, quiet, table, month, tz, budget, currency, rates,
-                   as_of, scenarios, not no_forecast, full, section)
+                   as_of, scenarios, not no_forecast, full, section, value_per_conversion, conversion_rate)
     )
 
 
@@ -638,3 +678,5 @@ def main() -> None:
 
 
 from llmcost.cli import forecast as _forecast  # noqa: E402,F401  registers commands
+from llmcost.cli import plan as _plan  # noqa: E402,F401  registers commands
+from llmcost.cli import swap as _swap  # noqa: E402,F401  registers commands

@@ -42,6 +42,10 @@ KEYS = {
     "Complexity mix": "complexity",
     "Bursts": "bursts",
     "Prompt prefix": "prefix",
+    "Unit costs": "units",
+    "Break-even per session": "break-even",
+    "Unit cost by month": "unit-trend",
+    "Most expensive units": "unit-top",
     "By project": "projects",
     "By label": "labels",
     "By day (UTC)": "days",
@@ -618,6 +622,104 @@ def _measures(
         else:
             note += f"; prompt components: {comp.get('reason') or 'unknown'}"
         yield ("Prompt prefix", note + ".", [], [])
+    uc = doc.get("unit_costs")
+    if uc:
+        yield from _unit_costs(uc, money, num, pct)
+
+
+UNIT_LABELS = {
+    "conversation": "per conversation",
+    "user": "per user",
+    "active_user_month": "per active user-month",
+    "request": "per request",
+}
+
+
+def _unit_costs(
+    uc: dict[str, Any], money: Callable[[Any], str], num: Callable[[Any], str], pct: Callable[[Any], str]
+) -> Iterator[Section]:
+    def dist(r: dict[str, Any]) -> list[str]:
+        return [
+            UNIT_LABELS.get(r["unit"], r["unit"]),
+            "all projects" if r["level"] == "all" else (r["project"] or "(no project)"),
+            num(r["priced_units"]),
+            num(r["unpriced_units"]),
+            money(r["cost_usd"]),
+            money(r["mean_usd"]),
+            money(r["p50_usd"]),
+            money(r["p90_usd"]),
+            money(r["p99_usd"]),
+            pct(r["top1pct_cost_share"]) if r["top1pct_cost_share"] is not None else "-",
+        ]
+
+    rows = [dist(r) for r in uc["overall"]]
+    shown: dict[str, int] = {}
+    for r in uc["by_project"]:  # already by unit, then cost (largest first)
+        shown[r["unit"]] = shown.get(r["unit"], 0) + 1
+        if shown[r["unit"]] <= TOP_PROJECTS:
+            rows.append(dist(r))
+    more = sum(max(0, n - TOP_PROJECTS) for n in shown.values())
+    yield (
+        "Unit costs",
+        uc["definition"] + ". Top 1% = the share of the cost in the most expensive 1% of units."
+        + (f" {more} more project rows in --format json or csv." if more else ""),
+        ["unit", "project", "priced units", "unpriced units", "cost", "mean", "p50", "p90", "p99", "top 1%"],
+        rows,
+    )
+    eco = uc.get("economics")
+    if eco:
+        value = eco["value_per_conversion_usd"]
+        yield (
+            "Break-even per session",
+            f"Conversion rate {pct(eco['conversion_rate'])}"
+            + (f", {money(value)} per conversion" if value is not None else " (no --value-per-conversion: "
+               "no margin)") + ". " + eco["definition"][:1].upper() + eco["definition"][1:] + ".",
+            ["session", "cost per session", "break-even value per conversion", "value per session",
+             "margin per session"],
+            [
+                [
+                    r["session"],
+                    money(r["cost_per_session_usd"]),
+                    money(r["break_even_value_per_conversion_usd"]),
+                    money(r["value_per_session_usd"]) if r["value_per_session_usd"] is not None else "-",
+                    money(r["margin_per_session_usd"]) if r["margin_per_session_usd"] is not None else "-",
+                ]
+                for r in eco["sessions"]
+            ],
+        )
+    yield (
+        "Unit cost by month",
+        "Mean and median unit cost per UTC month; change = the mean against the previous month with usage.",
+        ["unit", "month", "priced units", "unpriced units", "mean", "p50", "change"],
+        [
+            [
+                UNIT_LABELS.get(r["unit"], r["unit"]),
+                str(r["month"])[:7],
+                num(r["priced_units"]),
+                num(r["unpriced_units"]),
+                money(r["mean_usd"]),
+                money(r["p50_usd"]),
+                "-" if r["mean_change_ratio"] is None else f"{r['mean_change_ratio'] * 100:+.1f}%",
+            ]
+            for r in uc["by_month"]
+        ],
+    )
+    yield (
+        "Most expensive units",
+        "The most expensive conversations and users; a cost marked + has unpriced rows (a lower bound).",
+        ["unit", "rank", "id", "project", "requests", "cost"],
+        [
+            [
+                r["unit"],
+                num(r["rank"]),
+                str(r["unit_key"]),
+                (r["project"] or "-") + (f" (+{r['projects'] - 1} more)" if r["projects"] > 1 else ""),
+                num(r["requests"]),
+                money(r["cost_usd"]) + (" +" if r["has_unpriced"] else ""),
+            ]
+            for r in uc["top"]
+        ],
+    )
 
 
 def _day(v: date | str) -> date:

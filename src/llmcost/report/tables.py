@@ -137,6 +137,17 @@ def _budget(d: dict[str, Any]) -> Table:
                        "crossing_day_p50", "crossing_day_lo_80", "crossing_day_hi_80", "message"])
 
 
+_UNIT_COLUMNS = [
+    "unit", "level", "project", "units", "priced_units", "unpriced_units", "cost_usd", "mean_usd", "p50_usd",
+    "p90_usd", "p99_usd", "max_usd", "top1pct_cost_share",
+]
+
+
+def _unit_costs(d: dict[str, Any]) -> Table:
+    uc = d.get("unit_costs") or {}
+    return _pick(uc.get("overall", []) + uc.get("by_project", []), _UNIT_COLUMNS)
+
+
 TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
     "ingest": _ingest,
     "totals": _totals,
@@ -204,6 +215,21 @@ TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
         ],
     ),
     "cache": _cache,
+    "unit_costs": _unit_costs,
+    "unit_costs_by_month": lambda d: _pick(
+        (d.get("unit_costs") or {}).get("by_month", []),
+        ["unit", "month", "units", "priced_units", "unpriced_units", "cost_usd", "mean_usd", "p50_usd",
+         "previous_month", "mean_change_ratio"],
+    ),
+    "unit_economics": lambda d: _pick(
+        ((d.get("unit_costs") or {}).get("economics") or {}).get("sessions", []),
+        ["session", "cost_per_session_usd", "break_even_value_per_conversion_usd", "value_per_session_usd",
+         "margin_per_session_usd"],
+    ),
+    "unit_costs_top": lambda d: _pick(
+        (d.get("unit_costs") or {}).get("top", []),
+        ["unit", "rank", "unit_key", "project", "projects", "requests", "cost_usd", "has_unpriced"],
+    ),
     "cache_by_model": lambda d: _pick(
         d["cache"]["by_model"],
         [

@@ -1,0 +1,18 @@
+-- name: swap_tokens_by_day
+-- The logged tokens by kind per UTC day, provider and model, for re-pricing on another model: requests, uncached input, cache read, cache write (all lifetimes: the measures' copy carries no 1-hour split), output (reasoning included), and the priced cost of the priced rows with the unpriced requests beside it.
+SELECT DATE '1970-01-01' + CAST(epoch_us(ts) // 86400000000 AS INTEGER) AS day,
+       provider, model,
+       CAST(sum(coalesce(request_count, 1)) AS BIGINT) AS requests,
+       CAST(sum(coalesce(input_tokens, 0)) AS BIGINT) AS input_tokens,
+       CAST(sum(coalesce(cache_read_tokens, 0)) AS BIGINT) AS cache_read_tokens,
+       CAST(sum(coalesce(cache_write_tokens, 0)) AS BIGINT) AS cache_write_tokens,
+       CAST(sum(coalesce(output_tokens, 0)) AS BIGINT) AS output_tokens,
+       CAST(sum(cost_usd) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS cost_usd,
+       CAST(coalesce(sum(coalesce(request_count, 1)) FILTER (WHERE NOT coalesce(priced, false)), 0) AS BIGINT)
+           AS unpriced_requests
+FROM priced_usage
+WHERE ($since IS NULL OR ts >= $since)
+  AND ($until IS NULL OR ts < $until)
+  AND ($provider IS NULL OR provider = $provider)
+GROUP BY ALL
+ORDER BY day, provider, model

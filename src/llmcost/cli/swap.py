@@ -1,0 +1,88 @@
+"""`llmcost-forecast swap MODEL`: the store's traffic re-priced on another model (llmcost.swap)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+import typer
+
+from llmcost.cli import PricesOpt, SinceOpt, StoreOpt, UntilOpt, _date, _store_dir, app, friendly
+from llmcost.errors import UsageError
+
+
+def _json(obj: Any) -> Any:
+    if isinstance(obj, Decimal):
+        return str(obj)
+    if isinstance(obj, date | datetime):
+        return obj.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+@app.command("swap")
+@friendly
+def swap_cmd(
+    model: Annotated[str, typer.Argument(metavar="MODEL", help="Catalog model to re-price the traffic on.")],
+    provider: Annotated[str | None, typer.Option("--provider", metavar="NAME",
+                                                 help="Provider of MODEL, e.g. openai, anthropic.")] = None,
+    store: StoreOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    tokenizer_ratio: Annotated[str, typer.Option(
+        "--tokenizer-ratio", metavar="RATIO",
+        help="Target tokens per logged token (default 1.0: same counts, an assumption).")] = "1.0",
+    format: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="table or json.")] = "table",
+    prices: PricesOpt = None,
+) -> None:
+    """What the logged traffic would have cost on another model (a what-if; tokens kept by kind)."""
+    from llmcost.pricing import load_catalog
+    from llmcost.report._fmt import money
+    from llmcost.store import Store
+    from llmcost.swap import swap_whatif
+
+    if format not in ("table", "json"):
+        raise UsageError(f"Unknown --format {format!r} for swap. Fix: use table or json.")
+    try:
+        ratio = Decimal(tokenizer_ratio)
+    except InvalidOperation:
+        raise UsageError(
+            f"--tokenizer-ratio {tokenizer_ratio!r} is not a number. Fix: e.g. --tokenizer-ratio 1.1."
+        ) from None
+    lo, hi = _date(since, "--since"), _date(until, "--until")
+    catalog = load_catalog(prices)
+    st = Store.open(_store_dir(store))
+    with st.lock(exclusive=False, wait=30):
+        con = st.connect(st.checked_manifest())
+        try:
+            doc = swap_whatif(con, catalog, model, provider=provider,
+                              since=datetime.combine(lo, time(), tzinfo=UTC) if lo else None,
+                              until=datetime.combine(hi + timedelta(days=1), time(), tzinfo=UTC) if hi else None,
+                              tokenizer_ratio=ratio)
+        finally:
+            con.close()
+    if format == "json":
+        typer.echo(json.dumps(doc, default=_json, indent=2))
+        return
+    lines = [
+        f"On {doc['target']}: {money(doc['swapped_priced_usd'])} for the priced traffic that cost "
+        f"{money(doc['cost_usd'])} as logged"
+        + (f" ({'+' if doc['change_usd'] >= 0 else '-'}{money(abs(doc['change_usd']))})"
+           if doc["change_usd"] is not None else "") + f"; {doc['requests']:,} requests.",
+        f"Tokenizer ratio {doc['tokenizer_ratio']}: {doc['tokenizer_ratio_source']}.",
+    ]
+    if doc["unpriced_requests"]:
+        lines.append(f"{doc['unpriced_requests']:,} requests of models without a price: on {doc['target']} all the "
+                     f"traffic would cost {money(doc['swapped_all_usd'])}.")
+    lines.append("")
+    head = ("provider", "model", "requests", "as logged", f"on {doc['target']}")
+    body = [(m["provider"] or "-", m["model"] or "-", f"{m['requests']:,}",
+             money(m["cost_usd"]) if m["cost_usd"] is not None else "unpriced", money(m["swapped_usd"]))
+            for m in doc["by_model"]]
+    widths = [max(len(r[i]) for r in [head, *body]) for i in range(5)]
+    for r in [head, *body]:
+        cells = (c.rjust(w) if i >= 2 else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        lines.append("  ".join(cells).rstrip())
+    lines += [""] + [f"Note: {n}" for n in doc["notes"]]
+    typer.echo("\n".join(lines))

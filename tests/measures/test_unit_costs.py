@@ -1,0 +1,130 @@
+"""Unit costs (issue 19) against polars on the same priced rows, grouped and ranked independently:
+sample_logs (two apps and the unpriced Azure trace slice) and, when ../shared/traces is beside
+the checkout, the RAGPulse trace read in place with a price for its model."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from llmcost.cli import app
+from llmcost.measures import compute_measures
+from llmcost.pricing import attach_costs, load_catalog
+from llmcost.store import Store
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _measures_and_rows(store: Path, prices: Path | None = None) -> tuple[dict[str, Any], pl.DataFrame]:
+    con = Store.open(store).connect()
+    attach_costs(con, load_catalog(prices), source="usage", target="priced_usage")
+    rows = con.sql("SELECT project, user_id, conversation_id, grain, ts, priced, cost_usd FROM priced_usage").pl()
+    m = compute_measures(con)
+    con.close()
+    return m["unit_costs"], rows
+
+
+def _expected(rows: pl.DataFrame, keys: list[str]) -> dict[str, Any]:
+    """Units = groups of `keys`; a unit is priced when all its rows are; quantiles over priced units."""
+    g = rows.group_by(keys).agg(priced=pl.col("priced").fill_null(False).all(),
+                                cost=pl.col("cost_usd").filter(pl.col("priced").fill_null(False)).sum())
+    priced = g.filter(pl.col("priced"))
+    costs = sorted(Decimal(str(c)) for c in priced["cost"].to_list())
+    total = sum(costs, Decimal(0))
+    top = costs[::-1][: max(1, math.ceil(len(costs) * 0.01))]
+    fl = priced["cost"].cast(pl.Float64)
+    return {
+        "units": g.height, "priced_units": priced.height, "unpriced_units": g.height - priced.height,
+        "cost_usd": total if costs else None,
+        "p50": fl.quantile(0.5, "linear"), "p90": fl.quantile(0.9, "linear"), "p99": fl.quantile(0.99, "linear"),
+        "top1": float(sum(top, Decimal(0)) / total) if total else None,
+    }
+
+
+def _check(got: dict[str, Any], want: dict[str, Any]) -> None:
+    assert (got["units"], got["priced_units"], got["unpriced_units"]) == (
+        want["units"], want["priced_units"], want["unpriced_units"])
+    if want["cost_usd"] is None:
+        assert got["cost_usd"] is None and got["p50_usd"] is None
+        return
+    assert abs(got["cost_usd"] - want["cost_usd"]) < Decimal("1e-9")
+    for q in ("p50", "p90", "p99"):
+        assert math.isclose(float(got[f"{q}_usd"]), want[q], rel_tol=1e-9, abs_tol=1e-12), (q, got, want)
+    assert math.isclose(got["top1pct_cost_share"], want["top1"], rel_tol=1e-9)
+
+
+def _check_all(uc: dict[str, Any], rows: pl.DataFrame) -> int:
+    rows = rows.with_columns(
+        month=pl.col("ts").dt.convert_time_zone("UTC").dt.truncate("1mo").dt.date(),
+        rid=pl.int_range(pl.len()),
+    )
+    units = {
+        "conversation": (rows.filter(pl.col("conversation_id").is_not_null()), ["conversation_id"]),
+        "user": (rows.filter(pl.col("user_id").is_not_null()), ["user_id"]),
+        "active_user_month": (rows.filter(pl.col("user_id").is_not_null()), ["user_id", "month"]),
+        "request": (rows.filter(pl.col("grain") == "request"), ["rid"]),
+    }
+    checked = 0
+    for unit, (sub, keys) in units.items():
+        (got,) = [r for r in uc["overall"] if r["unit"] == unit] or [None]
+        if sub.height == 0:
+            assert got is None
+            continue
+        _check(got, _expected(sub, keys))
+        checked += 1
+        for project in sub["project"].unique().to_list():
+            (gp,) = [r for r in uc["by_project"] if r["unit"] == unit and r["project"] == project]
+            _check(gp, _expected(sub.filter(pl.col("project").eq_missing(project)), keys))
+            checked += 1
+    # the monthly trend: a conversation counts in the month of its first row
+    conv = rows.filter(pl.col("conversation_id").is_not_null())
+    if conv.height:
+        first = conv.group_by("conversation_id").agg(month=pl.col("month").min())
+        by_month = conv.drop("month").join(first, on="conversation_id")
+        for r in [t for t in uc["by_month"] if t["unit"] == "conversation"]:
+            want = _expected(by_month.filter(pl.col("month") == r["month"]), ["conversation_id"])
+            assert (r["units"], r["priced_units"]) == (want["units"], want["priced_units"])
+            assert abs(r["cost_usd"] - want["cost_usd"]) < Decimal("1e-9")
+            assert math.isclose(float(r["p50_usd"]), want["p50"], rel_tol=1e-9)
+            checked += 1
+    return checked
+
+
+def test_unit_costs_on_sample_logs_match_polars(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    res = CliRunner().invoke(app, ["ingest", "--store", str(store), str(REPO / "sample_logs")])
+    assert res.exit_code == 0, res.output
+    uc, rows = _measures_and_rows(store)
+    # the Azure slice has no price: its 300 requests are unpriced units, never $0
+    req = next(r for r in uc["overall"] if r["unit"] == "request")
+    assert req["unpriced_units"] == 300
+    assert _check_all(uc, rows) >= 4 + 3 * 3 + 3
+    # the trend's change is the mean against the previous month
+    conv = [r for r in uc["by_month"] if r["unit"] == "conversation"]
+    assert len(conv) >= 3
+    for a, b in itertools.pairwise(conv):
+        assert math.isclose(b["mean_change_ratio"], float(b["mean_usd"] / a["mean_usd"] - 1), rel_tol=1e-12)
+        assert b["mean_usd"] == b["cost_usd"] / b["priced_units"]
+
+
+@pytest.mark.skipif(not (REPO.parent / "shared" / "traces" / "ragpulse").exists(),
+                    reason="../shared/traces is not beside the checkout")
+def test_unit_costs_on_the_ragpulse_trace_match_polars(tmp_path: Path) -> None:
+    trace = REPO.parent / "shared" / "traces" / "ragpulse" / "0_trace.jsonl.gz"
+    prices = tmp_path / "prices.toml"
+    # the trace names no model: a stated price (USD per 1M tokens) makes its sessions priced units
+    prices.write_text('[[model]]\nprovider = "ragpulse"\nmodel = "unspecified"\ninput = 1.00\noutput = 2.00\n')
+    store = tmp_path / "store"
+    res = CliRunner().invoke(app, ["ingest", "--store", str(store), str(trace)])
+    assert res.exit_code == 0, res.output
+    uc, rows = _measures_and_rows(store, prices)
+    conv = next(r for r in uc["overall"] if r["unit"] == "conversation")
+    assert conv["priced_units"] > 1000 and conv["unpriced_units"] == 0
+    assert _check_all(uc, rows) >= 2

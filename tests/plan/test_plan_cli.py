@@ -1,0 +1,96 @@
+"""`llmcost-forecast plan`: formats, and one `Error:` line with file and key (exit 2) for each mistake."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from llmcost.cli import app
+
+REPO = Path(__file__).resolve().parents[2]
+ROUTING = REPO / "sample_logs" / "plans" / "seed-routing.toml"
+GOOD = ROUTING.read_text()
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    res = CliRunner().invoke(app, list(args))
+    return res.exit_code, res.stdout, res.stderr
+
+
+def test_table_md_and_json_carry_the_same_figures() -> None:
+    code, table, _ = _run("plan", str(ROUTING))
+    assert code == 0
+    assert "$4,000.00" in table and "$2,500.00" in table and "$1,500.00" in table and "$1,368.00" in table
+    assert "Assumptions (source)" in table and "default (issue 19)" in table
+    code, md, _ = _run("plan", str(ROUTING), "--format", "md")
+    assert code == 0 and "| plan | x1 | +0% | route 70% to gpt-4o-mini |" in md and "$1,368.00" in md
+    code, js, _ = _run("plan", str(ROUTING), "--format", "json")
+    doc = json.loads(js)
+    (row,) = [r for r in doc["rows"] if r["scenario"] == "plan" and r["variant"] == "route 70% to gpt-4o-mini"]
+    assert Decimal(row["monthly_cost_usd"]) == Decimal("1368")
+    assert {a["source"] for a in doc["assumptions"]} <= {"plan", "default", "default (0)", "default (issue 19)"}
+    assert [s["name"] for s in doc["scenarios"]] == ["plan", "conservative", "base", "aggressive"]
+
+
+def _bad(tmp_path: Path, text: str) -> tuple[int, str]:
+    f = tmp_path / "plan.toml"
+    f.write_text(text)
+    code, out, err = _run("plan", str(f))
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and str(f) in lines[0], err
+    return code, lines[0]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ("turns_per_session = 1", "turns_per_sesion = 1",
+         "line 13, [traffic] key 'turns_per_sesion': unknown key 'turns_per_sesion'. Fix: did you mean "
+         "'turns_per_session'?"),
+        ('model = "gpt-4o"', 'model = "gpt-4oo"', "line 20, [models] key 'model': no price for model 'gpt-4oo'"),
+        ("route_share = 0.7", "route_share = 1.7", "key 'route_share': route_share = 1.7 is out of range"),
+        ("route_share = 0.7", 'route_share = "70%"', "key 'route_share': route_share must be a number"),
+        ('models = ["claude-sonnet-4-5", "gemini-2.5-flash"]', 'models = ["claude-sonet-4-5"]',
+         "[compare] key 'models': no price for model 'claude-sonet-4-5'"),
+        ("[compare]", "[comparison]", "unknown section 'comparison'. Fix: did you mean [compare]?"),
+        ("sessions_per_month = 500000", "users_per_month = 500000",
+         "[traffic] key 'sessions_per_user': users_per_month needs sessions_per_user"),
+        ("prices_at = 2026-11-01", 'prices_at = "2026-11-01"', "[plan] key 'prices_at': prices_at must be a date"),
+        ('provider = "openai"\n', 'provider = "openai"\nshare = 0.5\n',
+         "[models] key 'share': the model shares add up to 0.5, not 1"),
+        ("sessions_per_month = 500000", "sessions_per_month = 500000\nusers_per_month = 5",
+         "both users_per_month and sessions_per_month are given"),
+        ("[plan]", "[plan", "not valid TOML"),
+    ],
+)
+def test_a_bad_plan_is_one_error_line_with_file_and_key(tmp_path: Path, old: str, new: str, says: str) -> None:
+    assert old in GOOD
+    code, line = _bad(tmp_path, GOOD.replace(old, new, 1))
+    assert code == 2
+    assert says in line, line
+
+
+def test_what_the_plan_leaves_out_needs_a_store(tmp_path: Path) -> None:
+    code, line = _bad(tmp_path, GOOD.replace("turns_per_session = 1\n", ""))
+    assert code == 2
+    assert "line 11, [traffic] key 'turns_per_session': not stated, and no store was given" in line
+    assert "--store" in line
+    code, line = _bad(tmp_path, GOOD.replace("route_share = 0.7\n", ""))
+    assert "[alternatives] key 'route_share': alternative 'route 70% to gpt-4o-mini' states no route_share" in line
+    code, line = _bad(tmp_path, GOOD.replace("[[alternatives]]", '[[alternatives]]\nname = "c"\ncache = true\n'
+                                             "[[alternatives]]"))
+    assert "[alternatives] key 'cache_hit_rate': alternative 'c' states no cache_hit_rate" in line
+
+
+def test_missing_plan_file_and_bad_format(tmp_path: Path) -> None:
+    code, _, err = _run("plan", str(tmp_path / "nope.toml"))
+    assert code == 2 and err.startswith("Error: ") and "no such plan file" in err
+    code, _, err = _run("plan", str(ROUTING), "--format", "csv")
+    assert code == 2 and "Unknown --format 'csv' for plan" in err
+    code, _, err = _run("plan", str(ROUTING), "--since", "2026-09-01")
+    assert code == 2 and "--since and --until choose the logs" in err

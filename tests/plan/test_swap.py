@@ -1,0 +1,65 @@
+"""The model-swap what-if: sample_logs re-priced on GPT-4o, against polars on the stored rows
+priced at GPT-4o's list prices written here ($2.50 input, $1.25 cache read, $2.50 cache write,
+$10 output per million tokens)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from llmcost.cli import app
+from llmcost.store import Store
+
+REPO = Path(__file__).resolve().parents[2]
+GPT4O = {"input_tokens": Decimal("2.50"), "cache_read_tokens": Decimal("1.25"), "cache_write_tokens": Decimal("2.50"),
+         "output_tokens": Decimal(10)}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("swap") / "store"
+    res = CliRunner().invoke(app, ["ingest", "--store", str(d), str(REPO / "sample_logs" / "app-logs")])
+    assert res.exit_code == 0, res.output
+    return d
+
+
+def _by_model(store: Path) -> dict[str, Decimal]:
+    con = Store.open(store).connect()
+    rows = con.sql("SELECT model, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens FROM usage").pl()
+    con.close()
+    sums = rows.group_by("model").agg(pl.col(k).fill_null(0).sum() for k in GPT4O)
+    return {r["model"]: sum((Decimal(int(r[k])) * p for k, p in GPT4O.items()), Decimal(0)) / 1_000_000
+            for r in sums.iter_rows(named=True)}
+
+
+@pytest.mark.parametrize("ratio", ["1.0", "1.1"])
+def test_swap_to_gpt4o_matches_polars(store: Path, ratio: str) -> None:
+    res = CliRunner().invoke(app, ["swap", "gpt-4o", "--store", str(store), "--format", "json",
+                                   "--tokenizer-ratio", ratio])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    want = {m: v * Decimal(ratio) for m, v in _by_model(store).items()}
+    got = {m["model"]: Decimal(m["swapped_usd"]) for m in doc["by_model"]}
+    assert set(got) == set(want) and len(got) >= 4
+    for m, v in want.items():
+        assert abs(got[m] - v) < Decimal("1e-9"), (m, got[m], v)
+    assert abs(Decimal(doc["swapped_priced_usd"]) - sum(want.values())) < Decimal("1e-9")
+    assert doc["target"] == "openai/gpt-4o"
+    assert doc["tokenizer_ratio_source"].startswith("default") == (ratio == "1.0")
+    # the logged gpt-4o traffic costs the same on gpt-4o
+    logged = next(m for m in doc["by_model"] if m["model"].startswith("gpt-4o"))
+    if ratio == "1.0":
+        assert abs(Decimal(logged["cost_usd"]) - Decimal(logged["swapped_usd"])) < Decimal("1e-9")
+
+
+def test_swap_errors(store: Path) -> None:
+    res = CliRunner().invoke(app, ["swap", "gpt-4oo", "--store", str(store)])
+    assert res.exit_code == 2 and res.stderr.startswith("Error: No price for model 'gpt-4oo'")
+    assert "Did you mean gpt-4o" in res.stderr
+    res = CliRunner().invoke(app, ["swap", "gpt-4o", "--store", str(store), "--tokenizer-ratio", "0"])
+    assert res.exit_code == 2 and "--tokenizer-ratio 0 must be above 0" in res.stderr
