@@ -29,27 +29,13 @@ from llmcost.ingest import (
     InputFile,
     int_sql,
     is_bad_number,
-    lines_sql,
     register,
     ts_sql,
 )
+from llmcost.ingest._otlp import attr as _a
+from llmcost.ingest._otlp import spans_sql
 
 INFERENCE_OPS = ("chat", "generate_content", "text_completion", "embeddings")
-
-ATTR = "STRUCT(key VARCHAR, value JSON)[]"
-
-
-def _attrs_map(expr: str) -> str:
-    """A VARCHAR map from an OTLP attribute array (JSON): scalar values as text, arrays as JSON."""
-    return (
-        f"map_from_entries(list_transform(coalesce(TRY_CAST({expr} AS {ATTR}), []), lambda a: "
-        "{'k': a.key, 'v': coalesce(a.value ->> 'stringValue', a.value ->> 'intValue', "
-        "a.value ->> 'doubleValue', a.value ->> 'boolValue', CAST(a.value -> 'arrayValue' AS VARCHAR))}))"
-    )
-
-
-def _a(key: str) -> str:
-    return f"a['{key}']"
 
 
 @register
@@ -63,7 +49,9 @@ class OtelGenaiSpansJsonl(Ingestor):
 
     def sniff(self, head: bytes, name: str) -> bool:
         start = head[:65536]
-        return start.lstrip().startswith(b'{"resourceSpans"') and b'"gen_ai.' in start
+        # Spans marked with an OpenInference span kind are read by openinference_spans_jsonl.
+        return (start.lstrip().startswith(b'{"resourceSpans"') and b'"gen_ai.' in start
+                and b'"openinference.span.kind"' not in start)
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         inp = f"coalesce({_a('gen_ai.usage.input_tokens')}, {_a('gen_ai.usage.prompt_tokens')})"
@@ -82,18 +70,7 @@ class OtelGenaiSpansJsonl(Ingestor):
             if ctx.keep_text else "NULL AS prompt_text, NULL AS response_text"
         )
         return f"""
-        WITH l AS (SELECT source_line, raw, json_valid(raw) AND left(ltrim(raw), 1) = '{{' AS _ok
-                   FROM ({lines_sql(f)})),
-        r AS (SELECT source_line, raw, _ok,
-                     unnest(CASE WHEN _ok THEN json_extract(raw, '$.resourceSpans[*]')
-                                 ELSE [NULL::JSON] END) AS rs
-              FROM l),
-        s AS (SELECT source_line, raw, _ok,
-                     {_attrs_map("rs -> '$.resource.attributes'")}['service.name'] AS service,
-                     unnest(CASE WHEN _ok THEN json_extract(rs, '$.scopeSpans[*].spans[*]')
-                                 ELSE [NULL::JSON] END) AS sp
-              FROM r),
-        a AS (SELECT source_line, raw, _ok, service, sp, {_attrs_map("sp -> '$.attributes'")} AS a FROM s)
+        WITH {spans_sql(f)}
         SELECT source_line, raw,
           CASE WHEN NOT _ok THEN 'not valid JSON'
                WHEN {bad} THEN 'non-numeric gen_ai.usage attribute'

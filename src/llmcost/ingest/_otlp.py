@@ -1,0 +1,49 @@
+"""OTLP/JSON span files, shared by the span conventions read from them (OTel GenAI, OpenInference).
+
+One line of a Collector `file` exporter output is a `TracesData`: spans sit at
+`resourceSpans[].scopeSpans[].spans[]` and attributes are `[{key, value: {stringValue|intValue|...}}]`
+(opentelemetry-proto `trace/v1/trace.proto`, JSON mapping). The conventions differ only in which
+attributes they read, so the unnesting lives here once.
+"""
+
+from __future__ import annotations
+
+from llmcost.ingest import InputFile, lines_sql
+
+ATTR = "STRUCT(key VARCHAR, value JSON)[]"
+
+
+def attrs_map(expr: str) -> str:
+    """A VARCHAR map from an OTLP attribute array (JSON): scalar values as text, arrays as JSON."""
+    return (
+        f"map_from_entries(list_transform(coalesce(TRY_CAST({expr} AS {ATTR}), []), lambda a: "
+        "{'k': a.key, 'v': coalesce(a.value ->> 'stringValue', a.value ->> 'intValue', "
+        "a.value ->> 'doubleValue', a.value ->> 'boolValue', CAST(a.value -> 'arrayValue' AS VARCHAR))}))"
+    )
+
+
+def attr(key: str) -> str:
+    """One span attribute, as text, from the map `a` that `spans_sql` provides."""
+    return f"a['{key}']"
+
+
+def spans_sql(f: InputFile) -> str:
+    """CTEs ending in `a(source_line, raw, _ok, ra, service, sp, a)`: one row per span (or bad line).
+
+    `_ok` is false for a line that is not a JSON object; `ra` is the resource's attributes as a map
+    and `service` its `service.name`; `sp` the span as JSON; `a` its attributes as a map.
+    """
+    return f"""
+        l AS (SELECT source_line, raw, json_valid(raw) AND left(ltrim(raw), 1) = '{{' AS _ok
+              FROM ({lines_sql(f)})),
+        r AS (SELECT source_line, raw, _ok,
+                     unnest(CASE WHEN _ok THEN json_extract(raw, '$.resourceSpans[*]')
+                                 ELSE [NULL::JSON] END) AS rs
+              FROM l),
+        s AS (SELECT source_line, raw, _ok,
+                     {attrs_map("rs -> '$.resource.attributes'")} AS ra,
+                     unnest(CASE WHEN _ok THEN json_extract(rs, '$.scopeSpans[*].spans[*]')
+                                 ELSE [NULL::JSON] END) AS sp
+              FROM r),
+        a AS (SELECT source_line, raw, _ok, ra, ra['service.name'] AS service, sp,
+                     {attrs_map("sp -> '$.attributes'")} AS a FROM s)"""
