@@ -23,7 +23,7 @@ import importlib
 import json
 import pkgutil
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -385,6 +385,33 @@ def _read_json_sql(f: InputFile, fields: Mapping[str, str | None]) -> str:
         f"FROM read_json({f.sql_path()}, format='newline_delimited', columns={spec}, compression='{comp}', "
         f"maximum_object_size={MAX_LINE})"
     )
+
+
+class JsonFields:
+    """SQL for the values at JSON paths of one JSON column (a whole-document format's record)."""
+
+    def __init__(self, column: str) -> None:
+        self.column = column
+
+    def text(self, path: str) -> str:
+        """The value at `path` as VARCHAR (NULL when absent)."""
+        return f"json_extract_string({self.column}, {sql_str(path)})"
+
+    def count(self, path: str) -> str:
+        """The value at `path` as a BIGINT token count (NULL when absent or not a number)."""
+        return f"TRY_CAST({self.text(path)} AS BIGINT)"
+
+    def bad_counts(self, paths: Iterable[str]) -> str:
+        """True when any of `paths` holds a value that is not a whole number (to quarantine)."""
+        return " OR ".join(f"({self.text(p)} IS NOT NULL AND {self.count(p)} IS NULL)" for p in paths)
+
+
+def gateway_provider_sql(expr: str) -> str:
+    """A gateway's provider name (Helicone's upper-case names, Portkey's slugs) as the billing
+    provider the price catalog knows: Azure, Bedrock and Vertex/Gemini variants folded; empty = NULL."""
+    p = f"lower(trim({expr}))"
+    return (f"CASE WHEN {p} LIKE 'azure%' THEN 'azure' WHEN {p} IN ('bedrock', 'aws', 'aws-bedrock') THEN 'aws' "
+            f"WHEN {p} IN ('google', 'gemini', 'vertex', 'vertex-ai') THEN 'google' ELSE nullif({p}, '') END")
 
 
 def ts_sql(expr: str) -> str:

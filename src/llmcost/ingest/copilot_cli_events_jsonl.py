@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, json_lines, lines_sql, register, ts_sql
+from llmcost.ingest import IngestContext, Ingestor, InputFile, JsonFields, json_lines, lines_sql, register, ts_sql
 
 EVENT_TYPE = re.compile(r"^(session|user|assistant|tool|subagent|hook)\.[a-z_]+$")
 
@@ -59,14 +59,13 @@ class CopilotCliEventsJsonl(Ingestor):
         )
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
-        def u(field: str) -> str:
-            return f"json_extract_string(m.value, '$.usage.{field}')"
+        js = JsonFields("m.value")
 
         def tok(field: str) -> str:
-            return f"TRY_CAST({u(field)} AS BIGINT)"
+            return js.count(f"$.usage.{field}")
 
         fields = ("inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens", "reasoningTokens")
-        bad = " OR ".join(f"({u(x)} IS NOT NULL AND {tok(x)} IS NULL)" for x in fields)
+        bad = js.bad_counts(f"$.usage.{x}" for x in fields)
         i, o = f"coalesce({tok('inputTokens')}, 0)", f"coalesce({tok('outputTokens')}, 0)"
         r, w = f"coalesce({tok('cacheReadTokens')}, 0)", f"coalesce({tok('cacheWriteTokens')}, 0)"
         rs = f"coalesce({tok('reasoningTokens')}, 0)"

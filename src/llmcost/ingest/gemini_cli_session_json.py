@@ -26,7 +26,7 @@ cachedContentTokenCount, `thoughts` = thoughtsTokenCount, `tool` = toolUsePrompt
 
 from __future__ import annotations
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, first_json, register, ts_sql
+from llmcost.ingest import IngestContext, Ingestor, InputFile, JsonFields, first_json, register, ts_sql
 
 
 @register
@@ -48,14 +48,10 @@ class GeminiCliSessionJson(Ingestor):
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         comp = "gzip" if f.gzip else "none"
 
-        def s(path: str) -> str:
-            return f"json_extract_string(m, '{path}')"
-
-        def tok(path: str) -> str:
-            return f"TRY_CAST({s(path)} AS BIGINT)"
-
-        counts = ("$.tokens.input", "$.tokens.output", "$.tokens.cached", "$.tokens.thoughts", "$.tokens.tool")
-        bad = " OR ".join(f"({s(p)} IS NOT NULL AND {tok(p)} IS NULL)" for p in counts)
+        js = JsonFields("m")
+        s, tok = js.text, js.count
+        bad = js.bad_counts(("$.tokens.input", "$.tokens.output", "$.tokens.cached", "$.tokens.thoughts",
+                             "$.tokens.tool"))
         return f"""
         WITH doc AS (
           SELECT json AS d FROM read_json_objects({f.sql_path()}, format='auto', compression='{comp}',

@@ -22,6 +22,7 @@ from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
+    gateway_provider_sql,
     int_sql,
     is_bad_number,
     json_lines,
@@ -57,12 +58,6 @@ FIELDS = {
 }
 
 
-def provider_sql(expr: str) -> str:
-    """Helicone's upper-case provider names to billing providers."""
-    p = f"lower({expr})"
-    return (f"CASE WHEN {p} IN ('bedrock', 'aws') THEN 'aws' WHEN {p} IN ('google', 'gemini', 'vertex') "
-            f"THEN 'google' WHEN {p} LIKE 'azure%' THEN 'azure' ELSE {p} END")
-
 
 @register
 class HeliconeExportJsonl(Ingestor):
@@ -94,7 +89,7 @@ class HeliconeExportJsonl(Ingestor):
           request_id AS event_id,
           'request' AS grain,
           {ts_sql('created')} AS ts,
-          {provider_sql('provider')} AS provider,
+          {gateway_provider_sql('provider')} AS provider,
           coalesce(nullif(model, ''), body_model) AS model,
           nullif(user_id, '') AS user_id,
           session AS conversation_id,

@@ -27,7 +27,7 @@ lays it out under `$XDG_DATA_HOME/opencode/storage/`):
 
 from __future__ import annotations
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, first_json, register
+from llmcost.ingest import IngestContext, Ingestor, InputFile, JsonFields, first_json, register
 
 
 @register
@@ -50,15 +50,10 @@ class OpencodeMessageJson(Ingestor):
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         comp = "gzip" if f.gzip else "none"
 
-        def n(path: str) -> str:
-            return f"json_extract_string(j, '{path}')"
-
-        def tok(path: str) -> str:
-            return f"TRY_CAST({n(path)} AS BIGINT)"
-
-        toks = ("$.tokens.input", "$.tokens.output", "$.tokens.reasoning", "$.tokens.cache.read",
-                "$.tokens.cache.write")
-        bad = " OR ".join(f"({n(p)} IS NOT NULL AND {tok(p)} IS NULL)" for p in toks)
+        js = JsonFields("j")
+        n, tok = js.text, js.count
+        bad = js.bad_counts(("$.tokens.input", "$.tokens.output", "$.tokens.reasoning", "$.tokens.cache.read",
+                             "$.tokens.cache.write"))
         return f"""
         WITH o AS (
           SELECT row_number() OVER () AS source_line, json AS j

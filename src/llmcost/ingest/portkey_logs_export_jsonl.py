@@ -33,6 +33,7 @@ from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
+    gateway_provider_sql,
     int_sql,
     is_bad_number,
     json_lines,
@@ -61,12 +62,6 @@ FIELDS = {
 }
 
 
-def provider_sql(expr: str) -> str:
-    """Portkey's provider slugs to billing providers."""
-    p = f"lower(trim({expr}))"
-    return (f"CASE WHEN {p} LIKE 'azure%' THEN 'azure' WHEN {p} IN ('bedrock', 'aws-bedrock') THEN 'aws' "
-            f"WHEN {p} IN ('google', 'vertex-ai', 'gemini') THEN 'google' ELSE nullif({p}, '') END")
-
 
 @register
 class PortkeyLogsExportJsonl(Ingestor):
@@ -94,7 +89,7 @@ class PortkeyLogsExportJsonl(Ingestor):
           nullif(id, '') AS event_id,
           'request' AS grain,
           {ts_sql('created')} AS ts,
-          {provider_sql('ai_org')} AS provider,
+          {gateway_provider_sql('ai_org')} AS provider,
           nullif(ai_model, '') AS model,
           nullif("user", '') AS user_id,
           nullif(trace_id, '') AS conversation_id,
