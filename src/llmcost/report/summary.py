@@ -74,9 +74,12 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
     this_run = ""
     if run:
         this_run = " This run: " + ", ".join(
-            f"{run.get(k, 0)} {k}" for k in ("ingested", "replaced", "unchanged", "unrecognised", "failed")
+            f"{run.get(k, 0)} {k}" + (" (side files read by the measures)" if k == "companion" else "")
+            for k in ("ingested", "replaced", "unchanged", "companion", "unrecognised", "failed")
+            if k != "companion" or run.get(k)
         ) + "."
-    para(f"Ingested: {ing['files']} files: {rows_read(ing, num)}.{this_run}")
+    files = f"{ing['files']} file" + ("" if ing["files"] == 1 else "s")
+    para(f"Ingested: {files}: {rows_read(ing, num)}.{this_run}")
 
     held = [f for f in ing.get("by_file", []) if f.get("rows_quarantined")]
     if held:
