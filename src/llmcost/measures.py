@@ -24,7 +24,7 @@ import duckdb
 
 from llmcost.errors import ConfigError, UsageError
 from llmcost.queries import Query, bind, get_query
-from llmcost.store import one
+from llmcost.store import has_relation, one
 
 DEFINITIONS: dict[str, str] = {
     "prompt_tokens": (
@@ -191,14 +191,6 @@ def _utc(v: date | datetime | str | None, what: str) -> datetime | None:
 
 
 # ---- running -----------------------------------------------------------------------------------
-def _has(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
-    try:
-        con.execute(f"SELECT 1 FROM {relation} LIMIT 0")
-        return True
-    except duckdb.CatalogException:
-        return False
-
-
 def _is_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """A base table (temporary or not), not a view."""
     (n,) = one(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]))
@@ -243,8 +235,8 @@ def compute_measures(
     recent = not (since_ is not None if window_has_start is None else window_has_start)
     filters = {"since": since_, "until": until_, "provider": provider}
     source = usage = "priced_usage"
-    if not _has(con, "priced_usage"):
-        if not _has(con, "usage"):
+    if not has_relation(con, "priced_usage"):
+        if not has_relation(con, "usage"):
             raise UsageError("The connection has no `usage` view. Fix: use Store.open(dir).connect().")
         from llmcost.pricing import attach_costs, load_catalog
 
@@ -604,7 +596,7 @@ def component_shares(
     """Prompt-component token shares (system prompt share of input, ...) on `con`'s priced_usage
     (or usage): side files as given, else found beside the ingested trace. Creates TEMP TABLE
     component_lengths on `con`."""
-    if not _has(con, "priced_usage"):
+    if not has_relation(con, "priced_usage"):
         con.execute(
             "CREATE OR REPLACE TEMP VIEW priced_usage AS SELECT *, NULL::BOOLEAN AS priced FROM usage"
         )

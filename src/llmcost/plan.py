@@ -29,6 +29,7 @@ import duckdb
 
 from llmcost import clock
 from llmcost.errors import ConfigError, UsageError
+from llmcost.store import has_relation
 
 _MILLION = Decimal(1_000_000)
 _ZERO = Decimal(0)
@@ -401,7 +402,7 @@ def log_profile(con: duckdb.DuckDBPyConnection, *, since: datetime | None = None
     from llmcost.measures import load_config
     from llmcost.queries import run
 
-    if not _has_relation(con, "priced_usage"):
+    if not has_relation(con, "priced_usage"):
         from llmcost.pricing import attach_costs, load_catalog
 
         attach_costs(con, catalog if catalog is not None else load_catalog(), source="usage", target="priced_usage")
@@ -425,14 +426,6 @@ def log_profile(con: duckdb.DuckDBPyConnection, *, since: datetime | None = None
     total = sum(int(c["requests"]) for c in cx)
     simple = sum(int(c["requests"]) for c in cx if c["label"] == "simple")
     return LogProfile(window, n, turns, hit, Decimal(simple) / Decimal(total) if total else None)
-
-
-def _has_relation(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    rows = con.execute(
-        "SELECT 1 FROM duckdb_views() WHERE view_name = ? UNION ALL SELECT 1 FROM duckdb_tables() WHERE table_name = ?",
-        [name, name],
-    ).fetchall()
-    return bool(rows)
 
 
 # -- the arithmetic ---------------------------------------------------------------------------

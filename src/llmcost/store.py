@@ -413,6 +413,15 @@ def one(cur: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
     return row
 
 
+def has_relation(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """True when `name` is a table or view the connection can read."""
+    try:
+        con.execute(f"SELECT 1 FROM {name} LIMIT 0").fetchall()
+    except duckdb.Error:
+        return False
+    return True
+
+
 def bounded_config() -> dict[str, str | bool | int | float | list[str]]:
     """DuckDB settings that keep memory bounded whatever the store's size: a memory limit
     ($LLMCOST_MEMORY_LIMIT, default 2GB; DuckDB's own default is 80% of RAM) and a spill

@@ -32,8 +32,8 @@ def swap_whatif(
     tokenizer_ratio: Decimal = Decimal(1),
 ) -> dict[str, Any]:
     """The window's traffic priced as logged and on `model`, overall and per logged model."""
-    from llmcost.plan import _has_relation
     from llmcost.queries import run
+    from llmcost.store import has_relation
 
     if not tokenizer_ratio > 0:
         raise UsageError(f"--tokenizer-ratio {tokenizer_ratio} must be above 0. Fix: e.g. 1.1 for 10% more tokens.")
@@ -43,7 +43,7 @@ def swap_whatif(
         raise PricingError(f"No price for model {model!r} in the catalog or the override file. {hint}"
                            "Fix: use a catalog model name (see `llmcost-forecast prices MODEL`), or add it "
                            "with --prices.")
-    if not _has_relation(con, "priced_usage"):
+    if not has_relation(con, "priced_usage"):
         from llmcost.pricing import attach_costs
 
         attach_costs(con, catalog, source="usage", target="priced_usage")

@@ -17,6 +17,7 @@ import duckdb
 from llmcost.errors import UsageError
 from llmcost.forecast.periods import last_complete_day
 from llmcost.pricing import Catalog, attach_costs
+from llmcost.store import has_relation
 
 ROWS = "scen_rows"
 """TEMP TABLE of the history: the columns below plus `day`, `grp_model` and the engine's costs."""
@@ -59,7 +60,7 @@ def anchor_day(con: duckdb.DuckDBPyConnection, as_of: date | None, tz: str) -> t
     if as_of is not None:
         return last_complete_day(as_of, tz), None
     yesterday = last_complete_day(None, tz)
-    if not _has(con, "usage"):
+    if not has_relation(con, "usage"):
         return yesterday, None
     (last,) = con.execute(
         "SELECT max(CAST(timezone($tz, ts) AS DATE)) FROM usage WHERE ts IS NOT NULL", {"tz": tz}
@@ -83,20 +84,12 @@ class History:
     notes: list[str]
 
 
-def _has(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    try:
-        con.execute(f"SELECT 1 FROM {name} LIMIT 0").fetchall()
-    except duckdb.Error:
-        return False
-    return True
-
-
 def prepare(con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of_day: date, tz: str) -> History:
     """Build TEMP TABLE `scen_rows` (the volume rows up to `as_of_day` in `tz`, priced)."""
-    if not _has(con, "usage"):
+    if not has_relation(con, "usage"):
         raise UsageError("The connection has no `usage` view. Fix: open it with Store.open(dir).connect().")
     notes: list[str] = []
-    if _has(con, "costs"):
+    if has_relation(con, "costs"):
         from llmcost.reconcile import money_usage
 
         money_usage(con)
@@ -127,7 +120,7 @@ def prepare(con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of_day: date, t
     con.execute("DROP VIEW IF EXISTS scen_priced")
     con.execute("DROP VIEW IF EXISTS scen_src")
     first, last, n = con.execute(f"SELECT min(day), max(day), count(*) FROM {ROWS}").fetchall()[0]  # type: ignore[misc]
-    if _has(con, "money_usage"):
+    if has_relation(con, "money_usage"):
         billed = con.execute(
             "SELECT count(DISTINCT (provider, CAST(timezone($tz, ts) AS DATE))) FROM money_usage "
             "WHERE money_basis = 'billed' AND CAST(timezone($tz, ts) AS DATE) <= $as_of",
