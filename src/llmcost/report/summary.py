@@ -140,7 +140,11 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
                 ])
             lines += _grid(rows, right_from=2)
         else:
-            reason = "; ".join(n for n in fc.get("notes") or [] if "before yesterday" not in n) or "no forecast"
+            notes = [n for n in fc.get("notes") or [] if "before yesterday" not in n]
+            # the note that says why there is no forecast first, the context after it
+            notes.sort(key=lambda n: not any(w in n for w in ("nothing to forecast", "too little history",
+                                                              "no known price")))
+            reason = "; ".join(notes) or "no forecast"
             rate = fc.get("run_rate_usd")
             para(
                 f"{fc.get('month', '?')}: no forecast: {reason}; actual to date "
