@@ -14,9 +14,11 @@ from llmcost.analysis import ReportOptions, build_report
 
 
 def test_work_file_path_gives_the_same_document(
-    sample_store: Path, sample_doc: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    sample_store: Path, sample_doc: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(llmcost.analysis, "LARGE_ROWS", 0)
+    # a temporary folder of this test's own: another run on the machine has work files of its own
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     before = set(Path(tempfile.gettempdir()).glob("llmcost-work-*"))
     doc = build_report(ReportOptions(store=sample_store))
     doc.pop("generated_at", None)
