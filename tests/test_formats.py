@@ -42,6 +42,8 @@ def _norm(key: str, value):
         if isinstance(value, datetime):
             return value.astimezone(UTC)
         return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    if key == "extra" and isinstance(value, str):
+        return json.loads(value)  # a JSON object: the order of its keys means nothing
     if key.endswith("_usd") or isinstance(value, Decimal):
         return Decimal(str(value))
     return value

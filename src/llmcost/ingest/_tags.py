@@ -37,13 +37,17 @@ def bare_sql(json_list: str) -> str:
     )
 
 
-def object_sql(json_obj: str) -> str:
-    """The scalar members of a JSON object (SQL text or JSON) as a JSON object; NULL when none."""
+def object_sql(json_obj: str, drop_prefix: str | None = None) -> str:
+    """The scalar members of a JSON object (SQL text or JSON) as a JSON object; NULL when none.
+    Members whose name starts with `drop_prefix` (a format's own keys) are left out."""
     entries = (
         f"map_entries(TRY_CAST(CASE WHEN json_valid({json_obj}) AND json_type({json_obj}) = 'OBJECT' "
         f"THEN CAST({json_obj} AS JSON) END AS MAP(VARCHAR, JSON)))"
     )
-    return pairs_sql(f"list_filter({entries}, lambda e: json_type(e.value) NOT IN ('OBJECT', 'ARRAY', 'NULL'))")
+    keep = "json_type(e.value) NOT IN ('OBJECT', 'ARRAY', 'NULL')"
+    if drop_prefix:
+        keep += f" AND NOT starts_with(e.key, '{drop_prefix}')"
+    return pairs_sql(f"list_filter({entries}, lambda e: {keep})")
 
 
 def pairs_sql(entries: str) -> str:
