@@ -27,7 +27,7 @@ from llmcost.ingest import (
     ts_sql,
 )
 from llmcost.ingest import _records as records
-from llmcost.ingest._tags import object_sql, with_tags
+from llmcost.ingest._tags import drop_keys_sql, with_tags
 
 COLUMNS = ["response_id", "response_created_at", "response_status", "request_created_at", "request_body",
            "request_properties", "request_user_id", "model", "prompt_tokens", "completion_tokens", "latency",
@@ -76,6 +76,6 @@ class HeliconeExportCsv(Ingestor):
           false AS cache_known,
           false AS batch,
           TRY_CAST(trim(cost) AS DECIMAL(38, 12)) AS reported_cost_usd,
-          {with_tags(extra, object_sql(props, "Helicone-"))} AS extra
+          {with_tags(extra, drop_keys_sql(props, "Helicone-"))} AS extra
         FROM ({src})
         """

@@ -15,8 +15,9 @@ Field mapping (formats-request-logs.md section 3; Helicone/helicone
   (`YYYY-MM-DD HH:MM:SS.mmm`, no zone). The file is newest-first: turns are ordered by time.
 - Tags (`extra.tags`, llmcost.ingest._tags): the custom properties, i.e. the keys of
   `request_properties` other than Helicone's own `Helicone-*` ones (a `Helicone-Property-X` header is
-  stored as key `X`, formats-request-logs.md section 3), and those of `properties` where an export
-  carries it, `request_properties` winning.
+  stored as key `X`, formats-request-logs.md section 3). The row's `properties` column, which the
+  exports seen repeat `request_properties` in, is not read a second time (it doubled the cost of
+  reading tags).
 - `signed_body_url` is a credential until it expires; it is never copied to a stored column.
 """
 
@@ -34,7 +35,7 @@ from llmcost.ingest import (
     register,
     ts_sql,
 )
-from llmcost.ingest._tags import merge_sql, object_sql, with_tags
+from llmcost.ingest._tags import drop_keys_sql, with_tags
 
 FIELDS = {
     "request_id": "$.request_id",
@@ -44,7 +45,6 @@ FIELDS = {
     "session_path": '$.request_properties."Helicone-Session-Path"',
     "session_name": '$.request_properties."Helicone-Session-Name"',
     "props": "$.request_properties",
-    "props_other": "$.properties",
     "provider": "$.provider",
     "model": "$.request_model",
     "body_model": "$.response_body.model",
@@ -90,7 +90,7 @@ class HeliconeExportJsonl(Ingestor):
         base = f"""CASE WHEN session_path IS NOT NULL OR session_name IS NOT NULL OR status IS NOT NULL
                THEN json_object('session_path', session_path, 'session_name', session_name,
                                 'status', {int_sql('status')}) END"""
-        tags = merge_sql(object_sql("props_other", "Helicone-"), object_sql("props", "Helicone-"))
+        tags = drop_keys_sql("props", "Helicone-")
         return f"""
         SELECT source_line, raw,
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
