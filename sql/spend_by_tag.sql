@@ -5,8 +5,8 @@ WITH names AS (
 ),
 f AS (
     SELECT t.tag,
-           json_extract_string(
-               TRY_CAST(json_extract(u.extra, '$.tags') AS MAP(VARCHAR, JSON))[t.tag], '$') AS tag_value,
+           -- the name quoted in the JSON path: a tag named 'a.b' is one key, not a path
+           json_extract_string(u.extra, '$.tags."' || replace(t.tag, '"', '\"') || '"') AS tag_value,
            coalesce(u.request_count, 1) AS requests,
            coalesce(u.input_tokens, 0) AS input_tokens,
            coalesce(u.cache_read_tokens, 0) AS cache_read_tokens,
