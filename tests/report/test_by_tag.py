@@ -92,6 +92,11 @@ def test_by_tag_team_against_a_hand_count(tmp_path: Path) -> None:
     beta = {r["value"]: (r["requests"], r["cost_usd"] and Decimal(r["cost_usd"])) for r in doc["by_tag"]
             if r["tag"] == "beta"}
     assert beta == {"true": (1, Decimal("0.21")), "(untagged)": (5, Decimal("1.665"))}
+    # the main job takes --by too
+    res = runner.invoke(app, ["--logs", str(tmp_path / "logs"), "--store", str(tmp_path / "store2"), "--no-forecast",
+                              "--format", "json", "--by", "tag:team"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["by_tag"] == doc["by_tag"][: len(team)]
 
 
 def test_by_tag_in_csv_markdown_html_and_the_terminal(tmp_path: Path) -> None:
