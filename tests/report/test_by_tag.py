@@ -151,3 +151,22 @@ def test_tag_grouping_on_the_four_format_families(tmp_path: Path) -> None:
     assert got == {"search": 1, "web": 2, "search-v2": 1, "pricing": 1, "support": 1, "billing": 1,
                    "(untagged)": 6}
     assert sum(got.values()) == doc["totals"]["requests"] == 13
+
+
+def test_a_langfuse_traces_export_without_tag_columns_still_joins(tmp_path: Path) -> None:
+    src = FIXTURES / "langfuse_observations_csv"
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    shutil.copy(src / "input_observations.csv", logs / "input_observations.csv")
+    rows = list(csv.reader(io.StringIO((src / "traces.csv").read_text())))
+    keep = [i for i, c in enumerate(rows[0]) if c not in ("tags", "metadata")]
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows([[r[i] for i in keep] for r in rows])
+    (logs / "traces.csv").write_text(out.getvalue())
+    res = runner.invoke(app, ["ingest", str(logs / "input_observations.csv"), "--store", str(tmp_path / "s"), "-q"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(_report(tmp_path / "s", "--format", "json", "--by", "tag:team"))
+    # the sessions still come from the traces export; the tags now only from the observation rows'
+    # own metadata (expected.jsonl: c83e...0001 team search-v2, the other two rows have none)
+    assert doc["conversations"]["counts"]["conversations"] == 1
+    assert {r["value"]: r["requests"] for r in doc["by_tag"]} == {"search-v2": 1, "(untagged)": 2}

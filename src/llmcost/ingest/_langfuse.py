@@ -32,7 +32,16 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from llmcost.ingest import IngestContext, InputFile, int_sql, is_bad_number, sql_str, text, ts_sql
+from llmcost.ingest import (
+    IngestContext,
+    InputFile,
+    csv_header,
+    int_sql,
+    is_bad_number,
+    sql_str,
+    text,
+    ts_sql,
+)
 from llmcost.ingest._tags import bare_sql, merge_sql, object_sql, with_tags
 
 OBS_COLUMNS = ["id", "traceId", "startTime", "type", "model", "usageDetails", "costDetails", "totalCost",
@@ -82,8 +91,11 @@ def traces_table(f: InputFile, ctx: IngestContext) -> str | None:
             continue
         path = sql_str(str(cand))
         if cand.suffix.lower() == ".csv":
+            header = set(csv_header(head.encode()) or [])
+            # an export with a reduced column set may lack them: no tags then, not a failed file
+            extra_cols = ", ".join(c if c in header else f"NULL::VARCHAR AS {c}" for c in ("tags", "metadata"))
             src = (f"SELECT {_unq('id')} AS id, {_unq('sessionId')} AS session_id, "
-                   f"{_unq('userId')} AS user_id, {_unq('timestamp')} AS t, tags, metadata FROM read_csv({path}, "
+                   f"{_unq('userId')} AS user_id, {_unq('timestamp')} AS t, {extra_cols} FROM read_csv({path}, "
                    "header=true, all_varchar=true, quote='\"', escape='\"', strict_mode=false, "
                    "null_padding=true, max_line_size=16777216)")
         else:
