@@ -708,14 +708,25 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
 def _by_tag(con: duckdb.DuckDBPyConnection, tags: tuple[str, ...], doc: dict[str, Any]) -> list[dict[str, Any]]:
     """Spend by each asked tag's value over the report's priced rows (llmcost.measures.spend_by_tag);
     a tag no row carries gets a warning (its only row is '(untagged)')."""
-    from llmcost.measures import spend_by_tag
+    import difflib
+
+    from llmcost.measures import spend_by_tag, tag_names
 
     rows = spend_by_tag(con, tags)
-    for name in dict.fromkeys(tags):
-        if doc["totals"]["requests"] and all(r["untagged"] for r in rows if r["tag"] == name):
+    missing = [n for n in dict.fromkeys(tags) if all(r["untagged"] for r in rows if r["tag"] == n)]
+    if missing and doc["totals"]["requests"]:
+        known = [t["tag"] for t in tag_names(con)]
+        if known:
+            more = f" and {len(known) - 10} more" if len(known) > 10 else ""
+            seen = f"the tags in this window: {', '.join(known[:10])}{more}"
+        else:
+            seen = "no row in this window has tags (docs/schema.md says which formats keep them)"
+        for name in missing:
+            close = difflib.get_close_matches(name, known, n=1) or [k for k in known if k.lower() == name.lower()]
+            hint = f"did you mean tag:{close[0]}? " if close else ""
             doc["warnings"].append(
                 f"no request in this window carries the tag {name!r} (--by tag:{name}): every request is "
-                "'(untagged)'. Fix: check the tag's name; docs/schema.md says which tags each format keeps"
+                f"'(untagged)'. Fix: {hint}{seen}"
             )
     return rows
 

@@ -368,6 +368,11 @@ def spend_by_tag(
                   provider=provider)
 
 
+def tag_names(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The tag names in `con`'s `priced_usage` rows with the requests carrying each (sql/tag_names.sql)."""
+    return _fetch(con, "tag_names")
+
+
 def _unit_costs(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any]:
     """Unit cost distributions (overall and by project), the monthly trend with its change, and the top units."""
     rows = _fetch(cur, "unit_costs", **f)

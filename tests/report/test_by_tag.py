@@ -127,7 +127,8 @@ def test_by_tag_mistakes_are_one_error_line(tmp_path: Path) -> None:
     # a tag no row carries: a warning, and every request is (untagged)
     doc = json.loads(_report(store, "--format", "json", "--by", "tag:teem"))
     assert [(r["value"], r["requests"]) for r in doc["by_tag"]] == [("(untagged)", 6)]
-    assert any("no request in this window carries the tag 'teem'" in w for w in doc["warnings"])
+    warning = next(w for w in doc["warnings"] if "carries the tag 'teem'" in w)
+    assert "did you mean tag:team? the tags in this window: team, beta" in warning
 
 
 def test_tag_grouping_on_the_four_format_families(tmp_path: Path) -> None:
