@@ -23,10 +23,10 @@ from llmcost.pricing import attach_costs, load_catalog
 from llmcost.store import FileEntry, Manifest, Store, attach_work_file, one, turns_to_fill, work_table
 from llmcost.tz import check_tz
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 """1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
-the (optional) forecast and scenarios sections; 1.2 adds by_label (--label). docs/report-schema.json
-describes it."""
+the (optional) forecast and scenarios sections; 1.2 adds by_label (--label); 1.3 adds by_tag (--by
+tag:NAME). docs/report-schema.json describes it."""
 TOKEN_KINDS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")
 
 
@@ -59,6 +59,8 @@ class ReportOptions:
     """USD a conversion brings: with conversion_rate, the margin per session (unit_costs.economics)."""
     conversion_rate: Decimal | None = None
     """Share of sessions (conversations) that convert, 0 < rate <= 1: the break-even value per conversion."""
+    tags: tuple[str, ...] = ()
+    """Tag names to group spend by (--by tag:NAME): the by_tag table, one block of rows per tag."""
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -268,6 +270,7 @@ def _report(
         doc["warnings"].insert(0, f"no usage in this window ({_window_text(since, until, month)}); {held}. "
                                   "Fix: choose a window inside it (--month YYYY-MM, --since/--until)")
     doc.update(_measures(con, since, until))
+    doc["by_tag"] = _by_tag(con, opts.tags, doc)
     if opts.conversion_rate is not None:
         doc["unit_costs"]["economics"] = unit_economics(doc["unit_costs"], opts.conversion_rate,
                                                         opts.value_per_conversion)
@@ -700,6 +703,32 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
         },
         "warnings": warnings,
     }
+
+
+def _by_tag(con: duckdb.DuckDBPyConnection, tags: tuple[str, ...], doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Spend by each asked tag's value over the report's priced rows (llmcost.measures.spend_by_tag);
+    a tag no row carries gets a warning (its only row is '(untagged)')."""
+    import difflib
+
+    from llmcost.measures import spend_by_tag, tag_names
+
+    rows = spend_by_tag(con, tags)
+    missing = [n for n in dict.fromkeys(tags) if all(r["untagged"] for r in rows if r["tag"] == n)]
+    if missing and doc["totals"]["requests"]:
+        known = [t["tag"] for t in tag_names(con)]
+        if known:
+            more = f" and {len(known) - 10} more" if len(known) > 10 else ""
+            seen = f"the tags in this window: {', '.join(known[:10])}{more}"
+        else:
+            seen = "no row in this window has tags (docs/schema.md says which formats keep them)"
+        for name in missing:
+            close = difflib.get_close_matches(name, known, n=1) or [k for k in known if k.lower() == name.lower()]
+            hint = f"did you mean tag:{close[0]}? " if close else ""
+            doc["warnings"].append(
+                f"no request in this window carries the tag {name!r} (--by tag:{name}): every request is "
+                f"'(untagged)'. Fix: {hint}{seen}"
+            )
+    return rows
 
 
 _LABEL_PAIRS = (

@@ -121,7 +121,17 @@ USAGE_COLUMNS: tuple[Column, ...] = (
         "VARCHAR",
         "User-supplied complexity label (simple/medium/complex); overrides ours.",
     ),
-    _c("extra", pa.string(), "VARCHAR", "Format-specific details as a JSON object (e.g. sidechain, geo)."),
+    _c(
+        "extra",
+        pa.string(),
+        "VARCHAR",
+        "Format-specific details as a JSON object (e.g. sidechain, geo). The user's own tags, where the source "
+        "has them, sit under `tags` as an object of tag name -> value, e.g. {\"tags\": {\"team\": \"web\", "
+        "\"beta\": true}}: key/value tags keep their (scalar) value, a bare tag from a list (LiteLLM "
+        "`request_tags`, Langfuse trace `tags`, OpenInference `tag.tags`) becomes `true`; no tags, no key. "
+        "Secrets in tag values are masked like every text column. `--by tag:NAME` groups spend by them "
+        "(docs/formats-request-logs.md says which fields each format reads).",
+    ),
     _c("prompt_text", pa.string(), "VARCHAR", "Prompt text; only stored with --keep-text."),
     _c("response_text", pa.string(), "VARCHAR", "Response text; only stored with --keep-text."),
     _c(

@@ -48,6 +48,7 @@ KEYS = {
     "Most expensive units": "unit-top",
     "By project": "projects",
     "By label": "labels",
+    "By tag": "tags",
     "By day (UTC)": "days",
 }
 """Section title -> the short name `--section` takes."""
@@ -241,6 +242,22 @@ def sections(
                  num(r["cache_write_tokens"]), num(r["output_tokens"]), money(r["cost_usd"]),
                  money(r["billed_cost_usd"])]
                 for r in labels
+            ],
+        )
+    tagged = doc.get("by_tag") or []
+    if tagged:
+        yield (
+            "By tag",
+            "per value of each tag asked with --by tag:NAME (the user's own tags from the logs); a bare tag's "
+            "value is 'true'; rows without the tag are '(untagged)', so each tag's rows add up to the totals.",
+            ["tag", "value", "requests", "input", "cache read", "cache write", "output", "estimated cost",
+             "unpriced requests"],
+            [
+                [r["tag"], r["value"], num(r["requests"]), num(r["input_tokens"]), num(r["cache_read_tokens"]),
+                 num(r["cache_write_tokens"]), num(r["output_tokens"]),
+                 money(r["cost_usd"]) if r["cost_usd"] is not None else "unpriced",
+                 num(r["unpriced_requests"])]
+                for r in tagged
             ],
         )
     days = doc["by_day"]

@@ -182,6 +182,21 @@ TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
             "billed_cost_usd",
         ],
     ),
+    "by_tag": lambda d: _pick(
+        d.get("by_tag", []),
+        [
+            "tag",
+            "value",
+            "untagged",
+            "requests",
+            "input_tokens",
+            "cache_read_tokens",
+            "cache_write_tokens",
+            "output_tokens",
+            "cost_usd",
+            "unpriced_requests",
+        ],
+    ),
     "by_day": lambda d: _pick(
         d["by_day"],
         [
