@@ -671,15 +671,20 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
                 "tokens": u.tokens,
                 "token_share": u.token_share,
                 "did_you_mean": list(u.did_you_mean),
+                "reason": u.reason,
+                "fix": u.fix,
                 "override_snippet": u.snippet,
             }
         )
-        warnings.append(
-            f"{u.model or '(no model)'} ({u.provider or 'unknown provider'}) has no known price: "
-            f"{u.requests:,} requests, "
-            + (f"{u.token_share:.1%} of tokens" if u.token_share is not None else "no token counts")
-            + ", excluded from cost totals"
-        )
+        size = f"{u.requests:,} requests, " + (
+            f"{u.token_share:.1%} of tokens" if u.token_share is not None else "no token counts")
+        who = f"{u.model or '(no model)'} ({u.provider or 'unknown provider'})"
+        if u.reason.startswith("unknown model:"):
+            # the common case keeps its one short line (the unpriced list gives the reason and fix)
+            warnings.append(f"{who} has no known price: {size}, excluded from cost totals")
+        else:
+            # a known model unpriced on some days or for a token kind, or rows with no model: say why
+            warnings.append(f"{who} is unpriced: {u.reason}; {size}, excluded from cost totals. {u.fix}")
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": f"llmcost-forecast {__version__}",

@@ -101,7 +101,9 @@ class UnpricedModel:
     """TOML to paste into the override file to price it."""
     did_you_mean: tuple[str, ...]
     reason: str = ""
-    """Why it has no price when the model is known: e.g. no dated override entry covers those days."""
+    """Why it has no price: an unknown model, no price on those days, no price for a token kind, ..."""
+    fix: str = ""
+    """How to price it (the override file, an alias, the source's model column)."""
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,28 @@ LEFT JOIN {prices} p
  AND p.batch = coalesce(u.batch, false) AND p.tier = coalesce(lower(u.service_tier), '')
  AND u._llm_tin > p.lo AND u._llm_tin <= p.hi
 """
+
+
+OVERRIDE_FILE_HINT = "--prices FILE, ./llmcost-prices.toml or $LLMCOST_PRICES; docs/pricing.md"
+"""Where the override file is looked for, as the unpriced list's fixes say it."""
+
+
+def _unknown_reason(catalog: Catalog, provider: str, model: str, close: list[str]) -> tuple[str, str]:
+    """Why a (provider, model) the catalog does not match has no price, and the fix (before the
+    date checks, which replace both for a known model)."""
+    if not model:
+        return ("the rows name no model, so no price can be looked up",
+                "Give the rows a model: the source's model column, or a mapping file's model field.")
+    where = f"{catalog.label}" + (" or the override file" if catalog.overrides.path is not None else "")
+    if provider and catalog.match(model, None) is not None:
+        return (f"unknown model for provider {provider}: {where} prices {model!r} only under another provider",
+                f"Add a [[model]] entry with provider = {provider!r} to the override file "
+                f"({OVERRIDE_FILE_HINT}); the snippet is a start.")
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    alias = (f", or an [aliases] line if it is another name for {close[0]}" if close else "")
+    return (f"unknown model: {where} has no price for {model!r}{hint}",
+            f"Add a [[model]] entry with its prices to the override file ({OVERRIDE_FILE_HINT}){alias}; "
+            "the snippet is a start.")
 
 
 def _lit(s: str) -> str:
@@ -334,7 +358,7 @@ def attach_costs(
     notes: list[str] = []
     for (provider, model), (n_rows, n_req, n_tok) in sorted(unpriced.items(), key=lambda kv: -kv[1][2]):
         close = catalog.did_you_mean(model) if model else []
-        reason = ""
+        reason, fix = _unknown_reason(catalog, provider, model, close)
         if (provider, model) in gaps:
             days = sorted(gaps[(provider, model)])
             m = catalog.match(model or None, provider or None)
@@ -343,10 +367,13 @@ def attach_costs(
             if dated:
                 ranges = ", ".join(f"{a or '...'} to {b or '...'}" for a, b in dated)
                 reason = f"no override entry covers {span} (entries: {ranges}, until exclusive)"
-                fix = "Add an entry whose effective_from/effective_until covers these days to the override file."
+                fix = ("Add an entry whose effective_from/effective_until covers these days to the override file "
+                       f"({OVERRIDE_FILE_HINT}).")
             else:
-                reason = f"the catalog has no per-token input price for it on {span}"
-                fix = "Add input = ... and output = ... for it to the override file."
+                reason = (f"the catalog has no per-token input price for it on {span} (no price for that token kind: "
+                          f"{catalog.short_label} prices it by another unit, if any)")
+                fix = ("Add input = ... and output = ... (USD per million tokens) for it to the override file "
+                       f"({OVERRIDE_FILE_HINT}).")
             notes.append(
                 f"Warning: {model} ({provider or 'unknown provider'}) is unpriced on {len(days)} day(s) from "
                 f"{days[0]} to {days[-1]}: {reason}. {fix}"
@@ -362,6 +389,7 @@ def attach_costs(
                 snippet=suggest_snippet(catalog, provider, model, close) if model else "",
                 did_you_mean=tuple(close),
                 reason=reason,
+                fix=fix,
             )
         )
     return PricingSummary(

@@ -202,14 +202,18 @@ def sections(
     if doc.get("unpriced"):
         yield (
             "Unpriced models",
-            "Add prices for these to your override file (--prices FILE); the snippet is ready to paste.",
-            ["provider", "model", "requests", "token share", "did you mean", "override snippet"],
+            "Why each has no price and how to fix it; the prices go in your override file (--prices FILE, "
+            "./llmcost-prices.toml or $LLMCOST_PRICES) and the snippet is ready to paste.",
+            ["provider", "model", "requests", "token share", "why unpriced", "how to fix", "did you mean",
+             "override snippet"],
             [
                 [
                     u["provider"] or "-",
                     u["model"] or "-",
                     num(u["requests"]),
                     pct(u["token_share"]),
+                    u.get("reason") or "-",
+                    u.get("fix") or "-",
                     ", ".join(u["did_you_mean"]) or "-",
                     u["override_snippet"].replace("\n", " "),
                 ]

@@ -166,7 +166,8 @@ TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
             "priced",
         ],
     ),
-    "unpriced": lambda d: _pick(d["unpriced"], ["provider", "model", "requests", "tokens", "token_share"]),
+    "unpriced": lambda d: _pick(d["unpriced"], ["provider", "model", "requests", "tokens", "token_share", "reason",
+                                                "fix"]),
     "by_project": lambda d: _pick(d["by_project"], ["project", "requests", "cost_usd"]),
     "by_label": lambda d: _pick(
         d.get("by_label", []),
