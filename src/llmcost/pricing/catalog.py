@@ -407,6 +407,24 @@ class Catalog:
         prices = dict(zip(PRICE_FIELDS, band.prices, strict=True))
         return ResolvedPrice(m.provider, m.model_key, **prices, source=source, tier_above=band.tier_above)
 
+    def web_search_price(self, m: NameMatch, at: datetime) -> tuple[Decimal | None, str]:
+        """USD per 1,000 server-side web searches in force at `at` and its source; None when neither
+        the catalog nor an override prices them (the fee is then unpriced, never $0).
+
+        genai-prices carries `web_searches_kcount` (Anthropic $10, OpenAI $10, Gemini grounding $35
+        or $14 per 1,000); an override entry's `web_search_per_1k` wins. Batch, flex and priority do
+        not change it: the providers discount tokens, not tool calls."""
+        price: Decimal | None = None
+        source = ""
+        if m.info is not None:
+            v = getattr(m.info.get_prices(at), "web_searches_kcount", None)
+            if v is not None:
+                price, source = Decimal(v), f"{self.short_label}: {m.catalog_provider}/{m.info.id}"
+        for e in self._entries_for(m):
+            if e.active(at.date()) and "web_search_per_1k" in e.fees:
+                price, source = e.fees["web_search_per_1k"], f"override {e.origin}"
+        return price, source
+
     def uncovered(self, m: NameMatch, day: date) -> bool:
         """True when `m` has no price on `day` because none of its dated override entries covers it
         (a model only the override file knows, priced by entries with effective dates)."""

@@ -39,12 +39,16 @@ COST_COLUMNS = (
     "cost_cache_read_usd",
     "cost_cache_write_usd",
     "cost_output_usd",
+    "cost_server_tools_usd",
     "cost_usd",
     "cache_read_saving_usd",
     "cache_write_premium_usd",
     "cost_minus_reported_usd",
 )
-"""Money columns the priced view adds, all DECIMAL(38,12)."""
+"""Money columns the priced view adds, all DECIMAL(38,12). `cost_server_tools_usd` is the per-call
+fees of server-side tools the row states (web_search_calls x the price per call): 0 with no calls,
+NULL when there are calls but no known price (unpriced, never $0). `cost_usd` is the token cost plus
+the priced fees; the report shows the fees on their own line."""
 
 PRICE_TABLE_SCHEMA = pa.schema(
     [
@@ -63,11 +67,13 @@ PRICE_TABLE_SCHEMA = pa.schema(
         ("p_cache_write_5m", PER_TOKEN),
         ("p_cache_write_1h", PER_TOKEN),
         ("p_output", PER_TOKEN),
+        ("p_web_search", PER_TOKEN),
     ]
 )
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 _MILLION = Decimal(1_000_000)
+_THOUSAND = Decimal(1_000)
 _Q12 = Decimal("1e-12")
 _EPOCH = date(1970, 1, 1)
 _DAY_SQL = "CAST(epoch_us({ts}) // 86400000000 AS INTEGER)"
@@ -147,6 +153,8 @@ def price_table(catalog: Catalog, keys: Iterable[PriceKey]) -> pa.Table:
             continue
         tier = (k.service_tier or "").lower()
         noon = datetime.combine(k.day, time(12), tzinfo=UTC)
+        per_1k, _ = catalog.web_search_price(m, noon)
+        p_search = (per_1k / _THOUSAND).quantize(_Q12) if per_1k is not None else None
         moments = _tod_slots(k.day) if m.time_of_day else [(-1, noon)]
         for slot, at in moments:
             bands, source = catalog.bands(m, at, batch=k.batch, service_tier=tier)
@@ -163,11 +171,17 @@ def price_table(catalog: Catalog, keys: Iterable[PriceKey]) -> pa.Table:
                 cols["price_source"].append(source)
                 for name, p in zip(PRICE_FIELDS, b.prices, strict=True):
                     cols[f"p_{name}"].append(_per_token(p))
+                cols["p_web_search"].append(p_search)
     return pa.table(cols, schema=PRICE_TABLE_SCHEMA)
 
 
-def cost_sql(source: str, prices: str, tod_models: Iterable[tuple[str, str]] = ()) -> str:
-    """The SELECT that prices every row of `source` with the price table `prices` (one LEFT JOIN)."""
+def cost_sql(
+    source: str, prices: str, tod_models: Iterable[tuple[str, str]] = (), *, server_tools: bool = False
+) -> str:
+    """The SELECT that prices every row of `source` with the price table `prices` (one LEFT JOIN).
+
+    `server_tools`: the source has a `web_search_calls` column to price (a source without it, such
+    as the scenarios' hypothetical rows, states no calls: the fee is 0)."""
     tod = sorted(set(tod_models))
     if tod:
         pairs = ", ".join(f"({_lit(p)}, {_lit(m)})" for p, m in tod)
@@ -184,7 +198,14 @@ def cost_sql(source: str, prices: str, tod_models: Iterable[tuple[str, str]] = (
     c_cr = f"CAST({cr} * p.p_cache_read AS {money})"
     c_cw = f"CAST({cw5} * p.p_cache_write_5m + {cw1} * p.p_cache_write_1h AS {money})"
     c_out = f"CAST(coalesce(u.output_tokens, 0) * p.p_output AS {money})"
-    total = f"CAST({c_in} + {c_cr} + {c_cw} + {c_out} AS {money})"
+    if server_tools:
+        # calls with no known price give NULL: unpriced, left out of cost_usd and counted by the report
+        c_tools = (f"CAST(CASE WHEN coalesce(u.web_search_calls, 0) = 0 THEN 0 "
+                   f"ELSE u.web_search_calls * p.p_web_search END AS {money})")
+    else:
+        c_tools = f"CAST(0 AS {money})"
+    tools_part = f"coalesce({c_tools}, 0)" if server_tools else "0"
+    total = f"CAST({c_in} + {c_cr} + {c_cw} + {c_out} + {tools_part} AS {money})"  # NULL when tokens are unpriced
     return f"""
 WITH u AS (
     SELECT s.*,
@@ -204,6 +225,7 @@ SELECT u.* EXCLUDE (_llm_day, _llm_slot, _llm_tin),
     {c_cr} AS cost_cache_read_usd,
     {c_cw} AS cost_cache_write_usd,
     {c_out} AS cost_output_usd,
+    {c_tools} AS cost_server_tools_usd,
     {total} AS cost_usd,
     CAST({cr} * (p.p_input - p.p_cache_read) AS {money}) AS cache_read_saving_usd,
     CAST({cw5} * (p.p_cache_write_5m - p.p_input) + {cw1} * (p.p_cache_write_1h - p.p_input) AS {money})
@@ -352,7 +374,8 @@ def attach_costs(
             con.execute(f"DROP VIEW IF EXISTS temp.main.{tgt}")
     else:
         create = "TEMP VIEW"
-    con.execute(f"CREATE OR REPLACE {create} {tgt} AS {cost_sql(src, prices_name, tod)}")
+    has_tools = "web_search_calls" in {r[0] for r in con.execute(f"DESCRIBE {src}").fetchall()}
+    con.execute(f"CREATE OR REPLACE {create} {tgt} AS {cost_sql(src, prices_name, tod, server_tools=has_tools)}")
 
     items = []
     notes: list[str] = []

@@ -149,9 +149,12 @@ def sections(
             [[p["file"], p["message"]] for p in last["problems"]],
         )
     t = doc["totals"]
+    # server-side tool fees (web search) get their own columns when the data states any calls
+    tools = bool(t.get("web_search_calls"))
     yield (
         "Totals",
-        "",
+        "estimated cost includes the server-tools fees (web search, priced per call), shown apart."
+        if tools else "",
         [
             "requests",
             "input (uncached)",
@@ -161,6 +164,7 @@ def sections(
             "estimated cost",
             "billed cost",
             "unpriced requests",
+            *(["web searches", "server tools cost", "unpriced web searches"] if tools else []),
         ],
         [
             [
@@ -172,6 +176,8 @@ def sections(
                 money(t["cost_usd"]),
                 money(t.get("billed_cost_usd")),
                 num(t["unpriced_requests"]),
+                *([num(t["web_search_calls"]), money(t["server_tools_cost_usd"]),
+                   num(t["unpriced_web_search_calls"])] if tools else []),
             ]
         ],
     )
@@ -184,7 +190,8 @@ def sections(
     yield (
         "By provider and model",
         "",
-        ["provider", "model", "requests", "input", "cache read", "cache write", "output", "estimated cost"],
+        ["provider", "model", "requests", "input", "cache read", "cache write", "output", "estimated cost",
+         *(["web searches", "server tools"] if tools else [])],
         [
             [
                 m["provider"] or "-",
@@ -195,6 +202,7 @@ def sections(
                 num(m["cache_write_tokens"]),
                 num(m["output_tokens"]),
                 money(m["cost_usd"]) if m["priced"] else "unpriced",
+                *([num(m.get("web_search_calls")), _tools_cost(m, money)] if tools else []),
             ]
             for m in doc["by_provider_model"]
         ],
@@ -739,3 +747,13 @@ def _burst_window(b: dict[str, Any]) -> str:
     if w.get("recent_days"):
         return f"Over the last {w['recent_days']} days up to the last request ({first} to {last}, UTC). "
     return f"Over {first} to {last} (UTC). "
+
+
+def _tools_cost(m: dict[str, Any], money: Any) -> str:
+    """A model's server-tools fee: the priced part, marked when some calls have no price."""
+    if not m.get("web_search_calls"):
+        return "-"
+    if m.get("unpriced_web_search_calls") == m.get("web_search_calls"):
+        return "unpriced"
+    extra = f" + {m['unpriced_web_search_calls']:,} unpriced" if m.get("unpriced_web_search_calls") else ""
+    return str(money(m.get("server_tools_cost_usd"))) + extra
