@@ -171,3 +171,23 @@ def test_claude_code_streamed_reply_keeps_its_final_search_count(tmp_path: Path)
     # 10*1/1e6 + 300*5/1e6 = 0.00001 + 0.0015 = 0.00151; fee 2 * 10 / 1000 = 0.02; 0.02151
     assert (m["requests"], m["web_search_calls"]) == (1, 2)
     assert (m["server_tools_cost_usd"], m["cost_usd"]) == (Decimal("0.02"), Decimal("0.02151"))
+
+
+def test_focus_export_has_web_search_rows(store: Path, tmp_path: Path) -> None:
+    import csv
+
+    from llmcost.focus_export import export_focus
+
+    out = tmp_path / "focus.csv"
+    export_focus(ReportOptions(store=store, forecast=False), out)
+    with out.open(newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["x_Scenario"] == "actual"]
+    ws = {r["ResourceId"]: r for r in rows if r["x_TokenKind"] == "web_search"}
+    # the priced searches only: 3 on Sonnet 4.5 ($0.03), 2 on gpt-4.1 ($0.02), both $10 per 1,000
+    assert set(ws) == {"claude-sonnet-4-5-20250929", "gpt-4.1-2025-04-14"}
+    sonnet = ws["claude-sonnet-4-5-20250929"]
+    assert (sonnet["ConsumedQuantity"], Decimal(sonnet["BilledCost"])) == ("3", Decimal("0.03"))
+    assert Decimal(ws["gpt-4.1-2025-04-14"]["ListUnitPrice"]) == Decimal("10")
+    assert ws["gpt-4.1-2025-04-14"]["PricingUnit"] == "1K Web searches"
+    # every priced dollar is in the export once: tokens + fees = 0.0435 + 0.048 + 0.00014
+    assert sum(Decimal(r["BilledCost"]) for r in rows) == Decimal("0.09164")
