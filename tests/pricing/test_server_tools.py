@@ -191,3 +191,15 @@ def test_focus_export_has_web_search_rows(store: Path, tmp_path: Path) -> None:
     assert ws["gpt-4.1-2025-04-14"]["PricingUnit"] == "1K Web searches"
     # every priced dollar is in the export once: tokens + fees = 0.0435 + 0.048 + 0.00014
     assert sum(Decimal(r["BilledCost"]) for r in rows) == Decimal("0.09164")
+
+
+def test_prices_command_shows_the_web_search_fee() -> None:
+    from typer.testing import CliRunner
+
+    from llmcost.cli import app
+
+    # ANT: web search $10 per 1,000 searches
+    out = CliRunner().invoke(app, ["prices", "claude-sonnet-4-5", "--provider", "anthropic"]).output
+    assert "  web search: 10 per 1,000 searches, any tier (genai-prices 0.2.3: anthropic/claude-sonnet-4-5)" in out
+    # OAI: gpt-4.1-nano has no search price: no line (nothing invented)
+    assert "web search" not in CliRunner().invoke(app, ["prices", "gpt-4.1-nano"]).output
