@@ -699,7 +699,9 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
         if m["unpriced_web_search_calls"]:
             warnings.append(
                 f"{m['model'] or '(no model)'} ({m['provider'] or 'unknown provider'}): "
-                f"{m['unpriced_web_search_calls']:,} web searches have no known price (the server-tools fee is "
+                f"{m['unpriced_web_search_calls']:,} "
+                + ("web search has" if m["unpriced_web_search_calls"] == 1 else "web searches have")
+                + " no known price (the server-tools fee is "
                 "left out of cost totals). Fix: add web_search_per_1k = ... (USD per 1,000 searches, from the "
                 "provider's price page) to a [[model]] entry for it in the override file."
             )

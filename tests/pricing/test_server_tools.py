@@ -97,7 +97,7 @@ def test_web_searches_are_priced_per_call_on_their_own_line(store: Path) -> None
         6, Decimal("0.05"), 1)
     assert t["cost_usd"] == Decimal("0.09164")
     [w] = [w for w in doc["warnings"] if "web searches" in w]
-    assert w.startswith("gpt-4.1-nano-2025-04-14 (openai): 1 web searches have no known price")
+    assert w.startswith("gpt-4.1-nano-2025-04-14 (openai): 1 web search has no known price")
     assert "web_search_per_1k" in w
 
 
