@@ -96,7 +96,7 @@ def test_web_searches_are_priced_per_call_on_their_own_line(store: Path) -> None
     assert (t["web_search_calls"], t["server_tools_cost_usd"], t["unpriced_web_search_calls"]) == (
         6, Decimal("0.05"), 1)
     assert t["cost_usd"] == Decimal("0.09164")
-    [w] = [w for w in doc["warnings"] if "web searches" in w]
+    [w] = [w for w in doc["warnings"] if "web search" in w]
     assert w.startswith("gpt-4.1-nano-2025-04-14 (openai): 1 web search has no known price")
     assert "web_search_per_1k" in w
 
@@ -130,7 +130,7 @@ def test_override_prices_the_unpriced_searches(store: Path, tmp_path: Path) -> N
         Decimal("0.01"), 0, Decimal("0.01014"))
     t = doc["totals"]
     assert (t["server_tools_cost_usd"], t["unpriced_web_search_calls"]) == (Decimal("0.06"), 0)
-    assert not [w for w in doc["warnings"] if "web searches" in w]
+    assert not [w for w in doc["warnings"] if "web search" in w]
 
 
 def test_ingest_keeps_the_counts(store: Path) -> None:
