@@ -203,3 +203,17 @@ def test_prices_command_shows_the_web_search_fee() -> None:
     assert "  web search: 10 per 1,000 searches, any tier (genai-prices 0.2.3: anthropic/claude-sonnet-4-5)" in out
     # OAI: gpt-4.1-nano has no search price: no line (nothing invented)
     assert "web search" not in CliRunner().invoke(app, ["prices", "gpt-4.1-nano"]).output
+
+
+def test_swap_compares_token_cost_only(store: Path) -> None:
+    from typer.testing import CliRunner
+
+    from llmcost.cli import app
+
+    res = CliRunner().invoke(app, ["swap", "claude-sonnet-4-5-20250929", "--store", str(store), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    by = {m["model"]: m for m in json.loads(res.stdout)["by_model"]}
+    # ANT: the logged Sonnet 4.5 reply re-priced on itself: tokens only on both sides, 0.0135 (the
+    # 3 searches' $0.03 is a tool fee a swap leaves as it is, so it is no "saving")
+    sonnet = by["claude-sonnet-4-5-20250929"]
+    assert Decimal(sonnet["cost_usd"]) == Decimal(sonnet["swapped_usd"]) == Decimal("0.0135")
