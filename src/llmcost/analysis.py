@@ -630,6 +630,15 @@ def _currency(doc: dict[str, Any], rates: list[Any], code: str | None, until: da
     }
 
 
+_SERVER_TOOLS = """coalesce(sum(web_search_calls), 0) AS web_search_calls,
+                   coalesce(sum(cost_server_tools_usd), 0) AS server_tools_cost_usd,
+                   coalesce(sum(web_search_calls) FILTER (WHERE web_search_calls > 0
+                                                          AND cost_server_tools_usd IS NULL), 0)
+                       AS unpriced_web_search_calls"""
+"""SQL aggregates: server-side web searches, their priced fees (part of cost_usd, shown on their own
+line) and the searches whose fee has no known price (left out, warned about)."""
+
+
 def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, Any]:
     tok_sums = ", ".join(f"coalesce(sum({k}), 0) AS {k}" for k in (*TOKEN_KINDS, "reasoning_tokens"))
     totals = _rows(
@@ -637,6 +646,7 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
         f"""SELECT coalesce(sum(request_count), 0) AS requests, {tok_sums},
                    CASE WHEN count(*) = 0 THEN 0 ELSE sum(cost_usd) END AS cost_usd,  -- no usage: $0, known
                    coalesce(sum(request_count) FILTER (WHERE NOT priced), 0) AS unpriced_requests,
+                   {_SERVER_TOOLS},
                    sum(reported_cost_usd) AS reported_cost_usd,
                    min(ts) AS first_ts, max(ts) AS last_ts
             FROM priced_usage""",
@@ -647,7 +657,7 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
         con,
         f"""SELECT provider, model, any_value(model_key) AS model_key, sum(request_count) AS requests,
                    {tok_sums},
-                   sum(cost_usd) AS cost_usd, bool_and(priced) AS priced,
+                   sum(cost_usd) AS cost_usd, bool_and(priced) AS priced, {_SERVER_TOOLS},
                    sum(reported_cost_usd) AS reported_cost_usd
             FROM priced_usage GROUP BY ALL ORDER BY cost_usd DESC NULLS LAST, requests DESC""",
     )
@@ -674,15 +684,30 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
                 "tokens": u.tokens,
                 "token_share": u.token_share,
                 "did_you_mean": list(u.did_you_mean),
+                "reason": u.reason,
+                "fix": u.fix,
                 "override_snippet": u.snippet,
             }
         )
-        warnings.append(
-            f"{u.model or '(no model)'} ({u.provider or 'unknown provider'}) has no known price: "
-            f"{u.requests:,} requests, "
-            + (f"{u.token_share:.1%} of tokens" if u.token_share is not None else "no token counts")
-            + ", excluded from cost totals"
-        )
+        size = f"{u.requests:,} requests, " + (
+            f"{u.token_share:.1%} of tokens" if u.token_share is not None else "no token counts")
+        who = f"{u.model or '(no model)'} ({u.provider or 'unknown provider'})"
+        if u.reason.startswith("unknown model:"):
+            # the common case keeps its one short line (the unpriced list gives the reason and fix)
+            warnings.append(f"{who} has no known price: {size}, excluded from cost totals")
+        else:
+            # a known model unpriced on some days or for a token kind, or rows with no model: say why
+            warnings.append(f"{who} is unpriced: {u.reason}; {size}, excluded from cost totals. {u.fix}")
+    for m in by_model:
+        if m["unpriced_web_search_calls"]:
+            warnings.append(
+                f"{m['model'] or '(no model)'} ({m['provider'] or 'unknown provider'}): "
+                f"{m['unpriced_web_search_calls']:,} "
+                + ("web search has" if m["unpriced_web_search_calls"] == 1 else "web searches have")
+                + " no known price (the server-tools fee is "
+                "left out of cost totals). Fix: add web_search_per_1k = ... (USD per 1,000 searches, from the "
+                "provider's price page) to a [[model]] entry for it in the override file."
+            )
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": f"llmcost-forecast {__version__}",

@@ -97,7 +97,7 @@ BASE_COLUMNS = (
 )
 MONEY_COLUMNS = (
     "cost_usd", "cost_input_usd", "cost_cache_read_usd", "cost_cache_write_usd",
-    "cache_read_saving_usd", "cache_write_premium_usd",
+    "cache_read_saving_usd", "cache_write_premium_usd", "cost_server_tools_usd",
 )
 # A single request never costs $1M, so the copy keeps per-row money as DECIMAL(18,12) (int64
 # arithmetic, half the memory); every sum the queries return is DECIMAL(38,12) again.

@@ -116,6 +116,14 @@ USAGE_COLUMNS: tuple[Column, ...] = (
         "Tool or function calls in the response, where the source shows them.",
     ),
     _c(
+        "web_search_calls",
+        pa.int64(),
+        "BIGINT",
+        "Server-side web searches the provider bills per call, where the source states them (Anthropic "
+        "usage.server_tool_use.web_search_requests, OpenAI Responses web_search_call output items); "
+        "priced apart from tokens (cost_server_tools_usd); null when the source does not say.",
+    ),
+    _c(
         "label",
         pa.string(),
         "VARCHAR",
