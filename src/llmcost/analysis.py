@@ -675,6 +675,13 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
     )
     warnings = []
     unpriced = []
+    # billed money per model from cost exports: an unpriced model may still be paid for in the billed total
+    billed_by_model = {
+        (p, m): c
+        for p, m, c in con.execute(
+            "SELECT provider, model, sum(cost_usd) FROM costs WHERE cost_usd IS NOT NULL GROUP BY ALL"
+        ).fetchall()
+    }
     for u in pricing.unpriced:
         unpriced.append(
             {
@@ -689,15 +696,22 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
                 "override_snippet": u.snippet,
             }
         )
-        size = f"{u.requests:,} requests, " + (
-            f"{u.token_share:.1%} of tokens" if u.token_share is not None else "no token counts")
+        share = f"{u.token_share:.1%} of tokens" if u.token_share is not None else "no token counts"
+        # a billing export's token totals carry no request count: "0 requests" would read as no usage
+        size = f"{u.requests:,} requests, {share}" if u.requests else f"{share} (no request counts)"
         who = f"{u.model or '(no model)'} ({u.provider or 'unknown provider'})"
+        paid = billed_by_model.get((u.provider, u.model))
+        left_out = (
+            "excluded from cost totals"
+            if paid is None
+            else f"excluded from estimated cost totals; its billed cost (${paid:,.2f}) is in the billed total"
+        )
         if u.reason.startswith("unknown model:"):
             # the common case keeps its one short line (the unpriced list gives the reason and fix)
-            warnings.append(f"{who} has no known price: {size}, excluded from cost totals")
+            warnings.append(f"{who} has no known price: {size}, {left_out}")
         else:
             # a known model unpriced on some days or for a token kind, or rows with no model: say why
-            warnings.append(f"{who} is unpriced: {u.reason}; {size}, excluded from cost totals. {u.fix}")
+            warnings.append(f"{who} is unpriced: {u.reason}; {size}, {left_out}. {u.fix}")
     for m in by_model:
         if m["unpriced_web_search_calls"]:
             warnings.append(
