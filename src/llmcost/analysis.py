@@ -807,11 +807,3 @@ def _by_label(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
            FROM ul FULL OUTER JOIN cl ON ul.label = cl.label
            ORDER BY coalesce(ul.label, cl.label) = '(none)', coalesce(ul.label, cl.label)""",
     )
-
-
-def money(v: Decimal | None, places: int = 2) -> str:
-    """Display form of a money value; None means unknown, never $0."""
-    if v is None:
-        return "n/a"
-    q = Decimal(1).scaleb(-places)
-    return f"${v.quantize(q):,}"

@@ -612,32 +612,3 @@ def _components(
             "median_history_tokens_by_turn": REFERENCE["ragpulse_median_history_tokens_by_turn"],
         },
     }
-
-
-def component_shares(
-    con: duckdb.DuckDBPyConnection,
-    side_files: Iterable[Path | str] | None = None,
-    *,
-    since: date | datetime | str | None = None,
-    until: date | datetime | str | None = None,
-    provider: str | None = None,
-) -> dict[str, Any]:
-    """Prompt-component token shares (system prompt share of input, ...) on `con`'s priced_usage
-    (or usage): side files as given, else found beside the ingested trace. Creates TEMP TABLE
-    component_lengths on `con`."""
-    if not has_relation(con, "priced_usage"):
-        con.execute(
-            "CREATE OR REPLACE TEMP VIEW priced_usage AS SELECT *, NULL::BOOLEAN AS priced FROM usage"
-        )
-    f = {"since": _utc(since, "since"), "until": _utc(until, "until"), "provider": provider}
-    files = list(side_files) if side_files is not None else find_side_files(con)
-    n = load_component_lengths(con, files, temp=True)
-    shares = _fetch(con, "prefix_component_shares", **f)
-    sys_row = next((r for r in shares if r["kind"] == "sys_prompt"), None)
-    return {
-        "side_files": [str(p) for p in files],
-        "component_lengths": n,
-        "shares": shares,
-        "sys_prompt_share": sys_row["share_of_input"] if sys_row and n else None,
-        "by_turn": _fetch(con, "prefix_component_tokens_by_turn", **f),
-    }
