@@ -8,7 +8,7 @@ requests or counts per time bucket. A mapping is data: it runs no SQL of its own
 and are trusted). Mappings shipped in
 `llmcost/mappings/` describe the public traces (Azure 2023, Mooncake, RAGPulse, ServeGen) and are
 registered like any other format; `--mapping FILE` adds a user's own, `--map col=field` builds
-one on the command line. See docs/formats.md for the keys.
+one on the command line. See docs/formats-request-logs.md, "Generic mapping", for the keys.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ class Mapping:
 
 
 def _err(origin: str, msg: str) -> ConfigError:
-    return ConfigError(f"{origin}: {msg}. Fix: see docs/formats.md, section 'Generic mapping'.")
+    return ConfigError(f"{origin}: {msg}. Fix: see docs/formats-request-logs.md, section 'Generic mapping'.")
 
 
 def parse_mapping(data: dict[str, Any], origin: str) -> Mapping:
@@ -218,8 +218,8 @@ def _check_field(origin: str, k: str, v: dict[str, Any], allow_sql: bool, name_o
         if not allow_sql:
             raise ConfigError(
                 f"{origin}: fields.{k} is an SQL expression, and a mapping runs no SQL unless it says so. "
-                "Fix: use a column name or a documented transform (docs/formats.md, 'Generic mapping'); or, "
-                "if you wrote this mapping and trust it, add `allow_sql = true` to it and pass "
+                "Fix: use a column name or a documented transform (docs/formats-request-logs.md, "
+                "'Generic mapping'); or, if you wrote this mapping and trust it, add `allow_sql = true` to it and pass "
                 "--allow-mapping-sql."
             )
         if not isinstance(v["expr"], str):
