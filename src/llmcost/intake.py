@@ -116,10 +116,12 @@ def own_output(start: bytes, display: str) -> str | None:
 
 
 def _json_report(text: str) -> bool:
+    if not all(f'"{k}":' in text for k in REPORT_MARKS):
+        return False  # the usual case, decided without parsing
     try:
         doc = json.loads(text)
-    except ValueError:
-        # a report longer than the head: its first keys are enough
+    except (ValueError, RecursionError):
+        # a report longer than the head: its top-level keys (indented by two) are enough
         return all(f'\n  "{k}":' in text for k in REPORT_MARKS)
     return isinstance(doc, dict) and all(k in doc for k in REPORT_MARKS)
 
