@@ -84,7 +84,9 @@ def transcode(disk: Path, is_gzip: bool, start: bytes, work: Path) -> tuple[Path
     enc = encoding_of(start)
     if enc is None:
         return None
-    out = work / f"utf8-{uuid.uuid4().hex}" / "input.txt"
+    # under the file's own name (a readable one: the loader's alias when the real one is not), less `.gz`
+    name = disk.name[:-3] if is_gzip and disk.name.endswith(".gz") else disk.name
+    out = work / f"utf8-{uuid.uuid4().hex}" / (name or "input.txt")
     out.parent.mkdir(parents=True)
     decoder = codecs.getincrementaldecoder(enc)(errors="replace")
     opener = gzip.open if is_gzip else open

@@ -34,7 +34,7 @@ import pyarrow as pa
 from llmcost import clock, ingest, intake
 from llmcost.errors import FormatError, StoreError, UsageError
 from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_number, sql_str
-from llmcost.privacy import NOT_MASKED, mask_id_sql, mask_sql, mask_text
+from llmcost.privacy import NOT_MASKED, mask_id_sql, mask_key, mask_sql, mask_text
 from llmcost.schema import TABLES, USAGE_TOKEN_COLUMNS, duckdb_types
 from llmcost.store import FileEntry, Manifest, Store, connect_duckdb, now_iso, one
 from llmcost.text import shown, shown_name
@@ -585,13 +585,14 @@ class Loader:
                 if self.progress:
                     self.progress(mask_text(shown_name(path)), i, len(files))
                 if unreadable:
-                    result.files.append(FileResult(shown_name(path), "failed", message=mask_text(shown(unreadable))))
+                    result.files.append(FileResult(mask_key(shown_name(path)), "failed",
+                                                   message=mask_text(shown(unreadable))))
                     continue
                 try:
                     for disk, display, key, is_gz in _expand(path, work):
                         manifest = self._one(con, manifest, disk, display, key, is_gz, work, result)
                 except FormatError as e:
-                    result.files.append(FileResult(shown_name(path), "failed", message=mask_text(shown(e))))
+                    result.files.append(FileResult(mask_key(shown_name(path)), "failed", message=mask_text(shown(e))))
             if self.progress:
                 self.progress("", len(files), len(files))
             con.close()
