@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import gzip
 import json
 import os
@@ -103,14 +104,44 @@ REPORT_MARKS = ("totals", "price_catalog", "ingest")
 """Top-level keys of our JSON report (llmcost.report.json_report)."""
 
 
+class _Empty(dict):  # type: ignore[type-arg]
+    """A report document with nothing in it, to read each CSV table's columns off `TABLES`."""
+
+    def __getitem__(self, key: object) -> _Empty:
+        return _Empty()
+
+    def get(self, key: object, default: object = None) -> None:  # type: ignore[override]
+        return None
+
+
+@functools.cache
+def report_headers() -> dict[str, str]:
+    """The header line of each CSV table `report --format csv` writes (llmcost.report.tables),
+    for the tables whose columns do not depend on the data (all but a few; those are not
+    recognised), with two columns or more."""
+    from llmcost.report.tables import TABLES
+
+    out = {}
+    for name, table in TABLES.items():
+        try:
+            cols, _rows = table(_Empty())
+        except Exception:  # a table that needs data to name its columns
+            continue
+        if len(cols) >= 2:
+            out[",".join(cols)] = name
+    return out
+
+
 def own_output(start: bytes, display: str) -> str | None:
-    """A message when the file is our own FOCUS export or JSON report, else None."""
+    """A message when the file is our own FOCUS export, JSON report or CSV report table, else None."""
     text = start.decode("utf-8", errors="replace").lstrip("\ufeff")
-    first = text.split("\n", 1)[0]
+    first = text.split("\n", 1)[0].rstrip("\r")
     if all(m in first for m in FOCUS_MARKS):
         what = "a FOCUS export written by llmcost-forecast export-focus"
     elif text.lstrip().startswith("{") and _json_report(text):
         what = "a JSON report written by llmcost-forecast"
+    elif first in report_headers():
+        what = f"the {report_headers()[first]} table of a CSV report written by llmcost-forecast"
     else:
         return None
     return (f"{display} is {what}: skipped (ingesting it would count the same spend twice). Fix: keep "

@@ -252,3 +252,22 @@ def test_our_focus_export_and_json_report_in_the_logs_folder_are_skipped(tmp_pat
     assert "skipped" in res.output
     con = Store.open(tmp_path / "s").connect()
     assert con.execute("SELECT count(*) FROM costs").fetchone() == (0,)
+
+
+def test_our_csv_report_tables_are_recognised_and_none_is_ingested(tmp_path: Path) -> None:
+    from llmcost.intake import report_headers
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "app.jsonl").write_text(json.dumps(OPENAI_LINE) + "\n")
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(logs), "--store", str(tmp_path / "s")]).exit_code == 0
+    res = runner.invoke(app, ["report", "--store", str(tmp_path / "s"), "--format", "csv", "--out", str(logs / "csv")])
+    assert res.exit_code == 0, res.output
+    tables = sorted(p.stem for p in (logs / "csv").glob("*.csv"))
+    res = runner.invoke(app, ["ingest", str(logs), "--store", str(tmp_path / "s")])
+    ours = [x for x in res.output.splitlines() if "table of a CSV report written by llmcost-forecast: skipped" in x]
+    # every table whose columns do not depend on the data is named as ours (21 of 26 today)
+    assert len(ours) == len(set(report_headers().values()) & set(tables)) >= 20
+    assert "0 ingested, 0 replaced, 1 unchanged" in res.output  # nothing of the report went in
+    assert _usage(tmp_path / "s") == (1, 1200, 80)
