@@ -7,10 +7,12 @@ Hooks the loader (`llmcost.load`) calls, kept here so that the loader stays abou
 - `transcode`: a UTF-16 or UTF-32 file (with a byte-order mark, or UTF-16 without one, known by
   its NUL bytes) is copied as UTF-8 into the run's staging folder, streamed in 1 MiB pieces, and
   read from there; its name, key and hash stay those of the original.
-- `own_output`: our own FOCUS export and JSON report are recognised and skipped with one line
-  (ingesting them would count the same spend twice).
+- `own_output`: our own FOCUS export, JSON report and CSV report tables are recognised and
+  skipped with one line (ingesting them would count the same spend twice).
 - `quarantine_sql`: what the quarantine keeps of a rejected record: file, line and reason, and
   the record's shape with no text unless `--keep-text` (then the masked record).
+- `private_store`: the run writes 0600 files and 0700 folders.
+- `masked_names`: a file's name and key with secrets masked (llmcost.privacy.mask_key).
 
 docs/reliability.md describes each, with its limits.
 """
