@@ -34,7 +34,7 @@ import pyarrow as pa
 from llmcost import clock, ingest, intake
 from llmcost.errors import FormatError, StoreError, UsageError
 from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_number, sql_str
-from llmcost.privacy import NOT_MASKED, mask_id_sql, mask_key, mask_sql, mask_text
+from llmcost.privacy import NOT_MASKED, mask_id_sql, mask_key, mask_sql, mask_text, row_guard_sql
 from llmcost.schema import TABLES, USAGE_TOKEN_COLUMNS, duckdb_types
 from llmcost.store import FileEntry, Manifest, Store, connect_duckdb, now_iso, one
 from llmcost.text import shown, shown_name
@@ -431,9 +431,13 @@ def validated_sql(
             expr = f"CAST({expr} AS VARCHAR)"
         sel.append(f"{expr} AS {col}")
     skip = "coalesce(TRY_CAST(s.skip AS BOOLEAN), false)" if "skip" in have else "false"
+    # one cheap test per row for secrets in any of its free-text columns (llmcost.privacy)
+    free_text = [c for c, t in types.items() if t == "VARCHAR" and c in have and c not in NOT_MASKED
+                 and c not in ("prompt_text", "response_text")]
     typed = (
         f"SELECT s.raw AS _raw, {', '.join(sel)}, coalesce({', '.join(errs)}) AS _fmt_error, "
-        f"{skip} AS _skip FROM ({fmt_sql}) s"
+        f"{skip} AS _skip, {row_guard_sql([f's.{c}' for c in (*free_text, 'event_id') if c in have])} AS _may_secret "
+        f"FROM ({fmt_sql}) s"
     )
 
     latest = clock.now().isoformat()  # "the future" is judged against the tool's clock (llmcost.clock)
@@ -469,7 +473,7 @@ def validated_sql(
             out.append(f"{sql_str(f.display)} AS source_file")
         elif col == "event_id":
             raw_id = f"md5({sql_str(ing.name)} || chr(31) || coalesce(_raw, ''))"
-            out.append(f"coalesce({mask_id_sql('event_id')}, {raw_id}) AS event_id")
+            out.append(f"coalesce({mask_id_sql('event_id', '_may_secret')}, {raw_id}) AS event_id")
         elif col == "grain":
             out.append(f"coalesce(grain, {sql_str(ing.grain)}) AS grain")
         elif col in USAGE_TOKEN_COLUMNS:
@@ -487,7 +491,7 @@ def validated_sql(
             out.append(f"{mask_sql(col)} AS {col}" if ctx.keep_text else f"CAST(NULL AS VARCHAR) AS {col}")
         elif _typ == "VARCHAR" and col not in NOT_MASKED:
             # every free-text column: model, project, user, conversation, tags in extra, ... (llmcost.privacy)
-            out.append(f"{mask_sql(col)} AS {col}")
+            out.append(f"{mask_sql(col, '_may_secret' if col in free_text else None)} AS {col}")
         else:
             out.append(col)
     return (

@@ -62,7 +62,7 @@ _RULES: tuple[tuple[str, str], ...] = (
 _PY_RULES = [(re.compile(p), r) for p, r in _RULES]
 
 # Cheap substring tests, one of which every secret above contains: almost no value holds a secret,
-# and those that hold none skip the regular expressions. `lower()` catches the case-blind rules.
+# and those that hold none skip the regular expressions. ILIKE catches the case-blind rules.
 _GUARDS = ("sk-", "sk_", "rk_", "pk_", "earer", "gh", "github_pat_", "eyJ", "AKIA", "ASIA", "AIza", "xox",
            "hooks.slack", "PRIVATE KEY", "@")
 _LOWER_GUARDS = ("secret", "key")
@@ -73,21 +73,36 @@ a name, `mask_key`) and the row's id (`mask_id_sql`: hashed when it holds a secr
 ids that differ only in their middle stay two rows)."""
 
 
-def mask_sql(expr: str) -> str:
-    """DuckDB SQL masking secrets inside a VARCHAR expression."""
+def guard_sql(expr: str) -> str:
+    """True when the VARCHAR `expr` may hold a secret (one of the cheap substring tests passes)."""
+    return " OR ".join(
+        [f"contains({expr}, '{m}')" for m in _GUARDS] + [f"{expr} ILIKE '%{m}%'" for m in _LOWER_GUARDS]
+    )
+
+
+def row_guard_sql(exprs: list[str]) -> str:
+    """One `guard_sql` over several columns of a row at once (cheaper than one test per column):
+    a row none of whose columns may hold a secret skips every column's regular expressions."""
+    if not exprs:
+        return "false"
+    joined = "concat_ws(chr(10), " + ", ".join(f"CAST({e} AS VARCHAR)" for e in exprs) + ")"
+    return f"coalesce({guard_sql(joined)}, false)"
+
+
+def mask_sql(expr: str, guard: str | None = None) -> str:
+    """DuckDB SQL masking secrets inside a VARCHAR expression. `guard` (a BOOLEAN column, made by
+    `row_guard_sql` over columns that include `expr`) replaces the per-value substring tests."""
     out = expr
     for pattern, repl in _RULES:
         p = pattern.replace("'", "''")
         out = f"regexp_replace({out}, '{p}', '{repl}', 'g')"
-    guard = " OR ".join(
-        [f"contains({expr}, '{m}')" for m in _GUARDS] + [f"contains(lower({expr}), '{m}')" for m in _LOWER_GUARDS]
-    )
-    return f"(CASE WHEN {guard} THEN {out} ELSE {expr} END)"
+    return f"(CASE WHEN {guard or guard_sql(expr)} THEN {out} ELSE {expr} END)"
 
 
-def mask_id_sql(expr: str) -> str:
+def mask_id_sql(expr: str, guard: str | None = None) -> str:
     """An id column: kept as it is unless it holds a secret, then replaced by a hash of itself."""
-    return f"(CASE WHEN {mask_sql(expr)} IS DISTINCT FROM {expr} THEN 'masked-' || md5({expr}) ELSE {expr} END)"
+    changed = f"{mask_sql(expr, guard)} IS DISTINCT FROM {expr}"
+    return f"(CASE WHEN {guard + ' AND ' if guard else ''}{changed} THEN 'masked-' || md5({expr}) ELSE {expr} END)"
 
 
 def mask_text(text: str) -> str:
