@@ -199,6 +199,23 @@ def test_utf16_csv_is_read_like_utf8(tmp_path: Path, encoding: str, bom: bytes) 
     assert ra.files[0].rows_stored > 0
 
 
+def test_gzipped_utf16_csv_is_read_like_utf8(tmp_path: Path) -> None:
+    import gzip
+
+    src = Path(__file__).resolve().parents[1] / "fixtures" / "ingest" / "openrouter_activity_csv"
+    text = sorted(p for p in src.iterdir() if p.name.startswith("input"))[0].read_text(encoding="utf-8")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "activity.csv").write_text(text, encoding="utf-8")
+    (tmp_path / "b" / "activity.csv.gz").write_bytes(gzip.compress(text.encode("utf-16")))
+    ra = load([tmp_path / "a"], tmp_path / "sa")
+    rb = load([tmp_path / "b"], tmp_path / "sb")
+    assert [(f.status, f.ingestor, f.rows_stored) for f in rb.files] == [
+        (f.status, f.ingestor, f.rows_stored) for f in ra.files] and ra.files[0].rows_stored > 0
+    assert _usage(tmp_path / "sb") == _usage(tmp_path / "sa")
+    assert rb.files[0].path.endswith("activity.csv.gz")  # known by its own name
+
+
 def test_a_first_record_over_64_kb_is_detected(tmp_path: Path) -> None:
     first = dict(OPENAI_LINE, metadata={"note": "x" * 200_000})  # a 200 KB first line
     second = json.loads(json.dumps(OPENAI_LINE))
