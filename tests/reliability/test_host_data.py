@@ -80,6 +80,8 @@ def test_a_mapping_with_sql_is_refused_without_opt_in(tmp_path: Path, expr: str)
     'user_id = "tok_in; INSTALL httpfs"',
     'user_id = { column = "who", transform = "read_text" }',
     'user_id = { value = "a", expr = "1" }',
+    "project = { file_regex = 'no-group' }",
+    "project = { file_regex = '(' }",
 ])
 def test_a_mapping_field_is_a_column_name_or_a_documented_transform(tmp_path: Path, field: str) -> None:
     code, out = _ingest(tmp_path, HEAD + field + "\n")
@@ -124,6 +126,17 @@ def test_extension_autoload_is_off_on_every_connection(tmp_path: Path) -> None:
             con.execute("SELECT * FROM read_csv('https://example.invalid/x.csv')")
     # and INSTALL itself cannot reach a repository that is not there: it fails, with no traceback in the CLI
     assert duckdb.connect().execute("SELECT current_setting('autoload_known_extensions')").fetchone() == (True,)
+
+
+def test_transforms_apply(tmp_path: Path) -> None:
+    fields = ('user_id = { column = "who", transform = "upper" }\n'
+              "project = { file_regex = '/(a[a-z]+)\\.csv$', prefix = \"p-\", default = \"none\" }\n"
+              'model = { value = "m1" }\nprovider = { column = "who" }\n')
+    code, out = _ingest(tmp_path, HEAD + fields)
+    assert code == 0, out
+    con = Store.open(tmp_path / "s").connect()
+    assert con.execute("SELECT DISTINCT user_id, project, model, provider FROM usage").fetchall() == [
+        ("ALICE", "p-app", "m1", "alice")]
 
 
 def test_builtin_mappings_use_transforms_and_trusted_sql_only() -> None:

@@ -204,14 +204,16 @@ def _check_field(origin: str, k: str, v: dict[str, Any], allow_sql: bool, name_o
             raise _err(origin, f"fields.{k}.value must be a string or a number")
     elif keys in ({"column", "transform"}, {"column"}):
         name_ok(v["column"], f"fields.{k}.column")
-        if v.get("transform", "trim") not in TRANSFORMS:
+        if "transform" in v and v["transform"] not in TRANSFORMS:
             raise _err(origin, f"fields.{k}.transform must be one of {sorted(TRANSFORMS)}, not {v['transform']!r}")
     elif keys in ({"file_regex"}, {"file_regex", "default"}, {"file_regex", "default", "prefix"},
                   {"file_regex", "prefix"}):
         try:
-            re.compile(v["file_regex"])
+            groups = re.compile(v["file_regex"]).groups
         except (re.error, TypeError):
             raise _err(origin, f"fields.{k}.file_regex = {v['file_regex']!r} is not a regular expression") from None
+        if groups < 1:
+            raise _err(origin, f"fields.{k}.file_regex needs a group in parentheses: the part of the name to keep")
         if not all(isinstance(v.get(x, ""), str) for x in ("file_regex", "default", "prefix")):
             raise _err(origin, f"fields.{k}: file_regex, default and prefix are strings")
     elif keys == {"expr"}:
@@ -403,7 +405,7 @@ class MappedIngestor(Ingestor):
             if isinstance(v, str):
                 sel[canon] = _q(v)
             elif "column" in v:
-                sel[canon] = TRANSFORMS[v.get("transform", "trim")].format(_q(v["column"]))
+                sel[canon] = TRANSFORMS.get(v.get("transform", ""), "{}").format(_q(v["column"]))
             elif "file_regex" in v:
                 part = f"nullif(regexp_extract(_file, {sql_str(v['file_regex'])}, 1), '')"
                 if "default" in v:
