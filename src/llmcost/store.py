@@ -5,7 +5,7 @@ Layout of a store directory::
     manifest.json                 the one commit point: ingested files and the live Parquet parts
     usage/month=YYYY-MM/*.parquet canonical usage rows, one part per (ingested file, month)
     costs/month=YYYY-MM/*.parquet billed money lines from cost exports
-    quarantine/*.jsonl            rejected rows: file, line, reason, raw text (truncated, masked)
+    quarantine/*.jsonl            rejected rows: file, line, reason, shape (raw text, masked, only with --keep-text)
     .lock                         flock held by writers (exclusive) and readers (shared)
     .staging/                     work in progress; anything here or unlisted is garbage
 
