@@ -174,6 +174,9 @@ MapOpt = Annotated[
     ),
 ]
 KeepTextOpt = Annotated[bool, typer.Option("--keep-text", help="Also store prompt and response text.")]
+AllowSqlOpt = Annotated[bool, typer.Option(
+    "--allow-mapping-sql",
+    help="Run the SQL expressions of --mapping files that say allow_sql = true (off: a mapping is data).")]
 LabelOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -226,13 +229,13 @@ def _date(value: str | None, flag: str) -> date | None:
         raise UsageError(f"{flag} {value!r} is not a date. Fix: write it as YYYY-MM-DD.") from None
 
 
-def _register_mappings(mapping: list[Path] | None, inline: list[str] | None) -> str | None:
+def _register_mappings(mapping: list[Path] | None, inline: list[str] | None, allow_sql: bool = False) -> str | None:
     """Register user mappings; return the format name to force (for --map) or None."""
     from llmcost import ingest
     from llmcost.ingest.mapped import MappedIngestor, load_mapping_file, mapping_from_options
 
     for path in mapping or []:
-        ingest.add(MappedIngestor(load_mapping_file(path)))
+        ingest.add(MappedIngestor(load_mapping_file(path, allow_sql=allow_sql)))
     if inline:
         m = mapping_from_options(inline)
         ingest.add(MappedIngestor(m))
@@ -262,11 +265,11 @@ def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
 
 def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: list[Path] | None,
             inline: list[str] | None, keep_text: bool, wait: float, quiet: bool,
-            label: list[str] | None = None) -> dict[str, Any]:
+            label: list[str] | None = None, allow_sql: bool = False) -> dict[str, Any]:
     from llmcost.load import load, parse_labels
 
     labels = parse_labels(label or [])
-    forced = _register_mappings(mapping, inline)
+    forced = _register_mappings(mapping, inline, allow_sql)
     result = load(paths, _store_dir(store), source=source or forced, keep_text=keep_text, labels=labels,
                   wait=wait, progress=_progress(quiet))
     problems = [
@@ -486,6 +489,7 @@ def main_job(
     mapping: MappingOpt = None,
     map_: MapOpt = None,
     keep_text: KeepTextOpt = False,
+    allow_mapping_sql: AllowSqlOpt = False,
     label: LabelOpt = None,
     wait: WaitOpt = 30.0,
     quiet: QuietOpt = False,
@@ -528,7 +532,7 @@ def main_job(
                              "ingest`).")
         _report(args)
         raise typer.Exit(0)
-    run = _ingest(logs, store, source, mapping, map_, keep_text, wait, quiet, label)
+    run = _ingest(logs, store, source, mapping, map_, keep_text, wait, quiet, label, allow_mapping_sql)
     code = _warn_problems(run)
     if infer_conversations:
         _infer(store, wait, quiet)
@@ -552,13 +556,14 @@ def ingest(
     mapping: MappingOpt = None,
     map_: MapOpt = None,
     keep_text: KeepTextOpt = False,
+    allow_mapping_sql: AllowSqlOpt = False,
     label: LabelOpt = None,
     wait: WaitOpt = 30.0,
     quiet: QuietOpt = False,
     infer_conversations: InferOpt = False,
 ) -> None:
     """Ingest usage files into the store (unchanged files are skipped; changed files replace their rows)."""
-    run = _ingest(paths, store, source, mapping, map_, keep_text, wait, quiet, label)
+    run = _ingest(paths, store, source, mapping, map_, keep_text, wait, quiet, label, allow_mapping_sql)
     if infer_conversations:
         _infer(store, wait, quiet)
     from llmcost.analysis import ingest_summary
