@@ -431,6 +431,11 @@ def validated_sql(
             expr = f"CAST({expr} AS VARCHAR)"
         sel.append(f"{expr} AS {col}")
     skip = "coalesce(TRY_CAST(s.skip AS BOOLEAN), false)" if "skip" in have else "false"
+    if f.batch:
+        for required in ("_display", "_bseq"):
+            if required not in have:
+                raise RuntimeError(f"format {ing.name} is batchable but its query lacks column {required}")
+        sel.append("s._display AS _display, s._bseq AS _bseq")
     typed = (
         f"SELECT s.raw AS _raw, {', '.join(sel)}, coalesce({', '.join(errs)}) AS _fmt_error, "
         f"{skip} AS _skip FROM ({fmt_sql}) s"
@@ -466,7 +471,7 @@ def validated_sql(
         if col == "source":
             out.append(f"{sql_str(ing.name)} AS source")
         elif col == "source_file":
-            out.append(f"{sql_str(f.display)} AS source_file")
+            out.append(f"{f.name_sql()} AS source_file")
         elif col == "event_id":
             out.append(f"coalesce(event_id, md5({sql_str(ing.name)} || chr(31) || coalesce(_raw, ''))) AS event_id")
         elif col == "grain":
@@ -493,7 +498,7 @@ def validated_sql(
         # leaves in .staging until the next writer's clean-up
         f"SELECT * REPLACE (CASE WHEN _error IS NOT NULL THEN {mask_sql(f'left(_raw, {RAW_KEEP * 2})')} "
         "END AS _raw) FROM ("
-        f"SELECT {', '.join(out)}, CAST({int(seq)} AS BIGINT) AS _seq, false AS _dup, "
+        f"SELECT {', '.join(out)}, CAST({'_bseq' if f.batch else int(seq)} AS BIGINT) AS _seq, false AS _dup, "
         # a skipped record (the format's `skip`) is counted, never checked or quarantined
         f"CASE WHEN NOT _skip THEN {error} END AS _error, _skip, event_id IS NULL AS _id_from_raw, _raw, "
         "CAST(year(ts) * 100 + month(ts) AS INTEGER) AS month "
@@ -527,6 +532,26 @@ SNAPSHOT_FIELDS = (*USAGE_TOKEN_COLUMNS, "reported_cost_usd")
 ID_CACHE_ROWS = 2_000_000
 """Event ids of existing parts a run keeps in memory for its duplicate checks (about 100 MB)."""
 
+# Batches (docs/reliability.md, "Batches"): new files of a format that allows it
+# (`Ingestor.batchable`) are read by one scan over the list of files, BATCH_FILES files or
+# BATCH_BYTES bytes at most per batch (so memory stays bounded: the stage is Parquet on disk and
+# DuckDB stays under its memory limit), and stored as one part per month per batch. A file larger
+# than BATCH_FILE_BYTES is read on its own (the fast JSON path suits it better).
+BATCH_FILES = 2000
+BATCH_BYTES = 256 * 1024**2
+BATCH_FILE_BYTES = 64 * 1024**2
+
+
+@dataclass
+class _Pending:
+    """A new file waiting for its batch."""
+
+    disk: Path
+    display: str
+    key: str
+    size: int
+    hashing: Any
+
 class Loader:
     """Ingest files into one store. Use as `Loader(store, ...).run(paths)` under the store lock."""
 
@@ -546,10 +571,13 @@ class Loader:
         self.progress = progress
         self.garbage: list[str] = []  # store files the commit makes obsolete; deleted after it
         self.changed = False
+        self._work = Path()
         # Parts whose event ids are cached in TEMP TABLE part_ids for this run (parts are
         # immutable: a rewrite is a new file), and how many ids the cache holds.
         self._cached_parts: set[str] = set()
         self._cached_ids = 0
+        # new files of a batchable format waiting for their batch, by (format, gzip, CRLF)
+        self._pending: dict[tuple[str, bool, bool], list[_Pending]] = {}
 
     def _connect(self, tmp: Path) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": str(tmp / "spill")})
@@ -571,7 +599,7 @@ class Loader:
         self.store.collect_garbage(manifest)
         skip = self.store.root.resolve()
         files = list(_walk(paths, skip))
-        work = self.store.staging_dir()
+        work = self._work = self.store.staging_dir()
         try:
             con = self._connect(work)
             self.ctx.con = con
@@ -586,6 +614,7 @@ class Loader:
                         manifest = self._one(con, manifest, disk, display, key, is_gz, work, result)
                 except FormatError as e:
                     result.files.append(FileResult(shown_name(path), "failed", message=mask_text(shown(e))))
+            self._flush(con, manifest, work, result)
             if self.progress:
                 self.progress("", len(files), len(files))
             con.close()
@@ -658,7 +687,27 @@ class Loader:
                 ))
                 return manifest
             ing = hits[0]
+        if any(p.key == key for group in self._pending.values() for p in group):
+            self._flush(con, manifest, work, result)  # the same file twice: the second sees the first
+            return self._one(con, manifest, disk, display, key, is_gz, work, result)
+        if ing.batchable and old is None and size <= BATCH_FILE_BYTES and not ing.derived:
+            group = (ing.name, is_gz, b"\r\n" in head)
+            pending = self._pending.setdefault(group, [])
+            pending.append(_Pending(disk, display, key, size, hashing))
+            if len(pending) >= BATCH_FILES or sum(p.size for p in pending) >= BATCH_BYTES:
+                self._flush(con, manifest, work, result, group)
+            return manifest
         self.ctx.labels = labels
+        self._single(con, manifest, ing, f, old, result, display)
+        return manifest
+
+    def _single(
+        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, ing: Ingestor, f: InputFile,
+        old: FileEntry | None, result: LoadResult, display: str,
+    ) -> None:
+        """Stage and commit one file (and the rows its format derives from it) on its own."""
+        key = f.display
+        work = self._work
         try:
             entry = self._stage_and_commit(con, manifest, ing, f, work)
             for reader in ing.derived:
@@ -675,13 +724,196 @@ class Loader:
             result.files.append(FileResult(
                 key, "failed", ing.name, message=mask_text(f"{display} could not be read as {ing.name}: {msg}. {fix}"),
             ))
-            return manifest
+            return
         status = "replaced" if old else "ingested"
         result.files.append(FileResult(
             key, status, ing.name, entry.rows_read, entry.rows_stored, entry.rows_duplicate, entry.rows_quarantined,
             rows_skipped=entry.rows_skipped,
         ))
-        return manifest
+
+    def _flush(
+        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, work: Path, result: LoadResult,
+        group: tuple[str, bool, bool] | None = None,
+    ) -> None:
+        """Ingest the pending new files of `group` (all groups when None) as batches."""
+        for g in [group] if group else sorted(self._pending):
+            items = self._pending.pop(g, [])
+            if items:
+                self._batch(con, manifest, ingest.get(g[0]) if not self.forced else self.forced, items,
+                            g[1], g[2], work, result)
+
+    def _batch(
+        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, ing: Ingestor, items: list[_Pending],
+        gz: bool, crlf: bool, work: Path, result: LoadResult,
+    ) -> None:
+        """Read new files of one format with one scan and store them as one batch; a batch whose
+        scan fails is split in halves until the file that fails is alone (it then fails with its
+        own message, on the per-file path), so one bad file never stops the good ones."""
+        self.ctx.labels = dict(self.labels)
+        if len(items) == 1:
+            it = items[0]
+            f = InputFile(path=it.disk, display=it.key, head=b"\r\n" if crlf else b"\n", size=it.size, sha256="",
+                          gzip=gz, hashing=it.hashing)
+            self._single(con, manifest, ing, f, None, result, it.display)
+            return
+        seq0 = manifest.next_seq
+        members = tuple((str(it.disk), it.key, seq0 + i) for i, it in enumerate(items))
+        f = InputFile(path=items[0].disk, display=items[0].key, head=b"\r\n" if crlf else b"\n",
+                      size=sum(it.size for it in items), sha256="", gzip=gz, batch=members)
+        stage_dir = work / f"b{seq0}-{uuid.uuid4().hex[:8]}"
+        stage_dir.mkdir()
+        stage = stage_dir / "stage.parquet"
+        try:
+            sql = validated_sql(con, ing, f, self.ctx, seq0)
+            con.execute(f"COPY ({sql}) TO {sql_str(str(stage))} (FORMAT parquet)")
+        except (duckdb.Error, UnicodeError, RecursionError):
+            shutil.rmtree(stage_dir, ignore_errors=True)
+            half = len(items) // 2
+            self._batch(con, manifest, ing, items[:half], gz, crlf, work, result)
+            self._batch(con, manifest, ing, items[half:], gz, crlf, work, result)
+            return
+        entries = self._commit_batch(con, manifest, ing, items, seq0, stage, stage_dir)
+        for it, entry in zip(items, entries, strict=True):
+            result.files.append(FileResult(
+                it.key, "ingested", ing.name, entry.rows_read, entry.rows_stored, entry.rows_duplicate,
+                entry.rows_quarantined, rows_skipped=entry.rows_skipped,
+            ))
+
+    def _commit_batch(
+        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, ing: Ingestor, items: list[_Pending], seq0: int,
+        stage: Path, stage_dir: Path,
+    ) -> list[FileEntry]:
+        """Add a staged batch (rows of many new files, `_seq` naming each file) to the manifest:
+        one part per month for the whole batch, one manifest entry per file with its own counts
+        (read = stored + duplicate + skipped + quarantined, from GROUP BY _seq). Duplicates resolve
+        as if the files had been ingested one by one in order: a request's first copy (store,
+        then earlier file) stays live, a bucket's last, a snapshot's largest (`_elect_snapshots`)."""
+        root = self.store.root
+        table = ing.table
+        types = duckdb_types(table)
+        cols = ", ".join(types)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW stage AS SELECT * FROM read_parquet({sql_str(str(stage))})")
+        counts = {r[0]: r[1:] for r in con.execute(
+            "SELECT _seq, count(*), count(*) FILTER (WHERE _error IS NOT NULL), count(*) FILTER (WHERE _skip) "
+            "FROM stage GROUP BY _seq"
+        ).fetchall()}
+        quarantine: dict[int, str] = {}
+        for seq, (_read, quarantined, _skipped) in sorted(counts.items()):
+            if not quarantined:
+                continue
+            qname = f"{seq:06d}-{uuid.uuid4().hex[:8]}.jsonl"
+            qtmp = stage_dir / qname
+            con.execute(
+                f"""COPY (SELECT source_file AS file, source_line AS line, _error AS reason,
+                        left({mask_sql('_raw')}, {RAW_KEEP}) AS raw
+                      FROM stage WHERE _error IS NOT NULL AND _seq = {int(seq)} ORDER BY source_line)
+                    TO {sql_str(str(qtmp))} (FORMAT json)"""
+            )
+            (root / "quarantine").mkdir(exist_ok=True)
+            quarantine[seq] = f"quarantine/{qname}"
+            os.replace(qtmp, root / quarantine[seq])
+
+        # one row per (file, event): the first line's fields; a snapshot format's per-field maximum
+        snap = ing.snapshots
+        latest_wins = ing.grain == "bucket"
+        picked = ", ".join(f"max({c}) OVER (PARTITION BY _seq, event_id) AS {c}" if snap and c in SNAPSHOT_FIELDS
+                           else c for c in types)
+        order = "_seq DESC" if latest_wins else "_seq"
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE good_in AS
+                SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY {order}) > 1 AS _bdup FROM (
+                  SELECT {picked}, _seq, month FROM stage WHERE _error IS NULL AND NOT _skip
+                  QUALIFY row_number() OVER (PARTITION BY _seq, event_id ORDER BY source_line) = 1)"""
+        )
+        months = [r[0] for r in con.execute("SELECT DISTINCT month FROM good_in ORDER BY 1").fetchall()]
+        month_names = {_month_name(m) for m in months}
+        if snap:
+            month_names = {n for m in month_names for n in _near_months(m)}
+        existing = [str(root / p) for p in manifest.parts(table, month_names)]
+        ids = "good_in"
+        if snap:
+            con.execute("CREATE OR REPLACE TEMP TABLE snap_ids AS SELECT DISTINCT event_id FROM good_in")
+            ids = "snap_ids"
+        if existing:
+            self._clash(con, existing, ids)
+        else:
+            con.execute("CREATE OR REPLACE TEMP TABLE clash (event_id VARCHAR, filename VARCHAR)")
+        (n_clash,) = one(con.execute("SELECT count(*) FROM clash"))
+        rewrites: dict[str, str] = {}
+        if snap:
+            # the election weighs every copy: the store's and each file's of this batch
+            rewrites = self._elect_snapshots(con) if n_clash or months else {}
+            dup_expr = "_snap_dup"
+        else:
+            con.execute("CREATE OR REPLACE TEMP VIEW good AS SELECT * FROM good_in")
+            dup_expr = "_bdup"
+            if latest_wins:
+                for (fname,) in con.execute("SELECT DISTINCT filename FROM clash").fetchall():
+                    rewrites[fname] = (f"SELECT * REPLACE (_dup OR event_id IN (SELECT event_id FROM good) AS _dup) "
+                                       f"FROM read_parquet({sql_str(fname)})")
+            elif n_clash:
+                dup_expr = "_bdup OR event_id IN (SELECT event_id FROM clash)"
+        stored = {r[0]: r[1] for r in con.execute(
+            f"SELECT _seq, count(*) FILTER (WHERE NOT ({dup_expr})) FROM good GROUP BY _seq"
+        ).fetchall()}
+
+        rewritten: dict[str, str] = {}
+        for fname, select_old in rewrites.items():
+            rel_old = Path(fname).relative_to(root).as_posix()
+            rel_new = f"{Path(rel_old).parent.as_posix()}/{Path(rel_old).stem}-r{seq0}.parquet"
+            con.execute(f"COPY ({select_old}) TO {sql_str(str(root / rel_new))} (FORMAT parquet)")
+            rewritten[rel_old] = rel_new
+
+        # the batch's parts: one per month (unlisted until the manifest commit)
+        by_month: dict[int, str] = {}
+        if months:
+            out_dir = stage_dir / "parts"
+            con.execute(
+                f"""COPY (SELECT {cols}, _seq, {dup_expr} AS _dup, month FROM good)
+                    TO {sql_str(str(out_dir))} (FORMAT parquet, PARTITION_BY (month),
+                    FILENAME_PATTERN 'b{seq0:06d}_{{uuid}}')"""
+            )
+            for p in sorted(out_dir.rglob("*.parquet")):
+                month = int(p.parent.name.split("=", 1)[1])
+                folder = f"month={_month_name(month)}"
+                rel = f"{table}/{folder}/{p.name}"
+                (root / table / folder).mkdir(parents=True, exist_ok=True)
+                os.replace(p, root / rel)
+                by_month[month] = rel
+        file_months = {r[0]: r[1] for r in con.execute(
+            "SELECT _seq, list(DISTINCT month ORDER BY month) FROM good_in GROUP BY _seq"
+        ).fetchall()}
+
+        entries = []
+        for i, it in enumerate(items):
+            seq = seq0 + i
+            read, quarantined, skipped = counts.get(seq, (0, 0, 0))
+            parts = [by_month[m] for m in file_months.get(seq, [])]
+            entry = FileEntry(
+                path=it.key, size=it.size, sha256=it.hashing.result() if it.hashing else _sha256(it.disk),
+                ingestor=ing.name, table=table, seq=seq, ingested_at=now_iso(), rows_read=read,
+                rows_stored=stored.get(seq, 0), rows_duplicate=read - quarantined - skipped - stored.get(seq, 0),
+                rows_quarantined=quarantined, rows_skipped=skipped, parts=parts, quarantine=quarantine.get(seq),
+                months=sorted({Path(p).parent.name.split("=", 1)[1] for p in parts}),
+                labels=dict(self.ctx.labels) or None,
+            )
+            manifest.files[it.key] = entry
+            entries.append(entry)
+        manifest.next_seq = seq0 + len(items)
+        if rewritten:
+            mine = {id(e) for e in entries}
+            for fe in manifest.files.values():
+                if id(fe) not in mine and any(p in rewritten for p in fe.parts):
+                    fe.parts = [rewritten.get(p, p) for p in fe.parts]
+                    self._recount(con, fe)
+        self.changed = True
+        self.garbage += list(rewritten)
+        con.execute("DROP VIEW IF EXISTS good")
+        con.execute("DROP VIEW IF EXISTS stage")
+        for t in ("good_in", "clash", "snap_ids", "snap_copies", "snap_win"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+        shutil.rmtree(stage_dir, ignore_errors=True)
+        return entries
 
     def _derived_complete(self, manifest: Manifest, key: str, ingestor: str) -> bool:
         """False when the file's format derives rows into another table and the store lacks them
@@ -751,9 +983,11 @@ class Loader:
                                for c in types)
         qualify = "QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_line) = 1" if dups else ""
         con.execute(
-            f"CREATE OR REPLACE TEMP VIEW {base} AS SELECT {picked}, month FROM stage WHERE {keep} {qualify}"
+            f"CREATE OR REPLACE TEMP VIEW {base} AS SELECT {picked}, _seq, month FROM stage WHERE {keep} {qualify}"
         )
         old = manifest.files.get(key)
+        if old:
+            self._detach(con, manifest, old)
         replaced_parts = set(old.parts) if old else set()
         # a changed file of a snapshot format re-weighs the events it held as well as those it holds now
         old_snap = snap and old is not None and old.ingestor == ing.name and bool(old.parts)
@@ -768,7 +1002,7 @@ class Loader:
         latest_wins = ing.grain == "bucket"
         ids = base
         if snap:
-            gone = " UNION SELECT event_id FROM read_parquet(?)" if old_snap else ""
+            gone = f" UNION SELECT event_id FROM read_parquet(?) WHERE _seq = {old.seq}" if old and old_snap else ""
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE snap_ids AS SELECT DISTINCT event_id FROM {base}{gone}",
                 [[str(root / p) for p in old.parts]] if old is not None and old_snap else [],
@@ -787,7 +1021,7 @@ class Loader:
                 rewrites[fname] = (f"SELECT * REPLACE (_dup OR event_id IN (SELECT event_id FROM good) AS _dup) "
                                    f"FROM read_parquet({sql_str(fname)})")
         elif snap and n_clash:
-            rewrites = self._elect_snapshots(con, seq)
+            rewrites = self._elect_snapshots(con)
             dup_expr = "_snap_dup"
         elif n_clash:
             dup_expr = "event_id IN (SELECT event_id FROM clash)"
@@ -853,7 +1087,7 @@ class Loader:
                     self._recount(con, fe)
         if old and old.parts and not old_snap:
             # (a snapshot format's old events were re-weighed above, with the store's other copies)
-            self._revive(con, manifest, table, set(old.parts), entry)
+            self._revive(con, manifest, table, set(old.parts), old.seq, entry)
         self.changed = True
         # the old files become garbage at the commit; a crash before it leaves them in force
         self.garbage += [*(old.parts if old else ()), *rewritten, *([old.quarantine] if old and old.quarantine else ())]
@@ -864,34 +1098,42 @@ class Loader:
         shutil.rmtree(stage_dir, ignore_errors=True)
         return entry
 
-    def _elect_snapshots(self, con: duckdb.DuckDBPyConnection, seq: int) -> dict[str, str]:
-        """Weigh this file's rows (`good_in`) against the store's copies of the same events (the
-        parts in `clash`, ids in `snap_ids`); define the view `good` with `_snap_dup`; return the
-        rewrite of every older part whose rows change.
+    def _elect_snapshots(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+        """Weigh the new rows (`good_in`: one file's, or a batch's, each with its `_seq`) against
+        the store's copies of the same events (the parts in `clash`, ids in `snap_ids`); define the
+        view `good` with `_snap_dup`; return the rewrite of every older part whose rows change.
 
         Per event, every copy keeps its own counts (its file's per-field maximum) and exactly one is
         live: the one with the largest output, then the largest total, then the earliest file. The
         live copy's counts become the per-field maximum over all copies; copies of one reply repeat
         the same input and cache counts, so it is nearly always its own already. (When it is not,
         the raised counts stand in for its own in later elections: exact as long as files only grow.)
+        A copy is named by its part and its file's seq (`filename#_seq`; a new row: `#_seq`): a
+        part written by a batch holds the rows of many files.
         """
         fields = ", ".join(SNAPSHOT_FIELDS)
         parts = [r[0] for r in con.execute("SELECT DISTINCT filename FROM clash ORDER BY 1").fetchall()]
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE snap_copies AS
-                SELECT event_id, filename, _seq, _dup, {fields}
-                FROM read_parquet(?, filename=true, union_by_name=true) SEMI JOIN snap_ids USING (event_id)""",
-            [parts],
-        )
+        if parts:
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE snap_copies AS
+                    SELECT event_id, filename, filename || '#' || _seq AS copy, _seq, _dup, {fields}
+                    FROM read_parquet(?, filename=true, union_by_name=true) SEMI JOIN snap_ids USING (event_id)""",
+                [parts],
+            )
+        else:  # a batch with no copies in the store: its files' copies are weighed among themselves
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE snap_copies AS
+                    SELECT event_id, '' AS filename, '' AS copy, _seq, false AS _dup, {fields} FROM good_in LIMIT 0"""
+            )
         total = " + ".join(f"coalesce({c}, 0)" for c in ("input_tokens", "cache_read_tokens", "cache_write_tokens",
                                                         "output_tokens"))
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE snap_win AS
                 SELECT event_id, {", ".join(f"max({c}) AS {c}" for c in SNAPSHOT_FIELDS)},
-                       first(filename ORDER BY output_tokens DESC NULLS LAST, {total} DESC, _seq, filename) AS winner
-                FROM (SELECT event_id, filename, _seq, {fields} FROM snap_copies
+                       first(copy ORDER BY output_tokens DESC NULLS LAST, {total} DESC, _seq, copy) AS winner
+                FROM (SELECT event_id, copy, _seq, {fields} FROM snap_copies
                       UNION ALL
-                      SELECT event_id, '' AS filename, CAST({int(seq)} AS BIGINT) AS _seq, {fields} FROM good_in)
+                      SELECT event_id, '#' || _seq AS copy, _seq, {fields} FROM good_in)
                 GROUP BY event_id"""
         )
 
@@ -899,26 +1141,27 @@ class Loader:
             return ", ".join(f"CASE WHEN w.winner = {mine} THEN w.{c} ELSE {alias}.{c} END AS {c}"
                              for c in SNAPSHOT_FIELDS)
 
-        # this file's rows: '' names them in the election
         con.execute(
             f"""CREATE OR REPLACE TEMP VIEW good AS
-                SELECT g.* REPLACE ({raised("g", "''")}), coalesce(w.winner <> '', false) AS _snap_dup
+                SELECT g.* REPLACE ({raised("g", "'#' || g._seq")}),
+                       coalesce(w.winner <> '#' || g._seq, false) AS _snap_dup
                 FROM good_in g LEFT JOIN snap_win w USING (event_id)"""
         )
         differs = " OR ".join(f"c.{c} IS DISTINCT FROM w.{c}" for c in SNAPSHOT_FIELDS)
         changed = [r[0] for r in con.execute(
             f"""SELECT DISTINCT c.filename FROM snap_copies c JOIN snap_win w USING (event_id)
-                WHERE (w.winner = c.filename) = c._dup OR (w.winner = c.filename AND ({differs}))
+                WHERE (w.winner = c.copy) = c._dup OR (w.winner = c.copy AND ({differs}))
                 ORDER BY 1"""
         ).fetchall()]
-        return {
-            fname: (
-                f"SELECT p.* REPLACE ({raised('p', sql_str(fname))}, "
-                f"CASE WHEN w.event_id IS NULL THEN p._dup ELSE w.winner <> {sql_str(fname)} END AS _dup) "
+        out = {}
+        for fname in changed:
+            mine = f"{sql_str(fname)} || '#' || p._seq"
+            out[fname] = (
+                f"SELECT p.* REPLACE ({raised('p', mine)}, "
+                f"CASE WHEN w.event_id IS NULL THEN p._dup ELSE w.winner <> {mine} END AS _dup) "
                 f"FROM read_parquet({sql_str(fname)}) p LEFT JOIN snap_win w USING (event_id)"
             )
-            for fname in changed
-        }
+        return out
 
     def _clash(self, con: duckdb.DuckDBPyConnection, existing: list[str], ids: str = "good") -> None:
         """TEMP TABLE clash: (event_id, part) of the `existing` parts' rows whose id is in `ids`.
@@ -988,9 +1231,11 @@ class Loader:
         return None
 
     def _revive(
-        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, table: str, removed: set[str], entry: FileEntry
+        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, table: str, removed: set[str], old_seq: int,
+        entry: FileEntry,
     ) -> None:
-        """After a changed file replaced its old rows, re-elect the live copy of ids it used to win."""
+        """After a changed file replaced its old rows, re-elect the live copy of ids it used to win.
+        A copy is named by its part and its file's seq (a batch's part holds many files' rows)."""
         root = self.store.root
         removed_paths = [str(root / p) for p in removed if (root / p).exists()]
         others = [
@@ -999,13 +1244,14 @@ class Loader:
         if not removed_paths or not others:
             return
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE gone AS SELECT DISTINCT event_id FROM read_parquet(?) WHERE NOT _dup",
+            "CREATE OR REPLACE TEMP TABLE gone AS SELECT DISTINCT event_id FROM read_parquet(?) "
+            f"WHERE NOT _dup AND _seq = {int(old_seq)}",
             [removed_paths],
         )
-        all_parts = [str(root / p) for fe, p in others] + [str(root / p) for p in entry.parts]
+        all_parts = sorted({str(root / p) for fe, p in others} | {str(root / p) for p in entry.parts})
         con.execute(
             """CREATE OR REPLACE TEMP TABLE cand AS
-                SELECT event_id, filename, _seq, grain, bool_or(NOT _dup) AS live
+                SELECT event_id, filename, filename || '#' || _seq AS copy, _seq, grain, bool_or(NOT _dup) AS live
                 FROM read_parquet(?, filename=true) SEMI JOIN gone USING (event_id)
                 GROUP BY ALL""",
             [all_parts],
@@ -1015,21 +1261,22 @@ class Loader:
             return
         con.execute(
             """CREATE OR REPLACE TEMP TABLE winner AS
-               SELECT event_id, arg_max(filename, CASE WHEN grain = 'bucket' THEN _seq ELSE -_seq END) AS filename
+               SELECT event_id, arg_max(copy, CASE WHEN grain = 'bucket' THEN _seq ELSE -_seq END) AS copy
                FROM cand GROUP BY event_id"""
         )
         changed = [r[0] for r in con.execute(
             """SELECT DISTINCT c.filename FROM cand c LEFT JOIN winner w USING (event_id)
-               WHERE (w.filename = c.filename) <> c.live"""
+               WHERE (w.copy = c.copy) <> c.live"""
         ).fetchall()]
         for fname in changed:
             rel_old = Path(fname).relative_to(root).as_posix()
             if rel_old in entry.parts:
                 continue  # the new file's own rows were decided at write time
             rel_new = f"{Path(rel_old).parent.as_posix()}/{Path(rel_old).stem}-v{entry.seq}.parquet"
+            mine = f"{sql_str(fname)} || '#' || p._seq"
             con.execute(
                 f"""COPY (SELECT p.* REPLACE (CASE WHEN w.event_id IS NULL THEN p._dup
-                                                  ELSE w.filename <> {sql_str(fname)} END AS _dup)
+                                                  ELSE w.copy <> {mine} END AS _dup)
                           FROM read_parquet({sql_str(fname)}) p LEFT JOIN winner w USING (event_id))
                     TO {sql_str(str(root / rel_new))} (FORMAT parquet)"""
             )
@@ -1039,10 +1286,31 @@ class Loader:
                     self._recount(con, fe)
             self.garbage.append(rel_old)
 
+    def _detach(self, con: duckdb.DuckDBPyConnection, manifest: Manifest, old: FileEntry) -> None:
+        """Before a file's rows are replaced: every part it shares with other files (a batch's part)
+        is written again without its rows, for the others; the file keeps the old part, which
+        becomes garbage at the commit with its other parts."""
+        root = self.store.root
+        for rel in list(old.parts):
+            sharers = [fe for fe in manifest.files.values() if fe is not old and rel in fe.parts]
+            if not sharers:
+                continue
+            rel_new = f"{Path(rel).parent.as_posix()}/{Path(rel).stem}-d{old.seq}.parquet"
+            con.execute(
+                f"""COPY (SELECT * FROM read_parquet({sql_str(str(root / rel))}) WHERE _seq <> {int(old.seq)})
+                    TO {sql_str(str(root / rel_new))} (FORMAT parquet)"""
+            )
+            for fe in sharers:
+                fe.parts = [rel_new if p == rel else p for p in fe.parts]
+            self.changed = True
+
     def _recount(self, con: duckdb.DuckDBPyConnection, fe: FileEntry) -> None:
         root = self.store.root
         paths = [str(root / p) for p in fe.parts]
-        (live,) = one(con.execute("SELECT count(*) FILTER (WHERE NOT _dup) FROM read_parquet(?)", [paths]))
+        # a batch's part holds many files' rows: this file's are those of its seq
+        (live,) = one(con.execute(
+            f"SELECT count(*) FILTER (WHERE NOT _dup AND _seq = {int(fe.seq)}) FROM read_parquet(?)", [paths]
+        ))
         fe.rows_stored = live
         fe.rows_duplicate = fe.rows_read - fe.rows_quarantined - fe.rows_skipped - live
 

@@ -94,13 +94,13 @@ class Manifest:
     created_by: str = f"llmcost-forecast {__version__}"
 
     def parts(self, table: str, months: set[str] | None = None) -> list[str]:
-        out = []
+        out = set()  # a part written by a batch is listed by each of its files
         for f in self.files.values():
             if f.table != table:
                 continue
             for p in f.parts:
                 if months is None or _part_month(p) in months:
-                    out.append(p)
+                    out.add(p)
         return sorted(out)
 
     def to_json(self) -> dict[str, Any]:
