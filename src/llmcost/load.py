@@ -746,9 +746,11 @@ class Loader:
         self, con: duckdb.DuckDBPyConnection, manifest: Manifest, ing: Ingestor, items: list[_Pending],
         gz: bool, crlf: bool, work: Path, result: LoadResult,
     ) -> None:
-        """Read new files of one format with one scan and store them as one batch; a batch whose
-        scan fails is split in halves until the file that fails is alone (it then fails with its
-        own message, on the per-file path), so one bad file never stops the good ones."""
+        """Read new files of one format with one scan and store them as one batch. When the scan
+        fails, the batch is staged in halves (and halves of those) until each file that fails is
+        alone; the good files are still stored as one batch (one part per month), and each file
+        that failed is read on its own, on the per-file path, which reports why. One bad file
+        never stops the good ones."""
         self.ctx.labels = dict(self.labels)
         if len(items) == 1:
             it = items[0]
@@ -757,31 +759,52 @@ class Loader:
             self._single(con, manifest, ing, f, None, result, it.display)
             return
         seq0 = manifest.next_seq
-        members = tuple((str(it.disk), it.key, seq0 + i) for i, it in enumerate(items))
-        f = InputFile(path=items[0].disk, display=items[0].key, head=b"\r\n" if crlf else b"\n",
-                      size=sum(it.size for it in items), sha256="", gzip=gz, batch=members)
         stage_dir = work / f"b{seq0}-{uuid.uuid4().hex[:8]}"
         stage_dir.mkdir()
-        stage = stage_dir / "stage.parquet"
+        stages: list[Path] = []
+        bad: list[_Pending] = []
+        self._stage_batch(con, ing, [(it, seq0 + i) for i, it in enumerate(items)], gz, crlf, stage_dir, stages, bad)
+        good = [(it, seq0 + i) for i, it in enumerate(items) if it not in bad]
+        manifest.next_seq = seq0 + len(items)  # a failed file's seq is left unused
+        if good:
+            entries = self._commit_batch(con, manifest, ing, good, stages, stage_dir)
+            for (it, _seq), entry in zip(good, entries, strict=True):
+                result.files.append(FileResult(
+                    it.key, "ingested", ing.name, entry.rows_read, entry.rows_stored, entry.rows_duplicate,
+                    entry.rows_quarantined, rows_skipped=entry.rows_skipped,
+                ))
+        shutil.rmtree(stage_dir, ignore_errors=True)
+        for it in bad:
+            self._batch(con, manifest, ing, [it], gz, crlf, work, result)
+
+    def _stage_batch(
+        self, con: duckdb.DuckDBPyConnection, ing: Ingestor, members: list[tuple[_Pending, int]], gz: bool,
+        crlf: bool, stage_dir: Path, stages: list[Path], bad: list[_Pending],
+    ) -> None:
+        """Stage `members` (file, seq) with one scan to a Parquet file added to `stages`; when the
+        scan fails, stage each half the same way; a file that fails alone goes to `bad`."""
+        first = members[0][0]
+        f = InputFile(path=first.disk, display=first.key, head=b"\r\n" if crlf else b"\n",
+                      size=sum(it.size for it, _ in members), sha256="", gzip=gz,
+                      batch=tuple((str(it.disk), it.key, seq) for it, seq in members))
+        stage = stage_dir / f"stage{len(stages)}-{uuid.uuid4().hex[:8]}.parquet"
         try:
-            sql = validated_sql(con, ing, f, self.ctx, seq0)
+            sql = validated_sql(con, ing, f, self.ctx, members[0][1])
             con.execute(f"COPY ({sql}) TO {sql_str(str(stage))} (FORMAT parquet)")
         except (duckdb.Error, UnicodeError, RecursionError):
-            shutil.rmtree(stage_dir, ignore_errors=True)
-            half = len(items) // 2
-            self._batch(con, manifest, ing, items[:half], gz, crlf, work, result)
-            self._batch(con, manifest, ing, items[half:], gz, crlf, work, result)
+            stage.unlink(missing_ok=True)
+            if len(members) == 1:
+                bad.append(first)
+                return
+            half = len(members) // 2
+            self._stage_batch(con, ing, members[:half], gz, crlf, stage_dir, stages, bad)
+            self._stage_batch(con, ing, members[half:], gz, crlf, stage_dir, stages, bad)
             return
-        entries = self._commit_batch(con, manifest, ing, items, seq0, stage, stage_dir)
-        for it, entry in zip(items, entries, strict=True):
-            result.files.append(FileResult(
-                it.key, "ingested", ing.name, entry.rows_read, entry.rows_stored, entry.rows_duplicate,
-                entry.rows_quarantined, rows_skipped=entry.rows_skipped,
-            ))
+        stages.append(stage)
 
     def _commit_batch(
-        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, ing: Ingestor, items: list[_Pending], seq0: int,
-        stage: Path, stage_dir: Path,
+        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, ing: Ingestor, items: list[tuple[_Pending, int]],
+        stages: list[Path], stage_dir: Path,
     ) -> list[FileEntry]:
         """Add a staged batch (rows of many new files, `_seq` naming each file) to the manifest:
         one part per month for the whole batch, one manifest entry per file with its own counts
@@ -792,7 +815,9 @@ class Loader:
         table = ing.table
         types = duckdb_types(table)
         cols = ", ".join(types)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW stage AS SELECT * FROM read_parquet({sql_str(str(stage))})")
+        seq0 = items[0][1]
+        con.execute("CREATE OR REPLACE TEMP VIEW stage AS SELECT * FROM read_parquet("
+                    f"[{', '.join(sql_str(str(p)) for p in stages)}])")
         counts = {r[0]: r[1:] for r in con.execute(
             "SELECT _seq, count(*), count(*) FILTER (WHERE _error IS NOT NULL), count(*) FILTER (WHERE _skip) "
             "FROM stage GROUP BY _seq"
@@ -885,8 +910,7 @@ class Loader:
         ).fetchall()}
 
         entries = []
-        for i, it in enumerate(items):
-            seq = seq0 + i
+        for it, seq in items:
             read, quarantined, skipped = counts.get(seq, (0, 0, 0))
             parts = [by_month[m] for m in file_months.get(seq, [])]
             entry = FileEntry(
@@ -899,7 +923,6 @@ class Loader:
             )
             manifest.files[it.key] = entry
             entries.append(entry)
-        manifest.next_seq = seq0 + len(items)
         if rewritten:
             mine = {id(e) for e in entries}
             for fe in manifest.files.values():
@@ -912,7 +935,6 @@ class Loader:
         con.execute("DROP VIEW IF EXISTS stage")
         for t in ("good_in", "clash", "snap_ids", "snap_copies", "snap_win"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
-        shutil.rmtree(stage_dir, ignore_errors=True)
         return entries
 
     def _derived_complete(self, manifest: Manifest, key: str, ingestor: str) -> bool:
