@@ -617,6 +617,11 @@ class Loader:
             self._flush(con, manifest, work, result)
             if self.progress:
                 self.progress("", len(files), len(files))
+            # small parts merged in the same commit (AUTO_COMPACT_PARTS)
+            merged = compact_parts(con, self.store.root, manifest, AUTO_COMPACT_PARTS, work)
+            if merged:
+                self.garbage += merged
+                self.changed = True
             con.close()
             if self.changed or not (self.store.root / "manifest.json").exists():
                 # The run's one commit point: until this replace, readers and a re-run see the
@@ -1337,6 +1342,69 @@ class Loader:
         fe.rows_duplicate = fe.rows_read - fe.rows_quarantined - fe.rows_skipped - live
 
 
+# Compaction (docs/reliability.md, "Compaction"): the parts of one table and month smaller than
+# SMALL_PART_BYTES are merged into one part when there are more than AUTO_COMPACT_PARTS of them at
+# the end of a run (in the run's commit), or more than one when `llmcost-forecast compact` runs.
+# Merging writes a new part first; the manifest's atomic replace is the commit; the old parts are
+# deleted after it, so a run killed at any point leaves the old state or the new one.
+AUTO_COMPACT_PARTS = 32
+SMALL_PART_BYTES = 64 * 1024**2
+
+
+def compact_parts(
+    con: duckdb.DuckDBPyConnection, root: Path, manifest: Manifest, more_than: int, work: Path
+) -> list[str]:
+    """Merge, per table and month, the small parts when there are more than `more_than`: one new
+    part replaces them in every manifest entry that lists them. Returns the merged (now garbage)
+    parts; the caller commits the manifest and then deletes them."""
+    garbage: list[str] = []
+    for table in TABLES:
+        by_month: dict[str, list[str]] = {}
+        for rel in manifest.parts(table):
+            if (root / rel).stat().st_size < SMALL_PART_BYTES:
+                by_month.setdefault(Path(rel).parent.name, []).append(rel)
+        for folder, rels in sorted(by_month.items()):
+            if len(rels) <= more_than:
+                continue
+            tmp = work / f"compact-{uuid.uuid4().hex}.parquet"
+            rel_new = f"{table}/{folder}/m{uuid.uuid4().hex}.parquet"
+            con.execute(
+                f"""COPY (SELECT * FROM read_parquet(?, union_by_name=true)) TO {sql_str(str(tmp))} (FORMAT parquet)""",
+                [[str(root / r) for r in rels]],
+            )
+            os.replace(tmp, root / rel_new)
+            merged = set(rels)
+            for fe in manifest.files.values():
+                if merged.intersection(fe.parts):
+                    kept = [p for p in fe.parts if p not in merged]
+                    fe.parts = sorted({*kept, rel_new})
+            garbage += rels
+    return garbage
+
+
+def compact(store_dir: Path, *, wait: float = 0.0) -> tuple[int, int]:
+    """`llmcost-forecast compact`: merge each month's small parts into one (see compact_parts).
+    Returns (parts before, parts after)."""
+    store = Store.open(store_dir)
+    with store.lock(exclusive=True, wait=wait):
+        manifest = store.checked_manifest()
+        store.collect_garbage(manifest)
+        before = sum(len(manifest.parts(t)) for t in TABLES)
+        work = store.staging_dir()
+        try:
+            con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": str(work / "spill")})
+            con.execute("SET enable_progress_bar = false")
+            garbage = compact_parts(con, store.root, manifest, 1, work)
+            con.close()
+            if garbage:
+                store.write_manifest(manifest)  # the commit point
+                for rel in garbage:
+                    (store.root / rel).unlink(missing_ok=True)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return before, sum(len(manifest.parts(t)) for t in TABLES)
+
+
 def load(
     paths: Iterable[Path],
     store_dir: Path,
@@ -1383,4 +1451,4 @@ def tempdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="llmcost-"))
 
 
-__all__ = ["TABLES", "FileResult", "LoadResult", "Loader", "load", "parse_labels"]
+__all__ = ["TABLES", "FileResult", "LoadResult", "Loader", "compact", "load", "parse_labels"]

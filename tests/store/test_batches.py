@@ -196,3 +196,38 @@ def test_totals_match_an_independent_count(folder, tmp_path):
     ).fetchone()
     got = totals(tmp_path / "store")
     assert (got["requests"], got["output"]) == (n, o)
+
+
+def test_compact_merges_each_months_parts_and_keeps_every_row(folder, tmp_path):
+    from llmcost.load import compact
+
+    root, want = folder
+    store = tmp_path / "store"
+    for path in sorted(p for p in root.rglob("*.jsonl")):
+        load([path], store)  # one run per file: a part per file and month
+    before = totals(store)
+    assert len(Store(store).read_manifest().parts("usage")) == SESSIONS + 1
+    assert compact(store) == (SESSIONS + 1, 2)
+    assert check_store(store) == []
+    assert totals(store) == before == {k: want[k] for k in ("requests", "input", "cache_read", "cache_write",
+                                                            "output")}
+    # a file that changes after compaction leaves the other files' rows in the merged part
+    sid = f"{30:08d}-0000-4000-8000-000000000000"
+    with open(root / "-home-dev-app" / f"{sid}.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(_line(sid, "30_new", "2026-10-05T12:00:00Z", 5, 6, 7, 8) + "\n")
+    load([root], store)
+    assert check_store(store) == []
+    assert totals(store)["output"] == want["output"] + 8
+    assert totals(store)["requests"] == want["requests"] + 1
+
+
+def test_a_run_compacts_a_month_past_the_threshold(folder, tmp_path, monkeypatch):
+    import llmcost.load
+
+    monkeypatch.setattr(llmcost.load, "AUTO_COMPACT_PARTS", 5)
+    root, _ = folder
+    store = tmp_path / "store"
+    for path in sorted(p for p in root.rglob("*.jsonl"))[:8]:  # 8 September files, one run each
+        load([path], store)
+        assert len(Store(store).read_manifest().parts("usage")) <= 5
+    assert check_store(store) == []
