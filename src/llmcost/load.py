@@ -1,7 +1,10 @@
 """Load input files into the store: walk, detect, parse, validate, quarantine, dedupe, commit.
 
-Each file is one transaction. Its rows are parsed and checked by one DuckDB query (the format's
-SQL wrapped in the validation below) and staged to Parquet. Good rows become parts of the store,
+A run is one transaction (one manifest write at its end). A file's rows are parsed and checked by
+one DuckDB query (the format's SQL wrapped in the validation below) and staged to Parquet; new
+files of a batchable format are read together, by one scan over the list of files, and stored as
+one part per month per batch (`Loader._batch`, docs/reliability.md "Batches"); small parts are
+merged past a threshold (`compact_parts`). Good rows become parts of the store,
 bad rows go to the quarantine with file, line and reason, records the format marks as not usage
 (`skip`) are only counted, and the manifest is replaced atomically. Rows read = stored +
 duplicate + skipped + quarantined, for every file.
@@ -578,6 +581,8 @@ class Loader:
         self._cached_ids = 0
         # new files of a batchable format waiting for their batch, by (format, gzip, CRLF)
         self._pending: dict[tuple[str, bool, bool], list[_Pending]] = {}
+        self._pending_keys: set[str] = set()
+        self._pending_bytes: dict[tuple[str, bool, bool], int] = {}
 
     def _connect(self, tmp: Path) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": str(tmp / "spill")})
@@ -663,9 +668,9 @@ class Loader:
                 result.files.append(FileResult(key, "unchanged", old.ingestor))
                 return manifest
         else:
-            # new or resized: it must be parsed anyway, so hash it while DuckDB parses
-            # (hashlib releases the GIL on large buffers)
-            hashing = _pool().submit(_sha256, disk)
+            # new or resized: it must be parsed anyway, so it is hashed while DuckDB parses
+            # (hashlib releases the GIL on large buffers); a batch's files when their batch is
+            # read (hashing thousands of small files beside the detection only fought for the GIL)
             sha = ""
         if is_gz:
             try:
@@ -692,16 +697,20 @@ class Loader:
                 ))
                 return manifest
             ing = hits[0]
-        if any(p.key == key for group in self._pending.values() for p in group):
+        if key in self._pending_keys:
             self._flush(con, manifest, work, result)  # the same file twice: the second sees the first
             return self._one(con, manifest, disk, display, key, is_gz, work, result)
         if ing.batchable and old is None and size <= BATCH_FILE_BYTES and not ing.derived:
             group = (ing.name, is_gz, b"\r\n" in head)
             pending = self._pending.setdefault(group, [])
-            pending.append(_Pending(disk, display, key, size, hashing))
-            if len(pending) >= BATCH_FILES or sum(p.size for p in pending) >= BATCH_BYTES:
+            pending.append(_Pending(disk, display, key, size, None))
+            self._pending_keys.add(key)
+            self._pending_bytes[group] = self._pending_bytes.get(group, 0) + size
+            if len(pending) >= BATCH_FILES or self._pending_bytes[group] >= BATCH_BYTES:
                 self._flush(con, manifest, work, result, group)
             return manifest
+        if not sha:
+            f = replace(f, hashing=_pool().submit(_sha256, disk))
         self.ctx.labels = labels
         self._single(con, manifest, ing, f, old, result, display)
         return manifest
@@ -743,6 +752,8 @@ class Loader:
         """Ingest the pending new files of `group` (all groups when None) as batches."""
         for g in [group] if group else sorted(self._pending):
             items = self._pending.pop(g, [])
+            self._pending_bytes.pop(g, None)
+            self._pending_keys.difference_update(it.key for it in items)
             if items:
                 self._batch(con, manifest, ingest.get(g[0]) if not self.forced else self.forced, items,
                             g[1], g[2], work, result)
@@ -757,6 +768,9 @@ class Loader:
         that failed is read on its own, on the per-file path, which reports why. One bad file
         never stops the good ones."""
         self.ctx.labels = dict(self.labels)
+        for it in items:
+            if it.hashing is None:  # hashed while DuckDB reads the batch (it releases the GIL)
+                it.hashing = _pool().submit(_sha256, it.disk)
         if len(items) == 1:
             it = items[0]
             f = InputFile(path=it.disk, display=it.key, head=b"\r\n" if crlf else b"\n", size=it.size, sha256="",

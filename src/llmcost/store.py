@@ -3,7 +3,8 @@
 Layout of a store directory::
 
     manifest.json                 the one commit point: ingested files and the live Parquet parts
-    usage/month=YYYY-MM/*.parquet canonical usage rows, one part per (ingested file, month)
+    usage/month=YYYY-MM/*.parquet canonical usage rows, one part per (ingested file or batch of
+                                  files, month); a part's rows belong to the file whose `_seq` they carry
     costs/month=YYYY-MM/*.parquet billed money lines from cost exports
     quarantine/*.jsonl            rejected rows: file, line, reason, raw text (truncated, masked)
     .lock                         flock held by writers (exclusive) and readers (shared)
