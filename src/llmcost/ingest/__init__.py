@@ -316,6 +316,9 @@ def lines_sql(f: InputFile) -> str:
         f"auto_detect=false, strict_mode=false, new_line='{newline}', compression='{comp}', "
         f"max_line_size={MAX_LINE}, buffer_size={4 * MAX_LINE}, encoding='utf-8'{', filename=true' if f.batch else ''})"
     )
+    # `trim(raw) <> ''`, computed only for a line that starts with a space (trim on every line
+    # cost a third of a batch's scan)
+    not_blank = "raw IS NOT NULL AND CASE WHEN starts_with(raw, ' ') THEN trim(raw) <> '' ELSE raw <> '' END"
     if f.batch:
         files = ", ".join(f"({sql_str(p)}, {sql_str(d)}, {int(q)})" for p, d, q in f.batch)
         return (
@@ -323,12 +326,12 @@ def lines_sql(f: InputFile) -> str:
             "SELECT n - min(n) OVER (PARTITION BY filename) + 1 AS source_line, raw, filename FROM ("
             f"SELECT row_number() OVER () AS n, raw, filename FROM {scan})"
             f") JOIN (VALUES {files}) _bf(_disk, _display, _bseq) ON filename = _disk "
-            "WHERE raw IS NOT NULL AND trim(raw) <> ''"
+            f"WHERE {not_blank}"
         )
     return (
         "SELECT source_line, raw FROM ("
         f"SELECT row_number() OVER () AS source_line, raw FROM {scan}"
-        ") WHERE raw IS NOT NULL AND trim(raw) <> ''"
+        f") WHERE {not_blank}"
     )
 
 
