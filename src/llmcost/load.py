@@ -545,6 +545,19 @@ BATCH_BYTES = 256 * 1024**2
 BATCH_FILE_BYTES = 64 * 1024**2
 
 
+FILESTAT = ".filestat.json"
+"""Beside the manifest: the size, modification time (ns) and sha256 of each file when a run last
+read it, so a re-run skips unchanged files without reading them (a cache, never the commit)."""
+
+
+def _read_filestat(root: Path) -> dict[str, list[Any]]:
+    try:
+        data = json.loads((root / FILESTAT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 @dataclass
 class _Pending:
     """A new file waiting for its batch."""
@@ -582,6 +595,8 @@ class Loader:
         # new files of a batchable format waiting for their batch, by (format, gzip, CRLF)
         self._pending: dict[tuple[str, bool, bool], list[_Pending]] = {}
         self._pending_keys: set[str] = set()
+        self._filestat = _read_filestat(store.root)
+        self._seen: dict[str, tuple[int, int]] = {}  # key -> (size, mtime_ns) when this run opened it
         self._pending_bytes: dict[tuple[str, bool, bool], int] = {}
 
     def _connect(self, tmp: Path) -> duckdb.DuckDBPyConnection:
@@ -634,6 +649,7 @@ class Loader:
                 self.store.write_manifest(manifest)
                 for rel in self.garbage:
                     (self.store.root / rel).unlink(missing_ok=True)
+            self._write_filestat(manifest)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         return result
@@ -662,8 +678,12 @@ class Loader:
         old_labels = (old.labels or {}) if old else {}
         labels = self.labels or old_labels
         hashing = None
+        mtime = disk.stat().st_mtime_ns
+        self._seen[key] = (size, mtime)
         if old and old.size == size:
-            sha = _sha256(disk)
+            # size and modification time as the last run saw them: the hash it recorded stands
+            # (FILESTAT: a cache beside the manifest; without it, or on any mismatch, hash)
+            sha = old.sha256 if self._filestat.get(key) == [size, mtime, old.sha256] else _sha256(disk)
             if old.sha256 == sha and self._derived_complete(manifest, key, old.ingestor) and labels == old_labels:
                 result.files.append(FileResult(key, "unchanged", old.ingestor))
                 return manifest
@@ -744,6 +764,21 @@ class Loader:
             key, status, ing.name, entry.rows_read, entry.rows_stored, entry.rows_duplicate, entry.rows_quarantined,
             rows_skipped=entry.rows_skipped,
         ))
+
+    def _write_filestat(self, manifest: Manifest) -> None:
+        """Record (size, mtime_ns, sha256) of the files this run saw, after the commit: a file
+        whose size and mtime match next time is not hashed again. Only a cache: an entry whose
+        hash is not the manifest's is ignored, so a run killed before this write costs a hash."""
+        cache = {k: v for k, v in self._filestat.items() if k in manifest.files}
+        for key, (size, mtime) in self._seen.items():
+            fe = manifest.files.get(key)
+            if fe is not None and fe.size == size:
+                cache[key] = [size, mtime, fe.sha256]
+        if cache == self._filestat:
+            return
+        tmp = self.store.root / f"{FILESTAT}.{uuid.uuid4().hex}.tmp"
+        tmp.write_text(json.dumps(cache), encoding="utf-8")
+        os.replace(tmp, self.store.root / FILESTAT)
 
     def _flush(
         self, con: duckdb.DuckDBPyConnection, manifest: Manifest, work: Path, result: LoadResult,

@@ -8,6 +8,7 @@ Layout of a store directory::
     costs/month=YYYY-MM/*.parquet billed money lines from cost exports
     quarantine/*.jsonl            rejected rows: file, line, reason, raw text (truncated, masked)
     .lock                         flock held by writers (exclusive) and readers (shared)
+    .filestat.json                size, mtime and sha256 of each input when last read (a cache for re-runs)
     .staging/                     work in progress; anything here or unlisted is garbage
 
 A run writes new parts first and then replaces `manifest.json` atomically (write, fsync,
@@ -156,7 +157,7 @@ class Store:
             # A first run that committed nothing (every file failed, or killed) leaves only the
             # lock and work folders: that is an empty store. Anything else is someone's directory,
             # which a writer must not adopt (its garbage collection deletes unlisted files).
-            own = {".lock", ".staging", *TABLES, "quarantine"}
+            own = {".lock", ".staging", ".filestat.json", *TABLES, "quarantine"}
             if any(p.name not in own and not p.name.startswith(f".{MANIFEST}.") for p in root.iterdir()):
                 raise StoreError(
                     f"{root} is not an llmcost store (no {MANIFEST}) and is not empty. "
@@ -298,7 +299,7 @@ class Store:
         """Delete staging leftovers and parts no manifest lists (left by a killed run)."""
         removed = 0
         shutil.rmtree(self.root / ".staging", ignore_errors=True)
-        for p in self.root.glob(".manifest.json.*.tmp"):
+        for p in [*self.root.glob(".manifest.json.*.tmp"), *self.root.glob(".filestat.json.*.tmp")]:
             p.unlink(missing_ok=True)
         live = {p for t in TABLES for p in manifest.parts(t)}
         live |= {f.quarantine for f in manifest.files.values() if f.quarantine}

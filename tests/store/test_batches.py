@@ -231,3 +231,25 @@ def test_a_run_compacts_a_month_past_the_threshold(folder, tmp_path, monkeypatch
         load([path], store)
         assert len(Store(store).read_manifest().parts("usage")) <= 5
     assert check_store(store) == []
+
+
+def test_rerun_trusts_size_and_mtime_then_hashes_without_the_cache(folder, tmp_path):
+    """An unchanged file (same size and mtime as the last run recorded in .filestat.json) is not
+    read again; without that record (or on any mismatch) the file is hashed."""
+    import os
+
+    root, _ = folder
+    store = tmp_path / "store"
+    load([root], store)
+    assert (store / ".filestat.json").exists()
+    path = sorted(root.rglob("*.jsonl"))[0]
+    st = path.stat()
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('"hi"', '"ho"', 1), encoding="utf-8")  # same size, other bytes
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    status = {Path(f.path).name: f.status for f in load([path], store).files}
+    assert status == {path.name: "unchanged"}  # size and mtime match: trusted, as documented
+    (store / ".filestat.json").unlink()
+    status = {Path(f.path).name: f.status for f in load([path], store).files}
+    assert status == {path.name: "replaced"}  # no record: hashed, and the hash differs
+    assert check_store(store) == []
