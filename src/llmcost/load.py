@@ -921,7 +921,7 @@ class Loader:
         rewrites: dict[str, str] = {}
         if snap:
             # the election weighs every copy: the store's and each file's of this batch
-            rewrites = self._elect_snapshots(con) if n_clash or months else {}
+            rewrites = self._elect_snapshots(con)
             dup_expr = "_snap_dup"
         else:
             con.execute("CREATE OR REPLACE TEMP VIEW good AS SELECT * FROM good_in")

@@ -253,3 +253,15 @@ def test_rerun_trusts_size_and_mtime_then_hashes_without_the_cache(folder, tmp_p
     status = {Path(f.path).name: f.status for f in load([path], store).files}
     assert status == {path.name: "replaced"}  # no record: hashed, and the hash differs
     assert check_store(store) == []
+
+
+def test_a_batch_of_sessions_without_replies(tmp_path):
+    """Sessions with user lines only (the format claims them; nothing to store): read 0, ingested."""
+    root = tmp_path / "projects"
+    root.mkdir()
+    for i in range(3):
+        (root / f"s{i}.jsonl").write_text(json.dumps({"type": "user", "sessionId": f"s{i}", "parentUuid": None,
+                                                      "message": {"role": "user", "content": "hi"}}) + "\n")
+    result = load([root], tmp_path / "store")
+    assert [(f.status, f.rows_read, f.rows_stored) for f in result.files] == [("ingested", 0, 0)] * 3
+    assert check_store(tmp_path / "store") == []
