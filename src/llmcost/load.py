@@ -979,10 +979,12 @@ class Loader:
             entries.append(entry)
         if rewritten:
             mine = {id(e) for e in entries}
+            touched = []
             for fe in manifest.files.values():
                 if id(fe) not in mine and any(p in rewritten for p in fe.parts):
                     fe.parts = [rewritten.get(p, p) for p in fe.parts]
-                    self._recount(con, fe)
+                    touched.append(fe)
+            self._recount(con, touched)
         self.changed = True
         self.garbage += list(rewritten)
         con.execute("DROP VIEW IF EXISTS good")
@@ -1155,12 +1157,14 @@ class Loader:
         manifest.files[key] = entry
         manifest.next_seq = seq + 1
         if rewritten:
+            touched = []
             for fe in manifest.files.values():
                 if fe is entry:
                     continue
                 if any(p in rewritten for p in fe.parts):
                     fe.parts = [rewritten.get(p, p) for p in fe.parts]
-                    self._recount(con, fe)
+                    touched.append(fe)
+            self._recount(con, touched)
         if old and old.parts and not old_snap:
             # (a snapshot format's old events were re-weighed above, with the store's other copies)
             self._revive(con, manifest, table, set(old.parts), old.seq, entry)
@@ -1356,10 +1360,12 @@ class Loader:
                           FROM read_parquet({sql_str(fname)}) p LEFT JOIN winner w USING (event_id))
                     TO {sql_str(str(root / rel_new))} (FORMAT parquet)"""
             )
+            touched = []
             for fe in manifest.files.values():
                 if rel_old in fe.parts:
                     fe.parts = [rel_new if p == rel_old else p for p in fe.parts]
-                    self._recount(con, fe)
+                    touched.append(fe)
+            self._recount(con, touched)
             self.garbage.append(rel_old)
 
     def _detach(self, con: duckdb.DuckDBPyConnection, manifest: Manifest, old: FileEntry) -> None:
@@ -1380,15 +1386,23 @@ class Loader:
                 fe.parts = [rel_new if p == rel else p for p in fe.parts]
             self.changed = True
 
-    def _recount(self, con: duckdb.DuckDBPyConnection, fe: FileEntry) -> None:
+    def _recount(self, con: duckdb.DuckDBPyConnection, entries: list[FileEntry]) -> None:
+        """Stored and duplicate counts of `entries` again, from their parts, in one scan: a file's
+        rows are those of its seq (a batch's part holds many files' rows, and a rewrite of it
+        touches them all)."""
+        if not entries:
+            return
         root = self.store.root
-        paths = [str(root / p) for p in fe.parts]
-        # a batch's part holds many files' rows: this file's are those of its seq
-        (live,) = one(con.execute(
-            f"SELECT count(*) FILTER (WHERE NOT _dup AND _seq = {int(fe.seq)}) FROM read_parquet(?)", [paths]
-        ))
-        fe.rows_stored = live
-        fe.rows_duplicate = fe.rows_read - fe.rows_quarantined - fe.rows_skipped - live
+        paths = sorted({str(root / p) for fe in entries for p in fe.parts})
+        live = dict(con.execute(
+            "SELECT _seq, count(*) FILTER (WHERE NOT _dup) FROM read_parquet(?) WHERE _seq IN (SELECT unnest(?)) "
+            "GROUP BY _seq",
+            [paths, [fe.seq for fe in entries]],
+        ).fetchall()) if paths else {}
+        for fe in entries:
+            n = int(live.get(fe.seq, 0))
+            fe.rows_stored = n
+            fe.rows_duplicate = fe.rows_read - fe.rows_quarantined - fe.rows_skipped - n
 
 
 # Compaction (docs/reliability.md, "Compaction"): the parts of one table and month smaller than
