@@ -68,6 +68,13 @@ DEFINITIONS: dict[str, str] = {
         "interpolation); unpriced units are counted apart, never $0. In the monthly trend a conversation "
         "counts in the month of its first request"
     ),
+    "spend_by_tag": (
+        "for each tag asked for (--by tag:NAME), rows grouped by the value of that tag in extra.tags (the "
+        "user's own tags the ingestors keep: LiteLLM request tags and client metadata, Langfuse trace tags "
+        "and metadata, Helicone custom properties, OTel/OpenInference tag and metadata attributes); a bare "
+        "tag's value is 'true'; rows without the tag form the '(untagged)' row, so each tag's rows add up to "
+        "the totals; cost sums priced rows only (unpriced requests counted apart, never $0)"
+    ),
     "component_share": (
         "sum of the token lengths of a component's chunks (side files) / sum of prompt tokens "
         "(share_of_input) or / sum of all component tokens (share_of_components); the system prompt share"
@@ -90,7 +97,7 @@ BASE_COLUMNS = (
 )
 MONEY_COLUMNS = (
     "cost_usd", "cost_input_usd", "cost_cache_read_usd", "cost_cache_write_usd",
-    "cache_read_saving_usd", "cache_write_premium_usd",
+    "cache_read_saving_usd", "cache_write_premium_usd", "cost_server_tools_usd",
 )
 # A single request never costs $1M, so the copy keeps per-row money as DECIMAL(18,12) (int64
 # arithmetic, half the memory); every sum the queries return is DECIMAL(38,12) again.
@@ -342,6 +349,28 @@ def _measures(
         "prefix": _prefix(cur, f, component_files),
         "unit_costs": _unit_costs(cur, f, cfg),
     }
+
+
+def spend_by_tag(
+    con: duckdb.DuckDBPyConnection,
+    tags: Iterable[str],
+    *,
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    provider: str | None = None,
+) -> list[dict[str, Any]]:
+    """Spend, requests and tokens by the value of each tag in `tags` over `con`'s `priced_usage`
+    (sql/spend_by_tag.sql; DEFINITIONS["spend_by_tag"]), tags in the order given. No tags: []."""
+    names = list(dict.fromkeys(tags))
+    if not names:
+        return []
+    return _fetch(con, "spend_by_tag", tags=names, since=_utc(since, "since"), until=_utc(until, "until"),
+                  provider=provider)
+
+
+def tag_names(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The tag names in `con`'s `priced_usage` rows with the requests carrying each (sql/tag_names.sql)."""
+    return _fetch(con, "tag_names")
 
 
 def _unit_costs(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any]:

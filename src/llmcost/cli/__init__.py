@@ -199,6 +199,12 @@ ValueOpt = Annotated[str | None, typer.Option(
 ConversionOpt = Annotated[str | None, typer.Option(
     "--conversion-rate", metavar="RATE",
     help="Share of sessions that convert (0.02 or 2%): the break-even value per conversion.")]
+ByOpt = Annotated[
+    list[str] | None,
+    typer.Option("--by", metavar="tag:NAME",
+                 help="Also give spend, requests and tokens by the value of this tag of your logs (repeatable), "
+                 "e.g. --by tag:team: the by_tag table, with an '(untagged)' row (docs/measures.md)."),
+]
 SinceOpt = Annotated[str | None, typer.Option("--since", metavar="DATE",
                                               help="Only usage on or after this date (YYYY-MM-DD).")]
 UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE",
@@ -307,6 +313,21 @@ class ReportArgs:
     sections: list[str] | None = None
     value_per_conversion: str | None = None
     conversion_rate: str | None = None
+    by: list[str] | None = None
+
+
+def _tags(by: list[str] | None) -> tuple[str, ...]:
+    """The tag names of --by tag:NAME options, in the order given."""
+    names = []
+    for b in by or []:
+        kind, sep, name = b.partition(":")
+        if kind.strip().lower() != "tag" or not sep or not name.strip():
+            raise UsageError(
+                f"--by {b!r} is not a tag to group by. Fix: write --by tag:NAME (e.g. --by tag:team); spend by "
+                "project, model and day is always in the report (by_project, by_provider_model, by_day)."
+            )
+        names.append(name.strip())
+    return tuple(dict.fromkeys(names))
 
 
 def _budget(value: str | None) -> Decimal | None:
@@ -370,7 +391,7 @@ def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
     opts = ReportOptions(store=_store_dir(a.store), prices_file=a.prices, since=_date(a.since, "--since"),
                          until=_date(a.until, "--until"), month=a.month, tz=a.tz, budget=_budget(a.budget),
                          currency=a.currency, rates_file=a.rates, as_of=_date(a.as_of, "--as-of"),
-                         scenarios_file=a.scenarios, forecast=a.forecast)
+                         scenarios_file=a.scenarios, forecast=a.forecast, tags=_tags(a.by))
     opts.value_per_conversion, opts.conversion_rate = _economics(a.value_per_conversion, a.conversion_rate)
     doc = build_report(opts, last_run=last_run)
     out = None
@@ -484,6 +505,7 @@ def main_job(
     infer_conversations: InferOpt = False,
     value_per_conversion: ValueOpt = None,
     conversion_rate: ConversionOpt = None,
+    by: ByOpt = None,
 ) -> None:
     """The main job: `llmcost-forecast --logs DIR` ingests DIR into the store (new or changed files only),
     then prints or writes the report. Cron-ready: see docs/cron.md."""
@@ -491,7 +513,7 @@ def main_job(
         return
     args = ReportArgs(
         store, format, out, prices, since, until, quiet, table, month, tz, budget, currency, rates,
-        as_of, scenarios, not no_forecast, full, section, value_per_conversion, conversion_rate,
+        as_of, scenarios, not no_forecast, full, section, value_per_conversion, conversion_rate, by,
     )
     if not logs:
         if not _given_on_command_line(ctx):
@@ -588,11 +610,12 @@ def report(
     section: SectionOpt = None,
     value_per_conversion: ValueOpt = None,
     conversion_rate: ConversionOpt = None,
+    by: ByOpt = None,
 ) -> None:
     """Print or write the report for the store (table, md, json, csv or html)."""
     _report(
         ReportArgs(store, format, out, prices, since, until, quiet, table, month, tz, budget, currency, rates,
-                   as_of, scenarios, not no_forecast, full, section, value_per_conversion, conversion_rate)
+                   as_of, scenarios, not no_forecast, full, section, value_per_conversion, conversion_rate, by)
     )
 
 

@@ -21,7 +21,8 @@ from llmcost.report._fmt import formatters, plain
 from llmcost.report.sections import KEYS, key, sections
 
 TEXT_COLUMNS = frozenset(
-    {"description", "measured", "did you mean", "override snippet", "first reason", "quarantine file", "problem",
+    {"description", "measured", "did you mean", "override snippet", "why unpriced", "how to fix",
+     "first reason", "quarantine file", "problem",
      "basis", "coverage", "kind"}
 )
 """Columns of words, left-aligned like the first two (numbers are right-aligned)."""
