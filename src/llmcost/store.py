@@ -44,7 +44,10 @@ from llmcost.schema import TABLES, arrow_schema, duckdb_types
 
 MANIFEST = "manifest.json"
 STORE_FORMAT = "llmcost-store"
-STORE_VERSION = 1
+STORE_VERSION = 2
+"""2: a part may hold the rows of many files (a batch, or merged by compaction), each row's file
+named by its `_seq`. A version-1 reader would read such a part once per file that lists it, so it
+is told to upgrade instead; version-1 stores read as they are."""
 DEFAULT_STORE = Path(".llmcost")
 
 
