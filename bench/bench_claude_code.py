@@ -1,19 +1,33 @@
-"""Benchmark: Claude Code transcripts, our ingest vs `ccusage daily`, time and peak RSS.
+"""Benchmark: a heavy Claude Code user's folder, our `--logs` run vs ccusage 20, time and peak RSS.
 
-Generates Claude Code projects directories with DuckDB (bulk COPY, no per-line Python): each API
-reply is written as 2 or 3 lines with the same message.id and requestId (the streamed
-duplicates), with user lines and some sidechain lines in between, as Claude Code writes them.
-Then runs, each under `/usr/bin/time -v`:
+Generates a `~/.claude/projects`-shaped folder with DuckDB (bulk COPY, no per-line Python):
 
-- `llmcost-forecast ingest DIR` (the loader: detect, parse, validate, dedupe, Parquet store);
-- `ccusage daily --json --offline --timezone UTC` (ccusage@18, CLAUDE_CONFIG_DIR=DIR);
+- 3,000 sessions (`<project>/<sessionId>.jsonl`), 72% of them with a sub-agent transcript
+  (`<project>/<sessionId>/subagents/agent-<id>.jsonl`, `isSidechain: true`);
+- 20 API replies per session (13 in the main file and 7 in the sub-agent's where there is one),
+  each preceded by a user line, over 60 days;
+- compact JSON lines (no spaces), as Claude Code writes them;
+- each reply written as 3 lines with the same `message.id` and `requestId`: current versions
+  (6 sessions in 7) stream growing snapshots (`output_tokens` 1, then a third, then the final
+  count with `stop_reason`); older versions (1 session in 7) write the full count first and
+  small deltas (3, then 2) after; input and cache counts repeat on every line;
+- 1-hour cache writes on one reply in four (`cache_creation.ephemeral_1h_input_tokens`).
 
-and checks that both give the same daily token totals. With `--single-gb N` it also writes one
-N GB file and ingests it alone, to show memory stays bounded on a single large file (DuckDB
-memory_limit=1GB in the loader).
+Then it times, interleaved (ccusage and ours alternate which goes first) and each under
+`/usr/bin/time -v` (wall time, maximum resident set size):
+
+- `ccusage daily --json --offline --timezone UTC` (CLAUDE_CONFIG_DIR=DIR; the native binary of
+  ccusage 20, reported as `ccusage_binary`);
+- ours, first run: `llmcost-forecast --logs DIR/projects --store S --format json` on a new store;
+- both again after one new session file is added (ours: the same store, a re-run);
+- ours, report only: `llmcost-forecast --store S --format json` over the resulting store;
+
+and checks the totals (requests, input, output, cache read, cache write) against an independent
+count (plain DuckDB over the files: per-field maximum per (message.id, requestId), `message.id`
+alone where there is no requestId) and ccusage's daily totals.
 
 Usage:
-    .venv/bin/python bench/bench_claude_code.py --size-mb 500 [--single-gb 2] [--ccusage PATH]
+    .venv/bin/python bench/bench_claude_code.py [--sessions 3000] [--reps 2] [--ccusage PATH]
 Figures go to stdout as JSON; docs/benchmarks-claude-code.md records a run.
 """
 
@@ -24,6 +38,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -32,69 +47,115 @@ from pathlib import Path
 import duckdb
 
 REPO = Path(__file__).resolve().parents[1]
-PY = sys.executable
-LINE_BYTES = 1150  # approximate size of one generated line (content text included)
+CLI = str(Path(sys.executable).parent / "llmcost-forecast")
+CCUSAGE = "/tmp/ccu20/node_modules/.bin/ccusage"
+REPLIES_PER_SESSION = 20
+MAIN_REPLIES = 13
 
 GEN_SQL = """
 COPY (
   WITH replies AS (
-    SELECT i, i // {per_session} AS sess, (i % 7) = 0 AS side,
-           TIMESTAMP '2026-09-01' + to_seconds(i * 13) AS t,
+    SELECT i, i // {per} AS sess, (i % {per}) >= {main} AND (i // {per}) % 25 < 18 AS side,
+           (i // {per}) % 7 = 0 AS old_version,
+           TIMESTAMP '2026-08-01 08:00:00' + to_days(CAST(((i // {per}) * 60) // {sessions} AS INTEGER))
+             + to_seconds(CAST((i % {per}) * 97 + ((i // {per}) % 300) * 60 AS BIGINT)) AS t,
            1 + (hash(i) % 20)::BIGINT AS inp,
            (hash(i + 1) % 4000)::BIGINT AS cw,
            (hash(i + 2) % 90000)::BIGINT AS cr,
-           (hash(i + 3) % 1500)::BIGINT AS outp,
-           2 + (hash(i + 4) % 2)::INT AS copies
+           20 + (hash(i + 3) % 1500)::BIGINT AS outp,
+           i % 4 = 0 AS one_hour
     FROM range({start}, {stop}) r(i)
   ),
   lines AS (
-    SELECT r.*, c.k FROM replies r, LATERAL (SELECT unnest(range(0, r.copies + 1)) AS k) c
+    SELECT r.*, k,
+           CASE WHEN k = 0 THEN NULL
+                WHEN old_version THEN CASE k WHEN 1 THEN outp WHEN 2 THEN 3 ELSE 2 END
+                ELSE CASE k WHEN 1 THEN 1 WHEN 2 THEN outp // 3 ELSE outp END END AS out_k,
+           sess * 2 + CASE WHEN side THEN 1 ELSE 0 END AS f
+    FROM replies r, (SELECT unnest(range(0, 4)) AS k) c
   )
   SELECT
-    printf('u-%d-%d', i, k - 1) AS "parentUuid",
+    CASE WHEN k = 0 AND i % {per} = 0 THEN NULL ELSE printf('%08x-u%d-%d', sess, i, k - 1) END AS "parentUuid",
     side AS "isSidechain",
     'external' AS "userType",
-    '/home/dev/project-' || (sess % 5) AS cwd,
+    '/home/dev/project-' || (sess % 17) AS cwd,
     printf('%08x-0000-4000-8000-%012x', sess, sess) AS "sessionId",
-    '2.1.3' AS version,
+    CASE WHEN old_version THEN '1.0.30' ELSE '2.1.3' END AS version,
     'main' AS "gitBranch",
-    CASE WHEN side THEN 'agent-' || (sess % 97) END AS "agentId",
-    CASE WHEN k = 0 THEN NULL ELSE {{
-      'id': printf('msg_%016x', i), 'type': 'message', 'role': 'assistant',
+    CASE WHEN side THEN printf('a%07x', sess) END AS "agentId",
+    CASE WHEN k = 0 THEN {{'role': 'user', 'content': repeat('please look at the failing test ', 8)}}::JSON
+    ELSE {{
+      'id': printf('msg_01%016x', i), 'type': 'message', 'role': 'assistant',
       'model': CASE WHEN i % 3 = 0 THEN 'claude-opus-4-1-20250805' ELSE 'claude-sonnet-4-5-20250929' END,
-      'content': [{{'type': 'text', 'text': repeat('lorem ipsum dolor sit amet ', 30)}}],
-      'stop_reason': NULL,
+      'content': [{{'type': 'text', 'text': repeat('lorem ipsum dolor sit amet ', 12)}}],
+      'stop_reason': CASE WHEN k = 3 AND NOT old_version THEN 'end_turn' END,
       'usage': {{'input_tokens': inp, 'cache_creation_input_tokens': cw, 'cache_read_input_tokens': cr,
-                'cache_creation': {{'ephemeral_5m_input_tokens': cw, 'ephemeral_1h_input_tokens': 0}},
-                'output_tokens': outp, 'service_tier': 'standard'}}
-    }} END AS message,
-    CASE WHEN k = 0 THEN NULL ELSE printf('req_%016x', i) END AS "requestId",
+                'cache_creation': {{'ephemeral_5m_input_tokens': CASE WHEN one_hour THEN 0 ELSE cw END,
+                                   'ephemeral_1h_input_tokens': CASE WHEN one_hour THEN cw ELSE 0 END}},
+                'output_tokens': out_k, 'service_tier': 'standard'}}
+    }}::JSON END AS message,
+    CASE WHEN k = 0 THEN NULL ELSE printf('req_011C%016x', i) END AS "requestId",
     CASE WHEN k = 0 THEN 'user' ELSE 'assistant' END AS type,
-    printf('u-%d-%d', i, k) AS uuid,
+    printf('%08x-u%d-%d', sess, i, k) AS uuid,
     strftime(t + to_milliseconds(k * 150), '%Y-%m-%dT%H:%M:%S.%gZ') AS timestamp,
-    {part} AS p
+    f
   FROM lines ORDER BY i, k
-) TO '{out}' (FORMAT json{partition})
+) TO '{out}' (FORMAT json, PARTITION_BY (f), OVERWRITE_OR_IGNORE)
 """
 
 
-def generate(out: Path, size_mb: int, sessions_per_file: bool = True, per_session: int = 400) -> int:
-    """Write about size_mb of transcripts under out (one file per session unless single file)."""
-    replies = int(size_mb * 1024 * 1024 / (LINE_BYTES * 3.5))
-    con = duckdb.connect(config={"memory_limit": "2GB"})
+def session_path(projects: Path, f: int) -> Path:
+    sess, side = divmod(f, 2)
+    sid = f"{sess:08x}-0000-4000-8000-{sess:012x}"
+    project = projects / f"-home-dev-project-{sess % 17}"
+    if side:
+        return project / sid / "subagents" / f"agent-a{sess:07x}.jsonl"
+    return project / f"{sid}.jsonl"
+
+
+def generate(home: Path, sessions: int, start_session: int = 0) -> int:
+    """Write `sessions` sessions (from `start_session`) under home/projects; return the files written."""
+    projects = home / "projects"
+    raw = home / f"raw-{start_session}"
+    shutil.rmtree(raw, ignore_errors=True)
+    home.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(config={"memory_limit": "1GB"})
     con.execute("SET preserve_insertion_order = true")
-    if sessions_per_file:
-        target = out / "projects" / "-home-dev-project"
-        target.mkdir(parents=True, exist_ok=True)
-        sql = GEN_SQL.format(start=0, stop=replies, per_session=per_session, part="sess", out=str(target),
-                             partition=", PARTITION_BY (p), FILE_EXTENSION 'jsonl', OVERWRITE_OR_IGNORE")
-    else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        sql = GEN_SQL.format(start=0, stop=replies, per_session=per_session, part="0", out=str(out),
-                             partition="")
-    con.execute(sql)
+    per = REPLIES_PER_SESSION
+    con.execute(GEN_SQL.format(per=per, main=MAIN_REPLIES, sessions=max(sessions, 3000), start=start_session * per,
+                               stop=(start_session + sessions) * per, out=str(raw)))
     con.close()
-    return replies
+    n = 0
+    for part in sorted(raw.glob("f=*/*.json")):
+        dest = session_path(projects, int(part.parent.name.split("=", 1)[1]))
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(part, dest)
+        n += 1
+    shutil.rmtree(raw, ignore_errors=True)
+    return n
+
+
+def independent(projects: Path) -> dict[str, int]:
+    """Totals by plain DuckDB over the files: one request per (message.id, requestId), the
+    per-field maximum of its lines (`message.id` alone where requestId is missing)."""
+    con = duckdb.connect(config={"memory_limit": "1GB"})
+    row = con.execute(
+        """SELECT count(*), sum(i), sum(o), sum(cr), sum(cw), sum(w1h) FROM (
+             SELECT max(u.input_tokens) i, max(u.output_tokens) o, max(u.cache_read_input_tokens) cr,
+                    max(u.cache_creation_input_tokens) cw, max(u.cache_creation.ephemeral_1h_input_tokens) w1h
+             FROM (SELECT message.id AS mid, "requestId" AS rid, message.usage AS u
+                   FROM read_json(?, format='newline_delimited', columns={
+                     'type': 'VARCHAR', 'requestId': 'VARCHAR',
+                     'message': 'STRUCT(id VARCHAR, usage STRUCT(input_tokens BIGINT, output_tokens BIGINT,
+                        cache_read_input_tokens BIGINT, cache_creation_input_tokens BIGINT,
+                        cache_creation STRUCT(ephemeral_1h_input_tokens BIGINT)))'}))
+             WHERE u IS NOT NULL GROUP BY mid, coalesce(rid, ''))""",
+        [str(projects / "**" / "*.jsonl")],
+    ).fetchone()
+    con.close()
+    assert row is not None
+    return dict(zip(("requests", "input", "output", "cache_read", "cache_write", "cache_write_1h"),
+                    map(int, row), strict=True))
 
 
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, object]:
@@ -108,74 +169,121 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, object
             "stdout": proc.stdout}
 
 
-def our_ingest(paths: list[Path], store: Path) -> dict[str, object]:
-    shutil.rmtree(store, ignore_errors=True)
-    code = (
-        "import sys; from pathlib import Path; from llmcost.load import load; "
-        "r = load([Path(p) for p in sys.argv[2:]], Path(sys.argv[1])); "
-        "print(sum(f.rows_read for f in r.files), sum(f.rows_stored for f in r.files), "
-        "sum(f.rows_duplicate for f in r.files), sum(f.rows_quarantined for f in r.files), "
-        "sorted({f.status for f in r.files}))"
-    )
-    return timed([PY, "-c", code, str(store), *map(str, paths)])
+def ours(args: list[str]) -> dict[str, object]:
+    return timed([CLI, *args, "--format", "json"])
 
 
-def our_daily(store: Path) -> dict[str, list[int]]:
+def ccusage(binary: str, home: Path) -> dict[str, object]:
+    env = {**os.environ, "CLAUDE_CONFIG_DIR": str(home), "TZ": "UTC"}
+    return timed([binary, "daily", "--json", "--offline", "--timezone", "UTC"], env=env)
+
+
+def store_totals(store: Path) -> dict[str, int]:
+    sys.path.insert(0, str(REPO / "src"))
     from llmcost.store import Store
 
     con = Store.open(store).connect()
-    rows = con.execute(
-        """SELECT strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%d'), sum(input_tokens), sum(output_tokens),
-                  sum(cache_read_tokens), sum(cache_write_tokens) FROM usage GROUP BY 1 ORDER BY 1"""
-    ).fetchall()
-    return {d: [int(a), int(b), int(c), int(e)] for d, a, b, c, e in rows}
+    row = con.execute(
+        """SELECT count(*), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_write_tokens),
+                  sum(cache_write_1h_tokens) FROM usage"""
+    ).fetchone()
+    parts = len(Store(store).read_manifest().parts("usage"))
+    con.close()
+    assert row is not None
+    out = dict(zip(("requests", "input", "output", "cache_read", "cache_write", "cache_write_1h"),
+                   map(int, row), strict=True))
+    return out | {"usage_parts": parts}
+
+
+def ccusage_totals(stdout: str) -> dict[str, int]:
+    days = json.loads(stdout)["daily"]
+    return {"input": sum(d["inputTokens"] for d in days), "output": sum(d["outputTokens"] for d in days),
+            "cache_read": sum(d["cacheReadTokens"] for d in days),
+            "cache_write": sum(d["cacheCreationTokens"] for d in days)}
+
+
+def native_binary(launcher: str) -> str:
+    """The native binary ccusage 20's launcher runs (its optional dependency), or the launcher."""
+    root = Path(launcher).resolve().parents[1]  # node_modules/ccusage/src/cli.js -> node_modules/ccusage
+    for cand in (root.parent / "@ccusage").glob("ccusage-linux-*/bin/ccusage"):
+        return str(cand)
+    return launcher
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--size-mb", type=int, default=500)
-    ap.add_argument("--single-gb", type=float, default=0)
-    ap.add_argument("--replies-per-session", type=int, default=400,
-                    help="API replies per session file (the loader has a per-file cost; see the doc)")
-    ap.add_argument("--work", type=Path, default=Path("/tmp/llmcost-bench-claude"))
-    ap.add_argument("--ccusage", default=os.environ.get("CCUSAGE", "/tmp/ccu/node_modules/.bin/ccusage"))
+    ap.add_argument("--sessions", type=int, default=3000)
+    ap.add_argument("--reps", type=int, default=2)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/llmcost-bench-claude20"))
+    ap.add_argument("--ccusage", default=os.environ.get("CCUSAGE", CCUSAGE))
     args = ap.parse_args()
 
     out: dict[str, object] = {}
     home = args.work / "claude"
-    if not (home / "projects").exists():
+    projects = home / "projects"
+    if not projects.exists():
         t0 = time.perf_counter()
-        out["replies"] = generate(home, args.size_mb, per_session=args.replies_per_session)
+        out["files_written"] = generate(home, args.sessions)
         out["generate_s"] = round(time.perf_counter() - t0, 1)
-    files = list((home / "projects").rglob("*.jsonl"))
+    extra = session_path(projects, args.sessions * 2)  # the new session of the re-run
+    extra.unlink(missing_ok=True)
+    shutil.rmtree(extra.parent / extra.stem, ignore_errors=True)
+    files = list(projects.rglob("*.jsonl"))
     out["files"] = len(files)
     out["bytes"] = sum(f.stat().st_size for f in files)
+    out["independent"] = independent(projects)
 
-    ours = our_ingest([home / "projects"], args.work / "store")
-    out["ours"] = {k: v for k, v in ours.items() if k != "stdout"} | {"counts": str(ours["stdout"]).strip()}
-    mine = our_daily(args.work / "store")
-
-    if Path(args.ccusage).exists() or shutil.which(args.ccusage):
-        env = {**os.environ, "CLAUDE_CONFIG_DIR": str(home), "TZ": "UTC"}
-        theirs_run = timed([args.ccusage, "daily", "--json", "--offline", "--timezone", "UTC"], env=env)
-        out["ccusage"] = {k: v for k, v in theirs_run.items() if k != "stdout"}
-        theirs = {
-            d["date"]: [d["inputTokens"], d["outputTokens"], d["cacheReadTokens"], d["cacheCreationTokens"]]
-            for d in json.loads(str(theirs_run["stdout"]))["daily"]
-        }
-        out["daily_totals_equal"] = mine == theirs
-        out["days"] = len(mine)
-    else:
-        out["ccusage"] = "not installed"
-
-    if args.single_gb:
-        single = args.work / "single" / "big-session.jsonl"
-        if not single.exists():
-            generate(single, int(args.single_gb * 1024), sessions_per_file=False)
-        out["single_file_bytes"] = single.stat().st_size
-        big = our_ingest([single], args.work / "store-single")
-        out["single_file_ours"] = {k: v for k, v in big.items() if k != "stdout"} | {
-            "counts": str(big["stdout"]).strip()}
+    have_cc = Path(args.ccusage).exists() or shutil.which(args.ccusage) is not None
+    if have_cc:
+        version = subprocess.run([args.ccusage, "--version"], capture_output=True, text=True).stdout.strip()
+        out["ccusage_version"] = version
+        out["ccusage_binary"] = native_binary(args.ccusage)
+    runs: dict[str, list[dict[str, object]]] = {k: [] for k in
+                                                 ("ccusage_first", "ours_first", "ccusage_rerun", "ours_rerun",
+                                                  "ours_report")}
+    for rep in range(args.reps):
+        store = args.work / f"store-{rep}"
+        shutil.rmtree(store, ignore_errors=True)
+        extra.unlink(missing_ok=True)
+        order = ["ccusage", "ours"] if rep % 2 == 0 else ["ours", "ccusage"]
+        for who in order:
+            if who == "ccusage" and have_cc:
+                runs["ccusage_first"].append(ccusage(args.ccusage, home))
+            elif who == "ours":
+                runs["ours_first"].append(ours(["--logs", str(projects), "--store", str(store)]))
+        if rep == 0:
+            out["ours_totals_first"] = store_totals(store)
+            if have_cc:
+                out["ccusage_totals_first"] = ccusage_totals(str(runs["ccusage_first"][0]["stdout"]))
+        generate(home, 1, start_session=args.sessions)  # one new session file (without its sub-agent)
+        shutil.rmtree(extra.parent / extra.stem, ignore_errors=True)
+        for who in order:
+            if who == "ccusage" and have_cc:
+                runs["ccusage_rerun"].append(ccusage(args.ccusage, home))
+            elif who == "ours":
+                runs["ours_rerun"].append(ours(["--logs", str(projects), "--store", str(store)]))
+        runs["ours_report"].append(ours(["--store", str(store)]))
+        if rep == 0:
+            out["ours_totals_rerun"] = store_totals(store)
+            out["independent_rerun"] = independent(projects)
+        extra.unlink(missing_ok=True)
+    for name, rs in runs.items():
+        if rs:
+            out[name] = {"wall_s": [r["wall_s"] for r in rs], "peak_rss_mb": [r["peak_rss_mb"] for r in rs],
+                         "median_wall_s": round(statistics.median(float(str(r["wall_s"])) for r in rs), 2)}
+    indep = out["independent"]
+    assert isinstance(indep, dict)
+    first = out["ours_totals_first"]
+    assert isinstance(first, dict)
+    out["ours_equal_independent"] = all(first[k] == indep[k] for k in indep)
+    if have_cc:
+        cc = out["ccusage_totals_first"]
+        assert isinstance(cc, dict)
+        out["ccusage_equal_independent"] = all(cc[k] == indep[k] for k in cc)
+        c1 = out["ccusage_first"]["median_wall_s"]  # type: ignore[index]
+        c2 = out["ccusage_rerun"]["median_wall_s"]  # type: ignore[index]
+        out["ratio_first"] = round(out["ours_first"]["median_wall_s"] / c1, 2)  # type: ignore[index]
+        out["ratio_rerun"] = round(out["ours_rerun"]["median_wall_s"] / c2, 2)  # type: ignore[index]
     print(json.dumps(out, indent=2))
 
 

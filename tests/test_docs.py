@@ -22,7 +22,7 @@ def test_schema_doc_is_current() -> None:
 
 def test_every_command_has_help() -> None:
     runner = CliRunner()
-    for cmd in ("ingest", "report", "formats", "prices", "plan", "swap"):
+    for cmd in ("ingest", "report", "formats", "prices", "plan", "swap", "compact"):
         res = runner.invoke(app, [cmd, "--help"])
         assert res.exit_code == 0 and "Usage" in res.output, cmd
 

@@ -94,7 +94,11 @@ def ingest_summary(manifest: Manifest, root: Path | None = None) -> dict[str, An
     With the store's `root`, each file with quarantined rows also gives its first one (line, reason).
     Rows a format derives into its other table (FOCUS token buckets beside the cost lines) count
     with their file: one file, its rows in both tables."""
-    files = [_with_derived(f, manifest) for f in manifest.files.values() if f.derived_from is None]
+    derived_of: dict[str, list[FileEntry]] = {}
+    for d in manifest.files.values():
+        if d.derived_from is not None:
+            derived_of.setdefault(d.derived_from, []).append(d)
+    files = [_with_derived(f, derived_of.get(f.path, [])) for f in manifest.files.values() if f.derived_from is None]
     out: dict[str, Any] = {
         "files": len(files),
         "rows_read": sum(f.rows_read for f in files),
@@ -139,9 +143,9 @@ def ingest_summary(manifest: Manifest, root: Path | None = None) -> dict[str, An
     return out
 
 
-def _with_derived(f: FileEntry, manifest: Manifest) -> FileEntry:
-    """The file's manifest entry with the counts of the rows derived from it added in."""
-    derived = [d for d in manifest.files.values() if d.derived_from == f.path]
+def _with_derived(f: FileEntry, derived: list[FileEntry]) -> FileEntry:
+    """The file's manifest entry with the counts of the rows `derived` from it added in (a scan of
+    the manifest per file made the summary quadratic: 4.8 s for 5,160 files)."""
     if not derived:
         return f
     return replace(

@@ -1,7 +1,10 @@
 """Load input files into the store: walk, detect, parse, validate, quarantine, dedupe, commit.
 
-Each file is one transaction. Its rows are parsed and checked by one DuckDB query (the format's
-SQL wrapped in the validation below) and staged to Parquet. Good rows become parts of the store,
+A run is one transaction (one manifest write at its end). A file's rows are parsed and checked by
+one DuckDB query (the format's SQL wrapped in the validation below) and staged to Parquet; new
+files of a batchable format are read together, by one scan over the list of files, and stored as
+one part per month per batch (`Loader._batch`, docs/reliability.md "Batches"); small parts are
+merged past a threshold (`compact_parts`). Good rows become parts of the store,
 bad rows go to the quarantine with file, line and reason, records the format marks as not usage
 (`skip`) are only counted, and the manifest is replaced atomically. Rows read = stored +
 duplicate + skipped + quarantined, for every file.
@@ -434,6 +437,11 @@ def validated_sql(
     # one cheap test per row for secrets in any of its free-text columns (llmcost.privacy)
     free_text = [c for c, t in types.items() if t == "VARCHAR" and c in have and c not in NOT_MASKED
                  and c not in ("prompt_text", "response_text")]
+    if f.batch:
+        for required in ("_display", "_bseq"):
+            if required not in have:
+                raise RuntimeError(f"format {ing.name} is batchable but its query lacks column {required}")
+        sel.append("s._display AS _display, s._bseq AS _bseq")
     typed = (
         f"SELECT s.raw AS _raw, {', '.join(sel)}, coalesce({', '.join(errs)}) AS _fmt_error, "
         f"{skip} AS _skip, {row_guard_sql([f's.{c}' for c in (*free_text, 'event_id') if c in have])} AS _may_secret "
@@ -471,7 +479,7 @@ def validated_sql(
         if col == "source":
             out.append(f"{sql_str(ing.name)} AS source")
         elif col == "source_file":
-            out.append(f"{sql_str(f.display)} AS source_file")
+            out.append(f"{f.name_sql()} AS source_file")
         elif col == "event_id":
             raw_id = f"md5({sql_str(ing.name)} || chr(31) || coalesce(_raw, ''))"
             out.append(f"coalesce({mask_id_sql('event_id', '_may_secret')}, {raw_id}) AS event_id")
@@ -500,7 +508,7 @@ def validated_sql(
         # leaves in .staging until the next writer's clean-up
         f"SELECT * REPLACE (CASE WHEN _error IS NOT NULL THEN {mask_sql(f'left(_raw, {RAW_KEEP * 2})')} "
         "END AS _raw) FROM ("
-        f"SELECT {', '.join(out)}, CAST({int(seq)} AS BIGINT) AS _seq, false AS _dup, "
+        f"SELECT {', '.join(out)}, CAST({'_bseq' if f.batch else int(seq)} AS BIGINT) AS _seq, false AS _dup, "
         # a skipped record (the format's `skip`) is counted, never checked or quarantined
         f"CASE WHEN NOT _skip THEN {error} END AS _error, _skip, event_id IS NULL AS _id_from_raw, _raw, "
         "CAST(year(ts) * 100 + month(ts) AS INTEGER) AS month "
@@ -534,6 +542,39 @@ SNAPSHOT_FIELDS = (*USAGE_TOKEN_COLUMNS, "reported_cost_usd", "web_search_calls"
 ID_CACHE_ROWS = 2_000_000
 """Event ids of existing parts a run keeps in memory for its duplicate checks (about 100 MB)."""
 
+# Batches (docs/reliability.md, "Batches"): new files of a format that allows it
+# (`Ingestor.batchable`) are read by one scan over the list of files, BATCH_FILES files or
+# BATCH_BYTES bytes at most per batch (so memory stays bounded: the stage is Parquet on disk and
+# DuckDB stays under its memory limit), and stored as one part per month per batch. A file larger
+# than BATCH_FILE_BYTES is read on its own (the fast JSON path suits it better).
+BATCH_FILES = 2000
+BATCH_BYTES = 256 * 1024**2
+BATCH_FILE_BYTES = 64 * 1024**2
+
+
+FILESTAT = ".filestat.json"
+"""Beside the manifest: the size, modification time (ns) and sha256 of each file when a run last
+read it, so a re-run skips unchanged files without reading them (a cache, never the commit)."""
+
+
+def _read_filestat(root: Path) -> dict[str, list[Any]]:
+    try:
+        data = json.loads((root / FILESTAT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@dataclass
+class _Pending:
+    """A new file waiting for its batch."""
+
+    disk: Path
+    display: str
+    key: str
+    size: int
+    hashing: Any
+
 class Loader:
     """Ingest files into one store. Use as `Loader(store, ...).run(paths)` under the store lock."""
 
@@ -553,10 +594,17 @@ class Loader:
         self.progress = progress
         self.garbage: list[str] = []  # store files the commit makes obsolete; deleted after it
         self.changed = False
+        self._work = Path()
         # Parts whose event ids are cached in TEMP TABLE part_ids for this run (parts are
         # immutable: a rewrite is a new file), and how many ids the cache holds.
         self._cached_parts: set[str] = set()
         self._cached_ids = 0
+        # new files of a batchable format waiting for their batch, by (format, gzip, CRLF)
+        self._pending: dict[tuple[str, bool, bool], list[_Pending]] = {}
+        self._pending_keys: set[str] = set()
+        self._filestat = _read_filestat(store.root)
+        self._seen: dict[str, tuple[int, int]] = {}  # key -> (size, mtime_ns) when this run opened it
+        self._pending_bytes: dict[tuple[str, bool, bool], int] = {}
 
     def _connect(self, tmp: Path) -> duckdb.DuckDBPyConnection:
         con = connect_duckdb({"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": str(tmp / "spill")})
@@ -582,7 +630,7 @@ class Loader:
         self.store.collect_garbage(manifest)
         skip = self.store.root.resolve()
         files = list(_walk(paths, skip))
-        work = self.store.staging_dir()
+        work = self._work = self.store.staging_dir()
         try:
             con = self._connect(work)
             self.ctx.con = con
@@ -598,8 +646,14 @@ class Loader:
                         manifest = self._one(con, manifest, disk, display, key, is_gz, work, result)
                 except FormatError as e:
                     result.files.append(FileResult(mask_key(shown_name(path)), "failed", message=mask_text(shown(e))))
+            self._flush(con, manifest, work, result)
             if self.progress:
                 self.progress("", len(files), len(files))
+            # small parts merged in the same commit (AUTO_COMPACT_PARTS)
+            merged = compact_parts(con, self.store.root, manifest, AUTO_COMPACT_PARTS, work)
+            if merged:
+                self.garbage += merged
+                self.changed = True
             con.close()
             if self.changed or not (self.store.root / "manifest.json").exists():
                 # The run's one commit point: until this replace, readers and a re-run see the
@@ -607,6 +661,7 @@ class Loader:
                 self.store.write_manifest(manifest)
                 for rel in self.garbage:
                     (self.store.root / rel).unlink(missing_ok=True)
+            self._write_filestat(manifest)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         return result
@@ -636,15 +691,19 @@ class Loader:
         old_labels = (old.labels or {}) if old else {}
         labels = self.labels or old_labels
         hashing = None
+        mtime = disk.stat().st_mtime_ns
+        self._seen[key] = (size, mtime)
         if old and old.size == size:
-            sha = _sha256(disk)
+            # size and modification time as the last run saw them: the hash it recorded stands
+            # (FILESTAT: a cache beside the manifest; without it, or on any mismatch, hash)
+            sha = old.sha256 if self._filestat.get(key) == [size, mtime, old.sha256] else _sha256(disk)
             if old.sha256 == sha and self._derived_complete(manifest, key, old.ingestor) and labels == old_labels:
                 result.files.append(FileResult(key, "unchanged", old.ingestor))
                 return manifest
         else:
-            # new or resized: it must be parsed anyway, so hash it while DuckDB parses
-            # (hashlib releases the GIL on large buffers)
-            hashing = _pool().submit(_sha256, disk)
+            # new or resized: it must be parsed anyway, so it is hashed while DuckDB parses
+            # (hashlib releases the GIL on large buffers); a batch's files when their batch is
+            # read (hashing thousands of small files beside the detection only fought for the GIL)
             sha = ""
         if is_gz:
             try:
@@ -679,7 +738,31 @@ class Loader:
                 ))
                 return manifest
             ing = hits[0]
+        if key in self._pending_keys:
+            self._flush(con, manifest, work, result)  # the same file twice: the second sees the first
+            return self._one(con, manifest, disk, display, key, is_gz, work, result)
+        if ing.batchable and old is None and size <= BATCH_FILE_BYTES and not ing.derived:
+            group = (ing.name, is_gz, b"\r\n" in head)
+            pending = self._pending.setdefault(group, [])
+            pending.append(_Pending(disk, display, key, size, None))
+            self._pending_keys.add(key)
+            self._pending_bytes[group] = self._pending_bytes.get(group, 0) + size
+            if len(pending) >= BATCH_FILES or self._pending_bytes[group] >= BATCH_BYTES:
+                self._flush(con, manifest, work, result, group)
+            return manifest
+        if not sha:
+            f = replace(f, hashing=_pool().submit(_sha256, disk))
         self.ctx.labels = labels
+        self._single(con, manifest, ing, f, old, result, display)
+        return manifest
+
+    def _single(
+        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, ing: Ingestor, f: InputFile,
+        old: FileEntry | None, result: LoadResult, display: str,
+    ) -> None:
+        """Stage and commit one file (and the rows its format derives from it) on its own."""
+        key = f.display
+        work = self._work
         try:
             entry = self._stage_and_commit(con, manifest, ing, f, work)
             for reader in ing.derived:
@@ -696,13 +779,240 @@ class Loader:
             result.files.append(FileResult(
                 key, "failed", ing.name, message=mask_text(f"{display} could not be read as {ing.name}: {msg}. {fix}"),
             ))
-            return manifest
+            return
         status = "replaced" if old else "ingested"
         result.files.append(FileResult(
             key, status, ing.name, entry.rows_read, entry.rows_stored, entry.rows_duplicate, entry.rows_quarantined,
             rows_skipped=entry.rows_skipped,
         ))
-        return manifest
+
+    def _write_filestat(self, manifest: Manifest) -> None:
+        """Record (size, mtime_ns, sha256) of the files this run saw, after the commit: a file
+        whose size and mtime match next time is not hashed again. Only a cache: an entry whose
+        hash is not the manifest's is ignored, so a run killed before this write costs a hash."""
+        cache = {k: v for k, v in self._filestat.items() if k in manifest.files}
+        for key, (size, mtime) in self._seen.items():
+            fe = manifest.files.get(key)
+            if fe is not None and fe.size == size:
+                cache[key] = [size, mtime, fe.sha256]
+        if cache == self._filestat:
+            return
+        tmp = self.store.root / f"{FILESTAT}.{uuid.uuid4().hex}.tmp"
+        tmp.write_text(json.dumps(cache), encoding="utf-8")
+        os.replace(tmp, self.store.root / FILESTAT)
+
+    def _flush(
+        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, work: Path, result: LoadResult,
+        group: tuple[str, bool, bool] | None = None,
+    ) -> None:
+        """Ingest the pending new files of `group` (all groups when None) as batches."""
+        for g in [group] if group else sorted(self._pending):
+            items = self._pending.pop(g, [])
+            self._pending_bytes.pop(g, None)
+            self._pending_keys.difference_update(it.key for it in items)
+            if items:
+                self._batch(con, manifest, ingest.get(g[0]) if not self.forced else self.forced, items,
+                            g[1], g[2], work, result)
+
+    def _batch(
+        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, ing: Ingestor, items: list[_Pending],
+        gz: bool, crlf: bool, work: Path, result: LoadResult,
+    ) -> None:
+        """Read new files of one format with one scan and store them as one batch. When the scan
+        fails, the batch is staged in halves (and halves of those) until each file that fails is
+        alone; the good files are still stored as one batch (one part per month), and each file
+        that failed is read on its own, on the per-file path, which reports why. One bad file
+        never stops the good ones."""
+        self.ctx.labels = dict(self.labels)
+        for it in items:
+            if it.hashing is None:  # hashed while DuckDB reads the batch (it releases the GIL)
+                it.hashing = _pool().submit(_sha256, it.disk)
+        if len(items) == 1:
+            it = items[0]
+            f = InputFile(path=it.disk, display=it.key, head=b"\r\n" if crlf else b"\n", size=it.size, sha256="",
+                          gzip=gz, hashing=it.hashing)
+            self._single(con, manifest, ing, f, None, result, it.display)
+            return
+        seq0 = manifest.next_seq
+        stage_dir = work / f"b{seq0}-{uuid.uuid4().hex[:8]}"
+        stage_dir.mkdir()
+        stages: list[Path] = []
+        bad: list[_Pending] = []
+        self._stage_batch(con, ing, [(it, seq0 + i) for i, it in enumerate(items)], gz, crlf, stage_dir, stages, bad)
+        good = [(it, seq0 + i) for i, it in enumerate(items) if it not in bad]
+        manifest.next_seq = seq0 + len(items)  # a failed file's seq is left unused
+        if good:
+            entries = self._commit_batch(con, manifest, ing, good, stages, stage_dir)
+            for (it, _seq), entry in zip(good, entries, strict=True):
+                result.files.append(FileResult(
+                    it.key, "ingested", ing.name, entry.rows_read, entry.rows_stored, entry.rows_duplicate,
+                    entry.rows_quarantined, rows_skipped=entry.rows_skipped,
+                ))
+        shutil.rmtree(stage_dir, ignore_errors=True)
+        for it in bad:
+            self._batch(con, manifest, ing, [it], gz, crlf, work, result)
+
+    def _stage_batch(
+        self, con: duckdb.DuckDBPyConnection, ing: Ingestor, members: list[tuple[_Pending, int]], gz: bool,
+        crlf: bool, stage_dir: Path, stages: list[Path], bad: list[_Pending],
+    ) -> None:
+        """Stage `members` (file, seq) with one scan to a Parquet file added to `stages`; when the
+        scan fails, stage each half the same way; a file that fails alone goes to `bad`."""
+        first = members[0][0]
+        f = InputFile(path=first.disk, display=first.key, head=b"\r\n" if crlf else b"\n",
+                      size=sum(it.size for it, _ in members), sha256="", gzip=gz,
+                      batch=tuple((str(it.disk), it.key, seq) for it, seq in members))
+        stage = stage_dir / f"stage{len(stages)}-{uuid.uuid4().hex[:8]}.parquet"
+        try:
+            sql = validated_sql(con, ing, f, self.ctx, members[0][1])
+            con.execute(f"COPY ({sql}) TO {sql_str(str(stage))} (FORMAT parquet)")
+        except (duckdb.Error, UnicodeError, RecursionError):
+            stage.unlink(missing_ok=True)
+            if len(members) == 1:
+                bad.append(first)
+                return
+            half = len(members) // 2
+            self._stage_batch(con, ing, members[:half], gz, crlf, stage_dir, stages, bad)
+            self._stage_batch(con, ing, members[half:], gz, crlf, stage_dir, stages, bad)
+            return
+        stages.append(stage)
+
+    def _commit_batch(
+        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, ing: Ingestor, items: list[tuple[_Pending, int]],
+        stages: list[Path], stage_dir: Path,
+    ) -> list[FileEntry]:
+        """Add a staged batch (rows of many new files, `_seq` naming each file) to the manifest:
+        one part per month for the whole batch, one manifest entry per file with its own counts
+        (read = stored + duplicate + skipped + quarantined, from GROUP BY _seq). Duplicates resolve
+        as if the files had been ingested one by one in order: a request's first copy (store,
+        then earlier file) stays live, a bucket's last, a snapshot's largest (`_elect_snapshots`)."""
+        root = self.store.root
+        table = ing.table
+        types = duckdb_types(table)
+        cols = ", ".join(types)
+        seq0 = items[0][1]
+        con.execute("CREATE OR REPLACE TEMP VIEW stage AS SELECT * FROM read_parquet("
+                    f"[{', '.join(sql_str(str(p)) for p in stages)}])")
+        counts = {r[0]: r[1:] for r in con.execute(
+            "SELECT _seq, count(*), count(*) FILTER (WHERE _error IS NOT NULL), count(*) FILTER (WHERE _skip) "
+            "FROM stage GROUP BY _seq"
+        ).fetchall()}
+        quarantine: dict[int, str] = {}
+        for seq, (_read, quarantined, _skipped) in sorted(counts.items()):
+            if not quarantined:
+                continue
+            qname = f"{seq:06d}-{uuid.uuid4().hex[:8]}.jsonl"
+            qtmp = stage_dir / qname
+            con.execute(
+                f"""COPY (SELECT source_file AS file, source_line AS line, _error AS reason,
+                        left({mask_sql('_raw')}, {RAW_KEEP}) AS raw
+                      FROM stage WHERE _error IS NOT NULL AND _seq = {int(seq)} ORDER BY source_line)
+                    TO {sql_str(str(qtmp))} (FORMAT json)"""
+            )
+            (root / "quarantine").mkdir(exist_ok=True)
+            quarantine[seq] = f"quarantine/{qname}"
+            os.replace(qtmp, root / quarantine[seq])
+
+        # one row per (file, event): the first line's fields; a snapshot format's per-field maximum
+        snap = ing.snapshots
+        latest_wins = ing.grain == "bucket"
+        picked = ", ".join(f"max({c}) OVER (PARTITION BY _seq, event_id) AS {c}" if snap and c in SNAPSHOT_FIELDS
+                           else c for c in types)
+        order = "_seq DESC" if latest_wins else "_seq"
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE good_in AS
+                SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY {order}) > 1 AS _bdup FROM (
+                  SELECT {picked}, _seq, month FROM stage WHERE _error IS NULL AND NOT _skip
+                  QUALIFY row_number() OVER (PARTITION BY _seq, event_id ORDER BY source_line) = 1)"""
+        )
+        months = [r[0] for r in con.execute("SELECT DISTINCT month FROM good_in ORDER BY 1").fetchall()]
+        month_names = {_month_name(m) for m in months}
+        if snap:
+            month_names = {n for m in month_names for n in _near_months(m)}
+        existing = [str(root / p) for p in manifest.parts(table, month_names)]
+        ids = "good_in"
+        if snap:
+            con.execute("CREATE OR REPLACE TEMP TABLE snap_ids AS SELECT DISTINCT event_id FROM good_in")
+            ids = "snap_ids"
+        if existing:
+            self._clash(con, existing, ids)
+        else:
+            con.execute("CREATE OR REPLACE TEMP TABLE clash (event_id VARCHAR, filename VARCHAR)")
+        (n_clash,) = one(con.execute("SELECT count(*) FROM clash"))
+        rewrites: dict[str, str] = {}
+        if snap:
+            # the election weighs every copy: the store's and each file's of this batch
+            rewrites = self._elect_snapshots(con)
+            dup_expr = "_snap_dup"
+        else:
+            con.execute("CREATE OR REPLACE TEMP VIEW good AS SELECT * FROM good_in")
+            dup_expr = "_bdup"
+            if latest_wins:
+                for (fname,) in con.execute("SELECT DISTINCT filename FROM clash").fetchall():
+                    rewrites[fname] = (f"SELECT * REPLACE (_dup OR event_id IN (SELECT event_id FROM good) AS _dup) "
+                                       f"FROM read_parquet({sql_str(fname)})")
+            elif n_clash:
+                dup_expr = "_bdup OR event_id IN (SELECT event_id FROM clash)"
+        stored = {r[0]: r[1] for r in con.execute(
+            f"SELECT _seq, count(*) FILTER (WHERE NOT ({dup_expr})) FROM good GROUP BY _seq"
+        ).fetchall()}
+
+        rewritten: dict[str, str] = {}
+        for fname, select_old in rewrites.items():
+            rel_old = Path(fname).relative_to(root).as_posix()
+            rel_new = f"{Path(rel_old).parent.as_posix()}/{Path(rel_old).stem}-r{seq0}.parquet"
+            con.execute(f"COPY ({select_old}) TO {sql_str(str(root / rel_new))} (FORMAT parquet)")
+            rewritten[rel_old] = rel_new
+
+        # the batch's parts: one per month (unlisted until the manifest commit)
+        by_month: dict[int, str] = {}
+        if months:
+            out_dir = stage_dir / "parts"
+            con.execute(
+                f"""COPY (SELECT {cols}, _seq, {dup_expr} AS _dup, month FROM good)
+                    TO {sql_str(str(out_dir))} (FORMAT parquet, PARTITION_BY (month),
+                    FILENAME_PATTERN 'b{seq0:06d}_{{uuid}}')"""
+            )
+            for p in sorted(out_dir.rglob("*.parquet")):
+                month = int(p.parent.name.split("=", 1)[1])
+                folder = f"month={_month_name(month)}"
+                rel = f"{table}/{folder}/{p.name}"
+                (root / table / folder).mkdir(parents=True, exist_ok=True)
+                os.replace(p, root / rel)
+                by_month[month] = rel
+        file_months = {r[0]: r[1] for r in con.execute(
+            "SELECT _seq, list(DISTINCT month ORDER BY month) FROM good_in GROUP BY _seq"
+        ).fetchall()}
+
+        entries = []
+        for it, seq in items:
+            read, quarantined, skipped = counts.get(seq, (0, 0, 0))
+            parts = [by_month[m] for m in file_months.get(seq, [])]
+            entry = FileEntry(
+                path=it.key, size=it.size, sha256=it.hashing.result() if it.hashing else _sha256(it.disk),
+                ingestor=ing.name, table=table, seq=seq, ingested_at=now_iso(), rows_read=read,
+                rows_stored=stored.get(seq, 0), rows_duplicate=read - quarantined - skipped - stored.get(seq, 0),
+                rows_quarantined=quarantined, rows_skipped=skipped, parts=parts, quarantine=quarantine.get(seq),
+                months=sorted({Path(p).parent.name.split("=", 1)[1] for p in parts}),
+                labels=dict(self.ctx.labels) or None,
+            )
+            manifest.files[it.key] = entry
+            entries.append(entry)
+        if rewritten:
+            mine = {id(e) for e in entries}
+            touched = []
+            for fe in manifest.files.values():
+                if id(fe) not in mine and any(p in rewritten for p in fe.parts):
+                    fe.parts = [rewritten.get(p, p) for p in fe.parts]
+                    touched.append(fe)
+            self._recount(con, touched)
+        self.changed = True
+        self.garbage += list(rewritten)
+        con.execute("DROP VIEW IF EXISTS good")
+        con.execute("DROP VIEW IF EXISTS stage")
+        for t in ("good_in", "clash", "snap_ids", "snap_copies", "snap_win"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+        return entries
 
     def _derived_complete(self, manifest: Manifest, key: str, ingestor: str) -> bool:
         """False when the file's format derives rows into another table and the store lacks them
@@ -771,9 +1081,11 @@ class Loader:
                                for c in types)
         qualify = "QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_line) = 1" if dups else ""
         con.execute(
-            f"CREATE OR REPLACE TEMP VIEW {base} AS SELECT {picked}, month FROM stage WHERE {keep} {qualify}"
+            f"CREATE OR REPLACE TEMP VIEW {base} AS SELECT {picked}, _seq, month FROM stage WHERE {keep} {qualify}"
         )
         old = manifest.files.get(key)
+        if old:
+            self._detach(con, manifest, old)
         replaced_parts = set(old.parts) if old else set()
         # a changed file of a snapshot format re-weighs the events it held as well as those it holds now
         old_snap = snap and old is not None and old.ingestor == ing.name and bool(old.parts)
@@ -788,7 +1100,7 @@ class Loader:
         latest_wins = ing.grain == "bucket"
         ids = base
         if snap:
-            gone = " UNION SELECT event_id FROM read_parquet(?)" if old_snap else ""
+            gone = f" UNION SELECT event_id FROM read_parquet(?) WHERE _seq = {old.seq}" if old and old_snap else ""
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE snap_ids AS SELECT DISTINCT event_id FROM {base}{gone}",
                 [[str(root / p) for p in old.parts]] if old is not None and old_snap else [],
@@ -807,7 +1119,7 @@ class Loader:
                 rewrites[fname] = (f"SELECT * REPLACE (_dup OR event_id IN (SELECT event_id FROM good) AS _dup) "
                                    f"FROM read_parquet({sql_str(fname)})")
         elif snap and n_clash:
-            rewrites = self._elect_snapshots(con, seq)
+            rewrites = self._elect_snapshots(con)
             dup_expr = "_snap_dup"
         elif n_clash:
             dup_expr = "event_id IN (SELECT event_id FROM clash)"
@@ -865,15 +1177,17 @@ class Loader:
         manifest.files[key] = entry
         manifest.next_seq = seq + 1
         if rewritten:
+            touched = []
             for fe in manifest.files.values():
                 if fe is entry:
                     continue
                 if any(p in rewritten for p in fe.parts):
                     fe.parts = [rewritten.get(p, p) for p in fe.parts]
-                    self._recount(con, fe)
+                    touched.append(fe)
+            self._recount(con, touched)
         if old and old.parts and not old_snap:
             # (a snapshot format's old events were re-weighed above, with the store's other copies)
-            self._revive(con, manifest, table, set(old.parts), entry)
+            self._revive(con, manifest, table, set(old.parts), old.seq, entry)
         self.changed = True
         # the old files become garbage at the commit; a crash before it leaves them in force
         self.garbage += [*(old.parts if old else ()), *rewritten, *([old.quarantine] if old and old.quarantine else ())]
@@ -884,34 +1198,42 @@ class Loader:
         shutil.rmtree(stage_dir, ignore_errors=True)
         return entry
 
-    def _elect_snapshots(self, con: duckdb.DuckDBPyConnection, seq: int) -> dict[str, str]:
-        """Weigh this file's rows (`good_in`) against the store's copies of the same events (the
-        parts in `clash`, ids in `snap_ids`); define the view `good` with `_snap_dup`; return the
-        rewrite of every older part whose rows change.
+    def _elect_snapshots(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+        """Weigh the new rows (`good_in`: one file's, or a batch's, each with its `_seq`) against
+        the store's copies of the same events (the parts in `clash`, ids in `snap_ids`); define the
+        view `good` with `_snap_dup`; return the rewrite of every older part whose rows change.
 
         Per event, every copy keeps its own counts (its file's per-field maximum) and exactly one is
         live: the one with the largest output, then the largest total, then the earliest file. The
         live copy's counts become the per-field maximum over all copies; copies of one reply repeat
         the same input and cache counts, so it is nearly always its own already. (When it is not,
         the raised counts stand in for its own in later elections: exact as long as files only grow.)
+        A copy is named by its part and its file's seq (`filename#_seq`; a new row: `#_seq`): a
+        part written by a batch holds the rows of many files.
         """
         fields = ", ".join(SNAPSHOT_FIELDS)
         parts = [r[0] for r in con.execute("SELECT DISTINCT filename FROM clash ORDER BY 1").fetchall()]
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE snap_copies AS
-                SELECT event_id, filename, _seq, _dup, {fields}
-                FROM read_parquet(?, filename=true, union_by_name=true) SEMI JOIN snap_ids USING (event_id)""",
-            [parts],
-        )
+        if parts:
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE snap_copies AS
+                    SELECT event_id, filename, filename || '#' || _seq AS copy, _seq, _dup, {fields}
+                    FROM read_parquet(?, filename=true, union_by_name=true) SEMI JOIN snap_ids USING (event_id)""",
+                [parts],
+            )
+        else:  # a batch with no copies in the store: its files' copies are weighed among themselves
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE snap_copies AS
+                    SELECT event_id, '' AS filename, '' AS copy, _seq, false AS _dup, {fields} FROM good_in LIMIT 0"""
+            )
         total = " + ".join(f"coalesce({c}, 0)" for c in ("input_tokens", "cache_read_tokens", "cache_write_tokens",
                                                         "output_tokens"))
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE snap_win AS
                 SELECT event_id, {", ".join(f"max({c}) AS {c}" for c in SNAPSHOT_FIELDS)},
-                       first(filename ORDER BY output_tokens DESC NULLS LAST, {total} DESC, _seq, filename) AS winner
-                FROM (SELECT event_id, filename, _seq, {fields} FROM snap_copies
+                       first(copy ORDER BY output_tokens DESC NULLS LAST, {total} DESC, _seq, copy) AS winner
+                FROM (SELECT event_id, copy, _seq, {fields} FROM snap_copies
                       UNION ALL
-                      SELECT event_id, '' AS filename, CAST({int(seq)} AS BIGINT) AS _seq, {fields} FROM good_in)
+                      SELECT event_id, '#' || _seq AS copy, _seq, {fields} FROM good_in)
                 GROUP BY event_id"""
         )
 
@@ -919,26 +1241,27 @@ class Loader:
             return ", ".join(f"CASE WHEN w.winner = {mine} THEN w.{c} ELSE {alias}.{c} END AS {c}"
                              for c in SNAPSHOT_FIELDS)
 
-        # this file's rows: '' names them in the election
         con.execute(
             f"""CREATE OR REPLACE TEMP VIEW good AS
-                SELECT g.* REPLACE ({raised("g", "''")}), coalesce(w.winner <> '', false) AS _snap_dup
+                SELECT g.* REPLACE ({raised("g", "'#' || g._seq")}),
+                       coalesce(w.winner <> '#' || g._seq, false) AS _snap_dup
                 FROM good_in g LEFT JOIN snap_win w USING (event_id)"""
         )
         differs = " OR ".join(f"c.{c} IS DISTINCT FROM w.{c}" for c in SNAPSHOT_FIELDS)
         changed = [r[0] for r in con.execute(
             f"""SELECT DISTINCT c.filename FROM snap_copies c JOIN snap_win w USING (event_id)
-                WHERE (w.winner = c.filename) = c._dup OR (w.winner = c.filename AND ({differs}))
+                WHERE (w.winner = c.copy) = c._dup OR (w.winner = c.copy AND ({differs}))
                 ORDER BY 1"""
         ).fetchall()]
-        return {
-            fname: (
-                f"SELECT p.* REPLACE ({raised('p', sql_str(fname))}, "
-                f"CASE WHEN w.event_id IS NULL THEN p._dup ELSE w.winner <> {sql_str(fname)} END AS _dup) "
+        out = {}
+        for fname in changed:
+            mine = f"{sql_str(fname)} || '#' || p._seq"
+            out[fname] = (
+                f"SELECT p.* REPLACE ({raised('p', mine)}, "
+                f"CASE WHEN w.event_id IS NULL THEN p._dup ELSE w.winner <> {mine} END AS _dup) "
                 f"FROM read_parquet({sql_str(fname)}) p LEFT JOIN snap_win w USING (event_id)"
             )
-            for fname in changed
-        }
+        return out
 
     def _clash(self, con: duckdb.DuckDBPyConnection, existing: list[str], ids: str = "good") -> None:
         """TEMP TABLE clash: (event_id, part) of the `existing` parts' rows whose id is in `ids`.
@@ -1008,9 +1331,11 @@ class Loader:
         return None
 
     def _revive(
-        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, table: str, removed: set[str], entry: FileEntry
+        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, table: str, removed: set[str], old_seq: int,
+        entry: FileEntry,
     ) -> None:
-        """After a changed file replaced its old rows, re-elect the live copy of ids it used to win."""
+        """After a changed file replaced its old rows, re-elect the live copy of ids it used to win.
+        A copy is named by its part and its file's seq (a batch's part holds many files' rows)."""
         root = self.store.root
         removed_paths = [str(root / p) for p in removed if (root / p).exists()]
         others = [
@@ -1019,13 +1344,14 @@ class Loader:
         if not removed_paths or not others:
             return
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE gone AS SELECT DISTINCT event_id FROM read_parquet(?) WHERE NOT _dup",
+            "CREATE OR REPLACE TEMP TABLE gone AS SELECT DISTINCT event_id FROM read_parquet(?) "
+            f"WHERE NOT _dup AND _seq = {int(old_seq)}",
             [removed_paths],
         )
-        all_parts = [str(root / p) for fe, p in others] + [str(root / p) for p in entry.parts]
+        all_parts = sorted({str(root / p) for fe, p in others} | {str(root / p) for p in entry.parts})
         con.execute(
             """CREATE OR REPLACE TEMP TABLE cand AS
-                SELECT event_id, filename, _seq, grain, bool_or(NOT _dup) AS live
+                SELECT event_id, filename, filename || '#' || _seq AS copy, _seq, grain, bool_or(NOT _dup) AS live
                 FROM read_parquet(?, filename=true) SEMI JOIN gone USING (event_id)
                 GROUP BY ALL""",
             [all_parts],
@@ -1035,36 +1361,131 @@ class Loader:
             return
         con.execute(
             """CREATE OR REPLACE TEMP TABLE winner AS
-               SELECT event_id, arg_max(filename, CASE WHEN grain = 'bucket' THEN _seq ELSE -_seq END) AS filename
+               SELECT event_id, arg_max(copy, CASE WHEN grain = 'bucket' THEN _seq ELSE -_seq END) AS copy
                FROM cand GROUP BY event_id"""
         )
         changed = [r[0] for r in con.execute(
             """SELECT DISTINCT c.filename FROM cand c LEFT JOIN winner w USING (event_id)
-               WHERE (w.filename = c.filename) <> c.live"""
+               WHERE (w.copy = c.copy) <> c.live"""
         ).fetchall()]
         for fname in changed:
             rel_old = Path(fname).relative_to(root).as_posix()
             if rel_old in entry.parts:
                 continue  # the new file's own rows were decided at write time
             rel_new = f"{Path(rel_old).parent.as_posix()}/{Path(rel_old).stem}-v{entry.seq}.parquet"
+            mine = f"{sql_str(fname)} || '#' || p._seq"
             con.execute(
                 f"""COPY (SELECT p.* REPLACE (CASE WHEN w.event_id IS NULL THEN p._dup
-                                                  ELSE w.filename <> {sql_str(fname)} END AS _dup)
+                                                  ELSE w.copy <> {mine} END AS _dup)
                           FROM read_parquet({sql_str(fname)}) p LEFT JOIN winner w USING (event_id))
                     TO {sql_str(str(root / rel_new))} (FORMAT parquet)"""
             )
+            touched = []
             for fe in manifest.files.values():
                 if rel_old in fe.parts:
                     fe.parts = [rel_new if p == rel_old else p for p in fe.parts]
-                    self._recount(con, fe)
+                    touched.append(fe)
+            self._recount(con, touched)
             self.garbage.append(rel_old)
 
-    def _recount(self, con: duckdb.DuckDBPyConnection, fe: FileEntry) -> None:
+    def _detach(self, con: duckdb.DuckDBPyConnection, manifest: Manifest, old: FileEntry) -> None:
+        """Before a file's rows are replaced: every part it shares with other files (a batch's part)
+        is written again without its rows, for the others; the file keeps the old part, which
+        becomes garbage at the commit with its other parts."""
         root = self.store.root
-        paths = [str(root / p) for p in fe.parts]
-        (live,) = one(con.execute("SELECT count(*) FILTER (WHERE NOT _dup) FROM read_parquet(?)", [paths]))
-        fe.rows_stored = live
-        fe.rows_duplicate = fe.rows_read - fe.rows_quarantined - fe.rows_skipped - live
+        for rel in list(old.parts):
+            sharers = [fe for fe in manifest.files.values() if fe is not old and rel in fe.parts]
+            if not sharers:
+                continue
+            rel_new = f"{Path(rel).parent.as_posix()}/{Path(rel).stem}-d{old.seq}.parquet"
+            con.execute(
+                f"""COPY (SELECT * FROM read_parquet({sql_str(str(root / rel))}) WHERE _seq <> {int(old.seq)})
+                    TO {sql_str(str(root / rel_new))} (FORMAT parquet)"""
+            )
+            for fe in sharers:
+                fe.parts = [rel_new if p == rel else p for p in fe.parts]
+            self.changed = True
+
+    def _recount(self, con: duckdb.DuckDBPyConnection, entries: list[FileEntry]) -> None:
+        """Stored and duplicate counts of `entries` again, from their parts, in one scan: a file's
+        rows are those of its seq (a batch's part holds many files' rows, and a rewrite of it
+        touches them all)."""
+        if not entries:
+            return
+        root = self.store.root
+        paths = sorted({str(root / p) for fe in entries for p in fe.parts})
+        live = dict(con.execute(
+            "SELECT _seq, count(*) FILTER (WHERE NOT _dup) FROM read_parquet(?) WHERE _seq IN (SELECT unnest(?)) "
+            "GROUP BY _seq",
+            [paths, [fe.seq for fe in entries]],
+        ).fetchall()) if paths else {}
+        for fe in entries:
+            n = int(live.get(fe.seq, 0))
+            fe.rows_stored = n
+            fe.rows_duplicate = fe.rows_read - fe.rows_quarantined - fe.rows_skipped - n
+
+
+# Compaction (docs/reliability.md, "Compaction"): the parts of one table and month smaller than
+# SMALL_PART_BYTES are merged into one part when there are more than AUTO_COMPACT_PARTS of them at
+# the end of a run (in the run's commit), or more than one when `llmcost-forecast compact` runs.
+# Merging writes a new part first; the manifest's atomic replace is the commit; the old parts are
+# deleted after it, so a run killed at any point leaves the old state or the new one.
+AUTO_COMPACT_PARTS = 32
+SMALL_PART_BYTES = 64 * 1024**2
+
+
+def compact_parts(
+    con: duckdb.DuckDBPyConnection, root: Path, manifest: Manifest, more_than: int, work: Path
+) -> list[str]:
+    """Merge, per table and month, the small parts when there are more than `more_than`: one new
+    part replaces them in every manifest entry that lists them. Returns the merged (now garbage)
+    parts; the caller commits the manifest and then deletes them."""
+    garbage: list[str] = []
+    for table in TABLES:
+        by_month: dict[str, list[str]] = {}
+        for rel in manifest.parts(table):
+            if (root / rel).stat().st_size < SMALL_PART_BYTES:
+                by_month.setdefault(Path(rel).parent.name, []).append(rel)
+        for folder, rels in sorted(by_month.items()):
+            if len(rels) <= more_than:
+                continue
+            tmp = work / f"compact-{uuid.uuid4().hex}.parquet"
+            rel_new = f"{table}/{folder}/m{uuid.uuid4().hex}.parquet"
+            con.execute(
+                f"""COPY (SELECT * FROM read_parquet(?, union_by_name=true)) TO {sql_str(str(tmp))} (FORMAT parquet)""",
+                [[str(root / r) for r in rels]],
+            )
+            os.replace(tmp, root / rel_new)
+            merged = set(rels)
+            for fe in manifest.files.values():
+                if merged.intersection(fe.parts):
+                    kept = [p for p in fe.parts if p not in merged]
+                    fe.parts = sorted({*kept, rel_new})
+            garbage += rels
+    return garbage
+
+
+def compact(store_dir: Path, *, wait: float = 0.0) -> tuple[int, int]:
+    """`llmcost-forecast compact`: merge each month's small parts into one (see compact_parts).
+    Returns (parts before, parts after)."""
+    store = Store.open(store_dir)
+    with store.lock(exclusive=True, wait=wait):
+        manifest = store.checked_manifest()
+        store.collect_garbage(manifest)
+        before = sum(len(manifest.parts(t)) for t in TABLES)
+        work = store.staging_dir()
+        try:
+            con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": str(work / "spill")})
+            con.execute("SET enable_progress_bar = false")
+            garbage = compact_parts(con, store.root, manifest, 1, work)
+            con.close()
+            if garbage:
+                store.write_manifest(manifest)  # the commit point
+                for rel in garbage:
+                    (store.root / rel).unlink(missing_ok=True)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return before, sum(len(manifest.parts(t)) for t in TABLES)
 
 
 def load(
@@ -1113,4 +1534,4 @@ def tempdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="llmcost-"))
 
 
-__all__ = ["TABLES", "FileResult", "LoadResult", "Loader", "load", "parse_labels"]
+__all__ = ["TABLES", "FileResult", "LoadResult", "Loader", "compact", "load", "parse_labels"]

@@ -3,10 +3,12 @@
 Layout of a store directory::
 
     manifest.json                 the one commit point: ingested files and the live Parquet parts
-    usage/month=YYYY-MM/*.parquet canonical usage rows, one part per (ingested file, month)
+    usage/month=YYYY-MM/*.parquet canonical usage rows, one part per (ingested file or batch of
+                                  files, month); a part's rows belong to the file whose `_seq` they carry
     costs/month=YYYY-MM/*.parquet billed money lines from cost exports
     quarantine/*.jsonl            rejected rows: file, line, reason, shape (raw text, masked, only with --keep-text)
     .lock                         flock held by writers (exclusive) and readers (shared)
+    .filestat.json                size, mtime and sha256 of each input when last read (a cache for re-runs)
     .staging/                     work in progress; anything here or unlisted is garbage
 
 A run writes new parts first and then replaces `manifest.json` atomically (write, fsync,
@@ -42,7 +44,10 @@ from llmcost.schema import TABLES, arrow_schema, duckdb_types
 
 MANIFEST = "manifest.json"
 STORE_FORMAT = "llmcost-store"
-STORE_VERSION = 1
+STORE_VERSION = 2
+"""2: a part may hold the rows of many files (a batch, or merged by compaction), each row's file
+named by its `_seq`. A version-1 reader would read such a part once per file that lists it, so it
+is told to upgrade instead; version-1 stores read as they are."""
 DEFAULT_STORE = Path(".llmcost")
 
 
@@ -94,13 +99,13 @@ class Manifest:
     created_by: str = f"llmcost-forecast {__version__}"
 
     def parts(self, table: str, months: set[str] | None = None) -> list[str]:
-        out = []
+        out = set()  # a part written by a batch is listed by each of its files
         for f in self.files.values():
             if f.table != table:
                 continue
             for p in f.parts:
                 if months is None or _part_month(p) in months:
-                    out.append(p)
+                    out.add(p)
         return sorted(out)
 
     def to_json(self) -> dict[str, Any]:
@@ -155,7 +160,7 @@ class Store:
             # A first run that committed nothing (every file failed, or killed) leaves only the
             # lock and work folders: that is an empty store. Anything else is someone's directory,
             # which a writer must not adopt (its garbage collection deletes unlisted files).
-            own = {".lock", ".staging", *TABLES, "quarantine"}
+            own = {".lock", ".staging", ".filestat.json", *TABLES, "quarantine"}
             if any(p.name not in own and not p.name.startswith(f".{MANIFEST}.") for p in root.iterdir()):
                 raise StoreError(
                     f"{root} is not an llmcost store (no {MANIFEST}) and is not empty. "
@@ -297,7 +302,7 @@ class Store:
         """Delete staging leftovers and parts no manifest lists (left by a killed run)."""
         removed = 0
         shutil.rmtree(self.root / ".staging", ignore_errors=True)
-        for p in self.root.glob(".manifest.json.*.tmp"):
+        for p in [*self.root.glob(".manifest.json.*.tmp"), *self.root.glob(".filestat.json.*.tmp")]:
             p.unlink(missing_ok=True)
         live = {p for t in TABLES for p in manifest.parts(t)}
         live |= {f.quarantine for f in manifest.files.values() if f.quarantine}

@@ -95,3 +95,72 @@ def run_trials(work: Path, count: int, seed: int, request_files: int = 8) -> tup
     for n in range(count):
         trial(s, r.uniform(0.0, s.clean_seconds * 1.05), stats, n)
     return s, stats
+
+
+def _parts(store: Path) -> list[str]:
+    from llmcost.schema import TABLES
+    from llmcost.store import Store
+
+    m = Store.open(store).read_manifest()
+    return sorted(p for t in TABLES for p in m.parts(t))
+
+
+@dataclass
+class CompactStats:
+    trials: int = 0
+    killed_mid_run: int = 0
+    left_as_before: int = 0
+    left_compacted: int = 0
+    parts_before: int = 0
+    parts_after: int = 0
+    differences: list[str] = field(default_factory=list)
+
+
+def run_compact_trials(work: Path, count: int, seed: int, request_files: int = 3) -> CompactStats:
+    """`llmcost-forecast compact` killed at random moments: straight after the kill the store has
+    its old parts or the compacted ones, and reads the same either way; a re-run compacts it."""
+    logs = build_inputs(work / "v1", request_files=request_files)
+    base = work / "base"
+    # one run per file: one part per file and month, the shape compaction merges
+    for f in sorted(p for p in logs.rglob("*") if p.is_file()):
+        code, _, err, _ = run_cli("ingest", str(f), "--store", str(base), "--quiet")
+        assert code in (0, 1), err
+    base_fp, base_parts = fingerprint(base), _parts(base)
+    clean = work / "clean"
+    shutil.copytree(base, clean)
+    code, _, err, seconds = run_cli("compact", "--store", str(clean), "--quiet")
+    assert code == 0, err
+    stats = CompactStats(parts_before=len(base_parts), parts_after=len(_parts(clean)))
+    if fingerprint(clean) != base_fp or check_store(clean):
+        stats.differences.append("a clean compact changed what a reader sees")
+    r = random.Random(seed)
+    for n in range(count):
+        delay = r.uniform(0.0, seconds * 1.05)
+        store = work / f"ctrial{n}"
+        shutil.copytree(base, store)
+        proc = cli("compact", "--store", str(store), "--quiet")
+        time.sleep(delay)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            stats.killed_mid_run += 1
+        proc.communicate()
+        stats.trials += 1
+        problems = check_store(store)
+        parts = _parts(store)
+        if parts == base_parts:
+            stats.left_as_before += 1
+        elif len(parts) == stats.parts_after:
+            stats.left_compacted += 1
+        else:
+            problems.append(f"after the kill the store has {len(parts)} parts: neither the old nor the compacted set")
+        if fingerprint(store) != base_fp:
+            problems.append("after the kill a reader sees other rows")
+        code, _, err, _ = run_cli("compact", "--store", str(store), "--quiet")
+        if code != 0:
+            problems.append(f"re-run exited {code}: {err.strip()[:300]}")
+        problems += check_store(store)
+        if len(_parts(store)) != stats.parts_after or fingerprint(store) != base_fp:
+            problems.append("after the re-run the store differs from a clean compact")
+        stats.differences += [f"compact trial {n} (kill after {delay:.2f}s): {p}" for p in problems]
+        shutil.rmtree(store, ignore_errors=True)
+    return stats

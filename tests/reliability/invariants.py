@@ -45,8 +45,10 @@ def check_store(root: Path) -> list[str]:
             bad.append(f"manifest {key}: counts do not add up")
         if fe.parts:
             paths = [str(root / p) for p in fe.parts]
+            # a part written by a batch holds many files' rows: a file's rows are those of its seq
             n, live = con.execute(
-                "SELECT count(*), count(*) FILTER (WHERE NOT _dup) FROM read_parquet(?, union_by_name=true)", [paths]
+                "SELECT count(*), count(*) FILTER (WHERE NOT _dup) FROM read_parquet(?, union_by_name=true) "
+                "WHERE _seq = ?", [paths, fe.seq]
             ).fetchone()
         else:
             n = live = 0
@@ -64,6 +66,16 @@ def check_store(root: Path) -> list[str]:
                     bad.append(f"quarantine {fe.quarantine}: entry without a reason")
         if q != fe.rows_quarantined:
             bad.append(f"manifest {key}: {q} quarantine lines, manifest says {fe.rows_quarantined}")
+    owners: dict[str, set[int]] = {}
+    for fe in manifest.files.values():
+        for p in fe.parts:
+            owners.setdefault(p, set()).add(fe.seq)
+    for p, seqs in sorted(owners.items()):
+        (stray,) = con.execute(
+            "SELECT count(*) FROM read_parquet(?) WHERE _seq NOT IN (SELECT unnest(?))", [str(root / p), sorted(seqs)]
+        ).fetchone()
+        if stray:
+            bad.append(f"part {p}: {stray} rows of no file that lists it")
     (n_usage,) = con.execute("SELECT count(*) FROM usage").fetchone()
     (n_costs,) = con.execute("SELECT count(*) FROM costs").fetchone()
     if n_usage != live_by_table["usage"] or n_costs != live_by_table["costs"]:

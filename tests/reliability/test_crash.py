@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.reliability.crash import run_trials
+from tests.reliability.crash import run_compact_trials, run_trials
 
 TRIALS = int(os.environ.get("LLMCOST_KILL_TRIALS", "3"))
 
@@ -22,3 +22,11 @@ def test_random_kill_9_then_rerun_equals_clean_run(tmp_path: Path) -> None:
     assert stats.trials == TRIALS
     assert not stats.differences, "\n".join(stats.differences)
     assert s.base_fp != s.final_fp  # the changed inputs change the store: the trials test something
+
+
+def test_random_kill_9_of_compact_leaves_old_or_new_parts(tmp_path: Path) -> None:
+    seed = int(os.environ.get("LLMCOST_FUZZ_SEED", "20261124"))
+    stats = run_compact_trials(tmp_path, TRIALS, seed=seed)
+    assert stats.trials == TRIALS
+    assert not stats.differences, "\n".join(stats.differences)
+    assert stats.parts_after < stats.parts_before  # compaction merged parts: the trials test something

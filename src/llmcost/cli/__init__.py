@@ -583,6 +583,17 @@ def ingest(
 
 @app.command()
 @friendly
+def compact(store: StoreOpt = None, wait: WaitOpt = 30.0, quiet: QuietOpt = False) -> None:
+    """Merge each month's small Parquet parts into one (a run does it by itself past 32 parts a month)."""
+    from llmcost.load import compact as compact_store
+
+    before, after = compact_store(_store_dir(store), wait=wait)
+    if not quiet:
+        typer.echo(f"Parts: {before:,} before, {after:,} after.")
+
+
+@app.command()
+@friendly
 def report(
     store: StoreOpt = None,
     format: FormatOpt = "table",

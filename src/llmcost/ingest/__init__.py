@@ -50,6 +50,21 @@ class InputFile:
     fast_json: bool = False
     # A Future of the sha256 when the loader hashes the file while it parses (else sha256 is set).
     hashing: Any = field(default=None, compare=False, repr=False)
+    # Batch mode (`Ingestor.batchable`): many files of one format read by one scan. Each member is
+    # (path on disk, display name, seq); `path` is then the first member's. The format's query
+    # gets the columns `_display` and `_bseq` from `lines_sql` and passes them through (see
+    # `batch_cols`); `name_sql` / `stem_sql` give the file's name as SQL in both modes.
+    batch: tuple[tuple[str, str, int], ...] = ()
+
+    def name_sql(self) -> str:
+        """SQL: the file's display name (a column in batch mode, a literal otherwise)."""
+        return "_display" if self.batch else sql_str(self.display)
+
+    def stem_sql(self) -> str:
+        """SQL: the stem of the file's name (`Path(display.split('!')[-1]).stem`)."""
+        if not self.batch:
+            return sql_str(Path(self.display.split("!")[-1]).stem)
+        return r"regexp_replace(regexp_extract(_display, '[^/!]*$'), '(.)\.[^.]*$', '\1')"
 
     def content_hash(self) -> str:
         """The file's sha256 (waits for the loader's background hash when one is running)."""
@@ -59,7 +74,15 @@ class InputFile:
         return self.head.decode("utf-8", errors="replace").lstrip("\ufeff")
 
     def sql_path(self) -> str:
+        if self.batch:
+            return "[" + ", ".join(sql_str(p) for p, _, _ in self.batch) + "]"
         return sql_str(str(self.path))
+
+
+def batch_cols(f: InputFile) -> str:
+    """Select-list items a batchable format adds to its query: the file's name and seq in batch
+    mode (`_display`, `_bseq`, from `lines_sql`), nothing otherwise."""
+    return "_display, _bseq, " if f.batch else ""
 
 
 @dataclass
@@ -99,6 +122,10 @@ class Ingestor:
     # after this reader and records its rows as their own manifest entry (`derived_from` = the
     # file); they are not registered, detected or counted as files.
     derived: ClassVar[tuple[Ingestor, ...]] = ()
+    # True when query() reads the file only through `lines_sql` / `json_lines_sql` and uses its
+    # name only through `InputFile.name_sql` / `stem_sql`, passing `batch_cols` through: the loader
+    # may then read many new files of this format with one scan (load.py, "batches").
+    batchable: ClassVar[bool] = False
 
     def sniff(self, head: bytes, name: str) -> bool:
         raise NotImplementedError
@@ -278,17 +305,33 @@ def lines_sql(f: InputFile) -> str:
     """Non-blank lines of a text file as (source_line, raw), streamed by DuckDB's CSV reader.
 
     The reader keeps blank lines as NULL rows, so row numbers are file line numbers; the line
-    ending is taken from the head so CRLF files number correctly.
+    ending is taken from the head so CRLF files number correctly. In batch mode (`f.batch`) the
+    files are read by one scan over the list (in list order: preserve_insertion_order), each
+    line numbered within its file, with the columns `_display` and `_bseq` of its file.
     """
     newline = "\\r\\n" if b"\r\n" in f.head else "\\n"
     comp = "gzip" if f.gzip else "none"
+    scan = (
+        f"read_csv({f.sql_path()}, columns={{'raw': 'VARCHAR'}}, header=false, delim='\x01', quote='', escape='', "
+        f"auto_detect=false, strict_mode=false, new_line='{newline}', compression='{comp}', "
+        f"max_line_size={MAX_LINE}, buffer_size={4 * MAX_LINE}, encoding='utf-8'{', filename=true' if f.batch else ''})"
+    )
+    # `trim(raw) <> ''`, computed only for a line that starts with a space (trim on every line
+    # cost a third of a batch's scan)
+    not_blank = "raw IS NOT NULL AND CASE WHEN starts_with(raw, ' ') THEN trim(raw) <> '' ELSE raw <> '' END"
+    if f.batch:
+        files = ", ".join(f"({sql_str(p)}, {sql_str(d)}, {int(q)})" for p, d, q in f.batch)
+        return (
+            "SELECT source_line, raw, _display, _bseq FROM ("
+            "SELECT n - min(n) OVER (PARTITION BY filename) + 1 AS source_line, raw, filename FROM ("
+            f"SELECT row_number() OVER () AS n, raw, filename FROM {scan})"
+            f") JOIN (VALUES {files}) _bf(_disk, _display, _bseq) ON filename = _disk "
+            f"WHERE {not_blank}"
+        )
     return (
         "SELECT source_line, raw FROM ("
-        "SELECT row_number() OVER () AS source_line, raw FROM read_csv("
-        f"{f.sql_path()}, columns={{'raw': 'VARCHAR'}}, header=false, delim='\x01', quote='', escape='', "
-        f"auto_detect=false, strict_mode=false, new_line='{newline}', compression='{comp}', "
-        f"max_line_size={MAX_LINE}, buffer_size={4 * MAX_LINE}, encoding='utf-8')"
-        ") WHERE raw IS NOT NULL AND trim(raw) <> ''"
+        f"SELECT row_number() OVER () AS source_line, raw FROM {scan}"
+        f") WHERE {not_blank}"
     )
 
 
@@ -312,7 +355,7 @@ def json_lines_sql(f: InputFile, fields: Mapping[str, str | None]) -> str:
     by read_json (no line numbers and no raw text, and an error instead of
     `_json_ok = false`: the loader then retries on the line path).
     """
-    if f.fast_json:
+    if f.fast_json and not f.batch:
         try:
             return _read_json_sql(f, fields)
         except ValueError:
@@ -325,8 +368,8 @@ def json_lines_sql(f: InputFile, fields: Mapping[str, str | None]) -> str:
         [f"_v[{i + 1}] AS {n}" for i, n in enumerate(names)] + [f"NULL::VARCHAR AS {n}" for n in absent]
     )
     return (
-        f"SELECT source_line, raw, _v IS NOT NULL AS _json_ok, {cols} FROM ("
-        f"SELECT source_line, raw, CASE WHEN starts_with(ltrim(raw), '{{') "
+        f"SELECT source_line, raw, {batch_cols(f)}_v IS NOT NULL AS _json_ok, {cols} FROM ("
+        f"SELECT source_line, raw, {batch_cols(f)}CASE WHEN starts_with(ltrim(raw), '{{') "
         f"THEN try(json_extract_string(raw, {paths})) END AS _v FROM ({lines_sql(f)}))"
     )
 

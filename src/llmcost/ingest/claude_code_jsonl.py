@@ -32,19 +32,18 @@ Field mapping (formats-request-logs.md 6a; ryoppippi/ccusage `data-loader.ts` / 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
+    batch_cols,
     int_sql,
     is_bad_number,
     json_lines,
     json_lines_sql,
     register,
-    sql_str,
     text_fields,
     ts_sql,
 )
@@ -98,6 +97,7 @@ class ClaudeCodeJsonl(Ingestor):
     obtain = "Already on disk: point --logs at ~/.claude/projects (or $CLAUDE_CONFIG_DIR/projects)."
 
     snapshots = True
+    batchable = True
 
     def sniff(self, head: bytes, name: str) -> bool:
         for obj in json_lines(head):
@@ -111,14 +111,14 @@ class ClaudeCodeJsonl(Ingestor):
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         lines = json_lines_sql(f, text_fields(FIELDS, ctx))
-        stem = sql_str(Path(f.display.split("!")[-1]).stem)
+        stem = f.stem_sql()
         toks = ("input_tokens", "cache_read", "cache_write", "write_1h", "output_tokens", "thinking", "web_search")
         bad = " OR ".join(is_bad_number(x) for x in toks)
         text_cols = "content AS response_text" if ctx.keep_text else "NULL AS response_text"
         none = " AND ".join(f"coalesce(TRY_CAST({x} AS DOUBLE), 0) = 0"
                             for x in ("input_tokens", "cache_read", "cache_write", "output_tokens"))
         return f"""
-        SELECT source_line, raw,
+        SELECT source_line, raw, {batch_cols(f)}
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN {bad} THEN 'non-numeric token count in message.usage'
                WHEN input_tokens IS NULL AND output_tokens IS NULL THEN 'assistant line without token counts'
