@@ -21,7 +21,7 @@ from llmcost.compare import month_end, period_compare, previous_month
 from llmcost.errors import UsageError
 from llmcost.pricing import attach_costs, load_catalog
 from llmcost.store import FileEntry, Manifest, Store, attach_work_file, one, turns_to_fill, work_table
-from llmcost.tz import check_tz
+from llmcost.tz import check_day, check_tz
 
 SCHEMA_VERSION = "1.2"
 """1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
@@ -166,6 +166,7 @@ def resolve_month(spec: str, tz: str = "UTC", today: date | None = None) -> tupl
             first = datetime.strptime(s, "%Y-%m").date()
         except ValueError:
             raise UsageError(f"--month {spec!r} is not a month. Fix: use current, last or YYYY-MM.") from None
+        check_day(first, "--month", spec)
     return first, month_end(first), f"{first:%Y-%m}"
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import math
 import os
 import shutil
 import time
@@ -37,13 +38,15 @@ from typing import Any
 import duckdb
 
 from llmcost import __version__, clock
-from llmcost.errors import StoreError, StoreLockedError
+from llmcost.errors import StoreError, StoreLockedError, UsageError
 from llmcost.schema import TABLES, arrow_schema, duckdb_types
 
 MANIFEST = "manifest.json"
 STORE_FORMAT = "llmcost-store"
 STORE_VERSION = 1
 DEFAULT_STORE = Path(".llmcost")
+MAX_WAIT = 7 * 86400
+"""The longest `--wait` for the store's lock: a week (a longer wait is a mistake, not a plan)."""
 
 
 def default_store() -> Path:
@@ -243,6 +246,10 @@ class Store:
     @contextlib.contextmanager
     def lock(self, exclusive: bool, wait: float = 0.0) -> Iterator[None]:
         """Hold the store lock. Writers are exclusive; readers share. Waits up to `wait` seconds."""
+        if not (isinstance(wait, int | float) and math.isfinite(wait) and 0 <= wait <= MAX_WAIT):
+            # `--wait nan` waited forever (no time is >= nan), inf too (issue 17)
+            raise UsageError(f"--wait {wait} is not a number of seconds this tool can wait. Fix: give 0 to "
+                             f"{MAX_WAIT:,} seconds, e.g. --wait 30.")
         self.root.mkdir(parents=True, exist_ok=True)
         fh = open(self.root / ".lock", "a+")
         mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH

@@ -214,10 +214,13 @@ def _store_dir(store: Path | None) -> Path:
 def _date(value: str | None, flag: str) -> date | None:
     if value is None:
         return None
+    from llmcost.tz import check_day
+
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise UsageError(f"{flag} {value!r} is not a date. Fix: write it as YYYY-MM-DD.") from None
+    return check_day(day, flag)
 
 
 def _register_mappings(mapping: list[Path] | None, inline: list[str] | None) -> str | None:
@@ -309,18 +312,23 @@ class ReportArgs:
     conversion_rate: str | None = None
 
 
-def _budget(value: str | None) -> Decimal | None:
-    if value is None:
-        return None
+def _usd(value: str, flag: str, example: str) -> Decimal:
+    """An amount in USD typed on the command line ($ and thousands commas allowed): finite, >= 0
+    and at most strict.MAX_NUMBER (1e999999999 overflowed the report's arithmetic)."""
+    from llmcost.config.strict import MAX_NUMBER, finite
+
     try:
-        b = Decimal(value.strip().lstrip("$").replace(",", ""))
+        d = Decimal(value.strip().lstrip("$").replace(",", ""))
     except InvalidOperation:
-        raise UsageError(
-            f"--budget {value!r} is not an amount. Fix: write it in USD, e.g. --budget 250."
-        ) from None
-    if not b.is_finite() or b < 0:
-        raise UsageError(f"--budget {value!r} must be a positive amount in USD.")
-    return b
+        raise UsageError(f"{flag} {value!r} is not an amount. Fix: write it in USD, e.g. {flag} {example}.") from None
+    if not finite(d) or d < 0:
+        raise UsageError(f"{flag} {value!r} is not a usable amount. Fix: write a positive amount in USD of at most "
+                         f"{MAX_NUMBER:,f}, e.g. {flag} {example}.")
+    return d
+
+
+def _budget(value: str | None) -> Decimal | None:
+    return None if value is None else _usd(value, "--budget", "250")
 
 
 def _economics(value: str | None, rate: str | None) -> tuple[Decimal | None, Decimal | None]:
@@ -339,14 +347,7 @@ def _economics(value: str | None, rate: str | None) -> tuple[Decimal | None, Dec
             raise UsageError(f"--conversion-rate {rate!r} is out of range. Fix: use a share above 0 and up to 1 "
                              "(0.02 or 2%).")
     if value is not None:
-        try:
-            v = Decimal(value.strip().lstrip("$").replace(",", ""))
-        except InvalidOperation:
-            raise UsageError(
-                f"--value-per-conversion {value!r} is not an amount. Fix: write it in USD, e.g. 2.50."
-            ) from None
-        if not v.is_finite() or v < 0:
-            raise UsageError(f"--value-per-conversion {value!r} must be a positive amount in USD.")
+        v = _usd(value, "--value-per-conversion", "2.50")
     return v, r
 
 

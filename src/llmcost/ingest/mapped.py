@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from llmcost import ingest
+from llmcost.config.strict import read_toml
 from llmcost.errors import ConfigError
 from llmcost.ingest import (
     IngestContext,
@@ -99,6 +100,7 @@ def parse_mapping(data: dict[str, Any], origin: str) -> Mapping:
                 raise _err(origin, f"unknown key {where}{k!r}{hint}")
 
     check_keys(data, TOP_KEYS, "")
+    _check_types(data, origin)
     t = data.get("time", {})
     check_keys(t, TIME_KEYS, "time.")
     conv = data.get("convention", {})
@@ -153,6 +155,38 @@ def parse_mapping(data: dict[str, Any], origin: str) -> Mapping:
     )
 
 
+_TYPES: dict[str, tuple[type, ...]] = {
+    "name": (str,), "title": (str,), "obtain": (str,), "format": (str,), "match_columns": (list,),
+    "sniff_regex": (str,), "filename_regex": (str,), "header": (bool,), "columns": (list,),
+    "delimiter": (str,), "grain": (str,), "time": (dict,), "fields": (dict,), "convention": (dict,),
+    "priority": (int,), "identity": (str,), "time.column": (str,), "time.unit": (str,),
+    "time.start": (str,), "time.segment_restart": (str,), "time.bucket_seconds": (int,),
+    "time.format": (str,), "convention.input_includes_cache": (bool,),
+}
+"""The TOML type of each mapping key (issue 17: a list where text belongs was a TypeError)."""
+
+
+def _check_types(data: dict[str, Any], origin: str) -> None:
+    """Each key of the mapping has its TOML type; lists hold text; whole numbers are sane."""
+    items = [(k, v) for k, v in data.items()]
+    for sec in ("time", "convention"):
+        if isinstance(data.get(sec), dict):
+            items += [(f"{sec}.{k}", v) for k, v in data[sec].items()]
+    for key, v in items:
+        want = _TYPES.get(key)
+        if want is None:
+            continue
+        if (isinstance(v, bool) and bool not in want) or not isinstance(v, want):
+            kind = {str: "text in quotes", bool: "true or false", int: "a whole number", list: "a list of names",
+                    dict: f"a table ([{key}])"}[want[0]]
+            raise _err(origin, f"key {key!r} must be {kind}, not {v!r}"[:300])
+        if isinstance(v, list) and not all(isinstance(x, str) for x in v):
+            raise _err(origin, f"key {key!r} must be a list of names in quotes, not {v!r}"[:300])
+        if isinstance(v, int) and not isinstance(v, bool) and not (0 < v <= 10**9 if key == "time.bucket_seconds"
+                                                                   else -10**6 <= v <= 10**6):
+            raise _err(origin, f"key {key!r} = {v} is out of range")
+
+
 def _identity(v: str, origin: str) -> str:
     if v not in ("content", "record"):
         raise _err(origin, f"identity must be 'content' or 'record', not {v!r}")
@@ -160,13 +194,9 @@ def _identity(v: str, origin: str) -> str:
 
 
 def load_mapping_file(path: Path) -> Mapping:
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"Mapping file {path} does not exist. Fix: check the --mapping path.") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML ({e}). Fix: correct the syntax at that line.") from None
-    return parse_mapping(data, str(path))
+    if not Path(path).exists():
+        raise ConfigError(f"Mapping file {path} does not exist. Fix: check the --mapping path.")
+    return parse_mapping(read_toml(Path(path), kind="mapping", option="--mapping"), str(path))
 
 
 def mapping_from_options(pairs: list[str]) -> Mapping:

@@ -16,13 +16,13 @@ import difflib
 import fnmatch
 import hashlib
 import re
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from llmcost.config.strict import finite, parse_toml
 from llmcost.errors import ConfigError
 
 PRICE_FIELDS = ("input", "cache_read", "cache_write_5m", "cache_write_1h", "output")
@@ -166,7 +166,7 @@ def _money(value: Any, where: str, key: str) -> Decimal:
         raise _fail(where, f"{key} must be a number (USD per million tokens), got {value!r}",
                     f"Write e.g. {key} = 2.50 without quotes.")
     dec = Decimal(value)
-    if not dec.is_finite() or dec < 0:
+    if not finite(dec) or dec < 0:
         raise _fail(where, f"{key} must be a finite number >= 0, got {value}", "Fix the value.")
     return dec
 
@@ -269,11 +269,7 @@ def _opt_date(raw: dict[str, Any], where: str, key: str) -> date | None:
 
 def parse_overrides(text: str, name: str, path: Path | None = None, sha256: str | None = None) -> Overrides:
     """Validate override TOML `text`; `name` is how messages and price sources refer to the file."""
-    try:
-        raw = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{name}: not valid TOML: {err}. "
-                          "Fix the syntax (see prices.example.toml).") from None
+    raw = parse_toml(text, name, decimals=True, kind="price override (see prices.example.toml)")
     lines = _Lines(text)
     for key in raw:
         if key not in _TOP_KEYS:
