@@ -20,6 +20,7 @@ from llmcost import __version__, clock
 from llmcost.compare import month_end, period_compare, previous_month
 from llmcost.errors import UsageError
 from llmcost.pricing import attach_costs, load_catalog
+from llmcost.pricing.engine import SUGGEST_LIMIT
 from llmcost.store import FileEntry, Manifest, Store, attach_work_file, one, turns_to_fill, work_table
 from llmcost.tz import check_day, check_tz
 
@@ -680,6 +681,11 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
             f"{u.requests:,} requests, "
             + (f"{u.token_share:.1%} of tokens" if u.token_share is not None else "no token counts")
             + ", excluded from cost totals"
+        )
+    if pricing.suggestions_left_out:
+        warnings.append(
+            f"{pricing.suggestions_left_out:,} more unpriced model names have no 'did you mean' or override snippet "
+            f"(given for the {SUGGEST_LIMIT} with the most tokens only)"
         )
     return {
         "schema_version": SCHEMA_VERSION,

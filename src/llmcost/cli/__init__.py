@@ -68,13 +68,35 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT, as a shell reports a command stopped with Ctrl-C."""
+
+_state = {"interrupted": "nothing was changed"}
+"""What is true if Ctrl-C lands now (set by each step of a command, see `_step`)."""
+
+
+def _step(when_interrupted: str) -> None:
+    """Say what an interrupt from now on leaves behind (the `Interrupted:` line)."""
+    _state["interrupted"] = when_interrupted
+
+
 def friendly(fn: F) -> F:
-    """Turn library errors into one 'Error: ...' line and the error's exit code."""
+    """Turn library errors into one 'Error: ...' line and the error's exit code; Ctrl-C into one
+    'Interrupted: ...' line saying what is true, exit 130 (issue 17: a traceback before). The
+    store's lock is released on the way out (its `finally`), a writer's uncommitted staging is
+    removed by the next writer, and an `--out` file is replaced only whole."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _step("nothing was changed")
         try:
+            from llmcost.cleanup import clean_stale_temp
+
+            clean_stale_temp()
             return fn(*args, **kwargs)
+        except (KeyboardInterrupt, duckdb.InterruptException):
+            typer.echo(f"Interrupted: {_state['interrupted']}.", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         except LlmcostError as e:
             _fail(str(e), e.exit_code)
         except duckdb.OutOfMemoryException as e:
@@ -264,8 +286,10 @@ def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: 
 
     labels = parse_labels(label or [])
     forced = _register_mappings(mapping, inline)
+    _step("the ingest stopped before its commit, so the store keeps its previous state")
     result = load(paths, _store_dir(store), source=source or forced, keep_text=keep_text, labels=labels,
                   wait=wait, progress=_progress(quiet))
+    _step("this run's files were ingested and committed to the store")
     problems = [
         {"file": f.path, "status": f.status, "message": f.message or f.status}
         for f in result.files if f.status in ("unrecognised", "failed")
@@ -373,6 +397,9 @@ def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
                          currency=a.currency, rates_file=a.rates, as_of=_date(a.as_of, "--as-of"),
                          scenarios_file=a.scenarios, forecast=a.forecast)
     opts.value_per_conversion, opts.conversion_rate = _economics(a.value_per_conversion, a.conversion_rate)
+    done = _state["interrupted"]
+    _step(("no report was written; " + done) if done != "nothing was changed"
+          else "no report was written and the store was not changed")
     doc = build_report(opts, last_run=last_run)
     out = None
     if a.out is not None:

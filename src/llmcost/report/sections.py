@@ -200,9 +200,12 @@ def sections(
         ],
     )
     if doc.get("unpriced"):
+        bare = sum(1 for u in doc["unpriced"] if u["model"] and not u["override_snippet"])
         yield (
             "Unpriced models",
-            "Add prices for these to your override file (--prices FILE); the snippet is ready to paste.",
+            "Add prices for these to your override file (--prices FILE); the snippet is ready to paste."
+            + (f" Suggestions are given for the {len(doc['unpriced']) - bare:,} with the most tokens; the other "
+               f"{bare:,} have none." if bare else ""),
             ["provider", "model", "requests", "token share", "did you mean", "override snippet"],
             [
                 [
