@@ -245,6 +245,15 @@ def _date(value: str | None, flag: str) -> date | None:
     return check_day(day, flag)
 
 
+def _not_empty(**flags: str | None) -> None:
+    """An option given as an empty string (`--month "$MONTH"` with MONTH unset) is a mistake, not
+    "leave it out": before, `--month ''` reported the whole store and `--source ''` detected."""
+    for name, value in flags.items():
+        if value is not None and not value.strip():
+            flag = "--" + name.replace("_", "-")
+            raise UsageError(f"{flag} is empty. Fix: give it a value, or leave {flag} out.")
+
+
 def _register_mappings(mapping: list[Path] | None, inline: list[str] | None) -> str | None:
     """Register user mappings; return the format name to force (for --map) or None."""
     from llmcost import ingest
@@ -284,6 +293,7 @@ def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: 
             label: list[str] | None = None) -> dict[str, Any]:
     from llmcost.load import load, parse_labels
 
+    _not_empty(source=source)
     labels = parse_labels(label or [])
     forced = _register_mappings(mapping, inline)
     _step("the ingest stopped before its commit, so the store keeps its previous state")
@@ -379,6 +389,8 @@ def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
     from llmcost.analysis import ReportOptions, build_report
     from llmcost.report import FORMATS, expand_out, render
 
+    _not_empty(month=a.month, currency=a.currency, table=a.table, since=a.since, until=a.until, as_of=a.as_of,
+               budget=a.budget, tz=a.tz)
     fmt = a.format
     if fmt not in FORMATS:
         raise UsageError(f"Unknown --format {fmt!r}. Fix: use one of {', '.join(FORMATS)}.")
