@@ -30,6 +30,7 @@ from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
+from llmcost import interrupt
 from llmcost.cleanup import clean_stale_siblings, sibling_tmp_name
 from llmcost.errors import UsageError
 from llmcost.text import CONTROL_CODES
@@ -102,6 +103,7 @@ def _replace(target: Path, data: bytes, mode: int | None) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        interrupt.check()  # Ctrl-C pressed while the report was made: maybe a partial one, not written
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -37,7 +37,7 @@ from typing import Any
 
 import duckdb
 
-from llmcost import __version__, clock
+from llmcost import __version__, clock, interrupt
 from llmcost.errors import StoreError, StoreLockedError, UsageError
 from llmcost.schema import TABLES, arrow_schema, duckdb_types
 
@@ -282,6 +282,7 @@ class Store:
     # ---- writing -----------------------------------------------------------------------------
     def write_manifest(self, manifest: Manifest) -> None:
         """Atomically replace the manifest: the commit point of every write."""
+        interrupt.check()  # Ctrl-C pressed during the run (maybe swallowed as a bad file): no commit
         tmp = self.root / f".{MANIFEST}.{uuid.uuid4().hex}.tmp"
         data = json.dumps(manifest.to_json(), indent=1, sort_keys=False)
         with open(tmp, "w", encoding="utf-8") as fh:

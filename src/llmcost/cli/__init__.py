@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,12 +19,22 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import duckdb
-import typer
 
-from llmcost.errors import BudgetExceeded, LlmcostError, UsageError
-from llmcost.privacy import mask_text
-from llmcost.text import plain, shown
+def _interrupted_while_starting(signum: int, frame: object) -> None:
+    """Ctrl-C while Python loads the tool's modules (a second or two): nothing has started."""
+    sys.stderr.write("Interrupted: nothing was changed.\n")
+    os._exit(130)
+
+
+if "pytest" not in sys.modules:  # a test importing the CLI keeps its own Ctrl-C
+    signal.signal(signal.SIGINT, _interrupted_while_starting)
+
+import duckdb  # noqa: E402  after the early Ctrl-C handler
+import typer  # noqa: E402  after the early Ctrl-C handler
+
+from llmcost.errors import BudgetExceeded, LlmcostError, UsageError  # noqa: E402  after the early Ctrl-C handler
+from llmcost.privacy import mask_text  # noqa: E402  after the early Ctrl-C handler
+from llmcost.text import plain, shown  # noqa: E402  after the early Ctrl-C handler
 
 EXIT_PARTIAL = 1
 
@@ -80,6 +91,49 @@ def _step(when_interrupted: str) -> None:
     _state["interrupted"] = when_interrupted
 
 
+def _interrupted() -> None:
+    typer.echo(f"Interrupted: {_state['interrupted']}.", err=True)
+    raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _explain(e: Exception) -> None:
+    """One `Error:` line and the exit code for the errors a user can act on (else return)."""
+    if isinstance(e, LlmcostError):
+        _fail(str(e), e.exit_code)
+    elif isinstance(e, duckdb.OutOfMemoryException):
+        limit = os.environ.get("LLMCOST_MEMORY_LIMIT", "2GB")
+        _fail(
+            f"Out of memory ({str(e).splitlines()[0]}) under the memory limit {limit}. Fix: raise it "
+            "(LLMCOST_MEMORY_LIMIT=8GB), or narrow the report with --month, --since or --until.",
+            2,
+        )
+    elif isinstance(e, duckdb.IOException):
+        first = str(e).splitlines()[0]
+        if "No space left" not in str(e):
+            _fail(f"Could not read or write a file: {first}. Fix: check the path and its permissions.", 3)
+        spill = os.environ.get("TMPDIR", "/tmp")
+        _fail(
+            f"The disk is full ({first}). DuckDB spills intermediate data to {spill} when a report "
+            "does not fit in memory. Fix: free space there, point TMPDIR at a larger disk, raise "
+            "LLMCOST_MEMORY_LIMIT, or narrow the report with --month.",
+            3,
+        )
+    elif isinstance(e, OSError):
+        # the file system refused (permissions, a full disk, a path that is not a directory)
+        where = f" ({e.filename})" if e.filename else ""
+        _fail(f"{e.strerror or e}{where}. Fix: check that path, its permissions and free space, then run again.", 3)
+    elif isinstance(e, duckdb.Error):
+        # Input files fail one by one inside the loader; what reaches here is reading the
+        # store itself, e.g. a part damaged in place with its Parquet footer intact.
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+        _fail(
+            f"DuckDB could not read the store ({type(e).__name__}: {first}). If a file under the store "
+            "was changed by something else, the store is damaged. Fix: delete the store directory and "
+            "ingest again (inputs are never modified); if the store is intact, please report this as a bug.",
+            3,
+        )
+
+
 def friendly(fn: F) -> F:
     """Turn library errors into one 'Error: ...' line and the error's exit code; Ctrl-C into one
     'Interrupted: ...' line saying what is true, exit 130 (issue 17: a traceback before). The
@@ -89,48 +143,26 @@ def friendly(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         _step("nothing was changed")
+        from llmcost import interrupt
+
         try:
             from llmcost.cleanup import clean_stale_temp
 
             clean_stale_temp()
-            return fn(*args, **kwargs)
+            done = fn(*args, **kwargs)
+            interrupt.check()  # pressed, and swallowed by code that treats a DuckDB error as a bad input
+            return done
         except (KeyboardInterrupt, duckdb.InterruptException):
-            typer.echo(f"Interrupted: {_state['interrupted']}.", err=True)
-            raise typer.Exit(EXIT_INTERRUPTED) from None
-        except LlmcostError as e:
-            _fail(str(e), e.exit_code)
-        except duckdb.OutOfMemoryException as e:
-            limit = os.environ.get("LLMCOST_MEMORY_LIMIT", "2GB")
-            _fail(
-                f"Out of memory ({str(e).splitlines()[0]}) under the memory limit {limit}. Fix: raise it "
-                "(LLMCOST_MEMORY_LIMIT=8GB), or narrow the report with --month, --since or --until.",
-                2,
-            )
-        except duckdb.IOException as e:
-            first = str(e).splitlines()[0]
-            if "No space left" not in str(e):
-                _fail(f"Could not read or write a file: {first}. Fix: check the path and its permissions.", 3)
-            spill = os.environ.get("TMPDIR", "/tmp")
-            _fail(
-                f"The disk is full ({first}). DuckDB spills intermediate data to {spill} when a report "
-                "does not fit in memory. Fix: free space there, point TMPDIR at a larger disk, raise "
-                "LLMCOST_MEMORY_LIMIT, or narrow the report with --month.",
-                3,
-            )
-        except OSError as e:
-            # the file system refused (permissions, a full disk, a path that is not a directory)
-            where = f" ({e.filename})" if e.filename else ""
-            _fail(f"{e.strerror or e}{where}. Fix: check that path, its permissions and free space, then run again.", 3)
-        except duckdb.Error as e:
-            # Input files fail one by one inside the loader; what reaches here is reading the
-            # store itself, e.g. a part damaged in place with its Parquet footer intact.
-            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
-            _fail(
-                f"DuckDB could not read the store ({type(e).__name__}: {first}). If a file under the store "
-                "was changed by something else, the store is damaged. Fix: delete the store directory and "
-                "ingest again (inputs are never modified); if the store is intact, please report this as a bug.",
-                3,
-            )
+            _interrupted()
+        except typer.Exit:
+            if interrupt.pressed():
+                _interrupted()
+            raise
+        except Exception as e:
+            if interrupt.pressed():  # e.g. DuckDB's `RuntimeError: Query interrupted`
+                _interrupted()
+            _explain(e)
+            raise
 
     return wrapper  # type: ignore[return-value]
 
@@ -268,9 +300,14 @@ def _register_mappings(mapping: list[Path] | None, inline: list[str] | None) -> 
     return None
 
 
-def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
+def _progress(quiet: bool) -> Callable[[str, int, int], None]:
+    from llmcost import interrupt
+
     if quiet or not sys.stderr.isatty():
-        return None
+        def between_files(name: str, done: int, total: int) -> None:
+            interrupt.check()  # Ctrl-C swallowed by a file's DuckDB query: stop before the next file
+
+        return between_files
     from rich.markup import escape
     from rich.progress import Progress
 
@@ -279,6 +316,7 @@ def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
     bar.start()
 
     def update(name: str, done: int, total: int) -> None:
+        interrupt.check()
         # a description is rich markup: a file named `[/x].jsonl` must be shown, not parsed
         label = escape(_inert(f"ingesting {Path(name).name}"[:60]))
         bar.update(task, total=total, completed=done, description=label)
@@ -705,6 +743,11 @@ def _bare_path(argv: list[str]) -> str | None:
 
 
 def main() -> None:
+    # from here Ctrl-C is a KeyboardInterrupt (and remembered) that `friendly` turns into its
+    # `Interrupted:` line
+    from llmcost import interrupt
+
+    interrupt.install()
     word = _bare_path(sys.argv[1:])
     if word is not None:
         import shlex
@@ -714,7 +757,12 @@ def main() -> None:
             typer.echo(_inert(f"Error: {word!r} is not a command. Fix: to ingest the files there and report, run "
                                  f"{shlex.join(['llmcost-forecast', '--logs', word, *args])}"), err=True)
             raise SystemExit(2)
-    app()
+    try:
+        app()
+    finally:
+        # the command has finished and its exit code is set: a Ctrl-C while Python shuts down
+        # (closing DuckDB, flushing) would only turn a finished run into a silent exit -2
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 from llmcost.cli import forecast as _forecast  # noqa: E402,F401  registers commands
