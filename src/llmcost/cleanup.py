@@ -26,8 +26,9 @@ import os
 import re
 import shutil
 import tempfile
-import time
 from pathlib import Path
+
+from llmcost import clock
 
 STALE_AFTER_SECONDS = 600
 """How long a leftover must have been untouched before it may be removed (10 minutes)."""
@@ -90,7 +91,7 @@ def clean_stale_temp(folder: Path | None = None) -> list[Path]:
     Never raises: a leftover that cannot be removed now is tried again by the next run."""
     where = Path(folder or tempfile.gettempdir())
     removed: list[Path] = []
-    now = time.time()
+    now = clock.wall_now().timestamp()  # file ages: the real clock, never LLMCOST_TODAY
     try:
         entries = list(os.scandir(where))
     except OSError:
@@ -114,7 +115,7 @@ def clean_stale_siblings(target: Path) -> list[Path]:
     """Remove stale `.NAME.<pid>-<hex>.tmp` files beside `target` (left by killed writers)."""
     pat = re.compile(rf"^\.{re.escape(target.name)}\.(\d+)-[0-9a-f]+\.tmp$")
     removed: list[Path] = []
-    now = time.time()
+    now = clock.wall_now().timestamp()  # file ages: the real clock, never LLMCOST_TODAY
     try:
         entries = list(os.scandir(target.parent))
     except OSError:
