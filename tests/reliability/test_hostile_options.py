@@ -98,6 +98,9 @@ HOSTILE_OPTIONS: list[list[str]] = [
     ["ingest", str(FIXTURE), "--wait", "1e999999999"],
     ["ingest", str(FIXTURE), "--label", ""],
     ["ingest", str(FIXTURE), "--map", ""],
+    ["ingest", str(FIXTURE), "--map", "ts=time", "--map", "bucket_seconds=nan"],
+    ["ingest", str(FIXTURE), "--map", "ts=time", "--map", "bucket_seconds=99999999999999"],
+    ["ingest", str(FIXTURE), "--map", "ts=time", "--map", "grain=bucket", "--map", "bucket_seconds=0"],
     ["ingest", str(FIXTURE), "--mapping", ""],
     ["ingest", str(FIXTURE), "--source", "no_such_format"],
 ]

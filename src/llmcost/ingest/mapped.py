@@ -215,6 +215,9 @@ def mapping_from_options(pairs: list[str]) -> Mapping:
         elif k in ("start", "ts_start"):
             data["time"]["start"] = v
         elif k == "bucket_seconds":
+            if not v.isdigit():  # int() raised ValueError: a traceback (issue 17)
+                raise ConfigError(f"--map bucket_seconds={v!r} is not a whole number of seconds. "
+                                  "Fix: write e.g. --map bucket_seconds=60.")
             data["time"]["bucket_seconds"] = int(v)
         elif k in ("format", "grain", "delimiter"):
             data[k] = v
