@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 
 from llmcost import clock
-from llmcost.config.strict import MAX_NUMBER, finite, parse_toml, read_text
+from llmcost.config.strict import MAX_NUMBER, did_you_mean, finite, parse_toml, read_text
 from llmcost.errors import ConfigError, UsageError
 from llmcost.store import has_relation
 
@@ -158,8 +158,7 @@ class _Reader:
     def keys(self, section: str, raw: dict[str, Any], allowed: set[str], index: int = 0) -> None:
         for key in raw:
             if key not in allowed:
-                close = difflib.get_close_matches(key, sorted(allowed), n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
+                hint = did_you_mean(key, allowed)
                 raise self.fail(section, key, f"unknown key {key!r}",
                                 f"{hint}allowed keys: {', '.join(sorted(allowed))}", index)
 

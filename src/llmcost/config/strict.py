@@ -1,19 +1,19 @@
-"""The one strict reader for the user's TOML files, and the checks every config kind shares.
+"""The one strict reader for the user's config files, and what every config kind shares.
 
-Scenario, price override, plan, measures and mapping files are read here (issue 17: a hostile
-file, empty, not UTF-8, not TOML, with NaN, inf, 1e999999999 or a list where a table belongs, gave
-a traceback). Every mistake is one `ConfigError` line: the file, the key as a dotted path
-(`traffic.sessions_per_user`, `scenario[2].traffic`) when there is one, what is wrong and how to
-fix it. The kinds keep their own key lists and meanings; this module only holds what they share:
-reading, "did you mean", and numbers that must be finite and of a sane size.
+Scenario, price override, plan, measures and mapping files (TOML) and the rates CSV are read here
+(issue 17: a hostile file, empty, not UTF-8, not TOML, or holding NaN, inf or 1e999999999, gave
+a traceback). A file that cannot be read, is not UTF-8 or is not TOML is one `ConfigError` line
+naming the file (and the line, for TOML). The kinds keep their own key lists, meanings and
+messages (file, line, section and key); they share "did you mean" (`did_you_mean`) and the rule
+for numbers (`finite`: finite and at most MAX_NUMBER in size).
 """
 
 from __future__ import annotations
 
 import difflib
 import tomllib
-from collections.abc import Collection, Mapping
-from decimal import Decimal, InvalidOperation
+from collections.abc import Collection
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +29,6 @@ def did_you_mean(word: str, choices: Collection[str]) -> str:
     for config keys, sections and values)."""
     close = difflib.get_close_matches(word, sorted(choices), n=1)
     return f"did you mean {close[0]!r}? " if close else ""
-
-
-def fail(file: str, key: str | None, what: str, fix: str) -> ConfigError:
-    """One line: `FILE: key 'a.b': WHAT. Fix: FIX`."""
-    where = f"{file}: key {key!r}" if key else file
-    return ConfigError(f"{where}: {what}. Fix: {fix}")
 
 
 def parse_toml(text: str, file: str, *, decimals: bool = False, kind: str = "config") -> dict[str, Any]:
@@ -78,62 +72,3 @@ def read_toml(path: Path, *, decimals: bool = False, kind: str = "config",
 def finite(d: Decimal) -> bool:
     """A number a config may hold: finite and at most MAX_NUMBER in size."""
     return d.is_finite() and d.copy_abs() <= MAX_NUMBER
-
-
-def number(value: Any, file: str, key: str, *, lo: Decimal | int = 0, hi: Decimal | int | None = None,
-           above: bool = False, whole: bool = False, example: str = "1.5") -> Decimal:
-    """`value` as a finite Decimal in [lo, hi] (or (lo, hi] with `above`), at most MAX_NUMBER;
-    a ConfigError naming the file and key otherwise. Floats are taken through their repr."""
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise fail(file, key, f"must be a number, got {_shown(value)}", f"write e.g. {key.rsplit('.', 1)[-1]} = "
-                   f"{example} (a number, no quotes)")
-    try:
-        d = value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else value)
-    except (InvalidOperation, ValueError):
-        raise fail(file, key, f"{value!r} is not a number", f"write e.g. {example}") from None
-    top = MAX_NUMBER if hi is None else min(Decimal(hi), MAX_NUMBER)
-    if not d.is_finite():
-        raise fail(file, key, f"must be a finite number, got {value}", f"write a number such as {example}")
-    if whole and d != d.to_integral_value():
-        raise fail(file, key, f"must be a whole number, got {value}", f"write e.g. {example}")
-    low_ok = d > lo if above else d >= lo
-    if not low_ok or d > top:
-        rng = f"{'above' if above else 'at least'} {lo} and at most {_plain(top)}"
-        raise fail(file, key, f"{_plain(d)} is out of range", f"use a value {rng}")
-    return d
-
-
-def table(value: Any, file: str, key: str) -> Mapping[str, Any]:
-    """`value` when it is a TOML table (`[key]`), else a ConfigError saying so."""
-    if not isinstance(value, Mapping):
-        raise fail(file, key, f"must be a table, got {_shown(value)}", f"write it as [{key}] with single brackets")
-    return value
-
-
-def tables(value: Any, file: str, key: str) -> list[Mapping[str, Any]]:
-    """`value` when it is an array of tables (`[[key]]`), else a ConfigError saying so."""
-    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
-        raise fail(file, key, f"must be a list of [[{key}]] tables, got {_shown(value)}",
-                   f"write each entry under its own [[{key}]] header (double brackets)")
-    return value
-
-
-def known_keys(raw: Mapping[str, Any], allowed: Collection[str], file: str, prefix: str = "",
-               doc: str = "") -> None:
-    """A ConfigError for the first key of `raw` not in `allowed`, with a "did you mean"."""
-    for k in raw:
-        if k not in allowed:
-            where = f" ({doc})" if doc else ""
-            raise fail(file, f"{prefix}{k}", "unknown key",
-                       f"{did_you_mean(k, allowed)}allowed keys: {', '.join(sorted(allowed))}{where}")
-
-
-def _plain(d: Decimal) -> str:
-    return f"{d:,f}" if abs(d.adjusted()) < 30 else f"{d:.3E}"
-
-
-def _shown(value: Any) -> str:
-    kind = {list: "a list", dict: "a table", str: "text", bool: "true/false"}.get(type(value))
-    text = repr(value)
-    text = text if len(text) <= 40 else text[:37] + "..."
-    return f"{kind} {text}" if kind else text

@@ -12,7 +12,6 @@ The built-in fixes we ship (`builtin.toml`, next to this module) use the same fo
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import hashlib
 import re
@@ -22,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from llmcost.config.strict import finite, parse_toml
+from llmcost.config.strict import did_you_mean, finite, parse_toml
 from llmcost.errors import ConfigError
 
 PRICE_FIELDS = ("input", "cache_read", "cache_write_5m", "cache_write_1h", "output")
@@ -155,8 +154,7 @@ def _fail(where: str, what: str, fix: str) -> ConfigError:
 
 
 def _unknown(where: str, key: str, allowed: set[str], section: str) -> ConfigError:
-    close = difflib.get_close_matches(key, sorted(allowed), n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
+    hint = did_you_mean(key, allowed)
     return _fail(where, f"unknown key {key!r} in {section}",
                  f"{hint}Allowed keys: {', '.join(sorted(allowed))} (see docs/pricing.md).")
 

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from llmcost.config.strict import MAX_NUMBER, finite, parse_toml, read_text
+from llmcost.config.strict import MAX_NUMBER, did_you_mean, finite, parse_toml, read_text
 from llmcost.errors import ConfigError
 
 LIFETIMES = {"5m": 300.0, "1h": 3600.0, "unlimited": None}
@@ -194,8 +194,7 @@ def _check_keys(ctx: _Ctx, raw: dict[str, Any], kind: str, label: str, index: in
     allowed = _KEYS[kind]
     for key in raw:
         if key not in allowed:
-            close = difflib.get_close_matches(key, sorted(allowed), n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            hint = did_you_mean(key, allowed)
             raise ctx.fail(
                 label,
                 key,
@@ -259,8 +258,7 @@ def _str(
     if not isinstance(v, str):
         raise ctx.fail(label, key, f"{key} must be text, got {v!r}", f'write {key} = "..." in quotes', index)
     if choices is not None and v not in choices:
-        close = difflib.get_close_matches(v, sorted(choices), n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        hint = did_you_mean(v, choices)
         raise ctx.fail(
             label, key, f"{key} = {v!r} is not one of {', '.join(sorted(choices))}", f"{hint}pick one", index
         )
