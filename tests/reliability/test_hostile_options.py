@@ -216,3 +216,16 @@ def test_config_mutants_through_the_cli(kind: str, store: Path, tmp_path: Path,
             continue
         _one_error_line(res, f"{kind} {label}")
         assert path.name in res.output, f"{kind} {label}: the file is not named: {res.output}"
+
+
+@pytest.mark.parametrize("args", [
+    ["--since", "1900-01-01"], ["--until", "1900-01-01"], ["--as-of", "1900-01-01"], ["--month", "1900-01"],
+    ["--tz", "Pacific/Kiritimati", "--month", "2999-12"], ["--tz", "Etc/GMT+12", "--until", "2999-12-31"],
+], ids=lambda a: " ".join(a))
+def test_the_calendars_edges_are_accepted(args: list[str], store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first and last days the tool accepts work, in the zones furthest ahead and behind
+    (stepping a day or a month past them overflowed before the bounds)."""
+    monkeypatch.setenv("LLMCOST_TODAY", "2026-11-20")
+    res = runner.invoke(app, ["report", "--store", str(store), "--format", "json", *args])
+    assert res.exit_code == 0, res.output[-2000:]
+    assert res.stdout.lstrip().startswith("{")
