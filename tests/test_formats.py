@@ -2,7 +2,8 @@
 
 A folder holds one `input.*` file (or several `input*` files ingested together) and
 `expected.jsonl`: one object per expected stored row (only the keys given are compared, matched
-on `source_line`, plus `source_file_suffix` when several inputs share line numbers) and a last
+on `source_line`, plus `source_file_suffix` when several inputs share line numbers; `tags` is
+compared with the object the row keeps in `extra.tags`, null meaning none) and a last
 object with the run's counts and the quarantined lines. Expected rows are worked out by hand from
 docs/reference, never produced by the code under test. Adding a fixture folder adds a case; a
 format without one fails.
@@ -41,6 +42,8 @@ def _norm(key: str, value):
         if isinstance(value, datetime):
             return value.astimezone(UTC)
         return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    if key == "extra" and isinstance(value, str):
+        return json.loads(value)  # a JSON object: the order of its keys means nothing
     if key.endswith("_usd") or isinstance(value, Decimal):
         return Decimal(str(value))
     return value
@@ -96,6 +99,10 @@ def test_fixture_rows(name: str, tmp_path: Path) -> None:
         row = match[0]
         for key, value in exp.items():
             if key == "source_file_suffix":
+                continue
+            if key == "tags":
+                kept = json.loads(row["extra"]).get("tags") if row["extra"] else None
+                assert kept == value, f"line {exp['source_line']} extra.tags"
                 continue
             assert _norm(key, row[key]) == _norm(key, value), f"line {exp['source_line']} {key}"
     if summary:

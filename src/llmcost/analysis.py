@@ -24,10 +24,10 @@ from llmcost.pricing.engine import SUGGEST_LIMIT
 from llmcost.store import FileEntry, Manifest, Store, attach_work_file, one, turns_to_fill, work_table
 from llmcost.tz import check_day, check_tz
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 """1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
-the (optional) forecast and scenarios sections; 1.2 adds by_label (--label). docs/report-schema.json
-describes it."""
+the (optional) forecast and scenarios sections; 1.2 adds by_label (--label); 1.3 adds by_tag (--by
+tag:NAME). docs/report-schema.json describes it."""
 TOKEN_KINDS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")
 
 
@@ -60,6 +60,8 @@ class ReportOptions:
     """USD a conversion brings: with conversion_rate, the margin per session (unit_costs.economics)."""
     conversion_rate: Decimal | None = None
     """Share of sessions (conversations) that convert, 0 < rate <= 1: the break-even value per conversion."""
+    tags: tuple[str, ...] = ()
+    """Tag names to group spend by (--by tag:NAME): the by_tag table, one block of rows per tag."""
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -270,6 +272,7 @@ def _report(
         doc["warnings"].insert(0, f"no usage in this window ({_window_text(since, until, month)}); {held}. "
                                   "Fix: choose a window inside it (--month YYYY-MM, --since/--until)")
     doc.update(_measures(con, since, until))
+    doc["by_tag"] = _by_tag(con, opts.tags, doc)
     if opts.conversion_rate is not None:
         doc["unit_costs"]["economics"] = unit_economics(doc["unit_costs"], opts.conversion_rate,
                                                         opts.value_per_conversion)
@@ -629,6 +632,15 @@ def _currency(doc: dict[str, Any], rates: list[Any], code: str | None, until: da
     }
 
 
+_SERVER_TOOLS = """coalesce(sum(web_search_calls), 0) AS web_search_calls,
+                   coalesce(sum(cost_server_tools_usd), 0) AS server_tools_cost_usd,
+                   coalesce(sum(web_search_calls) FILTER (WHERE web_search_calls > 0
+                                                          AND cost_server_tools_usd IS NULL), 0)
+                       AS unpriced_web_search_calls"""
+"""SQL aggregates: server-side web searches, their priced fees (part of cost_usd, shown on their own
+line) and the searches whose fee has no known price (left out, warned about)."""
+
+
 def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, Any]:
     tok_sums = ", ".join(f"coalesce(sum({k}), 0) AS {k}" for k in (*TOKEN_KINDS, "reasoning_tokens"))
     totals = _rows(
@@ -636,6 +648,7 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
         f"""SELECT coalesce(sum(request_count), 0) AS requests, {tok_sums},
                    CASE WHEN count(*) = 0 THEN 0 ELSE sum(cost_usd) END AS cost_usd,  -- no usage: $0, known
                    coalesce(sum(request_count) FILTER (WHERE NOT priced), 0) AS unpriced_requests,
+                   {_SERVER_TOOLS},
                    sum(reported_cost_usd) AS reported_cost_usd,
                    min(ts) AS first_ts, max(ts) AS last_ts
             FROM priced_usage""",
@@ -646,7 +659,7 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
         con,
         f"""SELECT provider, model, any_value(model_key) AS model_key, sum(request_count) AS requests,
                    {tok_sums},
-                   sum(cost_usd) AS cost_usd, bool_and(priced) AS priced,
+                   sum(cost_usd) AS cost_usd, bool_and(priced) AS priced, {_SERVER_TOOLS},
                    sum(reported_cost_usd) AS reported_cost_usd
             FROM priced_usage GROUP BY ALL ORDER BY cost_usd DESC NULLS LAST, requests DESC""",
     )
@@ -664,6 +677,13 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
     )
     warnings = []
     unpriced = []
+    # billed money per model from cost exports: an unpriced model may still be paid for in the billed total
+    billed_by_model = {
+        (p, m): c
+        for p, m, c in con.execute(
+            "SELECT provider, model, sum(cost_usd) FROM costs WHERE cost_usd IS NOT NULL GROUP BY ALL"
+        ).fetchall()
+    }
     for u in pricing.unpriced:
         unpriced.append(
             {
@@ -673,15 +693,37 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
                 "tokens": u.tokens,
                 "token_share": u.token_share,
                 "did_you_mean": list(u.did_you_mean),
+                "reason": u.reason,
+                "fix": u.fix,
                 "override_snippet": u.snippet,
             }
         )
-        warnings.append(
-            f"{u.model or '(no model)'} ({u.provider or 'unknown provider'}) has no known price: "
-            f"{u.requests:,} requests, "
-            + (f"{u.token_share:.1%} of tokens" if u.token_share is not None else "no token counts")
-            + ", excluded from cost totals"
+        share = f"{u.token_share:.1%} of tokens" if u.token_share is not None else "no token counts"
+        # a billing export's token totals carry no request count: "0 requests" would read as no usage
+        size = f"{u.requests:,} requests, {share}" if u.requests else f"{share} (no request counts)"
+        who = f"{u.model or '(no model)'} ({u.provider or 'unknown provider'})"
+        paid = billed_by_model.get((u.provider, u.model))
+        left_out = (
+            "excluded from cost totals"
+            if paid is None
+            else f"excluded from estimated cost totals; its billed cost (${paid:,.2f}) is in the billed total"
         )
+        if u.reason.startswith("unknown model:"):
+            # the common case keeps its one short line (the unpriced list gives the reason and fix)
+            warnings.append(f"{who} has no known price: {size}, {left_out}")
+        else:
+            # a known model unpriced on some days or for a token kind, or rows with no model: say why
+            warnings.append(f"{who} is unpriced: {u.reason}; {size}, {left_out}. {u.fix}")
+    for m in by_model:
+        if m["unpriced_web_search_calls"]:
+            warnings.append(
+                f"{m['model'] or '(no model)'} ({m['provider'] or 'unknown provider'}): "
+                f"{m['unpriced_web_search_calls']:,} "
+                + ("web search has" if m["unpriced_web_search_calls"] == 1 else "web searches have")
+                + " no known price (the server-tools fee is "
+                "left out of cost totals). Fix: add web_search_per_1k = ... (USD per 1,000 searches, from the "
+                "provider's price page) to a [[model]] entry for it in the override file."
+            )
     if pricing.suggestions_left_out:
         warnings.append(
             f"{pricing.suggestions_left_out:,} more unpriced model names have no 'did you mean' or override snippet "
@@ -707,6 +749,32 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
         },
         "warnings": warnings,
     }
+
+
+def _by_tag(con: duckdb.DuckDBPyConnection, tags: tuple[str, ...], doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Spend by each asked tag's value over the report's priced rows (llmcost.measures.spend_by_tag);
+    a tag no row carries gets a warning (its only row is '(untagged)')."""
+    import difflib
+
+    from llmcost.measures import spend_by_tag, tag_names
+
+    rows = spend_by_tag(con, tags)
+    missing = [n for n in dict.fromkeys(tags) if all(r["untagged"] for r in rows if r["tag"] == n)]
+    if missing and doc["totals"]["requests"]:
+        known = [t["tag"] for t in tag_names(con)]
+        if known:
+            more = f" and {len(known) - 10} more" if len(known) > 10 else ""
+            seen = f"the tags in this window: {', '.join(known[:10])}{more}"
+        else:
+            seen = "no row in this window has tags (docs/schema.md says which formats keep them)"
+        for name in missing:
+            close = difflib.get_close_matches(name, known, n=1) or [k for k in known if k.lower() == name.lower()]
+            hint = f"did you mean tag:{close[0]}? " if close else ""
+            doc["warnings"].append(
+                f"no request in this window carries the tag {name!r} (--by tag:{name}): every request is "
+                f"'(untagged)'. Fix: {hint}{seen}"
+            )
+    return rows
 
 
 _LABEL_PAIRS = (
@@ -746,11 +814,3 @@ def _by_label(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
            FROM ul FULL OUTER JOIN cl ON ul.label = cl.label
            ORDER BY coalesce(ul.label, cl.label) = '(none)', coalesce(ul.label, cl.label)""",
     )
-
-
-def money(v: Decimal | None, places: int = 2) -> str:
-    """Display form of a money value; None means unknown, never $0."""
-    if v is None:
-        return "n/a"
-    q = Decimal(1).scaleb(-places)
-    return f"${v.quantize(q):,}"

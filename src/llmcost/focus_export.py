@@ -168,12 +168,16 @@ def _cost_cols(row: dict[str, Any], cost: Decimal) -> None:
 def actual_rows(con: Any, catalog: str) -> tuple[list[dict[str, Any]], int]:
     """FOCUS rows for the priced usage in `focus_priced`; returns (rows, unpriced requests left out)."""
     sums = ", ".join(f"sum({t}) AS {t}, sum({c}) AS {c}" for _, t, c in KINDS)
+    # server-tool fees (web search) get rows of their own, per search; only the priced searches
+    # (an unpriced fee is left out of cost_usd too, and the report warns about it)
+    sums += (", coalesce(sum(web_search_calls) FILTER (WHERE cost_server_tools_usd IS NOT NULL), 0) AS _ws_calls"
+             ", coalesce(sum(cost_server_tools_usd), 0) AS _ws_cost")
     cur = con.execute(ACTUALS_SQL.format(sums=sums))
     cols = [d[0] for d in cur.description]
     out = []
     for r in (dict(zip(cols, x, strict=True)) for x in cur.fetchall()):
         day: date = r["day"]
-        for kind, tcol, ccol in KINDS:
+        for kind, tcol, ccol in (*KINDS, ("web_search", "_ws_calls", "_ws_cost")):
             tokens = r[tcol] or 0
             if not tokens:
                 continue
@@ -210,6 +214,17 @@ def actual_rows(con: Any, catalog: str) -> tuple[list[dict[str, Any]], int]:
                 "x_TokenKind": kind,
                 "x_Requests": str(r["requests"]),
             }
+            if kind == "web_search":
+                per_k = _money((cost / Decimal(tokens) * Decimal(1_000)).quantize(Decimal("1e-9")))
+                row |= {
+                    "ChargeDescription": f"{r['model']} web search tool calls (estimated, list price)",
+                    "ConsumedUnit": "Web searches",
+                    "PricingQuantity": format(Decimal(tokens) / Decimal(1_000), "f"),
+                    "PricingUnit": "1K Web searches",
+                    "ListUnitPrice": per_k, "ContractedUnitPrice": per_k,
+                    "PricingCurrencyListUnitPrice": per_k, "PricingCurrencyContractedUnitPrice": per_k,
+                    "SkuMeter": "web searches",
+                }
             out.append(row)
     unpriced = con.execute(
         "SELECT coalesce(sum(request_count), 0) FROM focus_priced WHERE NOT priced"

@@ -31,12 +31,12 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from llmcost import clock, ingest
+from llmcost import clock, ingest, intake
 from llmcost.errors import FormatError, StoreError, UsageError
 from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_number, sql_str
-from llmcost.privacy import mask_sql, mask_text
+from llmcost.privacy import NOT_MASKED, mask_id_sql, mask_key, mask_sql, mask_text, row_guard_sql
 from llmcost.schema import TABLES, USAGE_TOKEN_COLUMNS, duckdb_types
-from llmcost.store import FileEntry, Manifest, Store, now_iso, one
+from llmcost.store import FileEntry, Manifest, Store, connect_duckdb, now_iso, one
 from llmcost.text import shown, shown_name
 
 HEAD_BYTES = 65536
@@ -431,9 +431,13 @@ def validated_sql(
             expr = f"CAST({expr} AS VARCHAR)"
         sel.append(f"{expr} AS {col}")
     skip = "coalesce(TRY_CAST(s.skip AS BOOLEAN), false)" if "skip" in have else "false"
+    # one cheap test per row for secrets in any of its free-text columns (llmcost.privacy)
+    free_text = [c for c, t in types.items() if t == "VARCHAR" and c in have and c not in NOT_MASKED
+                 and c not in ("prompt_text", "response_text")]
     typed = (
         f"SELECT s.raw AS _raw, {', '.join(sel)}, coalesce({', '.join(errs)}) AS _fmt_error, "
-        f"{skip} AS _skip FROM ({fmt_sql}) s"
+        f"{skip} AS _skip, {row_guard_sql([f's.{c}' for c in (*free_text, 'event_id') if c in have])} AS _may_secret "
+        f"FROM ({fmt_sql}) s"
     )
 
     latest = clock.now().isoformat()  # "the future" is judged against the tool's clock (llmcost.clock)
@@ -442,6 +446,7 @@ def validated_sql(
               "THEN 'timestamp out of range: ' || CAST(ts AS VARCHAR) END"]
     if table == "usage":
         limit = MAX_TOKENS_PER_BUCKET if ing.grain == "bucket" else MAX_TOKENS_PER_REQUEST
+        checks.append("CASE WHEN web_search_calls < 0 THEN 'negative web_search_calls: ' || web_search_calls END")
         for c in (*USAGE_TOKEN_COLUMNS, "request_count"):
             checks.append(f"CASE WHEN {c} < 0 THEN 'negative {c}: ' || {c} END")
             checks.append(f"CASE WHEN {c} > {limit} THEN 'implausible {c}: ' || {c} END")
@@ -468,7 +473,8 @@ def validated_sql(
         elif col == "source_file":
             out.append(f"{sql_str(f.display)} AS source_file")
         elif col == "event_id":
-            out.append(f"coalesce(event_id, md5({sql_str(ing.name)} || chr(31) || coalesce(_raw, ''))) AS event_id")
+            raw_id = f"md5({sql_str(ing.name)} || chr(31) || coalesce(_raw, ''))"
+            out.append(f"coalesce({mask_id_sql('event_id', '_may_secret')}, {raw_id}) AS event_id")
         elif col == "grain":
             out.append(f"coalesce(grain, {sql_str(ing.grain)}) AS grain")
         elif col in USAGE_TOKEN_COLUMNS:
@@ -484,8 +490,9 @@ def validated_sql(
             out.append(f"CAST({sql_str(labels) if labels else 'NULL'} AS VARCHAR) AS run_labels")
         elif col in ("prompt_text", "response_text"):
             out.append(f"{mask_sql(col)} AS {col}" if ctx.keep_text else f"CAST(NULL AS VARCHAR) AS {col}")
-        elif col in ("api_key", "extra", "user_id", "project", "line_item"):
-            out.append(f"{mask_sql(col)} AS {col}")
+        elif _typ == "VARCHAR" and col not in NOT_MASKED:
+            # every free-text column: model, project, user, conversation, tags in extra, ... (llmcost.privacy)
+            out.append(f"{mask_sql(col, '_may_secret' if col in free_text else None)} AS {col}")
         else:
             out.append(col)
     return (
@@ -518,7 +525,7 @@ def _near_months(name: str) -> set[str]:
     return {f"{i // 12:04d}-{i % 12 + 1:02d}" for i in (index - 1, index, index + 1)}
 
 
-SNAPSHOT_FIELDS = (*USAGE_TOKEN_COLUMNS, "reported_cost_usd")
+SNAPSHOT_FIELDS = (*USAGE_TOKEN_COLUMNS, "reported_cost_usd", "web_search_calls")
 """The columns a snapshot format's stored row takes the per-field maximum of (Ingestor.snapshots)."""
 
 
@@ -552,13 +559,17 @@ class Loader:
         self._cached_ids = 0
 
     def _connect(self, tmp: Path) -> duckdb.DuckDBPyConnection:
-        con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": str(tmp / "spill")})
+        con = connect_duckdb({"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": str(tmp / "spill")})
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET preserve_insertion_order = true")
         con.execute("SET enable_progress_bar = false")
         return con
 
     def run(self, paths: Iterable[Path]) -> LoadResult:
+        with intake.private_store(self.store.root):  # 0600 files, 0700 folders (llmcost.intake)
+            return self._run(paths)
+
+    def _run(self, paths: Iterable[Path]) -> LoadResult:
         result = LoadResult()
         manifest = self.store.read_manifest()
         problems = self.store.verify(manifest)
@@ -577,15 +588,16 @@ class Loader:
             self.ctx.con = con
             for i, (path, unreadable) in enumerate(files):
                 if self.progress:
-                    self.progress(shown_name(path), i, len(files))
+                    self.progress(mask_text(shown_name(path)), i, len(files))
                 if unreadable:
-                    result.files.append(FileResult(shown_name(path), "failed", message=mask_text(shown(unreadable))))
+                    result.files.append(FileResult(mask_key(shown_name(path)), "failed",
+                                                   message=mask_text(shown(unreadable))))
                     continue
                 try:
                     for disk, display, key, is_gz in _expand(path, work):
                         manifest = self._one(con, manifest, disk, display, key, is_gz, work, result)
                 except FormatError as e:
-                    result.files.append(FileResult(shown_name(path), "failed", message=mask_text(shown(e))))
+                    result.files.append(FileResult(mask_key(shown_name(path)), "failed", message=mask_text(shown(e))))
             if self.progress:
                 self.progress("", len(files), len(files))
             con.close()
@@ -610,6 +622,7 @@ class Loader:
         work: Path,
         result: LoadResult,
     ) -> Manifest:
+        display, key = intake.masked_names(display, key)  # a secret in a file name (llmcost.intake)
         size = disk.stat().st_size
         if size == 0:
             result.files.append(FileResult(
@@ -639,7 +652,15 @@ class Loader:
             except FormatError as e:
                 result.files.append(FileResult(key, "failed", message=mask_text(str(e))))
                 return manifest
-        head = _head(disk, is_gz)
+        # hooks (llmcost.intake): a long first record, UTF-16/32 text, our own reports
+        head = intake.head(disk, is_gz)
+        utf8 = intake.transcode(disk, is_gz, head, work)
+        if utf8:
+            disk, is_gz, head = utf8
+        ours = intake.own_output(head, display)
+        if ours:
+            result.files.append(FileResult(key, "unrecognised", message=ours))
+            return manifest
         f = InputFile(path=disk, display=key, head=head, size=size, sha256=sha, gzip=is_gz, hashing=hashing)
         if self.forced:
             ing = self.forced
@@ -721,8 +742,7 @@ class Loader:
             qname = f"{seq:06d}-{uuid.uuid4().hex[:8]}.jsonl"
             qtmp = stage_dir / qname
             con.execute(
-                f"""COPY (SELECT source_file AS file, source_line AS line, _error AS reason,
-                        left({mask_sql('_raw')}, {RAW_KEEP}) AS raw
+                f"""COPY (SELECT {intake.quarantine_sql(self.ctx.keep_text, RAW_KEEP)}
                       FROM stage WHERE _error IS NOT NULL ORDER BY source_line)
                     TO {sql_str(str(qtmp))} (FORMAT json)"""
             )

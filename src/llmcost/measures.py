@@ -69,6 +69,13 @@ DEFINITIONS: dict[str, str] = {
         "interpolation); unpriced units are counted apart, never $0. In the monthly trend a conversation "
         "counts in the month of its first request"
     ),
+    "spend_by_tag": (
+        "for each tag asked for (--by tag:NAME), rows grouped by the value of that tag in extra.tags (the "
+        "user's own tags the ingestors keep: LiteLLM request tags and client metadata, Langfuse trace tags "
+        "and metadata, Helicone custom properties, OTel/OpenInference tag and metadata attributes); a bare "
+        "tag's value is 'true'; rows without the tag form the '(untagged)' row, so each tag's rows add up to "
+        "the totals; cost sums priced rows only (unpriced requests counted apart, never $0)"
+    ),
     "component_share": (
         "sum of the token lengths of a component's chunks (side files) / sum of prompt tokens "
         "(share_of_input) or / sum of all component tokens (share_of_components); the system prompt share"
@@ -91,7 +98,7 @@ BASE_COLUMNS = (
 )
 MONEY_COLUMNS = (
     "cost_usd", "cost_input_usd", "cost_cache_read_usd", "cost_cache_write_usd",
-    "cache_read_saving_usd", "cache_write_premium_usd",
+    "cache_read_saving_usd", "cache_write_premium_usd", "cost_server_tools_usd",
 )
 # A single request never costs $1M, so the copy keeps per-row money as DECIMAL(18,12) (int64
 # arithmetic, half the memory); every sum the queries return is DECIMAL(38,12) again.
@@ -343,6 +350,28 @@ def _measures(
     }
 
 
+def spend_by_tag(
+    con: duckdb.DuckDBPyConnection,
+    tags: Iterable[str],
+    *,
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    provider: str | None = None,
+) -> list[dict[str, Any]]:
+    """Spend, requests and tokens by the value of each tag in `tags` over `con`'s `priced_usage`
+    (sql/spend_by_tag.sql; DEFINITIONS["spend_by_tag"]), tags in the order given. No tags: []."""
+    names = list(dict.fromkeys(tags))
+    if not names:
+        return []
+    return _fetch(con, "spend_by_tag", tags=names, since=_utc(since, "since"), until=_utc(until, "until"),
+                  provider=provider)
+
+
+def tag_names(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The tag names in `con`'s `priced_usage` rows with the requests carrying each (sql/tag_names.sql)."""
+    return _fetch(con, "tag_names")
+
+
 def _unit_costs(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any]:
     """Unit cost distributions (overall and by project), the monthly trend with its change, and the top units."""
     rows = _fetch(cur, "unit_costs", **f)
@@ -581,33 +610,4 @@ def _components(
             "sys_prompt_share": REFERENCE["ragpulse_sys_prompt_share"],
             "median_history_tokens_by_turn": REFERENCE["ragpulse_median_history_tokens_by_turn"],
         },
-    }
-
-
-def component_shares(
-    con: duckdb.DuckDBPyConnection,
-    side_files: Iterable[Path | str] | None = None,
-    *,
-    since: date | datetime | str | None = None,
-    until: date | datetime | str | None = None,
-    provider: str | None = None,
-) -> dict[str, Any]:
-    """Prompt-component token shares (system prompt share of input, ...) on `con`'s priced_usage
-    (or usage): side files as given, else found beside the ingested trace. Creates TEMP TABLE
-    component_lengths on `con`."""
-    if not has_relation(con, "priced_usage"):
-        con.execute(
-            "CREATE OR REPLACE TEMP VIEW priced_usage AS SELECT *, NULL::BOOLEAN AS priced FROM usage"
-        )
-    f = {"since": _utc(since, "since"), "until": _utc(until, "until"), "provider": provider}
-    files = list(side_files) if side_files is not None else find_side_files(con)
-    n = load_component_lengths(con, files, temp=True)
-    shares = _fetch(con, "prefix_component_shares", **f)
-    sys_row = next((r for r in shares if r["kind"] == "sys_prompt"), None)
-    return {
-        "side_files": [str(p) for p in files],
-        "component_lengths": n,
-        "shares": shares,
-        "sys_prompt_share": sys_row["share_of_input"] if sys_row and n else None,
-        "by_turn": _fetch(con, "prefix_component_tokens_by_turn", **f),
     }

@@ -116,12 +116,30 @@ USAGE_COLUMNS: tuple[Column, ...] = (
         "Tool or function calls in the response, where the source shows them.",
     ),
     _c(
+        "web_search_calls",
+        pa.int64(),
+        "BIGINT",
+        "Server-side web searches the provider bills per call, where the source states them (Anthropic "
+        "usage.server_tool_use.web_search_requests, OpenAI Responses web_search_call output items); "
+        "priced apart from tokens (cost_server_tools_usd); null when the source does not say.",
+    ),
+    _c(
         "label",
         pa.string(),
         "VARCHAR",
         "User-supplied complexity label (simple/medium/complex); overrides ours.",
     ),
-    _c("extra", pa.string(), "VARCHAR", "Format-specific details as a JSON object (e.g. sidechain, geo)."),
+    _c(
+        "extra",
+        pa.string(),
+        "VARCHAR",
+        "Format-specific details as a JSON object (e.g. sidechain, geo). The user's own tags, where the source "
+        "has them, sit under `tags` as an object of tag name -> value, e.g. {\"tags\": {\"team\": \"web\", "
+        "\"beta\": true}}: key/value tags keep their (scalar) value, a bare tag from a list (LiteLLM "
+        "`request_tags`, Langfuse trace `tags`, OpenInference `tag.tags`) becomes `true`; no tags, no key. "
+        "Secrets in tag values are masked like every text column. `--by tag:NAME` groups spend by them "
+        "(docs/formats-request-logs.md says which fields each format reads).",
+    ),
     _c("prompt_text", pa.string(), "VARCHAR", "Prompt text; only stored with --keep-text."),
     _c("response_text", pa.string(), "VARCHAR", "Response text; only stored with --keep-text."),
     _c(

@@ -5,7 +5,7 @@ Layout of a store directory::
     manifest.json                 the one commit point: ingested files and the live Parquet parts
     usage/month=YYYY-MM/*.parquet canonical usage rows, one part per (ingested file, month)
     costs/month=YYYY-MM/*.parquet billed money lines from cost exports
-    quarantine/*.jsonl            rejected rows: file, line, reason, raw text (truncated, masked)
+    quarantine/*.jsonl            rejected rows: file, line, reason, shape (raw text, masked, only with --keep-text)
     .lock                         flock held by writers (exclusive) and readers (shared)
     .staging/                     work in progress; anything here or unlisted is garbage
 
@@ -333,7 +333,7 @@ class Store:
         """
         manifest = manifest or self.read_manifest()
         if con is None:
-            con = duckdb.connect(config=bounded_config())
+            con = connect_duckdb(bounded_config())
             con.execute("SET enable_progress_bar = false")  # it would draw on stdout, inside the report
         for table in TABLES:
             parts = [str(self.root / p) for p in manifest.parts(table, months)]
@@ -441,6 +441,22 @@ def bounded_config() -> dict[str, str | bool | int | float | list[str]]:
         "memory_limit": os.environ.get("LLMCOST_MEMORY_LIMIT", "2GB"),
         "temp_directory": str(spill),
     }
+
+
+SAFE_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    # No extension is ever downloaded or loaded behind the user's back: a mapping's SQL (opt-in,
+    # llmcost.ingest.mapped) or a path such as `https://...` then fails instead of fetching httpfs.
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+
+
+def connect_duckdb(
+    config: dict[str, str | bool | int | float | list[str]] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Every DuckDB connection the tool opens: `config` plus extension auto-install and
+    auto-load off (`SAFE_CONFIG`)."""
+    return duckdb.connect(config={**(config or {}), **SAFE_CONFIG})
 
 
 def now_iso() -> str:

@@ -9,7 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from llmcost.forecast import forecast_periods, last_complete_day, periods_after
+from llmcost.forecast import (
+    combine_remaining,
+    forecast_periods,
+    last_complete_day,
+    local_trend_total,
+    periods_after,
+)
 
 
 def _history(n: int, end: date, level: float = 100.0, seed: int = 0) -> tuple[list[date], list[float]]:
@@ -133,3 +139,35 @@ def test_budget_odds_count_the_paths_by_hand():
     # a budget no path reaches
     odds = budget_odds(paths, date(2026, 11, 27), date(2026, 11, 1), date(2026, 11, 30), 100.0, actual)
     assert (odds.p_exceed, odds.crossing_lo_80, odds.crossing_p50) == (0.0, None, None)
+
+
+def test_local_trend_total_extends_an_exact_trend_and_weekday_pattern():
+    # 90 days of 10 * exp(0.01 t), weekends at half: no noise, so the regression must reproduce the
+    # curve; the next 10 days' total is computed from the same formula, not by the code under test
+    first = date(2026, 1, 5)
+
+    def spend(t: int) -> float:
+        d = first + timedelta(days=t)
+        return 10.0 * float(np.exp(0.01 * t)) * (0.5 if d.weekday() >= 5 else 1.0)
+
+    hist = [(first + timedelta(days=t), spend(t)) for t in range(90)]
+    days = [first + timedelta(days=t) for t in range(90, 100)]
+    expected = sum(spend(t) for t in range(90, 100))
+    assert local_trend_total(hist, days) == pytest.approx(expected, rel=1e-6)
+
+
+def test_local_trend_total_needs_days_with_spend():
+    first = date(2026, 1, 5)
+    days = [date(2026, 3, 1)]
+    # six days with spend: too few; ten days with spend in a 60-day window: mostly empty
+    assert local_trend_total([(first + timedelta(days=t), 5.0) for t in range(6)], days) is None
+    sparse = [(first + timedelta(days=6 * t), 5.0) for t in range(10)] + [(first + timedelta(days=59), 0.0)]
+    assert local_trend_total(sparse, days) is None
+
+
+def test_combine_remaining_averages_the_medians_and_narrows_the_spread():
+    totals = np.array([1.0, 2.0, 4.0])  # median 2
+    out, how = combine_remaining(totals, [4.0, None])  # mean of 2 and 4 = 3
+    assert how is not None
+    assert out == pytest.approx([3.0 * 0.5**0.9, 3.0, 3.0 * 2.0**0.9])
+    assert combine_remaining(totals, [None])[1] is None

@@ -38,10 +38,9 @@ def test_study_targets() -> None:
     assert cur["replays"] == nxt["replays"] == 200
     # issue 15's targets: 80% intervals hold 75-85% of month totals, 95% intervals at least 90%
     assert 0.75 <= nxt["coverage_80"] <= 0.85 and nxt["coverage_95"] >= 0.90
-    assert cur["coverage_95"] >= 0.90
-    # not met as written: the current month's 80% interval holds 86% (target at most 85%)
-    assert 0.75 <= cur["coverage_80"] <= 0.87
-    # current-month median error at most 0.8x the run-rate's: 0.74 on seeds 0-199 (0.87 and 0.91 on
-    # seeds 1000-1199 and 2000-2199, docs/forecasting.md: not met on every seed set)
+    assert 0.75 <= cur["coverage_80"] <= 0.85 and cur["coverage_95"] >= 0.90
+    # current-month median error at most 0.8x the run-rate's: 0.74 here; 0.78 on seeds 2000-2199 but
+    # 0.82 on seeds 1000-1199 (docs/forecasting.md: not met on every seed set); next month's 95%
+    # interval holds 89% on seeds 2000-2199 (not met there either)
     assert cur["ratio_to_run_rate"] <= 0.8
     assert nxt["ratio_to_run_rate"] < 1.0

@@ -148,3 +148,17 @@ def test_a_store_from_before_the_token_buckets_gets_them_on_the_next_run(tmp_pat
 
     summary = ingest_summary(Store.open(store).read_manifest())
     assert (summary["files"], summary["rows_read"], summary["rows_stored"]) == (1, 169 + 113, 169 + 113)
+
+
+def test_an_unpriced_model_from_a_billing_export_says_its_billed_cost_is_counted(tmp_path: Path) -> None:
+    """acme-large has no list price, so its tokens have no estimated cost; but the export states what
+    was paid, and the warning must not read as if that money were left out ("0 requests ...
+    excluded from cost totals" said so before)."""
+    from llmcost.analysis import ReportOptions, build_report
+
+    load([_export(tmp_path)], tmp_path / "store")
+    doc = build_report(ReportOptions(store=tmp_path / "store"))
+    (warning,) = [w for w in doc["warnings"] if w.startswith("acme-large")]
+    # billed for acme-large, lines 2-7 by hand: 10.00 + 2.80 + 5.60 + 7.00 + 1.00 - 0.50 = 25.90
+    assert "(no request counts)" in warning and "0 requests" not in warning
+    assert warning.endswith("excluded from estimated cost totals; its billed cost ($25.90) is in the billed total")

@@ -115,7 +115,7 @@ def test_ccusage_fixtures_without_type_are_read(tmp_path: Path) -> None:
 
 
 def test_ccusage_transcript_lines_without_time_are_quarantined(tmp_path: Path) -> None:
-    result = load([CLAUDE / "ccusage_transcript"], tmp_path / "s")
+    result = load([CLAUDE / "ccusage_transcript"], tmp_path / "s", keep_text=True)  # the quarantine keeps records
     # SOURCES.md: 2 usage lines that cannot be placed in time (in 3000, out 150, cw 300, cr 1300)
     assert [f.status for f in result.files] == ["ingested"]
     assert _counts(result.files) == (2, 0, 0, 0, 2)

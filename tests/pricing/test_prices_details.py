@@ -9,6 +9,12 @@ Hand-computed from:
           discount price (UTC 16:30-00:30) $0.135 miss / $0.035 hit / $0.550 output
   GP    = genai-prices 0.2.3 data (google): gemini-3.1-flash-image-preview $0.50 input, no cache price,
           batch $0.25 input; gemini-3.8-flash-lite-tts batch $0.25 / $3 from 2026-10-15, $0.50 / $6 from 2027-01-01
+  GEM   = https://ai.google.dev/gemini-api/docs/pricing, Batch column: input and output half the Standard
+          price, "Context caching price" the same as Standard. Gemini 3 Pro Preview (<= 200k) Standard
+          $2 in / $0.20 cached / $12 out, Batch $1 / $0.20 / $6; Gemini 2.0 Flash Standard $0.10 / $0.025 /
+          $0.40, Batch $0.05 / $0.025 / $0.20
+  ANTB  = https://docs.anthropic.com/en/docs/about-claude/pricing#batch-processing: Batch 50% off, cache
+          multipliers apply on top: Sonnet 4 batch $1.50 in / $0.15 cache read / $7.50 out
 """
 
 from __future__ import annotations
@@ -40,6 +46,25 @@ def test_batch_cache_read_without_own_price_is_batch_input() -> None:
     # 100000*0.25 + 100000*0.25 = 0.05 (not 100000*0.25 + 100000*0.50)
     assert _cost("gemini-3.1-flash-image-preview", "google", "2026-11-01T12:00", 100_000, 100_000, 0,
                  batch=True) == Decimal("0.05")
+
+
+def test_gemini_batch_does_not_halve_cached_reads() -> None:
+    # GEM 3 Pro Preview batch: 100000*1 + 100000*0.20 + 10000*6 = 0.1 + 0.02 + 0.06 (cached not 0.10)
+    assert _cost("gemini-3-pro-preview", "google", "2025-12-01T12:00", 100_000, 100_000, 10_000,
+                 batch=True) == Decimal("0.18")
+    # GEM 2.0 Flash batch, also through Vertex: 1M*0.05 + 1M*0.025 + 1M*0.20 = 0.275
+    for provider in ("google", "vertex"):
+        assert _cost("gemini-2.0-flash", provider, "2025-06-01T12:00", 1_000_000, 1_000_000, 1_000_000,
+                     batch=True) == Decimal("0.275")
+    # GEM: the catalog-variant path agrees (2.5 Flash batch cached $0.03 = standard): 1M*0.03
+    assert _cost("gemini-2.5-flash", "google", "2025-06-01T12:00", 0, 1_000_000, 0, batch=True) == Decimal("0.03")
+
+
+def test_claude_on_vertex_batch_still_halves_cached_reads() -> None:
+    # ANTB: the Gemini exception is Gemini's only (150k input in all, under the 200k tier):
+    # 100000*1.50 + 50000*0.15 + 10000*7.50 = 0.15 + 0.0075 + 0.075 = 0.2325
+    assert _cost("claude-sonnet-4@20250514", "vertex", "2025-09-01T12:00", 100_000, 50_000, 10_000,
+                 batch=True) == Decimal("0.2325")
 
 
 def test_variant_dated_after_the_asked_date_is_not_used() -> None:

@@ -40,6 +40,46 @@ MARKDOWN_HTML = [
 ]
 NAMES = MARKUP + CONTROL + FORMULA + MARKDOWN_HTML
 
+# Secrets of every common format, written by hand in each provider's documented shape (llmcost.privacy
+# cites the sources; none is real): name -> (text as it appears in a log, the secret part, which must
+# not survive beyond its last four characters).
+SECRETS: dict[str, tuple[str, str]] = {
+    "github_classic": ("ghp_R8x2Kq9LmZ4vT7wN1pYc3bF6hJ0sD5gA2eU4", "R8x2Kq9LmZ4vT7wN1pYc3bF6hJ0sD5gA2eU4"),
+    "github_oauth": ("gho_Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8", "Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8"),
+    "github_pat": ("github_pat_11ABCDEFG0Zx9Yw8Vu7Ts6_Rq5Po4Nm3Lk2Ji1Hg0FeDcBa9QwErTy",
+                   "11ABCDEFG0Zx9Yw8Vu7Ts6_Rq5Po4Nm3Lk2Ji1Hg0FeDcBa9QwErTy"),
+    "jwt": ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhZG1pbiIsImlhdCI6MTUxNjIzOTAyMn0."
+            "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+            "eyJzdWIiOiJhZG1pbiIsImlhdCI6MTUxNjIzOTAyMn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"),
+    "aws_key_id": ("AKIAZ7Q3R5T8W2Y4U6I9", "Z7Q3R5T8W2Y4U6I9"),
+    "aws_secret": ("aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKY",
+                   "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKY"),
+    "basic_auth": ("https://deploy:S3cr3tPassw0rdXyz9@git.example.com/repo", "S3cr3tPassw0rdXyz9"),
+    "slack_token": ("xoxb-2213-88812-Zk4mQ9rT2vX7pL", "2213-88812-Zk4mQ9rT2vX7pL"),
+    "slack_webhook": ("https://hooks.slack.com/services/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",
+                      "T0A1B2C3D/B4E5F6G7H/q1W2e3R4t5Y6u7I8o9P0aSdF"),
+    "azure_key": ("api-key: 9f8e7d6c5b4a39281706f5e4d3c2b1a0", "9f8e7d6c5b4a39281706f5e4d3c2b1a0"),
+    "azure_connection": ("DefaultEndpointsProtocol=https;AccountName=acct;"
+                         "AccountKey=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWpr==;EndpointSuffix=core.windows.net",
+                         "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWpr"),
+    "google": ("AIzaSyD4f7G9h2J5k8L1m3N6p9Q2r5T8v1W4x7Y", "SyD4f7G9h2J5k8L1m3N6p9Q2r5T8v1W4x7Y"),
+    "stripe": ("sk_live_51Hx9Kq2LmZ4vT7wN1pYc3bF", "51Hx9Kq2LmZ4vT7wN1pYc3bF"),
+    "private_key": ("-----BEGIN RSA PRIVATE KEY-----\\nMIIEpAIBAAKCAQEA7bq9xZ2wLmN4vB8cD1eF\\nQ2rS5tU8vW1xY4z"
+                    "A7bC0dE3fG6hI9j\\n-----END RSA PRIVATE KEY-----",
+                    "MIIEpAIBAAKCAQEA7bq9xZ2wLmN4vB8cD1eF\\nQ2rS5tU8vW1xY4zA7bC0dE3fG6hI9j"),
+    "bearer": ("Authorization: Bearer abc123XYZdef456GHIjkl789", "abc123XYZdef456GHIjkl789"),
+    "openai": ("sk-proj-Q7xV2mN9pL4kR8sT1wZ5yB3cD6fG0hJa1b2", "Q7xV2mN9pL4kR8sT1wZ5yB3cD6fG0hJa1b2"),
+}
+
+SECRET_VALUES = [text for text, _part in SECRETS.values()]
+"""The secrets as values the fuzz suite puts in free-text fields (tests/reliability/mutate.py)."""
+
+
+def secret_leaks(text: str) -> list[str]:
+    """The secrets whose body (all but the last four characters) appears in `text`. The body, not a
+    fragment: a mutation that cuts or flips a secret leaves something no rule need recognise."""
+    return [name for name, (_t, part) in SECRETS.items() if part[:-4] in text]
+
 ESC_BYTES = (b"\x1b", b"\x9b", "\x9b".encode(), b"\x07")
 """Bytes that start or end a terminal control sequence (ESC, 8-bit CSI raw and as UTF-8, BEL)."""
 

@@ -26,7 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from llmcost.load import NOT_DATA
-from tests.reliability.hostile import NAMES as HOSTILE_NAMES
+from tests.reliability.hostile import NAMES, SECRET_VALUES
+
+HOSTILE_NAMES = NAMES + SECRET_VALUES
+"""What the name mutations put in string values: active text (markup, escapes, formulas, HTML) and
+secrets of every common format (which must come out masked)."""
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 
@@ -370,9 +374,11 @@ def write_mutants(name: str, count: int, seed: int, out: Path) -> list[tuple[Pat
 
 NAME_PARTS = [b"caf\xe9", b"\xff\xfe", b"\x1b]0;title\x07", b"\x1b]52;c;aGk=\x07", b"\x1b]8;;https:x\x1b\\",
               b"[link=https:x]y", b"[red]", b"=cmd", b"-2+3", b"+1", b"@SUM(A1)", b"<img src=x onerror=alert(1)>",
-              b"a\nb", b"a\rb", b"\tt", b"|#", b"x\x9by", b"x?*", b"{a,b}", b"%23#?"]
+              b"a\nb", b"a\rb", b"\tt", b"|#", b"x\x9by", b"x?*", b"{a,b}", b"%23#?",
+              b"ghp_R8x2Kq9LmZ4vT7wN1pYc3bF6hJ0sD5gA2eU4", b"AKIAZ7Q3R5T8W2Y4U6I9", b"xoxb-2213-88812-Zk4mQ9rT2vX7pL"]
 """Pieces of file and folder names: bytes that are not UTF-8, escape sequences, markup, formula
-starts, HTML, line breaks, glob and URI characters (no '/', no NUL: a name cannot hold them)."""
+starts, HTML, line breaks, glob and URI characters, secrets (hostile.SECRETS; no '/', no NUL: a name
+cannot hold them)."""
 
 
 def _sqlite_names(r: random.Random, src: Path, dest: Path) -> None:

@@ -33,6 +33,7 @@ import subprocess
 from pathlib import Path
 
 import hypothesis.strategies as st
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from typer.testing import CliRunner
@@ -43,6 +44,7 @@ from llmcost.load import Loader
 from llmcost.store import Store
 from tests.reliability import inert, mutate
 from tests.reliability.harness import CLI
+from tests.reliability.hostile import secret_leaks
 from tests.reliability.invariants import check_results, check_store
 
 SEED = int(os.environ.get("LLMCOST_FUZZ_SEED", "20261124"))
@@ -267,10 +269,12 @@ def test_fuzz_hostile_names_and_files_end_to_end(tmp_path: Path) -> None:
     runner = CliRunner()
     base = ["report", "--store", str(store), "--no-forecast"]
     problems: dict[str, list[str]] = {}
+    outputs: dict[str, str] = {}
     for view in ([], ["--full"]):
         res = runner.invoke(app, [*base, *view])
         assert res.exit_code == 0, (view, res.output[-2000:], res.exception)
         problems[f"table {view}"] = inert.terminal_problems(res.output)
+        outputs[f"table {view}"] = res.output
     for fmt, check in (("md", inert.markdown_problems), ("html", inert.html_problems),
                        ("json", inert.json_problems)):
         out = tmp_path / f"r.{fmt}"
@@ -286,6 +290,21 @@ def test_fuzz_hostile_names_and_files_end_to_end(tmp_path: Path) -> None:
     problems["focus"] = inert.csv_problems((tmp_path / "focus.csv").read_bytes().decode("utf-8"))
     bad = {k: v[:5] for k, v in problems.items() if v}
     assert not bad, bad
+    # no secret in clear (hostile.SECRETS, planted in values and file names): not in the CLI's
+    # output, any report, the FOCUS export, nor any file of the store (Parquet decoded, the
+    # manifest, the quarantine)
+    texts = {"ingest stdout": p.stdout, "ingest stderr": p.stderr, **outputs}
+    for f in sorted(tmp_path.glob("r.*")) + sorted((tmp_path / "csv").glob("*.csv")) + [tmp_path / "focus.csv"]:
+        texts[f.name] = f.read_bytes().decode("utf-8", "replace")
+    for f in sorted(x for x in store.rglob("*") if x.is_file()):
+        texts[str(f)] = f.read_bytes().decode("utf-8", "replace")
+        if f.suffix == ".parquet":
+            texts[f"{f} (decoded)"] = repr(pl.read_parquet(f).rows())
+    leaked = {k: secret_leaks(v) for k, v in texts.items() if secret_leaks(v)}
+    assert not leaked, leaked
+    # not vacuous: masked secrets did reach the stored rows, and masked file names the manifest
+    assert any("***" in v for k, v in texts.items() if k.endswith("(decoded)"))
+    assert re.search(r"\*\*\*[^\"]* #[0-9a-f]{8}", (store / "manifest.json").read_text())
     # and the names did reach the outputs (the test is not vacuous): a model or project is hostile
     doc = json.loads((tmp_path / "r.json").read_text())
     seen = {m["model"] for m in doc["by_provider_model"]} | {pr["project"] for pr in doc["by_project"]}

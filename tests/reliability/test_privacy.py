@@ -123,9 +123,16 @@ def test_planted_secrets_are_nowhere_in_store_quarantine_or_reports(tmp_path: Pa
         res = runner.invoke(app, ["report", "--store", str(store), "--format", fmt])
         blobs[f"report {fmt} stdout"] = res.output.encode()
     blobs.update(_store_bytes(store))
-    # the test plants what it means to: the quarantine holds the broken lines, masked
+    # the test plants what it means to: the quarantine holds the broken lines, masked; without
+    # --keep-text only their shape (no word of them), with it the masked record
     quarantine = b"".join(p.read_bytes() for p in (store / "quarantine").glob("*.jsonl"))
-    assert b"broken" in quarantine and b"sk-proj-***a1b2" in quarantine and b"AKIA***MPLE" in quarantine
+    entries = [json.loads(x) for x in quarantine.splitlines()]
+    assert len(entries) >= 3 and all(e["line"] and e["reason"] for e in entries)
+    if keep_text:
+        assert b"broken" in quarantine and b"sk-proj-***a1b2" in quarantine and b"AKIA***MPLE" in quarantine
+    else:
+        assert b"broken" not in quarantine and all("raw" not in e and "shape" in e for e in entries)
+        assert b"***" in quarantine  # masked first, then stripped of words
     stored = b"".join(v for k, v in blobs.items() if k.endswith("(decoded)"))
     assert b"sk-proj-***a1b2" in stored and b"sk-ant-api03-***9f2a" in stored  # api_key and free text masked
     if keep_text:

@@ -56,3 +56,28 @@ def test_no_conversations_and_nothing_to_classify_read_as_sentences(sample_doc: 
     out = render(doc, "table", width=300, full=True)
     assert "Per-turn input growth: no conversations in this data" in out
     assert "Complexity mix: no request to classify" in out
+
+
+def test_a_table_too_wide_for_the_terminal_is_shown_as_records_without_folding(sample_doc: dict[str, Any]) -> None:
+    """At 120 columns the unpriced list (reason, fix, snippet) cannot sit side by side: each model
+    becomes a block of `header: value` lines, so no word or number is cut in two; a narrow table
+    stays a table."""
+    doc = copy.deepcopy(sample_doc)
+    reason = "unknown model: the catalog has no price for 'acme-extraordinarily-long-model-name-v9'"
+    doc["unpriced"] = [{
+        "provider": "acme", "model": "acme-extraordinarily-long-model-name-v9", "requests": 12_345,
+        "tokens": 1, "token_share": 0.5, "did_you_mean": [], "reason": reason,
+        "fix": "Add a [[model]] entry with its prices to the override file", "override_snippet": "[[model]]",
+    }]
+    out = render(doc, "table", width=120, full=True)
+    block = out[out.index("Unpriced models"):]
+    lines = block.split("\n")
+    assert "  acme  acme-extraordinarily-long-model-name-v9" in lines
+    assert "    requests:         12,345" in lines
+    # the reason is one paragraph whose words are whole (textwrap breaks only between words)
+    para = " ".join(ln.strip() for ln in block[block.index("why unpriced:"):].split("\n")[:2])
+    assert reason in para
+    assert all(len(ln) <= 120 for ln in out.split("\n"))
+    # the by-model table fits: still columns under one header line
+    by_model = out[out.index("By provider and model"):].split("\n")
+    assert by_model[1].split()[:3] == ["provider", "model", "requests"]

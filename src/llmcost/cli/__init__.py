@@ -228,6 +228,9 @@ MapOpt = Annotated[
     ),
 ]
 KeepTextOpt = Annotated[bool, typer.Option("--keep-text", help="Also store prompt and response text.")]
+AllowSqlOpt = Annotated[bool, typer.Option(
+    "--allow-mapping-sql",
+    help="Run the SQL expressions of --mapping files that say allow_sql = true (off: a mapping is data).")]
 LabelOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -253,6 +256,12 @@ ValueOpt = Annotated[str | None, typer.Option(
 ConversionOpt = Annotated[str | None, typer.Option(
     "--conversion-rate", metavar="RATE",
     help="Share of sessions that convert (0.02 or 2%): the break-even value per conversion.")]
+ByOpt = Annotated[
+    list[str] | None,
+    typer.Option("--by", metavar="tag:NAME",
+                 help="Also give spend, requests and tokens by the value of this tag of your logs (repeatable), "
+                 "e.g. --by tag:team: the by_tag table, with an '(untagged)' row (docs/measures.md)."),
+]
 SinceOpt = Annotated[str | None, typer.Option("--since", metavar="DATE",
                                               help="Only usage on or after this date (YYYY-MM-DD).")]
 UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE",
@@ -286,13 +295,13 @@ def _not_empty(**flags: str | None) -> None:
             raise UsageError(f"{flag} is empty. Fix: give it a value, or leave {flag} out.")
 
 
-def _register_mappings(mapping: list[Path] | None, inline: list[str] | None) -> str | None:
+def _register_mappings(mapping: list[Path] | None, inline: list[str] | None, allow_sql: bool = False) -> str | None:
     """Register user mappings; return the format name to force (for --map) or None."""
     from llmcost import ingest
     from llmcost.ingest.mapped import MappedIngestor, load_mapping_file, mapping_from_options
 
     for path in mapping or []:
-        ingest.add(MappedIngestor(load_mapping_file(path)))
+        ingest.add(MappedIngestor(load_mapping_file(path, allow_sql=allow_sql)))
     if inline:
         m = mapping_from_options(inline)
         ingest.add(MappedIngestor(m))
@@ -328,12 +337,12 @@ def _progress(quiet: bool) -> Callable[[str, int, int], None]:
 
 def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: list[Path] | None,
             inline: list[str] | None, keep_text: bool, wait: float, quiet: bool,
-            label: list[str] | None = None) -> dict[str, Any]:
+            label: list[str] | None = None, allow_sql: bool = False) -> dict[str, Any]:
     from llmcost.load import load, parse_labels
 
     _not_empty(source=source)
     labels = parse_labels(label or [])
-    forced = _register_mappings(mapping, inline)
+    forced = _register_mappings(mapping, inline, allow_sql)
     _step("the ingest stopped before its commit, so the store keeps its previous state")
     result = load(paths, _store_dir(store), source=source or forced, keep_text=keep_text, labels=labels,
                   wait=wait, progress=_progress(quiet))
@@ -382,6 +391,21 @@ class ReportArgs:
     sections: list[str] | None = None
     value_per_conversion: str | None = None
     conversion_rate: str | None = None
+    by: list[str] | None = None
+
+
+def _tags(by: list[str] | None) -> tuple[str, ...]:
+    """The tag names of --by tag:NAME options, in the order given."""
+    names = []
+    for b in by or []:
+        kind, sep, name = b.partition(":")
+        if kind.strip().lower() != "tag" or not sep or not name.strip():
+            raise UsageError(
+                f"--by {b!r} is not a tag to group by. Fix: write --by tag:NAME (e.g. --by tag:team); spend by "
+                "project, model and day is always in the report (by_project, by_provider_model, by_day)."
+            )
+        names.append(name.strip())
+    return tuple(dict.fromkeys(names))
 
 
 def _usd(value: str, flag: str, example: str) -> Decimal:
@@ -445,7 +469,7 @@ def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
     opts = ReportOptions(store=_store_dir(a.store), prices_file=a.prices, since=_date(a.since, "--since"),
                          until=_date(a.until, "--until"), month=a.month, tz=a.tz, budget=_budget(a.budget),
                          currency=a.currency, rates_file=a.rates, as_of=_date(a.as_of, "--as-of"),
-                         scenarios_file=a.scenarios, forecast=a.forecast)
+                         scenarios_file=a.scenarios, forecast=a.forecast, tags=_tags(a.by))
     opts.value_per_conversion, opts.conversion_rate = _economics(a.value_per_conversion, a.conversion_rate)
     done = _state["interrupted"]
     _step(("no report was written; " + done) if done != "nothing was changed"
@@ -543,6 +567,7 @@ def main_job(
     mapping: MappingOpt = None,
     map_: MapOpt = None,
     keep_text: KeepTextOpt = False,
+    allow_mapping_sql: AllowSqlOpt = False,
     label: LabelOpt = None,
     wait: WaitOpt = 30.0,
     quiet: QuietOpt = False,
@@ -562,6 +587,7 @@ def main_job(
     infer_conversations: InferOpt = False,
     value_per_conversion: ValueOpt = None,
     conversion_rate: ConversionOpt = None,
+    by: ByOpt = None,
 ) -> None:
     """The main job: `llmcost-forecast --logs DIR` ingests DIR into the store (new or changed files only),
     then prints or writes the report. Cron-ready: see docs/cron.md."""
@@ -569,7 +595,7 @@ def main_job(
         return
     args = ReportArgs(
         store, format, out, prices, since, until, quiet, table, month, tz, budget, currency, rates,
-        as_of, scenarios, not no_forecast, full, section, value_per_conversion, conversion_rate,
+        as_of, scenarios, not no_forecast, full, section, value_per_conversion, conversion_rate, by,
     )
     if not logs:
         if not _given_on_command_line(ctx):
@@ -584,7 +610,7 @@ def main_job(
                              "ingest`).")
         _report(args)
         raise typer.Exit(0)
-    run = _ingest(logs, store, source, mapping, map_, keep_text, wait, quiet, label)
+    run = _ingest(logs, store, source, mapping, map_, keep_text, wait, quiet, label, allow_mapping_sql)
     code = _warn_problems(run)
     if infer_conversations:
         _infer(store, wait, quiet)
@@ -608,13 +634,14 @@ def ingest(
     mapping: MappingOpt = None,
     map_: MapOpt = None,
     keep_text: KeepTextOpt = False,
+    allow_mapping_sql: AllowSqlOpt = False,
     label: LabelOpt = None,
     wait: WaitOpt = 30.0,
     quiet: QuietOpt = False,
     infer_conversations: InferOpt = False,
 ) -> None:
     """Ingest usage files into the store (unchanged files are skipped; changed files replace their rows)."""
-    run = _ingest(paths, store, source, mapping, map_, keep_text, wait, quiet, label)
+    run = _ingest(paths, store, source, mapping, map_, keep_text, wait, quiet, label, allow_mapping_sql)
     if infer_conversations:
         _infer(store, wait, quiet)
     from llmcost.analysis import ingest_summary
@@ -655,11 +682,12 @@ def report(
     section: SectionOpt = None,
     value_per_conversion: ValueOpt = None,
     conversion_rate: ConversionOpt = None,
+    by: ByOpt = None,
 ) -> None:
     """Print or write the report for the store (table, md, json, csv or html)."""
     _report(
         ReportArgs(store, format, out, prices, since, until, quiet, table, month, tz, budget, currency, rates,
-                   as_of, scenarios, not no_forecast, full, section, value_per_conversion, conversion_rate)
+                   as_of, scenarios, not no_forecast, full, section, value_per_conversion, conversion_rate, by)
     )
 
 

@@ -15,7 +15,8 @@ from .auto import FittedSeries, fit_series, impute
 from .backtest import BacktestResult, backtest, backtest_array, month_remainder_backtest, run_backtest
 from .base import DEFAULT_LEVELS, Model, pointwise_intervals, total_intervals
 from .baselines import Naive, SeasonalMean, SeasonalNaive, WindowMean
-from .ets import STLETS, AutoETS, Combo
+from .combo import Combo
+from .ets import STLETS, AutoETS
 from .multi import MultiForecast, combine, forecast_many, ramp, round_money, series_rng, simulate_many, to_money
 from .periods import (
     BudgetOdds,
@@ -24,6 +25,7 @@ from .periods import (
     combine_remaining,
     forecast_periods,
     last_complete_day,
+    local_trend_total,
     period_totals,
     periods_after,
     seasonal_naive_total,
@@ -58,6 +60,7 @@ __all__ = [
     "forecast_periods",
     "impute",
     "last_complete_day",
+    "local_trend_total",
     "month_remainder_backtest",
     "period_totals",
     "periods_after",

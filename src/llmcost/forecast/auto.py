@@ -24,7 +24,8 @@ import numpy as np
 
 from .base import DEFAULT_LEVELS, LevelShifts, Model, pointwise_intervals
 from .baselines import Naive, SeasonalNaive, WindowMean
-from .ets import STLETS, AutoETS, Combo
+from .combo import Combo
+from .ets import STLETS, AutoETS
 
 MIN_HISTORY = 7
 LOW_HISTORY = 28

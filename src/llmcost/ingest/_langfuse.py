@@ -18,6 +18,11 @@ Field mapping (formats-request-logs.md section 2; langfuse/langfuse
   whose name contains "trace") is joined on `traceId` for `sessionId` (conversation), `userId`, and
   the turn = rank of the trace `timestamp` within its session (one trace per user turn; agent
   loops give several generations the same turn).
+- Tags (`extra.tags`, llmcost.ingest._tags): the trace's `tags` (a list of strings: bare tags) from
+  the traces export and the observation row's `traceTags`, then the scalar keys of the trace's
+  `metadata` and of the observation's own `metadata` (the observation's win), as the data model in
+  formats-request-logs.md section 2 describes them (trace `tags`, `metadata`; observation row
+  `metadata`, `traceTags`).
 - CSV: date cells are JSON-stringified (the cell holds `"2025-06-04T15:30:11.396Z"` with its quotes), so
   quotes are trimmed.
 """
@@ -27,10 +32,20 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from llmcost.ingest import IngestContext, InputFile, int_sql, is_bad_number, sql_str, text, ts_sql
+from llmcost.ingest import (
+    IngestContext,
+    InputFile,
+    csv_header,
+    int_sql,
+    is_bad_number,
+    sql_str,
+    text,
+    ts_sql,
+)
+from llmcost.ingest._tags import bare_sql, merge_sql, object_sql, with_tags
 
 OBS_COLUMNS = ["id", "traceId", "startTime", "type", "model", "usageDetails", "costDetails", "totalCost",
-               "userId", "traceName", "level"]
+               "userId", "traceName", "level", "metadata", "traceTags"]
 USAGE_KEYS = {
     "u_input": "$.input",
     "u_input_audio": "$.input_audio_tokens",
@@ -60,7 +75,8 @@ def _unq(col: str) -> str:
 
 
 def traces_table(f: InputFile, ctx: IngestContext) -> str | None:
-    """Create a TEMP table of the sibling traces export (id, session_id, user_id, turn), if any."""
+    """Create a TEMP table of the sibling traces export (id, session_id, user_id, turn, tags,
+    metadata), if any."""
     if ctx.con is None or "!" in f.display:
         return None
     folder = Path(f.path).parent
@@ -75,19 +91,23 @@ def traces_table(f: InputFile, ctx: IngestContext) -> str | None:
             continue
         path = sql_str(str(cand))
         if cand.suffix.lower() == ".csv":
+            header = set(csv_header(head.encode()) or [])
+            # an export with a reduced column set may lack them: no tags then, not a failed file
+            extra_cols = ", ".join(c if c in header else f"NULL::VARCHAR AS {c}" for c in ("tags", "metadata"))
             src = (f"SELECT {_unq('id')} AS id, {_unq('sessionId')} AS session_id, "
-                   f"{_unq('userId')} AS user_id, {_unq('timestamp')} AS t FROM read_csv({path}, "
+                   f"{_unq('userId')} AS user_id, {_unq('timestamp')} AS t, {extra_cols} FROM read_csv({path}, "
                    "header=true, all_varchar=true, quote='\"', escape='\"', strict_mode=false, "
                    "null_padding=true, max_line_size=16777216)")
         else:
             fmt = "array" if head.lstrip().startswith("[") else "newline_delimited"
             src = (f"SELECT json ->> 'id' AS id, json ->> 'sessionId' AS session_id, "
-                   f"json ->> 'userId' AS user_id, json ->> 'timestamp' AS t "
+                   f"json ->> 'userId' AS user_id, json ->> 'timestamp' AS t, "
+                   "CAST(json -> 'tags' AS VARCHAR) AS tags, CAST(json -> 'metadata' AS VARCHAR) AS metadata "
                    f"FROM read_json_objects({path}, format='{fmt}', "
                    "maximum_object_size=67108864)")
         name = "lf_traces_" + hashlib.sha1(f"{f.display}{cand}".encode()).hexdigest()[:12]
         ctx.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT id, session_id, user_id, "
+            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT id, session_id, user_id, tags, metadata, "
             f"CASE WHEN session_id IS NOT NULL THEN dense_rank() OVER (PARTITION BY session_id ORDER BY "
             f"{ts_sql('t')}, id) END AS turn FROM ({src}) WHERE id IS NOT NULL"
         )
@@ -106,7 +126,11 @@ def mapping_sql(src: str, f: InputFile, ctx: IngestContext) -> str:
     write = f"coalesce({int_sql('u_creation')}, {parts}, {int_sql('u_cache_write')}, {int_sql('u_cci')}, 0)"
     bad = " OR ".join(is_bad_number(k) for k in (*USAGE_KEYS, "cost_total", '"totalCost"'))
     join = (f"LEFT JOIN {traces} tr ON tr.id = o.trace_id" if traces else
-            "LEFT JOIN (SELECT NULL AS id, NULL AS session_id, NULL AS user_id, NULL AS turn) tr ON false")
+            "LEFT JOIN (SELECT NULL AS id, NULL AS session_id, NULL AS user_id, NULL AS turn, "
+            "NULL::VARCHAR AS tags, NULL::VARCHAR AS metadata) tr ON false")
+    tags = merge_sql(bare_sql("tr.tags"), bare_sql("o.trace_tags"), object_sql("tr.metadata"),
+                     object_sql("o.obs_meta"))
+    extra = with_tags("json_object('trace_id', o.trace_id, 'trace_name', o.trace_name, 'type', o.obs_type)", tags)
     return f"""
     SELECT o.source_line, o.raw,
       CASE WHEN NOT o._json_ok THEN 'not valid JSON'
@@ -132,12 +156,13 @@ def mapping_sql(src: str, f: InputFile, ctx: IngestContext) -> str:
       true AS cache_known,
       false AS batch,
       TRY_CAST(coalesce(o.cost_total, o."totalCost") AS DECIMAL(38, 12)) AS reported_cost_usd,
-      json_object('trace_id', o.trace_id, 'trace_name', o.trace_name, 'type', o.obs_type) AS extra
+      {extra} AS extra
     FROM (
       SELECT *, {ucols} FROM (
         SELECT source_line, raw, _json_ok, {_unq('id')} AS obs_id, {_unq('"traceId"')} AS trace_id,
                {_unq('"startTime"')} AS start_time, {_unq('type')} AS obs_type, {_unq('model')} AS model,
                {_unq('"userId"')} AS user_id, {_unq('"traceName"')} AS trace_name, "totalCost",
+               metadata AS obs_meta, "traceTags" AS trace_tags,
                nullif("usageDetails", '') AS ud,
                CASE WHEN json_valid("costDetails")
                     THEN json_extract_string("costDetails", '$.total') END AS cost_total,

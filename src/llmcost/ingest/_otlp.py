@@ -9,6 +9,7 @@ attributes they read, so the unnesting lives here once.
 from __future__ import annotations
 
 from llmcost.ingest import InputFile, lines_sql
+from llmcost.ingest._tags import bare_sql, merge_sql, object_sql, pairs_sql
 
 ATTR = "STRUCT(key VARCHAR, value JSON)[]"
 
@@ -47,3 +48,33 @@ def spans_sql(f: InputFile) -> str:
               FROM r),
         a AS (SELECT source_line, raw, _ok, ra, ra['service.name'] AS service, sp,
                      {attrs_map("sp -> '$.attributes'")} AS a FROM s)"""
+
+
+TAG_PREFIXES = ("tag.", "metadata.")
+
+
+def tags_sql() -> str:
+    """The user's tags of a span (for `extra.tags`, llmcost.ingest._tags), from the maps `ra` and `a`.
+
+    The GenAI semantic conventions define no tag attribute (formats-request-logs.md section 4: apps
+    use their own keys), so tags are read where OpenInference puts them (Arize-ai/openinference
+    `spec/semantic_conventions.md`, Reserved Attributes): `tag.tags` (a list of strings: bare tags)
+    and `metadata` (a JSON object string: its scalar keys), plus any attribute named `tag.NAME` or
+    `metadata.NAME` (a metadata object flattened into attributes) as tag NAME. Resource attributes
+    first, the span's own win.
+    """
+    def bare(m: str) -> str:
+        v = f"{m}['tag.tags']"
+        # an OTLP array attribute is `{"values": [{"stringValue": ...}]}`; some SDKs write a JSON string
+        return bare_sql(f"(CASE WHEN json_valid({v}) AND json_type({v}) = 'ARRAY' THEN {v} "
+                        f"ELSE to_json(json_extract_string({v}, '$.values[*].stringValue')) END)")
+
+    def prefixed(m: str) -> str:
+        cond = " OR ".join(f"starts_with(e.key, '{p}')" for p in TAG_PREFIXES)
+        return pairs_sql(
+            f"list_transform(list_filter(map_entries({m}), lambda e: ({cond}) AND e.key <> 'tag.tags'), "
+            "lambda e: {'key': regexp_replace(e.key, '^(tag|metadata)\\.', ''), 'value': to_json(e.value)})"
+        )
+
+    return merge_sql(bare("ra"), bare("a"), object_sql("ra['metadata']"), prefixed("ra"),
+                     object_sql("a['metadata']"), prefixed("a"))

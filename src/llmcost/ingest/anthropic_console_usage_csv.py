@@ -12,7 +12,8 @@ Field mapping (formats-provider-exports.md 2.4; header from wanlonghenry/aiecon
   usage_output_tokens -> output_tokens. Thousands separators are stripped.
 - model_version -> model; workspace (a NAME) -> project; api_key (a NAME) -> api_key;
   usage_type (standard, batch) -> service_tier, batch; context_window (display text such as
-  `≤ 200k`), web_search_count, inference_geo, speed -> extra.
+  `≤ 200k`), web_search_count, inference_geo, speed -> extra; web_search_count also ->
+  web_search_calls (priced per search).
 - no request count in the export: request_count = 0.
 
 event_id = md5('anthropic', 'console_usage', day, every dimension incl. NULLs); grain 'bucket' so
@@ -87,6 +88,7 @@ class AnthropicConsoleUsageCsv(Ingestor):
           true AS cache_known,
           lower({col["usage_type"]}) = 'batch' AS batch,
           lower({col["usage_type"]}) AS service_tier,
+          {count(col["web_search_count"])} AS web_search_calls,
           json_object('context_window', {col["context_window"]}, 'inference_geo', {col["inference_geo"]},
                       'speed', {col["speed"]}, 'web_search_requests', {count(col["web_search_count"])},
                       'requests_known', false) AS extra

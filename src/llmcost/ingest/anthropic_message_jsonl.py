@@ -6,7 +6,11 @@ Field mapping (formats-request-logs.md 5d; anthropics/anthropic-sdk-python `type
 `cache_creation.ephemeral_5m_input_tokens` / `ephemeral_1h_input_tokens`. `output_tokens`
 includes thinking (`output_tokens_details.thinking_tokens`, May 2026). The body has no timestamp
 and no conversation id: both come from the app's envelope, and a row without a timestamp is
-quarantined with that reason.
+quarantined with that reason. Server tools (formats-provider-exports.md 2.5;
+`types/server_tool_usage.py`): `usage.server_tool_use.web_search_requests` -> web_search_calls
+(billed per search, https://docs.anthropic.com/en/docs/about-claude/pricing#web-search-tool);
+`web_fetch_requests` -> extra only (web fetch has no per-call fee, only the fetched tokens:
+https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/web-fetch-tool#usage-and-pricing).
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ BODY_FIELDS = {
     "service_tier": ".usage.service_tier",
     "geo": ".usage.inference_geo",
     "web_search": ".usage.server_tool_use.web_search_requests",
+    "web_fetch": ".usage.server_tool_use.web_fetch_requests",
     "content": ".content",
 }
 
@@ -75,7 +80,8 @@ class AnthropicMessageJsonl(Ingestor):
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         env = envelope.find(f.head, _is_body) or envelope.Envelope(body_prefix="$")
         lines = json_lines_sql(f, text_fields(envelope.fields(env, BODY_FIELDS), ctx))
-        toks = ("input_tokens", "cache_read", "cache_write", "write_1h", "output_tokens", "thinking")
+        toks = ("input_tokens", "cache_read", "cache_write", "write_1h", "output_tokens", "thinking", "web_search",
+                "web_fetch")
         bad = " OR ".join(is_bad_number(x) for x in toks)
         text_cols = (
             "env_request AS prompt_text, content AS response_text"
@@ -109,8 +115,10 @@ class AnthropicMessageJsonl(Ingestor):
           cache_read IS NOT NULL OR cache_write IS NOT NULL AS cache_known,
           service_tier = 'batch' AS batch,
           service_tier,
-          CASE WHEN geo IS NOT NULL OR web_search IS NOT NULL
-               THEN json_object('inference_geo', geo, 'web_search_requests', {int_sql("web_search")}) END AS extra,
+          {int_sql("web_search")} AS web_search_calls,
+          CASE WHEN geo IS NOT NULL OR web_search IS NOT NULL OR web_fetch IS NOT NULL
+               THEN json_object('inference_geo', geo, 'web_search_requests', {int_sql("web_search")},
+                                'web_fetch_requests', {int_sql("web_fetch")}) END AS extra,
           {text_cols}
         FROM ({lines})
         """

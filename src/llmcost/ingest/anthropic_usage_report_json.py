@@ -15,7 +15,8 @@ joshrotenberg/claude-api `crates/claude-api/src/admin/usage_report.rs`):
   when present).
 - model; workspace_id -> project (NULL = default workspace); api_key_id -> api_key (NULL =
   Console Workbench); service_tier (batch -> batch = true); context_window, inference_geo, speed,
-  account_id, service_account_id and server_tool_use.web_search_requests -> extra.
+  account_id, service_account_id and server_tool_use.web_search_requests -> extra;
+  server_tool_use.web_search_requests also -> web_search_calls (priced per search).
 
 event_id = md5('anthropic', 'messages', bucket start, width, every group field incl. NULLs); grain
 'bucket', so a re-fetched period replaces the earlier rows. An all-NULL (ungrouped) row beside
@@ -103,6 +104,7 @@ class AnthropicUsageReportJson(Ingestor):
           true AS cache_known,
           service_tier = 'batch' AS batch,
           service_tier,
+          {count("web_search")} AS web_search_calls,
           json_object('context_window', context_window, 'inference_geo', inference_geo, 'speed', speed,
                       'account_id', account_id, 'service_account_id', service_account_id,
                       'web_search_requests', {count("web_search")}, 'requests_known', requests IS NOT NULL,

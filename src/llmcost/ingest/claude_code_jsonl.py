@@ -26,6 +26,8 @@ Field mapping (formats-request-logs.md 6a; ryoppippi/ccusage `data-loader.ts` / 
   `conversation_id = sessionId || ':sidechain:' || agentId` (the file name when there is no
   `agentId`) and `extra.sidechain = true`, so the main conversation's turns stay clean.
 - `project` = `cwd`; old versions' `costUSD` = `reported_cost_usd`.
+- Server tools: `message.usage.server_tool_use.web_search_requests` -> web_search_calls (Anthropic
+  usage, formats-provider-exports.md 2.5), the maximum over a reply's streamed lines like the tokens.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ FIELDS = {
     "thinking": "$.message.usage.output_tokens_details.thinking_tokens",
     "service_tier": "$.message.usage.service_tier",
     "speed": "$.message.usage.speed",
+    "web_search": "$.message.usage.server_tool_use.web_search_requests",
     "cost_usd": "$.costUSD",
     "api_error": "$.isApiErrorMessage",
     "version": "$.version",
@@ -109,7 +112,7 @@ class ClaudeCodeJsonl(Ingestor):
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         lines = json_lines_sql(f, text_fields(FIELDS, ctx))
         stem = sql_str(Path(f.display.split("!")[-1]).stem)
-        toks = ("input_tokens", "cache_read", "cache_write", "write_1h", "output_tokens", "thinking")
+        toks = ("input_tokens", "cache_read", "cache_write", "write_1h", "output_tokens", "thinking", "web_search")
         bad = " OR ".join(is_bad_number(x) for x in toks)
         text_cols = "content AS response_text" if ctx.keep_text else "NULL AS response_text"
         none = " AND ".join(f"coalesce(TRY_CAST({x} AS DOUBLE), 0) = 0"
@@ -141,6 +144,7 @@ class ClaudeCodeJsonl(Ingestor):
           false AS batch,
           service_tier,
           TRY_CAST(cost_usd AS DECIMAL(38, 12)) AS reported_cost_usd,
+          {int_sql('web_search')} AS web_search_calls,
           CASE WHEN sidechain = 'true' OR speed IS NOT NULL OR api_error = 'true'
                THEN json_object('sidechain', sidechain = 'true', 'agent_id', agent_id, 'speed', speed,
                                 'api_error', coalesce(api_error = 'true', false), 'version', version)

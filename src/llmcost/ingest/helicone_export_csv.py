@@ -8,7 +8,10 @@ prompt_tokens, completion_tokens, latency, cost`. In the exporter source `model`
 JSON text: both forms are read). There are no cache columns, so `prompt_tokens` is taken as the
 input as stated and `cache_known = false` (recent Helicone rows are net of cache, older OpenAI
 rows were not: prefer the JSONL export with bodies). Session: `Helicone-Session-Id` inside
-`request_properties`.
+`request_properties`. Tags (`extra.tags`, llmcost.ingest._tags): the other keys of
+`request_properties`, i.e. the custom `Helicone-Property-X` headers Helicone stores as key `X`
+(formats-request-logs.md section 3, "Conversation"); Helicone's own `Helicone-*` keys (session id,
+path, name) are not tags.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from llmcost.ingest import (
     ts_sql,
 )
 from llmcost.ingest import _records as records
+from llmcost.ingest._tags import drop_keys_sql, with_tags
 
 COLUMNS = ["response_id", "response_created_at", "response_status", "request_created_at", "request_body",
            "request_properties", "request_user_id", "model", "prompt_tokens", "completion_tokens", "latency",
@@ -50,6 +54,7 @@ class HeliconeExportCsv(Ingestor):
         props, body = _json_cell("request_properties"), _json_cell("request_body")
         model = f"coalesce(nullif(model, ''), json_extract_string({body}, '$.model'))"
         bad = " OR ".join(is_bad_number(x) for x in ("prompt_tokens", "completion_tokens", "cost"))
+        extra = f"""json_object('session_path', json_extract_string({props}, '$."Helicone-Session-Path"'))"""
         return f"""
         SELECT source_line, raw,
           CASE WHEN {bad} THEN 'non-numeric prompt_tokens, completion_tokens or cost'
@@ -71,6 +76,6 @@ class HeliconeExportCsv(Ingestor):
           false AS cache_known,
           false AS batch,
           TRY_CAST(trim(cost) AS DECIMAL(38, 12)) AS reported_cost_usd,
-          json_object('session_path', json_extract_string({props}, '$."Helicone-Session-Path"')) AS extra
+          {with_tags(extra, drop_keys_sql(props, "Helicone-"))} AS extra
         FROM ({src})
         """

@@ -13,6 +13,11 @@ Field mapping (formats-request-logs.md section 3; Helicone/helicone
 - Conversation: `request_properties["Helicone-Session-Id"]` (path and name go to `extra`); user
   `request_user_id`; `cost` is USD (`reported_cost_usd`); `request_created_at` is UTC
   (`YYYY-MM-DD HH:MM:SS.mmm`, no zone). The file is newest-first: turns are ordered by time.
+- Tags (`extra.tags`, llmcost.ingest._tags): the custom properties, i.e. the keys of
+  `request_properties` other than Helicone's own `Helicone-*` ones (a `Helicone-Property-X` header is
+  stored as key `X`, formats-request-logs.md section 3). The row's `properties` column, which the
+  exports seen repeat `request_properties` in, is not read a second time (it doubled the cost of
+  reading tags).
 - `signed_body_url` is a credential until it expires; it is never copied to a stored column.
 """
 
@@ -30,6 +35,7 @@ from llmcost.ingest import (
     register,
     ts_sql,
 )
+from llmcost.ingest._tags import drop_keys_sql, with_tags
 
 FIELDS = {
     "request_id": "$.request_id",
@@ -38,6 +44,7 @@ FIELDS = {
     "session": '$.request_properties."Helicone-Session-Id"',
     "session_path": '$.request_properties."Helicone-Session-Path"',
     "session_name": '$.request_properties."Helicone-Session-Name"',
+    "props": "$.request_properties",
     "provider": "$.provider",
     "model": "$.request_model",
     "body_model": "$.response_body.model",
@@ -80,6 +87,10 @@ class HeliconeExportJsonl(Ingestor):
                 "b_completion", "b_input", "b_read", "b_write", "b_output", "cost")
         bad = " OR ".join(is_bad_number(x) for x in toks)
         oai, ant = "b_prompt IS NOT NULL", "b_input IS NOT NULL"
+        base = f"""CASE WHEN session_path IS NOT NULL OR session_name IS NOT NULL OR status IS NOT NULL
+               THEN json_object('session_path', session_path, 'session_name', session_name,
+                                'status', {int_sql('status')}) END"""
+        tags = drop_keys_sql("props", "Helicone-")
         return f"""
         SELECT source_line, raw,
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
@@ -108,8 +119,6 @@ class HeliconeExportJsonl(Ingestor):
           {oai} OR {ant} OR cache_read IS NOT NULL OR cache_write IS NOT NULL AS cache_known,
           false AS batch,
           TRY_CAST(trim(cost) AS DECIMAL(38, 12)) AS reported_cost_usd,
-          CASE WHEN session_path IS NOT NULL OR session_name IS NOT NULL OR status IS NOT NULL
-               THEN json_object('session_path', session_path, 'session_name', session_name,
-                                'status', {int_sql('status')}) END AS extra
+          {with_tags(base, tags)} AS extra
         FROM ({lines})
         """

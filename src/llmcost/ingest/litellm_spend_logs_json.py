@@ -18,6 +18,10 @@ Field mapping (formats-request-logs.md section 1; BerriAI/litellm `schema.prisma
 - `session_id` is the conversation (a random UUID per request unless the client sends
   `litellm_session_id`); `spend` is `reported_cost_usd` (LiteLLM's price map, not the invoice).
 - `startTime` is UTC (timestamp without zone in Postgres).
+- The user's tags go to `extra.tags` (llmcost.ingest._tags): `request_tags` (jsonb list of tags) as
+  bare tags, and the scalar keys of `metadata.spend_logs_metadata` ("free k/v passed by the client",
+  `SpendLogsMetadata`) as key/value tags, which win over a bare tag of the same name. The other
+  metadata keys are LiteLLM's own (key, team, usage), not tags.
 """
 
 from __future__ import annotations
@@ -35,11 +39,12 @@ from llmcost.ingest import (
     ts_sql,
 )
 from llmcost.ingest import _records as records
+from llmcost.ingest._tags import bare_sql, merge_sql, object_sql, with_tags
 
 COLUMNS = [
     "request_id", "call_type", "api_key", "spend", "total_tokens", "prompt_tokens", "completion_tokens",
     "startTime", "model", "model_group", "custom_llm_provider", "user", "end_user", "team_id",
-    "metadata", "cache_hit", "session_id", "status",
+    "metadata", "cache_hit", "session_id", "status", "request_tags",
 ]
 
 
@@ -55,6 +60,13 @@ def mapping_sql(src: str, ctx: IngestContext) -> str:
     write = pick("$.cache_creation_input_tokens", "$.prompt_tokens_details.cache_creation_tokens")
     reasoning = pick("$.completion_tokens_details.reasoning_tokens")
     bad = " OR ".join(is_bad_number(x) for x in ("prompt_tokens", "completion_tokens", "spend"))
+    client_kv = "json_extract(CASE WHEN json_valid(metadata) THEN metadata END, '$.spend_logs_metadata')"
+    tags = merge_sql(bare_sql("request_tags"), object_sql(client_kv))
+    extra = with_tags(
+        """json_object('key_owner', nullif("user", ''), 'model_group', nullif(model_group, ''), """
+        "'call_type', call_type, 'status', status)",
+        tags,
+    )
     return f"""
     SELECT source_line, raw,
       CASE WHEN NOT _json_ok THEN 'not valid JSON'
@@ -83,8 +95,7 @@ def mapping_sql(src: str, ctx: IngestContext) -> str:
       false AS batch,
       TRY_CAST(trim(spend) AS DECIMAL(38, 12)) AS reported_cost_usd,
       lower(coalesce(cache_hit, '')) = 'true' AS response_cache_hit,
-      json_object('key_owner', nullif("user", ''), 'model_group', nullif(model_group, ''),
-                  'call_type', call_type, 'status', status) AS extra
+      {extra} AS extra
     FROM (SELECT *, coalesce({int_sql(read)}, 0) AS _r, coalesce({int_sql(write)}, 0) AS _w FROM ({src}))
     """
 

@@ -1,11 +1,14 @@
 """The generic mapping: any team's CSV, JSONL or Parquet log, described by a small TOML file.
 
-A mapping names which source column (or SQL expression over the columns) feeds each canonical
-column, how time is written (text, or epoch s/ms/us/ns, or seconds from a fixed start), and
-whether rows are single requests or counts per time bucket. Mappings shipped in
+A mapping names which source column (a JSON path for JSONL) feeds each canonical column, with a
+small set of transforms (a constant, lower/upper/trim, a part of the file name), how time is
+written (text, or epoch s/ms/us/ns, or seconds from a fixed start), and whether rows are single
+requests or counts per time bucket. A mapping is data: it runs no SQL of its own unless it says
+`allow_sql = true` and the run is given --allow-mapping-sql (built-in mappings ship with the tool
+and are trusted). Mappings shipped in
 `llmcost/mappings/` describe the public traces (Azure 2023, Mooncake, RAGPulse, ServeGen) and are
 registered like any other format; `--mapping FILE` adds a user's own, `--map col=field` builds
-one on the command line. See docs/formats.md for the keys.
+one on the command line. See docs/formats-request-logs.md, "Generic mapping", for the keys.
 """
 
 from __future__ import annotations
@@ -51,11 +54,19 @@ TOP_KEYS = {
     "convention",
     "priority",
     "identity",
+    "allow_sql",
 }
 TIME_KEYS = {"column", "unit", "start", "segment_restart", "bucket_seconds", "format"}
 CONVENTION_KEYS = {"input_includes_cache"}
 UNITS = {"text", "s", "ms", "us", "ns"}
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .\-]*$")
+"""A column name (CSV, Parquet): always quoted in SQL, and it cannot hold a quote."""
+_JSON_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*(\[\d+\])?(\.[A-Za-z_][A-Za-z0-9_\-]*(\[\d+\])?)*$")
+"""A field of a JSONL record: `usage.prompt_tokens`, `choices[0].finish_reason`."""
+TRANSFORMS = {"lower": "lower({})", "upper": "upper({})", "trim": "trim({})"}
+"""`{column = "x", transform = "lower"}`: the transforms a mapping may apply to a column."""
+FIELD_FORMS = ('a column name, {value = "..."}, {column = "...", transform = "lower|upper|trim"}, '
+               '{file_regex = "...", default = "..."} or (with allow_sql) {expr = "SQL"}')
 
 
 @dataclass
@@ -80,12 +91,16 @@ class Mapping:
     title: str = ""
     obtain: str = ""
     priority: int = -10
-    identity: str = "content"  # content: a row is its text; record: file content + line (complete traces)
+    # line (default without an event_id field): file + line, so two equal lines are two requests;
+    # record: file content + line (a trace copied under another name still deduplicates);
+    # content: a row is its text (equal lines are one request)
+    identity: str = "line"
     origin: str = ""
+    allow_sql: bool = False
 
 
 def _err(origin: str, msg: str) -> ConfigError:
-    return ConfigError(f"{origin}: {msg}. Fix: see docs/formats.md, section 'Generic mapping'.")
+    return ConfigError(f"{origin}: {msg}. Fix: see docs/formats-request-logs.md, section 'Generic mapping'.")
 
 
 def parse_mapping(data: dict[str, Any], origin: str) -> Mapping:
@@ -106,22 +121,43 @@ def parse_mapping(data: dict[str, Any], origin: str) -> Mapping:
     conv = data.get("convention", {})
     check_keys(conv, CONVENTION_KEYS, "convention.")
     flds = data.get("fields", {})
+    fmt = data.get("format", "csv")
+    allow_sql = data.get("allow_sql", False)
+    if not isinstance(allow_sql, bool):
+        raise _err(origin, f"allow_sql must be true or false, not {allow_sql!r}")
+
+    def name_ok(v: Any, where: str) -> None:
+        pattern = _JSON_PATH if fmt == "jsonl" else _IDENT
+        if not isinstance(v, str) or not pattern.match(v):
+            what = "a JSON field name or path such as usage.prompt_tokens" if fmt == "jsonl" else "a column name"
+            raise _err(origin, f"{where} = {v!r} is not {what}")
+
+    if not isinstance(flds, dict) or not isinstance(t, dict):
+        raise _err(origin, "[fields] and [time] must be tables")
     for k, v in flds.items():
         if k not in CANONICAL:
             close = difflib.get_close_matches(k, CANONICAL, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise _err(origin, f"fields.{k} is not a canonical column{hint}")
         if isinstance(v, dict):
-            if set(v) - {"expr", "value"}:
-                raise _err(origin, f'fields.{k} takes a column name, {{expr = "SQL"}} or {{value = "..."}}')
-        elif not isinstance(v, str) or not _IDENT.match(v):
-            raise _err(origin, f"fields.{k} = {v!r} is not a column name")
+            _check_field(origin, k, v, allow_sql, name_ok)
+        else:
+            name_ok(v, f"fields.{k}")
     if "column" not in t:
         raise _err(origin, "time.column is required (the column holding the timestamp)")
+    name_ok(t["column"], "time.column")
+    for c in data.get("match_columns", []) if isinstance(data.get("match_columns", []), list) else [None]:
+        name_ok(c, "match_columns")
+    cols_given = data.get("columns")
+    if cols_given is not None:
+        if not isinstance(cols_given, list):
+            raise _err(origin, "columns must be a list of column names")
+        for c in cols_given:
+            if not isinstance(c, str) or not _IDENT.match(c):
+                raise _err(origin, f"columns: {c!r} is not a column name")
     unit = t.get("unit", "text")
     if unit not in UNITS:
         raise _err(origin, f"time.unit must be one of {sorted(UNITS)}, not {unit!r}")
-    fmt = data.get("format", "csv")
     if fmt not in ("csv", "jsonl", "parquet"):
         raise _err(origin, f"format must be csv, jsonl or parquet, not {fmt!r}")
     grain = data.get("grain", "request")
@@ -150,8 +186,9 @@ def parse_mapping(data: dict[str, Any], origin: str) -> Mapping:
         title=data.get("title", f"Generic mapping {origin}"),
         obtain=data.get("obtain", "Your own log, described by a mapping file."),
         priority=int(data.get("priority", -10)),
-        identity=_identity(data.get("identity", "content"), origin),
+        identity=_identity(data.get("identity", "line"), origin),
         origin=origin,
+        allow_sql=allow_sql,
     )
 
 
@@ -159,7 +196,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "name": (str,), "title": (str,), "obtain": (str,), "format": (str,), "match_columns": (list,),
     "sniff_regex": (str,), "filename_regex": (str,), "header": (bool,), "columns": (list,),
     "delimiter": (str,), "grain": (str,), "time": (dict,), "fields": (dict,), "convention": (dict,),
-    "priority": (int,), "identity": (str,), "time.column": (str,), "time.unit": (str,),
+    "priority": (int,), "identity": (str,), "allow_sql": (bool,), "time.column": (str,), "time.unit": (str,),
     "time.start": (str,), "time.segment_restart": (str,), "time.bucket_seconds": (int,),
     "time.format": (str,), "convention.input_includes_cache": (bool,),
 }
@@ -188,15 +225,58 @@ def _check_types(data: dict[str, Any], origin: str) -> None:
 
 
 def _identity(v: str, origin: str) -> str:
-    if v not in ("content", "record"):
-        raise _err(origin, f"identity must be 'content' or 'record', not {v!r}")
+    if v not in ("line", "content", "record"):
+        raise _err(origin, f"identity must be 'line', 'record' or 'content', not {v!r}")
     return v
 
 
-def load_mapping_file(path: Path) -> Mapping:
+def _check_field(origin: str, k: str, v: dict[str, Any], allow_sql: bool, name_ok: Any) -> None:
+    """One `fields.k = {...}` table: exactly one of the documented forms."""
+    keys = set(v)
+    if keys == {"value"}:
+        if not isinstance(v["value"], str | int | float) or isinstance(v["value"], bool):
+            raise _err(origin, f"fields.{k}.value must be a string or a number")
+    elif keys in ({"column", "transform"}, {"column"}):
+        name_ok(v["column"], f"fields.{k}.column")
+        if "transform" in v and v["transform"] not in TRANSFORMS:
+            raise _err(origin, f"fields.{k}.transform must be one of {sorted(TRANSFORMS)}, not {v['transform']!r}")
+    elif keys in ({"file_regex"}, {"file_regex", "default"}, {"file_regex", "default", "prefix"},
+                  {"file_regex", "prefix"}):
+        try:
+            groups = re.compile(v["file_regex"]).groups
+        except (re.error, TypeError):
+            raise _err(origin, f"fields.{k}.file_regex = {v['file_regex']!r} is not a regular expression") from None
+        if groups < 1:
+            raise _err(origin, f"fields.{k}.file_regex needs a group in parentheses: the part of the name to keep")
+        if not all(isinstance(v.get(x, ""), str) for x in ("file_regex", "default", "prefix")):
+            raise _err(origin, f"fields.{k}: file_regex, default and prefix are strings")
+    elif keys == {"expr"}:
+        if not allow_sql:
+            raise ConfigError(
+                f"{origin}: fields.{k} is an SQL expression, and a mapping runs no SQL unless it says so. "
+                "Fix: use a column name or a documented transform (docs/formats-request-logs.md, "
+                "'Generic mapping'); or, if you wrote this mapping and trust it, add `allow_sql = true` to it and pass "
+                "--allow-mapping-sql."
+            )
+        if not isinstance(v["expr"], str):
+            raise _err(origin, f"fields.{k}.expr must be a string")
+    else:
+        raise _err(origin, f"fields.{k} takes {FIELD_FORMS}")
+
+
+def load_mapping_file(path: Path, allow_sql: bool = False) -> Mapping:
+    """A user's mapping file. One with `allow_sql = true` is refused unless `allow_sql` (the
+    run's --allow-mapping-sql): running a file's SQL needs both the file and the user to say so."""
     if not Path(path).exists():
         raise ConfigError(f"Mapping file {path} does not exist. Fix: check the --mapping path.")
-    return parse_mapping(read_toml(Path(path), kind="mapping", option="--mapping"), str(path))
+    m = parse_mapping(read_toml(Path(path), kind="mapping", option="--mapping"), str(path))
+    if m.allow_sql and not allow_sql:
+        raise ConfigError(
+            f"{path}: the mapping says allow_sql = true, and its SQL runs only when you pass "
+            "--allow-mapping-sql. Fix: read the mapping's expressions, then pass --allow-mapping-sql if you "
+            "trust them (or remove allow_sql and its expr fields)."
+        )
+    return m
 
 
 def mapping_from_options(pairs: list[str]) -> Mapping:
@@ -267,9 +347,12 @@ class MappedIngestor(Ingestor):
         m = self.m
         if m.format == "jsonl":
             names = sorted(self._referenced())
-            sql = json_lines_sql(f, {n: "$." + n for n in names})
+            # each path is read under a plain alias and renamed (quoted) to its own spelling
+            sql = json_lines_sql(f, {f"_f{i}": "$." + n for i, n in enumerate(names)})
+            renamed = ", ".join(f"_f{i} AS {_q(n)}" for i, n in enumerate(names))
             return (
-                f"SELECT *, CASE WHEN NOT _json_ok THEN 'not valid JSON' END AS _src_error FROM ({sql})",
+                f"SELECT source_line, raw, {renamed}, CASE WHEN NOT _json_ok THEN 'not valid JSON' END AS _src_error "
+                f"FROM ({sql})",
                 names,
             )
         if m.format == "parquet":
@@ -310,6 +393,8 @@ class MappedIngestor(Ingestor):
         for v in m.fields.values():
             if isinstance(v, str):
                 cols.add(v)
+            elif "column" in v:
+                cols.add(v["column"])
             elif "expr" in v:
                 cols |= set(re.findall(r"\b([A-Za-z_][A-Za-z0-9_]*)\b", v["expr"])) & set(
                     m.match_columns or []
@@ -352,10 +437,17 @@ class MappedIngestor(Ingestor):
         for canon, v in m.fields.items():
             if isinstance(v, str):
                 sel[canon] = _q(v)
+            elif "column" in v:
+                sel[canon] = TRANSFORMS.get(v.get("transform", ""), "{}").format(_q(v["column"]))
+            elif "file_regex" in v:
+                part = f"nullif(regexp_extract(_file, {sql_str(v['file_regex'])}, 1), '')"
+                if "default" in v:
+                    part = f"coalesce({part}, {sql_str(v['default'])})"
+                sel[canon] = f"({sql_str(v['prefix'])} || {part})" if "prefix" in v else part
             elif "expr" in v:
-                sel[canon] = f"({v['expr']})"
+                sel[canon] = f"({v['expr']})"  # allowed only with allow_sql (parse_mapping, load_mapping_file)
             else:
-                sel[canon] = sql_str(v["value"])
+                sel[canon] = sql_str(str(v["value"]))
         sel.setdefault("grain", sql_str(m.grain))
         if m.input_includes_cache and "input_tokens" in sel:
             sel["input_tokens"] = (
@@ -372,7 +464,11 @@ class MappedIngestor(Ingestor):
             f"coalesce(CAST({sel[k]} AS VARCHAR), '')" for k in ("provider", "model", "project") if k in sel
         )
         event = sel.pop("event_id", None)
-        if m.identity == "record":
+        if event is None and m.identity == "line":
+            # No ids (the default): a row is its file and line, so two identical lines are two
+            # requests; re-reading the file gives the same ids, and a changed file replaces its rows.
+            event = f"md5({sql_str(m.name + chr(31) + f.display)} || chr(31) || CAST(source_line AS VARCHAR))"
+        elif m.identity == "record":
             # A trace with no ids can hold identical lines that are distinct requests: identify a
             # row by the file's content hash and its line, so the same file under another name
             # still deduplicates but two equal lines do not.
@@ -393,6 +489,7 @@ class MappedIngestor(Ingestor):
 
 def builtin_mappings() -> list[Mapping]:
     out = []
+    # shipped with the tool and reviewed like its code: their `allow_sql = true` needs no flag
     for entry in sorted(resources.files("llmcost.mappings").iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".toml"):
             data = tomllib.loads(entry.read_text(encoding="utf-8"))

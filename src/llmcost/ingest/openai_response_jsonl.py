@@ -18,6 +18,10 @@ and `types/responses/response_usage.py`):
   recorded bodies hold two such Gemini replies (real-samples/openai_responses, issue 20). Gemini
   names lose the API's `models/` prefix. That endpoint's `completion_tokens` leaves thinking out
   (formats-request-logs.md 5e): the body does not say how much, so output is what it states.
+- Server tools: each Responses `output` item of type `web_search_call` is one web search tool call
+  (openai-python `types/responses/response_function_web_search.py`), billed per call
+  (https://platform.openai.com/docs/pricing, "Built-in tools": web search $10.00 / 1k calls) ->
+  web_search_calls; null for Chat Completions bodies (no such items).
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ BODY_FIELDS = {
     "tool_calls": ".choices[0].message.tool_calls",
     "content": ".choices[0].message.content",
     "output_text": ".output_text",
+    "output_items": ".output",
 }
 
 
@@ -142,6 +147,9 @@ class OpenAIResponseJsonl(Ingestor):
           service_tier,
           CASE WHEN tool_calls IS NOT NULL AND json_valid(tool_calls)
                THEN json_array_length(tool_calls) END AS tool_calls,
+          CASE WHEN output_items IS NOT NULL AND json_valid(output_items) AND json_type(output_items) = 'ARRAY'
+               THEN len(list_filter(json_extract_string(output_items, '$[*].type'),
+                                    lambda t: t = 'web_search_call')) END AS web_search_calls,
           {text_cols}
         FROM (SELECT *, {ints} FROM ({lines}))
         """

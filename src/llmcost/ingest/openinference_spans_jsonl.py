@@ -29,6 +29,9 @@ file layout is OTLP/JSON as in otel_genai_spans_jsonl, unnested by `_otlp.spans_
   without usage) is read and counted as skipped; provider `llm.provider` (hosting provider, e.g. azure), else
   `llm.system`; conversation `session.id`; user `user.id`; `llm.cost.total` (a cost the
   instrumentation states, in USD) becomes reported_cost_usd.
+- Tags (`extra.tags`): `tag.tags` (bare tags), the `metadata` JSON attribute and `tag.NAME` /
+  `metadata.NAME` attributes, resource then span (`_otlp.tags_sql`; OpenInference's reserved
+  `tag.tags` and `metadata`, the GenAI conventions having no tag attribute).
 - project = resource `openinference.project.name` (the Phoenix project, openinference
   semantic-conventions `ResourceAttributes.PROJECT_NAME`), else `service.name`; time
   `startTimeUnixNano`; id `traceId:spanId`; text `input.value` / `output.value`.
@@ -38,7 +41,8 @@ from __future__ import annotations
 
 from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_number, register, ts_sql
 from llmcost.ingest._otlp import attr as _a
-from llmcost.ingest._otlp import spans_sql
+from llmcost.ingest._otlp import spans_sql, tags_sql
+from llmcost.ingest._tags import with_tags
 
 TOKENS = "llm.token_count."
 
@@ -69,6 +73,7 @@ class OpeninferenceSpansJsonl(Ingestor):
             f"{_a('input.value')} AS prompt_text, {_a('output.value')} AS response_text"
             if ctx.keep_text else "NULL AS prompt_text, NULL AS response_text"
         )
+        extra = with_tags(f"json_object('span_kind', {kind}, 'span_name', sp ->> 'name')", tags_sql())
         return f"""
         WITH {spans_sql(f)}
         SELECT source_line, raw,
@@ -99,7 +104,7 @@ class OpeninferenceSpansJsonl(Ingestor):
           {rd} IS NOT NULL OR {wr} IS NOT NULL AS cache_known,
           false AS batch,
           TRY_CAST({cost} AS DECIMAL(38, 12)) AS reported_cost_usd,
-          json_object('span_kind', {kind}, 'span_name', sp ->> 'name') AS extra,
+          {extra} AS extra,
           {text_cols}
         FROM a
         WHERE NOT _ok OR {kind} = 'LLM'

@@ -18,6 +18,9 @@ Field mapping (formats-request-logs.md section 4; open-telemetry/semantic-conven
 - Conversation `gen_ai.conversation.id` (else `session.id`); user `enduser.id` / `user.id`;
   provider `gen_ai.provider.name` (else deprecated `gen_ai.system`), mapped to billing names;
   project = resource `service.name`; time `startTimeUnixNano`; id `traceId:spanId`.
+- Tags (`extra.tags`): `tag.tags` (bare tags), the `metadata` JSON attribute and `tag.NAME` /
+  `metadata.NAME` attributes, resource then span (`_otlp.tags_sql`; OpenInference's reserved
+  `tag.tags` and `metadata`, the GenAI conventions having no tag attribute).
 - `source_line` is the file line; a line (batch) holds several spans, so several rows can share it.
 """
 
@@ -33,7 +36,8 @@ from llmcost.ingest import (
     ts_sql,
 )
 from llmcost.ingest._otlp import attr as _a
-from llmcost.ingest._otlp import spans_sql
+from llmcost.ingest._otlp import spans_sql, tags_sql
+from llmcost.ingest._tags import with_tags
 
 INFERENCE_OPS = ("chat", "generate_content", "text_completion", "embeddings")
 
@@ -69,6 +73,9 @@ class OtelGenaiSpansJsonl(Ingestor):
             f"{_a('gen_ai.input.messages')} AS prompt_text, {_a('gen_ai.output.messages')} AS response_text"
             if ctx.keep_text else "NULL AS prompt_text, NULL AS response_text"
         )
+        extra = with_tags(
+            f"json_object('operation', {_a('gen_ai.operation.name')}, 'span_name', sp ->> 'name')", tags_sql()
+        )
         return f"""
         WITH {spans_sql(f)}
         SELECT source_line, raw,
@@ -94,7 +101,7 @@ class OtelGenaiSpansJsonl(Ingestor):
           {rd} IS NOT NULL OR {wr} IS NOT NULL AS cache_known,
           false AS batch,
           {_a('openai.response.service_tier')} AS service_tier,
-          json_object('operation', {_a('gen_ai.operation.name')}, 'span_name', sp ->> 'name') AS extra,
+          {extra} AS extra,
           {text_cols}
         FROM a
         WHERE NOT _ok OR {_a('gen_ai.operation.name')} IN ({ops})

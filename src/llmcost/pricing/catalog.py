@@ -58,6 +58,19 @@ DEFAULT_FACTORS: dict[str, Decimal] = {"batch": Decimal("0.5"), "flex": Decimal(
 and OpenAI/Gemini flex are 50% off (docs/pricing.md cites the sheets). Priority has no safe
 default: it is priced at the standard rate and the source says so."""
 
+DEFAULT_FACTOR_EXEMPT: dict[tuple[str, str, str], frozenset[str]] = {
+    # Gemini Batch API: input and output are 50% off, cached reads are not. Google's price sheet
+    # (https://ai.google.dev/gemini-api/docs/pricing, "Batch" column) lists the same "Context caching
+    # price" as the Standard column (e.g. Gemini 2.5 Flash $0.03, 3 Pro Preview $0.20), and every
+    # google batch variant in genai-prices 0.2.3 (prices/providers/google.yml) leaves cache reads out,
+    # which the variant path already reads as "standard price". The default 0.5x must agree.
+    # Only Gemini: Claude on Vertex (also provider google) halves cache reads in batch like Anthropic.
+    ("batch", "google", "gemini*"): frozenset({"cache_read"}),
+}
+"""Token kinds a default factor leaves at the standard price, per (dimension, catalog provider, model
+glob), when the
+kind has a price of its own (a kind billed as its parent follows the parent's discount)."""
+
 FLEX_PROVIDERS = frozenset({"openai", "google"})
 """Providers that sell a flex tier (OpenAI's Flex processing, Gemini's Flex); `prices` lists the
 default flex price only for these, or where an override or a catalog variant prices flex."""
@@ -406,6 +419,24 @@ class Catalog:
         prices = dict(zip(PRICE_FIELDS, band.prices, strict=True))
         return ResolvedPrice(m.provider, m.model_key, **prices, source=source, tier_above=band.tier_above)
 
+    def web_search_price(self, m: NameMatch, at: datetime) -> tuple[Decimal | None, str]:
+        """USD per 1,000 server-side web searches in force at `at` and its source; None when neither
+        the catalog nor an override prices them (the fee is then unpriced, never $0).
+
+        genai-prices carries `web_searches_kcount` (Anthropic $10, OpenAI $10, Gemini grounding $35
+        or $14 per 1,000); an override entry's `web_search_per_1k` wins. Batch, flex and priority do
+        not change it: the providers discount tokens, not tool calls."""
+        price: Decimal | None = None
+        source = ""
+        if m.info is not None:
+            v = getattr(m.info.get_prices(at), "web_searches_kcount", None)
+            if v is not None:
+                price, source = Decimal(v), f"{self.short_label}: {m.catalog_provider}/{m.info.id}"
+        for e in self._entries_for(m):
+            if e.active(at.date()) and "web_search_per_1k" in e.fees:
+                price, source = e.fees["web_search_per_1k"], f"override {e.origin}"
+        return price, source
+
     def uncovered(self, m: NameMatch, day: date) -> bool:
         """True when `m` has no price on `day` because none of its dated override entries covers it
         (a model only the override file knows, priced by entries with effective dates)."""
@@ -530,8 +561,13 @@ class Catalog:
             if default is None:
                 sources.append(f"{label}: no price known, standard rate (set priority_factor)")
                 continue
-            fields = {f: _scale(v, default) for f, v in fields.items() if v is not None}
-            sources.append(f"{label} x{_fmt(default)} (default)")
+            keep = frozenset().union(*(
+                kinds for (d, prov, pat), kinds in DEFAULT_FACTOR_EXEMPT.items()
+                if d == dim and prov == (m.catalog_provider or m.provider) and fnmatch.fnmatchcase(m.model_key, pat)
+            )) & own
+            fields = {f: v if f in keep else _scale(v, default) for f, v in fields.items() if v is not None}
+            kept = f", {', '.join(sorted(keep))} at standard" if keep else ""
+            sources.append(f"{label} x{_fmt(default)} (default{kept})")
 
         for a in self._adjustments:
             if a.applies(m.provider, m.model_key, day):

@@ -39,12 +39,16 @@ COST_COLUMNS = (
     "cost_cache_read_usd",
     "cost_cache_write_usd",
     "cost_output_usd",
+    "cost_server_tools_usd",
     "cost_usd",
     "cache_read_saving_usd",
     "cache_write_premium_usd",
     "cost_minus_reported_usd",
 )
-"""Money columns the priced view adds, all DECIMAL(38,12)."""
+"""Money columns the priced view adds, all DECIMAL(38,12). `cost_server_tools_usd` is the per-call
+fees of server-side tools the row states (web_search_calls x the price per call): 0 with no calls,
+NULL when there are calls but no known price (unpriced, never $0). `cost_usd` is the token cost plus
+the priced fees; the report shows the fees on their own line."""
 
 PRICE_TABLE_SCHEMA = pa.schema(
     [
@@ -63,11 +67,13 @@ PRICE_TABLE_SCHEMA = pa.schema(
         ("p_cache_write_5m", PER_TOKEN),
         ("p_cache_write_1h", PER_TOKEN),
         ("p_output", PER_TOKEN),
+        ("p_web_search", PER_TOKEN),
     ]
 )
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 _MILLION = Decimal(1_000_000)
+_THOUSAND = Decimal(1_000)
 _Q12 = Decimal("1e-12")
 _EPOCH = date(1970, 1, 1)
 _DAY_SQL = "CAST(epoch_us({ts}) // 86400000000 AS INTEGER)"
@@ -101,7 +107,9 @@ class UnpricedModel:
     """TOML to paste into the override file to price it."""
     did_you_mean: tuple[str, ...]
     reason: str = ""
-    """Why it has no price when the model is known: e.g. no dated override entry covers those days."""
+    """Why it has no price: an unknown model, no price on those days, no price for a token kind, ..."""
+    fix: str = ""
+    """How to price it (the override file, an alias, the source's model column)."""
 
 
 SUGGEST_LIMIT = 50
@@ -153,6 +161,8 @@ def price_table(catalog: Catalog, keys: Iterable[PriceKey]) -> pa.Table:
             continue
         tier = (k.service_tier or "").lower()
         noon = datetime.combine(k.day, time(12), tzinfo=UTC)
+        per_1k, _ = catalog.web_search_price(m, noon)
+        p_search = (per_1k / _THOUSAND).quantize(_Q12) if per_1k is not None else None
         moments = _tod_slots(k.day) if m.time_of_day else [(-1, noon)]
         for slot, at in moments:
             bands, source = catalog.bands(m, at, batch=k.batch, service_tier=tier)
@@ -169,11 +179,17 @@ def price_table(catalog: Catalog, keys: Iterable[PriceKey]) -> pa.Table:
                 cols["price_source"].append(source)
                 for name, p in zip(PRICE_FIELDS, b.prices, strict=True):
                     cols[f"p_{name}"].append(_per_token(p))
+                cols["p_web_search"].append(p_search)
     return pa.table(cols, schema=PRICE_TABLE_SCHEMA)
 
 
-def cost_sql(source: str, prices: str, tod_models: Iterable[tuple[str, str]] = ()) -> str:
-    """The SELECT that prices every row of `source` with the price table `prices` (one LEFT JOIN)."""
+def cost_sql(
+    source: str, prices: str, tod_models: Iterable[tuple[str, str]] = (), *, server_tools: bool = False
+) -> str:
+    """The SELECT that prices every row of `source` with the price table `prices` (one LEFT JOIN).
+
+    `server_tools`: the source has a `web_search_calls` column to price (a source without it, such
+    as the scenarios' hypothetical rows, states no calls: the fee is 0)."""
     tod = sorted(set(tod_models))
     if tod:
         pairs = ", ".join(f"({_lit(p)}, {_lit(m)})" for p, m in tod)
@@ -190,7 +206,14 @@ def cost_sql(source: str, prices: str, tod_models: Iterable[tuple[str, str]] = (
     c_cr = f"CAST({cr} * p.p_cache_read AS {money})"
     c_cw = f"CAST({cw5} * p.p_cache_write_5m + {cw1} * p.p_cache_write_1h AS {money})"
     c_out = f"CAST(coalesce(u.output_tokens, 0) * p.p_output AS {money})"
-    total = f"CAST({c_in} + {c_cr} + {c_cw} + {c_out} AS {money})"
+    if server_tools:
+        # calls with no known price give NULL: unpriced, left out of cost_usd and counted by the report
+        c_tools = (f"CAST(CASE WHEN coalesce(u.web_search_calls, 0) = 0 THEN 0 "
+                   f"ELSE u.web_search_calls * p.p_web_search END AS {money})")
+    else:
+        c_tools = f"CAST(0 AS {money})"
+    tools_part = f"coalesce({c_tools}, 0)" if server_tools else "0"
+    total = f"CAST({c_in} + {c_cr} + {c_cw} + {c_out} + {tools_part} AS {money})"  # NULL when tokens are unpriced
     return f"""
 WITH u AS (
     SELECT s.*,
@@ -210,6 +233,7 @@ SELECT u.* EXCLUDE (_llm_day, _llm_slot, _llm_tin),
     {c_cr} AS cost_cache_read_usd,
     {c_cw} AS cost_cache_write_usd,
     {c_out} AS cost_output_usd,
+    {c_tools} AS cost_server_tools_usd,
     {total} AS cost_usd,
     CAST({cr} * (p.p_input - p.p_cache_read) AS {money}) AS cache_read_saving_usd,
     CAST({cw5} * (p.p_cache_write_5m - p.p_input) + {cw1} * (p.p_cache_write_1h - p.p_input) AS {money})
@@ -222,6 +246,28 @@ LEFT JOIN {prices} p
  AND p.batch = coalesce(u.batch, false) AND p.tier = coalesce(lower(u.service_tier), '')
  AND u._llm_tin > p.lo AND u._llm_tin <= p.hi
 """
+
+
+OVERRIDE_FILE_HINT = "--prices FILE, ./llmcost-prices.toml or $LLMCOST_PRICES; docs/pricing.md"
+"""Where the override file is looked for, as the unpriced list's fixes say it."""
+
+
+def _unknown_reason(catalog: Catalog, provider: str, model: str, close: list[str]) -> tuple[str, str]:
+    """Why a (provider, model) the catalog does not match has no price, and the fix (before the
+    date checks, which replace both for a known model)."""
+    if not model:
+        return ("the rows name no model, so no price can be looked up",
+                "Give the rows a model: the source's model column, or a mapping file's model field.")
+    where = f"{catalog.label}" + (" or the override file" if catalog.overrides.path is not None else "")
+    if provider and catalog.match(model, None) is not None:
+        return (f"unknown model for provider {provider}: {where} prices {model!r} only under another provider",
+                f"Add a [[model]] entry with provider = {provider!r} to the override file "
+                f"({OVERRIDE_FILE_HINT}); the snippet is a start.")
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    alias = (f", or an [aliases] line if it is another name for {close[0]}" if close else "")
+    return (f"unknown model: {where} has no price for {model!r}{hint}",
+            f"Add a [[model]] entry with its prices to the override file ({OVERRIDE_FILE_HINT}){alias}; "
+            "the snippet is a start.")
 
 
 def _lit(s: str) -> str:
@@ -336,7 +382,8 @@ def attach_costs(
             con.execute(f"DROP VIEW IF EXISTS temp.main.{tgt}")
     else:
         create = "TEMP VIEW"
-    con.execute(f"CREATE OR REPLACE {create} {tgt} AS {cost_sql(src, prices_name, tod)}")
+    has_tools = "web_search_calls" in {r[0] for r in con.execute(f"DESCRIBE {src}").fetchall()}
+    con.execute(f"CREATE OR REPLACE {create} {tgt} AS {cost_sql(src, prices_name, tod, server_tools=has_tools)}")
 
     items = []
     notes: list[str] = []
@@ -346,7 +393,7 @@ def attach_costs(
     for rank, ((provider, model), (n_rows, n_req, n_tok)) in enumerate(ranked):
         suggest = bool(model) and rank < SUGGEST_LIMIT
         close = catalog.did_you_mean(model) if suggest else []
-        reason = ""
+        reason, fix = _unknown_reason(catalog, provider, model, close)
         if (provider, model) in gaps:
             days = sorted(gaps[(provider, model)])
             m = catalog.match(model or None, provider or None)
@@ -355,10 +402,13 @@ def attach_costs(
             if dated:
                 ranges = ", ".join(f"{a or '...'} to {b or '...'}" for a, b in dated)
                 reason = f"no override entry covers {span} (entries: {ranges}, until exclusive)"
-                fix = "Add an entry whose effective_from/effective_until covers these days to the override file."
+                fix = ("Add an entry whose effective_from/effective_until covers these days to the override file "
+                       f"({OVERRIDE_FILE_HINT}).")
             else:
-                reason = f"the catalog has no per-token input price for it on {span}"
-                fix = "Add input = ... and output = ... for it to the override file."
+                reason = (f"the catalog has no per-token input price for it on {span} (no price for that token kind: "
+                          f"{catalog.short_label} prices it by another unit, if any)")
+                fix = ("Add input = ... and output = ... (USD per million tokens) for it to the override file "
+                       f"({OVERRIDE_FILE_HINT}).")
             notes.append(
                 f"Warning: {model} ({provider or 'unknown provider'}) is unpriced on {len(days)} day(s) from "
                 f"{days[0]} to {days[-1]}: {reason}. {fix}"
@@ -374,6 +424,7 @@ def attach_costs(
                 snippet=suggest_snippet(catalog, provider, model, close) if suggest else "",
                 did_you_mean=tuple(close),
                 reason=reason,
+                fix=fix,
             )
         )
     return PricingSummary(

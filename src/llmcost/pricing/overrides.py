@@ -29,10 +29,13 @@ PRICE_FIELDS = ("input", "cache_read", "cache_write_5m", "cache_write_1h", "outp
 
 FACTOR_FIELDS = ("batch_factor", "flex_factor", "priority_factor")
 
+FEE_FIELDS = ("web_search_per_1k",)
+"""Server-tool fees, USD per 1,000 calls (not per token): priced apart from tokens."""
+
 _TOP_KEYS = {"aliases", "azure_deployments", "model", "adjustment"}
 _MODEL_KEYS = {
     "provider", "model", "match", "effective_from", "effective_until", "note", "source", "tier",
-    *PRICE_FIELDS, *FACTOR_FIELDS,
+    *PRICE_FIELDS, *FACTOR_FIELDS, *FEE_FIELDS,
 }
 _TIER_KEYS = {"above_input_tokens", *PRICE_FIELDS}
 _ADJ_KEYS = {"provider", "model", "factor", "effective_from", "effective_until", "note"}
@@ -74,6 +77,8 @@ class ModelOverride:
     """Where the entry was read: `file:line`."""
     source: str = ""
     """The provider's price page the entry's numbers come from (required in builtin.toml)."""
+    fees: dict[str, Decimal] = field(default_factory=dict)
+    """Server-tool fees set by the entry (FEE_FIELDS: USD per 1,000 calls)."""
 
     def active(self, day: date) -> bool:
         if self.effective_from is not None and day < self.effective_from:
@@ -203,6 +208,7 @@ def _model(raw: dict[str, Any], where: str, lines: _Lines, start: int, end: int)
             raise _fail(where, f"[[model]] needs {req!r}", f'Add {req} = "..." to the entry.')
     prices = {k: _money(raw[k], where, k) for k in PRICE_FIELDS if k in raw}
     factors = {k: _money(raw[k], where, k) for k in FACTOR_FIELDS if k in raw}
+    fees = {k: _money(raw[k], where, k) for k in FEE_FIELDS if k in raw}
     match = raw.get("match", [])
     if isinstance(match, str):
         match = [match]
@@ -239,6 +245,7 @@ def _model(raw: dict[str, Any], where: str, lines: _Lines, start: int, end: int)
         note=str(raw.get("note", "")),
         origin=where,
         source=_text(raw["source"], where, "source") if "source" in raw else "",
+        fees=fees,
     )
 
 

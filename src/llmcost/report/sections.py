@@ -48,6 +48,7 @@ KEYS = {
     "Most expensive units": "unit-top",
     "By project": "projects",
     "By label": "labels",
+    "By tag": "tags",
     "By day (UTC)": "days",
 }
 """Section title -> the short name `--section` takes."""
@@ -149,9 +150,12 @@ def sections(
             [[p["file"], p["message"]] for p in last["problems"]],
         )
     t = doc["totals"]
+    # server-side tool fees (web search) get their own columns when the data states any calls
+    tools = bool(t.get("web_search_calls"))
     yield (
         "Totals",
-        "",
+        "estimated cost includes the server-tools fees (web search, priced per call), shown apart."
+        if tools else "",
         [
             "requests",
             "input (uncached)",
@@ -161,6 +165,7 @@ def sections(
             "estimated cost",
             "billed cost",
             "unpriced requests",
+            *(["web searches", "server tools cost", "unpriced web searches"] if tools else []),
         ],
         [
             [
@@ -172,6 +177,8 @@ def sections(
                 money(t["cost_usd"]),
                 money(t.get("billed_cost_usd")),
                 num(t["unpriced_requests"]),
+                *([num(t["web_search_calls"]), money(t["server_tools_cost_usd"]),
+                   num(t["unpriced_web_search_calls"])] if tools else []),
             ]
         ],
     )
@@ -184,7 +191,8 @@ def sections(
     yield (
         "By provider and model",
         "",
-        ["provider", "model", "requests", "input", "cache read", "cache write", "output", "estimated cost"],
+        ["provider", "model", "requests", "input", "cache read", "cache write", "output", "estimated cost",
+         *(["web searches", "server tools"] if tools else [])],
         [
             [
                 m["provider"] or "-",
@@ -195,6 +203,7 @@ def sections(
                 num(m["cache_write_tokens"]),
                 num(m["output_tokens"]),
                 money(m["cost_usd"]) if m["priced"] else "unpriced",
+                *([num(m.get("web_search_calls")), _tools_cost(m, money)] if tools else []),
             ]
             for m in doc["by_provider_model"]
         ],
@@ -203,16 +212,20 @@ def sections(
         bare = sum(1 for u in doc["unpriced"] if u["model"] and not u["override_snippet"])
         yield (
             "Unpriced models",
-            "Add prices for these to your override file (--prices FILE); the snippet is ready to paste."
+            "Why each has no price and how to fix it; the prices go in your override file (--prices FILE, "
+            "./llmcost-prices.toml or $LLMCOST_PRICES) and the snippet is ready to paste."
             + (f" Suggestions are given for the {len(doc['unpriced']) - bare:,} with the most tokens; the other "
                f"{bare:,} have none." if bare else ""),
-            ["provider", "model", "requests", "token share", "did you mean", "override snippet"],
+            ["provider", "model", "requests", "token share", "why unpriced", "how to fix", "did you mean",
+             "override snippet"],
             [
                 [
                     u["provider"] or "-",
                     u["model"] or "-",
                     num(u["requests"]),
                     pct(u["token_share"]),
+                    u.get("reason") or "-",
+                    u.get("fix") or "-",
                     ", ".join(u["did_you_mean"]) or "-",
                     u["override_snippet"].replace("\n", " "),
                 ]
@@ -244,6 +257,22 @@ def sections(
                  num(r["cache_write_tokens"]), num(r["output_tokens"]), money(r["cost_usd"]),
                  money(r["billed_cost_usd"])]
                 for r in labels
+            ],
+        )
+    tagged = doc.get("by_tag") or []
+    if tagged:
+        yield (
+            "By tag",
+            "per value of each tag asked with --by tag:NAME (the user's own tags from the logs); a bare tag's "
+            "value is 'true'; rows without the tag are '(untagged)', so each tag's rows add up to the totals.",
+            ["tag", "value", "requests", "input", "cache read", "cache write", "output", "estimated cost",
+             "unpriced requests"],
+            [
+                [r["tag"], r["value"], num(r["requests"]), num(r["input_tokens"]), num(r["cache_read_tokens"]),
+                 num(r["cache_write_tokens"]), num(r["output_tokens"]),
+                 money(r["cost_usd"]) if r["cost_usd"] is not None else "unpriced",
+                 num(r["unpriced_requests"])]
+                for r in tagged
             ],
         )
     days = doc["by_day"]
@@ -738,3 +767,13 @@ def _burst_window(b: dict[str, Any]) -> str:
     if w.get("recent_days"):
         return f"Over the last {w['recent_days']} days up to the last request ({first} to {last}, UTC). "
     return f"Over {first} to {last} (UTC). "
+
+
+def _tools_cost(m: dict[str, Any], money: Any) -> str:
+    """A model's server-tools fee: the priced part, marked when some calls have no price."""
+    if not m.get("web_search_calls"):
+        return "-"
+    if m.get("unpriced_web_search_calls") == m.get("web_search_calls"):
+        return "unpriced"
+    extra = f" + {m['unpriced_web_search_calls']:,} unpriced" if m.get("unpriced_web_search_calls") else ""
+    return str(money(m.get("server_tools_cost_usd"))) + extra

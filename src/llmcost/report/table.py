@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,7 +22,8 @@ from llmcost.report._fmt import formatters, plain
 from llmcost.report.sections import KEYS, key, sections
 
 TEXT_COLUMNS = frozenset(
-    {"description", "measured", "did you mean", "override snippet", "first reason", "quarantine file", "problem",
+    {"description", "measured", "did you mean", "override snippet", "why unpriced", "how to fix",
+     "first reason", "quarantine file", "problem",
      "basis", "coverage", "kind"}
 )
 """Columns of words, left-aligned like the first two (numbers are right-aligned)."""
@@ -73,6 +75,9 @@ def render(
             line.append(note)
             console.print(line)
             continue
+        if _too_wide(headers, rows, width):
+            _records(console, title, note, headers, rows, width)
+            continue
         if note:
             console.print(Text(f"{title}: {note}"))
         tab = Table(
@@ -91,3 +96,31 @@ def render(
     if only and not shown:
         console.print(Text(f"No {', '.join(only)} section in this report (nothing to show for this data)."))
     return "\n".join(line.rstrip() for line in buf.getvalue().split("\n"))
+
+
+def _too_wide(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int) -> bool:
+    """A table whose cells would fold at this width: its widest cells side by side do not fit (a
+    header may wrap between its words, a cell may not)."""
+    widths = [
+        max([len(w) for w in _line(h).split()] + [len(_line(r[i])) for r in rows]) for i, h in enumerate(headers)
+    ]
+    return sum(widths) + 2 * (len(headers) - 1) > width
+
+
+def _records(
+    console: Console, title: str, note: str, headers: Sequence[str], rows: Sequence[Sequence[str]], width: int
+) -> None:
+    """A table too wide for the terminal, one record per row (like psql's expanded display): the first
+    two columns name the row, each other cell is one `header: value` paragraph, so neither numbers
+    nor words are folded mid-token."""
+    console.print(Text(f"{title}: {note}" if note else title))
+    label = max(len(_line(h)) for h in headers[2:]) if len(headers) > 2 else 0
+    for r in rows:
+        console.print(Text("  " + "  ".join(_line(c) for c in r[:2])), overflow="fold")
+        for h, c in zip(headers[2:], r[2:], strict=True):
+            head = f"    {_line(h) + ':':<{label + 1}} "
+            body = textwrap.fill(
+                _line(c) or "-", width=max(width, len(head) + 20), initial_indent=head,
+                subsequent_indent=" " * len(head), break_long_words=True, break_on_hyphens=False,
+            )
+            console.print(Text(body), overflow="fold", crop=False)

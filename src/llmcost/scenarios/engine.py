@@ -19,6 +19,7 @@ import numpy as np
 from llmcost.forecast import (
     budget_odds,
     combine_remaining,
+    local_trend_total,
     period_totals,
     periods_after,
     pointwise_intervals,
@@ -46,8 +47,9 @@ def _money(x: float | None) -> Decimal | None:
 
 def _combine_current_month(con: duckdb.DuckDBPyConnection, paths: np.ndarray, first_day: date, end: date,
                            notes: list[str]) -> np.ndarray:
-    """The cost paths with the current month's remaining days rescaled so that their total's median
-    is the mean of the model's and the seasonal naive's (forecast.periods.combine_remaining)."""
+    """The cost paths with the current month's remaining days rescaled, path by path, to the combined
+    totals of forecast.periods.combine_remaining (median: the mean of the model's, the seasonal
+    naive's and the local regression's; spread narrowed by its REST_SPREAD)."""
     n = (end - first_day).days + 1
     if n <= 0:
         return paths
@@ -56,11 +58,13 @@ def _combine_current_month(con: duckdb.DuckDBPyConnection, paths: np.ndarray, fi
     ).fetchall()
     rest = [first_day + timedelta(days=i) for i in range(n)]
     totals = paths[:, :n].sum(axis=1)
-    combined, how = combine_remaining(totals, seasonal_naive_total([(d, v or 0.0) for d, v in hist], rest))
+    pairs = [(d, v or 0.0) for d, v in hist]
+    combined, how = combine_remaining(totals, [seasonal_naive_total(pairs, rest), local_trend_total(pairs, rest)])
     if how is None:
         return paths
     out = paths.copy()
-    out[:, :n] *= float(np.median(combined) / np.median(totals))
+    # a path whose rest is all zeros stays at zero (combine_remaining keeps its total near zero)
+    out[:, :n] *= np.where(totals > 0, combined / np.where(totals > 0, totals, 1.0), 0.0)[:, None]
     notes.append(how)
     return out
 

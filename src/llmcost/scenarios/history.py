@@ -46,6 +46,7 @@ _COLUMNS = (
     "service_tier",
     "cache_known",
     "reported_cost_usd",
+    "web_search_calls",  # server-tool fees are part of the spend the forecast extends
 )
 
 

@@ -1,0 +1,209 @@
+"""What the loader does to a file before a format reads it, and to a rejected record after.
+
+Hooks the loader (`llmcost.load`) calls, kept here so that the loader stays about loading:
+
+- `head`: the bytes detection sees: 64 KB, or more when the first records are longer (up to
+  `MAX_HEAD_BYTES`), so that a first record over 64 KB no longer defeats detection.
+- `transcode`: a UTF-16 or UTF-32 file (with a byte-order mark, or UTF-16 without one, known by
+  its NUL bytes) is copied as UTF-8 into the run's staging folder, streamed in 1 MiB pieces, and
+  read from there; its name, key and hash stay those of the original.
+- `own_output`: our own FOCUS export, JSON report and CSV report tables are recognised and
+  skipped with one line (ingesting them would count the same spend twice).
+- `quarantine_sql`: what the quarantine keeps of a rejected record: file, line and reason, and
+  the record's shape with no text unless `--keep-text` (then the masked record).
+- `private_store`: the run writes 0600 files and 0700 folders.
+- `masked_names`: a file's name and key with secrets masked (llmcost.privacy.mask_key).
+
+docs/reliability.md describes each, with its limits.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import functools
+import gzip
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from llmcost.privacy import mask_key, mask_sql
+
+HEAD_BYTES = 65536
+MAX_HEAD_BYTES = 4 * 1024 * 1024
+"""Detection reads on past 64 KB until the head holds two line ends (a header and a first record,
+or two records), up to this many bytes."""
+CHUNK = 1024 * 1024
+
+
+def _read_head(fh: object, limit: int = MAX_HEAD_BYTES) -> bytes:
+    read = fh.read  # type: ignore[attr-defined]
+    head: bytes = read(HEAD_BYTES)
+    while len(head) < limit and head.count(b"\n") < 2:
+        more = read(min(HEAD_BYTES * 4, limit - len(head)))
+        if not more:
+            break
+        head += more
+    return head
+
+
+def head(path: Path, is_gzip: bool) -> bytes:
+    """The first bytes of a file (decompressed), for detection and the formats' header reads."""
+    if is_gzip:
+        try:
+            with gzip.open(path, "rb") as fh:
+                return _read_head(fh)
+        except (OSError, EOFError):
+            return b""
+    with open(path, "rb") as fh:
+        return _read_head(fh)
+
+
+def encoding_of(start: bytes) -> str | None:
+    """The Python codec of a UTF-16/32 text, from its byte-order mark or (UTF-16 without one) the
+    NUL bytes of ASCII text; None for UTF-8, ASCII or binary."""
+    if start.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    sample = start[:512]
+    if len(sample) >= 8:
+        sample = sample[: len(sample) // 2 * 2]
+        even, odd = sample[0::2], sample[1::2]
+        # ASCII text as UTF-16: every other byte is NUL, the others are printable
+        if odd.count(0) == len(odd) and even.count(0) == 0 and all(32 <= b < 127 or b in (9, 10, 13) for b in even):
+            return "utf-16-le"
+        if even.count(0) == len(even) and odd.count(0) == 0 and all(32 <= b < 127 or b in (9, 10, 13) for b in odd):
+            return "utf-16-be"
+    return None
+
+
+def transcode(disk: Path, is_gzip: bool, start: bytes, work: Path) -> tuple[Path, bool, bytes] | None:
+    """A UTF-8 copy of a UTF-16/32 file in `work` as (path, gzip?, head), or None when the file
+    needs none. Streamed: memory stays at a few MiB whatever the size. Undecodable sequences
+    become U+FFFD (the record then fails its checks and is quarantined, never guessed)."""
+    enc = encoding_of(start)
+    if enc is None:
+        return None
+    # under the file's own name (a readable one: the loader's alias when the real one is not), less `.gz`
+    name = disk.name[:-3] if is_gzip and disk.name.endswith(".gz") else disk.name
+    out = work / f"utf8-{uuid.uuid4().hex}" / (name or "input.txt")
+    out.parent.mkdir(parents=True)
+    decoder = codecs.getincrementaldecoder(enc)(errors="replace")
+    opener = gzip.open if is_gzip else open
+    with opener(disk, "rb") as src, open(out, "wb") as dst:  # type: ignore[operator]
+        while chunk := src.read(CHUNK):
+            dst.write(decoder.decode(chunk).encode("utf-8"))
+        dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+    return out, False, head(out, False)
+
+
+FOCUS_MARKS = ("x_Scenario", "x_CostBasis", "x_PriceCatalog")
+"""Columns only `llmcost-forecast export-focus` writes (llmcost.focus_export.X_COLUMNS)."""
+REPORT_MARKS = ("totals", "price_catalog", "ingest")
+"""Top-level keys of our JSON report (llmcost.report.json_report)."""
+
+
+class _Empty(dict):  # type: ignore[type-arg]
+    """A report document with nothing in it, to read each CSV table's columns off `TABLES`."""
+
+    def __getitem__(self, key: object) -> _Empty:
+        return _Empty()
+
+    def get(self, key: object, default: object = None) -> None:  # type: ignore[override]
+        return None
+
+
+@functools.cache
+def report_headers() -> dict[str, str]:
+    """The header line of each CSV table `report --format csv` writes (llmcost.report.tables),
+    for the tables whose columns do not depend on the data (all but a few; those are not
+    recognised), with two columns or more."""
+    from llmcost.report.tables import TABLES
+
+    out = {}
+    for name, table in TABLES.items():
+        try:
+            cols, _rows = table(_Empty())
+        except Exception:  # a table that needs data to name its columns
+            continue
+        if len(cols) >= 2:
+            out[",".join(cols)] = name
+    return out
+
+
+def own_output(start: bytes, display: str) -> str | None:
+    """A message when the file is our own FOCUS export, JSON report or CSV report table, else None."""
+    text = start.decode("utf-8", errors="replace").lstrip("\ufeff")
+    first = text.split("\n", 1)[0].rstrip("\r")
+    if all(m in first for m in FOCUS_MARKS):
+        what = "a FOCUS export written by llmcost-forecast export-focus"
+    elif text.lstrip().startswith("{") and _json_report(text):
+        what = "a JSON report written by llmcost-forecast"
+    elif first in report_headers():
+        what = f"the {report_headers()[first]} table of a CSV report written by llmcost-forecast"
+    else:
+        return None
+    return (f"{display} is {what}: skipped (ingesting it would count the same spend twice). Fix: keep "
+            "reports and exports out of the logs folder.")
+
+
+def _json_report(text: str) -> bool:
+    if not all(f'"{k}":' in text for k in REPORT_MARKS):
+        return False  # the usual case, decided without parsing
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError):
+        # a report longer than the head: its top-level keys (indented by two) are enough
+        return all(f'\n  "{k}":' in text for k in REPORT_MARKS)
+    return isinstance(doc, dict) and all(k in doc for k in REPORT_MARKS)
+
+
+def quarantine_sql(keep_text: bool, keep_chars: int) -> str:
+    """The quarantine's columns for a rejected staged row (`_raw`, `_error`, `source_file`,
+    `source_line`). Without --keep-text no text of the record is kept: a JSON object's shape
+    (its keys and value types, DuckDB `json_structure`), or for other lines the line with every
+    run of letters replaced by `x` (numbers, dates and separators stay, words and text go).
+    Secrets are masked first in both, and in the reason (which may quote a value)."""
+    masked = mask_sql("_raw")
+    if keep_text:
+        raw = f"left({masked}, {keep_chars}) AS raw"
+    else:
+        stripped = f"regexp_replace({masked}, '\\pL+', 'x', 'g')"
+        shape = f"{mask_sql('CAST(try(json_structure(_raw)) AS VARCHAR)')}"
+        raw = (f"left(CASE WHEN starts_with(ltrim(_raw), '{{') THEN coalesce({shape}, {stripped}) "
+               f"ELSE {stripped} END, {keep_chars}) AS shape")
+    return (f"source_file AS file, source_line AS line, {mask_sql('_error')} AS reason, {raw}")
+
+
+def masked_names(display: str, key: str) -> tuple[str, str]:
+    """A file's name as shown and its manifest key, secrets masked (llmcost.privacy.mask_key)."""
+    return mask_key(display), mask_key(key)
+
+
+
+
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+
+
+@contextlib.contextmanager
+def private_store(root: Path) -> Iterator[None]:
+    """During an ingest run: every file and folder it creates is private (umask 077: 0600 files,
+    0700 folders), and the store's existing folders and quarantine files are made so too (a store
+    written before this rule). Logs hold who asked what; the quarantine may hold text with
+    --keep-text."""
+    old = os.umask(0o077)
+    try:
+        if root.is_dir():
+            for folder, dirs, files in os.walk(root):
+                os.chmod(folder, PRIVATE_DIR)
+                if Path(folder).name == "quarantine":
+                    for name in files:
+                        os.chmod(Path(folder) / name, PRIVATE_FILE)
+                dirs[:] = [d for d in dirs if not d.startswith(".staging")]
+        yield
+    finally:
+        os.umask(old)
