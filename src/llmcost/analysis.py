@@ -20,8 +20,9 @@ from llmcost import __version__, clock
 from llmcost.compare import month_end, period_compare, previous_month
 from llmcost.errors import UsageError
 from llmcost.pricing import attach_costs, load_catalog
+from llmcost.pricing.engine import SUGGEST_LIMIT
 from llmcost.store import FileEntry, Manifest, Store, attach_work_file, one, turns_to_fill, work_table
-from llmcost.tz import check_tz
+from llmcost.tz import check_day, check_tz
 
 SCHEMA_VERSION = "1.3"
 """1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
@@ -172,6 +173,7 @@ def resolve_month(spec: str, tz: str = "UTC", today: date | None = None) -> tupl
             first = datetime.strptime(s, "%Y-%m").date()
         except ValueError:
             raise UsageError(f"--month {spec!r} is not a month. Fix: use current, last or YYYY-MM.") from None
+        check_day(first, "--month", spec)
     return first, month_end(first), f"{first:%Y-%m}"
 
 
@@ -726,6 +728,11 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
                 "left out of cost totals). Fix: add web_search_per_1k = ... (USD per 1,000 searches, from the "
                 "provider's price page) to a [[model]] entry for it in the override file."
             )
+    if pricing.suggestions_left_out:
+        warnings.append(
+            f"{pricing.suggestions_left_out:,} more unpriced model names have no 'did you mean' or override snippet "
+            f"(given for the {SUGGEST_LIMIT} with the most tokens only)"
+        )
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": f"llmcost-forecast {__version__}",

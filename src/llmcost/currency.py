@@ -12,11 +12,13 @@ FILE is a CSV with a header `date,currency,rate_per_usd` (units of the currency 
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from llmcost.config.strict import MAX_NUMBER, finite, read_text
 from llmcost.errors import ConfigError, UsageError
 
 COLUMNS = ("date", "currency", "rate_per_usd")
@@ -41,7 +43,8 @@ def load_rates(path: Path) -> list[Rate]:
     if not path.exists():
         raise UsageError(f"--rates {path}: no such file. Fix: pass a CSV with columns {','.join(COLUMNS)}.")
     out: list[Rate] = []
-    with path.open(newline="", encoding="utf-8") as f:
+    text = read_text(path, kind="rates", option="--rates")
+    with io.StringIO(text, newline="") as f:
         reader = csv.DictReader(f)
         header = [h.strip().lower() for h in reader.fieldnames or []]
         if not set(COLUMNS) <= set(header):
@@ -51,7 +54,8 @@ def load_rates(path: Path) -> list[Rate]:
                 "Fix: add that header line."
             )
         for line, raw in enumerate(reader, start=2):
-            row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+            # a row with more cells than the header puts a list under the key None: ignored
+            row = {(k or "").strip().lower(): v.strip() if isinstance(v, str) else "" for k, v in raw.items()}
             try:
                 day = date.fromisoformat(row["date"])
             except ValueError:
@@ -62,8 +66,9 @@ def load_rates(path: Path) -> list[Rate]:
                 raise ConfigError(
                     f"{path}: line {line}: rate_per_usd {row['rate_per_usd']!r} is not a number."
                 ) from None
-            if not rate.is_finite() or rate <= 0:
-                raise ConfigError(f"{path}: line {line}: rate_per_usd must be a positive number.")
+            if not finite(rate) or rate <= 0:
+                raise ConfigError(f"{path}: line {line}: rate_per_usd {row['rate_per_usd']!r} is not a usable rate. "
+                                  f"Fix: write a positive number of at most {MAX_NUMBER:,f} units per USD.")
             code = row["currency"].upper()
             if len(code) != 3 or not code.isalpha():
                 raise ConfigError(

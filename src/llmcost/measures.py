@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 
+from llmcost.config.strict import MAX_NUMBER, finite, read_toml
 from llmcost.errors import ConfigError, UsageError
 from llmcost.queries import Query, bind, get_query
 from llmcost.store import has_relation, one
@@ -148,14 +149,9 @@ def load_config(config: Path | str | Mapping[str, Any] | None = None) -> dict[st
         user, origin = dict(config), "config"
     else:
         path = Path(config)
-        try:
-            user = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(
-                f"Measures config {path} does not exist. Fix: pass an existing TOML file."
-            ) from None
-        except tomllib.TOMLDecodeError as e:
-            raise ConfigError(f"{path}: not valid TOML ({e}).") from None
+        if not path.exists():
+            raise ConfigError(f"Measures config {path} does not exist. Fix: pass an existing TOML file.")
+        user = read_toml(path, kind="measures config")
         origin = str(path)
     merged = copy.deepcopy(base)
     _merge(merged, user, origin, "")
@@ -180,6 +176,9 @@ def _merge(into: dict[str, Any], user: Mapping[str, Any], origin: str, prefix: s
         else:
             if key in into and not isinstance(value, int | float) and isinstance(into[key], int | float):
                 raise ConfigError(f"{origin}: {dotted!r} must be a number, not {value!r}.")
+            if isinstance(value, int | float) and not isinstance(value, bool) and not finite(Decimal(repr(value))):
+                raise ConfigError(f"{origin}: {dotted!r} = {value} is not a usable number (not finite or over "
+                                  f"{MAX_NUMBER:,f}). Fix: write a finite number.")
             into[key] = value
 
 

@@ -30,6 +30,8 @@ from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
+from llmcost import interrupt
+from llmcost.cleanup import clean_stale_siblings, sibling_tmp_name
 from llmcost.errors import UsageError
 from llmcost.text import CONTROL_CODES
 
@@ -89,8 +91,10 @@ def write_text(path: Path, text: str) -> Path:
 def _replace(target: Path, data: bytes, mode: int | None) -> None:
     """Atomically replace (or create) the regular file `target` with `data`."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    # unique per run: two runs writing the same --out never share (or delete) each other's file
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
+    # unique per run: two runs writing the same --out never share (or delete) each other's file;
+    # the pid in the name lets a later run remove it once this process is gone (llmcost.cleanup)
+    clean_stale_siblings(target)
+    tmp = sibling_tmp_name(target, uuid.uuid4().hex[:12])
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for any new file
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -99,6 +103,7 @@ def _replace(target: Path, data: bytes, mode: int | None) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        interrupt.check()  # Ctrl-C pressed while the report was made: maybe a partial one, not written
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -28,6 +27,7 @@ from typing import Any
 import duckdb
 
 from llmcost import clock
+from llmcost.config.strict import MAX_NUMBER, did_you_mean, finite, parse_toml, read_text
 from llmcost.errors import ConfigError, UsageError
 from llmcost.store import has_relation
 
@@ -158,8 +158,7 @@ class _Reader:
     def keys(self, section: str, raw: dict[str, Any], allowed: set[str], index: int = 0) -> None:
         for key in raw:
             if key not in allowed:
-                close = difflib.get_close_matches(key, sorted(allowed), n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
+                hint = did_you_mean(key, allowed)
                 raise self.fail(section, key, f"unknown key {key!r}",
                                 f"{hint}allowed keys: {', '.join(sorted(allowed))}", index)
 
@@ -172,6 +171,9 @@ class _Reader:
             raise self.fail(section, key, f"{key} must be a number, got {v!r}",
                             f"write e.g. {key} = 0.5 without quotes", index)
         d = Decimal(v)
+        if not finite(d):
+            raise self.fail(section, key, f"{key} = {v} is not a usable number (not finite or over {MAX_NUMBER:,f})",
+                            f"write a finite number, e.g. {key} = 0.5", index)
         if d < lo or (hi is not None and d > hi):
             rng = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
             raise self.fail(section, key, f"{key} = {v} is out of range", f"use a value {rng}", index)
@@ -181,8 +183,8 @@ class _Reader:
         v = raw.get(key)
         if v is None:
             return None
-        if isinstance(v, bool) or not isinstance(v, int) or v < lo:
-            raise self.fail(section, key, f"{key} must be a whole number >= {lo}, got {v!r}",
+        if isinstance(v, bool) or not isinstance(v, int) or v < lo or v > MAX_NUMBER:
+            raise self.fail(section, key, f"{key} must be a whole number >= {lo} (at most {MAX_NUMBER:,f}), got {v!r}",
                             f"write e.g. {key} = 2000", index)
         return v
 
@@ -211,10 +213,7 @@ class _Reader:
 def parse_plan(text: str, path: str = "<plan>") -> Plan:
     """Validate a plan file's text; any mistake is a ConfigError naming file, line and key."""
     r = _Reader(path, text)
-    try:
-        data = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML ({e}). Fix: check the quoting and brackets on that line.") from None
+    data = parse_toml(text, path, decimals=True, kind="plan")
     for sec in data:
         if sec not in _SECTIONS:
             close = difflib.get_close_matches(sec, sorted(_SECTIONS), n=1)
@@ -369,13 +368,9 @@ def parse_plan(text: str, path: str = "<plan>") -> Plan:
 
 
 def load_plan(path: Path) -> Plan:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such plan file. Fix: check the path (sample_logs/plans/ has examples).") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text. Fix: save the plan as UTF-8 TOML.") from None
-    return parse_plan(text, str(path))
+    if not path.exists():
+        raise UsageError(f"{path}: no such plan file. Fix: check the path (sample_logs/plans/ has examples).")
+    return parse_plan(read_text(path, kind="plan"), str(path))
 
 
 # -- the logs ---------------------------------------------------------------------------------

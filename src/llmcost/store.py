@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import math
 import os
 import shutil
 import time
@@ -38,8 +39,8 @@ from typing import Any
 
 import duckdb
 
-from llmcost import __version__, clock
-from llmcost.errors import StoreError, StoreLockedError
+from llmcost import __version__, clock, interrupt
+from llmcost.errors import StoreError, StoreLockedError, UsageError
 from llmcost.schema import TABLES, arrow_schema, duckdb_types
 
 MANIFEST = "manifest.json"
@@ -49,6 +50,8 @@ STORE_VERSION = 2
 named by its `_seq`. A version-1 reader would read such a part once per file that lists it, so it
 is told to upgrade instead; version-1 stores read as they are."""
 DEFAULT_STORE = Path(".llmcost")
+MAX_WAIT = 7 * 86400
+"""The longest `--wait` for the store's lock: a week (a longer wait is a mistake, not a plan)."""
 
 
 def default_store() -> Path:
@@ -248,6 +251,10 @@ class Store:
     @contextlib.contextmanager
     def lock(self, exclusive: bool, wait: float = 0.0) -> Iterator[None]:
         """Hold the store lock. Writers are exclusive; readers share. Waits up to `wait` seconds."""
+        if not (isinstance(wait, int | float) and math.isfinite(wait) and 0 <= wait <= MAX_WAIT):
+            # `--wait nan` waited forever (no time is >= nan), inf too (issue 17)
+            raise UsageError(f"--wait {wait} is not a number of seconds this tool can wait. Fix: give 0 to "
+                             f"{MAX_WAIT:,} seconds, e.g. --wait 30.")
         self.root.mkdir(parents=True, exist_ok=True)
         fh = open(self.root / ".lock", "a+")
         mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
@@ -280,6 +287,7 @@ class Store:
     # ---- writing -----------------------------------------------------------------------------
     def write_manifest(self, manifest: Manifest) -> None:
         """Atomically replace the manifest: the commit point of every write."""
+        interrupt.check()  # Ctrl-C pressed during the run (maybe swallowed as a bad file): no commit
         tmp = self.root / f".{MANIFEST}.{uuid.uuid4().hex}.tmp"
         data = json.dumps(manifest.to_json(), indent=1, sort_keys=False)
         with open(tmp, "w", encoding="utf-8") as fh:

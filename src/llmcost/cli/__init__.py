@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,12 +19,22 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import duckdb
-import typer
 
-from llmcost.errors import BudgetExceeded, LlmcostError, UsageError
-from llmcost.privacy import mask_text
-from llmcost.text import plain, shown
+def _interrupted_while_starting(signum: int, frame: object) -> None:
+    """Ctrl-C while Python loads the tool's modules (a second or two): nothing has started."""
+    sys.stderr.write("Interrupted: nothing was changed.\n")
+    os._exit(130)
+
+
+if "pytest" not in sys.modules:  # a test importing the CLI keeps its own Ctrl-C
+    signal.signal(signal.SIGINT, _interrupted_while_starting)
+
+import duckdb  # noqa: E402  after the early Ctrl-C handler
+import typer  # noqa: E402  after the early Ctrl-C handler
+
+from llmcost.errors import BudgetExceeded, LlmcostError, UsageError  # noqa: E402  after the early Ctrl-C handler
+from llmcost.privacy import mask_text  # noqa: E402  after the early Ctrl-C handler
+from llmcost.text import plain, shown  # noqa: E402  after the early Ctrl-C handler
 
 EXIT_PARTIAL = 1
 
@@ -68,47 +79,90 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT, as a shell reports a command stopped with Ctrl-C."""
+
+_state = {"interrupted": "nothing was changed"}
+"""What is true if Ctrl-C lands now (set by each step of a command, see `_step`)."""
+
+
+def _step(when_interrupted: str) -> None:
+    """Say what an interrupt from now on leaves behind (the `Interrupted:` line)."""
+    _state["interrupted"] = when_interrupted
+
+
+def _interrupted() -> None:
+    typer.echo(f"Interrupted: {_state['interrupted']}.", err=True)
+    raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _explain(e: Exception) -> None:
+    """One `Error:` line and the exit code for the errors a user can act on (else return)."""
+    if isinstance(e, LlmcostError):
+        _fail(str(e), e.exit_code)
+    elif isinstance(e, duckdb.OutOfMemoryException):
+        limit = os.environ.get("LLMCOST_MEMORY_LIMIT", "2GB")
+        _fail(
+            f"Out of memory ({str(e).splitlines()[0]}) under the memory limit {limit}. Fix: raise it "
+            "(LLMCOST_MEMORY_LIMIT=8GB), or narrow the report with --month, --since or --until.",
+            2,
+        )
+    elif isinstance(e, duckdb.IOException):
+        first = str(e).splitlines()[0]
+        if "No space left" not in str(e):
+            _fail(f"Could not read or write a file: {first}. Fix: check the path and its permissions.", 3)
+        spill = os.environ.get("TMPDIR", "/tmp")
+        _fail(
+            f"The disk is full ({first}). DuckDB spills intermediate data to {spill} when a report "
+            "does not fit in memory. Fix: free space there, point TMPDIR at a larger disk, raise "
+            "LLMCOST_MEMORY_LIMIT, or narrow the report with --month.",
+            3,
+        )
+    elif isinstance(e, OSError):
+        # the file system refused (permissions, a full disk, a path that is not a directory)
+        where = f" ({e.filename})" if e.filename else ""
+        _fail(f"{e.strerror or e}{where}. Fix: check that path, its permissions and free space, then run again.", 3)
+    elif isinstance(e, duckdb.Error):
+        # Input files fail one by one inside the loader; what reaches here is reading the
+        # store itself, e.g. a part damaged in place with its Parquet footer intact.
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+        _fail(
+            f"DuckDB could not read the store ({type(e).__name__}: {first}). If a file under the store "
+            "was changed by something else, the store is damaged. Fix: delete the store directory and "
+            "ingest again (inputs are never modified); if the store is intact, please report this as a bug.",
+            3,
+        )
+
+
 def friendly(fn: F) -> F:
-    """Turn library errors into one 'Error: ...' line and the error's exit code."""
+    """Turn library errors into one 'Error: ...' line and the error's exit code; Ctrl-C into one
+    'Interrupted: ...' line saying what is true, exit 130 (issue 17: a traceback before). The
+    store's lock is released on the way out (its `finally`), a writer's uncommitted staging is
+    removed by the next writer, and an `--out` file is replaced only whole."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _step("nothing was changed")
+        from llmcost import interrupt
+
         try:
-            return fn(*args, **kwargs)
-        except LlmcostError as e:
-            _fail(str(e), e.exit_code)
-        except duckdb.OutOfMemoryException as e:
-            limit = os.environ.get("LLMCOST_MEMORY_LIMIT", "2GB")
-            _fail(
-                f"Out of memory ({str(e).splitlines()[0]}) under the memory limit {limit}. Fix: raise it "
-                "(LLMCOST_MEMORY_LIMIT=8GB), or narrow the report with --month, --since or --until.",
-                2,
-            )
-        except duckdb.IOException as e:
-            first = str(e).splitlines()[0]
-            if "No space left" not in str(e):
-                _fail(f"Could not read or write a file: {first}. Fix: check the path and its permissions.", 3)
-            spill = os.environ.get("TMPDIR", "/tmp")
-            _fail(
-                f"The disk is full ({first}). DuckDB spills intermediate data to {spill} when a report "
-                "does not fit in memory. Fix: free space there, point TMPDIR at a larger disk, raise "
-                "LLMCOST_MEMORY_LIMIT, or narrow the report with --month.",
-                3,
-            )
-        except OSError as e:
-            # the file system refused (permissions, a full disk, a path that is not a directory)
-            where = f" ({e.filename})" if e.filename else ""
-            _fail(f"{e.strerror or e}{where}. Fix: check that path, its permissions and free space, then run again.", 3)
-        except duckdb.Error as e:
-            # Input files fail one by one inside the loader; what reaches here is reading the
-            # store itself, e.g. a part damaged in place with its Parquet footer intact.
-            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
-            _fail(
-                f"DuckDB could not read the store ({type(e).__name__}: {first}). If a file under the store "
-                "was changed by something else, the store is damaged. Fix: delete the store directory and "
-                "ingest again (inputs are never modified); if the store is intact, please report this as a bug.",
-                3,
-            )
+            from llmcost.cleanup import clean_stale_temp
+
+            clean_stale_temp()
+            done = fn(*args, **kwargs)
+            interrupt.check()  # pressed, and swallowed by code that treats a DuckDB error as a bad input
+            return done
+        except (KeyboardInterrupt, duckdb.InterruptException):
+            _interrupted()
+        except typer.Exit:
+            if interrupt.pressed():
+                _interrupted()
+            raise
+        except Exception as e:
+            if interrupt.pressed():  # e.g. DuckDB's `RuntimeError: Query interrupted`
+                _interrupted()
+            _explain(e)
+            raise
 
     return wrapper  # type: ignore[return-value]
 
@@ -223,10 +277,22 @@ def _store_dir(store: Path | None) -> Path:
 def _date(value: str | None, flag: str) -> date | None:
     if value is None:
         return None
+    from llmcost.tz import check_day
+
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise UsageError(f"{flag} {value!r} is not a date. Fix: write it as YYYY-MM-DD.") from None
+    return check_day(day, flag)
+
+
+def _not_empty(**flags: str | None) -> None:
+    """An option given as an empty string (`--month "$MONTH"` with MONTH unset) is a mistake, not
+    "leave it out": before, `--month ''` reported the whole store and `--source ''` detected."""
+    for name, value in flags.items():
+        if value is not None and not value.strip():
+            flag = "--" + name.replace("_", "-")
+            raise UsageError(f"{flag} is empty. Fix: give it a value, or leave {flag} out.")
 
 
 def _register_mappings(mapping: list[Path] | None, inline: list[str] | None, allow_sql: bool = False) -> str | None:
@@ -243,9 +309,14 @@ def _register_mappings(mapping: list[Path] | None, inline: list[str] | None, all
     return None
 
 
-def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
+def _progress(quiet: bool) -> Callable[[str, int, int], None]:
+    from llmcost import interrupt
+
     if quiet or not sys.stderr.isatty():
-        return None
+        def between_files(name: str, done: int, total: int) -> None:
+            interrupt.check()  # Ctrl-C swallowed by a file's DuckDB query: stop before the next file
+
+        return between_files
     from rich.markup import escape
     from rich.progress import Progress
 
@@ -254,6 +325,7 @@ def _progress(quiet: bool) -> Callable[[str, int, int], None] | None:
     bar.start()
 
     def update(name: str, done: int, total: int) -> None:
+        interrupt.check()
         # a description is rich markup: a file named `[/x].jsonl` must be shown, not parsed
         label = escape(_inert(f"ingesting {Path(name).name}"[:60]))
         bar.update(task, total=total, completed=done, description=label)
@@ -268,10 +340,13 @@ def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: 
             label: list[str] | None = None, allow_sql: bool = False) -> dict[str, Any]:
     from llmcost.load import load, parse_labels
 
+    _not_empty(source=source)
     labels = parse_labels(label or [])
     forced = _register_mappings(mapping, inline, allow_sql)
+    _step("the ingest stopped before its commit, so the store keeps its previous state")
     result = load(paths, _store_dir(store), source=source or forced, keep_text=keep_text, labels=labels,
                   wait=wait, progress=_progress(quiet))
+    _step("this run's files were ingested and committed to the store")
     problems = [
         {"file": f.path, "status": f.status, "message": f.message or f.status}
         for f in result.files if f.status in ("unrecognised", "failed")
@@ -333,18 +408,23 @@ def _tags(by: list[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _budget(value: str | None) -> Decimal | None:
-    if value is None:
-        return None
+def _usd(value: str, flag: str, example: str) -> Decimal:
+    """An amount in USD typed on the command line ($ and thousands commas allowed): finite, >= 0
+    and at most strict.MAX_NUMBER (1e999999999 overflowed the report's arithmetic)."""
+    from llmcost.config.strict import MAX_NUMBER, finite
+
     try:
-        b = Decimal(value.strip().lstrip("$").replace(",", ""))
+        d = Decimal(value.strip().lstrip("$").replace(",", ""))
     except InvalidOperation:
-        raise UsageError(
-            f"--budget {value!r} is not an amount. Fix: write it in USD, e.g. --budget 250."
-        ) from None
-    if not b.is_finite() or b < 0:
-        raise UsageError(f"--budget {value!r} must be a positive amount in USD.")
-    return b
+        raise UsageError(f"{flag} {value!r} is not an amount. Fix: write it in USD, e.g. {flag} {example}.") from None
+    if not finite(d) or d < 0:
+        raise UsageError(f"{flag} {value!r} is not a usable amount. Fix: write a positive amount in USD of at most "
+                         f"{MAX_NUMBER:,f}, e.g. {flag} {example}.")
+    return d
+
+
+def _budget(value: str | None) -> Decimal | None:
+    return None if value is None else _usd(value, "--budget", "250")
 
 
 def _economics(value: str | None, rate: str | None) -> tuple[Decimal | None, Decimal | None]:
@@ -363,14 +443,7 @@ def _economics(value: str | None, rate: str | None) -> tuple[Decimal | None, Dec
             raise UsageError(f"--conversion-rate {rate!r} is out of range. Fix: use a share above 0 and up to 1 "
                              "(0.02 or 2%).")
     if value is not None:
-        try:
-            v = Decimal(value.strip().lstrip("$").replace(",", ""))
-        except InvalidOperation:
-            raise UsageError(
-                f"--value-per-conversion {value!r} is not an amount. Fix: write it in USD, e.g. 2.50."
-            ) from None
-        if not v.is_finite() or v < 0:
-            raise UsageError(f"--value-per-conversion {value!r} must be a positive amount in USD.")
+        v = _usd(value, "--value-per-conversion", "2.50")
     return v, r
 
 
@@ -378,6 +451,8 @@ def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
     from llmcost.analysis import ReportOptions, build_report
     from llmcost.report import FORMATS, expand_out, render
 
+    _not_empty(month=a.month, currency=a.currency, table=a.table, since=a.since, until=a.until, as_of=a.as_of,
+               budget=a.budget, tz=a.tz)
     fmt = a.format
     if fmt not in FORMATS:
         raise UsageError(f"Unknown --format {fmt!r}. Fix: use one of {', '.join(FORMATS)}.")
@@ -396,6 +471,9 @@ def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
                          currency=a.currency, rates_file=a.rates, as_of=_date(a.as_of, "--as-of"),
                          scenarios_file=a.scenarios, forecast=a.forecast, tags=_tags(a.by))
     opts.value_per_conversion, opts.conversion_rate = _economics(a.value_per_conversion, a.conversion_rate)
+    done = _state["interrupted"]
+    _step(("no report was written; " + done) if done != "nothing was changed"
+          else "no report was written and the store was not changed")
     doc = build_report(opts, last_run=last_run)
     out = None
     if a.out is not None:
@@ -704,6 +782,11 @@ def _bare_path(argv: list[str]) -> str | None:
 
 
 def main() -> None:
+    # from here Ctrl-C is a KeyboardInterrupt (and remembered) that `friendly` turns into its
+    # `Interrupted:` line
+    from llmcost import interrupt
+
+    interrupt.install()
     word = _bare_path(sys.argv[1:])
     if word is not None:
         import shlex
@@ -713,7 +796,12 @@ def main() -> None:
             typer.echo(_inert(f"Error: {word!r} is not a command. Fix: to ingest the files there and report, run "
                                  f"{shlex.join(['llmcost-forecast', '--logs', word, *args])}"), err=True)
             raise SystemExit(2)
-    app()
+    try:
+        app()
+    finally:
+        # the command has finished and its exit code is set: a Ctrl-C while Python shuts down
+        # (closing DuckDB, flushing) would only turn a finished run into a silent exit -2
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 from llmcost.cli import forecast as _forecast  # noqa: E402,F401  registers commands

@@ -50,6 +50,13 @@ def swap_cmd(
         raise UsageError(
             f"--tokenizer-ratio {tokenizer_ratio!r} is not a number. Fix: e.g. --tokenizer-ratio 1.1."
         ) from None
+    if not ratio.is_nan() and ratio.is_finite() and ratio > 1000:
+        raise UsageError(f"--tokenizer-ratio {tokenizer_ratio} is not a plausible ratio. Fix: use a ratio of at "
+                         "most 1000, e.g. 1.1 for 10% more tokens.")
+    if ratio.is_nan() or not ratio.is_finite():
+        # nan and inf passed the library's `> 0` check or raised InvalidOperation there (issue 17)
+        raise UsageError(f"--tokenizer-ratio {tokenizer_ratio!r} is not a finite number. Fix: e.g. "
+                         "--tokenizer-ratio 1.1 for 10% more tokens.")
     lo, hi = _date(since, "--since"), _date(until, "--until")
     catalog = load_catalog(prices)
     st = Store.open(_store_dir(store))

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from llmcost import ingest
+from llmcost.config.strict import read_toml
 from llmcost.errors import ConfigError
 from llmcost.ingest import (
     IngestContext,
@@ -114,6 +115,7 @@ def parse_mapping(data: dict[str, Any], origin: str) -> Mapping:
                 raise _err(origin, f"unknown key {where}{k!r}{hint}")
 
     check_keys(data, TOP_KEYS, "")
+    _check_types(data, origin)
     t = data.get("time", {})
     check_keys(t, TIME_KEYS, "time.")
     conv = data.get("convention", {})
@@ -190,6 +192,38 @@ def parse_mapping(data: dict[str, Any], origin: str) -> Mapping:
     )
 
 
+_TYPES: dict[str, tuple[type, ...]] = {
+    "name": (str,), "title": (str,), "obtain": (str,), "format": (str,), "match_columns": (list,),
+    "sniff_regex": (str,), "filename_regex": (str,), "header": (bool,), "columns": (list,),
+    "delimiter": (str,), "grain": (str,), "time": (dict,), "fields": (dict,), "convention": (dict,),
+    "priority": (int,), "identity": (str,), "allow_sql": (bool,), "time.column": (str,), "time.unit": (str,),
+    "time.start": (str,), "time.segment_restart": (str,), "time.bucket_seconds": (int,),
+    "time.format": (str,), "convention.input_includes_cache": (bool,),
+}
+"""The TOML type of each mapping key (issue 17: a list where text belongs was a TypeError)."""
+
+
+def _check_types(data: dict[str, Any], origin: str) -> None:
+    """Each key of the mapping has its TOML type; lists hold text; whole numbers are sane."""
+    items = [(k, v) for k, v in data.items()]
+    for sec in ("time", "convention"):
+        if isinstance(data.get(sec), dict):
+            items += [(f"{sec}.{k}", v) for k, v in data[sec].items()]
+    for key, v in items:
+        want = _TYPES.get(key)
+        if want is None:
+            continue
+        if (isinstance(v, bool) and bool not in want) or not isinstance(v, want):
+            kind = {str: "text in quotes", bool: "true or false", int: "a whole number", list: "a list of names",
+                    dict: f"a table ([{key}])"}[want[0]]
+            raise _err(origin, f"key {key!r} must be {kind}, not {v!r}"[:300])
+        if isinstance(v, list) and not all(isinstance(x, str) for x in v):
+            raise _err(origin, f"key {key!r} must be a list of names in quotes, not {v!r}"[:300])
+        if isinstance(v, int) and not isinstance(v, bool) and not (0 < v <= 10**9 if key == "time.bucket_seconds"
+                                                                   else -10**6 <= v <= 10**6):
+            raise _err(origin, f"key {key!r} = {v} is out of range")
+
+
 def _identity(v: str, origin: str) -> str:
     if v not in ("line", "content", "record"):
         raise _err(origin, f"identity must be 'line', 'record' or 'content', not {v!r}")
@@ -233,13 +267,9 @@ def _check_field(origin: str, k: str, v: dict[str, Any], allow_sql: bool, name_o
 def load_mapping_file(path: Path, allow_sql: bool = False) -> Mapping:
     """A user's mapping file. One with `allow_sql = true` is refused unless `allow_sql` (the
     run's --allow-mapping-sql): running a file's SQL needs both the file and the user to say so."""
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"Mapping file {path} does not exist. Fix: check the --mapping path.") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML ({e}). Fix: correct the syntax at that line.") from None
-    m = parse_mapping(data, str(path))
+    if not Path(path).exists():
+        raise ConfigError(f"Mapping file {path} does not exist. Fix: check the --mapping path.")
+    m = parse_mapping(read_toml(Path(path), kind="mapping", option="--mapping"), str(path))
     if m.allow_sql and not allow_sql:
         raise ConfigError(
             f"{path}: the mapping says allow_sql = true, and its SQL runs only when you pass "
@@ -265,6 +295,9 @@ def mapping_from_options(pairs: list[str]) -> Mapping:
         elif k in ("start", "ts_start"):
             data["time"]["start"] = v
         elif k == "bucket_seconds":
+            if not v.isdigit():  # int() raised ValueError: a traceback (issue 17)
+                raise ConfigError(f"--map bucket_seconds={v!r} is not a whole number of seconds. "
+                                  "Fix: write e.g. --map bucket_seconds=60.")
             data["time"]["bucket_seconds"] = int(v)
         elif k in ("format", "grain", "delimiter"):
             data[k] = v

@@ -201,6 +201,10 @@ class Catalog:
         self._azure = {**self.builtin.azure_deployments, **overrides.azure_deployments}
         self._match_cache: dict[tuple[str, str | None], NameMatch | None] = {}
         self._band_cache: dict[tuple[object, ...], tuple[tuple[Band, ...], str]] = {}
+        self._suggestion_cache: dict[tuple[str, int], list[str]] = {}
+        self.suggestions_computed = 0
+        """How many names `did_you_mean` has searched for (not from its cache): the test of issue 17
+        counts them."""
 
     # -- provenance -----------------------------------------------------------------------------
 
@@ -262,7 +266,15 @@ class Catalog:
         return tuple(sorted(ids))
 
     def did_you_mean(self, model: str, n: int = 3) -> list[str]:
-        """Close known model ids for an unknown name (difflib over all ids)."""
+        """Close known model ids for an unknown name (difflib over all ids), each name searched once
+        per catalog (a report prices its window several times, issue 18)."""
+        key = (model, n)
+        if key not in self._suggestion_cache:
+            self.suggestions_computed += 1
+            self._suggestion_cache[key] = self._did_you_mean(model, n)
+        return list(self._suggestion_cache[key])
+
+    def _did_you_mean(self, model: str, n: int) -> list[str]:
         cands = names.candidates(model, self._known_providers)
         probe = cands[-1][1] if cands else model.lower()
         # the name itself is no suggestion (it is known, but not under the provider asked or inferred)

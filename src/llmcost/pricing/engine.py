@@ -112,6 +112,12 @@ class UnpricedModel:
     """How to price it (the override file, an alias, the source's model column)."""
 
 
+SUGGEST_LIMIT = 50
+"""Unpriced model names that get "did you mean" and an override snippet, most tokens first
+(issue 17: 20,000 distinct unknown names, each searched against every known id, kept a report
+busy for over ten minutes). The rest are listed without, and the report says how many."""
+
+
 @dataclass(frozen=True)
 class PricingSummary:
     """What attach_costs found: how much is priced, what is not, and the catalog used."""
@@ -125,6 +131,8 @@ class PricingSummary:
     price_keys: int = 0
     """Distinct price keys resolved in Python (for the curious and the benchmark)."""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    suggestions_left_out: int = 0
+    """Unpriced model names past SUGGEST_LIMIT, listed without "did you mean" or a snippet."""
 
     @property
     def unpriced_token_share(self) -> Decimal:
@@ -379,8 +387,12 @@ def attach_costs(
 
     items = []
     notes: list[str] = []
-    for (provider, model), (n_rows, n_req, n_tok) in sorted(unpriced.items(), key=lambda kv: -kv[1][2]):
-        close = catalog.did_you_mean(model) if model else []
+    # the most tokens first (then requests, then the name, so the order does not depend on the
+    # dict's): only the first SUGGEST_LIMIT get "did you mean" and a snippet
+    ranked = sorted(unpriced.items(), key=lambda kv: (-kv[1][2], -kv[1][1], kv[0]))
+    for rank, ((provider, model), (n_rows, n_req, n_tok)) in enumerate(ranked):
+        suggest = bool(model) and rank < SUGGEST_LIMIT
+        close = catalog.did_you_mean(model) if suggest else []
         reason, fix = _unknown_reason(catalog, provider, model, close)
         if (provider, model) in gaps:
             days = sorted(gaps[(provider, model)])
@@ -409,7 +421,7 @@ def attach_costs(
                 requests=n_req,
                 tokens=n_tok,
                 token_share=Decimal(n_tok) / total_tokens if total_tokens else None,
-                snippet=suggest_snippet(catalog, provider, model, close) if model else "",
+                snippet=suggest_snippet(catalog, provider, model, close) if suggest else "",
                 did_you_mean=tuple(close),
                 reason=reason,
                 fix=fix,
@@ -424,4 +436,5 @@ def attach_costs(
         catalog=catalog.info(),
         price_keys=len(keys),
         notes=tuple(notes),
+        suggestions_left_out=max(0, sum(1 for _, m in unpriced if m) - SUGGEST_LIMIT),
     )

@@ -12,17 +12,16 @@ The built-in fixes we ship (`builtin.toml`, next to this module) use the same fo
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import hashlib
 import re
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from llmcost.config.strict import did_you_mean, finite, parse_toml
 from llmcost.errors import ConfigError
 
 PRICE_FIELDS = ("input", "cache_read", "cache_write_5m", "cache_write_1h", "output")
@@ -160,8 +159,7 @@ def _fail(where: str, what: str, fix: str) -> ConfigError:
 
 
 def _unknown(where: str, key: str, allowed: set[str], section: str) -> ConfigError:
-    close = difflib.get_close_matches(key, sorted(allowed), n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
+    hint = did_you_mean(key, allowed)
     return _fail(where, f"unknown key {key!r} in {section}",
                  f"{hint}Allowed keys: {', '.join(sorted(allowed))} (see docs/pricing.md).")
 
@@ -171,7 +169,7 @@ def _money(value: Any, where: str, key: str) -> Decimal:
         raise _fail(where, f"{key} must be a number (USD per million tokens), got {value!r}",
                     f"Write e.g. {key} = 2.50 without quotes.")
     dec = Decimal(value)
-    if not dec.is_finite() or dec < 0:
+    if not finite(dec) or dec < 0:
         raise _fail(where, f"{key} must be a finite number >= 0, got {value}", "Fix the value.")
     return dec
 
@@ -276,11 +274,7 @@ def _opt_date(raw: dict[str, Any], where: str, key: str) -> date | None:
 
 def parse_overrides(text: str, name: str, path: Path | None = None, sha256: str | None = None) -> Overrides:
     """Validate override TOML `text`; `name` is how messages and price sources refer to the file."""
-    try:
-        raw = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{name}: not valid TOML: {err}. "
-                          "Fix the syntax (see prices.example.toml).") from None
+    raw = parse_toml(text, name, decimals=True, kind="price override (see prices.example.toml)")
     lines = _Lines(text)
     for key in raw:
         if key not in _TOP_KEYS:

@@ -63,4 +63,5 @@ def expand_out(pattern: Path, *, month: str | None, fmt: str, today: date) -> Pa
                 + ", ".join("{" + p + "}" for p in PLACEHOLDERS)
                 + "."
             )
-    return Path(text.format(**values))
+    # substituted by name, not str.format: a lone brace (`r{.md`) is part of the file name
+    return Path(re.sub(r"\{([^{}]*)\}", lambda m: values[m.group(1)], text))

@@ -209,10 +209,13 @@ def sections(
         ],
     )
     if doc.get("unpriced"):
+        bare = sum(1 for u in doc["unpriced"] if u["model"] and not u["override_snippet"])
         yield (
             "Unpriced models",
             "Why each has no price and how to fix it; the prices go in your override file (--prices FILE, "
-            "./llmcost-prices.toml or $LLMCOST_PRICES) and the snippet is ready to paste.",
+            "./llmcost-prices.toml or $LLMCOST_PRICES) and the snippet is ready to paste."
+            + (f" Suggestions are given for the {len(doc['unpriced']) - bare:,} with the most tokens; the other "
+               f"{bare:,} have none." if bare else ""),
             ["provider", "model", "requests", "token share", "why unpriced", "how to fix", "did you mean",
              "override snippet"],
             [

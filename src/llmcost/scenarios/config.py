@@ -11,13 +11,14 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from llmcost.config.strict import MAX_NUMBER, did_you_mean, finite, parse_toml, read_text
 from llmcost.errors import ConfigError
 
 LIFETIMES = {"5m": 300.0, "1h": 3600.0, "unlimited": None}
@@ -193,8 +194,7 @@ def _check_keys(ctx: _Ctx, raw: dict[str, Any], kind: str, label: str, index: in
     allowed = _KEYS[kind]
     for key in raw:
         if key not in allowed:
-            close = difflib.get_close_matches(key, sorted(allowed), n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            hint = did_you_mean(key, allowed)
             raise ctx.fail(
                 label,
                 key,
@@ -220,6 +220,9 @@ def _num(
         raise ctx.fail(
             label, key, f"{key} must be a number, got {v!r}", f"write e.g. {key} = 1.5 without quotes", index
         )
+    if not finite(Decimal(repr(v) if isinstance(v, float) else v)):
+        raise ctx.fail(label, key, f"{key} = {v} is not a usable number (not finite or over {MAX_NUMBER:,f})",
+                       f"write a finite number, e.g. {key} = 1.5", index)
     if v < lo or (hi is not None and v > hi):
         rng = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
         raise ctx.fail(label, key, f"{key} = {v} is out of range", f"use a value {rng}", index)
@@ -232,9 +235,10 @@ def _int(
     v = raw.get(key, default)
     if v is None:
         return None
-    if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+    if isinstance(v, bool) or not isinstance(v, int) or v < lo or v > MAX_NUMBER:
         raise ctx.fail(
-            label, key, f"{key} must be a whole number >= {lo}, got {v!r}", f"write e.g. {key} = 1024", index
+            label, key, f"{key} must be a whole number >= {lo} (at most {MAX_NUMBER:,f}), got {v!r}",
+            f"write e.g. {key} = 1024", index
         )
     return int(v)
 
@@ -254,8 +258,7 @@ def _str(
     if not isinstance(v, str):
         raise ctx.fail(label, key, f"{key} must be text, got {v!r}", f'write {key} = "..." in quotes', index)
     if choices is not None and v not in choices:
-        close = difflib.get_close_matches(v, sorted(choices), n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        hint = did_you_mean(v, choices)
         raise ctx.fail(
             label, key, f"{key} = {v!r} is not one of {', '.join(sorted(choices))}", f"{hint}pick one", index
         )
@@ -279,10 +282,7 @@ def _name(ctx: _Ctx, raw: dict[str, Any], label: str, index: int, seen: set[str]
 def parse_scenarios(text: str, path: str = "<scenarios>") -> ScenarioFile:
     """Validate a scenario file's text (see default.toml for every key)."""
     ctx = _Ctx(path, text)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML ({e}). Fix: check the quoting and brackets on that line.") from None
+    data = parse_toml(text, path, kind="scenario")
     for sec in data:
         if sec not in _SECTIONS:
             close = difflib.get_close_matches(sec, sorted(_SECTIONS), n=1)
@@ -430,14 +430,12 @@ def parse_scenarios(text: str, path: str = "<scenarios>") -> ScenarioFile:
 def load_scenarios(path: Path | None = None) -> ScenarioFile:
     """The packaged default file, or `path` (which replaces it entirely)."""
     p = default_scenarios_path() if path is None else Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not p.exists():
         raise ConfigError(
             f"Scenario file {p} does not exist. Fix: pass an existing TOML file to --scenarios "
             f"(start from a copy of {default_scenarios_path()})."
-        ) from None
-    return parse_scenarios(text, str(p))
+        )
+    return parse_scenarios(read_text(p, kind="scenario", option="--scenarios"), str(p))
 
 
 __all__ = [

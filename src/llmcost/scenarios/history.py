@@ -50,6 +50,10 @@ _COLUMNS = (
 )
 
 
+MAX_AS_OF_GAP = 366
+"""How far past the store's last day of usage `--as-of` may be (days)."""
+
+
 def anchor_day(con: duckdb.DuckDBPyConnection, as_of: date | None, tz: str) -> tuple[date, str | None]:
     """The last day the forecast uses, and a note when it is not yesterday.
 
@@ -59,6 +63,18 @@ def anchor_day(con: duckdb.DuckDBPyConnection, as_of: date | None, tz: str) -> t
     not a month of invented "actuals" up to today.
     """
     if as_of is not None:
+        if has_relation(con, "usage"):
+            (last,) = con.execute(
+                "SELECT max(CAST(timezone($tz, ts) AS DATE)) FROM usage WHERE ts IS NOT NULL", {"tz": tz}
+            ).fetchall()[0]
+            if last is not None and (as_of - last).days > MAX_AS_OF_GAP:
+                # `--as-of 2999-12-31` filled 357,000 empty days for every simulated path: out of
+                # memory (issue 17)
+                raise UsageError(
+                    f"--as-of {as_of} is {(as_of - last).days:,} days after the data ends ({last}): the forecast "
+                    f"would start from that many days of no usage. Fix: use an --as-of at most "
+                    f"{MAX_AS_OF_GAP} days after {last}, or leave it out."
+                )
         return last_complete_day(as_of, tz), None
     yesterday = last_complete_day(None, tz)
     if not has_relation(con, "usage"):
