@@ -51,6 +51,9 @@ RAW_KEEP = 2000  # characters of a rejected record kept in the quarantine
 # likely decompression bomb; so is a .zip whose members add up to more than MAX_ARCHIVE_BYTES.
 MAX_MEMBER_BYTES = 8 * 1024**3
 MAX_ARCHIVE_BYTES = 32 * 1024**3
+MAX_ARCHIVE_MEMBERS = 50_000
+"""Files in one .zip at most (issue 17: 100,000 small members ran for hours); past it the archive is
+refused with a message. Unzipped, the same files are read as a folder, with checkpoints."""
 MAX_RATIO = 200
 SMALL_EXPANSION = 10 * 1024**2
 
@@ -59,6 +62,21 @@ SMALL_EXPANSION = 10 * 1024**2
 NOT_DATA = (".md", ".txt", ".py", ".sh", ".toml", ".yaml", ".yml", ".pdf", ".png", ".jpg", ".svg", ".html", ".lock")
 
 DUCKDB_MEMORY_LIMIT = os.environ.get("LLMCOST_MEMORY_LIMIT", "1GB")
+
+
+def _checkpoint_seconds() -> float:
+    """Seconds between the commits of a long run ($LLMCOST_CHECKPOINT_SECONDS, default 60)."""
+    try:
+        v = float(os.environ.get("LLMCOST_CHECKPOINT_SECONDS", "60"))
+    except ValueError:
+        return 60.0
+    return v if v == v and v >= 0 else 60.0  # NaN or negative: the default
+
+
+CHECKPOINT_SECONDS = _checkpoint_seconds()
+"""A run that has been going this long commits what it has stored so far (the same atomic manifest
+replace as its final commit) and goes on: a kill then loses at most this much work, and the re-run
+skips the files already committed (issue 17: a kill used to lose hours of a large run)."""
 
 
 @dataclass
@@ -273,6 +291,12 @@ def _expand_zip(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
 def _zip_members(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
     with zipfile.ZipFile(path) as zf:
         infos = [i for i in zf.infolist() if not i.is_dir()]
+        if len(infos) > MAX_ARCHIVE_MEMBERS:
+            raise FormatError(
+                f"{shown_name(path)}: the archive holds {len(infos):,} files, over the limit of "
+                f"{MAX_ARCHIVE_MEMBERS:,} per archive; refused. Fix: extract it and point --logs at the folder "
+                "(a folder's progress is committed as it goes, so a long run can be stopped and resumed)."
+            )
         total = sum(i.file_size for i in infos)
         if total > MAX_ARCHIVE_BYTES:
             raise FormatError(
@@ -634,7 +658,11 @@ class Loader:
         try:
             con = self._connect(work)
             self.ctx.con = con
+            last_commit = clock.wall_now()
             for i, (path, unreadable) in enumerate(files):
+                if self.changed and (clock.wall_now() - last_commit).total_seconds() >= CHECKPOINT_SECONDS:
+                    self._checkpoint(con, manifest, work, result)
+                    last_commit = clock.wall_now()
                 if self.progress:
                     self.progress(mask_text(shown_name(path)), i, len(files))
                 if unreadable:
@@ -665,6 +693,14 @@ class Loader:
         finally:
             shutil.rmtree(work, ignore_errors=True)
         return result
+
+    def _checkpoint(self, con: duckdb.DuckDBPyConnection, manifest: Manifest, work: Path, result: LoadResult) -> None:
+        """Commit the files done so far in the middle of a long run. Pending batches are stored
+        first; the parts this run replaced stay on disk until the final commit (a part still
+        read by this run is never deleted under it; a kill leaves them for the next run's garbage
+        collection)."""
+        self._flush(con, manifest, work, result)
+        self.store.write_manifest(manifest)
 
     def _one(
         self,

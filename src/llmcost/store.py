@@ -29,6 +29,7 @@ import fcntl
 import json
 import math
 import os
+import re
 import shutil
 import time
 import uuid
@@ -266,7 +267,7 @@ class Store:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     fh.seek(0)
-                    holder = fh.read().strip() or "another run"
+                    holder = _lock_holder(fh.read().strip())
                     fh.close()
                     raise StoreLockedError(
                         f"The store {self.root} is busy: {holder} holds its lock. Fix: wait for it to finish "
@@ -466,3 +467,20 @@ def connect_duckdb(
 
 def now_iso() -> str:
     return clock.wall_now().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _lock_holder(text: str) -> str:
+    """Who holds the lock, for the busy message. The file names the last writer ("pid N (since
+    ...)"); when that process is gone the lock is held by a run that does not write its name (a
+    report or another reader), and naming the dead writer would mislead (issue 17)."""
+    m = re.match(r"pid (\d+)\b", text)
+    if m:
+        try:
+            os.kill(int(m.group(1)), 0)
+            return text
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError):
+            return text  # alive but another user's (or an absurd number: shown as written)
+    return "another run (a report or another reader of the store)"
+
