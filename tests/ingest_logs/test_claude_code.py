@@ -17,7 +17,7 @@ from llmcost.store import Store
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "ingest" / "claude_code_jsonl"
 SESSION = "5f1c2a9e-0000-4000-8000-000000000001"
-CCUSAGE = os.environ.get("CCUSAGE", shutil.which("ccusage") or "/tmp/ccu/node_modules/.bin/ccusage")
+CCUSAGE = os.environ.get("CCUSAGE", shutil.which("ccusage") or "/tmp/ccu20/node_modules/.bin/ccusage")
 
 # Worked out by hand from the fixture lines (one row per (message.id, requestId), the per-field
 # maximum of its lines: here its lines repeat the same counts; the malformed line 7 and the
@@ -94,11 +94,19 @@ def test_non_usage_lines_are_not_rows(tmp_path: Path) -> None:
 
 
 def _ccusage_ok() -> bool:
-    return Path(CCUSAGE).exists() or shutil.which(CCUSAGE) is not None
+    """Installed and runnable (its native binary is an optional npm package that may be missing)."""
+    if not (Path(CCUSAGE).exists() or shutil.which(CCUSAGE)):
+        return False
+    try:
+        return subprocess.run([CCUSAGE, "--version"], capture_output=True, timeout=30).returncode == 0
+    except OSError:
+        return False
 
 
 @pytest.mark.skipif(
-    not _ccusage_ok(), reason="ccusage not installed (npm i --prefix /tmp/ccu ccusage@18, or set CCUSAGE)"
+    not _ccusage_ok(),
+    reason="ccusage 20 not installed (npm i --prefix /tmp/ccu20 ccusage@20.0.24 "
+    "@ccusage/ccusage-linux-x64@20.0.24, or set CCUSAGE); .ci/run installs it",
 )
 def test_daily_totals_match_ccusage(tmp_path: Path) -> None:
     home = _claude_home(tmp_path)
@@ -108,7 +116,7 @@ def test_daily_totals_match_ccusage(tmp_path: Path) -> None:
         env=env, capture_output=True, text=True, timeout=60, check=True,
     ).stdout
     theirs = {
-        d["date"]: {"input": d["inputTokens"], "output": d["outputTokens"],
+        d.get("period", d.get("date")): {"input": d["inputTokens"], "output": d["outputTokens"],
                     "cache_read": d["cacheReadTokens"], "cache_write": d["cacheCreationTokens"]}
         for d in json.loads(out)["daily"]
     }
