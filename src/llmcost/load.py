@@ -1,32 +1,26 @@
-"""Load input files into the store: walk, detect, parse, validate, quarantine, dedupe, commit.
+"""Load input files into the store: detect, parse, stage, dedupe, commit.
 
-A run is one transaction (one manifest write at its end). A file's rows are parsed and checked by
-one DuckDB query (the format's SQL wrapped in the validation below) and staged to Parquet; new
-files of a batchable format are read together, by one scan over the list of files, and stored as
-one part per month per batch (`Loader._batch`, docs/reliability.md "Batches"); small parts are
-merged past a threshold (`compact_parts`). Good rows become parts of the store,
-bad rows go to the quarantine with file, line and reason, records the format marks as not usage
-(`skip`) are only counted, and the manifest is replaced atomically. Rows read = stored +
-duplicate + skipped + quarantined, for every file.
+Walking the inputs and expanding archives (with their limits) live in `llmcost.ingest.files`, the
+validation query every row passes in `llmcost.ingest.validate`; this module stages and commits.
+A run is one transaction (one manifest write at its end, plus a checkpoint commit a minute in a
+long run). A file's rows are parsed and checked by one DuckDB query (the format's SQL wrapped in
+the validation) and staged to Parquet; new files of a batchable format are read together, by one
+scan over the list of files, and stored as one part per month per batch (`Loader._batch`,
+docs/reliability.md "Batches"); small parts are merged past a threshold (`compact_parts`). Good
+rows become parts of the store, bad rows go to the quarantine with file, line and reason, records
+the format marks as not usage (`skip`) are only counted, and the manifest is replaced atomically.
+Rows read = stored + duplicate + skipped + quarantined, for every file.
 """
 
 from __future__ import annotations
 
-import errno
-import gzip
-import hashlib
 import json
 import os
 import re
 import shutil
 import sqlite3
-import stat
-import tempfile
 import uuid
-import zipfile
-import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -36,30 +30,13 @@ import pyarrow as pa
 
 from llmcost import clock, ingest, intake
 from llmcost.errors import FormatError, StoreError, UsageError
-from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_number, sql_str
-from llmcost.privacy import NOT_MASKED, mask_id_sql, mask_key, mask_sql, mask_text, row_guard_sql
+from llmcost.ingest import IngestContext, Ingestor, InputFile, sql_str
+from llmcost.ingest.files import check_gzip, expand, hash_pool, sha256, walk
+from llmcost.ingest.validate import RAW_KEEP, validated_sql
+from llmcost.privacy import mask_key, mask_sql, mask_text
 from llmcost.schema import TABLES, USAGE_TOKEN_COLUMNS, duckdb_types
 from llmcost.store import FileEntry, Manifest, Store, connect_duckdb, now_iso, one
 from llmcost.text import shown, shown_name
-
-HEAD_BYTES = 65536
-MAX_TOKENS_PER_REQUEST = 100_000_000  # no model takes 100M tokens in one call
-MAX_TOKENS_PER_BUCKET = 10**15
-RAW_KEEP = 2000  # characters of a rejected record kept in the quarantine
-# Archive limits (documented in docs/reliability.md): a .zip member or a .gz file larger than this,
-# or expanding more than MAX_RATIO times its compressed size beyond SMALL_EXPANSION, is refused as a
-# likely decompression bomb; so is a .zip whose members add up to more than MAX_ARCHIVE_BYTES.
-MAX_MEMBER_BYTES = 8 * 1024**3
-MAX_ARCHIVE_BYTES = 32 * 1024**3
-MAX_ARCHIVE_MEMBERS = 50_000
-"""Files in one .zip at most (issue 17: 100,000 small members ran for hours); past it the archive is
-refused with a message. Unzipped, the same files are read as a folder, with checkpoints."""
-MAX_RATIO = 200
-SMALL_EXPANSION = 10 * 1024**2
-
-# Files in a walked directory that are never usage data (docs, code, pictures): skipped silently.
-# A file named on the command line is always read.
-NOT_DATA = (".md", ".txt", ".py", ".sh", ".toml", ".yaml", ".yml", ".pdf", ".png", ".jpg", ".svg", ".html", ".lock")
 
 DUCKDB_MEMORY_LIMIT = os.environ.get("LLMCOST_MEMORY_LIMIT", "1GB")
 
@@ -101,444 +78,6 @@ class LoadResult:
 
 
 # ---- walking inputs -----------------------------------------------------------------------------
-
-def _walk(paths: Iterable[Path], skip: Path | None) -> Iterator[tuple[Path, str | None]]:
-    """(path, None) for each file to read, or (folder, why) for a folder that cannot be listed.
-
-    Directories are walked recursively in name order (a folder's files, then its subfolders).
-    Symbolic links are followed, to files and to folders, wherever they point: the user put the
-    link there (docs/reliability.md); a folder reached twice (a link to an ancestor) is walked
-    once. The store itself is never walked. Whatever is not a folder is yielded as is: FIFOs,
-    sockets, devices, dangling links and link loops fail one by one when opened (`_open_regular`).
-    """
-    seen: set[tuple[int, int]] = set()
-    for p in paths:
-        p = Path(p).expanduser()
-        if not os.path.lexists(p):
-            raise UsageError(f"No such file or directory: {p}. Fix: check the path given to --logs / ingest.")
-        if p.is_dir():
-            yield from _walk_dir(p, skip, seen)
-        else:
-            yield p, None
-
-
-def _walk_dir(folder: Path, skip: Path | None, seen: set[tuple[int, int]]) -> Iterator[tuple[Path, str | None]]:
-    try:
-        st = folder.stat()
-        if (skip is not None and folder.resolve() == skip) or (st.st_dev, st.st_ino) in seen:
-            return
-        seen.add((st.st_dev, st.st_ino))
-        with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
-    except OSError as e:
-        yield folder, (
-            f"{shown_name(folder)} is a folder that cannot be read ({e.strerror or e}): its files were not ingested. "
-            "Fix: make it readable by the user running llmcost-forecast (chmod u+rx), or leave it out."
-        )
-        return
-    subdirs = []
-    for entry in entries:
-        try:
-            is_dir = entry.is_dir()  # follows a link; False for a dangling link or a loop
-        except OSError:
-            is_dir = False
-        if is_dir:
-            subdirs.append(Path(entry.path))
-            continue
-        name = entry.name
-        if name.startswith(".") or name.lower().endswith(NOT_DATA) or name.upper().startswith("LICENSE"):
-            continue
-        yield Path(entry.path), None
-    for d in subdirs:
-        yield from _walk_dir(d, skip, seen)
-
-
-_KIND = {
-    stat.S_IFIFO: ("a named pipe (FIFO)", " (reading it waits for a writer, maybe forever)"),
-    stat.S_IFSOCK: ("a socket", ""),
-    stat.S_IFCHR: ("a character device", " (reading it may never end)"),
-    stat.S_IFBLK: ("a block device", " (a whole disk)"),
-}
-
-
-def _open_regular(path: Path) -> int:
-    """An open file descriptor of `path`, a regular file, or FormatError saying why it is skipped.
-
-    Anything but a regular file is refused before it is opened (opening a FIFO waits for a writer,
-    a device may never end, and the run holds the store's lock); the open itself does not block
-    and is checked again, in case the file was swapped since.
-    """
-    try:
-        mode = os.stat(path).st_mode
-        if not stat.S_ISREG(mode):
-            raise FormatError(_not_a_file(path, mode))
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as err:
-        raise FormatError(_unreadable(path, err)) from None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        raise FormatError(_not_a_file(path, mode))
-    os.set_blocking(fd, True)
-    return fd
-
-
-def _not_a_file(path: Path, mode: int) -> str:
-    kind, why = _KIND.get(stat.S_IFMT(mode), ("not a regular file", ""))
-    return (f"{shown_name(path)} is {kind}, not a file: skipped{why}. Fix: copy the data into a file, or move it "
-            "out of the folder.")
-
-
-def _unreadable(path: Path, err: OSError) -> str:
-    name = shown_name(path)
-    if isinstance(err, FileNotFoundError) and os.path.islink(path):
-        return (f"{name} is a symbolic link to {shown_name(os.readlink(path))}, which does not exist: skipped. "
-                "Fix: point the link at a file, or remove it.")
-    if err.errno == errno.ELOOP:
-        return (f"{name} is a symbolic link loop (it never reaches a file): skipped. Fix: remove the link, or point "
-                "it at a file.")
-    if isinstance(err, PermissionError):
-        return (f"{name} cannot be read (permission denied): skipped. Fix: make it readable by the user running "
-                "llmcost-forecast (chmod u+r), or move it out of the folder.")
-    return f"{name} cannot be read ({err.strerror or err}): skipped. Fix: check the file and its permissions."
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmcost-hash")
-    return _POOL
-
-
-def _head(path: Path, is_gzip: bool) -> bytes:
-    if is_gzip:
-        try:
-            with gzip.open(path, "rb") as fh:
-                return fh.read(HEAD_BYTES)
-        except (OSError, EOFError):
-            return b""
-    with open(path, "rb") as fh:
-        return fh.read(HEAD_BYTES)
-
-
-def _is_gzip(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
-
-
-GLOB_CHARS = frozenset("*?[]{}\\")
-"""Characters DuckDB reads as a glob in a file path: `app?.jsonl` also read `appX.jsonl`."""
-
-
-def _safe_name(name: str) -> str:
-    """A file name DuckDB reads literally: UTF-8, no control or glob characters."""
-    return "".join("_" if c in GLOB_CHARS else c for c in shown_name(name).replace("/", "_")) or "file"
-
-
-def _needs_alias(path: Path) -> bool:
-    text = str(path)
-    return shown(text) != text or any(c in GLOB_CHARS for c in text)
-
-
-def _alias(path: Path, tmp: Path) -> Path:
-    """A link with a safe name (`_safe_name`) to `path`, whose own path DuckDB cannot take as it is:
-    a name that is not UTF-8 raised `RuntimeError: std::bad_cast` and stopped the run, and a glob
-    character made it read other files too. DuckDB follows the link."""
-    link = tmp / uuid.uuid4().hex / _safe_name(path.name)
-    link.parent.mkdir(parents=True)
-    link.symlink_to(os.path.abspath(path))
-    return link
-
-
-def _expand(path: Path, tmp: Path) -> Iterator[tuple[Path, str, str, bool]]:
-    """(path on disk, display name, manifest key, gzip?) for a file, expanding .zip archives safely.
-    Names are shown escaped (`shown_name`); a file whose path is not UTF-8 or holds a glob character
-    is read through a link (`_alias`)."""
-    with os.fdopen(_open_regular(path), "rb") as fh:
-        magic = fh.read(4)
-    if magic[:2] == b"PK" and zipfile.is_zipfile(path):
-        for disk, display, is_gz in _expand_zip(path, tmp):
-            yield disk, display, display, is_gz
-        return
-    display = shown_name(path)
-    disk = _alias(path, tmp) if _needs_alias(path) else path
-    # a name with "!" keeps its spelling as its key (the archive-member form), as stores have it
-    key = display if "!" in display else shown_name(path.resolve())
-    yield disk, display, key, magic[:2] == b"\x1f\x8b"
-
-
-def _expand_zip(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
-    try:
-        yield from _zip_members(path, tmp)
-    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError) as e:
-        # damaged, encrypted (RuntimeError) or an unsupported compression method
-        raise FormatError(
-            f"{shown_name(path)}: the archive cannot be read ({e}). Fix: check it is complete, or extract it yourself."
-        ) from None
-
-
-def _zip_members(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
-    with zipfile.ZipFile(path) as zf:
-        infos = [i for i in zf.infolist() if not i.is_dir()]
-        if len(infos) > MAX_ARCHIVE_MEMBERS:
-            raise FormatError(
-                f"{shown_name(path)}: the archive holds {len(infos):,} files, over the limit of "
-                f"{MAX_ARCHIVE_MEMBERS:,} per archive; refused. Fix: extract it and point --logs at the folder "
-                "(a folder's progress is committed as it goes, so a long run can be stopped and resumed)."
-            )
-        total = sum(i.file_size for i in infos)
-        if total > MAX_ARCHIVE_BYTES:
-            raise FormatError(
-                f"{shown_name(path)}: the archive's members expand to {total:,} bytes (over the "
-                f"{MAX_ARCHIVE_BYTES // 1024**3} GiB limit: a likely decompression bomb); refused. "
-                "Fix: extract it yourself if you trust it."
-            )
-        for info in infos:
-            name = info.filename
-            # Windows separators count too: `..\\x` must not pass as one odd file name
-            parts = Path(name.replace("\\", "/")).parts
-            if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
-                raise FormatError(
-                    f"{shown_name(path)}: archive member {name!r} points outside the archive (zip-slip); refused. "
-                    "Fix: extract the archive yourself and check its contents."
-                )
-            if info.file_size > MAX_MEMBER_BYTES or (
-                info.file_size > SMALL_EXPANSION and info.file_size > MAX_RATIO * max(info.compress_size, 1)
-            ):
-                raise FormatError(
-                    f"{shown_name(path)}: archive member {name!r} expands to {info.file_size:,} bytes from "
-                    f"{info.compress_size:,} (over the {MAX_RATIO}x / {MAX_MEMBER_BYTES // 1024**3} GiB limit: "
-                    "a likely decompression bomb); refused. Fix: extract it yourself if you trust it."
-                )
-            dest = tmp / uuid.uuid4().hex / _safe_name(Path(name.replace("\\", "/")).name or "member")
-            dest.parent.mkdir(parents=True)
-            with zf.open(info) as src, open(dest, "wb") as out:
-                written = 0
-                while chunk := src.read(1 << 20):
-                    written += len(chunk)
-                    if written > info.file_size + 1024:  # header lied about the size
-                        raise FormatError(
-                            f"{shown_name(path)}: archive member {name!r} is larger than it declares; refused."
-                        )
-                    out.write(chunk)
-            is_gz = _is_gzip(dest)
-            yield dest, f"{shown_name(path)}!{shown_name(name)}", is_gz
-
-
-def _gzip_limit(compressed: int) -> int:
-    return min(MAX_MEMBER_BYTES, max(SMALL_EXPANSION, MAX_RATIO * compressed))
-
-
-def _check_gzip(path: Path, display: str) -> None:
-    """Refuse a gzip file that expands past the archive limits (a decompression bomb).
-
-    The file is inflated in bounded chunks, counting bytes and stopping at the limit. Nothing is
-    written: DuckDB reads the .gz itself afterwards. The ISIZE trailer is not trusted either way:
-    in a truncated file its last four bytes are compressed data, and read as a size they made a
-    cut-off 3 KB download look like a bomb.
-    """
-    size = path.stat().st_size
-    limit = _gzip_limit(size)
-    expanded, complete = _inflated_size(path, limit)
-    if expanded > limit:
-        raise FormatError(
-            f"{display} expands to more than {limit:,} bytes from {size:,} (over the {MAX_RATIO}x / "
-            f"{MAX_MEMBER_BYTES // 1024**3} GiB limit: a likely decompression bomb); refused. "
-            "Fix: decompress it yourself if you trust it."
-        )
-    if not complete:
-        raise FormatError(
-            f"{display} is cut off: its gzip data stops before the end marker, after {expanded:,} bytes "
-            "of text (an interrupted download or copy, or a file still being written). "
-            "Fix: copy or download it again."
-        )
-
-
-def _inflated_size(path: Path, limit: int) -> tuple[int, bool]:
-    """Bytes the gzip file inflates to (counting past `limit` by at most one chunk, then stopping),
-    and whether its last member reaches its end marker (False: the file is cut off)."""
-    d = zlib.decompressobj(31)
-    total = 0
-    buf = b""
-    in_member = False
-    with open(path, "rb") as fh:
-        try:
-            while True:
-                if not buf:
-                    buf = fh.read(1 << 20)
-                    if not buf:
-                        break
-                in_member = True
-                total += len(d.decompress(buf, 1 << 24))
-                if total > limit:
-                    return total, True
-                if d.eof:  # next member of a multi-member file
-                    in_member = False
-                    buf = d.unused_data
-                    d = zlib.decompressobj(31)
-                else:
-                    buf = d.unconsumed_tail
-            total += len(d.flush())
-        except zlib.error:
-            return total, True  # damaged or trailing garbage: not a bomb; the parse reports what it can read
-    return total, not in_member
-
-
-# ---- the validation query ---------------------------------------------------------------------------
-
-def _columns_of(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, str]:
-    rows = con.execute(f"DESCRIBE ({sql})").fetchall()
-    return {r[0]: r[1] for r in rows}
-
-
-def _format_error(error: str, raw: str) -> str:
-    """SQL: the format's own reason for rejecting a row, with one correction made for every format.
-
-    The JSON line readers accept only objects, so a line that parses as JSON but is not an
-    object (`42`, `[1]`, `"text"`, `null`) fails their object check, which each format reports as
-    'not valid JSON'. Such a line is valid JSON: it is quarantined as 'not a JSON object' instead
-    (issue 20), here, once, rather than in every format's query.
-    """
-    return (
-        f"CASE WHEN {error} = 'not valid JSON' AND json_valid({raw}) AND json_type({raw}) <> 'OBJECT' "
-        f"THEN 'not a JSON object' ELSE {error} END"
-    )
-
-
-def validated_sql(
-    con: duckdb.DuckDBPyConnection, ing: Ingestor, f: InputFile, ctx: IngestContext, seq: int = 0
-) -> str:
-    """The format's query wrapped in type, range and completeness checks (one SQL statement)."""
-    fmt_sql = ing.query(f, ctx)
-    have = _columns_of(con, fmt_sql)
-    for required in ("source_line", "raw"):
-        if required not in have:
-            raise RuntimeError(f"format {ing.name} query lacks column {required}")
-    table = ing.table
-    types = duckdb_types(table)
-    numeric_cols = [c for c, t in types.items() if t in ("BIGINT", "INTEGER")] if table == "usage" else []
-    money_cols = [c for c, t in types.items() if t.startswith("DECIMAL")]
-    sel = []
-    errs = [_format_error("s.error", "s.raw") if "error" in have else "NULL"]
-    for col, typ in types.items():
-        if col in ("source", "source_file"):
-            continue
-        if col not in have:
-            sel.append(f"CAST(NULL AS {typ}) AS {col}")
-            continue
-        src_t = have[col]
-        expr = f"s.{col}"
-        if col in numeric_cols and col != "source_line":
-            if src_t == "VARCHAR":
-                errs.append(f"CASE WHEN {is_bad_number(expr)} THEN 'non-numeric {col}: ' || left({expr}, 40) END")
-                expr = int_sql(expr)
-            expr = f"CAST({expr} AS {typ})"
-        elif col in money_cols:
-            if src_t == "VARCHAR":
-                errs.append(f"CASE WHEN {is_bad_number(expr)} THEN 'non-numeric {col}: ' || left({expr}, 40) END")
-                expr = f"TRY_CAST(trim({expr}) AS {typ})"
-            else:
-                expr = f"CAST({expr} AS {typ})"
-        elif typ == "TIMESTAMPTZ" and src_t != "TIMESTAMP WITH TIME ZONE":
-            expr = f"TRY_CAST({expr} AS TIMESTAMPTZ)"
-        elif src_t != typ and not (typ == "VARCHAR"):
-            expr = f"TRY_CAST({expr} AS {typ})"
-        elif typ == "VARCHAR" and src_t != "VARCHAR":
-            expr = f"CAST({expr} AS VARCHAR)"
-        sel.append(f"{expr} AS {col}")
-    skip = "coalesce(TRY_CAST(s.skip AS BOOLEAN), false)" if "skip" in have else "false"
-    # one cheap test per row for secrets in any of its free-text columns (llmcost.privacy)
-    free_text = [c for c, t in types.items() if t == "VARCHAR" and c in have and c not in NOT_MASKED
-                 and c not in ("prompt_text", "response_text")]
-    if f.batch:
-        for required in ("_display", "_bseq"):
-            if required not in have:
-                raise RuntimeError(f"format {ing.name} is batchable but its query lacks column {required}")
-        sel.append("s._display AS _display, s._bseq AS _bseq")
-    typed = (
-        f"SELECT s.raw AS _raw, {', '.join(sel)}, coalesce({', '.join(errs)}) AS _fmt_error, "
-        f"{skip} AS _skip, {row_guard_sql([f's.{c}' for c in (*free_text, 'event_id') if c in have])} AS _may_secret "
-        f"FROM ({fmt_sql}) s"
-    )
-
-    latest = clock.now().isoformat()  # "the future" is judged against the tool's clock (llmcost.clock)
-    checks = ["_fmt_error", "CASE WHEN ts IS NULL THEN 'missing or unparseable timestamp' END",
-              f"CASE WHEN ts < TIMESTAMPTZ '1990-01-01' OR ts > TIMESTAMPTZ '{latest}' + INTERVAL 2 DAY "
-              "THEN 'timestamp out of range: ' || CAST(ts AS VARCHAR) END"]
-    if table == "usage":
-        limit = MAX_TOKENS_PER_BUCKET if ing.grain == "bucket" else MAX_TOKENS_PER_REQUEST
-        checks.append("CASE WHEN web_search_calls < 0 THEN 'negative web_search_calls: ' || web_search_calls END")
-        for c in (*USAGE_TOKEN_COLUMNS, "request_count"):
-            checks.append(f"CASE WHEN {c} < 0 THEN 'negative {c}: ' || {c} END")
-            checks.append(f"CASE WHEN {c} > {limit} THEN 'implausible {c}: ' || {c} END")
-        checks.append(
-            "CASE WHEN input_tokens IS NULL AND output_tokens IS NULL AND cache_read_tokens IS NULL "
-            "AND request_count IS NULL THEN 'no token counts' END"
-        )
-        checks.append(
-            "CASE WHEN coalesce(cache_write_1h_tokens, 0) > coalesce(cache_write_tokens, 0) "
-            "THEN 'cache_write_1h_tokens exceed cache_write_tokens' END"
-        )
-        checks.append(
-            "CASE WHEN coalesce(reasoning_tokens, 0) > coalesce(output_tokens, 0) "
-            "THEN 'reasoning_tokens exceed output_tokens' END"
-        )
-    else:
-        checks.append("CASE WHEN cost_usd IS NULL THEN 'missing cost' END")
-    error = "coalesce(" + ", ".join(checks) + ")"
-
-    out = []
-    for col, _typ in types.items():
-        if col == "source":
-            out.append(f"{sql_str(ing.name)} AS source")
-        elif col == "source_file":
-            out.append(f"{f.name_sql()} AS source_file")
-        elif col == "event_id":
-            raw_id = f"md5({sql_str(ing.name)} || chr(31) || coalesce(_raw, ''))"
-            out.append(f"coalesce({mask_id_sql('event_id', '_may_secret')}, {raw_id}) AS event_id")
-        elif col == "grain":
-            out.append(f"coalesce(grain, {sql_str(ing.grain)}) AS grain")
-        elif col in USAGE_TOKEN_COLUMNS:
-            out.append(f"coalesce({col}, 0) AS {col}")
-        elif col == "request_count":
-            out.append("coalesce(request_count, 1) AS request_count")
-        elif col in ("batch", "conversation_inferred", "response_cache_hit"):
-            out.append(f"coalesce({col}, false) AS {col}")
-        elif col == "cache_known":
-            out.append("coalesce(cache_known, false) AS cache_known")
-        elif col == "run_labels":
-            labels = json.dumps(ctx.labels, sort_keys=True, ensure_ascii=False) if ctx.labels else None
-            out.append(f"CAST({sql_str(labels) if labels else 'NULL'} AS VARCHAR) AS run_labels")
-        elif col in ("prompt_text", "response_text"):
-            out.append(f"{mask_sql(col)} AS {col}" if ctx.keep_text else f"CAST(NULL AS VARCHAR) AS {col}")
-        elif _typ == "VARCHAR" and col not in NOT_MASKED:
-            # every free-text column: model, project, user, conversation, tags in extra, ... (llmcost.privacy)
-            out.append(f"{mask_sql(col, '_may_secret' if col in free_text else None)} AS {col}")
-        else:
-            out.append(col)
-    return (
-        # the rejected rows' raw text is masked already in the stage file, which a killed run
-        # leaves in .staging until the next writer's clean-up
-        f"SELECT * REPLACE (CASE WHEN _error IS NOT NULL THEN {mask_sql(f'left(_raw, {RAW_KEEP * 2})')} "
-        "END AS _raw) FROM ("
-        f"SELECT {', '.join(out)}, CAST({'_bseq' if f.batch else int(seq)} AS BIGINT) AS _seq, false AS _dup, "
-        # a skipped record (the format's `skip`) is counted, never checked or quarantined
-        f"CASE WHEN NOT _skip THEN {error} END AS _error, _skip, event_id IS NULL AS _id_from_raw, _raw, "
-        "CAST(year(ts) * 100 + month(ts) AS INTEGER) AS month "
-        f"FROM ({typed}))"
-    )
-
 
 def derived_key(key: str, reader: Ingestor) -> str:
     """Manifest key of the rows `reader` derives from the file at `key` (see Ingestor.derived)."""
@@ -653,7 +192,7 @@ class Loader:
             )
         self.store.collect_garbage(manifest)
         skip = self.store.root.resolve()
-        files = list(_walk(paths, skip))
+        files = list(walk(paths, skip))
         work = self._work = self.store.staging_dir()
         try:
             con = self._connect(work)
@@ -670,7 +209,7 @@ class Loader:
                                                    message=mask_text(shown(unreadable))))
                     continue
                 try:
-                    for disk, display, key, is_gz in _expand(path, work):
+                    for disk, display, key, is_gz in expand(path, work):
                         manifest = self._one(con, manifest, disk, display, key, is_gz, work, result)
                 except FormatError as e:
                     result.files.append(FileResult(mask_key(shown_name(path)), "failed", message=mask_text(shown(e))))
@@ -732,7 +271,7 @@ class Loader:
         if old and old.size == size:
             # size and modification time as the last run saw them: the hash it recorded stands
             # (FILESTAT: a cache beside the manifest; without it, or on any mismatch, hash)
-            sha = old.sha256 if self._filestat.get(key) == [size, mtime, old.sha256] else _sha256(disk)
+            sha = old.sha256 if self._filestat.get(key) == [size, mtime, old.sha256] else sha256(disk)
             if old.sha256 == sha and self._derived_complete(manifest, key, old.ingestor) and labels == old_labels:
                 result.files.append(FileResult(key, "unchanged", old.ingestor))
                 return manifest
@@ -743,7 +282,7 @@ class Loader:
             sha = ""
         if is_gz:
             try:
-                _check_gzip(disk, display)
+                check_gzip(disk, display)
             except FormatError as e:
                 result.files.append(FileResult(key, "failed", message=mask_text(str(e))))
                 return manifest
@@ -787,7 +326,7 @@ class Loader:
                 self._flush(con, manifest, work, result, group)
             return manifest
         if not sha:
-            f = replace(f, hashing=_pool().submit(_sha256, disk))
+            f = replace(f, hashing=hash_pool().submit(sha256, disk))
         self.ctx.labels = labels
         self._single(con, manifest, ing, f, old, result, display)
         return manifest
@@ -862,7 +401,7 @@ class Loader:
         self.ctx.labels = dict(self.labels)
         for it in items:
             if it.hashing is None:  # hashed while DuckDB reads the batch (it releases the GIL)
-                it.hashing = _pool().submit(_sha256, it.disk)
+                it.hashing = hash_pool().submit(sha256, it.disk)
         if len(items) == 1:
             it = items[0]
             f = InputFile(path=it.disk, display=it.key, head=b"\r\n" if crlf else b"\n", size=it.size, sha256="",
@@ -1025,7 +564,7 @@ class Loader:
             read, quarantined, skipped = counts.get(seq, (0, 0, 0))
             parts = [by_month[m] for m in file_months.get(seq, [])]
             entry = FileEntry(
-                path=it.key, size=it.size, sha256=it.hashing.result() if it.hashing else _sha256(it.disk),
+                path=it.key, size=it.size, sha256=it.hashing.result() if it.hashing else sha256(it.disk),
                 ingestor=ing.name, table=table, seq=seq, ingested_at=now_iso(), rows_read=read,
                 rows_stored=stored.get(seq, 0), rows_duplicate=read - quarantined - skipped - stored.get(seq, 0),
                 rows_quarantined=quarantined, rows_skipped=skipped, parts=parts, quarantine=quarantine.get(seq),
@@ -1565,9 +1104,6 @@ def parse_labels(values: Iterable[str]) -> dict[str, str]:
         out[key] = value
     return out
 
-
-def tempdir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="llmcost-"))
 
 
 __all__ = ["TABLES", "FileResult", "LoadResult", "Loader", "compact", "load", "parse_labels"]

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from llmcost.load import NOT_DATA
+from llmcost.ingest.files import NOT_DATA
 from tests.reliability.hostile import NAMES, SECRET_VALUES
 
 HOSTILE_NAMES = NAMES + SECRET_VALUES

@@ -1,6 +1,6 @@
 """Archives: a .zip or .gz cannot write outside its folder, and a decompression bomb is refused.
 
-Limits (llmcost.load, docs/reliability.md): a .zip member or .gz file may expand to at most
+Limits (llmcost.ingest.files, docs/reliability.md): a .zip member or .gz file may expand to at most
 MAX_MEMBER_BYTES (8 GiB), and beyond SMALL_EXPANSION (10 MiB) to at most MAX_RATIO (200) times its
 compressed size; a whole .zip to at most MAX_ARCHIVE_BYTES (32 GiB).
 """
@@ -14,8 +14,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from llmcost import load as loadmod
 from llmcost.cli import app
+from llmcost.ingest import files as walkmod
 from llmcost.load import load
 from llmcost.store import Store
 
@@ -110,9 +110,9 @@ def test_gzip_bomb_with_a_forged_size_trailer_is_refused(tmp_path: Path) -> None
 
 
 def test_gzip_limit_scales_with_size_and_caps() -> None:
-    assert loadmod._gzip_limit(1000) == loadmod.SMALL_EXPANSION
-    assert loadmod._gzip_limit(10**8) == 200 * 10**8 if 200 * 10**8 < loadmod.MAX_MEMBER_BYTES else True
-    assert loadmod._gzip_limit(10**12) == loadmod.MAX_MEMBER_BYTES
+    assert walkmod._gzip_limit(1000) == walkmod.SMALL_EXPANSION
+    assert walkmod._gzip_limit(10**8) == 200 * 10**8 if 200 * 10**8 < walkmod.MAX_MEMBER_BYTES else True
+    assert walkmod._gzip_limit(10**12) == walkmod.MAX_MEMBER_BYTES
 
 
 def test_plain_and_multi_member_gzip_ingest_like_the_plain_file(tmp_path: Path) -> None:
@@ -158,7 +158,7 @@ def test_inflated_size_tells_complete_from_cut_off(tmp_path: Path) -> None:
     for name, (raw, size, complete) in cases.items():
         path = tmp_path / f"{name}.gz"
         path.write_bytes(raw)
-        got_size, got_complete = loadmod._inflated_size(path, 10**9)
+        got_size, got_complete = walkmod._inflated_size(path, 10**9)
         assert got_complete is complete, name
         if size is not None:
             assert got_size == size, name

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from llmcost import load as load_mod
 from llmcost.errors import StoreLockedError
+from llmcost.ingest import files as files_mod
 from llmcost.load import load
 from llmcost.store import Store
 from tests.reliability.harness import build_inputs, fingerprint
@@ -75,7 +75,7 @@ def test_without_checkpoints_a_kill_leaves_the_store_as_it_was(tmp_path: Path) -
 
 
 def test_an_archive_over_the_member_limit_is_refused_with_a_message(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(load_mod, "MAX_ARCHIVE_MEMBERS", 5)
+    monkeypatch.setattr(files_mod, "MAX_ARCHIVE_MEMBERS", 5)
     logs = build_inputs(tmp_path / "in", request_files=2, lines_per_file=10)
     many = tmp_path / "logs" / "many.zip"
     many.parent.mkdir()

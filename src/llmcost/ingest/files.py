@@ -1,0 +1,318 @@
+"""Walking `--logs` and opening archives, with their limits: which entries are files, which are
+refused and why (FIFOs, devices, links that go nowhere, unreadable files), how `.zip` and `.gz`
+inputs are expanded safely (decompression-bomb and zip-slip limits, documented in
+docs/reliability.md), and the content hash that knows a file again. Used by `llmcost.load`."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import stat
+import uuid
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from llmcost.errors import FormatError, UsageError
+from llmcost.text import shown, shown_name
+
+# Archive limits (documented in docs/reliability.md): a .zip member or a .gz file larger than this,
+# or expanding more than MAX_RATIO times its compressed size beyond SMALL_EXPANSION, is refused as a
+# likely decompression bomb; so is a .zip whose members add up to more than MAX_ARCHIVE_BYTES.
+MAX_MEMBER_BYTES = 8 * 1024**3
+MAX_ARCHIVE_BYTES = 32 * 1024**3
+MAX_ARCHIVE_MEMBERS = 50_000
+"""Files in one .zip at most (issue 17: 100,000 small members ran for hours); past it the archive is
+refused with a message. Unzipped, the same files are read as a folder, with checkpoints."""
+MAX_RATIO = 200
+SMALL_EXPANSION = 10 * 1024**2
+
+# Files in a walked directory that are never usage data (docs, code, pictures): skipped silently.
+# A file named on the command line is always read.
+NOT_DATA = (".md", ".txt", ".py", ".sh", ".toml", ".yaml", ".yml", ".pdf", ".png", ".jpg", ".svg", ".html", ".lock")
+
+
+def walk(paths: Iterable[Path], skip: Path | None) -> Iterator[tuple[Path, str | None]]:
+    """(path, None) for each file to read, or (folder, why) for a folder that cannot be listed.
+
+    Directories are walked recursively in name order (a folder's files, then its subfolders).
+    Symbolic links are followed, to files and to folders, wherever they point: the user put the
+    link there (docs/reliability.md); a folder reached twice (a link to an ancestor) is walked
+    once. The store itself is never walked. Whatever is not a folder is yielded as is: FIFOs,
+    sockets, devices, dangling links and link loops fail one by one when opened (`_open_regular`).
+    """
+    seen: set[tuple[int, int]] = set()
+    for p in paths:
+        p = Path(p).expanduser()
+        if not os.path.lexists(p):
+            raise UsageError(f"No such file or directory: {p}. Fix: check the path given to --logs / ingest.")
+        if p.is_dir():
+            yield from _walk_dir(p, skip, seen)
+        else:
+            yield p, None
+
+
+def _walk_dir(folder: Path, skip: Path | None, seen: set[tuple[int, int]]) -> Iterator[tuple[Path, str | None]]:
+    try:
+        st = folder.stat()
+        if (skip is not None and folder.resolve() == skip) or (st.st_dev, st.st_ino) in seen:
+            return
+        seen.add((st.st_dev, st.st_ino))
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as e:
+        yield folder, (
+            f"{shown_name(folder)} is a folder that cannot be read ({e.strerror or e}): its files were not ingested. "
+            "Fix: make it readable by the user running llmcost-forecast (chmod u+rx), or leave it out."
+        )
+        return
+    subdirs = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()  # follows a link; False for a dangling link or a loop
+        except OSError:
+            is_dir = False
+        if is_dir:
+            subdirs.append(Path(entry.path))
+            continue
+        name = entry.name
+        if name.startswith(".") or name.lower().endswith(NOT_DATA) or name.upper().startswith("LICENSE"):
+            continue
+        yield Path(entry.path), None
+    for d in subdirs:
+        yield from _walk_dir(d, skip, seen)
+
+
+_KIND = {
+    stat.S_IFIFO: ("a named pipe (FIFO)", " (reading it waits for a writer, maybe forever)"),
+    stat.S_IFSOCK: ("a socket", ""),
+    stat.S_IFCHR: ("a character device", " (reading it may never end)"),
+    stat.S_IFBLK: ("a block device", " (a whole disk)"),
+}
+
+
+def _open_regular(path: Path) -> int:
+    """An open file descriptor of `path`, a regular file, or FormatError saying why it is skipped.
+
+    Anything but a regular file is refused before it is opened (opening a FIFO waits for a writer,
+    a device may never end, and the run holds the store's lock); the open itself does not block
+    and is checked again, in case the file was swapped since.
+    """
+    try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise FormatError(_not_a_file(path, mode))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as err:
+        raise FormatError(_unreadable(path, err)) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise FormatError(_not_a_file(path, mode))
+    os.set_blocking(fd, True)
+    return fd
+
+
+def _not_a_file(path: Path, mode: int) -> str:
+    kind, why = _KIND.get(stat.S_IFMT(mode), ("not a regular file", ""))
+    return (f"{shown_name(path)} is {kind}, not a file: skipped{why}. Fix: copy the data into a file, or move it "
+            "out of the folder.")
+
+
+def _unreadable(path: Path, err: OSError) -> str:
+    name = shown_name(path)
+    if isinstance(err, FileNotFoundError) and os.path.islink(path):
+        return (f"{name} is a symbolic link to {shown_name(os.readlink(path))}, which does not exist: skipped. "
+                "Fix: point the link at a file, or remove it.")
+    if err.errno == errno.ELOOP:
+        return (f"{name} is a symbolic link loop (it never reaches a file): skipped. Fix: remove the link, or point "
+                "it at a file.")
+    if isinstance(err, PermissionError):
+        return (f"{name} cannot be read (permission denied): skipped. Fix: make it readable by the user running "
+                "llmcost-forecast (chmod u+r), or move it out of the folder.")
+    return f"{name} cannot be read ({err.strerror or err}): skipped. Fix: check the file and its permissions."
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def hash_pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmcost-hash")
+    return _POOL
+
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+GLOB_CHARS = frozenset("*?[]{}\\")
+"""Characters DuckDB reads as a glob in a file path: `app?.jsonl` also read `appX.jsonl`."""
+
+
+def _safe_name(name: str) -> str:
+    """A file name DuckDB reads literally: UTF-8, no control or glob characters."""
+    return "".join("_" if c in GLOB_CHARS else c for c in shown_name(name).replace("/", "_")) or "file"
+
+
+def _needs_alias(path: Path) -> bool:
+    text = str(path)
+    return shown(text) != text or any(c in GLOB_CHARS for c in text)
+
+
+def _alias(path: Path, tmp: Path) -> Path:
+    """A link with a safe name (`_safe_name`) to `path`, whose own path DuckDB cannot take as it is:
+    a name that is not UTF-8 raised `RuntimeError: std::bad_cast` and stopped the run, and a glob
+    character made it read other files too. DuckDB follows the link."""
+    link = tmp / uuid.uuid4().hex / _safe_name(path.name)
+    link.parent.mkdir(parents=True)
+    link.symlink_to(os.path.abspath(path))
+    return link
+
+
+def expand(path: Path, tmp: Path) -> Iterator[tuple[Path, str, str, bool]]:
+    """(path on disk, display name, manifest key, gzip?) for a file, expanding .zip archives safely.
+    Names are shown escaped (`shown_name`); a file whose path is not UTF-8 or holds a glob character
+    is read through a link (`_alias`)."""
+    with os.fdopen(_open_regular(path), "rb") as fh:
+        magic = fh.read(4)
+    if magic[:2] == b"PK" and zipfile.is_zipfile(path):
+        for disk, display, is_gz in _expand_zip(path, tmp):
+            yield disk, display, display, is_gz
+        return
+    display = shown_name(path)
+    disk = _alias(path, tmp) if _needs_alias(path) else path
+    # a name with "!" keeps its spelling as its key (the archive-member form), as stores have it
+    key = display if "!" in display else shown_name(path.resolve())
+    yield disk, display, key, magic[:2] == b"\x1f\x8b"
+
+
+def _expand_zip(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
+    try:
+        yield from _zip_members(path, tmp)
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError) as e:
+        # damaged, encrypted (RuntimeError) or an unsupported compression method
+        raise FormatError(
+            f"{shown_name(path)}: the archive cannot be read ({e}). Fix: check it is complete, or extract it yourself."
+        ) from None
+
+
+def _zip_members(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
+    with zipfile.ZipFile(path) as zf:
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+        if len(infos) > MAX_ARCHIVE_MEMBERS:
+            raise FormatError(
+                f"{shown_name(path)}: the archive holds {len(infos):,} files, over the limit of "
+                f"{MAX_ARCHIVE_MEMBERS:,} per archive; refused. Fix: extract it and point --logs at the folder "
+                "(a folder's progress is committed as it goes, so a long run can be stopped and resumed)."
+            )
+        total = sum(i.file_size for i in infos)
+        if total > MAX_ARCHIVE_BYTES:
+            raise FormatError(
+                f"{shown_name(path)}: the archive's members expand to {total:,} bytes (over the "
+                f"{MAX_ARCHIVE_BYTES // 1024**3} GiB limit: a likely decompression bomb); refused. "
+                "Fix: extract it yourself if you trust it."
+            )
+        for info in infos:
+            name = info.filename
+            # Windows separators count too: `..\\x` must not pass as one odd file name
+            parts = Path(name.replace("\\", "/")).parts
+            if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
+                raise FormatError(
+                    f"{shown_name(path)}: archive member {name!r} points outside the archive (zip-slip); refused. "
+                    "Fix: extract the archive yourself and check its contents."
+                )
+            if info.file_size > MAX_MEMBER_BYTES or (
+                info.file_size > SMALL_EXPANSION and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+            ):
+                raise FormatError(
+                    f"{shown_name(path)}: archive member {name!r} expands to {info.file_size:,} bytes from "
+                    f"{info.compress_size:,} (over the {MAX_RATIO}x / {MAX_MEMBER_BYTES // 1024**3} GiB limit: "
+                    "a likely decompression bomb); refused. Fix: extract it yourself if you trust it."
+                )
+            dest = tmp / uuid.uuid4().hex / _safe_name(Path(name.replace("\\", "/")).name or "member")
+            dest.parent.mkdir(parents=True)
+            with zf.open(info) as src, open(dest, "wb") as out:
+                written = 0
+                while chunk := src.read(1 << 20):
+                    written += len(chunk)
+                    if written > info.file_size + 1024:  # header lied about the size
+                        raise FormatError(
+                            f"{shown_name(path)}: archive member {name!r} is larger than it declares; refused."
+                        )
+                    out.write(chunk)
+            is_gz = _is_gzip(dest)
+            yield dest, f"{shown_name(path)}!{shown_name(name)}", is_gz
+
+
+def _gzip_limit(compressed: int) -> int:
+    return min(MAX_MEMBER_BYTES, max(SMALL_EXPANSION, MAX_RATIO * compressed))
+
+
+def check_gzip(path: Path, display: str) -> None:
+    """Refuse a gzip file that expands past the archive limits (a decompression bomb).
+
+    The file is inflated in bounded chunks, counting bytes and stopping at the limit. Nothing is
+    written: DuckDB reads the .gz itself afterwards. The ISIZE trailer is not trusted either way:
+    in a truncated file its last four bytes are compressed data, and read as a size they made a
+    cut-off 3 KB download look like a bomb.
+    """
+    size = path.stat().st_size
+    limit = _gzip_limit(size)
+    expanded, complete = _inflated_size(path, limit)
+    if expanded > limit:
+        raise FormatError(
+            f"{display} expands to more than {limit:,} bytes from {size:,} (over the {MAX_RATIO}x / "
+            f"{MAX_MEMBER_BYTES // 1024**3} GiB limit: a likely decompression bomb); refused. "
+            "Fix: decompress it yourself if you trust it."
+        )
+    if not complete:
+        raise FormatError(
+            f"{display} is cut off: its gzip data stops before the end marker, after {expanded:,} bytes "
+            "of text (an interrupted download or copy, or a file still being written). "
+            "Fix: copy or download it again."
+        )
+
+
+def _inflated_size(path: Path, limit: int) -> tuple[int, bool]:
+    """Bytes the gzip file inflates to (counting past `limit` by at most one chunk, then stopping),
+    and whether its last member reaches its end marker (False: the file is cut off)."""
+    d = zlib.decompressobj(31)
+    total = 0
+    buf = b""
+    in_member = False
+    with open(path, "rb") as fh:
+        try:
+            while True:
+                if not buf:
+                    buf = fh.read(1 << 20)
+                    if not buf:
+                        break
+                in_member = True
+                total += len(d.decompress(buf, 1 << 24))
+                if total > limit:
+                    return total, True
+                if d.eof:  # next member of a multi-member file
+                    in_member = False
+                    buf = d.unused_data
+                    d = zlib.decompressobj(31)
+                else:
+                    buf = d.unconsumed_tail
+            total += len(d.flush())
+        except zlib.error:
+            return total, True  # damaged or trailing garbage: not a bomb; the parse reports what it can read
+    return total, not in_member

@@ -1,0 +1,161 @@
+"""The validation query: a format's SQL wrapped in the checks every row passes (types, ranges,
+completeness, secrets masked, ids) in one DuckDB statement, so that the loader stores good rows and
+quarantines bad ones with a reason, without per-row Python. Used by `llmcost.load`."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+from llmcost import clock
+from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_number, sql_str
+from llmcost.privacy import NOT_MASKED, mask_id_sql, mask_sql, row_guard_sql
+from llmcost.schema import USAGE_TOKEN_COLUMNS, duckdb_types
+
+MAX_TOKENS_PER_REQUEST = 100_000_000  # no model takes 100M tokens in one call
+MAX_TOKENS_PER_BUCKET = 10**15
+RAW_KEEP = 2000  # characters of a rejected record kept in the quarantine
+
+
+def _columns_of(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, str]:
+    rows = con.execute(f"DESCRIBE ({sql})").fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def _format_error(error: str, raw: str) -> str:
+    """SQL: the format's own reason for rejecting a row, with one correction made for every format.
+
+    The JSON line readers accept only objects, so a line that parses as JSON but is not an
+    object (`42`, `[1]`, `"text"`, `null`) fails their object check, which each format reports as
+    'not valid JSON'. Such a line is valid JSON: it is quarantined as 'not a JSON object' instead
+    (issue 20), here, once, rather than in every format's query.
+    """
+    return (
+        f"CASE WHEN {error} = 'not valid JSON' AND json_valid({raw}) AND json_type({raw}) <> 'OBJECT' "
+        f"THEN 'not a JSON object' ELSE {error} END"
+    )
+
+
+def validated_sql(
+    con: duckdb.DuckDBPyConnection, ing: Ingestor, f: InputFile, ctx: IngestContext, seq: int = 0
+) -> str:
+    """The format's query wrapped in type, range and completeness checks (one SQL statement)."""
+    fmt_sql = ing.query(f, ctx)
+    have = _columns_of(con, fmt_sql)
+    for required in ("source_line", "raw"):
+        if required not in have:
+            raise RuntimeError(f"format {ing.name} query lacks column {required}")
+    table = ing.table
+    types = duckdb_types(table)
+    numeric_cols = [c for c, t in types.items() if t in ("BIGINT", "INTEGER")] if table == "usage" else []
+    money_cols = [c for c, t in types.items() if t.startswith("DECIMAL")]
+    sel = []
+    errs = [_format_error("s.error", "s.raw") if "error" in have else "NULL"]
+    for col, typ in types.items():
+        if col in ("source", "source_file"):
+            continue
+        if col not in have:
+            sel.append(f"CAST(NULL AS {typ}) AS {col}")
+            continue
+        src_t = have[col]
+        expr = f"s.{col}"
+        if col in numeric_cols and col != "source_line":
+            if src_t == "VARCHAR":
+                errs.append(f"CASE WHEN {is_bad_number(expr)} THEN 'non-numeric {col}: ' || left({expr}, 40) END")
+                expr = int_sql(expr)
+            expr = f"CAST({expr} AS {typ})"
+        elif col in money_cols:
+            if src_t == "VARCHAR":
+                errs.append(f"CASE WHEN {is_bad_number(expr)} THEN 'non-numeric {col}: ' || left({expr}, 40) END")
+                expr = f"TRY_CAST(trim({expr}) AS {typ})"
+            else:
+                expr = f"CAST({expr} AS {typ})"
+        elif typ == "TIMESTAMPTZ" and src_t != "TIMESTAMP WITH TIME ZONE":
+            expr = f"TRY_CAST({expr} AS TIMESTAMPTZ)"
+        elif src_t != typ and not (typ == "VARCHAR"):
+            expr = f"TRY_CAST({expr} AS {typ})"
+        elif typ == "VARCHAR" and src_t != "VARCHAR":
+            expr = f"CAST({expr} AS VARCHAR)"
+        sel.append(f"{expr} AS {col}")
+    skip = "coalesce(TRY_CAST(s.skip AS BOOLEAN), false)" if "skip" in have else "false"
+    # one cheap test per row for secrets in any of its free-text columns (llmcost.privacy)
+    free_text = [c for c, t in types.items() if t == "VARCHAR" and c in have and c not in NOT_MASKED
+                 and c not in ("prompt_text", "response_text")]
+    if f.batch:
+        for required in ("_display", "_bseq"):
+            if required not in have:
+                raise RuntimeError(f"format {ing.name} is batchable but its query lacks column {required}")
+        sel.append("s._display AS _display, s._bseq AS _bseq")
+    typed = (
+        f"SELECT s.raw AS _raw, {', '.join(sel)}, coalesce({', '.join(errs)}) AS _fmt_error, "
+        f"{skip} AS _skip, {row_guard_sql([f's.{c}' for c in (*free_text, 'event_id') if c in have])} AS _may_secret "
+        f"FROM ({fmt_sql}) s"
+    )
+
+    latest = clock.now().isoformat()  # "the future" is judged against the tool's clock (llmcost.clock)
+    checks = ["_fmt_error", "CASE WHEN ts IS NULL THEN 'missing or unparseable timestamp' END",
+              f"CASE WHEN ts < TIMESTAMPTZ '1990-01-01' OR ts > TIMESTAMPTZ '{latest}' + INTERVAL 2 DAY "
+              "THEN 'timestamp out of range: ' || CAST(ts AS VARCHAR) END"]
+    if table == "usage":
+        limit = MAX_TOKENS_PER_BUCKET if ing.grain == "bucket" else MAX_TOKENS_PER_REQUEST
+        checks.append("CASE WHEN web_search_calls < 0 THEN 'negative web_search_calls: ' || web_search_calls END")
+        for c in (*USAGE_TOKEN_COLUMNS, "request_count"):
+            checks.append(f"CASE WHEN {c} < 0 THEN 'negative {c}: ' || {c} END")
+            checks.append(f"CASE WHEN {c} > {limit} THEN 'implausible {c}: ' || {c} END")
+        checks.append(
+            "CASE WHEN input_tokens IS NULL AND output_tokens IS NULL AND cache_read_tokens IS NULL "
+            "AND request_count IS NULL THEN 'no token counts' END"
+        )
+        checks.append(
+            "CASE WHEN coalesce(cache_write_1h_tokens, 0) > coalesce(cache_write_tokens, 0) "
+            "THEN 'cache_write_1h_tokens exceed cache_write_tokens' END"
+        )
+        checks.append(
+            "CASE WHEN coalesce(reasoning_tokens, 0) > coalesce(output_tokens, 0) "
+            "THEN 'reasoning_tokens exceed output_tokens' END"
+        )
+    else:
+        checks.append("CASE WHEN cost_usd IS NULL THEN 'missing cost' END")
+    error = "coalesce(" + ", ".join(checks) + ")"
+
+    out = []
+    for col, _typ in types.items():
+        if col == "source":
+            out.append(f"{sql_str(ing.name)} AS source")
+        elif col == "source_file":
+            out.append(f"{f.name_sql()} AS source_file")
+        elif col == "event_id":
+            raw_id = f"md5({sql_str(ing.name)} || chr(31) || coalesce(_raw, ''))"
+            out.append(f"coalesce({mask_id_sql('event_id', '_may_secret')}, {raw_id}) AS event_id")
+        elif col == "grain":
+            out.append(f"coalesce(grain, {sql_str(ing.grain)}) AS grain")
+        elif col in USAGE_TOKEN_COLUMNS:
+            out.append(f"coalesce({col}, 0) AS {col}")
+        elif col == "request_count":
+            out.append("coalesce(request_count, 1) AS request_count")
+        elif col in ("batch", "conversation_inferred", "response_cache_hit"):
+            out.append(f"coalesce({col}, false) AS {col}")
+        elif col == "cache_known":
+            out.append("coalesce(cache_known, false) AS cache_known")
+        elif col == "run_labels":
+            labels = json.dumps(ctx.labels, sort_keys=True, ensure_ascii=False) if ctx.labels else None
+            out.append(f"CAST({sql_str(labels) if labels else 'NULL'} AS VARCHAR) AS run_labels")
+        elif col in ("prompt_text", "response_text"):
+            out.append(f"{mask_sql(col)} AS {col}" if ctx.keep_text else f"CAST(NULL AS VARCHAR) AS {col}")
+        elif _typ == "VARCHAR" and col not in NOT_MASKED:
+            # every free-text column: model, project, user, conversation, tags in extra, ... (llmcost.privacy)
+            out.append(f"{mask_sql(col, '_may_secret' if col in free_text else None)} AS {col}")
+        else:
+            out.append(col)
+    return (
+        # the rejected rows' raw text is masked already in the stage file, which a killed run
+        # leaves in .staging until the next writer's clean-up
+        f"SELECT * REPLACE (CASE WHEN _error IS NOT NULL THEN {mask_sql(f'left(_raw, {RAW_KEEP * 2})')} "
+        "END AS _raw) FROM ("
+        f"SELECT {', '.join(out)}, CAST({'_bseq' if f.batch else int(seq)} AS BIGINT) AS _seq, false AS _dup, "
+        # a skipped record (the format's `skip`) is counted, never checked or quarantined
+        f"CASE WHEN NOT _skip THEN {error} END AS _error, _skip, event_id IS NULL AS _id_from_raw, _raw, "
+        "CAST(year(ts) * 100 + month(ts) AS INTEGER) AS month "
+        f"FROM ({typed}))"
+    )
