@@ -478,7 +478,8 @@ def validated_sql(
               "THEN 'timestamp out of range: ' || CAST(ts AS VARCHAR) END"]
     if table == "usage":
         limit = MAX_TOKENS_PER_BUCKET if ing.grain == "bucket" else MAX_TOKENS_PER_REQUEST
-        checks.append("CASE WHEN web_search_calls < 0 THEN 'negative web_search_calls: ' || web_search_calls END")
+        for c in ("web_search_calls", "file_search_calls"):
+            checks.append(f"CASE WHEN {c} < 0 THEN 'negative {c}: ' || {c} END")
         for c in (*USAGE_TOKEN_COLUMNS, "request_count"):
             checks.append(f"CASE WHEN {c} < 0 THEN 'negative {c}: ' || {c} END")
             checks.append(f"CASE WHEN {c} > {limit} THEN 'implausible {c}: ' || {c} END")
@@ -557,7 +558,7 @@ def _near_months(name: str) -> set[str]:
     return {f"{i // 12:04d}-{i % 12 + 1:02d}" for i in (index - 1, index, index + 1)}
 
 
-SNAPSHOT_FIELDS = (*USAGE_TOKEN_COLUMNS, "reported_cost_usd", "web_search_calls")
+SNAPSHOT_FIELDS = (*USAGE_TOKEN_COLUMNS, "reported_cost_usd", "web_search_calls", "file_search_calls")
 """The columns a snapshot format's stored row takes the per-field maximum of (Ingestor.snapshots)."""
 
 
