@@ -151,3 +151,20 @@ def test_prices_command_shows_the_file_search_fee() -> None:
     assert "  file search: 2.5 per 1,000 searches, any tier (genai-prices 0.2.3: openai/gpt-4.1)" in out
     # gpt-4.1-nano: no catalog price for file search, so no line (nothing invented)
     assert "file search" not in CliRunner().invoke(app, ["prices", "gpt-4.1-nano"]).output
+
+
+def test_a_row_with_one_unpriced_tool_leaves_its_whole_fee_out(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "openai.jsonl").write_text(json.dumps(_response("m", "gpt-4.1-nano-2025-04-14", 2, 1, 1_000, 100)) + "\n")
+    load([logs], tmp_path / "store")
+    prices = tmp_path / "prices.toml"
+    # web search priced by override (OAI $10 per 1,000), file search left without a price
+    prices.write_text('[[model]]\nprovider = "openai"\nmodel = "gpt-4.1-nano"\nweb_search_per_1k = 10\n')
+    doc = _doc(tmp_path / "store", prices)
+    t = doc["totals"]
+    # the row's fee is unpriced as a whole (never half a fee shown as complete): tokens only, 0.00014
+    assert (t["server_tools_cost_usd"], t["unpriced_web_search_calls"], t["unpriced_file_search_calls"]) == (
+        Decimal("0"), 1, 2)
+    assert t["cost_usd"] == Decimal("0.00014")
+    assert _models(doc)["gpt-4.1-nano-2025-04-14"]["priced"] is True
