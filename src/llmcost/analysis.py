@@ -637,12 +637,16 @@ def _currency(doc: dict[str, Any], rates: list[Any], code: str | None, until: da
 
 
 _SERVER_TOOLS = """coalesce(sum(web_search_calls), 0) AS web_search_calls,
+                   coalesce(sum(file_search_calls), 0) AS file_search_calls,
                    coalesce(sum(cost_server_tools_usd), 0) AS server_tools_cost_usd,
                    coalesce(sum(web_search_calls) FILTER (WHERE web_search_calls > 0
                                                           AND cost_server_tools_usd IS NULL), 0)
-                       AS unpriced_web_search_calls"""
-"""SQL aggregates: server-side web searches, their priced fees (part of cost_usd, shown on their own
-line) and the searches whose fee has no known price (left out, warned about)."""
+                       AS unpriced_web_search_calls,
+                   coalesce(sum(file_search_calls) FILTER (WHERE file_search_calls > 0
+                                                           AND cost_server_tools_usd IS NULL), 0)
+                       AS unpriced_file_search_calls"""
+"""SQL aggregates: server-side web and file searches, their priced fees (part of cost_usd, shown on
+their own line) and the calls whose row's fee has no known price (left out, warned about)."""
 
 
 def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, Any]:
@@ -719,15 +723,18 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
             # a known model unpriced on some days or for a token kind, or rows with no model: say why
             warnings.append(f"{who} is unpriced: {u.reason}; {size}, {left_out}. {u.fix}")
     for m in by_model:
-        if m["unpriced_web_search_calls"]:
-            warnings.append(
-                f"{m['model'] or '(no model)'} ({m['provider'] or 'unknown provider'}): "
-                f"{m['unpriced_web_search_calls']:,} "
-                + ("web search has" if m["unpriced_web_search_calls"] == 1 else "web searches have")
-                + " no known price (the server-tools fee is "
-                "left out of cost totals). Fix: add web_search_per_1k = ... (USD per 1,000 searches, from the "
-                "provider's price page) to a [[model]] entry for it in the override file."
-            )
+        for key, single, many, field in (("unpriced_web_search_calls", "web search has", "web searches have",
+                                       "web_search_per_1k"),
+                                      ("unpriced_file_search_calls", "file search has", "file searches have",
+                                       "file_search_per_1k")):
+            if m[key]:
+                warnings.append(
+                    f"{m['model'] or '(no model)'} ({m['provider'] or 'unknown provider'}): "
+                    f"{m[key]:,} " + (single if m[key] == 1 else many)
+                    + " no known price (the server-tools fee is "
+                    f"left out of cost totals). Fix: add {field} = ... (USD per 1,000 calls, from the "
+                    "provider's price page) to a [[model]] entry for it in the override file."
+                )
     if pricing.suggestions_left_out:
         warnings.append(
             f"{pricing.suggestions_left_out:,} more unpriced model names have no 'did you mean' or override snippet "

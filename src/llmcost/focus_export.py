@@ -28,6 +28,7 @@ from llmcost.analysis import ReportOptions, _where, _window, build_report
 from llmcost.compare import month_start, previous_month
 from llmcost.output import csv_text, write_text
 from llmcost.pricing import attach_costs, load_catalog
+from llmcost.pricing.engine import TOOL_CALL_COLUMNS
 from llmcost.store import Store
 
 FOCUS_VERSION = "1.2"
@@ -168,16 +169,18 @@ def _cost_cols(row: dict[str, Any], cost: Decimal) -> None:
 def actual_rows(con: Any, catalog: str) -> tuple[list[dict[str, Any]], int]:
     """FOCUS rows for the priced usage in `focus_priced`; returns (rows, unpriced requests left out)."""
     sums = ", ".join(f"sum({t}) AS {t}, sum({c}) AS {c}" for _, t, c in KINDS)
-    # server-tool fees (web search) get rows of their own, per search; only the priced searches
-    # (an unpriced fee is left out of cost_usd too, and the report warns about it)
-    sums += (", coalesce(sum(web_search_calls) FILTER (WHERE cost_server_tools_usd IS NOT NULL), 0) AS _ws_calls"
-             ", coalesce(sum(cost_server_tools_usd), 0) AS _ws_cost")
+    # server-tool fees (web search, file search) get rows of their own, per call; only the priced
+    # calls (an unpriced fee is left out of cost_usd too, and the report warns about it)
+    for tool, col in TOOL_CALL_COLUMNS.items():
+        sums += (f", coalesce(sum({col}) FILTER (WHERE cost_server_tools_usd IS NOT NULL), 0) AS _{tool}_calls"
+                 f", coalesce(sum(cost_{tool}_usd) FILTER (WHERE cost_server_tools_usd IS NOT NULL), 0)"
+                 f" AS _{tool}_cost")
     cur = con.execute(ACTUALS_SQL.format(sums=sums))
     cols = [d[0] for d in cur.description]
     out = []
     for r in (dict(zip(cols, x, strict=True)) for x in cur.fetchall()):
         day: date = r["day"]
-        for kind, tcol, ccol in (*KINDS, ("web_search", "_ws_calls", "_ws_cost")):
+        for kind, tcol, ccol in (*KINDS, *((t, f"_{t}_calls", f"_{t}_cost") for t in TOOL_CALL_COLUMNS)):
             tokens = r[tcol] or 0
             if not tokens:
                 continue
@@ -214,16 +217,17 @@ def actual_rows(con: Any, catalog: str) -> tuple[list[dict[str, Any]], int]:
                 "x_TokenKind": kind,
                 "x_Requests": str(r["requests"]),
             }
-            if kind == "web_search":
+            if kind in TOOL_CALL_COLUMNS:
                 per_k = _money((cost / Decimal(tokens) * Decimal(1_000)).quantize(Decimal("1e-9")))
+                what = kind.replace("_", " ")
                 row |= {
-                    "ChargeDescription": f"{r['model']} web search tool calls (estimated, list price)",
-                    "ConsumedUnit": "Web searches",
+                    "ChargeDescription": f"{r['model']} {what} tool calls (estimated, list price)",
+                    "ConsumedUnit": f"{what.capitalize()}es",
                     "PricingQuantity": format(Decimal(tokens) / Decimal(1_000), "f"),
-                    "PricingUnit": "1K Web searches",
+                    "PricingUnit": f"1K {what.capitalize()}es",
                     "ListUnitPrice": per_k, "ContractedUnitPrice": per_k,
                     "PricingCurrencyListUnitPrice": per_k, "PricingCurrencyContractedUnitPrice": per_k,
-                    "SkuMeter": "web searches",
+                    "SkuMeter": f"{what}es",
                 }
             out.append(row)
     unpriced = con.execute(

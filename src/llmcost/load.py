@@ -96,7 +96,7 @@ def _near_months(name: str) -> set[str]:
     return {f"{i // 12:04d}-{i % 12 + 1:02d}" for i in (index - 1, index, index + 1)}
 
 
-SNAPSHOT_FIELDS = (*USAGE_TOKEN_COLUMNS, "reported_cost_usd", "web_search_calls")
+SNAPSHOT_FIELDS = (*USAGE_TOKEN_COLUMNS, "reported_cost_usd", "web_search_calls", "file_search_calls")
 """The columns a snapshot format's stored row takes the per-field maximum of (Ingestor.snapshots)."""
 
 
@@ -1050,7 +1050,7 @@ def compact(store_dir: Path, *, wait: float = 0.0) -> tuple[int, int]:
         before = sum(len(manifest.parts(t)) for t in TABLES)
         work = store.staging_dir()
         try:
-            con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": str(work / "spill")})
+            con = connect_duckdb({"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": str(work / "spill")})
             con.execute("SET enable_progress_bar = false")
             garbage = compact_parts(con, store.root, manifest, 1, work)
             con.close()

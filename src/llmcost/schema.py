@@ -124,6 +124,14 @@ USAGE_COLUMNS: tuple[Column, ...] = (
         "priced apart from tokens (cost_server_tools_usd); null when the source does not say.",
     ),
     _c(
+        "file_search_calls",
+        pa.int64(),
+        "BIGINT",
+        "Server-side file searches (vector store searches) the provider bills per call, where the source "
+        "states them (OpenAI Responses file_search_call output items); priced apart from tokens "
+        "(cost_server_tools_usd); null when the source does not say.",
+    ),
+    _c(
         "label",
         pa.string(),
         "VARCHAR",

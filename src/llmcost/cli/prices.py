@@ -103,9 +103,10 @@ def prices_command(
         if r is not None:
             lines.append(f"  {label:<8} input {r.input}, cache read {r.cache_read}, output {r.output}"
                          f"  ({r.source.split('; ', 1)[-1]})")
-    per_1k, ws_source = catalog.web_search_price(m, when)
-    if per_1k is not None:  # a server-tool fee, per call: shown only where a price is known
-        lines.append(f"  web search: {per_1k} per 1,000 searches, any tier ({ws_source})")
+    for tool, what in (("web_search", "web search"), ("file_search", "file search")):
+        per_1k, fee_source = catalog.tool_fee_price(m, when, tool)
+        if per_1k is not None:  # a server-tool fee, per call: shown only where a price is known
+            lines.append(f"  {what}: {per_1k} per 1,000 searches, any tier ({fee_source})")
     lines.append(f"catalog: {info['catalog']}; overrides: {info['overrides_file'] or 'none'}"
                  + (f" (sha256 {info['overrides_sha256']})" if info["overrides_sha256"] else ""))
     return "\n".join(lines)

@@ -21,7 +21,11 @@ and `types/responses/response_usage.py`):
 - Server tools: each Responses `output` item of type `web_search_call` is one web search tool call
   (openai-python `types/responses/response_function_web_search.py`), billed per call
   (https://platform.openai.com/docs/pricing, "Built-in tools": web search $10.00 / 1k calls) ->
-  web_search_calls; null for Chat Completions bodies (no such items).
+  web_search_calls; each item of type `file_search_call` is one file search tool call
+  (openai-python `types/responses/response_file_search_tool_call.py`), billed per call
+  (https://platform.openai.com/docs/pricing, "Built-in tools": file search $2.50 / 1k tool calls;
+  genai-prices `storage_searches_kcount` = 2.5 on OpenAI models) -> file_search_calls; both null
+  for Chat Completions bodies (no such items).
 """
 
 from __future__ import annotations
@@ -150,6 +154,9 @@ class OpenAIResponseJsonl(Ingestor):
           CASE WHEN output_items IS NOT NULL AND json_valid(output_items) AND json_type(output_items) = 'ARRAY'
                THEN len(list_filter(json_extract_string(output_items, '$[*].type'),
                                     lambda t: t = 'web_search_call')) END AS web_search_calls,
+          CASE WHEN output_items IS NOT NULL AND json_valid(output_items) AND json_type(output_items) = 'ARRAY'
+               THEN len(list_filter(json_extract_string(output_items, '$[*].type'),
+                                    lambda t: t = 'file_search_call')) END AS file_search_calls,
           {text_cols}
         FROM (SELECT *, {ints} FROM ({lines}))
         """

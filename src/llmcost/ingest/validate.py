@@ -99,7 +99,8 @@ def validated_sql(
               "THEN 'timestamp out of range: ' || CAST(ts AS VARCHAR) END"]
     if table == "usage":
         limit = MAX_TOKENS_PER_BUCKET if ing.grain == "bucket" else MAX_TOKENS_PER_REQUEST
-        checks.append("CASE WHEN web_search_calls < 0 THEN 'negative web_search_calls: ' || web_search_calls END")
+        for c in ("web_search_calls", "file_search_calls"):
+            checks.append(f"CASE WHEN {c} < 0 THEN 'negative {c}: ' || {c} END")
         for c in (*USAGE_TOKEN_COLUMNS, "request_count"):
             checks.append(f"CASE WHEN {c} < 0 THEN 'negative {c}: ' || {c} END")
             checks.append(f"CASE WHEN {c} > {limit} THEN 'implausible {c}: ' || {c} END")

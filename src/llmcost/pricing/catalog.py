@@ -71,6 +71,15 @@ DEFAULT_FACTOR_EXEMPT: dict[tuple[str, str, str], frozenset[str]] = {
 glob), when the
 kind has a price of its own (a kind billed as its parent follows the parent's discount)."""
 
+TOOL_FEES = {
+    # genai-prices `data_units.py`: web_searches (tool_type web_search) and storage_searches
+    # (tool_type storage_search: OpenAI file search, $2.50 per 1,000 tool calls on
+    # https://platform.openai.com/docs/pricing "Built-in tools"), both per 1,000 calls
+    "web_search": ("web_searches_kcount", "web_search_per_1k"),
+    "file_search": ("storage_searches_kcount", "file_search_per_1k"),
+}
+"""Server-side tools priced per call: tool -> (genai-prices price key, override fee field)."""
+
 FLEX_PROVIDERS = frozenset({"openai", "google"})
 """Providers that sell a flex tier (OpenAI's Flex processing, Gemini's Flex); `prices` lists the
 default flex price only for these, or where an override or a catalog variant prices flex."""
@@ -419,22 +428,24 @@ class Catalog:
         prices = dict(zip(PRICE_FIELDS, band.prices, strict=True))
         return ResolvedPrice(m.provider, m.model_key, **prices, source=source, tier_above=band.tier_above)
 
-    def web_search_price(self, m: NameMatch, at: datetime) -> tuple[Decimal | None, str]:
-        """USD per 1,000 server-side web searches in force at `at` and its source; None when neither
-        the catalog nor an override prices them (the fee is then unpriced, never $0).
+    def tool_fee_price(self, m: NameMatch, at: datetime, tool: str) -> tuple[Decimal | None, str]:
+        """USD per 1,000 calls of server-side tool `tool` (TOOL_FEES) in force at `at` and its
+        source; None when neither the catalog nor an override prices them (unpriced, never $0).
 
         genai-prices carries `web_searches_kcount` (Anthropic $10, OpenAI $10, Gemini grounding $35
-        or $14 per 1,000); an override entry's `web_search_per_1k` wins. Batch, flex and priority do
-        not change it: the providers discount tokens, not tool calls."""
+        or $14 per 1,000) and `storage_searches_kcount` (OpenAI file search $2.50 per 1,000).
+        An override entry's fee field wins over the catalog. Batch, flex and priority do not change
+        it: the providers discount tokens, not tool calls."""
+        catalog_key, override_key = TOOL_FEES[tool]
         price: Decimal | None = None
         source = ""
         if m.info is not None:
-            v = getattr(m.info.get_prices(at), "web_searches_kcount", None)
+            v = getattr(m.info.get_prices(at), catalog_key, None)
             if v is not None:
                 price, source = Decimal(v), f"{self.short_label}: {m.catalog_provider}/{m.info.id}"
         for e in self._entries_for(m):
-            if e.active(at.date()) and "web_search_per_1k" in e.fees:
-                price, source = e.fees["web_search_per_1k"], f"override {e.origin}"
+            if e.active(at.date()) and override_key in e.fees:
+                price, source = e.fees[override_key], f"override {e.origin}"
         return price, source
 
     def uncovered(self, m: NameMatch, day: date) -> bool:

@@ -40,15 +40,22 @@ COST_COLUMNS = (
     "cost_cache_write_usd",
     "cost_output_usd",
     "cost_server_tools_usd",
+    "cost_web_search_usd",
+    "cost_file_search_usd",
     "cost_usd",
     "cache_read_saving_usd",
     "cache_write_premium_usd",
     "cost_minus_reported_usd",
 )
 """Money columns the priced view adds, all DECIMAL(38,12). `cost_server_tools_usd` is the per-call
-fees of server-side tools the row states (web_search_calls x the price per call): 0 with no calls,
-NULL when there are calls but no known price (unpriced, never $0). `cost_usd` is the token cost plus
+fees of server-side tools the row states (web_search_calls and file_search_calls, each x its price
+per call): 0 with no calls, NULL when some stated calls have no known price (the whole fee of the row
+is then unpriced, never $0); `cost_web_search_usd` and `cost_file_search_usd` are its two parts (each
+0 with no calls of its kind, NULL when they have no price). `cost_usd` is the token cost plus
 the priced fees; the report shows the fees on their own line."""
+
+TOOL_CALL_COLUMNS = {"web_search": "web_search_calls", "file_search": "file_search_calls"}
+"""Server-side tools priced per call (catalog.TOOL_FEES) -> the canonical column counting their calls."""
 
 PRICE_TABLE_SCHEMA = pa.schema(
     [
@@ -68,6 +75,7 @@ PRICE_TABLE_SCHEMA = pa.schema(
         ("p_cache_write_1h", PER_TOKEN),
         ("p_output", PER_TOKEN),
         ("p_web_search", PER_TOKEN),
+        ("p_file_search", PER_TOKEN),
     ]
 )
 
@@ -161,8 +169,10 @@ def price_table(catalog: Catalog, keys: Iterable[PriceKey]) -> pa.Table:
             continue
         tier = (k.service_tier or "").lower()
         noon = datetime.combine(k.day, time(12), tzinfo=UTC)
-        per_1k, _ = catalog.web_search_price(m, noon)
-        p_search = (per_1k / _THOUSAND).quantize(_Q12) if per_1k is not None else None
+        per_call = {}
+        for tool in TOOL_CALL_COLUMNS:
+            per_1k, _ = catalog.tool_fee_price(m, noon, tool)
+            per_call[tool] = (per_1k / _THOUSAND).quantize(_Q12) if per_1k is not None else None
         moments = _tod_slots(k.day) if m.time_of_day else [(-1, noon)]
         for slot, at in moments:
             bands, source = catalog.bands(m, at, batch=k.batch, service_tier=tier)
@@ -179,17 +189,19 @@ def price_table(catalog: Catalog, keys: Iterable[PriceKey]) -> pa.Table:
                 cols["price_source"].append(source)
                 for name, p in zip(PRICE_FIELDS, b.prices, strict=True):
                     cols[f"p_{name}"].append(_per_token(p))
-                cols["p_web_search"].append(p_search)
+                for tool, p_call in per_call.items():
+                    cols[f"p_{tool}"].append(p_call)
     return pa.table(cols, schema=PRICE_TABLE_SCHEMA)
 
 
 def cost_sql(
-    source: str, prices: str, tod_models: Iterable[tuple[str, str]] = (), *, server_tools: bool = False
+    source: str, prices: str, tod_models: Iterable[tuple[str, str]] = (), *, server_tools: Iterable[str] = ()
 ) -> str:
     """The SELECT that prices every row of `source` with the price table `prices` (one LEFT JOIN).
 
-    `server_tools`: the source has a `web_search_calls` column to price (a source without it, such
-    as the scenarios' hypothetical rows, states no calls: the fee is 0)."""
+    `server_tools`: the tools (TOOL_CALL_COLUMNS keys) whose call-count column the source has to
+    price (a source without them, such as the scenarios' hypothetical rows, states no calls: the
+    fee is 0)."""
     tod = sorted(set(tod_models))
     if tod:
         pairs = ", ".join(f"({_lit(p)}, {_lit(m)})" for p, m in tod)
@@ -206,13 +218,14 @@ def cost_sql(
     c_cr = f"CAST({cr} * p.p_cache_read AS {money})"
     c_cw = f"CAST({cw5} * p.p_cache_write_5m + {cw1} * p.p_cache_write_1h AS {money})"
     c_out = f"CAST(coalesce(u.output_tokens, 0) * p.p_output AS {money})"
-    if server_tools:
-        # calls with no known price give NULL: unpriced, left out of cost_usd and counted by the report
-        c_tools = (f"CAST(CASE WHEN coalesce(u.web_search_calls, 0) = 0 THEN 0 "
-                   f"ELSE u.web_search_calls * p.p_web_search END AS {money})")
-    else:
-        c_tools = f"CAST(0 AS {money})"
-    tools_part = f"coalesce({c_tools}, 0)" if server_tools else "0"
+    tools = set(server_tools)
+    # calls with no known price give NULL: the row's whole server-tool fee is unpriced, left out of
+    # cost_usd and its calls counted by the report (never a partial fee shown as complete)
+    c_tool = {t: (f"CAST(CASE WHEN coalesce(u.{col}, 0) = 0 THEN 0 ELSE u.{col} * p.p_{t} END AS {money})"
+                  if t in tools else f"CAST(0 AS {money})")
+              for t, col in TOOL_CALL_COLUMNS.items()}
+    c_tools = f"CAST({' + '.join(c_tool.values())} AS {money})"
+    tools_part = f"coalesce({c_tools}, 0)" if tools else "0"
     total = f"CAST({c_in} + {c_cr} + {c_cw} + {c_out} + {tools_part} AS {money})"  # NULL when tokens are unpriced
     return f"""
 WITH u AS (
@@ -234,6 +247,8 @@ SELECT u.* EXCLUDE (_llm_day, _llm_slot, _llm_tin),
     {c_cw} AS cost_cache_write_usd,
     {c_out} AS cost_output_usd,
     {c_tools} AS cost_server_tools_usd,
+    {c_tool["web_search"]} AS cost_web_search_usd,
+    {c_tool["file_search"]} AS cost_file_search_usd,
     {total} AS cost_usd,
     CAST({cr} * (p.p_input - p.p_cache_read) AS {money}) AS cache_read_saving_usd,
     CAST({cw5} * (p.p_cache_write_5m - p.p_input) + {cw1} * (p.p_cache_write_1h - p.p_input) AS {money})
@@ -382,7 +397,8 @@ def attach_costs(
             con.execute(f"DROP VIEW IF EXISTS temp.main.{tgt}")
     else:
         create = "TEMP VIEW"
-    has_tools = "web_search_calls" in {r[0] for r in con.execute(f"DESCRIBE {src}").fetchall()}
+    have = {r[0] for r in con.execute(f"DESCRIBE {src}").fetchall()}
+    has_tools = [t for t, c in TOOL_CALL_COLUMNS.items() if c in have]
     con.execute(f"CREATE OR REPLACE {create} {tgt} AS {cost_sql(src, prices_name, tod, server_tools=has_tools)}")
 
     items = []

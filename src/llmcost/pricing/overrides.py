@@ -29,7 +29,7 @@ PRICE_FIELDS = ("input", "cache_read", "cache_write_5m", "cache_write_1h", "outp
 
 FACTOR_FIELDS = ("batch_factor", "flex_factor", "priority_factor")
 
-FEE_FIELDS = ("web_search_per_1k",)
+FEE_FIELDS = ("web_search_per_1k", "file_search_per_1k")
 """Server-tool fees, USD per 1,000 calls (not per token): priced apart from tokens."""
 
 _TOP_KEYS = {"aliases", "azure_deployments", "model", "adjustment"}

@@ -150,12 +150,15 @@ def sections(
             [[p["file"], p["message"]] for p in last["problems"]],
         )
     t = doc["totals"]
-    # server-side tool fees (web search) get their own columns when the data states any calls
+    # server-side tool fees (web search, file search) get their own columns when the data states any calls
     tools = bool(t.get("web_search_calls"))
+    files = bool(t.get("file_search_calls"))
     yield (
         "Totals",
-        "estimated cost includes the server-tools fees (web search, priced per call), shown apart."
-        if tools else "",
+        "estimated cost includes the server-tools fees ("
+        + ", ".join(n for n, on in (("web search", tools), ("file search", files)) if on)
+        + ", priced per call), shown apart."
+        if tools or files else "",
         [
             "requests",
             "input (uncached)",
@@ -165,7 +168,11 @@ def sections(
             "estimated cost",
             "billed cost",
             "unpriced requests",
-            *(["web searches", "server tools cost", "unpriced web searches"] if tools else []),
+            *(["web searches"] if tools else []),
+            *(["file searches"] if files else []),
+            *(["server tools cost"] if tools or files else []),
+            *(["unpriced web searches"] if tools else []),
+            *(["unpriced file searches"] if files else []),
         ],
         [
             [
@@ -177,8 +184,11 @@ def sections(
                 money(t["cost_usd"]),
                 money(t.get("billed_cost_usd")),
                 num(t["unpriced_requests"]),
-                *([num(t["web_search_calls"]), money(t["server_tools_cost_usd"]),
-                   num(t["unpriced_web_search_calls"])] if tools else []),
+                *([num(t["web_search_calls"])] if tools else []),
+                *([num(t["file_search_calls"])] if files else []),
+                *([money(t["server_tools_cost_usd"])] if tools or files else []),
+                *([num(t["unpriced_web_search_calls"])] if tools else []),
+                *([num(t["unpriced_file_search_calls"])] if files else []),
             ]
         ],
     )
@@ -192,7 +202,8 @@ def sections(
         "By provider and model",
         "",
         ["provider", "model", "requests", "input", "cache read", "cache write", "output", "estimated cost",
-         *(["web searches", "server tools"] if tools else [])],
+         *(["web searches"] if tools else []), *(["file searches"] if files else []),
+         *(["server tools"] if tools or files else [])],
         [
             [
                 m["provider"] or "-",
@@ -203,7 +214,9 @@ def sections(
                 num(m["cache_write_tokens"]),
                 num(m["output_tokens"]),
                 money(m["cost_usd"]) if m["priced"] else "unpriced",
-                *([num(m.get("web_search_calls")), _tools_cost(m, money)] if tools else []),
+                *([num(m.get("web_search_calls"))] if tools else []),
+                *([num(m.get("file_search_calls"))] if files else []),
+                *([_tools_cost(m, money)] if tools or files else []),
             ]
             for m in doc["by_provider_model"]
         ],
@@ -771,9 +784,11 @@ def _burst_window(b: dict[str, Any]) -> str:
 
 def _tools_cost(m: dict[str, Any], money: Any) -> str:
     """A model's server-tools fee: the priced part, marked when some calls have no price."""
-    if not m.get("web_search_calls"):
+    calls = (m.get("web_search_calls") or 0) + (m.get("file_search_calls") or 0)
+    unpriced = (m.get("unpriced_web_search_calls") or 0) + (m.get("unpriced_file_search_calls") or 0)
+    if not calls:
         return "-"
-    if m.get("unpriced_web_search_calls") == m.get("web_search_calls"):
+    if unpriced == calls:
         return "unpriced"
-    extra = f" + {m['unpriced_web_search_calls']:,} unpriced" if m.get("unpriced_web_search_calls") else ""
+    extra = f" + {unpriced:,} unpriced" if unpriced else ""
     return str(money(m.get("server_tools_cost_usd"))) + extra

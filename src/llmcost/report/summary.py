@@ -66,11 +66,13 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
         span = f"{period.get('since') or '...'} to {period.get('until') or '...'} ({tz})"
     unpriced = f"; {num(t['unpriced_requests'])} requests unpriced (left out)" if t.get("unpriced_requests") else ""
     tools = ""
-    if t.get("web_search_calls"):
-        left = (f", {num(t['unpriced_web_search_calls'])} unpriced (left out)"
-                if t.get("unpriced_web_search_calls") else "")
-        tools = (f" (of which server tools {money(t.get('server_tools_cost_usd'))}: "
-                 f"{num(t['web_search_calls'])} web searches{left})")
+    calls = []
+    for key, what in (("web_search_calls", "web searches"), ("file_search_calls", "file searches")):
+        if t.get(key):
+            left = (f", {num(t['unpriced_' + key])} unpriced (left out)" if t.get("unpriced_" + key) else "")
+            calls.append(f"{num(t[key])} {what}{left}")
+    if calls:
+        tools = f" (of which server tools {money(t.get('server_tools_cost_usd'))}: {'; '.join(calls)})"
     para(
         f"LLM spend, {span}: {money(t.get('cost_usd'))} estimated{tools}, {money(t.get('billed_cost_usd'))} billed, "
         f"{num(t['requests'])} requests{unpriced}. Prices: {doc.get('price_catalog', {}).get('catalog', '?')}."

@@ -37,6 +37,8 @@ def _totals(d: dict[str, Any]) -> Table:
         "web_search_calls",
         "server_tools_cost_usd",
         "unpriced_web_search_calls",
+        "file_search_calls",
+        "unpriced_file_search_calls",
         "first_ts",
         "last_ts",
     ]
@@ -170,6 +172,8 @@ TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
             "web_search_calls",
             "server_tools_cost_usd",
             "unpriced_web_search_calls",
+            "file_search_calls",
+            "unpriced_file_search_calls",
         ],
     ),
     "unpriced": lambda d: _pick(d["unpriced"], ["provider", "model", "requests", "tokens", "token_share", "reason",

@@ -47,6 +47,7 @@ _COLUMNS = (
     "cache_known",
     "reported_cost_usd",
     "web_search_calls",  # server-tool fees are part of the spend the forecast extends
+    "file_search_calls",
 )
 
 
