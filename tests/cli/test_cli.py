@@ -11,6 +11,16 @@ from typer.testing import CliRunner
 from llmcost.cli import app
 
 REPO = Path(__file__).resolve().parents[2]
+FIXTURE = REPO / "tests/fixtures/ingest/openai_response_jsonl"
+
+
+def _fixture_expected() -> tuple[int, str, str]:
+    """Rows stored, first and last day of the OpenAI fixture, read from its expected.jsonl (the
+    hand-written expectation, not the code under test)."""
+    lines = [json.loads(x) for x in (FIXTURE / "expected.jsonl").read_text().splitlines() if x.strip()]
+    summary = next(x for x in lines if "rows_stored" in x)
+    days = sorted(x["ts"][:10] for x in lines if "ts" in x)
+    return summary["rows_stored"], days[0], days[-1]
 runner = CliRunner()
 
 
@@ -62,7 +72,7 @@ def test_main_job_without_logs_reports_the_store(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert doc["ingest"]["files"] == 1
-    assert doc["totals"]["requests"] == 4  # rows_stored in the fixture's expected.jsonl
+    assert doc["totals"]["requests"] == _fixture_expected()[0]  # rows_stored in the fixture's expected.jsonl
     assert runner.invoke(app, []).output.startswith("Usage:")
     res = runner.invoke(app, ["--store", str(tmp_path / "none")])
     assert res.exit_code == 3 and "No store at" in res.output
@@ -249,7 +259,8 @@ def test_a_window_without_usage_says_so_and_costs_zero(tmp_path: Path) -> None:
     res = runner.invoke(app, ["report", "--store", store, "--month", "2025-02", "--format", "json", "--no-forecast"])
     doc = json.loads(res.stdout)
     assert doc["totals"]["requests"] == 0 and Decimal(doc["totals"]["cost_usd"]) == 0
-    # the fixture's stored rows run from 2026-10-01 to 2026-10-02 (expected.jsonl)
+    # the range of the fixture's stored rows, from its expected.jsonl
+    _, first, last = _fixture_expected()
     assert doc["warnings"][0].startswith(
-        "no usage in this window (2025-02); the store holds usage from 2026-10-01 to 2026-10-02 (UTC). Fix:"
+        f"no usage in this window (2025-02); the store holds usage from {first} to {last} (UTC). Fix:"
     ), doc["warnings"]
