@@ -143,6 +143,9 @@ def test_kill_9_leftovers_are_removed_by_the_next_run_but_not_a_live_runs(tmp_pa
         (live[1] / "duckdb_temp_1.tmp").write_bytes(b"x")
         recent_dead = tmp / f"llmcost-spill-{_dead_pid()}"  # dead but touched just now: kept for now
         recent_dead.mkdir()
+        # every age is set from the process clock that the clean-up reads (under faketime the file
+        # system would stamp the real date, a year behind the process's "now")
+        _age(recent_dead, 0)
         for p in tmp.iterdir():
             if p != recent_dead:
                 _age(p, cleanup.STALE_AFTER_SECONDS + 60)
