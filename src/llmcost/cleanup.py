@@ -45,8 +45,8 @@ def pid_running(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except (PermissionError, OverflowError):
+        return True  # another user's process, or a number too large to be a process id: keep
     return True
 
 

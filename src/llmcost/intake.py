@@ -12,7 +12,6 @@ Hooks the loader (`llmcost.load`) calls, kept here so that the loader stays abou
 - `quarantine_sql`: what the quarantine keeps of a rejected record: file, line and reason, and
   the record's shape with no text unless `--keep-text` (then the masked record).
 - `private_store`: the run writes 0600 files and 0700 folders.
-- `masked_names`: a file's name and key with secrets masked (llmcost.privacy.mask_key).
 
 docs/reliability.md describes each, with its limits.
 """
@@ -29,7 +28,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from llmcost.privacy import mask_key, mask_sql
+from llmcost.privacy import mask_sql
 
 HEAD_BYTES = 65536
 MAX_HEAD_BYTES = 4 * 1024 * 1024
@@ -176,13 +175,6 @@ def quarantine_sql(keep_text: bool, keep_chars: int) -> str:
         raw = (f"left(CASE WHEN starts_with(ltrim(_raw), '{{') THEN coalesce({shape}, {stripped}) "
                f"ELSE {stripped} END, {keep_chars}) AS shape")
     return (f"source_file AS file, source_line AS line, {mask_sql('_error')} AS reason, {raw}")
-
-
-def masked_names(display: str, key: str) -> tuple[str, str]:
-    """A file's name as shown and its manifest key, secrets masked (llmcost.privacy.mask_key)."""
-    return mask_key(display), mask_key(key)
-
-
 
 
 PRIVATE_DIR = 0o700

@@ -252,7 +252,7 @@ class Loader:
         work: Path,
         result: LoadResult,
     ) -> Manifest:
-        display, key = intake.masked_names(display, key)  # a secret in a file name (llmcost.intake)
+        display, key = mask_key(display), mask_key(key)  # a secret in a file name (llmcost.privacy)
         size = disk.stat().st_size
         if size == 0:
             result.files.append(FileResult(

@@ -41,6 +41,7 @@ from typing import Any
 import duckdb
 
 from llmcost import __version__, clock, interrupt
+from llmcost.cleanup import pid_running
 from llmcost.errors import StoreError, StoreLockedError, UsageError
 from llmcost.schema import TABLES, arrow_schema, duckdb_types
 
@@ -474,13 +475,6 @@ def _lock_holder(text: str) -> str:
     ...)"); when that process is gone the lock is held by a run that does not write its name (a
     report or another reader), and naming the dead writer would mislead (issue 17)."""
     m = re.match(r"pid (\d+)\b", text)
-    if m:
-        try:
-            os.kill(int(m.group(1)), 0)
-            return text
-        except ProcessLookupError:
-            pass
-        except (PermissionError, OverflowError):
-            return text  # alive but another user's (or an absurd number: shown as written)
+    if m and pid_running(int(m.group(1))):
+        return text
     return "another run (a report or another reader of the store)"
-

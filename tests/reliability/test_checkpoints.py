@@ -106,3 +106,21 @@ def test_the_busy_message_names_a_live_writer_but_not_a_dead_one(tmp_path: Path)
             with Store(store.root).lock(exclusive=True):
                 pass
     assert f"pid {os.getpid()}" in str(e.value)
+
+
+def test_a_process_id_too_large_for_the_system_is_kept_not_a_traceback(tmp_path: Path) -> None:
+    """`llmcost-spill-99999999999999999999` in the temp folder made every command's start-up
+    clean-up raise OverflowError (os.kill takes a C long); such an entry is not ours: kept."""
+    from llmcost.cleanup import clean_stale_temp
+
+    odd = tmp_path / "llmcost-spill-99999999999999999999"
+    odd.mkdir()
+    assert clean_stale_temp(tmp_path) == []
+    assert odd.exists()
+    store = Store.open(tmp_path / "store", create=True)
+    (store.root / ".lock").write_text("pid 99999999999999999999 (since 2026-01-01 00:00:00 UTC)")
+    with store.lock(exclusive=False):
+        with pytest.raises(StoreLockedError) as e:
+            with Store(store.root).lock(exclusive=True):
+                pass
+    assert "pid 99999999999999999999" in str(e.value)  # shown as written, as before
