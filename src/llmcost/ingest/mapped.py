@@ -205,7 +205,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
 
 def _check_types(data: dict[str, Any], origin: str) -> None:
     """Each key of the mapping has its TOML type; lists hold text; whole numbers are sane."""
-    items = [(k, v) for k, v in data.items()]
+    items = list(data.items())
     for sec in ("time", "convention"):
         if isinstance(data.get(sec), dict):
             items += [(f"{sec}.{k}", v) for k, v in data[sec].items()]
