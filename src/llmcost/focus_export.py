@@ -24,12 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from llmcost import clock
-from llmcost.analysis import ReportOptions, _where, _window, build_report
+from llmcost.analysis import ReportOptions, _window, compare_month, forecast_sections, open_store, window_view
 from llmcost.compare import month_start, previous_month
 from llmcost.output import csv_text, write_text
-from llmcost.pricing import attach_costs, load_catalog
+from llmcost.priced_rows import price_once
+from llmcost.pricing import load_catalog
 from llmcost.pricing.engine import TOOL_CALL_COLUMNS
-from llmcost.store import Store
+from llmcost.tz import check_tz
 
 FOCUS_VERSION = "1.2"
 FOCUS_COLUMNS = (
@@ -121,7 +122,7 @@ ACTUALS_SQL = """
 SELECT CAST(timezone('UTC', ts) AS DATE) AS day, provider, model, project,
        sum(request_count) AS requests,
        {sums}
-FROM focus_priced
+FROM {source}
 WHERE priced
 GROUP BY ALL
 ORDER BY day, provider, model, project
@@ -166,8 +167,8 @@ def _cost_cols(row: dict[str, Any], cost: Decimal) -> None:
         row[k] = c
 
 
-def actual_rows(con: Any, catalog: str) -> tuple[list[dict[str, Any]], int]:
-    """FOCUS rows for the priced usage in `focus_priced`; returns (rows, unpriced requests left out)."""
+def actual_rows(con: Any, catalog: str, source: str = "focus_priced") -> tuple[list[dict[str, Any]], int]:
+    """FOCUS rows for the priced usage in `source`; returns (rows, unpriced requests left out)."""
     sums = ", ".join(f"sum({t}) AS {t}, sum({c}) AS {c}" for _, t, c in KINDS)
     # server-tool fees (web search, file search) get rows of their own, per call; only the priced
     # calls (an unpriced fee is left out of cost_usd too, and the report warns about it)
@@ -175,7 +176,7 @@ def actual_rows(con: Any, catalog: str) -> tuple[list[dict[str, Any]], int]:
         sums += (f", coalesce(sum({col}) FILTER (WHERE cost_server_tools_usd IS NOT NULL), 0) AS _{tool}_calls"
                  f", coalesce(sum(cost_{tool}_usd) FILTER (WHERE cost_server_tools_usd IS NOT NULL), 0)"
                  f" AS _{tool}_cost")
-    cur = con.execute(ACTUALS_SQL.format(sums=sums))
+    cur = con.execute(ACTUALS_SQL.format(sums=sums, source=source))
     cols = [d[0] for d in cur.description]
     out = []
     for r in (dict(zip(cols, x, strict=True)) for x in cur.fetchall()):
@@ -231,7 +232,7 @@ def actual_rows(con: Any, catalog: str) -> tuple[list[dict[str, Any]], int]:
                 }
             out.append(row)
     unpriced = con.execute(
-        "SELECT coalesce(sum(request_count), 0) FROM focus_priced WHERE NOT priced"
+        f"SELECT coalesce(sum(request_count), 0) FROM {source} WHERE NOT priced"
     ).fetchone()[0]
     return out, int(unpriced)
 
@@ -272,20 +273,25 @@ def scenario_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 def export_focus(opts: ReportOptions, out: Path) -> tuple[int, int]:
     """Write the FOCUS CSV for the store and window in `opts`; return (rows written, unpriced requests
-    left out)."""
-    doc = build_report(opts)  # scenarios (when computed) and the catalog stamp
+    left out).
+
+    Prices the store once (llmcost.priced_rows) and reads what it exports from that table: the
+    window's actual rows and, when the forecast is on, the forecast and scenarios section. No other
+    section of the report (measures, reconciliation, comparison) is computed."""
+    check_tz(opts.tz)
     since, until, _ = _window(opts)
-    store = Store.open(opts.store)
-    with store.lock(exclusive=False, wait=30):
-        con = store.connect(store.read_manifest())
-        where, params = _where(since, until, opts.tz)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE focus_usage AS SELECT * FROM usage WHERE {where}", params)
-        attach_costs(
-            con, load_catalog(opts.prices_file), source="focus_usage", target="focus_priced", materialize=True
-        )
-        rows, unpriced = actual_rows(con, doc["price_catalog"].get("catalog", ""))
-        con.close()
-    rows += scenario_rows(doc)
+    catalog = load_catalog(opts.prices_file)
+    stamp = catalog.info().get("catalog") or ""
+    with open_store(opts.store) as (_store, _manifest, con):
+        priced = price_once(con, catalog, opts.tz)
+        rows, unpriced = actual_rows(con, stamp, window_view(con, priced, since, until))
+        forecast = forecast_sections(con, opts, {}, catalog, priced)
+        if forecast.get("scenarios") and not (forecast.get("forecast") or {}).get("month"):
+            # the scenario rows' fallback month: the month the report would compare
+            cmp_month = compare_month(con, priced, until)
+            if cmp_month is not None:
+                forecast["compare"] = {"current": {"month": f"{cmp_month:%Y-%m}"}}
+    rows += scenario_rows({**forecast, "price_catalog": {"catalog": stamp}})
     write_text(out, csv_text(COLUMNS, ([r[c] for c in COLUMNS] for r in rows), numeric=NUMERIC_COLUMNS))
     return len(rows), unpriced
 
