@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from llmcost import __version__, clock
+from llmcost import __version__, clock, queries
 from llmcost.compare import month_end, period_compare, previous_month
 from llmcost.errors import UsageError
 from llmcost.priced_rows import PricedRows, price_once
@@ -296,8 +296,9 @@ def _report(
     if opts.conversion_rate is not None:
         doc["unit_costs"]["economics"] = unit_economics(doc["unit_costs"], opts.conversion_rate,
                                                         opts.value_per_conversion)
-    doc["daily"] = _daily(con, window, opts.tz)
-    doc["cache"]["daily"] = _cache_daily(con, window, opts.tz)
+    # window_view names the window `priced_usage`, which sql/report_daily.sql and the measures read
+    doc["daily"] = _daily(con, opts.tz)
+    doc["cache"]["daily"] = _cache_daily(con, opts.tz)
     doc["reconciliation"] = _reconciliation(con, rows, since, until)
     cmp_month = compare_month(con, rows, until)
     doc["compare"] = _compare(con, rows, cmp_month) if cmp_month else None
@@ -438,37 +439,17 @@ def _measures(con: duckdb.DuckDBPyConnection, since: date | None, until: date | 
     }
 
 
-def _daily(con: duckdb.DuckDBPyConnection, window: str, tz: str) -> list[dict[str, Any]]:
+def _daily(con: duckdb.DuckDBPyConnection, tz: str) -> list[dict[str, Any]]:
     """Spend per calendar day in `tz`, every day from the first to the last (days without usage: 0
-    requests, cost 0); cost_usd is None on days whose usage is all unpriced."""
-    return _rows(
-        con,
-        f"""WITH d AS (
-               SELECT CAST(timezone(?, ts) AS DATE) AS day, sum(request_count) AS requests,
-                      sum(cost_usd) FILTER (WHERE priced) AS cost_usd,
-                      coalesce(sum(request_count) FILTER (WHERE NOT priced), 0) AS unpriced_requests
-               FROM {window} GROUP BY 1),
-           cal AS (
-               SELECT CAST(unnest(generate_series(min(day), max(day), INTERVAL 1 DAY)) AS DATE) AS day FROM d)
-           SELECT cal.day, coalesce(d.requests, 0) AS requests,
-                  CASE WHEN d.day IS NULL THEN CAST(0 AS DECIMAL(38, 12)) ELSE d.cost_usd END AS cost_usd,
-                  coalesce(d.unpriced_requests, 0) AS unpriced_requests
-           FROM cal LEFT JOIN d USING (day) ORDER BY cal.day""",
-        [tz],
-    )
+    requests, cost 0); cost_usd is None on days whose usage is all unpriced (sql/report_daily.sql,
+    over the window view `priced_usage`)."""
+    return queries.rows(con, "report_daily", tz=tz)
 
 
-def _cache_daily(con: duckdb.DuckDBPyConnection, window: str, tz: str) -> list[dict[str, Any]]:
-    """Cache hit rate per day over cache-known rows (same definition as the measures')."""
-    return _rows(
-        con,
-        f"""SELECT CAST(timezone(?, ts) AS DATE) AS day,
-                  CAST(sum(cache_read_tokens) AS DOUBLE)
-                      / nullif(sum(cache_read_tokens + cache_write_tokens + input_tokens), 0) AS hit_rate,
-                  sum(request_count) AS cache_known_requests
-           FROM {window} WHERE coalesce(cache_known, false) GROUP BY 1 ORDER BY 1""",
-        [tz],
-    )
+def _cache_daily(con: duckdb.DuckDBPyConnection, tz: str) -> list[dict[str, Any]]:
+    """Cache hit rate per day over cache-known rows, same definition as the measures'
+    (sql/report_cache_daily.sql, over the window view `priced_usage`)."""
+    return queries.rows(con, "report_cache_daily", tz=tz)
 
 
 def _reconciliation(
