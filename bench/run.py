@@ -66,6 +66,8 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the generated file")
     ap.add_argument("--ingest-only", action="store_true", help="skip the pricing, measures and forecast benches")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the best time of each run counts")
+    ap.add_argument("--focus-export", action="store_true",
+                    help="also time export-focus on a 10M-row store (bench_focus_export.py; minutes, not seconds)")
     args = ap.parse_args()
     sys.path.insert(0, str(HERE))
     from gen_jsonl import generate
@@ -108,7 +110,9 @@ def main() -> None:
     )
     print(f"ingest result (status, read, stored, duplicate, quarantined): {o_out}")
     print(f"peak memory of ingest: {o_rss / 2**30:.2f} GiB (target < 1.5 GB)")
-    extras = ("bench_pricing.py", "bench_measures.py", "bench_forecast.py", "bench_scenarios.py")
+    extras: tuple[str, ...] = ("bench_pricing.py", "bench_measures.py", "bench_forecast.py", "bench_scenarios.py")
+    if args.focus_export:
+        extras += ("bench_focus_export.py",)
     for extra in () if args.ingest_only else extras:
         path = HERE / extra
         if path.exists():
