@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from llmcost import clock
+from llmcost import clock, queries
 from llmcost.analysis import ReportOptions, _window, compare_month, forecast_sections, open_store, window_view
 from llmcost.compare import month_start, previous_month
 from llmcost.output import csv_text, write_text
@@ -118,17 +118,6 @@ KINDS = (
     ("output", "output_tokens", "cost_output_usd"),
 )
 
-ACTUALS_SQL = """
-SELECT CAST(timezone('UTC', ts) AS DATE) AS day, provider, model, project,
-       sum(request_count) AS requests,
-       {sums}
-FROM {source}
-WHERE priced
-GROUP BY ALL
-ORDER BY day, provider, model, project
-"""
-
-
 def _ts(d: date) -> str:
     return datetime(d.year, d.month, d.day, tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -167,19 +156,14 @@ def _cost_cols(row: dict[str, Any], cost: Decimal) -> None:
         row[k] = c
 
 
-def actual_rows(con: Any, catalog: str, source: str = "focus_priced") -> tuple[list[dict[str, Any]], int]:
-    """FOCUS rows for the priced usage in `source`; returns (rows, unpriced requests left out)."""
-    sums = ", ".join(f"sum({t}) AS {t}, sum({c}) AS {c}" for _, t, c in KINDS)
-    # server-tool fees (web search, file search) get rows of their own, per call; only the priced
-    # calls (an unpriced fee is left out of cost_usd too, and the report warns about it)
-    for tool, col in TOOL_CALL_COLUMNS.items():
-        sums += (f", coalesce(sum({col}) FILTER (WHERE cost_server_tools_usd IS NOT NULL), 0) AS _{tool}_calls"
-                 f", coalesce(sum(cost_{tool}_usd) FILTER (WHERE cost_server_tools_usd IS NOT NULL), 0)"
-                 f" AS _{tool}_cost")
-    cur = con.execute(ACTUALS_SQL.format(sums=sums, source=source))
-    cols = [d[0] for d in cur.description]
+def actual_rows(con: Any, catalog: str) -> tuple[list[dict[str, Any]], int]:
+    """FOCUS rows for the window's priced usage (`priced_usage`, sql/focus_actuals.sql); returns
+    (rows, unpriced requests left out). Server-tool fees (web search, file search) get rows of their
+    own, per call, priced calls only (an unpriced fee is left out of cost_usd too, and the report
+    warns about it)."""
+    found = queries.rows(con, "focus_actuals")
     out = []
-    for r in (dict(zip(cols, x, strict=True)) for x in cur.fetchall()):
+    for r in found:
         day: date = r["day"]
         for kind, tcol, ccol in (*KINDS, *((t, f"_{t}_calls", f"_{t}_cost") for t in TOOL_CALL_COLUMNS)):
             tokens = r[tcol] or 0
@@ -232,7 +216,7 @@ def actual_rows(con: Any, catalog: str, source: str = "focus_priced") -> tuple[l
                 }
             out.append(row)
     unpriced = con.execute(
-        f"SELECT coalesce(sum(request_count), 0) FROM {source} WHERE NOT priced"
+        "SELECT coalesce(sum(request_count), 0) FROM priced_usage WHERE NOT priced"
     ).fetchone()[0]
     return out, int(unpriced)
 
@@ -284,7 +268,8 @@ def export_focus(opts: ReportOptions, out: Path) -> tuple[int, int]:
     stamp = catalog.info().get("catalog") or ""
     with open_store(opts.store) as (_store, _manifest, con):
         priced = price_once(con, catalog, opts.tz)
-        rows, unpriced = actual_rows(con, stamp, window_view(con, priced, since, until))
+        window_view(con, priced, since, until)  # `priced_usage`, read by sql/focus_actuals.sql
+        rows, unpriced = actual_rows(con, stamp)
         forecast = forecast_sections(con, opts, {}, catalog, priced)
         if forecast.get("scenarios") and not (forecast.get("forecast") or {}).get("month"):
             # the scenario rows' fallback month: the month the report would compare

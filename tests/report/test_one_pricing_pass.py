@@ -54,8 +54,8 @@ def _old_focus_csv(opts: ReportOptions) -> str:
     con = Store.open(opts.store).connect()
     where, params = analysis._where(opts.since, opts.until, opts.tz)
     con.execute(f"CREATE TEMP TABLE focus_usage AS SELECT * FROM usage WHERE {where}", params)
-    attach_costs(con, load_catalog(opts.prices_file), source="focus_usage", target="focus_priced", materialize=True)
-    rows, _ = focus_export.actual_rows(con, doc["price_catalog"].get("catalog", ""), "focus_priced")
+    attach_costs(con, load_catalog(opts.prices_file), source="focus_usage", target="priced_usage", materialize=True)
+    rows, _ = focus_export.actual_rows(con, doc["price_catalog"].get("catalog", ""))
     con.close()
     rows += focus_export.scenario_rows(doc)
     cols = focus_export.COLUMNS
