@@ -667,18 +667,9 @@ def _document(con, opts, store, manifest, catalog_info, pricing, window) -> dict
                    sum(reported_cost_usd) AS reported_cost_usd
             FROM {window} GROUP BY ALL ORDER BY cost_usd DESC NULLS LAST, requests DESC""",
     )
-    by_day = _rows(
-        con,
-        f"""SELECT CAST(timezone('UTC', ts) AS DATE) AS day, provider, sum(request_count) AS requests,
-                   {tok_sums}, sum(cost_usd) AS cost_usd
-            FROM {window} GROUP BY ALL ORDER BY day, provider""",
-    )
-    by_project = _rows(
-        con,
-        f"""SELECT coalesce(project, '(none)') AS project, sum(request_count) AS requests,
-                  sum(cost_usd) AS cost_usd
-           FROM {window} GROUP BY ALL ORDER BY cost_usd DESC NULLS LAST, requests DESC""",
-    )
+    # sql/report_by_day.sql and sql/report_by_project.sql read the window view `priced_usage`
+    by_day = queries.rows(con, "report_by_day")
+    by_project = queries.rows(con, "report_by_project")
     warnings = []
     unpriced = []
     # billed money per model from cost exports: an unpriced model may still be paid for in the billed total
