@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from llmcost.priced_rows import PricedRows
 
 ROWS = "scen_rows"
-"""TEMP TABLE of the history: the columns below plus `day`, `grp_model` and the engine's costs."""
+"""TEMP TABLE of the history (in a report, a TEMP VIEW over its one priced table): the columns below
+plus `day`, `grp_model` and the engine's costs."""
 
 _COLUMNS = (
     "event_id",
@@ -154,11 +155,13 @@ def prepare(
             {"tz": tz, "as_of": as_of_day},
         ).fetchall()[0]
         if billed and billed[0]:
-            notes.append(
-                f"{billed[0]} provider-day(s) have billed costs; the forecast prices their token volume "
-                "with list prices (the gap to the bill is in the reconciliation section)"
-            )
+            notes.append(_billed_note(billed[0]))
     return _history(con, summary, notes)
+
+
+def _billed_note(days: int) -> str:
+    return (f"{days} provider-day(s) have billed costs; the forecast prices their token volume "
+            "with list prices (the gap to the bill is in the reconciliation section)")
 
 
 def _history(con: duckdb.DuckDBPyConnection, summary: PricingSummary, notes: list[str]) -> History:
@@ -196,8 +199,5 @@ def _from_priced(con: duckdb.DuckDBPyConnection, priced: PricedRows, as_of_day: 
         f"WHERE money_basis = 'billed' AND local_day <= {as_of}"
     ).fetchall()[0]
     if billed:
-        notes.append(
-            f"{billed} provider-day(s) have billed costs; the forecast prices their token volume "
-            "with list prices (the gap to the bill is in the reconciliation section)"
-        )
+        notes.append(_billed_note(billed))
     return _history(con, priced.summary(con, ROWS), notes)
