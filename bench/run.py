@@ -5,7 +5,7 @@
 3. Ours: `llmcost.load.load` of the same file into a fresh store (parse, validate, quarantine,
    dedupe, mask, partition, commit).
 Each runs in its own process so peak memory (max RSS from wait4) is per run. Then the other
-benches (pricing, measures, forecast) run if present. Figures go to stdout as Markdown; copy them
+benches (pricing, measures, forecast, FOCUS export) run if present. Figures go to stdout as Markdown; copy them
 into docs/benchmarks.md with the date and machine.
 """
 
@@ -66,8 +66,6 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the generated file")
     ap.add_argument("--ingest-only", action="store_true", help="skip the pricing, measures and forecast benches")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the best time of each run counts")
-    ap.add_argument("--focus-export", action="store_true",
-                    help="also time export-focus on a 10M-row store (bench_focus_export.py; minutes, not seconds)")
     args = ap.parse_args()
     sys.path.insert(0, str(HERE))
     from gen_jsonl import generate
@@ -110,9 +108,8 @@ def main() -> None:
     )
     print(f"ingest result (status, read, stored, duplicate, quarantined): {o_out}")
     print(f"peak memory of ingest: {o_rss / 2**30:.2f} GiB (target < 1.5 GB)")
-    extras: tuple[str, ...] = ("bench_pricing.py", "bench_measures.py", "bench_forecast.py", "bench_scenarios.py")
-    if args.focus_export:
-        extras += ("bench_focus_export.py",)
+    extras = ("bench_pricing.py", "bench_measures.py", "bench_forecast.py", "bench_scenarios.py",
+              "bench_focus_export.py")
     for extra in () if args.ingest_only else extras:
         path = HERE / extra
         if path.exists():
