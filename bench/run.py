@@ -5,7 +5,7 @@
 3. Ours: `llmcost.load.load` of the same file into a fresh store (parse, validate, quarantine,
    dedupe, mask, partition, commit).
 Each runs in its own process so peak memory (max RSS from wait4) is per run. Then the other
-benches (pricing, measures, forecast) run if present. Figures go to stdout as Markdown; copy them
+benches (pricing, measures, forecast, FOCUS export) run if present. Figures go to stdout as Markdown; copy them
 into docs/benchmarks.md with the date and machine.
 """
 
@@ -108,7 +108,8 @@ def main() -> None:
     )
     print(f"ingest result (status, read, stored, duplicate, quarantined): {o_out}")
     print(f"peak memory of ingest: {o_rss / 2**30:.2f} GiB (target < 1.5 GB)")
-    extras = ("bench_pricing.py", "bench_measures.py", "bench_forecast.py", "bench_scenarios.py")
+    extras = ("bench_pricing.py", "bench_measures.py", "bench_forecast.py", "bench_scenarios.py",
+              "bench_focus_export.py")
     for extra in () if args.ingest_only else extras:
         path = HERE / extra
         if path.exists():

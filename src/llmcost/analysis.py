@@ -7,6 +7,8 @@ forecast add their sections. Renderers in `llmcost.report` only format this dict
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -16,10 +18,11 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from llmcost import __version__, clock
+from llmcost import __version__, clock, queries
 from llmcost.compare import month_end, period_compare, previous_month
 from llmcost.errors import UsageError
-from llmcost.pricing import attach_costs, load_catalog
+from llmcost.priced_rows import PricedRows, price_once
+from llmcost.pricing import load_catalog
 from llmcost.pricing.engine import SUGGEST_LIMIT
 from llmcost.store import FileEntry, Manifest, Store, attach_work_file, one, turns_to_fill, work_table
 from llmcost.tz import check_day, check_tz
@@ -224,30 +227,8 @@ def build_report(opts: ReportOptions, last_run: dict[str, Any] | None = None) ->
                 "(CSV with columns date,currency,rate_per_usd)."
             )
         rates = load_rates(opts.rates_file)
-    store = Store.open(opts.store)
-    work_file = None
-    with store.lock(exclusive=False, wait=30):
-        manifest = store.checked_manifest()
-        con = store.connect(manifest)
-        try:
-            catalog = load_catalog(opts.prices_file)
-            # The window is a view and its priced rows the one table every section reads: a table of
-            # both doubled the spill of a 35M-row report.
-            where, params = _where(since, until, opts.tz)
-            con.execute(f"CREATE OR REPLACE TEMP VIEW usage_sel AS SELECT * FROM usage WHERE {_inline(where, params)}")
-            if sum(f.rows_stored for f in manifest.files.values()) > LARGE_ROWS:
-                work_file = attach_work_file(con)  # large: the working tables go to a compressed file
-            if turns_to_fill(con):
-                # The turn fill sorts every conversation needing it, with all columns, on each
-                # scan of `usage`; the report's sections scan it several times: fill once.
-                con.execute(f"CREATE {work_table(con)} usage_filled AS SELECT * FROM usage")
-                con.execute("CREATE OR REPLACE TEMP VIEW usage AS SELECT * FROM usage_filled")
-            doc = _report(con, opts, store, manifest, catalog, since, until, month, rates)
-        finally:
-            con.close()
-            if work_file is not None:
-                work_file.unlink(missing_ok=True)
-                Path(f"{work_file}.wal").unlink(missing_ok=True)
+    with open_store(opts.store) as (store, manifest, con):
+        doc = _report(con, opts, store, manifest, load_catalog(opts.prices_file), since, until, month, rates)
     if last_run is not None:
         doc["last_run"] = last_run
     return doc
@@ -257,13 +238,48 @@ LARGE_ROWS = 5_000_000
 """Above this many stored rows the report's working tables live in a temporary database file."""
 
 
+@contextmanager
+def open_store(path: Path) -> Iterator[tuple[Store, Manifest, duckdb.DuckDBPyConnection]]:
+    """The store at `path` opened for a report (or export-focus), under a shared lock: the store, its
+    checked manifest and a connection whose `usage` view has its turns filled once. The one place
+    the report side opens a store (for the store's own reader to replace)."""
+    store = Store.open(path)
+    work_file = None
+    with store.lock(exclusive=False, wait=30):
+        manifest = store.checked_manifest()
+        con = store.connect(manifest)
+        try:
+            if sum(f.rows_stored for f in manifest.files.values()) > LARGE_ROWS:
+                work_file = attach_work_file(con)  # large: the working tables go to a compressed file
+            if turns_to_fill(con):
+                # The turn fill sorts every conversation needing it, with all columns, on each
+                # scan of `usage`: fill once.
+                con.execute(f"CREATE {work_table(con)} usage_filled AS SELECT * FROM usage")
+                con.execute("CREATE OR REPLACE TEMP VIEW usage AS SELECT * FROM usage_filled")
+            yield store, manifest, con
+        finally:
+            con.close()
+            if work_file is not None:
+                work_file.unlink(missing_ok=True)
+                Path(f"{work_file}.wal").unlink(missing_ok=True)
+
+
+def window_view(con: duckdb.DuckDBPyConnection, rows: PricedRows, since: date | None, until: date | None) -> str:
+    """The report's window over its priced table, as TEMP VIEW `priced_usage` (the name the
+    measures' SQL in sql/ reads); returns the name."""
+    where, params = _where(since, until, rows.tz)
+    return rows.view(con, "priced_usage", _inline(where, params))
+
+
 def _report(
     con: duckdb.DuckDBPyConnection, opts: ReportOptions, store: Store, manifest: Any, catalog: Any,
     since: date | None, until: date | None, month: str | None, rates: Any,
 ) -> dict[str, Any]:
-    """The report document over `priced_usage` (created here) and the store's views."""
-    pricing = attach_costs(con, catalog, source="usage_sel", target="priced_usage", materialize=True)
-    doc = _document(con, opts, store, manifest, catalog.info(), pricing)
+    """The report document: every section reads the one priced table (priced once, here)."""
+    rows = price_once(con, catalog, opts.tz)
+    window = window_view(con, rows, since, until)
+    pricing = rows.summary(con, window)
+    doc = _document(con, opts, store, manifest, catalog.info(), pricing, window)
     for m in catalog.overrides.zero_priced():
         doc["warnings"].append(
             f"{m.origin} prices {m.provider}/{m.model} at $0 (input = 0, output = 0): its requests count as $0. "
@@ -271,7 +287,7 @@ def _report(
         )
     doc["period"] = {"since": since, "until": until, "month": month, "tz": opts.tz}
     if not doc["totals"]["requests"] and (since is not None or until is not None):
-        first, last = one(con.execute("SELECT min(ts), max(ts) FROM usage"))
+        first, last = one(con.execute(f"SELECT min(ts), max(ts) FROM {rows.table}"))
         held = f"the store holds usage from {first:%Y-%m-%d} to {last:%Y-%m-%d} (UTC)" if first else "it is empty"
         doc["warnings"].insert(0, f"no usage in this window ({_window_text(since, until, month)}); {held}. "
                                   "Fix: choose a window inside it (--month YYYY-MM, --since/--until)")
@@ -280,13 +296,14 @@ def _report(
     if opts.conversion_rate is not None:
         doc["unit_costs"]["economics"] = unit_economics(doc["unit_costs"], opts.conversion_rate,
                                                         opts.value_per_conversion)
+    # window_view names the window `priced_usage`, which sql/report_daily.sql and the measures read
     doc["daily"] = _daily(con, opts.tz)
     doc["cache"]["daily"] = _cache_daily(con, opts.tz)
-    doc["reconciliation"] = _reconciliation(con, catalog, since, until)
-    cmp_month = _compare_month(con, until, opts.tz)
-    doc["compare"] = _compare(con, catalog, cmp_month, opts.tz) if cmp_month else None
-    doc["conversations"]["counts"] = _conversation_counts(con)
-    doc.update(forecast_sections(con, opts, doc, catalog))
+    doc["reconciliation"] = _reconciliation(con, rows, since, until)
+    cmp_month = compare_month(con, rows, until)
+    doc["compare"] = _compare(con, rows, cmp_month) if cmp_month else None
+    doc["conversations"]["counts"] = _conversation_counts(con, window)
+    doc.update(forecast_sections(con, opts, doc, catalog, rows))
     doc["budget"] = budget_check(doc, opts.budget) if opts.budget is not None else None
     doc["currency"] = _currency(doc, rates, opts.currency, until) if rates is not None else None
     return doc
@@ -324,21 +341,23 @@ def _window_text(since: date | None, until: date | None, month: str | None) -> s
     return f"{since or 'start'} to {until or 'now'}"
 
 
-def _conversation_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def _conversation_counts(con: duckdb.DuckDBPyConnection, window: str) -> dict[str, int]:
     """Conversations in the window and how many of them were inferred (docs/conversations.md)."""
     from llmcost.conversations import conversation_counts
 
-    return conversation_counts(con, "usage_sel")
+    return conversation_counts(con, window)
 
 
 def forecast_sections(
-    con: duckdb.DuckDBPyConnection, opts: ReportOptions, doc: dict[str, Any], catalog: Any = None
+    con: duckdb.DuckDBPyConnection, opts: ReportOptions, doc: dict[str, Any], catalog: Any = None,
+    rows: PricedRows | None = None,
 ) -> dict[str, Any]:
     """The forecast, scenarios and what-if alternatives (llmcost.scenarios), for the report.
 
     They use the store's whole history up to `opts.as_of` (not only the report's window), in
     `opts.tz`; renderers show "not computed" when the keys are absent (--no-forecast). The shapes
-    are in docs/report-schema.json and docs/scenarios.md.
+    are in docs/report-schema.json and docs/scenarios.md. With `rows` (the report's priced table)
+    the history is read from it, not priced again.
     """
     if not opts.forecast:
         return {}
@@ -346,7 +365,7 @@ def forecast_sections(
 
     return forecast_section(
         con, catalog or load_catalog(opts.prices_file), as_of=opts.as_of, tz=opts.tz,
-        scenarios_file=opts.scenarios_file, budget=opts.budget,
+        scenarios_file=opts.scenarios_file, budget=opts.budget, priced=rows,
     )
 
 
@@ -354,7 +373,8 @@ def _measures(con: duckdb.DuckDBPyConnection, since: date | None, until: date | 
     """The measures over the report's priced rows, shaped for the document."""
     from llmcost.measures import compute_measures
 
-    m = compute_measures(con, window_has_start=since is not None)  # priced_usage is already the report's window
+    # priced_usage is already the report's window, a filter over the one priced table
+    m = compute_measures(con, window_has_start=since is not None, materialised=True)
     spend = m["spend"]
     by_period = spend.get("by_period", {})
     cache = m["cache"]
@@ -421,44 +441,24 @@ def _measures(con: duckdb.DuckDBPyConnection, since: date | None, until: date | 
 
 def _daily(con: duckdb.DuckDBPyConnection, tz: str) -> list[dict[str, Any]]:
     """Spend per calendar day in `tz`, every day from the first to the last (days without usage: 0
-    requests, cost 0); cost_usd is None on days whose usage is all unpriced."""
-    return _rows(
-        con,
-        """WITH d AS (
-               SELECT CAST(timezone(?, ts) AS DATE) AS day, sum(request_count) AS requests,
-                      sum(cost_usd) FILTER (WHERE priced) AS cost_usd,
-                      coalesce(sum(request_count) FILTER (WHERE NOT priced), 0) AS unpriced_requests
-               FROM priced_usage GROUP BY 1),
-           cal AS (
-               SELECT CAST(unnest(generate_series(min(day), max(day), INTERVAL 1 DAY)) AS DATE) AS day FROM d)
-           SELECT cal.day, coalesce(d.requests, 0) AS requests,
-                  CASE WHEN d.day IS NULL THEN CAST(0 AS DECIMAL(38, 12)) ELSE d.cost_usd END AS cost_usd,
-                  coalesce(d.unpriced_requests, 0) AS unpriced_requests
-           FROM cal LEFT JOIN d USING (day) ORDER BY cal.day""",
-        [tz],
-    )
+    requests, cost 0); cost_usd is None on days whose usage is all unpriced (sql/report_daily.sql,
+    over the window view `priced_usage`)."""
+    return queries.rows(con, "report_daily", tz=tz)
 
 
 def _cache_daily(con: duckdb.DuckDBPyConnection, tz: str) -> list[dict[str, Any]]:
-    """Cache hit rate per day over cache-known rows (same definition as the measures')."""
-    return _rows(
-        con,
-        """SELECT CAST(timezone(?, ts) AS DATE) AS day,
-                  CAST(sum(cache_read_tokens) AS DOUBLE)
-                      / nullif(sum(cache_read_tokens + cache_write_tokens + input_tokens), 0) AS hit_rate,
-                  sum(request_count) AS cache_known_requests
-           FROM priced_usage WHERE coalesce(cache_known, false) GROUP BY 1 ORDER BY 1""",
-        [tz],
-    )
+    """Cache hit rate per day over cache-known rows, same definition as the measures'
+    (sql/report_cache_daily.sql, over the window view `priced_usage`)."""
+    return queries.rows(con, "report_cache_daily", tz=tz)
 
 
 def _reconciliation(
-    con: duckdb.DuckDBPyConnection, catalog: Any, since: date | None, until: date | None
+    con: duckdb.DuckDBPyConnection, priced: PricedRows, since: date | None, until: date | None
 ) -> dict[str, Any]:
     """Money counted once per provider and day (billed when a cost export has it, else estimated)."""
     from llmcost.reconcile import reconcile
 
-    frame = reconcile(con, catalog, since=since, until=until + timedelta(days=1) if until else None)
+    frame = reconcile(con, since=since, until=until + timedelta(days=1) if until else None, priced=priced)
     days = frame.to_dicts()
     by_provider: dict[Any, dict[str, Any]] = {}
     for d in days:
@@ -506,24 +506,20 @@ def _reconciliation(
     }
 
 
-def _compare_month(con: duckdb.DuckDBPyConnection, until: date | None, tz: str) -> date | None:
+def compare_month(con: duckdb.DuckDBPyConnection, rows: PricedRows, until: date | None) -> date | None:
     """The month compared with the one before: the window's last month, else the latest usage's month."""
     if until:
         return until
-    (last,) = one(con.execute("SELECT max(ts) FROM usage"))
+    (last,) = one(con.execute(f"SELECT max(ts) FROM {rows.table}"))
     if last is None:
         return None
-    return last.astimezone(ZoneInfo(tz)).date() if isinstance(last, datetime) else last
+    return last.astimezone(ZoneInfo(rows.tz)).date() if isinstance(last, datetime) else last
 
 
-def _compare(con: duckdb.DuckDBPyConnection, catalog: Any, month: date, tz: str) -> dict[str, Any]:
-    start = previous_month(month)
-    where, params = _where(start, month_end(month), tz)
-    # period_compare reads its source once: a view priced on the fly is one pass over the two
-    # months, where a priced copy of them was two (at 10M rows 9.2 s -> about 1 s).
-    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_cmp AS SELECT * FROM usage WHERE {_inline(where, params)}")
-    attach_costs(con, catalog, source="usage_cmp", target="priced_cmp")
-    return period_compare(con, month, source="priced_cmp", tz=tz)
+def _compare(con: duckdb.DuckDBPyConnection, rows: PricedRows, month: date) -> dict[str, Any]:
+    where, params = _where(previous_month(month), month_end(month), rows.tz)
+    source = rows.view(con, "doc_compare", _inline(where, params))
+    return period_compare(con, month, source=source, tz=rows.tz)
 
 
 def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
@@ -649,7 +645,7 @@ _SERVER_TOOLS = """coalesce(sum(web_search_calls), 0) AS web_search_calls,
 their own line) and the calls whose row's fee has no known price (left out, warned about)."""
 
 
-def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, Any]:
+def _document(con, opts, store, manifest, catalog_info, pricing, window) -> dict[str, Any]:
     tok_sums = ", ".join(f"coalesce(sum({k}), 0) AS {k}" for k in (*TOKEN_KINDS, "reasoning_tokens"))
     totals = _rows(
         con,
@@ -659,7 +655,7 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
                    {_SERVER_TOOLS},
                    sum(reported_cost_usd) AS reported_cost_usd,
                    min(ts) AS first_ts, max(ts) AS last_ts
-            FROM priced_usage""",
+            FROM {window}""",
     )[0]
     billed = con.execute("SELECT sum(cost_usd) FROM costs").fetchone()[0]
     totals["billed_cost_usd"] = billed
@@ -669,20 +665,11 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
                    {tok_sums},
                    sum(cost_usd) AS cost_usd, bool_and(priced) AS priced, {_SERVER_TOOLS},
                    sum(reported_cost_usd) AS reported_cost_usd
-            FROM priced_usage GROUP BY ALL ORDER BY cost_usd DESC NULLS LAST, requests DESC""",
+            FROM {window} GROUP BY ALL ORDER BY cost_usd DESC NULLS LAST, requests DESC""",
     )
-    by_day = _rows(
-        con,
-        f"""SELECT CAST(timezone('UTC', ts) AS DATE) AS day, provider, sum(request_count) AS requests,
-                   {tok_sums}, sum(cost_usd) AS cost_usd
-            FROM priced_usage GROUP BY ALL ORDER BY day, provider""",
-    )
-    by_project = _rows(
-        con,
-        """SELECT coalesce(project, '(none)') AS project, sum(request_count) AS requests,
-                  sum(cost_usd) AS cost_usd
-           FROM priced_usage GROUP BY ALL ORDER BY cost_usd DESC NULLS LAST, requests DESC""",
-    )
+    # sql/report_by_day.sql and sql/report_by_project.sql read the window view `priced_usage`
+    by_day = queries.rows(con, "report_by_day")
+    by_project = queries.rows(con, "report_by_project")
     warnings = []
     unpriced = []
     # billed money per model from cost exports: an unpriced model may still be paid for in the billed total
@@ -750,7 +737,7 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
         "totals": totals,
         "by_provider_model": by_model,
         "by_project": by_project,
-        "by_label": _by_label(con),
+        "by_label": _by_label(con, window),
         "by_day": by_day,
         "unpriced": unpriced,
         "cost_labels": {
@@ -795,7 +782,7 @@ _LABEL_PAIRS = (
 """SQL: one row per KEY=VALUE of a row's run_labels (NULL for a row without labels)."""
 
 
-def _by_label(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+def _by_label(con: duckdb.DuckDBPyConnection, window: str) -> list[dict[str, Any]]:
     """Requests, tokens and money per --label KEY=VALUE (e.g. host=laptop: each machine's share).
 
     A row with several labels counts once under each of them, so shares add up per key; rows
@@ -805,7 +792,7 @@ def _by_label(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     tok_sums = ", ".join(f"CAST(coalesce(sum({k}), 0) AS BIGINT) AS {k}" for k in TOKEN_KINDS)
     return _rows(
         con,
-        f"""WITH u AS (SELECT *, {_LABEL_PAIRS} FROM priced_usage),
+        f"""WITH u AS (SELECT *, {_LABEL_PAIRS} FROM {window}),
                 c AS (SELECT *, {_LABEL_PAIRS} FROM costs),
                 ul AS (
                     SELECT coalesce(_l.key || '=' || _l.value, '(none)') AS label,

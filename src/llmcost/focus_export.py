@@ -23,13 +23,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from llmcost import clock
-from llmcost.analysis import ReportOptions, _where, _window, build_report
+from llmcost import clock, queries
+from llmcost.analysis import ReportOptions, _window, compare_month, forecast_sections, open_store, window_view
 from llmcost.compare import month_start, previous_month
 from llmcost.output import csv_text, write_text
-from llmcost.pricing import attach_costs, load_catalog
+from llmcost.priced_rows import price_once
+from llmcost.pricing import load_catalog
 from llmcost.pricing.engine import TOOL_CALL_COLUMNS
-from llmcost.store import Store
+from llmcost.tz import check_tz
 
 FOCUS_VERSION = "1.2"
 FOCUS_COLUMNS = (
@@ -117,17 +118,6 @@ KINDS = (
     ("output", "output_tokens", "cost_output_usd"),
 )
 
-ACTUALS_SQL = """
-SELECT CAST(timezone('UTC', ts) AS DATE) AS day, provider, model, project,
-       sum(request_count) AS requests,
-       {sums}
-FROM focus_priced
-WHERE priced
-GROUP BY ALL
-ORDER BY day, provider, model, project
-"""
-
-
 def _ts(d: date) -> str:
     return datetime(d.year, d.month, d.day, tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -167,18 +157,13 @@ def _cost_cols(row: dict[str, Any], cost: Decimal) -> None:
 
 
 def actual_rows(con: Any, catalog: str) -> tuple[list[dict[str, Any]], int]:
-    """FOCUS rows for the priced usage in `focus_priced`; returns (rows, unpriced requests left out)."""
-    sums = ", ".join(f"sum({t}) AS {t}, sum({c}) AS {c}" for _, t, c in KINDS)
-    # server-tool fees (web search, file search) get rows of their own, per call; only the priced
-    # calls (an unpriced fee is left out of cost_usd too, and the report warns about it)
-    for tool, col in TOOL_CALL_COLUMNS.items():
-        sums += (f", coalesce(sum({col}) FILTER (WHERE cost_server_tools_usd IS NOT NULL), 0) AS _{tool}_calls"
-                 f", coalesce(sum(cost_{tool}_usd) FILTER (WHERE cost_server_tools_usd IS NOT NULL), 0)"
-                 f" AS _{tool}_cost")
-    cur = con.execute(ACTUALS_SQL.format(sums=sums))
-    cols = [d[0] for d in cur.description]
+    """FOCUS rows for the window's priced usage (`priced_usage`, sql/focus_actuals.sql); returns
+    (rows, unpriced requests left out). Server-tool fees (web search, file search) get rows of their
+    own, per call, priced calls only (an unpriced fee is left out of cost_usd too, and the report
+    warns about it)."""
+    found = queries.rows(con, "focus_actuals")
     out = []
-    for r in (dict(zip(cols, x, strict=True)) for x in cur.fetchall()):
+    for r in found:
         day: date = r["day"]
         for kind, tcol, ccol in (*KINDS, *((t, f"_{t}_calls", f"_{t}_cost") for t in TOOL_CALL_COLUMNS)):
             tokens = r[tcol] or 0
@@ -231,7 +216,7 @@ def actual_rows(con: Any, catalog: str) -> tuple[list[dict[str, Any]], int]:
                 }
             out.append(row)
     unpriced = con.execute(
-        "SELECT coalesce(sum(request_count), 0) FROM focus_priced WHERE NOT priced"
+        "SELECT coalesce(sum(request_count), 0) FROM priced_usage WHERE NOT priced"
     ).fetchone()[0]
     return out, int(unpriced)
 
@@ -272,20 +257,26 @@ def scenario_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 def export_focus(opts: ReportOptions, out: Path) -> tuple[int, int]:
     """Write the FOCUS CSV for the store and window in `opts`; return (rows written, unpriced requests
-    left out)."""
-    doc = build_report(opts)  # scenarios (when computed) and the catalog stamp
+    left out).
+
+    Prices the store once (llmcost.priced_rows) and reads what it exports from that table: the
+    window's actual rows and, when the forecast is on, the forecast and scenarios section. No other
+    section of the report (measures, reconciliation, comparison) is computed."""
+    check_tz(opts.tz)
     since, until, _ = _window(opts)
-    store = Store.open(opts.store)
-    with store.lock(exclusive=False, wait=30):
-        con = store.connect(store.read_manifest())
-        where, params = _where(since, until, opts.tz)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE focus_usage AS SELECT * FROM usage WHERE {where}", params)
-        attach_costs(
-            con, load_catalog(opts.prices_file), source="focus_usage", target="focus_priced", materialize=True
-        )
-        rows, unpriced = actual_rows(con, doc["price_catalog"].get("catalog", ""))
-        con.close()
-    rows += scenario_rows(doc)
+    catalog = load_catalog(opts.prices_file)
+    stamp = catalog.info().get("catalog") or ""
+    with open_store(opts.store) as (_store, _manifest, con):
+        priced = price_once(con, catalog, opts.tz)
+        window_view(con, priced, since, until)  # `priced_usage`, read by sql/focus_actuals.sql
+        rows, unpriced = actual_rows(con, stamp)
+        forecast = forecast_sections(con, opts, {}, catalog, priced)
+        if forecast.get("scenarios") and not (forecast.get("forecast") or {}).get("month"):
+            # the scenario rows' fallback month: the month the report would compare
+            cmp_month = compare_month(con, priced, until)
+            if cmp_month is not None:
+                forecast["compare"] = {"current": {"month": f"{cmp_month:%Y-%m}"}}
+    rows += scenario_rows({**forecast, "price_catalog": {"catalog": stamp}})
     write_text(out, csv_text(COLUMNS, ([r[c] for c in COLUMNS] for r in rows), numeric=NUMERIC_COLUMNS))
     return len(rows), unpriced
 

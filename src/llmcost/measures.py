@@ -225,6 +225,7 @@ def compute_measures(
     catalog: Any = None,
     component_files: Iterable[Path | str] | None = None,
     window_has_start: bool | None = None,
+    materialised: bool = False,
 ) -> dict[str, Any]:
     """All measures over `con`'s `priced_usage` (created with attach_costs when absent).
 
@@ -234,7 +235,9 @@ def compute_measures(
     `window_has_start` (default: `since` is given) says the rows already start where the user
     asked (a report's --since or --month); without a start, bursts look at the recent days only.
     The priced rows are copied once (filtered, needed columns only) into a private in-memory
-    database that every query reads, so the view's join runs once, not once per query.
+    database that every query reads, so the view's join runs once, not once per query; unless
+    they are a table already or `materialised` says `priced_usage` is a plain filter over one (a
+    report's window over its one priced table, llmcost.priced_rows).
     """
     cfg = load_config(config)
     since_, until_ = _utc(since, "since"), _utc(until, "until")
@@ -250,7 +253,8 @@ def compute_measures(
         source = "_llmcost_measures_priced"
         attach_costs(con, catalog if catalog is not None else load_catalog(), source=usage, target=source)
 
-    if source == "priced_usage" and not any(filters.values()) and _is_table(con, "priced_usage"):
+    if (source == "priced_usage" and not any(filters.values())
+            and (materialised or _is_table(con, "priced_usage"))):
         # The report's priced rows are a table already: the queries read it as it is (a second
         # copy of a 35M-row window would only cost time and spill space).
         out = _measures(con, filters, cfg, component_files, recent=recent)

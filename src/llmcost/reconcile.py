@@ -19,12 +19,16 @@ The SQL lives in sql/reconcile_money_usage.sql and sql/reconcile_daily.sql.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 
 from llmcost import queries
 from llmcost.pricing import Catalog, PricingSummary, attach_costs, load_catalog
+
+if TYPE_CHECKING:
+    from llmcost.priced_rows import PricedRows
 
 MONEY_USAGE_VIEW = "money_usage"
 PRICED_VIEW = "reconcile_priced"
@@ -44,13 +48,19 @@ def reconcile(
     since: date | None = None,
     until: date | None = None,
     provider: str | None = None,
+    priced: PricedRows | None = None,
 ) -> pl.DataFrame:
     """Per provider and UTC day: money_basis, billed_usd, estimated_usd, money_usd (counted once),
     gap_usd, gap_pct, provider_tokens, request_tokens, coverage, unpriced_rows.
 
     Creates TEMP VIEWs `money_usage` and `reconcile_priced` (money_usage priced by the engine) on
     `con`, which must have the store's `usage` and `costs` views (`Store.open(dir).connect()`).
+    Given `priced` (a report's one priced table, which holds the money_usage columns already),
+    `reconcile_priced` reads it instead and nothing is priced again.
     """
+    if priced is not None:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {PRICED_VIEW} AS SELECT * FROM {priced.table}")
+        return queries.run(con, "reconcile_daily", since=since, until=until, provider=provider)
     money_usage(con)
     attach_costs(
         con, catalog if catalog is not None else load_catalog(), source=MONEY_USAGE_VIEW, target=PRICED_VIEW

@@ -336,9 +336,73 @@ def attach_costs(
     Prices are resolved for the keys present in `source` when this runs; rows added to the source
     afterwards need another call.
     """
+    global _passes
     src = _ident(source, "source")
     tgt = _ident(target, "target")
     prices_name = f"{tgt.replace('.', '_')}__prices"
+    _passes += 1
+    keys, tod, found = _scan(con, catalog, src)
+
+    table = price_table(catalog, keys)
+    con.register("_llmcost_price_arrow", table)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {prices_name} AS SELECT * FROM _llmcost_price_arrow")
+    finally:
+        con.unregister("_llmcost_price_arrow")
+    other = "VIEW" if materialize else "TABLE"
+    try:
+        con.execute(f"DROP {other} IF EXISTS {tgt}")
+    except duckdb.CatalogException:
+        pass  # an object of the kind we are about to replace; CREATE OR REPLACE handles it
+    if materialize:
+        from llmcost.store import work_table
+
+        create = work_table(con)  # TEMP TABLE, or a table in the report's work file
+        if create == "TABLE":
+            con.execute(f"DROP VIEW IF EXISTS temp.main.{tgt}")
+    else:
+        create = "TEMP VIEW"
+    have = {r[0] for r in con.execute(f"DESCRIBE {src}").fetchall()}
+    has_tools = [t for t, c in TOOL_CALL_COLUMNS.items() if c in have]
+    con.execute(f"CREATE OR REPLACE {create} {tgt} AS {cost_sql(src, prices_name, tod, server_tools=has_tools)}")
+    return _summary(catalog, found)
+
+
+_passes = 0
+"""How many times `attach_costs` has priced a source in this process (see `pricing_passes`)."""
+
+
+def pricing_passes() -> int:
+    """Pricing passes (`attach_costs` calls) run in this process so far: a test takes the
+    difference around a report to check that it prices its rows once (issue 18)."""
+    return _passes
+
+
+def summarize(con: duckdb.DuckDBPyConnection, catalog: Catalog, source: str) -> PricingSummary:
+    """What `attach_costs` would say about `source` (priced and unpriced rows, the unpriced models
+    with their reason and fix), without pricing it: for a part of rows priced once already (the
+    report's window or history over its one priced table), the summary of that part alone."""
+    _, _, found = _scan(con, catalog, _ident(source, "source"))
+    return _summary(catalog, found)
+
+
+@dataclass
+class _Found:
+    """The keys of a source sorted into priced and unpriced (the summary's inputs)."""
+
+    unpriced: dict[tuple[str, str], list[int]]
+    gaps: dict[tuple[str, str], list[date]]
+    total_tokens: int
+    priced_rows: int
+    unpriced_rows: int
+    price_keys: int
+
+
+def _scan(
+    con: duckdb.DuckDBPyConnection, catalog: Catalog, src: str
+) -> tuple[list[PriceKey], set[tuple[str, str]], _Found]:
+    """One scan of `src` for its price keys (with row, request and token counts), each matched
+    in the catalog: the keys to price, the time-of-day models, and what the summary needs."""
     rows = con.execute(
         f"""
         SELECT coalesce(provider, '') AS provider, coalesce(model, '') AS model,
@@ -377,30 +441,12 @@ def attach_costs(
         day_ = _EPOCH + timedelta(days=day)
         keys.append(PriceKey(provider or None, model or None, day_, batch, tier or None))
         priced_rows += n_rows
+    return keys, tod, _Found(unpriced, gaps, total_tokens, priced_rows, unpriced_rows, len(keys))
 
-    table = price_table(catalog, keys)
-    con.register("_llmcost_price_arrow", table)
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {prices_name} AS SELECT * FROM _llmcost_price_arrow")
-    finally:
-        con.unregister("_llmcost_price_arrow")
-    other = "VIEW" if materialize else "TABLE"
-    try:
-        con.execute(f"DROP {other} IF EXISTS {tgt}")
-    except duckdb.CatalogException:
-        pass  # an object of the kind we are about to replace; CREATE OR REPLACE handles it
-    if materialize:
-        from llmcost.store import work_table
 
-        create = work_table(con)  # TEMP TABLE, or a table in the report's work file
-        if create == "TABLE":
-            con.execute(f"DROP VIEW IF EXISTS temp.main.{tgt}")
-    else:
-        create = "TEMP VIEW"
-    have = {r[0] for r in con.execute(f"DESCRIBE {src}").fetchall()}
-    has_tools = [t for t, c in TOOL_CALL_COLUMNS.items() if c in have]
-    con.execute(f"CREATE OR REPLACE {create} {tgt} AS {cost_sql(src, prices_name, tod, server_tools=has_tools)}")
-
+def _summary(catalog: Catalog, found: _Found) -> PricingSummary:
+    """The PricingSummary of a scanned source: each unpriced model named, sized, with its fix."""
+    unpriced, gaps, total_tokens = found.unpriced, found.gaps, found.total_tokens
     items = []
     notes: list[str] = []
     # the most tokens first (then requests, then the name, so the order does not depend on the
@@ -444,13 +490,13 @@ def attach_costs(
             )
         )
     return PricingSummary(
-        priced_rows=priced_rows,
-        unpriced_rows=unpriced_rows,
+        priced_rows=found.priced_rows,
+        unpriced_rows=found.unpriced_rows,
         total_tokens=total_tokens,
         unpriced_tokens=sum(u.tokens for u in items),
         unpriced=tuple(items),
         catalog=catalog.info(),
-        price_keys=len(keys),
+        price_keys=found.price_keys,
         notes=tuple(notes),
         suggestions_left_out=max(0, sum(1 for _, m in unpriced if m) - SUGGEST_LIMIT),
     )

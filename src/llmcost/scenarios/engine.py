@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
@@ -37,6 +37,9 @@ from .config import Scenario, ScenarioFile, load_scenarios
 from .drivers import INPUT_SIDE, DriverForecast, forecast_drivers
 from .history import ROWS, anchor_day, prepare
 from .whatif import Effect, Prices, measure_all
+
+if TYPE_CHECKING:
+    from llmcost.priced_rows import PricedRows
 
 _RANK = {"none": 0, "low": 1, "normal": 2}
 
@@ -163,8 +166,11 @@ def forecast_section(
     n_paths: int = 1000,
     seed: int = 0,
     budget: Decimal | None = None,
+    priced: PricedRows | None = None,
 ) -> dict[str, Any]:
     """{"forecast": {...}, "scenarios": [...], "alternatives": [...]} for the store behind `con`.
+
+    `priced`: the report's one priced table (llmcost.priced_rows), read instead of pricing again.
 
     With `budget` (USD), `forecast["budget_odds"]` holds the chance that the current month ends
     above it and the day it is crossed, counted over the same simulated paths.
@@ -176,7 +182,7 @@ def forecast_section(
     check_tz(tz)
     cfg: ScenarioFile = load_scenarios(scenarios_file)
     as_of_day, anchored = anchor_day(con, as_of, tz)
-    hist = prepare(con, catalog, as_of_day, tz)
+    hist = prepare(con, catalog, as_of_day, tz, priced)
     specs = periods_after(as_of_day)
     _, cur_label, cur_start, cur_end = specs[0]
     notes = ([anchored] if anchored else []) + list(hist.notes)

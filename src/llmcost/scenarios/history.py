@@ -10,17 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from llmcost.errors import UsageError
 from llmcost.forecast.periods import last_complete_day
-from llmcost.pricing import Catalog, attach_costs
+from llmcost.pricing import Catalog, PricingSummary, attach_costs
 from llmcost.store import has_relation
 
+if TYPE_CHECKING:
+    from llmcost.priced_rows import PricedRows
+
 ROWS = "scen_rows"
-"""TEMP TABLE of the history: the columns below plus `day`, `grp_model` and the engine's costs."""
+"""TEMP TABLE of the history (in a report, a TEMP VIEW over its one priced table): the columns below
+plus `day`, `grp_model` and the engine's costs."""
 
 _COLUMNS = (
     "event_id",
@@ -102,8 +106,15 @@ class History:
     notes: list[str]
 
 
-def prepare(con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of_day: date, tz: str) -> History:
-    """Build TEMP TABLE `scen_rows` (the volume rows up to `as_of_day` in `tz`, priced)."""
+def prepare(
+    con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of_day: date, tz: str, priced: PricedRows | None = None
+) -> History:
+    """Build TEMP TABLE `scen_rows` (the volume rows up to `as_of_day` in `tz`, priced).
+
+    Given `priced` (a report's one priced table, priced in the same `tz`), `scen_rows` is a view
+    over it (the rows counting for volume up to `as_of_day`) and nothing is priced again."""
+    if priced is not None and priced.tz == tz:
+        return _from_priced(con, priced, as_of_day)
     if not has_relation(con, "usage"):
         raise UsageError("The connection has no `usage` view. Fix: open it with Store.open(dir).connect().")
     notes: list[str] = []
@@ -137,7 +148,6 @@ def prepare(con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of_day: date, t
     )
     con.execute("DROP VIEW IF EXISTS scen_priced")
     con.execute("DROP VIEW IF EXISTS scen_src")
-    first, last, n = con.execute(f"SELECT min(day), max(day), count(*) FROM {ROWS}").fetchall()[0]  # type: ignore[misc]
     if has_relation(con, "money_usage"):
         billed = con.execute(
             "SELECT count(DISTINCT (provider, CAST(timezone($tz, ts) AS DATE))) FROM money_usage "
@@ -145,10 +155,18 @@ def prepare(con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of_day: date, t
             {"tz": tz, "as_of": as_of_day},
         ).fetchall()[0]
         if billed and billed[0]:
-            notes.append(
-                f"{billed[0]} provider-day(s) have billed costs; the forecast prices their token volume "
-                "with list prices (the gap to the bill is in the reconciliation section)"
-            )
+            notes.append(_billed_note(billed[0]))
+    return _history(con, summary, notes)
+
+
+def _billed_note(days: int) -> str:
+    return (f"{days} provider-day(s) have billed costs; the forecast prices their token volume "
+            "with list prices (the gap to the bill is in the reconciliation section)")
+
+
+def _history(con: duckdb.DuckDBPyConnection, summary: PricingSummary, notes: list[str]) -> History:
+    """The History of the rows in ROWS, with the unpriced models of `summary` named in `notes`."""
+    first, last, n = con.execute(f"SELECT min(day), max(day), count(*) FROM {ROWS}").fetchall()[0]  # type: ignore[misc]
     unpriced = [
         {"provider": u.provider, "model": u.model, "requests": u.requests, "tokens": u.tokens} for u in summary.unpriced
     ]
@@ -156,3 +174,30 @@ def prepare(con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of_day: date, t
         names = ", ".join(f"{u['provider']}/{u['model']}" for u in unpriced[:3])
         notes.append(f"unpriced models are left out of the money forecast: {names} (add them to the --prices file)")
     return History(first, last, int(n), unpriced, notes)
+
+
+def _from_priced(con: duckdb.DuckDBPyConnection, priced: PricedRows, as_of_day: date) -> History:
+    """ROWS as a view over the report's priced table: the same rows and columns `prepare` prices."""
+    as_of = f"DATE '{as_of_day.isoformat()}'"
+    for kind in ("TABLE", "VIEW"):  # a table or view left by an earlier prepare on this connection
+        try:
+            con.execute(f"DROP {kind} IF EXISTS {ROWS}")
+        except duckdb.CatalogException:
+            pass
+    con.execute(
+        f"""CREATE TEMP VIEW {ROWS} AS
+            SELECT {", ".join(_COLUMNS)},
+                   CASE WHEN extra LIKE '%"block_hashes"%' THEN extra END AS extra,
+                   local_day AS day, {", ".join(priced.priced_columns)},
+                   coalesce(provider, '') AS grp_provider, coalesce(model_key, model, '') AS grp_model
+            FROM {priced.table}
+            WHERE counts_for_tokens AND local_day <= {as_of}"""
+    )
+    notes: list[str] = []
+    (billed,) = con.execute(
+        f"SELECT count(DISTINCT (provider, local_day)) FROM {priced.table} "
+        f"WHERE money_basis = 'billed' AND local_day <= {as_of}"
+    ).fetchall()[0]
+    if billed:
+        notes.append(_billed_note(billed))
+    return _history(con, priced.summary(con, ROWS), notes)

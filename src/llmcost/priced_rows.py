@@ -1,0 +1,77 @@
+"""The report's one priced table: every live usage row priced once, with what it counts for.
+
+A report (and `export-focus`) prices its store once (issue 18): `price_once` prices every live
+`usage` row with its money_basis, counts_for_tokens and counts_for_money
+(sql/reconcile_money_usage.sql), its UTC `day` and its calendar day in the report's time zone
+(`local_day`) into one materialised table, and returns a `PricedRows` handle naming it. Each
+section reads a filter over that table through the handle, never a table of its own: the
+measures the report's window (`view`), the reconciliation every row, the month comparison its two
+months, the forecast and what-ifs the rows that count for volume up to the as-of day
+(`scenarios.history.prepare`). What was not priced in a part is `summary` of that part.
+
+Rows without a timestamp never reach the store (ingest quarantines them), so the money rows of
+sql/reconcile_money_usage.sql are all the live rows of `usage`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from llmcost import queries
+from llmcost.pricing import Catalog, PricingSummary, attach_costs
+from llmcost.pricing.engine import summarize
+
+COUNTING_COLUMNS = ("day", "money_basis", "counts_for_tokens", "counts_for_money", "local_day")
+"""Columns the priced table has beside the store's usage columns and the engine's: the UTC day and
+what the row counts for (sql/reconcile_money_usage.sql), and the calendar day in the report's tz."""
+
+
+@dataclass(frozen=True)
+class PricedRows:
+    """Handle on the one priced table of a report: its name and what it was priced with."""
+
+    table: str
+    """The materialised table (TEMP TABLE, or a table in the report's work file)."""
+    tz: str
+    """Time zone of `local_day`."""
+    catalog: Catalog
+    priced_columns: tuple[str, ...]
+    """The columns pricing added (model_key, priced, price_source, the cost columns), in order."""
+
+    def view(self, con: duckdb.DuckDBPyConnection, name: str, where: str = "true") -> str:
+        """TEMP VIEW `name`: the rows matching `where` (SQL over the table's columns, no parameters)
+        shaped as `attach_costs` shapes the store's `usage` (usage columns, then the pricing ones).
+        Returns `name`."""
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {name} AS "
+            f"SELECT * EXCLUDE ({', '.join(COUNTING_COLUMNS)}) FROM {self.table} WHERE {where}"
+        )
+        return name
+
+    def summary(self, con: duckdb.DuckDBPyConnection, relation: str) -> PricingSummary:
+        """What is and is not priced among the rows of `relation` (a filter over this table)."""
+        return summarize(con, self.catalog, relation)
+
+
+def price_once(
+    con: duckdb.DuckDBPyConnection, catalog: Catalog, tz: str, name: str = "doc_priced"
+) -> PricedRows:
+    """Price every live row of `con`'s `usage` (with the store's `costs` beside it) into table
+    `name`: one pricing pass for the whole report. `tz` is a checked IANA name."""
+    source = f"{name}_src"
+    tz_sql = "'" + tz.replace("'", "''") + "'"  # a view takes no parameters
+    money = queries.get_query("reconcile_money_usage").sql
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {source} AS "
+        f"SELECT *, CAST(timezone({tz_sql}, ts) AS DATE) AS local_day FROM ({money})"
+    )
+    have = [r[0] for r in con.execute(f"DESCRIBE {source}").fetchall()]
+    attach_costs(con, catalog, source=source, target=name, materialize=True)
+    con.execute(f"DROP VIEW IF EXISTS {source}")
+    added = tuple(r[0] for r in con.execute(f"DESCRIBE {name}").fetchall() if r[0] not in have)
+    return PricedRows(table=name, tz=tz, catalog=catalog, priced_columns=added)
+
+
+__all__ = ["COUNTING_COLUMNS", "PricedRows", "price_once"]
