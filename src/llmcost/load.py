@@ -202,13 +202,13 @@ class Loader:
         self._flush(con, manifest, work, result)
         if self.progress:
             self.progress("", len(files), len(files))
+        w.manifest = manifest
         # small parts merged in the same commit (AUTO_COMPACT_PARTS)
         if compact_parts(w, AUTO_COMPACT_PARTS):
             self.changed = True
         if self.changed or not (self.store.root / "manifest.json").exists():
             # The run's one commit point: until this replace, readers and a re-run see the
             # store exactly as it was before the run.
-            w.manifest = manifest
             w.commit()
         self._write_filestat(manifest)
         return result
