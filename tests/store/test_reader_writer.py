@@ -196,3 +196,15 @@ def test_every_duckdb_connection_is_made_in_llmcost_duck() -> None:
     callers = [p.relative_to(SRC).as_posix() for p in SRC.rglob("*.py")
                if "duckdb.connect(" in p.read_text(encoding="utf-8")]
     assert callers == ["duck.py"]
+
+
+def test_the_cli_help_states_the_one_memory_limit() -> None:
+    from typer.testing import CliRunner
+
+    from llmcost.cli import app
+
+    for cmd in ([], ["ingest"], ["report"], ["compact"], ["export-focus"]):
+        res = CliRunner().invoke(app, [*cmd, "--help"])
+        text = " ".join(res.output.split())
+        assert res.exit_code == 0 and f"a limit of {duck.MEMORY_LIMIT} for ingest and report" in text, cmd
+        assert f"{duck.MEMORY_ENV}=8GB" in text, cmd
