@@ -5,7 +5,7 @@ leave, and who removes it:
 
 - in the system temp folder: a large report's work database `llmcost-work-<pid>-<hex>.duckdb`
   (and its `.wal`), up to several GB, and DuckDB's spill folder `llmcost-spill-<pid>/` (up to
-  tens of GB, `store.attach_work_file`, `store.bounded_config`): `clean_stale_temp`, called by
+  tens of GB, `duck.attach_work_file`, `duck.bounded_config`): `clean_stale_temp`, called by
   every CLI command before it starts;
 - beside an `--out` file: `.NAME.<pid>-<hex>.tmp` (`output.write_text`): `clean_stale_siblings`,
   called by the writer before it writes NAME again;
@@ -34,7 +34,7 @@ STALE_AFTER_SECONDS = 600
 """How long a leftover must have been untouched before it may be removed (10 minutes)."""
 
 TEMP_NAME = re.compile(r"^llmcost-(?:work-(\d+)-[0-9a-f]+\.duckdb(?:\.wal|\.tmp)?|spill-(\d+))$")
-"""The temp-folder entries a run makes, with its pid (store.attach_work_file, store.bounded_config)."""
+"""The temp-folder entries a run makes, with its pid (duck.attach_work_file, duck.bounded_config)."""
 
 
 def pid_running(pid: int) -> bool:

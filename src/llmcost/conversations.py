@@ -36,9 +36,6 @@ conversation id are left alone and are never linked to.
 
 from __future__ import annotations
 
-import os
-import shutil
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -348,11 +345,8 @@ def write_inferred(
     from llmcost.measures import load_component_lengths  # side-file reader shared with the measures
     from llmcost.store import Store
 
-    store = Store.open(Path(store_dir))
-    with store.lock(exclusive=True, wait=wait):
-        manifest = store.checked_manifest()
-        store.collect_garbage(manifest)
-        con = store.connect(manifest)
+    with Store.open(Path(store_dir)).writer(wait=wait) as w:
+        con = w.views()
         files = list(side_files)
         if files:
             load_component_lengths(con, files, temp=True)
@@ -364,7 +358,7 @@ def write_inferred(
         table = infer_conversations(
             con, "_ic_source", params, component_lengths="component_lengths" if files else None
         )
-        parts = [str(store.root / p) for p in manifest.parts("usage")]
+        parts = [str(w.path(p)) for p in w.manifest.parts("usage")]
         changed = [r[0] for r in con.execute(
             f"""SELECT DISTINCT p.filename FROM read_parquet(?, filename=true, union_by_name=true) p
                 LEFT JOIN {table} i USING (event_id)
@@ -373,44 +367,27 @@ def write_inferred(
                   AND (i.event_id IS NOT NULL OR p.conversation_inferred)""",
             [parts],
         ).fetchall()] if parts else []
-        garbage = []
-        work = store.staging_dir()
-        try:
-            for fname in sorted(changed):
-                rel_old = Path(fname).relative_to(store.root).as_posix()
-                # a new name per write (readers of the old manifest keep their file until it is deleted)
-                stem = Path(rel_old).stem.split("-c")[0]
-                rel_new = f"{Path(rel_old).parent.as_posix()}/{stem}-c{uuid.uuid4().hex[:12]}.parquet"
-                tmp = work / "part.parquet"
-                con.execute(
-                    f"""COPY (SELECT p.* EXCLUDE (file_row_number) REPLACE (
-                                CASE WHEN p._dup THEN p.conversation_id
-                                     WHEN i.event_id IS NOT NULL THEN i.conversation_id
-                                     WHEN p.conversation_inferred THEN NULL
-                                     ELSE p.conversation_id END AS conversation_id,
-                                CASE WHEN p._dup THEN p.conversation_inferred
-                                     WHEN i.event_id IS NOT NULL THEN true
-                                     WHEN p.conversation_inferred THEN NULL
-                                     ELSE p.conversation_inferred END AS conversation_inferred)
-                              FROM read_parquet(?, file_row_number=true) p LEFT JOIN {table} i USING (event_id)
-                              ORDER BY p.file_row_number)
-                        TO '{tmp}' (FORMAT parquet)""",
-                    [fname],
-                )
-                os.replace(tmp, store.root / rel_new)
-                for fe in manifest.files.values():
-                    if rel_old in fe.parts:
-                        fe.parts = [rel_new if p == rel_old else p for p in fe.parts]
-                garbage.append(rel_old)
-            if garbage:
-                store.write_manifest(manifest)  # the one commit point
-                for rel in garbage:
-                    (store.root / rel).unlink(missing_ok=True)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        con.close()
-        con = store.connect(manifest)
-        counts = conversation_counts(con)
-        con.close()
-    counts["parts_rewritten"] = len(garbage)
+        for fname in sorted(changed):
+            # a new name per write (readers of the old manifest keep their file until it is deleted)
+            w.rewrite_part(
+                Path(fname).relative_to(w.root).as_posix(),
+                f"""SELECT p.* EXCLUDE (file_row_number) REPLACE (
+                        CASE WHEN p._dup THEN p.conversation_id
+                             WHEN i.event_id IS NOT NULL THEN i.conversation_id
+                             WHEN p.conversation_inferred THEN NULL
+                             ELSE p.conversation_id END AS conversation_id,
+                        CASE WHEN p._dup THEN p.conversation_inferred
+                             WHEN i.event_id IS NOT NULL THEN true
+                             WHEN p.conversation_inferred THEN NULL
+                             ELSE p.conversation_inferred END AS conversation_inferred)
+                      FROM read_parquet(?, file_row_number=true) p LEFT JOIN {table} i USING (event_id)
+                      ORDER BY p.file_row_number""",
+                [fname],
+                tag="c",
+            )
+        rewritten = len(w.retired)
+        if rewritten:
+            w.commit()  # the one commit point
+        counts = conversation_counts(w.views())
+    counts["parts_rewritten"] = rewritten
     return counts

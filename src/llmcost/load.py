@@ -29,16 +29,14 @@ import duckdb
 import pyarrow as pa
 
 from llmcost import clock, ingest, intake
-from llmcost.errors import FormatError, StoreError, UsageError
+from llmcost.errors import FormatError, UsageError
 from llmcost.ingest import IngestContext, Ingestor, InputFile, sql_str
 from llmcost.ingest.files import check_gzip, expand, hash_pool, sha256, walk
 from llmcost.ingest.validate import RAW_KEEP, validated_sql
 from llmcost.privacy import mask_key, mask_sql, mask_text
 from llmcost.schema import TABLES, USAGE_TOKEN_COLUMNS, duckdb_types
-from llmcost.store import FileEntry, Manifest, Store, connect_duckdb, now_iso, one
+from llmcost.store import FileEntry, Manifest, Store, StoreWriter, now_iso, one
 from llmcost.text import shown, shown_name
-
-DUCKDB_MEMORY_LIMIT = os.environ.get("LLMCOST_MEMORY_LIMIT", "1GB")
 
 
 def _checkpoint_seconds() -> float:
@@ -139,7 +137,8 @@ class _Pending:
     hashing: Any
 
 class Loader:
-    """Ingest files into one store. Use as `Loader(store, ...).run(paths)` under the store lock."""
+    """Ingest files into one store. Use as `Loader(store, ...).run(paths, wait=...)`: the run is one
+    `Store.writer()` (it takes the lock)."""
 
     def __init__(
         self,
@@ -155,7 +154,7 @@ class Loader:
         self.ctx = IngestContext(keep_text=keep_text)
         self.labels = dict(labels or {})
         self.progress = progress
-        self.garbage: list[str] = []  # store files the commit makes obsolete; deleted after it
+        self.w: StoreWriter  # set by `run`: the store's writer (lock, manifest, connection, commit)
         self.changed = False
         self._work = Path()
         # Parts whose event ids are cached in TEMP TABLE part_ids for this run (parts are
@@ -169,68 +168,49 @@ class Loader:
         self._seen: dict[str, tuple[int, int]] = {}  # key -> (size, mtime_ns) when this run opened it
         self._pending_bytes: dict[tuple[str, bool, bool], int] = {}
 
-    def _connect(self, tmp: Path) -> duckdb.DuckDBPyConnection:
-        con = connect_duckdb({"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": str(tmp / "spill")})
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET preserve_insertion_order = true")
-        con.execute("SET enable_progress_bar = false")
-        return con
-
-    def run(self, paths: Iterable[Path]) -> LoadResult:
-        with intake.private_store(self.store.root):  # 0600 files, 0700 folders (llmcost.intake)
+    def run(self, paths: Iterable[Path], *, wait: float = 0.0) -> LoadResult:
+        """Ingest `paths` as one writer of the store (`Store.writer`: the exclusive lock, waiting up
+        to `wait` seconds)."""
+        with intake.private_store(self.store.root), self.store.writer(wait=wait) as w:  # 0600/0700 (llmcost.intake)
+            self.w = w
             return self._run(paths)
 
     def _run(self, paths: Iterable[Path]) -> LoadResult:
         result = LoadResult()
-        manifest = self.store.read_manifest()
-        problems = self.store.verify(manifest)
-        if problems:
-            # never build on a damaged store: the clash checks would misread it or fail per file
-            raise StoreError(
-                f"The store {self.store.root} is damaged: {'; '.join(problems[:3])}. Fix: delete the store "
-                "directory and ingest again (inputs are never modified)."
-            )
-        self.store.collect_garbage(manifest)
+        w = self.w
+        manifest, con, work = w.manifest, w.con, w.work
+        self._work = work
+        self.ctx.con = con
         skip = self.store.root.resolve()
         files = list(walk(paths, skip))
-        work = self._work = self.store.staging_dir()
-        try:
-            con = self._connect(work)
-            self.ctx.con = con
-            last_commit = clock.wall_now()
-            for i, (path, unreadable) in enumerate(files):
-                if self.changed and (clock.wall_now() - last_commit).total_seconds() >= CHECKPOINT_SECONDS:
-                    self._checkpoint(con, manifest, work, result)
-                    last_commit = clock.wall_now()
-                if self.progress:
-                    self.progress(mask_text(shown_name(path)), i, len(files))
-                if unreadable:
-                    result.files.append(FileResult(mask_key(shown_name(path)), "failed",
-                                                   message=mask_text(shown(unreadable))))
-                    continue
-                try:
-                    for disk, display, key, is_gz in expand(path, work):
-                        manifest = self._one(con, manifest, disk, display, key, is_gz, work, result)
-                except FormatError as e:
-                    result.files.append(FileResult(mask_key(shown_name(path)), "failed", message=mask_text(shown(e))))
-            self._flush(con, manifest, work, result)
+        last_commit = clock.wall_now()
+        for i, (path, unreadable) in enumerate(files):
+            if self.changed and (clock.wall_now() - last_commit).total_seconds() >= CHECKPOINT_SECONDS:
+                self._checkpoint(con, manifest, work, result)
+                last_commit = clock.wall_now()
             if self.progress:
-                self.progress("", len(files), len(files))
-            # small parts merged in the same commit (AUTO_COMPACT_PARTS)
-            merged = compact_parts(con, self.store.root, manifest, AUTO_COMPACT_PARTS, work)
-            if merged:
-                self.garbage += merged
-                self.changed = True
-            con.close()
-            if self.changed or not (self.store.root / "manifest.json").exists():
-                # The run's one commit point: until this replace, readers and a re-run see the
-                # store exactly as it was before the run.
-                self.store.write_manifest(manifest)
-                for rel in self.garbage:
-                    (self.store.root / rel).unlink(missing_ok=True)
-            self._write_filestat(manifest)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+                self.progress(mask_text(shown_name(path)), i, len(files))
+            if unreadable:
+                result.files.append(FileResult(mask_key(shown_name(path)), "failed",
+                                               message=mask_text(shown(unreadable))))
+                continue
+            try:
+                for disk, display, key, is_gz in expand(path, work):
+                    manifest = self._one(con, manifest, disk, display, key, is_gz, work, result)
+            except FormatError as e:
+                result.files.append(FileResult(mask_key(shown_name(path)), "failed", message=mask_text(shown(e))))
+        self._flush(con, manifest, work, result)
+        if self.progress:
+            self.progress("", len(files), len(files))
+        w.manifest = manifest
+        # small parts merged in the same commit (AUTO_COMPACT_PARTS)
+        if compact_parts(w, AUTO_COMPACT_PARTS):
+            self.changed = True
+        if self.changed or not (self.store.root / "manifest.json").exists():
+            # The run's one commit point: until this replace, readers and a re-run see the
+            # store exactly as it was before the run.
+            w.commit()
+        self._write_filestat(manifest)
         return result
 
     def _checkpoint(self, con: duckdb.DuckDBPyConnection, manifest: Manifest, work: Path, result: LoadResult) -> None:
@@ -239,7 +219,8 @@ class Loader:
         read by this run is never deleted under it; a kill leaves them for the next run's garbage
         collection)."""
         self._flush(con, manifest, work, result)
-        self.store.write_manifest(manifest)
+        self.w.manifest = manifest
+        self.w.commit(keep_retired=True)
 
     def _one(
         self,
@@ -536,7 +517,7 @@ class Loader:
         for fname, select_old in rewrites.items():
             rel_old = Path(fname).relative_to(root).as_posix()
             rel_new = f"{Path(rel_old).parent.as_posix()}/{Path(rel_old).stem}-r{seq0}.parquet"
-            con.execute(f"COPY ({select_old}) TO {sql_str(str(root / rel_new))} (FORMAT parquet)")
+            self.w.write_part(select_old, rel_new)
             rewritten[rel_old] = rel_new
 
         # the batch's parts: one per month (unlisted until the manifest commit)
@@ -582,7 +563,7 @@ class Loader:
                     touched.append(fe)
             self._recount(con, touched)
         self.changed = True
-        self.garbage += list(rewritten)
+        self.w.retire(*rewritten)
         con.execute("DROP VIEW IF EXISTS good")
         con.execute("DROP VIEW IF EXISTS stage")
         for t in ("good_in", "clash", "snap_ids", "snap_copies", "snap_win"):
@@ -600,7 +581,7 @@ class Loader:
         into another format). Their parts become garbage at the commit."""
         for k in [k for k, fe in manifest.files.items() if fe.derived_from == key and k not in keep]:
             fe = manifest.files.pop(k)
-            self.garbage += [*fe.parts, *([fe.quarantine] if fe.quarantine else [])]
+            self.w.retire(*fe.parts, *([fe.quarantine] if fe.quarantine else []))
             self.changed = True
 
     def _stage_and_commit(
@@ -709,7 +690,7 @@ class Loader:
             rel_old = Path(fname).relative_to(root).as_posix()
             new_name = f"{Path(rel_old).stem}-r{seq}.parquet"
             rel_new = f"{Path(rel_old).parent.as_posix()}/{new_name}"
-            con.execute(f"COPY ({select_old}) TO {sql_str(str(root / rel_new))} (FORMAT parquet)")
+            self.w.write_part(select_old, rel_new)
             rewritten[rel_old] = rel_new
 
         # write the new parts (unlisted until the manifest commit); one file per month
@@ -765,7 +746,7 @@ class Loader:
             self._revive(con, manifest, table, set(old.parts), old.seq, entry)
         self.changed = True
         # the old files become garbage at the commit; a crash before it leaves them in force
-        self.garbage += [*(old.parts if old else ()), *rewritten, *([old.quarantine] if old and old.quarantine else ())]
+        self.w.retire(*(old.parts if old else ()), *rewritten, *([old.quarantine] if old and old.quarantine else ()))
         con.execute("DROP VIEW IF EXISTS good")
         con.execute("DROP VIEW IF EXISTS good_in")
         for t in ("clash", "snap_ids", "snap_copies", "snap_win"):
@@ -949,11 +930,11 @@ class Loader:
                 continue  # the new file's own rows were decided at write time
             rel_new = f"{Path(rel_old).parent.as_posix()}/{Path(rel_old).stem}-v{entry.seq}.parquet"
             mine = f"{sql_str(fname)} || '#' || p._seq"
-            con.execute(
-                f"""COPY (SELECT p.* REPLACE (CASE WHEN w.event_id IS NULL THEN p._dup
-                                                  ELSE w.copy <> {mine} END AS _dup)
-                          FROM read_parquet({sql_str(fname)}) p LEFT JOIN winner w USING (event_id))
-                    TO {sql_str(str(root / rel_new))} (FORMAT parquet)"""
+            self.w.write_part(
+                f"""SELECT p.* REPLACE (CASE WHEN w.event_id IS NULL THEN p._dup
+                                             ELSE w.copy <> {mine} END AS _dup)
+                    FROM read_parquet({sql_str(fname)}) p LEFT JOIN winner w USING (event_id)""",
+                rel_new,
             )
             touched = []
             for fe in manifest.files.values():
@@ -961,7 +942,7 @@ class Loader:
                     fe.parts = [rel_new if p == rel_old else p for p in fe.parts]
                     touched.append(fe)
             self._recount(con, touched)
-            self.garbage.append(rel_old)
+            self.w.retire(rel_old)
 
     def _detach(self, con: duckdb.DuckDBPyConnection, manifest: Manifest, old: FileEntry) -> None:
         """Before a file's rows are replaced: every part it shares with other files (a batch's part)
@@ -973,9 +954,8 @@ class Loader:
             if not sharers:
                 continue
             rel_new = f"{Path(rel).parent.as_posix()}/{Path(rel).stem}-d{old.seq}.parquet"
-            con.execute(
-                f"""COPY (SELECT * FROM read_parquet({sql_str(str(root / rel))}) WHERE _seq <> {int(old.seq)})
-                    TO {sql_str(str(root / rel_new))} (FORMAT parquet)"""
+            self.w.write_part(
+                f"SELECT * FROM read_parquet({sql_str(str(root / rel))}) WHERE _seq <> {int(old.seq)}", rel_new
             )
             for fe in sharers:
                 fe.parts = [rel_new if p == rel else p for p in fe.parts]
@@ -1009,13 +989,12 @@ AUTO_COMPACT_PARTS = 32
 SMALL_PART_BYTES = 64 * 1024**2
 
 
-def compact_parts(
-    con: duckdb.DuckDBPyConnection, root: Path, manifest: Manifest, more_than: int, work: Path
-) -> list[str]:
-    """Merge, per table and month, the small parts when there are more than `more_than`: one new
-    part replaces them in every manifest entry that lists them. Returns the merged (now garbage)
-    parts; the caller commits the manifest and then deletes them."""
-    garbage: list[str] = []
+def compact_parts(w: StoreWriter, more_than: int) -> list[str]:
+    """Merge, per table and month, the small parts of the writer's manifest when there are more
+    than `more_than`: one new part replaces them in every manifest entry that lists them. Returns
+    the merged parts, retired (deleted after the writer's commit)."""
+    root, manifest = w.root, w.manifest
+    merged_all: list[str] = []
     for table in TABLES:
         by_month: dict[str, list[str]] = {}
         for rel in manifest.parts(table):
@@ -1024,43 +1003,26 @@ def compact_parts(
         for folder, rels in sorted(by_month.items()):
             if len(rels) <= more_than:
                 continue
-            tmp = work / f"compact-{uuid.uuid4().hex}.parquet"
-            rel_new = f"{table}/{folder}/m{uuid.uuid4().hex}.parquet"
-            con.execute(
-                f"""COPY (SELECT * FROM read_parquet(?, union_by_name=true)) TO {sql_str(str(tmp))} (FORMAT parquet)""",
-                [[str(root / r) for r in rels]],
-            )
-            os.replace(tmp, root / rel_new)
+            rel_new = w.write_part("SELECT * FROM read_parquet(?, union_by_name=true)",
+                                   f"{table}/{folder}/m{uuid.uuid4().hex}.parquet", [[str(root / r) for r in rels]])
             merged = set(rels)
             for fe in manifest.files.values():
                 if merged.intersection(fe.parts):
                     kept = [p for p in fe.parts if p not in merged]
                     fe.parts = sorted({*kept, rel_new})
-            garbage += rels
-    return garbage
+            w.retire(*rels)
+            merged_all += rels
+    return merged_all
 
 
 def compact(store_dir: Path, *, wait: float = 0.0) -> tuple[int, int]:
     """`llmcost-forecast compact`: merge each month's small parts into one (see compact_parts).
     Returns (parts before, parts after)."""
-    store = Store.open(store_dir)
-    with store.lock(exclusive=True, wait=wait):
-        manifest = store.checked_manifest()
-        store.collect_garbage(manifest)
-        before = sum(len(manifest.parts(t)) for t in TABLES)
-        work = store.staging_dir()
-        try:
-            con = connect_duckdb({"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": str(work / "spill")})
-            con.execute("SET enable_progress_bar = false")
-            garbage = compact_parts(con, store.root, manifest, 1, work)
-            con.close()
-            if garbage:
-                store.write_manifest(manifest)  # the commit point
-                for rel in garbage:
-                    (store.root / rel).unlink(missing_ok=True)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        return before, sum(len(manifest.parts(t)) for t in TABLES)
+    with Store.open(store_dir).writer(wait=wait) as w:
+        before = sum(len(w.manifest.parts(t)) for t in TABLES)
+        if compact_parts(w, 1):
+            w.commit()
+        return before, sum(len(w.manifest.parts(t)) for t in TABLES)
 
 
 def load(
@@ -1079,8 +1041,7 @@ def load(
     run stores; see `parse_labels`.
     """
     store = Store.open(store_dir, create=True)
-    with store.lock(exclusive=True, wait=wait):
-        return Loader(store, source=source, keep_text=keep_text, labels=labels, progress=progress).run(paths)
+    return Loader(store, source=source, keep_text=keep_text, labels=labels, progress=progress).run(paths, wait=wait)
 
 
 _LABEL_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")

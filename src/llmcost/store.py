@@ -42,6 +42,13 @@ import duckdb
 
 from llmcost import __version__, clock, interrupt
 from llmcost.cleanup import pid_running
+from llmcost.duck import (  # `X as X`: still importable from here by the report modules (home: llmcost.duck)
+    attach_work_file as attach_work_file,
+)
+from llmcost.duck import bounded, bounded_config, one
+from llmcost.duck import connect as connect_duckdb
+from llmcost.duck import has_relation as has_relation
+from llmcost.duck import work_table as work_table
 from llmcost.errors import StoreError, StoreLockedError, UsageError
 from llmcost.schema import TABLES, arrow_schema, duckdb_types
 
@@ -52,6 +59,9 @@ STORE_VERSION = 2
 named by its `_seq`. A version-1 reader would read such a part once per file that lists it, so it
 is told to upgrade instead; version-1 stores read as they are."""
 DEFAULT_STORE = Path(".llmcost")
+READ_WAIT = 30.0
+"""Seconds a reader (report, forecast, plan, swap) waits for a writer to finish before it says the
+store is busy."""
 MAX_WAIT = 7 * 86400
 """The longest `--wait` for the store's lock: a week (a longer wait is a mistake, not a plan)."""
 
@@ -341,7 +351,6 @@ class Store:
         manifest = manifest or self.read_manifest()
         if con is None:
             con = connect_duckdb(bounded_config())
-            con.execute("SET enable_progress_bar = false")  # it would draw on stdout, inside the report
         for table in TABLES:
             parts = [str(self.root / p) for p in manifest.parts(table, months)]
             all_view = f"{table}_all"
@@ -362,6 +371,144 @@ class Store:
         con.execute(USAGE_VIEW_FILL if turns_to_fill(con) else USAGE_VIEW_PLAIN)
         con.execute("CREATE OR REPLACE VIEW costs AS SELECT * FROM costs_all WHERE NOT _dup")
         return con
+
+
+    # ---- the two ways in: a reader and a writer ---------------------------------------------
+    @contextlib.contextmanager
+    def reader(self, wait: float = READ_WAIT, months: set[str] | None = None) -> Iterator[StoreReader]:
+        """Read the store: the shared lock (waiting up to `wait` seconds, then the busy message of
+        `lock`), the checked manifest and a bounded DuckDB connection with the views of `connect`
+        (`usage`, `usage_all`, `costs`, over the parts of `months` when given). Everything is
+        closed on exit. Use as::
+
+            with Store.open(path).reader() as r:
+                r.con.execute("SELECT count(*) FROM usage")  # r.manifest: what is live
+        """
+        with self.lock(exclusive=False, wait=wait):
+            manifest = self.checked_manifest()
+            con = self.connect(manifest, months)
+            try:
+                yield StoreReader(self, manifest, con)
+            finally:
+                con.close()
+
+    @contextlib.contextmanager
+    def writer(self, wait: float = 0.0) -> Iterator[StoreWriter]:
+        """Change the store: the exclusive lock, the checked manifest (a writer never builds on a
+        damaged store), garbage left by a killed run collected, a staging folder and a bounded
+        DuckDB connection (spilling into the staging folder). Nothing is visible to readers until
+        `StoreWriter.commit`; leaving without a commit (an error, Ctrl-C, kill -9) leaves the store
+        as it was, and the parts staged meanwhile are garbage for the next writer. Use as::
+
+            with Store.open(path).writer(wait=wait) as w:
+                rel = w.rewrite_part(old, "SELECT * REPLACE (...) FROM read_parquet(?)", [str(w.path(old))])
+                w.commit()
+        """
+        with self.lock(exclusive=True, wait=wait):
+            manifest = self.checked_manifest()
+            self.collect_garbage(manifest)
+            work = self.staging_dir()
+            try:
+                con = bounded(work / "spill")
+                try:
+                    yield StoreWriter(self, manifest, work, con)
+                finally:
+                    con.close()
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+
+
+@dataclass
+class StoreReader:
+    """What `Store.reader()` hands out: the store, its checked manifest and the connection."""
+
+    store: Store
+    manifest: Manifest
+    con: duckdb.DuckDBPyConnection
+
+
+class StoreWriter:
+    """What `Store.writer()` hands out, under the exclusive lock: `manifest` (the state being
+    built; change its entries freely, nothing is visible before `commit`), `con` (a bounded
+    DuckDB connection), `work` (a private staging folder, deleted on exit) and the methods that
+    keep the commit protocol: new parts are written under new names (never over a live one), the
+    parts they replace are retired, and `commit` replaces the manifest atomically and only then
+    deletes what it retired."""
+
+    def __init__(self, store: Store, manifest: Manifest, work: Path, con: duckdb.DuckDBPyConnection):
+        self.store = store
+        self.root = store.root
+        self.manifest = manifest
+        self.work = work
+        self.con = con
+        self.retired: list[str] = []
+        """Store paths (relative) the next commit makes obsolete; deleted right after it."""
+
+    def path(self, rel: str) -> Path:
+        """The file of a store path (`usage/month=2026-09/x.parquet`)."""
+        return self.root / rel
+
+    def views(self) -> duckdb.DuckDBPyConnection:
+        """Create (or refresh) the read views of `Store.connect` (`usage`, `costs`...) on `con`
+        over the manifest as it stands now; returns `con`."""
+        return self.store.connect(self.manifest, con=self.con)
+
+    def write_part(self, select: str, rel: str, params: list[Any] | None = None) -> str:
+        """Write the rows of `select` as a new Parquet file at store path `rel` (staged in `work`
+        first, then moved in: a half-written file is never at a store path). The part is unlisted,
+        so invisible, until the manifest that lists it is committed. Returns `rel`."""
+        if (self.root / rel).exists():
+            raise StoreError(f"refusing to overwrite {rel} in the store {self.root}: parts are immutable")
+        tmp = self.work / f"part-{uuid.uuid4().hex}.parquet"
+        quoted = str(tmp).replace("'", "''")
+        self.con.execute(f"COPY ({select}) TO '{quoted}' (FORMAT parquet)", params or [])
+        (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, self.root / rel)
+        return rel
+
+    def replace_part(self, old: str, new: str) -> list[FileEntry]:
+        """List part `new` instead of `old` in every manifest entry that lists `old`, and retire
+        `old`. Returns the entries changed."""
+        touched = []
+        for fe in self.manifest.files.values():
+            if old in fe.parts:
+                fe.parts = [new if p == old else p for p in fe.parts]
+                touched.append(fe)
+        self.retire(old)
+        return touched
+
+    def rewrite_part(self, old: str, select: str, params: list[Any] | None = None, tag: str = "r") -> str:
+        """Rewrite part `old` as the rows of `select` (which reads it, e.g. `read_parquet(?)` with
+        `params=[str(w.path(old))]`) under a new name in the same folder (`<stem>-<tag><hex>`):
+        the new part replaces `old` in the manifest, `old` is deleted after the commit. Returns the
+        new store path."""
+        folder, stem = Path(old).parent.as_posix(), Path(old).stem.split(f"-{tag}")[0]
+        new = self.write_part(select, f"{folder}/{stem}-{tag}{uuid.uuid4().hex[:12]}.parquet", params)
+        self.replace_part(old, new)
+        return new
+
+    def retire(self, *rels: str) -> None:
+        """Store paths the next commit makes obsolete (deleted after it, never before)."""
+        self.retired.extend(rels)
+
+    def collect_garbage(self) -> int:
+        """Delete staging leftovers and parts no committed manifest lists (`Store.collect_garbage`):
+        the writer does it on entry. Only before staging: a part written since is unlisted too."""
+        removed = self.store.collect_garbage(self.manifest)
+        self.work.mkdir(parents=True, exist_ok=True)  # the staging folder was under .staging
+        return removed
+
+    def commit(self, *, keep_retired: bool = False) -> None:
+        """The commit point: replace the manifest atomically (`Store.write_manifest`: write,
+        fsync, rename, fsync the folder), then delete the retired parts. A kill before the rename
+        leaves the old state, after it the new one. `keep_retired` (a checkpoint in the middle of
+        a run that may still read them) keeps the retired parts until a later commit."""
+        self.store.write_manifest(self.manifest)
+        if keep_retired:
+            return
+        for rel in self.retired:
+            (self.root / rel).unlink(missing_ok=True)
+        self.retired.clear()
 
 
 def turns_to_fill(con: duckdb.DuckDBPyConnection) -> int:
@@ -393,77 +540,6 @@ FROM live WHERE conversation_id IN (SELECT conversation_id FROM need)
 source_file, source_line, event_id within the conversation (rows with a turn count too). The
 window runs only over the conversations that need it: over every row, it sorted the whole store
 with every column on every scan (a 35M-row report spilled tens of GB)."""
-
-
-def work_table(con: duckdb.DuckDBPyConnection) -> str:
-    """'TABLE' when the connection's default database is a file (large work, see
-    `attach_work_file`), else 'TEMP TABLE'. In-memory tables are stored uncompressed and spill
-    as they are: a 35M-row priced window took 25 GB of spill; a database file compresses it."""
-    (path,) = one(con.execute(
-        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-    ))
-    return "TABLE" if path else "TEMP TABLE"
-
-
-def attach_work_file(con: duckdb.DuckDBPyConnection) -> Path:
-    """Make a new temporary database file the connection's default database (for
-    `work_table`); the caller deletes the returned path after closing the connection."""
-    import tempfile
-    import uuid
-
-    path = Path(tempfile.gettempdir()) / f"llmcost-work-{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"
-    con.execute(f"ATTACH '{path}' AS llmcost_work")
-    (home,) = one(con.execute("SELECT current_database()"))
-    con.execute("USE llmcost_work")
-    # the store's views stay visible by their plain names
-    con.execute(f"SET search_path = 'llmcost_work.main,{home}.main'")
-    return path
-
-
-def one(cur: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
-    """The one row of an aggregate query (DuckDB's stubs type fetchone() as optional)."""
-    row = cur.fetchone()
-    if row is None:  # an aggregate without GROUP BY always returns a row
-        raise RuntimeError("the query returned no row")
-    return row
-
-
-def has_relation(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """True when `name` is a table or view the connection can read."""
-    try:
-        con.execute(f"SELECT 1 FROM {name} LIMIT 0").fetchall()
-    except duckdb.Error:
-        return False
-    return True
-
-
-def bounded_config() -> dict[str, str | bool | int | float | list[str]]:
-    """DuckDB settings that keep memory bounded whatever the store's size: a memory limit
-    ($LLMCOST_MEMORY_LIMIT, default 2GB; DuckDB's own default is 80% of RAM) and a spill
-    directory in the system temp dir (not `./.tmp` in the working directory)."""
-    import tempfile
-
-    spill = Path(tempfile.gettempdir()) / f"llmcost-spill-{os.getpid()}"
-    return {
-        "memory_limit": os.environ.get("LLMCOST_MEMORY_LIMIT", "2GB"),
-        "temp_directory": str(spill),
-    }
-
-
-SAFE_CONFIG: dict[str, str | bool | int | float | list[str]] = {
-    # No extension is ever downloaded or loaded behind the user's back: a mapping's SQL (opt-in,
-    # llmcost.ingest.mapped) or a path such as `https://...` then fails instead of fetching httpfs.
-    "autoinstall_known_extensions": False,
-    "autoload_known_extensions": False,
-}
-
-
-def connect_duckdb(
-    config: dict[str, str | bool | int | float | list[str]] | None = None,
-) -> duckdb.DuckDBPyConnection:
-    """Every DuckDB connection the tool opens: `config` plus extension auto-install and
-    auto-load off (`SAFE_CONFIG`)."""
-    return duckdb.connect(config={**(config or {}), **SAFE_CONFIG})
 
 
 def now_iso() -> str:

@@ -27,9 +27,9 @@ def check_day(day: date, flag: str, shown: str | None = None) -> date:
 
 @functools.cache
 def _duckdb_zones() -> frozenset[str]:
-    import duckdb
+    from llmcost.duck import connect
 
-    with duckdb.connect() as con:
+    with connect() as con:
         return frozenset(r[0] for r in con.execute("SELECT name FROM pg_timezone_names()").fetchall())
 
 

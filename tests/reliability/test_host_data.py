@@ -114,16 +114,15 @@ def test_sql_runs_with_both_opt_ins_and_no_extension_is_fetched(tmp_path: Path) 
 
 
 def test_extension_autoload_is_off_on_every_connection(tmp_path: Path) -> None:
-    from llmcost.load import Loader
-
     store = Store.open(tmp_path / "s", create=True)
-    cons = [connect_duckdb(), store.connect(), Loader(store)._connect(tmp_path)]
-    for con in cons:
-        got = con.execute("SELECT current_setting('autoinstall_known_extensions'), "
-                          "current_setting('autoload_known_extensions')").fetchone()
-        assert got == (False, False)
-        with pytest.raises(duckdb.Error, match="httpfs"):
-            con.execute("SELECT * FROM read_csv('https://example.invalid/x.csv')")
+    with store.writer() as w:  # the loader's connection (Loader.run works on its writer's)
+        cons = [connect_duckdb(), store.connect(), w.con]
+        for con in cons:
+            got = con.execute("SELECT current_setting('autoinstall_known_extensions'), "
+                              "current_setting('autoload_known_extensions')").fetchone()
+            assert got == (False, False)
+            with pytest.raises(duckdb.Error, match="httpfs"):
+                con.execute("SELECT * FROM read_csv('https://example.invalid/x.csv')")
     # and INSTALL itself cannot reach a repository that is not there: it fails, with no traceback in the CLI
     assert duckdb.connect().execute("SELECT current_setting('autoload_known_extensions')").fetchone() == (True,)
 

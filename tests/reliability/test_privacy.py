@@ -152,14 +152,15 @@ def test_stage_file_a_killed_run_would_leave_holds_no_secret(tmp_path: Path) -> 
     src = tmp_path / "app.jsonl"
     good = (FIXTURES / "openai_response_jsonl" / "input.jsonl").read_text().splitlines()[0]
     src.write_text("\n".join([good, "{broken " + ALL, ALL]) + "\n")
-    loader = Loader(Store.open(tmp_path / "s", create=True))
-    con = loader._connect(tmp_path)
-    loader.ctx.con = con
-    data = src.read_bytes()
-    f = InputFile(path=src, display=str(src), head=data[:65536], size=len(data), sha256="-")
-    stage = tmp_path / "stage.parquet"
-    loader._stage(con, ingest.get("openai_response_jsonl"), f, stage, 1)
-    blobs = {"stage": stage.read_bytes(),
-             "stage (decoded)": repr(con.execute(f"SELECT * FROM read_parquet('{stage}')").fetchall()).encode()}
+    store = Store.open(tmp_path / "s", create=True)
+    loader = Loader(store)
+    with store.writer() as w:  # the loader's connection is its writer's
+        con = loader.ctx.con = w.con
+        data = src.read_bytes()
+        f = InputFile(path=src, display=str(src), head=data[:65536], size=len(data), sha256="-")
+        stage = tmp_path / "stage.parquet"
+        loader._stage(con, ingest.get("openai_response_jsonl"), f, stage, 1)
+        blobs = {"stage": stage.read_bytes(),
+                 "stage (decoded)": repr(con.execute(f"SELECT * FROM read_parquet('{stage}')").fetchall()).encode()}
     assert b"broken" in blobs["stage (decoded)"]
     assert not _search(blobs)

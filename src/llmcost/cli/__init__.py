@@ -32,17 +32,25 @@ if "pytest" not in sys.modules:  # a test importing the CLI keeps its own Ctrl-C
 import duckdb  # noqa: E402  after the early Ctrl-C handler
 import typer  # noqa: E402  after the early Ctrl-C handler
 
+from llmcost.duck import MEMORY_ENV, MEMORY_LIMIT  # noqa: E402  after the early Ctrl-C handler
 from llmcost.errors import BudgetExceeded, LlmcostError, UsageError  # noqa: E402  after the early Ctrl-C handler
 from llmcost.privacy import mask_text  # noqa: E402  after the early Ctrl-C handler
 from llmcost.text import plain, shown  # noqa: E402  after the early Ctrl-C handler
 
 EXIT_PARTIAL = 1
 
+MEMORY_HELP = (
+    f"Memory: DuckDB works under a limit of {MEMORY_LIMIT} for ingest and report alike and spills past it to "
+    f"disk (a report to the system temp folder, TMPDIR; an ingest to the store's .staging folder); set "
+    f"{MEMORY_ENV} (e.g. {MEMORY_ENV}=8GB) to change it."
+)
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=False,
     rich_markup_mode=None,
     help="Where did our LLM money go, what will next month cost, and what would routing, caching or trimming save.",
+    epilog=MEMORY_HELP,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -101,10 +109,12 @@ def _explain(e: Exception) -> None:
     if isinstance(e, LlmcostError):
         _fail(str(e), e.exit_code)
     elif isinstance(e, duckdb.OutOfMemoryException):
-        limit = os.environ.get("LLMCOST_MEMORY_LIMIT", "2GB")
+        from llmcost.duck import memory_limit
+
+        limit = memory_limit()
         _fail(
             f"Out of memory ({str(e).splitlines()[0]}) under the memory limit {limit}. Fix: raise it "
-            "(LLMCOST_MEMORY_LIMIT=8GB), or narrow the report with --month, --since or --until.",
+            f"({MEMORY_ENV}=8GB), or narrow the report with --month, --since or --until.",
             2,
         )
     elif isinstance(e, duckdb.IOException):
@@ -624,7 +634,7 @@ def _given_on_command_line(ctx: typer.Context) -> bool:
     return any(getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE" for name in ctx.params)
 
 
-@app.command()
+@app.command(epilog=MEMORY_HELP)
 @friendly
 def ingest(
     paths: Annotated[list[Path], typer.Argument(metavar="PATH...",
@@ -648,7 +658,8 @@ def ingest(
     from llmcost.report._fmt import rows_read
     from llmcost.store import Store
 
-    summary = ingest_summary(Store.open(_store_dir(store)).read_manifest())
+    with Store.open(_store_dir(store)).reader() as r:
+        summary = ingest_summary(r.manifest)
     if not quiet:
         c = run["files"]
         typer.echo(
@@ -659,7 +670,7 @@ def ingest(
     raise typer.Exit(_warn_problems(run))
 
 
-@app.command()
+@app.command(epilog=MEMORY_HELP)
 @friendly
 def compact(store: StoreOpt = None, wait: WaitOpt = 30.0, quiet: QuietOpt = False) -> None:
     """Merge each month's small Parquet parts into one (a run does it by itself past 32 parts a month)."""
@@ -670,7 +681,7 @@ def compact(store: StoreOpt = None, wait: WaitOpt = 30.0, quiet: QuietOpt = Fals
         typer.echo(f"Parts: {before:,} before, {after:,} after.")
 
 
-@app.command()
+@app.command(epilog=MEMORY_HELP)
 @friendly
 def report(
     store: StoreOpt = None,
@@ -702,7 +713,7 @@ def report(
     )
 
 
-@app.command("export-focus")
+@app.command("export-focus", epilog=MEMORY_HELP)
 @friendly
 def export_focus(
     out: Annotated[

@@ -31,14 +31,8 @@ TableJsonOpt = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", h
 def _connection(store: Path | None) -> Iterator[Any]:
     from llmcost.store import Store
 
-    st = Store.open(_store_dir(store))
-    with st.lock(exclusive=False, wait=30):
-        manifest = st.checked_manifest()
-        con = st.connect(manifest)
-        try:
-            yield con
-        finally:
-            con.close()
+    with Store.open(_store_dir(store)).reader() as r:
+        yield r.con
 
 
 def _json(obj: Any) -> Any:

@@ -47,17 +47,13 @@ def plan_cmd(
 
         lo, hi = _date(since, "--since"), _date(until, "--until")
         st = Store.open(_store_dir(store))
-        with st.lock(exclusive=False, wait=30):
-            con = st.connect(st.checked_manifest())
-            try:
-                logs = log_profile(
-                    con,
-                    since=datetime.combine(lo, time(), tzinfo=UTC) if lo else None,
-                    until=datetime.combine(hi + timedelta(days=1), time(), tzinfo=UTC) if hi else None,
-                    catalog=catalog,
-                )
-            finally:
-                con.close()
+        with st.reader() as r:
+            logs = log_profile(
+                r.con,
+                since=datetime.combine(lo, time(), tzinfo=UTC) if lo else None,
+                until=datetime.combine(hi + timedelta(days=1), time(), tzinfo=UTC) if hi else None,
+                catalog=catalog,
+            )
     elif since or until:
         raise UsageError("--since and --until choose the logs a plan reads. Fix: add --store DIR, or drop them.")
     typer.echo(RENDERERS[format](evaluate(plan, catalog, logs)), nl=False)

@@ -60,15 +60,11 @@ def swap_cmd(
     lo, hi = _date(since, "--since"), _date(until, "--until")
     catalog = load_catalog(prices)
     st = Store.open(_store_dir(store))
-    with st.lock(exclusive=False, wait=30):
-        con = st.connect(st.checked_manifest())
-        try:
-            doc = swap_whatif(con, catalog, model, provider=provider,
-                              since=datetime.combine(lo, time(), tzinfo=UTC) if lo else None,
-                              until=datetime.combine(hi + timedelta(days=1), time(), tzinfo=UTC) if hi else None,
-                              tokenizer_ratio=ratio)
-        finally:
-            con.close()
+    with st.reader() as reader:
+        doc = swap_whatif(reader.con, catalog, model, provider=provider,
+                          since=datetime.combine(lo, time(), tzinfo=UTC) if lo else None,
+                          until=datetime.combine(hi + timedelta(days=1), time(), tzinfo=UTC) if hi else None,
+                          tokenizer_ratio=ratio)
     if format == "json":
         typer.echo(json.dumps(doc, default=_json, indent=2))
         return
