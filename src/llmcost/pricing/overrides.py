@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from llmcost.config.strict import did_you_mean, finite, parse_toml
+from llmcost.config.strict import Positions, decode, finite, parse_toml, read_bytes, unknown_key
 from llmcost.errors import ConfigError
 
 PRICE_FIELDS = ("input", "cache_read", "cache_write_5m", "cache_write_1h", "output")
@@ -135,33 +134,13 @@ class Overrides:
 EMPTY = Overrides(path=None, sha256=None)
 
 
-class _Lines:
-    """Find the line of a `[[table]]` header or a key, since tomllib does not report positions."""
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-
-    def headers(self, name: str) -> list[int]:
-        pat = re.compile(rf"^\s*\[\[\s*{re.escape(name)}\s*\]\]")
-        return [i + 1 for i, line in enumerate(self.lines) if pat.match(line)]
-
-    def key(self, key: str, start: int = 1, end: int | None = None) -> int:
-        pat = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
-        stop = len(self.lines) if end is None else end
-        for i in range(max(start - 1, 0), stop):
-            if pat.match(self.lines[i]):
-                return i + 1
-        return start
-
-
 def _fail(where: str, what: str, fix: str) -> ConfigError:
     return ConfigError(f"{where}: {what}. {fix}")
 
 
 def _unknown(where: str, key: str, allowed: set[str], section: str) -> ConfigError:
-    hint = did_you_mean(key, allowed)
-    return _fail(where, f"unknown key {key!r} in {section}",
-                 f"{hint}Allowed keys: {', '.join(sorted(allowed))} (see docs/pricing.md).")
+    file, _, line = where.rpartition(":")
+    return unknown_key(file, int(line), key, allowed, section, "docs/pricing.md")
 
 
 def _money(value: Any, where: str, key: str) -> Decimal:
@@ -198,10 +177,10 @@ def _name_map(raw: Any, where: str, section: str) -> dict[str, str]:
     return out
 
 
-def _model(raw: dict[str, Any], where: str, lines: _Lines, start: int, end: int) -> ModelOverride:
+def _model(raw: dict[str, Any], where: str, lines: Positions, start: int, end: int) -> ModelOverride:
     for key in raw:
         if key not in _MODEL_KEYS:
-            line = lines.key(key, start, end)
+            line = lines.line(key, "model", 0, start, end) or start
             raise _unknown(f"{where.rsplit(':', 1)[0]}:{line}", key, _MODEL_KEYS, "[[model]]")
     for req in ("provider", "model"):
         if req not in raw:
@@ -218,10 +197,10 @@ def _model(raw: dict[str, Any], where: str, lines: _Lines, start: int, end: int)
     raw_tiers = raw.get("tier", [])
     if not isinstance(raw_tiers, list):
         raise _fail(where, "tier must be written as [[model.tier]] tables", "See prices.example.toml.")
-    for t in raw_tiers:
+    for n, t in enumerate(raw_tiers):
         for key in t:
             if key not in _TIER_KEYS:
-                line = lines.key(key, start, end)
+                line = lines.line(key, "model.tier", n, start, end) or start
                 raise _unknown(f"{where.rsplit(':', 1)[0]}:{line}", key, _TIER_KEYS, "[[model.tier]]")
         above = t.get("above_input_tokens")
         if isinstance(above, bool) or not isinstance(above, int) or above < 0:
@@ -249,10 +228,10 @@ def _model(raw: dict[str, Any], where: str, lines: _Lines, start: int, end: int)
     )
 
 
-def _adjustment(raw: dict[str, Any], where: str, lines: _Lines, start: int, end: int) -> Adjustment:
+def _adjustment(raw: dict[str, Any], where: str, lines: Positions, start: int, end: int) -> Adjustment:
     for key in raw:
         if key not in _ADJ_KEYS:
-            line = lines.key(key, start, end)
+            line = lines.line(key, "adjustment", 0, start, end) or start
             raise _unknown(f"{where.rsplit(':', 1)[0]}:{line}", key, _ADJ_KEYS, "[[adjustment]]")
     for req in ("provider", "factor"):
         if req not in raw:
@@ -275,11 +254,12 @@ def _opt_date(raw: dict[str, Any], where: str, key: str) -> date | None:
 def parse_overrides(text: str, name: str, path: Path | None = None, sha256: str | None = None) -> Overrides:
     """Validate override TOML `text`; `name` is how messages and price sources refer to the file."""
     raw = parse_toml(text, name, decimals=True, kind="price override (see prices.example.toml)")
-    lines = _Lines(text)
+    lines = Positions(text)
     for key in raw:
         if key not in _TOP_KEYS:
-            raise _unknown(f"{name}:{lines.key(key)}", key, _TOP_KEYS, "the top level")
-    aliases = _name_map(raw.get("aliases", {}), f"{name}:{lines.key('aliases')}", "aliases")
+            raise _unknown(f"{name}:{lines.line(key) or lines.line(None, key) or 1}", key, _TOP_KEYS, "the top level")
+    aliases = _name_map(raw.get("aliases", {}), f"{name}:{lines.line(None, 'aliases') or lines.line('aliases') or 1}",
+                        "aliases")
     azure = _name_map(raw.get("azure_deployments", {}), name, "azure_deployments")
 
     def entries(section: str) -> list[tuple[dict[str, Any], int, int]]:
@@ -304,15 +284,8 @@ def parse_overrides(text: str, name: str, path: Path | None = None, sha256: str 
 
 def read_overrides(path: Path) -> Overrides:
     """Read and validate the override file at `path` (ConfigError when missing or invalid)."""
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read the price override file ({err.strerror}). "
-                          "Check the --prices path or LLMCOST_PRICES.") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text. Save the price override file as UTF-8.") from None
+    data = read_bytes(path, kind="price override", option="--prices (or LLMCOST_PRICES)")
+    text = decode(data, path, kind="price override")
     return parse_overrides(text, path.name, path=path, sha256=hashlib.sha256(data).hexdigest())
 
 
