@@ -765,9 +765,8 @@ def _document(con, opts, store, manifest, catalog_info, pricing) -> dict[str, An
 def _by_tag(con: duckdb.DuckDBPyConnection, tags: tuple[str, ...], doc: dict[str, Any]) -> list[dict[str, Any]]:
     """Spend by each asked tag's value over the report's priced rows (llmcost.measures.spend_by_tag);
     a tag no row carries gets a warning (its only row is '(untagged)')."""
-    import difflib
-
     from llmcost.measures import spend_by_tag, tag_names
+    from llmcost.text import close_matches, suggestion
 
     rows = spend_by_tag(con, tags)
     missing = [n for n in dict.fromkeys(tags) if all(r["untagged"] for r in rows if r["tag"] == n)]
@@ -779,11 +778,11 @@ def _by_tag(con: duckdb.DuckDBPyConnection, tags: tuple[str, ...], doc: dict[str
         else:
             seen = "no row in this window has tags (docs/schema.md says which formats keep them)"
         for name in missing:
-            close = difflib.get_close_matches(name, known, n=1) or [k for k in known if k.lower() == name.lower()]
-            hint = f"did you mean tag:{close[0]}? " if close else ""
+            close = close_matches(name, known) or [k for k in known if k.lower() == name.lower()]
+            hint = suggestion(close, "tag:{}".format)
             doc["warnings"].append(
-                f"no request in this window carries the tag {name!r} (--by tag:{name}): every request is "
-                f"'(untagged)'. Fix: {hint}{seen}"
+                f"no request in this window carries the tag {name!r} (--by tag:{name}){hint}: every request is "
+                f"'(untagged)'. Fix: {seen}"
             )
     return rows
 

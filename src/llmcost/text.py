@@ -45,7 +45,7 @@ def shown_name(path: object) -> str:
 def close_matches(word: str, choices: Iterable[str], n: int = 1, cutoff: float = 0.6) -> list[str]:
     """The up to `n` names of `choices` closest to `word` (difflib), best first: the one search
     behind every "did you mean" (config keys and sections, options' values, model and tag names)."""
-    return difflib.get_close_matches(word, sorted(set(choices)), n=n, cutoff=cutoff)
+    return difflib.get_close_matches(word, list(choices), n=n, cutoff=cutoff)
 
 
 def suggestion(close: Sequence[str], show: Callable[[str], str] = repr) -> str:

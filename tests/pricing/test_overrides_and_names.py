@@ -149,5 +149,5 @@ def test_prices_command_text() -> None:
 
 
 def test_prices_command_unknown_model() -> None:
-    with pytest.raises(PricingError, match=r"No price for model 'gtp-4o'.*Did you mean gpt-4o"):
+    with pytest.raises(PricingError, match=r"No price for model 'gtp-4o'.*\(did you mean 'gpt-4o'"):
         prices_command("gtp-4o", None, None, None)

@@ -168,11 +168,10 @@ def registry() -> dict[str, Ingestor]:
 def get(name: str) -> Ingestor:
     reg = registry()
     if name not in reg:
-        import difflib
+        from llmcost.text import did_you_mean
 
-        close = difflib.get_close_matches(name, reg, n=3)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise UsageError(f"Unknown --source {name!r}.{hint} Run `llmcost-forecast formats` for the list.")
+        raise UsageError(f"Unknown --source {name!r}{did_you_mean(name, reg, n=3)}. Run `llmcost-forecast formats` "
+                         "for the list.")
     return reg[name]
 
 

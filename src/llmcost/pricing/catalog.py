@@ -11,7 +11,6 @@ other callers); overrides are applied on top of the prices genai-prices returns.
 from __future__ import annotations
 
 import bisect
-import difflib
 import fnmatch
 import itertools
 import os
@@ -36,6 +35,7 @@ from llmcost.pricing.overrides import (
     read_overrides,
 )
 from llmcost.pricing.update import InstalledData, installed
+from llmcost.text import close_matches, suggestion
 
 CATALOG_VERSION = f"genai-prices {genai_prices.__version__}"
 """Stated in every report: the pinned catalog the prices came from."""
@@ -237,7 +237,7 @@ class Catalog:
                 info, _ = self._catalog_base(e.model, e.provider)
             if info is None and not {"input", "output"} <= e.prices.keys():
                 close = self.did_you_mean(e.model)
-                hint = f", or fix the name (did you mean {', '.join(close)}?)" if close else ""
+                hint = f", or fix the name{suggestion(close)}" if close else ""
                 raise ConfigError(
                     f"{e.origin}: model {e.model!r} ({e.provider}) is not in {self.short_label}, so the entry "
                     f"needs both input and output prices. Add input = ... and output = ... "
@@ -288,9 +288,9 @@ class Catalog:
         probe = cands[-1][1] if cands else model.lower()
         # the name itself is no suggestion (it is known, but not under the provider asked or inferred)
         known = [k for k in self.known_models if k != model.lower() and k != probe]
-        out = difflib.get_close_matches(probe, known, n=n, cutoff=0.6)
+        out = close_matches(probe, known, n=n)
         if not out and probe != model.lower():
-            out = difflib.get_close_matches(model.lower(), known, n=n, cutoff=0.6)
+            out = close_matches(model.lower(), known, n=n)
         return out
 
     def providers_of(self, model: str) -> list[str]:
