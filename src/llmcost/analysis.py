@@ -31,6 +31,16 @@ tag:NAME). docs/report-schema.json describes it."""
 TOKEN_KINDS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")
 
 
+@dataclass(frozen=True)
+class IngestRun:
+    """What the run that ingested before this report did (its "last run" section): files per
+    status (ingested, replaced, unchanged, companion, unrecognised, failed) and the files not read."""
+
+    files: dict[str, int]
+    problems: list[dict[str, str]]
+    """One {"file", "status", "message"} per unrecognised or failed file."""
+
+
 @dataclass
 class ReportOptions:
     store: Path
@@ -210,7 +220,7 @@ def _inline(where: str, params: list[Any]) -> str:
     return out
 
 
-def build_report(opts: ReportOptions, last_run: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_report(opts: ReportOptions, last_run: IngestRun | None = None) -> dict[str, Any]:
     """The whole report document for the store at `opts.store`."""
     check_tz(opts.tz)
     since, until, month = _window(opts)
@@ -249,7 +259,7 @@ def build_report(opts: ReportOptions, last_run: dict[str, Any] | None = None) ->
                 work_file.unlink(missing_ok=True)
                 Path(f"{work_file}.wal").unlink(missing_ok=True)
     if last_run is not None:
-        doc["last_run"] = last_run
+        doc["last_run"] = {"files": dict(last_run.files), "problems": list(last_run.problems)}
     return doc
 
 
