@@ -70,9 +70,6 @@ class InputFile:
         """The file's sha256 (waits for the loader's background hash when one is running)."""
         return self.hashing.result() if self.hashing is not None else self.sha256
 
-    def text_head(self) -> str:
-        return self.head.decode("utf-8", errors="replace").lstrip("\ufeff")
-
     def sql_path(self) -> str:
         if self.batch:
             return "[" + ", ".join(sql_str(p) for p, _, _ in self.batch) + "]"
@@ -90,7 +87,6 @@ class IngestContext:
     """Options that apply to every file of one run."""
 
     keep_text: bool = False
-    options: dict[str, Any] = field(default_factory=dict)
     # --label KEY=VALUE of the file being read (the run's, else the ones the file was stored with);
     # the loader writes them to every row's run_labels
     labels: dict[str, str] = field(default_factory=dict)
@@ -282,14 +278,6 @@ def _csv_header(head: bytes) -> tuple[str, ...] | None:
     except (csv.Error, StopIteration):
         return None
     return tuple(c.strip().strip('"') for c in row)
-
-
-def dig(obj: Any, *path: str) -> Any:
-    for p in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(p)
-    return obj
 
 
 # ---- SQL helpers for queries ----------------------------------------------------------------------

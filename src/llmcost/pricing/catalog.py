@@ -120,9 +120,6 @@ class ResolvedPrice:
     tier_above: int | None = None
     """Long-context tier applied: total input above this many tokens; None for the base price."""
 
-    def as_dict(self) -> dict[str, Decimal]:
-        return {f: getattr(self, f) for f in PRICE_FIELDS}
-
 
 @dataclass(frozen=True)
 class Band:
@@ -211,9 +208,6 @@ class Catalog:
         self._match_cache: dict[tuple[str, str | None], NameMatch | None] = {}
         self._band_cache: dict[tuple[object, ...], tuple[tuple[Band, ...], str]] = {}
         self._suggestion_cache: dict[tuple[str, int], list[str]] = {}
-        self.suggestions_computed = 0
-        """How many names `did_you_mean` has searched for (not from its cache): the test of issue 17
-        counts them."""
 
     # -- provenance -----------------------------------------------------------------------------
 
@@ -225,8 +219,6 @@ class Catalog:
             "overrides_file": str(path) if path is not None else None,
             "overrides_sha256": self.overrides.sha256,
         }
-
-    describe = info
 
     def check_overrides(self) -> None:
         """Fail at load time (file and line) for an entry that cannot price anything on its own, or
@@ -279,7 +271,6 @@ class Catalog:
         per catalog (a report prices its window several times, issue 18)."""
         key = (model, n)
         if key not in self._suggestion_cache:
-            self.suggestions_computed += 1
             self._suggestion_cache[key] = self._did_you_mean(model, n)
         return list(self._suggestion_cache[key])
 
