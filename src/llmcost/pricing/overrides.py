@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from llmcost.config.strict import Positions, decode, finite, parse_toml, read_bytes, unknown_key
+from llmcost.config.strict import Positions, check_keys, decode, finite, parse_toml, read_bytes, unknown_key
 from llmcost.errors import ConfigError
 
 PRICE_FIELDS = ("input", "cache_read", "cache_write_5m", "cache_write_1h", "output")
@@ -138,9 +138,11 @@ def _fail(where: str, what: str, fix: str) -> ConfigError:
     return ConfigError(f"{where}: {what}. {fix}")
 
 
-def _unknown(where: str, key: str, allowed: set[str], section: str) -> ConfigError:
-    file, _, line = where.rpartition(":")
-    return unknown_key(file, int(line), key, allowed, section, "docs/pricing.md")
+def _check_keys(raw: dict[str, Any], allowed: set[str], where: str, lines: Positions, table: str, index: int,
+                start: int, end: int | None) -> None:
+    """Unknown keys of the `index`-th `[[table]]` between lines `start` and `end` (or of the top level)."""
+    check_keys(raw, allowed, file=where.rsplit(":", 1)[0], positions=lines, table=table, index=index,
+               shown=f"[[{table}]]" if table else None, doc="docs/pricing.md", start=start, end=end)
 
 
 def _money(value: Any, where: str, key: str) -> Decimal:
@@ -178,10 +180,7 @@ def _name_map(raw: Any, where: str, section: str) -> dict[str, str]:
 
 
 def _model(raw: dict[str, Any], where: str, lines: Positions, start: int, end: int) -> ModelOverride:
-    for key in raw:
-        if key not in _MODEL_KEYS:
-            line = lines.line(key, "model", 0, start, end) or start
-            raise _unknown(f"{where.rsplit(':', 1)[0]}:{line}", key, _MODEL_KEYS, "[[model]]")
+    _check_keys(raw, _MODEL_KEYS, where, lines, "model", 0, start, end)
     for req in ("provider", "model"):
         if req not in raw:
             raise _fail(where, f"[[model]] needs {req!r}", f'Add {req} = "..." to the entry.')
@@ -198,10 +197,7 @@ def _model(raw: dict[str, Any], where: str, lines: Positions, start: int, end: i
     if not isinstance(raw_tiers, list):
         raise _fail(where, "tier must be written as [[model.tier]] tables", "See prices.example.toml.")
     for n, t in enumerate(raw_tiers):
-        for key in t:
-            if key not in _TIER_KEYS:
-                line = lines.line(key, "model.tier", n, start, end) or start
-                raise _unknown(f"{where.rsplit(':', 1)[0]}:{line}", key, _TIER_KEYS, "[[model.tier]]")
+        _check_keys(t, _TIER_KEYS, where, lines, "model.tier", n, start, end)
         above = t.get("above_input_tokens")
         if isinstance(above, bool) or not isinstance(above, int) or above < 0:
             raise _fail(where, "[[model.tier]] needs above_input_tokens = <int>",
@@ -229,10 +225,7 @@ def _model(raw: dict[str, Any], where: str, lines: Positions, start: int, end: i
 
 
 def _adjustment(raw: dict[str, Any], where: str, lines: Positions, start: int, end: int) -> Adjustment:
-    for key in raw:
-        if key not in _ADJ_KEYS:
-            line = lines.line(key, "adjustment", 0, start, end) or start
-            raise _unknown(f"{where.rsplit(':', 1)[0]}:{line}", key, _ADJ_KEYS, "[[adjustment]]")
+    _check_keys(raw, _ADJ_KEYS, where, lines, "adjustment", 0, start, end)
     for req in ("provider", "factor"):
         if req not in raw:
             raise _fail(where, f"[[adjustment]] needs {req!r}", f"Add {req} = ... to the entry.")
@@ -256,8 +249,9 @@ def parse_overrides(text: str, name: str, path: Path | None = None, sha256: str 
     raw = parse_toml(text, name, decimals=True, kind="price override (see prices.example.toml)")
     lines = Positions(text)
     for key in raw:
-        if key not in _TOP_KEYS:
-            raise _unknown(f"{name}:{lines.line(key) or lines.line(None, key) or 1}", key, _TOP_KEYS, "the top level")
+        if key not in _TOP_KEYS:  # a top-level key, or a [table] of that name
+            raise unknown_key(name, lines.line(key) or lines.line(None, key), key, _TOP_KEYS, "the top level",
+                              "docs/pricing.md")
     aliases = _name_map(raw.get("aliases", {}), f"{name}:{lines.line(None, 'aliases') or lines.line('aliases') or 1}",
                         "aliases")
     azure = _name_map(raw.get("azure_deployments", {}), name, "azure_deployments")
