@@ -480,6 +480,22 @@ def int_sql(expr: str) -> str:
     return f"COALESCE(TRY_CAST({expr} AS BIGINT), TRY_CAST(TRY_CAST({expr} AS DOUBLE) AS BIGINT))"
 
 
+def anthropic_token_sql() -> str:
+    """The token columns of an Anthropic `usage` object (Messages API; Claude Code's `message.usage`)
+    from the fields `input_tokens`, `cache_read`, `cache_write`, `write_1h`, `output_tokens` and
+    `thinking` of the format's FIELDS (formats-request-logs.md 5d; anthropic-sdk-python
+    `types/usage.py`): the cache and reasoning counts are 0 when absent, input and output stay NULL
+    (a row without them is an error)."""
+    return (
+        f"{int_sql('input_tokens')} AS input_tokens, "
+        f"coalesce({int_sql('cache_read')}, 0) AS cache_read_tokens, "
+        f"coalesce({int_sql('cache_write')}, 0) AS cache_write_tokens, "
+        f"coalesce({int_sql('write_1h')}, 0) AS cache_write_1h_tokens, "
+        f"{int_sql('output_tokens')} AS output_tokens, "
+        f"coalesce({int_sql('thinking')}, 0) AS reasoning_tokens,"
+    )
+
+
 def is_bad_number(expr: str) -> str:
     """True when a VARCHAR value is present but not a number."""
     return f"({expr} IS NOT NULL AND TRY_CAST({expr} AS DOUBLE) IS NULL)"
