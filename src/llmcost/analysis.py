@@ -34,6 +34,16 @@ tag:NAME). docs/report-schema.json describes it."""
 TOKEN_KINDS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")
 
 
+@dataclass(frozen=True)
+class IngestRun:
+    """What the run that ingested before this report did (its "last run" section): files per
+    status (ingested, replaced, unchanged, companion, unrecognised, failed) and the files not read."""
+
+    files: dict[str, int]
+    problems: list[dict[str, str]]
+    """One {"file", "status", "message"} per unrecognised or failed file."""
+
+
 @dataclass
 class ReportOptions:
     store: Path
@@ -213,7 +223,7 @@ def _inline(where: str, params: list[Any]) -> str:
     return out
 
 
-def build_report(opts: ReportOptions, last_run: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_report(opts: ReportOptions, last_run: IngestRun | None = None) -> dict[str, Any]:
     """The whole report document for the store at `opts.store`."""
     check_tz(opts.tz)
     since, until, month = _window(opts)
@@ -230,7 +240,7 @@ def build_report(opts: ReportOptions, last_run: dict[str, Any] | None = None) ->
     with open_store(opts.store) as (store, manifest, con):
         doc = _report(con, opts, store, manifest, load_catalog(opts.prices_file), since, until, month, rates)
     if last_run is not None:
-        doc["last_run"] = last_run
+        doc["last_run"] = {"files": dict(last_run.files), "problems": list(last_run.problems)}
     return doc
 
 
@@ -752,9 +762,8 @@ def _document(con, opts, store, manifest, catalog_info, pricing, window) -> dict
 def _by_tag(con: duckdb.DuckDBPyConnection, tags: tuple[str, ...], doc: dict[str, Any]) -> list[dict[str, Any]]:
     """Spend by each asked tag's value over the report's priced rows (llmcost.measures.spend_by_tag);
     a tag no row carries gets a warning (its only row is '(untagged)')."""
-    import difflib
-
     from llmcost.measures import spend_by_tag, tag_names
+    from llmcost.text import close_matches, suggestion
 
     rows = spend_by_tag(con, tags)
     missing = [n for n in dict.fromkeys(tags) if all(r["untagged"] for r in rows if r["tag"] == n)]
@@ -766,11 +775,11 @@ def _by_tag(con: duckdb.DuckDBPyConnection, tags: tuple[str, ...], doc: dict[str
         else:
             seen = "no row in this window has tags (docs/schema.md says which formats keep them)"
         for name in missing:
-            close = difflib.get_close_matches(name, known, n=1) or [k for k in known if k.lower() == name.lower()]
-            hint = f"did you mean tag:{close[0]}? " if close else ""
+            close = close_matches(name, known) or [k for k in known if k.lower() == name.lower()]
+            hint = suggestion(close, "tag:{}".format)
             doc["warnings"].append(
-                f"no request in this window carries the tag {name!r} (--by tag:{name}): every request is "
-                f"'(untagged)'. Fix: {hint}{seen}"
+                f"no request in this window carries the tag {name!r} (--by tag:{name}){hint}: every request is "
+                f"'(untagged)'. Fix: {seen}"
             )
     return rows
 

@@ -10,8 +10,6 @@ definitions are in docs/measures.md and, in short, in `DEFINITIONS` below.
 from __future__ import annotations
 
 import copy
-import difflib
-import tomllib
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time
@@ -22,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from llmcost.config.strict import MAX_NUMBER, finite, read_toml
+from llmcost.config.strict import MAX_NUMBER, Positions, check_keys, finite, parse_toml, read_text, read_toml
 from llmcost.errors import ConfigError, UsageError
 from llmcost.queries import Query, bind, get_query
 from llmcost.store import has_relation, one
@@ -142,19 +140,20 @@ def default_config_path() -> Path:
 
 def load_config(config: Path | str | Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The packaged defaults, overridden by a user TOML file or dict (unknown keys are an error)."""
-    base = tomllib.loads(default_config_path().read_text(encoding="utf-8"))
+    base = read_toml(default_config_path(), kind="measures config")
     if config is None:
         return base
+    positions = None
     if isinstance(config, Mapping):
         user, origin = dict(config), "config"
     else:
         path = Path(config)
         if not path.exists():
             raise ConfigError(f"Measures config {path} does not exist. Fix: pass an existing TOML file.")
-        user = read_toml(path, kind="measures config")
-        origin = str(path)
+        text = read_text(path, kind="measures config")
+        user, origin, positions = parse_toml(text, str(path), kind="measures config"), str(path), Positions(text)
     merged = copy.deepcopy(base)
-    _merge(merged, user, origin, "")
+    _merge(merged, user, origin, "", positions)
     return merged
 
 
@@ -162,17 +161,18 @@ _OPEN_TABLES = {"cache.min_cacheable_tokens", "cache.read_multiplier"}
 """Tables whose keys are provider names: new keys are allowed there."""
 
 
-def _merge(into: dict[str, Any], user: Mapping[str, Any], origin: str, prefix: str) -> None:
+def _merge(into: dict[str, Any], user: Mapping[str, Any], origin: str, prefix: str,
+           positions: Positions | None = None) -> None:
+    table = prefix.rstrip(".")
+    if table not in _OPEN_TABLES:
+        check_keys(user, into, file=origin, positions=positions or Positions(""), table=table,
+                   doc="docs/measures.md")
     for key, value in user.items():
         dotted = f"{prefix}{key}"
-        if key not in into and prefix.rstrip(".") not in _OPEN_TABLES:
-            close = difflib.get_close_matches(key, list(into), n=1)
-            hint = f" Did you mean {prefix}{close[0]}?" if close else ""
-            raise ConfigError(f"{origin}: unknown key {dotted!r}.{hint} Known: {', '.join(sorted(into))}.")
         if isinstance(into.get(key), dict):
             if not isinstance(value, Mapping):
                 raise ConfigError(f"{origin}: {dotted!r} must be a table.")
-            _merge(into[key], value, origin, dotted + ".")
+            _merge(into[key], value, origin, dotted + ".", positions)
         else:
             if key in into and not isinstance(value, int | float) and isinstance(into[key], int | float):
                 raise ConfigError(f"{origin}: {dotted!r} must be a number, not {value!r}.")

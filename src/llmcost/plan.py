@@ -16,7 +16,6 @@ number of requests at turn k per session. A month costs sessions x that.
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -27,9 +26,10 @@ from typing import Any
 import duckdb
 
 from llmcost import clock
-from llmcost.config.strict import MAX_NUMBER, did_you_mean, finite, parse_toml, read_text
+from llmcost.config.strict import MAX_NUMBER, Positions, check_keys, finite, parse_toml, read_text, unknown_section
 from llmcost.errors import ConfigError, UsageError
 from llmcost.store import has_relation
+from llmcost.text import suggestion
 
 _MILLION = Decimal(1_000_000)
 _ZERO = Decimal(0)
@@ -54,6 +54,8 @@ _SECTIONS: dict[str, set[str]] = {
     "compare": {"models"},
 }
 _SCENARIO_KEYS = {"traffic", "context_growth", "caching"}
+_ARRAYS = {"models", "alternatives"}
+"""The sections written as arrays of tables ([[models]])."""
 
 
 @dataclass(frozen=True)
@@ -128,25 +130,14 @@ class _Reader:
 
     def __init__(self, path: str, text: str) -> None:
         self.path = path
-        self.lines = text.splitlines()
+        self.pos = Positions(text)
 
     def line(self, section: str, key: str | None, index: int = 0) -> int | None:
-        """Line of `key` under the index-th `[section]` / `[[section]]` header (1-based), or of the header."""
-        start = -1
+        """Line of `key` under the index-th `[section]` / `[[section]]` header (1-based), or of the header;
+        with no section, of `key` at the top level or of a `[key]` header."""
         if section:
-            heads = [i for i, s in enumerate(self.lines) if s.strip().strip("[]").strip() == section
-                     and s.strip().startswith("[")]
-            if heads:
-                start = heads[min(index, len(heads) - 1)]
-        if key is None:
-            return start + 1 if start >= 0 else None
-        for i in range(max(start, 0), len(self.lines)):
-            s = self.lines[i].strip()
-            if i > start >= 0 and s.startswith("["):
-                break
-            if "=" in s and s.split("=")[0].strip().strip("\"'") == key:
-                return i + 1
-        return start + 1 if start >= 0 else None
+            return self.pos.line(key, section, index)
+        return self.pos.line(key) or self.pos.line(None, key) if key else None
 
     def fail(self, section: str, key: str | None, what: str, fix: str, index: int = 0) -> ConfigError:
         line = self.line(section, key, index)
@@ -156,11 +147,9 @@ class _Reader:
         return ConfigError(f"{where}: {what}. Fix: {fix} (docs/plan.md).")
 
     def keys(self, section: str, raw: dict[str, Any], allowed: set[str], index: int = 0) -> None:
-        for key in raw:
-            if key not in allowed:
-                hint = did_you_mean(key, allowed)
-                raise self.fail(section, key, f"unknown key {key!r}",
-                                f"{hint}allowed keys: {', '.join(sorted(allowed))}", index)
+        shown = f"[[{section}]]" if section in _ARRAYS else f"[{section}]"
+        check_keys(raw, allowed, file=self.path, positions=self.pos, table=section, index=index, shown=shown,
+                   doc="docs/plan.md")
 
     def number(self, section: str, raw: dict[str, Any], key: str, *, lo: Decimal = _ZERO,
                hi: Decimal | None = None, index: int = 0) -> Decimal | None:
@@ -216,10 +205,7 @@ def parse_plan(text: str, path: str = "<plan>") -> Plan:
     data = parse_toml(text, path, decimals=True, kind="plan")
     for sec in data:
         if sec not in _SECTIONS:
-            close = difflib.get_close_matches(sec, sorted(_SECTIONS), n=1)
-            hint = f"did you mean [{close[0]}]? " if close else ""
-            raise r.fail("", sec, f"unknown section {sec!r}",
-                         f"{hint}sections are {', '.join(sorted(_SECTIONS))}")
+            raise unknown_section(path, r.line("", sec), sec, _SECTIONS, "docs/plan.md", arrays=_ARRAYS)
 
     meta = r.table(data, "plan")
     r.keys("plan", meta, _SECTIONS["plan"])
@@ -363,7 +349,7 @@ def parse_plan(text: str, path: str = "<plan>") -> Plan:
         system_tokens=ints["system_tokens"], retrieval_tokens=ints["retrieval_tokens"],
         user_tokens_per_turn=ints["user_tokens_per_turn"], output_tokens_per_turn=ints["output_tokens_per_turn"],
         history=history, models=models, alternatives=alts, scenarios=scenarios, compare=list(compare),
-        lines=r.lines,
+        lines=r.pos.lines,
     )
 
 
@@ -448,11 +434,10 @@ class _Prices:
     def check(self, plan: Plan, model: str, provider: str | None, section: str, key: str, index: int) -> None:
         """Fail with the plan's file, line and key when `model` has no price."""
         if self.catalog.resolve(model, provider, self.at) is None:
-            close = self.catalog.did_you_mean(model)
-            hint = f"did you mean {', '.join(close)}? " if close else ""
+            hint = suggestion(self.catalog.did_you_mean(model))
             raise _Reader(plan.path, "\n".join(plan.lines)).fail(
                 section, key, f"no price for model {model!r}" + (f" of provider {provider!r}" if provider else "")
-                + f" on {self.at:%Y-%m-%d}", f"{hint}use a catalog model name, or add it to the override file "
+                + f" on {self.at:%Y-%m-%d}{hint}", "use a catalog model name, or add it to the override file "
                 "(--prices, docs/pricing.md)", index)
 
     def get(self, model: str, provider: str | None, prompt: Decimal) -> _Price:

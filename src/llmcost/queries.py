@@ -15,7 +15,6 @@ NULL: every parameter of these queries is optional and NULL means "no filter" or
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -27,6 +26,7 @@ import duckdb
 import polars as pl
 
 from llmcost.errors import ConfigError, UsageError
+from llmcost.text import did_you_mean
 
 _NAME_LINE = re.compile(r"^--\s*name:\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*$")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -142,9 +142,8 @@ def get_query(name: str, queries: dict[str, Query] | None = None) -> Query:
     try:
         return queries[name]
     except KeyError:
-        close = difflib.get_close_matches(name, list(queries), n=3)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise UsageError(f"No query named {name!r}.{hint} `load_queries()` lists them all.") from None
+        raise UsageError(f"No query named {name!r}{did_you_mean(name, queries, n=3)}. `load_queries()` lists them "
+                         "all.") from None
 
 
 def bind(query: Query, params: dict[str, Any]) -> dict[str, Any]:
@@ -153,8 +152,7 @@ def bind(query: Query, params: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         hints = []
         for u in unknown:
-            close = difflib.get_close_matches(u, query.params, n=1)
-            hints.append(f"{u} (did you mean {close[0]}?)" if close else u)
+            hints.append(f"{u}{did_you_mean(u, query.params)}")
         raise UsageError(
             f"Query {query.name!r} has no parameter {', '.join(hints)}. "
             f"Its parameters: {', '.join(query.params) or 'none'}."

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from llmcost.errors import PricingError, UsageError
+from llmcost.text import suggestion
 
 _MILLION = Decimal(1_000_000)
 
@@ -38,9 +39,8 @@ def swap_whatif(
     if not tokenizer_ratio > 0:
         raise UsageError(f"--tokenizer-ratio {tokenizer_ratio} must be above 0. Fix: e.g. 1.1 for 10% more tokens.")
     if catalog.match(model, provider) is None:
-        close = catalog.did_you_mean(model)
-        hint = f"Did you mean {', '.join(close)}? " if close else ""
-        raise PricingError(f"No price for model {model!r} in the catalog or the override file. {hint}"
+        hint = suggestion(catalog.did_you_mean(model))
+        raise PricingError(f"No price for model {model!r} in the catalog or the override file{hint}. "
                            "Fix: use a catalog model name (see `llmcost-forecast prices MODEL`), or add it "
                            "with --prices.")
     if not has_relation(con, "priced_usage"):

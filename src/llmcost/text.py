@@ -9,6 +9,9 @@ Markdown, HTML and CSV writers add their own escaping on top (docs/reliability.m
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Callable, Iterable, Sequence
+
 CONTROL_CODES = frozenset([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)])
 """C0 and C1 control characters and DEL, but tab and newline."""
 _CONTROL = dict.fromkeys(CONTROL_CODES, "?")
@@ -37,3 +40,25 @@ def shown_name(path: object) -> str:
     line, its control characters (tab and newline too) written as \\xNN like undecodable bytes, so
     `a<ESC>]0;x<BEL>.jsonl` reads `a\\x1b]0;x\\x07.jsonl` everywhere (store, messages, every report)."""
     return shown(path).translate(_NAME_CONTROL)
+
+
+def close_matches(word: str, choices: Iterable[str], n: int = 1, cutoff: float = 0.6) -> list[str]:
+    """The up to `n` names of `choices` closest to `word` (difflib), best first: the one search
+    behind every "did you mean" (config keys and sections, options' values, model and tag names)."""
+    return difflib.get_close_matches(word, list(choices), n=n, cutoff=cutoff)
+
+
+def suggestion(close: Sequence[str], show: Callable[[str], str] = repr) -> str:
+    """`" (did you mean 'a'?)"` (`'a', 'b' or 'c'` for several) for names already found, else `""`:
+    the one wording of "did you mean", placed right after the unknown word's clause (`show` writes
+    a name, e.g. as a TOML section `[[scenario]]`)."""
+    if not close:
+        return ""
+    quoted = [show(c) for c in close]
+    names = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    return f" (did you mean {names}?)"
+
+
+def did_you_mean(word: str, choices: Iterable[str], n: int = 1, show: Callable[[str], str] = repr) -> str:
+    """`suggestion(close_matches(word, choices, n))`: `" (did you mean 'x'?)"` or `""`."""
+    return suggestion(close_matches(word, choices, n), show)

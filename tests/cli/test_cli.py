@@ -106,7 +106,7 @@ def test_unknown_source_did_you_mean(tmp_path: Path) -> None:
         ],
     )
     assert res.exit_code == 2
-    assert "Did you mean openai_response_jsonl" in res.output
+    assert "(did you mean 'openai_response_jsonl'" in res.output
 
 
 def test_bad_format_option(tmp_path: Path) -> None:

@@ -124,7 +124,7 @@ def test_budget_uses_the_forecast_when_present() -> None:
         (["--tz", "Mars/Olympus"], "--tz 'Mars/Olympus' is not a time zone"),
         (["--budget", "lots"], "--budget 'lots' is not an amount"),
         (["--format", "csv"], "--format csv writes one file per table. Fix: add --out DIR"),
-        (["--format", "csv", "--table", "total"], "Unknown --table 'total'. Did you mean totals?"),
+        (["--format", "csv", "--table", "total"], "Unknown --table 'total' (did you mean 'totals'?). Fix:"),
         (["--table", "totals"], "--table works with --format csv"),
         (["--out", "r-{monht}.html", "--format", "html"], "unknown placeholder {monht}"),
         (["--currency", "EUR"], "--currency EUR needs dated rates. Fix: add --rates FILE"),

@@ -95,7 +95,7 @@ def test_full_shows_every_section_and_section_shows_one(tmp_path: Path) -> None:
     assert starts == ["Scenarios", "Cache"]
 
     bad = _run(["report", "--store", str(store), "--section", "forcast"])
-    assert bad.returncode == 2 and "Unknown --section 'forcast'. Did you mean forecast?" in bad.stderr
+    assert bad.returncode == 2 and "Unknown --section 'forcast' (did you mean 'forecast'?). Fix:" in bad.stderr
     md = _run(["report", "--store", str(store), "--format", "md", "--full"])
     assert md.returncode == 2 and "--full and --section choose what the terminal report shows" in md.stderr
 

@@ -62,9 +62,9 @@ def test_params_missing_are_null_and_unknown_rejected() -> None:
     df = run(con, "spend_totals")
     assert df["n_rows"].to_list() == [1]
     assert run(con, "spend_totals", provider="anthropic")["n_rows"].to_list() == [0]
-    with pytest.raises(UsageError, match="did you mean provider"):
+    with pytest.raises(UsageError, match=r"providr \(did you mean 'provider'\?\)"):
         run(con, "spend_totals", providr="openai")
-    with pytest.raises(UsageError, match="Did you mean spend_totals"):
+    with pytest.raises(UsageError, match=r"No query named 'spend_total' \(did you mean 'spend_totals'"):
         run(con, "spend_total")
 
 

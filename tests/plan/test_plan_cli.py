@@ -50,14 +50,13 @@ def _bad(tmp_path: Path, text: str) -> tuple[int, str]:
     ("old", "new", "says"),
     [
         ("turns_per_session = 1", "turns_per_sesion = 1",
-         "line 13, [traffic] key 'turns_per_sesion': unknown key 'turns_per_sesion'. Fix: did you mean "
-         "'turns_per_session'?"),
+         "plan.toml:13: unknown key 'turns_per_sesion' in [traffic] (did you mean 'turns_per_session'?)"),
         ('model = "gpt-4o"', 'model = "gpt-4oo"', "line 20, [models] key 'model': no price for model 'gpt-4oo'"),
         ("route_share = 0.7", "route_share = 1.7", "key 'route_share': route_share = 1.7 is out of range"),
         ("route_share = 0.7", 'route_share = "70%"', "key 'route_share': route_share must be a number"),
         ('models = ["claude-sonnet-4-5", "gemini-2.5-flash"]', 'models = ["claude-sonet-4-5"]',
          "[compare] key 'models': no price for model 'claude-sonet-4-5'"),
-        ("[compare]", "[comparison]", "unknown section 'comparison'. Fix: did you mean [compare]?"),
+        ("[compare]", "[comparison]", "plan.toml:29: unknown section 'comparison' (did you mean [compare]?)"),
         ("sessions_per_month = 500000", "users_per_month = 500000",
          "[traffic] key 'sessions_per_user': users_per_month needs sessions_per_user"),
         ("prices_at = 2026-11-01", 'prices_at = "2026-11-01"', "[plan] key 'prices_at': prices_at must be a date"),

@@ -60,6 +60,6 @@ def test_swap_to_gpt4o_matches_polars(store: Path, ratio: str) -> None:
 def test_swap_errors(store: Path) -> None:
     res = CliRunner().invoke(app, ["swap", "gpt-4oo", "--store", str(store)])
     assert res.exit_code == 2 and res.stderr.startswith("Error: No price for model 'gpt-4oo'")
-    assert "Did you mean gpt-4o" in res.stderr
+    assert "(did you mean 'gpt-4o'" in res.stderr
     res = CliRunner().invoke(app, ["swap", "gpt-4o", "--store", str(store), "--tokenizer-ratio", "0"])
     assert res.exit_code == 2 and "--tokenizer-ratio 0 must be above 0" in res.stderr

@@ -27,7 +27,7 @@ def write(tmp_path: Path, text: str) -> Path:
     ("text", "message"),
     [
         ("[[model]]\nprovider = \"openai\"\nmodel = \"gpt-4o\"\ninptu = 2.0\n",
-         r"prices.toml:4: unknown key 'inptu' in \[\[model\]\]\. did you mean 'input'\?"),
+         r"prices.toml:4: unknown key 'inptu' in \[\[model\]\] \(did you mean 'input'\?\)"),
         ("colour = 1\n", r"prices.toml:1: unknown key 'colour' in the top level"),
         ("[[model]]\nprovider = \"openai\"\nmodel = \"gpt-4o\"\ninput = \"2.0\"\n",
          r"prices.toml:1: input must be a number .* without quotes"),
@@ -38,7 +38,7 @@ def write(tmp_path: Path, text: str) -> Path:
          r"effective_from must be a TOML date.*2025-06-10 \(no quotes\)"),
         ("[[model]]\nmodel = \"gpt-4o\"\n", r"needs 'provider'"),
         ("[[adjustment]]\nprovider = \"anthropic\"\nfactor = 1.1\nmodle = \"x\"\n",
-         r"prices.toml:4: unknown key 'modle' in \[\[adjustment\]\]\. did you mean 'model'\?"),
+         r"prices.toml:4: unknown key 'modle' in \[\[adjustment\]\] \(did you mean 'model'\?\)"),
         ("[[model]]\nprovider = \"openai\"\nmodel = \"gpt-4o\"\n[[model.tier]]\nabove = 5\n",
          r"prices.toml:5: unknown key 'above' in \[\[model.tier\]\]"),
         ("[[model]\n", r"not valid TOML"),
@@ -50,7 +50,7 @@ def test_bad_override_file_names_file_line_and_fix(tmp_path: Path, text: str, me
 
 
 def test_missing_override_file(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot read the price override file"):
+    with pytest.raises(ConfigError, match="no such price override file"):
         load_catalog(tmp_path / "nope.toml")
 
 
@@ -149,5 +149,5 @@ def test_prices_command_text() -> None:
 
 
 def test_prices_command_unknown_model() -> None:
-    with pytest.raises(PricingError, match=r"No price for model 'gtp-4o'.*Did you mean gpt-4o"):
+    with pytest.raises(PricingError, match=r"No price for model 'gtp-4o'.*\(did you mean 'gpt-4o'"):
         prices_command("gtp-4o", None, None, None)

@@ -128,7 +128,8 @@ def test_by_tag_mistakes_are_one_error_line(tmp_path: Path) -> None:
     doc = json.loads(_report(store, "--format", "json", "--by", "tag:teem"))
     assert [(r["value"], r["requests"]) for r in doc["by_tag"]] == [("(untagged)", 6)]
     warning = next(w for w in doc["warnings"] if "carries the tag 'teem'" in w)
-    assert "did you mean tag:team? the tags in this window: team, beta" in warning
+    assert ("(--by tag:teem) (did you mean tag:team?): every request is '(untagged)'. Fix: the tags in this window: "
+            "team, beta") in warning
 
 
 def test_tag_grouping_on_the_four_format_families(tmp_path: Path) -> None:

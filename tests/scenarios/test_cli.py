@@ -67,7 +67,7 @@ def test_errors_name_the_fix(sample_store: Path, tmp_path: Path) -> None:
     bad.write_text('[[scenario]]\nname = "x"\ntrafic = 2\n')
     r = runner.invoke(app, ["forecast", "--store", str(sample_store), "--scenarios", str(bad)])
     assert r.exit_code == 2
-    assert "Error:" in r.output and "line 3" in r.output and "did you mean 'traffic'" in r.output
+    assert f"Error: {bad}:3: unknown key 'trafic' in [[scenario]] (did you mean 'traffic'?)" in r.output
     r = runner.invoke(app, ["backtest", "--store", str(sample_store), "--as-of", "2026-11-23", "--horizon", "70"])
     assert r.exit_code == 2 and "Fix: use a shorter --horizon" in r.output
     r = runner.invoke(app, ["forecast", "--store", str(sample_store), "--as-of", "23/11/2026"])

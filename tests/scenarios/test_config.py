@@ -36,9 +36,11 @@ def test_user_scenario_with_price_change() -> None:
 @pytest.mark.parametrize(
     ("text", "needles"),
     [
-        ('[[scenario]]\nname = "x"\ntrafic = 2\n', ["line 3", "unknown key 'trafic'", "did you mean 'traffic'"]),
-        ('[[routing]]\nname = "r"\nto_modle = "gpt-4o"\n', ["line 3", "'to_modle'", "did you mean 'to_model'"]),
-        ('[[scenarios]]\nname = "x"\n', ["unknown section 'scenarios'", "did you mean [[scenario]]"]),
+        ('[[scenario]]\nname = "x"\ntrafic = 2\n',
+         ["my.toml:3: unknown key 'trafic' in [[scenario]] (did you mean 'traffic'?)"]),
+        ('[[routing]]\nname = "r"\nto_modle = "gpt-4o"\n',
+         ["my.toml:3: unknown key 'to_modle' in [[routing]] (did you mean 'to_model'?)"]),
+        ('[[scenarios]]\nname = "x"\n', ["my.toml:1: unknown section 'scenarios' (did you mean [[scenario]]?)"]),
         ('[[caching]]\nname = "c"\nlifetime = "2h"\n', ["lifetime = '2h' is not one of", "1h, 5m, unlimited"]),
         ('[[scenario]]\nname = "x"\ntraffic = "lots"\n', ["traffic must be a number", "without quotes"]),
         ('[[batch]]\nname = "b"\nshare = 1.5\n', ["share = 1.5 is out of range", "between 0.0 and 1.0"]),

@@ -8,7 +8,9 @@ written; 4 wins over 1); 75 the store is locked by another run (try again later)
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import inspect
 import os
 import signal
 import sys
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_type_hints
 
 
 def _interrupted_while_starting(signum: int, frame: object) -> None:
@@ -36,6 +38,9 @@ from llmcost.duck import MEMORY_ENV, MEMORY_LIMIT  # noqa: E402  after the early
 from llmcost.errors import BudgetExceeded, LlmcostError, UsageError  # noqa: E402  after the early Ctrl-C handler
 from llmcost.privacy import mask_text  # noqa: E402  after the early Ctrl-C handler
 from llmcost.text import plain, shown  # noqa: E402  after the early Ctrl-C handler
+
+if TYPE_CHECKING:
+    from llmcost.analysis import IngestRun
 
 EXIT_PARTIAL = 1
 
@@ -347,7 +352,8 @@ def _progress(quiet: bool) -> Callable[[str, int, int], None]:
 
 def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: list[Path] | None,
             inline: list[str] | None, keep_text: bool, wait: float, quiet: bool,
-            label: list[str] | None = None, allow_sql: bool = False) -> dict[str, Any]:
+            label: list[str] | None = None, allow_sql: bool = False) -> IngestRun:
+    from llmcost.analysis import IngestRun
     from llmcost.load import load, parse_labels
 
     _not_empty(source=source)
@@ -365,7 +371,7 @@ def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: 
         s: len(result.by_status(s))
         for s in ("ingested", "replaced", "unchanged", "companion", "unrecognised", "failed")
     }
-    return {"files": counts, "problems": problems}
+    return IngestRun(files=counts, problems=problems)
 
 
 def _emit(text: str, out: Path | None, quiet: bool) -> None:
@@ -377,31 +383,75 @@ def _emit(text: str, out: Path | None, quiet: bool) -> None:
         typer.echo(text, nl=False)
 
 
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", metavar="DATE",
+        help="The last day of data the forecast uses (YYYY-MM-DD); later data is ignored and the forecast "
+        "starts the day after. Default: yesterday, or the last day with data if that is earlier.",
+    ),
+]
+ScenariosOpt = Annotated[
+    Path | None,
+    typer.Option("--scenarios", metavar="FILE", help="Scenario and what-if file (TOML) replacing the built-in one; "
+                 "see docs/scenarios.md."),
+]
+NoForecastOpt = Annotated[bool, typer.Option("--no-forecast", help="Skip the forecast, scenarios and what-ifs.")]
 @dataclass
 class ReportArgs:
-    """The report options shared by the main job and `report`."""
+    """The report's options, defined once: each field is an option of both the main job and
+    `report` (`report_options` gives a command all of them and hands it one ReportArgs)."""
 
-    store: Path | None = None
-    format: str = "table"
-    out: Path | None = None
-    prices: Path | None = None
-    since: str | None = None
-    until: str | None = None
-    quiet: bool = False
-    table: str | None = None
-    month: str | None = None
-    tz: str = "UTC"
-    budget: str | None = None
-    currency: str | None = None
-    rates: Path | None = None
-    as_of: str | None = None
-    scenarios: Path | None = None
-    forecast: bool = True
-    full: bool = False
-    sections: list[str] | None = None
-    value_per_conversion: str | None = None
-    conversion_rate: str | None = None
-    by: list[str] | None = None
+    store: StoreOpt = None
+    format: FormatOpt = "table"
+    out: OutOpt = None
+    prices: PricesOpt = None
+    since: SinceOpt = None
+    until: UntilOpt = None
+    quiet: QuietOpt = False
+    table: TableOpt = None
+    month: MonthOpt = None
+    tz: TzOpt = "UTC"
+    budget: BudgetOpt = None
+    currency: CurrencyOpt = None
+    rates: RatesOpt = None
+    as_of: AsOfOpt = None
+    scenarios: ScenariosOpt = None
+    no_forecast: NoForecastOpt = False
+    full: FullOpt = False
+    section: SectionOpt = None
+    value_per_conversion: ValueOpt = None
+    conversion_rate: ConversionOpt = None
+    by: ByOpt = None
+
+
+REPORT_DEFAULTS = ReportArgs()
+"""What a command declaring `report: ReportArgs` gets when no report option is given."""
+
+
+def report_options(fn: F) -> F:
+    """Put every ReportArgs field, as its typer option, in place of `fn`'s `report: ReportArgs`
+    parameter (so `--help` lists each once, with one help text); `fn` is called with them
+    gathered into one ReportArgs."""
+    hints = get_type_hints(ReportArgs, include_extras=True)
+    fields = [f.name for f in dataclasses.fields(ReportArgs)]
+    own = inspect.signature(fn, eval_str=True)
+    params: list[inspect.Parameter] = []
+    for p in own.parameters.values():
+        if p.name == "report":
+            params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=hints[name],
+                                         default=getattr(ReportArgs, name)) for name in fields]
+        else:
+            params.append(p.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+
+    @functools.wraps(fn)
+    def wrapper(**kwargs: Any) -> Any:
+        report = ReportArgs(**{name: kwargs.pop(name) for name in fields})
+        return fn(**kwargs, report=report)
+
+    wrapper.__signature__ = own.replace(parameters=params, return_annotation=own.return_annotation)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params} | {"return": own.return_annotation}
+    return wrapper  # type: ignore[return-value]
 
 
 def _tags(by: list[str] | None) -> tuple[str, ...]:
@@ -457,7 +507,7 @@ def _economics(value: str | None, rate: str | None) -> tuple[Decimal | None, Dec
     return v, r
 
 
-def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
+def _report(a: ReportArgs, last_run: IngestRun | None = None) -> None:
     from llmcost.analysis import ReportOptions, build_report
     from llmcost.report import FORMATS, expand_out, render
 
@@ -466,7 +516,7 @@ def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
     fmt = a.format
     if fmt not in FORMATS:
         raise UsageError(f"Unknown --format {fmt!r}. Fix: use one of {', '.join(FORMATS)}.")
-    if (a.full or a.sections) and fmt != "table":
+    if (a.full or a.section) and fmt != "table":
         raise UsageError("--full and --section choose what the terminal report shows; the other formats always "
                          "hold every section. Fix: drop them, or use --format table.")
     if a.table and fmt != "csv":
@@ -479,7 +529,7 @@ def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
     opts = ReportOptions(store=_store_dir(a.store), prices_file=a.prices, since=_date(a.since, "--since"),
                          until=_date(a.until, "--until"), month=a.month, tz=a.tz, budget=_budget(a.budget),
                          currency=a.currency, rates_file=a.rates, as_of=_date(a.as_of, "--as-of"),
-                         scenarios_file=a.scenarios, forecast=a.forecast, tags=_tags(a.by))
+                         scenarios_file=a.scenarios, forecast=not a.no_forecast, tags=_tags(a.by))
     opts.value_per_conversion, opts.conversion_rate = _economics(a.value_per_conversion, a.conversion_rate)
     done = _state["interrupted"]
     _step(("no report was written; " + done) if done != "nothing was changed"
@@ -506,7 +556,7 @@ def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
             tty = True
             color = "NO_COLOR" not in os.environ
         text = render(doc, fmt, width=width, color=color, table_name=a.table, full=a.full,
-                      sections=tuple(a.sections or ()), tty=tty)
+                      sections=tuple(a.section or ()), tty=tty)
         _emit(text, out, a.quiet)
     b = doc.get("budget")
     if b and b["value_usd"] is None:
@@ -518,20 +568,6 @@ def _report(a: ReportArgs, last_run: dict[str, Any] | None = None) -> None:
         )
 
 
-AsOfOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of", metavar="DATE",
-        help="The last day of data the forecast uses (YYYY-MM-DD); later data is ignored and the forecast "
-        "starts the day after. Default: yesterday, or the last day with data if that is earlier.",
-    ),
-]
-ScenariosOpt = Annotated[
-    Path | None,
-    typer.Option("--scenarios", metavar="FILE", help="Scenario and what-if file (TOML) replacing the built-in one; "
-                 "see docs/scenarios.md."),
-]
-NoForecastOpt = Annotated[bool, typer.Option("--no-forecast", help="Skip the forecast, scenarios and what-ifs.")]
 InferOpt = Annotated[
     bool,
     typer.Option(
@@ -553,14 +589,15 @@ def _infer(store: Path | None, wait: float, quiet: bool) -> None:
         )
 
 
-def _warn_problems(run: dict[str, Any]) -> int:
-    for p in run["problems"]:
+def _warn_problems(run: IngestRun) -> int:
+    for p in run.problems:
         typer.echo(f"Warning: {_inert(p['message'])}", err=True)
-    return EXIT_PARTIAL if run["problems"] else 0
+    return EXIT_PARTIAL if run.problems else 0
 
 
 @app.callback(invoke_without_command=True)
 @friendly
+@report_options
 def main_job(
     ctx: typer.Context,
     logs: Annotated[
@@ -569,10 +606,7 @@ def main_job(
             "--logs", metavar="PATH", help="Ingest these files or directories, then report (repeatable)."
         ),
     ] = None,
-    store: StoreOpt = None,
-    format: FormatOpt = "table",
-    out: OutOpt = None,
-    prices: PricesOpt = None,
+    report: ReportArgs = REPORT_DEFAULTS,
     source: SourceOpt = None,
     mapping: MappingOpt = None,
     map_: MapOpt = None,
@@ -580,33 +614,13 @@ def main_job(
     allow_mapping_sql: AllowSqlOpt = False,
     label: LabelOpt = None,
     wait: WaitOpt = 30.0,
-    quiet: QuietOpt = False,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    table: TableOpt = None,
-    month: MonthOpt = None,
-    tz: TzOpt = "UTC",
-    budget: BudgetOpt = None,
-    currency: CurrencyOpt = None,
-    rates: RatesOpt = None,
-    as_of: AsOfOpt = None,
-    scenarios: ScenariosOpt = None,
-    no_forecast: NoForecastOpt = False,
-    full: FullOpt = False,
-    section: SectionOpt = None,
     infer_conversations: InferOpt = False,
-    value_per_conversion: ValueOpt = None,
-    conversion_rate: ConversionOpt = None,
-    by: ByOpt = None,
 ) -> None:
     """The main job: `llmcost-forecast --logs DIR` ingests DIR into the store (new or changed files only),
     then prints or writes the report. Cron-ready: see docs/cron.md."""
     if ctx.invoked_subcommand is not None:
         return
-    args = ReportArgs(
-        store, format, out, prices, since, until, quiet, table, month, tz, budget, currency, rates,
-        as_of, scenarios, not no_forecast, full, section, value_per_conversion, conversion_rate, by,
-    )
+    store, quiet = report.store, report.quiet
     if not logs:
         if not _given_on_command_line(ctx):
             typer.echo(ctx.get_help())
@@ -618,13 +632,13 @@ def main_job(
             raise UsageError("--source, --mapping, --map, --keep-text, --label and --infer-conversations act on "
                              "ingest, and no --logs was given. Fix: add --logs <path> (or use `llmcost-forecast "
                              "ingest`).")
-        _report(args)
+        _report(report)
         raise typer.Exit(0)
     run = _ingest(logs, store, source, mapping, map_, keep_text, wait, quiet, label, allow_mapping_sql)
     code = _warn_problems(run)
     if infer_conversations:
         _infer(store, wait, quiet)
-    _report(args, last_run=run)
+    _report(report, last_run=run)
     raise typer.Exit(code)
 
 
@@ -661,7 +675,7 @@ def ingest(
     with Store.open(_store_dir(store)).reader() as r:
         summary = ingest_summary(r.manifest)
     if not quiet:
-        c = run["files"]
+        c = run.files
         typer.echo(
             f"{c['ingested']} ingested, {c['replaced']} replaced, {c['unchanged']} unchanged, "
             + (f"{c['companion']} companion (no usage rows, read by the measures), " if c["companion"] else "")
@@ -681,36 +695,12 @@ def compact(store: StoreOpt = None, wait: WaitOpt = 30.0, quiet: QuietOpt = Fals
         typer.echo(f"Parts: {before:,} before, {after:,} after.")
 
 
-@app.command(epilog=MEMORY_HELP)
+@app.command("report", epilog=MEMORY_HELP)
 @friendly
-def report(
-    store: StoreOpt = None,
-    format: FormatOpt = "table",
-    out: OutOpt = None,
-    prices: PricesOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    quiet: QuietOpt = False,
-    table: TableOpt = None,
-    month: MonthOpt = None,
-    tz: TzOpt = "UTC",
-    budget: BudgetOpt = None,
-    currency: CurrencyOpt = None,
-    rates: RatesOpt = None,
-    as_of: AsOfOpt = None,
-    scenarios: ScenariosOpt = None,
-    no_forecast: NoForecastOpt = False,
-    full: FullOpt = False,
-    section: SectionOpt = None,
-    value_per_conversion: ValueOpt = None,
-    conversion_rate: ConversionOpt = None,
-    by: ByOpt = None,
-) -> None:
+@report_options
+def report_command(report: ReportArgs = REPORT_DEFAULTS) -> None:
     """Print or write the report for the store (table, md, json, csv or html)."""
-    _report(
-        ReportArgs(store, format, out, prices, since, until, quiet, table, month, tz, budget, currency, rates,
-                   as_of, scenarios, not no_forecast, full, section, value_per_conversion, conversion_rate, by)
-    )
+    _report(report)
 
 
 @app.command("export-focus", epilog=MEMORY_HELP)

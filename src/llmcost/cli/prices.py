@@ -14,6 +14,7 @@ from llmcost.pricing import load_catalog
 from llmcost.pricing.catalog import FLEX_PROVIDERS
 from llmcost.pricing.overrides import PRICE_FIELDS
 from llmcost.pricing.update import install, installed
+from llmcost.text import suggestion
 
 _LABELS = {
     "input": "input (uncached)",
@@ -75,12 +76,11 @@ def prices_command(
                 f"Model {model!r} is priced by several providers ({shown}), so the price depends on "
                 f"the provider. Pass --provider, e.g. --provider {sellers[0]}."
             )
-        close = catalog.did_you_mean(model)
-        hint = f"Did you mean {', '.join(close)}? " if close else ""
+        hint = suggestion(catalog.did_you_mean(model))
         where = f" for provider {provider!r}" if provider else ""
         raise PricingError(
-            f"No price for model {model!r}{where} in {catalog.short_label} or the override file. "
-            f"{hint}Add it to the override file (--prices, see docs/pricing.md)."
+            f"No price for model {model!r}{where} in {catalog.short_label} or the override file{hint}. "
+            f"Add it to the override file (--prices, see docs/pricing.md)."
         )
     info = catalog.info()
     lines = [

@@ -70,9 +70,6 @@ class InputFile:
         """The file's sha256 (waits for the loader's background hash when one is running)."""
         return self.hashing.result() if self.hashing is not None else self.sha256
 
-    def text_head(self) -> str:
-        return self.head.decode("utf-8", errors="replace").lstrip("\ufeff")
-
     def sql_path(self) -> str:
         if self.batch:
             return "[" + ", ".join(sql_str(p) for p, _, _ in self.batch) + "]"
@@ -90,7 +87,6 @@ class IngestContext:
     """Options that apply to every file of one run."""
 
     keep_text: bool = False
-    options: dict[str, Any] = field(default_factory=dict)
     # --label KEY=VALUE of the file being read (the run's, else the ones the file was stored with);
     # the loader writes them to every row's run_labels
     labels: dict[str, str] = field(default_factory=dict)
@@ -168,11 +164,10 @@ def registry() -> dict[str, Ingestor]:
 def get(name: str) -> Ingestor:
     reg = registry()
     if name not in reg:
-        import difflib
+        from llmcost.text import did_you_mean
 
-        close = difflib.get_close_matches(name, reg, n=3)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise UsageError(f"Unknown --source {name!r}.{hint} Run `llmcost-forecast formats` for the list.")
+        raise UsageError(f"Unknown --source {name!r}{did_you_mean(name, reg, n=3)}. Run `llmcost-forecast formats` "
+                         "for the list.")
     return reg[name]
 
 
@@ -283,14 +278,6 @@ def _csv_header(head: bytes) -> tuple[str, ...] | None:
     except (csv.Error, StopIteration):
         return None
     return tuple(c.strip().strip('"') for c in row)
-
-
-def dig(obj: Any, *path: str) -> Any:
-    for p in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(p)
-    return obj
 
 
 # ---- SQL helpers for queries ----------------------------------------------------------------------
@@ -491,6 +478,22 @@ def google_model_sql(expr: str) -> str:
 def int_sql(expr: str) -> str:
     """TRY_CAST to BIGINT that also accepts integral floats such as '12.0'."""
     return f"COALESCE(TRY_CAST({expr} AS BIGINT), TRY_CAST(TRY_CAST({expr} AS DOUBLE) AS BIGINT))"
+
+
+def anthropic_token_sql() -> str:
+    """The token columns of an Anthropic `usage` object (Messages API; Claude Code's `message.usage`)
+    from the fields `input_tokens`, `cache_read`, `cache_write`, `write_1h`, `output_tokens` and
+    `thinking` of the format's FIELDS (formats-request-logs.md 5d; anthropic-sdk-python
+    `types/usage.py`): the cache and reasoning counts are 0 when absent, input and output stay NULL
+    (a row without them is an error)."""
+    return (
+        f"{int_sql('input_tokens')} AS input_tokens, "
+        f"coalesce({int_sql('cache_read')}, 0) AS cache_read_tokens, "
+        f"coalesce({int_sql('cache_write')}, 0) AS cache_write_tokens, "
+        f"coalesce({int_sql('write_1h')}, 0) AS cache_write_1h_tokens, "
+        f"{int_sql('output_tokens')} AS output_tokens, "
+        f"coalesce({int_sql('thinking')}, 0) AS reasoning_tokens,"
+    )
 
 
 def is_bad_number(expr: str) -> str:

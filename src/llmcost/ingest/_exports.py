@@ -9,9 +9,7 @@ Reference: /work/shared/reference/formats-provider-exports.md (cited per format 
 
 from __future__ import annotations
 
-import re
-
-from llmcost.ingest import InputFile, csv_header, sql_str, text
+from llmcost.ingest import InputFile, csv_header
 
 NULL_MARK = "chr(0)"
 """Stands for NULL inside a key hash, so NULL and '' are different groups."""
@@ -91,15 +89,6 @@ def pages_sql(f: InputFile, data_key: str = "data", results_key: str = "results"
     )"""
 
 
-def page_head_has(head: bytes, *needles: str) -> bool:
-    s = text(head)
-    return all(n in s for n in needles)
-
-
-def json_kind_sniff(head: bytes, pattern: str) -> bool:
-    return re.search(pattern, text(head)) is not None
-
-
 # ---- CSV ---------------------------------------------------------------------------------------
 
 
@@ -152,7 +141,3 @@ def token_type_from_text(expr: str) -> str:
         f"WHEN regexp_matches({e}, '\\boutp|output|completion|generated') THEN 'output' "
         f"WHEN regexp_matches({e}, '\\binp|input|prompt') THEN 'input' END"
     )
-
-
-def sql_in(values: list[str]) -> str:
-    return "(" + ", ".join(sql_str(v) for v in values) + ")"

@@ -38,6 +38,7 @@ from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
+    anthropic_token_sql,
     batch_cols,
     int_sql,
     is_bad_number,
@@ -134,12 +135,7 @@ class ClaudeCodeJsonl(Ingestor):
           CASE WHEN sidechain = 'true' THEN session_id || ':sidechain:' || coalesce(agent_id, {stem})
                ELSE session_id END AS conversation_id,
           1 AS request_count,
-          {int_sql('input_tokens')} AS input_tokens,
-          coalesce({int_sql('cache_read')}, 0) AS cache_read_tokens,
-          coalesce({int_sql('cache_write')}, 0) AS cache_write_tokens,
-          coalesce({int_sql('write_1h')}, 0) AS cache_write_1h_tokens,
-          {int_sql('output_tokens')} AS output_tokens,
-          coalesce({int_sql('thinking')}, 0) AS reasoning_tokens,
+          {anthropic_token_sql()}
           true AS cache_known,
           false AS batch,
           service_tier,

@@ -42,10 +42,6 @@ def _is_body(obj: Any) -> bool:
     )
 
 
-def _both(path: str, snake: str) -> dict[str, str]:
-    return {"c": f".usageMetadata.{path}", "s": f".usage_metadata.{snake}"}
-
-
 USAGE = {
     "prompt": ("promptTokenCount", "prompt_token_count"),
     "cached": ("cachedContentTokenCount", "cached_content_token_count"),

@@ -14,14 +14,13 @@ one on the command line. See docs/formats-request-logs.md, "Generic mapping", fo
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from llmcost import ingest
-from llmcost.config.strict import read_toml
+from llmcost.config.strict import Positions, check_keys, parse_toml, read_text
 from llmcost.errors import ConfigError
 from llmcost.ingest import (
     IngestContext,
@@ -35,6 +34,7 @@ from llmcost.ingest import (
     ts_sql,
 )
 from llmcost.schema import USAGE_COLUMNS
+from llmcost.text import did_you_mean
 
 CANONICAL = {c.name for c in USAGE_COLUMNS} - {"source", "source_file", "source_line", "event_id_hash"}
 TOP_KEYS = {
@@ -99,27 +99,25 @@ class Mapping:
     allow_sql: bool = False
 
 
+_DOC = "docs/formats-request-logs.md, section 'Generic mapping'"
+
+
 def _err(origin: str, msg: str) -> ConfigError:
-    return ConfigError(f"{origin}: {msg}. Fix: see docs/formats-request-logs.md, section 'Generic mapping'.")
+    return ConfigError(f"{origin}: {msg}. Fix: see {_DOC}.")
 
 
-def parse_mapping(data: dict[str, Any], origin: str) -> Mapping:
-    """Validate a mapping (from TOML or --map) strictly: unknown keys are errors, with a hint."""
-    import difflib
-
-    def check_keys(section: dict[str, Any], allowed: set[str], where: str) -> None:
-        for k in section:
-            if k not in allowed:
-                close = difflib.get_close_matches(k, allowed, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise _err(origin, f"unknown key {where}{k!r}{hint}")
-
-    check_keys(data, TOP_KEYS, "")
-    _check_types(data, origin)
+def parse_mapping(data: dict[str, Any], origin: str, positions: Positions | None = None) -> Mapping:
+    """Validate a mapping (from TOML or --map) strictly: unknown keys are errors naming the line
+    (`positions` of the file's text, when it came from a file) with a hint."""
+    pos = positions or Positions("")
+    check_keys(data, TOP_KEYS, file=origin, positions=pos, doc=_DOC)
+    _check_types(data, origin, pos)
     t = data.get("time", {})
-    check_keys(t, TIME_KEYS, "time.")
+    if isinstance(t, dict):
+        check_keys(t, TIME_KEYS, file=origin, positions=pos, table="time", doc=_DOC)
     conv = data.get("convention", {})
-    check_keys(conv, CONVENTION_KEYS, "convention.")
+    if isinstance(conv, dict):
+        check_keys(conv, CONVENTION_KEYS, file=origin, positions=pos, table="convention", doc=_DOC)
     flds = data.get("fields", {})
     fmt = data.get("format", "csv")
     allow_sql = data.get("allow_sql", False)
@@ -136,9 +134,8 @@ def parse_mapping(data: dict[str, Any], origin: str) -> Mapping:
         raise _err(origin, "[fields] and [time] must be tables")
     for k, v in flds.items():
         if k not in CANONICAL:
-            close = difflib.get_close_matches(k, CANONICAL, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise _err(origin, f"fields.{k} is not a canonical column{hint}")
+            raise _err(_where(origin, pos, k, "fields"), f"fields.{k} is not a canonical column"
+                       f"{did_you_mean(k, CANONICAL)}")
         if isinstance(v, dict):
             _check_field(origin, k, v, allow_sql, name_ok)
         else:
@@ -203,7 +200,13 @@ _TYPES: dict[str, tuple[type, ...]] = {
 """The TOML type of each mapping key (issue 17: a list where text belongs was a TypeError)."""
 
 
-def _check_types(data: dict[str, Any], origin: str) -> None:
+def _where(origin: str, pos: Positions, key: str, table: str = "") -> str:
+    """`origin:LINE` where the line of `key` in `[table]` is known, else `origin`."""
+    line = pos.line(key, table)
+    return f"{origin}:{line}" if line else origin
+
+
+def _check_types(data: dict[str, Any], origin: str, pos: Positions) -> None:
     """Each key of the mapping has its TOML type; lists hold text; whole numbers are sane."""
     items = list(data.items())
     for sec in ("time", "convention"):
@@ -213,15 +216,17 @@ def _check_types(data: dict[str, Any], origin: str) -> None:
         want = _TYPES.get(key)
         if want is None:
             continue
+        table, _, name = key.rpartition(".")
+        where = _where(origin, pos, name, table)
         if (isinstance(v, bool) and bool not in want) or not isinstance(v, want):
             kind = {str: "text in quotes", bool: "true or false", int: "a whole number", list: "a list of names",
                     dict: f"a table ([{key}])"}[want[0]]
-            raise _err(origin, f"key {key!r} must be {kind}, not {v!r}"[:300])
+            raise _err(where, f"key {key!r} must be {kind}, not {v!r}"[:300])
         if isinstance(v, list) and not all(isinstance(x, str) for x in v):
-            raise _err(origin, f"key {key!r} must be a list of names in quotes, not {v!r}"[:300])
+            raise _err(where, f"key {key!r} must be a list of names in quotes, not {v!r}"[:300])
         if isinstance(v, int) and not isinstance(v, bool) and not (0 < v <= 10**9 if key == "time.bucket_seconds"
                                                                    else -10**6 <= v <= 10**6):
-            raise _err(origin, f"key {key!r} = {v} is out of range")
+            raise _err(where, f"key {key!r} = {v} is out of range")
 
 
 def _identity(v: str, origin: str) -> str:
@@ -269,7 +274,8 @@ def load_mapping_file(path: Path, allow_sql: bool = False) -> Mapping:
     run's --allow-mapping-sql): running a file's SQL needs both the file and the user to say so."""
     if not Path(path).exists():
         raise ConfigError(f"Mapping file {path} does not exist. Fix: check the --mapping path.")
-    m = parse_mapping(read_toml(Path(path), kind="mapping", option="--mapping"), str(path))
+    text = read_text(Path(path), kind="mapping", option="--mapping")
+    m = parse_mapping(parse_toml(text, str(path), kind="mapping"), str(path), Positions(text))
     if m.allow_sql and not allow_sql:
         raise ConfigError(
             f"{path}: the mapping says allow_sql = true, and its SQL runs only when you pass "
@@ -492,8 +498,8 @@ def builtin_mappings() -> list[Mapping]:
     # shipped with the tool and reviewed like its code: their `allow_sql = true` needs no flag
     for entry in sorted(resources.files("llmcost.mappings").iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".toml"):
-            data = tomllib.loads(entry.read_text(encoding="utf-8"))
-            out.append(parse_mapping(data, f"llmcost/mappings/{entry.name}"))
+            origin, text = f"llmcost/mappings/{entry.name}", entry.read_text(encoding="utf-8")
+            out.append(parse_mapping(parse_toml(text, origin, kind="mapping"), origin, Positions(text)))
     return out
 
 

@@ -1,8 +1,9 @@
 """OpenTelemetry GenAI spans in OTLP/JSON lines (Collector `file` exporter, OTLP file exporter).
 
 Field mapping (formats-request-logs.md section 4; open-telemetry/semantic-conventions
-`model/gen-ai/registry.yaml`, `docs/gen-ai/gen-ai-spans.md`; variants as normalised by Langfuse's
-`OtelIngestionProcessor.ts`): one line is a `TracesData`, spans sit at
+`model/gen-ai/registry.yaml` and
+https://github.com/open-telemetry/semantic-conventions/blob/main/docs/gen-ai/gen-ai-spans.md; variants
+as normalised by Langfuse's `OtelIngestionProcessor.ts`): one line is a `TracesData`, spans sit at
 `resourceSpans[].scopeSpans[].spans[]`, attributes are `[{key, value: {stringValue|intValue|...}}]`.
 
 - Only inference spans are usage rows: `gen_ai.operation.name` in chat, generate_content,

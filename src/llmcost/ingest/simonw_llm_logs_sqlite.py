@@ -1,7 +1,7 @@
 """The `logs.db` SQLite database of simonw's `llm` command-line tool (0.31 and 0.32 layouts).
 
-Field mapping (formats-request-logs.md section 7; simonw/llm `llm/migrations.py`,
-`docs/logging.md`):
+Field mapping (formats-request-logs.md section 7; simonw/llm `llm/migrations.py` and
+https://github.com/simonw/llm/blob/main/docs/logging.md):
 
 - <= 0.31: one row per `responses` row: `id` (ULID), `model`, `resolved_model`, `conversation_id`,
   `datetime_utc` (ISO, +00:00), `input_tokens`, `output_tokens`, `token_details` (JSON text).

@@ -11,7 +11,6 @@ other callers); overrides are applied on top of the prices genai-prices returns.
 from __future__ import annotations
 
 import bisect
-import difflib
 import fnmatch
 import itertools
 import os
@@ -36,6 +35,7 @@ from llmcost.pricing.overrides import (
     read_overrides,
 )
 from llmcost.pricing.update import InstalledData, installed
+from llmcost.text import close_matches, suggestion
 
 CATALOG_VERSION = f"genai-prices {genai_prices.__version__}"
 """Stated in every report: the pinned catalog the prices came from."""
@@ -119,9 +119,6 @@ class ResolvedPrice:
     """Where the price came from, e.g. `genai-prices 0.2.3: openai/gpt-4o` or `override prices.toml:12`."""
     tier_above: int | None = None
     """Long-context tier applied: total input above this many tokens; None for the base price."""
-
-    def as_dict(self) -> dict[str, Decimal]:
-        return {f: getattr(self, f) for f in PRICE_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -211,9 +208,6 @@ class Catalog:
         self._match_cache: dict[tuple[str, str | None], NameMatch | None] = {}
         self._band_cache: dict[tuple[object, ...], tuple[tuple[Band, ...], str]] = {}
         self._suggestion_cache: dict[tuple[str, int], list[str]] = {}
-        self.suggestions_computed = 0
-        """How many names `did_you_mean` has searched for (not from its cache): the test of issue 17
-        counts them."""
 
     # -- provenance -----------------------------------------------------------------------------
 
@@ -226,8 +220,6 @@ class Catalog:
             "overrides_sha256": self.overrides.sha256,
         }
 
-    describe = info
-
     def check_overrides(self) -> None:
         """Fail at load time (file and line) for an entry that cannot price anything on its own, or
         that would mix its own prices with the catalog's long-context tiers."""
@@ -237,7 +229,7 @@ class Catalog:
                 info, _ = self._catalog_base(e.model, e.provider)
             if info is None and not {"input", "output"} <= e.prices.keys():
                 close = self.did_you_mean(e.model)
-                hint = f", or fix the name (did you mean {', '.join(close)}?)" if close else ""
+                hint = f", or fix the name{suggestion(close)}" if close else ""
                 raise ConfigError(
                     f"{e.origin}: model {e.model!r} ({e.provider}) is not in {self.short_label}, so the entry "
                     f"needs both input and output prices. Add input = ... and output = ... "
@@ -279,7 +271,6 @@ class Catalog:
         per catalog (a report prices its window several times, issue 18)."""
         key = (model, n)
         if key not in self._suggestion_cache:
-            self.suggestions_computed += 1
             self._suggestion_cache[key] = self._did_you_mean(model, n)
         return list(self._suggestion_cache[key])
 
@@ -288,9 +279,9 @@ class Catalog:
         probe = cands[-1][1] if cands else model.lower()
         # the name itself is no suggestion (it is known, but not under the provider asked or inferred)
         known = [k for k in self.known_models if k != model.lower() and k != probe]
-        out = difflib.get_close_matches(probe, known, n=n, cutoff=0.6)
+        out = close_matches(probe, known, n=n)
         if not out and probe != model.lower():
-            out = difflib.get_close_matches(model.lower(), known, n=n, cutoff=0.6)
+            out = close_matches(model.lower(), known, n=n)
         return out
 
     def providers_of(self, model: str) -> list[str]:

@@ -28,6 +28,7 @@ from llmcost import clock
 from llmcost.errors import ConfigError
 from llmcost.pricing.catalog import Catalog
 from llmcost.pricing.overrides import PRICE_FIELDS
+from llmcost.text import suggestion
 
 PER_TOKEN = pa.decimal128(38, 12)
 """Per-token price type, the same scale as money: a per-million price is exact up to 6 decimals
@@ -278,7 +279,7 @@ def _unknown_reason(catalog: Catalog, provider: str, model: str, close: list[str
         return (f"unknown model for provider {provider}: {where} prices {model!r} only under another provider",
                 f"Add a [[model]] entry with provider = {provider!r} to the override file "
                 f"({OVERRIDE_FILE_HINT}); the snippet is a start.")
-    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    hint = suggestion(close)
     alias = (f", or an [aliases] line if it is another name for {close[0]}" if close else "")
     return (f"unknown model: {where} has no price for {model!r}{hint}",
             f"Add a [[model]] entry with its prices to the override file ({OVERRIDE_FILE_HINT}){alias}; "

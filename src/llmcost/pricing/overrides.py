@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from llmcost.config.strict import did_you_mean, finite, parse_toml
+from llmcost.config.strict import Positions, check_keys, decode, finite, parse_toml, read_bytes, unknown_key
 from llmcost.errors import ConfigError
 
 PRICE_FIELDS = ("input", "cache_read", "cache_write_5m", "cache_write_1h", "output")
@@ -135,33 +134,15 @@ class Overrides:
 EMPTY = Overrides(path=None, sha256=None)
 
 
-class _Lines:
-    """Find the line of a `[[table]]` header or a key, since tomllib does not report positions."""
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-
-    def headers(self, name: str) -> list[int]:
-        pat = re.compile(rf"^\s*\[\[\s*{re.escape(name)}\s*\]\]")
-        return [i + 1 for i, line in enumerate(self.lines) if pat.match(line)]
-
-    def key(self, key: str, start: int = 1, end: int | None = None) -> int:
-        pat = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
-        stop = len(self.lines) if end is None else end
-        for i in range(max(start - 1, 0), stop):
-            if pat.match(self.lines[i]):
-                return i + 1
-        return start
-
-
 def _fail(where: str, what: str, fix: str) -> ConfigError:
     return ConfigError(f"{where}: {what}. {fix}")
 
 
-def _unknown(where: str, key: str, allowed: set[str], section: str) -> ConfigError:
-    hint = did_you_mean(key, allowed)
-    return _fail(where, f"unknown key {key!r} in {section}",
-                 f"{hint}Allowed keys: {', '.join(sorted(allowed))} (see docs/pricing.md).")
+def _check_keys(raw: dict[str, Any], allowed: set[str], where: str, lines: Positions, table: str, index: int,
+                start: int, end: int | None) -> None:
+    """Unknown keys of the `index`-th `[[table]]` between lines `start` and `end` (or of the top level)."""
+    check_keys(raw, allowed, file=where.rsplit(":", 1)[0], positions=lines, table=table, index=index,
+               shown=f"[[{table}]]" if table else None, doc="docs/pricing.md", start=start, end=end)
 
 
 def _money(value: Any, where: str, key: str) -> Decimal:
@@ -198,11 +179,8 @@ def _name_map(raw: Any, where: str, section: str) -> dict[str, str]:
     return out
 
 
-def _model(raw: dict[str, Any], where: str, lines: _Lines, start: int, end: int) -> ModelOverride:
-    for key in raw:
-        if key not in _MODEL_KEYS:
-            line = lines.key(key, start, end)
-            raise _unknown(f"{where.rsplit(':', 1)[0]}:{line}", key, _MODEL_KEYS, "[[model]]")
+def _model(raw: dict[str, Any], where: str, lines: Positions, start: int, end: int) -> ModelOverride:
+    _check_keys(raw, _MODEL_KEYS, where, lines, "model", 0, start, end)
     for req in ("provider", "model"):
         if req not in raw:
             raise _fail(where, f"[[model]] needs {req!r}", f'Add {req} = "..." to the entry.')
@@ -218,11 +196,8 @@ def _model(raw: dict[str, Any], where: str, lines: _Lines, start: int, end: int)
     raw_tiers = raw.get("tier", [])
     if not isinstance(raw_tiers, list):
         raise _fail(where, "tier must be written as [[model.tier]] tables", "See prices.example.toml.")
-    for t in raw_tiers:
-        for key in t:
-            if key not in _TIER_KEYS:
-                line = lines.key(key, start, end)
-                raise _unknown(f"{where.rsplit(':', 1)[0]}:{line}", key, _TIER_KEYS, "[[model.tier]]")
+    for n, t in enumerate(raw_tiers):
+        _check_keys(t, _TIER_KEYS, where, lines, "model.tier", n, start, end)
         above = t.get("above_input_tokens")
         if isinstance(above, bool) or not isinstance(above, int) or above < 0:
             raise _fail(where, "[[model.tier]] needs above_input_tokens = <int>",
@@ -249,11 +224,8 @@ def _model(raw: dict[str, Any], where: str, lines: _Lines, start: int, end: int)
     )
 
 
-def _adjustment(raw: dict[str, Any], where: str, lines: _Lines, start: int, end: int) -> Adjustment:
-    for key in raw:
-        if key not in _ADJ_KEYS:
-            line = lines.key(key, start, end)
-            raise _unknown(f"{where.rsplit(':', 1)[0]}:{line}", key, _ADJ_KEYS, "[[adjustment]]")
+def _adjustment(raw: dict[str, Any], where: str, lines: Positions, start: int, end: int) -> Adjustment:
+    _check_keys(raw, _ADJ_KEYS, where, lines, "adjustment", 0, start, end)
     for req in ("provider", "factor"):
         if req not in raw:
             raise _fail(where, f"[[adjustment]] needs {req!r}", f"Add {req} = ... to the entry.")
@@ -275,11 +247,13 @@ def _opt_date(raw: dict[str, Any], where: str, key: str) -> date | None:
 def parse_overrides(text: str, name: str, path: Path | None = None, sha256: str | None = None) -> Overrides:
     """Validate override TOML `text`; `name` is how messages and price sources refer to the file."""
     raw = parse_toml(text, name, decimals=True, kind="price override (see prices.example.toml)")
-    lines = _Lines(text)
+    lines = Positions(text)
     for key in raw:
-        if key not in _TOP_KEYS:
-            raise _unknown(f"{name}:{lines.key(key)}", key, _TOP_KEYS, "the top level")
-    aliases = _name_map(raw.get("aliases", {}), f"{name}:{lines.key('aliases')}", "aliases")
+        if key not in _TOP_KEYS:  # a top-level key, or a [table] of that name
+            raise unknown_key(name, lines.line(key) or lines.line(None, key), key, _TOP_KEYS, "the top level",
+                              "docs/pricing.md")
+    aliases = _name_map(raw.get("aliases", {}), f"{name}:{lines.line(None, 'aliases') or lines.line('aliases') or 1}",
+                        "aliases")
     azure = _name_map(raw.get("azure_deployments", {}), name, "azure_deployments")
 
     def entries(section: str) -> list[tuple[dict[str, Any], int, int]]:
@@ -304,15 +278,8 @@ def parse_overrides(text: str, name: str, path: Path | None = None, sha256: str 
 
 def read_overrides(path: Path) -> Overrides:
     """Read and validate the override file at `path` (ConfigError when missing or invalid)."""
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read the price override file ({err.strerror}). "
-                          "Check the --prices path or LLMCOST_PRICES.") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text. Save the price override file as UTF-8.") from None
+    data = read_bytes(path, kind="price override", option="--prices (or LLMCOST_PRICES)")
+    text = decode(data, path, kind="price override")
     return parse_overrides(text, path.name, path=path, sha256=hashlib.sha256(data).hexdigest())
 
 

@@ -53,6 +53,17 @@ def _yaxis(ticks: list[float], y: Callable[[float], float], fmt: Callable[[float
     return out
 
 
+def _value_frame(title: str, top: float, yfmt: Callable[[float], str]) -> tuple[list[str], Callable[[float], float]]:
+    """A chart's opening and value axis from 0 to `top` rounded up to a nice tick, and its y scale."""
+    ticks = nice_ticks(0.0, top or 1.0)
+    high = ticks[-1]
+
+    def y(v: float) -> float:
+        return H - PAD_B - (H - PAD_T - PAD_B) * (v / high if high else 0)
+
+    return _open(title) + _yaxis(ticks, y, yfmt), y
+
+
 def empty(title: str, message: str) -> str:
     parts = _open(title)
     parts.append(f'<rect x="1" y="1" width="{W - 2}" height="{H - 2}" class="empty"/>')
@@ -77,19 +88,12 @@ def line_fan(
     vals = [v for v in values if v is not None] + [f[5] for f in fan] + [f[1] for f in fan]
     if not xs or not vals:
         return empty(title, "no data" if not xs else no_values)
-    top = y_max if y_max is not None else (max(vals) if vals else 1.0)
-    ticks = nice_ticks(0.0, top or 1.0)
-    top = ticks[-1]
+    parts, y = _value_frame(title, y_max if y_max is not None else (max(vals) if vals else 1.0), yfmt)
     n = len(xs)
 
     def x(i: float) -> float:
         return PAD_L + (W - PAD_L - PAD_R) * (i / max(n - 1, 1))
 
-    def y(v: float) -> float:
-        return H - PAD_B - (H - PAD_T - PAD_B) * (v / top if top else 0)
-
-    parts = _open(title)
-    parts += _yaxis(ticks, y, yfmt)
     if fan:
         i0 = len(labels)
         for cls, lo_k, hi_k in (("fan95", 4, 5), ("fan80", 2, 3)):
@@ -168,15 +172,7 @@ def grouped_bars(
     """Vertical bars grouped by label, one colour per series, with a legend."""
     if not labels:
         return empty(title, "no data")
-    top = max((v for _, vs in series for v in vs), default=1.0) or 1.0
-    ticks = nice_ticks(0.0, top)
-    top = ticks[-1]
-
-    def y(v: float) -> float:
-        return H - PAD_B - (H - PAD_T - PAD_B) * (v / top)
-
-    parts = _open(title)
-    parts += _yaxis(ticks, y, yfmt)
+    parts, y = _value_frame(title, max((v for _, vs in series for v in vs), default=1.0) or 1.0, yfmt)
     gw = (W - PAD_L - PAD_R) / len(labels)
     bw = gw * 0.8 / len(series)
     for i, lab in enumerate(labels):
@@ -246,15 +242,7 @@ def intervals(
     """Bars with 80% interval whiskers, side by side (scenarios)."""
     if not labels:
         return empty(title, "no data")
-    top = max([*mids, *(h for h in his if h is not None)]) or 1.0
-    ticks = nice_ticks(0.0, top)
-    top = ticks[-1]
-
-    def y(v: float) -> float:
-        return H - PAD_B - (H - PAD_T - PAD_B) * (v / top)
-
-    parts = _open(title)
-    parts += _yaxis(ticks, y, yfmt)
+    parts, y = _value_frame(title, max([*mids, *(h for h in his if h is not None)]) or 1.0, yfmt)
     gw = (W - PAD_L - PAD_R) / len(labels)
     for i, lab in enumerate(labels):
         cx = PAD_L + (i + 0.5) * gw

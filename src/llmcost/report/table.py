@@ -5,7 +5,6 @@ control characters are shown as '?'."""
 
 from __future__ import annotations
 
-import difflib
 import io
 import textwrap
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from llmcost.errors import UsageError
 from llmcost.report import summary
 from llmcost.report._fmt import formatters, plain
 from llmcost.report.sections import KEYS, key, sections
+from llmcost.text import did_you_mean
 
 TEXT_COLUMNS = frozenset(
     {"description", "measured", "did you mean", "override snippet", "why unpriced", "how to fix",
@@ -49,9 +49,8 @@ def render(
     if only:
         unknown = [n for n in only if n not in names]
         if unknown:
-            close = difflib.get_close_matches(unknown[0], names, n=1)
-            hint = f" Did you mean {close[0]}?" if close else ""
-            raise UsageError(f"Unknown --section {unknown[0]!r}.{hint} Fix: use one of {', '.join(names)}.")
+            raise UsageError(f"Unknown --section {unknown[0]!r}{did_you_mean(unknown[0], names)}. Fix: use one of "
+                             f"{', '.join(names)}.")
     elif not full:
         return summary.render(doc, width=width, sections=names)
     buf = io.StringIO()

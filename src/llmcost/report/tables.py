@@ -314,9 +314,7 @@ def table(doc: dict[str, Any], name: str) -> Table:
     from llmcost.errors import UsageError
 
     if name not in TABLES:
-        import difflib
+        from llmcost.text import did_you_mean
 
-        close = difflib.get_close_matches(name, TABLES, n=1)
-        hint = f" Did you mean {close[0]}?" if close else ""
-        raise UsageError(f"Unknown --table {name!r}.{hint} Fix: use one of {', '.join(TABLES)}.")
+        raise UsageError(f"Unknown --table {name!r}{did_you_mean(name, TABLES)}. Fix: use one of {', '.join(TABLES)}.")
     return TABLES[name](doc)

@@ -8,9 +8,7 @@ error naming the file, the line, the key and the fix ("did you mean ...").
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,8 +16,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from llmcost.config.strict import MAX_NUMBER, did_you_mean, finite, parse_toml, read_text
+from llmcost.config.strict import (
+    MAX_NUMBER,
+    Positions,
+    check_keys,
+    finite,
+    parse_toml,
+    read_text,
+    unknown_section,
+)
 from llmcost.errors import ConfigError
+from llmcost.text import did_you_mean
 
 LIFETIMES = {"5m": 300.0, "1h": 3600.0, "unlimited": None}
 """Cache lifetime name -> seconds (None = never expires), refreshed on every hit."""
@@ -167,41 +174,26 @@ class _Ctx:
 
     def __init__(self, path: str, text: str) -> None:
         self.path = path
-        self.lines = text.splitlines()
-
-    def line_of(self, key: str, header: str | None = None, index: int = 0) -> int | None:
-        start = 0
-        if header is not None:
-            pat = re.compile(rf"^\s*\[\[?\s*{re.escape(header)}\s*\]\]?")
-            hits = [i for i, s in enumerate(self.lines) if pat.match(s)]
-            if index < len(hits):
-                start = hits[index]
-        kp = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
-        for i in range(start, len(self.lines)):
-            if kp.match(self.lines[i]):
-                return i + 1
-        return start + 1 if header is not None else None
+        self.pos = Positions(text)
 
     def fail(self, section: str, key: str | None, what: str, fix: str, index: int = 0) -> ConfigError:
         head = section.split(" ")[0]
-        line = self.line_of(key, head, index) if key else None
+        line = self.pos.line(key, head, index) if key else None
         where = f"{self.path}" + (f", line {line}" if line else "") + f", [{section}]"
         where += f" key {key!r}" if key else ""
         return ConfigError(f"{where}: {what}. Fix: {fix}")
 
 
-def _check_keys(ctx: _Ctx, raw: dict[str, Any], kind: str, label: str, index: int) -> None:
-    allowed = _KEYS[kind]
-    for key in raw:
-        if key not in allowed:
-            hint = did_you_mean(key, allowed)
-            raise ctx.fail(
-                label,
-                key,
-                f"unknown key {key!r}",
-                f"{hint}allowed keys: {', '.join(sorted(allowed))} (docs/scenarios.md)",
-                index,
-            )
+def _check_keys(ctx: _Ctx, raw: dict[str, Any], kind: str, index: int, parent: int | None = None) -> None:
+    """Unknown keys of the `index`-th [[kind]] (of the `parent`-th [[scenario]] for scenario.price)."""
+    start, end = 1, None
+    if parent is not None:
+        heads = ctx.pos.headers("scenario")
+        start = heads[parent] if parent < len(heads) else 1
+        end = next((h - 1 for h in heads if h > start), None)
+    check_keys(raw, _KEYS[kind], file=ctx.path, positions=ctx.pos, table=kind, index=index,
+               shown="[settings]" if kind == "settings" else f"[[{kind}]]", doc="docs/scenarios.md",
+               start=start, end=end)
 
 
 def _num(
@@ -258,10 +250,8 @@ def _str(
     if not isinstance(v, str):
         raise ctx.fail(label, key, f"{key} must be text, got {v!r}", f'write {key} = "..." in quotes', index)
     if choices is not None and v not in choices:
-        hint = did_you_mean(v, choices)
-        raise ctx.fail(
-            label, key, f"{key} = {v!r} is not one of {', '.join(sorted(choices))}", f"{hint}pick one", index
-        )
+        raise ctx.fail(label, key, f"{key} = {v!r} is not one of {', '.join(sorted(choices))}"
+                       f"{did_you_mean(v, choices)}", "pick one", index)
     return v
 
 
@@ -285,16 +275,12 @@ def parse_scenarios(text: str, path: str = "<scenarios>") -> ScenarioFile:
     data = parse_toml(text, path, kind="scenario")
     for sec in data:
         if sec not in _SECTIONS:
-            close = difflib.get_close_matches(sec, sorted(_SECTIONS), n=1)
-            hint = f"did you mean [[{close[0]}]]? " if close else ""
-            raise ConfigError(
-                f"{path}, line {ctx.line_of(sec, sec) or '?'}: unknown section {sec!r}. "
-                f"Fix: {hint}sections are {', '.join(sorted(_SECTIONS))} (docs/scenarios.md)."
-            )
+            raise unknown_section(path, ctx.pos.line(None, sec) or ctx.pos.line(sec), sec, _SECTIONS,
+                                  "docs/scenarios.md", arrays=_SECTIONS - {"settings"})
     settings = data.get("settings", {})
     if not isinstance(settings, dict):
         raise ConfigError(f"{path}: [settings] must be a table. Fix: write [settings] with single brackets.")
-    _check_keys(ctx, settings, "settings", "settings", 0)
+    _check_keys(ctx, settings, "settings", 0)
     growth = _str(ctx, settings, "growth", "settings", 0, "ramp", {"ramp", "step"}) or "ramp"
     window = _int(ctx, settings, "window_days", "settings", 0, 28, lo=1) or 28
 
@@ -307,7 +293,7 @@ def parse_scenarios(text: str, path: str = "<scenarios>") -> ScenarioFile:
     seen: set[str] = set()
     scenarios = []
     for i, raw in enumerate(tables("scenario")):
-        _check_keys(ctx, raw, "scenario", "scenario", i)
+        _check_keys(ctx, raw, "scenario", i)
         name = _name(ctx, raw, "scenario", i, seen)
         caching = raw.get("caching", True)
         if not isinstance(caching, bool):
@@ -322,8 +308,8 @@ def parse_scenarios(text: str, path: str = "<scenarios>") -> ScenarioFile:
         praw = raw.get("price", [])
         if not isinstance(praw, list):
             raise ctx.fail("scenario", "price", "price must be [[scenario.price]] tables", "use double brackets", i)
-        for p in praw:
-            _check_keys(ctx, p, "scenario.price", "scenario.price", i)
+        for j, p in enumerate(praw):
+            _check_keys(ctx, p, "scenario.price", j, parent=i)
             start = p.get("from")
             if start is not None and not isinstance(start, date):
                 raise ctx.fail(
@@ -355,7 +341,7 @@ def parse_scenarios(text: str, path: str = "<scenarios>") -> ScenarioFile:
 
     routing = []
     for i, raw in enumerate(tables("routing")):
-        _check_keys(ctx, raw, "routing", "routing", i)
+        _check_keys(ctx, raw, "routing", i)
         labels = raw.get("labels", ["simple"])
         if not isinstance(labels, list) or any(lb not in _LABELS for lb in labels):
             raise ctx.fail(
@@ -383,7 +369,7 @@ def parse_scenarios(text: str, path: str = "<scenarios>") -> ScenarioFile:
 
     caching_alts = []
     for i, raw in enumerate(tables("caching")):
-        _check_keys(ctx, raw, "caching", "caching", i)
+        _check_keys(ctx, raw, "caching", i)
         caching_alts.append(
             Caching(
                 name=_name(ctx, raw, "caching", i, seen),
@@ -400,7 +386,7 @@ def parse_scenarios(text: str, path: str = "<scenarios>") -> ScenarioFile:
 
     trims = []
     for i, raw in enumerate(tables("trimming")):
-        _check_keys(ctx, raw, "trimming", "trimming", i)
+        _check_keys(ctx, raw, "trimming", i)
         trims.append(
             Trimming(
                 name=_name(ctx, raw, "trimming", i, seen),
@@ -412,7 +398,7 @@ def parse_scenarios(text: str, path: str = "<scenarios>") -> ScenarioFile:
 
     batches = []
     for i, raw in enumerate(tables("batch")):
-        _check_keys(ctx, raw, "batch", "batch", i)
+        _check_keys(ctx, raw, "batch", i)
         batches.append(
             Batch(
                 name=_name(ctx, raw, "batch", i, seen),
