@@ -30,7 +30,7 @@ def test_user_scenario_with_price_change() -> None:
     (s,) = f.scenarios
     assert s.traffic == 1.5 and s.prices[0].factor == 0.8 and s.prices[0].start.isoformat() == "2027-01-01"
     assert s.prices[0].matches("openai", "gpt-4o") and not s.prices[0].matches("anthropic", "gpt-4o")
-    assert f.routing == () and f.caching == ()
+    assert f.alternatives == ()
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from llmcost.pricing import load_catalog
-from llmcost.scenarios.config import Batch, Routing, Trimming
+from llmcost.scenarios.alternatives.batch import Batch, measure_batch
+from llmcost.scenarios.alternatives.routing import Routing, measure_routing
+from llmcost.scenarios.alternatives.trimming import Trimming, measure_trimming
 from llmcost.scenarios.history import prepare
-from llmcost.scenarios.whatif import Prices, measure_batch, measure_routing, measure_trimming, window_totals
+from llmcost.scenarios.whatif import Prices, window_totals
 from tests.scenarios.conftest import usage_con
 
 AS_OF = date(2026, 11, 30)

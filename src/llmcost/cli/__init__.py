@@ -37,6 +37,7 @@ import typer  # noqa: E402  after the early Ctrl-C handler
 from llmcost.duck import MEMORY_ENV, MEMORY_LIMIT  # noqa: E402  after the early Ctrl-C handler
 from llmcost.errors import BudgetExceeded, LlmcostError, UsageError  # noqa: E402  after the early Ctrl-C handler
 from llmcost.privacy import mask_text  # noqa: E402  after the early Ctrl-C handler
+from llmcost.report.sections import NAMES as SECTION_NAMES  # noqa: E402  after the early Ctrl-C handler
 from llmcost.text import plain, shown  # noqa: E402  after the early Ctrl-C handler
 
 if TYPE_CHECKING:
@@ -262,8 +263,8 @@ FullOpt = Annotated[
 ]
 SectionOpt = Annotated[
     list[str] | None,
-    typer.Option("--section", metavar="NAME", help="--format table: print this section in full (repeatable; "
-                 "e.g. forecast, scenarios, whatifs, cache, days; the summary's last line lists them)."),
+    typer.Option("--section", metavar="NAME", help="--format table: print this section in full (repeatable): "
+                 + ", ".join(SECTION_NAMES) + "."),
 ]
 ValueOpt = Annotated[str | None, typer.Option(
     "--value-per-conversion", metavar="USD",

@@ -6,13 +6,9 @@ See docs/pricing.md for how costs are computed and the override file format.
 """
 
 from llmcost.pricing.catalog import (
-    CATALOG_VERSION,
-    DEFAULT_PRICES_FILE,
-    PRICES_ENV,
     Catalog,
     NameMatch,
     ResolvedPrice,
-    default_prices_file,
     load_catalog,
 )
 from llmcost.pricing.engine import (
@@ -24,6 +20,8 @@ from llmcost.pricing.engine import (
     cost_sql,
     price_table,
 )
+from llmcost.pricing.sources.genai import CATALOG_VERSION
+from llmcost.pricing.sources.user import DEFAULT_PRICES_FILE, PRICES_ENV, default_prices_file
 
 __all__ = [
     "CATALOG_VERSION",

@@ -1,5 +1,8 @@
 """The price catalog: genai-prices (pinned, offline) plus our built-in fixes and the user's overrides.
 
+Each of the three is a price source, one module under `pricing/sources/` behind the `PriceSource`
+interface; further sources (`Catalog(extra=...)`) price the models the three do not know.
+
 Everything here resolves *one* price: a model name, a provider, a moment, batch and service tier
 in, per-million-token Decimal prices and a human-readable source out. The cost engine
 (engine.py) calls it once per distinct (provider, model, UTC day, batch, service tier) and never
@@ -13,15 +16,13 @@ from __future__ import annotations
 import bisect
 import fnmatch
 import itertools
-import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
-import genai_prices
-from genai_prices import data_snapshot
 from genai_prices import types as gp
 
 from llmcost.errors import ConfigError
@@ -32,26 +33,14 @@ from llmcost.pricing.overrides import (
     ModelOverride,
     Overrides,
     builtin_overrides,
-    read_overrides,
 )
+from llmcost.pricing.sources import OfferedPrice, PriceSource
+from llmcost.pricing.sources.builtin import OverridesSource
+from llmcost.pricing.sources.genai import GP_KEYS as _GP_KEYS
+from llmcost.pricing.sources.genai import GenaiPricesSource
+from llmcost.pricing.sources.user import user_source
 from llmcost.pricing.update import InstalledData, installed
 from llmcost.text import close_matches, suggestion
-
-CATALOG_VERSION = f"genai-prices {genai_prices.__version__}"
-"""Stated in every report: the pinned catalog the prices came from."""
-
-DEFAULT_PRICES_FILE = "llmcost-prices.toml"
-"""Override file picked up from the working directory when --prices is not given."""
-
-PRICES_ENV = "LLMCOST_PRICES"
-
-_GP_KEYS = {
-    "input": "input_mtok",
-    "cache_read": "cache_read_mtok",
-    "cache_write_5m": "cache_write_mtok",
-    "cache_write_1h": "cache_write_1h_mtok",
-    "output": "output_mtok",
-}
 
 DEFAULT_FACTORS: dict[str, Decimal] = {"batch": Decimal("0.5"), "flex": Decimal("0.5")}
 """Used when neither an override nor a catalog variant says otherwise. Every provider's batch API
@@ -145,6 +134,8 @@ class NameMatch:
     entry_model: str | None = None
     """An override entry's own name when it names a dated id or alias of the catalog model
     (`gpt-4o-2024-08-06` for gpt-4o): its entries apply on top of the catalog model's."""
+    source: str | None = None
+    """The label of the further source (`Catalog(extra=...)`) that prices it; None for the built-in three."""
 
     @property
     def time_of_day(self) -> bool:
@@ -182,20 +173,36 @@ class Catalog:
     """genai-prices 0.2.3 + built-in fixes + the user's override file, resolved offline."""
 
     def __init__(
-        self, overrides: Overrides = EMPTY, builtin: Overrides | None = None, data: InstalledData | None = None
+        self,
+        overrides: Overrides = EMPTY,
+        builtin: Overrides | None = None,
+        data: InstalledData | None = None,
+        *,
+        extra: Sequence[PriceSource] = (),
     ) -> None:
         self.overrides = overrides
         self.data = data
         # The built-in fixes correct genai-prices 0.2.3's data; a newer data file (`prices update`) is
         # taken as it is, since an undated fix would otherwise hide its newer prices (docs/pricing.md).
         self.builtin = (EMPTY if data is not None else builtin_overrides()) if builtin is None else builtin
-        self._snapshot = (data_snapshot.DataSnapshot(data.providers, from_auto_update=False)
-                          if data is not None else data_snapshot.get_snapshot())
-        self.label = data.label if data is not None else CATALOG_VERSION
+        self.genai = GenaiPricesSource(data)
+        self.extra: tuple[PriceSource, ...] = tuple(extra)
+        """Further sources, in order, for the models the built-in three do not know."""
+        self.sources: tuple[PriceSource, ...] = (
+            OverridesSource(overrides, str(overrides.path) if overrides.path else "no override file"),
+            OverridesSource(self.builtin, "llmcost builtin.toml"),
+            self.genai,
+            *self.extra,
+        )
+        """Every source, the first winning: the user's overrides, the built-in fixes, genai-prices, extra."""
+        self._snapshot = self.genai.snapshot
+        self.label = self.genai.label
         """How reports name the catalog."""
-        self.short_label = (f"genai-prices data {data.installed_at[:10]}" if data is not None
-                            else CATALOG_VERSION)
+        self.short_label = self.genai.short_label
         """The catalog's name in per-row price sources."""
+        self._offered: dict[str, tuple[OfferedPrice, ...]] = {
+            s.label: tuple(s.offered()) for s in self.extra
+        }
         self._providers = {p.id: p for p in self._snapshot.providers}
         self._known_providers = frozenset(self._providers) | frozenset(
             p for p in names.PROVIDER_ALIASES
@@ -264,6 +271,7 @@ class Catalog:
         """Every model id the catalog and the overrides know (for "did you mean")."""
         ids = {m.id.lower() for p in self._snapshot.providers for m in p.models}
         ids |= {e.model for e in self._entries}
+        ids |= {o.model for rows in self._offered.values() for o in rows}
         return tuple(sorted(ids))
 
     def did_you_mean(self, model: str, n: int = 3) -> list[str]:
@@ -360,6 +368,15 @@ class Catalog:
                 note += f", priced as {prov.id} (no {pid} entry)"
             return NameMatch(prov.id if pid is None or prov.id != pid else pid, info.id.lower(), info,
                              prov.id, step_prefix + note)
+
+        # 3. further sources, in order, for a model none of the above knows
+        for src in self.extra:
+            for hint, name, step in cands:
+                prov_id = pid or hint
+                for o in self._offered[src.label]:
+                    if o.model == name and (prov_id is None or o.provider == prov_id):
+                        return NameMatch(o.provider, name, None, None, f"{step_prefix}{step} ({src.label})",
+                                         source=src.label)
         return None
 
     def _catalog_base(self, model: str, provider: str) -> tuple[gp.ModelInfo | None, str | None]:
@@ -463,6 +480,9 @@ class Catalog:
             days.update(d for d in (e.effective_from, e.effective_until) if d is not None)
         for a in self._adjustments:
             days.update(d for d in (a.effective_from, a.effective_until) if d is not None)
+        for o in self._offered.get(m.source or "", ()):
+            if o.model == m.model_key and o.provider == m.provider:
+                days.update(d for d in (o.effective_from, o.effective_until) if d is not None)
         return tuple(sorted(days))
 
     def bands(
@@ -509,6 +529,14 @@ class Catalog:
                             since = f" (off-peak price: outside {windows} UTC)"
                         break
             sources.append(f"{self.short_label}: {m.catalog_provider}/{m.info.id}{since}")
+        elif m.source is not None:
+            src = next(s for s in self.extra if s.label == m.source)
+            offered = src.lookup(m.provider, m.model_key, day)
+            if offered is not None:
+                for f, v in offered.prices.items():
+                    if f in fields:
+                        fields[f] = (Decimal(v), ())
+                sources.append(offered.source or src.label)
 
         factors: dict[str, Decimal] = {}
         for e in self._entries_for(m):
@@ -668,23 +696,12 @@ def _to_bands(fields: dict[str, _Field | None]) -> tuple[Band, ...]:
     return tuple(bands)
 
 
-def default_prices_file(cwd: Path | None = None) -> Path | None:
-    """`./llmcost-prices.toml` if present, else $LLMCOST_PRICES, else None."""
-    local = (cwd or Path.cwd()) / DEFAULT_PRICES_FILE
-    if local.is_file():
-        return local
-    env = os.environ.get(PRICES_ENV)
-    return Path(env) if env else None
-
-
 def load_catalog(prices_file: Path | None = None, *, use_installed: bool = True) -> Catalog:
     """The catalog with the override file at `prices_file` (or the default location) applied, on the
     data file `prices update` installed if there is one (`use_installed=False`: the bundled data).
 
     Raises ConfigError when the override file or the installed data file is missing or invalid.
     """
-    path = prices_file if prices_file is not None else default_prices_file()
-    overrides = read_overrides(Path(path)) if path is not None else EMPTY
-    catalog = Catalog(overrides, data=installed() if use_installed else None)
+    catalog = Catalog(user_source(prices_file).overrides, data=installed() if use_installed else None)
     catalog.check_overrides()
     return catalog

@@ -1,18 +1,27 @@
-"""The report's sections as (title, note, headers, rows) of display strings.
+"""The report's sections: one registry entry per section, serving every format.
 
-Terminal, Markdown and HTML show these same sections, so every format shows the same totals.
-Only formatting happens here; every figure comes from the report document.
+`REGISTRY` lists the sections in report order. Each entry (`SectionSpec`) names the section (what
+`--section` takes), its title, the document keys it reads, the CSV tables (`--format csv --table`)
+that hold its figures, and its builder: a generator of (title, note, headers, rows) of display
+strings that the terminal (`--full`, `--section`), Markdown and HTML renderers all lay out, so every
+format shows the same totals. To add a section, write its builder and add one entry; the CLI's
+`--section` names and help come from here. Only formatting happens here; every figure comes from
+the report document.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from llmcost.report._fmt import rows_read, signed
 
 Section = tuple[str, str, list[str], list[list[str]]]
+Fmt = Callable[[Any], str]
+Builder = Callable[[dict[str, Any], Fmt, Fmt, Fmt], Iterator[Section]]
+"""(document, money, num, pct) -> the section's (title, note, headers, rows), none when it has nothing to show."""
 NOT_COMPUTED = "not computed"
 TOP_PROJECTS = 25
 """Projects listed in the table, markdown and HTML reports (JSON and CSV keep every one)."""
@@ -20,52 +29,23 @@ LAST_DAYS = 31
 """Days listed in the By day table, up to the last day with usage (JSON and CSV keep every day)."""
 
 
-KEYS = {
-    "About this report": "about",
-    "Currency": "currency",
-    "Ingested": "ingest",
-    "Quarantined rows": "quarantine",
-    "Files not ingested in this run": "problems",
-    "Totals": "totals",
-    "Warning": "warnings",
-    "Estimate vs billed (money counted once)": "reconciliation",
-    "Budget": "budget",
-    "Forecast": "forecast",
-    "Scenarios": "scenarios",
-    "What-if alternatives": "whatifs",
-    "This month vs last": "compare",
-    "By provider and model": "models",
-    "Unpriced models": "unpriced",
-    "Spend by month": "spend",
-    "Per-turn input growth": "turns",
-    "Cache": "cache",
-    "Complexity mix": "complexity",
-    "Bursts": "bursts",
-    "Prompt prefix": "prefix",
-    "Unit costs": "units",
-    "Break-even per session": "break-even",
-    "Unit cost by month": "unit-trend",
-    "Most expensive units": "unit-top",
-    "By project": "projects",
-    "By label": "labels",
-    "By tag": "tags",
-    "By day (UTC)": "days",
-}
-"""Section title -> the short name `--section` takes."""
-
-
-def key(title: str) -> str:
-    """The `--section` name of a section title."""
-    return KEYS.get(title) or "-".join("".join(ch if ch.isalnum() else " " for ch in title.lower()).split())
+@dataclass(frozen=True)
+class SectionSpec:
+    name: str
+    """What `--section` takes."""
+    title: str
+    """The heading every format shows."""
+    reads: tuple[str, ...]
+    """Top-level document keys the builder reads."""
+    build: Builder
+    tables: tuple[str, ...] = ()
+    """The CSV tables (report.tables.TABLES) holding the section's figures as raw values."""
 
 
 def _f(v: Any, digits: int = 0) -> str:
     return "-" if v is None else f"{float(v):,.{digits}f}"
 
-
-def sections(
-    doc: dict[str, Any], *, money: Callable[[Any], str], num: Callable[[Any], str], pct: Callable[[Any], str]
-) -> Iterator[Section]:
+def _about(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
     cat = doc.get("price_catalog", {})
     over = cat.get("overrides_file")
     sha = cat.get("overrides_sha256")
@@ -87,9 +67,15 @@ def sections(
         [],
         [],
     )
+
+
+def _currency(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
     cur = doc.get("currency")
     if cur:
         yield ("Currency", cur["note"] + f" (rates file {cur['rates_file']}).", [], [])
+
+
+def _ingest(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
     ing = doc["ingest"]
     run = (doc.get("last_run") or {}).get("files")
     this_run = (
@@ -121,6 +107,10 @@ def sections(
             for s in ing["by_source"]
         ],
     )
+
+
+def _quarantine(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
+    ing = doc["ingest"]
     held = [f for f in ing.get("by_file", []) if f.get("rows_quarantined")]
     if held:
         yield (
@@ -141,6 +131,9 @@ def sections(
                 for f in held
             ],
         )
+
+
+def _problems(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
     last = doc.get("last_run")
     if last and last.get("problems"):
         yield (
@@ -149,6 +142,9 @@ def sections(
             ["file", "problem"],
             [[p["file"], p["message"]] for p in last["problems"]],
         )
+
+
+def _totals(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
     t = doc["totals"]
     # server-side tool fees (web search, file search) get their own columns when the data states any calls
     tools = bool(t.get("web_search_calls"))
@@ -192,12 +188,17 @@ def sections(
             ]
         ],
     )
+
+
+def _warnings(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
     for w in doc.get("warnings", []):
         yield ("Warning", w, [], [])
-    yield from _reconciliation(doc, money, num, pct)
-    yield from _budget(doc)
-    yield from _forecast(doc, money)
-    yield from _compare(doc, money, num)
+
+
+def _models(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
+    t = doc["totals"]
+    tools = bool(t.get("web_search_calls"))
+    files = bool(t.get("file_search_calls"))
     yield (
         "By provider and model",
         "",
@@ -221,6 +222,9 @@ def sections(
             for m in doc["by_provider_model"]
         ],
     )
+
+
+def _unpriced(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
     if doc.get("unpriced"):
         bare = sum(1 for u in doc["unpriced"] if u["model"] and not u["override_snippet"])
         yield (
@@ -247,7 +251,9 @@ def sections(
         )
     else:
         yield ("Unpriced models", "none: every request has a price.", [], [])
-    yield from _measures(doc, money, num, pct)
+
+
+def _projects(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
     projects = doc["by_project"]
     yield (
         "By project",
@@ -258,6 +264,9 @@ def sections(
         ["project", "requests", "estimated cost"],
         [[p["project"], num(p["requests"]), money(p["cost_usd"])] for p in projects[:TOP_PROJECTS]],
     )
+
+
+def _labels(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
     labels = doc.get("by_label") or []
     if any(r["label"] != "(none)" for r in labels):
         yield (
@@ -272,6 +281,9 @@ def sections(
                 for r in labels
             ],
         )
+
+
+def _tags(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
     tagged = doc.get("by_tag") or []
     if tagged:
         yield (
@@ -288,6 +300,9 @@ def sections(
                 for r in tagged
             ],
         )
+
+
+def _days(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
     days = doc["by_day"]
     shown = days
     if days:
@@ -315,49 +330,7 @@ def sections(
     )
 
 
-def _reconciliation(
-    doc: dict[str, Any], money: Callable[[Any], str], num: Callable[[Any], str], pct: Callable[[Any], str]
-) -> Iterator[Section]:
-    rec = doc.get("reconciliation")
-    if not rec:
-        return
-    yield (
-        "Estimate vs billed (money counted once)",
-        f"{rec['rule']} Money: {money(rec['money_usd'])}.",
-        [
-            "provider",
-            "money",
-            "basis",
-            "billed",
-            "estimated",
-            "gap (est. - billed)",
-            "billed days",
-            "coverage",
-        ],
-        [
-            [
-                p["provider"] or "-",
-                money(p["money_usd"]),
-                p["money_basis"],
-                money(p["billed_usd"]),
-                money(p["estimated_usd"]),
-                money(p["gap_usd"]),
-                f"{p['billed_days']}/{p['days']}",
-                pct(p["coverage"]) if p["coverage"] is not None else "no provider usage export",
-            ]
-            for p in rec["by_provider"]
-        ],
-    )
-
-
-def _budget(doc: dict[str, Any]) -> Iterator[Section]:
-    b = doc.get("budget")
-    if b:
-        status = "UNKNOWN: " if b["value_usd"] is None else "EXCEEDED: " if b["exceeded"] else "OK: "
-        yield ("Budget", status + b["message"] + ".", [], [])
-
-
-def _forecast(doc: dict[str, Any], money: Callable[[Any], str]) -> Iterator[Section]:
+def _forecast(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
     fc = doc.get("forecast")
     if not fc:
         yield ("Forecast", NOT_COMPUTED, [], [])
@@ -406,6 +379,9 @@ def _forecast(doc: dict[str, Any], money: Callable[[Any], str]) -> Iterator[Sect
                 for p in periods
             ],
         )
+
+
+def _scenarios(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
     sc = doc.get("scenarios")
     if not sc:
         yield ("Scenarios", NOT_COMPUTED, [], [])
@@ -429,6 +405,9 @@ def _forecast(doc: dict[str, Any], money: Callable[[Any], str]) -> Iterator[Sect
                 for s in sc
             ],
         )
+
+
+def _whatifs(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
     alts = doc.get("alternatives")
     if alts:
         yield (
@@ -443,7 +422,7 @@ def _forecast(doc: dict[str, Any], money: Callable[[Any], str]) -> Iterator[Sect
                     money(a.get("monthly_cost_usd")),
                     signed(money)(a.get("savings_vs_baseline_usd")),
                     f"{signed(money)(a.get('savings_lo_80_usd'))} to {signed(money)(a.get('savings_hi_80_usd'))}",
-                    _measured(a.get("measured") or {}),
+                    _measured(a.get("measured") or {}, a.get("kind")),
                     str(a.get("description", "")),
                 ]
                 for a in alts
@@ -451,15 +430,305 @@ def _forecast(doc: dict[str, Any], money: Callable[[Any], str]) -> Iterator[Sect
         )
 
 
-def _measured(m: dict[str, Any]) -> str:
-    """The alternative's measured rates, briefly (the full record is in the JSON report)."""
+def _spend(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
+    sp = doc.get("spend")
+    if sp:
+        yield (
+            "Spend by month",
+            "",
+            ["month", "requests", "unpriced requests", "estimated cost"],
+            [
+                [
+                    str(r["period_start"])[:7],
+                    num(r["requests"]),
+                    num(r["unpriced_requests"]),
+                    money(r["cost_usd"]),
+                ]
+                for r in sp["by_month"]
+                if r["requests"]
+            ],
+        )
+
+
+def _turns(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
+    turns = doc.get("turns")
+    if turns is not None and not turns:
+        yield (
+            "Per-turn input growth",
+            "no conversations in this data: no row carries a conversation id (--infer-conversations infers "
+            "them from timing and prompt growth, marked inferred; docs/conversations.md).",
+            [],
+            [],
+        )
+    elif turns is not None:
+        h = (doc.get("conversations") or {}).get("history") or {}
+        yield (
+            "Per-turn input growth",
+            "Prompt tokens (input + cache read + cache write) by position in a conversation; history = the "
+            "previous turn's prompt and answer sent again. "
+            f"History is {pct(h.get('history_share_of_input'))} of "
+            f"conversation input and {pct(h.get('history_share_of_cost'))} of its cost.",
+            [
+                "turn",
+                "conversations",
+                "mean input tokens",
+                "median input tokens",
+                "cached share",
+                "history share",
+                "cost",
+            ],
+            [
+                [
+                    num(r["turn"]),
+                    num(r["conversations"]),
+                    _f(r["mean_input_tokens"]),
+                    _f(r["median_input_tokens"]),
+                    pct(r["cached_share"]),
+                    pct(r["history_share_of_input"]),
+                    money(r["cost_usd"]),
+                ]
+                for r in turns
+            ],
+        )
+
+
+def _cache(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
+    c = doc.get("cache")
+    if c:
+        reason = str(c.get("hit_rate_reason") or "")
+        hr = pct(c["hit_rate"]) if c["hit_rate"] is not None else (
+            reason if reason.startswith("unknown") else f"unknown: {reason}"
+        )
+        yield (
+            "Cache",
+            f"Hit rate {hr}; saved {money(c['savings_usd'])}, write premium {money(c['write_premium_usd'])}, "
+            f"net {money(c['net_savings_usd'])}; missed savings up to {money(c['missed_savings_usd'])}.",
+            ["provider", "model", "requests", "hit rate", "saved", "write premium", "missed savings"],
+            [
+                [
+                    m["provider"] or "-",
+                    m["model"] or "-",
+                    num(m["requests"]),
+                    pct(m["hit_rate"]) if m["hit_rate"] is not None else "unknown",
+                    money(m["savings_usd"]),
+                    money(m["write_premium_usd"]),
+                    money(m["missed_savings_usd"]),
+                ]
+                for m in c["by_model"]
+            ],
+        )
+
+
+def _complexity(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
+    cx = doc.get("complexity")
+    if cx and not cx["shares"]:
+        yield ("Complexity mix", "no request to classify: no row carries token counts.", [], [])
+    elif cx:
+        yield (
+            "Complexity mix",
+            cx["definition"],
+            ["class", "requests", "share of requests", "cost", "share of cost"],
+            [
+                [
+                    r["label"],
+                    num(r["requests"]),
+                    pct(r["request_share"]),
+                    money(r["cost_usd"]),
+                    pct(r["cost_share"]),
+                ]
+                for r in cx["shares"]
+            ],
+        )
+
+
+def _bursts(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
+    b = doc.get("bursts")
+    if b:
+        rows = []
+        for g in ("hour", "day"):
+            p = b.get(g)
+            if p:
+                rows.append(
+                    [
+                        g,
+                        num(p["periods"]),
+                        _f(p["median_requests"], 1),
+                        _f(p["mean_requests"], 2),
+                        str(p["peak_start"]),
+                        num(p["peak_requests"]),
+                        _f(p["peak_to_median"], 1) if p["peak_to_median"] is not None else "-",
+                    ]
+                )
+        yield (
+            "Bursts",
+            _burst_window(b)
+            + (
+                f"{len(b['peak_days'])} peak days (>= {b['peak_factor']:g} x the median day) cost "
+                f"{money(b['peak_days_cost_usd'])} ({pct(b['peak_days_cost_share'])} of the window's spend)."
+                if b["peak_days"]
+                else f"No peak day: no day reached {b['peak_factor']:g} x the median day."
+            ),
+            [
+                "period",
+                "periods",
+                "median requests",
+                "mean requests",
+                "peak start",
+                "peak requests",
+                "peak / median",
+            ],
+            rows,
+        )
+
+
+def _prefix(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
+    pre = doc.get("prefix")
+    if pre:
+        br = pre["block_reuse"]
+        comp = pre["components"]
+        note = (
+            f"Block prefix reuse: {pct(br['reuse_share'])}"
+            if br["reuse_share"] is not None
+            else f"Block prefix reuse: unknown ({br['reason']})"
+        )
+        if comp.get("available") and comp.get("sys_prompt_share") is not None:
+            note += f"; system prompt share of input {pct(comp['sys_prompt_share'])}"
+        else:
+            note += f"; prompt components: {comp.get('reason') or 'unknown'}"
+        yield ("Prompt prefix", note + ".", [], [])
+
+
+def _reconciliation_s(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
+    yield from _reconciliation(doc, money, num, pct)
+
+
+def _budget_s(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
+    yield from _budget(doc)
+
+
+def _compare_s(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
+    yield from _compare(doc, money, num)
+
+
+def _unit_part(title: str) -> Builder:
+    """One of the sections `_unit_costs` lays out from the `unit_costs` document key."""
+
+    def build(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
+        uc = doc.get("unit_costs")
+        if uc:
+            yield from (s for s in _unit_costs(uc, money, num, pct) if s[0] == title)
+
+    return build
+
+
+REGISTRY: tuple[SectionSpec, ...] = (
+    SectionSpec("about", "About this report", ("tool", "generated_at", "store", "price_catalog", "period"), _about,
+                ("price_catalog",)),
+    SectionSpec("currency", "Currency", ("currency",), _currency),
+    SectionSpec("ingest", "Ingested", ("ingest", "last_run"), _ingest, ("ingest",)),
+    SectionSpec("quarantine", "Quarantined rows", ("ingest", "store"), _quarantine, ("ingest",)),
+    SectionSpec("problems", "Files not ingested in this run", ("last_run",), _problems),
+    SectionSpec("totals", "Totals", ("totals",), _totals, ("totals",)),
+    SectionSpec("warnings", "Warning", ("warnings",), _warnings),
+    SectionSpec("reconciliation", "Estimate vs billed (money counted once)", ("reconciliation",), _reconciliation_s,
+                ("reconciliation",)),
+    SectionSpec("budget", "Budget", ("budget",), _budget_s, ("budget",)),
+    SectionSpec("forecast", "Forecast", ("forecast",), _forecast, ("forecast",)),
+    SectionSpec("scenarios", "Scenarios", ("scenarios",), _scenarios, ("scenarios",)),
+    SectionSpec("whatifs", "What-if alternatives", ("alternatives",), _whatifs, ("scenarios",)),
+    SectionSpec("compare", "This month vs last", ("compare",), _compare_s, ("compare", "compare_by_model")),
+    SectionSpec("models", "By provider and model", ("by_provider_model", "totals"), _models, ("by_provider_model",)),
+    SectionSpec("unpriced", "Unpriced models", ("unpriced",), _unpriced, ("unpriced",)),
+    SectionSpec("spend", "Spend by month", ("spend",), _spend, ("spend_by_month",)),
+    SectionSpec("turns", "Per-turn input growth", ("turns", "conversations"), _turns, ("turns",)),
+    SectionSpec("cache", "Cache", ("cache",), _cache, ("cache", "cache_by_model", "cache_daily")),
+    SectionSpec("complexity", "Complexity mix", ("complexity",), _complexity, ("complexity",)),
+    SectionSpec("bursts", "Bursts", ("bursts",), _bursts, ("bursts",)),
+    SectionSpec("prefix", "Prompt prefix", ("prefix",), _prefix),
+    SectionSpec("units", "Unit costs", ("unit_costs",), _unit_part("Unit costs"), ("unit_costs",)),
+    SectionSpec("break-even", "Break-even per session", ("unit_costs",), _unit_part("Break-even per session"),
+                ("unit_economics",)),
+    SectionSpec("unit-trend", "Unit cost by month", ("unit_costs",), _unit_part("Unit cost by month"),
+                ("unit_costs_by_month",)),
+    SectionSpec("unit-top", "Most expensive units", ("unit_costs",), _unit_part("Most expensive units"),
+                ("unit_costs_top",)),
+    SectionSpec("projects", "By project", ("by_project",), _projects, ("by_project",)),
+    SectionSpec("labels", "By label", ("by_label",), _labels, ("by_label",)),
+    SectionSpec("tags", "By tag", ("by_tag",), _tags, ("by_tag",)),
+    SectionSpec("days", "By day (UTC)", ("by_day",), _days, ("by_day",)),
+)
+"""Every section, in report order."""
+
+NAMES: tuple[str, ...] = tuple(s.name for s in REGISTRY)
+"""What `--section` accepts."""
+KEYS = {s.title: s.name for s in REGISTRY}
+"""Section title -> the short name `--section` takes."""
+
+
+def key(title: str) -> str:
+    """The `--section` name of a section title."""
+    return KEYS.get(title) or "-".join("".join(ch if ch.isalnum() else " " for ch in title.lower()).split())
+
+
+def sections(doc: dict[str, Any], *, money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
+    """Every registered section with something to show, in report order."""
+    for spec in REGISTRY:
+        yield from spec.build(doc, money, num, pct)
+
+
+def _reconciliation(
+    doc: dict[str, Any], money: Callable[[Any], str], num: Callable[[Any], str], pct: Callable[[Any], str]
+) -> Iterator[Section]:
+    rec = doc.get("reconciliation")
+    if not rec:
+        return
+    yield (
+        "Estimate vs billed (money counted once)",
+        f"{rec['rule']} Money: {money(rec['money_usd'])}.",
+        [
+            "provider",
+            "money",
+            "basis",
+            "billed",
+            "estimated",
+            "gap (est. - billed)",
+            "billed days",
+            "coverage",
+        ],
+        [
+            [
+                p["provider"] or "-",
+                money(p["money_usd"]),
+                p["money_basis"],
+                money(p["billed_usd"]),
+                money(p["estimated_usd"]),
+                money(p["gap_usd"]),
+                f"{p['billed_days']}/{p['days']}",
+                pct(p["coverage"]) if p["coverage"] is not None else "no provider usage export",
+            ]
+            for p in rec["by_provider"]
+        ],
+    )
+
+
+def _budget(doc: dict[str, Any]) -> Iterator[Section]:
+    b = doc.get("budget")
+    if b:
+        status = "UNKNOWN: " if b["value_usd"] is None else "EXCEEDED: " if b["exceeded"] else "OK: "
+        yield ("Budget", status + b["message"] + ".", [], [])
+
+
+def _measured(m: dict[str, Any], kind: str | None = None) -> str:
+    """The alternative's measured figures its registered kind shows (the full record is in the JSON report)."""
+    from llmcost.scenarios.alternatives import registry
+
+    reg = registry().get(kind or "")
+    shown = reg.shown if reg is not None else ()
     parts = []
-    for key, label in (("simulated_hit_rate", "simulated hit rate"), ("logged_hit_rate", "logged hit rate")):
-        if isinstance(m.get(key), int | float):
-            parts.append(f"{label} {m[key]:.1%}")
-    for key, label in (("requests_moved", "requests moved"), ("requests_trimmed", "requests trimmed")):
-        if isinstance(m.get(key), int | float):
-            parts.append(f"{label} {m[key]:,.0f}")
+    for f in shown:
+        v = m.get(f.key)
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            parts.append(f"{f.label} {v:.1%}" if f.style == "rate" else f"{f.label} {v:,.0f}")
     return "; ".join(parts) or "-"
 
 
@@ -512,164 +781,6 @@ def _compare(doc: dict[str, Any], money: Callable[[Any], str], num: Callable[[An
             for m in c["by_model"]
         ],
     )
-
-
-def _measures(
-    doc: dict[str, Any], money: Callable[[Any], str], num: Callable[[Any], str], pct: Callable[[Any], str]
-) -> Iterator[Section]:
-    sp = doc.get("spend")
-    if sp:
-        yield (
-            "Spend by month",
-            "",
-            ["month", "requests", "unpriced requests", "estimated cost"],
-            [
-                [
-                    str(r["period_start"])[:7],
-                    num(r["requests"]),
-                    num(r["unpriced_requests"]),
-                    money(r["cost_usd"]),
-                ]
-                for r in sp["by_month"]
-                if r["requests"]
-            ],
-        )
-    turns = doc.get("turns")
-    if turns is not None and not turns:
-        yield (
-            "Per-turn input growth",
-            "no conversations in this data: no row carries a conversation id (--infer-conversations infers "
-            "them from timing and prompt growth, marked inferred; docs/conversations.md).",
-            [],
-            [],
-        )
-    elif turns is not None:
-        h = (doc.get("conversations") or {}).get("history") or {}
-        yield (
-            "Per-turn input growth",
-            "Prompt tokens (input + cache read + cache write) by position in a conversation; history = the "
-            "previous turn's prompt and answer sent again. "
-            f"History is {pct(h.get('history_share_of_input'))} of "
-            f"conversation input and {pct(h.get('history_share_of_cost'))} of its cost.",
-            [
-                "turn",
-                "conversations",
-                "mean input tokens",
-                "median input tokens",
-                "cached share",
-                "history share",
-                "cost",
-            ],
-            [
-                [
-                    num(r["turn"]),
-                    num(r["conversations"]),
-                    _f(r["mean_input_tokens"]),
-                    _f(r["median_input_tokens"]),
-                    pct(r["cached_share"]),
-                    pct(r["history_share_of_input"]),
-                    money(r["cost_usd"]),
-                ]
-                for r in turns
-            ],
-        )
-    c = doc.get("cache")
-    if c:
-        reason = str(c.get("hit_rate_reason") or "")
-        hr = pct(c["hit_rate"]) if c["hit_rate"] is not None else (
-            reason if reason.startswith("unknown") else f"unknown: {reason}"
-        )
-        yield (
-            "Cache",
-            f"Hit rate {hr}; saved {money(c['savings_usd'])}, write premium {money(c['write_premium_usd'])}, "
-            f"net {money(c['net_savings_usd'])}; missed savings up to {money(c['missed_savings_usd'])}.",
-            ["provider", "model", "requests", "hit rate", "saved", "write premium", "missed savings"],
-            [
-                [
-                    m["provider"] or "-",
-                    m["model"] or "-",
-                    num(m["requests"]),
-                    pct(m["hit_rate"]) if m["hit_rate"] is not None else "unknown",
-                    money(m["savings_usd"]),
-                    money(m["write_premium_usd"]),
-                    money(m["missed_savings_usd"]),
-                ]
-                for m in c["by_model"]
-            ],
-        )
-    cx = doc.get("complexity")
-    if cx and not cx["shares"]:
-        yield ("Complexity mix", "no request to classify: no row carries token counts.", [], [])
-    elif cx:
-        yield (
-            "Complexity mix",
-            cx["definition"],
-            ["class", "requests", "share of requests", "cost", "share of cost"],
-            [
-                [
-                    r["label"],
-                    num(r["requests"]),
-                    pct(r["request_share"]),
-                    money(r["cost_usd"]),
-                    pct(r["cost_share"]),
-                ]
-                for r in cx["shares"]
-            ],
-        )
-    b = doc.get("bursts")
-    if b:
-        rows = []
-        for g in ("hour", "day"):
-            p = b.get(g)
-            if p:
-                rows.append(
-                    [
-                        g,
-                        num(p["periods"]),
-                        _f(p["median_requests"], 1),
-                        _f(p["mean_requests"], 2),
-                        str(p["peak_start"]),
-                        num(p["peak_requests"]),
-                        _f(p["peak_to_median"], 1) if p["peak_to_median"] is not None else "-",
-                    ]
-                )
-        yield (
-            "Bursts",
-            _burst_window(b)
-            + (
-                f"{len(b['peak_days'])} peak days (>= {b['peak_factor']:g} x the median day) cost "
-                f"{money(b['peak_days_cost_usd'])} ({pct(b['peak_days_cost_share'])} of the window's spend)."
-                if b["peak_days"]
-                else f"No peak day: no day reached {b['peak_factor']:g} x the median day."
-            ),
-            [
-                "period",
-                "periods",
-                "median requests",
-                "mean requests",
-                "peak start",
-                "peak requests",
-                "peak / median",
-            ],
-            rows,
-        )
-    pre = doc.get("prefix")
-    if pre:
-        br = pre["block_reuse"]
-        comp = pre["components"]
-        note = (
-            f"Block prefix reuse: {pct(br['reuse_share'])}"
-            if br["reuse_share"] is not None
-            else f"Block prefix reuse: unknown ({br['reason']})"
-        )
-        if comp.get("available") and comp.get("sys_prompt_share") is not None:
-            note += f"; system prompt share of input {pct(comp['sys_prompt_share'])}"
-        else:
-            note += f"; prompt components: {comp.get('reason') or 'unknown'}"
-        yield ("Prompt prefix", note + ".", [], [])
-    uc = doc.get("unit_costs")
-    if uc:
-        yield from _unit_costs(uc, money, num, pct)
 
 
 UNIT_LABELS = {

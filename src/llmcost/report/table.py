@@ -18,7 +18,7 @@ from rich.text import Text
 from llmcost.errors import UsageError
 from llmcost.report import summary
 from llmcost.report._fmt import formatters, plain
-from llmcost.report.sections import KEYS, key, sections
+from llmcost.report.sections import NAMES, key, sections
 from llmcost.text import did_you_mean
 
 TEXT_COLUMNS = frozenset(
@@ -45,7 +45,7 @@ def render(
 ) -> str:
     """The report for a terminal (`tty`: box drawing) or a file/pipe (plain columns), `width` wide."""
     width = width or 120
-    names = list(dict.fromkeys(KEYS.values()))
+    names = list(NAMES)
     if only:
         unknown = [n for n in only if n not in names]
         if unknown:

@@ -33,10 +33,11 @@ from llmcost.pricing import Catalog
 from llmcost.store import one
 from llmcost.tz import check_tz
 
+from .alternatives import measure_all
 from .config import Scenario, ScenarioFile, load_scenarios
 from .drivers import INPUT_SIDE, DriverForecast, forecast_drivers
 from .history import ROWS, anchor_day, prepare
-from .whatif import Effect, Prices, measure_all
+from .whatif import Effect, Prices
 
 if TYPE_CHECKING:
     from llmcost.priced_rows import PricedRows
