@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import sqlite3
+import stat
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -31,7 +32,7 @@ import pyarrow as pa
 from llmcost import clock, ingest, intake
 from llmcost.errors import FormatError, StoreError, UsageError
 from llmcost.ingest import IngestContext, Ingestor, InputFile, sql_str
-from llmcost.ingest.files import check_gzip, expand, hash_pool, sha256, walk
+from llmcost.ingest.files import check_gzip, expand, hash_pool, real_path, sha256, walk
 from llmcost.ingest.validate import RAW_KEEP, validated_sql
 from llmcost.privacy import mask_key, mask_sql, mask_text
 from llmcost.schema import TABLES, USAGE_TOKEN_COLUMNS, duckdb_types
@@ -209,6 +210,8 @@ class Loader:
                     result.files.append(FileResult(mask_key(shown_name(path)), "failed",
                                                    message=mask_text(shown(unreadable))))
                     continue
+                if self._unchanged_by_stat(manifest, path, result):
+                    continue
                 try:
                     for disk, display, key, is_gz in expand(path, work):
                         manifest = self._one(con, manifest, disk, display, key, is_gz, work, result)
@@ -241,6 +244,33 @@ class Loader:
         collection)."""
         self._flush(con, manifest, work, result)
         self.store.write_manifest(manifest)
+
+    def _unchanged_by_stat(self, manifest: Manifest, path: Path, result: LoadResult) -> bool:
+        """True (and the file recorded as unchanged) when a stat shows the file as the last run
+        left it: a regular file whose key is in the manifest with this size, and whose size and
+        modification time the file-stat cache (FILESTAT) records with the manifest's hash. Such a
+        file is not opened at all; any doubt (an archive member, a file given other labels, rows
+        derived into another table missing) leaves it to `expand` and `_one`, which decide as before."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if not stat.S_ISREG(st.st_mode) or not st.st_size:
+            return False
+        display = shown_name(path)
+        key = mask_key(display if "!" in display else shown_name(real_path(path)))
+        old = manifest.files.get(key)
+        if old is None or old.size != st.st_size or key in self._pending_keys:
+            return False
+        if self._filestat.get(key) != [st.st_size, st.st_mtime_ns, old.sha256]:
+            return False
+        if self.labels and self.labels != (old.labels or {}):
+            return False
+        if not self._derived_complete(manifest, key, old.ingestor):
+            return False
+        self._seen[key] = (st.st_size, st.st_mtime_ns)
+        result.files.append(FileResult(key, "unchanged", old.ingestor))
+        return True
 
     def _one(
         self,

@@ -41,8 +41,8 @@ _REAL: dict[str, Path] = {}
 
 
 def real_path(path: Path) -> Path:
-    """`path.resolve()`, from the walk's record of the file when it has one (used once)."""
-    known = _REAL.pop(str(path), None)
+    """`path.resolve()`, from the walk's record of the file when it has one."""
+    known = _REAL.get(str(path))
     return known if known is not None else path.resolve()
 
 
@@ -56,6 +56,7 @@ def walk(paths: Iterable[Path], skip: Path | None) -> Iterator[tuple[Path, str |
     sockets, devices, dangling links and link loops fail one by one when opened (`_open_regular`).
     """
     seen: set[tuple[int, int]] = set()
+    _REAL.clear()  # what an earlier walk recorded may be stale
     for p in paths:
         p = Path(p).expanduser()
         if not os.path.lexists(p):
@@ -66,10 +67,13 @@ def walk(paths: Iterable[Path], skip: Path | None) -> Iterator[tuple[Path, str |
             yield p, None
 
 
-def _walk_dir(folder: Path, skip: Path | None, seen: set[tuple[int, int]]) -> Iterator[tuple[Path, str | None]]:
+def _walk_dir(
+    folder: Path, skip: Path | None, seen: set[tuple[int, int]], real: Path | None = None
+) -> Iterator[tuple[Path, str | None]]:
+    """`real`: the folder's real path when the caller knows it (a subfolder that is no link)."""
     try:
         st = folder.stat()
-        real = folder.resolve()
+        real = real or folder.resolve()
         if (skip is not None and real == skip) or (st.st_dev, st.st_ino) in seen:
             return
         seen.add((st.st_dev, st.st_ino))
@@ -88,20 +92,27 @@ def _walk_dir(folder: Path, skip: Path | None, seen: set[tuple[int, int]]) -> It
         except OSError:
             is_dir = False
         if is_dir:
-            subdirs.append(Path(entry.path))
+            try:
+                sub_real = None if entry.is_symlink() else real / entry.name
+            except OSError:
+                sub_real = None
+            subdirs.append((Path(entry.path), sub_real))
             continue
         name = entry.name
         if name.startswith(".") or name.lower().endswith(NOT_DATA) or name.upper().startswith("LICENSE"):
             continue
         path = Path(entry.path)
         try:
-            if not entry.is_symlink():  # its real path is the folder's and its name (no resolve per file)
-                _REAL[str(path)] = real / name
+            link = entry.is_symlink()
         except OSError:
-            pass
+            link = True
+        if link:
+            _REAL.pop(str(path), None)
+        else:  # its real path is the folder's and its name (no resolve per file)
+            _REAL[str(path)] = real / name
         yield path, None
-    for d in subdirs:
-        yield from _walk_dir(d, skip, seen)
+    for d, d_real in subdirs:
+        yield from _walk_dir(d, skip, seen, d_real)
 
 
 _KIND = {
