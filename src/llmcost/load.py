@@ -251,6 +251,8 @@ class Loader:
         modification time the file-stat cache (FILESTAT) records with the manifest's hash. Such a
         file is not opened at all; any doubt (an archive member, a file given other labels, rows
         derived into another table missing) leaves it to `expand` and `_one`, which decide as before."""
+        if not manifest.files:  # a new store: nothing can be unchanged
+            return False
         try:
             st = os.stat(path)
         except OSError:
