@@ -123,3 +123,24 @@ def test_fixture_rows(name: str, tmp_path: Path) -> None:
                 else []
             )
             assert lines == sorted(summary["quarantine"])
+
+
+def test_detect_best_gives_detects_answer_whatever_the_hint() -> None:
+    """The loader asks the previous file's format first (ingest.detect_best): every fixture input
+    must get detect()'s first claim with any registered format as the hint, or none."""
+    formats = [None, *ingest.registry().values()]
+    checked = 0
+    for name in _cases():
+        for path in _inputs(FIXTURES / name):
+            raw = path.read_bytes()
+            if path.suffix == ".gz":
+                import gzip
+
+                raw = gzip.decompress(raw)
+            head = raw[:65536]
+            want = ingest.detect(bytes(head), str(path))
+            for hint in formats:
+                got = ingest.detect_best(head, str(path), hint)
+                assert got is (want[0] if want else None), f"{path.name} with hint {hint and hint.name}"
+                checked += 1
+    assert checked > len(formats) * 10

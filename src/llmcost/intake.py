@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from llmcost.ingest import text as head_text
 from llmcost.privacy import mask_sql
 
 HEAD_BYTES = 65536
@@ -135,7 +136,7 @@ def report_headers() -> dict[str, str]:
 
 def own_output(start: bytes, display: str) -> str | None:
     """A message when the file is our own FOCUS export, JSON report or CSV report table, else None."""
-    text = start.decode("utf-8", errors="replace").lstrip("\ufeff")
+    text = head_text(start)  # decoded once per head, shared with the sniffers
     first = text.split("\n", 1)[0].rstrip("\r")
     if all(m in first for m in FOCUS_MARKS):
         what = "a FOCUS export written by llmcost-forecast export-focus"

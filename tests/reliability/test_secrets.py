@@ -197,3 +197,26 @@ def test_store_folders_and_quarantine_files_are_private(tmp_path: Path, registry
     assert res.exit_code == 0, res.output
     assert stat.S_IMODE(os.stat(store).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(quarantine[0]).st_mode) == 0o600
+
+
+def _all_rules(text: str) -> str:
+    """Every rule applied, without mask_text's guard pre-check (the reference it must equal)."""
+    from llmcost.privacy import _PY_RULES
+
+    for rx, repl in _PY_RULES:
+        text = rx.sub(repl, text)
+    return text
+
+
+@pytest.mark.parametrize("text", [
+    *(f"/logs/{SECRETS[n][0]}/x.jsonl" for n in sorted(SECRETS)),
+    *(SECRETS[n][0].upper() for n in sorted(SECRETS)),
+    *(SECRETS[n][0].lower() for n in sorted(SECRETS)),
+    *NOT_SECRETS,
+    "/home/u/.claude/projects/-home-u-app/0f0e3b1c-5a7d-4f1e-9c1e-2d3b4a5c6d7e.jsonl",
+    # the Kelvin sign matches `k` in a case-blind Python rule: not ASCII, so no shortcut
+    "api-\u212aey: " + "0123456789abcdef" * 2,
+    "AccountKey=" + "A" * 20 + "==",
+])
+def test_mask_text_pre_check_skips_only_texts_no_rule_matches(text: str) -> None:
+    assert mask_text(text) == _all_rules(text)

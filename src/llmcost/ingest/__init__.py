@@ -18,7 +18,6 @@ masking, `event_id` hashing, duplicate handling and the write. No per-row Python
 
 from __future__ import annotations
 
-import functools
 import importlib
 import json
 import pkgutil
@@ -175,12 +174,36 @@ def detect(head: bytes, name: str) -> list[Ingestor]:
     """All formats that claim a file, most specific first."""
     hits = []
     for ing in registry().values():
-        try:
-            if ing.sniff(head, name):
-                hits.append(ing)
-        except Exception:  # a sniffer must never stop ingest; treat as no claim
-            continue
+        if _claims(ing, head, name):
+            hits.append(ing)
     return sorted(hits, key=lambda i: -i.priority)
+
+
+def _claims(ing: Ingestor, head: bytes, name: str) -> bool:
+    try:
+        return bool(ing.sniff(head, name))
+    except Exception:  # a sniffer must never stop ingest; treat as no claim
+        return False
+
+
+def detect_best(head: bytes, name: str, hint: Ingestor | None = None) -> Ingestor | None:
+    """`detect(head, name)[0]` (None when nothing claims the file), cheaper when `hint` (the
+    format of the previous file in the same folder, say) claims it: then only the formats that
+    `detect` would order before `hint` (a higher priority, or the same priority and an earlier
+    name: `detect` sorts stably over the registry's name order) are asked, since no other one can
+    come first. The answer is always the one `detect` gives."""
+    reg = registry()
+    if hint is None or reg.get(hint.name) is not hint or not _claims(hint, head, name):
+        hits = detect(head, name)
+        return hits[0] if hits else None
+    best = hint
+    for ing in reg.values():
+        if ing is hint:
+            continue
+        before = ing.priority > best.priority or (ing.priority == best.priority and ing.name < best.name)
+        if before and _claims(ing, head, name):
+            best = ing
+    return best
 
 
 def companion(head: bytes, name: str) -> str | None:
@@ -204,17 +227,78 @@ def companion(head: bytes, name: str) -> str | None:
 # ---- helpers for sniffers ------------------------------------------------------------------------
 
 
+class _Head:
+    """What the sniffers read of one head, worked out once: detection asks every format about the
+    same head, and each used to decode it and parse its lines again (most of the per-file cost of
+    ingesting thousands of small files)."""
+
+    __slots__ = ("_csv", "_first", "_lines", "_next", "_objs", "_text", "head")
+    _UNSET: Any = object()
+
+    def __init__(self, head: bytes) -> None:
+        self.head = head
+        self._text: str | None = None
+        self._lines: list[str] | None = None
+        self._objs: list[dict[str, Any]] = []
+        self._next = 0
+        self._first: Any = _Head._UNSET
+        self._csv: Any = _Head._UNSET
+
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self.head.decode("utf-8", errors="replace").lstrip("\ufeff")
+        return self._text
+
+    def json_objects(self, limit: int) -> list[dict[str, Any]]:
+        """The first `limit` JSON objects of the head's complete lines, parsed as far as needed."""
+        if self._lines is None:
+            lines = self.text().splitlines()
+            self._lines = lines[:-1] or lines
+        lines = self._lines
+        while len(self._objs) < limit and self._next < len(lines):
+            line = lines[self._next].strip()
+            self._next += 1
+            if not line:
+                continue
+            try:
+                obj = json.loads(line)
+            except (json.JSONDecodeError, RecursionError):  # too deeply nested for Python: skip
+                continue
+            if isinstance(obj, dict):
+                self._objs.append(obj)
+        return self._objs[:limit]
+
+
+_CURRENT: _Head | None = None
+
+
+def _parsed(head: bytes) -> _Head:
+    """The parse of `head`, shared while the same head object is being sniffed (an identity
+    check: the slot holds the object, so its id cannot be reused by another)."""
+    global _CURRENT
+    cur = _CURRENT
+    if cur is None or cur.head is not head:
+        cur = _CURRENT = _Head(head)
+    return cur
+
+
 def text(head: bytes) -> str:
-    return head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    return _parsed(head).text()
 
 
-@functools.lru_cache(maxsize=8)
 def first_json(head: bytes) -> Any:
     """The first non-blank line of a JSONL head parsed as JSON, or the whole head for a JSON document.
 
     Returns None when the head does not start with JSON.
     """
-    s = text(head).lstrip()
+    h = _parsed(head)
+    if h._first is _Head._UNSET:
+        h._first = _first_json(h.text())
+    return h._first
+
+
+def _first_json(text: str) -> Any:
+    s = text.lstrip()
     if not s or s[0] not in "{[":
         return None
     line = s.split("\n", 1)[0].strip()
@@ -233,40 +317,24 @@ class _PartialJson(str):
 
 
 def json_lines(head: bytes, limit: int = 5) -> list[dict[str, Any]]:
-    """Up to `limit` complete JSON objects from the first lines of the head (parsed once per head)."""
-    return [dict(o) for o in _json_lines(head, limit)]
-
-
-@functools.lru_cache(maxsize=8)
-def _json_lines(head: bytes, limit: int) -> tuple[dict[str, Any], ...]:
-    out = []
-    for line in text(head).splitlines()[:-1] or text(head).splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            obj = json.loads(line)
-        except (json.JSONDecodeError, RecursionError):  # too deeply nested for Python: skip
-            continue
-        if isinstance(obj, dict):
-            out.append(obj)
-        if len(out) >= limit:
-            break
-    return tuple(out)
+    """Up to `limit` complete JSON objects from the first lines of the head (parsed once per head;
+    each call gets its own shallow copies)."""
+    return [dict(o) for o in _parsed(head).json_objects(limit)]
 
 
 def csv_header(head: bytes) -> list[str] | None:
     """Column names of a CSV head (first line), or None when it does not look like a CSV header."""
-    cols = _csv_header(head)
-    return list(cols) if cols is not None else None
+    h = _parsed(head)
+    if h._csv is _Head._UNSET:
+        h._csv = _csv_header(h.text())
+    return list(h._csv) if h._csv is not None else None
 
 
-@functools.lru_cache(maxsize=8)
-def _csv_header(head: bytes) -> tuple[str, ...] | None:
-    s = text(head)
+def _csv_header(s: str) -> tuple[str, ...] | None:
     if not s or s.lstrip()[:1] in "{[":
         return None
-    first = s.splitlines()[0] if s.splitlines() else ""
+    lines = s.splitlines()
+    first = lines[0] if lines else ""
     if "," not in first and ";" not in first and "\t" not in first:
         return None
     import csv

@@ -18,8 +18,9 @@ ccusage `adapter/codex`): every line is `{timestamp, type, payload}`.
   `user_message` events so far (one user turn can make several model calls).
 
 Rollouts are one file per session (kilobytes to a few MB), so the query reads the file more than
-once (model and turn via ASOF joins, session id via a scalar subquery) instead of streaming it in
-a single pass like the Claude Code format.
+once (model and turn via ASOF joins, session id via a per-file lookup) instead of streaming it in
+a single pass like the Claude Code format. The new rollouts of a run are read together, by one
+scan over the list of files (`batchable`): every window, join and lookup is per file.
 """
 
 from __future__ import annotations
@@ -64,6 +65,10 @@ class CodexRolloutJsonl(Ingestor):
     title = "OpenAI Codex CLI session rollouts (~/.codex/sessions/**/rollout-*.jsonl)"
     obtain = "Already on disk: point --logs at ~/.codex/sessions (and ~/.codex/archived_sessions)."
 
+    # new rollouts of a run are read by one scan over the list of files (load.py, "batches"):
+    # query() reads them only through json_lines_sql and keeps every window and join per file
+    batchable = True
+
     def sniff(self, head: bytes, name: str) -> bool:
         objs = json_lines(head)
         if any(o.get("type") in ("session_meta", "turn_context") and isinstance(o.get("payload"), dict)
@@ -75,35 +80,42 @@ class CodexRolloutJsonl(Ingestor):
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         lines = json_lines_sql(f, FIELDS)
         bad = " OR ".join(is_bad_number(x) for x in TOKS)
+        # Every window, join and lookup is per file: `_p` is the file's seq in batch mode (many
+        # rollouts read by one scan, `Ingestor.batchable`), a constant otherwise.
+        part = "_bseq" if f.batch else "0"
 
         def delta(kind: str) -> str:
             # this call's count, or the running total minus the previous event's (legacy files)
             return (f"coalesce({int_sql('last_' + kind)}, {int_sql('tot_' + kind)} - "
-                    f"coalesce(lag({int_sql('tot_' + kind)}) OVER (ORDER BY source_line), 0))")
+                    f"coalesce(lag({int_sql('tot_' + kind)}) OVER (PARTITION BY _p ORDER BY source_line), 0))")
 
         return f"""
-        WITH l AS ({lines}),
-        ctxs AS (SELECT source_line AS ctx_line, ctx_model FROM l
+        WITH l AS (SELECT *, {part} AS _p FROM ({lines})),
+        -- the file's first session_meta line (its id, or NULL when that line has none)
+        sess AS (SELECT _p, first(session_id ORDER BY source_line) AS sid FROM l
+                 WHERE type = 'session_meta' GROUP BY _p),
+        ctxs AS (SELECT _p, source_line AS ctx_line, ctx_model FROM l
                  WHERE type = 'turn_context' AND ctx_model IS NOT NULL),
-        users AS (SELECT source_line AS user_line, row_number() OVER (ORDER BY source_line) AS user_turn
+        users AS (SELECT _p, source_line AS user_line,
+                         row_number() OVER (PARTITION BY _p ORDER BY source_line) AS user_turn
                   FROM l WHERE type = 'event_msg' AND ptype = 'user_message'),
         calls AS (
           SELECT *, {delta('input')} AS d_input, {delta('cached')} AS d_cached, {delta('output')} AS d_output,
                  {delta('reasoning')} AS d_reasoning
           FROM l WHERE NOT _json_ok OR (type = 'event_msg' AND ptype = 'token_count' AND info IS NOT NULL)
         )
-        SELECT c.source_line, c.raw,
+        SELECT c.source_line, c.raw, {"c._display, c._bseq, " if f.batch else ""}
           CASE WHEN NOT c._json_ok THEN 'not valid JSON'
                WHEN {bad.replace('last_', 'c.last_').replace('tot_', 'c.tot_')} THEN 'non-numeric token count'
                WHEN c.d_input IS NULL AND c.d_output IS NULL THEN 'token_count without token usage'
                WHEN coalesce(c.d_cached, 0) > c.d_input THEN 'cached_input_tokens exceed input_tokens'
           END AS error,
-          (SELECT session_id FROM l WHERE type = 'session_meta' LIMIT 1) || ':' || c.tot_total AS event_id,
+          s.sid || ':' || c.tot_total AS event_id,
           'request' AS grain,
           {ts_sql('c.timestamp')} AS ts,
           'openai' AS provider,
           coalesce(c.info_model, x.ctx_model, 'gpt-5') AS model,
-          (SELECT session_id FROM l WHERE type = 'session_meta' LIMIT 1) AS conversation_id,
+          s.sid AS conversation_id,
           u.user_turn AS turn,
           1 AS request_count,
           c.d_input - coalesce(c.d_cached, 0) AS input_tokens,
@@ -116,6 +128,7 @@ class CodexRolloutJsonl(Ingestor):
           false AS batch,
           CASE WHEN c.info_model IS NULL AND x.ctx_model IS NULL THEN json_object('model_assumed', true) END AS extra
         FROM calls c
-        ASOF LEFT JOIN ctxs x ON c.source_line >= x.ctx_line
-        ASOF LEFT JOIN users u ON c.source_line >= u.user_line
+        LEFT JOIN sess s ON s._p = c._p
+        ASOF LEFT JOIN ctxs x ON c._p = x._p AND c.source_line >= x.ctx_line
+        ASOF LEFT JOIN users u ON c._p = u._p AND c.source_line >= u.user_line
         """

@@ -35,6 +35,17 @@ SMALL_EXPANSION = 10 * 1024**2
 NOT_DATA = (".md", ".txt", ".py", ".sh", ".toml", ".yaml", ".yml", ".pdf", ".png", ".jpg", ".svg", ".html", ".lock")
 
 
+_REAL: dict[str, Path] = {}
+"""The real path of a file `walk` yielded that is no symbolic link, from its folder's real path
+(resolved once per folder): `expand` takes it from here instead of resolving every file."""
+
+
+def real_path(path: Path) -> Path:
+    """`path.resolve()`, from the walk's record of the file when it has one."""
+    known = _REAL.get(str(path))
+    return known if known is not None else path.resolve()
+
+
 def walk(paths: Iterable[Path], skip: Path | None) -> Iterator[tuple[Path, str | None]]:
     """(path, None) for each file to read, or (folder, why) for a folder that cannot be listed.
 
@@ -45,6 +56,7 @@ def walk(paths: Iterable[Path], skip: Path | None) -> Iterator[tuple[Path, str |
     sockets, devices, dangling links and link loops fail one by one when opened (`_open_regular`).
     """
     seen: set[tuple[int, int]] = set()
+    _REAL.clear()  # what an earlier walk recorded may be stale
     for p in paths:
         p = Path(p).expanduser()
         if not os.path.lexists(p):
@@ -55,10 +67,14 @@ def walk(paths: Iterable[Path], skip: Path | None) -> Iterator[tuple[Path, str |
             yield p, None
 
 
-def _walk_dir(folder: Path, skip: Path | None, seen: set[tuple[int, int]]) -> Iterator[tuple[Path, str | None]]:
+def _walk_dir(
+    folder: Path, skip: Path | None, seen: set[tuple[int, int]], real: Path | None = None
+) -> Iterator[tuple[Path, str | None]]:
+    """`real`: the folder's real path when the caller knows it (a subfolder that is no link)."""
     try:
         st = folder.stat()
-        if (skip is not None and folder.resolve() == skip) or (st.st_dev, st.st_ino) in seen:
+        real = real or folder.resolve()
+        if (skip is not None and real == skip) or (st.st_dev, st.st_ino) in seen:
             return
         seen.add((st.st_dev, st.st_ino))
         with os.scandir(folder) as it:
@@ -76,14 +92,27 @@ def _walk_dir(folder: Path, skip: Path | None, seen: set[tuple[int, int]]) -> It
         except OSError:
             is_dir = False
         if is_dir:
-            subdirs.append(Path(entry.path))
+            try:
+                sub_real = None if entry.is_symlink() else real / entry.name
+            except OSError:
+                sub_real = None
+            subdirs.append((Path(entry.path), sub_real))
             continue
         name = entry.name
         if name.startswith(".") or name.lower().endswith(NOT_DATA) or name.upper().startswith("LICENSE"):
             continue
-        yield Path(entry.path), None
-    for d in subdirs:
-        yield from _walk_dir(d, skip, seen)
+        path = Path(entry.path)
+        try:
+            link = entry.is_symlink()
+        except OSError:
+            link = True
+        if link:
+            _REAL.pop(str(path), None)
+        else:  # its real path is the folder's and its name (no resolve per file)
+            _REAL[str(path)] = real / name
+        yield path, None
+    for d, d_real in subdirs:
+        yield from _walk_dir(d, skip, seen, d_real)
 
 
 _KIND = {
@@ -171,7 +200,7 @@ def _safe_name(name: str) -> str:
 
 def _needs_alias(path: Path) -> bool:
     text = str(path)
-    return shown(text) != text or any(c in GLOB_CHARS for c in text)
+    return shown(text) != text or not GLOB_CHARS.isdisjoint(text)
 
 
 def _alias(path: Path, tmp: Path) -> Path:
@@ -197,7 +226,7 @@ def expand(path: Path, tmp: Path) -> Iterator[tuple[Path, str, str, bool]]:
     display = shown_name(path)
     disk = _alias(path, tmp) if _needs_alias(path) else path
     # a name with "!" keeps its spelling as its key (the archive-member form), as stores have it
-    key = display if "!" in display else shown_name(path.resolve())
+    key = display if "!" in display else shown_name(real_path(path))
     yield disk, display, key, magic[:2] == b"\x1f\x8b"
 
 
