@@ -255,10 +255,9 @@ def open_store(path: Path) -> Iterator[tuple[Store, Manifest, duckdb.DuckDBPyCon
     the report side opens a store (for the store's own reader to replace)."""
     store = Store.open(path)
     work_file = None
-    with store.lock(exclusive=False, wait=30):
-        manifest = store.checked_manifest()
-        con = store.connect(manifest)
-        try:
+    try:
+        with store.reader() as r:  # shared lock (waits up to 30 s), checked manifest, bounded connection
+            manifest, con = r.manifest, r.con
             if sum(f.rows_stored for f in manifest.files.values()) > LARGE_ROWS:
                 work_file = attach_work_file(con)  # large: the working tables go to a compressed file
             if turns_to_fill(con):
@@ -267,11 +266,10 @@ def open_store(path: Path) -> Iterator[tuple[Store, Manifest, duckdb.DuckDBPyCon
                 con.execute(f"CREATE {work_table(con)} usage_filled AS SELECT * FROM usage")
                 con.execute("CREATE OR REPLACE TEMP VIEW usage AS SELECT * FROM usage_filled")
             yield store, manifest, con
-        finally:
-            con.close()
-            if work_file is not None:
-                work_file.unlink(missing_ok=True)
-                Path(f"{work_file}.wal").unlink(missing_ok=True)
+    finally:
+        if work_file is not None:  # after the reader closed the connection that had it attached
+            work_file.unlink(missing_ok=True)
+            Path(f"{work_file}.wal").unlink(missing_ok=True)
 
 
 def window_view(con: duckdb.DuckDBPyConnection, rows: PricedRows, since: date | None, until: date | None) -> str:
