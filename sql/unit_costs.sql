@@ -3,8 +3,7 @@
 WITH base AS (
     SELECT project, user_id, conversation_id, grain,
            coalesce(priced, false) AS priced, cost_usd,
-           date_trunc('month', DATE '1970-01-01' + CAST(epoch_us(ts) // 86400000000 AS INTEGER)) AS month,
-           row_number() OVER () AS rid
+           date_trunc('month', DATE '1970-01-01' + CAST(epoch_us(ts) // 86400000000 AS INTEGER)) AS month
     FROM priced_usage
     WHERE ($since IS NULL OR ts >= $since)
       AND ($until IS NULL OR ts < $until)
@@ -17,8 +16,6 @@ units AS (
     SELECT 'user', project, user_id, NULL::DATE, priced, cost_usd FROM base WHERE user_id IS NOT NULL
     UNION ALL
     SELECT 'active_user_month', project, user_id, month, priced, cost_usd FROM base WHERE user_id IS NOT NULL
-    UNION ALL
-    SELECT 'request', project, CAST(rid AS VARCHAR), NULL::DATE, priced, cost_usd FROM base WHERE grain = 'request'
 ),
 per_unit AS (
     SELECT unit, 'project' AS level, project, unit_key, month,
@@ -28,6 +25,14 @@ per_unit AS (
     SELECT unit, 'all', NULL, unit_key, month,
            bool_and(priced), sum(cost_usd) FILTER (WHERE priced)
     FROM units GROUP BY unit, unit_key, month
+    UNION ALL
+    -- a request-grain row is its own unit: no grouping (nor a key: the top 1% sums costs, and
+    -- rows tied on cost add the same whichever is ranked first)
+    SELECT 'request', 'project', project, NULL, NULL::DATE, priced, CASE WHEN priced THEN cost_usd END
+    FROM base WHERE grain = 'request'
+    UNION ALL
+    SELECT 'request', 'all', NULL, NULL, NULL::DATE, priced, CASE WHEN priced THEN cost_usd END
+    FROM base WHERE grain = 'request'
 ),
 ranked AS (
     SELECT *,
