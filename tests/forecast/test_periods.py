@@ -14,6 +14,7 @@ from llmcost.forecast import (
     forecast_periods,
     last_complete_day,
     local_trend_total,
+    recent_level_total,
     periods_after,
 )
 
@@ -165,9 +166,47 @@ def test_local_trend_total_needs_days_with_spend():
     assert local_trend_total(sparse, days) is None
 
 
-def test_combine_remaining_averages_the_medians_and_narrows_the_spread():
-    totals = np.array([1.0, 2.0, 4.0])  # median 2
-    out, how = combine_remaining(totals, [4.0, None])  # mean of 2 and 4 = 3
+def test_combine_remaining_centres_on_the_other_forecasts_and_narrows_the_spread():
+    totals = np.array([1.0, 2.0, 4.0])  # the model's median 2: its spread is kept, not its centre
+    out, how = combine_remaining(totals, [4.0, None, 2.0])  # mean of 4 and 2 = 3
     assert how is not None
     assert out == pytest.approx([3.0 * 0.5**0.9, 3.0, 3.0 * 2.0**0.9])
-    assert combine_remaining(totals, [None])[1] is None
+    assert combine_remaining(totals, [None])[1] is None  # nothing else: the model's own paths
+    assert list(combine_remaining(totals, [None])[0]) == [1.0, 2.0, 4.0]
+
+
+def test_local_trend_total_finds_a_level_step():
+    # 200 days of 20 * exp(0.002 t), weekends at 0.6, the level halved from day 150 (a migration to a
+    # cheaper model): no noise, so the regression with its one step reproduces the curve after the
+    # step; the expected total comes from the same formula, not from the code under test
+    first = date(2026, 1, 5)
+
+    def spend(t: int) -> float:
+        d = first + timedelta(days=t)
+        return 20.0 * float(np.exp(0.002 * t)) * (0.6 if d.weekday() >= 5 else 1.0) * (0.5 if t >= 150 else 1.0)
+
+    hist = [(first + timedelta(days=t), spend(t)) for t in range(200)]
+    days = [first + timedelta(days=t) for t in range(200, 214)]
+    expected = sum(spend(t) for t in range(200, 214))
+    assert local_trend_total(hist, days) == pytest.approx(expected, rel=1e-6)
+
+
+def test_recent_level_total_by_hand():
+    # 56 days: weekdays 10, weekends 5, except the last 10 days at 20 / 10 (a launch); one spike
+    # of 500 on the last Monday, which the median ignores
+    first = date(2026, 1, 5)  # a Monday
+    hist = []
+    for t in range(56):
+        d = first + timedelta(days=t)
+        base = 20.0 if t >= 46 else 10.0
+        v = base * (0.5 if d.weekday() >= 5 else 1.0)
+        hist.append((d, 500.0 if t == 49 else v))
+    # weekday factors over the 56 days, by hand: weekday means / overall mean
+    x = np.array([v for _, v in hist])
+    wd = np.array([d.weekday() for d, _ in hist])
+    factor = [x[wd == j].mean() / x.mean() for j in range(7)]
+    adjusted = sorted(x[t] / factor[wd[t]] for t in range(46, 56))
+    level = (adjusted[4] + adjusted[5]) / 2
+    days = [first + timedelta(days=t) for t in range(56, 63)]  # one week
+    assert recent_level_total(hist, days) == pytest.approx(level * sum(factor), rel=1e-9)
+    assert recent_level_total([(first, 0.0)], days) is None

@@ -28,6 +28,8 @@ from .periods import (
     local_trend_total,
     period_totals,
     periods_after,
+    recent_level_total,
+    rest_forecasts,
     seasonal_naive_total,
 )
 from .synthetic import synthetic_daily_cost, synthetic_drivers
@@ -66,6 +68,8 @@ __all__ = [
     "periods_after",
     "pointwise_intervals",
     "ramp",
+    "recent_level_total",
+    "rest_forecasts",
     "round_money",
     "run_backtest",
     "seasonal_naive_total",

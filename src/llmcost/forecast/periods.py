@@ -148,27 +148,38 @@ def seasonal_naive_total(history: Sequence[tuple[date, float]], days: Sequence[d
     return float(sum(means[d.weekday()] for d in days))
 
 
-LOCAL_DAYS = 120
+LOCAL_DAYS = 365
 """Window of the local log-linear regression of the current month's remaining days."""
 
+STEP_MARGIN = 7
+"""A level step is searched between the window's 8th day and its 4th-last (`local_trend_total`)."""
 
-def local_trend_total(history: Sequence[tuple[date, float]], days: Sequence[date]) -> float | None:
-    """Sum over `days` (after the history) of a local regression forecast: log spend on the last 120
-    days regressed on a linear trend (from 21 days) and weekday effects (from 14 days), refitted
-    without points beyond 4 robust SDs (spikes, outages), with AR(1) errors whose last residual
-    decays into the forecast, back-transformed with half the residual variance (the mean of a
-    log-normal). Days missing from `history` count as 0; zero days are left out of the fit (an
-    outage is not the level). None when fewer than 7 days, or fewer than half of the window's days,
-    carry spend. A regression with ARIMA errors, fpp3 10.1-10.3."""
-    if not history or not days:
-        return None
+
+def _daily_window(history: Sequence[tuple[date, float]], days_back: int) -> tuple[date, np.ndarray]:
+    """The last `days_back` calendar days of `history` (missing days 0), and the first day."""
     last = max(d for d, _ in history)
-    first = max(min(d for d, _ in history), last - timedelta(days=LOCAL_DAYS - 1))
-    n = (last - first).days + 1
-    x = np.zeros(n)
+    first = max(min(d for d, _ in history), last - timedelta(days=days_back - 1))
+    x = np.zeros((last - first).days + 1)
     for d, v in history:
         if d >= first:
             x[(d - first).days] += float(v)
+    return first, x
+
+
+def local_trend_total(history: Sequence[tuple[date, float]], days: Sequence[date]) -> float | None:
+    """Sum over `days` (after the history) of a local regression forecast: log spend on the last
+    365 days regressed on a linear trend (from 21 days), weekday effects (from 14 days) and at most
+    one level step (a launch, churn or a migration to a cheaper model), its day chosen by BIC among
+    all days but the first 7 and the last 3 and kept only when BIC prefers it; points beyond 4
+    robust SDs (spikes, outages) left out of the fit; AR(1) errors whose last residual decays into
+    the forecast; back-transformed with half the residual variance (the mean of a log-normal).
+    Days missing from `history` count as 0; zero days are left out of the fit (an outage is not the
+    level). None when fewer than 7 days, or fewer than half of the window's days, carry spend. A
+    regression with ARIMA errors and an intervention (fpp3 10.1-10.3, 10.6)."""
+    if not history or not days:
+        return None
+    first, x = _daily_window(history, LOCAL_DAYS)
+    n = x.size
     ok = x > 0
     if ok.sum() < 7 or ok.sum() < n / 2:
         return None
@@ -176,18 +187,36 @@ def local_trend_total(history: Sequence[tuple[date, float]], days: Sequence[date
     t_fut = np.array([(d - first).days for d in days])
     wd0 = first.weekday()
 
-    def design(tt: np.ndarray) -> np.ndarray:
+    def design(tt: np.ndarray, step: int | None) -> np.ndarray:
         cols = [np.ones(tt.size)]
         if n >= 21:
             cols.append((tt - n) / 30.0)
         if n >= 14:
             cols += [((tt + wd0) % 7 == j).astype(float) for j in range(1, 7)]
+        if step is not None:
+            cols.append((tt >= step).astype(float))
         return np.column_stack(cols)
 
-    z, xm = np.log(x[ok]), design(t)
-    beta = np.linalg.lstsq(xm, z, rcond=None)[0]
+    z = np.log(x[ok])
+    xm = design(t, None)
+    r = z - xm @ np.linalg.lstsq(xm, z, rcond=None)[0]
+    good = np.abs(r) < 4 * (1.4826 * float(np.median(np.abs(r - np.median(r)))) + 1e-9)
+    m = int(good.sum())
+
+    def rss(step: int | None) -> float:
+        d = design(t[good], step)
+        e = z[good] - d @ np.linalg.lstsq(d, z[good], rcond=None)[0]
+        return float(e @ e)
+
+    step, best = None, m * np.log(rss(None) / m + 1e-12)
+    for s_ in range(STEP_MARGIN, n - 3):
+        crit = m * np.log(rss(s_) / m + 1e-12) + np.log(m)
+        if crit < best:
+            step, best = s_, crit
+    xm = design(t, step)
+    beta = np.linalg.lstsq(xm[good], z[good], rcond=None)[0]
     r = z - xm @ beta
-    mad = 1.4826 * float(np.median(np.abs(r - np.median(r)))) + 1e-9
+    mad = 1.4826 * float(np.median(np.abs(r[good] - np.median(r[good])))) + 1e-9
     good = np.abs(r) < 4 * mad
     beta = np.linalg.lstsq(xm[good], z[good], rcond=None)[0]
     r = np.where(good, z - xm @ beta, 0.0)
@@ -197,30 +226,62 @@ def local_trend_total(history: Sequence[tuple[date, float]], days: Sequence[date
         phi = float(np.clip(np.sum(r[1:] * r[:-1]) / max(float(np.sum(r[:-1] ** 2)), 1e-12), 0.0, 0.95))
         r_last = float(r[-1])
     k = t_fut - (n - 1)
-    zf = design(t_fut) @ beta + phi**k * r_last + s2 * (1 - phi ** (2 * k)) / 2
+    zf = design(t_fut, step) @ beta + phi**k * r_last + s2 * (1 - phi ** (2 * k)) / 2
     return float(np.sum(np.exp(zf)))
+
+
+LEVEL_DAYS, PATTERN_DAYS = 10, 56
+"""`recent_level_total`: the level from the last 10 days, the weekday pattern from the last 56."""
+
+
+def recent_level_total(history: Sequence[tuple[date, float]], days: Sequence[date]) -> float | None:
+    """Sum over `days` of a weekday-adjusted recent level: each weekday's factor is its mean over
+    the last 56 days relative to their overall mean; the level is the median of the last 10 days,
+    each divided by its weekday's factor (a median, so a spike or an outage does not move it). A
+    weekday without spend in the 56 days forecasts 0. None without history or spend."""
+    if not history or not days:
+        return None
+    first, x = _daily_window(history, PATTERN_DAYS)
+    mean = float(x.mean())
+    if mean <= 0:
+        return None
+    wd = (np.arange(x.size) + first.weekday()) % 7
+    factor = np.array([float(x[wd == j].mean()) / mean if (wd == j).any() else 1.0 for j in range(7)])
+    recent = slice(max(0, x.size - LEVEL_DAYS), x.size)
+    f = factor[wd[recent]]
+    adjusted = x[recent][f > 0] / f[f > 0]
+    if adjusted.size == 0:
+        return None
+    return float(np.median(adjusted)) * float(sum(factor[d.weekday()] for d in days))
+
+
+def rest_forecasts(history: Sequence[tuple[date, float]], days: Sequence[date]) -> list[float | None]:
+    """The short-horizon forecasts of the current month's remaining `days` whose mean becomes the
+    rest's median (`combine_remaining`): the local regression and the recent level."""
+    return [local_trend_total(history, days), recent_level_total(history, days)]
 
 
 REST_SPREAD = 0.9
 """The current month's rest: each path total's log deviation from the median is multiplied by this.
 The model's spread is calibrated on the model's own errors; the combination errs less (study in
-docs/forecasting.md: 0.9 chosen on seeds 1000-1199 among 0.8-1.1, checked on the other two sets)."""
+docs/forecasting.md)."""
 
 
 def combine_remaining(totals: np.ndarray, others: Sequence[float | None]) -> tuple[np.ndarray, str | None]:
     """Per-path totals of the current month's remaining days, rescaled so that their median is the
-    mean of the model's median and the other forecasts given (the seasonal naive and the local
-    regression; `None` ones are left out): forecasts with different errors, averaged, beat each
-    alone (study in docs/forecasting.md). The spread follows the median, narrowed by REST_SPREAD in
-    log space."""
+    mean of the other forecasts given (the local regression and the recent level; `None` ones are
+    left out; the model's own median when none is given): forecasts with different errors,
+    averaged, beat each alone, and on the current month's rest both beat the model's median (study
+    in docs/forecasting.md). The model keeps the spread, narrowed by REST_SPREAD in log space."""
     med = float(np.median(totals)) if totals.size else 0.0
     extra = [float(v) for v in others if v is not None and v >= 0]
     if not extra or med <= 0:
         return totals, None
-    target = (med + sum(extra)) / (1 + len(extra))
+    target = sum(extra) / len(extra)
     ratio = np.maximum(totals / med, 1e-12) ** REST_SPREAD
-    return target * ratio, (f"rest of the month: the model's median averaged with {len(extra)} other "
-                            "forecast(s) (seasonal naive, local regression)")
+    return target * ratio, (f"rest of the month: the median is the mean of {len(extra)} short-horizon "
+                            "forecast(s) (local regression with a level step, recent weekday-adjusted level); "
+                            "the model gives the spread")
 
 
 def forecast_periods(
@@ -271,8 +332,7 @@ def forecast_periods(
         if kind == "current_month" and end > as_of_day:
             rest = [as_of_day + timedelta(days=i + 1) for i in range((end - as_of_day).days)]
             hist = [(first + timedelta(days=i), float(v)) for i, v in enumerate(imputed)]
-            future, how = combine_remaining(
-                future, [seasonal_naive_total(hist, rest), local_trend_total(hist, rest)])
+            future, how = combine_remaining(future, rest_forecasts(hist, rest))
             if how:
                 pnotes.append(how)
         stats = total_intervals(actual + filled + future, levels)

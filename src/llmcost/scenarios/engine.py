@@ -19,13 +19,12 @@ import numpy as np
 from llmcost.forecast import (
     budget_odds,
     combine_remaining,
-    local_trend_total,
     period_totals,
     periods_after,
     pointwise_intervals,
     ramp,
+    rest_forecasts,
     round_money,
-    seasonal_naive_total,
     to_money,
     total_intervals,
 )
@@ -52,8 +51,8 @@ def _money(x: float | None) -> Decimal | None:
 def _combine_current_month(con: duckdb.DuckDBPyConnection, paths: np.ndarray, first_day: date, end: date,
                            notes: list[str]) -> np.ndarray:
     """The cost paths with the current month's remaining days rescaled, path by path, to the combined
-    totals of forecast.periods.combine_remaining (median: the mean of the model's, the seasonal
-    naive's and the local regression's; spread narrowed by its REST_SPREAD)."""
+    totals of forecast.periods.combine_remaining (median: the mean of `rest_forecasts`, the local
+    regression's and the recent level's; the model's spread narrowed by its REST_SPREAD)."""
     n = (end - first_day).days + 1
     if n <= 0:
         return paths
@@ -63,7 +62,7 @@ def _combine_current_month(con: duckdb.DuckDBPyConnection, paths: np.ndarray, fi
     rest = [first_day + timedelta(days=i) for i in range(n)]
     totals = paths[:, :n].sum(axis=1)
     pairs = [(d, v or 0.0) for d, v in hist]
-    combined, how = combine_remaining(totals, [seasonal_naive_total(pairs, rest), local_trend_total(pairs, rest)])
+    combined, how = combine_remaining(totals, rest_forecasts(pairs, rest))
     if how is None:
         return paths
     out = paths.copy()
