@@ -39,19 +39,23 @@ ranked AS (
            row_number() OVER (PARTITION BY unit, level, project, priced ORDER BY cost DESC, unit_key, month) AS rn,
            count(*) OVER (PARTITION BY unit, level, project, priced) AS n_priced
     FROM per_unit
-)
+),
+summary AS (
 SELECT unit, level, project,
        CAST(count(*) AS BIGINT) AS units,
        CAST(count(*) FILTER (WHERE priced) AS BIGINT) AS priced_units,
        CAST(count(*) FILTER (WHERE NOT priced) AS BIGINT) AS unpriced_units,
        CAST(sum(cost) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS cost_usd,
-       CAST(quantile_cont(cost, 0.5) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS p50_usd,
-       CAST(quantile_cont(cost, 0.9) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS p90_usd,
-       CAST(quantile_cont(cost, 0.99) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS p99_usd,
+       -- one quantile state for the three (three separate ones each held every cost in memory)
+       CAST(quantile_cont(cost, [0.5, 0.9, 0.99]) FILTER (WHERE priced) AS DECIMAL(38, 12)[]) AS q_usd,
        CAST(max(cost) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS max_usd,
        CAST(sum(cost) FILTER (WHERE priced AND rn <= greatest(1, ceil(n_priced * 0.01))) AS DOUBLE)
            / CAST(nullif(sum(cost) FILTER (WHERE priced), 0) AS DOUBLE) AS top1pct_cost_share
 FROM ranked
 GROUP BY unit, level, project
+)
+SELECT unit, level, project, units, priced_units, unpriced_units, cost_usd,
+       q_usd[1] AS p50_usd, q_usd[2] AS p90_usd, q_usd[3] AS p99_usd, max_usd, top1pct_cost_share
+FROM summary
 ORDER BY CASE unit WHEN 'conversation' THEN 1 WHEN 'user' THEN 2 WHEN 'active_user_month' THEN 3 ELSE 4 END,
          level, cost_usd DESC NULLS LAST, project NULLS FIRST
