@@ -14,8 +14,8 @@ from llmcost.forecast import (
     forecast_periods,
     last_complete_day,
     local_trend_total,
-    recent_level_total,
     periods_after,
+    recent_level_total,
 )
 
 
