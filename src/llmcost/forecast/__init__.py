@@ -30,7 +30,6 @@ from .periods import (
     periods_after,
     recent_level_total,
     rest_forecasts,
-    seasonal_naive_total,
 )
 from .synthetic import synthetic_daily_cost, synthetic_drivers
 from .theta import Theta
@@ -72,7 +71,6 @@ __all__ = [
     "rest_forecasts",
     "round_money",
     "run_backtest",
-    "seasonal_naive_total",
     "series_rng",
     "simulate_many",
     "synthetic_daily_cost",

@@ -128,26 +128,6 @@ def period_totals(paths: np.ndarray, first_day: date, start: date, end: date,
     return actual_to_date + paths[:, i0:i1].sum(axis=1)
 
 
-SNAIVE_DAYS = 28
-"""The seasonal naive of the current month's remaining days: the mean of each weekday over the
-last 28 days of history (four of each)."""
-
-
-def seasonal_naive_total(history: Sequence[tuple[date, float]], days: Sequence[date]) -> float | None:
-    """Sum over `days` of the mean spend of the same weekday in the last 28 days of `history`
-    ((day, value) pairs; days missing from it count as 0). None without history."""
-    if not history:
-        return None
-    last = max(d for d, _ in history)
-    recent = {d: float(v) for d, v in history if (last - d).days < SNAIVE_DAYS}
-    means = []
-    for wd in range(7):
-        vals = [recent.get(last - timedelta(days=i), 0.0) for i in range(SNAIVE_DAYS)
-                if (last - timedelta(days=i)).weekday() == wd]
-        means.append(float(np.mean(vals)))
-    return float(sum(means[d.weekday()] for d in days))
-
-
 LOCAL_DAYS = 365
 """Window of the local log-linear regression of the current month's remaining days."""
 
