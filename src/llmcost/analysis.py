@@ -299,7 +299,12 @@ def _report(
         held = f"the store holds usage from {first:%Y-%m-%d} to {last:%Y-%m-%d} (UTC)" if first else "it is empty"
         doc["warnings"].insert(0, f"no usage in this window ({_window_text(since, until, month)}); {held}. "
                                   "Fix: choose a window inside it (--month YYYY-MM, --since/--until)")
-    doc.update(_measures(con, since, until))
+    measured = _measures(con, since, until)
+    taken = sorted(set(measured) & set(doc))
+    if taken:  # a measure's key must not overwrite another section of the document
+        raise UsageError(f"measure key(s) {', '.join(map(repr, taken))} already name a section of the report "
+                         "document. Fix: register the measure under another key (llmcost.measures.MEASURES).")
+    doc.update(measured)
     doc["by_tag"] = _by_tag(con, opts.tags, doc)
     if opts.conversion_rate is not None:
         doc["unit_costs"]["economics"] = unit_economics(doc["unit_costs"], opts.conversion_rate,
@@ -378,73 +383,13 @@ def forecast_sections(
 
 
 def _measures(con: duckdb.DuckDBPyConnection, since: date | None, until: date | None) -> dict[str, Any]:
-    """The measures over the report's priced rows, shaped for the document."""
-    from llmcost.measures import compute_measures
+    """The measures over the report's priced rows, shaped for the document: one key per registered
+    measure (llmcost.measures.MEASURES), in registry order, then the measures' window."""
+    from llmcost.measures import compute_measures, document_sections
 
     # priced_usage is already the report's window, a filter over the one priced table
     m = compute_measures(con, window_has_start=since is not None, materialised=True)
-    spend = m["spend"]
-    by_period = spend.get("by_period", {})
-    cache = m["cache"]
-    overall = cache.get("hit_rate_overall") or {}
-    savings = {(r["provider"], r["model"]): r for r in cache.get("savings_by_model", [])}
-    missed = {(r["provider"], r["model"]): r for r in cache.get("missed_by_model", [])}
-    by_model = []
-    for r in cache.get("hit_rate_by_provider_model", []):
-        k = (r["provider"], r["model"])
-        by_model.append(
-            {
-                "provider": r["provider"],
-                "model": r["model"],
-                "requests": r["requests"],
-                "hit_rate": r["hit_rate"],
-                "reason": r["reason"],
-                "savings_usd": savings.get(k, {}).get("savings_usd"),
-                "write_premium_usd": savings.get(k, {}).get("write_premium_usd"),
-                "missed_savings_usd": missed.get(k, {}).get("missed_savings_usd"),
-            }
-        )
-    cx = m["complexity"]
-    return {
-        "definitions": m["definitions"],
-        "spend": {
-            "totals": spend["totals"],
-            "by_month": by_period.get("month", {}).get("total", []),
-            "by_month_model": by_period.get("month", {}).get("model", []),
-            "by_week": by_period.get("week", {}).get("total", []),
-            "top_conversations": spend["top_conversations"],
-            "month_over_month": spend["month_over_month"],
-            "unpriced_models": spend["unpriced_models"],
-        },
-        "turns": m["turns"],
-        "conversations": m["conversations"],
-        "cache": {
-            "hit_rate": overall.get("hit_rate"),
-            "hit_rate_reason": overall.get("reason"),
-            "cache_known_requests": overall.get("cache_known_requests"),
-            # no row whose source reports cache fields: what the cache saved is unknown, not $0
-            "savings_usd": cache["savings_usd"] if overall.get("cache_known_requests") else None,
-            "write_premium_usd": cache["write_premium_usd"] if overall.get("cache_known_requests") else None,
-            "net_savings_usd": cache["net_savings_usd"] if overall.get("cache_known_requests") else None,
-            "missed_savings_usd": cache["missed_savings_usd"],
-            "missed": cache["missed"],
-            "by_model": by_model,
-            "definitions": {
-                "hit_rate": cache["hit_rate_definition"],
-                "missed_savings": cache["missed_savings_definition"],
-            },
-        },
-        "complexity": {
-            "definition": cx["definition"],
-            "thresholds": cx["thresholds"],
-            "shares": cx["shares"],
-            "by_model": cx["by_model"],
-        },
-        "bursts": m["bursts"],
-        "prefix": m["prefix"],
-        "unit_costs": m["unit_costs"],
-        "measures_window": m["window"],
-    }
+    return {**document_sections(m), "measures_window": m["window"]}
 
 
 def _daily(con: duckdb.DuckDBPyConnection, tz: str) -> list[dict[str, Any]]:
