@@ -31,7 +31,6 @@ SCHEMA_VERSION = "1.3"
 """1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
 the (optional) forecast and scenarios sections; 1.2 adds by_label (--label); 1.3 adds by_tag (--by
 tag:NAME). docs/report-schema.json describes it."""
-TOKEN_KINDS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")
 
 
 @dataclass(frozen=True)
@@ -75,12 +74,6 @@ class ReportOptions:
     """Share of sessions (conversations) that convert, 0 < rate <= 1: the break-even value per conversion."""
     tags: tuple[str, ...] = ()
     """Tag names to group spend by (--by tag:NAME): the by_tag table, one block of rows per tag."""
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params or [])
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 def _first_quarantined(root: Path | None, rel: str | None) -> dict[str, Any] | None:
@@ -585,53 +578,16 @@ def _currency(doc: dict[str, Any], rates: list[Any], code: str | None, until: da
     }
 
 
-_SERVER_TOOLS = """coalesce(sum(web_search_calls), 0) AS web_search_calls,
-                   coalesce(sum(file_search_calls), 0) AS file_search_calls,
-                   coalesce(sum(cost_server_tools_usd), 0) AS server_tools_cost_usd,
-                   coalesce(sum(web_search_calls) FILTER (WHERE web_search_calls > 0
-                                                          AND cost_server_tools_usd IS NULL), 0)
-                       AS unpriced_web_search_calls,
-                   coalesce(sum(file_search_calls) FILTER (WHERE file_search_calls > 0
-                                                           AND cost_server_tools_usd IS NULL), 0)
-                       AS unpriced_file_search_calls"""
-"""SQL aggregates: server-side web and file searches, their priced fees (part of cost_usd, shown on
-their own line) and the calls whose row's fee has no known price (left out, warned about)."""
-
-
 def _document(con, opts, store, manifest, catalog_info, pricing, window) -> dict[str, Any]:
-    tok_sums = ", ".join(f"coalesce(sum({k}), 0) AS {k}" for k in (*TOKEN_KINDS, "reasoning_tokens"))
-    totals = _rows(
-        con,
-        f"""SELECT coalesce(sum(request_count), 0) AS requests, {tok_sums},
-                   CASE WHEN count(*) = 0 THEN 0 ELSE sum(cost_usd) END AS cost_usd,  -- no usage: $0, known
-                   coalesce(sum(request_count) FILTER (WHERE NOT priced), 0) AS unpriced_requests,
-                   {_SERVER_TOOLS},
-                   sum(reported_cost_usd) AS reported_cost_usd,
-                   min(ts) AS first_ts, max(ts) AS last_ts
-            FROM {window}""",
-    )[0]
-    billed = con.execute("SELECT sum(cost_usd) FROM costs").fetchone()[0]
-    totals["billed_cost_usd"] = billed
-    by_model = _rows(
-        con,
-        f"""SELECT provider, model, any_value(model_key) AS model_key, sum(request_count) AS requests,
-                   {tok_sums},
-                   sum(cost_usd) AS cost_usd, bool_and(priced) AS priced, {_SERVER_TOOLS},
-                   sum(reported_cost_usd) AS reported_cost_usd
-            FROM {window} GROUP BY ALL ORDER BY cost_usd DESC NULLS LAST, requests DESC""",
-    )
-    # sql/report_by_day.sql and sql/report_by_project.sql read the window view `priced_usage`
-    by_day = queries.rows(con, "report_by_day")
-    by_project = queries.rows(con, "report_by_project")
+    # the report's queries (sql/report_*.sql) read the window view `window`
+    totals = queries.rows(con, "report_totals", relation=window)[0]
+    by_model = queries.rows(con, "report_by_provider_model", relation=window)
+    by_day = queries.rows(con, "report_by_day", relation=window)
+    by_project = queries.rows(con, "report_by_project", relation=window)
     warnings = []
     unpriced = []
     # billed money per model from cost exports: an unpriced model may still be paid for in the billed total
-    billed_by_model = {
-        (p, m): c
-        for p, m, c in con.execute(
-            "SELECT provider, model, sum(cost_usd) FROM costs WHERE cost_usd IS NOT NULL GROUP BY ALL"
-        ).fetchall()
-    }
+    billed_by_model = {(r["provider"], r["model"]): r["cost_usd"] for r in queries.rows(con, "report_billed_by_model")}
     for u in pricing.unpriced:
         unpriced.append(
             {
@@ -727,40 +683,7 @@ def _by_tag(con: duckdb.DuckDBPyConnection, tags: tuple[str, ...], doc: dict[str
     return rows
 
 
-_LABEL_PAIRS = (
-    "unnest(CASE WHEN run_labels IS NULL THEN [NULL] "
-    "ELSE map_entries(CAST(CAST(run_labels AS JSON) AS MAP(VARCHAR, VARCHAR))) END) AS _l"
-)
-"""SQL: one row per KEY=VALUE of a row's run_labels (NULL for a row without labels)."""
-
-
 def _by_label(con: duckdb.DuckDBPyConnection, window: str) -> list[dict[str, Any]]:
-    """Requests, tokens and money per --label KEY=VALUE (e.g. host=laptop: each machine's share).
-
-    A row with several labels counts once under each of them, so shares add up per key; rows
-    stored without labels are '(none)'. Estimated cost over the report's window (priced rows only,
-    NULL when none is priced), billed cost over the whole store, as in the totals.
-    """
-    tok_sums = ", ".join(f"CAST(coalesce(sum({k}), 0) AS BIGINT) AS {k}" for k in TOKEN_KINDS)
-    return _rows(
-        con,
-        f"""WITH u AS (SELECT *, {_LABEL_PAIRS} FROM {window}),
-                c AS (SELECT *, {_LABEL_PAIRS} FROM costs),
-                ul AS (
-                    SELECT coalesce(_l.key || '=' || _l.value, '(none)') AS label,
-                           CAST(coalesce(sum(request_count), 0) AS BIGINT) AS requests, {tok_sums},
-                           CAST(sum(cost_usd) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS cost_usd,
-                           CAST(coalesce(sum(request_count) FILTER (WHERE NOT priced), 0) AS BIGINT)
-                               AS unpriced_requests
-                    FROM u GROUP BY 1),
-                cl AS (
-                    SELECT coalesce(_l.key || '=' || _l.value, '(none)') AS label,
-                           CAST(sum(cost_usd) AS DECIMAL(38, 12)) AS billed_cost_usd
-                    FROM c GROUP BY 1)
-           SELECT coalesce(ul.label, cl.label) AS label,
-                  coalesce(ul.requests, 0) AS requests,
-                  {", ".join(f"coalesce(ul.{k}, 0) AS {k}" for k in TOKEN_KINDS)},
-                  ul.cost_usd, coalesce(ul.unpriced_requests, 0) AS unpriced_requests, cl.billed_cost_usd
-           FROM ul FULL OUTER JOIN cl ON ul.label = cl.label
-           ORDER BY coalesce(ul.label, cl.label) = '(none)', coalesce(ul.label, cl.label)""",
-    )
+    """Requests, tokens and money per --label KEY=VALUE (e.g. host=laptop: each machine's share),
+    sql/report_by_label.sql over the report's window `window` (billed cost over the whole store)."""
+    return queries.rows(con, "report_by_label", relation=window)

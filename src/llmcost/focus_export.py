@@ -215,9 +215,7 @@ def actual_rows(con: Any, catalog: str) -> tuple[list[dict[str, Any]], int]:
                     "SkuMeter": f"{what}es",
                 }
             out.append(row)
-    unpriced = con.execute(
-        "SELECT coalesce(sum(request_count), 0) FROM priced_usage WHERE NOT priced"
-    ).fetchone()[0]
+    unpriced = queries.rows(con, "focus_unpriced_requests")[0]["requests"]
     return out, int(unpriced)
 
 
