@@ -237,6 +237,8 @@ def build_report(opts: ReportOptions, last_run: IngestRun | None = None) -> dict
     return doc
 
 
+WINDOW_VIEW = "doc_window"
+"""The report's window over its priced table (`window_view`); sections are given the name."""
 LARGE_ROWS = 5_000_000
 """Above this many stored rows the report's working tables live in a temporary database file."""
 
@@ -266,10 +268,10 @@ def open_store(path: Path) -> Iterator[tuple[Store, Manifest, duckdb.DuckDBPyCon
 
 
 def window_view(con: duckdb.DuckDBPyConnection, rows: PricedRows, since: date | None, until: date | None) -> str:
-    """The report's window over its priced table, as TEMP VIEW `priced_usage` (the name the
-    measures' SQL in sql/ reads); returns the name."""
+    """The report's window over its priced table, as TEMP VIEW `doc_window`; returns the name,
+    which every section reading the window is given (the sql/ queries read it with `relation=`)."""
     where, params = _where(since, until, rows.tz)
-    return rows.view(con, "priced_usage", _inline(where, params))
+    return rows.view(con, WINDOW_VIEW, _inline(where, params))
 
 
 def _report(
@@ -292,19 +294,18 @@ def _report(
         held = f"the store holds usage from {first:%Y-%m-%d} to {last:%Y-%m-%d} (UTC)" if first else "it is empty"
         doc["warnings"].insert(0, f"no usage in this window ({_window_text(since, until, month)}); {held}. "
                                   "Fix: choose a window inside it (--month YYYY-MM, --since/--until)")
-    measured = _measures(con, since, until)
+    measured = _measures(con, window, since)
     taken = sorted(set(measured) & set(doc))
     if taken:  # a measure's key must not overwrite another section of the document
         raise UsageError(f"measure key(s) {', '.join(map(repr, taken))} already name a section of the report "
                          "document. Fix: register the measure under another key (llmcost.measures.MEASURES).")
     doc.update(measured)
-    doc["by_tag"] = _by_tag(con, opts.tags, doc)
+    doc["by_tag"] = _by_tag(con, opts.tags, doc, window)
     if opts.conversion_rate is not None:
         doc["unit_costs"]["economics"] = unit_economics(doc["unit_costs"], opts.conversion_rate,
                                                         opts.value_per_conversion)
-    # window_view names the window `priced_usage`, which sql/report_daily.sql and the measures read
-    doc["daily"] = _daily(con, opts.tz)
-    doc["cache"]["daily"] = _cache_daily(con, opts.tz)
+    doc["daily"] = _daily(con, window, opts.tz)
+    doc["cache"]["daily"] = _cache_daily(con, window, opts.tz)
     doc["reconciliation"] = _reconciliation(con, rows, since, until)
     cmp_month = compare_month(con, rows, until)
     doc["compare"] = _compare(con, rows, cmp_month) if cmp_month else None
@@ -375,27 +376,27 @@ def forecast_sections(
     )
 
 
-def _measures(con: duckdb.DuckDBPyConnection, since: date | None, until: date | None) -> dict[str, Any]:
+def _measures(con: duckdb.DuckDBPyConnection, window: str, since: date | None) -> dict[str, Any]:
     """The measures over the report's priced rows, shaped for the document: one key per registered
     measure (llmcost.measures.MEASURES), in registry order, then the measures' window."""
     from llmcost.measures import compute_measures, document_sections
 
-    # priced_usage is already the report's window, a filter over the one priced table
-    m = compute_measures(con, window_has_start=since is not None, materialised=True)
+    # `window` is already the report's window, a filter over the one priced table
+    m = compute_measures(con, window_has_start=since is not None, materialised=True, relation=window)
     return {**document_sections(m), "measures_window": m["window"]}
 
 
-def _daily(con: duckdb.DuckDBPyConnection, tz: str) -> list[dict[str, Any]]:
+def _daily(con: duckdb.DuckDBPyConnection, window: str, tz: str) -> list[dict[str, Any]]:
     """Spend per calendar day in `tz`, every day from the first to the last (days without usage: 0
     requests, cost 0); cost_usd is None on days whose usage is all unpriced (sql/report_daily.sql,
-    over the window view `priced_usage`)."""
-    return queries.rows(con, "report_daily", tz=tz)
+    over the window view `window`)."""
+    return queries.rows(con, "report_daily", relation=window, tz=tz)
 
 
-def _cache_daily(con: duckdb.DuckDBPyConnection, tz: str) -> list[dict[str, Any]]:
+def _cache_daily(con: duckdb.DuckDBPyConnection, window: str, tz: str) -> list[dict[str, Any]]:
     """Cache hit rate per day over cache-known rows, same definition as the measures'
-    (sql/report_cache_daily.sql, over the window view `priced_usage`)."""
-    return queries.rows(con, "report_cache_daily", tz=tz)
+    (sql/report_cache_daily.sql, over the window view `window`)."""
+    return queries.rows(con, "report_cache_daily", relation=window, tz=tz)
 
 
 def _reconciliation(
@@ -658,16 +659,18 @@ def _document(con, opts, store, manifest, catalog_info, pricing, window) -> dict
     }
 
 
-def _by_tag(con: duckdb.DuckDBPyConnection, tags: tuple[str, ...], doc: dict[str, Any]) -> list[dict[str, Any]]:
+def _by_tag(
+    con: duckdb.DuckDBPyConnection, tags: tuple[str, ...], doc: dict[str, Any], window: str
+) -> list[dict[str, Any]]:
     """Spend by each asked tag's value over the report's priced rows (llmcost.measures.spend_by_tag);
     a tag no row carries gets a warning (its only row is '(untagged)')."""
     from llmcost.measures import spend_by_tag, tag_names
     from llmcost.text import close_matches, suggestion
 
-    rows = spend_by_tag(con, tags)
+    rows = spend_by_tag(con, tags, relation=window)
     missing = [n for n in dict.fromkeys(tags) if all(r["untagged"] for r in rows if r["tag"] == n)]
     if missing and doc["totals"]["requests"]:
-        known = [t["tag"] for t in tag_names(con)]
+        known = [t["tag"] for t in tag_names(con, window)]
         if known:
             more = f" and {len(known) - 10} more" if len(known) > 10 else ""
             seen = f"the tags in this window: {', '.join(known[:10])}{more}"

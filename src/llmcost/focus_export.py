@@ -156,12 +156,12 @@ def _cost_cols(row: dict[str, Any], cost: Decimal) -> None:
         row[k] = c
 
 
-def actual_rows(con: Any, catalog: str) -> tuple[list[dict[str, Any]], int]:
-    """FOCUS rows for the window's priced usage (`priced_usage`, sql/focus_actuals.sql); returns
+def actual_rows(con: Any, catalog: str, relation: str = queries.INPUT) -> tuple[list[dict[str, Any]], int]:
+    """FOCUS rows for the window's priced usage `relation` (sql/focus_actuals.sql); returns
     (rows, unpriced requests left out). Server-tool fees (web search, file search) get rows of their
     own, per call, priced calls only (an unpriced fee is left out of cost_usd too, and the report
     warns about it)."""
-    found = queries.rows(con, "focus_actuals")
+    found = queries.rows(con, "focus_actuals", relation=relation)
     out = []
     for r in found:
         day: date = r["day"]
@@ -215,7 +215,7 @@ def actual_rows(con: Any, catalog: str) -> tuple[list[dict[str, Any]], int]:
                     "SkuMeter": f"{what}es",
                 }
             out.append(row)
-    unpriced = queries.rows(con, "focus_unpriced_requests")[0]["requests"]
+    unpriced = queries.rows(con, "focus_unpriced_requests", relation=relation)[0]["requests"]
     return out, int(unpriced)
 
 
@@ -266,8 +266,8 @@ def export_focus(opts: ReportOptions, out: Path) -> tuple[int, int]:
     stamp = catalog.info().get("catalog") or ""
     with open_store(opts.store) as (_store, _manifest, con):
         priced = price_once(con, catalog, opts.tz)
-        window_view(con, priced, since, until)  # `priced_usage`, read by sql/focus_actuals.sql
-        rows, unpriced = actual_rows(con, stamp)
+        window = window_view(con, priced, since, until)
+        rows, unpriced = actual_rows(con, stamp, window)
         forecast = forecast_sections(con, opts, {}, catalog, priced)
         if forecast.get("scenarios") and not (forecast.get("forecast") or {}).get("month"):
             # the scenario rows' fallback month: the month the report would compare

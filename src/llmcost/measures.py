@@ -23,7 +23,7 @@ import duckdb
 
 from llmcost.config.strict import MAX_NUMBER, Positions, check_keys, finite, parse_toml, read_text, read_toml
 from llmcost.errors import ConfigError, UsageError
-from llmcost.queries import Query, bind, get_query
+from llmcost.queries import INPUT, Query, bind, get_query, sql_over
 from llmcost.store import has_relation, one
 from llmcost.text import did_you_mean
 
@@ -205,10 +205,13 @@ def _is_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(n)
 
 
-def _fetch(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:
+def _fetch(con: duckdb.DuckDBPyConnection, name: str, *, relation: str = INPUT, **params: Any) -> list[dict[str, Any]]:
+    """Rows of query `name` reading the priced rows from `relation`; parameters it does not take
+    are left out."""
     q: Query = get_query(name)
     bound = bind(q, {k: v for k, v in params.items() if k in q.params})
-    cur = con.execute(q.sql, bound) if bound else con.execute(q.sql)
+    sql = sql_over(q, relation)
+    cur = con.execute(sql, bound) if bound else con.execute(sql)
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
@@ -228,8 +231,10 @@ def compute_measures(
     component_files: Iterable[Path | str] | None = None,
     window_has_start: bool | None = None,
     materialised: bool = False,
+    relation: str | None = None,
 ) -> dict[str, Any]:
-    """All measures over `con`'s `priced_usage` (created with attach_costs when absent).
+    """All measures over `con`'s priced rows `relation` (a table or view; default `priced_usage`,
+    created with attach_costs from `usage` when absent).
 
     `since` is inclusive and `until` exclusive (dates are UTC midnights); `provider` keeps one
     provider. `config` overrides config/measures.toml. `component_files` are RAGPulse-style side
@@ -238,15 +243,18 @@ def compute_measures(
     asked (a report's --since or --month); without a start, bursts look at the recent days only.
     The priced rows are copied once (filtered, needed columns only) into a private in-memory
     database that every query reads, so the view's join runs once, not once per query; unless
-    they are a table already or `materialised` says `priced_usage` is a plain filter over one (a
+    they are a table already or `materialised` says `relation` is a plain filter over one (a
     report's window over its one priced table, llmcost.priced_rows).
     """
     cfg = load_config(config)
     since_, until_ = _utc(since, "since"), _utc(until, "until")
     recent = not (since_ is not None if window_has_start is None else window_has_start)
     filters = {"since": since_, "until": until_, "provider": provider}
-    source = usage = "priced_usage"
-    if not has_relation(con, "priced_usage"):
+    source = usage = relation or INPUT
+    if relation is not None and not has_relation(con, relation):
+        raise UsageError(f"The connection has no relation {relation!r} to measure. Fix: pass the name of the "
+                         "priced rows' table or view (e.g. the one PricedRows.view returned).")
+    if not has_relation(con, source):
         if not has_relation(con, "usage"):
             raise UsageError("The connection has no `usage` view. Fix: use Store.open(dir).connect().")
         from llmcost.pricing import attach_costs, load_catalog
@@ -255,11 +263,11 @@ def compute_measures(
         source = "_llmcost_measures_priced"
         attach_costs(con, catalog if catalog is not None else load_catalog(), source=usage, target=source)
 
-    if (source == "priced_usage" and not any(filters.values())
-            and (materialised or _is_table(con, "priced_usage"))):
+    if (source == usage and not any(filters.values())
+            and (materialised or _is_table(con, source))):
         # The report's priced rows are a table already: the queries read it as it is (a second
         # copy of a 35M-row window would only cost time and spill space).
-        out = _measures(con, filters, cfg, component_files, recent=recent)
+        out = _measures(con, filters, cfg, component_files, recent=recent, relation=source)
         out["window"] = {"since": since_, "until": until_, "provider": provider}
         return out
 
@@ -341,6 +349,8 @@ class MeasureRun:
     measure: Measure
     results: dict[str, Any]
     """The measures computed before this one (registry order), by key."""
+    relation: str = INPUT
+    """The priced rows the queries read (a table or view name)."""
 
     def fetch(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """Rows of query `name` (one of the measure's `sql`) over the window; `params` add to or
@@ -350,7 +360,7 @@ class MeasureRun:
                 f"measure {self.measure.key!r} runs query {name!r}, which its registry entry does not list "
                 f"(sql={self.measure.sql}). Fix: add {name!r} to its entry in llmcost.measures.MEASURES."
             )
-        return _fetch(self.cur, name, **{**self.filters, **params})
+        return _fetch(self.cur, name, relation=self.relation, **{**self.filters, **params})
 
 
 @dataclass(frozen=True)
@@ -388,14 +398,15 @@ def _measures(
     component_files: Iterable[Path | str] | None,
     *,
     recent: bool = True,
+    relation: str = INPUT,
 ) -> dict[str, Any]:
-    """Every registered measure over `filters`, in registry order; `recent`: the caller's window has
-    no start, so bursts look at the last `recent_days` only (inside the copy `filters` are empty
-    whatever the caller asked)."""
+    """Every registered measure over `relation`'s rows within `filters`, in registry order;
+    `recent`: the caller's window has no start, so bursts look at the last `recent_days` only
+    (inside the copy `filters` are empty whatever the caller asked)."""
     out: dict[str, Any] = {"definitions": dict(DEFINITIONS)}
     results: dict[str, Any] = {}
     for m in registry():
-        run = MeasureRun(cur, filters, cfg, component_files, recent, m, results)
+        run = MeasureRun(cur, filters, cfg, component_files, recent, m, results, relation)
         results[m.key] = m.run(run)
     out.update(results)
     return out
@@ -416,19 +427,20 @@ def spend_by_tag(
     since: date | datetime | str | None = None,
     until: date | datetime | str | None = None,
     provider: str | None = None,
+    relation: str = INPUT,
 ) -> list[dict[str, Any]]:
-    """Spend, requests and tokens by the value of each tag in `tags` over `con`'s `priced_usage`
-    (sql/spend_by_tag.sql; DEFINITIONS["spend_by_tag"]), tags in the order given. No tags: []."""
+    """Spend, requests and tokens by the value of each tag in `tags` over `con`'s priced rows
+    `relation` (sql/spend_by_tag.sql; DEFINITIONS["spend_by_tag"]), tags in the order given. No tags: []."""
     names = list(dict.fromkeys(tags))
     if not names:
         return []
-    return _fetch(con, "spend_by_tag", tags=names, since=_utc(since, "since"), until=_utc(until, "until"),
-                  provider=provider)
+    return _fetch(con, "spend_by_tag", relation=relation, tags=names, since=_utc(since, "since"),
+                  until=_utc(until, "until"), provider=provider)
 
 
-def tag_names(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """The tag names in `con`'s `priced_usage` rows with the requests carrying each (sql/tag_names.sql)."""
-    return _fetch(con, "tag_names")
+def tag_names(con: duckdb.DuckDBPyConnection, relation: str = INPUT) -> list[dict[str, Any]]:
+    """The tag names in `con`'s priced rows `relation` with the requests carrying each (sql/tag_names.sql)."""
+    return _fetch(con, "tag_names", relation=relation)
 
 
 def _unit_costs(run: MeasureRun) -> dict[str, Any]:
@@ -594,10 +606,10 @@ def _prefix(run: MeasureRun) -> dict[str, Any]:
 
 
 # ---- prompt components (RAGPulse) -------------------------------------------------------------
-def find_side_files(con: duckdb.DuckDBPyConnection) -> list[Path]:
-    """RAGPulse side files beside the trace files that rows with components came from."""
+def find_side_files(con: duckdb.DuckDBPyConnection, relation: str = INPUT) -> list[Path]:
+    """RAGPulse side files beside the trace files that rows of `relation` with components came from."""
     rows_ = con.execute(
-        "SELECT DISTINCT source_file FROM priced_usage WHERE extra LIKE '%\"components\"%'"
+        f"SELECT DISTINCT source_file FROM {relation} WHERE extra LIKE '%\"components\"%'"
     ).fetchall()
     found: list[Path] = []
     for (src,) in rows_:
@@ -643,10 +655,10 @@ def load_component_lengths(
 
 def _components(run: MeasureRun) -> dict[str, Any]:
     cur, component_files = run.cur, run.component_files
-    (has,) = one(cur.execute("SELECT count(*) FROM priced_usage WHERE extra LIKE '%\"components\"%'"))
+    (has,) = one(cur.execute(f"SELECT count(*) FROM {run.relation} WHERE extra LIKE '%\"components\"%'"))
     if not has:
         return {"available": False, "reason": "no rows carry prompt components (extra.components)"}
-    files = list(component_files) if component_files is not None else find_side_files(cur)
+    files = list(component_files) if component_files is not None else find_side_files(cur, run.relation)
     n = load_component_lengths(cur, files)
     shares = run.fetch("prefix_component_shares")
     by_turn = run.fetch("prefix_component_tokens_by_turn")

@@ -38,7 +38,6 @@ _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _LINE_IN_ERROR = re.compile(r"LINE (\d+):")
 INPUT = "priced_usage"
 """The relation every query reads its priced rows from, unless the caller passes `relation=`."""
-_INPUT = re.compile(rf"\b{INPUT}\b")
 _RELATION = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}")
 
 
@@ -169,15 +168,15 @@ def bind(query: Query, params: dict[str, Any]) -> dict[str, Any]:
     return {p: params.get(p) for p in query.params}
 
 
-def sql_over(query: Query, relation: str = INPUT) -> str:
-    """`query`'s statement reading its priced rows from `relation` (a table or view name) instead
-    of `priced_usage`."""
-    if relation == INPUT:
+def sql_over(query: Query, relation: str = INPUT, *, reads: str = INPUT) -> str:
+    """`query`'s statement reading `relation` (a table or view name) where it reads `reads`
+    (default: its priced rows, `priced_usage`)."""
+    if relation == reads:
         return query.sql
     if not _RELATION.fullmatch(relation):
         raise UsageError(f"{relation!r} is not a relation name (query {query.name!r}). "
                          "Fix: pass the name of a table or view, e.g. the one PricedRows.view returned.")
-    return _INPUT.sub(relation, query.sql)
+    return re.sub(rf"\b{re.escape(reads)}\b", relation, query.sql)
 
 
 def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pl.DataFrame:
