@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from llmcost import clock, queries
-from llmcost.analysis import ReportOptions, _window, compare_month, forecast_sections, open_store, window_view
-from llmcost.compare import month_start, previous_month
+from llmcost.document.analysis import ReportOptions, _window, compare_month, forecast_sections, open_store, window_view
+from llmcost.document.compare import month_start, previous_month
+from llmcost.document.priced_rows import price_once
 from llmcost.output import csv_text, write_text
-from llmcost.priced_rows import price_once
 from llmcost.pricing import load_catalog
 from llmcost.pricing.engine import TOOL_CALL_COLUMNS
 from llmcost.tz import check_tz
@@ -257,7 +257,7 @@ def export_focus(opts: ReportOptions, out: Path) -> tuple[int, int]:
     """Write the FOCUS CSV for the store and window in `opts`; return (rows written, unpriced requests
     left out).
 
-    Prices the store once (llmcost.priced_rows) and reads what it exports from that table: the
+    Prices the store once (llmcost.document.priced_rows) and reads what it exports from that table: the
     window's actual rows and, when the forecast is on, the forecast and scenarios section. No other
     section of the report (measures, reconciliation, comparison) is computed."""
     check_tz(opts.tz)

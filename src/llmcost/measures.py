@@ -244,7 +244,7 @@ def compute_measures(
     The priced rows are copied once (filtered, needed columns only) into a private in-memory
     database that every query reads, so the view's join runs once, not once per query; unless
     they are a table already or `materialised` says `relation` is a plain filter over one (a
-    report's window over its one priced table, llmcost.priced_rows).
+    report's window over its one priced table, llmcost.document.priced_rows).
     """
     cfg = load_config(config)
     since_, until_ = _utc(since, "since"), _utc(until, "until")

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from llmcost import measures, queries
-from llmcost.analysis import ReportOptions, build_report
+from llmcost.document.analysis import ReportOptions, build_report
 from llmcost.errors import ConfigError
 from llmcost.measures import MEASURES, Measure, MeasureRun, doc_table, document_sections
 from llmcost.report import json_report

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from llmcost import analysis, focus_export
-from llmcost.analysis import ReportOptions, build_report
+from llmcost import focus_export
+from llmcost.document import analysis
+from llmcost.document.analysis import ReportOptions, build_report
 from llmcost.store import has_relation
 
 

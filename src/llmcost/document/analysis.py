@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from llmcost import __version__, clock, queries
-from llmcost.compare import month_end, period_compare, previous_month
+from llmcost.document.compare import month_end, period_compare, previous_month
+from llmcost.document.priced_rows import PricedRows, price_once
 from llmcost.errors import UsageError
-from llmcost.priced_rows import PricedRows, price_once
 from llmcost.pricing import load_catalog
 from llmcost.pricing.engine import SUGGEST_LIMIT
 from llmcost.store import FileEntry, Manifest, Store, attach_work_file, one, turns_to_fill, work_table
@@ -403,7 +403,7 @@ def _reconciliation(
     con: duckdb.DuckDBPyConnection, priced: PricedRows, since: date | None, until: date | None
 ) -> dict[str, Any]:
     """Money counted once per provider and day (billed when a cost export has it, else estimated)."""
-    from llmcost.reconcile import reconcile
+    from llmcost.document.reconcile import reconcile
 
     frame = reconcile(con, since=since, until=until + timedelta(days=1) if until else None, priced=priced)
     days = frame.to_dicts()

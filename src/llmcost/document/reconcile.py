@@ -28,7 +28,7 @@ from llmcost import queries
 from llmcost.pricing import Catalog, PricingSummary, attach_costs, load_catalog
 
 if TYPE_CHECKING:
-    from llmcost.priced_rows import PricedRows
+    from llmcost.document.priced_rows import PricedRows
 
 MONEY_USAGE_VIEW = "money_usage"
 PRICED_VIEW = "reconcile_priced"
