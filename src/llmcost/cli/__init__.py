@@ -41,7 +41,7 @@ from llmcost.report.sections import NAMES as SECTION_NAMES  # noqa: E402  after 
 from llmcost.text import plain, shown  # noqa: E402  after the early Ctrl-C handler
 
 if TYPE_CHECKING:
-    from llmcost.analysis import IngestRun
+    from llmcost.document.analysis import IngestRun
 
 EXIT_PARTIAL = 1
 
@@ -354,7 +354,7 @@ def _progress(quiet: bool) -> Callable[[str, int, int], None]:
 def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: list[Path] | None,
             inline: list[str] | None, keep_text: bool, wait: float, quiet: bool,
             label: list[str] | None = None, allow_sql: bool = False) -> IngestRun:
-    from llmcost.analysis import IngestRun
+    from llmcost.document.analysis import IngestRun
     from llmcost.load import load, parse_labels
 
     _not_empty(source=source)
@@ -509,7 +509,7 @@ def _economics(value: str | None, rate: str | None) -> tuple[Decimal | None, Dec
 
 
 def _report(a: ReportArgs, last_run: IngestRun | None = None) -> None:
-    from llmcost.analysis import ReportOptions, build_report
+    from llmcost.document.analysis import ReportOptions, build_report
     from llmcost.report import FORMATS, expand_out, render
 
     _not_empty(month=a.month, currency=a.currency, table=a.table, since=a.since, until=a.until, as_of=a.as_of,
@@ -669,7 +669,7 @@ def ingest(
     run = _ingest(paths, store, source, mapping, map_, keep_text, wait, quiet, label, allow_mapping_sql)
     if infer_conversations:
         _infer(store, wait, quiet)
-    from llmcost.analysis import ingest_summary
+    from llmcost.document.analysis import ingest_summary
     from llmcost.report._fmt import rows_read
     from llmcost.store import Store
 
@@ -718,7 +718,7 @@ def export_focus(
     tz: TzOpt = "UTC",
 ) -> None:
     """Export actual costs (and each scenario, when computed) as a FinOps FOCUS 1.2 CSV."""
-    from llmcost.analysis import ReportOptions
+    from llmcost.document.analysis import ReportOptions
     from llmcost.focus_export import export_focus as run
 
     opts = ReportOptions(store=_store_dir(store), prices_file=prices, since=_date(since, "--since"),

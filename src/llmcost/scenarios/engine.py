@@ -38,7 +38,7 @@ from .history import ROWS, anchor_day, prepare
 from .whatif import Effect, Prices
 
 if TYPE_CHECKING:
-    from llmcost.priced_rows import PricedRows
+    from llmcost.document.priced_rows import PricedRows
 
 _RANK = {"none": 0, "low": 1, "normal": 2}
 
@@ -159,7 +159,7 @@ def forecast_section(
 ) -> dict[str, Any]:
     """{"forecast": {...}, "scenarios": [...], "alternatives": [...]} for the store behind `con`.
 
-    `priced`: the report's one priced table (llmcost.priced_rows), read instead of pricing again.
+    `priced`: the report's one priced table (llmcost.document.priced_rows), read instead of pricing again.
 
     With `budget` (USD), `forecast["budget_odds"]` holds the chance that the current month ends
     above it and the day it is crossed, counted over the same simulated paths.
