@@ -284,6 +284,15 @@ UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE",
                                               help="Only usage on or before this date (YYYY-MM-DD).")]
 
 
+def _path(value: str | Path) -> Path:
+    """A path given on the command line; an empty one is refused (Path("") would be the current folder)."""
+    if isinstance(value, Path):
+        return value
+    if not value.strip():
+        raise typer.BadParameter("an empty path was given. Fix: name a file or folder, e.g. --logs ./exports.")
+    return Path(value)
+
+
 def _store_dir(store: Path | None) -> Path:
     from llmcost.store import default_store
 
@@ -604,7 +613,8 @@ def main_job(
     logs: Annotated[
         list[Path] | None,
         typer.Option(
-            "--logs", metavar="PATH", help="Ingest these files or directories, then report (repeatable)."
+            "--logs", metavar="PATH", parser=_path,
+            help="Ingest these files or directories, then report (repeatable).",
         ),
     ] = None,
     report: ReportArgs = REPORT_DEFAULTS,
@@ -652,7 +662,7 @@ def _given_on_command_line(ctx: typer.Context) -> bool:
 @app.command(epilog=MEMORY_HELP)
 @friendly
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(metavar="PATH...",
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", parser=_path,
                                                 help="Files or directories (walked recursively; .gz/.zip work).")],
     store: StoreOpt = None,
     source: SourceOpt = None,
