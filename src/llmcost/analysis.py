@@ -226,6 +226,10 @@ def _inline(where: str, params: list[Any]) -> str:
 def build_report(opts: ReportOptions, last_run: IngestRun | None = None) -> dict[str, Any]:
     """The whole report document for the store at `opts.store`."""
     check_tz(opts.tz)
+    if opts.forecast:
+        from llmcost.forecast import warm
+
+        warm.start()  # statsmodels' import overlaps the DuckDB work before the forecast
     since, until, month = _window(opts)
     rates = None
     if opts.currency:
