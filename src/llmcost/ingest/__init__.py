@@ -121,6 +121,13 @@ class Ingestor:
     # name only through `InputFile.name_sql` / `stem_sql`, passing `batch_cols` through: the loader
     # may then read many new files of this format with one scan (load.py, "batches").
     batchable: ClassVar[bool] = False
+    # True when the loader stages this format's line path with DuckDB's filter pushdown off. A
+    # query that filters on fields of `json_lines_sql` has the filter pushed below the projection
+    # that extracts them, each field reference replaced by the whole extraction: the JSON of
+    # every line was parsed once per field the WHERE names (5 times for Claude Code). Without
+    # the pushdown it is parsed once: a Claude Code batch's staging took 40% less CPU (0.96 s
+    # instead of 1.6 s for 2,000 files), the same rows.
+    extract_once: ClassVar[bool] = False
 
     def sniff(self, head: bytes, name: str) -> bool:
         raise NotImplementedError

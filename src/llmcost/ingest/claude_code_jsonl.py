@@ -107,6 +107,7 @@ class ClaudeCodeJsonl(Ingestor):
 
     snapshots = True
     batchable = True
+    extract_once = True
 
     def sniff(self, head: bytes, name: str) -> bool:
         for obj in json_lines(head):
