@@ -459,7 +459,7 @@ class Loader:
         stage = stage_dir / f"stage{len(stages)}-{uuid.uuid4().hex[:8]}.parquet"
         try:
             sql = validated_sql(con, ing, f, self.ctx, members[0][1])
-            con.execute(f"COPY ({sql}) TO {sql_str(str(stage))} (FORMAT parquet)")
+            _copy_stage(con, ing, sql, sql_str(str(stage)))
         except (duckdb.Error, UnicodeError, RecursionError):
             stage.unlink(missing_ok=True)
             if len(members) == 1:
@@ -921,7 +921,7 @@ class Loader:
                     return 0
             except duckdb.Error:
                 pass  # malformed records: the line path reports each with its line number
-        con.execute(f"COPY ({validated_sql(con, ing, f, self.ctx, seq)}) TO {target} (FORMAT parquet)")
+        _copy_stage(con, ing, validated_sql(con, ing, f, self.ctx, seq), target)
         return None
 
     def _revive(
@@ -1025,6 +1025,19 @@ class Loader:
 # deleted after it, so a run killed at any point leaves the old state or the new one.
 AUTO_COMPACT_PARTS = 32
 SMALL_PART_BYTES = 64 * 1024**2
+
+
+def _copy_stage(con: duckdb.DuckDBPyConnection, ing: Ingestor, sql: str, target: str) -> None:
+    """Stage the rows of `sql` (a validated line-path query) to the Parquet file `target`, with
+    filter pushdown off for a format that asks (`Ingestor.extract_once`)."""
+    if not ing.extract_once:
+        con.execute(f"COPY ({sql}) TO {target} (FORMAT parquet)")
+        return
+    con.execute("SET disabled_optimizers = 'filter_pushdown'")
+    try:
+        con.execute(f"COPY ({sql}) TO {target} (FORMAT parquet)")
+    finally:
+        con.execute("RESET disabled_optimizers")
 
 
 def compact_parts(w: StoreWriter, more_than: int) -> list[str]:

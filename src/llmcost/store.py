@@ -50,7 +50,7 @@ from llmcost.duck import connect as connect_duckdb
 from llmcost.duck import has_relation as has_relation
 from llmcost.duck import work_table as work_table
 from llmcost.errors import StoreError, StoreLockedError, UsageError
-from llmcost.schema import TABLES, arrow_schema, duckdb_types
+from llmcost.schema import INTERNAL_COLUMNS, TABLES, duckdb_types
 
 MANIFEST = "manifest.json"
 STORE_FORMAT = "llmcost-store"
@@ -358,19 +358,24 @@ class Store:
             all_view = f"{table}_all"
             if parts:
                 listing = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in parts) + "]"
-                scan = f"read_parquet({listing}, union_by_name=true)"
-                con.execute(f"CREATE OR REPLACE VIEW {all_view} AS SELECT * FROM {scan}")
+                # each row's part and row number in it (ROW_KEY, for the turn fill), hidden from
+                # `{table}_all`
+                scan = f"read_parquet({listing}, union_by_name=true, filename='_part', file_row_number=true)"
+                con.execute(f"CREATE OR REPLACE VIEW _{table}_rows AS SELECT * FROM {scan}")
                 # Parts written before a column was added lack it (union_by_name fills it only when
                 # another part has it): an old store reads with the new column NULL.
-                have = {r[0] for r in con.execute(f"DESCRIBE {all_view}").fetchall()}
+                have = {r[0] for r in con.execute(f"DESCRIBE _{table}_rows").fetchall()}
                 missing = [f"CAST(NULL AS {t}) AS {c}" for c, t in duckdb_types(table).items() if c not in have]
                 if missing:
-                    con.execute(f"CREATE OR REPLACE VIEW {all_view} AS SELECT *, {', '.join(missing)} FROM {scan}")
+                    con.execute(f"CREATE OR REPLACE VIEW _{table}_rows AS SELECT *, {', '.join(missing)} FROM {scan}")
+                con.execute(f"CREATE OR REPLACE VIEW {all_view} AS SELECT * EXCLUDE ({', '.join(ROW_KEY)}) "
+                            f"FROM _{table}_rows")
             else:
-                empty = arrow_schema(table).empty_table()
-                con.register(f"_{table}_empty", empty)
-                con.execute(f"CREATE OR REPLACE VIEW {all_view} AS SELECT * FROM _{table}_empty")
-        con.execute(USAGE_VIEW_FILL if turns_to_fill(con) else USAGE_VIEW_PLAIN)
+                con.execute(f"CREATE OR REPLACE VIEW {all_view} AS {empty_select(table)}")
+        if turns_to_fill(con):
+            con.execute(usage_view_fill("_usage_rows", ROW_KEY, hidden=True))
+        else:
+            con.execute(USAGE_VIEW_PLAIN)
         con.execute("CREATE OR REPLACE VIEW costs AS SELECT * FROM costs_all WHERE NOT _dup")
         return con
 
@@ -513,6 +518,14 @@ class StoreWriter:
         self.retired.clear()
 
 
+def empty_select(table: str) -> str:
+    """A SELECT of no rows with the stored columns of `table` (internal ones too) and their types:
+    the view of a table the store has no part of. Plain SQL: registering an empty pyarrow table
+    instead made pyarrow import pandas, 0.2-0.3 s of every report over a store without costs."""
+    cols = TABLES[table] + INTERNAL_COLUMNS
+    return "SELECT " + ", ".join(f'CAST(NULL AS {c.duckdb}) AS "{c.name}"' for c in cols) + " WHERE false"
+
+
 def turns_to_fill(con: duckdb.DuckDBPyConnection) -> int:
     """Live conversation rows without a turn in `usage_all` (Parquet statistics answer it at once):
     when there are any, the `usage` view numbers turns itself (USAGE_VIEW_FILL)."""
@@ -525,23 +538,43 @@ def turns_to_fill(con: duckdb.DuckDBPyConnection) -> int:
 USAGE_VIEW_PLAIN = "CREATE OR REPLACE VIEW usage AS SELECT * FROM usage_all WHERE NOT _dup"
 """The live rows, when every conversation row has its turn (nothing to fill)."""
 
-USAGE_VIEW_FILL = """
-CREATE OR REPLACE VIEW usage AS
-WITH live AS (SELECT * FROM usage_all WHERE NOT _dup),
+ROW_KEY = ("_part", "file_row_number")
+"""A stored row's identity in `_usage_rows`: its part and its row number there (read_parquet's
+`filename` and `file_row_number`)."""
+
+
+def usage_view_fill(rows: str, key: tuple[str, ...], hidden: bool = False) -> str:
+    """SQL (two statements) for the `usage` view over `rows` (the stored rows, `_dup` included) with
+    `turn` filled where the source gave none: the 1-based position by ts, source_file,
+    source_line, event_id within the conversation (rows with a turn count too).
+
+    The numbers are computed once, into TEMP TABLE `_usage_turns` (`key`, the columns that name
+    a row of `rows`, and the turn), and only for the conversations that need them; the view joins
+    them back. The window sorts those key columns and the five it orders by, not every column:
+    filling by a window over the whole rows sorted the store with every column on every scan (a
+    35M-row report spilled tens of GB), and even once, into a table, it took twice the memory of
+    the rows themselves (a Claude Code store: +112 MB RSS for 60,000 rows; +55 MB this way).
+    `hidden`: the key columns are in `rows`' `*` and are left out of the view."""
+    cols = ", ".join(key)
+    on = " AND ".join(f"u.{k} = t.{k}" for k in key)
+    star = f"u.* EXCLUDE ({cols})" if hidden else "u.*"
+    return f"""
+CREATE OR REPLACE TEMP TABLE _usage_turns AS
+WITH live AS (SELECT {cols}, conversation_id, ts, source_file, source_line, event_id, turn FROM {rows} WHERE NOT _dup),
 need AS (SELECT DISTINCT conversation_id FROM live WHERE turn IS NULL AND conversation_id IS NOT NULL)
-SELECT * FROM live WHERE conversation_id IS NULL OR conversation_id NOT IN (SELECT conversation_id FROM need)
-UNION ALL
-SELECT * REPLACE (
-    CASE WHEN turn IS NULL
-         THEN CAST(row_number() OVER (
-             PARTITION BY conversation_id ORDER BY ts, source_file, source_line, event_id) AS INTEGER)
-         ELSE turn END AS turn)
-FROM live WHERE conversation_id IN (SELECT conversation_id FROM need)
+SELECT {cols}, CAST(row_number() OVER (
+    PARTITION BY conversation_id ORDER BY ts, source_file, source_line, event_id) AS INTEGER) AS _turn
+FROM live WHERE conversation_id IN (SELECT conversation_id FROM need);
+CREATE OR REPLACE VIEW usage AS
+SELECT {star} REPLACE (CASE WHEN u.turn IS NULL THEN t._turn ELSE u.turn END AS turn)
+FROM {rows} u LEFT JOIN _usage_turns t ON {on}
+WHERE NOT u._dup
 """
-"""The live rows with `turn` filled where the source gave none: the 1-based position by ts,
-source_file, source_line, event_id within the conversation (rows with a turn count too). The
-window runs only over the conversations that need it: over every row, it sorted the whole store
-with every column on every scan (a 35M-row report spilled tens of GB)."""
+
+
+USAGE_VIEW_FILL = usage_view_fill("usage_all", ("rowid",))
+"""`usage_view_fill` over a TABLE `usage_all` (its rows named by `rowid`), for a connection whose
+rows are a table rather than the store's parts."""
 
 
 def now_iso() -> str:

@@ -93,6 +93,44 @@ def test_non_usage_lines_are_not_rows(tmp_path: Path) -> None:
     assert [(r.status, r.rows_read, r.rows_quarantined) for r in result.files] == [("ingested", 0, 0)]
 
 
+_PRECHECK_LINES = (
+    # valid user line, no usage: dropped, not read
+    '{"parentUuid":null,"sessionId":"s","type":"user","message":{"role":"user","content":"hi"},'
+    '"uuid":"u1","timestamp":"2026-10-06T08:00:00Z"}\n'
+    # a user line cut short (not valid JSON, no "usage" in it): read and quarantined
+    '{"parentUuid":"u1","sessionId":"s","type":"user","message":{"role":"user","content":"h\n'
+    # a JSON line that is not an object: quarantined
+    '["not", "an", "object"]\n'
+    # a reply whose "usage" key is spelled with a \\u escape (valid JSON): read, 7 in and 11 out
+    '{"sessionId":"s","type":"assistant","requestId":"r1","timestamp":"2026-10-06T08:00:01Z",'
+    '"message":{"id":"m1","model":"claude-sonnet-4-5-20250929","\\u0075sage":{"input_tokens":7,'
+    '"output_tokens":11}}}\n'
+    # a plain reply: read, 5 in and 13 out
+    '{"sessionId":"s","type":"assistant","requestId":"r2","timestamp":"2026-10-06T08:00:02Z",'
+    '"message":{"id":"m2","model":"claude-sonnet-4-5-20250929","usage":{"input_tokens":5,'
+    '"output_tokens":13}}}\n'
+)
+
+
+@pytest.mark.parametrize("files", [1, 2])
+def test_lines_that_cannot_be_replies_are_checked_not_extracted(tmp_path: Path, files: int) -> None:
+    """The substring pre-check (claude_code_jsonl.CANDIDATE) changes no count: valid non-reply lines
+    are dropped, invalid ones quarantined, a key spelled with an escape still read; one file (the
+    single-file path) and two (one batch scan)."""
+    for i in range(files):
+        f = tmp_path / "projects" / "p" / f"s{i}.jsonl"
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(_PRECHECK_LINES.replace('"s"', f'"s{i}"').replace('"id":"m', f'"id":"m{i}'))
+    result = load([tmp_path / "projects"], tmp_path / "store")
+    assert [(r.status, r.rows_read, r.rows_stored, r.rows_quarantined) for r in result.files] == [
+        ("ingested", 4, 2, 2)
+    ] * files
+    con = Store.open(tmp_path / "store").connect()
+    assert con.execute("SELECT count(*), sum(input_tokens), sum(output_tokens) FROM usage").fetchone() == (
+        2 * files, 12 * files, 24 * files
+    )
+
+
 def _ccusage_ok() -> bool:
     """Installed and runnable (its native binary is an optional npm package that may be missing)."""
     if not (Path(CCUSAGE).exists() or shutil.which(CCUSAGE)):

@@ -208,3 +208,37 @@ def test_the_cli_help_states_the_one_memory_limit() -> None:
         text = " ".join(res.output.split())
         assert res.exit_code == 0 and f"a limit of {duck.MEMORY_LIMIT} for ingest and report" in text, cmd
         assert f"{duck.MEMORY_ENV}=8GB" in text, cmd
+
+
+def test_turn_fill_over_parts_equals_the_plain_window(tmp_path: Path) -> None:
+    """The reader's turn fill (a small table of the numbers, joined back by part and row) gives
+    every live row the turn of the plain definition, a window over all live rows by ts,
+    source_file, source_line, event_id, computed here independently; over two parts (two runs)
+    with duplicates (`_dup`, a copied file) in them, and the same columns as `usage_all`."""
+    import shutil
+
+    from llmcost.load import load
+
+    fixture = Path(__file__).parents[1] / "fixtures" / "ingest" / "claude_code_jsonl"
+    proj = tmp_path / "projects" / "-home-dev-shop"
+    proj.mkdir(parents=True)
+    shutil.copy(fixture / "input_session.jsonl", proj / "s1.jsonl")
+    load([tmp_path / "projects"], tmp_path / "store")
+    shutil.copy(fixture / "input_subagent.jsonl", proj / "s2.jsonl")
+    shutil.copy(fixture / "input_session.jsonl", proj / "s3.jsonl")  # a copy: its rows are stored as _dup
+    load([tmp_path / "projects"], tmp_path / "store")
+    store = Store.open(tmp_path / "store")
+    assert len(store.read_manifest().parts("usage")) == 2
+    con = store.connect()
+    assert con.execute("SELECT count(*) FROM usage_all WHERE _dup").fetchone()[0] > 0
+    assert con.execute("SELECT count(*) FROM usage_all WHERE turn IS NOT NULL").fetchone()[0] == 0
+    plain = con.execute(
+        """SELECT event_id, CAST(row_number() OVER (PARTITION BY conversation_id
+                  ORDER BY ts, source_file, source_line, event_id) AS INTEGER)
+           FROM usage_all WHERE NOT _dup ORDER BY event_id"""
+    ).fetchall()
+    got = con.execute("SELECT event_id, turn FROM usage ORDER BY event_id").fetchall()
+    assert got == plain and len(got) == 4
+    assert [r[0] for r in con.execute("DESCRIBE usage").fetchall()] == [
+        r[0] for r in con.execute("DESCRIBE usage_all").fetchall()
+    ]

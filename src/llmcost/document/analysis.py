@@ -24,7 +24,7 @@ from llmcost.document.priced_rows import PricedRows, price_once
 from llmcost.errors import UsageError
 from llmcost.pricing import load_catalog
 from llmcost.pricing.engine import SUGGEST_LIMIT
-from llmcost.store import FileEntry, Manifest, Store, attach_work_file, one, turns_to_fill, work_table
+from llmcost.store import FileEntry, Manifest, Store, attach_work_file, one
 from llmcost.tz import check_day, check_tz
 
 SCHEMA_VERSION = "1.3"
@@ -219,6 +219,10 @@ def _inline(where: str, params: list[Any]) -> str:
 def build_report(opts: ReportOptions, last_run: IngestRun | None = None) -> dict[str, Any]:
     """The whole report document for the store at `opts.store`."""
     check_tz(opts.tz)
+    if opts.forecast:
+        from llmcost.forecast import warm
+
+        warm.start()  # statsmodels' import overlaps the DuckDB work before the forecast
     since, until, month = _window(opts)
     rates = None
     if opts.currency:
@@ -255,11 +259,8 @@ def open_store(path: Path) -> Iterator[tuple[Store, Manifest, duckdb.DuckDBPyCon
             manifest, con = r.manifest, r.con
             if sum(f.rows_stored for f in manifest.files.values()) > LARGE_ROWS:
                 work_file = attach_work_file(con)  # large: the working tables go to a compressed file
-            if turns_to_fill(con):
-                # The turn fill sorts every conversation needing it, with all columns, on each
-                # scan of `usage`: fill once.
-                con.execute(f"CREATE {work_table(con)} usage_filled AS SELECT * FROM usage")
-                con.execute("CREATE OR REPLACE TEMP VIEW usage AS SELECT * FROM usage_filled")
+            # `usage` fills missing turns from a small table the reader computed once
+            # (store.usage_view_fill): no copy of the rows here
             yield store, manifest, con
     finally:
         if work_file is not None:  # after the reader closed the connection that had it attached

@@ -75,6 +75,14 @@ FIELDS = {
     "content": "$.message.content",
 }
 
+CANDIDATE = ("contains(raw, 'usage') OR contains(raw, 'synthetic') OR contains(raw, 'isApiErrorMessage') "
+             "OR contains(raw, '\\u')")
+"""The lines a batch extracts the fields of (`json_lines_sql`'s `candidate`): `query` keeps a valid
+line only for its `message.usage`, a `<synthetic>` model or `isApiErrorMessage`, so a valid line
+naming none of them (a user line, a summary) is left out unparsed; a line that is not valid JSON
+still comes through, to be quarantined. A `\\u` escape could spell any of the three: such a line
+is extracted."""
+
 _LINE_TYPES = {"user", "assistant", "summary", "system", "file-history-snapshot"}
 
 
@@ -99,6 +107,7 @@ class ClaudeCodeJsonl(Ingestor):
 
     snapshots = True
     batchable = True
+    extract_once = True
 
     def sniff(self, head: bytes, name: str) -> bool:
         for obj in json_lines(head):
@@ -111,7 +120,7 @@ class ClaudeCodeJsonl(Ingestor):
         return start.lstrip().startswith(b"{") and b'"parentUuid"' in start and b'"sessionId"' in start
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
-        lines = json_lines_sql(f, text_fields(FIELDS, ctx))
+        lines = json_lines_sql(f, text_fields(FIELDS, ctx), CANDIDATE)
         stem = f.stem_sql()
         toks = ("input_tokens", "cache_read", "cache_write", "write_1h", "output_tokens", "thinking", "web_search")
         bad = " OR ".join(is_bad_number(x) for x in toks)
