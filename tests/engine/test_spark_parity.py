@@ -182,3 +182,23 @@ def test_sample_logs_window_in_a_time_zone_same_on_spark(spark: Any, sample_stor
 def test_public_trace_same_on_spark(spark: Any, trace_store: Path) -> None:
     doc = _check_store(spark, trace_store)
     assert doc["totals"]["requests"] == 8_819  # ../shared/traces/README.md, as tests/store/test_public_traces.py
+
+
+def test_cli_engine_spark_writes_the_same_document(spark: Any, sample_store: Path, tmp_path: Path) -> None:
+    """`report --engine spark` writes the same JSON document as the default engine (all but the
+    time it was generated): the Spark figures replace DuckDB's and are equal to them."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from llmcost.cli import app
+
+    docs = {}
+    for engine in ("duckdb", "spark"):
+        out = tmp_path / f"{engine}.json"
+        res = CliRunner().invoke(app, ["report", "--store", str(sample_store), "--no-forecast", "--format", "json",
+                                       "--engine", engine, "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        docs[engine] = json.loads(out.read_text(encoding="utf-8"))
+        docs[engine].pop("generated_at")
+    assert docs["spark"] == docs["duckdb"]

@@ -92,6 +92,7 @@ def session(master: str | None = None, app: str = "llmcost-forecast") -> SparkSe
         for k, v in SPARK_CONFIG.items():
             builder = builder.config(k, v)
         spark = builder.getOrCreate()
+        spark.sparkContext.setLogLevel(os.environ.get("LLMCOST_SPARK_LOG_LEVEL") or "ERROR")
     for k, v in SPARK_CONFIG.items():  # a session that was already running gets them too
         if not k.startswith("spark.ui."):
             spark.conf.set(k, v)
@@ -291,8 +292,11 @@ def price_once(spark: SparkSession, catalog: Catalog, tz: str, name: str = "doc_
     tz_sql = "'" + tz.replace("'", "''") + "'"
     money = get_query("reconcile_money_usage").sql
     source = f"{name}_src"
-    spark.sql(to_spark(f"SELECT *, CAST(timezone({tz_sql}, ts) AS DATE) AS local_day FROM ({money})")) \
-        .createOrReplaceTempView(source)
+    from pyspark import StorageLevel
+
+    # the money basis joins usage with itself: computed once for the key scan and the pricing join
+    src_df = spark.sql(to_spark(f"SELECT *, CAST(timezone({tz_sql}, ts) AS DATE) AS local_day FROM ({money})"))
+    src_df.persist(StorageLevel.MEMORY_AND_DISK).createOrReplaceTempView(source)
     found = spark.sql(to_spark(KEY_SCAN_SQL.replace("{src}", source))).collect()
     keys, tod, summary = resolve_keys(catalog, [tuple(r) for r in found])
     table = price_table(catalog, keys)
@@ -301,9 +305,9 @@ def price_once(spark: SparkSession, catalog: Catalog, tz: str, name: str = "doc_
     have = set(spark.table(source).columns)
     tools = [t for t, c in TOOL_CALL_COLUMNS.items() if c in have]
     priced = spark.sql(to_spark(cost_sql(source, prices, tod, server_tools=tools)))
-    from pyspark import StorageLevel
-
     priced.persist(StorageLevel.MEMORY_AND_DISK).createOrReplaceTempView(name)
+    priced.count()  # materialised: the source's cache is no longer needed
+    src_df.unpersist()
     return SparkPriced(table=name, tz=tz, summary=summary)
 
 
@@ -377,18 +381,44 @@ def report_on_spark(
             window_view(spark, priced, since, until)
             out = first_screen(spark, tz)
         finally:
-            spark.catalog.uncacheTable(priced.table) if not _is_connect(spark) else None
+            spark.catalog.uncacheTable(priced.table)
         out["engine"] = {"name": "spark", "master": spark.conf.get("spark.master", None) or "remote",
                          "version": spark.version, "measures": list(SPARK_QUERIES)}
         return out
 
 
-def _is_connect(spark: SparkSession) -> bool:
-    return type(spark).__module__.startswith("pyspark.sql.connect")
+def apply_to_document(
+    doc: dict[str, Any], store_root: Path, catalog: Catalog, tz: str, since: date | None, until: date | None,
+    master: str | None = None,
+) -> None:
+    """`--engine spark`: replace the document's first-screen figures (totals,
+    by_provider_model, by_project, by_day, daily, cache.daily, and spend totals, unpriced models,
+    by month, by month and model, by week) with the ones computed on Spark. The other sections
+    and the forecast stay as DuckDB computed them (docs/scale.md, "What runs where")."""
+    out = report_on_spark(store_root, catalog, tz, since, until, master)
+    for key in ("totals", "by_provider_model", "by_project", "by_day", "daily"):
+        doc[key] = out[key]
+    doc["cache"]["daily"] = out["cache_daily"]
+    doc["spend"].update(out["spend"])
 
 
 __all__ = [
-    "DEFAULT_MASTER", "MASTER_ENV", "REMOTE_ENV", "SPARK_QUERIES", "SparkPriced", "first_screen", "master_url",
-    "measure", "price_once", "query_sql", "register_store", "report_on_spark", "rows", "session",
-    "store_session", "to_spark", "window_view",
+    "DEFAULT_MASTER",
+    "MASTER_ENV",
+    "REMOTE_ENV",
+    "SPARK_QUERIES",
+    "SparkPriced",
+    "apply_to_document",
+    "first_screen",
+    "master_url",
+    "measure",
+    "price_once",
+    "query_sql",
+    "register_store",
+    "report_on_spark",
+    "rows",
+    "session",
+    "store_session",
+    "to_spark",
+    "window_view",
 ]
