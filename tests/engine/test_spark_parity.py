@@ -99,6 +99,13 @@ def test_to_spark_grouping_mask_matches_duckdb(spark: Any) -> None:
     assert sorted(sp, key=repr) == sorted(expected, key=repr)
 
 
+def test_token_cost_keeps_twelve_places(spark: Any) -> None:
+    """1,234,567 tokens at $0.15 per million (0.00000015 per token, DECIMAL(38,12)) cost exactly
+    $0.18518505; Spark's default precision loss would cut the product to 6 places ($0.185185)."""
+    sql = S.to_spark("SELECT CAST(1234567 AS BIGINT) * CAST(0.00000015 AS DECIMAL(38, 12)) AS cost")
+    assert S.rows(spark, sql)[0]["cost"] == Decimal("0.18518505")
+
+
 # ---- the measures' data cases (expected rows written by hand) ------------------------------------
 CASE_FILES = [p for p in sorted(CASES.glob("*.json")) if load_case(p)["query"] in S.SPARK_QUERIES]
 
