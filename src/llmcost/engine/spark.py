@@ -20,7 +20,7 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,7 +108,7 @@ def _literal(value: Any) -> Any:
     if isinstance(value, bool):
         return exp.Boolean(this=value)
     if isinstance(value, datetime):
-        utc = value if value.tzinfo is None else value.astimezone(__import__("datetime").UTC)
+        utc = value if value.tzinfo is None else value.astimezone(UTC)
         return exp.cast(exp.Literal.string(utc.replace(tzinfo=None).isoformat(sep=" ")), "TIMESTAMP")
     if isinstance(value, date):
         return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
