@@ -155,7 +155,8 @@ def to_spark(sql: str, params: Mapping[str, Any] | None = None) -> str:
                 out = exp.Add(this=out, expression=b)
             return exp.Paren(this=out)
         if (isinstance(node, exp.Add) and isinstance(node.this, exp.Cast) and node.this.to.is_type("date")
-                and not isinstance(node.expression, exp.Interval)):
+                and not isinstance(node.expression, exp.Interval)
+                and not (isinstance(node.expression, exp.Cast) and node.expression.to.is_type("int"))):
             # DATE + n days: Spark's date_add takes an INT, and its integer division gives BIGINT
             return exp.Add(this=node.this, expression=exp.cast(node.expression, "INT"))
         if isinstance(node, exp.Cast) and isinstance(node.this, exp.Explode):
@@ -163,7 +164,9 @@ def to_spark(sql: str, params: Mapping[str, Any] | None = None) -> str:
             return node.this
         return node
 
-    tree = sqlglot.parse_one(sql, read="duckdb").transform(bind).transform(fix)
+    # twice: sqlglot does not descend into a node a rewrite returns, so a rewrite inside another
+    # (epoch_us inside DATE + n) is made on the second pass; each rewrite leaves its result alone
+    tree = sqlglot.parse_one(sql, read="duckdb").transform(bind).transform(fix).transform(fix)
     return tree.sql(dialect="spark")
 
 
