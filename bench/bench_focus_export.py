@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_measures import make_store
 
-from llmcost.analysis import ReportOptions
+from llmcost.document.analysis import ReportOptions
 from llmcost.focus_export import export_focus
 from llmcost.pricing.engine import pricing_passes
 

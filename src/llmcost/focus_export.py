@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from llmcost import clock, queries
-from llmcost.analysis import ReportOptions, _window, compare_month, forecast_sections, open_store, window_view
-from llmcost.compare import month_start, previous_month
+from llmcost.document.analysis import ReportOptions, _window, compare_month, forecast_sections, open_store, window_view
+from llmcost.document.compare import month_start, previous_month
+from llmcost.document.priced_rows import price_once
 from llmcost.output import csv_text, write_text
-from llmcost.priced_rows import price_once
 from llmcost.pricing import load_catalog
 from llmcost.pricing.engine import TOOL_CALL_COLUMNS
 from llmcost.tz import check_tz
@@ -156,12 +156,12 @@ def _cost_cols(row: dict[str, Any], cost: Decimal) -> None:
         row[k] = c
 
 
-def actual_rows(con: Any, catalog: str) -> tuple[list[dict[str, Any]], int]:
-    """FOCUS rows for the window's priced usage (`priced_usage`, sql/focus_actuals.sql); returns
+def actual_rows(con: Any, catalog: str, relation: str = queries.INPUT) -> tuple[list[dict[str, Any]], int]:
+    """FOCUS rows for the window's priced usage `relation` (sql/focus_actuals.sql); returns
     (rows, unpriced requests left out). Server-tool fees (web search, file search) get rows of their
     own, per call, priced calls only (an unpriced fee is left out of cost_usd too, and the report
     warns about it)."""
-    found = queries.rows(con, "focus_actuals")
+    found = queries.rows(con, "focus_actuals", relation=relation)
     out = []
     for r in found:
         day: date = r["day"]
@@ -215,9 +215,7 @@ def actual_rows(con: Any, catalog: str) -> tuple[list[dict[str, Any]], int]:
                     "SkuMeter": f"{what}es",
                 }
             out.append(row)
-    unpriced = con.execute(
-        "SELECT coalesce(sum(request_count), 0) FROM priced_usage WHERE NOT priced"
-    ).fetchone()[0]
+    unpriced = queries.rows(con, "focus_unpriced_requests", relation=relation)[0]["requests"]
     return out, int(unpriced)
 
 
@@ -259,7 +257,7 @@ def export_focus(opts: ReportOptions, out: Path) -> tuple[int, int]:
     """Write the FOCUS CSV for the store and window in `opts`; return (rows written, unpriced requests
     left out).
 
-    Prices the store once (llmcost.priced_rows) and reads what it exports from that table: the
+    Prices the store once (llmcost.document.priced_rows) and reads what it exports from that table: the
     window's actual rows and, when the forecast is on, the forecast and scenarios section. No other
     section of the report (measures, reconciliation, comparison) is computed."""
     check_tz(opts.tz)
@@ -268,8 +266,8 @@ def export_focus(opts: ReportOptions, out: Path) -> tuple[int, int]:
     stamp = catalog.info().get("catalog") or ""
     with open_store(opts.store) as (_store, _manifest, con):
         priced = price_once(con, catalog, opts.tz)
-        window_view(con, priced, since, until)  # `priced_usage`, read by sql/focus_actuals.sql
-        rows, unpriced = actual_rows(con, stamp)
+        window = window_view(con, priced, since, until)
+        rows, unpriced = actual_rows(con, stamp, window)
         forecast = forecast_sections(con, opts, {}, catalog, priced)
         if forecast.get("scenarios") and not (forecast.get("forecast") or {}).get("month"):
             # the scenario rows' fallback month: the month the report would compare

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from importlib import resources
@@ -22,8 +23,9 @@ import duckdb
 
 from llmcost.config.strict import MAX_NUMBER, Positions, check_keys, finite, parse_toml, read_text, read_toml
 from llmcost.errors import ConfigError, UsageError
-from llmcost.queries import Query, bind, get_query
+from llmcost.queries import INPUT, Query, bind, get_query, sql_over
 from llmcost.store import has_relation, one
+from llmcost.text import did_you_mean
 
 DEFINITIONS: dict[str, str] = {
     "prompt_tokens": (
@@ -203,10 +205,13 @@ def _is_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(n)
 
 
-def _fetch(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:
+def _fetch(con: duckdb.DuckDBPyConnection, name: str, *, relation: str = INPUT, **params: Any) -> list[dict[str, Any]]:
+    """Rows of query `name` reading the priced rows from `relation`; parameters it does not take
+    are left out."""
     q: Query = get_query(name)
     bound = bind(q, {k: v for k, v in params.items() if k in q.params})
-    cur = con.execute(q.sql, bound) if bound else con.execute(q.sql)
+    sql = sql_over(q, relation)
+    cur = con.execute(sql, bound) if bound else con.execute(sql)
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
@@ -226,8 +231,10 @@ def compute_measures(
     component_files: Iterable[Path | str] | None = None,
     window_has_start: bool | None = None,
     materialised: bool = False,
+    relation: str | None = None,
 ) -> dict[str, Any]:
-    """All measures over `con`'s `priced_usage` (created with attach_costs when absent).
+    """All measures over `con`'s priced rows `relation` (a table or view; default `priced_usage`,
+    created with attach_costs from `usage` when absent).
 
     `since` is inclusive and `until` exclusive (dates are UTC midnights); `provider` keeps one
     provider. `config` overrides config/measures.toml. `component_files` are RAGPulse-style side
@@ -236,15 +243,18 @@ def compute_measures(
     asked (a report's --since or --month); without a start, bursts look at the recent days only.
     The priced rows are copied once (filtered, needed columns only) into a private in-memory
     database that every query reads, so the view's join runs once, not once per query; unless
-    they are a table already or `materialised` says `priced_usage` is a plain filter over one (a
-    report's window over its one priced table, llmcost.priced_rows).
+    they are a table already or `materialised` says `relation` is a plain filter over one (a
+    report's window over its one priced table, llmcost.document.priced_rows).
     """
     cfg = load_config(config)
     since_, until_ = _utc(since, "since"), _utc(until, "until")
     recent = not (since_ is not None if window_has_start is None else window_has_start)
     filters = {"since": since_, "until": until_, "provider": provider}
-    source = usage = "priced_usage"
-    if not has_relation(con, "priced_usage"):
+    source = usage = relation or INPUT
+    if relation is not None and not has_relation(con, relation):
+        raise UsageError(f"The connection has no relation {relation!r} to measure. Fix: pass the name of the "
+                         "priced rows' table or view (e.g. the one PricedRows.view returned).")
+    if not has_relation(con, source):
         if not has_relation(con, "usage"):
             raise UsageError("The connection has no `usage` view. Fix: use Store.open(dir).connect().")
         from llmcost.pricing import attach_costs, load_catalog
@@ -253,11 +263,11 @@ def compute_measures(
         source = "_llmcost_measures_priced"
         attach_costs(con, catalog if catalog is not None else load_catalog(), source=usage, target=source)
 
-    if (source == "priced_usage" and not any(filters.values())
-            and (materialised or _is_table(con, "priced_usage"))):
+    if (source == usage and not any(filters.values())
+            and (materialised or _is_table(con, source))):
         # The report's priced rows are a table already: the queries read it as it is (a second
         # copy of a 35M-row window would only cost time and spill space).
-        out = _measures(con, filters, cfg, component_files, recent=recent)
+        out = _measures(con, filters, cfg, component_files, recent=recent, relation=source)
         out["window"] = {"since": since_, "until": until_, "provider": provider}
         return out
 
@@ -324,6 +334,63 @@ def _enum_types(con: duckdb.DuckDBPyConnection, db: str, usage: str, filters: di
     return types
 
 
+# ---- the registry ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MeasureRun:
+    """What a measure's `compute` gets: the connection, the window's filters, the config, and the
+    queries it may run (its entry's `sql`, so the registry says every file a measure reads)."""
+
+    cur: duckdb.DuckDBPyConnection
+    filters: dict[str, Any]
+    cfg: dict[str, Any]
+    component_files: Iterable[Path | str] | None
+    recent: bool
+    """The caller's window has no start: bursts look at the last `recent_days` only."""
+    measure: Measure
+    results: dict[str, Any]
+    """The measures computed before this one (registry order), by key."""
+    relation: str = INPUT
+    """The priced rows the queries read (a table or view name)."""
+
+    def fetch(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Rows of query `name` (one of the measure's `sql`) over the window; `params` add to or
+        replace the window's filters."""
+        if name not in self.measure.sql:
+            raise ConfigError(
+                f"measure {self.measure.key!r} runs query {name!r}, which its registry entry does not list "
+                f"(sql={self.measure.sql}). Fix: add {name!r} to its entry in llmcost.measures.MEASURES."
+            )
+        return _fetch(self.cur, name, relation=self.relation, **{**self.filters, **params})
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One registered measure: the document key it fills, the `sql/` queries it runs, the report
+    section (llmcost.report.sections REGISTRY name) that shows it, and a one-line description."""
+
+    key: str
+    sql: tuple[str, ...]
+    """Query names (file stems in `sql/`), each with a data case in tests/measures/cases/."""
+    section: str
+    description: str
+    compute: Callable[[MeasureRun], Any] | None = None
+    """The measure's value (what `compute_measures` returns under `key`); default: the rows of
+    its one query."""
+    document: Callable[[Any], Any] | None = None
+    """The value as the report document holds it; default: as computed."""
+
+    def run(self, run: MeasureRun) -> Any:
+        if self.compute is not None:
+            return self.compute(run)
+        if len(self.sql) != 1:
+            raise ConfigError(f"measure {self.key!r} lists {len(self.sql)} queries and no `compute`. "
+                              "Fix: give it a compute function, or one query.")
+        return run.fetch(self.sql[0])
+
+    def shape(self, value: Any) -> Any:
+        return value if self.document is None else self.document(value)
+
+
 def _measures(
     cur: duckdb.DuckDBPyConnection,
     filters: dict[str, Any],
@@ -331,26 +398,25 @@ def _measures(
     component_files: Iterable[Path | str] | None,
     *,
     recent: bool = True,
+    relation: str = INPUT,
 ) -> dict[str, Any]:
-    """Every measure over `filters`; `recent`: the caller's window has no start, so bursts look at
-    the last `recent_days` only (inside the copy `filters` are empty whatever the caller asked)."""
-    f = filters
-    turns = _fetch(cur, "turn_stats", **f)
-    spend = _spend(cur, f, cfg)
+    """Every registered measure over `relation`'s rows within `filters`, in registry order;
+    `recent`: the caller's window has no start, so bursts look at the last `recent_days` only
+    (inside the copy `filters` are empty whatever the caller asked)."""
+    out: dict[str, Any] = {"definitions": dict(DEFINITIONS)}
+    results: dict[str, Any] = {}
+    for m in registry():
+        run = MeasureRun(cur, filters, cfg, component_files, recent, m, results, relation)
+        results[m.key] = m.run(run)
+    out.update(results)
+    return out
+
+
+def _conversations(run: MeasureRun) -> dict[str, Any]:
     return {
-        "definitions": dict(DEFINITIONS),
-        "spend": spend,
-        "turns": turns,
-        "conversations": {
-            "history": _history_totals(turns),
-            "lengths": _fetch(cur, "conversation_lengths", **f),
-            "history_definition": DEFINITIONS["history_resent"],
-        },
-        "cache": _cache(cur, f, cfg),
-        "complexity": _complexity(cur, f, cfg),
-        "bursts": _bursts(cur, f, cfg, recent=recent),
-        "prefix": _prefix(cur, f, component_files),
-        "unit_costs": _unit_costs(cur, f, cfg),
+        "history": _history_totals(run.results["turns"]),
+        "lengths": run.fetch("conversation_lengths"),
+        "history_definition": DEFINITIONS["history_resent"],
     }
 
 
@@ -361,27 +427,28 @@ def spend_by_tag(
     since: date | datetime | str | None = None,
     until: date | datetime | str | None = None,
     provider: str | None = None,
+    relation: str = INPUT,
 ) -> list[dict[str, Any]]:
-    """Spend, requests and tokens by the value of each tag in `tags` over `con`'s `priced_usage`
-    (sql/spend_by_tag.sql; DEFINITIONS["spend_by_tag"]), tags in the order given. No tags: []."""
+    """Spend, requests and tokens by the value of each tag in `tags` over `con`'s priced rows
+    `relation` (sql/spend_by_tag.sql; DEFINITIONS["spend_by_tag"]), tags in the order given. No tags: []."""
     names = list(dict.fromkeys(tags))
     if not names:
         return []
-    return _fetch(con, "spend_by_tag", tags=names, since=_utc(since, "since"), until=_utc(until, "until"),
-                  provider=provider)
+    return _fetch(con, "spend_by_tag", relation=relation, tags=names, since=_utc(since, "since"),
+                  until=_utc(until, "until"), provider=provider)
 
 
-def tag_names(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """The tag names in `con`'s `priced_usage` rows with the requests carrying each (sql/tag_names.sql)."""
-    return _fetch(con, "tag_names")
+def tag_names(con: duckdb.DuckDBPyConnection, relation: str = INPUT) -> list[dict[str, Any]]:
+    """The tag names in `con`'s priced rows `relation` with the requests carrying each (sql/tag_names.sql)."""
+    return _fetch(con, "tag_names", relation=relation)
 
 
-def _unit_costs(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any]:
+def _unit_costs(run: MeasureRun) -> dict[str, Any]:
     """Unit cost distributions (overall and by project), the monthly trend with its change, and the top units."""
-    rows = _fetch(cur, "unit_costs", **f)
+    rows = run.fetch("unit_costs")
     for r in rows:
         r["mean_usd"] = r["cost_usd"] / r["priced_units"] if r["priced_units"] and r["cost_usd"] is not None else None
-    trend = _fetch(cur, "unit_costs_by_month", **f)
+    trend = run.fetch("unit_costs_by_month")
     prev: dict[str, dict[str, Any]] = {}
     for r in trend:
         r["mean_usd"] = r["cost_usd"] / r["priced_units"] if r["priced_units"] and r["cost_usd"] is not None else None
@@ -393,7 +460,7 @@ def _unit_costs(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str
             if before and r["mean_usd"] is not None and before["mean_usd"] else None
         )
         prev[r["unit"]] = r
-    top = _fetch(cur, "unit_costs_top", top_n=cfg["spend"]["top_conversations"], **f)
+    top = run.fetch("unit_costs_top", top_n=run.cfg["spend"]["top_conversations"])
     return {
         "definition": DEFINITIONS["unit_costs"],
         "overall": [r for r in rows if r["level"] == "all"],
@@ -422,19 +489,17 @@ def _history_totals(turns: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _spend(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any]:
+def _spend(run: MeasureRun) -> dict[str, Any]:
     by_period: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for row in _fetch(cur, "spend_by_period", **f):
+    for row in run.fetch("spend_by_period"):
         period, dim = row.pop("period"), row.pop("dimension")
         by_period.setdefault(period, {}).setdefault(dim, []).append(row)
     return {
-        "totals": _one(_fetch(cur, "spend_totals", **f)),
-        "unpriced_models": _fetch(cur, "spend_unpriced_models", **f),
+        "totals": _one(run.fetch("spend_totals")),
+        "unpriced_models": run.fetch("spend_unpriced_models"),
         "by_period": by_period,
-        "top_conversations": _fetch(
-            cur, "spend_top_conversations", top_n=cfg["spend"]["top_conversations"], **f
-        ),
-        "month_over_month": _fetch(cur, "spend_month_over_month", **f),
+        "top_conversations": run.fetch("spend_top_conversations", top_n=run.cfg["spend"]["top_conversations"]),
+        "month_over_month": run.fetch("spend_month_over_month"),
     }
 
 
@@ -452,13 +517,14 @@ def _cache_params(cfg: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _cache(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any]:
+def _cache(run: MeasureRun) -> dict[str, Any]:
+    cfg = run.cfg
     levels: dict[str, list[dict[str, Any]]] = {}
-    for row in _fetch(cur, "cache_hit_rate", **f):
+    for row in run.fetch("cache_hit_rate"):
         levels.setdefault(row.pop("level"), []).append(row)
-    savings = _fetch(cur, "cache_savings", **f)
+    savings = run.fetch("cache_savings")
     overall = next((r for r in savings if r["level"] == "all"), None)
-    missed = _fetch(cur, "cache_missed_savings", **f, **_cache_params(cfg))
+    missed = run.fetch("cache_missed_savings", **_cache_params(cfg))
     missed_all = next((r for r in missed if r["level"] == "all"), None)
     return {
         "hit_rate_definition": DEFINITIONS["cache_hit_rate"],
@@ -479,9 +545,9 @@ def _cache(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str, Any
     }
 
 
-def _complexity(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any]:
-    th = dict(cfg["complexity"])
-    rows_ = _fetch(cur, "complexity_shares", **f, **th)
+def _complexity(run: MeasureRun) -> dict[str, Any]:
+    th = dict(run.cfg["complexity"])
+    rows_ = run.fetch("complexity_shares", **th)
     return {
         "definition": DEFINITIONS["complexity"],
         "thresholds": th,
@@ -490,14 +556,14 @@ def _complexity(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str
     }
 
 
-def _bursts(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str, Any], *, recent: bool) -> dict[str, Any]:
-    recent_days = int(cfg["bursts"]["recent_days"]) if recent else None
-    win = _one(_fetch(cur, "burst_window", recent_days=recent_days, **f))
-    if win is not None:
-        f = {**f, "since": win["since"]}
-    peaks = {r.pop("granularity"): r for r in _fetch(cur, "burst_peaks", **f)}
+def _bursts(run: MeasureRun) -> dict[str, Any]:
+    cfg = run.cfg
+    recent_days = int(cfg["bursts"]["recent_days"]) if run.recent else None
+    win = _one(run.fetch("burst_window", recent_days=recent_days))
+    start = {"since": win["since"]} if win is not None else {}
+    peaks = {r.pop("granularity"): r for r in run.fetch("burst_peaks", **start)}
     factor = float(cfg["bursts"]["peak_factor"])
-    days = _fetch(cur, "burst_peak_days", peak_factor=factor, **f)
+    days = run.fetch("burst_peak_days", peak_factor=factor, **start)
     costs = [d["cost_usd"] for d in days if d["cost_usd"] is not None]
     total_cost = win["cost_usd"] if win else None
     peak_cost: Decimal | None
@@ -523,10 +589,8 @@ def _bursts(cur: duckdb.DuckDBPyConnection, f: dict[str, Any], cfg: dict[str, An
     }
 
 
-def _prefix(
-    cur: duckdb.DuckDBPyConnection, f: dict[str, Any], component_files: Iterable[Path | str] | None
-) -> dict[str, Any]:
-    blocks = _fetch(cur, "prefix_block_reuse", **f)
+def _prefix(run: MeasureRun) -> dict[str, Any]:
+    blocks = run.fetch("prefix_block_reuse")
     inp = sum(r["input_tokens"] for r in blocks)
     hit = sum(r["hit_tokens"] for r in blocks)
     return {
@@ -537,15 +601,15 @@ def _prefix(
             "reason": None if blocks else "no rows carry block hashes (extra.block_hashes)",
             "reference": {"mooncake_conversation": REFERENCE["mooncake_conversation_block_reuse"]},
         },
-        "components": _components(cur, f, component_files),
+        "components": _components(run),
     }
 
 
 # ---- prompt components (RAGPulse) -------------------------------------------------------------
-def find_side_files(con: duckdb.DuckDBPyConnection) -> list[Path]:
-    """RAGPulse side files beside the trace files that rows with components came from."""
+def find_side_files(con: duckdb.DuckDBPyConnection, relation: str = INPUT) -> list[Path]:
+    """RAGPulse side files beside the trace files that rows of `relation` with components came from."""
     rows_ = con.execute(
-        "SELECT DISTINCT source_file FROM priced_usage WHERE extra LIKE '%\"components\"%'"
+        f"SELECT DISTINCT source_file FROM {relation} WHERE extra LIKE '%\"components\"%'"
     ).fetchall()
     found: list[Path] = []
     for (src,) in rows_:
@@ -589,16 +653,15 @@ def load_component_lengths(
     return int(one(con.execute("SELECT count(*) FROM component_lengths"))[0])
 
 
-def _components(
-    cur: duckdb.DuckDBPyConnection, f: dict[str, Any], component_files: Iterable[Path | str] | None
-) -> dict[str, Any]:
-    (has,) = one(cur.execute("SELECT count(*) FROM priced_usage WHERE extra LIKE '%\"components\"%'"))
+def _components(run: MeasureRun) -> dict[str, Any]:
+    cur, component_files = run.cur, run.component_files
+    (has,) = one(cur.execute(f"SELECT count(*) FROM {run.relation} WHERE extra LIKE '%\"components\"%'"))
     if not has:
         return {"available": False, "reason": "no rows carry prompt components (extra.components)"}
-    files = list(component_files) if component_files is not None else find_side_files(cur)
+    files = list(component_files) if component_files is not None else find_side_files(cur, run.relation)
     n = load_component_lengths(cur, files)
-    shares = _fetch(cur, "prefix_component_shares", **f)
-    by_turn = _fetch(cur, "prefix_component_tokens_by_turn", **f)
+    shares = run.fetch("prefix_component_shares")
+    by_turn = run.fetch("prefix_component_tokens_by_turn")
     sys_row = next((r for r in shares if r["kind"] == "sys_prompt"), None)
     return {
         "available": True,
@@ -615,3 +678,135 @@ def _components(
             "median_history_tokens_by_turn": REFERENCE["ragpulse_median_history_tokens_by_turn"],
         },
     }
+
+
+# ---- the report document's shape of two measures -----------------------------------------------
+def _spend_document(spend: dict[str, Any]) -> dict[str, Any]:
+    """The report keeps three slices of spend_by_period (month total and by model, week total)."""
+    by_period = spend.get("by_period", {})
+    return {
+        "totals": spend["totals"],
+        "by_month": by_period.get("month", {}).get("total", []),
+        "by_month_model": by_period.get("month", {}).get("model", []),
+        "by_week": by_period.get("week", {}).get("total", []),
+        "top_conversations": spend["top_conversations"],
+        "month_over_month": spend["month_over_month"],
+        "unpriced_models": spend["unpriced_models"],
+    }
+
+
+def _cache_document(cache: dict[str, Any]) -> dict[str, Any]:
+    """The report's cache: the overall hit rate and money, and one row per model joining the hit
+    rate, the savings and the missed savings."""
+    overall = cache.get("hit_rate_overall") or {}
+    savings = {(r["provider"], r["model"]): r for r in cache.get("savings_by_model", [])}
+    missed = {(r["provider"], r["model"]): r for r in cache.get("missed_by_model", [])}
+    by_model = []
+    for r in cache.get("hit_rate_by_provider_model", []):
+        k = (r["provider"], r["model"])
+        by_model.append(
+            {
+                "provider": r["provider"],
+                "model": r["model"],
+                "requests": r["requests"],
+                "hit_rate": r["hit_rate"],
+                "reason": r["reason"],
+                "savings_usd": savings.get(k, {}).get("savings_usd"),
+                "write_premium_usd": savings.get(k, {}).get("write_premium_usd"),
+                "missed_savings_usd": missed.get(k, {}).get("missed_savings_usd"),
+            }
+        )
+    known = overall.get("cache_known_requests")
+    return {
+        "hit_rate": overall.get("hit_rate"),
+        "hit_rate_reason": overall.get("reason"),
+        "cache_known_requests": known,
+        # no row whose source reports cache fields: what the cache saved is unknown, not $0
+        "savings_usd": cache["savings_usd"] if known else None,
+        "write_premium_usd": cache["write_premium_usd"] if known else None,
+        "net_savings_usd": cache["net_savings_usd"] if known else None,
+        "missed_savings_usd": cache["missed_savings_usd"],
+        "missed": cache["missed"],
+        "by_model": by_model,
+        "definitions": {
+            "hit_rate": cache["hit_rate_definition"],
+            "missed_savings": cache["missed_savings_definition"],
+        },
+    }
+
+
+MEASURES: tuple[Measure, ...] = (
+    Measure("spend", ("spend_totals", "spend_unpriced_models", "spend_by_period", "spend_top_conversations",
+                      "spend_month_over_month"), "spend",
+            "priced cost and requests by period and dimension, unpriced models, top conversations, month over month",
+            _spend, _spend_document),
+    Measure("turns", ("turn_stats",), "turns",
+            "per turn of a conversation: prompt size, growth, cached share and the history re-sent"),
+    Measure("conversations", ("conversation_lengths",), "turns",
+            "the history re-sent over all turns and the distribution of conversation lengths", _conversations),
+    Measure("cache", ("cache_hit_rate", "cache_savings", "cache_missed_savings"), "cache",
+            "cache hit rate, what the cache saved net of write premiums, and what a cached prefix would have saved",
+            _cache, _cache_document),
+    Measure("complexity", ("complexity_shares",), "complexity",
+            "shares of simple, medium and complex requests, overall and by model", _complexity),
+    Measure("bursts", ("burst_window", "burst_peaks", "burst_peak_days"), "bursts",
+            "the busiest hour and day against the median one, and the peak days' cost", _bursts),
+    Measure("prefix", ("prefix_block_reuse", "prefix_component_shares", "prefix_component_tokens_by_turn"),
+            "prefix", "reusable prompt prefix: block reuse share and prompt component shares", _prefix),
+    Measure("unit_costs", ("unit_costs", "unit_costs_by_month", "unit_costs_top"), "units",
+            "cost per conversation, user, user-month and request: distribution, monthly trend, top units",
+            _unit_costs),
+)
+"""Every measure, in document order: adding one is one SQL file in `sql/`, one data case in
+tests/measures/cases/ and one entry here (docs/architecture.md, "To add a measure")."""
+
+
+def registry() -> tuple[Measure, ...]:
+    """The registered measures, checked: keys unique, each with at least one query."""
+    seen: set[str] = set()
+    for m in MEASURES:
+        if m.key in seen:
+            raise ConfigError(f"measure {m.key!r} is registered twice. Fix: keep one entry in MEASURES.")
+        if not m.sql:
+            raise ConfigError(f"measure {m.key!r} lists no query. Fix: name its sql/ file(s) in its entry.")
+        seen.add(m.key)
+    return MEASURES
+
+
+def measure(key: str) -> Measure:
+    """The registered measure filling document key `key`; an unregistered key is an error."""
+    known = {m.key: m for m in registry()}
+    if key not in known:
+        raise ConfigError(f"no measure is registered under {key!r}{did_you_mean(key, known)}. "
+                          "Fix: add a Measure entry for it to llmcost.measures.MEASURES.")
+    return known[key]
+
+
+def document_sections(computed: Mapping[str, Any]) -> dict[str, Any]:
+    """The report document's measure keys from `compute_measures`' answer, in registry order.
+    A key the answer holds that no measure registers, or a registered key it lacks, is an error:
+    nothing is silently dropped."""
+    extra = [k for k in computed if k not in _NOT_MEASURES and k not in {m.key for m in registry()}]
+    if extra:
+        raise ConfigError(f"the measures returned {', '.join(map(repr, extra))}, which no measure registers. "
+                          "Fix: add a Measure entry for it to llmcost.measures.MEASURES.")
+    missing = [m.key for m in registry() if m.key not in computed]
+    if missing:
+        raise ConfigError(f"measure(s) {', '.join(map(repr, missing))} registered but not computed.")
+    out: dict[str, Any] = {"definitions": computed["definitions"]}
+    for m in registry():
+        out[m.key] = m.shape(computed[m.key])
+    return out
+
+
+_NOT_MEASURES = ("definitions", "window")
+"""Keys of compute_measures' answer that are not measures: the definitions and the window."""
+
+
+def doc_table() -> str:
+    """The Markdown table of the registered measures (docs/measures.md keeps a copy)."""
+    lines = ["| document key | report section | queries (`sql/`) | what |", "| --- | --- | --- | --- |"]
+    for m in registry():
+        queries = ", ".join(f"`{q}`" for q in m.sql)
+        lines.append(f"| `{m.key}` | `{m.section}` | {queries} | {m.description} |")
+    return "\n".join(lines) + "\n"

@@ -11,6 +11,11 @@ Line 1 names the query (the name must equal the file stem), the comment lines un
 query's help, and the rest is one SQL statement with `$name` parameters. A bad file fails when
 the queries are loaded, naming the file and line. Parameters a caller leaves out are bound to
 NULL: every parameter of these queries is optional and NULL means "no filter" or "the default".
+
+The queries read the priced rows as `priced_usage` (`INPUT`). A caller whose rows have another
+name passes it as `relation=` (e.g. the report's window view, `PricedRows.view`): the name is
+put in place of `priced_usage` in the statement, so no module has to name its view after the
+convention.
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ from llmcost.text import did_you_mean
 _NAME_LINE = re.compile(r"^--\s*name:\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*$")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _LINE_IN_ERROR = re.compile(r"LINE (\d+):")
+INPUT = "priced_usage"
+"""The relation every query reads its priced rows from, unless the caller passes `relation=`."""
+_RELATION = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}")
 
 
 @dataclass(frozen=True)
@@ -160,6 +168,17 @@ def bind(query: Query, params: dict[str, Any]) -> dict[str, Any]:
     return {p: params.get(p) for p in query.params}
 
 
+def sql_over(query: Query, relation: str = INPUT, *, reads: str = INPUT) -> str:
+    """`query`'s statement reading `relation` (a table or view name) where it reads `reads`
+    (default: its priced rows, `priced_usage`)."""
+    if relation == reads:
+        return query.sql
+    if not _RELATION.fullmatch(relation):
+        raise UsageError(f"{relation!r} is not a relation name (query {query.name!r}). "
+                         "Fix: pass the name of a table or view, e.g. the one PricedRows.view returned.")
+    return re.sub(rf"\b{re.escape(reads)}\b", relation, query.sql)
+
+
 def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pl.DataFrame:
     """Run query `name` on `con` with `$params` bound and return the rows as a polars frame."""
     query = get_query(name)
@@ -172,10 +191,11 @@ def run_query(con: duckdb.DuckDBPyConnection, query: Query, **params: Any) -> pl
     return rel.pl()
 
 
-def rows(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:
+def rows(con: duckdb.DuckDBPyConnection, name: str, *, relation: str = INPUT, **params: Any) -> list[dict[str, Any]]:
     """Like `run`, but plain Python rows (Decimal stays Decimal) for JSON-ready output."""
     query = get_query(name)
     bound = bind(query, params)
-    cur = con.execute(query.sql, bound) if bound else con.execute(query.sql)
+    sql = sql_over(query, relation)
+    cur = con.execute(sql, bound) if bound else con.execute(sql)
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]

@@ -175,7 +175,7 @@ def test_full_disk_and_out_of_memory_are_one_line_errors(tmp_path: Path, monkeyp
     with a fix and exit code, not a traceback (the 20 GB scale run once ended in one)."""
     import duckdb
 
-    import llmcost.analysis
+    import llmcost.document.analysis
 
     store = tmp_path / "s"
     fixture = REPO / "tests/fixtures/ingest/openai_response_jsonl/input.jsonl"
@@ -189,7 +189,7 @@ def test_full_disk_and_out_of_memory_are_one_line_errors(tmp_path: Path, monkeyp
         def boom(*_a, _exc=exc, **_k):
             raise _exc
 
-        monkeypatch.setattr(llmcost.analysis, "build_report", boom)
+        monkeypatch.setattr(llmcost.document.analysis, "build_report", boom)
         res = runner.invoke(app, ["report", "--store", str(store)])
         assert res.exit_code == code, res.output
         assert res.output.startswith("Error: ") and len(res.output.strip().splitlines()) == 1, res.output

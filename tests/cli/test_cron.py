@@ -106,7 +106,7 @@ def test_budget_above_spend_exits_0(store: Path) -> None:
 def test_budget_uses_the_forecast_when_present() -> None:
     from decimal import Decimal
 
-    from llmcost.analysis import budget_check
+    from llmcost.document.analysis import budget_check
 
     doc = {"forecast": {"month": "2026-11", "p50_usd": Decimal("90"), "hi_80_usd": Decimal("120")}}
     b = budget_check(doc, Decimal("100"))

@@ -17,6 +17,7 @@ from llmcost.forecast import (
     periods_after,
     recent_level_total,
 )
+from llmcost.forecast.periods import NEXT_SPREAD, recentre_paths, spread_paths
 
 
 def _history(n: int, end: date, level: float = 100.0, seed: int = 0) -> tuple[list[date], list[float]]:
@@ -173,6 +174,55 @@ def test_combine_remaining_centres_on_the_other_forecasts_and_narrows_the_spread
     assert out == pytest.approx([3.0 * 0.5**0.9, 3.0, 3.0 * 2.0**0.9])
     assert combine_remaining(totals, [None])[1] is None  # nothing else: the model's own paths
     assert list(combine_remaining(totals, [None])[0]) == [1.0, 2.0, 4.0]
+
+
+def test_spread_paths_scales_each_level_by_its_own_factor():
+    # 40 paths with log deviations -20..19 (hundredths) from the median; path k has rank (k + 0.5) / 40,
+    # so its central coverage is |2 rank - 1| = |2k - 39| / 40: paths 4..35 sit within the 80% bounds
+    # (factor 0.8), paths 0 and 39 beyond the 95% bounds (0.975 > 0.95: factor 1.0), and paths 2 and 37
+    # (coverage 35 / 40 = 0.875) halfway from 0.80 to 0.95, so (0.8 + 1.0) / 2 = 0.9
+    dev = np.arange(-20, 20) / 100.0
+    totals = 50.0 * np.exp(dev)
+    med = float(np.median(totals))
+    out = spread_paths(totals, 80.0, (0.8, 1.0))
+    log_dev = np.log(totals / med)
+    assert out[10] == pytest.approx(80.0 * np.exp(0.8 * log_dev[10]))
+    assert out[35] == pytest.approx(80.0 * np.exp(0.8 * log_dev[35]))
+    assert out[0] == pytest.approx(80.0 * np.exp(1.0 * log_dev[0]))
+    assert out[39] == pytest.approx(80.0 * np.exp(1.0 * log_dev[39]))
+    assert out[2] == pytest.approx(80.0 * np.exp(0.9 * log_dev[2]))
+    assert out[37] == pytest.approx(80.0 * np.exp(0.9 * log_dev[37]))
+    assert float(np.median(out)) == pytest.approx(80.0, rel=1e-3)  # recentred
+    assert np.all(np.diff(out) > 0)  # the paths keep their order
+    shuffled = np.random.default_rng(1).permutation(40)  # the factor follows the rank, not the position
+    assert spread_paths(totals[shuffled], 80.0, (0.8, 1.0)) == pytest.approx(out[shuffled])
+    with pytest.raises(ValueError, match="cross"):
+        spread_paths(totals, 80.0, (1.0, 0.8))
+
+
+def test_recentre_paths_scales_the_two_months_path_by_path():
+    # 120 days of flat spend 10/day ending 2026-03-14; 200 paths from 2026-03-15 to the end of April.
+    # Both short-horizon forecasts of a flat history are 10/day, so the rest of March (17 days)
+    # is centred on 170 and April (30 days) on 300, whatever the paths' own level (here 12/day).
+    first = date(2025, 11, 15)
+    hist = [(first + timedelta(days=t), 10.0) for t in range(120)]
+    day0 = date(2026, 3, 15)
+    rng = np.random.default_rng(3)
+    paths = 12.0 * np.exp(rng.normal(0, 0.1, (200, 47)))
+    factors, notes = recentre_paths(paths, day0, hist)
+    assert len(notes) == 2 and notes[0].startswith("rest of this month") and notes[1].startswith("next month")
+    scaled = paths * factors
+    march, april = scaled[:, :17].sum(axis=1), scaled[:, 17:].sum(axis=1)
+    assert float(np.median(march)) == pytest.approx(170.0, rel=1e-2)
+    assert float(np.median(april)) == pytest.approx(300.0, rel=1e-2)
+    # one factor per path and window: each path's daily shape is kept
+    assert np.allclose(factors[:, :17], factors[:, :1]) and np.allclose(factors[:, 17:], factors[:, 17:18])
+    assert march == pytest.approx(combine_remaining(paths[:, :17].sum(axis=1), [170.0, 170.0])[0], rel=1e-9)
+    assert april == pytest.approx(
+        combine_remaining(paths[:, 17:].sum(axis=1), [300.0, 300.0], NEXT_SPREAD)[0], rel=1e-9)
+    # paths that stop before the next month ends: only the rest of March is recentred
+    factors, notes = recentre_paths(paths[:, :30], day0, hist)
+    assert len(notes) == 1 and np.all(factors[:, 17:] == 1.0)
 
 
 def test_local_trend_total_finds_a_level_step():

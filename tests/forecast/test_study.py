@@ -39,8 +39,8 @@ def test_study_targets() -> None:
     # issue 15's targets: 80% intervals hold 75-85% of month totals, 95% intervals at least 90%
     assert 0.75 <= nxt["coverage_80"] <= 0.85 and nxt["coverage_95"] >= 0.90
     assert 0.75 <= cur["coverage_80"] <= 0.85 and cur["coverage_95"] >= 0.90
-    # current-month median error at most 0.8x the run-rate's: 0.74 here; 0.78 on seeds 2000-2199 but
-    # 0.82 on seeds 1000-1199 (docs/forecasting.md: not met on every seed set); next month's 95%
-    # interval holds 89% on seeds 2000-2199 (not met there either)
+    # current-month median error at most 0.8x the run-rate's: 0.71 here, 0.78 on the held-out seeds
+    # 6000-6999, 0.80 on seeds 4000-4999 and 5000-5999 (docs/forecasting.md)
     assert cur["ratio_to_run_rate"] <= 0.8
-    assert nxt["ratio_to_run_rate"] < 1.0
+    # the next month, recentred like the current month's rest: 0.79 here (0.65-0.85 on the other sets)
+    assert nxt["ratio_to_run_rate"] < 0.9

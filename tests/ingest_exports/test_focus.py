@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from llmcost.document.reconcile import reconcile
 from llmcost.load import load
-from llmcost.reconcile import reconcile
 from llmcost.store import Store
 
 HEADER = [
@@ -144,7 +144,7 @@ def test_a_store_from_before_the_token_buckets_gets_them_on_the_next_run(tmp_pat
                        "FROM usage").fetchone() == (1_000_003 + 28_000_000 + 2_800_000 + 700_000 + 100_000,)
     assert con.execute("SELECT sum(cost_usd) FROM costs").fetchone() == (Decimal("26.2"),)
     # one file in the summary, its rows in both tables: 169 cost rows + 113 usage rows
-    from llmcost.analysis import ingest_summary
+    from llmcost.document.analysis import ingest_summary
 
     summary = ingest_summary(Store.open(store).read_manifest())
     assert (summary["files"], summary["rows_read"], summary["rows_stored"]) == (1, 169 + 113, 169 + 113)
@@ -154,7 +154,7 @@ def test_an_unpriced_model_from_a_billing_export_says_its_billed_cost_is_counted
     """acme-large has no list price, so its tokens have no estimated cost; but the export states what
     was paid, and the warning must not read as if that money were left out ("0 requests ...
     excluded from cost totals" said so before)."""
-    from llmcost.analysis import ReportOptions, build_report
+    from llmcost.document.analysis import ReportOptions, build_report
 
     load([_export(tmp_path)], tmp_path / "store")
     doc = build_report(ReportOptions(store=tmp_path / "store"))

@@ -130,7 +130,7 @@ def test_dashboard_csv_and_api_page_of_the_same_bucket_are_one_event(tmp_path: P
 
 
 def test_org_total_in_another_export_is_not_counted_twice(tmp_path: Path) -> None:
-    from llmcost.reconcile import money_usage
+    from llmcost.document.reconcile import money_usage
 
     grouped = tmp_path / "grouped.json"
     grouped.write_text(json.dumps(_pages(range(0, 1), set())))

@@ -140,7 +140,7 @@ def store(tmp_path: Path) -> Path:
 
 
 def test_money_usage_marks_request_rows_covered_by_buckets(store: Path) -> None:
-    from llmcost.reconcile import money_usage
+    from llmcost.document.reconcile import money_usage
 
     con = Store.open(store).connect()
     money_usage(con)
@@ -161,7 +161,7 @@ def test_money_usage_marks_request_rows_covered_by_buckets(store: Path) -> None:
 
 
 def test_reconcile_counts_money_once_with_coverage_and_gap(store: Path) -> None:
-    from llmcost.reconcile import money_total, reconcile
+    from llmcost.document.reconcile import money_total, reconcile
 
     con = Store.open(store).connect()
     frame = reconcile(con)

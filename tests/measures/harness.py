@@ -25,7 +25,7 @@ CASES = Path(__file__).parent / "cases"
 
 PRICED_SCHEMA = pa.schema(
     [pa.field(c.name, c.type) for c in USAGE_COLUMNS]
-    + [pa.field("priced", pa.bool_())]
+    + [pa.field("model_key", pa.string()), pa.field("priced", pa.bool_())]
     + [pa.field(c, MONEY) for c in COST_COLUMNS]
 )
 

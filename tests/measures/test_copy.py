@@ -14,9 +14,12 @@ from llmcost.queries import rows
 
 from .harness import CASES, case_connection, compare, load_case, params
 
-# sql/focus_actuals.sql reads the report's window view over its one priced table (every cost
-# column), never the measures' narrowed copy: its case runs in test_query_cases.py only.
-CASE_FILES = sorted(p for p in CASES.glob("*.json") if not load_case(p)["query"].startswith("focus_"))
+# The copy serves the registered measures (measures.MEASURES): every query one of them runs goes
+# through it. The other queries (sql/report_*.sql, sql/focus_*.sql, the month comparison, the tags)
+# read the report's window view over its one priced table with every column, never the narrowed
+# copy: their cases run in test_query_cases.py only.
+MEASURE_QUERIES = {q for m in measures.MEASURES for q in m.sql}
+CASE_FILES = sorted(p for p in CASES.glob("*.json") if load_case(p)["query"] in MEASURE_QUERIES)
 WINDOW = ("since", "until", "provider")
 
 

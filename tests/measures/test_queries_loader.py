@@ -107,3 +107,17 @@ def test_wheel_ships_the_sql_files(tmp_path: Path) -> None:
     first, count = res.stdout.split()
     assert Path(first) == site / "llmcost" / "sql"
     assert int(count) == len(list((REPO / "sql").glob("*.sql")))
+
+
+def test_a_query_reads_the_relation_it_is_given() -> None:
+    from llmcost.queries import get_query, rows, sql_over
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE my_window AS SELECT 'p' AS project, 2 AS request_count, CAST(1.5 AS DOUBLE) AS cost_usd")
+    assert rows(con, "report_by_project", relation="my_window") == [
+        {"project": "p", "requests": 2, "cost_usd": 1.5}
+    ]
+    q = get_query("report_by_project")
+    assert "priced_usage" not in sql_over(q, "my_window") and sql_over(q) == q.sql
+    with pytest.raises(UsageError, match="is not a relation name"):
+        sql_over(q, "x; DROP TABLE y")

@@ -157,6 +157,34 @@ def test_links_are_followed_to_files_and_folders_outside_once(tmp_path: Path) ->
     )
 
 
+def test_hidden_and_tool_folders_below_a_given_folder_are_not_walked(tmp_path: Path) -> None:
+    """`--logs .` in a project: its .git, .venv, node_modules and __pycache__ are not read (no
+    warning per file); a hidden folder named on the command line is walked (~/.claude/projects)."""
+    logs = tmp_path / "project"
+    for sub in (".git", ".venv/lib", "node_modules/pkg", "__pycache__", "exports"):
+        (logs / sub).mkdir(parents=True)
+    for sub in (".git", ".venv/lib", "node_modules/pkg", "__pycache__"):
+        shutil.copy(GOOD, logs / sub / "copy.jsonl")  # data there would be ingested if it were walked
+    shutil.copy(GOOD, logs / "exports" / "good.jsonl")
+    code, out, err = run("ingest", str(logs), "--store", str(tmp_path / "store"))
+    assert code == 0, err
+    assert out.startswith("1 ingested, 0 replaced, 0 unchanged, 0 unrecognised, 0 failed."), out
+    assert list(manifest_files(tmp_path / "store")) == [str(logs / "exports" / "good.jsonl")]
+    hidden = tmp_path / ".claude" / "projects"
+    hidden.mkdir(parents=True)
+    shutil.copy(OUTSIDE, hidden / "session.jsonl")
+    code, out, err = run("ingest", str(hidden), "--store", str(tmp_path / "store2"))
+    assert code == 0, err
+    assert out.startswith("1 ingested"), out
+
+
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(tmp_path: Path) -> None:
+    for args in (["--logs", ""], ["ingest", ""]):
+        code, _out, err = run(*args, "--store", str(tmp_path / "store"))
+        assert code == 2 and "an empty path was given" in err, (args, err)
+    assert not (tmp_path / "store" / "usage").exists()
+
+
 def test_file_names_that_are_not_utf8_are_ingested_and_shown_escaped(tmp_path: Path) -> None:
     """Before, DuckDB stopped the whole run with `RuntimeError: std::bad_cast` on such a name. Each
     file (plain, gzip, SQLite, inside a zip, in a folder whose name is not UTF-8 either) must give

@@ -124,7 +124,7 @@ def test_kill_9_leftovers_are_removed_by_the_next_run_but_not_a_live_runs(tmp_pa
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     env = {**os.environ, "TMPDIR": str(tmp), "NO_COLOR": "1"}
-    code_large = "import llmcost.analysis as a; a.LARGE_ROWS = 0; from llmcost.cli import main; main()"
+    code_large = "import llmcost.document.analysis as a; a.LARGE_ROWS = 0; from llmcost.cli import main; main()"
     proc = subprocess.Popen([sys.executable, "-c", code_large, "report", "--store", str(store), "--format", "json",
                              "--quiet"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     assert _wait_for(lambda: any(tmp.glob("llmcost-work-*.duckdb")) or proc.poll() is not None)

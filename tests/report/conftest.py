@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from llmcost.analysis import ReportOptions, build_report
+from llmcost.document.analysis import ReportOptions, build_report
 from llmcost.load import load
 
 REPO = Path(__file__).resolve().parents[2]

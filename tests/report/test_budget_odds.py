@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from llmcost.analysis import ReportOptions, build_report
+from llmcost.document.analysis import ReportOptions, build_report
 from llmcost.report import render
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from llmcost.compare import decompose, period_compare
+from llmcost.document.compare import decompose, period_compare
 
 
 def _m(requests: int, tokens: int, cost: str, nocache: str) -> dict[str, Any]:
@@ -78,7 +78,7 @@ def test_period_compare_on_rows() -> None:
 def test_period_compare_with_nothing_priced_is_unknown_not_zero() -> None:
     """Two months of usage of a model without a price: the money is n/a, never $0, and a budget
     check on month-to-date spend says the spend is unknown instead of 'within budget'."""
-    from llmcost.analysis import budget_check
+    from llmcost.document.analysis import budget_check
 
     con = duckdb.connect()
     con.execute("""CREATE TABLE p AS SELECT * FROM (VALUES
@@ -99,7 +99,7 @@ def test_period_compare_with_nothing_priced_is_unknown_not_zero() -> None:
 
 
 def test_budget_message_counts_the_months_unpriced_requests() -> None:
-    from llmcost.analysis import budget_check
+    from llmcost.document.analysis import budget_check
 
     con = duckdb.connect()
     con.execute("""CREATE TABLE p AS SELECT * FROM (VALUES

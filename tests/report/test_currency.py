@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from llmcost.analysis import ReportOptions, build_report
 from llmcost.currency import convert, load_rates, rate_for
+from llmcost.document.analysis import ReportOptions, build_report
 from llmcost.errors import ConfigError, UsageError
 from llmcost.report import render
 

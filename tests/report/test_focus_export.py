@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from llmcost.analysis import ReportOptions
+from llmcost.document.analysis import ReportOptions
 from llmcost.focus_export import FOCUS_COLUMNS, export_focus, scenario_rows
 
 REPO = Path(__file__).resolve().parents[2]

@@ -142,7 +142,7 @@ def test_forecast_and_scenarios_render_when_present(sample_doc: dict[str, Any]) 
 
 def test_a_forecast_without_a_median_renders_everywhere(sample_doc: dict[str, Any]) -> None:
     """Too little history: the forecast engine fills the sections with nulls; every format copes."""
-    from llmcost.analysis import budget_check
+    from llmcost.document.analysis import budget_check
 
     doc = dict(sample_doc)
     doc["forecast"] = {"month": "2026-11", "actual_to_date_usd": Decimal("1.00"), "p50_usd": None,

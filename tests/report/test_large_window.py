@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-import llmcost.analysis
-from llmcost.analysis import ReportOptions, build_report
+import llmcost.document.analysis
+from llmcost.document.analysis import ReportOptions, build_report
 
 
 def test_work_file_path_gives_the_same_document(
     sample_store: Path, sample_doc: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(llmcost.analysis, "LARGE_ROWS", 0)
+    monkeypatch.setattr(llmcost.document.analysis, "LARGE_ROWS", 0)
     # a temporary folder of this test's own: another run on the machine has work files of its own
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     before = set(Path(tempfile.gettempdir()).glob("llmcost-work-*"))
@@ -66,10 +66,10 @@ def test_work_file_with_turns_to_fill(tmp_path: Path, monkeypatch: pytest.Monkey
     opts = ReportOptions(store=tmp_path / "s", forecast=False)
     small = build_report(opts)
     assert small["turns"] and max(t["turn"] for t in small["turns"]) == 10  # filled: 10 requests per session
-    monkeypatch.setattr(llmcost.analysis, "LARGE_ROWS", 0)
+    monkeypatch.setattr(llmcost.document.analysis, "LARGE_ROWS", 0)
     seen: list[int] = []
-    real = llmcost.analysis.turns_to_fill
-    monkeypatch.setattr(llmcost.analysis, "turns_to_fill", lambda con: seen.append(real(con)) or seen[-1])
+    real = llmcost.document.analysis.turns_to_fill
+    monkeypatch.setattr(llmcost.document.analysis, "turns_to_fill", lambda con: seen.append(real(con)) or seen[-1])
     large = build_report(opts)
     assert seen == [60]  # no row of the log has a turn
     small.pop("generated_at", None)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from llmcost.analysis import SCHEMA_VERSION
+from llmcost.document.analysis import SCHEMA_VERSION
 from llmcost.report import render
 from tests.report.schema_check import validate
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import typer
 
-from llmcost.analysis import ReportOptions, build_report
 from llmcost.cli import app
+from llmcost.document.analysis import ReportOptions, build_report
 from llmcost.report import render
 from llmcost.report._fmt import formatters
 from llmcost.report.csv_report import render_table

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from llmcost.analysis import unit_economics
 from llmcost.cli import app
+from llmcost.document.analysis import unit_economics
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from llmcost.analysis import ReportOptions, build_report
+from llmcost.document.analysis import ReportOptions, build_report
 from llmcost.report import render
 
 UNKNOWN = "unknown model: genai-prices 0.2.3 has no price for 'unspecified'"

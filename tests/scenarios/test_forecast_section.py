@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from llmcost.errors import UsageError
+from llmcost.forecast import local_trend_total, recent_level_total
 from llmcost.pricing import attach_costs, load_catalog
 from llmcost.scenarios import forecast_section
 
@@ -91,6 +92,22 @@ def test_scenarios_share_the_simulated_futures(doc: dict) -> None:
     for r in doc["scenarios"]:
         assert r["lo_80_usd"] <= r["monthly_cost_usd"] <= r["hi_80_usd"]
         assert r["month"] == "2026-12" and r["growth"] == "step"
+
+
+def test_next_month_is_centred_on_the_short_horizon_forecasts(doc: dict, sample_con: duckdb.DuckDBPyConnection) -> None:
+    # the daily priced spend up to as_of, summed here from the priced rows (not the engine's history)
+    attach_costs(sample_con, load_catalog(), source="usage", target="p_next")
+    daily = sample_con.execute(
+        "SELECT CAST(timezone('UTC', ts) AS DATE) AS d, CAST(sum(cost_usd) AS DOUBLE) FROM p_next "
+        "WHERE cost_usd IS NOT NULL AND ts < '2026-11-24 00:00:00+00' GROUP BY d ORDER BY d"
+    ).fetchall()
+    december = [date(2026, 12, 1) + timedelta(days=i) for i in range(31)]
+    parts = [v for v in (local_trend_total(daily, december), recent_level_total(daily, december)) if v is not None]
+    assert parts
+    nxt = doc["forecast"]["periods"][1]
+    # 300 paths: the median is the mean of the two middle paths, each within a hair of the target
+    assert float(nxt["p50_usd"]) == pytest.approx(sum(parts) / len(parts), rel=0.01)
+    assert any(n.startswith("next month: the median is the mean") for n in doc["forecast"]["notes"])
 
 
 def test_alternative_rows(doc: dict) -> None:

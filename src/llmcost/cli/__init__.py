@@ -41,7 +41,7 @@ from llmcost.report.sections import NAMES as SECTION_NAMES  # noqa: E402  after 
 from llmcost.text import plain, shown  # noqa: E402  after the early Ctrl-C handler
 
 if TYPE_CHECKING:
-    from llmcost.analysis import IngestRun
+    from llmcost.document.analysis import IngestRun
 
 EXIT_PARTIAL = 1
 
@@ -292,6 +292,15 @@ UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE",
                                               help="Only usage on or before this date (YYYY-MM-DD).")]
 
 
+def _path(value: str | Path) -> Path:
+    """A path given on the command line; an empty one is refused (Path("") would be the current folder)."""
+    if isinstance(value, Path):
+        return value
+    if not value.strip():
+        raise typer.BadParameter("an empty path was given. Fix: name a file or folder, e.g. --logs ./exports.")
+    return Path(value)
+
+
 def _store_dir(store: Path | None) -> Path:
     from llmcost.store import default_store
 
@@ -362,7 +371,7 @@ def _progress(quiet: bool) -> Callable[[str, int, int], None]:
 def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: list[Path] | None,
             inline: list[str] | None, keep_text: bool, wait: float, quiet: bool,
             label: list[str] | None = None, allow_sql: bool = False) -> IngestRun:
-    from llmcost.analysis import IngestRun
+    from llmcost.document.analysis import IngestRun
     from llmcost.load import load, parse_labels
 
     _not_empty(source=source)
@@ -528,7 +537,7 @@ def _economics(value: str | None, rate: str | None) -> tuple[Decimal | None, Dec
 
 
 def _report(a: ReportArgs, last_run: IngestRun | None = None) -> None:
-    from llmcost.analysis import ReportOptions, build_report
+    from llmcost.document.analysis import ReportOptions, build_report
     from llmcost.report import FORMATS, expand_out, render
 
     _not_empty(month=a.month, currency=a.currency, table=a.table, since=a.since, until=a.until, as_of=a.as_of,
@@ -624,7 +633,8 @@ def main_job(
     logs: Annotated[
         list[Path] | None,
         typer.Option(
-            "--logs", metavar="PATH", help="Ingest these files or directories, then report (repeatable)."
+            "--logs", metavar="PATH", parser=_path,
+            help="Ingest these files or directories, then report (repeatable).",
         ),
     ] = None,
     report: ReportArgs = REPORT_DEFAULTS,
@@ -672,7 +682,7 @@ def _given_on_command_line(ctx: typer.Context) -> bool:
 @app.command(epilog=MEMORY_HELP)
 @friendly
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(metavar="PATH...",
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", parser=_path,
                                                 help="Files or directories (walked recursively; .gz/.zip work).")],
     store: StoreOpt = None,
     source: SourceOpt = None,
@@ -689,7 +699,7 @@ def ingest(
     run = _ingest(paths, store, source, mapping, map_, keep_text, wait, quiet, label, allow_mapping_sql)
     if infer_conversations:
         _infer(store, wait, quiet)
-    from llmcost.analysis import ingest_summary
+    from llmcost.document.analysis import ingest_summary
     from llmcost.report._fmt import rows_read
     from llmcost.store import Store
 
@@ -738,7 +748,7 @@ def export_focus(
     tz: TzOpt = "UTC",
 ) -> None:
     """Export actual costs (and each scenario, when computed) as a FinOps FOCUS 1.2 CSV."""
-    from llmcost.analysis import ReportOptions
+    from llmcost.document.analysis import ReportOptions
     from llmcost.focus_export import export_focus as run
 
     opts = ReportOptions(store=_store_dir(store), prices_file=prices, since=_date(since, "--since"),

@@ -53,11 +53,10 @@ SPARK_CONFIG: dict[str, str] = {
 
 SPARK_QUERIES = (
     "spend_totals", "spend_unpriced_models", "spend_by_period", "report_by_day", "report_by_project",
-    "report_daily", "report_cache_daily", "report_totals", "report_by_model",
+    "report_daily", "report_cache_daily", "report_totals", "report_by_provider_model",
 )
 """The measures that run on Spark (`--engine spark`): the report's first screen and its daily
-series. `report_totals` and `report_by_model` are hand-written Spark files (sql/spark/) mirroring
-the report's two inline queries (analysis._document) until those move into sql/."""
+series, each the file of sql/ transpiled."""
 
 
 def _import_pyspark() -> Any:
@@ -317,7 +316,7 @@ def price_once(spark: SparkSession, catalog: Catalog, tz: str, name: str = "doc_
 def window_view(spark: SparkSession, priced: SparkPriced, since: date | None, until: date | None) -> str:
     """The report's window as the view `priced_usage` (the name the measures read): the calendar
     days since..until (inclusive) in the report's time zone, as analysis._where bounds them."""
-    from llmcost.priced_rows import COUNTING_COLUMNS
+    from llmcost.document.priced_rows import COUNTING_COLUMNS
 
     tz = "'" + priced.tz.replace("'", "''") + "'"
     conds = ["true"]
@@ -334,16 +333,14 @@ def window_view(spark: SparkSession, priced: SparkPriced, since: date | None, un
 def first_screen(spark: SparkSession, tz: str) -> dict[str, Any]:
     """The document keys computed on Spark over the window view `priced_usage`: totals, by model,
     by project, by day, the daily series, and the spend measures the first screen reads."""
-    totals = measure(spark, "report_totals")[0]
-    billed = rows(spark, "SELECT sum(cost_usd) AS billed FROM costs")[0]["billed"]
-    totals["billed_cost_usd"] = billed
+    totals = measure(spark, "report_totals")[0]  # with the billed total of `costs`
     by_period: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for row in measure(spark, "spend_by_period"):
         period, dim = row.pop("period"), row.pop("dimension")
         by_period.setdefault(period, {}).setdefault(dim, []).append(row)
     return {
         "totals": totals,
-        "by_provider_model": measure(spark, "report_by_model"),
+        "by_provider_model": measure(spark, "report_by_provider_model"),
         "by_project": measure(spark, "report_by_project"),
         "by_day": measure(spark, "report_by_day"),
         "daily": measure(spark, "report_daily", tz=tz),

@@ -29,7 +29,9 @@ from .periods import (
     period_totals,
     periods_after,
     recent_level_total,
+    recentre_paths,
     rest_forecasts,
+    spread_paths,
 )
 from .synthetic import synthetic_daily_cost, synthetic_drivers
 from .theta import Theta
@@ -68,11 +70,13 @@ __all__ = [
     "pointwise_intervals",
     "ramp",
     "recent_level_total",
+    "recentre_paths",
     "rest_forecasts",
     "round_money",
     "run_backtest",
     "series_rng",
     "simulate_many",
+    "spread_paths",
     "synthetic_daily_cost",
     "synthetic_drivers",
     "to_money",

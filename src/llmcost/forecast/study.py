@@ -110,6 +110,8 @@ def replay(seed: int, n_paths: int = 500) -> list[dict[str, float | str | bool |
             "p50": p.p50, "run_rate": run_rate, "seasonal_naive": snaive, "confidence": p.confidence,
             "in_80": None if p.lo_80 is None or p.hi_80 is None else bool(p.lo_80 <= actual <= p.hi_80),
             "in_95": None if p.lo_95 is None or p.hi_95 is None else bool(p.lo_95 <= actual <= p.hi_95),
+            "lo_80": p.lo_80, "hi_80": p.hi_80, "lo_95": p.lo_95, "hi_95": p.hi_95,
+            "actual_to_date": p.actual_to_date,
         })
     return rows
 

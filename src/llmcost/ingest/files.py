@@ -34,6 +34,10 @@ SMALL_EXPANSION = 10 * 1024**2
 # A file named on the command line is always read.
 NOT_DATA = (".md", ".txt", ".py", ".sh", ".toml", ".yaml", ".yml", ".pdf", ".png", ".jpg", ".svg", ".html", ".lock")
 
+NOT_DATA_DIRS = ("__pycache__", "node_modules")
+"""Subfolders a walk does not enter, besides hidden ones (a name starting with "."): `.git`,
+`.venv`, caches. A folder given by name (`--logs ~/.claude/projects`) is always walked."""
+
 
 _REAL: dict[str, Path] = {}
 """The real path of a file `walk` yielded that is no symbolic link, from its folder's real path
@@ -52,7 +56,8 @@ def walk(paths: Iterable[Path], skip: Path | None) -> Iterator[tuple[Path, str |
     Directories are walked recursively in name order (a folder's files, then its subfolders).
     Symbolic links are followed, to files and to folders, wherever they point: the user put the
     link there (docs/reliability.md); a folder reached twice (a link to an ancestor) is walked
-    once. The store itself is never walked. Whatever is not a folder is yielded as is: FIFOs,
+    once. The store itself is never walked, nor hidden subfolders and NOT_DATA_DIRS below a given
+    folder (hidden files are skipped too). Whatever is not a folder is yielded as is: FIFOs,
     sockets, devices, dangling links and link loops fail one by one when opened (`_open_regular`).
     """
     seen: set[tuple[int, int]] = set()
@@ -92,6 +97,8 @@ def _walk_dir(
         except OSError:
             is_dir = False
         if is_dir:
+            if entry.name.startswith(".") or entry.name in NOT_DATA_DIRS:
+                continue
             try:
                 sub_real = None if entry.is_symlink() else real / entry.name
             except OSError:

@@ -28,7 +28,7 @@ event_id = md5(provider, kind, bucket start, bucket width, every group field inc
 same bucket in two exports is one event, and (grain 'bucket') the latest export of it wins.
 An ungrouped (org-wide) result in a bucket that also holds grouped results is quarantined, so the
 org total is never added to its own breakdown; across files `extra.org_total` marks such rows for
-`llmcost.reconcile`.
+`llmcost.document.reconcile`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Renderers: the report document (llmcost.analysis) as terminal tables, Markdown, JSON, CSV or HTML.
+"""Renderers: the report document (llmcost.document.analysis) as terminal tables, Markdown, JSON, CSV or HTML.
 
 Renderers format; they never compute. Every format shows the same totals.
 """

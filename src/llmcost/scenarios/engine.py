@@ -18,12 +18,11 @@ import numpy as np
 
 from llmcost.forecast import (
     budget_odds,
-    combine_remaining,
     period_totals,
     periods_after,
     pointwise_intervals,
     ramp,
-    rest_forecasts,
+    recentre_paths,
     round_money,
     to_money,
     total_intervals,
@@ -39,7 +38,7 @@ from .history import ROWS, anchor_day, prepare
 from .whatif import Effect, Prices
 
 if TYPE_CHECKING:
-    from llmcost.priced_rows import PricedRows
+    from llmcost.document.priced_rows import PricedRows
 
 _RANK = {"none": 0, "low": 1, "normal": 2}
 
@@ -48,28 +47,18 @@ def _money(x: float | None) -> Decimal | None:
     return None if x is None else to_money(float(x))
 
 
-def _combine_current_month(con: duckdb.DuckDBPyConnection, paths: np.ndarray, first_day: date, end: date,
-                           notes: list[str]) -> np.ndarray:
-    """The cost paths with the current month's remaining days rescaled, path by path, to the combined
-    totals of forecast.periods.combine_remaining (median: the mean of `rest_forecasts`, the local
-    regression's and the recent level's; the model's spread narrowed by its REST_SPREAD)."""
-    n = (end - first_day).days + 1
-    if n <= 0:
-        return paths
+def _recentre_factors(con: duckdb.DuckDBPyConnection, paths: np.ndarray, first_day: date,
+                      notes: list[str]) -> np.ndarray:
+    """forecast.periods.recentre_paths on the priced daily spend: per-path, per-day factors that put
+    the rest of this month and the next month on the mean of the local regression and the recent
+    level (the model keeps the spread). Every path array of the forecast (base, scenarios, savings)
+    is multiplied by them, so a scenario differs from the base by its knobs only."""
     hist = con.execute(
         f"SELECT day, CAST(sum(cost_usd) AS DOUBLE) FROM {ROWS} WHERE priced GROUP BY day ORDER BY day"
     ).fetchall()
-    rest = [first_day + timedelta(days=i) for i in range(n)]
-    totals = paths[:, :n].sum(axis=1)
-    pairs = [(d, v or 0.0) for d, v in hist]
-    combined, how = combine_remaining(totals, rest_forecasts(pairs, rest))
-    if how is None:
-        return paths
-    out = paths.copy()
-    # a path whose rest is all zeros stays at zero (combine_remaining keeps its total near zero)
-    out[:, :n] *= np.where(totals > 0, combined / np.where(totals > 0, totals, 1.0), 0.0)[:, None]
-    notes.append(how)
-    return out
+    factors, how = recentre_paths(paths, first_day, [(d, v or 0.0) for d, v in hist])
+    notes += how
+    return factors
 
 
 def _budget_odds(con: duckdb.DuckDBPyConnection, paths: np.ndarray, first_day: date,
@@ -170,7 +159,7 @@ def forecast_section(
 ) -> dict[str, Any]:
     """{"forecast": {...}, "scenarios": [...], "alternatives": [...]} for the store behind `con`.
 
-    `priced`: the report's one priced table (llmcost.priced_rows), read instead of pricing again.
+    `priced`: the report's one priced table (llmcost.document.priced_rows), read instead of pricing again.
 
     With `budget` (USD), `forecast["budget_odds"]` holds the chance that the current month ends
     above it and the day it is crossed, counted over the same simulated paths.
@@ -227,8 +216,8 @@ def forecast_section(
     confidence = min((fits[s].confidence for s in req_ids), key=lambda c: _RANK.get(c, 0))
     none = confidence == "none"
     base = df.cost()
-    if not none:
-        base = _combine_current_month(con, base, df.first_day, cur_end, notes)
+    factors = np.ones_like(base) if none else _recentre_factors(con, base, df.first_day, notes)
+    base = base * factors
 
     def period_rows(paths: np.ndarray) -> list[dict[str, Any]]:
         rows = []
@@ -312,7 +301,7 @@ def forecast_section(
     base_month = None if none else period_totals(base, df.first_day, m_start, m_end)
     scen_rows = []
     for sc in cfg.scenarios:
-        paths = _scenario_cost(df, sc, cfg.growth)
+        paths = _scenario_cost(df, sc, cfg.growth) * factors
         row = {
             "name": sc.name,
             "kind": "scenario",
@@ -337,7 +326,7 @@ def forecast_section(
     effects, since = measure_all(con, prices, cfg.alternatives, as_of_day, cfg.window_days)
     alt_rows = []
     for e in effects:
-        s_paths = _savings_paths(df, e)
+        s_paths = _savings_paths(df, e) * factors
         row = {
             "name": e.name,
             "kind": e.kind,
@@ -352,7 +341,8 @@ def forecast_section(
             sv = total_intervals(period_totals(s_paths, df.first_day, m_start, m_end))
             row.update(savings_lo_80_usd=to_money(sv["lo_80"]), savings_hi_80_usd=to_money(sv["hi_80"]))
             if e.a_in_best is not None:
-                best = total_intervals(period_totals(_savings_paths(df, e, best=True), df.first_day, m_start, m_end))
+                best_paths = _savings_paths(df, e, best=True) * factors
+                best = total_intervals(period_totals(best_paths, df.first_day, m_start, m_end))
                 row["savings_if_cache_kept_usd"] = to_money(best["p50"])
         if e.window_savings_best_usd is not None:
             row["window_savings_if_cache_kept_usd"] = round_money(e.window_savings_best_usd)

@@ -20,7 +20,7 @@ from llmcost.pricing import Catalog, PricingSummary, attach_costs
 from llmcost.store import has_relation
 
 if TYPE_CHECKING:
-    from llmcost.priced_rows import PricedRows
+    from llmcost.document.priced_rows import PricedRows
 
 ROWS = "scen_rows"
 """TEMP TABLE of the history (in a report, a TEMP VIEW over its one priced table): the columns below
@@ -119,7 +119,7 @@ def prepare(
         raise UsageError("The connection has no `usage` view. Fix: open it with Store.open(dir).connect().")
     notes: list[str] = []
     if has_relation(con, "costs"):
-        from llmcost.reconcile import money_usage
+        from llmcost.document.reconcile import money_usage
 
         money_usage(con)
         src, cond = "money_usage", "counts_for_tokens"

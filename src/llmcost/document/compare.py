@@ -14,8 +14,9 @@ so the four effects add up exactly to the change in cost (Decimal arithmetic, no
 model present in only one of the two months has its whole change under `requests` (new or gone).
 Unpriced models are counted apart, never as $0.
 
-The sums come from one SQL query over a priced relation (llmcost.pricing.attach_costs output);
-only the substitution arithmetic runs in Python, in Decimal.
+The sums come from one SQL query, sql/compare_months_by_model.sql, over a priced relation (a
+filter over the report's priced table, or llmcost.pricing.attach_costs output); only the
+substitution arithmetic runs in Python, in Decimal.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
+
+from llmcost import queries
 
 _Q = Decimal("1e-12")  # the store's money scale, DECIMAL(38,12)
 METHOD = (
@@ -39,32 +42,6 @@ DRIVER_HELP = {
     "price": "list price per token: model prices and the input/output mix",
     "cache": "what prompt caching saved, net of write premiums, relative to list price",
 }
-
-SQL = """
-WITH r AS (
-    SELECT CAST(timezone($tz, ts) AS DATE) AS day, provider, model, request_count, priced,
-           coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0) + coalesce(cache_write_tokens, 0)
-               + coalesce(output_tokens, 0) AS tokens,
-           cost_usd,
-           cost_usd + coalesce(cache_read_saving_usd, 0) - coalesce(cache_write_premium_usd, 0) AS nocache_usd
-    FROM {source}
-    WHERE ts >= timezone($tz, CAST($prev_start AS TIMESTAMP))
-      AND ts < timezone($tz, CAST($cur_end AS TIMESTAMP) + INTERVAL 1 DAY)
-)
-SELECT CASE WHEN day >= $cur_start THEN 'current' ELSE 'previous' END AS period,
-       provider, model,
-       CAST(sum(request_count) AS BIGINT) AS requests,
-       CAST(sum(tokens) AS BIGINT) AS tokens,
-       CAST(sum(cost_usd) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS cost_usd,
-       CAST(sum(nocache_usd) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS nocache_usd,
-       CAST(coalesce(sum(request_count) FILTER (WHERE NOT coalesce(priced, false)), 0) AS BIGINT)
-           AS unpriced_requests
-FROM r
-WHERE day >= $prev_start AND day <= $cur_end
-GROUP BY ALL
-ORDER BY provider, model, period
-"""
-
 
 def month_start(d: date) -> date:
     return d.replace(day=1)
@@ -124,23 +101,10 @@ def period_compare(
     cur_start = month_start(current_month)
     cur_end = month_end(current_month)
     prev_start = previous_month(current_month)
-    rows = con.execute(
-        SQL.format(source=source),
-        {"tz": tz, "prev_start": prev_start, "cur_start": cur_start, "cur_end": cur_end},
-    ).fetchall()
-    cols = (
-        "period",
-        "provider",
-        "model",
-        "requests",
-        "tokens",
-        "cost_usd",
-        "nocache_usd",
-        "unpriced_requests",
-    )
+    rows = queries.rows(con, "compare_months_by_model", relation=source, tz=tz, prev_start=prev_start,
+                        cur_start=cur_start, cur_end=cur_end)
     by_key: dict[tuple[Any, Any], dict[str, dict[str, Any]]] = {}
-    for r in rows:
-        d = dict(zip(cols, r, strict=True))
+    for d in rows:
         by_key.setdefault((d["provider"], d["model"]), {})[d["period"]] = d
     models = []
     totals: dict[str, Any] = {

@@ -28,7 +28,7 @@ from llmcost import queries
 from llmcost.pricing import Catalog, PricingSummary, attach_costs, load_catalog
 
 if TYPE_CHECKING:
-    from llmcost.priced_rows import PricedRows
+    from llmcost.document.priced_rows import PricedRows
 
 MONEY_USAGE_VIEW = "money_usage"
 PRICED_VIEW = "reconcile_priced"
@@ -56,11 +56,12 @@ def reconcile(
     Creates TEMP VIEWs `money_usage` and `reconcile_priced` (money_usage priced by the engine) on
     `con`, which must have the store's `usage` and `costs` views (`Store.open(dir).connect()`).
     Given `priced` (a report's one priced table, which holds the money_usage columns already),
-    `reconcile_priced` reads it instead and nothing is priced again.
+    the query reads that table instead (no view is made) and nothing is priced again.
     """
-    if priced is not None:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {PRICED_VIEW} AS SELECT * FROM {priced.table}")
-        return queries.run(con, "reconcile_daily", since=since, until=until, provider=provider)
+    if priced is not None:  # sql/reconcile_daily.sql reads the one priced table as it is
+        q = queries.get_query("reconcile_daily")
+        sql = queries.sql_over(q, priced.table, reads=PRICED_VIEW)
+        return con.sql(sql, params=queries.bind(q, {"since": since, "until": until, "provider": provider})).pl()
     money_usage(con)
     attach_costs(
         con, catalog if catalog is not None else load_catalog(), source=MONEY_USAGE_VIEW, target=PRICED_VIEW

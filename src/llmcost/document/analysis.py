@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from llmcost import __version__, clock, queries
-from llmcost.compare import month_end, period_compare, previous_month
+from llmcost.document.compare import month_end, period_compare, previous_month
+from llmcost.document.priced_rows import PricedRows, price_once
 from llmcost.errors import UsageError
-from llmcost.priced_rows import PricedRows, price_once
 from llmcost.pricing import load_catalog
 from llmcost.pricing.engine import SUGGEST_LIMIT
 from llmcost.store import FileEntry, Manifest, Store, attach_work_file, one, turns_to_fill, work_table
@@ -31,7 +31,6 @@ SCHEMA_VERSION = "1.3"
 """1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
 the (optional) forecast and scenarios sections; 1.2 adds by_label (--label); 1.3 adds by_tag (--by
 tag:NAME). docs/report-schema.json describes it."""
-TOKEN_KINDS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")
 
 
 @dataclass(frozen=True)
@@ -77,12 +76,6 @@ class ReportOptions:
     """Tag names to group spend by (--by tag:NAME): the by_tag table, one block of rows per tag."""
     engine: str = "duckdb"
     """Where the first screen's measures run: duckdb, or spark (llmcost.engine.spark, docs/scale.md)."""
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params or [])
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 def _first_quarantined(root: Path | None, rel: str | None) -> dict[str, Any] | None:
@@ -250,6 +243,8 @@ def build_report(opts: ReportOptions, last_run: IngestRun | None = None) -> dict
     return doc
 
 
+WINDOW_VIEW = "doc_window"
+"""The report's window over its priced table (`window_view`); sections are given the name."""
 LARGE_ROWS = 5_000_000
 """Above this many stored rows the report's working tables live in a temporary database file."""
 
@@ -279,10 +274,10 @@ def open_store(path: Path) -> Iterator[tuple[Store, Manifest, duckdb.DuckDBPyCon
 
 
 def window_view(con: duckdb.DuckDBPyConnection, rows: PricedRows, since: date | None, until: date | None) -> str:
-    """The report's window over its priced table, as TEMP VIEW `priced_usage` (the name the
-    measures' SQL in sql/ reads); returns the name."""
+    """The report's window over its priced table, as TEMP VIEW `doc_window`; returns the name,
+    which every section reading the window is given (the sql/ queries read it with `relation=`)."""
     where, params = _where(since, until, rows.tz)
-    return rows.view(con, "priced_usage", _inline(where, params))
+    return rows.view(con, WINDOW_VIEW, _inline(where, params))
 
 
 def _report(
@@ -305,14 +300,18 @@ def _report(
         held = f"the store holds usage from {first:%Y-%m-%d} to {last:%Y-%m-%d} (UTC)" if first else "it is empty"
         doc["warnings"].insert(0, f"no usage in this window ({_window_text(since, until, month)}); {held}. "
                                   "Fix: choose a window inside it (--month YYYY-MM, --since/--until)")
-    doc.update(_measures(con, since, until))
-    doc["by_tag"] = _by_tag(con, opts.tags, doc)
+    measured = _measures(con, window, since)
+    taken = sorted(set(measured) & set(doc))
+    if taken:  # a measure's key must not overwrite another section of the document
+        raise UsageError(f"measure key(s) {', '.join(map(repr, taken))} already name a section of the report "
+                         "document. Fix: register the measure under another key (llmcost.measures.MEASURES).")
+    doc.update(measured)
+    doc["by_tag"] = _by_tag(con, opts.tags, doc, window)
     if opts.conversion_rate is not None:
         doc["unit_costs"]["economics"] = unit_economics(doc["unit_costs"], opts.conversion_rate,
                                                         opts.value_per_conversion)
-    # window_view names the window `priced_usage`, which sql/report_daily.sql and the measures read
-    doc["daily"] = _daily(con, opts.tz)
-    doc["cache"]["daily"] = _cache_daily(con, opts.tz)
+    doc["daily"] = _daily(con, window, opts.tz)
+    doc["cache"]["daily"] = _cache_daily(con, window, opts.tz)
     doc["reconciliation"] = _reconciliation(con, rows, since, until)
     cmp_month = compare_month(con, rows, until)
     doc["compare"] = _compare(con, rows, cmp_month) if cmp_month else None
@@ -383,94 +382,34 @@ def forecast_sections(
     )
 
 
-def _measures(con: duckdb.DuckDBPyConnection, since: date | None, until: date | None) -> dict[str, Any]:
-    """The measures over the report's priced rows, shaped for the document."""
-    from llmcost.measures import compute_measures
+def _measures(con: duckdb.DuckDBPyConnection, window: str, since: date | None) -> dict[str, Any]:
+    """The measures over the report's priced rows, shaped for the document: one key per registered
+    measure (llmcost.measures.MEASURES), in registry order, then the measures' window."""
+    from llmcost.measures import compute_measures, document_sections
 
-    # priced_usage is already the report's window, a filter over the one priced table
-    m = compute_measures(con, window_has_start=since is not None, materialised=True)
-    spend = m["spend"]
-    by_period = spend.get("by_period", {})
-    cache = m["cache"]
-    overall = cache.get("hit_rate_overall") or {}
-    savings = {(r["provider"], r["model"]): r for r in cache.get("savings_by_model", [])}
-    missed = {(r["provider"], r["model"]): r for r in cache.get("missed_by_model", [])}
-    by_model = []
-    for r in cache.get("hit_rate_by_provider_model", []):
-        k = (r["provider"], r["model"])
-        by_model.append(
-            {
-                "provider": r["provider"],
-                "model": r["model"],
-                "requests": r["requests"],
-                "hit_rate": r["hit_rate"],
-                "reason": r["reason"],
-                "savings_usd": savings.get(k, {}).get("savings_usd"),
-                "write_premium_usd": savings.get(k, {}).get("write_premium_usd"),
-                "missed_savings_usd": missed.get(k, {}).get("missed_savings_usd"),
-            }
-        )
-    cx = m["complexity"]
-    return {
-        "definitions": m["definitions"],
-        "spend": {
-            "totals": spend["totals"],
-            "by_month": by_period.get("month", {}).get("total", []),
-            "by_month_model": by_period.get("month", {}).get("model", []),
-            "by_week": by_period.get("week", {}).get("total", []),
-            "top_conversations": spend["top_conversations"],
-            "month_over_month": spend["month_over_month"],
-            "unpriced_models": spend["unpriced_models"],
-        },
-        "turns": m["turns"],
-        "conversations": m["conversations"],
-        "cache": {
-            "hit_rate": overall.get("hit_rate"),
-            "hit_rate_reason": overall.get("reason"),
-            "cache_known_requests": overall.get("cache_known_requests"),
-            # no row whose source reports cache fields: what the cache saved is unknown, not $0
-            "savings_usd": cache["savings_usd"] if overall.get("cache_known_requests") else None,
-            "write_premium_usd": cache["write_premium_usd"] if overall.get("cache_known_requests") else None,
-            "net_savings_usd": cache["net_savings_usd"] if overall.get("cache_known_requests") else None,
-            "missed_savings_usd": cache["missed_savings_usd"],
-            "missed": cache["missed"],
-            "by_model": by_model,
-            "definitions": {
-                "hit_rate": cache["hit_rate_definition"],
-                "missed_savings": cache["missed_savings_definition"],
-            },
-        },
-        "complexity": {
-            "definition": cx["definition"],
-            "thresholds": cx["thresholds"],
-            "shares": cx["shares"],
-            "by_model": cx["by_model"],
-        },
-        "bursts": m["bursts"],
-        "prefix": m["prefix"],
-        "unit_costs": m["unit_costs"],
-        "measures_window": m["window"],
-    }
+    # `window` is already the report's window, a filter over the one priced table
+    m = compute_measures(con, window_has_start=since is not None, materialised=True, relation=window)
+    return {**document_sections(m), "measures_window": m["window"]}
 
 
-def _daily(con: duckdb.DuckDBPyConnection, tz: str) -> list[dict[str, Any]]:
+def _daily(con: duckdb.DuckDBPyConnection, window: str, tz: str) -> list[dict[str, Any]]:
     """Spend per calendar day in `tz`, every day from the first to the last (days without usage: 0
     requests, cost 0); cost_usd is None on days whose usage is all unpriced (sql/report_daily.sql,
-    over the window view `priced_usage`)."""
-    return queries.rows(con, "report_daily", tz=tz)
+    over the window view `window`)."""
+    return queries.rows(con, "report_daily", relation=window, tz=tz)
 
 
-def _cache_daily(con: duckdb.DuckDBPyConnection, tz: str) -> list[dict[str, Any]]:
+def _cache_daily(con: duckdb.DuckDBPyConnection, window: str, tz: str) -> list[dict[str, Any]]:
     """Cache hit rate per day over cache-known rows, same definition as the measures'
-    (sql/report_cache_daily.sql, over the window view `priced_usage`)."""
-    return queries.rows(con, "report_cache_daily", tz=tz)
+    (sql/report_cache_daily.sql, over the window view `window`)."""
+    return queries.rows(con, "report_cache_daily", relation=window, tz=tz)
 
 
 def _reconciliation(
     con: duckdb.DuckDBPyConnection, priced: PricedRows, since: date | None, until: date | None
 ) -> dict[str, Any]:
     """Money counted once per provider and day (billed when a cost export has it, else estimated)."""
-    from llmcost.reconcile import reconcile
+    from llmcost.document.reconcile import reconcile
 
     frame = reconcile(con, since=since, until=until + timedelta(days=1) if until else None, priced=priced)
     days = frame.to_dicts()
@@ -646,53 +585,16 @@ def _currency(doc: dict[str, Any], rates: list[Any], code: str | None, until: da
     }
 
 
-_SERVER_TOOLS = """coalesce(sum(web_search_calls), 0) AS web_search_calls,
-                   coalesce(sum(file_search_calls), 0) AS file_search_calls,
-                   coalesce(sum(cost_server_tools_usd), 0) AS server_tools_cost_usd,
-                   coalesce(sum(web_search_calls) FILTER (WHERE web_search_calls > 0
-                                                          AND cost_server_tools_usd IS NULL), 0)
-                       AS unpriced_web_search_calls,
-                   coalesce(sum(file_search_calls) FILTER (WHERE file_search_calls > 0
-                                                           AND cost_server_tools_usd IS NULL), 0)
-                       AS unpriced_file_search_calls"""
-"""SQL aggregates: server-side web and file searches, their priced fees (part of cost_usd, shown on
-their own line) and the calls whose row's fee has no known price (left out, warned about)."""
-
-
 def _document(con, opts, store, manifest, catalog_info, pricing, window) -> dict[str, Any]:
-    tok_sums = ", ".join(f"coalesce(sum({k}), 0) AS {k}" for k in (*TOKEN_KINDS, "reasoning_tokens"))
-    totals = _rows(
-        con,
-        f"""SELECT coalesce(sum(request_count), 0) AS requests, {tok_sums},
-                   CASE WHEN count(*) = 0 THEN 0 ELSE sum(cost_usd) END AS cost_usd,  -- no usage: $0, known
-                   coalesce(sum(request_count) FILTER (WHERE NOT priced), 0) AS unpriced_requests,
-                   {_SERVER_TOOLS},
-                   sum(reported_cost_usd) AS reported_cost_usd,
-                   min(ts) AS first_ts, max(ts) AS last_ts
-            FROM {window}""",
-    )[0]
-    billed = con.execute("SELECT sum(cost_usd) FROM costs").fetchone()[0]
-    totals["billed_cost_usd"] = billed
-    by_model = _rows(
-        con,
-        f"""SELECT provider, model, any_value(model_key) AS model_key, sum(request_count) AS requests,
-                   {tok_sums},
-                   sum(cost_usd) AS cost_usd, bool_and(priced) AS priced, {_SERVER_TOOLS},
-                   sum(reported_cost_usd) AS reported_cost_usd
-            FROM {window} GROUP BY ALL ORDER BY cost_usd DESC NULLS LAST, requests DESC""",
-    )
-    # sql/report_by_day.sql and sql/report_by_project.sql read the window view `priced_usage`
-    by_day = queries.rows(con, "report_by_day")
-    by_project = queries.rows(con, "report_by_project")
+    # the report's queries (sql/report_*.sql) read the window view `window`
+    totals = queries.rows(con, "report_totals", relation=window)[0]
+    by_model = queries.rows(con, "report_by_provider_model", relation=window)
+    by_day = queries.rows(con, "report_by_day", relation=window)
+    by_project = queries.rows(con, "report_by_project", relation=window)
     warnings = []
     unpriced = []
     # billed money per model from cost exports: an unpriced model may still be paid for in the billed total
-    billed_by_model = {
-        (p, m): c
-        for p, m, c in con.execute(
-            "SELECT provider, model, sum(cost_usd) FROM costs WHERE cost_usd IS NOT NULL GROUP BY ALL"
-        ).fetchall()
-    }
+    billed_by_model = {(r["provider"], r["model"]): r["cost_usd"] for r in queries.rows(con, "report_billed_by_model")}
     for u in pricing.unpriced:
         unpriced.append(
             {
@@ -763,16 +665,18 @@ def _document(con, opts, store, manifest, catalog_info, pricing, window) -> dict
     }
 
 
-def _by_tag(con: duckdb.DuckDBPyConnection, tags: tuple[str, ...], doc: dict[str, Any]) -> list[dict[str, Any]]:
+def _by_tag(
+    con: duckdb.DuckDBPyConnection, tags: tuple[str, ...], doc: dict[str, Any], window: str
+) -> list[dict[str, Any]]:
     """Spend by each asked tag's value over the report's priced rows (llmcost.measures.spend_by_tag);
     a tag no row carries gets a warning (its only row is '(untagged)')."""
     from llmcost.measures import spend_by_tag, tag_names
     from llmcost.text import close_matches, suggestion
 
-    rows = spend_by_tag(con, tags)
+    rows = spend_by_tag(con, tags, relation=window)
     missing = [n for n in dict.fromkeys(tags) if all(r["untagged"] for r in rows if r["tag"] == n)]
     if missing and doc["totals"]["requests"]:
-        known = [t["tag"] for t in tag_names(con)]
+        known = [t["tag"] for t in tag_names(con, window)]
         if known:
             more = f" and {len(known) - 10} more" if len(known) > 10 else ""
             seen = f"the tags in this window: {', '.join(known[:10])}{more}"
@@ -788,40 +692,7 @@ def _by_tag(con: duckdb.DuckDBPyConnection, tags: tuple[str, ...], doc: dict[str
     return rows
 
 
-_LABEL_PAIRS = (
-    "unnest(CASE WHEN run_labels IS NULL THEN [NULL] "
-    "ELSE map_entries(CAST(CAST(run_labels AS JSON) AS MAP(VARCHAR, VARCHAR))) END) AS _l"
-)
-"""SQL: one row per KEY=VALUE of a row's run_labels (NULL for a row without labels)."""
-
-
 def _by_label(con: duckdb.DuckDBPyConnection, window: str) -> list[dict[str, Any]]:
-    """Requests, tokens and money per --label KEY=VALUE (e.g. host=laptop: each machine's share).
-
-    A row with several labels counts once under each of them, so shares add up per key; rows
-    stored without labels are '(none)'. Estimated cost over the report's window (priced rows only,
-    NULL when none is priced), billed cost over the whole store, as in the totals.
-    """
-    tok_sums = ", ".join(f"CAST(coalesce(sum({k}), 0) AS BIGINT) AS {k}" for k in TOKEN_KINDS)
-    return _rows(
-        con,
-        f"""WITH u AS (SELECT *, {_LABEL_PAIRS} FROM {window}),
-                c AS (SELECT *, {_LABEL_PAIRS} FROM costs),
-                ul AS (
-                    SELECT coalesce(_l.key || '=' || _l.value, '(none)') AS label,
-                           CAST(coalesce(sum(request_count), 0) AS BIGINT) AS requests, {tok_sums},
-                           CAST(sum(cost_usd) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS cost_usd,
-                           CAST(coalesce(sum(request_count) FILTER (WHERE NOT priced), 0) AS BIGINT)
-                               AS unpriced_requests
-                    FROM u GROUP BY 1),
-                cl AS (
-                    SELECT coalesce(_l.key || '=' || _l.value, '(none)') AS label,
-                           CAST(sum(cost_usd) AS DECIMAL(38, 12)) AS billed_cost_usd
-                    FROM c GROUP BY 1)
-           SELECT coalesce(ul.label, cl.label) AS label,
-                  coalesce(ul.requests, 0) AS requests,
-                  {", ".join(f"coalesce(ul.{k}, 0) AS {k}" for k in TOKEN_KINDS)},
-                  ul.cost_usd, coalesce(ul.unpriced_requests, 0) AS unpriced_requests, cl.billed_cost_usd
-           FROM ul FULL OUTER JOIN cl ON ul.label = cl.label
-           ORDER BY coalesce(ul.label, cl.label) = '(none)', coalesce(ul.label, cl.label)""",
-    )
+    """Requests, tokens and money per --label KEY=VALUE (e.g. host=laptop: each machine's share),
+    sql/report_by_label.sql over the report's window `window` (billed cost over the whole store)."""
+    return queries.rows(con, "report_by_label", relation=window)
