@@ -18,8 +18,8 @@ $(BIN)/llmcost-forecast: pyproject.toml
 	@touch $@
 
 $(VENV)/.dev-tools: $(BIN)/llmcost-forecast pyproject.toml
-	@echo "Adding the development tools: pytest, hypothesis, ruff, mypy ..."
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@echo "Adding the development tools: pytest, hypothesis, ruff, mypy, and pyspark + sqlglot for the Spark parity tests ..."
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,spark]"
 	@touch $@
 
 install: $(BIN)/llmcost-forecast ## Create .venv and install the tool (no test or lint tools)

@@ -56,6 +56,13 @@ def test_missing_path_is_one_line_error(tmp_path: Path) -> None:
     assert "Traceback" not in res.output
 
 
+def test_unknown_engine_is_one_line_error(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["report", "--store", str(tmp_path / "s"), "--engine", "presto"])
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith("Error: Unknown --engine 'presto'") and "duckdb, spark" in res.output
+    assert len(res.output.strip().splitlines()) == 1 and "Traceback" not in res.output
+
+
 def test_report_without_store(tmp_path: Path) -> None:
     res = runner.invoke(app, ["report", "--store", str(tmp_path / "none")])
     assert res.exit_code == 3

@@ -18,7 +18,7 @@ def test_main_job_and_report_share_each_report_option() -> None:
     group = typer.main.get_command(app)
     main, report = _options(group), _options(group.commands["report"])  # type: ignore[attr-defined]
     fields = {f.name for f in dataclasses.fields(ReportArgs)}
-    assert len(fields) == 21  # store ... by, counted in the dataclass
+    assert len(fields) == 22  # store ... by, engine, counted in the dataclass
     assert fields <= set(report) and fields <= set(main)
     for name in fields:
         assert main[name] == report[name], name

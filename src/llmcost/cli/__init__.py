@@ -278,6 +278,14 @@ ByOpt = Annotated[
                  help="Also give spend, requests and tokens by the value of this tag of your logs (repeatable), "
                  "e.g. --by tag:team: the by_tag table, with an '(untagged)' row (docs/measures.md)."),
 ]
+EngineOpt = Annotated[
+    str,
+    typer.Option("--engine", metavar="duckdb|spark",
+                 help="Where the measures run: duckdb (default), or spark, which computes the totals, by model, "
+                 "project and day, the daily series and the spend measures with Spark SQL over the same store "
+                 "(master from $SPARK_REMOTE or $LLMCOST_SPARK_MASTER, else local[2]; needs the [spark] extra); "
+                 "see docs/scale.md."),
+]
 SinceOpt = Annotated[str | None, typer.Option("--since", metavar="DATE",
                                               help="Only usage on or after this date (YYYY-MM-DD).")]
 UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE",
@@ -433,6 +441,7 @@ class ReportArgs:
     value_per_conversion: ValueOpt = None
     conversion_rate: ConversionOpt = None
     by: ByOpt = None
+    engine: EngineOpt = "duckdb"
 
 
 REPORT_DEFAULTS = ReportArgs()
@@ -493,6 +502,16 @@ def _usd(value: str, flag: str, example: str) -> Decimal:
     return d
 
 
+ENGINES = ("duckdb", "spark")
+
+
+def _engine(value: str) -> str:
+    name = value.strip().lower()
+    if name not in ENGINES:
+        raise UsageError(f"Unknown --engine {value!r}. Fix: use one of {', '.join(ENGINES)}.")
+    return name
+
+
 def _budget(value: str | None) -> Decimal | None:
     return None if value is None else _usd(value, "--budget", "250")
 
@@ -539,7 +558,8 @@ def _report(a: ReportArgs, last_run: IngestRun | None = None) -> None:
     opts = ReportOptions(store=_store_dir(a.store), prices_file=a.prices, since=_date(a.since, "--since"),
                          until=_date(a.until, "--until"), month=a.month, tz=a.tz, budget=_budget(a.budget),
                          currency=a.currency, rates_file=a.rates, as_of=_date(a.as_of, "--as-of"),
-                         scenarios_file=a.scenarios, forecast=not a.no_forecast, tags=_tags(a.by))
+                         scenarios_file=a.scenarios, forecast=not a.no_forecast, tags=_tags(a.by),
+                         engine=_engine(a.engine))
     opts.value_per_conversion, opts.conversion_rate = _economics(a.value_per_conversion, a.conversion_rate)
     done = _state["interrupted"]
     _step(("no report was written; " + done) if done != "nothing was changed"

@@ -74,6 +74,8 @@ class ReportOptions:
     """Share of sessions (conversations) that convert, 0 < rate <= 1: the break-even value per conversion."""
     tags: tuple[str, ...] = ()
     """Tag names to group spend by (--by tag:NAME): the by_tag table, one block of rows per tag."""
+    engine: str = "duckdb"
+    """Where the first screen's measures run: duckdb, or spark (llmcost.engine.spark, docs/scale.md)."""
 
 
 def _first_quarantined(root: Path | None, rel: str | None) -> dict[str, Any] | None:
@@ -236,6 +238,10 @@ def build_report(opts: ReportOptions, last_run: IngestRun | None = None) -> dict
         rates = load_rates(opts.rates_file)
     with open_store(opts.store) as (store, manifest, con):
         doc = _report(con, opts, store, manifest, load_catalog(opts.prices_file), since, until, month, rates)
+    if opts.engine == "spark":  # the first screen's measures again, on Spark over the same store
+        from llmcost.engine.spark import apply_to_document
+
+        apply_to_document(doc, opts.store, load_catalog(opts.prices_file), opts.tz, since, until)
     if last_run is not None:
         doc["last_run"] = {"files": dict(last_run.files), "problems": list(last_run.problems)}
     return doc

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -399,23 +400,32 @@ class _Found:
     price_keys: int
 
 
+KEY_SCAN_SQL = """
+SELECT coalesce(provider, '') AS provider, coalesce(model, '') AS model,
+       {day} AS day,
+       coalesce(batch, false) AS batch, coalesce(lower(service_tier), '') AS tier,
+       count(*) AS n_rows, sum(coalesce(request_count, 1)) AS n_requests,
+       sum(coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0)
+           + coalesce(cache_write_tokens, 0) + coalesce(output_tokens, 0)) AS n_tokens
+FROM {src} GROUP BY ALL
+""".replace("{day}", _DAY_SQL.format(ts="ts"))
+"""The price keys of a source `{src}` with their row, request and token counts (DuckDB SQL; the
+Spark engine runs it transpiled, llmcost.engine.spark)."""
+
+
 def _scan(
     con: duckdb.DuckDBPyConnection, catalog: Catalog, src: str
 ) -> tuple[list[PriceKey], set[tuple[str, str]], _Found]:
     """One scan of `src` for its price keys (with row, request and token counts), each matched
     in the catalog: the keys to price, the time-of-day models, and what the summary needs."""
-    rows = con.execute(
-        f"""
-        SELECT coalesce(provider, '') AS provider, coalesce(model, '') AS model,
-               {_DAY_SQL.format(ts="ts")} AS day,
-               coalesce(batch, false) AS batch, coalesce(lower(service_tier), '') AS tier,
-               count(*) AS n_rows, sum(coalesce(request_count, 1)) AS n_requests,
-               sum(coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0)
-                   + coalesce(cache_write_tokens, 0) + coalesce(output_tokens, 0)) AS n_tokens
-        FROM {src} GROUP BY ALL
-        """
-    ).fetchall()
+    return sort_keys(catalog, con.execute(KEY_SCAN_SQL.replace("{src}", src)).fetchall())
 
+
+def sort_keys(
+    catalog: Catalog, rows: Iterable[tuple[Any, ...]]
+) -> tuple[list[PriceKey], set[tuple[str, str]], _Found]:
+    """The rows of KEY_SCAN_SQL sorted into the keys to price, the time-of-day models and what the
+    summary needs (`_summary`), whichever engine ran the scan."""
     keys: list[PriceKey] = []
     tod: set[tuple[str, str]] = set()
     unpriced: dict[tuple[str, str], list[int]] = {}
@@ -501,3 +511,13 @@ def _summary(catalog: Catalog, found: _Found) -> PricingSummary:
         notes=tuple(notes),
         suggestions_left_out=max(0, sum(1 for _, m in unpriced if m) - SUGGEST_LIMIT),
     )
+
+
+def resolve_keys(
+    catalog: Catalog, rows: Iterable[tuple[Any, ...]]
+) -> tuple[list[PriceKey], set[tuple[str, str]], PricingSummary]:
+    """For an engine that runs KEY_SCAN_SQL itself (llmcost.engine.spark): the keys to price
+    (`price_table`), the time-of-day models (`cost_sql`) and the pricing summary, exactly as
+    `attach_costs` finds them."""
+    keys, tod, found = sort_keys(catalog, rows)
+    return keys, tod, _summary(catalog, found)

@@ -1,0 +1,424 @@
+"""The measures on Spark, over the same store (issue 21; docs/scale.md).
+
+What runs here: the store's live usage rows read from its Parquet parts (the manifest's list, as
+`Store.connect` reads them), the money basis of each row (sql/reconcile_money_usage.sql), the
+pricing join (`pricing.engine.cost_sql` against the per-token price table the catalog produces for
+the keys present: DECIMAL(38,12), so money stays exact), and the measures in `SPARK_QUERIES`.
+Every query is the one DuckDB definition in `sql/`, transpiled with sqlglot (`to_spark`), except
+where a file in `sql/spark/` says why it is written by hand. What does not run here yet is listed
+in docs/scale.md ("What runs where").
+
+The master: `--engine spark` with $SPARK_REMOTE (Spark Connect, `sc://host:15002`) or
+$LLMCOST_SPARK_MASTER (`local[4]`, `spark://host:7077`, `yarn`), else `local[2]`. A store on
+object storage is read the same way through Hadoop's file systems (`s3a://bucket/store`, with
+hadoop-aws on the classpath); only local paths are tested.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from llmcost.errors import UsageError
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from llmcost.pricing import Catalog, PricingSummary
+
+MASTER_ENV = "LLMCOST_SPARK_MASTER"
+REMOTE_ENV = "SPARK_REMOTE"
+DEFAULT_MASTER = "local[2]"
+MEMORY_ENV = "LLMCOST_SPARK_DRIVER_MEMORY"
+DEFAULT_MEMORY = "4g"
+
+SPARK_CONFIG: dict[str, str] = {
+    # the queries' days are UTC days unless they name a time zone (as DuckDB's TIMESTAMPTZ columns)
+    "spark.sql.session.timeZone": "UTC",
+    # DECIMAL(38,12) x BIGINT keeps 12 places: with precision loss allowed Spark cuts the scale to
+    # 6 (Spark's DecimalPrecision rules), which would round every cost to a micro-dollar
+    "spark.sql.decimalOperations.allowPrecisionLoss": "false",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    # a report's shuffles are small (per-day, per-model rows): the default 200 partitions cost more
+    # than they spread on a few cores
+    "spark.sql.shuffle.partitions": "8",
+}
+
+SPARK_QUERIES = (
+    "spend_totals", "spend_unpriced_models", "spend_by_period", "report_by_day", "report_by_project",
+    "report_daily", "report_cache_daily", "report_totals", "report_by_provider_model",
+)
+"""The measures that run on Spark (`--engine spark`): the report's first screen and its daily
+series, each the file of sql/ transpiled."""
+
+
+def _import_pyspark() -> Any:
+    try:
+        import pyspark.sql
+    except ImportError:
+        raise UsageError(
+            "--engine spark needs pyspark, which is not installed. "
+            "Fix: pip install 'llmcost-forecast[spark]' (pyspark and sqlglot; Java 17 on the PATH), "
+            "or use --engine duckdb."
+        ) from None
+    return pyspark.sql
+
+
+def master_url(master: str | None = None) -> str:
+    """The master in force: `master`, else $LLMCOST_SPARK_MASTER, else `local[2]`."""
+    return master or os.environ.get(MASTER_ENV) or DEFAULT_MASTER
+
+
+def session(master: str | None = None, app: str = "llmcost-forecast") -> SparkSession:
+    """A SparkSession configured as the measures need (SPARK_CONFIG). With $SPARK_REMOTE set (and no
+    `master`) it is a Spark Connect session to that server; otherwise a classic one on `master_url()`."""
+    sql = _import_pyspark()
+    builder = sql.SparkSession.builder.appName(app)
+    remote = os.environ.get(REMOTE_ENV)
+    if remote and master is None:
+        spark = builder.remote(remote).getOrCreate()
+    else:
+        builder = builder.master(master_url(master)).config(
+            "spark.driver.memory", os.environ.get(MEMORY_ENV) or DEFAULT_MEMORY
+        )
+        for k, v in SPARK_CONFIG.items():
+            builder = builder.config(k, v)
+        spark = builder.getOrCreate()
+        spark.sparkContext.setLogLevel(os.environ.get("LLMCOST_SPARK_LOG_LEVEL") or "ERROR")
+    for k, v in SPARK_CONFIG.items():  # a session that was already running gets them too
+        if not k.startswith("spark.ui."):
+            spark.conf.set(k, v)
+    return spark
+
+
+# ---- the SQL: one definition, transpiled ---------------------------------------------------------
+def _literal(value: Any) -> Any:
+    import sqlglot.expressions as exp
+
+    if value is None:
+        return exp.Null()
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, datetime):
+        utc = value if value.tzinfo is None else value.astimezone(UTC)
+        return exp.cast(exp.Literal.string(utc.replace(tzinfo=None).isoformat(sep=" ")), "TIMESTAMP")
+    if isinstance(value, date):
+        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
+    if isinstance(value, int | float | Decimal):
+        return exp.Literal.number(value)
+    if isinstance(value, list | tuple):
+        return exp.Array(expressions=[_literal(v) for v in value])
+    return exp.Literal.string(str(value))
+
+
+def to_spark(sql: str, params: Mapping[str, Any] | None = None) -> str:
+    """DuckDB SQL (a file of sql/, or the pricing join) as Spark SQL: sqlglot's transpiler plus the
+    rewrites it lacks, with `$name` parameters written in as literals (None is NULL, as
+    `queries.bind` binds a parameter left out). Timestamps are UTC (the session's time zone)."""
+    import sqlglot
+    import sqlglot.expressions as exp
+
+    values = dict(params or {})
+
+    def bind(node: exp.Expression) -> exp.Expression:
+        return _literal(values.get(str(node.this))) if isinstance(node, exp.Placeholder) else node
+
+    def fix(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Anonymous):
+            name = str(node.this).lower()
+            args = node.expressions
+            if name == "epoch_us":  # microseconds since the epoch
+                return exp.Anonymous(this="unix_micros", expressions=args)
+            if name == "timezone" and len(args) == 2:
+                # DuckDB timezone(tz, TIMESTAMPTZ) is the wall clock in tz; the columns are
+                # TIMESTAMPTZ, and Spark's session clock is UTC, so from_utc_timestamp is the same
+                return exp.Anonymous(this="from_utc_timestamp", expressions=[args[1], args[0]])
+        if isinstance(node, exp.Grouping) and len(node.expressions) > 1:
+            # DuckDB grouping(a, b, ...) is a bit mask, first column highest; Spark's grouping()
+            # takes one column (and grouping_id() must name every grouping column)
+            n = len(node.expressions)
+            bits = [
+                exp.Anonymous(this="shiftleft",
+                              expressions=[exp.Grouping(expressions=[c]), exp.Literal.number(n - 1 - i)])
+                for i, c in enumerate(node.expressions)
+            ]
+            out: exp.Expression = bits[0]
+            for b in bits[1:]:
+                out = exp.Add(this=out, expression=b)
+            return exp.Paren(this=out)
+        if (isinstance(node, exp.Add) and isinstance(node.this, exp.Cast) and node.this.to.is_type("date")
+                and not isinstance(node.expression, exp.Interval)
+                and not (isinstance(node.expression, exp.Cast) and node.expression.to.is_type("int"))):
+            # DATE + n days: Spark's date_add takes an INT, and its integer division gives BIGINT
+            return exp.Add(this=node.this, expression=exp.cast(node.expression, "INT"))
+        if isinstance(node, exp.Cast) and isinstance(node.this, exp.Explode):
+            # a generator cannot sit inside a cast in Spark; generate_series over dates is dates
+            return node.this
+        return node
+
+    # twice: sqlglot does not descend into a node a rewrite returns, so a rewrite inside another
+    # (epoch_us inside DATE + n) is made on the second pass; each rewrite leaves its result alone
+    tree = sqlglot.parse_one(sql, read="duckdb").transform(bind).transform(fix).transform(fix)
+    return tree.sql(dialect="spark")
+
+
+def spark_sql_file(name: str) -> Path | None:
+    """The hand-written Spark variant of query `name` (sql/spark/<name>.sql), if there is one."""
+    from llmcost.queries import sql_dir
+
+    p = sql_dir() / "spark" / f"{name}.sql"
+    return p if p.is_file() else None
+
+
+def query_sql(name: str, **params: Any) -> str:
+    """Spark SQL of query `name`: sql/spark/<name>.sql when present (Spark dialect, `$name`
+    parameters), else sql/<name>.sql transpiled."""
+    from llmcost.queries import get_query, parse_query
+
+    hand = spark_sql_file(name)
+    if hand is not None:
+        q = parse_query(hand)
+        return to_spark(q.sql, params) if q.params else q.sql
+    return to_spark(get_query(name).sql, params)
+
+
+def rows(spark: SparkSession, sql: str) -> list[dict[str, Any]]:
+    """The rows of Spark `sql` as dicts: Decimal money, UTC-aware timestamps (through Arrow, so
+    the driver's own time zone plays no part), dates."""
+    return _pylist(spark.sql(sql))
+
+
+def _pylist(df: DataFrame) -> list[dict[str, Any]]:
+    return list(df.toArrow().to_pylist())
+
+
+def measure(spark: SparkSession, name: str, **params: Any) -> list[dict[str, Any]]:
+    """Query `name` over the Spark view `priced_usage`."""
+    return rows(spark, query_sql(name, **params))
+
+
+# ---- the store -----------------------------------------------------------------------------------
+def _path(root: str, rel: str) -> str:
+    return f"{root.rstrip('/')}/{rel}"
+
+
+def register_store(spark: SparkSession, store_root: Path | str, manifest: Any) -> None:
+    """Views `usage` (live rows) and `costs` over the parts `manifest` lists under `store_root`
+    (a local path, or any Hadoop file system URL: `s3a://bucket/store`). Parts written before a
+    column existed read with it NULL, as Store.connect does.
+
+    Not done yet: the `usage` view does not number missing turns (Store.connect's
+    USAGE_VIEW_FILL); none of SPARK_QUERIES reads `turn`."""
+    from llmcost.schema import arrow_schema
+    from llmcost.store import TABLES
+
+    root = str(store_root)
+    for table in TABLES:
+        parts = [_path(root, p) for p in manifest.parts(table)]
+        schema = arrow_schema(table)
+        if parts:
+            # recursiveFileLookup: the month=YYYY-MM folders are not a partition column here
+            df = spark.read.option("mergeSchema", "true").option("recursiveFileLookup", "true").parquet(*parts)
+            for f in schema:
+                if f.name not in df.columns:
+                    df = df.selectExpr("*", f"CAST(NULL AS {_spark_type(f.type)}) AS {f.name}")
+        else:
+            df = spark.createDataFrame([], _struct(schema))
+        df.createOrReplaceTempView(f"{table}_all")
+        spark.sql(f"SELECT * FROM {table}_all WHERE NOT coalesce(_dup, false)").createOrReplaceTempView(table)
+
+
+def _spark_type(t: Any) -> str:
+    import pyarrow as pa
+
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return "STRING"
+    if pa.types.is_boolean(t):
+        return "BOOLEAN"
+    if pa.types.is_int16(t):
+        return "SMALLINT"
+    if pa.types.is_int32(t):
+        return "INT"
+    if pa.types.is_int64(t):
+        return "BIGINT"
+    if pa.types.is_decimal(t):
+        return f"DECIMAL({t.precision},{t.scale})"
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMP"
+    if pa.types.is_date(t):
+        return "DATE"
+    if pa.types.is_floating(t):
+        return "DOUBLE"
+    raise TypeError(f"no Spark type for {t}")
+
+
+def _struct(schema: Any) -> Any:
+    from pyspark.sql.types import _parse_datatype_string
+
+    return _parse_datatype_string(", ".join(f"{f.name}: {_spark_type(f.type)}" for f in schema))
+
+
+# ---- pricing: a join against the catalog's price table -------------------------------------------
+@dataclass(frozen=True)
+class SparkPriced:
+    """The priced rows on Spark: the cached view `table`, and what was and was not priced."""
+
+    table: str
+    tz: str
+    summary: PricingSummary
+
+
+def price_once(spark: SparkSession, catalog: Catalog, tz: str, name: str = "doc_priced") -> SparkPriced:
+    """Every live `usage` row priced once into the cached view `name`, as priced_rows.price_once
+    does on DuckDB: the money basis (sql/reconcile_money_usage.sql), the calendar day in `tz`, then
+    the catalog's per-token prices for the (provider, model, UTC day, batch, tier) keys present
+    (pricing.engine.price_table, DECIMAL(38,12)) joined by pricing.engine.cost_sql. Unknown
+    models stay unpriced (NULL cost, never $0)."""
+    from llmcost.pricing.engine import (
+        KEY_SCAN_SQL,
+        PRICE_TABLE_SCHEMA,
+        TOOL_CALL_COLUMNS,
+        cost_sql,
+        price_table,
+        resolve_keys,
+    )
+    from llmcost.queries import get_query
+
+    tz_sql = "'" + tz.replace("'", "''") + "'"
+    money = get_query("reconcile_money_usage").sql
+    source = f"{name}_src"
+    from pyspark import StorageLevel
+
+    # the money basis joins usage with itself: computed once for the key scan and the pricing join
+    src_df = spark.sql(to_spark(f"SELECT *, CAST(timezone({tz_sql}, ts) AS DATE) AS local_day FROM ({money})"))
+    src_df.persist(StorageLevel.MEMORY_AND_DISK).createOrReplaceTempView(source)
+    found = spark.sql(to_spark(KEY_SCAN_SQL.replace("{src}", source))).collect()
+    keys, tod, summary = resolve_keys(catalog, [tuple(r) for r in found])
+    table = price_table(catalog, keys)
+    prices = f"{name}__prices"
+    spark.createDataFrame(table.to_pylist(), _struct(PRICE_TABLE_SCHEMA)).createOrReplaceTempView(prices)
+    have = set(spark.table(source).columns)
+    tools = [t for t, c in TOOL_CALL_COLUMNS.items() if c in have]
+    priced = spark.sql(to_spark(cost_sql(source, prices, tod, server_tools=tools)))
+    priced.persist(StorageLevel.MEMORY_AND_DISK).createOrReplaceTempView(name)
+    priced.count()  # materialised: the source's cache is no longer needed
+    src_df.unpersist()
+    return SparkPriced(table=name, tz=tz, summary=summary)
+
+
+def window_view(spark: SparkSession, priced: SparkPriced, since: date | None, until: date | None) -> str:
+    """The report's window as the view `priced_usage` (the name the measures read): the calendar
+    days since..until (inclusive) in the report's time zone, as analysis._where bounds them."""
+    from llmcost.document.priced_rows import COUNTING_COLUMNS
+
+    tz = "'" + priced.tz.replace("'", "''") + "'"
+    conds = ["true"]
+    if since:
+        conds.append(f"ts >= to_utc_timestamp(TIMESTAMP '{since.isoformat()} 00:00:00', {tz})")
+    if until:
+        conds.append(f"ts < to_utc_timestamp(TIMESTAMP '{until.isoformat()} 00:00:00' + INTERVAL 1 DAY, {tz})")
+    spark.table(priced.table).where(" AND ".join(conds)).drop(*COUNTING_COLUMNS) \
+        .createOrReplaceTempView("priced_usage")
+    return "priced_usage"
+
+
+# ---- the report's first screen -------------------------------------------------------------------
+def first_screen(spark: SparkSession, tz: str) -> dict[str, Any]:
+    """The document keys computed on Spark over the window view `priced_usage`: totals, by model,
+    by project, by day, the daily series, and the spend measures the first screen reads."""
+    totals = measure(spark, "report_totals")[0]  # with the billed total of `costs`
+    by_period: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for row in measure(spark, "spend_by_period"):
+        period, dim = row.pop("period"), row.pop("dimension")
+        by_period.setdefault(period, {}).setdefault(dim, []).append(row)
+    return {
+        "totals": totals,
+        "by_provider_model": measure(spark, "report_by_provider_model"),
+        "by_project": measure(spark, "report_by_project"),
+        "by_day": measure(spark, "report_by_day"),
+        "daily": measure(spark, "report_daily", tz=tz),
+        "cache_daily": measure(spark, "report_cache_daily", tz=tz),
+        "spend": {
+            "totals": next(iter(measure(spark, "spend_totals")), None),
+            "unpriced_models": measure(spark, "spend_unpriced_models"),
+            "by_month": by_period.get("month", {}).get("total", []),
+            "by_month_model": by_period.get("month", {}).get("model", []),
+            "by_week": by_period.get("week", {}).get("total", []),
+        },
+    }
+
+
+@contextmanager
+def store_session(store_root: Path, master: str | None = None) -> Iterator[tuple[SparkSession, Any]]:
+    """A Spark session with the store's views registered, under the store's shared lock (the
+    manifest cannot change under the read)."""
+    from llmcost.store import READ_WAIT, Store
+
+    store = Store.open(store_root)
+    with store.lock(exclusive=False, wait=READ_WAIT):
+        manifest = store.checked_manifest()
+        spark = session(master)
+        register_store(spark, store.root, manifest)
+        yield spark, manifest
+
+
+def report_on_spark(
+    store_root: Path, catalog: Catalog, tz: str, since: date | None, until: date | None,
+    master: str | None = None,
+) -> dict[str, Any]:
+    """What `--engine spark` computes on Spark for the report (the keys of `first_screen`), with
+    `engine` naming where it ran."""
+    with store_session(store_root, master) as (spark, _):
+        priced = price_once(spark, catalog, tz)
+        try:
+            window_view(spark, priced, since, until)
+            out = first_screen(spark, tz)
+        finally:
+            spark.catalog.uncacheTable(priced.table)
+        out["engine"] = {"name": "spark", "master": spark.conf.get("spark.master", None) or "remote",
+                         "version": spark.version, "measures": list(SPARK_QUERIES)}
+        return out
+
+
+def apply_to_document(
+    doc: dict[str, Any], store_root: Path, catalog: Catalog, tz: str, since: date | None, until: date | None,
+    master: str | None = None,
+) -> None:
+    """`--engine spark`: replace the document's first-screen figures (totals,
+    by_provider_model, by_project, by_day, daily, cache.daily, and spend totals, unpriced models,
+    by month, by month and model, by week) with the ones computed on Spark. The other sections
+    and the forecast stay as DuckDB computed them (docs/scale.md, "What runs where")."""
+    out = report_on_spark(store_root, catalog, tz, since, until, master)
+    for key in ("totals", "by_provider_model", "by_project", "by_day", "daily"):
+        doc[key] = out[key]
+    doc["cache"]["daily"] = out["cache_daily"]
+    doc["spend"].update(out["spend"])
+
+
+__all__ = [
+    "DEFAULT_MASTER",
+    "MASTER_ENV",
+    "REMOTE_ENV",
+    "SPARK_QUERIES",
+    "SparkPriced",
+    "apply_to_document",
+    "first_screen",
+    "master_url",
+    "measure",
+    "price_once",
+    "query_sql",
+    "register_store",
+    "report_on_spark",
+    "rows",
+    "session",
+    "store_session",
+    "to_spark",
+    "window_view",
+]

@@ -1,0 +1,214 @@
+"""The same measures on Spark as on DuckDB, over the same store (issue 21; docs/scale.md).
+
+Spark runs in local mode, one session for the whole test session. Each measure of
+llmcost.engine.spark.SPARK_QUERIES is checked three ways: on its data case (tests/measures/cases,
+expected rows written by hand), and on two stores (sample_logs/ and a public trace) against the
+DuckDB report document: counts exactly, money to 1e-9. Skipped only when pyspark is not installed
+(CI installs it: Makefile `test` installs the [spark] extra).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pyspark", reason="pyspark is not installed (pip install -e '.[spark]')")
+pytest.importorskip("sqlglot", reason="sqlglot is not installed (pip install -e '.[spark]')")
+
+from llmcost.document.analysis import ReportOptions, build_report
+from llmcost.engine import spark as S
+from llmcost.load import load
+from llmcost.pricing import load_catalog
+from llmcost.store import Store
+from tests.conftest import REPO, TRACES, requires_traces
+from tests.measures.harness import CASES, PRICED_SCHEMA, case_connection, compare, load_case, params, priced_usage_table
+
+MONEY_TOLERANCE = Decimal("1e-9")
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    session = S.session("local[2]", app="llmcost-tests")
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, Decimal) or isinstance(b, Decimal):
+        return abs(Decimal(a) - Decimal(b)) <= MONEY_TOLERANCE
+    if isinstance(a, float) or isinstance(b, float):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+    if isinstance(a, datetime) and isinstance(b, datetime):
+        return a.astimezone(UTC) == b.astimezone(UTC)
+    return bool(a == b)
+
+
+def _key(row: dict[str, Any]) -> tuple[str, ...]:
+    """A row's identity for order-free comparison: its values that are not money or ratios."""
+    return tuple(f"{k}={v}" for k, v in sorted(row.items()) if not isinstance(v, Decimal | float))
+
+
+def assert_rows_equal(duck: list[dict[str, Any]], spark_rows: list[dict[str, Any]], what: str) -> None:
+    assert len(spark_rows) == len(duck), f"{what}: {len(spark_rows)} rows on Spark, {len(duck)} on DuckDB"
+    for d, s in zip(sorted(duck, key=_key), sorted(spark_rows, key=_key), strict=True):
+        assert_row_equal(d, s, what)
+
+
+def assert_row_equal(duck: dict[str, Any], spark_row: dict[str, Any], what: str) -> None:
+    missing = set(duck) - set(spark_row)
+    assert not missing, f"{what}: Spark has no {sorted(missing)}"
+    bad = {k: (v, spark_row[k]) for k, v in duck.items() if not _same(v, spark_row[k])}
+    assert not bad, f"{what}: DuckDB vs Spark differ on {bad}"
+
+
+# ---- to_spark: the rewrites sqlglot does not do ---------------------------------------------------
+def test_to_spark_rewrites_and_binds() -> None:
+    sql = S.to_spark(
+        "SELECT grouping(a, b) AS g, epoch_us(ts) AS us, timezone('Europe/Paris', ts) AS wall, "
+        "DATE '1970-01-01' + (x // 7) AS d FROM t WHERE ($since IS NULL OR ts >= $since) AND $p IS NULL "
+        "GROUP BY GROUPING SETS ((a), (a, b))",
+        {"since": datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)},
+    )
+    assert "SHIFTLEFT(GROUPING(a), 1) + SHIFTLEFT(GROUPING(b), 0)" in sql
+    assert "UNIX_MICROS(ts)" in sql
+    assert "FROM_UTC_TIMESTAMP(ts, 'Europe/Paris')" in sql
+    assert "CAST('2025-01-02 03:04:05' AS TIMESTAMP)" in sql
+    assert "NULL IS NULL" in sql  # a parameter left out is NULL, as queries.bind binds it
+    assert "CAST((x DIV 7) AS INT)" in sql
+
+
+def test_to_spark_grouping_mask_matches_duckdb(spark: Any) -> None:
+    """grouping(a, b) is a bit mask with the first column highest on both engines."""
+    import duckdb
+
+    sql = ("SELECT a, b, grouping(a, b) AS g, count(*) AS n FROM (VALUES (1, 2), (1, 3)) t(a, b) "
+           "GROUP BY GROUPING SETS ((a), (b), (a, b), ()) ORDER BY g, a, b")
+    expected = [(1, None, 1, 2), (None, 2, 2, 1), (None, 3, 2, 1), (None, None, 3, 2), (1, 2, 0, 1), (1, 3, 0, 1)]
+    duck = duckdb.sql(sql).fetchall()
+    sp = [tuple(r.values()) for r in S.rows(spark, S.to_spark(sql))]
+    assert sorted(duck, key=repr) == sorted(expected, key=repr)
+    assert sorted(sp, key=repr) == sorted(expected, key=repr)
+
+
+def test_token_cost_keeps_twelve_places(spark: Any) -> None:
+    """1,234,567 tokens at $0.15 per million (0.00000015 per token, DECIMAL(38,12)) cost exactly
+    $0.18518505; Spark's default precision loss would cut the product to 6 places ($0.185185)."""
+    sql = S.to_spark("SELECT CAST(1234567 AS BIGINT) * CAST(0.00000015 AS DECIMAL(38, 12)) AS cost")
+    assert S.rows(spark, sql)[0]["cost"] == Decimal("0.18518505")
+
+
+# ---- the measures' data cases (expected rows written by hand) ------------------------------------
+CASE_FILES = [p for p in sorted(CASES.glob("*.json")) if load_case(p)["query"] in S.SPARK_QUERIES]
+
+
+def test_every_spark_measure_has_a_case() -> None:
+    assert {load_case(p)["query"] for p in CASE_FILES} == set(S.SPARK_QUERIES)
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
+def test_measure_case_on_spark(spark: Any, path: Path) -> None:
+    case = load_case(path)
+    if case.get("tables"):  # the case's other tables (costs, ...), made as the DuckDB harness makes them
+        con = case_connection(case)
+        for name in case["tables"]:
+            arrow = con.sql(f"SELECT * FROM {name}").arrow().read_all()
+            spark.createDataFrame(arrow.to_pylist(), S._struct(arrow.schema)).createOrReplaceTempView(name)
+        con.close()
+    table = priced_usage_table(case["rows"])
+    spark.createDataFrame(table.to_pylist(), S._struct(PRICED_SCHEMA)).createOrReplaceTempView("priced_usage")
+    got = S.measure(spark, case["query"], **params(case))
+    problems = compare(got, case)
+    assert not problems, f"{path.name} on Spark: {problems}"
+
+
+# ---- the stores: Spark against the DuckDB report document ----------------------------------------
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    store = tmp_path_factory.mktemp("spark-sample") / "store"
+    load([REPO / "sample_logs"], store)
+    return store
+
+
+@pytest.fixture(scope="module")
+def trace_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    store = tmp_path_factory.mktemp("spark-trace") / "store"
+    load([TRACES / "azure-llm-2023" / "AzureLLMInferenceTrace_code.csv.gz"], store)
+    return store
+
+
+def _check_store(spark: Any, store: Path, since: date | None = None, until: date | None = None,
+                 tz: str = "UTC") -> dict[str, Any]:
+    doc = build_report(ReportOptions(store=store, forecast=False, since=since, until=until, tz=tz))
+    catalog = load_catalog(None)
+    st = Store.open(store)
+    S.register_store(spark, st.root, st.checked_manifest())
+    priced = S.price_once(spark, catalog, tz)
+    try:
+        S.window_view(spark, priced, since, until)
+        out = S.first_screen(spark, tz)
+        window_summary = S.rows(spark, "SELECT count(*) AS n, count_if(priced) AS priced FROM priced_usage")[0]
+    finally:
+        spark.catalog.uncacheTable(priced.table)
+    assert_row_equal(doc["totals"], out["totals"], "totals")
+    assert_rows_equal(doc["by_provider_model"], out["by_provider_model"], "by_provider_model")
+    assert_rows_equal(doc["by_project"], out["by_project"], "by_project")
+    assert_rows_equal(doc["by_day"], out["by_day"], "by_day")
+    assert_rows_equal(doc["daily"], out["daily"], "daily")
+    assert_rows_equal(doc["cache"]["daily"], out["cache_daily"], "cache daily")
+    assert_row_equal(doc["spend"]["totals"], out["spend"]["totals"], "spend totals")
+    for k in ("unpriced_models", "by_month", "by_month_model", "by_week"):
+        assert_rows_equal(doc["spend"][k], out["spend"][k], f"spend {k}")
+    # the pricing pass found the same unpriced models (over the whole store, as price_once prices it)
+    assert {(u["provider"], u["model"]) for u in doc["unpriced"]} <= {
+        (u.provider, u.model) for u in priced.summary.unpriced
+    }
+    assert window_summary["n"] == doc["spend"]["totals"]["n_rows"]
+    return doc
+
+
+def test_sample_logs_same_on_spark(spark: Any, sample_store: Path) -> None:
+    doc = _check_store(spark, sample_store)
+    # the figures are not empty: priced money, and unpriced requests counted apart (never $0)
+    assert doc["totals"]["cost_usd"] > 0
+    assert doc["totals"]["unpriced_requests"] > 0
+
+
+def test_sample_logs_window_in_a_time_zone_same_on_spark(spark: Any, sample_store: Path) -> None:
+    doc = _check_store(spark, sample_store, since=date(2026, 10, 1), until=date(2026, 10, 31), tz="America/New_York")
+    assert doc["totals"]["requests"] > 0
+
+
+@requires_traces()
+@pytest.mark.traces
+def test_public_trace_same_on_spark(spark: Any, trace_store: Path) -> None:
+    doc = _check_store(spark, trace_store)
+    assert doc["totals"]["requests"] == 8_819  # ../shared/traces/README.md, as tests/store/test_public_traces.py
+
+
+def test_cli_engine_spark_writes_the_same_document(spark: Any, sample_store: Path, tmp_path: Path) -> None:
+    """`report --engine spark` writes the same JSON document as the default engine (all but the
+    time it was generated): the Spark figures replace DuckDB's and are equal to them."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from llmcost.cli import app
+
+    docs = {}
+    for engine in ("duckdb", "spark"):
+        out = tmp_path / f"{engine}.json"
+        res = CliRunner().invoke(app, ["report", "--store", str(sample_store), "--no-forecast", "--format", "json",
+                                       "--engine", engine, "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        docs[engine] = json.loads(out.read_text(encoding="utf-8"))
+        docs[engine].pop("generated_at")
+    assert docs["spark"] == docs["duckdb"]
