@@ -17,7 +17,8 @@ units AS (
     UNION ALL
     SELECT 'active_user_month', project, user_id, month, priced, cost_usd FROM base WHERE user_id IS NOT NULL
 ),
-per_unit AS (
+-- per_unit is read three times (the summary, the top 1% and its rare fallback): kept once
+per_unit AS MATERIALIZED (
     SELECT unit, 'project' AS level, project, unit_key, month,
            bool_and(priced) AS priced, sum(cost_usd) FILTER (WHERE priced) AS cost
     FROM units GROUP BY unit, project, unit_key, month
@@ -34,28 +35,64 @@ per_unit AS (
     SELECT 'request', 'all', NULL, NULL, NULL::DATE, priced, CASE WHEN priced THEN cost_usd END
     FROM base WHERE grain = 'request'
 ),
-ranked AS (
-    SELECT *,
-           row_number() OVER (PARTITION BY unit, level, project, priced ORDER BY cost DESC, unit_key, month) AS rn,
-           count(*) OVER (PARTITION BY unit, level, project, priced) AS n_priced
-    FROM per_unit
-),
 summary AS (
 SELECT unit, level, project,
        CAST(count(*) AS BIGINT) AS units,
        CAST(count(*) FILTER (WHERE priced) AS BIGINT) AS priced_units,
        CAST(count(*) FILTER (WHERE NOT priced) AS BIGINT) AS unpriced_units,
-       CAST(sum(cost) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS cost_usd,
+       sum(cost) FILTER (WHERE priced) AS total,
        -- one quantile state for the three (three separate ones each held every cost in memory)
        CAST(quantile_cont(cost, [0.5, 0.9, 0.99]) FILTER (WHERE priced) AS DECIMAL(38, 12)[]) AS q_usd,
        CAST(max(cost) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS max_usd,
-       CAST(sum(cost) FILTER (WHERE priced AND rn <= greatest(1, ceil(n_priced * 0.01))) AS DOUBLE)
-           / CAST(nullif(sum(cost) FILTER (WHERE priced), 0) AS DOUBLE) AS top1pct_cost_share
-FROM ranked
+       -- the top 1%: the k = ceil(1% of the priced units) (at least one) most expensive ones
+       CAST(greatest(1, ceil(count(*) FILTER (WHERE priced) * 0.01)) AS BIGINT) AS top_k,
+       -- a cost below which the top k very likely are not (an estimate; checked below)
+       approx_quantile(cost, 0.97) FILTER (WHERE priced) AS top_from
+FROM per_unit
 GROUP BY unit, level, project
+),
+-- The top k are the k largest costs; only the units at or above top_from are ranked, not every
+-- unit. Units costing at least a value are a head of the ranking (ties included), so when they
+-- are k or more, their k largest are the k largest of all. Where the estimate left fewer than k
+-- (`short`), every priced unit of the group is ranked instead. Costs tied at the k-th place add
+-- the same whichever is ranked first, so the sum is exactly the one of a full sort.
+head AS (
+    SELECT p.unit, p.level, p.project, p.cost, s.top_k
+    FROM per_unit p JOIN summary s
+      ON p.unit = s.unit AND p.level = s.level AND p.project IS NOT DISTINCT FROM s.project
+    WHERE p.priced AND p.cost >= s.top_from
+),
+head_size AS (
+    SELECT unit, level, project, count(*) AS n FROM head GROUP BY unit, level, project
+),
+short AS (
+    SELECT s.unit, s.level, s.project, s.top_k
+    FROM summary s LEFT JOIN head_size h
+      ON h.unit = s.unit AND h.level = s.level AND h.project IS NOT DISTINCT FROM s.project
+    WHERE s.priced_units > 0 AND coalesce(h.n, 0) < s.top_k
+),
+ranked AS (
+    SELECT unit, level, project, cost, top_k,
+           row_number() OVER (PARTITION BY unit, level, project ORDER BY cost DESC) AS rn
+    FROM (
+        SELECT h.* FROM head h ANTI JOIN short s
+          ON h.unit = s.unit AND h.level = s.level AND h.project IS NOT DISTINCT FROM s.project
+        UNION ALL
+        SELECT p.unit, p.level, p.project, p.cost, s.top_k
+        FROM per_unit p JOIN short s
+          ON p.unit = s.unit AND p.level = s.level AND p.project IS NOT DISTINCT FROM s.project
+        WHERE p.priced
+    )
+),
+top AS (
+    SELECT unit, level, project, sum(cost) FILTER (WHERE rn <= top_k) AS top_cost
+    FROM ranked GROUP BY unit, level, project
 )
-SELECT unit, level, project, units, priced_units, unpriced_units, cost_usd,
-       q_usd[1] AS p50_usd, q_usd[2] AS p90_usd, q_usd[3] AS p99_usd, max_usd, top1pct_cost_share
-FROM summary
-ORDER BY CASE unit WHEN 'conversation' THEN 1 WHEN 'user' THEN 2 WHEN 'active_user_month' THEN 3 ELSE 4 END,
-         level, cost_usd DESC NULLS LAST, project NULLS FIRST
+SELECT s.unit, s.level, s.project, s.units, s.priced_units, s.unpriced_units,
+       CAST(s.total AS DECIMAL(38, 12)) AS cost_usd,
+       s.q_usd[1] AS p50_usd, s.q_usd[2] AS p90_usd, s.q_usd[3] AS p99_usd, s.max_usd,
+       CAST(t.top_cost AS DOUBLE) / CAST(nullif(s.total, 0) AS DOUBLE) AS top1pct_cost_share
+FROM summary s LEFT JOIN top t
+  ON t.unit = s.unit AND t.level = s.level AND t.project IS NOT DISTINCT FROM s.project
+ORDER BY CASE s.unit WHEN 'conversation' THEN 1 WHEN 'user' THEN 2 WHEN 'active_user_month' THEN 3 ELSE 4 END,
+         s.level, cost_usd DESC NULLS LAST, s.project NULLS FIRST
