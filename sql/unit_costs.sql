@@ -9,30 +9,35 @@ WITH base AS (
       AND ($until IS NULL OR ts < $until)
       AND ($provider IS NULL OR provider = $provider)
 ),
-units AS (
-    SELECT 'conversation' AS unit, project, conversation_id AS unit_key, NULL::DATE AS month, priced, cost_usd
-    FROM base WHERE conversation_id IS NOT NULL
-    UNION ALL
-    SELECT 'user', project, user_id, NULL::DATE, priced, cost_usd FROM base WHERE user_id IS NOT NULL
-    UNION ALL
-    SELECT 'active_user_month', project, user_id, month, priced, cost_usd FROM base WHERE user_id IS NOT NULL
-),
--- per_unit is read three times (the summary, the top 1% and its rare fallback): kept once
+-- per_unit is read three times (the summary, the top 1% and its rare fallback): kept once. Each
+-- kind of unit is grouped on its own keys (a user id is a small code in the measures' copy,
+-- not a text key shared with the conversation ids).
 per_unit AS MATERIALIZED (
-    SELECT unit, 'project' AS level, project, unit_key, month,
+    SELECT 'conversation' AS unit, 'project' AS level, project, NULL::DATE AS month,
            bool_and(priced) AS priced, sum(cost_usd) FILTER (WHERE priced) AS cost
-    FROM units GROUP BY unit, project, unit_key, month
+    FROM base WHERE conversation_id IS NOT NULL GROUP BY project, conversation_id
     UNION ALL
-    SELECT unit, 'all', NULL, unit_key, month,
-           bool_and(priced), sum(cost_usd) FILTER (WHERE priced)
-    FROM units GROUP BY unit, unit_key, month
+    SELECT 'conversation', 'all', NULL, NULL::DATE, bool_and(priced), sum(cost_usd) FILTER (WHERE priced)
+    FROM base WHERE conversation_id IS NOT NULL GROUP BY conversation_id
+    UNION ALL
+    SELECT 'user', 'project', project, NULL::DATE, bool_and(priced), sum(cost_usd) FILTER (WHERE priced)
+    FROM base WHERE user_id IS NOT NULL GROUP BY project, user_id
+    UNION ALL
+    SELECT 'user', 'all', NULL, NULL::DATE, bool_and(priced), sum(cost_usd) FILTER (WHERE priced)
+    FROM base WHERE user_id IS NOT NULL GROUP BY user_id
+    UNION ALL
+    SELECT 'active_user_month', 'project', project, month, bool_and(priced), sum(cost_usd) FILTER (WHERE priced)
+    FROM base WHERE user_id IS NOT NULL GROUP BY project, user_id, month
+    UNION ALL
+    SELECT 'active_user_month', 'all', NULL, month, bool_and(priced), sum(cost_usd) FILTER (WHERE priced)
+    FROM base WHERE user_id IS NOT NULL GROUP BY user_id, month
     UNION ALL
     -- a request-grain row is its own unit: no grouping (nor a key: the top 1% sums costs, and
     -- rows tied on cost add the same whichever is ranked first)
-    SELECT 'request', 'project', project, NULL, NULL::DATE, priced, CASE WHEN priced THEN cost_usd END
+    SELECT 'request', 'project', project, NULL::DATE, priced, CASE WHEN priced THEN cost_usd END
     FROM base WHERE grain = 'request'
     UNION ALL
-    SELECT 'request', 'all', NULL, NULL, NULL::DATE, priced, CASE WHEN priced THEN cost_usd END
+    SELECT 'request', 'all', NULL, NULL::DATE, priced, CASE WHEN priced THEN cost_usd END
     FROM base WHERE grain = 'request'
 ),
 summary AS (
@@ -41,26 +46,26 @@ SELECT unit, level, project,
        CAST(count(*) FILTER (WHERE priced) AS BIGINT) AS priced_units,
        CAST(count(*) FILTER (WHERE NOT priced) AS BIGINT) AS unpriced_units,
        sum(cost) FILTER (WHERE priced) AS total,
-       -- one quantile state for the three (three separate ones each held every cost in memory)
-       CAST(quantile_cont(cost, [0.5, 0.9, 0.99]) FILTER (WHERE priced) AS DECIMAL(38, 12)[]) AS q_usd,
+       -- one quantile state for the three (three separate ones each held every cost in memory),
+       -- and a fourth, the 97th percentile: the top k (below) are not under it
+       CAST(quantile_cont(cost, [0.5, 0.9, 0.99, 0.97]) FILTER (WHERE priced) AS DECIMAL(38, 12)[]) AS q_usd,
        CAST(max(cost) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS max_usd,
        -- the top 1%: the k = ceil(1% of the priced units) (at least one) most expensive ones
-       CAST(greatest(1, ceil(count(*) FILTER (WHERE priced) * 0.01)) AS BIGINT) AS top_k,
-       -- a cost below which the top k very likely are not (an estimate; checked below)
-       approx_quantile(cost, 0.97) FILTER (WHERE priced) AS top_from
+       CAST(greatest(1, ceil(count(*) FILTER (WHERE priced) * 0.01)) AS BIGINT) AS top_k
 FROM per_unit
 GROUP BY unit, level, project
 ),
--- The top k are the k largest costs; only the units at or above top_from are ranked, not every
--- unit. Units costing at least a value are a head of the ranking (ties included), so when they
--- are k or more, their k largest are the k largest of all. Where the estimate left fewer than k
--- (`short`), every priced unit of the group is ranked instead. Costs tied at the k-th place add
+-- The top k are the k largest costs; only the units at or above the 97th percentile are ranked,
+-- not every unit. Units costing at least a value are a head of the ranking (ties included), so
+-- when they are k or more, their k largest are the k largest of all. Where they are fewer than k
+-- (`short`: never expected, as k is about 1% of the units, but checked rather than assumed),
+-- every priced unit of the group is ranked instead. Costs tied at the k-th place add
 -- the same whichever is ranked first, so the sum is exactly the one of a full sort.
 head AS (
     SELECT p.unit, p.level, p.project, p.cost, s.top_k
     FROM per_unit p JOIN summary s
       ON p.unit = s.unit AND p.level = s.level AND p.project IS NOT DISTINCT FROM s.project
-    WHERE p.priced AND p.cost >= s.top_from
+    WHERE p.priced AND p.cost >= s.q_usd[4]
 ),
 head_size AS (
     SELECT unit, level, project, count(*) AS n FROM head GROUP BY unit, level, project
