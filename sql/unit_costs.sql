@@ -1,6 +1,6 @@
 -- name: unit_costs
 -- Cost per unit as distributions, overall (level 'all') and per project (level 'project'): unit 'conversation' (rows with a conversation_id), 'user' (rows with a user_id, over the window), 'active_user_month' (a user in a UTC calendar month with usage) and 'request' (each request-grain row). A unit is priced when every row of it is priced; the distribution (p50, p90, p99 by linear interpolation, exact DECIMAL) and cost_usd cover priced units only, and unpriced_units counts the rest (never $0). top1pct_cost_share is the share of the priced cost in the most expensive 1% of priced units (ceil(1% of them), at least one). At level 'project' a user active in two projects is a unit in each.
-WITH base AS (
+WITH base AS NOT MATERIALIZED (
     SELECT project, user_id, conversation_id, grain,
            coalesce(priced, false) AS priced, cost_usd,
            date_trunc('month', DATE '1970-01-01' + CAST(epoch_us(ts) // 86400000000 AS INTEGER)) AS month
@@ -9,10 +9,11 @@ WITH base AS (
       AND ($until IS NULL OR ts < $until)
       AND ($provider IS NULL OR provider = $provider)
 ),
--- per_unit is read three times (the summary, the top 1% and its rare fallback): kept once. Each
--- kind of unit is grouped on its own keys (a user id is a small code in the measures' copy,
--- not a text key shared with the conversation ids).
-per_unit AS MATERIALIZED (
+-- The units are read three times (the summary, the top 1% and its rare fallback). The grouped
+-- ones are kept once; base and the request rows (one unit each) are read from the table again
+-- rather than written out. Each kind of unit is grouped on its own keys (a user id is a small
+-- code in the measures' copy, not a text key shared with the conversation ids).
+grouped AS MATERIALIZED (
     SELECT 'conversation' AS unit, 'project' AS level, project, NULL::DATE AS month,
            bool_and(priced) AS priced, sum(cost_usd) FILTER (WHERE priced) AS cost
     FROM base WHERE conversation_id IS NOT NULL GROUP BY project, conversation_id
@@ -31,13 +32,16 @@ per_unit AS MATERIALIZED (
     UNION ALL
     SELECT 'active_user_month', 'all', NULL, month, bool_and(priced), sum(cost_usd) FILTER (WHERE priced)
     FROM base WHERE user_id IS NOT NULL GROUP BY user_id, month
+),
+per_unit AS NOT MATERIALIZED (
+    SELECT unit, level, project, priced, cost FROM grouped
     UNION ALL
     -- a request-grain row is its own unit: no grouping (nor a key: the top 1% sums costs, and
     -- rows tied on cost add the same whichever is ranked first)
-    SELECT 'request', 'project', project, NULL::DATE, priced, CASE WHEN priced THEN cost_usd END
+    SELECT 'request', 'project', project, priced, CASE WHEN priced THEN cost_usd END
     FROM base WHERE grain = 'request'
     UNION ALL
-    SELECT 'request', 'all', NULL, NULL::DATE, priced, CASE WHEN priced THEN cost_usd END
+    SELECT 'request', 'all', NULL, priced, CASE WHEN priced THEN cost_usd END
     FROM base WHERE grain = 'request'
 ),
 summary AS (
