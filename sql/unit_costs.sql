@@ -33,16 +33,20 @@ grouped AS MATERIALIZED (
     SELECT 'active_user_month', 'all', NULL, month, bool_and(priced), sum(cost_usd) FILTER (WHERE priced)
     FROM base WHERE user_id IS NOT NULL GROUP BY user_id, month
 ),
-per_unit AS NOT MATERIALIZED (
-    SELECT unit, level, project, priced, cost FROM grouped
-    UNION ALL
-    -- a request-grain row is its own unit: no grouping (nor a key: the top 1% sums costs, and
-    -- rows tied on cost add the same whichever is ranked first)
-    SELECT 'request', 'project', project, priced, CASE WHEN priced THEN cost_usd END
+-- a request-grain row is its own unit: no grouping (nor a key: the top 1% sums costs, and
+-- rows tied on cost add the same whichever is ranked first)
+req AS NOT MATERIALIZED (
+    SELECT 'request' AS unit, 'project' AS level, project, priced, CASE WHEN priced THEN cost_usd END AS cost
     FROM base WHERE grain = 'request'
     UNION ALL
     SELECT 'request', 'all', NULL, priced, CASE WHEN priced THEN cost_usd END
     FROM base WHERE grain = 'request'
+),
+-- every unit, for the top 1% below
+per_unit AS NOT MATERIALIZED (
+    SELECT unit, level, project, priced, cost FROM grouped
+    UNION ALL
+    SELECT unit, level, project, priced, cost FROM req
 ),
 summary AS (
 SELECT unit, level, project,
@@ -56,7 +60,20 @@ SELECT unit, level, project,
        CAST(max(cost) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS max_usd,
        -- the top 1%: the k = ceil(1% of the priced units) (at least one) most expensive ones
        CAST(greatest(1, ceil(count(*) FILTER (WHERE priced) * 0.01)) AS BIGINT) AS top_k
-FROM per_unit
+FROM grouped
+GROUP BY unit, level, project
+UNION ALL
+-- the request units apart: their costs stay at the copy's DECIMAL(18, 12) (int64) in the quantile
+-- state instead of the grouped sums' DECIMAL(38, 12) (at 10M rows 7.2 s of CPU instead of 8.7 s)
+SELECT unit, level, project,
+       CAST(count(*) AS BIGINT) AS units,
+       CAST(count(*) FILTER (WHERE priced) AS BIGINT) AS priced_units,
+       CAST(count(*) FILTER (WHERE NOT priced) AS BIGINT) AS unpriced_units,
+       sum(cost) FILTER (WHERE priced) AS total,
+       CAST(quantile_cont(cost, [0.5, 0.9, 0.99, 0.97]) FILTER (WHERE priced) AS DECIMAL(38, 12)[]) AS q_usd,
+       CAST(max(cost) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS max_usd,
+       CAST(greatest(1, ceil(count(*) FILTER (WHERE priced) * 0.01)) AS BIGINT) AS top_k
+FROM req
 GROUP BY unit, level, project
 ),
 -- The top k are the k largest costs; only the units at or above the 97th percentile are ranked,
