@@ -1,6 +1,11 @@
 """Benchmark: every measure (compute_measures) over 10 million synthetic canonical requests.
 
-    .venv/bin/python bench/bench_measures.py [--rows N] [--dir DIR]
+    .venv/bin/python bench/bench_measures.py [--rows N] [--dir DIR] [--by-query]
+
+With --dir the store is kept there and reused by the next run with the same --rows (its
+generation is not timed anyway). --by-query adds each query's wall and CPU time. CPU time
+(user + sys of the process, DuckDB's threads included) is printed beside the wall time: on a
+shared machine it moves much less with the load than the wall time does.
 
 Generates the rows with DuckDB range(), writes them as a Parquet store (manifest + monthly parts,
 as the loader would), opens it with Store.connect() and times compute_measures, which prices the
@@ -11,6 +16,7 @@ docs/measures.md.
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import tempfile
 import time
@@ -18,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+import llmcost.measures
 from llmcost.measures import compute_measures
 from llmcost.schema import INTERNAL_COLUMNS, USAGE_COLUMNS
 from llmcost.store import FileEntry, Manifest, Store, now_iso
@@ -89,25 +96,58 @@ def make_store(root: Path, rows: int) -> Store:
     return store
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process so far (every DuckDB thread included)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def time_queries() -> dict[str, tuple[float, float]]:
+    """Wrap the measures' query runner so that each query's wall and CPU seconds are recorded."""
+    times: dict[str, tuple[float, float]] = {}
+    run = llmcost.measures._fetch
+
+    def timed(con: duckdb.DuckDBPyConnection, name: str, **kw: object) -> list[dict[str, object]]:
+        w, c = time.perf_counter(), cpu_seconds()
+        out = run(con, name, **kw)
+        times[name] = (time.perf_counter() - w, cpu_seconds() - c)
+        return out
+
+    llmcost.measures._fetch = timed  # type: ignore[assignment]
+    return times
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=10_000_000)
-    ap.add_argument("--dir", type=Path, default=None, help="store directory (default: a temp dir, removed)")
+    ap.add_argument("--dir", type=Path, default=None,
+                    help="store directory, kept and reused with the same --rows (default: a temp dir, removed)")
+    ap.add_argument("--by-query", action="store_true", help="print each query's wall and CPU time")
     args = ap.parse_args()
     root = args.dir or Path(tempfile.mkdtemp(prefix="llmcost-bench-measures-"))
     try:
         t0 = time.perf_counter()
-        store = make_store(root / "store", args.rows)
+        marker = root / f"rows-{args.rows}"
+        if marker.exists():
+            store = Store.open(root / "store")
+        else:
+            shutil.rmtree(root / "store", ignore_errors=True)
+            store = make_store(root / "store", args.rows)
+            if args.dir is not None:
+                marker.touch()
         t1 = time.perf_counter()
         con = store.connect()
-        t2 = time.perf_counter()
+        times = time_queries() if args.by_query else {}
+        t2, c2 = time.perf_counter(), cpu_seconds()
         m = compute_measures(con)
-        t3 = time.perf_counter()
+        t3, c3 = time.perf_counter(), cpu_seconds()
         totals = m["spend"]["totals"]
         print(f"rows                   {totals['n_rows']:,}")
         print(f"generate store         {t1 - t0:.2f} s (not counted)")
         print(f"connect                {t2 - t1:.2f} s")
-        print(f"compute_measures       {t3 - t2:.2f} s (pricing, copy, every query)")
+        print(f"compute_measures       {t3 - t2:.2f} s wall, {c3 - c2:.2f} s CPU (pricing, copy, every query)")
+        for name, (wall, cpu) in sorted(times.items(), key=lambda kv: -kv[1][1]):
+            print(f"  {name:32s} {wall:6.2f} s wall {cpu:6.2f} s CPU")
         print(f"priced spend           {totals['cost_usd']} USD")
         print(f"unpriced requests      {totals['unpriced_requests']:,}")
     finally:

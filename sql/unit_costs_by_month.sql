@@ -3,8 +3,7 @@
 WITH base AS (
     SELECT user_id, conversation_id, grain, ts,
            coalesce(priced, false) AS priced, cost_usd,
-           date_trunc('month', DATE '1970-01-01' + CAST(epoch_us(ts) // 86400000000 AS INTEGER)) AS month,
-           row_number() OVER () AS rid
+           date_trunc('month', DATE '1970-01-01' + CAST(epoch_us(ts) // 86400000000 AS INTEGER)) AS month
     FROM priced_usage
     WHERE ($since IS NULL OR ts >= $since)
       AND ($until IS NULL OR ts < $until)

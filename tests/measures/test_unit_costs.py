@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 import pytest
 from typer.testing import CliRunner
@@ -128,3 +129,44 @@ def test_unit_costs_on_the_ragpulse_trace_match_polars(tmp_path: Path) -> None:
     conv = next(r for r in uc["overall"] if r["unit"] == "conversation")
     assert conv["priced_units"] > 1000 and conv["unpriced_units"] == 0
     assert _check_all(uc, rows) >= 2
+
+
+def test_top_share_with_ties_at_the_kth_place() -> None:
+    """250 requests costing i % 7 dollars (i = 0..249): k = ceil(2.5) = 3 of them are the top 1%,
+    and 36 requests tie at $6, the k-th place included: top = 3 x 6 = 18 of 35 x 21 + (0 + 1 + 2
+    + 3 + 4) = 745 (worked out by hand; the query ranks only a head of the units, issue 18)."""
+    from llmcost.queries import rows
+
+    from .harness import priced_usage_table
+
+    con = duckdb.connect()
+    con.register("_rows", priced_usage_table([
+        {"ts": "2025-01-01T00:00:00Z", "project": "P", "priced": True, "cost_usd": f"{i % 7}.00"} for i in range(250)
+    ]))
+    con.execute("CREATE TABLE priced_usage AS SELECT * FROM _rows")
+    got = {(r["unit"], r["level"]): r for r in rows(con, "unit_costs")}
+    assert set(got) == {("request", "all"), ("request", "project")}
+    for r in got.values():
+        assert (r["units"], r["priced_units"], r["cost_usd"], r["max_usd"]) == (250, 250, Decimal(745), Decimal(6))
+        assert r["top1pct_cost_share"] == 18 / 745
+
+
+def test_top_units_tied_on_cost_are_ranked_by_key() -> None:
+    """12 conversations c00..c11 of one request each costing i % 3 dollars: the four at $2 are
+    c02, c05, c08, c11; the top 3 are the first three of them by key."""
+    from llmcost.queries import rows
+
+    from .harness import priced_usage_table
+
+    con = duckdb.connect()
+    con.register("_rows", priced_usage_table([
+        {"ts": "2025-01-01T00:00:00Z", "project": "A" if i < 6 else "B", "conversation_id": f"c{i:02d}",
+         "priced": True, "cost_usd": f"{i % 3}.00"} for i in range(12)
+    ]))
+    con.execute("CREATE TABLE priced_usage AS SELECT * FROM _rows")
+    top = rows(con, "unit_costs_top", top_n=3)
+    assert [(r["unit"], r["rank"], r["unit_key"], r["project"], r["projects"], r["cost_usd"]) for r in top] == [
+        ("conversation", 1, "c02", "A", 1, Decimal(2)),
+        ("conversation", 2, "c05", "A", 1, Decimal(2)),
+        ("conversation", 3, "c08", "B", 1, Decimal(2)),
+    ]
