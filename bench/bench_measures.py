@@ -9,8 +9,8 @@ shared machine it moves much less with the load than the wall time does.
 
 Generates the rows with DuckDB range(), writes them as a Parquet store (manifest + monthly parts,
 as the loader would), opens it with Store.connect() and times compute_measures, which prices the
-rows (attach_costs), copies them once and runs every query in sql/. The figure goes into
-docs/measures.md.
+rows (attach_costs), copies them once and runs every registered measure's queries. The figures go
+into docs/benchmarks.md ("Measures at 10M").
 """
 
 from __future__ import annotations
