@@ -22,6 +22,16 @@ def _isolated_user_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     monkeypatch.setenv("COLUMNS", "120")
 
 
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One store of sample_logs/ for every test that only reads it (ingested once per session)."""
+    from llmcost.load import load
+
+    store = tmp_path_factory.mktemp("sample") / "store"
+    load([REPO / "sample_logs"], store)
+    return store
+
+
 def requires_traces() -> pytest.MarkDecorator:
     return pytest.mark.skipif(not TRACES.exists(), reason="../shared/traces is not beside the checkout")
 

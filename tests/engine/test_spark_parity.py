@@ -26,7 +26,7 @@ from llmcost.engine import spark as S
 from llmcost.load import load
 from llmcost.pricing import load_catalog
 from llmcost.store import Store
-from tests.conftest import REPO, TRACES, requires_traces
+from tests.conftest import TRACES, requires_traces
 from tests.measures.harness import CASES, PRICED_SCHEMA, case_connection, compare, load_case, params, priced_usage_table
 
 MONEY_TOLERANCE = Decimal("1e-9")
@@ -131,13 +131,6 @@ def test_measure_case_on_spark(spark: Any, path: Path) -> None:
 
 
 # ---- the stores: Spark against the DuckDB report document ----------------------------------------
-@pytest.fixture(scope="module")
-def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    store = tmp_path_factory.mktemp("spark-sample") / "store"
-    load([REPO / "sample_logs"], store)
-    return store
-
-
 @pytest.fixture(scope="module")
 def trace_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = tmp_path_factory.mktemp("spark-trace") / "store"

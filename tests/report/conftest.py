@@ -1,4 +1,4 @@
-"""One store of sample_logs/ for all report tests (ingest once; every test reads it)."""
+"""The sample_logs document for all report tests (the store is tests/conftest.py's sample_store)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,6 @@ from typing import Any
 import pytest
 
 from llmcost.document.analysis import ReportOptions, build_report
-from llmcost.load import load
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    store = tmp_path_factory.mktemp("report") / "store"
-    load([REPO / "sample_logs"], store)
-    return store
 
 
 @pytest.fixture(scope="session")

@@ -235,27 +235,20 @@ def register_store(spark: SparkSession, store_root: Path | str, manifest: Any) -
         spark.sql(f"SELECT * FROM {table}_all WHERE NOT coalesce(_dup, false)").createOrReplaceTempView(table)
 
 
+_SPARK_TYPES = (("is_string", "STRING"), ("is_large_string", "STRING"), ("is_boolean", "BOOLEAN"),
+                ("is_int16", "SMALLINT"), ("is_int32", "INT"), ("is_int64", "BIGINT"),
+                ("is_timestamp", "TIMESTAMP"), ("is_date", "DATE"), ("is_floating", "DOUBLE"))
+"""pyarrow type test -> Spark SQL type, for the store's columns (decimals keep their precision)."""
+
+
 def _spark_type(t: Any) -> str:
     import pyarrow as pa
 
-    if pa.types.is_string(t) or pa.types.is_large_string(t):
-        return "STRING"
-    if pa.types.is_boolean(t):
-        return "BOOLEAN"
-    if pa.types.is_int16(t):
-        return "SMALLINT"
-    if pa.types.is_int32(t):
-        return "INT"
-    if pa.types.is_int64(t):
-        return "BIGINT"
     if pa.types.is_decimal(t):
         return f"DECIMAL({t.precision},{t.scale})"
-    if pa.types.is_timestamp(t):
-        return "TIMESTAMP"
-    if pa.types.is_date(t):
-        return "DATE"
-    if pa.types.is_floating(t):
-        return "DOUBLE"
+    for test, name in _SPARK_TYPES:
+        if getattr(pa.types, test)(t):
+            return name
     raise TypeError(f"no Spark type for {t}")
 
 
