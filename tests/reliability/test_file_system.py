@@ -26,10 +26,11 @@ OUTSIDE = FIXTURES / "claude_code_jsonl" / "input_session.jsonl"
 DROP_DAC = ["setpriv", "--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search"]
 
 
-def run(*args: str, prefix: list[str] | None = None, timeout: float = 120) -> tuple[int, str, str]:
+def run(*args: str, prefix: list[str] | None = None, timeout: float = 120,
+        cwd: Path | None = None) -> tuple[int, str, str]:
     """The CLI in a subprocess; a run that does not finish in `timeout` seconds is killed and fails."""
     p = subprocess.Popen([*(prefix or []), *CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         env={**os.environ, "NO_COLOR": "1"})
+                         env={**os.environ, "NO_COLOR": "1"}, cwd=cwd)
     try:
         out, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -183,6 +184,21 @@ def test_an_empty_path_is_refused_not_read_as_the_current_folder(tmp_path: Path)
         code, _out, err = run(*args, "--store", str(tmp_path / "store"))
         assert code == 2 and "an empty path was given" in err, (args, err)
     assert not (tmp_path / "store" / "usage").exists()
+
+
+def test_an_option_taken_as_a_path_is_refused(tmp_path: Path) -> None:
+    """`--store --logs ./exports` once made a store folder named "--logs" (and a commit picked up
+    its lock file): a path option whose value starts with "-" is the next option, not a path."""
+    good = tmp_path / "exports"
+    good.mkdir()
+    shutil.copy(GOOD, good / "good.jsonl")
+    cases = (["--store", "--logs", str(good)], ["--logs", "--store", str(tmp_path / "s")],
+             ["ingest", str(good), "--store", "-x"],
+             ["--logs", str(good), "--store", str(tmp_path / "s"), "--out", "-o"])
+    for args in cases:
+        code, _out, err = run(*args, cwd=tmp_path)
+        assert code == 2 and "looks like an option, not a path" in err, (args, err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exports"]  # no store, no report file
 
 
 def test_file_names_that_are_not_utf8_are_ingested_and_shown_escaped(tmp_path: Path) -> None:

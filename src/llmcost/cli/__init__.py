@@ -183,9 +183,25 @@ def friendly(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _path(value: str | Path) -> Path:
+    """A path given on the command line. Refused: an empty one (Path("") would be the current
+    folder) and one that starts with "-": that is the next option, taken as this one's value
+    (`--store --logs ./exports` once made a store folder named "--logs")."""
+    if isinstance(value, Path):
+        return value
+    if not value.strip():
+        raise typer.BadParameter("an empty path was given. Fix: name a file or folder, e.g. --logs ./exports.")
+    if value.startswith("-"):
+        raise typer.BadParameter(
+            f"{value!r} looks like an option, not a path: this option's value is missing. "
+            f"Fix: give the path right after the option (write ./{value} for a file whose name starts with '-')."
+        )
+    return Path(value)
+
+
 StoreOpt = Annotated[
     Path | None,
-    typer.Option("--store", metavar="DIR",
+    typer.Option("--store", metavar="DIR", parser=_path,
                  help="Store directory (default: $LLMCOST_STORE, else ./.llmcost).", show_default=False),
 ]
 FormatOpt = Annotated[
@@ -194,7 +210,7 @@ FormatOpt = Annotated[
 OutOpt = Annotated[
     Path | None,
     typer.Option(
-        "--out", "-o", metavar="PATH",
+        "--out", "-o", metavar="PATH", parser=_path,
         help="Write the report to this file (a directory for --format csv); placeholders "
         "{month}, {date}, {format}, {ext}, e.g. reports/llmcost-{month}.html.",
     ),
@@ -290,15 +306,6 @@ SinceOpt = Annotated[str | None, typer.Option("--since", metavar="DATE",
                                               help="Only usage on or after this date (YYYY-MM-DD).")]
 UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE",
                                               help="Only usage on or before this date (YYYY-MM-DD).")]
-
-
-def _path(value: str | Path) -> Path:
-    """A path given on the command line; an empty one is refused (Path("") would be the current folder)."""
-    if isinstance(value, Path):
-        return value
-    if not value.strip():
-        raise typer.BadParameter("an empty path was given. Fix: name a file or folder, e.g. --logs ./exports.")
-    return Path(value)
 
 
 def _store_dir(store: Path | None) -> Path:
@@ -738,7 +745,8 @@ def report_command(report: ReportArgs = REPORT_DEFAULTS) -> None:
 @friendly
 def export_focus(
     out: Annotated[
-        Path, typer.Option("--out", "-o", metavar="FILE", help="CSV file to write (FOCUS 1.2 columns + x_ columns).")
+        Path, typer.Option("--out", "-o", metavar="FILE", parser=_path,
+                           help="CSV file to write (FOCUS 1.2 columns + x_ columns).")
     ],
     store: StoreOpt = None,
     prices: PricesOpt = None,
@@ -804,6 +812,8 @@ def _bare_path(argv: list[str]) -> str | None:
     for word in argv:
         if skip:
             skip = False
+            if word.startswith("-"):
+                return None  # an option where a value belongs: the option's own check says so (_path)
         elif word == "--":
             continue
         elif word.startswith("-"):

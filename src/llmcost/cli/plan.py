@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from llmcost.cli import PricesOpt, SinceOpt, UntilOpt, _date, _store_dir, app, friendly
+from llmcost.cli import PricesOpt, SinceOpt, UntilOpt, _date, _path, _store_dir, app, friendly
 from llmcost.errors import UsageError
 
 PlanFormatOpt = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT",
@@ -24,7 +24,7 @@ PlanFormatOpt = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT",
 def plan_cmd(
     plan_file: Annotated[Path, typer.Argument(metavar="PLAN.toml", help="The plan file (docs/plan.md).")],
     store: Annotated[Path | None, typer.Option(
-        "--store", metavar="DIR",
+        "--store", metavar="DIR", parser=_path,
         help="Take what the plan leaves out (per-turn curve, turns, hit rate, complexity mix) from this store's logs.",
         show_default=False)] = None,
     since: SinceOpt = None,
