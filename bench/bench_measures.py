@@ -26,8 +26,8 @@ import duckdb
 
 import llmcost.measures
 from llmcost.measures import compute_measures
-from llmcost.schema import INTERNAL_COLUMNS, USAGE_COLUMNS
-from llmcost.store import FileEntry, Manifest, Store, now_iso
+from llmcost.storage.schema import INTERNAL_COLUMNS, USAGE_COLUMNS
+from llmcost.storage.store import FileEntry, Manifest, Store, now_iso
 
 MODELS = [
     ("openai", "gpt-4o-2024-08-06"),

@@ -57,7 +57,7 @@ def run_duckdb(store_dir: Path) -> dict[str, object]:
 def run_spark(store_dir: Path, master: str) -> dict[str, object]:
     from llmcost.engine import spark as S
     from llmcost.pricing import load_catalog
-    from llmcost.store import Store
+    from llmcost.storage.store import Store
 
     out: dict[str, object] = {"engine": f"spark {master}"}
     t0 = time.perf_counter()

@@ -20,7 +20,7 @@ import pytest
 
 from llmcost import ingest
 from llmcost.load import load
-from llmcost.store import Store
+from llmcost.storage.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 

@@ -343,7 +343,7 @@ def write_inferred(
     Returns `conversation_counts` after the write plus `parts_rewritten`.
     """
     from llmcost.measures import load_component_lengths  # side-file reader shared with the measures
-    from llmcost.store import Store
+    from llmcost.storage.store import Store
 
     with Store.open(Path(store_dir)).writer(wait=wait) as w:
         con = w.views()

@@ -35,8 +35,8 @@ from llmcost.ingest import IngestContext, Ingestor, InputFile, sql_str
 from llmcost.ingest.files import check_gzip, expand, hash_pool, real_path, sha256, walk
 from llmcost.ingest.validate import RAW_KEEP, validated_sql
 from llmcost.privacy import mask_key, mask_sql, mask_text
-from llmcost.schema import TABLES, USAGE_TOKEN_COLUMNS, duckdb_types
-from llmcost.store import FileEntry, Manifest, Store, StoreWriter, now_iso, one
+from llmcost.storage.schema import TABLES, USAGE_TOKEN_COLUMNS, duckdb_types
+from llmcost.storage.store import FileEntry, Manifest, Store, StoreWriter, now_iso, one
 from llmcost.text import shown, shown_name
 
 

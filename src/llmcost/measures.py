@@ -24,7 +24,7 @@ import duckdb
 from llmcost.config.strict import MAX_NUMBER, Positions, check_keys, finite, parse_toml, read_text, read_toml
 from llmcost.errors import ConfigError, UsageError
 from llmcost.queries import INPUT, Query, bind, get_query, sql_over
-from llmcost.store import has_relation, one
+from llmcost.storage.store import has_relation, one
 from llmcost.text import did_you_mean
 
 DEFINITIONS: dict[str, str] = {
@@ -259,7 +259,7 @@ def compute_measures(
             raise UsageError("The connection has no `usage` view. Fix: use Store.open(dir).connect().")
         from llmcost.pricing import attach_costs, load_catalog
 
-        usage = "usage"  # the store's view fills missing turns only where needed (store.py)
+        usage = "usage"  # the store's view fills missing turns only where needed (storage/store.py)
         source = "_llmcost_measures_priced"
         attach_costs(con, catalog if catalog is not None else load_catalog(), source=usage, target=source)
 

@@ -28,7 +28,7 @@ import duckdb
 from llmcost import clock
 from llmcost.config.strict import MAX_NUMBER, Positions, check_keys, finite, parse_toml, read_text, unknown_section
 from llmcost.errors import ConfigError, UsageError
-from llmcost.store import has_relation
+from llmcost.storage.store import has_relation
 from llmcost.text import suggestion
 
 _MILLION = Decimal(1_000_000)

@@ -34,7 +34,7 @@ def swap_whatif(
 ) -> dict[str, Any]:
     """The window's traffic priced as logged and on `model`, overall and per logged model."""
     from llmcost.queries import run
-    from llmcost.store import has_relation
+    from llmcost.storage.store import has_relation
 
     if not tokenizer_ratio > 0:
         raise UsageError(f"--tokenizer-ratio {tokenizer_ratio} must be above 0. Fix: e.g. 1.1 for 10% more tokens.")

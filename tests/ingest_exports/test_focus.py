@@ -17,7 +17,7 @@ from pathlib import Path
 
 from llmcost.document.reconcile import reconcile
 from llmcost.load import load
-from llmcost.store import Store
+from llmcost.storage.store import Store
 
 HEADER = [
     "BilledCost", "BillingAccountId", "BillingCurrency", "ChargeCategory", "ChargeClass", "ChargeDescription",

@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from llmcost.load import load
-from llmcost.store import Store
+from llmcost.storage.store import Store
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "ingest"
 

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from llmcost.load import load
-from llmcost.store import Store
+from llmcost.storage.store import Store
 
 
 def _meta(sid: str | None) -> dict:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from llmcost.load import load
-from llmcost.store import Store
+from llmcost.storage.store import Store
 
 
 def _chat(rid: str, model: str) -> dict:

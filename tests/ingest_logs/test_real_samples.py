@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from llmcost.cli import app
 from llmcost.load import FileResult, load
-from llmcost.store import Store
+from llmcost.storage.store import Store
 from tests.conftest import REAL_SAMPLES, requires_real_samples
 
 pytestmark = requires_real_samples()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from llmcost import ingest
 from llmcost.load import load
-from llmcost.store import Store
+from llmcost.storage.store import Store
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "ingest"
 

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from llmcost.load import load
-from llmcost.store import Store
+from llmcost.storage.store import Store
 
 
 def _db(path: Path, rows: list[tuple[str, str, int, int, dict | None]]) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from llmcost.load import load
 from llmcost.measures import compute_measures
-from llmcost.store import Store
+from llmcost.storage.store import Store
 from tests.conftest import TRACES, requires_traces
 
 pytestmark = [requires_traces(), pytest.mark.traces]

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from llmcost.cli import app
 from llmcost.measures import compute_measures
 from llmcost.pricing import attach_costs, load_catalog
-from llmcost.store import Store
+from llmcost.storage.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 

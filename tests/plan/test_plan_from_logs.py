@@ -114,7 +114,7 @@ def test_plan_for_50000_users_from_three_days_of_logs(tmp_path: Path, cut: Path)
 
 
 def test_the_routing_share_comes_from_the_logs_complexity_mix(tmp_path: Path, cut: Path) -> None:
-    from llmcost.store import Store
+    from llmcost.storage.store import Store
 
     store = tmp_path / "store"
     runner = CliRunner()

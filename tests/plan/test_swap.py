@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from llmcost.cli import app
-from llmcost.store import Store
+from llmcost.storage.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 GPT4O = {"input_tokens": Decimal("2.50"), "cache_read_tokens": Decimal("1.25"), "cache_write_tokens": Decimal("2.50"),

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from llmcost.load import FileResult
-from llmcost.schema import TABLES
-from llmcost.store import Store
+from llmcost.storage.schema import TABLES
+from llmcost.storage.store import Store
 
 STATUSES = {"ingested", "replaced", "unchanged", "unrecognised", "failed"}
 

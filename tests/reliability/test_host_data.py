@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from llmcost import ingest
 from llmcost.cli import app
 from llmcost.load import load
-from llmcost.store import Store, connect_duckdb
+from llmcost.storage.store import Store, connect_duckdb
 
 
 @pytest.fixture(autouse=True)

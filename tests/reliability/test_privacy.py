@@ -147,7 +147,7 @@ def test_stage_file_a_killed_run_would_leave_holds_no_secret(tmp_path: Path) -> 
     from llmcost import ingest
     from llmcost.ingest import InputFile
     from llmcost.load import Loader
-    from llmcost.store import Store
+    from llmcost.storage.store import Store
 
     src = tmp_path / "app.jsonl"
     good = (FIXTURES / "openai_response_jsonl" / "input.jsonl").read_text().splitlines()[0]

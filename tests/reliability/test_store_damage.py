@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from llmcost.cli import app
 from llmcost.load import load
-from llmcost.store import Store
+from llmcost.storage.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 LOGS = REPO / "sample_logs" / "app-logs"

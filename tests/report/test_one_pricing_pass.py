@@ -17,11 +17,11 @@ from llmcost.document import analysis, reconcile
 from llmcost.document.analysis import ReportOptions, build_report, open_store
 from llmcost.document.compare import period_compare
 from llmcost.document.priced_rows import price_once
-from llmcost.output import csv_text
 from llmcost.pricing import attach_costs, load_catalog
 from llmcost.pricing.engine import pricing_passes
 from llmcost.scenarios.history import ROWS, prepare
-from llmcost.store import Store
+from llmcost.storage.output import csv_text
+from llmcost.storage.store import Store
 
 
 def test_report_with_forecast_and_scenarios_prices_once(sample_store: Path) -> None:

@@ -114,7 +114,7 @@ def test_mooncake_unlimited_lifetime_reproduces_the_ideal_reuse_and_5_minutes_is
     token) matches are no longer served.
     """
     root = build_store([MOONCAKE], tmp_path_factory.mktemp("mooncake") / "store")
-    from llmcost.store import Store
+    from llmcost.storage.store import Store
 
     con = Store.open(root).connect()
     prepare(con, load_catalog(), date(2025, 3, 1), "UTC")

@@ -125,7 +125,7 @@ def _simple(r: dict) -> bool:
 
 
 def test_routing_on_the_sample_logs_moves_exactly_the_selected_requests(sample_store: Path) -> None:
-    from llmcost.store import Store
+    from llmcost.storage.store import Store
 
     con = Store.open(sample_store).connect()
     as_of = date(2026, 11, 23)

@@ -23,7 +23,7 @@ import duckdb
 import pytest
 
 from llmcost.load import load
-from llmcost.store import Store
+from llmcost.storage.store import Store
 from tests.reliability.invariants import check_results, check_store
 
 SESSIONS = 40

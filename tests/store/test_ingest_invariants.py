@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from llmcost.load import load
-from llmcost.store import Store
+from llmcost.storage.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample_logs" / "app-logs" / "assistant-openai.jsonl"

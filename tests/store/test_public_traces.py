@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from llmcost.load import load
-from llmcost.store import Store
+from llmcost.storage.store import Store
 from tests.conftest import TRACES, requires_traces
 
 pytestmark = [requires_traces(), pytest.mark.traces]

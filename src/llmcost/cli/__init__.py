@@ -34,10 +34,10 @@ if "pytest" not in sys.modules:  # a test importing the CLI keeps its own Ctrl-C
 import duckdb  # noqa: E402  after the early Ctrl-C handler
 import typer  # noqa: E402  after the early Ctrl-C handler
 
-from llmcost.duck import MEMORY_ENV, MEMORY_LIMIT  # noqa: E402  after the early Ctrl-C handler
 from llmcost.errors import BudgetExceeded, LlmcostError, UsageError  # noqa: E402  after the early Ctrl-C handler
 from llmcost.privacy import mask_text  # noqa: E402  after the early Ctrl-C handler
 from llmcost.report.sections import NAMES as SECTION_NAMES  # noqa: E402  after the early Ctrl-C handler
+from llmcost.storage.duck import MEMORY_ENV, MEMORY_LIMIT  # noqa: E402  after the early Ctrl-C handler
 from llmcost.text import plain, shown  # noqa: E402  after the early Ctrl-C handler
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def _explain(e: Exception) -> None:
     if isinstance(e, LlmcostError):
         _fail(str(e), e.exit_code)
     elif isinstance(e, duckdb.OutOfMemoryException):
-        from llmcost.duck import memory_limit
+        from llmcost.storage.duck import memory_limit
 
         limit = memory_limit()
         _fail(
@@ -159,10 +159,10 @@ def friendly(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         _step("nothing was changed")
-        from llmcost import interrupt
+        from llmcost.storage import interrupt
 
         try:
-            from llmcost.cleanup import clean_stale_temp
+            from llmcost.storage.cleanup import clean_stale_temp
 
             clean_stale_temp()
             done = fn(*args, **kwargs)
@@ -302,7 +302,7 @@ def _path(value: str | Path) -> Path:
 
 
 def _store_dir(store: Path | None) -> Path:
-    from llmcost.store import default_store
+    from llmcost.storage.store import default_store
 
     return store or default_store()
 
@@ -343,7 +343,7 @@ def _register_mappings(mapping: list[Path] | None, inline: list[str] | None, all
 
 
 def _progress(quiet: bool) -> Callable[[str, int, int], None]:
-    from llmcost import interrupt
+    from llmcost.storage import interrupt
 
     if quiet or not sys.stderr.isatty():
         def between_files(name: str, done: int, total: int) -> None:
@@ -394,7 +394,7 @@ def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: 
 
 def _emit(text: str, out: Path | None, quiet: bool) -> None:
     if out:
-        from llmcost.output import write_text
+        from llmcost.storage.output import write_text
 
         write_text(out, text)
     elif not quiet:
@@ -701,7 +701,7 @@ def ingest(
         _infer(store, wait, quiet)
     from llmcost.document.analysis import ingest_summary
     from llmcost.report._fmt import rows_read
-    from llmcost.store import Store
+    from llmcost.storage.store import Store
 
     with Store.open(_store_dir(store)).reader() as r:
         summary = ingest_summary(r.manifest)
@@ -816,7 +816,7 @@ def _bare_path(argv: list[str]) -> str | None:
 def main() -> None:
     # from here Ctrl-C is a KeyboardInterrupt (and remembered) that `friendly` turns into its
     # `Interrupted:` line
-    from llmcost import interrupt
+    from llmcost.storage import interrupt
 
     interrupt.install()
     word = _bare_path(sys.argv[1:])

@@ -43,7 +43,7 @@ def plan_cmd(
     catalog = load_catalog(prices)
     logs = None
     if store is not None:
-        from llmcost.store import Store
+        from llmcost.storage.store import Store
 
         lo, hi = _date(since, "--since"), _date(until, "--until")
         st = Store.open(_store_dir(store))

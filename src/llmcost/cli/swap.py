@@ -39,7 +39,7 @@ def swap_cmd(
     """What the logged traffic would have cost on another model (a what-if; tokens kept by kind)."""
     from llmcost.pricing import load_catalog
     from llmcost.report._fmt import money
-    from llmcost.store import Store
+    from llmcost.storage.store import Store
     from llmcost.swap import swap_whatif
 
     if format not in ("table", "json"):

@@ -24,7 +24,7 @@ from llmcost.document.priced_rows import PricedRows, price_once
 from llmcost.errors import UsageError
 from llmcost.pricing import load_catalog
 from llmcost.pricing.engine import SUGGEST_LIMIT
-from llmcost.store import FileEntry, Manifest, Store, attach_work_file, one
+from llmcost.storage.store import FileEntry, Manifest, Store, attach_work_file, one
 from llmcost.tz import check_day, check_tz
 
 SCHEMA_VERSION = "1.3"

@@ -216,8 +216,8 @@ def register_store(spark: SparkSession, store_root: Path | str, manifest: Any) -
 
     Not done yet: the `usage` view does not number missing turns (Store.connect's
     USAGE_VIEW_FILL); none of SPARK_QUERIES reads `turn`."""
-    from llmcost.schema import arrow_schema
-    from llmcost.store import TABLES
+    from llmcost.storage.schema import arrow_schema
+    from llmcost.storage.store import TABLES
 
     root = str(store_root)
     for table in TABLES:
@@ -352,7 +352,7 @@ def first_screen(spark: SparkSession, tz: str) -> dict[str, Any]:
 def store_session(store_root: Path, master: str | None = None) -> Iterator[tuple[SparkSession, Any]]:
     """A Spark session with the store's views registered, under the store's shared lock (the
     manifest cannot change under the read)."""
-    from llmcost.store import READ_WAIT, Store
+    from llmcost.storage.store import READ_WAIT, Store
 
     store = Store.open(store_root)
     with store.lock(exclusive=False, wait=READ_WAIT):

@@ -3,7 +3,7 @@
 A format is one module in this package that defines a subclass of `Ingestor` decorated with
 `@register`. It has a `name` (`<provider>_<artifact>_<format>`), a cheap `sniff(head, name)` on the
 first bytes of the (decompressed) file, and `query(file, ctx)`, which returns DuckDB SQL selecting
-canonical columns (see `llmcost.schema`) plus three bookkeeping columns:
+canonical columns (see `llmcost.storage.schema`) plus three bookkeeping columns:
 
 - `source_line`: 1-based line or record number, for the quarantine;
 - `raw`: the record's text (used for the content-hash `event_id` and the quarantine);

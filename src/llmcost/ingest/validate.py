@@ -12,7 +12,7 @@ import duckdb
 from llmcost import clock
 from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_number, sql_str
 from llmcost.privacy import NOT_MASKED, mask_id_sql, mask_sql, row_guard_sql
-from llmcost.schema import USAGE_TOKEN_COLUMNS, duckdb_types
+from llmcost.storage.schema import USAGE_TOKEN_COLUMNS, duckdb_types
 
 MAX_TOKENS_PER_REQUEST = 100_000_000  # no model takes 100M tokens in one call
 MAX_TOKENS_PER_BUCKET = 10**15

@@ -28,7 +28,7 @@ from llmcost.forecast import (
     total_intervals,
 )
 from llmcost.pricing import Catalog
-from llmcost.store import one
+from llmcost.storage.store import one
 from llmcost.tz import check_tz
 
 from .alternatives import measure_all

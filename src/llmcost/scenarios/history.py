@@ -17,7 +17,7 @@ import duckdb
 from llmcost.errors import UsageError
 from llmcost.forecast.periods import last_complete_day
 from llmcost.pricing import Catalog, PricingSummary, attach_costs
-from llmcost.store import has_relation
+from llmcost.storage.store import has_relation
 
 if TYPE_CHECKING:
     from llmcost.document.priced_rows import PricedRows
@@ -139,7 +139,7 @@ def prepare(
             WHERE {cond} AND CAST(timezone({tz_sql}, ts) AS DATE) <= DATE '{as_of_day.isoformat()}'"""
     )
     summary = attach_costs(con, catalog, source="scen_src", target="scen_priced")
-    from llmcost.store import work_table
+    from llmcost.storage.store import work_table
 
     con.execute(
         f"""CREATE OR REPLACE {work_table(con)} {ROWS} AS
