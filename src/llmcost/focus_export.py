@@ -23,10 +23,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from llmcost import clock, queries
+from llmcost import clock
 from llmcost.document.analysis import ReportOptions, _window, compare_month, forecast_sections, open_store, window_view
 from llmcost.document.compare import month_start, previous_month
 from llmcost.document.priced_rows import price_once
+from llmcost.measures import queries
 from llmcost.pricing import load_catalog
 from llmcost.pricing.engine import TOOL_CALL_COLUMNS
 from llmcost.storage.output import csv_text, write_text

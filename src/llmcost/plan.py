@@ -380,8 +380,8 @@ class LogProfile:
 def log_profile(con: duckdb.DuckDBPyConnection, *, since: datetime | None = None,
                 until: datetime | None = None, catalog: Any = None) -> LogProfile:
     """Read the per-turn curve, hit rate and complexity mix from a store connection."""
-    from llmcost.measures import load_config
-    from llmcost.queries import run
+    from llmcost.measures.queries import run
+    from llmcost.measures.registry import load_config
 
     if not has_relation(con, "priced_usage"):
         from llmcost.pricing import attach_costs, load_catalog

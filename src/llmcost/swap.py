@@ -33,7 +33,7 @@ def swap_whatif(
     tokenizer_ratio: Decimal = Decimal(1),
 ) -> dict[str, Any]:
     """The window's traffic priced as logged and on `model`, overall and per logged model."""
-    from llmcost.queries import run
+    from llmcost.measures.queries import run
     from llmcost.storage.store import has_relation
 
     if not tokenizer_ratio > 0:

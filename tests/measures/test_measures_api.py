@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from llmcost.errors import ConfigError
-from llmcost.measures import compute_measures, load_config
+from llmcost.measures.registry import compute_measures, load_config
 from llmcost.storage.schema import USAGE_COLUMNS
 
 

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from llmcost.load import load
-from llmcost.measures import compute_measures
+from llmcost.measures.registry import compute_measures
 from llmcost.storage.store import Store
 from tests.conftest import TRACES, requires_traces
 

@@ -12,11 +12,12 @@ from typing import Any
 import duckdb
 import pytest
 
-from llmcost import focus_export, measures
+from llmcost import focus_export
 from llmcost.document import analysis, reconcile
 from llmcost.document.analysis import ReportOptions, build_report, open_store
 from llmcost.document.compare import period_compare
 from llmcost.document.priced_rows import price_once
+from llmcost.measures import registry as measures
 from llmcost.pricing import attach_costs, load_catalog
 from llmcost.pricing.engine import pricing_passes
 from llmcost.scenarios.history import ROWS, prepare

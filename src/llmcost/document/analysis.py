@@ -18,10 +18,11 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from llmcost import __version__, clock, queries
+from llmcost import __version__, clock
 from llmcost.document.compare import month_end, period_compare, previous_month
 from llmcost.document.priced_rows import PricedRows, price_once
 from llmcost.errors import UsageError
+from llmcost.measures import queries
 from llmcost.pricing import load_catalog
 from llmcost.pricing.engine import SUGGEST_LIMIT
 from llmcost.storage.store import FileEntry, Manifest, Store, attach_work_file, one
@@ -305,7 +306,7 @@ def _report(
     taken = sorted(set(measured) & set(doc))
     if taken:  # a measure's key must not overwrite another section of the document
         raise UsageError(f"measure key(s) {', '.join(map(repr, taken))} already name a section of the report "
-                         "document. Fix: register the measure under another key (llmcost.measures.MEASURES).")
+                         "document. Fix: register the measure under another key (llmcost.measures.registry.MEASURES).")
     doc.update(measured)
     doc["by_tag"] = _by_tag(con, opts.tags, doc, window)
     if opts.conversion_rate is not None:
@@ -385,8 +386,8 @@ def forecast_sections(
 
 def _measures(con: duckdb.DuckDBPyConnection, window: str, since: date | None) -> dict[str, Any]:
     """The measures over the report's priced rows, shaped for the document: one key per registered
-    measure (llmcost.measures.MEASURES), in registry order, then the measures' window."""
-    from llmcost.measures import compute_measures, document_sections
+    measure (llmcost.measures.registry.MEASURES), in registry order, then the measures' window."""
+    from llmcost.measures.registry import compute_measures, document_sections
 
     # `window` is already the report's window, a filter over the one priced table
     m = compute_measures(con, window_has_start=since is not None, materialised=True, relation=window)
@@ -669,9 +670,9 @@ def _document(con, opts, store, manifest, catalog_info, pricing, window) -> dict
 def _by_tag(
     con: duckdb.DuckDBPyConnection, tags: tuple[str, ...], doc: dict[str, Any], window: str
 ) -> list[dict[str, Any]]:
-    """Spend by each asked tag's value over the report's priced rows (llmcost.measures.spend_by_tag);
+    """Spend by each asked tag's value over the report's priced rows (llmcost.measures.registry.spend_by_tag);
     a tag no row carries gets a warning (its only row is '(untagged)')."""
-    from llmcost.measures import spend_by_tag, tag_names
+    from llmcost.measures.registry import spend_by_tag, tag_names
     from llmcost.text import close_matches, suggestion
 
     rows = spend_by_tag(con, tags, relation=window)

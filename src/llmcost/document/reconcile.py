@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import polars as pl
 
-from llmcost import queries
+from llmcost.measures import queries
 from llmcost.pricing import Catalog, PricingSummary, attach_costs, load_catalog
 
 if TYPE_CHECKING:

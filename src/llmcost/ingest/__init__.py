@@ -218,10 +218,10 @@ def companion(head: bytes, name: str) -> str | None:
 
     RAGPulse ships its prompt-component chunk lengths as side files next to the trace
     (`{"sys_prompt_id": 8302, "token_length": 512}` per line, traces-notes.md 4); the prefix
-    measures read them from there (llmcost.measures.find_side_files), so ingest skips them
+    measures read them from there (llmcost.measures.registry.find_side_files), so ingest skips them
     without counting them as unrecognised.
     """
-    from llmcost.measures import COMPONENT_KINDS  # the side files' id columns, as the measures read them
+    from llmcost.measures.registry import COMPONENT_KINDS  # the side files' id columns, as the measures read them
 
     first = first_json(head)
     if isinstance(first, dict) and len(first) == 2 and "token_length" in first \

@@ -99,7 +99,7 @@ def _min_case(min_tokens: int | dict[str, int] | None) -> str:
 
 def provider_minimums() -> dict[str, int]:
     """Minimum cacheable prompt per provider from the measures config ([cache]); '*' = default."""
-    from llmcost.measures import load_config
+    from llmcost.measures.registry import load_config
 
     c = load_config()["cache"]
     out = {k.lower(): int(v) for k, v in c.get("min_cacheable_tokens", {}).items()}

@@ -119,7 +119,7 @@ def glob(col: str, pattern: str) -> str:
 def label_sql(cfg: dict[str, Any] | None = None) -> str:
     """The measures' complexity rule (docs/measures.md) as a SQL expression over ROWS columns."""
     if cfg is None:
-        from llmcost.measures import load_config
+        from llmcost.measures.registry import load_config
 
         cfg = load_config()["complexity"]
     c = {k: int(v) for k, v in cfg.items()}
