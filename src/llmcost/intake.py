@@ -101,7 +101,7 @@ def transcode(disk: Path, is_gzip: bool, start: bytes, work: Path) -> tuple[Path
 
 
 FOCUS_MARKS = ("x_Scenario", "x_CostBasis", "x_PriceCatalog")
-"""Columns only `llmcost-forecast export-focus` writes (llmcost.focus_export.X_COLUMNS)."""
+"""Columns only `llmcost-forecast export-focus` writes (llmcost.document.focus_export.X_COLUMNS)."""
 REPORT_MARKS = ("totals", "price_catalog", "ingest")
 """Top-level keys of our JSON report (llmcost.report.json_report)."""
 

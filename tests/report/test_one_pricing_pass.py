@@ -12,8 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from llmcost import focus_export
-from llmcost.document import analysis, reconcile
+from llmcost.document import analysis, focus_export, reconcile
 from llmcost.document.analysis import ReportOptions, build_report, open_store
 from llmcost.document.compare import period_compare
 from llmcost.document.priced_rows import price_once

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from llmcost import focus_export
-from llmcost.document import analysis
+from llmcost.document import analysis, focus_export
 from llmcost.document.analysis import ReportOptions, build_report
 from llmcost.storage.store import has_relation
 

@@ -749,7 +749,7 @@ def export_focus(
 ) -> None:
     """Export actual costs (and each scenario, when computed) as a FinOps FOCUS 1.2 CSV."""
     from llmcost.document.analysis import ReportOptions
-    from llmcost.focus_export import export_focus as run
+    from llmcost.document.focus_export import export_focus as run
 
     opts = ReportOptions(store=_store_dir(store), prices_file=prices, since=_date(since, "--since"),
                          until=_date(until, "--until"), month=month, tz=tz)
