@@ -33,7 +33,7 @@ def plan_cmd(
     prices: PricesOpt = None,
 ) -> None:
     """Monthly cost and cost per session of a planned workload, per scenario, alternative and model."""
-    from llmcost.plan import evaluate, load_plan, log_profile
+    from llmcost.planning.plan import evaluate, load_plan, log_profile
     from llmcost.pricing import load_catalog
     from llmcost.report.plan_text import RENDERERS
 
