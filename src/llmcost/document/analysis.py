@@ -60,7 +60,7 @@ class ReportOptions:
     currency: str | None = None
     """Also show money in this currency (needs rates_file)."""
     rates_file: Path | None = None
-    """CSV of dated rates (date,currency,rate_per_usd); see llmcost.currency."""
+    """CSV of dated rates (date,currency,rate_per_usd); see llmcost.pricing.currency."""
     today: date | None = None
     """`current`/`last` are relative to this day (default: today in tz); for tests and replays."""
     as_of: date | None = None
@@ -229,7 +229,7 @@ def build_report(opts: ReportOptions, last_run: IngestRun | None = None) -> dict
     since, until, month = _window(opts)
     rates = None
     if opts.currency:
-        from llmcost.currency import load_rates
+        from llmcost.pricing.currency import load_rates
 
         if opts.rates_file is None:
             raise UsageError(
@@ -570,7 +570,7 @@ def budget_odds_text(odds: dict[str, Any]) -> str:
 
 
 def _currency(doc: dict[str, Any], rates: list[Any], code: str | None, until: date | None) -> dict[str, Any]:
-    from llmcost.currency import convert, rate_for
+    from llmcost.pricing.currency import convert, rate_for
 
     last = until or next((d["day"] for d in reversed(doc.get("daily", []))), None) or clock.today()
     rate = rate_for(rates, code or "", last)
