@@ -29,12 +29,12 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from llmcost import clock, ingest, intake
+from llmcost import clock, ingest
 from llmcost.errors import FormatError, UsageError
-from llmcost.ingest import IngestContext, Ingestor, InputFile, sql_str
+from llmcost.ingest import IngestContext, Ingestor, InputFile, intake, sql_str
 from llmcost.ingest.files import check_gzip, expand, hash_pool, real_path, sha256, walk
+from llmcost.ingest.privacy import mask_key, mask_sql, mask_text
 from llmcost.ingest.validate import RAW_KEEP, validated_sql
-from llmcost.privacy import mask_key, mask_sql, mask_text
 from llmcost.storage.schema import TABLES, USAGE_TOKEN_COLUMNS, duckdb_types
 from llmcost.storage.store import FileEntry, Manifest, Store, StoreWriter, now_iso, one
 from llmcost.text import shown, shown_name
@@ -173,7 +173,7 @@ class Loader:
     def run(self, paths: Iterable[Path], *, wait: float = 0.0) -> LoadResult:
         """Ingest `paths` as one writer of the store (`Store.writer`: the exclusive lock, waiting up
         to `wait` seconds)."""
-        with intake.private_store(self.store.root), self.store.writer(wait=wait) as w:  # 0600/0700 (llmcost.intake)
+        with intake.private_store(self.store.root), self.store.writer(wait=wait) as w:  # 0600/0700 (ingest.intake)
             self.w = w
             return self._run(paths)
 
@@ -266,7 +266,7 @@ class Loader:
         work: Path,
         result: LoadResult,
     ) -> Manifest:
-        display, key = mask_key(display), mask_key(key)  # a secret in a file name (llmcost.privacy)
+        display, key = mask_key(display), mask_key(key)  # a secret in a file name (llmcost.ingest.privacy)
         size = disk.stat().st_size
         if size == 0:
             result.files.append(FileResult(
@@ -300,7 +300,7 @@ class Loader:
             except FormatError as e:
                 result.files.append(FileResult(key, "failed", message=mask_text(str(e))))
                 return manifest
-        # hooks (llmcost.intake): a long first record, UTF-16/32 text, our own reports
+        # hooks (llmcost.ingest.intake): a long first record, UTF-16/32 text, our own reports
         head = intake.head(disk, is_gz)
         utf8 = intake.transcode(disk, is_gz, head, work)
         if utf8:

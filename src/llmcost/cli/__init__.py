@@ -35,7 +35,7 @@ import duckdb  # noqa: E402  after the early Ctrl-C handler
 import typer  # noqa: E402  after the early Ctrl-C handler
 
 from llmcost.errors import BudgetExceeded, LlmcostError, UsageError  # noqa: E402  after the early Ctrl-C handler
-from llmcost.privacy import mask_text  # noqa: E402  after the early Ctrl-C handler
+from llmcost.ingest.privacy import mask_text  # noqa: E402  after the early Ctrl-C handler
 from llmcost.report.sections import NAMES as SECTION_NAMES  # noqa: E402  after the early Ctrl-C handler
 from llmcost.storage.duck import MEMORY_ENV, MEMORY_LIMIT  # noqa: E402  after the early Ctrl-C handler
 from llmcost.text import plain, shown  # noqa: E402  after the early Ctrl-C handler
@@ -608,7 +608,7 @@ InferOpt = Annotated[
 
 
 def _infer(store: Path | None, wait: float, quiet: bool) -> None:
-    from llmcost.conversations import write_inferred
+    from llmcost.ingest.conversations import write_inferred
 
     counts = write_inferred(_store_dir(store), wait=wait)
     if not quiet:

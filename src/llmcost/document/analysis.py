@@ -92,7 +92,7 @@ def _first_quarantined(root: Path | None, rel: str | None) -> dict[str, Any] | N
         return None
     if not isinstance(first, dict):
         return None
-    from llmcost.privacy import mask_text
+    from llmcost.ingest.privacy import mask_text
 
     return {"line": first.get("line"), "reason": mask_text(str(first.get("reason") or "")) or None}
 
@@ -358,7 +358,7 @@ def _window_text(since: date | None, until: date | None, month: str | None) -> s
 
 def _conversation_counts(con: duckdb.DuckDBPyConnection, window: str) -> dict[str, int]:
     """Conversations in the window and how many of them were inferred (docs/conversations.md)."""
-    from llmcost.conversations import conversation_counts
+    from llmcost.ingest.conversations import conversation_counts
 
     return conversation_counts(con, window)
 

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from llmcost.ingest import text as head_text
-from llmcost.privacy import mask_sql
+from llmcost.ingest.privacy import mask_sql
 
 HEAD_BYTES = 65536
 MAX_HEAD_BYTES = 4 * 1024 * 1024
