@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from llmcost.ingest.conversations import conversation_counts, write_inferred
-from llmcost.load import load
+from llmcost.ingest.loader import load
 from llmcost.storage.store import Store
 
 

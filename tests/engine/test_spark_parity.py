@@ -23,7 +23,7 @@ pytest.importorskip("sqlglot", reason="sqlglot is not installed (pip install -e 
 
 from llmcost.document.analysis import ReportOptions, build_report
 from llmcost.engine import spark as S
-from llmcost.load import load
+from llmcost.ingest.loader import load
 from llmcost.pricing import load_catalog
 from llmcost.storage.store import Store
 from tests.conftest import TRACES, requires_traces

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from llmcost.document.reconcile import reconcile
-from llmcost.load import load
+from llmcost.ingest.loader import load
 from llmcost.storage.store import Store
 
 HEADER = [

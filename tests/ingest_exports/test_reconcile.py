@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from llmcost.load import load
+from llmcost.ingest.loader import load
 from llmcost.storage.store import Store
 
 MODEL = "claude-sonnet-4-5-20250929"

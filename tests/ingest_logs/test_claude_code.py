@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from llmcost.load import load
+from llmcost.ingest.loader import load
 from llmcost.storage.store import Store
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "ingest" / "claude_code_jsonl"

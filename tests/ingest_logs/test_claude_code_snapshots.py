@@ -36,7 +36,7 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
-from llmcost.load import load
+from llmcost.ingest.loader import load
 from llmcost.storage.store import Store
 from tests.reliability.invariants import check_results, check_store
 

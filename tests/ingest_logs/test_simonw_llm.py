@@ -6,7 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from llmcost.load import load
+from llmcost.ingest.loader import load
 from llmcost.storage.store import Store
 
 

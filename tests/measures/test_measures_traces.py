@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from llmcost.load import load
+from llmcost.ingest.loader import load
 from llmcost.measures.registry import compute_measures
 from llmcost.storage.store import Store
 from tests.conftest import TRACES, requires_traces

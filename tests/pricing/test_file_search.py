@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from llmcost.document.analysis import ReportOptions, build_report
-from llmcost.load import load
+from llmcost.ingest.loader import load
 from llmcost.report import render
 
 

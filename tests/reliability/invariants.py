@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from llmcost.load import FileResult
+from llmcost.ingest.results import FileResult
 from llmcost.storage.schema import TABLES
 from llmcost.storage.store import Store
 

@@ -14,7 +14,7 @@ import pytest
 
 from llmcost.errors import StoreLockedError
 from llmcost.ingest import files as files_mod
-from llmcost.load import load
+from llmcost.ingest.loader import load
 from llmcost.storage.store import Store
 from tests.reliability.harness import build_inputs, fingerprint
 from tests.reliability.invariants import check_store
@@ -33,7 +33,7 @@ def test_a_killed_long_run_keeps_what_it_committed_and_the_rerun_equals_a_clean_
     script = textwrap.dedent(f"""
         import os, signal, sys
         from pathlib import Path
-        from llmcost.load import Loader
+        from llmcost.ingest.loader import Loader
         from llmcost.storage.store import Store
         def progress(name, i, n):
             if i == {KILL_AT}:
@@ -61,7 +61,7 @@ def test_without_checkpoints_a_kill_leaves_the_store_as_it_was(tmp_path: Path) -
     script = textwrap.dedent(f"""
         import os, signal
         from pathlib import Path
-        from llmcost.load import Loader
+        from llmcost.ingest.loader import Loader
         from llmcost.storage.store import Store
         def progress(name, i, n):
             if i == {KILL_AT}:

@@ -40,7 +40,7 @@ from typer.testing import CliRunner
 
 from llmcost import ingest
 from llmcost.cli import app
-from llmcost.load import Loader
+from llmcost.ingest.loader import Loader
 from llmcost.storage.store import Store
 from tests.reliability import inert, mutate
 from tests.reliability.harness import CLI

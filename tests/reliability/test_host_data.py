@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from llmcost import ingest
 from llmcost.cli import app
-from llmcost.load import load
+from llmcost.ingest.loader import load
 from llmcost.storage.store import Store, connect_duckdb
 
 

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from llmcost.cli import app
-from llmcost.load import load
+from llmcost.ingest.loader import load
 from llmcost.storage.store import Store
 
 REPO = Path(__file__).resolve().parents[2]

@@ -50,7 +50,7 @@ def test_work_file_with_turns_to_fill(tmp_path: Path, monkeypatch: pytest.Monkey
     turn table); the document equals the in-memory path's."""
     import json
 
-    from llmcost.load import load
+    from llmcost.ingest.loader import load
 
     rows = []
     for i in range(60):

@@ -22,7 +22,7 @@ MOONCAKE = TRACES / "mooncake-fast25" / "conversation_trace.jsonl.gz"
 
 
 def build_store(paths: list[Path], root: Path) -> Path:
-    from llmcost.load import load
+    from llmcost.ingest.loader import load
 
     load(paths, root)
     return root

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from llmcost.load import load
+from llmcost.ingest.loader import load
 from llmcost.storage.store import Store
 from tests.conftest import TRACES, requires_traces
 

@@ -217,7 +217,7 @@ def test_turn_fill_over_parts_equals_the_plain_window(tmp_path: Path) -> None:
     with duplicates (`_dup`, a copied file) in them, and the same columns as `usage_all`."""
     import shutil
 
-    from llmcost.load import load
+    from llmcost.ingest.loader import load
 
     fixture = Path(__file__).parents[1] / "fixtures" / "ingest" / "claude_code_jsonl"
     proj = tmp_path / "projects" / "-home-dev-shop"

@@ -371,8 +371,9 @@ def _progress(quiet: bool) -> Callable[[str, int, int], None]:
 def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: list[Path] | None,
             inline: list[str] | None, keep_text: bool, wait: float, quiet: bool,
             label: list[str] | None = None, allow_sql: bool = False) -> IngestRun:
+    from llmcost.cli.labels import parse_labels
     from llmcost.document.analysis import IngestRun
-    from llmcost.load import load, parse_labels
+    from llmcost.ingest.loader import load
 
     _not_empty(source=source)
     labels = parse_labels(label or [])
@@ -719,7 +720,7 @@ def ingest(
 @friendly
 def compact(store: StoreOpt = None, wait: WaitOpt = 30.0, quiet: QuietOpt = False) -> None:
     """Merge each month's small Parquet parts into one (a run does it by itself past 32 parts a month)."""
-    from llmcost.load import compact as compact_store
+    from llmcost.storage.compact import compact as compact_store
 
     before, after = compact_store(_store_dir(store), wait=wait)
     if not quiet:

@@ -1,6 +1,6 @@
 """What the loader does to a file before a format reads it, and to a rejected record after.
 
-Hooks the loader (`llmcost.load`) calls, kept here so that the loader stays about loading:
+Hooks the loader (`llmcost.ingest.loader`) calls, kept here so that the loader stays about loading:
 
 - `head`: the bytes detection sees: 64 KB, or more when the first records are longer (up to
   `MAX_HEAD_BYTES`), so that a first record over 64 KB no longer defeats detection.

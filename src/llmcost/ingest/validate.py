@@ -1,6 +1,6 @@
 """The validation query: a format's SQL wrapped in the checks every row passes (types, ranges,
 completeness, secrets masked, ids) in one DuckDB statement, so that the loader stores good rows and
-quarantines bad ones with a reason, without per-row Python. Used by `llmcost.load`."""
+quarantines bad ones with a reason, without per-row Python. Used by `llmcost.ingest.loader`."""
 
 from __future__ import annotations
 
