@@ -19,7 +19,7 @@ from llmcost.document.priced_rows import price_once
 from llmcost.measures import registry as measures
 from llmcost.pricing import attach_costs, load_catalog
 from llmcost.pricing.engine import pricing_passes
-from llmcost.scenarios.history import ROWS, prepare
+from llmcost.scenarios.history import prepare
 from llmcost.storage.output import csv_text
 from llmcost.storage.store import Store
 
@@ -92,9 +92,9 @@ def test_sections_over_the_one_table_equal_their_own_pricing(sample_store: Path)
         assert shared == own and len(shared) > 10
         # forecast history: the view over the one table vs the table prepare prices itself
         hist = prepare(con, catalog, as_of, tz, rows)
-        got = _rows(con, f"SELECT * FROM {ROWS}")
+        got = _rows(con, f"SELECT * FROM {hist.table}")
         own_hist = prepare(own_con, catalog, as_of, tz)
-        assert hist == own_hist and got == _rows(own_con, f"SELECT * FROM {ROWS}") and len(got) > 1000
+        assert hist == own_hist and got == _rows(own_con, f"SELECT * FROM {own_hist.table}") and len(got) > 1000
         # month comparison: the two months filtered from the one table vs `usage` priced as a view
         month = date(2026, 10, 31)
         window = analysis.window_view(con, rows, date(2026, 9, 1), month)

@@ -31,8 +31,6 @@ from typing import Any
 
 import duckdb
 
-from .history import ROWS
-
 _SIM_COLUMNS = (
     "grp_provider",
     "grp_model",
@@ -113,6 +111,7 @@ def _glob_sql(pattern: str) -> str:
 
 def simulate_cache(
     con: duckdb.DuckDBPyConnection,
+    source: str,
     *,
     prefix_tokens: int | None = None,
     ttl_seconds: float | None = 300.0,
@@ -120,9 +119,8 @@ def simulate_cache(
     key: str = "conversation",
     models: str = "*",
     since: date | None = None,
-    source: str = ROWS,
 ) -> CacheSim:
-    """Simulate a prompt cache over the request rows of `source` (default: the history table).
+    """Simulate a prompt cache over the request rows of `source` (the history: `History.table`).
 
     `ttl_seconds` None = unlimited lifetime; `min_tokens` an int, a provider -> minimum dict
     (key '*' = default) or None for the measures config's per-provider minimums. The cache

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from llmcost.document.priced_rows import PricedRows
 
 ROWS = "scen_rows"
-"""TEMP TABLE of the history (in a report, a TEMP VIEW over its one priced table): the columns below
-plus `day`, `grp_model` and the engine's costs."""
+"""The name `prepare` gives the history (TEMP TABLE; in a report, a TEMP VIEW over its one priced
+table): the columns below plus `day`, `grp_model` and the engine's costs. Readers take the name
+from the History `prepare` returns (`History.table`), never from here."""
 
 _COLUMNS = (
     "event_id",
@@ -104,6 +105,8 @@ class History:
     rows: int
     unpriced_models: list[dict[str, Any]]
     notes: list[str]
+    table: str = ROWS
+    """The relation holding the history rows: what every reader of the history is given."""
 
 
 def prepare(
