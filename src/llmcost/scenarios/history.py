@@ -17,6 +17,7 @@ import duckdb
 from llmcost.errors import UsageError
 from llmcost.forecast.periods import last_complete_day
 from llmcost.pricing import Catalog, PricingSummary, attach_costs
+from llmcost.storage.schema import USAGE_TOKEN_COLUMNS
 from llmcost.storage.store import has_relation
 
 if TYPE_CHECKING:
@@ -39,12 +40,7 @@ _COLUMNS = (
     "conversation_id",
     "turn",
     "request_count",
-    "input_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "cache_write_1h_tokens",
-    "output_tokens",
-    "reasoning_tokens",
+    *USAGE_TOKEN_COLUMNS,  # input, cache read, cache write (5 min, 1 h), output, reasoning
     "tool_calls",
     "label",
     "batch",
