@@ -36,6 +36,8 @@ BATCH_FILE_BYTES = 64 * 1024**2
 
 
 @dataclass
+
+
 class _Pending:
     """A new file waiting for its batch."""
 

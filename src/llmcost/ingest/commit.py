@@ -71,6 +71,7 @@ class FileCommit(Dedupe):
             key, status, ing.name, entry.rows_read, entry.rows_stored, entry.rows_duplicate, entry.rows_quarantined,
             rows_skipped=entry.rows_skipped,
         ))
+
     def _stage_and_commit(
         self, con: duckdb.DuckDBPyConnection, manifest: Manifest, ing: Ingestor, f: InputFile, work: Path,
         key: str | None = None, derived_from: str | None = None,
@@ -240,6 +241,7 @@ class FileCommit(Dedupe):
             con.execute(f"DROP TABLE IF EXISTS {t}")
         shutil.rmtree(stage_dir, ignore_errors=True)
         return entry
+
     def _stage(
         self, con: duckdb.DuckDBPyConnection, ing: Ingestor, f: InputFile, stage: Path, seq: int
     ) -> int | None:

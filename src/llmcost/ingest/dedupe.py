@@ -71,6 +71,7 @@ class Dedupe:
             fe = manifest.files.pop(k)
             self.w.retire(*fe.parts, *([fe.quarantine] if fe.quarantine else []))
             self.changed = True
+
     def _elect_snapshots(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         """Weigh the new rows (`good_in`: one file's, or a batch's, each with its `_seq`) against
         the store's copies of the same events (the parts in `clash`, ids in `snap_ids`); define the
@@ -169,6 +170,7 @@ class Dedupe:
                 FROM ({" UNION ALL ".join(sources)}) e SEMI JOIN {ids} g ON e.event_id = g.event_id""",
             params,
         )
+
     def _revive(
         self, con: duckdb.DuckDBPyConnection, manifest: Manifest, table: str, removed: set[str], old_seq: int,
         entry: FileEntry,
