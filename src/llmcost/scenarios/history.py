@@ -117,11 +117,12 @@ def prepare(
     if not has_relation(con, "usage"):
         raise UsageError("The connection has no `usage` view. Fix: open it with Store.open(dir).connect().")
     notes: list[str] = []
+    money = None  # the money rows' view, given by reconcile.money_usage
     if has_relation(con, "costs"):
         from llmcost.document.reconcile import money_usage
 
-        money_usage(con)
-        src, cond = "money_usage", "counts_for_tokens"
+        money = money_usage(con)
+        src, cond = money, "counts_for_tokens"
     else:
         src, cond = "usage", "true"
         notes.append("no `costs` view: every usage row counts (no reconciliation with billed costs)")
@@ -147,9 +148,9 @@ def prepare(
     )
     con.execute("DROP VIEW IF EXISTS scen_priced")
     con.execute("DROP VIEW IF EXISTS scen_src")
-    if has_relation(con, "money_usage"):
+    if money is not None:
         billed = con.execute(
-            "SELECT count(DISTINCT (provider, CAST(timezone($tz, ts) AS DATE))) FROM money_usage "
+            f"SELECT count(DISTINCT (provider, CAST(timezone($tz, ts) AS DATE))) FROM {money} "
             "WHERE money_basis = 'billed' AND CAST(timezone($tz, ts) AS DATE) <= $as_of",
             {"tz": tz, "as_of": as_of_day},
         ).fetchall()[0]
