@@ -182,7 +182,7 @@ def ccusage(binary: str, home: Path) -> dict[str, object]:
 
 def store_totals(store: Path) -> dict[str, int]:
     sys.path.insert(0, str(REPO / "src"))
-    from llmcost.store import Store
+    from llmcost.storage.store import Store
 
     con = Store.open(store).connect()
     row = con.execute(

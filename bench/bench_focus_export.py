@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_focus_export.py [--rows N] [--dir DIR]
 
 Builds the store of bench/bench_measures.py (default 10,000,000 requests over 90 days, 8 models,
-one unpriced) and times `llmcost.focus_export.export_focus` once, in this process: the one pricing
+one unpriced) and times `llmcost.document.focus_export.export_focus` once, in this process: the one pricing
 pass, the window's actual rows and the forecast and scenarios section. The day is fixed (the
 store's data ends 2025-03-31), so the forecast does not depend on today's date. Figures go into
 docs/benchmarks.md ("FOCUS export at 10M"); `make bench` runs it (about a minute on a quiet
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_measures import make_store
 
 from llmcost.document.analysis import ReportOptions
-from llmcost.focus_export import export_focus
+from llmcost.document.focus_export import export_focus
 from llmcost.pricing.engine import pricing_passes
 
 

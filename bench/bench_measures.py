@@ -24,10 +24,10 @@ from pathlib import Path
 
 import duckdb
 
-import llmcost.measures
-from llmcost.measures import compute_measures
-from llmcost.schema import INTERNAL_COLUMNS, USAGE_COLUMNS
-from llmcost.store import FileEntry, Manifest, Store, now_iso
+import llmcost.measures.registry
+from llmcost.measures.registry import compute_measures
+from llmcost.storage.schema import INTERNAL_COLUMNS, USAGE_COLUMNS
+from llmcost.storage.store import FileEntry, Manifest, Store, now_iso
 
 MODELS = [
     ("openai", "gpt-4o-2024-08-06"),
@@ -105,7 +105,7 @@ def cpu_seconds() -> float:
 def time_queries() -> dict[str, tuple[float, float]]:
     """Wrap the measures' query runner so that each query's wall and CPU seconds are recorded."""
     times: dict[str, tuple[float, float]] = {}
-    run = llmcost.measures._fetch
+    run = llmcost.measures.registry._fetch
 
     def timed(con: duckdb.DuckDBPyConnection, name: str, **kw: object) -> list[dict[str, object]]:
         w, c = time.perf_counter(), cpu_seconds()
@@ -113,7 +113,7 @@ def time_queries() -> dict[str, tuple[float, float]]:
         times[name] = (time.perf_counter() - w, cpu_seconds() - c)
         return out
 
-    llmcost.measures._fetch = timed  # type: ignore[assignment]
+    llmcost.measures.registry._fetch = timed  # type: ignore[assignment]
     return times
 
 

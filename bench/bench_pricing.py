@@ -14,7 +14,7 @@ import time
 import duckdb
 
 from llmcost.pricing import attach_costs, load_catalog
-from llmcost.schema import USAGE_COLUMNS
+from llmcost.storage.schema import USAGE_COLUMNS
 
 MODELS = [
     ("openai", "gpt-4o-2024-08-06"),

@@ -22,7 +22,7 @@ import duckdb  # noqa: E402
 
 from llmcost.pricing import load_catalog  # noqa: E402
 from llmcost.scenarios import forecast_section  # noqa: E402
-from llmcost.schema import duckdb_types  # noqa: E402
+from llmcost.storage.schema import duckdb_types  # noqa: E402
 
 N_DAYS = 730
 AS_OF = date(2026, 11, 23)

@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_duckdb(store_dir: Path) -> dict[str, object]:
-    from llmcost import queries
     from llmcost.document.analysis import open_store, window_view
     from llmcost.document.priced_rows import price_once
     from llmcost.engine.spark import SPARK_QUERIES, spark_sql_file
+    from llmcost.measures import queries
     from llmcost.pricing import load_catalog
 
     out: dict[str, object] = {"engine": "duckdb"}
@@ -57,7 +57,7 @@ def run_duckdb(store_dir: Path) -> dict[str, object]:
 def run_spark(store_dir: Path, master: str) -> dict[str, object]:
     from llmcost.engine import spark as S
     from llmcost.pricing import load_catalog
-    from llmcost.store import Store
+    from llmcost.storage.store import Store
 
     out: dict[str, object] = {"engine": f"spark {master}"}
     t0 = time.perf_counter()

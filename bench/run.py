@@ -4,7 +4,7 @@
    envelope, and bare bodies (one API reply a line).
 2. Baselines: DuckDB alone, `COPY (SELECT <the same fields> FROM read_json(file)) TO 'x.parquet'`
    and `COPY (SELECT * ...)`.
-3. Ours: `llmcost.load.load` of the same file into a fresh store (parse, validate, quarantine,
+3. Ours: `llmcost.ingest.loader.load` of the same file into a fresh store (parse, validate, quarantine,
    dedupe, mask, partition, commit).
 Each runs in its own process so peak memory (max RSS from wait4) is per run. Then the other
 benches (pricing, measures, forecast, FOCUS export) run if present. Figures go to stdout as Markdown; copy them
@@ -57,7 +57,7 @@ con.execute("COPY (SELECT * FROM read_json('{src}')) TO '{out}' (FORMAT parquet)
 
 OURS = """
 from pathlib import Path
-from llmcost.load import load
+from llmcost.ingest.loader import load
 r = load([Path('{src}')], Path('{out}'))
 f = r.files[0]
 print(f.status, f.rows_read, f.rows_stored, f.rows_duplicate, f.rows_quarantined)

@@ -25,7 +25,7 @@ def _isolated_user_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
 @pytest.fixture(scope="session")
 def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One store of sample_logs/ for every test that only reads it (ingested once per session)."""
-    from llmcost.load import load
+    from llmcost.ingest.loader import load
 
     store = tmp_path_factory.mktemp("sample") / "store"
     load([REPO / "sample_logs"], store)

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from llmcost import ingest
-from llmcost.load import load
-from llmcost.store import Store
+from llmcost.ingest.loader import load
+from llmcost.storage.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 

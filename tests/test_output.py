@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from llmcost import output
 from llmcost.cli import app
+from llmcost.storage import output
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests/fixtures/ingest/openai_response_jsonl/input.jsonl"

@@ -11,8 +11,8 @@ import pytest
 from llmcost.config.strict import Positions
 from llmcost.errors import ConfigError
 from llmcost.ingest.mapped import load_mapping_file
-from llmcost.measures import load_config
-from llmcost.plan import load_plan
+from llmcost.measures.registry import load_config
+from llmcost.planning.plan import load_plan
 from llmcost.pricing.overrides import read_overrides
 from llmcost.scenarios.config import load_scenarios
 

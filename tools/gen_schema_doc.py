@@ -1,8 +1,8 @@
-"""Write docs/schema.md from llmcost.schema (run after changing the schema; a test checks they agree)."""
+"""Write docs/schema.md from llmcost.storage.schema (run after changing the schema; a test checks they agree)."""
 
 from pathlib import Path
 
-from llmcost.schema import COSTS_COLUMNS, INTERNAL_COLUMNS, USAGE_COLUMNS
+from llmcost.storage.schema import COSTS_COLUMNS, INTERNAL_COLUMNS, USAGE_COLUMNS
 
 
 def render() -> str:
@@ -10,7 +10,7 @@ def render() -> str:
         "# The canonical tables",
         "",
         "Every ingestor normalises its source into these columns once, at ingest. The names are a contract:",
-        "columns may be added, never renamed. Generated from `src/llmcost/schema.py` by `tools/gen_schema_doc.py`.",
+        "columns may be added, never renamed. Generated from `src/llmcost/storage/schema.py` by `tools/gen_schema_doc.py`.",
         "",
         "Token conventions: `input_tokens` is uncached input only (OpenAI and Gemini report input *including*",
         "cached tokens, so ingestors subtract them; Anthropic and Bedrock report it excluding them);",

@@ -27,7 +27,7 @@ def check_day(day: date, flag: str, shown: str | None = None) -> date:
 
 @functools.cache
 def _duckdb_zones() -> frozenset[str]:
-    from llmcost.duck import connect
+    from llmcost.storage.duck import connect
 
     with connect() as con:
         return frozenset(r[0] for r in con.execute("SELECT name FROM pg_timezone_names()").fetchall())

@@ -132,7 +132,7 @@ def test_formats_lists_every_format() -> None:
 
 
 def test_locked_store_exits_75(tmp_path: Path) -> None:
-    from llmcost.store import Store
+    from llmcost.storage.store import Store
 
     store = Store.open(tmp_path / "s", create=True)
     with store.lock(exclusive=True):

@@ -37,7 +37,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from llmcost.conversations import assignment_accuracy, infer_conversations
+from llmcost.ingest.conversations import assignment_accuracy, infer_conversations
 
 RAGPULSE = Path(__file__).resolve().parents[2].parent / "shared" / "traces" / "ragpulse"
 TRACE = RAGPULSE / "0_trace.jsonl.gz"

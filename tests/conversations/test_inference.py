@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import duckdb
 import pytest
 
-from llmcost.conversations import (
+from llmcost.ingest.conversations import (
     InferenceParams,
     assignment_accuracy,
     conversation_counts,

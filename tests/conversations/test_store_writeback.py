@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from llmcost.conversations import conversation_counts, write_inferred
-from llmcost.load import load
-from llmcost.store import Store
+from llmcost.ingest.conversations import conversation_counts, write_inferred
+from llmcost.ingest.loader import load
+from llmcost.storage.store import Store
 
 
 def _msg(ts: str, user: str, inp: int, out: int, conv: str | None = None, mid: str = "") -> str:

@@ -23,9 +23,9 @@ pytest.importorskip("sqlglot", reason="sqlglot is not installed (pip install -e 
 
 from llmcost.document.analysis import ReportOptions, build_report
 from llmcost.engine import spark as S
-from llmcost.load import load
+from llmcost.ingest.loader import load
 from llmcost.pricing import load_catalog
-from llmcost.store import Store
+from llmcost.storage.store import Store
 from tests.conftest import TRACES, requires_traces
 from tests.measures.harness import CASES, PRICED_SCHEMA, case_connection, compare, load_case, params, priced_usage_table
 

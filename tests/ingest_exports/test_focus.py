@@ -16,8 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from llmcost.document.reconcile import reconcile
-from llmcost.load import load
-from llmcost.store import Store
+from llmcost.ingest.loader import load
+from llmcost.storage.store import Store
 
 HEADER = [
     "BilledCost", "BillingAccountId", "BillingCurrency", "ChargeCategory", "ChargeClass", "ChargeDescription",

@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 from llmcost import ingest
-from llmcost.load import load
-from llmcost.store import Store
+from llmcost.ingest.loader import load
+from llmcost.storage.store import Store
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "ingest"
 FORMATS = (

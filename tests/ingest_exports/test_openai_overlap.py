@@ -15,8 +15,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from llmcost.load import load
-from llmcost.store import Store
+from llmcost.ingest.loader import load
+from llmcost.storage.store import Store
 
 DAY0 = 1790812800  # 2026-10-01T00:00:00Z
 MODELS = ("gpt-5-mini-2025-08-07", "gpt-4o-2024-08-06")

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from llmcost.load import load
-from llmcost.store import Store
+from llmcost.ingest.loader import load
+from llmcost.storage.store import Store
 
 MODEL = "claude-sonnet-4-5-20250929"
 DAYS = ("2026-10-01", "2026-10-02", "2026-10-03")

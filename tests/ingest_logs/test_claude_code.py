@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from llmcost.load import load
-from llmcost.store import Store
+from llmcost.ingest.loader import load
+from llmcost.storage.store import Store
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "ingest" / "claude_code_jsonl"
 SESSION = "5f1c2a9e-0000-4000-8000-000000000001"

@@ -36,8 +36,8 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
-from llmcost.load import load
-from llmcost.store import Store
+from llmcost.ingest.loader import load
+from llmcost.storage.store import Store
 from tests.reliability.invariants import check_results, check_store
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "claude_code_snapshots" / "projects"

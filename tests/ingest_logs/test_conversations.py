@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from llmcost.conversations import assignment_accuracy, infer_conversations
+from llmcost.ingest.conversations import assignment_accuracy, infer_conversations
 from tests.conftest import TRACES, requires_traces
 
 RAGPULSE = TRACES / "ragpulse" / "0_trace.jsonl.gz"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from llmcost.load import load
+from llmcost.ingest.loader import load
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "ingest"
 

@@ -15,8 +15,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from llmcost.cli import app
-from llmcost.load import FileResult, load
-from llmcost.store import Store
+from llmcost.ingest.loader import load
+from llmcost.ingest.results import FileResult
+from llmcost.storage.store import Store
 from tests.conftest import REAL_SAMPLES, requires_real_samples
 
 pytestmark = requires_real_samples()

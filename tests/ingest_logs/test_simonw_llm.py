@@ -6,8 +6,8 @@ import json
 import sqlite3
 from pathlib import Path
 
-from llmcost.load import load
-from llmcost.store import Store
+from llmcost.ingest.loader import load
+from llmcost.storage.store import Store
 
 
 def _db(path: Path, rows: list[tuple[str, str, int, int, dict | None]]) -> None:

@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from llmcost.pricing import COST_COLUMNS
-from llmcost.schema import MONEY, USAGE_COLUMNS
+from llmcost.storage.schema import MONEY, USAGE_COLUMNS
 
 CASES = Path(__file__).parent / "cases"
 

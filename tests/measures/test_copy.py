@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import llmcost.measures as measures
-from llmcost.queries import rows
+import llmcost.measures.registry as measures
+from llmcost.measures.queries import rows
 
 from .harness import CASES, case_connection, compare, load_case, params
 

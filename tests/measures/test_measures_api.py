@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from llmcost.errors import ConfigError
-from llmcost.measures import compute_measures, load_config
-from llmcost.schema import USAGE_COLUMNS
+from llmcost.measures.registry import compute_measures, load_config
+from llmcost.storage.schema import USAGE_COLUMNS
 
 
 def _usage(con: duckdb.DuckDBPyConnection) -> None:
@@ -103,7 +103,7 @@ split view against."""
 def test_store_usage_view_fills_turns_like_the_plain_window(tmp_path: Path) -> None:
     """The store's `usage` view (window only over conversations with a missing turn) equals the
     plain definition: a conversation with no turns, one with a gap, and complete ones."""
-    from llmcost.store import USAGE_VIEW_FILL
+    from llmcost.storage.store import USAGE_VIEW_FILL
 
     con = duckdb.connect()
     _usage(con)
@@ -125,7 +125,7 @@ def test_store_usage_view_fills_turns_like_the_plain_window(tmp_path: Path) -> N
 def test_turn_fill_matches_the_store_view_on_time_ties(tmp_path: Path) -> None:
     """Same timestamp, no turn: the store orders by file and line before event_id, and so must
     the measures' own fill (the ids here run against the line order)."""
-    from llmcost.store import USAGE_VIEW_FILL, Store
+    from llmcost.storage.store import USAGE_VIEW_FILL, Store
 
     con = Store.open(tmp_path / "s", create=True).connect()
     exprs = {c.name: f"CAST(NULL AS {c.duckdb})" for c in USAGE_COLUMNS}

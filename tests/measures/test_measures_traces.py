@@ -11,9 +11,9 @@ from typing import Any
 import polars as pl
 import pytest
 
-from llmcost.load import load
-from llmcost.measures import compute_measures
-from llmcost.store import Store
+from llmcost.ingest.loader import load
+from llmcost.measures.registry import compute_measures
+from llmcost.storage.store import Store
 from tests.conftest import TRACES, requires_traces
 
 pytestmark = [requires_traces(), pytest.mark.traces]

@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from llmcost import queries
 from llmcost.errors import ConfigError, UsageError
-from llmcost.queries import load_queries, parse_query, run, sql_dir
+from llmcost.measures import queries
+from llmcost.measures.queries import load_queries, parse_query, run, sql_dir
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -101,7 +101,7 @@ def test_wheel_ships_the_sql_files(tmp_path: Path) -> None:
     # Installed layout: the packaged directory is found first.
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
-    code = "from llmcost.queries import sql_dir, load_queries; print(sql_dir()); print(len(load_queries()))"
+    code = "from llmcost.measures.queries import sql_dir, load_queries; print(sql_dir()); print(len(load_queries()))"
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, cwd=tmp_path)
     first, count = res.stdout.split()
@@ -110,7 +110,7 @@ def test_wheel_ships_the_sql_files(tmp_path: Path) -> None:
 
 
 def test_a_query_reads_the_relation_it_is_given() -> None:
-    from llmcost.queries import get_query, rows, sql_over
+    from llmcost.measures.queries import get_query, rows, sql_over
 
     con = duckdb.connect()
     con.execute("CREATE TABLE my_window AS SELECT 'p' AS project, 2 AS request_count, CAST(1.5 AS DOUBLE) AS cost_usd")

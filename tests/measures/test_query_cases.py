@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from llmcost.queries import load_queries, rows
+from llmcost.measures.queries import load_queries, rows
 
 from .harness import CASES, case_connection, compare, load_case, params
 

@@ -16,9 +16,9 @@ import pytest
 from typer.testing import CliRunner
 
 from llmcost.cli import app
-from llmcost.measures import compute_measures
+from llmcost.measures.registry import compute_measures
 from llmcost.pricing import attach_costs, load_catalog
-from llmcost.store import Store
+from llmcost.storage.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -135,7 +135,7 @@ def test_top_share_with_ties_at_the_kth_place() -> None:
     """250 requests costing i % 7 dollars (i = 0..249): k = ceil(2.5) = 3 of them are the top 1%,
     and 36 requests tie at $6, the k-th place included: top = 3 x 6 = 18 of 35 x 21 + (0 + 1 + 2
     + 3 + 4) = 745 (worked out by hand; the query ranks only a head of the units, issue 18)."""
-    from llmcost.queries import rows
+    from llmcost.measures.queries import rows
 
     from .harness import priced_usage_table
 
@@ -154,7 +154,7 @@ def test_top_share_with_ties_at_the_kth_place() -> None:
 def test_top_units_tied_on_cost_are_ranked_by_key() -> None:
     """12 conversations c00..c11 of one request each costing i % 3 dollars: the four at $2 are
     c02, c05, c08, c11; the top 3 are the first three of them by key."""
-    from llmcost.queries import rows
+    from llmcost.measures.queries import rows
 
     from .harness import priced_usage_table
 

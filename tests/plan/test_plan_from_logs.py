@@ -114,7 +114,7 @@ def test_plan_for_50000_users_from_three_days_of_logs(tmp_path: Path, cut: Path)
 
 
 def test_the_routing_share_comes_from_the_logs_complexity_mix(tmp_path: Path, cut: Path) -> None:
-    from llmcost.store import Store
+    from llmcost.storage.store import Store
 
     store = tmp_path / "store"
     runner = CliRunner()
@@ -149,3 +149,29 @@ def test_the_routing_share_comes_from_the_logs_complexity_mix(tmp_path: Path, cu
     (row,) = [r for r in doc["rows"] if r["scenario"] == "plan" and r["variant"] == "route simple"]
     assert Decimal(row["monthly_cost_usd"]).quantize(Decimal("0.01")) == (200_000 * per_session).quantize(
         Decimal("0.01"))
+
+
+def test_log_profile_prices_through_the_reports_one_pass(tmp_path: Path, cut: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan's log profile prices the logged rows with the report's pricing pass, once."""
+    from llmcost.document import priced_rows
+    from llmcost.planning.plan import log_profile
+    from llmcost.pricing import load_catalog
+    from llmcost.pricing.engine import pricing_passes
+    from llmcost.storage.store import Store
+
+    store = tmp_path / "store"
+    assert CliRunner().invoke(app, ["ingest", "--store", str(store), str(cut)]).exit_code == 0
+    names: list[str] = []
+    real = priced_rows.price_once
+
+    def spy(*a: object, **k: object) -> priced_rows.PricedRows:
+        names.append(str(k.get("name")))
+        return real(*a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(priced_rows, "price_once", spy)
+    with Store.open(store).reader() as r:
+        before = pricing_passes()
+        prof = log_profile(r.con, catalog=load_catalog())
+        assert pricing_passes() - before == 1
+    assert names == ["plan_priced"] and prof.turns

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from llmcost.cli import app
-from llmcost.store import Store
+from llmcost.storage.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 GPT4O = {"input_tokens": Decimal("2.50"), "cache_read_tokens": Decimal("1.25"), "cache_write_tokens": Decimal("2.50"),
@@ -63,3 +63,25 @@ def test_swap_errors(store: Path) -> None:
     assert "(did you mean 'gpt-4o'" in res.stderr
     res = CliRunner().invoke(app, ["swap", "gpt-4o", "--store", str(store), "--tokenizer-ratio", "0"])
     assert res.exit_code == 2 and "--tokenizer-ratio 0 must be above 0" in res.stderr
+
+
+def test_swap_prices_through_the_reports_one_pass(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`swap` prices the logged rows with the report's pricing pass (document/priced_rows.py), once."""
+    from llmcost.document import priced_rows
+    from llmcost.planning.swap import swap_whatif
+    from llmcost.pricing import load_catalog
+    from llmcost.pricing.engine import pricing_passes
+
+    names: list[str] = []
+    real = priced_rows.price_once
+
+    def spy(*a: object, **k: object) -> priced_rows.PricedRows:
+        names.append(str(k.get("name")))
+        return real(*a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(priced_rows, "price_once", spy)
+    with Store.open(store).reader() as r:
+        before = pricing_passes()
+        doc = swap_whatif(r.con, load_catalog(), "gpt-4o")
+        assert pricing_passes() - before == 1
+    assert names == ["swap_priced"] and doc["requests"] > 0

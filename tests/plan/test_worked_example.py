@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from llmcost.plan import evaluate, load_plan, parse_plan
+from llmcost.planning.plan import evaluate, load_plan, parse_plan
 from llmcost.pricing import load_catalog
 from llmcost.pricing.catalog import Catalog
 

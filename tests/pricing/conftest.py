@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from llmcost.schema import USAGE_COLUMNS
+from llmcost.storage.schema import USAGE_COLUMNS
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from llmcost.pricing import COST_COLUMNS, PriceKey, attach_costs, load_catalog, price_table
-from llmcost.schema import column_names
+from llmcost.storage.schema import column_names
 
 ROWS = [
     dict(event_id="a", provider="openai", model="gpt-4o", ts="2025-03-01 10:00:00+00", input_tokens=500_000,

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from llmcost.document.analysis import ReportOptions, build_report
-from llmcost.load import load
+from llmcost.ingest.loader import load
 from llmcost.report import render
 
 
@@ -122,7 +122,7 @@ def test_override_prices_the_unpriced_file_searches(store: Path, tmp_path: Path)
 
 
 def test_focus_export_has_file_search_rows(store: Path, tmp_path: Path) -> None:
-    from llmcost.focus_export import export_focus
+    from llmcost.document.focus_export import export_focus
 
     out = tmp_path / "focus.csv"
     export_focus(ReportOptions(store=store, forecast=False), out)

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from llmcost.document.analysis import ReportOptions, build_report
-from llmcost.load import load
+from llmcost.ingest.loader import load
 from llmcost.report import render
 
 ANTHROPIC = {
@@ -176,7 +176,7 @@ def test_claude_code_streamed_reply_keeps_its_final_search_count(tmp_path: Path)
 def test_focus_export_has_web_search_rows(store: Path, tmp_path: Path) -> None:
     import csv
 
-    from llmcost.focus_export import export_focus
+    from llmcost.document.focus_export import export_focus
 
     out = tmp_path / "focus.csv"
     export_focus(ReportOptions(store=store, forecast=False), out)

@@ -98,8 +98,8 @@ def run_trials(work: Path, count: int, seed: int, request_files: int = 8) -> tup
 
 
 def _parts(store: Path) -> list[str]:
-    from llmcost.schema import TABLES
-    from llmcost.store import Store
+    from llmcost.storage.schema import TABLES
+    from llmcost.storage.store import Store
 
     m = Store.open(store).read_manifest()
     return sorted(p for t in TABLES for p in m.parts(t))

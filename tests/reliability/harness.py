@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from llmcost.store import Store
+from llmcost.storage.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "ingest"

@@ -40,7 +40,7 @@ MARKDOWN_HTML = [
 ]
 NAMES = MARKUP + CONTROL + FORMULA + MARKDOWN_HTML
 
-# Secrets of every common format, written by hand in each provider's documented shape (llmcost.privacy
+# Secrets of every common format, written by hand in each provider's documented shape (llmcost.ingest.privacy
 # cites the sources; none is real): name -> (text as it appears in a log, the secret part, which must
 # not survive beyond its last four characters).
 SECRETS: dict[str, tuple[str, str]] = {

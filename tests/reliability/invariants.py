@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from llmcost.load import FileResult
-from llmcost.schema import TABLES
-from llmcost.store import Store
+from llmcost.ingest.results import FileResult
+from llmcost.storage.schema import TABLES
+from llmcost.storage.store import Store
 
 STATUSES = {"ingested", "replaced", "unchanged", "unrecognised", "failed"}
 

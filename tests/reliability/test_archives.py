@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from llmcost.cli import app
 from llmcost.ingest import files as walkmod
-from llmcost.load import load
-from llmcost.store import Store
+from llmcost.ingest.loader import load
+from llmcost.storage.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "tests" / "fixtures" / "ingest" / "openai_response_jsonl" / "input.jsonl"

@@ -14,8 +14,8 @@ import pytest
 
 from llmcost.errors import StoreLockedError
 from llmcost.ingest import files as files_mod
-from llmcost.load import load
-from llmcost.store import Store
+from llmcost.ingest.loader import load
+from llmcost.storage.store import Store
 from tests.reliability.harness import build_inputs, fingerprint
 from tests.reliability.invariants import check_store
 
@@ -33,8 +33,8 @@ def test_a_killed_long_run_keeps_what_it_committed_and_the_rerun_equals_a_clean_
     script = textwrap.dedent(f"""
         import os, signal, sys
         from pathlib import Path
-        from llmcost.load import Loader
-        from llmcost.store import Store
+        from llmcost.ingest.loader import Loader
+        from llmcost.storage.store import Store
         def progress(name, i, n):
             if i == {KILL_AT}:
                 os.kill(os.getpid(), signal.SIGKILL)
@@ -61,8 +61,8 @@ def test_without_checkpoints_a_kill_leaves_the_store_as_it_was(tmp_path: Path) -
     script = textwrap.dedent(f"""
         import os, signal
         from pathlib import Path
-        from llmcost.load import Loader
-        from llmcost.store import Store
+        from llmcost.ingest.loader import Loader
+        from llmcost.storage.store import Store
         def progress(name, i, n):
             if i == {KILL_AT}:
                 os.kill(os.getpid(), signal.SIGKILL)
@@ -111,7 +111,7 @@ def test_the_busy_message_names_a_live_writer_but_not_a_dead_one(tmp_path: Path)
 def test_a_process_id_too_large_for_the_system_is_kept_not_a_traceback(tmp_path: Path) -> None:
     """`llmcost-spill-99999999999999999999` in the temp folder made every command's start-up
     clean-up raise OverflowError (os.kill takes a C long); such an entry is not ours: kept."""
-    from llmcost.cleanup import clean_stale_temp
+    from llmcost.storage.cleanup import clean_stale_temp
 
     odd = tmp_path / "llmcost-spill-99999999999999999999"
     odd.mkdir()

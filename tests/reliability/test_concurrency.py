@@ -1,6 +1,6 @@
 """Two runs at once, as real processes: one waits or exits 75 with a clear message; nothing is lost or doubled.
 
-Writers take the store lock exclusively, readers shared (llmcost.store.Store.lock). `--wait` is
+Writers take the store lock exclusively, readers shared (llmcost.storage.store.Store.lock). `--wait` is
 how long an ingest waits for the lock; a report waits up to 30 s.
 """
 
@@ -12,7 +12,7 @@ import shutil
 import time
 from pathlib import Path
 
-from llmcost.store import Store
+from llmcost.storage.store import Store
 from tests.reliability.harness import build_inputs, change_inputs, cli, fingerprint, run_cli
 from tests.reliability.invariants import check_store
 

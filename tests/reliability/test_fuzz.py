@@ -40,8 +40,8 @@ from typer.testing import CliRunner
 
 from llmcost import ingest
 from llmcost.cli import app
-from llmcost.load import Loader
-from llmcost.store import Store
+from llmcost.ingest.loader import Loader
+from llmcost.storage.store import Store
 from tests.reliability import inert, mutate
 from tests.reliability.harness import CLI
 from tests.reliability.hostile import secret_leaks

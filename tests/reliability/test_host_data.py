@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from llmcost import ingest
 from llmcost.cli import app
-from llmcost.load import load
-from llmcost.store import Store, connect_duckdb
+from llmcost.ingest.loader import load
+from llmcost.storage.store import Store, connect_duckdb
 
 
 @pytest.fixture(autouse=True)
@@ -241,7 +241,7 @@ def test_a_first_record_over_64_kb_is_detected(tmp_path: Path) -> None:
 
 
 def test_a_first_record_over_the_head_limit_falls_back_to_unrecognised(tmp_path: Path) -> None:
-    from llmcost.intake import MAX_HEAD_BYTES
+    from llmcost.ingest.intake import MAX_HEAD_BYTES
 
     first = dict(OPENAI_LINE, metadata={"note": "x" * (MAX_HEAD_BYTES + 10)})
     f = tmp_path / "app.jsonl"
@@ -284,7 +284,7 @@ def test_our_focus_export_and_json_report_in_the_logs_folder_are_skipped(tmp_pat
 
 
 def test_our_csv_report_tables_are_recognised_and_none_is_ingested(tmp_path: Path) -> None:
-    from llmcost.intake import report_headers
+    from llmcost.ingest.intake import report_headers
 
     logs = tmp_path / "logs"
     logs.mkdir()

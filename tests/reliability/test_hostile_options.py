@@ -128,10 +128,10 @@ def test_out_with_a_lone_brace_is_a_file_name(store: Path, tmp_path: Path) -> No
 # -- config files ------------------------------------------------------------------------------
 
 def _kinds() -> dict[str, tuple[Path, Callable[[Path], Any]]]:
-    from llmcost.currency import load_rates
     from llmcost.ingest.mapped import load_mapping_file
-    from llmcost.measures import default_config_path, load_config
-    from llmcost.plan import load_plan
+    from llmcost.measures.registry import default_config_path, load_config
+    from llmcost.planning.plan import load_plan
+    from llmcost.pricing.currency import load_rates
     from llmcost.pricing.overrides import read_overrides
     from llmcost.scenarios.config import default_scenarios_path, load_scenarios
 

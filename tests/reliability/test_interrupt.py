@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from llmcost import cleanup
+from llmcost.storage import cleanup
 from tests.reliability.harness import build_inputs, change_inputs, cli, fingerprint, run_cli
 
 STARTED = 0.3
@@ -176,7 +176,7 @@ def test_stale_out_temporaries_are_removed_before_writing_again(tmp_path: Path) 
     for p in (dead, mine, other):
         p.write_text("half a report")
         _age(p, cleanup.STALE_AFTER_SECONDS + 60)
-    from llmcost.output import write_text
+    from llmcost.storage.output import write_text
 
     write_text(target, "# report\n")
     assert target.read_text() == "# report\n"

@@ -26,7 +26,7 @@ import pytest
 from typer.testing import CliRunner
 
 from llmcost.cli import app
-from llmcost.focus_export import COLUMNS
+from llmcost.document.focus_export import COLUMNS
 from tests.reliability import hostile
 from tests.reliability.harness import CLI
 from tests.reliability.inert import (

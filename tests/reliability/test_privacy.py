@@ -146,8 +146,8 @@ def test_stage_file_a_killed_run_would_leave_holds_no_secret(tmp_path: Path) -> 
     """The staged Parquet (left in .staging by a kill -9 until the next run) keeps rejected raw text masked."""
     from llmcost import ingest
     from llmcost.ingest import InputFile
-    from llmcost.load import Loader
-    from llmcost.store import Store
+    from llmcost.ingest.loader import Loader
+    from llmcost.storage.store import Store
 
     src = tmp_path / "app.jsonl"
     good = (FIXTURES / "openai_response_jsonl" / "input.jsonl").read_text().splitlines()[0]

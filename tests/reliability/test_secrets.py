@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from llmcost import ingest
 from llmcost.cli import app
-from llmcost.privacy import mask_sql, mask_text
+from llmcost.ingest.privacy import mask_sql, mask_text
 from tests.reliability.hostile import SECRETS
 
 NOT_SECRETS = [
@@ -201,7 +201,7 @@ def test_store_folders_and_quarantine_files_are_private(tmp_path: Path, registry
 
 def _all_rules(text: str) -> str:
     """Every rule applied, without mask_text's guard pre-check (the reference it must equal)."""
-    from llmcost.privacy import _PY_RULES
+    from llmcost.ingest.privacy import _PY_RULES
 
     for rx, repl in _PY_RULES:
         text = rx.sub(repl, text)

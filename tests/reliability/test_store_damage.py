@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from llmcost.cli import app
-from llmcost.load import load
-from llmcost.store import Store
+from llmcost.ingest.loader import load
+from llmcost.storage.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 LOGS = REPO / "sample_logs" / "app-logs"

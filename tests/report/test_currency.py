@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from llmcost.currency import convert, load_rates, rate_for
 from llmcost.document.analysis import ReportOptions, build_report
 from llmcost.errors import ConfigError, UsageError
+from llmcost.pricing.currency import convert, load_rates, rate_for
 from llmcost.report import render
 
 

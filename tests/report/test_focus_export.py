@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 from llmcost.document.analysis import ReportOptions
-from llmcost.focus_export import FOCUS_COLUMNS, export_focus, scenario_rows
+from llmcost.document.focus_export import FOCUS_COLUMNS, export_focus, scenario_rows
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO.parent / "shared/reference/formats-provider-exports.md"
 
 # FOCUS 1.2 columns, copied by hand from the spec's column list (FOCUS_Spec specification/columns,
-# v1.2), independently of llmcost.focus_export.
+# v1.2), independently of llmcost.document.focus_export.
 FOCUS_1_2 = """AvailabilityZone BilledCost BillingAccountId BillingAccountName BillingAccountType BillingCurrency
 BillingPeriodEnd BillingPeriodStart CapacityReservationId CapacityReservationStatus ChargeCategory ChargeClass
 ChargeDescription ChargeFrequency ChargePeriodEnd ChargePeriodStart CommitmentDiscountCategory

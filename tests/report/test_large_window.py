@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import llmcost.document.analysis
-import llmcost.store
+import llmcost.storage.store
 from llmcost.document.analysis import ReportOptions, build_report
 
 
@@ -50,7 +50,7 @@ def test_work_file_with_turns_to_fill(tmp_path: Path, monkeypatch: pytest.Monkey
     turn table); the document equals the in-memory path's."""
     import json
 
-    from llmcost.load import load
+    from llmcost.ingest.loader import load
 
     rows = []
     for i in range(60):
@@ -69,8 +69,8 @@ def test_work_file_with_turns_to_fill(tmp_path: Path, monkeypatch: pytest.Monkey
     assert small["turns"] and max(t["turn"] for t in small["turns"]) == 10  # filled: 10 requests per session
     monkeypatch.setattr(llmcost.document.analysis, "LARGE_ROWS", 0)
     seen: list[int] = []
-    real = llmcost.store.turns_to_fill  # the reader's connection numbers the turns once
-    monkeypatch.setattr(llmcost.store, "turns_to_fill", lambda con: seen.append(real(con)) or seen[-1])
+    real = llmcost.storage.store.turns_to_fill  # the reader's connection numbers the turns once
+    monkeypatch.setattr(llmcost.storage.store, "turns_to_fill", lambda con: seen.append(real(con)) or seen[-1])
     large = build_report(opts)
     assert seen == [60]  # no row of the log has a turn
     small.pop("generated_at", None)

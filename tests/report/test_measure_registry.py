@@ -1,4 +1,4 @@
-"""The measure registry (issue 18): one entry per measure in `llmcost.measures.MEASURES` builds the
+"""The measure registry (issue 18): one entry per measure in `llmcost.measures.registry.MEASURES` builds the
 report document's measure keys; a key no entry registers fails loudly; every registered measure is
 in the JSON document; docs/measures.md lists the registry; and a toy measure (one SQL file, one
 entry) reaches the document with no other edit."""
@@ -15,10 +15,11 @@ from typing import Any
 import duckdb
 import pytest
 
-from llmcost import measures, queries
 from llmcost.document.analysis import ReportOptions, build_report
 from llmcost.errors import ConfigError
-from llmcost.measures import MEASURES, Measure, MeasureRun, doc_table, document_sections
+from llmcost.measures import queries
+from llmcost.measures import registry as measures
+from llmcost.measures.registry import MEASURES, Measure, MeasureRun, doc_table, document_sections
 from llmcost.report import json_report
 from llmcost.report.sections import NAMES
 from tests.conftest import REPO

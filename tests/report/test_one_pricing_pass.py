@@ -12,16 +12,16 @@ from typing import Any
 import duckdb
 import pytest
 
-from llmcost import focus_export, measures
-from llmcost.document import analysis, reconcile
+from llmcost.document import analysis, focus_export, reconcile
 from llmcost.document.analysis import ReportOptions, build_report, open_store
 from llmcost.document.compare import period_compare
 from llmcost.document.priced_rows import price_once
-from llmcost.output import csv_text
+from llmcost.measures import registry as measures
 from llmcost.pricing import attach_costs, load_catalog
 from llmcost.pricing.engine import pricing_passes
-from llmcost.scenarios.history import ROWS, prepare
-from llmcost.store import Store
+from llmcost.scenarios.history import prepare
+from llmcost.storage.output import csv_text
+from llmcost.storage.store import Store
 
 
 def test_report_with_forecast_and_scenarios_prices_once(sample_store: Path) -> None:
@@ -92,9 +92,9 @@ def test_sections_over_the_one_table_equal_their_own_pricing(sample_store: Path)
         assert shared == own and len(shared) > 10
         # forecast history: the view over the one table vs the table prepare prices itself
         hist = prepare(con, catalog, as_of, tz, rows)
-        got = _rows(con, f"SELECT * FROM {ROWS}")
+        got = _rows(con, f"SELECT * FROM {hist.table}")
         own_hist = prepare(own_con, catalog, as_of, tz)
-        assert hist == own_hist and got == _rows(own_con, f"SELECT * FROM {ROWS}") and len(got) > 1000
+        assert hist == own_hist and got == _rows(own_con, f"SELECT * FROM {own_hist.table}") and len(got) > 1000
         # month comparison: the two months filtered from the one table vs `usage` priced as a view
         month = date(2026, 10, 31)
         window = analysis.window_view(con, rows, date(2026, 9, 1), month)

@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from llmcost import focus_export
-from llmcost.document import analysis
+from llmcost.document import analysis, focus_export
 from llmcost.document.analysis import ReportOptions, build_report
-from llmcost.store import has_relation
+from llmcost.storage.store import has_relation
 
 
 def test_the_report_makes_no_conventional_views(sample_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,7 +22,7 @@ MOONCAKE = TRACES / "mooncake-fast25" / "conversation_trace.jsonl.gz"
 
 
 def build_store(paths: list[Path], root: Path) -> Path:
-    from llmcost.load import load
+    from llmcost.ingest.loader import load
 
     load(paths, root)
     return root
@@ -35,7 +35,7 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def sample_con(sample_store: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    from llmcost.store import Store
+    from llmcost.storage.store import Store
 
     con = Store.open(sample_store).connect()
     yield con
@@ -47,7 +47,7 @@ def usage_con(rows: list[dict]) -> duckdb.DuckDBPyConnection:
 
     Defaults: grain 'request', request_count 1, cache_known true, batch false, and token columns 0.
     """
-    from llmcost.schema import duckdb_types
+    from llmcost.storage.schema import duckdb_types
 
     types = duckdb_types("usage")
     con = duckdb.connect()

@@ -39,7 +39,7 @@ def parse(t):
     return Shorten(t.name(), t.text("description", "") or "", t.num("cut", 0.1, hi=1.0))
 
 
-def measure(con, prices, c, since, totals):
+def measure(con, history, prices, c, since, totals):
     e = Effect(c.name, "shorten", c.description)
     base = {}
     for g, t in totals.items():

@@ -35,8 +35,8 @@ def _conv(offsets_s: list[int], prompt: int = 3000, conv: str = "c1") -> list[di
 
 def _sim(rows: list[dict], **kw: object):  # type: ignore[no-untyped-def]
     con = usage_con(rows)
-    prepare(con, load_catalog(), date(2026, 11, 30), "UTC")
-    return simulate_cache(con, **kw)  # type: ignore[arg-type]
+    history = prepare(con, load_catalog(), date(2026, 11, 30), "UTC").table
+    return simulate_cache(con, history, **kw)  # type: ignore[arg-type]
 
 
 def test_lifetime_is_refreshed_on_every_hit() -> None:
@@ -114,19 +114,19 @@ def test_mooncake_unlimited_lifetime_reproduces_the_ideal_reuse_and_5_minutes_is
     token) matches are no longer served.
     """
     root = build_store([MOONCAKE], tmp_path_factory.mktemp("mooncake") / "store")
-    from llmcost.store import Store
+    from llmcost.storage.store import Store
 
     con = Store.open(root).connect()
-    prepare(con, load_catalog(), date(2025, 3, 1), "UTC")
-    ideal = simulate_cache(con, prefix_tokens=None, ttl_seconds=None, min_tokens=0)
+    history = prepare(con, load_catalog(), date(2025, 3, 1), "UTC").table
+    ideal = simulate_cache(con, history, prefix_tokens=None, ttl_seconds=None, min_tokens=0)
     assert (ideal.hit_tokens, ideal.prompt_tokens, ideal.requests) == (54_098_411, 144_793_823, 12_031)
     assert (ideal.hit_tokens, ideal.prompt_tokens) == _reference_reuse(MOONCAKE)
     assert round(ideal.hit_rate, 4) == 0.3736
-    hour = simulate_cache(con, prefix_tokens=None, ttl_seconds=3600, min_tokens=0)
+    hour = simulate_cache(con, history, prefix_tokens=None, ttl_seconds=3600, min_tokens=0)
     assert hour.hit_tokens == ideal.hit_tokens
-    five = simulate_cache(con, prefix_tokens=None, ttl_seconds=300, min_tokens=0)
+    five = simulate_cache(con, history, prefix_tokens=None, ttl_seconds=300, min_tokens=0)
     assert 0.25 < five.hit_rate < ideal.hit_rate
     assert five.write_tokens > ideal.write_tokens  # expired prefixes are written again
-    with_min = simulate_cache(con, prefix_tokens=None, ttl_seconds=300, min_tokens=1024)
+    with_min = simulate_cache(con, history, prefix_tokens=None, ttl_seconds=300, min_tokens=1024)
     assert with_min.hit_rate < five.hit_rate
     con.close()

@@ -41,7 +41,7 @@ share = 1.0
 
 @pytest.fixture(scope="module")
 def doc(sample_store: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    from llmcost.store import Store
+    from llmcost.storage.store import Store
 
     f = tmp_path_factory.mktemp("scen") / "s.toml"
     f.write_text(SCEN)

@@ -28,8 +28,8 @@ M = Decimal(1_000_000)
 def _measure(rows: list[dict], fn, alt):  # type: ignore[no-untyped-def]
     con = usage_con(rows)
     catalog = load_catalog()
-    prepare(con, catalog, AS_OF, "UTC")
-    return fn(con, Prices(catalog, {}, AS_OF), alt, SINCE, window_totals(con, SINCE))
+    rows_of = prepare(con, catalog, AS_OF, "UTC").table
+    return fn(con, rows_of, Prices(catalog, {}, AS_OF), alt, SINCE, window_totals(con, rows_of, SINCE))
 
 
 def _row(model: str, i: int, **kw: object) -> dict:
@@ -125,7 +125,7 @@ def _simple(r: dict) -> bool:
 
 
 def test_routing_on_the_sample_logs_moves_exactly_the_selected_requests(sample_store: Path) -> None:
-    from llmcost.store import Store
+    from llmcost.storage.store import Store
 
     con = Store.open(sample_store).connect()
     as_of = date(2026, 11, 23)
@@ -144,12 +144,13 @@ def test_routing_on_the_sample_logs_moves_exactly_the_selected_requests(sample_s
     )
     assert expected > 50
     catalog = load_catalog()
-    prepare(con, catalog, as_of, "UTC")
+    rows_of = prepare(con, catalog, as_of, "UTC").table
     rule = Routing("r", from_model="gpt-4o", to_model="gpt-4.1-mini", labels=("simple",), max_input_tokens=1800)
-    e = measure_routing(con, Prices(catalog, {}, as_of), rule, since, window_totals(con, since))
+    e = measure_routing(con, rows_of, Prices(catalog, {}, as_of), rule, since, window_totals(con, rows_of, since))
     assert e.measured["requests_moved"] == expected
     assert e.window_savings_usd > 0
-    cheapest = measure_routing(con, Prices(catalog, {}, as_of), Routing("c"), since, window_totals(con, since))
+    cheapest = measure_routing(con, rows_of, Prices(catalog, {}, as_of), Routing("c"), since,
+                               window_totals(con, rows_of, since))
     # o3 rows carry reasoning tokens and the support bot's prompts a 2,500+ token cached prefix:
     # none of them is "simple", so only gpt-4o traffic moves to the cheapest OpenAI model
     assert set(cheapest.measured["moves"]) == {"gpt-4o -> gpt-4.1-mini"}

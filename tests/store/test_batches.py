@@ -22,8 +22,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from llmcost.load import load
-from llmcost.store import Store
+from llmcost.ingest.loader import load
+from llmcost.storage.store import Store
 from tests.reliability.invariants import check_results, check_store
 
 SESSIONS = 40
@@ -199,7 +199,7 @@ def test_totals_match_an_independent_count(folder, tmp_path):
 
 
 def test_compact_merges_each_months_parts_and_keeps_every_row(folder, tmp_path):
-    from llmcost.load import compact
+    from llmcost.storage.compact import compact
 
     root, want = folder
     store = tmp_path / "store"
@@ -222,9 +222,9 @@ def test_compact_merges_each_months_parts_and_keeps_every_row(folder, tmp_path):
 
 
 def test_a_run_compacts_a_month_past_the_threshold(folder, tmp_path, monkeypatch):
-    import llmcost.load
+    import llmcost.ingest.loader
 
-    monkeypatch.setattr(llmcost.load, "AUTO_COMPACT_PARTS", 5)
+    monkeypatch.setattr(llmcost.ingest.loader, "AUTO_COMPACT_PARTS", 5)
     root, _ = folder
     store = tmp_path / "store"
     for path in sorted(p for p in root.rglob("*.jsonl"))[:8]:  # 8 September files, one run each

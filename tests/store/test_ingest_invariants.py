@@ -18,8 +18,8 @@ import hypothesis.strategies as st
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from llmcost.load import load
-from llmcost.store import Store
+from llmcost.ingest.loader import load
+from llmcost.storage.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample_logs" / "app-logs" / "assistant-openai.jsonl"
@@ -87,10 +87,10 @@ def test_sample_totals_match_independent_sum(tmp_path: Path) -> None:
 @pytest.fixture(params=["id cache", "no id cache"])
 def id_cache(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """The loader's duplicate check with its per-run id cache and without it (a huge month)."""
-    import llmcost.load
+    import llmcost.ingest.dedupe
 
     if request.param == "no id cache":
-        monkeypatch.setattr(llmcost.load, "ID_CACHE_ROWS", 0)
+        monkeypatch.setattr(llmcost.ingest.dedupe, "ID_CACHE_ROWS", 0)
 
 
 def test_overlapping_files_count_once(tmp_path: Path, id_cache: None) -> None:
@@ -201,7 +201,7 @@ def test_bad_lines_are_quarantined_with_file_line_and_reason(tmp_path: Path) -> 
 
 def _kill_run(src: Path, store: Path, delay: float) -> None:
     code = (
-        "import sys; from pathlib import Path; from llmcost.load import load; "
+        "import sys; from pathlib import Path; from llmcost.ingest.loader import load; "
         f"load([Path({str(src)!r})], Path({str(store)!r}))"
     )
     proc = subprocess.Popen([sys.executable, "-c", code], env=os.environ.copy())

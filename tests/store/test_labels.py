@@ -15,7 +15,7 @@ import duckdb
 from typer.testing import CliRunner
 
 from llmcost.cli import app
-from llmcost.store import Store
+from llmcost.storage.store import Store
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "ingest"
 runner = CliRunner()

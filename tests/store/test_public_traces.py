@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from llmcost.load import load
-from llmcost.store import Store
+from llmcost.ingest.loader import load
+from llmcost.storage.store import Store
 from tests.conftest import TRACES, requires_traces
 
 pytestmark = [requires_traces(), pytest.mark.traces]

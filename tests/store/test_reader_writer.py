@@ -10,9 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from llmcost import duck
 from llmcost.errors import StoreError, StoreLockedError
-from llmcost.store import FileEntry, Store
+from llmcost.storage import duck
+from llmcost.storage.store import FileEntry, Store
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "llmcost"
 
@@ -195,7 +195,7 @@ def test_one_memory_limit_for_reader_and_writer(tmp_path: Path, monkeypatch: pyt
 def test_every_duckdb_connection_is_made_in_llmcost_duck() -> None:
     callers = [p.relative_to(SRC).as_posix() for p in SRC.rglob("*.py")
                if "duckdb.connect(" in p.read_text(encoding="utf-8")]
-    assert callers == ["duck.py"]
+    assert callers == ["storage/duck.py"]
 
 
 def test_the_cli_help_states_the_one_memory_limit() -> None:
@@ -217,7 +217,7 @@ def test_turn_fill_over_parts_equals_the_plain_window(tmp_path: Path) -> None:
     with duplicates (`_dup`, a copied file) in them, and the same columns as `usage_all`."""
     import shutil
 
-    from llmcost.load import load
+    from llmcost.ingest.loader import load
 
     fixture = Path(__file__).parents[1] / "fixtures" / "ingest" / "claude_code_jsonl"
     proj = tmp_path / "projects" / "-home-dev-shop"

@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from llmcost.cli import app
-from llmcost.store import Store
+from llmcost.storage.store import Store
 from tests.conftest import SHARED
 
 REAL = SHARED / "real-samples"

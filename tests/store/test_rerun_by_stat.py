@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from llmcost import load as load_mod
-from llmcost.load import load
+from llmcost.ingest import loader as load_mod
+from llmcost.ingest.loader import load
 
 
 def _session(path: Path, out: int) -> None:

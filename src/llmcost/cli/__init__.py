@@ -34,10 +34,10 @@ if "pytest" not in sys.modules:  # a test importing the CLI keeps its own Ctrl-C
 import duckdb  # noqa: E402  after the early Ctrl-C handler
 import typer  # noqa: E402  after the early Ctrl-C handler
 
-from llmcost.duck import MEMORY_ENV, MEMORY_LIMIT  # noqa: E402  after the early Ctrl-C handler
 from llmcost.errors import BudgetExceeded, LlmcostError, UsageError  # noqa: E402  after the early Ctrl-C handler
-from llmcost.privacy import mask_text  # noqa: E402  after the early Ctrl-C handler
+from llmcost.ingest.privacy import mask_text  # noqa: E402  after the early Ctrl-C handler
 from llmcost.report.sections import NAMES as SECTION_NAMES  # noqa: E402  after the early Ctrl-C handler
+from llmcost.storage.duck import MEMORY_ENV, MEMORY_LIMIT  # noqa: E402  after the early Ctrl-C handler
 from llmcost.text import plain, shown  # noqa: E402  after the early Ctrl-C handler
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def _explain(e: Exception) -> None:
     if isinstance(e, LlmcostError):
         _fail(str(e), e.exit_code)
     elif isinstance(e, duckdb.OutOfMemoryException):
-        from llmcost.duck import memory_limit
+        from llmcost.storage.duck import memory_limit
 
         limit = memory_limit()
         _fail(
@@ -159,10 +159,10 @@ def friendly(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         _step("nothing was changed")
-        from llmcost import interrupt
+        from llmcost.storage import interrupt
 
         try:
-            from llmcost.cleanup import clean_stale_temp
+            from llmcost.storage.cleanup import clean_stale_temp
 
             clean_stale_temp()
             done = fn(*args, **kwargs)
@@ -309,7 +309,7 @@ UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE",
 
 
 def _store_dir(store: Path | None) -> Path:
-    from llmcost.store import default_store
+    from llmcost.storage.store import default_store
 
     return store or default_store()
 
@@ -350,7 +350,7 @@ def _register_mappings(mapping: list[Path] | None, inline: list[str] | None, all
 
 
 def _progress(quiet: bool) -> Callable[[str, int, int], None]:
-    from llmcost import interrupt
+    from llmcost.storage import interrupt
 
     if quiet or not sys.stderr.isatty():
         def between_files(name: str, done: int, total: int) -> None:
@@ -378,8 +378,9 @@ def _progress(quiet: bool) -> Callable[[str, int, int], None]:
 def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: list[Path] | None,
             inline: list[str] | None, keep_text: bool, wait: float, quiet: bool,
             label: list[str] | None = None, allow_sql: bool = False) -> IngestRun:
+    from llmcost.cli.labels import parse_labels
     from llmcost.document.analysis import IngestRun
-    from llmcost.load import load, parse_labels
+    from llmcost.ingest.loader import load
 
     _not_empty(source=source)
     labels = parse_labels(label or [])
@@ -401,7 +402,7 @@ def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: 
 
 def _emit(text: str, out: Path | None, quiet: bool) -> None:
     if out:
-        from llmcost.output import write_text
+        from llmcost.storage.output import write_text
 
         write_text(out, text)
     elif not quiet:
@@ -615,7 +616,7 @@ InferOpt = Annotated[
 
 
 def _infer(store: Path | None, wait: float, quiet: bool) -> None:
-    from llmcost.conversations import write_inferred
+    from llmcost.ingest.conversations import write_inferred
 
     counts = write_inferred(_store_dir(store), wait=wait)
     if not quiet:
@@ -708,7 +709,7 @@ def ingest(
         _infer(store, wait, quiet)
     from llmcost.document.analysis import ingest_summary
     from llmcost.report._fmt import rows_read
-    from llmcost.store import Store
+    from llmcost.storage.store import Store
 
     with Store.open(_store_dir(store)).reader() as r:
         summary = ingest_summary(r.manifest)
@@ -726,7 +727,7 @@ def ingest(
 @friendly
 def compact(store: StoreOpt = None, wait: WaitOpt = 30.0, quiet: QuietOpt = False) -> None:
     """Merge each month's small Parquet parts into one (a run does it by itself past 32 parts a month)."""
-    from llmcost.load import compact as compact_store
+    from llmcost.storage.compact import compact as compact_store
 
     before, after = compact_store(_store_dir(store), wait=wait)
     if not quiet:
@@ -757,7 +758,7 @@ def export_focus(
 ) -> None:
     """Export actual costs (and each scenario, when computed) as a FinOps FOCUS 1.2 CSV."""
     from llmcost.document.analysis import ReportOptions
-    from llmcost.focus_export import export_focus as run
+    from llmcost.document.focus_export import export_focus as run
 
     opts = ReportOptions(store=_store_dir(store), prices_file=prices, since=_date(since, "--since"),
                          until=_date(until, "--until"), month=month, tz=tz)
@@ -826,7 +827,7 @@ def _bare_path(argv: list[str]) -> str | None:
 def main() -> None:
     # from here Ctrl-C is a KeyboardInterrupt (and remembered) that `friendly` turns into its
     # `Interrupted:` line
-    from llmcost import interrupt
+    from llmcost.storage import interrupt
 
     interrupt.install()
     word = _bare_path(sys.argv[1:])

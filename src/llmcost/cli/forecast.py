@@ -29,7 +29,7 @@ TableJsonOpt = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", h
 
 @contextmanager
 def _connection(store: Path | None) -> Iterator[Any]:
-    from llmcost.store import Store
+    from llmcost.storage.store import Store
 
     with Store.open(_store_dir(store)).reader() as r:
         yield r.con

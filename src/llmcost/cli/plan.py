@@ -33,7 +33,7 @@ def plan_cmd(
     prices: PricesOpt = None,
 ) -> None:
     """Monthly cost and cost per session of a planned workload, per scenario, alternative and model."""
-    from llmcost.plan import evaluate, load_plan, log_profile
+    from llmcost.planning.plan import evaluate, load_plan, log_profile
     from llmcost.pricing import load_catalog
     from llmcost.report.plan_text import RENDERERS
 
@@ -43,7 +43,7 @@ def plan_cmd(
     catalog = load_catalog(prices)
     logs = None
     if store is not None:
-        from llmcost.store import Store
+        from llmcost.storage.store import Store
 
         lo, hi = _date(since, "--since"), _date(until, "--until")
         st = Store.open(_store_dir(store))

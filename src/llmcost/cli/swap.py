@@ -1,4 +1,4 @@
-"""`llmcost-forecast swap MODEL`: the store's traffic re-priced on another model (llmcost.swap)."""
+"""`llmcost-forecast swap MODEL`: the store's traffic re-priced on another model (llmcost.planning.swap)."""
 
 from __future__ import annotations
 
@@ -37,10 +37,10 @@ def swap_cmd(
     prices: PricesOpt = None,
 ) -> None:
     """What the logged traffic would have cost on another model (a what-if; tokens kept by kind)."""
+    from llmcost.planning.swap import swap_whatif
     from llmcost.pricing import load_catalog
     from llmcost.report._fmt import money
-    from llmcost.store import Store
-    from llmcost.swap import swap_whatif
+    from llmcost.storage.store import Store
 
     if format not in ("table", "json"):
         raise UsageError(f"Unknown --format {format!r} for swap. Fix: use table or json.")

@@ -18,13 +18,14 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from llmcost import __version__, clock, queries
+from llmcost import __version__, clock
 from llmcost.document.compare import month_end, period_compare, previous_month
 from llmcost.document.priced_rows import PricedRows, price_once
 from llmcost.errors import UsageError
+from llmcost.measures import queries
 from llmcost.pricing import load_catalog
 from llmcost.pricing.engine import SUGGEST_LIMIT
-from llmcost.store import FileEntry, Manifest, Store, attach_work_file, one
+from llmcost.storage.store import FileEntry, Manifest, Store, attach_work_file, one
 from llmcost.tz import check_day, check_tz
 
 SCHEMA_VERSION = "1.3"
@@ -59,7 +60,7 @@ class ReportOptions:
     currency: str | None = None
     """Also show money in this currency (needs rates_file)."""
     rates_file: Path | None = None
-    """CSV of dated rates (date,currency,rate_per_usd); see llmcost.currency."""
+    """CSV of dated rates (date,currency,rate_per_usd); see llmcost.pricing.currency."""
     today: date | None = None
     """`current`/`last` are relative to this day (default: today in tz); for tests and replays."""
     as_of: date | None = None
@@ -91,7 +92,7 @@ def _first_quarantined(root: Path | None, rel: str | None) -> dict[str, Any] | N
         return None
     if not isinstance(first, dict):
         return None
-    from llmcost.privacy import mask_text
+    from llmcost.ingest.privacy import mask_text
 
     return {"line": first.get("line"), "reason": mask_text(str(first.get("reason") or "")) or None}
 
@@ -228,7 +229,7 @@ def build_report(opts: ReportOptions, last_run: IngestRun | None = None) -> dict
     since, until, month = _window(opts)
     rates = None
     if opts.currency:
-        from llmcost.currency import load_rates
+        from llmcost.pricing.currency import load_rates
 
         if opts.rates_file is None:
             raise UsageError(
@@ -305,7 +306,7 @@ def _report(
     taken = sorted(set(measured) & set(doc))
     if taken:  # a measure's key must not overwrite another section of the document
         raise UsageError(f"measure key(s) {', '.join(map(repr, taken))} already name a section of the report "
-                         "document. Fix: register the measure under another key (llmcost.measures.MEASURES).")
+                         "document. Fix: register the measure under another key (llmcost.measures.registry.MEASURES).")
     doc.update(measured)
     doc["by_tag"] = _by_tag(con, opts.tags, doc, window)
     if opts.conversion_rate is not None:
@@ -357,7 +358,7 @@ def _window_text(since: date | None, until: date | None, month: str | None) -> s
 
 def _conversation_counts(con: duckdb.DuckDBPyConnection, window: str) -> dict[str, int]:
     """Conversations in the window and how many of them were inferred (docs/conversations.md)."""
-    from llmcost.conversations import conversation_counts
+    from llmcost.ingest.conversations import conversation_counts
 
     return conversation_counts(con, window)
 
@@ -385,8 +386,8 @@ def forecast_sections(
 
 def _measures(con: duckdb.DuckDBPyConnection, window: str, since: date | None) -> dict[str, Any]:
     """The measures over the report's priced rows, shaped for the document: one key per registered
-    measure (llmcost.measures.MEASURES), in registry order, then the measures' window."""
-    from llmcost.measures import compute_measures, document_sections
+    measure (llmcost.measures.registry.MEASURES), in registry order, then the measures' window."""
+    from llmcost.measures.registry import compute_measures, document_sections
 
     # `window` is already the report's window, a filter over the one priced table
     m = compute_measures(con, window_has_start=since is not None, materialised=True, relation=window)
@@ -569,7 +570,7 @@ def budget_odds_text(odds: dict[str, Any]) -> str:
 
 
 def _currency(doc: dict[str, Any], rates: list[Any], code: str | None, until: date | None) -> dict[str, Any]:
-    from llmcost.currency import convert, rate_for
+    from llmcost.pricing.currency import convert, rate_for
 
     last = until or next((d["day"] for d in reversed(doc.get("daily", []))), None) or clock.today()
     rate = rate_for(rates, code or "", last)
@@ -669,9 +670,9 @@ def _document(con, opts, store, manifest, catalog_info, pricing, window) -> dict
 def _by_tag(
     con: duckdb.DuckDBPyConnection, tags: tuple[str, ...], doc: dict[str, Any], window: str
 ) -> list[dict[str, Any]]:
-    """Spend by each asked tag's value over the report's priced rows (llmcost.measures.spend_by_tag);
+    """Spend by each asked tag's value over the report's priced rows (llmcost.measures.registry.spend_by_tag);
     a tag no row carries gets a warning (its only row is '(untagged)')."""
-    from llmcost.measures import spend_by_tag, tag_names
+    from llmcost.measures.registry import spend_by_tag, tag_names
     from llmcost.text import close_matches, suggestion
 
     rows = spend_by_tag(con, tags, relation=window)

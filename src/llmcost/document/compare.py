@@ -27,7 +27,7 @@ from typing import Any
 
 import duckdb
 
-from llmcost import queries
+from llmcost.measures import queries
 
 _Q = Decimal("1e-12")  # the store's money scale, DECIMAL(38,12)
 METHOD = (

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from llmcost import queries
+from llmcost.measures import queries
 from llmcost.pricing import Catalog, PricingSummary, attach_costs
 from llmcost.pricing.engine import summarize
 

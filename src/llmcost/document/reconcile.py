@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import polars as pl
 
-from llmcost import queries
+from llmcost.measures import queries
 from llmcost.pricing import Catalog, PricingSummary, attach_costs, load_catalog
 
 if TYPE_CHECKING:
@@ -34,11 +34,12 @@ MONEY_USAGE_VIEW = "money_usage"
 PRICED_VIEW = "reconcile_priced"
 
 
-def money_usage(con: duckdb.DuckDBPyConnection) -> None:
+def money_usage(con: duckdb.DuckDBPyConnection) -> str:
     """Create TEMP VIEW `money_usage`: every live `usage` row plus money_basis, counts_for_tokens and
-    counts_for_money (needs the `usage` and `costs` views of `Store.connect`)."""
+    counts_for_money (needs the `usage` and `costs` views of `Store.connect`). Returns its name."""
     sql = queries.get_query("reconcile_money_usage").sql
     con.execute(f"CREATE OR REPLACE TEMP VIEW {MONEY_USAGE_VIEW} AS {sql}")
+    return MONEY_USAGE_VIEW
 
 
 def reconcile(

@@ -171,7 +171,7 @@ def to_spark(sql: str, params: Mapping[str, Any] | None = None) -> str:
 
 def spark_sql_file(name: str) -> Path | None:
     """The hand-written Spark variant of query `name` (sql/spark/<name>.sql), if there is one."""
-    from llmcost.queries import sql_dir
+    from llmcost.measures.queries import sql_dir
 
     p = sql_dir() / "spark" / f"{name}.sql"
     return p if p.is_file() else None
@@ -180,7 +180,7 @@ def spark_sql_file(name: str) -> Path | None:
 def query_sql(name: str, **params: Any) -> str:
     """Spark SQL of query `name`: sql/spark/<name>.sql when present (Spark dialect, `$name`
     parameters), else sql/<name>.sql transpiled."""
-    from llmcost.queries import get_query, parse_query
+    from llmcost.measures.queries import get_query, parse_query
 
     hand = spark_sql_file(name)
     if hand is not None:
@@ -216,8 +216,8 @@ def register_store(spark: SparkSession, store_root: Path | str, manifest: Any) -
 
     Not done yet: the `usage` view does not number missing turns (Store.connect's
     USAGE_VIEW_FILL); none of SPARK_QUERIES reads `turn`."""
-    from llmcost.schema import arrow_schema
-    from llmcost.store import TABLES
+    from llmcost.storage.schema import arrow_schema
+    from llmcost.storage.store import TABLES
 
     root = str(store_root)
     for table in TABLES:
@@ -274,6 +274,7 @@ def price_once(spark: SparkSession, catalog: Catalog, tz: str, name: str = "doc_
     the catalog's per-token prices for the (provider, model, UTC day, batch, tier) keys present
     (pricing.engine.price_table, DECIMAL(38,12)) joined by pricing.engine.cost_sql. Unknown
     models stay unpriced (NULL cost, never $0)."""
+    from llmcost.measures.queries import get_query
     from llmcost.pricing.engine import (
         KEY_SCAN_SQL,
         PRICE_TABLE_SCHEMA,
@@ -282,7 +283,6 @@ def price_once(spark: SparkSession, catalog: Catalog, tz: str, name: str = "doc_
         price_table,
         resolve_keys,
     )
-    from llmcost.queries import get_query
 
     tz_sql = "'" + tz.replace("'", "''") + "'"
     money = get_query("reconcile_money_usage").sql
@@ -352,7 +352,7 @@ def first_screen(spark: SparkSession, tz: str) -> dict[str, Any]:
 def store_session(store_root: Path, master: str | None = None) -> Iterator[tuple[SparkSession, Any]]:
     """A Spark session with the store's views registered, under the store's shared lock (the
     manifest cannot change under the read)."""
-    from llmcost.store import READ_WAIT, Store
+    from llmcost.storage.store import READ_WAIT, Store
 
     store = Store.open(store_root)
     with store.lock(exclusive=False, wait=READ_WAIT):

@@ -3,7 +3,7 @@
 A format is one module in this package that defines a subclass of `Ingestor` decorated with
 `@register`. It has a `name` (`<provider>_<artifact>_<format>`), a cheap `sniff(head, name)` on the
 first bytes of the (decompressed) file, and `query(file, ctx)`, which returns DuckDB SQL selecting
-canonical columns (see `llmcost.schema`) plus three bookkeeping columns:
+canonical columns (see `llmcost.storage.schema`) plus three bookkeeping columns:
 
 - `source_line`: 1-based line or record number, for the quarantine;
 - `raw`: the record's text (used for the content-hash `event_id` and the quarantine);
@@ -12,7 +12,7 @@ canonical columns (see `llmcost.schema`) plus three bookkeeping columns:
   Claude Code reply the client made up, with no API call): counted as read and as skipped,
   neither stored nor quarantined.
 
-The loader (`llmcost.load`) does everything else in SQL: type checks, range checks, secret
+The loader (`llmcost.ingest.loader`) does everything else in SQL: type checks, range checks, secret
 masking, `event_id` hashing, duplicate handling and the write. No per-row Python anywhere.
 """
 
@@ -45,7 +45,7 @@ class InputFile:
     gzip: bool = False
     # Read JSON lines with DuckDB's parallel read_json instead of line by line. The loader tries
     # this first for formats that allow it and falls back to the exact line path when the file has
-    # malformed records, rejected rows or rows without their own id (see load.py).
+    # malformed records, rejected rows or rows without their own id (see ingest/commit.py).
     fast_json: bool = False
     # A Future of the sha256 when the loader hashes the file while it parses (else sha256 is set).
     hashing: Any = field(default=None, compare=False, repr=False)
@@ -110,7 +110,7 @@ class Ingestor:
     # True when rows sharing an event_id are snapshots of one record that grows while it is
     # written (a streamed reply): the stored row takes the per-field maximum of the token counts
     # and the stated cost over every snapshot, in the file and across files and runs, instead of
-    # the first one (see Loader._elect_snapshots).
+    # the first one (see ingest/dedupe.py, `_elect_snapshots`).
     snapshots: ClassVar[bool] = False
     # Readers of the same file whose rows go to another table, e.g. a billing export's token
     # quantities as usage buckets beside its cost lines (focus_csv). The loader runs each one right
@@ -119,7 +119,7 @@ class Ingestor:
     derived: ClassVar[tuple[Ingestor, ...]] = ()
     # True when query() reads the file only through `lines_sql` / `json_lines_sql` and uses its
     # name only through `InputFile.name_sql` / `stem_sql`, passing `batch_cols` through: the loader
-    # may then read many new files of this format with one scan (load.py, "batches").
+    # may then read many new files of this format with one scan (ingest/batches.py).
     batchable: ClassVar[bool] = False
     # True when the loader stages this format's line path with DuckDB's filter pushdown off. A
     # query that filters on fields of `json_lines_sql` has the filter pushed below the projection
@@ -218,10 +218,10 @@ def companion(head: bytes, name: str) -> str | None:
 
     RAGPulse ships its prompt-component chunk lengths as side files next to the trace
     (`{"sys_prompt_id": 8302, "token_length": 512}` per line, traces-notes.md 4); the prefix
-    measures read them from there (llmcost.measures.find_side_files), so ingest skips them
+    measures read them from there (llmcost.measures.registry.find_side_files), so ingest skips them
     without counting them as unrecognised.
     """
-    from llmcost.measures import COMPONENT_KINDS  # the side files' id columns, as the measures read them
+    from llmcost.measures.registry import COMPONENT_KINDS  # the side files' id columns, as the measures read them
 
     first = first_json(head)
     if isinstance(first, dict) and len(first) == 2 and "token_length" in first \

@@ -15,7 +15,7 @@ knowledge of where a tag came from:
   (more specific) one wins, e.g. a Langfuse observation's metadata over its trace's.
 - no tags: no `tags` key (never an empty object).
 
-Secrets in tag values are masked with the rest of `extra` by the loader (llmcost.privacy).
+Secrets in tag values are masked with the rest of `extra` by the loader (llmcost.ingest.privacy).
 Everything here returns DuckDB SQL; no row is touched in Python.
 """
 

@@ -65,7 +65,7 @@ class CodexRolloutJsonl(Ingestor):
     title = "OpenAI Codex CLI session rollouts (~/.codex/sessions/**/rollout-*.jsonl)"
     obtain = "Already on disk: point --logs at ~/.codex/sessions (and ~/.codex/archived_sessions)."
 
-    # new rollouts of a run are read by one scan over the list of files (load.py, "batches"):
+    # new rollouts of a run are read by one scan over the list of files (ingest/batches.py):
     # query() reads them only through json_lines_sql and keeps every window and join per file
     batchable = True
 

@@ -1,7 +1,7 @@
 """Walking `--logs` and opening archives, with their limits: which entries are files, which are
 refused and why (FIFOs, devices, links that go nowhere, unreadable files), how `.zip` and `.gz`
 inputs are expanded safely (decompression-bomb and zip-slip limits, documented in
-docs/reliability.md), and the content hash that knows a file again. Used by `llmcost.load`."""
+docs/reliability.md), and the content hash that knows a file again. Used by `llmcost.ingest.loader`."""
 
 from __future__ import annotations
 

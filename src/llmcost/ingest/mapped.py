@@ -33,7 +33,7 @@ from llmcost.ingest import (
     sql_str,
     ts_sql,
 )
-from llmcost.schema import USAGE_COLUMNS
+from llmcost.storage.schema import USAGE_COLUMNS
 from llmcost.text import did_you_mean
 
 CANONICAL = {c.name for c in USAGE_COLUMNS} - {"source", "source_file", "source_line", "event_id_hash"}

@@ -1,6 +1,6 @@
 """The validation query: a format's SQL wrapped in the checks every row passes (types, ranges,
 completeness, secrets masked, ids) in one DuckDB statement, so that the loader stores good rows and
-quarantines bad ones with a reason, without per-row Python. Used by `llmcost.load`."""
+quarantines bad ones with a reason, without per-row Python. Used by `llmcost.ingest.loader`."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import duckdb
 
 from llmcost import clock
 from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_number, sql_str
-from llmcost.privacy import NOT_MASKED, mask_id_sql, mask_sql, row_guard_sql
-from llmcost.schema import USAGE_TOKEN_COLUMNS, duckdb_types
+from llmcost.ingest.privacy import NOT_MASKED, mask_id_sql, mask_sql, row_guard_sql
+from llmcost.storage.schema import USAGE_TOKEN_COLUMNS, duckdb_types
 
 MAX_TOKENS_PER_REQUEST = 100_000_000  # no model takes 100M tokens in one call
 MAX_TOKENS_PER_BUCKET = 10**15
@@ -83,7 +83,7 @@ def validated_sql(
             expr = f"CAST({expr} AS VARCHAR)"
         sel.append(f"{expr} AS {col}")
     skip = "coalesce(TRY_CAST(s.skip AS BOOLEAN), false)" if "skip" in have else "false"
-    # one cheap test per row for secrets in any of its free-text columns (llmcost.privacy)
+    # one cheap test per row for secrets in any of its free-text columns (llmcost.ingest.privacy)
     free_text = [c for c, t in types.items() if t == "VARCHAR" and c in have and c not in NOT_MASKED
                  and c not in ("prompt_text", "response_text")]
     if f.batch:
@@ -149,7 +149,7 @@ def validated_sql(
         elif col in ("prompt_text", "response_text"):
             out.append(f"{mask_sql(col)} AS {col}" if ctx.keep_text else f"CAST(NULL AS VARCHAR) AS {col}")
         elif _typ == "VARCHAR" and col not in NOT_MASKED:
-            # every free-text column: model, project, user, conversation, tags in extra, ... (llmcost.privacy)
+            # every free-text column: model, project, user, conversation, tags in extra, ... (llmcost.ingest.privacy)
             out.append(f"{mask_sql(col, '_may_secret' if col in free_text else None)} AS {col}")
         else:
             out.append(col)

@@ -7,7 +7,7 @@ in Python with the Catalog (Decimal, memoised per price period), writes the per-
 a small DuckDB table with DECIMAL(38,18) columns, and defines the priced view as one LEFT JOIN
 with DECIMAL arithmetic. No Python runs per row and no float touches money.
 
-Token conventions (schema.py): `input_tokens` is uncached input only; cache reads and writes are
+Token conventions (storage/schema.py): `input_tokens` is uncached input only; cache reads and writes are
 separate; `cache_write_1h_tokens` is the 1-hour part of `cache_write_tokens`; reasoning is inside
 `output_tokens`. Long-context tiers are a cliff on the request's total input
 (input + cache read + cache write), known only for grain='request'; bucket rows get the base tier.
@@ -357,7 +357,7 @@ def attach_costs(
     except duckdb.CatalogException:
         pass  # an object of the kind we are about to replace; CREATE OR REPLACE handles it
     if materialize:
-        from llmcost.store import work_table
+        from llmcost.storage.store import work_table
 
         create = work_table(con)  # TEMP TABLE, or a table in the report's work file
         if create == "TABLE":

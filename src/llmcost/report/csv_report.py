@@ -1,7 +1,7 @@
 """CSV: one file per table (`--out DIR`), or one table on stdout (`--table NAME`).
 
 Raw values: money as decimal strings in USD (never floats), ratios as fractions, ISO dates.
-Numbers stay numbers; text cells are neutralised against spreadsheet formulas (llmcost.output).
+Numbers stay numbers; text cells are neutralised against spreadsheet formulas (llmcost.storage.output).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from llmcost.output import csv_text, output_dir, write_text
 from llmcost.report.tables import TABLES, table
+from llmcost.storage.output import csv_text, output_dir, write_text
 
 
 def _cell(v: Any) -> Any:
@@ -29,7 +29,7 @@ def render_table(doc: dict[str, Any], name: str) -> str:
 
 
 def write_all(doc: dict[str, Any], out_dir: Path) -> list[Path]:
-    """Write every table as `<out_dir>/<name>.csv` (each replaced atomically, llmcost.output); return
+    """Write every table as `<out_dir>/<name>.csv` (each replaced atomically, llmcost.storage.output); return
     the paths."""
     output_dir(out_dir)
     return [write_text(out_dir / f"{name}.csv", render_table(doc, name)) for name in TABLES]

@@ -1,4 +1,4 @@
-"""Renderers for the plan document (`llmcost.plan.evaluate`): text table, Markdown and JSON.
+"""Renderers for the plan document (`llmcost.planning.plan.evaluate`): text table, Markdown and JSON.
 
 Renderers only: every figure is in the document; this module rounds money for display and lays
 the rows out, with every assumption and its source printed beside the figures.

@@ -17,19 +17,19 @@ from llmcost.errors import UsageError
 from llmcost.forecast import BacktestResult, backtest
 from llmcost.pricing import Catalog
 
-from .history import ROWS, anchor_day, prepare
+from .history import anchor_day, prepare
 
 MIN_TRAIN = 28
 
 
-def store_series(con: duckdb.DuckDBPyConnection, series: str) -> pl.DataFrame:
+def store_series(con: duckdb.DuckDBPyConnection, history: str, series: str) -> pl.DataFrame:
     """Long frame (series_id, ds, y) of the history table: `cost`, `requests|provider` or both."""
     if series not in ("cost", "drivers", "all"):
         raise UsageError(f"--series {series!r} is not one of cost, drivers, all. Fix: pick one.")
     parts = []
     if series in ("cost", "all"):
         rows = con.execute(
-            f"SELECT day, CAST(sum(cost_usd) AS DOUBLE) FROM {ROWS} WHERE priced GROUP BY 1 ORDER BY 1"
+            f"SELECT day, CAST(sum(cost_usd) AS DOUBLE) FROM {history} WHERE priced GROUP BY 1 ORDER BY 1"
         ).fetchall()
         parts.append(
             pl.DataFrame(
@@ -43,7 +43,7 @@ def store_series(con: duckdb.DuckDBPyConnection, series: str) -> pl.DataFrame:
         )
     if series in ("drivers", "all"):
         rows = con.execute(f"""SELECT 'requests|' || grp_provider, day, CAST(sum(coalesce(request_count, 1)) AS DOUBLE)
-                               FROM {ROWS} GROUP BY 1, 2 ORDER BY 1, 2""").fetchall()
+                               FROM {history} GROUP BY 1, 2 ORDER BY 1, 2""").fetchall()
         parts.append(
             pl.DataFrame(
                 {"series_id": [r[0] for r in rows], "ds": [r[1] for r in rows], "y": [r[2] for r in rows]},
@@ -73,7 +73,7 @@ def store_backtest(
     hist = prepare(con, catalog, as_of_day, tz)
     if hist.first_day is None:
         raise UsageError(f"The store has no usage on or before {as_of_day}. Fix: ingest logs first or check --as-of.")
-    frame = store_series(con, series)
+    frame = store_series(con, hist.table, series)
     days = (max(frame["ds"]) - min(frame["ds"])).days + 1
     if days < MIN_TRAIN + horizon:
         raise UsageError(

@@ -31,8 +31,6 @@ from typing import Any
 
 import duckdb
 
-from .history import ROWS
-
 _SIM_COLUMNS = (
     "grp_provider",
     "grp_model",
@@ -99,7 +97,7 @@ def _min_case(min_tokens: int | dict[str, int] | None) -> str:
 
 def provider_minimums() -> dict[str, int]:
     """Minimum cacheable prompt per provider from the measures config ([cache]); '*' = default."""
-    from llmcost.measures import load_config
+    from llmcost.measures.registry import load_config
 
     c = load_config()["cache"]
     out = {k.lower(): int(v) for k, v in c.get("min_cacheable_tokens", {}).items()}
@@ -113,6 +111,7 @@ def _glob_sql(pattern: str) -> str:
 
 def simulate_cache(
     con: duckdb.DuckDBPyConnection,
+    source: str,
     *,
     prefix_tokens: int | None = None,
     ttl_seconds: float | None = 300.0,
@@ -120,9 +119,8 @@ def simulate_cache(
     key: str = "conversation",
     models: str = "*",
     since: date | None = None,
-    source: str = ROWS,
 ) -> CacheSim:
-    """Simulate a prompt cache over the request rows of `source` (default: the history table).
+    """Simulate a prompt cache over the request rows of `source` (the history: `History.table`).
 
     `ttl_seconds` None = unlimited lifetime; `min_tokens` an int, a provider -> minimum dict
     (key '*' = default) or None for the measures config's per-provider minimums. The cache

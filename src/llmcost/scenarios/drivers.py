@@ -29,8 +29,6 @@ import polars as pl
 from llmcost.forecast import MultiForecast, forecast_many, series_rng
 from llmcost.pricing import Catalog
 
-from .history import ROWS
-
 KINDS = ("input", "cache_read", "cache_write", "output")
 INPUT_SIDE = ("input", "cache_read", "cache_write")
 _TOKEN_COL = {
@@ -124,7 +122,7 @@ def level_paths(paths: np.ndarray) -> np.ndarray:
     return med * np.median(rel, axis=1, keepdims=True)
 
 
-def daily_frame(con, tz: str) -> tuple[pl.DataFrame, pl.DataFrame]:  # type: ignore[no-untyped-def]
+def daily_frame(con, history: str, tz: str) -> tuple[pl.DataFrame, pl.DataFrame]:  # type: ignore[no-untyped-def]
     """(per group and day: requests, tokens by kind, cost) and (per day: priced cost) from the history."""
     del tz  # `day` is already the local day
     cur = con.execute(
@@ -136,7 +134,7 @@ def daily_frame(con, tz: str) -> tuple[pl.DataFrame, pl.DataFrame]:  # type: ign
                    CAST(sum(coalesce(output_tokens, 0)) AS DOUBLE) AS output,
                    CAST(sum(coalesce(cache_write_1h_tokens, 0)) AS DOUBLE) AS cache_write_1h,
                    CAST(sum(cost_usd) AS DOUBLE) AS cost
-            FROM {ROWS} WHERE priced GROUP BY ALL ORDER BY ALL"""
+            FROM {history} WHERE priced GROUP BY ALL ORDER BY ALL"""
     )
     cols = [d[0] for d in cur.description]
     g = pl.DataFrame(cur.fetchall(), schema=cols, orient="row")
@@ -219,6 +217,7 @@ def _hold_ratios(
 
 def forecast_drivers(
     con,
+    history: str,
     catalog: Catalog,
     as_of_day: date,
     h_end: date,
@@ -235,7 +234,7 @@ def forecast_drivers(
     with its variation; their trend is what scenarios override). `ratios="ets"` forecasts
     them with the core as well (see `level_paths`; measured worse, docs/scenarios.md).
     """
-    daily, cost = daily_frame(con, tz)
+    daily, cost = daily_frame(con, history, tz)
     if daily.height == 0:
         return None
     notes: list[str] = []

@@ -28,13 +28,13 @@ from llmcost.forecast import (
     total_intervals,
 )
 from llmcost.pricing import Catalog
-from llmcost.store import one
+from llmcost.storage.store import one
 from llmcost.tz import check_tz
 
 from .alternatives import measure_all
 from .config import Scenario, ScenarioFile, load_scenarios
 from .drivers import INPUT_SIDE, DriverForecast, forecast_drivers
-from .history import ROWS, anchor_day, prepare
+from .history import anchor_day, prepare
 from .whatif import Effect, Prices
 
 if TYPE_CHECKING:
@@ -47,27 +47,28 @@ def _money(x: float | None) -> Decimal | None:
     return None if x is None else to_money(float(x))
 
 
-def _recentre_factors(con: duckdb.DuckDBPyConnection, paths: np.ndarray, first_day: date,
+def _recentre_factors(con: duckdb.DuckDBPyConnection, history: str, paths: np.ndarray, first_day: date,
                       notes: list[str]) -> np.ndarray:
     """forecast.periods.recentre_paths on the priced daily spend: per-path, per-day factors that put
     the rest of this month and the next month on the mean of the local regression and the recent
     level (the model keeps the spread). Every path array of the forecast (base, scenarios, savings)
     is multiplied by them, so a scenario differs from the base by its knobs only."""
     hist = con.execute(
-        f"SELECT day, CAST(sum(cost_usd) AS DOUBLE) FROM {ROWS} WHERE priced GROUP BY day ORDER BY day"
+        f"SELECT day, CAST(sum(cost_usd) AS DOUBLE) FROM {history} WHERE priced GROUP BY day ORDER BY day"
     ).fetchall()
     factors, how = recentre_paths(paths, first_day, [(d, v or 0.0) for d, v in hist])
     notes += how
     return factors
 
 
-def _budget_odds(con: duckdb.DuckDBPyConnection, paths: np.ndarray, first_day: date,
+def _budget_odds(con: duckdb.DuckDBPyConnection, history: str, paths: np.ndarray, first_day: date,
                  month: tuple[str, str, date, date], budget: Decimal) -> dict[str, Any]:
     """The current month's budget odds (forecast.periods.budget_odds) on the cost paths, with the
     month's actual priced spend per day before the first simulated day."""
     _, label, start, end = month
     actual = con.execute(
-        f"SELECT day, CAST(sum(cost_usd) AS DOUBLE) FROM {ROWS} WHERE priced AND day >= $s AND day < $f GROUP BY day",
+        f"SELECT day, CAST(sum(cost_usd) AS DOUBLE) FROM {history} WHERE priced AND day >= $s AND day < $f "
+        "GROUP BY day",
         {"s": start, "f": first_day},
     ).fetchall()
     odds = budget_odds(paths, first_day, start, end, float(budget), actual)
@@ -172,11 +173,13 @@ def forecast_section(
     cfg: ScenarioFile = load_scenarios(scenarios_file)
     as_of_day, anchored = anchor_day(con, as_of, tz)
     hist = prepare(con, catalog, as_of_day, tz, priced)
+    history = hist.table
     specs = periods_after(as_of_day)
     _, cur_label, cur_start, cur_end = specs[0]
     notes = ([anchored] if anchored else []) + list(hist.notes)
     mtd_raw = con.execute(
-        f"SELECT sum(cost_usd) FROM {ROWS} WHERE priced AND day >= $s AND day <= $e", {"s": cur_start, "e": as_of_day}
+        f"SELECT sum(cost_usd) FROM {history} WHERE priced AND day >= $s AND day <= $e",
+        {"s": cur_start, "e": as_of_day},
     ).fetchall()[0]
     mtd_exact = Decimal(mtd_raw[0] or 0) if mtd_raw else Decimal(0)
     mtd = round_money(mtd_exact)
@@ -196,11 +199,11 @@ def forecast_section(
         "history_last_day": hist.last_day,
         "price_basis": f"list prices at {as_of_day} ({catalog.info()['catalog']}); actuals at the prices in force",
     }
-    df = forecast_drivers(con, catalog, as_of_day, specs[-1][3], n_paths=n_paths, seed=seed, tz=tz)
+    df = forecast_drivers(con, history, catalog, as_of_day, specs[-1][3], n_paths=n_paths, seed=seed, tz=tz)
     if df is None:
         notes.append("no priced usage on or before as_of: nothing to forecast")
         (unpriced,) = one(con.execute(
-            f"SELECT coalesce(sum(request_count), 0) FROM {ROWS} WHERE NOT priced AND day >= $s AND day <= $e",
+            f"SELECT coalesce(sum(request_count), 0) FROM {history} WHERE NOT priced AND day >= $s AND day <= $e",
             {"s": cur_start, "e": as_of_day},
         ))
         if unpriced:
@@ -216,7 +219,7 @@ def forecast_section(
     confidence = min((fits[s].confidence for s in req_ids), key=lambda c: _RANK.get(c, 0))
     none = confidence == "none"
     base = df.cost()
-    factors = np.ones_like(base) if none else _recentre_factors(con, base, df.first_day, notes)
+    factors = np.ones_like(base) if none else _recentre_factors(con, history, base, df.first_day, notes)
     base = base * factors
 
     def period_rows(paths: np.ndarray) -> list[dict[str, Any]]:
@@ -294,7 +297,7 @@ def forecast_section(
         }
     )
     if budget is not None and not none:
-        forecast["budget_odds"] = _budget_odds(con, base, df.first_day, specs[0], budget)
+        forecast["budget_odds"] = _budget_odds(con, history, base, df.first_day, specs[0], budget)
 
     # scenarios: the same paths, deterministic changes
     _, month_label, m_start, m_end = specs[1]
@@ -323,7 +326,7 @@ def forecast_section(
 
     # alternatives: measured on the logged requests, applied to the projection's paths
     prices = Prices(catalog, {g: df.prices[g] for g in df.groups}, as_of_day)
-    effects, since = measure_all(con, prices, cfg.alternatives, as_of_day, cfg.window_days)
+    effects, since = measure_all(con, history, prices, cfg.alternatives, as_of_day, cfg.window_days)
     alt_rows = []
     for e in effects:
         s_paths = _savings_paths(df, e) * factors

@@ -17,14 +17,16 @@ import duckdb
 from llmcost.errors import UsageError
 from llmcost.forecast.periods import last_complete_day
 from llmcost.pricing import Catalog, PricingSummary, attach_costs
-from llmcost.store import has_relation
+from llmcost.storage.schema import USAGE_TOKEN_COLUMNS
+from llmcost.storage.store import has_relation
 
 if TYPE_CHECKING:
     from llmcost.document.priced_rows import PricedRows
 
 ROWS = "scen_rows"
-"""TEMP TABLE of the history (in a report, a TEMP VIEW over its one priced table): the columns below
-plus `day`, `grp_model` and the engine's costs."""
+"""The name `prepare` gives the history (TEMP TABLE; in a report, a TEMP VIEW over its one priced
+table): the columns below plus `day`, `grp_model` and the engine's costs. Readers take the name
+from the History `prepare` returns (`History.table`), never from here."""
 
 _COLUMNS = (
     "event_id",
@@ -38,12 +40,7 @@ _COLUMNS = (
     "conversation_id",
     "turn",
     "request_count",
-    "input_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "cache_write_1h_tokens",
-    "output_tokens",
-    "reasoning_tokens",
+    *USAGE_TOKEN_COLUMNS,  # input, cache read, cache write (5 min, 1 h), output, reasoning
     "tool_calls",
     "label",
     "batch",
@@ -104,6 +101,8 @@ class History:
     rows: int
     unpriced_models: list[dict[str, Any]]
     notes: list[str]
+    table: str = ROWS
+    """The relation holding the history rows: what every reader of the history is given."""
 
 
 def prepare(
@@ -118,11 +117,12 @@ def prepare(
     if not has_relation(con, "usage"):
         raise UsageError("The connection has no `usage` view. Fix: open it with Store.open(dir).connect().")
     notes: list[str] = []
+    money = None  # the money rows' view, given by reconcile.money_usage
     if has_relation(con, "costs"):
         from llmcost.document.reconcile import money_usage
 
-        money_usage(con)
-        src, cond = "money_usage", "counts_for_tokens"
+        money = money_usage(con)
+        src, cond = money, "counts_for_tokens"
     else:
         src, cond = "usage", "true"
         notes.append("no `costs` view: every usage row counts (no reconciliation with billed costs)")
@@ -139,7 +139,7 @@ def prepare(
             WHERE {cond} AND CAST(timezone({tz_sql}, ts) AS DATE) <= DATE '{as_of_day.isoformat()}'"""
     )
     summary = attach_costs(con, catalog, source="scen_src", target="scen_priced")
-    from llmcost.store import work_table
+    from llmcost.storage.store import work_table
 
     con.execute(
         f"""CREATE OR REPLACE {work_table(con)} {ROWS} AS
@@ -148,9 +148,9 @@ def prepare(
     )
     con.execute("DROP VIEW IF EXISTS scen_priced")
     con.execute("DROP VIEW IF EXISTS scen_src")
-    if has_relation(con, "money_usage"):
+    if money is not None:
         billed = con.execute(
-            "SELECT count(DISTINCT (provider, CAST(timezone($tz, ts) AS DATE))) FROM money_usage "
+            f"SELECT count(DISTINCT (provider, CAST(timezone($tz, ts) AS DATE))) FROM {money} "
             "WHERE money_basis = 'billed' AND CAST(timezone($tz, ts) AS DATE) <= $as_of",
             {"tz": tz, "as_of": as_of_day},
         ).fetchall()[0]

@@ -32,7 +32,6 @@ import duckdb
 from llmcost.pricing import Catalog
 
 from .drivers import GroupPrice
-from .history import ROWS
 
 Group = tuple[str, str]
 _MILLION = Decimal(1_000_000)
@@ -101,12 +100,12 @@ class Prices:
         return getattr(r, kind) / _MILLION
 
 
-def window_totals(con: duckdb.DuckDBPyConnection, since: date) -> dict[Group, dict[str, int]]:
+def window_totals(con: duckdb.DuckDBPyConnection, history: str, since: date) -> dict[Group, dict[str, int]]:
     """Per group over the window (all rows, buckets included): requests, prompt and output tokens."""
     rows = con.execute(
         f"""SELECT grp_provider, grp_model, CAST(sum(coalesce(request_count, 1)) AS BIGINT),
                    CAST(sum({PROMPT}) AS BIGINT), CAST(sum(coalesce(output_tokens, 0)) AS BIGINT)
-            FROM {ROWS} WHERE day >= $since AND priced GROUP BY ALL""",
+            FROM {history} WHERE day >= $since AND priced GROUP BY ALL""",
         {"since": since},
     ).fetchall()
     return {(p, m): {"requests": int(r), "prompt": int(pt), "output": int(o)} for p, m, r, pt, o in rows}
@@ -117,9 +116,9 @@ def glob(col: str, pattern: str) -> str:
 
 
 def label_sql(cfg: dict[str, Any] | None = None) -> str:
-    """The measures' complexity rule (docs/measures.md) as a SQL expression over ROWS columns."""
+    """The measures' complexity rule (docs/measures.md) as a SQL expression over the history's columns."""
     if cfg is None:
-        from llmcost.measures import load_config
+        from llmcost.measures.registry import load_config
 
         cfg = load_config()["complexity"]
     c = {k: int(v) for k, v in cfg.items()}

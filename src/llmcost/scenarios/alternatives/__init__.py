@@ -23,8 +23,9 @@ import duckdb
 from llmcost.scenarios.fields import Table
 from llmcost.scenarios.whatif import Effect, Group, Prices, window_totals
 
-Measure = Callable[[duckdb.DuckDBPyConnection, Prices, Any, date, dict[Group, dict[str, int]]], Effect]
-"""(connection with the history rows, prices, the parsed config, first window day, window totals)."""
+Measure = Callable[[duckdb.DuckDBPyConnection, str, Prices, Any, date, dict[Group, dict[str, int]]], Effect]
+"""(connection, the relation holding the history rows (`History.table`), prices, the parsed config,
+first window day, window totals)."""
 
 
 @dataclass(frozen=True)
@@ -89,12 +90,13 @@ def kind_of(cfg: Any) -> AlternativeKind:
 
 
 def measure_all(
-    con: duckdb.DuckDBPyConnection, prices: Prices, alts: tuple[Any, ...], as_of_day: date, window_days: int
+    con: duckdb.DuckDBPyConnection, history: str, prices: Prices, alts: tuple[Any, ...], as_of_day: date,
+    window_days: int,
 ) -> tuple[list[Effect], date]:
     """Every alternative of the scenario file, measured over the `window_days` up to `as_of_day`."""
     since = as_of_day - timedelta(days=window_days - 1)
-    totals = window_totals(con, since)
-    return [kind_of(a).measure(con, prices, a, since, totals) for a in alts], since
+    totals = window_totals(con, history, since)
+    return [kind_of(a).measure(con, history, prices, a, since, totals) for a in alts], since
 
 
 def doc_table() -> str:

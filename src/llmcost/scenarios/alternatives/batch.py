@@ -9,7 +9,6 @@ from decimal import Decimal
 import duckdb
 
 from llmcost.scenarios.fields import Table
-from llmcost.scenarios.history import ROWS
 from llmcost.scenarios.whatif import Effect, Group, Prices, cost, finish, glob
 
 from . import AlternativeKind, Shown
@@ -38,11 +37,12 @@ def parse(t: Table) -> Batch:
 
 
 def measure_batch(
-    con: duckdb.DuckDBPyConnection, prices: Prices, b: Batch, since: date, totals: dict[Group, dict[str, int]]
+    con: duckdb.DuckDBPyConnection, history: str, prices: Prices, b: Batch, since: date,
+    totals: dict[Group, dict[str, int]],
 ) -> Effect:
     rows = con.execute(
         f"""WITH r AS (
-                SELECT *, count(*) OVER (PARTITION BY grp_provider, conversation_id) AS conv_len FROM {ROWS}
+                SELECT *, count(*) OVER (PARTITION BY grp_provider, conversation_id) AS conv_len FROM {history}
                 WHERE grain = 'request' AND priced AND NOT coalesce(batch, false)
                   AND {glob("grp_model", b.models)} AND {glob("coalesce(project, '')", b.projects)}
             )

@@ -46,11 +46,13 @@ def parse(t: Table) -> Caching:
 
 
 def measure_caching(
-    con: duckdb.DuckDBPyConnection, prices: Prices, c: Caching, since: date, totals: dict[Group, dict[str, int]]
+    con: duckdb.DuckDBPyConnection, history: str, prices: Prices, c: Caching, since: date,
+    totals: dict[Group, dict[str, int]],
 ) -> Effect:
     ttl = LIFETIMES[c.lifetime]
     sim = simulate_cache(
         con,
+        history,
         prefix_tokens=c.prefix_tokens,
         ttl_seconds=ttl,
         min_tokens=c.min_tokens,

@@ -10,7 +10,6 @@ import duckdb
 
 from llmcost.errors import ConfigError
 from llmcost.scenarios.fields import Table
-from llmcost.scenarios.history import ROWS
 from llmcost.scenarios.whatif import PROMPT, Effect, Group, Prices, cost, finish, glob, label_sql
 
 from . import AlternativeKind, Shown
@@ -61,7 +60,8 @@ def parse(t: Table) -> Routing:
 
 
 def measure_routing(
-    con: duckdb.DuckDBPyConnection, prices: Prices, r: Routing, since: date, totals: dict[Group, dict[str, int]]
+    con: duckdb.DuckDBPyConnection, history: str, prices: Prices, r: Routing, since: date,
+    totals: dict[Group, dict[str, int]],
 ) -> Effect:
     conds = [
         "day >= $since",
@@ -80,7 +80,7 @@ def measure_routing(
         f"""SELECT grp_provider, grp_model, CAST(sum(coalesce(request_count, 1)) AS BIGINT) AS requests,
                    CAST(sum(coalesce(input_tokens, 0)) AS BIGINT), CAST(sum(coalesce(cache_read_tokens, 0)) AS BIGINT),
                    CAST(sum(coalesce(cache_write_tokens, 0)) AS BIGINT), CAST(sum(coalesce(output_tokens, 0)) AS BIGINT)
-            FROM {ROWS} WHERE {" AND ".join(conds)} GROUP BY ALL ORDER BY ALL""",
+            FROM {history} WHERE {" AND ".join(conds)} GROUP BY ALL ORDER BY ALL""",
         {"since": since},
     ).fetchall()
     e = Effect(r.name, "routing", r.description, a_in_best={})

@@ -9,7 +9,6 @@ from decimal import Decimal
 import duckdb
 
 from llmcost.scenarios.fields import Table
-from llmcost.scenarios.history import ROWS
 from llmcost.scenarios.whatif import PROMPT, Effect, Group, Prices, cost, finish, glob
 
 from . import AlternativeKind, Shown
@@ -35,7 +34,8 @@ def parse(t: Table) -> Trimming:
 
 
 def measure_trimming(
-    con: duckdb.DuckDBPyConnection, prices: Prices, t: Trimming, since: date, totals: dict[Group, dict[str, int]]
+    con: duckdb.DuckDBPyConnection, history: str, prices: Prices, t: Trimming, since: date,
+    totals: dict[Group, dict[str, int]],
 ) -> Effect:
     n = int(t.keep_turns)
     order = "ORDER BY coalesce(turn, 0), ts, source_file, source_line, event_id"
@@ -45,7 +45,7 @@ def measure_trimming(
                 SELECT grp_provider, grp_model, conversation_id, turn, ts, source_file, source_line, event_id, day,
                        {PROMPT} AS prompt, coalesce(input_tokens, 0) AS t_in,
                        coalesce(cache_read_tokens, 0) AS t_cr, coalesce(cache_write_tokens, 0) AS t_cw
-                FROM {ROWS}
+                FROM {history}
                 WHERE grain = 'request' AND priced AND conversation_id IS NOT NULL AND {glob("grp_model", t.models)}
             ),
             o AS (

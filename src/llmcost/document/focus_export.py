@@ -23,13 +23,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from llmcost import clock, queries
+from llmcost import clock
 from llmcost.document.analysis import ReportOptions, _window, compare_month, forecast_sections, open_store, window_view
 from llmcost.document.compare import month_start, previous_month
 from llmcost.document.priced_rows import price_once
-from llmcost.output import csv_text, write_text
+from llmcost.measures import queries
 from llmcost.pricing import load_catalog
 from llmcost.pricing.engine import TOOL_CALL_COLUMNS
+from llmcost.storage.output import csv_text, write_text
 from llmcost.tz import check_tz
 
 FOCUS_VERSION = "1.2"
@@ -109,7 +110,7 @@ NUMERIC_COLUMNS = frozenset({
     "PricingCurrencyContractedUnitPrice", "CommitmentDiscountQuantity", "x_Requests", "x_CostLo80", "x_CostHi80",
 })
 """Columns holding numbers: written as they are. Every other cell is text from (or beside) the data
-and is neutralised against spreadsheet formulas (llmcost.output.csv_text)."""
+and is neutralised against spreadsheet formulas (llmcost.storage.output.csv_text)."""
 
 KINDS = (
     ("input", "input_tokens", "cost_input_usd"),

@@ -30,9 +30,9 @@ from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
-from llmcost import interrupt
-from llmcost.cleanup import clean_stale_siblings, sibling_tmp_name
 from llmcost.errors import UsageError
+from llmcost.storage import interrupt
+from llmcost.storage.cleanup import clean_stale_siblings, sibling_tmp_name
 from llmcost.text import CONTROL_CODES
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -92,7 +92,7 @@ def _replace(target: Path, data: bytes, mode: int | None) -> None:
     """Atomically replace (or create) the regular file `target` with `data`."""
     target.parent.mkdir(parents=True, exist_ok=True)
     # unique per run: two runs writing the same --out never share (or delete) each other's file;
-    # the pid in the name lets a later run remove it once this process is gone (llmcost.cleanup)
+    # the pid in the name lets a later run remove it once this process is gone (llmcost.storage.cleanup)
     clean_stale_siblings(target)
     tmp = sibling_tmp_name(target, uuid.uuid4().hex[:12])
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for any new file

@@ -28,7 +28,6 @@ import duckdb
 from llmcost import clock
 from llmcost.config.strict import MAX_NUMBER, Positions, check_keys, finite, parse_toml, read_text, unknown_section
 from llmcost.errors import ConfigError, UsageError
-from llmcost.store import has_relation
 from llmcost.text import suggestion
 
 _MILLION = Decimal(1_000_000)
@@ -380,17 +379,18 @@ class LogProfile:
 def log_profile(con: duckdb.DuckDBPyConnection, *, since: datetime | None = None,
                 until: datetime | None = None, catalog: Any = None) -> LogProfile:
     """Read the per-turn curve, hit rate and complexity mix from a store connection."""
-    from llmcost.measures import load_config
-    from llmcost.queries import run
+    from llmcost.document.priced_rows import price_once
+    from llmcost.measures.queries import rows
+    from llmcost.measures.registry import load_config
+    from llmcost.pricing import load_catalog
 
-    if not has_relation(con, "priced_usage"):
-        from llmcost.pricing import attach_costs, load_catalog
-
-        attach_costs(con, catalog if catalog is not None else load_catalog(), source="usage", target="priced_usage")
+    # the report's one pricing pass (document/priced_rows.py); the queries bucket days in UTC
+    logged = price_once(con, catalog if catalog is not None else load_catalog(), "UTC", name="plan_priced").view(
+        con, "plan_usage")
     f = {"since": since, "until": until, "provider": None}
     window = "logs " + (f"from {since:%Y-%m-%d}" if since else "from the start") + (
         f" to {until:%Y-%m-%d} (exclusive)" if until else " to the end")
-    prof = run(con, "plan_turn_profile", **f).to_dicts()
+    prof = rows(con, "plan_turn_profile", relation=logged, **f)
     if not prof:
         raise UsageError(
             f"The store has no request rows with a conversation and a turn in the {window}, so the plan's "
@@ -403,7 +403,7 @@ def log_profile(con: duckdb.DuckDBPyConnection, *, since: datetime | None = None
     read = sum(int(p["cache_read_tokens"]) for p in prof)
     hit = Decimal(read) / Decimal(known) if known else None
     th = dict(load_config(None)["complexity"])
-    cx = [c for c in run(con, "complexity_shares", **f, **th).to_dicts() if c["level"] == "all"]
+    cx = [c for c in rows(con, "complexity_shares", relation=logged, **f, **th) if c["level"] == "all"]
     total = sum(int(c["requests"]) for c in cx)
     simple = sum(int(c["requests"]) for c in cx if c["label"] == "simple")
     return LogProfile(window, n, turns, hit, Decimal(simple) / Decimal(total) if total else None)

@@ -1,7 +1,7 @@
 """The measures: where the money went, how conversations grow, what the cache did and missed,
 how hard the requests are, when the bursts come, and how much of the input is a reusable prefix.
 
-Every number comes from a named query in `sql/` (see `llmcost.queries`); this module only binds
+Every number comes from a named query in `sql/` (see `llmcost.measures.queries`); this module only binds
 the parameters, runs the queries once over a filtered copy of the priced rows, and shapes the
 answers into one plain dict (money stays `Decimal`; renderers turn it into text). The
 definitions are in docs/measures.md and, in short, in `DEFINITIONS` below.
@@ -23,8 +23,8 @@ import duckdb
 
 from llmcost.config.strict import MAX_NUMBER, Positions, check_keys, finite, parse_toml, read_text, read_toml
 from llmcost.errors import ConfigError, UsageError
-from llmcost.queries import INPUT, Query, bind, get_query, sql_over
-from llmcost.store import has_relation, one
+from llmcost.measures.queries import INPUT, Query, bind, get_query, sql_over
+from llmcost.storage.store import has_relation, one
 from llmcost.text import did_you_mean
 
 DEFINITIONS: dict[str, str] = {
@@ -259,7 +259,7 @@ def compute_measures(
             raise UsageError("The connection has no `usage` view. Fix: use Store.open(dir).connect().")
         from llmcost.pricing import attach_costs, load_catalog
 
-        usage = "usage"  # the store's view fills missing turns only where needed (store.py)
+        usage = "usage"  # the store's view fills missing turns only where needed (storage/store.py)
         source = "_llmcost_measures_priced"
         attach_costs(con, catalog if catalog is not None else load_catalog(), source=usage, target=source)
 
@@ -358,7 +358,7 @@ class MeasureRun:
         if name not in self.measure.sql:
             raise ConfigError(
                 f"measure {self.measure.key!r} runs query {name!r}, which its registry entry does not list "
-                f"(sql={self.measure.sql}). Fix: add {name!r} to its entry in llmcost.measures.MEASURES."
+                f"(sql={self.measure.sql}). Fix: add {name!r} to its entry in llmcost.measures.registry.MEASURES."
             )
         return _fetch(self.cur, name, relation=self.relation, **{**self.filters, **params})
 
@@ -778,7 +778,7 @@ def measure(key: str) -> Measure:
     known = {m.key: m for m in registry()}
     if key not in known:
         raise ConfigError(f"no measure is registered under {key!r}{did_you_mean(key, known)}. "
-                          "Fix: add a Measure entry for it to llmcost.measures.MEASURES.")
+                          "Fix: add a Measure entry for it to llmcost.measures.registry.MEASURES.")
     return known[key]
 
 
@@ -789,7 +789,7 @@ def document_sections(computed: Mapping[str, Any]) -> dict[str, Any]:
     extra = [k for k in computed if k not in _NOT_MEASURES and k not in {m.key for m in registry()}]
     if extra:
         raise ConfigError(f"the measures returned {', '.join(map(repr, extra))}, which no measure registers. "
-                          "Fix: add a Measure entry for it to llmcost.measures.MEASURES.")
+                          "Fix: add a Measure entry for it to llmcost.measures.registry.MEASURES.")
     missing = [m.key for m in registry() if m.key not in computed]
     if missing:
         raise ConfigError(f"measure(s) {', '.join(map(repr, missing))} registered but not computed.")

@@ -43,7 +43,7 @@ def memory_limit() -> str:
 def bounded_config(spill: Path | None = None) -> Config:
     """Settings that keep memory bounded whatever the store's size: `memory_limit()` and a spill
     directory (`spill`, else one per process in the system temp dir, never `./.tmp` in the working
-    directory; `llmcost.cleanup` removes a dead run's)."""
+    directory; `llmcost.storage.cleanup` removes a dead run's)."""
     if spill is None:
         spill = Path(tempfile.gettempdir()) / f"llmcost-spill-{os.getpid()}"
     return {"memory_limit": memory_limit(), "temp_directory": str(spill)}

@@ -33,8 +33,8 @@ def swap_whatif(
     tokenizer_ratio: Decimal = Decimal(1),
 ) -> dict[str, Any]:
     """The window's traffic priced as logged and on `model`, overall and per logged model."""
-    from llmcost.queries import run
-    from llmcost.store import has_relation
+    from llmcost.document.priced_rows import price_once
+    from llmcost.measures.queries import rows as query_rows
 
     if not tokenizer_ratio > 0:
         raise UsageError(f"--tokenizer-ratio {tokenizer_ratio} must be above 0. Fix: e.g. 1.1 for 10% more tokens.")
@@ -43,11 +43,9 @@ def swap_whatif(
         raise PricingError(f"No price for model {model!r} in the catalog or the override file{hint}. "
                            "Fix: use a catalog model name (see `llmcost-forecast prices MODEL`), or add it "
                            "with --prices.")
-    if not has_relation(con, "priced_usage"):
-        from llmcost.pricing import attach_costs
-
-        attach_costs(con, catalog, source="usage", target="priced_usage")
-    rows = run(con, "swap_tokens_by_day", since=since, until=until, provider=None).to_dicts()
+    # the report's one pricing pass (document/priced_rows.py); days are UTC in the query
+    logged = price_once(con, catalog, "UTC", name="swap_priced").view(con, "swap_usage")
+    rows = query_rows(con, "swap_tokens_by_day", relation=logged, since=since, until=until, provider=None)
     prices: dict[date, Any] = {}
     by_model: dict[tuple[str, str], dict[str, Any]] = {}
     target_name = None

@@ -183,7 +183,7 @@ def infer_conversations(
     `view` needs event_id, ts, user_id, api_key, conversation_id, input_tokens, cache_read_tokens,
     cache_write_tokens, output_tokens and optionally extra (the store's `usage` view has them all).
     `component_lengths` names a table (kind, id, token_length) of prompt-component chunk lengths
-    (RAGPulse side files; `llmcost.measures.load_component_lengths` builds one); it is used when
+    (RAGPulse side files; `llmcost.measures.registry.load_component_lengths` builds one); it is used when
     it exists, and None turns the component signal off.
     """
     p = params or InferenceParams()
@@ -342,8 +342,8 @@ def write_inferred(
     replaced in one step, then the old parts are deleted; a killed run leaves the store as it was.
     Returns `conversation_counts` after the write plus `parts_rewritten`.
     """
-    from llmcost.measures import load_component_lengths  # side-file reader shared with the measures
-    from llmcost.store import Store
+    from llmcost.measures.registry import load_component_lengths  # side-file reader shared with the measures
+    from llmcost.storage.store import Store
 
     with Store.open(Path(store_dir)).writer(wait=wait) as w:
         con = w.views()

@@ -40,17 +40,18 @@ from typing import Any
 
 import duckdb
 
-from llmcost import __version__, clock, interrupt
-from llmcost.cleanup import pid_running
-from llmcost.duck import (  # `X as X`: still importable from here by the report modules (home: llmcost.duck)
+from llmcost import __version__, clock
+from llmcost.errors import StoreError, StoreLockedError, UsageError
+from llmcost.storage import interrupt
+from llmcost.storage.cleanup import pid_running
+from llmcost.storage.duck import (  # `X as X`: importable from here by the report modules (home: storage.duck)
     attach_work_file as attach_work_file,
 )
-from llmcost.duck import bounded, bounded_config, one
-from llmcost.duck import connect as connect_duckdb
-from llmcost.duck import has_relation as has_relation
-from llmcost.duck import work_table as work_table
-from llmcost.errors import StoreError, StoreLockedError, UsageError
-from llmcost.schema import INTERNAL_COLUMNS, TABLES, duckdb_types
+from llmcost.storage.duck import bounded, bounded_config, one
+from llmcost.storage.duck import connect as connect_duckdb
+from llmcost.storage.duck import has_relation as has_relation
+from llmcost.storage.duck import work_table as work_table
+from llmcost.storage.schema import INTERNAL_COLUMNS, TABLES, duckdb_types
 
 MANIFEST = "manifest.json"
 STORE_FORMAT = "llmcost-store"

@@ -65,7 +65,7 @@ def sql_dir() -> Path:
     packaged = Path(str(resources.files("llmcost"))) / "sql"
     if packaged.is_dir():
         return packaged
-    checkout = Path(__file__).resolve().parents[2] / "sql"
+    checkout = Path(__file__).resolve().parents[3] / "sql"
     if checkout.is_dir():
         return checkout
     raise ConfigError(

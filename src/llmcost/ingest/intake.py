@@ -1,6 +1,6 @@
 """What the loader does to a file before a format reads it, and to a rejected record after.
 
-Hooks the loader (`llmcost.load`) calls, kept here so that the loader stays about loading:
+Hooks the loader (`llmcost.ingest.loader`) calls, kept here so that the loader stays about loading:
 
 - `head`: the bytes detection sees: 64 KB, or more when the first records are longer (up to
   `MAX_HEAD_BYTES`), so that a first record over 64 KB no longer defeats detection.
@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from llmcost.ingest import text as head_text
-from llmcost.privacy import mask_sql
+from llmcost.ingest.privacy import mask_sql
 
 HEAD_BYTES = 65536
 MAX_HEAD_BYTES = 4 * 1024 * 1024
@@ -101,7 +101,7 @@ def transcode(disk: Path, is_gzip: bool, start: bytes, work: Path) -> tuple[Path
 
 
 FOCUS_MARKS = ("x_Scenario", "x_CostBasis", "x_PriceCatalog")
-"""Columns only `llmcost-forecast export-focus` writes (llmcost.focus_export.X_COLUMNS)."""
+"""Columns only `llmcost-forecast export-focus` writes (llmcost.document.focus_export.X_COLUMNS)."""
 REPORT_MARKS = ("totals", "price_catalog", "ingest")
 """Top-level keys of our JSON report (llmcost.report.json_report)."""
 

@@ -1,0 +1,286 @@
+"""Load input files into the store: the run that walks, detects and routes each file.
+
+A run is one transaction (one manifest write at its end, plus a checkpoint commit a minute in a
+long run), taken through `Store.writer()`. Each job lives in its own module: walking the inputs
+and expanding archives (with their limits) in `ingest/files.py`; the validation query every row
+passes in `ingest/validate.py`; staging and committing one file in `ingest/commit.py`; batches
+(new files of a batchable format read together, by one scan over the list of files, and stored
+as one part per month per batch, docs/reliability.md "Batches") in `ingest/batches.py`; the
+duplicate and snapshot elections against the store in `ingest/dedupe.py`; the file-stat cache in
+`ingest/filestat.py`; small parts merged past a threshold in `storage/compact.py`. Good rows
+become parts of the store, bad rows go to the quarantine with file, line and reason, records the
+format marks as not usage (`skip`) are only counted, and the manifest is replaced atomically.
+Rows read = stored + duplicate + skipped + quarantined, for every file.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+
+from llmcost import clock, ingest
+from llmcost.errors import FormatError
+from llmcost.ingest import IngestContext, Ingestor, InputFile, intake
+from llmcost.ingest.batches import BATCH_BYTES, BATCH_FILE_BYTES, BATCH_FILES, BatchCommit, _Pending
+from llmcost.ingest.files import check_gzip, expand, hash_pool, real_path, sha256, walk
+from llmcost.ingest.filestat import read_filestat, write_filestat
+from llmcost.ingest.privacy import mask_key, mask_text
+from llmcost.ingest.results import FileResult, LoadResult
+from llmcost.storage.compact import AUTO_COMPACT_PARTS, compact_parts
+from llmcost.storage.store import Manifest, Store, StoreWriter
+from llmcost.text import shown, shown_name
+
+
+def _checkpoint_seconds() -> float:
+    """Seconds between the commits of a long run ($LLMCOST_CHECKPOINT_SECONDS, default 60)."""
+    try:
+        v = float(os.environ.get("LLMCOST_CHECKPOINT_SECONDS", "60"))
+    except ValueError:
+        return 60.0
+    return v if v == v and v >= 0 else 60.0  # NaN or negative: the default
+
+
+CHECKPOINT_SECONDS = _checkpoint_seconds()
+"""A run that has been going this long commits what it has stored so far (the same atomic manifest
+replace as its final commit) and goes on: a kill then loses at most this much work, and the re-run
+skips the files already committed (issue 17: a kill used to lose hours of a large run)."""
+
+
+class Loader(BatchCommit):
+    """Ingest files into one store. Use as `Loader(store, ...).run(paths, wait=...)`: the run is one
+    `Store.writer()` (it takes the lock)."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        source: str | None = None,
+        keep_text: bool = False,
+        labels: Mapping[str, str] | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
+    ):
+        self.store = store
+        self.forced = ingest.get(source) if source else None
+        self.ctx = IngestContext(keep_text=keep_text)
+        self.labels = dict(labels or {})
+        self.progress = progress
+        self.w: StoreWriter  # set by `run`: the store's writer (lock, manifest, connection, commit)
+        self.changed = False
+        self._work = Path()
+        # Parts whose event ids are cached in TEMP TABLE part_ids for this run (parts are
+        # immutable: a rewrite is a new file), and how many ids the cache holds.
+        self._cached_parts: set[str] = set()
+        self._cached_ids = 0
+        # new files of a batchable format waiting for their batch, by (format, gzip, CRLF)
+        self._pending: dict[tuple[str, bool, bool], list[_Pending]] = {}
+        self._pending_keys: set[str] = set()
+        self._filestat = read_filestat(store.root)
+        self._seen: dict[str, tuple[int, int]] = {}  # key -> (size, mtime_ns) when this run opened it
+        self._pending_bytes: dict[tuple[str, bool, bool], int] = {}
+        self._last_format: dict[str, Ingestor] = {}  # folder -> format of its last file detected
+
+    def run(self, paths: Iterable[Path], *, wait: float = 0.0) -> LoadResult:
+        """Ingest `paths` as one writer of the store (`Store.writer`: the exclusive lock, waiting up
+        to `wait` seconds)."""
+        with intake.private_store(self.store.root), self.store.writer(wait=wait) as w:  # 0600/0700 (ingest.intake)
+            self.w = w
+            return self._run(paths)
+
+    def _run(self, paths: Iterable[Path]) -> LoadResult:
+        result = LoadResult()
+        w = self.w
+        manifest, con, work = w.manifest, w.con, w.work
+        self._work = work
+        self.ctx.con = con
+        skip = self.store.root.resolve()
+        files = list(walk(paths, skip))
+        last_commit = clock.wall_now()
+        for i, (path, unreadable) in enumerate(files):
+            if self.changed and (clock.wall_now() - last_commit).total_seconds() >= CHECKPOINT_SECONDS:
+                self._checkpoint(con, manifest, work, result)
+                last_commit = clock.wall_now()
+            if self.progress:
+                self.progress(mask_text(shown_name(path)), i, len(files))
+            if unreadable:
+                result.files.append(FileResult(mask_key(shown_name(path)), "failed",
+                                               message=mask_text(shown(unreadable))))
+                continue
+            if self._unchanged_by_stat(manifest, path, result):
+                continue
+            try:
+                for disk, display, key, is_gz in expand(path, work):
+                    manifest = self._one(con, manifest, disk, display, key, is_gz, work, result)
+            except FormatError as e:
+                result.files.append(FileResult(mask_key(shown_name(path)), "failed", message=mask_text(shown(e))))
+        self._flush(con, manifest, work, result)
+        if self.progress:
+            self.progress("", len(files), len(files))
+        w.manifest = manifest
+        # small parts merged in the same commit (AUTO_COMPACT_PARTS)
+        if compact_parts(w, AUTO_COMPACT_PARTS):
+            self.changed = True
+        if self.changed or not (self.store.root / "manifest.json").exists():
+            # The run's one commit point: until this replace, readers and a re-run see the
+            # store exactly as it was before the run.
+            w.commit()
+        write_filestat(self.store.root, self._filestat, self._seen, manifest)
+        return result
+
+    def _checkpoint(self, con: duckdb.DuckDBPyConnection, manifest: Manifest, work: Path, result: LoadResult) -> None:
+        """Commit the files done so far in the middle of a long run. Pending batches are stored
+        first; the parts this run replaced stay on disk until the final commit (a part still
+        read by this run is never deleted under it; a kill leaves them for the next run's garbage
+        collection)."""
+        self._flush(con, manifest, work, result)
+        self.w.manifest = manifest
+        self.w.commit(keep_retired=True)
+
+    def _unchanged_by_stat(self, manifest: Manifest, path: Path, result: LoadResult) -> bool:
+        """True (and the file recorded as unchanged) when a stat shows the file as the last run
+        left it: a regular file whose key is in the manifest with this size, and whose size and
+        modification time the file-stat cache (FILESTAT) records with the manifest's hash. Such a
+        file is not opened at all; any doubt (an archive member, a file given other labels, rows
+        derived into another table missing) leaves it to `expand` and `_one`, which decide as before."""
+        if not manifest.files:  # a new store: nothing can be unchanged
+            return False
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if not stat.S_ISREG(st.st_mode) or not st.st_size:
+            return False
+        display = shown_name(path)
+        key = mask_key(display if "!" in display else shown_name(real_path(path)))
+        old = manifest.files.get(key)
+        if old is None or old.size != st.st_size or key in self._pending_keys:
+            return False
+        if self._filestat.get(key) != [st.st_size, st.st_mtime_ns, old.sha256]:
+            return False
+        if self.labels and self.labels != (old.labels or {}):
+            return False
+        if not self._derived_complete(manifest, key, old.ingestor):
+            return False
+        self._seen[key] = (st.st_size, st.st_mtime_ns)
+        result.files.append(FileResult(key, "unchanged", old.ingestor))
+        return True
+
+    def _one(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        manifest: Manifest,
+        disk: Path,
+        display: str,
+        key: str,
+        is_gz: bool,
+        work: Path,
+        result: LoadResult,
+    ) -> Manifest:
+        display, key = mask_key(display), mask_key(key)  # a secret in a file name (llmcost.ingest.privacy)
+        size = disk.stat().st_size
+        if size == 0:
+            result.files.append(FileResult(
+                key, "unrecognised",
+                message=f"{display} is empty (0 bytes): nothing to ingest. Fix: check the export finished, or "
+                "remove the file."))
+            return manifest
+        old = manifest.files.get(key)
+        # A file keeps the labels it was stored with unless this run gives labels; an unchanged
+        # file given other labels is read again to carry them.
+        old_labels = (old.labels or {}) if old else {}
+        labels = self.labels or old_labels
+        hashing = None
+        mtime = disk.stat().st_mtime_ns
+        self._seen[key] = (size, mtime)
+        if old and old.size == size:
+            # size and modification time as the last run saw them: the hash it recorded stands
+            # (FILESTAT: a cache beside the manifest; without it, or on any mismatch, hash)
+            sha = old.sha256 if self._filestat.get(key) == [size, mtime, old.sha256] else sha256(disk)
+            if old.sha256 == sha and self._derived_complete(manifest, key, old.ingestor) and labels == old_labels:
+                result.files.append(FileResult(key, "unchanged", old.ingestor))
+                return manifest
+        else:
+            # new or resized: it must be parsed anyway, so it is hashed while DuckDB parses
+            # (hashlib releases the GIL on large buffers); a batch's files when their batch is
+            # read (hashing thousands of small files beside the detection only fought for the GIL)
+            sha = ""
+        if is_gz:
+            try:
+                check_gzip(disk, display)
+            except FormatError as e:
+                result.files.append(FileResult(key, "failed", message=mask_text(str(e))))
+                return manifest
+        # hooks (llmcost.ingest.intake): a long first record, UTF-16/32 text, our own reports
+        head = intake.head(disk, is_gz)
+        utf8 = intake.transcode(disk, is_gz, head, work)
+        if utf8:
+            disk, is_gz, head = utf8
+        ours = intake.own_output(head, display)
+        if ours:
+            result.files.append(FileResult(key, "unrecognised", message=ours))
+            return manifest
+        f = InputFile(path=disk, display=key, head=head, size=size, sha256=sha, gzip=is_gz, hashing=hashing)
+        if self.forced:
+            ing = self.forced
+        else:
+            # the format of the previous file of the same folder (else of the previous file) is
+            # asked first: the answer is the same as detect()'s, with fewer sniffers asked
+            # (ingest.detect_best)
+            folder = os.path.dirname(display)
+            hint = self._last_format.get(folder) or self._last_format.get("")
+            best = ingest.detect_best(head, display, hint)
+            why = None if best else ingest.companion(head, display)
+            if why:
+                result.files.append(FileResult(key, "companion", message=why))
+                return manifest
+            if best is None:
+                result.files.append(FileResult(
+                    key, "unrecognised",
+                    message=f"no known format matches {display} (`llmcost-forecast formats` lists the "
+                    f"{len(ingest.registry())} known formats). Fix: pass --source NAME, or describe your "
+                    "columns with --mapping FILE / --map col=field.",
+                ))
+                return manifest
+            ing = self._last_format[folder] = self._last_format[""] = best
+        if key in self._pending_keys:
+            self._flush(con, manifest, work, result)  # the same file twice: the second sees the first
+            return self._one(con, manifest, disk, display, key, is_gz, work, result)
+        if ing.batchable and old is None and size <= BATCH_FILE_BYTES and not ing.derived:
+            group = (ing.name, is_gz, b"\r\n" in head)
+            pending = self._pending.setdefault(group, [])
+            pending.append(_Pending(disk, display, key, size, None))
+            self._pending_keys.add(key)
+            self._pending_bytes[group] = self._pending_bytes.get(group, 0) + size
+            if len(pending) >= BATCH_FILES or self._pending_bytes[group] >= BATCH_BYTES:
+                self._flush(con, manifest, work, result, group)
+            return manifest
+        if not sha:
+            f = replace(f, hashing=hash_pool().submit(sha256, disk))
+        self.ctx.labels = labels
+        self._single(con, manifest, ing, f, old, result, display)
+        return manifest
+
+
+def load(
+    paths: Iterable[Path],
+    store_dir: Path,
+    *,
+    source: str | None = None,
+    keep_text: bool = False,
+    labels: Mapping[str, str] | None = None,
+    wait: float = 0.0,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> LoadResult:
+    """Ingest `paths` (files or directories) into the store at `store_dir`, creating it if needed.
+
+    `labels` (e.g. {"host": "laptop"}, from --label) are stored with every row of the files this
+    run stores; see `parse_labels`.
+    """
+    store = Store.open(store_dir, create=True)
+    return Loader(store, source=source, keep_text=keep_text, labels=labels, progress=progress).run(paths, wait=wait)
+
+__all__ = ["FileResult", "LoadResult", "Loader", "load"]

@@ -1,0 +1,27 @@
+"""What a load run returns: one `FileResult` per input file, with its status and its row counts
+(read = stored + duplicate + skipped + quarantined), gathered in a `LoadResult`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str  # ingested | unchanged | replaced | companion | unrecognised | failed
+    ingestor: str | None = None
+    rows_read: int = 0
+    rows_stored: int = 0
+    rows_duplicate: int = 0
+    rows_quarantined: int = 0
+    message: str | None = None
+    rows_skipped: int = 0
+
+
+@dataclass
+class LoadResult:
+    files: list[FileResult] = field(default_factory=list)
+
+    def by_status(self, status: str) -> list[FileResult]:
+        return [f for f in self.files if f.status == status]
