@@ -12,24 +12,26 @@ WITH base AS NOT MATERIALIZED (
 -- The units are read three times (the summary, the top 1% and its rare fallback). The grouped
 -- ones are kept once; base and the request rows (one unit each) are read from the table again
 -- rather than written out. Each kind of unit is grouped on its own keys (a user id is a small
--- code in the measures' copy, not a text key shared with the conversation ids), its 'project'
--- and 'all' levels in one pass over the rows (GROUPING SETS; grouping(project) = 0 marks the
--- 'project' level, whose project may itself be NULL).
+-- code in the measures' copy, not a text key shared with the conversation ids).
 grouped AS MATERIALIZED (
-    SELECT 'conversation' AS unit, CASE WHEN grouping(project) = 0 THEN 'project' ELSE 'all' END AS level,
-           project, NULL::DATE AS month, bool_and(priced) AS priced, sum(cost_usd) FILTER (WHERE priced) AS cost
-    FROM base WHERE conversation_id IS NOT NULL
-    GROUP BY GROUPING SETS ((project, conversation_id), (conversation_id))
+    SELECT 'conversation' AS unit, 'project' AS level, project, NULL::DATE AS month,
+           bool_and(priced) AS priced, sum(cost_usd) FILTER (WHERE priced) AS cost
+    FROM base WHERE conversation_id IS NOT NULL GROUP BY project, conversation_id
     UNION ALL
-    SELECT 'user', CASE WHEN grouping(project) = 0 THEN 'project' ELSE 'all' END, project, NULL::DATE,
-           bool_and(priced), sum(cost_usd) FILTER (WHERE priced)
-    FROM base WHERE user_id IS NOT NULL
-    GROUP BY GROUPING SETS ((project, user_id), (user_id))
+    SELECT 'conversation', 'all', NULL, NULL::DATE, bool_and(priced), sum(cost_usd) FILTER (WHERE priced)
+    FROM base WHERE conversation_id IS NOT NULL GROUP BY conversation_id
     UNION ALL
-    SELECT 'active_user_month', CASE WHEN grouping(project) = 0 THEN 'project' ELSE 'all' END, project, month,
-           bool_and(priced), sum(cost_usd) FILTER (WHERE priced)
-    FROM base WHERE user_id IS NOT NULL
-    GROUP BY GROUPING SETS ((project, user_id, month), (user_id, month))
+    SELECT 'user', 'project', project, NULL::DATE, bool_and(priced), sum(cost_usd) FILTER (WHERE priced)
+    FROM base WHERE user_id IS NOT NULL GROUP BY project, user_id
+    UNION ALL
+    SELECT 'user', 'all', NULL, NULL::DATE, bool_and(priced), sum(cost_usd) FILTER (WHERE priced)
+    FROM base WHERE user_id IS NOT NULL GROUP BY user_id
+    UNION ALL
+    SELECT 'active_user_month', 'project', project, month, bool_and(priced), sum(cost_usd) FILTER (WHERE priced)
+    FROM base WHERE user_id IS NOT NULL GROUP BY project, user_id, month
+    UNION ALL
+    SELECT 'active_user_month', 'all', NULL, month, bool_and(priced), sum(cost_usd) FILTER (WHERE priced)
+    FROM base WHERE user_id IS NOT NULL GROUP BY user_id, month
 ),
 -- a request-grain row is its own unit: no grouping (nor a key: the top 1% sums costs, and
 -- rows tied on cost add the same whichever is ranked first)
