@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/bench_measures.py [--rows N] [--dir DIR] [--by-query]
 
+The last lines give the peak RSS and a digest of every answer: two trees (or two commits) agree
+on the results when their digests agree (the bench's store is the same: see --dir).
+
 With --dir the store is kept there and reused by the next run with the same --rows (its
 generation is not timed anyway). --by-query adds each query's wall and CPU time. CPU time
 (user + sys of the process, DuckDB's threads included) is printed beside the wall time: on a
@@ -16,6 +19,7 @@ into docs/benchmarks.md ("Measures at 10M").
 from __future__ import annotations
 
 import argparse
+import hashlib
 import resource
 import shutil
 import tempfile
@@ -150,6 +154,9 @@ def main() -> None:
             print(f"  {name:32s} {wall:6.2f} s wall {cpu:6.2f} s CPU")
         print(f"priced spend           {totals['cost_usd']} USD")
         print(f"unpriced requests      {totals['unpriced_requests']:,}")
+        # every answer (Decimal and float reprs included): equal digests = equal results
+        print(f"peak RSS               {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+        print(f"results sha256         {hashlib.sha256(repr(m).encode()).hexdigest()[:16]}")
     finally:
         if args.dir is None:
             shutil.rmtree(root, ignore_errors=True)

@@ -2,12 +2,7 @@
 -- Cost per unit as distributions, overall (level 'all') and per project (level 'project'): unit 'conversation' (rows with a conversation_id), 'user' (rows with a user_id, over the window), 'active_user_month' (a user in a UTC calendar month with usage) and 'request' (each request-grain row). A unit is priced when every row of it is priced; the distribution (p50, p90, p99 by linear interpolation, exact DECIMAL) and cost_usd cover priced units only, and unpriced_units counts the rest (never $0). top1pct_cost_share is the share of the priced cost in the most expensive 1% of priced units (ceil(1% of them), at least one). At level 'project' a user active in two projects is a unit in each.
 WITH base AS NOT MATERIALIZED (
     SELECT project, user_id, conversation_id, grain,
-           coalesce(priced, false) AS priced, cost_usd,
-           date_trunc('month', DATE '1970-01-01' + CAST(epoch_us(ts) // 86400000000 AS INTEGER)) AS month
-    FROM priced_usage
-    WHERE ($since IS NULL OR ts >= $since)
-      AND ($until IS NULL OR ts < $until)
-      AND ($provider IS NULL OR provider = $provider)
+    -- include: unit_cost_rows
 ),
 -- The units are read three times (the summary, the top 1% and its rare fallback). The grouped
 -- ones are kept once; base and the request rows (one unit each) are read from the table again
@@ -49,30 +44,16 @@ per_unit AS NOT MATERIALIZED (
     SELECT unit, level, project, priced, cost FROM req
 ),
 summary AS (
-SELECT unit, level, project,
-       CAST(count(*) AS BIGINT) AS units,
-       CAST(count(*) FILTER (WHERE priced) AS BIGINT) AS priced_units,
-       CAST(count(*) FILTER (WHERE NOT priced) AS BIGINT) AS unpriced_units,
-       sum(cost) FILTER (WHERE priced) AS total,
-       -- one quantile state for the three (three separate ones each held every cost in memory),
-       -- and a fourth, the 97th percentile: the top k (below) are not under it
-       CAST(quantile_cont(cost, [0.5, 0.9, 0.99, 0.97]) FILTER (WHERE priced) AS DECIMAL(38, 12)[]) AS q_usd,
-       CAST(max(cost) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS max_usd,
-       -- the top 1%: the k = ceil(1% of the priced units) (at least one) most expensive ones
-       CAST(greatest(1, ceil(count(*) FILTER (WHERE priced) * 0.01)) AS BIGINT) AS top_k
+-- the columns of a kind of unit's distribution: sql/include/unit_cost_summary.sql
+SELECT
+    -- include: unit_cost_summary
 FROM grouped
 GROUP BY unit, level, project
 UNION ALL
 -- the request units apart: their costs stay at the copy's DECIMAL(18, 12) (int64) in the quantile
 -- state instead of the grouped sums' DECIMAL(38, 12) (at 10M rows 7.2 s of CPU instead of 8.7 s)
-SELECT unit, level, project,
-       CAST(count(*) AS BIGINT) AS units,
-       CAST(count(*) FILTER (WHERE priced) AS BIGINT) AS priced_units,
-       CAST(count(*) FILTER (WHERE NOT priced) AS BIGINT) AS unpriced_units,
-       sum(cost) FILTER (WHERE priced) AS total,
-       CAST(quantile_cont(cost, [0.5, 0.9, 0.99, 0.97]) FILTER (WHERE priced) AS DECIMAL(38, 12)[]) AS q_usd,
-       CAST(max(cost) FILTER (WHERE priced) AS DECIMAL(38, 12)) AS max_usd,
-       CAST(greatest(1, ceil(count(*) FILTER (WHERE priced) * 0.01)) AS BIGINT) AS top_k
+SELECT
+    -- include: unit_cost_summary
 FROM req
 GROUP BY unit, level, project
 ),

@@ -2,12 +2,7 @@
 -- The unit costs' month-over-month trend, over all projects: per UTC calendar month and unit ('conversation' counted in the month of its first row, 'active_user_month', 'request' = request-grain rows), the units, priced units (every row priced), unpriced units, the priced cost and the median unit cost (linear interpolation, exact DECIMAL). Mean and change are left to the caller (exact Decimal division).
 WITH base AS (
     SELECT user_id, conversation_id, grain, ts,
-           coalesce(priced, false) AS priced, cost_usd,
-           date_trunc('month', DATE '1970-01-01' + CAST(epoch_us(ts) // 86400000000 AS INTEGER)) AS month
-    FROM priced_usage
-    WHERE ($since IS NULL OR ts >= $since)
-      AND ($until IS NULL OR ts < $until)
-      AND ($provider IS NULL OR provider = $provider)
+    -- include: unit_cost_rows
 ),
 per_unit AS (
     SELECT 'conversation' AS unit, min(month) AS month, bool_and(priced) AS priced,

@@ -65,7 +65,7 @@ def test_nothing_but_the_clock_module_reads_the_system_clock() -> None:
     assert calls == []
     sql = [
         f"{p.relative_to(REPO)}: {m.group(0)}"
-        for p in sorted((REPO / "sql").glob("*.sql"))
+        for p in sorted((REPO / "sql").rglob("*.sql"))  # the queries and their include/ parts
         for m in re.finditer(r"(?i)\b(now\(\)|current_date|current_timestamp|today\(\))", p.read_text())
     ]
     assert sql == []

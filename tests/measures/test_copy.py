@@ -78,3 +78,29 @@ def test_enum_values_keep_text_order_and_window() -> None:
         [until],
     ).fetchone()
     assert got == ("", "zeta")
+
+
+def _code(sql: str) -> str:
+    """`sql` without its comments and string literals (words there are not columns)."""
+    import re
+
+    return re.sub(r"'[^']*'", "''", re.sub(r"--[^\n]*", "", sql))
+
+
+def test_copy_keeps_every_column_a_measure_reads() -> None:
+    """The copy leaves out the columns no measure reads (e.g. cost_server_tools_usd): every column
+    of the priced rows named in a measure's query must be copied."""
+    import re
+
+    from llmcost.queries import get_query
+
+    from .harness import priced_usage_table
+
+    all_columns = priced_usage_table([]).column_names
+    copied = set(measures.BASE_COLUMNS) | set(measures.MONEY_COLUMNS)
+    missing = {
+        (q, c) for q in MEASURE_QUERIES for c in all_columns
+        if re.search(rf"\b{c}\b", _code(get_query(q).sql)) and c not in copied
+    }
+    assert not missing
+    assert "cost_server_tools_usd" in all_columns  # the check above sees the column it leaves out

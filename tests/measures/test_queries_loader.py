@@ -121,3 +121,18 @@ def test_a_query_reads_the_relation_it_is_given() -> None:
     assert "priced_usage" not in sql_over(q, "my_window") and sql_over(q) == q.sql
     with pytest.raises(UsageError, match="is not a relation name"):
         sql_over(q, "x; DROP TABLE y")
+
+
+def test_include_inserts_a_shared_part(tmp_path: Path) -> None:
+    (tmp_path / "include").mkdir()
+    (tmp_path / "include" / "sums.sql").write_text("-- the sums\nsum(a) AS a,\nsum(b) AS b,\n", encoding="utf-8")
+    text = "-- name: q\n-- Returns sums.\nSELECT\n    -- include: sums\n    count(*) AS n\nFROM t\n"
+    q = parse_query(_write(tmp_path, "q", text))
+    assert q.sql == "SELECT\n    -- the sums\n    sum(a) AS a,\n    sum(b) AS b,\n    count(*) AS n\nFROM t"
+    assert list(load_queries(tmp_path)) == ["q"]  # include/ holds parts, not queries
+
+
+def test_include_of_a_missing_part_names_file_and_line(tmp_path: Path) -> None:
+    p = _write(tmp_path, "q", "-- name: q\n-- Returns sums.\nSELECT\n    -- include: nope\n    1\n")
+    with pytest.raises(ConfigError, match=rf"{p}:4: `-- include: nope` names .*include/nope.sql, which does not exist"):
+        load_queries(tmp_path)

@@ -8,9 +8,12 @@ The SQL lives in the top-level `sql/` directory of the checkout and ships inside
     SELECT ... WHERE ($since IS NULL OR ts >= $since)
 
 Line 1 names the query (the name must equal the file stem), the comment lines under it are the
-query's help, and the rest is one SQL statement with `$name` parameters. A bad file fails when
-the queries are loaded, naming the file and line. Parameters a caller leaves out are bound to
-NULL: every parameter of these queries is optional and NULL means "no filter" or "the default".
+query's help, and the rest is one SQL statement with `$name` parameters. A line
+`-- include: NAME` in the statement (not in the help above it) is replaced by the lines of
+`sql/include/NAME.sql`: a part several queries share (e.g. the report's column sums), written
+once. A bad file fails when the queries are loaded, naming the file and line. Parameters a
+caller leaves out are bound to NULL: every parameter of these queries is optional and NULL means
+"no filter" or "the default".
 
 The queries read the priced rows as `priced_usage` (`INPUT`). A caller whose rows have another
 name passes it as `relation=` (e.g. the report's window view, `PricedRows.view`): the name is
@@ -36,6 +39,7 @@ from llmcost.text import did_you_mean
 _NAME_LINE = re.compile(r"^--\s*name:\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*$")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _LINE_IN_ERROR = re.compile(r"LINE (\d+):")
+_INCLUDE_LINE = re.compile(r"^(?P<indent>\s*)--\s*include:\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*$")
 INPUT = "priced_usage"
 """The relation every query reads its priced rows from, unless the caller passes `relation=`."""
 _RELATION = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}")
@@ -104,7 +108,7 @@ def parse_query(path: Path, text: str | None = None) -> Query:
             f"{path}:2: query {name!r} has no help. "
             "Fix: add a comment line under the name saying what it returns."
         )
-    body = "\n".join(lines[i:]).strip()
+    body = "\n".join(_expand_includes(path, lines, i)).strip()
     sql_line = i + 1 + next((k for k, ln in enumerate(lines[i:]) if ln.strip()), 0)
     if not body:
         raise ConfigError(f"{path}:{sql_line}: query {name!r} has no SQL after its help comment.")
@@ -123,6 +127,23 @@ def parse_query(path: Path, text: str | None = None) -> Query:
         )
     params = tuple(dict.fromkeys(_PARAM.findall(body)))
     return Query(name=name, help=help_text, sql=body, params=params, path=path, sql_line=sql_line)
+
+
+def _expand_includes(path: Path, lines: list[str], start: int) -> list[str]:
+    """`lines[start:]` with each `-- include: NAME` line replaced by the lines of
+    include/NAME.sql beside `path`, indented like the include line."""
+    out: list[str] = []
+    for k, line in enumerate(lines[start:], start + 1):
+        m = _INCLUDE_LINE.match(line)
+        if m is None:
+            out.append(line)
+            continue
+        part = path.parent / "include" / f"{m.group('name')}.sql"
+        if not part.is_file():
+            raise ConfigError(f"{path}:{k}: `-- include: {m.group('name')}` names {part}, which does not exist. "
+                              "Fix: create it, or correct the name.")
+        out.extend(m.group("indent") + ln if ln.strip() else ln for ln in part.read_text(encoding="utf-8").splitlines())
+    return out
 
 
 def load_queries(directory: Path | None = None) -> dict[str, Query]:

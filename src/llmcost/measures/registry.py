@@ -96,9 +96,11 @@ BASE_COLUMNS = (
     "reasoning_tokens", "cache_known", "tool_calls", "label", "extra", "source_file", "source_line",
     "event_id", "priced",
 )
+# The per-row money the measures' queries read (the server-tool fees are read by the report's
+# own queries over its priced table, never by a measure: not copied).
 MONEY_COLUMNS = (
     "cost_usd", "cost_input_usd", "cost_cache_read_usd", "cost_cache_write_usd",
-    "cache_read_saving_usd", "cache_write_premium_usd", "cost_server_tools_usd",
+    "cache_read_saving_usd", "cache_write_premium_usd",
 )
 # A single request never costs $1M, so the copy keeps per-row money as DECIMAL(18,12) (int64
 # arithmetic, half the memory); every sum the queries return is DECIMAL(38,12) again.

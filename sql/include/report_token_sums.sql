@@ -1,0 +1,5 @@
+coalesce(sum(input_tokens), 0) AS input_tokens,
+coalesce(sum(cache_read_tokens), 0) AS cache_read_tokens,
+coalesce(sum(cache_write_tokens), 0) AS cache_write_tokens,
+coalesce(sum(output_tokens), 0) AS output_tokens,
+coalesce(sum(reasoning_tokens), 0) AS reasoning_tokens,
