@@ -92,7 +92,7 @@ def test_copy_keeps_every_column_a_measure_reads() -> None:
     of the priced rows named in a measure's query must be copied."""
     import re
 
-    from llmcost.queries import get_query
+    from llmcost.measures.queries import get_query
 
     from .harness import priced_usage_table
 
