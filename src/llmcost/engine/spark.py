@@ -81,6 +81,36 @@ def _import_pyspark() -> Any:
     return pyspark.sql
 
 
+JAVA_MIN = 17
+"""The oldest Java pyspark 4 runs on (pyspark's docs: Java 17 or 21)."""
+
+
+def check_java() -> None:
+    """Raise a UsageError naming the fix when no Java, or one older than JAVA_MIN, is where pyspark
+    looks for it: $JAVA_HOME/bin/java when JAVA_HOME is set (bin/spark-class), else `java` on the
+    PATH. Without this the JVM's failure to start surfaces as pyspark's traceback."""
+    import re
+    import shutil
+    import subprocess
+
+    home = os.environ.get("JAVA_HOME")
+    java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
+    where = f"JAVA_HOME={home}" if home else "the PATH"
+    fix = (f"Fix: install Java {JAVA_MIN} or newer and point JAVA_HOME at it (or put its java on the PATH), "
+           "or use --engine duckdb.")
+    if not java or not Path(java).is_file():
+        raise UsageError(f"--engine spark needs Java {JAVA_MIN} or newer, and there is no java in {where}. {fix}")
+    try:
+        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise UsageError(f"--engine spark could not run {java} -version ({e}). {fix}") from None
+    m = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    major = None if m is None else int(m.group(2) if m.group(1) == "1" and m.group(2) else m.group(1))
+    if major is None or major < JAVA_MIN:
+        found = "an unknown version" if major is None else f"Java {major}"
+        raise UsageError(f"--engine spark needs Java {JAVA_MIN} or newer; {java} ({where}) is {found}. {fix}")
+
+
 def master_url(master: str | None = None) -> str:
     """The master in force: `master`, else $LLMCOST_SPARK_MASTER, else `local[2]`."""
     return master or os.environ.get(MASTER_ENV) or DEFAULT_MASTER
@@ -95,6 +125,10 @@ def session(master: str | None = None, app: str = "llmcost-forecast") -> SparkSe
     if remote and master is None:
         spark = builder.remote(remote).getOrCreate()
     else:
+        from pyspark import SparkContext
+
+        if SparkContext._active_spark_context is None:  # a JVM is to be started
+            check_java()
         builder = builder.master(master_url(master)).config(
             "spark.driver.memory", os.environ.get(MEMORY_ENV) or DEFAULT_MEMORY
         )
@@ -527,6 +561,7 @@ __all__ = [
     "SparkPriced",
     "apply_to_document",
     "bind_spark",
+    "check_java",
     "first_screen",
     "master_url",
     "measure",
