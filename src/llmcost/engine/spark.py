@@ -312,11 +312,15 @@ def spark_sql_file(name: str) -> Path | None:
 def query_sql(name: str, **params: Any) -> str:
     """Spark SQL of query `name`: sql/spark/<name>.sql when present (Spark dialect, `$name`
     parameters), else sql/<name>.sql transpiled."""
-    from llmcost.queries import get_query, parse_query
+    from llmcost.errors import ConfigError
+    from llmcost.queries import get_query
 
     hand = spark_sql_file(name)
-    if hand is not None:
-        return bind_spark(parse_query(hand).sql, params)
+    if hand is not None:  # Spark dialect: not parsed as DuckDB SQL (parse_query would)
+        text = hand.read_text(encoding="utf-8")
+        if not text.startswith(f"-- name: {name}\n"):
+            raise ConfigError(f"{hand}:1: a Spark variant starts with `-- name: {name}`. Fix: make that line 1.")
+        return bind_spark(text, params)
     return to_spark(get_query(name).sql, params)
 
 
@@ -506,6 +510,76 @@ def first_screen(spark: SparkSession, tz: str) -> dict[str, Any]:
     }
 
 
+# ---- the measures of llmcost.measures.MEASURES, on Spark -----------------------------------------
+class SparkCursor:
+    """The part of a DuckDB connection the measures use (`execute(sql, params)`, `description`,
+    `fetchall`, `fetchone`), over a SparkSession: each statement is DuckDB SQL (a file of sql/
+    as measures._fetch points it at the priced rows) transpiled by `to_spark`. The one exception
+    is the RAGPulse side files (measures.load_component_lengths): statements over them (read_json,
+    the `component_lengths` table) run on a DuckDB connection on the driver, as the files are read
+    from there, and the table is handed to Spark after each change."""
+
+    def __init__(self, spark: SparkSession) -> None:
+        self.spark = spark
+        self._rows: list[tuple[Any, ...]] = []
+        self.description: list[tuple[str]] = []
+        self._driver: Any = None
+
+    def _on_driver(self, sql: str) -> bool:
+        low = sql.lower()
+        return "read_json" in low or ("component_lengths" in low and "priced" not in low
+                                       and not low.lstrip().startswith("with"))
+
+    def execute(self, sql: str, params: Any = None) -> SparkCursor:
+        if self._on_driver(sql):
+            import duckdb
+
+            if self._driver is None:
+                self._driver = duckdb.connect()
+            cur = self._driver.execute(sql, params) if params else self._driver.execute(sql)
+            self.description = [(d[0],) for d in (cur.description or [])]
+            self._rows = list(cur.fetchall()) if cur.description else []
+            if "component_lengths" in sql.lower() and not sql.lower().lstrip().startswith("select"):
+                t = self._driver.sql("SELECT * FROM component_lengths").arrow().read_all()
+                self.spark.createDataFrame(t.to_pylist(), _struct(t.schema)).createOrReplaceTempView(
+                    "component_lengths")
+            return self
+        if params is not None and not isinstance(params, Mapping):
+            raise TypeError("SparkCursor binds named parameters only ($name)")
+        df = self.spark.sql(to_spark(sql, params))
+        self.description = [(c,) for c in df.columns]
+        self._rows = [tuple(r.values()) for r in _pylist(df)]
+        return self
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return list(self._rows)
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self._rows[0] if self._rows else None
+
+    def close(self) -> None:
+        if self._driver is not None:
+            self._driver.close()
+
+
+def measures_on_spark(spark: SparkSession, since: date | None, relation: str = "priced_usage") -> dict[str, Any]:
+    """Every registered measure (llmcost.measures.MEASURES, in registry order) over the window view
+    `relation` on Spark, shaped for the document as analysis._measures shapes DuckDB's: the
+    same compute functions, their queries run by a SparkCursor."""
+    from typing import cast
+
+    from llmcost.measures import _measures, document_sections, load_config
+
+    cur = SparkCursor(spark)
+    try:
+        none = {"since": None, "until": None, "provider": None}  # the window view is the window
+        m = _measures(cast(Any, cur), dict(none), load_config(None), None, recent=since is None, relation=relation)
+    finally:
+        cur.close()
+    m["window"] = dict(none)
+    return {**document_sections(m), "measures_window": m["window"]}
+
+
 @contextmanager
 def store_session(store_root: Path, master: str | None = None) -> Iterator[tuple[SparkSession, Any]]:
     """A Spark session with the store's views registered, under the store's shared lock (the
@@ -531,6 +605,7 @@ def report_on_spark(
         try:
             window_view(spark, priced, since, until)
             out = first_screen(spark, tz)
+            out["measures"] = measures_on_spark(spark, since)
         finally:
             spark.catalog.uncacheTable(priced.table)
         out["engine"] = {"name": "spark", "master": spark.conf.get("spark.master", None) or "remote",
@@ -547,6 +622,11 @@ def apply_to_document(
     by month, by month and model, by week) with the ones computed on Spark. The other sections
     and the forecast stay as DuckDB computed them (docs/scale.md, "What runs where")."""
     out = report_on_spark(store_root, catalog, tz, since, until, master)
+    apply_first_screen(doc, out)
+
+
+def apply_first_screen(doc: dict[str, Any], out: dict[str, Any]) -> None:
+    """Put `report_on_spark`'s first-screen figures into the document (see apply_to_document)."""
     for key in ("totals", "by_provider_model", "by_project", "by_day", "daily"):
         doc[key] = out[key]
     doc["cache"]["daily"] = out["cache_daily"]
@@ -558,13 +638,16 @@ __all__ = [
     "MASTER_ENV",
     "REMOTE_ENV",
     "SPARK_QUERIES",
+    "SparkCursor",
     "SparkPriced",
+    "apply_first_screen",
     "apply_to_document",
     "bind_spark",
     "check_java",
     "first_screen",
     "master_url",
     "measure",
+    "measures_on_spark",
     "price_once",
     "query_sql",
     "register_store",
