@@ -519,11 +519,17 @@ class SparkCursor:
     the `component_lengths` table) run on a DuckDB connection on the driver, as the files are read
     from there, and the table is handed to Spark after each change."""
 
-    def __init__(self, spark: SparkSession) -> None:
+    def __init__(self, spark: SparkSession, relation: str = "priced_usage") -> None:
+        from llmcost.queries import get_query, sql_dir, sql_over
+
         self.spark = spark
         self._rows: list[tuple[Any, ...]] = []
         self.description: list[tuple[str]] = []
         self._driver: Any = None
+        # a query of sql/ with a hand-written Spark variant (sql/spark/), recognised by its text
+        # as measures._fetch runs it over `relation`: the variant runs in its place
+        self._variants = {sql_over(get_query(p.stem), relation): p.stem
+                          for p in sorted((sql_dir() / "spark").glob("*.sql"))}
 
     def _on_driver(self, sql: str) -> bool:
         low = sql.lower()
@@ -546,7 +552,8 @@ class SparkCursor:
             return self
         if params is not None and not isinstance(params, Mapping):
             raise TypeError("SparkCursor binds named parameters only ($name)")
-        df = self.spark.sql(to_spark(sql, params))
+        variant = self._variants.get(sql)
+        df = self.spark.sql(query_sql(variant, **(params or {})) if variant else to_spark(sql, params))
         self.description = [(c,) for c in df.columns]
         self._rows = [tuple(r.values()) for r in _pylist(df)]
         return self
@@ -570,7 +577,7 @@ def measures_on_spark(spark: SparkSession, since: date | None, relation: str = "
 
     from llmcost.measures import _measures, document_sections, load_config
 
-    cur = SparkCursor(spark)
+    cur = SparkCursor(spark, relation)
     try:
         none = {"since": None, "until": None, "provider": None}  # the window view is the window
         m = _measures(cast(Any, cur), dict(none), load_config(None), None, recent=since is None, relation=relation)
