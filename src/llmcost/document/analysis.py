@@ -237,12 +237,18 @@ def build_report(opts: ReportOptions, last_run: IngestRun | None = None) -> dict
                 "(CSV with columns date,currency,rate_per_usd)."
             )
         rates = load_rates(opts.rates_file)
-    with open_store(opts.store) as (store, manifest, con):
-        doc = _report(con, opts, store, manifest, load_catalog(opts.prices_file), since, until, month, rates)
-    if opts.engine == "spark":  # the first screen's measures again, on Spark over the same store
-        from llmcost.engine.spark import apply_to_document
+    on_spark = None
+    if opts.engine == "spark":  # the first screen and every registered measure, on Spark (docs/scale.md)
+        from llmcost.engine.spark import report_on_spark
 
-        apply_to_document(doc, opts.store, load_catalog(opts.prices_file), opts.tz, since, until)
+        on_spark = report_on_spark(opts.store, load_catalog(opts.prices_file), opts.tz, since, until)
+    with open_store(opts.store) as (store, manifest, con):
+        doc = _report(con, opts, store, manifest, load_catalog(opts.prices_file), since, until, month, rates,
+                      measured=None if on_spark is None else on_spark["measures"])
+    if on_spark is not None:
+        from llmcost.engine.spark import apply_first_screen
+
+        apply_first_screen(doc, on_spark)
     if last_run is not None:
         doc["last_run"] = {"files": dict(last_run.files), "problems": list(last_run.problems)}
     return doc
@@ -285,8 +291,11 @@ def window_view(con: duckdb.DuckDBPyConnection, rows: PricedRows, since: date | 
 def _report(
     con: duckdb.DuckDBPyConnection, opts: ReportOptions, store: Store, manifest: Any, catalog: Any,
     since: date | None, until: date | None, month: str | None, rates: Any,
+    measured: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The report document: every section reads the one priced table (priced once, here)."""
+    """The report document: every section reads the one priced table (priced once, here).
+    `measured`: the registered measures computed elsewhere (`--engine spark`), in place of
+    `_measures` over DuckDB."""
     rows = price_once(con, catalog, opts.tz)
     window = window_view(con, rows, since, until)
     pricing = rows.summary(con, window)
@@ -302,7 +311,8 @@ def _report(
         held = f"the store holds usage from {first:%Y-%m-%d} to {last:%Y-%m-%d} (UTC)" if first else "it is empty"
         doc["warnings"].insert(0, f"no usage in this window ({_window_text(since, until, month)}); {held}. "
                                   "Fix: choose a window inside it (--month YYYY-MM, --since/--until)")
-    measured = _measures(con, window, since)
+    if measured is None:
+        measured = _measures(con, window, since)
     taken = sorted(set(measured) & set(doc))
     if taken:  # a measure's key must not overwrite another section of the document
         raise UsageError(f"measure key(s) {', '.join(map(repr, taken))} already name a section of the report "

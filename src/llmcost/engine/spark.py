@@ -3,7 +3,7 @@
 What runs here: the store's live usage rows read from its Parquet parts (the manifest's list, as
 `Store.connect` reads them), the money basis of each row (sql/reconcile_money_usage.sql), the
 pricing join (`pricing.engine.cost_sql` against the per-token price table the catalog produces for
-the keys present: DECIMAL(38,12), so money stays exact), and the measures in `SPARK_QUERIES`.
+the keys present: DECIMAL(38,12), so money stays exact), and every query of sql/ (`spark_queries`).
 Every query is the one DuckDB definition in `sql/`, transpiled with sqlglot (`to_spark`), except
 where a file in `sql/spark/` says why it is written by hand. What does not run here yet is listed
 in docs/scale.md ("What runs where").
@@ -55,8 +55,18 @@ SPARK_QUERIES = (
     "spend_totals", "spend_unpriced_models", "spend_by_period", "report_by_day", "report_by_project",
     "report_daily", "report_cache_daily", "report_totals", "report_by_provider_model",
 )
-"""The measures that run on Spark (`--engine spark`): the report's first screen and its daily
-series, each the file of sql/ transpiled."""
+"""The measures `--engine spark` computes on Spark for the report today: its first screen and its
+daily series (docs/scale.md, "What runs where")."""
+
+
+def spark_queries() -> tuple[str, ...]:
+    """Every query of sql/ (the measures of llmcost.measures.registry.MEASURES and the report's own:
+    reconciliation, month compare, unpriced list, ...): each runs on Spark, the file transpiled
+    by `to_spark` or its hand-written sql/spark/ variant (tests/engine: each data case gives
+    DuckDB's rows)."""
+    from llmcost.measures.queries import load_queries
+
+    return tuple(sorted(load_queries()))
 
 
 def _import_pyspark() -> Any:
@@ -69,6 +79,36 @@ def _import_pyspark() -> Any:
             "or use --engine duckdb."
         ) from None
     return pyspark.sql
+
+
+JAVA_MIN = 17
+"""The oldest Java pyspark 4 runs on (pyspark's docs: Java 17 or 21)."""
+
+
+def check_java() -> None:
+    """Raise a UsageError naming the fix when no Java, or one older than JAVA_MIN, is where pyspark
+    looks for it: $JAVA_HOME/bin/java when JAVA_HOME is set (bin/spark-class), else `java` on the
+    PATH. Without this the JVM's failure to start surfaces as pyspark's traceback."""
+    import re
+    import shutil
+    import subprocess
+
+    home = os.environ.get("JAVA_HOME")
+    java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
+    where = f"JAVA_HOME={home}" if home else "the PATH"
+    fix = (f"Fix: install Java {JAVA_MIN} or newer and point JAVA_HOME at it (or put its java on the PATH), "
+           "or use --engine duckdb.")
+    if not java or not Path(java).is_file():
+        raise UsageError(f"--engine spark needs Java {JAVA_MIN} or newer, and there is no java in {where}. {fix}")
+    try:
+        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise UsageError(f"--engine spark could not run {java} -version ({e}). {fix}") from None
+    m = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    major = None if m is None else int(m.group(2) if m.group(1) == "1" and m.group(2) else m.group(1))
+    if major is None or major < JAVA_MIN:
+        found = "an unknown version" if major is None else f"Java {major}"
+        raise UsageError(f"--engine spark needs Java {JAVA_MIN} or newer; {java} ({where}) is {found}. {fix}")
 
 
 def master_url(master: str | None = None) -> str:
@@ -85,6 +125,10 @@ def session(master: str | None = None, app: str = "llmcost-forecast") -> SparkSe
     if remote and master is None:
         spark = builder.remote(remote).getOrCreate()
     else:
+        from pyspark import SparkContext
+
+        if SparkContext._active_spark_context is None:  # a JVM is to be started
+            check_java()
         builder = builder.master(master_url(master)).config(
             "spark.driver.memory", os.environ.get(MEMORY_ENV) or DEFAULT_MEMORY
         )
@@ -118,6 +162,23 @@ def _literal(value: Any) -> Any:
     return exp.Literal.string(str(value))
 
 
+def _naive(node: Any) -> bool:
+    """Whether a DuckDB expression is a TIMESTAMP without time zone (a cast to TIMESTAMP, or one
+    plus or minus an interval): the wall clock a timezone(tz, ...) call reads in tz."""
+    import sqlglot.expressions as exp
+
+    while isinstance(node, exp.Add | exp.Sub | exp.Paren):
+        node = node.this
+    return isinstance(node, exp.Cast) and node.to.is_type("timestamp", "timestampntz")
+
+
+def _is_list(node: Any, lists: set[str]) -> bool:
+    import sqlglot.expressions as exp
+
+    return (isinstance(node, exp.Column) and node.name in lists) or (
+        isinstance(node, exp.Cast | exp.TryCast) and node.to.is_type("array"))
+
+
 def to_spark(sql: str, params: Mapping[str, Any] | None = None) -> str:
     """DuckDB SQL (a file of sql/, or the pricing join) as Spark SQL: sqlglot's transpiler plus the
     rewrites it lacks, with `$name` parameters written in as literals (None is NULL, as
@@ -131,15 +192,82 @@ def to_spark(sql: str, params: Mapping[str, Any] | None = None) -> str:
         return _literal(values.get(str(node.this))) if isinstance(node, exp.Placeholder) else node
 
     def fix(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Select) and isinstance(node.args.get("limit"), exp.Limit) \
+                and isinstance(node.args["limit"].expression, exp.Null):
+            node = node.copy()  # LIMIT NULL (a parameter left out) is no limit on DuckDB
+            node.set("limit", None)
+            return node
+        if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
+            # DuckDB's [NOT] MATERIALIZED hints (a DuckDB speed choice): Spark plans CTEs itself
+            node = node.copy()
+            node.set("materialized", None)
+            return node
         if isinstance(node, exp.Anonymous):
             name = str(node.this).lower()
             args = node.expressions
             if name == "epoch_us":  # microseconds since the epoch
                 return exp.Anonymous(this="unix_micros", expressions=args)
             if name == "timezone" and len(args) == 2:
+                if _naive(args[1]):
+                    # timezone(tz, TIMESTAMP) reads a wall clock in tz: the instant, in UTC
+                    return exp.Anonymous(this="to_utc_timestamp", expressions=[args[1], args[0]])
                 # DuckDB timezone(tz, TIMESTAMPTZ) is the wall clock in tz; the columns are
                 # TIMESTAMPTZ, and Spark's session clock is UTC, so from_utc_timestamp is the same
                 return exp.Anonymous(this="from_utc_timestamp", expressions=[args[1], args[0]])
+            if name == "make_timestamptz" and len(args) == 1:  # microseconds since the epoch
+                return exp.Anonymous(this="timestamp_micros", expressions=args)
+            if name == "list_position" and len(args) == 2 and isinstance(args[0], exp.Null):
+                return exp.Null()  # a list parameter left out: no position (Spark types no NULL array)
+            if name == "list_position" and len(args) == 2:
+                # 1-based on both; DuckDB gives NULL where Spark's array_position gives 0
+                return exp.Nullif(this=exp.Anonymous(this="array_position", expressions=args),
+                                  expression=exp.Literal.number(0))
+            if name == "list_slice" and len(args) == 3:
+                # DuckDB list_slice(l, begin, end), both 1-based and inclusive; Spark slice(l, start, length)
+                length = exp.Add(this=exp.Sub(this=exp.Paren(this=args[2]), expression=exp.Paren(this=args[1])),
+                                 expression=exp.Literal.number(1))
+                return exp.Anonymous(this="slice", expressions=[args[0], args[1], length])
+        if isinstance(node, exp.Bracket) and len(node.expressions) == 1 \
+                and not (isinstance(node.expressions[0], exp.Literal) and node.expressions[0].is_string):
+            # DuckDB l[i] is 1-based and NULL out of range; Spark's get(l, i) is 0-based and NULL
+            # out of range (sqlglot's parser already shifted a literal index, not a column's)
+            i = node.expressions[0]
+            if not isinstance(i, exp.Literal):
+                i = exp.Sub(this=exp.Paren(this=i), expression=exp.Literal.number(1))
+            return exp.Anonymous(this="get", expressions=[node.this, i])
+        if isinstance(node, exp.PercentileCont):
+            # DuckDB quantile_cont(x, p or [p, ...]), linear interpolation; Spark's percentile(x, p)
+            # interpolates the same way (in DOUBLE: money to about 1e-12 below a million dollars)
+            return exp.Anonymous(this="percentile", expressions=[node.this, node.expression])
+        if isinstance(node, exp.Window) and isinstance(node.this, exp.Count) \
+                and isinstance(node.this.this, exp.Distinct):
+            # count(DISTINCT x) OVER (...): Spark has no distinct window aggregate; the size of the
+            # set of x over the same window is the same count (both leave NULL out)
+            win = node.copy()
+            win.set("this", exp.Anonymous(this="collect_set", expressions=node.this.this.expressions))
+            return exp.Anonymous(this="size", expressions=[win])
+        if isinstance(node, exp.Table) and isinstance(node.this, exp.GenerateSeries):
+            # DuckDB's range()/generate_series() table functions, as a one-column subquery over
+            # explode(sequence(...)): the column keeps DuckDB's name (the alias's, else the function's)
+            alias = node.args.get("alias")
+            default = "range" if node.this.args.get("is_end_exclusive") else "generate_series"
+            col = alias.columns[0].name if alias is not None and alias.columns else default
+            name = alias.name if alias is not None and alias.name else default
+            gen = node.this
+            start, end, step = gen.args["start"], gen.args["end"], gen.args.get("step")
+            if gen.args.get("is_end_exclusive"):  # range(a, b[, step]) stops before b
+                end = exp.Sub(this=exp.Paren(this=end), expression=step.copy() if step else exp.Literal.number(1))
+            seq = exp.Anonymous(this="sequence", expressions=[start, end] + ([step] if step else []))
+            return exp.select(exp.alias_(exp.Explode(this=seq), col)).subquery(name)
+        if isinstance(node, exp.Length) and _is_list(node.this, lists):
+            return exp.Anonymous(this="size", expressions=[node.this])  # DuckDB len(list)
+        if isinstance(node, exp.First) and isinstance(node.this, exp.Order):
+            # DuckDB first(x ORDER BY k1 [DESC], ...): Spark's min_by(x, struct(...)), a DESC key
+            # negated (the keys of sql/ ordered DESC inside first() are counts)
+            keys = [exp.Neg(this=exp.Paren(this=o.this)) if o.args.get("desc") else o.this
+                    for o in node.this.expressions]
+            return exp.Anonymous(this="min_by", expressions=[
+                node.this.this, exp.Anonymous(this="struct", expressions=keys)])
         if isinstance(node, exp.Grouping) and len(node.expressions) > 1:
             # DuckDB grouping(a, b, ...) is a bit mask, first column highest; Spark's grouping()
             # takes one column (and grouping_id() must name every grouping column)
@@ -165,7 +293,11 @@ def to_spark(sql: str, params: Mapping[str, Any] | None = None) -> str:
 
     # twice: sqlglot does not descend into a node a rewrite returns, so a rewrite inside another
     # (epoch_us inside DATE + n) is made on the second pass; each rewrite leaves its result alone
-    tree = sqlglot.parse_one(sql, read="duckdb").transform(bind).transform(fix).transform(fix)
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    # names given to list values (`CAST(... AS T[]) AS name`): len() of one is the list's size
+    lists = {a.alias for a in tree.find_all(exp.Alias)
+             if isinstance(a.this, exp.Cast | exp.TryCast) and a.this.to.is_type("array")}
+    tree = tree.transform(bind).transform(fix).transform(fix)
     return tree.sql(dialect="spark")
 
 
@@ -180,13 +312,25 @@ def spark_sql_file(name: str) -> Path | None:
 def query_sql(name: str, **params: Any) -> str:
     """Spark SQL of query `name`: sql/spark/<name>.sql when present (Spark dialect, `$name`
     parameters), else sql/<name>.sql transpiled."""
-    from llmcost.measures.queries import get_query, parse_query
+    from llmcost.errors import ConfigError
+    from llmcost.measures.queries import get_query
 
     hand = spark_sql_file(name)
-    if hand is not None:
-        q = parse_query(hand)
-        return to_spark(q.sql, params) if q.params else q.sql
+    if hand is not None:  # Spark dialect: not parsed as DuckDB SQL (parse_query would)
+        text = hand.read_text(encoding="utf-8")
+        if not text.startswith(f"-- name: {name}\n"):
+            raise ConfigError(f"{hand}:1: a Spark variant starts with `-- name: {name}`. Fix: make that line 1.")
+        return bind_spark(text, params)
     return to_spark(get_query(name).sql, params)
+
+
+def bind_spark(sql: str, params: Mapping[str, Any] | None = None) -> str:
+    """Spark SQL with its `$name` parameters written in as literals (as `to_spark` binds them)."""
+    import re
+
+    values = dict(params or {})
+    # `$name` outside the JSON paths ('$.tags' has no name after the `$`)
+    return re.sub(r"\$([A-Za-z_]\w*)", lambda m: _literal(values.get(m.group(1))).sql(dialect="spark"), sql)
 
 
 def rows(spark: SparkSession, sql: str) -> list[dict[str, Any]]:
@@ -214,8 +358,8 @@ def register_store(spark: SparkSession, store_root: Path | str, manifest: Any) -
     (a local path, or any Hadoop file system URL: `s3a://bucket/store`). Parts written before a
     column existed read with it NULL, as Store.connect does.
 
-    Not done yet: the `usage` view does not number missing turns (Store.connect's
-    USAGE_VIEW_FILL); none of SPARK_QUERIES reads `turn`."""
+    The `usage` view numbers the turns a source left out (`usage_turn_fill`), as Store.connect's
+    view does on DuckDB."""
     from llmcost.storage.schema import arrow_schema
     from llmcost.storage.store import TABLES
 
@@ -232,7 +376,23 @@ def register_store(spark: SparkSession, store_root: Path | str, manifest: Any) -
         else:
             df = spark.createDataFrame([], _struct(schema))
         df.createOrReplaceTempView(f"{table}_all")
-        spark.sql(f"SELECT * FROM {table}_all WHERE NOT coalesce(_dup, false)").createOrReplaceTempView(table)
+        live = f"SELECT * FROM {table}_all WHERE NOT coalesce(_dup, false)"
+        if table == "usage":
+            live = usage_turn_fill(f"({live})", df.columns)
+        spark.sql(live).createOrReplaceTempView(table)
+
+
+def usage_turn_fill(live: str, columns: list[str]) -> str:
+    """The live usage rows (`live`, a relation) with `turn` filled where the source gave none, by
+    the rule of store.usage_view_fill: the 1-based position within the conversation by ts,
+    source_file, source_line, event_id (rows with a turn count too); a row with a turn keeps it.
+    One window over the live rows; DuckDB's view numbers only the conversations that need it (a
+    memory choice there), which gives the same numbers."""
+    fill = ("CASE WHEN turn IS NULL AND conversation_id IS NOT NULL THEN CAST(row_number() OVER ("
+            "PARTITION BY conversation_id ORDER BY ts, source_file, source_line, event_id) AS INT) "
+            "ELSE turn END AS turn")
+    cols = ", ".join(fill if c == "turn" else f"`{c}`" for c in columns)
+    return f"SELECT {cols} FROM {live} AS live_usage"
 
 
 _SPARK_TYPES = (("is_string", "STRING"), ("is_large_string", "STRING"), ("is_boolean", "BOOLEAN"),
@@ -300,8 +460,10 @@ def price_once(spark: SparkSession, catalog: Catalog, tz: str, name: str = "doc_
     have = set(spark.table(source).columns)
     tools = [t for t, c in TOOL_CALL_COLUMNS.items() if c in have]
     priced = spark.sql(to_spark(cost_sql(source, prices, tod, server_tools=tools)))
-    priced.persist(StorageLevel.MEMORY_AND_DISK).createOrReplaceTempView(name)
-    priced.count()  # materialised: the source's cache is no longer needed
+    # materialised, its lineage cut: each measure then plans over the stored rows, not over the
+    # pricing join and the money basis again (planning that lineage cost seconds per query)
+    priced = priced.persist(StorageLevel.MEMORY_AND_DISK).localCheckpoint(eager=True)
+    priced.createOrReplaceTempView(name)
     src_df.unpersist()
     return SparkPriced(table=name, tz=tz, summary=summary)
 
@@ -348,6 +510,83 @@ def first_screen(spark: SparkSession, tz: str) -> dict[str, Any]:
     }
 
 
+# ---- the measures of llmcost.measures.registry.MEASURES, on Spark -----------------------------------------
+class SparkCursor:
+    """The part of a DuckDB connection the measures use (`execute(sql, params)`, `description`,
+    `fetchall`, `fetchone`), over a SparkSession: each statement is DuckDB SQL (a file of sql/
+    as measures._fetch points it at the priced rows) transpiled by `to_spark`. The one exception
+    is the RAGPulse side files (measures.load_component_lengths): statements over them (read_json,
+    the `component_lengths` table) run on a DuckDB connection on the driver, as the files are read
+    from there, and the table is handed to Spark after each change."""
+
+    def __init__(self, spark: SparkSession, relation: str = "priced_usage") -> None:
+        from llmcost.measures.queries import get_query, sql_dir, sql_over
+
+        self.spark = spark
+        self._rows: list[tuple[Any, ...]] = []
+        self.description: list[tuple[str]] = []
+        self._driver: Any = None
+        # a query of sql/ with a hand-written Spark variant (sql/spark/), recognised by its text
+        # as measures._fetch runs it over `relation`: the variant runs in its place
+        self._variants = {sql_over(get_query(p.stem), relation): p.stem
+                          for p in sorted((sql_dir() / "spark").glob("*.sql"))}
+
+    def _on_driver(self, sql: str) -> bool:
+        low = sql.lower()
+        return "read_json" in low or ("component_lengths" in low and "priced" not in low
+                                       and not low.lstrip().startswith("with"))
+
+    def execute(self, sql: str, params: Any = None) -> SparkCursor:
+        if self._on_driver(sql):
+            import duckdb
+
+            if self._driver is None:
+                self._driver = duckdb.connect()
+            cur = self._driver.execute(sql, params) if params else self._driver.execute(sql)
+            self.description = [(d[0],) for d in (cur.description or [])]
+            self._rows = list(cur.fetchall()) if cur.description else []
+            if "component_lengths" in sql.lower() and not sql.lower().lstrip().startswith("select"):
+                t = self._driver.sql("SELECT * FROM component_lengths").arrow().read_all()
+                self.spark.createDataFrame(t.to_pylist(), _struct(t.schema)).createOrReplaceTempView(
+                    "component_lengths")
+            return self
+        if params is not None and not isinstance(params, Mapping):
+            raise TypeError("SparkCursor binds named parameters only ($name)")
+        variant = self._variants.get(sql)
+        df = self.spark.sql(query_sql(variant, **(params or {})) if variant else to_spark(sql, params))
+        self.description = [(c,) for c in df.columns]
+        self._rows = [tuple(r.values()) for r in _pylist(df)]
+        return self
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return list(self._rows)
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self._rows[0] if self._rows else None
+
+    def close(self) -> None:
+        if self._driver is not None:
+            self._driver.close()
+
+
+def measures_on_spark(spark: SparkSession, since: date | None, relation: str = "priced_usage") -> dict[str, Any]:
+    """Every registered measure (llmcost.measures.registry.MEASURES, in registry order) over the window view
+    `relation` on Spark, shaped for the document as analysis._measures shapes DuckDB's: the
+    same compute functions, their queries run by a SparkCursor."""
+    from typing import cast
+
+    from llmcost.measures.registry import _measures, document_sections, load_config
+
+    cur = SparkCursor(spark, relation)
+    try:
+        none = {"since": None, "until": None, "provider": None}  # the window view is the window
+        m = _measures(cast(Any, cur), dict(none), load_config(None), None, recent=since is None, relation=relation)
+    finally:
+        cur.close()
+    m["window"] = dict(none)
+    return {**document_sections(m), "measures_window": m["window"]}
+
+
 @contextmanager
 def store_session(store_root: Path, master: str | None = None) -> Iterator[tuple[SparkSession, Any]]:
     """A Spark session with the store's views registered, under the store's shared lock (the
@@ -373,6 +612,7 @@ def report_on_spark(
         try:
             window_view(spark, priced, since, until)
             out = first_screen(spark, tz)
+            out["measures"] = measures_on_spark(spark, since)
         finally:
             spark.catalog.uncacheTable(priced.table)
         out["engine"] = {"name": "spark", "master": spark.conf.get("spark.master", None) or "remote",
@@ -389,6 +629,11 @@ def apply_to_document(
     by month, by month and model, by week) with the ones computed on Spark. The other sections
     and the forecast stay as DuckDB computed them (docs/scale.md, "What runs where")."""
     out = report_on_spark(store_root, catalog, tz, since, until, master)
+    apply_first_screen(doc, out)
+
+
+def apply_first_screen(doc: dict[str, Any], out: dict[str, Any]) -> None:
+    """Put `report_on_spark`'s first-screen figures into the document (see apply_to_document)."""
     for key in ("totals", "by_provider_model", "by_project", "by_day", "daily"):
         doc[key] = out[key]
     doc["cache"]["daily"] = out["cache_daily"]
@@ -400,18 +645,25 @@ __all__ = [
     "MASTER_ENV",
     "REMOTE_ENV",
     "SPARK_QUERIES",
+    "SparkCursor",
     "SparkPriced",
+    "apply_first_screen",
     "apply_to_document",
+    "bind_spark",
+    "check_java",
     "first_screen",
     "master_url",
     "measure",
+    "measures_on_spark",
     "price_once",
     "query_sql",
     "register_store",
     "report_on_spark",
     "rows",
     "session",
+    "spark_queries",
     "store_session",
     "to_spark",
+    "usage_turn_fill",
     "window_view",
 ]
