@@ -538,10 +538,10 @@ class SparkCursor:
 
     def execute(self, sql: str, params: Any = None) -> SparkCursor:
         if self._on_driver(sql):
-            import duckdb
+            from llmcost.storage import duck
 
             if self._driver is None:
-                self._driver = duckdb.connect()
+                self._driver = duck.bounded()
             cur = self._driver.execute(sql, params) if params else self._driver.execute(sql)
             self.description = [(d[0],) for d in (cur.description or [])]
             self._rows = list(cur.fetchall()) if cur.description else []
