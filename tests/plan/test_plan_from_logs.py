@@ -152,9 +152,8 @@ def test_the_routing_share_comes_from_the_logs_complexity_mix(tmp_path: Path, cu
 
 
 def test_log_profile_prices_through_the_reports_one_pass(tmp_path: Path, cut: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+                                                          price_once_names: list[str]) -> None:
     """The plan's log profile prices the logged rows with the report's pricing pass, once."""
-    from llmcost.document import priced_rows
     from llmcost.planning.plan import log_profile
     from llmcost.pricing import load_catalog
     from llmcost.pricing.engine import pricing_passes
@@ -162,14 +161,7 @@ def test_log_profile_prices_through_the_reports_one_pass(tmp_path: Path, cut: Pa
 
     store = tmp_path / "store"
     assert CliRunner().invoke(app, ["ingest", "--store", str(store), str(cut)]).exit_code == 0
-    names: list[str] = []
-    real = priced_rows.price_once
-
-    def spy(*a: object, **k: object) -> priced_rows.PricedRows:
-        names.append(str(k.get("name")))
-        return real(*a, **k)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(priced_rows, "price_once", spy)
+    names = price_once_names
     with Store.open(store).reader() as r:
         before = pricing_passes()
         prof = log_profile(r.con, catalog=load_catalog())

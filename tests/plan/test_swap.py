@@ -65,21 +65,13 @@ def test_swap_errors(store: Path) -> None:
     assert res.exit_code == 2 and "--tokenizer-ratio 0 must be above 0" in res.stderr
 
 
-def test_swap_prices_through_the_reports_one_pass(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_swap_prices_through_the_reports_one_pass(store: Path, price_once_names: list[str]) -> None:
     """`swap` prices the logged rows with the report's pricing pass (document/priced_rows.py), once."""
-    from llmcost.document import priced_rows
     from llmcost.planning.swap import swap_whatif
     from llmcost.pricing import load_catalog
     from llmcost.pricing.engine import pricing_passes
 
-    names: list[str] = []
-    real = priced_rows.price_once
-
-    def spy(*a: object, **k: object) -> priced_rows.PricedRows:
-        names.append(str(k.get("name")))
-        return real(*a, **k)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(priced_rows, "price_once", spy)
+    names = price_once_names
     with Store.open(store).reader() as r:
         before = pricing_passes()
         doc = swap_whatif(r.con, load_catalog(), "gpt-4o")

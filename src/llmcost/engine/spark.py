@@ -620,20 +620,12 @@ def report_on_spark(
         return out
 
 
-def apply_to_document(
-    doc: dict[str, Any], store_root: Path, catalog: Catalog, tz: str, since: date | None, until: date | None,
-    master: str | None = None,
-) -> None:
-    """`--engine spark`: replace the document's first-screen figures (totals,
-    by_provider_model, by_project, by_day, daily, cache.daily, and spend totals, unpriced models,
-    by month, by month and model, by week) with the ones computed on Spark. The other sections
-    and the forecast stay as DuckDB computed them (docs/scale.md, "What runs where")."""
-    out = report_on_spark(store_root, catalog, tz, since, until, master)
-    apply_first_screen(doc, out)
-
-
 def apply_first_screen(doc: dict[str, Any], out: dict[str, Any]) -> None:
-    """Put `report_on_spark`'s first-screen figures into the document (see apply_to_document)."""
+    """`--engine spark`: put `report_on_spark`'s first-screen figures (totals, by_provider_model,
+    by_project, by_day, daily, cache.daily, and spend totals, unpriced models, by month, by month
+    and model, by week) into the document. The registered measures reach it through
+    `analysis._report(measured=...)`; what else DuckDB still computes is in docs/scale.md ("What
+    runs where")."""
     for key in ("totals", "by_provider_model", "by_project", "by_day", "daily"):
         doc[key] = out[key]
     doc["cache"]["daily"] = out["cache_daily"]
@@ -648,7 +640,6 @@ __all__ = [
     "SparkCursor",
     "SparkPriced",
     "apply_first_screen",
-    "apply_to_document",
     "bind_spark",
     "check_java",
     "first_screen",
