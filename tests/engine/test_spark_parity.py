@@ -274,9 +274,7 @@ def test_public_trace_same_on_spark(spark: Any, trace_store: Path) -> None:
 
 def _same_document(duck: Any, spark_doc: Any, path: str = "") -> list[str]:
     """Where two JSON documents differ: equal values, but money and ratios (decimal strings and
-    floats) to 1e-9. The unit-cost quantiles differ in the 12th decimal place: DuckDB interpolates
-    a DECIMAL quantile in its integer storage and truncates, Spark's percentile interpolates in
-    DOUBLE and the cast rounds (0.056679509999 on DuckDB, 0.056679510000 on Spark)."""
+    floats) to 1e-9."""
     if isinstance(duck, dict) and isinstance(spark_doc, dict):
         if set(duck) != set(spark_doc):
             return [f"{path}: keys {sorted(set(duck) ^ set(spark_doc))}"]

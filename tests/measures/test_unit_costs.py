@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from decimal import Decimal
+import random
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +171,51 @@ def test_top_units_tied_on_cost_are_ranked_by_key() -> None:
         ("conversation", 2, "c05", "A", 1, Decimal(2)),
         ("conversation", 3, "c08", "B", 1, Decimal(2)),
     ]
+
+
+def _decimal_quantile(costs: list[Decimal], p: str) -> Decimal:
+    """Linear interpolation between ranks floor and ceil of (n - 1) x p, in Decimal, rounded to
+    12 places half up: the definition of sql/unit_costs.sql, worked out here with Python's own
+    arithmetic."""
+    costs = sorted(costs)
+    h = (len(costs) - 1) * Decimal(p)
+    lo, hi = costs[math.floor(h)], costs[math.ceil(h)]
+    return (lo + (hi - lo) * (h - int(h))).quantize(Decimal("1e-12"), rounding=ROUND_HALF_UP)
+
+
+def test_percentiles_are_exact_decimals() -> None:
+    """1,003 requests and 211 conversations with costs of 12 decimal places, many repeated: p50,
+    p90 and p99 equal the Decimal interpolation to the last place (no float on the way: a
+    DOUBLE interpolation differs from it in the 12th place on such costs), and the monthly
+    median too. The costs are counted with their repeats, as the query reads them."""
+    from llmcost.measures.queries import rows
+
+    from .harness import priced_usage_table
+
+    rng = random.Random(19)
+    data = [
+        {"ts": f"2025-0{1 + i % 2}-0{1 + i % 9}T00:00:00Z", "project": "P", "conversation_id": f"c{i % 211}",
+         "priced": True,
+         "cost_usd": str(Decimal(rng.choice([rng.randrange(10**9, 10**13), 7 * 10**11])) / 10**12)}
+        for i in range(1003)
+    ]
+    con = duckdb.connect()
+    con.register("_rows", priced_usage_table(data))
+    con.execute("CREATE TABLE priced_usage AS SELECT * FROM _rows")
+    got = {(r["unit"], r["level"]): r for r in rows(con, "unit_costs")}
+    req = [Decimal(r["cost_usd"]) for r in data]
+    conv: dict[str, Decimal] = {}
+    for r in data:
+        conv[r["conversation_id"]] = conv.get(r["conversation_id"], Decimal(0)) + Decimal(r["cost_usd"])
+    assert len(set(req)) < len(req)  # repeats: the distinct costs are counted with their units
+    for unit, costs in (("request", req), ("conversation", list(conv.values()))):
+        g = got[(unit, "all")]
+        assert g["priced_units"] == len(costs) and g["cost_usd"] == sum(costs)
+        for q, p in (("p50", "0.5"), ("p90", "0.9"), ("p99", "0.99")):
+            assert g[f"{q}_usd"] == _decimal_quantile(costs, p), (unit, q)
+        top = sorted(costs, reverse=True)[: math.ceil(len(costs) / 100)]
+        assert g["top1pct_cost_share"] == pytest.approx(float(sum(top) / sum(costs)), rel=1e-12)
+    monthly = {(r["unit"], r["month"].month): r for r in rows(con, "unit_costs_by_month")}
+    for m in (1, 2):
+        costs = [Decimal(r["cost_usd"]) for r in data if r["ts"].startswith(f"2025-0{m}")]
+        assert monthly[("request", m)]["p50_usd"] == _decimal_quantile(costs, "0.5")

@@ -235,10 +235,6 @@ def to_spark(sql: str, params: Mapping[str, Any] | None = None) -> str:
             if not isinstance(i, exp.Literal):
                 i = exp.Sub(this=exp.Paren(this=i), expression=exp.Literal.number(1))
             return exp.Anonymous(this="get", expressions=[node.this, i])
-        if isinstance(node, exp.PercentileCont):
-            # DuckDB quantile_cont(x, p or [p, ...]), linear interpolation; Spark's percentile(x, p)
-            # interpolates the same way (in DOUBLE: money to about 1e-12 below a million dollars)
-            return exp.Anonymous(this="percentile", expressions=[node.this, node.expression])
         if isinstance(node, exp.Window) and isinstance(node.this, exp.Count) \
                 and isinstance(node.this.this, exp.Distinct):
             # count(DISTINCT x) OVER (...): Spark has no distinct window aggregate; the size of the
