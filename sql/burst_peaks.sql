@@ -5,9 +5,8 @@ WITH hourly AS (
            sum(coalesce(request_count, 1)) AS requests,
            sum(cost_usd) FILTER (WHERE priced) AS cost_usd
     FROM priced_usage
-    WHERE ($since IS NULL OR ts >= $since)
-      AND ($until IS NULL OR ts < $until)
-      AND ($provider IS NULL OR provider = $provider)
+    WHERE
+        -- include: in_window
     GROUP BY 1
 ),
 hours AS (

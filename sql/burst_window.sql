@@ -3,9 +3,8 @@
 WITH f AS (
     SELECT ts, coalesce(request_count, 1) AS n, priced, cost_usd
     FROM priced_usage
-    WHERE ($since IS NULL OR ts >= $since)
-      AND ($until IS NULL OR ts < $until)
-      AND ($provider IS NULL OR provider = $provider)
+    WHERE
+        -- include: in_window
 ),
 w AS (
     SELECT CASE

@@ -9,9 +9,8 @@ WITH daily AS (
            sum(coalesce(cache_read_tokens, 0)) FILTER (WHERE cache_known) AS cache_read_tokens,
            sum(coalesce(cache_write_tokens, 0)) FILTER (WHERE cache_known) AS cache_write_tokens
     FROM priced_usage
-    WHERE ($since IS NULL OR ts >= $since)
-      AND ($until IS NULL OR ts < $until)
-      AND ($provider IS NULL OR provider = $provider)
+    WHERE
+        -- include: in_window
     GROUP BY ALL
 ),
 g AS (

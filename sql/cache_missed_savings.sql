@@ -9,10 +9,8 @@ WITH r AS (
            cost_input_usd,
            coalesce(list_position($cache_providers, lower(provider)), 0) AS pidx
     FROM priced_usage
-    WHERE grain = 'request' AND cache_known
-      AND ($since IS NULL OR ts >= $since)
-      AND ($until IS NULL OR ts < $until)
-      AND ($provider IS NULL OR provider = $provider)
+    WHERE grain = 'request' AND cache_known AND
+        -- include: in_window
 ),
 e AS (
     SELECT *,

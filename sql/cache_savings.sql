@@ -10,9 +10,8 @@ WITH pm AS (
                WHERE NOT coalesce(priced, false)
                  AND coalesce(cache_read_tokens, 0) + coalesce(cache_write_tokens, 0) > 0) AS unpriced_cache_requests
     FROM priced_usage
-    WHERE ($since IS NULL OR ts >= $since)
-      AND ($until IS NULL OR ts < $until)
-      AND ($provider IS NULL OR provider = $provider)
+    WHERE
+        -- include: in_window
     GROUP BY ALL
 ),
 g AS (

@@ -12,10 +12,8 @@ WITH r AS (
            coalesce(priced, false) AS priced,
            cost_usd
     FROM priced_usage
-    WHERE grain = 'request'
-      AND ($since IS NULL OR ts >= $since)
-      AND ($until IS NULL OR ts < $until)
-      AND ($provider IS NULL OR provider = $provider)
+    WHERE grain = 'request' AND
+        -- include: in_window
 ),
 l AS (
     SELECT *,

@@ -3,10 +3,8 @@
 WITH c AS (
     SELECT conversation_id, count(*) AS turns
     FROM priced_usage
-    WHERE grain = 'request' AND conversation_id IS NOT NULL
-      AND ($since IS NULL OR ts >= $since)
-      AND ($until IS NULL OR ts < $until)
-      AND ($provider IS NULL OR provider = $provider)
+    WHERE grain = 'request' AND conversation_id IS NOT NULL AND
+        -- include: in_window
     GROUP BY conversation_id
 ),
 d AS (

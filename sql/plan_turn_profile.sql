@@ -7,10 +7,8 @@ WITH r AS (
            coalesce(cache_read_tokens, 0) AS cache_read,
            coalesce(cache_known, false) AS cache_known
     FROM priced_usage
-    WHERE grain = 'request' AND conversation_id IS NOT NULL AND turn IS NOT NULL
-      AND ($since IS NULL OR ts >= $since)
-      AND ($until IS NULL OR ts < $until)
-      AND ($provider IS NULL OR provider = $provider)
+    WHERE grain = 'request' AND conversation_id IS NOT NULL AND turn IS NOT NULL AND
+        -- include: in_window
 )
 SELECT CAST(turn AS BIGINT) AS turn,
        CAST(count(DISTINCT conversation_id) AS BIGINT) AS conversations,

@@ -6,10 +6,8 @@ WITH r AS (
            TRY_CAST(json_extract(extra, '$.block_hashes') AS BIGINT[]) AS blocks,
            coalesce(TRY_CAST(json_extract(extra, '$.block_size') AS BIGINT), 512) AS block_size
     FROM priced_usage
-    WHERE grain = 'request' AND extra LIKE '%"block_hashes"%'
-      AND ($since IS NULL OR ts >= $since)
-      AND ($until IS NULL OR ts < $until)
-      AND ($provider IS NULL OR provider = $provider)
+    WHERE grain = 'request' AND extra LIKE '%"block_hashes"%' AND
+        -- include: in_window
 ),
 o AS (
     SELECT *, row_number() OVER (PARTITION BY provider, project ORDER BY ts, source_file, source_line, event_id) AS seq

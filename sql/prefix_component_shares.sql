@@ -5,10 +5,8 @@ WITH r AS (
            coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0) + coalesce(cache_write_tokens, 0) AS prompt,
            json_extract(extra, '$.components') AS c
     FROM priced_usage
-    WHERE extra LIKE '%"components"%'
-      AND ($since IS NULL OR ts >= $since)
-      AND ($until IS NULL OR ts < $until)
-      AND ($provider IS NULL OR provider = $provider)
+    WHERE extra LIKE '%"components"%' AND
+        -- include: in_window
 ),
 kinds AS (
     SELECT * FROM (VALUES (1, 'sys_prompt'), (2, 'passages_ids'), (3, 'history'), (4, 'web_search'),

@@ -7,9 +7,8 @@ WITH f AS (
            coalesce(priced, false) AS priced,
            cost_usd
     FROM priced_usage
-    WHERE ($since IS NULL OR ts >= $since)
-      AND ($until IS NULL OR ts < $until)
-      AND ($provider IS NULL OR provider = $provider)
+    WHERE
+        -- include: in_window
 ),
 daily AS (
     SELECT d, provider, model, project, api_key, user_id,

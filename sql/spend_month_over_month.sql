@@ -6,9 +6,8 @@ WITH daily AS (
            sum(coalesce(request_count, 1)) FILTER (WHERE NOT coalesce(priced, false)) AS unpriced_requests,
            sum(cost_usd) FILTER (WHERE priced) AS cost_usd
     FROM priced_usage
-    WHERE ($since IS NULL OR ts >= $since)
-      AND ($until IS NULL OR ts < $until)
-      AND ($provider IS NULL OR provider = $provider)
+    WHERE
+        -- include: in_window
     GROUP BY 1
 ),
 monthly AS (

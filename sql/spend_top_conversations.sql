@@ -3,10 +3,8 @@
 WITH f AS (
     SELECT conversation_id, coalesce(request_count, 1) AS requests, coalesce(priced, false) AS priced, cost_usd
     FROM priced_usage
-    WHERE conversation_id IS NOT NULL
-      AND ($since IS NULL OR ts >= $since)
-      AND ($until IS NULL OR ts < $until)
-      AND ($provider IS NULL OR provider = $provider)
+    WHERE conversation_id IS NOT NULL AND
+        -- include: in_window
 ),
 top AS (
     SELECT conversation_id,

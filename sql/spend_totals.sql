@@ -13,6 +13,5 @@ SELECT count(*) AS n_rows,
        min(ts) AS first_ts,
        max(ts) AS last_ts
 FROM priced_usage
-WHERE ($since IS NULL OR ts >= $since)
-  AND ($until IS NULL OR ts < $until)
-  AND ($provider IS NULL OR provider = $provider)
+WHERE
+    -- include: in_window

@@ -6,9 +6,7 @@ SELECT provider, model,
        CAST(sum(coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0)
                 + coalesce(cache_write_tokens, 0) + coalesce(output_tokens, 0)) AS BIGINT) AS tokens
 FROM priced_usage
-WHERE NOT coalesce(priced, false)
-  AND ($since IS NULL OR ts >= $since)
-  AND ($until IS NULL OR ts < $until)
-  AND ($provider IS NULL OR provider = $provider)
+WHERE NOT coalesce(priced, false) AND
+    -- include: in_window
 GROUP BY provider, model
 ORDER BY tokens DESC, provider NULLS LAST, model NULLS LAST

@@ -11,8 +11,7 @@ SELECT DATE '1970-01-01' + CAST(epoch_us(ts) // 86400000000 AS INTEGER) AS day,
        CAST(coalesce(sum(coalesce(request_count, 1)) FILTER (WHERE NOT coalesce(priced, false)), 0) AS BIGINT)
            AS unpriced_requests
 FROM priced_usage
-WHERE ($since IS NULL OR ts >= $since)
-  AND ($until IS NULL OR ts < $until)
-  AND ($provider IS NULL OR provider = $provider)
+WHERE
+    -- include: in_window
 GROUP BY ALL
 ORDER BY day, provider, model

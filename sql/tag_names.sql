@@ -5,10 +5,8 @@ SELECT tag,
 FROM (
     SELECT unnest(json_keys(json_extract(extra, '$.tags'))) AS tag, request_count
     FROM priced_usage
-    WHERE extra IS NOT NULL
-      AND ($since IS NULL OR ts >= $since)
-      AND ($until IS NULL OR ts < $until)
-      AND ($provider IS NULL OR provider = $provider)
+    WHERE extra IS NOT NULL AND
+        -- include: in_window
 )
 GROUP BY tag
 ORDER BY requests DESC, tag

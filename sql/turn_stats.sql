@@ -13,10 +13,8 @@ WITH r AS NOT MATERIALIZED (
            coalesce(cost_input_usd, 0) + coalesce(cost_cache_read_usd, 0) + coalesce(cost_cache_write_usd, 0)
                AS input_cost
     FROM priced_usage
-    WHERE grain = 'request' AND conversation_id IS NOT NULL AND turn IS NOT NULL
-      AND ($since IS NULL OR ts >= $since)
-      AND ($until IS NULL OR ts < $until)
-      AND ($provider IS NULL OR provider = $provider)
+    WHERE grain = 'request' AND conversation_id IS NOT NULL AND turn IS NOT NULL AND
+        -- include: in_window
 ),
 plain AS (
     SELECT turn,

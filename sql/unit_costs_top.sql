@@ -8,9 +8,8 @@ WITH base AS NOT MATERIALIZED (
     SELECT project, user_id, conversation_id, coalesce(request_count, 1) AS requests,
            coalesce(priced, false) AS priced, cost_usd
     FROM priced_usage
-    WHERE ($since IS NULL OR ts >= $since)
-      AND ($until IS NULL OR ts < $until)
-      AND ($provider IS NULL OR provider = $provider)
+    WHERE
+        -- include: in_window
 ),
 top_conversations AS (
     SELECT conversation_id AS unit_key, min(project) AS project, sum(requests) AS requests,

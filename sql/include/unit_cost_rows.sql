@@ -3,6 +3,5 @@
 coalesce(priced, false) AS priced, cost_usd,
 date_trunc('month', DATE '1970-01-01' + CAST(epoch_us(ts) // 86400000000 AS INTEGER)) AS month
 FROM priced_usage
-WHERE ($since IS NULL OR ts >= $since)
-  AND ($until IS NULL OR ts < $until)
-  AND ($provider IS NULL OR provider = $provider)
+WHERE
+    -- include: in_window

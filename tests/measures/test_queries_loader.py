@@ -136,3 +136,15 @@ def test_include_of_a_missing_part_names_file_and_line(tmp_path: Path) -> None:
     p = _write(tmp_path, "q", "-- name: q\n-- Returns sums.\nSELECT\n    -- include: nope\n    1\n")
     with pytest.raises(ConfigError, match=rf"{p}:4: `-- include: nope` names .*include/nope.sql, which does not exist"):
         load_queries(tmp_path)
+
+
+def test_a_part_may_include_another_but_not_itself(tmp_path: Path) -> None:
+    inc = tmp_path / "include"
+    inc.mkdir()
+    (inc / "rows.sql").write_text("x\nFROM t\n-- include: only_a\n", encoding="utf-8")
+    (inc / "only_a.sql").write_text("WHERE a\n", encoding="utf-8")
+    q = parse_query(_write(tmp_path, "q", "-- name: q\n-- Returns x.\nSELECT\n  -- include: rows\n"))
+    assert q.sql == "SELECT\n  x\n  FROM t\n  WHERE a"
+    (inc / "only_a.sql").write_text("WHERE a\n-- include: rows\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"only_a.sql:2: `-- include: rows` includes itself \(rows -> only_a -> rows"):
+        load_queries(tmp_path)

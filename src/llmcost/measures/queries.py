@@ -129,20 +129,27 @@ def parse_query(path: Path, text: str | None = None) -> Query:
     return Query(name=name, help=help_text, sql=body, params=params, path=path, sql_line=sql_line)
 
 
-def _expand_includes(path: Path, lines: list[str], start: int) -> list[str]:
+def _expand_includes(path: Path, lines: list[str], start: int, within: tuple[str, ...] = ()) -> list[str]:
     """`lines[start:]` with each `-- include: NAME` line replaced by the lines of
-    include/NAME.sql beside `path`, indented like the include line."""
+    include/NAME.sql of the query directory, indented like the include line. A part may include
+    another part (`within`: the parts being expanded, to refuse a part that includes itself)."""
+    parts = path.parent if within else path.parent / "include"
     out: list[str] = []
     for k, line in enumerate(lines[start:], start + 1):
         m = _INCLUDE_LINE.match(line)
         if m is None:
             out.append(line)
             continue
-        part = path.parent / "include" / f"{m.group('name')}.sql"
+        name = m.group("name")
+        part = parts / f"{name}.sql"
         if not part.is_file():
-            raise ConfigError(f"{path}:{k}: `-- include: {m.group('name')}` names {part}, which does not exist. "
+            raise ConfigError(f"{path}:{k}: `-- include: {name}` names {part}, which does not exist. "
                               "Fix: create it, or correct the name.")
-        out.extend(m.group("indent") + ln if ln.strip() else ln for ln in part.read_text(encoding="utf-8").splitlines())
+        if name in within:
+            raise ConfigError(f"{path}:{k}: `-- include: {name}` includes itself ({' -> '.join((*within, name))}). "
+                              "Fix: remove the include line from the part it leads back to.")
+        inner = _expand_includes(part, part.read_text(encoding="utf-8").splitlines(), 0, (*within, name))
+        out.extend(m.group("indent") + ln if ln.strip() else ln for ln in inner)
     return out
 
 
