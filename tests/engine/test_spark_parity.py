@@ -112,6 +112,21 @@ def test_token_cost_keeps_twelve_places(spark: Any) -> None:
 CASE_FILES = sorted(CASES.glob("*.json"))
 
 
+def test_side_file_lengths_reach_spark_as_written(spark: Any) -> None:
+    """The RAGPulse component lengths (a table the driver's DuckDB builds from the side files,
+    measures.load_component_lengths) reach Spark as one Arrow table: the same rows and types."""
+    cur = S.SparkCursor(spark)
+    try:
+        cur.execute("CREATE OR REPLACE TEMP TABLE component_lengths (kind VARCHAR, id BIGINT, token_length BIGINT)")
+        cur.execute("INSERT INTO component_lengths VALUES ('doc', 7, 512), ('doc', 8, NULL), ('tool', 7, 3)")
+    finally:
+        cur.close()
+    got = spark.table("component_lengths")
+    assert [f.dataType.simpleString() for f in got.schema] == ["string", "bigint", "bigint"]
+    assert sorted(map(tuple, got.collect()), key=str) == sorted(
+        [("doc", 7, 512), ("doc", 8, None), ("tool", 7, 3)], key=str)
+
+
 def test_every_spark_measure_has_a_case() -> None:
     """Every query of sql/ runs on Spark, and every one but the reconciliation pair (run over the
     stores below: sql/reconcile_*.sql read the priced table and `costs`) has a data case."""

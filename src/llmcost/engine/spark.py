@@ -55,8 +55,9 @@ SPARK_QUERIES = (
     "spend_totals", "spend_unpriced_models", "spend_by_period", "report_by_day", "report_by_project",
     "report_daily", "report_cache_daily", "report_totals", "report_by_provider_model",
 )
-"""The measures `--engine spark` computes on Spark for the report today: its first screen and its
-daily series (docs/scale.md, "What runs where")."""
+"""The first screen's queries and its daily series (`first_screen`; bench/bench_spark.py times
+them). The report under `--engine spark` runs these and every other section on Spark through
+analysis._report (docs/scale.md, "What runs where")."""
 
 
 def spark_queries() -> tuple[str, ...]:
@@ -514,7 +515,8 @@ def price_once(spark: SparkSession, catalog: Catalog, tz: str, name: str = "doc_
     keys, tod, summary = resolve_keys(catalog, [tuple(r) for r in found])
     table = price_table(catalog, keys)
     prices = f"{name}__prices"
-    spark.createDataFrame(table.to_pylist(), _struct(PRICE_TABLE_SCHEMA)).createOrReplaceTempView(prices)
+    # from the Arrow table as it is (pyspark 4 takes a pyarrow Table): no Python row per price
+    spark.createDataFrame(table, _struct(PRICE_TABLE_SCHEMA)).createOrReplaceTempView(prices)
     have = spark.table(source).columns
     tools = [t for t, c in TOOL_CALL_COLUMNS.items() if c in have]
     priced = spark.sql(to_spark(cost_sql(source, prices, tod, server_tools=tools)))
@@ -545,8 +547,9 @@ def window_view(spark: SparkSession, priced: SparkPriced, since: date | None, un
 
 # ---- the report's first screen -------------------------------------------------------------------
 def first_screen(spark: SparkSession, tz: str) -> dict[str, Any]:
-    """The document keys computed on Spark over the window view `priced_usage`: totals, by model,
-    by project, by day, the daily series, and the spend measures the first screen reads."""
+    """The first screen's figures computed on Spark over the window view `priced_usage`: totals, by
+    model, by project, by day, the daily series, and the spend measures the first screen reads
+    (the report itself reads them through analysis._document; tests/engine checks both)."""
     totals = measure(spark, "report_totals")[0]  # with the billed total of `costs`
     by_period: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for row in measure(spark, "spend_by_period"):
@@ -606,9 +609,9 @@ class SparkCursor:
             self.description = [(d[0],) for d in (cur.description or [])]
             self._rows = list(cur.fetchall()) if cur.description else []
             if "component_lengths" in sql.lower() and not sql.lower().lstrip().startswith("select"):
+                # handed over as one Arrow table (pyspark 4 takes a pyarrow Table), not row by row
                 t = self._driver.sql("SELECT * FROM component_lengths").arrow().read_all()
-                self.spark.createDataFrame(t.to_pylist(), _struct(t.schema)).createOrReplaceTempView(
-                    "component_lengths")
+                self.spark.createDataFrame(t, _struct(t.schema)).createOrReplaceTempView("component_lengths")
             return self
         if params is not None and not isinstance(params, Mapping):
             raise TypeError("SparkCursor binds named parameters only ($name)")
