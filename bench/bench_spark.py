@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_duckdb(store_dir: Path) -> dict[str, object]:
-    from llmcost.document.analysis import open_store, window_view
+    from llmcost.document.analysis import open_store
     from llmcost.document.priced_rows import price_once
     from llmcost.engine.spark import SPARK_QUERIES, spark_sql_file
     from llmcost.measures import queries
@@ -41,7 +41,7 @@ def run_duckdb(store_dir: Path) -> dict[str, object]:
     with open_store(store_dir) as (_, _, con):
         t1 = time.perf_counter()
         rows = price_once(con, load_catalog(None), "UTC")
-        window_view(con, rows, None, None)
+        rows.view(con, "priced_usage")  # the whole store: the relation the queries read by default
         t2 = time.perf_counter()
         cost = None
         for name in SPARK_QUERIES:
