@@ -1,12 +1,17 @@
 """Benchmark: the report's first-screen measures on DuckDB and on Spark local[1] and local[2].
 
     .venv/bin/python bench/bench_spark.py [--rows 10000000] [--dir DIR] [--engines duckdb,local[1],local[2]]
+                                          [--report]
 
 Generates the 10M-row store of bench/bench_measures.py (make_store; kept with --dir, reused when
 DIR/store exists), then times, each engine in its own process (a JVM keeps its first master):
 pricing every live row once (the money basis and the pricing join) and the measures of
 llmcost.engine.spark.SPARK_QUERIES over the window. Spark's session start is timed apart. Prints
 one JSON line per engine, with the load average before and after; docs/scale.md has the figures.
+
+With --report, times the whole report instead (analysis.build_report, forecast, scenarios and
+what-ifs included, as `report --engine duckdb|spark` builds it; Spark's session start included):
+the priced spend and the forecast's median are printed to check the engines agree.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_duckdb(store_dir: Path) -> dict[str, object]:
-    from llmcost.document.analysis import open_store, window_view
+    from llmcost.document.analysis import open_store
     from llmcost.document.priced_rows import price_once
     from llmcost.engine.spark import SPARK_QUERIES, spark_sql_file
     from llmcost.measures import queries
@@ -36,7 +41,7 @@ def run_duckdb(store_dir: Path) -> dict[str, object]:
     with open_store(store_dir) as (_, _, con):
         t1 = time.perf_counter()
         rows = price_once(con, load_catalog(None), "UTC")
-        window_view(con, rows, None, None)
+        rows.view(con, "priced_usage")  # the whole store: the relation the queries read by default
         t2 = time.perf_counter()
         cost = None
         for name in SPARK_QUERIES:
@@ -80,16 +85,34 @@ def run_spark(store_dir: Path, master: str) -> dict[str, object]:
     return out
 
 
+def run_report(store_dir: Path, engine: str) -> dict[str, object]:
+    from llmcost.document.analysis import ReportOptions, build_report
+    from llmcost.engine.spark import MASTER_ENV
+
+    if engine != "duckdb":
+        os.environ[MASTER_ENV] = engine
+    t0 = time.perf_counter()
+    doc = build_report(ReportOptions(store=store_dir, engine="duckdb" if engine == "duckdb" else "spark"))
+    wall = time.perf_counter() - t0
+    fc = doc.get("forecast") or {}
+    return {"engine": engine, "what": "report", "report_s": round(wall, 2), "cost_usd": str(doc["totals"]["cost_usd"]),
+            "forecast_p50_usd": str(fc.get("p50_usd")), "rows": doc["spend"]["totals"]["n_rows"]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--dir", type=Path, default=None, help="work directory (default: a temp dir, removed)")
     ap.add_argument("--engines", default="duckdb,local[1],local[2]")
+    ap.add_argument("--report", action="store_true", help="time the whole report (build_report) per engine")
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)  # internal: run one engine here
     args = ap.parse_args()
     if args.one:
         store = args.dir / "store"
-        res = run_duckdb(store) if args.one == "duckdb" else run_spark(store, args.one)
+        if args.report:
+            res = run_report(store, args.one)
+        else:
+            res = run_duckdb(store) if args.one == "duckdb" else run_spark(store, args.one)
         print(json.dumps(res))
         return
     root = args.dir or Path(tempfile.mkdtemp(prefix="llmcost-bench-spark-"))
@@ -103,7 +126,8 @@ def main() -> None:
             print(json.dumps({"generated_rows": args.rows, "generate_s": round(time.perf_counter() - t, 1)}))
         for engine in args.engines.split(","):
             before = os.getloadavg()[0]
-            proc = subprocess.run([sys.executable, __file__, "--dir", str(root), "--one", engine],
+            proc = subprocess.run([sys.executable, __file__, "--dir", str(root), "--one", engine,
+                                   *(["--report"] if args.report else [])],
                                   capture_output=True, text=True, check=False)
             line = (proc.stdout.strip().splitlines() or ["{}"])[-1]
             res = json.loads(line) if proc.returncode == 0 else {"engine": engine, "failed": proc.stderr[-2000:]}

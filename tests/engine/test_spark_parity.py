@@ -112,6 +112,21 @@ def test_token_cost_keeps_twelve_places(spark: Any) -> None:
 CASE_FILES = sorted(CASES.glob("*.json"))
 
 
+def test_side_file_lengths_reach_spark_as_written(spark: Any) -> None:
+    """The RAGPulse component lengths (a table the driver's DuckDB builds from the side files,
+    measures.load_component_lengths) reach Spark as one Arrow table: the same rows and types."""
+    cur = S.SparkCursor(spark)
+    try:
+        cur.execute("CREATE OR REPLACE TEMP TABLE component_lengths (kind VARCHAR, id BIGINT, token_length BIGINT)")
+        cur.execute("INSERT INTO component_lengths VALUES ('doc', 7, 512), ('doc', 8, NULL), ('tool', 7, 3)")
+    finally:
+        cur.close()
+    got = spark.table("component_lengths")
+    assert [f.dataType.simpleString() for f in got.schema] == ["string", "bigint", "bigint"]
+    assert sorted(map(tuple, got.collect()), key=str) == sorted(
+        [("doc", 7, 512), ("doc", 8, None), ("tool", 7, 3)], key=str)
+
+
 def test_every_spark_measure_has_a_case() -> None:
     """Every query of sql/ runs on Spark, and every one but the reconciliation pair (run over the
     stores below: sql/reconcile_*.sql read the priced table and `costs`) has a data case."""
@@ -184,7 +199,7 @@ def _check_store(spark: Any, store: Path, since: date | None = None, until: date
         assert_rows_equal(doc["spend"][k], out["spend"][k], f"spend {k}")
     # the pricing pass found the same unpriced models (over the whole store, as price_once prices it)
     assert {(u["provider"], u["model"]) for u in doc["unpriced"]} <= {
-        (u.provider, u.model) for u in priced.summary.unpriced
+        (u.provider, u.model) for u in priced.store_summary.unpriced
     }
     assert window_summary["n"] == doc["spend"]["totals"]["n_rows"]
     return doc
@@ -293,45 +308,71 @@ def _same_document(duck: Any, spark_doc: Any, path: str = "") -> list[str]:
     return [] if _same(duck, spark_doc) else [f"{path}: {duck!r} != {spark_doc!r}"]
 
 
-def _documents(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """`report --format json` with each engine, counting the calls of the DuckDB measures pass."""
+DUCK_HANDLE = ("view", "summary", "keep", "value")
+"""The methods through which a section reads DuckDB's priced table (document.priced_rows.PricedRows)."""
+
+
+def _documents(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+               args: tuple[str, ...] = ("--no-forecast",)) -> dict[str, Any]:
+    """`report --format json [args]` with each engine, counting per engine the DuckDB measures pass
+    (analysis._measures), DuckDB's pricing passes (pricing.engine.pricing_passes) and the reads of
+    DuckDB's priced table through its handle (PricedRows.view, summary, keep, value)."""
     import json
 
     from typer.testing import CliRunner
 
     from llmcost.cli import app
     from llmcost.document import analysis
+    from llmcost.document.priced_rows import PricedRows
+    from llmcost.pricing.engine import pricing_passes
 
-    calls = {"duckdb": 0}
-    duck_measures = analysis._measures
+    calls = {"measures": 0, **dict.fromkeys(DUCK_HANDLE, 0)}
 
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        calls["duckdb"] += 1
-        return duck_measures(*args, **kwargs)
+    def counting(key: str, fn: Any) -> Any:
+        def counted(*a: Any, **k: Any) -> Any:
+            calls[key] += 1
+            return fn(*a, **k)
+        return counted
 
-    monkeypatch.setattr(analysis, "_measures", counted)
+    monkeypatch.setattr(analysis, "_measures", counting("measures", analysis._measures))
+    for name in DUCK_HANDLE:
+        monkeypatch.setattr(PricedRows, name, counting(name, getattr(PricedRows, name)))
     docs: dict[str, Any] = {}
     for engine in ("duckdb", "spark"):
-        before = calls["duckdb"]
+        before, passes = dict(calls), pricing_passes()
         out = tmp_path / f"{engine}.json"
-        res = CliRunner().invoke(app, ["report", "--store", str(store), "--no-forecast", "--format", "json",
+        res = CliRunner().invoke(app, ["report", "--store", str(store), *args, "--format", "json",
                                        "--engine", engine, "--out", str(out)])
         assert res.exit_code == 0, res.output
         docs[engine] = json.loads(out.read_text(encoding="utf-8"))
         docs[engine].pop("generated_at")
-        docs[f"{engine}_duckdb_measure_passes"] = calls["duckdb"] - before
+        docs[f"{engine}_counts"] = {k: calls[k] - before[k] for k in calls} | {
+            "pricing_passes": pricing_passes() - passes}
     return docs
 
 
 def test_cli_engine_spark_writes_the_same_document(spark: Any, sample_store: Path, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """`report --engine spark` writes the same JSON document as the default engine (all but the
-    time it was generated; money to 1e-9), its measures computed on Spark: the DuckDB measures
-    pass (analysis._measures) runs once for `--engine duckdb` and not at all for `--engine spark`."""
-    docs = _documents(sample_store, tmp_path, monkeypatch)
-    assert docs["duckdb_duckdb_measure_passes"] == 1
-    assert docs["spark_duckdb_measure_passes"] == 0
-    assert docs["duckdb"]["turns"] and docs["duckdb"]["unit_costs"]  # the measures are not empty
+    time it was generated; money to 1e-9), forecast, scenarios, alternatives, budget and tags
+    included, with DuckDB pricing nothing: for `--engine duckdb` the DuckDB measures pass runs once,
+    DuckDB prices the store once and the sections read its priced table (the window, the pricing
+    summary, the month compare, the forecast's history); for `--engine spark` none of these."""
+    args = ("--as-of", "2026-11-23", "--budget", "100000", "--by", "tag:team", "--by", "tag:nope")
+    docs = _documents(sample_store, tmp_path, monkeypatch, args)
+    duck, spark_counts = docs["duckdb_counts"], docs["spark_counts"]
+    assert duck["measures"] == 1 and duck["pricing_passes"] == 1
+    # the window and the month compare (view), the pricing summary (summary), the forecast's history
+    # (keep: its rows; value: its billed days) read DuckDB's priced table
+    assert duck["view"] == 2 and duck["summary"] == 1 and duck["keep"] == 1 and duck["value"] == 1
+    assert spark_counts == dict.fromkeys(spark_counts, 0)
+    d = docs["duckdb"]
+    # the sections are not empty (a comparison of nothing would pass)
+    assert d["turns"] and d["unit_costs"] and d["reconciliation"]["days"] and d["compare"]["by_model"]
+    assert d["forecast"]["p50_usd"] is not None and d["scenarios"] and d["alternatives"]
+    assert d["budget"]["probability_above"] is not None and d["unpriced"] and d["conversations"]["counts"]
+    assert {r["tag"] for r in d["by_tag"]} == {"team", "nope"}
+    assert any("tag:nope" in w for w in d["warnings"])
     assert not _same_document(docs["duckdb"], docs["spark"])
 
 
@@ -340,5 +381,5 @@ def test_cli_engine_spark_writes_the_same_document(spark: Any, sample_store: Pat
 def test_cli_engine_spark_same_document_on_a_trace(spark: Any, trace_store: Path, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     docs = _documents(trace_store, tmp_path, monkeypatch)
-    assert docs["spark_duckdb_measure_passes"] == 0
+    assert docs["spark_counts"] == dict.fromkeys(docs["spark_counts"], 0)
     assert not _same_document(docs["duckdb"], docs["spark"])

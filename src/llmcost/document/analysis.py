@@ -8,25 +8,28 @@ forecast add their sections. Renderers in `llmcost.report` only format this dict
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import duckdb
 
 from llmcost import __version__, clock
 from llmcost.document.compare import month_end, period_compare, previous_month
-from llmcost.document.priced_rows import PricedRows, price_once
+from llmcost.document.priced_rows import PricedTable, price_once
 from llmcost.errors import UsageError
 from llmcost.measures import queries
 from llmcost.pricing import load_catalog
 from llmcost.pricing.engine import SUGGEST_LIMIT
 from llmcost.storage.store import FileEntry, Manifest, Store, attach_work_file, one
 from llmcost.tz import check_day, check_tz
+
+if TYPE_CHECKING:
+    from llmcost.engine.spark import SparkPriced
 
 SCHEMA_VERSION = "1.3"
 """1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
@@ -237,18 +240,15 @@ def build_report(opts: ReportOptions, last_run: IngestRun | None = None) -> dict
                 "(CSV with columns date,currency,rate_per_usd)."
             )
         rates = load_rates(opts.rates_file)
-    on_spark = None
-    if opts.engine == "spark":  # the first screen and every registered measure, on Spark (docs/scale.md)
-        from llmcost.engine.spark import report_on_spark
+    catalog = load_catalog(opts.prices_file)
+    with ExitStack() as stack:
+        priced = None
+        if opts.engine == "spark":  # the store priced once on Spark, every section read there (docs/scale.md)
+            from llmcost.engine.spark import priced_on_spark
 
-        on_spark = report_on_spark(opts.store, load_catalog(opts.prices_file), opts.tz, since, until)
-    with open_store(opts.store) as (store, manifest, con):
-        doc = _report(con, opts, store, manifest, load_catalog(opts.prices_file), since, until, month, rates,
-                      measured=None if on_spark is None else on_spark["measures"])
-    if on_spark is not None:
-        from llmcost.engine.spark import apply_first_screen
-
-        apply_first_screen(doc, on_spark)
+            priced = stack.enter_context(priced_on_spark(opts.store, catalog, opts.tz))
+        store, manifest, con = stack.enter_context(open_store(opts.store))
+        doc = _report(con, opts, store, manifest, catalog, since, until, month, rates, priced=priced)
     if last_run is not None:
         doc["last_run"] = {"files": dict(last_run.files), "problems": list(last_run.problems)}
     return doc
@@ -281,7 +281,7 @@ def open_store(path: Path) -> Iterator[tuple[Store, Manifest, duckdb.DuckDBPyCon
             Path(f"{work_file}.wal").unlink(missing_ok=True)
 
 
-def window_view(con: duckdb.DuckDBPyConnection, rows: PricedRows, since: date | None, until: date | None) -> str:
+def window_view(con: Any, rows: PricedTable, since: date | None, until: date | None) -> str:
     """The report's window over its priced table, as TEMP VIEW `doc_window`; returns the name,
     which every section reading the window is given (the sql/ queries read it with `relation=`)."""
     where, params = _where(since, until, rows.tz)
@@ -289,14 +289,32 @@ def window_view(con: duckdb.DuckDBPyConnection, rows: PricedRows, since: date | 
 
 
 def _report(
-    con: duckdb.DuckDBPyConnection, opts: ReportOptions, store: Store, manifest: Any, catalog: Any,
+    duck: duckdb.DuckDBPyConnection, opts: ReportOptions, store: Store, manifest: Any, catalog: Any,
     since: date | None, until: date | None, month: str | None, rates: Any,
-    measured: dict[str, Any] | None = None,
+    priced: SparkPriced | None = None,
 ) -> dict[str, Any]:
     """The report document: every section reads the one priced table (priced once, here).
-    `measured`: the registered measures computed elsewhere (`--engine spark`), in place of
-    `_measures` over DuckDB."""
-    rows = price_once(con, catalog, opts.tz)
+    `priced`: the store priced on Spark (`--engine spark`, engine.spark.priced_on_spark): then
+    DuckDB prices nothing; the sections run their same queries on Spark (through its cursor), and
+    the forecast reads its history rows from Spark into a DuckDB table on `duck`."""
+    if priced is None:
+        rows: PricedTable = price_once(duck, catalog, opts.tz)
+        con: Any = duck
+    else:
+        rows, con = priced, priced.cursor(WINDOW_VIEW)
+    try:
+        return _sections(duck, con, rows, opts, store, manifest, catalog, since, until, month, rates)
+    finally:
+        if priced is not None:
+            con.close()
+
+
+def _sections(
+    duck: duckdb.DuckDBPyConnection, con: Any, rows: Any, opts: ReportOptions, store: Store, manifest: Any,
+    catalog: Any, since: date | None, until: date | None, month: str | None, rates: Any,
+) -> dict[str, Any]:
+    """The document's sections over the priced table `rows`, their queries run by `con` (`duck`,
+    or a Spark cursor); the forecast runs on `duck`."""
     window = window_view(con, rows, since, until)
     pricing = rows.summary(con, window)
     doc = _document(con, opts, store, manifest, catalog.info(), pricing, window)
@@ -311,8 +329,12 @@ def _report(
         held = f"the store holds usage from {first:%Y-%m-%d} to {last:%Y-%m-%d} (UTC)" if first else "it is empty"
         doc["warnings"].insert(0, f"no usage in this window ({_window_text(since, until, month)}); {held}. "
                                   "Fix: choose a window inside it (--month YYYY-MM, --since/--until)")
-    if measured is None:
+    if con is duck:
         measured = _measures(con, window, since)
+    else:  # the same compute functions, their queries on Spark
+        from llmcost.engine.spark import measures_on_spark
+
+        measured = measures_on_spark(rows.spark, since, relation=window)
     taken = sorted(set(measured) & set(doc))
     if taken:  # a measure's key must not overwrite another section of the document
         raise UsageError(f"measure key(s) {', '.join(map(repr, taken))} already name a section of the report "
@@ -328,7 +350,7 @@ def _report(
     cmp_month = compare_month(con, rows, until)
     doc["compare"] = _compare(con, rows, cmp_month) if cmp_month else None
     doc["conversations"]["counts"] = _conversation_counts(con, window)
-    doc.update(forecast_sections(con, opts, doc, catalog, rows))
+    doc.update(forecast_sections(duck, opts, doc, catalog, rows))
     doc["budget"] = budget_check(doc, opts.budget) if opts.budget is not None else None
     doc["currency"] = _currency(doc, rates, opts.currency, until) if rates is not None else None
     return doc
@@ -375,7 +397,7 @@ def _conversation_counts(con: duckdb.DuckDBPyConnection, window: str) -> dict[st
 
 def forecast_sections(
     con: duckdb.DuckDBPyConnection, opts: ReportOptions, doc: dict[str, Any], catalog: Any = None,
-    rows: PricedRows | None = None,
+    rows: PricedTable | None = None,
 ) -> dict[str, Any]:
     """The forecast, scenarios and what-if alternatives (llmcost.scenarios), for the report.
 
@@ -418,13 +440,12 @@ def _cache_daily(con: duckdb.DuckDBPyConnection, window: str, tz: str) -> list[d
 
 
 def _reconciliation(
-    con: duckdb.DuckDBPyConnection, priced: PricedRows, since: date | None, until: date | None
+    con: Any, priced: PricedTable, since: date | None, until: date | None
 ) -> dict[str, Any]:
     """Money counted once per provider and day (billed when a cost export has it, else estimated)."""
-    from llmcost.document.reconcile import reconcile
+    from llmcost.document.reconcile import reconcile_days
 
-    frame = reconcile(con, since=since, until=until + timedelta(days=1) if until else None, priced=priced)
-    days = frame.to_dicts()
+    days = reconcile_days(con, priced, since=since, until=until + timedelta(days=1) if until else None)
     by_provider: dict[Any, dict[str, Any]] = {}
     for d in days:
         p = by_provider.setdefault(
@@ -471,7 +492,7 @@ def _reconciliation(
     }
 
 
-def compare_month(con: duckdb.DuckDBPyConnection, rows: PricedRows, until: date | None) -> date | None:
+def compare_month(con: Any, rows: PricedTable, until: date | None) -> date | None:
     """The month compared with the one before: the window's last month, else the latest usage's month."""
     if until:
         return until
@@ -481,7 +502,7 @@ def compare_month(con: duckdb.DuckDBPyConnection, rows: PricedRows, until: date 
     return last.astimezone(ZoneInfo(rows.tz)).date() if isinstance(last, datetime) else last
 
 
-def _compare(con: duckdb.DuckDBPyConnection, rows: PricedRows, month: date) -> dict[str, Any]:
+def _compare(con: Any, rows: PricedTable, month: date) -> dict[str, Any]:
     where, params = _where(previous_month(month), month_end(month), rows.tz)
     source = rows.view(con, "doc_compare", _inline(where, params))
     return period_compare(con, month, source=source, tz=rows.tz)

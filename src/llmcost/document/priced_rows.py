@@ -16,16 +16,36 @@ sql/reconcile_money_usage.sql are all the live rows of `usage`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import duckdb
 
 from llmcost.measures import queries
 from llmcost.pricing import Catalog, PricingSummary, attach_costs
 from llmcost.pricing.engine import summarize
+from llmcost.storage.duck import one
 
 COUNTING_COLUMNS = ("day", "money_basis", "counts_for_tokens", "counts_for_money", "local_day")
 """Columns the priced table has beside the store's usage columns and the engine's: the UTC day and
 what the row counts for (sql/reconcile_money_usage.sql), and the calendar day in the report's tz."""
+
+
+class PricedTable(Protocol):
+    """What the sections read of a report's one priced table: `PricedRows` on DuckDB, or
+    engine.spark.SparkPriced (`--engine spark`: the same queries, run on Spark)."""
+
+    @property
+    def table(self) -> str: ...
+    @property
+    def tz(self) -> str: ...
+    @property
+    def catalog(self) -> Catalog: ...
+    @property
+    def priced_columns(self) -> tuple[str, ...]: ...
+    def view(self, con: Any, name: str, where: str = "true") -> str: ...
+    def summary(self, con: Any, relation: str) -> PricingSummary: ...
+    def keep(self, con: duckdb.DuckDBPyConnection, name: str, select: str) -> None: ...
+    def value(self, con: Any, sql: str) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -54,6 +74,15 @@ class PricedRows:
         """What is and is not priced among the rows of `relation` (a filter over this table)."""
         return summarize(con, self.catalog, relation)
 
+    def keep(self, con: duckdb.DuckDBPyConnection, name: str, select: str) -> None:
+        """TEMP VIEW `name` on `con`: the rows of `select` (SQL over this table). The Spark handle
+        (engine.spark.SparkPriced) makes a table of the rows computed there instead."""
+        con.execute(f"CREATE TEMP VIEW {name} AS {select}")
+
+    def value(self, con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+        """The first value of `sql` (an aggregate over this table)."""
+        return one(con.execute(sql))[0]
+
 
 def price_once(
     con: duckdb.DuckDBPyConnection, catalog: Catalog, tz: str, name: str = "doc_priced"
@@ -74,4 +103,4 @@ def price_once(
     return PricedRows(table=name, tz=tz, catalog=catalog, priced_columns=added)
 
 
-__all__ = ["COUNTING_COLUMNS", "PricedRows", "price_once"]
+__all__ = ["COUNTING_COLUMNS", "PricedRows", "PricedTable", "price_once"]

@@ -19,7 +19,7 @@ The SQL lives in sql/reconcile_money_usage.sql and sql/reconcile_daily.sql.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
@@ -28,7 +28,7 @@ from llmcost.measures import queries
 from llmcost.pricing import Catalog, PricingSummary, attach_costs, load_catalog
 
 if TYPE_CHECKING:
-    from llmcost.document.priced_rows import PricedRows
+    from llmcost.document.priced_rows import PricedTable
 
 MONEY_USAGE_VIEW = "money_usage"
 PRICED_VIEW = "reconcile_priced"
@@ -49,7 +49,7 @@ def reconcile(
     since: date | None = None,
     until: date | None = None,
     provider: str | None = None,
-    priced: PricedRows | None = None,
+    priced: PricedTable | None = None,
 ) -> pl.DataFrame:
     """Per provider and UTC day: money_basis, billed_usd, estimated_usd, money_usd (counted once),
     gap_usd, gap_pct, provider_tokens, request_tokens, coverage, unpriced_rows.
@@ -60,9 +60,8 @@ def reconcile(
     the query reads that table instead (no view is made) and nothing is priced again.
     """
     if priced is not None:  # sql/reconcile_daily.sql reads the one priced table as it is
-        q = queries.get_query("reconcile_daily")
-        sql = queries.sql_over(q, priced.table, reads=PRICED_VIEW)
-        return con.sql(sql, params=queries.bind(q, {"since": since, "until": until, "provider": provider})).pl()
+        sql, params = _over_priced(priced, since, until, provider)
+        return con.sql(sql, params=params).pl()
     money_usage(con)
     attach_costs(
         con, catalog if catalog is not None else load_catalog(), source=MONEY_USAGE_VIEW, target=PRICED_VIEW
@@ -70,9 +69,31 @@ def reconcile(
     return queries.run(con, "reconcile_daily", since=since, until=until, provider=provider)
 
 
+def _over_priced(
+    priced: PricedTable, since: date | None, until: date | None, provider: str | None
+) -> tuple[str, dict[str, object]]:
+    """sql/reconcile_daily.sql over the report's one priced table, and its parameters."""
+    q = queries.get_query("reconcile_daily")
+    return queries.sql_over(q, priced.table, reads=PRICED_VIEW), queries.bind(
+        q, {"since": since, "until": until, "provider": provider})
+
+
+def reconcile_days(
+    con: Any, priced: PricedTable, *, since: date | None = None, until: date | None = None,
+    provider: str | None = None,
+) -> list[dict[str, Any]]:
+    """The rows of `reconcile(con, priced=priced, ...)` as dicts, read through `con.execute` (a
+    DuckDB connection, or engine.spark's SparkCursor over a Spark priced table)."""
+    cur = con.execute(*_over_priced(priced, since, until, provider))
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
 def money_total(frame: pl.DataFrame) -> object:
     """The money total of a `reconcile` frame (Decimal; each provider-day counted once)."""
     return sum((v for v in frame["money_usd"].to_list() if v is not None), start=0)
 
 
-__all__ = ["MONEY_USAGE_VIEW", "PRICED_VIEW", "PricingSummary", "money_total", "money_usage", "reconcile"]
+__all__ = [
+    "MONEY_USAGE_VIEW", "PRICED_VIEW", "PricingSummary", "money_total", "money_usage", "reconcile", "reconcile_days",
+]

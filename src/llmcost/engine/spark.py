@@ -55,8 +55,9 @@ SPARK_QUERIES = (
     "spend_totals", "spend_unpriced_models", "spend_by_period", "report_by_day", "report_by_project",
     "report_daily", "report_cache_daily", "report_totals", "report_by_provider_model",
 )
-"""The measures `--engine spark` computes on Spark for the report today: its first screen and its
-daily series (docs/scale.md, "What runs where")."""
+"""The first screen's queries and its daily series (`first_screen`; bench/bench_spark.py times
+them). The report under `--engine spark` runs these and every other section on Spark through
+analysis._report (docs/scale.md, "What runs where")."""
 
 
 def spark_queries() -> tuple[str, ...]:
@@ -305,28 +306,33 @@ def spark_sql_file(name: str) -> Path | None:
     return p if p.is_file() else None
 
 
-def query_sql(name: str, **params: Any) -> str:
-    """Spark SQL of query `name`: sql/spark/<name>.sql when present (Spark dialect, `$name`
-    parameters), else sql/<name>.sql transpiled."""
-    from llmcost.errors import ConfigError
-    from llmcost.measures.queries import get_query
+def query_sql(name: str, relation: str | None = None, **params: Any) -> str:
+    """Spark SQL of query `name` reading its priced rows from `relation` (default: `priced_usage`,
+    as queries.sql_over): sql/spark/<name>.sql when present (Spark dialect, `$name` parameters),
+    else sql/<name>.sql transpiled."""
+    from dataclasses import replace
 
+    from llmcost.errors import ConfigError
+    from llmcost.measures.queries import INPUT, get_query, sql_over
+
+    query = get_query(name)
     hand = spark_sql_file(name)
     if hand is not None:  # Spark dialect: not parsed as DuckDB SQL (parse_query would)
         text = hand.read_text(encoding="utf-8")
         if not text.startswith(f"-- name: {name}\n"):
             raise ConfigError(f"{hand}:1: a Spark variant starts with `-- name: {name}`. Fix: make that line 1.")
-        return bind_spark(text, params)
-    return to_spark(get_query(name).sql, params)
+        return bind_spark(sql_over(replace(query, sql=text), relation or INPUT), params)
+    return to_spark(sql_over(query, relation or INPUT), params)
 
 
 def bind_spark(sql: str, params: Mapping[str, Any] | None = None) -> str:
-    """Spark SQL with its `$name` parameters written in as literals (as `to_spark` binds them)."""
-    import re
+    """Spark SQL with its `$name` parameters written in as literals (as `to_spark` binds them),
+    found by the pattern that finds a query's parameters (queries.PARAM)."""
+    from llmcost.measures.queries import PARAM
 
     values = dict(params or {})
     # `$name` outside the JSON paths ('$.tags' has no name after the `$`)
-    return re.sub(r"\$([A-Za-z_]\w*)", lambda m: _literal(values.get(m.group(1))).sql(dialect="spark"), sql)
+    return PARAM.sub(lambda m: _literal(values.get(m.group(1))).sql(dialect="spark"), sql)
 
 
 def rows(spark: SparkSession, sql: str) -> list[dict[str, Any]]:
@@ -417,11 +423,64 @@ def _struct(schema: Any) -> Any:
 # ---- pricing: a join against the catalog's price table -------------------------------------------
 @dataclass(frozen=True)
 class SparkPriced:
-    """The priced rows on Spark: the cached view `table`, and what was and was not priced."""
+    """The priced rows on Spark: the cached view `table`, with the interface of the DuckDB
+    handle (document.priced_rows.PricedRows: `view`, `summary`, `keep`, `value`), so the report's
+    sections read it through the same code. `con` arguments are the report's connection; this
+    handle runs its statements on `spark` (DuckDB SQL, transpiled by `to_spark`)."""
 
     table: str
     tz: str
-    summary: PricingSummary
+    store_summary: PricingSummary
+    """What was and was not priced over the whole store (the pricing pass's own summary)."""
+    catalog: Catalog
+    priced_columns: tuple[str, ...]
+    """The columns pricing added (model_key, priced, price_source, the cost columns), in order."""
+    spark: SparkSession
+
+    def cursor(self, relation: str) -> SparkCursor:
+        """A connection-like cursor over the session for the sections' queries, which read the
+        priced rows from `relation` (the report's window view)."""
+        return SparkCursor(self.spark, relation)
+
+    def view(self, con: Any, name: str, where: str = "true") -> str:
+        """Spark view `name`: the rows matching `where` (DuckDB SQL over the table's columns, as
+        PricedRows.view takes it) without the counting columns. Returns `name`."""
+        from llmcost.document.priced_rows import COUNTING_COLUMNS
+
+        del con
+        self.spark.sql(to_spark(f"SELECT * FROM {self.table} WHERE {where}")).drop(*COUNTING_COLUMNS) \
+            .createOrReplaceTempView(name)
+        return name
+
+    def summary(self, con: Any, relation: str) -> PricingSummary:
+        """What is and is not priced among the rows of Spark view `relation` (pricing.engine.summarize:
+        its key scan runs on Spark)."""
+        from typing import cast
+
+        from llmcost.pricing.engine import summarize
+
+        del con
+        cur = self.cursor(relation)
+        try:
+            return summarize(cast(Any, cur), self.catalog, relation)
+        finally:
+            cur.close()
+
+    def keep(self, con: Any, name: str, select: str) -> None:
+        """TEMP TABLE `name` on the DuckDB connection `con`: the rows of `select` (DuckDB SQL over
+        this table) computed on Spark and handed over as one Arrow table (the driver-side forecast
+        reads them as it reads the DuckDB view PricedRows.keep makes)."""
+        arrow = f"{name}__spark"
+        con.register(arrow, self.spark.sql(to_spark(select)).toArrow())
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {arrow}")
+        finally:
+            con.unregister(arrow)
+
+    def value(self, con: Any, sql: str) -> Any:
+        """The first value of DuckDB `sql` (an aggregate over this table), run on Spark."""
+        del con
+        return self.spark.sql(to_spark(sql)).collect()[0][0]
 
 
 def price_once(spark: SparkSession, catalog: Catalog, tz: str, name: str = "doc_priced") -> SparkPriced:
@@ -452,8 +511,9 @@ def price_once(spark: SparkSession, catalog: Catalog, tz: str, name: str = "doc_
     keys, tod, summary = resolve_keys(catalog, [tuple(r) for r in found])
     table = price_table(catalog, keys)
     prices = f"{name}__prices"
-    spark.createDataFrame(table.to_pylist(), _struct(PRICE_TABLE_SCHEMA)).createOrReplaceTempView(prices)
-    have = set(spark.table(source).columns)
+    # from the Arrow table as it is (pyspark 4 takes a pyarrow Table): no Python row per price
+    spark.createDataFrame(table, _struct(PRICE_TABLE_SCHEMA)).createOrReplaceTempView(prices)
+    have = spark.table(source).columns
     tools = [t for t, c in TOOL_CALL_COLUMNS.items() if c in have]
     priced = spark.sql(to_spark(cost_sql(source, prices, tod, server_tools=tools)))
     # materialised, its lineage cut: each measure then plans over the stored rows, not over the
@@ -461,7 +521,8 @@ def price_once(spark: SparkSession, catalog: Catalog, tz: str, name: str = "doc_
     priced = priced.persist(StorageLevel.MEMORY_AND_DISK).localCheckpoint(eager=True)
     priced.createOrReplaceTempView(name)
     src_df.unpersist()
-    return SparkPriced(table=name, tz=tz, summary=summary)
+    added = tuple(c for c in priced.columns if c not in have)
+    return SparkPriced(table=name, tz=tz, store_summary=summary, catalog=catalog, priced_columns=added, spark=spark)
 
 
 def window_view(spark: SparkSession, priced: SparkPriced, since: date | None, until: date | None) -> str:
@@ -482,8 +543,9 @@ def window_view(spark: SparkSession, priced: SparkPriced, since: date | None, un
 
 # ---- the report's first screen -------------------------------------------------------------------
 def first_screen(spark: SparkSession, tz: str) -> dict[str, Any]:
-    """The document keys computed on Spark over the window view `priced_usage`: totals, by model,
-    by project, by day, the daily series, and the spend measures the first screen reads."""
+    """The first screen's figures computed on Spark over the window view `priced_usage`: totals, by
+    model, by project, by day, the daily series, and the spend measures the first screen reads
+    (the report itself reads them through analysis._document; tests/engine checks both)."""
     totals = measure(spark, "report_totals")[0]  # with the billed total of `costs`
     by_period: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for row in measure(spark, "spend_by_period"):
@@ -519,6 +581,7 @@ class SparkCursor:
         from llmcost.measures.queries import get_query, sql_dir, sql_over
 
         self.spark = spark
+        self.relation = relation
         self._rows: list[tuple[Any, ...]] = []
         self.description: list[tuple[str]] = []
         self._driver: Any = None
@@ -542,14 +605,14 @@ class SparkCursor:
             self.description = [(d[0],) for d in (cur.description or [])]
             self._rows = list(cur.fetchall()) if cur.description else []
             if "component_lengths" in sql.lower() and not sql.lower().lstrip().startswith("select"):
+                # handed over as one Arrow table (pyspark 4 takes a pyarrow Table), not row by row
                 t = self._driver.sql("SELECT * FROM component_lengths").arrow().read_all()
-                self.spark.createDataFrame(t.to_pylist(), _struct(t.schema)).createOrReplaceTempView(
-                    "component_lengths")
+                self.spark.createDataFrame(t, _struct(t.schema)).createOrReplaceTempView("component_lengths")
             return self
         if params is not None and not isinstance(params, Mapping):
             raise TypeError("SparkCursor binds named parameters only ($name)")
         variant = self._variants.get(sql)
-        df = self.spark.sql(query_sql(variant, **(params or {})) if variant else to_spark(sql, params))
+        df = self.spark.sql(query_sql(variant, self.relation, **(params or {})) if variant else to_spark(sql, params))
         self.description = [(c,) for c in df.columns]
         self._rows = [tuple(r.values()) for r in _pylist(df)]
         return self
@@ -597,35 +660,16 @@ def store_session(store_root: Path, master: str | None = None) -> Iterator[tuple
         yield spark, manifest
 
 
-def report_on_spark(
-    store_root: Path, catalog: Catalog, tz: str, since: date | None, until: date | None,
-    master: str | None = None,
-) -> dict[str, Any]:
-    """What `--engine spark` computes on Spark for the report (the keys of `first_screen`), with
-    `engine` naming where it ran."""
+@contextmanager
+def priced_on_spark(store_root: Path, catalog: Catalog, tz: str, master: str | None = None) -> Iterator[SparkPriced]:
+    """`--engine spark`: the store priced once on Spark (`price_once`), for the report's sections to
+    read (analysis._report), under the store's shared lock until the report is built."""
     with store_session(store_root, master) as (spark, _):
         priced = price_once(spark, catalog, tz)
         try:
-            window_view(spark, priced, since, until)
-            out = first_screen(spark, tz)
-            out["measures"] = measures_on_spark(spark, since)
+            yield priced
         finally:
             spark.catalog.uncacheTable(priced.table)
-        out["engine"] = {"name": "spark", "master": spark.conf.get("spark.master", None) or "remote",
-                         "version": spark.version, "measures": list(SPARK_QUERIES)}
-        return out
-
-
-def apply_first_screen(doc: dict[str, Any], out: dict[str, Any]) -> None:
-    """`--engine spark`: put `report_on_spark`'s first-screen figures (totals, by_provider_model,
-    by_project, by_day, daily, cache.daily, and spend totals, unpriced models, by month, by month
-    and model, by week) into the document. The registered measures reach it through
-    `analysis._report(measured=...)`; what else DuckDB still computes is in docs/scale.md ("What
-    runs where")."""
-    for key in ("totals", "by_provider_model", "by_project", "by_day", "daily"):
-        doc[key] = out[key]
-    doc["cache"]["daily"] = out["cache_daily"]
-    doc["spend"].update(out["spend"])
 
 
 __all__ = [
@@ -635,7 +679,6 @@ __all__ = [
     "SPARK_QUERIES",
     "SparkCursor",
     "SparkPriced",
-    "apply_first_screen",
     "bind_spark",
     "check_java",
     "first_screen",
@@ -643,9 +686,9 @@ __all__ = [
     "measure",
     "measures_on_spark",
     "price_once",
+    "priced_on_spark",
     "query_sql",
     "register_store",
-    "report_on_spark",
     "rows",
     "session",
     "spark_queries",

@@ -37,7 +37,8 @@ from llmcost.errors import ConfigError, UsageError
 from llmcost.text import did_you_mean
 
 _NAME_LINE = re.compile(r"^--\s*name:\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*$")
-_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+"""A `$name` parameter (the name in group 1): how a query's parameters are found, and bound on Spark."""
 _LINE_IN_ERROR = re.compile(r"LINE (\d+):")
 _INCLUDE_LINE = re.compile(r"^(?P<indent>\s*)--\s*include:\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*$")
 INPUT = "priced_usage"
@@ -125,7 +126,7 @@ def parse_query(path: Path, text: str | None = None) -> Query:
             f"{path}:{sql_line}: query {name!r} holds {len(statements)} statements. "
             "Fix: one query per file; split the others into their own files."
         )
-    params = tuple(dict.fromkeys(_PARAM.findall(body)))
+    params = tuple(dict.fromkeys(PARAM.findall(body)))
     return Query(name=name, help=help_text, sql=body, params=params, path=path, sql_line=sql_line)
 
 

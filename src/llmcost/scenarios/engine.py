@@ -38,7 +38,7 @@ from .history import anchor_day, prepare
 from .whatif import Effect, Prices
 
 if TYPE_CHECKING:
-    from llmcost.document.priced_rows import PricedRows
+    from llmcost.document.priced_rows import PricedTable
 
 _RANK = {"none": 0, "low": 1, "normal": 2}
 
@@ -156,7 +156,7 @@ def forecast_section(
     n_paths: int = 1000,
     seed: int = 0,
     budget: Decimal | None = None,
-    priced: PricedRows | None = None,
+    priced: PricedTable | None = None,
 ) -> dict[str, Any]:
     """{"forecast": {...}, "scenarios": [...], "alternatives": [...]} for the store behind `con`.
 

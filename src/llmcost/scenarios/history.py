@@ -17,11 +17,12 @@ import duckdb
 from llmcost.errors import UsageError
 from llmcost.forecast.periods import last_complete_day
 from llmcost.pricing import Catalog, PricingSummary, attach_costs
+from llmcost.pricing.engine import summarize
 from llmcost.storage.schema import USAGE_TOKEN_COLUMNS
 from llmcost.storage.store import has_relation
 
 if TYPE_CHECKING:
-    from llmcost.document.priced_rows import PricedRows
+    from llmcost.document.priced_rows import PricedTable
 
 ROWS = "scen_rows"
 """The name `prepare` gives the history (TEMP TABLE; in a report, a TEMP VIEW over its one priced
@@ -106,7 +107,7 @@ class History:
 
 
 def prepare(
-    con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of_day: date, tz: str, priced: PricedRows | None = None
+    con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of_day: date, tz: str, priced: PricedTable | None = None
 ) -> History:
     """Build TEMP TABLE `scen_rows` (the volume rows up to `as_of_day` in `tz`, priced).
 
@@ -176,28 +177,33 @@ def _history(con: duckdb.DuckDBPyConnection, summary: PricingSummary, notes: lis
     return History(first, last, int(n), unpriced, notes)
 
 
-def _from_priced(con: duckdb.DuckDBPyConnection, priced: PricedRows, as_of_day: date) -> History:
-    """ROWS as a view over the report's priced table: the same rows and columns `prepare` prices."""
+def _from_priced(con: duckdb.DuckDBPyConnection, priced: PricedTable, as_of_day: date) -> History:
+    """ROWS over the report's priced table: the same rows and columns `prepare` prices. A view on
+    DuckDB; with `--engine spark` (engine.spark.SparkPriced) a table of the rows Spark selected."""
     as_of = f"DATE '{as_of_day.isoformat()}'"
     for kind in ("TABLE", "VIEW"):  # a table or view left by an earlier prepare on this connection
         try:
             con.execute(f"DROP {kind} IF EXISTS {ROWS}")
         except duckdb.CatalogException:
             pass
-    con.execute(
-        f"""CREATE TEMP VIEW {ROWS} AS
-            SELECT {", ".join(_COLUMNS)},
+    priced.keep(
+        con,
+        ROWS,
+        f"""SELECT {", ".join(_COLUMNS)},
                    CASE WHEN extra LIKE '%"block_hashes"%' THEN extra END AS extra,
                    local_day AS day, {", ".join(priced.priced_columns)},
                    coalesce(provider, '') AS grp_provider, coalesce(model_key, model, '') AS grp_model
             FROM {priced.table}
-            WHERE counts_for_tokens AND local_day <= {as_of}"""
+            WHERE counts_for_tokens AND local_day <= {as_of}""",
     )
     notes: list[str] = []
-    (billed,) = con.execute(
-        f"SELECT count(DISTINCT (provider, local_day)) FROM {priced.table} "
-        f"WHERE money_basis = 'billed' AND local_day <= {as_of}"
-    ).fetchall()[0]
+    # the provider-days billed (a NULL provider is a day of its own, as count(DISTINCT (a, b)) counts it)
+    billed = priced.value(
+        con,
+        f"SELECT count(*) FROM (SELECT DISTINCT provider, local_day FROM {priced.table} "
+        f"WHERE money_basis = 'billed' AND local_day <= {as_of}) AS billed_days",
+    )
     if billed:
         notes.append(_billed_note(billed))
-    return _history(con, priced.summary(con, ROWS), notes)
+    # the unpriced models of the history rows, from the rows on `con` (priced already: no pricing)
+    return _history(con, summarize(con, priced.catalog, ROWS), notes)
