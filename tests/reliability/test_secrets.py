@@ -220,3 +220,40 @@ def _all_rules(text: str) -> str:
 ])
 def test_mask_text_pre_check_skips_only_texts_no_rule_matches(text: str) -> None:
     assert mask_text(text) == _all_rules(text)
+
+
+def _all_rules_sql(expr: str) -> str:
+    """Every rule applied in SQL, without mask_sql's guard (the reference it must equal)."""
+    from llmcost.ingest.privacy import _RULES
+
+    for pattern, repl in _RULES:
+        expr = f"regexp_replace({expr}, '{pattern.replace(chr(39), chr(39) * 2)}', '{repl}', 'g')"
+    return expr
+
+
+GUARD_TEXTS = [
+    *(f"before {SECRETS[n][0]} after" for n in sorted(SECRETS)),
+    *(SECRETS[n][0].upper() for n in sorted(SECRETS)),
+    *(SECRETS[n][0].lower() for n in sorted(SECRETS)),
+    *NOT_SECRETS,
+    # case folded by RE2 as the case-blind rules fold it: the Kelvin sign for `K`, the long s for `s`
+    "api-\u212aey: " + "0123456789abcdef" * 2,
+    "aws_\u017fecret_access_key=" + "A" * 40,
+    "AccountKey=" + "A" * 20 + "==",
+    "https://user:pa55word@example.com/x",
+]
+
+
+def test_the_sql_guard_lets_through_every_value_a_rule_changes() -> None:
+    """mask_sql (guard, then rules) equals the rules applied to every value, and the guard passes
+    every value the rules change (issue 22: the guard became one regular expression)."""
+    con = duckdb.connect()
+    rows = con.execute(
+        f"SELECT x, {mask_sql('x')}, {_all_rules_sql('x')}, {mask_sql('x')} IS DISTINCT FROM x "
+        "FROM (SELECT unnest(?::VARCHAR[]) AS x)",
+        [GUARD_TEXTS],
+    ).fetchall()
+    assert [(x, got, want) for x, got, want, _ in rows if got != want] == []
+    # the texts exercise the guard both ways: secrets changed, ids and model names left alone
+    changed = sum(1 for *_, c in rows if c)
+    assert changed >= len(SECRETS) and changed < len(rows)

@@ -532,22 +532,33 @@ def gateway_provider_sql(expr: str) -> str:
 def ts_sql(expr: str) -> str:
     """SQL parsing a VARCHAR timestamp: ISO 8601 (zone optional, UTC assumed), or epoch s/ms/us/ns.
 
-    ISO text takes the cheap path (one cast); only what fails it is tried as an epoch number or
-    as text with more than six fractional digits.
+    A number (`-?[0-9]+(.[0-9]+)?` once trimmed) is read as an epoch, seconds tested first (the
+    common case: an API body's `created`); anything else takes the cheap path (one cast), then is
+    tried as text with more than six fractional digits. A number never casts to TIMESTAMPTZ
+    (DuckDB wants a date with separators; tests/ingest_logs/test_ts_sql.py checks it), so
+    testing for a number first gives what trying the cast first gave: an epoch `created` used to
+    pay for a failed cast and for parsing its text as a DOUBLE five times (0.56 s of CPU for
+    625,000 rows; 0.30 s now, issue 22).
     """
     e = f"trim({expr})"
     num = f"TRY_CAST({e} AS DOUBLE)"
+    # the ranges partition the numbers (a NULL `num` gives NULL in every branch)
     epoch = (
-        f"(CASE WHEN NOT regexp_full_match({e}, '-?[0-9]+(\\.[0-9]+)?') THEN NULL "
+        f"(CASE WHEN abs({num}) < 1e11 THEN make_timestamptz(TRY_CAST({num} * 1000000 AS BIGINT)) "
         f"WHEN abs({num}) >= 1e17 THEN make_timestamptz(TRY_CAST(TRY_CAST({e} AS HUGEINT) // 1000 AS BIGINT)) "
         f"WHEN abs({num}) >= 1e14 THEN make_timestamptz(TRY_CAST({num} AS BIGINT)) "
-        f"WHEN abs({num}) >= 1e11 THEN make_timestamptz(TRY_CAST({num} * 1000 AS BIGINT)) "
-        f"ELSE make_timestamptz(TRY_CAST({num} * 1000000 AS BIGINT)) END)"
+        f"ELSE make_timestamptz(TRY_CAST({num} * 1000 AS BIGINT)) END)"
     )
     long_fraction = (
         f"TRY_CAST(left({e}, 26) || regexp_extract(substr({e}, 27), '([zZ]|[+-][0-9:]+)$') AS TIMESTAMPTZ)"
     )
-    return f"coalesce(TRY_CAST({expr} AS TIMESTAMPTZ), {epoch}, {long_fraction})"
+    text = f"coalesce(TRY_CAST({expr} AS TIMESTAMPTZ), {long_fraction})"
+    # a time of day (`:`) is no number: ISO text skips the regular expression
+    return (
+        f"(CASE WHEN contains({expr}, ':') THEN {text} "
+        f"WHEN regexp_full_match({e}, '-?[0-9]+(\\.[0-9]+)?') THEN coalesce({epoch}, {long_fraction}) "
+        f"ELSE {text} END)"
+    )
 
 
 def google_model_sql(expr: str) -> str:

@@ -62,10 +62,17 @@ _RULES: tuple[tuple[str, str], ...] = (
 _PY_RULES = [(re.compile(p), r) for p, r in _RULES]
 
 # Cheap substring tests, one of which every secret above contains: almost no value holds a secret,
-# and those that hold none skip the regular expressions. ILIKE catches the case-blind rules.
+# and those that hold none skip the regular expressions. The case-blind rules all name a `secret` or
+# a `key`, so those two are tested case-blind.
 _GUARDS = ("sk-", "sk_", "rk_", "pk_", "earer", "gh", "github_pat_", "eyJ", "AKIA", "ASIA", "AIza", "xox",
            "hooks.slack", "PRIVATE KEY", "@")
 _LOWER_GUARDS = ("secret", "key")
+
+# The guards as one RE2 alternation, tested in one pass over a value (issue 22: the 15 `contains`
+# and 2 `ILIKE` tests it replaces took 0.65 s of CPU over 625,000 rows, this 0.38 s). `(?i:...)`
+# folds case as the case-blind rules themselves do (both are RE2), so every value a rule can change
+# passes it; the masked values are the same (a value no rule matches is left as it is either way).
+_GUARD_RE = "|".join(re.escape(g) for g in _GUARDS) + "|(?i:" + "|".join(_LOWER_GUARDS) + ")"
 
 NOT_MASKED = frozenset({"source", "source_file", "event_id"})
 """VARCHAR columns `mask_sql` is not applied to: the format's name, the file's key (masked once as
@@ -75,9 +82,7 @@ ids that differ only in their middle stay two rows)."""
 
 def guard_sql(expr: str) -> str:
     """True when the VARCHAR `expr` may hold a secret (one of the cheap substring tests passes)."""
-    return " OR ".join(
-        [f"contains({expr}, '{m}')" for m in _GUARDS] + [f"{expr} ILIKE '%{m}%'" for m in _LOWER_GUARDS]
-    )
+    return f"regexp_matches({expr}, '{_GUARD_RE}')"
 
 
 def row_guard_sql(exprs: list[str]) -> str:
