@@ -15,6 +15,7 @@ $(BIN)/llmcost-forecast: pyproject.toml
 	@$(PY) -m venv $(VENV)
 	@echo "Installing llmcost-forecast with what it needs to run: duckdb, polars, pyarrow, statsmodels, typer, genai-prices ..."
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -e .
+	@PYTHONDONTWRITEBYTECODE= $(BIN)/python -m llmcost.precompile
 	@touch $@
 
 $(VENV)/.dev-tools: $(BIN)/llmcost-forecast pyproject.toml
