@@ -51,15 +51,6 @@ SPARK_CONFIG: dict[str, str] = {
     "spark.sql.shuffle.partitions": "8",
 }
 
-SPARK_QUERIES = (
-    "spend_totals", "spend_unpriced_models", "spend_by_period", "report_by_day", "report_by_project",
-    "report_daily", "report_cache_daily", "report_totals", "report_by_provider_model",
-)
-"""The first screen's queries and its daily series (`first_screen`; bench/bench_spark.py times
-them). The report under `--engine spark` runs these and every other section on Spark through
-analysis._report (docs/scale.md, "What runs where")."""
-
-
 def spark_queries() -> tuple[str, ...]:
     """Every query of sql/ (the measures of llmcost.measures.registry.MEASURES and the report's own:
     reconciliation, month compare, unpriced list, ...): each runs on Spark, the file transpiled
@@ -541,33 +532,6 @@ def window_view(spark: SparkSession, priced: SparkPriced, since: date | None, un
     return "priced_usage"
 
 
-# ---- the report's first screen -------------------------------------------------------------------
-def first_screen(spark: SparkSession, tz: str) -> dict[str, Any]:
-    """The first screen's figures computed on Spark over the window view `priced_usage`: totals, by
-    model, by project, by day, the daily series, and the spend measures the first screen reads
-    (the report itself reads them through analysis._document; tests/engine checks both)."""
-    totals = measure(spark, "report_totals")[0]  # with the billed total of `costs`
-    by_period: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for row in measure(spark, "spend_by_period"):
-        period, dim = row.pop("period"), row.pop("dimension")
-        by_period.setdefault(period, {}).setdefault(dim, []).append(row)
-    return {
-        "totals": totals,
-        "by_provider_model": measure(spark, "report_by_provider_model"),
-        "by_project": measure(spark, "report_by_project"),
-        "by_day": measure(spark, "report_by_day"),
-        "daily": measure(spark, "report_daily", tz=tz),
-        "cache_daily": measure(spark, "report_cache_daily", tz=tz),
-        "spend": {
-            "totals": next(iter(measure(spark, "spend_totals")), None),
-            "unpriced_models": measure(spark, "spend_unpriced_models"),
-            "by_month": by_period.get("month", {}).get("total", []),
-            "by_month_model": by_period.get("month", {}).get("model", []),
-            "by_week": by_period.get("week", {}).get("total", []),
-        },
-    }
-
-
 # ---- the measures of llmcost.measures.registry.MEASURES, on Spark -----------------------------------------
 class SparkCursor:
     """The part of a DuckDB connection the measures use (`execute(sql, params)`, `description`,
@@ -676,12 +640,10 @@ __all__ = [
     "DEFAULT_MASTER",
     "MASTER_ENV",
     "REMOTE_ENV",
-    "SPARK_QUERIES",
     "SparkCursor",
     "SparkPriced",
     "bind_spark",
     "check_java",
-    "first_screen",
     "master_url",
     "measure",
     "measures_on_spark",
