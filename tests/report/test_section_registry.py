@@ -81,3 +81,11 @@ def test_every_section_renders_in_every_format(doc: dict[str, Any], spec: Any) -
     for t in spec.tables:
         assert t in TABLES, f"{spec.name}: no CSV table {t}"
         assert render_table(doc, t).count("\n") >= 1
+
+
+@pytest.mark.parametrize(("files", "said"), [(1, "1 file:"), (2, "2 files:"), (0, "0 files:")])
+def test_the_ingest_section_counts_files_in_words(doc: dict[str, Any], files: int, said: str) -> None:
+    fm = formatters(doc)
+    (ingest,) = next(s for s in REGISTRY if s.name == "ingest").build(
+        {**doc, "ingest": {**doc["ingest"], "files": files}}, fm["money"], fm["num"], fm["pct"])
+    assert ingest[1].startswith(said), ingest[1]
