@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -125,6 +127,27 @@ def test_price_table_for_what_if_rows() -> None:
     assert str(table.schema.field("p_input").type) == "decimal128(38, 12)"
     mini = next(r for r in table.to_pylist() if r["model_key"] == "gpt-4o-mini")
     assert mini["p_input"] == Decimal("0.000000075")  # batch $0.075 per 1M
+
+
+def test_pricing_a_store_does_not_import_pandas(tmp_path: Path) -> None:
+    """Pricing needs no pandas: a measures run that builds the price table and prices the rows
+    must not pay its import (pyarrow's constructors import it to check their input)."""
+    script = """
+import sys, duckdb
+from llmcost.pricing import attach_costs, load_catalog
+from llmcost.storage.schema import USAGE_COLUMNS
+nulls = ", ".join(f"CAST(NULL AS {c.duckdb}) AS {c.name}" for c in USAGE_COLUMNS)
+con = duckdb.connect()
+con.execute(f\"\"\"CREATE TABLE u AS SELECT * REPLACE (TIMESTAMPTZ '2025-09-01 10:00:00+00' AS ts,
+    'request' AS grain, 'openai' AS provider, 'gpt-4o' AS model, 1 AS request_count,
+    1000 AS input_tokens, 10 AS output_tokens) FROM (SELECT {nulls})\"\"\")
+attach_costs(con, load_catalog(), source="u", target="p")
+print(con.execute("SELECT cost_usd FROM p").fetchone()[0])
+assert "pandas" not in sys.modules, "pandas was imported"
+"""
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert Decimal(run.stdout.strip()) == Decimal("0.002600")  # 1000 x $2.50 + 10 x $10 per 1M
 
 
 # -- property: the fast path agrees with genai-prices' own calc_price --------------------------
