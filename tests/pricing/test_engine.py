@@ -129,7 +129,7 @@ def test_price_table_for_what_if_rows() -> None:
     assert mini["p_input"] == Decimal("0.000000075")  # batch $0.075 per 1M
 
 
-def test_pricing_a_store_does_not_import_pandas(tmp_path: Path) -> None:
+def test_pricing_a_store_does_not_import_pandas() -> None:
     """Pricing needs no pandas: a measures run that builds the price table and prices the rows
     must not pay its import (pyarrow's constructors import it to check their input)."""
     script = """
