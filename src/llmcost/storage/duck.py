@@ -52,17 +52,21 @@ def bounded_config(spill: Path | None = None) -> Config:
 def connect(config: Config | None = None) -> duckdb.DuckDBPyConnection:
     """Every DuckDB connection the tool opens: an in-memory database with `config` plus extension
     auto-install and auto-load off (`SAFE_CONFIG`), the progress bar off (it would draw on stdout,
-    inside a report)."""
+    inside a report), and the session time zone UTC.
+
+    UTC, not the machine's zone: DuckDB hands TIMESTAMPTZ values to Python in the session zone, so
+    a report's times read `-04:00` under TZ=America/New_York and `+00:00` elsewhere (the same
+    instants, a different document). And a zone other than 'UTC' costs pytz a scan of its 600 zone
+    files on the first such value (0.27 s of a 4.6 s report)."""
     con = duckdb.connect(config={**(config or {}), **SAFE_CONFIG})
     con.execute("SET enable_progress_bar = false")
+    con.execute("SET TimeZone = 'UTC'")
     return con
 
 
 def bounded(spill: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A connection under the one memory limit (`bounded_config`), timestamps in UTC."""
-    con = connect(bounded_config(spill))
-    con.execute("SET TimeZone = 'UTC'")
-    return con
+    """A connection under the one memory limit (`bounded_config`)."""
+    return connect(bounded_config(spill))
 
 
 def one(cur: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
