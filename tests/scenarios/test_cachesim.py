@@ -76,6 +76,31 @@ def test_whole_history_mode_reads_the_previous_prompt() -> None:
     assert s.write_tokens == 2600
 
 
+def _at(when: datetime, conv: str, prompt: int = 3000) -> dict:
+    return {**_conv([0], prompt=prompt, conv=conv)[0], "ts": when}
+
+
+@pytest.mark.parametrize("prefix_tokens", [1024, None])
+def test_history_before_the_window_counts_only_within_one_lifetime(prefix_tokens: int | None) -> None:
+    # Window from 2026-11-03 (UTC); its first request is at 00:00:00, so with a 300 s lifetime a
+    # request before 23:55:00 on the 2nd cannot keep a window request's cache alive.
+    start = datetime(2026, 11, 3, tzinfo=UTC)
+    rows = [
+        _at(start - timedelta(seconds=300), "a"), _at(start, "a"),  # exactly one lifetime: hit
+        _at(start - timedelta(seconds=301), "b"), _at(start, "b"),  # one second more: write
+        # a chain: 23:54 is before the cut, 23:58 is not, and it is 4 minutes before 00:02: hit
+        _at(start - timedelta(seconds=360), "c"), _at(start - timedelta(seconds=120), "c"),
+        _at(start + timedelta(seconds=120), "c"),
+        _at(start - timedelta(days=1), "d"), _at(start + timedelta(seconds=30), "d"),  # a day apart: write
+    ]
+    s = _sim(rows, prefix_tokens=prefix_tokens, ttl_seconds=300, min_tokens=1024, since=start.date())
+    hit = 1024 if prefix_tokens else 3000  # the fixed prefix, or the whole previous prompt
+    assert s.requests == 4  # the window's requests only
+    assert s.prompt_tokens == 4 * 3000
+    assert s.hit_tokens == 2 * hit  # a and c
+    assert s.write_tokens == 2 * hit  # b and d write what they would have read
+
+
 def _reference_reuse(path: Path) -> tuple[int, int]:
     """Ideal prefix reuse computed independently, in plain Python on the raw trace file: a
     request's hit is its longest leading run of blocks whose prefix appeared before (file order

@@ -112,6 +112,26 @@ def test_trimming_by_hand() -> None:
     assert e.window_savings_usd == 500 * Decimal("2.50") / M
 
 
+def test_trimming_counts_the_history_before_the_window() -> None:
+    # SINCE is 2026-11-03: "x" has two turns before the window and two in it; "gone" is over
+    # before the window (it would trim, but adds nothing); "late" starts in it (nothing to trim).
+    days = [date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 4), date(2026, 11, 5)]
+
+    def conv(name: str, when: list[date], prompts: list[int]) -> list[dict]:
+        return [{"ts": datetime(d.year, d.month, d.day, 12, tzinfo=UTC), "provider": "openai", "model": "gpt-4o",
+                 "conversation_id": name, "turn": i + 1, "input_tokens": p, "output_tokens": 50}
+                for i, (d, p) in enumerate(zip(when, prompts, strict=True))]
+
+    rows = [*conv("x", days, [1000, 1500, 2000, 2600]),
+            *conv("gone", [date(2026, 10, d) for d in (20, 21, 22, 23)], [100, 5000, 9000, 20000]),
+            *conv("late", days[2:], [700, 900])]
+    e = _measure(rows, measure_trimming, Trimming("t", keep_turns=2))
+    # x's turn 4 (in the window) drops turn 2's growth of 500 (made before the window)
+    assert e.measured["requests_trimmed"] == 1
+    assert e.measured["prompt_tokens_removed_share"] == 500 / (2000 + 2600 + 700 + 900)
+    assert e.window_savings_usd == 500 * Decimal("2.50") / M
+
+
 def _simple(r: dict) -> bool:
     """The measures' rule (docs/measures.md), written again in Python."""
     label = (r["label"] or "").strip().lower()

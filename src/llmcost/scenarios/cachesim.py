@@ -123,8 +123,9 @@ def simulate_cache(
     """Simulate a prompt cache over the request rows of `source` (the history: `History.table`).
 
     `ttl_seconds` None = unlimited lifetime; `min_tokens` an int, a provider -> minimum dict
-    (key '*' = default) or None for the measures config's per-provider minimums. The cache
-    state runs over every row; the totals cover rows on or after `since` (local day).
+    (key '*' = default) or None for the measures config's per-provider minimums. The totals cover
+    rows on or after `since` (local day); the cache state runs over the rows from one lifetime
+    before the first of them (every row when the lifetime is unlimited).
     """
     if min_tokens is None:
         min_tokens = provider_minimums()
@@ -139,6 +140,13 @@ def simulate_cache(
                {min_sql} AS min_tok, extra
         FROM {source}
         WHERE grain = 'request' AND {_glob_sql(models)}"""
+    if since is not None and ttl_seconds is not None:
+        # Only the previous request of a key decides whether a window row hits, and one that came
+        # more than a lifetime before the window's first request is dead either way: rows before
+        # that cut change no total (exact, tests/scenarios/test_cachesim.py), and the state no
+        # longer runs over months of history to report 28 days (the 20 GB report: 92.6 s).
+        base += f"""
+          AND epoch(ts) >= (SELECT min(epoch(ts)) FROM {source} WHERE day >= $since) - $ttl"""
     alive = "(prev_ts IS NOT NULL AND ($ttl IS NULL OR epoch(ts) - epoch(prev_ts) <= $ttl))"
     blocks_sql = f"""
         WITH r AS ({base} AND extra IS NOT NULL),

@@ -40,13 +40,19 @@ def measure_trimming(
     n = int(t.keep_turns)
     order = "ORDER BY coalesce(turn, 0), ts, source_file, source_line, event_id"
     part = "PARTITION BY grp_provider, conversation_id"
+    scope = f"grain = 'request' AND priced AND conversation_id IS NOT NULL AND {glob('grp_model', t.models)}"
+    # A conversation's whole history decides what trimming drops, but only conversations with a
+    # request in the window add to the totals: the others are left out before the windows sort
+    # (exact; the 20 GB report sorted months of history for 28 days: 75 s).
     rows = con.execute(
-        f"""WITH r AS (
+        f"""WITH active AS (SELECT DISTINCT grp_provider, conversation_id FROM {history}
+                            WHERE day >= $since AND {scope}),
+            r AS (
                 SELECT grp_provider, grp_model, conversation_id, turn, ts, source_file, source_line, event_id, day,
                        {PROMPT} AS prompt, coalesce(input_tokens, 0) AS t_in,
                        coalesce(cache_read_tokens, 0) AS t_cr, coalesce(cache_write_tokens, 0) AS t_cw
-                FROM {history}
-                WHERE grain = 'request' AND priced AND conversation_id IS NOT NULL AND {glob("grp_model", t.models)}
+                FROM {history} SEMI JOIN active USING (grp_provider, conversation_id)
+                WHERE {scope}
             ),
             o AS (
                 SELECT *, row_number() OVER w AS k, first_value(prompt) OVER w AS first_prompt,
