@@ -122,3 +122,37 @@ def test_document_totals_equal_a_direct_read_of_the_parquet(sample_store: Path, 
     by_model = sum((m["cost_usd"] for m in sample_doc["by_provider_model"] if m["cost_usd"] is not None), Decimal(0))
     daily = sum((d["cost_usd"] for d in sample_doc["daily"] if d["cost_usd"] is not None), Decimal(0))
     assert t["cost_usd"] == by_model == daily == sample_doc["reconciliation"]["money_usd"]
+
+
+def test_price_keys_read_without_the_turn_fill_price_the_same_rows(tmp_path: Path) -> None:
+    # A store whose `usage` view numbers turns (app logs without them) and hides duplicates (the
+    # same export twice under two names): price_once scans `usage_stored` for its price keys.
+    from llmcost.ingest.loader import load
+    from llmcost.measures import queries
+    from llmcost.storage.store import turns_to_fill
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    sample = Path(__file__).resolve().parents[2] / "sample_logs/app-logs/assistant-openai.jsonl"
+    for name in ("a.jsonl", "copy of a.jsonl"):
+        (logs / name).write_bytes(sample.read_bytes())
+    load([logs], tmp_path / "store")
+    catalog = load_catalog()
+    with Store.open(tmp_path / "store").reader() as r:
+        con = r.con
+        assert turns_to_fill(con) > 0
+        (dups,) = con.execute("SELECT count(*) FROM usage_all WHERE _dup").fetchone() or (0,)
+        assert dups > 0
+        con.execute(f"CREATE TEMP VIEW m AS {queries.get_query('reconcile_money_usage').sql}")
+        con.execute("CREATE TEMP VIEW k AS SELECT * FROM usage_stored WHERE ts IS NOT NULL")
+        through_fill = attach_costs(con, catalog, source="m", target="a", materialize=True)
+        stored = attach_costs(con, catalog, source="m", target="b", materialize=True, keys_from="k")
+        assert stored == through_fill
+        assert stored.priced_rows > 0
+        assert con.execute("SELECT count(*) FROM (SELECT * FROM a EXCEPT ALL SELECT * FROM b)").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM (SELECT * FROM b EXCEPT ALL SELECT * FROM a)").fetchone() == (0,)
+        priced = price_once(con, catalog, "UTC", name="c")  # the report's pass: a's rows, and local_day
+        cols = ", ".join(f'"{c}"' for (c, *_) in con.execute("DESCRIBE a").fetchall())
+        assert con.execute(f"SELECT count(*) FROM (SELECT {cols} FROM a EXCEPT ALL SELECT {cols} FROM {priced.table})"
+                           ).fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM a").fetchone() == con.execute("SELECT count(*) FROM c").fetchone()

@@ -23,7 +23,7 @@ import duckdb
 from llmcost.measures import queries
 from llmcost.pricing import Catalog, PricingSummary, attach_costs
 from llmcost.pricing.engine import summarize
-from llmcost.storage.duck import one
+from llmcost.storage.duck import has_relation, one
 
 COUNTING_COLUMNS = ("day", "money_basis", "counts_for_tokens", "counts_for_money", "local_day")
 """Columns the priced table has beside the store's usage columns and the engine's: the UTC day and
@@ -97,8 +97,16 @@ def price_once(
         f"SELECT *, CAST(timezone({tz_sql}, ts) AS DATE) AS local_day FROM ({money})"
     )
     have = [r[0] for r in con.execute(f"DESCRIBE {source}").fetchall()]
-    attach_costs(con, catalog, source=source, target=name, materialize=True)
+    keys = None
+    if has_relation(con, "usage_stored"):
+        # the price keys from the same rows without the store's turn fill (storage.store
+        # USAGE_STORED_VIEW); the money rows join each live row with a timestamp to its day
+        keys = f"{name}_keys"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {keys} AS SELECT * FROM usage_stored WHERE ts IS NOT NULL")
+    attach_costs(con, catalog, source=source, target=name, materialize=True, keys_from=keys)
     con.execute(f"DROP VIEW IF EXISTS {source}")
+    if keys is not None:
+        con.execute(f"DROP VIEW IF EXISTS {keys}")
     added = tuple(r[0] for r in con.execute(f"DESCRIBE {name}").fetchall() if r[0] not in have)
     return PricedRows(table=name, tz=tz, catalog=catalog, priced_columns=added)
 

@@ -343,19 +343,21 @@ def attach_costs(
     target: str = "priced_usage",
     *,
     materialize: bool = False,
+    keys_from: str | None = None,
 ) -> PricingSummary:
     """Create TEMP VIEW `target` (or TABLE with materialize=True): `source` rows plus model_key,
     priced, price_source and the DECIMAL(38,12) cost columns; return what was and was not priced.
 
     Prices are resolved for the keys present in `source` when this runs; rows added to the source
-    afterwards need another call.
+    afterwards need another call. `keys_from`: a relation holding the same rows as `source` that
+    is cheaper to scan for the price keys (default: `source` itself).
     """
     global _passes
     src = _ident(source, "source")
     tgt = _ident(target, "target")
     prices_name = f"{tgt.replace('.', '_')}__prices"
     _passes += 1
-    keys, tod, found = _scan(con, catalog, src)
+    keys, tod, found = _scan(con, catalog, src if keys_from is None else _ident(keys_from, "keys_from"))
 
     table = price_table(catalog, keys)
     con.register("_llmcost_price_arrow", table)

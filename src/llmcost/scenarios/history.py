@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import duckdb
 
@@ -67,9 +67,7 @@ def anchor_day(con: duckdb.DuckDBPyConnection, as_of: date | None, tz: str) -> t
     """
     if as_of is not None:
         if has_relation(con, "usage"):
-            (last,) = con.execute(
-                "SELECT max(CAST(timezone($tz, ts) AS DATE)) FROM usage WHERE ts IS NOT NULL", {"tz": tz}
-            ).fetchall()[0]
+            last = _last_day(con, tz)
             if last is not None and (as_of - last).days > MAX_AS_OF_GAP:
                 # `--as-of 2999-12-31` filled 357,000 empty days for every simulated path: out of
                 # memory (issue 17)
@@ -82,15 +80,23 @@ def anchor_day(con: duckdb.DuckDBPyConnection, as_of: date | None, tz: str) -> t
     yesterday = last_complete_day(None, tz)
     if not has_relation(con, "usage"):
         return yesterday, None
-    (last,) = con.execute(
-        "SELECT max(CAST(timezone($tz, ts) AS DATE)) FROM usage WHERE ts IS NOT NULL", {"tz": tz}
-    ).fetchall()[0]
+    last = _last_day(con, tz)
     if last is None or last >= yesterday:
         return yesterday, None
     return last, (
         f"the data ends on {last}, before yesterday: the forecast starts from that day "
         f"(current month {last + timedelta(days=1):%Y-%m}); pass --as-of YYYY-MM-DD to choose another day"
     )
+
+
+def _last_day(con: duckdb.DuckDBPyConnection, tz: str) -> date | None:
+    """The newest day with usage in `tz`, read from the store's rows without the turn fill
+    (`usage_stored`, the same rows) where the connection has them."""
+    rows = "usage_stored" if has_relation(con, "usage_stored") else "usage"
+    (last,) = con.execute(
+        f"SELECT max(CAST(timezone($tz, ts) AS DATE)) FROM {rows} WHERE ts IS NOT NULL", {"tz": tz}
+    ).fetchall()[0]
+    return cast("date | None", last)
 
 
 @dataclass
