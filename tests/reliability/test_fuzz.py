@@ -113,6 +113,24 @@ def test_fuzz_long(name: str, tmp_path: Path) -> None:
     assert not problems, "\n".join(problems[:20])
 
 
+@pytest.mark.parametrize("source", ["helicone_export_csv", "langfuse_observations_csv", "litellm_spend_logs_csv"])
+def test_a_csv_header_cell_over_128_kib_fails_that_file_only(tmp_path: Path, source: str) -> None:
+    # Found by the long run (seed 20261204): Python's csv module refuses a cell over 131,072
+    # characters, and its error stopped the whole run with a traceback when --source was given.
+    bad = tmp_path / "in" / "bad.csv"
+    bad.parent.mkdir()
+    bad.write_text('id,model,"' + "x" * 140_000 + "\n1,gpt-4o,2\n")
+    good = tmp_path / "in" / "good.csv"
+    good.write_text("id,model\n1,gpt-4o\n")
+    result = Loader(Store.open(tmp_path / "store", create=True), source=source).run([bad, good])
+    status = {Path(f.path).name: f for f in result.files}
+    assert status["bad.csv"].status == "failed"
+    assert status["bad.csv"].message is not None
+    assert f"{bad}:1: the header line cannot be split" in status["bad.csv"].message
+    assert "Fix:" in status["bad.csv"].message
+    assert status["good.csv"].status != "failed"
+
+
 def test_report_runs_over_a_store_built_from_hostile_input(tmp_path: Path) -> None:
     """Mutants of every format in one store; the report renders in every format without a traceback."""
     from llmcost.report import FORMATS as REPORT_FORMATS

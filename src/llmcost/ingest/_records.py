@@ -8,6 +8,7 @@ readers; no Python touches the rows. One JSON record (or one API page) may be up
 
 from __future__ import annotations
 
+from llmcost.errors import FormatError
 from llmcost.ingest import InputFile, lines_sql, sql_str, text
 
 
@@ -63,24 +64,35 @@ def csv_records_sql(f: InputFile, columns: list[str]) -> str:
     """
     comp = "gzip" if f.gzip else "none"
     head = text(f.head).splitlines()[0] if text(f.head).splitlines() else ""
-    have = set(_csv_names(head))
+    names = _csv_names(head, f.display)
+    have = set(names)
     cols = ", ".join(
         f'"{c}" AS "{c}"' if c in have else f'CAST(NULL AS VARCHAR) AS "{c}"' for c in columns
     )
     return (
         f"SELECT row_number() OVER () + 1 AS source_line, CAST(to_json(c) AS VARCHAR) AS raw, {cols} "
         f"FROM read_csv({f.sql_path()}, header=true, all_varchar=true, auto_detect=false, "
-        f"columns={_csv_columns(head)}, delim=',', quote='\"', escape='\"', strict_mode=false, "
+        f"columns={_csv_columns(names)}, delim=',', quote='\"', escape='\"', strict_mode=false, "
         f"null_padding=true, compression='{comp}', max_line_size=16777216) c"
     )
 
 
-def _csv_names(header_line: str) -> list[str]:
+def _csv_names(header_line: str, where: str) -> list[str]:
+    """The column names of a CSV header line; a FormatError naming the file (`where`) when Python's
+    csv module cannot split it (a cell over its 128 KiB limit: a fuzzed header stopped the whole
+    run with a traceback)."""
     import csv
     import io
 
-    return [n.strip() for n in next(csv.reader(io.StringIO(header_line)), [])]
+    try:
+        return [n.strip() for n in next(csv.reader(io.StringIO(header_line)), [])]
+    except csv.Error as e:
+        raise FormatError(
+            f"{where}:1: the header line cannot be split into column names ({e}). Fix: check that the "
+            "file is a CSV export with one header line of column names, or leave out --source to let "
+            "the format be detected."
+        ) from None
 
 
-def _csv_columns(header_line: str) -> str:
-    return "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in _csv_names(header_line)) + "}"
+def _csv_columns(names: list[str]) -> str:
+    return "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
