@@ -547,10 +547,13 @@ def turns_to_fill(con: duckdb.DuckDBPyConnection) -> int:
     return int(n)
 
 
-USAGE_VIEW_PLAIN = "CREATE OR REPLACE VIEW usage AS SELECT * FROM usage_all WHERE NOT _dup"
+LIVE_ROWS = "SELECT * FROM usage_all WHERE NOT _dup"
+"""The stored rows that are not duplicates, turns as stored."""
+
+USAGE_VIEW_PLAIN = f"CREATE OR REPLACE VIEW usage AS {LIVE_ROWS}"
 """The live rows, when every conversation row has its turn (nothing to fill)."""
 
-USAGE_STORED_VIEW = "CREATE OR REPLACE VIEW usage_stored AS SELECT * FROM usage_all WHERE NOT _dup"
+USAGE_STORED_VIEW = f"CREATE OR REPLACE VIEW usage_stored AS {LIVE_ROWS}"
 """The live rows with `turn` as stored: the rows of `usage` without its turn fill, for a scan
 that reads no turn (the price keys, the last day). Where turns are filled, `usage` joins every
 row to its number: on the 35.7M-row store without turns that join cost the key scan most of its
