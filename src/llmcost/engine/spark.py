@@ -214,6 +214,13 @@ def to_spark(sql: str, params: Mapping[str, Any] | None = None) -> str:
                 # 1-based on both; DuckDB gives NULL where Spark's array_position gives 0
                 return exp.Nullif(this=exp.Anonymous(this="array_position", expressions=args),
                                   expression=exp.Literal.number(0))
+            if name == "hash":
+                # DuckDB's hash() is 64 bits; Spark's hash() is a 32-bit Murmur3: among 77,000
+                # keys a collision is more likely than not (sql/prefix_block_reuse.sql hashes every
+                # prompt prefix: on the Mooncake trace Spark found 3,584 hit tokens too many). xxhash64
+                # is Spark's 64-bit hash: different values, but keys equal on both engines exactly
+                # when they are equal (collisions are then as rare as on DuckDB).
+                return exp.Anonymous(this="xxhash64", expressions=args)
             if name == "list_slice" and len(args) == 3:
                 # DuckDB list_slice(l, begin, end), both 1-based and inclusive; Spark slice(l, start, length)
                 length = exp.Add(this=exp.Sub(this=exp.Paren(this=args[2]), expression=exp.Paren(this=args[1])),
