@@ -28,7 +28,7 @@ from llmcost.engine import spark as S
 from llmcost.ingest.loader import load
 from llmcost.pricing import load_catalog
 from llmcost.storage.store import Store
-from tests.conftest import TRACES, requires_traces
+from tests.conftest import REAL_SAMPLES, TRACES, requires_real_samples, requires_traces
 from tests.measures.harness import CASES, PRICED_SCHEMA, case_connection, compare, load_case, params, priced_usage_table
 
 MONEY_TOLERANCE = Decimal("1e-9")
@@ -322,6 +322,19 @@ def test_every_query_same_on_spark_over_a_trace(spark: Any, trace: str, trace_st
     if store != trace_store:
         load([TRACES / path], store)
     assert _all_queries_same(spark, store) >= minimum
+
+
+@requires_real_samples()
+def test_every_query_same_on_spark_over_the_real_samples(spark: Any, tmp_path: Path) -> None:
+    """Files other projects wrote (agent logs, API bodies, OTel spans, an `llm` logs.db, FOCUS
+    rows with billed costs, so a 'billed' money basis): every query and the first screen. 29 queries
+    gave rows over them on DuckDB when the test was written."""
+    store = tmp_path / "store"
+    result = load([REAL_SAMPLES], store)
+    assert result.by_status("failed") == [] and len(result.by_status("ingested")) >= 19
+    assert _all_queries_same(spark, store) >= 29
+    doc = _check_store(spark, store)
+    assert doc["totals"]["billed_cost_usd"] is not None
 
 
 def test_sample_logs_same_on_spark(spark: Any, sample_store: Path) -> None:
