@@ -425,7 +425,19 @@ def test_cli_engine_spark_writes_the_same_document(spark: Any, sample_store: Pat
     included, with DuckDB pricing nothing: for `--engine duckdb` the DuckDB measures pass runs once,
     DuckDB prices the store once and the sections read its priced table (the window, the pricing
     summary, the month compare, the forecast's history); for `--engine spark` none of these."""
+    from llmcost.scenarios.history import ROWS
+
     args = ("--as-of", "2026-11-23", "--budget", "100000", "--by", "tag:team", "--by", "tag:nope")
+    fetched: list[int] = []  # rows each Spark statement over the forecast's history handed the driver
+    execute = S.SparkCursor.execute
+
+    def counting(self: Any, sql: str, params: Any = None) -> Any:
+        out = execute(self, sql, params)
+        if ROWS in sql:
+            fetched.append(len(self._rows))
+        return out
+
+    monkeypatch.setattr(S.SparkCursor, "execute", counting)
     docs = _documents(sample_store, tmp_path, monkeypatch, args)
     duck, spark_counts = docs["duckdb_counts"], docs["spark_counts"]
     assert duck["measures"] == 1 and duck["pricing_passes"] == 1
@@ -441,6 +453,10 @@ def test_cli_engine_spark_writes_the_same_document(spark: Any, sample_store: Pat
     assert {r["tag"] for r in d["by_tag"]} == {"team", "nope"}
     assert any("tag:nope" in w for w in d["warnings"])
     assert not _same_document(docs["duckdb"], docs["spark"])
+    # the forecast, scenarios and what-ifs queried the history on Spark, and what reached the driver
+    # is aggregates (per group and day at most), far fewer rows than the history's requests
+    history_rows = sum(r["requests"] for r in d["by_provider_model"])
+    assert len(fetched) >= 10 and 0 < max(fetched) < history_rows / 4, (fetched, history_rows)
 
 
 @requires_traces()
@@ -450,3 +466,101 @@ def test_cli_engine_spark_same_document_on_a_trace(spark: Any, trace_store: Path
     docs = _documents(trace_store, tmp_path, monkeypatch)
     assert docs["spark_counts"] == dict.fromkeys(docs["spark_counts"], 0)
     assert not _same_document(docs["duckdb"], docs["spark"])
+
+
+# ---- the forecast's history on Spark: its queries run there ------------------------------------------
+GLOB_TEXTS = ("gpt-4o-mini", "gpt-4", "claude-3-5-sonnet", "claude-opus", "a+b", "(x)y", "a*b", "a]b", "a^b",
+              "line\nbreak", "", "ä-model", "a\\b", "ab", "x[y", "o'brien")
+GLOB_PATTERNS = ("*", "gpt-4*", "gpt-4o?mini", "claude-[0-9]*", "claude-[!0-9]*", "*.*", "a+b", "(x)*", "a[*]b",
+                 "a[]]b", "a[^]b", "*\n*", "?-model", "a\\b", "x[y", "claude-*-sonnet", "[a-c]*", "[z-a]*",
+                 "o'*", "[!z-a]b")
+
+
+def test_whatif_glob_same_on_both_engines_as_fnmatch(spark: Any) -> None:
+    """The what-ifs' model and project patterns (scenarios.whatif.glob) select on Spark and on
+    DuckDB exactly the texts Python's fnmatch selects, as the scenarios file's other globs do:
+    `[!x]` a complement, `[^x]` not one, `]` first in a class, `?` one character (not one byte),
+    an unclosed `[` and a backslash literal, a reversed range empty."""
+    from fnmatch import fnmatchcase
+
+    import duckdb
+
+    from llmcost.scenarios.whatif import glob
+
+    def q(s: str) -> str:
+        return "'" + s.replace("'", "''") + "'"
+
+    cases = [(t, p) for p in GLOB_PATTERNS for t in GLOB_TEXTS]
+    sql = "SELECT " + ", ".join(f"{glob(q(t), p)} AS m{i}" for i, (t, p) in enumerate(cases))
+    want = [fnmatchcase(t.lower(), p.lower()) for t, p in cases]
+    duck = list(duckdb.sql(sql).fetchall()[0])
+    got = list(spark.sql(S.to_spark(sql)).collect()[0])
+    assert sum(want) >= 20 and want.count(False) >= 100  # both outcomes are compared, not only one
+    assert [c for c, w, d in zip(cases, want, duck, strict=True) if w != d] == [], "DuckDB differs from fnmatch"
+    assert [c for c, w, s in zip(cases, want, got, strict=True) if w != s] == [], "Spark differs from fnmatch"
+
+
+def test_to_spark_epoch_keeps_fractions(spark: Any) -> None:
+    """DuckDB epoch() keeps the fraction of a second; the cache simulation compares gaps between
+    requests with the lifetime, so Spark must too (its unix_timestamp would cut them)."""
+    import duckdb
+
+    sql = "SELECT epoch(TIMESTAMPTZ '2026-03-01 10:00:05.250+00') - epoch(TIMESTAMPTZ '2026-03-01 10:00:00+00') AS gap"
+    assert duckdb.sql(sql).fetchall()[0][0] == pytest.approx(5.25)
+    assert spark.sql(S.to_spark(sql)).collect()[0][0] == pytest.approx(5.25)
+
+
+CACHE_SIMULATIONS = (
+    {"prefix_tokens": None, "ttl_seconds": 300.0},  # each request's previous prompt (or its blocks)
+    {"prefix_tokens": None, "ttl_seconds": None},
+    {"prefix_tokens": 1024, "ttl_seconds": 300.0, "key": "conversation"},
+    {"prefix_tokens": 2048, "ttl_seconds": 3600.0, "key": "project"},
+    {"prefix_tokens": None, "ttl_seconds": 300.0, "models": "claude-*"},
+)
+
+
+def _history_on_both(spark: Any, store: Path) -> tuple[Any, Any, date]:
+    """The forecast's history rows (scenarios.history.prepare) on DuckDB, the same rows as the Spark
+    view of the same name, and the as-of day (the store's last day)."""
+    from llmcost.scenarios.history import prepare
+
+    con = Store.open(store).connect()
+    (last,) = con.execute("SELECT max(CAST(ts AS DATE)) FROM usage").fetchall()[0]
+    hist = prepare(con, load_catalog(None), last, "UTC")
+    table = con.sql(f"SELECT * FROM {hist.table}").arrow().read_all()
+    spark.createDataFrame(table, S._struct(table.schema)).createOrReplaceTempView(hist.table)
+    return con, hist, last
+
+
+@requires_traces()
+@pytest.mark.traces
+@pytest.mark.parametrize("which", ["sample_logs", "mooncake"])
+def test_cache_simulation_same_on_spark(spark: Any, which: str, sample_store: Path, tmp_path: Path) -> None:
+    """The what-ifs' prompt-cache simulation (scenarios.cachesim) over the forecast's history gives
+    the same per-group totals when its query runs on Spark (History.con under --engine spark):
+    the keyed paths over sample_logs (conversations and projects, no block hashes) and the block
+    path over the Mooncake trace (block hashes, lifetimes measured to the fraction of a second)."""
+    from datetime import timedelta
+
+    from llmcost.scenarios.cachesim import simulate_cache
+
+    store = sample_store
+    if which == "mooncake":
+        store = tmp_path / "store"
+        load([TRACES / "mooncake-fast25" / "conversation_trace.jsonl.gz"], store)
+    con, hist, last = _history_on_both(spark, store)
+    cur = S.SparkCursor(spark, hist.table)
+    hits = 0
+    try:
+        for sim in CACHE_SIMULATIONS:
+            for since in (None, last - timedelta(days=6)):
+                kw: dict[str, Any] = {**sim, "since": since}
+                duck = simulate_cache(con, hist.table, **kw).groups
+                got = simulate_cache(cur, hist.table, **kw).groups  # type: ignore[arg-type]
+                assert_rows_equal(duck, got, f"simulate_cache({kw})")
+                hits += sum(g["hit_tokens"] for g in duck)
+                assert duck or sim.get("models"), f"no rows to compare for {kw}"
+    finally:
+        cur.close()
+        con.close()
+    assert hits > 0  # the simulated cache hits somewhere: equal totals of zero would prove little

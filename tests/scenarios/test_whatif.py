@@ -175,3 +175,29 @@ def test_routing_on_the_sample_logs_moves_exactly_the_selected_requests(sample_s
     # none of them is "simple", so only gpt-4o traffic moves to the cheapest OpenAI model
     assert set(cheapest.measured["moves"]) == {"gpt-4o -> gpt-4.1-mini"}
     con.close()
+
+
+def test_glob_selects_what_fnmatch_selects() -> None:
+    """whatif.glob (the SQL the routing, batch, trimming and caching alternatives filter with)
+    matches on DuckDB exactly what Python's fnmatch matches, ignoring case, for random patterns
+    over an alphabet of the characters that mean something to a glob, a regex or SQL (the Spark
+    side: tests/engine/test_spark_parity.py)."""
+    from fnmatch import fnmatchcase
+
+    import duckdb
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from llmcost.scenarios.whatif import glob
+
+    alphabet = "aBz09-*?[]!^\\.$()'|{}+ ä\n"
+    con = duckdb.connect()
+
+    @settings(max_examples=400, deadline=None)
+    @given(pattern=st.text(alphabet, max_size=8), texts=st.lists(st.text(alphabet, max_size=6), min_size=1, max_size=6))
+    def check(pattern: str, texts: list[str]) -> None:
+        sql = "SELECT " + ", ".join(glob("'" + t.replace("'", "''") + "'", pattern) for t in texts)
+        got = list(con.execute(sql).fetchall()[0])
+        assert got == [fnmatchcase(t.lower(), pattern.lower()) for t in texts], (pattern, texts)
+
+    check()

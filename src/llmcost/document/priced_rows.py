@@ -44,7 +44,7 @@ class PricedTable(Protocol):
     def priced_columns(self) -> tuple[str, ...]: ...
     def view(self, con: Any, name: str, where: str = "true") -> str: ...
     def summary(self, con: Any, relation: str) -> PricingSummary: ...
-    def keep(self, con: duckdb.DuckDBPyConnection, name: str, select: str) -> None: ...
+    def keep(self, con: duckdb.DuckDBPyConnection, name: str, select: str) -> Any: ...
     def value(self, con: Any, sql: str) -> Any: ...
 
 
@@ -74,10 +74,12 @@ class PricedRows:
         """What is and is not priced among the rows of `relation` (a filter over this table)."""
         return summarize(con, self.catalog, relation)
 
-    def keep(self, con: duckdb.DuckDBPyConnection, name: str, select: str) -> None:
-        """TEMP VIEW `name` on `con`: the rows of `select` (SQL over this table). The Spark handle
-        (engine.spark.SparkPriced) makes a table of the rows computed there instead."""
+    def keep(self, con: duckdb.DuckDBPyConnection, name: str, select: str) -> Any:
+        """TEMP VIEW `name` on `con`: the rows of `select` (SQL over this table). Returns the
+        connection that reads `name`: `con` here; the Spark handle (engine.spark.SparkPriced)
+        makes the view on Spark and returns a cursor there."""
         con.execute(f"CREATE TEMP VIEW {name} AS {select}")
+        return con
 
     def value(self, con: duckdb.DuckDBPyConnection, sql: str) -> Any:
         """The first value of `sql` (an aggregate over this table)."""

@@ -226,6 +226,11 @@ def to_spark(sql: str, params: Mapping[str, Any] | None = None) -> str:
                 length = exp.Add(this=exp.Sub(this=exp.Paren(this=args[2]), expression=exp.Paren(this=args[1])),
                                  expression=exp.Literal.number(1))
                 return exp.Anonymous(this="slice", expressions=[args[0], args[1], length])
+        if isinstance(node, exp.TimeToUnix):
+            # DuckDB epoch(ts) is seconds as a DOUBLE, fractions kept; Spark's unix_timestamp cuts
+            # them (a cache lifetime compares request gaps of fractions of a second)
+            micros = exp.cast(exp.Anonymous(this="unix_micros", expressions=[node.this]), "DOUBLE")
+            return exp.Paren(this=exp.Div(this=micros, expression=exp.Literal.number(1000000)))
         if isinstance(node, exp.Bracket) and len(node.expressions) == 1 \
                 and not (isinstance(node.expressions[0], exp.Literal) and node.expressions[0].is_string):
             # DuckDB l[i] is 1-based and NULL out of range; Spark's get(l, i) is 0-based and NULL
@@ -464,16 +469,13 @@ class SparkPriced:
         finally:
             cur.close()
 
-    def keep(self, con: Any, name: str, select: str) -> None:
-        """TEMP TABLE `name` on the DuckDB connection `con`: the rows of `select` (DuckDB SQL over
-        this table) computed on Spark and handed over as one Arrow table (the driver-side forecast
-        reads them as it reads the DuckDB view PricedRows.keep makes)."""
-        arrow = f"{name}__spark"
-        con.register(arrow, self.spark.sql(to_spark(select)).toArrow())
-        try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {arrow}")
-        finally:
-            con.unregister(arrow)
+    def keep(self, con: Any, name: str, select: str) -> SparkCursor:
+        """Spark view `name`: the rows of `select` (DuckDB SQL over this table). Returns a cursor
+        on Spark for the queries that read it (the forecast's history, scenarios.history.History.con):
+        they run there and only their aggregates reach the driver; no row of `select` does."""
+        del con
+        self.spark.sql(to_spark(select)).createOrReplaceTempView(name)
+        return self.cursor(name)
 
     def value(self, con: Any, sql: str) -> Any:
         """The first value of DuckDB `sql` (an aggregate over this table), run on Spark."""

@@ -73,7 +73,7 @@ def store_backtest(
     hist = prepare(con, catalog, as_of_day, tz)
     if hist.first_day is None:
         raise UsageError(f"The store has no usage on or before {as_of_day}. Fix: ingest logs first or check --as-of.")
-    frame = store_series(con, hist.table, series)
+    frame = store_series(hist.con, hist.table, series)
     days = (max(frame["ds"]) - min(frame["ds"])).days + 1
     if days < MIN_TRAIN + horizon:
         raise UsageError(

@@ -31,6 +31,8 @@ from typing import Any
 
 import duckdb
 
+from .whatif import glob
+
 _SIM_COLUMNS = (
     "grp_provider",
     "grp_model",
@@ -105,10 +107,6 @@ def provider_minimums() -> dict[str, int]:
     return out
 
 
-def _glob_sql(pattern: str) -> str:
-    return "lower(grp_model) GLOB '" + pattern.lower().replace("'", "''") + "'"
-
-
 def simulate_cache(
     con: duckdb.DuckDBPyConnection,
     source: str,
@@ -139,7 +137,7 @@ def simulate_cache(
                coalesce(cache_write_tokens, 0) AS l_cw, coalesce(output_tokens, 0) AS l_out,
                {min_sql} AS min_tok, extra
         FROM {source}
-        WHERE grain = 'request' AND {_glob_sql(models)}"""
+        WHERE grain = 'request' AND {glob("grp_model", models)}"""
     if since is not None and ttl_seconds is not None:
         # Only the previous request of a key decides whether a window row hits, and one that came
         # more than a lifetime before the window's first request is dead either way: rows before
@@ -197,36 +195,37 @@ def simulate_cache(
     order = "ORDER BY ts, source_file, source_line, event_id"
     if prefix_tokens is not None:
         keyed_sql = f"""
-            WITH r AS ({base} AND extra IS NULL AND {kcol} IS NOT NULL),
-            e AS (SELECT *, prompt >= $prefix AND $prefix >= min_tok AS carries FROM r),
-            g AS (
+            WITH kr AS ({base} AND extra IS NULL AND {kcol} IS NOT NULL),
+            ke AS (SELECT *, prompt >= $prefix AND $prefix >= min_tok AS carries FROM kr),
+            kg AS (
                 SELECT *, CASE WHEN carries THEN lag(ts) OVER (PARTITION BY grp_provider, grp_model, {kcol}, carries
                                                                {order}) END AS prev_ts
-                FROM e
+                FROM ke
             )
             SELECT grp_provider, grp_model, day, requests, prompt, l_in, l_cr, l_cw, l_out,
                    CASE WHEN carries AND {alive} THEN CAST($prefix AS BIGINT) ELSE 0 END AS hit,
                    CASE WHEN carries AND NOT {alive} THEN CAST($prefix AS BIGINT) ELSE 0 END AS write
-            FROM g"""
+            FROM kg"""
     else:
         if key != "conversation":
             raise ValueError("prefix_tokens 'all' (whole previous prompt) needs key = 'conversation'")
         keyed_sql = f"""
-            WITH r AS ({base} AND extra IS NULL AND conversation_id IS NOT NULL),
-            g AS (
+            WITH kr AS ({base} AND extra IS NULL AND conversation_id IS NOT NULL),
+            kg AS (
                 SELECT *, lag(ts) OVER w AS prev_ts, lag(prompt) OVER w AS prev_prompt
-                FROM r WINDOW w AS (PARTITION BY grp_provider, grp_model, conversation_id {order})
+                FROM kr WINDOW w AS (PARTITION BY grp_provider, grp_model, conversation_id {order})
             ),
-            h AS (
+            kh AS (
                 SELECT *, CASE WHEN {alive} AND prev_prompt >= min_tok THEN least(prev_prompt, prompt) ELSE 0 END
                           AS hit0
-                FROM g
+                FROM kg
             )
             SELECT grp_provider, grp_model, day, requests, prompt, l_in, l_cr, l_cw, l_out,
                    CASE WHEN hit0 >= min_tok THEN hit0 ELSE 0 END AS hit,
                    CASE WHEN prompt >= min_tok THEN prompt - CASE WHEN hit0 >= min_tok THEN hit0 ELSE 0 END
                         ELSE 0 END AS write
-            FROM h"""
+            FROM kh"""
+    # the two branches' CTEs have distinct names: Spark (engine.spark) hoists them into one WITH
     sql = f"""
         WITH s AS (({blocks_sql}) UNION ALL ({keyed_sql}))
         SELECT grp_provider, grp_model,

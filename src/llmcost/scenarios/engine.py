@@ -173,7 +173,8 @@ def forecast_section(
     cfg: ScenarioFile = load_scenarios(scenarios_file)
     as_of_day, anchored = anchor_day(con, as_of, tz)
     hist = prepare(con, catalog, as_of_day, tz, priced)
-    history = hist.table
+    # the history's queries run where its rows are (DuckDB, or Spark under --engine spark)
+    con, history = hist.con, hist.table
     specs = periods_after(as_of_day)
     _, cur_label, cur_start, cur_end = specs[0]
     notes = ([anchored] if anchored else []) + list(hist.notes)

@@ -110,6 +110,10 @@ class History:
     notes: list[str]
     table: str = ROWS
     """The relation holding the history rows: what every reader of the history is given."""
+    con: Any = None
+    """The connection `table` lives on, which runs every query over it: the DuckDB connection
+    `prepare` was given, or with `--engine spark` a cursor on Spark (engine.spark.SparkCursor),
+    so that only the per-day and per-group aggregates reach the driver."""
 
 
 def prepare(
@@ -171,8 +175,8 @@ def _billed_note(days: int) -> str:
             "with list prices (the gap to the bill is in the reconciliation section)")
 
 
-def _history(con: duckdb.DuckDBPyConnection, summary: PricingSummary, notes: list[str]) -> History:
-    """The History of the rows in ROWS, with the unpriced models of `summary` named in `notes`."""
+def _history(con: Any, summary: PricingSummary, notes: list[str]) -> History:
+    """The History of the rows in ROWS on `con`, with the unpriced models of `summary` named in `notes`."""
     first, last, n = con.execute(f"SELECT min(day), max(day), count(*) FROM {ROWS}").fetchall()[0]  # type: ignore[misc]
     unpriced = [
         {"provider": u.provider, "model": u.model, "requests": u.requests, "tokens": u.tokens} for u in summary.unpriced
@@ -180,19 +184,20 @@ def _history(con: duckdb.DuckDBPyConnection, summary: PricingSummary, notes: lis
     if unpriced:
         names = ", ".join(f"{u['provider']}/{u['model']}" for u in unpriced[:3])
         notes.append(f"unpriced models are left out of the money forecast: {names} (add them to the --prices file)")
-    return History(first, last, int(n), unpriced, notes)
+    return History(first, last, int(n), unpriced, notes, ROWS, con)
 
 
 def _from_priced(con: duckdb.DuckDBPyConnection, priced: PricedTable, as_of_day: date) -> History:
     """ROWS over the report's priced table: the same rows and columns `prepare` prices. A view on
-    DuckDB; with `--engine spark` (engine.spark.SparkPriced) a table of the rows Spark selected."""
+    DuckDB; with `--engine spark` (engine.spark.SparkPriced) a view on Spark, which the forecast's
+    queries then read there (History.con)."""
     as_of = f"DATE '{as_of_day.isoformat()}'"
     for kind in ("TABLE", "VIEW"):  # a table or view left by an earlier prepare on this connection
         try:
             con.execute(f"DROP {kind} IF EXISTS {ROWS}")
         except duckdb.CatalogException:
             pass
-    priced.keep(
+    on = priced.keep(
         con,
         ROWS,
         f"""SELECT {", ".join(_COLUMNS)},
@@ -212,4 +217,4 @@ def _from_priced(con: duckdb.DuckDBPyConnection, priced: PricedTable, as_of_day:
     if billed:
         notes.append(_billed_note(billed))
     # the unpriced models of the history rows, from the rows on `con` (priced already: no pricing)
-    return _history(con, summarize(con, priced.catalog, ROWS), notes)
+    return _history(on, summarize(on, priced.catalog, ROWS), notes)

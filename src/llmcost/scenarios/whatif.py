@@ -112,7 +112,62 @@ def window_totals(con: duckdb.DuckDBPyConnection, history: str, since: date) -> 
 
 
 def glob(col: str, pattern: str) -> str:
-    return f"lower({col}) GLOB '" + pattern.lower().replace("'", "''") + "'"
+    """SQL: `col` matches the glob `pattern`, ignoring case, as the rest of the scenarios file
+    matches its globs (Python's fnmatch: `*`, `?`, `[seq]`, `[!seq]`; scenarios.config).
+
+    Written as a regular expression (`glob_regex`), not DuckDB's GLOB: GLOB's `?` is one byte
+    and an unclosed `[` matches nothing, and Spark has no GLOB; the expression runs the same on
+    DuckDB (RE2) and Spark (Java), so the what-ifs select the same rows on both engines."""
+    if pattern == "*":
+        return f"({col}) IS NOT NULL"
+    return f"regexp_matches(lower({col}), '{glob_regex(pattern.lower())}')"
+
+
+def glob_regex(pattern: str) -> str:
+    """The regular expression matching exactly the texts fnmatch.fnmatchcase(text, pattern) matches.
+
+    Every character of the pattern that is not an ASCII letter or digit is written `\\x{hex}`, a
+    literal on both RE2 and Java, so no text of the pattern is syntax (and no quote reaches the
+    SQL). A class's reversed range is dropped, as fnmatch drops it; an empty class matches nothing,
+    its complement any character."""
+
+    def lit(c: str) -> str:
+        return c if c.isascii() and c.isalnum() else f"\\x{{{ord(c):X}}}"
+
+    out, i, n = ["(?s)^"], 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        i += 1
+        if c == "*":
+            out.append(".*")
+        elif c == "?":
+            out.append(".")
+        elif c == "[":
+            j = i + (i < n and pattern[i] == "!")
+            j += j < n and pattern[j] == "]"  # `]` first in a class is a member
+            end = pattern.find("]", j)
+            if end < 0:  # no closing bracket: a literal `[`
+                out.append(lit(c))
+                continue
+            neg, body = pattern[i] == "!", pattern[i + (pattern[i] == "!"):end]
+            i = end + 1
+            members, k = [], 0
+            while k < len(body):
+                if k + 2 < len(body) and body[k + 1] == "-":
+                    lo, hi = body[k], body[k + 2]
+                    if lo <= hi:
+                        members.append(f"{lit(lo)}-{lit(hi)}")
+                    k += 3
+                else:
+                    members.append(lit(body[k]))
+                    k += 1
+            if members:
+                out.append(("[^" if neg else "[") + "".join(members) + "]")
+            else:
+                out.append("." if neg else "(?:$.)")  # fnmatch: nothing, or any character
+        else:
+            out.append(lit(c))
+    return "".join(out) + "$"
 
 
 def label_sql(cfg: dict[str, Any] | None = None) -> str:
@@ -162,6 +217,7 @@ __all__ = [
     "cost",
     "finish",
     "glob",
+    "glob_regex",
     "label_sql",
     "window_totals",
 ]
