@@ -382,8 +382,9 @@ DUCK_HANDLE = ("view", "summary", "keep", "value")
 def _documents(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                args: tuple[str, ...] = ("--no-forecast",)) -> dict[str, Any]:
     """`report --format json [args]` with each engine, counting per engine the DuckDB measures pass
-    (analysis._measures), DuckDB's pricing passes (pricing.engine.pricing_passes) and the reads of
-    DuckDB's priced table through its handle (PricedRows.view, summary, keep, value)."""
+    (analysis._measures), DuckDB's pricing passes (pricing.engine.pricing_passes), the reads of
+    DuckDB's priced table through its handle (PricedRows.view, summary, keep, value) and the
+    times DuckDB opened the store (Store.reader)."""
     import json
 
     from typer.testing import CliRunner
@@ -393,7 +394,7 @@ def _documents(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     from llmcost.document.priced_rows import PricedRows
     from llmcost.pricing.engine import pricing_passes
 
-    calls = {"measures": 0, **dict.fromkeys(DUCK_HANDLE, 0)}
+    calls = {"measures": 0, "store_reader": 0, **dict.fromkeys(DUCK_HANDLE, 0)}
 
     def counting(key: str, fn: Any) -> Any:
         def counted(*a: Any, **k: Any) -> Any:
@@ -402,6 +403,7 @@ def _documents(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         return counted
 
     monkeypatch.setattr(analysis, "_measures", counting("measures", analysis._measures))
+    monkeypatch.setattr(Store, "reader", counting("store_reader", Store.reader))
     for name in DUCK_HANDLE:
         monkeypatch.setattr(PricedRows, name, counting(name, getattr(PricedRows, name)))
     docs: dict[str, Any] = {}
@@ -424,7 +426,8 @@ def test_cli_engine_spark_writes_the_same_document(spark: Any, sample_store: Pat
     time it was generated; money to 1e-9), forecast, scenarios, alternatives, budget and tags
     included, with DuckDB pricing nothing: for `--engine duckdb` the DuckDB measures pass runs once,
     DuckDB prices the store once and the sections read its priced table (the window, the pricing
-    summary, the month compare, the forecast's history); for `--engine spark` none of these."""
+    summary, the month compare, the forecast's history) and DuckDB opens the store once; for
+    `--engine spark` none of these."""
     from llmcost.scenarios.history import ROWS
 
     args = ("--as-of", "2026-11-23", "--budget", "100000", "--by", "tag:team", "--by", "tag:nope")
@@ -442,8 +445,9 @@ def test_cli_engine_spark_writes_the_same_document(spark: Any, sample_store: Pat
     duck, spark_counts = docs["duckdb_counts"], docs["spark_counts"]
     assert duck["measures"] == 1 and duck["pricing_passes"] == 1
     # the window and the month compare (view), the pricing summary (summary), the forecast's history
-    # (keep: its rows; value: its billed days) read DuckDB's priced table
-    assert duck["view"] == 2 and duck["summary"] == 1 and duck["keep"] == 1 and duck["value"] == 1
+    # (keep: its rows; value: the newest day and its billed days) read DuckDB's priced table
+    assert duck["view"] == 2 and duck["summary"] == 1 and duck["keep"] == 1 and duck["value"] == 2
+    assert duck["store_reader"] == 1
     assert spark_counts == dict.fromkeys(spark_counts, 0)
     d = docs["duckdb"]
     # the sections are not empty (a comparison of nothing would pass)
@@ -564,3 +568,27 @@ def test_cache_simulation_same_on_spark(spark: Any, which: str, sample_store: Pa
         cur.close()
         con.close()
     assert hits > 0  # the simulated cache hits somewhere: equal totals of zero would prove little
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Pacific/Kiritimati", "America/Los_Angeles"])
+def test_forecast_anchor_day_read_on_spark(spark: Any, sample_store: Path, tz: str) -> None:
+    """Without --as-of the forecast starts from the store's newest day when the data ends before
+    yesterday (scenarios.history.anchor_day). Under --engine spark DuckDB opens no store: the day is
+    read from the priced table on Spark, and it is the day DuckDB reads from the store's rows, in
+    the report's time zone (one far east of UTC, one west), with the same note."""
+    from llmcost.scenarios.history import anchor_day
+    from llmcost.storage import duck
+
+    st = Store.open(sample_store)
+    with st.reader() as r:
+        want = anchor_day(r.con, None, tz)
+    S.register_store(spark, st.root, st.checked_manifest())
+    priced = S.price_once(spark, load_catalog(None), tz)
+    bare = duck.bounded()  # no `usage` view: only the priced table on Spark can give the day
+    try:
+        got = anchor_day(bare, None, tz, priced)
+    finally:
+        bare.close()
+        spark.catalog.uncacheTable(priced.table)
+    assert want[1] is not None and "the data ends on" in want[1]  # the sample data ended long ago
+    assert got == want

@@ -8,7 +8,7 @@ forecast add their sections. Renderers in `llmcost.report` only format this dict
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -243,11 +243,16 @@ def build_report(opts: ReportOptions, last_run: IngestRun | None = None) -> dict
     catalog = load_catalog(opts.prices_file)
     with ExitStack() as stack:
         priced = None
-        if opts.engine == "spark":  # the store priced once on Spark, every section read there (docs/scale.md)
+        if opts.engine == "spark":
+            # the store priced once on Spark, every section read there (docs/scale.md); DuckDB
+            # opens nothing of the store: its connection only holds the forecast's scratch
             from llmcost.engine.spark import priced_on_spark
+            from llmcost.storage import duck
 
-            priced = stack.enter_context(priced_on_spark(opts.store, catalog, opts.tz))
-        store, manifest, con = stack.enter_context(open_store(opts.store))
+            priced, store, manifest = stack.enter_context(priced_on_spark(opts.store, catalog, opts.tz))
+            con = stack.enter_context(closing(duck.bounded()))
+        else:
+            store, manifest, con = stack.enter_context(open_store(opts.store))
         doc = _report(con, opts, store, manifest, catalog, since, until, month, rates, priced=priced)
     if last_run is not None:
         doc["last_run"] = {"files": dict(last_run.files), "problems": list(last_run.problems)}

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from llmcost.pricing import Catalog, PricingSummary
+    from llmcost.storage.store import Manifest, Store
 
 MASTER_ENV = "LLMCOST_SPARK_MASTER"
 REMOTE_ENV = "SPARK_REMOTE"
@@ -620,9 +621,10 @@ def measures_on_spark(spark: SparkSession, since: date | None, relation: str = "
 
 
 @contextmanager
-def store_session(store_root: Path, master: str | None = None) -> Iterator[tuple[SparkSession, Any]]:
+def store_session(store_root: Path, master: str | None = None) -> Iterator[tuple[SparkSession, Store, Manifest]]:
     """A Spark session with the store's views registered, under the store's shared lock (the
-    manifest cannot change under the read)."""
+    manifest cannot change under the read): the session, the store and its checked manifest.
+    DuckDB reads nothing of the store here."""
     from llmcost.storage.store import READ_WAIT, Store
 
     store = Store.open(store_root)
@@ -630,17 +632,20 @@ def store_session(store_root: Path, master: str | None = None) -> Iterator[tuple
         manifest = store.checked_manifest()
         spark = session(master)
         register_store(spark, store.root, manifest)
-        yield spark, manifest
+        yield spark, store, manifest
 
 
 @contextmanager
-def priced_on_spark(store_root: Path, catalog: Catalog, tz: str, master: str | None = None) -> Iterator[SparkPriced]:
+def priced_on_spark(
+    store_root: Path, catalog: Catalog, tz: str, master: str | None = None
+) -> Iterator[tuple[SparkPriced, Store, Manifest]]:
     """`--engine spark`: the store priced once on Spark (`price_once`), for the report's sections to
-    read (analysis._report), under the store's shared lock until the report is built."""
-    with store_session(store_root, master) as (spark, _):
+    read (analysis._report), under the store's shared lock until the report is built; with the
+    store and its manifest (the document's ingest section reads them)."""
+    with store_session(store_root, master) as (spark, store, manifest):
         priced = price_once(spark, catalog, tz)
         try:
-            yield priced
+            yield priced, store, manifest
         finally:
             spark.catalog.uncacheTable(priced.table)
 

@@ -171,7 +171,7 @@ def forecast_section(
     """
     check_tz(tz)
     cfg: ScenarioFile = load_scenarios(scenarios_file)
-    as_of_day, anchored = anchor_day(con, as_of, tz)
+    as_of_day, anchored = anchor_day(con, as_of, tz, priced)
     hist = prepare(con, catalog, as_of_day, tz, priced)
     # the history's queries run where its rows are (DuckDB, or Spark under --engine spark)
     con, history = hist.con, hist.table

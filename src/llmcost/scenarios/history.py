@@ -8,7 +8,7 @@ are dropped. The rows are priced by the engine (`attach_costs`, DECIMAL money) i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
@@ -57,17 +57,22 @@ MAX_AS_OF_GAP = 366
 """How far past the store's last day of usage `--as-of` may be (days)."""
 
 
-def anchor_day(con: duckdb.DuckDBPyConnection, as_of: date | None, tz: str) -> tuple[date, str | None]:
+def anchor_day(
+    con: duckdb.DuckDBPyConnection, as_of: date | None, tz: str, priced: PricedTable | None = None
+) -> tuple[date, str | None]:
     """The last day the forecast uses, and a note when it is not yesterday.
 
     Given `as_of` (a date), that day. Otherwise yesterday in `tz` (llmcost.clock), unless the
     store's newest usage is older: then the newest day with usage, so that a forecast of data
     that ended weeks ago is a forecast from where the data ends (the same on any later date),
-    not a month of invented "actuals" up to today.
+    not a month of invented "actuals" up to today. Given `priced` (a report's one priced table,
+    priced in `tz`: every live row with its `local_day`), the newest day is read from it, on the
+    engine that holds it; otherwise from `con`'s `usage`.
     """
+    has_usage = priced is not None or has_relation(con, "usage")
     if as_of is not None:
-        if has_relation(con, "usage"):
-            last = _last_day(con, tz)
+        if has_usage:
+            last = _last_day(con, tz, priced)
             if last is not None and (as_of - last).days > MAX_AS_OF_GAP:
                 # `--as-of 2999-12-31` filled 357,000 empty days for every simulated path: out of
                 # memory (issue 17)
@@ -78,9 +83,9 @@ def anchor_day(con: duckdb.DuckDBPyConnection, as_of: date | None, tz: str) -> t
                 )
         return last_complete_day(as_of, tz), None
     yesterday = last_complete_day(None, tz)
-    if not has_relation(con, "usage"):
+    if not has_usage:
         return yesterday, None
-    last = _last_day(con, tz)
+    last = _last_day(con, tz, priced)
     if last is None or last >= yesterday:
         return yesterday, None
     return last, (
@@ -89,9 +94,12 @@ def anchor_day(con: duckdb.DuckDBPyConnection, as_of: date | None, tz: str) -> t
     )
 
 
-def _last_day(con: duckdb.DuckDBPyConnection, tz: str) -> date | None:
-    """The newest day with usage in `tz`, read from the store's rows without the turn fill
-    (`usage_stored`, the same rows) where the connection has them."""
+def _last_day(con: duckdb.DuckDBPyConnection, tz: str, priced: PricedTable | None = None) -> date | None:
+    """The newest day with usage in `tz`: from `priced` when given and priced in `tz`, else from
+    the store's rows without the turn fill (`usage_stored`, the same rows) where the connection
+    has them."""
+    if priced is not None and priced.tz == tz:
+        return cast("date | None", priced.value(con, f"SELECT max(local_day) FROM {priced.table}"))
     rows = "usage_stored" if has_relation(con, "usage_stored") else "usage"
     (last,) = con.execute(
         f"SELECT max(CAST(timezone($tz, ts) AS DATE)) FROM {rows} WHERE ts IS NOT NULL", {"tz": tz}
@@ -110,7 +118,7 @@ class History:
     notes: list[str]
     table: str = ROWS
     """The relation holding the history rows: what every reader of the history is given."""
-    con: Any = None
+    con: Any = field(default=None, compare=False, repr=False)
     """The connection `table` lives on, which runs every query over it: the DuckDB connection
     `prepare` was given, or with `--engine spark` a cursor on Spark (engine.spark.SparkCursor),
     so that only the per-day and per-group aggregates reach the driver."""
