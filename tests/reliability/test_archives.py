@@ -162,3 +162,49 @@ def test_inflated_size_tells_complete_from_cut_off(tmp_path: Path) -> None:
         assert got_complete is complete, name
         if size is not None:
             assert got_size == size, name
+
+
+def test_damaged_gzip_fails_with_its_own_message_and_the_good_files_still_land(tmp_path: Path) -> None:
+    """A .gz whose data is broken fails with a message saying so (never a traceback, never "no
+    known format"), and the other files of the run still land: a gzip header followed by garbage,
+    a member whose text does not match its CRC (a bit flipped in its trailer), and a file named
+    .gz that holds no gzip data and reads as no format."""
+    import random
+
+    rnd = random.Random(20261205)
+    noise = bytes(rnd.getrandbits(8) for _ in range(3000))
+    whole = bytearray(gzip.compress(SAMPLE.read_bytes() * 400, 6))
+    whole[-8] ^= 0x01  # the CRC-32 of the text (RFC 1952), first byte
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "header then noise.jsonl.gz").write_bytes(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + noise)
+    (folder / "overwritten.jsonl.gz").write_bytes(bytes(whole))
+    (folder / "no gzip at all.jsonl.gz").write_bytes(noise)
+    (folder / "good.jsonl").write_bytes(SAMPLE.read_bytes())
+    code, out = _ingest(str(folder), "--store", str(tmp_path / "s"))
+    assert code == 1, out
+    assert "Traceback" not in out and "formats` lists the" not in out, out
+    flat = " ".join(out.split())
+    for name in ("header then noise.jsonl.gz", "overwritten.jsonl.gz"):
+        assert f"{name} is damaged: its gzip data does not inflate" in flat, out
+    assert "no gzip at all.jsonl.gz is named as gzip but holds no gzip data" in flat, out
+    assert flat.count("Fix: copy or download it again") >= 3, out
+    assert "3 failed" in flat, out
+    assert _rows(tmp_path / "s") == load([folder / "good.jsonl"], tmp_path / "s2").files[0].rows_stored > 0
+
+
+def test_inflated_size_tells_damage_from_trailing_bytes(tmp_path: Path) -> None:
+    """Broken data inside the first member is damage (GzipDamaged, with the text inflated before
+    it); bytes that do not inflate after a complete member are trailing bytes, ignored as gzip
+    tools ignore them."""
+    import pytest
+
+    data = SAMPLE.read_bytes() * 400
+    whole = bytearray(gzip.compress(data, 6))
+    whole[-8] ^= 0x01  # the CRC-32 no longer matches the text
+    (tmp_path / "damaged.gz").write_bytes(bytes(whole))
+    with pytest.raises(walkmod.GzipDamaged) as err:
+        walkmod._inflated_size(tmp_path / "damaged.gz", 10**9)
+    assert 0 <= err.value.inflated < len(data)
+    (tmp_path / "trailing.gz").write_bytes(gzip.compress(data) + b"not gzip at all")
+    assert walkmod._inflated_size(tmp_path / "trailing.gz", 10**9) == (len(data), True)

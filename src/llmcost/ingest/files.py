@@ -309,7 +309,14 @@ def check_gzip(path: Path, display: str) -> None:
     """
     size = path.stat().st_size
     limit = _gzip_limit(size)
-    expanded, complete = _inflated_size(path, limit)
+    try:
+        expanded, complete = _inflated_size(path, limit)
+    except GzipDamaged as e:
+        after = f", after {e.inflated:,} bytes of text" if e.inflated else ""
+        raise FormatError(
+            f"{display} is damaged: its gzip data does not inflate ({e.reason}{after}): a corrupted "
+            "download or copy, or a file that is not gzip behind a gzip header. Fix: copy or download it again."
+        ) from None
     if expanded > limit:
         raise FormatError(
             f"{display} expands to more than {limit:,} bytes from {size:,} (over the {MAX_RATIO}x / "
@@ -324,18 +331,31 @@ def check_gzip(path: Path, display: str) -> None:
         )
 
 
+class GzipDamaged(Exception):
+    """A gzip member whose compressed data cannot be inflated (not trailing bytes after the last
+    complete member, which gzip tools ignore)."""
+
+    def __init__(self, inflated: int, reason: str) -> None:
+        super().__init__(reason)
+        self.inflated = inflated
+        self.reason = reason
+
+
 def _inflated_size(path: Path, limit: int) -> tuple[int, bool]:
     """Bytes the gzip file inflates to (counting past `limit` by at most one chunk, then stopping),
-    and whether its last member reaches its end marker (False: the file is cut off)."""
+    and whether its last member reaches its end marker (False: the file is cut off). Raises
+    GzipDamaged when the first member's data is broken; bytes that do not inflate after a
+    complete member (zero padding, trailing garbage) end the file, as gzip tools treat them."""
     d = zlib.decompressobj(31)
     total = 0
     buf = b""
     in_member = False
+    members = 0  # complete members so far
     with open(path, "rb") as fh:
         try:
             while True:
                 if not buf:
-                    buf = fh.read(1 << 20)
+                    buf = fh.read(1 << 16)  # small reads: a damaged member is located to within 64 KB
                     if not buf:
                         break
                 in_member = True
@@ -344,11 +364,14 @@ def _inflated_size(path: Path, limit: int) -> tuple[int, bool]:
                     return total, True
                 if d.eof:  # next member of a multi-member file
                     in_member = False
+                    members += 1
                     buf = d.unused_data
                     d = zlib.decompressobj(31)
                 else:
                     buf = d.unconsumed_tail
             total += len(d.flush())
-        except zlib.error:
-            return total, True  # damaged or trailing garbage: not a bomb; the parse reports what it can read
+        except zlib.error as e:
+            if members == 0:
+                raise GzipDamaged(total, str(e)) from None
+            return total, True  # bytes after a complete member: ignored, as gzip tools ignore them
     return total, not in_member

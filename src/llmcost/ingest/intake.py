@@ -25,6 +25,7 @@ import gzip
 import json
 import os
 import uuid
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def head(path: Path, is_gzip: bool) -> bytes:
         try:
             with gzip.open(path, "rb") as fh:
                 return _read_head(fh)
-        except (OSError, EOFError):
+        except (OSError, EOFError, zlib.error):  # damaged data (files.check_gzip names it first)
             return b""
     with open(path, "rb") as fh:
         return _read_head(fh)

@@ -237,6 +237,15 @@ class Loader(BatchCommit):
             if why:
                 result.files.append(FileResult(key, "companion", message=why))
                 return manifest
+            if best is None and not is_gz and display.lower().endswith((".gz", ".gzip")):
+                # a .gz without a gzip header that reads as no format: damaged, not a new format
+                result.files.append(FileResult(
+                    key, "failed",
+                    message=f"{display} is named as gzip but holds no gzip data (its first bytes are not a "
+                    "gzip header), and no known format matches it as text: a damaged or renamed file. "
+                    "Fix: copy or download it again; if it is not compressed, remove .gz from its name.",
+                ))
+                return manifest
             if best is None:
                 result.files.append(FileResult(
                     key, "unrecognised",
