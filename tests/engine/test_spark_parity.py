@@ -592,3 +592,66 @@ def test_forecast_anchor_day_read_on_spark(spark: Any, sample_store: Path, tz: s
         spark.catalog.uncacheTable(priced.table)
     assert want[1] is not None and "the data ends on" in want[1]  # the sample data ended long ago
     assert got == want
+
+
+def test_cli_engine_spark_reads_a_store_at_a_url(spark: Any, sample_store: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """`report --engine spark --store URL` reads the store through Spark's Hadoop file systems
+    (`file:///...` here; `s3a://` takes the same path with hadoop-aws on the classpath): no lock,
+    no DuckDB, the same document as the local store gives but for the `store` it names and the
+    first quarantined row of each file (read from the local store only). Every other command, and
+    `report` on DuckDB, refuses a URL with the fix; a URL without a store is one error line."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from llmcost.cli import app
+
+    calls = {"store_reader": 0}
+    reader = Store.reader
+
+    def counted(self: Any, *a: Any, **k: Any) -> Any:
+        calls["store_reader"] += 1
+        return reader(self, *a, **k)
+
+    monkeypatch.setattr(Store, "reader", counted)
+    url = sample_store.resolve().as_uri()
+    assert url.startswith("file:///")
+    runner = CliRunner()
+
+    def report(store: str, engine: str, out: Path | None = None) -> Any:
+        args = ["report", "--store", store, "--engine", engine, "--as-of", "2026-11-23", "--format", "json"]
+        return runner.invoke(app, args + (["--out", str(out)] if out else []))
+
+    refused = report(url, "duckdb")
+    assert refused.exit_code == 2 and "is a URL: only `report --engine spark`" in refused.output, refused.output
+    ingest = runner.invoke(app, ["ingest", str(tmp_path), "--store", url])
+    assert ingest.exit_code == 2 and "is a URL" in ingest.output, ingest.output
+    missing = report((tmp_path / "nothing").resolve().as_uri(), "spark")
+    assert missing.exit_code != 0 and "No store at file:" in missing.output and "Traceback" not in missing.output
+
+    before = calls["store_reader"]
+    res = report(url, "spark", tmp_path / "url.json")
+    assert res.exit_code == 0, res.output
+    assert calls["store_reader"] == before  # DuckDB did not open the store
+    local = report(str(sample_store), "duckdb", tmp_path / "local.json")
+    assert local.exit_code == 0, local.output
+    docs = [json.loads((tmp_path / n).read_text(encoding="utf-8")) for n in ("local.json", "url.json")]
+    assert docs[1]["store"] == url.rstrip("/") and docs[0]["store"] == str(sample_store)
+    assert all(f["first_quarantined"] is None for f in docs[1]["ingest"]["by_file"])
+    for d in docs:
+        d.pop("generated_at"), d.pop("store")
+        for f in d["ingest"]["by_file"]:
+            f.pop("first_quarantined")
+    assert docs[0]["forecast"]["p50_usd"] is not None
+    assert not _same_document(docs[0], docs[1])
+    # a store copied without one of its parts: one error line naming the store, no traceback
+    import shutil
+
+    half = tmp_path / "half"
+    shutil.copytree(sample_store, half)
+    part = next(p for p in sorted((half / "usage").rglob("*.parquet")))
+    part.unlink()
+    broken = report(half.resolve().as_uri(), "spark")
+    assert broken.exit_code != 0 and "damaged or half copied" in broken.output, broken.output
+    assert "Traceback" not in broken.output

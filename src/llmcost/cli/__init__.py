@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import inspect
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable
@@ -199,10 +200,25 @@ def _path(value: str | Path) -> Path:
     return Path(value)
 
 
+class StoreURL(str):
+    """--store given as a URL (s3a://bucket/store, file:///srv/store): read by `report --engine
+    spark` only (engine.spark.is_uri); every other command needs a local directory."""
+
+
+def _store_arg(value: str | Path) -> Path | StoreURL:
+    """--store: a local directory (`_path`), or a URL kept as written (a Path would fold its `//`)."""
+    if isinstance(value, Path | StoreURL):
+        return value
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", value.strip()):
+        return StoreURL(value.strip())
+    return _path(value)
+
+
 StoreOpt = Annotated[
     Path | None,
-    typer.Option("--store", metavar="DIR", parser=_path,
-                 help="Store directory (default: $LLMCOST_STORE, else ./.llmcost).", show_default=False),
+    typer.Option("--store", metavar="DIR", parser=_store_arg,
+                 help="Store directory (default: $LLMCOST_STORE, else ./.llmcost); with `report --engine spark` "
+                 "also a URL (s3a://bucket/store, docs/scale.md).", show_default=False),
 ]
 FormatOpt = Annotated[
     str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: table, md, json, csv or html.")
@@ -308,9 +324,18 @@ UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE",
                                               help="Only usage on or before this date (YYYY-MM-DD).")]
 
 
-def _store_dir(store: Path | None) -> Path:
+def _store_dir(store: Path | None, engine: str | None = None) -> Path:
+    """The store directory of a command; a URL only for `report --engine spark` (`engine`)."""
     from llmcost.storage.store import default_store
 
+    if isinstance(store, StoreURL):
+        if engine == "spark":
+            return store  # type: ignore[return-value]  # engine.spark reads it through Hadoop's file systems
+        raise UsageError(
+            f"--store {store} is a URL: only `report --engine spark` reads a store there (Spark's Hadoop file "
+            "systems). Fix: add --engine spark to a report, or use a local directory (ingest writes one; copy it "
+            "to object storage after each run, its manifest last)."
+        )
     return store or default_store()
 
 
@@ -563,11 +588,12 @@ def _report(a: ReportArgs, last_run: IngestRun | None = None) -> None:
             "--format csv writes one file per table. Fix: add --out DIR, or --table NAME to print one "
             "table (e.g. --table totals)."
         )
-    opts = ReportOptions(store=_store_dir(a.store), prices_file=a.prices, since=_date(a.since, "--since"),
+    engine = _engine(a.engine)
+    opts = ReportOptions(store=_store_dir(a.store, engine), prices_file=a.prices, since=_date(a.since, "--since"),
                          until=_date(a.until, "--until"), month=a.month, tz=a.tz, budget=_budget(a.budget),
                          currency=a.currency, rates_file=a.rates, as_of=_date(a.as_of, "--as-of"),
                          scenarios_file=a.scenarios, forecast=not a.no_forecast, tags=_tags(a.by),
-                         engine=_engine(a.engine))
+                         engine=engine)
     opts.value_per_conversion, opts.conversion_rate = _economics(a.value_per_conversion, a.conversion_rate)
     done = _state["interrupted"]
     _step(("no report was written; " + done) if done != "nothing was changed"

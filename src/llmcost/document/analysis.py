@@ -29,7 +29,7 @@ from llmcost.storage.store import FileEntry, Manifest, Store, attach_work_file, 
 from llmcost.tz import check_day, check_tz
 
 if TYPE_CHECKING:
-    from llmcost.engine.spark import SparkPriced
+    from llmcost.engine.spark import RemoteStore, SparkPriced
 
 SCHEMA_VERSION = "1.3"
 """1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
@@ -49,7 +49,8 @@ class IngestRun:
 
 @dataclass
 class ReportOptions:
-    store: Path
+    store: Path | str
+    """A local store directory, or with engine "spark" a store at a URL (engine.spark.is_uri)."""
     prices_file: Path | None = None
     since: date | None = None
     until: date | None = None
@@ -266,11 +267,11 @@ LARGE_ROWS = 5_000_000
 
 
 @contextmanager
-def open_store(path: Path) -> Iterator[tuple[Store, Manifest, duckdb.DuckDBPyConnection]]:
+def open_store(path: Path | str) -> Iterator[tuple[Store, Manifest, duckdb.DuckDBPyConnection]]:
     """The store at `path` opened for a report (or export-focus), under a shared lock: the store, its
     checked manifest and a connection whose `usage` view has its turns filled once. The one place
     the report side opens a store (for the store's own reader to replace)."""
-    store = Store.open(path)
+    store = Store.open(Path(path))
     work_file = None
     try:
         with store.reader() as r:  # shared lock (waits up to 30 s), checked manifest, bounded connection
@@ -294,7 +295,7 @@ def window_view(con: Any, rows: PricedTable, since: date | None, until: date | N
 
 
 def _report(
-    duck: duckdb.DuckDBPyConnection, opts: ReportOptions, store: Store, manifest: Any, catalog: Any,
+    duck: duckdb.DuckDBPyConnection, opts: ReportOptions, store: Store | RemoteStore, manifest: Any, catalog: Any,
     since: date | None, until: date | None, month: str | None, rates: Any,
     priced: SparkPriced | None = None,
 ) -> dict[str, Any]:
@@ -315,7 +316,8 @@ def _report(
 
 
 def _sections(
-    duck: duckdb.DuckDBPyConnection, con: Any, rows: Any, opts: ReportOptions, store: Store, manifest: Any,
+    duck: duckdb.DuckDBPyConnection, con: Any, rows: Any, opts: ReportOptions, store: Store | RemoteStore,
+    manifest: Any,
     catalog: Any, since: date | None, until: date | None, month: str | None, rates: Any,
 ) -> dict[str, Any]:
     """The document's sections over the priced table `rows`, their queries run by `con` (`duck`,
@@ -687,7 +689,8 @@ def _document(con, opts, store, manifest, catalog_info, pricing, window) -> dict
         "generated_at": clock.now().replace(microsecond=0),
         "store": str(store.root),
         "price_catalog": catalog_info,
-        "ingest": ingest_summary(manifest, store.root),
+        # a store at a URL (--engine spark, engine.spark.RemoteStore): no first quarantined rows
+        "ingest": ingest_summary(manifest, store.root if isinstance(store.root, Path) else None),
         "totals": totals,
         "by_provider_model": by_model,
         "by_project": by_project,

@@ -17,6 +17,7 @@ hadoop-aws on the classpath); only local paths are tested.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -113,6 +114,11 @@ def session(master: str | None = None, app: str = "llmcost-forecast") -> SparkSe
     """A SparkSession configured as the measures need (SPARK_CONFIG). With $SPARK_REMOTE set (and no
     `master`) it is a Spark Connect session to that server; otherwise a classic one on `master_url()`."""
     sql = _import_pyspark()
+    import warnings
+
+    # pyspark checks the pandas version when it converts data, and warns about pandas 3 on every
+    # run; nothing here goes through pandas (Arrow tables are handed over as they are)
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     builder = sql.SparkSession.builder.appName(app)
     remote = os.environ.get(REMOTE_ENV)
     if remote and master is None:
@@ -357,6 +363,63 @@ def measure(spark: SparkSession, name: str, **params: Any) -> list[dict[str, Any
 # ---- the store -----------------------------------------------------------------------------------
 def _path(root: str, rel: str) -> str:
     return f"{root.rstrip('/')}/{rel}"
+
+
+URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+"""A store named by a URL (`s3a://bucket/store`, `gs://`, `abfss://`, `hdfs://`, `file:///...`)."""
+
+
+def is_uri(store: Path | str) -> bool:
+    """Whether `store` names a store on a Hadoop file system, which only Spark reads."""
+    return not isinstance(store, Path) and URI.match(store) is not None
+
+
+@dataclass(frozen=True)
+class RemoteStore:
+    """A store at a URL, read through Spark's Hadoop file systems: the report's `store` under
+    `--engine spark --store s3a://...`. There is no lock on object storage: the manifest is read
+    once and names immutable parts (a writer adds new parts and replaces the manifest last);
+    quarantined rows stay where they are (the document's ingest section leaves out their first row)."""
+
+    root: str
+
+
+def _read_bytes(spark: SparkSession, uri: str) -> bytes | None:
+    """The bytes of one file read through Spark's Hadoop file systems; None when it is not there."""
+    from pyspark.errors import AnalysisException
+
+    try:
+        got = spark.read.format("binaryFile").load(uri).select("content").collect()
+    except AnalysisException as e:
+        if "PATH_NOT_FOUND" in str(e) or "does not exist" in str(e).lower():
+            return None
+        raise
+    return bytes(got[0][0]) if got else None
+
+
+@contextmanager
+def _uri_session(uri: str, master: str | None) -> Iterator[tuple[SparkSession, RemoteStore, Manifest]]:
+    """A Spark session over the store at URL `uri`: its manifest read through Hadoop's file system
+    (checked as Store.read_manifest checks a local one), its parts registered."""
+    from pyspark.errors import AnalysisException
+
+    from llmcost.storage.store import MANIFEST, StoreError, manifest_data, parse_manifest
+
+    root = uri.rstrip("/")
+    where = f"{root}/{MANIFEST}"
+    spark = session(master)
+    raw = _read_bytes(spark, where)
+    if raw is None:
+        raise StoreError(f"No store at {root}: {where} is not there. Fix: ingest into a local store and copy it "
+                         "there (the manifest last), or check the URL.")
+    manifest = parse_manifest(manifest_data(raw, where, root), where)
+    try:
+        register_store(spark, root, manifest)
+    except AnalysisException as e:
+        first = str(e).strip().splitlines()[0][:300]
+        raise StoreError(f"The store {root} is damaged or half copied: a part its manifest lists cannot be "
+                         f"read ({first}). Fix: copy the store again, its parts before its manifest.") from None
+    yield spark, RemoteStore(root), manifest
 
 
 def register_store(spark: SparkSession, store_root: Path | str, manifest: Any) -> None:
@@ -621,13 +684,20 @@ def measures_on_spark(spark: SparkSession, since: date | None, relation: str = "
 
 
 @contextmanager
-def store_session(store_root: Path, master: str | None = None) -> Iterator[tuple[SparkSession, Store, Manifest]]:
+def store_session(
+    store_root: Path | str, master: str | None = None
+) -> Iterator[tuple[SparkSession, Store | RemoteStore, Manifest]]:
     """A Spark session with the store's views registered, under the store's shared lock (the
     manifest cannot change under the read): the session, the store and its checked manifest.
-    DuckDB reads nothing of the store here."""
+    A store at a URL (`is_uri`) is read through Hadoop's file systems, without a lock
+    (`RemoteStore`). DuckDB reads nothing of the store here."""
     from llmcost.storage.store import READ_WAIT, Store
 
-    store = Store.open(store_root)
+    if is_uri(store_root):
+        with _uri_session(str(store_root), master) as opened:
+            yield opened
+        return
+    store = Store.open(Path(store_root))
     with store.lock(exclusive=False, wait=READ_WAIT):
         manifest = store.checked_manifest()
         spark = session(master)
@@ -637,8 +707,8 @@ def store_session(store_root: Path, master: str | None = None) -> Iterator[tuple
 
 @contextmanager
 def priced_on_spark(
-    store_root: Path, catalog: Catalog, tz: str, master: str | None = None
-) -> Iterator[tuple[SparkPriced, Store, Manifest]]:
+    store_root: Path | str, catalog: Catalog, tz: str, master: str | None = None
+) -> Iterator[tuple[SparkPriced, Store | RemoteStore, Manifest]]:
     """`--engine spark`: the store priced once on Spark (`price_once`), for the report's sections to
     read (analysis._report), under the store's shared lock until the report is built; with the
     store and its manifest (the document's ingest section reads them)."""
@@ -654,10 +724,12 @@ __all__ = [
     "DEFAULT_MASTER",
     "MASTER_ENV",
     "REMOTE_ENV",
+    "RemoteStore",
     "SparkCursor",
     "SparkPriced",
     "bind_spark",
     "check_java",
+    "is_uri",
     "master_url",
     "measure",
     "measures_on_spark",

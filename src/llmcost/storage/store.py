@@ -70,6 +70,11 @@ MAX_WAIT = 7 * 86400
 def default_store() -> Path:
     """`--store` default: $LLMCOST_STORE, else ./.llmcost in the working directory."""
     env = os.environ.get("LLMCOST_STORE")
+    if env and "://" in env:  # a Path would fold the URL's `//` and look for a local folder
+        raise StoreError(
+            f"$LLMCOST_STORE is a URL ({env}); it names a local store directory. Fix: pass the URL as "
+            "--store to `report --engine spark`, the one command that reads a store there."
+        )
     return Path(env) if env else DEFAULT_STORE
 
 
@@ -134,6 +139,52 @@ class Manifest:
         }
 
 
+def manifest_data(raw: bytes, where: str, root: str) -> dict[str, Any]:
+    """The JSON of a manifest read as `raw` bytes from `where` (a path or URI), after checking it
+    is an llmcost manifest this version can read; `root` names the store in the messages."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise StoreError(
+            f"The store manifest {where} is corrupted ({e}). Fix: restore it from a backup, or delete the "
+            "store directory and ingest again."
+        ) from None
+    if not isinstance(data, dict) or data.get("format") != STORE_FORMAT:
+        raise StoreError(
+            f"{where} is not an llmcost-forecast manifest. Fix: point --store at an llmcost store or an empty "
+            "directory."
+        )
+    if data.get("version", 0) > STORE_VERSION:
+        raise StoreError(
+            f"The store at {root} was written by a newer llmcost-forecast (store version "
+            f"{data['version']}). Fix: upgrade llmcost-forecast."
+        )
+    return data
+
+
+def parse_manifest(data: dict[str, Any], where: str) -> Manifest:
+    """The Manifest of checked manifest JSON (`manifest_data`) read from `where`; every entry is
+    checked (its fields, and that its parts stay inside the store)."""
+    fix = "Fix: restore it from a backup, or delete the store directory and ingest again."
+    raw_files, next_seq = data.get("files", {}), data.get("next_seq", 1)
+    if not isinstance(raw_files, dict) or not isinstance(next_seq, int) or isinstance(next_seq, bool):
+        raise StoreError(f"The store manifest {where} is malformed (files or next_seq has the wrong type). {fix}")
+    files = {}
+    for key, entry in raw_files.items():
+        try:
+            if not isinstance(entry, dict):
+                raise TypeError("not an object")
+            files[key] = FileEntry(**entry)
+        except TypeError as e:
+            raise StoreError(f"The store manifest {where} has a malformed entry for {key}: {e}. {fix}") from None
+        fe = files[key]
+        listed = [*fe.parts, *([fe.quarantine] if fe.quarantine else [])] if isinstance(fe.parts, list) else [0]
+        if not all(_inside(p) for p in listed):
+            # a part outside the store would be read by reports and deleted when its file is replaced
+            raise StoreError(f"The store manifest {where} lists a path outside the store for {key}. {fix}")
+    return Manifest(files=files, next_seq=next_seq, created_by=str(data.get("created_by", "")))
+
+
 def _inside(relpath: object) -> bool:
     """A manifest path that stays inside the store (relative, no `..`)."""
     if not isinstance(relpath, str) or not relpath or relpath.startswith(("/", "\\")):
@@ -190,48 +241,13 @@ class Store:
     def _manifest_data(self) -> dict[str, Any]:
         """The manifest's JSON, after checking it is an llmcost manifest this version can read."""
         path = self.root / MANIFEST
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise StoreError(
-                f"The store manifest {path} is corrupted ({e}). Fix: restore it from a backup, or delete the "
-                "store directory and ingest again."
-            ) from None
-        if not isinstance(data, dict) or data.get("format") != STORE_FORMAT:
-            raise StoreError(
-                f"{path} is not an llmcost-forecast manifest. Fix: point --store at an llmcost store or an empty "
-                "directory."
-            )
-        if data.get("version", 0) > STORE_VERSION:
-            raise StoreError(
-                f"The store at {self.root} was written by a newer llmcost-forecast (store version "
-                f"{data['version']}). Fix: upgrade llmcost-forecast."
-            )
-        return data
+        return manifest_data(path.read_bytes(), str(path), str(self.root))
 
     def read_manifest(self) -> Manifest:
         path = self.root / MANIFEST
         if not path.exists():
             return Manifest()
-        data = self._manifest_data()
-        fix = "Fix: restore it from a backup, or delete the store directory and ingest again."
-        raw_files, next_seq = data.get("files", {}), data.get("next_seq", 1)
-        if not isinstance(raw_files, dict) or not isinstance(next_seq, int) or isinstance(next_seq, bool):
-            raise StoreError(f"The store manifest {path} is malformed (files or next_seq has the wrong type). {fix}")
-        files = {}
-        for key, entry in raw_files.items():
-            try:
-                if not isinstance(entry, dict):
-                    raise TypeError("not an object")
-                files[key] = FileEntry(**entry)
-            except TypeError as e:
-                raise StoreError(f"The store manifest {path} has a malformed entry for {key}: {e}. {fix}") from None
-            fe = files[key]
-            listed = [*fe.parts, *([fe.quarantine] if fe.quarantine else [])] if isinstance(fe.parts, list) else [0]
-            if not all(_inside(p) for p in listed):
-                # a part outside the store would be read by reports and deleted when its file is replaced
-                raise StoreError(f"The store manifest {path} lists a path outside the store for {key}. {fix}")
-        return Manifest(files=files, next_seq=next_seq, created_by=str(data.get("created_by", "")))
+        return parse_manifest(self._manifest_data(), str(path))
 
     def checked_manifest(self) -> Manifest:
         """The manifest, after checking every live part is there and is Parquet (StoreError if not)."""
