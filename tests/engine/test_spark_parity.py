@@ -323,16 +323,24 @@ def test_every_query_same_on_spark_over_a_trace(spark: Any, trace: str, tmp_path
 
 
 @requires_real_samples()
-def test_every_query_same_on_spark_over_the_real_samples(spark: Any, tmp_path: Path) -> None:
+def test_every_query_same_on_spark_over_the_real_samples(spark: Any, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """Files other projects wrote (agent logs, API bodies, OTel spans, an `llm` logs.db, FOCUS
-    rows with billed costs, so a 'billed' money basis): every query and the first screen. 29 queries
-    gave rows over them on DuckDB when the test was written."""
+    rows with billed costs, so a 'billed' money basis): every query, the first screen, and the
+    whole JSON document with the forecast, scenarios and what-ifs. 29 queries gave rows over them
+    on DuckDB when the test was written. The document once differed in the order of two unpriced
+    models tied on cost and requests (sql/report_by_provider_model.sql had no tie-breaker)."""
     store = tmp_path / "store"
     result = load([REAL_SAMPLES], store)
     assert result.by_status("failed") == [] and len(result.by_status("ingested")) >= 19
     assert _all_queries_same(spark, store) >= 29
     doc = _check_store(spark, store)
     assert doc["totals"]["billed_cost_usd"] is not None
+    docs = _documents(store, tmp_path, monkeypatch, ("--as-of", "2026-12-03"))
+    d = docs["duckdb"]
+    assert d["forecast"]["p50_usd"] is not None and len(d["alternatives"]) >= 5 and d["scenarios"]
+    assert any("billed costs" in n for n in d["forecast"]["notes"])
+    assert not _same_document(docs["duckdb"], docs["spark"])
 
 
 def test_sample_logs_same_on_spark(spark: Any, sample_store: Path) -> None:
