@@ -12,7 +12,6 @@ import dataclasses
 import functools
 import inspect
 import os
-import re
 import signal
 import sys
 from collections.abc import Callable
@@ -209,7 +208,9 @@ def _store_arg(value: str | Path) -> Path | StoreURL:
     """--store: a local directory (`_path`), or a URL kept as written (a Path would fold its `//`)."""
     if isinstance(value, Path | StoreURL):
         return value
-    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", value.strip()):
+    from llmcost.storage.store import is_store_url
+
+    if is_store_url(value):
         return StoreURL(value.strip())
     return _path(value)
 

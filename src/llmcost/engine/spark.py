@@ -17,7 +17,6 @@ hadoop-aws on the classpath); only local paths are tested.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -365,13 +364,11 @@ def _path(root: str, rel: str) -> str:
     return f"{root.rstrip('/')}/{rel}"
 
 
-URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-"""A store named by a URL (`s3a://bucket/store`, `gs://`, `abfss://`, `hdfs://`, `file:///...`)."""
-
-
 def is_uri(store: Path | str) -> bool:
     """Whether `store` names a store on a Hadoop file system, which only Spark reads."""
-    return not isinstance(store, Path) and URI.match(store) is not None
+    from llmcost.storage.store import is_store_url
+
+    return not isinstance(store, Path) and is_store_url(store)
 
 
 @dataclass(frozen=True)

@@ -143,13 +143,14 @@ def glob_regex(pattern: str) -> str:
         elif c == "?":
             out.append(".")
         elif c == "[":
-            j = i + (i < n and pattern[i] == "!")
-            j += j < n and pattern[j] == "]"  # `]` first in a class is a member
-            end = pattern.find("]", j)
+            neg = i < n and pattern[i] == "!"
+            start = i + neg
+            # a `]` right after `[` or `[!` is a member, not the end
+            end = pattern.find("]", start + (start < n and pattern[start] == "]"))
             if end < 0:  # no closing bracket: a literal `[`
                 out.append(lit(c))
                 continue
-            neg, body = pattern[i] == "!", pattern[i + (pattern[i] == "!"):end]
+            body = pattern[start:end]
             i = end + 1
             members, k = [], 0
             while k < len(body):

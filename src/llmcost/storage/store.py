@@ -67,10 +67,20 @@ MAX_WAIT = 7 * 86400
 """The longest `--wait` for the store's lock: a week (a longer wait is a mistake, not a plan)."""
 
 
+STORE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+"""A store named by a URL (`s3a://bucket/store`, `gs://`, `abfss://`, `hdfs://`, `file:///...`),
+which only `report --engine spark` reads (engine.spark, through Hadoop's file systems)."""
+
+
+def is_store_url(text: str) -> bool:
+    """Whether `text` names a store by URL rather than a local directory."""
+    return STORE_URL.match(text.strip()) is not None
+
+
 def default_store() -> Path:
     """`--store` default: $LLMCOST_STORE, else ./.llmcost in the working directory."""
     env = os.environ.get("LLMCOST_STORE")
-    if env and "://" in env:  # a Path would fold the URL's `//` and look for a local folder
+    if env and is_store_url(env):  # a Path would fold the URL's `//` and look for a local folder
         raise StoreError(
             f"$LLMCOST_STORE is a URL ({env}); it names a local store directory. Fix: pass the URL as "
             "--store to `report --engine spark`, the one command that reads a store there."
