@@ -1,8 +1,8 @@
 -- name: cache_hit_rate
--- Prompt-cache hit rate = cache_read_tokens / (cache_read_tokens + cache_write_tokens + input_tokens), token-weighted, over rows whose source reports cache fields (cache_known), per provider, model and UTC day, per provider and model, per provider, and overall (column level). hit_rate is NULL with a reason when no row of the group carries cache fields (unknown, not 0%) or it has no input.
+-- Prompt-cache hit rate = cache_read_tokens / (cache_read_tokens + cache_write_tokens + input_tokens), token-weighted, over rows whose source reports cache fields (cache_known), per provider, model and day (local_day: the report's --tz, UTC outside a report), per provider and model, per provider, and overall (column level). hit_rate is NULL with a reason when no row of the group carries cache fields (unknown, not 0%) or it has no input.
 WITH daily AS (
     SELECT provider, model,
-           DATE '1970-01-01' + CAST(epoch_us(ts) // 86400000000 AS INTEGER) AS day,
+           local_day AS day,
            sum(coalesce(request_count, 1)) AS requests,
            sum(coalesce(request_count, 1)) FILTER (WHERE cache_known) AS known_requests,
            sum(coalesce(input_tokens, 0)) FILTER (WHERE cache_known) AS input_tokens,

@@ -1,7 +1,7 @@
 -- name: spend_by_period
--- Spend per UTC day, ISO week (starting Monday) and calendar month, for the total and by provider, model, project, api_key and user_id, in long form (period, period_start, dimension, key). cost_usd sums priced rows only and is NULL when none is priced; unpriced rows and requests are counted apart, never as $0.
+-- Spend per calendar day, ISO week (starting Monday) and calendar month of local_day (the day in the report's --tz; the UTC day outside a report), for the total and by provider, model, project, api_key and user_id, in long form (period, period_start, dimension, key). cost_usd sums priced rows only and is NULL when none is priced; unpriced rows and requests are counted apart, never as $0.
 WITH f AS (
-    SELECT CAST(epoch_us(ts) // 86400000000 AS INTEGER) AS d,
+    SELECT CAST(date_diff('day', DATE '1970-01-01', local_day) AS INTEGER) AS d,
            provider, model, project, api_key, user_id,
            coalesce(request_count, 1) AS requests,
            coalesce(priced, false) AS priced,

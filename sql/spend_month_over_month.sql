@@ -1,7 +1,7 @@
 -- name: spend_month_over_month
--- Priced spend per calendar month (UTC) from the first to the last month with usage, with the previous calendar month's spend, the change in USD and the change as a ratio (NULL when the previous month has no priced spend). A month without any usage has spend 0; a month whose usage is all unpriced has NULL. Unpriced requests are counted apart.
+-- Priced spend per calendar month of local_day (the report's --tz; UTC outside a report) from the first to the last month with usage, with the previous calendar month's spend, the change in USD and the change as a ratio (NULL when the previous month has no priced spend). A month without any usage has spend 0; a month whose usage is all unpriced has NULL. Unpriced requests are counted apart.
 WITH daily AS (
-    SELECT CAST(epoch_us(ts) // 86400000000 AS INTEGER) AS d,
+    SELECT CAST(date_diff('day', DATE '1970-01-01', local_day) AS INTEGER) AS d,
            sum(coalesce(request_count, 1)) AS requests,
            sum(coalesce(request_count, 1)) FILTER (WHERE NOT coalesce(priced, false)) AS unpriced_requests,
            sum(cost_usd) FILTER (WHERE priced) AS cost_usd

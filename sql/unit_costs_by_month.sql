@@ -1,5 +1,5 @@
 -- name: unit_costs_by_month
--- The unit costs' month-over-month trend, over all projects: per UTC calendar month and unit ('conversation' counted in the month of its first row, 'active_user_month', 'request' = request-grain rows), the units, priced units (every row priced), unpriced units, the priced cost and the median unit cost (linear interpolation between the costs at ranks floor and ceil of (n - 1) / 2, exact DECIMAL, as sql/unit_costs.sql). Mean and change are left to the caller (exact Decimal division).
+-- The unit costs' month-over-month trend, over all projects: per calendar month (of local_day: the report's --tz, UTC outside a report) and unit ('conversation' counted in the month of its first row, 'active_user_month', 'request' = request-grain rows), the units, priced units (every row priced), unpriced units, the priced cost and the median unit cost (linear interpolation between the costs at ranks floor and ceil of (n - 1) / 2, exact DECIMAL, as sql/unit_costs.sql). Mean and change are left to the caller (exact Decimal division).
 WITH base AS NOT MATERIALIZED (
     SELECT user_id, conversation_id, grain, ts,
     -- include: unit_cost_rows

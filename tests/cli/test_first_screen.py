@@ -77,7 +77,7 @@ def test_full_shows_every_section_and_section_shows_one(tmp_path: Path) -> None:
     assert full.returncode == 0, full.stderr
     titles = ["Ingested", "Totals", "Estimate vs billed", "Forecast", "Scenarios", "What-if alternatives",
               "This month vs last", "By provider and model", "Unpriced models", "Spend by month",
-              "Per-turn input growth", "Cache", "Complexity mix", "Bursts", "By project", "By day (UTC)"]
+              "Per-turn input growth", "Cache", "Complexity mix", "Bursts", "By project", "By day"]
     for title in titles:
         assert re.search(rf"^{re.escape(title)}(?=[: ]|$)", full.stdout, re.M), title
     assert max(len(ln) for ln in full.stdout.splitlines()) <= WIDTH

@@ -27,7 +27,10 @@ PRICED_SCHEMA = pa.schema(
     [pa.field(c.name, c.type) for c in USAGE_COLUMNS]
     + [pa.field("model_key", pa.string()), pa.field("priced", pa.bool_())]
     + [pa.field(c, MONEY) for c in COST_COLUMNS]
+    + [pa.field("local_day", pa.date32())]
 )
+"""The priced rows as a report hands them to the measures: `local_day` is the day in the report's
+--tz; a case that leaves it out gets the UTC day of `ts`."""
 
 
 def _value(field: pa.Field, v: Any) -> Any:
@@ -37,6 +40,8 @@ def _value(field: pa.Field, v: Any) -> Any:
         return datetime.fromisoformat(v.replace("Z", "+00:00")).astimezone(UTC)
     if pa.types.is_decimal(field.type):
         return Decimal(str(v))
+    if pa.types.is_date(field.type) and isinstance(v, str):
+        return date.fromisoformat(v)
     if field.name == "extra" and not isinstance(v, str):
         return json.dumps(v)
     return v
@@ -46,6 +51,9 @@ def priced_usage_table(rows: list[dict[str, Any]]) -> pa.Table:
     unknown = {k for r in rows for k in r} - set(PRICED_SCHEMA.names)
     assert not unknown, f"unknown columns in case rows: {unknown}"
     defaults = {"grain": "request", "request_count": 1}
+    rows = [r if "local_day" in r or r.get("ts") is None
+            else {**r, "local_day": datetime.fromisoformat(r["ts"].replace("Z", "+00:00")).astimezone(UTC).date()}
+            for r in rows]
     cols = {f.name: [_value(f, r.get(f.name, defaults.get(f.name))) for r in rows] for f in PRICED_SCHEMA}
     return pa.table(cols, schema=PRICED_SCHEMA)
 

@@ -97,7 +97,7 @@ def test_copy_keeps_every_column_a_measure_reads() -> None:
     from .harness import priced_usage_table
 
     all_columns = priced_usage_table([]).column_names
-    copied = set(measures.BASE_COLUMNS) | set(measures.MONEY_COLUMNS)
+    copied = set(measures.BASE_COLUMNS) | set(measures.MONEY_COLUMNS) | {"local_day"}  # the source's, or the UTC day
     missing = {
         (q, c) for q in MEASURE_QUERIES for c in all_columns
         if re.search(rf"\b{c}\b", _code(get_query(q).sql)) and c not in copied

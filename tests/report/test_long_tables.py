@@ -36,7 +36,7 @@ def test_table_and_markdown_cut_projects_and_days(sample_doc: dict[str, Any]) ->
         assert "he top 25 of 40 projects by cost" in out, fmt  # "The" in md and html, under a heading
         assert "project-15" in out and "project-14" not in out, fmt
         # 45 days from 2026-09-01: the last is 2026-10-15, the 31 shown start on 2026-09-15
-        by_day = out[out.index("By day (UTC)"):]
+        by_day = out[out.index("By day"):]
         assert "(2026-09-15 to 2026-10-15)" in by_day, fmt
         assert by_day.count("2026-10-0") == 9 and "2026-09-14" not in by_day, fmt
 

@@ -25,9 +25,10 @@ from llmcost.pricing import Catalog, PricingSummary, attach_costs
 from llmcost.pricing.engine import summarize
 from llmcost.storage.duck import has_relation, one
 
-COUNTING_COLUMNS = ("day", "money_basis", "counts_for_tokens", "counts_for_money", "local_day")
-"""Columns the priced table has beside the store's usage columns and the engine's: the UTC day and
-what the row counts for (sql/reconcile_money_usage.sql), and the calendar day in the report's tz."""
+COUNTING_COLUMNS = ("day", "money_basis", "counts_for_tokens", "counts_for_money")
+"""Columns the priced table has beside the store's usage columns and the engine's, left out of its
+views: the UTC day and what the row counts for (sql/reconcile_money_usage.sql). The views keep
+`local_day`, the calendar day in the report's tz: the measures cut days, weeks and months by it."""
 
 
 class PricedTable(Protocol):
@@ -62,8 +63,8 @@ class PricedRows:
 
     def view(self, con: duckdb.DuckDBPyConnection, name: str, where: str = "true") -> str:
         """TEMP VIEW `name`: the rows matching `where` (SQL over the table's columns, no parameters)
-        shaped as `attach_costs` shapes the store's `usage` (usage columns, then the pricing ones).
-        Returns `name`."""
+        shaped as `attach_costs` shapes the store's `usage` (usage columns, then the pricing ones),
+        with `local_day`. Returns `name`."""
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW {name} AS "
             f"SELECT * EXCLUDE ({', '.join(COUNTING_COLUMNS)}) FROM {self.table} WHERE {where}"

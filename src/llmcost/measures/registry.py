@@ -64,10 +64,10 @@ DEFINITIONS: dict[str, str] = {
     ),
     "unit_costs": (
         "cost per unit over the window: conversation (rows with a conversation id), user, active user-month "
-        "(a user in a UTC calendar month with usage) and request (request-grain rows); a unit is priced when "
-        "every row of it is priced, and only priced units enter the distribution (p50/p90/p99 by linear "
-        "interpolation); unpriced units are counted apart, never $0. In the monthly trend a conversation "
-        "counts in the month of its first request"
+        "(a user in a calendar month with usage, months in the report's --tz) and request (request-grain "
+        "rows); a unit is priced when every row of it is priced, and only priced units enter the distribution "
+        "(p50/p90/p99 by linear interpolation); unpriced units are counted apart, never $0. In the monthly "
+        "trend a conversation counts in the month of its first request"
     ),
     "spend_by_tag": (
         "for each tag asked for (--by tag:NAME), rows grouped by the value of that tag in extra.tags (the "
@@ -120,6 +120,8 @@ _SPARSE_TYPES = {"extra": "VARCHAR", "event_id": "VARCHAR", "source_file": "VARC
 # so min(), max() and ORDER BY give what the VARCHAR column would.
 _ENUM_COLUMNS = ("grain", "provider", "model", "project", "api_key", "user_id", "label")
 _ENUM_MAX_VALUES = 65_535
+_UTC_DAY = "DATE '1970-01-01' + CAST(epoch_us(ts) // 86400000000 AS INTEGER)"
+"""The UTC calendar day of `ts` (the `local_day` of rows priced outside a report)."""
 _WINDOW = """($since IS NULL OR ts >= $since) AND ($until IS NULL OR ts < $until)
   AND ($provider IS NULL OR provider = $provider)"""
 
@@ -268,7 +270,12 @@ def compute_measures(
     if (source == usage and not any(filters.values())
             and (materialised or _is_table(con, source))):
         # The report's priced rows are a table already: the queries read it as it is (a second
-        # copy of a 35M-row window would only cost time and spill space).
+        # copy of a 35M-row window would only cost time and spill space). A report's rows carry
+        # their `local_day` (its --tz); a table priced without one is read with the UTC day.
+        if not materialised and "local_day" not in {r[0] for r in con.execute(f"DESCRIBE {source}").fetchall()}:
+            con.execute(f"CREATE OR REPLACE TEMP VIEW _llmcost_measures_days AS "
+                        f"SELECT *, {_UTC_DAY} AS local_day FROM {source}")
+            source = "_llmcost_measures_days"
         out = _measures(con, filters, cfg, component_files, recent=recent, relation=source)
         out["window"] = {"since": since_, "until": until_, "provider": provider}
         return out
@@ -304,7 +311,12 @@ def _copy(con: duckdb.DuckDBPyConnection, db: str, source: str, usage: str, filt
         f"CAST({c} AS {enums[c]}) AS {c}" if c in enums else _SPARSE.get(c, c) for c in keep
     )
     table = "priced_usage" if has_extra else "priced_rows"
-    con.execute(f"CREATE TABLE {db}.{table} AS SELECT {cols}, {money} FROM {source} WHERE {_WINDOW}", filters)
+    # the calendar day the queries cut days and months by: the source's own (a report's priced rows,
+    # in its --tz), else the UTC day
+    have = {r[0] for r in con.execute(f"DESCRIBE {source}").fetchall()}
+    day = "local_day" if "local_day" in have else f"{_UTC_DAY} AS local_day"
+    con.execute(f"CREATE TABLE {db}.{table} AS SELECT {cols}, {day}, {money} FROM {source} WHERE {_WINDOW}",
+                filters)
     if not has_extra:
         nulls = ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in _SPARSE_TYPES.items())
         con.execute(f"CREATE VIEW {db}.priced_usage AS SELECT *, {nulls} FROM {db}.priced_rows")

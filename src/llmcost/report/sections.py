@@ -309,12 +309,13 @@ def _days(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Secti
         first = _day(days[-1]["day"]) - timedelta(days=LAST_DAYS - 1)
         shown = [d for d in days if _day(d["day"]) >= first]
     yield (
-        "By day (UTC)",
+        "By day",
         ""
         if len(shown) == len(days)
         else f"the {LAST_DAYS} days up to the last day with usage ({shown[0]['day']} to {shown[-1]['day']}); "
         "every day: --format csv --table by_day.",
-        ["day", "provider", "requests", "input", "cache read", "output", "estimated cost"],
+        [f"day ({doc['period'].get('tz') or 'UTC'})", "provider", "requests", "input", "cache read", "output",
+         "estimated cost"],
         [
             [
                 str(d["day"]),
@@ -655,7 +656,7 @@ REGISTRY: tuple[SectionSpec, ...] = (
     SectionSpec("projects", "By project", ("by_project",), _projects, ("by_project",)),
     SectionSpec("labels", "By label", ("by_label",), _labels, ("by_label",)),
     SectionSpec("tags", "By tag", ("by_tag",), _tags, ("by_tag",)),
-    SectionSpec("days", "By day (UTC)", ("by_day",), _days, ("by_day",)),
+    SectionSpec("days", "By day", ("by_day",), _days, ("by_day",)),
 )
 """Every section, in report order."""
 
@@ -668,6 +669,13 @@ KEYS = {s.title: s.name for s in REGISTRY}
 def key(title: str) -> str:
     """The `--section` name of a section title."""
     return KEYS.get(title) or "-".join("".join(ch if ch.isalnum() else " " for ch in title.lower()).split())
+
+
+def paragraph(title: str, note: str) -> str:
+    """A section's note as the paragraph under its heading (Markdown, HTML): a sentence, so its first
+    letter is capitalised; not a warning's, which may start with a name from the data (a model id
+    keeps its case)."""
+    return note if title == "Warning" else note[:1].upper() + note[1:]
 
 
 def sections(doc: dict[str, Any], *, money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
