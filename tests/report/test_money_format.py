@@ -19,6 +19,8 @@ from llmcost.report._fmt import money, money_in, signed
         ("0.0102", "$0.0102"),  # a fraction of a cent stays visible
         ("0.00045", "$0.0004"),
         ("0", "$0.00"),
+        ("-5", "-$5.00"),  # the sign before the symbol, as `signed` writes a change (was $-5.00)
+        ("-0.0012", "-$0.0012"),
         (None, "n/a"),  # unknown, never $0
     ],
 )
@@ -32,3 +34,4 @@ def test_signed_and_currency() -> None:
     eur = money_in({"code": "EUR", "rate_per_usd": "0.5"})
     assert eur(Decimal("1.28")) == "EUR 0.64"
     assert eur(Decimal("0.0204")) == "EUR 0.0102"
+    assert eur(Decimal("-1.28")) == "-EUR 0.64"

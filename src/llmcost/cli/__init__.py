@@ -531,7 +531,7 @@ def _usd(value: str, flag: str, example: str) -> Decimal:
     except InvalidOperation:
         raise UsageError(f"{flag} {value!r} is not an amount. Fix: write it in USD, e.g. {flag} {example}.") from None
     if not finite(d) or d < 0:
-        raise UsageError(f"{flag} {value!r} is not a usable amount. Fix: write a positive amount in USD of at most "
+        raise UsageError(f"{flag} {value!r} is not a usable amount. Fix: write an amount in USD from 0 to "
                          f"{MAX_NUMBER:,f}, e.g. {flag} {example}.")
     return d
 

@@ -7,6 +7,7 @@ forecast add their sections. Renderers in `llmcost.report` only format this dict
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, replace
@@ -183,6 +184,9 @@ def resolve_month(spec: str, tz: str = "UTC", today: date | None = None) -> tupl
         first = previous_month(day)
     else:
         try:
+            # strptime also reads 2026-1: a month is two digits here, as a date is in --since
+            if not re.fullmatch(r"\d{4}-\d{2}", s):
+                raise ValueError(s)
             first = datetime.strptime(s, "%Y-%m").date()
         except ValueError:
             raise UsageError(f"--month {spec!r} is not a month. Fix: use current, last or YYYY-MM.") from None

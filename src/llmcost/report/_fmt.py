@@ -30,7 +30,8 @@ def money(v: Decimal | None, places: int = 2) -> str:
     """Money for display; None is unknown (n/a), never $0."""
     if v is None:
         return "n/a"
-    return f"${_amount(Decimal(v), places):,}"
+    d = Decimal(v)
+    return f"-${_amount(-d, places):,}" if d < 0 else f"${_amount(d, places):,}"  # -$5.00, as `signed` writes it
 
 
 def _amount(v: Decimal, places: int) -> Decimal:
@@ -53,7 +54,8 @@ def money_in(currency: dict[str, Any] | None) -> Callable[[Any], str]:
     def fmt(v: Decimal | None, places: int = 2) -> str:
         if v is None:
             return "n/a"
-        return f"{code} {_amount(Decimal(v) * rate, places):,}"
+        d = Decimal(v) * rate
+        return f"-{code} {_amount(-d, places):,}" if d < 0 else f"{code} {_amount(d, places):,}"
 
     return fmt
 

@@ -13,7 +13,7 @@ from typing import Any
 from llmcost.report import svg
 from llmcost.report._fmt import escape_html as escape
 from llmcost.report._fmt import formatters
-from llmcost.report.sections import NOT_COMPUTED, sections
+from llmcost.report.sections import NOT_COMPUTED, paragraph, sections
 
 CHART_DAYS = 120
 """The daily charts show the last CHART_DAYS days of the window (the tables have every day)."""
@@ -252,7 +252,7 @@ def render(doc: dict[str, Any]) -> str:
                else "note bad" if note.startswith("EXCEEDED") else "note")
         parts.append(f"<section><h2>{escape(title)}</h2>")
         if note:
-            parts.append(f'<p class="{cls}">{escape(note[:1].upper() + note[1:])}</p>')
+            parts.append(f'<p class="{cls}">{escape(paragraph(title, note))}</p>')
         if headers:
             parts.append(
                 '<div class="tablewrap"><table><thead><tr>'

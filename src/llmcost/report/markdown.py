@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from llmcost.report._fmt import formatters, plain
-from llmcost.report.sections import sections
+from llmcost.report.sections import paragraph, sections
 
 _INLINE = str.maketrans({
     "\\": "\\\\", "`": "\\`", "[": "\\[", "]": "\\]", "|": "\\|",  # CommonMark backslash escapes
@@ -45,7 +45,7 @@ def render(doc: dict[str, Any]) -> str:
     for title, note, headers, rows in sections(doc, **formatters(doc)):
         parts += [f"## {text(title)}", ""]
         if note:
-            parts += [_paragraph(note[:1].upper() + note[1:]), ""]  # a paragraph under its heading starts a sentence
+            parts += [_paragraph(paragraph(title, note)), ""]
         if headers:
             parts += [_table(headers, rows), ""]
     return "\n".join(parts)

@@ -75,7 +75,8 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
         tools = f" (of which server tools {money(t.get('server_tools_cost_usd'))}: {'; '.join(calls)})"
     para(
         f"LLM spend, {span}: {money(t.get('cost_usd'))} estimated{tools}, {money(t.get('billed_cost_usd'))} billed, "
-        f"{num(t['requests'])} requests{unpriced}. Prices: {doc.get('price_catalog', {}).get('catalog', '?')}."
+        f"{num(t['requests'])} request{'' if t['requests'] == 1 else 's'}{unpriced}. "
+        f"Prices: {doc.get('price_catalog', {}).get('catalog', '?')}."
     )
     ing = doc["ingest"]
     run = (doc.get("last_run") or {}).get("files")
