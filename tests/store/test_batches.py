@@ -265,3 +265,57 @@ def test_a_batch_of_sessions_without_replies(tmp_path):
     result = load([root], tmp_path / "store")
     assert [(f.status, f.rows_read, f.rows_stored) for f in result.files] == [("ingested", 0, 0)] * 3
     assert check_store(tmp_path / "store") == []
+
+
+def test_compaction_reads_a_bounded_number_of_parts_per_scan(tmp_path, monkeypatch):
+    """Merging a month's many small parts reads at most MERGE_FAN_IN of them per scan (rounds of
+    intermediate files), so its memory does not grow with the number of parts: DuckDB keeps a
+    reader per file of one read_parquet, and one scan over the 2,000 one-file parts of 2,000 small
+    request-log files peaked at 1.9 GB. Every row is kept and no intermediate file is left."""
+    import llmcost.ingest.loader
+    import llmcost.storage.compact
+
+    monkeypatch.setattr(llmcost.storage.compact, "MERGE_FAN_IN", 4, raising=False)
+    monkeypatch.setattr(llmcost.ingest.loader, "AUTO_COMPACT_PARTS", 5)
+    root = tmp_path / "in"
+    root.mkdir()
+    n = 21
+    for i in range(n):  # a request-log format read file by file: one part per file
+        (root / f"f{i:02d}.jsonl").write_text(json.dumps({
+            "ts": f"2026-10-{i % 28 + 1:02d}T09:00:00Z", "session_id": f"s{i}",
+            "response": {"id": f"m{i}", "object": "chat.completion", "model": "gpt-4o-mini-2024-07-18",
+                         "usage": {"prompt_tokens": 100, "completion_tokens": 10}},
+        }) + "\n", encoding="utf-8")
+    scans: list[int] = []
+    real = llmcost.storage.compact.compact_parts
+
+    class Spy:
+        def __init__(self, con: duckdb.DuckDBPyConnection):
+            self.con = con
+
+        def execute(self, sql: str, params: list | None = None):
+            if "read_parquet" in sql and params:
+                scans.append(len(params[0]))
+            return self.con.execute(sql, params or [])
+
+    def spied(w, more_than):
+        con = w.con
+        w.con = Spy(con)
+        try:
+            merged = real(w, more_than)
+        finally:
+            w.con = con
+        assert not list(w.work.glob("merge-*"))  # the intermediate files are gone
+        return merged
+
+    monkeypatch.setattr(llmcost.ingest.loader, "compact_parts", spied)
+    result = load([root], tmp_path / "store")
+    assert {f.ingestor for f in result.files} == {"openai_response_jsonl"}
+    assert scans and max(scans) <= 4 and sum(scans) >= n  # every part read, 4 at most per scan
+    store = tmp_path / "store"
+    assert len(Store(store).read_manifest().parts("usage")) == 1
+    assert check_store(store) == []
+    (rows, out) = duckdb.sql(
+        f"SELECT count(*), sum(output_tokens) FROM read_parquet('{store}/usage/**/*.parquet') WHERE NOT _dup"
+    ).fetchall()[0]
+    assert (rows, out) == (n, 10 * n)
