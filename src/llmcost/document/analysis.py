@@ -262,6 +262,8 @@ def build_report(opts: ReportOptions, last_run: IngestRun | None = None) -> dict
 
 WINDOW_VIEW = "doc_window"
 """The report's window over its priced table (`window_view`); sections are given the name."""
+COSTS_WINDOW_VIEW = "doc_costs_window"
+"""The report's window over the store's billed cost lines (`costs_window_view`)."""
 LARGE_ROWS = 5_000_000
 """Above this many stored rows the report's working tables live in a temporary database file."""
 
@@ -294,6 +296,17 @@ def window_view(con: Any, rows: PricedTable, since: date | None, until: date | N
     return rows.view(con, WINDOW_VIEW, _inline(where, params))
 
 
+def costs_window_view(con: Any, rows: PricedTable, since: date | None, until: date | None) -> str:
+    """The report's window over the store's billed cost lines (`costs`), as TEMP VIEW
+    `doc_costs_window`; returns the name. Cut as `window_view` cuts the estimates: a cost line
+    counts where its bucket starts (`ts`), in calendar days of the report's time zone."""
+    where, params = _where(since, until, rows.tz)
+    if isinstance(con, duckdb.DuckDBPyConnection):
+        con.execute(f"DROP VIEW IF EXISTS {COSTS_WINDOW_VIEW}")
+    rows.keep(con, COSTS_WINDOW_VIEW, f"SELECT * FROM costs WHERE {_inline(where, params)}")
+    return COSTS_WINDOW_VIEW
+
+
 def _report(
     duck: duckdb.DuckDBPyConnection, opts: ReportOptions, store: Store | RemoteStore, manifest: Any, catalog: Any,
     since: date | None, until: date | None, month: str | None, rates: Any,
@@ -323,8 +336,9 @@ def _sections(
     """The document's sections over the priced table `rows`, their queries run by `con` (`duck`,
     or a Spark cursor); the forecast runs on `duck`."""
     window = window_view(con, rows, since, until)
+    costs = costs_window_view(con, rows, since, until)
     pricing = rows.summary(con, window)
-    doc = _document(con, opts, store, manifest, catalog.info(), pricing, window)
+    doc = _document(con, opts, store, manifest, catalog.info(), pricing, window, costs)
     for m in catalog.overrides.zero_priced():
         doc["warnings"].append(
             f"{m.origin} prices {m.provider}/{m.model} at $0 (input = 0, output = 0): its requests count as $0. "
@@ -625,16 +639,18 @@ def _currency(doc: dict[str, Any], rates: list[Any], code: str | None, until: da
     }
 
 
-def _document(con, opts, store, manifest, catalog_info, pricing, window) -> dict[str, Any]:
-    # the report's queries (sql/report_*.sql) read the window view `window`
-    totals = queries.rows(con, "report_totals", relation=window)[0]
+def _document(con, opts, store, manifest, catalog_info, pricing, window, costs) -> dict[str, Any]:
+    # the report's queries (sql/report_*.sql) read the window view `window`, and the billed cost
+    # lines of the same window `costs` (billed money outside the window is not the window's)
+    totals = queries.rows_over(con, "report_totals", window, costs)[0]
     by_model = queries.rows(con, "report_by_provider_model", relation=window)
     by_day = queries.rows(con, "report_by_day", relation=window)
     by_project = queries.rows(con, "report_by_project", relation=window)
     warnings = []
     unpriced = []
     # billed money per model from cost exports: an unpriced model may still be paid for in the billed total
-    billed_by_model = {(r["provider"], r["model"]): r["cost_usd"] for r in queries.rows(con, "report_billed_by_model")}
+    billed_by_model = {(r["provider"], r["model"]): r["cost_usd"]
+                       for r in queries.rows_over(con, "report_billed_by_model", costs=costs)}
     for u in pricing.unpriced:
         unpriced.append(
             {
@@ -694,7 +710,7 @@ def _document(con, opts, store, manifest, catalog_info, pricing, window) -> dict
         "totals": totals,
         "by_provider_model": by_model,
         "by_project": by_project,
-        "by_label": _by_label(con, window),
+        "by_label": _by_label(con, window, costs),
         "by_day": by_day,
         "unpriced": unpriced,
         "cost_labels": {
@@ -733,7 +749,7 @@ def _by_tag(
     return rows
 
 
-def _by_label(con: duckdb.DuckDBPyConnection, window: str) -> list[dict[str, Any]]:
+def _by_label(con: duckdb.DuckDBPyConnection, window: str, costs: str) -> list[dict[str, Any]]:
     """Requests, tokens and money per --label KEY=VALUE (e.g. host=laptop: each machine's share),
-    sql/report_by_label.sql over the report's window `window` (billed cost over the whole store)."""
-    return queries.rows(con, "report_by_label", relation=window)
+    sql/report_by_label.sql over the report's window `window` (billed cost over the window's cost lines `costs`)."""
+    return queries.rows_over(con, "report_by_label", window, costs)
