@@ -46,12 +46,12 @@ COST_2026 = HEADER + _line(1790812800, "5.00", "gpt-4.1-mini-2025-04-14, input",
 PER_DAY = Decimal("0.0112")
 
 
-def _requests() -> str:
+def _requests(days: int = 4) -> str:
     lines = []
-    for day in range(1, 5):  # 2026-10-01 .. 2026-10-04, two requests a day
+    for day in range(1, days + 1):  # 2026-10-01 .. 2026-10-04 (by default), two requests a day
         for i in range(2):
             lines.append(json.dumps({
-                "ts": f"2026-10-0{day}T1{i}:00:00Z", "session_id": f"s-{day}",
+                "ts": f"2026-10-{day:02d}T1{i}:00:00Z", "session_id": f"s-{day}",
                 "response": {"id": f"chatcmpl-{day}{i}", "object": "chat.completion", "created": 1790000000,
                              "model": "gpt-4.1-mini-2025-04-14", "choices": [],
                              "usage": {"prompt_tokens": 10000, "completion_tokens": 1000, "total_tokens": 11000}},
@@ -127,3 +127,51 @@ def test_billed_total_agrees_with_the_reconciliation(mixed: Path) -> None:
     assert _dec(doc["reconciliation"]["billed_usd"]) == Decimal("5.00")
     # 2026-10-01 billed, 10-02..10-04 estimated
     assert _dec(doc["reconciliation"]["money_usd"]) == Decimal("5.00") + 3 * PER_DAY
+
+
+# --- 2. the budget counts billed money -----------------------------------------------------------
+
+def _budget(store: Path, month: str, budget: str) -> tuple[int, dict[str, Any]]:
+    res = _cli("report", "--store", str(store), "--month", month, "--budget", budget, "--no-forecast",
+               "--format", "json")
+    return res.exit_code, json.loads(res.stdout)["budget"]
+
+
+def test_budget_counts_billed_money_of_a_month_without_usage(billed_only: Path) -> None:
+    code, b = _budget(billed_only, "2024-10", "1")
+    assert b["exceeded"] is True and code == 4
+    assert _dec(b["value_usd"]) == Decimal("3.85")
+    assert "billed" in b["message"]
+
+
+def test_budget_uses_the_reconciled_money(mixed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLMCOST_TODAY", "2026-10-05")
+    code, b = _budget(mixed, "2026-10", "1")
+    # billed $5.00 on 10-01 replaces that day's estimate ($0.0112); 10-02..10-04 are estimated
+    assert _dec(b["value_usd"]) == Decimal("5.00") + 3 * PER_DAY
+    assert b["exceeded"] is True and code == 4
+    assert "$5.03" in b["message"] and "billed" in b["message"]
+    # within a budget above it: exit 0, the same money
+    code, b = _budget(mixed, "2026-10", "6")
+    assert b["exceeded"] is False and code == 0
+    assert _dec(b["value_usd"]) == Decimal("5.00") + 3 * PER_DAY
+
+
+def test_budget_with_a_forecast_counts_money_already_billed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # twelve days of the same usage: the forecast's month is about 31 x $0.0112 = $0.35, under $1; but
+    # $5.00 is already billed for 10-01, so the month has spent 5.00 + 11 x 0.0112 = $5.1232 by 10-12
+    store = _store(tmp_path, "fc", {"requests.jsonl": _requests(12), "cost_2026-10-01_2026-10-01.csv": COST_2026})
+    monkeypatch.setenv("LLMCOST_TODAY", "2026-10-13")
+    res = _cli("report", "--store", str(store), "--month", "2026-10", "--budget", "1", "--format", "json")
+    doc = json.loads(res.stdout)
+    assert doc["forecast"]["p50_usd"] is not None and _dec(doc["forecast"]["p50_usd"]) < 1
+    b = doc["budget"]
+    assert b["exceeded"] is True and res.exit_code == 4
+    assert b["basis"] == "month_to_date" and _dec(b["value_usd"]) == Decimal("5.00") + 11 * PER_DAY
+    assert "billed" in b["message"]
+
+
+def test_budget_of_a_store_without_costs_is_the_estimate(tmp_path: Path) -> None:
+    store = _store(tmp_path, "est", {"requests.jsonl": _requests()})
+    _, b = _budget(store, "2026-10", "1")
+    assert _dec(b["value_usd"]) == 4 * PER_DAY and b["exceeded"] is False
