@@ -7,6 +7,7 @@ out by hand from the input rows and OpenAI's price sheet, not by the code under 
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -175,3 +176,51 @@ def test_budget_of_a_store_without_costs_is_the_estimate(tmp_path: Path) -> None
     store = _store(tmp_path, "est", {"requests.jsonl": _requests()})
     _, b = _budget(store, "2026-10", "1")
     assert _dec(b["value_usd"]) == 4 * PER_DAY and b["exceeded"] is False
+
+
+# --- 3. FOCUS: BilledCost is the invoice basis ---------------------------------------------------
+
+def _focus(store: Path, tmp_path: Path, *args: str) -> list[dict[str, str]]:
+    out = tmp_path / "f.csv"
+    res = _cli("export-focus", "--store", str(store), "--out", str(out), *args)
+    assert res.exit_code == 0, res.output
+    with out.open(newline="") as f:
+        return [r for r in csv.DictReader(f) if r["x_Scenario"] == "actual"]  # scenario rows: not these tests'
+
+
+
+def test_focus_billed_rows_and_estimates(mixed: Path, tmp_path: Path) -> None:
+    rows = _focus(mixed, tmp_path)
+    billed = [r for r in rows if r["x_CostBasis"] == "billed"]
+    est = [r for r in rows if r["x_CostBasis"] == "estimated"]
+    assert len(billed) + len(est) == len(rows)
+    # the $5.00 cost line is a FOCUS row billed at $5.00
+    assert len(billed) == 1
+    (b,) = billed
+    assert Decimal(b["BilledCost"]) == Decimal("5.00") == Decimal(b["EffectiveCost"])
+    assert b["ChargePeriodStart"] == "2026-10-01T00:00:00Z" and b["ChargePeriodEnd"] == "2026-10-02T00:00:00Z"
+    assert b["ProviderName"] == "openai" and b["SubAccountId"] == "proj_a"
+    assert "gpt-4.1-mini-2025-04-14, input" in b["ChargeDescription"]
+    # estimates claim no billed money
+    assert all(Decimal(r["BilledCost"]) == 0 for r in est)
+    # 2026-10-01 is billed: its estimate is not exported beside the bill (not counted twice)
+    assert not [r for r in est if r["ChargePeriodStart"].startswith("2026-10-01")]
+    # 10-02..10-04: input 20,000 tokens a day at $0.40/M = $0.008, output 2,000 at $1.60/M = $0.0032
+    days = sorted({r["ChargePeriodStart"][:10] for r in est})
+    assert days == ["2026-10-02", "2026-10-03", "2026-10-04"]
+    assert sum(Decimal(r["EffectiveCost"]) for r in est) == 3 * PER_DAY
+    assert sum(Decimal(r["ListCost"]) for r in est) == 3 * PER_DAY
+    # sum(BilledCost) is the bill; sum(EffectiveCost) is the money counted once (the reconciliation's)
+    assert sum(Decimal(r["BilledCost"]) for r in rows) == Decimal("5.00")
+    assert sum(Decimal(r["EffectiveCost"]) for r in rows) == Decimal("5.00") + 3 * PER_DAY
+
+
+def test_focus_billed_rows_follow_the_window(billed_only: Path, tmp_path: Path) -> None:
+    rows = _focus(billed_only, tmp_path, "--month", "2024-10")
+    assert sorted(Decimal(r["BilledCost"]) for r in rows) == [Decimal("0.10"), Decimal("1.50"), Decimal("2.25")]
+    assert _focus(billed_only, tmp_path, "--month", "2026-01") == []
+
+
+def test_focus_export_is_deterministic(mixed: Path, tmp_path: Path) -> None:
+    first = _focus(mixed, tmp_path)
+    assert _focus(mixed, tmp_path) == first
