@@ -302,9 +302,11 @@ def costs_window_view(con: Any, rows: PricedTable, since: date | None, until: da
     `doc_costs_window`; returns the name. Cut as `window_view` cuts the estimates: a cost line
     counts where its bucket starts (`ts`), in calendar days of the report's time zone."""
     where, params = _where(since, until, rows.tz)
+    select = f"SELECT * FROM costs WHERE {_inline(where, params)}"
     if isinstance(con, duckdb.DuckDBPyConnection):
-        con.execute(f"DROP VIEW IF EXISTS {COSTS_WINDOW_VIEW}")
-    rows.keep(con, COSTS_WINDOW_VIEW, f"SELECT * FROM costs WHERE {_inline(where, params)}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {COSTS_WINDOW_VIEW} AS {select}")
+    else:  # engine.spark: a view on Spark (SparkPriced.keep makes views of any DuckDB select there)
+        rows.keep(con, COSTS_WINDOW_VIEW, select)
     return COSTS_WINDOW_VIEW
 
 

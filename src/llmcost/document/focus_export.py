@@ -49,7 +49,6 @@ from llmcost.document.analysis import (
     costs_window_view,
     forecast_sections,
     open_store,
-    window_view,
 )
 from llmcost.document.compare import month_start, previous_month
 from llmcost.document.priced_rows import price_once
@@ -60,6 +59,9 @@ from llmcost.storage.output import csv_text, write_text
 from llmcost.tz import check_tz
 
 FOCUS_VERSION = "1.2"
+MONEY_WINDOW_VIEW = "focus_money_window"
+"""The export's window over the report's priced table, rows that count for money only (the
+estimated rows read it by name)."""
 FOCUS_COLUMNS = (
     "AvailabilityZone",
     "BilledCost",
@@ -346,11 +348,10 @@ def export_focus(opts: ReportOptions, out: Path) -> tuple[int, int]:
     stamp = catalog.info().get("catalog") or ""
     with open_store(opts.store) as (_store, _manifest, con):
         priced = price_once(con, catalog, opts.tz)
-        window_view(con, priced, since, until)
         where, params = _where(since, until, opts.tz)
         # estimates only where they count for money: not on a provider-day a cost export bills, and
         # not request logs beside the provider's own usage buckets (sql/reconcile_money_usage.sql)
-        money = priced.view(con, "focus_money_window", f"({_inline(where, params)}) AND counts_for_money")
+        money = priced.view(con, MONEY_WINDOW_VIEW, f"({_inline(where, params)}) AND counts_for_money")
         rows, unpriced = actual_rows(con, stamp, money)
         rows += billed_rows(con, stamp, costs_window_view(con, priced, since, until))
         rows.sort(key=lambda r: (r["ChargePeriodStart"], r["ProviderName"]))  # stable: keeps the queries' order
@@ -365,4 +366,7 @@ def export_focus(opts: ReportOptions, out: Path) -> tuple[int, int]:
     return len(rows), unpriced
 
 
-__all__ = ["COLUMNS", "FOCUS_COLUMNS", "FOCUS_VERSION", "X_COLUMNS", "billed_rows", "export_focus", "previous_month"]
+__all__ = [
+    "COLUMNS", "FOCUS_COLUMNS", "FOCUS_VERSION", "MONEY_WINDOW_VIEW", "X_COLUMNS", "billed_rows", "export_focus",
+    "previous_month",
+]
