@@ -1,5 +1,5 @@
 -- name: focus_actuals
--- The FOCUS export's actual rows before they are shaped (llmcost.focus_export): the priced rows of the report's window (`priced_usage`) per UTC day, provider, model and project, with requests, each token kind's tokens and cost, and each server tool's calls and fee counted only where the row's fee is priced (an unpriced fee is left out of cost_usd too). Unpriced rows have no cost to state and are left out.
+-- The FOCUS export's estimated rows before they are shaped (llmcost.document.focus_export): the priced rows of the export's window that count for money (`priced_usage`: no provider-day a cost export bills) per UTC day, provider, model and project, with requests, each token kind's tokens and cost, and each server tool's calls and fee counted only where the row's fee is priced (an unpriced fee is left out of cost_usd too). Unpriced rows have no cost to state and are left out.
 SELECT CAST(timezone('UTC', ts) AS DATE) AS day, provider, model, project,
        sum(request_count) AS requests,
        sum(input_tokens) AS input_tokens, sum(cost_input_usd) AS cost_input_usd,

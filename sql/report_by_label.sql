@@ -1,5 +1,5 @@
 -- name: report_by_label
--- Requests, tokens by kind and money per --label KEY=VALUE (`run_labels`): estimated cost over the report's window (`priced_usage`, priced rows only, NULL when none is priced) and billed cost over the whole store (`costs`). A row with several labels counts once under each, so shares add up per key; rows stored without labels are '(none)', listed last.
+-- Requests, tokens by kind and money per --label KEY=VALUE (`run_labels`): estimated cost over the report's window (`priced_usage`, priced rows only, NULL when none is priced) and billed cost over the cost lines of the same window (`costs`, the report's window over them). A row with several labels counts once under each, so shares add up per key; rows stored without labels are '(none)', listed last.
 WITH u AS (
     SELECT *, unnest(CASE WHEN run_labels IS NULL THEN [NULL]
                           ELSE map_entries(CAST(CAST(run_labels AS JSON) AS MAP(VARCHAR, VARCHAR))) END) AS _l

@@ -1,5 +1,5 @@
 -- name: report_totals
--- The report's totals over its window (`priced_usage`): requests, tokens by kind, estimated cost_usd (priced rows; 0 when the window is empty, NULL when rows exist and none is priced), unpriced requests, server-side web and file searches with their priced fees and the calls whose fee has no known price, reported cost, first and last timestamp, and the billed cost of the whole store (`costs`).
+-- The report's totals over its window (`priced_usage`): requests, tokens by kind, estimated cost_usd (priced rows; 0 when the window is empty, NULL when rows exist and none is priced), unpriced requests, server-side web and file searches with their priced fees and the calls whose fee has no known price, reported cost, first and last timestamp, and the billed cost of the window's cost lines (`costs`: the caller passes the report's window over them).
 SELECT coalesce(sum(request_count), 0) AS requests,
        -- include: report_token_sums
        CASE WHEN count(*) = 0 THEN 0 ELSE sum(cost_usd) END AS cost_usd,  -- no usage: $0, known

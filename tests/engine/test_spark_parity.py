@@ -471,6 +471,27 @@ def test_cli_engine_spark_writes_the_same_document(spark: Any, sample_store: Pat
     assert len(fetched) >= 10 and 0 < max(fetched) < history_rows / 4, (fetched, history_rows)
 
 
+def test_billed_window_and_budget_same_on_spark(spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Request logs and a cost export in one store: the window's billed money (its cost lines only)
+    and the budget's month-to-date money (billed where a cost export has the provider-day) are the
+    same on both engines; the figures are tests/report/test_billed_money.py's, worked by hand."""
+    from tests.report.test_billed_money import COST_2024, COST_2026, PER_DAY, _requests
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "requests.jsonl").write_text(_requests())
+    (src / "cost_2026-10-01_2026-10-01.csv").write_text(COST_2026)
+    (src / "cost_2024-10-01_2024-10-02.csv").write_text(COST_2024)  # another month's bill: not October 2026's
+    store = tmp_path / "store"
+    assert load([src], store).by_status("failed") == []
+    docs = _documents(store, tmp_path, monkeypatch, ("--month", "2026-10", "--budget", "100", "--no-forecast"))
+    d = docs["duckdb"]
+    assert Decimal(d["totals"]["billed_cost_usd"]) == Decimal("5.00")
+    assert Decimal(d["budget"]["value_usd"]) == Decimal("5.00") + 3 * PER_DAY
+    assert Decimal(d["budget"]["billed_usd"]) == Decimal("5.00")
+    assert not _same_document(docs["duckdb"], docs["spark"])
+
+
 @requires_traces()
 @pytest.mark.traces
 def test_cli_engine_spark_same_document_on_a_trace(spark: Any, trace_store: Path, tmp_path: Path,

@@ -133,12 +133,13 @@ def test_focus_export_has_file_search_rows(store: Path, tmp_path: Path) -> None:
     # only the priced calls: 3 file searches on gpt-4.1 at $2.50 per 1,000 = $0.0075, 1 web search $0.01
     assert set(fs) == {"gpt-4.1-2025-04-14"} and set(ws) == {"gpt-4.1-2025-04-14"}
     g = fs["gpt-4.1-2025-04-14"]
-    assert (g["ConsumedQuantity"], Decimal(g["BilledCost"]), Decimal(g["ListUnitPrice"])) == (
+    assert (g["ConsumedQuantity"], Decimal(g["EffectiveCost"]), Decimal(g["ListUnitPrice"])) == (
         "3", Decimal("0.0075"), Decimal("2.5"))
     assert (g["PricingUnit"], g["ConsumedUnit"]) == ("1K File searches", "File searches")
-    assert Decimal(ws["gpt-4.1-2025-04-14"]["BilledCost"]) == Decimal("0.01")
-    # every priced dollar is in the export once: 0.0455 + 0.00014
-    assert sum(Decimal(r["BilledCost"]) for r in rows) == Decimal("0.04564")
+    assert Decimal(ws["gpt-4.1-2025-04-14"]["EffectiveCost"]) == Decimal("0.01")
+    # estimates: no invoice states them (BilledCost 0); every priced dollar is in the export once: 0.0455 + 0.00014
+    assert all(Decimal(r["BilledCost"]) == 0 for r in rows)
+    assert sum(Decimal(r["EffectiveCost"]) for r in rows) == Decimal("0.04564")
 
 
 def test_prices_command_shows_the_file_search_fee() -> None:

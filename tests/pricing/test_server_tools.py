@@ -186,11 +186,13 @@ def test_focus_export_has_web_search_rows(store: Path, tmp_path: Path) -> None:
     # the priced searches only: 3 on Sonnet 4.5 ($0.03), 2 on gpt-4.1 ($0.02), both $10 per 1,000
     assert set(ws) == {"claude-sonnet-4-5-20250929", "gpt-4.1-2025-04-14"}
     sonnet = ws["claude-sonnet-4-5-20250929"]
-    assert (sonnet["ConsumedQuantity"], Decimal(sonnet["BilledCost"])) == ("3", Decimal("0.03"))
+    assert (sonnet["ConsumedQuantity"], Decimal(sonnet["EffectiveCost"])) == ("3", Decimal("0.03"))
     assert Decimal(ws["gpt-4.1-2025-04-14"]["ListUnitPrice"]) == Decimal("10")
     assert ws["gpt-4.1-2025-04-14"]["PricingUnit"] == "1K Web searches"
-    # every priced dollar is in the export once: tokens + fees = 0.0435 + 0.048 + 0.00014
-    assert sum(Decimal(r["BilledCost"]) for r in rows) == Decimal("0.09164")
+    # estimates: no invoice states them (BilledCost 0); every priced dollar is in the export once:
+    # tokens + fees = 0.0435 + 0.048 + 0.00014
+    assert all(Decimal(r["BilledCost"]) == 0 for r in rows)
+    assert sum(Decimal(r["EffectiveCost"]) for r in rows) == Decimal("0.09164")
 
 
 def test_prices_command_shows_the_web_search_fee() -> None:

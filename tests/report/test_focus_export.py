@@ -65,7 +65,9 @@ def test_export_validates(sample_store: Path, sample_doc: dict[str, Any], tmp_pa
         s = expected[r["x_Scenario"]]
         nxt = next(p["period"] for p in s["periods"] if p["kind"] == "next_month")
         assert r["ChargePeriodStart"].startswith(nxt) and r["x_CostBasis"] == "forecast"
-        assert Decimal(r["BilledCost"]) == Decimal(str(s["monthly_cost_usd"]))
+        # a forecast is on no invoice: BilledCost 0, the forecast in EffectiveCost (focus_export's docstring)
+        assert Decimal(r["BilledCost"]) == 0
+        assert Decimal(r["EffectiveCost"]) == Decimal(str(s["monthly_cost_usd"]))
         for c in REQUIRED:
             assert r[c] != "", c
     for r in rows:
@@ -76,9 +78,11 @@ def test_export_validates(sample_store: Path, sample_doc: dict[str, Any], tmp_pa
         assert r["ChargePeriodStart"] < r["ChargePeriodEnd"]
         assert r["ChargeCategory"] == "Usage" and r["ConsumedUnit"] == "Tokens"
         assert r["ServiceCategory"] == "AI and Machine Learning"
-        assert Decimal(r["BilledCost"]) >= 0
+        # the sample store has no cost export: every row is an estimate, which no invoice states
+        assert r["x_CostBasis"] == "estimated" and Decimal(r["BilledCost"]) == 0
+        assert Decimal(r["EffectiveCost"]) >= 0
     assert {r["x_Scenario"] for r in rows} == {"actual"}
-    total = sum(Decimal(r["BilledCost"]) for r in rows)
+    total = sum(Decimal(r["EffectiveCost"]) for r in rows)
     assert total == Decimal(sample_doc["totals"]["cost_usd"])
     tokens = sum(int(r["ConsumedQuantity"]) for r in rows)
     t = sample_doc["totals"]
@@ -96,7 +100,8 @@ def test_scenarios_become_x_scenario_rows(sample_doc: dict[str, Any], name: str)
                          "hi_80_usd": Decimal("11.90"), "savings_vs_baseline_usd": Decimal("3.70")}]
     (row,) = scenario_rows(doc)
     assert row["x_Scenario"] == name and row["x_CostBasis"] == "forecast"
-    assert row["BilledCost"] == "11.10" and row["x_CostLo80"] == "10.40" and row["x_CostHi80"] == "11.90"
+    assert row["BilledCost"] == "0" and row["EffectiveCost"] == "11.10"
+    assert row["x_CostLo80"] == "10.40" and row["x_CostHi80"] == "11.90"
     # monthly_cost_usd is next month's median (docs/scenarios.md): with no periods listed, the month
     # after the forecast month
     assert row["ChargePeriodStart"] == "2026-12-01T00:00:00Z" and row["ChargePeriodEnd"] == "2027-01-01T00:00:00Z"

@@ -44,4 +44,5 @@ def test_export_focus_reads_the_window_by_name(
 
     monkeypatch.setattr(focus_export, "actual_rows", spy)
     n, _ = focus_export.export_focus(ReportOptions(store=sample_store), tmp_path / "f.csv")
-    assert relations == [analysis.WINDOW_VIEW] and n > 0
+    # the window's rows that count for money (a provider-day a cost export bills is not estimated)
+    assert relations == [focus_export.MONEY_WINDOW_VIEW] and n > 0

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from llmcost import __version__, clock
-from llmcost.document.compare import month_end, period_compare, previous_month
+from llmcost.document.compare import month_end, month_start, period_compare, previous_month
 from llmcost.document.priced_rows import PricedTable, price_once
 from llmcost.errors import UsageError
 from llmcost.measures import queries
@@ -32,10 +32,11 @@ from llmcost.tz import check_day, check_tz
 if TYPE_CHECKING:
     from llmcost.engine.spark import RemoteStore, SparkPriced
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 """1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
 the (optional) forecast and scenarios sections; 1.2 adds by_label (--label); 1.3 adds by_tag (--by
-tag:NAME). docs/report-schema.json describes it."""
+tag:NAME); 1.4 adds budget.billed_usd and budget.estimated_usd (month-to-date money counted once).
+docs/report-schema.json describes it."""
 
 
 @dataclass(frozen=True)
@@ -266,6 +267,8 @@ def build_report(opts: ReportOptions, last_run: IngestRun | None = None) -> dict
 
 WINDOW_VIEW = "doc_window"
 """The report's window over its priced table (`window_view`); sections are given the name."""
+COSTS_WINDOW_VIEW = "doc_costs_window"
+"""The report's window over the store's billed cost lines (`costs_window_view`)."""
 LARGE_ROWS = 5_000_000
 """Above this many stored rows the report's working tables live in a temporary database file."""
 
@@ -298,6 +301,19 @@ def window_view(con: Any, rows: PricedTable, since: date | None, until: date | N
     return rows.view(con, WINDOW_VIEW, _inline(where, params))
 
 
+def costs_window_view(con: Any, rows: PricedTable, since: date | None, until: date | None) -> str:
+    """The report's window over the store's billed cost lines (`costs`), as TEMP VIEW
+    `doc_costs_window`; returns the name. Cut as `window_view` cuts the estimates: a cost line
+    counts where its bucket starts (`ts`), in calendar days of the report's time zone."""
+    where, params = _where(since, until, rows.tz)
+    select = f"SELECT * FROM costs WHERE {_inline(where, params)}"
+    if isinstance(con, duckdb.DuckDBPyConnection):
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {COSTS_WINDOW_VIEW} AS {select}")
+    else:  # engine.spark: a view on Spark (SparkPriced.keep makes views of any DuckDB select there)
+        rows.keep(con, COSTS_WINDOW_VIEW, select)
+    return COSTS_WINDOW_VIEW
+
+
 def _report(
     duck: duckdb.DuckDBPyConnection, opts: ReportOptions, store: Store | RemoteStore, manifest: Any, catalog: Any,
     since: date | None, until: date | None, month: str | None, rates: Any,
@@ -327,8 +343,9 @@ def _sections(
     """The document's sections over the priced table `rows`, their queries run by `con` (`duck`,
     or a Spark cursor); the forecast runs on `duck`."""
     window = window_view(con, rows, since, until)
+    costs = costs_window_view(con, rows, since, until)
     pricing = rows.summary(con, window)
-    doc = _document(con, opts, store, manifest, catalog.info(), pricing, window)
+    doc = _document(con, opts, store, manifest, catalog.info(), pricing, window, costs)
     for m in catalog.overrides.zero_priced():
         doc["warnings"].append(
             f"{m.origin} prices {m.provider}/{m.model} at $0 (input = 0, output = 0): its requests count as $0. "
@@ -362,7 +379,11 @@ def _sections(
     doc["compare"] = _compare(con, rows, cmp_month) if cmp_month else None
     doc["conversations"]["counts"] = _conversation_counts(con, window)
     doc.update(forecast_sections(duck, opts, doc, catalog, rows))
-    doc["budget"] = budget_check(doc, opts.budget) if opts.budget is not None else None
+    if opts.budget is not None:
+        mtd = month_money(con, rows, cmp_month) if cmp_month else None
+        doc["budget"] = budget_check(doc, opts.budget, mtd)
+    else:
+        doc["budget"] = None
     doc["currency"] = _currency(doc, rates, opts.currency, until) if rates is not None else None
     return doc
 
@@ -519,9 +540,47 @@ def _compare(con: Any, rows: PricedTable, month: date) -> dict[str, Any]:
     return period_compare(con, month, source=source, tz=rows.tz)
 
 
-def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
+def month_money(con: Any, rows: PricedTable, month: date) -> dict[str, Any]:
+    """The money of `month` (calendar month in the priced table's tz) counted once, as the
+    reconciliation counts it: billed cost lines where a provider-day has them, estimates of the rows
+    that count for money elsewhere. {"month", "money_usd" (None when nothing is known),
+    "billed_usd", "estimated_usd" (None when absent), "unpriced_requests" (counted rows without a
+    price: left out)}."""
+    where, params = _where(month_start(month), month_end(month), rows.tz)
+    w = _inline(where, params)
+    estimated, unpriced = one(con.execute(
+        f"SELECT CAST(sum(cost_usd) FILTER (WHERE counts_for_money) AS DECIMAL(38, 12)), "
+        f"coalesce(sum(request_count) FILTER (WHERE counts_for_money AND NOT coalesce(priced, false)), 0) "
+        f"FROM {rows.table} WHERE {w}"))
+    (billed,) = one(con.execute(f"SELECT CAST(sum(cost_usd) AS DECIMAL(38, 12)) FROM costs WHERE {w}"))
+    known = [Decimal(v) for v in (billed, estimated) if v is not None]
+    return {
+        "month": f"{month:%Y-%m}",
+        "money_usd": sum(known, Decimal(0)) if known else None,
+        "billed_usd": None if billed is None else Decimal(billed),
+        "estimated_usd": None if estimated is None else Decimal(estimated),
+        "unpriced_requests": int(unpriced or 0),
+    }
+
+
+def _money_parts(mtd: dict[str, Any]) -> str:
+    """" ($5.00 billed, $0.03 estimated)": what the month's money is made of, when some is billed."""
+    if mtd.get("billed_usd") is None:
+        return ""
+    est = mtd.get("estimated_usd") or Decimal(0)
+    return (f" (${mtd['billed_usd'].quantize(Decimal('0.01')):,} billed by cost exports, "
+            f"${est.quantize(Decimal('0.01')):,} estimated on the days without them)")
+
+
+def budget_check(doc: dict[str, Any], budget: Decimal, mtd: dict[str, Any] | None = None) -> dict[str, Any]:
     """Does the month's forecast (median or upper 80% bound) cross `budget`? Without a forecast
-    section, month-to-date spend of the compared month is checked instead, and the result says so."""
+    section, month-to-date spend of the compared month is checked instead, and the result says so.
+
+    `mtd` (`month_money` of the compared month): the month-to-date spend counted as the
+    reconciliation counts it (billed where a cost export has the provider-day, estimated elsewhere).
+    Without it the month-to-date spend is the comparison's estimate. With a forecast, money already
+    spent above the budget is over budget whatever the forecast says (the forecast's own actuals
+    price billed days' tokens at list prices)."""
     budget = Decimal(budget)
     known, unpriced = None, 0  # the month-to-date spend and its unpriced requests, when it is the basis
     fc = doc.get("forecast")
@@ -547,8 +606,11 @@ def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
     else:
         cmp = doc.get("compare") or {}
         month = (cmp.get("current") or {}).get("month")
-        known = (cmp.get("totals") or {}).get("current_cost_usd")
-        unpriced = sum(m["current_requests"] for m in cmp.get("by_model", []) if not m["priced"])
+        if mtd is not None and (month is None or mtd["month"] == month):
+            month, known, unpriced = mtd["month"], mtd["money_usd"], mtd["unpriced_requests"]
+        else:
+            known = (cmp.get("totals") or {}).get("current_cost_usd")
+            unpriced = sum(m["current_requests"] for m in cmp.get("by_model", []) if not m["priced"])
         value = known if known is not None else Decimal(0)
         basis = "month_to_date"
         if other_month and fc:
@@ -560,6 +622,12 @@ def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
         else:
             why = "no forecast was computed"
         what = f"month-to-date spend ({why})"
+    spent = mtd["money_usd"] if mtd is not None and mtd["month"] == month else None
+    if basis != "month_to_date" and spent is not None and spent > budget >= value:
+        # already spent past the budget (billed money the forecast prices at list prices can be far
+        # above its estimate): the month cannot end within it
+        basis, value, known, unpriced = "month_to_date", spent, spent, mtd["unpriced_requests"]  # type: ignore[index]
+        what = "month-to-date spend (billed where a cost export has the day, estimated elsewhere)"
     exceeded = value > budget
     shown: Decimal | None = value
     if basis == "month_to_date" and known is None and unpriced:
@@ -575,8 +643,13 @@ def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
             f"{what} for {month or 'the month'} is ${value.quantize(Decimal('0.01')):,}, "
             f"{'above' if exceeded else 'within'} the budget of ${budget.quantize(Decimal('0.01')):,}"
         )
+        if basis == "month_to_date" and mtd is not None and mtd["month"] == month:
+            msg += _money_parts(mtd)
         if basis == "month_to_date" and unpriced:
             msg += f" ({unpriced:,} unpriced requests not counted)"
+        if basis != "month_to_date" and spent is not None and mtd and mtd.get("billed_usd") is not None:
+            msg += (f"; spent so far ${spent.quantize(Decimal('0.01')):,}{_money_parts(mtd)}; the forecast "
+                    "prices billed days' tokens at list prices")
     odds = (fc or {}).get("budget_odds") if not other_month else None
     if odds and odds.get("budget_usd") == budget:
         msg += "; " + budget_odds_text(odds)
@@ -589,6 +662,8 @@ def budget_check(doc: dict[str, Any], budget: Decimal) -> dict[str, Any]:
         "value_usd": shown,
         "exceeded": exceeded,
         "message": msg,
+        "billed_usd": mtd["billed_usd"] if mtd is not None and mtd["month"] == month else None,
+        "estimated_usd": mtd["estimated_usd"] if mtd is not None and mtd["month"] == month else None,
         "probability_above": odds["probability_above"] if odds else None,
         "crossed_on": odds["crossed_on"] if odds else None,
         "crossing_day_p50": odds["crossing_day_p50"] if odds else None,
@@ -629,16 +704,18 @@ def _currency(doc: dict[str, Any], rates: list[Any], code: str | None, until: da
     }
 
 
-def _document(con, opts, store, manifest, catalog_info, pricing, window) -> dict[str, Any]:
-    # the report's queries (sql/report_*.sql) read the window view `window`
-    totals = queries.rows(con, "report_totals", relation=window)[0]
+def _document(con, opts, store, manifest, catalog_info, pricing, window, costs) -> dict[str, Any]:
+    # the report's queries (sql/report_*.sql) read the window view `window`, and the billed cost
+    # lines of the same window `costs` (billed money outside the window is not the window's)
+    totals = queries.rows_over(con, "report_totals", window, costs)[0]
     by_model = queries.rows(con, "report_by_provider_model", relation=window)
     by_day = queries.rows(con, "report_by_day", relation=window)
     by_project = queries.rows(con, "report_by_project", relation=window)
     warnings = []
     unpriced = []
     # billed money per model from cost exports: an unpriced model may still be paid for in the billed total
-    billed_by_model = {(r["provider"], r["model"]): r["cost_usd"] for r in queries.rows(con, "report_billed_by_model")}
+    billed_by_model = {(r["provider"], r["model"]): r["cost_usd"]
+                       for r in queries.rows_over(con, "report_billed_by_model", costs=costs)}
     for u in pricing.unpriced:
         unpriced.append(
             {
@@ -698,7 +775,7 @@ def _document(con, opts, store, manifest, catalog_info, pricing, window) -> dict
         "totals": totals,
         "by_provider_model": by_model,
         "by_project": by_project,
-        "by_label": _by_label(con, window),
+        "by_label": _by_label(con, window, costs),
         "by_day": by_day,
         "unpriced": unpriced,
         "cost_labels": {
@@ -737,7 +814,7 @@ def _by_tag(
     return rows
 
 
-def _by_label(con: duckdb.DuckDBPyConnection, window: str) -> list[dict[str, Any]]:
+def _by_label(con: duckdb.DuckDBPyConnection, window: str, costs: str) -> list[dict[str, Any]]:
     """Requests, tokens and money per --label KEY=VALUE (e.g. host=laptop: each machine's share),
-    sql/report_by_label.sql over the report's window `window` (billed cost over the whole store)."""
-    return queries.rows(con, "report_by_label", relation=window)
+    sql/report_by_label.sql over the report's window `window` (billed cost over the window's cost lines `costs`)."""
+    return queries.rows_over(con, "report_by_label", window, costs)

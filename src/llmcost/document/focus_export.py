@@ -1,18 +1,34 @@
 """Export actual costs, and each what-if scenario, as a FinOps FOCUS 1.2 CSV.
 
-Why: FinOps tools (and LiteLLM, Vantage, cloud billing views) read FOCUS; exporting our estimates in
-that shape lets LLM spend from logs sit beside the cloud bill. Columns follow the FOCUS 1.2 list
+Why: FinOps tools (and LiteLLM, Vantage, cloud billing views) read FOCUS; exporting LLM spend in
+that shape lets it sit beside the cloud bill. Columns follow the FOCUS 1.2 list
 (FinOps-Open-Cost-and-Usage-Spec/FOCUS_Spec, specification/columns; the 57 names are in
 /work/shared/reference/formats-provider-exports.md section 6), in that order, then our `x_` columns.
 
-One actuals row per UTC day, provider, model, project and token kind (input, cache read, cache
-write, output): tokens in ConsumedQuantity (ConsumedUnit `Tokens`), the model and kind in
-SkuId/SkuMeter, ServiceCategory `AI and Machine Learning` / `Generative AI` ("FOCUS for AI").
-Costs are our estimates at list price (BilledCost = EffectiveCost = ListCost = ContractedCost;
-`x_CostBasis` says `estimated`). Unpriced usage has no cost, which FOCUS does not allow for a
-charge row, so it is left out and counted in the return value. Each scenario (when the scenario
-engine has filled the report's `scenarios`) adds one row for the forecast month with its name in
-`x_Scenario` and its 80% interval in `x_CostLo80` / `x_CostHi80`; actuals have `x_Scenario` = `actual`.
+Money is counted once, as the report's reconciliation counts it (docs/formats-provider-exports.md,
+"Reconciliation"):
+
+- Billed rows (`x_CostBasis` `billed`): one per cost line of a cost export in the window, with
+  BilledCost = EffectiveCost = ContractedCost = the billed amount (ListCost: the line's list cost
+  where the export states one, else the billed amount), its own charge period, the line item in
+  ChargeDescription and SkuId, and its quantity and unit where stated.
+- Estimated rows (`x_CostBasis` `estimated`): one per UTC day, provider, model, project and token
+  kind (input, cache read, cache write, output) of the usage that counts for money, that is on the
+  provider-days no cost export covers (a billed provider-day is not also estimated): tokens in
+  ConsumedQuantity (ConsumedUnit `Tokens`), the model and kind in SkuId/SkuMeter, ServiceCategory
+  `AI and Machine Learning` / `Generative AI` ("FOCUS for AI"). FOCUS defines BilledCost as the
+  invoice basis and EffectiveCost as the amortised cost after discounts (reference section 6;
+  FOCUS_Spec specification/columns/billedcost.md, effectivecost.md): our estimate is on no
+  invoice, so BilledCost is 0 and the estimate at list price is ListCost = ContractedCost =
+  EffectiveCost. Summing BilledCost gives the bill; summing EffectiveCost gives the money counted
+  once (billed where billed, estimated elsewhere).
+
+Unpriced usage has no cost, which FOCUS does not allow for a charge row, so it is left out and
+counted in the return value. Each scenario (when the scenario engine has filled the report's
+`scenarios`) adds one row for the forecast month with its name in `x_Scenario` and its 80% interval
+in `x_CostLo80` / `x_CostHi80`; a forecast is on no invoice either, so its BilledCost is 0 too.
+Actuals (billed and estimated) have `x_Scenario` = `actual`. Rows are ordered by charge period
+start and provider (then as the queries order them), so the same store gives the same file.
 """
 
 from __future__ import annotations
@@ -24,7 +40,16 @@ from pathlib import Path
 from typing import Any
 
 from llmcost import clock
-from llmcost.document.analysis import ReportOptions, _window, compare_month, forecast_sections, open_store, window_view
+from llmcost.document.analysis import (
+    ReportOptions,
+    _inline,
+    _where,
+    _window,
+    compare_month,
+    costs_window_view,
+    forecast_sections,
+    open_store,
+)
 from llmcost.document.compare import month_start, previous_month
 from llmcost.document.priced_rows import price_once
 from llmcost.measures import queries
@@ -34,6 +59,9 @@ from llmcost.storage.output import csv_text, write_text
 from llmcost.tz import check_tz
 
 FOCUS_VERSION = "1.2"
+MONEY_WINDOW_VIEW = "focus_money_window"
+"""The export's window over the report's priced table, rows that count for money only (the
+estimated rows read it by name)."""
 FOCUS_COLUMNS = (
     "AvailabilityZone",
     "BilledCost",
@@ -151,10 +179,62 @@ def _base(provider: str, catalog: str) -> dict[str, Any]:
     }
 
 
-def _cost_cols(row: dict[str, Any], cost: Decimal) -> None:
+def _cost_cols(row: dict[str, Any], cost: Decimal, *, billed: bool = False) -> None:
+    """The cost columns of a row costing `cost`. Not `billed` (an estimate or a forecast): no
+    invoice states it, so BilledCost (FOCUS: the invoice basis) is 0 and the cost is the list,
+    contracted and effective cost."""
     c = _money(cost)
-    for k in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "PricingCurrencyEffectiveCost"):
+    for k in ("EffectiveCost", "ListCost", "ContractedCost", "PricingCurrencyEffectiveCost"):
         row[k] = c
+    row["BilledCost"] = c if billed else "0"
+
+
+def _utc(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def billed_rows(con: Any, catalog: str, costs: str = queries.COSTS) -> list[dict[str, Any]]:
+    """FOCUS rows for the billed cost lines of the window `costs` (sql/focus_billed.sql): one per line."""
+    out = []
+    for r in queries.rows_over(con, "focus_billed", costs=costs):
+        cost = Decimal(r["cost_usd"])
+        start: datetime = r["ts"]
+        end: datetime = r["bucket_end"] or start + timedelta(days=1)
+        day = start.astimezone(UTC).date()
+        row = _base(r["provider"], catalog)
+        _cost_cols(row, cost, billed=True)
+        if r["list_cost_usd"] is not None:
+            row["ListCost"] = _money(Decimal(r["list_cost_usd"]))
+        project = r["project"] or ""
+        kind = r["token_type"] or ""
+        item = r["line_item"] or r["model"] or "cost line"
+        quantity = "" if r["quantity"] is None else format(Decimal(r["quantity"]), "f")
+        row |= {
+            "ChargeCategory": "Usage" if cost >= 0 else "Credit",
+            "BillingPeriodStart": _ts(month_start(day)),
+            "BillingPeriodEnd": _ts(_next_month(day)),
+            "ChargePeriodStart": _utc(start),
+            "ChargePeriodEnd": _utc(end),
+            "ChargeDescription": f"{item} (billed, {r['source'] or 'cost export'})",
+            "ConsumedQuantity": quantity,
+            "ConsumedUnit": (r["unit"] or "") if quantity else "",
+            "PricingQuantity": quantity,
+            "PricingUnit": (r["unit"] or "") if quantity else "",
+            "ResourceId": r["model"] or "",
+            "ResourceName": r["model"] or "",
+            "ResourceType": "Model" if r["model"] else "",
+            "SkuId": r["line_item"] or (f"{r['model']}:{kind}" if r["model"] else ""),
+            "SkuMeter": f"{kind.replace('_', ' ')} tokens" if kind else "",
+            "SubAccountId": project,
+            "SubAccountName": project,
+            "SubAccountType": "Project" if project else "",
+            "Tags": json.dumps({"project": project} if project else {}),
+            "x_Scenario": "actual",
+            "x_CostBasis": "billed",
+            "x_TokenKind": kind,
+        }
+        out.append(row)
+    return out
 
 
 def actual_rows(con: Any, catalog: str, relation: str = queries.INPUT) -> tuple[list[dict[str, Any]], int]:
@@ -180,7 +260,8 @@ def actual_rows(con: Any, catalog: str, relation: str = queries.INPUT) -> tuple[
                 "BillingPeriodEnd": _ts(_next_month(day)),
                 "ChargePeriodStart": _ts(day),
                 "ChargePeriodEnd": _ts(day + timedelta(days=1)),
-                "ChargeDescription": f"{r['model']} {kind.replace('_', ' ')} tokens (estimated, list price)",
+                "ChargeDescription":
+                    f"{r['model']} {kind.replace('_', ' ')} tokens (estimated, list price, not billed)",
                 "ConsumedQuantity": str(tokens),
                 "ConsumedUnit": "Tokens",
                 "PricingQuantity": format(Decimal(tokens) / Decimal(1_000_000), "f"),
@@ -207,7 +288,7 @@ def actual_rows(con: Any, catalog: str, relation: str = queries.INPUT) -> tuple[
                 per_k = _money((cost / Decimal(tokens) * Decimal(1_000)).quantize(Decimal("1e-9")))
                 what = kind.replace("_", " ")
                 row |= {
-                    "ChargeDescription": f"{r['model']} {what} tool calls (estimated, list price)",
+                    "ChargeDescription": f"{r['model']} {what} tool calls (estimated, list price, not billed)",
                     "ConsumedUnit": f"{what.capitalize()}es",
                     "PricingQuantity": format(Decimal(tokens) / Decimal(1_000), "f"),
                     "PricingUnit": f"1K {what.capitalize()}es",
@@ -267,8 +348,13 @@ def export_focus(opts: ReportOptions, out: Path) -> tuple[int, int]:
     stamp = catalog.info().get("catalog") or ""
     with open_store(opts.store) as (_store, _manifest, con):
         priced = price_once(con, catalog, opts.tz)
-        window = window_view(con, priced, since, until)
-        rows, unpriced = actual_rows(con, stamp, window)
+        where, params = _where(since, until, opts.tz)
+        # estimates only where they count for money: not on a provider-day a cost export bills, and
+        # not request logs beside the provider's own usage buckets (sql/reconcile_money_usage.sql)
+        money = priced.view(con, MONEY_WINDOW_VIEW, f"({_inline(where, params)}) AND counts_for_money")
+        rows, unpriced = actual_rows(con, stamp, money)
+        rows += billed_rows(con, stamp, costs_window_view(con, priced, since, until))
+        rows.sort(key=lambda r: (r["ChargePeriodStart"], r["ProviderName"]))  # stable: keeps the queries' order
         forecast = forecast_sections(con, opts, {}, catalog, priced)
         if forecast.get("scenarios") and not (forecast.get("forecast") or {}).get("month"):
             # the scenario rows' fallback month: the month the report would compare
@@ -280,4 +366,7 @@ def export_focus(opts: ReportOptions, out: Path) -> tuple[int, int]:
     return len(rows), unpriced
 
 
-__all__ = ["COLUMNS", "FOCUS_COLUMNS", "FOCUS_VERSION", "X_COLUMNS", "export_focus", "previous_month"]
+__all__ = [
+    "COLUMNS", "FOCUS_COLUMNS", "FOCUS_VERSION", "MONEY_WINDOW_VIEW", "X_COLUMNS", "billed_rows", "export_focus",
+    "previous_month",
+]

@@ -24,7 +24,7 @@ convention.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -43,6 +43,9 @@ _LINE_IN_ERROR = re.compile(r"LINE (\d+):")
 _INCLUDE_LINE = re.compile(r"^(?P<indent>\s*)--\s*include:\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*$")
 INPUT = "priced_usage"
 """The relation every query reads its priced rows from, unless the caller passes `relation=`."""
+COSTS = "costs"
+"""The relation a query reads billed cost lines from, unless the caller passes `costs=` (the report
+gives its window over them, so billed money is cut to the same window as the estimates)."""
 _RELATION = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}")
 
 
@@ -222,9 +225,19 @@ def run_query(con: duckdb.DuckDBPyConnection, query: Query, **params: Any) -> pl
 
 def rows(con: duckdb.DuckDBPyConnection, name: str, *, relation: str = INPUT, **params: Any) -> list[dict[str, Any]]:
     """Like `run`, but plain Python rows (Decimal stays Decimal) for JSON-ready output."""
+    return rows_over(con, name, relation, COSTS, **params)
+
+
+def rows_over(
+    con: duckdb.DuckDBPyConnection, name: str, relation: str = INPUT, costs: str = COSTS, **params: Any
+) -> list[dict[str, Any]]:
+    """`rows` of query `name` reading its priced rows from `relation` and its billed cost lines
+    from `costs` (the report's window over each)."""
     query = get_query(name)
     bound = bind(query, params)
     sql = sql_over(query, relation)
+    if costs != COSTS:
+        sql = sql_over(replace(query, sql=sql), costs, reads=COSTS)
     cur = con.execute(sql, bound) if bound else con.execute(sql)
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
