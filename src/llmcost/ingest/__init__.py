@@ -6,7 +6,8 @@ first bytes of the (decompressed) file, and `query(file, ctx)`, which returns Du
 canonical columns (see `llmcost.storage.schema`) plus three bookkeeping columns:
 
 - `source_line`: 1-based line or record number, for the quarantine;
-- `raw`: the record's text (used for the content-hash `event_id` and the quarantine);
+- `raw`: the record's text (the quarantine's; with the file and `source_line`, the `event_id` of a row
+  the format gives none);
 - `error`: NULL for a good row, else why the row is rejected;
 - `skip` (optional): true for a record that is read but is deliberately not a usage row (a
   Claude Code reply the client made up, with no API call): counted as read and as skipped,
@@ -112,6 +113,11 @@ class Ingestor:
     # and the stated cost over every snapshot, in the file and across files and runs, instead of
     # the first one (see ingest/dedupe.py, `_elect_snapshots`).
     snapshots: ClassVar[bool] = False
+    # A row the format gives no event_id is identified by the format, its file's key and its line
+    # (llmcost.ingest.validate), so two identical lines are two requests. True when a line's copies
+    # are the same record wherever they are (a Claude Code transcript repeats a session's lines in
+    # the session it resumes): the row is then identified by its text alone, as before.
+    text_identity: ClassVar[bool] = False
     # Readers of the same file whose rows go to another table, e.g. a billing export's token
     # quantities as usage buckets beside its cost lines (focus_csv). The loader runs each one right
     # after this reader and records its rows as their own manifest entry (`derived_from` = the

@@ -18,7 +18,8 @@ Field mapping (formats-request-logs.md 6a; ryoppippi/ccusage `data-loader.ts` / 
   request's token counts (and `costUSD`) are the per-field maximum over all its lines**, wherever
   they are (the same file, another session file, a sub-agent transcript under
   `<session>/subagents/`, a later run); its other fields come from its first line. The other
-  lines count as duplicates. A line without `message.id` keeps its content hash as id.
+  lines count as duplicates. A line without `message.id` keeps its content hash as id
+  (`text_identity`: its copies in other session files are the same reply).
 - Usage is Anthropic's (section 5d): `input_tokens` excludes the cache, `cache_read_input_tokens`,
   `cache_creation_input_tokens` (all writes), `cache_creation.ephemeral_1h_input_tokens`,
   `output_tokens` includes thinking.
@@ -106,6 +107,7 @@ class ClaudeCodeJsonl(Ingestor):
     obtain = "Already on disk: point --logs at ~/.claude/projects (or $CLAUDE_CONFIG_DIR/projects)."
 
     snapshots = True
+    text_identity = True  # a resumed session repeats the lines it resumes
     batchable = True
     extract_once = True
 

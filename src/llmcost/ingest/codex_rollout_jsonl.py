@@ -67,6 +67,9 @@ class CodexRolloutJsonl(Ingestor):
 
     # new rollouts of a run are read by one scan over the list of files (ingest/batches.py):
     # query() reads them only through json_lines_sql and keeps every window and join per file
+    # a rollout without session_meta is identified by its lines' text: a branch's rollout repeats
+    # the history it branched from, and those lines are the same calls
+    text_identity = True
     batchable = True
 
     def sniff(self, head: bytes, name: str) -> bool:

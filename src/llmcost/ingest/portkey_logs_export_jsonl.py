@@ -11,7 +11,7 @@ cache_status` (SEMANTIC HIT, HIT, MISS, DISABLED) ...; the export API's `request
 `id, trace_id, mode, config, prompt_slug, metadata` (portkey.ai/docs API reference "Create a Log
 Export"; portkey-ai node SDK `src/apis/logsExport.ts`)):
 
-- id -> event_id (a line without one gets the loader's content hash); created_at -> ts.
+- id -> event_id (a line without one is identified by its file and line); created_at -> ts.
 - ai_org -> provider (azure-openai -> azure, bedrock -> aws, google / vertex-ai -> google, else as
   written); ai_model -> model; trace_id -> conversation_id (Portkey's `x-portkey-trace-id`: one
   trace per request unless the client sets it); `metadata._user` (the user key of Portkey's docs "Metadata")
