@@ -42,7 +42,7 @@ from llmcost.ingest import (
     anthropic_token_sql,
     batch_cols,
     int_sql,
-    is_bad_number,
+    is_bad_count,
     json_lines,
     json_lines_sql,
     register,
@@ -125,14 +125,14 @@ class ClaudeCodeJsonl(Ingestor):
         lines = json_lines_sql(f, text_fields(FIELDS, ctx), CANDIDATE)
         stem = f.stem_sql()
         toks = ("input_tokens", "cache_read", "cache_write", "write_1h", "output_tokens", "thinking", "web_search")
-        bad = " OR ".join(is_bad_number(x) for x in toks)
+        bad = " OR ".join(is_bad_count(x) for x in toks)
         text_cols = "content AS response_text" if ctx.keep_text else "NULL AS response_text"
         none = " AND ".join(f"coalesce(TRY_CAST({x} AS DOUBLE), 0) = 0"
                             for x in ("input_tokens", "cache_read", "cache_write", "output_tokens"))
         return f"""
         SELECT source_line, raw, {batch_cols(f)}
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
-               WHEN {bad} THEN 'non-numeric token count in message.usage'
+               WHEN {bad} THEN 'non-numeric or non-integer token count in message.usage'
                WHEN input_tokens IS NULL AND output_tokens IS NULL THEN 'assistant line without token counts'
           END AS error,
           _json_ok AND (model = '<synthetic>' OR (api_error = 'true' AND {none})) AS skip,

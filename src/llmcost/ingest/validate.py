@@ -66,8 +66,13 @@ def validated_sql(
         expr = f"s.{col}"
         if col in numeric_cols and col != "source_line":
             if src_t == "VARCHAR":
-                errs.append(f"CASE WHEN {is_bad_number(expr)} THEN 'non-numeric {col}: ' || left({expr}, 40) END")
+                errs.append(f"CASE WHEN {is_bad_number(expr)} THEN 'non-numeric {col}: ' || left({expr}, 40) "
+                            f"WHEN {expr} IS NOT NULL AND {int_sql(expr)} IS NULL "
+                            f"THEN 'non-integer {col}: ' || left({expr}, 40) END")
                 expr = int_sql(expr)
+            elif src_t in ("DOUBLE", "FLOAT") or src_t.startswith("DECIMAL"):
+                # a count is a whole number: 1000.7 is quarantined, never rounded
+                errs.append(f"CASE WHEN {expr} <> trunc({expr}) THEN 'non-integer {col}: ' || {expr} END")
             expr = f"CAST({expr} AS {typ})"
         elif col in money_cols:
             if src_t == "VARCHAR":
