@@ -148,11 +148,13 @@ def test_tag_grouping_on_the_four_format_families(tmp_path: Path) -> None:
                               "--by", "tag:team"])
     doc = json.loads(res.stdout)
     got = {r["value"]: r["requests"] for r in doc["by_tag"]}
-    # from the fixtures' expected.jsonl: LiteLLM search, web + 2 untagged; Langfuse search-v2, web + 1
+    # from the fixtures' expected.jsonl: LiteLLM search, web + 2 untagged (and an untagged answer
+    # from LiteLLM's response cache: no provider call, not a request); Langfuse search-v2, web + 1
     # untagged; Helicone pricing + 2 untagged; OTel support (resource tag), billing (span metadata) + 1
     assert got == {"search": 1, "web": 2, "search-v2": 1, "pricing": 1, "support": 1, "billing": 1,
-                   "(untagged)": 6}
-    assert sum(got.values()) == doc["totals"]["requests"] == 13
+                   "(untagged)": 5}
+    assert sum(got.values()) == doc["totals"]["requests"] == 12
+    assert doc["totals"]["response_cache_hits"] == 1
 
 
 def test_a_langfuse_traces_export_without_tag_columns_still_joins(tmp_path: Path) -> None:

@@ -552,10 +552,10 @@ def price_once(spark: SparkSession, catalog: Catalog, tz: str, name: str = "doc_
     models stay unpriced (NULL cost, never $0)."""
     from llmcost.measures.queries import get_query
     from llmcost.pricing.engine import (
-        KEY_SCAN_SQL,
         PRICE_TABLE_SCHEMA,
         TOOL_CALL_COLUMNS,
         cost_sql,
+        key_scan_sql,
         price_table,
         resolve_keys,
     )
@@ -568,15 +568,15 @@ def price_once(spark: SparkSession, catalog: Catalog, tz: str, name: str = "doc_
     # the money basis joins usage with itself: computed once for the key scan and the pricing join
     src_df = spark.sql(to_spark(f"SELECT *, CAST(timezone({tz_sql}, ts) AS DATE) AS local_day FROM ({money})"))
     src_df.persist(StorageLevel.MEMORY_AND_DISK).createOrReplaceTempView(source)
-    found = spark.sql(to_spark(KEY_SCAN_SQL.replace("{src}", source))).collect()
+    have = spark.table(source).columns
+    found = spark.sql(to_spark(key_scan_sql(source, have))).collect()
     keys, tod, summary = resolve_keys(catalog, [tuple(r) for r in found])
     table = price_table(catalog, keys)
     prices = f"{name}__prices"
     # from the Arrow table as it is (pyspark 4 takes a pyarrow Table): no Python row per price
     spark.createDataFrame(table, _struct(PRICE_TABLE_SCHEMA)).createOrReplaceTempView(prices)
-    have = spark.table(source).columns
     tools = [t for t, c in TOOL_CALL_COLUMNS.items() if c in have]
-    priced = spark.sql(to_spark(cost_sql(source, prices, tod, server_tools=tools)))
+    priced = spark.sql(to_spark(cost_sql(source, prices, tod, server_tools=tools, columns=have)))
     # materialised, its lineage cut: each measure then plans over the stored rows, not over the
     # pricing join and the money basis again (planning that lineage cost seconds per query)
     priced = priced.persist(StorageLevel.MEMORY_AND_DISK).localCheckpoint(eager=True)

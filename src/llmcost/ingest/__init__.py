@@ -6,7 +6,8 @@ first bytes of the (decompressed) file, and `query(file, ctx)`, which returns Du
 canonical columns (see `llmcost.storage.schema`) plus three bookkeeping columns:
 
 - `source_line`: 1-based line or record number, for the quarantine;
-- `raw`: the record's text (used for the content-hash `event_id` and the quarantine);
+- `raw`: the record's text (the quarantine's; with the file and `source_line`, the `event_id` of a row
+  the format gives none);
 - `error`: NULL for a good row, else why the row is rejected;
 - `skip` (optional): true for a record that is read but is deliberately not a usage row (a
   Claude Code reply the client made up, with no API call): counted as read and as skipped,
@@ -112,6 +113,11 @@ class Ingestor:
     # and the stated cost over every snapshot, in the file and across files and runs, instead of
     # the first one (see ingest/dedupe.py, `_elect_snapshots`).
     snapshots: ClassVar[bool] = False
+    # A row the format gives no event_id is identified by the format, its file's key and its line
+    # (llmcost.ingest.validate), so two identical lines are two requests. True when a line's copies
+    # are the same record wherever they are (a Claude Code transcript repeats a session's lines in
+    # the session it resumes): the row is then identified by its text alone, as before.
+    text_identity: ClassVar[bool] = False
     # Readers of the same file whose rows go to another table, e.g. a billing export's token
     # quantities as usage buckets beside its cost lines (focus_csv). The loader runs each one right
     # after this reader and records its rows as their own manifest entry (`derived_from` = the
@@ -513,8 +519,8 @@ class JsonFields:
         return f"json_extract_string({self.column}, {sql_str(path)})"
 
     def count(self, path: str) -> str:
-        """The value at `path` as a BIGINT token count (NULL when absent or not a number)."""
-        return f"TRY_CAST({self.text(path)} AS BIGINT)"
+        """The value at `path` as a BIGINT token count (NULL when absent or not a whole number)."""
+        return int_sql(self.text(path))
 
     def bad_counts(self, paths: Iterable[str]) -> str:
         """True when any of `paths` holds a value that is not a whole number (to quarantine)."""
@@ -552,13 +558,28 @@ def ts_sql(expr: str) -> str:
     long_fraction = (
         f"TRY_CAST(left({e}, 26) || regexp_extract(substr({e}, 27), '([zZ]|[+-][0-9:]+)$') AS TIMESTAMPTZ)"
     )
-    text = f"coalesce(TRY_CAST({expr} AS TIMESTAMPTZ), {long_fraction})"
+    # DuckDB takes any offset (`+25:00` became the day before, 08:00Z): one no zone has is no time
+    text = (f"CASE WHEN {bad_offset_sql(e)} THEN NULL "
+            f"ELSE coalesce(TRY_CAST({expr} AS TIMESTAMPTZ), {long_fraction}) END")
     # a time of day (`:`) is no number: ISO text skips the regular expression
     return (
         f"(CASE WHEN contains({expr}, ':') THEN {text} "
         f"WHEN regexp_full_match({e}, '-?[0-9]+(\\.[0-9]+)?') THEN coalesce({epoch}, {long_fraction}) "
         f"ELSE {text} END)"
     )
+
+
+def bad_offset_sql(expr: str) -> str:
+    """SQL: true when a VARCHAR ISO timestamp ends in a UTC offset no time zone has: more than 14
+    hours (the tz database spans -12:00 to +14:00) or 60 minutes or more (`+25:00`, `-03:75`).
+    DuckDB's cast accepts such offsets and moves the time; `ts_sql` gives NULL for them instead
+    (the row is quarantined), and a format can name the reason with this test."""
+    pattern = "[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)? ?[+-]([0-9]{2}):?([0-9]{2})$"
+    off = f"regexp_extract({expr}, '{pattern}', ['h', 'm'])"
+    # the regular expression only where the text ends in a sign and digits (not `Z`, not a date)
+    tail = f"right({expr}, 6)"
+    return (f"coalesce((contains({tail}, '+') OR contains({tail}, '-')) "
+            f"AND (TRY_CAST({off}.h AS INTEGER) > 14 OR TRY_CAST({off}.m AS INTEGER) > 59), false)")
 
 
 def google_model_sql(expr: str) -> str:
@@ -572,8 +593,11 @@ def google_model_sql(expr: str) -> str:
 
 
 def int_sql(expr: str) -> str:
-    """TRY_CAST to BIGINT that also accepts integral floats such as '12.0'."""
-    return f"COALESCE(TRY_CAST({expr} AS BIGINT), TRY_CAST(TRY_CAST({expr} AS DOUBLE) AS BIGINT))"
+    """TRY_CAST to BIGINT that also accepts integral floats such as '12.0' and gives NULL for a
+    fraction (DuckDB's own cast rounds '1000.7' to 1001): a format that tests `present AND
+    int_sql(...) IS NULL` then quarantines a count that is not a whole number."""
+    d = f"TRY_CAST({expr} AS DOUBLE)"
+    return f"(CASE WHEN {d} = trunc({d}) THEN COALESCE(TRY_CAST({expr} AS BIGINT), TRY_CAST({d} AS BIGINT)) END)"
 
 
 def anthropic_token_sql() -> str:
@@ -590,6 +614,12 @@ def anthropic_token_sql() -> str:
         f"{int_sql('output_tokens')} AS output_tokens, "
         f"coalesce({int_sql('thinking')}, 0) AS reasoning_tokens,"
     )
+
+
+def is_bad_count(expr: str) -> str:
+    """True when a VARCHAR value is present but not a whole number (`abc`, `1000.7`; `1000.0` is
+    1000): a count is quarantined, never rounded (`int_sql` gives NULL for it)."""
+    return f"({expr} IS NOT NULL AND {int_sql(expr)} IS NULL)"
 
 
 def is_bad_number(expr: str) -> str:

@@ -9,7 +9,7 @@ Reference: /work/shared/reference/formats-provider-exports.md (cited per format 
 
 from __future__ import annotations
 
-from llmcost.ingest import InputFile, csv_header
+from llmcost.ingest import InputFile, csv_header, int_sql
 
 NULL_MARK = "chr(0)"
 """Stands for NULL inside a key hash, so NULL and '' are different groups."""
@@ -53,15 +53,16 @@ def exact_div(amount: str, rate: str) -> str:
 
 
 def count(expr: str) -> str:
-    """SQL: a token count written as '1234', '1,234' or '10.0' as BIGINT (NULL when blank)."""
+    """SQL: a token count written as '1234', '1,234' or '10.0' as BIGINT (NULL when blank, and for
+    a fraction, which `bad_count` quarantines: never rounded)."""
     e = f"nullif(replace(trim(CAST({expr} AS VARCHAR)), ',', ''), '')"
-    return f"COALESCE(TRY_CAST({e} AS BIGINT), TRY_CAST(TRY_CAST({e} AS DOUBLE) AS BIGINT))"
+    return int_sql(e)
 
 
 def bad_count(expr: str) -> str:
-    """SQL: true when a count is present but not a number."""
+    """SQL: true when a count is present but not a whole number (`abc`, `12.5`; `12.0` is 12)."""
     e = f"nullif(replace(trim(CAST({expr} AS VARCHAR)), ',', ''), '')"
-    return f"({e} IS NOT NULL AND TRY_CAST({e} AS DOUBLE) IS NULL)"
+    return f"({e} IS NOT NULL AND {int_sql(e)} IS NULL)"
 
 
 # ---- JSON pages --------------------------------------------------------------------------------

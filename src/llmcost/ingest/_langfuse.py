@@ -37,6 +37,7 @@ from llmcost.ingest import (
     InputFile,
     csv_header,
     int_sql,
+    is_bad_count,
     is_bad_number,
     sql_str,
     text,
@@ -124,7 +125,8 @@ def mapping_sql(src: str, f: InputFile, ctx: IngestContext) -> str:
     read = "coalesce(" + ", ".join(int_sql(k) for k in ("u_cached", "u_cache_read", "u_cri")) + ", 0)"
     parts = f"{int_sql('u_creation_5m')} + {int_sql('u_creation_1h')}"
     write = f"coalesce({int_sql('u_creation')}, {parts}, {int_sql('u_cache_write')}, {int_sql('u_cci')}, 0)"
-    bad = " OR ".join(is_bad_number(k) for k in (*USAGE_KEYS, "cost_total", '"totalCost"'))
+    bad = " OR ".join([*(is_bad_count(k) for k in USAGE_KEYS),
+                      *(is_bad_number(k) for k in ("cost_total", '"totalCost"'))])
     join = (f"LEFT JOIN {traces} tr ON tr.id = o.trace_id" if traces else
             "LEFT JOIN (SELECT NULL AS id, NULL AS session_id, NULL AS user_id, NULL AS turn, "
             "NULL::VARCHAR AS tags, NULL::VARCHAR AS metadata) tr ON false")
@@ -135,7 +137,7 @@ def mapping_sql(src: str, f: InputFile, ctx: IngestContext) -> str:
     SELECT o.source_line, o.raw,
       CASE WHEN NOT o._json_ok THEN 'not valid JSON'
            WHEN o.ud IS NOT NULL AND NOT json_valid(o.ud) THEN 'usageDetails is not valid JSON'
-           WHEN {bad} THEN 'non-numeric usageDetails or cost value'
+           WHEN {bad} THEN 'non-numeric or non-integer usageDetails count, or non-numeric cost'
       END AS error,
       o.obs_id AS event_id,
       'request' AS grain,

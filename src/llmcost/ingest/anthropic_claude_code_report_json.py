@@ -86,7 +86,7 @@ class AnthropicClaudeCodeReportJson(Ingestor):
           CASE WHEN _day IS NULL THEN 'record without a date (YYYY-MM-DD)'
                WHEN t_input IS NULL AND t_output IS NULL AND t_cache_read IS NULL
                  THEN 'model_breakdown entry without tokens'
-               WHEN {bad} THEN 'non-numeric token count in model_breakdown'
+               WHEN {bad} THEN 'non-numeric or non-integer token count in model_breakdown'
                WHEN cost_amount IS NOT NULL AND {dec('cost_amount')} IS NULL
                  THEN 'estimated_cost.amount is not a number'
           END AS error,

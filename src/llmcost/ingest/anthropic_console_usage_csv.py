@@ -68,7 +68,7 @@ class AnthropicConsoleUsageCsv(Ingestor):
         return f"""
         SELECT source_line, raw,
           CASE WHEN _day IS NULL THEN 'usage_date_utc missing or not YYYY-MM-DD'
-               WHEN {bad} THEN 'non-numeric token count'
+               WHEN {bad} THEN 'non-numeric or non-integer token count'
           END AS error,
           {key_hash("'anthropic'", "'console_usage'", "_day", *(col[k] for k in DIMENSIONS))} AS event_id,
           'bucket' AS grain,

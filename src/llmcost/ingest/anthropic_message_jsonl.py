@@ -23,7 +23,7 @@ from llmcost.ingest import (
     InputFile,
     anthropic_token_sql,
     int_sql,
-    is_bad_number,
+    is_bad_count,
     json_lines_sql,
     register,
     text_fields,
@@ -83,7 +83,7 @@ class AnthropicMessageJsonl(Ingestor):
         lines = json_lines_sql(f, text_fields(envelope.fields(env, BODY_FIELDS), ctx))
         toks = ("input_tokens", "cache_read", "cache_write", "write_1h", "output_tokens", "thinking", "web_search",
                 "web_fetch")
-        bad = " OR ".join(is_bad_number(x) for x in toks)
+        bad = " OR ".join(is_bad_count(x) for x in toks)
         text_cols = (
             "env_request AS prompt_text, content AS response_text"
             if ctx.keep_text
@@ -93,7 +93,7 @@ class AnthropicMessageJsonl(Ingestor):
         SELECT source_line, raw,
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN input_tokens IS NULL AND output_tokens IS NULL THEN 'no usage object (not an Anthropic message)'
-               WHEN {bad} THEN 'non-numeric token count in usage'
+               WHEN {bad} THEN 'non-numeric or non-integer token count in usage'
                WHEN env_ts IS NULL THEN 'missing timestamp: Anthropic bodies carry none, log one in the envelope (ts)'
           END AS error,
           id AS event_id,

@@ -27,7 +27,7 @@ from llmcost.ingest import (
     Ingestor,
     InputFile,
     int_sql,
-    is_bad_number,
+    is_bad_count,
     json_lines,
     json_lines_sql,
     register,
@@ -71,12 +71,12 @@ class AwsBedrockInvocationJsonl(Ingestor):
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         lines = json_lines_sql(f, FIELDS)
         toks = ("input_tokens", "cache_read", "cache_write", "output_tokens", "write_1h")
-        bad = " OR ".join(is_bad_number(t) for t in toks)
+        bad = " OR ".join(is_bad_count(t) for t in toks)
         return f"""
         SELECT source_line, raw,
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN schema_type IS DISTINCT FROM 'ModelInvocationLog' THEN 'not a ModelInvocationLog record'
-               WHEN {bad} THEN 'non-numeric token count'
+               WHEN {bad} THEN 'non-numeric or non-integer token count'
                WHEN input_tokens IS NULL AND output_tokens IS NULL THEN 'no token counts in the record'
           END AS error,
           request_id AS event_id,

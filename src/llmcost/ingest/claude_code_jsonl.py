@@ -18,7 +18,8 @@ Field mapping (formats-request-logs.md 6a; ryoppippi/ccusage `data-loader.ts` / 
   request's token counts (and `costUSD`) are the per-field maximum over all its lines**, wherever
   they are (the same file, another session file, a sub-agent transcript under
   `<session>/subagents/`, a later run); its other fields come from its first line. The other
-  lines count as duplicates. A line without `message.id` keeps its content hash as id.
+  lines count as duplicates. A line without `message.id` keeps its content hash as id
+  (`text_identity`: its copies in other session files are the same reply).
 - Usage is Anthropic's (section 5d): `input_tokens` excludes the cache, `cache_read_input_tokens`,
   `cache_creation_input_tokens` (all writes), `cache_creation.ephemeral_1h_input_tokens`,
   `output_tokens` includes thinking.
@@ -41,7 +42,7 @@ from llmcost.ingest import (
     anthropic_token_sql,
     batch_cols,
     int_sql,
-    is_bad_number,
+    is_bad_count,
     json_lines,
     json_lines_sql,
     register,
@@ -106,6 +107,7 @@ class ClaudeCodeJsonl(Ingestor):
     obtain = "Already on disk: point --logs at ~/.claude/projects (or $CLAUDE_CONFIG_DIR/projects)."
 
     snapshots = True
+    text_identity = True  # a resumed session repeats the lines it resumes
     batchable = True
     extract_once = True
 
@@ -123,14 +125,14 @@ class ClaudeCodeJsonl(Ingestor):
         lines = json_lines_sql(f, text_fields(FIELDS, ctx), CANDIDATE)
         stem = f.stem_sql()
         toks = ("input_tokens", "cache_read", "cache_write", "write_1h", "output_tokens", "thinking", "web_search")
-        bad = " OR ".join(is_bad_number(x) for x in toks)
+        bad = " OR ".join(is_bad_count(x) for x in toks)
         text_cols = "content AS response_text" if ctx.keep_text else "NULL AS response_text"
         none = " AND ".join(f"coalesce(TRY_CAST({x} AS DOUBLE), 0) = 0"
                             for x in ("input_tokens", "cache_read", "cache_write", "output_tokens"))
         return f"""
         SELECT source_line, raw, {batch_cols(f)}
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
-               WHEN {bad} THEN 'non-numeric token count in message.usage'
+               WHEN {bad} THEN 'non-numeric or non-integer token count in message.usage'
                WHEN input_tokens IS NULL AND output_tokens IS NULL THEN 'assistant line without token counts'
           END AS error,
           _json_ok AND (model = '<synthetic>' OR (api_error = 'true' AND {none})) AS skip,

@@ -30,7 +30,7 @@ from llmcost.ingest import (
     Ingestor,
     InputFile,
     int_sql,
-    is_bad_number,
+    is_bad_count,
     json_lines,
     json_lines_sql,
     register,
@@ -67,6 +67,9 @@ class CodexRolloutJsonl(Ingestor):
 
     # new rollouts of a run are read by one scan over the list of files (ingest/batches.py):
     # query() reads them only through json_lines_sql and keeps every window and join per file
+    # a rollout without session_meta is identified by its lines' text: a branch's rollout repeats
+    # the history it branched from, and those lines are the same calls
+    text_identity = True
     batchable = True
 
     def sniff(self, head: bytes, name: str) -> bool:
@@ -79,7 +82,7 @@ class CodexRolloutJsonl(Ingestor):
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         lines = json_lines_sql(f, FIELDS)
-        bad = " OR ".join(is_bad_number(x) for x in TOKS)
+        bad = " OR ".join(is_bad_count(x) for x in TOKS)
         # Every window, join and lookup is per file: `_p` is the file's seq in batch mode (many
         # rollouts read by one scan, `Ingestor.batchable`), a constant otherwise.
         part = "_bseq" if f.batch else "0"
@@ -106,7 +109,8 @@ class CodexRolloutJsonl(Ingestor):
         )
         SELECT c.source_line, c.raw, {"c._display, c._bseq, " if f.batch else ""}
           CASE WHEN NOT c._json_ok THEN 'not valid JSON'
-               WHEN {bad.replace('last_', 'c.last_').replace('tot_', 'c.tot_')} THEN 'non-numeric token count'
+               WHEN {bad.replace('last_', 'c.last_').replace('tot_', 'c.tot_')}
+                 THEN 'non-numeric or non-integer token count'
                WHEN c.d_input IS NULL AND c.d_output IS NULL THEN 'token_count without token usage'
                WHEN coalesce(c.d_cached, 0) > c.d_input THEN 'cached_input_tokens exceed input_tokens'
           END AS error,

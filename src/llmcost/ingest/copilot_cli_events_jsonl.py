@@ -92,7 +92,7 @@ class CopilotCliEventsJsonl(Ingestor):
         )
         SELECT source_line, raw,
           CASE WHEN NOT _ok THEN 'not valid JSON'
-               WHEN {bad} THEN 'non-numeric token count'
+               WHEN {bad} THEN 'non-numeric or non-integer token count'
           END AS error,
           _ok AND {i} = 0 AND {o} = 0 AND {r} = 0 AND {w} = 0 AND {rs} = 0 AND coalesce({n}, 0) = 0 AS skip,
           'copilot-cli:' || coalesce(json_extract_string(j, '$.id'), CAST(source_line AS VARCHAR))

@@ -65,7 +65,7 @@ class GeminiCliSessionJson(Ingestor):
           FROM doc
         )
         SELECT source_line, CAST(m AS VARCHAR) AS raw,
-          CASE WHEN {bad} THEN 'non-numeric token count'
+          CASE WHEN {bad} THEN 'non-numeric or non-integer token count'
                WHEN {tok('$.tokens.cached')} > {tok('$.tokens.input')} THEN 'cached tokens exceed input tokens'
           END AS error,
           json_extract(m, '$.tokens') IS NULL AS skip,

@@ -24,7 +24,7 @@ from llmcost.ingest import (
     InputFile,
     google_model_sql,
     int_sql,
-    is_bad_number,
+    is_bad_count,
     json_lines_sql,
     register,
     text_fields,
@@ -80,7 +80,7 @@ class GeminiGenerateContentJsonl(Ingestor):
         env = envelope.find(f.head, _is_body) or envelope.Envelope(body_prefix="$")
         lines = json_lines_sql(f, text_fields(envelope.fields(env, BODY_FIELDS), ctx))
         u = {k: f"coalesce({k}_c, {k}_s)" for k in USAGE}
-        bad = " OR ".join(is_bad_number(x) for x in u.values())
+        bad = " OR ".join(is_bad_count(x) for x in u.values())
         n = {k: f"coalesce({int_sql(v)}, 0)" for k, v in u.items()}
         text_cols = (
             "env_request AS prompt_text, candidates AS response_text"
@@ -91,7 +91,7 @@ class GeminiGenerateContentJsonl(Ingestor):
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN {u['prompt']} IS NULL AND {u['total']} IS NULL
                  THEN 'no usageMetadata (not a Gemini response)'
-               WHEN {bad} THEN 'non-numeric token count in usageMetadata'
+               WHEN {bad} THEN 'non-numeric or non-integer token count in usageMetadata'
                WHEN {n['cached']} > {n['prompt']} THEN 'cachedContentTokenCount exceeds promptTokenCount'
           END AS error,
           coalesce(response_id, response_id_s) AS event_id,

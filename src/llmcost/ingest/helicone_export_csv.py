@@ -22,6 +22,7 @@ from llmcost.ingest import (
     InputFile,
     csv_header,
     int_sql,
+    is_bad_count,
     is_bad_number,
     register,
     ts_sql,
@@ -53,11 +54,11 @@ class HeliconeExportCsv(Ingestor):
         src = records.csv_records_sql(f, COLUMNS)
         props, body = _json_cell("request_properties"), _json_cell("request_body")
         model = f"coalesce(nullif(model, ''), json_extract_string({body}, '$.model'))"
-        bad = " OR ".join(is_bad_number(x) for x in ("prompt_tokens", "completion_tokens", "cost"))
+        bad = " OR ".join([is_bad_count("prompt_tokens"), is_bad_count("completion_tokens"), is_bad_number("cost")])
         extra = f"""json_object('session_path', json_extract_string({props}, '$."Helicone-Session-Path"'))"""
         return f"""
         SELECT source_line, raw,
-          CASE WHEN {bad} THEN 'non-numeric prompt_tokens, completion_tokens or cost'
+          CASE WHEN {bad} THEN 'non-numeric or non-integer prompt_tokens or completion_tokens, or non-numeric cost'
                WHEN prompt_tokens IS NULL AND completion_tokens IS NULL THEN 'no token counts' END AS error,
           response_id AS event_id,
           'request' AS grain,

@@ -29,6 +29,7 @@ from llmcost.ingest import (
     InputFile,
     gateway_provider_sql,
     int_sql,
+    is_bad_count,
     is_bad_number,
     json_lines,
     json_lines_sql,
@@ -84,8 +85,8 @@ class HeliconeExportJsonl(Ingestor):
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         lines = json_lines_sql(f, FIELDS)
         toks = ("prompt_tokens", "completion_tokens", "cache_read", "cache_write", "b_prompt", "b_cached",
-                "b_completion", "b_input", "b_read", "b_write", "b_output", "cost")
-        bad = " OR ".join(is_bad_number(x) for x in toks)
+                "b_completion", "b_input", "b_read", "b_write", "b_output")
+        bad = " OR ".join([*(is_bad_count(x) for x in toks), is_bad_number("cost")])
         oai, ant = "b_prompt IS NOT NULL", "b_input IS NOT NULL"
         base = f"""CASE WHEN session_path IS NOT NULL OR session_name IS NOT NULL OR status IS NOT NULL
                THEN json_object('session_path', session_path, 'session_name', session_name,
@@ -94,7 +95,7 @@ class HeliconeExportJsonl(Ingestor):
         return f"""
         SELECT source_line, raw,
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
-               WHEN {bad} THEN 'non-numeric token count or cost'
+               WHEN {bad} THEN 'non-numeric or non-integer token count or cost'
                WHEN prompt_tokens IS NULL AND completion_tokens IS NULL THEN 'no token counts'
           END AS error,
           request_id AS event_id,

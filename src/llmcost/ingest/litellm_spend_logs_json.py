@@ -34,6 +34,7 @@ from llmcost.ingest import (
     InputFile,
     first_json,
     int_sql,
+    is_bad_count,
     is_bad_number,
     register,
     ts_sql,
@@ -59,7 +60,7 @@ def mapping_sql(src: str, ctx: IngestContext) -> str:
     read = pick("$.cache_read_input_tokens", "$.prompt_tokens_details.cached_tokens")
     write = pick("$.cache_creation_input_tokens", "$.prompt_tokens_details.cache_creation_tokens")
     reasoning = pick("$.completion_tokens_details.reasoning_tokens")
-    bad = " OR ".join(is_bad_number(x) for x in ("prompt_tokens", "completion_tokens", "spend"))
+    bad = " OR ".join([is_bad_count("prompt_tokens"), is_bad_count("completion_tokens"), is_bad_number("spend")])
     client_kv = "json_extract(CASE WHEN json_valid(metadata) THEN metadata END, '$.spend_logs_metadata')"
     tags = merge_sql(bare_sql("request_tags"), object_sql(client_kv))
     extra = with_tags(
@@ -72,7 +73,7 @@ def mapping_sql(src: str, ctx: IngestContext) -> str:
       CASE WHEN NOT _json_ok THEN 'not valid JSON'
            WHEN prompt_tokens IS NULL AND completion_tokens IS NULL
              THEN 'no token counts (not a spend log row)'
-           WHEN {bad} THEN 'non-numeric prompt_tokens, completion_tokens or spend'
+           WHEN {bad} THEN 'non-numeric or non-integer prompt_tokens or completion_tokens, or non-numeric spend'
       END AS error,
       request_id AS event_id,
       'request' AS grain,

@@ -17,7 +17,7 @@ from llmcost.ingest import (
     Ingestor,
     InputFile,
     int_sql,
-    is_bad_number,
+    is_bad_count,
     json_lines,
     json_lines_sql,
     register,
@@ -68,13 +68,13 @@ class OpenAIBatchOutputJsonl(Ingestor):
         lines = json_lines_sql(f, text_fields(FIELDS, ctx))
         prompt, output = "coalesce(prompt_tokens, resp_input)", "coalesce(completion_tokens, resp_output)"
         cached, reasoning = "coalesce(cached_chat, cached_resp)", "coalesce(reasoning_chat, reasoning_resp)"
-        bad = " OR ".join(is_bad_number(x) for x in (prompt, output, cached, reasoning))
+        bad = " OR ".join(is_bad_count(x) for x in (prompt, output, cached, reasoning))
         text_cols = "content AS response_text" if ctx.keep_text else "NULL AS response_text"
         return f"""
         SELECT source_line, raw,
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN {prompt} IS NULL AND {output} IS NULL THEN 'no usage in response.body'
-               WHEN {bad} THEN 'non-numeric token count in usage'
+               WHEN {bad} THEN 'non-numeric or non-integer token count in usage'
                WHEN coalesce({int_sql(cached)}, 0) > {int_sql(prompt)}
                  THEN 'cached tokens exceed prompt tokens'
           END AS error,

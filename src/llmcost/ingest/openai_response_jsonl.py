@@ -9,6 +9,11 @@ and `types/responses/response_usage.py`):
 - Responses: `usage.input_tokens` includes `input_tokens_details.cached_tokens`;
   `output_tokens` includes `output_tokens_details.reasoning_tokens`.
 - Time: the envelope's timestamp when the app wrote one, else `created` / `created_at` (Unix s).
+  An offset no time zone has (`+25:00`) is quarantined, not moved to another day.
+- Counts: a count that is not a whole number (`1000.7`) is quarantined, never rounded; a main
+  count that is null or missing while the other is stated (`"prompt_tokens": null`) is
+  quarantined as not reported, never 0 (an embeddings body, `object` "list", states only
+  prompt_tokens and is kept).
 - Conversation: the envelope's id, else the Responses API's `conversation.id`.
 - Provider: the envelope's `provider` when the app wrote one; else Google for bodies from
   Gemini's OpenAI-compatible endpoint, known by the model (`gemini-...`, `models/gemini-...`, or
@@ -36,6 +41,7 @@ from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
+    bad_offset_sql,
     google_model_sql,
     int_sql,
     json_lines_sql,
@@ -120,11 +126,24 @@ class OpenAIResponseJsonl(Ingestor):
             f"OR {url} LIKE '%generativelanguage.googleapis.com%' OR {url} LIKE '%aiplatform.googleapis.com%')"
         )
         bad = " OR ".join(f"(s_{k} IS NOT NULL AND n_{k} IS NULL)" for k in raw_tok)
+        # A main count that is null or missing while the other is stated is not reported (openai-python
+        # types both as required integers): quarantined, never stored as 0. An embeddings body
+        # (`object` "list") states prompt_tokens alone, and keeps it as before.
+        stated_null = ("(s_prompt IS NULL AND s_output IS NOT NULL) OR (s_output IS NULL AND s_prompt IS NOT NULL "
+                       "AND object IN ('chat.completion', 'response'))")
+        null_name = ("CASE WHEN s_prompt IS NULL THEN CASE WHEN completion_tokens IS NOT NULL THEN 'prompt_tokens' "
+                     "ELSE 'input_tokens' END WHEN prompt_tokens IS NOT NULL THEN 'completion_tokens' "
+                     "ELSE 'output_tokens' END")
         return f"""
         SELECT source_line, raw,
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN s_prompt IS NULL AND s_output IS NULL THEN 'no usage object (not an OpenAI response body)'
-               WHEN {bad} THEN 'non-numeric token count in usage'
+               WHEN {bad} THEN 'non-numeric or non-integer token count in usage'
+               WHEN {stated_null}
+                 THEN 'usage.' || {null_name}
+                      || ' is null or missing (not reported): the request''s tokens are unknown, not 0'
+               WHEN {bad_offset_sql("trim(env_ts)")}
+                 THEN 'timestamp with an impossible UTC offset: ' || left(env_ts, 40)
                WHEN n_prompt < 0 THEN 'negative prompt tokens: ' || s_prompt
                WHEN coalesce(n_cached, 0) + coalesce(n_cwrite, 0) > n_prompt
                  THEN 'cached tokens exceed prompt tokens'

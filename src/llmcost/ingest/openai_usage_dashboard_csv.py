@@ -90,7 +90,7 @@ class OpenAIUsageDashboardCsv(Ingestor):
         return f"""
         SELECT source_line, raw,
           CASE WHEN _start IS NULL OR _end IS NULL THEN 'start_time/end_time missing or not Unix seconds'
-               WHEN {bad} THEN 'non-numeric token count'
+               WHEN {bad} THEN 'non-numeric or non-integer token count'
                WHEN _org AND _grouped_beside
                  THEN 'organisation-wide total beside grouped rows for the same bucket (not counted twice)'
                WHEN _cwrite < 0 THEN 'input_tokens smaller than cached + uncached tokens'

@@ -62,7 +62,7 @@ class OpencodeMessageJson(Ingestor):
         SELECT source_line, CAST(j AS VARCHAR) AS raw,
           CASE WHEN json_type(j) <> 'OBJECT' THEN 'not a JSON object'
                WHEN {n('$.role')} NOT IN ('assistant', 'user') THEN 'role is neither assistant nor user'
-               WHEN {n('$.role')} = 'assistant' AND ({bad}) THEN 'non-numeric token count'
+               WHEN {n('$.role')} = 'assistant' AND ({bad}) THEN 'non-numeric or non-integer token count'
                WHEN {n('$.role')} = 'assistant' AND json_extract(j, '$.tokens') IS NULL
                  THEN 'assistant message without tokens'
           END AS error,

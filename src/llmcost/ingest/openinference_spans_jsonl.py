@@ -39,7 +39,7 @@ file layout is OTLP/JSON as in otel_genai_spans_jsonl, unnested by `_otlp.spans_
 
 from __future__ import annotations
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_number, register, ts_sql
+from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_count, register, ts_sql
 from llmcost.ingest._otlp import attr as _a
 from llmcost.ingest._otlp import spans_sql, tags_sql
 from llmcost.ingest._tags import with_tags
@@ -65,7 +65,7 @@ class OpeninferenceSpansJsonl(Ingestor):
         rd, wr = _a(TOKENS + "prompt_details.cache_read"), _a(TOKENS + "prompt_details.cache_write")
         rs = _a(TOKENS + "completion_details.reasoning")
         cost = _a("llm.cost.total")
-        bad = " OR ".join(is_bad_number(x) for x in (p, c, rd, wr, rs))
+        bad = " OR ".join(is_bad_count(x) for x in (p, c, rd, wr, rs))
         i, r, w = int_sql(p), f"coalesce({int_sql(rd)}, 0)", f"coalesce({int_sql(wr)}, 0)"
         prov = f"lower(coalesce({_a('llm.provider')}, {_a('llm.system')}))"
         kind = f"upper({_a('openinference.span.kind')})"
@@ -78,7 +78,7 @@ class OpeninferenceSpansJsonl(Ingestor):
         WITH {spans_sql(f)}
         SELECT source_line, raw,
           CASE WHEN NOT _ok THEN 'not valid JSON'
-               WHEN {bad} THEN 'non-numeric llm.token_count attribute'
+               WHEN {bad} THEN 'non-numeric or non-integer llm.token_count attribute'
                WHEN TRY_CAST({cost} AS DECIMAL(38, 12)) IS NULL AND {cost} IS NOT NULL
                  THEN 'non-numeric llm.cost.total attribute'
           END AS error,

@@ -62,7 +62,7 @@ class OpenRouterActivityCsv(Ingestor):
         SELECT source_line, raw,
           CASE WHEN {col['generation_id']} IS NULL THEN 'no generation_id'
                WHEN {ts_sql(col['created_at'])} IS NULL THEN 'created_at missing or not a time'
-               WHEN {bad_n} THEN 'non-numeric token count'
+               WHEN {bad_n} THEN 'non-numeric or non-integer token count'
                WHEN {bad_m} THEN 'non-numeric cost'
                WHEN {n['tokens_prompt']} IS NULL AND {n['tokens_completion']} IS NULL THEN 'no token counts'
                WHEN {cached} > coalesce({n['tokens_prompt']}, 0)

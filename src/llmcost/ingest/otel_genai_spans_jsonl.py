@@ -32,7 +32,7 @@ from llmcost.ingest import (
     Ingestor,
     InputFile,
     int_sql,
-    is_bad_number,
+    is_bad_count,
     register,
     ts_sql,
 )
@@ -66,7 +66,7 @@ class OtelGenaiSpansJsonl(Ingestor):
         wr = (f"coalesce({_a('gen_ai.usage.cache_creation.input_tokens')}, "
               f"{_a('gen_ai.usage.cache_creation_input_tokens')})")
         rs = _a("gen_ai.usage.reasoning.output_tokens")
-        bad = " OR ".join(is_bad_number(x) for x in (inp, out, rd, wr, rs))
+        bad = " OR ".join(is_bad_count(x) for x in (inp, out, rd, wr, rs))
         i, r, w = int_sql(inp), f"coalesce({int_sql(rd)}, 0)", f"coalesce({int_sql(wr)}, 0)"
         prov = f"lower(coalesce({_a('gen_ai.provider.name')}, {_a('gen_ai.system')}))"
         ops = ", ".join(f"'{o}'" for o in INFERENCE_OPS)
@@ -81,7 +81,7 @@ class OtelGenaiSpansJsonl(Ingestor):
         WITH {spans_sql(f)}
         SELECT source_line, raw,
           CASE WHEN NOT _ok THEN 'not valid JSON'
-               WHEN {bad} THEN 'non-numeric gen_ai.usage attribute'
+               WHEN {bad} THEN 'non-numeric or non-integer gen_ai.usage attribute'
           END AS error,
           (sp ->> 'traceId') || ':' || (sp ->> 'spanId') AS event_id,
           'request' AS grain,

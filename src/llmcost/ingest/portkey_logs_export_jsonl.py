@@ -11,7 +11,7 @@ cache_status` (SEMANTIC HIT, HIT, MISS, DISABLED) ...; the export API's `request
 `id, trace_id, mode, config, prompt_slug, metadata` (portkey.ai/docs API reference "Create a Log
 Export"; portkey-ai node SDK `src/apis/logsExport.ts`)):
 
-- id -> event_id (a line without one gets the loader's content hash); created_at -> ts.
+- id -> event_id (a line without one is identified by its file and line); created_at -> ts.
 - ai_org -> provider (azure-openai -> azure, bedrock -> aws, google / vertex-ai -> google, else as
   written); ai_model -> model; trace_id -> conversation_id (Portkey's `x-portkey-trace-id`: one
   trace per request unless the client sets it); `metadata._user` (the user key of Portkey's docs "Metadata")
@@ -35,6 +35,7 @@ from llmcost.ingest import (
     InputFile,
     gateway_provider_sql,
     int_sql,
+    is_bad_count,
     is_bad_number,
     json_lines,
     json_lines_sql,
@@ -77,13 +78,13 @@ class PortkeyLogsExportJsonl(Ingestor):
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         lines = json_lines_sql(f, FIELDS)
-        bad = " OR ".join(is_bad_number(x) for x in ("req_units", "res_units", "cost"))
+        bad = " OR ".join([is_bad_count("req_units"), is_bad_count("res_units"), is_bad_number("cost")])
         usd = "upper(coalesce(cost_currency, 'USD')) = 'USD'"
         return f"""
         SELECT source_line, raw,
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN {ts_sql('created')} IS NULL THEN 'created_at missing or not a time'
-               WHEN {bad} THEN 'non-numeric req_units, res_units or cost'
+               WHEN {bad} THEN 'non-numeric or non-integer req_units or res_units, or non-numeric cost'
                WHEN req_units IS NULL AND res_units IS NULL THEN 'no token counts'
           END AS error,
           nullif(id, '') AS event_id,

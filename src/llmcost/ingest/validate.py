@@ -66,8 +66,13 @@ def validated_sql(
         expr = f"s.{col}"
         if col in numeric_cols and col != "source_line":
             if src_t == "VARCHAR":
-                errs.append(f"CASE WHEN {is_bad_number(expr)} THEN 'non-numeric {col}: ' || left({expr}, 40) END")
+                errs.append(f"CASE WHEN {is_bad_number(expr)} THEN 'non-numeric {col}: ' || left({expr}, 40) "
+                            f"WHEN {expr} IS NOT NULL AND {int_sql(expr)} IS NULL "
+                            f"THEN 'non-integer {col}: ' || left({expr}, 40) END")
                 expr = int_sql(expr)
+            elif src_t in ("DOUBLE", "FLOAT") or src_t.startswith("DECIMAL"):
+                # a count is a whole number: 1000.7 is quarantined, never rounded
+                errs.append(f"CASE WHEN {expr} <> trunc({expr}) THEN 'non-integer {col}: ' || {expr} END")
             expr = f"CAST({expr} AS {typ})"
         elif col in money_cols:
             if src_t == "VARCHAR":
@@ -131,7 +136,14 @@ def validated_sql(
         elif col == "source_file":
             out.append(f"{f.name_sql()} AS source_file")
         elif col == "event_id":
-            raw_id = f"md5({sql_str(ing.name)} || chr(31) || coalesce(_raw, ''))"
+            # A row without its own id is its format, its file's key and its line (docs/reliability.md,
+            # "Rows without ids"): two identical lines are two requests, and reading the file again
+            # (unchanged, touched or grown) gives the same ids, so its rows replace themselves. The
+            # record's text is in the hash too, for a format that makes several rows of one line.
+            # A format with `text_identity` identifies such a row by its text alone.
+            where = "" if ing.text_identity else (
+                f"|| {f.name_sql()} || chr(31) || coalesce(CAST(source_line AS VARCHAR), '') || chr(31) ")
+            raw_id = f"md5({sql_str(ing.name)} || chr(31) {where}|| coalesce(_raw, ''))"
             out.append(f"coalesce({mask_id_sql('event_id', '_may_secret')}, {raw_id}) AS event_id")
         elif col == "grain":
             out.append(f"coalesce(grain, {sql_str(ing.grain)}) AS grain")

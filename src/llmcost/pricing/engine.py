@@ -30,6 +30,7 @@ from llmcost import clock
 from llmcost.errors import ConfigError
 from llmcost.pricing.catalog import Catalog
 from llmcost.pricing.overrides import PRICE_FIELDS
+from llmcost.storage.schema import USAGE_TOKEN_COLUMNS
 from llmcost.text import suggestion
 
 PER_TOKEN = pa.decimal128(38, 12)
@@ -59,6 +60,11 @@ the priced fees; the report shows the fees on their own line."""
 
 TOOL_CALL_COLUMNS = {"web_search": "web_search_calls", "file_search": "file_search_calls"}
 """Server-side tools priced per call (catalog.TOOL_FEES) -> the canonical column counting their calls."""
+
+PROVIDER_COUNT_COLUMNS = (*USAGE_TOKEN_COLUMNS, "request_count", *TOOL_CALL_COLUMNS.values())
+"""What a row states the provider did: its tokens, requests and server-tool calls. A row with
+`response_cache_hit` (a gateway's own cache answered, no provider call) reads 0 in each of them in
+the priced view (`cost_sql`); the stored row keeps what the log said."""
 
 PRICE_TABLE_SCHEMA = pa.schema(
     [
@@ -209,13 +215,21 @@ _POLARS_TYPE: dict[str, Any] = {
 
 
 def cost_sql(
-    source: str, prices: str, tod_models: Iterable[tuple[str, str]] = (), *, server_tools: Iterable[str] = ()
+    source: str,
+    prices: str,
+    tod_models: Iterable[tuple[str, str]] = (),
+    *,
+    server_tools: Iterable[str] = (),
+    columns: Iterable[str] = (),
 ) -> str:
     """The SELECT that prices every row of `source` with the price table `prices` (one LEFT JOIN).
 
     `server_tools`: the tools (TOOL_CALL_COLUMNS keys) whose call-count column the source has to
     price (a source without them, such as the scenarios' hypothetical rows, states no calls: the
-    fee is 0)."""
+    fee is 0). `columns`: the source's columns in their order; when they include `response_cache_hit`, a row a
+    gateway answered from its own cache (no provider call) is priced at exactly $0 (priced, not
+    unpriced, whatever its model) and its provider counts (PROVIDER_COUNT_COLUMNS) read 0, so it
+    adds no request, token or cost to any figure over the priced rows (docs/pricing.md)."""
     tod = sorted(set(tod_models))
     if tod:
         pairs = ", ".join(f"({_lit(p)}, {_lit(m)})" for p, m in tod)
@@ -225,6 +239,13 @@ def cost_sql(
     else:
         slot = "CAST(-1 AS SMALLINT)"
     money = "DECIMAL(38,12)"
+    have = list(columns)
+    hit = "coalesce(s.response_cache_hit, false)" if "response_cache_hit" in have else "false"
+    if hit == "false":
+        star = "s.*"
+    else:  # every column in its place (no REPLACE: the Spark engine runs this transpiled)
+        star = ", ".join(f'CASE WHEN {hit} THEN 0 ELSE s."{c}" END AS "{c}"' if c in PROVIDER_COUNT_COLUMNS
+                         else f's."{c}"' for c in have)
     cw5 = "greatest(coalesce(u.cache_write_tokens, 0) - coalesce(u.cache_write_1h_tokens, 0), 0)"
     cw1 = "coalesce(u.cache_write_1h_tokens, 0)"
     cr = "coalesce(u.cache_read_tokens, 0)"
@@ -241,9 +262,15 @@ def cost_sql(
     c_tools = f"CAST({' + '.join(c_tool.values())} AS {money})"
     tools_part = f"coalesce({c_tools}, 0)" if tools else "0"
     total = f"CAST({c_in} + {c_cr} + {c_cw} + {c_out} + {tools_part} AS {money})"  # NULL when tokens are unpriced
+
+    def cost(expr: str) -> str:
+        # a gateway's own cache answer: no provider call, so exactly $0 even for a model with no price
+        return f"CASE WHEN u._llm_hit THEN CAST(0 AS {money}) ELSE {expr} END"
+
     return f"""
 WITH u AS (
-    SELECT s.*,
+    SELECT {star},
+        {hit} AS _llm_hit,
         {_DAY_SQL.format(ts="s.ts")} AS _llm_day,
         {slot} AS _llm_slot,
         CASE WHEN s.grain = 'request'
@@ -252,22 +279,22 @@ WITH u AS (
              ELSE 0 END AS _llm_tin
     FROM {source} s
 )
-SELECT u.* EXCLUDE (_llm_day, _llm_slot, _llm_tin),
+SELECT u.* EXCLUDE (_llm_hit, _llm_day, _llm_slot, _llm_tin),
     p.model_key,
-    p.p_input IS NOT NULL AS priced,
+    u._llm_hit OR p.p_input IS NOT NULL AS priced,
     p.price_source,
-    {c_in} AS cost_input_usd,
-    {c_cr} AS cost_cache_read_usd,
-    {c_cw} AS cost_cache_write_usd,
-    {c_out} AS cost_output_usd,
-    {c_tools} AS cost_server_tools_usd,
-    {c_tool["web_search"]} AS cost_web_search_usd,
-    {c_tool["file_search"]} AS cost_file_search_usd,
-    {total} AS cost_usd,
-    CAST({cr} * (p.p_input - p.p_cache_read) AS {money}) AS cache_read_saving_usd,
-    CAST({cw5} * (p.p_cache_write_5m - p.p_input) + {cw1} * (p.p_cache_write_1h - p.p_input) AS {money})
+    {cost(c_in)} AS cost_input_usd,
+    {cost(c_cr)} AS cost_cache_read_usd,
+    {cost(c_cw)} AS cost_cache_write_usd,
+    {cost(c_out)} AS cost_output_usd,
+    {cost(c_tools)} AS cost_server_tools_usd,
+    {cost(c_tool["web_search"])} AS cost_web_search_usd,
+    {cost(c_tool["file_search"])} AS cost_file_search_usd,
+    {cost(total)} AS cost_usd,
+    {cost(f"CAST({cr} * (p.p_input - p.p_cache_read) AS {money})")} AS cache_read_saving_usd,
+    {cost(f"CAST({cw5} * (p.p_cache_write_5m - p.p_input) + {cw1} * (p.p_cache_write_1h - p.p_input) AS {money})")}
         AS cache_write_premium_usd,
-    CAST({total} - u.reported_cost_usd AS {money}) AS cost_minus_reported_usd
+    CAST({cost(total)} - u.reported_cost_usd AS {money}) AS cost_minus_reported_usd
 FROM u
 LEFT JOIN {prices} p
   ON p.provider = coalesce(u.provider, '') AND p.model = coalesce(u.model, '')
@@ -378,9 +405,10 @@ def attach_costs(
             con.execute(f"DROP VIEW IF EXISTS temp.main.{tgt}")
     else:
         create = "TEMP VIEW"
-    have = {r[0] for r in con.execute(f"DESCRIBE {src}").fetchall()}
+    have = [r[0] for r in con.execute(f"DESCRIBE {src}").fetchall()]
     has_tools = [t for t, c in TOOL_CALL_COLUMNS.items() if c in have]
-    con.execute(f"CREATE OR REPLACE {create} {tgt} AS {cost_sql(src, prices_name, tod, server_tools=has_tools)}")
+    con.execute(f"CREATE OR REPLACE {create} {tgt} AS "
+                f"{cost_sql(src, prices_name, tod, server_tools=has_tools, columns=have)}")
     return _summary(catalog, found)
 
 
@@ -432,7 +460,16 @@ def _scan(
 ) -> tuple[list[PriceKey], set[tuple[str, str]], _Found]:
     """One scan of `src` for its price keys (with row, request and token counts), each matched
     in the catalog: the keys to price, the time-of-day models, and what the summary needs."""
-    return sort_keys(catalog, con.execute(KEY_SCAN_SQL.replace("{src}", src)).fetchall())
+    have = {r[0] for r in con.execute(f"DESCRIBE {src}").fetchall()}
+    return sort_keys(catalog, con.execute(key_scan_sql(src, have)).fetchall())
+
+
+def key_scan_sql(src: str, columns: Iterable[str]) -> str:
+    """KEY_SCAN_SQL over `src` (with these columns) without the rows a gateway's own cache answered:
+    they need no price (cost_sql prices them at $0), so a model seen only in them is not unpriced."""
+    if "response_cache_hit" in set(columns):
+        src = f"(SELECT * FROM {src} WHERE NOT coalesce(response_cache_hit, false)) AS _llm_src"
+    return KEY_SCAN_SQL.replace("{src}", src)
 
 
 def sort_keys(

@@ -65,6 +65,10 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
     elif period.get("since") or period.get("until"):
         span = f"{period.get('since') or '...'} to {period.get('until') or '...'} ({tz})"
     unpriced = f"; {num(t['unpriced_requests'])} requests unpriced (left out)" if t.get("unpriced_requests") else ""
+    if t.get("response_cache_hits"):
+        # a gateway's own cache answers: no provider call, $0, not among the requests (docs/pricing.md)
+        unpriced += (f"; {num(t['response_cache_hits'])} answers served from a gateway's response cache "
+                     "(no provider call, $0)")
     tools = ""
     calls = []
     for key, what in (("web_search_calls", "web searches"), ("file_search_calls", "file searches")):

@@ -34,6 +34,7 @@ def _totals(d: dict[str, Any]) -> Table:
         "cost_usd",
         "billed_cost_usd",
         "unpriced_requests",
+        "response_cache_hits",
         "web_search_calls",
         "server_tools_cost_usd",
         "unpriced_web_search_calls",

@@ -107,7 +107,8 @@ USAGE_COLUMNS: tuple[Column, ...] = (
         "response_cache_hit",
         pa.bool_(),
         "BOOLEAN",
-        "True when a gateway answered from its own response cache (no provider call, no provider cost).",
+        "True when a gateway answered from its own response cache (no provider call, no provider cost): "
+        "priced at exactly $0 and counted apart from requests and tokens (docs/pricing.md).",
     ),
     _c(
         "tool_calls",
