@@ -34,16 +34,22 @@ def _counts(result: object) -> tuple[int, int, int, int]:
             sum(f.rows_duplicate for f in files), sum(f.rows_quarantined for f in files))
 
 
-def test_identical_openai_lines_without_ids_are_each_a_request(tmp_path: Path) -> None:
-    log = tmp_path / "logs" / "app.jsonl"
+def _identical(tmp_path: Path, name: str, line: str, n: int, totals: tuple[int, int, int]) -> tuple[Path, Path]:
+    """`n` copies of `line` in logs/`name`, ingested twice: `n` stored rows with `totals` both times
+    (the second read of the unchanged file moves nothing). Returns (log, store)."""
+    log = tmp_path / "logs" / name
     log.parent.mkdir()
-    log.write_text((OPENAI + "\n") * 5)
+    log.write_text((line + "\n") * n)
     store = tmp_path / "store"
-    assert _counts(load([log.parent], store)) == (5, 5, 0, 0)
-    assert _totals(store) == (5, 5 * 50, 5 * 1)
-    # again, unchanged: nothing moves
+    assert _counts(load([log.parent], store)) == (n, n, 0, 0)
+    assert _totals(store) == totals
     load([log.parent], store)
-    assert _totals(store) == (5, 250, 5)
+    assert _totals(store) == totals
+    return log, store
+
+
+def test_identical_openai_lines_without_ids_are_each_a_request(tmp_path: Path) -> None:
+    log, store = _identical(tmp_path, "app.jsonl", OPENAI, 5, (5, 5 * 50, 5 * 1))
     # touched (new modification time, same bytes): read again if need be, the same ids
     st = log.stat()
     os.utime(log, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
@@ -57,14 +63,7 @@ def test_identical_openai_lines_without_ids_are_each_a_request(tmp_path: Path) -
 
 
 def test_identical_gemini_bodies_without_response_id_are_each_a_request(tmp_path: Path) -> None:
-    log = tmp_path / "logs" / "gemini.jsonl"
-    log.parent.mkdir()
-    log.write_text((GEMINI + "\n") * 3)
-    store = tmp_path / "store"
-    assert _counts(load([log.parent], store)) == (3, 3, 0, 0)
-    assert _totals(store) == (3, 3 * 10, 3 * 2)
-    load([log.parent], store)
-    assert _totals(store) == (3, 30, 6)
+    _identical(tmp_path, "gemini.jsonl", GEMINI, 3, (3, 3 * 10, 3 * 2))
 
 
 def test_rows_with_ids_still_deduplicate(tmp_path: Path) -> None:

@@ -179,6 +179,17 @@ def _base(provider: str, catalog: str) -> dict[str, Any]:
     }
 
 
+def _project_cols(project: str) -> dict[str, str]:
+    """The sub-account and tag columns of a row of `project` ("" when none): FOCUS SubAccount is the
+    provider's project."""
+    return {
+        "SubAccountId": project,
+        "SubAccountName": project,
+        "SubAccountType": "Project" if project else "",
+        "Tags": json.dumps({"project": project} if project else {}),
+    }
+
+
 def _cost_cols(row: dict[str, Any], cost: Decimal, *, billed: bool = False) -> None:
     """The cost columns of a row costing `cost`. Not `billed` (an estimate or a forecast): no
     invoice states it, so BilledCost (FOCUS: the invoice basis) is 0 and the cost is the list,
@@ -225,10 +236,7 @@ def billed_rows(con: Any, catalog: str, costs: str = queries.COSTS) -> list[dict
             "ResourceType": "Model" if r["model"] else "",
             "SkuId": r["line_item"] or (f"{r['model']}:{kind}" if r["model"] else ""),
             "SkuMeter": f"{kind.replace('_', ' ')} tokens" if kind else "",
-            "SubAccountId": project,
-            "SubAccountName": project,
-            "SubAccountType": "Project" if project else "",
-            "Tags": json.dumps({"project": project} if project else {}),
+            **_project_cols(project),
             "x_Scenario": "actual",
             "x_CostBasis": "billed",
             "x_TokenKind": kind,
@@ -275,10 +283,7 @@ def actual_rows(con: Any, catalog: str, relation: str = queries.INPUT) -> tuple[
                 "ResourceType": "Model",
                 "SkuId": f"{r['model']}:{kind}",
                 "SkuMeter": f"{kind.replace('_', ' ')} tokens",
-                "SubAccountId": project,
-                "SubAccountName": project,
-                "SubAccountType": "Project" if project else "",
-                "Tags": json.dumps({"project": project} if project else {}),
+                **_project_cols(project),
                 "x_Scenario": "actual",
                 "x_CostBasis": "estimated",
                 "x_TokenKind": kind,
