@@ -208,3 +208,24 @@ def test_inflated_size_tells_damage_from_trailing_bytes(tmp_path: Path) -> None:
     assert 0 <= err.value.inflated < len(data)
     (tmp_path / "trailing.gz").write_bytes(gzip.compress(data) + b"not gzip at all")
     assert walkmod._inflated_size(tmp_path / "trailing.gz", 10**9) == (len(data), True)
+
+
+def test_a_zip_that_is_no_archive_and_a_file_of_blank_lines_say_what_they_are(tmp_path: Path) -> None:
+    """Neither gets "no known format matches": a .zip that is no zip archive (text, or a zip cut
+    off before its directory) fails as damaged or renamed; a file of blank lines is unrecognised
+    because it holds no data. The good file of the run still lands."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "renamed.zip").write_text("not a zip at all\n")
+    (folder / "cut.zip").write_bytes(b"PK\x03\x04" + b"\0" * 40)  # a local header, no directory
+    (folder / "blank.jsonl").write_text("\n\n   \n\t\n")
+    (folder / "good.jsonl").write_bytes(SAMPLE.read_bytes())
+    code, out = _ingest(str(folder), "--store", str(tmp_path / "s"))
+    assert code == 1, out
+    flat = " ".join(out.split())
+    assert "Traceback" not in out and "formats` lists the" not in flat, out
+    for name in ("renamed.zip", "cut.zip"):
+        assert f"{name} is named as a zip archive but is not one" in flat, out
+    assert "blank.jsonl holds only blank lines: no data to read" in flat, out
+    assert "2 failed" in flat and "1 unrecognised" in flat, out
+    assert _rows(tmp_path / "s") > 0

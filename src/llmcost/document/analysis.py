@@ -732,7 +732,8 @@ def _document(con, opts, store, manifest, catalog_info, pricing, window, costs) 
         )
         share = f"{u.token_share:.1%} of tokens" if u.token_share is not None else "no token counts"
         # a billing export's token totals carry no request count: "0 requests" would read as no usage
-        size = f"{u.requests:,} requests, {share}" if u.requests else f"{share} (no request counts)"
+        size = (f"{u.requests:,} request{'' if u.requests == 1 else 's'}, {share}" if u.requests
+                else f"{share} (no request counts)")
         who = f"{u.model or '(no model)'} ({u.provider or 'unknown provider'})"
         paid = billed_by_model.get((u.provider, u.model))
         left_out = (

@@ -246,6 +246,22 @@ class Loader(BatchCommit):
                     "Fix: copy or download it again; if it is not compressed, remove .gz from its name.",
                 ))
                 return manifest
+            if best is None and display.lower().endswith(".zip"):
+                # an archive is opened before this point: a .zip that got here is no zip archive
+                result.files.append(FileResult(
+                    key, "failed",
+                    message=f"{display} is named as a zip archive but is not one (no zip directory in it), and "
+                    "no known format matches it as text: a damaged or renamed file. Fix: copy or download it "
+                    "again; if it is not an archive, rename it.",
+                ))
+                return manifest
+            if best is None and not is_gz and size <= len(head) and not head.strip():
+                result.files.append(FileResult(
+                    key, "unrecognised",
+                    message=f"{display} holds only blank lines: no data to read. Fix: nothing, if the "
+                    "export had nothing to write; else check the tool that wrote it.",
+                ))
+                return manifest
             if best is None:
                 result.files.append(FileResult(
                     key, "unrecognised",
