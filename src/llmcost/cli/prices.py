@@ -76,11 +76,16 @@ def prices_command(
                 f"Model {model!r} is priced by several providers ({shown}), so the price depends on "
                 f"the provider. Pass --provider, e.g. --provider {sellers[0]}."
             )
-        hint = suggestion(catalog.did_you_mean(model))
+        close = catalog.did_you_mean(model)
+        hint = suggestion(close)
         where = f" for provider {provider!r}" if provider else ""
+        from llmcost.pricing.engine import suggest_snippet
+
+        # the snippet as the report's unpriced list gives it, here on its own lines: ready to paste
+        snippet = suggest_snippet(catalog, provider, model, close)
         raise PricingError(
             f"No price for model {model!r}{where} in {catalog.short_label} or the override file{hint}. "
-            f"Add it to the override file (--prices, see docs/pricing.md)."
+            f"Fix: add it to the override file (--prices, see docs/pricing.md), e.g.:\n\n{snippet}\n"
         )
     info = catalog.info()
     lines = [

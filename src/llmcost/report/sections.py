@@ -230,7 +230,8 @@ def _unpriced(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[S
         yield (
             "Unpriced models",
             "Why each has no price and how to fix it; the prices go in your override file (--prices FILE, "
-            "./llmcost-prices.toml or $LLMCOST_PRICES) and the snippet is ready to paste."
+            "./llmcost-prices.toml or $LLMCOST_PRICES). A table cell holds the snippet on one line: "
+            "`llmcost-forecast prices MODEL` prints it ready to paste (as does the JSON report)."
             + (f" Suggestions are given for the {len(doc['unpriced']) - bare:,} with the most tokens; the other "
                f"{bare:,} have none." if bare else ""),
             ["provider", "model", "requests", "token share", "why unpriced", "how to fix", "did you mean",
