@@ -277,10 +277,13 @@ def test_compaction_reads_a_bounded_number_of_parts_per_scan(tmp_path, monkeypat
 
     monkeypatch.setattr(llmcost.storage.compact, "MERGE_FAN_IN", 4, raising=False)
     monkeypatch.setattr(llmcost.ingest.loader, "AUTO_COMPACT_PARTS", 5)
+    # every file read on its own, one part per file (as a changed file is, or a format that is not
+    # batchable): without batches the month gets one part per file to merge
+    monkeypatch.setattr(llmcost.ingest.loader, "BATCH_FILE_BYTES", 0)
     root = tmp_path / "in"
     root.mkdir()
     n = 21
-    for i in range(n):  # a request-log format read file by file: one part per file
+    for i in range(n):
         (root / f"f{i:02d}.jsonl").write_text(json.dumps({
             "ts": f"2026-10-{i % 28 + 1:02d}T09:00:00Z", "session_id": f"s{i}",
             "response": {"id": f"m{i}", "object": "chat.completion", "model": "gpt-4o-mini-2024-07-18",

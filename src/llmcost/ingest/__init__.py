@@ -141,6 +141,13 @@ class Ingestor:
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         raise NotImplementedError
 
+    def batch_shape(self, head: bytes) -> str:
+        """What new files of this format must share, besides the format, to be read as one batch,
+        from a file's head: a format whose query reads the head (where an envelope keeps the
+        body, ingest/_envelope.py) is given its batch's first head, so only files with the same
+        answer go together. "" (the default): the query reads no head."""
+        return ""
+
 
 _REGISTRY: dict[str, Ingestor] = {}
 _LOADED = False

@@ -74,6 +74,12 @@ def find(head: bytes, is_body: Callable[[Any], bool]) -> Envelope | None:
     return None
 
 
+def shape(head: bytes, is_body: Callable[[Any], bool]) -> str:
+    """The envelope of `head` as text (`Ingestor.batch_shape`): files whose bodies sit at the same
+    paths may be read by one query."""
+    return repr(find(head, is_body) or Envelope(body_prefix="$"))
+
+
 def fields(env: Envelope, body_fields: dict[str, str]) -> dict[str, str | None]:
     """JSON paths for the body fields (relative to the body, starting with '.') plus the envelope's."""
     out: dict[str, str | None] = {name: env.body_prefix + path for name, path in body_fields.items()}

@@ -22,6 +22,7 @@ from llmcost.ingest import (
     Ingestor,
     InputFile,
     anthropic_token_sql,
+    batch_cols,
     int_sql,
     is_bad_count,
     json_lines_sql,
@@ -73,6 +74,11 @@ class AnthropicMessageJsonl(Ingestor):
 
     fast_json = True  # every body carries its own id
 
+    batchable = True  # new small files are read together, grouped by their envelope (batch_shape)
+
+    def batch_shape(self, head: bytes) -> str:
+        return envelope.shape(head, _is_body)
+
     def sniff(self, head: bytes, name: str) -> bool:
         env = envelope.find(head, _is_body)
         # Claude Code and batch results also carry message bodies; they have their own formats.
@@ -90,7 +96,7 @@ class AnthropicMessageJsonl(Ingestor):
             else "NULL AS prompt_text, NULL AS response_text"
         )
         return f"""
-        SELECT source_line, raw,
+        SELECT source_line, raw, {batch_cols(f)}
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN input_tokens IS NULL AND output_tokens IS NULL THEN 'no usage object (not an Anthropic message)'
                WHEN {bad} THEN 'non-numeric or non-integer token count in usage'

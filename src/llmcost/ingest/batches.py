@@ -52,27 +52,30 @@ class BatchCommit(FileCommit):
 
     forced: Ingestor | None  # the format --source names, if any
     labels: dict[str, str]
-    # new files of a batchable format waiting for their batch, by (format, gzip, CRLF)
-    _pending: dict[tuple[str, bool, bool], list[_Pending]]
+    # new files of a batchable format waiting for their batch, by (format, gzip, CRLF, shape:
+    # `Ingestor.batch_shape`), and the first head of a group whose format's query reads it
+    _pending: dict[tuple[str, bool, bool, str], list[_Pending]]
+    _pending_head: dict[tuple[str, bool, bool, str], bytes]
     _pending_keys: set[str]
-    _pending_bytes: dict[tuple[str, bool, bool], int]
+    _pending_bytes: dict[tuple[str, bool, bool, str], int]
 
     def _flush(
         self, con: duckdb.DuckDBPyConnection, manifest: Manifest, work: Path, result: LoadResult,
-        group: tuple[str, bool, bool] | None = None,
+        group: tuple[str, bool, bool, str] | None = None,
     ) -> None:
         """Ingest the pending new files of `group` (all groups when None) as batches."""
         for g in [group] if group else sorted(self._pending):
             items = self._pending.pop(g, [])
             self._pending_bytes.pop(g, None)
+            head = self._pending_head.pop(g, None)
             self._pending_keys.difference_update(it.key for it in items)
             if items:
                 self._batch(con, manifest, ingest.get(g[0]) if not self.forced else self.forced, items,
-                            g[1], g[2], work, result)
+                            g[1], g[2], work, result, head)
 
     def _batch(
         self, con: duckdb.DuckDBPyConnection, manifest: Manifest, ing: Ingestor, items: list[_Pending],
-        gz: bool, crlf: bool, work: Path, result: LoadResult,
+        gz: bool, crlf: bool, work: Path, result: LoadResult, head: bytes | None = None,
     ) -> None:
         """Read new files of one format with one scan and store them as one batch. When the scan
         fails, the batch is staged in halves (and halves of those) until each file that fails is
@@ -83,9 +86,11 @@ class BatchCommit(FileCommit):
         for it in items:
             if it.hashing is None:  # hashed while DuckDB reads the batch (it releases the GIL)
                 it.hashing = hash_pool().submit(sha256, it.disk)
+        # the query's head: the group's first (files of one shape read alike), else only the line ending
+        head = head or (b"\r\n" if crlf else b"\n")
         if len(items) == 1:
             it = items[0]
-            f = InputFile(path=it.disk, display=it.key, head=b"\r\n" if crlf else b"\n", size=it.size, sha256="",
+            f = InputFile(path=it.disk, display=it.key, head=head, size=it.size, sha256="",
                           gzip=gz, hashing=it.hashing)
             self._single(con, manifest, ing, f, None, result, it.display)
             return
@@ -94,7 +99,8 @@ class BatchCommit(FileCommit):
         stage_dir.mkdir()
         stages: list[Path] = []
         bad: list[_Pending] = []
-        self._stage_batch(con, ing, [(it, seq0 + i) for i, it in enumerate(items)], gz, crlf, stage_dir, stages, bad)
+        self._stage_batch(con, ing, [(it, seq0 + i) for i, it in enumerate(items)], gz, head, stage_dir, stages,
+                          bad)
         good = [(it, seq0 + i) for i, it in enumerate(items) if it not in bad]
         manifest.next_seq = seq0 + len(items)  # a failed file's seq is left unused
         if good:
@@ -106,16 +112,17 @@ class BatchCommit(FileCommit):
                 ))
         shutil.rmtree(stage_dir, ignore_errors=True)
         for it in bad:
-            self._batch(con, manifest, ing, [it], gz, crlf, work, result)
+            self._batch(con, manifest, ing, [it], gz, crlf, work, result, head)
 
     def _stage_batch(
         self, con: duckdb.DuckDBPyConnection, ing: Ingestor, members: list[tuple[_Pending, int]], gz: bool,
-        crlf: bool, stage_dir: Path, stages: list[Path], bad: list[_Pending],
+        head: bytes, stage_dir: Path, stages: list[Path], bad: list[_Pending],
     ) -> None:
         """Stage `members` (file, seq) with one scan to a Parquet file added to `stages`; when the
-        scan fails, stage each half the same way; a file that fails alone goes to `bad`."""
+        scan fails, stage each half the same way; a file that fails alone goes to `bad`. `head`:
+        what the format's query reads of the files' heads (`_batch`)."""
         first = members[0][0]
-        f = InputFile(path=first.disk, display=first.key, head=b"\r\n" if crlf else b"\n",
+        f = InputFile(path=first.disk, display=first.key, head=head,
                       size=sum(it.size for it, _ in members), sha256="", gzip=gz,
                       batch=tuple((str(it.disk), it.key, seq) for it, seq in members))
         stage = stage_dir / f"stage{len(stages)}-{uuid.uuid4().hex[:8]}.parquet"
@@ -128,8 +135,8 @@ class BatchCommit(FileCommit):
                 bad.append(first)
                 return
             half = len(members) // 2
-            self._stage_batch(con, ing, members[:half], gz, crlf, stage_dir, stages, bad)
-            self._stage_batch(con, ing, members[half:], gz, crlf, stage_dir, stages, bad)
+            self._stage_batch(con, ing, members[:half], gz, head, stage_dir, stages, bad)
+            self._stage_batch(con, ing, members[half:], gz, head, stage_dir, stages, bad)
             return
         stages.append(stage)
 

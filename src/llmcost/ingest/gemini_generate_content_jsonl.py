@@ -22,6 +22,7 @@ from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
+    batch_cols,
     google_model_sql,
     int_sql,
     is_bad_count,
@@ -73,6 +74,11 @@ class GeminiGenerateContentJsonl(Ingestor):
         "optionally inside {ts, session_id, user, response}."
     )
 
+    batchable = True  # new small files are read together, grouped by their envelope (batch_shape)
+
+    def batch_shape(self, head: bytes) -> str:
+        return envelope.shape(head, _is_body)
+
     def sniff(self, head: bytes, name: str) -> bool:
         return envelope.find(head, _is_body) is not None
 
@@ -87,7 +93,7 @@ class GeminiGenerateContentJsonl(Ingestor):
             if ctx.keep_text else "NULL AS prompt_text, NULL AS response_text"
         )
         return f"""
-        SELECT source_line, raw,
+        SELECT source_line, raw, {batch_cols(f)}
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN {u['prompt']} IS NULL AND {u['total']} IS NULL
                  THEN 'no usageMetadata (not a Gemini response)'

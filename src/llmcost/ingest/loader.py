@@ -76,12 +76,14 @@ class Loader(BatchCommit):
         # immutable: a rewrite is a new file), and how many ids the cache holds.
         self._cached_parts: set[str] = set()
         self._cached_ids = 0
-        # new files of a batchable format waiting for their batch, by (format, gzip, CRLF)
-        self._pending: dict[tuple[str, bool, bool], list[_Pending]] = {}
+        # new files of a batchable format waiting for their batch, by (format, gzip, CRLF, shape),
+        # and the first head of a group whose format reads it (`Ingestor.batch_shape`)
+        self._pending: dict[tuple[str, bool, bool, str], list[_Pending]] = {}
+        self._pending_head: dict[tuple[str, bool, bool, str], bytes] = {}
         self._pending_keys: set[str] = set()
         self._filestat = read_filestat(store.root)
         self._seen: dict[str, tuple[int, int]] = {}  # key -> (size, mtime_ns) when this run opened it
-        self._pending_bytes: dict[tuple[str, bool, bool], int] = {}
+        self._pending_bytes: dict[tuple[str, bool, bool, str], int] = {}
         self._last_format: dict[str, Ingestor] = {}  # folder -> format of its last file detected
 
     def run(self, paths: Iterable[Path], *, wait: float = 0.0) -> LoadResult:
@@ -101,7 +103,9 @@ class Loader(BatchCommit):
         files = list(walk(paths, skip))
         last_commit = clock.wall_now()
         for i, (path, unreadable) in enumerate(files):
-            if self.changed and (clock.wall_now() - last_commit).total_seconds() >= CHECKPOINT_SECONDS:
+            # a checkpoint commits what is done: changed files, and new files waiting for their batch
+            if ((self.changed or self._pending)
+                    and (clock.wall_now() - last_commit).total_seconds() >= CHECKPOINT_SECONDS):
                 self._checkpoint(con, manifest, work, result)
                 last_commit = clock.wall_now()
             if self.progress:
@@ -275,7 +279,9 @@ class Loader(BatchCommit):
             self._flush(con, manifest, work, result)  # the same file twice: the second sees the first
             return self._one(con, manifest, disk, display, key, is_gz, work, result)
         if ing.batchable and old is None and size <= BATCH_FILE_BYTES and not ing.derived:
-            group = (ing.name, is_gz, b"\r\n" in head)
+            group = (ing.name, is_gz, b"\r\n" in head, ing.batch_shape(head))
+            if group[3]:
+                self._pending_head.setdefault(group, head)  # the batch's query is built from it
             pending = self._pending.setdefault(group, [])
             pending.append(_Pending(disk, display, key, size, None))
             self._pending_keys.add(key)

@@ -42,6 +42,7 @@ from llmcost.ingest import (
     Ingestor,
     InputFile,
     bad_offset_sql,
+    batch_cols,
     google_model_sql,
     int_sql,
     json_lines_sql,
@@ -101,6 +102,11 @@ class OpenAIResponseJsonl(Ingestor):
 
     fast_json = True  # every body carries its own id
 
+    batchable = True  # new small files are read together, grouped by their envelope (batch_shape)
+
+    def batch_shape(self, head: bytes) -> str:
+        return envelope.shape(head, _is_body)
+
     def sniff(self, head: bytes, name: str) -> bool:
         return envelope.find(head, _is_body) is not None
 
@@ -135,7 +141,7 @@ class OpenAIResponseJsonl(Ingestor):
                      "ELSE 'input_tokens' END WHEN prompt_tokens IS NOT NULL THEN 'completion_tokens' "
                      "ELSE 'output_tokens' END")
         return f"""
-        SELECT source_line, raw,
+        SELECT source_line, raw, {batch_cols(f)}
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN s_prompt IS NULL AND s_output IS NULL THEN 'no usage object (not an OpenAI response body)'
                WHEN {bad} THEN 'non-numeric or non-integer token count in usage'
