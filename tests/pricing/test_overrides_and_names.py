@@ -151,16 +151,3 @@ def test_prices_command_text() -> None:
 def test_prices_command_unknown_model() -> None:
     with pytest.raises(PricingError, match=r"No price for model 'gtp-4o'.*\(did you mean 'gpt-4o'"):
         prices_command("gtp-4o", None, None, None)
-
-
-def test_prices_command_prints_a_snippet_that_prices_the_model(tmp_path: Path) -> None:
-    """The unknown model's error ends with an override snippet on its own lines: pasted into an
-    override file with its zeros replaced, the model resolves to those prices."""
-    with pytest.raises(PricingError) as e:
-        prices_command("my-finetune-xyz", "2026-10-01", "openai", None)
-    snippet = str(e.value).split("e.g.:", 1)[1].strip()
-    assert snippet.startswith("[[model]]\n") and 'model = "my-finetune-xyz"' in snippet
-    override = tmp_path / "prices.toml"
-    override.write_text(snippet.replace("input = 0.0", "input = 1.5").replace("output = 0.0", "output = 6.0"))
-    text = prices_command("my-finetune-xyz", "2026-10-01", "openai", override)
-    assert "input (uncached)   1.5" in text and "output             6\n" in text

@@ -76,16 +76,11 @@ def prices_command(
                 f"Model {model!r} is priced by several providers ({shown}), so the price depends on "
                 f"the provider. Pass --provider, e.g. --provider {sellers[0]}."
             )
-        close = catalog.did_you_mean(model)
-        hint = suggestion(close)
+        hint = suggestion(catalog.did_you_mean(model))
         where = f" for provider {provider!r}" if provider else ""
-        from llmcost.pricing.engine import suggest_snippet
-
-        # the snippet as the report's unpriced list gives it, here on its own lines: ready to paste
-        snippet = suggest_snippet(catalog, provider, model, close)
         raise PricingError(
             f"No price for model {model!r}{where} in {catalog.short_label} or the override file{hint}. "
-            f"Fix: add it to the override file (--prices, see docs/pricing.md), e.g.:\n\n{snippet}\n"
+            f"Add it to the override file (--prices, see docs/pricing.md)."
         )
     info = catalog.info()
     lines = [

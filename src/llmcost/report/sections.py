@@ -230,8 +230,8 @@ def _unpriced(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[S
         yield (
             "Unpriced models",
             "Why each has no price and how to fix it; the prices go in your override file (--prices FILE, "
-            "./llmcost-prices.toml or $LLMCOST_PRICES). A table cell holds the snippet on one line: "
-            "`llmcost-forecast prices MODEL` prints it ready to paste (as does the JSON report)."
+            "./llmcost-prices.toml or $LLMCOST_PRICES). A cell shows the snippet on one line; the JSON "
+            "report holds it ready to paste (unpriced[].override_snippet)."
             + (f" Suggestions are given for the {len(doc['unpriced']) - bare:,} with the most tokens; the other "
                f"{bare:,} have none." if bare else ""),
             ["provider", "model", "requests", "token share", "why unpriced", "how to fix", "did you mean",
