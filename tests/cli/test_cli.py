@@ -206,7 +206,7 @@ def test_quarantined_rows_are_shown_with_file_line_and_reason(tmp_path: Path) ->
     assert res.exit_code == 0, res.output
     assert "Quarantined rows" in res.output
     words = " ".join(res.output.split())  # the summary wraps long lines
-    assert "mixed.jsonl: 1 rows, first at line 2: not valid JSON" in words, res.output
+    assert "mixed.jsonl: 1 row, first at line 2: not valid JSON" in words, res.output
     res = runner.invoke(app, ["report", "--store", str(tmp_path / "s"), "--format", "json", "--no-forecast"])
     by_file = json.loads(res.stdout)["ingest"]["by_file"]
     assert [f["first_quarantined"] for f in by_file] == [{"line": 2, "reason": "not valid JSON"}]

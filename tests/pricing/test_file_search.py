@@ -94,7 +94,7 @@ def test_file_searches_are_priced_per_call_beside_web_search(store: Path) -> Non
 def test_every_format_shows_the_file_searches(store: Path) -> None:
     doc = _doc(store)
     summary = render(doc, "table", width=200)
-    assert "(of which server tools $0.0175: 1 web searches; 5 file searches, 2 unpriced (left out))" in summary
+    assert "(of which server tools $0.0175: 1 web search; 5 file searches, 2 unpriced (left out))" in summary
     md = render(doc, "md")
     totals_md = md.split("## Totals", 1)[1].split("##", 1)[0]
     header = [c.strip() for c in totals_md.strip().splitlines()[-3].strip("|").split("|")]

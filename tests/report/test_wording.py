@@ -3,6 +3,7 @@ one request, and a month is written as --since writes a date."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -32,3 +33,18 @@ def test_month_is_two_digits(spec: str) -> None:
     with pytest.raises(UsageError, match="is not a month"):
         resolve_month(spec, "UTC")
     assert resolve_month("2026-10", "UTC")[2] == "2026-10"
+
+
+def test_one_of_a_thing_is_singular_in_the_terminal_summary(sample_doc: dict[str, Any]) -> None:
+    """One unpriced request, one web search, one quarantined row, one row read: no '1 rows'."""
+    totals = {**sample_doc["totals"], "unpriced_requests": 1, "web_search_calls": 1, "file_search_calls": 2,
+              "unpriced_web_search_calls": 0, "unpriced_file_search_calls": 0}
+    ingest = {**sample_doc["ingest"], "rows_read": 1, "rows_stored": 1, "rows_duplicate": 0, "rows_quarantined": 0,
+              "by_file": [{"file": "a.jsonl", "rows_quarantined": 1,
+                           "first_quarantined": {"line": 3, "reason": "not valid JSON"}}]}
+    out = " ".join(render({**sample_doc, "totals": totals, "ingest": ingest}, "table", width=120).split())
+    for said in ("; 1 request unpriced (left out)", ": 1 web search; 2 file searches)", "1 row read = 1 stored",
+                 "a.jsonl: 1 row, first at line 3: not valid JSON"):
+        assert said in out, said
+    for wrong in ("1 requests", "1 web searches", "1 rows"):
+        assert not re.search(rf"(?<![\d,.]){wrong}", out), wrong  # not '11 requests' or '2,001 rows'

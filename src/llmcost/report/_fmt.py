@@ -9,7 +9,7 @@ from typing import Any
 
 from llmcost.text import plain
 
-__all__ = ["escape_html", "formatters", "money", "money_in", "num", "pct", "plain", "signed"]
+__all__ = ["count", "escape_html", "formatters", "money", "money_in", "num", "pct", "plain", "signed"]
 
 
 def escape_html(text: Any) -> str:
@@ -18,11 +18,17 @@ def escape_html(text: Any) -> str:
     return html.escape(plain(text), quote=True)
 
 
+def count(n: Any, noun: str, nouns: str | None = None, fmt: Callable[[Any], str] | None = None) -> str:
+    """'1 row', '2 rows', '1,000 rows': `n` formatted (`num` by default) with `noun` in the singular
+    for exactly one and `nouns` (default: `noun` + 's') otherwise."""
+    return f"{(fmt or num)(n)} {noun if n == 1 else nouns or noun + 's'}"
+
+
 def rows_read(counts: dict[str, Any], num: Callable[[Any], str]) -> str:
     """'N rows read = S stored + D duplicate + Q quarantined' of ingest counts, with '+ K skipped'
     (records the format marks as not usage) only when there are any."""
     skipped = f"{num(counts['rows_skipped'])} skipped + " if counts.get("rows_skipped") else ""
-    return (f"{num(counts['rows_read'])} rows read = {num(counts['rows_stored'])} stored + "
+    return (f"{count(counts['rows_read'], 'row', fmt=num)} read = {num(counts['rows_stored'])} stored + "
             f"{num(counts['rows_duplicate'])} duplicate + {skipped}{num(counts['rows_quarantined'])} quarantined")
 
 

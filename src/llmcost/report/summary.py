@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from llmcost.report._fmt import formatters, plain, rows_read, signed
+from llmcost.report._fmt import count, formatters, plain, rows_read, signed
 
 TOP_MODELS = 5
 TOP_PROJECTS = 3
@@ -52,8 +52,11 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
     lines: list[str] = []
 
     def para(text: str, indent: str = "") -> None:
+        # a word longer than the line (a file path) stays whole on a line of its own, so that it
+        # can be copied: the terminal wraps it, not an escape like \xff cut in two
         lines.extend(textwrap.wrap(plain(text), width=width, initial_indent=indent,
-                                   subsequent_indent=indent + "  ", break_on_hyphens=False) or [""])
+                                   subsequent_indent=indent + "  ", break_on_hyphens=False,
+                                   break_long_words=False) or [""])
 
     t = doc["totals"]
     period = doc.get("period") or {}
@@ -64,17 +67,19 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
         span = f"{period['month']} ({tz})"
     elif period.get("since") or period.get("until"):
         span = f"{period.get('since') or '...'} to {period.get('until') or '...'} ({tz})"
-    unpriced = f"; {num(t['unpriced_requests'])} requests unpriced (left out)" if t.get("unpriced_requests") else ""
+    unpriced = ""
+    if t.get("unpriced_requests"):
+        unpriced = f"; {count(t['unpriced_requests'], 'request', fmt=num)} unpriced (left out)"
     if t.get("response_cache_hits"):
         # a gateway's own cache answers: no provider call, $0, not among the requests (docs/pricing.md)
-        unpriced += (f"; {num(t['response_cache_hits'])} answers served from a gateway's response cache "
+        unpriced += (f"; {count(t['response_cache_hits'], 'answer', fmt=num)} served from a gateway's response cache "
                      "(no provider call, $0)")
     tools = ""
     calls = []
-    for key, what in (("web_search_calls", "web searches"), ("file_search_calls", "file searches")):
+    for key, what in (("web_search_calls", "web search"), ("file_search_calls", "file search")):
         if t.get(key):
             left = (f", {num(t['unpriced_' + key])} unpriced (left out)" if t.get("unpriced_" + key) else "")
-            calls.append(f"{num(t[key])} {what}{left}")
+            calls.append(f"{count(t[key], what, what + 'es', fmt=num)}{left}")
     if calls:
         tools = f" (of which server tools {money(t.get('server_tools_cost_usd'))}: {'; '.join(calls)})"
     para(
@@ -100,10 +105,10 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
                      "--section quarantine):"[:width])
         for f in held[:MAX_FILES]:
             q = f.get("first_quarantined") or {}
-            para(f"{f['file']}: {num(f['rows_quarantined'])} rows, first at line {q.get('line') or '-'}: "
+            para(f"{f['file']}: {count(f['rows_quarantined'], 'row', fmt=num)}, first at line {q.get('line') or '-'}: "
                  f"{q.get('reason') or '-'}", indent="  ")
         if len(held) > MAX_FILES:
-            lines.append(f"  ... and {len(held) - MAX_FILES} more files (--section quarantine).")
+            lines.append(f"  ... and {count(len(held) - MAX_FILES, 'more file')} (--section quarantine).")
     problems = (doc.get("last_run") or {}).get("problems") or []
     if problems:
         lines.append("Files not ingested in this run:")
