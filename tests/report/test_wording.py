@@ -48,3 +48,20 @@ def test_one_of_a_thing_is_singular_in_the_terminal_summary(sample_doc: dict[str
         assert said in out, said
     for wrong in ("1 requests", "1 web searches", "1 rows"):
         assert not re.search(rf"(?<![\d,.]){wrong}", out), wrong  # not '11 requests' or '2,001 rows'
+
+
+def test_the_about_paragraph_does_not_capitalise_the_tools_name(sample_doc: dict[str, Any]) -> None:
+    for fmt in ("md", "html"):
+        out = render(sample_doc, fmt)
+        assert f"by {sample_doc['tool']} from store" in out, fmt
+        assert "Llmcost" not in out, fmt
+
+
+def test_chart_money_is_written_as_the_tables_write_it(sample_doc: dict[str, Any]) -> None:
+    """Axis ticks and bar labels: two decimals from $1 up, never '$6.000' (which reads as six
+    thousand in half the world); below $1 up to four decimals, as `money` writes them."""
+    html = render(sample_doc, "html")
+    shown = re.findall(r">(\$[^<]*)</text>", html)
+    assert len(shown) >= 10, shown  # the charts' ticks and labels are there
+    bad = [s for s in shown if not re.fullmatch(r"\$(\d{1,3}(,\d{3})*\.\d\d|0\.\d{3,4})", s)]
+    assert not bad, bad

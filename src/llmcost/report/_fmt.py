@@ -9,7 +9,7 @@ from typing import Any
 
 from llmcost.text import plain
 
-__all__ = ["count", "escape_html", "formatters", "money", "money_in", "num", "pct", "plain", "signed"]
+__all__ = ["amount", "count", "escape_html", "formatters", "money", "money_in", "num", "pct", "plain", "signed"]
 
 
 def escape_html(text: Any) -> str:
@@ -38,6 +38,14 @@ def money(v: Decimal | None, places: int = 2) -> str:
         return "n/a"
     d = Decimal(v)
     return f"-${_amount(-d, places):,}" if d < 0 else f"${_amount(d, places):,}"  # -$5.00, as `signed` writes it
+
+
+def amount(v: float | Decimal, symbol: str = "$") -> str:
+    """An amount already in the display currency (a chart's axis tick or label) written as `money`
+    writes money: `symbol` before it, two decimals from 1 up, up to four below 1, thousands
+    separated ($6.00, $7.44, $0.0102, EUR 1,234.50)."""
+    d = Decimal(repr(float(v))) if isinstance(v, float) else Decimal(v)
+    return f"-{symbol}{_amount(-d, 2):,}" if d < 0 else f"{symbol}{_amount(d, 2):,}"
 
 
 def _amount(v: Decimal, places: int) -> Decimal:

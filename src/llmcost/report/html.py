@@ -11,8 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from llmcost.report import svg
+from llmcost.report._fmt import amount, formatters
 from llmcost.report._fmt import escape_html as escape
-from llmcost.report._fmt import formatters
 from llmcost.report.sections import NOT_COMPUTED, paragraph, sections
 
 CHART_DAYS = 120
@@ -79,8 +79,8 @@ def _charts(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
     rate = float(Decimal(cur["rate_per_usd"])) if cur else 1.0
     sym = f"{cur['code']} " if cur else "$"
 
-    def m(v: float) -> str:
-        return f"{sym}{v:,.2f}" if abs(v) >= 10 or v == 0 else f"{sym}{v:,.3f}"
+    def m(v: float) -> str:  # as the tables write money: $6.00 on an axis, not $6.000
+        return amount(v, sym)
 
     out = []
     daily = (doc.get("daily") or [])[-CHART_DAYS:]

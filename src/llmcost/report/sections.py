@@ -59,7 +59,8 @@ def _about(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Sect
         )
     yield (
         "About this report",
-        f"{doc['tool']}, generated {doc['generated_at']} from store {doc['store']}. "
+        # the sentence starts with a word of ours: the paragraph's capital must not rename the tool
+        f"Generated {doc['generated_at']} by {doc['tool']} from store {doc['store']}. "
         f"Price catalog: {cat.get('catalog', '?')}"
         + (f"; overrides {over} (sha256 {sha[:12]})" if over else "; no override file")
         + ". Costs marked estimated are tokens x the price in force on the day; billed costs come from "
