@@ -77,3 +77,13 @@ def test_swap_prices_through_the_reports_one_pass(store: Path, price_once_names:
         doc = swap_whatif(r.con, load_catalog(), "gpt-4o")
         assert pricing_passes() - before == 1
     assert names == ["swap_priced"] and doc["requests"] > 0
+
+
+@pytest.mark.parametrize("command", [["swap", "gpt-4o"],
+                                     ["plan", str(REPO / "sample_logs" / "plans" / "launch-50k-users.toml")]])
+def test_since_after_until_is_refused(store: Path, command: list[str]) -> None:
+    """--since after --until is a typo, refused as `report` refuses it; before, `swap` answered
+    "$0.00 ... 0 requests" (an empty window) and `plan` blamed the logs ("widen --since/--until")."""
+    res = CliRunner().invoke(app, [*command, "--store", str(store), "--since", "2026-11-01", "--until", "2026-10-01"])
+    assert res.exit_code == 2, res.output
+    assert res.stderr == "Error: --since 2026-11-01 is after --until 2026-10-01. Fix: swap them.\n"

@@ -352,6 +352,15 @@ def _date(value: str | None, flag: str) -> date | None:
     return check_day(day, flag)
 
 
+def _dates(since: str | None, until: str | None) -> tuple[date | None, date | None]:
+    """--since and --until as dates, refused when --since comes after --until (as `report` does):
+    an empty window would otherwise answer with zeros."""
+    lo, hi = _date(since, "--since"), _date(until, "--until")
+    if lo and hi and lo > hi:
+        raise UsageError(f"--since {lo} is after --until {hi}. Fix: swap them.")
+    return lo, hi
+
+
 def _not_empty(**flags: str | None) -> None:
     """An option given as an empty string (`--month "$MONTH"` with MONTH unset) is a mistake, not
     "leave it out": before, `--month ''` reported the whole store and `--source ''` detected."""

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from llmcost.cli import PricesOpt, SinceOpt, StoreOpt, UntilOpt, _date, _store_dir, app, friendly
+from llmcost.cli import PricesOpt, SinceOpt, StoreOpt, UntilOpt, _dates, _store_dir, app, friendly
 from llmcost.errors import UsageError
 
 
@@ -57,7 +57,7 @@ def swap_cmd(
         # nan and inf passed the library's `> 0` check or raised InvalidOperation there (issue 17)
         raise UsageError(f"--tokenizer-ratio {tokenizer_ratio!r} is not a finite number. Fix: e.g. "
                          "--tokenizer-ratio 1.1 for 10% more tokens.")
-    lo, hi = _date(since, "--since"), _date(until, "--until")
+    lo, hi = _dates(since, until)
     catalog = load_catalog(prices)
     st = Store.open(_store_dir(store))
     with st.reader() as reader:
