@@ -97,3 +97,17 @@ def test_forecast_names_every_unpriced_model_without_a_none_provider(tmp_path: P
     assert notes == ["unpriced models are left out of the money forecast: zz-model-a (unknown provider), "
                      "zz-model-b (unknown provider), zz-model-c (unknown provider) and 1 more "
                      "(add them to the --prices file)"]
+
+
+def test_forecast_table_keeps_a_scenario_name_on_one_line(sample_store: Path, tmp_path: Path) -> None:
+    """A newline or tab in a scenario's name (it comes from the user's --scenarios file) is a space in
+    `forecast --format table`, as in the report's tables: it cannot forge a row (was: 'base' and
+    'fake ...' on two lines)."""
+    default = Path(__file__).resolve().parents[2] / "src" / "llmcost" / "scenarios" / "default.toml"
+    scen = tmp_path / "scenarios.toml"
+    scen.write_text(default.read_text().replace('name = "base"', 'name = "base\\nfake\\trow"'))
+    r = runner.invoke(app, ["forecast", "--store", str(sample_store), "--as-of", "2026-11-23",
+                            "--scenarios", str(scen)])
+    assert r.exit_code == 0, r.output
+    assert not any(line.startswith("fake") for line in r.output.splitlines())
+    assert any(line.startswith("base fake row ") and " scenario " in line for line in r.output.splitlines())
