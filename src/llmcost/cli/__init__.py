@@ -190,7 +190,8 @@ def _path(value: str | Path) -> Path:
     if isinstance(value, Path):
         return value
     if not value.strip():
-        raise typer.BadParameter("an empty path was given. Fix: name a file or folder, e.g. --logs ./exports.")
+        raise typer.BadParameter(
+            "an empty path was given. Fix: name a file or folder (write . for the current folder).")
     if value.startswith("-"):
         raise typer.BadParameter(
             f"{value!r} looks like an option, not a path: this option's value is missing. "
