@@ -46,7 +46,8 @@ ANTHROPIC_COSTS = [
                                                        (ANTHROPIC_COSTS, 2, Decimal("3.755"))])
 @pytest.mark.parametrize("bom", [b"", BOM])
 def test_array_of_pages_with_a_bom(tmp_path: Path, pages: list[object], rows: int, billed: Decimal,
-                                   bom: bytes) -> None:
+                                   bom: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLMCOST_TODAY", "2026-10-15")
     f = tmp_path / "logs" / "pages.json"
     f.parent.mkdir()
     f.write_bytes(bom + json.dumps(pages, indent=1).replace("\n", "\r\n").encode())

@@ -10,9 +10,16 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from llmcost.cli import app
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLMCOST_TODAY", "2026-10-15")  # export-focus forecasts from "today"
+
 
 DAY = (1790812800, 1790899200)  # 2026-10-01, a daily UTC bucket
 
