@@ -94,6 +94,8 @@ def _fail(message: str, code: int) -> None:
 
 
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+"""The reader of stdout closed it early (128 + SIGPIPE, what a shell reports for such a process)."""
 """128 + SIGINT, as a shell reports a command stopped with Ctrl-C."""
 
 _state = {"interrupted": "nothing was changed"}
@@ -134,6 +136,14 @@ def _explain(e: Exception) -> None:
             "LLMCOST_MEMORY_LIMIT, or narrow the report with --month.",
             3,
         )
+    elif isinstance(e, BrokenPipeError):
+        # the reader of our output went away (`formats | head -1`): not an error of this run and
+        # nothing to say; stdout goes to /dev/null so the flush at exit cannot fail again
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # no file descriptor behind stdout (a test runner's buffer)
+            pass
+        raise typer.Exit(EXIT_BROKEN_PIPE)
     elif isinstance(e, OSError):
         # the file system refused (permissions, a full disk, a path that is not a directory)
         where = f" ({e.filename})" if e.filename else ""
