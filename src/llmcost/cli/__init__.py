@@ -789,6 +789,19 @@ def report_command(report: ReportArgs = REPORT_DEFAULTS) -> None:
     _report(report)
 
 
+def _expand_focus_out(out: Path, month: str | None, tz: str) -> Path:
+    """export-focus's --out with the report's placeholders ({month}: the --month chosen, else this
+    month in --tz; {date}; {format} and {ext}: csv), so --out means the same in every command."""
+    from llmcost import clock
+    from llmcost.document.analysis import resolve_month
+    from llmcost.report import expand_out
+    from llmcost.tz import check_tz
+
+    today = clock.today(check_tz(tz))
+    label = resolve_month(month, tz, today)[2] if month else None
+    return expand_out(out, month=label, fmt="csv", today=today)
+
+
 @app.command("export-focus", epilog=MEMORY_HELP)
 @friendly
 def export_focus(
@@ -809,6 +822,7 @@ def export_focus(
 
     opts = ReportOptions(store=_store_dir(store), prices_file=prices, since=_date(since, "--since"),
                          until=_date(until, "--until"), month=month, tz=tz)
+    out = _expand_focus_out(out, month, tz)
     n, unpriced = run(opts, out)
     left = f" {unpriced:,} unpriced requests left out (no cost to state; see `report`)." if unpriced else ""
     typer.echo(_inert(f"Wrote {n:,} FOCUS 1.2 rows to {out}.{left}"), err=True)
