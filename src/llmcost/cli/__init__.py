@@ -820,6 +820,7 @@ def export_focus(
     from llmcost.document.analysis import ReportOptions
     from llmcost.document.focus_export import export_focus as run
 
+    _not_empty(month=month)  # `--month "$MONTH"` with MONTH unset: an error, as in `report`
     opts = ReportOptions(store=_store_dir(store), prices_file=prices, since=_date(since, "--since"),
                          until=_date(until, "--until"), month=month, tz=tz)
     out = _expand_focus_out(out, month, tz)
