@@ -219,3 +219,17 @@ def test_concurrent_writers_of_one_path_each_leave_a_whole_file(tmp_path: Path) 
     assert not errors, errors
     assert target.read_text() in texts
     assert _leftovers(tmp_path) == []
+
+
+def test_export_focus_out_takes_the_reports_placeholders(sample_store: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--out` means the same in every command: `export-focus --month 2026-10 --out 'focus-{month}.{ext}'`
+    writes focus-2026-10.csv (it wrote a file literally named 'focus-{month}.{ext}'), and an unknown
+    placeholder is the report's error."""
+    monkeypatch.setenv("LLMCOST_TODAY", "2026-11-24")
+    res = CliRunner().invoke(app, ["export-focus", "--store", str(sample_store), "--month", "2026-10",
+                                   "--out", str(tmp_path / "focus-{month}.{ext}"), "--tz", "Europe/Paris"])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["focus-2026-10.csv"]
+    res = CliRunner().invoke(app, ["export-focus", "--store", str(sample_store), "--out", str(tmp_path / "f-{x}.csv")])
+    assert res.exit_code == 2 and "unknown placeholder {x}" in res.stderr, res.output

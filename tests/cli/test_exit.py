@@ -49,3 +49,16 @@ def test_exit_codes_survive(sample_store: Path, tmp_path: Path) -> None:
     assert "Traceback" not in p.stderr
     for m in ("m1", "m2", "m3"):
         assert (tmp_path / m).read_text() == "ran"
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path: Path) -> None:
+    """`llmcost-forecast formats | head -1`: the pipe closes after one line. The run stops without
+    an `Error:` line (it said "Error: Broken pipe. Fix: check that path, its permissions and free
+    space", exit 3, the store's code) and exits 141, as a process stopped by SIGPIPE does."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2] / "src")
+    script = f"{sys.executable} -c 'from llmcost.cli import main; main()' formats | head -c 1 >/dev/null"
+    p = subprocess.run(["bash", "-c", script + "; echo ${PIPESTATUS[0]}"], capture_output=True, text=True,
+                       env=env, timeout=300)
+    assert p.stdout.strip() == "141", (p.stdout, p.stderr)
+    assert "Error" not in p.stderr and "Traceback" not in p.stderr and "Exception" not in p.stderr, p.stderr

@@ -93,3 +93,21 @@ def test_missing_plan_file_and_bad_format(tmp_path: Path) -> None:
     assert code == 2 and "Unknown --format 'csv' for plan" in err
     code, _, err = _run("plan", str(ROUTING), "--since", "2026-09-01")
     assert code == 2 and "--since and --until choose the logs" in err
+
+
+def test_names_from_the_plan_file_are_inert_in_table_and_markdown(tmp_path: Path) -> None:
+    """The plan's name and an alternative's name are text, as the report's names are (docs/reliability.md,
+    Output rules): in Markdown no raw tag, entity, link or code span; on the terminal no forged line."""
+    f = tmp_path / "plan.toml"
+    f.write_text(GOOD.replace('name = "seed worked example: routing"',
+                              'name = "<img src=x onerror=alert(1)> &amp; [a](http://x)"')
+                 .replace('name = "route 70% to gpt-4o-mini"', 'name = "mini\\nplan  x1  +0%  fake `row`"'))
+    code, md, _ = _run("plan", str(f), "--format", "md")
+    assert code == 0
+    assert md.splitlines()[0].startswith(r"# Plan &lt;img src=x onerror=alert(1)> &amp;amp; \[a\](http://x) (")
+    assert r"| plan | x1 | +0% | mini plan  x1  +0%  fake \`row\` |" in md
+    assert "<img" not in md and "[a](" not in md
+    code, table, _ = _run("plan", str(f))
+    assert code == 0
+    assert not any(line.startswith("plan  x1  +0%  fake") for line in table.splitlines())
+    assert "mini plan  x1  +0%  fake `row`" in table

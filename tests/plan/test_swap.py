@@ -77,3 +77,33 @@ def test_swap_prices_through_the_reports_one_pass(store: Path, price_once_names:
         doc = swap_whatif(r.con, load_catalog(), "gpt-4o")
         assert pricing_passes() - before == 1
     assert names == ["swap_priced"] and doc["requests"] > 0
+
+
+@pytest.mark.parametrize("command", [["swap", "gpt-4o"],
+                                     ["plan", str(REPO / "sample_logs" / "plans" / "launch-50k-users.toml")]])
+def test_since_after_until_is_refused(store: Path, command: list[str]) -> None:
+    """--since after --until is a typo, refused as `report` refuses it; before, `swap` answered
+    "$0.00 ... 0 requests" (an empty window) and `plan` blamed the logs ("widen --since/--until")."""
+    res = CliRunner().invoke(app, [*command, "--store", str(store), "--since", "2026-11-01", "--until", "2026-10-01"])
+    assert res.exit_code == 2, res.output
+    assert res.stderr == "Error: --since 2026-11-01 is after --until 2026-10-01. Fix: swap them.\n"
+
+
+def test_swap_table_shows_logged_names_inert(tmp_path: Path) -> None:
+    """Model names come from the logs: in the swap table an escape sequence is '?' text and a newline is
+    a space, as in the report (docs/reliability.md, Output rules); before, both reached the terminal raw."""
+    rows = [{"id": f"o{i}", "traceId": f"t{i}", "type": "GENERATION", "name": "gen", "model": model,
+             "startTime": "2026-10-01T10:00:00.000Z", "endTime": "2026-10-01T10:00:01.000Z",
+             "usageDetails": {"input": 1000, "output": 100, "total": 1100}}
+            for i, model in enumerate(["gpt-4o-2024-08-06", "\x1b]0;owned\x07evil\x1b[31m", "line\nforged  1  $9.99"])]
+    logs = tmp_path / "obs.jsonl"
+    logs.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    store = tmp_path / "store"
+    assert CliRunner().invoke(app, ["ingest", "--store", str(store), str(logs)]).exit_code == 0
+    res = CliRunner().invoke(app, ["swap", "gpt-4o", "--store", str(store)], color=True)
+    assert res.exit_code == 0, res.output
+    assert "\x1b" not in res.stdout and "\x07" not in res.stdout
+    lines = res.stdout.splitlines()
+    assert not any(line.startswith("forged") for line in lines)
+    assert any(line.startswith("-         ?]0;owned?evil?[31m ") for line in lines), res.stdout
+    assert any(line.startswith("-         line forged  1  $9.99 ") for line in lines), res.stdout

@@ -186,6 +186,15 @@ def test_an_empty_path_is_refused_not_read_as_the_current_folder(tmp_path: Path)
     assert not (tmp_path / "store" / "usage").exists()
 
 
+def test_an_empty_out_path_hint_names_no_other_option(tmp_path: Path) -> None:
+    """The hint under an empty --out (or --store, or a plan file) is about that value: it named
+    `--logs ./exports` whatever the option was."""
+    for args in (["report", "--out", ""], ["export-focus", "--out", ""], ["report", "--store", ""]):
+        code, _out, err = run(*args)
+        assert code == 2 and "an empty path was given" in err, (args, err)
+        assert "--logs" not in err and "write . for the current folder" in err, (args, err)
+
+
 def test_an_option_taken_as_a_path_is_refused(tmp_path: Path) -> None:
     """`--store --logs ./exports` once made a store folder named "--logs" (and a commit picked up
     its lock file): a path option whose value starts with "-" is the next option, not a path."""

@@ -82,6 +82,9 @@ HOSTILE_OPTIONS: list[list[str]] = [
     ["report", "--out", ""],
     ["export-focus", "--out", "x.csv", "--until", "9999-12-31"],
     ["export-focus", "--out", "x.csv", "--tz", "posixrules"],
+    ["export-focus", "--out", "x.csv", "--month", ""],  # exported the whole store (an unset $MONTH)
+    ["export-focus", "--out", "x-{nope}.csv"],
+    ["swap", "gpt-4o", "--since", "2026-11-01", "--until", "2026-10-01"],
     ["forecast", "--as-of", "9999-12-31"],
     ["forecast", "--tz", "posixrules"],
     ["backtest", "--horizon", "0"],

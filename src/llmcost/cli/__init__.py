@@ -94,6 +94,8 @@ def _fail(message: str, code: int) -> None:
 
 
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+"""The reader of stdout closed it early (128 + SIGPIPE, what a shell reports for such a process)."""
 """128 + SIGINT, as a shell reports a command stopped with Ctrl-C."""
 
 _state = {"interrupted": "nothing was changed"}
@@ -134,6 +136,14 @@ def _explain(e: Exception) -> None:
             "LLMCOST_MEMORY_LIMIT, or narrow the report with --month.",
             3,
         )
+    elif isinstance(e, BrokenPipeError):
+        # the reader of our output went away (`formats | head -1`): not an error of this run and
+        # nothing to say; stdout goes to /dev/null so the flush at exit cannot fail again
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # no file descriptor behind stdout (a test runner's buffer)
+            pass
+        raise typer.Exit(EXIT_BROKEN_PIPE)
     elif isinstance(e, OSError):
         # the file system refused (permissions, a full disk, a path that is not a directory)
         where = f" ({e.filename})" if e.filename else ""
@@ -190,7 +200,8 @@ def _path(value: str | Path) -> Path:
     if isinstance(value, Path):
         return value
     if not value.strip():
-        raise typer.BadParameter("an empty path was given. Fix: name a file or folder, e.g. --logs ./exports.")
+        raise typer.BadParameter(
+            "an empty path was given. Fix: name a file or folder (write . for the current folder).")
     if value.startswith("-"):
         raise typer.BadParameter(
             f"{value!r} looks like an option, not a path: this option's value is missing. "
@@ -350,6 +361,15 @@ def _date(value: str | None, flag: str) -> date | None:
     except ValueError:
         raise UsageError(f"{flag} {value!r} is not a date. Fix: write it as YYYY-MM-DD.") from None
     return check_day(day, flag)
+
+
+def _dates(since: str | None, until: str | None) -> tuple[date | None, date | None]:
+    """--since and --until as dates, refused when --since comes after --until (as `report` does):
+    an empty window would otherwise answer with zeros."""
+    lo, hi = _date(since, "--since"), _date(until, "--until")
+    if lo and hi and lo > hi:
+        raise UsageError(f"--since {lo} is after --until {hi}. Fix: swap them.")
+    return lo, hi
 
 
 def _not_empty(**flags: str | None) -> None:
@@ -769,6 +789,19 @@ def report_command(report: ReportArgs = REPORT_DEFAULTS) -> None:
     _report(report)
 
 
+def _expand_focus_out(out: Path, month: str | None, tz: str) -> Path:
+    """export-focus's --out with the report's placeholders ({month}: the --month chosen, else this
+    month in --tz; {date}; {format} and {ext}: csv), so --out means the same in every command."""
+    from llmcost import clock
+    from llmcost.document.analysis import resolve_month
+    from llmcost.report import expand_out
+    from llmcost.tz import check_tz
+
+    today = clock.today(check_tz(tz))
+    label = resolve_month(month, tz, today)[2] if month else None
+    return expand_out(out, month=label, fmt="csv", today=today)
+
+
 @app.command("export-focus", epilog=MEMORY_HELP)
 @friendly
 def export_focus(
@@ -787,8 +820,10 @@ def export_focus(
     from llmcost.document.analysis import ReportOptions
     from llmcost.document.focus_export import export_focus as run
 
+    _not_empty(month=month)  # `--month "$MONTH"` with MONTH unset: an error, as in `report`
     opts = ReportOptions(store=_store_dir(store), prices_file=prices, since=_date(since, "--since"),
                          until=_date(until, "--until"), month=month, tz=tz)
+    out = _expand_focus_out(out, month, tz)
     n, unpriced = run(opts, out)
     left = f" {unpriced:,} unpriced requests left out (no cost to state; see `report`)." if unpriced else ""
     typer.echo(_inert(f"Wrote {n:,} FOCUS 1.2 rows to {out}.{left}"), err=True)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from llmcost.cli import PricesOpt, SinceOpt, UntilOpt, _date, _path, _store_dir, app, friendly
+from llmcost.cli import PricesOpt, SinceOpt, UntilOpt, _dates, _path, _store_dir, app, friendly
 from llmcost.errors import UsageError
 
 PlanFormatOpt = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT",
@@ -45,7 +45,7 @@ def plan_cmd(
     if store is not None:
         from llmcost.storage.store import Store
 
-        lo, hi = _date(since, "--since"), _date(until, "--until")
+        lo, hi = _dates(since, until)
         st = Store.open(_store_dir(store))
         with st.reader() as r:
             logs = log_profile(

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from llmcost.cli import PricesOpt, SinceOpt, StoreOpt, UntilOpt, _date, _store_dir, app, friendly
+from llmcost.cli import PricesOpt, SinceOpt, StoreOpt, UntilOpt, _dates, _inert, _store_dir, app, friendly
 from llmcost.errors import UsageError
 
 
@@ -57,7 +57,7 @@ def swap_cmd(
         # nan and inf passed the library's `> 0` check or raised InvalidOperation there (issue 17)
         raise UsageError(f"--tokenizer-ratio {tokenizer_ratio!r} is not a finite number. Fix: e.g. "
                          "--tokenizer-ratio 1.1 for 10% more tokens.")
-    lo, hi = _date(since, "--since"), _date(until, "--until")
+    lo, hi = _dates(since, until)
     catalog = load_catalog(prices)
     st = Store.open(_store_dir(store))
     with st.reader() as reader:
@@ -80,7 +80,9 @@ def swap_cmd(
                      f"traffic would cost {money(doc['swapped_all_usd'])}.")
     lines.append("")
     head = ("provider", "model", "requests", "as logged", f"on {doc['target']}")
-    body = [(m["provider"] or "-", m["model"] or "-", f"{m['requests']:,}",
+    # provider and model names come from the logs: inert text on one line (a newline cannot forge a row)
+    body = [(_inert(m["provider"] or "-").replace("\n", " ").replace("\t", " "),
+             _inert(m["model"] or "-").replace("\n", " ").replace("\t", " "), f"{m['requests']:,}",
              money(m["cost_usd"]) if m["cost_usd"] is not None else "unpriced", money(m["swapped_usd"]))
             for m in doc["by_model"]]
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(5)]
@@ -88,4 +90,4 @@ def swap_cmd(
         cells = (c.rjust(w) if i >= 2 else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
         lines.append("  ".join(cells).rstrip())
     lines += [""] + [f"Note: {n}" for n in doc["notes"]]
-    typer.echo("\n".join(lines))
+    typer.echo(_inert("\n".join(lines)))

@@ -445,7 +445,20 @@ def register_store(spark: SparkSession, store_root: Path | str, manifest: Any) -
         live = f"SELECT * FROM {table}_all WHERE NOT coalesce(_dup, false)"
         if table == "usage":
             live = usage_turn_fill(f"({live})", df.columns)
+        else:  # the cost lines that count, as the DuckDB store's view (storage.store.COSTS_VIEW)
+            live = COSTS_COUNTED.format(live=live)
         spark.sql(live).createOrReplaceTempView(table)
+
+
+_ORG_TOTAL = "coalesce(CAST(get_json_object({t}.extra, '$.org_total') AS BOOLEAN), false)"
+COSTS_COUNTED = (
+    "WITH live AS ({live}), shadowed AS (SELECT DISTINCT o.event_id FROM live o JOIN live g "
+    "ON g.provider <=> o.provider AND g.ts < o.bucket_end AND o.ts < g.bucket_end AND NOT "
+    + _ORG_TOTAL.format(t="g") + " WHERE " + _ORG_TOTAL.format(t="o") + ") "
+    "SELECT l.* FROM live l LEFT ANTI JOIN shadowed s ON s.event_id = l.event_id"
+)
+"""Spark SQL for the live cost lines without an organisation-wide total shadowed by grouped lines of
+the same provider and time (the DuckDB store's `costs` view, storage.store.COSTS_VIEW)."""
 
 
 def usage_turn_fill(live: str, columns: list[str]) -> str:

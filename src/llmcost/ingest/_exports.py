@@ -9,7 +9,7 @@ Reference: /work/shared/reference/formats-provider-exports.md (cited per format 
 
 from __future__ import annotations
 
-from llmcost.ingest import InputFile, csv_header, int_sql
+from llmcost.ingest import InputFile, csv_header, int_sql, text
 
 NULL_MARK = "chr(0)"
 """Stands for NULL inside a key hash, so NULL and '' are different groups."""
@@ -73,6 +73,9 @@ def pages_sql(f: InputFile, data_key: str = "data", results_key: str = "results"
     or pages one per line. Columns: source_line (result number in the file), page_no, bucket,
     res (JSON), n_results (results in that bucket), raw."""
     comp = "gzip" if f.gzip else "none"
+    # A JSON array is named as one: DuckDB's 'auto' detection does not see the array behind a UTF-8
+    # byte-order mark and reads the whole array as one object (0 rows, no error).
+    fmt = "array" if text(f.head).lstrip().startswith("[") else "auto"
     return f"""
     SELECT row_number() OVER (ORDER BY page_no, bi, ri) AS source_line, page_no, bi, bucket, res,
            n_results, CAST(res AS VARCHAR) AS raw
@@ -84,7 +87,7 @@ def pages_sql(f: InputFile, data_key: str = "data", results_key: str = "results"
         SELECT page_no, unnest(json_extract(page, '$.{data_key}[*]')) AS bucket,
                generate_subscripts(json_extract(page, '$.{data_key}[*]'), 1) AS bi
         FROM (SELECT row_number() OVER () AS page_no, json AS page
-              FROM read_json_objects({f.sql_path()}, format='auto', compression='{comp}',
+              FROM read_json_objects({f.sql_path()}, format='{fmt}', compression='{comp}',
                                      maximum_object_size=268435456))
       )
     )"""

@@ -31,7 +31,10 @@ def json_doc_kind(f: InputFile) -> str:
     s = text(f.head).lstrip()
     if s.startswith("["):
         return "array"
-    if s.startswith("{") and '"data"' in s[:4096] and s.split("\n", 1)[0].strip().startswith('{"data"'):
+    first = s.split("\n", 1)[0].strip()
+    # a page on one line (`{"data": [...`), or pretty-printed (`jq .`, json.tool: "{" alone on the
+    # first line, which no JSON-lines file has)
+    if s.startswith("{") and '"data"' in s[:4096] and (first.startswith('{"data"') or first == "{"):
         return "pages"
     return "lines"
 

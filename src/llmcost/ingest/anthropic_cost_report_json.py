@@ -19,8 +19,9 @@ Field mapping (formats-provider-exports.md 2.2; platform.claude.com "Cost Report
 - Priority Tier costs never appear in this report (the usage report still shows the tokens).
 
 event_id = md5('anthropic', 'cost', bucket start, width, every group field incl. NULLs); grain
-'bucket' so a re-fetched period replaces the earlier rows. An all-NULL row beside grouped rows of
-the same day is an org total: quarantined.
+'bucket' so a re-fetched period replaces the earlier rows. A bucket whose rows are all NULL in
+every group field is an org total (an ungrouped request); beside grouped rows of the same day (from
+another page) it is quarantined. An all-NULL row inside a grouped bucket is the default workspace.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class AnthropicCostReportJson(Ingestor):
         src = f"""
         SELECT source_line, raw, {fields},
                TRY_CAST(bucket->>'starting_at' AS TIMESTAMPTZ) AS _start,
-               TRY_CAST(bucket->>'ending_at' AS TIMESTAMPTZ) AS _end
+               TRY_CAST(bucket->>'ending_at' AS TIMESTAMPTZ) AS _end, page_no AS _page, bi AS _bucket
         FROM ({pages_sql(f)})"""
         all_null = " AND ".join(f"{k} IS NULL" for k in GROUP_KEYS)
         tt = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in TOKEN_TYPES.items())
@@ -103,8 +104,14 @@ class AnthropicCostReportJson(Ingestor):
                       'inference_geo', inference_geo, 'speed', speed, 'amount_cents', amount,
                       'org_total', _org) AS extra
         FROM (
-          SELECT *, ({all_null}) AS _org,
+          SELECT * EXCLUDE (_page, _bucket), ({all_null}) AND NOT _bucket_grouped AS _org,
                  bool_or(NOT ({all_null})) OVER (PARTITION BY _start, _end) AS _grouped_beside
+          FROM (
+          -- a row whose group fields are all NULL is an org total only when its whole bucket is
+          -- (an ungrouped request): beside grouped rows of the same response it is the default
+          -- workspace (workspace_id NULL) or the Console Workbench (api_key_id NULL)
+          SELECT *, bool_or(NOT ({all_null})) OVER (PARTITION BY _page, _bucket) AS _bucket_grouped
           FROM ({src})
+          )
         )
         """

@@ -19,8 +19,10 @@ joshrotenberg/claude-api `crates/claude-api/src/admin/usage_report.rs`):
   server_tool_use.web_search_requests also -> web_search_calls (priced per search).
 
 event_id = md5('anthropic', 'messages', bucket start, width, every group field incl. NULLs); grain
-'bucket', so a re-fetched period replaces the earlier rows. An all-NULL (ungrouped) row beside
-grouped rows of the same bucket is quarantined (not counted twice).
+'bucket', so a re-fetched period replaces the earlier rows. An ungrouped bucket (every group
+field NULL in all its rows) beside grouped rows of the same time from another page is quarantined
+(not counted twice); an all-NULL row inside a grouped bucket is the default workspace / Console
+Workbench, and counts.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ class AnthropicUsageReportJson(Ingestor):
         )
         src = f"""
         SELECT source_line, raw, {fields},
-               {ts("starting_at")} AS _start, {ts("ending_at")} AS _end
+               {ts("starting_at")} AS _start, {ts("ending_at")} AS _end, page_no AS _page, bi AS _bucket
         FROM ({pages_sql(f)})"""
         all_null = " AND ".join(f"{k} IS NULL" for k in GROUP_KEYS)
         bad = " OR ".join(bad_count(n) for n in COUNTS)
@@ -110,9 +112,15 @@ class AnthropicUsageReportJson(Ingestor):
                       'web_search_requests', {count("web_search")}, 'requests_known', requests IS NOT NULL,
                       'org_total', _org) AS extra
         FROM (
-          SELECT *, ({all_null}) AS _org,
+          SELECT * EXCLUDE (_page, _bucket), ({all_null}) AND NOT _bucket_grouped AS _org,
                  bool_or(NOT ({all_null})) OVER (PARTITION BY _start, _end) AS _grouped_beside
+          FROM (
+          -- a row whose group fields are all NULL is an org total only when its whole bucket is
+          -- (an ungrouped request): beside grouped rows of the same response it is the default
+          -- workspace (workspace_id NULL) or the Console Workbench (api_key_id NULL)
+          SELECT *, bool_or(NOT ({all_null})) OVER (PARTITION BY _page, _bucket) AS _bucket_grouped
           FROM ({src})
+          )
         )
         """
 

@@ -57,7 +57,7 @@ class OpeninferenceSpansJsonl(Ingestor):
     )
 
     def sniff(self, head: bytes, name: str) -> bool:
-        start = head[:65536]
+        start = head[:65536].removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark is not part of the JSON
         return start.lstrip().startswith(b'{"resourceSpans"') and b'"openinference.span.kind"' in start
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:

@@ -53,7 +53,7 @@ class OtelGenaiSpansJsonl(Ingestor):
     )
 
     def sniff(self, head: bytes, name: str) -> bool:
-        start = head[:65536]
+        start = head[:65536].removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark is not part of the JSON
         # Spans marked with an OpenInference span kind are read by openinference_spans_jsonl.
         return (start.lstrip().startswith(b'{"resourceSpans"') and b'"gen_ai.' in start
                 and b'"openinference.span.kind"' not in start)

@@ -17,6 +17,11 @@ def _usd(v: Any) -> str:
     return "-" + money(-d) if d < 0 else money(d)
 
 
+def _line(text: str) -> str:
+    """A name (scenario, alternative, model in a note) on one line: a newline or tab cannot forge a row."""
+    return text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+
+
 def forecast_text(doc: dict[str, Any]) -> str:
     """The forecast and scenarios as a plain-text table (what `forecast --format table` prints)."""
     f = doc["forecast"]
@@ -53,10 +58,10 @@ def forecast_text(doc: dict[str, Any]) -> str:
             if "requests_trimmed" in m:
                 bits.append(f"{m['requests_trimmed']:,} requests trimmed")
             lines.append(
-                f"{r['name'][:28]:<28} {r['kind']:<9} {_usd(r['monthly_cost_usd']):>12} "
+                f"{_line(r['name'])[:28]:<28} {r['kind']:<9} {_usd(r['monthly_cost_usd']):>12} "
                 f"{_usd(r['lo_80_usd']) + ' - ' + _usd(r['hi_80_usd']):>27} {_usd(r['savings_vs_baseline_usd']):>10}  "
                 + "; ".join(bits)
             )
     for n in f.get("notes", []):
-        lines.append(f"note: {n}")
+        lines.append(f"note: {_line(n)}")
     return "\n".join(lines) + "\n"

@@ -13,9 +13,15 @@ from decimal import Decimal
 from typing import Any
 
 from llmcost.report._fmt import money, plain
+from llmcost.report.markdown import text as md_text
 
 _HEAD = ("scenario", "traffic", "context", "variant", "sessions/month", "requests/month", "monthly cost",
          "input side", "output", "per session", "per request")
+
+
+def _line(s: object) -> str:
+    """A name from the plan file on one line: a newline or tab cannot forge a row of the table."""
+    return plain(s).replace("\n", " ").replace("\t", " ")
 
 
 def _pct(d: Decimal) -> str:
@@ -35,7 +41,7 @@ def _rows(doc: dict[str, Any]) -> list[tuple[str, ...]]:
         s = scen[r["scenario"]]
         variant = r["variant"] + (" (caching off in this scenario)" if r["caching_off"] else "")
         out.append((
-            r["scenario"], f"x{Decimal(s['traffic']).normalize():f}", _pct(s["context_growth"]), plain(variant),
+            r["scenario"], f"x{Decimal(s['traffic']).normalize():f}", _pct(s["context_growth"]), _line(variant),
             _count(r["sessions_per_month"]), _count(r["requests_per_month"]), money(r["monthly_cost_usd"]),
             money(r["monthly_input_cost_usd"]), money(r["monthly_output_cost_usd"]),
             money(r["cost_per_session_usd"]), money(r["cost_per_request_usd"]),
@@ -48,7 +54,7 @@ def _growth(doc: dict[str, Any]) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
     for r in doc["rows"]:
         if len(r["by_month"]) > 1:
-            out.append((r["scenario"], plain(r["variant"]),
+            out.append((r["scenario"], _line(r["variant"]),
                         *(money(m["cost_usd"]) for m in r["by_month"])))
     return out
 
@@ -56,7 +62,7 @@ def _growth(doc: dict[str, Any]) -> list[tuple[str, ...]]:
 def _title(doc: dict[str, Any]) -> list[str]:
     p = doc["plan"]
     return [
-        f"Plan {plain(p['name'])} ({plain(p['file'])}): cost per month and per session, prices of {p['prices_at']}",
+        f"Plan {_line(p['name'])} ({_line(p['file'])}): cost per month and per session, prices of {p['prices_at']}",
         f"{_count(doc['requests_per_session'])} request{'' if doc['requests_per_session'] == 1 else 's'} per session; "
         "scenario 'plan' is the plan as written (traffic x1, no context growth).",
     ]
@@ -84,7 +90,7 @@ def plan_table(doc: dict[str, Any]) -> str:
     if len(doc["turns"]) > 40:
         lines.append(f"  ... {len(doc['turns']) - 40} more turns in --format json")
     lines += ["", "Assumptions (source)"]
-    lines += ["  " + s for s in _pad([(plain(a["key"]), plain(a["value"]), plain(a["source"]))
+    lines += ["  " + s for s in _pad([(_line(a["key"]), _line(a["value"]), _line(a["source"]))
                                       for a in doc["assumptions"]], lambda i: False)]
     lines += ["", "Prices (USD per 1M tokens: input, cache read, cache write, output)"]
     lines += ["  " + s for s in _pad([(f"{p['provider']}/{p['model']}", *(f"{Decimal(p[k]).normalize():f}" for k in (
@@ -95,7 +101,8 @@ def plan_table(doc: dict[str, Any]) -> str:
 
 
 def _md_cell(s: str) -> str:
-    return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Literal Markdown text on one line, escaped as the report's Markdown is (no tag, link, code or cell)."""
+    return md_text(s)
 
 
 def _md_table(rows: list[tuple[str, ...]], right: Callable[[int], bool]) -> list[str]:

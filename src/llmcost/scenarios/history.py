@@ -190,8 +190,12 @@ def _history(con: Any, summary: PricingSummary, notes: list[str]) -> History:
         {"provider": u.provider, "model": u.model, "requests": u.requests, "tokens": u.tokens} for u in summary.unpriced
     ]
     if unpriced:
-        names = ", ".join(f"{u['provider']}/{u['model']}" for u in unpriced[:3])
-        notes.append(f"unpriced models are left out of the money forecast: {names} (add them to the --prices file)")
+        # named as the report's warnings name them: a row logged without a provider is not 'None/...'
+        names = ", ".join(f"{u['provider']}/{u['model'] or '(no model)'}" if u["provider"]
+                          else f"{u['model'] or '(no model)'} (unknown provider)" for u in unpriced[:3])
+        more = f" and {len(unpriced) - 3} more" if len(unpriced) > 3 else ""
+        notes.append(f"unpriced models are left out of the money forecast: {names}{more} "
+                     "(add them to the --prices file)")
     return History(first, last, int(n), unpriced, notes, ROWS, con)
 
 
