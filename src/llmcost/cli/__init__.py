@@ -94,9 +94,9 @@ def _fail(message: str, code: int) -> None:
 
 
 EXIT_INTERRUPTED = 130
+"""128 + SIGINT, as a shell reports a command stopped with Ctrl-C."""
 EXIT_BROKEN_PIPE = 141
 """The reader of stdout closed it early (128 + SIGPIPE, what a shell reports for such a process)."""
-"""128 + SIGINT, as a shell reports a command stopped with Ctrl-C."""
 
 _state = {"interrupted": "nothing was changed"}
 """What is true if Ctrl-C lands now (set by each step of a command, see `_step`)."""
