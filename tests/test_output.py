@@ -150,6 +150,26 @@ def test_out_that_cannot_take_a_report_is_one_error_line(store: Path, tmp_path: 
     assert _leftovers(tmp_path) == []
 
 
+def test_out_the_file_system_refuses_is_the_options_fault_not_the_stores(store: Path, tmp_path: Path) -> None:
+    """A path under a regular file (ENOTDIR), for a report file, a CSV folder and export-focus:
+    exit 2 with the path and the reason on one line, not exit 3, whose fix (rebuild the store)
+    would not help."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("keep me\n")
+    runs = {
+        "md": ["report", "--store", str(store), "--no-forecast", "--format", "md", "--out", str(a_file / "r.md")],
+        "csv": ["report", "--store", str(store), "--no-forecast", "--format", "csv", "--out", str(a_file / "d")],
+        "focus": ["export-focus", "--store", str(store), "--out", str(a_file / "f.csv")],
+    }
+    for kind, args in runs.items():
+        res = runner.invoke(app, args)
+        assert res.exit_code == 2, (kind, res.output)
+        lines = res.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"Error: --out {a_file}/"), (kind, lines)
+        assert "is not writable (Not a directory" in lines[0] and "Fix:" in lines[0], (kind, lines)
+    assert a_file.read_text() == "keep me\n"
+
+
 def test_csv_out_directory_rules(store: Path, tmp_path: Path) -> None:
     """--format csv --out DIR: a table file that is a symlink keeps its link; a DIR that is a file is refused."""
     out = tmp_path / "tables"

@@ -67,9 +67,27 @@ def _system_path(path: Path) -> bool:
     return Path(os.path.abspath(path)).parts[1:2] in (("dev",), ("proc",))
 
 
+def _unwritable(path: Path, e: OSError) -> UsageError:
+    """The file system refused an output path: the option's fault (exit 2), not the store's (exit 3
+    tells the user to rebuild the store, which would not help)."""
+    where = f": {e.filename}" if e.filename and str(e.filename) != str(path) else ""
+    return _refuse(path, f"not writable ({e.strerror or e}{where})",
+                   "give a path in a folder that exists or can be created, that you can write to, "
+                   "with free space.")
+
+
 def write_text(path: Path, text: str) -> Path:
     """Write `text` as UTF-8 to `path` (see the module docstring for each kind of path); return
     the path of the file actually written (a symlink's target, or `path`)."""
+    try:
+        return _write_text(path, text)
+    except UsageError:
+        raise
+    except OSError as e:
+        raise _unwritable(path, e) from None
+
+
+def _write_text(path: Path, text: str) -> Path:
     st = _kind(path)
     mode = st.st_mode if st is not None else 0
     if stat.S_ISDIR(mode):
@@ -112,11 +130,16 @@ def _replace(target: Path, data: bytes, mode: int | None) -> None:
 
 def output_dir(path: Path) -> Path:
     """`path` as a directory to write files into (created when missing; a link to one is fine)."""
-    st = _kind(path)
-    if st is not None and not stat.S_ISDIR(st.st_mode):
-        raise _refuse(path, "not a directory, and --format csv writes one file per table into a directory",
-                      "give a directory path (it is created), or use --table NAME to print one table.")
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        st = _kind(path)
+        if st is not None and not stat.S_ISDIR(st.st_mode):
+            raise _refuse(path, "not a directory, and --format csv writes one file per table into a directory",
+                          "give a directory path (it is created), or use --table NAME to print one table.")
+        path.mkdir(parents=True, exist_ok=True)
+    except UsageError:
+        raise
+    except OSError as e:
+        raise _unwritable(path, e) from None
     return path
 
 
