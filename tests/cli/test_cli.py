@@ -271,3 +271,24 @@ def test_a_window_without_usage_says_so_and_costs_zero(tmp_path: Path) -> None:
     assert doc["warnings"][0].startswith(
         f"no usage in this window (2025-02); the store holds usage from {first} to {last} (UTC). Fix:"
     ), doc["warnings"]
+
+
+def test_a_forced_source_that_reads_nothing_says_so_and_the_right_one_reads_the_file_again(tmp_path: Path) -> None:
+    """--source naming the wrong format used to read 0 rows with exit 0 and no word; then the file
+    counted as unchanged, so the right --source could not read it. Now the first run warns (exit 1,
+    the file named with the way out) and a run with the file's own format replaces its rows."""
+    store = str(tmp_path / "s")
+    log = str(FIXTURE / "input.jsonl")
+    stored, _, _ = _fixture_expected()
+    res = runner.invoke(app, ["ingest", log, "--store", store, "--source", "azure_cost_details_csv"])
+    assert res.exit_code == 1, res.output
+    warning = [ln for ln in res.output.splitlines() if ln.startswith("Warning:")]
+    assert len(warning) == 1 and f"--source azure_cost_details_csv read no rows from {log}" in warning[0], res.output
+    assert "Fix:" in warning[0]
+    res = runner.invoke(app, ["ingest", log, "--store", store, "--source", "openai_response_jsonl"])
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("0 ingested, 1 replaced, 0 unchanged"), res.output
+    assert f"= {stored} stored" in res.output
+    # the same format again: unchanged, as before
+    res = runner.invoke(app, ["ingest", log, "--store", store, "--source", "openai_response_jsonl"])
+    assert res.exit_code == 0 and res.output.startswith("0 ingested, 0 replaced, 1 unchanged"), res.output

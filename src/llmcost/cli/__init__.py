@@ -435,10 +435,7 @@ def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: 
     result = load(paths, _store_dir(store), source=source or forced, keep_text=keep_text, labels=labels,
                   wait=wait, progress=_progress(quiet))
     _step("this run's files were ingested and committed to the store")
-    problems = [
-        {"file": f.path, "status": f.status, "message": f.message or f.status}
-        for f in result.files if f.status in ("unrecognised", "failed")
-    ]
+    problems = [{"file": f.path, "status": f.status, "message": f.message or f.status} for f in result.problems()]
     counts = {
         s: len(result.by_status(s))
         for s in ("ingested", "replaced", "unchanged", "companion", "unrecognised", "failed")

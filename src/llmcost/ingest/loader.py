@@ -122,6 +122,8 @@ class Loader(BatchCommit):
             except FormatError as e:
                 result.files.append(FileResult(mask_key(shown_name(path)), "failed", message=mask_text(shown(e))))
         self._flush(con, manifest, work, result)
+        if self.forced is not None:
+            self._note_empty_reads(result)
         if self.progress:
             self.progress("", len(files), len(files))
         w.manifest = manifest
@@ -143,6 +145,21 @@ class Loader(BatchCommit):
         self._flush(con, manifest, work, result)
         self.w.manifest = manifest
         self.w.commit(keep_retired=True)
+
+    def _note_empty_reads(self, result: LoadResult) -> None:
+        """A file --source read no rows from (it is not empty: empty files are refused before) is
+        most likely not that format: said with the way out, never a silent 0 (LoadResult.problems)."""
+        assert self.forced is not None
+        for f in result.files:
+            if f.status in ("ingested", "replaced") and f.rows_read == 0:
+                f.message = (f"--source {self.forced.name} read no rows from {f.path}: its content does not have "
+                             "that format's fields. Fix: run again with --source and the file's own format "
+                             "(`llmcost-forecast formats` lists them): the file is then read again as that format.")
+
+    def _same_format(self, stored_as: str | None) -> bool:
+        """False when --source forces another format than the one a stored file was read as: the
+        file is read again as the forced format (its rows replaced), not skipped as unchanged."""
+        return self.forced is None or self.forced.name == stored_as
 
     def _unchanged_by_stat(self, manifest: Manifest, path: Path, result: LoadResult) -> bool:
         """True (and the file recorded as unchanged) when a stat shows the file as the last run
@@ -166,6 +183,8 @@ class Loader(BatchCommit):
         if self._filestat.get(key) != [st.st_size, st.st_mtime_ns, old.sha256]:
             return False
         if self.labels and self.labels != (old.labels or {}):
+            return False
+        if not self._same_format(old.ingestor):
             return False
         if not self._derived_complete(manifest, key, old.ingestor):
             return False
@@ -204,7 +223,8 @@ class Loader(BatchCommit):
             # size and modification time as the last run saw them: the hash it recorded stands
             # (FILESTAT: a cache beside the manifest; without it, or on any mismatch, hash)
             sha = old.sha256 if self._filestat.get(key) == [size, mtime, old.sha256] else sha256(disk)
-            if old.sha256 == sha and self._derived_complete(manifest, key, old.ingestor) and labels == old_labels:
+            if (old.sha256 == sha and self._derived_complete(manifest, key, old.ingestor) and labels == old_labels
+                    and self._same_format(old.ingestor)):
                 result.files.append(FileResult(key, "unchanged", old.ingestor))
                 return manifest
         else:

@@ -25,3 +25,8 @@ class LoadResult:
 
     def by_status(self, status: str) -> list[FileResult]:
         return [f for f in self.files if f.status == status]
+
+    def problems(self) -> list[FileResult]:
+        """Files to warn about: not recognised, failed, or read with no rows under --source."""
+        return [f for f in self.files
+                if f.status in ("unrecognised", "failed") or (f.message and f.status in ("ingested", "replaced"))]
