@@ -1,5 +1,5 @@
 -- name: reconcile_daily
--- Per provider and UTC day, money counted once and how well request logs explain it: money_basis, billed_usd (the provider's cost export), estimated_usd (the provider's own volume priced by the engine: bucket rows where present, else request rows), money_usd (billed when present, else estimated; never both), gap_usd = estimated - billed and gap_pct, provider_tokens (bucket rows), request_tokens (request logs) and coverage = request_tokens / provider_tokens. Reads reconcile_priced (money_usage priced by llmcost.pricing.attach_costs) and costs.
+-- Per provider and UTC day (of the rows and cost lines it reads: a report gives it its --tz window of each), money counted once and how well request logs explain it: money_basis, billed_usd (the provider's cost export), estimated_usd (the provider's own volume priced by the engine: bucket rows where present, else request rows), money_usd (billed when present, else the estimate of the rows that count for money; never both), gap_usd = estimated - billed and gap_pct, provider_tokens (bucket rows), request_tokens (request logs) and coverage = request_tokens / provider_tokens. Reads reconcile_priced (money_usage priced by llmcost.pricing.attach_costs) and costs.
 WITH usage_day AS (
     SELECT provider, day,
            any_value(money_basis) AS money_basis,
@@ -9,6 +9,9 @@ WITH usage_day AS (
            sum(input_tokens + cache_read_tokens + cache_write_tokens + output_tokens)
                FILTER (WHERE grain = 'request') AS request_tokens,
            CAST(sum(cost_usd) FILTER (WHERE counts_for_tokens) AS DECIMAL(38, 12)) AS estimated_usd,
+           -- the estimate that is money: none on a billed provider-day, also when the report's
+           -- window (its --tz days) holds that day's rows but not its cost lines
+           CAST(sum(cost_usd) FILTER (WHERE counts_for_money) AS DECIMAL(38, 12)) AS estimated_money_usd,
            count(*) FILTER (WHERE counts_for_tokens AND NOT coalesce(priced, false)) AS unpriced_rows
     FROM reconcile_priced
     GROUP BY provider, day
@@ -24,7 +27,8 @@ SELECT coalesce(u.provider, b.provider) AS provider,
        CASE WHEN b.billed_usd IS NOT NULL THEN 'billed' ELSE u.money_basis END AS money_basis,
        b.billed_usd,
        u.estimated_usd,
-       CAST(coalesce(b.billed_usd, u.estimated_usd) AS DECIMAL(38, 12)) AS money_usd,
+       CAST(CASE WHEN b.billed_usd IS NOT NULL THEN b.billed_usd ELSE u.estimated_money_usd END AS DECIMAL(38, 12))
+           AS money_usd,
        CAST(u.estimated_usd - b.billed_usd AS DECIMAL(38, 12)) AS gap_usd,
        CASE WHEN b.billed_usd <> 0
             THEN CAST(u.estimated_usd - b.billed_usd AS DOUBLE) / CAST(b.billed_usd AS DOUBLE) END AS gap_pct,

@@ -224,3 +224,33 @@ def test_focus_billed_rows_follow_the_window(billed_only: Path, tmp_path: Path) 
 def test_focus_export_is_deterministic(mixed: Path, tmp_path: Path) -> None:
     first = _focus(mixed, tmp_path)
     assert _focus(mixed, tmp_path) == first
+
+
+# --- the reconciliation's money is the window's, in the report's time zone -------------------------
+
+# Daily cost buckets: 2026-10-01 $5.00 (1790812800), 2026-10-15 $1.00 (1792022400), 2026-11-01
+# $7.00 (1793491200), each starting at 00:00 UTC. In Los Angeles (UTC-7 in October) the first
+# starts on 2026-09-30 at 17:00 and the last on 2026-10-31 at 17:00.
+COST_EDGES = HEADER + "".join([
+    _line(1790812800, "5.00", "gpt-4.1-mini-2025-04-14, input", "proj_a"),
+    _line(1792022400, "1.00", "gpt-4.1-mini-2025-04-14, input", "proj_a"),
+    _line(1793491200, "7.00", "gpt-4.1-mini-2025-04-14, input", "proj_a"),
+])
+
+
+@pytest.mark.parametrize(("tz", "billed"), [
+    ("UTC", Decimal("6.00")),  # 5.00 + 1.00
+    # 1.00 + 7.00; the two requests of 2026-10-01 (10:00 and 11:00 UTC, in LA's October) fall on a
+    # UTC day billed by the 5.00 line, which is September's in LA: their estimate is not money
+    ("America/Los_Angeles", Decimal("8.00")),
+])
+def test_reconciliation_money_is_the_windows_in_the_reports_time_zone(tmp_path: Path, tz: str,
+                                                                      billed: Decimal) -> None:
+    """One document, one October: the totals' billed money, the reconciliation's money counted once
+    and the budget's month money agree (the reconciliation cut UTC days: $6.00 in LA's October)."""
+    store = _store(tmp_path, "edges", {"requests.jsonl": _requests(days=1), "cost_2026-10.csv": COST_EDGES})
+    doc = _json(store, "--month", "2026-10", "--tz", tz, "--budget", "1000")
+    assert _dec(doc["totals"]["billed_cost_usd"]) == billed
+    assert _dec(doc["reconciliation"]["money_usd"]) == billed
+    assert _dec(doc["budget"]["billed_usd"]) == billed
+    assert _dec(doc["totals"]["cost_usd"]) == PER_DAY  # the estimate, shown apart, is the same in both

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -374,7 +374,7 @@ def _sections(
                                                         opts.value_per_conversion)
     doc["daily"] = _daily(con, window, opts.tz)
     doc["cache"]["daily"] = _cache_daily(con, window, opts.tz)
-    doc["reconciliation"] = _reconciliation(con, rows, since, until)
+    doc["reconciliation"] = _reconciliation(con, rows, since, until, costs)
     cmp_month = compare_month(con, rows, until)
     doc["compare"] = _compare(con, rows, cmp_month) if cmp_month else None
     doc["conversations"]["counts"] = _conversation_counts(con, window)
@@ -471,13 +471,22 @@ def _cache_daily(con: duckdb.DuckDBPyConnection, window: str, tz: str) -> list[d
     return queries.rows(con, "report_cache_daily", relation=window, tz=tz)
 
 
+RECONCILE_WINDOW_VIEW = "doc_reconcile_window"
+"""The report's window over its priced table with the columns that say what a row counts for
+(`money_basis`, `counts_for_money`, ...), which the sections' window leaves out."""
+
+
 def _reconciliation(
-    con: Any, priced: PricedTable, since: date | None, until: date | None
+    con: Any, priced: PricedTable, since: date | None, until: date | None, costs: str
 ) -> dict[str, Any]:
-    """Money counted once per provider and day (billed when a cost export has it, else estimated)."""
+    """Money counted once per provider and day (billed when a cost export has it, else estimated),
+    over the rows and cost lines of the report's window (its --tz days, as the totals)."""
     from llmcost.document.reconcile import reconcile_days
 
-    days = reconcile_days(con, priced, since=since, until=until + timedelta(days=1) if until else None)
+    where, params = _where(since, until, priced.tz)
+    reader = priced.keep(con, RECONCILE_WINDOW_VIEW,
+                         f"SELECT * FROM {priced.table} WHERE {_inline(where, params)}")
+    days = reconcile_days(reader, priced, rows=RECONCILE_WINDOW_VIEW, costs=costs)
     by_provider: dict[Any, dict[str, Any]] = {}
     for d in days:
         p = by_provider.setdefault(

@@ -18,6 +18,7 @@ The SQL lives in sql/reconcile_money_usage.sql and sql/reconcile_daily.sql.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -70,21 +71,27 @@ def reconcile(
 
 
 def _over_priced(
-    priced: PricedTable, since: date | None, until: date | None, provider: str | None
+    priced: PricedTable, since: date | None, until: date | None, provider: str | None,
+    rows: str | None = None, costs: str | None = None,
 ) -> tuple[str, dict[str, object]]:
-    """sql/reconcile_daily.sql over the report's one priced table, and its parameters."""
+    """sql/reconcile_daily.sql over the report's one priced table (or `rows`, a window over it) and
+    the store's cost lines (or `costs`, the same window over them), and its parameters."""
     q = queries.get_query("reconcile_daily")
-    return queries.sql_over(q, priced.table, reads=PRICED_VIEW), queries.bind(
-        q, {"since": since, "until": until, "provider": provider})
+    sql = queries.sql_over(q, rows or priced.table, reads=PRICED_VIEW)
+    if costs is not None:
+        sql = queries.sql_over(replace(q, sql=sql), costs, reads=queries.COSTS)
+    return sql, queries.bind(q, {"since": since, "until": until, "provider": provider})
 
 
 def reconcile_days(
     con: Any, priced: PricedTable, *, since: date | None = None, until: date | None = None,
-    provider: str | None = None,
+    provider: str | None = None, rows: str | None = None, costs: str | None = None,
 ) -> list[dict[str, Any]]:
     """The rows of `reconcile(con, priced=priced, ...)` as dicts, read through `con.execute` (a
-    DuckDB connection, or engine.spark's SparkCursor over a Spark priced table)."""
-    cur = con.execute(*_over_priced(priced, since, until, provider))
+    DuckDB connection, or engine.spark's SparkCursor over a Spark priced table). A report passes
+    its windows (`rows`, `costs`: cut by calendar days of its --tz, as every other figure) and no
+    since/until, so that its money counted once is the money of the same rows as its totals."""
+    cur = con.execute(*_over_priced(priced, since, until, provider, rows, costs))
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
