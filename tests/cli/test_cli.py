@@ -292,3 +292,15 @@ def test_a_forced_source_that_reads_nothing_says_so_and_the_right_one_reads_the_
     # the same format again: unchanged, as before
     res = runner.invoke(app, ["ingest", log, "--store", store, "--source", "openai_response_jsonl"])
     assert res.exit_code == 0 and res.output.startswith("0 ingested, 0 replaced, 1 unchanged"), res.output
+
+
+def test_a_truncated_export_fails_with_one_clean_sentence(tmp_path: Path) -> None:
+    """A JSON page cut short: DuckDB's own message ends with '. '; ours must not add '. .'."""
+    page = (REPO / "tests/fixtures/ingest/openai_usage_api_json/input_pages.json").read_bytes()
+    cut = tmp_path / "usage.json"
+    cut.write_bytes(page[:400])
+    res = runner.invoke(app, ["ingest", str(cut), "--store", str(tmp_path / "s")])
+    assert res.exit_code == 1, res.output
+    warning = [ln for ln in res.output.splitlines() if ln.startswith("Warning:")]
+    assert len(warning) == 1 and "could not be read as openai_usage_api_json" in warning[0], res.output
+    assert "unexpected end of data. Fix:" in warning[0] and ". ." not in warning[0], warning[0]

@@ -59,7 +59,7 @@ class FileCommit(Dedupe):
             # format read in Python, text DuckDB cannot decode, JSON nested too deep for Python):
             # the file fails with one line, the run goes on. The message may quote the input, so
             # it is masked like everything else.
-            msg = (str(e).splitlines() or [type(e).__name__])[0][:500]
+            msg = (str(e).splitlines() or [type(e).__name__])[0][:500].rstrip(" .")  # the sentence ends below
             fix = ("Fix: save the file as UTF-8." if isinstance(e, UnicodeError)
                    else "Fix: check the file is complete, or force another format with --source.")
             result.files.append(FileResult(
