@@ -14,11 +14,17 @@ from collections.abc import Callable, Iterable, Sequence
 
 CONTROL_CODES = frozenset([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)])
 """C0 and C1 control characters and DEL, but tab and newline."""
-_CONTROL = dict.fromkeys(CONTROL_CODES, "?")
+BIDI_CONTROLS = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+"""Unicode's bidirectional embeddings, overrides and isolates (LRE, RLE, PDF, LRO, RLO, LRI, RLI,
+FSI, PDI): a name holding one reorders the rest of the line it is shown on ("Trojan Source",
+CVE-2021-42574), e.g. the figures beside a model name. Letters of right-to-left scripts are not
+among them."""
+_CONTROL = dict.fromkeys(CONTROL_CODES | BIDI_CONTROLS, "?")
 
 
 def plain(text: object) -> str:
-    """`text` as inert display text: control characters (ESC, CR, BEL, C1 such as CSI) become '?'."""
+    """`text` as inert display text: control characters (ESC, CR, BEL, C1 such as CSI) and the
+    bidirectional controls (BIDI_CONTROLS) become '?'."""
     return str(text).translate(_CONTROL)
 
 

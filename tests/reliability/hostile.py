@@ -22,6 +22,8 @@ CONTROL = [
     "csi\x1b[31mred\x1b[0m\x1b[2J",  # colour and clear screen
     "c1\x9b31mred",  # the 8-bit CSI
     "bell\x07\x08back",
+    "rlo\u202e$1.00 cost",  # a right-to-left override: the rest of the line shown backwards
+    "isolate\u2067x\u2069y",  # a right-to-left isolate and its end
 ]
 FORMULA = ['=HYPERLINK("https://example.com","x")', "+1+1", "-2+3", "@SUM(A1:A2)", "\tcmd", "\rcr"]
 MARKDOWN_HTML = [

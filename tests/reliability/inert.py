@@ -2,8 +2,9 @@
 fuzz suite. Each returns a list of problems (empty: inert); the rules are restated here from
 docs/reliability.md ("Output rules"), not taken from the code under test.
 
-- terminal text: no control character but tab and newline, once the sequences the tool itself
-  writes (`allow`: rich's colours, or its progress bar's cursor controls) are taken out;
+- terminal text: no control character but tab and newline, and no bidirectional control, once the
+  sequences the tool itself writes (`allow`: rich's colours, or its progress bar's cursor
+  controls) are taken out;
 - Markdown: rendered by a CommonMark parser (markdown-it, with GFM tables), only the report's own
   structure: no HTML tag, link, image, list, quote or heading but the report's h1 and h2s;
 - HTML: one script (the report's own), no on* attribute, no javascript: URL, no img, a, iframe,
@@ -29,10 +30,15 @@ CURSOR = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\r")
 NOTHING = re.compile("$^")
 
 
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+"""Unicode's bidirectional embeddings, overrides and isolates: they reorder the text shown after them."""
+
+
 def controls(text: str, allow: re.Pattern[str] = NOTHING) -> list[str]:
-    """The control characters (C0 but tab and newline, DEL, C1) left once `allow` is taken out."""
+    """The control characters (C0 but tab and newline, DEL, C1) and bidirectional controls left once
+    `allow` is taken out."""
     rest = allow.sub("", text)
-    return sorted({c for c in rest if (ord(c) < 0x20 and c not in "\t\n") or 0x7F <= ord(c) <= 0x9F})
+    return sorted({c for c in rest if (ord(c) < 0x20 and c not in "\t\n") or 0x7F <= ord(c) <= 0x9F or c in BIDI})
 
 
 def terminal_problems(text: str, allow: re.Pattern[str] = NOTHING) -> list[str]:

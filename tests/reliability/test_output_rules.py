@@ -30,6 +30,7 @@ from llmcost.document.focus_export import COLUMNS
 from tests.reliability import hostile
 from tests.reliability.harness import CLI
 from tests.reliability.inert import (
+    BIDI,
     CURSOR,
     SGR,
     controls,
@@ -44,9 +45,10 @@ runner = CliRunner()
 
 
 def controls_to_question_marks(text: str, keep: str = "") -> str:
-    """C0 controls but tab and newline (and `keep`), DEL and C1 controls, as '?'."""
+    """C0 controls but tab and newline (and `keep`), DEL and C1 controls, bidirectional controls, as '?'."""
     return "".join(
-        "?" if (ord(c) < 0x20 and c not in "\t\n" + keep) or 0x7F <= ord(c) <= 0x9F else c for c in text
+        "?" if (ord(c) < 0x20 and c not in "\t\n" + keep) or 0x7F <= ord(c) <= 0x9F or c in BIDI else c
+        for c in text
     )
 
 

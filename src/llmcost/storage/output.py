@@ -33,15 +33,16 @@ from pathlib import Path
 from llmcost.errors import UsageError
 from llmcost.storage import interrupt
 from llmcost.storage.cleanup import clean_stale_siblings, sibling_tmp_name
-from llmcost.text import CONTROL_CODES
+from llmcost.text import BIDI_CONTROLS, CONTROL_CODES
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """What a spreadsheet reads as the start of a formula (OWASP, CSV injection): a text cell starting
 with one of these gets a leading single quote."""
 
-_CONTROL = dict.fromkeys(CONTROL_CODES - {0x0D}, "?")
-"""Control characters but tab, newline and CR (kept, inside quotes): '?' in a CSV text cell (a
-report printed with `cat` must not drive the terminal)."""
+_CONTROL = dict.fromkeys((CONTROL_CODES - {0x0D}) | BIDI_CONTROLS, "?")
+"""Control characters but tab, newline and CR (kept, inside quotes), and the bidirectional
+controls: '?' in a CSV text cell (a report printed with `cat` must not drive the terminal, nor a
+name reorder the cells shown beside it)."""
 
 
 def _refuse(path: Path, what: str, fix: str) -> UsageError:
