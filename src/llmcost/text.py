@@ -28,6 +28,12 @@ def plain(text: object) -> str:
     return str(text).translate(_CONTROL)
 
 
+def one_line(text: object) -> str:
+    """`plain(text)` on one line: a newline or tab in a name is a space, so it cannot forge a line or
+    a row of a text table (the one rule of the terminal tables, `forecast`, `swap` and `plan`)."""
+    return plain(text).replace("\n", " ").replace("\t", " ")
+
+
 def shown(text: object) -> str:
     """`text` (a path, or a message quoting one) as valid UTF-8: the bytes of a file name that are
     not UTF-8 (which Python carries as lone surrogates) appear as \\xNN, e.g. caf\\xe9.jsonl."""

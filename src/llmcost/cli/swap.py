@@ -11,6 +11,7 @@ import typer
 
 from llmcost.cli import PricesOpt, SinceOpt, StoreOpt, UntilOpt, _dates, _inert, _store_dir, app, friendly
 from llmcost.errors import UsageError
+from llmcost.text import one_line
 
 
 def _json(obj: Any) -> Any:
@@ -81,8 +82,7 @@ def swap_cmd(
     lines.append("")
     head = ("provider", "model", "requests", "as logged", f"on {doc['target']}")
     # provider and model names come from the logs: inert text on one line (a newline cannot forge a row)
-    body = [(_inert(m["provider"] or "-").replace("\n", " ").replace("\t", " "),
-             _inert(m["model"] or "-").replace("\n", " ").replace("\t", " "), f"{m['requests']:,}",
+    body = [(one_line(_inert(m["provider"] or "-")), one_line(_inert(m["model"] or "-")), f"{m['requests']:,}",
              money(m["cost_usd"]) if m["cost_usd"] is not None else "unpriced", money(m["swapped_usd"]))
             for m in doc["by_model"]]
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(5)]

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from llmcost.report._fmt import money
+from llmcost.text import one_line
 
 
 def _usd(v: Any) -> str:
@@ -18,8 +19,8 @@ def _usd(v: Any) -> str:
 
 
 def _line(text: str) -> str:
-    """A name (scenario, alternative, model in a note) on one line: a newline or tab cannot forge a row."""
-    return text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    """A name (scenario, alternative, model in a note) on one line, a CR a space too."""
+    return one_line(text.replace("\r", " "))
 
 
 def forecast_text(doc: dict[str, Any]) -> str:

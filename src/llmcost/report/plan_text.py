@@ -14,14 +14,10 @@ from typing import Any
 
 from llmcost.report._fmt import money, plain
 from llmcost.report.markdown import text as md_text
+from llmcost.text import one_line as _line
 
 _HEAD = ("scenario", "traffic", "context", "variant", "sessions/month", "requests/month", "monthly cost",
          "input side", "output", "per session", "per request")
-
-
-def _line(s: object) -> str:
-    """A name from the plan file on one line: a newline or tab cannot forge a row of the table."""
-    return plain(s).replace("\n", " ").replace("\t", " ")
 
 
 def _pct(d: Decimal) -> str:

@@ -17,9 +17,10 @@ from rich.text import Text
 
 from llmcost.errors import UsageError
 from llmcost.report import summary
-from llmcost.report._fmt import formatters, plain
+from llmcost.report._fmt import formatters
 from llmcost.report.sections import NAMES, key, sections
 from llmcost.text import did_you_mean
+from llmcost.text import one_line as _line
 
 TEXT_COLUMNS = frozenset(
     {"description", "measured", "did you mean", "override snippet", "why unpriced", "how to fix",
@@ -27,11 +28,6 @@ TEXT_COLUMNS = frozenset(
      "basis", "coverage", "kind"}
 )
 """Columns of words, left-aligned like the first two (numbers are right-aligned)."""
-
-
-def _line(text: str) -> str:
-    """Display text on one line: a newline or tab in a name cannot start a forged line of output."""
-    return plain(text).replace("\n", " ").replace("\t", " ")
 
 
 def render(
