@@ -56,8 +56,17 @@ def test_export_validates(sample_store: Path, sample_doc: dict[str, Any], tmp_pa
     assert header[:57] == FOCUS_1_2
     assert all(c.startswith("x_") for c in header[57:]) and "x_Scenario" in header
     assert len(rows) == n and unpriced == 300
+    # a FinOps tool sums the cost columns over the whole file (it does not know x_CostBasis): every
+    # one of them gives the actual money, whatever forecast rows the file holds
+    costs = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "PricingCurrencyEffectiveCost")
+    everything = {c: sum((Decimal(r[c]) for r in rows), Decimal(0)) for c in costs}
     scenario = [r for r in rows if r["x_Scenario"] != "actual"]
     rows = [r for r in rows if r["x_Scenario"] == "actual"]
+    assert scenario, "the sample store's report computes scenarios: the file must hold their rows"
+    assert everything["EffectiveCost"] == Decimal(sample_doc["totals"]["cost_usd"])
+    assert everything["ListCost"] == everything["ContractedCost"] == everything["PricingCurrencyEffectiveCost"] \
+        == everything["EffectiveCost"]
+    assert everything["BilledCost"] == 0  # the sample store has no cost export
     # one row per computed scenario, for the month its monthly cost is about (next month)
     expected = {s["name"]: s for s in sample_doc.get("scenarios") or [] if s.get("monthly_cost_usd") is not None}
     assert {r["x_Scenario"] for r in scenario} == set(expected)
@@ -65,9 +74,11 @@ def test_export_validates(sample_store: Path, sample_doc: dict[str, Any], tmp_pa
         s = expected[r["x_Scenario"]]
         nxt = next(p["period"] for p in s["periods"] if p["kind"] == "next_month")
         assert r["ChargePeriodStart"].startswith(nxt) and r["x_CostBasis"] == "forecast"
-        # a forecast is on no invoice: BilledCost 0, the forecast in EffectiveCost (focus_export's docstring)
-        assert Decimal(r["BilledCost"]) == 0
-        assert Decimal(r["EffectiveCost"]) == Decimal(str(s["monthly_cost_usd"]))
+        # a forecast is not a charge: every FOCUS cost column 0, the forecast in x_ForecastCost
+        # (focus_export's docstring)
+        for c in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "PricingCurrencyEffectiveCost"):
+            assert Decimal(r[c]) == 0, c
+        assert Decimal(r["x_ForecastCost"]) == Decimal(str(s["monthly_cost_usd"]))
         for c in REQUIRED:
             assert r[c] != "", c
     for r in rows:
@@ -100,7 +111,8 @@ def test_scenarios_become_x_scenario_rows(sample_doc: dict[str, Any], name: str)
                          "hi_80_usd": Decimal("11.90"), "savings_vs_baseline_usd": Decimal("3.70")}]
     (row,) = scenario_rows(doc)
     assert row["x_Scenario"] == name and row["x_CostBasis"] == "forecast"
-    assert row["BilledCost"] == "0" and row["EffectiveCost"] == "11.10"
+    assert row["BilledCost"] == row["EffectiveCost"] == row["ListCost"] == row["ContractedCost"] == "0"
+    assert row["x_ForecastCost"] == "11.10"
     assert row["x_CostLo80"] == "10.40" and row["x_CostHi80"] == "11.90"
     # monthly_cost_usd is next month's median (docs/scenarios.md): with no periods listed, the month
     # after the forecast month

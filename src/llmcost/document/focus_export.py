@@ -25,9 +25,11 @@ Money is counted once, as the report's reconciliation counts it (docs/formats-pr
 
 Unpriced usage has no cost, which FOCUS does not allow for a charge row, so it is left out and
 counted in the return value. Each scenario (when the scenario engine has filled the report's
-`scenarios`) adds one row for the forecast month with its name in `x_Scenario` and its 80% interval
-in `x_CostLo80` / `x_CostHi80`; a forecast is on no invoice either, so its BilledCost is 0 too.
-Actuals (billed and estimated) have `x_Scenario` = `actual`. Rows are ordered by charge period
+`scenarios`) adds one row for the forecast month with its name in `x_Scenario`, its median in
+`x_ForecastCost` and its 80% interval in `x_CostLo80` / `x_CostHi80`. A forecast is not a charge:
+every FOCUS cost column of its row is 0, so that a FinOps tool summing any of them over the whole
+file (they do not know `x_CostBasis`) gets the actual money, not the actuals plus one month per
+scenario. Actuals (billed and estimated) have `x_Scenario` = `actual`. Rows are ordered by charge period
 start and provider (then as the queries order them), so the same store gives the same file.
 """
 
@@ -127,6 +129,7 @@ X_COLUMNS = (
     "x_CostBasis",
     "x_TokenKind",
     "x_Requests",
+    "x_ForecastCost",
     "x_CostLo80",
     "x_CostHi80",
     "x_PriceCatalog",
@@ -135,7 +138,8 @@ COLUMNS = FOCUS_COLUMNS + X_COLUMNS
 NUMERIC_COLUMNS = frozenset({
     "BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "PricingCurrencyEffectiveCost",
     "ConsumedQuantity", "PricingQuantity", "ListUnitPrice", "ContractedUnitPrice", "PricingCurrencyListUnitPrice",
-    "PricingCurrencyContractedUnitPrice", "CommitmentDiscountQuantity", "x_Requests", "x_CostLo80", "x_CostHi80",
+    "PricingCurrencyContractedUnitPrice", "CommitmentDiscountQuantity", "x_Requests", "x_ForecastCost", "x_CostLo80",
+    "x_CostHi80",
 })
 """Columns holding numbers: written as they are. Every other cell is text from (or beside) the data
 and is neutralised against spreadsheet formulas (llmcost.storage.output.csv_text)."""
@@ -322,7 +326,7 @@ def scenario_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
         nxt = next((p["period"] for p in s.get("periods") or [] if p.get("kind") == "next_month"), None)
         first = datetime.strptime(nxt, "%Y-%m").date() if nxt else _next_month(current)
         row = _base("all", doc["price_catalog"].get("catalog", ""))
-        _cost_cols(row, Decimal(s["monthly_cost_usd"]))
+        _cost_cols(row, Decimal(0))  # not a charge: adds nothing to any FOCUS cost column's sum
         row |= {
             "BillingPeriodStart": _ts(first),
             "BillingPeriodEnd": _ts(_next_month(first)),
@@ -333,6 +337,7 @@ def scenario_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
             "Tags": "{}",
             "x_Scenario": s["name"],
             "x_CostBasis": "forecast",
+            "x_ForecastCost": _money(Decimal(s["monthly_cost_usd"])),
             "x_CostLo80": _money(s.get("lo_80_usd")),
             "x_CostHi80": _money(s.get("hi_80_usd")),
         }
