@@ -86,41 +86,48 @@ class AnthropicMessageJsonl(Ingestor):
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         env = envelope.find(f.head, _is_body) or envelope.Envelope(body_prefix="$")
-        lines = json_lines_sql(f, text_fields(envelope.fields(env, BODY_FIELDS), ctx))
-        toks = ("input_tokens", "cache_read", "cache_write", "write_1h", "output_tokens", "thinking", "web_search",
-                "web_fetch")
-        bad = " OR ".join(is_bad_count(x) for x in toks)
-        text_cols = (
-            "env_request AS prompt_text, content AS response_text"
-            if ctx.keep_text
-            else "NULL AS prompt_text, NULL AS response_text"
-        )
-        return f"""
-        SELECT source_line, raw, {batch_cols(f)}
-          CASE WHEN NOT _json_ok THEN 'not valid JSON'
-               WHEN input_tokens IS NULL AND output_tokens IS NULL THEN 'no usage object (not an Anthropic message)'
-               WHEN {bad} THEN 'non-numeric or non-integer token count in usage'
-               WHEN env_ts IS NULL THEN 'missing timestamp: Anthropic bodies carry none, log one in the envelope (ts)'
-          END AS error,
-          id AS event_id,
-          'request' AS grain,
-          {ts_sql("env_ts")} AS ts,
-          coalesce(env_provider, 'anthropic') AS provider,
-          model,
-          env_project AS project,
-          env_api_key AS api_key,
-          env_user AS user_id,
-          env_conversation AS conversation_id,
-          {int_sql("env_turn")} AS turn,
-          1 AS request_count,
-          {anthropic_token_sql()}
-          cache_read IS NOT NULL OR cache_write IS NOT NULL AS cache_known,
-          service_tier = 'batch' AS batch,
-          service_tier,
-          {int_sql("web_search")} AS web_search_calls,
-          CASE WHEN geo IS NOT NULL OR web_search IS NOT NULL OR web_fetch IS NOT NULL
-               THEN json_object('inference_geo', geo, 'web_search_requests', {int_sql("web_search")},
-                                'web_fetch_requests', {int_sql("web_fetch")}) END AS extra,
-          {text_cols}
-        FROM ({lines})
-        """
+        return rows_sql(json_lines_sql(f, text_fields(envelope.fields(env, BODY_FIELDS), ctx)), f, ctx)
+
+
+def rows_sql(lines: str, f: InputFile, ctx: IngestContext, checks: str = "") -> str:
+    """The canonical rows of `lines`, records holding the BODY_FIELDS columns of one Messages body
+    each (bare or in an envelope, or a streamed message's events, llmcost.ingest.anthropic_stream_jsonl).
+    `checks`: more `WHEN ... THEN 'reason'` quarantine clauses, tried after the JSON check."""
+    toks = ("input_tokens", "cache_read", "cache_write", "write_1h", "output_tokens", "thinking", "web_search",
+            "web_fetch")
+    bad = " OR ".join(is_bad_count(x) for x in toks)
+    text_cols = (
+        "env_request AS prompt_text, content AS response_text"
+        if ctx.keep_text
+        else "NULL AS prompt_text, NULL AS response_text"
+    )
+    return f"""
+    SELECT source_line, raw, {batch_cols(f)}
+      CASE WHEN NOT _json_ok THEN 'not valid JSON'
+           {checks}
+           WHEN input_tokens IS NULL AND output_tokens IS NULL THEN 'no usage object (not an Anthropic message)'
+           WHEN {bad} THEN 'non-numeric or non-integer token count in usage'
+           WHEN env_ts IS NULL THEN 'missing timestamp: Anthropic bodies carry none, log one in the envelope (ts)'
+      END AS error,
+      id AS event_id,
+      'request' AS grain,
+      {ts_sql("env_ts")} AS ts,
+      coalesce(env_provider, 'anthropic') AS provider,
+      model,
+      env_project AS project,
+      env_api_key AS api_key,
+      env_user AS user_id,
+      env_conversation AS conversation_id,
+      {int_sql("env_turn")} AS turn,
+      1 AS request_count,
+      {anthropic_token_sql()}
+      cache_read IS NOT NULL OR cache_write IS NOT NULL AS cache_known,
+      service_tier = 'batch' AS batch,
+      service_tier,
+      {int_sql("web_search")} AS web_search_calls,
+      CASE WHEN geo IS NOT NULL OR web_search IS NOT NULL OR web_fetch IS NOT NULL
+           THEN json_object('inference_geo', geo, 'web_search_requests', {int_sql("web_search")},
+                            'web_fetch_requests', {int_sql("web_fetch")}) END AS extra,
+      {text_cols}
+    FROM ({lines})
+    """

@@ -47,6 +47,7 @@ from llmcost.ingest import (
     int_sql,
     json_lines_sql,
     register,
+    sql_str,
     text_fields,
     ts_sql,
 )
@@ -63,6 +64,19 @@ def _is_body(obj: Any) -> bool:
     if kind == "response" or str(obj.get("id", "")).startswith("resp_"):
         return "input_tokens" in usage and "output_tokens" in usage and "model" in obj
     return False
+
+
+def is_stream_part(obj: Any) -> bool:
+    """A record of a streamed reply as an app logs it chunk by chunk (formats-request-logs.md 5a:
+    usage "only in the last chunk and only with stream_options.include_usage"): a Chat Completions
+    chunk (`object` "chat.completion.chunk"), or a Responses API stream event (`type` "response.*"
+    with its `sequence_number`; openai-python `types/responses/response_stream_event.py`)."""
+    if not isinstance(obj, dict):
+        return False
+    if obj.get("object") == "chat.completion.chunk":
+        return "id" in obj
+    kind = obj.get("type")
+    return isinstance(kind, str) and kind.startswith("response.") and "sequence_number" in obj
 
 
 BODY_FIELDS = {
@@ -108,80 +122,89 @@ class OpenAIResponseJsonl(Ingestor):
         return envelope.shape(head, _is_body)
 
     def sniff(self, head: bytes, name: str) -> bool:
-        return envelope.find(head, _is_body) is not None
+        # a stream's usage chunk or final event is a body too: a stream log is openai_stream_jsonl's
+        return envelope.find(head, _is_body) is not None and envelope.find(head, is_stream_part) is None
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         env = envelope.find(f.head, _is_body) or envelope.Envelope(body_prefix="$")
-        lines = json_lines_sql(f, text_fields(envelope.fields(env, BODY_FIELDS), ctx))
-        text_cols = (
-            "env_request AS prompt_text, coalesce(content, output_text) AS response_text"
-            if ctx.keep_text
-            else "NULL AS prompt_text, NULL AS response_text"
-        )
-        raw_tok = {
-            "prompt": "coalesce(prompt_tokens, resp_input_tokens)",
-            "output": "coalesce(completion_tokens, resp_output_tokens)",
-            "cached": "coalesce(cached_chat, cached_resp)",
-            "cwrite": "coalesce(cwrite_chat, cwrite_resp)",
-            "reasoning": "coalesce(reasoning_chat, reasoning_resp)",
-        }
-        ints = ", ".join(f"{int_sql(e)} AS n_{k}, {e} AS s_{k}" for k, e in raw_tok.items())
-        url = "lower(coalesce(env_url, ''))"
-        google = (
-            "(regexp_matches(lower(coalesce(model, '')), '^(models/|google/)?gemini') "
-            f"OR {url} LIKE '%generativelanguage.googleapis.com%' OR {url} LIKE '%aiplatform.googleapis.com%')"
-        )
-        bad = " OR ".join(f"(s_{k} IS NOT NULL AND n_{k} IS NULL)" for k in raw_tok)
-        # A main count that is null or missing while the other is stated is not reported (openai-python
-        # types both as required integers): quarantined, never stored as 0. An embeddings body
-        # (`object` "list") states prompt_tokens alone, and keeps it as before.
-        stated_null = ("(s_prompt IS NULL AND s_output IS NOT NULL) OR (s_output IS NULL AND s_prompt IS NOT NULL "
-                       "AND object IN ('chat.completion', 'response'))")
-        null_name = ("CASE WHEN s_prompt IS NULL THEN CASE WHEN completion_tokens IS NOT NULL THEN 'prompt_tokens' "
-                     "ELSE 'input_tokens' END WHEN prompt_tokens IS NOT NULL THEN 'completion_tokens' "
-                     "ELSE 'output_tokens' END")
-        return f"""
-        SELECT source_line, raw, {batch_cols(f)}
-          CASE WHEN NOT _json_ok THEN 'not valid JSON'
-               WHEN s_prompt IS NULL AND s_output IS NULL THEN 'no usage object (not an OpenAI response body)'
-               WHEN {bad} THEN 'non-numeric or non-integer token count in usage'
-               WHEN {stated_null}
-                 THEN 'usage.' || {null_name}
-                      || ' is null or missing (not reported): the request''s tokens are unknown, not 0'
-               WHEN {bad_offset_sql("trim(env_ts)")}
-                 THEN 'timestamp with an impossible UTC offset: ' || left(env_ts, 40)
-               WHEN n_prompt < 0 THEN 'negative prompt tokens: ' || s_prompt
-               WHEN coalesce(n_cached, 0) + coalesce(n_cwrite, 0) > n_prompt
-                 THEN 'cached tokens exceed prompt tokens'
-          END AS error,
-          id AS event_id,
-          'request' AS grain,
-          coalesce({ts_sql("env_ts")}, {ts_sql("coalesce(created, created_at)")}) AS ts,
-          coalesce(env_provider, CASE WHEN {google} THEN 'google' ELSE 'openai' END) AS provider,
-          CASE WHEN {google} THEN {google_model_sql("model")} ELSE model END AS model,
-          env_project AS project,
-          env_api_key AS api_key,
-          coalesce(env_user, body_user) AS user_id,
-          coalesce(env_conversation, conversation_obj) AS conversation_id,
-          {int_sql("env_turn")} AS turn,
-          1 AS request_count,
-          n_prompt - coalesce(n_cached, 0) - coalesce(n_cwrite, 0) AS input_tokens,
-          coalesce(n_cached, 0) AS cache_read_tokens,
-          coalesce(n_cwrite, 0) AS cache_write_tokens,
-          0 AS cache_write_1h_tokens,
-          n_output AS output_tokens,
-          coalesce(n_reasoning, 0) AS reasoning_tokens,
-          s_cached IS NOT NULL AS cache_known,
-          service_tier = 'batch' AS batch,
-          service_tier,
-          CASE WHEN tool_calls IS NOT NULL AND json_valid(tool_calls)
-               THEN json_array_length(tool_calls) END AS tool_calls,
-          CASE WHEN output_items IS NOT NULL AND json_valid(output_items) AND json_type(output_items) = 'ARRAY'
-               THEN len(list_filter(json_extract_string(output_items, '$[*].type'),
-                                    lambda t: t = 'web_search_call')) END AS web_search_calls,
-          CASE WHEN output_items IS NOT NULL AND json_valid(output_items) AND json_type(output_items) = 'ARRAY'
-               THEN len(list_filter(json_extract_string(output_items, '$[*].type'),
-                                    lambda t: t = 'file_search_call')) END AS file_search_calls,
-          {text_cols}
-        FROM (SELECT *, {ints} FROM ({lines}))
-        """
+        return rows_sql(json_lines_sql(f, text_fields(envelope.fields(env, BODY_FIELDS), ctx)), f, ctx)
+
+
+def rows_sql(lines: str, f: InputFile, ctx: IngestContext,
+             no_usage: str = "no usage object (not an OpenAI response body)") -> str:
+    """The canonical rows of `lines`, records holding the BODY_FIELDS columns of one response body
+    each (a Chat Completions or Responses body, however it was logged: bare, in an envelope, or as
+    the usage chunk or final event of a stream, llmcost.ingest.openai_stream_jsonl). `no_usage`:
+    the quarantine reason of a record with neither main count."""
+    text_cols = (
+        "env_request AS prompt_text, coalesce(content, output_text) AS response_text"
+        if ctx.keep_text
+        else "NULL AS prompt_text, NULL AS response_text"
+    )
+    raw_tok = {
+        "prompt": "coalesce(prompt_tokens, resp_input_tokens)",
+        "output": "coalesce(completion_tokens, resp_output_tokens)",
+        "cached": "coalesce(cached_chat, cached_resp)",
+        "cwrite": "coalesce(cwrite_chat, cwrite_resp)",
+        "reasoning": "coalesce(reasoning_chat, reasoning_resp)",
+    }
+    ints = ", ".join(f"{int_sql(e)} AS n_{k}, {e} AS s_{k}" for k, e in raw_tok.items())
+    url = "lower(coalesce(env_url, ''))"
+    google = (
+        "(regexp_matches(lower(coalesce(model, '')), '^(models/|google/)?gemini') "
+        f"OR {url} LIKE '%generativelanguage.googleapis.com%' OR {url} LIKE '%aiplatform.googleapis.com%')"
+    )
+    bad = " OR ".join(f"(s_{k} IS NOT NULL AND n_{k} IS NULL)" for k in raw_tok)
+    # A main count that is null or missing while the other is stated is not reported (openai-python
+    # types both as required integers): quarantined, never stored as 0. An embeddings body
+    # (`object` "list") states prompt_tokens alone, and keeps it as before.
+    stated_null = ("(s_prompt IS NULL AND s_output IS NOT NULL) OR (s_output IS NULL AND s_prompt IS NOT NULL "
+                   "AND object IN ('chat.completion', 'response'))")
+    null_name = ("CASE WHEN s_prompt IS NULL THEN CASE WHEN completion_tokens IS NOT NULL THEN 'prompt_tokens' "
+                 "ELSE 'input_tokens' END WHEN prompt_tokens IS NOT NULL THEN 'completion_tokens' "
+                 "ELSE 'output_tokens' END")
+    return f"""
+    SELECT source_line, raw, {batch_cols(f)}
+      CASE WHEN NOT _json_ok THEN 'not valid JSON'
+           WHEN s_prompt IS NULL AND s_output IS NULL THEN {sql_str(no_usage)}
+           WHEN {bad} THEN 'non-numeric or non-integer token count in usage'
+           WHEN {stated_null}
+             THEN 'usage.' || {null_name}
+                  || ' is null or missing (not reported): the request''s tokens are unknown, not 0'
+           WHEN {bad_offset_sql("trim(env_ts)")}
+             THEN 'timestamp with an impossible UTC offset: ' || left(env_ts, 40)
+           WHEN n_prompt < 0 THEN 'negative prompt tokens: ' || s_prompt
+           WHEN coalesce(n_cached, 0) + coalesce(n_cwrite, 0) > n_prompt
+             THEN 'cached tokens exceed prompt tokens'
+      END AS error,
+      id AS event_id,
+      'request' AS grain,
+      coalesce({ts_sql("env_ts")}, {ts_sql("coalesce(created, created_at)")}) AS ts,
+      coalesce(env_provider, CASE WHEN {google} THEN 'google' ELSE 'openai' END) AS provider,
+      CASE WHEN {google} THEN {google_model_sql("model")} ELSE model END AS model,
+      env_project AS project,
+      env_api_key AS api_key,
+      coalesce(env_user, body_user) AS user_id,
+      coalesce(env_conversation, conversation_obj) AS conversation_id,
+      {int_sql("env_turn")} AS turn,
+      1 AS request_count,
+      n_prompt - coalesce(n_cached, 0) - coalesce(n_cwrite, 0) AS input_tokens,
+      coalesce(n_cached, 0) AS cache_read_tokens,
+      coalesce(n_cwrite, 0) AS cache_write_tokens,
+      0 AS cache_write_1h_tokens,
+      n_output AS output_tokens,
+      coalesce(n_reasoning, 0) AS reasoning_tokens,
+      s_cached IS NOT NULL AS cache_known,
+      service_tier = 'batch' AS batch,
+      service_tier,
+      CASE WHEN tool_calls IS NOT NULL AND json_valid(tool_calls)
+           THEN json_array_length(tool_calls) END AS tool_calls,
+      CASE WHEN output_items IS NOT NULL AND json_valid(output_items) AND json_type(output_items) = 'ARRAY'
+           THEN len(list_filter(json_extract_string(output_items, '$[*].type'),
+                                lambda t: t = 'web_search_call')) END AS web_search_calls,
+      CASE WHEN output_items IS NOT NULL AND json_valid(output_items) AND json_type(output_items) = 'ARRAY'
+           THEN len(list_filter(json_extract_string(output_items, '$[*].type'),
+                                lambda t: t = 'file_search_call')) END AS file_search_calls,
+      {text_cols}
+    FROM (SELECT *, {ints} FROM ({lines}))
+    """

@@ -1,0 +1,111 @@
+"""Streamed replies logged chunk by chunk (openai_stream_jsonl, anthropic_stream_jsonl): a stream
+log that grows between runs ends with the final counts, a re-run changes no total, and a short
+stream whose usage line is among its first lines is still read as a stream, not as bodies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from llmcost import ingest
+from llmcost.ingest.loader import load
+from llmcost.storage.store import Store
+
+MODEL = "gpt-4.1-mini-2025-04-14"
+
+
+def _chunk(rid: str, usage: dict[str, Any] | None = None, text: str = "x") -> dict[str, Any]:
+    return {"id": rid, "object": "chat.completion.chunk", "created": 1790000000, "model": MODEL,
+            "choices": [] if usage else [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
+            "usage": usage}
+
+
+def _write(path: Path, records: list[dict[str, Any]]) -> None:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
+def _totals(store: Path) -> tuple[int, int, int, int]:
+    con = Store.open(store).connect()
+    n, inp, cached, out = con.execute(
+        "SELECT count(*), sum(input_tokens), sum(cache_read_tokens), sum(output_tokens) FROM usage").fetchall()[0]
+    return n, inp, cached, out
+
+
+def test_an_openai_stream_that_grows_between_runs_ends_with_its_usage(tmp_path: Path) -> None:
+    log, store = tmp_path / "logs" / "stream.jsonl", tmp_path / "store"
+    log.parent.mkdir()
+    # run 1: the reply is still streaming (no usage chunk yet): tokens unknown, quarantined, not 0
+    _write(log, [_chunk("chatcmpl-1"), _chunk("chatcmpl-1")])
+    first = load([log.parent], store).files[0]
+    assert (first.ingestor, first.rows_read, first.rows_stored, first.rows_quarantined) == \
+        ("openai_stream_jsonl", 1, 0, 1)
+    # run 2: the usage chunk arrived: prompt 2,000 with 1,536 cached -> input 2,000 - 1,536 = 464
+    _write(log, [_chunk("chatcmpl-1"), _chunk("chatcmpl-1"), _chunk("chatcmpl-1", {
+        "prompt_tokens": 2000, "completion_tokens": 75, "total_tokens": 2075,
+        "prompt_tokens_details": {"cached_tokens": 1536}})])
+    second = load([log.parent], store).files[0]
+    assert (second.status, second.rows_read, second.rows_stored, second.rows_quarantined) == ("replaced", 1, 1, 0)
+    assert _totals(store) == (1, 464, 1536, 75)
+    # run 3: nothing changed: no total moves
+    assert load([log.parent], store).files[0].status == "unchanged"
+    assert _totals(store) == (1, 464, 1536, 75)
+
+
+def _event(ts: str, event: dict[str, Any]) -> dict[str, Any]:
+    return {"ts": ts, "session_id": "s-1", "data": event}
+
+
+START = {"type": "message_start", "message": {
+    "id": "msg_9", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5", "content": [],
+    "usage": {"input_tokens": 40, "cache_read_input_tokens": 3000, "cache_creation_input_tokens": 0,
+              "output_tokens": 1}}}
+
+
+def test_an_anthropic_stream_cut_off_then_completed_takes_the_final_output(tmp_path: Path) -> None:
+    log, store = tmp_path / "logs" / "events.jsonl", tmp_path / "store"
+    log.parent.mkdir()
+    head = [_event("2026-10-05T10:00:00Z", START),
+            _event("2026-10-05T10:00:01Z", {"type": "content_block_delta", "index": 0,
+                                            "delta": {"type": "text_delta", "text": "Hi"}})]
+    _write(log, head)
+    # run 1: only the start: the request is stored with what the start states (output 1, a lower bound)
+    assert load([log.parent], store).files[0].ingestor == "anthropic_stream_jsonl"
+    assert _totals(store) == (1, 40, 3000, 1)
+    # run 2: the delta states the cumulative output, 321: the stored request takes it
+    _write(log, [*head, _event("2026-10-05T10:00:09Z", {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
+                                                     "usage": {"output_tokens": 321}}),
+                 _event("2026-10-05T10:00:09Z", {"type": "message_stop"})])
+    second = load([log.parent], store).files[0]
+    assert (second.status, second.rows_read, second.rows_stored, second.rows_duplicate) == ("replaced", 2, 1, 1)
+    assert _totals(store) == (1, 40, 3000, 321)
+
+
+def _responses(rid: str) -> list[dict[str, Any]]:
+    """A short Responses stream: created, in progress, completed (whose `response` is a whole body)."""
+    return [{"type": t, "sequence_number": i, "response": {
+        "id": rid, "object": "response", "created_at": 1790000000, "model": "gpt-5-mini", "output": [],
+        "usage": ({"input_tokens": 10, "output_tokens": 2, "total_tokens": 12} if t == "response.completed" else None)}}
+        for i, t in enumerate(("response.created", "response.in_progress", "response.completed"))]
+
+
+USAGE = {"prompt_tokens": 10, "completion_tokens": 2, "total_tokens": 12}
+
+
+@pytest.mark.parametrize("lines", [
+    # two replies of a role chunk and a usage chunk: the first usage chunk, a body by itself, is on
+    # the second line, among the lines detection reads (all but the last of the head)
+    [_chunk("chatcmpl-2", text=""), _chunk("chatcmpl-2", USAGE), _chunk("chatcmpl-3", text=""),
+     _chunk("chatcmpl-3", USAGE)],
+    [*_responses("resp_1"), *_responses("resp_2")],
+])
+def test_a_short_stream_is_read_as_a_stream(tmp_path: Path, lines: list[dict[str, Any]]) -> None:
+    log = tmp_path / "stream.jsonl"
+    _write(log, lines)
+    assert [i.name for i in ingest.detect(log.read_bytes(), str(log))] == ["openai_stream_jsonl"]
+    f = load([log], tmp_path / "store").files[0]
+    # two requests of 10 input and 2 output tokens each; the streams' other lines are not rows
+    assert (f.rows_read, f.rows_stored, f.rows_quarantined) == (2, 2, 0)
+    assert _totals(tmp_path / "store") == (2, 20, 0, 4)
