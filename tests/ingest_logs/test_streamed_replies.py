@@ -109,3 +109,22 @@ def test_a_short_stream_is_read_as_a_stream(tmp_path: Path, lines: list[dict[str
     # two requests of 10 input and 2 output tokens each; the streams' other lines are not rows
     assert (f.rows_read, f.rows_stored, f.rows_quarantined) == (2, 2, 0)
     assert _totals(tmp_path / "store") == (2, 20, 0, 4)
+
+
+def test_a_gemini_stream_takes_its_last_chunks_counts(tmp_path: Path) -> None:
+    """streamGenerateContent chunks logged one per line: each states the usage so far
+    (python-genai#1204), candidatesTokenCount on the later chunks only; they share the reply's
+    responseId."""
+    log = tmp_path / "gemini.jsonl"
+    chunks = [({"promptTokenCount": 21, "totalTokenCount": 21}, "r-1"),
+              ({"promptTokenCount": 21, "candidatesTokenCount": 625, "thoughtsTokenCount": 90}, "r-1"),
+              ({"promptTokenCount": 21, "candidatesTokenCount": 650, "thoughtsTokenCount": 90}, "r-1"),
+              ({"promptTokenCount": 5, "candidatesTokenCount": 3, "totalTokenCount": 8}, "r-2")]
+    _write(log, [{"ts": f"2026-10-06T12:00:0{i}Z", "response": {
+        "candidates": [], "usageMetadata": usage, "modelVersion": "gemini-2.5-pro", "responseId": rid}}
+        for i, (usage, rid) in enumerate(chunks)])
+    f = load([log], tmp_path / "store").files[0]
+    assert (f.ingestor, f.rows_read, f.rows_stored, f.rows_duplicate) == ("gemini_generate_content_jsonl", 4, 2, 2)
+    # r-1: output = candidates + thoughts = 650 + 90 = 740 (formats-request-logs.md 5e), not the first
+    # chunk's 0; r-2: 3. Input: 21 + 5 = 26.
+    assert _totals(tmp_path / "store") == (2, 26, 0, 743)

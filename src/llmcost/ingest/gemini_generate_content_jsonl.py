@@ -9,6 +9,8 @@ REST `GenerateContentResponse.usageMetadata`):
   reasoning = thoughts (totalTokenCount = prompt + candidates + toolUse + thoughts).
 - Gemini omits zero counts (proto3 JSON), so a missing cachedContentTokenCount means 0 cached:
   `cache_known = true`. Python SDK dumps use snake_case; both spellings are read.
+- Streaming: the chunks of one reply share its `responseId` and each states the usage so far;
+  the request is the per-field maximum over them (a snapshot format), the other chunks duplicates.
 - Time: the envelope's timestamp, else `createTime` (Vertex only); id `responseId`; model
   `modelVersion`, without the API's `models/` resource prefix (`models/gemini-2.5-pro` is
   `gemini-2.5-pro`; seen in pydantic-ai's recorded bodies, real-samples/gemini_generate_content).
@@ -75,6 +77,12 @@ class GeminiGenerateContentJsonl(Ingestor):
     )
 
     batchable = True  # new small files are read together, grouped by their envelope (batch_shape)
+
+    # A streamed reply (streamGenerateContent) logged chunk by chunk: every chunk has the reply's
+    # responseId and its usageMetadata so far, cumulative, the last one final (python-genai#1204;
+    # some models state candidatesTokenCount on the last chunk only). The stored request takes the
+    # per-field maximum over its chunks (ingest/dedupe.py), not the first chunk's near-empty counts.
+    snapshots = True
 
     def batch_shape(self, head: bytes) -> str:
         return envelope.shape(head, _is_body)
