@@ -294,6 +294,30 @@ def test_a_forced_source_that_reads_nothing_says_so_and_the_right_one_reads_the_
     assert res.exit_code == 0 and res.output.startswith("0 ingested, 0 replaced, 1 unchanged"), res.output
 
 
+def test_a_forced_source_that_quarantines_every_row_warns_and_a_run_without_it_reads_the_file_again(
+        tmp_path: Path) -> None:
+    """--source naming a format that reads the file's lines but quarantines every one (a JSON-lines
+    format on another JSON-lines format) was silent with exit 0, and a later run without --source
+    kept the file as unchanged: the wrong read could only be undone by the right --source. Now the
+    first run warns (exit 1) and a run without --source detects the file and reads it again."""
+    store = str(tmp_path / "s")
+    log = str(REPO / "tests/fixtures/ingest/openai_stream_jsonl/input.jsonl")
+    res = runner.invoke(app, ["ingest", log, "--store", store, "--source", "litellm_spend_logs_json"])
+    assert res.exit_code == 1, res.output
+    warning = [ln for ln in res.output.splitlines() if ln.startswith("Warning:")]
+    # the file's 10 lines, each read and quarantined as a spend log
+    assert len(warning) == 1 and f"--source litellm_spend_logs_json quarantined every row of {log} (10 rows)" \
+        in warning[0] and "Fix:" in warning[0], res.output
+    res = runner.invoke(app, ["ingest", log, "--store", store])
+    assert res.exit_code == 0, res.output
+    # read as openai_stream_jsonl: the fixture's expected.jsonl for this file: lines 4, 5, 7, 8, 9, 10
+    # read; 4 and 7 stored, 8 and 9 duplicates of 7, 5 and 10 quarantined
+    assert res.output.startswith("0 ingested, 1 replaced, 0 unchanged"), res.output
+    assert "6 rows read = 2 stored + 2 duplicate + 2 quarantined" in res.output, res.output
+    res = runner.invoke(app, ["ingest", log, "--store", store])
+    assert res.exit_code == 0 and res.output.startswith("0 ingested, 0 replaced, 1 unchanged"), res.output
+
+
 def test_a_truncated_export_fails_with_one_clean_sentence(tmp_path: Path) -> None:
     """A JSON page cut short: DuckDB's own message ends with '. '; ours must not add '. .'."""
     page = (REPO / "tests/fixtures/ingest/openai_usage_api_json/input_pages.json").read_bytes()

@@ -32,7 +32,7 @@ from llmcost.ingest.filestat import read_filestat, write_filestat
 from llmcost.ingest.privacy import mask_key, mask_text
 from llmcost.ingest.results import FileResult, LoadResult
 from llmcost.storage.compact import AUTO_COMPACT_PARTS, compact_parts
-from llmcost.storage.store import Manifest, Store, StoreWriter
+from llmcost.storage.store import FileEntry, Manifest, Store, StoreWriter
 from llmcost.text import shown, shown_name
 
 
@@ -147,19 +147,46 @@ class Loader(BatchCommit):
         self.w.commit(keep_retired=True)
 
     def _note_empty_reads(self, result: LoadResult) -> None:
-        """A file --source read no rows from (it is not empty: empty files are refused before) is
-        most likely not that format: said with the way out, never a silent 0 (LoadResult.problems)."""
+        """A file --source read no usable rows from (none at all, or every one quarantined; it is
+        not empty: empty files are refused before) is most likely not that format: said with the
+        way out, never a silent 0 (LoadResult.problems)."""
         assert self.forced is not None
+        fix = ("Fix: run again with --source and the file's own format (`llmcost-forecast formats` lists them), "
+               "or without --source to let its content decide: the file is then read again.")
         for f in result.files:
-            if f.status in ("ingested", "replaced") and f.rows_read == 0:
+            if f.status not in ("ingested", "replaced"):
+                continue
+            if f.rows_read == 0:
                 f.message = (f"--source {self.forced.name} read no rows from {f.path}: its content does not have "
-                             "that format's fields. Fix: run again with --source and the file's own format "
-                             "(`llmcost-forecast formats` lists them): the file is then read again as that format.")
+                             f"that format's fields. {fix}")
+            elif f.rows_quarantined == f.rows_read:
+                rows = f"{f.rows_read:,} row{'' if f.rows_read == 1 else 's'}"
+                f.message = (f"--source {self.forced.name} quarantined every row of {f.path} ({rows}): its content "
+                             f"is most likely another format. {fix}")
 
     def _same_format(self, stored_as: str | None) -> bool:
         """False when --source forces another format than the one a stored file was read as: the
         file is read again as the forced format (its rows replaced), not skipped as unchanged."""
         return self.forced is None or self.forced.name == stored_as
+
+    @staticmethod
+    def _nothing_usable(old: FileEntry) -> bool:
+        """A stored file whose read gave no usable row (none read, or every one quarantined), as a
+        wrong --source leaves it: a run without --source asks detection again (`_one`) instead of
+        keeping it as unchanged, and reads it again when its content names another format."""
+        return old.rows_stored == 0 and (old.rows_read or 0) == (old.rows_quarantined or 0)
+
+    def _detected_anew(self, old: FileEntry, disk: Path, display: str, is_gz: bool) -> bool:
+        """True when an unchanged file that gave nothing usable (`_nothing_usable`) is, by its
+        content, another format than the one it was stored as, in a run without --source."""
+        if self.forced is not None or not self._nothing_usable(old):
+            return False
+        try:
+            head = intake.head(disk, is_gz)
+        except OSError:
+            return False
+        best = ingest.detect_best(head, display)
+        return best is not None and best.name != old.ingestor
 
     def _unchanged_by_stat(self, manifest: Manifest, path: Path, result: LoadResult) -> bool:
         """True (and the file recorded as unchanged) when a stat shows the file as the last run
@@ -184,7 +211,7 @@ class Loader(BatchCommit):
             return False
         if self.labels and self.labels != (old.labels or {}):
             return False
-        if not self._same_format(old.ingestor):
+        if not self._same_format(old.ingestor) or (self.forced is None and self._nothing_usable(old)):
             return False
         if not self._derived_complete(manifest, key, old.ingestor):
             return False
@@ -224,7 +251,7 @@ class Loader(BatchCommit):
             # (FILESTAT: a cache beside the manifest; without it, or on any mismatch, hash)
             sha = old.sha256 if self._filestat.get(key) == [size, mtime, old.sha256] else sha256(disk)
             if (old.sha256 == sha and self._derived_complete(manifest, key, old.ingestor) and labels == old_labels
-                    and self._same_format(old.ingestor)):
+                    and self._same_format(old.ingestor) and not self._detected_anew(old, disk, display, is_gz)):
                 result.files.append(FileResult(key, "unchanged", old.ingestor))
                 return manifest
         else:
