@@ -11,6 +11,7 @@ extra).
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -490,6 +491,25 @@ def test_billed_window_and_budget_same_on_spark(spark: Any, tmp_path: Path, monk
     assert Decimal(d["totals"]["billed_cost_usd"]) == Decimal("5.00")
     assert Decimal(d["budget"]["value_usd"]) == Decimal("5.00") + 3 * PER_DAY
     assert Decimal(d["budget"]["billed_usd"]) == Decimal("5.00")
+    assert not _same_document(docs["duckdb"], docs["spark"])
+
+
+def test_org_total_usage_beside_grouped_usage_same_on_spark(spark: Any, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ungrouped Usage API page beside a page grouped by model for the same day, in two files:
+    both engines leave the org total out of `usage` (storage.store.USAGE_SHADOWED_VIEW, Spark's
+    USAGE_COUNTED); the figures are tests/ingest_exports/test_org_total_usage.py's, worked by hand."""
+    from tests.ingest_exports.test_org_total_usage import BY_MODEL, ORG
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "grouped.json").write_text(json.dumps(BY_MODEL))
+    (src / "org.json").write_text(json.dumps(ORG))
+    store = tmp_path / "store"
+    assert load([src], store).by_status("failed") == []
+    docs = _documents(store, tmp_path, monkeypatch, ("--no-forecast",))
+    t = docs["duckdb"]["totals"]
+    assert (t["requests"], t["input_tokens"], t["output_tokens"]) == (20, 3000, 300)
     assert not _same_document(docs["duckdb"], docs["spark"])
 
 

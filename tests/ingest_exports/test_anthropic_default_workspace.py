@@ -11,6 +11,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from llmcost.cli import app
@@ -64,3 +65,22 @@ def test_an_ungrouped_page_beside_a_grouped_page_is_still_an_org_total(tmp_path:
     doc = _report(tmp_path, [grouped, ungrouped])
     assert Decimal(doc["totals"]["billed_cost_usd"]) == Decimal("1.50")  # type: ignore[index]
     assert doc["ingest"]["rows_quarantined"] == 1  # type: ignore[index]
+
+
+@pytest.mark.parametrize("grouped_first", [True, False], ids=["grouped-then-org", "org-then-grouped"])
+def test_default_workspace_file_and_org_total_file_in_either_order(tmp_path: Path, grouped_first: bool) -> None:
+    # Two runs, so the later file is the later export. The default workspace's row and the org total
+    # have the same group fields (all NULL): they must be two events, else the org total ingested
+    # second replaced the default workspace's $0.50 and was then left out beside wrkspc_01 ($1.00).
+    # by hand: 100.00 cents (wrkspc_01) + 50.00 cents (default workspace) = $1.50 = the org's 150.00
+    grouped = {"data": [{**DAY, "results": [_cost("wrkspc_01", "100.00"), _cost(None, "50.00")]}]}
+    ungrouped = {"data": [{**DAY, "results": [_cost(None, "150.00")]}]}
+    store = tmp_path / "store"
+    for i, page in enumerate([grouped, ungrouped] if grouped_first else [ungrouped, grouped]):
+        (tmp_path / f"logs{i}").mkdir()
+        (tmp_path / f"logs{i}" / "report.json").write_text(json.dumps(page))
+        res = CliRunner().invoke(app, ["--logs", str(tmp_path / f"logs{i}"), "--store", str(store), "--no-forecast",
+                                       "--format", "json", "--quiet", "--out", str(tmp_path / "r.json")])
+        assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert Decimal(doc["totals"]["billed_cost_usd"]) == Decimal("1.50")

@@ -443,8 +443,8 @@ def register_store(spark: SparkSession, store_root: Path | str, manifest: Any) -
             df = spark.createDataFrame([], _struct(schema))
         df.createOrReplaceTempView(f"{table}_all")
         live = f"SELECT * FROM {table}_all WHERE NOT coalesce(_dup, false)"
-        if table == "usage":
-            live = usage_turn_fill(f"({live})", df.columns)
+        if table == "usage":  # the rows that count, as the DuckDB store's view (store.live_rows)
+            live = usage_turn_fill(f"({USAGE_COUNTED.format(live=live)})", df.columns)
         else:  # the cost lines that count, as the DuckDB store's view (storage.store.COSTS_VIEW)
             live = COSTS_COUNTED.format(live=live)
         spark.sql(live).createOrReplaceTempView(table)
@@ -459,6 +459,16 @@ COSTS_COUNTED = (
 )
 """Spark SQL for the live cost lines without an organisation-wide total shadowed by grouped lines of
 the same provider and time (the DuckDB store's `costs` view, storage.store.COSTS_VIEW)."""
+
+_BUCKETS = ("(SELECT provider, ts, bucket_end, event_id, " + _ORG_TOTAL.format(t="b") + " AS _org, "
+            "coalesce(get_json_object(b.extra, '$.kind'), '') AS _kind FROM ({live}) b WHERE b.grain = 'bucket')")
+USAGE_COUNTED = (
+    "SELECT l.* FROM ({live}) l LEFT ANTI JOIN (SELECT DISTINCT o.event_id FROM " + _BUCKETS + " o JOIN "
+    + _BUCKETS + " g ON g.provider <=> o.provider AND g._kind = o._kind AND NOT g._org "
+    "AND g.ts < o.bucket_end AND o.ts < g.bucket_end WHERE o._org) s ON s.event_id = l.event_id"
+)
+"""Spark SQL for the live usage rows without an organisation-wide total covered by grouped rows of
+the same provider, kind and time (the DuckDB store's `usage` view, storage.store.USAGE_SHADOWED_VIEW)."""
 
 
 def usage_turn_fill(live: str, columns: list[str]) -> str:

@@ -68,6 +68,40 @@ def bad_count(expr: str) -> str:
 # ---- JSON pages --------------------------------------------------------------------------------
 
 
+def org_total_sql(src: str, group_keys: tuple[str, ...], beside: str) -> str:
+    """SQL over `src` (rows of `pages_sql` with the result's group fields `group_keys` as columns,
+    `page_no` and `bi` among them) adding `_org`, the result is an organisation-wide total, and
+    `_grouped_beside`, the file has grouped results in the same bucket (`beside`: the columns
+    naming a bucket across pages, e.g. 'start_s, end_s'), and `_null_group`, an all-NULL result
+    inside a grouped bucket (`null_group_id` keeps its event_id apart from the org total's).
+
+    A result whose group fields are all NULL is an org total only when its whole bucket is (an
+    ungrouped request: "without group_by, one org-wide result"). In a grouped response NULL is a
+    group of its own, the usage outside that field's values (OpenAI project_id NULL: the default
+    project; Anthropic workspace_id NULL: the default workspace): a share that counts. The fields
+    are present, NULL, in both kinds of page (formats-provider-exports.md 1.1: "non-null only when
+    grouped by that field"; traces-notes.md: "null when not grouped"), so the bucket tells them
+    apart, not the fields."""
+    all_null = " AND ".join(f"{k} IS NULL" for k in group_keys)
+    return f"""
+    SELECT * EXCLUDE (page_no, bi, _bucket_grouped), ({all_null}) AND NOT _bucket_grouped AS _org,
+           ({all_null}) AND _bucket_grouped AS _null_group,
+           bool_or(NOT ({all_null})) OVER (PARTITION BY {beside}) AS _grouped_beside
+    FROM (
+      SELECT *, bool_or(NOT ({all_null})) OVER (PARTITION BY page_no, bi) AS _bucket_grouped
+      FROM ({src})
+    )"""
+
+
+def null_group_id(*parts: str) -> str:
+    """SQL: the event_id of a result of `org_total_sql`, `key_hash(*parts)`, except for a NULL group
+    of a grouped bucket, whose group fields are those of the org total of the same bucket: it
+    hashes one part more, so the two are different events (a grouped page and an ungrouped page of
+    the same day in two files; one would otherwise replace the other as the later export)."""
+    apart = key_hash(*parts, "'null group'")
+    return f"CASE WHEN _null_group THEN {apart} ELSE {key_hash(*parts)} END"
+
+
 def pages_sql(f: InputFile, data_key: str = "data", results_key: str = "results") -> str:
     """One row per result of every bucket of every page: a page per file, a JSON array of pages,
     or pages one per line. Columns: source_line (result number in the file), page_no, bucket,

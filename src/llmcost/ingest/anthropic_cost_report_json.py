@@ -21,13 +21,14 @@ Field mapping (formats-provider-exports.md 2.2; platform.claude.com "Cost Report
 event_id = md5('anthropic', 'cost', bucket start, width, every group field incl. NULLs); grain
 'bucket' so a re-fetched period replaces the earlier rows. A bucket whose rows are all NULL in
 every group field is an org total (an ungrouped request); beside grouped rows of the same day (from
-another page) it is quarantined. An all-NULL row inside a grouped bucket is the default workspace.
+another page) it is quarantined. An all-NULL row inside a grouped bucket is the default workspace:
+an event of its own, apart from the org total of the same day (`_exports.null_group_id`).
 """
 
 from __future__ import annotations
 
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register, text
-from llmcost.ingest._exports import dec, key_hash, pages_sql
+from llmcost.ingest._exports import dec, null_group_id, org_total_sql, pages_sql
 
 GROUP_KEYS = (
     "workspace_id",
@@ -75,9 +76,8 @@ class AnthropicCostReportJson(Ingestor):
         src = f"""
         SELECT source_line, raw, {fields},
                TRY_CAST(bucket->>'starting_at' AS TIMESTAMPTZ) AS _start,
-               TRY_CAST(bucket->>'ending_at' AS TIMESTAMPTZ) AS _end, page_no AS _page, bi AS _bucket
+               TRY_CAST(bucket->>'ending_at' AS TIMESTAMPTZ) AS _end, page_no, bi
         FROM ({pages_sql(f)})"""
-        all_null = " AND ".join(f"{k} IS NULL" for k in GROUP_KEYS)
         tt = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in TOKEN_TYPES.items())
         cents = dec("amount")
         return f"""
@@ -88,7 +88,7 @@ class AnthropicCostReportJson(Ingestor):
                WHEN _org AND _grouped_beside
                  THEN 'organisation-wide total beside grouped results for the same day (not counted twice)'
           END AS error,
-          {key_hash("'anthropic'", "'cost'", "epoch(_start)", "epoch(_end) - epoch(_start)", *GROUP_KEYS)}
+          {null_group_id("'anthropic'", "'cost'", "epoch(_start)", "epoch(_end) - epoch(_start)", *GROUP_KEYS)}
             AS event_id,
           _start AS ts,
           _end AS bucket_end,
@@ -103,15 +103,5 @@ class AnthropicCostReportJson(Ingestor):
           json_object('cost_type', cost_type, 'service_tier', service_tier, 'context_window', context_window,
                       'inference_geo', inference_geo, 'speed', speed, 'amount_cents', amount,
                       'org_total', _org) AS extra
-        FROM (
-          SELECT * EXCLUDE (_page, _bucket), ({all_null}) AND NOT _bucket_grouped AS _org,
-                 bool_or(NOT ({all_null})) OVER (PARTITION BY _start, _end) AS _grouped_beside
-          FROM (
-          -- a row whose group fields are all NULL is an org total only when its whole bucket is
-          -- (an ungrouped request): beside grouped rows of the same response it is the default
-          -- workspace (workspace_id NULL) or the Console Workbench (api_key_id NULL)
-          SELECT *, bool_or(NOT ({all_null})) OVER (PARTITION BY _page, _bucket) AS _bucket_grouped
-          FROM ({src})
-          )
-        )
+        FROM ({org_total_sql(src, GROUP_KEYS, "_start, _end")})
         """

@@ -22,13 +22,14 @@ event_id = md5('anthropic', 'messages', bucket start, width, every group field i
 'bucket', so a re-fetched period replaces the earlier rows. An ungrouped bucket (every group
 field NULL in all its rows) beside grouped rows of the same time from another page is quarantined
 (not counted twice); an all-NULL row inside a grouped bucket is the default workspace / Console
-Workbench, and counts.
+Workbench, and counts: an event of its own, apart from the org total of the same bucket, whose
+group fields are the same NULLs (`_exports.null_group_id`).
 """
 
 from __future__ import annotations
 
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register, text
-from llmcost.ingest._exports import bad_count, count, key_hash, pages_sql
+from llmcost.ingest._exports import bad_count, count, null_group_id, org_total_sql, pages_sql
 
 GROUP_KEYS = (
     "api_key_id",
@@ -73,9 +74,8 @@ class AnthropicUsageReportJson(Ingestor):
         )
         src = f"""
         SELECT source_line, raw, {fields},
-               {ts("starting_at")} AS _start, {ts("ending_at")} AS _end, page_no AS _page, bi AS _bucket
+               {ts("starting_at")} AS _start, {ts("ending_at")} AS _end, page_no, bi
         FROM ({pages_sql(f)})"""
-        all_null = " AND ".join(f"{k} IS NULL" for k in GROUP_KEYS)
         bad = " OR ".join(bad_count(n) for n in COUNTS)
         w5m, w1h = f"coalesce({count('w5m')}, 0)", f"coalesce({count('w1h')}, 0)"
         return f"""
@@ -87,7 +87,7 @@ class AnthropicUsageReportJson(Ingestor):
                WHEN _org AND _grouped_beside
                  THEN 'organisation-wide total beside grouped results for the same bucket (not counted twice)'
           END AS error,
-          {key_hash("'anthropic'", "'messages'", "epoch(_start)", "epoch(_end) - epoch(_start)", *GROUP_KEYS)}
+          {null_group_id("'anthropic'", "'messages'", "epoch(_start)", "epoch(_end) - epoch(_start)", *GROUP_KEYS)}
             AS event_id,
           'bucket' AS grain,
           _start AS ts,
@@ -111,17 +111,7 @@ class AnthropicUsageReportJson(Ingestor):
                       'account_id', account_id, 'service_account_id', service_account_id,
                       'web_search_requests', {count("web_search")}, 'requests_known', requests IS NOT NULL,
                       'org_total', _org) AS extra
-        FROM (
-          SELECT * EXCLUDE (_page, _bucket), ({all_null}) AND NOT _bucket_grouped AS _org,
-                 bool_or(NOT ({all_null})) OVER (PARTITION BY _start, _end) AS _grouped_beside
-          FROM (
-          -- a row whose group fields are all NULL is an org total only when its whole bucket is
-          -- (an ungrouped request): beside grouped rows of the same response it is the default
-          -- workspace (workspace_id NULL) or the Console Workbench (api_key_id NULL)
-          SELECT *, bool_or(NOT ({all_null})) OVER (PARTITION BY _page, _bucket) AS _bucket_grouped
-          FROM ({src})
-          )
-        )
+        FROM ({org_total_sql(src, GROUP_KEYS, "_start, _end")})
         """
 
 

@@ -18,14 +18,16 @@ Field mapping (formats-provider-exports.md 1.2; openai/openai-openapi `CostsResu
 - quantity, quantity_unit -> quantity, unit; project_id -> project; api_key_id -> api_key.
 
 event_id = md5(provider, 'costs', bucket start, width, project_id, api_key_id, line_item,
-user_id); grain 'bucket' so a re-fetched (restated) day replaces the earlier copy. An ungrouped
-org total beside grouped rows of the same bucket is quarantined (not counted twice).
+user_id); grain 'bucket' so a re-fetched (restated) day replaces the earlier copy. An org total
+(an ungrouped bucket) beside grouped rows of the same bucket is quarantined (not counted twice);
+an all-NULL result inside a grouped bucket (project_id NULL in a page grouped by project: the
+default project) is a share of its own and counts (`_exports.org_total_sql`).
 """
 
 from __future__ import annotations
 
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register, text
-from llmcost.ingest._exports import dec, key_hash, pages_sql
+from llmcost.ingest._exports import dec, null_group_id, org_total_sql, pages_sql
 
 GROUP_KEYS = ("project_id", "api_key_id", "line_item", "user_id")
 
@@ -68,9 +70,8 @@ class OpenAICostsApiJson(Ingestor):
                res->>'$.amount.value' AS amount, res->>'$.amount.currency' AS currency,
                res->>'quantity' AS quantity, res->>'quantity_unit' AS quantity_unit,
                TRY_CAST(bucket->>'start_time' AS BIGINT) AS start_s,
-               TRY_CAST(bucket->>'end_time' AS BIGINT) AS end_s
+               TRY_CAST(bucket->>'end_time' AS BIGINT) AS end_s, page_no, bi
         FROM ({pages_sql(f)})"""
-        all_null = " AND ".join(f"{k} IS NULL" for k in GROUP_KEYS)
         return f"""
         SELECT source_line, raw,
           CASE WHEN object IS DISTINCT FROM 'organization.costs.result'
@@ -82,7 +83,7 @@ class OpenAICostsApiJson(Ingestor):
                WHEN _org AND _grouped_beside
                  THEN 'organisation-wide total beside grouped results for the same bucket (not counted twice)'
           END AS error,
-          {key_hash("'openai'", "'costs'", "start_s", "end_s - start_s", *GROUP_KEYS)} AS event_id,
+          {null_group_id("'openai'", "'costs'", "start_s", "end_s - start_s", *GROUP_KEYS)} AS event_id,
           make_timestamptz(start_s * 1000000) AS ts,
           make_timestamptz(end_s * 1000000) AS bucket_end,
           'openai' AS provider,
@@ -97,9 +98,5 @@ class OpenAICostsApiJson(Ingestor):
           upper(coalesce(currency, 'usd')) AS currency,
           {dec("amount")} AS billed_amount,
           json_object('service_tier', {parts["tier"]}, 'org_total', _org, 'user_id', user_id) AS extra
-        FROM (
-          SELECT *, ({all_null}) AS _org,
-                 bool_or(NOT ({all_null})) OVER (PARTITION BY start_s, end_s) AS _grouped_beside
-          FROM ({src})
-        )
+        FROM ({org_total_sql(src, GROUP_KEYS, "start_s, end_s")})
         """

@@ -26,9 +26,12 @@ commit 535f5dc of 2026-07-15 for the current completions field set):
 
 event_id = md5(provider, kind, bucket start, bucket width, every group field incl. NULLs): the
 same bucket in two exports is one event, and (grain 'bucket') the latest export of it wins.
-An ungrouped (org-wide) result in a bucket that also holds grouped results is quarantined, so the
-org total is never added to its own breakdown; across files `extra.org_total` marks such rows for
-`llmcost.document.reconcile`.
+An org-wide result (an ungrouped bucket: every group field NULL in all its results) beside grouped
+results of the same bucket from another page of the file is quarantined, so the org total is never
+added to its own breakdown; across files `extra.org_total` marks such rows for
+`llmcost.document.reconcile`. An all-NULL result inside a grouped bucket (project_id NULL in a page
+grouped by project: the default project) is a share of its own, and counts
+(`_exports.org_total_sql`).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from __future__ import annotations
 import re
 
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register, text
-from llmcost.ingest._exports import bad_count, count, key_hash, pages_sql
+from llmcost.ingest._exports import bad_count, count, null_group_id, org_total_sql, pages_sql
 
 GROUP_KEYS = (
     "project_id",
@@ -95,9 +98,8 @@ class OpenAIUsageApiJson(Ingestor):
                regexp_extract(res->>'object', '^organization\\.usage\\.([a-z_]+)\\.result$', 1) AS kind,
                res->>'object' AS object,
                TRY_CAST(bucket->>'start_time' AS BIGINT) AS start_s,
-               TRY_CAST(bucket->>'end_time' AS BIGINT) AS end_s
+               TRY_CAST(bucket->>'end_time' AS BIGINT) AS end_s, page_no, bi
         FROM ({pages_sql(f)})"""
-        all_null = " AND ".join(f"{k} IS NULL" for k in GROUP_KEYS)
         bad = " OR ".join(bad_count(k) for k in COUNT_FIELDS)
         cached = count("input_cached_tokens")
         cwrite = count("input_cache_write_tokens")
@@ -130,7 +132,7 @@ class OpenAIUsageApiJson(Ingestor):
                  THEN 'cached tokens exceed input_tokens'
           END AS error,
           {
-            key_hash(
+            null_group_id(
                 "'openai'",
                 "kind",
                 "start_s",
@@ -157,9 +159,5 @@ class OpenAIUsageApiJson(Ingestor):
           lower(batch) = 'true' AS batch,
           service_tier,
           {extra} AS extra
-        FROM (
-          SELECT *, ({all_null}) AS _org,
-                 bool_or(NOT ({all_null})) OVER (PARTITION BY kind, start_s, end_s) AS _grouped_beside
-          FROM ({src})
-        )
+        FROM ({org_total_sql(src, GROUP_KEYS, "kind, start_s, end_s")})
         """

@@ -382,10 +382,11 @@ class Store:
         con: duckdb.DuckDBPyConnection | None = None,
     ) -> duckdb.DuckDBPyConnection:
         """A DuckDB connection with views `usage_all`, `usage` (live rows), `usage_stored` (the same
-        rows without the turn fill) and `costs` over the store.
+        rows without the turn fill), `usage_shadowed` and `costs` over the store.
 
-        `usage` hides duplicates and fills `turn` (1-based order by time within a conversation)
-        where the source gave none. `months` ('YYYY-MM') limits the parts read.
+        `usage` hides duplicates and the org totals grouped rows cover (USAGE_SHADOWED_VIEW), and
+        fills `turn` (1-based order by time within a conversation) where the source gave none.
+        `months` ('YYYY-MM') limits the parts read.
         """
         manifest = manifest or self.read_manifest()
         if con is None:
@@ -409,11 +410,12 @@ class Store:
                             f"FROM _{table}_rows")
             else:
                 con.execute(f"CREATE OR REPLACE VIEW {all_view} AS {empty_select(table)}")
+        shadowed = usage_shadowed(con) > 0
         if turns_to_fill(con):
-            con.execute(usage_view_fill("_usage_rows", ROW_KEY, hidden=True))
+            con.execute(usage_view_fill("_usage_rows", ROW_KEY, hidden=True, shadowed=shadowed))
         else:
-            con.execute(USAGE_VIEW_PLAIN)
-        con.execute(USAGE_STORED_VIEW)
+            con.execute(USAGE_VIEW_PLAIN.format(live=live_rows(shadowed)))
+        con.execute(USAGE_STORED_VIEW.format(live=live_rows(shadowed)))
         con.execute(COSTS_VIEW)
         return con
 
@@ -590,13 +592,49 @@ an ungrouped cost export) where grouped lines of the same provider cover the sam
 are its breakdown (docs/formats-provider-exports.md, "Org totals are not added to their breakdown";
 within one file the ingestor quarantines such a total). The row stays stored; it is not counted."""
 
-LIVE_ROWS = "SELECT * FROM usage_all WHERE NOT _dup"
-"""The stored rows that are not duplicates, turns as stored."""
+USAGE_SHADOWED_VIEW = f"""
+CREATE OR REPLACE VIEW usage_shadowed AS
+WITH b AS (
+    SELECT provider, ts, bucket_end, event_id, {_ORG_TOTAL.format(t="usage_all")} AS _org,
+           coalesce(json_extract_string(extra, '$.kind'), '') AS _kind
+    FROM usage_all WHERE grain = 'bucket' AND NOT _dup
+)
+SELECT DISTINCT o.event_id FROM b o JOIN b g
+  ON g.provider IS NOT DISTINCT FROM o.provider AND g._kind = o._kind AND NOT g._org
+ AND g.ts < o.bucket_end AND o.ts < g.bucket_end
+WHERE o._org
+"""
+"""The event_ids of the organisation-wide usage rows (`extra.org_total`: an ungrouped Usage API or
+usage report page) that grouped rows of the same provider and kind cover in time, from another
+file (within one file the ingestor quarantines such a total): the grouped rows are its breakdown,
+so its requests and tokens are left out of `usage`, as COSTS_VIEW leaves out an org total's money.
+Where an org total is the only source of its time it counts. Bucket rows only (Parquet statistics
+skip the parts of request logs)."""
 
-USAGE_VIEW_PLAIN = f"CREATE OR REPLACE VIEW usage AS {LIVE_ROWS}"
-"""The live rows, when every conversation row has its turn (nothing to fill)."""
 
-USAGE_STORED_VIEW = f"CREATE OR REPLACE VIEW usage_stored AS {LIVE_ROWS}"
+def usage_shadowed(con: duckdb.DuckDBPyConnection) -> int:
+    """Create the view `usage_shadowed` (USAGE_SHADOWED_VIEW) over `usage_all` and return how many
+    org totals it holds: when none, the `usage` views need no anti-join."""
+    con.execute(USAGE_SHADOWED_VIEW)
+    (n,) = one(con.execute("SELECT count(*) FROM usage_shadowed"))
+    return int(n)
+
+
+NOT_SHADOWED = "NOT EXISTS (SELECT 1 FROM usage_shadowed s WHERE s.event_id = {t}.event_id)"
+"""SQL: the row of `{t}` is not an org total left out (USAGE_SHADOWED_VIEW)."""
+
+
+def live_rows(shadowed: bool = False) -> str:
+    """The stored rows that count, turns as stored: not duplicates, and (`shadowed`: the store has
+    org totals covered by grouped rows, `usage_shadowed`) not such an org total."""
+    where = f" AND {NOT_SHADOWED.format(t='usage_all')}" if shadowed else ""
+    return f"SELECT * FROM usage_all WHERE NOT _dup{where}"
+
+
+USAGE_VIEW_PLAIN = "CREATE OR REPLACE VIEW usage AS {live}"
+"""The live rows (`live`: `live_rows`), when every conversation row has its turn (nothing to fill)."""
+
+USAGE_STORED_VIEW = "CREATE OR REPLACE VIEW usage_stored AS {live}"
 """The live rows with `turn` as stored: the rows of `usage` without its turn fill, for a scan
 that reads no turn (the price keys, the last day). Where turns are filled, `usage` joins every
 row to its number: on the 35.7M-row store without turns that join cost the key scan most of its
@@ -607,7 +645,7 @@ ROW_KEY = ("_part", "file_row_number")
 `filename` and `file_row_number`)."""
 
 
-def usage_view_fill(rows: str, key: tuple[str, ...], hidden: bool = False) -> str:
+def usage_view_fill(rows: str, key: tuple[str, ...], hidden: bool = False, shadowed: bool = False) -> str:
     """SQL (two statements) for the `usage` view over `rows` (the stored rows, `_dup` included) with
     `turn` filled where the source gave none: the 1-based position by ts, source_file,
     source_line, event_id within the conversation (rows with a turn count too).
@@ -618,7 +656,8 @@ def usage_view_fill(rows: str, key: tuple[str, ...], hidden: bool = False) -> st
     filling by a window over the whole rows sorted the store with every column on every scan (a
     35M-row report spilled tens of GB), and even once, into a table, it took twice the memory of
     the rows themselves (a Claude Code store: +112 MB RSS for 60,000 rows; +55 MB this way).
-    `hidden`: the key columns are in `rows`' `*` and are left out of the view."""
+    `hidden`: the key columns are in `rows`' `*` and are left out of the view. `shadowed`: the
+    org totals of `usage_shadowed` are left out too (`live_rows`)."""
     cols = ", ".join(key)
     on = " AND ".join(f"u.{k} = t.{k}" for k in key)
     star = f"u.* EXCLUDE ({cols})" if hidden else "u.*"
@@ -632,7 +671,7 @@ FROM live WHERE conversation_id IN (SELECT conversation_id FROM need);
 CREATE OR REPLACE VIEW usage AS
 SELECT {star} REPLACE (CASE WHEN u.turn IS NULL THEN t._turn ELSE u.turn END AS turn)
 FROM {rows} u LEFT JOIN _usage_turns t ON {on}
-WHERE NOT u._dup
+WHERE NOT u._dup{f" AND {NOT_SHADOWED.format(t='u')}" if shadowed else ""}
 """
 
 
