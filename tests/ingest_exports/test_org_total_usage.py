@@ -162,3 +162,20 @@ def test_anthropic_org_report_beside_a_workspace_report_counts_once(tmp_path: Pa
 
 def test_anthropic_org_report_alone_counts_fully(tmp_path: Path) -> None:
     assert _counts(_run(tmp_path, tmp_path / "store", {"org.json": A_ORG})) == (7, 1300, 130)
+
+
+def test_a_claude_code_report_does_not_stand_in_for_the_org_usage_report(tmp_path: Path) -> None:
+    """The Claude Code Analytics report's rows are grouped Anthropic buckets too, but of Claude Code's
+    usage alone, not a breakdown of the org's Messages usage: beside them the org-wide usage report
+    of the same day still counts (it was left out: 0 requests and the Claude Code tokens alone)."""
+    claude_code = {"data": [{
+        "date": "2026-10-01T00:00:00Z", "actor": {"type": "user_actor", "email_address": "dev@example.com"},
+        "organization_id": "org-1", "customer_type": "api", "terminal_type": "vscode",
+        "core_metrics": {"num_sessions": 1},
+        "model_breakdown": [{"model": "claude-sonnet-4-5-20250929",
+                             "tokens": {"input": 50, "output": 20, "cache_read": 0, "cache_creation": 0}}]}],
+        "has_more": False, "next_page": None}
+    doc = _run(tmp_path, tmp_path / "store", {"claude_code.json": claude_code, "org.json": A_ORG})
+    # the org report's 7 requests, 1,300 input and 130 output, plus the Claude Code report's 0 requests
+    # (it states none), 50 input and 20 output: 7, 1,350, 150
+    assert _counts(doc) == (7, 1350, 150)

@@ -25,7 +25,9 @@ interface with `model_breakdown[].tokens.{input, output, cache_read, cache_creat
   the bill; for `subscription` customers nothing is billed per token.
 - user_id = actor.email_address; api_key = actor.api_key_name; the report has no request count:
   request_count = 0. organization_id, customer_type, terminal_type, actor type and num_sessions
-  -> extra.
+  -> extra, with `kind` = 'claude_code': Claude Code's usage is a part of the organisation's, not a
+  breakdown of the Messages usage report, so its rows never stand in for (shadow) an org-wide usage
+  report of the same day (storage/store.py USAGE_SHADOWED_VIEW compares kinds).
 
 event_id = md5('anthropic', 'claude_code', day, actor type, email/key name, organization_id,
 customer_type, terminal_type, model), so a re-fetched day replaces the earlier rows. A record
@@ -109,7 +111,7 @@ class AnthropicClaudeCodeReportJson(Ingestor):
           true AS cache_known,
           false AS batch,
           CASE WHEN {usd} THEN {exact_div(dec('cost_amount'), "'100'")} END AS reported_cost_usd,
-          json_object('organization_id', organization_id, 'customer_type', customer_type,
+          json_object('kind', 'claude_code', 'organization_id', organization_id, 'customer_type', customer_type,
                       'terminal_type', terminal_type, 'actor_type', actor_type,
                       'num_sessions', {count('num_sessions')},
                       'estimated_cost_currency', cost_currency) AS extra
