@@ -445,11 +445,12 @@ def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: 
     return IngestRun(files=counts, problems=problems)
 
 
-def _emit(text: str, out: Path | None, quiet: bool) -> None:
+def _emit(text: str, out: Path | None, quiet: bool, name: str) -> None:
+    """`text` to `out`, else to stdout; `name`: the file suggested when `out` is a directory."""
     if out:
         from llmcost.storage.output import write_text
 
-        write_text(out, text)
+        write_text(out, text, name=name)
     elif not quiet:
         typer.echo(text, nl=False)
 
@@ -591,7 +592,7 @@ def _economics(value: str | None, rate: str | None) -> tuple[Decimal | None, Dec
 
 def _report(a: ReportArgs, last_run: IngestRun | None = None) -> None:
     from llmcost.document.analysis import ReportOptions, build_report
-    from llmcost.report import FORMATS, expand_out, render
+    from llmcost.report import EXTENSIONS, FORMATS, expand_out, render
 
     _not_empty(month=a.month, currency=a.currency, table=a.table, since=a.since, until=a.until, as_of=a.as_of,
                budget=a.budget, tz=a.tz)
@@ -641,7 +642,10 @@ def _report(a: ReportArgs, last_run: IngestRun | None = None) -> None:
             color = "NO_COLOR" not in os.environ
         text = render(doc, fmt, width=width, color=color, table_name=a.table, full=a.full,
                       sections=tuple(a.section or ()), tty=tty)
-        _emit(text, out, a.quiet)
+        # --out DIR is refused with a file named for the output: report.<ext of --format>, and
+        # for one CSV table its name as `--format csv --out DIR` writes it (<table>.csv)
+        name = f"{a.table}.csv" if fmt == "csv" else f"report.{EXTENSIONS[fmt]}"
+        _emit(text, out, a.quiet, name)
     b = doc.get("budget")
     if b and b["value_usd"] is None:
         # not over, not within: say so on stderr even with --quiet, so a cron job's log shows it

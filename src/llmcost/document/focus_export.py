@@ -375,7 +375,8 @@ def export_focus(opts: ReportOptions, out: Path | Callable[[str | None], Path]) 
             if cmp_month is not None:
                 forecast["compare"] = {"current": {"month": f"{cmp_month:%Y-%m}"}}
     rows += scenario_rows({**forecast, "price_catalog": {"catalog": stamp}})
-    write_text(out, csv_text(COLUMNS, ([r[c] for c in COLUMNS] for r in rows), numeric=NUMERIC_COLUMNS))
+    write_text(out, csv_text(COLUMNS, ([r[c] for c in COLUMNS] for r in rows), numeric=NUMERIC_COLUMNS),
+               name="focus.csv")
     return len(rows), unpriced
 
 
