@@ -548,7 +548,7 @@ def covered_months(
     first, last = since, until
     if first is None or last is None:
         union = " UNION ALL ".join(f"SELECT ts FROM {v}" for v in views)
-        lo, hi = one(con.execute(f"SELECT min(ts), max(ts) FROM ({union})"))
+        lo, hi = one(con.execute(f"SELECT min(ts), max(ts) FROM ({union}) AS window_days"))
         first = first or _local_day(lo, tz)
         last = last or _local_day(hi, tz)
     if first is None or last is None:
