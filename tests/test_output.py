@@ -150,6 +150,31 @@ def test_out_that_cannot_take_a_report_is_one_error_line(store: Path, tmp_path: 
     assert _leftovers(tmp_path) == []
 
 
+def test_out_a_directory_suggests_a_file_of_the_outputs_format(store: Path, tmp_path: Path) -> None:
+    """`--format html --out DIR` suggested DIR/report.txt whatever the format; the file suggested
+    now has the format's extension (table: txt), one CSV table (--table) its own name as
+    `--format csv --out DIR` writes it, export-focus a .csv. `--format csv` without --table still
+    writes its tables into DIR (test_csv_out_directory_rules)."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    report = ["report", "--store", str(store), "--no-forecast", "--out", str(folder), "--format"]
+    runs = {
+        "html": ([*report, "html"], "report.html"),
+        "md": ([*report, "md"], "report.md"),
+        "json": ([*report, "json"], "report.json"),
+        "table": ([*report, "table"], "report.txt"),
+        "csv --table": ([*report, "csv", "--table", "by_day"], "by_day.csv"),
+        "export-focus": (["export-focus", "--store", str(store), "--out", str(folder)], "focus.csv"),
+    }
+    for kind, (args, name) in runs.items():
+        res = runner.invoke(app, args)
+        assert res.exit_code == 2, (kind, res.output)
+        assert res.output.strip().splitlines() == [
+            f"Error: --out {folder} is a directory. Fix: name a file inside it, e.g. --out {folder / name}."
+        ], kind
+    assert list(folder.iterdir()) == []
+
+
 def test_out_the_file_system_refuses_is_the_options_fault_not_the_stores(store: Path, tmp_path: Path) -> None:
     """A path under a regular file (ENOTDIR), for a report file, a CSV folder and export-focus:
     exit 2 with the path and the reason on one line, not exit 3, whose fix (rebuild the store)

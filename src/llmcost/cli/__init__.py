@@ -240,7 +240,9 @@ OutOpt = Annotated[
     typer.Option(
         "--out", "-o", metavar="PATH", parser=_path,
         help="Write the report to this file (a directory for --format csv); placeholders "
-        "{month}, {date}, {format}, {ext}, e.g. reports/llmcost-{month}.html.",
+        "{month}, {date}, {format}, {ext}, e.g. reports/llmcost-{month}.html. {month} is the month "
+        "the report covers (in --tz): the --month given, else the --since/--until window's (an open "
+        "end: the data's first or last day); FIRST_LAST (2026-08_2026-10) when it spans months.",
     ),
 ]
 TableOpt = Annotated[
@@ -443,11 +445,12 @@ def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: 
     return IngestRun(files=counts, problems=problems)
 
 
-def _emit(text: str, out: Path | None, quiet: bool) -> None:
+def _emit(text: str, out: Path | None, quiet: bool, name: str) -> None:
+    """`text` to `out`, else to stdout; `name`: the file suggested when `out` is a directory."""
     if out:
         from llmcost.storage.output import write_text
 
-        write_text(out, text)
+        write_text(out, text, name=name)
     elif not quiet:
         typer.echo(text, nl=False)
 
@@ -589,7 +592,7 @@ def _economics(value: str | None, rate: str | None) -> tuple[Decimal | None, Dec
 
 def _report(a: ReportArgs, last_run: IngestRun | None = None) -> None:
     from llmcost.document.analysis import ReportOptions, build_report
-    from llmcost.report import FORMATS, expand_out, render
+    from llmcost.report import EXTENSIONS, FORMATS, expand_out, render
 
     _not_empty(month=a.month, currency=a.currency, table=a.table, since=a.since, until=a.until, as_of=a.as_of,
                budget=a.budget, tz=a.tz)
@@ -622,7 +625,7 @@ def _report(a: ReportArgs, last_run: IngestRun | None = None) -> None:
         from llmcost import clock
 
         today = clock.today(a.tz)
-        out = expand_out(a.out, month=doc["period"].get("month"), fmt=fmt, today=today)
+        out = expand_out(a.out, month=doc["period"].get("covers"), fmt=fmt, today=today)
     if fmt == "csv" and not a.table:
         from llmcost.report.csv_report import write_all
 
@@ -639,7 +642,10 @@ def _report(a: ReportArgs, last_run: IngestRun | None = None) -> None:
             color = "NO_COLOR" not in os.environ
         text = render(doc, fmt, width=width, color=color, table_name=a.table, full=a.full,
                       sections=tuple(a.section or ()), tty=tty)
-        _emit(text, out, a.quiet)
+        # --out DIR is refused with a file named for the output: report.<ext of --format>, and
+        # for one CSV table its name as `--format csv --out DIR` writes it (<table>.csv)
+        name = f"{a.table}.csv" if fmt == "csv" else f"report.{EXTENSIONS[fmt]}"
+        _emit(text, out, a.quiet, name)
     b = doc.get("budget")
     if b and b["value_usd"] is None:
         # not over, not within: say so on stderr even with --quiet, so a cron job's log shows it
@@ -786,17 +792,16 @@ def report_command(report: ReportArgs = REPORT_DEFAULTS) -> None:
     _report(report)
 
 
-def _expand_focus_out(out: Path, month: str | None, tz: str) -> Path:
-    """export-focus's --out with the report's placeholders ({month}: the --month chosen, else this
-    month in --tz; {date}; {format} and {ext}: csv), so --out means the same in every command."""
+def _focus_out(out: Path, tz: str) -> Callable[[str | None], Path]:
+    """export-focus's --out with the report's placeholders, so --out means the same in every
+    command: {month} is the month(s) the export covers (covered_months, as for `report`), {date},
+    {format} and {ext} (csv). Called by the export once it knows its window's data."""
     from llmcost import clock
-    from llmcost.document.analysis import resolve_month
     from llmcost.report import expand_out
     from llmcost.tz import check_tz
 
     today = clock.today(check_tz(tz))
-    label = resolve_month(month, tz, today)[2] if month else None
-    return expand_out(out, month=label, fmt="csv", today=today)
+    return lambda covers: expand_out(out, month=covers, fmt="csv", today=today)
 
 
 @app.command("export-focus", epilog=MEMORY_HELP)
@@ -804,7 +809,8 @@ def _expand_focus_out(out: Path, month: str | None, tz: str) -> Path:
 def export_focus(
     out: Annotated[
         Path, typer.Option("--out", "-o", metavar="FILE", parser=_path,
-                           help="CSV file to write (FOCUS 1.2 columns + x_ columns).")
+                           help="CSV file to write (FOCUS 1.2 columns + x_ columns); placeholders as "
+                           "report's --out: {month} (the month(s) exported), {date}, {format}, {ext}.")
     ],
     store: StoreOpt = None,
     prices: PricesOpt = None,
@@ -820,8 +826,14 @@ def export_focus(
     _not_empty(month=month)  # `--month "$MONTH"` with MONTH unset: an error, as in `report`
     opts = ReportOptions(store=_store_dir(store), prices_file=prices, since=_date(since, "--since"),
                          until=_date(until, "--until"), month=month, tz=tz)
-    out = _expand_focus_out(out, month, tz)
-    n, unpriced = run(opts, out)
+    expand, written = _focus_out(out, tz), [out]
+
+    def name(covers: str | None) -> Path:
+        written[0] = expand(covers)
+        return written[0]
+
+    n, unpriced = run(opts, name)
+    out = written[0]
     left = f" {unpriced:,} unpriced requests left out (no cost to state; see `report`)." if unpriced else ""
     typer.echo(_inert(f"Wrote {n:,} FOCUS 1.2 rows to {out}.{left}"), err=True)
 

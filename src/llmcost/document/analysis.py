@@ -32,7 +32,7 @@ from llmcost.tz import check_day, check_tz
 if TYPE_CHECKING:
     from llmcost.engine.spark import RemoteStore, SparkPriced
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 """1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
 the (optional) forecast and scenarios sections; 1.2 adds by_label (--label); 1.3 adds by_tag (--by
 tag:NAME); 1.4 adds budget.billed_usd and budget.estimated_usd (month-to-date money counted once).
@@ -351,7 +351,8 @@ def _sections(
             f"{m.origin} prices {m.provider}/{m.model} at $0 (input = 0, output = 0): its requests count as $0. "
             "Fix: if those are the snippet's placeholder zeros, write the real prices (USD per million tokens)"
         )
-    doc["period"] = {"since": since, "until": until, "month": month, "tz": opts.tz}
+    doc["period"] = {"since": since, "until": until, "month": month, "tz": opts.tz,
+                     "covers": covered_months(con, (window, costs), opts.tz, since, until, month)}
     if not doc["totals"]["requests"] and (since is not None or until is not None):
         first, last = one(con.execute(f"SELECT min(ts), max(ts) FROM {rows.table}"))
         held = f"the store holds usage from {first:%Y-%m-%d} to {last:%Y-%m-%d} (UTC)" if first else "it is empty"
@@ -531,6 +532,35 @@ def _reconciliation(
         "by_provider": rows,
         "days": days,
     }
+
+
+def covered_months(
+    con: Any, views: tuple[str, ...], tz: str, since: date | None, until: date | None, month: str | None
+) -> str | None:
+    """The calendar month(s) the report's window covers, in `tz`: what `--out`'s {month} names, for
+    `report` and `export-focus` alike. The --month given (`month`, YYYY-MM); else the window from
+    --since to --until (both inclusive), an open end taken from the data in it (the first or last
+    usage row or cost line of `views`); `YYYY-MM` when that lies in one month, `FIRST_LAST`
+    (`2026-08_2026-10`) when it spans several, so a file never names one month it does not wholly
+    cover. None when an end is open and the window holds no data."""
+    if month:
+        return month
+    first, last = since, until
+    if first is None or last is None:
+        union = " UNION ALL ".join(f"SELECT ts FROM {v}" for v in views)
+        lo, hi = one(con.execute(f"SELECT min(ts), max(ts) FROM ({union}) AS window_days"))
+        first = first or _local_day(lo, tz)
+        last = last or _local_day(hi, tz)
+    if first is None or last is None:
+        return None
+    a, b = f"{first:%Y-%m}", f"{last:%Y-%m}"
+    return a if a == b else f"{a}_{b}"
+
+
+def _local_day(ts: Any, tz: str) -> date | None:
+    if ts is None:
+        return None
+    return ts.astimezone(ZoneInfo(tz)).date() if isinstance(ts, datetime) else ts
 
 
 def compare_month(con: Any, rows: PricedTable, until: date | None) -> date | None:

@@ -36,6 +36,7 @@ start and provider (then as the queries order them), so the same store gives the
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -49,8 +50,10 @@ from llmcost.document.analysis import (
     _window,
     compare_month,
     costs_window_view,
+    covered_months,
     forecast_sections,
     open_store,
+    window_view,
 )
 from llmcost.document.compare import month_start, previous_month
 from llmcost.document.priced_rows import price_once
@@ -345,15 +348,16 @@ def scenario_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def export_focus(opts: ReportOptions, out: Path) -> tuple[int, int]:
+def export_focus(opts: ReportOptions, out: Path | Callable[[str | None], Path]) -> tuple[int, int]:
     """Write the FOCUS CSV for the store and window in `opts`; return (rows written, unpriced requests
-    left out).
+    left out). `out` is the file, or a function naming it from the month(s) the export covers
+    (analysis.covered_months: the --out pattern's {month}).
 
     Prices the store once (llmcost.document.priced_rows) and reads what it exports from that table: the
     window's actual rows and, when the forecast is on, the forecast and scenarios section. No other
     section of the report (measures, reconciliation, comparison) is computed."""
     check_tz(opts.tz)
-    since, until, _ = _window(opts)
+    since, until, month = _window(opts)
     catalog = load_catalog(opts.prices_file)
     stamp = catalog.info().get("catalog") or ""
     with open_store(opts.store) as (_store, _manifest, con):
@@ -363,7 +367,11 @@ def export_focus(opts: ReportOptions, out: Path) -> tuple[int, int]:
         # not request logs beside the provider's own usage buckets (sql/reconcile_money_usage.sql)
         money = priced.view(con, MONEY_WINDOW_VIEW, f"({_inline(where, params)}) AND counts_for_money")
         rows, unpriced = actual_rows(con, stamp, money)
-        rows += billed_rows(con, stamp, costs_window_view(con, priced, since, until))
+        costs = costs_window_view(con, priced, since, until)
+        rows += billed_rows(con, stamp, costs)
+        if not isinstance(out, Path):
+            out = out(covered_months(con, (window_view(con, priced, since, until), costs), opts.tz, since, until,
+                                     month))
         rows.sort(key=lambda r: (r["ChargePeriodStart"], r["ProviderName"]))  # stable: keeps the queries' order
         forecast = forecast_sections(con, opts, {}, catalog, priced)
         if forecast.get("scenarios") and not (forecast.get("forecast") or {}).get("month"):
@@ -372,7 +380,8 @@ def export_focus(opts: ReportOptions, out: Path) -> tuple[int, int]:
             if cmp_month is not None:
                 forecast["compare"] = {"current": {"month": f"{cmp_month:%Y-%m}"}}
     rows += scenario_rows({**forecast, "price_catalog": {"catalog": stamp}})
-    write_text(out, csv_text(COLUMNS, ([r[c] for c in COLUMNS] for r in rows), numeric=NUMERIC_COLUMNS))
+    write_text(out, csv_text(COLUMNS, ([r[c] for c in COLUMNS] for r in rows), numeric=NUMERIC_COLUMNS),
+               name="focus.csv")
     return len(rows), unpriced
 
 

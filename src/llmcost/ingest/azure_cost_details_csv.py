@@ -9,7 +9,14 @@ Details API; EA casing such as `MeterCategory` / `CostInBillingCurrency` is matc
 - file: UTF-8 byte-order mark and CRLF line ends (both handled by the CSV reader).
 - only Azure OpenAI rows are read: meterCategory / meterSubCategory naming OpenAI, or a
   Microsoft.CognitiveServices token meter; everything else in the export is skipped.
-- date (`MM/DD/YYYY`; ISO accepted) -> ts (UTC day), bucket_end = ts + 1 day.
+- date -> ts (UTC day), bucket_end = ts + 1 day. The reference documents `MM/DD/YYYY` for these
+  CSVs (formats-provider-exports.md 5.1 "Pitfalls" and 7 "Time": month first; FOCUS exports use
+  ISO); some downloads add a midnight time (`10/01/2026 00:00:00`) and newer export schemas write
+  ISO (`2026-10-01`, `2026-10-01T00:00:00Z`). Those shapes are read for the day (see `DATE_SHAPES`);
+  a time other than midnight or an offset other than UTC is not a daily row's date and is
+  quarantined. Slash dates are month first; a file with a slash date whose first number is over
+  12 was written day first, so its slash dates that read both ways (`01/10/2026`) are quarantined
+  as ambiguous rather than guessed.
 - costInUsd, else costInBillingCurrency when billingCurrency is USD -> cost_usd (DECIMAL);
   paygCostInUsd -> list_cost_usd; costInBillingCurrency, billingCurrency -> billed_amount, currency.
 - meterName (`gpt 4o 1120 cached Inp glbl Tokens`, `GPT 5 Mini Inpt Glbl 1M Tokens`) -> model (the
@@ -28,7 +35,7 @@ latest export of a row wins.
 
 from __future__ import annotations
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, register, ts_sql
+from llmcost.ingest import IngestContext, Ingestor, InputFile, register
 from llmcost.ingest._exports import Csv, dec, header_has, key_hash, token_type_from_text
 
 NAMES = (
@@ -62,6 +69,10 @@ EA_ALIASES = {
     "ResourceId": ("InstanceId",),
     "unitOfMeasure": ("UnitOfMeasure",),
 }
+# the `date` shapes read, each for the day it names (formats-provider-exports.md 5.1 and 7)
+SLASH_DATE = "[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}( 0?0:00(:00)?)?"  # MM/DD/YYYY [00:00:00]
+ISO_DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}([T ]00:00(:00(\\.0+)?)?(Z|[+-]00:?00)?)?"  # YYYY-MM-DD[T00:00:00Z]
+DATE_SHAPES = "MM/DD/YYYY (month first), optionally with a 00:00:00 time, or YYYY-MM-DD, optionally T00:00:00Z"
 _STRIP = (
     "cached|cache|inp|inpt|input|outp|outpt|output|glbl|gl|global|regnl|regional|rgnl|data|zone|dzone|dz|"
     "batch|tokens?|[0-9]+[km]|prvsnd|provisioned"
@@ -108,17 +119,28 @@ class AzureCostDetailsCsv(Ingestor):
         cost = (
             f"coalesce({dec(col['costInUsd'])}, CASE WHEN {usd} THEN {dec(col['costInBillingCurrency'])} END)"
         )
+        d = col["date"]
+        slash = f"regexp_full_match({d}, '{SLASH_DATE}')"
+        first, second = (f"TRY_CAST(split_part({d}, '/', {i}) AS INTEGER)" for i in (1, 2))
         day = (
-            f"coalesce(CAST(try_strptime({col['date']}, '%m/%d/%Y') AS VARCHAR) || '+00', "
-            f"CAST(CAST({ts_sql(col['date'])} AS DATE) AS VARCHAR) || ' 00:00:00+00')"
+            f"CASE WHEN {slash} THEN CAST(try_strptime(split_part({d}, ' ', 1), '%m/%d/%Y') AS DATE) "
+            f"WHEN regexp_full_match({d}, '{ISO_DATE}') THEN TRY_CAST(left({d}, 10) AS DATE) END"
         )
+        # one slash date that is a day-first date only (`13/10/2026`) shows the file was written day
+        # first (`13/45/2026` is no date either way and shows nothing)
+        day_only = f"try_strptime(split_part({d}, ' ', 1), '%d/%m/%Y') IS NOT NULL"
+        day_first = f"coalesce(bool_or({slash} AND {first} > 12 AND {day_only}) OVER (), false)"
+        ambiguous = f"({slash} AND {day_first} AND {first} <= 12 AND {second} <= 12 AND {first} <> {second})"
         ai = (
             f"({col['meterCategory']} ILIKE '%openai%' OR {col['meterSubCategory']} ILIKE '%openai%' OR "
             f"(lower({col['consumedService']}) = 'microsoft.cognitiveservices' AND {meter} LIKE '%token%'))"
         )
         return f"""
         SELECT source_line, raw,
-          CASE WHEN _day IS NULL THEN 'date missing or not MM/DD/YYYY'
+          CASE WHEN _date IS NULL THEN 'date missing'
+               WHEN _ambiguous THEN 'date is ambiguous: this file also has day-first dates (first number '
+                 || 'over 12), so MM/DD/YYYY cannot be trusted; export with month-first dates'
+               WHEN _day IS NULL THEN 'date is not a day: expected {DATE_SHAPES}'
                WHEN {cost} IS NULL THEN 'no USD cost (costInUsd, or costInBillingCurrency in USD)'
           END AS error,
           {
@@ -151,6 +173,8 @@ class AzureCostDetailsCsv(Ingestor):
                       'meter_id', {col["meterId"]}, 'resource_id', {col["ResourceId"]},
                       'resource_group', {col["resourceGroupName"]}, 'charge_type', {col["chargeType"]},
                       'pricing_model', {col["pricingModel"]}, 'tags', {col["tags"]}) AS extra
-        FROM (SELECT *, TRY_CAST({day} AS TIMESTAMPTZ) AS _day FROM ({c.source()}))
+        FROM (SELECT *, {d} AS _date, {ambiguous} AS _ambiguous,
+                CASE WHEN NOT {ambiguous} THEN CAST(CAST({day} AS VARCHAR) || ' 00:00:00+00' AS TIMESTAMPTZ) END AS _day
+              FROM ({c.source()}))
         WHERE {ai}
         """

@@ -47,8 +47,10 @@ def render(
 
 
 def expand_out(pattern: Path, *, month: str | None, fmt: str, today: date) -> Path:
-    """`--out` with placeholders: {month} (the report's month, YYYY-MM), {date} (today, YYYY-MM-DD),
-    {format} and {ext}; e.g. reports/llmcost-{month}.html."""
+    """`--out` with placeholders: {month} (the month(s) the output covers: `month`, from
+    llmcost.document.analysis.covered_months; today's month only when that is None, a window
+    with an open end and no data), {date} (today, YYYY-MM-DD), {format} and {ext}; e.g.
+    reports/llmcost-{month}.html."""
     text = str(pattern)
     values = {
         "month": month or f"{today:%Y-%m}",

@@ -77,22 +77,24 @@ def _unwritable(path: Path, e: OSError) -> UsageError:
                    "with free space.")
 
 
-def write_text(path: Path, text: str) -> Path:
+def write_text(path: Path, text: str, *, name: str = "report.txt") -> Path:
     """Write `text` as UTF-8 to `path` (see the module docstring for each kind of path); return
-    the path of the file actually written (a symlink's target, or `path`)."""
+    the path of the file actually written (a symlink's target, or `path`). `name`: the file the
+    error suggests inside `path` when it is a directory (the output's own name and extension,
+    e.g. report.html for --format html)."""
     try:
-        return _write_text(path, text)
+        return _write_text(path, text, name)
     except UsageError:
         raise
     except OSError as e:
         raise _unwritable(path, e) from None
 
 
-def _write_text(path: Path, text: str) -> Path:
+def _write_text(path: Path, text: str, name: str) -> Path:
     st = _kind(path)
     mode = st.st_mode if st is not None else 0
     if stat.S_ISDIR(mode):
-        raise _refuse(path, "a directory", f"name a file inside it, e.g. --out {path / 'report.txt'}.")
+        raise _refuse(path, "a directory", f"name a file inside it, e.g. --out {path / name}.")
     if stat.S_ISSOCK(mode):
         raise _refuse(path, "a socket, which cannot be opened as a file", "give a file, a named pipe or a device.")
     if stat.S_ISBLK(mode):
