@@ -1,0 +1,44 @@
+"""A provider whose usage stopped before the data's last day is forecast from zeros, not imputed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+
+from llmcost.pricing import load_catalog
+from llmcost.scenarios.drivers import forecast_drivers
+from llmcost.scenarios.history import prepare
+from tests.scenarios.conftest import usage_con
+
+
+def test_a_provider_that_stopped_is_not_forecast_at_its_old_level() -> None:
+    # 110 days from 2026-08-01 to 2026-11-18: OpenAI 20 +- noise requests a day throughout;
+    # Anthropic the same until 2026-10-25, then nothing for the last 24 days (the team moved to
+    # OpenAI). Before the fix Anthropic's calendar stopped on its own last day and the 24 days
+    # were imputed (interpolated at the old level), so the next 30 days were forecast at about
+    # 14 requests a day.
+    rng = np.random.default_rng(7)
+    first, last, stop = date(2026, 8, 1), date(2026, 11, 18), date(2026, 10, 25)
+    rows = []
+    for i in range((last - first).days + 1):
+        d = first + timedelta(days=i)
+        at = datetime(d.year, d.month, d.day, 12, tzinfo=UTC)
+        for provider, model in (("openai", "gpt-4o-2024-08-06"), ("anthropic", "claude-sonnet-4-5-20250929")):
+            if provider == "anthropic" and d > stop:
+                continue
+            for _ in range(int(rng.poisson(20))):
+                rows.append({"ts": at, "provider": provider, "model": model, "input_tokens": 1000,
+                             "output_tokens": 100})
+    con = usage_con(rows)
+    history = prepare(con, load_catalog(), last, "UTC").table
+    fc = forecast_drivers(con, history, load_catalog(), last, date(2027, 3, 31), n_paths=500, seed=0)
+    assert fc is not None
+    fit = fc.mf.fits["req|anthropic"]
+    assert not any("tail imputed" in n for n in fit.notes), fit.notes
+    # the series handed to the model ends with the 24 zero days
+    anth = next(v for (p, _), v in fc.requests.items() if p == "anthropic")
+    next_30 = float(np.median(anth[:, :30].sum(axis=1)))
+    # at the old level the 30 days would hold 30 x 20 = 600 requests; 24 days of zeros must pull
+    # the median well under half of that
+    assert next_30 < 300, next_30
