@@ -260,3 +260,25 @@ def test_recent_level_total_by_hand():
     days = [first + timedelta(days=t) for t in range(56, 63)]  # one week
     assert recent_level_total(hist, days) == pytest.approx(level * sum(factor), rel=1e-9)
     assert recent_level_total([(first, 0.0)], days) is None
+
+
+def test_scattered_usage_is_not_pinned_to_zero():
+    # usage on 8 scattered days over 107 (2026-08-03 to 2026-11-17), $0.175 each (50 requests of
+    # 1,000 in + 100 out on gpt-4o: 50 x (1,000 x $2.50 + 100 x $10) / 1M): 2 of the last 10 days
+    # carry spend, so the median of those days is $0, which is no level. Before, the recent level
+    # was that $0 and it pinned next month to $0.00 with an 80% interval of $0.00 to $0.00, while
+    # the quarter after it (not recentred) had a median of dollars.
+    used = [date(2026, 8, 3), date(2026, 8, 20), date(2026, 9, 14), date(2026, 10, 1), date(2026, 10, 2),
+            date(2026, 10, 30), date(2026, 11, 2), date(2026, 11, 17)]
+    first, last = used[0], used[-1]
+    hist = [(first + timedelta(days=t), 0.175 if first + timedelta(days=t) in used else 0.0)
+            for t in range((last - first).days + 1)]
+    december = [date(2026, 12, 1) + timedelta(days=i) for i in range(31)]
+    assert recent_level_total(hist, december) is None
+    out = forecast_periods([d for d, _ in hist], [v for _, v in hist], as_of=last, n_paths=500)
+    nxt = next(p for p in out if p.kind == "next_month")
+    assert nxt.p50 is not None and nxt.lo_80 is not None and nxt.hi_80 is not None
+    # 8 days x $0.175 = $1.40 over 107 days is about $0.013 a day, $0.41 over December's 31 days:
+    # the median is not $0 and the interval has a width
+    assert nxt.p50 > 0.05
+    assert nxt.hi_80 > nxt.lo_80

@@ -218,7 +218,9 @@ def recent_level_total(history: Sequence[tuple[date, float]], days: Sequence[dat
     """Sum over `days` of a weekday-adjusted recent level: each weekday's factor is its mean over
     the last 56 days relative to their overall mean; the level is the median of the last 10 days,
     each divided by its weekday's factor (a median, so a spike or an outage does not move it). A
-    weekday without spend in the 56 days forecasts 0. None without history or spend."""
+    weekday without spend in the 56 days forecasts 0. None without history or spend, or when fewer
+    than half of the last 10 days carry spend: on scattered usage the median of mostly empty days
+    is 0, which is no level (it would pin the month to $0 with an interval of zero width)."""
     if not history or not days:
         return None
     first, x = _daily_window(history, PATTERN_DAYS)
@@ -228,6 +230,8 @@ def recent_level_total(history: Sequence[tuple[date, float]], days: Sequence[dat
     wd = (np.arange(x.size) + first.weekday()) % 7
     factor = np.array([float(x[wd == j].mean()) / mean if (wd == j).any() else 1.0 for j in range(7)])
     recent = slice(max(0, x.size - LEVEL_DAYS), x.size)
+    if 2 * int((x[recent] > 0).sum()) < x[recent].size:
+        return None
     f = factor[wd[recent]]
     adjusted = x[recent][f > 0] / f[f > 0]
     if adjusted.size == 0:
