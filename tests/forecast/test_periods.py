@@ -251,12 +251,55 @@ def test_recent_level_total_by_hand():
         base = 20.0 if t >= 46 else 10.0
         v = base * (0.5 if d.weekday() >= 5 else 1.0)
         hist.append((d, 500.0 if t == 49 else v))
-    # weekday factors over the 56 days, by hand: weekday means / overall mean
+    # weekday factors over the 56 days, by hand: weekday means / overall mean, the spike counted at
+    # 4 x the median day with spend: 12 days at 5, 38 at 10, 5 at 20 and the 500, median 10, so 40
     x = np.array([v for _, v in hist])
     wd = np.array([d.weekday() for d, _ in hist])
-    factor = [x[wd == j].mean() / x.mean() for j in range(7)]
+    xc = x.copy()
+    xc[49] = 40.0
+    factor = [xc[wd == j].mean() / xc.mean() for j in range(7)]
     adjusted = sorted(x[t] / factor[wd[t]] for t in range(46, 56))
     level = (adjusted[4] + adjusted[5]) / 2
     days = [first + timedelta(days=t) for t in range(56, 63)]  # one week
     assert recent_level_total(hist, days) == pytest.approx(level * sum(factor), rel=1e-9)
     assert recent_level_total([(first, 0.0)], days) is None
+
+
+def test_scattered_usage_is_not_pinned_to_zero():
+    # usage on 8 scattered days over 107 (2026-08-03 to 2026-11-17), $0.175 each (50 requests of
+    # 1,000 in + 100 out on gpt-4o: 50 x (1,000 x $2.50 + 100 x $10) / 1M): 2 of the last 10 days
+    # carry spend, so the median of those days is $0, which is no level. Before, the recent level
+    # was that $0 and it pinned next month to $0.00 with an 80% interval of $0.00 to $0.00, while
+    # the quarter after it (not recentred) had a median of dollars.
+    used = [date(2026, 8, 3), date(2026, 8, 20), date(2026, 9, 14), date(2026, 10, 1), date(2026, 10, 2),
+            date(2026, 10, 30), date(2026, 11, 2), date(2026, 11, 17)]
+    first, last = used[0], used[-1]
+    hist = [(first + timedelta(days=t), 0.175 if first + timedelta(days=t) in used else 0.0)
+            for t in range((last - first).days + 1)]
+    december = [date(2026, 12, 1) + timedelta(days=i) for i in range(31)]
+    assert recent_level_total(hist, december) is None
+    out = forecast_periods([d for d, _ in hist], [v for _, v in hist], as_of=last, n_paths=500)
+    nxt = next(p for p in out if p.kind == "next_month")
+    assert nxt.p50 is not None and nxt.lo_80 is not None and nxt.hi_80 is not None
+    # 8 days x $0.175 = $1.40 over 107 days is about $0.013 a day, $0.41 over December's 31 days:
+    # the median is not $0 and the interval has a width
+    assert nxt.p50 > 0.05
+    assert nxt.hi_80 > nxt.lo_80
+
+
+def test_a_spike_does_not_make_its_weekday_a_big_day():
+    # 110 days from 2026-08-01: $0.16 a day until 2026-10-25, $0.07 a day after (a provider
+    # stopped), and one $7 spike on Tuesday 2026-11-03. December at the recent level of $0.07 a day
+    # is 31 x $0.07 = $2.17. Before, the spike sat in Tuesday's weekday factor (a mean over 8
+    # Tuesdays) and every December Tuesday was forecast as a big day: $4.51 for the month.
+    first = date(2026, 8, 1)
+    hist = []
+    for t in range(110):
+        d = first + timedelta(days=t)
+        hist.append((d, (0.16 if d <= date(2026, 10, 25) else 0.07) + (7.0 if d == date(2026, 11, 3) else 0.0)))
+    december = [date(2026, 12, 1) + timedelta(days=i) for i in range(31)]
+    total = recent_level_total(hist, december)
+    assert total is not None
+    # the capped spike (4 x the median day with spend of the last 56 days: 32 of them at $0.16, so
+    # $0.64) still lifts Tuesdays a little; within 10% of $2.17
+    assert total == pytest.approx(2.17, rel=0.10)

@@ -107,3 +107,13 @@ def test_swap_table_shows_logged_names_inert(tmp_path: Path) -> None:
     assert not any(line.startswith("forged") for line in lines)
     assert any(line.startswith("-         ?]0;owned?evil?[31m ") for line in lines), res.stdout
     assert any(line.startswith("-         line forged  1  $9.99 ") for line in lines), res.stdout
+
+
+def test_swap_on_an_empty_window_says_so(store: Path) -> None:
+    # the sample logs end in 2026-11; a window in 2031 holds no request. The text used to read
+    # "On gpt-4o: $0.00 for the priced traffic that cost n/a as logged; 0 requests." above an
+    # empty table, a $0.00 that reads like a result
+    res = CliRunner().invoke(app, ["swap", "gpt-4o", "--store", str(store), "--since", "2031-01-01"])
+    assert res.exit_code == 0, res.output
+    assert "no requests in the store from 2031-01-01 to the end" in res.output
+    assert "$0.00" not in res.output

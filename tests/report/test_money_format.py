@@ -17,7 +17,11 @@ from llmcost.report._fmt import money, money_in, signed
         ("0.64", "$0.64"),  # whole cents keep two decimals (was $0.6400)
         ("0.6400", "$0.64"),
         ("0.0102", "$0.0102"),  # a fraction of a cent stays visible
-        ("0.00045", "$0.0004"),
+        ("0.00045", "$0.0005"),  # half-up, as the forecast rounds (was $0.0004, half-even)
+        # a spend of exactly $2.625 (750 requests x $0.0035) read $2.62 in the totals and the
+        # month comparison but $2.63 as the forecast's actual to date (multi.round_money, half-up)
+        ("2.625", "$2.63"),
+        ("0.00425", "$0.0043"),  # a plan's cost per session: 1,300 x $2.50/1M + 100 x $10/1M
         ("0", "$0.00"),
         ("-5", "-$5.00"),  # the sign before the symbol, as `signed` writes a change (was $-5.00)
         ("-0.0012", "-$0.0012"),

@@ -69,6 +69,12 @@ def swap_cmd(
     if format == "json":
         typer.echo(json.dumps(doc, default=_json, indent=2))
         return
+    if not doc["requests"]:
+        # "$0.00 for the priced traffic that cost n/a" read as a measured saving of everything
+        window = f"from {lo or 'the start'} to {hi or 'the end'}"
+        typer.echo(_inert(f"On {doc['target']}: no requests in the store {window}, so nothing to re-price. "
+                          "Fix: widen --since/--until, or ingest the logs first."))
+        return
     lines = [
         f"On {doc['target']}: {money(doc['swapped_priced_usd'])} for the priced traffic that cost "
         f"{money(doc['cost_usd'])} as logged"

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -264,6 +264,8 @@ def build_report(opts: ReportOptions, last_run: IngestRun | None = None) -> dict
         doc["last_run"] = {"files": dict(last_run.files), "problems": list(last_run.problems)}
     return doc
 
+
+_CENT = Decimal("0.01")  # budget messages: dollars and cents, half-up as the report's money reads
 
 WINDOW_VIEW = "doc_window"
 """The report's window over its priced table (`window_view`); sections are given the name."""
@@ -607,8 +609,8 @@ def _money_parts(mtd: dict[str, Any]) -> str:
     if mtd.get("billed_usd") is None:
         return ""
     est = mtd.get("estimated_usd") or Decimal(0)
-    return (f" (${mtd['billed_usd'].quantize(Decimal('0.01')):,} billed by cost exports, "
-            f"${est.quantize(Decimal('0.01')):,} estimated on the days without them)")
+    return (f" (${mtd['billed_usd'].quantize(_CENT, ROUND_HALF_UP):,} billed by cost exports, "
+            f"${est.quantize(_CENT, ROUND_HALF_UP):,} estimated on the days without them)")
 
 
 def budget_check(doc: dict[str, Any], budget: Decimal, mtd: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -673,21 +675,21 @@ def budget_check(doc: dict[str, Any], budget: Decimal, mtd: dict[str, Any] | Non
         # all of the month's usage is unpriced: its spend is unknown, not $0 within budget
         msg = (
             f"{what} for {month or 'the month'} is unknown: its {unpriced:,} requests have no known price "
-            f"(budget ${budget.quantize(Decimal('0.01')):,}). Fix: add the models' prices (see the unpriced "
+            f"(budget ${budget.quantize(_CENT, ROUND_HALF_UP):,}). Fix: add the models' prices (see the unpriced "
             "models section)"
         )
         shown = None
     else:
         msg = (
-            f"{what} for {month or 'the month'} is ${value.quantize(Decimal('0.01')):,}, "
-            f"{'above' if exceeded else 'within'} the budget of ${budget.quantize(Decimal('0.01')):,}"
+            f"{what} for {month or 'the month'} is ${value.quantize(_CENT, ROUND_HALF_UP):,}, "
+            f"{'above' if exceeded else 'within'} the budget of ${budget.quantize(_CENT, ROUND_HALF_UP):,}"
         )
         if basis == "month_to_date" and mtd is not None and mtd["month"] == month:
             msg += _money_parts(mtd)
         if basis == "month_to_date" and unpriced:
             msg += f" ({unpriced:,} unpriced requests not counted)"
         if basis != "month_to_date" and spent is not None and mtd and mtd.get("billed_usd") is not None:
-            msg += (f"; spent so far ${spent.quantize(Decimal('0.01')):,}{_money_parts(mtd)}; the forecast "
+            msg += (f"; spent so far ${spent.quantize(_CENT, ROUND_HALF_UP):,}{_money_parts(mtd)}; the forecast "
                     "prices billed days' tokens at list prices")
     odds = (fc or {}).get("budget_odds") if not other_month else None
     if odds and odds.get("budget_usd") == budget:

@@ -213,12 +213,19 @@ def local_trend_total(history: Sequence[tuple[date, float]], days: Sequence[date
 LEVEL_DAYS, PATTERN_DAYS = 10, 56
 """`recent_level_total`: the level from the last 10 days, the weekday pattern from the last 56."""
 
+SPIKE_CAP = 4.0
+"""`recent_level_total`: a day above 4 x the median day with spend is a spike, counted at that cap
+in the weekday pattern."""
+
 
 def recent_level_total(history: Sequence[tuple[date, float]], days: Sequence[date]) -> float | None:
     """Sum over `days` of a weekday-adjusted recent level: each weekday's factor is its mean over
-    the last 56 days relative to their overall mean; the level is the median of the last 10 days,
+    the last 56 days (each day capped at 4 x the median day with spend, so that a spike does not
+    make its weekday a big day) relative to their overall mean; the level is the median of the last 10 days,
     each divided by its weekday's factor (a median, so a spike or an outage does not move it). A
-    weekday without spend in the 56 days forecasts 0. None without history or spend."""
+    weekday without spend in the 56 days forecasts 0. None without history or spend, or when fewer
+    than half of the last 10 days carry spend: on scattered usage the median of mostly empty days
+    is 0, which is no level (it would pin the month to $0 with an interval of zero width)."""
     if not history or not days:
         return None
     first, x = _daily_window(history, PATTERN_DAYS)
@@ -226,8 +233,16 @@ def recent_level_total(history: Sequence[tuple[date, float]], days: Sequence[dat
     if mean <= 0:
         return None
     wd = (np.arange(x.size) + first.weekday()) % 7
-    factor = np.array([float(x[wd == j].mean()) / mean if (wd == j).any() else 1.0 for j in range(7)])
+    # the weekday pattern from days clipped at SPIKE_CAP x the median day with spend: one $7 spike
+    # on a $0.16-a-day Tuesday made every Tuesday of next month a big day (next month's median
+    # +54% in the mean of the two forecasts); the level below is a median and needs no clipping
+    cap = SPIKE_CAP * float(np.median(x[x > 0]))
+    clipped = np.minimum(x, cap)
+    cmean = float(clipped.mean())
+    factor = np.array([float(clipped[wd == j].mean()) / cmean if (wd == j).any() else 1.0 for j in range(7)])
     recent = slice(max(0, x.size - LEVEL_DAYS), x.size)
+    if 2 * int((x[recent] > 0).sum()) < x[recent].size:
+        return None
     f = factor[wd[recent]]
     adjusted = x[recent][f > 0] / f[f > 0]
     if adjusted.size == 0:

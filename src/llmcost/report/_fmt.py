@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from llmcost.text import plain
@@ -52,10 +52,12 @@ def _amount(v: Decimal, places: int) -> Decimal:
     """`v` to `places` decimals; below $1 to 4 decimals so that fractions of a cent stay visible,
     but whole cents keep two ($0.64, not $0.6400; $0.0102 stays)."""
     if abs(v) < 1 and v != 0:
-        fine = v.quantize(Decimal("0.0001"))
-        cents = v.quantize(Decimal(1).scaleb(-places))
+        fine = v.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        cents = v.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
         return cents if fine == cents else fine
-    return v.quantize(Decimal(1).scaleb(-places))
+    # half-up, as the forecast rounds its figures (multi.round_money, to_money): Decimal's default
+    # half-even showed a spend of $2.625 as $2.62 in the totals beside $2.63 in the forecast
+    return v.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def money_in(currency: dict[str, Any] | None) -> Callable[[Any], str]:

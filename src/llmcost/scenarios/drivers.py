@@ -133,8 +133,9 @@ def daily_frame(con, history: str, tz: str) -> tuple[pl.DataFrame, pl.DataFrame]
                    CAST(sum(coalesce(cache_write_tokens, 0)) AS DOUBLE) AS cache_write,
                    CAST(sum(coalesce(output_tokens, 0)) AS DOUBLE) AS output,
                    CAST(sum(coalesce(cache_write_1h_tokens, 0)) AS DOUBLE) AS cache_write_1h,
-                   CAST(sum(cost_usd) AS DOUBLE) AS cost
-            FROM {history} WHERE priced GROUP BY ALL ORDER BY ALL"""
+                   CAST(sum(cost_usd) AS DOUBLE) AS cost,
+                   arg_max(model, ts) AS raw_model
+            FROM {history} WHERE priced GROUP BY grp_provider, grp_model, day ORDER BY 1, 2, 3"""
     )
     cols = [d[0] for d in cur.description]
     g = pl.DataFrame(cur.fetchall(), schema=cols, orient="row")
@@ -148,7 +149,8 @@ def group_prices(catalog: Catalog, groups: pl.DataFrame, as_of_day: date) -> dic
     for row in groups.iter_rows(named=True):
         key = (row["provider"], row["model"])
         mean_prompt = int(row["prompt"] / row["requests"]) if row["requests"] else 0
-        r = catalog.resolve(row["model"], row["provider"] or None, at, total_input_tokens=mean_prompt)
+        name = row.get("raw_model") or row["model"]
+        r = catalog.resolve(name, row["provider"] or None, at, total_input_tokens=mean_prompt)
         if r is None:
             continue
         cw_all = int(row["cache_write"])
@@ -245,6 +247,9 @@ def forecast_drivers(
             (pl.col("input") + pl.col("cache_read") + pl.col("cache_write")).sum().alias("prompt"),
             pl.col("cache_write").sum(),
             pl.col("cache_write_1h").sum(),
+            # the name the group's newest request was logged under: a price override for a dated
+            # snapshot (gpt-4o-2024-08-06) applies to it, not to the family the group is named by
+            pl.col("raw_model").sort_by("day").last(),
         )
         .sort("provider", "model")
     )
@@ -254,9 +259,12 @@ def forecast_drivers(
     zero_kinds: set[tuple[str, str, str]] = set()
     providers = sorted({p for p, _ in groups})
     daily = daily.filter(pl.struct("provider", "model").is_in([{"provider": p, "model": m} for p, m in groups]))
+    # every provider's calendar runs to the last day with priced usage of any provider: a provider
+    # whose usage stopped before that day had none since (true zeros), not missing days to impute
+    data_last = cast(date, daily["day"].max()) if daily.height else None
     for p in providers:
         part = daily.filter(pl.col("provider") == p)
-        first, last = cast(date, part["day"].min()), cast(date, part["day"].max())
+        first, last = cast(date, part["day"].min()), cast(date, data_last)
         cal = pl.DataFrame({"day": pl.date_range(first, last, "1d", eager=True)})
         req = cal.join(part.group_by("day").agg(pl.col("requests").sum()), on="day", how="left").fill_null(0.0)
         frames.append(
