@@ -259,12 +259,9 @@ def forecast_drivers(
     zero_kinds: set[tuple[str, str, str]] = set()
     providers = sorted({p for p, _ in groups})
     daily = daily.filter(pl.struct("provider", "model").is_in([{"provider": p, "model": m} for p, m in groups]))
-    # every provider's calendar runs to the last day with priced usage of any provider: a provider
-    # whose usage stopped before that day had none since (true zeros), not missing days to impute
-    data_last = cast(date, daily["day"].max()) if daily.height else None
     for p in providers:
         part = daily.filter(pl.col("provider") == p)
-        first, last = cast(date, part["day"].min()), cast(date, data_last)
+        first, last = cast(date, part["day"].min()), cast(date, part["day"].max())
         cal = pl.DataFrame({"day": pl.date_range(first, last, "1d", eager=True)})
         req = cal.join(part.group_by("day").agg(pl.col("requests").sum()), on="day", how="left").fill_null(0.0)
         frames.append(
