@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from llmcost.cli import app
 from llmcost.ingest.loader import load
+from tests.bodies import write_chat_bodies
 
 # three requests: 10 September, 30 September 20:00 UTC, and 1 October 00:30 UTC (30 September
 # 17:30 in Los Angeles, UTC-7 in summer time)
@@ -26,14 +27,7 @@ STAMPS = ("2026-09-10T12:00:00Z", "2026-09-30T20:00:00Z", "2026-10-01T00:30:00Z"
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("out_month")
-    lines = [
-        json.dumps({"ts": ts, "session_id": "s", "user": "u1",
-                    "response": {"id": f"r{i}", "object": "chat.completion", "model": "gpt-4o-2024-08-06",
-                                 "usage": {"prompt_tokens": 1000, "completion_tokens": 10}}})
-        for i, ts in enumerate(STAMPS)
-    ]
-    (tmp / "logs.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    load([tmp / "logs.jsonl"], tmp / "store")
+    load([write_chat_bodies(tmp / "logs.jsonl", STAMPS)], tmp / "store")
     return tmp / "store"
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from llmcost.document.analysis import ReportOptions, build_report
 from llmcost.ingest.loader import load
 from llmcost.report.json_report import render
+from tests.bodies import write_chat_bodies
 
 # four requests of one model with the same tokens, so each costs the same: one on 2026-10-31 in
 # Tokyo (UTC+9), three on 2026-11-01 there, though three of the four are on 2026-10-31 in UTC
@@ -22,13 +23,7 @@ STAMPS = ("2026-10-31T14:59:59Z", "2026-10-31T15:00:00Z", "2026-10-31T23:30:00Z"
 def _store(tmp_path: Path) -> Path:
     logs = tmp_path / "logs"
     logs.mkdir()
-    lines = [
-        json.dumps({"ts": ts, "session_id": "s", "user": "u1",
-                    "response": {"id": f"r{i}", "object": "chat.completion", "model": "gpt-4o-2024-08-06",
-                                 "usage": {"prompt_tokens": 1000, "completion_tokens": 10}}})
-        for i, ts in enumerate(STAMPS)
-    ]
-    (logs / "tz.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_chat_bodies(logs / "tz.jsonl", STAMPS)
     store = tmp_path / "store"
     load([logs], store)
     return store
