@@ -36,6 +36,16 @@ def test_table_md_and_json_carry_the_same_figures() -> None:
     assert [s["name"] for s in doc["scenarios"]] == ["plan", "conservative", "base", "aggressive"]
 
 
+def test_the_method_reads_as_sentences() -> None:
+    """The method paragraph was the module docstring's lines run together: '... o_k x output cache h:
+    h p_k ...' with no punctuation between the two formulas, on one 380-character line."""
+    code, table, _ = _run("plan", str(ROUTING))
+    assert code == 0
+    method = table[table.index("Method, "):]
+    assert "o_k x output; with a cache hit rate h, h p_k x cache read" in " ".join(method.split())
+    assert all(len(line) <= 100 for line in method.splitlines())
+
+
 def _bad(tmp_path: Path, text: str) -> tuple[int, str]:
     f = tmp_path / "plan.toml"
     f.write_text(text)

@@ -7,11 +7,7 @@ given: the per-turn prompt curve and output, the turns per session, the cache hi
 simple-request share (the complexity mix). Every figure is computed in `Decimal` from the
 catalog's per-token prices; every assumption carries its source (plan, logs or default).
 
-The arithmetic, per request at turn k on one model with prompt p_k and output o_k:
-  no cache:   p_k x input + o_k x output
-  cache h:    h p_k x cache read + (1 - h) p_k x (cache write if write_misses else input) + o_k x output
-A session costs the sum over turns of w_k x (request cost at turn k), where w_k is the expected
-number of requests at turn k per session. A month costs sessions x that.
+The arithmetic is `METHOD` below, which the plan document states as its `method`.
 """
 
 from __future__ import annotations
@@ -29,6 +25,14 @@ from llmcost import clock
 from llmcost.config.strict import MAX_NUMBER, Positions, check_keys, finite, parse_toml, read_text, unknown_section
 from llmcost.errors import ConfigError, UsageError
 from llmcost.text import suggestion
+
+METHOD = (
+    "per request at turn k on one model with prompt p_k and output o_k: without a cache, p_k x input + o_k x "
+    "output; with a cache hit rate h, h p_k x cache read + (1 - h) p_k x (cache write if write_misses else input) "
+    "+ o_k x output. A session costs the sum over turns of w_k x (request cost at turn k), where w_k is the "
+    "expected number of requests at turn k per session. A month costs sessions x that."
+)
+"""How the plan's figures are made (the document's `method`), one paragraph: it is printed as it is."""
 
 _MILLION = Decimal(1_000_000)
 _ZERO = Decimal(0)
@@ -726,5 +730,5 @@ def evaluate(plan: Plan, catalog: Any, logs: LogProfile | None = None, *, today:
                     "cache_read_per_mtok": p.cache_read * _MILLION, "cache_write_per_mtok": p.cache_write * _MILLION,
                     "output_per_mtok": p.output * _MILLION, "source": p.source} for p in prices.seen.values()],
         "rows": rows,
-        "method": __doc__.split("The arithmetic, ", 1)[1].strip() if __doc__ else "",
+        "method": METHOD,
     }

@@ -7,6 +7,7 @@ the rows out, with every assumption and its source printed beside the figures.
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -92,7 +93,7 @@ def plan_table(doc: dict[str, Any]) -> str:
     lines += ["  " + s for s in _pad([(f"{p['provider']}/{p['model']}", *(f"{Decimal(p[k]).normalize():f}" for k in (
         "input_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok", "output_per_mtok")), plain(p["source"]))
         for p in doc["prices"]], lambda i: 0 < i < 5)]
-    lines += ["", "Method, " + " ".join(doc["method"].split())]
+    lines += ["", *textwrap.wrap("Method, " + " ".join(doc["method"].split()), width=100, break_long_words=False)]
     return "\n".join(lines) + "\n"
 
 
