@@ -1,20 +1,9 @@
 -- name: reconcile_money_usage
--- Every live usage row with what it counts for: money_basis of its provider and UTC day ('billed' when cost rows exist, else 'bucket' when provider aggregates exist, else 'request'); counts_for_tokens (the provider's volume: bucket rows where the day has any, org totals shadowed by grouped rows excluded, else request rows); counts_for_money (counts_for_tokens and no billed cost that day). Request rows on a day covered by provider aggregates never count for money or volume.
+-- Every live usage row with what it counts for: money_basis of its provider and UTC day ('billed' when cost rows exist, else 'bucket' when provider aggregates exist, else 'request'); counts_for_tokens (the provider's volume: bucket rows where the day has any, else request rows; `usage` already leaves out the org totals grouped rows cover, storage/store.py USAGE_SHADOWED_VIEW); counts_for_money (counts_for_tokens and no billed cost that day). Request rows on a day covered by provider aggregates never count for money or volume.
 WITH u AS (
     SELECT *,
-           CAST(ts AT TIME ZONE 'UTC' AS DATE) AS day,
-           coalesce(TRY_CAST(json_extract_string(extra, '$.org_total') AS BOOLEAN), false) AS _org_total,
-           coalesce(json_extract_string(extra, '$.kind'), '') AS _kind
+           CAST(ts AT TIME ZONE 'UTC' AS DATE) AS day
     FROM usage
-),
-shadowed AS (
-    -- an org-wide total loaded beside a grouped export of the same provider, kind and time
-    SELECT DISTINCT o.event_id
-    FROM u o
-    JOIN u g
-      ON g.provider = o.provider AND g.grain = 'bucket' AND g._kind = o._kind
-     AND NOT g._org_total AND g.ts < o.bucket_end AND o.ts < g.bucket_end
-    WHERE o.grain = 'bucket' AND o._org_total
 ),
 provider_day AS (
     SELECT provider, day, bool_or(grain = 'bucket') AS has_bucket
@@ -23,15 +12,14 @@ provider_day AS (
 billed_day AS (
     SELECT DISTINCT provider, CAST(ts AT TIME ZONE 'UTC' AS DATE) AS day FROM costs
 )
-SELECT u.* EXCLUDE (_org_total, _kind),
+SELECT u.*,
        CASE WHEN b.provider IS NOT NULL THEN 'billed'
             WHEN pd.has_bucket THEN 'bucket'
             ELSE 'request' END AS money_basis,
-       CASE WHEN pd.has_bucket THEN u.grain = 'bucket' AND s.event_id IS NULL
+       CASE WHEN pd.has_bucket THEN u.grain = 'bucket'
             ELSE u.grain = 'request' END AS counts_for_tokens,
-       (CASE WHEN pd.has_bucket THEN u.grain = 'bucket' AND s.event_id IS NULL
+       (CASE WHEN pd.has_bucket THEN u.grain = 'bucket'
              ELSE u.grain = 'request' END) AND b.provider IS NULL AS counts_for_money
 FROM u
 JOIN provider_day pd ON pd.provider IS NOT DISTINCT FROM u.provider AND pd.day = u.day
 LEFT JOIN billed_day b ON b.provider IS NOT DISTINCT FROM u.provider AND b.day = u.day
-LEFT JOIN shadowed s ON s.event_id = u.event_id
