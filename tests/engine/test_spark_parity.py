@@ -513,6 +513,25 @@ def test_org_total_usage_beside_grouped_usage_same_on_spark(spark: Any, tmp_path
     assert not _same_document(docs["duckdb"], docs["spark"])
 
 
+def test_api_claude_code_report_inside_the_usage_report_same_on_spark(spark: Any, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """An API customer's Claude Code report beside the Anthropic usage report of the same day: both
+    engines leave the Claude Code rows out of `usage`, since the usage report holds their tokens
+    (the figures are tests/ingest_exports/test_org_total_usage.py's, worked by hand)."""
+    from tests.ingest_exports.test_org_total_usage import A_GROUPED, _claude_code
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "cc.json").write_text(json.dumps(_claude_code("api")))
+    (src / "usage.json").write_text(json.dumps(A_GROUPED))
+    store = tmp_path / "store"
+    assert load([src], store).by_status("failed") == []
+    docs = _documents(store, tmp_path, monkeypatch, ("--no-forecast",))
+    t = docs["duckdb"]["totals"]
+    assert (t["requests"], t["input_tokens"], t["output_tokens"]) == (7, 1300, 130)
+    assert not _same_document(docs["duckdb"], docs["spark"])
+
+
 @requires_traces()
 @pytest.mark.traces
 def test_cli_engine_spark_same_document_on_a_trace(spark: Any, trace_store: Path, tmp_path: Path,

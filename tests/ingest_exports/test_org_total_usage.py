@@ -164,18 +164,46 @@ def test_anthropic_org_report_alone_counts_fully(tmp_path: Path) -> None:
     assert _counts(_run(tmp_path, tmp_path / "store", {"org.json": A_ORG})) == (7, 1300, 130)
 
 
-def test_a_claude_code_report_does_not_stand_in_for_the_org_usage_report(tmp_path: Path) -> None:
-    """The Claude Code Analytics report's rows are grouped Anthropic buckets too, but of Claude Code's
-    usage alone, not a breakdown of the org's Messages usage: beside them the org-wide usage report
-    of the same day still counts (it was left out: 0 requests and the Claude Code tokens alone)."""
-    claude_code = {"data": [{
-        "date": "2026-10-01T00:00:00Z", "actor": {"type": "user_actor", "email_address": "dev@example.com"},
-        "organization_id": "org-1", "customer_type": "api", "terminal_type": "vscode",
+def _claude_code(customer_type: str, day: str = "2026-10-01") -> dict[str, object]:
+    """A Claude Code Analytics report page: one developer's day, 50 input and 20 output tokens."""
+    return {"data": [{
+        "date": f"{day}T00:00:00Z", "actor": {"type": "user_actor", "email_address": "dev@example.com"},
+        "organization_id": "org-1", "customer_type": customer_type, "terminal_type": "vscode",
         "core_metrics": {"num_sessions": 1},
         "model_breakdown": [{"model": "claude-sonnet-4-5-20250929",
                              "tokens": {"input": 50, "output": 20, "cache_read": 0, "cache_creation": 0}}]}],
         "has_more": False, "next_page": None}
-    doc = _run(tmp_path, tmp_path / "store", {"claude_code.json": claude_code, "org.json": A_ORG})
+
+
+def test_a_claude_code_report_does_not_stand_in_for_the_org_usage_report(tmp_path: Path) -> None:
+    """The Claude Code Analytics report's rows are grouped Anthropic buckets too, but of Claude Code's
+    usage alone, not a breakdown of the org's Messages usage: beside them the org-wide usage report
+    of the same day still counts (it was left out: 0 requests and the Claude Code tokens alone).
+    A subscription customer's Claude Code usage is not in that report, so it adds to it."""
+    doc = _run(tmp_path, tmp_path / "store", {"claude_code.json": _claude_code("subscription"), "org.json": A_ORG})
     # the org report's 7 requests, 1,300 input and 130 output, plus the Claude Code report's 0 requests
     # (it states none), 50 input and 20 output: 7, 1,350, 150
+    assert _counts(doc) == (7, 1350, 150)
+
+
+@pytest.mark.parametrize("usage", [A_ORG, A_GROUPED], ids=["org-wide", "grouped"])
+@pytest.mark.parametrize("names", [("a_cc.json", "b_usage.json"), ("b_cc.json", "a_usage.json")],
+                         ids=["claude-code-first", "usage-first"])
+def test_an_api_customers_claude_code_report_is_inside_the_usage_report(
+        tmp_path: Path, usage: dict[str, object], names: tuple[str, str]) -> None:
+    """An API customer's Claude Code calls are Messages API calls on the organisation's keys, so the
+    Messages usage report of the same day holds their tokens already (docs/formats-provider-exports.md):
+    the day is the usage report's 7 requests, 1,300 input and 130 output (both pages sum to that),
+    not 1,350 and 150 with the Claude Code report added. Twice, and in both file orders."""
+    store = tmp_path / "store"
+    files = {names[0]: _claude_code("api"), names[1]: usage}
+    assert _counts(_run(tmp_path, store, files)) == (7, 1300, 130)
+    assert _counts(_run(tmp_path, store, files)) == (7, 1300, 130)
+
+
+def test_an_api_customers_claude_code_report_counts_where_no_usage_report_covers_it(tmp_path: Path) -> None:
+    """Alone, or on a day the usage report does not cover (2026-10-02 against its 2026-10-01), the
+    Claude Code report is the only source of its tokens and counts: 50 input and 20 output, no request."""
+    assert _counts(_run(tmp_path, tmp_path / "alone", {"cc.json": _claude_code("API")})) == (0, 50, 20)
+    doc = _run(tmp_path, tmp_path / "store", {"cc.json": _claude_code("api", "2026-10-02"), "usage.json": A_ORG})
     assert _counts(doc) == (7, 1350, 150)

@@ -461,14 +461,21 @@ COSTS_COUNTED = (
 the same provider and time (the DuckDB store's `costs` view, storage.store.COSTS_VIEW)."""
 
 _BUCKETS = ("(SELECT provider, ts, bucket_end, event_id, " + _ORG_TOTAL.format(t="b") + " AS _org, "
-            "coalesce(get_json_object(b.extra, '$.kind'), '') AS _kind FROM ({live}) b WHERE b.grain = 'bucket')")
+            "coalesce(get_json_object(b.extra, '$.kind'), '') AS _kind, "
+            "lower(coalesce(get_json_object(b.extra, '$.customer_type'), '')) AS _customer "
+            "FROM ({live}) b WHERE b.grain = 'bucket')")
 USAGE_COUNTED = (
-    "SELECT l.* FROM ({live}) l LEFT ANTI JOIN (SELECT DISTINCT o.event_id FROM " + _BUCKETS + " o JOIN "
+    "SELECT l.* FROM ({live}) l LEFT ANTI JOIN (SELECT o.event_id FROM " + _BUCKETS + " o JOIN "
     + _BUCKETS + " g ON g.provider <=> o.provider AND g._kind = o._kind AND NOT g._org "
-    "AND g.ts < o.bucket_end AND o.ts < g.bucket_end WHERE o._org) s ON s.event_id = l.event_id"
+    "AND g.ts < o.bucket_end AND o.ts < g.bucket_end WHERE o._org "
+    "UNION SELECT o.event_id FROM " + _BUCKETS + " o JOIN " + _BUCKETS + " g "
+    "ON g.provider <=> o.provider AND g._kind = '' AND g.ts < o.bucket_end AND o.ts < g.bucket_end "
+    "WHERE o._kind = 'claude_code' AND o._customer = 'api') s ON s.event_id = l.event_id"
 )
-"""Spark SQL for the live usage rows without an organisation-wide total covered by grouped rows of
-the same provider, kind and time (the DuckDB store's `usage` view, storage.store.USAGE_SHADOWED_VIEW)."""
+"""Spark SQL for the live usage rows without those another source already counts: an
+organisation-wide total covered by grouped rows of the same provider, kind and time, and an API
+customer's Claude Code report row covered by a Messages usage report (the DuckDB store's `usage`
+view, storage.store.USAGE_SHADOWED_VIEW)."""
 
 
 def usage_turn_fill(live: str, columns: list[str]) -> str:

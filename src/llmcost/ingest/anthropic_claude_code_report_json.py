@@ -27,7 +27,9 @@ interface with `model_breakdown[].tokens.{input, output, cache_read, cache_creat
   request_count = 0. organization_id, customer_type, terminal_type, actor type and num_sessions
   -> extra, with `kind` = 'claude_code': Claude Code's usage is a part of the organisation's, not a
   breakdown of the Messages usage report, so its rows never stand in for (shadow) an org-wide usage
-  report of the same day (storage/store.py USAGE_SHADOWED_VIEW compares kinds).
+  report of the same day (storage/store.py USAGE_SHADOWED_VIEW compares kinds). An API customer's
+  rows (`customer_type` api) are inside that report, so the store leaves them out of `usage` where
+  a Messages usage report covers their day (the same view); a subscription customer's always count.
 
 event_id = md5('anthropic', 'claude_code', day, actor type, email/key name, organization_id,
 customer_type, terminal_type, model), so a re-fetched day replaces the earlier rows. A record

@@ -384,7 +384,7 @@ class Store:
         """A DuckDB connection with views `usage_all`, `usage` (live rows), `usage_stored` (the same
         rows without the turn fill), `usage_shadowed` and `costs` over the store.
 
-        `usage` hides duplicates and the org totals grouped rows cover (USAGE_SHADOWED_VIEW), and
+        `usage` hides duplicates and the rows another source already counts (USAGE_SHADOWED_VIEW), and
         fills `turn` (1-based order by time within a conversation) where the source gave none.
         `months` ('YYYY-MM') limits the parts read.
         """
@@ -596,37 +596,51 @@ USAGE_SHADOWED_VIEW = f"""
 CREATE OR REPLACE VIEW usage_shadowed AS
 WITH b AS (
     SELECT provider, ts, bucket_end, event_id, {_ORG_TOTAL.format(t="usage_all")} AS _org,
-           coalesce(json_extract_string(extra, '$.kind'), '') AS _kind
+           coalesce(json_extract_string(extra, '$.kind'), '') AS _kind,
+           lower(coalesce(json_extract_string(extra, '$.customer_type'), '')) AS _customer
     FROM usage_all WHERE grain = 'bucket' AND NOT _dup
 )
-SELECT DISTINCT o.event_id FROM b o JOIN b g
+SELECT o.event_id FROM b o JOIN b g
   ON g.provider IS NOT DISTINCT FROM o.provider AND g._kind = o._kind AND NOT g._org
  AND g.ts < o.bucket_end AND o.ts < g.bucket_end
 WHERE o._org
+UNION
+SELECT o.event_id FROM b o JOIN b g
+  ON g.provider IS NOT DISTINCT FROM o.provider AND g._kind = ''
+ AND g.ts < o.bucket_end AND o.ts < g.bucket_end
+WHERE o._kind = 'claude_code' AND o._customer = 'api'
 """
-"""The event_ids of the organisation-wide usage rows (`extra.org_total`: an ungrouped Usage API or
-usage report page) that grouped rows of the same provider and kind cover in time, from another
-file (within one file the ingestor quarantines such a total): the grouped rows are its breakdown,
-so its requests and tokens are left out of `usage`, as COSTS_VIEW leaves out an org total's money.
-Where an org total is the only source of its time it counts. Bucket rows only (Parquet statistics
-skip the parts of request logs)."""
+"""The event_ids of the usage rows left out of `usage` because another source of the same provider
+and time already counts them:
+
+- an organisation-wide row (`extra.org_total`: an ungrouped Usage API or usage report page) that
+  grouped rows of the same provider and kind cover in time, from another file (within one file
+  the ingestor quarantines such a total): the grouped rows are its breakdown, as COSTS_VIEW leaves
+  out an org total's money. Where an org total is the only source of its time it counts.
+- a Claude Code Analytics report row of an API customer (`extra.kind = 'claude_code'`,
+  `customer_type = 'api'`) whose time a Messages usage report of the same provider (rows without
+  a kind, grouped or not) covers: Claude Code's calls are billed to the organisation's API keys, so
+  that report already holds their tokens (docs/formats-provider-exports.md). A subscription
+  customer's Claude Code usage is not in the Messages usage report and always counts.
+
+Bucket rows only (Parquet statistics skip the parts of request logs). The rows stay stored."""
 
 
 def usage_shadowed(con: duckdb.DuckDBPyConnection) -> int:
     """Create the view `usage_shadowed` (USAGE_SHADOWED_VIEW) over `usage_all` and return how many
-    org totals it holds: when none, the `usage` views need no anti-join."""
+    rows it leaves out: when none, the `usage` views need no anti-join."""
     con.execute(USAGE_SHADOWED_VIEW)
     (n,) = one(con.execute("SELECT count(*) FROM usage_shadowed"))
     return int(n)
 
 
 NOT_SHADOWED = "NOT EXISTS (SELECT 1 FROM usage_shadowed s WHERE s.event_id = {t}.event_id)"
-"""SQL: the row of `{t}` is not an org total left out (USAGE_SHADOWED_VIEW)."""
+"""SQL: the row of `{t}` is not one left out (USAGE_SHADOWED_VIEW)."""
 
 
 def live_rows(shadowed: bool = False) -> str:
     """The stored rows that count, turns as stored: not duplicates, and (`shadowed`: the store has
-    org totals covered by grouped rows, `usage_shadowed`) not such an org total."""
+    rows another source counts, `usage_shadowed`) not such a row."""
     where = f" AND {NOT_SHADOWED.format(t='usage_all')}" if shadowed else ""
     return f"SELECT * FROM usage_all WHERE NOT _dup{where}"
 
@@ -657,7 +671,7 @@ def usage_view_fill(rows: str, key: tuple[str, ...], hidden: bool = False, shado
     35M-row report spilled tens of GB), and even once, into a table, it took twice the memory of
     the rows themselves (a Claude Code store: +112 MB RSS for 60,000 rows; +55 MB this way).
     `hidden`: the key columns are in `rows`' `*` and are left out of the view. `shadowed`: the
-    org totals of `usage_shadowed` are left out too (`live_rows`)."""
+    rows of `usage_shadowed` are left out too (`live_rows`)."""
     cols = ", ".join(key)
     on = " AND ".join(f"u.{k} = t.{k}" for k in key)
     star = f"u.* EXCLUDE ({cols})" if hidden else "u.*"
