@@ -767,7 +767,7 @@ def ingest(
         c = run.files
         typer.echo(
             f"{c['ingested']} ingested, {c['replaced']} replaced, {c['unchanged']} unchanged, "
-            + (f"{c['companion']} companion (no usage rows, read by the measures), " if c["companion"] else "")
+            + (f"{c['companion']} companion (no usage rows; read with their files), " if c["companion"] else "")
             + f"{c['unrecognised']} unrecognised, {c['failed']} failed. Store: {rows_read(summary, '{:,}'.format)}."
         )
     raise typer.Exit(_warn_problems(run))

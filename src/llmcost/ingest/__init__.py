@@ -232,7 +232,7 @@ def companion(head: bytes, name: str) -> str | None:
     RAGPulse ships its prompt-component chunk lengths as side files next to the trace
     (`{"sys_prompt_id": 8302, "token_length": 512}` per line, traces-notes.md 4); the prefix
     measures read them from there (llmcost.measures.registry.find_side_files), so ingest skips them
-    without counting them as unrecognised.
+    without counting them as unrecognised. An Anthropic Message Batch object dates its results.
     """
     from llmcost.measures.registry import COMPONENT_KINDS  # the side files' id columns, as the measures read them
 
@@ -241,6 +241,11 @@ def companion(head: bytes, name: str) -> str | None:
             and any(k in COMPONENT_KINDS for k in first):
         return ("RAGPulse prompt-component lengths: no usage rows; the prefix measures read this file "
                 "from beside the trace")
+    if b'"message_batch"' in head and b'"msgbatch_' in head:
+        # llmcost.ingest.anthropic_batch_results_jsonl dates the batch's results by it (a page of
+        # the batch list may be longer than the head: the marker is enough to tell it)
+        return ("an Anthropic Message Batch object: no usage rows; it dates the batch's results file beside "
+                "it (anthropic_batch_results_jsonl)")
     return None
 
 

@@ -89,10 +89,12 @@ class AnthropicMessageJsonl(Ingestor):
         return rows_sql(json_lines_sql(f, text_fields(envelope.fields(env, BODY_FIELDS), ctx)), f, ctx)
 
 
-def rows_sql(lines: str, f: InputFile, ctx: IngestContext, checks: str = "") -> str:
+def rows_sql(lines: str, f: InputFile, ctx: IngestContext, checks: str = "", carry: tuple[str, ...] = ()) -> str:
     """The canonical rows of `lines`, records holding the BODY_FIELDS columns of one Messages body
-    each (bare or in an envelope, or a streamed message's events, llmcost.ingest.anthropic_stream_jsonl).
-    `checks`: more `WHEN ... THEN 'reason'` quarantine clauses, tried after the JSON check."""
+    each (bare or in an envelope, a streamed message's events, llmcost.ingest.anthropic_stream_jsonl,
+    or batch results, llmcost.ingest.anthropic_batch_results_jsonl).
+    `checks`: more `WHEN ... THEN 'reason'` quarantine clauses, tried after the JSON check; `carry`:
+    columns of `lines` passed through as they are, for the caller to use and drop."""
     toks = ("input_tokens", "cache_read", "cache_write", "write_1h", "output_tokens", "thinking", "web_search",
             "web_fetch")
     bad = " OR ".join(is_bad_count(x) for x in toks)
@@ -102,7 +104,7 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext, checks: str = "") -> 
         else "NULL AS prompt_text, NULL AS response_text"
     )
     return f"""
-    SELECT source_line, raw, {batch_cols(f)}
+    SELECT source_line, raw, {batch_cols(f)}{"".join(c + ", " for c in carry)}
       CASE WHEN NOT _json_ok THEN 'not valid JSON'
            {checks}
            WHEN input_tokens IS NULL AND output_tokens IS NULL THEN 'no usage object (not an Anthropic message)'

@@ -82,7 +82,7 @@ def _ingest(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Sec
     this_run = (
         " This run: "
         + ", ".join(
-            f"{run.get(k, 0)} {k}" + (" (no usage rows, read by the measures)" if k == "companion" else "")
+            f"{run.get(k, 0)} {k}" + (" (no usage rows; read with their files)" if k == "companion" else "")
             for k in ("ingested", "replaced", "unchanged", "companion", "unrecognised", "failed")
             if k != "companion" or run.get(k)
         )

@@ -92,7 +92,7 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
     this_run = ""
     if run:
         this_run = " This run: " + ", ".join(
-            f"{run.get(k, 0)} {k}" + (" (side files read by the measures)" if k == "companion" else "")
+            f"{run.get(k, 0)} {k}" + (" (side files read with the files they describe)" if k == "companion" else "")
             for k in ("ingested", "replaced", "unchanged", "companion", "unrecognised", "failed")
             if k != "companion" or run.get(k)
         ) + "."
