@@ -303,3 +303,54 @@ def test_a_spike_does_not_make_its_weekday_a_big_day():
     # the capped spike (4 x the median day with spend of the last 56 days: 32 of them at $0.16, so
     # $0.64) still lifts Tuesdays a little; within 10% of $2.17
     assert total == pytest.approx(2.17, rel=0.10)
+
+
+def _flat_with_spike(spike: bool) -> tuple[list[date], np.ndarray]:
+    # 79 days to 2026-11-18 at about $0.35 a day (5% noise); with `spike`, Tuesday 2026-11-03
+    # cost 30 x that ($10.50): a one-off (a backfill, a runaway script)
+    first = date(2026, 9, 1)
+    days = [first + timedelta(days=i) for i in range(79)]
+    y = 0.35 * np.exp(np.random.default_rng(0).normal(0, 0.1, 79))
+    if spike:
+        y[days.index(date(2026, 11, 3))] = 30 * 0.35
+    return days, y
+
+
+def test_a_one_off_spike_does_not_lift_the_next_quarter():
+    # Next quarter (2027-Q1, 90 days) at the daily level the history keeps around its spike: 90 x
+    # the median day, by hand from the series (numpy). The spike, re-injected into the paths at its
+    # full size and its historical frequency (1 in 79 days: 1.1 expected in 90 days), sat in the
+    # quarter's median: $44.00 against $31.80 (90 x the median day) and $32.92 for the spike-free
+    # history, while next month, recentred on spike-proof levels, read $11.39 ($33.07 at 90 days).
+    days, clean = _flat_with_spike(False)
+    _, spiky = _flat_with_spike(True)
+    quarter_level = 90 * float(np.median(clean))
+    without = forecast_periods(days, clean, date(2026, 11, 18), n_paths=500)
+    with_spike = forecast_periods(days, spiky, date(2026, 11, 18), n_paths=500)
+    q0, q1 = without[2], with_spike[2]
+    assert q0.p50 == pytest.approx(quarter_level, rel=0.10)
+    assert q1.p50 == pytest.approx(quarter_level, rel=0.10)
+    # and the quarter agrees with next month at the daily level (90 / 31 days)
+    nxt = with_spike[1]
+    assert q1.p50 == pytest.approx(nxt.p50 * 90 / 31, rel=0.10)
+    for p in with_spike:
+        assert 0 <= p.lo_95 <= p.lo_80 <= p.p50 <= p.hi_80 <= p.hi_95
+
+
+def test_re_injected_spikes_count_at_most_the_spike_cap():
+    from llmcost.forecast.clean import clean
+    from llmcost.forecast.ets import AutoETS
+
+    days, spiky = _flat_with_spike(True)
+    del days
+    m = AutoETS(7).fit(spiky)
+    raw = clean(np.log1p(spiky), 7).jumps.sizes
+    # by hand: the cap is 4 x the median day; on the log1p scale a median day lifted to it rises
+    # by log1p(4 x median) - log1p(median); smaller spikes (and outages) are kept as they are
+    med = float(np.median(spiky))
+    lift = np.log1p(4 * med) - np.log1p(med)
+    assert raw.max() > lift  # the $10.50 day is flagged at its full size
+    np.testing.assert_allclose(m.jumps.sizes, np.minimum(raw, lift))
+    # a history without a day above the cap keeps its flagged sizes (the figures do not move)
+    _, flat = _flat_with_spike(False)
+    np.testing.assert_allclose(AutoETS(7).fit(flat).jumps.sizes, clean(np.log1p(flat), 7).jumps.sizes)

@@ -27,6 +27,7 @@ from llmcost.errors import UsageError
 
 from .auto import fit_series, impute
 from .base import DEFAULT_LEVELS, total_intervals
+from .clean import spike_cap
 
 
 @dataclass(frozen=True)
@@ -213,10 +214,6 @@ def local_trend_total(history: Sequence[tuple[date, float]], days: Sequence[date
 LEVEL_DAYS, PATTERN_DAYS = 10, 56
 """`recent_level_total`: the level from the last 10 days, the weekday pattern from the last 56."""
 
-SPIKE_CAP = 4.0
-"""`recent_level_total`: a day above 4 x the median day with spend is a spike, counted at that cap
-in the weekday pattern."""
-
 
 def recent_level_total(history: Sequence[tuple[date, float]], days: Sequence[date]) -> float | None:
     """Sum over `days` of a weekday-adjusted recent level: each weekday's factor is its mean over
@@ -236,8 +233,7 @@ def recent_level_total(history: Sequence[tuple[date, float]], days: Sequence[dat
     # the weekday pattern from days clipped at SPIKE_CAP x the median day with spend: one $7 spike
     # on a $0.16-a-day Tuesday made every Tuesday of next month a big day (next month's median
     # +54% in the mean of the two forecasts); the level below is a median and needs no clipping
-    cap = SPIKE_CAP * float(np.median(x[x > 0]))
-    clipped = np.minimum(x, cap)
+    clipped = np.minimum(x, spike_cap(x))
     cmean = float(clipped.mean())
     factor = np.array([float(clipped[wd == j].mean()) / cmean if (wd == j).any() else 1.0 for j in range(7)])
     recent = slice(max(0, x.size - LEVEL_DAYS), x.size)

@@ -51,6 +51,10 @@ class GroupPrice:
     write_5m: Decimal
     write_1h: Decimal
     source: str
+    name: str
+    """The model name the prices were resolved under: the group's newest logged name (a dated
+    snapshot, whose price override then applies), or a routing target's name. A variant of these
+    prices (batch) is resolved under the same name, so it is a variant of the same prices."""
 
     def per_token(self, kind: str, variant: str = "std") -> Decimal:
         if kind == "cache_write" and variant == "w5m":
@@ -168,6 +172,7 @@ def group_prices(catalog: Catalog, groups: pl.DataFrame, as_of_day: date) -> dic
             r.cache_write_5m / _MILLION,
             r.cache_write_1h / _MILLION,
             r.source,
+            name,
         )
     return out
 

@@ -27,6 +27,7 @@ from llmcost.forecast import (
     to_money,
     total_intervals,
 )
+from llmcost.forecast.auto import LOW_HISTORY
 from llmcost.pricing import Catalog
 from llmcost.storage.store import one
 from llmcost.tz import check_tz
@@ -215,6 +216,13 @@ def forecast_section(
         base_doc.update(model_used="none", confidence="none", periods=[], drivers=[], notes=notes)
         return {"forecast": base_doc, "scenarios": [], "alternatives": []}
     notes += df.notes
+    if df.last_history_day < as_of_day:
+        # the days after the data's last day are forecast, not actuals (df.notes says so): the
+        # run-rate is over the days that have actuals; none when the data ends before the month
+        # (a stale export forecast to a later --as-of read "run-rate $0.00" beside a $1.05 median)
+        seen = (df.last_history_day - cur_start).days + 1
+        run_rate = round_money(mtd_exact / seen * cur_end.day) if seen > 0 else None
+        base_doc["run_rate_usd"] = run_rate
     fits = df.mf.fits
     req_ids = [s for s in fits if s.startswith("req|")]
     confidence = min((fits[s].confidence for s in req_ids), key=lambda c: _RANK.get(c, 0))
@@ -249,6 +257,17 @@ def forecast_section(
         active = max(fits[s].n_active for s in req_ids)
         days = "1 day" if active == 1 else f"{active} days"
         notes.append(f"too little history for a statistical forecast ({days} with usage; it needs 7): run-rate only")
+    elif confidence == "low":
+        # the fits' own notes say it in the drivers' notes only (JSON); the table printed
+        # "confidence low" with no reason
+        for s in req_ids:
+            f = fits[s]
+            if f.confidence != "low":
+                continue
+            have = (f"{f.n_history} days of history" if f.n_history < LOW_HISTORY
+                    else f"only {f.n_active} of {f.n_history} days with usage")
+            notes.append(f"history too short for a normal-confidence forecast ({s[4:]}: {have}; it needs "
+                         f"{LOW_HISTORY} days, half of them with usage): the intervals rest on little data")
     # cross-check (forecasting-method 3.2): the direct cost series against the driver product
     nxt = specs[1]
     check = None

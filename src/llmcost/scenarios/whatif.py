@@ -84,14 +84,18 @@ class Prices:
                 r.cache_write_5m / _MILLION,
                 r.cache_write_1h / _MILLION,
                 r.source,
+                g[1],
             )
         return self.known[g]
 
-    def batch(self, g: Group, kind: str, std: GroupPrice) -> Decimal:
-        r = self.catalog.resolve(g[1], g[0] or None, self.at, batch=True)
+    def batch(self, kind: str, std: GroupPrice) -> Decimal:
+        """USD per token of `kind` at the batch price of the model `std` was priced as: resolved
+        under `std.name` (the logged snapshot), not the group's family name, so that a price
+        override for the snapshot is the price batch discounts (as it is in the actuals)."""
+        r = self.catalog.resolve(std.name, std.provider or None, self.at, batch=True)
         if r is None:
             return std.prices[kind]
-        base = self.catalog.resolve(g[1], g[0] or None, self.at)
+        base = self.catalog.resolve(std.name, std.provider or None, self.at)
         assert base is not None
         # keep the group's blended write price, scaled like the 5m write
         if kind == "cache_write":

@@ -63,8 +63,8 @@ def measure_batch(
             continue
         cells = {"input": t_in, "cache_read": t_cr, "cache_write": t_cw}
         std_in = cost(pr, cells)
-        bat_in = sum((Decimal(v) * prices.batch((p, m), k, pr) for k, v in cells.items()), Decimal(0))
-        out = Decimal(t_out) * (pr.prices["output"] - prices.batch((p, m), "output", pr))
+        bat_in = sum((Decimal(v) * prices.batch(k, pr) for k, v in cells.items()), Decimal(0))
+        out = Decimal(t_out) * (pr.prices["output"] - prices.batch("output", pr))
         base[(p, m)] = {"in": share * (std_in - bat_in), "out": share * out}
         moved += share * n
     e.window_savings_usd = sum((d["in"] + d["out"] for d in base.values()), Decimal(0))
