@@ -63,3 +63,29 @@ def test_a_stale_export_has_no_run_rate_for_a_month_it_does_not_cover() -> None:
     assert f["run_rate_usd"] is None
     assert any("no usage after 2026-10-09" in t for t in f["notes"])
     assert f["periods"][0]["p50_usd"] > Decimal("0.50")
+
+
+def test_the_one_screen_summary_says_why_confidence_is_low(tmp_path) -> None:
+    """The terminal summary printed "confidence low" above the figures with no reason; the reason
+    (the forecast's note) is printed under them."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from llmcost.cli import app
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    lines = []
+    for d in range(7):  # 7 days, 2026-11-11 to 2026-11-17, 10 requests each
+        for k in range(10):
+            body = {"id": f"chatcmpl-{d}-{k}", "object": "chat.completion", "created": 0, "model": "gpt-4o",
+                    "choices": [], "usage": {"prompt_tokens": 1000, "completion_tokens": 100}}
+            lines.append(json.dumps({"ts": f"2026-11-{11 + d}T12:{k:02d}:00Z", "response": body}))
+    (logs / "app.jsonl").write_text("\n".join(lines) + "\n")
+    res = CliRunner().invoke(app, ["--logs", str(logs), "--store", str(tmp_path / "s"), "--as-of", "2026-11-18"])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())  # the paragraph is wrapped to the terminal
+    assert "confidence low" in text
+    assert ("History too short for a normal-confidence forecast (openai: 7 days of history; it needs 28 days, "
+            "half of them with usage)") in text
