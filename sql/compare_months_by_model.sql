@@ -1,5 +1,5 @@
 -- name: compare_months_by_model
--- The month comparison's sums (llmcost.compare) per month ('current' from $cur_start to $cur_end, 'previous' from $prev_start), provider and model, over a priced relation covering both (`priced_usage`), calendar days in time zone $tz: requests, tokens (prompt + cache + output), cost_usd and nocache_usd (what the tokens would cost with every cache read billed as uncached input and no write premium) over priced rows (NULL when none is priced), and unpriced requests.
+-- The month comparison's sums (llmcost.compare) per month ('current' from $cur_start to $cur_end, 'previous' from $prev_start to $prev_end: the same days of the month when the current month's data ends early), provider and model, over a priced relation covering both (`priced_usage`), calendar days in time zone $tz: requests, tokens (prompt + cache + output), cost_usd and nocache_usd (what the tokens would cost with every cache read billed as uncached input and no write premium) over priced rows (NULL when none is priced), and unpriced requests.
 WITH r AS (
     SELECT CAST(timezone($tz, ts) AS DATE) AS day, provider, model, request_count, priced,
            coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0) + coalesce(cache_write_tokens, 0)
@@ -20,5 +20,6 @@ SELECT CASE WHEN day >= CAST($cur_start AS DATE) THEN 'current' ELSE 'previous' 
            AS unpriced_requests
 FROM r
 WHERE day >= CAST($prev_start AS DATE) AND day <= CAST($cur_end AS DATE)
+  AND (day >= CAST($cur_start AS DATE) OR day <= CAST($prev_end AS DATE))
 GROUP BY ALL
 ORDER BY provider, model, period

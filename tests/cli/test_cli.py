@@ -257,20 +257,27 @@ def test_an_empty_file_is_named(tmp_path: Path) -> None:
     assert "1 ingested" in res.output
 
 
-def test_a_window_without_usage_says_so_and_costs_zero(tmp_path: Path) -> None:
-    """--month on a month with no usage: $0 (known: nothing was used), and a warning naming the
-    range the store holds, instead of a page of 'unknown' measures."""
+def test_a_window_before_the_data_says_no_data_not_zero(tmp_path: Path) -> None:
+    """--month on a month before the store's first day: no data, so its spend is unknown (null, not
+    $0, which would read as measured and empty), a warning naming the range the store holds and a
+    month inside it, and exit 1 (tests/cli/test_period_data.py has the other formats and edges)."""
     store = str(tmp_path / "s")
     fixture = REPO / "tests/fixtures/ingest/openai_response_jsonl/input.jsonl"
     runner.invoke(app, ["ingest", str(fixture), "--store", store])
     res = runner.invoke(app, ["report", "--store", store, "--month", "2025-02", "--format", "json", "--no-forecast"])
+    assert res.exit_code == 1, res.output
     doc = json.loads(res.stdout)
-    assert doc["totals"]["requests"] == 0 and Decimal(doc["totals"]["cost_usd"]) == 0
+    assert doc["totals"]["requests"] == 0 and doc["totals"]["cost_usd"] is None
     # the range of the fixture's stored rows, from its expected.jsonl
     _, first, last = _fixture_expected()
+    assert doc["period"] | {"covers": None} == {
+        "since": "2025-02-01", "until": "2025-02-28", "month": "2025-02", "tz": "UTC", "covers": None,
+        "has_data": False, "data_first_day": first, "data_last_day": last}
     assert doc["warnings"][0].startswith(
-        f"no usage in this window (2025-02); the store holds usage from {first} to {last} (UTC). Fix:"
+        f"no data for this period (2025-02): the store holds data from {first} to {last} (UTC); it starts on "
+        f"{first}, so this period's spend is unknown, not $0. Fix: choose a period inside it (--month {first[:7]}"
     ), doc["warnings"]
+    assert res.stderr == f"Warning: {doc['warnings'][0]}.\n"
 
 
 def test_a_forced_source_that_reads_nothing_says_so_and_the_right_one_reads_the_file_again(tmp_path: Path) -> None:

@@ -74,5 +74,7 @@ def test_an_open_window_without_data_falls_back_to_todays_month(store: Path, tmp
     # nothing on or after 2027-01-01: no data to close the window, so {month} is today's (2026-12)
     res = CliRunner().invoke(app, ["report", "--store", str(store), "--no-forecast", "--format", "json",
                                    "--out", str(tmp_path / "r-{month}.json"), "--quiet", "--since", "2027-01-01"])
-    assert res.exit_code == 0, res.output
+    # the report is written and says it holds no data (exit 1, the warning even with --quiet)
+    assert res.exit_code == 1, res.output
+    assert res.stderr.startswith("Warning: no data for this period (2027-01-01 to now)")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r-2026-12.json"]

@@ -245,7 +245,8 @@ def _check_store(spark: Any, store: Path, since: date | None = None, until: date
 
 STORE_PARAMS: dict[str, dict[str, Any]] = {
     # the queries that need parameters to say anything (the others: their defaults, the whole store)
-    "compare_months_by_model": {"tz": "UTC", "prev_start": date(2026, 9, 1), "cur_start": date(2026, 10, 1),
+    "compare_months_by_model": {"tz": "UTC", "prev_start": date(2026, 9, 1), "prev_end": date(2026, 9, 30),
+                                "cur_start": date(2026, 10, 1),
                                 "cur_end": date(2026, 10, 31)},
     "spend_by_tag": {"tags": ["team", "env", "a.b"]},
 }

@@ -48,7 +48,11 @@ def test_period_compare_sql_matches_a_second_query(sample_doc: dict[str, Any]) -
     by_month = {str(r["period_start"])[:7]: Decimal(r["cost_usd"]) for r in sample_doc["spend"]["by_month"]
                 if r["cost_usd"] is not None}
     assert t["current_cost_usd"] == by_month["2026-11"]
-    assert t["previous_cost_usd"] == by_month["2026-10"]
+    # the sample's data ends on 2026-11-23: October's same days, 1-23, from the daily series
+    assert (c["current"]["end"], c["previous"]["end"], c["same_days"]) == (date(2026, 11, 23), date(2026, 10, 23), True)
+    october = sum(Decimal(d["cost_usd"]) for d in sample_doc["daily"]
+                  if date(2026, 10, 1) <= d["day"] <= date(2026, 10, 23) and d["cost_usd"] is not None)
+    assert t["previous_cost_usd"] == october < by_month["2026-10"]
     assert sum(t[f"{k}_usd"] for k in ("requests", "tokens_per_request", "price", "cache")) == t["change_usd"]
     for m in c["by_model"]:
         if m["priced"]:

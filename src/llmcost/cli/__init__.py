@@ -1,7 +1,8 @@
 """The command line: thin. Each command makes one library call and turns LlmcostError into a message.
 
 Exit codes (docs/cron.md): 0 success; 1 some input files were not recognised or failed (the rest
-were ingested and the report written); 2 a usage or input mistake; 3 a store problem;
+were ingested and the report written), or the report's period holds no data (the report says so);
+2 a usage or input mistake; 3 a store problem;
 4 the forecast (or, without a forecast, month-to-date spend) crosses --budget (the report is still
 written; 4 wins over 1); 75 the store is locked by another run (try again later).
 """
@@ -590,7 +591,9 @@ def _economics(value: str | None, rate: str | None) -> tuple[Decimal | None, Dec
     return v, r
 
 
-def _report(a: ReportArgs, last_run: IngestRun | None = None) -> None:
+def _report(a: ReportArgs, last_run: IngestRun | None = None) -> int:
+    """Build and write the report; the exit code: 0, or EXIT_PARTIAL when its period holds no data
+    (BudgetExceeded when over budget)."""
     from llmcost.document.analysis import ReportOptions, build_report
     from llmcost.report import EXTENSIONS, FORMATS, expand_out, render
 
@@ -646,6 +649,12 @@ def _report(a: ReportArgs, last_run: IngestRun | None = None) -> None:
         # for one CSV table its name as `--format csv --out DIR` writes it (<table>.csv)
         name = f"{a.table}.csv" if fmt == "csv" else f"report.{EXTENSIONS[fmt]}"
         _emit(text, out, a.quiet, name)
+    code = 0
+    if not doc["period"].get("has_data", True):
+        # a report over no data is written, and says so where a cron job's log sees it (even --quiet):
+        # exit 1, the report was written but is not a measure of the period (docs/cron.md)
+        typer.echo(f"Warning: {_inert(doc['warnings'][0])}.", err=True)
+        code = EXIT_PARTIAL
     b = doc.get("budget")
     if b and b["value_usd"] is None:
         # not over, not within: say so on stderr even with --quiet, so a cron job's log shows it
@@ -654,6 +663,7 @@ def _report(a: ReportArgs, last_run: IngestRun | None = None) -> None:
         raise BudgetExceeded(
             f"Over budget: {b['message']}. The report was written; raise --budget or cut spend."
         )
+    return code
 
 
 InferOpt = Annotated[
@@ -721,14 +731,12 @@ def main_job(
             raise UsageError("--source, --mapping, --map, --keep-text, --label and --infer-conversations act on "
                              "ingest, and no --logs was given. Fix: add --logs <path> (or use `llmcost-forecast "
                              "ingest`).")
-        _report(report)
-        raise typer.Exit(0)
+        raise typer.Exit(_report(report))
     run = _ingest(logs, store, source, mapping, map_, keep_text, wait, quiet, label, allow_mapping_sql)
     code = _warn_problems(run)
     if infer_conversations:
         _infer(store, wait, quiet)
-    _report(report, last_run=run)
-    raise typer.Exit(code)
+    raise typer.Exit(max(code, _report(report, last_run=run)))
 
 
 def _given_on_command_line(ctx: typer.Context) -> bool:
@@ -789,7 +797,7 @@ def compact(store: StoreOpt = None, wait: WaitOpt = 30.0, quiet: QuietOpt = Fals
 @report_options
 def report_command(report: ReportArgs = REPORT_DEFAULTS) -> None:
     """Print or write the report for the store (table, md, json, csv or html)."""
-    _report(report)
+    raise typer.Exit(_report(report))
 
 
 def _focus_out(out: Path, tz: str) -> Callable[[str | None], Path]:

@@ -32,10 +32,12 @@ from llmcost.tz import check_day, check_tz
 if TYPE_CHECKING:
     from llmcost.engine.spark import RemoteStore, SparkPriced
 
-SCHEMA_VERSION = "1.5"
+SCHEMA_VERSION = "1.6"
 """1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
 the (optional) forecast and scenarios sections; 1.2 adds by_label (--label); 1.3 adds by_tag (--by
-tag:NAME); 1.4 adds budget.billed_usd and budget.estimated_usd (month-to-date money counted once).
+tag:NAME); 1.4 adds budget.billed_usd and budget.estimated_usd (month-to-date money counted once);
+1.6 adds period.has_data, data_first_day and data_last_day, and compare.same_days, days_compared
+and each compared month's days and whole_month.
 docs/report-schema.json describes it."""
 
 
@@ -353,13 +355,22 @@ def _sections(
             f"{m.origin} prices {m.provider}/{m.model} at $0 (input = 0, output = 0): its requests count as $0. "
             "Fix: if those are the snippet's placeholder zeros, write the real prices (USD per million tokens)"
         )
+    first, last = data_days(con, rows)
+    # the window holds data when it shares a day with the store's data (a gap inside it is $0 spent)
+    held = first is not None and last is not None and (since is None or since <= last) and (
+        until is None or until >= first)
     doc["period"] = {"since": since, "until": until, "month": month, "tz": opts.tz,
-                     "covers": covered_months(con, (window, costs), opts.tz, since, until, month)}
-    if not doc["totals"]["requests"] and (since is not None or until is not None):
-        first, last = one(con.execute(f"SELECT min(ts), max(ts) FROM {rows.table}"))
-        held = f"the store holds usage from {first:%Y-%m-%d} to {last:%Y-%m-%d} (UTC)" if first else "it is empty"
-        doc["warnings"].insert(0, f"no usage in this window ({_window_text(since, until, month)}); {held}. "
-                                  "Fix: choose a window inside it (--month YYYY-MM, --since/--until)")
+                     "covers": covered_months(con, (window, costs), opts.tz, since, until, month),
+                     "data_first_day": first, "data_last_day": last, "has_data": held}
+    if not doc["period"]["has_data"]:
+        # nothing was measured in this window: its spend is unknown, not $0 (a gap inside the data is $0)
+        for k in ("cost_usd", "server_tools_cost_usd"):
+            doc["totals"][k] = None
+        doc["warnings"].insert(0, no_data_message(since, until, month, first, last, opts.tz))
+    elif not doc["totals"]["requests"] and (since is not None or until is not None):
+        doc["warnings"].insert(0, f"no usage in this window ({_window_text(since, until, month)}), inside the data "
+                                  f"the store holds ({first} to {last}, {opts.tz}): nothing was spent, $0. Fix: "
+                                  "choose another window (--month YYYY-MM, --since/--until) for spend")
     if con is duck:
         measured = _measures(con, window, since)
     else:  # the same compute functions, their queries on Spark
@@ -378,7 +389,9 @@ def _sections(
     doc["daily"] = _daily(con, window, opts.tz)
     doc["cache"]["daily"] = _cache_daily(con, window, opts.tz)
     doc["reconciliation"] = _reconciliation(con, rows, since, until, costs)
-    cmp_month = compare_month(con, rows, until)
+    # the month compared (and checked against --budget): the window's last day with data; none
+    # when the window holds no data (an empty month against a whole one read as a 100% drop)
+    cmp_month = (min(until, last) if until else last) if held and last is not None else None
     doc["compare"] = _compare(con, rows, cmp_month) if cmp_month else None
     doc["conversations"]["counts"] = _conversation_counts(con, window)
     doc.update(forecast_sections(duck, opts, doc, catalog, rows))
@@ -415,6 +428,29 @@ def unit_economics(unit_costs: dict[str, Any], conversion_rate: Decimal,
                                              if cost is not None else None)
         out["sessions"].append(row)
     return out
+
+
+def data_days(con: Any, rows: PricedTable) -> tuple[date | None, date | None]:
+    """The first and last calendar day (in the priced table's tz) with any usage row or billed cost
+    line in the store, whatever the report's window: the days it holds data for."""
+    lo, hi = one(con.execute(
+        f"SELECT min(ts), max(ts) FROM (SELECT ts FROM {rows.table} UNION ALL SELECT ts FROM costs) AS held"))
+    return _local_day(lo, rows.tz), _local_day(hi, rows.tz)
+
+
+def no_data_message(since: date | None, until: date | None, month: str | None, first: date | None,
+                    last: date | None, tz: str) -> str:
+    """The warning of a report whose window holds no day of the store's data (or of an empty store):
+    its spend is unknown, not $0."""
+    if first is None or last is None:
+        return ("no data: the store holds no usage or cost rows yet, so spend is unknown, not $0. Fix: ingest "
+                "your logs or exports (llmcost-forecast --logs PATH, or llmcost-forecast ingest PATH)")
+    side = "ends" if since is not None and since > last else "starts"
+    edge = last if side == "ends" else first
+    pick = f"--month {last:%Y-%m}" if side == "ends" else f"--month {first:%Y-%m}"
+    return (f"no data for this period ({_window_text(since, until, month)}): the store holds data from {first} to "
+            f"{last} ({tz}); it {side} on {edge}, so this period's spend is unknown, not $0. Fix: choose a period "
+            f"inside it ({pick}, or --since/--until), or ingest the exports or logs that cover this one")
 
 
 def _window_text(since: date | None, until: date | None, month: str | None) -> str:
@@ -575,10 +611,12 @@ def compare_month(con: Any, rows: PricedTable, until: date | None) -> date | Non
     return last.astimezone(ZoneInfo(rows.tz)).date() if isinstance(last, datetime) else last
 
 
-def _compare(con: Any, rows: PricedTable, month: date) -> dict[str, Any]:
-    where, params = _where(previous_month(month), month_end(month), rows.tz)
+def _compare(con: Any, rows: PricedTable, through: date) -> dict[str, Any]:
+    """The month of `through` (the last day of data the window holds) against the month before, on
+    the same days of the month when `through` is before its month's end (compare.same_days)."""
+    where, params = _where(previous_month(through), through, rows.tz)
     source = rows.view(con, "doc_compare", _inline(where, params))
-    return period_compare(con, month, source=source, tz=rows.tz)
+    return period_compare(con, through, source=source, tz=rows.tz, through=through)
 
 
 def month_money(con: Any, rows: PricedTable, month: date) -> dict[str, Any]:
@@ -624,6 +662,8 @@ def budget_check(doc: dict[str, Any], budget: Decimal, mtd: dict[str, Any] | Non
     price billed days' tokens at list prices)."""
     budget = Decimal(budget)
     known, unpriced = None, 0  # the month-to-date spend and its unpriced requests, when it is the basis
+    gap: str | None = None  # why the compared month cannot be checked (no data for it)
+    data_to: date | None = None  # the data's last day when it ends inside the compared month
     fc = doc.get("forecast")
     report_month = (doc.get("period") or {}).get("month")
     # a report about another (closed) month is checked against that month's actual spend
@@ -654,6 +694,9 @@ def budget_check(doc: dict[str, Any], budget: Decimal, mtd: dict[str, Any] | Non
             unpriced = sum(m["current_requests"] for m in cmp.get("by_model", []) if not m["priced"])
         value = known if known is not None else Decimal(0)
         basis = "month_to_date"
+        period = doc.get("period") or {}
+        month = month or period.get("month")
+        gap, data_to = _budget_data(month, period)
         if other_month and fc:
             why = f"the report's month, not the forecast month {fc.get('month')}"
         elif fc and fc.get("model_used") == "none":
@@ -671,7 +714,14 @@ def budget_check(doc: dict[str, Any], budget: Decimal, mtd: dict[str, Any] | Non
         what = "month-to-date spend (billed where a cost export has the day, estimated elsewhere)"
     exceeded = value > budget
     shown: Decimal | None = value
-    if basis == "month_to_date" and known is None and unpriced:
+    if basis == "month_to_date" and gap:
+        # a month the data does not reach: not checked, never "$0.00, within the budget"
+        last = (doc.get("period") or {}).get("data_last_day")
+        msg = (f"{what} for {month or 'the period'} is unknown: {gap}; budget "
+               f"${budget.quantize(_CENT, ROUND_HALF_UP):,}. Fix: ingest the exports or logs of that month, or "
+               f"check a month the data covers (--month {f'{last:%Y-%m}' if last else 'YYYY-MM'})")
+        shown, exceeded = None, False
+    elif basis == "month_to_date" and known is None and unpriced:
         # all of the month's usage is unpriced: its spend is unknown, not $0 within budget
         msg = (
             f"{what} for {month or 'the month'} is unknown: its {unpriced:,} requests have no known price "
@@ -684,6 +734,8 @@ def budget_check(doc: dict[str, Any], budget: Decimal, mtd: dict[str, Any] | Non
             f"{what} for {month or 'the month'} is ${value.quantize(_CENT, ROUND_HALF_UP):,}, "
             f"{'above' if exceeded else 'within'} the budget of ${budget.quantize(_CENT, ROUND_HALF_UP):,}"
         )
+        if basis == "month_to_date" and data_to is not None:
+            msg += f" (the data ends on {data_to}: spend after it is not counted)"
         if basis == "month_to_date" and mtd is not None and mtd["month"] == month:
             msg += _money_parts(mtd)
         if basis == "month_to_date" and unpriced:
@@ -711,6 +763,23 @@ def budget_check(doc: dict[str, Any], budget: Decimal, mtd: dict[str, Any] | Non
         "crossing_day_lo_80": odds["crossing_day_lo_80"] if odds else None,
         "crossing_day_hi_80": odds["crossing_day_hi_80"] if odds else None,
     }
+
+
+def _budget_data(month: str | None, period: dict[str, Any]) -> tuple[str | None, date | None]:
+    """What the store's data says about the budget's `month` ("YYYY-MM"; `period` is the report's):
+    (why it cannot be checked, or None; the data's last day when it ends before the month does)."""
+    first, last = period.get("data_first_day"), period.get("data_last_day")
+    if "has_data" not in period:  # a document without the data's days (an older caller): as before
+        return None, None
+    if first is None or last is None:
+        return "the store holds no data", None
+    held = f"the store holds data from {first} to {last}"
+    if month is None:
+        return f"the report's period holds no data; {held}", None
+    start = datetime.strptime(month, "%Y-%m").date()
+    if start > last or month_end(start) < first:
+        return f"there is no data for {month}; {held}", None
+    return None, last if last < month_end(start) else None
 
 
 def budget_odds_text(odds: dict[str, Any]) -> str:

@@ -90,19 +90,35 @@ def decompose(prev: dict[str, Any] | None, cur: dict[str, Any] | None) -> dict[s
     return out
 
 
+def same_days(current_month: date, through: date | None) -> tuple[date, date, date, date]:
+    """(previous start, previous end, current start, current end) of the comparison: whole months,
+    or, when the current month's data ends on `through` before the month's end, days 1 to
+    `through.day` of both (the previous month's cut at its own end: days 1-30 of March against all
+    of February)."""
+    cur_start, prev_start = month_start(current_month), previous_month(current_month)
+    cur_end = month_end(current_month)
+    if through is None or through >= cur_end:
+        return prev_start, cur_start - timedelta(days=1), cur_start, cur_end
+    prev_end = min(prev_start + timedelta(days=through.day - 1), cur_start - timedelta(days=1))
+    return prev_start, prev_end, cur_start, through
+
+
 def period_compare(
-    con: duckdb.DuckDBPyConnection, current_month: date, *, source: str = "priced_usage", tz: str = "UTC"
+    con: duckdb.DuckDBPyConnection, current_month: date, *, source: str = "priced_usage", tz: str = "UTC",
+    through: date | None = None,
 ) -> dict[str, Any]:
     """This month (the month of `current_month`) against the month before, by model and driver.
 
-    `source` is a priced relation covering both months. Returns the two periods, per-model rows
-    with requests, tokens per request, cost and the four driver effects, and their totals.
+    `source` is a priced relation covering both months. `through`: the last day of the current
+    month with data (the data or the report's window ends there); before the month's end, the same
+    days of both months are compared (1 to `through`'s day), so a month cut short does not read as
+    a drop against a whole one. Returns the two periods (their first and last day compared, days,
+    whether whole), per-model rows with requests, tokens per request, cost and the four driver
+    effects, and their totals.
     """
-    cur_start = month_start(current_month)
-    cur_end = month_end(current_month)
-    prev_start = previous_month(current_month)
+    prev_start, prev_end, cur_start, cur_end = same_days(current_month, through)
     rows = queries.rows(con, "compare_months_by_model", relation=source, tz=tz, prev_start=prev_start,
-                        cur_start=cur_start, cur_end=cur_end)
+                        prev_end=prev_end, cur_start=cur_start, cur_end=cur_end)
     by_key: dict[tuple[Any, Any], dict[str, dict[str, Any]]] = {}
     for d in rows:
         by_key.setdefault((d["provider"], d["model"]), {})[d["period"]] = d
@@ -159,13 +175,14 @@ def period_compare(
         if models and totals["change_usd"] is not None
         else None
     )
+    whole = cur_end == month_end(cur_start)
     return {
-        "current": {"month": f"{cur_start:%Y-%m}", "start": cur_start, "end": cur_end},
-        "previous": {
-            "month": f"{prev_start:%Y-%m}",
-            "start": prev_start,
-            "end": cur_start - timedelta(days=1),
-        },
+        "current": _period(cur_start, cur_end),
+        "previous": _period(prev_start, prev_end),
+        "same_days": not whole,
+        "days_compared": None if whole else (
+            f"days 1-{cur_end.day} of each month: {cur_start} to {cur_end} against {prev_start} to {prev_end} "
+            f"(the data of {cur_start:%Y-%m} ends on {cur_end})"),
         "tz": tz,
         "method": METHOD,
         "drivers": dict(DRIVER_HELP),
@@ -173,6 +190,13 @@ def period_compare(
         "main_driver": main,
         "by_model": models,
     }
+
+
+def _period(start: date, end: date) -> dict[str, Any]:
+    """One side of the comparison: its month, the first and last day compared, how many days, and
+    whether that is the whole calendar month."""
+    return {"month": f"{start:%Y-%m}", "start": start, "end": end, "days": (end - start).days + 1,
+            "whole_month": end == month_end(start)}
 
 
 def _tpr(x: dict[str, Any] | None) -> Decimal | None:

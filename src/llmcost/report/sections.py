@@ -57,6 +57,10 @@ def _about(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Sect
         window = (
             f" Period: {period.get('since') or '...'} to {period.get('until') or '...'} ({period.get('tz', 'UTC')})."
         )
+    if period.get("has_data") is False:
+        first, last = period.get("data_first_day"), period.get("data_last_day")
+        window += (f" No data for this period: the store holds data from {first} to {last}, so its spend is "
+                   "unknown, not $0." if first else " No data: the store holds no usage yet.")
     yield (
         "About this report",
         # the sentence starts with a word of ours: the paragraph's capital must not rename the tool
@@ -626,7 +630,7 @@ def _unit_part(title: str) -> Builder:
 
 REGISTRY: tuple[SectionSpec, ...] = (
     SectionSpec("about", "About this report", ("tool", "generated_at", "store", "price_catalog", "period"), _about,
-                ("price_catalog",)),
+                ("price_catalog", "period")),
     SectionSpec("currency", "Currency", ("currency",), _currency),
     SectionSpec("ingest", "Ingested", ("ingest", "last_run"), _ingest, ("ingest",)),
     SectionSpec("quarantine", "Quarantined rows", ("ingest", "store"), _quarantine, ("ingest",)),
@@ -745,7 +749,8 @@ def _measured(m: dict[str, Any], kind: str | None = None) -> str:
 def _compare(doc: dict[str, Any], money: Callable[[Any], str], num: Callable[[Any], str]) -> Iterator[Section]:
     c = doc.get("compare")
     if not c:
-        yield ("This month vs last", "no usage to compare", [], [])
+        no_data = (doc.get("period") or {}).get("has_data") is False
+        yield ("This month vs last", "no data in this period to compare" if no_data else "no usage to compare", [], [])
         return
     t = c["totals"]
     sm = signed(money)
@@ -761,6 +766,9 @@ def _compare(doc: dict[str, Any], money: Callable[[Any], str], num: Callable[[An
             f"{c['current']['month']} vs {c['previous']['month']} ({c['tz']}): no priced usage in either "
             "month, so the money change is unknown (n/a), not $0."
         )
+    if c.get("days_compared"):
+        # the current month's data ends early: the same days of both months, said first
+        note = f"Same days compared, {c['days_compared']}. " + note
     if t.get("unpriced_requests"):
         note += f" {num(t['unpriced_requests'])} unpriced requests are left out."
     yield (

@@ -82,11 +82,18 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
             calls.append(f"{count(t[key], what, what + 'es', fmt=num)}{left}")
     if calls:
         tools = f" (of which server tools {money(t.get('server_tools_cost_usd'))}: {'; '.join(calls)})"
-    para(
-        f"LLM spend, {span}: {money(t.get('cost_usd'))} estimated{tools}, {money(t.get('billed_cost_usd'))} billed, "
-        f"{num(t['requests'])} request{'' if t['requests'] == 1 else 's'}{unpriced}. "
-        f"Prices: {doc.get('price_catalog', {}).get('catalog', '?')}."
-    )
+    if period.get("has_data") is False:
+        first_day, last_day = period.get("data_first_day"), period.get("data_last_day")
+        holds = f"the store holds data from {first_day} to {last_day}" if first_day else "the store holds none yet"
+        span = "" if span == "no usage" else f", {span}"  # no window and an empty store
+        para(f"LLM spend{span}: no data for this period ({holds}): spend unknown, not $0. "
+             f"Prices: {doc.get('price_catalog', {}).get('catalog', '?')}.")
+    else:
+        para(
+            f"LLM spend, {span}: {money(t.get('cost_usd'))} estimated{tools}, {money(t.get('billed_cost_usd'))} "
+            f"billed, {num(t['requests'])} request{'' if t['requests'] == 1 else 's'}{unpriced}. "
+            f"Prices: {doc.get('price_catalog', {}).get('catalog', '?')}."
+        )
     ing = doc["ingest"]
     run = (doc.get("last_run") or {}).get("files")
     this_run = ""
@@ -121,8 +128,12 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
     if c:
         ct = c["totals"]
         lines.append("")
-        lines.append(f"This month vs last ({c['tz']}" + (f", data up to {last}" if last[:7] == c["current"]["month"]
-                                                         else "") + ")")
+        cur = c["current"]
+        if c.get("same_days"):  # the current month's data ends early: days 1 to its last day of both months
+            lines.append(f"This month vs last, days 1-{cur['days']} of each ({c['tz']}, data up to {cur['end']})")
+        else:
+            lines.append(f"This month vs last ({c['tz']}" + (f", data up to {last}" if last[:7] == cur["month"]
+                                                             else "") + ")")
         driver = (c.get("main_driver") or "").replace("_", " ")
         lines += _grid(
             [

@@ -6,6 +6,7 @@ control characters are shown as '?'."""
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 from collections.abc import Sequence
 from typing import Any
@@ -70,7 +71,7 @@ def render(
             line.append(note)
             console.print(line)
             continue
-        if _too_wide(headers, rows, width):
+        if _too_wide(headers, rows, width, tty):
             _records(console, title, note, headers, rows, width)
             continue
         if note:
@@ -83,8 +84,9 @@ def render(
             show_edge=tty,
             pad_edge=tty,
         )
-        for i, h in enumerate(headers):
-            tab.add_column(Text(_line(h)), justify="left" if i < 2 or h in TEXT_COLUMNS else "right", overflow="fold")
+        for i, (h, w) in enumerate(zip(headers, _widths(headers, rows, width, tty), strict=True)):
+            tab.add_column(Text(_line(h)), justify="left" if i < 2 or h in TEXT_COLUMNS else "right", overflow="fold",
+                           width=w)
         for r in rows:
             tab.add_row(*(Text(_line(c)) for c in r))
         console.print(tab)
@@ -93,26 +95,71 @@ def render(
     return "\n".join(line.rstrip() for line in buf.getvalue().split("\n"))
 
 
-def _too_wide(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int) -> bool:
-    """A table whose cells would fold at this width: its widest cells side by side do not fit (a
-    header may wrap between its words, a cell may not)."""
-    widths = [
-        max([len(w) for w in _line(h).split()] + [len(_line(r[i])) for r in rows]) for i, h in enumerate(headers)
-    ]
-    return sum(widths) + 2 * (len(headers) - 1) > width
+def _chrome(n: int, tty: bool) -> int:
+    """Columns a table of `n` columns spends between and around its cells: plain columns are two
+    spaces apart; on a terminal (`tty`) the box adds a border and a space of padding each side of
+    every cell."""
+    return 3 * n + 1 if tty else 2 * (n - 1)
+
+
+def _least(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[int]:
+    """Each column's narrowest width that folds nothing: its widest cell, or its header's longest
+    word (a header may wrap between its words, a cell may not)."""
+    return [max([len(w) for w in _line(h).split()] + [len(_line(r[i])) for r in rows]) for i, h in enumerate(headers)]
+
+
+def _too_wide(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int, tty: bool = False) -> bool:
+    """A table whose cells would fold at this width: its narrowest unfolded columns side by side do
+    not fit. The box's borders and padding count (`_chrome`): left out, a totals table needing 94
+    columns was drawn at 88 and its header ("(uncache" / "d)") and numbers ("5,790,77" / "1") folded."""
+    return sum(_least(headers, rows)) + _chrome(len(headers), tty) > width
+
+
+def _widths(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int, tty: bool) -> list[int]:
+    """The columns' widths for a table that fits (`_too_wide` is false): each as wide as its header
+    and cells, and when that is too wide, the columns with the most room to spare narrowed first,
+    never below `_least`, so a header wraps between its words and nothing folds. Left to rich, a
+    column could be narrowed below its longest word ("(uncache" / "d)")."""
+    least = _least(headers, rows)
+    out = [max(len(_line(h)), lo) for h, lo in zip(headers, least, strict=True)]
+    room = width - _chrome(len(headers), tty)
+    while sum(out) > room:
+        i = max(range(len(out)), key=lambda j: out[j] - least[j])
+        if out[i] <= least[i]:
+            break  # cannot happen when the table fits; rich then does what it can
+        out[i] -= 1
+    return out
+
+
+_FIGURE = re.compile(r"[-+]?\$?[\d,.]+%?|n/a|-")
+"""A cell that is a figure (a count, an amount, a share), not a name."""
+
+
+def _names(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
+    """How many of the first two columns name a row (provider, model, project...): those before the
+    first column of figures. The totals table names nothing: its first columns are counts, shown
+    with their headers like every other cell (they were printed bare: "6,812  5,790,771")."""
+    for i in range(min(2, len(headers))):
+        if rows and all(_FIGURE.fullmatch(_line(r[i]).strip()) for r in rows):
+            return i
+    return min(2, len(headers))
 
 
 def _records(
     console: Console, title: str, note: str, headers: Sequence[str], rows: Sequence[Sequence[str]], width: int
 ) -> None:
-    """A table too wide for the terminal, one record per row (like psql's expanded display): the first
-    two columns name the row, each other cell is one `header: value` paragraph, so neither numbers
-    nor words are folded mid-token."""
+    """A table too wide for the terminal, one record per row (like psql's expanded display): the
+    columns that name the row (`_names`: provider, model...) head it, each other cell is one
+    `header: value` paragraph, so neither numbers nor words are folded mid-token."""
     console.print(Text(f"{title}: {note}" if note else title))
-    label = max(len(_line(h)) for h in headers[2:]) if len(headers) > 2 else 0
-    for r in rows:
-        console.print(Text("  " + "  ".join(_line(c) for c in r[:2])), overflow="fold")
-        for h, c in zip(headers[2:], r[2:], strict=True):
+    k = _names(headers, rows)
+    label = max(len(_line(h)) for h in headers[k:]) if len(headers) > k else 0
+    for n, r in enumerate(rows):
+        if k:
+            console.print(Text("  " + "  ".join(_line(c) for c in r[:k])), overflow="fold")
+        elif n:
+            console.print()  # records without a name are kept apart by a blank line
+        for h, c in zip(headers[k:], r[k:], strict=True):
             head = f"    {_line(h) + ':':<{label + 1}} "
             body = textwrap.fill(
                 _line(c) or "-", width=max(width, len(head) + 20), initial_indent=head,

@@ -86,6 +86,11 @@ def _compare_drivers(d: dict[str, Any]) -> Table:
         *(f"{k}_usd" for k in c["drivers"]),
         "main_driver",
         "unpriced_requests",
+        "current_start",
+        "current_end",
+        "previous_start",
+        "previous_end",
+        "same_days",
     ]
     return cols, [
         [
@@ -97,6 +102,11 @@ def _compare_drivers(d: dict[str, Any]) -> Table:
             *(t[f"{k}_usd"] for k in c["drivers"]),
             c["main_driver"],
             t["unpriced_requests"],
+            c["current"]["start"],
+            c["current"]["end"],
+            c["previous"]["start"],
+            c["previous"]["end"],
+            c.get("same_days", False),
         ]
     ]
 
@@ -307,6 +317,9 @@ TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
     "scenarios": _scenarios,
     "budget": _budget,
     "price_catalog": lambda d: _pick([d["price_catalog"]], ["catalog", "overrides_file", "overrides_sha256"]),
+    # has_data false: the window holds no day of the store's data, its spend is unknown (not $0)
+    "period": lambda d: _pick([d["period"]], ["since", "until", "month", "tz", "has_data", "data_first_day",
+                                              "data_last_day"]),
 }
 """Table name -> function of the document returning (columns, rows)."""
 
