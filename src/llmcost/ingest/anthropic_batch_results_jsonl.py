@@ -50,7 +50,8 @@ def is_result(obj: Any) -> bool:
 
 def batch_objects(doc: Any) -> list[dict[str, Any]]:
     """The Message Batch objects in one parsed JSON document: a batch itself, or a list page's."""
-    items = doc.get("data") if isinstance(doc, dict) and isinstance(doc.get("data"), list) else [doc]
+    data = doc.get("data") if isinstance(doc, dict) else None
+    items = data if isinstance(data, list) else [doc]
     return [b for b in items if isinstance(b, dict) and b.get("type") == "message_batch"
             and str(b.get("id", "")).startswith("msgbatch_")]
 
