@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_count, register, ts_sql
 from llmcost.ingest._otlp import attr as _a
-from llmcost.ingest._otlp import spans_sql, tags_sql
+from llmcost.ingest._otlp import provider_sql, spans_sql, tags_sql
 from llmcost.ingest._tags import with_tags
 
 TOKENS = "llm.token_count."
@@ -86,8 +86,7 @@ class OpeninferenceSpansJsonl(Ingestor):
           (sp ->> 'traceId') || ':' || (sp ->> 'spanId') AS event_id,
           'request' AS grain,
           {ts_sql("sp ->> 'startTimeUnixNano'")} AS ts,
-          CASE WHEN {prov} LIKE 'aws%' THEN 'aws' WHEN {prov} LIKE 'gcp%' OR {prov} = 'gemini' THEN 'google'
-               WHEN {prov} LIKE 'azure%' THEN 'azure' ELSE {prov} END AS provider,
+          {provider_sql(prov)} AS provider,
           coalesce({_a('llm.response.model_name')}, {_a('llm.model_name')}, {_a('llm.request.model_name')},
                    {_a('embedding.model_name')}) AS model,
           coalesce(ra['openinference.project.name'], service) AS project,

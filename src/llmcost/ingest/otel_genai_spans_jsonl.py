@@ -17,7 +17,12 @@ as normalised by Langfuse's `OtelIngestionProcessor.ts`): one line is a `TracesD
   `cache_creation_input_tokens`).
 - `gen_ai.usage.output_tokens` includes `gen_ai.usage.reasoning.output_tokens`.
 - Conversation `gen_ai.conversation.id` (else `session.id`); user `enduser.id` / `user.id`;
-  provider `gen_ai.provider.name` (else deprecated `gen_ai.system`), mapped to billing names;
+  provider `gen_ai.provider.name` (else deprecated `gen_ai.system`, else the Vercel AI SDK's
+  `ai.model.provider`), mapped to billing names (`_otlp.provider_sql`: `aws.bedrock` -> aws,
+  Vercel's `openai.chat` -> openai); model `gen_ai.response.model`, else `gen_ai.request.model`,
+  else `ai.model.id`. The Vercel AI SDK's provider-call spans (`ai.generateText.doGenerate`,
+  `ai.streamText.doStream`) carry `gen_ai.usage.*` and are read; its outer `ai.generateText` span
+  has only the steps' sum in `ai.usage.*`, and is not (double counting);
   project = resource `service.name`; time `startTimeUnixNano`; id `traceId:spanId`.
 - Tags (`extra.tags`): `tag.tags` (bare tags), the `metadata` JSON attribute and `tag.NAME` /
   `metadata.NAME` attributes, resource then span (`_otlp.tags_sql`; OpenInference's reserved
@@ -37,7 +42,7 @@ from llmcost.ingest import (
     ts_sql,
 )
 from llmcost.ingest._otlp import attr as _a
-from llmcost.ingest._otlp import spans_sql, tags_sql
+from llmcost.ingest._otlp import provider_sql, spans_sql, tags_sql
 from llmcost.ingest._tags import with_tags
 
 INFERENCE_OPS = ("chat", "generate_content", "text_completion", "embeddings")
@@ -68,7 +73,7 @@ class OtelGenaiSpansJsonl(Ingestor):
         rs = _a("gen_ai.usage.reasoning.output_tokens")
         bad = " OR ".join(is_bad_count(x) for x in (inp, out, rd, wr, rs))
         i, r, w = int_sql(inp), f"coalesce({int_sql(rd)}, 0)", f"coalesce({int_sql(wr)}, 0)"
-        prov = f"lower(coalesce({_a('gen_ai.provider.name')}, {_a('gen_ai.system')}))"
+        prov = f"lower(coalesce({_a('gen_ai.provider.name')}, {_a('gen_ai.system')}, {_a('ai.model.provider')}))"
         ops = ", ".join(f"'{o}'" for o in INFERENCE_OPS)
         text_cols = (
             f"{_a('gen_ai.input.messages')} AS prompt_text, {_a('gen_ai.output.messages')} AS response_text"
@@ -86,9 +91,8 @@ class OtelGenaiSpansJsonl(Ingestor):
           (sp ->> 'traceId') || ':' || (sp ->> 'spanId') AS event_id,
           'request' AS grain,
           {ts_sql("sp ->> 'startTimeUnixNano'")} AS ts,
-          CASE WHEN {prov} LIKE 'aws%' THEN 'aws' WHEN {prov} LIKE 'gcp%' OR {prov} = 'gemini' THEN 'google'
-               WHEN {prov} LIKE 'azure%' THEN 'azure' ELSE {prov} END AS provider,
-          coalesce({_a('gen_ai.response.model')}, {_a('gen_ai.request.model')}) AS model,
+          {provider_sql(prov)} AS provider,
+          coalesce({_a('gen_ai.response.model')}, {_a('gen_ai.request.model')}, {_a('ai.model.id')}) AS model,
           service AS project,
           coalesce({_a('enduser.id')}, {_a('user.id')}) AS user_id,
           coalesce({_a('gen_ai.conversation.id')}, {_a('session.id')}) AS conversation_id,
