@@ -25,14 +25,14 @@ def test_table_md_and_json_carry_the_same_figures() -> None:
     code, table, _ = _run("plan", str(ROUTING))
     assert code == 0
     assert "$4,000.00" in table and "$2,500.00" in table and "$1,500.00" in table and "$1,368.00" in table
-    assert "Assumptions (source)" in table and "default (issue 19)" in table
+    assert "Assumptions (source)" in table and "default (docs/plan.md)" in table
     code, md, _ = _run("plan", str(ROUTING), "--format", "md")
     assert code == 0 and "| plan | x1 | +0% | route 70% to gpt-4o-mini |" in md and "$1,368.00" in md
     code, js, _ = _run("plan", str(ROUTING), "--format", "json")
     doc = json.loads(js)
     (row,) = [r for r in doc["rows"] if r["scenario"] == "plan" and r["variant"] == "route 70% to gpt-4o-mini"]
     assert Decimal(row["monthly_cost_usd"]) == Decimal("1368")
-    assert {a["source"] for a in doc["assumptions"]} <= {"plan", "default", "default (0)", "default (issue 19)"}
+    assert {a["source"] for a in doc["assumptions"]} <= {"plan", "default", "default (0)", "default (docs/plan.md)"}
     assert [s["name"] for s in doc["scenarios"]] == ["plan", "conservative", "base", "aggressive"]
 
 

@@ -43,7 +43,7 @@ SCENARIO_DEFAULTS: dict[str, dict[str, Any]] = {
     "base": {"traffic": Decimal(1), "context_growth": Decimal("0.3"), "caching": True},
     "aggressive": {"traffic": Decimal(3), "context_growth": Decimal("0.5"), "caching": False},
 }
-"""The three scenarios of issue 19; a plan's [scenarios.NAME] overrides any key."""
+"""The three default scenarios (docs/plan.md); a plan's [scenarios.NAME] overrides any key."""
 
 _SECTIONS: dict[str, set[str]] = {
     "plan": {"name", "prices_at"},
@@ -683,7 +683,7 @@ def evaluate(plan: Plan, catalog: Any, logs: LogProfile | None = None, *, today:
     for s in plan.scenarios:
         add(f"scenarios.{s.name}", f"traffic x{_pct(s.traffic, 1)}, context {_pct(s.context_growth)}, caching "
             + ("as the alternative says" if s.caching else "off"),
-            "plan" if s != Scenario(s.name, **SCENARIO_DEFAULTS[s.name]) else "default (issue 19)")
+            "plan" if s != Scenario(s.name, **SCENARIO_DEFAULTS[s.name]) else "default (docs/plan.md)")
     prices = _Prices(catalog, at)
     for i, m in enumerate(plan.models):
         prices.check(plan, m.model, m.provider, "models", "model", i)
