@@ -1,0 +1,80 @@
+"""A store of last year's and the year before's logs, reported "today" (2026-12-05, LLMCOST_TODAY):
+dates that cannot hold usage yet are refused with what, where and the fix (exit 2, no traceback),
+while past months and windows report their own figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from llmcost.cli import app
+from llmcost.ingest.loader import load
+from tests.bodies import write_chat_bodies
+
+# gpt-4o-2024-08-06, 1,000 prompt + 10 completion tokens each (tests/bodies.py): at $2.50 / $10 per 1M
+# that is 0.0025 + 0.0001 = $0.0026 a request. 31 December 2024 23:30 UTC and 1 January 2025 00:30 UTC
+# straddle the year; 15 June 2025 is mid-year; nothing after.
+STAMPS = ("2024-12-31T23:30:00Z", "2025-01-01T00:30:00Z", "2025-06-15T12:00:00Z")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("old_data")
+    load([write_chat_bodies(tmp / "logs.jsonl", STAMPS)], tmp / "store")
+    return tmp / "store"
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLMCOST_TODAY", "2026-12-05")
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    res = CliRunner().invoke(app, list(args))
+    return res.exit_code, res.stdout, res.stderr
+
+
+@pytest.mark.parametrize("command", ["report", "export-focus"])
+@pytest.mark.parametrize(("window", "message"), [
+    (["--month", "2027-03"], "Error: --month 2027-03 is in the future: today is 2026-12-05 (UTC), so it holds no "
+                             "usage yet. Fix: use current, last or a month up to 2026-12."),
+    (["--month", "2027-01"], "Error: --month 2027-01 is in the future"),
+    (["--since", "2027-01-01"], "Error: --since 2027-01-01 is in the future: today is 2026-12-05 (UTC), so the "
+                                "window holds no usage yet. Fix: give a --since up to 2026-12-05, or leave it out."),
+])
+def test_a_window_in_the_future_is_refused(store: Path, tmp_path: Path, command: str, window: list[str],
+                                           message: str) -> None:
+    out = tmp_path / "r-{month}.csv"
+    extra = ["--out", str(out)] if command == "export-focus" else ["--no-forecast"]
+    code, stdout, stderr = _run(command, "--store", str(store), *extra, *window)
+    assert code == 2, stdout + stderr
+    assert message in stderr
+    assert "Traceback" not in stderr
+    assert stdout == ""
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_the_current_month_and_a_since_of_today_are_not_the_future(store: Path) -> None:
+    # today's month and today itself may hold usage: reported (here with no data, exit 1: the
+    # report is written and says so), not refused
+    for window in (["--month", "2026-12"], ["--month", "current"], ["--since", "2026-12-05"]):
+        code, stdout, stderr = _run("report", "--store", str(store), "--no-forecast", "--format", "json", *window)
+        assert code == 1, stderr
+        assert stderr.startswith("Warning: no data for this period"), stderr
+        assert json.loads(stdout)["period"]["has_data"] is False
+
+
+def test_the_future_is_todays_date_in_tz(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 2026-12-31 20:00 UTC is already 2027-01-01 05:00 in Tokyo: January 2027 is the current month
+    # there, and still the future in UTC
+    monkeypatch.setenv("LLMCOST_TODAY", "2026-12-31T20:00:00+00:00")
+    code, _, stderr = _run("report", "--store", str(store), "--no-forecast", "--format", "json",
+                           "--month", "2027-01", "--tz", "Asia/Tokyo")
+    assert code == 1, stderr
+    assert "in the future" not in stderr
+    code, _, stderr = _run("report", "--store", str(store), "--no-forecast", "--month", "2027-01")
+    assert code == 2
+    assert "Error: --month 2027-01 is in the future: today is 2026-12-31 (UTC)" in stderr
