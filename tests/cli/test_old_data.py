@@ -5,6 +5,7 @@ while past months and windows report their own figures."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,40 @@ def test_the_future_is_todays_date_in_tz(store: Path, monkeypatch: pytest.Monkey
     code, _, stderr = _run("report", "--store", str(store), "--no-forecast", "--month", "2027-01")
     assert code == 2
     assert "Error: --month 2027-01 is in the future: today is 2026-12-31 (UTC)" in stderr
+
+
+PRICES = """[[model]]
+provider = "openai"
+model = "gpt-4o"
+effective_from = 2025-01-01
+input = 2.00
+output = 8.00
+"""
+
+
+@pytest.mark.parametrize(("tz", "month", "cost", "requests"), [
+    # UTC: 31 December at list ($0.0026); 1 January at the override, 1,000 x $2 + 10 x $8 per 1M = $0.00208
+    ("UTC", "2024-12", "0.0026", 1),
+    ("UTC", "2025-01", "0.00208", 1),
+    # Tokyo (UTC+9): both requests fall on 1 January 2025, each still priced on its UTC day (prices and
+    # effective_from are UTC days, docs/pricing.md): 0.0026 + 0.00208 = $0.00468
+    ("Asia/Tokyo", "2025-01", "0.00468", 2),
+    # New York (UTC-5): both fall on 31 December 2024, same prices: $0.00468
+    ("America/New_York", "2024-12", "0.00468", 2),
+    ("UTC", "2025-06", "0.00208", 1),
+])
+def test_a_past_month_is_priced_on_each_request_s_day(store: Path, tmp_path: Path, tz: str, month: str, cost: str,
+                                                      requests: int) -> None:
+    prices = tmp_path / "prices.toml"
+    prices.write_text(PRICES)
+    code, stdout, stderr = _run("report", "--store", str(store), "--no-forecast", "--format", "json", "--prices",
+                                str(prices), "--month", month, "--tz", tz)
+    assert code == 0, stderr
+    doc = json.loads(stdout)
+    assert Decimal(doc["totals"]["cost_usd"]) == Decimal(cost)
+    assert doc["totals"]["requests"] == requests
+    assert doc["period"]["covers"] == month
+    # the first line says the figures use the override file, not the catalog alone
+    code, stdout, _ = _run("report", "--store", str(store), "--no-forecast", "--prices", str(prices), "--month", month,
+                           "--tz", tz)
+    assert "Prices: genai-prices 0.2.3 + overrides " + str(prices) in " ".join(stdout.split()), stdout
