@@ -116,3 +116,30 @@ def test_a_past_month_is_priced_on_each_request_s_day(store: Path, tmp_path: Pat
     code, stdout, _ = _run("report", "--store", str(store), "--no-forecast", "--prices", str(prices), "--month", month,
                            "--tz", tz)
     assert "Prices: genai-prices 0.2.3 + overrides " + str(prices) in " ".join(stdout.split()), stdout
+
+
+@pytest.mark.parametrize("command", [["report"], ["forecast"], ["backtest"]])
+def test_an_as_of_after_today_is_refused(tmp_path: Path, command: list[str]) -> None:
+    # data to 2026-01-15, --as-of 2026-12-20 (15 days from now, inside the 366 days a stale --as-of may
+    # reach): the report forecast 2027-01 from a day not come, "actual to date $0.00" for 2026-12
+    store = tmp_path / "store"
+    load([write_chat_bodies(tmp_path / "logs.jsonl", ["2026-01-15T12:00:00Z"])], store)
+    code, stdout, stderr = _run(*command, "--store", str(store), "--as-of", "2026-12-20")
+    assert code == 2, stdout + stderr
+    assert ("Error: --as-of 2026-12-20 is after today (2026-12-05, UTC): there is no data for it yet. Fix: leave "
+            "--as-of out (the forecast starts from yesterday, or from the data's last day), or give a day up to "
+            "2026-12-05.") in stderr
+    assert "Traceback" not in stderr
+    if command != ["backtest"]:  # (a backtest needs more history than one day)
+        assert _run(*command, "--store", str(store), "--as-of", "2026-12-05")[0] == 0  # today is not the future
+
+
+def test_a_past_as_of_forecasts_from_it(store: Path) -> None:
+    # a past day inside the data sets the forecast's months: from 2025-06-14 they are 2025-06 (current),
+    # 2025-07 (next) and 2025-Q3 (the quarter after June's)
+    code, stdout, stderr = _run("forecast", "--store", str(store), "--as-of", "2025-06-14", "--format", "json")
+    assert code == 0, stderr
+    f = json.loads(stdout)["forecast"]
+    assert [p["period"] for p in f["periods"]] == ["2025-06", "2025-07", "2025-Q3"]
+    # actual to date: 1 January's request is in 2025-01, 15 June is after --as-of: June has none
+    assert Decimal(f["actual_to_date_usd"]) == 0
