@@ -49,3 +49,19 @@ def check_tz(tz: str) -> str:
             "Europe/Paris or America/New_York."
         )
     return tz
+
+
+def check_not_after_today(day: date | None, flag: str, tz: str) -> date | None:
+    """`day` when it is not after today in `tz`; else a UsageError naming `flag`, today and the fix.
+    For `--as-of`, the last day of data a forecast uses: a day that has not come holds none, and a
+    forecast from it showed $0.00 "actual to date" for a month that had not begun."""
+    from llmcost import clock
+
+    if day is None:
+        return None
+    today = clock.today(check_tz(tz))
+    if day > today:
+        raise UsageError(f"{flag} {day} is after today ({today}, {tz}): there is no data for it yet. Fix: leave "
+                         f"{flag} out (the forecast starts from yesterday, or from the data's last day), or give a "
+                         f"day up to {today}.")
+    return day

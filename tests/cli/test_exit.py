@@ -62,3 +62,16 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path: Path) -> None:
                        env=env, timeout=300)
     assert p.stdout.strip() == "141", (p.stdout, p.stderr)
     assert "Error" not in p.stderr and "Traceback" not in p.stderr and "Exception" not in p.stderr, p.stderr
+
+
+def test_python_dash_m_llmcost_runs_the_cli() -> None:
+    """`python -m llmcost` is the `llmcost-forecast` script (src/llmcost/__main__.py), exit code included."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    p = subprocess.run([sys.executable, "-m", "llmcost", "formats"], capture_output=True, text=True, env=env,
+                       timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert "claude_code_jsonl" in p.stdout
+    p = subprocess.run([sys.executable, "-m", "llmcost", "report", "--format", "nope"], capture_output=True,
+                       text=True, env=env, timeout=300)
+    assert p.returncode == 2
+    assert "Unknown --format" in p.stderr

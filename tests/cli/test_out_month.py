@@ -71,10 +71,11 @@ def test_export_focus_month_placeholder_names_the_window(store: Path, tmp_path: 
 
 
 def test_an_open_window_without_data_falls_back_to_todays_month(store: Path, tmp_path: Path) -> None:
-    # nothing on or after 2027-01-01: no data to close the window, so {month} is today's (2026-12)
+    # nothing on or after 2026-12-01: no data to close the window, so {month} is today's (2026-12)
+    # (a --since after today is refused: tests/cli/test_old_data.py)
     res = CliRunner().invoke(app, ["report", "--store", str(store), "--no-forecast", "--format", "json",
-                                   "--out", str(tmp_path / "r-{month}.json"), "--quiet", "--since", "2027-01-01"])
+                                   "--out", str(tmp_path / "r-{month}.json"), "--quiet", "--since", "2026-12-01"])
     # the report is written and says it holds no data (exit 1, the warning even with --quiet)
     assert res.exit_code == 1, res.output
-    assert res.stderr.startswith("Warning: no data for this period (2027-01-01 to now)")
+    assert res.stderr.startswith("Warning: no data for this period (2026-12-01 to now)")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r-2026-12.json"]

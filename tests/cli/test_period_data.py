@@ -64,7 +64,8 @@ def _report(store: str, *args: str) -> Any:
 @pytest.mark.parametrize("today", TODAYS)
 @pytest.mark.parametrize(("window", "side"), [
     (("--month", "2025-11"), "starts on 2026-01-05"),
-    (("--since", "2026-03-01"), "ends on 2026-02-10"),
+    # the day after the data's last day: not the future on either day (a later --since is refused then)
+    (("--since", "2026-02-11"), "ends on 2026-02-10"),
     (("--since", "2025-01-01", "--until", "2026-01-04"), "starts on 2026-01-05"),
 ])
 def test_a_window_outside_the_data_has_no_data_in_every_format(
@@ -125,13 +126,14 @@ def test_an_empty_store_has_no_data(tmp_path: Path) -> None:
 @pytest.mark.parametrize("today", TODAYS)
 def test_the_budget_of_a_month_without_data_is_not_checked(store: str, today: str,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    """It read "month-to-date spend for 2026-06 is $0.00, within the budget of $1.00"."""
+    """It read "month-to-date spend for 2025-06 is $0.00, within the budget of $1.00" (a month before the data:
+    a month after it is the future on the first of TODAYS, refused)."""
     monkeypatch.setenv("LLMCOST_TODAY", today)
-    res = _report(store, "--month", "2026-06", "--budget", "1", "--format", "json")
+    res = _report(store, "--month", "2025-06", "--budget", "1", "--format", "json")
     assert res.exit_code == 1, res.output
     b = json.loads(res.stdout)["budget"]
-    assert (b["month"], b["value_usd"], b["exceeded"]) == ("2026-06", None, False)
-    assert ("for 2026-06 is unknown: there is no data for 2026-06; the store holds data from 2026-01-05 to "
+    assert (b["month"], b["value_usd"], b["exceeded"]) == ("2025-06", None, False)
+    assert ("for 2025-06 is unknown: there is no data for 2025-06; the store holds data from 2026-01-05 to "
             "2026-02-10; budget $1.00. Fix: ingest the exports or logs of that month, or check a month the data "
             "covers (--month 2026-02)") in b["message"], b["message"]
     assert f"Warning: budget not checked: {b['message']}." in res.stderr

@@ -223,12 +223,15 @@ def test_config_mutants_through_the_cli(kind: str, store: Path, tmp_path: Path,
 
 @pytest.mark.parametrize("args", [
     ["--since", "1900-01-01"], ["--until", "1900-01-01"], ["--as-of", "1900-01-01"], ["--month", "1900-01"],
-    ["--tz", "Pacific/Kiritimati", "--month", "2999-12"], ["--tz", "Etc/GMT+12", "--until", "2999-12-31"],
+    # a --month after today is refused (tests/cli/test_old_data.py): the last month is reached by --until
+    ["--tz", "Pacific/Kiritimati", "--until", "2999-12-31"], ["--tz", "Etc/GMT+12", "--until", "2999-12-31"],
 ], ids=lambda a: " ".join(a))
 def test_the_calendars_edges_are_accepted(args: list[str], store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The first and last days the tool accepts work, in the zones furthest ahead and behind
     (stepping a day or a month past them overflowed before the bounds)."""
     monkeypatch.setenv("LLMCOST_TODAY", "2026-11-20")
     res = runner.invoke(app, ["report", "--store", str(store), "--format", "json", *args])
-    assert res.exit_code == 0, res.output[-2000:]
+    # 1: a window before the data's first day holds no data, and the report says so (docs/cron.md)
+    assert res.exit_code in (0, 1), res.output[-2000:]
+    assert "Traceback" not in res.output
     assert res.stdout.lstrip().startswith("{")

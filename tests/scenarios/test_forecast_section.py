@@ -172,3 +172,26 @@ def test_short_and_unpriced_histories() -> None:
     out = forecast_section(usage_con(unpriced), load_catalog(), as_of=date(2026, 11, 12), tz="UTC", scenarios_file=None)
     assert out["scenarios"] == [] and out["forecast"]["p50_usd"] is None
     assert any("acme/nope" in n for n in out["forecast"]["notes"])
+
+
+def test_too_little_history_names_the_provider_that_lacks_it() -> None:
+    """One provider with 10 days of usage, another with 3: the forecast falls back to the run-rate
+    because of the second. The note read "(10 days with usage; it needs 7)", the longest history
+    beside the rule it meets, so it gave no reason; it names the short series now."""
+    from datetime import UTC, datetime
+
+    from tests.scenarios.conftest import usage_con
+
+    t = datetime(2025, 6, 1, 12, tzinfo=UTC)
+    rows = [{"ts": t + timedelta(days=i), "provider": "openai", "model": "gpt-4o", "input_tokens": 1000,
+             "output_tokens": 100} for i in range(10)]  # 1-10 June 2025: 10 days
+    rows += [{"ts": t + timedelta(days=i), "provider": "anthropic", "model": "claude-sonnet-4-5",
+              "input_tokens": 1000, "output_tokens": 100} for i in (0, 4, 9)]  # 1, 5 and 10 June: 3 days
+    out = forecast_section(usage_con(rows), load_catalog(), as_of=date(2025, 6, 10), tz="UTC", scenarios_file=None,
+                           n_paths=50)
+    f = out["forecast"]
+    assert f["confidence"] == "none" and f["p50_usd"] is None
+    notes = " ".join(f["notes"])
+    assert ("too little history for a statistical forecast (anthropic: 3 days with usage; it needs 7 for each "
+            "provider): run-rate only") in notes, notes
+    assert "10 days with usage" not in notes

@@ -366,6 +366,13 @@ def _date(value: str | None, flag: str) -> date | None:
     return check_day(day, flag)
 
 
+def _as_of(value: str | None, tz: str) -> date | None:
+    """--as-of as a date, refused after today in `tz` (tz.check_not_after_today)."""
+    from llmcost.tz import check_not_after_today
+
+    return check_not_after_today(_date(value, "--as-of"), "--as-of", tz)
+
+
 def _dates(since: str | None, until: str | None) -> tuple[date | None, date | None]:
     """--since and --until as dates, refused when --since comes after --until (as `report` does):
     an empty window would otherwise answer with zeros."""
@@ -615,7 +622,7 @@ def _report(a: ReportArgs, last_run: IngestRun | None = None) -> int:
     engine = _engine(a.engine)
     opts = ReportOptions(store=_store_dir(a.store, engine), prices_file=a.prices, since=_date(a.since, "--since"),
                          until=_date(a.until, "--until"), month=a.month, tz=a.tz, budget=_budget(a.budget),
-                         currency=a.currency, rates_file=a.rates, as_of=_date(a.as_of, "--as-of"),
+                         currency=a.currency, rates_file=a.rates, as_of=_as_of(a.as_of, a.tz),
                          scenarios_file=a.scenarios, forecast=not a.no_forecast, tags=_tags(a.by),
                          engine=engine)
     opts.value_per_conversion, opts.conversion_rate = _economics(a.value_per_conversion, a.conversion_rate)

@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 import typer
 
-from llmcost.cli import AsOfOpt, PricesOpt, ScenariosOpt, StoreOpt, TzOpt, _date, _inert, _store_dir, app, friendly
+from llmcost.cli import AsOfOpt, PricesOpt, ScenariosOpt, StoreOpt, TzOpt, _as_of, _inert, _store_dir, app, friendly
 from llmcost.errors import UsageError
 
 TableJsonOpt = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: table or json.")]
@@ -66,7 +66,7 @@ def forecast_cmd(
         raise UsageError(f"Unknown --format {format!r} for forecast. Fix: use table or json.")
     from llmcost.scenarios import forecast_section
 
-    day = _date(as_of, "--as-of")
+    day = _as_of(as_of, tz)
     doc = _run(store, prices, lambda con, cat: forecast_section(con, cat, as_of=day, tz=tz, scenarios_file=scenarios))
     if format == "json":
         typer.echo(json.dumps(doc, default=_json, indent=2))
@@ -95,7 +95,7 @@ def backtest_cmd(
         raise UsageError(f"Unknown --format {format!r} for backtest. Fix: use table or json.")
     from llmcost.scenarios.backtest import store_backtest
 
-    day = _date(as_of, "--as-of")
+    day = _as_of(as_of, tz)
     res = _run(
         store,
         prices,

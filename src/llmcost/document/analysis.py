@@ -194,6 +194,11 @@ def resolve_month(spec: str, tz: str = "UTC", today: date | None = None) -> tupl
         except ValueError:
             raise UsageError(f"--month {spec!r} is not a month. Fix: use current, last or YYYY-MM.") from None
         check_day(first, "--month", spec)
+        if first > day:
+            # a month that has not begun holds no usage: a report of it read "no data" (exit 1)
+            # as if an export were missing, and wrote a file named for it
+            raise UsageError(f"--month {spec.strip()} is in the future: today is {day} ({tz}), so it holds no "
+                             f"usage yet. Fix: use current, last or a month up to {day:%Y-%m}.")
     return first, month_end(first), f"{first:%Y-%m}"
 
 
@@ -205,6 +210,11 @@ def _window(opts: ReportOptions) -> tuple[date | None, date | None, str | None]:
         return resolve_month(opts.month, opts.tz, opts.today)
     if opts.since and opts.until and opts.since > opts.until:
         raise UsageError(f"--since {opts.since} is after --until {opts.until}. Fix: swap them.")
+    if opts.since:
+        today = opts.today or clock.today(check_tz(opts.tz))
+        if opts.since > today:
+            raise UsageError(f"--since {opts.since} is in the future: today is {today} ({opts.tz}), so the window "
+                             f"holds no usage yet. Fix: give a --since up to {today}, or leave it out.")
     return opts.since, opts.until, None
 
 

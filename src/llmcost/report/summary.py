@@ -82,17 +82,20 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
             calls.append(f"{count(t[key], what, what + 'es', fmt=num)}{left}")
     if calls:
         tools = f" (of which server tools {money(t.get('server_tools_cost_usd'))}: {'; '.join(calls)})"
+    cat = doc.get("price_catalog", {})
+    # the override file changes the figures: the first line named only the catalog, as if list prices
+    prices = cat.get("catalog", "?") + (f" + overrides {cat['overrides_file']}" if cat.get("overrides_file") else "")
     if period.get("has_data") is False:
         first_day, last_day = period.get("data_first_day"), period.get("data_last_day")
         holds = f"the store holds data from {first_day} to {last_day}" if first_day else "the store holds none yet"
         span = "" if span == "no usage" else f", {span}"  # no window and an empty store
         para(f"LLM spend{span}: no data for this period ({holds}): spend unknown, not $0. "
-             f"Prices: {doc.get('price_catalog', {}).get('catalog', '?')}.")
+             f"Prices: {prices}.")
     else:
         para(
             f"LLM spend, {span}: {money(t.get('cost_usd'))} estimated{tools}, {money(t.get('billed_cost_usd'))} "
             f"billed, {num(t['requests'])} request{'' if t['requests'] == 1 else 's'}{unpriced}. "
-            f"Prices: {doc.get('price_catalog', {}).get('catalog', '?')}."
+            f"Prices: {prices}."
         )
     ing = doc["ingest"]
     run = (doc.get("last_run") or {}).get("files")

@@ -254,9 +254,19 @@ def forecast_section(
         for s, f in fits.items()
     ]
     if none:
-        active = max(fits[s].n_active for s in req_ids)
-        days = "1 day" if active == 1 else f"{active} days"
-        notes.append(f"too little history for a statistical forecast ({days} with usage; it needs 7): run-rate only")
+        # the series below the gate, not the longest one: with two providers it read "(10 days
+        # with usage; it needs 7)" when the other provider had 3
+        def days(s: str) -> str:
+            n = fits[s].n_active
+            return "1 day" if n == 1 else f"{n} days"
+
+        short = [s for s in req_ids if fits[s].confidence == "none"]
+        if len(req_ids) == 1:
+            have, rule = f"{days(short[0])} with usage", "it needs 7"
+        else:
+            have = "; ".join(f"{s[4:]}: {days(s)} with usage" for s in short)
+            rule = "it needs 7 for each provider"
+        notes.append(f"too little history for a statistical forecast ({have}; {rule}): run-rate only")
     elif confidence == "low":
         # the fits' own notes say it in the drivers' notes only (JSON); the table printed
         # "confidence low" with no reason

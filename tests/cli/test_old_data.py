@@ -1,0 +1,145 @@
+"""A store of last year's and the year before's logs, reported "today" (2026-12-05, LLMCOST_TODAY):
+dates that cannot hold usage yet are refused with what, where and the fix (exit 2, no traceback),
+while past months and windows report their own figures."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from llmcost.cli import app
+from llmcost.ingest.loader import load
+from tests.bodies import write_chat_bodies
+
+# gpt-4o-2024-08-06, 1,000 prompt + 10 completion tokens each (tests/bodies.py): at $2.50 / $10 per 1M
+# that is 0.0025 + 0.0001 = $0.0026 a request. 31 December 2024 23:30 UTC and 1 January 2025 00:30 UTC
+# straddle the year; 15 June 2025 is mid-year; nothing after.
+STAMPS = ("2024-12-31T23:30:00Z", "2025-01-01T00:30:00Z", "2025-06-15T12:00:00Z")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("old_data")
+    load([write_chat_bodies(tmp / "logs.jsonl", STAMPS)], tmp / "store")
+    return tmp / "store"
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLMCOST_TODAY", "2026-12-05")
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    res = CliRunner().invoke(app, list(args))
+    return res.exit_code, res.stdout, res.stderr
+
+
+@pytest.mark.parametrize("command", ["report", "export-focus"])
+@pytest.mark.parametrize(("window", "message"), [
+    (["--month", "2027-03"], "Error: --month 2027-03 is in the future: today is 2026-12-05 (UTC), so it holds no "
+                             "usage yet. Fix: use current, last or a month up to 2026-12."),
+    (["--month", "2027-01"], "Error: --month 2027-01 is in the future"),
+    (["--since", "2027-01-01"], "Error: --since 2027-01-01 is in the future: today is 2026-12-05 (UTC), so the "
+                                "window holds no usage yet. Fix: give a --since up to 2026-12-05, or leave it out."),
+])
+def test_a_window_in_the_future_is_refused(store: Path, tmp_path: Path, command: str, window: list[str],
+                                           message: str) -> None:
+    out = tmp_path / "r-{month}.csv"
+    extra = ["--out", str(out)] if command == "export-focus" else ["--no-forecast"]
+    code, stdout, stderr = _run(command, "--store", str(store), *extra, *window)
+    assert code == 2, stdout + stderr
+    assert message in stderr
+    assert "Traceback" not in stderr
+    assert stdout == ""
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_the_current_month_and_a_since_of_today_are_not_the_future(store: Path) -> None:
+    # today's month and today itself may hold usage: reported (here with no data, exit 1: the
+    # report is written and says so), not refused
+    for window in (["--month", "2026-12"], ["--month", "current"], ["--since", "2026-12-05"]):
+        code, stdout, stderr = _run("report", "--store", str(store), "--no-forecast", "--format", "json", *window)
+        assert code == 1, stderr
+        assert stderr.startswith("Warning: no data for this period"), stderr
+        assert json.loads(stdout)["period"]["has_data"] is False
+
+
+def test_the_future_is_todays_date_in_tz(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 2026-12-31 20:00 UTC is already 2027-01-01 05:00 in Tokyo: January 2027 is the current month
+    # there, and still the future in UTC
+    monkeypatch.setenv("LLMCOST_TODAY", "2026-12-31T20:00:00+00:00")
+    code, _, stderr = _run("report", "--store", str(store), "--no-forecast", "--format", "json",
+                           "--month", "2027-01", "--tz", "Asia/Tokyo")
+    assert code == 1, stderr
+    assert "in the future" not in stderr
+    code, _, stderr = _run("report", "--store", str(store), "--no-forecast", "--month", "2027-01")
+    assert code == 2
+    assert "Error: --month 2027-01 is in the future: today is 2026-12-31 (UTC)" in stderr
+
+
+PRICES = """[[model]]
+provider = "openai"
+model = "gpt-4o"
+effective_from = 2025-01-01
+input = 2.00
+output = 8.00
+"""
+
+
+@pytest.mark.parametrize(("tz", "month", "cost", "requests"), [
+    # UTC: 31 December at list ($0.0026); 1 January at the override, 1,000 x $2 + 10 x $8 per 1M = $0.00208
+    ("UTC", "2024-12", "0.0026", 1),
+    ("UTC", "2025-01", "0.00208", 1),
+    # Tokyo (UTC+9): both requests fall on 1 January 2025, each still priced on its UTC day (prices and
+    # effective_from are UTC days, docs/pricing.md): 0.0026 + 0.00208 = $0.00468
+    ("Asia/Tokyo", "2025-01", "0.00468", 2),
+    # New York (UTC-5): both fall on 31 December 2024, same prices: $0.00468
+    ("America/New_York", "2024-12", "0.00468", 2),
+    ("UTC", "2025-06", "0.00208", 1),
+])
+def test_a_past_month_is_priced_on_each_request_s_day(store: Path, tmp_path: Path, tz: str, month: str, cost: str,
+                                                      requests: int) -> None:
+    prices = tmp_path / "prices.toml"
+    prices.write_text(PRICES)
+    code, stdout, stderr = _run("report", "--store", str(store), "--no-forecast", "--format", "json", "--prices",
+                                str(prices), "--month", month, "--tz", tz)
+    assert code == 0, stderr
+    doc = json.loads(stdout)
+    assert Decimal(doc["totals"]["cost_usd"]) == Decimal(cost)
+    assert doc["totals"]["requests"] == requests
+    assert doc["period"]["covers"] == month
+    # the first line says the figures use the override file, not the catalog alone
+    code, stdout, _ = _run("report", "--store", str(store), "--no-forecast", "--prices", str(prices), "--month", month,
+                           "--tz", tz)
+    assert "Prices: genai-prices 0.2.3 + overrides " + str(prices) in " ".join(stdout.split()), stdout
+
+
+@pytest.mark.parametrize("command", [["report"], ["forecast"], ["backtest"]])
+def test_an_as_of_after_today_is_refused(tmp_path: Path, command: list[str]) -> None:
+    # data to 2026-01-15, --as-of 2026-12-20 (15 days from now, inside the 366 days a stale --as-of may
+    # reach): the report forecast 2027-01 from a day not come, "actual to date $0.00" for 2026-12
+    store = tmp_path / "store"
+    load([write_chat_bodies(tmp_path / "logs.jsonl", ["2026-01-15T12:00:00Z"])], store)
+    code, stdout, stderr = _run(*command, "--store", str(store), "--as-of", "2026-12-20")
+    assert code == 2, stdout + stderr
+    assert ("Error: --as-of 2026-12-20 is after today (2026-12-05, UTC): there is no data for it yet. Fix: leave "
+            "--as-of out (the forecast starts from yesterday, or from the data's last day), or give a day up to "
+            "2026-12-05.") in stderr
+    assert "Traceback" not in stderr
+    if command != ["backtest"]:  # (a backtest needs more history than one day)
+        assert _run(*command, "--store", str(store), "--as-of", "2026-12-05")[0] == 0  # today is not the future
+
+
+def test_a_past_as_of_forecasts_from_it(store: Path) -> None:
+    # a past day inside the data sets the forecast's months: from 2025-06-14 they are 2025-06 (current),
+    # 2025-07 (next) and 2025-Q3 (the quarter after June's)
+    code, stdout, stderr = _run("forecast", "--store", str(store), "--as-of", "2025-06-14", "--format", "json")
+    assert code == 0, stderr
+    f = json.loads(stdout)["forecast"]
+    assert [p["period"] for p in f["periods"]] == ["2025-06", "2025-07", "2025-Q3"]
+    # actual to date: 1 January's request is in 2025-01, 15 June is after --as-of: June has none
+    assert Decimal(f["actual_to_date_usd"]) == 0
