@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
+import pytest
 
 from llmcost.document.compare import decompose, period_compare
 
@@ -102,16 +103,18 @@ def test_period_compare_with_nothing_priced_is_unknown_not_zero() -> None:
     assert "unknown" in b["message"] and "4 requests have no known price" in b["message"]
 
 
-def test_budget_message_counts_the_months_unpriced_requests() -> None:
+@pytest.mark.parametrize(("n", "said"), [(5, "(5 unpriced requests not counted)"),
+                                         (1, "(1 unpriced request not counted)")])
+def test_budget_message_counts_the_months_unpriced_requests(n: int, said: str) -> None:
     from llmcost.document.analysis import budget_check
 
     con = duckdb.connect()
     con.execute("""CREATE TABLE p AS SELECT * FROM (VALUES
         (TIMESTAMPTZ '2026-11-05 12:00:00+00', 'openai', 'm', 2, true, 2000, 0, 0, 0,
          CAST(0.004 AS DECIMAL(38,12)), CAST(0 AS DECIMAL(38,12)), CAST(0 AS DECIMAL(38,12))),
-        (TIMESTAMPTZ '2026-11-06 12:00:00+00', 'acme', 'x', 5, false, 10, 0, 0, 0, NULL, NULL, NULL)
+        (TIMESTAMPTZ '2026-11-06 12:00:00+00', 'acme', 'x', $n, false, 10, 0, 0, 0, NULL, NULL, NULL)
     ) t(ts, provider, model, request_count, priced, input_tokens, cache_read_tokens, cache_write_tokens,
-        output_tokens, cost_usd, cache_read_saving_usd, cache_write_premium_usd)""")
+        output_tokens, cost_usd, cache_read_saving_usd, cache_write_premium_usd)""", {"n": n})
     b = budget_check({"compare": period_compare(con, date(2026, 11, 15), source="p")}, Decimal("1"))
     assert b["value_usd"] == Decimal("0.004") and b["exceeded"] is False
-    assert b["message"].endswith("(5 unpriced requests not counted)")
+    assert b["message"].endswith(said)

@@ -749,7 +749,7 @@ def budget_check(doc: dict[str, Any], budget: Decimal, mtd: dict[str, Any] | Non
         if basis == "month_to_date" and mtd is not None and mtd["month"] == month:
             msg += _money_parts(mtd)
         if basis == "month_to_date" and unpriced:
-            msg += f" ({unpriced:,} unpriced requests not counted)"
+            msg += f" ({unpriced:,} unpriced request{'' if unpriced == 1 else 's'} not counted)"
         if basis != "month_to_date" and spent is not None and mtd and mtd.get("billed_usd") is not None:
             msg += (f"; spent so far ${spent.quantize(_CENT, ROUND_HALF_UP):,}{_money_parts(mtd)}; the forecast "
                     "prices billed days' tokens at list prices")

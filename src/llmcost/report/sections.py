@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from llmcost.report._fmt import rows_read, signed
+from llmcost.report._fmt import count, rows_read, signed
 
 Section = tuple[str, str, list[str], list[list[str]]]
 Fmt = Callable[[Any], str]
@@ -770,7 +770,8 @@ def _compare(doc: dict[str, Any], money: Callable[[Any], str], num: Callable[[An
         # the current month's data ends early: the same days of both months, said first
         note = f"Same days compared, {c['days_compared']}. " + note
     if t.get("unpriced_requests"):
-        note += f" {num(t['unpriced_requests'])} unpriced requests are left out."
+        n = t["unpriced_requests"]
+        note += f" {count(n, 'unpriced request', fmt=num)} {'is' if n == 1 else 'are'} left out."
     yield (
         "This month vs last",
         note,
