@@ -144,7 +144,11 @@ def test_a_first_run_that_stored_nothing_leaves_a_usable_store(tmp_path: Path) -
     res = CliRunner().invoke(app, ["ingest", str(bad), "--store", str(store)])
     assert res.exit_code == 1, res.output
     res = CliRunner().invoke(app, ["report", "--store", str(store), "--format", "json"])
-    assert res.exit_code == 0, res.output
+    # the store is usable (not "foreign", exit 3): the report is written and says it holds no data
+    # yet, exit 1 (docs/cron.md)
+    assert res.exit_code == 1, res.output
+    assert json.loads(res.stdout)["period"]["has_data"] is False
+    assert "Warning: no data: the store holds no usage or cost rows yet" in res.stderr
 
 
 def test_part_damaged_in_place_is_one_error_line(healthy: Path, tmp_path: Path) -> None:
