@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import pkgutil
 import re
 from collections.abc import Iterable, Mapping
@@ -226,6 +227,14 @@ def detect_best(head: bytes, name: str, hint: Ingestor | None = None) -> Ingesto
     return best
 
 
+def on_disk(f: InputFile) -> Path:
+    """Where `f` really is: the loader reads a file whose name DuckDB cannot take (glob or non-UTF-8
+    characters) through a link with a safe name in a work folder (files._alias), so a format that
+    looks for a sibling file (a Langfuse traces export, an Anthropic batch object) looks beside the
+    file the link points to, not beside the link."""
+    return Path(os.path.realpath(f.path))
+
+
 def companion(head: bytes, name: str) -> str | None:
     """Why a file that holds no usage rows belongs beside the usage files, or None.
 
@@ -241,6 +250,12 @@ def companion(head: bytes, name: str) -> str | None:
             and any(k in COMPONENT_KINDS for k in first):
         return ("RAGPulse prompt-component lengths: no usage rows; the prefix measures read this file "
                 "from beside the trace")
+    base = os.path.basename(name.split("!")[-1]).lower()
+    if "trace" in base and b"sessionId" in head[:8192] and b"usageDetails" not in head[:8192] \
+            and base.endswith((".csv", ".json", ".jsonl")):
+        # llmcost.ingest._langfuse.traces_table joins it to the observations export beside it
+        return ("a Langfuse traces export: no usage rows; the observations export beside it takes its session "
+                "and user ids from it")
     if b'"message_batch"' in head and b'"msgbatch_' in head:
         # llmcost.ingest.anthropic_batch_results_jsonl dates the batch's results by it (a page of
         # the batch list may be longer than the head: the marker is enough to tell it)

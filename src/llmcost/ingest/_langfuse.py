@@ -30,6 +30,7 @@ Field mapping (formats-request-logs.md section 2; langfuse/langfuse
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from pathlib import Path
 
 from llmcost.ingest import (
@@ -39,11 +40,13 @@ from llmcost.ingest import (
     int_sql,
     is_bad_count,
     is_bad_number,
+    on_disk,
     sql_str,
     text,
     ts_sql,
 )
 from llmcost.ingest._tags import bare_sql, merge_sql, object_sql, with_tags
+from llmcost.ingest.files import readable
 
 OBS_COLUMNS = ["id", "traceId", "startTime", "type", "model", "usageDetails", "costDetails", "totalCost",
                "userId", "traceName", "level", "metadata", "traceTags"]
@@ -80,9 +83,9 @@ def traces_table(f: InputFile, ctx: IngestContext) -> str | None:
     metadata), if any."""
     if ctx.con is None or "!" in f.display:
         return None
-    folder = Path(f.path).parent
-    for cand in sorted(folder.iterdir()):
-        if cand == Path(f.path) or not cand.is_file() or "trace" not in cand.name.lower():
+    me = on_disk(f)
+    for cand in sorted(me.parent.iterdir()):
+        if cand == me or not cand.is_file() or "trace" not in cand.name.lower():
             continue
         if cand.suffix.lower() not in (".csv", ".json", ".jsonl"):
             continue
@@ -90,30 +93,38 @@ def traces_table(f: InputFile, ctx: IngestContext) -> str | None:
             head = text(fh.read(8192))
         if "sessionId" not in head or "usageDetails" in head:
             continue
-        path = sql_str(str(cand))
-        if cand.suffix.lower() == ".csv":
-            header = set(csv_header(head.encode()) or [])
-            # an export with a reduced column set may lack them: no tags then, not a failed file
-            extra_cols = ", ".join(c if c in header else f"NULL::VARCHAR AS {c}" for c in ("tags", "metadata"))
-            src = (f"SELECT {_unq('id')} AS id, {_unq('sessionId')} AS session_id, "
-                   f"{_unq('userId')} AS user_id, {_unq('timestamp')} AS t, {extra_cols} FROM read_csv({path}, "
-                   "header=true, all_varchar=true, quote='\"', escape='\"', strict_mode=false, "
-                   "null_padding=true, max_line_size=16777216)")
-        else:
-            fmt = "array" if head.lstrip().startswith("[") else "newline_delimited"
-            src = (f"SELECT json ->> 'id' AS id, json ->> 'sessionId' AS session_id, "
-                   f"json ->> 'userId' AS user_id, json ->> 'timestamp' AS t, "
-                   "CAST(json -> 'tags' AS VARCHAR) AS tags, CAST(json -> 'metadata' AS VARCHAR) AS metadata "
-                   f"FROM read_json_objects({path}, format='{fmt}', "
-                   "maximum_object_size=67108864)")
-        name = "lf_traces_" + hashlib.sha1(f"{f.display}{cand}".encode()).hexdigest()[:12]
-        ctx.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT id, session_id, user_id, tags, metadata, "
-            f"CASE WHEN session_id IS NOT NULL THEN dense_rank() OVER (PARTITION BY session_id ORDER BY "
-            f"{ts_sql('t')}, id) END AS turn FROM ({src}) WHERE id IS NOT NULL"
-        )
-        return name
+        with tempfile.TemporaryDirectory(prefix="llmcost-traces-") as tmp:
+            # a folder name with a glob character ("exports [old]") made DuckDB read no file, or others
+            return _traces_from(ctx, f, cand, head, readable(cand, Path(tmp)))
     return None
+
+
+def _traces_from(ctx: IngestContext, f: InputFile, cand: Path, head: str, readable: Path) -> str:
+    """Create the TEMP table of traces export `cand` (read at `readable`, a path DuckDB takes as
+    it is) and return its name."""
+    path = sql_str(str(readable))
+    if cand.suffix.lower() == ".csv":
+        header = set(csv_header(head.encode()) or [])
+        # an export with a reduced column set may lack them: no tags then, not a failed file
+        extra_cols = ", ".join(c if c in header else f"NULL::VARCHAR AS {c}" for c in ("tags", "metadata"))
+        src = (f"SELECT {_unq('id')} AS id, {_unq('sessionId')} AS session_id, "
+               f"{_unq('userId')} AS user_id, {_unq('timestamp')} AS t, {extra_cols} FROM read_csv({path}, "
+               "header=true, all_varchar=true, quote='\"', escape='\"', strict_mode=false, "
+               "null_padding=true, max_line_size=16777216)")
+    else:
+        fmt = "array" if head.lstrip().startswith("[") else "newline_delimited"
+        src = (f"SELECT json ->> 'id' AS id, json ->> 'sessionId' AS session_id, "
+               f"json ->> 'userId' AS user_id, json ->> 'timestamp' AS t, "
+               "CAST(json -> 'tags' AS VARCHAR) AS tags, CAST(json -> 'metadata' AS VARCHAR) AS metadata "
+               f"FROM read_json_objects({path}, format='{fmt}', "
+               "maximum_object_size=67108864)")
+    name = "lf_traces_" + hashlib.sha1(f"{f.display}{cand}".encode()).hexdigest()[:12]
+    ctx.con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT id, session_id, user_id, tags, metadata, "
+        f"CASE WHEN session_id IS NOT NULL THEN dense_rank() OVER (PARTITION BY session_id ORDER BY "
+        f"{ts_sql('t')}, id) END AS turn FROM ({src}) WHERE id IS NOT NULL"
+    )
+    return name
 
 
 def mapping_sql(src: str, f: InputFile, ctx: IngestContext) -> str:

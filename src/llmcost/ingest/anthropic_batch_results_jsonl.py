@@ -31,6 +31,7 @@ from llmcost.ingest import (
     InputFile,
     json_lines,
     json_lines_sql,
+    on_disk,
     register,
     sql_str,
     text_fields,
@@ -78,7 +79,7 @@ def batch_time(f: InputFile) -> tuple[str, str] | None:
     """(batch id, ISO time) of the batch that dates `f`'s results, or None when none is found."""
     if "!" in f.display:  # inside an archive: no folder to look in
         return None
-    path = Path(f.path)
+    path = on_disk(f)
     found = _siblings(path.parent, path)
     named = [b for b in found if b["id"] in Path(f.display).name]
     pick = named[0] if named else found[0] if len({b["id"] for b in found}) == 1 else None

@@ -220,6 +220,11 @@ def _alias(path: Path, tmp: Path) -> Path:
     return link
 
 
+def readable(path: Path, tmp: Path) -> Path:
+    """`path` as DuckDB can read it: itself, or a link with a safe name in `tmp` (`_alias`)."""
+    return _alias(path, tmp) if _needs_alias(path) else path
+
+
 def expand(path: Path, tmp: Path) -> Iterator[tuple[Path, str, str, bool]]:
     """(path on disk, display name, manifest key, gzip?) for a file, expanding .zip archives safely.
     Names are shown escaped (`shown_name`); a file whose path is not UTF-8 or holds a glob character
@@ -231,7 +236,7 @@ def expand(path: Path, tmp: Path) -> Iterator[tuple[Path, str, str, bool]]:
             yield disk, display, display, is_gz
         return
     display = shown_name(path)
-    disk = _alias(path, tmp) if _needs_alias(path) else path
+    disk = readable(path, tmp)
     # a name with "!" keeps its spelling as its key (the archive-member form), as stores have it
     key = display if "!" in display else shown_name(real_path(path))
     yield disk, display, key, magic[:2] == b"\x1f\x8b"
