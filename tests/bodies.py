@@ -18,3 +18,11 @@ def write_chat_bodies(path: Path, stamps: Iterable[str]) -> Path:
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def bodies_store(folder: Path, stamps: Iterable[str]) -> Path:
+    """A store at `folder`/store ingested from `write_chat_bodies(folder / "logs.jsonl", stamps)`."""
+    from llmcost.ingest.loader import load
+
+    load([write_chat_bodies(folder / "logs.jsonl", stamps)], folder / "store")
+    return folder / "store"

@@ -17,3 +17,10 @@ def _restore_format_registry() -> Iterator[None]:
     yield
     ingest._REGISTRY.clear()
     ingest._REGISTRY.update(saved)
+
+
+@pytest.fixture
+def today_2026_12_05(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Today fixed at 2026-12-05 (LLMCOST_TODAY, llmcost.clock) for tests whose windows are judged
+    against today (a future --month is refused, {month} falls back to today's)."""
+    monkeypatch.setenv("LLMCOST_TODAY", "2026-12-05")

@@ -12,8 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from llmcost.cli import app
-from llmcost.ingest.loader import load
-from tests.bodies import write_chat_bodies
+from tests.bodies import bodies_store
 
 # gpt-4o-2024-08-06, 1,000 prompt + 10 completion tokens each (tests/bodies.py): at $2.50 / $10 per 1M
 # that is 0.0025 + 0.0001 = $0.0026 a request. 31 December 2024 23:30 UTC and 1 January 2025 00:30 UTC
@@ -21,16 +20,12 @@ from tests.bodies import write_chat_bodies
 STAMPS = ("2024-12-31T23:30:00Z", "2025-01-01T00:30:00Z", "2025-06-15T12:00:00Z")
 
 
+pytestmark = pytest.mark.usefixtures("today_2026_12_05")
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("old_data")
-    load([write_chat_bodies(tmp / "logs.jsonl", STAMPS)], tmp / "store")
-    return tmp / "store"
-
-
-@pytest.fixture(autouse=True)
-def _today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LLMCOST_TODAY", "2026-12-05")
+    return bodies_store(tmp_path_factory.mktemp("old_data"), STAMPS)
 
 
 def _run(*args: str) -> tuple[int, str, str]:
@@ -122,8 +117,7 @@ def test_a_past_month_is_priced_on_each_request_s_day(store: Path, tmp_path: Pat
 def test_an_as_of_after_today_is_refused(tmp_path: Path, command: list[str]) -> None:
     # data to 2026-01-15, --as-of 2026-12-20 (15 days from now, inside the 366 days a stale --as-of may
     # reach): the report forecast 2027-01 from a day not come, "actual to date $0.00" for 2026-12
-    store = tmp_path / "store"
-    load([write_chat_bodies(tmp_path / "logs.jsonl", ["2026-01-15T12:00:00Z"])], store)
+    store = bodies_store(tmp_path, ["2026-01-15T12:00:00Z"])
     code, stdout, stderr = _run(*command, "--store", str(store), "--as-of", "2026-12-20")
     assert code == 2, stdout + stderr
     assert ("Error: --as-of 2026-12-20 is after today (2026-12-05, UTC): there is no data for it yet. Fix: leave "

@@ -16,24 +16,19 @@ import pytest
 from typer.testing import CliRunner
 
 from llmcost.cli import app
-from llmcost.ingest.loader import load
-from tests.bodies import write_chat_bodies
+from tests.bodies import bodies_store
 
 # three requests: 10 September, 30 September 20:00 UTC, and 1 October 00:30 UTC (30 September
 # 17:30 in Los Angeles, UTC-7 in summer time)
 STAMPS = ("2026-09-10T12:00:00Z", "2026-09-30T20:00:00Z", "2026-10-01T00:30:00Z")
 
 
+pytestmark = pytest.mark.usefixtures("today_2026_12_05")
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("out_month")
-    load([write_chat_bodies(tmp / "logs.jsonl", STAMPS)], tmp / "store")
-    return tmp / "store"
-
-
-@pytest.fixture(autouse=True)
-def _today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LLMCOST_TODAY", "2026-12-05")
+    return bodies_store(tmp_path_factory.mktemp("out_month"), STAMPS)
 
 
 CASES = [

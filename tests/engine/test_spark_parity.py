@@ -495,6 +495,22 @@ def test_billed_window_and_budget_same_on_spark(spark: Any, tmp_path: Path, monk
     assert not _same_document(docs["duckdb"], docs["spark"])
 
 
+def _both_engines_totals(files: dict[str, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                         ) -> tuple[int, int, int]:
+    """Ingest `files` (name: JSON document), report on both engines, check they agree; the DuckDB
+    document's (requests, input tokens, output tokens)."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for name, doc in files.items():
+        (src / name).write_text(json.dumps(doc))
+    store = tmp_path / "store"
+    assert load([src], store).by_status("failed") == []
+    docs = _documents(store, tmp_path, monkeypatch, ("--no-forecast",))
+    assert not _same_document(docs["duckdb"], docs["spark"])
+    t = docs["duckdb"]["totals"]
+    return t["requests"], t["input_tokens"], t["output_tokens"]
+
+
 def test_org_total_usage_beside_grouped_usage_same_on_spark(spark: Any, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """An ungrouped Usage API page beside a page grouped by model for the same day, in two files:
@@ -502,16 +518,8 @@ def test_org_total_usage_beside_grouped_usage_same_on_spark(spark: Any, tmp_path
     USAGE_COUNTED); the figures are tests/ingest_exports/test_org_total_usage.py's, worked by hand."""
     from tests.ingest_exports.test_org_total_usage import BY_MODEL, ORG
 
-    src = tmp_path / "in"
-    src.mkdir()
-    (src / "grouped.json").write_text(json.dumps(BY_MODEL))
-    (src / "org.json").write_text(json.dumps(ORG))
-    store = tmp_path / "store"
-    assert load([src], store).by_status("failed") == []
-    docs = _documents(store, tmp_path, monkeypatch, ("--no-forecast",))
-    t = docs["duckdb"]["totals"]
-    assert (t["requests"], t["input_tokens"], t["output_tokens"]) == (20, 3000, 300)
-    assert not _same_document(docs["duckdb"], docs["spark"])
+    files = {"grouped.json": BY_MODEL, "org.json": ORG}
+    assert _both_engines_totals(files, tmp_path, monkeypatch) == (20, 3000, 300)
 
 
 def test_api_claude_code_report_inside_the_usage_report_same_on_spark(spark: Any, tmp_path: Path,
@@ -521,16 +529,8 @@ def test_api_claude_code_report_inside_the_usage_report_same_on_spark(spark: Any
     (the figures are tests/ingest_exports/test_org_total_usage.py's, worked by hand)."""
     from tests.ingest_exports.test_org_total_usage import A_GROUPED, _claude_code
 
-    src = tmp_path / "in"
-    src.mkdir()
-    (src / "cc.json").write_text(json.dumps(_claude_code("api")))
-    (src / "usage.json").write_text(json.dumps(A_GROUPED))
-    store = tmp_path / "store"
-    assert load([src], store).by_status("failed") == []
-    docs = _documents(store, tmp_path, monkeypatch, ("--no-forecast",))
-    t = docs["duckdb"]["totals"]
-    assert (t["requests"], t["input_tokens"], t["output_tokens"]) == (7, 1300, 130)
-    assert not _same_document(docs["duckdb"], docs["spark"])
+    files = {"cc.json": _claude_code("api"), "usage.json": A_GROUPED}
+    assert _both_engines_totals(files, tmp_path, monkeypatch) == (7, 1300, 130)
 
 
 @requires_traces()
