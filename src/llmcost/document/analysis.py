@@ -32,12 +32,15 @@ from llmcost.tz import check_day, check_tz
 if TYPE_CHECKING:
     from llmcost.engine.spark import RemoteStore, SparkPriced
 
-SCHEMA_VERSION = "1.6"
+SCHEMA_VERSION = "1.7"
 """1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
 the (optional) forecast and scenarios sections; 1.2 adds by_label (--label); 1.3 adds by_tag (--by
 tag:NAME); 1.4 adds budget.billed_usd and budget.estimated_usd (month-to-date money counted once);
 1.6 adds period.has_data, data_first_day and data_last_day, and compare.same_days, days_compared
-and each compared month's days and whole_month.
+and each compared month's days and whole_month; 1.7 adds requests_known, no_request_count_tokens,
+no_request_count_token_share and no_request_count_cost_usd to totals, by_provider_model, by_project and
+by_day (usage from exports that state no request count: `requests` is then a lower bound, or not
+stated when 0).
 docs/report-schema.json describes it."""
 
 
@@ -377,7 +380,8 @@ def _sections(
         for k in ("cost_usd", "server_tools_cost_usd"):
             doc["totals"][k] = None
         doc["warnings"].insert(0, no_data_message(since, until, month, first, last, opts.tz))
-    elif not doc["totals"]["requests"] and (since is not None or until is not None):
+    elif doc["totals"]["first_ts"] is None and (since is not None or until is not None):
+        # no row in the window (an export's rows count tokens and money but no request: not "no usage")
         doc["warnings"].insert(0, f"no usage in this window ({_window_text(since, until, month)}), inside the data "
                                   f"the store holds ({first} to {last}, {opts.tz}): nothing was spent, $0. Fix: "
                                   "choose another window (--month YYYY-MM, --since/--until) for spend")
@@ -918,7 +922,7 @@ def _by_tag(
 
     rows = spend_by_tag(con, tags, relation=window)
     missing = [n for n in dict.fromkeys(tags) if all(r["untagged"] for r in rows if r["tag"] == n)]
-    if missing and doc["totals"]["requests"]:
+    if missing and doc["totals"]["first_ts"] is not None:  # rows in the window (exports count no request)
         known = [t["tag"] for t in tag_names(con, window)]
         if known:
             more = f" and {len(known) - 10} more" if len(known) > 10 else ""
