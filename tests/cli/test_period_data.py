@@ -133,7 +133,8 @@ def test_the_budget_of_a_month_without_data_is_not_checked(store: str, today: st
     assert res.exit_code == 1, res.output
     b = json.loads(res.stdout)["budget"]
     assert (b["month"], b["value_usd"], b["exceeded"]) == ("2025-06", None, False)
-    assert ("for 2025-06 is unknown: there is no data for 2025-06; the store holds data from 2026-01-05 to "
+    assert b["message"].startswith("spend for 2025-06 (the whole month; "), b["message"]  # a closed month
+    assert ("is unknown: there is no data for 2025-06; the store holds data from 2026-01-05 to "
             "2026-02-10; budget $1.00. Fix: ingest the exports or logs of that month, or check a month the data "
             "covers (--month 2026-02)") in b["message"], b["message"]
     assert f"Warning: budget not checked: {b['message']}." in res.stderr
