@@ -93,12 +93,14 @@ def test_budget_below_spend_exits_4_and_still_writes(store: Path, tmp_path: Path
     out = tmp_path / "r-{month}.json"
     res = subprocess.run([TOOL, "report", "--store", str(store), "--month", "2026-10", "--budget", "10",
                           "--format", "json", "--out", str(out), "--quiet"],
-                         capture_output=True, text=True, timeout=300, check=False)
+                         capture_output=True, text=True, timeout=300, check=False,
+                         env={**os.environ, "LLMCOST_TODAY": "2026-12-05"})
     assert res.returncode == 4, res.stderr
     assert res.stdout == ""
-    # a closed month is checked against its actual spend, not against the current month's forecast
+    # a closed month is checked against its actual spend (the whole month's, not "month-to-date"), not
+    # against the current month's forecast
     assert res.stderr.startswith(
-        "Error: Over budget: month-to-date spend (the report's month, not the forecast month 2026-11) for 2026-10 is"
+        "Error: Over budget: spend for 2026-10 (the whole month; the report's month, not the forecast month 2026-11) is"
     )
     doc = json.loads((tmp_path / "r-2026-10.json").read_text())
     assert doc["budget"]["exceeded"] is True and doc["budget"]["basis"] == "month_to_date"
@@ -190,7 +192,8 @@ def test_all_unpriced_usage_is_unknown_money_not_zero(tmp_path: Path) -> None:
     out = res.stdout
     assert "no priced usage in either month, so the money change is unknown (n/a), not $0" in out
     assert "$0.00 -> $0.00" not in out
-    assert re.search(r"UNKNOWN: month-to-date spend \(no forecast was computed\) for \d{4}-\d{2} is unknown: its "
+    # the trace's month (2023-11) ended long ago: its whole spend, not "month-to-date"
+    assert re.search(r"UNKNOWN: spend for \d{4}-\d{2} \(the whole month; no forecast was computed\) is unknown: its "
                      r"[\d,]+ requests have no known price", out), out
     # not over, not within: a cron log (stderr, shown even with --quiet) says the budget was not checked
     assert "Warning: budget not checked:" in res.stderr
@@ -198,7 +201,8 @@ def test_all_unpriced_usage_is_unknown_money_not_zero(tmp_path: Path) -> None:
     res = subprocess.run([TOOL, "report", "--store", str(store), "--quiet", "--budget", "5", "--as-of", "2023-11-16"],
                          capture_output=True, text=True, timeout=300, check=False)
     assert res.returncode == 0 and res.stdout == "", res.stderr
-    assert "Warning: budget not checked: month-to-date spend (no priced usage to forecast)" in res.stderr, res.stderr
+    checked = "Warning: budget not checked: spend for 2023-11 (the whole month; no priced usage to forecast)"
+    assert checked in res.stderr, res.stderr
     res = subprocess.run([TOOL, "report", "--store", str(store), "--format", "json", "--as-of", "2023-11-16"],
                          capture_output=True, text=True, timeout=300, check=False)
     fc = json.loads(res.stdout)["forecast"]

@@ -133,7 +133,8 @@ def test_the_budget_of_a_month_without_data_is_not_checked(store: str, today: st
     assert res.exit_code == 1, res.output
     b = json.loads(res.stdout)["budget"]
     assert (b["month"], b["value_usd"], b["exceeded"]) == ("2025-06", None, False)
-    assert ("for 2025-06 is unknown: there is no data for 2025-06; the store holds data from 2026-01-05 to "
+    assert b["message"].startswith("spend for 2025-06 (the whole month; "), b["message"]  # a closed month
+    assert ("is unknown: there is no data for 2025-06; the store holds data from 2026-01-05 to "
             "2026-02-10; budget $1.00. Fix: ingest the exports or logs of that month, or check a month the data "
             "covers (--month 2026-02)") in b["message"], b["message"]
     assert f"Warning: budget not checked: {b['message']}." in res.stderr
@@ -189,3 +190,21 @@ def test_a_month_cut_short_is_compared_with_the_same_days_of_the_month_before(
     whole = json.loads(_report(store, "--until", "2026-01-31", "--format", "json").stdout)["compare"]
     assert whole["same_days"] is False and whole["days_compared"] is None
     assert (whole["previous"]["end"], whole["current"]["end"]) == ("2025-12-31", "2026-01-31")
+
+
+@pytest.mark.parametrize(("today", "month", "subject"), [
+    # 2026-01 ended before 2026-03-15: its whole spend, not "month-to-date"
+    ("2026-03-15", "2026-01", "spend for 2026-01 (the whole month; no forecast was computed) is $"),
+    # the month of today: month-to-date, as before
+    ("2026-02-11", "2026-02", "month-to-date spend (no forecast was computed) for 2026-02 is $"),
+])
+def test_the_budget_of_a_closed_month_is_its_spend_not_month_to_date(
+        store: str, today: str, month: str, subject: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--month 2025-06 --budget 10` on a closed month read "month-to-date spend for 2025-06"."""
+    monkeypatch.setenv("LLMCOST_TODAY", today)
+    res = _report(store, "--month", month, "--budget", "1000", "--format", "json")
+    assert res.exit_code == 0, res.output
+    b = json.loads(res.stdout)["budget"]
+    assert b["basis"] == "month_to_date"  # the JSON basis is unchanged (docs/report-schema.json)
+    assert b["message"].startswith(subject), b["message"]
+    assert ("month-to-date" in b["message"]) is (month == "2026-02")

@@ -32,12 +32,15 @@ from llmcost.tz import check_day, check_tz
 if TYPE_CHECKING:
     from llmcost.engine.spark import RemoteStore, SparkPriced
 
-SCHEMA_VERSION = "1.6"
+SCHEMA_VERSION = "1.7"
 """1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
 the (optional) forecast and scenarios sections; 1.2 adds by_label (--label); 1.3 adds by_tag (--by
 tag:NAME); 1.4 adds budget.billed_usd and budget.estimated_usd (month-to-date money counted once);
 1.6 adds period.has_data, data_first_day and data_last_day, and compare.same_days, days_compared
-and each compared month's days and whole_month.
+and each compared month's days and whole_month; 1.7 adds requests_known, no_request_count_tokens,
+no_request_count_token_share and no_request_count_cost_usd to totals, by_provider_model, by_project and
+by_day (usage from exports that state no request count: `requests` is then a lower bound, or not
+stated when 0).
 docs/report-schema.json describes it."""
 
 
@@ -377,7 +380,8 @@ def _sections(
         for k in ("cost_usd", "server_tools_cost_usd"):
             doc["totals"][k] = None
         doc["warnings"].insert(0, no_data_message(since, until, month, first, last, opts.tz))
-    elif not doc["totals"]["requests"] and (since is not None or until is not None):
+    elif doc["totals"]["first_ts"] is None and (since is not None or until is not None):
+        # no row in the window (an export's rows count tokens and money but no request: not "no usage")
         doc["warnings"].insert(0, f"no usage in this window ({_window_text(since, until, month)}), inside the data "
                                   f"the store holds ({first} to {last}, {opts.tz}): nothing was spent, $0. Fix: "
                                   "choose another window (--month YYYY-MM, --since/--until) for spend")
@@ -663,7 +667,9 @@ def _money_parts(mtd: dict[str, Any]) -> str:
 
 def budget_check(doc: dict[str, Any], budget: Decimal, mtd: dict[str, Any] | None = None) -> dict[str, Any]:
     """Does the month's forecast (median or upper 80% bound) cross `budget`? Without a forecast
-    section, month-to-date spend of the compared month is checked instead, and the result says so.
+    section, month-to-date spend of the compared month is checked instead, and the result says so
+    (basis "month_to_date"; of a month that ended before today in the report's tz, the message says
+    "the month's spend": it is the whole month's).
 
     `mtd` (`month_money` of the compared month): the month-to-date spend counted as the
     reconciliation counts it (billed where a cost export has the provider-day, estimated elsewhere).
@@ -672,6 +678,7 @@ def budget_check(doc: dict[str, Any], budget: Decimal, mtd: dict[str, Any] | Non
     price billed days' tokens at list prices)."""
     budget = Decimal(budget)
     known, unpriced = None, 0  # the month-to-date spend and its unpriced requests, when it is the basis
+    closed = False  # the month checked ended before today (in the report's tz): its whole spend, not "to date"
     gap: str | None = None  # why the compared month cannot be checked (no data for it)
     data_to: date | None = None  # the data's last day when it ends inside the compared month
     fc = doc.get("forecast")
@@ -715,6 +722,9 @@ def budget_check(doc: dict[str, Any], budget: Decimal, mtd: dict[str, Any] | Non
             why = "the forecast has no median: too little history (fewer than 7 days with usage)"
         else:
             why = "no forecast was computed"
+        # a month that ended before today (in the report's tz) is checked on its whole spend: "the
+        # month's spend", not "month-to-date spend" (the JSON basis stays "month_to_date")
+        closed = month is not None and month < f"{clock.today(period.get('tz') or 'UTC'):%Y-%m}"
         what = f"month-to-date spend ({why})"
     spent = mtd["money_usd"] if mtd is not None and mtd["month"] == month else None
     if basis != "month_to_date" and spent is not None and spent > budget >= value:
@@ -724,24 +734,27 @@ def budget_check(doc: dict[str, Any], budget: Decimal, mtd: dict[str, Any] | Non
         what = "month-to-date spend (billed where a cost export has the day, estimated elsewhere)"
     exceeded = value > budget
     shown: Decimal | None = value
+    # what is checked, for which month: "spend for 2025-06 (the whole month; why)" for a closed month
+    subject = (f"spend for {month} (the whole month; {what.removeprefix('month-to-date spend (')}"
+               if closed and basis == "month_to_date" else f"{what} for {month or 'the month'}")
     if basis == "month_to_date" and gap:
         # a month the data does not reach: not checked, never "$0.00, within the budget"
         last = (doc.get("period") or {}).get("data_last_day")
-        msg = (f"{what} for {month or 'the period'} is unknown: {gap}; budget "
+        msg = (f"{subject if month else what + ' for the period'} is unknown: {gap}; budget "
                f"${budget.quantize(_CENT, ROUND_HALF_UP):,}. Fix: ingest the exports or logs of that month, or "
                f"check a month the data covers (--month {f'{last:%Y-%m}' if last else 'YYYY-MM'})")
         shown, exceeded = None, False
     elif basis == "month_to_date" and known is None and unpriced:
         # all of the month's usage is unpriced: its spend is unknown, not $0 within budget
         msg = (
-            f"{what} for {month or 'the month'} is unknown: its {unpriced:,} requests have no known price "
+            f"{subject} is unknown: its {unpriced:,} requests have no known price "
             f"(budget ${budget.quantize(_CENT, ROUND_HALF_UP):,}). Fix: add the models' prices (see the unpriced "
             "models section)"
         )
         shown = None
     else:
         msg = (
-            f"{what} for {month or 'the month'} is ${value.quantize(_CENT, ROUND_HALF_UP):,}, "
+            f"{subject} is ${value.quantize(_CENT, ROUND_HALF_UP):,}, "
             f"{'above' if exceeded else 'within'} the budget of ${budget.quantize(_CENT, ROUND_HALF_UP):,}"
         )
         if basis == "month_to_date" and data_to is not None:
@@ -918,7 +931,7 @@ def _by_tag(
 
     rows = spend_by_tag(con, tags, relation=window)
     missing = [n for n in dict.fromkeys(tags) if all(r["untagged"] for r in rows if r["tag"] == n)]
-    if missing and doc["totals"]["requests"]:
+    if missing and doc["totals"]["first_ts"] is not None:  # rows in the window (exports count no request)
         known = [t["tag"] for t in tag_names(con, window)]
         if known:
             more = f" and {len(known) - 10} more" if len(known) > 10 else ""

@@ -24,12 +24,13 @@ interface with `model_breakdown[].tokens.{input, output, cache_read, cache_creat
   when currency is USD, else NULL (the currency is kept in extra). It is Anthropic's estimate, not
   the bill; for `subscription` customers nothing is billed per token.
 - user_id = actor.email_address; api_key = actor.api_key_name; the report has no request count:
-  request_count = 0. organization_id, customer_type, terminal_type, actor type and num_sessions
-  -> extra, with `kind` = 'claude_code': Claude Code's usage is a part of the organisation's, not a
-  breakdown of the Messages usage report, so its rows never stand in for (shadow) an org-wide usage
-  report of the same day (storage/store.py USAGE_SHADOWED_VIEW compares kinds). An API customer's
-  rows (`customer_type` api) are inside that report, so the store leaves them out of `usage` where
-  a Messages usage report covers their day (the same view); a subscription customer's always count.
+  request_count = 0, requests_known = false (not stated, not zero). organization_id,
+  customer_type, terminal_type, actor type and num_sessions -> extra, with `kind` = 'claude_code':
+  Claude Code's usage is a part of the organisation's, not a breakdown of the Messages usage
+  report, so its rows never stand in for (shadow) an org-wide usage report of the same day
+  (storage/store.py USAGE_SHADOWED_VIEW compares kinds). An API customer's rows (`customer_type`
+  api) are inside that report, so the store leaves them out of `usage` where a Messages usage
+  report covers their day (the same view); a subscription customer's always count.
 
 event_id = md5('anthropic', 'claude_code', day, actor type, email/key name, organization_id,
 customer_type, terminal_type, model), so a re-fetched day replaces the earlier rows. A record
@@ -104,6 +105,7 @@ class AnthropicClaudeCodeReportJson(Ingestor):
           email AS user_id,
           key_name AS api_key,
           0 AS request_count,
+          false AS requests_known,
           coalesce({count('t_input')}, 0) AS input_tokens,
           coalesce({count('t_cache_read')}, 0) AS cache_read_tokens,
           coalesce({count('t_cache_creation')}, 0) AS cache_write_tokens,

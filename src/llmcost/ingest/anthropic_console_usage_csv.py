@@ -14,7 +14,7 @@ Field mapping (formats-provider-exports.md 2.4; header from wanlonghenry/aiecon
   usage_type (standard, batch) -> service_tier, batch; context_window (display text such as
   `≤ 200k`), web_search_count, inference_geo, speed -> extra; web_search_count also ->
   web_search_calls (priced per search).
-- no request count in the export: request_count = 0.
+- no request count in the export: request_count = 0, requests_known = false (not stated, not zero).
 
 event_id = md5('anthropic', 'console_usage', day, every dimension incl. NULLs); grain 'bucket' so
 a later export of the same days replaces the earlier rows. The export uses names where the Admin
@@ -79,6 +79,7 @@ class AnthropicConsoleUsageCsv(Ingestor):
           {col["workspace"]} AS project,
           {col["api_key"]} AS api_key,
           0 AS request_count,
+          false AS requests_known,
           coalesce({count(col["usage_input_tokens_no_cache"])}, 0) AS input_tokens,
           coalesce({count(col["usage_input_tokens_cache_read"])}, 0) AS cache_read_tokens,
           coalesce({wall}, {w5m} + {w1h}) AS cache_write_tokens,

@@ -11,8 +11,8 @@ joshrotenberg/claude-api `crates/claude-api/src/admin/usage_report.rs`):
   cache_read_input_tokens -> cache_read_tokens; cache_creation.ephemeral_5m_input_tokens +
   ephemeral_1h_input_tokens -> cache_write_tokens, the 1h part -> cache_write_1h_tokens;
   output_tokens -> output_tokens.
-- the report has NO request count: request_count = 0 (the analytics beta's `requests` is used
-  when present).
+- the report has NO request count: request_count = 0 and requests_known = false, the count is
+  not stated, not zero (the analytics beta's `requests` is used when present, requests_known = true).
 - model; workspace_id -> project (NULL = default workspace); api_key_id -> api_key (NULL =
   Console Workbench); service_tier (batch -> batch = true); context_window, inference_geo, speed,
   account_id, service_account_id and server_tool_use.web_search_requests -> extra;
@@ -97,6 +97,7 @@ class AnthropicUsageReportJson(Ingestor):
           workspace_id AS project,
           api_key_id AS api_key,
           coalesce({count("requests")}, 0) AS request_count,
+          requests IS NOT NULL AS requests_known,
           coalesce({count("uncached")}, 0) AS input_tokens,
           coalesce({count("cache_read")}, 0) AS cache_read_tokens,
           {w5m} + {w1h} AS cache_write_tokens,

@@ -34,8 +34,8 @@ Field mapping (formats-provider-exports.md 6; FinOps-Open-Cost-and-Usage-Spec/FO
 - Tokens (`FocusCsvTokens`, into `usage`): Usage rows with a token kind whose ConsumedUnit is
   `Tokens` (or `<N> Tokens`, UnitFormat `specification/attributes/unit_format.md`): tokens =
   ConsumedQuantity x N, into the column of their kind. FOCUS has no request count:
-  request_count = 0, extra.requests_known = false. cache_known is true when SkuPriceDetails
-  states TokenDirection (the export then tells uncached input, cache reads and writes apart);
+  request_count = 0, requests_known = false (and extra.requests_known). cache_known is true when
+  SkuPriceDetails states TokenDirection (the export then tells uncached input, cache reads and writes apart);
   AWS / Azure meter rows without it leave cache unknown. Negative quantities (corrections) stay
   in `costs` only.
 
@@ -220,6 +220,7 @@ class FocusCsvTokens(Ingestor):
           CASE WHEN _n_days = 1 THEN _end ELSE {DAY_END} END AS bucket_end,
           _provider AS provider, model, project,
           0 AS request_count,
+          false AS requests_known,
           {kind("input")} AS input_tokens,
           {kind("cache_read")} AS cache_read_tokens,
           {kind("cache_write", "cache_write_1h")} AS cache_write_tokens,

@@ -151,6 +151,10 @@ def validated_sql(
             out.append(f"coalesce({col}, 0) AS {col}")
         elif col == "request_count":
             out.append("coalesce(request_count, 1) AS request_count")
+        elif col == "requests_known":
+            # a format that does not say: a bucket counting no request states no count (docs/schema.md)
+            out.append(f"coalesce(requests_known, coalesce(grain, {sql_str(ing.grain)}) <> 'bucket' "
+                       "OR coalesce(request_count, 1) > 0) AS requests_known")
         elif col in ("batch", "conversation_inferred", "response_cache_hit"):
             out.append(f"coalesce({col}, false) AS {col}")
         elif col == "cache_known":

@@ -9,7 +9,10 @@ from typing import Any
 
 from llmcost.text import plain
 
-__all__ = ["amount", "count", "escape_html", "formatters", "money", "money_in", "num", "pct", "plain", "signed"]
+__all__ = [
+    "amount", "count", "escape_html", "formatters", "money", "money_in", "num", "pct", "plain", "requests",
+    "requests_cell", "signed",
+]
 
 
 def escape_html(text: Any) -> str:
@@ -30,6 +33,35 @@ def rows_read(counts: dict[str, Any], num: Callable[[Any], str]) -> str:
     skipped = f"{num(counts['rows_skipped'])} skipped + " if counts.get("rows_skipped") else ""
     return (f"{count(counts['rows_read'], 'row', fmt=num)} read = {num(counts['rows_stored'])} stored + "
             f"{num(counts['rows_duplicate'])} duplicate + {skipped}{num(counts['rows_quarantined'])} quarantined")
+
+
+NOT_STATED = "not stated"
+"""A request count no source of the row states (usage and billing exports count tokens and money only)."""
+
+
+def requests_cell(row: dict[str, Any], fmt: Callable[[Any], str] | None = None) -> str:
+    """A row's request count in a table cell: '12' when every source of the row states its count;
+    '12+' (a lower bound: the rest of its usage comes from exports that state no request count) or
+    'not stated' (none does) when `requests_known` is false (docs/report-schema.json)."""
+    n = row.get("requests")
+    if row.get("requests_known", True):
+        return (fmt or num)(n)
+    return f"{(fmt or num)(n)}+" if n else NOT_STATED
+
+
+def requests(row: dict[str, Any], fmt: Callable[[Any], str] | None = None) -> str:
+    """A row's request count in a sentence: '12 requests'; where part of its usage comes from exports
+    that state no request count, '12 requests + usage from exports that state no request count (43% of
+    tokens)', and where all of it does, 'requests not stated by the sources (usage exports)'."""
+    n = row.get("requests") or 0
+    stated = count(n, "request", fmt=fmt)
+    if row.get("requests_known", True):
+        return stated
+    share = row.get("no_request_count_token_share")
+    of = "" if share is None else f" ({'<1%' if 0 < share < 0.005 else f'{share:.0%}'} of tokens)"
+    if not n:
+        return "requests not stated by the sources (usage exports count tokens, not requests)"
+    return f"{stated} + usage from exports that state no request count{of}"
 
 
 def money(v: Decimal | None, places: int = 2) -> str:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from llmcost.report import svg
-from llmcost.report._fmt import amount, formatters
+from llmcost.report._fmt import amount, formatters, requests_cell
 from llmcost.report._fmt import escape_html as escape
 from llmcost.report.sections import NOT_COMPUTED, paragraph, sections
 
@@ -84,7 +84,9 @@ def _charts(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
 
     out = []
     daily = (doc.get("daily") or [])[-CHART_DAYS:]
-    while daily and not daily[0]["requests"]:  # start at the first day with usage in the window
+    # start at the first day with usage in the window (an export's day counts no request but has its cost;
+    # a day without usage is $0, a day of unpriced usage n/a)
+    while daily and not daily[0]["requests"] and daily[0]["cost_usd"] is not None and not daily[0]["cost_usd"]:
         daily = daily[1:]
     fc = doc.get("forecast") or {}
     fan = [
@@ -197,7 +199,9 @@ def _kpis(doc: dict[str, Any], money: Any, pct: Any) -> str:
     cmp = doc.get("compare")
     items = [
         (money(t["cost_usd"]), "estimated cost"),
-        (f"{t['requests']:,}", "requests"),
+        (requests_cell(t), "requests" if t.get("requests_known", True) else
+         "requests (N+: a lower bound; part of the usage comes from exports that state no request count)"
+         if t.get("requests") else "requests (usage exports state no request count)"),
         (f"{t['unpriced_requests']:,}", "unpriced requests"),
         (pct(c.get("hit_rate")) if c.get("hit_rate") is not None else "unknown", "cache hit rate"),
         (

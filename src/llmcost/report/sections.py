@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from llmcost.report._fmt import count, rows_read, signed
+from llmcost.report._fmt import count, requests_cell, rows_read, signed
 
 Section = tuple[str, str, list[str], list[list[str]]]
 Fmt = Callable[[Any], str]
@@ -26,6 +26,8 @@ NOT_COMPUTED = "not computed"
 TOP_PROJECTS = 25
 """Projects listed in the table, markdown and HTML reports (JSON and CSV keep every one)."""
 LAST_DAYS = 31
+REQUESTS_SHORT_NOTE = ("requests: N+ is a lower bound and 'not stated' is not zero: part or all of the row's usage "
+                       "comes from exports that state no request count (Totals says how much).")
 """Days listed in the By day table, up to the last day with usage (JSON and CSV keep every day)."""
 
 
@@ -154,12 +156,16 @@ def _totals(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Sec
     # server-side tool fees (web search, file search) get their own columns when the data states any calls
     tools = bool(t.get("web_search_calls"))
     files = bool(t.get("file_search_calls"))
+    notes = []
+    if tools or files:
+        notes.append("estimated cost includes the server-tools fees ("
+                     + ", ".join(n for n, on in (("web search", tools), ("file search", files)) if on)
+                     + ", priced per call), shown apart.")
+    if not t.get("requests_known", True):
+        notes.append(_requests_note(t, money, num))
     yield (
         "Totals",
-        "estimated cost includes the server-tools fees ("
-        + ", ".join(n for n, on in (("web search", tools), ("file search", files)) if on)
-        + ", priced per call), shown apart."
-        if tools or files else "",
+        " ".join(notes),
         [
             "requests",
             "input (uncached)",
@@ -177,7 +183,7 @@ def _totals(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Sec
         ],
         [
             [
-                num(t["requests"]),
+                requests_cell(t, num),
                 num(t["input_tokens"]),
                 num(t["cache_read_tokens"]),
                 num(t["cache_write_tokens"]),
@@ -195,6 +201,18 @@ def _totals(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Sec
     )
 
 
+def _requests_note(t: dict[str, Any], money: Fmt, num: Fmt) -> str:
+    """What the request counts leave out: the usage of exports that state no request count."""
+    share = t.get("no_request_count_token_share")
+    of = "" if share is None else f" ({'<1%' if 0 < share < 0.005 else f'{share:.0%}'} of the tokens)"
+    bound = (f"{num(t['requests'])} requests is a lower bound (N+ in the tables)" if t.get("requests")
+             else "the request count is not stated, not zero")
+    return (f"{num(t.get('no_request_count_tokens'))} tokens{of}, {money(t.get('no_request_count_cost_usd'))} "
+            "estimated, come from usage or billing exports that state no request count: "
+            f"{bound}. Per-request figures (cost per request, requests per day, tokens per request) cover "
+            "the rows that state their count.")
+
+
 def _warnings(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
     for w in doc.get("warnings", []):
         yield ("Warning", w, [], [])
@@ -206,7 +224,7 @@ def _models(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Sec
     files = bool(t.get("file_search_calls"))
     yield (
         "By provider and model",
-        "",
+        "" if all(m.get("requests_known", True) for m in doc["by_provider_model"]) else REQUESTS_SHORT_NOTE,
         ["provider", "model", "requests", "input", "cache read", "cache write", "output", "estimated cost",
          *(["web searches"] if tools else []), *(["file searches"] if files else []),
          *(["server tools"] if tools or files else [])],
@@ -214,7 +232,7 @@ def _models(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Sec
             [
                 m["provider"] or "-",
                 m["model"] or "-",
-                num(m["requests"]),
+                requests_cell(m, num),
                 num(m["input_tokens"]),
                 num(m["cache_read_tokens"]),
                 num(m["cache_write_tokens"]),
@@ -263,12 +281,14 @@ def _projects(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[S
     projects = doc["by_project"]
     yield (
         "By project",
-        ""
-        if len(projects) <= TOP_PROJECTS
-        else f"the top {TOP_PROJECTS} of {len(projects):,} projects by cost; all of them: --format csv --table "
-        "by_project.",
+        ((""
+         if len(projects) <= TOP_PROJECTS
+         else f"the top {TOP_PROJECTS} of {len(projects):,} projects by cost; all of them: --format csv --table "
+         "by_project.")
+        + ("" if all(p.get("requests_known", True) for p in projects[:TOP_PROJECTS]) else " " + REQUESTS_SHORT_NOTE)
+        ).strip(),
         ["project", "requests", "estimated cost"],
-        [[p["project"], num(p["requests"]), money(p["cost_usd"])] for p in projects[:TOP_PROJECTS]],
+        [[p["project"], requests_cell(p, num), money(p["cost_usd"])] for p in projects[:TOP_PROJECTS]],
     )
 
 
@@ -316,17 +336,19 @@ def _days(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Secti
         shown = [d for d in days if _day(d["day"]) >= first]
     yield (
         "By day",
-        ""
-        if len(shown) == len(days)
-        else f"the {LAST_DAYS} days up to the last day with usage ({shown[0]['day']} to {shown[-1]['day']}); "
-        "every day: --format csv --table by_day.",
+        ((""
+         if len(shown) == len(days)
+         else f"the {LAST_DAYS} days up to the last day with usage ({shown[0]['day']} to {shown[-1]['day']}); "
+         "every day: --format csv --table by_day.")
+        + ("" if all(d.get("requests_known", True) for d in shown) else " " + REQUESTS_SHORT_NOTE)
+        ).strip(),
         [f"day ({doc['period'].get('tz') or 'UTC'})", "provider", "requests", "input", "cache read", "output",
          "estimated cost"],
         [
             [
                 str(d["day"]),
                 d["provider"] or "-",
-                num(d["requests"]),
+                requests_cell(d, num),
                 num(d["input_tokens"]),
                 num(d["cache_read_tokens"]),
                 num(d["output_tokens"]),

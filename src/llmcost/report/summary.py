@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from llmcost.report._fmt import count, formatters, plain, rows_read, signed
+from llmcost.report._fmt import count, formatters, plain, requests, requests_cell, rows_read, signed
 
 TOP_MODELS = 5
 TOP_PROJECTS = 3
@@ -33,8 +33,11 @@ def _grid(rows: Sequence[Sequence[str]], right_from: int, indent: str = "  ") ->
     return out
 
 
-def _requests(n: Any, num: Callable[[Any], str]) -> str:
-    return f"{num(n)} request" + ("" if n == 1 else "s")
+def _requests(row: dict[str, Any], num: Callable[[Any], str]) -> str:
+    """'12 requests', '12+ requests' (a lower bound) or 'requests not stated' (_fmt.requests_cell)."""
+    if row.get("requests_known", True):
+        return count(row["requests"], "request", fmt=num)
+    return f"{requests_cell(row, num)} requests" if row["requests"] else "requests not stated"
 
 
 def _share(part: Any, whole: Any) -> str:
@@ -94,7 +97,7 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
     else:
         para(
             f"LLM spend, {span}: {money(t.get('cost_usd'))} estimated{tools}, {money(t.get('billed_cost_usd'))} "
-            f"billed, {num(t['requests'])} request{'' if t['requests'] == 1 else 's'}{unpriced}. "
+            f"billed, {requests(t, num)}{unpriced}. "
             f"Prices: {prices}."
         )
     ing = doc["ingest"]
@@ -202,7 +205,7 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
                 [
                     plain(m["provider"] or "-"),
                     plain(m["model"] or "-"),
-                    _requests(m["requests"], num),
+                    _requests(m, num),
                     money(m["cost_usd"]) if m["priced"] else "unpriced",
                     _share(m["cost_usd"], t.get("cost_usd")) if m["priced"] else "",
                 ]
@@ -218,7 +221,7 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
             [
                 [
                     plain(p["project"] or "-"),
-                    _requests(p["requests"], num),
+                    _requests(p, num),
                     money(p["cost_usd"]) if p["cost_usd"] is not None else "unpriced",
                     _share(p["cost_usd"], t.get("cost_usd")),
                 ]

@@ -26,6 +26,10 @@ def _ingest(d: dict[str, Any]) -> Table:
 def _totals(d: dict[str, Any]) -> Table:
     cols = [
         "requests",
+        "requests_known",
+        "no_request_count_tokens",
+        "no_request_count_token_share",
+        "no_request_count_cost_usd",
         "input_tokens",
         "cache_read_tokens",
         "cache_write_tokens",
@@ -173,6 +177,10 @@ TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
             "provider",
             "model",
             "requests",
+            "requests_known",
+            "no_request_count_tokens",
+            "no_request_count_token_share",
+            "no_request_count_cost_usd",
             "input_tokens",
             "cache_read_tokens",
             "cache_write_tokens",
@@ -189,7 +197,8 @@ TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
     ),
     "unpriced": lambda d: _pick(d["unpriced"], ["provider", "model", "requests", "tokens", "token_share", "reason",
                                                 "fix"]),
-    "by_project": lambda d: _pick(d["by_project"], ["project", "requests", "cost_usd"]),
+    "by_project": lambda d: _pick(d["by_project"], ["project", "requests", "requests_known", "no_request_count_tokens",
+                                                    "no_request_count_cost_usd", "cost_usd"]),
     "by_label": lambda d: _pick(
         d.get("by_label", []),
         [
@@ -225,6 +234,8 @@ TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
             "day",
             "provider",
             "requests",
+            "requests_known",
+            "no_request_count_tokens",
             "input_tokens",
             "cache_read_tokens",
             "cache_write_tokens",

@@ -81,6 +81,15 @@ USAGE_COLUMNS: tuple[Column, ...] = (
         "turn", pa.int32(), "INTEGER", "1-based turn within the conversation (order by time when not stated)."
     ),
     _c("request_count", pa.int64(), "BIGINT", "Number of API requests the row stands for (1 for requests)."),
+    _c(
+        "requests_known",
+        pa.bool_(),
+        "BOOLEAN",
+        "True when the source states how many requests the row stands for; false when it states none (usage "
+        "and billing exports that give tokens and money only: request_count is then 0, meaning not stated, not "
+        "zero). Null in stores written before the column: read as false for a bucket with request_count 0, "
+        "else true (sql/include/requests_stated.sql).",
+    ),
     _c("input_tokens", pa.int64(), "BIGINT", "Uncached input tokens only (excludes cache reads and writes)."),
     _c("cache_read_tokens", pa.int64(), "BIGINT", "Input tokens served from the provider's prompt cache."),
     _c("cache_write_tokens", pa.int64(), "BIGINT", "All input tokens written to the prompt cache (5m + 1h)."),
