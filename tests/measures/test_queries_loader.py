@@ -113,10 +113,13 @@ def test_a_query_reads_the_relation_it_is_given() -> None:
     from llmcost.measures.queries import get_query, rows, sql_over
 
     con = duckdb.connect()
-    con.execute("CREATE TABLE my_window AS SELECT 'p' AS project, 2 AS request_count, CAST(1.5 AS DOUBLE) AS cost_usd")
-    assert rows(con, "report_by_project", relation="my_window") == [
-        {"project": "p", "requests": 2, "cost_usd": 1.5}
-    ]
+    con.execute("CREATE TABLE my_window AS SELECT 'p' AS project, 'request' AS grain, 2 AS request_count, "
+                "CAST(NULL AS BOOLEAN) AS requests_known, 10 AS input_tokens, 0 AS cache_read_tokens, "
+                "0 AS cache_write_tokens, 5 AS output_tokens, CAST(1.5 AS DOUBLE) AS cost_usd")
+    (got,) = rows(con, "report_by_project", relation="my_window")
+    # a request row states its count (requests_known NULL: decided from grain), so none is unstated
+    assert {k: got[k] for k in ("project", "requests", "requests_known", "no_request_count_tokens", "cost_usd")} == {
+        "project": "p", "requests": 2, "requests_known": True, "no_request_count_tokens": 0, "cost_usd": 1.5}
     q = get_query("report_by_project")
     assert "priced_usage" not in sql_over(q, "my_window") and sql_over(q) == q.sql
     with pytest.raises(UsageError, match="is not a relation name"):
