@@ -773,7 +773,7 @@ def ingest(
     if infer_conversations:
         _infer(store, wait, quiet)
     from llmcost.document.analysis import ingest_summary
-    from llmcost.report._fmt import rows_read
+    from llmcost.report._fmt import rows_read, run_counts
     from llmcost.storage.store import Store
 
     with Store.open(_store_dir(store)).reader() as r:
@@ -781,9 +781,7 @@ def ingest(
     if not quiet:
         c = run.files
         typer.echo(
-            f"{c['ingested']} ingested, {c['replaced']} replaced, {c['unchanged']} unchanged, "
-            + (f"{c['companion']} companion (no usage rows; read with their files), " if c["companion"] else "")
-            + f"{c['unrecognised']} unrecognised, {c['failed']} failed. Store: {rows_read(summary, '{:,}'.format)}."
+            f"{run_counts(c)}. Store: {rows_read(summary, '{:,}'.format)}."
         )
     raise typer.Exit(_warn_problems(run))
 

@@ -369,9 +369,7 @@ def _sections(
             "Fix: if those are the snippet's placeholder zeros, write the real prices (USD per million tokens)"
         )
     first, last = data_days(con, rows)
-    # the window holds data when it shares a day with the store's data (a gap inside it is $0 spent)
-    held = first is not None and last is not None and (since is None or since <= last) and (
-        until is None or until >= first)
+    held = holds_data(first, last, since, until)
     doc["period"] = {"since": since, "until": until, "month": month, "tz": opts.tz,
                      "covers": covered_months(con, (window, costs), opts.tz, since, until, month),
                      "data_first_day": first, "data_last_day": last, "has_data": held}
@@ -403,9 +401,7 @@ def _sections(
     doc["daily"] = _daily(con, window, opts.tz)
     doc["cache"]["daily"] = _cache_daily(con, window, opts.tz)
     doc["reconciliation"] = _reconciliation(con, rows, since, until, costs)
-    # the month compared (and checked against --budget): the window's last day with data; none
-    # when the window holds no data (an empty month against a whole one read as a 100% drop)
-    cmp_month = (min(until, last) if until else last) if held and last is not None else None
+    cmp_month = compare_through(first, last, since, until)
     doc["compare"] = _compare(con, rows, cmp_month) if cmp_month else None
     doc["conversations"]["counts"] = _conversation_counts(con, window)
     doc.update(forecast_sections(duck, opts, doc, catalog, rows))
@@ -615,14 +611,20 @@ def _local_day(ts: Any, tz: str) -> date | None:
     return ts.astimezone(ZoneInfo(tz)).date() if isinstance(ts, datetime) else ts
 
 
-def compare_month(con: Any, rows: PricedTable, until: date | None) -> date | None:
-    """The month compared with the one before: the window's last month, else the latest usage's month."""
-    if until:
-        return until
-    (last,) = one(con.execute(f"SELECT max(ts) FROM {rows.table}"))
-    if last is None:
+def holds_data(first: date | None, last: date | None, since: date | None, until: date | None) -> bool:
+    """Whether the window (`since`/`until`, open ends allowed) shares a day with the store's data
+    (`first` to `last`, data_days): a gap inside the data is $0 spent, a window outside it has no data."""
+    return (first is not None and last is not None and (since is None or since <= last)
+            and (until is None or until >= first))
+
+
+def compare_through(first: date | None, last: date | None, since: date | None, until: date | None) -> date | None:
+    """The last day of the month the comparison reads (and --budget checks): the window's last day
+    with data; None when the window holds no data (an empty month against a whole one read as a
+    100% drop). One rule for the report and export-focus's scenario rows."""
+    if not holds_data(first, last, since, until) or last is None:
         return None
-    return last.astimezone(ZoneInfo(rows.tz)).date() if isinstance(last, datetime) else last
+    return min(until, last) if until else last
 
 
 def _compare(con: Any, rows: PricedTable, through: date) -> dict[str, Any]:

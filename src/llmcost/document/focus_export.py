@@ -48,9 +48,10 @@ from llmcost.document.analysis import (
     _inline,
     _where,
     _window,
-    compare_month,
+    compare_through,
     costs_window_view,
     covered_months,
+    data_days,
     forecast_sections,
     open_store,
     window_view,
@@ -376,7 +377,7 @@ def export_focus(opts: ReportOptions, out: Path | Callable[[str | None], Path]) 
         forecast = forecast_sections(con, opts, {}, catalog, priced)
         if forecast.get("scenarios") and not (forecast.get("forecast") or {}).get("month"):
             # the scenario rows' fallback month: the month the report would compare
-            cmp_month = compare_month(con, priced, until)
+            cmp_month = compare_through(*data_days(con, priced), since, until)
             if cmp_month is not None:
                 forecast["compare"] = {"current": {"month": f"{cmp_month:%Y-%m}"}}
     rows += scenario_rows({**forecast, "price_catalog": {"catalog": stamp}})

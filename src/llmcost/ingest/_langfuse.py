@@ -99,10 +99,10 @@ def traces_table(f: InputFile, ctx: IngestContext) -> str | None:
     return None
 
 
-def _traces_from(ctx: IngestContext, f: InputFile, cand: Path, head: str, readable: Path) -> str:
-    """Create the TEMP table of traces export `cand` (read at `readable`, a path DuckDB takes as
-    it is) and return its name."""
-    path = sql_str(str(readable))
+def _traces_from(ctx: IngestContext, f: InputFile, cand: Path, head: str, at: Path) -> str:
+    """Create the TEMP table of traces export `cand` (read at `at`, a path DuckDB takes as it is)
+    and return its name."""
+    path = sql_str(str(at))
     if cand.suffix.lower() == ".csv":
         header = set(csv_header(head.encode()) or [])
         # an export with a reduced column set may lack them: no tags then, not a failed file

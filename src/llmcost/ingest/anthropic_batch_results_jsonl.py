@@ -117,8 +117,7 @@ class AnthropicBatchResultsJsonl(Ingestor):
         # an errored, canceled or expired request is no usage row (the lines read, not stored)
         lines = (f"SELECT * REPLACE ({sql_str(when)} AS env_ts) "
                  f"FROM ({json_lines_sql(f, text_fields(fields, ctx))}) "
-                 "WHERE NOT _json_ok OR result_type IS DISTINCT FROM 'errored' AND result_type IS DISTINCT FROM "
-                 "'canceled' AND result_type IS DISTINCT FROM 'expired'")
+                 "WHERE NOT _json_ok OR coalesce(result_type, '') NOT IN ('errored', 'canceled', 'expired')")
         rows = rows_sql(lines, f, ctx, carry=("custom_id",), checks=(
             "WHEN result_type IS DISTINCT FROM 'succeeded' "
             "THEN 'not a Message Batches result (no result.type succeeded, errored, canceled or expired)'"))

@@ -11,7 +11,7 @@ from llmcost.text import plain
 
 __all__ = [
     "amount", "count", "escape_html", "formatters", "money", "money_in", "num", "pct", "plain", "requests",
-    "requests_cell", "signed",
+    "requests_cell", "run_counts", "share_of", "signed",
 ]
 
 
@@ -33,6 +33,25 @@ def rows_read(counts: dict[str, Any], num: Callable[[Any], str]) -> str:
     skipped = f"{num(counts['rows_skipped'])} skipped + " if counts.get("rows_skipped") else ""
     return (f"{count(counts['rows_read'], 'row', fmt=num)} read = {num(counts['rows_stored'])} stored + "
             f"{num(counts['rows_duplicate'])} duplicate + {skipped}{num(counts['rows_quarantined'])} quarantined")
+
+
+RUN_OUTCOMES = ("ingested", "replaced", "unchanged", "companion", "unrecognised", "failed")
+
+
+def run_counts(files: dict[str, Any]) -> str:
+    """One run's files by outcome: '3 ingested, 0 replaced, 1 unchanged, 1 companion (no usage rows;
+    read with their files), 0 unrecognised, 0 failed' (companion only when there are any)."""
+    return ", ".join(
+        f"{files.get(k, 0)} {k}" + (" (no usage rows; read with their files)" if k == "companion" else "")
+        for k in RUN_OUTCOMES if k != "companion" or files.get(k)
+    )
+
+
+def share_of(share: float | None, what: str) -> str:
+    """' (43% of tokens)' for a share of `what`, ' (<1% of ...)' below half a percent; '' when unknown."""
+    if share is None:
+        return ""
+    return f" ({'<1%' if 0 < share < 0.005 else f'{share:.0%}'} of {what})"
 
 
 NOT_STATED = "not stated"
@@ -57,8 +76,7 @@ def requests(row: dict[str, Any], fmt: Callable[[Any], str] | None = None) -> st
     stated = count(n, "request", fmt=fmt)
     if row.get("requests_known", True):
         return stated
-    share = row.get("no_request_count_token_share")
-    of = "" if share is None else f" ({'<1%' if 0 < share < 0.005 else f'{share:.0%}'} of tokens)"
+    of = share_of(row.get("no_request_count_token_share"), "tokens")
     if not n:
         return "requests not stated by the sources (usage exports count tokens, not requests)"
     return f"{stated} + usage from exports that state no request count{of}"

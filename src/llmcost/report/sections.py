@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from llmcost.report._fmt import count, requests_cell, rows_read, signed
+from llmcost.report._fmt import count, requests_cell, rows_read, run_counts, share_of, signed
 
 Section = tuple[str, str, list[str], list[list[str]]]
 Fmt = Callable[[Any], str]
@@ -86,13 +86,7 @@ def _ingest(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Sec
     ing = doc["ingest"]
     run = (doc.get("last_run") or {}).get("files")
     this_run = (
-        " This run: "
-        + ", ".join(
-            f"{run.get(k, 0)} {k}" + (" (no usage rows; read with their files)" if k == "companion" else "")
-            for k in ("ingested", "replaced", "unchanged", "companion", "unrecognised", "failed")
-            if k != "companion" or run.get(k)
-        )
-        + "."
+        " This run: " + run_counts(run) + "."
         if run
         else ""
     )
@@ -203,8 +197,7 @@ def _totals(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Sec
 
 def _requests_note(t: dict[str, Any], money: Fmt, num: Fmt) -> str:
     """What the request counts leave out: the usage of exports that state no request count."""
-    share = t.get("no_request_count_token_share")
-    of = "" if share is None else f" ({'<1%' if 0 < share < 0.005 else f'{share:.0%}'} of the tokens)"
+    of = share_of(t.get("no_request_count_token_share"), "the tokens")
     bound = (f"{num(t['requests'])} requests is a lower bound (N+ in the tables)" if t.get("requests")
              else "the request count is not stated, not zero")
     return (f"{num(t.get('no_request_count_tokens'))} tokens{of}, {money(t.get('no_request_count_cost_usd'))} "

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from llmcost.report._fmt import count, formatters, plain, requests, requests_cell, rows_read, signed
+from llmcost.report._fmt import count, formatters, plain, requests, requests_cell, rows_read, run_counts, signed
 
 TOP_MODELS = 5
 TOP_PROJECTS = 3
@@ -104,11 +104,7 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
     run = (doc.get("last_run") or {}).get("files")
     this_run = ""
     if run:
-        this_run = " This run: " + ", ".join(
-            f"{run.get(k, 0)} {k}" + (" (side files read with the files they describe)" if k == "companion" else "")
-            for k in ("ingested", "replaced", "unchanged", "companion", "unrecognised", "failed")
-            if k != "companion" or run.get(k)
-        ) + "."
+        this_run = " This run: " + run_counts(run) + "."
     files = f"{ing['files']} file" + ("" if ing["files"] == 1 else "s")
     para(f"Ingested: {files}: {rows_read(ing, num)}.{this_run}")
 
