@@ -122,6 +122,10 @@ def _compare_models(d: dict[str, Any]) -> Table:
         "model",
         "previous_requests",
         "current_requests",
+        "previous_requests_known",
+        "current_requests_known",
+        "previous_tokens",
+        "current_tokens",
         "previous_tokens_per_request",
         "current_tokens_per_request",
         "previous_cost_usd",
@@ -129,6 +133,7 @@ def _compare_models(d: dict[str, Any]) -> Table:
         "change_usd",
         "requests_usd",
         "tokens_per_request_usd",
+        "tokens_usd",
         "price_usd",
         "cache_usd",
     ]
