@@ -85,3 +85,12 @@ def test_a_month_before_the_data_is_not_zero(store: Path) -> None:
     assert "$0.00" not in block.split("\n\n")[0]
     code, out, err = _run("report", "--store", str(store), "--month", "2026-10", "--no-forecast")
     assert "The store's data begins on 2026-09-10: 2026-09 holds only its days from then." in out, out
+
+
+def test_the_html_page_says_no_data_for_a_month_before_the_data(store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    code, _, err = _run("report", "--store", str(store), "--month", "2026-09", "--no-forecast", "--format", "html",
+                        "--out", str(out))
+    assert code == 0, err
+    page = out.read_text()
+    assert "2026-09 vs no data in 2026-08" in page and "n/a in 2026-08" not in page
