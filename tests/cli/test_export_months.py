@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from llmcost.cli import app
+from tests.conftest import REAL_SAMPLES, requires_real_samples
 
 pytestmark = pytest.mark.usefixtures("today_2026_12_05")
 
@@ -94,3 +95,18 @@ def test_the_html_page_says_no_data_for_a_month_before_the_data(store: Path, tmp
     assert code == 0, err
     page = out.read_text()
     assert "2026-09 vs no data in 2026-08" in page and "n/a in 2026-08" not in page
+
+
+@requires_real_samples()
+def test_the_summary_shows_each_months_bill_from_a_cost_export(tmp_path: Path) -> None:
+    # the FOCUS samples (SOURCES.md): BilledCost 33.90 in 2025-01 and 104.50 in 2025-05, tokens
+    # 10,000,000 + 2,000,000 + 3,000,000 + 500,000 in May; their models have no list price, so the
+    # estimate is n/a. April, a gap inside the data, has no cost line: its bill is n/a, not $0.
+    res = CliRunner().invoke(app, ["--logs", str(REAL_SAMPLES / "focus"), "--store", str(tmp_path / "s"),
+                                   "--no-forecast"], env={"COLUMNS": "120", "NO_COLOR": "1"})
+    block = res.stdout[res.stdout.index("This month vs last"):].split("\n\n")[0]
+    lines = [" ".join(line.split()) for line in block.splitlines()]
+    assert "estimated cost n/a n/a n/a" in lines, block
+    assert "billed cost n/a $104.50" in lines, block
+    assert "requests 0 not stated" in lines, block
+    assert "tokens 0 15,500,000" in lines, block

@@ -207,3 +207,28 @@ def test_a_month_before_the_data_begins_is_unknown_not_zero() -> None:
     c2 = period_compare(con2, date(2026, 11, 30), source="p", data_first=date(2026, 10, 5))
     assert c2["previous"]["has_data"] is True and c2["previous"]["data_from"] == date(2026, 10, 5)
     assert c2["totals"]["change_usd"] == Decimal("0.010")
+
+
+def test_billed_money_of_each_month_from_the_cost_exports() -> None:
+    """A FinOps reviewer's question is how the bill moved: the cost exports' lines of each month's
+    compared days, beside the estimate (before, only the estimate was compared: n/a -> n/a for
+    models without a list price)."""
+    con = duckdb.connect()
+    _export_months(con)
+    con.execute("""CREATE TABLE c AS SELECT * FROM (VALUES
+        (TIMESTAMPTZ '2026-10-05 00:00:00+00', 'anthropic', 'c', CAST(2.00 AS DECIMAL(38,12))),
+        (TIMESTAMPTZ '2026-11-05 00:00:00+00', 'anthropic', 'c', CAST(2.50 AS DECIMAL(38,12))),
+        (TIMESTAMPTZ '2026-11-06 00:00:00+00', 'anthropic', 'c', CAST(0.75 AS DECIMAL(38,12))),
+        (TIMESTAMPTZ '2026-12-01 00:00:00+00', 'anthropic', 'c', CAST(9.00 AS DECIMAL(38,12)))
+    ) t(ts, provider, model, cost_usd)""")
+    t = period_compare(con, date(2026, 11, 30), source="p", costs="c")["totals"]
+    assert (t["previous_billed_usd"], t["current_billed_usd"]) == (Decimal("2.00"), Decimal("3.25"))
+    assert t["billed_change_usd"] == Decimal("1.25")
+    # the same days only: data to 2026-11-05 compares October 1-5 (2.00) with November 1-5 (2.50)
+    t5 = period_compare(con, date(2026, 11, 5), source="p", costs="c", through=date(2026, 11, 5))["totals"]
+    assert (t5["previous_billed_usd"], t5["current_billed_usd"]) == (Decimal("2.00"), Decimal("2.50"))
+    # no cost line in a month: its billed money is unknown, and so is the change
+    con.execute("DELETE FROM c WHERE ts < TIMESTAMPTZ '2026-11-01 00:00:00+00'")
+    t = period_compare(con, date(2026, 11, 30), source="p", costs="c")["totals"]
+    assert t["previous_billed_usd"] is None and t["current_billed_usd"] == Decimal("3.25")
+    assert t["billed_change_usd"] is None

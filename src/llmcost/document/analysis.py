@@ -41,7 +41,7 @@ and each compared month's days and whole_month; 1.7 adds requests_known, no_requ
 no_request_count_token_share and no_request_count_cost_usd to totals, by_provider_model, by_project and
 by_day (usage from exports that state no request count: `requests` is then a lower bound, or not
 stated when 0); 1.8 adds to compare the tokens driver (tokens_usd, applicable_drivers), each month's
-requests_known and tokens, and each side's has_data and data_from.
+requests_known and tokens, each month's billed money, and each side's has_data and data_from.
 docs/report-schema.json describes it."""
 
 
@@ -634,7 +634,8 @@ def _compare(con: Any, rows: PricedTable, through: date, data_first: date | None
     previous month before `data_first` (the store's first day of data) has no data, not $0."""
     where, params = _where(previous_month(through), through, rows.tz)
     source = rows.view(con, "doc_compare", _inline(where, params))
-    return period_compare(con, through, source=source, tz=rows.tz, through=through, data_first=data_first)
+    return period_compare(con, through, source=source, tz=rows.tz, through=through, data_first=data_first,
+                          costs="costs")
 
 
 def month_money(con: Any, rows: PricedTable, month: date) -> dict[str, Any]:

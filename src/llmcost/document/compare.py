@@ -126,7 +126,7 @@ def same_days(current_month: date, through: date | None) -> tuple[date, date, da
 
 def period_compare(
     con: duckdb.DuckDBPyConnection, current_month: date, *, source: str = "priced_usage", tz: str = "UTC",
-    through: date | None = None, data_first: date | None = None,
+    through: date | None = None, data_first: date | None = None, costs: str | None = None,
 ) -> dict[str, Any]:
     """This month (the month of `current_month`) against the month before, by model and driver.
 
@@ -137,7 +137,9 @@ def period_compare(
     whether whole), per-model rows with requests, tokens per request, cost and the four driver
     effects, and their totals. `data_first`: the first day of the store's data; a previous month
     that ends before it has no data (its money and the change are unknown, not $0), and one that
-    begins before it says where its data starts (`data_from`).
+    begins before it says where its data starts (`data_from`). `costs`: the relation of billed
+    cost lines (the store's `costs`); given, the totals hold each month's billed money
+    (sql/compare_months_billed.sql: None for a month without a cost line) and its change.
     """
     prev_start, prev_end, cur_start, cur_end = same_days(current_month, through)
     rows = queries.rows(con, "compare_months_by_model", relation=source, tz=tz, prev_start=prev_start,
@@ -219,6 +221,14 @@ def period_compare(
         if models and totals["change_usd"] is not None
         else None
     )
+    billed = {"previous": None, "current": None}
+    if costs is not None:
+        billed |= {r["period"]: r["billed_usd"] for r in queries.rows_over(
+            con, "compare_months_billed", costs=costs, tz=tz, prev_start=prev_start, prev_end=prev_end,
+            cur_start=cur_start, cur_end=cur_end)}
+    totals["previous_billed_usd"], totals["current_billed_usd"] = billed["previous"], billed["current"]
+    totals["billed_change_usd"] = (billed["current"] - billed["previous"]
+                                   if billed["current"] is not None and billed["previous"] is not None else None)
     whole = cur_end == month_end(cur_start)
     return {
         "current": _period(cur_start, cur_end, data_first),

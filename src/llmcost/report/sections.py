@@ -793,6 +793,10 @@ def _compare(doc: dict[str, Any], money: Callable[[Any], str], num: Callable[[An
     if c.get("days_compared"):
         # the current month's data ends early: the same days of both months, said first
         note = f"Same days compared, {c['days_compared']}. " + note
+    if t.get("previous_billed_usd") is not None or t.get("current_billed_usd") is not None:
+        note += (f" Billed by cost exports: {money(t.get('previous_billed_usd'))} -> "
+                 f"{money(t.get('current_billed_usd'))}"
+                 + (f" ({sm(t['billed_change_usd'])})" if t.get("billed_change_usd") is not None else "") + ".")
     if t.get("unpriced_requests"):
         n = t["unpriced_requests"]
         note += f" {count(n, 'unpriced request', fmt=num)} {'is' if n == 1 else 'are'} left out."

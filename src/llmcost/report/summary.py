@@ -156,6 +156,11 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
             ["requests", "no data" if before else side_requests(ct, "previous", num), side_requests(ct, "current", num),
              ""],
         ]
+        if ct.get("previous_billed_usd") is not None or ct.get("current_billed_usd") is not None:
+            # what the cost exports state: a month without a cost line is n/a, not $0
+            rows.insert(2, ["billed cost", "no data" if before else money(ct.get("previous_billed_usd")),
+                            money(ct.get("current_billed_usd")),
+                            sm(ct["billed_change_usd"]) if ct.get("billed_change_usd") is not None else ""])
         if not (ct.get("previous_requests_known", True) and ct.get("current_requests_known", True)):
             # usage exports count tokens, not requests: the volume they do state
             rows.append(["tokens", "no data" if before else num(ct.get("previous_tokens")),
