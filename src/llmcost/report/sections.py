@@ -777,15 +777,17 @@ def _compare(doc: dict[str, Any], money: Callable[[Any], str], num: Callable[[An
         f"{money(t['current_cost_usd'])} ({sm(t['change_usd'])}); by driver: {drivers}. "
         f"Main driver: {(c['main_driver'] or '-').replace('_', ' ')}. Method: {c['method']}."
     )
-    if c["previous"].get("has_data") is False:
-        note = (
-            f"{c['current']['month']} vs {c['previous']['month']} ({c['tz']}): the store's data begins after "
-            f"{c['previous']['end']}, so {c['previous']['month']}'s spend and the change are unknown (n/a), not $0."
-        )
-    elif t["change_usd"] is None:
+    before = c["previous"].get("has_data") is False  # the previous month ends before the data begins
+    if t["current_cost_usd"] is None:
         note = (
             f"{c['current']['month']} vs {c['previous']['month']} ({c['tz']}): no priced usage in either "
             "month, so the money change is unknown (n/a), not $0."
+            + (f" The store's data begins after {c['previous']['end']}." if before else "")
+        )
+    elif before:
+        note = (
+            f"{c['current']['month']} vs {c['previous']['month']} ({c['tz']}): the store's data begins after "
+            f"{c['previous']['end']}, so {c['previous']['month']}'s spend and the change are unknown (n/a), not $0."
         )
     elif c["previous"].get("data_from"):
         note += (f" The store's data begins on {c['previous']['data_from']}: {c['previous']['month']} holds only "
