@@ -165,7 +165,8 @@ def test_the_budget_of_a_month_the_data_ends_in_names_that_day(store: str, today
 def test_a_month_cut_short_is_compared_with_the_same_days_of_the_month_before(
         store: str, today: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The data ends on 2026-02-10: February's 10 days against January's days 1-10 (the data has
-    5-10), not against all of January, which read as a drop of about two thirds."""
+    5-10), not against all of January, which read as a drop of about two thirds. January says its
+    data begins on the 5th (data_from)."""
     monkeypatch.setenv("LLMCOST_TODAY", today)
     res = _report(store, "--format", "json")
     assert res.exit_code == 0, res.output
@@ -173,9 +174,9 @@ def test_a_month_cut_short_is_compared_with_the_same_days_of_the_month_before(
     c = doc["compare"]
     assert c["same_days"] is True
     assert c["current"] == {"month": "2026-02", "start": "2026-02-01", "end": "2026-02-10", "days": 10,
-                            "whole_month": False}
+                            "whole_month": False, "has_data": True, "data_from": None}
     assert c["previous"] == {"month": "2026-01", "start": "2026-01-01", "end": "2026-01-10", "days": 10,
-                             "whole_month": False}
+                             "whole_month": False, "has_data": True, "data_from": "2026-01-05"}
     assert c["days_compared"].startswith("days 1-10 of each month: 2026-02-01 to 2026-02-10 against 2026-01-01 "
                                          "to 2026-01-10")
     # a second path: the report's daily series (sql/report_daily.sql) over the same days

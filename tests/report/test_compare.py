@@ -12,8 +12,15 @@ import pytest
 from llmcost.document.compare import decompose, period_compare
 
 
-def _m(requests: int, tokens: int, cost: str, nocache: str) -> dict[str, Any]:
-    return {"requests": requests, "tokens": tokens, "cost_usd": Decimal(cost), "nocache_usd": Decimal(nocache)}
+def _m(requests: int, tokens: int, cost: str, nocache: str, known: bool = True) -> dict[str, Any]:
+    return {"requests": requests, "tokens": tokens, "cost_usd": Decimal(cost), "nocache_usd": Decimal(nocache),
+            "requests_known": known}
+
+
+def _logged(con: duckdb.DuckDBPyConnection, table: str = "p") -> None:
+    """The store's columns the query reads beside the test's: every row a logged request."""
+    con.execute(f"ALTER TABLE {table} ADD COLUMN grain VARCHAR DEFAULT 'request'")
+    con.execute(f"ALTER TABLE {table} ADD COLUMN requests_known BOOLEAN DEFAULT true")
 
 
 def test_decompose_by_hand() -> None:
@@ -39,7 +46,7 @@ def test_decompose_cache_and_price() -> None:
 
 def test_new_model_goes_to_requests() -> None:
     eff = decompose(None, _m(5, 500, "0.25", "0.25"))
-    assert eff == {"requests": Decimal("0.25"), "tokens_per_request": 0, "price": 0, "cache": 0}
+    assert eff == {"requests": Decimal("0.25"), "tokens_per_request": 0, "tokens": 0, "price": 0, "cache": 0}
 
 
 def test_period_compare_sql_matches_a_second_query(sample_doc: dict[str, Any]) -> None:
@@ -71,6 +78,7 @@ def test_period_compare_on_rows() -> None:
         (TIMESTAMPTZ '2026-11-30 23:30:00+00', 'openai', 'x', 1, false, 10, 0, 0, 0, NULL, NULL, NULL)
     ) t(ts, provider, model, request_count, priced, input_tokens, cache_read_tokens, cache_write_tokens,
         output_tokens, cost_usd, cache_read_saving_usd, cache_write_premium_usd)""")
+    _logged(con)
     c = period_compare(con, date(2026, 11, 15), source="p")
     assert c["totals"]["change_usd"] == Decimal("0.002")
     assert c["totals"]["requests_usd"] == Decimal("0.002")  # one more request, same size and price
@@ -92,6 +100,7 @@ def test_period_compare_with_nothing_priced_is_unknown_not_zero() -> None:
         (TIMESTAMPTZ '2026-11-05 12:00:00+00', 'acme', 'x', 4, false, 2000, 0, 0, 0, NULL, NULL, NULL)
     ) t(ts, provider, model, request_count, priced, input_tokens, cache_read_tokens, cache_write_tokens,
         output_tokens, cost_usd, cache_read_saving_usd, cache_write_premium_usd)""")
+    _logged(con)
     c = period_compare(con, date(2026, 11, 15), source="p")
     t = c["totals"]
     assert t["previous_cost_usd"] is None and t["current_cost_usd"] is None and t["change_usd"] is None
@@ -115,6 +124,111 @@ def test_budget_message_counts_the_months_unpriced_requests(n: int, said: str) -
         (TIMESTAMPTZ '2026-11-06 12:00:00+00', 'acme', 'x', $n, false, 10, 0, 0, 0, NULL, NULL, NULL)
     ) t(ts, provider, model, request_count, priced, input_tokens, cache_read_tokens, cache_write_tokens,
         output_tokens, cost_usd, cache_read_saving_usd, cache_write_premium_usd)""", {"n": n})
+    _logged(con)
     b = budget_check({"compare": period_compare(con, date(2026, 11, 15), source="p")}, Decimal("1"))
     assert b["value_usd"] == Decimal("0.004") and b["exceeded"] is False
     assert b["message"].endswith(said)
+
+
+def test_decompose_by_tokens_where_requests_are_not_stated() -> None:
+    # the Anthropic usage report counts tokens, not requests (request_count 0, requests_known false):
+    # previous 100,000 tokens at $2/M list, cache factor 0.5 -> $0.10; current 180,000 tokens -> $0.18.
+    # Before, the whole change went to "requests" (0 -> 0 requests) and read as the main driver.
+    prev = _m(0, 100_000, "0.10", "0.20", known=False)
+    cur = _m(0, 180_000, "0.18", "0.36", known=False)
+    eff = decompose(prev, cur)
+    assert eff["tokens"] == Decimal("0.08")  # +80,000 tokens x $2e-6 x 0.5
+    assert eff["requests"] == eff["tokens_per_request"] == eff["price"] == eff["cache"] == 0
+
+
+def test_decompose_by_tokens_when_one_month_is_logged_and_the_other_exported() -> None:
+    # 10 logged requests of 10,000 tokens against an export of 12,000 tokens at a price 50% higher
+    prev = _m(10, 10_000, "1.00", "2.00")
+    cur = _m(0, 12_000, "3.60", "3.60", known=False)
+    eff = decompose(prev, cur)
+    assert eff["tokens"] == Decimal("0.2")  # +2,000 tokens x $2e-4 x 0.5
+    assert eff["price"] == Decimal("0.6")  # 12,000 x (+$1e-4) x 0.5
+    assert eff["cache"] == Decimal("1.8")  # the rest: the cache factor went from 0.5 to 1
+    assert eff["requests"] == eff["tokens_per_request"] == 0
+    assert sum(eff.values()) == Decimal("2.60")
+
+
+def test_a_new_exported_model_goes_to_tokens() -> None:
+    eff = decompose(None, _m(0, 500, "0.25", "0.25", known=False))
+    assert eff == {"requests": 0, "tokens_per_request": 0, "tokens": Decimal("0.25"), "price": 0, "cache": 0}
+
+
+def _export_months(con: duckdb.DuckDBPyConnection) -> None:
+    """October and November of a usage export (no request counts) and November's logged requests
+    of another model."""
+    con.execute("""CREATE TABLE p AS SELECT * FROM (VALUES
+        (TIMESTAMPTZ '2026-10-05 00:00:00+00', 'bucket', 'anthropic', 'c', 0, false, true, 1000, 0, 0, 0,
+         CAST(0.003 AS DECIMAL(38,12)), CAST(0 AS DECIMAL(38,12)), CAST(0 AS DECIMAL(38,12))),
+        (TIMESTAMPTZ '2026-11-05 00:00:00+00', 'bucket', 'anthropic', 'c', 0, false, true, 3000, 0, 0, 0,
+         CAST(0.009 AS DECIMAL(38,12)), CAST(0 AS DECIMAL(38,12)), CAST(0 AS DECIMAL(38,12))),
+        (TIMESTAMPTZ '2026-11-06 12:00:00+00', 'request', 'openai', 'm', 2, true, true, 2000, 0, 0, 0,
+         CAST(0.004 AS DECIMAL(38,12)), CAST(0 AS DECIMAL(38,12)), CAST(0 AS DECIMAL(38,12)))
+    ) t(ts, grain, provider, model, request_count, requests_known, priced, input_tokens, cache_read_tokens,
+        cache_write_tokens, output_tokens, cost_usd, cache_read_saving_usd, cache_write_premium_usd)""")
+
+
+def test_period_compare_of_an_export_says_requests_are_not_stated() -> None:
+    con = duckdb.connect()
+    _export_months(con)
+    c = period_compare(con, date(2026, 11, 30), source="p")
+    t = c["totals"]
+    assert (t["previous_requests"], t["current_requests"]) == (0, 2)
+    assert (t["previous_requests_known"], t["current_requests_known"]) == (False, False)
+    assert (t["previous_tokens"], t["current_tokens"]) == (1000, 5000)
+    assert t["change_usd"] == Decimal("0.010")
+    assert t["tokens_usd"] == Decimal("0.006")  # anthropic: +2,000 tokens at $3e-6
+    assert t["requests_usd"] == Decimal("0.004")  # openai's new model: its 2 logged requests
+    assert c["applicable_drivers"] == ["requests", "tokens_per_request", "tokens", "price", "cache"]
+    assert c["main_driver"] == "tokens"
+    rows = {m["provider"]: m for m in c["by_model"]}
+    assert rows["anthropic"]["current_requests_known"] is False and rows["openai"]["current_requests_known"] is True
+
+
+def test_a_month_before_the_data_begins_is_unknown_not_zero() -> None:
+    # the store's data begins on 2026-11-05: October is not $0 spent, it is not in the store
+    con = duckdb.connect()
+    _export_months(con)
+    con.execute("DELETE FROM p WHERE ts < TIMESTAMPTZ '2026-11-01 00:00:00+00'")
+    c = period_compare(con, date(2026, 11, 30), source="p", data_first=date(2026, 11, 5))
+    t = c["totals"]
+    assert c["previous"]["has_data"] is False and c["current"]["has_data"] is True
+    assert c["current"]["data_from"] == date(2026, 11, 5) and c["previous"]["data_from"] is None
+    assert t["previous_cost_usd"] is None and t["change_usd"] is None and c["main_driver"] is None
+    assert t["current_cost_usd"] == Decimal("0.013")
+    assert all(m["change_usd"] is None for m in c["by_model"])
+    # data beginning inside the previous month: that month is compared, and says where its data starts
+    con2 = duckdb.connect()
+    _export_months(con2)
+    c2 = period_compare(con2, date(2026, 11, 30), source="p", data_first=date(2026, 10, 5))
+    assert c2["previous"]["has_data"] is True and c2["previous"]["data_from"] == date(2026, 10, 5)
+    assert c2["totals"]["change_usd"] == Decimal("0.010")
+
+
+def test_billed_money_of_each_month_from_the_cost_exports() -> None:
+    """A FinOps reviewer's question is how the bill moved: the cost exports' lines of each month's
+    compared days, beside the estimate (before, only the estimate was compared: n/a -> n/a for
+    models without a list price)."""
+    con = duckdb.connect()
+    _export_months(con)
+    con.execute("""CREATE TABLE c AS SELECT * FROM (VALUES
+        (TIMESTAMPTZ '2026-10-05 00:00:00+00', 'anthropic', 'c', CAST(2.00 AS DECIMAL(38,12))),
+        (TIMESTAMPTZ '2026-11-05 00:00:00+00', 'anthropic', 'c', CAST(2.50 AS DECIMAL(38,12))),
+        (TIMESTAMPTZ '2026-11-06 00:00:00+00', 'anthropic', 'c', CAST(0.75 AS DECIMAL(38,12))),
+        (TIMESTAMPTZ '2026-12-01 00:00:00+00', 'anthropic', 'c', CAST(9.00 AS DECIMAL(38,12)))
+    ) t(ts, provider, model, cost_usd)""")
+    t = period_compare(con, date(2026, 11, 30), source="p", costs="c")["totals"]
+    assert (t["previous_billed_usd"], t["current_billed_usd"]) == (Decimal("2.00"), Decimal("3.25"))
+    assert t["billed_change_usd"] == Decimal("1.25")
+    # the same days only: data to 2026-11-05 compares October 1-5 (2.00) with November 1-5 (2.50)
+    t5 = period_compare(con, date(2026, 11, 5), source="p", costs="c", through=date(2026, 11, 5))["totals"]
+    assert (t5["previous_billed_usd"], t5["current_billed_usd"]) == (Decimal("2.00"), Decimal("2.50"))
+    # no cost line in a month: its billed money is unknown, and so is the change
+    con.execute("DELETE FROM c WHERE ts < TIMESTAMPTZ '2026-11-01 00:00:00+00'")
+    t = period_compare(con, date(2026, 11, 30), source="p", costs="c")["totals"]
+    assert t["previous_billed_usd"] is None and t["current_billed_usd"] == Decimal("3.25")
+    assert t["billed_change_usd"] is None

@@ -32,7 +32,7 @@ from llmcost.tz import check_day, check_tz
 if TYPE_CHECKING:
     from llmcost.engine.spark import RemoteStore, SparkPriced
 
-SCHEMA_VERSION = "1.7"
+SCHEMA_VERSION = "1.8"
 """1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
 the (optional) forecast and scenarios sections; 1.2 adds by_label (--label); 1.3 adds by_tag (--by
 tag:NAME); 1.4 adds budget.billed_usd and budget.estimated_usd (month-to-date money counted once);
@@ -40,7 +40,8 @@ tag:NAME); 1.4 adds budget.billed_usd and budget.estimated_usd (month-to-date mo
 and each compared month's days and whole_month; 1.7 adds requests_known, no_request_count_tokens,
 no_request_count_token_share and no_request_count_cost_usd to totals, by_provider_model, by_project and
 by_day (usage from exports that state no request count: `requests` is then a lower bound, or not
-stated when 0).
+stated when 0); 1.8 adds to compare the tokens driver (tokens_usd, applicable_drivers), each month's
+requests_known and tokens, each month's billed money, and each side's has_data and data_from.
 docs/report-schema.json describes it."""
 
 
@@ -402,7 +403,7 @@ def _sections(
     doc["cache"]["daily"] = _cache_daily(con, window, opts.tz)
     doc["reconciliation"] = _reconciliation(con, rows, since, until, costs)
     cmp_month = compare_through(first, last, since, until)
-    doc["compare"] = _compare(con, rows, cmp_month) if cmp_month else None
+    doc["compare"] = _compare(con, rows, cmp_month, first) if cmp_month else None
     doc["conversations"]["counts"] = _conversation_counts(con, window)
     doc.update(forecast_sections(duck, opts, doc, catalog, rows))
     if opts.budget is not None:
@@ -627,12 +628,14 @@ def compare_through(first: date | None, last: date | None, since: date | None, u
     return min(until, last) if until else last
 
 
-def _compare(con: Any, rows: PricedTable, through: date) -> dict[str, Any]:
+def _compare(con: Any, rows: PricedTable, through: date, data_first: date | None) -> dict[str, Any]:
     """The month of `through` (the last day of data the window holds) against the month before, on
-    the same days of the month when `through` is before its month's end (compare.same_days)."""
+    the same days of the month when `through` is before its month's end (compare.same_days); a
+    previous month before `data_first` (the store's first day of data) has no data, not $0."""
     where, params = _where(previous_month(through), through, rows.tz)
     source = rows.view(con, "doc_compare", _inline(where, params))
-    return period_compare(con, through, source=source, tz=rows.tz, through=through)
+    return period_compare(con, through, source=source, tz=rows.tz, through=through, data_first=data_first,
+                          costs="costs")
 
 
 def month_money(con: Any, rows: PricedTable, month: date) -> dict[str, Any]:

@@ -68,6 +68,13 @@ def requests_cell(row: dict[str, Any], fmt: Callable[[Any], str] | None = None) 
     return f"{(fmt or num)(n)}+" if n else NOT_STATED
 
 
+def side_requests(row: dict[str, Any], side: str, fmt: Callable[[Any], str] | None = None) -> str:
+    """One month's request count of a compared row or total ('previous' or 'current'), as
+    `requests_cell` writes it: 'not stated' or 'N+' where usage exports state no request count."""
+    return requests_cell({"requests": row.get(f"{side}_requests"),
+                          "requests_known": row.get(f"{side}_requests_known", True)}, fmt)
+
+
 def requests(row: dict[str, Any], fmt: Callable[[Any], str] | None = None) -> str:
     """A row's request count in a sentence: '12 requests'; where part of its usage comes from exports
     that state no request count, '12 requests + usage from exports that state no request count (43% of

@@ -214,7 +214,8 @@ def _kpis(doc: dict[str, Any], money: Any, pct: Any) -> str:
             (
                 money(cmp["totals"]["current_cost_usd"]),
                 f"{cmp['current']['month']} vs "
-                f"{money(cmp['totals']['previous_cost_usd'])} in {cmp['previous']['month']}",
+                + (f"no data in {cmp['previous']['month']}" if cmp["previous"].get("has_data") is False
+                   else f"{money(cmp['totals']['previous_cost_usd'])} in {cmp['previous']['month']}"),
             )
         )
     b = doc.get("budget")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from llmcost.report._fmt import count, requests_cell, rows_read, run_counts, share_of, signed
+from llmcost.report._fmt import count, requests_cell, rows_read, run_counts, share_of, side_requests, signed
 
 Section = tuple[str, str, list[str], list[list[str]]]
 Fmt = Callable[[Any], str]
@@ -769,21 +769,36 @@ def _compare(doc: dict[str, Any], money: Callable[[Any], str], num: Callable[[An
         return
     t = c["totals"]
     sm = signed(money)
-    drivers = ", ".join(f"{k.replace('_', ' ')} {sm(t[f'{k}_usd'])}" for k in c["drivers"])
+    shown = c.get("applicable_drivers") or list(c["drivers"])
+    drivers = ", ".join(f"{k.replace('_', ' ')} {sm(t[f'{k}_usd'])}" for k in shown)
     note = (
         f"{c['current']['month']} vs {c['previous']['month']} ({c['tz']}): "
         f"{money(t['previous_cost_usd'])} -> "
         f"{money(t['current_cost_usd'])} ({sm(t['change_usd'])}); by driver: {drivers}. "
         f"Main driver: {(c['main_driver'] or '-').replace('_', ' ')}. Method: {c['method']}."
     )
-    if t["change_usd"] is None:
+    before = c["previous"].get("has_data") is False  # the previous month ends before the data begins
+    if t["current_cost_usd"] is None:
         note = (
             f"{c['current']['month']} vs {c['previous']['month']} ({c['tz']}): no priced usage in either "
             "month, so the money change is unknown (n/a), not $0."
+            + (f" The store's data begins after {c['previous']['end']}." if before else "")
         )
+    elif before:
+        note = (
+            f"{c['current']['month']} vs {c['previous']['month']} ({c['tz']}): the store's data begins after "
+            f"{c['previous']['end']}, so {c['previous']['month']}'s spend and the change are unknown (n/a), not $0."
+        )
+    elif c["previous"].get("data_from"):
+        note += (f" The store's data begins on {c['previous']['data_from']}: {c['previous']['month']} holds only "
+                 "its days from then, so the change overstates growth.")
     if c.get("days_compared"):
         # the current month's data ends early: the same days of both months, said first
         note = f"Same days compared, {c['days_compared']}. " + note
+    if t.get("previous_billed_usd") is not None or t.get("current_billed_usd") is not None:
+        note += (f" Billed by cost exports: {money(t.get('previous_billed_usd'))} -> "
+                 f"{money(t.get('current_billed_usd'))}"
+                 + (f" ({sm(t['billed_change_usd'])})" if t.get("billed_change_usd") is not None else "") + ".")
     if t.get("unpriced_requests"):
         n = t["unpriced_requests"]
         note += f" {count(n, 'unpriced request', fmt=num)} {'is' if n == 1 else 'are'} left out."
@@ -794,23 +809,22 @@ def _compare(doc: dict[str, Any], money: Callable[[Any], str], num: Callable[[An
             "provider",
             "model",
             "requests (prev -> now)",
+            "tokens (prev -> now)",
             "tokens/request (prev -> now)",
             "cost (prev -> now)",
             "change",
-            "requests",
-            "tokens/request",
-            "price",
-            "cache",
+            *(k.replace("_", "/") if k == "tokens_per_request" else k for k in shown),
         ],
         [
             [
                 m["provider"] or "-",
                 m["model"] or "-",
-                f"{num(m['previous_requests'])} -> {num(m['current_requests'])}",
+                f"{side_requests(m, 'previous', num)} -> {side_requests(m, 'current', num)}",
+                f"{num(m.get('previous_tokens'))} -> {num(m.get('current_tokens'))}",
                 f"{_f(m['previous_tokens_per_request'])} -> {_f(m['current_tokens_per_request'])}",
                 f"{money(m['previous_cost_usd'])} -> {money(m['current_cost_usd'])}",
-                sm(m["change_usd"]) if m["priced"] else "unpriced",
-                *(sm(m[f"{k}_usd"]) if m["priced"] else "-" for k in c["drivers"]),
+                (sm(m["change_usd"]) if m["change_usd"] is not None else "n/a") if m["priced"] else "unpriced",
+                *(sm(m[f"{k}_usd"]) if m["priced"] and m[f"{k}_usd"] is not None else "-" for k in shown),
             ]
             for m in c["by_model"]
         ],

@@ -13,7 +13,17 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from llmcost.report._fmt import count, formatters, plain, requests, requests_cell, rows_read, run_counts, signed
+from llmcost.report._fmt import (
+    count,
+    formatters,
+    plain,
+    requests,
+    requests_cell,
+    rows_read,
+    run_counts,
+    side_requests,
+    signed,
+)
 
 TOP_MODELS = 5
 TOP_PROJECTS = 3
@@ -137,16 +147,28 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
             lines.append(f"This month vs last ({c['tz']}" + (f", data up to {last}" if last[:7] == cur["month"]
                                                              else "") + ")")
         driver = (c.get("main_driver") or "").replace("_", " ")
-        lines += _grid(
-            [
-                ["", c["previous"]["month"], c["current"]["month"], "change"],
-                ["estimated cost", money(ct["previous_cost_usd"]), money(ct["current_cost_usd"]),
-                 sm(ct["change_usd"]) + (f" (main driver: {driver})" if driver and ct["change_usd"] is not None
-                                         else "")],
-                ["requests", num(ct.get("previous_requests")), num(ct.get("current_requests")), ""],
-            ],
-            right_from=1,
-        )
+        before = c["previous"].get("has_data") is False  # the month is before the store's data begins
+        rows = [
+            ["", c["previous"]["month"], c["current"]["month"], "change"],
+            ["estimated cost", "no data" if before else money(ct["previous_cost_usd"]), money(ct["current_cost_usd"]),
+             sm(ct["change_usd"]) + (f" (main driver: {driver})" if driver and ct["change_usd"] is not None
+                                     else "")],
+            ["requests", "no data" if before else side_requests(ct, "previous", num), side_requests(ct, "current", num),
+             ""],
+        ]
+        if ct.get("previous_billed_usd") is not None or ct.get("current_billed_usd") is not None:
+            # what the cost exports state: a month without a cost line is n/a, not $0
+            rows.insert(2, ["billed cost", "no data" if before else money(ct.get("previous_billed_usd")),
+                            money(ct.get("current_billed_usd")),
+                            sm(ct["billed_change_usd"]) if ct.get("billed_change_usd") is not None else ""])
+        if not (ct.get("previous_requests_known", True) and ct.get("current_requests_known", True)):
+            # usage exports count tokens, not requests: the volume they do state
+            rows.append(["tokens", "no data" if before else num(ct.get("previous_tokens")),
+                         num(ct.get("current_tokens")), ""])
+        lines += _grid(rows, right_from=1)
+        if c["previous"].get("data_from"):
+            para(f"The store's data begins on {c['previous']['data_from']}: {c['previous']['month']} holds only "
+                 "its days from then.", indent="  ")
 
     fc = doc.get("forecast")
     lines.append("")

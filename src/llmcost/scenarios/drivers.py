@@ -4,6 +4,8 @@ with prices path by path (forecasting-method 3.2).
 Series per provider p and priced model group g = (provider, model id):
 
 * `req|p`            daily requests of the provider (trend, weekly season, launches, spikes);
+                     `tok|p` instead, daily tokens, when some of its usage states no request count
+                     (usage exports); shares and the kinds' tokens "per request" are then per token;
 * `share|p|g`        the group's share of the provider's requests (only with 2+ groups);
 * `tpr|kind|p|g`     tokens per request of each kind: uncached input, cache read, cache write,
                      output (a kind that is always zero is held at zero, not fitted);
@@ -127,19 +129,35 @@ def level_paths(paths: np.ndarray) -> np.ndarray:
 
 
 def daily_frame(con, history: str, tz: str) -> tuple[pl.DataFrame, pl.DataFrame]:  # type: ignore[no-untyped-def]
-    """(per group and day: requests, tokens by kind, cost) and (per day: priced cost) from the history."""
+    """(per group and day: requests, volume, tokens by kind, cost) and (per day: priced cost) from the history.
+
+    `volume` is what the provider's volume driver counts: its requests, or its tokens (prompt +
+    cache + output) when any of its usage states no request count (usage exports: Anthropic's
+    usage and Claude Code reports, the Console usage CSV, FOCUS token rows), where a request
+    count of 0 is not stated, not zero (`requests_known`; the rule of
+    sql/include/report_request_sums.sql for rows written before the column)."""
     del tz  # `day` is already the local day
     cur = con.execute(
-        f"""SELECT grp_provider AS provider, grp_model AS model, day,
+        f"""WITH h AS (
+                SELECT *, coalesce(requests_known, grain IS DISTINCT FROM 'bucket' OR request_count <> 0) AS counted,
+                       coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0) + coalesce(cache_write_tokens, 0)
+                           + coalesce(output_tokens, 0) AS all_tokens
+                FROM {history} WHERE priced),
+            basis AS (SELECT grp_provider AS basis_provider, bool_and(counted) AS counted FROM h GROUP BY grp_provider)
+            SELECT grp_provider AS provider, grp_model AS model, day,
                    CAST(sum(coalesce(request_count, 1)) AS DOUBLE) AS requests,
+                   CAST(CASE WHEN bool_and(basis.counted) THEN sum(coalesce(request_count, 1)) ELSE sum(all_tokens) END
+                        AS DOUBLE) AS volume,
                    CAST(sum(coalesce(input_tokens, 0)) AS DOUBLE) AS input,
                    CAST(sum(coalesce(cache_read_tokens, 0)) AS DOUBLE) AS cache_read,
                    CAST(sum(coalesce(cache_write_tokens, 0)) AS DOUBLE) AS cache_write,
                    CAST(sum(coalesce(output_tokens, 0)) AS DOUBLE) AS output,
                    CAST(sum(coalesce(cache_write_1h_tokens, 0)) AS DOUBLE) AS cache_write_1h,
                    CAST(sum(cost_usd) AS DOUBLE) AS cost,
-                   arg_max(model, ts) AS raw_model
-            FROM {history} WHERE priced GROUP BY grp_provider, grp_model, day ORDER BY 1, 2, 3"""
+                   arg_max(model, ts) AS raw_model,
+                   bool_and(basis.counted) AS counted
+            FROM h JOIN basis ON h.grp_provider = basis.basis_provider
+            GROUP BY grp_provider, grp_model, day ORDER BY 1, 2, 3"""
     )
     cols = [d[0] for d in cur.description]
     g = pl.DataFrame(cur.fetchall(), schema=cols, orient="row")
@@ -177,6 +195,15 @@ def group_prices(catalog: Catalog, groups: pl.DataFrame, as_of_day: date) -> dic
     return out
 
 
+def volume_series(provider: str, counted: bool) -> str:
+    """The id of a provider's volume series: `req|p` (daily requests), or `tok|p` (daily tokens)
+    when its usage states no request count (`daily_frame`'s `volume`)."""
+    return f"{'req' if counted else 'tok'}|{provider}"
+
+
+VOLUME_SERIES = ("req|", "tok|")
+"""The prefixes of the volume series (`volume_series`): one per provider."""
+
 HOLD_DAYS = 28
 """Ratio drivers are held at their ratio of sums over this many trailing days (reference 3.2)."""
 
@@ -207,12 +234,12 @@ def _hold_ratios(
             a[pos[d]] += v
         return a
 
-    req = {m: arr(m, "requests")[idx].sum(axis=1) for m in gms}
+    req = {m: arr(m, "volume")[idx].sum(axis=1) for m in gms}
     tot = sum(req.values())
     shares = np.stack([np.where(tot > 0, req[m] / np.where(tot > 0, tot, 1.0), 0.0) for m in gms])[:, :, None]
     tpr: dict[str, dict[str, np.ndarray]] = {}
     for m in gms:
-        n_all = float(win.filter(pl.col("model") == m)["requests"].sum())
+        n_all = float(win.filter(pl.col("model") == m)["volume"].sum())
         tpr[m] = {}
         for k in KINDS:
             tok = arr(m, k)
@@ -263,32 +290,38 @@ def forecast_drivers(
     frames = []
     zero_kinds: set[tuple[str, str, str]] = set()
     providers = sorted({p for p, _ in groups})
+    counted = {p: bool(daily.filter(pl.col("provider") == p)["counted"].all()) for p in providers}
+    for p in providers:
+        if not counted[p]:
+            notes.append(f"{p or '(no provider)'}: some usage comes from exports that state no request count, so "
+                         "its volume is forecast in tokens per day, not requests")
     daily = daily.filter(pl.struct("provider", "model").is_in([{"provider": p, "model": m} for p, m in groups]))
     for p in providers:
         part = daily.filter(pl.col("provider") == p)
         first, last = cast(date, part["day"].min()), cast(date, part["day"].max())
         cal = pl.DataFrame({"day": pl.date_range(first, last, "1d", eager=True)})
-        req = cal.join(part.group_by("day").agg(pl.col("requests").sum()), on="day", how="left").fill_null(0.0)
+        req = cal.join(part.group_by("day").agg(pl.col("volume").sum()), on="day", how="left").fill_null(0.0)
         frames.append(
-            req.select(pl.lit(f"req|{p}").alias("series_id"), pl.col("day").alias("ds"), pl.col("requests").alias("y"))
+            req.select(pl.lit(volume_series(p, counted[p])).alias("series_id"), pl.col("day").alias("ds"),
+                       pl.col("volume").alias("y"))
         )
         if ratios != "ets":
             continue
         gms = [m for pp, m in groups if pp == p]
         for m in gms:
             gp = cal.join(part.filter(pl.col("model") == m), on="day", how="left").with_columns(
-                pl.col("requests").fill_null(0.0)
+                pl.col("volume").fill_null(0.0)
             )
             if len(gms) > 1:
-                share_df = gp.join(req.rename({"requests": "tot"}), on="day").with_columns(
-                    pl.when(pl.col("tot") > 0).then(pl.col("requests") / pl.col("tot")).otherwise(None).alias("y")
+                share_df = gp.join(req.rename({"volume": "tot"}), on="day").with_columns(
+                    pl.when(pl.col("tot") > 0).then(pl.col("volume") / pl.col("tot")).otherwise(None).alias("y")
                 )
                 frames.append(
                     share_df.filter(pl.col("y").is_not_null()).select(
                         pl.lit(f"share|{p}|{m}").alias("series_id"), pl.col("day").alias("ds"), pl.col("y")
                     )
                 )
-            nz = gp.filter(pl.col("requests") > 0)
+            nz = gp.filter(pl.col("volume") > 0)
             for k in KINDS:
                 if float(nz[k].sum()) <= 0:
                     zero_kinds.add((p, m, k))
@@ -297,7 +330,7 @@ def forecast_drivers(
                     nz.select(
                         pl.lit(f"tpr|{k}|{p}|{m}").alias("series_id"),
                         pl.col("day").alias("ds"),
-                        (pl.col(k) / pl.col("requests")).alias("y"),
+                        (pl.col(k) / pl.col("volume")).alias("y"),
                     )
                 )
     # a day without priced usage cost $0 (a true zero, not a missing day)
@@ -321,14 +354,17 @@ def forecast_drivers(
     requests: dict[tuple[str, str], np.ndarray] = {}
     for p in providers:
         gms = [m for pp, m in groups if pp == p]
-        r = P[f"req|{p}"]
+        r = P[volume_series(p, counted[p])]
+        # requests of a provider counted in tokens are not stated: none are simulated (a per-request
+        # fee then adds nothing, as it added nothing over the logged window's uncounted rows)
+        req_factor = 1.0 if counted[p] else 0.0
         if ratios != "ets":
             sh, tpr = _hold_ratios(
                 daily.filter(pl.col("provider") == p), gms, r.shape[0], series_rng(seed, f"ratios|{p}")
             )
             for i, m in enumerate(gms):
                 rg = r * sh[i]
-                requests[(p, m)] = rg
+                requests[(p, m)] = rg * req_factor
                 tokens[(p, m)] = {k: rg * tpr[m][k] for k in KINDS}
             continue
         if len(gms) > 1:
@@ -339,11 +375,21 @@ def forecast_drivers(
             sh = np.ones((1, *r.shape))
         for i, m in enumerate(gms):
             rg = r * sh[i]
-            requests[(p, m)] = rg
+            requests[(p, m)] = rg * req_factor
             tokens[(p, m)] = {
                 k: np.zeros_like(r) if (p, m, k) in zero_kinds else rg * P[f"tpr|{k}|{p}|{m}"] for k in KINDS
             }
     return DriverForecast(mf, groups, tokens, requests, prices, first_day, last_day, notes)  # type: ignore[arg-type]
 
 
-__all__ = ["INPUT_SIDE", "KINDS", "DriverForecast", "GroupPrice", "daily_frame", "forecast_drivers", "group_prices"]
+__all__ = [
+    "INPUT_SIDE",
+    "KINDS",
+    "VOLUME_SERIES",
+    "DriverForecast",
+    "GroupPrice",
+    "daily_frame",
+    "forecast_drivers",
+    "group_prices",
+    "volume_series",
+]

@@ -34,7 +34,7 @@ from llmcost.tz import check_tz
 
 from .alternatives import measure_all
 from .config import Scenario, ScenarioFile, load_scenarios
-from .drivers import INPUT_SIDE, DriverForecast, forecast_drivers
+from .drivers import INPUT_SIDE, VOLUME_SERIES, DriverForecast, forecast_drivers
 from .history import anchor_day, prepare
 from .whatif import Effect, Prices
 
@@ -224,7 +224,7 @@ def forecast_section(
         run_rate = round_money(mtd_exact / seen * cur_end.day) if seen > 0 else None
         base_doc["run_rate_usd"] = run_rate
     fits = df.mf.fits
-    req_ids = [s for s in fits if s.startswith("req|")]
+    req_ids = [s for s in fits if s.startswith(VOLUME_SERIES)]
     confidence = min((fits[s].confidence for s in req_ids), key=lambda c: _RANK.get(c, 0))
     none = confidence == "none"
     base = df.cost()

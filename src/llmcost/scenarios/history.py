@@ -41,6 +41,7 @@ _COLUMNS = (
     "conversation_id",
     "turn",
     "request_count",
+    "requests_known",  # usage exports state no request count: the forecast's volume is then tokens
     *USAGE_TOKEN_COLUMNS,  # input, cache read, cache write (5 min, 1 h), output, reasoning
     "tool_calls",
     "label",

@@ -1,0 +1,112 @@
+"""An organisation's usage export, reported from the command line: the Anthropic usage report
+counts tokens and money per day, not requests. Before, the summary's month comparison read
+"requests 0 -> 0" with "main driver: requests", a month before the data read "$0.00", and 80 days
+of the export had no forecast ("0 days with usage; it needs 7")."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from llmcost.cli import app
+from tests.conftest import REAL_SAMPLES, requires_real_samples
+
+pytestmark = pytest.mark.usefixtures("today_2026_12_05")
+
+FIRST = date(2026, 9, 10)  # the export's first day; its last is 2026-11-28 (80 days)
+
+
+def _report(days: int) -> dict:
+    """The usage report's JSON (formats-provider-exports.md: Admin API usage_report/messages,
+    bucket_width 1d): one claude-sonnet-4-5 row a day, 1,000,000 uncached input and 100,000 output
+    tokens ($4.50 a day at $3 / $15 per million)."""
+    data = []
+    for i in range(days):
+        d = FIRST + timedelta(days=i)
+        data.append({"starting_at": f"{d}T00:00:00Z", "ending_at": f"{d + timedelta(days=1)}T00:00:00Z",
+                     "results": [{"uncached_input_tokens": 1_000_000,
+                                  "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+                                  "cache_read_input_tokens": 0, "output_tokens": 100_000,
+                                  "server_tool_use": {"web_search_requests": 0}, "api_key_id": "apikey_01",
+                                  "workspace_id": "wrkspc_01", "model": "claude-sonnet-4-5-20250929",
+                                  "service_tier": "standard", "context_window": "0-200k", "inference_geo": None}]})
+    return {"data": data, "has_more": False, "next_page": None}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("export_months")
+    (root / "in").mkdir()
+    (root / "in" / "usage_report.json").write_text(json.dumps(_report(80)))
+    res = CliRunner().invoke(app, ["ingest", "--store", str(root / "s"), "--quiet", str(root / "in")])
+    assert res.exit_code == 0, res.output
+    return root / "s"
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    res = CliRunner().invoke(app, list(args), env={"COLUMNS": "120", "NO_COLOR": "1"})
+    return res.exit_code, res.stdout, res.stderr
+
+
+def test_the_summary_compares_tokens_not_requests(store: Path) -> None:
+    code, out, err = _run("report", "--store", str(store))
+    assert code == 0, out + err
+    block = out[out.index("This month vs last"):out.index("Forecast")]
+    # November 1-28 against October 1-28: 28 days of $4.50 each side, the same tokens
+    assert "requests        not stated  not stated" in block, block
+    assert "tokens          30,800,000  30,800,000" in block, block
+    assert "$126.00" in block and "main driver: requests" not in block
+    assert "no forecast" not in out[out.index("Forecast"):]
+
+
+def test_the_forecast_of_the_export_is_its_tokens_at_list_price(store: Path) -> None:
+    code, out, err = _run("report", "--store", str(store), "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    f = doc["forecast"]
+    assert f["confidence"] == "normal", f["notes"]
+    # November: 28 days of the export ($126.00) and 2 forecast days of about $4.50
+    nov = next(p for p in f["periods"] if p["period"] == "2026-11")
+    assert abs(float(nov["p50_usd"]) - 135.00) < 1.0, nov
+    c = doc["compare"]
+    assert c["applicable_drivers"] == ["tokens", "price", "cache"]
+    assert c["totals"]["previous_requests_known"] is False and c["totals"]["current_requests_known"] is False
+
+
+def test_a_month_before_the_data_is_not_zero(store: Path) -> None:
+    # September against August: the export begins on 2026-09-10, so August holds no data
+    code, out, err = _run("report", "--store", str(store), "--month", "2026-09", "--no-forecast")
+    assert code == 0, out + err
+    block = out[out.index("This month vs last"):]
+    assert "estimated cost  no data" in block, block
+    assert "$0.00" not in block.split("\n\n")[0]
+    code, out, err = _run("report", "--store", str(store), "--month", "2026-10", "--no-forecast")
+    assert "The store's data begins on 2026-09-10: 2026-09 holds only its days from then." in out, out
+
+
+def test_the_html_page_says_no_data_for_a_month_before_the_data(store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    code, _, err = _run("report", "--store", str(store), "--month", "2026-09", "--no-forecast", "--format", "html",
+                        "--out", str(out))
+    assert code == 0, err
+    page = out.read_text()
+    assert "2026-09 vs no data in 2026-08" in page and "n/a in 2026-08" not in page
+
+
+@requires_real_samples()
+def test_the_summary_shows_each_months_bill_from_a_cost_export(tmp_path: Path) -> None:
+    # the FOCUS samples (SOURCES.md): BilledCost 33.90 in 2025-01 and 104.50 in 2025-05, tokens
+    # 10,000,000 + 2,000,000 + 3,000,000 + 500,000 in May; their models have no list price, so the
+    # estimate is n/a. April, a gap inside the data, has no cost line: its bill is n/a, not $0.
+    res = CliRunner().invoke(app, ["--logs", str(REAL_SAMPLES / "focus"), "--store", str(tmp_path / "s"),
+                                   "--no-forecast"], env={"COLUMNS": "120", "NO_COLOR": "1"})
+    block = res.stdout[res.stdout.index("This month vs last"):].split("\n\n")[0]
+    lines = [" ".join(line.split()) for line in block.splitlines()]
+    assert "estimated cost n/a n/a n/a" in lines, block
+    assert "billed cost n/a $104.50" in lines, block
+    assert "requests 0 not stated" in lines, block
+    assert "tokens 0 15,500,000" in lines, block
