@@ -32,7 +32,7 @@ from llmcost.tz import check_day, check_tz
 if TYPE_CHECKING:
     from llmcost.engine.spark import RemoteStore, SparkPriced
 
-SCHEMA_VERSION = "1.7"
+SCHEMA_VERSION = "1.8"
 """1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
 the (optional) forecast and scenarios sections; 1.2 adds by_label (--label); 1.3 adds by_tag (--by
 tag:NAME); 1.4 adds budget.billed_usd and budget.estimated_usd (month-to-date money counted once);
@@ -40,7 +40,9 @@ tag:NAME); 1.4 adds budget.billed_usd and budget.estimated_usd (month-to-date mo
 and each compared month's days and whole_month; 1.7 adds requests_known, no_request_count_tokens,
 no_request_count_token_share and no_request_count_cost_usd to totals, by_provider_model, by_project and
 by_day (usage from exports that state no request count: `requests` is then a lower bound, or not
-stated when 0).
+stated when 0); 1.8 adds requests_known and no_request_count_tokens to by_label, by_tag, daily,
+spend.by_month, by_month_model, by_week and month_over_month (by_label and by_tag also the share and
+cost), and requests_known to cache.by_model.
 docs/report-schema.json describes it."""
 
 
