@@ -38,8 +38,9 @@ def _run(*args: str) -> tuple[int, str, str]:
     (["--month", "2027-03"], "Error: --month 2027-03 is in the future: today is 2026-12-05 (UTC), so it holds no "
                              "usage yet. Fix: use current, last or a month up to 2026-12."),
     (["--month", "2027-01"], "Error: --month 2027-01 is in the future"),
-    (["--since", "2027-01-01"], "Error: --since 2027-01-01 is in the future: today is 2026-12-05 (UTC), so the "
-                                "window holds no usage yet. Fix: give a --since up to 2026-12-05, or leave it out."),
+    (["--since", "2027-01-01"], "Error: --since 2027-01-01 is after today (2026-12-05, UTC): there is no data for "
+                                "it yet. Fix: leave --since out (the window starts at the data's first day), or give "
+                                "a day up to 2026-12-05."),
 ])
 def test_a_window_in_the_future_is_refused(store: Path, tmp_path: Path, command: str, window: list[str],
                                            message: str) -> None:

@@ -27,7 +27,7 @@ from llmcost.measures import queries
 from llmcost.pricing import load_catalog
 from llmcost.pricing.engine import SUGGEST_LIMIT
 from llmcost.storage.store import FileEntry, Manifest, Store, attach_work_file, one
-from llmcost.tz import check_day, check_tz
+from llmcost.tz import check_day, check_not_after_today, check_tz
 
 if TYPE_CHECKING:
     from llmcost.engine.spark import RemoteStore, SparkPriced
@@ -215,11 +215,7 @@ def _window(opts: ReportOptions) -> tuple[date | None, date | None, str | None]:
         return resolve_month(opts.month, opts.tz, opts.today)
     if opts.since and opts.until and opts.since > opts.until:
         raise UsageError(f"--since {opts.since} is after --until {opts.until}. Fix: swap them.")
-    if opts.since:
-        today = opts.today or clock.today(check_tz(opts.tz))
-        if opts.since > today:
-            raise UsageError(f"--since {opts.since} is in the future: today is {today} ({opts.tz}), so the window "
-                             f"holds no usage yet. Fix: give a --since up to {today}, or leave it out.")
+    check_not_after_today(opts.since, "--since", opts.tz, opts.today)
     return opts.since, opts.until, None
 
 
