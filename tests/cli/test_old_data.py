@@ -14,6 +14,8 @@ from typer.testing import CliRunner
 from llmcost.cli import app
 from tests.bodies import bodies_store
 
+REPO = Path(__file__).resolve().parents[2]
+
 # gpt-4o-2024-08-06, 1,000 prompt + 10 completion tokens each (tests/bodies.py): at $2.50 / $10 per 1M
 # that is 0.0025 + 0.0001 = $0.0026 a request. 31 December 2024 23:30 UTC and 1 January 2025 00:30 UTC
 # straddle the year; 15 June 2025 is mid-year; nothing after.
@@ -138,3 +140,21 @@ def test_a_past_as_of_forecasts_from_it(store: Path) -> None:
     assert [p["period"] for p in f["periods"]] == ["2025-06", "2025-07", "2025-Q3"]
     # actual to date: 1 January's request is in 2025-01, 15 June is after --as-of: June has none
     assert Decimal(f["actual_to_date_usd"]) == 0
+
+
+@pytest.mark.parametrize("command", [["swap", "gpt-4o"],
+                                     ["plan", str(REPO / "sample_logs/plans/launch-50k-users.toml")]])
+def test_plan_and_swap_refuse_a_since_after_today(store: Path, command: list[str]) -> None:
+    # before, swap answered "no requests in the store from 2026-12-06 to the end ... Fix: widen
+    # --since/--until" (exit 0) and plan read an empty profile, as if the logs held nothing
+    code, stdout, stderr = _run(*command, "--store", str(store), "--since", "2026-12-06")
+    assert code == 2, stdout + stderr
+    assert stderr == ("Error: --since 2026-12-06 is after today (2026-12-05, UTC): there is no data for it yet. Fix: "
+                      "leave --since out (the window starts at the data's first day), or give a day up to "
+                      "2026-12-05.\n")
+    assert stdout == ""
+    # today is not the future, and an --until after today stays allowed (as in report): read, not refused
+    # (the store ends in 2025: swap says it has no requests there, plan that its logs give no profile)
+    code, stdout, stderr = _run(*command, "--store", str(store), "--since", "2026-12-05", "--until", "2027-01-31")
+    assert "after today" not in stderr
+    assert "no request" in stdout + stderr, stdout + stderr
