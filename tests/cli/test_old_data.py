@@ -158,3 +158,22 @@ def test_plan_and_swap_refuse_a_since_after_today(store: Path, command: list[str
     code, stdout, stderr = _run(*command, "--store", str(store), "--since", "2026-12-05", "--until", "2027-01-31")
     assert "after today" not in stderr
     assert "no request" in stdout + stderr, stdout + stderr
+
+
+def test_a_replayed_report_judges_since_against_its_own_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ReportOptions.today (a replay) is the today --since is judged against, through the one rule
+    (tz.check_not_after_today), whatever the clock says."""
+    from datetime import date
+
+    from llmcost.document.analysis import ReportOptions, _window
+    from llmcost.errors import UsageError
+
+    monkeypatch.setenv("LLMCOST_TODAY", "2027-06-01")  # the clock: 2026-12-06 is past for it
+    opts = ReportOptions(store="unused", since=date(2026, 12, 6), today=date(2026, 12, 5), tz="Europe/Paris")
+    with pytest.raises(UsageError) as err:
+        _window(opts)
+    assert str(err.value) == ("--since 2026-12-06 is after today (2026-12-05, Europe/Paris): there is no data for it "
+                              "yet. Fix: leave --since out (the window starts at the data's first day), or give a "
+                              "day up to 2026-12-05.")
+    assert _window(ReportOptions(store="unused", since=date(2026, 12, 5), today=date(2026, 12, 5)))[0] == date(
+        2026, 12, 5)
