@@ -1,9 +1,10 @@
 -- name: spend_by_period
--- Spend per calendar day, ISO week (starting Monday) and calendar month of local_day (the day in the report's --tz; the UTC day outside a report), for the total and by provider, model, project, api_key and user_id, in long form (period, period_start, dimension, key). cost_usd sums priced rows only and is NULL when none is priced; unpriced rows and requests are counted apart, never as $0.
+-- Spend per calendar day, ISO week (starting Monday) and calendar month of local_day (the day in the report's --tz; the UTC day outside a report), for the total and by provider, model, project, api_key and user_id, in long form (period, period_start, dimension, key). requests is a lower bound when requests_known is false: no_request_count_tokens of the usage come from sources that state no request count. cost_usd sums priced rows only and is NULL when none is priced; unpriced rows and requests are counted apart, never as $0.
 WITH f AS (
     SELECT CAST(date_diff('day', DATE '1970-01-01', local_day) AS INTEGER) AS d,
            provider, model, project, api_key, user_id,
            coalesce(request_count, 1) AS requests,
+           request_count, requests_known, grain, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens,
            coalesce(priced, false) AS priced,
            cost_usd
     FROM priced_usage
@@ -15,6 +16,7 @@ daily AS (
            grouping(provider, model, project, api_key, user_id) AS g,
            count(*) AS n_rows,
            sum(requests) AS requests,
+           -- include: report_request_sums
            count(*) FILTER (WHERE NOT priced) AS unpriced_rows,
            coalesce(sum(requests) FILTER (WHERE NOT priced), 0) AS unpriced_requests,
            sum(cost_usd) FILTER (WHERE priced) AS cost_usd
@@ -32,6 +34,8 @@ cube AS (
     SELECT period, period_start, g, provider, model, project, api_key, user_id,
            sum(n_rows) AS n_rows,
            sum(requests) AS requests,
+           bool_and(requests_known) AS requests_known,
+           sum(no_request_count_tokens) AS no_request_count_tokens,
            sum(unpriced_rows) AS unpriced_rows,
            sum(unpriced_requests) AS unpriced_requests,
            sum(cost_usd) AS cost_usd
@@ -45,6 +49,8 @@ SELECT period, period_start,
               WHEN 29 THEN api_key WHEN 30 THEN user_id END AS key,
        CAST(n_rows AS BIGINT) AS n_rows,
        CAST(requests AS BIGINT) AS requests,
+       requests_known,
+       CAST(no_request_count_tokens AS BIGINT) AS no_request_count_tokens,
        CAST(unpriced_rows AS BIGINT) AS unpriced_rows,
        CAST(unpriced_requests AS BIGINT) AS unpriced_requests,
        CAST(cost_usd AS DECIMAL(38, 12)) AS cost_usd

@@ -1,5 +1,5 @@
 -- name: spend_by_tag
--- Spend, requests and tokens by the value of each tag named in $tags (a list of tag names; the user's own tags that ingestors keep in extra.tags, see docs/schema.md), one row per tag and value plus an '(untagged)' row (untagged = true) for the rows without that tag, so that each tag's rows add up to the report's totals. cost_usd sums priced rows only and is NULL when none of the group is priced; unpriced rows and requests are counted apart, never as $0. A bare tag's value is 'true'.
+-- Spend, requests (a lower bound when requests_known is false), the usage whose source states no request count, and tokens by the value of each tag named in $tags (a list of tag names; the user's own tags that ingestors keep in extra.tags, see docs/schema.md), one row per tag and value plus an '(untagged)' row (untagged = true) for the rows without that tag, so that each tag's rows add up to the report's totals. cost_usd sums priced rows only and is NULL when none of the group is priced; unpriced rows and requests are counted apart, never as $0. A bare tag's value is 'true'.
 -- Spark dialect, written by hand (llmcost.engine.spark.query_sql): the DuckDB file reads a tag with a
 -- JSON path whose key is quoted ('$.tags."a.b"'), which Spark's get_json_object does not parse; here the
 -- tags object is read as a map and the tag looked up as its key. Otherwise the same query as sql/spend_by_tag.sql.
@@ -12,6 +12,8 @@ f AS (
            -- path); a value that is not a string reads as its JSON text, as json_extract_string gives it
            try_element_at(from_json(get_json_object(u.extra, '$.tags'), 'map<string,string>'), t.tag) AS tag_value,
            coalesce(u.request_count, 1) AS requests,
+           -- the row states its request count (sql/include/report_request_sums.sql, which a Spark variant cannot include)
+           coalesce(u.requests_known, u.grain IS DISTINCT FROM 'bucket' OR u.request_count <> 0) AS stated,
            coalesce(u.input_tokens, 0) AS input_tokens,
            coalesce(u.cache_read_tokens, 0) AS cache_read_tokens,
            coalesce(u.cache_write_tokens, 0) AS cache_write_tokens,
@@ -28,6 +30,14 @@ SELECT tag,
        tag_value IS NULL AS untagged,
        CAST(count(*) AS BIGINT) AS n_rows,
        CAST(sum(requests) AS BIGINT) AS requests,
+       coalesce(bool_and(stated), true) AS requests_known,
+       CAST(coalesce(sum(input_tokens + cache_read_tokens + cache_write_tokens + output_tokens)
+                     FILTER (WHERE NOT stated), 0) AS BIGINT) AS no_request_count_tokens,
+       CAST(sum(input_tokens + cache_read_tokens + cache_write_tokens + output_tokens) FILTER (WHERE NOT stated) AS DOUBLE)
+           / nullif(sum(input_tokens + cache_read_tokens + cache_write_tokens + output_tokens), 0)
+           AS no_request_count_token_share,
+       CASE WHEN count(*) FILTER (WHERE NOT stated) = 0 THEN 0
+            ELSE sum(cost_usd) FILTER (WHERE NOT stated) END AS no_request_count_cost_usd,
        CAST(sum(input_tokens) AS BIGINT) AS input_tokens,
        CAST(sum(cache_read_tokens) AS BIGINT) AS cache_read_tokens,
        CAST(sum(cache_write_tokens) AS BIGINT) AS cache_write_tokens,

@@ -51,17 +51,26 @@ def check_tz(tz: str) -> str:
     return tz
 
 
-def check_not_after_today(day: date | None, flag: str, tz: str) -> date | None:
-    """`day` when it is not after today in `tz`; else a UsageError naming `flag`, today and the fix.
-    For `--as-of`, the last day of data a forecast uses: a day that has not come holds none, and a
-    forecast from it showed $0.00 "actual to date" for a month that had not begun."""
+LEFT_OUT = {
+    "--as-of": "the forecast starts from yesterday, or from the data's last day",
+    "--since": "the window starts at the data's first day",
+}
+"""What leaving a day flag out does, for the fix `check_not_after_today` names."""
+
+
+def check_not_after_today(day: date | None, flag: str, tz: str, today: date | None = None) -> date | None:
+    """`day` when it is not after today in `tz` (or `today`, when given: a report replayed on a
+    fixed day); else a UsageError naming `flag`, today and the fix. For `--as-of`, the last day of
+    data a forecast uses: a day that has not come holds none, and a forecast from it showed $0.00
+    "actual to date" for a month that had not begun. For `--since` (report, export-focus, plan,
+    swap), the first day of a window: a window that starts after today holds no usage yet."""
     from llmcost import clock
 
     if day is None:
         return None
-    today = clock.today(check_tz(tz))
+    today = today or clock.today(check_tz(tz))
     if day > today:
+        without = f" ({LEFT_OUT[flag]})" if flag in LEFT_OUT else ""
         raise UsageError(f"{flag} {day} is after today ({today}, {tz}): there is no data for it yet. Fix: leave "
-                         f"{flag} out (the forecast starts from yesterday, or from the data's last day), or give a "
-                         f"day up to {today}.")
+                         f"{flag} out{without}, or give a day up to {today}.")
     return day

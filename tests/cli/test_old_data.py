@@ -14,6 +14,8 @@ from typer.testing import CliRunner
 from llmcost.cli import app
 from tests.bodies import bodies_store
 
+REPO = Path(__file__).resolve().parents[2]
+
 # gpt-4o-2024-08-06, 1,000 prompt + 10 completion tokens each (tests/bodies.py): at $2.50 / $10 per 1M
 # that is 0.0025 + 0.0001 = $0.0026 a request. 31 December 2024 23:30 UTC and 1 January 2025 00:30 UTC
 # straddle the year; 15 June 2025 is mid-year; nothing after.
@@ -38,8 +40,9 @@ def _run(*args: str) -> tuple[int, str, str]:
     (["--month", "2027-03"], "Error: --month 2027-03 is in the future: today is 2026-12-05 (UTC), so it holds no "
                              "usage yet. Fix: use current, last or a month up to 2026-12."),
     (["--month", "2027-01"], "Error: --month 2027-01 is in the future"),
-    (["--since", "2027-01-01"], "Error: --since 2027-01-01 is in the future: today is 2026-12-05 (UTC), so the "
-                                "window holds no usage yet. Fix: give a --since up to 2026-12-05, or leave it out."),
+    (["--since", "2027-01-01"], "Error: --since 2027-01-01 is after today (2026-12-05, UTC): there is no data for "
+                                "it yet. Fix: leave --since out (the window starts at the data's first day), or give "
+                                "a day up to 2026-12-05."),
 ])
 def test_a_window_in_the_future_is_refused(store: Path, tmp_path: Path, command: str, window: list[str],
                                            message: str) -> None:
@@ -137,3 +140,40 @@ def test_a_past_as_of_forecasts_from_it(store: Path) -> None:
     assert [p["period"] for p in f["periods"]] == ["2025-06", "2025-07", "2025-Q3"]
     # actual to date: 1 January's request is in 2025-01, 15 June is after --as-of: June has none
     assert Decimal(f["actual_to_date_usd"]) == 0
+
+
+@pytest.mark.parametrize("command", [["swap", "gpt-4o"],
+                                     ["plan", str(REPO / "sample_logs/plans/launch-50k-users.toml")]])
+def test_plan_and_swap_refuse_a_since_after_today(store: Path, command: list[str]) -> None:
+    # before, swap answered "no requests in the store from 2026-12-06 to the end ... Fix: widen
+    # --since/--until" (exit 0) and plan read an empty profile, as if the logs held nothing
+    code, stdout, stderr = _run(*command, "--store", str(store), "--since", "2026-12-06")
+    assert code == 2, stdout + stderr
+    assert stderr == ("Error: --since 2026-12-06 is after today (2026-12-05, UTC): there is no data for it yet. Fix: "
+                      "leave --since out (the window starts at the data's first day), or give a day up to "
+                      "2026-12-05.\n")
+    assert stdout == ""
+    # today is not the future, and an --until after today stays allowed (as in report): read, not refused
+    # (the store ends in 2025: swap says it has no requests there, plan that its logs give no profile)
+    code, stdout, stderr = _run(*command, "--store", str(store), "--since", "2026-12-05", "--until", "2027-01-31")
+    assert "after today" not in stderr
+    assert "no request" in stdout + stderr, stdout + stderr
+
+
+def test_a_replayed_report_judges_since_against_its_own_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ReportOptions.today (a replay) is the today --since is judged against, through the one rule
+    (tz.check_not_after_today), whatever the clock says."""
+    from datetime import date
+
+    from llmcost.document.analysis import ReportOptions, _window
+    from llmcost.errors import UsageError
+
+    monkeypatch.setenv("LLMCOST_TODAY", "2027-06-01")  # the clock: 2026-12-06 is past for it
+    opts = ReportOptions(store="unused", since=date(2026, 12, 6), today=date(2026, 12, 5), tz="Europe/Paris")
+    with pytest.raises(UsageError) as err:
+        _window(opts)
+    assert str(err.value) == ("--since 2026-12-06 is after today (2026-12-05, Europe/Paris): there is no data for it "
+                              "yet. Fix: leave --since out (the window starts at the data's first day), or give a "
+                              "day up to 2026-12-05.")
+    assert _window(ReportOptions(store="unused", since=date(2026, 12, 5), today=date(2026, 12, 5)))[0] == date(
+        2026, 12, 5)

@@ -124,3 +124,78 @@ def test_a_store_written_before_the_column_decides_from_grain_and_count() -> Non
     assert (rows["anthropic"]["requests_known"], rows["anthropic"]["no_request_count_tokens"]) == (False, 100)
     assert (rows["openai"]["requests"], rows["openai"]["requests_known"],
             rows["openai"]["no_request_count_tokens"]) == (8, True, 0)
+
+
+def _csv(store: str, table: str, *args: str) -> list[dict[str, str]]:
+    res = runner.invoke(app, ["report", "--store", store, "--no-forecast", "--format", "csv", "--table", table, *args])
+    assert res.exit_code == 0, res.output
+    head, *rows = res.stdout.splitlines()
+    return [dict(zip(head.split(","), r.split(","), strict=True)) for r in rows]
+
+
+def _labelled_store(tmp: Path, *files: Path) -> str:
+    logs = tmp / "logs"
+    logs.mkdir()
+    for i, f in enumerate(files):
+        shutil.copy(f, logs / f"{i}-{f.name}")
+    store = str(tmp / "store")
+    res = runner.invoke(app, ["ingest", str(logs), "--store", store, "-q", "--label", "host=a"])
+    assert res.exit_code == 0, res.output
+    return store
+
+
+def test_every_table_of_an_export_only_store_states_no_request_count(tmp_path: Path) -> None:
+    """by_label, by_tag, daily, the spend by month and the cache's models (schema 1.8), as totals and
+    by_day (1.7): 686,200 tokens without a request count, none stated."""
+    store = _labelled_store(tmp_path, REPORT)
+    doc = json.loads(_report(store, "--format", "json", "--by", "tag:team"))
+    assert doc["schema_version"] == "1.8"
+    assert [(r["label"], r["requests"], r["requests_known"], r["no_request_count_tokens"])
+            for r in doc["by_label"]] == [("host=a", 0, False, 686_200)]
+    assert [(r["value"], r["requests"], r["requests_known"], r["no_request_count_tokens"])
+            for r in doc["by_tag"]] == [("(untagged)", 0, False, 686_200)]
+    assert [(d["day"], d["requests"], d["requests_known"], d["no_request_count_tokens"])
+            for d in doc["daily"]] == [("2026-10-01", 0, False, 686_200)]
+    assert [(m["period_start"], m["requests"], m["requests_known"], m["no_request_count_tokens"])
+            for m in doc["spend"]["by_month"]] == [("2026-10-01", 0, False, 686_200)]
+    assert [(m["month"], m["requests_known"], m["no_request_count_tokens"])
+            for m in doc["spend"]["month_over_month"]] == [("2026-10-01", False, 686_200)]
+    assert {m["model"]: (m["requests"], m["requests_known"]) for m in doc["cache"]["by_model"]} == {
+        "claude-sonnet-4-5-20250929": (0, False), "claude-haiku-4-5-20251001": (0, False)}
+
+    lines = _report(store, "--full", "--by", "tag:team").splitlines()
+    for title, first in (("By label", "host=a "), ("By tag", "team "), ("Spend by month", "2026-10 "),
+                         ("Cache", "anthropic ")):
+        after = lines[next(i for i, ln in enumerate(lines) if ln.startswith(title)):]
+        row = next(ln for ln in after if ln.startswith(first))  # the table's first row
+        assert "not stated" in row, (title, row)
+    md = _report(store, "--format", "md", "--by", "tag:team")
+    assert "| host=a | not stated |" in md and "| team | (untagged) | not stated |" in md, md
+    assert "| 2026-10 | not stated |" in md, md
+    html = _report(store, "--format", "html", "--by", "tag:team")
+    # totals, by model 2, cache 2, by project 2, label, tag, month, day (the 1.7 tables alone: 6)
+    assert html.count("<td>not stated</td>") == 11, html
+    for table, key in (("by_label", "label"), ("by_tag", "value"), ("daily", "day"),
+                       ("spend_by_month", "period_start")):
+        rows = _csv(store, table, "--by", "tag:team")
+        assert [(r[key], r["requests"], r["requests_known"], r["no_request_count_tokens"]) for r in rows] == [
+            (rows[0][key], "0", "false", "686200")], table
+    assert {r["requests_known"] for r in _csv(store, "cache_by_model")} == {"false"}
+
+
+def test_a_mixed_store_gives_a_lower_bound_in_every_table(tmp_path: Path) -> None:
+    store = _labelled_store(tmp_path, REPORT, LOGS)
+    doc = json.loads(_report(store, "--format", "json", "--by", "tag:team"))
+    for rows in (doc["by_label"], doc["by_tag"], doc["spend"]["by_month"]):
+        assert [(r["requests"], r["requests_known"], r["no_request_count_tokens"]) for r in rows] == [
+            (3, False, 686_200)]
+    # the export's day (10-01) states no count; the logs' days (10-03: msg_01 and msg_02; 10-04: msg_04) do
+    assert [(d["day"], d["requests"], d["requests_known"], d["no_request_count_tokens"]) for d in doc["daily"]] == [
+        ("2026-10-01", 0, False, 686_200), ("2026-10-02", 0, True, 0), ("2026-10-03", 2, True, 0),
+        ("2026-10-04", 1, True, 0)]
+    # sonnet: msg_01 and msg_02 beside the export's sonnet rows; msg_04 names its model claude-haiku-4-5
+    assert {m["model"]: (m["requests"], m["requests_known"]) for m in doc["cache"]["by_model"]} == {
+        "claude-sonnet-4-5-20250929": (2, False), "claude-haiku-4-5-20251001": (0, False),
+        "claude-haiku-4-5": (1, True)}
+    md = _report(store, "--format", "md", "--by", "tag:team")
+    assert "| host=a | 3+ |" in md and "| team | (untagged) | 3+ |" in md and "| 2026-10 | 3+ |" in md, md

@@ -374,12 +374,15 @@ def _as_of(value: str | None, tz: str) -> date | None:
 
 
 def _dates(since: str | None, until: str | None) -> tuple[date | None, date | None]:
-    """--since and --until as dates, refused when --since comes after --until (as `report` does):
-    an empty window would otherwise answer with zeros."""
+    """--since and --until as UTC dates (plan, swap), refused as `report` refuses them: --since after
+    --until, or after today (tz.check_not_after_today). An empty window would otherwise answer with
+    zeros, or blame the logs."""
+    from llmcost.tz import check_not_after_today
+
     lo, hi = _date(since, "--since"), _date(until, "--until")
     if lo and hi and lo > hi:
         raise UsageError(f"--since {lo} is after --until {hi}. Fix: swap them.")
-    return lo, hi
+    return check_not_after_today(lo, "--since", "UTC"), hi
 
 
 def _not_empty(**flags: str | None) -> None:

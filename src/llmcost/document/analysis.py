@@ -27,7 +27,7 @@ from llmcost.measures import queries
 from llmcost.pricing import load_catalog
 from llmcost.pricing.engine import SUGGEST_LIMIT
 from llmcost.storage.store import FileEntry, Manifest, Store, attach_work_file, one
-from llmcost.tz import check_day, check_tz
+from llmcost.tz import check_day, check_not_after_today, check_tz
 
 if TYPE_CHECKING:
     from llmcost.engine.spark import RemoteStore, SparkPriced
@@ -40,8 +40,11 @@ tag:NAME); 1.4 adds budget.billed_usd and budget.estimated_usd (month-to-date mo
 and each compared month's days and whole_month; 1.7 adds requests_known, no_request_count_tokens,
 no_request_count_token_share and no_request_count_cost_usd to totals, by_provider_model, by_project and
 by_day (usage from exports that state no request count: `requests` is then a lower bound, or not
-stated when 0); 1.8 adds to compare the tokens driver (tokens_usd, applicable_drivers), each month's
-requests_known and tokens, each month's billed money, and each side's has_data and data_from.
+stated when 0); 1.8 adds requests_known and no_request_count_tokens to by_label, by_tag, daily,
+spend.by_month, by_month_model, by_week and month_over_month (by_label and by_tag also the share and
+cost), and requests_known to cache.by_model; and to compare the tokens driver (tokens_usd,
+applicable_drivers), each month's requests_known and tokens, each month's billed money, and each
+side's has_data and data_from.
 docs/report-schema.json describes it."""
 
 
@@ -214,11 +217,7 @@ def _window(opts: ReportOptions) -> tuple[date | None, date | None, str | None]:
         return resolve_month(opts.month, opts.tz, opts.today)
     if opts.since and opts.until and opts.since > opts.until:
         raise UsageError(f"--since {opts.since} is after --until {opts.until}. Fix: swap them.")
-    if opts.since:
-        today = opts.today or clock.today(check_tz(opts.tz))
-        if opts.since > today:
-            raise UsageError(f"--since {opts.since} is in the future: today is {today} ({opts.tz}), so the window "
-                             f"holds no usage yet. Fix: give a --since up to {today}, or leave it out.")
+    check_not_after_today(opts.since, "--since", opts.tz, opts.today)
     return opts.since, opts.until, None
 
 

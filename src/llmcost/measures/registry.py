@@ -92,7 +92,7 @@ REFERENCE = {
 
 BASE_COLUMNS = (
     "ts", "grain", "provider", "model", "project", "api_key", "user_id", "conversation_id", "turn",
-    "request_count", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens",
+    "request_count", "requests_known", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens",
     "reasoning_tokens", "cache_known", "tool_calls", "label", "extra", "source_file", "source_line",
     "event_id", "priced",
 )
@@ -723,6 +723,7 @@ def _cache_document(cache: dict[str, Any]) -> dict[str, Any]:
                 "provider": r["provider"],
                 "model": r["model"],
                 "requests": r["requests"],
+                "requests_known": r["requests_known"],
                 "hit_rate": r["hit_rate"],
                 "reason": r["reason"],
                 "savings_usd": savings.get(k, {}).get("savings_usd"),

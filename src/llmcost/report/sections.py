@@ -26,9 +26,10 @@ NOT_COMPUTED = "not computed"
 TOP_PROJECTS = 25
 """Projects listed in the table, markdown and HTML reports (JSON and CSV keep every one)."""
 LAST_DAYS = 31
+"""Days listed in the By day table, up to the last day with usage (JSON and CSV keep every day)."""
 REQUESTS_SHORT_NOTE = ("requests: N+ is a lower bound and 'not stated' is not zero: part or all of the row's usage "
                        "comes from exports that state no request count (Totals says how much).")
-"""Days listed in the By day table, up to the last day with usage (JSON and CSV keep every day)."""
+"""The note under a table whose request counts read N+ or 'not stated' (_fmt.requests_cell)."""
 
 
 @dataclass(frozen=True)
@@ -291,10 +292,11 @@ def _labels(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Sec
         yield (
             "By label",
             "per --label KEY=VALUE the rows were stored with (e.g. each machine's share); a reply seen on two "
-            "machines counts once, under the copy stored first.",
+            "machines counts once, under the copy stored first."
+            + ("" if all(r.get("requests_known", True) for r in labels) else " " + REQUESTS_SHORT_NOTE),
             ["label", "requests", "input", "cache read", "cache write", "output", "estimated cost", "billed cost"],
             [
-                [r["label"], num(r["requests"]), num(r["input_tokens"]), num(r["cache_read_tokens"]),
+                [r["label"], requests_cell(r, num), num(r["input_tokens"]), num(r["cache_read_tokens"]),
                  num(r["cache_write_tokens"]), num(r["output_tokens"]), money(r["cost_usd"]),
                  money(r["billed_cost_usd"])]
                 for r in labels
@@ -308,11 +310,12 @@ def _tags(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Secti
         yield (
             "By tag",
             "per value of each tag asked with --by tag:NAME (the user's own tags from the logs); a bare tag's "
-            "value is 'true'; rows without the tag are '(untagged)', so each tag's rows add up to the totals.",
+            "value is 'true'; rows without the tag are '(untagged)', so each tag's rows add up to the totals."
+            + ("" if all(r.get("requests_known", True) for r in tagged) else " " + REQUESTS_SHORT_NOTE),
             ["tag", "value", "requests", "input", "cache read", "cache write", "output", "estimated cost",
              "unpriced requests"],
             [
-                [r["tag"], r["value"], num(r["requests"]), num(r["input_tokens"]), num(r["cache_read_tokens"]),
+                [r["tag"], r["value"], requests_cell(r, num), num(r["input_tokens"]), num(r["cache_read_tokens"]),
                  num(r["cache_write_tokens"]), num(r["output_tokens"]),
                  money(r["cost_usd"]) if r["cost_usd"] is not None else "unpriced",
                  num(r["unpriced_requests"])]
@@ -455,19 +458,20 @@ def _whatifs(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Se
 def _spend(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
     sp = doc.get("spend")
     if sp:
+        # a month of exports that state no request count has usage (and spend) but 0 requests stated
+        months = [r for r in sp["by_month"] if r["requests"] or not r.get("requests_known", True)]
         yield (
             "Spend by month",
-            "",
+            "" if all(r.get("requests_known", True) for r in months) else REQUESTS_SHORT_NOTE,
             ["month", "requests", "unpriced requests", "estimated cost"],
             [
                 [
                     str(r["period_start"])[:7],
-                    num(r["requests"]),
+                    requests_cell(r, num),
                     num(r["unpriced_requests"]),
                     money(r["cost_usd"]),
                 ]
-                for r in sp["by_month"]
-                if r["requests"]
+                for r in months
             ],
         )
 
@@ -524,13 +528,14 @@ def _cache(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Sect
         yield (
             "Cache",
             f"Hit rate {hr}; saved {money(c['savings_usd'])}, write premium {money(c['write_premium_usd'])}, "
-            f"net {money(c['net_savings_usd'])}; missed savings up to {money(c['missed_savings_usd'])}.",
+            f"net {money(c['net_savings_usd'])}; missed savings up to {money(c['missed_savings_usd'])}."
+            + ("" if all(m.get("requests_known", True) for m in c["by_model"]) else " " + REQUESTS_SHORT_NOTE),
             ["provider", "model", "requests", "hit rate", "saved", "write premium", "missed savings"],
             [
                 [
                     m["provider"] or "-",
                     m["model"] or "-",
-                    num(m["requests"]),
+                    requests_cell(m, num),
                     pct(m["hit_rate"]) if m["hit_rate"] is not None else "unknown",
                     money(m["savings_usd"]),
                     money(m["write_premium_usd"]),

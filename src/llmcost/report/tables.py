@@ -215,6 +215,9 @@ TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
         [
             "label",
             "requests",
+            "requests_known",
+            "no_request_count_tokens",
+            "no_request_count_cost_usd",
             "input_tokens",
             "cache_read_tokens",
             "cache_write_tokens",
@@ -231,6 +234,9 @@ TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
             "value",
             "untagged",
             "requests",
+            "requests_known",
+            "no_request_count_tokens",
+            "no_request_count_cost_usd",
             "input_tokens",
             "cache_read_tokens",
             "cache_write_tokens",
@@ -254,9 +260,11 @@ TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
             "cost_usd",
         ],
     ),
-    "daily": lambda d: _pick(d["daily"], ["day", "requests", "cost_usd", "unpriced_requests"]),
+    "daily": lambda d: _pick(d["daily"], ["day", "requests", "requests_known", "no_request_count_tokens", "cost_usd",
+                                          "unpriced_requests"]),
     "spend_by_month": lambda d: _pick(
-        d["spend"]["by_month"], ["period_start", "requests", "unpriced_requests", "cost_usd"]
+        d["spend"]["by_month"], ["period_start", "requests", "requests_known", "no_request_count_tokens",
+                                 "unpriced_requests", "cost_usd"]
     ),
     "turns": lambda d: _pick(
         d["turns"],
@@ -295,6 +303,7 @@ TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
             "provider",
             "model",
             "requests",
+            "requests_known",
             "hit_rate",
             "savings_usd",
             "write_premium_usd",
