@@ -731,7 +731,10 @@ def _cache_document(cache: dict[str, Any]) -> dict[str, Any]:
                 "missed_savings_usd": missed.get(k, {}).get("missed_savings_usd"),
             }
         )
-    known = overall.get("cache_known_requests")
+    # some row reports cache fields: its filtered token sums are numbers, not NULL. Not the count of
+    # such requests: a usage export reports cache tokens but states no request count (0), and its
+    # savings read "n/a" beside per-model rows that had them
+    known = overall.get("uncached_input_tokens") is not None
     return {
         "hit_rate": overall.get("hit_rate"),
         "hit_rate_reason": overall.get("reason"),
