@@ -110,3 +110,11 @@ def test_the_summary_shows_each_months_bill_from_a_cost_export(tmp_path: Path) -
     assert "billed cost n/a $104.50" in lines, block
     assert "requests 0 not stated" in lines, block
     assert "tokens 0 15,500,000" in lines, block
+
+
+def test_bursts_of_an_export_are_not_measured_not_zero(store: Path) -> None:
+    # bursts count requests: the export's days read "median requests 0.0 ... peak requests 0"
+    code, out, err = _run("report", "--store", str(store), "--section", "bursts", "--no-forecast")
+    assert code == 0, err
+    assert out.startswith("Bursts: not measured: the usage comes from exports that state no request count"), out
+    assert "peak requests" not in out

@@ -570,7 +570,12 @@ def _complexity(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator
 
 def _bursts(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
     b = doc.get("bursts")
-    if b:
+    t = doc.get("totals") or {}
+    if b and not t.get("requests") and not t.get("requests_known", True):
+        # every zero below would be an export's day read as no requests: bursts count requests
+        yield ("Bursts", "not measured: the usage comes from exports that state no request count (usage exports "
+                         "count tokens per day, not requests), and bursts are counted in requests.", [], [])
+    elif b:
         rows = []
         for g in ("hour", "day"):
             p = b.get(g)
