@@ -4,7 +4,12 @@ WITH f AS (
     SELECT CAST(date_diff('day', DATE '1970-01-01', local_day) AS INTEGER) AS d,
            provider, model, project, api_key, user_id,
            coalesce(request_count, 1) AS requests,
-           request_count, requests_known, grain, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens,
+           -- the row states its request count (include/report_request_sums' rule), and its tokens when it does not:
+           -- decided once per row here, not in each of the six grouping sets below
+           coalesce(requests_known, grain IS DISTINCT FROM 'bucket' OR request_count <> 0) AS requests_known,
+           CASE WHEN NOT coalesce(requests_known, grain IS DISTINCT FROM 'bucket' OR request_count <> 0)
+                THEN coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0) + coalesce(cache_write_tokens, 0)
+                     + coalesce(output_tokens, 0) ELSE 0 END AS no_request_count_tokens,
            coalesce(priced, false) AS priced,
            cost_usd
     FROM priced_usage
@@ -16,7 +21,8 @@ daily AS (
            grouping(provider, model, project, api_key, user_id) AS g,
            count(*) AS n_rows,
            sum(requests) AS requests,
-           -- include: report_request_sums
+           bool_and(requests_known) AS requests_known,
+           sum(no_request_count_tokens) AS no_request_count_tokens,
            count(*) FILTER (WHERE NOT priced) AS unpriced_rows,
            coalesce(sum(requests) FILTER (WHERE NOT priced), 0) AS unpriced_requests,
            sum(cost_usd) FILTER (WHERE priced) AS cost_usd
