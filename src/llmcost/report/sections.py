@@ -549,7 +549,11 @@ def _cache(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Sect
 def _complexity(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
     cx = doc.get("complexity")
     if cx and not cx["shares"]:
-        yield ("Complexity mix", "no request to classify: no row carries token counts.", [], [])
+        # the mix classifies request-grain rows only: exports and traces of buckets (a day's or an
+        # hour's totals) have no single request's size to classify
+        yield ("Complexity mix", "no request to classify: only rows of single requests are classified, and this "
+                                 "window has none (usage exports and bucketed traces hold totals per day or hour).",
+               [], [])
     elif cx:
         yield (
             "Complexity mix",
