@@ -199,3 +199,19 @@ def test_a_mixed_store_gives_a_lower_bound_in_every_table(tmp_path: Path) -> Non
         "claude-haiku-4-5": (1, True)}
     md = _report(store, "--format", "md", "--by", "tag:team")
     assert "| host=a | 3+ |" in md and "| team | (untagged) | 3+ |" in md and "| 2026-10 | 3+ |" in md, md
+
+
+def test_the_most_expensive_users_of_a_claude_code_report_state_no_requests(tmp_path: Path) -> None:
+    """The Claude Code analytics report names its user (the actor's email) but counts no request:
+    the Most expensive units table read "requests 0" beside the user's cost."""
+    src = REPO / "tests/fixtures/ingest/anthropic_claude_code_report_json"
+    (tmp_path / "in").mkdir()
+    for f in src.glob("input*.json"):
+        shutil.copy(f, tmp_path / "in" / f.name)
+    store = str(tmp_path / "s")
+    assert runner.invoke(app, ["ingest", "--store", store, "--quiet", str(tmp_path / "in")]).exit_code == 0
+    res = runner.invoke(app, ["report", "--store", store, "--section", "unit-top", "--no-forecast"],
+                        env={"COLUMNS": "120"})
+    assert res.exit_code == 0, res.output
+    rows = [line.split() for line in res.stdout.splitlines() if line.startswith("user ")]
+    assert rows and all(r[-3:-1] == ["not", "stated"] for r in rows), res.stdout

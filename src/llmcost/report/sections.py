@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from llmcost.report._fmt import count, requests_cell, rows_read, run_counts, share_of, side_requests, signed
+from llmcost.report._fmt import NOT_STATED, count, requests_cell, rows_read, run_counts, share_of, side_requests, signed
 
 Section = tuple[str, str, list[str], list[list[str]]]
 Fmt = Callable[[Any], str]
@@ -932,7 +932,8 @@ def _unit_costs(
                 num(r["rank"]),
                 str(r["unit_key"]),
                 (r["project"] or "-") + (f" (+{r['projects'] - 1} more)" if r["projects"] > 1 else ""),
-                num(r["requests"]),
+                # a unit's rows each count 1+ requests, but an export's row states none: 0 is 'not stated'
+                num(r["requests"]) if r["requests"] else NOT_STATED,
                 money(r["cost_usd"]) + (" +" if r["has_unpriced"] else ""),
             ]
             for r in uc["top"]
