@@ -43,3 +43,49 @@ def test_ragpulse_directory_as_downloaded(tmp_path: Path) -> None:
 
     schema = json.loads((Path(__file__).resolve().parents[2] / "docs/report-schema.json").read_text())
     assert validate(doc, schema) == []
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
+
+
+def test_billing_export_manifests_are_companions() -> None:
+    # AWS Data Exports (CUR 2.0): docs.aws.amazon.com/cur/latest/userguide/dataexports-manifest.html
+    aws = b'{"executionId": "e1", "exportArn": "arn:aws:bcm-data-exports:us-east-1:123456789012:export/cur", ' \
+          b'"columns": [], "dataFiles": ["s3://b/p/cur/data/BILLING_PERIOD=2026-10/cur-00001.csv.gz"]}'
+    assert ingest.companion(aws, "cur/metadata/BILLING_PERIOD=2026-10/cur-Manifest.json")
+    azure = b'{"manifestVersion": "2024-04-01", "blobCount": 1, "blobs": [{"blobName": "part_0_0001.csv"}]}'
+    assert ingest.companion(azure, "aoai/20261001-20261031/run1/manifest.json")
+    # the name alone is not enough, nor the list alone
+    assert ingest.companion(b'{"name": "app", "version": 1}', "manifest.json") is None
+    assert ingest.companion(aws, "pages.json") is None
+
+
+def test_cur_export_folder_as_delivered(tmp_path: Path) -> None:
+    """`--logs` at a CUR 2.0 export synced from S3 (data/ and metadata/ per billing period,
+    formats-provider-exports.md 4.2): the manifest is no unrecognised file, so the run exits 0."""
+    import gzip
+
+    from typer.testing import CliRunner
+
+    from llmcost.cli import app
+
+    export = tmp_path / "cur"
+    data = export / "data" / "BILLING_PERIOD=2026-10"
+    meta = export / "metadata" / "BILLING_PERIOD=2026-10"
+    data.mkdir(parents=True)
+    meta.mkdir(parents=True)
+    (data / "cur-00001.csv.gz").write_bytes(gzip.compress((FIXTURES / "aws_cur_bedrock_csv/input.csv").read_bytes()))
+    (meta / "cur-Manifest.json").write_text(json.dumps({
+        "executionId": "e1", "exportArn": "arn:aws:bcm-data-exports:us-east-1:123456789012:export/cur",
+        "columns": [{"name": "line_item_unblended_cost", "type": "decimal"}],
+        "dataFiles": ["s3://bucket/prefix/cur/data/BILLING_PERIOD=2026-10/cur-00001.csv.gz"],
+    }))
+    res = CliRunner().invoke(app, ["--logs", str(export), "--store", str(tmp_path / "store"), "--no-forecast",
+                                   "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    files = doc["last_run"]["files"]
+    assert (files["ingested"], files["companion"], files["unrecognised"]) == (1, 1, 0)
+    # the fixture's Bedrock lines: 0.5 + 0.45 (net) + 0.5 + 0.6 - 0.2 (credit); EC2 skipped, one
+    # line quarantined for its start date
+    assert doc["totals"]["billed_cost_usd"] == "1.850000000000"

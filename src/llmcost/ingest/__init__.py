@@ -261,7 +261,28 @@ def companion(head: bytes, name: str) -> str | None:
         # the batch list may be longer than the head: the marker is enough to tell it)
         return ("an Anthropic Message Batch object: no usage rows; it dates the batch's results file beside "
                 "it (anthropic_batch_results_jsonl)")
+    if _export_manifest(base, first):
+        return ("a billing export's manifest (it lists the export's data files): no usage rows; the data files "
+                "beside it are read")
     return None
+
+
+_MANIFEST_LISTS = ("dataFiles", "reportKeys", "blobs")
+"""The list of delivered data files in a billing export's manifest: AWS Data Exports / CUR 2.0
+`dataFiles` (docs.aws.amazon.com/cur/latest/userguide/dataexports-manifest.html; delivered as
+`metadata/BILLING_PERIOD=YYYY-MM/<export-name>-Manifest.json`, formats-provider-exports.md 4.2),
+legacy CUR `reportKeys`, Azure Cost Management exports `blobs` (partitioned files + manifest.json,
+formats-provider-exports.md 5.1)."""
+
+
+def _export_manifest(base: str, first: Any) -> bool:
+    """True for the manifest a provider delivers beside its billing export files: named
+    `manifest.json` or `<export-name>-Manifest.json`, a JSON object listing the data files. The
+    folder is what users point --logs at (a synced S3 prefix or storage container); the manifest
+    holds no usage, and counting it as unrecognised made every such run exit 1."""
+    if base != "manifest.json" and not base.endswith("-manifest.json"):
+        return False
+    return isinstance(first, dict) and any(isinstance(first.get(k), list) for k in _MANIFEST_LISTS)
 
 
 # ---- helpers for sniffers ------------------------------------------------------------------------
