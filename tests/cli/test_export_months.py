@@ -118,3 +118,31 @@ def test_bursts_of_an_export_are_not_measured_not_zero(store: Path) -> None:
     assert code == 0, err
     assert out.startswith("Bursts: not measured: the usage comes from exports that state no request count"), out
     assert "peak requests" not in out
+
+
+@requires_real_samples()
+def test_a_cost_export_of_models_without_a_list_price_is_forecast_from_its_bill(tmp_path: Path) -> None:
+    # the FOCUS samples bill $33.90 (2025-01) and $104.50 (2025-05) for Solora models the catalogue
+    # does not know. Before: "no forecast: no priced usage on or before as_of: nothing to forecast".
+    # February to April have no cost line: imputed, so the confidence is low and the note says why
+    # (no figure is asserted beyond what the two billed months make plain)
+    store = str(tmp_path / "s")
+    CliRunner().invoke(app, ["--logs", str(REAL_SAMPLES / "focus"), "--store", store, "--no-forecast"])
+    res = CliRunner().invoke(app, ["report", "--store", store, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    f = json.loads(res.stdout)["forecast"]
+    assert f["model_used"].startswith("billed money (solora ai: "), f["model_used"]
+    assert f["confidence"] == "low" and f["p50_usd"] is not None
+    assert [(b["series"], b["models"], b["first_day"], b["last_day"]) for b in f["billed_money"]] == [
+        ("billed|solora ai", ["solora-atlas-5.4-mini", "solora-atlas-5.5", "solora-reasoning-pro"],
+         "2025-01-01", "2025-05-31")]
+    named = "solora ai/solora-atlas-5.4-mini, solora ai/solora-atlas-5.5, solora ai/solora-reasoning-pro"
+    assert any(n.startswith(f"{named}: forecast from their billed money") for n in f["notes"]), f["notes"]
+    assert any("no cost line in 2025-02, 2025-03, 2025-04" in n for n in f["notes"]), f["notes"]
+    assert not any("nothing to forecast" in n or "left out of the money forecast" in n for n in f["notes"])
+    # June has no actuals yet; May billed $104.50 over 31 days ($3.37 a day, $101.13 for 30 days): the
+    # median sits near that level, inside its own intervals
+    cur = f["periods"][0]
+    assert cur["period"] == "2025-06" and f["actual_to_date_usd"] in ("0", "0.00", "0.0000")
+    assert float(cur["lo_80_usd"]) <= float(cur["p50_usd"]) <= float(cur["hi_80_usd"])
+    assert 50 < float(cur["p50_usd"]) < 150

@@ -44,7 +44,8 @@ stated when 0); 1.8 adds requests_known and no_request_count_tokens to by_label,
 spend.by_month, by_month_model, by_week and month_over_month (by_label and by_tag also the share and
 cost), and requests_known to cache.by_model; and to compare the tokens driver (tokens_usd,
 applicable_drivers), each month's requests_known and tokens, each month's billed money, and each
-side's has_data and data_from.
+side's has_data and data_from; and forecast.billed_money (the billed money of models without a list
+price, forecast as money).
 docs/report-schema.json describes it."""
 
 

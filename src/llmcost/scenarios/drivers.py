@@ -9,7 +9,9 @@ Series per provider p and priced model group g = (provider, model id):
 * `share|p|g`        the group's share of the provider's requests (only with 2+ groups);
 * `tpr|kind|p|g`     tokens per request of each kind: uncached input, cache read, cache write,
                      output (a kind that is always zero is held at zero, not fitted);
-* `cost`             the direct daily cost, forecast alone as a cross-check.
+* `cost`             the direct daily cost, forecast alone as a cross-check;
+* `billed|p`         the daily billed money of p's models without a list price (billed.py): money
+                     forecast as money, added to the cost paths beside the priced groups'.
 
 Every series goes through the core (`forecast_many`: AutoETS with fallbacks, calibration,
 common random numbers per series id). Share paths are renormalised to sum to 1 per provider.
@@ -30,6 +32,8 @@ import polars as pl
 
 from llmcost.forecast import MultiForecast, forecast_many, series_rng
 from llmcost.pricing import Catalog
+
+from .billed import BilledMoney, billed_series
 
 KINDS = ("input", "cache_read", "cache_write", "output")
 INPUT_SIDE = ("input", "cache_read", "cache_write")
@@ -82,6 +86,23 @@ class DriverForecast:
     """The day of column 0 of every path array."""
     last_history_day: date
     notes: list[str] = field(default_factory=list)
+    billed: dict[str, np.ndarray] = field(default_factory=dict)
+    """provider -> (n_paths, h) simulated billed money per day of its models without a list price
+    (billed.py); not in `cost()`: no token knob re-prices it."""
+    billed_money: BilledMoney | None = None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(n_paths, h) of every path array."""
+        return next(iter(self.mf.paths.values())).shape  # type: ignore[no-any-return]
+
+    def billed_cost(self, traffic: np.ndarray | float = 1.0) -> np.ndarray:
+        """Daily billed money paths (n_paths, h) of the models without a list price, scaled by
+        `traffic` (the one scenario knob that applies to money billed, not priced)."""
+        out = np.zeros(self.shape)
+        for paths in self.billed.values():
+            out = out + paths
+        return out * traffic
 
     def cost(
         self,
@@ -91,8 +112,9 @@ class DriverForecast:
         caching: bool = True,
         price_factor: dict[tuple[str, str], np.ndarray | float] | None = None,
     ) -> np.ndarray:
-        """Daily cost paths (n_paths, h) under a scenario (1.0 / True everywhere = the projection)."""
-        out: np.ndarray | float = 0.0
+        """Daily cost paths (n_paths, h) of the priced groups under a scenario (1.0 / True
+        everywhere = the projection); the billed money of unpriced models is `billed_cost`."""
+        out: np.ndarray | float = np.zeros(self.shape)
         for g in self.groups:
             t = self.tokens[g]
             pr = self.prices[g]
@@ -260,8 +282,10 @@ def forecast_drivers(
     seed: int,  # type: ignore[no-untyped-def]
     tz: str = "UTC",
     ratios: str = "hold",
+    billed: BilledMoney | None = None,
 ) -> DriverForecast | None:
-    """Fit and simulate every driver series; None when no priced usage exists.
+    """Fit and simulate every driver series; None when there is neither priced usage nor `billed`
+    money (billed.billed_unpriced: the billed money of unpriced models, forecast as `billed|p`).
 
     `ratios="hold"` (default): shares and tokens per request are held at their trailing
     28-day ratio of sums with bootstrap variation (reference 3.2: hold the last 28-day mean
@@ -269,7 +293,7 @@ def forecast_drivers(
     them with the core as well (see `level_paths`; measured worse, docs/scenarios.md).
     """
     daily, cost = daily_frame(con, history, tz)
-    if daily.height == 0:
+    if daily.height == 0 and billed is None:
         return None
     notes: list[str] = []
     totals = (
@@ -295,7 +319,8 @@ def forecast_drivers(
         if not counted[p]:
             notes.append(f"{p or '(no provider)'}: some usage comes from exports that state no request count, so "
                          "its volume is forecast in tokens per day, not requests")
-    daily = daily.filter(pl.struct("provider", "model").is_in([{"provider": p, "model": m} for p, m in groups]))
+    daily = daily.filter(pl.struct("provider", "model").is_in([{"provider": p, "model": m} for p, m in groups])
+                         ) if groups else daily.clear()
     for p in providers:
         part = daily.filter(pl.col("provider") == p)
         first, last = cast(date, part["day"].min()), cast(date, part["day"].max())
@@ -333,15 +358,18 @@ def forecast_drivers(
                         (pl.col(k) / pl.col("volume")).alias("y"),
                     )
                 )
-    # a day without priced usage cost $0 (a true zero, not a missing day)
-    cost_cal = pl.DataFrame({"day": pl.date_range(cast(date, cost["day"].min()), cast(date, cost["day"].max()), "1d",
-                                                  eager=True)})
-    cost = cost_cal.join(cost, on="day", how="left")
-    frames.append(
-        cost.select(
-            pl.lit("cost").alias("series_id"), pl.col("day").alias("ds"), pl.col("cost").fill_null(0.0).alias("y")
+    if cost.height:
+        # a day without priced usage cost $0 (a true zero, not a missing day)
+        cost_cal = pl.DataFrame({"day": pl.date_range(cast(date, cost["day"].min()), cast(date, cost["day"].max()),
+                                                      "1d", eager=True)})
+        cost = cost_cal.join(cost, on="day", how="left")
+        frames.append(
+            cost.select(
+                pl.lit("cost").alias("series_id"), pl.col("day").alias("ds"), pl.col("cost").fill_null(0.0).alias("y")
+            )
         )
-    )
+    if billed is not None:
+        frames.append(billed.frame())
     df = pl.concat(frames)
     last_day = cast(date, df["ds"].max())
     h = (h_end - last_day).days
@@ -379,7 +407,9 @@ def forecast_drivers(
             tokens[(p, m)] = {
                 k: np.zeros_like(r) if (p, m, k) in zero_kinds else rg * P[f"tpr|{k}|{p}|{m}"] for k in KINDS
             }
-    return DriverForecast(mf, groups, tokens, requests, prices, first_day, last_day, notes)  # type: ignore[arg-type]
+    billed_paths = {} if billed is None else {p: mf.paths[billed_series(p)] for p in sorted(billed.days)}
+    return DriverForecast(mf, groups, tokens, requests, prices, first_day, last_day, notes,  # type: ignore[arg-type]
+                          billed_paths, billed)
 
 
 __all__ = [

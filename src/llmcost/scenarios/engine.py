@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
+import polars as pl
 
 from llmcost.forecast import (
     budget_odds,
@@ -29,19 +30,24 @@ from llmcost.forecast import (
 )
 from llmcost.forecast.auto import LOW_HISTORY
 from llmcost.pricing import Catalog
-from llmcost.storage.store import one
+from llmcost.storage.store import has_relation, one
 from llmcost.tz import check_tz
 
 from .alternatives import measure_all
+from .billed import BILLED_SERIES, BilledMoney, billed_unpriced
 from .config import Scenario, ScenarioFile, load_scenarios
 from .drivers import INPUT_SIDE, VOLUME_SERIES, DriverForecast, forecast_drivers
-from .history import anchor_day, prepare
+from .history import History, anchor_day, left_out_note, prepare
 from .whatif import Effect, Prices
 
 if TYPE_CHECKING:
     from llmcost.document.priced_rows import PricedTable
 
 _RANK = {"none": 0, "low": 1, "normal": 2}
+
+STALE_BILL_DAYS = 28
+"""A provider's billed money of unpriced models that ends more than this many days before the
+history's last day is not forecast (a stopped bill, or an old export beside newer logs)."""
 
 
 def _money(x: float | None) -> Decimal | None:
@@ -63,15 +69,23 @@ def _recentre_factors(con: duckdb.DuckDBPyConnection, history: str, paths: np.nd
 
 
 def _budget_odds(con: duckdb.DuckDBPyConnection, history: str, paths: np.ndarray, first_day: date,
-                 month: tuple[str, str, date, date], budget: Decimal) -> dict[str, Any]:
+                 month: tuple[str, str, date, date], budget: Decimal,
+                 billed: BilledMoney | None = None) -> dict[str, Any]:
     """The current month's budget odds (forecast.periods.budget_odds) on the cost paths, with the
-    month's actual priced spend per day before the first simulated day."""
+    month's actual priced spend per day before the first simulated day (and the billed money of
+    models without a list price, `billed`)."""
     _, label, start, end = month
     actual = con.execute(
         f"SELECT day, CAST(sum(cost_usd) AS DOUBLE) FROM {history} WHERE priced AND day >= $s AND day < $f "
         "GROUP BY day",
         {"s": start, "f": first_day},
     ).fetchall()
+    if billed is not None:
+        per_day = {d: v or 0.0 for d, v in actual}
+        for d, v in billed.daily().items():
+            if start <= d < first_day:
+                per_day[d] = per_day.get(d, 0.0) + float(v)
+        actual = sorted(per_day.items())
     odds = budget_odds(paths, first_day, start, end, float(budget), actual)
     return {
         "month": label,
@@ -116,7 +130,7 @@ def _factor(h: int, value: float, growth: str) -> np.ndarray | float:
 
 
 def _scenario_cost(df: DriverForecast, sc: Scenario, growth: str) -> np.ndarray:
-    h = df.tokens[df.groups[0]]["input"].shape[1]
+    h = df.shape[1]
     g = sc.growth or growth
     days = np.array([df.first_day + timedelta(days=i) for i in range(h)])
     pf: dict[tuple[str, str], np.ndarray | float] = {}
@@ -143,8 +157,7 @@ def _savings_paths(df: DriverForecast, e: Effect, best: bool = False) -> np.ndar
             out = out + float(e.a_out[g]) * df.tokens[g]["output"]
         if g in e.fee:
             out = out - float(e.fee[g]) * df.requests[g]
-    base = df.tokens[df.groups[0]]["input"]
-    return np.broadcast_to(np.asarray(out, dtype=float), base.shape)
+    return np.broadcast_to(np.asarray(out, dtype=float), df.shape)
 
 
 def forecast_section(
@@ -178,12 +191,15 @@ def forecast_section(
     con, history = hist.con, hist.table
     specs = periods_after(as_of_day)
     _, cur_label, cur_start, cur_end = specs[0]
-    notes = ([anchored] if anchored else []) + list(hist.notes)
+    billed, stale = _billed(hist, as_of_day, tz)
+    notes = ([anchored] if anchored else []) + _history_notes(hist, billed) + stale
     mtd_raw = con.execute(
         f"SELECT sum(cost_usd) FROM {history} WHERE priced AND day >= $s AND day <= $e",
         {"s": cur_start, "e": as_of_day},
     ).fetchall()[0]
     mtd_exact = Decimal(mtd_raw[0] or 0) if mtd_raw else Decimal(0)
+    if billed is not None:  # the billed money of models without a list price counts in the actual to date
+        mtd_exact += billed.total(cur_start, as_of_day)
     mtd = round_money(mtd_exact)
     elapsed = (as_of_day - cur_start).days + 1
     run_rate = round_money(mtd_exact / elapsed * cur_end.day) if elapsed > 0 else None
@@ -201,7 +217,8 @@ def forecast_section(
         "history_last_day": hist.last_day,
         "price_basis": f"list prices at {as_of_day} ({catalog.info()['catalog']}); actuals at the prices in force",
     }
-    df = forecast_drivers(con, history, catalog, as_of_day, specs[-1][3], n_paths=n_paths, seed=seed, tz=tz)
+    df = forecast_drivers(con, history, catalog, as_of_day, specs[-1][3], n_paths=n_paths, seed=seed, tz=tz,
+                          billed=billed)
     if df is None:
         notes.append("no priced usage on or before as_of: nothing to forecast")
         (unpriced,) = one(con.execute(
@@ -224,12 +241,30 @@ def forecast_section(
         run_rate = round_money(mtd_exact / seen * cur_end.day) if seen > 0 else None
         base_doc["run_rate_usd"] = run_rate
     fits = df.mf.fits
-    req_ids = [s for s in fits if s.startswith(VOLUME_SERIES)]
+    # the series that carry money forward: each provider's volume, and its billed money of models
+    # without a list price (billed.py)
+    req_ids = [s for s in fits if s.startswith((*VOLUME_SERIES, BILLED_SERIES))]
+    gapped = {}  # billed series with months no cost line covers: their fit rests on imputed days
+    if billed is not None:
+        for p in billed.days:
+            gap = billed.missing_months(p)
+            if gap:
+                gapped[f"{BILLED_SERIES}{p}"] = gap
+                if fits[f"{BILLED_SERIES}{p}"].confidence == "normal":
+                    fits[f"{BILLED_SERIES}{p}"].confidence = "low"
     confidence = min((fits[s].confidence for s in req_ids), key=lambda c: _RANK.get(c, 0))
     none = confidence == "none"
-    base = df.cost()
-    factors = np.ones_like(base) if none else _recentre_factors(con, history, base, df.first_day, notes)
-    base = base * factors
+    priced_base = df.cost()
+    factors = np.ones_like(priced_base) if none else _recentre_factors(con, history, priced_base, df.first_day,
+                                                                          notes)
+    priced_base = priced_base * factors
+    billed_base = df.billed_cost()
+    b_factors = np.ones_like(billed_base)
+    if billed is not None and not none:
+        b_factors, how = recentre_paths(billed_base, df.first_day, _billed_history(billed))
+        notes += [f"billed money: {n}" for n in how]
+    billed_base = billed_base * b_factors
+    base = priced_base + billed_base
 
     def period_rows(paths: np.ndarray) -> list[dict[str, Any]]:
         rows = []
@@ -241,7 +276,13 @@ def forecast_section(
 
     periods = period_rows(base)
     cur = periods[0]
-    model_used = "; ".join(f"{s[4:]}: {fits[s].model_used}" for s in req_ids)
+    vol_ids = [s for s in req_ids if not s.startswith(BILLED_SERIES)]
+    billed_ids = [s for s in req_ids if s.startswith(BILLED_SERIES)]
+    used = []
+    if vol_ids:
+        used.append("drivers x list prices (" + "; ".join(f"{_name(s)}: {fits[s].model_used}" for s in vol_ids) + ")")
+    if billed_ids:
+        used.append("billed money (" + "; ".join(f"{_name(s)}: {fits[s].model_used}" for s in billed_ids) + ")")
     drivers = [
         {
             "series": s,
@@ -264,7 +305,7 @@ def forecast_section(
         if len(req_ids) == 1:
             have, rule = f"{days(short[0])} with usage", "it needs 7"
         else:
-            have = "; ".join(f"{s[4:]}: {days(s)} with usage" for s in short)
+            have = "; ".join(f"{_label(s)}: {days(s)} with usage" for s in short)
             rule = "it needs 7 for each provider"
         notes.append(f"too little history for a statistical forecast ({have}; {rule}): run-rate only")
     elif confidence == "low":
@@ -274,16 +315,22 @@ def forecast_section(
             f = fits[s]
             if f.confidence != "low":
                 continue
+            if s in gapped:
+                notes.append(f"history too short for a normal-confidence forecast ({_label(s)}: no cost line in "
+                             f"{_months(gapped[s])}, inside the export's span: those days are imputed for the fit, "
+                             "not read as $0): the intervals rest on little data")
+                continue
             have = (f"{f.n_history} days of history" if f.n_history < LOW_HISTORY
                     else f"only {f.n_active} of {f.n_history} days with usage")
-            notes.append(f"history too short for a normal-confidence forecast ({s[4:]}: {have}; it needs "
+            notes.append(f"history too short for a normal-confidence forecast ({_label(s)}: {have}; it needs "
                          f"{LOW_HISTORY} days, half of them with usage): the intervals rest on little data")
     # cross-check (forecasting-method 3.2): the direct cost series against the driver product
     nxt = specs[1]
     check = None
     if "cost" in df.mf.paths and not none:
+        # the priced part only: the direct series is the priced daily cost
         direct = _stats(df.mf.paths["cost"], df.first_day, nxt[2], nxt[3])
-        drv = _stats(base, df.first_day, nxt[2], nxt[3])
+        drv = _stats(priced_base, df.first_day, nxt[2], nxt[3])
         half = (drv["hi_80"] - drv["lo_80"]) / 2
         agree = abs(direct["p50"] - drv["p50"]) <= half
         check = {
@@ -316,25 +363,32 @@ def forecast_section(
             "hi_80_usd": cur["hi_80_usd"],
             "lo_95_usd": cur["lo_95_usd"],
             "hi_95_usd": cur["hi_95_usd"],
-            "model_used": "run_rate" if none else f"drivers x list prices ({model_used})",
+            "model_used": "run_rate" if none else " + ".join(used),
             "confidence": confidence,
             "periods": periods,
             "drivers": drivers,
             "cross_check": check,
             "daily": daily,
             "groups": [{"provider": g[0], "model": g[1], "price_source": df.prices[g].source} for g in df.groups],
+            "billed_money": _billed_rows(billed, cur_start, as_of_day),
             "notes": notes,
         }
     )
     if budget is not None and not none:
-        forecast["budget_odds"] = _budget_odds(con, history, base, df.first_day, specs[0], budget)
+        forecast["budget_odds"] = _budget_odds(con, history, base, df.first_day, specs[0], budget, billed)
 
     # scenarios: the same paths, deterministic changes
     _, month_label, m_start, m_end = specs[1]
     base_month = None if none else period_totals(base, df.first_day, m_start, m_end)
     scen_rows = []
+    if billed is not None and cfg.scenarios:
+        notes.append(f"scenarios scale the billed money of {_billed_names(billed)} by their traffic only: context, "
+                     "caching and price changes re-price tokens at list prices, which that money has not")
+    h = df.shape[1]
     for sc in cfg.scenarios:
-        paths = _scenario_cost(df, sc, cfg.growth) * factors
+        g = sc.growth or cfg.growth
+        paths = (_scenario_cost(df, sc, cfg.growth) * factors
+                 + df.billed_cost(_factor(h, sc.traffic, g)) * b_factors)
         row = {
             "name": sc.name,
             "kind": "scenario",
@@ -357,6 +411,9 @@ def forecast_section(
     # alternatives: measured on the logged requests, applied to the projection's paths
     prices = Prices(catalog, {g: df.prices[g] for g in df.groups}, as_of_day)
     effects, since = measure_all(con, history, prices, cfg.alternatives, as_of_day, cfg.window_days)
+    if billed is not None and effects:
+        notes.append(f"the what-ifs re-price tokens at list prices: they save nothing on the billed money of "
+                     f"{_billed_names(billed)} (it stays in each what-if's monthly cost as it is)")
     alt_rows = []
     for e in effects:
         s_paths = _savings_paths(df, e) * factors
@@ -381,6 +438,89 @@ def forecast_section(
             row["window_savings_if_cache_kept_usd"] = round_money(e.window_savings_best_usd)
         alt_rows.append(row)
     return {"forecast": forecast, "scenarios": scen_rows, "alternatives": alt_rows}
+
+
+def _name(series: str) -> str:
+    """The provider a series id names (`req|p`, `tok|p`, `billed|p`)."""
+    return series.split("|", 1)[1]
+
+
+def _label(series: str) -> str:
+    """How a note names a money series: the provider, and 'billed money' for a billed one."""
+    name = _name(series) or "(no provider)"
+    return f"{name} billed money" if series.startswith(BILLED_SERIES) else _name(series)
+
+
+def _billed(hist: History, as_of_day: date, tz: str) -> tuple[BilledMoney | None, list[str]]:
+    """The billed money of the history's models without a list price (billed.billed_unpriced), read
+    where the history is (`hist.con`: DuckDB, whose connection may lack `costs`, or Spark, where the
+    store's `costs` view is always registered), and the notes on the bills left out as stale."""
+    if isinstance(hist.con, duckdb.DuckDBPyConnection) and not has_relation(hist.con, "costs"):
+        return None, []
+    billed = billed_unpriced(hist.con, hist.table, as_of_day, tz)
+    if billed is None or hist.last_day is None:
+        return billed, []
+    # a bill that stopped long before the rest of the history ends is not extended to today (the
+    # core would impute its whole missing tail): its models stay "left out", with a note
+    stale = [p for p, by_day in billed.days.items() if (hist.last_day - max(by_day)).days > STALE_BILL_DAYS]
+    for p in stale:
+        billed.notes.append(f"{p or '(no provider)'}: the billed money of its models without a list price ends on "
+                            f"{max(billed.days[p])}, more than {STALE_BILL_DAYS} days before the history's last day "
+                            f"({hist.last_day}): it is not forecast")
+        del billed.days[p]
+        billed.covered -= {c for c in billed.covered if c[0] == p}
+        billed.models.pop(p, None)
+    return (billed if billed.days else None), billed.notes
+
+
+def _months(months: list[str]) -> str:
+    return months[0] if len(months) == 1 else f"{months[0]} to {months[-1]} ({len(months)} months)" \
+        if len(months) > 3 else ", ".join(months)
+
+
+def _billed_names(billed: BilledMoney) -> str:
+    names = billed.names()
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    return ", ".join(names[:3]) + more
+
+
+def _history_notes(hist: History, billed: BilledMoney | None) -> list[str]:
+    """The history's notes, with the models forecast from their billed money taken out of the
+    "left out of the money forecast" note and named in a note of their own."""
+    if billed is None:
+        return list(hist.notes)
+    left = [u for u in hist.unpriced_models if not billed.covers(u["provider"], u["model"])]
+    old, new = left_out_note(hist.unpriced_models), left_out_note(left)
+    notes = [n for n in hist.notes if n != old] + ([new] if new else [])
+    first, last = min(min(d) for d in billed.days.values()), max(max(d) for d in billed.days.values())
+    notes.append(f"{_billed_names(billed)}: forecast from their billed money (cost export, {first} to {last}): "
+                 "the catalogue has no list price for them, so their tokens cannot be forecast at list prices")
+    return notes
+
+
+def _billed_history(billed: BilledMoney) -> list[tuple[date, float]]:
+    """The billed money per day as its series holds it (a day without a cost line between the first
+    and the last is $0), for recentring."""
+    frame = billed.frame().group_by("ds").agg(pl.col("y").sum()).sort("ds")
+    return [(d, float(v)) for d, v in frame.iter_rows()]
+
+
+def _billed_rows(billed: BilledMoney | None, start: date, end: date) -> list[dict[str, Any]]:
+    """`forecast.billed_money`: per provider, the series, the models and the month's billed money to date."""
+    if billed is None:
+        return []
+    return [
+        {
+            "series": f"{BILLED_SERIES}{p}",
+            "provider": p,
+            "models": billed.models[p],
+            "actual_to_date_usd": round_money(sum((v for d, v in by_day.items() if start <= d <= end),
+                                                  start=Decimal(0))),
+            "first_day": min(by_day),
+            "last_day": max(by_day),
+        }
+        for p, by_day in sorted(billed.days.items())
+    ]
 
 
 def _summary(

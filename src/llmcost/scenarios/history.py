@@ -169,9 +169,14 @@ def prepare(
     con.execute("DROP VIEW IF EXISTS scen_priced")
     con.execute("DROP VIEW IF EXISTS scen_src")
     if money is not None:
+        # the billed provider-days whose usage is priced (the billed money of unpriced models is
+        # forecast as money: scenarios/billed.py, named in a note of its own)
         billed = con.execute(
-            f"SELECT count(DISTINCT (provider, CAST(timezone($tz, ts) AS DATE))) FROM {money} "
-            "WHERE money_basis = 'billed' AND CAST(timezone($tz, ts) AS DATE) <= $as_of",
+            f"""WITH b AS (SELECT DISTINCT coalesce(provider, '') AS provider, CAST(timezone($tz, ts) AS DATE) AS day
+                           FROM {money} WHERE money_basis = 'billed'),
+                    p AS (SELECT DISTINCT grp_provider, day FROM {ROWS} WHERE priced)
+                SELECT count(*) FROM b JOIN p ON p.grp_provider = b.provider AND p.day = b.day
+                WHERE b.day <= $as_of""",
             {"tz": tz, "as_of": as_of_day},
         ).fetchall()[0]
         if billed and billed[0]:
@@ -180,7 +185,7 @@ def prepare(
 
 
 def _billed_note(days: int) -> str:
-    return (f"{days} provider-day(s) have billed costs; the forecast prices their token volume "
+    return (f"{days} provider-day(s) of priced usage have billed costs; the forecast prices their token volume "
             "with list prices (the gap to the bill is in the reconciliation section)")
 
 
@@ -190,14 +195,22 @@ def _history(con: Any, summary: PricingSummary, notes: list[str]) -> History:
     unpriced = [
         {"provider": u.provider, "model": u.model, "requests": u.requests, "tokens": u.tokens} for u in summary.unpriced
     ]
-    if unpriced:
-        # named as the report's warnings name them: a row logged without a provider is not 'None/...'
-        names = ", ".join(f"{u['provider']}/{u['model'] or '(no model)'}" if u["provider"]
-                          else f"{u['model'] or '(no model)'} (unknown provider)" for u in unpriced[:3])
-        more = f" and {len(unpriced) - 3} more" if len(unpriced) > 3 else ""
-        notes.append(f"unpriced models are left out of the money forecast: {names}{more} "
-                     "(add them to the --prices file)")
+    note = left_out_note(unpriced)
+    if note:
+        notes.append(note)
     return History(first, last, int(n), unpriced, notes, ROWS, con)
+
+
+def left_out_note(unpriced: list[dict[str, Any]]) -> str | None:
+    """The note naming the unpriced models (History.unpriced_models) left out of the money forecast."""
+    if not unpriced:
+        return None
+    # named as the report's warnings name them: a row logged without a provider is not 'None/...'
+    names = ", ".join(f"{u['provider']}/{u['model'] or '(no model)'}" if u["provider"]
+                      else f"{u['model'] or '(no model)'} (unknown provider)" for u in unpriced[:3])
+    more = f" and {len(unpriced) - 3} more" if len(unpriced) > 3 else ""
+    return (f"unpriced models are left out of the money forecast: {names}{more} "
+            "(add them to the --prices file)")
 
 
 def _from_priced(con: duckdb.DuckDBPyConnection, priced: PricedTable, as_of_day: date) -> History:
@@ -221,11 +234,13 @@ def _from_priced(con: duckdb.DuckDBPyConnection, priced: PricedTable, as_of_day:
             WHERE counts_for_tokens AND local_day <= {as_of}""",
     )
     notes: list[str] = []
-    # the provider-days billed (a NULL provider is a day of its own, as count(DISTINCT (a, b)) counts it)
+    # the provider-days billed whose usage is priced (a NULL provider is a day of its own, as
+    # count(DISTINCT (a, b)) counts it); the billed money of unpriced models is forecast as money
+    # (scenarios/billed.py) and named in a note of its own
     billed = priced.value(
         con,
         f"SELECT count(*) FROM (SELECT DISTINCT provider, local_day FROM {priced.table} "
-        f"WHERE money_basis = 'billed' AND local_day <= {as_of}) AS billed_days",
+        f"WHERE money_basis = 'billed' AND coalesce(priced, false) AND local_day <= {as_of}) AS billed_days",
     )
     if billed:
         notes.append(_billed_note(billed))
