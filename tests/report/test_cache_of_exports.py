@@ -32,5 +32,7 @@ def test_an_exports_cache_savings_are_known(tmp_path: Path) -> None:
     assert Decimal(cache["savings_usd"]) == Decimal("0.81")
     assert Decimal(cache["write_premium_usd"]) == Decimal("0.045")
     assert Decimal(cache["net_savings_usd"]) == Decimal("0.765")
+    # the count of requests whose source reports cache fields stays a count: an export states none
+    assert type(cache["cache_known_requests"]) is int and cache["cache_known_requests"] == 0
     sonnet = [m for m in cache["by_model"] if m["model"].startswith("claude-sonnet-4-5")]
     assert sum(Decimal(m["savings_usd"]) for m in sonnet) == Decimal("0.81")

@@ -738,7 +738,7 @@ def _cache_document(cache: dict[str, Any]) -> dict[str, Any]:
     return {
         "hit_rate": overall.get("hit_rate"),
         "hit_rate_reason": overall.get("reason"),
-        "cache_known_requests": known,
+        "cache_known_requests": overall.get("cache_known_requests"),
         # no row whose source reports cache fields: what the cache saved is unknown, not $0
         "savings_usd": cache["savings_usd"] if known else None,
         "write_premium_usd": cache["write_premium_usd"] if known else None,
