@@ -38,13 +38,13 @@ LOGS = REPO / "tests/fixtures/ingest/anthropic_message_jsonl/input.jsonl"
 runner = CliRunner()
 
 
-def _store(tmp: Path, *files: Path) -> str:
+def _store(tmp: Path, *files: Path, options: tuple[str, ...] = ()) -> str:
     logs = tmp / "logs"
     logs.mkdir()
     for i, f in enumerate(files):
         shutil.copy(f, logs / f"{i}-{f.name}")
     store = str(tmp / "store")
-    res = runner.invoke(app, ["ingest", str(logs), "--store", store, "-q"])
+    res = runner.invoke(app, ["ingest", str(logs), "--store", store, "-q", *options])
     assert res.exit_code == 0, res.output
     return store
 
@@ -134,14 +134,7 @@ def _csv(store: str, table: str, *args: str) -> list[dict[str, str]]:
 
 
 def _labelled_store(tmp: Path, *files: Path) -> str:
-    logs = tmp / "logs"
-    logs.mkdir()
-    for i, f in enumerate(files):
-        shutil.copy(f, logs / f"{i}-{f.name}")
-    store = str(tmp / "store")
-    res = runner.invoke(app, ["ingest", str(logs), "--store", store, "-q", "--label", "host=a"])
-    assert res.exit_code == 0, res.output
-    return store
+    return _store(tmp, *files, options=("--label", "host=a"))
 
 
 def test_every_table_of_an_export_only_store_states_no_request_count(tmp_path: Path) -> None:
@@ -204,12 +197,7 @@ def test_a_mixed_store_gives_a_lower_bound_in_every_table(tmp_path: Path) -> Non
 def test_the_most_expensive_users_of_a_claude_code_report_state_no_requests(tmp_path: Path) -> None:
     """The Claude Code analytics report names its user (the actor's email) but counts no request:
     the Most expensive units table read "requests 0" beside the user's cost."""
-    src = REPO / "tests/fixtures/ingest/anthropic_claude_code_report_json"
-    (tmp_path / "in").mkdir()
-    for f in src.glob("input*.json"):
-        shutil.copy(f, tmp_path / "in" / f.name)
-    store = str(tmp_path / "s")
-    assert runner.invoke(app, ["ingest", "--store", store, "--quiet", str(tmp_path / "in")]).exit_code == 0
+    store = _store(tmp_path, REPO / "tests/fixtures/ingest/anthropic_claude_code_report_json/input.json")
     res = runner.invoke(app, ["report", "--store", store, "--section", "unit-top", "--no-forecast"],
                         env={"COLUMNS": "120"})
     assert res.exit_code == 0, res.output
