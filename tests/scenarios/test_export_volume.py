@@ -75,3 +75,17 @@ def test_a_provider_partly_exported_is_forecast_in_tokens_throughout() -> None:
     f = _forecast(_rows(lambda i: LOGGED if i % 2 else EXPORT))
     assert [d["series"] for d in f["drivers"] if d["series"][:4] in ("req|", "tok|")] == ["tok|anthropic"]
     assert abs(_november(f)["p50_usd"] - NOVEMBER_USD) <= NOVEMBER_USD * Decimal("0.01"), _november(f)
+
+
+def test_an_unpriced_export_has_an_unknown_actual_to_date_not_zero() -> None:
+    """A model the catalogue does not know, from an export (no request count) and no cost export:
+    nothing to forecast, and the month's spend so far is unknown. It read "actual to date $0.00"
+    and "run-rate $0.00": the check counted requests, and the export states none."""
+    rows = [{**r, "model": "acme-unknown-9"} for r in _rows(lambda i: EXPORT)]
+    # as of 2026-10-20: twenty days of October's unpriced usage so far
+    f = forecast_section(usage_con(rows), load_catalog(), as_of=date(2026, 10, 20), tz="UTC", scenarios_file=None,
+                         n_paths=200)["forecast"]
+    assert f["confidence"] == "none" and f["periods"] == []
+    assert f["actual_to_date_usd"] is None and f["run_rate_usd"] is None
+    assert ("this month's usage (from exports that state no request count) has no known price, so the actual to "
+            "date is unknown") in f["notes"]

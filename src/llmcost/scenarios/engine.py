@@ -221,14 +221,19 @@ def forecast_section(
                           billed=billed)
     if df is None:
         notes.append("no priced usage on or before as_of: nothing to forecast")
-        (unpriced,) = one(con.execute(
-            f"SELECT coalesce(sum(request_count), 0) FROM {history} WHERE NOT priced AND day >= $s AND day <= $e",
+        # rows, not requests: a usage export's rows state no request count (0), and its unpriced
+        # month read "actual to date $0.00"
+        unpriced, rows = one(con.execute(
+            f"SELECT coalesce(sum(request_count), 0), count(*) FROM {history} "
+            "WHERE NOT priced AND day >= $s AND day <= $e",
             {"s": cur_start, "e": as_of_day},
         ))
-        if unpriced:
+        if rows:
             # the month's usage is all of models without a price: its money is unknown, not $0
             base_doc.update(actual_to_date_usd=None, run_rate_usd=None)
-            notes.append(f"{unpriced:,} requests this month have no known price, so the actual to date is unknown")
+            notes.append(f"{unpriced:,} requests this month have no known price, so the actual to date is unknown"
+                         if unpriced else "this month's usage (from exports that state no request count) has no "
+                         "known price, so the actual to date is unknown")
         base_doc.update({k: None for k in ("p50_usd", "mean_usd", "lo_80_usd", "hi_80_usd", "lo_95_usd", "hi_95_usd")})
         base_doc.update(model_used="none", confidence="none", periods=[], drivers=[], notes=notes)
         return {"forecast": base_doc, "scenarios": [], "alternatives": []}
