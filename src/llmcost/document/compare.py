@@ -201,7 +201,8 @@ def period_compare(
         totals["change_usd"] += c1 - c0
         models.append(row)
     models.sort(key=lambda m: -abs(m["change_usd"]) if m["change_usd"] is not None else 0)
-    before_data = data_first is not None and prev_end < data_first
+    current, previous = _period(cur_start, cur_end, data_first), _period(prev_start, prev_end, data_first)
+    before_data = not previous["has_data"]
     if not any(m["priced"] for m in models):
         # nothing priced in either month: the money is unknown, not $0
         for k in ("previous_cost_usd", "current_cost_usd", "change_usd", *(f"{d}_usd" for d in DRIVERS)):
@@ -231,8 +232,8 @@ def period_compare(
                                    if billed["current"] is not None and billed["previous"] is not None else None)
     whole = cur_end == month_end(cur_start)
     return {
-        "current": _period(cur_start, cur_end, data_first),
-        "previous": _period(prev_start, prev_end, data_first),
+        "current": current,
+        "previous": previous,
         "same_days": not whole,
         "days_compared": None if whole else (
             f"days 1-{cur_end.day} of each month: {cur_start} to {cur_end} against {prev_start} to {prev_end} "

@@ -77,10 +77,10 @@ class BilledMoney:
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
         return out
 
-    def total(self, start: date, end: date) -> Decimal:
-        """The billed money of the local days start..end (inclusive), all providers."""
-        return sum((v for by_day in self.days.values() for d, v in by_day.items() if start <= d <= end),
-                   start=Decimal(0))
+    def total(self, start: date, end: date, provider: str | None = None) -> Decimal:
+        """The billed money of the local days start..end (inclusive), of `provider` or of all."""
+        days = self.days.values() if provider is None else [self.days[provider]]
+        return sum((v for by_day in days for d, v in by_day.items() if start <= d <= end), start=Decimal(0))
 
     def daily(self) -> dict[date, Decimal]:
         """Local day -> billed money of all providers."""

@@ -34,7 +34,7 @@ from llmcost.storage.store import has_relation, one
 from llmcost.tz import check_tz
 
 from .alternatives import measure_all
-from .billed import BILLED_SERIES, BilledMoney, billed_unpriced
+from .billed import BILLED_SERIES, BilledMoney, billed_series, billed_unpriced
 from .config import Scenario, ScenarioFile, load_scenarios
 from .drivers import INPUT_SIDE, VOLUME_SERIES, DriverForecast, forecast_drivers
 from .history import History, anchor_day, left_out_note, prepare
@@ -254,9 +254,9 @@ def forecast_section(
         for p in billed.days:
             gap = billed.missing_months(p)
             if gap:
-                gapped[f"{BILLED_SERIES}{p}"] = gap
-                if fits[f"{BILLED_SERIES}{p}"].confidence == "normal":
-                    fits[f"{BILLED_SERIES}{p}"].confidence = "low"
+                gapped[billed_series(p)] = gap
+                if fits[billed_series(p)].confidence == "normal":
+                    fits[billed_series(p)].confidence = "low"
     confidence = min((fits[s].confidence for s in req_ids), key=lambda c: _RANK.get(c, 0))
     none = confidence == "none"
     priced_base = df.cost()
@@ -479,8 +479,10 @@ def _billed(hist: History, as_of_day: date, tz: str) -> tuple[BilledMoney | None
 
 
 def _months(months: list[str]) -> str:
-    return months[0] if len(months) == 1 else f"{months[0]} to {months[-1]} ({len(months)} months)" \
-        if len(months) > 3 else ", ".join(months)
+    """'2025-02, 2025-03, 2025-04', or '2025-01 to 2025-09 (9 months)' past three."""
+    if len(months) > 3:
+        return f"{months[0]} to {months[-1]} ({len(months)} months)"
+    return ", ".join(months)
 
 
 def _billed_names(billed: BilledMoney) -> str:
@@ -516,11 +518,10 @@ def _billed_rows(billed: BilledMoney | None, start: date, end: date) -> list[dic
         return []
     return [
         {
-            "series": f"{BILLED_SERIES}{p}",
+            "series": billed_series(p),
             "provider": p,
             "models": billed.models[p],
-            "actual_to_date_usd": round_money(sum((v for d, v in by_day.items() if start <= d <= end),
-                                                  start=Decimal(0))),
+            "actual_to_date_usd": round_money(billed.total(start, end, provider=p)),
             "first_day": min(by_day),
             "last_day": max(by_day),
         }
