@@ -11,6 +11,7 @@ import pytest
 from llmcost.document.analysis import resolve_month
 from llmcost.errors import UsageError
 from llmcost.report import render
+from llmcost.report._fmt import share_of
 
 
 def test_a_warning_keeps_the_case_of_the_name_it_starts_with(sample_doc: dict[str, Any]) -> None:
@@ -65,3 +66,13 @@ def test_chart_money_is_written_as_the_tables_write_it(sample_doc: dict[str, Any
     assert len(shown) >= 10, shown  # the charts' ticks and labels are there
     bad = [s for s in shown if not re.fullmatch(r"\$(\d{1,3}(,\d{3})*\.\d\d|0\.\d{3,4})", s)]
     assert not bad, bad
+
+
+@pytest.mark.parametrize(("share", "text"), [
+    (0.0, " (0% of tokens)"), (0.004, " (<1% of tokens)"), (0.43, " (43% of tokens)"),
+    (0.994, " (99% of tokens)"), (0.9993, " (>99% of tokens)"), (1.0, " (100% of tokens)"),
+])
+def test_a_part_of_the_tokens_never_reads_as_all_of_them(share: float, text: str) -> None:
+    # 82 logged requests beside 15.5M exported tokens: the export is 99.9...% of the tokens,
+    # which '{:.0%}' rounds to "100%", as if the logged requests had no tokens at all.
+    assert share_of(share, "tokens") == text

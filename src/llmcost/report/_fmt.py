@@ -48,10 +48,17 @@ def run_counts(files: dict[str, Any]) -> str:
 
 
 def share_of(share: float | None, what: str) -> str:
-    """' (43% of tokens)' for a share of `what`, ' (<1% of ...)' below half a percent; '' when unknown."""
+    """' (43% of tokens)' for a share of `what`; ' (<1% of ...)' below half a percent and
+    ' (>99% of ...)' above 99.5% short of all (a part never reads as none or all); '' when unknown."""
     if share is None:
         return ""
-    return f" ({'<1%' if 0 < share < 0.005 else f'{share:.0%}'} of {what})"
+    if 0 < share < 0.005:
+        pct = "<1%"
+    elif 0.995 <= share < 1:
+        pct = ">99%"
+    else:
+        pct = f"{share:.0%}"
+    return f" ({pct} of {what})"
 
 
 NOT_STATED = "not stated"
