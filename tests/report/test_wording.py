@@ -76,3 +76,13 @@ def test_a_part_of_the_tokens_never_reads_as_all_of_them(share: float, text: str
     # 82 logged requests beside 15.5M exported tokens: the export is 99.9...% of the tokens,
     # which '{:.0%}' rounds to "100%", as if the logged requests had no tokens at all.
     assert share_of(share, "tokens") == text
+
+
+def test_the_summary_says_how_to_price_an_unpriced_model(sample_doc: dict[str, Any]) -> None:
+    assert len(sample_doc["unpriced"]) == 1, "sample_logs keeps one unpriced model on purpose"
+    one = render(sample_doc, "table", width=120)
+    assert "To price it: --section unpriced gives the reason and a --prices file snippet for it." in one, one
+    two = render({**sample_doc, "unpriced": sample_doc["unpriced"] * 2}, "table", width=120)
+    assert "To price them: --section unpriced gives the reason and a --prices file snippet for each." in two, two
+    none = render({**sample_doc, "unpriced": []}, "table", width=120)
+    assert "To price" not in none

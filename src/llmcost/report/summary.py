@@ -270,6 +270,10 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
             para(w, indent="  ")
         if len(warnings) > MAX_WARNINGS:
             lines.append(f"  ... and {len(warnings) - MAX_WARNINGS} more (--full).")
+        if doc.get("unpriced"):
+            n = len(doc["unpriced"])
+            para(f"To price {'it' if n == 1 else 'them'}: --section unpriced gives the reason and a --prices file "
+                 f"snippet for {'it' if n == 1 else 'each'}.", indent="  ")
 
     lines.append("")
     names = ", ".join(sections)
