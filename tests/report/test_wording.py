@@ -4,6 +4,7 @@ one request, and a month is written as --since writes a date."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from llmcost.document.analysis import resolve_month
 from llmcost.errors import UsageError
 from llmcost.report import render
-from llmcost.report._fmt import share_of
+from llmcost.report._fmt import share_of, whole_percent
 
 
 def test_a_warning_keeps_the_case_of_the_name_it_starts_with(sample_doc: dict[str, Any]) -> None:
@@ -76,6 +77,8 @@ def test_a_part_of_the_tokens_never_reads_as_all_of_them(share: float, text: str
     # 82 logged requests beside 15.5M exported tokens: the export is 99.9...% of the tokens,
     # which '{:.0%}' rounds to "100%", as if the logged requests had no tokens at all.
     assert share_of(share, "tokens") == text
+    # the summary's "Top models" shares: gpt-4o's $0.0001 of $0.0565 is "<1%", not "0%"
+    assert whole_percent(Decimal(share)) == text[2:-11]
 
 
 def test_the_summary_says_how_to_price_an_unpriced_model(sample_doc: dict[str, Any]) -> None:

@@ -23,6 +23,7 @@ from llmcost.report._fmt import (
     run_counts,
     side_requests,
     signed,
+    whole_percent,
 )
 
 TOP_MODELS = 5
@@ -53,7 +54,7 @@ def _requests(row: dict[str, Any], num: Callable[[Any], str]) -> str:
 def _share(part: Any, whole: Any) -> str:
     if part is None or not whole:
         return ""
-    return f"{Decimal(part) / Decimal(whole):.0%}"
+    return whole_percent(Decimal(part) / Decimal(whole))
 
 
 def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) -> str:
