@@ -31,6 +31,7 @@ from the History `prepare` returns (`History.table`), never from here."""
 
 _COLUMNS = (
     "event_id",
+    "source",  # the reader (format): how far each provider's data reaches (`covered_until`)
     "source_file",
     "source_line",
     "grain",
@@ -182,6 +183,22 @@ def prepare(
         if billed and billed[0]:
             notes.append(_billed_note(billed[0]))
     return _history(con, summary, notes)
+
+
+def covered_until(hist: History) -> dict[str, date]:
+    """Per provider of priced usage (`grp_provider`), the last day its sources cover: the newest
+    day of any row (of any provider) read by a source (format) that carries the provider's usage.
+    A day up to it without the provider's usage is a true zero (its log went on without it); a day
+    after it is unknown (its export, or the log it comes from, ends there). Daily log files of one
+    format cover each other, so a provider absent from the last day's file is not cut short."""
+    rows = hist.con.execute(
+        f"""WITH ends AS (SELECT coalesce(source, '') AS src, max(day) AS src_end FROM {hist.table}
+                          GROUP BY coalesce(source, '')),
+                 feeds AS (SELECT DISTINCT grp_provider, coalesce(source, '') AS src FROM {hist.table} WHERE priced)
+            SELECT feeds.grp_provider, max(ends.src_end) FROM feeds JOIN ends ON feeds.src = ends.src
+            GROUP BY feeds.grp_provider"""
+    ).fetchall()
+    return {p: d if isinstance(d, date) else date.fromisoformat(str(d)) for p, d in rows}
 
 
 def _billed_note(days: int) -> str:
