@@ -68,8 +68,8 @@ def test_an_export_that_ends_two_weeks_early_is_not_read_as_stopped() -> None:
     # both providers go on: 30 x $8.00 = $240.00 (it read $105.00, openai alone)
     assert _near(nov["p50_usd"], 30 * (OPENAI_DAY + ANTHROPIC_DAY), "0.01"), nov
     assert f["history_last_day"] == date(2026, 10, 17)
-    (note,) = [n for n in f["notes"] if n.startswith("the data of some providers ends before")]
-    assert "anthropic on 2026-10-17" in note and "--as-of 2026-10-17" in note, note
+    (note,) = [n for n in f["notes"] if n.startswith("some data ends before")]
+    assert "anthropic_usage_report_json (anthropic) on 2026-10-17" in note and "--as-of 2026-10-17" in note, note
 
 
 def test_the_days_after_an_early_end_are_forecast_not_lost_from_the_month() -> None:
@@ -102,3 +102,20 @@ def test_a_provider_that_stops_inside_a_log_that_goes_on_is_zero_not_unknown() -
     assert f["history_last_day"] == date(2026, 10, 31)
     assert not any("ends before" in n for n in f["notes"]), f["notes"]
     assert _near(_period(f, "2026-11")["p50_usd"], 30 * OPENAI_DAY, "0.05")
+
+
+def test_an_export_that_ends_early_beside_logs_of_the_same_provider_cuts_the_history() -> None:
+    # anthropic's usage export ends on 2026-10-17, its Claude Code logs go on to 2026-10-31 (100,000
+    # input and 10,000 output tokens a day: $0.30 + $0.15 = $0.45 at $3 / $15 per million): the
+    # export's later days are unknown, not $0, though anthropic has newer rows. November:
+    # 30 x ($3.50 + $4.50 + $0.45) = $253.50 (it read about 30 x ($3.50 + $0.45) = $118.50)
+    as_of = date(2026, 10, 31)
+    rows = _rows(as_of, anthropic_gap=14)
+    for i in range(80):
+        d = as_of - timedelta(days=i)
+        rows.append({"ts": datetime(d.year, d.month, d.day, 12, tzinfo=UTC), "provider": "anthropic",
+                     "model": "claude-sonnet-4-5-20250929", "input_tokens": 100_000, "output_tokens": 10_000,
+                     "grain": "request", "request_count": 1, "requests_known": True, "source": "claude_code_jsonl"})
+    f = _forecast(rows, as_of)
+    assert f["history_last_day"] == date(2026, 10, 17)
+    assert _near(_period(f, "2026-11")["p50_usd"], 30 * (OPENAI_DAY + ANTHROPIC_DAY + Decimal("0.45")), "0.01")

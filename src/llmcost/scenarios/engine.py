@@ -37,7 +37,7 @@ from .alternatives import measure_all
 from .billed import BILLED_SERIES, BilledMoney, billed_series, billed_unpriced
 from .config import Scenario, ScenarioFile, load_scenarios
 from .drivers import INPUT_SIDE, VOLUME_SERIES, DriverForecast, forecast_drivers
-from .history import History, anchor_day, covered_until, left_out_note, prepare
+from .history import History, anchor_day, left_out_note, prepare, source_ends
 from .whatif import Effect, Prices
 
 if TYPE_CHECKING:
@@ -497,19 +497,25 @@ ROWS_KNOWN = "scen_known"
 
 def _known_until(hist: History, billed: BilledMoney | None) -> tuple[frozenset[str], date | None, list[str]]:
     """(providers not forecast, the day to cut the history at or None, notes) from how far each
-    provider's data reaches (history.covered_until; the billed money's last day for a provider
-    forecast from its bill). Data that ends more than STALE_DAYS before the history's last day is
-    not forecast; data that ends less long before is an export or log that stops early: its later
-    days are unknown, not $0, so the history of every provider stops there."""
+    source of priced usage reaches (history.source_ends), and the billed money's last day for a
+    provider forecast from its bill. A provider all of whose sources end more than STALE_DAYS
+    before the history's last day is not forecast. A source that ends less long before is an export
+    or log that stops early (an Anthropic usage export made on the 17th beside Claude Code logs to
+    the 31st): its later days are unknown, not $0, so every provider's history stops there."""
     last = hist.last_day
     if last is None:
         return frozenset(), None, []
-    reach = covered_until(hist)
+    ends = source_ends(hist)
+    reach: dict[str, date] = {}
+    for p, _, d in ends:
+        reach[p] = max(reach.get(p, d), d)
     ended = {p: d for p, d in reach.items() if (last - d).days > STALE_DAYS}
-    # what ends early: a provider's usage, or its billed money (whose stale bills _billed dropped)
-    short = {p or "(no provider)": d for p, d in reach.items() if d < last and p not in ended}
-    if billed is not None:
-        short |= {f"{p or '(no provider)'} billed money": max(by_day) for p, by_day in billed.days.items()
+    short: dict[str, date] = {}
+    for p, src, d in ends:
+        if d < last and (last - d).days <= STALE_DAYS and p not in ended:
+            short[f"{src or 'usage'} ({p or 'no provider'})"] = d
+    if billed is not None:  # its stale bills were dropped by _billed
+        short |= {f"the billed money of {p or '(no provider)'}": max(by_day) for p, by_day in billed.days.items()
                   if max(by_day) < last}
     notes = [f"{p or '(no provider)'}: its data ends on {d}, more than {STALE_DAYS} days before the history's last "
              f"day ({last}): its usage is not forecast (it stopped, or its export is old)"
@@ -517,11 +523,11 @@ def _known_until(hist: History, billed: BilledMoney | None) -> tuple[frozenset[s
     if not short:
         return frozenset(ended), None, notes
     cut = min(short.values())
-    names = ", ".join(f"{p} on {d}" for p, d in sorted(short.items(), key=lambda x: (x[1], x[0])))
-    notes.append(f"the data of some providers ends before the history's last day ({last}): {names}. Their later days "
-                 f"are not known (an export or log that stops early), not $0, so the forecast uses every provider's "
-                 f"data up to {cut} only and forecasts the days after (the actual to date stops there). "
-                 f"Fix: add their data up to {last}, or pass --as-of {cut}")
+    names = ", ".join(f"{what} on {d}" for what, d in sorted(short.items(), key=lambda x: (x[1], x[0])))
+    notes.append(f"some data ends before the history's last day ({last}): {names}. The days after are not known "
+                 f"(an export or log that stops early), not $0, so the forecast uses every provider's data up to "
+                 f"{cut} only and forecasts the days after (the actual to date stops there). Fix: add that data up "
+                 f"to {last}, or pass --as-of {cut}")
     return frozenset(ended), cut, notes
 
 

@@ -31,7 +31,7 @@ from the History `prepare` returns (`History.table`), never from here."""
 
 _COLUMNS = (
     "event_id",
-    "source",  # the reader (format): how far each provider's data reaches (`covered_until`)
+    "source",  # the reader (format): how far each provider's data reaches (`source_ends`)
     "source_file",
     "source_line",
     "grain",
@@ -185,20 +185,21 @@ def prepare(
     return _history(con, summary, notes)
 
 
-def covered_until(hist: History) -> dict[str, date]:
-    """Per provider of priced usage (`grp_provider`), the last day its sources cover: the newest
-    day of any row (of any provider) read by a source (format) that carries the provider's usage.
-    A day up to it without the provider's usage is a true zero (its log went on without it); a day
-    after it is unknown (its export, or the log it comes from, ends there). Daily log files of one
-    format cover each other, so a provider absent from the last day's file is not cut short."""
+def source_ends(hist: History) -> list[tuple[str, str, date]]:
+    """(provider, source, last day) for each provider of priced usage (`grp_provider`) and source
+    (reader, i.e. format) its usage comes from: the newest day of any row (of any provider) that
+    source stored. A day up to it without the provider's usage in that source is a true zero (the
+    log went on without it); a day after it is unknown (the export, or the log, ends there). Daily
+    log files of one format cover each other, so a provider absent from the last day's file is
+    not cut short."""
     rows = hist.con.execute(
         f"""WITH ends AS (SELECT coalesce(source, '') AS src, max(day) AS src_end FROM {hist.table}
                           GROUP BY coalesce(source, '')),
                  feeds AS (SELECT DISTINCT grp_provider, coalesce(source, '') AS src FROM {hist.table} WHERE priced)
-            SELECT feeds.grp_provider, max(ends.src_end) FROM feeds JOIN ends ON feeds.src = ends.src
-            GROUP BY feeds.grp_provider"""
+            SELECT feeds.grp_provider, feeds.src, ends.src_end FROM feeds JOIN ends ON feeds.src = ends.src
+            ORDER BY 1, 2"""
     ).fetchall()
-    return {p: d if isinstance(d, date) else date.fromisoformat(str(d)) for p, d in rows}
+    return [(p, src, d if isinstance(d, date) else date.fromisoformat(str(d))) for p, src, d in rows]
 
 
 def _billed_note(days: int) -> str:
