@@ -94,7 +94,8 @@ def test_the_summary_says_how_to_price_an_unpriced_model(sample_doc: dict[str, A
 def test_the_summary_says_which_data_the_forecast_does_not_extend(sample_doc: dict[str, Any]) -> None:
     cut = ("some data ends before the history's last day (2026-11-23): anthropic_usage_report_json (anthropic) "
            "on 2026-11-09. The days after are not known")
-    ended = "google: its data ends on 2026-07-15, more than 28 days before the history's last day (2026-11-23)"
+    ended = ("google: its data ends on 2026-07-15, more than 28 days before the history's last day (2026-11-23): "
+             "its usage is not forecast (it stopped, or its export is old)")
     fc = {**sample_doc["forecast"], "notes": [*sample_doc["forecast"]["notes"], cut, ended]}
     out = " ".join(render({**sample_doc, "forecast": fc}, "table", width=120).split())
     assert "Some data ends before the history's last day (2026-11-23): anthropic_usage_report_json" in out, out
