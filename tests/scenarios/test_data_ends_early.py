@@ -20,9 +20,14 @@ $15 per million ("Tiered prices") makes the same day $3.00 + $1.50 = $4.50. Both
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
+from typer.testing import CliRunner
+
+from llmcost.cli import app
 from llmcost.pricing import load_catalog
 from llmcost.scenarios import forecast_section
 from tests.scenarios.conftest import usage_con
@@ -119,3 +124,37 @@ def test_an_export_that_ends_early_beside_logs_of_the_same_provider_cuts_the_his
     f = _forecast(rows, as_of)
     assert f["history_last_day"] == date(2026, 10, 17)
     assert _near(_period(f, "2026-11")["p50_usd"], 30 * (OPENAI_DAY + ANTHROPIC_DAY + Decimal("0.45")), "0.01")
+
+
+def test_the_report_of_an_export_that_ends_early_beside_logs(tmp_path: Path) -> None:
+    """End to end, in the formats as written: an Anthropic usage report (one bucket a day, 60 days
+    to 2026-10-17) beside OpenAI chat-completion bodies (one a day, 60 days to 2026-10-31)."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    last = date(2026, 10, 31)
+    buckets = []
+    for i in range(14, 74):
+        d = last - timedelta(days=i)
+        buckets.append({"starting_at": f"{d}T00:00:00Z", "ending_at": f"{d + timedelta(days=1)}T00:00:00Z",
+                        "results": [{"uncached_input_tokens": 1_000_000, "cache_creation": None,
+                                     "cache_read_input_tokens": 0, "output_tokens": 100_000,
+                                     "model": "claude-sonnet-4-5-20250929", "service_tier": "standard",
+                                     "context_window": "0-200k"}]})
+    (logs / "anthropic usage.json").write_text(json.dumps({"data": buckets, "has_more": False}))
+    with (logs / "openai.jsonl").open("w") as out:
+        for i in range(60):
+            d = last - timedelta(days=i)
+            out.write(json.dumps({"ts": f"{d}T09:00:00Z", "response": {
+                "id": f"chatcmpl-{i}", "object": "chat.completion", "model": "gpt-4o-2024-08-06",
+                "usage": {"prompt_tokens": 1_000_000, "completion_tokens": 100_000}}}) + "\n")
+    store = tmp_path / "store"
+    res = CliRunner().invoke(app, ["--logs", str(logs), "--store", str(store), "--format", "json",
+                                   "--as-of", str(last), "-q", "-o", str(tmp_path / "r.json")])
+    assert res.exit_code == 0, res.output
+    f = json.loads((tmp_path / "r.json").read_text())["forecast"]
+    assert f["history_last_day"] == "2026-10-17"
+    assert any("anthropic_usage_report_json (anthropic) on 2026-10-17" in n for n in f["notes"]), f["notes"]
+    (nov,) = [p for p in f["periods"] if p["period"] == "2026-11"]
+    # within 2%: the history steps up from $4.50 to $8.00 a day where the OpenAI logs begin (14 days
+    # after the export), which the short-horizon forecasts weigh (it read about $105, openai alone)
+    assert _near(Decimal(nov["p50_usd"]), 30 * (OPENAI_DAY + ANTHROPIC_DAY), "0.02"), nov
