@@ -1,7 +1,8 @@
 -- name: spend_totals
--- One row: rows, requests and priced spend in the window, with the unpriced rows, requests and tokens counted apart (their cost is unknown, not $0), and the first and last timestamps.
+-- One row: rows, requests and priced spend in the window, with the unpriced rows, requests and tokens counted apart (their cost is unknown, not $0), and the first and last timestamps. requests is a lower bound when requests_known is false: no_request_count_tokens of the usage come from sources that state no request count (include/report_request_sums).
 SELECT count(*) AS n_rows,
        CAST(coalesce(sum(coalesce(request_count, 1)), 0) AS BIGINT) AS requests,
+       -- include: report_request_sums
        count(*) FILTER (WHERE priced) AS priced_rows,
        count(*) FILTER (WHERE NOT coalesce(priced, false)) AS unpriced_rows,
        CAST(coalesce(sum(coalesce(request_count, 1)) FILTER (WHERE NOT coalesce(priced, false)), 0) AS BIGINT)

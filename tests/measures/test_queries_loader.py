@@ -56,7 +56,8 @@ def test_bad_file_fails_with_file_and_line(tmp_path: Path, text: str, where: str
 def test_params_missing_are_null_and_unknown_rejected() -> None:
     con = duckdb.connect()
     con.execute("CREATE TABLE priced_usage AS SELECT TIMESTAMPTZ '2025-01-01 00:00:00+00' AS ts, "
-                "'openai' AS provider, 'm' AS model, 1 AS request_count, true AS priced, "
+                "'openai' AS provider, 'm' AS model, 1 AS request_count, true AS requests_known, "
+                "'request' AS grain, true AS priced, "
                 "CAST(1.5 AS DECIMAL(38,12)) AS cost_usd, 0 AS input_tokens, 0 AS cache_read_tokens, "
                 "0 AS cache_write_tokens, 0 AS output_tokens")
     df = run(con, "spend_totals")

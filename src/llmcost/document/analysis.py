@@ -32,7 +32,7 @@ from llmcost.tz import check_day, check_not_after_today, check_tz
 if TYPE_CHECKING:
     from llmcost.engine.spark import RemoteStore, SparkPriced
 
-SCHEMA_VERSION = "1.8"
+SCHEMA_VERSION = "1.9"
 """1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
 the (optional) forecast and scenarios sections; 1.2 adds by_label (--label); 1.3 adds by_tag (--by
 tag:NAME); 1.4 adds budget.billed_usd and budget.estimated_usd (month-to-date money counted once);
@@ -45,7 +45,7 @@ spend.by_month, by_month_model, by_week and month_over_month (by_label and by_ta
 cost), and requests_known to cache.by_model; and to compare the tokens driver (tokens_usd,
 applicable_drivers), each month's requests_known and tokens, each month's billed money, and each
 side's has_data and data_from; and forecast.billed_money (the billed money of models without a list
-price, forecast as money).
+price, forecast as money); 1.9 adds requests_known and the no_request_count_* columns to spend.totals.
 docs/report-schema.json describes it."""
 
 

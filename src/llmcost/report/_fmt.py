@@ -47,11 +47,20 @@ def run_counts(files: dict[str, Any]) -> str:
     )
 
 
+def whole_percent(share: Any) -> str:
+    """A share as a whole percent: '43%'; '<1%' for a part below half a percent and '>99%' for one
+    above 99.5% short of all, so that a part never reads as none ('0%') or all ('100%')."""
+    v = Decimal(share)
+    if 0 < v < Decimal("0.005"):
+        return "<1%"
+    if Decimal("0.995") <= v < 1:
+        return ">99%"
+    return f"{v:.0%}"
+
+
 def share_of(share: float | None, what: str) -> str:
-    """' (43% of tokens)' for a share of `what`, ' (<1% of ...)' below half a percent; '' when unknown."""
-    if share is None:
-        return ""
-    return f" ({'<1%' if 0 < share < 0.005 else f'{share:.0%}'} of {what})"
+    """' (43% of tokens)' for a share of `what` (whole_percent); '' when unknown."""
+    return "" if share is None else f" ({whole_percent(share)} of {what})"
 
 
 NOT_STATED = "not stated"

@@ -23,6 +23,7 @@ from llmcost.report._fmt import (
     run_counts,
     side_requests,
     signed,
+    whole_percent,
 )
 
 TOP_MODELS = 5
@@ -53,7 +54,7 @@ def _requests(row: dict[str, Any], num: Callable[[Any], str]) -> str:
 def _share(part: Any, whole: Any) -> str:
     if part is None or not whole:
         return ""
-    return f"{Decimal(part) / Decimal(whole):.0%}"
+    return whole_percent(Decimal(part) / Decimal(whole))
 
 
 def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) -> str:
@@ -192,9 +193,13 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
                     f"{money(p.get('lo_95_usd'))} to {money(p.get('hi_95_usd'))}",
                 ])
             lines += _grid(rows, right_from=2)
-            # why the confidence is low (the forecast's own note), under the figures it qualifies
-            for note in (n for n in fc.get("notes") or [] if n.startswith("history too short")):
-                para(note[0].upper() + note[1:] + ".", indent="  ")
+            # why the confidence is low, and which data the forecast does not extend (the forecast's
+            # own notes: engine._known_until), under the figures they qualify
+            for note in (n for n in fc.get("notes") or [] if n.startswith(("history too short", "some data ends"))
+                         or "its usage is not forecast" in n):
+                # a note that starts with a provider's name keeps its case (names from the data)
+                first = note[0].upper() if note.startswith(("history", "some")) else note[0]
+                para(first + note[1:] + ".", indent="  ")
         else:
             notes = [n for n in fc.get("notes") or [] if "before yesterday" not in n]
             # the note that says why there is no forecast first, the context after it
@@ -270,6 +275,10 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
             para(w, indent="  ")
         if len(warnings) > MAX_WARNINGS:
             lines.append(f"  ... and {len(warnings) - MAX_WARNINGS} more (--full).")
+        if doc.get("unpriced"):
+            n = len(doc["unpriced"])
+            para(f"To price {'it' if n == 1 else 'them'}: --section unpriced gives the reason and a --prices file "
+                 f"snippet for {'it' if n == 1 else 'each'}.", indent="  ")
 
     lines.append("")
     names = ", ".join(sections)

@@ -63,6 +63,13 @@ class BilledMoney:
             }, schema={"series_id": pl.String, "ds": pl.Date, "y": pl.Float64}))
         return pl.concat(parts)
 
+    def cut(self, last: date) -> None:
+        """Keep the billed days up to `last` (the forecast's history stops there)."""
+        self.days = {p: kept for p, by_day in self.days.items()
+                     if (kept := {d: v for d, v in by_day.items() if d <= last})}
+        self.models = {p: ms for p, ms in self.models.items() if p in self.days}
+        self.covered = {c for c in self.covered if c[0] in self.days}
+
     def missing_months(self, provider: str) -> list[str]:
         """The calendar months (YYYY-MM) between the provider's first and last billed day without any
         of its cost lines: missing from its series, imputed by the core."""

@@ -283,9 +283,13 @@ def forecast_drivers(
     tz: str = "UTC",
     ratios: str = "hold",
     billed: BilledMoney | None = None,
+    ended: frozenset[str] = frozenset(),
 ) -> DriverForecast | None:
     """Fit and simulate every driver series; None when there is neither priced usage nor `billed`
     money (billed.billed_unpriced: the billed money of unpriced models, forecast as `billed|p`).
+    The providers in `ended` (whose data stopped long before the history's last day) are not
+    forecast; every other provider's volume runs to the history's last day, a day without its
+    usage being a true zero (engine._known_until cuts the history where some provider's data ends).
 
     `ratios="hold"` (default): shares and tokens per request are held at their trailing
     28-day ratio of sums with bootstrap variation (reference 3.2: hold the last 28-day mean
@@ -310,7 +314,8 @@ def forecast_drivers(
         .sort("provider", "model")
     )
     prices = group_prices(catalog, totals, as_of_day)
-    groups = [(p, m) for p, m in totals.select("provider", "model").iter_rows() if (p, m) in prices]
+    groups = [(p, m) for p, m in totals.select("provider", "model").iter_rows() if (p, m) in prices and p not in ended]
+    history_last = cast("date | None", daily["day"].max())
     frames = []
     zero_kinds: set[tuple[str, str, str]] = set()
     providers = sorted({p for p, _ in groups})
@@ -319,11 +324,15 @@ def forecast_drivers(
         if not counted[p]:
             notes.append(f"{p or '(no provider)'}: some usage comes from exports that state no request count, so "
                          "its volume is forecast in tokens per day, not requests")
+    if ended:
+        # the direct cost series (a check on the drivers) covers the providers forecast only
+        cost = (daily.filter(~pl.col("provider").is_in(list(ended))).group_by("day").agg(pl.col("cost").sum())
+                .sort("day"))
     daily = daily.filter(pl.struct("provider", "model").is_in([{"provider": p, "model": m} for p, m in groups])
                          ) if groups else daily.clear()
     for p in providers:
         part = daily.filter(pl.col("provider") == p)
-        first, last = cast(date, part["day"].min()), cast(date, part["day"].max())
+        first, last = cast(date, part["day"].min()), cast(date, history_last)
         cal = pl.DataFrame({"day": pl.date_range(first, last, "1d", eager=True)})
         req = cal.join(part.group_by("day").agg(pl.col("volume").sum()), on="day", how="left").fill_null(0.0)
         frames.append(

@@ -37,7 +37,7 @@ from .alternatives import measure_all
 from .billed import BILLED_SERIES, BilledMoney, billed_series, billed_unpriced
 from .config import Scenario, ScenarioFile, load_scenarios
 from .drivers import INPUT_SIDE, VOLUME_SERIES, DriverForecast, forecast_drivers
-from .history import History, anchor_day, left_out_note, prepare
+from .history import History, anchor_day, left_out_note, prepare, source_ends
 from .whatif import Effect, Prices
 
 if TYPE_CHECKING:
@@ -45,9 +45,11 @@ if TYPE_CHECKING:
 
 _RANK = {"none": 0, "low": 1, "normal": 2}
 
-STALE_BILL_DAYS = 28
-"""A provider's billed money of unpriced models that ends more than this many days before the
-history's last day is not forecast (a stopped bill, or an old export beside newer logs)."""
+STALE_DAYS = 28
+"""A provider whose data (its usage's sources, or the billed money of its models without a list
+price) ends more than this many days before the history's last day is not forecast (a stopped
+provider or bill, or an old export beside newer logs); one whose data ends less long before cuts
+the history short (`_known_until`)."""
 
 
 def _money(x: float | None) -> Decimal | None:
@@ -192,7 +194,18 @@ def forecast_section(
     specs = periods_after(as_of_day)
     _, cur_label, cur_start, cur_end = specs[0]
     billed, stale = _billed(hist, as_of_day, tz)
-    notes = ([anchored] if anchored else []) + _history_notes(hist, billed) + stale
+    ended, cut, known_notes = _known_until(hist, billed)
+    if cut is not None:
+        # every provider's history ends where the shortest one's data ends: a day after it is
+        # known for some providers only, and the others' absence would read as $0
+        history = ROWS_KNOWN
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {history} AS SELECT * FROM {hist.table} "
+                    f"WHERE day <= DATE '{cut.isoformat()}'")
+        hist.last_day = cut
+        if billed is not None:
+            billed.cut(cut)
+            billed = billed if billed.days else None
+    notes = ([anchored] if anchored else []) + _history_notes(hist, billed) + stale + known_notes
     mtd_raw = con.execute(
         f"SELECT sum(cost_usd) FROM {history} WHERE priced AND day >= $s AND day <= $e",
         {"s": cur_start, "e": as_of_day},
@@ -218,7 +231,7 @@ def forecast_section(
         "price_basis": f"list prices at {as_of_day} ({catalog.info()['catalog']}); actuals at the prices in force",
     }
     df = forecast_drivers(con, history, catalog, as_of_day, specs[-1][3], n_paths=n_paths, seed=seed, tz=tz,
-                          billed=billed)
+                          billed=billed, ended=ended)
     if df is None:
         notes.append("no priced usage on or before as_of: nothing to forecast")
         # rows, not requests: a usage export's rows state no request count (0), and its unpriced
@@ -467,15 +480,55 @@ def _billed(hist: History, as_of_day: date, tz: str) -> tuple[BilledMoney | None
         return billed, []
     # a bill that stopped long before the rest of the history ends is not extended to today (the
     # core would impute its whole missing tail): its models stay "left out", with a note
-    stale = [p for p, by_day in billed.days.items() if (hist.last_day - max(by_day)).days > STALE_BILL_DAYS]
+    stale = [p for p, by_day in billed.days.items() if (hist.last_day - max(by_day)).days > STALE_DAYS]
     for p in stale:
         billed.notes.append(f"{p or '(no provider)'}: the billed money of its models without a list price ends on "
-                            f"{max(billed.days[p])}, more than {STALE_BILL_DAYS} days before the history's last day "
+                            f"{max(billed.days[p])}, more than {STALE_DAYS} days before the history's last day "
                             f"({hist.last_day}): it is not forecast")
         del billed.days[p]
         billed.covered -= {c for c in billed.covered if c[0] == p}
         billed.models.pop(p, None)
     return (billed if billed.days else None), billed.notes
+
+
+ROWS_KNOWN = "scen_known"
+"""The history cut at the last day every forecast provider's data covers (`_known_until`)."""
+
+
+def _known_until(hist: History, billed: BilledMoney | None) -> tuple[frozenset[str], date | None, list[str]]:
+    """(providers not forecast, the day to cut the history at or None, notes) from how far each
+    source of priced usage reaches (history.source_ends), and the billed money's last day for a
+    provider forecast from its bill. A provider all of whose sources end more than STALE_DAYS
+    before the history's last day is not forecast. A source that ends less long before is an export
+    or log that stops early (an Anthropic usage export made on the 17th beside Claude Code logs to
+    the 31st): its later days are unknown, not $0, so every provider's history stops there."""
+    last = hist.last_day
+    if last is None:
+        return frozenset(), None, []
+    ends = source_ends(hist)
+    reach: dict[str, date] = {}
+    for p, _, d in ends:
+        reach[p] = max(reach.get(p, d), d)
+    ended = {p: d for p, d in reach.items() if (last - d).days > STALE_DAYS}
+    short: dict[str, date] = {}
+    for p, src, d in ends:
+        if d < last and (last - d).days <= STALE_DAYS and p not in ended:
+            short[f"{src or 'usage'} ({p or 'no provider'})"] = d
+    if billed is not None:  # its stale bills were dropped by _billed
+        short |= {f"the billed money of {p or '(no provider)'}": max(by_day) for p, by_day in billed.days.items()
+                  if max(by_day) < last}
+    notes = [f"{p or '(no provider)'}: its data ends on {d}, more than {STALE_DAYS} days before the history's last "
+             f"day ({last}): its usage is not forecast (it stopped, or its export is old)"
+             for p, d in sorted(ended.items())]
+    if not short:
+        return frozenset(ended), None, notes
+    cut = min(short.values())
+    names = ", ".join(f"{what} on {d}" for what, d in sorted(short.items(), key=lambda x: (x[1], x[0])))
+    notes.append(f"some data ends before the history's last day ({last}): {names}. The days after are not known "
+                 f"(an export or log that stops early), not $0, so the forecast uses every provider's data up to "
+                 f"{cut} only and forecasts the days after (the actual to date stops there). Fix: add that data up "
+                 f"to {last}, or pass --as-of {cut}")
+    return frozenset(ended), cut, notes
 
 
 def _months(months: list[str]) -> str:

@@ -31,6 +31,7 @@ from the History `prepare` returns (`History.table`), never from here."""
 
 _COLUMNS = (
     "event_id",
+    "source",  # the reader (format): how far each provider's data reaches (`source_ends`)
     "source_file",
     "source_line",
     "grain",
@@ -182,6 +183,23 @@ def prepare(
         if billed and billed[0]:
             notes.append(_billed_note(billed[0]))
     return _history(con, summary, notes)
+
+
+def source_ends(hist: History) -> list[tuple[str, str, date]]:
+    """(provider, source, last day) for each provider of priced usage (`grp_provider`) and source
+    (reader, i.e. format) its usage comes from: the newest day of any row (of any provider) that
+    source stored. A day up to it without the provider's usage in that source is a true zero (the
+    log went on without it); a day after it is unknown (the export, or the log, ends there). Daily
+    log files of one format cover each other, so a provider absent from the last day's file is
+    not cut short."""
+    rows = hist.con.execute(
+        f"""WITH ends AS (SELECT coalesce(source, '') AS src, max(day) AS src_end FROM {hist.table}
+                          GROUP BY coalesce(source, '')),
+                 feeds AS (SELECT DISTINCT grp_provider, coalesce(source, '') AS src FROM {hist.table} WHERE priced)
+            SELECT feeds.grp_provider, feeds.src, ends.src_end FROM feeds JOIN ends ON feeds.src = ends.src
+            ORDER BY 1, 2"""
+    ).fetchall()
+    return [(p, src, d if isinstance(d, date) else date.fromisoformat(str(d))) for p, src, d in rows]
 
 
 def _billed_note(days: int) -> str:
