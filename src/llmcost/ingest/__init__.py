@@ -391,6 +391,35 @@ def csv_header(head: bytes) -> list[str] | None:
     return list(h._csv) if h._csv is not None else None
 
 
+def csv_columns(header: Iterable[str], wanted: Iterable[str]) -> dict[str, int] | None:
+    """The position in `header` (names already stripped of spaces) of each `wanted` name it has:
+    the one header name spelt exactly so, else the one equal to it up to case (`Request_ID` or
+    `SPEND` for `request_id` and `spend`: a spreadsheet or another client rewrote the header).
+    Names the header lacks are left out. None when a wanted name is ambiguous: two header names
+    spelt exactly so, or none exactly and two up to case (`Cost` and `COST` for `cost`).
+
+    The one place the CSV formats match column names: their sniffers (`csv_has`) and readers
+    (`_records.csv_records_sql`, `_exports.Csv`) agree on what a header means."""
+    names = list(header)
+    folded = [n.casefold() for n in names]
+    out = {}
+    for w in wanted:
+        exact = [i for i, n in enumerate(names) if n == w]
+        near = exact or [i for i, n in enumerate(folded) if n == w.casefold()]
+        if len(near) > 1:
+            return None
+        if near:
+            out[w] = near[0]
+    return out
+
+
+def csv_has(head: bytes, *names: str) -> bool:
+    """True when the CSV header of `head` has every one of `names`, matched as `csv_columns` does
+    (up to case and surrounding spaces, unambiguously): what a CSV format's sniffer asks."""
+    found = csv_columns(csv_header(head) or [], names)
+    return found is not None and len(found) == len(names)
+
+
 def _csv_header(s: str) -> tuple[str, ...] | None:
     if not s or s.lstrip()[:1] in "{[":
         return None

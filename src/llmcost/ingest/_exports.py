@@ -9,7 +9,7 @@ Reference: /work/shared/reference/formats-provider-exports.md (cited per format 
 
 from __future__ import annotations
 
-from llmcost.ingest import InputFile, csv_header, int_sql, text
+from llmcost.ingest import InputFile, csv_has, csv_header, int_sql, text
 
 NULL_MARK = "chr(0)"
 """Stands for NULL inside a key hash, so NULL and '' are different groups."""
@@ -161,8 +161,7 @@ class Csv:
 
 
 def header_has(head: bytes, *names: str) -> bool:
-    cols = {c.lower() for c in (csv_header(head) or [])}
-    return all(n.lower() in cols for n in names)
+    return csv_has(head, *names)
 
 
 # ---- meters and SKUs ---------------------------------------------------------------------------

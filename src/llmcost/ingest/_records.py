@@ -9,7 +9,7 @@ readers; no Python touches the rows. One JSON record (or one API page) may be up
 from __future__ import annotations
 
 from llmcost.errors import FormatError
-from llmcost.ingest import InputFile, lines_sql, sql_str, text
+from llmcost.ingest import InputFile, csv_columns, lines_sql, sql_str, text
 
 
 def _extract(fields: dict[str, str], src: str) -> str:
@@ -63,14 +63,28 @@ def csv_records_sql(f: InputFile, columns: list[str]) -> str:
     """Rows of a CSV export with a header: `raw` is the row as a JSON object, every column VARCHAR.
 
     `source_line` is the record number + 1 (the header is line 1), which is the file line unless a
-    quoted cell spans lines. Columns missing from the file come out NULL.
+    quoted cell spans lines. Columns missing from the file come out NULL. A header name that
+    differs from `columns` only in case or surrounding spaces is that column (`csv_columns`); a
+    name the header holds twice up to case is read under its position (`name_3`), as DuckDB
+    takes no two names equal up to case.
     """
     comp = "gzip" if f.gzip else "none"
     head = text(f.head).splitlines()[0] if text(f.head).splitlines() else ""
-    names = _csv_names(head, f.display)
-    have = set(names)
+    header = _csv_names(head, f.display)
+    at = csv_columns(header, columns)
+    if at is None:
+        twice = next(c for c in columns if csv_columns(header, [c]) is None)
+        raise FormatError(
+            f"{f.display}:1: the header names column {twice!r} twice (up to upper or lower case), so which "
+            "one holds the values is unknown. Fix: rename or remove one of the two columns."
+        )
+    seen: set[str] = set()
+    names = []
+    for i, n in enumerate(header):
+        names.append(n if n.casefold() not in seen else f"{n}_{i + 1}")
+        seen.add(n.casefold())
     cols = ", ".join(
-        f'"{c}" AS "{c}"' if c in have else f'CAST(NULL AS VARCHAR) AS "{c}"' for c in columns
+        f'"{_ident(names[at[c]])}" AS "{c}"' if c in at else f'CAST(NULL AS VARCHAR) AS "{c}"' for c in columns
     )
     return (
         f"SELECT row_number() OVER () + 1 AS source_line, CAST(to_json(c) AS VARCHAR) AS raw, {cols} "
@@ -95,6 +109,10 @@ def _csv_names(header_line: str, where: str) -> list[str]:
             "file is a CSV export with one header line of column names, or leave out --source to let "
             "the format be detected."
         ) from None
+
+
+def _ident(name: str) -> str:
+    return name.replace('"', '""')
 
 
 def _csv_columns(names: list[str]) -> str:

@@ -20,7 +20,7 @@ from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
-    csv_header,
+    csv_has,
     int_sql,
     is_bad_count,
     is_bad_number,
@@ -47,8 +47,7 @@ class HeliconeExportCsv(Ingestor):
     obtain = "`HELICONE_API_KEY=... npx @helicone/export --start-date ... --end-date ... --format csv`"
 
     def sniff(self, head: bytes, name: str) -> bool:
-        cols = set(csv_header(head) or [])
-        return {"response_id", "request_created_at", "request_properties", "prompt_tokens"} <= cols
+        return csv_has(head, "response_id", "request_created_at", "request_properties", "prompt_tokens")
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         src = records.csv_records_sql(f, COLUMNS)
