@@ -699,6 +699,19 @@ def is_bad_count(expr: str) -> str:
     return f"({expr} IS NOT NULL AND {int_sql(expr)} IS NULL)"
 
 
+def unreported_count_sql(inp: str, out: str, in_name: str, out_name: str, *, output_required: bool = True) -> str:
+    """SQL: the quarantine reason when a request states one of its two main token counts and leaves
+    the other null or missing, else NULL. Such a count is not reported, so unknown: stored as 0 it
+    would be priced as $0 (the rule of the OpenAI body format, docs/reliability.md). `inp` and
+    `out` are the counts as stated (VARCHAR; NULL when null or missing). With `output_required`
+    false only a missing input counts (a source whose embeddings state their input alone)."""
+    def reason(name: str) -> str:
+        return sql_str(f"{name} is null or missing (not reported): the request's tokens are unknown, not 0")
+
+    out_missing = f" WHEN {out} IS NULL AND {inp} IS NOT NULL THEN {reason(out_name)}" if output_required else ""
+    return f"(CASE WHEN {inp} IS NULL AND {out} IS NOT NULL THEN {reason(in_name)}{out_missing} END)"
+
+
 def is_bad_number(expr: str) -> str:
     """True when a VARCHAR value is present but not a number."""
     return f"({expr} IS NOT NULL AND TRY_CAST({expr} AS DOUBLE) IS NULL)"

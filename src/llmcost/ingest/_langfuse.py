@@ -44,6 +44,7 @@ from llmcost.ingest import (
     sql_str,
     text,
     ts_sql,
+    unreported_count_sql,
 )
 from llmcost.ingest._tags import bare_sql, merge_sql, object_sql, with_tags
 from llmcost.ingest.files import readable
@@ -149,6 +150,8 @@ def mapping_sql(src: str, f: InputFile, ctx: IngestContext) -> str:
       CASE WHEN NOT o._json_ok THEN 'not valid JSON'
            WHEN o.ud IS NOT NULL AND NOT json_valid(o.ud) THEN 'usageDetails is not valid JSON'
            WHEN {bad} THEN 'non-numeric or non-integer usageDetails count, or non-numeric cost'
+           ELSE {unreported_count_sql("coalesce(u_input, u_input_audio)", "coalesce(u_output, u_output_audio)",
+                                      "usageDetails.input", "usageDetails.output", output_required=False)}
       END AS error,
       o.obs_id AS event_id,
       'request' AS grain,

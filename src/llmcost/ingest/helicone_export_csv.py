@@ -26,6 +26,7 @@ from llmcost.ingest import (
     is_bad_number,
     register,
     ts_sql,
+    unreported_count_sql,
 )
 from llmcost.ingest import _records as records
 from llmcost.ingest._tags import drop_keys_sql, with_tags
@@ -58,7 +59,9 @@ class HeliconeExportCsv(Ingestor):
         return f"""
         SELECT source_line, raw,
           CASE WHEN {bad} THEN 'non-numeric or non-integer prompt_tokens or completion_tokens, or non-numeric cost'
-               WHEN prompt_tokens IS NULL AND completion_tokens IS NULL THEN 'no token counts' END AS error,
+               WHEN prompt_tokens IS NULL AND completion_tokens IS NULL THEN 'no token counts'
+               ELSE {unreported_count_sql('prompt_tokens', 'completion_tokens', 'prompt_tokens', 'completion_tokens')}
+          END AS error,
           response_id AS event_id,
           'request' AS grain,
           {ts_sql('request_created_at')} AS ts,
