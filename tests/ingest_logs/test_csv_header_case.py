@@ -1,7 +1,8 @@
 """A CSV export whose header differs from the documented one only in case or surrounding spaces
 (a spreadsheet's "save as", a client that upper-cases names) is the same export: detected as its
 format, read column by column, with the totals of the original. A name the header holds twice up
-to case is ambiguous: refused with a message, never read from either column."""
+to case is ambiguous: refused with a message, never read from either column. The same export saved
+with semicolons (a spreadsheet where the decimal mark is a comma) or tabs is read alike."""
 
 from __future__ import annotations
 
@@ -28,10 +29,10 @@ CASES = [
 ]
 
 
-def _rewrite_header(src: Path, dst: Path, rename) -> None:  # type: ignore[no-untyped-def]
+def _rewrite_header(src: Path, dst: Path, rename, delimiter: str = ",") -> None:  # type: ignore[no-untyped-def]
     rows = list(csv.reader(io.StringIO(src.read_text(encoding="utf-8"), newline="")))
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows([[rename(h) for h in rows[0]], *rows[1:]])
+    csv.writer(out, lineterminator="\n", delimiter=delimiter).writerows([[rename(h) for h in rows[0]], *rows[1:]])
     dst.write_text(out.getvalue(), encoding="utf-8")
 
 
@@ -42,16 +43,18 @@ def _totals(store: Path) -> tuple[int, int, int, int]:
     return int(n), int(i), int(o), int(r)
 
 
-@pytest.mark.parametrize("how", [str.upper, lambda h: f"  {h} "], ids=["upper", "spaces"])
+@pytest.mark.parametrize(("how", "delimiter"), [(str.upper, ","), (lambda h: f"  {h} ", ","), (str, ";"), (str, "\t")],
+                         ids=["upper", "spaces", "semicolons", "tabs"])
 @pytest.mark.parametrize(("fmt", "name", "want"), CASES, ids=[c[0] for c in CASES])
-def test_header_in_another_case_is_the_same_export(tmp_path: Path, fmt: str, name: str, want: tuple, how) -> None:  # type: ignore[no-untyped-def,type-arg]
+def test_header_in_another_case_is_the_same_export(  # type: ignore[no-untyped-def]
+        tmp_path: Path, fmt: str, name: str, want: tuple[int, int, int, int], how, delimiter: str) -> None:
     folder = tmp_path / "logs"
     folder.mkdir()
     for sibling in (FIXTURES / fmt).iterdir():  # the Langfuse traces export beside it stays as it is
         if sibling.name not in (name, "expected.jsonl"):
             (folder / sibling.name).write_bytes(sibling.read_bytes())
     f = folder / name
-    _rewrite_header(FIXTURES / fmt / name, f, how)
+    _rewrite_header(FIXTURES / fmt / name, f, how, delimiter)
     assert [i.name for i in ingest.detect(f.read_bytes()[:65536], str(f))] == [fmt]
     result = load([f], tmp_path / "store")
     assert [(r.status, r.ingestor) for r in result.files] == [("ingested", fmt)]

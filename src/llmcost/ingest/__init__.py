@@ -420,6 +420,12 @@ def csv_has(head: bytes, *names: str) -> bool:
     return found is not None and len(found) == len(names)
 
 
+def csv_delimiter(header_line: str) -> str:
+    """The delimiter of a CSV header line: the most frequent of comma, semicolon and tab (a
+    spreadsheet saving "CSV" where the decimal mark is a comma writes `;`; a TSV uses tabs)."""
+    return max([",", ";", "\t"], key=header_line.count)
+
+
 def _csv_header(s: str) -> tuple[str, ...] | None:
     if not s or s.lstrip()[:1] in "{[":
         return None
@@ -430,9 +436,8 @@ def _csv_header(s: str) -> tuple[str, ...] | None:
     import csv
     import io
 
-    delim = max([",", ";", "\t"], key=first.count)
     try:
-        row = next(csv.reader(io.StringIO(first), delimiter=delim))
+        row = next(csv.reader(io.StringIO(first), delimiter=csv_delimiter(first)))
     except (csv.Error, StopIteration):
         return None
     return tuple(c.strip().strip('"') for c in row)

@@ -9,7 +9,7 @@ readers; no Python touches the rows. One JSON record (or one API page) may be up
 from __future__ import annotations
 
 from llmcost.errors import FormatError
-from llmcost.ingest import InputFile, csv_columns, lines_sql, sql_str, text
+from llmcost.ingest import InputFile, csv_columns, csv_delimiter, lines_sql, sql_str, text
 
 
 def _extract(fields: dict[str, str], src: str) -> str:
@@ -70,7 +70,8 @@ def csv_records_sql(f: InputFile, columns: list[str]) -> str:
     """
     comp = "gzip" if f.gzip else "none"
     head = text(f.head).splitlines()[0] if text(f.head).splitlines() else ""
-    header = _csv_names(head, f.display)
+    delim = csv_delimiter(head)
+    header = _csv_names(head, delim, f.display)
     at = csv_columns(header, columns)
     if at is None:
         twice = next(c for c in columns if csv_columns(header, [c]) is None)
@@ -89,12 +90,12 @@ def csv_records_sql(f: InputFile, columns: list[str]) -> str:
     return (
         f"SELECT row_number() OVER () + 1 AS source_line, CAST(to_json(c) AS VARCHAR) AS raw, {cols} "
         f"FROM read_csv({f.sql_path()}, header=true, all_varchar=true, auto_detect=false, "
-        f"columns={_csv_columns(names)}, delim=',', quote='\"', escape='\"', strict_mode=false, "
+        f"columns={_csv_columns(names)}, delim={sql_str(delim)}, quote='\"', escape='\"', strict_mode=false, "
         f"null_padding=true, compression='{comp}', max_line_size=16777216) c"
     )
 
 
-def _csv_names(header_line: str, where: str) -> list[str]:
+def _csv_names(header_line: str, delim: str, where: str) -> list[str]:
     """The column names of a CSV header line; a FormatError naming the file (`where`) when Python's
     csv module cannot split it (a cell over its 128 KiB limit: a fuzzed header stopped the whole
     run with a traceback)."""
@@ -102,7 +103,7 @@ def _csv_names(header_line: str, where: str) -> list[str]:
     import io
 
     try:
-        return [n.strip() for n in next(csv.reader(io.StringIO(header_line)), [])]
+        return [n.strip() for n in next(csv.reader(io.StringIO(header_line), delimiter=delim), [])]
     except csv.Error as e:
         raise FormatError(
             f"{where}:1: the header line cannot be split into column names ({e}). Fix: check that the "
