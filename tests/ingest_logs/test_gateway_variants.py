@@ -59,7 +59,7 @@ def _set(path: tuple[str, ...], value: object) -> Callable[[dict], None]:
 
 def _ingest(tmp_path: Path, fmt: str, name: str, edit: Callable[[str], str]) -> tuple[Path, Path]:
     folder = tmp_path / "logs"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     for sibling in (FIXTURES / fmt).iterdir():  # a Langfuse traces export stays beside its observations
         if sibling.name not in (name, "expected.jsonl"):
             (folder / sibling.name).write_bytes(sibling.read_bytes())
@@ -150,3 +150,44 @@ def test_one_main_count_not_reported_is_quarantined_not_zero(  # type: ignore[no
     f, store = _ingest(tmp_path, fmt, name, edit)
     assert _quarantine(store, f)[line] == f"{count} {NOT_REPORTED}"
     assert _sums(store) == want
+
+
+def _with_copy_of_first(cut: bool) -> Callable[[str], str]:
+    """The CSV with its first row appended again under a new id and no line end after it; `cut`:
+    the appended row stops halfway (an export still being written)."""
+    def edit(text: str) -> str:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        copy = [f"{rows[1][0]}-again", *rows[1][1:]]
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerow(copy)
+        last = out.getvalue().rstrip("\n")
+        return text.rstrip("\n") + "\n" + (last[: len(last) // 2] if cut else last)
+    return edit
+
+
+CUT_CASES = [
+    # format, file, line of the appended row, (rows, input, output) of the fixture, and its first row's
+    # (input, output): the appended row adds them when whole, nothing when cut
+    ("litellm_spend_logs_csv", "input_spend_logs.csv", 7, (4, 536, 720), (12, 200)),
+    ("helicone_export_csv", "input_export.csv", 6, (3, 2689, 355), (310, 95)),
+    ("langfuse_observations_csv", "input_observations.csv", 7, (3, 2329, 384), (279, 140)),  # 5 records
+    # OpenRouter: tokens_prompt 5000 of which 4000 cached, so input 1000; 900 completion
+    ("openrouter_activity_csv", "input_activity.csv", 7, (3, 7200, 4400), (1000, 900)),
+]
+
+
+@pytest.mark.parametrize(("fmt", "name", "line", "base", "first"), CUT_CASES, ids=[c[0] for c in CUT_CASES])
+def test_csv_last_row_cut_short_is_quarantined(  # type: ignore[no-untyped-def]
+        tmp_path: Path, fmt: str, name: str, line: int, base: tuple[int, int, int], first: tuple[int, int]) -> None:
+    # Before: DuckDB padded the cut row with NULLs and it was stored: LiteLLM with its metadata cut,
+    # so the cache write of 3000 was not taken off (input 3012, not 12); Langfuse with usageDetails
+    # cut, so 0 tokens; OpenRouter with what was left (its app_name cut); Helicone quarantined only by
+    # luck ("no token counts").
+    f, store = _ingest(tmp_path / "cut", fmt, name, _with_copy_of_first(cut=True))
+    assert _quarantine(store, f)[line].startswith("the last row ends early (no line end after it")
+    assert _sums(store) == base
+    # the whole row with no line end after it (a spreadsheet's export) is read: e.g. LiteLLM
+    # 4 + 1 rows, input 536 + 12 = 548, output 720 + 200 = 920
+    f, store = _ingest(tmp_path / "whole", fmt, name, _with_copy_of_first(cut=False))
+    assert line not in _quarantine(store, f)
+    assert _sums(store) == (base[0] + 1, base[1] + first[0], base[2] + first[1])

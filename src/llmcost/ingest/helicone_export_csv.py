@@ -25,6 +25,7 @@ from llmcost.ingest import (
     is_bad_count,
     is_bad_number,
     register,
+    sql_str,
     ts_sql,
     unreported_count_sql,
 )
@@ -58,7 +59,8 @@ class HeliconeExportCsv(Ingestor):
         extra = f"""json_object('session_path', json_extract_string({props}, '$."Helicone-Session-Path"'))"""
         return f"""
         SELECT source_line, raw,
-          CASE WHEN {bad} THEN 'non-numeric or non-integer prompt_tokens or completion_tokens, or non-numeric cost'
+          CASE WHEN _cut THEN {sql_str(records.CUT)}
+               WHEN {bad} THEN 'non-numeric or non-integer prompt_tokens or completion_tokens, or non-numeric cost'
                WHEN prompt_tokens IS NULL AND completion_tokens IS NULL THEN 'no token counts'
                ELSE {unreported_count_sql('prompt_tokens', 'completion_tokens', 'prompt_tokens', 'completion_tokens')}
           END AS error,

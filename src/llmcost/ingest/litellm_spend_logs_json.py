@@ -39,6 +39,7 @@ from llmcost.ingest import (
     is_bad_count,
     is_bad_number,
     register,
+    sql_str,
     ts_sql,
     unreported_count_sql,
 )
@@ -53,7 +54,8 @@ COLUMNS = [
 
 
 def mapping_sql(src: str, ctx: IngestContext) -> str:
-    """Canonical columns from a relation holding COLUMNS as VARCHAR (`metadata` as JSON text)."""
+    """Canonical columns from a relation holding COLUMNS as VARCHAR (`metadata` as JSON text), and
+    `_json_ok` and `_cut` (`_records`)."""
     aux = "json_extract(CASE WHEN json_valid(metadata) THEN metadata END, '$.additional_usage_values')"
     uo = "json_extract(CASE WHEN json_valid(metadata) THEN metadata END, '$.usage_object')"
 
@@ -74,6 +76,7 @@ def mapping_sql(src: str, ctx: IngestContext) -> str:
     return f"""
     SELECT source_line, raw,
       CASE WHEN NOT _json_ok THEN 'not valid JSON'
+           WHEN _cut THEN {sql_str(records.CUT)}
            WHEN prompt_tokens IS NULL AND completion_tokens IS NULL
              THEN 'no token counts (not a spend log row)'
            WHEN {bad} THEN 'non-numeric or non-integer prompt_tokens or completion_tokens, or non-numeric spend'
