@@ -127,8 +127,6 @@ CASES = [
     # Portkey lines 2 and 3: input 800 + 2000 = 2800, output 120 + 500 = 620
     ("portkey_logs_export_jsonl", "input.jsonl", _first_json(_set(("req_units",), None)), "req_units", 1,
      (2, 2800, 620)),
-    ("portkey_logs_export_jsonl", "input.jsonl", _first_json(_set(("res_units",), None)), "res_units", 1,
-     (2, 2800, 620)),
     # Langfuse lines 2 and 5: input 150 + 1900 = 2050, output 124 + 120 = 244
     ("langfuse_observations_jsonl", "input_observations.jsonl",
      _first_json(lambda r: r["usageDetails"].pop("input")), "usageDetails.input", 1, (2, 2050, 244)),
@@ -191,3 +189,11 @@ def test_csv_last_row_cut_short_is_quarantined(  # type: ignore[no-untyped-def]
     f, store = _ingest(tmp_path / "whole", fmt, name, _with_copy_of_first(cut=False))
     assert line not in _quarantine(store, f)
     assert _sums(store) == (base[0] + 1, base[1] + first[0], base[2] + first[1])
+
+
+def test_a_helicone_row_stating_its_input_alone_is_kept(tmp_path: Path) -> None:
+    # an embedding states its input alone: Helicone's empty completion_tokens is 0 output, not an
+    # unreported count. All 3 rows stored: input 2,689 as before, output 140 + 120 + 0 = 260
+    f, store = _ingest(tmp_path, "helicone_export_csv", "input_export.csv", _first_csv("completion_tokens", ""))
+    assert 2 not in _quarantine(store, f)  # the fixture's line 4 is quarantined on purpose
+    assert _sums(store) == (3, 2689, 260)

@@ -62,7 +62,8 @@ class HeliconeExportCsv(Ingestor):
           CASE WHEN _cut THEN {sql_str(records.CUT)}
                WHEN {bad} THEN 'non-numeric or non-integer prompt_tokens or completion_tokens, or non-numeric cost'
                WHEN prompt_tokens IS NULL AND completion_tokens IS NULL THEN 'no token counts'
-               ELSE {unreported_count_sql('prompt_tokens', 'completion_tokens', 'prompt_tokens', 'completion_tokens')}
+               ELSE {unreported_count_sql('prompt_tokens', 'completion_tokens', 'prompt_tokens', 'completion_tokens',
+                                           output_required=False)}
           END AS error,
           response_id AS event_id,
           'request' AS grain,

@@ -101,7 +101,8 @@ class HeliconeExportJsonl(Ingestor):
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN {bad} THEN 'non-numeric or non-integer token count or cost'
                WHEN prompt_tokens IS NULL AND completion_tokens IS NULL THEN 'no token counts'
-               ELSE {unreported_count_sql(taken_in, taken_out, 'prompt_tokens', 'completion_tokens')}
+               ELSE {unreported_count_sql(taken_in, taken_out, 'prompt_tokens', 'completion_tokens',
+                                          output_required=False)}
           END AS error,
           request_id AS event_id,
           'request' AS grain,
