@@ -391,6 +391,41 @@ def csv_header(head: bytes) -> list[str] | None:
     return list(h._csv) if h._csv is not None else None
 
 
+def csv_columns(header: Iterable[str], wanted: Iterable[str]) -> dict[str, int] | None:
+    """The position in `header` (names already stripped of spaces) of each `wanted` name it has:
+    the one header name spelt exactly so, else the one equal to it up to case (`Request_ID` or
+    `SPEND` for `request_id` and `spend`: a spreadsheet or another client rewrote the header).
+    Names the header lacks are left out. None when a wanted name is ambiguous: two header names
+    spelt exactly so, or none exactly and two up to case (`Cost` and `COST` for `cost`).
+
+    The one place the CSV formats match column names: their sniffers (`csv_has`) and readers
+    (`_records.csv_records_sql`, `_exports.Csv`) agree on what a header means."""
+    names = list(header)
+    folded = [n.casefold() for n in names]
+    out = {}
+    for w in wanted:
+        exact = [i for i, n in enumerate(names) if n == w]
+        near = exact or [i for i, n in enumerate(folded) if n == w.casefold()]
+        if len(near) > 1:
+            return None
+        if near:
+            out[w] = near[0]
+    return out
+
+
+def csv_has(head: bytes, *names: str) -> bool:
+    """True when the CSV header of `head` has every one of `names`, matched as `csv_columns` does
+    (up to case and surrounding spaces, unambiguously): what a CSV format's sniffer asks."""
+    found = csv_columns(csv_header(head) or [], names)
+    return found is not None and len(found) == len(names)
+
+
+def csv_delimiter(header_line: str) -> str:
+    """The delimiter of a CSV header line: the most frequent of comma, semicolon and tab (a
+    spreadsheet saving "CSV" where the decimal mark is a comma writes `;`; a TSV uses tabs)."""
+    return max([",", ";", "\t"], key=header_line.count)
+
+
 def _csv_header(s: str) -> tuple[str, ...] | None:
     if not s or s.lstrip()[:1] in "{[":
         return None
@@ -401,9 +436,8 @@ def _csv_header(s: str) -> tuple[str, ...] | None:
     import csv
     import io
 
-    delim = max([",", ";", "\t"], key=first.count)
     try:
-        row = next(csv.reader(io.StringIO(first), delimiter=delim))
+        row = next(csv.reader(io.StringIO(first), delimiter=csv_delimiter(first)))
     except (csv.Error, StopIteration):
         return None
     return tuple(c.strip().strip('"') for c in row)
@@ -668,6 +702,19 @@ def is_bad_count(expr: str) -> str:
     """True when a VARCHAR value is present but not a whole number (`abc`, `1000.7`; `1000.0` is
     1000): a count is quarantined, never rounded (`int_sql` gives NULL for it)."""
     return f"({expr} IS NOT NULL AND {int_sql(expr)} IS NULL)"
+
+
+def unreported_count_sql(inp: str, out: str, in_name: str, out_name: str, *, output_required: bool = True) -> str:
+    """SQL: the quarantine reason when a request states one of its two main token counts and leaves
+    the other null or missing, else NULL. Such a count is not reported, so unknown: stored as 0 it
+    would be priced as $0 (the rule of the OpenAI body format, docs/reliability.md). `inp` and
+    `out` are the counts as stated (VARCHAR; NULL when null or missing). With `output_required`
+    false only a missing input counts (a source whose embeddings state their input alone)."""
+    def reason(name: str) -> str:
+        return sql_str(f"{name} is null or missing (not reported): the request's tokens are unknown, not 0")
+
+    out_missing = f" WHEN {out} IS NULL AND {inp} IS NOT NULL THEN {reason(out_name)}" if output_required else ""
+    return f"(CASE WHEN {inp} IS NULL AND {out} IS NOT NULL THEN {reason(in_name)}{out_missing} END)"
 
 
 def is_bad_number(expr: str) -> str:

@@ -9,7 +9,8 @@ Reference: /work/shared/reference/formats-provider-exports.md (cited per format 
 
 from __future__ import annotations
 
-from llmcost.ingest import InputFile, csv_header, int_sql, text
+from llmcost.ingest import InputFile, csv_has, csv_header, int_sql, text
+from llmcost.ingest._records import no_line_end
 
 NULL_MARK = "chr(0)"
 """Stands for NULL inside a key hash, so NULL and '' are different groups."""
@@ -150,19 +151,22 @@ class Csv:
         return "CAST(NULL AS VARCHAR)"
 
     def source(self) -> str:
-        """SQL: every row with source_line (file line, header = 1) and raw (the values joined)."""
+        """SQL: every row with source_line (file line, header = 1), raw (the values joined) and
+        `_cut`: the last row cut short, as `_records.csv_records_sql` marks it (`_records.CUT`)."""
         comp = "gzip" if self.f.gzip else "none"
         cols = [f"coalesce(\"{h.replace(chr(34), chr(34) * 2)}\", '')" for h in self.header] or ["''"]
+        cut = (f"(row_number() OVER () = count(*) OVER () AND {self.col(self.header[-1])} IS NULL)"
+               if self.header and no_line_end(self.f) else "false")
         return (
-            f"SELECT row_number() OVER () + 1 AS source_line, concat_ws(',', {', '.join(cols)}) AS raw, * "
+            f"SELECT row_number() OVER () + 1 AS source_line, concat_ws(',', {', '.join(cols)}) AS raw, "
+            f"{cut} AS _cut, * "
             f"FROM read_csv({self.f.sql_path()}, header=true, all_varchar=true, strict_mode=false, "
             f"null_padding=true, quote='\"', escape='\"', compression='{comp}')"
         )
 
 
 def header_has(head: bytes, *names: str) -> bool:
-    cols = {c.lower() for c in (csv_header(head) or [])}
-    return all(n.lower() in cols for n in names)
+    return csv_has(head, *names)
 
 
 # ---- meters and SKUs ---------------------------------------------------------------------------

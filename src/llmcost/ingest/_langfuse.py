@@ -44,7 +44,9 @@ from llmcost.ingest import (
     sql_str,
     text,
     ts_sql,
+    unreported_count_sql,
 )
+from llmcost.ingest._records import CUT
 from llmcost.ingest._tags import bare_sql, merge_sql, object_sql, with_tags
 from llmcost.ingest.files import readable
 
@@ -147,8 +149,11 @@ def mapping_sql(src: str, f: InputFile, ctx: IngestContext) -> str:
     return f"""
     SELECT o.source_line, o.raw,
       CASE WHEN NOT o._json_ok THEN 'not valid JSON'
+           WHEN o._cut THEN {sql_str(CUT)}
            WHEN o.ud IS NOT NULL AND NOT json_valid(o.ud) THEN 'usageDetails is not valid JSON'
            WHEN {bad} THEN 'non-numeric or non-integer usageDetails count, or non-numeric cost'
+           ELSE {unreported_count_sql("coalesce(u_input, u_input_audio)", "coalesce(u_output, u_output_audio)",
+                                      "usageDetails.input", "usageDetails.output", output_required=False)}
       END AS error,
       o.obs_id AS event_id,
       'request' AS grain,
@@ -172,7 +177,7 @@ def mapping_sql(src: str, f: InputFile, ctx: IngestContext) -> str:
       {extra} AS extra
     FROM (
       SELECT *, {ucols} FROM (
-        SELECT source_line, raw, _json_ok, {_unq('id')} AS obs_id, {_unq('"traceId"')} AS trace_id,
+        SELECT source_line, raw, _json_ok, _cut, {_unq('id')} AS obs_id, {_unq('"traceId"')} AS trace_id,
                {_unq('"startTime"')} AS start_time, {_unq('type')} AS obs_type, {_unq('model')} AS model,
                {_unq('"userId"')} AS user_id, {_unq('"traceName"')} AS trace_name, "totalCost",
                metadata AS obs_meta, "traceTags" AS trace_tags,

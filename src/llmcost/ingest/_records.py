@@ -2,25 +2,26 @@
 
 JSON documents (a JSON array, or API pages `{"data": [...]}`) and CSV exports have no meaningful
 line numbers; their `source_line` is the 1-based record index instead. Everything here returns one
-DuckDB SQL statement selecting `(source_line, raw, _json_ok, <fields>)`, streamed by DuckDB's own
-readers; no Python touches the rows. One JSON record (or one API page) may be up to 64 MiB.
+DuckDB SQL statement selecting `(source_line, raw, _json_ok, _cut, <fields>)`, streamed by DuckDB's
+own readers; no Python touches the rows. `_cut` marks a CSV's last record cut short (`CUT`). One
+JSON record (or one API page) may be up to 64 MiB.
 """
 
 from __future__ import annotations
 
 from llmcost.errors import FormatError
-from llmcost.ingest import InputFile, lines_sql, sql_str, text
+from llmcost.ingest import InputFile, csv_columns, csv_delimiter, lines_sql, sql_str, text
 
 
 def _extract(fields: dict[str, str], src: str) -> str:
     """`src` (a relation with source_line, raw) plus one VARCHAR column per JSON path in `fields`."""
     names = list(fields)
     if not names:
-        return f"SELECT source_line, raw, json_valid(raw) AS _json_ok FROM ({src})"
+        return f"SELECT source_line, raw, json_valid(raw) AS _json_ok, false AS _cut FROM ({src})"
     paths = "[" + ", ".join(sql_str(fields[n]) for n in names) + "]"
     cols = ", ".join(f"_v[{i + 1}] AS {n}" for i, n in enumerate(names))
     return (
-        f"SELECT source_line, raw, _v IS NOT NULL AS _json_ok, {cols} FROM ("
+        f"SELECT source_line, raw, _v IS NOT NULL AS _json_ok, false AS _cut, {cols} FROM ("
         f"SELECT source_line, raw, CASE WHEN json_valid(raw) AND left(ltrim(raw), 1) = '{{' "
         f"THEN json_extract_string(raw, {paths}) END AS _v FROM ({src}))"
     )
@@ -63,24 +64,62 @@ def csv_records_sql(f: InputFile, columns: list[str]) -> str:
     """Rows of a CSV export with a header: `raw` is the row as a JSON object, every column VARCHAR.
 
     `source_line` is the record number + 1 (the header is line 1), which is the file line unless a
-    quoted cell spans lines. Columns missing from the file come out NULL.
+    quoted cell spans lines. Columns missing from the file come out NULL. A header name that
+    differs from `columns` only in case or surrounding spaces is that column (`csv_columns`); a
+    name the header holds twice up to case is read under its position (`name_3`), as DuckDB
+    takes no two names equal up to case.
     """
     comp = "gzip" if f.gzip else "none"
     head = text(f.head).splitlines()[0] if text(f.head).splitlines() else ""
-    names = _csv_names(head, f.display)
-    have = set(names)
+    delim = csv_delimiter(head)
+    header = _csv_names(head, delim, f.display)
+    at = csv_columns(header, columns)
+    if at is None:
+        twice = next(c for c in columns if csv_columns(header, [c]) is None)
+        raise FormatError(
+            f"{f.display}:1: the header names column {twice!r} twice (up to upper or lower case), so which "
+            "one holds the values is unknown. Fix: rename or remove one of the two columns."
+        )
+    seen: set[str] = set()
+    names = []
+    for i, n in enumerate(header):
+        names.append(n if n.casefold() not in seen else f"{n}_{i + 1}")
+        seen.add(n.casefold())
     cols = ", ".join(
-        f'"{c}" AS "{c}"' if c in have else f'CAST(NULL AS VARCHAR) AS "{c}"' for c in columns
+        f'"{_ident(names[at[c]])}" AS "{c}"' if c in at else f'CAST(NULL AS VARCHAR) AS "{c}"' for c in columns
     )
+    # the last record of a file with no line end after it, its last column empty: a row cut short
+    cut = (f'(row_number() OVER () = count(*) OVER () AND "{_ident(names[-1])}" IS NULL)'
+           if names and no_line_end(f) else "false")
     return (
-        f"SELECT row_number() OVER () + 1 AS source_line, CAST(to_json(c) AS VARCHAR) AS raw, {cols} "
+        f"SELECT row_number() OVER () + 1 AS source_line, CAST(to_json(c) AS VARCHAR) AS raw, {cut} AS _cut, {cols} "
         f"FROM read_csv({f.sql_path()}, header=true, all_varchar=true, auto_detect=false, "
-        f"columns={_csv_columns(names)}, delim=',', quote='\"', escape='\"', strict_mode=false, "
+        f"columns={_csv_columns(names)}, delim={sql_str(delim)}, quote='\"', escape='\"', strict_mode=false, "
         f"null_padding=true, compression='{comp}', max_line_size=16777216) c"
     )
 
 
-def _csv_names(header_line: str, where: str) -> list[str]:
+CUT = ("the last row ends early (no line end after it, its last column empty): the file was cut or is "
+       "still being written. Fix: ingest it again once it is complete (its rows then replace these)")
+"""The quarantine reason of a CSV record `csv_records_sql` marks `_cut`."""
+
+
+def no_line_end(f: InputFile) -> bool:
+    """True when the file's last byte is no line end (read from the end: one byte). A gzip file is
+    not checked (its end is known only by decompressing it all); a cut gzip stream fails whole."""
+    if f.gzip or f.batch:
+        return False
+    try:
+        with open(f.path, "rb") as fh:
+            if fh.seek(0, 2) == 0:
+                return False
+            fh.seek(-1, 2)
+            return fh.read(1) not in (b"\n", b"\r")
+    except OSError:
+        return False
+
+
+def _csv_names(header_line: str, delim: str, where: str) -> list[str]:
     """The column names of a CSV header line; a FormatError naming the file (`where`) when Python's
     csv module cannot split it (a cell over its 128 KiB limit: a fuzzed header stopped the whole
     run with a traceback)."""
@@ -88,13 +127,17 @@ def _csv_names(header_line: str, where: str) -> list[str]:
     import io
 
     try:
-        return [n.strip() for n in next(csv.reader(io.StringIO(header_line)), [])]
+        return [n.strip() for n in next(csv.reader(io.StringIO(header_line), delimiter=delim), [])]
     except csv.Error as e:
         raise FormatError(
             f"{where}:1: the header line cannot be split into column names ({e}). Fix: check that the "
             "file is a CSV export with one header line of column names, or leave out --source to let "
             "the format be detected."
         ) from None
+
+
+def _ident(name: str) -> str:
+    return name.replace('"', '""')
 
 
 def _csv_columns(names: list[str]) -> str:

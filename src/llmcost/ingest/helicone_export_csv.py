@@ -20,12 +20,14 @@ from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
-    csv_header,
+    csv_has,
     int_sql,
     is_bad_count,
     is_bad_number,
     register,
+    sql_str,
     ts_sql,
+    unreported_count_sql,
 )
 from llmcost.ingest import _records as records
 from llmcost.ingest._tags import drop_keys_sql, with_tags
@@ -47,8 +49,7 @@ class HeliconeExportCsv(Ingestor):
     obtain = "`HELICONE_API_KEY=... npx @helicone/export --start-date ... --end-date ... --format csv`"
 
     def sniff(self, head: bytes, name: str) -> bool:
-        cols = set(csv_header(head) or [])
-        return {"response_id", "request_created_at", "request_properties", "prompt_tokens"} <= cols
+        return csv_has(head, "response_id", "request_created_at", "request_properties", "prompt_tokens")
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         src = records.csv_records_sql(f, COLUMNS)
@@ -58,8 +59,12 @@ class HeliconeExportCsv(Ingestor):
         extra = f"""json_object('session_path', json_extract_string({props}, '$."Helicone-Session-Path"'))"""
         return f"""
         SELECT source_line, raw,
-          CASE WHEN {bad} THEN 'non-numeric or non-integer prompt_tokens or completion_tokens, or non-numeric cost'
-               WHEN prompt_tokens IS NULL AND completion_tokens IS NULL THEN 'no token counts' END AS error,
+          CASE WHEN _cut THEN {sql_str(records.CUT)}
+               WHEN {bad} THEN 'non-numeric or non-integer prompt_tokens or completion_tokens, or non-numeric cost'
+               WHEN prompt_tokens IS NULL AND completion_tokens IS NULL THEN 'no token counts'
+               ELSE {unreported_count_sql('prompt_tokens', 'completion_tokens', 'prompt_tokens', 'completion_tokens',
+                                           output_required=False)}
+          END AS error,
           response_id AS event_id,
           'request' AS grain,
           {ts_sql('request_created_at')} AS ts,

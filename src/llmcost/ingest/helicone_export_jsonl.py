@@ -35,6 +35,7 @@ from llmcost.ingest import (
     json_lines_sql,
     register,
     ts_sql,
+    unreported_count_sql,
 )
 from llmcost.ingest._tags import drop_keys_sql, with_tags
 
@@ -92,11 +93,16 @@ class HeliconeExportJsonl(Ingestor):
                THEN json_object('session_path', session_path, 'session_name', session_name,
                                 'status', {int_sql('status')}) END"""
         tags = drop_keys_sql("props", "Helicone-")
+        # the counts a row is read with: the response body's, else the export's columns
+        taken_in = f"CASE WHEN {oai} THEN b_prompt WHEN {ant} THEN b_input ELSE prompt_tokens END"
+        taken_out = f"CASE WHEN {oai} THEN b_completion WHEN {ant} THEN b_output ELSE completion_tokens END"
         return f"""
         SELECT source_line, raw,
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN {bad} THEN 'non-numeric or non-integer token count or cost'
                WHEN prompt_tokens IS NULL AND completion_tokens IS NULL THEN 'no token counts'
+               ELSE {unreported_count_sql(taken_in, taken_out, 'prompt_tokens', 'completion_tokens',
+                                          output_required=False)}
           END AS error,
           request_id AS event_id,
           'request' AS grain,

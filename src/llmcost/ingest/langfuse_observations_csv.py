@@ -5,7 +5,7 @@ Mapping in `llmcost.ingest._langfuse` (formats-request-logs.md section 2).
 
 from __future__ import annotations
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, csv_header, register
+from llmcost.ingest import IngestContext, Ingestor, InputFile, csv_has, register
 from llmcost.ingest import _langfuse as lf
 from llmcost.ingest import _records as records
 
@@ -18,7 +18,7 @@ class LangfuseObservationsCsv(Ingestor):
               "session ids.")
 
     def sniff(self, head: bytes, name: str) -> bool:
-        return {"traceId", "startTime", "type", "usageDetails"} <= set(csv_header(head) or [])
+        return csv_has(head, "traceId", "startTime", "type", "usageDetails")
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         src = records.csv_records_sql(f, lf.OBS_COLUMNS)

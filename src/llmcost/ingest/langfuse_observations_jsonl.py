@@ -25,4 +25,4 @@ class LangfuseObservationsJsonl(Ingestor):
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         fields = {c: f"$.{c}" for c in lf.OBS_COLUMNS}
         src = json_lines_sql(f, fields)
-        return lf.mapping_sql(src, f, ctx)
+        return lf.mapping_sql(f"SELECT *, false AS _cut FROM ({src})", f, ctx)

@@ -8,7 +8,7 @@ doubled by CSV), `cache_hit` is the text "True"/"False", `startTime` is
 
 from __future__ import annotations
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, csv_header, register
+from llmcost.ingest import IngestContext, Ingestor, InputFile, csv_has, register
 from llmcost.ingest import _records as records
 from llmcost.ingest.litellm_spend_logs_json import COLUMNS, mapping_sql
 
@@ -23,8 +23,7 @@ class LiteLLMSpendLogsCsv(Ingestor):
     )
 
     def sniff(self, head: bytes, name: str) -> bool:
-        cols = csv_header(head) or []
-        return {"request_id", "startTime", "spend", "prompt_tokens", "cache_hit", "metadata"} <= set(cols)
+        return csv_has(head, "request_id", "startTime", "spend", "prompt_tokens", "cache_hit", "metadata")
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         src = records.csv_records_sql(f, COLUMNS)

@@ -9,7 +9,9 @@ Field mapping (formats-request-logs.md section 1; BerriAI/litellm `schema.prisma
   cache counts recomputed from `metadata.additional_usage_values` (`cache_read_input_tokens`,
   `cache_creation_input_tokens`, `prompt_tokens_details.cached_tokens`), falling back to
   `metadata.usage_object`. An older revision added only the read: when subtracting both would go
-  negative, only the read is subtracted.
+  negative, only the read is subtracted. A negative `prompt_tokens` stays negative (the loader
+  quarantines it; it became 0), and a row stating one of `prompt_tokens` / `completion_tokens` and
+  not the other is quarantined as not reported (it became 0 tokens, priced $0).
 - `completion_tokens` includes `completion_tokens_details.reasoning_tokens`.
 - `end_user` (the request's `user`, the customer) is the user; `user` is the key owner and goes to
   `extra.key_owner` (it is only the user when `end_user` is empty).
@@ -37,7 +39,9 @@ from llmcost.ingest import (
     is_bad_count,
     is_bad_number,
     register,
+    sql_str,
     ts_sql,
+    unreported_count_sql,
 )
 from llmcost.ingest import _records as records
 from llmcost.ingest._tags import bare_sql, merge_sql, object_sql, with_tags
@@ -50,7 +54,8 @@ COLUMNS = [
 
 
 def mapping_sql(src: str, ctx: IngestContext) -> str:
-    """Canonical columns from a relation holding COLUMNS as VARCHAR (`metadata` as JSON text)."""
+    """Canonical columns from a relation holding COLUMNS as VARCHAR (`metadata` as JSON text), and
+    `_json_ok` and `_cut` (`_records`)."""
     aux = "json_extract(CASE WHEN json_valid(metadata) THEN metadata END, '$.additional_usage_values')"
     uo = "json_extract(CASE WHEN json_valid(metadata) THEN metadata END, '$.usage_object')"
 
@@ -71,9 +76,11 @@ def mapping_sql(src: str, ctx: IngestContext) -> str:
     return f"""
     SELECT source_line, raw,
       CASE WHEN NOT _json_ok THEN 'not valid JSON'
+           WHEN _cut THEN {sql_str(records.CUT)}
            WHEN prompt_tokens IS NULL AND completion_tokens IS NULL
              THEN 'no token counts (not a spend log row)'
            WHEN {bad} THEN 'non-numeric or non-integer prompt_tokens or completion_tokens, or non-numeric spend'
+           ELSE {unreported_count_sql('prompt_tokens', 'completion_tokens', 'prompt_tokens', 'completion_tokens')}
       END AS error,
       request_id AS event_id,
       'request' AS grain,
@@ -85,7 +92,8 @@ def mapping_sql(src: str, ctx: IngestContext) -> str:
       coalesce(nullif(end_user, ''), nullif("user", '')) AS user_id,
       nullif(session_id, '') AS conversation_id,
       1 AS request_count,
-      CASE WHEN {int_sql('prompt_tokens')} - _r - _w >= 0 THEN {int_sql('prompt_tokens')} - _r - _w
+      CASE WHEN {int_sql('prompt_tokens')} < 0 THEN {int_sql('prompt_tokens')}
+           WHEN {int_sql('prompt_tokens')} - _r - _w >= 0 THEN {int_sql('prompt_tokens')} - _r - _w
            ELSE greatest({int_sql('prompt_tokens')} - _r, 0) END AS input_tokens,
       _r AS cache_read_tokens,
       _w AS cache_write_tokens,

@@ -39,7 +39,16 @@ file layout is OTLP/JSON as in otel_genai_spans_jsonl, unnested by `_otlp.spans_
 
 from __future__ import annotations
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_count, register, ts_sql
+from llmcost.ingest import (
+    IngestContext,
+    Ingestor,
+    InputFile,
+    int_sql,
+    is_bad_count,
+    register,
+    ts_sql,
+    unreported_count_sql,
+)
 from llmcost.ingest._otlp import attr as _a
 from llmcost.ingest._otlp import provider_sql, spans_sql, tags_sql
 from llmcost.ingest._tags import with_tags
@@ -81,6 +90,8 @@ class OpeninferenceSpansJsonl(Ingestor):
                WHEN {bad} THEN 'non-numeric or non-integer llm.token_count attribute'
                WHEN TRY_CAST({cost} AS DECIMAL(38, 12)) IS NULL AND {cost} IS NOT NULL
                  THEN 'non-numeric llm.cost.total attribute'
+               ELSE {unreported_count_sql(p, c, 'llm.token_count.prompt', 'llm.token_count.completion',
+                                          output_required=False)}
           END AS error,
           _ok AND {p} IS NULL AND {c} IS NULL AS skip,
           (sp ->> 'traceId') || ':' || (sp ->> 'spanId') AS event_id,

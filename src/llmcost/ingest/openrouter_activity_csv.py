@@ -33,8 +33,9 @@ completion tokens for billing) and "Generation data" (`tokensPrompt`, `nativeTok
 
 from __future__ import annotations
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, register, ts_sql
+from llmcost.ingest import IngestContext, Ingestor, InputFile, register, sql_str, ts_sql
 from llmcost.ingest._exports import Csv, bad_count, count, dec, header_has
+from llmcost.ingest._records import CUT
 
 COUNTS = ("tokens_prompt", "tokens_completion", "tokens_reasoning", "tokens_cached")
 MONEY = ("cost_total", "cost_cache", "cost_web_search", "cost_file_processing", "byok_usage_inference")
@@ -60,7 +61,8 @@ class OpenRouterActivityCsv(Ingestor):
         cached = f"coalesce({n['tokens_cached']}, 0)"
         return f"""
         SELECT source_line, raw,
-          CASE WHEN {col['generation_id']} IS NULL THEN 'no generation_id'
+          CASE WHEN _cut THEN {sql_str(CUT)}
+               WHEN {col['generation_id']} IS NULL THEN 'no generation_id'
                WHEN {ts_sql(col['created_at'])} IS NULL THEN 'created_at missing or not a time'
                WHEN {bad_n} THEN 'non-numeric or non-integer token count'
                WHEN {bad_m} THEN 'non-numeric cost'

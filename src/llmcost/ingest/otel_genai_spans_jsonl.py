@@ -40,6 +40,7 @@ from llmcost.ingest import (
     is_bad_count,
     register,
     ts_sql,
+    unreported_count_sql,
 )
 from llmcost.ingest._otlp import attr as _a
 from llmcost.ingest._otlp import provider_sql, spans_sql, tags_sql
@@ -87,6 +88,8 @@ class OtelGenaiSpansJsonl(Ingestor):
         SELECT source_line, raw,
           CASE WHEN NOT _ok THEN 'not valid JSON'
                WHEN {bad} THEN 'non-numeric or non-integer gen_ai.usage attribute'
+               ELSE {unreported_count_sql(inp, out, 'gen_ai.usage.input_tokens', 'gen_ai.usage.output_tokens',
+                                          output_required=False)}
           END AS error,
           (sp ->> 'traceId') || ':' || (sp ->> 'spanId') AS event_id,
           'request' AS grain,

@@ -41,6 +41,7 @@ from llmcost.ingest import (
     json_lines_sql,
     register,
     ts_sql,
+    unreported_count_sql,
 )
 from llmcost.ingest._exports import dec, exact_div
 
@@ -86,6 +87,7 @@ class PortkeyLogsExportJsonl(Ingestor):
                WHEN {ts_sql('created')} IS NULL THEN 'created_at missing or not a time'
                WHEN {bad} THEN 'non-numeric or non-integer req_units or res_units, or non-numeric cost'
                WHEN req_units IS NULL AND res_units IS NULL THEN 'no token counts'
+               ELSE {unreported_count_sql('req_units', 'res_units', 'req_units', 'res_units', output_required=False)}
           END AS error,
           nullif(id, '') AS event_id,
           'request' AS grain,
