@@ -313,8 +313,12 @@ class _Head:
     def json_objects(self, limit: int) -> list[dict[str, Any]]:
         """The first `limit` JSON objects of the head's complete lines, parsed as far as needed."""
         if self._lines is None:
-            lines = self.text().splitlines()
-            self._lines = lines[:-1] or lines
+            # the last line may be cut by the head limit, unless the head ends a line: a small
+            # file's last line is complete (dropping it left a two-line file whose first line is
+            # not JSON with nothing to detect its format by: "no known format", no line reported)
+            t = self.text()
+            lines = t.splitlines()
+            self._lines = lines if t.endswith(("\n", "\r")) else lines[:-1] or lines
         lines = self._lines
         while len(self._objs) < limit and self._next < len(lines):
             line = lines[self._next].strip()
