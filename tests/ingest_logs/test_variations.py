@@ -7,8 +7,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from llmcost.ingest import INPUT_NOT_REPORTED
 from llmcost.ingest.loader import load
 from llmcost.storage.store import Store
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 
 
 def _quarantine(store: Path) -> dict[int, str]:
@@ -39,3 +44,51 @@ def test_a_short_chat_file_whose_first_line_is_not_json_keeps_its_good_line(tmp_
     assert (f.rows_read, f.rows_stored, f.rows_duplicate, f.rows_quarantined) == (2, 1, 0, 1)
     assert _quarantine(store) == {1: "not valid JSON"}
     assert _sums(store) == (5, 7, 0)  # line 2 alone: input 5 (no cache), output 7
+
+
+# (fixture file, the main input count as written, as null or left out, the record quarantined,
+# the input and output sums then)
+NULL_INPUT = [
+    # anthropic: input 40 + 55 + 900 (line 3 has no time: quarantined) = 995; less line 1 = 55 + 900;
+    # output 210 + 400 + 50 = 660; less line 1 = 450
+    ("anthropic_message_jsonl/input.jsonl", '"input_tokens": 40', '"input_tokens": null', 1, (955, 450)),
+    # openai batch: (1200 - 1024 cached) + 900 + 50 = 1126; less line 1 = 900 + 50; output 390 - 80
+    ("openai_batch_output_jsonl/input_batch_output.jsonl", '"prompt_tokens":1200', '"prompt_tokens":null', 1,
+     (950, 310)),
+    # gemini: 1800 + (2450 - 1024) + (2900 - 2048 + 100) = 4178; less line 1 = 1426 + 952;
+    # output (220 + 400 thoughts) + 180 + (300 + 150) = 1250; less line 1 = 630
+    ("gemini_generate_content_jsonl/input.jsonl", '"promptTokenCount":1800,', '', 1, (2378, 630)),
+    # bedrock: 412 + 30 + 2200 = 2642; less line 1 = 2230; output 350 + 120 + 640 = 1110; less 350 = 760
+    ("aws_bedrock_invocation_jsonl/input.jsonl", '"inputTokenCount": 412', '"inputTokenCount": null', 1,
+     (2230, 760)),
+    # gemini cli: (12840 - 0 + 0) + (15310 - 11904 + 35) = 16281; less message 2 = 3441;
+    # output (210 + 388) + (540 + 1020) = 2158; less message 2 = 1560
+    ("gemini_cli_session_json/input_session-2026-10-06T09-15-0a1b2c3d.json", '"input": 12840', '"input": null', 2,
+     (3441, 1560)),
+    # copilot: line 4's sonnet bucket is 152340 - 139776 - 12050 = 514 uncached input, 2210 output;
+    # the fixture's totals 2770 and 3160 (expected.jsonl) less those
+    ("copilot_cli_events_jsonl/input_events.jsonl", '"inputTokens":152340', '"inputTokens":null', 4,
+     (2770 - 514, 3160 - 2210)),
+    # opencode: the file's one message, so nothing is stored
+    ("opencode_message_json/input_msg_a.json", '"input": 1200', '"input": null', 1, (None, None)),
+    # anthropic stream: message_start of msg_1 states input 25 of the total 25 + 15 = 40; its
+    # message_delta's output stays counted (193), the start is quarantined
+    ("anthropic_stream_jsonl/input.jsonl", '"input_tokens": 25', '"input_tokens": null', 1, (15, 193)),
+]
+
+
+@pytest.mark.parametrize(("fixture", "old", "new", "line", "sums"), NULL_INPUT,
+                         ids=[c[0].split("/")[0] for c in NULL_INPUT])
+def test_a_null_or_missing_input_count_is_quarantined_not_stored_as_0(
+    tmp_path: Path, fixture: str, old: str, new: str, line: int, sums: tuple[int | None, int | None]
+) -> None:
+    text = (FIXTURES / fixture).read_text()
+    assert old in text
+    log = tmp_path / "logs" / Path(fixture).name
+    log.parent.mkdir()
+    log.write_text(text.replace(old, new, 1))
+    store = tmp_path / "store"
+    [f] = load([log.parent], store).files
+    assert _quarantine(store)[line] == INPUT_NOT_REPORTED
+    assert f.rows_read == f.rows_stored + f.rows_duplicate + f.rows_skipped + f.rows_quarantined
+    assert _sums(store)[:2] == sums

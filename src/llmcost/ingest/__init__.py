@@ -702,6 +702,11 @@ def anthropic_token_sql() -> str:
     )
 
 
+INPUT_NOT_REPORTED = "input_tokens is null or missing (not reported): the request's tokens are unknown, not 0"
+"""The quarantine reason of a record that states its output but not its input (`validate.py` for
+every format but a snapshot one, whose partial records name it themselves)."""
+
+
 def is_bad_count(expr: str) -> str:
     """True when a VARCHAR value is present but not a whole number (`abc`, `1000.7`; `1000.0` is
     1000): a count is quarantined, never rounded (`int_sql` gives NULL for it)."""
