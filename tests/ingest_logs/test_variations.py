@@ -109,3 +109,17 @@ def test_characters_that_print_as_nothing_leave_the_model_name(tmp_path: Path) -
     con = Store.open(store).connect()
     got = [r[0] for r in con.execute("SELECT model FROM usage ORDER BY event_id").fetchall()]
     assert got == ["gpt-4o"] * 5 + ["\u6a21\u578b-1"]
+
+
+def test_a_bucket_with_more_tokens_than_its_requests_can_hold_is_quarantined(tmp_path: Path) -> None:
+    # Copilot CLI's line 4 states 7 requests; 9,999,999,999,999 input tokens is 1.4e12 a request,
+    # over the 100M a request can hold, though under the bucket limit (1e15). Uncached input
+    # 9999999999999 - 139776 - 12050 = 9999999848173. Stored before: input 2770 - 514 + that.
+    fixture = FIXTURES / "copilot_cli_events_jsonl" / "input_events.jsonl"
+    log = tmp_path / "logs" / fixture.name
+    log.parent.mkdir()
+    log.write_text(fixture.read_text().replace('"inputTokens":152340', '"inputTokens":9999999999999', 1))
+    store = tmp_path / "store"
+    load([log.parent], store)
+    assert _quarantine(store)[4] == "implausible input_tokens: 9999999848173 for 7 requests"
+    assert _sums(store)[:2] == (2770 - 514, 3160 - 2210)  # the fixture's totals less line 4's sonnet bucket

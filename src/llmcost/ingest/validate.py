@@ -128,6 +128,14 @@ def validated_sql(
         for c in (*USAGE_TOKEN_COLUMNS, "request_count"):
             checks.append(f"CASE WHEN {c} < 0 THEN 'negative {c}: ' || {c} END")
             checks.append(f"CASE WHEN {c} > {limit} THEN 'implausible {c}: ' || {c} END")
+            if c != "request_count":
+                # a bucket that counts its requests holds at most MAX_TOKENS_PER_REQUEST a request
+                # (a Copilot CLI session stating 9,999,999,999,999 input tokens for 7 requests was
+                # stored: under the bucket limit, which is sized for a whole organisation's day)
+                checks.append(
+                    f"CASE WHEN coalesce(grain, {sql_str(ing.grain)}) = 'bucket' AND request_count > 0 "
+                    f"AND {c} > request_count::DOUBLE * {MAX_TOKENS_PER_REQUEST} "
+                    f"THEN 'implausible {c}: ' || {c} || ' for ' || request_count || ' requests' END")
         checks.append(
             "CASE WHEN input_tokens IS NULL AND output_tokens IS NULL AND cache_read_tokens IS NULL "
             "AND request_count IS NULL THEN 'no token counts' END"
