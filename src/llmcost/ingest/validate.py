@@ -38,21 +38,6 @@ def _format_error(error: str, raw: str) -> str:
     )
 
 
-# Characters that print as nothing: C0 controls and DEL, zero-width spaces and joiners, bidi marks
-# and overrides, word joiners and invisible operators, the BOM (RE2 syntax).
-_INVISIBLE = r"[\x00-\x1f\x7f\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}-\x{2064}\x{2066}-\x{2069}\x{FEFF}]"
-
-
-def _visible_sql(expr: str) -> str:
-    """SQL: a model name without the characters that print as nothing and without spaces at its
-    ends, NULL when nothing is left. `gpt-4o` followed by a zero-width space, a tab or a space
-    (copied from a web page or a config file) was stored as another model, unpriced or listed
-    apart. The regular expression runs only on a name with a non-ASCII character or a control or
-    space at either end (a 5M-row scan: 0.18 s more; on every row it was 4 s more)."""
-    return (f"(CASE WHEN strlen({expr}) <> length({expr}) OR ascii({expr}) <= 32 OR ascii(right({expr}, 1)) <= 32 "
-            f"THEN nullif(trim(regexp_replace({expr}, '{_INVISIBLE}', '', 'g')), '') ELSE {expr} END)")
-
-
 def validated_sql(
     con: duckdb.DuckDBPyConnection, ing: Ingestor, f: InputFile, ctx: IngestContext, seq: int = 0
 ) -> str:
@@ -197,8 +182,6 @@ def validated_sql(
             out.append(f"CAST({sql_str(labels) if labels else 'NULL'} AS VARCHAR) AS run_labels")
         elif col in ("prompt_text", "response_text"):
             out.append(f"{mask_sql(col)} AS {col}" if ctx.keep_text else f"CAST(NULL AS VARCHAR) AS {col}")
-        elif col == "model":
-            out.append(f"{mask_sql(_visible_sql(col), '_may_secret' if col in free_text else None)} AS {col}")
         elif _typ == "VARCHAR" and col not in NOT_MASKED:
             # every free-text column: model, project, user, conversation, tags in extra, ... (llmcost.ingest.privacy)
             out.append(f"{mask_sql(col, '_may_secret' if col in free_text else None)} AS {col}")
