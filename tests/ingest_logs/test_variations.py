@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from llmcost.cli import app
 from llmcost.ingest import INPUT_NOT_REPORTED
 from llmcost.ingest.loader import load
 from llmcost.storage.store import Store
@@ -119,3 +121,20 @@ def test_a_json_array_of_bodies_is_told_how_to_become_lines(tmp_path: Path) -> N
     assert {n: f.status for n, f in got.items()} == {"array.json": "unrecognised", "pretty.json": "unrecognised"}
     assert "`jq -c '.[]' " in (got["array.json"].message or "")
     assert "`jq -c . " in (got["pretty.json"].message or "")
+
+
+def test_a_mapping_without_an_input_column_keeps_its_rows(tmp_path: Path) -> None:
+    """A user's `--map` that maps output tokens and no input states no input at all: its rows are
+    read with their output (2 rows, 100 + 200 = 300 output tokens), not quarantined as an input not
+    reported; with an input column mapped, the row leaving it empty is (1 stored, 1 quarantined)."""
+    f = tmp_path / "out.csv"
+    f.write_text("ts,model,prompt,completion\n2026-10-01T00:00:00Z,gpt-4o,,100\n2026-10-02T00:00:00Z,gpt-4o,5,200\n")
+    base = ["ingest", str(f), "--map", "ts=ts", "--map", "model=model", "--map", "output_tokens=completion", "-q"]
+    res = CliRunner().invoke(app, [*base, "--store", str(tmp_path / "s1")])
+    assert res.exit_code == 0, res.output
+    con = Store.open(tmp_path / "s1").connect()
+    assert con.execute("SELECT count(*), sum(output_tokens) FROM usage").fetchone() == (2, 300)
+    res = CliRunner().invoke(app, [*base, "--map", "input_tokens=prompt", "--store", str(tmp_path / "s2")])
+    assert res.exit_code == 0, res.output
+    con = Store.open(tmp_path / "s2").connect()
+    assert con.execute("SELECT count(*), sum(input_tokens), sum(output_tokens) FROM usage").fetchone() == (1, 5, 200)

@@ -114,6 +114,10 @@ class Ingestor:
     # and the stated cost over every snapshot, in the file and across files and runs, instead of
     # the first one (see ingest/dedupe.py, `_elect_snapshots`).
     snapshots: ClassVar[bool] = False
+    # True when the format states a request's input count wherever it states usage: a record
+    # with an output and no input is quarantined as not reported (validate.py). A mapping that
+    # maps no input column states none, and its rows are read with their output alone.
+    input_stated: ClassVar[bool] = True
     # A row the format gives no event_id is identified by the format, its file's key and its line
     # (llmcost.ingest.validate), so two identical lines are two requests. True when a line's copies
     # are the same record wherever they are (a Claude Code transcript repeats a session's lines in

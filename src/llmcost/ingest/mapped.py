@@ -330,6 +330,7 @@ class MappedIngestor(Ingestor):
         self.obtain = m.obtain  # type: ignore[misc]
         self.grain = m.grain  # type: ignore[misc]
         self.priority = m.priority  # type: ignore[misc]
+        self.input_stated = "input_tokens" in m.fields  # type: ignore[misc]
 
     def sniff(self, head: bytes, name: str) -> bool:
         m = self.m

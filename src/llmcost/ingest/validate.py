@@ -132,7 +132,7 @@ def validated_sql(
         # A snapshot format's record may be partial by design (a stream's message_delta states only
         # its output; the stored request is the per-field maximum): such a format names the records
         # that must state the input itself, with the same reason.
-        if not ing.snapshots:
+        if not ing.snapshots and ing.input_stated:
             checks.append(f"CASE WHEN input_tokens IS NULL AND output_tokens IS NOT NULL "
                           f"THEN {sql_str(INPUT_NOT_REPORTED)} END")
         checks.append(
