@@ -138,3 +138,18 @@ def test_a_mapping_without_an_input_column_keeps_its_rows(tmp_path: Path) -> Non
     assert res.exit_code == 0, res.output
     con = Store.open(tmp_path / "s2").connect()
     assert con.execute("SELECT count(*), sum(input_tokens), sum(output_tokens) FROM usage").fetchone() == (1, 5, 200)
+
+
+def test_a_map_naming_a_column_the_csv_lacks_says_which_and_how_to_fix(tmp_path: Path) -> None:
+    # `--map provider=openai` meant a constant; DuckDB read it as a column: "Binder Error:
+    # Referenced column "openai" not found", with "check the file is complete" as the fix
+    f = tmp_path / "out.csv"
+    f.write_text("ts,model,completion\n2026-10-01T00:00:00Z,gpt-4o,100\n")
+    res = CliRunner().invoke(app, ["ingest", str(f), "--store", str(tmp_path / "s"), "--map", "ts=ts",
+                                   "--map", "model=modle", "--map", "output_tokens=completion",
+                                   "--map", "provider=openai"])
+    out = " ".join(res.output.split())
+    assert res.exit_code != 0 and "Traceback" not in out and "Binder Error" not in out, out
+    assert "--map names column(s) the file does not have (model=modle, provider=openai)" in out, out
+    assert "its columns are ts, model, completion (did you mean 'model'?)" in out, out
+    assert '`provider = { value = "openai" }`' in out, out
