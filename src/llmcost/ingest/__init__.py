@@ -114,6 +114,10 @@ class Ingestor:
     # and the stated cost over every snapshot, in the file and across files and runs, instead of
     # the first one (see ingest/dedupe.py, `_elect_snapshots`).
     snapshots: ClassVar[bool] = False
+    # True when the format states a request's input count wherever it states usage: a record
+    # with an output and no input is quarantined as not reported (validate.py). A mapping that
+    # maps no input column states none, and its rows are read with their output alone.
+    input_stated: ClassVar[bool] = True
     # A row the format gives no event_id is identified by the format, its file's key and its line
     # (llmcost.ingest.validate), so two identical lines are two requests. True when a line's copies
     # are the same record wherever they are (a Claude Code transcript repeats a session's lines in
@@ -313,8 +317,12 @@ class _Head:
     def json_objects(self, limit: int) -> list[dict[str, Any]]:
         """The first `limit` JSON objects of the head's complete lines, parsed as far as needed."""
         if self._lines is None:
-            lines = self.text().splitlines()
-            self._lines = lines[:-1] or lines
+            # the last line may be cut by the head limit, unless the head ends a line: a small
+            # file's last line is complete (dropping it left a two-line file whose first line is
+            # not JSON with nothing to detect its format by: "no known format", no line reported)
+            t = self.text()
+            lines = t.splitlines()
+            self._lines = lines if t.endswith(("\n", "\r")) else lines[:-1] or lines
         lines = self._lines
         while len(self._objs) < limit and self._next < len(lines):
             line = lines[self._next].strip()
@@ -696,6 +704,11 @@ def anthropic_token_sql() -> str:
         f"{int_sql('output_tokens')} AS output_tokens, "
         f"coalesce({int_sql('thinking')}, 0) AS reasoning_tokens,"
     )
+
+
+INPUT_NOT_REPORTED = "input_tokens is null or missing (not reported): the request's tokens are unknown, not 0"
+"""The quarantine reason of a record that states its output but not its input (`validate.py` for
+every format but a snapshot one, whose partial records name it themselves)."""
 
 
 def is_bad_count(expr: str) -> str:

@@ -28,7 +28,16 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, json_lines_sql, register, text_fields
+from llmcost.ingest import (
+    INPUT_NOT_REPORTED,
+    IngestContext,
+    Ingestor,
+    InputFile,
+    json_lines_sql,
+    register,
+    sql_str,
+    text_fields,
+)
 from llmcost.ingest import _envelope as envelope
 from llmcost.ingest.anthropic_message_jsonl import BODY_FIELDS, rows_sql
 
@@ -85,5 +94,8 @@ class AnthropicStreamJsonl(Ingestor):
         checks = ("WHEN id IS NULL AND ev_type = 'message_delta' THEN 'message_delta without its message_start "
                   "(the stream was logged from its middle, or its start line is lost): it cannot be told which "
                   "message it counts'\n"
-                  "           WHEN id IS NULL THEN 'message_start without a message id'")
+                  "           WHEN id IS NULL THEN 'message_start without a message id'\n"
+                  # a start states the input; a delta only its output, kept (the start is quarantined)
+                  "           WHEN ev_type = 'message_start' AND input_tokens IS NULL "
+                  f"THEN {sql_str(INPUT_NOT_REPORTED)}")
         return rows_sql(kept, f, ctx, checks=checks)

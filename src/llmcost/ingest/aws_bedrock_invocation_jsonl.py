@@ -88,7 +88,7 @@ class AwsBedrockInvocationJsonl(Ingestor):
           arn AS user_id,
           coalesce(meta_conversation, meta_session) AS conversation_id,
           1 AS request_count,
-          coalesce({int_sql("input_tokens")}, 0) AS input_tokens,
+          {int_sql("input_tokens")} AS input_tokens,  -- not stated: unknown, quarantined by validate
           coalesce({int_sql("cache_read")}, 0) AS cache_read_tokens,
           coalesce({int_sql("cache_write")}, 0) AS cache_write_tokens,
           least(coalesce({int_sql("write_1h")}, 0), coalesce({int_sql("cache_write")}, 0))

@@ -36,6 +36,7 @@ from __future__ import annotations
 from typing import Any
 
 from llmcost.ingest import (
+    INPUT_NOT_REPORTED,
     IngestContext,
     Ingestor,
     InputFile,
@@ -46,6 +47,7 @@ from llmcost.ingest import (
     json_lines,
     json_lines_sql,
     register,
+    sql_str,
     text_fields,
     ts_sql,
 )
@@ -134,6 +136,7 @@ class ClaudeCodeJsonl(Ingestor):
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN {bad} THEN 'non-numeric or non-integer token count in message.usage'
                WHEN input_tokens IS NULL AND output_tokens IS NULL THEN 'assistant line without token counts'
+               WHEN input_tokens IS NULL THEN {sql_str(INPUT_NOT_REPORTED)}
           END AS error,
           _json_ok AND (model = '<synthetic>' OR (api_error = 'true' AND {none})) AS skip,
           CASE WHEN message_id IS NOT NULL THEN message_id || coalesce(':' || nullif(request_id, ''), '') END

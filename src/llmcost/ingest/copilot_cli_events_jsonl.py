@@ -106,7 +106,9 @@ class CopilotCliEventsJsonl(Ingestor):
           meta.session_id AS conversation_id,
           meta.cwd AS project,
           coalesce({n}, 0) AS request_count,
-          CASE WHEN {i} >= {r} + {w} THEN {i} - {r} - {w} ELSE {i} END AS input_tokens,
+          -- no inputTokens while other counts are stated: unknown, not 0 (quarantined by validate)
+          CASE WHEN {tok('inputTokens')} IS NULL THEN NULL WHEN {i} >= {r} + {w} THEN {i} - {r} - {w} ELSE {i} END
+            AS input_tokens,
           {r} AS cache_read_tokens,
           {w} AS cache_write_tokens,
           0 AS cache_write_1h_tokens,

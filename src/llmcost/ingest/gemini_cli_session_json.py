@@ -77,7 +77,7 @@ class GeminiCliSessionJson(Ingestor):
           session_id AS conversation_id,
           project_hash AS project,
           1 AS request_count,
-          coalesce({tok('$.tokens.input')}, 0) - coalesce({tok('$.tokens.cached')}, 0)
+          {tok('$.tokens.input')} - coalesce({tok('$.tokens.cached')}, 0)
             + coalesce({tok('$.tokens.tool')}, 0) AS input_tokens,
           coalesce({tok('$.tokens.cached')}, 0) AS cache_read_tokens,
           0 AS cache_write_tokens,

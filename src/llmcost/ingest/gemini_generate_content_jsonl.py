@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from llmcost.ingest import (
+    INPUT_NOT_REPORTED,
     IngestContext,
     Ingestor,
     InputFile,
@@ -30,6 +31,7 @@ from llmcost.ingest import (
     is_bad_count,
     json_lines_sql,
     register,
+    sql_str,
     text_fields,
     ts_sql,
 )
@@ -107,6 +109,7 @@ class GeminiGenerateContentJsonl(Ingestor):
                  THEN 'no usageMetadata (not a Gemini response)'
                WHEN {bad} THEN 'non-numeric or non-integer token count in usageMetadata'
                WHEN {n['cached']} > {n['prompt']} THEN 'cachedContentTokenCount exceeds promptTokenCount'
+               WHEN {u['prompt']} IS NULL THEN {sql_str(INPUT_NOT_REPORTED)}
           END AS error,
           coalesce(response_id, response_id_s) AS event_id,
           'request' AS grain,

@@ -16,6 +16,7 @@ Rows read = stored + duplicate + skipped + quarantined, for every file.
 from __future__ import annotations
 
 import os
+import shlex
 import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -49,6 +50,18 @@ CHECKPOINT_SECONDS = _checkpoint_seconds()
 """A run that has been going this long commits what it has stored so far (the same atomic manifest
 replace as its final commit) and goes on: a kill then loses at most this much work, and the re-run
 skips the files already committed (issue 17: a kill used to lose hours of a large run)."""
+
+
+def _json_document_fix(head: bytes, display: str) -> str:
+    """The fix for an unrecognised file that is one JSON document holding usage (an array of API
+    bodies, or one body pretty-printed): the API-body formats read one body per line, and such a
+    file was only "no known format", with no word on why."""
+    s = ingest.text(head).lstrip()
+    if b'"usage' not in head or not (s.startswith("[") or s.split("\n", 1)[0].strip() == "{"):
+        return ""
+    kind, jq = ("a JSON array", "'.[]'") if s.startswith("[") else ("one pretty-printed JSON document", ".")
+    return (f"it looks like {kind}, and API bodies are read one per line: write them so with "
+            f"`jq -c {jq} {shlex.quote(display)} > bodies.jsonl` and ingest bodies.jsonl; else ")
 
 
 class Loader(BatchCommit):
@@ -317,8 +330,8 @@ class Loader(BatchCommit):
                 result.files.append(FileResult(
                     key, "unrecognised",
                     message=f"no known format matches {display} (`llmcost-forecast formats` lists the "
-                    f"{len(ingest.registry())} known formats). Fix: pass --source NAME, or describe your "
-                    "columns with --mapping FILE / --map col=field.",
+                    f"{len(ingest.registry())} known formats). Fix: {_json_document_fix(head, display)}pass "
+                    "--source NAME, or describe your columns with --mapping FILE / --map col=field.",
                 ))
                 return manifest
             ing = self._last_format[folder] = self._last_format[""] = best

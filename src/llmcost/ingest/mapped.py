@@ -21,7 +21,7 @@ from typing import Any
 
 from llmcost import ingest
 from llmcost.config.strict import Positions, check_keys, parse_toml, read_text
-from llmcost.errors import ConfigError
+from llmcost.errors import ConfigError, FormatError
 from llmcost.ingest import (
     IngestContext,
     Ingestor,
@@ -330,6 +330,7 @@ class MappedIngestor(Ingestor):
         self.obtain = m.obtain  # type: ignore[misc]
         self.grain = m.grain  # type: ignore[misc]
         self.priority = m.priority  # type: ignore[misc]
+        self.input_stated = "input_tokens" in m.fields  # type: ignore[misc]
 
     def sniff(self, head: bytes, name: str) -> bool:
         m = self.m
@@ -385,6 +386,7 @@ class MappedIngestor(Ingestor):
         if m.delimiter:
             opts.append(f"delim={sql_str(m.delimiter)}")
         names = m.columns if (m.columns and not m.header) else (csv_header(f.head) or [])
+        self._check_columns(f, names)
         raw = "concat_ws(',', " + ", ".join(f"coalesce({_q(n)}, '')" for n in names) + ")"
         offset = 1 if m.header else 0
         sql = (
@@ -392,6 +394,29 @@ class MappedIngestor(Ingestor):
             f"FROM read_csv({', '.join(opts)})"
         )
         return sql, names
+
+    def _check_columns(self, f: InputFile, names: list[str]) -> None:
+        """A FormatError naming each mapped column the CSV lacks (`--map provider=openai` read
+        `openai` as a column: DuckDB's binder error, with "check the file is complete" as the fix)."""
+        if not names:
+            return
+        have = {n.casefold() for n in names}  # DuckDB matches a column name up to case
+        wanted = [("time" if self.m.origin == "--map" else "time.column", self.m.time_column)] + [
+            (k, v if isinstance(v, str) else v["column"]) for k, v in self.m.fields.items()
+            if isinstance(v, str) or "column" in v
+        ]
+        missing = [(k, c) for k, c in wanted if c.casefold() not in have]
+        if not missing:
+            return
+        said = ", ".join(f"{k}={c}" if self.m.origin == "--map" else f"{k} = {c!r}" for k, c in missing)
+        cols = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+        hint = did_you_mean(missing[0][1], names)
+        raise FormatError(
+            f"{f.display}:1: {self.m.origin or 'the mapping'} names column(s) the file does not have ({said}); "
+            f"its columns are {cols}{hint}. Fix: map each field to one of those columns; for the same value on "
+            f"every row (a provider, say), write it in a mapping file as `provider = {{ value = \"openai\" }}` "
+            f"and pass --mapping FILE ({_DOC})."
+        )
 
     def _referenced(self) -> set[str]:
         m = self.m

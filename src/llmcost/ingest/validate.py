@@ -10,7 +10,7 @@ from dataclasses import replace
 import duckdb
 
 from llmcost import clock
-from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, is_bad_number, sql_str
+from llmcost.ingest import INPUT_NOT_REPORTED, IngestContext, Ingestor, InputFile, int_sql, is_bad_number, sql_str
 from llmcost.ingest.privacy import NOT_MASKED, mask_id_sql, mask_sql, row_guard_sql
 from llmcost.storage.schema import USAGE_TOKEN_COLUMNS, duckdb_types
 
@@ -113,10 +113,28 @@ def validated_sql(
         for c in (*USAGE_TOKEN_COLUMNS, "request_count"):
             checks.append(f"CASE WHEN {c} < 0 THEN 'negative {c}: ' || {c} END")
             checks.append(f"CASE WHEN {c} > {limit} THEN 'implausible {c}: ' || {c} END")
+            if c != "request_count":
+                # a bucket that counts its requests holds at most MAX_TOKENS_PER_REQUEST a request
+                # (a Copilot CLI session stating 9,999,999,999,999 input tokens for 7 requests was
+                # stored: under the bucket limit, which is sized for a whole organisation's day)
+                checks.append(
+                    f"CASE WHEN coalesce(grain, {sql_str(ing.grain)}) = 'bucket' AND request_count > 0 "
+                    f"AND {c} > request_count::DOUBLE * {MAX_TOKENS_PER_REQUEST} "
+                    f"THEN 'implausible {c}: ' || {c} || ' for ' || request_count || ' requests' END")
         checks.append(
             "CASE WHEN input_tokens IS NULL AND output_tokens IS NULL AND cache_read_tokens IS NULL "
             "AND request_count IS NULL THEN 'no token counts' END"
         )
+        # A record that states its output but not its input (`"input_tokens": null`, or the key
+        # missing) did not report what the request read: unknown, not 0. Every prompt is at least
+        # one token, so no source means 0 by leaving it out (Gemini's proto3 JSON drops zero
+        # counts, but never the prompt's). Stored as 0 it was a silently low total.
+        # A snapshot format's record may be partial by design (a stream's message_delta states only
+        # its output; the stored request is the per-field maximum): such a format names the records
+        # that must state the input itself, with the same reason.
+        if not ing.snapshots and ing.input_stated:
+            checks.append(f"CASE WHEN input_tokens IS NULL AND output_tokens IS NOT NULL "
+                          f"THEN {sql_str(INPUT_NOT_REPORTED)} END")
         checks.append(
             "CASE WHEN coalesce(cache_write_1h_tokens, 0) > coalesce(cache_write_tokens, 0) "
             "THEN 'cache_write_1h_tokens exceed cache_write_tokens' END"
