@@ -6,11 +6,11 @@ imputed them (the provider goes on), while the month medians, recentred on the t
 read them as $0 (it stopped), and the days between its last day and the history's last day entered
 no total at all. November read $105 (as if anthropic had stopped) beside a quarter that kept it.
 
-The rule now (engine._known_until, history.covered_until): a provider's data reaches as far as the
-sources (formats) it comes from; a day up to there without its usage is $0, a day after is
-unknown. When some provider's data ends less than 28 days before the history's last day, every
-provider's history stops there and the later days are forecast, with a note; when it ends more
-than 28 days before, that provider is not forecast.
+The rule now (engine._known_until, history.source_ends): each source (format) of priced usage
+reaches as far as the newest day of any row it stored; a day up to there without a provider's
+usage in it is $0, a day after is unknown. When some source ends less than 28 days before the
+history's last day, every provider's history stops there and the later days are forecast, with a
+note; a provider all of whose sources end more than 28 days before is not forecast.
 
 Expected money, by hand (../shared/reference/pricing-caching-routing.md): gpt-4o-2024-08-06 is
 priced as gpt-4o at $2.50 per million input and $10 per million output tokens, so a day of
