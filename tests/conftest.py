@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from llmcost import ingest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -20,6 +23,17 @@ def _isolated_user_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     monkeypatch.delenv("LLMCOST_PRICES", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "120")
+
+
+@pytest.fixture(autouse=True)
+def _restore_format_registry() -> Iterator[None]:
+    """Tests run the CLI in-process: a user mapping one registers (`--map`, `--mapping`) must not
+    leak into the format registry later tests see (tests/test_docs.py lists it)."""
+    ingest.registry()  # built-ins loaded before the snapshot
+    saved = dict(ingest._REGISTRY)
+    yield
+    ingest._REGISTRY.clear()
+    ingest._REGISTRY.update(saved)
 
 
 @pytest.fixture(scope="session")
