@@ -10,7 +10,7 @@ Reference: /work/shared/reference/formats-provider-exports.md (cited per format 
 from __future__ import annotations
 
 from llmcost.ingest import InputFile, csv_has, csv_header, int_sql, text
-from llmcost.ingest._records import no_line_end
+from llmcost.ingest._records import cut_sql
 
 NULL_MARK = "chr(0)"
 """Stands for NULL inside a key hash, so NULL and '' are different groups."""
@@ -155,8 +155,7 @@ class Csv:
         `_cut`: the last row cut short, as `_records.csv_records_sql` marks it (`_records.CUT`)."""
         comp = "gzip" if self.f.gzip else "none"
         cols = [f"coalesce(\"{h.replace(chr(34), chr(34) * 2)}\", '')" for h in self.header] or ["''"]
-        cut = (f"(row_number() OVER () = count(*) OVER () AND {self.col(self.header[-1])} IS NULL)"
-               if self.header and no_line_end(self.f) else "false")
+        cut = cut_sql(self.f, self.col(self.header[-1]) if self.header else None)
         return (
             f"SELECT row_number() OVER () + 1 AS source_line, concat_ws(',', {', '.join(cols)}) AS raw, "
             f"{cut} AS _cut, * "

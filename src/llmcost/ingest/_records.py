@@ -88,9 +88,7 @@ def csv_records_sql(f: InputFile, columns: list[str]) -> str:
     cols = ", ".join(
         f'"{_ident(names[at[c]])}" AS "{c}"' if c in at else f'CAST(NULL AS VARCHAR) AS "{c}"' for c in columns
     )
-    # the last record of a file with no line end after it, its last column empty: a row cut short
-    cut = (f'(row_number() OVER () = count(*) OVER () AND "{_ident(names[-1])}" IS NULL)'
-           if names and no_line_end(f) else "false")
+    cut = cut_sql(f, f'"{_ident(names[-1])}"' if names else None)
     return (
         f"SELECT row_number() OVER () + 1 AS source_line, CAST(to_json(c) AS VARCHAR) AS raw, {cut} AS _cut, {cols} "
         f"FROM read_csv({f.sql_path()}, header=true, all_varchar=true, auto_detect=false, "
@@ -102,6 +100,14 @@ def csv_records_sql(f: InputFile, columns: list[str]) -> str:
 CUT = ("the last row ends early (no line end after it, its last column empty): the file was cut or is "
        "still being written. Fix: ingest it again once it is complete (its rows then replace these)")
 """The quarantine reason of a CSV record `csv_records_sql` marks `_cut`."""
+
+
+def cut_sql(f: InputFile, last_column: str | None) -> str:
+    """SQL: true for the last record of a file with no line end after it whose last column
+    (`last_column`, an SQL expression) is empty: a row cut short (`CUT`); `false` otherwise."""
+    if last_column is None or not no_line_end(f):
+        return "false"
+    return f"(row_number() OVER () = count(*) OVER () AND {last_column} IS NULL)"
 
 
 def no_line_end(f: InputFile) -> bool:

@@ -65,10 +65,16 @@ class BilledMoney:
 
     def cut(self, last: date) -> None:
         """Keep the billed days up to `last` (the forecast's history stops there)."""
-        self.days = {p: kept for p, by_day in self.days.items()
-                     if (kept := {d: v for d, v in by_day.items() if d <= last})}
-        self.models = {p: ms for p, ms in self.models.items() if p in self.days}
-        self.covered = {c for c in self.covered if c[0] in self.days}
+        kept = {p: {d: v for d, v in by_day.items() if d <= last} for p, by_day in self.days.items()}
+        self.days = {p: by_day for p, by_day in kept.items() if by_day}
+        self.drop([p for p, by_day in kept.items() if not by_day])
+
+    def drop(self, providers: list[str]) -> None:
+        """Forget these providers' billed money: their models are no longer forecast from it."""
+        gone = set(providers)
+        self.days = {p: by_day for p, by_day in self.days.items() if p not in gone}
+        self.models = {p: ms for p, ms in self.models.items() if p not in gone}
+        self.covered = {c for c in self.covered if c[0] not in gone}
 
     def missing_months(self, provider: str) -> list[str]:
         """The calendar months (YYYY-MM) between the provider's first and last billed day without any

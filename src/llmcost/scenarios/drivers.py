@@ -150,8 +150,8 @@ def level_paths(paths: np.ndarray) -> np.ndarray:
     return med * np.median(rel, axis=1, keepdims=True)
 
 
-def daily_frame(con, history: str, tz: str) -> tuple[pl.DataFrame, pl.DataFrame]:  # type: ignore[no-untyped-def]
-    """(per group and day: requests, volume, tokens by kind, cost) and (per day: priced cost) from the history.
+def daily_frame(con, history: str, tz: str) -> pl.DataFrame:  # type: ignore[no-untyped-def]
+    """Per group and day: requests, volume, tokens by kind and priced cost, from the history.
 
     `volume` is what the provider's volume driver counts: its requests, or its tokens (prompt +
     cache + output) when any of its usage states no request count (usage exports: Anthropic's
@@ -182,8 +182,7 @@ def daily_frame(con, history: str, tz: str) -> tuple[pl.DataFrame, pl.DataFrame]
             GROUP BY grp_provider, grp_model, day ORDER BY 1, 2, 3"""
     )
     cols = [d[0] for d in cur.description]
-    g = pl.DataFrame(cur.fetchall(), schema=cols, orient="row")
-    return g, g.group_by("day").agg(pl.col("cost").sum()).sort("day")
+    return pl.DataFrame(cur.fetchall(), schema=cols, orient="row")
 
 
 def group_prices(catalog: Catalog, groups: pl.DataFrame, as_of_day: date) -> dict[tuple[str, str], GroupPrice]:
@@ -296,7 +295,7 @@ def forecast_drivers(
     with its variation; their trend is what scenarios override). `ratios="ets"` forecasts
     them with the core as well (see `level_paths`; measured worse, docs/scenarios.md).
     """
-    daily, cost = daily_frame(con, history, tz)
+    daily = daily_frame(con, history, tz)
     if daily.height == 0 and billed is None:
         return None
     notes: list[str] = []
@@ -324,10 +323,9 @@ def forecast_drivers(
         if not counted[p]:
             notes.append(f"{p or '(no provider)'}: some usage comes from exports that state no request count, so "
                          "its volume is forecast in tokens per day, not requests")
-    if ended:
-        # the direct cost series (a check on the drivers) covers the providers forecast only
-        cost = (daily.filter(~pl.col("provider").is_in(list(ended))).group_by("day").agg(pl.col("cost").sum())
-                .sort("day"))
+    # the direct cost series (a check on the drivers) covers the providers forecast only
+    cost = (daily.filter(~pl.col("provider").is_in(list(ended))).group_by("day").agg(pl.col("cost").sum())
+            .sort("day"))
     daily = daily.filter(pl.struct("provider", "model").is_in([{"provider": p, "model": m} for p, m in groups])
                          ) if groups else daily.clear()
     for p in providers:

@@ -485,9 +485,7 @@ def _billed(hist: History, as_of_day: date, tz: str) -> tuple[BilledMoney | None
         billed.notes.append(f"{p or '(no provider)'}: the billed money of its models without a list price ends on "
                             f"{max(billed.days[p])}, more than {STALE_DAYS} days before the history's last day "
                             f"({hist.last_day}): it is not forecast")
-        del billed.days[p]
-        billed.covered -= {c for c in billed.covered if c[0] == p}
-        billed.models.pop(p, None)
+    billed.drop(stale)
     return (billed if billed.days else None), billed.notes
 
 
