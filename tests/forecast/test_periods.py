@@ -328,8 +328,12 @@ def test_a_one_off_spike_does_not_lift_the_next_quarter():
     without = forecast_periods(days, clean, date(2026, 11, 18), n_paths=500)
     with_spike = forecast_periods(days, spiky, date(2026, 11, 18), n_paths=500)
     q0, q1 = without[2], with_spike[2]
-    assert q0.p50 == pytest.approx(quarter_level, rel=0.10)
-    assert q1.p50 == pytest.approx(quarter_level, rel=0.10)
+    # The quarter is recentred on the recent level and the local regression (held within 2x of
+    # it): on these 79 days of noise the regression finds a slope, carried 45 to 135 days out, and
+    # the median reads $35.48, 12% above 90 x the median day (quarter_forecasts; the quarter study
+    # chose that centre, docs/forecasting.md). The spike moves nothing: both read the same.
+    assert q0.p50 == pytest.approx(quarter_level, rel=0.15)
+    assert q1.p50 == pytest.approx(q0.p50, rel=0.01)
     # and the quarter agrees with next month at the daily level (90 / 31 days)
     nxt = with_spike[1]
     assert q1.p50 == pytest.approx(nxt.p50 * 90 / 31, rel=0.10)
@@ -354,3 +358,42 @@ def test_re_injected_spikes_count_at_most_the_spike_cap():
     # a history without a day above the cap keeps its flagged sizes (the figures do not move)
     _, flat = _flat_with_spike(False)
     np.testing.assert_allclose(AutoETS(7).fit(flat).jumps.sizes, clean(np.log1p(flat), 7).jumps.sizes)
+
+
+def _eighty_days(values: np.ndarray) -> tuple[list[date], np.ndarray]:
+    first = date(2026, 8, 13)  # to 2026-10-31: the current month is November, the quarter 2027-Q1
+    return [first + timedelta(days=i) for i in range(values.size)], values
+
+
+def test_a_flat_history_keeps_its_level_in_the_next_quarter():
+    # $8.00 every day for 80 days: 2027-Q1 is 90 x $8.00 = $720.00, like November (30 x $8.00) and
+    # December (31 x $8.00). The quarter was the model's own paths, whose level drift (a random walk
+    # in log space) lifts the median of a 90-day total: $746.03 here, and $835.80 through the
+    # scenario engine's drivers (tests/scenarios/test_data_ends_early.py).
+    days, y = _eighty_days(np.full(80, 8.0))
+    cur, nxt, qtr = forecast_periods(days, y, days[-1], n_paths=500)
+    assert (cur.period, nxt.period, qtr.period) == ("2026-11", "2026-12", "2027-Q1")
+    assert cur.p50 == pytest.approx(240.0, rel=1e-6) and nxt.p50 == pytest.approx(248.0, rel=1e-6)
+    assert qtr.p50 == pytest.approx(720.0, rel=1e-6)
+    assert qtr.lo_95 < qtr.lo_80 < qtr.p50 < qtr.hi_80 < qtr.hi_95
+    assert any(n.startswith("next quarter: the median is the mean of the recent") for n in qtr.notes), qtr.notes
+
+
+def test_a_steep_trend_neither_runs_away_nor_falls_behind_the_next_month_in_the_quarter():
+    # 5% more every day for 80 days (doubling every two weeks). The quarter was the model's paths:
+    # $32,543 for 2027-Q1, 7.7x the last day's $47.20 carried over 90 days ($4,248). A trend held
+    # within 2x of the recent level alone gave $5,528: three months below December's $8,213 alone.
+    # The quarter now carries December's median over its 90 days.
+    days, y = _eighty_days(1.05 ** np.arange(80))
+    _, nxt, qtr = forecast_periods(days, y, days[-1], n_paths=500)
+    assert qtr.p50 == pytest.approx(nxt.p50 * 90 / 31, rel=1e-6)
+    assert any("carried over the quarter's days (the trend points up" in n for n in qtr.notes), qtr.notes
+
+
+def test_a_falling_trend_does_not_leave_the_quarter_above_the_next_month():
+    # 3% less every day for 80 days: the quarter's daily rate is at most December's
+    days, y = _eighty_days(100 * 0.97 ** np.arange(80))
+    _, nxt, qtr = forecast_periods(days, y, days[-1], n_paths=500)
+    assert qtr.p50 is not None and nxt.p50 is not None
+    assert qtr.p50 / 90 <= nxt.p50 / 31 * (1 + 1e-9)
+    assert qtr.p50 > 0

@@ -44,3 +44,32 @@ def test_study_targets() -> None:
     assert cur["ratio_to_run_rate"] <= 0.8
     # the next month, recentred like the current month's rest: 0.79 here (0.65-0.85 on the other sets)
     assert nxt["ratio_to_run_rate"] < 0.9
+
+
+def test_a_quarter_replay_scores_the_true_quarter_total() -> None:
+    h = varied_history(11, "next_quarter")
+    rows = replay(11, n_paths=100, through="next_quarter")
+    assert [r["kind"] for r in rows] == ["current_month", "next_month", "next_quarter"]
+    n = int(h.shape["days_of_history"])
+    as_of = h.start + timedelta(days=n - 1)
+    # the calendar quarter after the one holding the current month (the month of as_of + 1 day)
+    cur = as_of + timedelta(days=1)
+    q = (cur.month - 1) // 3 + 1
+    year, q = (cur.year + 1, 1) if q == 4 else (cur.year, q + 1)
+    days = [h.start + timedelta(days=i) for i in range(len(h.values))]
+    inside = [i for i, d in enumerate(days) if d.year == year and (d.month - 1) // 3 + 1 == q]
+    assert rows[2]["actual"] == pytest.approx(float(h.values[inside].sum()))
+    assert days[-1] == days[inside[-1]]  # drawn to the quarter's last day, no further
+
+
+@pytest.mark.slow
+def test_quarter_study_targets() -> None:
+    # the next quarter, recentred (forecast.periods.quarter_forecasts): on seeds 0-199 at 300 paths
+    # its 80% interval holds 85.0% of the totals and its 95% interval 97.0%, its median error is
+    # 0.72x the run-rate's (81-84%, 95-97% and 0.68-0.75x on four sets of 500: docs/forecasting.md;
+    # the model's own paths, before, were 0.86-0.98x)
+    _, s = run_study(200, n_paths=300, through="next_quarter")
+    q = s["next_quarter"]
+    assert q["replays"] == 200
+    assert 0.75 <= q["coverage_80"] <= 0.88 and q["coverage_95"] >= 0.90
+    assert q["ratio_to_run_rate"] <= 0.8

@@ -253,6 +253,39 @@ def rest_forecasts(history: Sequence[tuple[date, float]], days: Sequence[date]) 
     return [local_trend_total(history, days), recent_level_total(history, days)]
 
 
+QUARTER_TREND_CAP = 2.0
+"""The next quarter's local regression total is held within this factor of its recent level total
+(`quarter_forecasts`): a trend fitted on the last year and carried three to five months out can
+run away (on the quarter study it once forecast 2,700 times what the series did)."""
+
+
+def quarter_forecasts(history: Sequence[tuple[date, float]], days: Sequence[date],
+                      next_month_per_day: float | None = None) -> tuple[list[float | None], str]:
+    """The forecasts of the next quarter's `days` whose mean becomes its median (`combine_remaining`),
+    and what they are: the recent level, and the local regression held within QUARTER_TREND_CAP of
+    it. Their mean does not fall behind the next month's median carried over the quarter
+    (`next_month_per_day` x the days) when the trend points up, nor rise above it when it points
+    down: a steep trend, held by the cap, would otherwise give three months below the next month
+    alone. Nothing (the model's paths stay as they are) without a recent level: an unbounded trend
+    alone is no centre. Chosen on the quarter study, seeds 0-999 (docs/forecasting.md, "The next
+    quarter")."""
+    level = recent_level_total(history, days)
+    if level is None:
+        return [], ""
+    trend = local_trend_total(history, days)
+    if trend is None:
+        return [level], "the recent weekday-adjusted level"
+    held = min(max(trend, level / QUARTER_TREND_CAP), level * QUARTER_TREND_CAP)
+    if next_month_per_day is not None:
+        carried, mean = next_month_per_day * len(days), (level + held) / 2
+        if (trend > level and mean < carried) or (trend < level and mean > carried):
+            return [carried], (f"the next month's median carried over the quarter's days (the trend points "
+                               f"{'up' if trend > level else 'down'} past the mean of the recent level and the "
+                               f"regression held within {QUARTER_TREND_CAP:g}x of it)")
+    return [level, held], (f"the mean of the recent weekday-adjusted level and the local regression held within "
+                           f"{QUARTER_TREND_CAP:g}x of it")
+
+
 REST_SPREAD = (0.9, 0.9)
 """The current month's rest: each path total's log deviation from the median is multiplied by
 these factors, the first at the 80% interval's bounds and inside them, the second at the 95%
@@ -310,27 +343,39 @@ def recentre_paths(paths: np.ndarray, first_day: date, history: Sequence[tuple[d
                    ) -> tuple[np.ndarray, list[str]]:
     """Per-path, per-day factors that recentre simulated daily paths (`paths[:, 0]` is `first_day`,
     the day after the history) on `combine_remaining`: the current month's remaining days with
-    REST_SPREAD, then the whole next month with NEXT_SPREAD. Each path's days in a window are
-    scaled by one factor, so its daily shape is kept and every period total built from the scaled
-    paths (the quarter too) agrees with the recentred months. Days outside both windows keep factor
-    1; a path whose window is all zeros stays zero. Multiply any path array of the same forecast
-    (scenarios, savings) by the factors to keep it on the same level."""
+    REST_SPREAD, then the whole next month with NEXT_SPREAD, then the next quarter's days after
+    the next month (all of it, or its last two months when the next month opens it) on
+    `quarter_forecasts` with NEXT_SPREAD. Each path's days in a window are scaled by one factor, so
+    its daily shape is kept and every period total built from the scaled paths agrees with the
+    recentred windows. Days outside every window (a month between the next month and the next
+    quarter) keep factor 1; a path whose window is all zeros stays zero. Multiply any path array
+    of the same forecast (scenarios, savings) by the factors to keep it on the same level."""
     factors = np.ones_like(paths, dtype=float)
     notes: list[str] = []
+    per_day: float | None = None  # the next month's median per day, once recentred
     rest_end = month_end(first_day)
+    next_end = month_end(rest_end + timedelta(days=1))
+    _, _, q_start, q_end = periods_after(first_day - timedelta(days=1))[-1]
     windows = (("rest of this month", first_day, rest_end, REST_SPREAD),
-               ("next month", rest_end + timedelta(days=1), month_end(rest_end + timedelta(days=1)), NEXT_SPREAD))
+               ("next month", rest_end + timedelta(days=1), next_end, NEXT_SPREAD),
+               ("next quarter", max(q_start, next_end + timedelta(days=1)), q_end, NEXT_SPREAD))
     for name, start, end, spread in windows:
         i0, i1 = (start - first_day).days, (end - first_day).days + 1
         if i1 > paths.shape[1] or not history:
             continue
         days = [start + timedelta(days=i) for i in range(i1 - i0)]
         totals = paths[:, i0:i1].sum(axis=1)
-        combined, how = combine_remaining(totals, rest_forecasts(history, days), spread)
+        if name == "next quarter":
+            others, what = quarter_forecasts(history, days, per_day)
+        else:
+            others, what = rest_forecasts(history, days), ""
+        combined, how = combine_remaining(totals, others, spread)
         if how is None:
             continue
+        if name == "next month":
+            per_day = float(np.median(combined)) / len(days)
         factors[:, i0:i1] = np.where(totals > 0, combined / np.where(totals > 0, totals, 1.0), 0.0)[:, None]
-        notes.append(f"{name}: {how}")
+        notes.append(f"{name}: " + (f"the median is {what}; the model gives the spread" if what else how))
     return factors, notes
 
 

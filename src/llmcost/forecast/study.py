@@ -14,18 +14,21 @@ plain run-rate and a seasonal naive (the last 28 days' daily mean, by weekday, o
 `run_study(n)` replays seeds 0..n-1 and summarises: coverage of the 80% and 95% intervals of the
 current and the next month separately, median absolute percentage errors, and their ratios to
 the baselines. `python -m llmcost.forecast.study 60` prints the table in docs/forecasting.md.
+
+The quarter study (`through="next_quarter"`, `python -m llmcost.forecast.study 1000 0 --quarter`)
+draws each history on to the end of the next quarter and scores that quarter too, beside the
+run-rate carried over the quarter's days.
 """
 
 from __future__ import annotations
 
-import calendar
 import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 
-from .periods import forecast_periods, month_end
+from .periods import forecast_periods, month_end, periods_after
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,10 @@ class History:
     shape: dict[str, float]
 
 
-def varied_history(seed: int) -> History:
-    """One seeded daily cost series of varied shape (see the module docstring)."""
+def varied_history(seed: int, through: str = "next_month") -> History:
+    """One seeded daily cost series of varied shape (see the module docstring). `through` is how far
+    the series runs after the replay day: to the end of the next month (the month study), or to the
+    end of the next quarter (the quarter study: the same kind of series, drawn longer)."""
     rng = np.random.default_rng([seed, 20261203])
     n_hist = int(np.exp(rng.uniform(np.log(14), np.log(730))))
     start = date(2024, 1, 1) + timedelta(days=int(rng.integers(0, 365)))
@@ -50,6 +55,10 @@ def varied_history(seed: int) -> History:
             as_of = month_end(as_of) + timedelta(days=as_of.day)
         n_hist = (as_of - start).days + 1
     end = month_end(month_end(as_of) + timedelta(days=1))
+    if through == "next_quarter":
+        end = periods_after(as_of)[-1][3]
+    elif through != "next_month":
+        raise ValueError(f"through must be 'next_month' or 'next_quarter', not {through!r}")
     n = (end - start).days + 1
     t = np.arange(n)
     weekend = rng.choice([1.0, 0.9, 0.7, 0.5, 0.3])
@@ -83,9 +92,10 @@ def varied_history(seed: int) -> History:
     return History(start, np.round(y, 4), shape)
 
 
-def replay(seed: int, n_paths: int = 500) -> list[dict[str, float | str | bool | None]]:
-    """Score the current and next month of one drawn history (one row each)."""
-    h = varied_history(seed)
+def replay(seed: int, n_paths: int = 500, through: str = "next_month") -> list[dict[str, float | str | bool | None]]:
+    """Score the current and next month of one drawn history (one row each), and with
+    `through="next_quarter"` the next quarter as well, on a history drawn to its end."""
+    h = varied_history(seed, through)
     n_hist = int(h.shape["days_of_history"])
     dates = [h.start + timedelta(days=i) for i in range(len(h.values))]
     as_of = dates[n_hist - 1]
@@ -98,13 +108,12 @@ def replay(seed: int, n_paths: int = 500) -> list[dict[str, float | str | bool |
         for wd in range(7)
     }
     rows: list[dict[str, float | str | bool | None]] = []
-    for p in periods[:2]:
+    for p in periods[:2] if through == "next_month" else periods:
         days = [p.start + timedelta(days=i) for i in range((p.end - p.start).days + 1)]
         actual = float(sum(by_day.get(d, 0.0) for d in days))  # before the first day: no usage
         future = [d for d in days if d > as_of]
         snaive = p.actual_to_date + sum(weekday_mean[d.weekday()] for d in future)
-        run_rate = (p.run_rate if p.kind == "current_month" else
-                    float(np.mean(recent)) * calendar.monthrange(p.start.year, p.start.month)[1])
+        run_rate = (p.run_rate if p.kind == "current_month" else float(np.mean(recent)) * len(days))
         rows.append({
             "seed": seed, "kind": p.kind, "days_of_history": n_hist, "actual": actual,
             "p50": p.p50, "run_rate": run_rate, "seasonal_naive": snaive, "confidence": p.confidence,
@@ -128,7 +137,7 @@ def _median(xs: list[float | None]) -> float:
 def summarise(rows: list[dict[str, float | str | bool | None]]) -> dict[str, dict[str, float]]:
     """Per kind: replays, coverage (80/95) and median APE of the model and the baselines."""
     out = {}
-    for kind in ("current_month", "next_month"):
+    for kind in dict.fromkeys(str(r["kind"]) for r in rows):
         part = [r for r in rows if r["kind"] == kind and r["p50"] is not None and float(r["actual"] or 0) > 0]
         model = [_ape(r["p50"], float(r["actual"])) for r in part]  # type: ignore[arg-type]
         rr = [_ape(r["run_rate"], float(r["actual"])) for r in part]  # type: ignore[arg-type]
@@ -145,18 +154,25 @@ def summarise(rows: list[dict[str, float | str | bool | None]]) -> dict[str, dic
     return out
 
 
-def run_study(n: int = 60, n_paths: int = 500) -> tuple[list[dict[str, float | str | bool | None]],
-                                                         dict[str, dict[str, float]]]:
-    rows = [r for seed in range(n) for r in replay(seed, n_paths)]
+def run_study(n: int = 60, n_paths: int = 500, *, first: int = 0, through: str = "next_month"
+              ) -> tuple[list[dict[str, float | str | bool | None]], dict[str, dict[str, float]]]:
+    """Replay seeds first..first+n-1 (`through`: see `replay`) and summarise them."""
+    rows = [r for seed in range(first, first + n) for r in replay(seed, n_paths, through)]
     return rows, summarise(rows)
 
 
 def main(argv: list[str]) -> None:
-    n = int(argv[1]) if len(argv) > 1 else 60
-    rows, summary = run_study(n)
+    """`python -m llmcost.forecast.study N [FIRST] [--quarter]`: N replays from seed FIRST (0); with
+    --quarter the histories run to the end of the next quarter, which is scored too (300 paths)."""
+    quarter = "--quarter" in argv
+    args = [a for a in argv[1:] if a != "--quarter"]
+    n = int(args[0]) if args else 60
+    first = int(args[1]) if len(args) > 1 else 0
+    rows, summary = run_study(n, 300 if quarter else 500, first=first,
+                              through="next_quarter" if quarter else "next_month")
     skipped = n - len({r["seed"] for r in rows if r["p50"] is not None})
     print(f"{n} replays ({skipped} without a statistical forecast: less than 7 days with usage)")
-    print("| month | replays | 80% coverage | 95% coverage | MdAPE model | run-rate | seasonal naive "
+    print("| period | replays | 80% coverage | 95% coverage | MdAPE model | run-rate | seasonal naive "
           "| model / run-rate |")
     print("|---|---|---|---|---|---|---|---|")
     for kind, s in summary.items():
