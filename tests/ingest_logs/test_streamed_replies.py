@@ -83,6 +83,35 @@ def test_an_anthropic_stream_cut_off_then_completed_takes_the_final_output(tmp_p
     assert _totals(store) == (1, 40, 3000, 321)
 
 
+def test_an_anthropic_stream_whose_start_states_no_input_is_quarantined_whole(tmp_path: Path) -> None:
+    from llmcost.ingest import INPUT_NOT_REPORTED
+    from llmcost.ingest.anthropic_stream_jsonl import DELTA_INPUT_NOT_REPORTED
+
+    log, store = tmp_path / "logs" / "events.jsonl", tmp_path / "store"
+    log.parent.mkdir()
+    no_input = json.loads(json.dumps(START))
+    del no_input["message"]["usage"]["input_tokens"]
+    restated = json.loads(json.dumps(no_input))
+    restated["message"]["id"] = "msg_10"
+    delta = {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 321}}
+    # msg_9: the start has no input and the delta restates none: both lines quarantined (the delta
+    # alone was stored with input 0 and cache read 0). msg_10: the delta restates input 40 and
+    # cache read 3,000 (newer API versions do): stored with them and its output 77.
+    _write(log, [_event("2026-10-05T10:00:00Z", no_input), _event("2026-10-05T10:00:09Z", delta),
+                 _event("2026-10-05T10:00:09Z", {"type": "message_stop"}),
+                 _event("2026-10-05T10:01:00Z", restated),
+                 _event("2026-10-05T10:01:09Z", {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
+                                                 "usage": {"input_tokens": 40, "cache_read_input_tokens": 3000,
+                                                           "output_tokens": 77}})])
+    [f] = load([log.parent], store).files
+    assert (f.ingestor, f.rows_read, f.rows_stored, f.rows_duplicate, f.rows_quarantined) == \
+        ("anthropic_stream_jsonl", 4, 1, 0, 3)
+    reasons = {e["line"]: e["reason"] for q in sorted((store / "quarantine").glob("*.jsonl"))
+               for e in map(json.loads, q.read_text().splitlines())}
+    assert reasons == {1: INPUT_NOT_REPORTED, 2: DELTA_INPUT_NOT_REPORTED, 4: INPUT_NOT_REPORTED}
+    assert _totals(store) == (1, 40, 3000, 77)
+
+
 def _responses(rid: str) -> list[dict[str, Any]]:
     """A short Responses stream: created, in progress, completed (whose `response` is a whole body)."""
     return [{"type": t, "sequence_number": i, "response": {

@@ -74,8 +74,9 @@ NULL_INPUT = [
     # opencode: the file's one message, so nothing is stored
     ("opencode_message_json/input_msg_a.json", '"input": 1200', '"input": null', 1, (None, None)),
     # anthropic stream: message_start of msg_1 states input 25 of the total 25 + 15 = 40; its
-    # message_delta's output stays counted (193), the start is quarantined
-    ("anthropic_stream_jsonl/input.jsonl", '"input_tokens": 25', '"input_tokens": null', 1, (15, 193)),
+    # message_delta (output 150 of 150 + 42 + 1 = 193) does not restate the input, so the message
+    # is quarantined whole (its delta was stored alone, with input and cache write 0)
+    ("anthropic_stream_jsonl/input.jsonl", '"input_tokens": 25', '"input_tokens": null', 1, (15, 43)),
 ]
 
 

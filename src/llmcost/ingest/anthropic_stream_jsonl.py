@@ -15,6 +15,9 @@ like the bodies, carry no time, so the envelope's timestamp is needed. Field map
   message and is quarantined). The format is a snapshot format (`snapshots = True`): the stored
   request takes the per-field maximum of its start and its delta, so the final output count, and
   the start's line for its other fields (ingest/dedupe.py); the delta counts as its duplicate.
+- A message whose start states no input (`input_tokens` null or missing) is quarantined whole:
+  its start with INPUT_NOT_REPORTED, and its delta too unless the delta restates the input (newer
+  API versions do); a delta stored alone read the input and the cache as 0.
 - The other events (content blocks and their deltas, `ping`, `message_stop`, `error`) hold no usage
   and are neither read nor quarantined. A message whose stream has no `message_delta` (cut off) is
   stored with what its start says, as the API billed it so far: the output is then a lower bound.
@@ -44,6 +47,11 @@ from llmcost.ingest.anthropic_message_jsonl import BODY_FIELDS, rows_sql
 EVENTS = ("message_start", "message_delta", "message_stop", "content_block_start", "content_block_delta",
           "content_block_stop", "ping", "error")
 """The event types of a Messages stream (anthropic-sdk-python `types/raw_message_stream_event.py`)."""
+DELTA_INPUT_NOT_REPORTED = (
+    "message_delta of a message whose message_start states no input_tokens, and the delta does not "
+    "restate it: the request's tokens are unknown, not 0. Fix: log the stream's message_start with its usage"
+)
+"""The reason a delta is quarantined with its start (see the `checks` of `query`)."""
 USAGE_FIELDS = ("input_tokens", "cache_read", "cache_write", "write_5m", "write_1h", "output_tokens", "thinking",
                 "web_search", "web_fetch")
 """The BODY_FIELDS a `message_delta` may restate (its `usage`, cumulative)."""
@@ -87,15 +95,23 @@ class AnthropicStreamJsonl(Ingestor):
         owner = ("nullif(last_value(CASE WHEN ev_type = 'message_start' THEN coalesce(id, '') "
                  "WHEN ev_type = 'message_stop' THEN '' END IGNORE NULLS) OVER (ORDER BY source_line), '')")
         usage = ", ".join(f"coalesce({k}, d_{k}) AS {k}" for k in USAGE_FIELDS)
+        # whether the message's start states its input: a delta that does not restate it counts
+        # nothing but the output, so without the start's input the request's tokens are unknown
         kept = f"""
-        SELECT * EXCLUDE ({", ".join(f"d_{k}" for k in USAGE_FIELDS)}) REPLACE ({usage})
+        SELECT * EXCLUDE ({", ".join(f"d_{k}" for k in USAGE_FIELDS)}) REPLACE ({usage}),
+               coalesce(bool_or(ev_type = 'message_start' AND input_tokens IS NOT NULL) OVER (PARTITION BY id),
+                        false) AS _start_input
         FROM (SELECT * REPLACE ({owner} AS id) FROM ({lines}))
         WHERE NOT _json_ok OR ev_type IN ('message_start', 'message_delta')"""
         checks = ("WHEN id IS NULL AND ev_type = 'message_delta' THEN 'message_delta without its message_start "
                   "(the stream was logged from its middle, or its start line is lost): it cannot be told which "
                   "message it counts'\n"
                   "           WHEN id IS NULL THEN 'message_start without a message id'\n"
-                  # a start states the input; a delta only its output, kept (the start is quarantined)
+                  # a start states the input; a delta states the output, and the input only in newer
+                  # API versions: a message whose start has no input and whose delta does not restate
+                  # it is quarantined whole (its delta stored alone read input and cache as 0)
                   "           WHEN ev_type = 'message_start' AND input_tokens IS NULL "
-                  f"THEN {sql_str(INPUT_NOT_REPORTED)}")
+                  f"THEN {sql_str(INPUT_NOT_REPORTED)}\n"
+                  "           WHEN ev_type = 'message_delta' AND input_tokens IS NULL AND NOT _start_input "
+                  f"THEN {sql_str(DELTA_INPUT_NOT_REPORTED)}")
         return rows_sql(kept, f, ctx, checks=checks)
