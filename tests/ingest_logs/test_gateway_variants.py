@@ -197,3 +197,21 @@ def test_a_helicone_row_stating_its_input_alone_is_kept(tmp_path: Path) -> None:
     f, store = _ingest(tmp_path, "helicone_export_csv", "input_export.csv", _first_csv("completion_tokens", ""))
     assert 2 not in _quarantine(store, f)  # the fixture's line 4 is quarantined on purpose
     assert _sums(store) == (3, 2689, 260)
+
+
+@pytest.mark.parametrize(("fmt", "name", "edit", "line"), [
+    ("langfuse_observations_jsonl", "input_observations.jsonl", _first_json(_set(("usageDetails",), {})), 1),
+    ("langfuse_observations_jsonl", "input_observations.jsonl", _first_json(lambda r: r.pop("usageDetails")), 1),
+    ("langfuse_observations_csv", "input_observations.csv", _first_csv("usageDetails", "{}"), 2),
+    ("langfuse_observations_csv", "input_observations.csv", _first_csv("usageDetails", ""), 2),
+], ids=["jsonl-empty", "jsonl-missing", "csv-empty", "csv-blank"])
+def test_a_langfuse_generation_without_usage_is_quarantined_not_zero(  # type: ignore[no-untyped-def]
+        tmp_path: Path, fmt: str, name: str, edit, line: int) -> None:
+    # The first GENERATION (279 input, 140 output, billed $0.0005532) with usageDetails {} or
+    # without it was stored with 0 tokens, an estimate of $0 beside its bill. Now quarantined.
+    # The other two GENERATIONs, by hand: input 150 + 1900 = 2050, output (60 + 64) + 120 = 244.
+    from llmcost.ingest._langfuse import NO_USAGE
+
+    f, store = _ingest(tmp_path, fmt, name, edit)
+    assert _quarantine(store, f)[line] == NO_USAGE
+    assert _sums(store) == (2, 2050, 244)

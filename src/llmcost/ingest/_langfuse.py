@@ -129,6 +129,12 @@ def _traces_from(ctx: IngestContext, f: InputFile, cand: Path, head: str, at: Pa
     return name
 
 
+NO_USAGE = ("usageDetails states no input or output count (empty or missing): the generation's tokens are "
+            "unknown, not 0, and its cost is not counted either. Fix: have the SDK report usage (or let "
+            "Langfuse infer it for the model), then export again")
+"""The quarantine reason of a GENERATION without usage: stored, it read 0 tokens, an estimate of $0."""
+
+
 def mapping_sql(src: str, f: InputFile, ctx: IngestContext) -> str:
     """Canonical rows from `src` (source_line, raw, _json_ok, OBS_COLUMNS as VARCHAR; JSON cells as text)."""
     traces = traces_table(f, ctx)
@@ -152,6 +158,8 @@ def mapping_sql(src: str, f: InputFile, ctx: IngestContext) -> str:
            WHEN o._cut THEN {sql_str(CUT)}
            WHEN o.ud IS NOT NULL AND NOT json_valid(o.ud) THEN 'usageDetails is not valid JSON'
            WHEN {bad} THEN 'non-numeric or non-integer usageDetails count, or non-numeric cost'
+           WHEN coalesce(u_input, u_input_audio, u_output, u_output_audio) IS NULL
+           THEN {sql_str(NO_USAGE)}
            ELSE {unreported_count_sql("coalesce(u_input, u_input_audio)", "coalesce(u_output, u_output_audio)",
                                       "usageDetails.input", "usageDetails.output", output_required=False)}
       END AS error,
