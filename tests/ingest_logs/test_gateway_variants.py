@@ -215,3 +215,21 @@ def test_a_langfuse_generation_without_usage_is_quarantined_not_zero(  # type: i
     f, store = _ingest(tmp_path, fmt, name, edit)
     assert _quarantine(store, f)[line] == NO_USAGE
     assert _sums(store) == (2, 2050, 244)
+
+
+def test_a_litellm_prompt_smaller_than_its_cache_read_is_the_uncached_input(tmp_path: Path) -> None:
+    # Anthropic's convention, which LiteLLM's anthropic_messages rows follow: prompt_tokens 12 is the
+    # uncached input beside a cache read of 2,495 (it cannot include a read larger than itself).
+    # The first row read input max(12 - 2495, 0) = 0; now 12. Rows 2-4 as in CASES: input 524,
+    # output 520; the first row's output, 40.
+    def change(page: dict) -> None:
+        row = page["data"][0]
+        row.update(prompt_tokens=12, completion_tokens=40, total_tokens=52)
+        row["metadata"] = {"additional_usage_values": {"cache_read_input_tokens": 2495,
+                                                       "cache_creation_input_tokens": 0}}
+    f, store = _ingest(tmp_path, "litellm_spend_logs_json", LITELLM_PAGES, _first_json(change))
+    assert 1 not in _quarantine(store, f)  # (the fixture's record 5 is quarantined on purpose)
+    assert _sums(store) == (4, 524 + 12, 520 + 40)
+    read = Store.open(store).connect().execute(
+        "SELECT cache_read_tokens FROM usage WHERE input_tokens = 12").fetchall()
+    assert read == [(2495,)]

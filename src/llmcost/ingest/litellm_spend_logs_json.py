@@ -9,7 +9,10 @@ Field mapping (formats-request-logs.md section 1; BerriAI/litellm `schema.prisma
   cache counts recomputed from `metadata.additional_usage_values` (`cache_read_input_tokens`,
   `cache_creation_input_tokens`, `prompt_tokens_details.cached_tokens`), falling back to
   `metadata.usage_object`. An older revision added only the read: when subtracting both would go
-  negative, only the read is subtracted. A negative `prompt_tokens` stays negative (the loader
+  negative, only the read is subtracted. A `prompt_tokens` smaller than the cache read cannot hold
+  it: it is the uncached input alone, Anthropic's convention, which LiteLLM's `anthropic_messages`
+  rows and some revisions write (BerriAI/litellm PR 23342; issue 15056 shows prompt_tokens 31 beside
+  a cache write of 1,253), and is kept as the input (it became 0). A negative `prompt_tokens` stays negative (the loader
   quarantines it; it became 0), and a row stating one of `prompt_tokens` / `completion_tokens` and
   not the other is quarantined as not reported (it became 0 tokens, priced $0).
 - `completion_tokens` includes `completion_tokens_details.reasoning_tokens`.
@@ -94,7 +97,8 @@ def mapping_sql(src: str, ctx: IngestContext) -> str:
       1 AS request_count,
       CASE WHEN {int_sql('prompt_tokens')} < 0 THEN {int_sql('prompt_tokens')}
            WHEN {int_sql('prompt_tokens')} - _r - _w >= 0 THEN {int_sql('prompt_tokens')} - _r - _w
-           ELSE greatest({int_sql('prompt_tokens')} - _r, 0) END AS input_tokens,
+           WHEN {int_sql('prompt_tokens')} - _r >= 0 THEN {int_sql('prompt_tokens')} - _r
+           ELSE {int_sql('prompt_tokens')} END AS input_tokens,
       _r AS cache_read_tokens,
       _w AS cache_write_tokens,
       0 AS cache_write_1h_tokens,
