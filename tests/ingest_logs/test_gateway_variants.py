@@ -233,3 +233,18 @@ def test_a_litellm_prompt_smaller_than_its_cache_read_is_the_uncached_input(tmp_
     read = Store.open(store).connect().execute(
         "SELECT cache_read_tokens FROM usage WHERE input_tokens = 12").fetchall()
     assert read == [(2495,)]
+
+
+@pytest.mark.parametrize("cached", ["4000", ""], ids=["with-cached", "no-cached"])
+def test_an_openrouter_row_with_an_empty_tokens_prompt_is_not_reported(tmp_path: Path, cached: str) -> None:
+    # The first row (tokens_prompt 5000, 4000 cached, 900 completion) with tokens_prompt emptied:
+    # with its cached count the reason named tokens_cached ("larger than tokens_prompt"), without
+    # it the row was stored with 0 input. Now: the input is not reported. The other two rows, from
+    # the fixture's totals (CUT_CASES): 3 rows, input 7200, output 4400, less the first's 1000 / 900.
+    def edit(text: str) -> str:
+        return _first_csv("tokens_cached", cached)(_first_csv("tokens_prompt", "")(text))
+    f, store = _ingest(tmp_path, "openrouter_activity_csv", "input_activity.csv", edit)
+    q = _quarantine(store, f)
+    assert q[2] == f"tokens_prompt {NOT_REPORTED}"
+    assert sorted(q) == [2, 4, 5]  # the fixture's lines 4 and 5 are quarantined on purpose
+    assert _sums(store) == (2, 7200 - 1000, 4400 - 900)

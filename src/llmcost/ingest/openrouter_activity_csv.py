@@ -28,12 +28,13 @@ completion tokens for billing) and "Generation data" (`tokensPrompt`, `nativeTok
   cost_file_processing and byok_usage_inference (BYOK inference paid to the upstream) -> extra.
 - api_key_name -> api_key; app_name -> project; user (the request's `user` field) -> user_id.
 - a row whose tokens_cached exceeds tokens_prompt, or whose counts are not numbers, is
-  quarantined.
+  quarantined; so is a row with an empty tokens_prompt beside a tokens_completion (its input is
+  not reported: unknown, not 0; the reason named tokens_cached when a cached count was there).
 """
 
 from __future__ import annotations
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, register, sql_str, ts_sql
+from llmcost.ingest import IngestContext, Ingestor, InputFile, register, sql_str, ts_sql, unreported_count_sql
 from llmcost.ingest._exports import Csv, bad_count, count, dec, header_has
 from llmcost.ingest._records import CUT
 
@@ -67,7 +68,10 @@ class OpenRouterActivityCsv(Ingestor):
                WHEN {bad_n} THEN 'non-numeric or non-integer token count'
                WHEN {bad_m} THEN 'non-numeric cost'
                WHEN {n['tokens_prompt']} IS NULL AND {n['tokens_completion']} IS NULL THEN 'no token counts'
-               WHEN {cached} > coalesce({n['tokens_prompt']}, 0)
+               WHEN {n['tokens_prompt']} IS NULL AND {n['tokens_completion']} IS NOT NULL
+                 THEN {unreported_count_sql(n['tokens_prompt'], n['tokens_completion'], 'tokens_prompt',
+                                            'tokens_completion', output_required=False)}
+               WHEN {cached} > {n['tokens_prompt']}
                  THEN 'tokens_cached larger than tokens_prompt (cached tokens are part of the prompt)'
           END AS error,
           {col['generation_id']} AS event_id,
