@@ -48,3 +48,25 @@ def test_batch_results_find_their_batch_in_any_folder(tmp_path: Path, name: str)
     assert "1 ingested" in res.output and "2 companion" in res.output
     con = Store.open(tmp_path / "store").connect()
     assert con.execute("SELECT count(*), min(ts) FROM usage").fetchone()[0] == 2
+
+
+@pytest.mark.parametrize("inner", ["", "export [old]/"], ids=["top", "in-a-folder"])
+def test_langfuse_traces_are_joined_inside_a_zip(tmp_path: Path, inner: str) -> None:
+    # The observations and their traces export zipped together (as a user mails an export): the
+    # members were extracted one by one, each into its own folder, so the traces were never beside
+    # the observations and the rows lost their sessions, users and turns (0 of 3 each).
+    import zipfile
+
+    src = FIXTURES / "langfuse_observations_jsonl"
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    with zipfile.ZipFile(logs / "langfuse.zip", "w") as zf:
+        for name in ("input_observations.jsonl", "traces.csv"):
+            zf.write(src / name, inner + name)
+    res = CliRunner().invoke(app, ["ingest", str(logs), "--store", str(tmp_path / "store")])
+    assert res.exit_code == 0, res.output
+    con = Store.open(tmp_path / "store").connect()
+    # traces.csv: the three traces of session sess_2b7e91, user_8812 on all three; turns 1 to 3
+    assert con.execute("SELECT count(*), count(DISTINCT conversation_id), min(conversation_id), "
+                       "count(user_id), min(turn), max(turn) FROM usage").fetchone() == \
+        (3, 1, "sess_2b7e91", 3, 1, 3)

@@ -82,8 +82,9 @@ def _unq(col: str) -> str:
 
 def traces_table(f: InputFile, ctx: IngestContext) -> str | None:
     """Create a TEMP table of the sibling traces export (id, session_id, user_id, turn, tags,
-    metadata), if any."""
-    if ctx.con is None or "!" in f.display:
+    metadata), if any: beside the file on disk, or in the same folder of its archive (the loader
+    extracts an archive's members with their folders, files._zip_members)."""
+    if ctx.con is None:
         return None
     me = on_disk(f)
     for cand in sorted(me.parent.iterdir()):

@@ -268,6 +268,11 @@ def _zip_members(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
                 f"{MAX_ARCHIVE_BYTES // 1024**3} GiB limit: a likely decompression bomb); refused. "
                 "Fix: extract it yourself if you trust it."
             )
+        # Every member is extracted before the first is read, into one folder per archive that
+        # keeps the members' folders: a format that looks for a sibling file (a Langfuse traces
+        # export beside its observations) finds it in the archive as it would on disk.
+        root = tmp / uuid.uuid4().hex
+        out_members: list[tuple[Path, str, bool]] = []
         for info in infos:
             name = info.filename
             # Windows separators count too: `..\\x` must not pass as one odd file name
@@ -285,8 +290,10 @@ def _zip_members(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
                     f"{info.compress_size:,} (over the {MAX_RATIO}x / {MAX_MEMBER_BYTES // 1024**3} GiB limit: "
                     "a likely decompression bomb); refused. Fix: extract it yourself if you trust it."
                 )
-            dest = tmp / uuid.uuid4().hex / _safe_name(Path(name.replace("\\", "/")).name or "member")
-            dest.parent.mkdir(parents=True)
+            dest = root.joinpath(*(_safe_name(p) for p in parts[:-1]), _safe_name(parts[-1] if parts else "member"))
+            if dest.exists():  # a name the archive holds twice (or two names alike once made safe)
+                dest = tmp / uuid.uuid4().hex / dest.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
             with zf.open(info) as src, open(dest, "wb") as out:
                 written = 0
                 while chunk := src.read(1 << 20):
@@ -296,8 +303,8 @@ def _zip_members(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
                             f"{shown_name(path)}: archive member {name!r} is larger than it declares; refused."
                         )
                     out.write(chunk)
-            is_gz = _is_gzip(dest)
-            yield dest, f"{shown_name(path)}!{shown_name(name)}", is_gz
+            out_members.append((dest, f"{shown_name(path)}!{shown_name(name)}", _is_gzip(dest)))
+    yield from out_members
 
 
 def _gzip_limit(compressed: int) -> int:

@@ -60,8 +60,9 @@ def _recentre_factors(con: duckdb.DuckDBPyConnection, history: str, paths: np.nd
                       notes: list[str]) -> np.ndarray:
     """forecast.periods.recentre_paths on the priced daily spend: per-path, per-day factors that put
     the rest of this month and the next month on the mean of the local regression and the recent
-    level, and the next quarter on `quarter_forecasts` (the model keeps the spread). Every path array of the forecast (base, scenarios, savings)
-    is multiplied by them, so a scenario differs from the base by its knobs only."""
+    level, and the next quarter on `quarter_forecasts` (the model keeps the spread). Every path
+    array of the forecast (base, scenarios, savings) is multiplied by them, so a scenario differs
+    from the base by its knobs only."""
     hist = con.execute(
         f"SELECT day, CAST(sum(cost_usd) AS DOUBLE) FROM {history} WHERE priced GROUP BY day ORDER BY day"
     ).fetchall()
