@@ -229,3 +229,22 @@ def test_a_zip_that_is_no_archive_and_a_file_of_blank_lines_say_what_they_are(tm
     assert "blank.jsonl holds only blank lines: no data to read" in flat, out
     assert "2 failed" in flat and "1 unrecognised" in flat, out
     assert _rows(tmp_path / "s") > 0
+
+
+def test_zip_members_whose_paths_clash_each_land(tmp_path: Path) -> None:
+    # Members are extracted with their folders (so siblings meet, as on disk); a member "a" beside
+    # a member "a/b.jsonl" cannot both be a file and a folder, and two names can become alike once
+    # made safe for DuckDB ("x?.jsonl" and "x*.jsonl" both read "x_.jsonl"). Each still lands in a
+    # folder of its own. The fixture's expected.jsonl: 10 rows read, 5 stored, 1 duplicate and 4
+    # quarantined; the same file four times adds its 5 stored rows once and 15 more duplicates.
+    data = SAMPLE.read_bytes()
+    archive = tmp_path / "in" / "logs.zip"
+    archive.parent.mkdir()
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name in ("a", "a/b.jsonl", "x?.jsonl", "x*.jsonl"):
+            zf.writestr(name, data)
+    code, out = _ingest(str(archive.parent), "--store", str(tmp_path / "s"))
+    assert code == 0, out
+    assert "4 ingested" in out and "0 failed" in out, out
+    assert "40 rows read = 5 stored + 19 duplicate + 16 quarantined" in out, out
+    assert _rows(tmp_path / "s") == 5

@@ -291,9 +291,14 @@ def _zip_members(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
                     "a likely decompression bomb); refused. Fix: extract it yourself if you trust it."
                 )
             dest = root.joinpath(*(_safe_name(p) for p in parts[:-1]), _safe_name(parts[-1] if parts else "member"))
-            if dest.exists():  # a name the archive holds twice (or two names alike once made safe)
+            try:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                clash = dest.exists()  # a name the archive holds twice (or two names alike once made safe)
+            except (FileExistsError, NotADirectoryError):  # a member "a" beside a member "a/b.jsonl"
+                clash = True
+            if clash:
                 dest = tmp / uuid.uuid4().hex / dest.name
-            dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.parent.mkdir(parents=True)
             with zf.open(info) as src, open(dest, "wb") as out:
                 written = 0
                 while chunk := src.read(1 << 20):

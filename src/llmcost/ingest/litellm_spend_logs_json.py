@@ -11,10 +11,11 @@ Field mapping (formats-request-logs.md section 1; BerriAI/litellm `schema.prisma
   `metadata.usage_object`. An older revision added only the read: when subtracting both would go
   negative, only the read is subtracted. A `prompt_tokens` smaller than the cache read cannot hold
   it: it is the uncached input alone, Anthropic's convention, which LiteLLM's `anthropic_messages`
-  rows and some revisions write (BerriAI/litellm PR 23342; issue 15056 shows prompt_tokens 31 beside
-  a cache write of 1,253), and is kept as the input (it became 0). A negative `prompt_tokens` stays negative (the loader
-  quarantines it; it became 0), and a row stating one of `prompt_tokens` / `completion_tokens` and
-  not the other is quarantined as not reported (it became 0 tokens, priced $0).
+  rows and some revisions write (BerriAI/litellm PR 23342; issue 15056 shows prompt_tokens 31
+  beside a cache write of 1,253), and is kept as the input (it became 0). A negative
+  `prompt_tokens` stays negative (the loader quarantines it; it became 0), and a row stating one
+  of `prompt_tokens` / `completion_tokens` and not the other is quarantined as not reported (it
+  became 0 tokens, priced $0).
 - `completion_tokens` includes `completion_tokens_details.reasoning_tokens`.
 - `end_user` (the request's `user`, the customer) is the user; `user` is the key owner and goes to
   `extra.key_owner` (it is only the user when `end_user` is empty).

@@ -68,7 +68,7 @@ class OpenRouterActivityCsv(Ingestor):
                WHEN {bad_n} THEN 'non-numeric or non-integer token count'
                WHEN {bad_m} THEN 'non-numeric cost'
                WHEN {n['tokens_prompt']} IS NULL AND {n['tokens_completion']} IS NULL THEN 'no token counts'
-               WHEN {n['tokens_prompt']} IS NULL AND {n['tokens_completion']} IS NOT NULL
+               WHEN {n['tokens_prompt']} IS NULL  -- (with a completion count: both empty is caught above)
                  THEN {unreported_count_sql(n['tokens_prompt'], n['tokens_completion'], 'tokens_prompt',
                                             'tokens_completion', output_required=False)}
                WHEN {cached} > {n['tokens_prompt']}
