@@ -105,8 +105,11 @@ def null_group_id(*parts: str) -> str:
 
 def pages_sql(f: InputFile, data_key: str = "data", results_key: str = "results") -> str:
     """One row per result of every bucket of every page: a page per file, a JSON array of pages,
-    or pages one per line. Columns: source_line (result number in the file), page_no, bucket,
-    res (JSON), n_results (results in that bucket), raw."""
+    or pages one per line. An object with `results_key` and no `data_key` is a bucket on its own:
+    a JSON array of buckets is the `data` of every page joined, as the OpenAI cookbook's usage
+    notebook saves them (openai/openai-cookbook `examples/completions_usage_api.ipynb`, `get_data`:
+    `all_data.extend(data_json.get("data", []))`). Columns: source_line (result number in the
+    file), page_no, bucket, res (JSON), n_results (results in that bucket), raw."""
     comp = "gzip" if f.gzip else "none"
     # A JSON array is named as one: DuckDB's 'auto' detection does not see the array behind a UTF-8
     # byte-order mark and reads the whole array as one object (0 rows, no error).
@@ -119,11 +122,15 @@ def pages_sql(f: InputFile, data_key: str = "data", results_key: str = "results"
              unnest(json_extract(bucket, '$.{results_key}[*]')) AS res,
              generate_subscripts(json_extract(bucket, '$.{results_key}[*]'), 1) AS ri
       FROM (
-        SELECT page_no, unnest(json_extract(page, '$.{data_key}[*]')) AS bucket,
-               generate_subscripts(json_extract(page, '$.{data_key}[*]'), 1) AS bi
-        FROM (SELECT row_number() OVER () AS page_no, json AS page
+        SELECT page_no, unnest(buckets) AS bucket, generate_subscripts(buckets, 1) AS bi
+        FROM (
+          SELECT page_no,
+                 CASE WHEN json_exists(page, '$.{results_key}') AND NOT json_exists(page, '$.{data_key}')
+                      THEN [page] ELSE json_extract(page, '$.{data_key}[*]') END AS buckets
+          FROM (SELECT row_number() OVER () AS page_no, json AS page
               FROM read_json_objects({f.sql_path()}, format='{fmt}', compression='{comp}',
                                      maximum_object_size=268435456))
+        )
       )
     )"""
 

@@ -80,8 +80,13 @@ _STRIP = (
 
 
 def meter_model(expr: str) -> str:
-    """SQL: the model in an Azure OpenAI meter name (`gpt 4o 1120 Inp glbl Tokens` -> gpt-4o-1120)."""
-    stripped = f"regexp_replace(lower({expr}), '\\b({_STRIP})\\b', ' ', 'g')"
+    """SQL: the model in an Azure OpenAI meter name (`gpt 4o 1120 Inp glbl Tokens` -> gpt-4o-1120).
+
+    Meters are spelled with spaces or hyphens, both in one file (`gpt-4o-mini-0718-Inp-glbl Tokens`
+    beside `gpt 4o mini 0718 cached Inp glbl Tokens`): hyphens are read as spaces, so both give
+    gpt-4o-mini-0718 (cutting the words out between hyphens left `gpt-4o-mini-0718---`)."""
+    words = f"replace(lower({expr}), '-', ' ')"
+    stripped = f"regexp_replace({words}, '\\b({_STRIP})\\b', ' ', 'g')"
     return f"nullif(regexp_replace(trim(regexp_replace({stripped}, ' +', ' ', 'g')), ' ', '-', 'g'), '')"
 
 

@@ -12,8 +12,10 @@ Field mapping (formats-provider-exports.md 6; FinOps-Open-Cost-and-Usage-Spec/FO
 - only AI rows are read: ServiceCategory `AI and Machine Learning`, or a ServiceName naming
   Bedrock / OpenAI / Vertex / Gemini / Anthropic.
 - ChargePeriodStart (inclusive) / ChargePeriodEnd (exclusive), ISO 8601 UTC -> ts, bucket_end.
-- BilledCost (invoice basis) -> cost_usd when BillingCurrency is USD (else quarantined);
-  ListCost -> list_cost_usd; BilledCost, BillingCurrency -> billed_amount, currency.
+- BilledCost (invoice basis) -> cost_usd when BillingCurrency is USD; in another currency the USD
+  amount Microsoft's FOCUS export states beside it (x_BilledCostInUsd, x_ListCostInUsd; Cost
+  Management FOCUS schema), else the row is quarantined; ListCost -> list_cost_usd; BilledCost,
+  BillingCurrency -> billed_amount, currency.
 - ConsumedQuantity, ConsumedUnit -> quantity, unit (null for non-usage rows).
 - ServiceProviderName (1.3) else ProviderName -> provider (AWS -> aws, Microsoft -> azure,
   Google -> google, others lower-cased).
@@ -87,6 +89,8 @@ OTHER = (
     "PricingUnit",
     "SkuPriceDetails",
     "x_UsageType",
+    "x_BilledCostInUsd",
+    "x_ListCostInUsd",
 )
 DAY_US = 86_400_000_000
 MAX_SPREAD_DAYS = 366
@@ -132,6 +136,9 @@ def _lines(f: InputFile) -> str:
     )
     tags = f"CASE WHEN json_valid({col['Tags']}) THEN json({col['Tags']}) END"
     usd = f"upper(coalesce({col['BillingCurrency']}, 'USD')) = 'USD'"
+    # another billing currency: Microsoft's FOCUS export states the USD amounts beside it
+    cost = f"CASE WHEN {usd} THEN {dec(col['BilledCost'])} ELSE {dec(col['x_BilledCostInUsd'])} END"
+    list_cost = f"CASE WHEN {usd} THEN {dec(col['ListCost'])} ELSE {dec(col['x_ListCostInUsd'])} END"
     ai = (
         f"({col['ServiceCategory']} = 'AI and Machine Learning' OR "
         f"regexp_matches(lower(coalesce({col['ServiceName']}, '')), "
@@ -143,7 +150,8 @@ def _lines(f: InputFile) -> str:
         SELECT source_line, raw, _start, _end, _provider,
           CASE WHEN _start IS NULL THEN 'ChargePeriodStart missing or unparseable'
                WHEN {dec(col["BilledCost"])} IS NULL THEN 'BilledCost missing or not a number'
-               WHEN NOT {usd} THEN 'billed in ' || {col["BillingCurrency"]} || ', not USD'
+               WHEN {cost} IS NULL THEN 'billed in ' || {col["BillingCurrency"]}
+                 || ', not USD, and no x_BilledCostInUsd: export in USD or with the USD columns'
           END AS error,
           CASE WHEN _end IS NOT NULL AND {whole_days} AND {span} > {DAY_US}
                     AND {span} <= {MAX_SPREAD_DAYS} * CAST({DAY_US} AS BIGINT)
@@ -157,8 +165,9 @@ def _lines(f: InputFile) -> str:
           {quantity} AS quantity,
           {col["ConsumedUnit"]} AS unit,
           {tokens} AS _tokens,
-          {dec(col["BilledCost"])} AS cost_usd,
-          {dec(col["ListCost"])} AS list_cost_usd,
+          {cost} AS cost_usd,
+          {list_cost} AS list_cost_usd,
+          {dec(col["BilledCost"])} AS billed_amount,
           upper(coalesce({col["BillingCurrency"]}, 'USD')) AS currency,
           {col["ChargeCategory"]} AS charge_category,
           {col["ServiceName"]} AS service,
@@ -265,7 +274,7 @@ class FocusCsv(Ingestor):
           {_share("cost_usd", 12)} AS cost_usd,
           {_share("list_cost_usd", 12)} AS list_cost_usd,
           currency,
-          {_share("cost_usd", 12)} AS billed_amount,
+          {_share("billed_amount", 12)} AS billed_amount,
           json_object('charge_category', charge_category, 'service', service, 'region', region,
                       'resource_id', resource_id, 'sku_id', sku_id, 'pricing_unit', pricing_unit,
                       'tags', tags, 'charge_period_days', _n_days) AS extra

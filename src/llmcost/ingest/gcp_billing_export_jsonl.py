@@ -22,8 +22,13 @@ export"; column list in project-koku/koku `koku/masu/util/gcp/common.py`):
   extra.
 
 No stable row id exists, so event_id = md5 of the row's identity (account, service, SKU, project,
-period, region, labels, cost type, adjustment, resource, invoice month); grain 'bucket' so a
-re-exported day replaces the earlier rows instead of adding to them.
+period, region, labels, cost type, adjustment, resource, invoice month); grain 'bucket' so the
+same rows extracted again replace the earlier copies instead of adding to them. A row of the same
+identity with a later export_time than the file's first one is an event of its own (the identity
+and its export_time), because the export is appended to ("a processing time associated with an
+append of Cloud Billing data. This will always increase with each new export", standard-usage
+schema): usage arriving late for an hour already exported is another row of the same SKU, project
+and hour, which adds to the first (it was dropped as its duplicate).
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ FIELDS = {
     "invoice_month": "$.invoice.month",
     "resource_name": "$.resource.name",
     "adjustment_id": "$.adjustment_info.id",
+    "export_time": "$.export_time",
 }
 
 
@@ -85,6 +91,25 @@ def billing_sql(src: str) -> str:
             f"THEN {exact_div(expr, 'currency_conversion_rate')} END"
         )
 
+    identity = (
+        "'google'",
+        "billing_account_id",
+        "service_id",
+        "sku_id",
+        "project_id",
+        "epoch(_start)",
+        "epoch(_end)",
+        "location_region",
+        labels,
+        "cost_type",
+        "adjustment_id",
+        "resource_name",
+        "invoice_month",
+    )
+    # the first export of an identity in the file keeps the identity's id (so a CSV flattening
+    # without export_time and the NDJSON of the same rows are the same events, and stores keep
+    # their ids); a later append of the same identity is an event of its own, keyed on its
+    # export_time (the same append exported twice is still one event)
     return f"""
     SELECT source_line, raw,
       CASE WHEN _src_error IS NOT NULL THEN _src_error
@@ -93,23 +118,8 @@ def billing_sql(src: str) -> str:
            WHEN NOT {usd} AND coalesce({rate}, 0) <= 0
              THEN 'billed in ' || currency || ' without currency_conversion_rate'
       END AS error,
-      {
-        key_hash(
-            "'google'",
-            "billing_account_id",
-            "service_id",
-            "sku_id",
-            "project_id",
-            "epoch(_start)",
-            "epoch(_end)",
-            "location_region",
-            labels,
-            "cost_type",
-            "adjustment_id",
-            "resource_name",
-            "invoice_month",
-        )
-    } AS event_id,
+      CASE WHEN dense_rank() OVER (PARTITION BY {key_hash(*identity)} ORDER BY _export NULLS FIRST) = 1
+           THEN {key_hash(*identity)} ELSE {key_hash(*identity, "epoch(_export)")} END AS event_id,
       _start AS ts,
       _end AS bucket_end,
       'google' AS provider,
@@ -131,7 +141,8 @@ def billing_sql(src: str) -> str:
                   'amount_in_pricing_units', usage_pricing_amount) AS extra
     FROM (
       SELECT *, {dec("cost")} AS _cost, coalesce({credits}, 0) AS _credits,
-             {ts_sql("usage_start_time")} AS _start, {ts_sql("usage_end_time")} AS _end
+             {ts_sql("usage_start_time")} AS _start, {ts_sql("usage_end_time")} AS _end,
+             {ts_sql("export_time")} AS _export
       FROM ({src})
       WHERE _src_error IS NOT NULL OR service_id IN {AI_SERVICE_IDS!r}
          OR service_description IN ('Gemini API', 'Vertex AI') OR lower(sku_description) LIKE '%gemini%'
