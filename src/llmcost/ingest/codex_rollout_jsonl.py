@@ -5,7 +5,8 @@ ccusage `adapter/codex`): every line is `{timestamp, type, payload}`.
 
 - One usage row per `event_msg` with `payload.type = "token_count"` and a non-null `info`, from
   `info.last_token_usage` (this model call). `info.total_token_usage` is a running total and is
-  never summed; legacy files with only the total are differenced against the previous event.
+  never summed; legacy files with only the total are differenced against the previous event that
+  states one (a broken line between two is passed over).
 - `input_tokens` there INCLUDES `cached_input_tokens`: uncached input = input - cached.
   `output_tokens` includes `reasoning_output_tokens`.
 - The same token_count is sometimes written twice: `event_id = session id || ':' ||
@@ -88,9 +89,11 @@ class CodexRolloutJsonl(Ingestor):
         part = "_bseq" if f.batch else "0"
 
         def delta(kind: str) -> str:
-            # this call's count, or the running total minus the previous event's (legacy files)
+            # this call's count, or the running total minus the last one stated before it (legacy
+            # files); a line without one (not valid JSON, a bad count) is passed over, not taken as 0
             return (f"coalesce({int_sql('last_' + kind)}, {int_sql('tot_' + kind)} - "
-                    f"coalesce(lag({int_sql('tot_' + kind)}) OVER (PARTITION BY _p ORDER BY source_line), 0))")
+                    f"coalesce(last_value({int_sql('tot_' + kind)} IGNORE NULLS) OVER (PARTITION BY _p "
+                    f"ORDER BY source_line ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))")
 
         return f"""
         WITH l AS (SELECT *, {part} AS _p FROM ({lines})),

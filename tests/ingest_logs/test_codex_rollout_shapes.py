@@ -1,0 +1,43 @@
+"""Codex rollouts shaped as users have them beyond the shared fixture: legacy running totals with
+a broken line among them, the session's working folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from llmcost.ingest.loader import load
+from llmcost.storage.store import Store
+
+
+def _rows(store: Path, sql: str) -> list[tuple]:
+    return Store.open(store).connect().execute(sql).fetchall()
+
+
+def _total(ts: str, i: int, c: int, o: int, r: int) -> str:
+    usage = {"input_tokens": i, "cached_input_tokens": c, "output_tokens": o, "reasoning_output_tokens": r,
+             "total_tokens": i + o}
+    return json.dumps({"timestamp": ts, "type": "event_msg",
+                       "payload": {"type": "token_count", "info": {"total_token_usage": usage}}})
+
+
+def test_legacy_running_totals_after_a_broken_line_are_still_differenced(tmp_path: Path) -> None:
+    # a legacy rollout (running totals only) with a line cut short between two calls, as a crash
+    # leaves it before a resumed session appends to the same file
+    lines = [
+        json.dumps({"timestamp": "2026-10-08T10:00:00Z", "type": "session_meta", "payload": {"id": "leg"}}),
+        _total("2026-10-08T10:00:01Z", 1000, 0, 100, 10),
+        '{"timestamp":"2026-10-08T10:00:03Z","type":"event_msg","payload":{"type":"token_co',
+        _total("2026-10-08T10:00:05Z", 2300, 896, 150, 10),
+    ]
+    f = tmp_path / "rollout-2026-10-08T10-00-00-leg.jsonl"
+    f.write_text("\n".join(lines) + "\n")
+    load([f], tmp_path / "store")
+    got = _rows(tmp_path / "store", "SELECT source_line, input_tokens, cache_read_tokens, output_tokens, "
+                                    "reasoning_tokens FROM usage ORDER BY source_line")
+    # by hand: call 2 = its totals minus call 1's (the broken line between them is no call):
+    # input 2300 - 1000 = 1300 of which 896 cached -> 404 uncached; output 50; reasoning 0
+    assert got == [(2, 1000, 0, 100, 10), (4, 404, 896, 50, 0)]
+    quarantined = [json.loads(x) for q in sorted((tmp_path / "store" / "quarantine").glob("*.jsonl"))
+                   for x in q.read_text().splitlines()]
+    assert [(q["line"], q["reason"]) for q in quarantined] == [(3, "not valid JSON")]
