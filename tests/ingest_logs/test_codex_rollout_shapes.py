@@ -41,3 +41,38 @@ def test_legacy_running_totals_after_a_broken_line_are_still_differenced(tmp_pat
     quarantined = [json.loads(x) for q in sorted((tmp_path / "store" / "quarantine").glob("*.jsonl"))
                    for x in q.read_text().splitlines()]
     assert [(q["line"], q["reason"]) for q in quarantined] == [(3, "not valid JSON")]
+
+
+def test_project_is_the_sessions_working_folder(tmp_path: Path) -> None:
+    # session_meta and every turn_context name the folder Codex ran in (`cwd`), as Claude Code,
+    # Copilot CLI and OpenCode lines do: it is the project, so by_project does not lump every
+    # Codex session under "(none)"
+    usage = {"input_tokens": 500, "cached_input_tokens": 100, "output_tokens": 20, "reasoning_output_tokens": 0,
+             "total_tokens": 520}
+    lines = [
+        {"timestamp": "2026-11-03T09:00:00Z", "type": "session_meta",
+         "payload": {"id": "s-cwd", "cwd": "/home/jo/proj x", "originator": "codex_cli_rs", "cli_version": "0.46.0"}},
+        {"timestamp": "2026-11-03T09:00:01Z", "type": "turn_context",
+         "payload": {"cwd": "/home/jo/proj x", "model": "gpt-5-codex"}},
+        {"timestamp": "2026-11-03T09:00:02Z", "type": "event_msg",
+         "payload": {"type": "token_count", "info": {"total_token_usage": usage, "last_token_usage": usage}}},
+    ]
+    f = tmp_path / "rollout-2026-11-03T09-00-00-s-cwd.jsonl"
+    f.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    load([f], tmp_path / "store")
+    assert _rows(tmp_path / "store", "SELECT project, input_tokens, cache_read_tokens FROM usage") == [
+        ("/home/jo/proj x", 400, 100)]
+
+
+def test_project_from_turn_context_when_session_meta_has_none(tmp_path: Path) -> None:
+    usage = {"input_tokens": 10, "cached_input_tokens": 0, "output_tokens": 1, "total_tokens": 11}
+    lines = [
+        {"timestamp": "2026-11-03T09:00:00Z", "type": "session_meta", "payload": {"id": "s-ctx"}},
+        {"timestamp": "2026-11-03T09:00:01Z", "type": "turn_context", "payload": {"cwd": "/w/a", "model": "gpt-5"}},
+        {"timestamp": "2026-11-03T09:00:02Z", "type": "event_msg",
+         "payload": {"type": "token_count", "info": {"total_token_usage": usage, "last_token_usage": usage}}},
+    ]
+    f = tmp_path / "rollout-2026-11-03T09-00-00-s-ctx.jsonl"
+    f.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    load([f], tmp_path / "store")
+    assert _rows(tmp_path / "store", "SELECT project FROM usage") == [("/w/a",)]

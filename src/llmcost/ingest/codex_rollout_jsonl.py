@@ -17,6 +17,8 @@ ccusage `adapter/codex`): every line is `{timestamp, type, payload}`.
   latest `turn_context.payload.model` before the event (the model can change mid-session);
   without either, `gpt-5` as ccusage does, flagged in `extra.model_assumed`. Turn: the number of
   `user_message` events so far (one user turn can make several model calls).
+- Project: the folder Codex ran in, `cwd` of that latest `turn_context`, else of `session_meta`
+  (as Claude Code's and Copilot CLI's `cwd`).
 
 Rollouts are one file per session (kilobytes to a few MB), so the query reads the file more than
 once (model and turn via ASOF joins, session id via a per-file lookup) instead of streaming it in
@@ -44,6 +46,7 @@ FIELDS = {
     "ptype": "$.payload.type",
     "session_id": "$.payload.id",
     "ctx_model": "$.payload.model",
+    "cwd": "$.payload.cwd",
     "info": "$.payload.info",
     "info_model": "$.payload.info.model",
     "last_input": "$.payload.info.last_token_usage.input_tokens",
@@ -98,9 +101,10 @@ class CodexRolloutJsonl(Ingestor):
         return f"""
         WITH l AS (SELECT *, {part} AS _p FROM ({lines})),
         -- the file's first session_meta line (its id, or NULL when that line has none)
-        sess AS (SELECT _p, first(session_id ORDER BY source_line) AS sid FROM l
+        sess AS (SELECT _p, first(session_id ORDER BY source_line) AS sid,
+                        first(cwd ORDER BY source_line) AS cwd FROM l
                  WHERE type = 'session_meta' GROUP BY _p),
-        ctxs AS (SELECT _p, source_line AS ctx_line, ctx_model FROM l
+        ctxs AS (SELECT _p, source_line AS ctx_line, ctx_model, cwd AS ctx_cwd FROM l
                  WHERE type = 'turn_context' AND ctx_model IS NOT NULL),
         users AS (SELECT _p, source_line AS user_line,
                          row_number() OVER (PARTITION BY _p ORDER BY source_line) AS user_turn
@@ -122,6 +126,7 @@ class CodexRolloutJsonl(Ingestor):
           {ts_sql('c.timestamp')} AS ts,
           'openai' AS provider,
           coalesce(c.info_model, x.ctx_model, 'gpt-5') AS model,
+          nullif(coalesce(x.ctx_cwd, s.cwd), '') AS project,
           s.sid AS conversation_id,
           u.user_turn AS turn,
           1 AS request_count,
