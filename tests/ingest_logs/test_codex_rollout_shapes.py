@@ -76,3 +76,25 @@ def test_project_from_turn_context_when_session_meta_has_none(tmp_path: Path) ->
     f.write_text("".join(json.dumps(x) + "\n" for x in lines))
     load([f], tmp_path / "store")
     assert _rows(tmp_path / "store", "SELECT project FROM usage") == [("/w/a",)]
+
+
+def test_rollout_from_before_event_lines_is_read_with_no_usage(tmp_path: Path) -> None:
+    # Codex CLI before the {timestamp, type, payload} lines (mid-2025) wrote a session header
+    # {id, timestamp, instructions, git}, `{"record_type": "state"}` lines and bare response items:
+    # no token counts at all. Such files sit in every older ~/.codex/sessions; they are Codex
+    # rollouts with nothing to count, not unknown files that fail the run
+    day = tmp_path / "sessions" / "2025" / "07" / "14"
+    day.mkdir(parents=True)
+    lines = [
+        {"id": "5f0c1a2e-7d3b-4c1e-9a8f-2b6d4e0c9a11", "timestamp": "2025-07-14T09:12:03.412Z",
+         "instructions": None, "git": {"commit_hash": "ab12cd3", "branch": "main"}},
+        {"record_type": "state"},
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "fix the test"}]},
+        {"record_type": "state"},
+        {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "done"}]},
+    ]
+    f = day / "rollout-2025-07-14T09-12-03-5f0c1a2e-7d3b-4c1e-9a8f-2b6d4e0c9a11.jsonl"
+    f.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    result = load([tmp_path / "sessions"], tmp_path / "store")
+    assert [(r.status, r.ingestor) for r in result.files] == [("ingested", "codex_rollout_jsonl")]
+    assert _rows(tmp_path / "store", "SELECT count(*) FROM usage") == [(0,)]

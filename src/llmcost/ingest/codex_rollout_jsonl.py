@@ -20,6 +20,10 @@ ccusage `adapter/codex`): every line is `{timestamp, type, payload}`.
 - Project: the folder Codex ran in, `cwd` of that latest `turn_context`, else of `session_meta`
   (as Claude Code's and Copilot CLI's `cwd`).
 
+A rollout from before these lines (Codex CLI until mid-2025: a header `{id, timestamp, instructions,
+git}`, `{"record_type": "state"}` lines, bare response items) records no token counts: it is read
+and gives no rows, rather than failing the run as an unknown file.
+
 Rollouts are one file per session (kilobytes to a few MB), so the query reads the file more than
 once (model and turn via ASOF joins, session id via a per-file lookup) instead of streaming it in
 a single pass like the Claude Code format. The new rollouts of a run are read together, by one
@@ -27,6 +31,8 @@ scan over the list of files (`batchable`): every window, join and lookup is per 
 """
 
 from __future__ import annotations
+
+from pathlib import PurePath
 
 from llmcost.ingest import (
     IngestContext,
@@ -82,7 +88,16 @@ class CodexRolloutJsonl(Ingestor):
                for o in objs):
             return True
         start = head[:2048]
-        return start.startswith(b'{"timestamp":') and b'"type":"session_meta","payload":{' in start
+        if start.startswith(b'{"timestamp":') and b'"type":"session_meta","payload":{' in start:
+            return True
+        # a rollout from before the event lines (mid-2025): a header {id, timestamp, instructions, git},
+        # then `{"record_type":"state"}` lines and bare response items, and no token counts
+        if not PurePath(name).name.startswith("rollout-"):
+            return False
+        first = objs[0] if objs else None
+        if first is not None and "type" not in first and "id" in first and "timestamp" in first:
+            return "instructions" in first or any(o.get("record_type") == "state" for o in objs[1:])
+        return start.startswith(b'{"id":"') and b'","timestamp":"' in start[:200]  # a header too long for the head
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         lines = json_lines_sql(f, FIELDS)
