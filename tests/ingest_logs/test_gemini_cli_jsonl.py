@@ -80,3 +80,34 @@ def test_session_migrated_from_a_json_document_is_counted_once(tmp_path: Path) -
     assert {f.status for f in result.files} == {"ingested"}
     # by hand: g1 once (600 uncached, 400 cached, 15 out) + g2 (2000, 0, 20)
     assert _totals(tmp_path / "store") == (2, 2600, 400, 35, 5)
+
+
+def test_side_files_of_a_project_folder_are_companions(tmp_path: Path) -> None:
+    # ~/.gemini/tmp/<hash>/ as Gemini CLI leaves it: the prompt log, a chat saved by /chat save and
+    # the shell history beside chats/; none holds usage, none may fail the run as unknown
+    project = tmp_path / "tmp" / PH
+    sid = "3bacc8a0-24d6-4415-9b2e-a2635c02e54c"
+    _write(project / "chats" / "session-2026-11-05T10-00-3bacc8a0.jsonl", [
+        {"sessionId": sid, "projectHash": PH, "startTime": "2026-11-05T10:00:00.000Z",
+         "lastUpdated": "2026-11-05T10:00:03.000Z", "kind": "main"},
+        {"id": "g1", "timestamp": "2026-11-05T10:00:03.000Z", "type": "gemini", "content": "ok",
+         "tokens": _tokens(100, 10, 0, 0), "model": "gemini-2.5-flash"},
+    ])
+    (project / "logs.json").write_text(json.dumps([
+        {"sessionId": sid, "messageId": 0, "type": "user", "message": "hi", "timestamp": "2026-11-05T10:00:01.000Z"},
+    ], indent=2))
+    (project / "checkpoint-before-refactor.json").write_text(json.dumps([
+        {"role": "user", "parts": [{"text": "hi"}]}, {"role": "model", "parts": [{"text": "ok"}]},
+    ], indent=2))
+    (project / "shell_history").write_text("ls -la\ngit status\n")
+    result = load([tmp_path / "tmp"], tmp_path / "store")
+    assert sorted(f.status for f in result.files) == ["companion", "companion", "companion", "ingested"]
+
+
+def test_a_prompt_log_longer_than_the_head_is_still_a_companion() -> None:
+    from llmcost import ingest
+
+    head = b'[\n  {\n    "sessionId": "s",\n    "messageId": 0,\n    "type": "user",\n    "message": "' + b"x" * 70000
+    assert ingest.companion(head[:65536], "/h/.gemini/tmp/ab12/logs.json")
+    # the same name holding something else is not one
+    assert ingest.companion(b'[{"model": "m", "usage": {}}]', "logs.json") is None
