@@ -268,7 +268,31 @@ def companion(head: bytes, name: str) -> str | None:
     if _export_manifest(base, first):
         return ("a billing export's manifest (it lists the export's data files): no usage rows; the data files "
                 "beside it are read")
+    if _gemini_cli_side_file(base, head, first):
+        return ("a Gemini CLI prompt log, saved chat or shell history (~/.gemini/tmp/<project>/): no usage rows; "
+                "the sessions in chats/ beside it are read")
     return None
+
+
+def _gemini_cli_side_file(base: str, head: bytes, first: Any) -> bool:
+    """True for the files Gemini CLI keeps beside its sessions in every ~/.gemini/tmp/<project>/
+    folder (google-gemini/gemini-cli `packages/core/src/core/logger.ts`): `logs.json`, the user's
+    prompts `[{sessionId, messageId, type, message, timestamp}]`; `checkpoint*.json`, a chat saved
+    by /chat save `[{role, parts}]`; `shell_history`, plain text. None holds usage, and counting
+    them as unrecognised made every run over the documented `--logs ~/.gemini/tmp` exit 1."""
+    if base == "shell_history":
+        return True
+    if base == "logs.json":
+        if isinstance(first, list):
+            return bool(first) and all(isinstance(e, dict) and "sessionId" in e and "messageId" in e for e in first)
+        return (isinstance(first, str) and head.lstrip().startswith(b"[")  # a log longer than the head
+                and b'"sessionId"' in head[:4096] and b'"messageId"' in head[:4096])
+    if base.startswith("checkpoint") and base.endswith(".json"):
+        if isinstance(first, list):
+            return bool(first) and all(isinstance(e, dict) and "role" in e and "parts" in e for e in first)
+        return (isinstance(first, str) and head.lstrip().startswith(b"[")
+                and b'"role"' in head[:4096] and b'"parts"' in head[:4096])
+    return False
 
 
 _MANIFEST_LISTS = ("dataFiles", "reportKeys", "blobs")

@@ -5,7 +5,8 @@ ccusage `adapter/codex`): every line is `{timestamp, type, payload}`.
 
 - One usage row per `event_msg` with `payload.type = "token_count"` and a non-null `info`, from
   `info.last_token_usage` (this model call). `info.total_token_usage` is a running total and is
-  never summed; legacy files with only the total are differenced against the previous event.
+  never summed; legacy files with only the total are differenced against the previous event that
+  states one (a broken line between two is passed over).
 - `input_tokens` there INCLUDES `cached_input_tokens`: uncached input = input - cached.
   `output_tokens` includes `reasoning_output_tokens`.
 - The same token_count is sometimes written twice: `event_id = session id || ':' ||
@@ -16,6 +17,12 @@ ccusage `adapter/codex`): every line is `{timestamp, type, payload}`.
   latest `turn_context.payload.model` before the event (the model can change mid-session);
   without either, `gpt-5` as ccusage does, flagged in `extra.model_assumed`. Turn: the number of
   `user_message` events so far (one user turn can make several model calls).
+- Project: the folder Codex ran in, `cwd` of that latest `turn_context`, else of `session_meta`
+  (as Claude Code's and Copilot CLI's `cwd`).
+
+A rollout from before these lines (Codex CLI until mid-2025: a header `{id, timestamp, instructions,
+git}`, `{"record_type": "state"}` lines, bare response items) records no token counts: it is read
+and gives no rows, rather than failing the run as an unknown file.
 
 Rollouts are one file per session (kilobytes to a few MB), so the query reads the file more than
 once (model and turn via ASOF joins, session id via a per-file lookup) instead of streaming it in
@@ -24,6 +31,8 @@ scan over the list of files (`batchable`): every window, join and lookup is per 
 """
 
 from __future__ import annotations
+
+from pathlib import PurePath
 
 from llmcost.ingest import (
     IngestContext,
@@ -43,6 +52,7 @@ FIELDS = {
     "ptype": "$.payload.type",
     "session_id": "$.payload.id",
     "ctx_model": "$.payload.model",
+    "cwd": "$.payload.cwd",
     "info": "$.payload.info",
     "info_model": "$.payload.info.model",
     "last_input": "$.payload.info.last_token_usage.input_tokens",
@@ -78,7 +88,16 @@ class CodexRolloutJsonl(Ingestor):
                for o in objs):
             return True
         start = head[:2048]
-        return start.startswith(b'{"timestamp":') and b'"type":"session_meta","payload":{' in start
+        if start.startswith(b'{"timestamp":') and b'"type":"session_meta","payload":{' in start:
+            return True
+        # a rollout from before the event lines (mid-2025): a header {id, timestamp, instructions, git},
+        # then `{"record_type":"state"}` lines and bare response items, and no token counts
+        if not PurePath(name).name.startswith("rollout-"):
+            return False
+        first = objs[0] if objs else None
+        if first is not None and "type" not in first and "id" in first and "timestamp" in first:
+            return "instructions" in first or any(o.get("record_type") == "state" for o in objs[1:])
+        return start.startswith(b'{"id":"') and b'","timestamp":"' in start[:200]  # a header too long for the head
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         lines = json_lines_sql(f, FIELDS)
@@ -88,16 +107,19 @@ class CodexRolloutJsonl(Ingestor):
         part = "_bseq" if f.batch else "0"
 
         def delta(kind: str) -> str:
-            # this call's count, or the running total minus the previous event's (legacy files)
+            # this call's count, or the running total minus the last one stated before it (legacy
+            # files); a line without one (not valid JSON, a bad count) is passed over, not taken as 0
             return (f"coalesce({int_sql('last_' + kind)}, {int_sql('tot_' + kind)} - "
-                    f"coalesce(lag({int_sql('tot_' + kind)}) OVER (PARTITION BY _p ORDER BY source_line), 0))")
+                    f"coalesce(last_value({int_sql('tot_' + kind)} IGNORE NULLS) OVER (PARTITION BY _p "
+                    f"ORDER BY source_line ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))")
 
         return f"""
         WITH l AS (SELECT *, {part} AS _p FROM ({lines})),
         -- the file's first session_meta line (its id, or NULL when that line has none)
-        sess AS (SELECT _p, first(session_id ORDER BY source_line) AS sid FROM l
+        sess AS (SELECT _p, first(session_id ORDER BY source_line) AS sid,
+                        first(cwd ORDER BY source_line) AS cwd FROM l
                  WHERE type = 'session_meta' GROUP BY _p),
-        ctxs AS (SELECT _p, source_line AS ctx_line, ctx_model FROM l
+        ctxs AS (SELECT _p, source_line AS ctx_line, ctx_model, cwd AS ctx_cwd FROM l
                  WHERE type = 'turn_context' AND ctx_model IS NOT NULL),
         users AS (SELECT _p, source_line AS user_line,
                          row_number() OVER (PARTITION BY _p ORDER BY source_line) AS user_turn
@@ -119,6 +141,7 @@ class CodexRolloutJsonl(Ingestor):
           {ts_sql('c.timestamp')} AS ts,
           'openai' AS provider,
           coalesce(c.info_model, x.ctx_model, 'gpt-5') AS model,
+          nullif(coalesce(x.ctx_cwd, s.cwd), '') AS project,
           s.sid AS conversation_id,
           u.user_turn AS turn,
           1 AS request_count,

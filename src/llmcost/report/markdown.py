@@ -3,8 +3,9 @@
 Every piece of text is escaped, since names and file paths come from the data (issue 17): raw
 HTML cannot open a tag (`<script>`, `<img onerror>`), brackets cannot make a link or a remote
 image, a pipe cannot add a cell, a newline or CR cannot start a heading or a table row, and a
-paragraph that starts with a model name cannot become a heading, a list or a quote. Control
-characters become '?' as on the terminal (the file may be printed with `cat`).
+paragraph that starts with a model name cannot become a heading, a list or a quote, and `*`, `~`
+and an `_` that is not inside a word cannot emphasise or strike out (`/srv/__tmp__/app` stays a
+path). Control characters become '?' as on the terminal (the file may be printed with `cat`).
 """
 
 from __future__ import annotations
@@ -17,16 +18,28 @@ from llmcost.report.sections import paragraph, sections
 
 _INLINE = str.maketrans({
     "\\": "\\\\", "`": "\\`", "[": "\\[", "]": "\\]", "|": "\\|",  # CommonMark backslash escapes
+    "*": "\\*", "~": "\\~",  # no emphasis, no (GFM) strikethrough
     "&": "&amp;", "<": "&lt;",  # no tag, no entity, no <autolink> (a lone ">" is text but at a line start)
     "\n": " ", "\r": " ", "\t": " ",  # one line: nothing can start a block
 })
+_UNDERSCORES = re.compile(r"_+")
+"""A run of `_`; escaped unless it is between two letters or digits (`_underscores`)."""
+_ALNUM = re.compile(r"[^\W_]")
 _BLOCK_START = re.compile(r"^(?:([#>+*=_~-])|(\d{1,9})([.)]))")
 """What opens a heading, quote, list, setext underline, rule or fence at the start of a paragraph."""
 
 
+def _underscores(m: re.Match[str]) -> str:
+    """A run of `_` not between two letters or digits, escaped: only such a run can open or close
+    emphasis (CommonMark's flanking rules), so `snake_case` keeps its underscores as they are."""
+    s, i, j = m.string, m.start(), m.end()
+    inside = 0 < i and j < len(s) and bool(_ALNUM.match(s[i - 1])) and bool(_ALNUM.match(s[j]))
+    return m[0] if inside else "\\_" * len(m[0])
+
+
 def text(s: str) -> str:
     """`s` as literal Markdown text on one line (see the module docstring)."""
-    return plain(s).translate(_INLINE)
+    return _UNDERSCORES.sub(_underscores, plain(s).translate(_INLINE))
 
 
 def _paragraph(s: str) -> str:
