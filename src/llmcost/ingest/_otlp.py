@@ -43,13 +43,16 @@ def attr(key: str) -> str:
 def provider_sql(prov: str) -> str:
     """The billing provider of a span's provider attribute `prov` (lower-case text): the GenAI
     conventions' dotted names (`aws.bedrock`, `gcp.vertex_ai`, `azure.ai.openai`;
-    formats-request-logs.md section 4) by their cloud, and the Vercel AI SDK's `<provider>.<api>` ids
-    (`openai.chat`, `openai.responses`, `anthropic.messages`, `google.generative-ai`,
-    `amazon-bedrock`) by the provider before the dot, so that its rows group, and reconcile, with
-    the same provider's exports (`openai.chat` was a provider of its own)."""
+    formats-request-logs.md section 4; and the deprecated `az.ai.inference` / `az.ai.openai`,
+    which azure-ai-inference's tracing still writes and which were a provider `az`) by their cloud,
+    and the Vercel AI SDK's `<provider>.<api>` ids (`openai.chat`, `openai.responses`,
+    `anthropic.messages`, `google.generative-ai`, `amazon-bedrock`) by the provider before the dot,
+    so that its rows group, and reconcile, with the same provider's exports (`openai.chat` was a
+    provider of its own)."""
     return (f"CASE WHEN {prov} LIKE 'aws%' OR {prov} LIKE 'amazon%' THEN 'aws' "
             f"WHEN {prov} LIKE 'gcp%' OR {prov} LIKE 'google%' OR {prov} LIKE 'vertex%' OR {prov} = 'gemini' "
-            f"THEN 'google' WHEN {prov} LIKE 'azure%' THEN 'azure' ELSE split_part({prov}, '.', 1) END")
+            f"THEN 'google' WHEN {prov} LIKE 'azure%' OR {prov} LIKE 'az.%' THEN 'azure' "
+            f"ELSE split_part({prov}, '.', 1) END")
 
 
 def spans_sql(f: InputFile) -> str:
