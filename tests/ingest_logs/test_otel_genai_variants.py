@@ -41,3 +41,22 @@ def test_azure_system_names_are_provider_azure(system: str, provider: str, tmp_p
         "SELECT provider, model, input_tokens, output_tokens FROM usage").fetchall()
     # before: 'az' (the text before the first dot), a provider of its own apart from Azure's exports
     assert rows == [(provider, "gpt-4o", 30, 5)]
+
+
+def test_chat_span_without_token_attributes_is_skipped_not_stored_as_zero(tmp_path: Path) -> None:
+    # an inference span that states no gen_ai.usage (a call that failed, or streamed without usage)
+    # is "a span without tokens" (formats-request-logs.md: skipped, as an OpenInference LLM span
+    # without counts is); before, it was stored as a request of 0 in / 0 out, priced $0
+    _spans_file(tmp_path / "logs", [
+        [("gen_ai.operation.name", "chat"), ("gen_ai.system", "openai"), ("gen_ai.request.model", "gpt-4o"),
+         ("error.type", "timeout")],
+        [("gen_ai.operation.name", "chat"), ("gen_ai.system", "openai"), ("gen_ai.request.model", "gpt-4o"),
+         ("gen_ai.usage.input_tokens", 30), ("gen_ai.usage.output_tokens", 5)],
+    ])
+    result = load([tmp_path / "logs"], tmp_path / "store")
+    f = result.files[0]
+    # 2 spans read = 1 stored + 1 skipped
+    assert (f.rows_read, f.rows_stored, f.rows_skipped, f.rows_quarantined) == (2, 1, 1, 0)
+    rows = Store.open(tmp_path / "store").connect().execute(
+        "SELECT event_id, input_tokens, output_tokens FROM usage").fetchall()
+    assert rows == [("cd" * 16 + ":" + f"{2:016x}", 30, 5)]
