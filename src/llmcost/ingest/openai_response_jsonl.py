@@ -6,6 +6,10 @@ and `types/responses/response_usage.py`):
 - Chat Completions: `usage.prompt_tokens` INCLUDES `prompt_tokens_details.cached_tokens`, so
   uncached input = prompt_tokens - cached_tokens - cache_write_tokens (the 2026 SDK field).
   `completion_tokens` includes `completion_tokens_details.reasoning_tokens`.
+  DeepSeek's OpenAI-compatible API states its cache as `prompt_cache_hit_tokens` (+
+  `prompt_cache_miss_tokens` = prompt_tokens; newer replies add `cached_tokens` too,
+  reference/pricing-caching-routing.md, DeepSeek): the hit count is the cached count where
+  `cached_tokens` is absent (a body with it alone was all uncached input, cache unknown).
 - Responses: `usage.input_tokens` includes `input_tokens_details.cached_tokens`;
   `output_tokens` includes `output_tokens_details.reasoning_tokens`.
 - Time: the envelope's timestamp when the app wrote one, else `created` / `created_at` (Unix s).
@@ -90,6 +94,7 @@ BODY_FIELDS = {
     "resp_input_tokens": ".usage.input_tokens",
     "cached_chat": ".usage.prompt_tokens_details.cached_tokens",
     "cached_resp": ".usage.input_tokens_details.cached_tokens",
+    "cached_ds": ".usage.prompt_cache_hit_tokens",
     "cwrite_chat": ".usage.prompt_tokens_details.cache_write_tokens",
     "cwrite_resp": ".usage.input_tokens_details.cache_write_tokens",
     "completion_tokens": ".usage.completion_tokens",
@@ -144,7 +149,7 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext,
     raw_tok = {
         "prompt": "coalesce(prompt_tokens, resp_input_tokens)",
         "output": "coalesce(completion_tokens, resp_output_tokens)",
-        "cached": "coalesce(cached_chat, cached_resp)",
+        "cached": "coalesce(cached_chat, cached_resp, cached_ds)",
         "cwrite": "coalesce(cwrite_chat, cwrite_resp)",
         "reasoning": "coalesce(reasoning_chat, reasoning_resp)",
     }
