@@ -338,7 +338,9 @@ class Loader(BatchCommit):
         if key in self._pending_keys:
             self._flush(con, manifest, work, result)  # the same file twice: the second sees the first
             return self._one(con, manifest, disk, display, key, is_gz, work, result)
-        if ing.batchable and old is None and size <= BATCH_FILE_BYTES and not ing.derived:
+        # a saved event stream (ingest.is_sse) is read alone: a batch's lines are read as its first file's
+        if ing.batchable and old is None and size <= BATCH_FILE_BYTES and not ing.derived \
+                and not ingest.is_sse(head):
             group = (ing.name, is_gz, b"\r\n" in head, ing.batch_shape(head))
             if group[3]:
                 self._pending_head.setdefault(group, head)  # the batch's query is built from it
