@@ -49,3 +49,22 @@ def test_langchain_and_predicted_output_detail_keys_are_added_back(tmp_path: Pat
         ("b", 100, 0, 10, 0),  # before: input 75
         ("c", 1000, 0, 200, 0),  # before: output 100
     ]
+
+
+def test_langchain_anthropic_one_hour_cache_writes_keep_their_lifetime(tmp_path: Path) -> None:
+    # langfuse-python `_parse_usage_model`, Anthropic's nested `cache_creation`: each lifetime becomes
+    # `cache_creation_<key>` and their sum `cache_creation_input_tokens` (setdefault). Before, the
+    # 1-hour part was not read: 3,000 written, of which 2,000 for an hour, stored as 0 for an hour
+    # (priced at the 5-minute rate, 1.25x input instead of 2x).
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    row = _obs("d", "claude-sonnet-4-5", {"input": 12, "output": 400, "cache_read_input_tokens": 5000,
+                                          "cache_creation_input_tokens": 3000,
+                                          "cache_creation_ephemeral_5m_input_tokens": 1000,
+                                          "cache_creation_ephemeral_1h_input_tokens": 2000})
+    (logs / "observations.jsonl").write_text(json.dumps(row) + "\n")
+    load([logs], tmp_path / "store")
+    got = Store.open(tmp_path / "store").connect().execute(
+        "SELECT input_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, output_tokens "
+        "FROM usage").fetchall()
+    assert got == [(12, 5000, 3000, 2000, 400)]

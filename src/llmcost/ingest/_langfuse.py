@@ -9,7 +9,9 @@ Field mapping (formats-request-logs.md section 2; langfuse/langfuse
 - `usageDetails.input` EXCLUDES the cache (Langfuse's mappers subtract it): cache read =
   `input_cached_tokens` (OpenAI), `input_cache_read` (LangChain, Bedrock) or a free-form
   `cache_read_input_tokens`; cache write = `input_cache_creation` (else 5m + 1h parts,
-  `input_cache_write`, `cache_creation_input_tokens`), 1h part `input_cache_creation_1h`.
+  `input_cache_write`, `cache_creation_input_tokens`), 1h part `input_cache_creation_1h` (LangChain's
+  Anthropic rows: `cache_creation_ephemeral_1h_input_tokens`, langfuse-python `_parse_usage_model`
+  flattening Anthropic's `cache_creation`; it was not read, the 1-hour writes priced as 5-minute).
   Audio input is billed input: `input_audio_tokens` (LangChain: `input_audio`) is added to input.
 - `usageDetails.output` EXCLUDES reasoning and audio: output = output + `output_reasoning_tokens`
   + `output_audio_tokens`; reasoning = `output_reasoning_tokens`. Langfuse subtracts every detail
@@ -69,6 +71,8 @@ USAGE_KEYS = {
     "u_creation_1h": "$.input_cache_creation_1h",
     "u_cache_write": "$.input_cache_write",
     "u_cci": "$.cache_creation_input_tokens",
+    # Anthropic's cache_creation object as langfuse-python's LangChain handler flattens it
+    "u_cci_1h": "$.cache_creation_ephemeral_1h_input_tokens",
     "u_output": "$.output",
     "u_reasoning": "$.output_reasoning_tokens",
     "u_output_audio": "$.output_audio_tokens",
@@ -194,7 +198,7 @@ def mapping_sql(src: str, f: InputFile, ctx: IngestContext) -> str:
       {n['u_input']} + {audio_in} AS input_tokens,
       {read} AS cache_read_tokens,
       {write} AS cache_write_tokens,
-      {n['u_creation_1h']} AS cache_write_1h_tokens,
+      coalesce({int_sql('u_creation_1h')}, {int_sql('u_cci_1h')}, 0) AS cache_write_1h_tokens,
       {n['u_output']} + {reasoning} + {audio_out} + {n['u_accepted']} + {n['u_rejected']} AS output_tokens,
       {reasoning} AS reasoning_tokens,
       true AS cache_known,
