@@ -54,3 +54,26 @@ def test_openai_cache_writes_leave_input_and_anthropic_writes_stay_beside_it(tmp
         ("r3", 20, 30, 50, True),
         ("r4", 12, 0, 3000, True),
     ]
+
+
+def test_gemini_rows_subtract_their_cached_tokens_and_state_their_thoughts(tmp_path: Path) -> None:
+    # llm-gemini (simonw/llm-gemini `set_usage`): input_tokens = promptTokenCount (+ toolUsePromptTokenCount),
+    # which INCLUDES cachedContentTokenCount; output_tokens = candidatesTokenCount + thoughtsTokenCount;
+    # token_details = the rest of usageMetadata. Before, the cached tokens stayed in the uncached
+    # input and the thoughts were no reasoning.
+    f = tmp_path / "logs.db"
+    _db(f, [
+        # 10,000 prompt of which 8,192 cached: 1,808 uncached; output 1,300 = 300 + 1,000 thoughts
+        ("g1", "gemini-2.5-pro", 10000, 1300, {"candidatesTokenCount": 300, "thoughtsTokenCount": 1000,
+                                               "cachedContentTokenCount": 8192,
+                                               "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 10000}]}),
+        # no cache: Gemini omits a zero count, so none is 0 cached (known); no thoughts
+        ("g2", "gemini-2.5-flash", 50, 7, {"candidatesTokenCount": 7,
+                                           "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 50}]}),
+    ])
+    result = load([f], tmp_path / "store", source="simonw_llm_logs_sqlite")
+    assert [r.status for r in result.files] == ["ingested"]
+    rows = Store.open(tmp_path / "store").connect().execute(
+        "SELECT event_id, input_tokens, cache_read_tokens, output_tokens, reasoning_tokens, cache_known "
+        "FROM usage ORDER BY event_id").fetchall()
+    assert rows == [("g1", 1808, 8192, 1300, 1000, True), ("g2", 50, 0, 7, 0, True)]

@@ -351,6 +351,8 @@ class _Head:
         while len(self._objs) < limit and self._next < len(lines):
             line = lines[self._next].strip()
             self._next += 1
+            if line.startswith("data:"):  # a server-sent event's payload (is_sse)
+                line = line[5:].strip()
             if not line:
                 continue
             try:
@@ -517,6 +519,22 @@ def lines_sql(f: InputFile) -> str:
     )
 
 
+def is_sse(head: bytes) -> bool:
+    """The file is a saved server-sent event stream (`curl -N ... > reply.sse`): its first non-blank
+    line is an SSE field (`data:`, `event:`, `id:`, `retry:`) or comment (`:`), as WHATWG HTML
+    "Server-sent events" defines them. Its JSON payloads sit on `data:` lines."""
+    return text(head).lstrip().startswith((":", "data:", "event:", "id:", "retry:"))
+
+
+def _sse_lines_sql(f: InputFile) -> str:
+    """`lines_sql` of a saved event stream: a `data:` line is its payload; the other fields, the
+    comments and OpenAI's `data: [DONE]` terminator (formats-request-logs.md 5a) are no records."""
+    payload = "CASE WHEN starts_with(raw, 'data:') THEN trim(substr(raw, 6)) ELSE raw END"
+    return (f"SELECT * REPLACE ({payload} AS raw) FROM ({lines_sql(f)}) "
+            f"WHERE NOT (regexp_matches(raw, '^(event|id|retry):') OR starts_with(raw, ':') "
+            f"OR (starts_with(raw, 'data:') AND trim(substr(raw, 6)) IN ('', '[DONE]')))")
+
+
 TEXT_FIELDS = ("content", "output_text", "candidates", "env_request")
 """Field names that carry prompt or response text in the JSON formats."""
 
@@ -532,6 +550,8 @@ def text_fields(fields: Mapping[str, str | None], ctx: IngestContext) -> dict[st
 def json_lines_sql(f: InputFile, fields: Mapping[str, str | None], candidate: str | None = None) -> str:
     """Records parsed once as JSON; each `fields` name becomes a VARCHAR column from its JSON path.
 
+    A saved server-sent event stream (`is_sse`) is read as its `data:` payloads.
+
     Columns: source_line, raw, _json_ok, then the fields (None paths give NULL). Invalid JSON gives
     `_json_ok = false` so the caller can quarantine the line. With `f.fast_json` the file is read
     by read_json (no line numbers and no raw text, and an error instead of
@@ -543,7 +563,8 @@ def json_lines_sql(f: InputFile, fields: Mapping[str, str | None], candidate: st
     fields are all NULL (a transcript's user lines); invalid lines still come through, with
     `_json_ok = false`, for the quarantine.
     """
-    if f.fast_json and not f.batch:
+    sse = is_sse(f.head)
+    if f.fast_json and not f.batch and not sse:
         try:
             return _read_json_sql(f, fields)
         except ValueError:
@@ -557,12 +578,13 @@ def json_lines_sql(f: InputFile, fields: Mapping[str, str | None], candidate: st
     )
     # a line that is no candidate is left out when it is a valid JSON object (its fields would
     # all be NULL, and the caller drops such a line); an invalid one goes on, to be quarantined
+    src = _sse_lines_sql(f) if sse else lines_sql(f)  # a saved event stream: its `data:` payloads
     keep = (f" WHERE {candidate} OR NOT coalesce(starts_with(ltrim(raw), '{{') AND json_valid(raw), false)"
             if candidate is not None else "")
     return (
         f"SELECT source_line, raw, {batch_cols(f)}_v IS NOT NULL AS _json_ok, {cols} FROM ("
         f"SELECT source_line, raw, {batch_cols(f)}CASE WHEN starts_with(ltrim(raw), '{{') "
-        f"THEN try(json_extract_string(raw, {paths})) END AS _v FROM ({lines_sql(f)}){keep})"
+        f"THEN try(json_extract_string(raw, {paths})) END AS _v FROM ({src}){keep})"
     )
 
 

@@ -3,7 +3,9 @@
 The envelope is whatever the app wrote around the body: a timestamp, a conversation or session
 id, a user. The body sits under a key such as `response` or `body`
 (reference: formats-request-logs.md section 5, "the adapter should accept bare body and wrapper
-with a body field"). The envelope layout is read once per file from its first line.
+with a body field"). The envelope layout is read once per file: the body's place from its first
+body, the envelope keys from its first ENVELOPE_LINES records (a record may leave out a key the
+others have).
 """
 
 from __future__ import annotations
@@ -51,6 +53,24 @@ def _first(obj: dict[str, Any], keys: tuple[str, ...], scalar: bool = True) -> s
     return None
 
 
+ENVELOPE_LINES = 20
+"""Records of the head whose envelope keys are read (the body's place is the first body's)."""
+
+
+def _keys(head: bytes, k: str, first: dict[str, Any]) -> dict[str, Any]:
+    """The envelope keys of the head's records that hold a body under `k`, each with its first
+    non-null value: an app that writes no null fields (pydantic `exclude_none`, Go `omitempty`)
+    leaves a key out of a record, and the file's envelope was the first record's alone (a first
+    request made before its session had no `session_id`: every row of the file lost its session)."""
+    merged = dict(first)
+    for obj in json_lines(head, limit=ENVELOPE_LINES):
+        if isinstance(obj.get(k), dict):
+            for key, v in obj.items():
+                if merged.get(key) is None:
+                    merged[key] = v
+    return merged
+
+
 def find(head: bytes, is_body: Callable[[Any], bool]) -> Envelope | None:
     """The envelope of the first record whose body satisfies `is_body`, or None."""
     for obj in json_lines(head, limit=3):
@@ -59,6 +79,7 @@ def find(head: bytes, is_body: Callable[[Any], bool]) -> Envelope | None:
         for k in BODY_KEYS:
             body = obj.get(k)
             if isinstance(body, dict) and is_body(body):
+                obj = _keys(head, k, obj)
                 return Envelope(
                     body_prefix=f"$.{k}",
                     ts=_first(obj, TS_KEYS),

@@ -9,10 +9,18 @@ Field mapping (formats-request-logs.md section 2; langfuse/langfuse
 - `usageDetails.input` EXCLUDES the cache (Langfuse's mappers subtract it): cache read =
   `input_cached_tokens` (OpenAI), `input_cache_read` (LangChain, Bedrock) or a free-form
   `cache_read_input_tokens`; cache write = `input_cache_creation` (else 5m + 1h parts,
-  `input_cache_write`, `cache_creation_input_tokens`), 1h part `input_cache_creation_1h`.
-  Audio input is billed input: `input_audio_tokens` is added to input.
+  `input_cache_write`, `cache_creation_input_tokens`), 1h part `input_cache_creation_1h` (LangChain's
+  Anthropic rows: `cache_creation_ephemeral_1h_input_tokens`, langfuse-python `_parse_usage_model`
+  flattening Anthropic's `cache_creation`; it was not read, the 1-hour writes priced as 5-minute).
+  Audio input is billed input: `input_audio_tokens` (LangChain: `input_audio`) is added to input.
 - `usageDetails.output` EXCLUDES reasoning and audio: output = output + `output_reasoning_tokens`
-  + `output_audio_tokens`; reasoning = `output_reasoning_tokens`.
+  + `output_audio_tokens`; reasoning = `output_reasoning_tokens`. Langfuse subtracts every detail
+  key it writes from `input` / `output` (types.ts for OpenAI usage; langfuse-python
+  `langchain/CallbackHandler.py` `_parse_usage_model` for LangChain's `input_token_details` /
+  `output_token_details`), so LangChain's `output_reasoning` and `output_audio`, and OpenAI's
+  Predicted Outputs counts `output_accepted_prediction_tokens` / `output_rejected_prediction_tokens`
+  (billed as completion tokens, openai-python `types/completion_usage.py`) are added back too; they
+  were dropped, the output undercounted.
 - `reported_cost_usd` = `costDetails.total`, else `totalCost` (USD).
 - The session id is not in observation rows: a traces export lying in the same directory (a file
   whose name contains "trace") is joined on `traceId` for `sessionId` (conversation), `userId`, and
@@ -63,9 +71,18 @@ USAGE_KEYS = {
     "u_creation_1h": "$.input_cache_creation_1h",
     "u_cache_write": "$.input_cache_write",
     "u_cci": "$.cache_creation_input_tokens",
+    # Anthropic's cache_creation object as langfuse-python's LangChain handler flattens it
+    "u_cci_1h": "$.cache_creation_ephemeral_1h_input_tokens",
     "u_output": "$.output",
     "u_reasoning": "$.output_reasoning_tokens",
     "u_output_audio": "$.output_audio_tokens",
+    # LangChain's usage_metadata details, as langfuse-python's _parse_usage_model names them
+    "u_input_audio_lc": "$.input_audio",
+    "u_reasoning_lc": "$.output_reasoning",
+    "u_output_audio_lc": "$.output_audio",
+    # OpenAI Predicted Outputs: part of completion_tokens and billed as output
+    "u_accepted": "$.output_accepted_prediction_tokens",
+    "u_rejected": "$.output_rejected_prediction_tokens",
     "u_total": "$.total",
 }
 
@@ -142,6 +159,10 @@ def mapping_sql(src: str, f: InputFile, ctx: IngestContext) -> str:
     paths = "[" + ", ".join(sql_str(p) for p in USAGE_KEYS.values()) + "]"
     ucols = ", ".join(f"_u[{i + 1}] AS {n}" for i, n in enumerate(USAGE_KEYS))
     n = {k: f"coalesce({int_sql(k)}, 0)" for k in USAGE_KEYS}
+    # one count per detail, whichever mapper wrote it (OpenAI's key, else LangChain's)
+    audio_in = f"coalesce({int_sql('u_input_audio')}, {int_sql('u_input_audio_lc')}, 0)"
+    reasoning = f"coalesce({int_sql('u_reasoning')}, {int_sql('u_reasoning_lc')}, 0)"
+    audio_out = f"coalesce({int_sql('u_output_audio')}, {int_sql('u_output_audio_lc')}, 0)"
     read = "coalesce(" + ", ".join(int_sql(k) for k in ("u_cached", "u_cache_read", "u_cri")) + ", 0)"
     parts = f"{int_sql('u_creation_5m')} + {int_sql('u_creation_1h')}"
     write = f"coalesce({int_sql('u_creation')}, {parts}, {int_sql('u_cache_write')}, {int_sql('u_cci')}, 0)"
@@ -174,12 +195,12 @@ def mapping_sql(src: str, f: InputFile, ctx: IngestContext) -> str:
       tr.session_id AS conversation_id,
       tr.turn AS turn,
       1 AS request_count,
-      {n['u_input']} + {n['u_input_audio']} AS input_tokens,
+      {n['u_input']} + {audio_in} AS input_tokens,
       {read} AS cache_read_tokens,
       {write} AS cache_write_tokens,
-      {n['u_creation_1h']} AS cache_write_1h_tokens,
-      {n['u_output']} + {n['u_reasoning']} + {n['u_output_audio']} AS output_tokens,
-      {n['u_reasoning']} AS reasoning_tokens,
+      coalesce({int_sql('u_creation_1h')}, {int_sql('u_cci_1h')}, 0) AS cache_write_1h_tokens,
+      {n['u_output']} + {reasoning} + {audio_out} + {n['u_accepted']} + {n['u_rejected']} AS output_tokens,
+      {reasoning} AS reasoning_tokens,
       true AS cache_known,
       false AS batch,
       TRY_CAST(coalesce(o.cost_total, o."totalCost") AS DECIMAL(38, 12)) AS reported_cost_usd,

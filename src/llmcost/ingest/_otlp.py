@@ -15,12 +15,24 @@ ATTR = "STRUCT(key VARCHAR, value JSON)[]"
 
 
 def attrs_map(expr: str) -> str:
-    """A VARCHAR map from an OTLP attribute array (JSON): scalar values as text, arrays as JSON."""
-    return (
-        f"map_from_entries(list_transform(coalesce(TRY_CAST({expr} AS {ATTR}), []), lambda a: "
+    """A VARCHAR map from an OTLP attribute array (JSON): scalar values as text, arrays as JSON.
+
+    A key listed twice keeps its last value. Keys should be unique (opentelemetry-specification
+    common.md, "Attribute Collections"), but SDKs and exporters do repeat them
+    (opentelemetry-cpp#1944, opentelemetry-dotnet#535), and a set attribute SHOULD overwrite the
+    earlier one; map_from_entries refused the repeat ('Map keys must be unique') and the whole file
+    failed. The de-duplication runs only on a list that repeats a key.
+    """
+    entries = (
+        f"list_transform(coalesce(TRY_CAST({expr} AS {ATTR}), []), lambda a: "
         "{'k': a.key, 'v': coalesce(a.value ->> 'stringValue', a.value ->> 'intValue', "
-        "a.value ->> 'doubleValue', a.value ->> 'boolValue', CAST(a.value -> 'arrayValue' AS VARCHAR))}))"
+        "a.value ->> 'doubleValue', a.value ->> 'boolValue', CAST(a.value -> 'arrayValue' AS VARCHAR))})"
     )
+    # last wins: reversed, an entry is kept where its key is first found; tried only where the
+    # plain map fails (try() gives NULL), so a span without repeats costs what it did
+    last = (f"list_transform([{entries}], lambda _e: map_from_entries(list_filter(list_reverse(_e), "
+            "lambda e, i: list_position(list_transform(list_reverse(_e), lambda x: x.k), e.k) = i)))[1]")
+    return f"coalesce(try(map_from_entries({entries})), {last})"
 
 
 def attr(key: str) -> str:
@@ -31,13 +43,16 @@ def attr(key: str) -> str:
 def provider_sql(prov: str) -> str:
     """The billing provider of a span's provider attribute `prov` (lower-case text): the GenAI
     conventions' dotted names (`aws.bedrock`, `gcp.vertex_ai`, `azure.ai.openai`;
-    formats-request-logs.md section 4) by their cloud, and the Vercel AI SDK's `<provider>.<api>` ids
-    (`openai.chat`, `openai.responses`, `anthropic.messages`, `google.generative-ai`,
-    `amazon-bedrock`) by the provider before the dot, so that its rows group, and reconcile, with
-    the same provider's exports (`openai.chat` was a provider of its own)."""
+    formats-request-logs.md section 4; and the deprecated `az.ai.inference` / `az.ai.openai`,
+    which azure-ai-inference's tracing still writes and which were a provider `az`) by their cloud,
+    and the Vercel AI SDK's `<provider>.<api>` ids (`openai.chat`, `openai.responses`,
+    `anthropic.messages`, `google.generative-ai`, `amazon-bedrock`) by the provider before the dot,
+    so that its rows group, and reconcile, with the same provider's exports (`openai.chat` was a
+    provider of its own)."""
     return (f"CASE WHEN {prov} LIKE 'aws%' OR {prov} LIKE 'amazon%' THEN 'aws' "
             f"WHEN {prov} LIKE 'gcp%' OR {prov} LIKE 'google%' OR {prov} LIKE 'vertex%' OR {prov} = 'gemini' "
-            f"THEN 'google' WHEN {prov} LIKE 'azure%' THEN 'azure' ELSE split_part({prov}, '.', 1) END")
+            f"THEN 'google' WHEN {prov} LIKE 'azure%' OR {prov} LIKE 'az.%' THEN 'azure' "
+            f"ELSE split_part({prov}, '.', 1) END")
 
 
 def spans_sql(f: InputFile) -> str:

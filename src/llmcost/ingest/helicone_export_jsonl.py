@@ -9,7 +9,11 @@ Field mapping (formats-request-logs.md section 3; Helicone/helicone
   `anthropicBodyProcessor.ts`). Older OpenAI rows stored `prompt_tokens` cache-inclusive with no
   cache columns. So when the export carries the body (`--include-body`), the counts are
   re-derived from `response_body.usage` (OpenAI: prompt - cached_tokens; Anthropic: input_tokens
-  plus separate cache read/creation); otherwise the columns are used as net counts.
+  plus separate cache read/creation); otherwise the columns are used as net counts. An OpenAI
+  Responses API body (`object` "response", or `usage.input_tokens_details`) also states
+  `input_tokens`, but INCLUDING `input_tokens_details.cached_tokens`, with `output_tokens` including
+  `output_tokens_details.reasoning_tokens` (openai-python `types/responses/response_usage.py`):
+  input = input - cached. It was read as Anthropic's, the cached tokens counted as uncached input.
 - Conversation: `request_properties["Helicone-Session-Id"]` (path and name go to `extra`); user
   `request_user_id`; `cost` is USD (`reported_cost_usd`); `request_created_at` is UTC
   (`YYYY-MM-DD HH:MM:SS.mmm`, no zone). The file is newest-first: turns are ordered by time.
@@ -64,6 +68,9 @@ FIELDS = {
     "b_read": "$.response_body.usage.cache_read_input_tokens",
     "b_write": "$.response_body.usage.cache_creation_input_tokens",
     "b_output": "$.response_body.usage.output_tokens",
+    "b_object": "$.response_body.object",
+    "b_resp_cached": "$.response_body.usage.input_tokens_details.cached_tokens",
+    "b_resp_reasoning": "$.response_body.usage.output_tokens_details.reasoning_tokens",
 }
 
 
@@ -86,16 +93,22 @@ class HeliconeExportJsonl(Ingestor):
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         lines = json_lines_sql(f, FIELDS)
         toks = ("prompt_tokens", "completion_tokens", "cache_read", "cache_write", "b_prompt", "b_cached",
-                "b_completion", "b_input", "b_read", "b_write", "b_output")
+                "b_completion", "b_input", "b_read", "b_write", "b_output", "b_resp_cached", "b_resp_reasoning")
         bad = " OR ".join([*(is_bad_count(x) for x in toks), is_bad_number("cost")])
-        oai, ant = "b_prompt IS NOT NULL", "b_input IS NOT NULL"
+        oai = "b_prompt IS NOT NULL"
+        # a Responses API body states input_tokens too, cache-inclusive; Anthropic's is net of the cache
+        resp = (f"(NOT {oai} AND b_input IS NOT NULL "
+                "AND (coalesce(b_object = 'response', false) OR b_resp_cached IS NOT NULL))")
+        ant = f"(NOT {resp} AND b_input IS NOT NULL)"
         base = f"""CASE WHEN session_path IS NOT NULL OR session_name IS NOT NULL OR status IS NOT NULL
                THEN json_object('session_path', session_path, 'session_name', session_name,
                                 'status', {int_sql('status')}) END"""
         tags = drop_keys_sql("props", "Helicone-")
         # the counts a row is read with: the response body's, else the export's columns
-        taken_in = f"CASE WHEN {oai} THEN b_prompt WHEN {ant} THEN b_input ELSE prompt_tokens END"
-        taken_out = f"CASE WHEN {oai} THEN b_completion WHEN {ant} THEN b_output ELSE completion_tokens END"
+        # (a Responses or an Anthropic body: input_tokens / output_tokens)
+        msgs = "b_input IS NOT NULL"
+        taken_in = f"CASE WHEN {oai} THEN b_prompt WHEN {msgs} THEN b_input ELSE prompt_tokens END"
+        taken_out = f"CASE WHEN {oai} THEN b_completion WHEN {msgs} THEN b_output ELSE completion_tokens END"
         return f"""
         SELECT source_line, raw,
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
@@ -113,17 +126,20 @@ class HeliconeExportJsonl(Ingestor):
           session AS conversation_id,
           1 AS request_count,
           CASE WHEN {oai} THEN {int_sql('b_prompt')} - coalesce({int_sql('b_cached')}, 0)
+               WHEN {resp} THEN {int_sql('b_input')} - coalesce({int_sql('b_resp_cached')}, 0)
                WHEN {ant} THEN {int_sql('b_input')} ELSE {int_sql('prompt_tokens')} END AS input_tokens,
           CASE WHEN {oai} THEN coalesce({int_sql('b_cached')}, 0)
+               WHEN {resp} THEN coalesce({int_sql('b_resp_cached')}, 0)
                WHEN {ant} THEN coalesce({int_sql('b_read')}, 0)
                ELSE coalesce({int_sql('cache_read')}, 0) END AS cache_read_tokens,
           CASE WHEN {ant} THEN coalesce({int_sql('b_write')}, 0)
                ELSE coalesce({int_sql('cache_write')}, 0) END AS cache_write_tokens,
           0 AS cache_write_1h_tokens,
-          CASE WHEN {oai} THEN {int_sql('b_completion')} WHEN {ant} THEN {int_sql('b_output')}
+          CASE WHEN {oai} THEN {int_sql('b_completion')} WHEN {msgs} THEN {int_sql('b_output')}
                ELSE {int_sql('completion_tokens')} END AS output_tokens,
-          CASE WHEN {oai} THEN coalesce({int_sql('b_reasoning')}, 0) ELSE 0 END AS reasoning_tokens,
-          {oai} OR {ant} OR cache_read IS NOT NULL OR cache_write IS NOT NULL AS cache_known,
+          CASE WHEN {oai} THEN coalesce({int_sql('b_reasoning')}, 0)
+               WHEN {resp} THEN coalesce({int_sql('b_resp_reasoning')}, 0) ELSE 0 END AS reasoning_tokens,
+          {oai} OR {msgs} OR cache_read IS NOT NULL OR cache_write IS NOT NULL AS cache_known,
           false AS batch,
           TRY_CAST(trim(cost) AS DECIMAL(38, 12)) AS reported_cost_usd,
           {with_tags(base, tags)} AS extra

@@ -54,14 +54,18 @@ skips the files already committed (issue 17: a kill used to lose hours of a larg
 
 def _json_document_fix(head: bytes, display: str) -> str:
     """The fix for an unrecognised file that is one JSON document holding usage (an array of API
-    bodies, or one body pretty-printed): the API-body formats read one body per line, and such a
-    file was only "no known format", with no word on why."""
+    bodies, or one body pretty-printed; or an OTLP/JSON span export pretty-printed): the API-body
+    and span formats read one record per line, and such a file was only "no known format", with no
+    word on why."""
     s = ingest.text(head).lstrip()
-    if b'"usage' not in head or not (s.startswith("[") or s.split("\n", 1)[0].strip() == "{"):
+    # an OTLP/JSON export (`{"resourceSpans": ...}`, the span formats) is read one batch per line too
+    spans = b'"resourceSpans"' in head
+    if (b'"usage' not in head and not spans) or not (s.startswith("[") or s.split("\n", 1)[0].strip() == "{"):
         return ""
     kind, jq = ("a JSON array", "'.[]'") if s.startswith("[") else ("one pretty-printed JSON document", ".")
-    return (f"it looks like {kind}, and API bodies are read one per line: write them so with "
-            f"`jq -c {jq} {shlex.quote(display)} > bodies.jsonl` and ingest bodies.jsonl; else ")
+    what, out = ("OTLP span exports", "spans.jsonl") if spans else ("API bodies", "bodies.jsonl")
+    return (f"it looks like {kind}, and {what} are read one per line: write them so with "
+            f"`jq -c {jq} {shlex.quote(display)} > {out}` and ingest {out}; else ")
 
 
 class Loader(BatchCommit):
@@ -338,7 +342,9 @@ class Loader(BatchCommit):
         if key in self._pending_keys:
             self._flush(con, manifest, work, result)  # the same file twice: the second sees the first
             return self._one(con, manifest, disk, display, key, is_gz, work, result)
-        if ing.batchable and old is None and size <= BATCH_FILE_BYTES and not ing.derived:
+        # a saved event stream (ingest.is_sse) is read alone: a batch's lines are read as its first file's
+        if ing.batchable and old is None and size <= BATCH_FILE_BYTES and not ing.derived \
+                and not ingest.is_sse(head):
             group = (ing.name, is_gz, b"\r\n" in head, ing.batch_shape(head))
             if group[3]:
                 self._pending_head.setdefault(group, head)  # the batch's query is built from it

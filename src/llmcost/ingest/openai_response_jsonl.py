@@ -6,6 +6,10 @@ and `types/responses/response_usage.py`):
 - Chat Completions: `usage.prompt_tokens` INCLUDES `prompt_tokens_details.cached_tokens`, so
   uncached input = prompt_tokens - cached_tokens - cache_write_tokens (the 2026 SDK field).
   `completion_tokens` includes `completion_tokens_details.reasoning_tokens`.
+  DeepSeek's OpenAI-compatible API states its cache as `prompt_cache_hit_tokens` (+
+  `prompt_cache_miss_tokens` = prompt_tokens; newer replies add `cached_tokens` too,
+  reference/pricing-caching-routing.md, DeepSeek): the hit count is the cached count where
+  `cached_tokens` is absent (a body with it alone was all uncached input, cache unknown).
 - Responses: `usage.input_tokens` includes `input_tokens_details.cached_tokens`;
   `output_tokens` includes `output_tokens_details.reasoning_tokens`.
 - Time: the envelope's timestamp when the app wrote one, else `created` / `created_at` (Unix s).
@@ -23,6 +27,11 @@ and `types/responses/response_usage.py`):
   recorded bodies hold two such Gemini replies (real-samples/openai_responses, issue 20). Gemini
   names lose the API's `models/` prefix. That endpoint's `completion_tokens` leaves thinking out
   (formats-request-logs.md 5e): the body does not say how much, so output is what it states.
+  OpenRouter's bodies (ids `gen-...` with `usage.cost`, or the envelope's endpoint on openrouter.ai)
+  are provider `openrouter`, the account billed, as its activity export (openrouter_activity_csv),
+  whatever the model (`google/gemini-...` too), and `usage.cost` (credits, USD; openrouter.ai/docs
+  "Usage Accounting", in every response) is `reported_cost_usd`. They were `openai` (or `google`)
+  with no stated cost.
 - Server tools: each Responses `output` item of type `web_search_call` is one web search tool call
   (openai-python `types/responses/response_function_web_search.py`), billed per call
   (https://platform.openai.com/docs/pricing, "Built-in tools": web search $10.00 / 1k calls) ->
@@ -90,6 +99,7 @@ BODY_FIELDS = {
     "resp_input_tokens": ".usage.input_tokens",
     "cached_chat": ".usage.prompt_tokens_details.cached_tokens",
     "cached_resp": ".usage.input_tokens_details.cached_tokens",
+    "cached_ds": ".usage.prompt_cache_hit_tokens",
     "cwrite_chat": ".usage.prompt_tokens_details.cache_write_tokens",
     "cwrite_resp": ".usage.input_tokens_details.cache_write_tokens",
     "completion_tokens": ".usage.completion_tokens",
@@ -97,6 +107,7 @@ BODY_FIELDS = {
     "reasoning_chat": ".usage.completion_tokens_details.reasoning_tokens",
     "reasoning_resp": ".usage.output_tokens_details.reasoning_tokens",
     "conversation_obj": ".conversation.id",
+    "or_cost": ".usage.cost",
     "body_user": ".user",
     "tool_calls": ".choices[0].message.tool_calls",
     "content": ".choices[0].message.content",
@@ -144,7 +155,7 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext,
     raw_tok = {
         "prompt": "coalesce(prompt_tokens, resp_input_tokens)",
         "output": "coalesce(completion_tokens, resp_output_tokens)",
-        "cached": "coalesce(cached_chat, cached_resp)",
+        "cached": "coalesce(cached_chat, cached_resp, cached_ds)",
         "cwrite": "coalesce(cwrite_chat, cwrite_resp)",
         "reasoning": "coalesce(reasoning_chat, reasoning_resp)",
     }
@@ -154,6 +165,10 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext,
         "(regexp_matches(lower(coalesce(model, '')), '^(models/|google/)?gemini') "
         f"OR {url} LIKE '%generativelanguage.googleapis.com%' OR {url} LIKE '%aiplatform.googleapis.com%')"
     )
+    # OpenRouter states its charge in every body (`usage.cost`) and names replies `gen-...`; its
+    # `google/gemini-...` models are OpenRouter's to bill, so it is tested first
+    openrouter = (f"({url} LIKE '%openrouter.ai%' "
+                  "OR (starts_with(coalesce(id, ''), 'gen-') AND or_cost IS NOT NULL))")
     bad = " OR ".join(f"(s_{k} IS NOT NULL AND n_{k} IS NULL)" for k in raw_tok)
     # A main count that is null or missing while the other is stated is not reported (openai-python
     # types both as required integers): quarantined, never stored as 0. An embeddings body
@@ -174,14 +189,17 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext,
            WHEN {bad_offset_sql("trim(env_ts)")}
              THEN 'timestamp with an impossible UTC offset: ' || left(env_ts, 40)
            WHEN n_prompt < 0 THEN 'negative prompt tokens: ' || s_prompt
+           WHEN {openrouter} AND or_cost IS NOT NULL AND TRY_CAST(or_cost AS DECIMAL(38, 12)) IS NULL
+             THEN 'non-numeric usage.cost: ' || left(or_cost, 40)
            WHEN coalesce(n_cached, 0) + coalesce(n_cwrite, 0) > n_prompt
              THEN 'cached tokens exceed prompt tokens'
       END AS error,
       id AS event_id,
       'request' AS grain,
       coalesce({ts_sql("env_ts")}, {ts_sql("coalesce(created, created_at)")}) AS ts,
-      coalesce(env_provider, CASE WHEN {google} THEN 'google' ELSE 'openai' END) AS provider,
-      CASE WHEN {google} THEN {google_model_sql("model")} ELSE model END AS model,
+      coalesce(env_provider, CASE WHEN {openrouter} THEN 'openrouter' WHEN {google} THEN 'google'
+                                  ELSE 'openai' END) AS provider,
+      CASE WHEN {openrouter} THEN model WHEN {google} THEN {google_model_sql("model")} ELSE model END AS model,
       env_project AS project,
       env_api_key AS api_key,
       coalesce(env_user, body_user) AS user_id,
@@ -195,6 +213,7 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext,
       n_output AS output_tokens,
       coalesce(n_reasoning, 0) AS reasoning_tokens,
       s_cached IS NOT NULL AS cache_known,
+      CASE WHEN {openrouter} THEN TRY_CAST(or_cost AS DECIMAL(38, 12)) END AS reported_cost_usd,
       service_tier = 'batch' AS batch,
       service_tier,
       CASE WHEN tool_calls IS NOT NULL AND json_valid(tool_calls)

@@ -17,7 +17,10 @@ bare or inside its own envelope like the bodies of openai_response_jsonl. Field 
   `response.in_progress` carry it with `usage: null`; delta events carry no response at all.
 - One request per reply id (`id`, or `response.id`). The lines that are not its usage (text and
   tool-call deltas, the created and in-progress events) are neither read nor quarantined, as a
-  transcript's user lines are not. A reply whose stream has no usage line (cut off, or streamed
+  transcript's user lines are not. Nor is a chunk with an empty `id`: Azure OpenAI's content-filter
+  annotations (`"id": "", "object": "", "choices": []` with `prompt_filter_results`, Azure
+  "Content filtering", streaming) belong to no reply; they were read as one reply without usage
+  and quarantined. A reply whose stream has no usage line (cut off, or streamed
   without include_usage) has unknown tokens: its first line is quarantined with that reason, never
   stored as 0.
 - Everything else (time, model, provider, envelope, cache and reasoning counts, web and file search
@@ -79,5 +82,5 @@ class OpenAIStreamJsonl(Ingestor):
                    bool_or({_HAS_USAGE}) OVER (PARTITION BY id) AS _any
             FROM ({lines})
         )
-        WHERE NOT _json_ok OR (id IS NOT NULL AND ({_HAS_USAGE} OR (_first AND NOT _any)))"""
+        WHERE NOT _json_ok OR (id <> '' AND ({_HAS_USAGE} OR (_first AND NOT _any)))"""
         return rows_sql(kept, f, ctx, no_usage=NO_USAGE)

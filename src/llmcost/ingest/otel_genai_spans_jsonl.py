@@ -8,7 +8,10 @@ as normalised by Langfuse's `OtelIngestionProcessor.ts`): one line is a `TracesD
 
 - Only inference spans are usage rows: `gen_ai.operation.name` in chat, generate_content,
   text_completion, embeddings (or no operation name but token attributes). Agent, tool and
-  workflow spans carry aggregated tokens or none and are dropped (double counting).
+  workflow spans carry aggregated tokens or none and are dropped (double counting). An inference
+  span with neither token count (a failed call, a stream read without usage) is read and counted
+  as skipped, as openinference_spans_jsonl's LLM span without counts: its tokens are unknown, and
+  it was stored as a request of 0 in / 0 out, priced $0.
 - `gen_ai.usage.input_tokens` SHOULD include `gen_ai.usage.cache_read.input_tokens` and
   `gen_ai.usage.cache_creation.input_tokens`: uncached input = input - read - write. Some
   Anthropic instrumentations put the raw cache-exclusive count there; when input is smaller
@@ -91,6 +94,7 @@ class OtelGenaiSpansJsonl(Ingestor):
                ELSE {unreported_count_sql(inp, out, 'gen_ai.usage.input_tokens', 'gen_ai.usage.output_tokens',
                                           output_required=False)}
           END AS error,
+          _ok AND {inp} IS NULL AND {out} IS NULL AS skip,
           (sp ->> 'traceId') || ':' || (sp ->> 'spanId') AS event_id,
           'request' AS grain,
           {ts_sql("sp ->> 'startTimeUnixNano'")} AS ts,

@@ -18,6 +18,12 @@ https://github.com/simonw/llm/blob/main/docs/logging.md):
   `input_tokens`), `token_details.cache_read_input_tokens` / `cache_creation_input_tokens`
   top-level and separate, so nothing is subtracted. `cache_known` is true only when
   token_details states a cache count (llm-anthropic records them only with `-o cache 1`).
+  llm-gemini (simonw/llm-gemini `set_usage`): `input_tokens` = promptTokenCount (+
+  toolUsePromptTokenCount), which INCLUDES `cachedContentTokenCount`; `output_tokens` =
+  candidates + `thoughtsTokenCount`; `token_details` = the rest of usageMetadata. So uncached =
+  input - cachedContentTokenCount, reasoning = thoughtsTokenCount, and the cache is known on any
+  Gemini usage (it omits zero counts, as gemini_generate_content_jsonl reads it). The cached tokens
+  were counted as uncached input and the thoughts as no reasoning.
 - Provider from the model name (the database does not say it); no cost column.
 - `source_line` is the record number: `responses` rows by rowid, then `turns` rows.
 
@@ -122,6 +128,10 @@ class SimonwLlmLogsSqlite(Ingestor):
         read = f"json_extract_string({d}, '$.cache_read_input_tokens')"
         write = f"json_extract_string({d}, '$.cache_creation_input_tokens')"
         reasoning = f"json_extract_string({d}, '$.completion_tokens_details.reasoning_tokens')"
+        # llm-gemini: the rest of usageMetadata; input_tokens includes the cached part, output the thoughts
+        g_cached = f"json_extract_string({d}, '$.cachedContentTokenCount')"
+        g_thoughts = f"json_extract_string({d}, '$.thoughtsTokenCount')"
+        gemini = f"json_exists({d}, '$.candidatesTokenCount') OR json_exists({d}, '$.promptTokensDetails')"
         m = "lower(coalesce(resolved_model, model))"
         return f"""
         SELECT row_number() OVER (ORDER BY kind = 'turns', rowid) AS source_line,
@@ -138,14 +148,15 @@ class SimonwLlmLogsSqlite(Ingestor):
           coalesce(resolved_model, model) AS model,
           conversation_id,
           1 AS request_count,
-          input_tokens - coalesce({int_sql(cached)}, 0) - coalesce({int_sql(cwrite)}, 0) AS input_tokens,
-          coalesce({int_sql(cached)}, {int_sql(read)}, 0) AS cache_read_tokens,
+          input_tokens - coalesce({int_sql(cached)}, 0) - coalesce({int_sql(cwrite)}, 0)
+            - coalesce({int_sql(g_cached)}, 0) AS input_tokens,
+          coalesce({int_sql(cached)}, {int_sql(read)}, {int_sql(g_cached)}, 0) AS cache_read_tokens,
           coalesce({int_sql(cwrite)}, {int_sql(write)}, 0) AS cache_write_tokens,
           0 AS cache_write_1h_tokens,
           output_tokens,
-          coalesce({int_sql(reasoning)}, 0) AS reasoning_tokens,
+          coalesce({int_sql(reasoning)}, {int_sql(g_thoughts)}, 0) AS reasoning_tokens,
           {cached} IS NOT NULL OR {cwrite} IS NOT NULL OR {read} IS NOT NULL OR {write} IS NOT NULL
-            AS cache_known,
+            OR coalesce({gemini}, false) AS cache_known,
           false AS batch,
           json_object('table', kind, 'duration_ms', duration_ms) AS extra,
           prompt AS prompt_text,
