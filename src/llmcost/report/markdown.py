@@ -5,7 +5,11 @@ HTML cannot open a tag (`<script>`, `<img onerror>`), brackets cannot make a lin
 image, a pipe cannot add a cell, a newline or CR cannot start a heading or a table row, and a
 paragraph that starts with a model name cannot become a heading, a list or a quote, and `*`, `~`
 and an `_` that is not inside a word cannot emphasise or strike out (`/srv/__tmp__/app` stays a
-path). Control characters become '?' as on the terminal (the file may be printed with `cat`).
+path). GitHub also links bare URLs (its autolink extension): the `:` of `scheme://` and the `.` of
+`www.` are escaped, so `http://x` or `www.x` in a model or project name stays text. An e-mail
+address (a user id) may still be shown as a `mailto:` link by GitHub, with its text as written:
+GitHub finds those after the escapes are read, so no escape can stop it. Control characters
+become '?' as on the terminal (the file may be printed with `cat`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ _INLINE = str.maketrans({
 _UNDERSCORES = re.compile(r"_+")
 """A run of `_`; escaped unless it is between two letters or digits (`_underscores`)."""
 _ALNUM = re.compile(r"[^\W_]")
+_AUTOLINK = re.compile(r"(?<=[A-Za-z0-9])(:)(?=//)|(?i:(?<=www)(\.))")
+"""The `:` of `scheme://` and the `.` of `www.`: what GitHub's autolink extension starts a link at."""
 _BLOCK_START = re.compile(r"^(?:([#>+*=_~-])|(\d{1,9})([.)]))")
 """What opens a heading, quote, list, setext underline, rule or fence at the start of a paragraph."""
 
@@ -39,7 +45,8 @@ def _underscores(m: re.Match[str]) -> str:
 
 def text(s: str) -> str:
     """`s` as literal Markdown text on one line (see the module docstring)."""
-    return _UNDERSCORES.sub(_underscores, plain(s).translate(_INLINE))
+    out = _UNDERSCORES.sub(_underscores, plain(s).translate(_INLINE))
+    return _AUTOLINK.sub(lambda m: "\\" + m[0], out)
 
 
 def _paragraph(s: str) -> str:
