@@ -3,8 +3,8 @@
 GitHub's Markdown (cmark-gfm's autolink extension) links `http://...`, `https://...`, `ftp://...`
 and `www....` found in plain text: a model or project name such as `http://evil.example` became a
 clickable link. The writer escapes the `:` of `scheme://` and the `.` of `www.`, which cmark-gfm
-then shows as text (checked by hand with cmarkgfm 2024: `http\\://x.com` renders as
-`<p>http://x.com</p>`, `www\\.x.com` as `<p>www.x.com</p>`).
+then shows as text (checked by hand with cmarkgfm 2025.10.22, the Python binding of cmark-gfm:
+`http\\://x.com` renders as `<p>http://x.com</p>`, `www\\.x.com` as `<p>www.x.com</p>`).
 """
 
 from __future__ import annotations
