@@ -381,13 +381,26 @@ starts, HTML, line breaks, glob and URI characters, secrets (hostile.SECRETS; no
 cannot hold them)."""
 
 
+_SQLITE_NAME_UPDATES = {
+    # simonw/llm's logs.db: the model column
+    "responses": "UPDATE responses SET model = ? "
+                 "WHERE rowid IN (SELECT rowid FROM responses ORDER BY random() LIMIT 2)",
+    # OpenCode's opencode.db: the model inside each message's JSON
+    "message": "UPDATE message SET data = json_set(data, '$.modelID', ?) "
+               "WHERE rowid IN (SELECT rowid FROM message WHERE json_valid(data) ORDER BY random() LIMIT 2)",
+}
+"""Per table a database fixture may have: the update that puts a hostile name where a report shows it."""
+
+
 def _sqlite_names(r: random.Random, src: Path, dest: Path) -> None:
     dest.write_bytes(src.read_bytes())
     con = sqlite3.connect(dest)
     try:
+        tables = {t for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        updates = [sql for table, sql in _SQLITE_NAME_UPDATES.items() if table in tables]
+        assert updates, f"{src}: no table of {sorted(_SQLITE_NAME_UPDATES)} to put names in"
         for _ in range(r.randint(1, 3)):
-            con.execute("UPDATE responses SET model = ? WHERE rowid IN (SELECT rowid FROM responses ORDER BY "
-                        "random() LIMIT 2)", (r.choice(HOSTILE_NAMES),))
+            con.execute(r.choice(updates), (r.choice(HOSTILE_NAMES),))
         con.commit()
     finally:
         con.close()
