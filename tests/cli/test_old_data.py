@@ -131,6 +131,29 @@ def test_an_as_of_after_today_is_refused(tmp_path: Path, command: list[str]) -> 
         assert _run(*command, "--store", str(store), "--as-of", "2026-12-05")[0] == 0  # today is not the future
 
 
+@pytest.mark.parametrize("command", [["report"], ["forecast"]])
+@pytest.mark.parametrize(("tz", "first"), [("UTC", "2024-12-31"), ("Pacific/Auckland", "2025-01-01")])
+def test_an_as_of_before_the_data_is_refused(store: Path, command: list[str], tz: str, first: str) -> None:
+    # the data begins 31 December 2024 23:30 UTC: 1 January 2025 in Auckland (UTC+13). An --as-of before
+    # that day has no history: the forecast read "actual to date $0.00, simple run-rate $0.00 for the month"
+    # (exit 0), money the data does not know
+    day_before = "2024-12-30" if tz == "UTC" else "2024-12-31"
+    code, stdout, stderr = _run(*command, "--store", str(store), "--as-of", day_before, "--tz", tz)
+    assert code == 2, stdout + stderr
+    assert " ".join(stderr.split()) == (
+        f"Error: --as-of {day_before} is before the data begins ({first}, {tz}): there is no history to forecast "
+        f"from. Fix: give a day from {first} on, or leave --as-of out (the forecast starts from yesterday, or from "
+        "the data's last day).")
+    assert "Traceback" not in stderr
+    code, stdout, stderr = _run(*command, "--store", str(store), "--as-of", first, "--tz", tz, "--format", "json")
+    assert code == 0, stderr  # the data's first day is history
+    # the current month is the next day's, 2025-01: in UTC the request of 31 December is in 2024-12 and
+    # January has none yet; in Auckland both requests fell on 1 January, 2 x $0.0026
+    f = json.loads(stdout)["forecast"]
+    assert f["month"] == "2025-01"
+    assert Decimal(f["actual_to_date_usd"]) == (Decimal(0) if tz == "UTC" else Decimal("0.0052"))
+
+
 def test_a_past_as_of_forecasts_from_it(store: Path) -> None:
     # a past day inside the data sets the forecast's months: from 2025-06-14 they are 2025-06 (current),
     # 2025-07 (next) and 2025-Q3 (the quarter after June's)
