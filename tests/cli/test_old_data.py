@@ -154,6 +154,27 @@ def test_an_as_of_before_the_data_is_refused(store: Path, command: list[str], tz
     assert Decimal(f["actual_to_date_usd"]) == (Decimal(0) if tz == "UTC" else Decimal("0.0052"))
 
 
+@pytest.mark.parametrize("today", ["2026-12-05", "2027-03-01"])
+def test_the_budget_without_a_median_checks_the_as_of_month(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            today: str) -> None:
+    # one request ($0.0026) on each of 26, 27, 28 November and 1, 2 December; --as-of 2026-11-28: the
+    # forecast's month is 2026-11, with 3 days of usage no median. The budget read December's
+    # month-to-date ($0.0052, "within" $0.006; "spend for 2026-12 (the whole month ...)" when run in
+    # 2027), the month of the data's end, not the forecast's: November to 28 November is 3 x $0.0026
+    # = $0.0078, above $0.006, whatever the day the report is run
+    monkeypatch.setenv("LLMCOST_TODAY", today)
+    store = bodies_store(tmp_path, [f"2026-{d}T12:00:00Z" for d in ("11-26", "11-27", "11-28", "12-01", "12-02")])
+    code, stdout, stderr = _run("report", "--store", str(store), "--as-of", "2026-11-28", "--budget", "0.006",
+                                "--format", "json")
+    assert code == 4, stdout + stderr
+    b = json.loads(stdout)["budget"]
+    assert (b["month"], b["basis"], Decimal(b["value_usd"]), b["exceeded"]) == ("2026-11", "month_to_date",
+                                                                               Decimal("0.0078"), True)
+    assert b["message"].startswith("month-to-date spend (the forecast has no median: too little history (fewer "
+                                   "than 7 days with usage)) for 2026-11 to 2026-11-28 (--as-of) is $0.01, above "
+                                   "the budget of $0.01"), b["message"]
+
+
 def test_a_past_as_of_forecasts_from_it(store: Path) -> None:
     # a past day inside the data sets the forecast's months: from 2025-06-14 they are 2025-06 (current),
     # 2025-07 (next) and 2025-Q3 (the quarter after June's)
