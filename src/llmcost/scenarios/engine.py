@@ -243,7 +243,12 @@ def forecast_section(
             "WHERE NOT priced AND day >= $s AND day <= $e",
             {"s": cur_start, "e": as_of_day},
         ))
-        if rows:
+        if hist.last_day is None and billed is None:
+            # no usage row at all (a store of cost lines only): nothing says what this month cost so far
+            base_doc.update(actual_to_date_usd=None, run_rate_usd=None)
+            notes.append(f"the store holds no usage rows on or before {as_of_day} (cost lines alone state no "
+                         "tokens or requests): this month's spend so far is unknown, not $0")
+        elif rows:
             # the month's usage is all of models without a price: its money is unknown, not $0
             base_doc.update(actual_to_date_usd=None, run_rate_usd=None)
             notes.append(f"{unpriced:,} requests this month have no known price, so the actual to date is unknown"
