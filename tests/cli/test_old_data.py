@@ -221,3 +221,21 @@ def test_a_replayed_report_judges_since_against_its_own_today(monkeypatch: pytes
                               "day up to 2026-12-05.")
     assert _window(ReportOptions(store="unused", since=date(2026, 12, 5), today=date(2026, 12, 5)))[0] == date(
         2026, 12, 5)
+
+
+def test_a_timestamp_in_the_future_says_why_and_the_fix(tmp_path: Path) -> None:
+    # now is 2026-12-05 12:00 UTC (LLMCOST_TODAY): a row of 2026-12-06 (clock skew within 2 days) is kept, one of
+    # 2026-12-09 is quarantined. The reason read "timestamp out of range: 2026-12-09 12:00:00+00": not that it is
+    # in the future, after which clock, nor what to do
+    logs = tmp_path / "logs.jsonl"
+    from tests.bodies import write_chat_bodies
+
+    write_chat_bodies(logs, ["2026-12-01T12:00:00Z", "2026-12-06T12:00:00Z", "2026-12-09T12:00:00Z"])
+    code, stdout, stderr = _run("--logs", str(logs), "--store", str(tmp_path / "s"), "--no-forecast")
+    assert code == 0, stdout + stderr
+    assert "1,000 requests" not in stdout
+    text = " ".join(stdout.split())
+    assert ("3 rows read = 2 stored + 0 duplicate + 1 quarantined" in text), text
+    assert (f"{logs}: 1 row, first at line 3: timestamp in the future: 2026-12-09 12:00:00+00 is more than 2 days "
+            "after now (2026-12-05 12:00:00+00, the tool's clock). Fix: correct the clock of the host that wrote "
+            "it (or this machine's, if it runs behind) and ingest again") in text, text
