@@ -146,3 +146,21 @@ def test_a_cost_export_of_models_without_a_list_price_is_forecast_from_its_bill(
     assert cur["period"] == "2025-06" and f["actual_to_date_usd"] in ("0", "0.00", "0.0000")
     assert float(cur["lo_80_usd"]) <= float(cur["p50_usd"]) <= float(cur["hi_80_usd"])
     assert 50 < float(cur["p50_usd"]) < 150
+
+
+def test_a_store_of_cost_lines_only_has_no_month_to_date_of_zero(tmp_path: Path) -> None:
+    # the OpenAI Costs API fixture: cost lines of 2026-10-01 ($4.04) and 2026-10-03, no usage rows (no tokens,
+    # no requests). Today 2026-12-05: the forecast's month is 2026-12, which nothing in the store reaches.
+    # Before: "no forecast: no priced usage on or before as_of: nothing to forecast; actual to date $0.00,
+    # simple run-rate $0.00 for the month", money the store does not know
+    store = str(tmp_path / "s")
+    fixture = Path(__file__).resolve().parents[1] / "fixtures/ingest/openai_costs_api_json/input.json"
+    assert CliRunner().invoke(app, ["ingest", str(fixture), "--store", store, "-q"]).exit_code == 0
+    res = CliRunner().invoke(app, ["report", "--store", store, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    f = json.loads(res.stdout)["forecast"]
+    assert (f["month"], f["actual_to_date_usd"], f["run_rate_usd"]) == ("2026-12", None, None), f
+    assert ("the store holds no usage rows on or before 2026-12-04 (cost lines alone state no tokens or "
+            "requests): this month's spend so far is unknown, not $0") in f["notes"], f["notes"]
+    res = CliRunner().invoke(app, ["report", "--store", store, "--section", "forecast"])
+    assert "$0.00" not in res.stdout, res.stdout

@@ -131,6 +131,50 @@ def test_an_as_of_after_today_is_refused(tmp_path: Path, command: list[str]) -> 
         assert _run(*command, "--store", str(store), "--as-of", "2026-12-05")[0] == 0  # today is not the future
 
 
+@pytest.mark.parametrize("command", [["report"], ["forecast"]])
+@pytest.mark.parametrize(("tz", "first"), [("UTC", "2024-12-31"), ("Pacific/Auckland", "2025-01-01")])
+def test_an_as_of_before_the_data_is_refused(store: Path, command: list[str], tz: str, first: str) -> None:
+    # the data begins 31 December 2024 23:30 UTC: 1 January 2025 in Auckland (UTC+13). An --as-of before
+    # that day has no history: the forecast read "actual to date $0.00, simple run-rate $0.00 for the month"
+    # (exit 0), money the data does not know
+    day_before = "2024-12-30" if tz == "UTC" else "2024-12-31"
+    code, stdout, stderr = _run(*command, "--store", str(store), "--as-of", day_before, "--tz", tz)
+    assert code == 2, stdout + stderr
+    assert " ".join(stderr.split()) == (
+        f"Error: --as-of {day_before} is before the data begins ({first}, {tz}): there is no history to forecast "
+        f"from. Fix: give a day from {first} on, or leave --as-of out (the forecast starts from yesterday, or from "
+        "the data's last day).")
+    assert "Traceback" not in stderr
+    code, stdout, stderr = _run(*command, "--store", str(store), "--as-of", first, "--tz", tz, "--format", "json")
+    assert code == 0, stderr  # the data's first day is history
+    # the current month is the next day's, 2025-01: in UTC the request of 31 December is in 2024-12 and
+    # January has none yet; in Auckland both requests fell on 1 January, 2 x $0.0026
+    f = json.loads(stdout)["forecast"]
+    assert f["month"] == "2025-01"
+    assert Decimal(f["actual_to_date_usd"]) == (Decimal(0) if tz == "UTC" else Decimal("0.0052"))
+
+
+@pytest.mark.parametrize("today", ["2026-12-05", "2027-03-01"])
+def test_the_budget_without_a_median_checks_the_as_of_month(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            today: str) -> None:
+    # one request ($0.0026) on each of 26, 27, 28 November and 1, 2 December; --as-of 2026-11-28: the
+    # forecast's month is 2026-11, with 3 days of usage no median. The budget read December's
+    # month-to-date ($0.0052, "within" $0.006; "spend for 2026-12 (the whole month ...)" when run in
+    # 2027), the month of the data's end, not the forecast's: November to 28 November is 3 x $0.0026
+    # = $0.0078, above $0.006, whatever the day the report is run
+    monkeypatch.setenv("LLMCOST_TODAY", today)
+    store = bodies_store(tmp_path, [f"2026-{d}T12:00:00Z" for d in ("11-26", "11-27", "11-28", "12-01", "12-02")])
+    code, stdout, stderr = _run("report", "--store", str(store), "--as-of", "2026-11-28", "--budget", "0.006",
+                                "--format", "json")
+    assert code == 4, stdout + stderr
+    b = json.loads(stdout)["budget"]
+    assert (b["month"], b["basis"], Decimal(b["value_usd"]), b["exceeded"]) == ("2026-11", "month_to_date",
+                                                                               Decimal("0.0078"), True)
+    assert b["message"].startswith("month-to-date spend (the forecast has no median: too little history (fewer "
+                                   "than 7 days with usage)) for 2026-11 to 2026-11-28 (--as-of) is $0.01, above "
+                                   "the budget of $0.01"), b["message"]
+
+
 def test_a_past_as_of_forecasts_from_it(store: Path) -> None:
     # a past day inside the data sets the forecast's months: from 2025-06-14 they are 2025-06 (current),
     # 2025-07 (next) and 2025-Q3 (the quarter after June's)
@@ -177,3 +221,21 @@ def test_a_replayed_report_judges_since_against_its_own_today(monkeypatch: pytes
                               "day up to 2026-12-05.")
     assert _window(ReportOptions(store="unused", since=date(2026, 12, 5), today=date(2026, 12, 5)))[0] == date(
         2026, 12, 5)
+
+
+def test_a_timestamp_in_the_future_says_why_and_the_fix(tmp_path: Path) -> None:
+    # now is 2026-12-05 12:00 UTC (LLMCOST_TODAY): a row of 2026-12-06 (clock skew within 2 days) is kept, one of
+    # 2026-12-09 is quarantined. The reason read "timestamp out of range: 2026-12-09 12:00:00+00": not that it is
+    # in the future, after which clock, nor what to do
+    logs = tmp_path / "logs.jsonl"
+    from tests.bodies import write_chat_bodies
+
+    write_chat_bodies(logs, ["2026-12-01T12:00:00Z", "2026-12-06T12:00:00Z", "2026-12-09T12:00:00Z"])
+    code, stdout, stderr = _run("--logs", str(logs), "--store", str(tmp_path / "s"), "--no-forecast")
+    assert code == 0, stdout + stderr
+    assert "1,000 requests" not in stdout
+    text = " ".join(stdout.split())
+    assert ("3 rows read = 2 stored + 0 duplicate + 1 quarantined" in text), text
+    assert (f"{logs}: 1 row, first at line 3: timestamp in the future: 2026-12-09 12:00:00+00 is more than 2 days "
+            "after now (2026-12-05 12:00:00+00, the tool's clock). Fix: correct the clock of the host that wrote "
+            "it (or this machine's, if it runs behind) and ingest again") in text, text

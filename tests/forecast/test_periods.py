@@ -287,6 +287,29 @@ def test_scattered_usage_is_not_pinned_to_zero():
     assert nxt.hi_80 > nxt.lo_80
 
 
+def test_scattered_usage_is_forecast_at_its_mean_day():
+    # $0.26 on the 3rd, 14th and 25th of each month from 2026-06-03 to 2026-11-25 (as of that day): $0.78
+    # a month. The last 56 days (2026-10-01 to 2026-11-25) hold 6 of those days, $1.56: $0.027857 a day.
+    # Neither the local regression nor the recent level has a level on so few days, and the model alone
+    # (additive ETS on the raw scale, its paths clipped at 0) lifted every day: next month $1.55 with an
+    # 80% interval of $1.08 to $2.18 and a 95% one from $0.84, above the $0.78 that three such days are.
+    hist = []
+    d = date(2026, 6, 3)
+    while d <= date(2026, 11, 25):
+        hist.append((d, 0.26 if d.day in (3, 14, 25) else 0.0))
+        d += timedelta(days=1)
+    out = {p.kind: p for p in forecast_periods([d for d, _ in hist], [v for _, v in hist], as_of=date(2026, 11, 25))}
+    per_day = 6 * 0.26 / 56
+    cur, nxt, qtr = out["current_month"], out["next_month"], out["next_quarter"]
+    assert cur.actual_to_date == pytest.approx(0.78)
+    assert cur.p50 == pytest.approx(0.78 + 5 * per_day, rel=0.01)  # 26-30 November
+    assert nxt.p50 == pytest.approx(31 * per_day, rel=0.01)  # $0.86
+    assert qtr.p50 == pytest.approx(90 * per_day, rel=0.01)  # 2027-Q1, $2.51
+    for p, three_a_month in ((nxt, 0.78), (qtr, 9 * 0.26)):
+        assert p.lo_95 <= p.lo_80 <= three_a_month <= p.hi_80 <= p.hi_95
+        assert p.lo_95 >= 0
+
+
 def test_a_spike_does_not_make_its_weekday_a_big_day():
     # 110 days from 2026-08-01: $0.16 a day until 2026-10-25, $0.07 a day after (a provider
     # stopped), and one $7 spike on Tuesday 2026-11-03. December at the recent level of $0.07 a day

@@ -89,3 +89,21 @@ def test_the_one_screen_summary_says_why_confidence_is_low(tmp_path) -> None:
     assert "confidence low" in text
     assert ("History too short for a normal-confidence forecast (openai: 7 days of history; it needs 28 days, "
             "half of them with usage)") in text
+
+
+def test_scattered_usage_is_centred_on_its_mean_day() -> None:
+    # $0.035 on the 3rd, 14th and 25th of each month from 2026-06-03 to 2026-11-14 ($0.105 a month); the
+    # last 56 days hold 6 of them, $0.21: $0.00375 a day, $0.11625 over December's 31 days. The model
+    # alone (raw-scale ETS, its paths clipped at $0) lifted every day to about twice that, the $0.105 of
+    # three such days below its 80% interval; the cross-check blamed the drivers ("prices or mix changed")
+    days = [date(2026, m, d) for m in range(6, 12) for d in (3, 14, 25) if date(2026, m, d) <= date(2026, 11, 14)]
+    doc = _doc(days)
+    _nested(doc)
+    f = doc["forecast"]
+    nxt = f["periods"][1]
+    assert nxt["period"] == "2026-12"
+    assert abs(nxt["p50_usd"] - Decimal("0.11625")) <= Decimal("0.005"), nxt  # to the cent
+    assert nxt["lo_80_usd"] <= Decimal("0.105") <= nxt["hi_80_usd"], nxt
+    assert "next month: the median is the mean day of the last 56 days (scattered usage); the model gives the " \
+           "spread" in f["notes"]
+    assert not any("prices or mix changed" in n for n in f["notes"]), f["notes"]

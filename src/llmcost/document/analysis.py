@@ -407,7 +407,14 @@ def _sections(
     doc["conversations"]["counts"] = _conversation_counts(con, window)
     doc.update(forecast_sections(duck, opts, doc, catalog, rows))
     if opts.budget is not None:
-        mtd = month_money(con, rows, cmp_month) if cmp_month else None
+        fc = doc.get("forecast") or {}
+        if opts.as_of is not None and fc.get("month") and not (doc.get("period") or {}).get("month"):
+            # a replayed forecast's month to its --as-of (the data's last month, or the whole of a
+            # month before today, is another month and depends on the run date)
+            mtd: dict[str, Any] | None = month_money(con, rows, date.fromisoformat(f"{fc['month']}-01"),
+                                                     through=opts.as_of)
+        else:
+            mtd = month_money(con, rows, cmp_month) if cmp_month else None
         doc["budget"] = budget_check(doc, opts.budget, mtd)
     else:
         doc["budget"] = None
@@ -638,13 +645,14 @@ def _compare(con: Any, rows: PricedTable, through: date, data_first: date | None
                           costs="costs")
 
 
-def month_money(con: Any, rows: PricedTable, month: date) -> dict[str, Any]:
+def month_money(con: Any, rows: PricedTable, month: date, through: date | None = None) -> dict[str, Any]:
     """The money of `month` (calendar month in the priced table's tz) counted once, as the
     reconciliation counts it: billed cost lines where a provider-day has them, estimates of the rows
     that count for money elsewhere. {"month", "money_usd" (None when nothing is known),
     "billed_usd", "estimated_usd" (None when absent), "unpriced_requests" (counted rows without a
-    price: left out)}."""
-    where, params = _where(month_start(month), month_end(month), rows.tz)
+    price: left out), "through" (`through`: the last day counted, a forecast's --as-of; None for the
+    whole month)}."""
+    where, params = _where(month_start(month), min(month_end(month), through or month_end(month)), rows.tz)
     w = _inline(where, params)
     estimated, unpriced = one(con.execute(
         f"SELECT CAST(sum(cost_usd) FILTER (WHERE counts_for_money) AS DECIMAL(38, 12)), "
@@ -658,6 +666,7 @@ def month_money(con: Any, rows: PricedTable, month: date) -> dict[str, Any]:
         "billed_usd": None if billed is None else Decimal(billed),
         "estimated_usd": None if estimated is None else Decimal(estimated),
         "unpriced_requests": int(unpriced or 0),
+        "through": through,
     }
 
 
@@ -709,7 +718,8 @@ def budget_check(doc: dict[str, Any], budget: Decimal, mtd: dict[str, Any] | Non
     else:
         cmp = doc.get("compare") or {}
         month = (cmp.get("current") or {}).get("month")
-        if mtd is not None and (month is None or mtd["month"] == month):
+        through = mtd.get("through") if mtd is not None else None  # a replayed forecast's --as-of
+        if mtd is not None and (month is None or mtd["month"] == month or through is not None):
             month, known, unpriced = mtd["month"], mtd["money_usd"], mtd["unpriced_requests"]
         else:
             known = (cmp.get("totals") or {}).get("current_cost_usd")
@@ -729,7 +739,8 @@ def budget_check(doc: dict[str, Any], budget: Decimal, mtd: dict[str, Any] | Non
             why = "no forecast was computed"
         # a month that ended before today (in the report's tz) is checked on its whole spend: "the
         # month's spend", not "month-to-date spend" (the JSON basis stays "month_to_date")
-        closed = month is not None and month < f"{clock.today(period.get('tz') or 'UTC'):%Y-%m}"
+        closed = (through is None and month is not None
+                  and month < f"{clock.today(period.get('tz') or 'UTC'):%Y-%m}")
         what = f"month-to-date spend ({why})"
     spent = mtd["money_usd"] if mtd is not None and mtd["month"] == month else None
     if basis != "month_to_date" and spent is not None and spent > budget >= value:
@@ -742,6 +753,8 @@ def budget_check(doc: dict[str, Any], budget: Decimal, mtd: dict[str, Any] | Non
     # what is checked, for which month: "spend for 2025-06 (the whole month; why)" for a closed month
     subject = (f"spend for {month} (the whole month; {what.removeprefix('month-to-date spend (')}"
                if closed and basis == "month_to_date" else f"{what} for {month or 'the month'}")
+    if basis == "month_to_date" and mtd is not None and mtd.get("through") and mtd["month"] == month:
+        subject += f" to {mtd['through']} (--as-of)"
     if basis == "month_to_date" and gap:
         # a month the data does not reach: not checked, never "$0.00, within the budget"
         last = (doc.get("period") or {}).get("data_last_day")

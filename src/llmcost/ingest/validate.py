@@ -103,9 +103,16 @@ def validated_sql(
     )
 
     latest = clock.now().isoformat()  # "the future" is judged against the tool's clock (llmcost.clock)
+    # a clock ahead of time by up to 2 days is kept (skew); beyond it the row is quarantined with what,
+    # against which clock, and the fix (it read "timestamp out of range: <ts>")
     checks = ["_fmt_error", "CASE WHEN ts IS NULL THEN 'missing or unparseable timestamp' END",
-              f"CASE WHEN ts < TIMESTAMPTZ '1990-01-01' OR ts > TIMESTAMPTZ '{latest}' + INTERVAL 2 DAY "
-              "THEN 'timestamp out of range: ' || CAST(ts AS VARCHAR) END"]
+              "CASE WHEN ts < TIMESTAMPTZ '1990-01-01' THEN 'timestamp before 1990: ' || CAST(ts AS VARCHAR) || "
+              "'. Fix: check which field is read as the time, and its unit (a time in seconds read as "
+              "milliseconds falls in 1970)' "
+              f"WHEN ts > TIMESTAMPTZ '{latest}' + INTERVAL 2 DAY THEN 'timestamp in the future: ' || "
+              f"CAST(ts AS VARCHAR) || ' is more than 2 days after now (' || CAST(TIMESTAMPTZ '{latest}' AS VARCHAR) "
+              "|| ', the tool''s clock). Fix: correct the clock of the host that wrote it (or this machine''s, if it "
+              "runs behind) and ingest again' END"]
     if table == "usage":
         limit = MAX_TOKENS_PER_BUCKET if ing.grain == "bucket" else MAX_TOKENS_PER_REQUEST
         for c in ("web_search_calls", "file_search_calls"):

@@ -29,6 +29,7 @@ from llmcost.forecast import (
     total_intervals,
 )
 from llmcost.forecast.auto import LOW_HISTORY
+from llmcost.forecast.periods import SCATTERED
 from llmcost.pricing import Catalog
 from llmcost.storage.store import has_relation, one
 from llmcost.tz import check_tz
@@ -242,7 +243,12 @@ def forecast_section(
             "WHERE NOT priced AND day >= $s AND day <= $e",
             {"s": cur_start, "e": as_of_day},
         ))
-        if rows:
+        if hist.last_day is None and billed is None:
+            # no usage row at all (a store of cost lines only): nothing says what this month cost so far
+            base_doc.update(actual_to_date_usd=None, run_rate_usd=None)
+            notes.append(f"the store holds no usage rows on or before {as_of_day} (cost lines alone state no "
+                         "tokens or requests): this month's spend so far is unknown, not $0")
+        elif rows:
             # the month's usage is all of models without a price: its money is unknown, not $0
             base_doc.update(actual_to_date_usd=None, run_rate_usd=None)
             notes.append(f"{unpriced:,} requests this month have no known price, so the actual to date is unknown"
@@ -358,7 +364,13 @@ def forecast_section(
             "drivers_p50_usd": to_money(drv["p50"]),
             "agree": agree,
         }
-        if not agree:
+        if not agree and f"next month: the median is {SCATTERED}; the model gives the spread" in notes:
+            # the direct series' model is the one the mean day replaced: its clipped paths lift every day
+            notes.append(
+                f"the direct cost forecast for {nxt[1]} ({to_money(direct['p50'])}) is the model's alone: on "
+                "scattered usage its paths, clipped at $0 a day, lift every day; the median is the mean day"
+            )
+        elif not agree:
             notes.append(
                 f"the direct cost forecast for {nxt[1]} ({to_money(direct['p50'])}) differs from the driver "
                 f"forecast ({to_money(drv['p50'])}) by more than the 80% half-width: prices or mix changed "

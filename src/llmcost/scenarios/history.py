@@ -74,7 +74,14 @@ def anchor_day(
     has_usage = priced is not None or has_relation(con, "usage")
     if as_of is not None:
         if has_usage:
-            last = _last_day(con, tz, priced)
+            first, last = _day_range(con, tz, priced)
+            if first is not None and last_complete_day(as_of, tz) < first:
+                # nothing on or before it: the forecast read "actual to date $0.00, run-rate $0.00"
+                raise UsageError(
+                    f"--as-of {as_of} is before the data begins ({first}, {tz}): there is no history to "
+                    f"forecast from. Fix: give a day from {first} on, or leave --as-of out (the forecast "
+                    "starts from yesterday, or from the data's last day)."
+                )
             if last is not None and (as_of - last).days > MAX_AS_OF_GAP:
                 # `--as-of 2999-12-31` filled 357,000 empty days for every simulated path: out of
                 # memory (issue 17)
@@ -97,16 +104,25 @@ def anchor_day(
 
 
 def _last_day(con: duckdb.DuckDBPyConnection, tz: str, priced: PricedTable | None = None) -> date | None:
-    """The newest day with usage in `tz`: from `priced` when given and priced in `tz`, else from
-    the store's rows without the turn fill (`usage_stored`, the same rows) where the connection
-    has them."""
+    """The newest day with usage in `tz` (`_day_range`)."""
+    return _day_range(con, tz, priced)[1]
+
+
+def _day_range(con: duckdb.DuckDBPyConnection, tz: str, priced: PricedTable | None = None
+               ) -> tuple[date | None, date | None]:
+    """The oldest and newest days with usage in `tz`: from `priced` when given and priced in `tz`,
+    else from the store's rows without the turn fill (`usage_stored`, the same rows) where the
+    connection has them."""
     if priced is not None and priced.tz == tz:
-        return cast("date | None", priced.value(con, f"SELECT max(local_day) FROM {priced.table}"))
+        first = priced.value(con, f"SELECT min(local_day) FROM {priced.table}")
+        last = priced.value(con, f"SELECT max(local_day) FROM {priced.table}")
+        return cast("date | None", first), cast("date | None", last)
     rows = "usage_stored" if has_relation(con, "usage_stored") else "usage"
-    (last,) = con.execute(
-        f"SELECT max(CAST(timezone($tz, ts) AS DATE)) FROM {rows} WHERE ts IS NOT NULL", {"tz": tz}
+    first, last = con.execute(
+        f"SELECT min(CAST(timezone($tz, ts) AS DATE)), max(CAST(timezone($tz, ts) AS DATE)) FROM {rows} "
+        "WHERE ts IS NOT NULL", {"tz": tz}
     ).fetchall()[0]
-    return cast("date | None", last)
+    return cast("date | None", first), cast("date | None", last)
 
 
 @dataclass
