@@ -285,6 +285,11 @@ _CENT = Decimal("0.01")  # budget messages: dollars and cents, half-up as the re
 
 WINDOW_VIEW = "doc_window"
 """The report's window over its priced table (`window_view`); sections are given the name."""
+VOLUME_VIEW = "doc_volume"
+"""The report's window over its priced table, the rows that count for volume only (`volume_view`):
+a request row on a provider-day that the provider's own usage buckets cover is in the buckets
+already (sql/reconcile_money_usage.sql, counts_for_tokens), so spend, tokens and requests are read
+from here, the behaviour (turns, conversations, units, bursts) from the whole window."""
 COSTS_WINDOW_VIEW = "doc_costs_window"
 """The report's window over the store's billed cost lines (`costs_window_view`)."""
 LARGE_ROWS = 5_000_000
@@ -319,6 +324,14 @@ def window_view(con: Any, rows: PricedTable, since: date | None, until: date | N
     return rows.view(con, WINDOW_VIEW, _inline(where, params))
 
 
+def volume_view(con: Any, rows: PricedTable, since: date | None, until: date | None) -> str:
+    """The report's window over its priced table, rows that count for volume only, as TEMP VIEW
+    `doc_volume` (VOLUME_VIEW); returns the name. Where no provider aggregate covers a request
+    row's provider-day it holds the same rows as `window_view`."""
+    where, params = _where(since, until, rows.tz)
+    return rows.view(con, VOLUME_VIEW, f"({_inline(where, params)}) AND counts_for_tokens")
+
+
 def costs_window_view(con: Any, rows: PricedTable, since: date | None, until: date | None) -> str:
     """The report's window over the store's billed cost lines (`costs`), as TEMP VIEW
     `doc_costs_window`; returns the name. Cut as `window_view` cuts the estimates: a cost line
@@ -345,7 +358,7 @@ def _report(
         rows: PricedTable = price_once(duck, catalog, opts.tz)
         con: Any = duck
     else:
-        rows, con = priced, priced.cursor(WINDOW_VIEW)
+        rows, con = priced, priced.cursor(WINDOW_VIEW, VOLUME_VIEW)
     try:
         return _sections(duck, con, rows, opts, store, manifest, catalog, since, until, month, rates)
     finally:
@@ -361,9 +374,10 @@ def _sections(
     """The document's sections over the priced table `rows`, their queries run by `con` (`duck`,
     or a Spark cursor); the forecast runs on `duck`."""
     window = window_view(con, rows, since, until)
+    volume = volume_view(con, rows, since, until)
     costs = costs_window_view(con, rows, since, until)
-    pricing = rows.summary(con, window)
-    doc = _document(con, opts, store, manifest, catalog.info(), pricing, window, costs)
+    pricing = rows.summary(con, volume)
+    doc = _document(con, opts, store, manifest, catalog.info(), pricing, volume, costs)
     for m in catalog.overrides.zero_priced():
         doc["warnings"].append(
             f"{m.origin} prices {m.provider}/{m.model} at $0 (input = 0, output = 0): its requests count as $0. "
@@ -385,22 +399,22 @@ def _sections(
                                   f"the store holds ({first} to {last}, {opts.tz}): nothing was spent, $0. Fix: "
                                   "choose another window (--month YYYY-MM, --since/--until) for spend")
     if con is duck:
-        measured = _measures(con, window, since)
+        measured = _measures(con, window, volume, since)
     else:  # the same compute functions, their queries on Spark
         from llmcost.engine.spark import measures_on_spark
 
-        measured = measures_on_spark(rows.spark, since, relation=window)
+        measured = measures_on_spark(rows.spark, since, relation=window, volume=volume)
     taken = sorted(set(measured) & set(doc))
     if taken:  # a measure's key must not overwrite another section of the document
         raise UsageError(f"measure key(s) {', '.join(map(repr, taken))} already name a section of the report "
                          "document. Fix: register the measure under another key (llmcost.measures.registry.MEASURES).")
     doc.update(measured)
-    doc["by_tag"] = _by_tag(con, opts.tags, doc, window)
+    doc["by_tag"] = _by_tag(con, opts.tags, doc, volume)
     if opts.conversion_rate is not None:
         doc["unit_costs"]["economics"] = unit_economics(doc["unit_costs"], opts.conversion_rate,
                                                         opts.value_per_conversion)
-    doc["daily"] = _daily(con, window, opts.tz)
-    doc["cache"]["daily"] = _cache_daily(con, window, opts.tz)
+    doc["daily"] = _daily(con, volume, opts.tz)
+    doc["cache"]["daily"] = _cache_daily(con, volume, opts.tz)
     doc["reconciliation"] = _reconciliation(con, rows, since, until, costs)
     cmp_month = compare_through(first, last, since, until)
     doc["compare"] = _compare(con, rows, cmp_month, first) if cmp_month else None
@@ -505,13 +519,15 @@ def forecast_sections(
     )
 
 
-def _measures(con: duckdb.DuckDBPyConnection, window: str, since: date | None) -> dict[str, Any]:
+def _measures(con: duckdb.DuckDBPyConnection, window: str, volume: str, since: date | None) -> dict[str, Any]:
     """The measures over the report's priced rows, shaped for the document: one key per registered
-    measure (llmcost.measures.registry.MEASURES), in registry order, then the measures' window."""
+    measure (llmcost.measures.registry.MEASURES), in registry order, then the measures' window.
+    The volume queries (registry.VOLUME_QUERIES) read `volume`, the rest `window`."""
     from llmcost.measures.registry import compute_measures, document_sections
 
     # `window` is already the report's window, a filter over the one priced table
-    m = compute_measures(con, window_has_start=since is not None, materialised=True, relation=window)
+    m = compute_measures(con, window_has_start=since is not None, materialised=True, relation=window,
+                         volume=volume)
     return {**document_sections(m), "measures_window": m["window"]}
 
 
@@ -640,7 +656,8 @@ def _compare(con: Any, rows: PricedTable, through: date, data_first: date | None
     the same days of the month when `through` is before its month's end (compare.same_days); a
     previous month before `data_first` (the store's first day of data) has no data, not $0."""
     where, params = _where(previous_month(through), through, rows.tz)
-    source = rows.view(con, "doc_compare", _inline(where, params))
+    # spend and volume: the rows that count for volume (VOLUME_VIEW)
+    source = rows.view(con, "doc_compare", f"({_inline(where, params)}) AND counts_for_tokens")
     return period_compare(con, through, source=source, tz=rows.tz, through=through, data_first=data_first,
                           costs="costs")
 
@@ -856,8 +873,9 @@ def _currency(doc: dict[str, Any], rates: list[Any], code: str | None, until: da
 
 
 def _document(con, opts, store, manifest, catalog_info, pricing, window, costs) -> dict[str, Any]:
-    # the report's queries (sql/report_*.sql) read the window view `window`, and the billed cost
-    # lines of the same window `costs` (billed money outside the window is not the window's)
+    # the report's queries (sql/report_*.sql) read `window`, the window's rows that count for volume
+    # (VOLUME_VIEW), and the billed cost lines of the same window `costs` (billed money outside the
+    # window is not the window's)
     totals = queries.rows_over(con, "report_totals", window, costs)[0]
     by_model = queries.rows(con, "report_by_provider_model", relation=window)
     by_day = queries.rows(con, "report_by_day", relation=window)

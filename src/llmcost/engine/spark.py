@@ -531,10 +531,11 @@ class SparkPriced:
     """The columns pricing added (model_key, priced, price_source, the cost columns), in order."""
     spark: SparkSession
 
-    def cursor(self, relation: str) -> SparkCursor:
+    def cursor(self, relation: str, *others: str) -> SparkCursor:
         """A connection-like cursor over the session for the sections' queries, which read the
-        priced rows from `relation` (the report's window view)."""
-        return SparkCursor(self.spark, relation)
+        priced rows from `relation` (the report's window view) or one of `others` (its rows that
+        count for volume)."""
+        return SparkCursor(self.spark, relation, *others)
 
     def view(self, con: Any, name: str, where: str = "true") -> str:
         """Spark view `name`: the rows matching `where` (DuckDB SQL over the table's columns, as
@@ -641,7 +642,7 @@ class SparkCursor:
     the `component_lengths` table) run on a DuckDB connection on the driver, as the files are read
     from there, and the table is handed to Spark after each change."""
 
-    def __init__(self, spark: SparkSession, relation: str = "priced_usage") -> None:
+    def __init__(self, spark: SparkSession, relation: str = "priced_usage", *others: str) -> None:
         from llmcost.measures.queries import get_query, sql_dir, sql_over
 
         self.spark = spark
@@ -650,9 +651,10 @@ class SparkCursor:
         self.description: list[tuple[str]] = []
         self._driver: Any = None
         # a query of sql/ with a hand-written Spark variant (sql/spark/), recognised by its text
-        # as measures._fetch runs it over `relation`: the variant runs in its place
-        self._variants = {sql_over(get_query(p.stem), relation): p.stem
-                          for p in sorted((sql_dir() / "spark").glob("*.sql"))}
+        # as measures._fetch runs it over `relation` (or one of `others`): the variant runs in its
+        # place, over the same relation
+        self._variants = {sql_over(get_query(p.stem), r): (p.stem, r)
+                          for p in sorted((sql_dir() / "spark").glob("*.sql")) for r in (relation, *others)}
 
     def _on_driver(self, sql: str) -> bool:
         low = sql.lower()
@@ -676,7 +678,7 @@ class SparkCursor:
         if params is not None and not isinstance(params, Mapping):
             raise TypeError("SparkCursor binds named parameters only ($name)")
         variant = self._variants.get(sql)
-        df = self.spark.sql(query_sql(variant, self.relation, **(params or {})) if variant else to_spark(sql, params))
+        df = self.spark.sql(query_sql(variant[0], variant[1], **(params or {})) if variant else to_spark(sql, params))
         self.description = [(c,) for c in df.columns]
         self._rows = [tuple(r.values()) for r in _pylist(df)]
         return self
@@ -692,18 +694,21 @@ class SparkCursor:
             self._driver.close()
 
 
-def measures_on_spark(spark: SparkSession, since: date | None, relation: str = "priced_usage") -> dict[str, Any]:
+def measures_on_spark(spark: SparkSession, since: date | None, relation: str = "priced_usage",
+                      volume: str | None = None) -> dict[str, Any]:
     """Every registered measure (llmcost.measures.registry.MEASURES, in registry order) over the window view
-    `relation` on Spark, shaped for the document as analysis._measures shapes DuckDB's: the
-    same compute functions, their queries run by a SparkCursor."""
+    `relation` on Spark (the volume queries over `volume`, the window's rows that count for volume),
+    shaped for the document as analysis._measures shapes DuckDB's: the same compute functions,
+    their queries run by a SparkCursor."""
     from typing import cast
 
     from llmcost.measures.registry import _measures, document_sections, load_config
 
-    cur = SparkCursor(spark, relation)
+    cur = SparkCursor(spark, relation, *([volume] if volume else []))
     try:
         none = {"since": None, "until": None, "provider": None}  # the window view is the window
-        m = _measures(cast(Any, cur), dict(none), load_config(None), None, recent=since is None, relation=relation)
+        m = _measures(cast(Any, cur), dict(none), load_config(None), None, recent=since is None, relation=relation,
+                      volume=volume)
     finally:
         cur.close()
     m["window"] = dict(none)

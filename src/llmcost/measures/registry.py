@@ -122,6 +122,15 @@ _ENUM_COLUMNS = ("grain", "provider", "model", "project", "api_key", "user_id", 
 _ENUM_MAX_VALUES = 65_535
 _UTC_DAY = "DATE '1970-01-01' + CAST(epoch_us(ts) // 86400000000 AS INTEGER)"
 """The UTC calendar day of `ts` (the `local_day` of rows priced outside a report)."""
+VOLUME_QUERIES = frozenset({
+    "spend_totals", "spend_unpriced_models", "spend_by_period", "spend_month_over_month", "spend_by_tag",
+    "cache_hit_rate", "cache_savings",
+})
+"""The queries of money, tokens and requests summed over the window: in a report they read its rows
+that count for volume, so a request row on a provider-day whose usage buckets hold it already is not
+counted twice (sql/reconcile_money_usage.sql, counts_for_tokens). The other queries describe the
+requests themselves (turns, conversations, units, complexity, bursts, prefixes, missed caching) and
+read every row of the window: request logs give behaviour (docs/formats-provider-exports.md)."""
 _WINDOW = """($since IS NULL OR ts >= $since) AND ($until IS NULL OR ts < $until)
   AND ($provider IS NULL OR provider = $provider)"""
 
@@ -236,6 +245,7 @@ def compute_measures(
     window_has_start: bool | None = None,
     materialised: bool = False,
     relation: str | None = None,
+    volume: str | None = None,
 ) -> dict[str, Any]:
     """All measures over `con`'s priced rows `relation` (a table or view; default `priced_usage`,
     created with attach_costs from `usage` when absent).
@@ -248,7 +258,10 @@ def compute_measures(
     The priced rows are copied once (filtered, needed columns only) into a private in-memory
     database that every query reads, so the view's join runs once, not once per query; unless
     they are a table already or `materialised` says `relation` is a plain filter over one (a
-    report's window over its one priced table, llmcost.document.priced_rows).
+    report's window over its one priced table, llmcost.document.priced_rows). `volume` (with
+    `materialised`): the same window's rows that count for volume, which the VOLUME_QUERIES read
+    (a report leaves out the request rows its provider's usage buckets already hold); default
+    `relation`.
     """
     cfg = load_config(config)
     since_, until_ = _utc(since, "since"), _utc(until, "until")
@@ -276,7 +289,8 @@ def compute_measures(
             con.execute(f"CREATE OR REPLACE TEMP VIEW _llmcost_measures_days AS "
                         f"SELECT *, {_UTC_DAY} AS local_day FROM {source}")
             source = "_llmcost_measures_days"
-        out = _measures(con, filters, cfg, component_files, recent=recent, relation=source)
+        out = _measures(con, filters, cfg, component_files, recent=recent, relation=source,
+                        volume=volume if materialised and volume is not None else source)
         out["window"] = {"since": since_, "until": until_, "provider": provider}
         return out
 
@@ -365,16 +379,19 @@ class MeasureRun:
     """The measures computed before this one (registry order), by key."""
     relation: str = INPUT
     """The priced rows the queries read (a table or view name)."""
+    volume: str | None = None
+    """The rows the VOLUME_QUERIES read (default `relation`)."""
 
     def fetch(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        """Rows of query `name` (one of the measure's `sql`) over the window; `params` add to or
-        replace the window's filters."""
+        """Rows of query `name` (one of the measure's `sql`) over the window (its rows that count
+        for volume for the VOLUME_QUERIES); `params` add to or replace the window's filters."""
         if name not in self.measure.sql:
             raise ConfigError(
                 f"measure {self.measure.key!r} runs query {name!r}, which its registry entry does not list "
                 f"(sql={self.measure.sql}). Fix: add {name!r} to its entry in llmcost.measures.registry.MEASURES."
             )
-        return _fetch(self.cur, name, relation=self.relation, **{**self.filters, **params})
+        relation = self.volume if name in VOLUME_QUERIES and self.volume is not None else self.relation
+        return _fetch(self.cur, name, relation=relation, **{**self.filters, **params})
 
 
 @dataclass(frozen=True)
@@ -413,14 +430,16 @@ def _measures(
     *,
     recent: bool = True,
     relation: str = INPUT,
+    volume: str | None = None,
 ) -> dict[str, Any]:
-    """Every registered measure over `relation`'s rows within `filters`, in registry order;
+    """Every registered measure over `relation`'s rows within `filters`, in registry order (the
+    VOLUME_QUERIES over `volume`'s, default `relation`'s);
     `recent`: the caller's window has no start, so bursts look at the last `recent_days` only
     (inside the copy `filters` are empty whatever the caller asked)."""
     out: dict[str, Any] = {"definitions": dict(DEFINITIONS)}
     results: dict[str, Any] = {}
     for m in registry():
-        run = MeasureRun(cur, filters, cfg, component_files, recent, m, results, relation)
+        run = MeasureRun(cur, filters, cfg, component_files, recent, m, results, relation, volume)
         results[m.key] = m.run(run)
     out.update(results)
     return out
