@@ -271,6 +271,53 @@ def companion(head: bytes, name: str) -> str | None:
     if _gemini_cli_side_file(base, head, first):
         return ("a Gemini CLI prompt log, saved chat or shell history (~/.gemini/tmp/<project>/): no usage rows; "
                 "the sessions in chats/ beside it are read")
+    return agent_home_file(head, name)
+
+
+_HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
+    # (agent, its home folder as a path part, ((path below it, content, what it is), ...)). Only the
+    # agent's own side files: its usage files (Claude Code's projects/*/*.jsonl, Codex's sessions/,
+    # Gemini CLI's chats/, OpenCode's storage/message/ and opencode.db, Copilot CLI's events.jsonl)
+    # are read by their formats and never listed here; and a file is only asked here when no format
+    # claims it (`companion` comes after detection).
+    ("Claude Code", r"(?:\.claude|\.config/claude)", (
+        (r"(?:settings|settings\.local|keybindings|stats-cache)\.json", "json", "its settings or statistics cache"),
+        (r"history\.jsonl", "json", "the prompt history (the user's prompts, no tokens)"),
+        (r"todos/[^/]+\.json", "json", "a session's to-do list"),
+        (r"statsig/statsig\.[^/]+", "text", "a feature-flag cache"),
+        (r"plugins/.+\.json", "json", "plugin or marketplace metadata"),
+        (r"projects/[^/]+/sessions-index\.json", "json", "a project's index of its sessions"),
+        (r"projects/[^/]+/[^/]+/subagents/[^/]+\.meta\.json", "json", "a sub-agent's description"),
+        (r"debug/[^/]+", "text", "a debug log"),
+        (r"file-history/.+", "any", "a backup copy of a file Claude Code edited"),
+        (r"session-env/.+", "text", "a session's environment script"),
+    )),
+)
+"""Where each coding agent keeps the files that are not its usage, below the home folder a user
+points --logs at (docs/formats-request-logs.md, "Pointing --logs at an agent's home folder")."""
+
+_HOME_RULES = tuple(
+    (agent, re.compile(rf"(?:^|/){home}/({rel})$"), kind, what)
+    for agent, home, rules in _HOMES for rel, kind, what in rules
+)
+
+
+def agent_home_file(head: bytes, name: str) -> str | None:
+    """Why a file in a coding agent's home folder (`~/.claude`, ...) is no usage file, or None.
+
+    Both its place (`_HOMES`: a path below the agent's home folder) and its content must say so:
+    `json` a JSON document or JSON lines, `text` text with no NUL byte (or nothing), `any` whatever
+    it holds (copies of the user's own files). A file of no known place, or whose content is not
+    what that place holds, stays unrecognised."""
+    path = name.split("!")[0].replace("\\", "/")
+    for agent, pattern, kind, what in _HOME_RULES:
+        if not pattern.search(path):
+            continue
+        if kind == "json" and first_json(head) is None:
+            continue
+        if kind == "text" and b"\0" in head:
+            continue
+        return f"{agent}'s {what}: no usage rows (its usage is read from its session files)"
     return None
 
 

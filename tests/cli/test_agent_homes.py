@@ -1,0 +1,94 @@
+"""`--logs` at a coding agent's whole home folder (`~/.claude`, not only `~/.claude/projects`), as
+a new user points it: the agent's own side files (settings, prompt history, caches, logs) are
+companions, the usage is the same as from the sessions folder alone, and the run exits 0. A file
+of no known place, or whose content is not what its place holds, stays unrecognised."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from llmcost.cli import app
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
+SECRET = "sk-ant-api03-" + "Q7" * 20  # a key pasted into a prompt: never stored, never printed
+
+
+def _put(root: Path, files: dict[str, str | bytes]) -> None:
+    for rel, content in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            p.write_bytes(content)
+        else:
+            p.write_text(content)
+
+
+def _run(tmp_path: Path, name: str, *folders: Path) -> tuple[int, dict, str]:
+    args = []
+    for f in folders:
+        args += ["--logs", str(f)]
+    res = CliRunner().invoke(app, [*args, "--store", str(tmp_path / name), "--no-forecast", "--format", "json"])
+    doc = json.loads(res.stdout) if res.stdout.lstrip().startswith("{") else {}
+    return res.exit_code, doc, res.output
+
+
+def _counts(doc: dict) -> tuple:
+    f = doc["last_run"]["files"]
+    return f["ingested"], f["companion"], f["unrecognised"], f["failed"], doc["ingest"]["rows_stored"]
+
+
+def _store_text(store: Path) -> str:
+    return "".join(p.read_bytes().decode("latin-1") for p in store.rglob("*") if p.is_file())
+
+
+def claude_home(root: Path) -> Path:
+    home = root / ".claude"
+    sid = "0b5e4d7a-1111-2222-3333-444455556666"
+    _put(home, {
+        f"projects/-home-u-app/{sid}.jsonl": (FIXTURES / "claude_code_jsonl/input_session.jsonl").read_text(),
+        f"projects/-home-u-app/{sid}/subagents/agent-a1b2c3.jsonl":
+            (FIXTURES / "claude_code_jsonl/input_subagent.jsonl").read_text(),
+        f"projects/-home-u-app/{sid}/subagents/agent-a1b2c3.meta.json": '{"agentType": "general-purpose"}',
+        "projects/-home-u-app/sessions-index.json": json.dumps({"version": 1, "entries": [
+            {"sessionId": sid, "firstPrompt": "fix the login bug", "messageCount": 4}]}, indent=2),
+        "settings.json": json.dumps({"model": "opus", "permissions": {"allow": ["Bash(npm test:*)"]}}, indent=2),
+        "settings.local.json": json.dumps({"permissions": {"allow": ["Bash(git:*)"]}}, indent=2),
+        "history.jsonl": json.dumps({"display": f"fix the login, key {SECRET}", "pastedContents": {},
+                                     "timestamp": 1759999999000, "project": "/home/u/app"}) + "\n",
+        f"todos/{sid}-agent-{sid}.json": json.dumps([{"content": "Fix login", "status": "completed",
+                                                      "activeForm": "Fixing login"}]),
+        "todos/aaaa-agent-aaaa.json": "[]",
+        "statsig/statsig.stable_id.2656274335": '"2b9e8b1c-ffff-4a4a-9c9c-123412341234"',
+        "statsig/statsig.cached.evaluations.2bc1f3e9a3": json.dumps({"source": "Network", "data": "{}"}),
+        "plugins/known_marketplaces.json": json.dumps({"official": {"source": {"source": "github"}}}),
+        "plugins/installed_plugins.json": json.dumps({"version": 1, "plugins": {}}),
+        "stats-cache.json": json.dumps({"version": 1, "dailyModelTokens": [
+            {"date": "2026-10-01", "tokensByModel": {"claude-opus-4-1": 1234}}]}, indent=2),
+        f"file-history/{sid}/3f2a1b0c9d8e7f6a@v1": "const x = 1;\n",
+        f"file-history/{sid}/3f2a1b0c9d8e7f6b@v2": b"\x89PNG\r\n\x1a\n\x00\x00",
+        "debug/latest": "2026-10-01T00:00:00.000Z [DEBUG] Loading settings\n",
+        # skipped by the walk as they always were: notes, scripts, locks, hidden files
+        "CLAUDE.md": "Be terse.\n", "shell-snapshots/snapshot-bash-1.sh": "export A=1\n",
+        "ide/41231.lock": "{}", ".credentials.json": "{}",
+    })
+    return home
+
+
+def test_claude_code_home_folder(tmp_path: Path) -> None:
+    home = claude_home(tmp_path)
+    code, alone, _ = _run(tmp_path, "alone", home / "projects")
+    code_h, doc, out = _run(tmp_path, "home", home)
+    assert code_h == 0, out
+    # 2 transcripts read (4 requests: fixtures/ingest/claude_code_jsonl); 15 side files; the same usage as
+    # the projects folder alone
+    assert _counts(doc) == (2, 15, 0, 0, 4) and alone["ingest"]["rows_stored"] == 4
+    assert doc["ingest"]["rows_stored"] > 0 and code == 0
+    assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "home")
+    # unknown files in the home still count: a new file and a side file's name with other content
+    (home / "new-thing.json").write_text('{"a": 1}')
+    (home / "todos" / "x.json").write_bytes(b"\x00\x01\x02binary")
+    code, doc, _ = _run(tmp_path, "again", home)
+    assert code == 1 and doc["last_run"]["files"]["unrecognised"] == 2
