@@ -92,3 +92,41 @@ def test_claude_code_home_folder(tmp_path: Path) -> None:
     (home / "todos" / "x.json").write_bytes(b"\x00\x01\x02binary")
     code, doc, _ = _run(tmp_path, "again", home)
     assert code == 1 and doc["last_run"]["files"]["unrecognised"] == 2
+
+
+def codex_home(root: Path) -> Path:
+    import sqlite3
+
+    home = root / ".codex"
+    rollout = (FIXTURES / "codex_rollout_jsonl/input_rollout-2026-10-08T10-00-00-0199a213.jsonl").read_text()
+    _put(home, {
+        "sessions/2026/10/08/rollout-2026-10-08T10-00-00-0199a213-aaaa-bbbb-cccc-ddddeeeeffff.jsonl": rollout,
+        "auth.json": json.dumps({"OPENAI_API_KEY": None, "tokens": {"id_token": "eyJ.x.y", "refresh_token": "rt_x"},
+                                 "last_refresh": "2026-10-01T00:00:00Z"}, indent=2),
+        "history.jsonl": json.dumps({"session_id": "0199a213", "ts": 1760000000,
+                                     "text": f"deploy, key {SECRET}"}) + "\n",
+        "version.json": json.dumps({"latest_version": "0.46.0", "last_checked_at": "2026-10-01T00:00:00Z"}),
+        "internal_storage.json": json.dumps({"gpt_5_codex_model_prompt_seen": True}),
+        "models_cache.json": json.dumps({"fetched_at": "2026-10-01T00:00:00Z", "models": [{"slug": "gpt-5-codex"}]}),
+        "log/codex-tui.log": "2026-10-01T00:00:00.000Z  INFO codex_core::codex: new session\n" * 20,
+        "config.toml": 'model = "gpt-5-codex"\n', "AGENTS.md": "Be terse.\n",  # skipped by the walk
+    })
+    db = sqlite3.connect(home / "state_5.sqlite")  # Codex's thread index (no tokens)
+    db.execute("CREATE TABLE threads (id TEXT PRIMARY KEY, rollout_path TEXT, created_at INTEGER)")
+    db.execute("INSERT INTO threads VALUES ('0199a213', 'sessions/2026/10/08/rollout.jsonl', 1760000000)")
+    db.commit()
+    db.close()
+    (home / "state_5.sqlite-wal").write_bytes(b"\x37\x7f\x06\x82\x00\x2d\xe2\x18" + bytes(24))  # a WAL header
+    return home
+
+
+def test_codex_home_folder(tmp_path: Path) -> None:
+    home = codex_home(tmp_path)
+    code_h, doc, out = _run(tmp_path, "home", home)
+    assert code_h == 0, out
+    # the rollout's 4 requests (fixtures/ingest/codex_rollout_jsonl), as from ~/.codex/sessions; 8 side files
+    assert _counts(doc) == (1, 8, 0, 0, 4)
+    assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "home")
+    (home / "log" / "codex-tui.log").write_bytes(b"\x00\x00\x00\x01" * 16)  # a log that is no text
+    code, doc, _ = _run(tmp_path, "again", home)
+    assert code == 1 and doc["last_run"]["files"]["unrecognised"] == 1

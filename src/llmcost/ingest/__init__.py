@@ -292,6 +292,13 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
         (r"file-history/.+", "any", "a backup copy of a file Claude Code edited"),
         (r"session-env/.+", "text", "a session's environment script"),
     )),
+    ("Codex", r"\.codex", (
+        (r"(?:auth|version|internal_storage|models_cache)\.json", "json", "sign-in, version or model cache"),
+        (r"history\.jsonl", "json", "the prompt history (the user's prompts, no tokens)"),
+        (r"log/[^/]+\.log", "text", "its log"),
+        (r"(?:[^/]+\.sqlite|sqlite/[^/]+\.db)", "sqlite", "thread index or state database"),
+        (r"(?:[^/]+\.sqlite|sqlite/[^/]+\.db)-(?:wal|shm)", "any", "database's write-ahead log or its index"),
+    )),
 )
 """Where each coding agent keeps the files that are not its usage, below the home folder a user
 points --logs at (docs/formats-request-logs.md, "Pointing --logs at an agent's home folder")."""
@@ -306,9 +313,9 @@ def agent_home_file(head: bytes, name: str) -> str | None:
     """Why a file in a coding agent's home folder (`~/.claude`, ...) is no usage file, or None.
 
     Both its place (`_HOMES`: a path below the agent's home folder) and its content must say so:
-    `json` a JSON document or JSON lines, `text` text with no NUL byte (or nothing), `any` whatever
-    it holds (copies of the user's own files). A file of no known place, or whose content is not
-    what that place holds, stays unrecognised."""
+    `json` a JSON document or JSON lines, `text` text with no NUL byte (or nothing), `sqlite` a
+    SQLite database, `any` whatever it holds (copies of the user's own files). A file of no known
+    place, or whose content is not what that place holds, stays unrecognised."""
     path = name.split("!")[0].replace("\\", "/")
     for agent, pattern, kind, what in _HOME_RULES:
         if not pattern.search(path):
@@ -316,6 +323,8 @@ def agent_home_file(head: bytes, name: str) -> str | None:
         if kind == "json" and first_json(head) is None:
             continue
         if kind == "text" and b"\0" in head:
+            continue
+        if kind == "sqlite" and not head.startswith(b"SQLite format 3\0"):
             continue
         return f"{agent}'s {what}: no usage rows (its usage is read from its session files)"
     return None
