@@ -130,3 +130,45 @@ def test_codex_home_folder(tmp_path: Path) -> None:
     (home / "log" / "codex-tui.log").write_bytes(b"\x00\x00\x00\x01" * 16)  # a log that is no text
     code, doc, _ = _run(tmp_path, "again", home)
     assert code == 1 and doc["last_run"]["files"]["unrecognised"] == 1
+
+
+GEMINI_PROJECT = "5eb97eaffa8e54844d59a44d0c1a399d7e11eff9b0dbdc4f65d4ab7faecd90e1"
+
+
+def gemini_home(root: Path) -> Path:
+    home = root / ".gemini"
+    chats = f"tmp/{GEMINI_PROJECT}/chats/"
+    _put(home, {
+        chats + "session-2026-10-06T09-15-0a1b2c3d.json":
+            (FIXTURES / "gemini_cli_session_json/input_session-2026-10-06T09-15-0a1b2c3d.json").read_text(),
+        f"tmp/{GEMINI_PROJECT}/logs.json": json.dumps([{"sessionId": "0a1b2c3d", "messageId": 0, "type": "user",
+                                                       "message": f"hi {SECRET}",
+                                                       "timestamp": "2026-10-06T09:15:00.000Z"}], indent=2),
+        "settings.json": json.dumps({"security": {"auth": {"selectedType": "oauth-personal"}}}, indent=2),
+        "oauth_creds.json": json.dumps({"access_token": "ya29.x", "refresh_token": "1//0gx", "token_type": "Bearer",
+                                        "expiry_date": 1760000000000}, indent=2),
+        "google_accounts.json": json.dumps({"active": "u@example.com", "old": []}, indent=2),
+        "installation_id": "0f0e0d0c-1111-2222-3333-444455556666",
+        "user_id": "0f0e0d0c-1111-2222-3333-444455556667",
+        "trustedFolders.json": json.dumps({"/home/u/app": "TRUST_FOLDER"}, indent=2),
+        "projects.json": json.dumps({"projects": {"/home/u/app": "app"}}),
+        "state.json": json.dumps({"tipsShown": 3}),
+        "mcp-oauth-tokens.json": "[]",
+        "extensions/ext1/gemini-extension.json": json.dumps({"name": "ext1", "version": "1.0.0"}),
+        "tmp/bin/rg": b"\x7fELF\x02\x01\x01\x00" + bytes(120),  # the ripgrep Gemini CLI downloads
+        "GEMINI.md": "Be terse.\n", "commands/review.toml": 'prompt = "review"\n',  # skipped by the walk
+    })
+    return home
+
+
+def test_gemini_cli_home_folder(tmp_path: Path) -> None:
+    home = gemini_home(tmp_path)
+    code_h, doc, out = _run(tmp_path, "home", home)
+    assert code_h == 0, out
+    # the session's 2 requests (fixtures/ingest/gemini_cli_session_json), as from ~/.gemini/tmp; 12 side files
+    assert _counts(doc) == (1, 12, 0, 0, 2)
+    assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "home")
+    (home / "tmp" / "bin" / "notes").write_text("not a program\n")
+    (home / "installation_id").write_bytes(b"\x00\x01")
+    code, doc, _ = _run(tmp_path, "again", home)
+    assert code == 1 and doc["last_run"]["files"]["unrecognised"] == 2

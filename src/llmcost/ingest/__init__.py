@@ -299,6 +299,13 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
         (r"(?:[^/]+\.sqlite|sqlite/[^/]+\.db)", "sqlite", "thread index or state database"),
         (r"(?:[^/]+\.sqlite|sqlite/[^/]+\.db)-(?:wal|shm)", "any", "database's write-ahead log or its index"),
     )),
+    ("Gemini CLI", r"\.gemini", (
+        (r"(?:settings|oauth_creds|google_accounts|projects|state|trustedFolders|mcp-oauth-tokens)\.json", "json",
+         "settings, sign-in or state"),
+        (r"(?:installation_id|user_id)", "text", "installation id"),
+        (r"extensions/.+\.json", "json", "extension metadata"),
+        (r"tmp/bin/[^/]+", "program", "downloaded tool (ripgrep)"),
+    )),
 )
 """Where each coding agent keeps the files that are not its usage, below the home folder a user
 points --logs at (docs/formats-request-logs.md, "Pointing --logs at an agent's home folder")."""
@@ -309,13 +316,18 @@ _HOME_RULES = tuple(
 )
 
 
+_PROGRAMS = (b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe", b"MZ", b"#!")
+"""The first bytes of a program: ELF, Mach-O (64-bit, universal), Windows PE, a script."""
+
+
 def agent_home_file(head: bytes, name: str) -> str | None:
     """Why a file in a coding agent's home folder (`~/.claude`, ...) is no usage file, or None.
 
     Both its place (`_HOMES`: a path below the agent's home folder) and its content must say so:
     `json` a JSON document or JSON lines, `text` text with no NUL byte (or nothing), `sqlite` a
-    SQLite database, `any` whatever it holds (copies of the user's own files). A file of no known
-    place, or whose content is not what that place holds, stays unrecognised."""
+    SQLite database, `program` an executable (`_PROGRAMS`), `any` whatever it holds (copies of the
+    user's own files). A file of no known place, or whose content is not what that place holds,
+    stays unrecognised."""
     path = name.split("!")[0].replace("\\", "/")
     for agent, pattern, kind, what in _HOME_RULES:
         if not pattern.search(path):
@@ -325,6 +337,8 @@ def agent_home_file(head: bytes, name: str) -> str | None:
         if kind == "text" and b"\0" in head:
             continue
         if kind == "sqlite" and not head.startswith(b"SQLite format 3\0"):
+            continue
+        if kind == "program" and not head.startswith(_PROGRAMS):
             continue
         return f"{agent}'s {what}: no usage rows (its usage is read from its session files)"
     return None
