@@ -172,3 +172,47 @@ def test_gemini_cli_home_folder(tmp_path: Path) -> None:
     (home / "installation_id").write_bytes(b"\x00\x01")
     code, doc, _ = _run(tmp_path, "again", home)
     assert code == 1 and doc["last_run"]["files"]["unrecognised"] == 2
+
+
+def opencode_home(root: Path) -> Path:
+    home = root / ".local" / "share" / "opencode"
+    msg = FIXTURES / "opencode_message_json"
+    _put(home, {
+        "opencode.db": (FIXTURES / "opencode_db_sqlite/input_opencode.db").read_bytes(),
+        "opencode.db-shm": bytes(32768),
+        "storage/message/ses_1/msg_a.json": (msg / "input_msg_a.json").read_text(),
+        "storage/message/ses_1/msg_b.json": (msg / "input_msg_b.json").read_text(),
+        "storage/message/ses_1/msg_c.json": (msg / "input_msg_c.json").read_text(),
+        "auth.json": json.dumps({"anthropic": {"type": "oauth", "refresh": "x", "access": "sk-ant-oat01-x"}}, indent=2),
+        "log/2026-10-01T000000.log": "INFO  2026-10-01T00:00:00 +0ms service=default version=1.2.0 opencode\n" * 5,
+        "bin/rg": b"\x7fELF\x02\x01\x01\x00" + bytes(120),
+        "storage/migration": "2",
+        "storage/project/global.json": json.dumps({"id": "global", "worktree": "/"}, indent=2),
+        "storage/session/global/ses_1.json": json.dumps({"id": "ses_1", "projectID": "global", "title": "x",
+                                                          "time": {"created": 1760000000000}}, indent=2),
+        # a step's tokens repeat its message's: read from the message, the part is a companion
+        "storage/part/msg_a/prt_1.json": json.dumps({"id": "prt_1", "sessionID": "ses_1", "messageID": "msg_a",
+                                                     "type": "step-finish", "cost": 0.01,
+                                                     "tokens": {"input": 10, "output": 5}}, indent=2),
+        "storage/session_diff/ses_1.json": "[]",
+        "storage/todo/ses_1.json": "[]",
+        # a snapshot is a git repository of the user's project (objects are zlib data)
+        "snapshot/abc123/HEAD": "ref: refs/heads/main\n",
+        "snapshot/abc123/config": "[core]\n\tbare = true\n",
+        "snapshot/abc123/objects/4b/825dc642cb6eb9a060e54bf8d69288fbee4904": b"x\x01+)JMU0`\x00\x00\x0b\xe8\x02m",
+    })
+    return home
+
+
+def test_opencode_home_folder(tmp_path: Path) -> None:
+    home = opencode_home(tmp_path)
+    _code, alone, _ = _run(tmp_path, "alone", home / "opencode.db", home / "storage" / "message")
+    code_h, doc, out = _run(tmp_path, "home", home)
+    assert code_h == 0, out
+    # the database's 2 requests and the message files' 2 (fixtures/ingest/opencode_*), as from the two alone;
+    # 13 side files
+    assert _counts(doc) == (4, 13, 0, 0, 4) and alone["ingest"]["rows_stored"] == 4
+    (home / "storage" / "todo" / "ses_2.json").write_bytes(b"\x00\x01")
+    (home / "log" / "dev.log").write_bytes(b"\x00\x01")
+    code, doc, _ = _run(tmp_path, "again", home)
+    assert code == 1 and doc["last_run"]["files"]["unrecognised"] == 2

@@ -306,6 +306,16 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
         (r"extensions/.+\.json", "json", "extension metadata"),
         (r"tmp/bin/[^/]+", "program", "downloaded tool (ripgrep)"),
     )),
+    ("OpenCode", r"share/opencode", (
+        (r"auth\.json", "json", "sign-in"),
+        (r"opencode\.db-(?:wal|shm)", "any", "database's write-ahead log or its index"),
+        (r"log/[^/]+\.log", "text", "log"),
+        (r"bin/[^/]+", "program", "downloaded tool (ripgrep)"),
+        (r"storage/migration", "text", "storage version"),
+        (r"storage/(?:project|session|part|session_diff|todo|share)/.+\.json", "json",
+         "project, session, message part (a step's tokens repeat its message's), diff or to-do list"),
+        (r"snapshot/.+", "any", "snapshot of a project (a git repository of the user's files)"),
+    )),
 )
 """Where each coding agent keeps the files that are not its usage, below the home folder a user
 points --logs at (docs/formats-request-logs.md, "Pointing --logs at an agent's home folder")."""
