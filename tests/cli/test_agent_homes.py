@@ -216,3 +216,40 @@ def test_opencode_home_folder(tmp_path: Path) -> None:
     (home / "log" / "dev.log").write_bytes(b"\x00\x01")
     code, doc, _ = _run(tmp_path, "again", home)
     assert code == 1 and doc["last_run"]["files"]["unrecognised"] == 2
+
+
+def copilot_home(root: Path) -> Path:
+    import sqlite3
+
+    home = root / ".copilot"
+    sid = "6f1e2d3c-aaaa-bbbb-cccc-111122223333"
+    _put(home, {
+        f"session-state/{sid}/events.jsonl": (FIXTURES / "copilot_cli_events_jsonl/input_events.jsonl").read_text(),
+        f"session-state/{sid}/workspace.yaml": "id: x\ncwd: /home/u/app\n",  # skipped by the walk
+        "config.json": json.dumps({"banner": "never", "trusted_folders": ["/home/u/app"]}, indent=2),
+        "mcp-config.json": json.dumps({"mcpServers": {}}),
+        "command-history-state.json": json.dumps({"commandHistory": [f"explain {SECRET}"]}),
+        "logs/process-1760000000000-4242.log": "2026-10-01T00:00:00.000Z [INFO] Starting Copilot CLI\n" * 5,
+        "history-session-state/session_abc_1760000000000.json": json.dumps(
+            {"sessionId": "abc", "startTime": "2026-10-01T00:00:00Z", "chatMessages": [], "timeline": []}, indent=2),
+    })
+    db = sqlite3.connect(home / "session-store.db")  # the session index: turns' text, no tokens
+    db.execute("CREATE TABLE sessions (id TEXT PRIMARY KEY, cwd TEXT, summary TEXT, created_at TEXT)")
+    db.execute("CREATE TABLE turns (session_id TEXT, turn_index INTEGER, user_message TEXT, assistant_response TEXT)")
+    db.execute("INSERT INTO turns VALUES (?, 0, ?, 'ok')", (sid, f"explain {SECRET}"))
+    db.commit()
+    db.close()
+    return home
+
+
+def test_copilot_cli_home_folder(tmp_path: Path) -> None:
+    home = copilot_home(tmp_path)
+    code_h, doc, out = _run(tmp_path, "home", home)
+    assert code_h == 0, out
+    # the session's 2 model rows (fixtures/ingest/copilot_cli_events_jsonl), as from ~/.copilot/session-state;
+    # 6 side files
+    assert _counts(doc) == (1, 6, 0, 0, 2)
+    assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "home")
+    (home / "session-store.db").write_text("not a database\n")
+    code, doc, _ = _run(tmp_path, "again", home)
+    assert code == 1 and doc["last_run"]["files"]["unrecognised"] == 1

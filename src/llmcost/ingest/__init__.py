@@ -316,6 +316,13 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
          "project, session, message part (a step's tokens repeat its message's), diff or to-do list"),
         (r"snapshot/.+", "any", "snapshot of a project (a git repository of the user's files)"),
     )),
+    ("Copilot CLI", r"\.copilot", (
+        (r"(?:config|mcp-config|command-history-state)\.json", "json", "settings or command history"),
+        (r"history-session-state/[^/]+\.json", "json", "session from before events.jsonl (no tokens)"),
+        (r"logs/[^/]+\.log", "text", "log"),
+        (r"session-store\.db", "sqlite", "session index (sessions and turns, no tokens)"),
+        (r"session-store\.db-(?:wal|shm)", "any", "session index's write-ahead log or its index"),
+    )),
 )
 """Where each coding agent keeps the files that are not its usage, below the home folder a user
 points --logs at (docs/formats-request-logs.md, "Pointing --logs at an agent's home folder")."""
