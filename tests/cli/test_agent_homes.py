@@ -253,3 +253,24 @@ def test_copilot_cli_home_folder(tmp_path: Path) -> None:
     (home / "session-store.db").write_text("not a database\n")
     code, doc, _ = _run(tmp_path, "again", home)
     assert code == 1 and doc["last_run"]["files"]["unrecognised"] == 1
+
+
+def test_empty_side_files_are_companions(tmp_path: Path) -> None:
+    # a write-ahead log after a checkpoint, a database opened and never written, a debug log just
+    # created: empty as the agents leave them, in their places
+    _put(tmp_path, {
+        ".local/share/opencode/opencode.db-wal": "",
+        ".codex/sqlite/codex-dev.db": "",
+        ".claude/debug/latest": "",
+        ".copilot/session-store.db-wal": "",
+        ".codex/sessions/2026/10/08/rollout-2026-10-08T10-00-00-0199a213.jsonl":
+            (FIXTURES / "codex_rollout_jsonl/input_rollout-2026-10-08T10-00-00-0199a213.jsonl").read_text(),
+    })
+    code, doc, out = _run(tmp_path, "s", tmp_path / ".local/share/opencode", tmp_path / ".codex",
+                          tmp_path / ".claude", tmp_path / ".copilot")
+    assert code == 0, out
+    assert _counts(doc) == (1, 4, 0, 0, 4)
+    # an empty file elsewhere, or an empty session file, is still "empty", unrecognised
+    _put(tmp_path, {".claude/projects/-home-u-app/0b5e4d7a.jsonl": "", ".claude/new.json": ""})
+    code, doc, out = _run(tmp_path, "t", tmp_path / ".claude")
+    assert code == 1 and doc["last_run"]["files"]["unrecognised"] == 2 and "is empty (0 bytes)" in out

@@ -343,12 +343,14 @@ def agent_home_file(head: bytes, name: str) -> str | None:
     Both its place (`_HOMES`: a path below the agent's home folder) and its content must say so:
     `json` a JSON document or JSON lines, `text` text with no NUL byte (or nothing), `sqlite` a
     SQLite database, `program` an executable (`_PROGRAMS`), `any` whatever it holds (copies of the
-    user's own files). A file of no known place, or whose content is not what that place holds,
-    stays unrecognised."""
+    user's own files); an empty file in its place is one too. A file of no known place, or whose
+    content is not what that place holds, stays unrecognised."""
     path = name.split("!")[0].replace("\\", "/")
     for agent, pattern, kind, what in _HOME_RULES:
         if not pattern.search(path):
             continue
+        if not head:  # empty: nothing in it can be usage (a WAL after a checkpoint, a new log)
+            return f"{agent}'s {what}, empty: no usage rows"
         if kind == "json" and first_json(head) is None:
             continue
         if kind == "text" and b"\0" in head:

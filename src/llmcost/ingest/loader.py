@@ -245,6 +245,10 @@ class Loader(BatchCommit):
     ) -> Manifest:
         display, key = mask_key(display), mask_key(key)  # a secret in a file name (llmcost.ingest.privacy)
         size = disk.stat().st_size
+        why = ingest.agent_home_file(b"", display) if size == 0 and self.forced is None else None
+        if why:  # an agent's side file left empty (a WAL after a checkpoint), in its place
+            result.files.append(FileResult(key, "companion", message=why))
+            return manifest
         if size == 0:
             result.files.append(FileResult(
                 key, "unrecognised",
