@@ -274,3 +274,25 @@ def test_empty_side_files_are_companions(tmp_path: Path) -> None:
     _put(tmp_path, {".claude/projects/-home-u-app/0b5e4d7a.jsonl": "", ".claude/new.json": ""})
     code, doc, out = _run(tmp_path, "t", tmp_path / ".claude")
     assert code == 1 and doc["last_run"]["files"]["unrecognised"] == 2 and "is empty (0 bytes)" in out
+
+
+def test_copies_of_the_users_files_are_not_read_as_usage(tmp_path: Path) -> None:
+    # Claude Code keeps a backup of every file it edits (file-history/), plugins are clones of
+    # other people's repositories, OpenCode snapshots the user's project: a usage log among them is
+    # a copy of a project's file (or a plugin's test data), never the agent's own usage
+    home = claude_home(tmp_path)
+    sid = "0b5e4d7a-1111-2222-3333-444455556666"
+    bodies = (FIXTURES / "openai_response_jsonl/input.jsonl").read_text()
+    _put(home, {
+        f"file-history/{sid}/9a8b7c6d5e4f3a2b@v1": bodies,
+        "plugins/marketplaces/acme/plugins/usage/tests/fixtures/session.jsonl":
+            (FIXTURES / "claude_code_jsonl/input_subagent.jsonl").read_text().replace("msg_S1", "msg_X1"),
+        "plugins/cache/acme/usage/1.0.0/hooks/notify.js": "export default () => {};\n",
+    })
+    oc = tmp_path / ".local/share/opencode"
+    _put(oc, {"snapshot/abc123/data/calls.jsonl": bodies,
+              "storage/message/ses_1/msg_a.json": (FIXTURES / "opencode_message_json/input_msg_a.json").read_text()})
+    code, doc, out = _run(tmp_path, "home", home, oc)
+    assert code == 0, out
+    # the transcripts' 4 requests and the message's 1; 15 side files as before and the 4 copies
+    assert _counts(doc) == (3, 19, 0, 0, 5)

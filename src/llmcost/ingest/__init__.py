@@ -285,11 +285,12 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
         (r"history\.jsonl", "json", "the prompt history (the user's prompts, no tokens)"),
         (r"todos/[^/]+\.json", "json", "a session's to-do list"),
         (r"statsig/statsig\.[^/]+", "text", "a feature-flag cache"),
+        (r"plugins/(?:marketplaces|cache|repos)/.+", "copy", "plugin's files (a clone of its repository)"),
         (r"plugins/.+\.json", "json", "plugin or marketplace metadata"),
         (r"projects/[^/]+/sessions-index\.json", "json", "a project's index of its sessions"),
         (r"projects/[^/]+/[^/]+/subagents/[^/]+\.meta\.json", "json", "a sub-agent's description"),
         (r"debug/[^/]+", "text", "a debug log"),
-        (r"file-history/.+", "any", "a backup copy of a file Claude Code edited"),
+        (r"file-history/.+", "copy", "backup copy of a file it edited"),
         (r"session-env/.+", "text", "a session's environment script"),
     )),
     ("Codex", r"\.codex", (
@@ -314,7 +315,7 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
         (r"storage/migration", "text", "storage version"),
         (r"storage/(?:project|session|part|session_diff|todo|share)/.+\.json", "json",
          "project, session, message part (a step's tokens repeat its message's), diff or to-do list"),
-        (r"snapshot/.+", "any", "snapshot of a project (a git repository of the user's files)"),
+        (r"snapshot/.+", "copy", "snapshot of a project (a git repository of the user's files)"),
     )),
     ("Copilot CLI", r"\.copilot", (
         (r"(?:config|mcp-config|command-history-state)\.json", "json", "settings or command history"),
@@ -337,18 +338,34 @@ _PROGRAMS = (b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe", b"MZ", b"#!")
 """The first bytes of a program: ELF, Mach-O (64-bit, universal), Windows PE, a script."""
 
 
+def agent_copy(name: str) -> str | None:
+    """Why a file in a coding agent's home folder is a copy of someone's files, not the agent's
+    own (`copy` in `_HOMES`: Claude Code's backups of the files it edits and its plugins' clones,
+    OpenCode's snapshots of the user's projects), or None. Asked before detection: a usage log
+    among them (a project's data, a plugin's test fixture) is no usage of this agent, and read as
+    one it added requests that were never made or counted a project's logs twice."""
+    path = name.split("!")[0].replace("\\", "/")
+    for agent, pattern, kind, what in _HOME_RULES:
+        if kind == "copy" and pattern.search(path):
+            return f"{agent}'s {what}: not read (a copy of files, not the agent's usage)"
+    return None
+
+
 def agent_home_file(head: bytes, name: str) -> str | None:
     """Why a file in a coding agent's home folder (`~/.claude`, ...) is no usage file, or None.
 
     Both its place (`_HOMES`: a path below the agent's home folder) and its content must say so:
     `json` a JSON document or JSON lines, `text` text with no NUL byte (or nothing), `sqlite` a
-    SQLite database, `program` an executable (`_PROGRAMS`), `any` whatever it holds (copies of the
-    user's own files); an empty file in its place is one too. A file of no known place, or whose
-    content is not what that place holds, stays unrecognised."""
+    SQLite database, `program` an executable (`_PROGRAMS`), `any` whatever it holds, `copy` a copy
+    of someone's files (`agent_copy`, which the loader asks first); an empty file in its place is
+    one too. A file of no known place, or whose content is not what that place holds, stays
+    unrecognised."""
     path = name.split("!")[0].replace("\\", "/")
     for agent, pattern, kind, what in _HOME_RULES:
         if not pattern.search(path):
             continue
+        if kind == "copy":
+            return agent_copy(name)
         if not head:  # empty: nothing in it can be usage (a WAL after a checkpoint, a new log)
             return f"{agent}'s {what}, empty: no usage rows"
         if kind == "json" and first_json(head) is None:

@@ -245,8 +245,11 @@ class Loader(BatchCommit):
     ) -> Manifest:
         display, key = mask_key(display), mask_key(key)  # a secret in a file name (llmcost.ingest.privacy)
         size = disk.stat().st_size
-        why = ingest.agent_home_file(b"", display) if size == 0 and self.forced is None else None
-        if why:  # an agent's side file left empty (a WAL after a checkpoint), in its place
+        # a copy of files in an agent's home (a backup, a plugin's clone) is never read, even when
+        # it holds a usage log; an agent's side file left empty in its place is a companion
+        why = ingest.agent_copy(display) or (
+            ingest.agent_home_file(b"", display) if size == 0 and self.forced is None else None)
+        if why:
             result.files.append(FileResult(key, "companion", message=why))
             return manifest
         if size == 0:
