@@ -296,3 +296,14 @@ def test_copies_of_the_users_files_are_not_read_as_usage(tmp_path: Path) -> None
     assert code == 0, out
     # the transcripts' 4 requests and the message's 1; 15 side files as before and the 4 copies
     assert _counts(doc) == (3, 19, 0, 0, 5)
+
+
+def test_codex_session_index_is_a_companion(tmp_path: Path) -> None:
+    # ~/.codex/session_index.jsonl: one {id, thread_name, updated_at} per session (its title), no tokens
+    home = codex_home(tmp_path)
+    _put(home, {"session_index.jsonl": json.dumps({"id": "0199a213-aaaa-bbbb-cccc-ddddeeeeffff",
+                                                   "thread_name": "Fix the login bug",
+                                                   "updated_at": "2026-10-08T10:05:00Z"}) + "\n"})
+    code, doc, out = _run(tmp_path, "home", home)
+    assert code == 0, out
+    assert _counts(doc) == (1, 9, 0, 0, 4)

@@ -296,6 +296,7 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
     ("Codex", r"\.codex", (
         (r"(?:auth|version|internal_storage|models_cache)\.json", "json", "sign-in, version or model cache"),
         (r"history\.jsonl", "json", "the prompt history (the user's prompts, no tokens)"),
+        (r"session_index\.jsonl", "json", "index of its sessions' titles"),
         (r"log/[^/]+\.log", "text", "its log"),
         (r"(?:[^/]+\.sqlite|sqlite/[^/]+\.db)", "sqlite", "thread index or state database"),
         (r"(?:[^/]+\.sqlite|sqlite/[^/]+\.db)-(?:wal|shm)", "any", "database's write-ahead log or its index"),
