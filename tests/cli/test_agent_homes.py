@@ -307,3 +307,24 @@ def test_codex_session_index_is_a_companion(tmp_path: Path) -> None:
     code, doc, out = _run(tmp_path, "home", home)
     assert code == 0, out
     assert _counts(doc) == (1, 9, 0, 0, 4)
+
+
+def test_skills_and_the_local_install_are_not_read(tmp_path: Path) -> None:
+    # skills are folders of instructions, scripts and data (a usage log among a skill's examples is
+    # not the agent's usage); ~/.claude/local is Claude Code's own installation (`claude
+    # migrate-installer`): its package files and launcher script
+    home = claude_home(tmp_path)
+    codex = codex_home(tmp_path)
+    bodies = (FIXTURES / "openai_response_jsonl/input.jsonl").read_text()
+    _put(home, {
+        "skills/pdf/SKILL.md": "---\nname: pdf\n---\n",
+        "skills/pdf/scripts/fill_form.js": "module.exports = {};\n",
+        "skills/cost/examples/calls.jsonl": bodies,
+        "local/package.json": json.dumps({"dependencies": {"@anthropic-ai/claude-code": "^2.0.0"}}),
+        "local/claude": "#!/bin/bash\nexec \"$HOME/.claude/local/node_modules/.bin/claude\" \"$@\"\n",
+    })
+    _put(codex, {"skills/review/scripts/check.js": "console.log(1);\n"})
+    code, doc, out = _run(tmp_path, "home", home, codex)
+    assert code == 0, out
+    # 4 + 4 requests; 15 + 8 side files as before and the 5 here (SKILL.md is skipped by the walk)
+    assert _counts(doc) == (3, 28, 0, 0, 8)
