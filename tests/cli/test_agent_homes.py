@@ -328,3 +328,13 @@ def test_skills_and_the_local_install_are_not_read(tmp_path: Path) -> None:
     assert code == 0, out
     # 4 + 4 requests; 15 + 8 side files as before and the 5 here (SKILL.md is skipped by the walk)
     assert _counts(doc) == (3, 28, 0, 0, 8)
+
+
+def test_five_homes_at_once(tmp_path: Path) -> None:
+    homes = [claude_home(tmp_path), codex_home(tmp_path), gemini_home(tmp_path), opencode_home(tmp_path),
+             copilot_home(tmp_path)]
+    code, doc, out = _run(tmp_path, "all", *homes)
+    assert code == 0, out
+    # each home's files and requests as in its own test: 4 + 4 + 2 + 4 + 2 requests
+    assert _counts(doc) == (2 + 1 + 1 + 4 + 1, 15 + 8 + 12 + 13 + 6, 0, 0, 16)
+    assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "all")
