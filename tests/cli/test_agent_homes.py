@@ -338,3 +338,26 @@ def test_five_homes_at_once(tmp_path: Path) -> None:
     # each home's files and requests as in its own test: 4 + 4 + 2 + 4 + 2 requests
     assert _counts(doc) == (2 + 1 + 1 + 4 + 1, 15 + 8 + 12 + 13 + 6, 0, 0, 16)
     assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "all")
+
+
+def test_claude_code_telemetry_queue_and_insights_data_are_companions(tmp_path: Path) -> None:
+    # telemetry/1p_failed_events.*.json: events it failed to send, one per line; usage-data/: what
+    # /insights derived from the transcripts (per-session counts, an analysis); both copy what the
+    # transcripts hold
+    home = claude_home(tmp_path)
+    sid = "0b5e4d7a-1111-2222-3333-444455556666"
+    event = {"event_type": "ClaudeCodeInternalEvent", "event_data": {
+        "event_name": "tengu_api_success", "client_timestamp": "2026-10-06T08:00:05.000Z",
+        "model": "claude-sonnet-4-5-20250929", "session_id": sid}}
+    _put(home, {
+        f"telemetry/1p_failed_events.{sid}.6a7b8c9d.json": json.dumps(event) + "\n" + json.dumps(event) + "\n",
+        f"usage-data/session-meta/{sid}.json": json.dumps({"session_id": sid, "user_message_count": 3,
+                                                          "assistant_message_count": 4, "input_tokens": 5600,
+                                                          "output_tokens": 120}, indent=2),
+        f"usage-data/facets/{sid}.json": json.dumps({"underlying_goal": "Fix the login", "outcome": "achieved",
+                                                    "session_id": sid}, indent=2),
+        "usage-data/report.html": "<html></html>",  # skipped by the walk
+    })
+    code, doc, out = _run(tmp_path, "home", home)
+    assert code == 0, out
+    assert _counts(doc) == (2, 18, 0, 0, 4)
