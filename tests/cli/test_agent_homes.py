@@ -361,3 +361,46 @@ def test_claude_code_telemetry_queue_and_insights_data_are_companions(tmp_path: 
     code, doc, out = _run(tmp_path, "home", home)
     assert code == 0, out
     assert _counts(doc) == (2, 18, 0, 0, 4)
+
+
+def _zstd(data: bytes) -> bytes:
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    with pa.CompressedOutputStream(sink, "zstd") as out:
+        out.write(data)
+    return bytes(sink.getvalue())
+
+
+def test_codex_rollouts_compressed_with_zstd_are_read(tmp_path: Path) -> None:
+    # Codex (0.137 and later) rewrites a rollout idle for 7 days as rollout-*.jsonl.zst: its usage
+    # is the same as the plain file's
+    rollout = (FIXTURES / "codex_rollout_jsonl/input_rollout-2026-10-08T10-00-00-0199a213.jsonl").read_bytes()
+    _put(tmp_path, {".codex/sessions/2026/10/08/rollout-2026-10-08T10-00-00-0199a213.jsonl.zst": _zstd(rollout),
+                    "flat/rollout-2026-10-08T10-00-00-0199a213.jsonl": rollout})
+    code, doc, out = _run(tmp_path, "zst", tmp_path / ".codex")
+    assert code == 0, out
+    _code, plain, _ = _run(tmp_path, "plain", tmp_path / "flat")
+    assert _counts(doc) == (1, 0, 0, 0, 4) and doc["totals"] == plain["totals"]
+    # a re-run finds it unchanged
+    code, doc, out = _run(tmp_path, "zst", tmp_path / ".codex")
+    assert code == 0 and doc["last_run"]["files"]["unchanged"] == 1, out
+    # a cut-off one fails with its reason, not as an unknown format
+    (tmp_path / "cut").mkdir()
+    (tmp_path / "cut" / "rollout-x.jsonl.zst").write_bytes(_zstd(rollout)[:300])
+    code, doc, out = _run(tmp_path, "cutrun", tmp_path / "cut")
+    assert code == 1 and doc["last_run"]["files"]["failed"] == 1 and "zstd" in out
+
+
+def test_a_zstd_bomb_is_refused(tmp_path: Path) -> None:
+    import pytest
+
+    from llmcost.errors import FormatError
+    from llmcost.ingest import intake
+
+    (tmp_path / "work").mkdir()
+    bomb = tmp_path / "rollout-b.jsonl.zst"
+    bomb.write_bytes(_zstd(b"\n" * 100_000))
+    with pytest.raises(FormatError, match="decompression bomb"):
+        intake.unzstd(bomb, tmp_path / "work", "rollout-b.jsonl.zst", limit=50_000)
+    assert intake.unzstd(FIXTURES / "codex_rollout_jsonl/expected.jsonl", tmp_path / "work", "x", 10) is None
