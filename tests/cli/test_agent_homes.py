@@ -404,3 +404,18 @@ def test_a_zstd_bomb_is_refused(tmp_path: Path) -> None:
     with pytest.raises(FormatError, match="decompression bomb"):
         intake.unzstd(bomb, tmp_path / "work", "rollout-b.jsonl.zst", limit=50_000)
     assert intake.unzstd(FIXTURES / "codex_rollout_jsonl/expected.jsonl", tmp_path / "work", "x", 10) is None
+
+
+def test_codex_helper_links_are_companions(tmp_path: Path) -> None:
+    # Codex links its own program as apply_patch (and codex-linux-sandbox) into a folder below
+    # ~/.codex/tmp/arg0/ that it puts on PATH: a walk reaches the program itself
+    home = codex_home(tmp_path)
+    program = tmp_path / "codex-bin"
+    program.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(4096))
+    helpers = home / "tmp" / "arg0" / "codex-arg0Xy12Ab"
+    helpers.mkdir(parents=True)
+    (helpers / "apply_patch").symlink_to(program)
+    (helpers / "codex-linux-sandbox").symlink_to(program)
+    code, doc, out = _run(tmp_path, "home", home)
+    assert code == 0, out
+    assert _counts(doc) == (1, 10, 0, 0, 4)

@@ -302,6 +302,7 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
         (r"(?:auth|version|internal_storage|models_cache)\.json", "json", "sign-in, version or model cache"),
         (r"history\.jsonl", "json", "prompt history (the user's prompts, no tokens)"),
         (r"session_index\.jsonl", "json", "index of its sessions' titles"),
+        (r"tmp/arg0/[^/]+/[^/]+", "program", "helper link to its own program (apply_patch)"),
         (r"skills/.+", "copy", "skill's files (instructions, scripts and their data)"),
         (r"log/[^/]+\.log", "text", "log"),
         (r"(?:[^/]+\.sqlite|sqlite/[^/]+\.db)", "sqlite", "thread index or state database"),
