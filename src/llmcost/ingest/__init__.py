@@ -271,6 +271,120 @@ def companion(head: bytes, name: str) -> str | None:
     if _gemini_cli_side_file(base, head, first):
         return ("a Gemini CLI prompt log, saved chat or shell history (~/.gemini/tmp/<project>/): no usage rows; "
                 "the sessions in chats/ beside it are read")
+    return agent_home_file(head, name)
+
+
+_HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
+    # (agent, its home folder as a path part, ((path below it, content, what it is), ...)). Only the
+    # agent's own side files: its usage files (Claude Code's projects/*/*.jsonl, Codex's sessions/,
+    # Gemini CLI's chats/, OpenCode's storage/message/ and opencode.db, Copilot CLI's events.jsonl)
+    # are read by their formats and never listed here; and a file is only asked here when no format
+    # claims it (`companion` comes after detection).
+    ("Claude Code", r"(?:\.claude|\.config/claude)", (
+        (r"(?:settings|settings\.local|keybindings|stats-cache)\.json", "json", "settings or statistics cache"),
+        (r"history\.jsonl", "json", "prompt history (the user's prompts, no tokens)"),
+        (r"todos/[^/]+\.json", "json", "to-do list of a session"),
+        (r"statsig/statsig\.[^/]+", "text", "feature-flag cache"),
+        (r"plugins/(?:marketplaces|cache|repos)/.+", "copy", "plugin's files (a clone of its repository)"),
+        (r"plugins/.+\.json", "json", "plugin or marketplace metadata"),
+        (r"projects/[^/]+/sessions-index\.json", "json", "index of a project's sessions"),
+        (r"projects/[^/]+/[^/]+/subagents/[^/]+\.meta\.json", "json", "description of a sub-agent"),
+        (r"debug/[^/]+", "text", "debug log"),
+        (r"telemetry/1p_failed_events\.[^/]+\.json", "json", "queue of telemetry events it failed to send"),
+        (r"usage-data/(?:session-meta|facets)/[^/]+\.json", "json",
+         "/insights analysis of a session (derived from its transcript)"),
+        (r"file-history/.+", "copy", "backup copy of a file it edited"),
+        (r"skills/.+", "copy", "skill's files (instructions, scripts and their data)"),
+        (r"local/.+", "copy", "own installation (claude migrate-installer)"),
+        (r"session-env/.+", "text", "environment script of a session"),
+    )),
+    ("Codex", r"\.codex", (
+        (r"(?:auth|version|internal_storage|models_cache)\.json", "json", "sign-in, version or model cache"),
+        (r"history\.jsonl", "json", "prompt history (the user's prompts, no tokens)"),
+        (r"session_index\.jsonl", "json", "index of its sessions' titles"),
+        (r"tmp/arg0/[^/]+/[^/]+", "program", "helper link to its own program (apply_patch)"),
+        (r"skills/.+", "copy", "skill's files (instructions, scripts and their data)"),
+        (r"log/[^/]+\.log", "text", "log"),
+        (r"(?:[^/]+\.sqlite|sqlite/[^/]+\.db)", "sqlite", "thread index or state database"),
+        (r"(?:[^/]+\.sqlite|sqlite/[^/]+\.db)-(?:wal|shm)", "any", "database write-ahead log or shared-memory index"),
+    )),
+    ("Gemini CLI", r"\.gemini", (
+        (r"(?:settings|oauth_creds|google_accounts|projects|state|trustedFolders|mcp-oauth-tokens)\.json", "json",
+         "settings, sign-in or state"),
+        (r"(?:installation_id|user_id)", "text", "installation id"),
+        (r"extensions/.+\.json", "json", "extension metadata"),
+        (r"tmp/bin/[^/]+", "program", "downloaded tool (ripgrep)"),
+    )),
+    ("OpenCode", r"share/opencode", (
+        (r"auth\.json", "json", "sign-in"),
+        (r"opencode\.db-(?:wal|shm)", "any", "database write-ahead log or shared-memory index"),
+        (r"log/[^/]+\.log", "text", "log"),
+        (r"bin/[^/]+", "program", "downloaded tool (ripgrep)"),
+        (r"storage/migration", "text", "storage version"),
+        (r"storage/(?:project|session|part|session_diff|todo|share)/.+\.json", "json",
+         "project, session, message part (a step's tokens repeat its message's), diff or to-do list"),
+        (r"snapshot/.+", "copy", "snapshot of a project (a git repository of the user's files)"),
+    )),
+    ("Copilot CLI", r"\.copilot", (
+        (r"(?:config|mcp-config|command-history-state)\.json", "json", "settings or command history"),
+        (r"history-session-state/[^/]+\.json", "json", "session from before events.jsonl (no tokens)"),
+        (r"logs/[^/]+\.log", "text", "log"),
+        (r"session-store\.db", "sqlite", "session index (sessions and turns, no tokens)"),
+        (r"session-store\.db-(?:wal|shm)", "any", "session index's write-ahead log or shared-memory index"),
+    )),
+)
+"""Where each coding agent keeps the files that are not its usage, below the home folder a user
+points --logs at (docs/formats-request-logs.md, "Pointing --logs at an agent's home folder")."""
+
+_HOME_RULES = tuple(
+    (agent, re.compile(rf"(?:^|/){home}/({rel})$"), kind, what)
+    for agent, home, rules in _HOMES for rel, kind, what in rules
+)
+
+
+_PROGRAMS = (b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe", b"MZ", b"#!")
+"""The first bytes of a program: ELF, Mach-O (64-bit, universal), Windows PE, a script."""
+
+
+def agent_copy(name: str) -> str | None:
+    """Why a file in a coding agent's home folder is a copy of someone's files, not the agent's
+    own (`copy` in `_HOMES`: Claude Code's backups of the files it edits and its plugins' clones,
+    OpenCode's snapshots of the user's projects), or None. Asked before detection: a usage log
+    among them (a project's data, a plugin's test fixture) is no usage of this agent, and read as
+    one it added requests that were never made or counted a project's logs twice."""
+    path = name.split("!")[0].replace("\\", "/")
+    for agent, pattern, kind, what in _HOME_RULES:
+        if kind == "copy" and pattern.search(path):
+            return f"{agent}'s {what}: not read (a copy of files, not the agent's usage)"
+    return None
+
+
+def agent_home_file(head: bytes, name: str) -> str | None:
+    """Why a file in a coding agent's home folder (`~/.claude`, ...) is no usage file, or None.
+
+    Both its place (`_HOMES`: a path below the agent's home folder) and its content must say so:
+    `json` a JSON document or JSON lines, `text` text with no NUL byte (or nothing), `sqlite` a
+    SQLite database, `program` an executable (`_PROGRAMS`), `any` whatever it holds, `copy` a copy
+    of someone's files (`agent_copy`, which the loader asks first); an empty file in its place is
+    one too. A file of no known place, or whose content is not what that place holds, stays
+    unrecognised."""
+    path = name.split("!")[0].replace("\\", "/")
+    for agent, pattern, kind, what in _HOME_RULES:
+        if not pattern.search(path):
+            continue
+        if kind == "copy":
+            return agent_copy(name)
+        if not head:  # empty: nothing in it can be usage (a WAL after a checkpoint, a new log)
+            return f"{agent}'s {what}, empty: no usage rows"
+        if kind == "json" and first_json(head) is None:
+            continue
+        if kind == "text" and b"\0" in head:
+            continue
+        if kind == "sqlite" and not head.startswith(b"SQLite format 3\0"):
+            continue
+        if kind == "program" and not head.startswith(_PROGRAMS):
+            continue
+        return f"{agent}'s {what}: no usage rows (its usage is read from its session files)"
     return None
 
 

@@ -7,6 +7,9 @@ Hooks the loader (`llmcost.ingest.loader`) calls, kept here so that the loader s
 - `transcode`: a UTF-16 or UTF-32 file (with a byte-order mark, or UTF-16 without one, known by
   its NUL bytes) is copied as UTF-8 into the run's staging folder, streamed in 1 MiB pieces, and
   read from there; its name, key and hash stay those of the original.
+- `unzstd`: a zstd file (a Codex rollout compressed after 7 idle days) is decompressed into the
+  staging folder, within the archive limits, and read from there; its name, key and hash stay
+  those of the original.
 - `own_output`: our own FOCUS export, JSON report and CSV report tables are recognised and
   skipped with one line (ingesting them would count the same spend twice).
 - `quarantine_sql`: what the quarantine keeps of a rejected record: file, line and reason, and
@@ -99,6 +102,44 @@ def transcode(disk: Path, is_gzip: bool, start: bytes, work: Path) -> tuple[Path
             dst.write(decoder.decode(chunk).encode("utf-8"))
         dst.write(decoder.decode(b"", final=True).encode("utf-8"))
     return out, False, head(out, False)
+
+
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+"""The first bytes of a zstd frame: Codex (0.137 and later) rewrites a rollout idle for 7 days
+as `rollout-*.jsonl.zst` (openai/codex `codex-rs/rollout/src/compression.rs`)."""
+
+
+def unzstd(disk: Path, work: Path, display: str, limit: int) -> Path | None:
+    """A plain copy in `work` of a zstd-compressed file, or None when `disk` is not one.
+    Streamed through pyarrow's zstd codec, the bytes counted: past `limit` (the archive limits,
+    `files._gzip_limit`) the file is refused as a likely decompression bomb; damaged or cut-off
+    data fails the file with its reason. Read from the copy; its name, key and hash stay the
+    original's (the loader hashes the original)."""
+    with open(disk, "rb") as fh:
+        if fh.read(4) != ZSTD_MAGIC:
+            return None
+    import pyarrow as pa
+
+    from llmcost.errors import FormatError
+
+    name = disk.name[:-4] if disk.name.endswith(".zst") else disk.name
+    out = work / f"unzstd-{uuid.uuid4().hex}" / (name or "input.txt")
+    out.parent.mkdir(parents=True)
+    written = 0
+    try:
+        with pa.CompressedInputStream(pa.OSFile(str(disk)), "zstd") as src, open(out, "wb") as dst:
+            while chunk := src.read(CHUNK):
+                written += len(chunk)
+                if written > limit:
+                    raise FormatError(
+                        f"{display} expands to more than {limit:,} bytes from {disk.stat().st_size:,} (a likely "
+                        "decompression bomb); refused. Fix: decompress it yourself (zstd -d) if you trust it.")
+                dst.write(chunk)
+    except (OSError, pa.ArrowException) as e:
+        raise FormatError(
+            f"{display} is damaged or cut off: its zstd data does not decompress ({e}, after {written:,} bytes "
+            "of text). Fix: copy it again, or check it with zstd -t.") from None
+    return out
 
 
 FOCUS_MARKS = ("x_Scenario", "x_CostBasis", "x_PriceCatalog")

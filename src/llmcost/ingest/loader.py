@@ -19,6 +19,7 @@ import os
 import shlex
 import stat
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from llmcost import clock, ingest
 from llmcost.errors import FormatError
 from llmcost.ingest import IngestContext, Ingestor, InputFile, intake
 from llmcost.ingest.batches import BATCH_BYTES, BATCH_FILE_BYTES, BATCH_FILES, BatchCommit, _Pending
-from llmcost.ingest.files import check_gzip, expand, hash_pool, real_path, sha256, walk
+from llmcost.ingest.files import _gzip_limit, check_gzip, expand, hash_pool, real_path, sha256, walk
 from llmcost.ingest.filestat import read_filestat, write_filestat
 from llmcost.ingest.privacy import mask_key, mask_text
 from llmcost.ingest.results import FileResult, LoadResult
@@ -50,6 +51,13 @@ CHECKPOINT_SECONDS = _checkpoint_seconds()
 """A run that has been going this long commits what it has stored so far (the same atomic manifest
 replace as its final commit) and goes on: a kill then loses at most this much work, and the re-run
 skips the files already committed (issue 17: a kill used to lose hours of a large run)."""
+
+
+def _done(value: str) -> Future[str]:
+    """A finished Future holding `value` (a hash known before a batch is read)."""
+    fut: Future[str] = Future()
+    fut.set_result(value)
+    return fut
 
 
 def _json_document_fix(head: bytes, display: str) -> str:
@@ -249,6 +257,13 @@ class Loader(BatchCommit):
     ) -> Manifest:
         display, key = mask_key(display), mask_key(key)  # a secret in a file name (llmcost.ingest.privacy)
         size = disk.stat().st_size
+        # a copy of files in an agent's home (a backup, a plugin's clone) is never read, even when
+        # it holds a usage log; an agent's side file left empty in its place is a companion
+        why = ingest.agent_copy(display) or (
+            ingest.agent_home_file(b"", display) if size == 0 and self.forced is None else None)
+        if why:
+            result.files.append(FileResult(key, "companion", message=why))
+            return manifest
         if size == 0:
             result.files.append(FileResult(
                 key, "unrecognised",
@@ -282,6 +297,16 @@ class Loader(BatchCommit):
             except FormatError as e:
                 result.files.append(FileResult(key, "failed", message=mask_text(str(e))))
                 return manifest
+        if not is_gz:  # a zstd file (a Codex rollout idle for 7 days) is read from a plain copy
+            try:
+                plain = intake.unzstd(disk, work, display, _gzip_limit(size))
+            except FormatError as e:
+                result.files.append(FileResult(key, "failed", message=mask_text(str(e))))
+                return manifest
+            if plain is not None:
+                sha = sha or sha256(disk)  # the original's hash, as a re-run computes it
+                hashing = _done(sha)
+                disk = plain
         # hooks (llmcost.ingest.intake): a long first record, UTF-16/32 text, our own reports
         head = intake.head(disk, is_gz)
         utf8 = intake.transcode(disk, is_gz, head, work)
@@ -349,7 +374,7 @@ class Loader(BatchCommit):
             if group[3]:
                 self._pending_head.setdefault(group, head)  # the batch's query is built from it
             pending = self._pending.setdefault(group, [])
-            pending.append(_Pending(disk, display, key, size, None))
+            pending.append(_Pending(disk, display, key, size, hashing))
             self._pending_keys.add(key)
             self._pending_bytes[group] = self._pending_bytes.get(group, 0) + size
             if len(pending) >= BATCH_FILES or self._pending_bytes[group] >= BATCH_BYTES:
@@ -357,6 +382,8 @@ class Loader(BatchCommit):
             return manifest
         if not sha:
             f = replace(f, hashing=hash_pool().submit(sha256, disk))
+        elif hashing is not None:
+            f = replace(f, sha256=sha, hashing=None)
         self.ctx.labels = labels
         self._single(con, manifest, ing, f, old, result, display)
         return manifest
