@@ -49,30 +49,42 @@ class OpencodeMessageJson(Ingestor):
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         comp = "gzip" if f.gzip else "none"
-
-        js = JsonFields("j")
-        n, tok = js.text, js.count
-        bad = js.bad_counts(("$.tokens.input", "$.tokens.output", "$.tokens.reasoning", "$.tokens.cache.read",
-                             "$.tokens.cache.write"))
+        n = JsonFields("j").text
         return f"""
         WITH o AS (
           SELECT row_number() OVER () AS source_line, json AS j
           FROM read_json_objects({f.sql_path()}, format='auto', compression='{comp}', maximum_object_size=67108864)
         )
         SELECT source_line, CAST(j AS VARCHAR) AS raw,
-          CASE WHEN json_type(j) <> 'OBJECT' THEN 'not a JSON object'
-               WHEN {n('$.role')} NOT IN ('assistant', 'user') THEN 'role is neither assistant nor user'
+          {message_columns("j", n("$.id"), n("$.sessionID"), "NULL", "NULL")}
+        FROM o
+        """
+
+
+def message_columns(j: str, message_id: str, session_id: str, created_ms: str, directory: str) -> str:
+    """SQL: the canonical columns of an OpenCode message, the JSON `j` (NULL when it is not valid
+    JSON), from `error` on (the module docstring's mapping), for this reader and
+    `opencode_db_sqlite` alike. `message_id`, `session_id`: SQL of its ids (the database keeps them
+    beside the JSON); `created_ms`: epoch ms when `time.created` is missing; `directory`: the
+    project when `path.root` is missing."""
+    js = JsonFields(j)
+    n, tok = js.text, js.count
+    bad = js.bad_counts(("$.tokens.input", "$.tokens.output", "$.tokens.reasoning", "$.tokens.cache.read",
+                         "$.tokens.cache.write"))
+    return f"""CASE WHEN {j} IS NULL OR json_type({j}) <> 'OBJECT' THEN 'not a JSON object'
+               WHEN {n('$.role')} IS DISTINCT FROM 'assistant' AND {n('$.role')} IS DISTINCT FROM 'user'
+                 THEN 'role is neither assistant nor user'
                WHEN {n('$.role')} = 'assistant' AND ({bad}) THEN 'non-numeric or non-integer token count'
-               WHEN {n('$.role')} = 'assistant' AND json_extract(j, '$.tokens') IS NULL
+               WHEN {n('$.role')} = 'assistant' AND json_extract({j}, '$.tokens') IS NULL
                  THEN 'assistant message without tokens'
           END AS error,
-          {n('$.role')} = 'user' AS skip,
-          'opencode:' || {n('$.id')} AS event_id,
+          coalesce({n('$.role')} = 'user', false) AS skip,
+          'opencode:' || {message_id} AS event_id,
           'request' AS grain,
-          make_timestamptz(TRY_CAST({n('$.time.created')} AS BIGINT) * 1000) AS ts,
+          make_timestamptz(coalesce(TRY_CAST({n('$.time.created')} AS BIGINT), {created_ms}) * 1000) AS ts,
           lower(nullif({n('$.providerID')}, '')) AS provider,
           nullif({n('$.modelID')}, '') AS model,
-          {n('$.sessionID')} AS conversation_id,
+          {session_id} AS conversation_id,
           1 AS request_count,
           {tok('$.tokens.input')} AS input_tokens,
           coalesce({tok('$.tokens.cache.read')}, 0) AS cache_read_tokens,
@@ -83,6 +95,4 @@ class OpencodeMessageJson(Ingestor):
           true AS cache_known,
           false AS batch,
           TRY_CAST({n('$.cost')} AS DECIMAL(38, 12)) AS reported_cost_usd,
-          nullif({n('$.path.root')}, '') AS project
-        FROM o
-        """
+          coalesce(nullif({n('$.path.root')}, ''), nullif({directory}, '')) AS project"""

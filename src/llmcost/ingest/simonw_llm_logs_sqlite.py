@@ -35,27 +35,21 @@ sqlite3 into a DuckDB TEMP table on the loader's connection; memory stays bounde
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
-import urllib.parse
 
 import pyarrow as pa
 
 from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, register, ts_sql
+from llmcost.ingest._sqlite import columns, copy_rows, open_readonly
 
-CHUNK = 5000
 COLS = ["kind", "rowid", "id", "model", "resolved_model", "conversation_id", "datetime_utc", "input_tokens",
         "output_tokens", "token_details", "duration_ms", "prompt", "response"]
 SCHEMA = pa.schema([(c, pa.int64() if c in ("rowid", "input_tokens", "output_tokens", "duration_ms")
                      else pa.string()) for c in COLS])
 
 
-def _columns(db: sqlite3.Connection, table: str) -> set[str]:
-    return {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
-
-
 def _select(db: sqlite3.Connection, table: str, conv: str, keep_text: bool) -> str | None:
-    have = _columns(db, table)
+    have = columns(db, table)
     if not have:
         return None
 
@@ -70,28 +64,15 @@ def _select(db: sqlite3.Connection, table: str, conv: str, keep_text: bool) -> s
 
 
 def _copy(f: InputFile, ctx: IngestContext) -> str:
+    assert ctx.con is not None
     name = "llm_logs_" + hashlib.sha1(f"{f.display}{f.content_hash()}".encode()).hexdigest()[:12]
-    ctx.con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name} (" + ", ".join(
-            f"{c} {'BIGINT' if pa.types.is_integer(SCHEMA.field(c).type) else 'VARCHAR'}" for c in COLS) + ")"
-    )
-    # percent-encoded: a '?', '#' or '%' in the file name is part of the name, not of the URI (unencoded,
-    # `logs #1?.db` opened an empty new database `logs ` beside it and lost the file's rows)
-    db = sqlite3.connect(f"file:{urllib.parse.quote(os.fsencode(os.path.abspath(f.path)))}?mode=ro", uri=True)
+    db = open_readonly(f.path)
     try:
-        for table, conv in (("responses", "conversation_id"), ("turns", "thread_id")):
-            sql = _select(db, table, conv, ctx.keep_text)
-            if sql is None:
-                continue
-            cur = db.execute(sql)
-            while rows := cur.fetchmany(CHUNK):
-                chunk = pa.Table.from_pylist([dict(zip(COLS, r, strict=True)) for r in rows], schema=SCHEMA)
-                ctx.con.register("_llm_chunk", chunk)
-                ctx.con.execute(f"INSERT INTO {name} SELECT * FROM _llm_chunk")
-                ctx.con.unregister("_llm_chunk")
+        selects = [sql for table, conv in (("responses", "conversation_id"), ("turns", "thread_id"))
+                   if (sql := _select(db, table, conv, ctx.keep_text)) is not None]
+        return copy_rows(ctx.con, name, SCHEMA, (db.execute(sql) for sql in selects))
     finally:
         db.close()
-    return name
 
 
 @register
@@ -107,7 +88,7 @@ class SimonwLlmLogsSqlite(Ingestor):
         if b"m001_initial" in head and b"m013_usage" in head:
             return True
         try:  # else ask the file itself, read-only, when it is on disk
-            db = sqlite3.connect(f"file:{name}?mode=ro", uri=True)
+            db = open_readonly(name)
             try:
                 tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             finally:

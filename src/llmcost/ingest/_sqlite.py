@@ -1,0 +1,50 @@
+"""Reading a SQLite file (simonw/llm's logs.db, OpenCode's opencode.db) into DuckDB.
+
+DuckDB's sqlite extension would have to be downloaded (no network at run time), so the few
+columns a reader needs are selected by Python's sqlite3, read-only, and copied into a DuckDB TEMP
+table in Arrow chunks of CHUNK rows.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import urllib.parse
+from collections.abc import Iterable
+
+import duckdb
+import pyarrow as pa
+
+CHUNK = 5000
+
+
+def open_readonly(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """The database at `path`, read-only. The path is percent-encoded into the URI: a '?', '#' or
+    '%' in the file name is part of the name (unencoded, `logs #1?.db` opened an empty new database
+    `logs ` beside it and lost the file's rows)."""
+    return sqlite3.connect(f"file:{urllib.parse.quote(os.fsencode(os.path.abspath(path)))}?mode=ro", uri=True)
+
+
+def columns(db: sqlite3.Connection, table: str) -> set[str]:
+    """The column names of `table` (none when there is no such table)."""
+    return {r[1] for r in db.execute(f'PRAGMA table_info("{table}")')}
+
+
+def copy_rows(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema,
+              cursors: Iterable[sqlite3.Cursor]) -> str:
+    """TEMP TABLE `name` on `con` with `schema`'s columns (integers as BIGINT, the rest VARCHAR),
+    filled with the rows of each of `cursors` in turn (their columns in `schema`'s order), CHUNK
+    rows at a time. Returns `name`."""
+    cols = ", ".join(f"{f.name} {'BIGINT' if pa.types.is_integer(f.type) else 'VARCHAR'}" for f in schema)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({cols})")
+    for cur in cursors:
+        while rows := cur.fetchmany(CHUNK):
+            # column by column: one Arrow array per column, not a dict per row
+            chunk = pa.Table.from_arrays(
+                [pa.array(list(col), type=f.type) for col, f in zip(zip(*rows, strict=True), schema, strict=True)],
+                schema=schema,
+            )
+            con.register("_sqlite_chunk", chunk)
+            con.execute(f"INSERT INTO {name} SELECT * FROM _sqlite_chunk")
+            con.unregister("_sqlite_chunk")
+    return name
