@@ -233,6 +233,8 @@ def share(amount: str, scale: int) -> str:
     # the decimal's digits as an integer: exact, and no overflow however large the amount
     u = f"CAST(replace(CAST(CAST({amount} AS DECIMAL(38,{scale})) AS VARCHAR), '.', '') AS HUGEINT)"
     units = f"(abs({u}) // _n_days + CASE WHEN _i < abs({u}) % _n_days THEN 1 ELSE 0 END)"
+    if scale == 0:
+        return f"CAST(sign({u}) * {units} AS DECIMAL(38,0))"
     one_unit = "0." + "0" * (scale - 1) + "1"
     return f"(CAST(sign({u}) * {units} AS DECIMAL(38,0)) * CAST({one_unit} AS DECIMAL(38,{scale})))"
 
