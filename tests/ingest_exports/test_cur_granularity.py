@@ -108,6 +108,12 @@ def test_a_monthly_cur_line_is_spread_over_its_days_exactly(tmp_path: Path) -> N
     assert _all(con, "SELECT DISTINCT model, token_type, project FROM costs WHERE source_line = 2") == [
         ("Claude4.6Opus", "input", "123456789012")]
 
+    # Nov 1 keeps the line's own event id (a store that holds the month as one row under that id has
+    # it replaced by a later copy of the export, not added to); Nov 2 .. 30 have ids of their own
+    line_id = hashlib.md5("\x1f".join(["aws", "li-m1", f"{NOV[0]}/{NOV[1]}"]).encode()).hexdigest()
+    assert con.execute("SELECT ts FROM costs WHERE event_id = ?", [line_id]).fetchall() == [
+        (datetime(2026, 11, 1, tzinfo=UTC),)]
+
     # line 3, a daily line: one row, its old event id
     old_id = hashlib.md5("\x1f".join(["aws", "li-d1", f"{NOV5[0]}/{NOV5[1]}"]).encode()).hexdigest()
     assert _all(con, "SELECT event_id, ts, bucket_end, quantity, cost_usd FROM costs WHERE source_line = 3") == [

@@ -248,5 +248,9 @@ DAY_TS = f"make_timestamptz(epoch_us(_start) + _i * CAST({DAY_US} AS BIGINT))"
 DAY_END = f"make_timestamptz(epoch_us(_start) + (_i + 1) * CAST({DAY_US} AS BIGINT))"
 EVENT_ID = "CASE WHEN _n_days = 1 THEN _key ELSE md5(_key || chr(31) || CAST(_i AS VARCHAR)) END"
 """A line kept whole keeps its own event id; each day row of a spread line gets one of its own."""
+EVENT_ID_FIRST_DAY_KEEPS_KEY = "CASE WHEN _i = 0 THEN _key ELSE md5(_key || chr(31) || CAST(_i AS VARCHAR)) END"
+"""As EVENT_ID, but the first day row of a spread line keeps the line's own event id: for a format
+whose stores already hold such lines as one row (CUR, read whole before it was spread), so a later
+copy of the line replaces that row (the latest copy of an event wins) instead of adding to it."""
 SPREAD_TS = f"CASE WHEN _n_days = 1 THEN _start ELSE {DAY_TS} END"
 SPREAD_END = "CASE WHEN _n_days = 1 THEN _end ELSE " + DAY_END + " END"

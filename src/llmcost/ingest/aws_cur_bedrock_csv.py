@@ -21,9 +21,11 @@ are accepted as aliases.
   tokens when pricing_unit is tokens and the amount is whole, else units of 10^-6), the first
   days taking one unit more until the remainder is used, so the day rows add up to the line and
   the report's days, run-rate and month comparison see a month as a month, not a spike on its
-  first day. Each day row has its own event_id (md5 of the line's event_id and the day index)
-  and `extra.usage_period_days`; the day rows share the line's `source_line` and each counts as a
-  row read (rows read = stored + duplicate + quarantined, as for FOCUS). An hourly or one-day
+  first day. The first day row keeps the line's own event_id, the others get md5 of it and the
+  day index (a store that holds the line whole, from before it was spread, has its row replaced
+  by the first day of a later copy, not added to); each has `extra.usage_period_days`; the day
+  rows share the line's `source_line` and each counts as a row read (rows read = stored +
+  duplicate + quarantined, as for FOCUS). An hourly or one-day
   line, or an unaligned period, stays one row with the event_id it always had; a rejected line
   stays one row (its reason once in the quarantine).
 - line_item_net_unblended_cost when present, else line_item_unblended_cost -> cost_usd (DECIMAL);
@@ -41,7 +43,7 @@ from __future__ import annotations
 
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register, ts_sql
 from llmcost.ingest._exports import (
-    EVENT_ID,
+    EVENT_ID_FIRST_DAY_KEEPS_KEY,
     SPREAD_END,
     SPREAD_TS,
     Csv,
@@ -147,7 +149,7 @@ class AwsCurBedrockCsv(Ingestor):
         )
         return f"""
         SELECT source_line, raw, error,
-          {EVENT_ID} AS event_id,
+          {EVENT_ID_FIRST_DAY_KEEPS_KEY} AS event_id,
           {SPREAD_TS} AS ts,
           {SPREAD_END} AS bucket_end,
           'aws' AS provider,
