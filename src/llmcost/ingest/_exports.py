@@ -189,3 +189,68 @@ def token_type_from_text(expr: str) -> str:
         f"WHEN regexp_matches({e}, '\\boutp|output|completion|generated') THEN 'output' "
         f"WHEN regexp_matches({e}, '\\binp|input|prompt') THEN 'input' END"
     )
+
+
+# ---- charges over several days -----------------------------------------------------------------
+#
+# A billing line whose period is whole UTC days, more than one and at most MAX_SPREAD_DAYS (a month,
+# typically: a MONTHLY CUR, a FOCUS monthly charge), is spread evenly over its days, one row per day,
+# so daily spend and the forecast see a month as a month, not a one-day spike on its first day.
+# Amounts are split exactly: in units of 10^-scale, the first days taking one unit more until the
+# remainder is used, so the day rows add up to the line. Other periods (an hour, a day, unaligned)
+# stay one row with the line's own event id.
+#
+# Use: a query over lines with columns `_start`, `_end` (TIMESTAMPTZ), `_key` (the line's event id)
+# and `_n_days` (`spread_days('_start', '_end')`, or 1 to keep a line whole, e.g. a rejected one);
+# `days(...)` gives one row per day with `_i` the day index; DAY_TS, DAY_END, EVENT_ID, `share` and
+# `int_share` then give each day row's values.
+
+DAY_US = 86_400_000_000
+MAX_SPREAD_DAYS = 366
+"""A longer charge period stays one row (a year's commitment is not usage of every day)."""
+
+
+def spread_days(start: str, end: str) -> str:
+    """SQL: the number of days a line from `start` to `end` is spread over: its whole UTC days when
+    it is whole days, more than one and at most MAX_SPREAD_DAYS; else 1 (one row, not spread)."""
+    span = f"(epoch_us({end}) - epoch_us({start}))"
+    whole_days = f"(epoch_us({start}) % {DAY_US} = 0 AND {span} % {DAY_US} = 0)"
+    return (
+        f"CASE WHEN {end} IS NOT NULL AND {whole_days} AND {span} > {DAY_US} "
+        f"AND {span} <= {MAX_SPREAD_DAYS} * CAST({DAY_US} AS BIGINT) "
+        f"THEN CAST({span} // {DAY_US} AS BIGINT) ELSE 1 END"
+    )
+
+
+def days(lines: str, where: str = "true") -> str:
+    """SQL: the lines kept by `where`, one row per day of a spread charge (`_i` = day index)."""
+    return f"SELECT *, unnest(range(_n_days)) AS _i FROM ({lines}) WHERE {where}"
+
+
+def share(amount: str, scale: int) -> str:
+    """SQL: day `_i`'s exact share of `amount` (DECIMAL(38,scale)) over `_n_days` days, in units
+    of 10^-scale; the first (remainder) days take one unit more, so the shares add up to it."""
+    # the decimal's digits as an integer: exact, and no overflow however large the amount
+    u = f"CAST(replace(CAST(CAST({amount} AS DECIMAL(38,{scale})) AS VARCHAR), '.', '') AS HUGEINT)"
+    units = f"(abs({u}) // _n_days + CASE WHEN _i < abs({u}) % _n_days THEN 1 ELSE 0 END)"
+    if scale == 0:
+        return f"CAST(sign({u}) * {units} AS DECIMAL(38,0))"
+    one_unit = "0." + "0" * (scale - 1) + "1"
+    return f"(CAST(sign({u}) * {units} AS DECIMAL(38,0)) * CAST({one_unit} AS DECIMAL(38,{scale})))"
+
+
+def int_share(count: str) -> str:
+    """SQL: day `_i`'s share of a non-negative integer `count` (tokens) over `_n_days` days."""
+    return f"({count} // _n_days + CASE WHEN _i < {count} % _n_days THEN 1 ELSE 0 END)"
+
+
+DAY_TS = f"make_timestamptz(epoch_us(_start) + _i * CAST({DAY_US} AS BIGINT))"
+DAY_END = f"make_timestamptz(epoch_us(_start) + (_i + 1) * CAST({DAY_US} AS BIGINT))"
+EVENT_ID = "CASE WHEN _n_days = 1 THEN _key ELSE md5(_key || chr(31) || CAST(_i AS VARCHAR)) END"
+"""A line kept whole keeps its own event id; each day row of a spread line gets one of its own."""
+EVENT_ID_FIRST_DAY_KEEPS_KEY = "CASE WHEN _i = 0 THEN _key ELSE md5(_key || chr(31) || CAST(_i AS VARCHAR)) END"
+"""As EVENT_ID, but the first day row of a spread line keeps the line's own event id: for a format
+whose stores already hold such lines as one row (CUR, read whole before it was spread), so a later
+copy of the line replaces that row (the latest copy of an event wins) instead of adding to it."""
+SPREAD_TS = f"CASE WHEN _n_days = 1 THEN _start ELSE {DAY_TS} END"
+SPREAD_END = "CASE WHEN _n_days = 1 THEN _end ELSE " + DAY_END + " END"

@@ -1,7 +1,7 @@
 """AWS Cost and Usage Report 2.0 (Data Exports, CSV or gzip CSV) lines for Amazon Bedrock, into `costs`.
 
 Why: the CUR is the invoice-grade record of Bedrock spend, one line per usage type (model x token
-type x tier) per hour or day; it is what reconciliation treats as billed for provider 'aws'.
+type x tier) per hour, day or month; it is what reconciliation treats as billed for provider 'aws'.
 
 Field mapping (formats-provider-exports.md 4.2; docs.aws.amazon.com/bedrock/latest/userguide/
 cost-mgmt-understanding-cur-data.html; columns in turbot/tailpipe-plugin-aws
@@ -13,6 +13,21 @@ are accepted as aliases.
 - identity_line_item_id + identity_time_interval -> event_id (grain 'bucket': the export is
   re-delivered through the month and the latest copy of a line wins).
 - line_item_usage_start_date / _end_date -> ts, bucket_end.
+- time granularity (formats-provider-exports.md 4.2: HOURLY, DAILY or MONTHLY): a line whose
+  usage period covers whole UTC days, more than one and at most MAX_SPREAD_DAYS (a MONTHLY
+  export's month, or a DAILY line over several days), is spread evenly over those days, as FOCUS
+  charges are (`_exports.spread_days`): one row per day, `bucket_end` the next midnight, each
+  with an exact share of the line's net / unblended cost (units of 10^-12 USD) and quantity (whole
+  tokens when pricing_unit is tokens and the amount is whole, else units of 10^-6), the first
+  days taking one unit more until the remainder is used, so the day rows add up to the line and
+  the report's days, run-rate and month comparison see a month as a month, not a spike on its
+  first day. The first day row keeps the line's own event_id, the others get md5 of it and the
+  day index (a store that holds the line whole, from before it was spread, has its row replaced
+  by the first day of a later copy, not added to); each has `extra.usage_period_days`; the day
+  rows share the line's `source_line` and each counts as a row read (rows read = stored +
+  duplicate + quarantined, as for FOCUS). An hourly or one-day
+  line, or an unaligned period, stays one row with the event_id it always had; a rejected line
+  stays one row (its reason once in the quarantine).
 - line_item_net_unblended_cost when present, else line_item_unblended_cost -> cost_usd (DECIMAL);
   line_item_unblended_cost -> list_cost_usd; line_item_currency_code (non-USD is quarantined).
 - line_item_usage_type `<REGION>-<Model>-<token type>[-<tier|routing>]` -> model (the part between
@@ -27,7 +42,19 @@ are accepted as aliases.
 from __future__ import annotations
 
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register, ts_sql
-from llmcost.ingest._exports import Csv, dec, header_has, key_hash, token_type_from_text
+from llmcost.ingest._exports import (
+    EVENT_ID_FIRST_DAY_KEEPS_KEY,
+    SPREAD_END,
+    SPREAD_TS,
+    Csv,
+    days,
+    dec,
+    header_has,
+    key_hash,
+    share,
+    spread_days,
+    token_type_from_text,
+)
 
 ALIASES = {
     "line_item_id": ("identity_line_item_id", "identity/LineItemId"),
@@ -88,32 +115,56 @@ class AwsCurBedrockCsv(Ingestor):
             f"({col['product_code']} = 'AmazonBedrock' OR {col['product_code']} ILIKE '%bedrock%' "
             f"OR {col['product_name']} ILIKE '%bedrock%' OR {col['description']} ILIKE '%bedrock%')"
         )
+        error = (
+            "CASE WHEN _start IS NULL THEN 'line_item_usage_start_date missing or unparseable' "
+            f"WHEN {cost} IS NULL THEN 'line_item_unblended_cost missing or not a number' "
+            f"WHEN upper(coalesce({col['currency']}, 'USD')) <> 'USD' "
+            f"THEN 'billed in ' || {col['currency']} || ', not USD' END"
+        )
+        aws = "'aws'"
+        key = (
+            f"CASE WHEN {col['line_item_id']} IS NULL THEN md5('aws' || chr(31) || raw) "
+            f"ELSE {key_hash(aws, col['line_item_id'], col['time_interval'])} END"
+        )
+        # a line over several whole days (MONTHLY granularity, or DAILY over days) is spread over
+        # them; a rejected line stays one row (its reason once in the quarantine)
+        lines = f"""
+        SELECT *, CASE WHEN error IS NULL THEN {spread_days("_start", "_end")} ELSE 1 END AS _n_days
+        FROM (SELECT *, {error} AS error, {key} AS _key
+              FROM (SELECT *, {ts_sql(col["start"])} AS _start, {ts_sql(col["end"])} AS _end
+                    FROM ({c.source()}))
+              WHERE {bedrock})
+        """
+        amount = dec(col["amount"], 6)
+        # a count of tokens is split in whole tokens; another unit (1K tokens, ...) in 10^-6
+        tokens = (
+            f"(regexp_full_match(lower(coalesce({col['pricing_unit']}, '')), ' *tokens? *') "
+            f"AND {amount} = trunc({amount}))"
+        )
+        quantity = f"CASE WHEN {tokens} THEN {share(amount, 0)} ELSE {share(amount, 6)} END"
+        extra = (
+            f"json_object('line_item_type', {col['item_type']}, 'operation', {col['operation']}, "
+            f"'resource_id', {col['resource_id']}, 'region', {col['region']}, "
+            f"'description', {col['description']})"
+        )
         return f"""
-        SELECT source_line, raw,
-          CASE WHEN _start IS NULL THEN 'line_item_usage_start_date missing or unparseable'
-               WHEN {cost} IS NULL THEN 'line_item_unblended_cost missing or not a number'
-               WHEN upper(coalesce({col["currency"]}, 'USD')) <> 'USD'
-                 THEN 'billed in ' || {col["currency"]} || ', not USD'
-          END AS error,
-          CASE WHEN {col["line_item_id"]} IS NULL THEN md5('aws' || chr(31) || raw)
-               ELSE {key_hash("'aws'", col["line_item_id"], col["time_interval"])} END AS event_id,
-          _start AS ts,
-          {ts_sql(col["end"])} AS bucket_end,
+        SELECT source_line, raw, error,
+          {EVENT_ID_FIRST_DAY_KEEPS_KEY} AS event_id,
+          {SPREAD_TS} AS ts,
+          {SPREAD_END} AS bucket_end,
           'aws' AS provider,
           {model} AS model,
           {col["account"]} AS project,
           {col["principal"]} AS api_key,
           {col["usage_type"]} AS line_item,
           {token_type} AS token_type,
-          {dec(col["amount"], 6)} AS quantity,
+          CASE WHEN _n_days = 1 THEN {amount} ELSE {quantity} END AS quantity,
           {col["pricing_unit"]} AS unit,
-          {cost} AS cost_usd,
-          {dec(col["unblended"])} AS list_cost_usd,
+          {share(cost, 12)} AS cost_usd,
+          {share(dec(col["unblended"]), 12)} AS list_cost_usd,
           upper(coalesce({col["currency"]}, 'USD')) AS currency,
-          {cost} AS billed_amount,
-          json_object('line_item_type', {col["item_type"]}, 'operation', {col["operation"]},
-                      'resource_id', {col["resource_id"]}, 'region', {col["region"]},
-                      'description', {col["description"]}) AS extra
-        FROM (SELECT *, {ts_sql(col["start"])} AS _start FROM ({c.source()}))
-        WHERE {bedrock}
+          {share(cost, 12)} AS billed_amount,
+          CASE WHEN _n_days = 1 THEN {extra}
+               ELSE json_merge_patch({extra}, json_object('usage_period_days', _n_days)) END AS extra
+        FROM ({days(lines)})
         """

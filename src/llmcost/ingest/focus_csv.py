@@ -56,7 +56,20 @@ charge); grain 'bucket' so a re-exported period replaces the earlier rows.
 from __future__ import annotations
 
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register, ts_sql
-from llmcost.ingest._exports import Csv, dec, header_has, key_hash, token_type_from_text
+from llmcost.ingest._exports import (
+    EVENT_ID,
+    SPREAD_END,
+    SPREAD_TS,
+    Csv,
+    days,
+    dec,
+    header_has,
+    int_share,
+    key_hash,
+    share,
+    spread_days,
+    token_type_from_text,
+)
 from llmcost.ingest.aws_cur_bedrock_csv import usage_type_model
 from llmcost.ingest.azure_cost_details_csv import meter_model
 
@@ -92,9 +105,6 @@ OTHER = (
     "x_BilledCostInUsd",
     "x_ListCostInUsd",
 )
-DAY_US = 86_400_000_000
-MAX_SPREAD_DAYS = 366
-"""A longer charge period stays one row (a year's commitment is not usage of every day)."""
 
 
 def _lines(f: InputFile) -> str:
@@ -144,8 +154,6 @@ def _lines(f: InputFile) -> str:
         f"regexp_matches(lower(coalesce({col['ServiceName']}, '')), "
         "'bedrock|openai|vertex|gemini|anthropic'))"
     )
-    span = "(epoch_us(_end) - epoch_us(_start))"
-    whole_days = f"(epoch_us(_start) % {DAY_US} = 0 AND {span} % {DAY_US} = 0)"
     return f"""
         SELECT source_line, raw, _start, _end, _provider,
           CASE WHEN _start IS NULL THEN 'ChargePeriodStart missing or unparseable'
@@ -153,9 +161,7 @@ def _lines(f: InputFile) -> str:
                WHEN {cost} IS NULL THEN 'billed in ' || {col["BillingCurrency"]}
                  || ', not USD, and no x_BilledCostInUsd: export in USD or with the USD columns'
           END AS error,
-          CASE WHEN _end IS NOT NULL AND {whole_days} AND {span} > {DAY_US}
-                    AND {span} <= {MAX_SPREAD_DAYS} * CAST({DAY_US} AS BIGINT)
-               THEN CAST({span} // {DAY_US} AS BIGINT) ELSE 1 END AS _n_days,
+          {spread_days("_start", "_end")} AS _n_days,
           {key_hash("_provider", *(col[k] for k in IDENTITY))} AS _key,
           {model} AS model,
           coalesce({col["SubAccountName"]}, {col["SubAccountId"]}) AS project,
@@ -183,26 +189,6 @@ def _lines(f: InputFile) -> str:
     """
 
 
-def _days(lines: str, where: str = "true") -> str:
-    """SQL: the lines kept by `where`, one row per day of a spread charge (`_i` = day index)."""
-    return f"SELECT *, unnest(range(_n_days)) AS _i FROM ({lines}) WHERE {where}"
-
-
-def _share(amount: str, scale: int) -> str:
-    """SQL: day `_i`'s exact share of `amount` (DECIMAL(38,scale)) over `_n_days` days, in units
-    of 10^-scale; the first (remainder) days take one unit more, so the shares add up to it."""
-    # the decimal's digits as an integer: exact, and no overflow however large the amount
-    u = f"CAST(replace(CAST(CAST({amount} AS DECIMAL(38,{scale})) AS VARCHAR), '.', '') AS HUGEINT)"
-    units = f"(abs({u}) // _n_days + CASE WHEN _i < abs({u}) % _n_days THEN 1 ELSE 0 END)"
-    one_unit = "0." + "0" * (scale - 1) + "1"
-    return f"(CAST(sign({u}) * {units} AS DECIMAL(38,0)) * CAST({one_unit} AS DECIMAL(38,{scale})))"
-
-
-DAY_TS = f"make_timestamptz(epoch_us(_start) + _i * CAST({DAY_US} AS BIGINT))"
-DAY_END = f"make_timestamptz(epoch_us(_start) + (_i + 1) * CAST({DAY_US} AS BIGINT))"
-EVENT_ID = "CASE WHEN _n_days = 1 THEN _key ELSE md5(_key || chr(31) || CAST(_i AS VARCHAR)) END"
-
-
 class FocusCsvTokens(Ingestor):
     """The token quantities of a FOCUS export's AI usage lines, as usage buckets (derived from the
     file `focus_csv` reads; never detected on its own)."""
@@ -220,13 +206,13 @@ class FocusCsvTokens(Ingestor):
             names = ", ".join(f"'{t}'" for t in types)
             return f"CASE WHEN token_type IN ({names}) THEN _t ELSE 0 END"
 
-        t = "(_tokens // _n_days + CASE WHEN _i < _tokens % _n_days THEN 1 ELSE 0 END)"
-        rows = _days(_lines(f), "error IS NULL AND token_type IS NOT NULL AND _tokens > 0")
+        t = int_share("_tokens")
+        rows = days(_lines(f), "error IS NULL AND token_type IS NOT NULL AND _tokens > 0")
         return f"""
         SELECT source_line, raw, NULL AS error,
           {EVENT_ID} AS event_id,
-          CASE WHEN _n_days = 1 THEN _start ELSE {DAY_TS} END AS ts,
-          CASE WHEN _n_days = 1 THEN _end ELSE {DAY_END} END AS bucket_end,
+          {SPREAD_TS} AS ts,
+          {SPREAD_END} AS bucket_end,
           _provider AS provider, model, project,
           0 AS request_count,
           false AS requests_known,
@@ -262,19 +248,19 @@ class FocusCsv(Ingestor):
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         # a rejected line stays one row (its reason once in the quarantine), a good one is spread
         spread = "CASE WHEN error IS NULL THEN _n_days ELSE 1 END"
-        rows = _days(f"SELECT * REPLACE ({spread} AS _n_days) FROM ({_lines(f)})")
+        rows = days(f"SELECT * REPLACE ({spread} AS _n_days) FROM ({_lines(f)})")
         return f"""
         SELECT source_line, raw, error,
           {EVENT_ID} AS event_id,
-          CASE WHEN _n_days = 1 THEN _start ELSE {DAY_TS} END AS ts,
-          CASE WHEN _n_days = 1 THEN _end ELSE {DAY_END} END AS bucket_end,
+          {SPREAD_TS} AS ts,
+          {SPREAD_END} AS bucket_end,
           _provider AS provider, model, project, line_item, token_type,
-          {_share("quantity", 6)} AS quantity,
+          {share("quantity", 6)} AS quantity,
           unit,
-          {_share("cost_usd", 12)} AS cost_usd,
-          {_share("list_cost_usd", 12)} AS list_cost_usd,
+          {share("cost_usd", 12)} AS cost_usd,
+          {share("list_cost_usd", 12)} AS list_cost_usd,
           currency,
-          {_share("billed_amount", 12)} AS billed_amount,
+          {share("billed_amount", 12)} AS billed_amount,
           json_object('charge_category', charge_category, 'service', service, 'region', region,
                       'resource_id', resource_id, 'sku_id', sku_id, 'pricing_unit', pricing_unit,
                       'tags', tags, 'charge_period_days', _n_days) AS extra
