@@ -29,6 +29,17 @@ from __future__ import annotations
 from llmcost.ingest import IngestContext, Ingestor, InputFile, JsonFields, first_json, register, ts_sql
 
 
+def token_columns(input_: str, cached: str, tool: str, output: str, thoughts: str) -> str:
+    """SQL: the canonical token columns of a Gemini CLI message from its `tokens` counts (SQL
+    integer expressions), the module docstring's mapping; for the `.json` and `.jsonl` readers."""
+    return f"""{input_} - coalesce({cached}, 0) + coalesce({tool}, 0) AS input_tokens,
+          coalesce({cached}, 0) AS cache_read_tokens,
+          0 AS cache_write_tokens,
+          0 AS cache_write_1h_tokens,
+          coalesce({output}, 0) + coalesce({thoughts}, 0) AS output_tokens,
+          coalesce({thoughts}, 0) AS reasoning_tokens"""
+
+
 @register
 class GeminiCliSessionJson(Ingestor):
     name = "gemini_cli_session_json"
@@ -77,13 +88,8 @@ class GeminiCliSessionJson(Ingestor):
           session_id AS conversation_id,
           project_hash AS project,
           1 AS request_count,
-          {tok('$.tokens.input')} - coalesce({tok('$.tokens.cached')}, 0)
-            + coalesce({tok('$.tokens.tool')}, 0) AS input_tokens,
-          coalesce({tok('$.tokens.cached')}, 0) AS cache_read_tokens,
-          0 AS cache_write_tokens,
-          0 AS cache_write_1h_tokens,
-          coalesce({tok('$.tokens.output')}, 0) + coalesce({tok('$.tokens.thoughts')}, 0) AS output_tokens,
-          coalesce({tok('$.tokens.thoughts')}, 0) AS reasoning_tokens,
+          {token_columns(tok('$.tokens.input'), tok('$.tokens.cached'), tok('$.tokens.tool'),
+                         tok('$.tokens.output'), tok('$.tokens.thoughts'))},
           true AS cache_known,
           false AS batch
         FROM msgs

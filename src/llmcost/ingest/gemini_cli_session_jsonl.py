@@ -42,6 +42,7 @@ from llmcost.ingest import (
     register,
     ts_sql,
 )
+from llmcost.ingest.gemini_cli_session_json import token_columns
 
 FIELDS = {
     "session_id": "$.sessionId",
@@ -104,13 +105,8 @@ class GeminiCliSessionJsonl(Ingestor):
           m.sid AS conversation_id,
           m.project_hash AS project,
           1 AS request_count,
-          coalesce({int_sql('t_input')}, 0) - coalesce({int_sql('t_cached')}, 0)
-            + coalesce({int_sql('t_tool')}, 0) AS input_tokens,
-          coalesce({int_sql('t_cached')}, 0) AS cache_read_tokens,
-          0 AS cache_write_tokens,
-          0 AS cache_write_1h_tokens,
-          coalesce({int_sql('t_output')}, 0) + coalesce({int_sql('t_thoughts')}, 0) AS output_tokens,
-          coalesce({int_sql('t_thoughts')}, 0) AS reasoning_tokens,
+          {token_columns(f"coalesce({int_sql('t_input')}, 0)", int_sql('t_cached'), int_sql('t_tool'),
+                         int_sql('t_output'), int_sql('t_thoughts'))},
           true AS cache_known,
           false AS batch
         FROM msgs, meta m
