@@ -458,10 +458,10 @@ def test_cli_engine_spark_writes_the_same_document(spark: Any, sample_store: Pat
     docs = _documents(sample_store, tmp_path, monkeypatch, args)
     duck, spark_counts = docs["duckdb_counts"], docs["spark_counts"]
     assert duck["measures"] == 1 and duck["pricing_passes"] == 1
-    # the window and the month compare (view), the pricing summary (summary), the reconciliation's
-    # window and the forecast's history (keep: their rows; value: the newest day and its billed
-    # days) read DuckDB's priced table
-    assert duck["view"] == 2 and duck["summary"] == 1 and duck["keep"] == 2 and duck["value"] == 2
+    # the window, its rows that count for volume and the month compare (view), the pricing summary
+    # (summary), the reconciliation's window and the forecast's history (keep: their rows; value:
+    # the newest day and its billed days) read DuckDB's priced table
+    assert duck["view"] == 3 and duck["summary"] == 1 and duck["keep"] == 2 and duck["value"] == 2
     assert duck["store_reader"] == 1
     assert spark_counts == dict.fromkeys(spark_counts, 0)
     d = docs["duckdb"]
