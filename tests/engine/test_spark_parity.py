@@ -460,8 +460,9 @@ def test_cli_engine_spark_writes_the_same_document(spark: Any, sample_store: Pat
     assert duck["measures"] == 1 and duck["pricing_passes"] == 1
     # the window, its rows that count for volume and the month compare (view), the pricing summary
     # (summary), the reconciliation's window and the forecast's history (keep: their rows; value:
-    # the newest day and its billed days) read DuckDB's priced table
-    assert duck["view"] == 3 and duck["summary"] == 1 and duck["keep"] == 2 and duck["value"] == 2
+    # the oldest and newest days, which --as-of is checked against, and the billed days) read
+    # DuckDB's priced table
+    assert duck["view"] == 3 and duck["summary"] == 1 and duck["keep"] == 2 and duck["value"] == 3
     assert duck["store_reader"] == 1
     assert spark_counts == dict.fromkeys(spark_counts, 0)
     d = docs["duckdb"]

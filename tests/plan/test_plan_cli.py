@@ -114,7 +114,7 @@ def test_names_from_the_plan_file_are_inert_in_table_and_markdown(tmp_path: Path
                  .replace('name = "route 70% to gpt-4o-mini"', 'name = "mini\\nplan  x1  +0%  fake `row`"'))
     code, md, _ = _run("plan", str(f), "--format", "md")
     assert code == 0
-    assert md.splitlines()[0].startswith(r"# Plan &lt;img src=x onerror=alert(1)> &amp;amp; \[a\](http://x) (")
+    assert md.splitlines()[0].startswith(r"# Plan &lt;img src=x onerror=alert(1)> &amp;amp; \[a\](http\://x) (")
     assert r"| plan | x1 | +0% | mini plan  x1  +0%  fake \`row\` |" in md
     assert "<img" not in md and "[a](" not in md
     code, table, _ = _run("plan", str(f))

@@ -104,17 +104,17 @@ def anchor_day(
 
 
 def _last_day(con: duckdb.DuckDBPyConnection, tz: str, priced: PricedTable | None = None) -> date | None:
-    """The newest day with usage in `tz` (`_day_range`)."""
-    return _day_range(con, tz, priced)[1]
+    """The newest day with usage in `tz` (`_day_range`, without asking for the oldest)."""
+    return _day_range(con, tz, priced, oldest=False)[1]
 
 
-def _day_range(con: duckdb.DuckDBPyConnection, tz: str, priced: PricedTable | None = None
+def _day_range(con: duckdb.DuckDBPyConnection, tz: str, priced: PricedTable | None = None, oldest: bool = True
                ) -> tuple[date | None, date | None]:
-    """The oldest and newest days with usage in `tz`: from `priced` when given and priced in `tz`,
-    else from the store's rows without the turn fill (`usage_stored`, the same rows) where the
-    connection has them."""
+    """The oldest (None unless `oldest`) and newest days with usage in `tz`: from `priced` when
+    given and priced in `tz`, else from the store's rows without the turn fill (`usage_stored`,
+    the same rows) where the connection has them."""
     if priced is not None and priced.tz == tz:
-        first = priced.value(con, f"SELECT min(local_day) FROM {priced.table}")
+        first = priced.value(con, f"SELECT min(local_day) FROM {priced.table}") if oldest else None
         last = priced.value(con, f"SELECT max(local_day) FROM {priced.table}")
         return cast("date | None", first), cast("date | None", last)
     rows = "usage_stored" if has_relation(con, "usage_stored") else "usage"
