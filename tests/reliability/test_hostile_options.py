@@ -222,7 +222,7 @@ def test_config_mutants_through_the_cli(kind: str, store: Path, tmp_path: Path,
 
 
 @pytest.mark.parametrize("args", [
-    ["--since", "1900-01-01"], ["--until", "1900-01-01"], ["--as-of", "1900-01-01"], ["--month", "1900-01"],
+    ["--since", "1900-01-01"], ["--until", "1900-01-01"], ["--month", "1900-01"],
     # a --month after today is refused (tests/cli/test_old_data.py): the last month is reached by --until
     ["--tz", "Pacific/Kiritimati", "--until", "2999-12-31"], ["--tz", "Etc/GMT+12", "--until", "2999-12-31"],
 ], ids=lambda a: " ".join(a))
@@ -235,3 +235,13 @@ def test_the_calendars_edges_are_accepted(args: list[str], store: Path, monkeypa
     assert res.exit_code in (0, 1), res.output[-2000:]
     assert "Traceback" not in res.output
     assert res.stdout.lstrip().startswith("{")
+
+
+def test_an_as_of_on_the_calendars_first_day_is_refused_cleanly(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--as-of on the first day the tool accepts: no overflow and, being before the data begins,
+    the one-line refusal naming the data's first day (tests/cli/test_old_data.py), exit 2."""
+    monkeypatch.setenv("LLMCOST_TODAY", "2026-11-20")
+    res = runner.invoke(app, ["report", "--store", str(store), "--format", "json", "--as-of", "1900-01-01"])
+    assert res.exit_code == 2, res.output[-2000:]
+    assert "Traceback" not in res.output
+    assert "--as-of 1900-01-01 is before the data begins" in res.output
