@@ -110,9 +110,9 @@ def test_gzip_bomb_with_a_forged_size_trailer_is_refused(tmp_path: Path) -> None
 
 
 def test_gzip_limit_scales_with_size_and_caps() -> None:
-    assert walkmod._gzip_limit(1000) == walkmod.SMALL_EXPANSION
-    assert walkmod._gzip_limit(10**8) == 200 * 10**8 if 200 * 10**8 < walkmod.MAX_MEMBER_BYTES else True
-    assert walkmod._gzip_limit(10**12) == walkmod.MAX_MEMBER_BYTES
+    assert walkmod.expansion_limit(1000) == walkmod.SMALL_EXPANSION
+    assert walkmod.expansion_limit(10**8) == 200 * 10**8 if 200 * 10**8 < walkmod.MAX_MEMBER_BYTES else True
+    assert walkmod.expansion_limit(10**12) == walkmod.MAX_MEMBER_BYTES
 
 
 def test_plain_and_multi_member_gzip_ingest_like_the_plain_file(tmp_path: Path) -> None:

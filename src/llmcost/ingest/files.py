@@ -312,7 +312,9 @@ def _zip_members(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
     yield from out_members
 
 
-def _gzip_limit(compressed: int) -> int:
+def expansion_limit(compressed: int) -> int:
+    """The most bytes a compressed file of `compressed` bytes may expand to (the archive limits:
+    gzip here, zstd in intake.unzstd); past it the file is refused as a likely bomb."""
     return min(MAX_MEMBER_BYTES, max(SMALL_EXPANSION, MAX_RATIO * compressed))
 
 
@@ -325,7 +327,7 @@ def check_gzip(path: Path, display: str) -> None:
     cut-off 3 KB download look like a bomb.
     """
     size = path.stat().st_size
-    limit = _gzip_limit(size)
+    limit = expansion_limit(size)
     try:
         expanded, complete = _inflated_size(path, limit)
     except GzipDamaged as e:

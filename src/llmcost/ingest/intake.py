@@ -112,7 +112,7 @@ as `rollout-*.jsonl.zst` (openai/codex `codex-rs/rollout/src/compression.rs`).""
 def unzstd(disk: Path, work: Path, display: str, limit: int) -> Path | None:
     """A plain copy in `work` of a zstd-compressed file, or None when `disk` is not one.
     Streamed through pyarrow's zstd codec, the bytes counted: past `limit` (the archive limits,
-    `files._gzip_limit`) the file is refused as a likely decompression bomb; damaged or cut-off
+    `files.expansion_limit`) the file is refused as a likely decompression bomb; damaged or cut-off
     data fails the file with its reason. Read from the copy; its name, key and hash stay the
     original's (the loader hashes the original)."""
     with open(disk, "rb") as fh:

@@ -29,7 +29,7 @@ from llmcost import clock, ingest
 from llmcost.errors import FormatError
 from llmcost.ingest import IngestContext, Ingestor, InputFile, intake
 from llmcost.ingest.batches import BATCH_BYTES, BATCH_FILE_BYTES, BATCH_FILES, BatchCommit, _Pending
-from llmcost.ingest.files import _gzip_limit, check_gzip, expand, hash_pool, real_path, sha256, walk
+from llmcost.ingest.files import check_gzip, expand, expansion_limit, hash_pool, real_path, sha256, walk
 from llmcost.ingest.filestat import read_filestat, write_filestat
 from llmcost.ingest.privacy import mask_key, mask_text
 from llmcost.ingest.results import FileResult, LoadResult
@@ -299,7 +299,7 @@ class Loader(BatchCommit):
                 return manifest
         if not is_gz:  # a zstd file (a Codex rollout idle for 7 days) is read from a plain copy
             try:
-                plain = intake.unzstd(disk, work, display, _gzip_limit(size))
+                plain = intake.unzstd(disk, work, display, expansion_limit(size))
             except FormatError as e:
                 result.files.append(FileResult(key, "failed", message=mask_text(str(e))))
                 return manifest
