@@ -181,3 +181,36 @@ def test_stale_out_temporaries_are_removed_before_writing_again(tmp_path: Path) 
     write_text(target, "# report\n")
     assert target.read_text() == "# report\n"
     assert not dead.exists() and mine.exists() and other.exists()
+
+
+_CALLBACK_SCRIPT = """
+import decimal, signal, time
+import polars as pl
+from llmcost.storage import interrupt
+
+class Digits(decimal.Decimal):
+    calls = 0
+    def as_tuple(self):  # polars' Rust reads each Decimal's digits through this call
+        Digits.calls += 1
+        if Digits.calls == 50:
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C, landing inside the callback
+        return super().as_tuple()
+
+interrupt.install()
+try:
+    series = pl.Series("usd", [Digits("1.5")] * 200, dtype=pl.Decimal(18, 6))
+    print("built", series.len(), flush=True)
+    time.sleep(5)
+    print("not interrupted")
+except KeyboardInterrupt:
+    print("interrupted", interrupt.pressed())
+"""
+
+
+def test_ctrl_c_inside_a_polars_callback_is_raised_after_it_not_as_a_panic() -> None:
+    """A CI run, 2026-12-06: Ctrl-C landed while polars built the price table's Decimal column,
+    inside Python code its Rust had called; the KeyboardInterrupt became a Rust panic printed with a
+    backtrace. The press is raised once polars has returned."""
+    proc = subprocess.run([sys.executable, "-c", _CALLBACK_SCRIPT], capture_output=True, text=True, timeout=60)
+    assert "panicked" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    assert proc.stdout.splitlines() == ["built 200", "interrupted True"], proc.stdout
