@@ -110,9 +110,11 @@ def test_gzip_bomb_with_a_forged_size_trailer_is_refused(tmp_path: Path) -> None
 
 
 def test_gzip_limit_scales_with_size_and_caps() -> None:
-    assert walkmod.expansion_limit(1000) == walkmod.SMALL_EXPANSION
-    assert walkmod.expansion_limit(10**8) == 200 * 10**8 if 200 * 10**8 < walkmod.MAX_MEMBER_BYTES else True
-    assert walkmod.expansion_limit(10**12) == walkmod.MAX_MEMBER_BYTES
+    # the documented limits (docs/reliability.md): 10 MiB for small files, 200 times the compressed
+    # size above that, never past 8 GiB
+    assert walkmod.expansion_limit(1000) == 10 * 1024**2
+    assert walkmod.expansion_limit(10**7) == 2_000_000_000  # 200 x 10 MB, between the floor and the cap
+    assert walkmod.expansion_limit(10**12) == 8 * 1024**3
 
 
 def test_plain_and_multi_member_gzip_ingest_like_the_plain_file(tmp_path: Path) -> None:
