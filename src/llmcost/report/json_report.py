@@ -1,4 +1,10 @@
-"""JSON: the report document as is, money as decimal strings (never floats), times in ISO 8601."""
+"""JSON: the report document as is, money as decimal strings (never floats), times in ISO 8601.
+
+The layout is indented, with one exception: a list of flat records (a table, such as `by_day` or
+the per-file accounting of `ingest.by_file`) has one record per line. That reads like the table it
+is, and each record is written by the json module's C encoder: the pure-Python encoder that
+`indent=` selects took 0.31 s of a 3.3 s report over a 5,160-file Claude Code store.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
+
+_INDENT = "  "
+_SCALARS = (str, int, float, bool, type(None), Decimal, date)  # datetime is a date
 
 
 def _default(o: Any) -> Any:
@@ -23,5 +32,56 @@ def _default(o: Any) -> Any:
     raise TypeError(f"cannot serialise {type(o).__name__}")
 
 
+def _compact(o: Any) -> str:
+    return json.dumps(o, default=_default)
+
+
+def _key(k: Any) -> str:
+    """A dict key as the json module writes it (str, int, float, bool and None keys)."""
+    if isinstance(k, str):
+        return k
+    if k is None or isinstance(k, bool | int | float):
+        return json.dumps(k)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(k).__name__}")
+
+
+def _is_record(o: Any) -> bool:
+    return isinstance(o, dict) and all(isinstance(v, _SCALARS) for v in o.values())
+
+
+def _write(o: Any, pad: str, out: list[str]) -> None:
+    if not isinstance(o, dict | list) and not isinstance(o, _SCALARS):
+        o = _default(o)  # a tuple, set, path or object with to_dict: written as what it becomes
+    inner = pad + _INDENT
+    if isinstance(o, dict):
+        if not o:
+            out.append("{}")
+            return
+        out.append("{\n")
+        for n, (k, v) in enumerate(o.items()):
+            out.append(f"{inner}{_compact(_key(k))}: ")
+            _write(v, inner, out)
+            out.append(",\n" if n < len(o) - 1 else "\n")
+        out.append(pad + "}")
+    elif isinstance(o, list):
+        if not o:
+            out.append("[]")
+            return
+        rows = any(isinstance(v, dict) for v in o) and all(_is_record(v) or isinstance(v, _SCALARS) for v in o)
+        out.append("[\n")
+        for n, v in enumerate(o):
+            out.append(inner)
+            if rows:
+                out.append(_compact(v))
+            else:
+                _write(v, inner, out)
+            out.append(",\n" if n < len(o) - 1 else "\n")
+        out.append(pad + "]")
+    else:
+        out.append(_compact(o))
+
+
 def render(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, default=_default, indent=2) + "\n"
+    out: list[str] = []
+    _write(doc, "", out)
+    return "".join(out) + "\n"
