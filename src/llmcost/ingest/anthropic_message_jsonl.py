@@ -33,7 +33,8 @@ from llmcost.ingest import (
 from llmcost.ingest import _envelope as envelope
 
 
-def _is_body(obj: Any) -> bool:
+def is_body(obj: Any) -> bool:
+    """An Anthropic Messages body (llmcost.ingest._mixed_bodies reads files that mix it with OpenAI's)."""
     if not isinstance(obj, dict) or not isinstance(obj.get("usage"), dict):
         return False
     usage = obj["usage"]
@@ -77,16 +78,26 @@ class AnthropicMessageJsonl(Ingestor):
     batchable = True  # new small files are read together, grouped by their envelope (batch_shape)
 
     def batch_shape(self, head: bytes) -> str:
-        return envelope.shape(head, _is_body)
+        return _mixed().batch_shape(head)
 
     def sniff(self, head: bytes, name: str) -> bool:
-        env = envelope.find(head, _is_body)
+        env = envelope.find(head, is_body)
         # Claude Code and batch results also carry message bodies; they have their own formats.
         return env is not None and b'"sessionId"' not in head[:4096] and b'"custom_id"' not in head[:4096]
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
-        env = envelope.find(f.head, _is_body) or envelope.Envelope(body_prefix="$")
-        return rows_sql(json_lines_sql(f, text_fields(envelope.fields(env, BODY_FIELDS), ctx)), f, ctx)
+        mixed = _mixed()
+        if mixed.is_mixed(f.head):  # OpenAI bodies too: each row by its own provider's rules
+            return mixed.rows_sql(f, ctx, self.name)
+        env = envelope.find(f.head, is_body) or envelope.Envelope(body_prefix="$")
+        fields = text_fields(envelope.fields(env, BODY_FIELDS | mixed.OBJECT_FIELDS), ctx)
+        return rows_sql(json_lines_sql(f, fields), f, ctx, checks=mixed.STRAY_OPENAI)
+
+
+def _mixed() -> Any:
+    from llmcost.ingest import _mixed_bodies  # it reads both this format and OpenAI's
+
+    return _mixed_bodies
 
 
 def rows_sql(lines: str, f: InputFile, ctx: IngestContext, checks: str = "", carry: tuple[str, ...] = ()) -> str:

@@ -63,7 +63,8 @@ from llmcost.ingest import (
 from llmcost.ingest import _envelope as envelope
 
 
-def _is_body(obj: Any) -> bool:
+def is_body(obj: Any) -> bool:
+    """An OpenAI Chat Completions or Responses body (no Anthropic one: llmcost.ingest._mixed_bodies)."""
     if not isinstance(obj, dict) or not isinstance(obj.get("usage"), dict):
         return False
     usage = obj["usage"]
@@ -130,23 +131,34 @@ class OpenAIResponseJsonl(Ingestor):
     batchable = True  # new small files are read together, grouped by their envelope (batch_shape)
 
     def batch_shape(self, head: bytes) -> str:
-        return envelope.shape(head, _is_body)
+        return _mixed().batch_shape(head)
 
     def sniff(self, head: bytes, name: str) -> bool:
         # a stream's usage chunk or final event is a body too: a stream log is openai_stream_jsonl's
-        return envelope.find(head, _is_body) is not None and envelope.find(head, is_stream_part) is None
+        return envelope.find(head, is_body) is not None and envelope.find(head, is_stream_part) is None
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
-        env = envelope.find(f.head, _is_body) or envelope.Envelope(body_prefix="$")
-        return rows_sql(json_lines_sql(f, text_fields(envelope.fields(env, BODY_FIELDS), ctx)), f, ctx)
+        mixed = _mixed()
+        if mixed.is_mixed(f.head):  # Anthropic bodies too: each row by its own provider's rules
+            return mixed.rows_sql(f, ctx, self.name)
+        env = envelope.find(f.head, is_body) or envelope.Envelope(body_prefix="$")
+        fields = text_fields(envelope.fields(env, BODY_FIELDS | mixed.TYPE_FIELD), ctx)
+        return rows_sql(json_lines_sql(f, fields), f, ctx, checks=mixed.STRAY_ANTHROPIC)
+
+
+def _mixed() -> Any:
+    from llmcost.ingest import _mixed_bodies  # it reads both this format and Anthropic's
+
+    return _mixed_bodies
 
 
 def rows_sql(lines: str, f: InputFile, ctx: IngestContext,
-             no_usage: str = "no usage object (not an OpenAI response body)") -> str:
+             no_usage: str = "no usage object (not an OpenAI response body)", checks: str = "") -> str:
     """The canonical rows of `lines`, records holding the BODY_FIELDS columns of one response body
     each (a Chat Completions or Responses body, however it was logged: bare, in an envelope, or as
     the usage chunk or final event of a stream, llmcost.ingest.openai_stream_jsonl). `no_usage`:
-    the quarantine reason of a record with neither main count."""
+    the quarantine reason of a record with neither main count; `checks`: more `WHEN ... THEN
+    'reason'` quarantine clauses, tried after the JSON check."""
     text_cols = (
         "env_request AS prompt_text, coalesce(content, output_text) AS response_text"
         if ctx.keep_text
@@ -181,6 +193,7 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext,
     return f"""
     SELECT source_line, raw, {batch_cols(f)}
       CASE WHEN NOT _json_ok THEN 'not valid JSON'
+           {checks}
            WHEN s_prompt IS NULL AND s_output IS NULL THEN {sql_str(no_usage)}
            WHEN {bad} THEN 'non-numeric or non-integer token count in usage'
            WHEN {stated_null}
