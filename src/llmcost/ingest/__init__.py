@@ -332,7 +332,7 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
     # the -ide and -backup folders ccusage also looks in): agentgrep.org "Antigravity IDE" / "Antigravity
     # CLI" (history.jsonl: `display`, `timestamp`, `workspace`, `conversationId`; brain/<conversation>/:
     # plans, task lists and their `.resolved` copies, screenshots), the CLI tutorial on dev.to (brain/
-    # scratch copies of the files it writes), agent-walker docs/agy.md (log/cli-*.log). Its conversations
+    # scratch copies of the files it writes), miiiiiiich/agent-walker/docs/agy.md (log/cli-*.log). Its conversations
     # are not side files: `antigravity_file` names them.
     ("Antigravity", ANTIGRAVITY_HOME, (
         (r"history\.jsonl", "json", "prompt history (the user's prompts, no tokens)"),
@@ -416,7 +416,7 @@ def antigravity_file(name: str) -> str | None:
     database per conversation (conversations/<id>.db) whose `gen_metadata` rows hold token counts as
     protobuf blobs with no published schema either (agentgrep.org "Antigravity CLI": "there is no
     published schema"). ccusage (adapter/antigravity/parser.rs: "Layout (hand-verified, no .proto)")
-    and agent-walker (docs/agy.md: "the numbers are unofficial and could shift on an Antigravity
+    and agent-walker (miiiiiiich/agent-walker/docs/agy.md: "the numbers are unofficial and could shift on an Antigravity
     update") decode them by guessed field numbers, and name the models from placeholders
     (`MODEL_PLACEHOLDER_M26`) by a hand-made table: not a source whose counts can be checked, so it
     is not read. Such a file was "no known format matches ...", which said neither what it is nor
