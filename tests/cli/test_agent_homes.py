@@ -419,3 +419,54 @@ def test_codex_helper_links_are_companions(tmp_path: Path) -> None:
     code, doc, out = _run(tmp_path, "home", home)
     assert code == 0, out
     assert _counts(doc) == (1, 10, 0, 0, 4)
+
+
+def antigravity_homes(gemini: Path) -> None:
+    """Google Antigravity's folders beside Gemini CLI's in ~/.gemini, as public inventories of them
+    describe them (agentgrep.org "Antigravity IDE" and "Antigravity CLI" backends, observed
+    2026-06; ccusage `rust/crates/ccusage/src/adapter/antigravity/`; the Antigravity CLI tutorial on
+    dev.to, part 2): the IDE's conversations as opaque protobuf files, the `agy` CLI's as one SQLite
+    database per conversation whose `gen_metadata` rows are protobuf blobs with no published
+    schema; a prompt history; a `brain/` folder of artifacts per conversation; logs."""
+    import sqlite3
+
+    conv = "3b4a1d20-3968-4ed2-90b3-00eea3060b02"
+    _put(gemini, {
+        f"antigravity/conversations/{conv}.pb": b"\x0a\x8f\x03" + bytes(range(200)),
+        f"antigravity/implicit/{conv}.pb": b"\x12\x40" + bytes(64),
+        f"antigravity/brain/{conv}/task.md.resolved": "- [x] Fix the login\n",
+        f"antigravity/brain/{conv}/uploaded_image_1767192210692.webp": b"RIFF\x10\x00\x00\x00WEBPVP8 ",
+        f"antigravity/brain/{conv}/implementation_plan.md": "# Plan\n",  # skipped by the walk
+        "antigravity-cli/history.jsonl": json.dumps({"display": f"deploy, key {SECRET}", "timestamp": 1767192210692,
+                                                     "workspace": "/home/u/app", "conversationId": conv}) + "\n",
+        f"antigravity-cli/brain/{conv}/scratch/server.js.backup": "const http = require('http');\n",
+        "antigravity-cli/log/cli-2026-10-06T09-15-00.log": "I1006 09:15:00 conversation created\n" * 3,
+    })
+    (gemini / "antigravity-cli" / "conversations").mkdir(parents=True)
+    db = sqlite3.connect(gemini / "antigravity-cli" / "conversations" / f"{conv}.db")
+    db.execute("CREATE TABLE gen_metadata (idx INTEGER, data BLOB)")
+    db.execute("INSERT INTO gen_metadata VALUES (0, ?)", (b"\x0a\x10\x22\x0e\x08\xe8\x07\x10\xb1\x31",))
+    db.commit()
+    db.close()
+
+
+def test_antigravity_files_in_the_gemini_home_are_named(tmp_path: Path) -> None:
+    """Antigravity writes no documented usage log: its conversations are reported unrecognised with
+    a message that says what they are and what to do, its side files are companions; Gemini CLI's
+    session beside them is read as before. Before, all 8 were 'no known format matches ...'."""
+    home = gemini_home(tmp_path)
+    antigravity_homes(home)
+    code, doc, out = _run(tmp_path, "home", home)
+    # Gemini CLI's 2 requests; its 12 side files + Antigravity's 5 (the prompt history, the log, 3
+    # artifacts); Antigravity's 3 conversation files (the IDE's .pb, its implicit .pb, the CLI's .db)
+    assert code == 1, out
+    assert _counts(doc) == (1, 12 + 5, 3, 0, 2)
+    problems = doc["last_run"]["problems"]
+    conv = "3b4a1d20-3968-4ed2-90b3-00eea3060b02"
+    assert sorted(Path(p["file"]).relative_to(home).as_posix() for p in problems) == [
+        f"antigravity-cli/conversations/{conv}.db", f"antigravity/conversations/{conv}.pb",
+        f"antigravity/implicit/{conv}.pb"]
+    for message in (p["message"] for p in problems):
+        assert "Antigravity" in message and "no documented usage log" in message, message
+        assert "~/.gemini/tmp" in message and "no known format" not in message, message
+    assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "home")

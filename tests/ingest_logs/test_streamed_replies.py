@@ -157,3 +157,65 @@ def test_a_gemini_stream_takes_its_last_chunks_counts(tmp_path: Path) -> None:
     # r-1: output = candidates + thoughts = 650 + 90 = 740 (formats-request-logs.md 5e), not the first
     # chunk's 0; r-2: 3. Input: 21 + 5 = 26.
     assert _totals(tmp_path / "store") == (2, 26, 0, 743)
+
+
+def _gemini_chunk(text: str, usage: dict[str, int], finish: str | None = None) -> dict[str, Any]:
+    """One streamGenerateContent chunk (a GenerateContentResponse) of a reply without `responseId`
+    (older API versions and some proxies write none): the finishReason is on the last chunk only."""
+    candidate: dict[str, Any] = {"content": {"parts": [{"text": text}], "role": "model"}, "index": 0}
+    if finish:
+        candidate["finishReason"] = finish
+    return {"candidates": [candidate], "usageMetadata": usage, "modelVersion": "gemini-2.5-flash"}
+
+
+# Reply A: 3 chunks, prompt 120 throughout, candidates 10 then 42 (the last chunk's are the final counts)
+REPLY_A = [_gemini_chunk("Hel", {"promptTokenCount": 120, "totalTokenCount": 120}),
+           _gemini_chunk("lo ", {"promptTokenCount": 120, "candidatesTokenCount": 10, "totalTokenCount": 130}),
+           _gemini_chunk("world", {"promptTokenCount": 120, "candidatesTokenCount": 42, "totalTokenCount": 162},
+                         "STOP")]
+# Reply B: 2 chunks, prompt 300 of which 256 cached, final candidates 7 + thoughts 20
+REPLY_B = [_gemini_chunk("A", {"promptTokenCount": 300, "cachedContentTokenCount": 256, "totalTokenCount": 300}),
+           _gemini_chunk("B", {"promptTokenCount": 300, "cachedContentTokenCount": 256, "candidatesTokenCount": 7,
+                               "thoughtsTokenCount": 20, "totalTokenCount": 327}, "MAX_TOKENS")]
+# A whole (not streamed) reply without responseId: prompt 10, candidates 2
+WHOLE = _gemini_chunk("ok", {"promptTokenCount": 10, "candidatesTokenCount": 2, "totalTokenCount": 12}, "STOP")
+
+
+def _reasoning(store: Path) -> int:
+    return int(Store.open(store).connect().execute("SELECT sum(reasoning_tokens) FROM usage").fetchone()[0])
+
+
+def test_gemini_stream_chunks_without_response_id_are_one_request(tmp_path: Path) -> None:
+    """The chunks of one reply that have no responseId were stored once per chunk: 6 requests,
+    input 120 x 3 + 44 x 2 + 10 = 458, cache 256 x 2 = 512. The consecutive chunks up to the one
+    with a finishReason are one reply; the stored request takes its final counts."""
+    log, store = tmp_path / "logs" / "gemini.jsonl", tmp_path / "store"
+    log.parent.mkdir()
+    lines = [{"ts": f"2026-10-06T12:00:0{i}Z", "session_id": "s-1", "response": c}
+             for i, c in enumerate([*REPLY_A, *REPLY_B, WHOLE])]
+    # run 1: the log stops inside reply A (its first two chunks): one request with the counts so far
+    _write(log, lines[:2])
+    f = load([log.parent], store).files[0]
+    assert (f.ingestor, f.rows_read, f.rows_stored, f.rows_duplicate) == ("gemini_generate_content_jsonl", 2, 1, 1)
+    assert _totals(store) == (1, 120, 0, 10)
+    # run 2: the whole log. A: input 120, output 42. B: input 300 - 256 = 44, cache 256, output
+    # 7 + 20 = 27 (formats-request-logs.md 5e), reasoning 20. WHOLE: input 10, output 2.
+    _write(log, lines)
+    f = load([log.parent], store).files[0]
+    assert (f.status, f.rows_read, f.rows_stored, f.rows_duplicate, f.rows_quarantined) == ("replaced", 6, 3, 3, 0)
+    assert _totals(store) == (3, 120 + 44 + 10, 256, 42 + 27 + 2)
+    assert _reasoning(store) == 20
+
+
+def test_gemini_stream_chunks_without_response_id_in_an_sse_capture(tmp_path: Path) -> None:
+    """The same two replies saved as server-sent events (`streamGenerateContent?alt=sse`), from
+    Vertex AI, whose chunks state `createTime` (the bare Gemini API's state no time at all)."""
+    log, store = tmp_path / "logs" / "reply.sse", tmp_path / "store"
+    log.parent.mkdir()
+    chunks = [dict(c, createTime="2026-10-06T12:00:00.123456Z") for c in [*REPLY_A, *REPLY_B]]
+    log.write_text("".join(f"data: {json.dumps(c)}\r\n\r\n" for c in chunks))
+    f = load([log.parent], store).files[0]
+    assert (f.ingestor, f.rows_read, f.rows_stored, f.rows_duplicate, f.rows_quarantined) == \
+        ("gemini_generate_content_jsonl", 5, 2, 3, 0)
+    assert _totals(store) == (2, 120 + 44, 256, 42 + 27)
+    assert _reasoning(store) == 20

@@ -274,6 +274,9 @@ def companion(head: bytes, name: str) -> str | None:
     return agent_home_file(head, name)
 
 
+ANTIGRAVITY_HOME = r"\.gemini/antigravity(?:-cli|-ide|-backup)?"
+"""The folders Google Antigravity keeps its state in, below ~/.gemini (beside Gemini CLI's)."""
+
 _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
     # (agent, its home folder as a path part, ((path below it, content, what it is), ...)). Only the
     # agent's own side files: its usage files (Claude Code's projects/*/*.jsonl, Codex's sessions/,
@@ -324,6 +327,17 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
         (r"storage/(?:project|session|part|session_diff|todo|share)/.+\.json", "json",
          "project, session, message part (a step's tokens repeat its message's), diff or to-do list"),
         (r"snapshot/.+", "copy", "snapshot of a project (a git repository of the user's files)"),
+    )),
+    # Google Antigravity (the agent IDE, ~/.gemini/antigravity; its `agy` CLI, ~/.gemini/antigravity-cli;
+    # the -ide and -backup folders ccusage also looks in): agentgrep.org "Antigravity IDE" / "Antigravity
+    # CLI" (history.jsonl: `display`, `timestamp`, `workspace`, `conversationId`; brain/<conversation>/:
+    # plans, task lists and their `.resolved` copies, screenshots), the CLI tutorial on dev.to (brain/
+    # scratch copies of the files it writes), miiiiiiich/agent-walker/docs/agy.md (log/cli-*.log). Its conversations
+    # are not side files: `antigravity_file` names them.
+    ("Antigravity", ANTIGRAVITY_HOME, (
+        (r"history\.jsonl", "json", "prompt history (the user's prompts, no tokens)"),
+        (r"log/[^/]+\.log", "text", "log"),
+        (r"brain/.+", "copy", "conversation artifacts (plans, task lists, screenshots, scratch copies of files)"),
     )),
     ("Copilot CLI", r"\.copilot", (
         (r"(?:config|mcp-config|command-history-state)\.json", "json", "settings or command history"),
@@ -384,8 +398,40 @@ def agent_home_file(head: bytes, name: str) -> str | None:
             continue
         if kind == "program" and not head.startswith(_PROGRAMS):
             continue
-        return f"{agent}'s {what}: no usage rows (its usage is read from its session files)"
+        where = ("Antigravity's usage is not read, see its conversations/" if agent == "Antigravity"
+                 else "its usage is read from its session files")
+        return f"{agent}'s {what}: no usage rows ({where})"
     return None
+
+
+_ANTIGRAVITY_FILE = re.compile(rf"(?:^|/)({ANTIGRAVITY_HOME})/(.+)$")
+
+
+def antigravity_file(name: str) -> str | None:
+    """The message of a file below Antigravity's folders that no format reads and that is no side
+    file (`_HOMES`): chiefly its conversations, or None for a file elsewhere.
+
+    Antigravity keeps no documented usage log. The IDE's conversations (conversations/*.pb,
+    implicit/*.pb) are protobuf with no published schema, opaque; the `agy` CLI's are one SQLite
+    database per conversation (conversations/<id>.db) whose `gen_metadata` rows hold token counts as
+    protobuf blobs with no published schema either (agentgrep.org "Antigravity CLI": "there is no
+    published schema"). ccusage (adapter/antigravity/parser.rs: "Layout (hand-verified, no .proto)")
+    and agent-walker (miiiiiiich/agent-walker/docs/agy.md: "the numbers are unofficial and could shift on an Antigravity
+    update") decode them by guessed field numbers, and name the models from placeholders
+    (`MODEL_PLACEHOLDER_M26`) by a hand-made table: not a source whose counts can be checked, so it
+    is not read. Such a file was "no known format matches ...", which said neither what it is nor
+    that the run can do nothing with it."""
+    m = _ANTIGRAVITY_FILE.search(name.split("!")[0].replace("\\", "/"))
+    if m is None:
+        return None
+    folder, rel = m.group(1).split("/")[-1], m.group(2)
+    what = ("a conversation of Google Antigravity" if rel.startswith(("conversations/", "implicit/"))
+            else "a file of Google Antigravity")
+    return (f"{name} is {what} (~/.gemini/{folder}/). Antigravity writes no documented usage log: its "
+            "conversations keep their token counts in a private protobuf layout Google does not publish "
+            "(conversations/*.db; the older conversations/*.pb and implicit/*.pb are opaque), so its usage is not read "
+            "and is not in this report. Fix: leave ~/.gemini/antigravity* out of --logs (Gemini CLI's sessions are "
+            "in ~/.gemini/tmp); docs/formats-request-logs.md, \"Antigravity\", says more.")
 
 
 def _gemini_cli_side_file(base: str, head: bytes, first: Any) -> bool:

@@ -21,6 +21,29 @@ Field mapping (formats-request-logs.md section 2; langfuse/langfuse
   Predicted Outputs counts `output_accepted_prediction_tokens` / `output_rejected_prediction_tokens`
   (billed as completion tokens, openai-python `types/completion_usage.py`) are added back too; they
   were dropped, the output undercounted.
+- Gemini rows (any Gemini key below) follow Gemini's own arithmetic (formats-request-logs.md 5e:
+  prompt includes the cached tokens; candidates exclude the thoughts; totalTokenCount = prompt +
+  candidates + tool-use prompt + thoughts), because their writers split and subtract
+  inconsistently (the keys each writes: tests/ingest_logs/test_langfuse_usage_keys.py):
+  - the app's own Gemini keys, as the SDK names them (`prompt_token_count` / `promptTokenCount`,
+    `candidates_token_count`, `cached_content_token_count`, `thoughts_token_count`,
+    `tool_use_prompt_token_count`, `total_token_count`; Langfuse prices these names for Gemini in
+    `worker/src/constants/default-model-prices.json`): read as the Gemini body is;
+  - langfuse-python's LangChain handler over Vertex AI (`_parse_usage_model`) writes the modality
+    split `input_modality_<n>`, `output_modality_<n>`, `cached_modality_<n>` (<n> the proto enum
+    number, 1 = TEXT) beside `cached_content_token_count` and `thoughts_token_count`: 2.60.4-2.x
+    left the whole counts in `input` / `output` too (#1181), 3.0 subtracts the split from them
+    (#1197), 3.10.3 also the cached part from `input_modality_<n>` (#1451);
+  - langfuse-js's LangChain handler over @langchain/google writes `input_text` (cached included),
+    `input_image`, `input_audio`, `input_cache_read`, `output_text`, `output_reasoning`, each
+    subtracted from `input` / `output`.
+  So: cache read = the first cache key; reasoning = the first thoughts key; output = candidates
+  (the raw key, else `output` plus the output split, counted once when `output` equals the split:
+  the 2.x handler repeats it) + reasoning; input = prompt - cached + tool use from the raw prompt
+  key, else the Gemini total (`total_token_count`, else `total`) - candidates - thoughts - cached
+  (the same whatever the writer subtracted; Langfuse's own check of a row is its total against its
+  buckets, `IngestionService.warnOnUsageTotalMismatch`, langfuse#10592), else (no total, or one
+  smaller than that) the input keys as Langfuse reads them: `input` plus its split.
 - `reported_cost_usd` = `costDetails.total`, else `totalCost` (USD).
 - The session id is not in observation rows: a traces export lying in the same directory (a file
   whose name contains "trace") is joined on `traceId` for `sessionId` (conversation), `userId`, and
@@ -84,7 +107,29 @@ USAGE_KEYS = {
     "u_accepted": "$.output_accepted_prediction_tokens",
     "u_rejected": "$.output_rejected_prediction_tokens",
     "u_total": "$.total",
+    # Gemini: the modality split LangChain's usage_metadata details give (langfuse-js handler)
+    "u_in_text": "$.input_text",
+    "u_in_image": "$.input_image",
+    "u_in_video": "$.input_video",
+    "u_in_document": "$.input_document",
+    "u_out_text": "$.output_text",
+    "u_out_image": "$.output_image",
+    # Gemini: usageMetadata's own counts as the app passed them (python-genai snake_case, REST camelCase)
+    "g_prompt": "$.prompt_token_count",
+    "g_prompt_c": "$.promptTokenCount",
+    "g_cand": "$.candidates_token_count",
+    "g_cand_c": "$.candidatesTokenCount",
+    "g_cached": "$.cached_content_token_count",
+    "g_cached_c": "$.cachedContentTokenCount",
+    "g_thoughts": "$.thoughts_token_count",
+    "g_thoughts_c": "$.thoughtsTokenCount",
+    "g_tool": "$.tool_use_prompt_token_count",
+    "g_tool_c": "$.toolUsePromptTokenCount",
+    "g_total": "$.total_token_count",
+    "g_total_c": "$.totalTokenCount",
 }
+MODALITY_SPLITS = {"m_in": "input", "m_out": "output", "m_cached": "cached"}
+"""langfuse-python's Vertex AI split, `<side>_modality_<n>`: the counts of each side's keys, as a list."""
 
 
 def is_observation(obj: object) -> bool:
@@ -153,6 +198,50 @@ NO_USAGE = ("usageDetails states no input or output count (empty or missing): th
 """The quarantine reason of a GENERATION without usage: stored, it read 0 tokens, an estimate of $0."""
 
 
+def _split_sum(name: str) -> str:
+    """SQL: the sum of a `MODALITY_SPLITS` list's counts, NULL when the row has none of its keys."""
+    return f"list_sum(list_transform({name}, lambda v: {int_sql('v')}))"
+
+
+def _gemini_sql(audio_in: str, audio_out: str) -> dict[str, str]:
+    """SQL of a Gemini row's tokens (module docstring: the arithmetic of formats-request-logs.md
+    5e, whatever its writer subtracted): `is` (the row has a Gemini key), `input`, `read`,
+    `output`, `reasoning`, and `error` (NULL, or why the row is quarantined)."""
+    def first(*keys: str) -> str:
+        return "coalesce(" + ", ".join(int_sql(k) for k in keys) + ")"
+
+    def n(k: str) -> str:
+        return f"coalesce({int_sql(k)}, 0)"
+
+    cached = first("u_cached", "u_cache_read", "u_cri", "g_cached", "g_cached_c")
+    read = f"coalesce({cached}, {_split_sum('m_cached')}, 0)"
+    reasoning = f"coalesce({first('u_reasoning', 'u_reasoning_lc', 'g_thoughts', 'g_thoughts_c')}, 0)"
+    out_split = f"(coalesce({_split_sum('m_out')}, 0) + {n('u_out_text')} + {n('u_out_image')} + {audio_out})"
+    # the 2.x handler left the whole count in `output` beside its split: the two are then equal
+    out_keys = f"CASE WHEN {n('u_output')} = {out_split} THEN {out_split} ELSE {n('u_output')} + {out_split} END"
+    candidates = f"coalesce({first('g_cand', 'g_cand_c')}, {out_keys})"
+    in_split = (f"(coalesce({_split_sum('m_in')}, 0) + {n('u_in_text')} + {n('u_in_image')} + {n('u_in_video')} "
+                f"+ {n('u_in_document')} + {audio_in})")
+    in_keys = f"CASE WHEN {n('u_input')} = {in_split} THEN {in_split} ELSE {n('u_input')} + {in_split} END"
+    prompt = first("g_prompt", "g_prompt_c")
+    tool = f"coalesce({first('g_tool', 'g_tool_c')}, 0)"
+    from_total = f"({first('g_total', 'g_total_c', 'u_total')} - {candidates} - {reasoning} - {read})"
+    keys = ("g_prompt", "g_prompt_c", "g_cand", "g_cand_c", "g_cached", "g_cached_c", "g_thoughts", "g_thoughts_c",
+            "g_tool", "g_tool_c", "u_in_text", "u_in_image", "u_in_video", "u_in_document", "u_out_text",
+            "u_out_image")
+    splits = " OR ".join(f"len(coalesce({m}, [])) > 0" for m in MODALITY_SPLITS)
+    return {
+        "is": f"(coalesce({', '.join(keys)}) IS NOT NULL OR {splits})",
+        "input": (f"CASE WHEN {prompt} IS NOT NULL THEN {prompt} - {read} + {tool} "
+                  f"WHEN {from_total} >= 0 THEN {from_total} ELSE {in_keys} + {tool} END"),
+        "read": read,
+        "output": f"{candidates} + {reasoning}",
+        "reasoning": reasoning,
+        "error": (f"CASE WHEN {prompt} < {read} THEN 'the cached count exceeds prompt_token_count (Gemini''s prompt "
+                  "count includes the cached tokens)' END"),
+    }
+
+
 def mapping_sql(src: str, f: InputFile, ctx: IngestContext) -> str:
     """Canonical rows from `src` (source_line, raw, _json_ok, OBS_COLUMNS as VARCHAR; JSON cells as text)."""
     traces = traces_table(f, ctx)
@@ -167,7 +256,18 @@ def mapping_sql(src: str, f: InputFile, ctx: IngestContext) -> str:
     parts = f"{int_sql('u_creation_5m')} + {int_sql('u_creation_1h')}"
     write = f"coalesce({int_sql('u_creation')}, {parts}, {int_sql('u_cache_write')}, {int_sql('u_cci')}, 0)"
     bad = " OR ".join([*(is_bad_count(k) for k in USAGE_KEYS),
+                      *(f"coalesce(list_bool_or(list_transform({m}, lambda v: {is_bad_count('v')})), false)"
+                        for m in MODALITY_SPLITS),
                       *(is_bad_number(k) for k in ("cost_total", '"totalCost"'))])
+    gem = _gemini_sql(audio_in, audio_out)
+    # the Vertex AI split's keys (`input_modality_1`, ...) read as lists, one per side
+    splits = ", ".join(
+        f"""CASE WHEN json_valid("usageDetails") THEN list_transform(list_filter(json_keys("usageDetails"), """
+        f"lambda k: regexp_matches(k, '^{side}_modality_[A-Za-z0-9_]+$')), "
+        f"""lambda k: json_extract_string("usageDetails", '$.' || k)) END AS {name}"""
+        for name, side in MODALITY_SPLITS.items())
+    stated_in = "coalesce(u_input, u_input_audio, g_prompt, g_prompt_c, u_in_text)"
+    stated_out = "coalesce(u_output, u_output_audio, g_cand, g_cand_c, u_out_text)"
     join = (f"LEFT JOIN {traces} tr ON tr.id = o.trace_id" if traces else
             "LEFT JOIN (SELECT NULL AS id, NULL AS session_id, NULL AS user_id, NULL AS turn, "
             "NULL::VARCHAR AS tags, NULL::VARCHAR AS metadata) tr ON false")
@@ -180,9 +280,11 @@ def mapping_sql(src: str, f: InputFile, ctx: IngestContext) -> str:
            WHEN o._cut THEN {sql_str(CUT)}
            WHEN o.ud IS NOT NULL AND NOT json_valid(o.ud) THEN 'usageDetails is not valid JSON'
            WHEN {bad} THEN 'non-numeric or non-integer usageDetails count, or non-numeric cost'
-           WHEN coalesce(u_input, u_input_audio, u_output, u_output_audio) IS NULL
+           WHEN coalesce({stated_in}, {stated_out}) IS NULL AND {_split_sum('m_in')} IS NULL
+                AND {_split_sum('m_out')} IS NULL
            THEN {sql_str(NO_USAGE)}
-           ELSE {unreported_count_sql("coalesce(u_input, u_input_audio)", "coalesce(u_output, u_output_audio)",
+           WHEN {gem['is']} AND {gem['error']} IS NOT NULL THEN {gem['error']}
+           ELSE {unreported_count_sql(stated_in, stated_out,
                                       "usageDetails.input", "usageDetails.output", output_required=False)}
       END AS error,
       o.obs_id AS event_id,
@@ -195,12 +297,14 @@ def mapping_sql(src: str, f: InputFile, ctx: IngestContext) -> str:
       tr.session_id AS conversation_id,
       tr.turn AS turn,
       1 AS request_count,
-      {n['u_input']} + {audio_in} AS input_tokens,
-      {read} AS cache_read_tokens,
+      CASE WHEN {gem['is']} THEN {gem['input']} ELSE {n['u_input']} + {audio_in} END AS input_tokens,
+      CASE WHEN {gem['is']} THEN {gem['read']} ELSE {read} END AS cache_read_tokens,
       {write} AS cache_write_tokens,
       coalesce({int_sql('u_creation_1h')}, {int_sql('u_cci_1h')}, 0) AS cache_write_1h_tokens,
-      {n['u_output']} + {reasoning} + {audio_out} + {n['u_accepted']} + {n['u_rejected']} AS output_tokens,
-      {reasoning} AS reasoning_tokens,
+      CASE WHEN {gem['is']} THEN {gem['output']}
+           ELSE {n['u_output']} + {reasoning} + {audio_out} + {n['u_accepted']} + {n['u_rejected']}
+      END AS output_tokens,
+      CASE WHEN {gem['is']} THEN {gem['reasoning']} ELSE {reasoning} END AS reasoning_tokens,
       true AS cache_known,
       false AS batch,
       TRY_CAST(coalesce(o.cost_total, o."totalCost") AS DECIMAL(38, 12)) AS reported_cost_usd,
@@ -215,7 +319,7 @@ def mapping_sql(src: str, f: InputFile, ctx: IngestContext) -> str:
                CASE WHEN json_valid("costDetails")
                     THEN json_extract_string("costDetails", '$.total') END AS cost_total,
                CASE WHEN json_valid("usageDetails")
-                    THEN json_extract_string("usageDetails", {paths}) END AS _u
+                    THEN json_extract_string("usageDetails", {paths}) END AS _u, {splits}
         FROM ({src}))
     ) o
     {join}

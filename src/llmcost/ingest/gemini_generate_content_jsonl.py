@@ -11,6 +11,16 @@ REST `GenerateContentResponse.usageMetadata`):
   `cache_known = true`. Python SDK dumps use snake_case; both spellings are read.
 - Streaming: the chunks of one reply share its `responseId` and each states the usage so far;
   the request is the per-field maximum over them (a snapshot format), the other chunks duplicates.
+  Chunks without `responseId` (API versions before it, proxies that drop it) are one reply from
+  the chunk after the previous reply's end up to the first chunk with a `finishReason` (the API
+  sets it on a candidate's last chunk only: REST `Candidate.finishReason`, "if empty, the model
+  has not stopped generating"; python-genai `types.py` `Candidate.finish_reason`) or a
+  `promptFeedback.blockReason` (a blocked prompt is answered with one chunk and no candidates),
+  in one file (and one envelope session): consecutive lines of a JSONL log or `data:` payloads of
+  a saved `?alt=sse` stream. A chunk with an id, or a line that is no Gemini body, ends the reply
+  before it too. A reply of one line (a whole, not streamed, response) keeps the identity of a
+  row without id (its file and line, llmcost.ingest.validate). Streams of one session that
+  interleave in one file without ids cannot be told apart.
 - Time: the envelope's timestamp, else `createTime` (Vertex only); id `responseId`; model
   `modelVersion`, without the API's `models/` resource prefix (`models/gemini-2.5-pro` is
   `gemini-2.5-pro`; seen in pydantic-ai's recorded bodies, real-samples/gemini_generate_content).
@@ -66,7 +76,38 @@ BODY_FIELDS = {
     "create_time_s": ".create_time",
     "traffic_type": ".usageMetadata.trafficType",
     "candidates": ".candidates",
+    "finish_reason": ".candidates[0].finishReason",
+    "finish_reason_s": ".candidates[0].finish_reason",
+    "block_reason": ".promptFeedback.blockReason",
+    "block_reason_s": ".prompt_feedback.block_reason",
 }
+
+
+def _replies_sql(lines: str, f: InputFile, has_usage: str) -> str:
+    """`lines` with `reply_id`: the id of the streamed reply an id-less chunk belongs to (see the
+    module docstring), NULL for a line that is a reply by itself or has its own responseId.
+
+    A line is in the reply of the id-less chunks before it unless one of them ended it (a
+    finishReason or blockReason) or the line is other (an id, no Gemini body): `_reply` counts
+    the ends before a line. The id is the format's, the file's and the reply's first line, so a log
+    that grows while the reply streams keeps it, and the reply's rows replace themselves."""
+    other = f"(NOT _json_ok OR coalesce(response_id, response_id_s) IS NOT NULL OR NOT ({has_usage}))"
+    ends = f"({other} OR coalesce(finish_reason, finish_reason_s, block_reason, block_reason_s) IS NOT NULL)"
+    part = f"PARTITION BY {f.name_sql()}, env_conversation"
+    return f"""
+        SELECT * EXCLUDE (_reply, _other),
+          CASE WHEN NOT _other AND count(*) OVER reply > 1
+               THEN md5({sql_str(GeminiGenerateContentJsonl.name)} || chr(31) || {f.name_sql()} || chr(31)
+                        || CAST(min(source_line) OVER reply AS VARCHAR) || chr(31) || 'reply') END AS reply_id
+        FROM (
+          SELECT *, {other} AS _other,
+            coalesce(sum(CASE WHEN {ends} THEN 1 ELSE 0 END) OVER ({part} ORDER BY source_line
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+            + sum(CASE WHEN {other} THEN 1 ELSE 0 END) OVER ({part} ORDER BY source_line
+                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS _reply
+          FROM ({lines}))
+        WINDOW reply AS ({part}, _reply)
+    """
 
 
 @register
@@ -111,7 +152,7 @@ class GeminiGenerateContentJsonl(Ingestor):
                WHEN {n['cached']} > {n['prompt']} THEN 'cachedContentTokenCount exceeds promptTokenCount'
                WHEN {u['prompt']} IS NULL THEN {sql_str(INPUT_NOT_REPORTED)}
           END AS error,
-          coalesce(response_id, response_id_s) AS event_id,
+          coalesce(response_id, response_id_s, reply_id) AS event_id,
           'request' AS grain,
           coalesce({ts_sql('env_ts')}, {ts_sql('coalesce(create_time, create_time_s)')}) AS ts,
           coalesce(env_provider, 'google') AS provider,
@@ -132,5 +173,5 @@ class GeminiGenerateContentJsonl(Ingestor):
           false AS batch,
           CASE WHEN traffic_type IS NOT NULL THEN json_object('traffic_type', traffic_type) END AS extra,
           {text_cols}
-        FROM ({lines})
+        FROM ({_replies_sql(lines, f, f"{u['prompt']} IS NOT NULL OR {u['total']} IS NOT NULL")})
         """

@@ -355,6 +355,10 @@ class Loader(BatchCommit):
                     "export had nothing to write; else check the tool that wrote it.",
                 ))
                 return manifest
+            unread = ingest.antigravity_file(display) if best is None else None
+            if unread:  # an agent's store of no documented format: what it is and what to do
+                result.files.append(FileResult(key, "unrecognised", message=unread))
+                return manifest
             if best is None:
                 result.files.append(FileResult(
                     key, "unrecognised",
