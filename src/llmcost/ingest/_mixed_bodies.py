@@ -71,6 +71,21 @@ def batch_shape(head: bytes) -> str:
     return envelope.shape(head, is_body) + ("+mixed" if is_mixed(head) else "")
 
 
+def query(f: InputFile, ctx: IngestContext, primary: str) -> str:
+    """The query of `primary` (openai_response_jsonl or anthropic_message_jsonl) for `f`: both kinds
+    row by row where its head mixes them, else its own with the other kind quarantined."""
+    if is_mixed(f.head):
+        return rows_sql(f, ctx, primary)
+    if primary == anthropic.AnthropicMessageJsonl.name:
+        own: Any = anthropic
+        extra, checks = OBJECT_FIELDS, STRAY_OPENAI
+    else:
+        own, extra, checks = openai, TYPE_FIELD, STRAY_ANTHROPIC
+    env = envelope.find(f.head, own.is_body) or envelope.Envelope(body_prefix="$")
+    fields = text_fields(envelope.fields(env, own.BODY_FIELDS | extra), ctx)
+    return str(own.rows_sql(json_lines_sql(f, fields), f, ctx, checks=checks))
+
+
 def rows_sql(f: InputFile, ctx: IngestContext, primary: str) -> str:
     """The canonical rows of a mixed file: Anthropic bodies (`type` "message") by
     anthropic_message_jsonl's rules, the others by openai_response_jsonl's. A line that is neither

@@ -25,9 +25,7 @@ from llmcost.ingest import (
     batch_cols,
     int_sql,
     is_bad_count,
-    json_lines_sql,
     register,
-    text_fields,
     ts_sql,
 )
 from llmcost.ingest import _envelope as envelope
@@ -86,12 +84,7 @@ class AnthropicMessageJsonl(Ingestor):
         return env is not None and b'"sessionId"' not in head[:4096] and b'"custom_id"' not in head[:4096]
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
-        mixed = _mixed()
-        if mixed.is_mixed(f.head):  # OpenAI bodies too: each row by its own provider's rules
-            return mixed.rows_sql(f, ctx, self.name)
-        env = envelope.find(f.head, is_body) or envelope.Envelope(body_prefix="$")
-        fields = text_fields(envelope.fields(env, BODY_FIELDS | mixed.OBJECT_FIELDS), ctx)
-        return rows_sql(json_lines_sql(f, fields), f, ctx, checks=mixed.STRAY_OPENAI)
+        return _mixed().query(f, ctx, self.name)  # with the other provider's bodies where a file mixes both
 
 
 def _mixed() -> Any:

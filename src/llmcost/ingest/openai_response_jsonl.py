@@ -54,10 +54,8 @@ from llmcost.ingest import (
     batch_cols,
     google_model_sql,
     int_sql,
-    json_lines_sql,
     register,
     sql_str,
-    text_fields,
     ts_sql,
 )
 from llmcost.ingest import _envelope as envelope
@@ -138,12 +136,7 @@ class OpenAIResponseJsonl(Ingestor):
         return envelope.find(head, is_body) is not None and envelope.find(head, is_stream_part) is None
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
-        mixed = _mixed()
-        if mixed.is_mixed(f.head):  # Anthropic bodies too: each row by its own provider's rules
-            return mixed.rows_sql(f, ctx, self.name)
-        env = envelope.find(f.head, is_body) or envelope.Envelope(body_prefix="$")
-        fields = text_fields(envelope.fields(env, BODY_FIELDS | mixed.TYPE_FIELD), ctx)
-        return rows_sql(json_lines_sql(f, fields), f, ctx, checks=mixed.STRAY_ANTHROPIC)
+        return _mixed().query(f, ctx, self.name)  # with the other provider's bodies where a file mixes both
 
 
 def _mixed() -> Any:
