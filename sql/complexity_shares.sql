@@ -1,5 +1,5 @@
 -- name: complexity_shares
--- Requests labelled simple, medium or complex, per model and overall (level), with shares of requests and of priced cost. A user label (column label: simple/medium/complex) wins; otherwise the rule: complex when any of prompt >= $complex_min_input, output >= $complex_min_output, reasoning >= $complex_min_reasoning, tool calls >= $complex_min_tool_calls, turn >= $complex_min_turn; simple when all of prompt <= $simple_max_input, output <= $simple_max_output, reasoning <= $simple_max_reasoning, tool calls <= $simple_max_tool_calls, turn <= $simple_max_turn; medium otherwise. Prompt = input + cache read + cache write; a missing turn counts as 1, missing tool calls and reasoning as 0.
+-- Requests labelled simple, medium or complex, per model and overall (level), with shares of requests and of priced cost (null where the priced cost is $0: no share of it exists). A user label (column label: simple/medium/complex) wins; otherwise the rule: complex when any of prompt >= $complex_min_input, output >= $complex_min_output, reasoning >= $complex_min_reasoning, tool calls >= $complex_min_tool_calls, turn >= $complex_min_turn; simple when all of prompt <= $simple_max_input, output <= $simple_max_output, reasoning <= $simple_max_reasoning, tool calls <= $simple_max_tool_calls, turn <= $simple_max_turn; medium otherwise. Prompt = input + cache read + cache write; a missing turn counts as 1, missing tool calls and reasoning as 0.
 WITH r AS (
     SELECT model,
            coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0) + coalesce(cache_write_tokens, 0) AS prompt,
@@ -52,7 +52,7 @@ SELECT CASE gid WHEN 0 THEN 'model' ELSE 'all' END AS level,
        CAST(coalesce(user_labelled_requests, 0) AS BIGINT) AS user_labelled_requests,
        requests / sum(requests) OVER (PARTITION BY gid, model) AS request_share,
        CAST(cost_usd AS DECIMAL(38, 12)) AS cost_usd,
-       CAST(cost_usd AS DOUBLE) / CAST(sum(cost_usd) OVER (PARTITION BY gid, model) AS DOUBLE) AS cost_share,
+       CAST(cost_usd AS DOUBLE) / nullif(CAST(sum(cost_usd) OVER (PARTITION BY gid, model) AS DOUBLE), 0) AS cost_share,
        CAST(coalesce(unpriced_requests, 0) AS BIGINT) AS unpriced_requests
 FROM g
 ORDER BY gid DESC, model, CASE label WHEN 'simple' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END

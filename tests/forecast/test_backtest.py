@@ -8,6 +8,9 @@ step, spikes) in a few variants. Traces: hourly with daily seasonality (m = 24),
 
 from __future__ import annotations
 
+import json
+from datetime import date, timedelta
+
 import polars as pl
 import pytest
 from forecast_trace_data import TRACES, ragpulse_hourly, servegen_hourly
@@ -135,3 +138,37 @@ def test_winkler_score_by_hand():
     assert winkler(15.0, 10.0, 20.0, 0.2) == 10.0
     assert winkler(5.0, 10.0, 20.0, 0.2) == 60.0
     assert winkler(22.0, 10.0, 20.0, 0.2) == 30.0
+
+
+def test_a_figure_that_cannot_be_computed_says_why_and_is_never_nan():
+    # 90 days of $0 from 2026-08-01 (a key nobody used), 2 origins, 30-day horizon: every held-out
+    # total is $0, so no error relative to it (APE, the Winkler score over the actual total) exists,
+    # and seasonal naive forecasts each held-out day exactly (its MASE is 0), so neither does the
+    # ratio to it. Before, those figures were NaN: `nan` in the table, a `NaN` literal in the JSON.
+    days = [date(2026, 8, 1) + timedelta(days=i) for i in range(90)]
+    res = backtest(pl.DataFrame({"series_id": ["idle"] * 90, "ds": days, "y": [0.0] * 90}), 30, 2, n_paths=100)
+    assert res.rows.height == 2
+    s = res.summary(by_series=True)
+    text = json.dumps({"summary": s, "rows": res.rows.to_dicts()}, allow_nan=False)  # valid JSON
+    assert "NaN" not in text and "Infinity" not in text
+    for doc in (s, s["series"]["idle"]):
+        assert doc["rel_mase"] is None and doc["ape_total"] is None and doc["total_winkler_80"] is None
+        assert doc["mase_snaive"] == 0 and doc["coverage_80"] == 1.0  # what exists is still given
+        assert doc["not_computed"]["rel_mase"] == "seasonal naive forecast every held-out day exactly (MASE 0)"
+        assert doc["not_computed"]["ape_total"] == "the actual horizon total is 0 at every origin"
+    table = res.table()
+    assert "nan" not in table.lower()
+    pooled = next(line for line in table.splitlines() if line.startswith("POOLED")).split()
+    assert pooled[2] == "n/a" and pooled[5] == "n/a"  # relMASE, APEtot
+    assert "n/a: relMASE: seasonal naive forecast every held-out day exactly (MASE 0)" in table
+
+
+def test_a_backtest_without_an_origin_says_so():
+    # one day of data: no origin has 28 days of training and a 30-day horizon after it. The table
+    # raised KeyError ('rel_mase': the summary of no origin held only `n_origins`).
+    res = backtest(pl.DataFrame({"series_id": ["one"], "ds": [date(2026, 8, 1)], "y": [3.0]}), 30, 2)
+    s = res.summary()
+    json.dumps(s, allow_nan=False)
+    assert s["n_origins"] == 0 and s["rel_mase"] is None and s["coverage_80"] is None
+    assert res.table().splitlines()[-1] == (
+        "n/a: no origin: the series is shorter than the minimum training days plus the horizon")

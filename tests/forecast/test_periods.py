@@ -420,3 +420,21 @@ def test_a_falling_trend_does_not_leave_the_quarter_above_the_next_month():
     assert qtr.p50 is not None and nxt.p50 is not None
     assert qtr.p50 / 90 <= nxt.p50 / 31 * (1 + 1e-9)
     assert qtr.p50 > 0
+
+
+def test_the_path_cap_holds_after_an_outage():
+    # 150 days at about $10 (5% noise, to the cent), 20 days without usage (an outage), then 5 days
+    # back at $10.00, as of 2026-11-20. The documented path cap (docs/forecasting.md, "Path cap";
+    # reference target T7): no simulated day above 10 x the historical maximum. So no period total,
+    # at any level, can exceed its actuals plus 10 x the largest day x its days still to come. By
+    # hand from the input: 2026-11 has 10 days left, 2026-12 31, 2027-Q1 90. Before, the recentring
+    # multiplied the capped paths past it: 2027-Q1's 95% bound read $16,878 against a cap of $9,945.
+    as_of = date(2026, 11, 20)
+    rng = np.random.default_rng(0)
+    y = [*np.round(10 * np.exp(rng.normal(0, 0.05, 150)), 2).tolist(), *[0.0] * 20, *[10.0] * 5]
+    days = [as_of - timedelta(days=len(y) - 1 - i) for i in range(len(y))]
+    top = max(y)
+    left = {"2026-11": 10, "2026-12": 31, "2027-Q1": 90}
+    for p in forecast_periods(days, y, as_of=as_of):
+        assert p.hi_95 <= p.actual_to_date + 10 * top * left[p.period] + 1e-6, p
+        assert p.lo_95 <= p.lo_80 <= p.p50 <= p.hi_80 <= p.hi_95

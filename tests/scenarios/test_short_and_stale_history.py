@@ -107,3 +107,28 @@ def test_scattered_usage_is_centred_on_its_mean_day() -> None:
     assert "next month: the median is the mean day of the last 56 days (scattered usage); the model gives the " \
            "spread" in f["notes"]
     assert not any("prices or mix changed" in n for n in f["notes"]), f["notes"]
+
+
+def test_the_path_cap_holds_on_the_money_after_an_outage() -> None:
+    # 60 days of 4 requests, 30 days without any (an outage), then 2, 4 and 8 requests on the last
+    # three days to 2026-11-18. A request (1,000 in + 100 out on gpt-4o) is $0.0035 at the list price,
+    # so the largest day is 8 x $0.0035 = $0.028 and the path cap (docs/forecasting.md, "Path cap":
+    # no simulated day above 10x the historical daily max) is $0.28 a day: no day's 95% bound above
+    # it, and no period's above its actuals + $0.28 x its days to come (12 in November, 31 in
+    # December, 90 in 2027-Q1). Before, the recentring and the product of the driver paths went past
+    # it: December's 95% bound read $12.03 against $8.68, a day's $0.57.
+    first = AS_OF - timedelta(days=92)
+    counts = [4] * 60 + [0] * 30 + [2, 4, 8]
+    rows = [
+        {"ts": datetime(d.year, d.month, d.day, 12, k, tzinfo=UTC), "provider": "openai", "model": "gpt-4o",
+         "input_tokens": 1000, "output_tokens": 100}
+        for i, c in enumerate(counts) for d in [first + timedelta(days=i)] for k in range(c)
+    ]
+    doc = forecast_section(usage_con(rows), load_catalog(), as_of=AS_OF, tz="UTC", scenarios_file=None,
+                           n_paths=500)
+    _nested(doc)
+    cap = 10 * 8 * Decimal("0.0035")
+    left = {"2026-11": 12, "2026-12": 31, "2027-Q1": 90}
+    for p in doc["forecast"]["periods"]:
+        assert p["hi_95_usd"] <= p["actual_to_date_usd"] + cap * left[p["period"]], p
+    assert max(d["hi_95_usd"] for d in doc["forecast"]["daily"]) <= cap

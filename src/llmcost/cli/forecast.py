@@ -103,7 +103,9 @@ def backtest_cmd(
     )
     if format == "json":
         typer.echo(
-            json.dumps({"summary": res.summary(by_series=True), "rows": res.rows.to_dicts()}, default=_json, indent=2)
+            # a figure that does not exist is null (never a NaN literal, which is not JSON)
+            json.dumps({"summary": res.summary(by_series=True), "rows": res.rows.to_dicts()}, default=_json, indent=2,
+                       allow_nan=False)
         )
         return
     typer.echo(

@@ -13,19 +13,30 @@ the origin. Reported, pooled over series and origins:
 * the Winkler (interval) score of the horizon total's 80% interval, relative to the actual total:
   width + (2 / 0.2) x the distance by which the actual falls outside (Gneiting and Raftery 2007,
   eq. 43); lower is better, and a narrow interval that misses pays for it.
+
+The model's own paths are scored, except at a daily origin whose history is scattered usage:
+there the forecast's medians are the mean day of the last 56 days (`periods.scattered_mean_total`),
+and the backtest scores those recentred paths (`_scattered_paths`), as the forecast shows them.
+
+A figure that does not exist is None (null in JSON, "n/a" in the table), never NaN, and the
+summary's `not_computed` says why: an error relative to an actual total of 0, a ratio to a
+seasonal naive that forecast every held-out day exactly, the total of a horizon with a day
+missing from the data. Pooled figures are means over the origins where the figure exists.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import polars as pl
 
-from .auto import fit_series
+from .auto import FittedSeries, fit_series, impute
 from .baselines import SeasonalNaive
 from .frame import split_series
+from .periods import periods_after, recentre_paths, rest_forecasts, scattered_mean_total
 
 COLUMNS = (
     "series_id", "origin", "model_used", "confidence", "spread", "n_train",
@@ -45,7 +56,8 @@ class BacktestResult:
     extra: dict = field(default_factory=dict)
 
     def summary(self, by_series: bool = False) -> dict:
-        """Pooled figures; with `by_series`, a dict of them per series as well."""
+        """Pooled figures; with `by_series`, a dict of them per series as well. A figure that
+        cannot be computed is None, and `not_computed` maps its key to the reason."""
         out = _pool(self.rows)
         out.update(horizon=self.horizon, season_length=self.season_length)
         if by_series:
@@ -60,33 +72,73 @@ class BacktestResult:
                 f"{'sAPEtot':>7} {'cov80':>6} {'cov95':>6} {'tot80':>6} {'tot95':>6} {'Wtot80':>6}")
         lines = [head, "-" * len(head)]
         groups = [(sid, part) for (sid,), part in self.rows.group_by("series_id", maintain_order=True)]
+        why: list[str] = []
+        pooled = _pool(self.rows)
         for name, part in [*groups, ("POOLED", self.rows)]:
-            s = _pool(part)
+            s = pooled if name == "POOLED" else _pool(part)
             lines.append(
-                f"{name[:24]:<24} {s['n_origins']:>3} {s['rel_mase']:>7.3f} {s['mase']:>6.3f} "
-                f"{s['mase_snaive']:>6.3f} {s['ape_total']:>7.1%} {s['ape_total_snaive']:>7.1%} "
-                f"{s['coverage_80']:>6.1%} {s['coverage_95']:>6.1%} {s['total_coverage_80']:>6.1%} "
-                f"{s['total_coverage_95']:>6.1%} {s['total_winkler_80']:>6.3f}"
+                f"{name[:24]:<24} {s['n_origins']:>3} {_cell(s['rel_mase'], '7.3f')} {_cell(s['mase'], '6.3f')} "
+                f"{_cell(s['mase_snaive'], '6.3f')} {_cell(s['ape_total'], '7.1%')} "
+                f"{_cell(s['ape_total_snaive'], '7.1%')} {_cell(s['coverage_80'], '6.1%')} "
+                f"{_cell(s['coverage_95'], '6.1%')} {_cell(s['total_coverage_80'], '6.1%')} "
+                f"{_cell(s['total_coverage_95'], '6.1%')} {_cell(s['total_winkler_80'], '6.3f')}"
             )
-        return "\n".join(lines)
+            if s["n_origins"] == 0:  # only the pooled line of an empty backtest: one reason for every figure
+                why.append(f"n/a: {NO_ORIGIN}")
+                continue
+            for key, reason in s["not_computed"].items():
+                if key not in _COLUMN_NAMES:
+                    continue
+                if name == "POOLED":
+                    why.append(f"n/a: {_COLUMN_NAMES[key]}: {reason}")
+                elif key not in pooled["not_computed"]:
+                    why.append(f"n/a: {_COLUMN_NAMES[key]} of {name}: {reason}")
+        return "\n".join(lines + why)
 
 
-def _mean(s: pl.Series) -> float:
-    m = s.mean()
-    return float(m) if isinstance(m, int | float) else float("nan")
+_COLUMN_NAMES = {"rel_mase": "relMASE", "mase": "MASE", "mase_snaive": "sMASE", "ape_total": "APEtot",
+                 "ape_total_snaive": "sAPEtot", "coverage_80": "cov80", "coverage_95": "cov95",
+                 "total_coverage_80": "tot80", "total_coverage_95": "tot95", "total_winkler_80": "Wtot80"}
+"""The table's column of each summary key."""
+
+
+def _cell(value: float | None, spec: str) -> str:
+    """A table cell: the figure, or "n/a" where it cannot be computed (the reason is printed below)."""
+    width = spec.split(".")[0]
+    return f"{'n/a':>{width}}" if value is None else f"{value:>{spec}}"
+
+
+def _mean(s: pl.Series) -> float | None:
+    """Mean over the origins where the figure exists (None and NaN left out); None if it exists at none."""
+    vals = s.drop_nulls()
+    if vals.dtype.is_float():
+        vals = vals.drop_nans()
+    m = vals.mean()
+    return float(m) if isinstance(m, int | float) and np.isfinite(m) else None
+
+
+EXACT_MASE = 1e-9
+"""A seasonal naive MASE at or below this is an exact forecast: the ratio to it is not a figure
+(MASE is scale-free; 1.8e-16 was rounding noise, which made a relative MASE of 7.7e12)."""
+
+NO_ORIGIN = "no origin: the series is shorter than the minimum training days plus the horizon"
+ZERO_TOTAL = "the actual horizon total is 0 at every origin"
+MISSING_DAY = "a held-out day is missing from the data at every origin"
 
 
 def _pool(rows: pl.DataFrame) -> dict:
+    keys = ("mase", "mase_snaive", "rel_mase", "ape_total", "ape_total_p50", "ape_total_snaive", "coverage_80",
+            "coverage_95", "total_coverage_80", "total_coverage_95", "total_winkler_80")
     if rows.height == 0:
-        return {"n_origins": 0}
+        return {"n_origins": 0, **dict.fromkeys(keys), "not_computed": dict.fromkeys(keys, NO_ORIGIN)}
     mase = _mean(rows["mase"])
     snaive = _mean(rows["mase_snaive"])
     n_pts = int(rows["n_points"].sum())
-    return {
+    out: dict[str, Any] = {
         "n_origins": rows.height,
         "mase": mase,
         "mase_snaive": snaive,
-        "rel_mase": mase / snaive if snaive > 0 else float("nan"),
+        "rel_mase": mase / snaive if mase is not None and snaive is not None and snaive > EXACT_MASE else None,
         "ape_total": _mean(rows["ape_total"]),
         "ape_total_p50": _mean(rows["ape_total_p50"]),
         "ape_total_snaive": _mean(rows["ape_total_snaive"]),
@@ -96,6 +148,21 @@ def _pool(rows: pl.DataFrame) -> dict:
         "total_coverage_95": _mean(rows["total_in_95"]),
         "total_winkler_80": _mean(rows["total_winkler_80"]),
     }
+    why: dict[str, str] = {}
+    if out["rel_mase"] is None:
+        why["rel_mase"] = "seasonal naive forecast every held-out day exactly (MASE 0)"
+    for key in ("ape_total", "ape_total_p50", "ape_total_snaive"):
+        if out[key] is None:
+            why[key] = ZERO_TOTAL
+    for key in ("total_coverage_80", "total_coverage_95"):
+        if out[key] is None:
+            why[key] = MISSING_DAY
+    if out["total_winkler_80"] is None:
+        why["total_winkler_80"] = MISSING_DAY if out["total_coverage_80"] is None else (
+            ZERO_TOTAL if out["ape_total"] is None
+            else "at every origin the actual horizon total is 0 or a held-out day is missing")
+    out["not_computed"] = why
+    return out
 
 
 def winkler(actual: float, lo: float, hi: float, alpha: float) -> float:
@@ -103,8 +170,32 @@ def winkler(actual: float, lo: float, hi: float, alpha: float) -> float:
     return (hi - lo) + (2 / alpha) * max(lo - actual, 0.0) + (2 / alpha) * max(actual - hi, 0.0)
 
 
-def _ape(actual: float, pred: float) -> float:
-    return abs(pred - actual) / abs(actual) if actual != 0 else float(pred != 0)
+def _ape(actual: float, pred: float) -> float | None:
+    """|pred - actual| / |actual|; None for an actual of 0 (no relative error exists: it was 100%
+    for any forecast above 0, 0% for a forecast of 0)."""
+    return abs(pred - actual) / abs(actual) if actual != 0 else None
+
+
+def _scattered_paths(fit: FittedSeries, train: np.ndarray, day0: date, horizon: int, n_paths: int,
+                     rng: np.random.Generator) -> np.ndarray | None:
+    """The horizon's paths as a forecast made on the day before `day0` shows them, when its daily
+    history is scattered usage (`periods.rest_forecasts` falls back to the mean day of the last 56
+    days: neither the local regression nor the recent level has a level); None otherwise. Such a
+    forecast's medians are that mean day (`scattered_mean_total`), the model giving only the spread
+    (`recentre_paths`, with the path cap): the model's own centre, additive ETS on the raw scale
+    with its paths clipped at 0, lifts every day and is not what the forecast shows there (three
+    days of $0.26 a month backtested at an APE of the 30-day total of 98%)."""
+    hist = [(day0 - timedelta(days=train.size - i), float(v)) for i, v in enumerate(impute(train))]
+    days = [day0 + timedelta(days=i) for i in range(horizon)]
+    if scattered_mean_total(hist, days) is None:  # cheap first: most histories are not scattered
+        return None
+    centres = rest_forecasts(hist, days)
+    if len(centres) != 1 or centres[0] is None:
+        return None
+    h = max(horizon, (periods_after(day0 - timedelta(days=1))[-1][3] - day0).days + 1)
+    paths = fit.simulate(h, n_paths, rng)
+    factors, _ = recentre_paths(paths, day0, hist, cap=fit.cap)
+    return (paths * factors)[:, :horizon]
 
 
 def backtest_array(y: np.ndarray, horizon: int, n_origins: int, *, series_id: str = "y",
@@ -125,7 +216,12 @@ def backtest_array(y: np.ndarray, horizon: int, n_origins: int, *, series_id: st
             continue
         fit = fit_series(train, season_length=m, calib_horizon=horizon, calib_origins=calib_origins,
                          seed=seed, combo=combo)
-        paths = fit.simulate(horizon, n_paths, np.random.default_rng([seed, o]))
+        rng = np.random.default_rng([seed, o])
+        day0 = origin_labels[o] if origin_labels is not None and m == 7 else None
+        scattered = None
+        if isinstance(day0, date) and not isinstance(day0, datetime) and fit.confidence != "none":
+            scattered = _scattered_paths(fit, train, day0, horizon, n_paths, rng)
+        paths = fit.simulate(horizon, n_paths, rng) if scattered is None else scattered
         point = np.median(paths, axis=0)
         tr = fit.model.y_ if fit.model.y_ is not None else train
         scale = np.nanmean(np.abs(tr[m:] - tr[:-m])) if tr.size > m else np.nan
@@ -153,10 +249,10 @@ def backtest_array(y: np.ndarray, horizon: int, n_origins: int, *, series_id: st
             "n_points": int(ok.sum()),
             "in_80": int(((test >= lo80) & (test <= hi80))[ok].sum()),
             "in_95": int(((test >= lo95) & (test <= hi95))[ok].sum()),
-            "total_in_80": float(tq[0] <= actual_tot <= tq[1]) if tot_ok else float("nan"),
-            "total_in_95": float(tq[2] <= actual_tot <= tq[3]) if tot_ok else float("nan"),
+            "total_in_80": float(tq[0] <= actual_tot <= tq[1]) if tot_ok else None,
+            "total_in_95": float(tq[2] <= actual_tot <= tq[3]) if tot_ok else None,
             "total_winkler_80": winkler(actual_tot, float(tq[0]), float(tq[1]), 0.2) / abs(actual_tot)
-            if tot_ok and actual_tot != 0 else float("nan"),
+            if tot_ok and actual_tot != 0 else None,
         })
     return rows
 

@@ -362,8 +362,8 @@ def combine_remaining(totals: np.ndarray, others: Sequence[float | None],
         "level step, recent weekday-adjusted level); the model gives the spread")
 
 
-def recentre_paths(paths: np.ndarray, first_day: date, history: Sequence[tuple[date, float]]
-                   ) -> tuple[np.ndarray, list[str]]:
+def recentre_paths(paths: np.ndarray, first_day: date, history: Sequence[tuple[date, float]],
+                   cap: float = float("inf")) -> tuple[np.ndarray, list[str]]:
     """Per-path, per-day factors that recentre simulated daily paths (`paths[:, 0]` is `first_day`,
     the day after the history) on `combine_remaining`: the current month's remaining days with
     REST_SPREAD, then the whole next month with NEXT_SPREAD, then the next quarter's days after
@@ -372,7 +372,15 @@ def recentre_paths(paths: np.ndarray, first_day: date, history: Sequence[tuple[d
     its daily shape is kept and every period total built from the scaled paths agrees with the
     recentred windows. Days outside every window (a month between the next month and the next
     quarter) keep factor 1; a path whose window is all zeros stays zero. Multiply any path array
-    of the same forecast (scenarios, savings) by the factors to keep it on the same level."""
+    of the same forecast (scenarios, savings) by the factors to keep it on the same level.
+
+    `cap` is the path cap (10x the historical daily max, `FittedSeries.cap`): a factor is lowered
+    on the days where it would lift a path above it (or where the path already is), so no day of
+    `paths * factors` exceeds it. The recentring moves a window's total to a centre the model's
+    paths may lie far below (after an outage, the model's level is low and the recent level is
+    back), and the 95% tails are widened (NEXT_SPREAD): without this, 150 days of $10, 20 without
+    usage and 5 at $10 again had 3% of their simulated days above the cap (up to 4.6x it), and the
+    next quarter's 95% bound at $16,878, above 10x the largest day x the quarter's 90 days ($9,945)."""
     factors = np.ones_like(paths, dtype=float)
     notes: list[str] = []
     per_day: float | None = None  # the next month's median per day, once recentred
@@ -400,6 +408,9 @@ def recentre_paths(paths: np.ndarray, first_day: date, history: Sequence[tuple[d
             per_day = float(np.median(combined)) / len(days)
         factors[:, i0:i1] = np.where(totals > 0, combined / np.where(totals > 0, totals, 1.0), 0.0)[:, None]
         notes.append(f"{name}: " + (f"the median is {what}; the model gives the spread" if what else how))
+    over = paths * factors > cap
+    if over.any():
+        factors = np.where(over, cap / np.where(over, paths, 1.0), factors)
     return factors, notes
 
 
@@ -432,7 +443,7 @@ def forecast_periods(
     paths = fit.simulate(h, n_paths, np.random.default_rng(seed))
     if fit.confidence != "none":
         hist = [(first + timedelta(days=i), float(v)) for i, v in enumerate(imputed)]
-        factors, how = recentre_paths(paths, fut0, hist)
+        factors, how = recentre_paths(paths, fut0, hist, cap=fit.cap)
         paths = paths * factors
         notes += how
     out = []

@@ -565,7 +565,7 @@ def _complexity(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator
                     num(r["requests"]),
                     pct(r["request_share"]),
                     money(r["cost_usd"]),
-                    pct(r["cost_share"]),
+                    pct(r["cost_share"]) if r["cost_share"] is not None else "-",  # $0 of $0: no share
                 ]
                 for r in cx["shares"]
             ],

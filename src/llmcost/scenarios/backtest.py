@@ -23,9 +23,15 @@ MIN_TRAIN = 28
 
 
 def store_series(con: duckdb.DuckDBPyConnection, history: str, series: str) -> pl.DataFrame:
-    """Long frame (series_id, ds, y) of the history table: `cost`, `requests|provider` or both."""
+    """Long frame (series_id, ds, y) of the history table: `cost`, `requests|provider` or both.
+
+    Each series runs from its first day with usage to the history's last day, a day without its
+    usage being $0 (0 requests), as the forecast reads it (scenarios/drivers.py): left missing,
+    the core would impute those days by interpolation, and usage on a few scattered days became
+    usage every day (and a held-out month of missing days scored no total at all)."""
     if series not in ("cost", "drivers", "all"):
         raise UsageError(f"--series {series!r} is not one of cost, drivers, all. Fix: pick one.")
+    last = con.execute(f"SELECT max(day) FROM {history}").fetchall()[0][0]
     parts = []
     if series in ("cost", "all"):
         rows = con.execute(
@@ -50,7 +56,14 @@ def store_series(con: duckdb.DuckDBPyConnection, history: str, series: str) -> p
                 schema={"series_id": pl.String, "ds": pl.Date, "y": pl.Float64},
             )
         )
-    return pl.concat(parts)
+    frame = pl.concat(parts)
+    if frame.height == 0:
+        return frame
+    calendar = frame.group_by("series_id").agg(pl.col("ds").min().alias("first")).select(
+        "series_id", pl.date_ranges("first", pl.lit(last, dtype=pl.Date)).alias("ds")
+    ).explode("ds")
+    return (calendar.join(frame, on=["series_id", "ds"], how="left").with_columns(pl.col("y").fill_null(0.0))
+            .sort("series_id", "ds"))
 
 
 def store_backtest(

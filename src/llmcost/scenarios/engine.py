@@ -28,7 +28,7 @@ from llmcost.forecast import (
     to_money,
     total_intervals,
 )
-from llmcost.forecast.auto import LOW_HISTORY
+from llmcost.forecast.auto import LOW_HISTORY, SANITY_MULT
 from llmcost.forecast.periods import SCATTERED
 from llmcost.pricing import Catalog
 from llmcost.storage.store import has_relation, one
@@ -63,13 +63,23 @@ def _recentre_factors(con: duckdb.DuckDBPyConnection, history: str, paths: np.nd
     the rest of this month and the next month on the mean of the local regression and the recent
     level, and the next quarter on `quarter_forecasts` (the model keeps the spread). Every path
     array of the forecast (base, scenarios, savings) is multiplied by them, so a scenario differs
-    from the base by its knobs only."""
-    hist = con.execute(
+    from the base by its knobs only.
+
+    The factors also hold the path cap on the money (reference target T7: no path above 10x the
+    historical daily max x the scenario factor): no day of `paths * factors` is above 10x the
+    history's largest day of priced cost. Each driver path is capped on its own scale only, and a
+    product of drivers, or a recentred window, can lift a day past 10x the largest day's money."""
+    hist = [(d, v or 0.0) for d, v in con.execute(
         f"SELECT day, CAST(sum(cost_usd) AS DOUBLE) FROM {history} WHERE priced GROUP BY day ORDER BY day"
-    ).fetchall()
-    factors, how = recentre_paths(paths, first_day, [(d, v or 0.0) for d, v in hist])
+    ).fetchall()]
+    factors, how = recentre_paths(paths, first_day, hist, cap=_cap(hist))
     notes += how
     return factors
+
+
+def _cap(history: list[tuple[date, float]]) -> float:
+    """The path cap of a money series: SANITY_MULT (10) x its largest day (forecast.auto)."""
+    return SANITY_MULT * max([0.0, *(v for _, v in history)])
 
 
 def _budget_odds(con: duckdb.DuckDBPyConnection, history: str, paths: np.ndarray, first_day: date,
@@ -286,7 +296,8 @@ def forecast_section(
     billed_base = df.billed_cost()
     b_factors = np.ones_like(billed_base)
     if billed is not None and not none:
-        b_factors, how = recentre_paths(billed_base, df.first_day, _billed_history(billed))
+        b_hist = _billed_history(billed)
+        b_factors, how = recentre_paths(billed_base, df.first_day, b_hist, cap=_cap(b_hist))
         notes += [f"billed money: {n}" for n in how]
     billed_base = billed_base * b_factors
     base = priced_base + billed_base
