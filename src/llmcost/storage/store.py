@@ -114,10 +114,13 @@ class FileEntry:
     the manifest key of that file. Such an entry is replaced and dropped with the file."""
     labels: dict[str, str] | None = None
     """--label KEY=VALUE the file's rows were stored with (their run_labels)."""
+    reader_version: int | None = None
+    """The version of the format's reader that read the file (`Ingestor.reader_version`) when above
+    1; None (not written) for version 1 and for entries written before versions were recorded."""
 
     def to_json(self) -> dict[str, Any]:
         out = dict(self.__dict__)
-        for optional in ("derived_from", "labels"):
+        for optional in ("derived_from", "labels", "reader_version"):
             if out[optional] is None:
                 del out[optional]  # entries without them read as before these fields existed
         return out
