@@ -1,5 +1,5 @@
 -- name: reconcile_money_usage
--- Every live usage row with what it counts for: money_basis of its provider and UTC day ('billed' when cost rows exist, else 'bucket' when provider aggregates exist, else 'request'); counts_for_tokens (the provider's volume: bucket rows where the day has any, else request rows; `usage` already leaves out the org totals grouped rows cover, storage/store.py USAGE_SHADOWED_VIEW); counts_for_money (counts_for_tokens and no billed cost that day). Request rows on a day covered by provider aggregates never count for money or volume.
+-- Every live usage row with what it counts for: money_basis of its provider and UTC day ('billed' when cost rows exist, else 'bucket' when provider aggregates exist, else 'request'); counts_for_tokens (the provider's volume: bucket rows where the day has any, else request rows; `usage` already leaves out the org totals grouped rows cover and the buckets a wider bucket of the same export covers, storage/store.py USAGE_SHADOWED_VIEW); counts_for_money (counts_for_tokens and no billed cost that day). Request rows on a day covered by provider aggregates never count for money or volume.
 WITH u AS (
     SELECT *,
            CAST(ts AT TIME ZONE 'UTC' AS DATE) AS day

@@ -37,7 +37,10 @@ def render() -> str:
         "use the manifest's list of parts, so a killed run's unlisted files are never read and are deleted by",
         "the next writer. A format may also derive rows into the other table (FOCUS exports: token buckets",
         "in `usage` beside the cost lines); the manifest keeps them as an entry `<file>#derived:usage` with",
-        "`derived_from` naming the file, replaced and counted with it.",
+        "`derived_from` naming the file, replaced and counted with it. An entry read by a version of its",
+        "format's reader above 1 records it (`reader_version`; the format's `reader_changes` say what each",
+        "version changed): a file an older reader read is read again by the next run, though unchanged, and",
+        "its rows replaced (a CUR read before its monthly lines were spread over their days).",
         "",
     ]
     return "\n".join(out)

@@ -538,6 +538,33 @@ def test_api_claude_code_report_inside_the_usage_report_same_on_spark(spark: Any
     assert _both_engines_totals(files, tmp_path, monkeypatch) == (7, 1300, 130)
 
 
+def test_overlapping_widths_same_on_spark(spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Usage API's daily and hourly pages of the same two days, a DAILY and an HOURLY CUR of the
+    same two days and AWS's FOCUS export beside that CUR: both engines count the coarser buckets
+    and the CUR's lines (storage.store.overlaps_select, on Spark transpiled) and give the same
+    warnings; the figures are tests/ingest_exports/test_bucket_widths.py's, worked by hand."""
+    from tests.ingest_exports.test_bucket_widths import DAY, HOUR, NOV5, OPENAI_1D, OPENAI_1H, cur, focus
+
+    monkeypatch.setenv("LLMCOST_TODAY", "2026-12-15")
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "1d.json").write_text(json.dumps(OPENAI_1D))
+    (src / "1h.json").write_text(json.dumps(OPENAI_1H))
+    (src / "cur_daily.csv").write_text(cur(DAY, NOV5, 2, 24000, "0.072", item="d"))
+    (src / "cur_hourly.csv").write_text(cur(HOUR, NOV5, 48, 1000, "0.003", item="h"))
+    (src / "focus.csv").write_text(focus(DAY, NOV5, 2, 24000, "0.072", tax="0.01"))
+    store = tmp_path / "store"
+    assert load([src], store).by_status("failed") == []
+    docs = _documents(store, tmp_path, monkeypatch, ("--no-forecast",))
+    assert not _same_document(docs["duckdb"], docs["spark"])
+    d = docs["duckdb"]
+    t = d["totals"]
+    assert (t["requests"], t["input_tokens"], t["output_tokens"]) == (48, 4800 + 48000, 960)
+    # the daily CUR's $0.144 and FOCUS's tax line $0.01
+    assert Decimal(t["billed_cost_usd"]) == Decimal("0.154")
+    assert sum(w.startswith("overlapping exports") for w in d["warnings"]) == 3
+
+
 @requires_traces()
 @pytest.mark.traces
 def test_cli_engine_spark_same_document_on_a_trace(spark: Any, trace_store: Path, tmp_path: Path,

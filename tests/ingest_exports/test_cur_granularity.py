@@ -27,10 +27,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+
+import pytest
 
 from llmcost.document.analysis import ReportOptions, build_report
 from llmcost.ingest.loader import load
@@ -148,3 +151,67 @@ def test_a_monthly_cur_line_ingested_again_changes_no_total(tmp_path: Path) -> N
     assert _all(Store.open(store).connect(), totals) == before
     entry = Store.open(store).read_manifest().files[str(copy.resolve())]
     assert (entry.rows_read, entry.rows_stored + entry.rows_duplicate, entry.rows_quarantined) == (32, 31, 1)
+
+
+def test_a_cur_read_before_the_spread_is_read_again_and_its_rows_replaced(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store that ingested this export before lines were spread holds line 2 whole on Nov 1. Running
+    ingest again on the same, unchanged file used to skip it ("unchanged": its size and hash match), so
+    the old store kept the month on its first day. The manifest now records the version of the reader
+    that read each file (`Ingestor.reader_changes`); a file read by an older version of its format's
+    reader is read again and its rows replaced: the days change, the total does not double."""
+    from llmcost.ingest import aws_cur_bedrock_csv
+
+    f = _export(tmp_path / "cur.csv")
+    store = tmp_path / "store"
+    # the reader as it was: every line one row (spread over 1 day), and version 1, which wrote no
+    # version into the manifest
+    with monkeypatch.context() as m:
+        m.setattr(aws_cur_bedrock_csv, "spread_days", lambda start, end: "1")
+        m.setattr(aws_cur_bedrock_csv.AwsCurBedrockCsv, "reader_changes", {}, raising=False)
+        load([f], store)
+    key = str(f.resolve())
+    assert "reader_version" not in json.loads((store / "manifest.json").read_text())["files"][key]
+    by_day = "SELECT CAST(ts AT TIME ZONE 'UTC' AS DATE) AS day, sum(cost_usd) FROM costs GROUP BY 1 ORDER BY 1"
+    total = "SELECT count(*), sum(cost_usd), sum(quantity) FROM costs"
+    # the old rows, by hand: line 2's $8.100007 on Nov 1, line 3's $0.45 on Nov 5
+    assert _all(Store.open(store).connect(), by_day) == [
+        (date(2026, 11, 1), Decimal("8.100007")), (date(2026, 11, 5), Decimal("0.45"))]
+    assert _all(Store.open(store).connect(), total) == [(2, Decimal("8.550007"), Decimal("3020001"))]
+
+    again = load([f], store)
+    assert [(r.status, r.rows_read, r.rows_stored, r.rows_duplicate, r.rows_quarantined) for r in again.files] == [
+        ("replaced", 32, 31, 0, 1)]
+    assert again.files[0].note == (
+        f"{key} was read again: version 1 of the aws_cur_bedrock_csv reader stored it, and version 2 reads it "
+        "differently (a line item over several whole days is spread over those days; before, all of it sat on "
+        "its first day); its rows were replaced")
+    con = Store.open(store).connect()
+    days = _all(con, by_day)
+    # 30 days now: Nov 1-10 $0.270000233334 each, Nov 11-30 $0.270000233333, and Nov 5 adds line 3's $0.45
+    assert len(days) == 30 and days[0] == (date(2026, 11, 1), Decimal("0.270000233334"))
+    assert days[4] == (date(2026, 11, 5), Decimal("0.270000233334") + Decimal("0.45"))
+    assert days[29] == (date(2026, 11, 30), Decimal("0.270000233333"))
+    # the same total, not doubled: $8.100007 + $0.45, 3,000,001 + 20,000 tokens
+    assert _all(con, total) == [(31, Decimal("8.550007"), Decimal("3020001"))]
+    assert _all(con, "SELECT count(*) FROM costs_all") == [(31,)]  # the old parts are gone, not shadowed
+    assert json.loads((store / "manifest.json").read_text())["files"][key]["reader_version"] == 2
+    # read by the current reader now: unchanged from here on
+    assert [r.status for r in load([f], store).files] == ["unchanged"]
+
+
+def test_the_cli_says_why_an_unchanged_file_was_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from llmcost.cli import app
+    from llmcost.ingest import aws_cur_bedrock_csv
+
+    f = _export(tmp_path / "cur.csv")
+    store = tmp_path / "store"
+    with monkeypatch.context() as m:
+        m.setattr(aws_cur_bedrock_csv.AwsCurBedrockCsv, "reader_changes", {}, raising=False)
+        load([f], store)
+    res = CliRunner().invoke(app, ["ingest", str(f), "--store", str(store)])
+    assert res.exit_code == 0, res.output
+    assert f"Note: {f.resolve()} was read again: version 1 of the aws_cur_bedrock_csv reader stored it" in res.output
+    assert "0 ingested, 1 replaced, 0 unchanged" in res.output

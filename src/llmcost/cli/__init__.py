@@ -448,6 +448,10 @@ def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: 
     result = load(paths, _store_dir(store), source=source or forced, keep_text=keep_text, labels=labels,
                   wait=wait, progress=_progress(quiet))
     _step("this run's files were ingested and committed to the store")
+    if not quiet:
+        for f in result.files:
+            if f.note:  # an unchanged file read again (its format's reader changed): said, not a problem
+                typer.echo(f"Note: {_inert(f.note)}.", err=True)
     problems = [{"file": f.path, "status": f.status, "message": f.message or f.status} for f in result.problems()]
     counts = {
         s: len(result.by_status(s))

@@ -21,6 +21,7 @@ import duckdb
 
 from llmcost import __version__, clock
 from llmcost.document.compare import month_end, month_start, period_compare, previous_month
+from llmcost.document.overlaps import overlap_warnings
 from llmcost.document.priced_rows import PricedTable, price_once
 from llmcost.errors import UsageError
 from llmcost.measures import queries
@@ -378,6 +379,9 @@ def _sections(
     costs = costs_window_view(con, rows, since, until)
     pricing = rows.summary(con, volume)
     doc = _document(con, opts, store, manifest, catalog.info(), pricing, volume, costs)
+    # rows another export of the same usage or money counts (storage.store.overlaps_select): said,
+    # since the totals are then not the sum of the exports loaded
+    doc["warnings"].extend(overlap_warnings(con, _inline(*_where(since, until, rows.tz)), rows.tz))
     for m in catalog.overrides.zero_priced():
         doc["warnings"].append(
             f"{m.origin} prices {m.provider}/{m.model} at $0 (input = 0, output = 0): its requests count as $0. "

@@ -427,7 +427,7 @@ def register_store(spark: SparkSession, store_root: Path | str, manifest: Any) -
     The `usage` view numbers the turns a source left out (`usage_turn_fill`), as Store.connect's
     view does on DuckDB."""
     from llmcost.storage.schema import arrow_schema
-    from llmcost.storage.store import TABLES
+    from llmcost.storage.store import TABLES, overlaps_select
 
     root = str(store_root)
     for table in TABLES:
@@ -443,6 +443,9 @@ def register_store(spark: SparkSession, store_root: Path | str, manifest: Any) -
             df = spark.createDataFrame([], _struct(schema))
         df.createOrReplaceTempView(f"{table}_all")
         live = f"SELECT * FROM {table}_all WHERE NOT coalesce(_dup, false)"
+        # the rows another export of the same usage or money counts, as the DuckDB store's views
+        # `usage_overlaps` / `costs_overlaps` (storage.store.overlaps_select: the same SQL, transpiled)
+        spark.sql(to_spark(overlaps_select(table, live))).createOrReplaceTempView(f"{table}_overlaps")
         if table == "usage":  # the rows that count, as the DuckDB store's view (store.live_rows)
             live = usage_turn_fill(f"({USAGE_COUNTED.format(live=live)})", df.columns)
         else:  # the cost lines that count, as the DuckDB store's view (storage.store.COSTS_VIEW)
@@ -454,11 +457,13 @@ _ORG_TOTAL = "coalesce(CAST(get_json_object({t}.extra, '$.org_total') AS BOOLEAN
 COSTS_COUNTED = (
     "WITH live AS ({live}), shadowed AS (SELECT DISTINCT o.event_id FROM live o JOIN live g "
     "ON g.provider <=> o.provider AND g.ts < o.bucket_end AND o.ts < g.bucket_end AND NOT "
-    + _ORG_TOTAL.format(t="g") + " WHERE " + _ORG_TOTAL.format(t="o") + ") "
+    + _ORG_TOTAL.format(t="g") + " WHERE " + _ORG_TOTAL.format(t="o") + " "
+    "UNION SELECT event_id FROM costs_overlaps) "
     "SELECT l.* FROM live l LEFT ANTI JOIN shadowed s ON s.event_id = l.event_id"
 )
 """Spark SQL for the live cost lines without an organisation-wide total shadowed by grouped lines of
-the same provider and time (the DuckDB store's `costs` view, storage.store.COSTS_VIEW)."""
+the same provider and time, nor a line another export of the same money counts (`costs_overlaps`):
+the DuckDB store's `costs` view, storage.store.COSTS_VIEW."""
 
 _BUCKETS = ("(SELECT provider, ts, bucket_end, event_id, " + _ORG_TOTAL.format(t="b") + " AS _org, "
             "coalesce(get_json_object(b.extra, '$.kind'), '') AS _kind, "
@@ -470,12 +475,14 @@ USAGE_COUNTED = (
     "AND g.ts < o.bucket_end AND o.ts < g.bucket_end WHERE o._org "
     "UNION SELECT o.event_id FROM " + _BUCKETS + " o JOIN " + _BUCKETS + " g "
     "ON g.provider <=> o.provider AND g._kind = '' AND g.ts < o.bucket_end AND o.ts < g.bucket_end "
-    "WHERE o._kind = 'claude_code' AND o._customer = 'api') s ON s.event_id = l.event_id"
+    "WHERE o._kind = 'claude_code' AND o._customer = 'api' "
+    "UNION SELECT event_id FROM usage_overlaps) s ON s.event_id = l.event_id"
 )
 """Spark SQL for the live usage rows without those another source already counts: an
-organisation-wide total covered by grouped rows of the same provider, kind and time, and an API
-customer's Claude Code report row covered by a Messages usage report (the DuckDB store's `usage`
-view, storage.store.USAGE_SHADOWED_VIEW)."""
+organisation-wide total covered by grouped rows of the same provider, kind and time, an API
+customer's Claude Code report row covered by a Messages usage report, and a bucket inside a wider
+bucket of the same export (`usage_overlaps`): the DuckDB store's `usage` view,
+storage.store.USAGE_SHADOWED_VIEW."""
 
 
 def usage_turn_fill(live: str, columns: list[str]) -> str:

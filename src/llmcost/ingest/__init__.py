@@ -139,6 +139,17 @@ class Ingestor:
     # the pushdown it is parsed once: a Claude Code batch's staging took 40% less CPU (0.96 s
     # instead of 1.6 s for 2,000 files), the same rows.
     extract_once: ClassVar[bool] = False
+    # What each version of this reader after the first changed in the rows it stores, by version
+    # number (2, 3, ...), in words for the user. The manifest records the version that read each
+    # file (FileEntry.reader_version); a file an older version read is read again and its rows
+    # replaced, though it is unchanged (ingest/loader.py), so a store keeps no rows a fixed reader
+    # would no longer write. Add an entry when a change alters the rows of files already stored.
+    reader_changes: ClassVar[dict[int, str]] = {}
+
+    @property
+    def reader_version(self) -> int:
+        """The version of this reader: 1, or the newest of `reader_changes`."""
+        return max(self.reader_changes, default=1)
 
     def sniff(self, head: bytes, name: str) -> bool:
         raise NotImplementedError

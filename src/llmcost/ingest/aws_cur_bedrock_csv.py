@@ -41,6 +41,8 @@ are accepted as aliases.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register, ts_sql
 from llmcost.ingest._exports import (
     EVENT_ID_FIRST_DAY_KEEPS_KEY,
@@ -95,6 +97,11 @@ class AwsCurBedrockCsv(Ingestor):
     )
     table = "costs"
     grain = "bucket"
+    # a store that read a CUR before version 2 holds a MONTHLY line whole on its first day: the
+    # file is read again (Ingestor.reader_changes) and its rows replaced by the day rows
+    reader_changes: ClassVar[dict[int, str]] = {
+        2: "a line item over several whole days is spread over those days; before, all of it sat on its first day",
+    }
 
     def sniff(self, head: bytes, name: str) -> bool:
         return header_has(

@@ -258,6 +258,7 @@ class BatchCommit(FileCommit):
                 rows_quarantined=quarantined, rows_skipped=skipped, parts=parts, quarantine=quarantine.get(seq),
                 months=sorted({Path(p).parent.name.split("=", 1)[1] for p in parts}),
                 labels=dict(self.ctx.labels) or None,
+                reader_version=ing.reader_version if ing.reader_version > 1 else None,
             )
             manifest.files[it.key] = entry
             entries.append(entry)

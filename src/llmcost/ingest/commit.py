@@ -217,6 +217,7 @@ class FileCommit(Dedupe):
             rows_duplicate=read - quarantined - skipped - stored, rows_quarantined=quarantined,
             rows_skipped=skipped, parts=new_parts, quarantine=qrel, months=months, derived_from=derived_from,
             labels=dict(self.ctx.labels) or None,
+            reader_version=ing.reader_version if ing.reader_version > 1 else None,
         )
         manifest.files[key] = entry
         manifest.next_seq = seq + 1

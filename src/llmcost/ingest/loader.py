@@ -213,6 +213,20 @@ class Loader(BatchCommit):
         best = ingest.detect_best(head, display)
         return best is not None and best.name != old.ingestor
 
+    @staticmethod
+    def _older_reader(old: FileEntry) -> str | None:
+        """Why a stored file is read again though unchanged: an older version of its format's reader
+        read it (FileEntry.reader_version below Ingestor.reader_version), and the versions since change
+        the rows it stores (Ingestor.reader_changes), e.g. a CUR read before its monthly lines were
+        spread over their days. None when the reader that read it is current."""
+        ing = ingest.registry().get(old.ingestor)
+        had = old.reader_version or 1
+        if ing is None or had >= ing.reader_version:
+            return None
+        changes = "; ".join(ing.reader_changes[v] for v in sorted(ing.reader_changes) if v > had)
+        return (f"{old.path} was read again: version {had} of the {ing.name} reader stored it, and version "
+                f"{ing.reader_version} reads it differently ({changes}); its rows were replaced")
+
     def _unchanged_by_stat(self, manifest: Manifest, path: Path, result: LoadResult) -> bool:
         """True (and the file recorded as unchanged) when a stat shows the file as the last run
         left it: a regular file whose key is in the manifest with this size, and whose size and
@@ -238,7 +252,7 @@ class Loader(BatchCommit):
             return False
         if not self._same_format(old.ingestor) or (self.forced is None and self._nothing_usable(old)):
             return False
-        if not self._derived_complete(manifest, key, old.ingestor):
+        if not self._derived_complete(manifest, key, old.ingestor) or self._older_reader(old):
             return False
         self._seen[key] = (st.st_size, st.st_mtime_ns)
         result.files.append(FileResult(key, "unchanged", old.ingestor))
@@ -278,12 +292,15 @@ class Loader(BatchCommit):
         hashing = None
         mtime = disk.stat().st_mtime_ns
         self._seen[key] = (size, mtime)
+        reread = None  # why an unchanged file is read again (an older reader read it), said with its result
         if old and old.size == size:
             # size and modification time as the last run saw them: the hash it recorded stands
             # (FILESTAT: a cache beside the manifest; without it, or on any mismatch, hash)
             sha = old.sha256 if self._filestat.get(key) == [size, mtime, old.sha256] else sha256(disk)
+            reread = self._older_reader(old) if old.sha256 == sha else None
             if (old.sha256 == sha and self._derived_complete(manifest, key, old.ingestor) and labels == old_labels
-                    and self._same_format(old.ingestor) and not self._detected_anew(old, disk, display, is_gz)):
+                    and self._same_format(old.ingestor) and not self._detected_anew(old, disk, display, is_gz)
+                    and reread is None):
                 result.files.append(FileResult(key, "unchanged", old.ingestor))
                 return manifest
         else:
@@ -390,6 +407,8 @@ class Loader(BatchCommit):
             f = replace(f, sha256=sha, hashing=None)
         self.ctx.labels = labels
         self._single(con, manifest, ing, f, old, result, display)
+        if reread and result.files[-1].status == "replaced" and result.files[-1].path == key:
+            result.files[-1].note = reread
         return manifest
 
 

@@ -17,6 +17,9 @@ class FileResult:
     rows_quarantined: int = 0
     message: str | None = None
     rows_skipped: int = 0
+    note: str | None = None
+    """Why an unchanged file was read again (its format's reader changed since it was stored): said
+    to the user, not a problem."""
 
 
 @dataclass

@@ -114,10 +114,13 @@ class FileEntry:
     the manifest key of that file. Such an entry is replaced and dropped with the file."""
     labels: dict[str, str] | None = None
     """--label KEY=VALUE the file's rows were stored with (their run_labels)."""
+    reader_version: int | None = None
+    """The version of the format's reader that read the file (`Ingestor.reader_version`) when above
+    1; None (not written) for version 1 and for entries written before versions were recorded."""
 
     def to_json(self) -> dict[str, Any]:
         out = dict(self.__dict__)
-        for optional in ("derived_from", "labels"):
+        for optional in ("derived_from", "labels", "reader_version"):
             if out[optional] is None:
                 del out[optional]  # entries without them read as before these fields existed
         return out
@@ -382,7 +385,8 @@ class Store:
         con: duckdb.DuckDBPyConnection | None = None,
     ) -> duckdb.DuckDBPyConnection:
         """A DuckDB connection with views `usage_all`, `usage` (live rows), `usage_stored` (the same
-        rows without the turn fill), `usage_shadowed` and `costs` over the store.
+        rows without the turn fill), `usage_shadowed`, `usage_overlaps`, `costs_overlaps` and `costs`
+        over the store.
 
         `usage` hides duplicates and the rows another source already counts (USAGE_SHADOWED_VIEW), and
         fills `turn` (1-based order by time within a conversation) where the source gave none.
@@ -410,6 +414,8 @@ class Store:
                             f"FROM _{table}_rows")
             else:
                 con.execute(f"CREATE OR REPLACE VIEW {all_view} AS {empty_select(table)}")
+        for view in OVERLAPS_VIEWS.values():
+            con.execute(view)
         shadowed = usage_shadowed(con) > 0
         if turns_to_fill(con):
             con.execute(usage_view_fill("_usage_rows", ROW_KEY, hidden=True, shadowed=shadowed))
@@ -576,6 +582,135 @@ def turns_to_fill(con: duckdb.DuckDBPyConnection) -> int:
 
 
 _ORG_TOTAL = "coalesce(TRY_CAST(json_extract_string({t}.extra, '$.org_total') AS BOOLEAN), false)"
+
+WIDTH_FAMILIES: dict[str, str] = {
+    # usage buckets
+    "openai_usage_api_json": "openai_usage",
+    "openai_usage_dashboard_csv": "openai_usage",  # the Usage API's buckets and event ids (its module)
+    "anthropic_usage_report_json": "anthropic_usage_report",
+    "anthropic_console_usage_csv": "anthropic_console_usage",
+    "anthropic_claude_code_report_json": "anthropic_claude_code_report",
+    # cost lines (and FOCUS's token buckets)
+    "openai_costs_api_json": "openai_costs",
+    "openai_cost_dashboard_csv": "openai_costs",  # the Costs API's buckets and event ids (its module)
+    "anthropic_cost_report_json": "anthropic_cost_report",
+    "anthropic_console_cost_csv": "anthropic_console_cost",
+    "aws_cur_bedrock_csv": "aws_cur",
+    "azure_cost_details_csv": "azure_cost_details",
+    "gcp_billing_export_jsonl": "gcp_billing_export",
+    "gcp_billing_export_csv": "gcp_billing_export",  # the same export's rows flattened (its module)
+    "focus_csv": "focus",
+}
+"""Formats whose rows are a provider's calendar buckets or billing periods (an hour, a day, a month),
+which an export restates at another width when the user fetches it again with another
+`bucket_width` or exports it at another granularity, and the family each belongs to (formats that
+write the same buckets, e.g. the OpenAI Usage API and its dashboard CSV). Rows of one family at two
+widths over the same time are the same usage twice: `overlaps_select` counts the coarser ones
+(docs/formats-provider-exports.md, "Overlapping exports at two widths"). Left out on purpose: request
+logs, and bucket formats whose periods are not calendar buckets (GitHub Copilot CLI's per-session
+rows, a user's --mapping), which may overlap without being the same usage."""
+
+FOCUS_SOURCE = "focus_csv"
+
+
+def _family() -> str:
+    """SQL: the WIDTH_FAMILIES family of a row's `source` (NULL for any other format)."""
+    whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in WIDTH_FAMILIES.items())
+    return f"CASE source {whens} END"
+
+
+def _width() -> str:
+    """SQL: the width in seconds of the bucket or billing period a row stands for. A day row of a line
+    spread over its days (ingest/_exports.spread_days: CUR `usage_period_days`, FOCUS
+    `charge_period_days`) stands for the whole line, so a month's day rows are a month wide."""
+    days = ("coalesce(TRY_CAST(json_extract_string(extra, '$.usage_period_days') AS BIGINT), "
+            "TRY_CAST(json_extract_string(extra, '$.charge_period_days') AS BIGINT), 1)")
+    return (f"CASE WHEN {days} > 1 THEN 86400 * {days} "
+            "ELSE CAST((epoch_us(bucket_end) - epoch_us(ts)) / 1000000 AS BIGINT) END")
+
+
+def overlaps_select(table: str, live: str) -> str:
+    """SQL (DuckDB's; engine.spark runs it transpiled) over `live`, the live rows of `table` ('usage'
+    or 'costs'): the rows left out because another export of the same usage or money counts them,
+    one row each (event_id, why, source, ts, width_s, coarse_width_s, by_source):
+
+    - why 'width': a bucket of a WIDTH_FAMILIES format that a strictly wider bucket of the same
+      family, provider, kind (usage: `extra.kind`), org-total flag, model and project (cost lines:
+      and line item) from another file overlaps in time: the same usage fetched or exported at two
+      widths (1d and 1h pages of the Usage API, a DAILY and an HOURLY CUR). The coarser row counts: it
+      states the whole of its period, where a finer export may hold only part of it; where only
+      the finer export covers a time, its rows count. Rows of one file are that file's own (a CUR
+      may bill a line over several days beside hourly lines) and never leave each other out.
+      `coarse_width_s` is the widest such bucket.
+    - why 'focus' (cost lines): a FOCUS line naming a model whose provider's own cost export (any
+      other WIDTH_FAMILIES cost format) bills the same model and token type over overlapping time:
+      FOCUS restates that bill, so the provider's own lines count. A FOCUS line without a model
+      (tax, support, another service) always counts.
+
+    The rows stay stored; `usage` and `costs` leave them out (docs/formats-provider-exports.md,
+    "Overlapping exports at two widths")."""
+    family, width = _family(), _width()
+    scope = "AND g.line_item IS NOT DISTINCT FROM o.line_item" if table == "costs" else "AND g._kind = o._kind"
+    cols = ("line_item, token_type" if table == "costs"
+            else "coalesce(json_extract_string(extra, '$.kind'), '') AS _kind")
+    grain = "" if table == "costs" else "AND grain = 'bucket'"
+    org = _ORG_TOTAL.replace("{t}.", "")
+    key = "_family, provider, _org, model, project, " + ("line_item" if table == "costs" else "_kind")
+    # Speed: rows are paired only within the scopes that hold two widths from two files (most
+    # stores have none), and on each UTC day a row covers (`_day`), so a year of hourly CUR lines is
+    # not paired with itself: the report over 12 monthly hourly CUR files (105,120 lines) took 53 s
+    # with a join on the scope alone, against 3.4 s before overlaps were looked for.
+    days = "unnest(range(epoch_us(ts) // 86400000000, (epoch_us(bucket_end) - 1) // 86400000000 + 1))"
+    sql = f"""
+WITH b AS (
+    SELECT event_id, source, provider, model, project, source_file, ts, bucket_end, {cols},
+           {family} AS _family, {width} AS _width, {org} AS _org
+    FROM ({live}) b WHERE {family} IS NOT NULL {grain}
+),
+mixed AS (
+    SELECT {key} FROM b GROUP BY ALL
+    HAVING count(DISTINCT _width) > 1 AND count(DISTINCT source_file) > 1
+),
+d AS (
+    SELECT b.*, {days} AS _day FROM b SEMI JOIN mixed m
+      ON m._family = b._family AND m.provider IS NOT DISTINCT FROM b.provider AND m._org = b._org
+     AND m.model IS NOT DISTINCT FROM b.model AND m.project IS NOT DISTINCT FROM b.project
+     AND m.{key.split(", ")[-1]} IS NOT DISTINCT FROM b.{key.split(", ")[-1]}
+)
+SELECT o.event_id, 'width' AS why, o.source, o.ts, o._width AS width_s, max(g._width) AS coarse_width_s,
+       max(g.source) AS by_source
+FROM d o JOIN d g
+  ON g._day = o._day AND g._family = o._family AND g.provider IS NOT DISTINCT FROM o.provider AND g._org = o._org
+ AND g.model IS NOT DISTINCT FROM o.model AND g.project IS NOT DISTINCT FROM o.project {scope}
+ AND g.source_file IS DISTINCT FROM o.source_file AND g._width > o._width
+ AND g.ts < o.bucket_end AND o.ts < g.bucket_end
+GROUP BY o.event_id, o.source, o.ts, o._width"""
+    if table == "costs":
+        # FOCUS beside the provider's own export: the same pairing on days, within the models both bill
+        sql = sql.replace("\n)\nSELECT o.event_id, 'width'", f"""\n),
+fk AS (
+    SELECT provider, model, token_type FROM b WHERE model IS NOT NULL GROUP BY ALL
+    HAVING bool_or(source = '{FOCUS_SOURCE}') AND bool_or(source <> '{FOCUS_SOURCE}' AND NOT _org)
+),
+fd AS (
+    SELECT b.*, {days} AS _day FROM b SEMI JOIN fk
+      ON fk.provider IS NOT DISTINCT FROM b.provider AND fk.model = b.model
+     AND fk.token_type IS NOT DISTINCT FROM b.token_type
+)
+SELECT o.event_id, 'width'""", 1)
+        sql += f"""
+UNION ALL
+SELECT o.event_id, 'focus' AS why, o.source, o.ts, o._width AS width_s, max(g._width) AS coarse_width_s,
+       max(g.source) AS by_source
+FROM fd o JOIN fd g
+  ON g._day = o._day AND o.source = '{FOCUS_SOURCE}' AND g.source <> '{FOCUS_SOURCE}' AND NOT g._org
+ AND g.provider IS NOT DISTINCT FROM o.provider AND g.model = o.model
+ AND g.token_type IS NOT DISTINCT FROM o.token_type
+ AND g.ts < o.bucket_end AND o.ts < g.bucket_end
+GROUP BY o.event_id, o.source, o.ts, o._width"""
+    return sql
+
+
 COSTS_VIEW = f"""
 CREATE OR REPLACE VIEW costs AS
 WITH live AS (SELECT * FROM costs_all WHERE NOT _dup),
@@ -584,13 +719,15 @@ shadowed AS (
       ON g.provider IS NOT DISTINCT FROM o.provider AND g.ts < o.bucket_end AND o.ts < g.bucket_end
      AND NOT {_ORG_TOTAL.format(t="g")}
     WHERE {_ORG_TOTAL.format(t="o")}
+    UNION SELECT event_id FROM costs_overlaps
 )
 SELECT * FROM live WHERE NOT EXISTS (SELECT 1 FROM shadowed s WHERE s.event_id = live.event_id)
 """
-"""The billed cost lines that count: no duplicate, and no organisation-wide total (`extra.org_total`,
+"""The billed cost lines that count: no duplicate, no organisation-wide total (`extra.org_total`,
 an ungrouped cost export) where grouped lines of the same provider cover the same time, since those
 are its breakdown (docs/formats-provider-exports.md, "Org totals are not added to their breakdown";
-within one file the ingestor quarantines such a total). The row stays stored; it is not counted."""
+within one file the ingestor quarantines such a total), and no line another export of the same money
+counts (`costs_overlaps`, `overlaps_select`). The row stays stored; it is not counted."""
 
 USAGE_SHADOWED_VIEW = f"""
 CREATE OR REPLACE VIEW usage_shadowed AS
@@ -609,6 +746,8 @@ SELECT o.event_id FROM b o JOIN b g
   ON g.provider IS NOT DISTINCT FROM o.provider AND g._kind = ''
  AND g.ts < o.bucket_end AND o.ts < g.bucket_end
 WHERE o._kind = 'claude_code' AND o._customer = 'api'
+UNION
+SELECT event_id FROM usage_overlaps
 """
 """The event_ids of the usage rows left out of `usage` because another source of the same provider
 and time already counts them:
@@ -622,8 +761,18 @@ and time already counts them:
   a kind, grouped or not) covers: Claude Code's calls are billed to the organisation's API keys, so
   that report already holds their tokens (docs/formats-provider-exports.md). A subscription
   customer's Claude Code usage is not in the Messages usage report and always counts.
+- a bucket inside a wider bucket of the same export family, provider, model and project from
+  another file (`usage_overlaps`, `overlaps_select`): the same usage fetched at two widths.
 
 Bucket rows only (Parquet statistics skip the parts of request logs). The rows stay stored."""
+
+OVERLAPS_VIEWS = {
+    table: f"CREATE OR REPLACE VIEW {table}_overlaps AS "
+    + overlaps_select(table, f"SELECT * FROM {table}_all WHERE NOT _dup")
+    for table in TABLES
+}
+"""The views `usage_overlaps` and `costs_overlaps` (`overlaps_select` over the live rows), which the
+`usage` and `costs` views leave out and the report names (document.overlaps)."""
 
 
 def usage_shadowed(con: duckdb.DuckDBPyConnection) -> int:
