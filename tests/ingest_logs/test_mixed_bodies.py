@@ -101,3 +101,33 @@ def test_a_body_of_the_other_kind_past_the_head_is_quarantined_not_misread(tmp_p
     (q,) = _quarantine(tmp_path / "s2")
     assert q["line"] == 201 and q["reason"].startswith("an OpenAI body in a file read as Anthropic Messages bodies")
     assert _by_provider(tmp_path / "s2") == {"anthropic": (200, 2000, 0, 0, 200)}
+
+
+def test_a_mixed_log_stored_by_the_old_reader_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store that read a mixed log before this fix lost a body of the other kind (the OpenAI reply
+    in a file recognised as Anthropic's was quarantined as "no usage object"). The file is unchanged,
+    but an older version of its reader stored it (`Ingestor.reader_changes`): the next run reads it
+    again and replaces its rows, in a folder of small files read together too."""
+    from llmcost.ingest import _mixed_bodies, anthropic_message_jsonl, openai_response_jsonl
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    _write(logs / "a.jsonl", [_chat(1, 3000, 1024, 100), _message(1, 1000, 50000, 2000, 500)])
+    _write(logs / "b.jsonl", [_chat(7, 500, 0, 50)])
+    store = tmp_path / "store"
+    with monkeypatch.context() as m:  # the readers as they were: one kind per file
+        m.setattr(_mixed_bodies, "is_mixed", lambda head: False)
+        m.setattr(_mixed_bodies, "STRAY_ANTHROPIC", "")
+        m.setattr(_mixed_bodies, "STRAY_OPENAI", "")
+        m.setattr(openai_response_jsonl.OpenAIResponseJsonl, "reader_changes", {})
+        m.setattr(anthropic_message_jsonl.AnthropicMessageJsonl, "reader_changes", {})
+        first = load([logs], store)
+    assert sum(r.rows_quarantined for r in first.files) == 1  # the chat reply in a.jsonl, as before
+    assert _by_provider(store) == {"openai": (1, 500, 0, 0, 50), "anthropic": (1, 1000, 50000, 2000, 500)}
+
+    again = load([logs], store)
+    assert sorted(r.status for r in again.files) == ["replaced", "replaced"]
+    assert sum(r.rows_quarantined for r in again.files) == 0
+    # by hand: the chat reply now counts, uncached 3000 - 1024; nothing doubled
+    assert _by_provider(store) == {"openai": (2, 1976 + 500, 1024, 0, 150), "anthropic": (1, 1000, 50000, 2000, 500)}
+    assert sorted(r.status for r in load([logs], store).files) == ["unchanged", "unchanged"]

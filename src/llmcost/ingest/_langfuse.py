@@ -132,6 +132,13 @@ MODALITY_SPLITS = {"m_in": "input", "m_out": "output", "m_cached": "cached"}
 """langfuse-python's Vertex AI split, `<side>_modality_<n>`: the counts of each side's keys, as a list."""
 
 
+READER_CHANGES = {
+    2: "Gemini usage keys (Vertex modality split, LangChain input_text/output_text, usageMetadata names) "
+       "are read by Gemini's arithmetic; before, the split was dropped, raw keys quarantined, cached tokens "
+       "priced as input",
+}
+"""`Ingestor.reader_changes` of the three Langfuse formats: a file they stored before is read again."""
+
 def is_observation(obj: object) -> bool:
     return isinstance(obj, dict) and {"traceId", "startTime", "type"} <= obj.keys() and (
         "usageDetails" in obj or "costDetails" in obj

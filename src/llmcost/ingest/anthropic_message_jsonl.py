@@ -15,7 +15,7 @@ https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/web-fetch-tool#usag
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from llmcost.ingest import (
     IngestContext,
@@ -65,6 +65,11 @@ BODY_FIELDS = {
 @register
 class AnthropicMessageJsonl(Ingestor):
     name = "anthropic_message_jsonl"
+    # rows of files already stored that change (Ingestor.reader_changes: such a file is read again)
+    reader_changes: ClassVar[dict[int, str]] = {
+        2: "an OpenAI body among Anthropic bodies is read by OpenAI's cache rules (or quarantined past the "
+           "head); before, it was quarantined as no usage, or a Responses body read as an Anthropic one",
+    }
     title = "Anthropic Messages API bodies (JSONL in an app envelope with a timestamp)"
     obtain = (
         "Log each `message.model_dump_json()` inside {ts, session_id, user, response}; "

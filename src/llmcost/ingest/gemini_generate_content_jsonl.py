@@ -28,7 +28,7 @@ REST `GenerateContentResponse.usageMetadata`):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from llmcost.ingest import (
     INPUT_NOT_REPORTED,
@@ -113,6 +113,11 @@ def _replies_sql(lines: str, f: InputFile, has_usage: str) -> str:
 @register
 class GeminiGenerateContentJsonl(Ingestor):
     name = "gemini_generate_content_jsonl"
+    # rows of files already stored that change (Ingestor.reader_changes: such a file is read again)
+    reader_changes: ClassVar[dict[int, str]] = {
+        2: "stream chunks without a responseId are one request up to the chunk with a finishReason; "
+           "before, each chunk was a request",
+    }
     title = "Gemini generateContent responses (JSONL; REST or SDK spelling; bare or in an envelope)"
     obtain = (
         "Log each response (`response.model_dump_json()` or the REST body) one per line, "

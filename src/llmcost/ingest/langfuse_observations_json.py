@@ -5,6 +5,8 @@ Mapping in `llmcost.ingest._langfuse` (formats-request-logs.md section 2).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from llmcost.ingest import IngestContext, Ingestor, InputFile, first_json, register
 from llmcost.ingest import _langfuse as lf
 from llmcost.ingest import _records as records
@@ -13,6 +15,7 @@ from llmcost.ingest import _records as records
 @register
 class LangfuseObservationsJson(Ingestor):
     name = "langfuse_observations_json"
+    reader_changes: ClassVar[dict[int, str]] = lf.READER_CHANGES
     title = "Langfuse observations export (JSON array), joined to a traces export in the same folder"
     obtain = ("Langfuse UI > Observations > Export > JSON; also export Traces into the same folder for "
               "session ids.")

@@ -7,6 +7,8 @@ sibling traces export joined on `traceId`.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from llmcost.ingest import IngestContext, Ingestor, InputFile, json_lines, json_lines_sql, register
 from llmcost.ingest import _langfuse as lf
 
@@ -14,6 +16,7 @@ from llmcost.ingest import _langfuse as lf
 @register
 class LangfuseObservationsJsonl(Ingestor):
     name = "langfuse_observations_jsonl"
+    reader_changes: ClassVar[dict[int, str]] = lf.READER_CHANGES
     title = "Langfuse observations export (JSONL), joined to a traces export in the same folder"
     obtain = ("Langfuse UI > Observations > Export > JSONL; also export Traces (any format) into the same "
               "folder for session ids.")

@@ -44,7 +44,7 @@ and `types/responses/response_usage.py`):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from llmcost.ingest import (
     IngestContext,
@@ -118,6 +118,11 @@ BODY_FIELDS = {
 @register
 class OpenAIResponseJsonl(Ingestor):
     name = "openai_response_jsonl"
+    # rows of files already stored that change (Ingestor.reader_changes: such a file is read again)
+    reader_changes: ClassVar[dict[int, str]] = {
+        2: "an Anthropic Messages body among OpenAI bodies is read by Anthropic's cache rules (or quarantined "
+           "past the head); before, it was read as a Responses body, its cache reads and writes dropped",
+    }
     title = "OpenAI Chat Completions / Responses API bodies (JSONL, bare or in an app envelope)"
     obtain = (
         "Log `response.model_dump_json()` (or the raw HTTP body) one per line, optionally inside "
