@@ -149,18 +149,21 @@ def test_a_cost_export_of_models_without_a_list_price_is_forecast_from_its_bill(
 
 
 def test_a_store_of_cost_lines_only_has_no_month_to_date_of_zero(tmp_path: Path) -> None:
-    # the OpenAI Costs API fixture: cost lines of 2026-10-01 ($4.04) and 2026-10-03, no usage rows (no tokens,
-    # no requests). Today 2026-12-05: the forecast's month is 2026-12, which nothing in the store reaches.
-    # Before: "no forecast: no priced usage on or before as_of: nothing to forecast; actual to date $0.00,
-    # simple run-rate $0.00 for the month", money the store does not know
+    # the OpenAI Costs API fixture: cost lines of 2026-10-01 ($4.04; the 2026-10-03 line is quarantined), no
+    # usage rows (no tokens, no requests). Today 2026-12-05. Before: "no forecast: no priced usage on or before
+    # as_of: nothing to forecast; actual to date $0.00, simple run-rate $0.00 for the month", money the store
+    # does not know; then the month 2026-12 with an unknown actual to date. Now the billed money is the history
+    # (tests/cli/test_cost_lines_only.py): it ends on 2026-10-01, so the month is 2026-10 and its actual to
+    # date is that day's bill; one day is too little for a statistical forecast
     store = str(tmp_path / "s")
     fixture = Path(__file__).resolve().parents[1] / "fixtures/ingest/openai_costs_api_json/input.json"
     assert CliRunner().invoke(app, ["ingest", str(fixture), "--store", store, "-q"]).exit_code == 0
     res = CliRunner().invoke(app, ["report", "--store", store, "--format", "json"])
     assert res.exit_code == 0, res.output
     f = json.loads(res.stdout)["forecast"]
-    assert (f["month"], f["actual_to_date_usd"], f["run_rate_usd"]) == ("2026-12", None, None), f
-    assert ("the store holds no usage rows on or before 2026-12-04 (cost lines alone state no tokens or "
-            "requests): this month's spend so far is unknown, not $0") in f["notes"], f["notes"]
+    assert (f["month"], f["as_of"], f["actual_to_date_usd"]) == ("2026-10", "2026-10-01", "4.04"), f
+    assert f["confidence"] == "none"
+    assert any(n.startswith("the forecast rests on billed cost lines only (cost exports, 2026-10-01 to 2026-10-01)")
+               for n in f["notes"]), f["notes"]
     res = CliRunner().invoke(app, ["report", "--store", store, "--section", "forecast"])
-    assert "$0.00" not in res.stdout, res.stdout
+    assert "2026-10  current month           $4.04" in res.stdout, res.stdout

@@ -194,11 +194,13 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
                 ])
             lines += _grid(rows, right_from=2)
             # why the confidence is low, and which data the forecast does not extend (the forecast's
-            # own notes: engine._known_until), under the figures they qualify
-            for note in (n for n in fc.get("notes") or [] if n.startswith(("history too short", "some data ends"))
+            # own notes: engine._known_until), and that it rests on cost lines alone (a store of cost
+            # exports only), under the figures they qualify
+            for note in (n for n in fc.get("notes") or [] if n.startswith(("history too short", "some data ends",
+                                                                           "the forecast rests on"))
                          or "its usage is not forecast" in n):
                 # a note that starts with a provider's name keeps its case (names from the data)
-                first = note[0].upper() if note.startswith(("history", "some")) else note[0]
+                first = note[0].upper() if note.startswith(("history", "some", "the forecast")) else note[0]
                 para(first + note[1:] + ".", indent="  ")
         else:
             notes = [n for n in fc.get("notes") or [] if "before yesterday" not in n]

@@ -39,6 +39,9 @@ class BilledMoney:
     covered: set[tuple[str, str]] = field(default_factory=set)
     """(provider, lower-case name) of every name of those models (group id and logged names)."""
     notes: list[str] = field(default_factory=list)
+    lines_only: bool = False
+    """The store holds no usage row: this is every cost line's money (`billed_all`), not only that
+    of models without a list price."""
 
     def covers(self, provider: str | None, model: str | None) -> bool:
         """Whether the model (as a pricing summary names it) is forecast from its billed money."""
@@ -158,4 +161,29 @@ def billed_unpriced(con: Any, history: str, as_of_day: date, tz: str) -> BilledM
     return BilledMoney(days, {p: sorted(ms) for p, ms in models.items()}, covered)
 
 
-__all__ = ["BILLED_SERIES", "BilledMoney", "billed_series", "billed_unpriced", "unpriced_groups"]
+def billed_all(con: Any, as_of_day: date, tz: str) -> BilledMoney | None:
+    """Every cost line's money (`costs`, on `con`) up to `as_of_day`, per provider and local day in
+    `tz`, for a store without any usage row (cost exports only): with no tokens to forecast at list
+    prices, the whole bill is the money forecast, a line naming no model (a tool fee) included.
+    None when there is none. `models` names the models the lines bill ("(no model)" for the others)."""
+    lines = con.execute(
+        """SELECT coalesce(provider, '') AS provider, coalesce(model, '(no model)') AS model,
+                  CAST(timezone($tz, ts) AS DATE) AS day, sum(cost_usd) AS cost
+           FROM costs
+           WHERE cost_usd IS NOT NULL AND ts IS NOT NULL AND CAST(timezone($tz, ts) AS DATE) <= $as_of
+           GROUP BY ALL""",
+        {"tz": tz, "as_of": as_of_day},
+    ).fetchall()
+    days: dict[str, dict[date, Decimal]] = {}
+    models: dict[str, set[str]] = {}
+    for p, m, d, cost in lines:
+        day = d if isinstance(d, date) else date.fromisoformat(str(d))
+        by_day = days.setdefault(p, {})
+        by_day[day] = by_day.get(day, Decimal(0)) + Decimal(str(cost))
+        models.setdefault(p, set()).add(m)
+    if not days:
+        return None
+    return BilledMoney(days, {p: sorted(ms) for p, ms in models.items()}, lines_only=True)
+
+
+__all__ = ["BILLED_SERIES", "BilledMoney", "billed_all", "billed_series", "billed_unpriced", "unpriced_groups"]

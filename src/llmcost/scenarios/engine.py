@@ -35,7 +35,7 @@ from llmcost.storage.store import has_relation, one
 from llmcost.tz import check_tz
 
 from .alternatives import measure_all
-from .billed import BILLED_SERIES, BilledMoney, billed_series, billed_unpriced
+from .billed import BILLED_SERIES, BilledMoney, billed_all, billed_series, billed_unpriced
 from .config import Scenario, ScenarioFile, load_scenarios
 from .drivers import INPUT_SIDE, VOLUME_SERIES, DriverForecast, forecast_drivers
 from .history import History, anchor_day, left_out_note, prepare, source_ends
@@ -423,7 +423,13 @@ def forecast_section(
     _, month_label, m_start, m_end = specs[1]
     base_month = None if none else period_totals(base, df.first_day, m_start, m_end)
     scen_rows = []
-    if billed is not None and cfg.scenarios:
+    lines_only = billed is not None and billed.lines_only
+    untokened = [sc.name for sc in cfg.scenarios if _needs_tokens(sc)] if lines_only else []
+    if untokened:
+        notes.append(f"scenarios {', '.join(untokened)}: n/a: their context, caching or price changes re-price "
+                     "tokens, and the store holds none (billed cost lines only); a scenario of traffic alone "
+                     "scales the bill")
+    elif billed is not None and cfg.scenarios and not lines_only:
         notes.append(f"scenarios scale the billed money of {_billed_names(billed)} by their traffic only: context, "
                      "caching and price changes re-price tokens at list prices, which that money has not")
     h = df.shape[1]
@@ -446,14 +452,18 @@ def forecast_section(
                 ],
             },
         }
-        row.update(_summary(paths, base_month, df, m_start, m_end, none))
-        row["periods"] = [] if none else period_rows(paths)
+        na = none or sc.name in untokened
+        row.update(_summary(paths, base_month, df, m_start, m_end, na))
+        row["periods"] = [] if na else period_rows(paths)
         scen_rows.append(row)
 
     # alternatives: measured on the logged requests, applied to the projection's paths
     prices = Prices(catalog, {g: df.prices[g] for g in df.groups}, as_of_day)
     effects, since = measure_all(con, history, prices, cfg.alternatives, as_of_day, cfg.window_days)
-    if billed is not None and effects:
+    if lines_only and effects:
+        notes.append("the what-ifs: n/a: each is measured on the logged requests, and the store holds none "
+                     "(billed cost lines only)")
+    elif billed is not None and effects:
         notes.append(f"the what-ifs re-price tokens at list prices: they save nothing on the billed money of "
                      f"{_billed_names(billed)} (it stays in each what-if's monthly cost as it is)")
     alt_rows = []
@@ -465,21 +475,26 @@ def forecast_section(
             "description": e.description,
             "month": month_label,
             "window": {"start": since, "end": as_of_day, "days": cfg.window_days},
-            "window_savings_usd": round_money(e.window_savings_usd),
+            "window_savings_usd": None if lines_only else round_money(e.window_savings_usd),
             "measured": e.measured,
         }
-        row.update(_summary(base - s_paths, base_month, df, m_start, m_end, none))
-        if not none:
+        row.update(_summary(base - s_paths, base_month, df, m_start, m_end, none or lines_only))
+        if not (none or lines_only):
             sv = total_intervals(period_totals(s_paths, df.first_day, m_start, m_end))
             row.update(savings_lo_80_usd=to_money(sv["lo_80"]), savings_hi_80_usd=to_money(sv["hi_80"]))
             if e.a_in_best is not None:
                 best_paths = _savings_paths(df, e, best=True) * factors
                 best = total_intervals(period_totals(best_paths, df.first_day, m_start, m_end))
                 row["savings_if_cache_kept_usd"] = to_money(best["p50"])
-        if e.window_savings_best_usd is not None:
+        if e.window_savings_best_usd is not None and not lines_only:
             row["window_savings_if_cache_kept_usd"] = round_money(e.window_savings_best_usd)
         alt_rows.append(row)
     return {"forecast": forecast, "scenarios": scen_rows, "alternatives": alt_rows}
+
+
+def _needs_tokens(sc: Scenario) -> bool:
+    """Whether a scenario changes more than traffic (context, caching or prices): it re-prices tokens."""
+    return sc.context != 1.0 or not sc.caching or bool(sc.prices)
 
 
 def _name(series: str) -> str:
@@ -499,8 +514,11 @@ def _billed(hist: History, as_of_day: date, tz: str) -> tuple[BilledMoney | None
     store's `costs` view is always registered), and the notes on the bills left out as stale."""
     if isinstance(hist.con, duckdb.DuckDBPyConnection) and not has_relation(hist.con, "costs"):
         return None, []
+    if hist.last_day is None:
+        # no usage row (a store of cost exports only): the whole bill is the money forecast
+        return billed_all(hist.con, as_of_day, tz), []
     billed = billed_unpriced(hist.con, hist.table, as_of_day, tz)
-    if billed is None or hist.last_day is None:
+    if billed is None:
         return billed, []
     # a bill that stopped long before the rest of the history ends is not extended to today (the
     # core would impute its whole missing tail): its models stay "left out", with a note
@@ -575,6 +593,10 @@ def _history_notes(hist: History, billed: BilledMoney | None) -> list[str]:
     old, new = left_out_note(hist.unpriced_models), left_out_note(left)
     notes = [n for n in hist.notes if n != old] + ([new] if new else [])
     first, last = min(min(d) for d in billed.days.values()), max(max(d) for d in billed.days.values())
+    if billed.lines_only:
+        notes.append(f"the forecast rests on billed cost lines only (cost exports, {first} to {last}): the store "
+                     "holds no usage rows, so no tokens or requests; the bill is extended as billed")
+        return notes
     notes.append(f"{_billed_names(billed)}: forecast from their billed money (cost export, {first} to {last}): "
                  "the catalogue has no list price for them, so their tokens cannot be forecast at list prices")
     return notes

@@ -69,12 +69,15 @@ def anchor_day(
     that ended weeks ago is a forecast from where the data ends (the same on any later date),
     not a month of invented "actuals" up to today. Given `priced` (a report's one priced table,
     priced in `tz`: every live row with its `local_day`), the newest day is read from it, on the
-    engine that holds it; otherwise from `con`'s `usage`.
+    engine that holds it; otherwise from `con`'s `usage`. A store without any usage row (cost
+    exports only) ends where its cost lines end, by the same rule.
     """
     has_usage = priced is not None or has_relation(con, "usage")
     if as_of is not None:
-        if has_usage:
-            first, last = _day_range(con, tz, priced)
+        if has_usage or has_relation(con, "costs"):
+            first, last = _day_range(con, tz, priced) if has_usage else (None, None)
+            if last is None:  # a store of cost lines only: its billed money is the history
+                first, last = _cost_range(con, tz)
             if first is not None and last_complete_day(as_of, tz) < first:
                 # nothing on or before it: the forecast read "actual to date $0.00, run-rate $0.00"
                 raise UsageError(
@@ -92,9 +95,11 @@ def anchor_day(
                 )
         return last_complete_day(as_of, tz), None
     yesterday = last_complete_day(None, tz)
-    if not has_usage:
-        return yesterday, None
-    last = _last_day(con, tz, priced)
+    last = _last_day(con, tz, priced) if has_usage else None
+    if last is None:
+        # a store of cost lines only (cost exports, no usage row): its billed money is what the
+        # forecast extends (engine._billed), so the data ends where the cost lines end
+        last = _cost_range(con, tz)[1]
     if last is None or last >= yesterday:
         return yesterday, None
     return last, (
@@ -121,6 +126,17 @@ def _day_range(con: duckdb.DuckDBPyConnection, tz: str, priced: PricedTable | No
     first, last = con.execute(
         f"SELECT min(CAST(timezone($tz, ts) AS DATE)), max(CAST(timezone($tz, ts) AS DATE)) FROM {rows} "
         "WHERE ts IS NOT NULL", {"tz": tz}
+    ).fetchall()[0]
+    return cast("date | None", first), cast("date | None", last)
+
+
+def _cost_range(con: duckdb.DuckDBPyConnection, tz: str) -> tuple[date | None, date | None]:
+    """The oldest and newest days in `tz` of the store's cost lines (`costs`), (None, None) without any."""
+    if not has_relation(con, "costs"):
+        return None, None
+    first, last = con.execute(
+        "SELECT min(CAST(timezone($tz, ts) AS DATE)), max(CAST(timezone($tz, ts) AS DATE)) FROM costs "
+        "WHERE ts IS NOT NULL AND cost_usd IS NOT NULL", {"tz": tz}
     ).fetchall()[0]
     return cast("date | None", first), cast("date | None", last)
 
