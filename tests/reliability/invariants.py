@@ -76,10 +76,25 @@ def check_store(root: Path) -> list[str]:
         ).fetchone()
         if stray:
             bad.append(f"part {p}: {stray} rows of no file that lists it")
-    (n_usage,) = con.execute("SELECT count(*) FROM usage").fetchone()
-    (n_costs,) = con.execute("SELECT count(*) FROM costs").fetchone()
-    if n_usage != live_by_table["usage"] or n_costs != live_by_table["costs"]:
-        bad.append(f"live rows {n_usage}/{n_costs} != manifest {live_by_table}")
+    # every live row (no duplicate) is counted by `usage` / `costs`, or left out because another
+    # source counts the same usage or money, with that reason: `usage_shadowed` (org totals, Claude
+    # Code beside the usage report, two widths), `costs_overlaps` and an org-wide cost total
+    live = {t: con.execute(f"SELECT count(*) FROM {t}_all WHERE NOT _dup").fetchone()[0] for t in TABLES}
+    if live != live_by_table:
+        bad.append(f"live rows {live} != manifest {live_by_table}")
+    org_total = "coalesce(TRY_CAST(json_extract_string(l.extra, '$.org_total') AS BOOLEAN), false)"
+    reasons = {"usage": "l.event_id IN (SELECT event_id FROM usage_shadowed)",
+               "costs": f"(l.event_id IN (SELECT event_id FROM costs_overlaps) OR {org_total})"}
+    for t in TABLES:
+        (unexplained,) = con.execute(
+            f"SELECT count(*) FROM {t}_all l WHERE NOT _dup AND NOT EXISTS "
+            f"(SELECT 1 FROM {t} c WHERE c.event_id IS NOT DISTINCT FROM l.event_id) AND NOT {reasons[t]}"
+        ).fetchone()
+        if unexplained:
+            bad.append(f"{unexplained} live {t} rows left out of `{t}` with no reason (no overlap, no org total)")
+        (counted,) = con.execute(f"SELECT count(*) FROM {t}").fetchone()
+        if counted > live[t]:
+            bad.append(f"`{t}` counts {counted} rows, more than the {live[t]} live ones")
     (neg,) = con.execute(
         """SELECT count(*) FROM usage WHERE input_tokens < 0 OR output_tokens < 0 OR cache_read_tokens < 0
            OR cache_write_tokens < 0 OR reasoning_tokens < 0 OR ts IS NULL
