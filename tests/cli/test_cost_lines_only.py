@@ -106,3 +106,45 @@ def test_a_budget_is_checked_against_that_forecast(
     assert json.loads(stdout)["forecast"]["budget_odds"] is not None
     code, stdout, stderr = _run(monkeypatch, "2026-11-15", "--store", store, "--format", "json", "--budget", "1000")
     assert code == 0, stdout + stderr
+
+
+def test_the_report_says_the_estimate_is_na_and_the_billed_cost_is_the_spend(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, export: Path
+) -> None:
+    """There is no usage to estimate: "LLM spend, no usage: $0.00 estimated, $600.00 billed, 0
+    requests" read as usage that cost nothing, in every format; the JSON keys stay as they were."""
+    store = str(tmp_path / "s")
+    code, stdout, stderr = _run(monkeypatch, "2026-11-15", "--logs", str(export), "--store", store, "--no-forecast")
+    assert code == 0, stdout + stderr
+    assert " ".join(stdout.split()).startswith(
+        "LLM spend, 2026-09-02 to 2026-10-31: $600.00 billed (cost lines only: no usage rows, so estimated cost n/a "
+        "and no request count). Prices: ")
+    assert "$0.00 estimated" not in stdout and "no usage:" not in stdout
+    code, md, stderr = _run(monkeypatch, "2026-11-15", "report", "--store", store, "--format", "md", "--no-forecast")
+    assert code == 0, md + stderr
+    assert "| not stated | 0 | 0 | 0 | 0 | n/a | $600.00 | 0 |" in md
+    assert "The store holds billed cost lines only (cost exports, no usage rows)" in md
+    assert "every request has a price" not in md
+    code, html, stderr = _run(monkeypatch, "2026-11-15", "report", "--store", store, "--format", "html",
+                              "--no-forecast")
+    assert code == 0, html + stderr
+    assert '<div class="kpi"><b>$600.00</b><span>billed cost (cost lines only: no usage rows)</span></div>' in html
+    assert "<b>$0.00</b><span>estimated cost" not in html
+    assert "<b>n/a</b><span>2026-10 vs" not in html and "<b>$310.00 billed</b><span>2026-10 vs $290.00" in html
+    doc = _report(monkeypatch, tmp_path, export, "2026-11-15")
+    assert (doc["totals"]["cost_usd"], doc["totals"]["billed_cost_usd"], doc["totals"]["requests"]) == ("0", "600", 0)
+
+
+def test_too_little_history_counts_days_with_cost_lines(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr("tests.cli.test_cost_lines_only.DAYS", DAYS[-3:])  # 2026-10-29 to 2026-10-31
+    short = _export(tmp_path / "short.json")
+    code, stdout, stderr = _run(monkeypatch, "2026-11-15", "--logs", str(short), "--store", str(tmp_path / "s"),
+                                "--budget", "100")
+    assert code == 0, stdout + stderr
+    text = " ".join(stdout.split())  # unwrapped
+    assert "too little history for a statistical forecast (3 days with cost lines; it needs 7)" in text
+    assert "too little history (fewer than 7 days with cost lines)" in text
+    assert "(all of it billed by cost exports: $30.00)" in text
+    assert "days with usage" not in text and "$0.00 estimated" not in text

@@ -102,6 +102,10 @@ CASES = {
     "manifest from another tool": (_manifest('{"name": "some-other-tool", "version": 3}'), "is not an llmcost"),
     "manifest is a JSON list": (_manifest("[1, 2, 3]"), "is not an llmcost"),
     "manifest from a newer version": (_manifest_edit(lambda d: d.update(version=99)), "newer llmcost-forecast"),
+    # a field a later version added to an entry: "upgrade", not "malformed entry ... delete the store"
+    "manifest entry with a field from a newer version": (
+        _manifest_edit(lambda d: next(iter(d["files"].values())).update(future_field=1)),
+        "does not know in its entry for"),
     "manifest files of the wrong type": (_manifest_edit(lambda d: d.update(files=[1, 2])), "malformed"),
     "manifest entry of the wrong type": (
         _manifest_edit(lambda d: d["files"].update({"x": "y"})), "malformed entry"),

@@ -450,7 +450,9 @@ def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: 
     _step("this run's files were ingested and committed to the store")
     if not quiet:
         for f in result.files:
-            if f.note:  # an unchanged file read again (its format's reader changed): said, not a problem
+            # an unchanged file read again (its format's reader changed), another llmcost store in
+            # --logs (not read): said, not a problem
+            if f.note:
                 typer.echo(f"Note: {_inert(f.note)}.", err=True)
     problems = [{"file": f.path, "status": f.status, "message": f.message or f.status} for f in result.problems()]
     counts = {

@@ -695,7 +695,9 @@ def _money_parts(mtd: dict[str, Any]) -> str:
     """" ($5.00 billed, $0.03 estimated)": what the month's money is made of, when some is billed."""
     if mtd.get("billed_usd") is None:
         return ""
-    est = mtd.get("estimated_usd") or Decimal(0)
+    if mtd.get("estimated_usd") is None:  # "$0.00 estimated on the days without them" read as usage that cost $0
+        return f" (all of it billed by cost exports: ${mtd['billed_usd'].quantize(_CENT, ROUND_HALF_UP):,})"
+    est = mtd["estimated_usd"]
     return (f" (${mtd['billed_usd'].quantize(_CENT, ROUND_HALF_UP):,} billed by cost exports, "
             f"${est.quantize(_CENT, ROUND_HALF_UP):,} estimated on the days without them)")
 
@@ -755,7 +757,10 @@ def budget_check(doc: dict[str, Any], budget: Decimal, mtd: dict[str, Any] | Non
         elif fc and fc.get("model_used") == "none":
             why = "no priced usage to forecast"
         elif fc:
-            why = "the forecast has no median: too little history (fewer than 7 days with usage)"
+            # a store of cost exports only is forecast from its billed lines: it has no usage days
+            t = doc.get("totals") or {}
+            days = "days with cost lines" if not t.get("first_ts") and t.get("billed_cost_usd") else "days with usage"
+            why = f"the forecast has no median: too little history (fewer than 7 {days})"
         else:
             why = "no forecast was computed"
         # a month that ended before today (in the report's tz) is checked on its whole spend: "the

@@ -8,6 +8,8 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
+import shlex
 import stat
 import uuid
 import zipfile
@@ -50,8 +52,37 @@ def real_path(path: Path) -> Path:
     return known if known is not None else path.resolve()
 
 
+STORE_MANIFEST = "manifest.json"
+"""The file that makes a folder an llmcost store (storage/store.py: MANIFEST), known by its head."""
+_STORE_HEAD = re.compile(rb'^\s*\{\s*"format"\s*:\s*"llmcost-store"')  # storage/store.py: STORE_FORMAT
+
+
+class StoreNote(str):
+    """What `walk` yields in place of an llmcost store's files: a note to show the user, not a
+    failure (no file of the folder is read, nor counted as read or quarantined)."""
+
+
+def store_note(folder: Path) -> StoreNote | None:
+    """The note for `folder` when it is an llmcost store (its manifest.json opens with the store's
+    format; a peek at the first bytes, as format detection does), else None. A store's parts and
+    quarantine files are no input: each of them was "no known format", one warning per file."""
+    try:
+        with open(folder / STORE_MANIFEST, "rb") as f:
+            head = f.read(64)
+    except OSError:
+        return None
+    if not _STORE_HEAD.match(head):
+        return None
+    name = shown_name(folder)
+    return StoreNote(
+        f"{name} is an llmcost store (it holds {STORE_MANIFEST} and the store's Parquet parts), not input: it was "
+        f"not read. To report on it: `llmcost-forecast report --store {shlex.quote(name)}`"
+    )
+
+
 def walk(paths: Iterable[Path], skip: Path | None) -> Iterator[tuple[Path, str | None]]:
-    """(path, None) for each file to read, or (folder, why) for a folder that cannot be listed.
+    """(path, None) for each file to read, or (folder, why) for a folder that cannot be listed, or
+    (folder, StoreNote) for a folder that is an llmcost store other than `skip` (not walked).
 
     Directories are walked recursively in name order (a folder's files, then its subfolders).
     Symbolic links are followed, to files and to folders, wherever they point: the user put the
@@ -82,6 +113,10 @@ def _walk_dir(
         if (skip is not None and real == skip) or (st.st_dev, st.st_ino) in seen:
             return
         seen.add((st.st_dev, st.st_ino))
+        note = store_note(folder)
+        if note is not None:
+            yield folder, note
+            return
         with os.scandir(folder) as it:
             entries = sorted(it, key=lambda e: e.name)
     except OSError as e:

@@ -29,7 +29,16 @@ from llmcost import clock, ingest
 from llmcost.errors import FormatError
 from llmcost.ingest import IngestContext, Ingestor, InputFile, intake
 from llmcost.ingest.batches import BATCH_BYTES, BATCH_FILE_BYTES, BATCH_FILES, BatchCommit, _Pending
-from llmcost.ingest.files import check_gzip, expand, expansion_limit, hash_pool, real_path, sha256, walk
+from llmcost.ingest.files import (
+    StoreNote,
+    check_gzip,
+    expand,
+    expansion_limit,
+    hash_pool,
+    real_path,
+    sha256,
+    walk,
+)
 from llmcost.ingest.filestat import read_filestat, write_filestat
 from llmcost.ingest.privacy import mask_key, mask_text
 from llmcost.ingest.results import FileResult, LoadResult
@@ -135,6 +144,9 @@ class Loader(BatchCommit):
                 last_commit = clock.wall_now()
             if self.progress:
                 self.progress(mask_text(shown_name(path)), i, len(files))
+            if isinstance(unreadable, StoreNote):  # another llmcost store: not read, said once
+                result.files.append(FileResult(mask_key(shown_name(path)), "store", note=mask_text(unreadable)))
+                continue
             if unreadable:
                 result.files.append(FileResult(mask_key(shown_name(path)), "failed",
                                                message=mask_text(shown(unreadable))))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 @dataclass
 class FileResult:
     path: str
-    status: str  # ingested | unchanged | replaced | companion | unrecognised | failed
+    status: str  # ingested | unchanged | replaced | companion | unrecognised | failed | store
     ingestor: str | None = None
     rows_read: int = 0
     rows_stored: int = 0
@@ -18,8 +18,9 @@ class FileResult:
     message: str | None = None
     rows_skipped: int = 0
     note: str | None = None
-    """Why an unchanged file was read again (its format's reader changed since it was stored): said
-    to the user, not a problem."""
+    """Why an unchanged file was read again (its format's reader changed since it was stored), or
+    why a folder was not read (status "store": another llmcost store in --logs): said to the user,
+    not a problem."""
 
 
 @dataclass

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from llmcost.report import svg
-from llmcost.report._fmt import amount, formatters, requests_cell
+from llmcost.report._fmt import NOT_STATED, amount, cost_lines_only, formatters, requests_cell
 from llmcost.report._fmt import escape_html as escape
 from llmcost.report.sections import NOT_COMPUTED, paragraph, sections
 
@@ -197,12 +197,21 @@ def _kpis(doc: dict[str, Any], money: Any, pct: Any) -> str:
     c = doc.get("cache") or {}
     fc = doc.get("forecast")
     cmp = doc.get("compare")
-    items = [
-        (money(t["cost_usd"]), "estimated cost"),
-        (requests_cell(t), "requests" if t.get("requests_known", True) else
-         "requests (N+: a lower bound; part of the usage comes from exports that state no request count)"
-         if t.get("requests") else "requests (usage exports state no request count)"),
-        (f"{t['unpriced_requests']:,}", "unpriced requests"),
+    if cost_lines_only(t):  # no usage row: "$0.00 estimated cost, 0 requests" read as usage that cost nothing
+        items = [
+            (money(t.get("billed_cost_usd")), "billed cost (cost lines only: no usage rows)"),
+            ("n/a", "estimated cost (no usage to estimate)"),
+            (NOT_STATED, "requests (cost exports state no request count)"),
+        ]
+    else:
+        items = [
+            (money(t["cost_usd"]), "estimated cost"),
+            (requests_cell(t), "requests" if t.get("requests_known", True) else
+             "requests (N+: a lower bound; part of the usage comes from exports that state no request count)"
+             if t.get("requests") else "requests (usage exports state no request count)"),
+            (f"{t['unpriced_requests']:,}", "unpriced requests"),
+        ]
+    items += [
         (pct(c.get("hit_rate")) if c.get("hit_rate") is not None else "unknown", "cache hit rate"),
         (
             money(fc["p50_usd"]) if fc and fc.get("p50_usd") is not None else NOT_COMPUTED,
@@ -210,12 +219,17 @@ def _kpis(doc: dict[str, Any], money: Any, pct: Any) -> str:
         ),
     ]
     if cmp:
+        ct = cmp["totals"]
+        # no priced usage in either month but billed cost lines: the billed months ("n/a vs n/a" before)
+        billed = ct.get("current_cost_usd") is None and ct.get("current_billed_usd") is not None
+        now, before = ("current_billed_usd", "previous_billed_usd") if billed else ("current_cost_usd",
+                                                                                    "previous_cost_usd")
         items.append(
             (
-                money(cmp["totals"]["current_cost_usd"]),
+                money(ct[now]) + (" billed" if billed else ""),
                 f"{cmp['current']['month']} vs "
                 + (f"no data in {cmp['previous']['month']}" if cmp["previous"].get("has_data") is False
-                   else f"{money(cmp['totals']['previous_cost_usd'])} in {cmp['previous']['month']}"),
+                   else f"{money(ct.get(before))} in {cmp['previous']['month']}"),
             )
         )
     b = doc.get("budget")

@@ -16,7 +16,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from llmcost.report._fmt import NOT_STATED, count, requests_cell, rows_read, run_counts, share_of, side_requests, signed
+from llmcost.report._fmt import (
+    LINES_ONLY,
+    NOT_STATED,
+    cost_lines_only,
+    count,
+    requests_cell,
+    rows_read,
+    run_counts,
+    share_of,
+    side_requests,
+    signed,
+)
 
 Section = tuple[str, str, list[str], list[list[str]]]
 Fmt = Callable[[Any], str]
@@ -158,6 +169,9 @@ def _totals(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Sec
                      + ", priced per call), shown apart.")
     if not t.get("requests_known", True):
         notes.append(_requests_note(t, money, num))
+    lines_only = cost_lines_only(t)
+    if lines_only:
+        notes.append(LINES_ONLY[0].upper() + LINES_ONLY[1:] + ".")
     yield (
         "Totals",
         " ".join(notes),
@@ -178,12 +192,12 @@ def _totals(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Sec
         ],
         [
             [
-                requests_cell(t, num),
+                NOT_STATED if lines_only else requests_cell(t, num),
                 num(t["input_tokens"]),
                 num(t["cache_read_tokens"]),
                 num(t["cache_write_tokens"]),
                 num(t["output_tokens"]),
-                money(t["cost_usd"]),
+                "n/a" if lines_only else money(t["cost_usd"]),
                 money(t.get("billed_cost_usd")),
                 num(t["unpriced_requests"]),
                 *([num(t["web_search_calls"])] if tools else []),
@@ -268,7 +282,8 @@ def _unpriced(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[S
             ],
         )
     else:
-        yield ("Unpriced models", "none: every request has a price.", [], [])
+        yield ("Unpriced models", f"none to price: {LINES_ONLY}." if cost_lines_only(doc["totals"])
+               else "none: every request has a price.", [], [])
 
 
 def _projects(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:

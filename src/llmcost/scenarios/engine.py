@@ -334,14 +334,16 @@ def forecast_section(
         # the series below the gate, not the longest one: with two providers it read "(10 days
         # with usage; it needs 7)" when the other provider had 3
         def days(s: str) -> str:
-            n = fits[s].n_active
-            return "1 day" if n == 1 else f"{n} days"
+            # a billed series (cost exports: a store of cost lines only, a FOCUS export's unpriced
+            # models) counts days with cost lines: it has no usage
+            n, what = fits[s].n_active, "cost lines" if s.startswith(BILLED_SERIES) else "usage"
+            return f"1 day with {what}" if n == 1 else f"{n} days with {what}"
 
         short = [s for s in req_ids if fits[s].confidence == "none"]
         if len(req_ids) == 1:
-            have, rule = f"{days(short[0])} with usage", "it needs 7"
+            have, rule = days(short[0]), "it needs 7"
         else:
-            have = "; ".join(f"{_label(s)}: {days(s)} with usage" for s in short)
+            have = "; ".join(f"{_label(s)}: {days(s)}" for s in short)
             rule = "it needs 7 for each provider"
         notes.append(f"too little history for a statistical forecast ({have}; {rule}): run-rate only")
     elif confidence == "low":
@@ -356,10 +358,11 @@ def forecast_section(
                              f"{_months(gapped[s])}, inside the export's span: those days are imputed for the fit, "
                              "not read as $0): the intervals rest on little data")
                 continue
+            what = "cost lines" if s.startswith(BILLED_SERIES) else "usage"
             have = (f"{f.n_history} days of history" if f.n_history < LOW_HISTORY
-                    else f"only {f.n_active} of {f.n_history} days with usage")
+                    else f"only {f.n_active} of {f.n_history} days with {what}")
             notes.append(f"history too short for a normal-confidence forecast ({_label(s)}: {have}; it needs "
-                         f"{LOW_HISTORY} days, half of them with usage): the intervals rest on little data")
+                         f"{LOW_HISTORY} days, half of them with {what}): the intervals rest on little data")
     # cross-check (forecasting-method 3.2): the direct cost series against the driver product
     nxt = specs[1]
     check = None

@@ -55,10 +55,19 @@ from llmcost.storage.schema import INTERNAL_COLUMNS, TABLES, duckdb_types
 
 MANIFEST = "manifest.json"
 STORE_FORMAT = "llmcost-store"
-STORE_VERSION = 2
-"""2: a part may hold the rows of many files (a batch, or merged by compaction), each row's file
+STORE_VERSION = 3
+"""The manifest's format version, written by every commit; a reader refuses a higher one with "written
+by a newer llmcost-forecast ... Fix: upgrade" (`manifest_data`). Raise it whenever an older reader
+would misread the new manifest or refuse it as damaged, and keep reading the versions before.
+
+2: a part may hold the rows of many files (a batch, or merged by compaction), each row's file
 named by its `_seq`. A version-1 reader would read such a part once per file that lists it, so it
-is told to upgrade instead; version-1 stores read as they are."""
+is told to upgrade instead.
+3: an entry may carry `reader_version` (FileEntry). A version-2 reader takes an entry with a field it
+does not know for damage ("malformed entry ... delete the store directory"), so it is told to
+upgrade instead.
+Stores of versions 1 and 2 read as they are (their entries have no `reader_version`: version 1 of
+each reader); the next commit writes them as version 3."""
 DEFAULT_STORE = Path(".llmcost")
 READ_WAIT = 30.0
 """Seconds a reader (report, forecast, plan, swap) waits for a writer to finish before it says the
@@ -183,7 +192,18 @@ def parse_manifest(data: dict[str, Any], where: str) -> Manifest:
     if not isinstance(raw_files, dict) or not isinstance(next_seq, int) or isinstance(next_seq, bool):
         raise StoreError(f"The store manifest {where} is malformed (files or next_seq has the wrong type). {fix}")
     files = {}
+    known = FileEntry.__dataclass_fields__.keys()
     for key, entry in raw_files.items():
+        unknown = sorted(map(str, set(entry) - known)) if isinstance(entry, dict) else []
+        if unknown:
+            # a field a later version added (one that should have raised STORE_VERSION): most likely
+            # not damage, and "delete the store" would lose it
+            raise StoreError(
+                f"The store manifest {where} has a field this llmcost-forecast ({__version__}) does not know in its "
+                f"entry for {key} ({', '.join(unknown)}): the store was most likely written by a newer "
+                f"llmcost-forecast (created by {data.get('created_by') or 'an unknown version'}). Fix: upgrade "
+                "llmcost-forecast; if no newer version wrote it, restore the manifest from a backup."
+            )
         try:
             if not isinstance(entry, dict):
                 raise TypeError("not an object")
