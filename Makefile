@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STORE ?= .llmcost-demo
 SIZE_MB ?= 1000
+# make test: pytest workers (pytest-xdist; `auto` is one per core, 0 runs the suite in one process)
+WORKERS ?= auto
 
 .PHONY: help install dev demo test lint bench golden clean
 
@@ -32,8 +34,8 @@ demo: install ## Ingest sample_logs/ into a fresh demo store and print the repor
 	@echo "Ingesting sample_logs/ into $(STORE) and printing the report: $(BIN)/llmcost-forecast --logs sample_logs --store $(STORE)"
 	@$(BIN)/llmcost-forecast --logs sample_logs --store $(STORE)
 
-test: dev ## Run the test suite
-	$(BIN)/python -m pytest -q
+test: dev ## Run the test suite (WORKERS=auto: one pytest worker per core, each test file on one worker)
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile
 
 lint: dev ## Lint with ruff and type-check src/ with mypy
 	$(BIN)/ruff check src tests bench

@@ -181,7 +181,7 @@ def test_glob_selects_what_fnmatch_selects() -> None:
     """whatif.glob (the SQL the routing, batch, trimming and caching alternatives filter with)
     matches on DuckDB exactly what Python's fnmatch matches, ignoring case, for random patterns
     over an alphabet of the characters that mean something to a glob, a regex or SQL (the Spark
-    side: tests/engine/test_spark_parity.py)."""
+    side: tests/engine/test_spark_parity.py, the glob test)."""
     from fnmatch import fnmatchcase
 
     import duckdb
