@@ -120,6 +120,9 @@ def test_the_report_says_the_estimate_is_na_and_the_billed_cost_is_the_spend(
         "LLM spend, 2026-09-02 to 2026-10-31: $600.00 billed (cost lines only: no usage rows, so estimated cost n/a "
         "and no request count). Prices: ")
     assert "$0.00 estimated" not in stdout and "no usage:" not in stdout
+    # the month compare: no source states a request count in either month (it read "requests 0 0")
+    compare = stdout[stdout.index("This month vs last"):]
+    assert compare.splitlines()[4].split() == ["requests", "not", "stated", "not", "stated"], compare
     code, md, stderr = _run(monkeypatch, "2026-11-15", "report", "--store", store, "--format", "md", "--no-forecast")
     assert code == 0, md + stderr
     assert "| not stated | 0 | 0 | 0 | 0 | n/a | $600.00 | 0 |" in md

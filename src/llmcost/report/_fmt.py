@@ -94,7 +94,12 @@ def requests_cell(row: dict[str, Any], fmt: Callable[[Any], str] | None = None) 
 
 def side_requests(row: dict[str, Any], side: str, fmt: Callable[[Any], str] | None = None) -> str:
     """One month's request count of a compared row or total ('previous' or 'current'), as
-    `requests_cell` writes it: 'not stated' or 'N+' where usage exports state no request count."""
+    `requests_cell` writes it: 'not stated' or 'N+' where usage exports state no request count, and
+    'not stated' for a month of billed cost lines only (no usage row: no priced cost, no request,
+    but a billed total), where "0" read as a month without a request."""
+    if not row.get(f"{side}_requests") and row.get(f"{side}_cost_usd") is None \
+            and row.get(f"{side}_billed_usd") is not None:
+        return NOT_STATED
     return requests_cell({"requests": row.get(f"{side}_requests"),
                           "requests_known": row.get(f"{side}_requests_known", True)}, fmt)
 
