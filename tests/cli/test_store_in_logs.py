@@ -69,3 +69,28 @@ def test_the_runs_own_store_inside_logs_is_skipped_silently(tmp_path: Path, monk
     # the first store, a hidden folder, is not walked by the second store's runs either
     code, out, err = _run("ingest", str(logs), "--store", str(logs / "mystore"))
     assert "llmcost store" not in err, err
+
+
+def test_the_runs_own_store_named_as_input_says_so(tmp_path: Path) -> None:
+    """`ingest .llmcost` (the store named as input by mistake) read "0 ingested" with no word why."""
+    (tmp_path / "here").mkdir()
+    store = _store_in(tmp_path / "here", "store")
+    parts = sorted(p.relative_to(store) for p in store.rglob("*.parquet"))
+    code, out, err = _run("ingest", str(store), "--store", str(store))
+    assert code == 0, out + err
+    assert out.startswith("0 ingested, 0 replaced, 0 unchanged, 0 unrecognised, 0 failed."), out
+    assert f"Note: {store} is the store this run writes to, not input: nothing in it was read." in err, err
+    assert sorted(p.relative_to(store) for p in store.rglob("*.parquet")) == parts  # nothing written
+
+
+def test_a_stores_manifest_named_as_input_is_the_store_not_an_unknown_format(tmp_path: Path) -> None:
+    """A store's manifest.json given as a file was "no known format" (exit 1)."""
+    (tmp_path / "here").mkdir()
+    old = _store_in(tmp_path / "here", "oldstore")
+    code, out, err = _run("ingest", str(old / "manifest.json"), "--store", str(tmp_path / "store"))
+    assert code == 0, out + err
+    assert "no known format" not in err
+    assert out.startswith("0 ingested, 0 replaced, 0 unchanged, 0 unrecognised, 0 failed."), out
+    assert f"Note: {old} is an llmcost store" in err, err
+    code, out, err = _run("ingest", str(old / "manifest.json"), "--store", str(old))
+    assert code == 0 and f"Note: {old} is the store this run writes to" in err, out + err

@@ -80,9 +80,20 @@ def store_note(folder: Path) -> StoreNote | None:
     )
 
 
+def own_store_note(folder: Path) -> StoreNote:
+    """The note for the store this run writes to, named itself as input (`ingest .llmcost`)."""
+    name = shown_name(folder)
+    return StoreNote(
+        f"{name} is the store this run writes to, not input: nothing in it was read. Fix: name the folder of "
+        f"your logs or exports (`llmcost-forecast ingest DIR`); to report on the store: "
+        f"`llmcost-forecast report --store {shlex.quote(name)}`"
+    )
+
+
 def walk(paths: Iterable[Path], skip: Path | None) -> Iterator[tuple[Path, str | None]]:
     """(path, None) for each file to read, or (folder, why) for a folder that cannot be listed, or
-    (folder, StoreNote) for a folder that is an llmcost store other than `skip` (not walked).
+    (folder, StoreNote) for a folder that is an llmcost store (not walked): another store, or a store's
+    manifest named as input, or `skip` named itself (`own_store_note`).
 
     Directories are walked recursively in name order (a folder's files, then its subfolders).
     Symbolic links are followed, to files and to folders, wherever they point: the user put the
@@ -98,7 +109,13 @@ def walk(paths: Iterable[Path], skip: Path | None) -> Iterator[tuple[Path, str |
         if not os.path.lexists(p):
             raise UsageError(f"No such file or directory: {p}. Fix: check the path given to --logs / ingest.")
         if p.is_dir():
+            if skip is not None and p.resolve() == skip:  # `ingest .llmcost`: it read "0 ingested", no word why
+                yield p, own_store_note(p)
+                continue
             yield from _walk_dir(p, skip, seen)
+        elif p.name == STORE_MANIFEST and (note := store_note(p.parent)) is not None:
+            # a store's manifest named as input: it was "no known format" (exit 1)
+            yield p.parent, own_store_note(p.parent) if skip is not None and p.parent.resolve() == skip else note
         else:
             yield p, None
 
