@@ -26,13 +26,14 @@ from llmcost.ingest import (
     int_sql,
     is_bad_count,
     register,
+    sql_str,
     ts_sql,
 )
 from llmcost.ingest import _envelope as envelope
 
 
 def is_body(obj: Any) -> bool:
-    """An Anthropic Messages body (llmcost.ingest._mixed_bodies reads files that mix it with OpenAI's)."""
+    """An Anthropic Messages body (llmcost.ingest._mixed_bodies reads files that mix it with OpenAI's and Gemini's)."""
     if not isinstance(obj, dict) or not isinstance(obj.get("usage"), dict):
         return False
     usage = obj["usage"]
@@ -69,6 +70,8 @@ class AnthropicMessageJsonl(Ingestor):
     reader_changes: ClassVar[dict[int, str]] = {
         2: "an OpenAI body among Anthropic bodies is read by OpenAI's cache rules (or quarantined past the "
            "head); before, it was quarantined as no usage, or a Responses body read as an Anthropic one",
+        3: "a Gemini generateContent body among Anthropic bodies is read by Gemini's rules (or quarantined past "
+           "the head with what it is); before, it was quarantined as no usage object",
     }
     title = "Anthropic Messages API bodies (JSONL in an app envelope with a timestamp)"
     obtain = (
@@ -89,24 +92,29 @@ class AnthropicMessageJsonl(Ingestor):
         return env is not None and b'"sessionId"' not in head[:4096] and b'"custom_id"' not in head[:4096]
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
-        return _mixed().query(f, ctx, self.name)  # with the other provider's bodies where a file mixes both
+        return _mixed().query(f, ctx, self.name)  # with the other providers' bodies where a file mixes them
 
 
 def _mixed() -> Any:
-    from llmcost.ingest import _mixed_bodies  # it reads both this format and OpenAI's
+    from llmcost.ingest import _mixed_bodies  # it reads this format, OpenAI's and Gemini's
 
     return _mixed_bodies
 
 
-def rows_sql(lines: str, f: InputFile, ctx: IngestContext, checks: str = "", carry: tuple[str, ...] = ()) -> str:
+def rows_sql(lines: str, f: InputFile, ctx: IngestContext, checks: str = "", carry: tuple[str, ...] = (),
+             strays: str = "") -> str:
     """The canonical rows of `lines`, records holding the BODY_FIELDS columns of one Messages body
     each (bare or in an envelope, a streamed message's events, llmcost.ingest.anthropic_stream_jsonl,
     or batch results, llmcost.ingest.anthropic_batch_results_jsonl).
     `checks`: more `WHEN ... THEN 'reason'` quarantine clauses, tried after the JSON check; `carry`:
-    columns of `lines` passed through as they are, for the caller to use and drop."""
+    columns of `lines` passed through as they are, for the caller to use and drop; `strays`: more
+    clauses tried only on a record with neither count (what else it is: llmcost.ingest._mixed_bodies)."""
     toks = ("input_tokens", "cache_read", "cache_write", "write_1h", "output_tokens", "thinking", "web_search",
             "web_fetch")
     bad = " OR ".join(is_bad_count(x) for x in toks)
+    no_usage = sql_str("no usage object (not an Anthropic message)")
+    if strays:
+        no_usage = f"coalesce(CASE {strays} END, {no_usage})"
     text_cols = (
         "env_request AS prompt_text, content AS response_text"
         if ctx.keep_text
@@ -116,7 +124,7 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext, checks: str = "", car
     SELECT source_line, raw, {batch_cols(f)}{"".join(c + ", " for c in carry)}
       CASE WHEN NOT _json_ok THEN 'not valid JSON'
            {checks}
-           WHEN input_tokens IS NULL AND output_tokens IS NULL THEN 'no usage object (not an Anthropic message)'
+           WHEN input_tokens IS NULL AND output_tokens IS NULL THEN {no_usage}
            WHEN {bad} THEN 'non-numeric or non-integer token count in usage'
            WHEN env_ts IS NULL THEN 'missing timestamp: Anthropic bodies carry none, log one in the envelope (ts)'
       END AS error,

@@ -24,6 +24,8 @@ REST `GenerateContentResponse.usageMetadata`):
 - Time: the envelope's timestamp, else `createTime` (Vertex only); id `responseId`; model
   `modelVersion`, without the API's `models/` resource prefix (`models/gemini-2.5-pro` is
   `gemini-2.5-pro`; seen in pydantic-ai's recorded bodies, real-samples/gemini_generate_content).
+- A log that also holds OpenAI or Anthropic bodies (an app calling several providers) is read row
+  by row, each body by its own reader's rules: llmcost.ingest._mixed_bodies.
 """
 
 from __future__ import annotations
@@ -39,16 +41,16 @@ from llmcost.ingest import (
     google_model_sql,
     int_sql,
     is_bad_count,
-    json_lines_sql,
     register,
     sql_str,
-    text_fields,
     ts_sql,
 )
 from llmcost.ingest import _envelope as envelope
 
 
-def _is_body(obj: Any) -> bool:
+def is_body(obj: Any) -> bool:
+    """A Gemini generateContent body (llmcost.ingest._mixed_bodies reads files that mix it with
+    OpenAI's and Anthropic's)."""
     if not isinstance(obj, dict):
         return False
     usage = obj.get("usageMetadata", obj.get("usage_metadata"))
@@ -117,6 +119,8 @@ class GeminiGenerateContentJsonl(Ingestor):
     reader_changes: ClassVar[dict[int, str]] = {
         2: "stream chunks without a responseId are one request up to the chunk with a finishReason; "
            "before, each chunk was a request",
+        3: "an OpenAI or Anthropic body among Gemini bodies is read by its own provider's cache rules (or "
+           "quarantined past the head with what it is); before, it was quarantined as no usageMetadata",
     }
     title = "Gemini generateContent responses (JSONL; REST or SDK spelling; bare or in an envelope)"
     obtain = (
@@ -133,50 +137,73 @@ class GeminiGenerateContentJsonl(Ingestor):
     snapshots = True
 
     def batch_shape(self, head: bytes) -> str:
-        return envelope.shape(head, _is_body)
+        return _mixed().batch_shape(head)
 
     def sniff(self, head: bytes, name: str) -> bool:
-        return envelope.find(head, _is_body) is not None
+        return envelope.find(head, is_body) is not None
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
-        env = envelope.find(f.head, _is_body) or envelope.Envelope(body_prefix="$")
-        lines = json_lines_sql(f, text_fields(envelope.fields(env, BODY_FIELDS), ctx))
-        u = {k: f"coalesce({k}_c, {k}_s)" for k in USAGE}
-        bad = " OR ".join(is_bad_count(x) for x in u.values())
-        n = {k: f"coalesce({int_sql(v)}, 0)" for k, v in u.items()}
-        text_cols = (
-            "env_request AS prompt_text, candidates AS response_text"
-            if ctx.keep_text else "NULL AS prompt_text, NULL AS response_text"
-        )
-        return f"""
-        SELECT source_line, raw, {batch_cols(f)}
-          CASE WHEN NOT _json_ok THEN 'not valid JSON'
-               WHEN {u['prompt']} IS NULL AND {u['total']} IS NULL
-                 THEN 'no usageMetadata (not a Gemini response)'
-               WHEN {bad} THEN 'non-numeric or non-integer token count in usageMetadata'
-               WHEN {n['cached']} > {n['prompt']} THEN 'cachedContentTokenCount exceeds promptTokenCount'
-               WHEN {u['prompt']} IS NULL THEN {sql_str(INPUT_NOT_REPORTED)}
-          END AS error,
-          coalesce(response_id, response_id_s, reply_id) AS event_id,
-          'request' AS grain,
-          coalesce({ts_sql('env_ts')}, {ts_sql('coalesce(create_time, create_time_s)')}) AS ts,
-          coalesce(env_provider, 'google') AS provider,
-          {google_model_sql("coalesce(model, model_s)")} AS model,
-          env_project AS project,
-          env_api_key AS api_key,
-          env_user AS user_id,
-          env_conversation AS conversation_id,
-          {int_sql('env_turn')} AS turn,
-          1 AS request_count,
-          {n['prompt']} - {n['cached']} + {n['tool_prompt']} AS input_tokens,
-          {n['cached']} AS cache_read_tokens,
-          0 AS cache_write_tokens,
-          0 AS cache_write_1h_tokens,
-          {n['candidates']} + {n['thoughts']} AS output_tokens,
-          {n['thoughts']} AS reasoning_tokens,
-          true AS cache_known,
-          false AS batch,
-          CASE WHEN traffic_type IS NOT NULL THEN json_object('traffic_type', traffic_type) END AS extra,
-          {text_cols}
-        FROM ({_replies_sql(lines, f, f"{u['prompt']} IS NOT NULL OR {u['total']} IS NOT NULL")})
-        """
+        return _mixed().query(f, ctx, self.name)  # with OpenAI's and Anthropic's bodies where a file mixes them
+
+
+def _mixed() -> Any:
+    from llmcost.ingest import _mixed_bodies  # it reads this format, OpenAI's and Anthropic's
+
+    return _mixed_bodies
+
+
+def has_usage_sql(prefix: str = "") -> str:
+    """SQL: the record (BODY_FIELDS columns, named with `prefix`) states a Gemini usage count."""
+    return f"coalesce({prefix}prompt_c, {prefix}prompt_s, {prefix}total_c, {prefix}total_s) IS NOT NULL"
+
+
+def rows_sql(lines: str, f: InputFile, ctx: IngestContext, checks: str = "", strays: str = "",
+             carry: tuple[str, ...] = ()) -> str:
+    """The canonical rows of `lines`, records holding the BODY_FIELDS columns of one Gemini body
+    each (bare or in an envelope), id-less stream chunks merged into their reply (`_replies_sql`,
+    over every line of `lines`: a line that is no Gemini body ends a reply). `checks`: more
+    `WHEN ... THEN 'reason'` quarantine clauses, tried after the JSON check; `strays`: such clauses
+    tried only on a record without usageMetadata (what else it is: llmcost.ingest._mixed_bodies);
+    `carry`: columns of `lines` passed through as they are, for the caller to use and drop."""
+    u = {k: f"coalesce({k}_c, {k}_s)" for k in USAGE}
+    bad = " OR ".join(is_bad_count(x) for x in u.values())
+    n = {k: f"coalesce({int_sql(v)}, 0)" for k, v in u.items()}
+    no_usage = sql_str("no usageMetadata (not a Gemini response)")
+    if strays:
+        no_usage = f"coalesce(CASE {strays} END, {no_usage})"
+    text_cols = (
+        "env_request AS prompt_text, candidates AS response_text"
+        if ctx.keep_text else "NULL AS prompt_text, NULL AS response_text"
+    )
+    return f"""
+    SELECT source_line, raw, {batch_cols(f)}{"".join(c + ", " for c in carry)}
+      CASE WHEN NOT _json_ok THEN 'not valid JSON'
+           {checks}
+           WHEN {u['prompt']} IS NULL AND {u['total']} IS NULL THEN {no_usage}
+           WHEN {bad} THEN 'non-numeric or non-integer token count in usageMetadata'
+           WHEN {n['cached']} > {n['prompt']} THEN 'cachedContentTokenCount exceeds promptTokenCount'
+           WHEN {u['prompt']} IS NULL THEN {sql_str(INPUT_NOT_REPORTED)}
+      END AS error,
+      coalesce(response_id, response_id_s, reply_id) AS event_id,
+      'request' AS grain,
+      coalesce({ts_sql('env_ts')}, {ts_sql('coalesce(create_time, create_time_s)')}) AS ts,
+      coalesce(env_provider, 'google') AS provider,
+      {google_model_sql("coalesce(model, model_s)")} AS model,
+      env_project AS project,
+      env_api_key AS api_key,
+      env_user AS user_id,
+      env_conversation AS conversation_id,
+      {int_sql('env_turn')} AS turn,
+      1 AS request_count,
+      {n['prompt']} - {n['cached']} + {n['tool_prompt']} AS input_tokens,
+      {n['cached']} AS cache_read_tokens,
+      0 AS cache_write_tokens,
+      0 AS cache_write_1h_tokens,
+      {n['candidates']} + {n['thoughts']} AS output_tokens,
+      {n['thoughts']} AS reasoning_tokens,
+      true AS cache_known,
+      false AS batch,
+      CASE WHEN traffic_type IS NOT NULL THEN json_object('traffic_type', traffic_type) END AS extra,
+      {text_cols}
+    FROM ({_replies_sql(lines, f, has_usage_sql())})
+    """

@@ -122,6 +122,8 @@ class OpenAIResponseJsonl(Ingestor):
     reader_changes: ClassVar[dict[int, str]] = {
         2: "an Anthropic Messages body among OpenAI bodies is read by Anthropic's cache rules (or quarantined "
            "past the head); before, it was read as a Responses body, its cache reads and writes dropped",
+        3: "a Gemini generateContent body among OpenAI bodies is read by Gemini's rules (or quarantined past "
+           "the head with what it is); before, it was quarantined as no usage object",
     }
     title = "OpenAI Chat Completions / Responses API bodies (JSONL, bare or in an app envelope)"
     obtain = (
@@ -141,22 +143,24 @@ class OpenAIResponseJsonl(Ingestor):
         return envelope.find(head, is_body) is not None and envelope.find(head, is_stream_part) is None
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
-        return _mixed().query(f, ctx, self.name)  # with the other provider's bodies where a file mixes both
+        return _mixed().query(f, ctx, self.name)  # with the other providers' bodies where a file mixes them
 
 
 def _mixed() -> Any:
-    from llmcost.ingest import _mixed_bodies  # it reads both this format and Anthropic's
+    from llmcost.ingest import _mixed_bodies  # it reads this format, Anthropic's and Gemini's
 
     return _mixed_bodies
 
 
 def rows_sql(lines: str, f: InputFile, ctx: IngestContext,
-             no_usage: str = "no usage object (not an OpenAI response body)", checks: str = "") -> str:
+             no_usage: str = "no usage object (not an OpenAI response body)", checks: str = "",
+             strays: str = "") -> str:
     """The canonical rows of `lines`, records holding the BODY_FIELDS columns of one response body
     each (a Chat Completions or Responses body, however it was logged: bare, in an envelope, or as
     the usage chunk or final event of a stream, llmcost.ingest.openai_stream_jsonl). `no_usage`:
     the quarantine reason of a record with neither main count; `checks`: more `WHEN ... THEN
-    'reason'` quarantine clauses, tried after the JSON check."""
+    'reason'` quarantine clauses, tried after the JSON check; `strays`: such clauses tried only on a
+    record with neither main count (what else it is: llmcost.ingest._mixed_bodies)."""
     text_cols = (
         "env_request AS prompt_text, coalesce(content, output_text) AS response_text"
         if ctx.keep_text
@@ -180,6 +184,7 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext,
     openrouter = (f"({url} LIKE '%openrouter.ai%' "
                   "OR (starts_with(coalesce(id, ''), 'gen-') AND or_cost IS NOT NULL))")
     bad = " OR ".join(f"(s_{k} IS NOT NULL AND n_{k} IS NULL)" for k in raw_tok)
+    no_usage_sql = f"coalesce(CASE {strays} END, {sql_str(no_usage)})" if strays else sql_str(no_usage)
     # A main count that is null or missing while the other is stated is not reported (openai-python
     # types both as required integers): quarantined, never stored as 0. An embeddings body
     # (`object` "list") states prompt_tokens alone, and keeps it as before.
@@ -192,7 +197,7 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext,
     SELECT source_line, raw, {batch_cols(f)}
       CASE WHEN NOT _json_ok THEN 'not valid JSON'
            {checks}
-           WHEN s_prompt IS NULL AND s_output IS NULL THEN {sql_str(no_usage)}
+           WHEN s_prompt IS NULL AND s_output IS NULL THEN {no_usage_sql}
            WHEN {bad} THEN 'non-numeric or non-integer token count in usage'
            WHEN {stated_null}
              THEN 'usage.' || {null_name}
