@@ -60,8 +60,8 @@ def test_an_older_store_opens_reads_the_same_and_is_written_as_version_3(
     assert _manifest(copy)["version"] == old  # a report only reads
     res = CliRunner().invoke(app, ["ingest", str(LOGS), "--store", str(copy)])
     assert res.exit_code == 0, res.output
-    # its entries carry no reader_version: read by version 1 of their readers, which are at version 2
-    # now (Ingestor.reader_changes), so the files are read again, their rows replaced, and committed
+    # its entries carry no reader_version: read by version 1 of their readers, which are at a later
+    # version now (Ingestor.reader_changes), so the files are read again, their rows replaced, and committed
     assert res.stdout.startswith("0 ingested, 2 replaced, 0 unchanged"), res.stdout
     assert _manifest(copy)["version"] == 3
     assert _totals(copy) == _totals(store)
