@@ -4,6 +4,7 @@ one note saying how to read it (`--store`). Each of its files was "no known form
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -94,3 +95,29 @@ def test_a_stores_manifest_named_as_input_is_the_store_not_an_unknown_format(tmp
     assert f"Note: {old} is an llmcost store" in err, err
     code, out, err = _run("ingest", str(old / "manifest.json"), "--store", str(old))
     assert code == 0 and f"Note: {old} is the store this run writes to" in err, out + err
+
+
+def test_the_note_is_in_the_report_json_and_its_notes_section_even_when_quiet(tmp_path: Path) -> None:
+    # --quiet hides the stderr note (cron runs quiet): the report's last_run must still say why
+    # the folder's files were not counted
+    logs = tmp_path / "exports"
+    logs.mkdir()
+    shutil.copy(GOOD, logs / "good.jsonl")
+    old = _store_in(logs, "oldstore")
+    report = tmp_path / "report.json"
+    code, out, err = _run("--logs", str(logs), "--store", str(tmp_path / "store"), "--format", "json", "--quiet",
+                          "--out", str(report))
+    assert code == 0, out + err
+    assert "Note:" not in err
+    run = json.loads(report.read_text())["last_run"]
+    assert run["problems"] == []
+    assert run["notes"] == [{"file": str(old), "note": (
+        f"{old} is an llmcost store (it holds manifest.json and the store's Parquet parts), not input: it "
+        f"was not read. To report on it: `llmcost-forecast report --store {old}`"
+    )}]
+    code, out, err = _run("--logs", str(logs), "--store", str(tmp_path / "store"), "--section", "notes")
+    assert code == 0, out + err
+    assert "Notes on this run" in out and "is an llmcost store" in " ".join(out.split()), out
+    # a run with nothing to say has an empty list, not a missing key
+    code, out, err = _run("--logs", str(logs / "good.jsonl"), "--store", str(tmp_path / "s2"), "--format", "json")
+    assert code == 0 and json.loads(out)["last_run"]["notes"] == [], out + err

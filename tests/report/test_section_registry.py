@@ -25,7 +25,8 @@ EXTRA: dict[str, Any] = {
                  "rates_file": "rates.csv"},
     "warnings": ["a test warning"],
     "budget": {"value_usd": "100.00", "exceeded": False, "message": "forecast median under the budget"},
-    "last_run": {"files": {"ingested": 1}, "problems": [{"file": "bad.jsonl", "message": "not a log"}]},
+    "last_run": {"files": {"ingested": 1}, "problems": [{"file": "bad.jsonl", "message": "not a log"}],
+                 "notes": [{"file": "old", "note": "old is an llmcost store"}]},
 }
 
 

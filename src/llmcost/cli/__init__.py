@@ -455,11 +455,12 @@ def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: 
             if f.note:
                 typer.echo(f"Note: {_inert(f.note)}.", err=True)
     problems = [{"file": f.path, "status": f.status, "message": f.message or f.status} for f in result.problems()]
+    notes = [{"file": f.path, "note": f.note} for f in result.files if f.note]
     counts = {
         s: len(result.by_status(s))
         for s in ("ingested", "replaced", "unchanged", "companion", "unrecognised", "failed")
     }
-    return IngestRun(files=counts, problems=problems)
+    return IngestRun(files=counts, problems=problems, notes=notes)
 
 
 def _emit(text: str, out: Path | None, quiet: bool, name: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -33,7 +33,7 @@ from llmcost.tz import check_day, check_not_after_today, check_tz
 if TYPE_CHECKING:
     from llmcost.engine.spark import RemoteStore, SparkPriced
 
-SCHEMA_VERSION = "1.9"
+SCHEMA_VERSION = "1.10"
 """1.0: ingest, totals, by_*; 1.1 adds the measures, reconciliation, compare, budget, currency and
 the (optional) forecast and scenarios sections; 1.2 adds by_label (--label); 1.3 adds by_tag (--by
 tag:NAME); 1.4 adds budget.billed_usd and budget.estimated_usd (month-to-date money counted once);
@@ -46,7 +46,8 @@ spend.by_month, by_month_model, by_week and month_over_month (by_label and by_ta
 cost), and requests_known to cache.by_model; and to compare the tokens driver (tokens_usd,
 applicable_drivers), each month's requests_known and tokens, each month's billed money, and each
 side's has_data and data_from; and forecast.billed_money (the billed money of models without a list
-price, forecast as money); 1.9 adds requests_known and the no_request_count_* columns to spend.totals.
+price, forecast as money); 1.9 adds requests_known and the no_request_count_* columns to spend.totals; 1.10 adds
+last_run.notes (what the ingest run said that is no problem: a store in the input, a file read again).
 docs/report-schema.json describes it."""
 
 
@@ -58,6 +59,10 @@ class IngestRun:
     files: dict[str, int]
     problems: list[dict[str, str]]
     """One {"file", "status", "message"} per unrecognised or failed file."""
+    notes: list[dict[str, str]] = field(default_factory=list)
+    """One {"file", "note"} per file or folder the run has a word about that is no problem: an
+    unchanged file read again because its format's reader changed, another llmcost store in the
+    input (not read). Said on stderr too, but `--quiet` hides that and cron reads the JSON."""
 
 
 @dataclass
@@ -278,7 +283,9 @@ def build_report(opts: ReportOptions, last_run: IngestRun | None = None) -> dict
             store, manifest, con = stack.enter_context(open_store(opts.store))
         doc = _report(con, opts, store, manifest, catalog, since, until, month, rates, priced=priced)
     if last_run is not None:
-        doc["last_run"] = {"files": dict(last_run.files), "problems": list(last_run.problems)}
+        doc["last_run"] = {
+            "files": dict(last_run.files), "problems": list(last_run.problems), "notes": list(last_run.notes)
+        }
     return doc
 
 
@@ -926,7 +933,7 @@ def _document(con, opts, store, manifest, catalog_info, pricing, window, costs) 
             # a known model unpriced on some days or for a token kind, or rows with no model: say why
             warnings.append(f"{who} is unpriced: {u.reason}; {size}, {left_out}. {u.fix}")
     for m in by_model:
-        for key, single, many, field in (("unpriced_web_search_calls", "web search has", "web searches have",
+        for key, single, many, price_key in (("unpriced_web_search_calls", "web search has", "web searches have",
                                        "web_search_per_1k"),
                                       ("unpriced_file_search_calls", "file search has", "file searches have",
                                        "file_search_per_1k")):
@@ -935,7 +942,7 @@ def _document(con, opts, store, manifest, catalog_info, pricing, window, costs) 
                     f"{m['model'] or '(no model)'} ({m['provider'] or 'unknown provider'}): "
                     f"{m[key]:,} " + (single if m[key] == 1 else many)
                     + " no known price (the server-tools fee is "
-                    f"left out of cost totals). Fix: add {field} = ... (USD per 1,000 calls, from the "
+                    f"left out of cost totals). Fix: add {price_key} = ... (USD per 1,000 calls, from the "
                     "provider's price page) to a [[model]] entry for it in the override file."
                 )
     if pricing.suggestions_left_out:

@@ -157,6 +157,12 @@ def _problems(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[S
         )
 
 
+def _notes(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
+    last = doc.get("last_run")
+    if last and last.get("notes"):
+        yield ("Notes on this run", "", ["file", "note"], [[n["file"], n["note"]] for n in last["notes"]])
+
+
 def _totals(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
     t = doc["totals"]
     # server-side tool fees (web search, file search) get their own columns when the data states any calls
@@ -679,6 +685,7 @@ REGISTRY: tuple[SectionSpec, ...] = (
     SectionSpec("ingest", "Ingested", ("ingest", "last_run"), _ingest, ("ingest",)),
     SectionSpec("quarantine", "Quarantined rows", ("ingest", "store"), _quarantine, ("ingest",)),
     SectionSpec("problems", "Files not ingested in this run", ("last_run",), _problems),
+    SectionSpec("notes", "Notes on this run", ("last_run",), _notes),
     SectionSpec("totals", "Totals", ("totals",), _totals, ("totals",)),
     SectionSpec("warnings", "Warning", ("warnings",), _warnings),
     SectionSpec("reconciliation", "Estimate vs billed (money counted once)", ("reconciliation",), _reconciliation_s,
