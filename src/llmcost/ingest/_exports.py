@@ -9,8 +9,8 @@ Reference: /work/shared/reference/formats-provider-exports.md (cited per format 
 
 from __future__ import annotations
 
-from llmcost.ingest import InputFile, csv_has, csv_header, int_sql, text
-from llmcost.ingest._records import cut_sql
+from llmcost.ingest import InputFile, csv_delimiter, csv_has, csv_header, int_sql, text
+from llmcost.ingest._records import cut_sql, decimal_comma_sql
 
 NULL_MARK = "chr(0)"
 """Stands for NULL inside a key hash, so NULL and '' are different groups."""
@@ -163,11 +163,16 @@ class Csv:
         comp = "gzip" if self.f.gzip else "none"
         cols = [f"coalesce(\"{h.replace(chr(34), chr(34) * 2)}\", '')" for h in self.header] or ["''"]
         cut = cut_sql(self.f, self.col(self.header[-1]) if self.header else None)
+        read = (
+            f"read_csv({self.f.sql_path()}, header=true, all_varchar=true, strict_mode=false, "
+            f"null_padding=true, quote='\"', escape='\"', compression='{comp}')"
+        )
+        head = text(self.f.head)
+        first = head.splitlines()[:1]
         return (
             f"SELECT row_number() OVER () + 1 AS source_line, concat_ws(',', {', '.join(cols)}) AS raw, "
             f"{cut} AS _cut, * "
-            f"FROM read_csv({self.f.sql_path()}, header=true, all_varchar=true, strict_mode=false, "
-            f"null_padding=true, quote='\"', escape='\"', compression='{comp}')"
+            f"FROM {decimal_comma_sql(read, csv_delimiter(first[0]) if first else ',', head)}"
         )
 
 

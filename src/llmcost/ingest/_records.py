@@ -9,6 +9,8 @@ JSON record (or one API page) may be up to 64 MiB.
 
 from __future__ import annotations
 
+import re
+
 from llmcost.errors import FormatError
 from llmcost.ingest import InputFile, csv_columns, csv_delimiter, lines_sql, sql_str, text
 
@@ -89,11 +91,52 @@ def csv_records_sql(f: InputFile, columns: list[str]) -> str:
         f'"{_ident(names[at[c]])}" AS "{c}"' if c in at else f'CAST(NULL AS VARCHAR) AS "{c}"' for c in columns
     )
     cut = cut_sql(f, f'"{_ident(names[-1])}"' if names else None)
+    read = (
+        f"read_csv({f.sql_path()}, header=true, all_varchar=true, auto_detect=false, "
+        f"columns={_csv_columns(names)}, delim={sql_str(delim)}, quote='\"', escape='\"', strict_mode=false, "
+        f"null_padding=true, compression='{comp}', max_line_size=16777216)"
+    )
     return (
         f"SELECT row_number() OVER () + 1 AS source_line, CAST(to_json(c) AS VARCHAR) AS raw, {cut} AS _cut, {cols} "
-        f"FROM read_csv({f.sql_path()}, header=true, all_varchar=true, auto_detect=false, "
-        f"columns={_csv_columns(names)}, delim={sql_str(delim)}, quote='\"', escape='\"', strict_mode=false, "
-        f"null_padding=true, compression='{comp}', max_line_size=16777216) c"
+        f"FROM {decimal_comma_sql(read, delim, text(f.head))} c"
+    )
+
+
+DECIMAL_COMMA_CHANGE = ("a number with a decimal comma in a file delimited by `;` (a spreadsheet's re-save: 3,75 or "
+                        "1.234,5) is read as 3.75 and 1234.5; before, the comma was dropped (375, 12345)")
+"""The `Ingestor.reader_changes` entry of every CSV format (`csv_changes`)."""
+
+
+def csv_changes(earlier: dict[int, str] | None = None) -> dict[int, str]:
+    """`reader_changes` of a CSV format: its `earlier` changes and `DECIMAL_COMMA_CHANGE` as the next
+    version, so a `;` file stored with its decimal commas dropped is read again."""
+    earlier = dict(earlier or {})
+    return {**earlier, max(earlier, default=1) + 1: DECIMAL_COMMA_CHANGE}
+
+
+DECIMAL_COMMA = r"-?(\d{1,3}(\.\d{3})+|\d+),\d+"
+"""A number written with a decimal comma (`3,75`, `0,0025`, `1.234,5`): what a spreadsheet writes in
+a locale whose decimal mark is the comma."""
+_DECIMAL_COMMA_CELL = re.compile(rf'(?:^|;)\s*"?{DECIMAL_COMMA}"?\s*(?=;|$)', re.M)
+_LOCALE_NUMBER = r"\s*-?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?\s*"
+
+
+def decimal_comma_sql(read_csv: str, delim: str, head: str) -> str:
+    """`read_csv` (a `read_csv(...)` call) as a relation with the same columns, all VARCHAR, with
+    the numbers of a comma-decimal file written the way the number parsers read them.
+
+    A spreadsheet saving "CSV" in a locale whose decimal mark is the comma (German, French, ...
+    Excel re-saving an Azure or OpenAI export) writes `;` between cells and `3,75` or `1.234,5` for
+    numbers. The parsers (`_exports.dec`, `count`) drop commas as US grouping, so `3,75` was read as
+    375, silently. A file is read that way when it is delimited by `;` and its first 64 KB (`head`)
+    hold a cell with a decimal comma: then in every cell that is such a number the dots (grouping)
+    are dropped and the comma becomes a point (`1.234,5` -> `1234.5`, `1.500` -> `1500`). Any other
+    file, a `;` file with decimal points among them, is left as it is."""
+    if delim != ";" or not _DECIMAL_COMMA_CELL.search(head):
+        return read_csv
+    return (
+        f"(SELECT CASE WHEN regexp_full_match(COLUMNS(*), {sql_str(_LOCALE_NUMBER)}) "
+        f"THEN replace(replace(trim(COLUMNS(*)), '.', ''), ',', '.') ELSE COLUMNS(*) END FROM {read_csv})"
     )
 
 

@@ -21,8 +21,11 @@ event_id = md5('anthropic', 'console_cost', day, every dimension incl. NULLs); g
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register
 from llmcost.ingest._exports import Csv, dec, header_has, key_hash
+from llmcost.ingest._records import csv_changes
 
 DIMENSIONS = (
     "model",
@@ -49,6 +52,7 @@ TOKEN_TYPES = {
 @register
 class AnthropicConsoleCostCsv(Ingestor):
     name = "anthropic_console_cost_csv"
+    reader_changes: ClassVar[dict[int, str]] = csv_changes()
     title = "Claude Console cost export (claude_api_cost_<from>_to_<to>.csv; dollars)"
     obtain = "console.anthropic.com (platform.claude.com) -> Cost -> Export -> CSV."
     table = "costs"

@@ -23,8 +23,11 @@ API uses ids, so do not load both for the same days (they would not deduplicate)
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register
 from llmcost.ingest._exports import Csv, bad_count, count, header_has, key_hash
+from llmcost.ingest._records import csv_changes
 
 DIMENSIONS = (
     "model_version",
@@ -49,6 +52,7 @@ COUNTS = (
 @register
 class AnthropicConsoleUsageCsv(Ingestor):
     name = "anthropic_console_usage_csv"
+    reader_changes: ClassVar[dict[int, str]] = csv_changes()
     title = "Claude Console usage export (claude_api_tokens_<from>_to_<to>.csv)"
     obtain = "console.anthropic.com (platform.claude.com) -> Usage -> Export -> CSV."
     grain = "bucket"

@@ -57,6 +57,7 @@ from llmcost.ingest._exports import (
     spread_days,
     token_type_from_text,
 )
+from llmcost.ingest._records import csv_changes
 
 ALIASES = {
     "line_item_id": ("identity_line_item_id", "identity/LineItemId"),
@@ -99,9 +100,9 @@ class AwsCurBedrockCsv(Ingestor):
     grain = "bucket"
     # a store that read a CUR before version 2 holds a MONTHLY line whole on its first day: the
     # file is read again (Ingestor.reader_changes) and its rows replaced by the day rows
-    reader_changes: ClassVar[dict[int, str]] = {
+    reader_changes: ClassVar[dict[int, str]] = csv_changes({
         2: "a line item over several whole days is spread over those days; before, all of it sat on its first day",
-    }
+    })
 
     def sniff(self, head: bytes, name: str) -> bool:
         return header_has(

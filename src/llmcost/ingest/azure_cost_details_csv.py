@@ -35,8 +35,11 @@ latest export of a row wins.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register
 from llmcost.ingest._exports import Csv, dec, header_has, key_hash, token_type_from_text
+from llmcost.ingest._records import csv_changes
 
 NAMES = (
     "date",
@@ -93,6 +96,7 @@ def meter_model(expr: str) -> str:
 @register
 class AzureCostDetailsCsv(Ingestor):
     name = "azure_cost_details_csv"
+    reader_changes: ClassVar[dict[int, str]] = csv_changes()
     title = "Azure Cost Management cost details CSV, Azure OpenAI meters (MCA / EA actual cost)"
     obtain = (
         "Cost Management -> Exports -> 'Cost and usage details (actual)' as CSV to a storage account, or "

@@ -55,6 +55,8 @@ charge); grain 'bucket' so a re-exported period replaces the earlier rows.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register, ts_sql
 from llmcost.ingest._exports import (
     EVENT_ID,
@@ -70,6 +72,7 @@ from llmcost.ingest._exports import (
     spread_days,
     token_type_from_text,
 )
+from llmcost.ingest._records import csv_changes
 from llmcost.ingest.aws_cur_bedrock_csv import usage_type_model
 from llmcost.ingest.azure_cost_details_csv import meter_model
 
@@ -194,6 +197,7 @@ class FocusCsvTokens(Ingestor):
     file `focus_csv` reads; never detected on its own)."""
 
     name = "focus_csv"
+    reader_changes: ClassVar[dict[int, str]] = csv_changes()
     title = "FinOps FOCUS token quantities (derived from focus_csv)"
     table = "usage"
     grain = "bucket"
@@ -232,6 +236,7 @@ class FocusCsvTokens(Ingestor):
 @register
 class FocusCsv(Ingestor):
     name = "focus_csv"
+    reader_changes: ClassVar[dict[int, str]] = csv_changes()
     title = "FinOps FOCUS 1.x cost and usage CSV (AWS, Azure, Google, FinOps tools), AI rows"
     obtain = (
         "AWS Data Exports 'FOCUS', Azure Cost Management 'FOCUS cost' export, Google's BigQuery FOCUS "

@@ -12,14 +12,18 @@ event_id, so the same rows as NDJSON and as CSV are the same events.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register
 from llmcost.ingest._exports import Csv, header_has
+from llmcost.ingest._records import csv_changes
 from llmcost.ingest.gcp_billing_export_jsonl import FIELDS, billing_sql
 
 
 @register
 class GcpBillingExportCsv(Ingestor):
     name = "gcp_billing_export_csv"
+    reader_changes: ClassVar[dict[int, str]] = csv_changes()
     title = "Google Cloud Billing export, Gemini / Vertex AI rows (CSV with dotted headers)"
     obtain = (
         "Run `SELECT * EXCEPT (credits, labels), TO_JSON_STRING(credits) AS credits, "

@@ -16,6 +16,8 @@ path, name) are not tags.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from llmcost.ingest import (
     IngestContext,
     Ingestor,
@@ -30,6 +32,7 @@ from llmcost.ingest import (
     unreported_count_sql,
 )
 from llmcost.ingest import _records as records
+from llmcost.ingest._records import csv_changes
 from llmcost.ingest._tags import drop_keys_sql, with_tags
 
 COLUMNS = ["response_id", "response_created_at", "response_status", "request_created_at", "request_body",
@@ -45,6 +48,7 @@ def _json_cell(col: str) -> str:
 @register
 class HeliconeExportCsv(Ingestor):
     name = "helicone_export_csv"
+    reader_changes: ClassVar[dict[int, str]] = csv_changes()
     title = "Helicone request export (@helicone/export, CSV; no cache columns)"
     obtain = "`HELICONE_API_KEY=... npx @helicone/export --start-date ... --end-date ... --format csv`"
 

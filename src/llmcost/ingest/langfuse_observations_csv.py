@@ -15,7 +15,7 @@ from llmcost.ingest import _records as records
 @register
 class LangfuseObservationsCsv(Ingestor):
     name = "langfuse_observations_csv"
-    reader_changes: ClassVar[dict[int, str]] = lf.READER_CHANGES
+    reader_changes: ClassVar[dict[int, str]] = records.csv_changes(lf.READER_CHANGES)
     title = "Langfuse observations export (CSV), joined to a traces export in the same folder"
     obtain = ("Langfuse UI > Observations > Export > CSV; also export Traces into the same folder for "
               "session ids.")

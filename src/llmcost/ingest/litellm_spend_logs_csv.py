@@ -8,14 +8,18 @@ doubled by CSV), `cache_hit` is the text "True"/"False", `startTime` is
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from llmcost.ingest import IngestContext, Ingestor, InputFile, csv_has, register
 from llmcost.ingest import _records as records
+from llmcost.ingest._records import csv_changes
 from llmcost.ingest.litellm_spend_logs_json import COLUMNS, mapping_sql
 
 
 @register
 class LiteLLMSpendLogsCsv(Ingestor):
     name = "litellm_spend_logs_csv"
+    reader_changes: ClassVar[dict[int, str]] = csv_changes()
     title = "LiteLLM LiteLLM_SpendLogs table as CSV (psql \\copy ... csv header)"
     obtain = (
         "`psql $DATABASE_URL -c "

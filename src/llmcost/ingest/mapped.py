@@ -26,13 +26,16 @@ from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
+    csv_delimiter,
     csv_header,
     first_json,
     int_sql,
     json_lines_sql,
     sql_str,
+    text,
     ts_sql,
 )
+from llmcost.ingest._records import decimal_comma_sql
 from llmcost.storage.schema import USAGE_COLUMNS
 from llmcost.text import did_you_mean
 
@@ -389,9 +392,12 @@ class MappedIngestor(Ingestor):
         self._check_columns(f, names)
         raw = "concat_ws(',', " + ", ".join(f"coalesce({_q(n)}, '')" for n in names) + ")"
         offset = 1 if m.header else 0
+        head = text(f.head)
+        first = head.splitlines()[:1]
+        delim = m.delimiter or (csv_delimiter(first[0]) if first else ",")
         sql = (
             f"SELECT row_number() OVER () + {offset} AS source_line, {raw} AS raw, *, NULL AS _src_error "
-            f"FROM read_csv({', '.join(opts)})"
+            f"FROM {decimal_comma_sql('read_csv(' + ', '.join(opts) + ')', delim, head)}"
         )
         return sql, names
 

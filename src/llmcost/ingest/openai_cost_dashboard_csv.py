@@ -23,14 +23,18 @@ quarantined, never added to the per-project rows.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register
 from llmcost.ingest._exports import Csv, dec, header_has, key_hash
+from llmcost.ingest._records import csv_changes
 from llmcost.ingest.openai_costs_api_json import GROUP_KEYS, line_item_parts
 
 
 @register
 class OpenAICostDashboardCsv(Ingestor):
     name = "openai_cost_dashboard_csv"
+    reader_changes: ClassVar[dict[int, str]] = csv_changes()
     title = "OpenAI usage dashboard cost export (cost_<from>_<to>.csv)"
     obtain = "platform.openai.com -> Usage -> Cost tab -> Export."
     table = "costs"

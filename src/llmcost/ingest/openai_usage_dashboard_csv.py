@@ -26,9 +26,11 @@ group column empty beside grouped rows of the same bucket is an org total: quara
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register, sql_str
 from llmcost.ingest._exports import Csv, bad_count, count, header_has, key_hash
+from llmcost.ingest._records import csv_changes
 from llmcost.ingest.openai_usage_api_json import GROUP_KEYS
 
 TOKEN_COLS = (
@@ -63,6 +65,7 @@ def _kind(display: str) -> str:
 @register
 class OpenAIUsageDashboardCsv(Ingestor):
     name = "openai_usage_dashboard_csv"
+    reader_changes: ClassVar[dict[int, str]] = csv_changes()
     title = "OpenAI usage dashboard export (completions_usage_<from>_<to>.csv)"
     obtain = "platform.openai.com -> Usage -> pick a range -> Export (the usage CSV, not the cost CSV)."
     grain = "bucket"

@@ -34,9 +34,11 @@ completion tokens for billing) and "Generation data" (`tokensPrompt`, `nativeTok
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register, sql_str, ts_sql, unreported_count_sql
 from llmcost.ingest._exports import Csv, bad_count, count, dec, header_has
-from llmcost.ingest._records import CUT
+from llmcost.ingest._records import CUT, csv_changes
 
 COUNTS = ("tokens_prompt", "tokens_completion", "tokens_reasoning", "tokens_cached")
 MONEY = ("cost_total", "cost_cache", "cost_web_search", "cost_file_processing", "byok_usage_inference")
@@ -45,6 +47,7 @@ MONEY = ("cost_total", "cost_cache", "cost_web_search", "cost_file_processing", 
 @register
 class OpenRouterActivityCsv(Ingestor):
     name = "openrouter_activity_csv"
+    reader_changes: ClassVar[dict[int, str]] = csv_changes()
     title = "OpenRouter activity export (openrouter.ai/activity, CSV per generation)"
     obtain = "openrouter.ai/activity -> choose the period -> Export (CSV)."
 
