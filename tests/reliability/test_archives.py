@@ -250,3 +250,29 @@ def test_zip_members_whose_paths_clash_each_land(tmp_path: Path) -> None:
     assert "4 ingested" in out and "0 failed" in out, out
     assert "40 rows read = 5 stored + 19 duplicate + 16 quarantined" in out, out
     assert _rows(tmp_path / "s") == 5
+
+
+def test_a_spreadsheet_says_it_is_one_and_how_to_export_csv(tmp_path: Path) -> None:
+    """An Excel .xlsx and an OpenDocument .ods are zip archives of XML parts: each part was "no known
+    format" (two warnings for a workbook of two parts, none saying it is a workbook); an old .xls was
+    "no known format". Each now fails once with what it is and how to save CSV. The good file lands."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "cost export.xlsx", "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        z.writestr("xl/worksheets/sheet1.xml", "<worksheet/>")
+    with zipfile.ZipFile(folder / "usage.ods", "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<office:document-content/>")
+    (folder / "old.xls").write_bytes(walkmod.OLE2_MAGIC + b"\0" * 504)
+    (folder / "good.jsonl").write_bytes(SAMPLE.read_bytes())
+    code, out = _ingest(str(folder), "--store", str(tmp_path / "s"))
+    assert code == 1, out
+    flat = " ".join(out.split())
+    assert "Traceback" not in out and "no known format" not in flat, out
+    for name, kind in (("cost export.xlsx", "an Excel workbook"), ("usage.ods", "an OpenDocument spreadsheet"),
+                       ("old.xls", "an Excel 97-2003 workbook (.xls)")):
+        assert f"{folder / name} is {kind}, which llmcost-forecast does not read. Fix: save each sheet" in flat, out
+    assert "1 ingested" in flat and "3 failed" in flat, out
+    assert _rows(tmp_path / "s") > 0

@@ -304,8 +304,37 @@ def _expand_zip(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
         ) from None
 
 
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""The first bytes of an Excel 97-2003 workbook (.xls), an OLE2 compound file."""
+
+
+def spreadsheet_message(display: str, kind: str) -> str:
+    """Why a spreadsheet file (`kind`: "an Excel workbook", ...) is not read, and what to do."""
+    return (
+        f"{display} is {kind}, which llmcost-forecast does not read. Fix: save each sheet with usage or cost "
+        "rows as CSV (Excel: File > Save As > CSV UTF-8; LibreOffice: Save As > Text CSV) and ingest the CSV "
+        "files, or download the provider's CSV export instead."
+    )
+
+
+def _spreadsheet(zf: zipfile.ZipFile) -> str | None:
+    """What kind of spreadsheet a zip archive is (an Excel .xlsx / .xlsm workbook and an OpenDocument
+    .ods spreadsheet are zip archives of XML parts), or None. Read as an archive, each of its XML
+    parts was "no known format", one warning per part, and no word that the file is a workbook."""
+    names = set(zf.namelist())
+    if "xl/workbook.xml" in names:
+        return "an Excel workbook"
+    if "mimetype" in names:
+        with zf.open("mimetype") as m:
+            if m.read(64).startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+                return "an OpenDocument spreadsheet"
+    return None
+
+
 def _zip_members(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
     with zipfile.ZipFile(path) as zf:
+        if (kind := _spreadsheet(zf)) is not None:
+            raise FormatError(spreadsheet_message(shown_name(path), kind))
         infos = [i for i in zf.infolist() if not i.is_dir()]
         if len(infos) > MAX_ARCHIVE_MEMBERS:
             raise FormatError(

@@ -30,6 +30,7 @@ from llmcost.errors import FormatError
 from llmcost.ingest import IngestContext, Ingestor, InputFile, intake
 from llmcost.ingest.batches import BATCH_BYTES, BATCH_FILE_BYTES, BATCH_FILES, BatchCommit, _Pending
 from llmcost.ingest.files import (
+    OLE2_MAGIC,
     StoreNote,
     check_gzip,
     expand,
@@ -37,6 +38,7 @@ from llmcost.ingest.files import (
     hash_pool,
     real_path,
     sha256,
+    spreadsheet_message,
     walk,
 )
 from llmcost.ingest.filestat import read_filestat, write_filestat
@@ -376,6 +378,10 @@ class Loader(BatchCommit):
                     "no known format matches it as text: a damaged or renamed file. Fix: copy or download it "
                     "again; if it is not an archive, rename it.",
                 ))
+                return manifest
+            if best is None and head.startswith(OLE2_MAGIC):
+                result.files.append(FileResult(
+                    key, "failed", message=spreadsheet_message(display, "an Excel 97-2003 workbook (.xls)")))
                 return manifest
             if best is None and not is_gz and size <= len(head) and not head.strip():
                 result.files.append(FileResult(
