@@ -66,12 +66,17 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
     sm = signed(money)
     lines: list[str] = []
 
-    def para(text: str, indent: str = "") -> None:
+    def para(text: str, indent: str = "", keep: tuple[str, ...] = ()) -> None:
         # a word longer than the line (a file path) stays whole on a line of its own, so that it
-        # can be copied: the terminal wraps it, not an escape like \xff cut in two
-        lines.extend(textwrap.wrap(plain(text), width=width, initial_indent=indent,
-                                   subsequent_indent=indent + "  ", break_on_hyphens=False,
-                                   break_long_words=False) or [""])
+        # can be copied: the terminal wraps it, not an escape like \xff cut in two; so does each
+        # phrase of `keep` (an option and its value: `--format html` split over two lines reads as
+        # two things). NUL stands for their spaces while wrapping: `plain` made any NUL of the text a "?".
+        body = plain(text)
+        for phrase in keep:
+            body = body.replace(phrase, phrase.replace(" ", "\0"))
+        lines.extend(ln.replace("\0", " ") for ln in textwrap.wrap(
+            body, width=width, initial_indent=indent, subsequent_indent=indent + "  ",
+            break_on_hyphens=False, break_long_words=False) or [""])
 
     t = doc["totals"]
     period = doc.get("period") or {}
@@ -295,6 +300,7 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
     para(
         "More: --full prints every section; --section NAME prints one"
         + (f" ({names})" if names else "")
-        + "; --format html --out report.html draws the charts."
+        + "; --format html --out report.html draws the charts.",
+        keep=("--section NAME", "--format html --out report.html"),
     )
     return "\n".join(lines) + "\n"
