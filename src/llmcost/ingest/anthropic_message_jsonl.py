@@ -19,7 +19,6 @@ from typing import Any, ClassVar
 
 from llmcost.ingest import (
     IngestContext,
-    Ingestor,
     InputFile,
     anthropic_token_sql,
     batch_cols,
@@ -30,6 +29,7 @@ from llmcost.ingest import (
     ts_sql,
 )
 from llmcost.ingest import _envelope as envelope
+from llmcost.ingest._body_log import BodyLog
 
 
 def is_body(obj: Any) -> bool:
@@ -64,7 +64,7 @@ BODY_FIELDS = {
 
 
 @register
-class AnthropicMessageJsonl(Ingestor):
+class AnthropicMessageJsonl(BodyLog):
     name = "anthropic_message_jsonl"
     # rows of files already stored that change (Ingestor.reader_changes: such a file is read again)
     reader_changes: ClassVar[dict[int, str]] = {
@@ -81,24 +81,10 @@ class AnthropicMessageJsonl(Ingestor):
 
     fast_json = True  # every body carries its own id
 
-    batchable = True  # new small files are read together, grouped by their envelope (batch_shape)
-
-    def batch_shape(self, head: bytes) -> str:
-        return _mixed().batch_shape(head)
-
     def sniff(self, head: bytes, name: str) -> bool:
         env = envelope.find(head, is_body)
         # Claude Code and batch results also carry message bodies; they have their own formats.
         return env is not None and b'"sessionId"' not in head[:4096] and b'"custom_id"' not in head[:4096]
-
-    def query(self, f: InputFile, ctx: IngestContext) -> str:
-        return _mixed().query(f, ctx, self.name)  # with the other providers' bodies where a file mixes them
-
-
-def _mixed() -> Any:
-    from llmcost.ingest import _mixed_bodies  # it reads this format, OpenAI's and Gemini's
-
-    return _mixed_bodies
 
 
 def rows_sql(lines: str, f: InputFile, ctx: IngestContext, checks: str = "", carry: tuple[str, ...] = (),

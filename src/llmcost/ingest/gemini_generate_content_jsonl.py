@@ -35,7 +35,6 @@ from typing import Any, ClassVar
 from llmcost.ingest import (
     INPUT_NOT_REPORTED,
     IngestContext,
-    Ingestor,
     InputFile,
     batch_cols,
     google_model_sql,
@@ -46,6 +45,7 @@ from llmcost.ingest import (
     ts_sql,
 )
 from llmcost.ingest import _envelope as envelope
+from llmcost.ingest._body_log import BodyLog
 
 
 def is_body(obj: Any) -> bool:
@@ -113,7 +113,7 @@ def _replies_sql(lines: str, f: InputFile, has_usage: str) -> str:
 
 
 @register
-class GeminiGenerateContentJsonl(Ingestor):
+class GeminiGenerateContentJsonl(BodyLog):
     name = "gemini_generate_content_jsonl"
     # rows of files already stored that change (Ingestor.reader_changes: such a file is read again)
     reader_changes: ClassVar[dict[int, str]] = {
@@ -128,28 +128,14 @@ class GeminiGenerateContentJsonl(Ingestor):
         "optionally inside {ts, session_id, user, response}."
     )
 
-    batchable = True  # new small files are read together, grouped by their envelope (batch_shape)
-
     # A streamed reply (streamGenerateContent) logged chunk by chunk: every chunk has the reply's
     # responseId and its usageMetadata so far, cumulative, the last one final (python-genai#1204;
     # some models state candidatesTokenCount on the last chunk only). The stored request takes the
     # per-field maximum over its chunks (ingest/dedupe.py), not the first chunk's near-empty counts.
     snapshots = True
 
-    def batch_shape(self, head: bytes) -> str:
-        return _mixed().batch_shape(head)
-
     def sniff(self, head: bytes, name: str) -> bool:
         return envelope.find(head, is_body) is not None
-
-    def query(self, f: InputFile, ctx: IngestContext) -> str:
-        return _mixed().query(f, ctx, self.name)  # with OpenAI's and Anthropic's bodies where a file mixes them
-
-
-def _mixed() -> Any:
-    from llmcost.ingest import _mixed_bodies  # it reads this format, OpenAI's and Anthropic's
-
-    return _mixed_bodies
 
 
 def has_usage_sql(prefix: str = "") -> str:

@@ -48,7 +48,6 @@ from typing import Any, ClassVar
 
 from llmcost.ingest import (
     IngestContext,
-    Ingestor,
     InputFile,
     bad_offset_sql,
     batch_cols,
@@ -59,6 +58,7 @@ from llmcost.ingest import (
     ts_sql,
 )
 from llmcost.ingest import _envelope as envelope
+from llmcost.ingest._body_log import BodyLog
 
 
 def is_body(obj: Any) -> bool:
@@ -116,7 +116,7 @@ BODY_FIELDS = {
 
 
 @register
-class OpenAIResponseJsonl(Ingestor):
+class OpenAIResponseJsonl(BodyLog):
     name = "openai_response_jsonl"
     # rows of files already stored that change (Ingestor.reader_changes: such a file is read again)
     reader_changes: ClassVar[dict[int, str]] = {
@@ -133,23 +133,9 @@ class OpenAIResponseJsonl(Ingestor):
 
     fast_json = True  # every body carries its own id
 
-    batchable = True  # new small files are read together, grouped by their envelope (batch_shape)
-
-    def batch_shape(self, head: bytes) -> str:
-        return _mixed().batch_shape(head)
-
     def sniff(self, head: bytes, name: str) -> bool:
         # a stream's usage chunk or final event is a body too: a stream log is openai_stream_jsonl's
         return envelope.find(head, is_body) is not None and envelope.find(head, is_stream_part) is None
-
-    def query(self, f: InputFile, ctx: IngestContext) -> str:
-        return _mixed().query(f, ctx, self.name)  # with the other providers' bodies where a file mixes them
-
-
-def _mixed() -> Any:
-    from llmcost.ingest import _mixed_bodies  # it reads this format, Anthropic's and Gemini's
-
-    return _mixed_bodies
 
 
 def rows_sql(lines: str, f: InputFile, ctx: IngestContext,
