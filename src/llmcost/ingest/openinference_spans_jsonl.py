@@ -50,7 +50,7 @@ from llmcost.ingest import (
     unreported_count_sql,
 )
 from llmcost.ingest._otlp import attr as _a
-from llmcost.ingest._otlp import provider_sql, spans_sql, tags_sql
+from llmcost.ingest._otlp import provider_sql, spans_head, spans_sql, tags_sql
 from llmcost.ingest._tags import with_tags
 
 TOKENS = "llm.token_count."
@@ -66,8 +66,8 @@ class OpeninferenceSpansJsonl(Ingestor):
     )
 
     def sniff(self, head: bytes, name: str) -> bool:
-        start = head[:65536].removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark is not part of the JSON
-        return start.lstrip().startswith(b'{"resourceSpans"') and b'"openinference.span.kind"' in start
+        start = spans_head(head)
+        return start is not None and b'"openinference.span.kind"' in start
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         p, c = _a(TOKENS + "prompt"), _a(TOKENS + "completion")

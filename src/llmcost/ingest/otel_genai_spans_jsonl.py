@@ -46,7 +46,7 @@ from llmcost.ingest import (
     unreported_count_sql,
 )
 from llmcost.ingest._otlp import attr as _a
-from llmcost.ingest._otlp import provider_sql, spans_sql, tags_sql
+from llmcost.ingest._otlp import provider_sql, spans_head, spans_sql, tags_sql
 from llmcost.ingest._tags import with_tags
 
 INFERENCE_OPS = ("chat", "generate_content", "text_completion", "embeddings")
@@ -62,10 +62,9 @@ class OtelGenaiSpansJsonl(Ingestor):
     )
 
     def sniff(self, head: bytes, name: str) -> bool:
-        start = head[:65536].removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark is not part of the JSON
+        start = spans_head(head)
         # Spans marked with an OpenInference span kind are read by openinference_spans_jsonl.
-        return (start.lstrip().startswith(b'{"resourceSpans"') and b'"gen_ai.' in start
-                and b'"openinference.span.kind"' not in start)
+        return start is not None and b'"gen_ai.' in start and b'"openinference.span.kind"' not in start
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         inp = f"coalesce({_a('gen_ai.usage.input_tokens')}, {_a('gen_ai.usage.prompt_tokens')})"
