@@ -36,6 +36,20 @@ _SERVER_TOOLS = [
 ]
 """A spend row's server-tool calls and their cost (the totals, and each provider and model)."""
 
+_GROUP_SPEND = [
+    "requests",
+    "requests_known",
+    "no_request_count_tokens",
+    "no_request_count_cost_usd",
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "cost_usd",
+    "unpriced_requests",
+]
+"""The spend of a group the user names (each --label value, each tag value)."""
+
 
 def _pick(rows: list[dict[str, Any]], cols: list[str]) -> Table:
     return cols, [[r.get(c) for c in cols] for r in rows]
@@ -196,38 +210,11 @@ TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
                                                     "no_request_count_cost_usd", "cost_usd"]),
     "by_label": lambda d: _pick(
         d.get("by_label", []),
-        [
-            "label",
-            "requests",
-            "requests_known",
-            "no_request_count_tokens",
-            "no_request_count_cost_usd",
-            "input_tokens",
-            "cache_read_tokens",
-            "cache_write_tokens",
-            "output_tokens",
-            "cost_usd",
-            "unpriced_requests",
-            "billed_cost_usd",
-        ],
+        ["label", *_GROUP_SPEND, "billed_cost_usd"],
     ),
     "by_tag": lambda d: _pick(
         d.get("by_tag", []),
-        [
-            "tag",
-            "value",
-            "untagged",
-            "requests",
-            "requests_known",
-            "no_request_count_tokens",
-            "no_request_count_cost_usd",
-            "input_tokens",
-            "cache_read_tokens",
-            "cache_write_tokens",
-            "output_tokens",
-            "cost_usd",
-            "unpriced_requests",
-        ],
+        ["tag", "value", "untagged", *_GROUP_SPEND],
     ),
     "by_day": lambda d: _pick(
         d["by_day"],
