@@ -454,16 +454,19 @@ def _gemini_cli_side_file(base: str, head: bytes, first: Any) -> bool:
     if base == "shell_history":
         return True
     if base == "logs.json":
-        if isinstance(first, list):
-            return bool(first) and all(isinstance(e, dict) and "sessionId" in e and "messageId" in e for e in first)
-        return (isinstance(first, str) and head.lstrip().startswith(b"[")  # a log longer than the head
-                and b'"sessionId"' in head[:4096] and b'"messageId"' in head[:4096])
+        return _array_of(head, first, ("sessionId", "messageId"))
     if base.startswith("checkpoint") and base.endswith(".json"):
-        if isinstance(first, list):
-            return bool(first) and all(isinstance(e, dict) and "role" in e and "parts" in e for e in first)
-        return (isinstance(first, str) and head.lstrip().startswith(b"[")
-                and b'"role"' in head[:4096] and b'"parts"' in head[:4096])
+        return _array_of(head, first, ("role", "parts"))
     return False
+
+
+def _array_of(head: bytes, first: Any, keys: tuple[str, ...]) -> bool:
+    """True for a JSON array of objects that each hold `keys`. `first` is the head's first JSON
+    value: a str when the array is longer than the head, whose first 4 KiB must then name the keys."""
+    if isinstance(first, list):
+        return bool(first) and all(isinstance(e, dict) and all(k in e for k in keys) for e in first)
+    return (isinstance(first, str) and head.lstrip().startswith(b"[")
+            and all(f'"{k}"'.encode() in head[:4096] for k in keys))
 
 
 _MANIFEST_LISTS = ("dataFiles", "reportKeys", "blobs")
