@@ -721,6 +721,14 @@ def text_fields(fields: Mapping[str, str | None], ctx: IngestContext) -> dict[st
     return {k: (None if k in TEXT_FIELDS else v) for k, v in fields.items()}
 
 
+def text_cols_sql(ctx: IngestContext, prompt: str, response: str) -> str:
+    """The columns prompt_text and response_text: the SQL `prompt` and `response` with --keep-text,
+    else NULL (the text is stored only when the user asks for it)."""
+    if ctx.keep_text:
+        return f"{prompt} AS prompt_text, {response} AS response_text"
+    return "NULL AS prompt_text, NULL AS response_text"
+
+
 def json_lines_sql(f: InputFile, fields: Mapping[str, str | None], candidate: str | None = None) -> str:
     """Records parsed once as JSON; each `fields` name becomes a VARCHAR column from its JSON path.
 

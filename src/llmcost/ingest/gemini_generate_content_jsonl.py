@@ -42,6 +42,7 @@ from llmcost.ingest import (
     is_bad_count,
     register,
     sql_str,
+    text_cols_sql,
     ts_sql,
 )
 from llmcost.ingest import _envelope as envelope
@@ -157,10 +158,7 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext, checks: str = "", str
     no_usage = sql_str("no usageMetadata (not a Gemini response)")
     if strays:
         no_usage = f"coalesce(CASE {strays} END, {no_usage})"
-    text_cols = (
-        "env_request AS prompt_text, candidates AS response_text"
-        if ctx.keep_text else "NULL AS prompt_text, NULL AS response_text"
-    )
+    text_cols = text_cols_sql(ctx, "env_request", "candidates")
     return f"""
     SELECT source_line, raw, {batch_cols(f)}{"".join(c + ", " for c in carry)}
       CASE WHEN NOT _json_ok THEN 'not valid JSON'

@@ -55,6 +55,7 @@ from llmcost.ingest import (
     int_sql,
     register,
     sql_str,
+    text_cols_sql,
     ts_sql,
 )
 from llmcost.ingest import _envelope as envelope
@@ -147,11 +148,7 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext,
     the quarantine reason of a record with neither main count; `checks`: more `WHEN ... THEN
     'reason'` quarantine clauses, tried after the JSON check; `strays`: such clauses tried only on a
     record with neither main count (what else it is: llmcost.ingest._mixed_bodies)."""
-    text_cols = (
-        "env_request AS prompt_text, coalesce(content, output_text) AS response_text"
-        if ctx.keep_text
-        else "NULL AS prompt_text, NULL AS response_text"
-    )
+    text_cols = text_cols_sql(ctx, "env_request", "coalesce(content, output_text)")
     raw_tok = {
         "prompt": "coalesce(prompt_tokens, resp_input_tokens)",
         "output": "coalesce(completion_tokens, resp_output_tokens)",

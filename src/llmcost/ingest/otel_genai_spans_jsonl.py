@@ -42,6 +42,7 @@ from llmcost.ingest import (
     int_sql,
     is_bad_count,
     register,
+    text_cols_sql,
     ts_sql,
     unreported_count_sql,
 )
@@ -78,10 +79,7 @@ class OtelGenaiSpansJsonl(Ingestor):
         i, r, w = int_sql(inp), f"coalesce({int_sql(rd)}, 0)", f"coalesce({int_sql(wr)}, 0)"
         prov = f"lower(coalesce({_a('gen_ai.provider.name')}, {_a('gen_ai.system')}, {_a('ai.model.provider')}))"
         ops = ", ".join(f"'{o}'" for o in INFERENCE_OPS)
-        text_cols = (
-            f"{_a('gen_ai.input.messages')} AS prompt_text, {_a('gen_ai.output.messages')} AS response_text"
-            if ctx.keep_text else "NULL AS prompt_text, NULL AS response_text"
-        )
+        text_cols = text_cols_sql(ctx, _a("gen_ai.input.messages"), _a("gen_ai.output.messages"))
         extra = with_tags(
             f"json_object('operation', {_a('gen_ai.operation.name')}, 'span_name', sp ->> 'name')", tags_sql()
         )
