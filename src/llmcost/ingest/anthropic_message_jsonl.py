@@ -25,12 +25,11 @@ from llmcost.ingest import (
     int_sql,
     is_bad_count,
     register,
-    sql_str,
     text_cols_sql,
     ts_sql,
 )
 from llmcost.ingest import _envelope as envelope
-from llmcost.ingest._body_log import BodyLog
+from llmcost.ingest._body_log import BodyLog, no_usage_sql
 
 
 def is_body(obj: Any) -> bool:
@@ -99,9 +98,7 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext, checks: str = "", car
     toks = ("input_tokens", "cache_read", "cache_write", "write_1h", "output_tokens", "thinking", "web_search",
             "web_fetch")
     bad = " OR ".join(is_bad_count(x) for x in toks)
-    no_usage = sql_str("no usage object (not an Anthropic message)")
-    if strays:
-        no_usage = f"coalesce(CASE {strays} END, {no_usage})"
+    no_usage = no_usage_sql("no usage object (not an Anthropic message)", strays)
     text_cols = text_cols_sql(ctx, "env_request", "content")
     return f"""
     SELECT source_line, raw, {batch_cols(f)}{"".join(c + ", " for c in carry)}

@@ -46,7 +46,7 @@ from llmcost.ingest import (
     ts_sql,
 )
 from llmcost.ingest import _envelope as envelope
-from llmcost.ingest._body_log import BodyLog
+from llmcost.ingest._body_log import BodyLog, no_usage_sql
 
 
 def is_body(obj: Any) -> bool:
@@ -155,9 +155,7 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext, checks: str = "", str
     u = {k: f"coalesce({k}_c, {k}_s)" for k in USAGE}
     bad = " OR ".join(is_bad_count(x) for x in u.values())
     n = {k: f"coalesce({int_sql(v)}, 0)" for k, v in u.items()}
-    no_usage = sql_str("no usageMetadata (not a Gemini response)")
-    if strays:
-        no_usage = f"coalesce(CASE {strays} END, {no_usage})"
+    no_usage = no_usage_sql("no usageMetadata (not a Gemini response)", strays)
     text_cols = text_cols_sql(ctx, "env_request", "candidates")
     return f"""
     SELECT source_line, raw, {batch_cols(f)}{"".join(c + ", " for c in carry)}

@@ -54,12 +54,11 @@ from llmcost.ingest import (
     google_model_sql,
     int_sql,
     register,
-    sql_str,
     text_cols_sql,
     ts_sql,
 )
 from llmcost.ingest import _envelope as envelope
-from llmcost.ingest._body_log import BodyLog
+from llmcost.ingest._body_log import BodyLog, no_usage_sql
 
 
 def is_body(obj: Any) -> bool:
@@ -167,7 +166,6 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext,
     openrouter = (f"({url} LIKE '%openrouter.ai%' "
                   "OR (starts_with(coalesce(id, ''), 'gen-') AND or_cost IS NOT NULL))")
     bad = " OR ".join(f"(s_{k} IS NOT NULL AND n_{k} IS NULL)" for k in raw_tok)
-    no_usage_sql = f"coalesce(CASE {strays} END, {sql_str(no_usage)})" if strays else sql_str(no_usage)
     # A main count that is null or missing while the other is stated is not reported (openai-python
     # types both as required integers): quarantined, never stored as 0. An embeddings body
     # (`object` "list") states prompt_tokens alone, and keeps it as before.
@@ -180,7 +178,7 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext,
     SELECT source_line, raw, {batch_cols(f)}
       CASE WHEN NOT _json_ok THEN 'not valid JSON'
            {checks}
-           WHEN s_prompt IS NULL AND s_output IS NULL THEN {no_usage_sql}
+           WHEN s_prompt IS NULL AND s_output IS NULL THEN {no_usage_sql(no_usage, strays)}
            WHEN {bad} THEN 'non-numeric or non-integer token count in usage'
            WHEN {stated_null}
              THEN 'usage.' || {null_name}
