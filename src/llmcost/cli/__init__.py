@@ -15,7 +15,7 @@ import inspect
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -582,6 +582,14 @@ def _engine(value: str) -> str:
     if name not in ENGINES:
         raise UsageError(f"Unknown --engine {value!r}. Fix: use one of {', '.join(ENGINES)}.")
     return name
+
+
+def _check_format(value: str, command: str, formats: Iterable[str] = ("table", "json")) -> None:
+    """A command's --format: one of `formats` (the report's formats are checked in `_report`)."""
+    names = list(formats)
+    if value not in names:
+        choices = f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
+        raise UsageError(f"Unknown --format {value!r} for {command}. Fix: use {choices}.")
 
 
 def _budget(value: str | None) -> Decimal | None:

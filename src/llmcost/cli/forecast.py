@@ -21,8 +21,19 @@ from typing import Annotated, Any
 
 import typer
 
-from llmcost.cli import AsOfOpt, PricesOpt, ScenariosOpt, StoreOpt, TzOpt, _as_of, _inert, _store_dir, app, friendly
-from llmcost.errors import UsageError
+from llmcost.cli import (
+    AsOfOpt,
+    PricesOpt,
+    ScenariosOpt,
+    StoreOpt,
+    TzOpt,
+    _as_of,
+    _check_format,
+    _inert,
+    _store_dir,
+    app,
+    friendly,
+)
 
 TableJsonOpt = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: table or json.")]
 
@@ -62,8 +73,7 @@ def forecast_cmd(
     prices: PricesOpt = None,
 ) -> None:
     """Forecast this month, next month and next quarter, with the scenarios and what-if alternatives."""
-    if format not in ("table", "json"):
-        raise UsageError(f"Unknown --format {format!r} for forecast. Fix: use table or json.")
+    _check_format(format, 'forecast')
     from llmcost.scenarios import forecast_section
 
     day = _as_of(as_of, tz)
@@ -91,8 +101,7 @@ def backtest_cmd(
     prices: PricesOpt = None,
 ) -> None:
     """Rolling-origin backtest on the store's daily series: MASE vs seasonal naive, error of totals, coverage."""
-    if format not in ("table", "json"):
-        raise UsageError(f"Unknown --format {format!r} for backtest. Fix: use table or json.")
+    _check_format(format, 'backtest')
     from llmcost.scenarios.backtest import store_backtest
 
     day = _as_of(as_of, tz)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from llmcost.cli import PricesOpt, SinceOpt, UntilOpt, _dates, _path, _store_dir, app, friendly
+from llmcost.cli import PricesOpt, SinceOpt, UntilOpt, _check_format, _dates, _path, _store_dir, app, friendly
 from llmcost.errors import UsageError
 
 PlanFormatOpt = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT",
@@ -37,8 +37,7 @@ def plan_cmd(
     from llmcost.pricing import load_catalog
     from llmcost.report.plan_text import RENDERERS
 
-    if format not in RENDERERS:
-        raise UsageError(f"Unknown --format {format!r} for plan. Fix: use table, md or json.")
+    _check_format(format, "plan", RENDERERS)
     plan = load_plan(plan_file)
     catalog = load_catalog(prices)
     logs = None

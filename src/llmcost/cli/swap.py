@@ -9,7 +9,18 @@ from typing import Annotated, Any
 
 import typer
 
-from llmcost.cli import PricesOpt, SinceOpt, StoreOpt, UntilOpt, _dates, _inert, _store_dir, app, friendly
+from llmcost.cli import (
+    PricesOpt,
+    SinceOpt,
+    StoreOpt,
+    UntilOpt,
+    _check_format,
+    _dates,
+    _inert,
+    _store_dir,
+    app,
+    friendly,
+)
 from llmcost.errors import UsageError
 from llmcost.text import one_line
 
@@ -43,8 +54,7 @@ def swap_cmd(
     from llmcost.report._fmt import money
     from llmcost.storage.store import Store
 
-    if format not in ("table", "json"):
-        raise UsageError(f"Unknown --format {format!r} for swap. Fix: use table or json.")
+    _check_format(format, 'swap')
     try:
         ratio = Decimal(tokenizer_ratio)
     except InvalidOperation:

@@ -454,16 +454,19 @@ def _gemini_cli_side_file(base: str, head: bytes, first: Any) -> bool:
     if base == "shell_history":
         return True
     if base == "logs.json":
-        if isinstance(first, list):
-            return bool(first) and all(isinstance(e, dict) and "sessionId" in e and "messageId" in e for e in first)
-        return (isinstance(first, str) and head.lstrip().startswith(b"[")  # a log longer than the head
-                and b'"sessionId"' in head[:4096] and b'"messageId"' in head[:4096])
+        return _array_of(head, first, ("sessionId", "messageId"))
     if base.startswith("checkpoint") and base.endswith(".json"):
-        if isinstance(first, list):
-            return bool(first) and all(isinstance(e, dict) and "role" in e and "parts" in e for e in first)
-        return (isinstance(first, str) and head.lstrip().startswith(b"[")
-                and b'"role"' in head[:4096] and b'"parts"' in head[:4096])
+        return _array_of(head, first, ("role", "parts"))
     return False
+
+
+def _array_of(head: bytes, first: Any, keys: tuple[str, ...]) -> bool:
+    """True for a JSON array of objects that each hold `keys`. `first` is the head's first JSON
+    value: a str when the array is longer than the head, whose first 4 KiB must then name the keys."""
+    if isinstance(first, list):
+        return bool(first) and all(isinstance(e, dict) and all(k in e for k in keys) for e in first)
+    return (isinstance(first, str) and head.lstrip().startswith(b"[")
+            and all(f'"{k}"'.encode() in head[:4096] for k in keys))
 
 
 _MANIFEST_LISTS = ("dataFiles", "reportKeys", "blobs")
@@ -716,6 +719,14 @@ def text_fields(fields: Mapping[str, str | None], ctx: IngestContext) -> dict[st
     if ctx.keep_text:
         return dict(fields)
     return {k: (None if k in TEXT_FIELDS else v) for k, v in fields.items()}
+
+
+def text_cols_sql(ctx: IngestContext, prompt: str, response: str) -> str:
+    """The columns prompt_text and response_text: the SQL `prompt` and `response` with --keep-text,
+    else NULL (the text is stored only when the user asks for it)."""
+    if ctx.keep_text:
+        return f"{prompt} AS prompt_text, {response} AS response_text"
+    return "NULL AS prompt_text, NULL AS response_text"
 
 
 def json_lines_sql(f: InputFile, fields: Mapping[str, str | None], candidate: str | None = None) -> str:

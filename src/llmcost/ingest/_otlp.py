@@ -14,6 +14,14 @@ from llmcost.ingest._tags import bare_sql, merge_sql, object_sql, pairs_sql
 ATTR = "STRUCT(key VARCHAR, value JSON)[]"
 
 
+def spans_head(head: bytes) -> bytes | None:
+    """The start of a file (its first 64 KiB, a UTF-8 byte-order mark dropped: it is not part of the
+    JSON) when the file is OTLP/JSON spans, a line beginning `{"resourceSpans"`; else None. Each span
+    convention's sniff then looks in it for its own attributes."""
+    start = head[:65536].removeprefix(b"\xef\xbb\xbf")
+    return start if start.lstrip().startswith(b'{"resourceSpans"') else None
+
+
 def attrs_map(expr: str) -> str:
     """A VARCHAR map from an OTLP attribute array (JSON): scalar values as text, arrays as JSON.
 

@@ -7,15 +7,28 @@ table in Arrow chunks of CHUNK rows.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import urllib.parse
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
 
+if TYPE_CHECKING:
+    from llmcost.ingest import InputFile
+
 CHUNK = 5000
+
+MAGIC = b"SQLite format 3\x00"
+"""The first 16 bytes of every SQLite database file (sqlite.org/fileformat.html, "The Database Header")."""
+
+
+def is_sqlite(head: bytes) -> bool:
+    """The file is a SQLite database (its header string): a reader's sniff then asks the file itself."""
+    return head.startswith(MAGIC)
 
 
 def open_readonly(path: str | os.PathLike[str]) -> sqlite3.Connection:
@@ -25,9 +38,19 @@ def open_readonly(path: str | os.PathLike[str]) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{urllib.parse.quote(os.fsencode(os.path.abspath(path)))}?mode=ro", uri=True)
 
 
+def table_names(db: sqlite3.Connection) -> set[str]:
+    """The names of the database's tables."""
+    return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
 def columns(db: sqlite3.Connection, table: str) -> set[str]:
     """The column names of `table` (none when there is no such table)."""
     return {r[1] for r in db.execute(f'PRAGMA table_info("{table}")')}
+
+
+def copy_name(prefix: str, f: InputFile) -> str:
+    """The TEMP table a reader copies `f` into: `prefix` and a hash of the file's name and content."""
+    return prefix + hashlib.sha1(f"{f.display}{f.content_hash()}".encode()).hexdigest()[:12]
 
 
 def copy_rows(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema,

@@ -19,17 +19,17 @@ from typing import Any, ClassVar
 
 from llmcost.ingest import (
     IngestContext,
-    Ingestor,
     InputFile,
     anthropic_token_sql,
     batch_cols,
     int_sql,
     is_bad_count,
     register,
-    sql_str,
+    text_cols_sql,
     ts_sql,
 )
 from llmcost.ingest import _envelope as envelope
+from llmcost.ingest._body_log import BodyLog, no_usage_sql
 
 
 def is_body(obj: Any) -> bool:
@@ -64,7 +64,7 @@ BODY_FIELDS = {
 
 
 @register
-class AnthropicMessageJsonl(Ingestor):
+class AnthropicMessageJsonl(BodyLog):
     name = "anthropic_message_jsonl"
     # rows of files already stored that change (Ingestor.reader_changes: such a file is read again)
     reader_changes: ClassVar[dict[int, str]] = {
@@ -81,24 +81,10 @@ class AnthropicMessageJsonl(Ingestor):
 
     fast_json = True  # every body carries its own id
 
-    batchable = True  # new small files are read together, grouped by their envelope (batch_shape)
-
-    def batch_shape(self, head: bytes) -> str:
-        return _mixed().batch_shape(head)
-
     def sniff(self, head: bytes, name: str) -> bool:
         env = envelope.find(head, is_body)
         # Claude Code and batch results also carry message bodies; they have their own formats.
         return env is not None and b'"sessionId"' not in head[:4096] and b'"custom_id"' not in head[:4096]
-
-    def query(self, f: InputFile, ctx: IngestContext) -> str:
-        return _mixed().query(f, ctx, self.name)  # with the other providers' bodies where a file mixes them
-
-
-def _mixed() -> Any:
-    from llmcost.ingest import _mixed_bodies  # it reads this format, OpenAI's and Gemini's
-
-    return _mixed_bodies
 
 
 def rows_sql(lines: str, f: InputFile, ctx: IngestContext, checks: str = "", carry: tuple[str, ...] = (),
@@ -112,14 +98,8 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext, checks: str = "", car
     toks = ("input_tokens", "cache_read", "cache_write", "write_1h", "output_tokens", "thinking", "web_search",
             "web_fetch")
     bad = " OR ".join(is_bad_count(x) for x in toks)
-    no_usage = sql_str("no usage object (not an Anthropic message)")
-    if strays:
-        no_usage = f"coalesce(CASE {strays} END, {no_usage})"
-    text_cols = (
-        "env_request AS prompt_text, content AS response_text"
-        if ctx.keep_text
-        else "NULL AS prompt_text, NULL AS response_text"
-    )
+    no_usage = no_usage_sql("no usage object (not an Anthropic message)", strays)
+    text_cols = text_cols_sql(ctx, "env_request", "content")
     return f"""
     SELECT source_line, raw, {batch_cols(f)}{"".join(c + ", " for c in carry)}
       CASE WHEN NOT _json_ok THEN 'not valid JSON'

@@ -35,7 +35,6 @@ from typing import Any, ClassVar
 from llmcost.ingest import (
     INPUT_NOT_REPORTED,
     IngestContext,
-    Ingestor,
     InputFile,
     batch_cols,
     google_model_sql,
@@ -43,9 +42,11 @@ from llmcost.ingest import (
     is_bad_count,
     register,
     sql_str,
+    text_cols_sql,
     ts_sql,
 )
 from llmcost.ingest import _envelope as envelope
+from llmcost.ingest._body_log import BodyLog, no_usage_sql
 
 
 def is_body(obj: Any) -> bool:
@@ -113,7 +114,7 @@ def _replies_sql(lines: str, f: InputFile, has_usage: str) -> str:
 
 
 @register
-class GeminiGenerateContentJsonl(Ingestor):
+class GeminiGenerateContentJsonl(BodyLog):
     name = "gemini_generate_content_jsonl"
     # rows of files already stored that change (Ingestor.reader_changes: such a file is read again)
     reader_changes: ClassVar[dict[int, str]] = {
@@ -128,28 +129,14 @@ class GeminiGenerateContentJsonl(Ingestor):
         "optionally inside {ts, session_id, user, response}."
     )
 
-    batchable = True  # new small files are read together, grouped by their envelope (batch_shape)
-
     # A streamed reply (streamGenerateContent) logged chunk by chunk: every chunk has the reply's
     # responseId and its usageMetadata so far, cumulative, the last one final (python-genai#1204;
     # some models state candidatesTokenCount on the last chunk only). The stored request takes the
     # per-field maximum over its chunks (ingest/dedupe.py), not the first chunk's near-empty counts.
     snapshots = True
 
-    def batch_shape(self, head: bytes) -> str:
-        return _mixed().batch_shape(head)
-
     def sniff(self, head: bytes, name: str) -> bool:
         return envelope.find(head, is_body) is not None
-
-    def query(self, f: InputFile, ctx: IngestContext) -> str:
-        return _mixed().query(f, ctx, self.name)  # with OpenAI's and Anthropic's bodies where a file mixes them
-
-
-def _mixed() -> Any:
-    from llmcost.ingest import _mixed_bodies  # it reads this format, OpenAI's and Anthropic's
-
-    return _mixed_bodies
 
 
 def has_usage_sql(prefix: str = "") -> str:
@@ -168,13 +155,8 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext, checks: str = "", str
     u = {k: f"coalesce({k}_c, {k}_s)" for k in USAGE}
     bad = " OR ".join(is_bad_count(x) for x in u.values())
     n = {k: f"coalesce({int_sql(v)}, 0)" for k, v in u.items()}
-    no_usage = sql_str("no usageMetadata (not a Gemini response)")
-    if strays:
-        no_usage = f"coalesce(CASE {strays} END, {no_usage})"
-    text_cols = (
-        "env_request AS prompt_text, candidates AS response_text"
-        if ctx.keep_text else "NULL AS prompt_text, NULL AS response_text"
-    )
+    no_usage = no_usage_sql("no usageMetadata (not a Gemini response)", strays)
+    text_cols = text_cols_sql(ctx, "env_request", "candidates")
     return f"""
     SELECT source_line, raw, {batch_cols(f)}{"".join(c + ", " for c in carry)}
       CASE WHEN NOT _json_ok THEN 'not valid JSON'

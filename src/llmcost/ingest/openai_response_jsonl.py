@@ -48,17 +48,17 @@ from typing import Any, ClassVar
 
 from llmcost.ingest import (
     IngestContext,
-    Ingestor,
     InputFile,
     bad_offset_sql,
     batch_cols,
     google_model_sql,
     int_sql,
     register,
-    sql_str,
+    text_cols_sql,
     ts_sql,
 )
 from llmcost.ingest import _envelope as envelope
+from llmcost.ingest._body_log import BodyLog, no_usage_sql
 
 
 def is_body(obj: Any) -> bool:
@@ -116,7 +116,7 @@ BODY_FIELDS = {
 
 
 @register
-class OpenAIResponseJsonl(Ingestor):
+class OpenAIResponseJsonl(BodyLog):
     name = "openai_response_jsonl"
     # rows of files already stored that change (Ingestor.reader_changes: such a file is read again)
     reader_changes: ClassVar[dict[int, str]] = {
@@ -133,23 +133,9 @@ class OpenAIResponseJsonl(Ingestor):
 
     fast_json = True  # every body carries its own id
 
-    batchable = True  # new small files are read together, grouped by their envelope (batch_shape)
-
-    def batch_shape(self, head: bytes) -> str:
-        return _mixed().batch_shape(head)
-
     def sniff(self, head: bytes, name: str) -> bool:
         # a stream's usage chunk or final event is a body too: a stream log is openai_stream_jsonl's
         return envelope.find(head, is_body) is not None and envelope.find(head, is_stream_part) is None
-
-    def query(self, f: InputFile, ctx: IngestContext) -> str:
-        return _mixed().query(f, ctx, self.name)  # with the other providers' bodies where a file mixes them
-
-
-def _mixed() -> Any:
-    from llmcost.ingest import _mixed_bodies  # it reads this format, Anthropic's and Gemini's
-
-    return _mixed_bodies
 
 
 def rows_sql(lines: str, f: InputFile, ctx: IngestContext,
@@ -161,11 +147,7 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext,
     the quarantine reason of a record with neither main count; `checks`: more `WHEN ... THEN
     'reason'` quarantine clauses, tried after the JSON check; `strays`: such clauses tried only on a
     record with neither main count (what else it is: llmcost.ingest._mixed_bodies)."""
-    text_cols = (
-        "env_request AS prompt_text, coalesce(content, output_text) AS response_text"
-        if ctx.keep_text
-        else "NULL AS prompt_text, NULL AS response_text"
-    )
+    text_cols = text_cols_sql(ctx, "env_request", "coalesce(content, output_text)")
     raw_tok = {
         "prompt": "coalesce(prompt_tokens, resp_input_tokens)",
         "output": "coalesce(completion_tokens, resp_output_tokens)",
@@ -184,7 +166,6 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext,
     openrouter = (f"({url} LIKE '%openrouter.ai%' "
                   "OR (starts_with(coalesce(id, ''), 'gen-') AND or_cost IS NOT NULL))")
     bad = " OR ".join(f"(s_{k} IS NOT NULL AND n_{k} IS NULL)" for k in raw_tok)
-    no_usage_sql = f"coalesce(CASE {strays} END, {sql_str(no_usage)})" if strays else sql_str(no_usage)
     # A main count that is null or missing while the other is stated is not reported (openai-python
     # types both as required integers): quarantined, never stored as 0. An embeddings body
     # (`object` "list") states prompt_tokens alone, and keeps it as before.
@@ -197,7 +178,7 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext,
     SELECT source_line, raw, {batch_cols(f)}
       CASE WHEN NOT _json_ok THEN 'not valid JSON'
            {checks}
-           WHEN s_prompt IS NULL AND s_output IS NULL THEN {no_usage_sql}
+           WHEN s_prompt IS NULL AND s_output IS NULL THEN {no_usage_sql(no_usage, strays)}
            WHEN {bad} THEN 'non-numeric or non-integer token count in usage'
            WHEN {stated_null}
              THEN 'usage.' || {null_name}

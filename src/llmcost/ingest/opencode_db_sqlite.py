@@ -24,13 +24,12 @@ copied in chunks of 5,000 rows from Python's sqlite3 into a DuckDB TEMP table.
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 
 import pyarrow as pa
 
 from llmcost.ingest import IngestContext, Ingestor, InputFile, register
-from llmcost.ingest._sqlite import columns, copy_rows, open_readonly
+from llmcost.ingest._sqlite import columns, copy_name, copy_rows, is_sqlite, open_readonly, table_names
 from llmcost.ingest.opencode_message_json import message_columns
 
 SCHEMA = pa.schema([(c, pa.int64() if c in ("rowid", "time_created") else pa.string())
@@ -39,7 +38,7 @@ SCHEMA = pa.schema([(c, pa.int64() if c in ("rowid", "time_created") else pa.str
 
 def _copy(f: InputFile, ctx: IngestContext) -> str:
     assert ctx.con is not None
-    name = "opencode_db_" + hashlib.sha1(f"{f.display}{f.content_hash()}".encode()).hexdigest()[:12]
+    name = copy_name("opencode_db_", f)
     db = open_readonly(f.path)
     try:
         created = "m.time_created" if "time_created" in columns(db, "message") else "NULL"
@@ -58,12 +57,12 @@ class OpencodeDbSqlite(Ingestor):
     obtain = "Already on disk: point --logs at ~/.local/share/opencode/opencode.db (or $XDG_DATA_HOME/opencode/)."
 
     def sniff(self, head: bytes, name: str) -> bool:
-        if not head.startswith(b"SQLite format 3\x00"):
+        if not is_sqlite(head):
             return False
         try:  # ask the file itself, read-only, when it is on disk
             db = open_readonly(name)
             try:
-                tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                tables = table_names(db)
                 if not {"message", "session", "part"} <= tables:
                     return False
                 return {"id", "session_id", "data"} <= columns(db, "message")

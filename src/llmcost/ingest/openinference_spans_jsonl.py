@@ -46,11 +46,12 @@ from llmcost.ingest import (
     int_sql,
     is_bad_count,
     register,
+    text_cols_sql,
     ts_sql,
     unreported_count_sql,
 )
 from llmcost.ingest._otlp import attr as _a
-from llmcost.ingest._otlp import provider_sql, spans_sql, tags_sql
+from llmcost.ingest._otlp import provider_sql, spans_head, spans_sql, tags_sql
 from llmcost.ingest._tags import with_tags
 
 TOKENS = "llm.token_count."
@@ -66,8 +67,8 @@ class OpeninferenceSpansJsonl(Ingestor):
     )
 
     def sniff(self, head: bytes, name: str) -> bool:
-        start = head[:65536].removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark is not part of the JSON
-        return start.lstrip().startswith(b'{"resourceSpans"') and b'"openinference.span.kind"' in start
+        start = spans_head(head)
+        return start is not None and b'"openinference.span.kind"' in start
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         p, c = _a(TOKENS + "prompt"), _a(TOKENS + "completion")
@@ -78,10 +79,7 @@ class OpeninferenceSpansJsonl(Ingestor):
         i, r, w = int_sql(p), f"coalesce({int_sql(rd)}, 0)", f"coalesce({int_sql(wr)}, 0)"
         prov = f"lower(coalesce({_a('llm.provider')}, {_a('llm.system')}))"
         kind = f"upper({_a('openinference.span.kind')})"
-        text_cols = (
-            f"{_a('input.value')} AS prompt_text, {_a('output.value')} AS response_text"
-            if ctx.keep_text else "NULL AS prompt_text, NULL AS response_text"
-        )
+        text_cols = text_cols_sql(ctx, _a("input.value"), _a("output.value"))
         extra = with_tags(f"json_object('span_kind', {kind}, 'span_name', sp ->> 'name')", tags_sql())
         return f"""
         WITH {spans_sql(f)}

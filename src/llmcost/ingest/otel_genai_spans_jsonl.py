@@ -42,11 +42,12 @@ from llmcost.ingest import (
     int_sql,
     is_bad_count,
     register,
+    text_cols_sql,
     ts_sql,
     unreported_count_sql,
 )
 from llmcost.ingest._otlp import attr as _a
-from llmcost.ingest._otlp import provider_sql, spans_sql, tags_sql
+from llmcost.ingest._otlp import provider_sql, spans_head, spans_sql, tags_sql
 from llmcost.ingest._tags import with_tags
 
 INFERENCE_OPS = ("chat", "generate_content", "text_completion", "embeddings")
@@ -62,10 +63,9 @@ class OtelGenaiSpansJsonl(Ingestor):
     )
 
     def sniff(self, head: bytes, name: str) -> bool:
-        start = head[:65536].removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark is not part of the JSON
+        start = spans_head(head)
         # Spans marked with an OpenInference span kind are read by openinference_spans_jsonl.
-        return (start.lstrip().startswith(b'{"resourceSpans"') and b'"gen_ai.' in start
-                and b'"openinference.span.kind"' not in start)
+        return start is not None and b'"gen_ai.' in start and b'"openinference.span.kind"' not in start
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         inp = f"coalesce({_a('gen_ai.usage.input_tokens')}, {_a('gen_ai.usage.prompt_tokens')})"
@@ -79,10 +79,7 @@ class OtelGenaiSpansJsonl(Ingestor):
         i, r, w = int_sql(inp), f"coalesce({int_sql(rd)}, 0)", f"coalesce({int_sql(wr)}, 0)"
         prov = f"lower(coalesce({_a('gen_ai.provider.name')}, {_a('gen_ai.system')}, {_a('ai.model.provider')}))"
         ops = ", ".join(f"'{o}'" for o in INFERENCE_OPS)
-        text_cols = (
-            f"{_a('gen_ai.input.messages')} AS prompt_text, {_a('gen_ai.output.messages')} AS response_text"
-            if ctx.keep_text else "NULL AS prompt_text, NULL AS response_text"
-        )
+        text_cols = text_cols_sql(ctx, _a("gen_ai.input.messages"), _a("gen_ai.output.messages"))
         extra = with_tags(
             f"json_object('operation', {_a('gen_ai.operation.name')}, 'span_name', sp ->> 'name')", tags_sql()
         )

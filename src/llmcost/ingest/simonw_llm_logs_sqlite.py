@@ -34,13 +34,12 @@ sqlite3 into a DuckDB TEMP table on the loader's connection; memory stays bounde
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 
 import pyarrow as pa
 
 from llmcost.ingest import IngestContext, Ingestor, InputFile, int_sql, register, ts_sql
-from llmcost.ingest._sqlite import columns, copy_rows, open_readonly
+from llmcost.ingest._sqlite import columns, copy_name, copy_rows, is_sqlite, open_readonly, table_names
 
 COLS = ["kind", "rowid", "id", "model", "resolved_model", "conversation_id", "datetime_utc", "input_tokens",
         "output_tokens", "token_details", "duration_ms", "prompt", "response"]
@@ -65,7 +64,7 @@ def _select(db: sqlite3.Connection, table: str, conv: str, keep_text: bool) -> s
 
 def _copy(f: InputFile, ctx: IngestContext) -> str:
     assert ctx.con is not None
-    name = "llm_logs_" + hashlib.sha1(f"{f.display}{f.content_hash()}".encode()).hexdigest()[:12]
+    name = copy_name("llm_logs_", f)
     db = open_readonly(f.path)
     try:
         selects = [sql for table, conv in (("responses", "conversation_id"), ("turns", "thread_id"))
@@ -82,7 +81,7 @@ class SimonwLlmLogsSqlite(Ingestor):
     obtain = "Already on disk: `llm logs path` prints it (e.g. ~/.config/io.datasette.llm/logs.db)."
 
     def sniff(self, head: bytes, name: str) -> bool:
-        if not head.startswith(b"SQLite format 3\x00"):
+        if not is_sqlite(head):
             return False
         # llm's migration names (rows of _llm_migrations) usually sit in the first pages
         if b"m001_initial" in head and b"m013_usage" in head:
@@ -90,7 +89,7 @@ class SimonwLlmLogsSqlite(Ingestor):
         try:  # else ask the file itself, read-only, when it is on disk
             db = open_readonly(name)
             try:
-                tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                tables = table_names(db)
             finally:
                 db.close()
         except sqlite3.Error:

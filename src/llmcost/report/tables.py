@@ -12,6 +12,45 @@ from typing import Any
 Table = tuple[list[str], list[list[Any]]]
 
 
+_SPEND = [
+    "requests",
+    "requests_known",
+    "no_request_count_tokens",
+    "no_request_count_token_share",
+    "no_request_count_cost_usd",
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+]
+"""A spend row's request, token and cost columns (the totals, and each provider and model)."""
+
+_SERVER_TOOLS = [
+    "web_search_calls",
+    "server_tools_cost_usd",
+    "unpriced_web_search_calls",
+    "file_search_calls",
+    "unpriced_file_search_calls",
+]
+"""A spend row's server-tool calls and their cost (the totals, and each provider and model)."""
+
+_GROUP_SPEND = [
+    "requests",
+    "requests_known",
+    "no_request_count_tokens",
+    "no_request_count_cost_usd",
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "cost_usd",
+    "unpriced_requests",
+]
+"""The spend of a group the user names (each --label value, each tag value)."""
+
+
 def _pick(rows: list[dict[str, Any]], cols: list[str]) -> Table:
     return cols, [[r.get(c) for c in cols] for r in rows]
 
@@ -24,29 +63,8 @@ def _ingest(d: dict[str, Any]) -> Table:
 
 
 def _totals(d: dict[str, Any]) -> Table:
-    cols = [
-        "requests",
-        "requests_known",
-        "no_request_count_tokens",
-        "no_request_count_token_share",
-        "no_request_count_cost_usd",
-        "input_tokens",
-        "cache_read_tokens",
-        "cache_write_tokens",
-        "output_tokens",
-        "reasoning_tokens",
-        "cost_usd",
-        "billed_cost_usd",
-        "unpriced_requests",
-        "response_cache_hits",
-        "web_search_calls",
-        "server_tools_cost_usd",
-        "unpriced_web_search_calls",
-        "file_search_calls",
-        "unpriced_file_search_calls",
-        "first_ts",
-        "last_ts",
-    ]
+    cols = [*_SPEND, "billed_cost_usd", "unpriced_requests", "response_cache_hits", *_SERVER_TOOLS, "first_ts",
+            "last_ts"]
     return _pick([d["totals"]], cols)
 
 
@@ -184,27 +202,7 @@ TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
     "totals": _totals,
     "by_provider_model": lambda d: _pick(
         d["by_provider_model"],
-        [
-            "provider",
-            "model",
-            "requests",
-            "requests_known",
-            "no_request_count_tokens",
-            "no_request_count_token_share",
-            "no_request_count_cost_usd",
-            "input_tokens",
-            "cache_read_tokens",
-            "cache_write_tokens",
-            "output_tokens",
-            "reasoning_tokens",
-            "cost_usd",
-            "priced",
-            "web_search_calls",
-            "server_tools_cost_usd",
-            "unpriced_web_search_calls",
-            "file_search_calls",
-            "unpriced_file_search_calls",
-        ],
+        ["provider", "model", *_SPEND, "priced", *_SERVER_TOOLS],
     ),
     "unpriced": lambda d: _pick(d["unpriced"], ["provider", "model", "requests", "tokens", "token_share", "reason",
                                                 "fix"]),
@@ -212,38 +210,11 @@ TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
                                                     "no_request_count_cost_usd", "cost_usd"]),
     "by_label": lambda d: _pick(
         d.get("by_label", []),
-        [
-            "label",
-            "requests",
-            "requests_known",
-            "no_request_count_tokens",
-            "no_request_count_cost_usd",
-            "input_tokens",
-            "cache_read_tokens",
-            "cache_write_tokens",
-            "output_tokens",
-            "cost_usd",
-            "unpriced_requests",
-            "billed_cost_usd",
-        ],
+        ["label", *_GROUP_SPEND, "billed_cost_usd"],
     ),
     "by_tag": lambda d: _pick(
         d.get("by_tag", []),
-        [
-            "tag",
-            "value",
-            "untagged",
-            "requests",
-            "requests_known",
-            "no_request_count_tokens",
-            "no_request_count_cost_usd",
-            "input_tokens",
-            "cache_read_tokens",
-            "cache_write_tokens",
-            "output_tokens",
-            "cost_usd",
-            "unpriced_requests",
-        ],
+        ["tag", "value", "untagged", *_GROUP_SPEND],
     ),
     "by_day": lambda d: _pick(
         d["by_day"],
