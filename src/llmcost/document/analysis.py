@@ -47,7 +47,8 @@ cost), and requests_known to cache.by_model; and to compare the tokens driver (t
 applicable_drivers), each month's requests_known and tokens, each month's billed money, and each
 side's has_data and data_from; and forecast.billed_money (the billed money of models without a list
 price, forecast as money); 1.9 adds requests_known and the no_request_count_* columns to spend.totals; 1.10 adds
-last_run.notes (what the ingest run said that is no problem: a store in the input, a file read again).
+last_run.notes (what the ingest run said that is no problem: a store in the input, a file read again)
+and totals.cost_lines_only (the window holds billed cost lines and no usage row).
 docs/report-schema.json describes it."""
 
 
@@ -765,8 +766,7 @@ def budget_check(doc: dict[str, Any], budget: Decimal, mtd: dict[str, Any] | Non
             why = "no priced usage to forecast"
         elif fc:
             # a store of cost exports only is forecast from its billed lines: it has no usage days
-            t = doc.get("totals") or {}
-            days = "days with cost lines" if not t.get("first_ts") and t.get("billed_cost_usd") else "days with usage"
+            days = "days with cost lines" if (doc.get("totals") or {}).get("cost_lines_only") else "days with usage"
             why = f"the forecast has no median: too little history (fewer than 7 {days})"
         else:
             why = "no forecast was computed"
@@ -888,11 +888,23 @@ def _currency(doc: dict[str, Any], rates: list[Any], code: str | None, until: da
     }
 
 
+def cost_lines_only(totals: dict[str, Any]) -> bool:
+    """Whether the report's window holds billed cost lines (cost exports: an OpenAI Costs API page,
+    an AWS CUR) and no usage row at all: there is no usage to estimate, so the estimate is n/a and
+    the billed figure is the spend (it read "$0.00 estimated", as if usage cost nothing). The
+    document's `totals.cost_lines_only`: every renderer and the budget read it from there."""
+    tokens = sum(int(totals.get(k) or 0) for k in ("input_tokens", "cache_read_tokens", "cache_write_tokens",
+                                                     "output_tokens"))
+    return (not totals.get("first_ts") and not totals.get("requests") and not tokens
+            and Decimal(str(totals.get("billed_cost_usd") or 0)) != 0)
+
+
 def _document(con, opts, store, manifest, catalog_info, pricing, window, costs) -> dict[str, Any]:
     # the report's queries (sql/report_*.sql) read `window`, the window's rows that count for volume
     # (VOLUME_VIEW), and the billed cost lines of the same window `costs` (billed money outside the
     # window is not the window's)
     totals = queries.rows_over(con, "report_totals", window, costs)[0]
+    totals["cost_lines_only"] = cost_lines_only(totals)
     by_model = queries.rows(con, "report_by_provider_model", relation=window)
     by_day = queries.rows(con, "report_by_day", relation=window)
     by_project = queries.rows(con, "report_by_project", relation=window)

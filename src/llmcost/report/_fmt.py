@@ -63,19 +63,10 @@ def share_of(share: float | None, what: str) -> str:
     return "" if share is None else f" ({whole_percent(share)} of {what})"
 
 
-def cost_lines_only(totals: dict[str, Any]) -> bool:
-    """Whether the report's window holds billed cost lines (cost exports: an OpenAI Costs API page,
-    an AWS CUR) and no usage row at all: there is no usage to estimate, so the estimate is n/a and
-    the billed figure is the spend (it read "$0.00 estimated", as if usage cost nothing)."""
-    tokens = sum(int(totals.get(k) or 0) for k in ("input_tokens", "cache_read_tokens", "cache_write_tokens",
-                                                     "output_tokens"))
-    return (not totals.get("first_ts") and not totals.get("requests") and not tokens
-            and Decimal(str(totals.get("billed_cost_usd") or 0)) != 0)
-
-
 LINES_ONLY = ("the store holds billed cost lines only (cost exports, no usage rows): there is no usage to "
               "estimate, so the estimate is n/a and the billed cost is the spend")
-"""Said wherever a cost-lines-only window (`cost_lines_only`) would show an estimate or a request count."""
+"""Said wherever a cost-lines-only window (the document's `totals.cost_lines_only`) would show an estimate or a
+request count."""
 
 
 NOT_STATED = "not stated"

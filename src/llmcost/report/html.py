@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from llmcost.report import svg
-from llmcost.report._fmt import NOT_STATED, amount, cost_lines_only, formatters, requests_cell
+from llmcost.report._fmt import NOT_STATED, amount, formatters, requests_cell
 from llmcost.report._fmt import escape_html as escape
 from llmcost.report.sections import NOT_COMPUTED, paragraph, sections
 
@@ -197,7 +197,7 @@ def _kpis(doc: dict[str, Any], money: Any, pct: Any) -> str:
     c = doc.get("cache") or {}
     fc = doc.get("forecast")
     cmp = doc.get("compare")
-    if cost_lines_only(t):  # no usage row: "$0.00 estimated cost, 0 requests" read as usage that cost nothing
+    if t.get("cost_lines_only"):  # no usage row: "$0.00 estimated cost, 0 requests" read as usage that cost nothing
         items = [
             (money(t.get("billed_cost_usd")), "billed cost (cost lines only: no usage rows)"),
             ("n/a", "estimated cost (no usage to estimate)"),

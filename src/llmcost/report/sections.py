@@ -19,7 +19,6 @@ from typing import Any
 from llmcost.report._fmt import (
     LINES_ONLY,
     NOT_STATED,
-    cost_lines_only,
     count,
     requests_cell,
     rows_read,
@@ -175,7 +174,7 @@ def _totals(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Sec
                      + ", priced per call), shown apart.")
     if not t.get("requests_known", True):
         notes.append(_requests_note(t, money, num))
-    lines_only = cost_lines_only(t)
+    lines_only = bool(t.get("cost_lines_only"))
     if lines_only:
         notes.append(LINES_ONLY[0].upper() + LINES_ONLY[1:] + ".")
     yield (
@@ -288,7 +287,7 @@ def _unpriced(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[S
             ],
         )
     else:
-        yield ("Unpriced models", f"none to price: {LINES_ONLY}." if cost_lines_only(doc["totals"])
+        yield ("Unpriced models", f"none to price: {LINES_ONLY}." if doc["totals"].get("cost_lines_only")
                else "none: every request has a price.", [], [])
 
 

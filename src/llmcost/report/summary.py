@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 from llmcost.report._fmt import (
-    cost_lines_only,
     count,
     formatters,
     plain,
@@ -111,7 +110,7 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
         span = "" if span == "no usage" else f", {span}"  # no window and an empty store
         para(f"LLM spend{span}: no data for this period ({holds}): spend unknown, not $0. "
              f"Prices: {prices}.")
-    elif cost_lines_only(t):
+    elif t.get("cost_lines_only"):
         # no usage row: "$0.00 estimated, 0 requests" read as usage that cost nothing
         if not first and not (period.get("month") or period.get("since") or period.get("until")):
             lo, hi = period.get("data_first_day"), period.get("data_last_day")  # the cost lines' days
