@@ -38,6 +38,8 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from llmcost import ingest
 from llmcost.ingest.loader import load
 from llmcost.storage.store import Store
@@ -146,3 +148,38 @@ def test_a_payload_is_claimed_by_this_format_alone(tmp_path: Path) -> None:
     assert [i.name for i in ingest.detect(big.read_bytes()[:65536], big.name)] == [NAME]
     load([big], tmp_path / "store")
     assert _totals(tmp_path / "store")[:5] == (1, 464, 1536, 0, 150)  # B1's counts
+
+
+def test_a_payload_stored_as_an_openai_body_is_read_again_as_a_payload(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before this format, a payload whose `response` is an OpenAI reply was read by
+    openai_response_jsonl as an app envelope around that reply: B3, LiteLLM's cache hit of B1,
+    carries B1's reply id, so it was B1's duplicate, and no row had a cost. The files are unchanged,
+    but that reader's version 4 reads them otherwise: the next run reads them again, as payloads."""
+    from llmcost.ingest import _envelope, litellm_standard_payload_json, openai_response_jsonl
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    b3 = B1.with_name("time-09-05-10-250000_chatcmpl-B7e1c0a2_cache_hit1791191110.2531.json")
+    for p in (B1, b3):
+        (logs / p.name).write_bytes(p.read_bytes())
+    old = {v: c for v, c in openai_response_jsonl.OpenAIResponseJsonl.reader_changes.items() if v < 4}
+    with monkeypatch.context() as m:  # the code as it was: no payload format, the payload an envelope
+        m.setattr(litellm_standard_payload_json.LiteLLMStandardPayloadJson, "sniff", lambda self, head, name: False)
+        m.setattr(_envelope, "is_payload", lambda obj: False)
+        m.setattr(openai_response_jsonl.OpenAIResponseJsonl, "reader_changes", old)
+        first = load([logs], tmp_path / "store")
+    assert {f.ingestor for f in first.files} == {"openai_response_jsonl"}
+    assert _counts(first)["rows_duplicate"] == 1  # the cache hit, taken for B1 again
+    con = Store.open(tmp_path / "store").connect()
+    assert con.execute("SELECT count(*), sum(reported_cost_usd) FROM usage").fetchone() == (1, None)
+
+    again = load([logs], tmp_path / "store")
+    assert sorted(f.status for f in again.files) == ["replaced", "replaced"]
+    assert {f.ingestor for f in again.files} == {NAME}
+    con = Store.open(tmp_path / "store").connect()
+    # by hand: B1 and B3, 464 uncached input each; only B1 is billed ($0.000499); B3 is the cache hit
+    assert con.execute(
+        "SELECT count(*), sum(input_tokens), sum(reported_cost_usd), count(*) FILTER (response_cache_hit) "
+        "FROM usage").fetchone() == (2, 928, Decimal("0.000499"), 1)
+    assert sorted(f.status for f in load([logs], tmp_path / "store").files) == ["unchanged", "unchanged"]

@@ -72,6 +72,15 @@ def _keys(head: bytes, k: str, first: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+NOT_AN_ENVELOPE = (
+    "a LiteLLM StandardLoggingPayload (its reply under `response`) is read by litellm_standard_payload_json; "
+    "before, it was read as an app envelope around that reply: no cost, a LiteLLM cache hit a duplicate, a "
+    "Claude reply through /chat/completions given to OpenAI"
+)
+"""The `Ingestor.reader_changes` entry of the formats that read bodies in an envelope (`find`): a
+file they stored that is a LiteLLM payload is read again, by its own format."""
+
+
 def find(head: bytes, is_body: Callable[[Any], bool]) -> Envelope | None:
     """The envelope of the first record whose body satisfies `is_body`, or None.
 
