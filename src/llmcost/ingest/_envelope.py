@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmcost.ingest import json_lines
+from llmcost.ingest.litellm_standard_payload_json import is_payload
 
 BODY_KEYS = ("response", "body", "data", "result")
 TS_KEYS = ("ts", "timestamp", "time", "created_at", "logged_at", "request_time", "start_time")
@@ -71,9 +72,25 @@ def _keys(head: bytes, k: str, first: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+NOT_AN_ENVELOPE = (
+    "a LiteLLM StandardLoggingPayload (its reply under `response`) is read by litellm_standard_payload_json; "
+    "before, it was read as an app envelope around that reply: no cost, a LiteLLM cache hit a duplicate, a "
+    "Claude reply through /chat/completions given to OpenAI"
+)
+"""The `Ingestor.reader_changes` entry of the formats that read bodies in an envelope (`find`): a
+file they stored that is a LiteLLM payload is read again, by its own format."""
+
+
 def find(head: bytes, is_body: Callable[[Any], bool]) -> Envelope | None:
-    """The envelope of the first record whose body satisfies `is_body`, or None."""
+    """The envelope of the first record whose body satisfies `is_body`, or None.
+
+    A LiteLLM StandardLoggingPayload is no envelope, though it holds the reply under `response`:
+    its own format reads it (litellm_standard_payload_json). Read as an envelope, its reply's usage
+    lost LiteLLM's cost, its response-cache flag (a cache hit was a duplicate of the request it
+    answered from) and the provider (a Claude reply through /chat/completions was OpenAI's)."""
     for obj in json_lines(head, limit=3):
+        if is_payload(obj):
+            continue
         if is_body(obj):
             return Envelope(body_prefix="$")
         for k in BODY_KEYS:

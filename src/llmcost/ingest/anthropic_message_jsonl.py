@@ -72,6 +72,7 @@ class AnthropicMessageJsonl(BodyLog):
            "head); before, it was quarantined as no usage, or a Responses body read as an Anthropic one",
         3: "a Gemini generateContent body among Anthropic bodies is read by Gemini's rules (or quarantined past "
            "the head with what it is); before, it was quarantined as no usage object",
+        4: envelope.NOT_AN_ENVELOPE,
     }
     title = "Anthropic Messages API bodies (JSONL in an app envelope with a timestamp)"
     obtain = (

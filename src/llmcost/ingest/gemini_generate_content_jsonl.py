@@ -122,6 +122,7 @@ class GeminiGenerateContentJsonl(BodyLog):
            "before, each chunk was a request",
         3: "an OpenAI or Anthropic body among Gemini bodies is read by its own provider's cache rules (or "
            "quarantined past the head with what it is); before, it was quarantined as no usageMetadata",
+        4: envelope.NOT_AN_ENVELOPE,
     }
     title = "Gemini generateContent responses (JSONL; REST or SDK spelling; bare or in an envelope)"
     obtain = (

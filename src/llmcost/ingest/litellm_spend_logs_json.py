@@ -57,9 +57,13 @@ COLUMNS = [
 ]
 
 
-def mapping_sql(src: str, ctx: IngestContext) -> str:
+def mapping_sql(src: str, ctx: IngestContext, *, keep: str = "", no_tokens: str = "not a spend log row",
+                cost: str = "spend") -> str:
     """Canonical columns from a relation holding COLUMNS as VARCHAR (`metadata` as JSON text), and
-    `_json_ok` and `_cut` (`_records`)."""
+    `_json_ok` and `_cut` (`_records`). The other LiteLLM formats that log the same request
+    (litellm_standard_payload_json) rename their fields to COLUMNS and give: `keep`, select items
+    passed through (`batch_cols`, text columns, each followed by a comma); `no_tokens`, what a record
+    with neither token count is; `cost`, their name for the `spend` column in quarantine reasons."""
     aux = "json_extract(CASE WHEN json_valid(metadata) THEN metadata END, '$.additional_usage_values')"
     uo = "json_extract(CASE WHEN json_valid(metadata) THEN metadata END, '$.usage_object')"
 
@@ -69,6 +73,7 @@ def mapping_sql(src: str, ctx: IngestContext) -> str:
     read = pick("$.cache_read_input_tokens", "$.prompt_tokens_details.cached_tokens")
     write = pick("$.cache_creation_input_tokens", "$.prompt_tokens_details.cache_creation_tokens")
     reasoning = pick("$.completion_tokens_details.reasoning_tokens")
+    not_counts = "non-numeric or non-integer prompt_tokens or completion_tokens"
     bad = " OR ".join([is_bad_count("prompt_tokens"), is_bad_count("completion_tokens"), is_bad_number("spend")])
     client_kv = "json_extract(CASE WHEN json_valid(metadata) THEN metadata END, '$.spend_logs_metadata')"
     tags = merge_sql(bare_sql("request_tags"), object_sql(client_kv))
@@ -78,12 +83,12 @@ def mapping_sql(src: str, ctx: IngestContext) -> str:
         tags,
     )
     return f"""
-    SELECT source_line, raw,
+    SELECT source_line, raw, {keep}
       CASE WHEN NOT _json_ok THEN 'not valid JSON'
            WHEN _cut THEN {sql_str(records.CUT)}
            WHEN prompt_tokens IS NULL AND completion_tokens IS NULL
-             THEN 'no token counts (not a spend log row)'
-           WHEN {bad} THEN 'non-numeric or non-integer prompt_tokens or completion_tokens, or non-numeric spend'
+             THEN {sql_str(f"no token counts ({no_tokens})")}
+           WHEN {bad} THEN {sql_str(f"{not_counts}, or non-numeric {cost}")}
            ELSE {unreported_count_sql('prompt_tokens', 'completion_tokens', 'prompt_tokens', 'completion_tokens')}
       END AS error,
       request_id AS event_id,

@@ -124,6 +124,7 @@ class OpenAIResponseJsonl(BodyLog):
            "past the head); before, it was read as a Responses body, its cache reads and writes dropped",
         3: "a Gemini generateContent body among OpenAI bodies is read by Gemini's rules (or quarantined past "
            "the head with what it is); before, it was quarantined as no usage object",
+        4: envelope.NOT_AN_ENVELOPE,
     }
     title = "OpenAI Chat Completions / Responses API bodies (JSONL, bare or in an app envelope)"
     obtain = (
