@@ -40,6 +40,7 @@ from llmcost.ingest.files import (
     real_path,
     sha256,
     spreadsheet_message,
+    store_part_note,
     walk,
 )
 from llmcost.ingest.filestat import read_filestat, write_filestat
@@ -404,6 +405,10 @@ class Loader(BatchCommit):
             unread = ingest.antigravity_file(display) if best is None else None
             if unread:  # an agent's store of no documented format: what it is and what to do
                 result.files.append(FileResult(key, "unrecognised", message=unread))
+                return manifest
+            part = store_part_note(disk) if best is None and isinstance(head, ParquetHead) else None
+            if part:
+                result.files.append(FileResult(key, "unrecognised", message=part))
                 return manifest
             if best is None:
                 result.files.append(FileResult(
