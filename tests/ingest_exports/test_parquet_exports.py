@@ -20,7 +20,9 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from llmcost import ingest
 from llmcost.cli import app
+from llmcost.ingest import intake
 from llmcost.ingest.loader import load
 from llmcost.storage.store import Store
 
@@ -175,6 +177,10 @@ def test_a_parquet_export_stores_what_its_csv_stores(tmp_path: Path, fmt: str) -
         (orig / p.name).write_bytes(p.read_bytes())
         types |= _to_parquet(p, pq / f"{p.stem}.snappy.parquet", nest=fmt == "gcp_billing_export_csv")
     assert set(types.values()) != {"VARCHAR"}  # typed, not a CSV in another container
+    for p in sorted(pq.iterdir()):  # exactly the CSV's format claims each Parquet file, as its CSV
+        csv_head = intake.head(orig / p.name.replace(".snappy.parquet", ".csv"), False)
+        assert [i.name for i in ingest.detect(intake.head(p, False), p.name)] == [
+            i.name for i in ingest.detect(csv_head, p.name.replace(".snappy.parquet", ".csv"))]
     a, b = load([orig], tmp_path / "s1"), load([pq], tmp_path / "s2")
     assert [(f.status, f.ingestor, f.rows_read, f.rows_stored, f.rows_quarantined, f.message) for f in b.files] == [
         (f.status, f.ingestor, f.rows_read, f.rows_stored, f.rows_quarantined,
