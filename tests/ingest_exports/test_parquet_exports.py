@@ -168,20 +168,16 @@ def _quarantine(store: Path) -> list[tuple[object, ...]]:
 
 @pytest.mark.parametrize("fmt", CSV_FORMATS)
 def test_a_parquet_export_stores_what_its_csv_stores(tmp_path: Path, fmt: str) -> None:
-    inputs = sorted(p for p in (FIXTURES / fmt).iterdir() if p.suffix == ".csv")
-    orig, pq = tmp_path / "csv", tmp_path / "parquet"
-    orig.mkdir()
+    orig, pq = FIXTURES / fmt, tmp_path / "parquet"  # the fixture folder's CSV files, and each as Parquet
     pq.mkdir()
-    types: dict[str, str] = {}
-    for p in inputs:
-        (orig / p.name).write_bytes(p.read_bytes())
-        types |= _to_parquet(p, pq / f"{p.stem}.snappy.parquet", nest=fmt == "gcp_billing_export_csv")
+    types = {c: t for p in sorted(orig.glob("*.csv"))
+             for c, t in _to_parquet(p, pq / f"{p.stem}.snappy.parquet", nest=fmt == "gcp_billing_export_csv").items()}
     assert set(types.values()) != {"VARCHAR"}  # typed, not a CSV in another container
     for p in sorted(pq.iterdir()):  # exactly the CSV's format claims each Parquet file, as its CSV
         csv_head = intake.head(orig / p.name.replace(".snappy.parquet", ".csv"), False)
         assert [i.name for i in ingest.detect(intake.head(p, False), p.name)] == [
             i.name for i in ingest.detect(csv_head, p.name.replace(".snappy.parquet", ".csv"))]
-    a, b = load([orig], tmp_path / "s1"), load([pq], tmp_path / "s2")
+    a, b = load(sorted(orig.glob("*.csv")), tmp_path / "s1"), load([pq], tmp_path / "s2")
     assert [(f.status, f.ingestor, f.rows_read, f.rows_stored, f.rows_quarantined, f.message) for f in b.files] == [
         (f.status, f.ingestor, f.rows_read, f.rows_stored, f.rows_quarantined,
          f.message and f.message.replace(".csv", ".snappy.parquet")) for f in a.files]
