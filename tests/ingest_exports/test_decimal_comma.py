@@ -137,7 +137,7 @@ def test_text_with_commas_in_a_semicolon_file_is_left_as_it_is(tmp_path: Path) -
 def test_a_file_stored_with_its_commas_dropped_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # a store written before the fix holds the Azure bill at $580 (3,75 read as 375, 0,5 as 5, 2,00 as 200): the
     # next run reads the unchanged file again (its reader's version went up) and replaces its rows
-    from llmcost.ingest import _exports, _records, azure_cost_details_csv
+    from llmcost.ingest import _records, azure_cost_details_csv
 
     meters = "Cognitive Services;Azure OpenAI;Microsoft.CognitiveServices"
     f = _azure(tmp_path, [
@@ -147,7 +147,7 @@ def test_a_file_stored_with_its_commas_dropped_is_read_again(tmp_path: Path, mon
     ])
     store = tmp_path / "store"
     with monkeypatch.context() as m:  # the reader as it was: no locale rewrite, version 1
-        m.setattr(_exports, "decimal_comma_sql", lambda read, delim, head: read)
+        m.setattr(_records, "decimal_comma_sql", lambda read, delim, head: read)  # via _records.csv_relation
         m.setattr(azure_cost_details_csv.AzureCostDetailsCsv, "reader_changes", {}, raising=False)
         load([f], store)
     total = "SELECT sum(cost_usd) FROM costs"

@@ -57,6 +57,13 @@ class InputFile:
     # `batch_cols`); `name_sql` / `stem_sql` give the file's name as SQL in both modes.
     batch: tuple[tuple[str, str, int], ...] = ()
 
+    @property
+    def parquet(self) -> bool:
+        """The file is Parquet, read by a CSV format through its synthetic head (ingest/_parquet.py)."""
+        from llmcost.ingest._parquet import ParquetHead
+
+        return isinstance(self.head, ParquetHead)
+
     def name_sql(self) -> str:
         """SQL: the file's display name (a column in batch mode, a literal otherwise)."""
         return "_display" if self.batch else sql_str(self.display)
@@ -267,7 +274,7 @@ def companion(head: bytes, name: str) -> str | None:
                 "from beside the trace")
     base = os.path.basename(name.split("!")[-1]).lower()
     if "trace" in base and b"sessionId" in head[:8192] and b"usageDetails" not in head[:8192] \
-            and base.endswith((".csv", ".json", ".jsonl")):
+            and base.endswith((".csv", ".json", ".jsonl", ".parquet")):
         # llmcost.ingest._langfuse.traces_table joins it to the observations export beside it
         return ("a Langfuse traces export: no usage rows; the observations export beside it takes its session "
                 "and user ids from it")

@@ -10,7 +10,7 @@ Reference: /work/shared/reference/formats-provider-exports.md (cited per format 
 from __future__ import annotations
 
 from llmcost.ingest import InputFile, csv_delimiter, csv_has, csv_header, int_sql, text
-from llmcost.ingest._records import cut_sql, decimal_comma_sql
+from llmcost.ingest._records import csv_relation, cut_sql
 
 NULL_MARK = "chr(0)"
 """Stands for NULL inside a key hash, so NULL and '' are different groups."""
@@ -158,8 +158,9 @@ class Csv:
         return "CAST(NULL AS VARCHAR)"
 
     def source(self) -> str:
-        """SQL: every row with source_line (file line, header = 1), raw (the values joined) and
-        `_cut`: the last row cut short, as `_records.csv_records_sql` marks it (`_records.CUT`)."""
+        """SQL: every row with source_line (file line, header = 1; a Parquet file's row number + 1),
+        raw (the values joined) and `_cut`: the last row cut short, as `_records.csv_records_sql`
+        marks it (`_records.CUT`)."""
         comp = "gzip" if self.f.gzip else "none"
         cols = [f"coalesce(\"{h.replace(chr(34), chr(34) * 2)}\", '')" for h in self.header] or ["''"]
         cut = cut_sql(self.f, self.col(self.header[-1]) if self.header else None)
@@ -172,7 +173,7 @@ class Csv:
         return (
             f"SELECT row_number() OVER () + 1 AS source_line, concat_ws(',', {', '.join(cols)}) AS raw, "
             f"{cut} AS _cut, * "
-            f"FROM {decimal_comma_sql(read, csv_delimiter(first[0]) if first else ',', head)}"
+            f"FROM {csv_relation(self.f, read, csv_delimiter(first[0]) if first else ',')}"
         )
 
 

@@ -64,9 +64,11 @@ import hashlib
 import tempfile
 from pathlib import Path
 
+from llmcost.errors import FormatError
 from llmcost.ingest import (
     IngestContext,
     InputFile,
+    _parquet,
     csv_header,
     int_sql,
     is_bad_count,
@@ -159,10 +161,14 @@ def traces_table(f: InputFile, ctx: IngestContext) -> str | None:
     for cand in sorted(me.parent.iterdir()):
         if cand == me or not cand.is_file() or "trace" not in cand.name.lower():
             continue
-        if cand.suffix.lower() not in (".csv", ".json", ".jsonl"):
+        if cand.suffix.lower() not in (".csv", ".json", ".jsonl", ".parquet"):
             continue
-        with open(cand, "rb") as fh:
-            head = text(fh.read(8192))
+        try:  # a Parquet traces export as its synthetic CSV head (ingest/_parquet.py)
+            with open(cand, "rb") as fh:
+                start = fh.read(8192)
+            head = text(_parquet.head(cand) if start.startswith(_parquet.MAGIC) else start)
+        except FormatError:
+            continue
         if "sessionId" not in head or "usageDetails" in head:
             continue
         with tempfile.TemporaryDirectory(prefix="llmcost-traces-") as tmp:
@@ -175,14 +181,15 @@ def _traces_from(ctx: IngestContext, f: InputFile, cand: Path, head: str, at: Pa
     """Create the TEMP table of traces export `cand` (read at `at`, a path DuckDB takes as it is)
     and return its name."""
     path = sql_str(str(at))
-    if cand.suffix.lower() == ".csv":
+    if cand.suffix.lower() in (".csv", ".parquet"):
         header = set(csv_header(head.encode()) or [])
         # an export with a reduced column set may lack them: no tags then, not a failed file
         extra_cols = ", ".join(c if c in header else f"NULL::VARCHAR AS {c}" for c in ("tags", "metadata"))
+        read = (_parquet.relation(at, path) if cand.suffix.lower() == ".parquet" else
+                f"read_csv({path}, header=true, all_varchar=true, quote='\"', escape='\"', strict_mode=false, "
+                "null_padding=true, max_line_size=16777216)")
         src = (f"SELECT {_unq('id')} AS id, {_unq('sessionId')} AS session_id, "
-               f"{_unq('userId')} AS user_id, {_unq('timestamp')} AS t, {extra_cols} FROM read_csv({path}, "
-               "header=true, all_varchar=true, quote='\"', escape='\"', strict_mode=false, "
-               "null_padding=true, max_line_size=16777216)")
+               f"{_unq('userId')} AS user_id, {_unq('timestamp')} AS t, {extra_cols} FROM {read}")
     else:
         fmt = "array" if head.lstrip().startswith("[") else "newline_delimited"
         src = (f"SELECT json ->> 'id' AS id, json ->> 'sessionId' AS session_id, "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from llmcost.errors import FormatError
-from llmcost.ingest import InputFile, csv_columns, csv_delimiter, lines_sql, sql_str, text
+from llmcost.ingest import InputFile, _parquet, csv_columns, csv_delimiter, lines_sql, sql_str, text
 
 
 def _extract(fields: dict[str, str], src: str) -> str:
@@ -66,10 +66,10 @@ def csv_records_sql(f: InputFile, columns: list[str]) -> str:
     """Rows of a CSV export with a header: `raw` is the row as a JSON object, every column VARCHAR.
 
     `source_line` is the record number + 1 (the header is line 1), which is the file line unless a
-    quoted cell spans lines. Columns missing from the file come out NULL. A header name that
-    differs from `columns` only in case or surrounding spaces is that column (`csv_columns`); a
-    name the header holds twice up to case is read under its position (`name_3`), as DuckDB
-    takes no two names equal up to case.
+    quoted cell spans lines (a Parquet file's row number + 1: `csv_relation`). Columns missing from
+    the file come out NULL. A header name that differs from `columns` only in case or surrounding
+    spaces is that column (`csv_columns`); a name the header holds twice up to case is read under
+    its position (`name_3`), as DuckDB takes no two names equal up to case.
     """
     comp = "gzip" if f.gzip else "none"
     head = text(f.head).splitlines()[0] if text(f.head).splitlines() else ""
@@ -98,8 +98,17 @@ def csv_records_sql(f: InputFile, columns: list[str]) -> str:
     )
     return (
         f"SELECT row_number() OVER () + 1 AS source_line, CAST(to_json(c) AS VARCHAR) AS raw, {cut} AS _cut, {cols} "
-        f"FROM {decimal_comma_sql(read, delim, text(f.head))} c"
+        f"FROM {csv_relation(f, read, delim)} c"
     )
+
+
+def csv_relation(f: InputFile, read_csv: str, delim: str) -> str:
+    """The relation a CSV format reads `f` from: `read_csv` (its `read_csv(...)` call) with decimal
+    commas read (`decimal_comma_sql`); for a Parquet file (`f.parquet`) the file's columns as the
+    text a CSV export writes (`_parquet.relation`), read by the same SQL."""
+    if f.parquet:
+        return _parquet.relation(f.path, f.sql_path())
+    return decimal_comma_sql(read_csv, delim, text(f.head))
 
 
 DECIMAL_COMMA_CHANGE = ("a number with a decimal comma in a file delimited by `;` (a spreadsheet's re-save: 3,75 or "
@@ -156,7 +165,7 @@ def cut_sql(f: InputFile, last_column: str | None) -> str:
 def no_line_end(f: InputFile) -> bool:
     """True when the file's last byte is no line end (read from the end: one byte). A gzip file is
     not checked (its end is known only by decompressing it all); a cut gzip stream fails whole."""
-    if f.gzip or f.batch:
+    if f.gzip or f.batch or f.parquet:  # a Parquet file ends in `PAR1`, and its rows are whole
         return False
     try:
         with open(f.path, "rb") as fh:

@@ -91,10 +91,10 @@ def usage_type_model(expr: str) -> str:
 @register
 class AwsCurBedrockCsv(Ingestor):
     name = "aws_cur_bedrock_csv"
-    title = "AWS Cost and Usage Report 2.0 lines for Amazon Bedrock (CSV / CSV.gz)"
+    title = "AWS Cost and Usage Report 2.0 lines for Amazon Bedrock (CSV / CSV.gz / Parquet)"
     obtain = (
-        "Billing -> Data Exports -> Standard data export (CUR 2.0, CSV); download "
-        "`<prefix>/<export>/data/BILLING_PERIOD=YYYY-MM/*.csv.gz` from the S3 bucket."
+        "Billing -> Data Exports -> Standard data export (CUR 2.0, CSV or Parquet); download "
+        "`<prefix>/<export>/data/BILLING_PERIOD=YYYY-MM/*.csv.gz` (or `*.snappy.parquet`) from the S3 bucket."
     )
     table = "costs"
     grain = "bucket"

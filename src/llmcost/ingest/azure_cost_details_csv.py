@@ -99,7 +99,7 @@ class AzureCostDetailsCsv(Ingestor):
     reader_changes: ClassVar[dict[int, str]] = csv_changes()
     title = "Azure Cost Management cost details CSV, Azure OpenAI meters (MCA / EA actual cost)"
     obtain = (
-        "Cost Management -> Exports -> 'Cost and usage details (actual)' as CSV to a storage account, or "
+        "Cost Management -> Exports -> 'Cost and usage details (actual)' as CSV or Parquet to a storage account, or "
         "Cost analysis -> Download -> 'Usage details'; or the Cost Details API's report file."
     )
     table = "costs"

@@ -80,6 +80,21 @@ def store_note(folder: Path) -> StoreNote | None:
     )
 
 
+def store_part_note(path: Path) -> StoreNote | None:
+    """The note of the llmcost store a Parquet file lies in (`store/usage/month=.../part.parquet`,
+    its quarantine's files: up to three folders up), else None. Such a file named as input, or a
+    store's subfolder, read as "no known format" with the store's columns."""
+    folder = Path(os.path.realpath(path)).parent
+    for _ in range(3):
+        if store_note(folder) is not None:
+            name = shown_name(folder)
+            return StoreNote(
+                f"{shown_name(path)} is a file of the llmcost store {name}, not input: it was not read. To report on "
+                f"the store: `llmcost-forecast report --store {shlex.quote(name)}`")
+        folder = folder.parent
+    return None
+
+
 def own_store_note(folder: Path) -> StoreNote:
     """The note for the store this run writes to, named itself as input (`ingest .llmcost`)."""
     name = shown_name(folder)

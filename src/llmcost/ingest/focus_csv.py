@@ -237,11 +237,11 @@ class FocusCsvTokens(Ingestor):
 class FocusCsv(Ingestor):
     name = "focus_csv"
     reader_changes: ClassVar[dict[int, str]] = csv_changes()
-    title = "FinOps FOCUS 1.x cost and usage CSV (AWS, Azure, Google, FinOps tools), AI rows"
+    title = "FinOps FOCUS 1.x cost and usage CSV or Parquet (AWS, Azure, Google, FinOps tools), AI rows"
     obtain = (
         "AWS Data Exports 'FOCUS', Azure Cost Management 'FOCUS cost' export, Google's BigQuery FOCUS "
         "view, or "
-        "your FinOps tool's FOCUS export, saved as CSV."
+        "your FinOps tool's FOCUS export, as CSV or Parquet."
     )
     table = "costs"
     grain = "bucket"

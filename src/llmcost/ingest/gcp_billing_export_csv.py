@@ -28,7 +28,8 @@ class GcpBillingExportCsv(Ingestor):
     obtain = (
         "Run `SELECT * EXCEPT (credits, labels), TO_JSON_STRING(credits) AS credits, "
         "TO_JSON_STRING(labels) AS labels FROM "
-        "<dataset>.gcp_billing_export_v1_<ACCOUNT> WHERE ...` in BigQuery and save the result as CSV."
+        "<dataset>.gcp_billing_export_v1_<ACCOUNT> WHERE ...` in BigQuery and save the result as CSV; or "
+        "`bq extract --destination_format PARQUET` the table (its records read as dotted columns)."
     )
     table = "costs"
     grain = "bucket"

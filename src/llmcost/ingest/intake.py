@@ -32,6 +32,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from llmcost.ingest import _parquet
 from llmcost.ingest import text as head_text
 from llmcost.ingest.privacy import mask_sql
 
@@ -54,7 +55,8 @@ def _read_head(fh: object, limit: int = MAX_HEAD_BYTES) -> bytes:
 
 
 def head(path: Path, is_gzip: bool) -> bytes:
-    """The first bytes of a file (decompressed), for detection and the formats' header reads."""
+    """The first bytes of a file (decompressed), for detection and the formats' header reads; for a
+    Parquet file, its synthetic CSV head (`_parquet.head`: a FormatError when it cannot be read)."""
     if is_gzip:
         try:
             with gzip.open(path, "rb") as fh:
@@ -62,7 +64,10 @@ def head(path: Path, is_gzip: bool) -> bytes:
         except (OSError, EOFError, zlib.error):  # damaged data (files.check_gzip names it first)
             return b""
     with open(path, "rb") as fh:
-        return _read_head(fh)
+        if fh.read(4) != _parquet.MAGIC:
+            fh.seek(0)
+            return _read_head(fh)
+    return _parquet.head(path)
 
 
 def encoding_of(start: bytes) -> str | None:

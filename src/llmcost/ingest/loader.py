@@ -28,6 +28,7 @@ import duckdb
 from llmcost import clock, ingest
 from llmcost.errors import FormatError
 from llmcost.ingest import IngestContext, Ingestor, InputFile, intake
+from llmcost.ingest._parquet import ParquetHead, columns_hint
 from llmcost.ingest.batches import BATCH_BYTES, BATCH_FILE_BYTES, BATCH_FILES, BatchCommit, _Pending
 from llmcost.ingest.files import (
     OLE2_MAGIC,
@@ -39,6 +40,7 @@ from llmcost.ingest.files import (
     real_path,
     sha256,
     spreadsheet_message,
+    store_part_note,
     walk,
 )
 from llmcost.ingest.filestat import read_filestat, write_filestat
@@ -85,6 +87,12 @@ def _json_document_fix(head: bytes, display: str) -> str:
     what, out = ("OTLP span exports", "spans.jsonl") if spans else ("API bodies", "bodies.jsonl")
     return (f"it looks like {kind}, and {what} are read one per line: write them so with "
             f"`jq -c {jq} {shlex.quote(display)} > {out}` and ingest {out}; else ")
+
+
+def _parquet_columns(head: bytes) -> str:
+    """`: it is a Parquet file with the columns ...` for a Parquet file's head (what a --mapping
+    names), else ""."""
+    return f": it is {columns_hint(head)}" if isinstance(head, ParquetHead) else ""
 
 
 class Loader(BatchCommit):
@@ -222,7 +230,7 @@ class Loader(BatchCommit):
             return False
         try:
             head = intake.head(disk, is_gz)
-        except OSError:
+        except (OSError, FormatError):
             return False
         best = ingest.detect_best(head, display)
         return best is not None and best.name != old.ingestor
@@ -339,7 +347,11 @@ class Loader(BatchCommit):
                 hashing = _done(sha)
                 disk = plain
         # hooks (llmcost.ingest.intake): a long first record, UTF-16/32 text, our own reports
-        head = intake.head(disk, is_gz)
+        try:
+            head = intake.head(disk, is_gz)
+        except FormatError as e:  # a Parquet file DuckDB cannot read (ingest/_parquet.py)
+            result.files.append(FileResult(key, "failed", message=mask_text(f"{display} {e}")))
+            return manifest
         utf8 = intake.transcode(disk, is_gz, head, work)
         if utf8:
             disk, is_gz, head = utf8
@@ -394,11 +406,16 @@ class Loader(BatchCommit):
             if unread:  # an agent's store of no documented format: what it is and what to do
                 result.files.append(FileResult(key, "unrecognised", message=unread))
                 return manifest
+            part = store_part_note(disk) if best is None and isinstance(head, ParquetHead) else None
+            if part:
+                result.files.append(FileResult(key, "unrecognised", message=part))
+                return manifest
             if best is None:
                 result.files.append(FileResult(
                     key, "unrecognised",
                     message=f"no known format matches {display} (`llmcost-forecast formats` lists the "
-                    f"{len(ingest.registry())} known formats). Fix: {_json_document_fix(head, display)}pass "
+                    f"{len(ingest.registry())} known formats){_parquet_columns(head)}. Fix: "
+                    f"{_json_document_fix(head, display)}pass "
                     "--source NAME, or describe your columns with --mapping FILE / --map col=field.",
                 ))
                 return manifest

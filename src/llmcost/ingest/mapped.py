@@ -35,6 +35,7 @@ from llmcost.ingest import (
     text,
     ts_sql,
 )
+from llmcost.ingest._parquet import ParquetHead
 from llmcost.ingest._records import decimal_comma_sql
 from llmcost.storage.schema import USAGE_COLUMNS
 from llmcost.text import did_you_mean
@@ -347,10 +348,11 @@ class MappedIngestor(Ingestor):
         if m.format == "jsonl":
             obj = first_json(head)
             return isinstance(obj, dict) and all(c in obj for c in m.match_columns)
-        if m.format == "csv":
-            cols = csv_header(head)
-            return cols is not None and set(m.match_columns) <= set(cols)
-        return head[:4] == b"PAR1"
+        # a Parquet file's head is its columns as a CSV header (ingest/_parquet.py)
+        if (m.format == "parquet") != isinstance(head, ParquetHead):
+            return False
+        cols = csv_header(head)
+        return cols is not None and set(m.match_columns) <= set(cols)
 
     def _source_sql(self, f: InputFile) -> tuple[str, list[str]]:
         """(SQL with source_line, raw and every source column as VARCHAR, the column names)."""
