@@ -273,11 +273,12 @@ def companion(head: bytes, name: str) -> str | None:
         return ("RAGPulse prompt-component lengths: no usage rows; the prefix measures read this file "
                 "from beside the trace")
     base = os.path.basename(name.split("!")[-1]).lower()
-    if "trace" in base and b"sessionId" in head[:8192] and b"usageDetails" not in head[:8192] \
-            and base.endswith((".csv", ".json", ".jsonl", ".parquet")):
+    from llmcost.ingest import _langfuse
+
+    if _langfuse.is_traces_export(head, name):
         # llmcost.ingest._langfuse.traces_table joins it to the observations export beside it
-        return ("a Langfuse traces export: no usage rows; the observations export beside it takes its session "
-                "and user ids from it")
+        return ("a Langfuse traces export: no usage rows; the observations export beside it (a blob export's: in "
+                "../observations/) takes its session and user ids from it")
     if b'"message_batch"' in head and b'"msgbatch_' in head:
         # llmcost.ingest.anthropic_batch_results_jsonl dates the batch's results by it (a page of
         # the batch list may be longer than the head: the marker is enough to tell it)

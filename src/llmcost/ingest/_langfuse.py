@@ -1,4 +1,4 @@
-"""Shared mapping of the Langfuse observations export (CSV, JSON, JSONL batch export).
+"""Shared mapping of the Langfuse observations exports (CSV, JSON, JSONL; batch and blob-storage).
 
 Field mapping (formats-request-logs.md section 2; langfuse/langfuse
 `worker/src/features/database-read-stream/observation-stream.ts`, usage keys from
@@ -56,19 +56,31 @@ Field mapping (formats-request-logs.md section 2; langfuse/langfuse
   `metadata`, `traceTags`).
 - CSV: date cells are JSON-stringified (the cell holds `"2025-06-04T15:30:11.396Z"` with its quotes), so
   quotes are trimmed.
+- The scheduled blob-storage export (S3 / Azure; CSV, JSON, JSONL, gzip'd or not, or Parquet) writes
+  the same observations under their ClickHouse names in snake_case (`BLOB_NAMES`; langfuse/langfuse
+  `packages/shared/src/domain/observation-field-groups.ts`, `LEGACY_OBSERVATION_EXPORT_FIELDS`, and
+  `packages/shared/src/server/repositories/traces.ts`, `buildTracesForBlobStorageExportQuery`), dates as
+  ClickHouse's text (`2025-06-04 15:30:11.396`, UTC) and maps as JSON objects. Each name is read under
+  either spelling; the readers keep the batch export's names. Its files lie at
+  `<prefix><projectId>/<table>/<YYYY-MM-DDTHH-mm-ss>.<ext>` (`worker/src/features/blobstorage/
+  handleBlobStorageIntegrationProjectJob.ts`, `manifest.ts` `formatBlobExportTimestamp`): one file per
+  table and run, of the same name, so the traces of `observations/<stamp>.<ext>` are
+  `../traces/<stamp>.<ext>` (a trace exported by an earlier run, for an observation started after its
+  window, is not found: that observation has no session).
 """
 
 from __future__ import annotations
 
 import hashlib
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from llmcost.errors import FormatError
 from llmcost.ingest import (
     IngestContext,
     InputFile,
     _parquet,
+    csv_has,
     csv_header,
     int_sql,
     is_bad_count,
@@ -130,6 +142,28 @@ USAGE_KEYS = {
     "g_total": "$.total_token_count",
     "g_total_c": "$.totalTokenCount",
 }
+BLOB_NAMES = {
+    "trace_id": "traceId",
+    "start_time": "startTime",
+    "provided_model_name": "model",
+    "usage_details": "usageDetails",
+    "cost_details": "costDetails",
+    "total_cost": "totalCost",
+    "user_id": "userId",
+    "session_id": "sessionId",
+}
+"""The blob-storage export's snake_case name of a column -> the batch export's, which the readers use
+(`id`, `type`, `level`, `metadata`, `timestamp`, `tags` are spelt alike; module docstring)."""
+_BLOB_NAME = {camel: snake for snake, camel in BLOB_NAMES.items()}
+READ_COLUMNS = OBS_COLUMNS + [_BLOB_NAME[c] for c in OBS_COLUMNS if c in _BLOB_NAME]
+"""The columns (JSON keys) the readers take from a file: `OBS_COLUMNS` under either spelling
+(`mapping_sql` folds them into the batch export's)."""
+SNIFF_KEYS = (("traceId", "startTime", "type"), ("trace_id", "start_time", "type"))
+"""The keys every observation row has, in the batch export's spelling and in the blob export's."""
+USAGE_COLUMNS = (("usageDetails", "costDetails"), ("usage_details", "cost_details"))
+"""The usage columns of an observations export (of the same spelling as `SNIFF_KEYS`)."""
+BLOB_TRACE_KEYS = ("session_id", "project_id", "bookmarked")
+"""Columns every blob export of the traces table has (`buildTracesForBlobStorageExportQuery`, no field groups)."""
 MODALITY_SPLITS = {"m_in": "input", "m_out": "output", "m_cached": "cached"}
 """langfuse-python's Vertex AI split, `<side>_modality_<n>`: the counts of each side's keys, as a list."""
 
@@ -142,58 +176,106 @@ READER_CHANGES = {
 """`Ingestor.reader_changes` of the three Langfuse formats: a file they stored before is read again."""
 
 def is_observation(obj: object) -> bool:
-    return isinstance(obj, dict) and {"traceId", "startTime", "type"} <= obj.keys() and (
-        "usageDetails" in obj or "costDetails" in obj
+    """Whether a JSON record is an observation row of either export (`SNIFF_KEYS`)."""
+    return isinstance(obj, dict) and any(
+        set(keys) <= obj.keys() and any(u in obj for u in usage)
+        for keys, usage in zip(SNIFF_KEYS, USAGE_COLUMNS, strict=True)
     )
+
+
+def is_observations_csv(head: bytes) -> bool:
+    """Whether a CSV head (or a Parquet file's synthetic one) is an observations export of either spelling."""
+    return any(csv_has(head, *keys, usage[0]) for keys, usage in zip(SNIFF_KEYS, USAGE_COLUMNS, strict=True))
+
+
+def names_observations(head: str) -> bool:
+    """Whether the text of a JSON array's head names an observation row's keys, in either spelling."""
+    return any(all(f'"{k}"' in head for k in (keys[0], keys[1], usage[0]))
+               for keys, usage in zip(SNIFF_KEYS, USAGE_COLUMNS, strict=True))
+
+
+def is_traces_export(head: bytes, name: str) -> bool:
+    """Whether file `name` (a path, or `archive!member`) with first bytes `head` is a Langfuse traces
+    export: a CSV, JSON, JSONL (gzip'd or not) or Parquet file whose name holds "trace" (the batch
+    export saved beside the observations) or that lies in a `traces` folder (the blob export's
+    `<projectId>/traces/`), with a session id column and no usage column. The blob export's
+    `session_id` counts only beside its other trace columns (`BLOB_TRACE_KEYS`): other logs named
+    "trace" have a `session_id` too (a RAGPulse trace)."""
+    path = PurePosixPath(name.split("!")[-1].replace("\\", "/"))
+    base = path.name.lower()
+    if not base.removesuffix(".gz").endswith((".csv", ".json", ".jsonl", ".parquet")):
+        return False
+    if "trace" not in base and path.parent.name.lower() != "traces":
+        return False
+    start = head[:8192]
+    blob = all(k.encode() in start for k in BLOB_TRACE_KEYS)
+    return (b"sessionId" in start or blob) and not any(u.encode() in start for u, _ in USAGE_COLUMNS)
 
 
 def _unq(col: str) -> str:
     return f"nullif(trim({col}, '\"'), '')"
 
 
+def _trace_files(me: Path) -> list[Path]:
+    """The files that may be the traces export of observations file `me`: those beside it whose name
+    holds "trace", then, for a blob export's `observations/<stamp>.<ext>`, `../traces/<stamp>.<ext>`."""
+    out = [c for c in sorted(me.parent.iterdir()) if c != me and c.is_file() and "trace" in c.name.lower()]
+    if me.parent.name.lower() in ("observations", "observations_v2"):  # the blob export's table folders
+        blob = me.parent.parent / "traces" / me.name
+        if blob.is_file():
+            out.append(blob)
+    return out
+
+
 def traces_table(f: InputFile, ctx: IngestContext) -> str | None:
-    """Create a TEMP table of the sibling traces export (id, session_id, user_id, turn, tags,
-    metadata), if any: beside the file on disk, or in the same folder of its archive (the loader
-    extracts an archive's members with their folders, files._zip_members)."""
+    """Create a TEMP table of the traces export of `f` (id, session_id, user_id, turn, tags,
+    metadata), if any (`_trace_files`, `is_traces_export`): beside the file on disk, or in the same
+    folder of its archive (the loader extracts an archive's members with their folders,
+    files._zip_members)."""
     if ctx.con is None:
         return None
-    me = on_disk(f)
-    for cand in sorted(me.parent.iterdir()):
-        if cand == me or not cand.is_file() or "trace" not in cand.name.lower():
-            continue
-        if cand.suffix.lower() not in (".csv", ".json", ".jsonl", ".parquet"):
-            continue
-        try:  # a Parquet traces export as its synthetic CSV head (ingest/_parquet.py)
+    from llmcost.ingest import intake
+
+    for cand in _trace_files(on_disk(f)):
+        try:  # a gzip'd export decompressed, a Parquet one as its synthetic CSV head (ingest/_parquet.py)
             with open(cand, "rb") as fh:
-                start = fh.read(8192)
-            head = text(_parquet.head(cand) if start.startswith(_parquet.MAGIC) else start)
-        except FormatError:
+                gz = fh.read(2) == b"\x1f\x8b"
+            head = intake.head(cand, gz)
+        except (OSError, FormatError):
             continue
-        if "sessionId" not in head or "usageDetails" in head:
+        if not is_traces_export(head, str(cand)):
             continue
         with tempfile.TemporaryDirectory(prefix="llmcost-traces-") as tmp:
             # a folder name with a glob character ("exports [old]") made DuckDB read no file, or others
-            return _traces_from(ctx, f, cand, head, readable(cand, Path(tmp)))
+            return _traces_from(ctx, f, cand, text(head), readable(cand, Path(tmp)))
     return None
 
 
 def _traces_from(ctx: IngestContext, f: InputFile, cand: Path, head: str, at: Path) -> str:
-    """Create the TEMP table of traces export `cand` (read at `at`, a path DuckDB takes as it is)
-    and return its name."""
+    """Create the TEMP table of traces export `cand` (read at `at`, a path DuckDB takes as it is;
+    gzip'd when its name ends in `.gz`) and return its name. Columns in either export's spelling."""
     path = sql_str(str(at))
-    if cand.suffix.lower() in (".csv", ".parquet"):
+    kind = Path(cand.name.lower().removesuffix(".gz")).suffix
+    if kind in (".csv", ".parquet"):
         header = set(csv_header(head.encode()) or [])
+
+        def col(name: str) -> str:  # the header's spelling of `name`
+            return _BLOB_NAME[name] if name not in header and _BLOB_NAME.get(name) in header else name
+
         # an export with a reduced column set may lack them: no tags then, not a failed file
         extra_cols = ", ".join(c if c in header else f"NULL::VARCHAR AS {c}" for c in ("tags", "metadata"))
-        read = (_parquet.relation(at, path) if cand.suffix.lower() == ".parquet" else
+        read = (_parquet.relation(at, path) if kind == ".parquet" else
                 f"read_csv({path}, header=true, all_varchar=true, quote='\"', escape='\"', strict_mode=false, "
                 "null_padding=true, max_line_size=16777216)")
-        src = (f"SELECT {_unq('id')} AS id, {_unq('sessionId')} AS session_id, "
-               f"{_unq('userId')} AS user_id, {_unq('timestamp')} AS t, {extra_cols} FROM {read}")
+        src = (f"SELECT {_unq('id')} AS id, {_unq(col('sessionId'))} AS session_id, "
+               f"{_unq(col('userId'))} AS user_id, {_unq('timestamp')} AS t, {extra_cols} FROM {read}")
     else:
+        def key(name: str) -> str:  # `name` under either spelling
+            return f"coalesce(json ->> '{name}', json ->> '{_BLOB_NAME[name]}')"
+
         fmt = "array" if head.lstrip().startswith("[") else "newline_delimited"
-        src = (f"SELECT json ->> 'id' AS id, json ->> 'sessionId' AS session_id, "
-               f"json ->> 'userId' AS user_id, json ->> 'timestamp' AS t, "
+        src = (f"SELECT json ->> 'id' AS id, {key('sessionId')} AS session_id, "
+               f"{key('userId')} AS user_id, json ->> 'timestamp' AS t, "
                "CAST(json -> 'tags' AS VARCHAR) AS tags, CAST(json -> 'metadata' AS VARCHAR) AS metadata "
                f"FROM read_json_objects({path}, format='{fmt}', "
                "maximum_object_size=67108864)")
@@ -257,8 +339,11 @@ def _gemini_sql(audio_in: str, audio_out: str) -> dict[str, str]:
 
 
 def mapping_sql(src: str, f: InputFile, ctx: IngestContext) -> str:
-    """Canonical rows from `src` (source_line, raw, _json_ok, OBS_COLUMNS as VARCHAR; JSON cells as text)."""
+    """Canonical rows from `src` (source_line, raw, _json_ok, READ_COLUMNS as VARCHAR; JSON cells as text)."""
     traces = traces_table(f, ctx)
+    # a blob export's snake_case column read as the batch export's (a file has one spelling or the other)
+    folded = ", ".join(f'coalesce("{c}", "{_BLOB_NAME[c]}") AS "{c}"' for c in OBS_COLUMNS if c in _BLOB_NAME)
+    src = f"SELECT * REPLACE ({folded}) FROM ({src})"
     paths = "[" + ", ".join(sql_str(p) for p in USAGE_KEYS.values()) + "]"
     ucols = ", ".join(f"_u[{i + 1}] AS {n}" for i, n in enumerate(USAGE_KEYS))
     n = {k: f"coalesce({int_sql(k)}, 0)" for k in USAGE_KEYS}

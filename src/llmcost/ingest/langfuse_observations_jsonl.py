@@ -17,15 +17,17 @@ from llmcost.ingest import _langfuse as lf
 class LangfuseObservationsJsonl(Ingestor):
     name = "langfuse_observations_jsonl"
     reader_changes: ClassVar[dict[int, str]] = lf.READER_CHANGES
-    title = "Langfuse observations export (JSONL), joined to a traces export in the same folder"
+    title = ("Langfuse observations export (JSONL; UI batch export or scheduled blob export), joined to its "
+             "traces export")
     obtain = ("Langfuse UI > Observations > Export > JSONL; also export Traces (any format) into the same "
-              "folder for session ids.")
+              "folder for session ids. Or the scheduled blob-storage export (project Settings > Integrations > "
+              "Blob Storage, file type JSONL): sync `<projectId>/` with its observations/ and traces/ folders.")
 
     def sniff(self, head: bytes, name: str) -> bool:
         objs = json_lines(head, limit=2)
         return bool(objs) and lf.is_observation(objs[0])
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
-        fields = {c: f"$.{c}" for c in lf.OBS_COLUMNS}
+        fields = {c: f"$.{c}" for c in lf.READ_COLUMNS}
         src = json_lines_sql(f, fields)
         return lf.mapping_sql(f"SELECT *, false AS _cut FROM ({src})", f, ctx)
