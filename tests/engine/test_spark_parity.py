@@ -21,7 +21,7 @@ import pytest
 pytest.importorskip("pyspark", reason="pyspark is not installed (pip install -e '.[spark]')")
 pytest.importorskip("sqlglot", reason="sqlglot is not installed (pip install -e '.[spark]')")
 
-from llmcost.document.analysis import ReportOptions, build_report
+from llmcost.document.analysis import ReportOptions, build_report, cost_lines_only
 from llmcost.engine import spark as S
 from llmcost.ingest.loader import load
 from llmcost.pricing import load_catalog
@@ -142,6 +142,7 @@ def _first_screen(spark: Any, tz: str) -> dict[str, Any]:
     to compare with the DuckDB document section by section."""
     measure = S.measure
     totals = measure(spark, "report_totals")[0]  # with the billed total of `costs`
+    totals["cost_lines_only"] = cost_lines_only(totals)  # what the document derives from the query's row
     by_period: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for row in measure(spark, "spend_by_period"):
         period, dim = row.pop("period"), row.pop("dimension")
