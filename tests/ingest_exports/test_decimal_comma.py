@@ -147,7 +147,7 @@ def test_a_file_stored_with_its_commas_dropped_is_read_again(tmp_path: Path, mon
     ])
     store = tmp_path / "store"
     with monkeypatch.context() as m:  # the reader as it was: no locale rewrite, version 1
-        m.setattr(_records, "decimal_comma_sql", lambda read, delim, head: read)  # via _records.csv_relation
+        m.setattr(_records, "decimal_comma_sql", lambda read, head, delim=None: read)  # via _records.csv_relation
         m.setattr(azure_cost_details_csv.AzureCostDetailsCsv, "reader_changes", {}, raising=False)
         load([f], store)
     total = "SELECT sum(cost_usd) FROM costs"

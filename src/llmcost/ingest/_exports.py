@@ -9,7 +9,7 @@ Reference: /work/shared/reference/formats-provider-exports.md (cited per format 
 
 from __future__ import annotations
 
-from llmcost.ingest import InputFile, csv_delimiter, csv_has, csv_header, int_sql, text
+from llmcost.ingest import InputFile, csv_has, csv_header, int_sql, text
 from llmcost.ingest._records import csv_relation, cut_sql
 
 NULL_MARK = "chr(0)"
@@ -168,12 +168,9 @@ class Csv:
             f"read_csv({self.f.sql_path()}, header=true, all_varchar=true, strict_mode=false, "
             f"null_padding=true, quote='\"', escape='\"', compression='{comp}')"
         )
-        head = text(self.f.head)
-        first = head.splitlines()[:1]
         return (
             f"SELECT row_number() OVER () + 1 AS source_line, concat_ws(',', {', '.join(cols)}) AS raw, "
-            f"{cut} AS _cut, * "
-            f"FROM {csv_relation(self.f, read, csv_delimiter(first[0]) if first else ',')}"
+            f"{cut} AS _cut, * FROM {csv_relation(self.f, read)}"
         )
 
 

@@ -102,13 +102,13 @@ def csv_records_sql(f: InputFile, columns: list[str]) -> str:
     )
 
 
-def csv_relation(f: InputFile, read_csv: str, delim: str) -> str:
+def csv_relation(f: InputFile, read_csv: str, delim: str | None = None) -> str:
     """The relation a CSV format reads `f` from: `read_csv` (its `read_csv(...)` call) with decimal
     commas read (`decimal_comma_sql`); for a Parquet file (`f.parquet`) the file's columns as the
     text a CSV export writes (`_parquet.relation`), read by the same SQL."""
     if f.parquet:
         return _parquet.relation(f.path, f.sql_path())
-    return decimal_comma_sql(read_csv, delim, text(f.head))
+    return decimal_comma_sql(read_csv, text(f.head), delim)
 
 
 DECIMAL_COMMA_CHANGE = ("a number with a decimal comma in a file delimited by `;` (a spreadsheet's re-save: 3,75 or "
@@ -130,7 +130,7 @@ _DECIMAL_COMMA_CELL = re.compile(rf'(?:^|;)\s*"?{DECIMAL_COMMA}"?\s*(?=;|$)', re
 _LOCALE_NUMBER = r"\s*-?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?\s*"
 
 
-def decimal_comma_sql(read_csv: str, delim: str, head: str) -> str:
+def decimal_comma_sql(read_csv: str, head: str, delim: str | None = None) -> str:
     """`read_csv` (a `read_csv(...)` call) as a relation with the same columns, all VARCHAR, with
     the numbers of a comma-decimal file written the way the number parsers read them.
 
@@ -140,7 +140,11 @@ def decimal_comma_sql(read_csv: str, delim: str, head: str) -> str:
     375, silently. A file is read that way when it is delimited by `;` and its first 64 KB (`head`)
     hold a cell with a decimal comma: then in every cell that is such a number the dots (grouping)
     are dropped and the comma becomes a point (`1.234,5` -> `1234.5`, `1.500` -> `1500`). Any other
-    file, a `;` file with decimal points among them, is left as it is."""
+    file, a `;` file with decimal points among them, is left as it is. `delim`: the file's delimiter
+    when the caller knows it, else its header line's (`csv_delimiter`)."""
+    if delim is None:
+        lines = head.splitlines()
+        delim = csv_delimiter(lines[0]) if lines else ","
     if delim != ";" or not _DECIMAL_COMMA_CELL.search(head):
         return read_csv
     return (

@@ -26,7 +26,6 @@ from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
-    csv_delimiter,
     csv_header,
     first_json,
     int_sql,
@@ -394,12 +393,9 @@ class MappedIngestor(Ingestor):
         self._check_columns(f, names)
         raw = "concat_ws(',', " + ", ".join(f"coalesce({_q(n)}, '')" for n in names) + ")"
         offset = 1 if m.header else 0
-        head = text(f.head)
-        first = head.splitlines()[:1]
-        delim = m.delimiter or (csv_delimiter(first[0]) if first else ",")
         sql = (
             f"SELECT row_number() OVER () + {offset} AS source_line, {raw} AS raw, *, NULL AS _src_error "
-            f"FROM {decimal_comma_sql('read_csv(' + ', '.join(opts) + ')', delim, head)}"
+            f"FROM {decimal_comma_sql('read_csv(' + ', '.join(opts) + ')', text(f.head), m.delimiter)}"
         )
         return sql, names
 
