@@ -62,10 +62,10 @@ def test_chat_span_without_token_attributes_is_skipped_not_stored_as_zero(tmp_pa
     assert rows == [("cd" * 16 + ":" + f"{2:016x}", 30, 5)]
 
 
-def test_a_pretty_printed_otlp_document_is_told_how_to_become_lines(tmp_path: Path) -> None:
+def test_a_pretty_printed_otlp_document_is_read(tmp_path: Path) -> None:
     # an OTLP/JSON export saved pretty-printed (`jq .`, a browser's "save"): one document over many
-    # lines, which the line reader cannot read. Before, the message named only --source / --mapping
-    # (and --source otel_genai_spans_jsonl quarantines every line); it now names the jq command.
+    # lines. Before, it was "no known format" (the line reader could not read it) with a `jq -c`
+    # command to run; it is now read as its one line is: the span's 30 input and 5 output tokens.
     _spans_file(tmp_path / "logs", [[("gen_ai.operation.name", "chat"), ("gen_ai.system", "openai"),
                                      ("gen_ai.request.model", "gpt-4o"), ("gen_ai.usage.input_tokens", 30),
                                      ("gen_ai.usage.output_tokens", 5)]])
@@ -74,5 +74,7 @@ def test_a_pretty_printed_otlp_document_is_told_how_to_become_lines(tmp_path: Pa
     pretty.write_text(json.dumps(json.loads(f.read_text()), indent=2))
     f.unlink()
     got = load([tmp_path / "logs"], tmp_path / "store").files
-    assert [x.status for x in got] == ["unrecognised"]
-    assert "`jq -c . " in (got[0].message or "") and "spans.jsonl" in (got[0].message or ""), got[0].message
+    assert [(x.status, x.ingestor, x.rows_stored) for x in got] == [("ingested", "otel_genai_spans_jsonl", 1)]
+    rows = Store.open(tmp_path / "store").connect().execute(
+        "SELECT model, input_tokens, output_tokens FROM usage").fetchall()
+    assert rows == [("gpt-4o", 30, 5)]

@@ -111,19 +111,6 @@ def test_a_bucket_with_more_tokens_than_its_requests_can_hold_is_quarantined(tmp
     assert _sums(store)[:2] == (2770 - 514, 3160 - 2210)  # the fixture's totals less line 4's sonnet bucket
 
 
-def test_a_json_array_of_bodies_is_told_how_to_become_lines(tmp_path: Path) -> None:
-    body = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1793696400, "model": "gpt-4o",
-            "usage": {"prompt_tokens": 10, "completion_tokens": 1}}
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    (logs / "array.json").write_text(json.dumps([body, {**body, "id": "chatcmpl-2"}]))
-    (logs / "pretty.json").write_text(json.dumps(body, indent=2))
-    got = {Path(f.path).name: f for f in load([logs], tmp_path / "store").files}
-    assert {n: f.status for n, f in got.items()} == {"array.json": "unrecognised", "pretty.json": "unrecognised"}
-    assert "`jq -c '.[]' " in (got["array.json"].message or "")
-    assert "`jq -c . " in (got["pretty.json"].message or "")
-
-
 def test_a_mapping_without_an_input_column_keeps_its_rows(tmp_path: Path) -> None:
     """A user's `--map` that maps output tokens and no input states no input at all: its rows are
     read with their output (2 rows, 100 + 200 = 300 output tokens), not quarantined as an input not

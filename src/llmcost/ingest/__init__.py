@@ -522,6 +522,8 @@ class _Head:
 
     def json_objects(self, limit: int) -> list[dict[str, Any]]:
         """The first `limit` JSON objects of the head's complete lines, parsed as far as needed."""
+        if self._lines is None and _document_kind(self.text()):
+            self._objs, self._lines = _document_objects(self.text())[0], []  # records of a JSON document
         if self._lines is None:
             # the last line may be cut by the head limit, unless the head ends a line: a small
             # file's last line is complete (dropping it left a two-line file whose first line is
@@ -544,6 +546,54 @@ class _Head:
             if isinstance(obj, dict):
                 self._objs.append(obj)
         return self._objs[:limit]
+
+
+def _document_kind(t: str) -> str:
+    """'array' when `t` (a head's text) is a JSON array (`[{...}, ...]`, on one line or many),
+    'document' when it is JSON documents pretty-printed (`{` alone on the first line, as `jq .`,
+    `json.dumps(indent=2)` and a browser's "save" write them: no JSON-lines file has that line),
+    else ''."""
+    s = t.lstrip()
+    if s.startswith("["):
+        return "array"
+    return "document" if s.startswith("{") and s.split("\n", 1)[0].strip() == "{" else ""
+
+
+def _document_objects(t: str) -> tuple[list[dict[str, Any]], bool]:
+    """The objects that start a JSON document head (`_document_kind`): an array's elements, or
+    documents one after another, as far as the head holds complete ones (the head may cut the
+    next); and whether the text ends where its last record does (no record cut short). What a
+    sniffer sees of such a file is what it sees of the same records one per line."""
+    dec = json.JSONDecoder()
+    s = t.lstrip()
+    i, n = (1 if s.startswith("[") else 0), len(s)
+    out: list[dict[str, Any]] = []
+    while True:
+        while i < n and s[i] in " \t\r\n,":
+            i += 1
+        if i >= n or s[i] == "]":
+            return out, i < n or not s.startswith("[")
+        try:
+            obj, i = dec.raw_decode(s, i)
+        except (json.JSONDecodeError, RecursionError):  # cut by the head limit, or not JSON
+            return out, False
+        if isinstance(obj, dict):
+            out.append(obj)
+
+
+def document_cut_short(head: bytes) -> bool:
+    """True when `head`, a whole file, is a JSON document (`json_document`) that ends inside a
+    record: an interrupted download or copy, a full disk, a writer still at work."""
+    return bool(json_document(head)) and not _document_objects(text(head))[1]
+
+
+def json_document(head: bytes) -> str:
+    """'array' or 'document' when the file is one JSON document rather than JSON lines
+    (`_document_kind`); its records are then the array's elements, or the documents, and
+    `lines_sql` reads them so: a line format reads such a file as it reads the same records one
+    per line (a body saved by `curl | jq .`, a list of replies dumped by a script), each record's
+    `source_line` its 1-based index in the file."""
+    return _document_kind(text(head))
 
 
 _CURRENT: _Head | None = None
@@ -675,8 +725,10 @@ def lines_sql(f: InputFile) -> str:
     files are read by one scan over the list (in list order: preserve_insertion_order), each
     line numbered within its file, with the columns `_display` and `_bseq` of its file.
     """
-    newline = "\\r\\n" if b"\r\n" in f.head else "\\n"
     comp = "gzip" if f.gzip else "none"
+    if json_document(f.head):
+        return _document_lines_sql(f, comp)
+    newline = "\\r\\n" if b"\r\n" in f.head else "\\n"
     scan = (
         f"read_csv({f.sql_path()}, columns={{'raw': 'VARCHAR'}}, header=false, delim='\x01', quote='', escape='', "
         f"auto_detect=false, strict_mode=false, new_line='{newline}', compression='{comp}', "
@@ -699,6 +751,24 @@ def lines_sql(f: InputFile) -> str:
         f"SELECT row_number() OVER () AS source_line, raw FROM {scan}"
         f") WHERE {not_blank}"
     )
+
+
+def _document_lines_sql(f: InputFile, comp: str) -> str:
+    """`lines_sql` of a JSON document (`json_document`): its records, each minified to one line
+    (`json()`: the text `jq -c` writes), numbered from 1 within its file. A document DuckDB cannot
+    parse fails as a whole (the loader reports the file, and a batch is split to find it)."""
+    scan = (f"read_json_objects({f.sql_path()}, format='auto', compression='{comp}', "
+            f"maximum_object_size={MAX_LINE}{', filename=true' if f.batch else ''})")
+    raw = "CAST(json(CAST(json AS VARCHAR)) AS VARCHAR)"
+    if f.batch:
+        files = ", ".join(f"({sql_str(p)}, {sql_str(d)}, {int(q)})" for p, d, q in f.batch)
+        return (
+            "SELECT source_line, raw, _display, _bseq FROM ("
+            "SELECT n - min(n) OVER (PARTITION BY filename) + 1 AS source_line, raw, filename FROM ("
+            f"SELECT row_number() OVER () AS n, {raw} AS raw, filename FROM {scan})"
+            f") JOIN (VALUES {files}) _bf(_disk, _display, _bseq) ON filename = _disk"
+        )
+    return f"SELECT row_number() OVER () AS source_line, {raw} AS raw FROM {scan}"
 
 
 def is_sse(head: bytes) -> bool:
@@ -754,7 +824,7 @@ def json_lines_sql(f: InputFile, fields: Mapping[str, str | None], candidate: st
     `_json_ok = false`, for the quarantine.
     """
     sse = is_sse(f.head)
-    if f.fast_json and not f.batch and not sse:
+    if f.fast_json and not f.batch and not sse and not json_document(f.head):
         try:
             return _read_json_sql(f, fields)
         except ValueError:

@@ -8,6 +8,8 @@ attributes they read, so the unnesting lives here once.
 
 from __future__ import annotations
 
+import re
+
 from llmcost.ingest import InputFile, lines_sql
 from llmcost.ingest._tags import bare_sql, merge_sql, object_sql, pairs_sql
 
@@ -16,10 +18,15 @@ ATTR = "STRUCT(key VARCHAR, value JSON)[]"
 
 def spans_head(head: bytes) -> bytes | None:
     """The start of a file (its first 64 KiB, a UTF-8 byte-order mark dropped: it is not part of the
-    JSON) when the file is OTLP/JSON spans, a line beginning `{"resourceSpans"`; else None. Each span
-    convention's sniff then looks in it for its own attributes."""
+    JSON) when the file is OTLP/JSON spans, a line beginning `{"resourceSpans"`, or the same document
+    pretty-printed (`jq .`: `{` alone on the first line) or in a JSON array, which `lines_sql` reads
+    record by record; else None. Each span convention's sniff then looks in it for its own
+    attributes."""
     start = head[:65536].removeprefix(b"\xef\xbb\xbf")
-    return start if start.lstrip().startswith(b'{"resourceSpans"') else None
+    return start if _TRACES_DATA.match(start) else None
+
+
+_TRACES_DATA = re.compile(rb'\s*\[?\s*\{\s*"resourceSpans"')
 
 
 def attrs_map(expr: str) -> str:

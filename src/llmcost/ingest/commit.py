@@ -6,6 +6,8 @@ listed only by the manifest's commit."""
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import shutil
 import sqlite3
 import uuid
@@ -15,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from llmcost.ingest import Ingestor, InputFile, intake, sql_str
+from llmcost.ingest import Ingestor, InputFile, intake, json_document, sql_str
 from llmcost.ingest.dedupe import SNAPSHOT_FIELDS, Dedupe, derived_key, month_name, near_months
 from llmcost.ingest.privacy import mask_text
 from llmcost.ingest.results import FileResult, LoadResult
@@ -35,6 +37,11 @@ def copy_stage(con: duckdb.DuckDBPyConnection, ing: Ingestor, sql: str, target: 
         con.execute(f"COPY ({sql}) TO {target} (FORMAT parquet)")
     finally:
         con.execute("RESET disabled_optimizers")
+
+
+_BAD_DOCUMENT = re.compile(r"Malformed JSON .*: (?P<why>[^:]*)$")
+"""DuckDB's message for a JSON document it cannot parse (read_json_objects); its byte and record
+numbers count within DuckDB's read buffer, not the file, so only the reason is kept."""
 
 
 class FileCommit(Dedupe):
@@ -62,6 +69,12 @@ class FileCommit(Dedupe):
             msg = (str(e).splitlines() or [type(e).__name__])[0][:500].rstrip(" .")  # the sentence ends below
             fix = ("Fix: save the file as UTF-8." if isinstance(e, UnicodeError)
                    else "Fix: check the file is complete, or force another format with --source.")
+            bad = _BAD_DOCUMENT.search(msg) if json_document(f.head) else None
+            if bad:  # a JSON document is parsed whole: say where it breaks (ingest.json_document)
+                msg = (f"it is one JSON document, read whole, and it is not valid JSON ({bad['why']}), "
+                       "so none of it was stored")
+                fix = ("Fix: if the file was cut short (an interrupted copy, a full disk), copy it again; "
+                       f"else `python3 -m json.tool {shlex.quote(display)}` names the line that breaks it.")
             result.files.append(FileResult(
                 key, "failed", ing.name, message=mask_text(f"{display} could not be read as {ing.name}: {msg}. {fix}"),
             ))

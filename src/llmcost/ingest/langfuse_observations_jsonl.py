@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, json_lines, json_lines_sql, register
+from llmcost.ingest import IngestContext, Ingestor, InputFile, json_document, json_lines, json_lines_sql, register
 from llmcost.ingest import _langfuse as lf
 
 
@@ -24,6 +24,8 @@ class LangfuseObservationsJsonl(Ingestor):
               "Blob Storage, file type JSONL): sync `<projectId>/` with its observations/ and traces/ folders.")
 
     def sniff(self, head: bytes, name: str) -> bool:
+        if json_document(head) == "array":  # langfuse_observations_json reads the UI's JSON array
+            return False
         objs = json_lines(head, limit=2)
         return bool(objs) and lf.is_observation(objs[0])
 

@@ -16,7 +16,6 @@ Rows read = stored + duplicate + skipped + quarantined, for every file.
 from __future__ import annotations
 
 import os
-import shlex
 import stat
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
@@ -71,22 +70,6 @@ def _done(value: str) -> Future[str]:
     fut: Future[str] = Future()
     fut.set_result(value)
     return fut
-
-
-def _json_document_fix(head: bytes, display: str) -> str:
-    """The fix for an unrecognised file that is one JSON document holding usage (an array of API
-    bodies, or one body pretty-printed; or an OTLP/JSON span export pretty-printed): the API-body
-    and span formats read one record per line, and such a file was only "no known format", with no
-    word on why."""
-    s = ingest.text(head).lstrip()
-    # an OTLP/JSON export (`{"resourceSpans": ...}`, the span formats) is read one batch per line too
-    spans = b'"resourceSpans"' in head
-    if (b'"usage' not in head and not spans) or not (s.startswith("[") or s.split("\n", 1)[0].strip() == "{"):
-        return ""
-    kind, jq = ("a JSON array", "'.[]'") if s.startswith("[") else ("one pretty-printed JSON document", ".")
-    what, out = ("OTLP span exports", "spans.jsonl") if spans else ("API bodies", "bodies.jsonl")
-    return (f"it looks like {kind}, and {what} are read one per line: write them so with "
-            f"`jq -c {jq} {shlex.quote(display)} > {out}` and ingest {out}; else ")
 
 
 def _parquet_columns(head: bytes) -> str:
@@ -410,12 +393,21 @@ class Loader(BatchCommit):
             if part:
                 result.files.append(FileResult(key, "unrecognised", message=part))
                 return manifest
+            if best is None and len(head) < intake.HEAD_BYTES and ingest.document_cut_short(head):
+                result.files.append(FileResult(  # the head is the whole file: nothing to read in it
+                    key, "unrecognised",
+                    message=f"{display} is a JSON document cut short: it ends inside a record, before "
+                    "anything that tells its format. Fix: copy the file again from where it was written (an "
+                    "interrupted download or copy, or a full disk, cuts a file); if a program is still "
+                    "writing it, ingest it once it is complete.",
+                ))
+                return manifest
             if best is None:
                 result.files.append(FileResult(
                     key, "unrecognised",
                     message=f"no known format matches {display} (`llmcost-forecast formats` lists the "
                     f"{len(ingest.registry())} known formats){_parquet_columns(head)}. Fix: "
-                    f"{_json_document_fix(head, display)}pass "
+                    "pass "
                     "--source NAME, or describe your columns with --mapping FILE / --map col=field.",
                 ))
                 return manifest
@@ -426,7 +418,8 @@ class Loader(BatchCommit):
         # a saved event stream (ingest.is_sse) is read alone: a batch's lines are read as its first file's
         if ing.batchable and old is None and size <= BATCH_FILE_BYTES and not ing.derived \
                 and not ingest.is_sse(head):
-            group = (ing.name, is_gz, b"\r\n" in head, ing.batch_shape(head))
+            doc = ingest.json_document(head)  # a JSON document's records are read by another scan
+            group = (ing.name, is_gz, b"\r\n" in head, ing.batch_shape(head) + (f"+{doc}" if doc else ""))
             if group[3]:
                 self._pending_head.setdefault(group, head)  # the batch's query is built from it
             pending = self._pending.setdefault(group, [])
