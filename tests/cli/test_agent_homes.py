@@ -402,8 +402,8 @@ def test_a_zstd_bomb_is_refused(tmp_path: Path) -> None:
     bomb = tmp_path / "rollout-b.jsonl.zst"
     bomb.write_bytes(_zstd(b"\n" * 100_000))
     with pytest.raises(FormatError, match="decompression bomb"):
-        intake.unzstd(bomb, tmp_path / "work", "rollout-b.jsonl.zst", limit=50_000)
-    assert intake.unzstd(FIXTURES / "codex_rollout_jsonl/expected.jsonl", tmp_path / "work", "x", 10) is None
+        intake.uncompress(bomb, tmp_path / "work", "rollout-b.jsonl.zst", limit=50_000)
+    assert intake.uncompress(FIXTURES / "codex_rollout_jsonl/expected.jsonl", tmp_path / "work", "x", 10) is None
 
 
 def test_codex_helper_links_are_companions(tmp_path: Path) -> None:

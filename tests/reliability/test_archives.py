@@ -1,4 +1,4 @@
-"""Archives: a .zip or .gz cannot write outside its folder, and a decompression bomb is refused.
+"""Archives: a .zip, .tar or .gz cannot write outside its folder, and a decompression bomb is refused.
 
 Limits (llmcost.ingest.files, docs/reliability.md): a .zip member or .gz file may expand to at most
 MAX_MEMBER_BYTES (8 GiB), and beyond SMALL_EXPANSION (10 MiB) to at most MAX_RATIO (200) times its
@@ -276,3 +276,119 @@ def test_a_spreadsheet_says_it_is_one_and_how_to_export_csv(tmp_path: Path) -> N
         assert f"{folder / name} is {kind}, which llmcost-forecast does not read. Fix: save each sheet" in flat, out
     assert "1 ingested" in flat and "3 failed" in flat, out
     assert _rows(tmp_path / "s") > 0
+
+
+def _stored(store: Path) -> list[tuple[object, ...]]:
+    """The rows a store holds, where they came from left out (an archive member is `tar!name`)."""
+    con = Store.open(store).connect()
+    return sorted(con.execute("SELECT * EXCLUDE (source_file) FROM usage").fetchall(), key=repr)
+
+
+def _tree(root: Path) -> Path:
+    """Two fixtures, one in a subfolder with an odd name, as a user tars a log folder."""
+    fixtures = REPO / "tests" / "fixtures" / "ingest"
+    (root / "logs" / "app ü").mkdir(parents=True)
+    (root / "logs" / "app ü" / "openai.jsonl").write_bytes(SAMPLE.read_bytes())
+    (root / "logs" / "anthropic.jsonl").write_bytes((fixtures / "anthropic_message_jsonl" / "input.jsonl").read_bytes())
+    return root / "logs"
+
+
+def test_a_tar_archive_plain_or_compressed_is_read_as_its_folder(tmp_path: Path) -> None:
+    """`tar cf`, `tar czf`, `tar cjf` and `tar cJf` of a log folder store what the folder stores.
+    Before, a tar was read as text: each member's first line glued to its header, quarantined."""
+    import tarfile
+
+    folder = _tree(tmp_path / "src")
+    plain = load([folder], tmp_path / "s-folder")
+    want = _stored(tmp_path / "s-folder")
+    assert want and [f.status for f in plain.files] == ["ingested", "ingested"]
+    for mode, name in (("w", "logs.tar"), ("w:gz", "logs.tgz"), ("w:bz2", "logs.tar.bz2"), ("w:xz", "logs.tar.xz"),
+                       ("w", "export-no-extension")):
+        out = tmp_path / "in" / name
+        out.parent.mkdir(exist_ok=True)
+        with tarfile.open(out, mode) as tf:  # type: ignore[call-overload]
+            tf.add(folder, arcname="logs")
+        res = load([out], tmp_path / f"s-{name}")
+        assert sorted((Path(f.path.split("!")[-1]).name, f.status) for f in res.files) == [
+            ("anthropic.jsonl", "ingested"), ("openai.jsonl", "ingested")], (name, res.files)
+        assert all(f.path.startswith(str(out) + "!") for f in res.files), res.files
+        assert [(f.rows_read, f.rows_stored, f.rows_quarantined) for f in sorted(res.files, key=lambda f: f.path)] \
+            == [(f.rows_read, f.rows_stored, f.rows_quarantined) for f in sorted(plain.files, key=lambda f: f.path)]
+        assert _stored(tmp_path / f"s-{name}") == want, name
+        out.unlink()
+
+
+def test_a_tar_member_outside_the_archive_or_a_link_is_not_extracted(tmp_path: Path) -> None:
+    import tarfile
+
+    data = SAMPLE.read_bytes()
+    archive = tmp_path / "evil.tar"
+    with tarfile.open(archive, "w") as tf:
+        for name in ("good.jsonl", "../escaped.jsonl"):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    code, out = _ingest(str(archive), "--store", str(tmp_path / "s"))
+    assert code == 1 and "zip-slip" in out and "refused" in out, out
+    assert not list(tmp_path.rglob("escaped*"))
+    linked = tmp_path / "links.tar"
+    with tarfile.open(linked, "w") as tf:
+        info = tarfile.TarInfo("good.jsonl")
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("passwd.jsonl")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tf.addfile(link)
+    res = load([linked], tmp_path / "s2")
+    assert [(Path(f.path.split("!")[-1]).name, f.status) for f in res.files] == [("good.jsonl", "ingested")]
+
+
+def test_a_tar_bomb_and_a_damaged_tar_are_refused_and_the_good_file_lands(tmp_path: Path) -> None:
+    import tarfile
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    bomb = folder / "bomb.tar.gz"
+    zeros = b"\n" * (40 * 1024**2)  # 40 MiB of newlines: about 40 KB gzip'd, ratio ~1000
+    with tarfile.open(bomb, "w:gz") as tf:
+        info = tarfile.TarInfo("zeros.jsonl")
+        info.size = len(zeros)
+        tf.addfile(info, io.BytesIO(zeros))
+    assert bomb.stat().st_size < 200_000
+    whole = folder / "whole.tar.gz"
+    with tarfile.open(whole, "w:gz") as tf:
+        tf.add(SAMPLE, arcname="a.jsonl")
+    cut = whole.read_bytes()
+    (folder / "cut.tar.gz").write_bytes(cut[: len(cut) // 2])
+    whole.unlink()
+    (folder / "good.jsonl").write_bytes(SAMPLE.read_bytes())
+    code, out = _ingest(str(folder), "--store", str(tmp_path / "s"))
+    assert code == 1, out
+    assert "bomb.tar.gz: archive member 'zeros.jsonl' expands to" in out and "decompression bomb" in out, out
+    assert "cut.tar.gz: the archive cannot be read" in out and "Fix:" in out, out
+    assert _rows(tmp_path / "s") == load([folder / "good.jsonl"], tmp_path / "s2").files[0].rows_stored > 0
+
+
+def test_bzip2_and_xz_files_are_read_as_the_plain_file(tmp_path: Path) -> None:
+    """A rotated log compressed with bzip2 or xz (`logrotate` with `compresscmd`) stores what the
+    plain file stores; before, each was "no known format". One cut short fails with its reason."""
+    import bz2
+    import lzma
+
+    data = SAMPLE.read_bytes()
+    load([SAMPLE], tmp_path / "s-plain")
+    want = _stored(tmp_path / "s-plain")
+    for name, packed in (("a.jsonl.bz2", bz2.compress(data)), ("a.jsonl.xz", lzma.compress(data)),
+                         ("two-streams.bz2", bz2.compress(data[:500]) + bz2.compress(data[500:]))):
+        (tmp_path / name).write_bytes(packed)
+        res = load([tmp_path / name], tmp_path / f"s-{name}")
+        assert [f.status for f in res.files] == ["ingested"], res.files
+        assert _stored(tmp_path / f"s-{name}") == want, name
+    for name, packed in (("cut.jsonl.bz2", bz2.compress(data)), ("cut.jsonl.xz", lzma.compress(data))):
+        (tmp_path / "cut").mkdir(exist_ok=True)
+        (tmp_path / "cut" / name).write_bytes(packed[: len(packed) // 2])
+    code, out = _ingest(str(tmp_path / "cut"), "--store", str(tmp_path / "s-cut"))
+    assert code == 1, out
+    assert "cut.jsonl.bz2 is damaged or cut off: its bzip2 data does not decompress" in out, out
+    assert "cut.jsonl.xz is damaged or cut off: its xz data does not decompress" in out, out
+    assert "bzip2 -t" in out and "xz -t" in out, out

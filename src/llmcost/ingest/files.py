@@ -6,17 +6,21 @@ docs/reliability.md), and the content hash that knows a file again. Used by `llm
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
+import lzma
 import os
 import re
 import shlex
 import stat
+import tarfile
 import uuid
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import IO
 
 from llmcost.errors import FormatError, UsageError
 from llmcost.text import shown, shown_name
@@ -297,9 +301,13 @@ def expand(path: Path, tmp: Path) -> Iterator[tuple[Path, str, str, bool]]:
     Names are shown escaped (`shown_name`); a file whose path is not UTF-8 or holds a glob character
     is read through a link (`_alias`)."""
     with os.fdopen(_open_regular(path), "rb") as fh:
-        magic = fh.read(4)
+        magic = fh.read(TAR_MAGIC_AT + 5)
     if magic[:2] == b"PK" and zipfile.is_zipfile(path):
         for disk, display, is_gz in _expand_zip(path, tmp):
+            yield disk, display, display, is_gz
+        return
+    if _is_tar(path, magic):
+        for disk, display, is_gz in _expand_tar(path, tmp):
             yield disk, display, display, is_gz
         return
     display = shown_name(path)
@@ -351,66 +359,116 @@ def _zip_members(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
         if (kind := _spreadsheet(zf)) is not None:
             raise FormatError(spreadsheet_message(shown_name(path), kind))
         infos = [i for i in zf.infolist() if not i.is_dir()]
-        if len(infos) > MAX_ARCHIVE_MEMBERS:
+        yield from _extract(path, tmp, [(i.filename, i.file_size, i.compress_size, functools.partial(zf.open, i))
+                                         for i in infos])
+
+
+def _extract(
+    path: Path, tmp: Path, members: Sequence[tuple[str, int, int, Callable[[], IO[bytes]]]],
+) -> list[tuple[Path, str, bool]]:
+    """Extract an archive's `members` (name, size, compressed size, open) within the archive
+    limits, for `expand`: (path on disk, display name, gzip?) of each."""
+    if len(members) > MAX_ARCHIVE_MEMBERS:
+        raise FormatError(
+            f"{shown_name(path)}: the archive holds {len(members):,} files, over the limit of "
+            f"{MAX_ARCHIVE_MEMBERS:,} per archive; refused. Fix: extract it and point --logs at the folder "
+            "(a folder's progress is committed as it goes, so a long run can be stopped and resumed)."
+        )
+    total = sum(size for _, size, _, _ in members)
+    if total > MAX_ARCHIVE_BYTES:
+        raise FormatError(
+            f"{shown_name(path)}: the archive's members expand to {total:,} bytes (over the "
+            f"{MAX_ARCHIVE_BYTES // 1024**3} GiB limit: a likely decompression bomb); refused. "
+            "Fix: extract it yourself if you trust it."
+        )
+    # Every member is extracted before the first is read, into one folder per archive that
+    # keeps the members' folders: a format that looks for a sibling file (a Langfuse traces
+    # export beside its observations) finds it in the archive as it would on disk.
+    root = tmp / uuid.uuid4().hex
+    out_members: list[tuple[Path, str, bool]] = []
+    for name, size, packed, open_member in members:
+        # Windows separators count too: `..\\x` must not pass as one odd file name
+        parts = Path(name.replace("\\", "/")).parts
+        if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
             raise FormatError(
-                f"{shown_name(path)}: the archive holds {len(infos):,} files, over the limit of "
-                f"{MAX_ARCHIVE_MEMBERS:,} per archive; refused. Fix: extract it and point --logs at the folder "
-                "(a folder's progress is committed as it goes, so a long run can be stopped and resumed)."
+                f"{shown_name(path)}: archive member {name!r} points outside the archive (zip-slip); refused. "
+                "Fix: extract the archive yourself and check its contents."
             )
-        total = sum(i.file_size for i in infos)
-        if total > MAX_ARCHIVE_BYTES:
+        if size > MAX_MEMBER_BYTES or (size > SMALL_EXPANSION and size > MAX_RATIO * max(packed, 1)):
             raise FormatError(
-                f"{shown_name(path)}: the archive's members expand to {total:,} bytes (over the "
-                f"{MAX_ARCHIVE_BYTES // 1024**3} GiB limit: a likely decompression bomb); refused. "
-                "Fix: extract it yourself if you trust it."
+                f"{shown_name(path)}: archive member {name!r} expands to {size:,} bytes from "
+                f"{packed:,} (over the {MAX_RATIO}x / {MAX_MEMBER_BYTES // 1024**3} GiB limit: "
+                "a likely decompression bomb); refused. Fix: extract it yourself if you trust it."
             )
-        # Every member is extracted before the first is read, into one folder per archive that
-        # keeps the members' folders: a format that looks for a sibling file (a Langfuse traces
-        # export beside its observations) finds it in the archive as it would on disk.
-        root = tmp / uuid.uuid4().hex
-        out_members: list[tuple[Path, str, bool]] = []
-        for info in infos:
-            name = info.filename
-            # Windows separators count too: `..\\x` must not pass as one odd file name
-            parts = Path(name.replace("\\", "/")).parts
-            if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
-                raise FormatError(
-                    f"{shown_name(path)}: archive member {name!r} points outside the archive (zip-slip); refused. "
-                    "Fix: extract the archive yourself and check its contents."
-                )
-            if info.file_size > MAX_MEMBER_BYTES or (
-                info.file_size > SMALL_EXPANSION and info.file_size > MAX_RATIO * max(info.compress_size, 1)
-            ):
-                raise FormatError(
-                    f"{shown_name(path)}: archive member {name!r} expands to {info.file_size:,} bytes from "
-                    f"{info.compress_size:,} (over the {MAX_RATIO}x / {MAX_MEMBER_BYTES // 1024**3} GiB limit: "
-                    "a likely decompression bomb); refused. Fix: extract it yourself if you trust it."
-                )
-            dest = root.joinpath(*(_safe_name(p) for p in parts[:-1]), _safe_name(parts[-1] if parts else "member"))
-            try:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                clash = dest.exists()  # a name the archive holds twice (or two names alike once made safe)
-            except (FileExistsError, NotADirectoryError):  # a member "a" beside a member "a/b.jsonl"
-                clash = True
-            if clash:
-                dest = tmp / uuid.uuid4().hex / dest.name
-                dest.parent.mkdir(parents=True)
-            with zf.open(info) as src, open(dest, "wb") as out:
-                written = 0
-                while chunk := src.read(1 << 20):
-                    written += len(chunk)
-                    if written > info.file_size + 1024:  # header lied about the size
-                        raise FormatError(
-                            f"{shown_name(path)}: archive member {name!r} is larger than it declares; refused."
-                        )
-                    out.write(chunk)
-            out_members.append((dest, f"{shown_name(path)}!{shown_name(name)}", _is_gzip(dest)))
-    yield from out_members
+        dest = root.joinpath(*(_safe_name(p) for p in parts[:-1]), _safe_name(parts[-1] if parts else "member"))
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            clash = dest.exists()  # a name the archive holds twice (or two names alike once made safe)
+        except (FileExistsError, NotADirectoryError):  # a member "a" beside a member "a/b.jsonl"
+            clash = True
+        if clash:
+            dest = tmp / uuid.uuid4().hex / dest.name
+            dest.parent.mkdir(parents=True)
+        with open_member() as src, open(dest, "wb") as out:
+            written = 0
+            while chunk := src.read(1 << 20):
+                written += len(chunk)
+                if written > size + 1024:  # header lied about the size
+                    raise FormatError(
+                        f"{shown_name(path)}: archive member {name!r} is larger than it declares; refused."
+                    )
+                out.write(chunk)
+        out_members.append((dest, f"{shown_name(path)}!{shown_name(name)}", _is_gzip(dest)))
+    return out_members
+
+
+TAR_NAMES = (".tar", ".tgz", ".tar.gz", ".tbz", ".tbz2", ".tar.bz2", ".txz", ".tar.xz")
+"""Names of a tar archive, plain or compressed with gzip, bzip2 or xz (what `tar czf`, `tar cjf`
+and `tar cJf` write); a plain tar of another name is known by its `ustar` magic (`_is_tar`)."""
+TAR_MAGIC_AT = 257
+"""Where a POSIX (ustar) or GNU tar header holds `ustar`."""
+
+
+def _is_tar(path: Path, start: bytes) -> bool:
+    """The file is a tar archive: a plain one (`ustar` at byte 257 of `start`, its first bytes), or
+    one named as a tar (`TAR_NAMES`) that Python's tarfile opens, compressed or not. Read as text
+    before, a tar's first line of each member was glued to the member's header and quarantined,
+    and the headers' own bytes read as lines."""
+    if start[TAR_MAGIC_AT:TAR_MAGIC_AT + 5] == b"ustar":
+        return True
+    if not path.name.lower().endswith(TAR_NAMES):
+        return False
+    try:
+        return tarfile.is_tarfile(path)
+    except (OSError, EOFError, tarfile.TarError, zlib.error, lzma.LZMAError):
+        return False
+
+
+def _expand_tar(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
+    """The regular files of a tar archive (links, devices and folders are no data), extracted as a
+    zip's members are (`_extract`, the same limits; a compressed tar's members are held to the
+    ratio against the whole archive's size)."""
+    packed = path.stat().st_size
+    try:
+        with tarfile.open(path, "r:*") as tf:
+            members = [(m.name, m.size, packed, functools.partial(_tar_member, tf, m)) for m in tf if m.isreg()]
+            yield from _extract(path, tmp, members)
+    except (OSError, EOFError, tarfile.TarError, zlib.error, lzma.LZMAError) as e:
+        raise FormatError(
+            f"{shown_name(path)}: the archive cannot be read ({e}). Fix: check it is complete, or extract it yourself."
+        ) from None
+
+
+def _tar_member(tf: tarfile.TarFile, member: tarfile.TarInfo) -> IO[bytes]:
+    src = tf.extractfile(member)
+    if src is None:  # a regular member always has its data; a damaged header may not
+        raise tarfile.TarError(f"member {member.name!r} has no data")
+    return src
 
 
 def expansion_limit(compressed: int) -> int:
     """The most bytes a compressed file of `compressed` bytes may expand to (the archive limits:
-    gzip here, zstd in intake.unzstd); past it the file is refused as a likely bomb."""
+    gzip here, zstd, bzip2 and xz in intake.uncompress); past it the file is refused as a likely bomb."""
     return min(MAX_MEMBER_BYTES, max(SMALL_EXPANSION, MAX_RATIO * compressed))
 
 

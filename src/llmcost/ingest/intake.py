@@ -7,9 +7,9 @@ Hooks the loader (`llmcost.ingest.loader`) calls, kept here so that the loader s
 - `transcode`: a UTF-16 or UTF-32 file (with a byte-order mark, or UTF-16 without one, known by
   its NUL bytes) is copied as UTF-8 into the run's staging folder, streamed in 1 MiB pieces, and
   read from there; its name, key and hash stay those of the original.
-- `unzstd`: a zstd file (a Codex rollout compressed after 7 idle days) is decompressed into the
-  staging folder, within the archive limits, and read from there; its name, key and hash stay
-  those of the original.
+- `uncompress`: a zstd file (a Codex rollout compressed after 7 idle days), a bzip2 or an xz file
+  (a rotated log) is decompressed into the staging folder, within the archive limits, and read
+  from there; its name, key and hash stay those of the original.
 - `own_output`: our own FOCUS export, JSON report and CSV report tables are recognised and
   skipped with one line (ingesting them would count the same spend twice).
 - `quarantine_sql`: what the quarantine keeps of a rejected record: file, line and reason, and
@@ -26,11 +26,14 @@ import contextlib
 import functools
 import gzip
 import json
+import lzma
 import os
+import re
 import uuid
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from llmcost.ingest import _parquet
 from llmcost.ingest import text as head_text
@@ -114,36 +117,74 @@ ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 as `rollout-*.jsonl.zst` (openai/codex `codex-rs/rollout/src/compression.rs`)."""
 
 
-def unzstd(disk: Path, work: Path, display: str, limit: int) -> Path | None:
-    """A plain copy in `work` of a zstd-compressed file, or None when `disk` is not one.
-    Streamed through pyarrow's zstd codec, the bytes counted: past `limit` (the archive limits,
-    `files.expansion_limit`) the file is refused as a likely decompression bomb; damaged or cut-off
-    data fails the file with its reason. Read from the copy; its name, key and hash stay the
-    original's (the loader hashes the original)."""
+BZIP2_MAGIC = b"BZh"
+"""The first bytes of a bzip2 stream (then the block size, a digit 1-9)."""
+XZ_MAGIC = b"\xfd7zXZ\x00"
+"""The first bytes of an xz stream (`xz`, `logrotate` with `compresscmd xz`)."""
+
+
+def _codec(start: bytes) -> str | None:
+    """"zstd", "bzip2" or "xz" when `start` (a file's first bytes) opens such a stream, else None."""
+    if start[:4] == ZSTD_MAGIC:
+        return "zstd"
+    if start[:3] == BZIP2_MAGIC and start[3:4] in b"123456789" and len(start) > 3:
+        return "bzip2"
+    return "xz" if start[:6] == XZ_MAGIC else None
+
+
+_TOOLS = {"zstd": ("zstd -d", "zstd -t"), "bzip2": ("bunzip2 -k", "bzip2 -t"), "xz": ("unxz -k", "xz -t")}
+"""The command that decompresses each codec's file, and the one that tests it (for the fixes)."""
+
+
+def _open_codec(codec: str, disk: Path) -> Any:
+    """A binary stream of `disk` decompressed (zstd by pyarrow's codec; bzip2 and xz by the
+    standard library, which reads a file of several concatenated streams, as pbzip2 writes)."""
+    if codec == "zstd":
+        import pyarrow as pa
+
+        return pa.CompressedInputStream(pa.OSFile(str(disk)), "zstd")
+    if codec == "bzip2":
+        import bz2
+
+        return bz2.open(disk, "rb")
+    return lzma.open(disk, "rb")
+
+
+def uncompress(disk: Path, work: Path, display: str, limit: int) -> Path | None:
+    """A plain copy in `work` of a zstd-, bzip2- or xz-compressed file (known by its first bytes,
+    whatever its name), or None when `disk` is none of them. Streamed in 1 MiB pieces, the bytes
+    counted: past `limit` (the archive limits, `files.expansion_limit`) the file is refused as a
+    likely decompression bomb; damaged or cut-off data fails the file with its reason. Read from
+    the copy; its name, key and hash stay the original's (the loader hashes the original).
+    gzip is not here: DuckDB reads it itself. Before, a `.jsonl.bz2` or `.jsonl.xz` (a rotated log)
+    was "no known format"."""
     with open(disk, "rb") as fh:
-        if fh.read(4) != ZSTD_MAGIC:
-            return None
+        codec = _codec(fh.read(6))
+    if codec is None:
+        return None
     import pyarrow as pa
 
     from llmcost.errors import FormatError
 
-    name = disk.name[:-4] if disk.name.endswith(".zst") else disk.name
-    out = work / f"unzstd-{uuid.uuid4().hex}" / (name or "input.txt")
+    name = re.sub(r"\.(zst|bz2|xz)$", "", disk.name)
+    out = work / f"uncompressed-{uuid.uuid4().hex}" / (name or "input.txt")
     out.parent.mkdir(parents=True)
     written = 0
+    decompress, check = _TOOLS[codec]
     try:
-        with pa.CompressedInputStream(pa.OSFile(str(disk)), "zstd") as src, open(out, "wb") as dst:
+        with _open_codec(codec, disk) as src, open(out, "wb") as dst:
             while chunk := src.read(CHUNK):
                 written += len(chunk)
                 if written > limit:
                     raise FormatError(
                         f"{display} expands to more than {limit:,} bytes from {disk.stat().st_size:,} (a likely "
-                        "decompression bomb); refused. Fix: decompress it yourself (zstd -d) if you trust it.")
+                        f"decompression bomb); refused. Fix: decompress it yourself ({decompress}) if you trust it.")
                 dst.write(chunk)
-    except (OSError, pa.ArrowException) as e:
+    # bz2 raises OSError or EOFError on bad data, xz LZMAError or EOFError, pyarrow ArrowException
+    except (OSError, EOFError, lzma.LZMAError, pa.ArrowException) as e:
         raise FormatError(
-            f"{display} is damaged or cut off: its zstd data does not decompress ({e}, after {written:,} bytes "
-            "of text). Fix: copy it again, or check it with zstd -t.") from None
+            f"{display} is damaged or cut off: its {codec} data does not decompress ({e}, after {written:,} bytes "
+            f"of text). Fix: copy it again, or check it with {check}.") from None
     return out
 
 

@@ -319,9 +319,9 @@ class Loader(BatchCommit):
             except FormatError as e:
                 result.files.append(FileResult(key, "failed", message=mask_text(str(e))))
                 return manifest
-        if not is_gz:  # a zstd file (a Codex rollout idle for 7 days) is read from a plain copy
+        if not is_gz:  # a zstd file (a Codex rollout idle for 7 days), bzip2 or xz: read from a plain copy
             try:
-                plain = intake.unzstd(disk, work, display, expansion_limit(size))
+                plain = intake.uncompress(disk, work, display, expansion_limit(size))
             except FormatError as e:
                 result.files.append(FileResult(key, "failed", message=mask_text(str(e))))
                 return manifest
