@@ -29,7 +29,8 @@ seconds.
   first (ccusage 20.0.24 counts the sub-agent's own file and never the wrapped copies). A wrapped
   update without a message_id is not a row (it could not be told from the sub-agent file's).
   /fork and /undo copy the wire lines up to a turn into a new session
-  (`src/kimi_cli/session_fork.py`): the copies keep their message_id and are duplicates. A top-level update without a message_id is identified by its file and line.
+  (`src/kimi_cli/session_fork.py`): the copies keep their message_id and are duplicates. A
+  top-level update without a message_id is identified by its file and line.
 - The wire does not name the model (it is config.toml's `default_model`, or /model's choice,
   neither written per session): model = `kimi-for-coding`, Kimi CLI's default model, as ccusage
   does, flagged `extra.model_assumed = true`; provider `moonshotai`. conversation_id = the
