@@ -2,7 +2,21 @@
 and `--logs ~/.kimi/sessions` (with a sub-agent's own wire file), read twice (event ids stable
 across re-ingest). The fixtures (tests/fixtures/ingest/{qwen_code_chat_jsonl,kimi_cli_wire_jsonl})
 hold the record shapes; this checks what the folders add: Kimi's conversation and project come
-from the path, and an unchanged session read again stores nothing new."""
+from the path, and an unchanged session read again stores nothing new.
+
+Hand counts of the fixtures (each row's arithmetic is in the module docstrings' mapping):
+- Qwen Code: stored 5 rows. Line 2 (OpenAI route, no thoughts): input 12000 - 8000 = 4000, cache
+  8000, output 350. Line 5 (OpenAI route: total 15900 = 15000 + 900, so the 600 thoughts are inside
+  the 900): input 3000, cache 12000, output 900, reasoning 600. Line 7 (Gemini route: total 6500 =
+  6000 + 200 + 300): input 6000, output 200 + 300 = 500, reasoning 300. Line 11: input 1000, cache
+  19000, output 150. The fork's new reply: input 1000, cache 20000, output 100. Totals: input
+  15000, cache read 59000, output 2000, reasoning 900; the fork's copy of line 2 is a duplicate,
+  line 8 (no usageMetadata) skipped, lines 9 (cut) and 10 (`"12x"`) quarantined.
+- Kimi CLI: stored 4 rows: a001 1200 / 9000 / 0 / 300, a002 2500 / 10000 / 512 / 700, sub01
+  800 / 2000 / 0 / 150, sub02 400 / 1500 / 0 / 90 (input / cache read / cache write / output).
+  Totals: input 4900, cache read 22500, cache write 512, output 1240; sub01's second copy is a
+  duplicate, a003 (all 0) skipped, the cut line and a004 (`"abc"`) quarantined.
+"""
 
 from __future__ import annotations
 
@@ -44,7 +58,7 @@ def test_kimi_session_and_subagent_take_their_ids_from_the_path(tmp_path: Path) 
     assert counts == {"c41d8e2a-7b3f-4e9a-a1d2-5f6e7a8b9c0d": ("kimi_cli_wire_jsonl", 3, 0),
                       "a3f9c2": ("kimi_cli_wire_jsonl", 1, 1)}
     sid, group = "c41d8e2a-7b3f-4e9a-a1d2-5f6e7a8b9c0d", "0c9f3b7e5a1d"
-    # by hand (fixture docstring totals): the parent's a001 and a002, the sub-agent's sub01 and sub02
+    # by hand (module docstring): the parent's a001 and a002, the sub-agent's sub01 and sub02
     assert _rows(store) == [
         ("kimi-cli:chatcmpl-kS7a001", sid, group, 1200, 9000, 0, 300),
         ("kimi-cli:chatcmpl-kS7a002", sid, group, 2500, 10000, 512, 700),
