@@ -296,6 +296,9 @@ def companion(head: bytes, name: str) -> str | None:
 ANTIGRAVITY_HOME = r"\.gemini/antigravity(?:-cli|-ide|-backup)?"
 """The folders Google Antigravity keeps its state in, below ~/.gemini (beside Gemini CLI's)."""
 
+_KIMI_SESSION = r"(?:sessions/[^/]+|imported_sessions)/[^/]+"
+"""A Kimi CLI session's folder below ~/.kimi: `sessions/<work-dir hash>/<id>`, or an imported one."""
+
 _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
     # (agent, its home folder as a path part, ((path below it, content, what it is), ...)). Only the
     # agent's own side files: its usage files (Claude Code's projects/*/*.jsonl, Codex's sessions/,
@@ -375,13 +378,11 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
     # wire.jsonl (read by kimi_cli_wire_jsonl) its context.jsonl, whose `_usage` records are the
     # context's size, not a call's tokens, and state.json; a sub-agent's folder holds the same.
     ("Kimi CLI", r"\.kimi", (
-        (r"(?:sessions/[^/]+|imported_sessions)/[^/]+/(?:subagents/[^/]+/)?context\.jsonl", "json",
+        (rf"{_KIMI_SESSION}/(?:subagents/[^/]+/)?context\.jsonl", "json",
          "context of a session or sub-agent (its messages; the context's size, not a call's tokens)"),
-        (r"(?:sessions/[^/]+|imported_sessions)/[^/]+/state\.json", "json", "state of a session"),
-        (r"(?:sessions/[^/]+|imported_sessions)/[^/]+/subagents/[^/]+/meta\.json", "json",
-         "description of a sub-agent"),
-        (r"(?:sessions/[^/]+|imported_sessions)/[^/]+/subagents/[^/]+/(?:prompt\.txt|output)", "text",
-         "sub-agent's last prompt or output"),
+        (rf"{_KIMI_SESSION}/state\.json", "json", "state of a session"),
+        (rf"{_KIMI_SESSION}/subagents/[^/]+/meta\.json", "json", "description of a sub-agent"),
+        (rf"{_KIMI_SESSION}/subagents/[^/]+/(?:prompt\.txt|output)", "text", "sub-agent's last prompt or output"),
         (r"(?:kimi|mcp)\.json", "json", "metadata or MCP settings"),
         (r"(?:credentials|mcp-oauth)/[^/]+\.json", "json", "sign-in"),
         (r"user-history/[^/]+\.jsonl", "json", "prompt history (the user's prompts, no tokens)"),
