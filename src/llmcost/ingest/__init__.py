@@ -296,10 +296,14 @@ def companion(head: bytes, name: str) -> str | None:
 ANTIGRAVITY_HOME = r"\.gemini/antigravity(?:-cli|-ide|-backup)?"
 """The folders Google Antigravity keeps its state in, below ~/.gemini (beside Gemini CLI's)."""
 
+_KIMI_SESSION = r"(?:sessions/[^/]+|imported_sessions)/[^/]+"
+"""A Kimi CLI session's folder below ~/.kimi: `sessions/<work-dir hash>/<id>`, or an imported one."""
+
 _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
     # (agent, its home folder as a path part, ((path below it, content, what it is), ...)). Only the
     # agent's own side files: its usage files (Claude Code's projects/*/*.jsonl, Codex's sessions/,
-    # Gemini CLI's chats/, OpenCode's storage/message/ and opencode.db, Copilot CLI's events.jsonl)
+    # Gemini CLI's chats/, OpenCode's storage/message/ and opencode.db, Copilot CLI's events.jsonl,
+    # Qwen Code's projects/*/chats/, Kimi CLI's wire.jsonl)
     # are read by their formats and never listed here; and a file is only asked here when no format
     # claims it (`companion` comes after detection).
     ("Claude Code", r"(?:\.claude|\.config/claude)", (
@@ -364,6 +368,25 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
         (r"logs/[^/]+\.log", "text", "log"),
         (r"session-store\.db", "sqlite", "session index (sessions and turns, no tokens)"),
         (r"session-store\.db-(?:wal|shm)", "any", "session index's write-ahead log or shared-memory index"),
+    )),
+    # Qwen Code (a Gemini CLI fork): its sign-in and settings beside projects/ (its tmp/<hash>/ side
+    # files are Gemini CLI's, `_gemini_cli_side_file`).
+    ("Qwen Code", r"\.qwen", (
+        (r"(?:settings|oauth_creds)\.json", "json", "settings or sign-in"),
+    )),
+    # Kimi CLI (MoonshotAI/kimi-cli docs/en/configuration/data-locations.md): beside each session's
+    # wire.jsonl (read by kimi_cli_wire_jsonl) its context.jsonl, whose `_usage` records are the
+    # context's size, not a call's tokens, and state.json; a sub-agent's folder holds the same.
+    ("Kimi CLI", r"\.kimi", (
+        (rf"{_KIMI_SESSION}/(?:subagents/[^/]+/)?context\.jsonl", "json",
+         "context of a session or sub-agent (its messages; the context's size, not a call's tokens)"),
+        (rf"{_KIMI_SESSION}/state\.json", "json", "state of a session"),
+        (rf"{_KIMI_SESSION}/subagents/[^/]+/meta\.json", "json", "description of a sub-agent"),
+        (rf"{_KIMI_SESSION}/subagents/[^/]+/(?:prompt\.txt|output)", "text", "sub-agent's last prompt or output"),
+        (r"(?:kimi|mcp)\.json", "json", "metadata or MCP settings"),
+        (r"(?:credentials|mcp-oauth)/[^/]+\.json", "json", "sign-in"),
+        (r"user-history/[^/]+\.jsonl", "json", "prompt history (the user's prompts, no tokens)"),
+        (r"logs/[^/]+\.log", "text", "log"),
     )),
 )
 """Where each coding agent keeps the files that are not its usage, below the home folder a user

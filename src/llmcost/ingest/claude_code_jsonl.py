@@ -51,6 +51,7 @@ from llmcost.ingest import (
     text_fields,
     ts_sql,
 )
+from llmcost.ingest.qwen_code_chat_jsonl import is_cut_qwen_record, is_qwen_record
 
 FIELDS = {
     "type": "$.type",
@@ -115,13 +116,16 @@ class ClaudeCodeJsonl(Ingestor):
 
     def sniff(self, head: bytes, name: str) -> bool:
         for obj in json_lines(head):
+            if is_qwen_record(obj):  # Qwen Code writes the same envelope (qwen_code_chat_jsonl)
+                return False
             if obj.get("type") in _LINE_TYPES and ("sessionId" in obj or "leafUuid" in obj):
                 return "parentUuid" in obj or "leafUuid" in obj or obj.get("type") == "file-history-snapshot"
             if _is_reply(obj):
                 return True
         # a first line longer than the head (a big tool result): look for the fixed keys
         start = head[:4096]
-        return start.lstrip().startswith(b"{") and b'"parentUuid"' in start and b'"sessionId"' in start
+        return (start.lstrip().startswith(b"{") and b'"parentUuid"' in start and b'"sessionId"' in start
+                and not is_cut_qwen_record(head))
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         lines = json_lines_sql(f, text_fields(FIELDS, ctx), CANDIDATE)

@@ -29,14 +29,19 @@ from __future__ import annotations
 from llmcost.ingest import IngestContext, Ingestor, InputFile, JsonFields, first_json, register, ts_sql
 
 
-def token_columns(input_: str, cached: str, tool: str, output: str, thoughts: str) -> str:
+def token_columns(input_: str, cached: str, tool: str, output: str, thoughts: str,
+                  thoughts_in_output: str = "false") -> str:
     """SQL: the canonical token columns of a Gemini CLI message from its `tokens` counts (SQL
-    integer expressions), the module docstring's mapping; for the `.json` and `.jsonl` readers."""
+    integer expressions), the module docstring's mapping; for the `.json` and `.jsonl` readers and
+    for Qwen Code's chat recordings (`qwen_code_chat_jsonl`), whose usageMetadata are the same
+    counts. `thoughts_in_output`, a SQL condition, is true where the output count already includes
+    the thoughts (an OpenAI-compatible reply converted to usageMetadata): they are not added again."""
     return f"""{input_} - coalesce({cached}, 0) + coalesce({tool}, 0) AS input_tokens,
           coalesce({cached}, 0) AS cache_read_tokens,
           0 AS cache_write_tokens,
           0 AS cache_write_1h_tokens,
-          coalesce({output}, 0) + coalesce({thoughts}, 0) AS output_tokens,
+          coalesce({output}, 0) + CASE WHEN {thoughts_in_output} THEN 0 ELSE coalesce({thoughts}, 0) END
+            AS output_tokens,
           coalesce({thoughts}, 0) AS reasoning_tokens"""
 
 

@@ -47,12 +47,13 @@ from llmcost.ingest import (
 )
 from llmcost.ingest import _envelope as envelope
 from llmcost.ingest._body_log import BodyLog, no_usage_sql
+from llmcost.ingest.qwen_code_chat_jsonl import is_qwen_record
 
 
 def is_body(obj: Any) -> bool:
     """A Gemini generateContent body (llmcost.ingest._mixed_bodies reads files that mix it with
     OpenAI's and Anthropic's)."""
-    if not isinstance(obj, dict):
+    if not isinstance(obj, dict) or is_qwen_record(obj):  # a Qwen Code chat record holds one too
         return False
     usage = obj.get("usageMetadata", obj.get("usage_metadata"))
     return isinstance(usage, dict) and any(
