@@ -861,6 +861,14 @@ def gateway_provider_sql(expr: str) -> str:
             f"WHEN {p} IN ('google', 'gemini', 'vertex', 'vertex-ai') THEN 'google' ELSE nullif({p}, '') END")
 
 
+def model_vendor_sql(expr: str) -> str:
+    """SQL: the provider whose model a name is (`claude*` anthropic, `gemini*` google, `gpt*`, `o1`..,
+    `chatgpt*`, `text-embedding*` openai), NULL for any other name: for a source that names the
+    model but not who serves it (a gateway's row, a coding agent's own log)."""
+    return (f"CASE WHEN {expr} LIKE 'claude%' THEN 'anthropic' WHEN {expr} LIKE 'gemini%' THEN 'google' "
+            f"WHEN regexp_matches({expr}, '^(gpt|o[0-9]|chatgpt|text-embedding)') THEN 'openai' END")
+
+
 def ts_sql(expr: str) -> str:
     """SQL parsing a VARCHAR timestamp: ISO 8601 (zone optional, UTC assumed), or epoch s/ms/us/ns.
 
