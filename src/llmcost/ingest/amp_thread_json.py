@@ -31,7 +31,8 @@ save, and the file is rewritten whole.
   `extra.credits`, never to reported_cost_usd.
 - A message or event whose counts are all 0 or absent is read and counted as skipped, as is an
   assistant message without `usage`; user and info messages are not rows. A record stating only
-  `totalTokens` (ccusage counts it as output) is quarantined: how much of it was input is unknown.
+  `totalTokens` (ccusage counts it as output) is quarantined: how much of it was input is unknown
+  (`token_error_sql`).
 - event_id = `amp:` + thread id + `:` + messageId (ledger: + `:ledger:` + event id), stable when
   the file grows: a thread file that changed is read again and its rows replaced by the loader;
   conversation_id = thread `id` (the file name's stem when absent); ts = `usage.timestamp`, else
@@ -50,8 +51,8 @@ from llmcost.ingest import (
     first_json,
     model_vendor_sql,
     register,
+    token_error_sql,
     ts_sql,
-    unreported_count_sql,
 )
 
 
@@ -151,11 +152,7 @@ class AmpThreadJson(Ingestor):
 
 def _columns(n: dict[str, str], bad: str) -> str:
     """SQL: `error` and the token columns of one Amp record from its counts `n` (the module docstring)."""
-    only_total = f"{n['input']} IS NULL AND {n['output']} IS NULL AND coalesce({n['total']}, 0) > 0"
-    return f"""CASE WHEN {bad} THEN 'non-numeric or non-integer token count'
-                 WHEN {only_total} THEN 'only totalTokens stated: how much of it was input and output is unknown'
-                 ELSE {unreported_count_sql(n['input'], n['output'], 'inputTokens', 'outputTokens')}
-            END AS error,
+    return f"""{token_error_sql(bad, n['input'], n['output'], n['total'], 'inputTokens', 'outputTokens')} AS error,
             {n['input']} AS input_tokens,
             coalesce({n['read']}, 0) AS cache_read_tokens,
             coalesce({n['write']}, 0) AS cache_write_tokens,
