@@ -974,15 +974,16 @@ def unreported_count_sql(inp: str, out: str, in_name: str, out_name: str, *, out
     return f"(CASE WHEN {inp} IS NULL AND {out} IS NOT NULL THEN {reason(in_name)}{out_missing} END)"
 
 
-def token_error_sql(bad: str, inp: str, out: str, total: str, in_name: str, out_name: str) -> str:
+def token_error_sql(bad: str, inp: str, out: str, total: str, out_name: str) -> str:
     """SQL: the quarantine reason of a coding agent's usage record (Amp, Droid), else NULL: `bad` (SQL,
     true when a count is not a whole number), a record stating only its total (`total`, with `inp`
     and `out` NULL: how much was input is unknown; ccusage counts it all as output), or one main
-    count left out (`unreported_count_sql`, with the fields' names `in_name` and `out_name`)."""
+    count left out (`unreported_count_sql`; a missing input gets `INPUT_NOT_REPORTED`, the reason
+    validate.py gives, which a snapshot format states itself; `out_name` names the output field)."""
     return (f"CASE WHEN {bad} THEN 'non-numeric or non-integer token count' "
             f"WHEN {inp} IS NULL AND {out} IS NULL AND coalesce({total}, 0) > 0 "
             "THEN 'only a total token count stated: how much of it was input and how much output is unknown' "
-            f"ELSE {unreported_count_sql(inp, out, in_name, out_name)} END")
+            f"ELSE {unreported_count_sql(inp, out, 'input_tokens', out_name)} END")
 
 
 def is_bad_number(expr: str) -> str:

@@ -152,7 +152,7 @@ class AmpThreadJson(Ingestor):
 
 def _columns(n: dict[str, str], bad: str) -> str:
     """SQL: `error` and the token columns of one Amp record from its counts `n` (the module docstring)."""
-    return f"""{token_error_sql(bad, n['input'], n['output'], n['total'], 'inputTokens', 'outputTokens')} AS error,
+    return f"""{token_error_sql(bad, n['input'], n['output'], n['total'], 'outputTokens')} AS error,
             {n['input']} AS input_tokens,
             coalesce({n['read']}, 0) AS cache_read_tokens,
             coalesce({n['write']}, 0) AS cache_write_tokens,

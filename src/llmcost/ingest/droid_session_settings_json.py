@@ -28,9 +28,11 @@ that Droid rewrites as the session goes on: its counts are the session's totals 
   one without providerLockTimestamp is quarantined for its missing time (ccusage takes the file's
   modification time, which a copy or a backup changes).
 - event_id = `droid:` + the session id (the file name before `.settings.json`) = conversation_id.
-  The file grows in place: the loader reads a changed file again and replaces its row. The format is
-  a snapshot format (`snapshots = True`): the same session kept in two folders (a backup) is one
-  row with the per-field maximum of its copies, the latest totals (ccusage keeps the latest copy).
+  The file grows in place: the loader reads a changed file again and replaces its row. The same
+  session kept in two folders (a backup) is one row: as for every bucket format, the copy read
+  last (the later path, or the later run) is the live one, which is the newer totals unless the
+  backup sorts after the live folder (ccusage likewise keeps one copy, by its timestamp, which two
+  copies of a session share).
 - provider = `providerLock` in lower case, else the model's vendor (`model_vendor_sql`); model =
   `model` as Droid states it (a bring-your-own-key model is `custom:<label>`, which ccusage reduces
   to a catalog name by guesswork; here it stays as stated, unpriced unless a price override names
@@ -63,7 +65,6 @@ _COUNTS = ("inputTokens", "outputTokens", "cacheCreationTokens", "cacheReadToken
 class DroidSessionSettingsJson(Ingestor):
     name = "droid_session_settings_json"
     grain = "bucket"
-    snapshots = True  # a session's totals, rewritten as it grows and possibly kept in two folders
     title = "Factory Droid session settings (~/.factory/sessions/**/*.settings.json: each session's token totals)"
     obtain = ("Already on disk: point --logs at ~/.factory/sessions (or $DROID_SESSIONS_DIR); the totals "
               "grow while a session runs.")
@@ -85,7 +86,7 @@ class DroidSessionSettingsJson(Ingestor):
         return f"""
         SELECT 1 AS source_line, CAST(d AS VARCHAR) AS raw,
           {token_error_sql(bad, n['inputTokens'], n['outputTokens'], n['totalTokens'],
-                           'tokenUsage.inputTokens', 'tokenUsage.outputTokens')} AS error,
+                           'tokenUsage.outputTokens')} AS error,
           {" AND ".join(f"coalesce({c}, 0) = 0" for c in stated)} AND NOT ({bad}) AS skip,
           'droid:' || regexp_replace({f.stem_sql()}, '\\.settings$', '') AS event_id,
           'bucket' AS grain,
