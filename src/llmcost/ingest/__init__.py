@@ -299,7 +299,8 @@ ANTIGRAVITY_HOME = r"\.gemini/antigravity(?:-cli|-ide|-backup)?"
 _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
     # (agent, its home folder as a path part, ((path below it, content, what it is), ...)). Only the
     # agent's own side files: its usage files (Claude Code's projects/*/*.jsonl, Codex's sessions/,
-    # Gemini CLI's chats/, OpenCode's storage/message/ and opencode.db, Copilot CLI's events.jsonl)
+    # Gemini CLI's chats/, OpenCode's storage/message/ and opencode.db, Copilot CLI's events.jsonl, Droid's
+    # *.settings.json with token counts)
     # are read by their formats and never listed here; and a file is only asked here when no format
     # claims it (`companion` comes after detection).
     ("Claude Code", r"(?:\.claude|\.config/claude)", (
@@ -364,6 +365,14 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
         (r"logs/[^/]+\.log", "text", "log"),
         (r"session-store\.db", "sqlite", "session index (sessions and turns, no tokens)"),
         (r"session-store\.db-(?:wal|shm)", "any", "session index's write-ahead log or shared-memory index"),
+    )),
+    # Factory Droid: a session is <session>.jsonl (its messages) beside <session>.settings.json (its token
+    # totals, droid_session_settings_json), in a folder per project (ccusage adapter/droid/parser.rs reads the
+    # transcript only for a model name); a new session's settings hold no tokenUsage yet
+    ("Droid", r"\.factory", (
+        (r"sessions/(?:[^/]+/)*[^/]+\.jsonl", "json", "session transcript (messages, no token counts: the session's "
+         "totals are in the <session>.settings.json beside it)"),
+        (r"sessions/(?:[^/]+/)*[^/]+\.settings\.json", "json", "session settings with no token counts yet"),
     )),
 )
 """Where each coding agent keeps the files that are not its usage, below the home folder a user
