@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from llmcost.ingest.loader import load
@@ -53,43 +54,46 @@ def test_the_fixtures_totals_are_the_hand_counted_ones(tmp_path: Path) -> None:
     assert _sums(tmp_path / "droid") == (3, 50147, 1558607, 108314, 37527, 7010)
 
 
-def test_an_amp_thread_that_grows_is_read_again_and_its_rows_replaced(tmp_path: Path) -> None:
-    src = next(AMP.glob("input_T-7f3c*.json"))
-    thread = tmp_path / "logs" / "threads" / src.name.removeprefix("input_")
-    thread.parent.mkdir(parents=True)
-    shutil.copy(src, thread)
+def _grow(tmp_path: Path, src: Path, rel: str, change: Callable[[dict], None]) -> tuple[Path, tuple[int, ...]]:
+    """Ingest `src` as logs/`rel`, then again once the agent has rewritten it (`change` on its JSON):
+    the store and its sums after the first run; asserts that the second run replaced the file."""
+    log = tmp_path / "logs" / rel
+    log.parent.mkdir(parents=True)
+    shutil.copy(src, log)
     store = tmp_path / "store"
     load([tmp_path / "logs"], store)
-    assert _sums(store) == (3, 1540, 18240, 20455, 1798, 0)
-    # Amp saves the thread whole after the next reply: `v` bumped, one more assistant message
-    doc = json.loads(thread.read_text())
-    doc["v"] += 1
-    doc["messages"].append({"role": "assistant", "messageId": 8, "usage": {
-        "model": "claude-sonnet-4-5-20250929", "inputTokens": 40, "outputTokens": 200,
-        "cacheCreationInputTokens": 0, "cacheReadInputTokens": 20455, "timestamp": "2026-11-03T14:05:00.000Z"}})
-    thread.write_text(json.dumps(doc))
+    before = _sums(store)
+    doc = json.loads(log.read_text())
+    change(doc)
+    log.write_text(json.dumps(doc))
     [f] = load([tmp_path / "logs"], store).files
     assert f.status == "replaced"
+    return store, before
+
+
+def test_an_amp_thread_that_grows_is_read_again_and_its_rows_replaced(tmp_path: Path) -> None:
+    def reply(doc: dict) -> None:  # Amp saves the thread whole after the next reply: `v` bumped
+        doc["v"] += 1
+        doc["messages"].append({"role": "assistant", "messageId": 8, "usage": {
+            "model": "claude-sonnet-4-5-20250929", "inputTokens": 40, "outputTokens": 200,
+            "cacheCreationInputTokens": 0, "cacheReadInputTokens": 20455, "timestamp": "2026-11-03T14:05:00.000Z"}})
+
+    src = next(AMP.glob("input_T-7f3c*.json"))
+    store, before = _grow(tmp_path, src, "threads/" + src.name.removeprefix("input_"), reply)
+    assert before == (3, 1540, 18240, 20455, 1798, 0)
     assert _sums(store) == (4, 1580, 38695, 20455, 1998, 0)  # the 3 rows once, and the new one
 
 
 def test_a_droid_session_total_that_grows_replaces_its_row(tmp_path: Path) -> None:
-    src = DROID / "input_4b0f6c2e-8d1a-4f3b-9c5e-1a2b3c4d5e6f.settings.json"
-    settings = tmp_path / "logs" / "-home-dev-shop" / "4b0f6c2e-8d1a-4f3b-9c5e-1a2b3c4d5e6f.settings.json"
-    settings.parent.mkdir(parents=True)
-    shutil.copy(src, settings)
-    store = tmp_path / "store"
-    load([tmp_path / "logs"], store)
-    assert _sums(store) == (1, 1842, 1287455, 96310, 27637, 4120)
-    doc = json.loads(settings.read_text())
-    doc["tokenUsage"].update(inputTokens=1900, outputTokens=25000, cacheReadTokens=1400000)
-    settings.write_text(json.dumps(doc))
-    [f] = load([tmp_path / "logs"], store).files
-    assert f.status == "replaced"
+    sid = "4b0f6c2e-8d1a-4f3b-9c5e-1a2b3c4d5e6f"
+    store, before = _grow(tmp_path, DROID / f"input_{sid}.settings.json", f"-home-dev-shop/{sid}.settings.json",
+                          lambda doc: doc["tokenUsage"].update(inputTokens=1900, outputTokens=25000,
+                                                               cacheReadTokens=1400000))
+    assert before == (1, 1842, 1287455, 96310, 27637, 4120)
     assert _sums(store) == (1, 1900, 1400000, 96310, 29120, 4120)
     con = Store.open(store).connect()
     assert con.execute("SELECT event_id, conversation_id, project FROM usage").fetchall() == [
-        ("droid:4b0f6c2e-8d1a-4f3b-9c5e-1a2b3c4d5e6f", "4b0f6c2e-8d1a-4f3b-9c5e-1a2b3c4d5e6f", "-home-dev-shop")]
+        (f"droid:{sid}", sid, "-home-dev-shop")]
 
 
 def test_a_droid_session_kept_in_two_folders_counts_once(tmp_path: Path) -> None:

@@ -602,6 +602,14 @@ class _PartialJson(str):
     """A JSON document cut by the head limit: sniffers may search its text for keys."""
 
 
+def has_keys(cut: str, *keys: str) -> bool:
+    """True when the text of a JSON document cut by the head limit (`first_json`'s answer for it)
+    holds every one of `keys`, each written compact (`'"id":"T-'`, `'"messages":['`): the space
+    a pretty-printer writes after a key's colon is left out before the search."""
+    flat = cut.replace('": "', '":"').replace('": [', '":[').replace('": {', '":{')
+    return all(k in flat for k in keys)
+
+
 def json_lines(head: bytes, limit: int = 5) -> list[dict[str, Any]]:
     """Up to `limit` complete JSON objects from the first lines of the head (parsed once per head;
     each call gets its own shallow copies)."""

@@ -49,6 +49,7 @@ from llmcost.ingest import (
     InputFile,
     JsonFields,
     first_json,
+    has_keys,
     model_vendor_sql,
     register,
     token_error_sql,
@@ -68,8 +69,7 @@ class AmpThreadJson(Ingestor):
             return (str(obj.get("id", "")).startswith("T-")
                     and (isinstance(obj.get("messages"), list) or isinstance(obj.get("usageLedger"), dict)))
         if isinstance(obj, str):  # a long thread cut by the head limit: look for its keys
-            flat = obj.replace('": "', '":"').replace('": [', '":[').replace('": {', '":{')
-            return '"id":"T-' in flat and ('"messages":[' in flat or '"usageLedger":{' in flat)
+            return has_keys(obj, '"id":"T-') and (has_keys(obj, '"messages":[') or has_keys(obj, '"usageLedger":{'))
         return False
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
