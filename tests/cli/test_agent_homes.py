@@ -255,6 +255,29 @@ def test_copilot_cli_home_folder(tmp_path: Path) -> None:
     assert code == 1 and doc["last_run"]["files"]["unrecognised"] == 1
 
 
+def test_droid_sessions_folder(tmp_path: Path) -> None:
+    # ~/.factory/sessions, as ccusage reads it: a session's transcript (no tokens) beside its
+    # settings (its totals), and a new session whose settings hold no tokenUsage yet
+    sid = "4b0f6c2e-8d1a-4f3b-9c5e-1a2b3c4d5e6f"
+    home = tmp_path / ".factory"
+    lines = [{"type": "session_start", "id": sid, "title": "Fix the flaky test", "version": 2, "cwd": "/home/u/shop"},
+             {"type": "message", "id": "m1", "timestamp": "2026-11-04T08:15:29.000Z",
+              "message": {"role": "user", "content": [{"type": "text", "text": f"use {SECRET}"}]}}]
+    _put(home, {
+        f"sessions/-home-u-shop/{sid}.settings.json":
+            (FIXTURES / f"droid_session_settings_json/input_{sid}.settings.json").read_text(),
+        f"sessions/-home-u-shop/{sid}.jsonl": "".join(json.dumps(line) + "\n" for line in lines),
+        "sessions/-home-u-shop/0c1d2e3f-0000-4000-8000-000000000001.settings.json":
+            json.dumps({"model": "claude-sonnet-4-5-20250929", "reasoningEffort": "medium"}),
+    })
+    code, doc, out = _run(tmp_path, "droid", home / "sessions")
+    assert code == 0, out
+    # the session's one bucket (fixtures/ingest/droid_session_settings_json); the transcript and the
+    # empty session are companions
+    assert _counts(doc) == (1, 2, 0, 0, 1)
+    assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "droid")
+
+
 def test_empty_side_files_are_companions(tmp_path: Path) -> None:
     # a write-ahead log after a checkpoint, a database opened and never written, a debug log just
     # created: empty as the agents leave them, in their places

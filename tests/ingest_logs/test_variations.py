@@ -71,6 +71,12 @@ NULL_INPUT = [
     # the fixture's totals 2770 and 3160 (expected.jsonl) less those
     ("copilot_cli_events_jsonl/input_events.jsonl", '"inputTokens":152340', '"inputTokens":null', 4,
      (2770 - 514, 3160 - 2210)),
+    # amp: message 2 (input 12) of the current thread; left: 8 + 1520 input, 1290 + 96 output
+    ("amp_thread_json/input_T-7f3c9a1e-2b4d-4c8e-9f01-5a6b7c8d9e0f.json", '"inputTokens":12,', '"inputTokens":null,',
+     2, (1528, 1386)),
+    # droid: the file's one session total, so nothing is stored
+    ("droid_session_settings_json/input_4b0f6c2e-8d1a-4f3b-9c5e-1a2b3c4d5e6f.settings.json", '"inputTokens":1842,',
+     '"inputTokens":null,', 1, (None, None)),
     # opencode: the file's one message, so nothing is stored
     ("opencode_message_json/input_msg_a.json", '"input": 1200', '"input": null', 1, (None, None)),
     # anthropic stream: message_start of msg_1 states input 25 of the total 25 + 15 = 40; its

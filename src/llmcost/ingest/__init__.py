@@ -303,7 +303,7 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
     # (agent, its home folder as a path part, ((path below it, content, what it is), ...)). Only the
     # agent's own side files: its usage files (Claude Code's projects/*/*.jsonl, Codex's sessions/,
     # Gemini CLI's chats/, OpenCode's storage/message/ and opencode.db, Copilot CLI's events.jsonl,
-    # Qwen Code's projects/*/chats/, Kimi CLI's wire.jsonl)
+    # Qwen Code's projects/*/chats/, Kimi CLI's wire.jsonl, Droid's *.settings.json with token counts)
     # are read by their formats and never listed here; and a file is only asked here when no format
     # claims it (`companion` comes after detection).
     ("Claude Code", r"(?:\.claude|\.config/claude)", (
@@ -387,6 +387,14 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
         (r"(?:credentials|mcp-oauth)/[^/]+\.json", "json", "sign-in"),
         (r"user-history/[^/]+\.jsonl", "json", "prompt history (the user's prompts, no tokens)"),
         (r"logs/[^/]+\.log", "text", "log"),
+    )),
+    # Factory Droid: a session is <session>.jsonl (its messages) beside <session>.settings.json (its token
+    # totals, droid_session_settings_json), in a folder per project (ccusage adapter/droid/parser.rs reads the
+    # transcript only for a model name); a new session's settings hold no tokenUsage yet
+    ("Droid", r"\.factory", (
+        (r"sessions/(?:[^/]+/)*[^/]+\.jsonl", "json", "session transcript (messages, no token counts: the session's "
+         "totals are in the <session>.settings.json beside it)"),
+        (r"sessions/(?:[^/]+/)*[^/]+\.settings\.json", "json", "session settings with no token counts yet"),
     )),
 )
 """Where each coding agent keeps the files that are not its usage, below the home folder a user
@@ -664,6 +672,14 @@ def _first_json(text: str) -> Any:
 
 class _PartialJson(str):
     """A JSON document cut by the head limit: sniffers may search its text for keys."""
+
+
+def has_keys(cut: str, *keys: str) -> bool:
+    """True when the text of a JSON document cut by the head limit (`first_json`'s answer for it)
+    holds every one of `keys`, each written compact (`'"id":"T-'`, `'"messages":['`): the space
+    a pretty-printer writes after a key's colon is left out before the search."""
+    flat = cut.replace('": "', '":"').replace('": [', '":[').replace('": {', '":{')
+    return all(k in flat for k in keys)
 
 
 def json_lines(head: bytes, limit: int = 5) -> list[dict[str, Any]]:
@@ -954,6 +970,14 @@ def gateway_provider_sql(expr: str) -> str:
             f"WHEN {p} IN ('google', 'gemini', 'vertex', 'vertex-ai') THEN 'google' ELSE nullif({p}, '') END")
 
 
+def model_vendor_sql(expr: str) -> str:
+    """SQL: the provider whose model a name is (`claude*` anthropic, `gemini*` google, `gpt*`, `o1`..,
+    `chatgpt*`, `text-embedding*` openai), NULL for any other name: for a source that names the
+    model but not who serves it (a gateway's row, a coding agent's own log)."""
+    return (f"CASE WHEN {expr} LIKE 'claude%' THEN 'anthropic' WHEN {expr} LIKE 'gemini%' THEN 'google' "
+            f"WHEN regexp_matches({expr}, '^(gpt|o[0-9]|chatgpt|text-embedding)') THEN 'openai' END")
+
+
 def ts_sql(expr: str) -> str:
     """SQL parsing a VARCHAR timestamp: ISO 8601 (zone optional, UTC assumed), or epoch s/ms/us/ns.
 
@@ -1057,6 +1081,18 @@ def unreported_count_sql(inp: str, out: str, in_name: str, out_name: str, *, out
 
     out_missing = f" WHEN {out} IS NULL AND {inp} IS NOT NULL THEN {reason(out_name)}" if output_required else ""
     return f"(CASE WHEN {inp} IS NULL AND {out} IS NOT NULL THEN {reason(in_name)}{out_missing} END)"
+
+
+def token_error_sql(bad: str, inp: str, out: str, total: str, out_name: str) -> str:
+    """SQL: the quarantine reason of a coding agent's usage record (Amp, Droid), else NULL: `bad` (SQL,
+    true when a count is not a whole number), a record stating only its total (`total`, with `inp`
+    and `out` NULL: how much was input is unknown; ccusage counts it all as output), or one main
+    count left out (`unreported_count_sql`; a missing input gets `INPUT_NOT_REPORTED`, the reason
+    validate.py gives, which a snapshot format states itself; `out_name` names the output field)."""
+    return (f"CASE WHEN {bad} THEN 'non-numeric or non-integer token count' "
+            f"WHEN {inp} IS NULL AND {out} IS NULL AND coalesce({total}, 0) > 0 "
+            "THEN 'only a total token count stated: how much of it was input and how much output is unknown' "
+            f"ELSE {unreported_count_sql(inp, out, 'input_tokens', out_name)} END")
 
 
 def is_bad_number(expr: str) -> str:

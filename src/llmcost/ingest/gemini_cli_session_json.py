@@ -26,7 +26,7 @@ cachedContentTokenCount, `thoughts` = thoughtsTokenCount, `tool` = toolUsePrompt
 
 from __future__ import annotations
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, JsonFields, first_json, register, ts_sql
+from llmcost.ingest import IngestContext, Ingestor, InputFile, JsonFields, first_json, has_keys, register, ts_sql
 
 
 def token_columns(input_: str, cached: str, tool: str, output: str, thoughts: str,
@@ -57,8 +57,7 @@ class GeminiCliSessionJson(Ingestor):
             return (isinstance(obj.get("sessionId"), str) and "projectHash" in obj
                     and isinstance(obj.get("messages"), list))
         if isinstance(obj, str):  # a long session cut by the head limit: look for its keys
-            flat = obj.replace('": "', '":"').replace('": [', '":[')
-            return '"sessionId":"' in flat and '"projectHash":"' in flat and '"messages":[' in flat
+            return has_keys(obj, '"sessionId":"', '"projectHash":"', '"messages":[')
         return False
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
