@@ -137,7 +137,8 @@ def test_thousands_of_small_pretty_printed_replies_and_one_cut_short(tmp_path: P
     assert sorted(status.values()) == ["failed"] + ["ingested"] * 60 + ["unrecognised"]
     assert (status["reply-cut.json"], status["replies-cut.json"]) == ("unrecognised", "failed")
     msg = {Path(f.path).name: f.message or "" for f in res.files}
-    assert "is a JSON document cut short" in msg["reply-cut.json"] and "Fix: " in msg["reply-cut.json"]
+    assert "is a JSON document cut short: it breaks before" in msg["reply-cut.json"]
+    assert "Fix: " in msg["reply-cut.json"]
     assert "replies-cut.json" in msg["replies-cut.json"] and "one JSON document" in msg["replies-cut.json"]
     assert _sums(tmp_path / "store") == (60, 31_050, 30_720, 2_370)
     again = load([tmp_path / "logs"], tmp_path / "store")  # a re-run changes no total
@@ -173,3 +174,17 @@ def test_a_pretty_printed_body_and_the_same_body_in_lines_are_one_request(tmp_pa
     res = load([logs], tmp_path / "store")
     assert sum(f.rows_read for f in res.files) == 3 and sum(f.rows_duplicate for f in res.files) == 1
     assert _sums(tmp_path / "store") == (2, 976 + 100, 1024, 105)
+
+
+def test_a_json_lines_file_whose_only_line_is_cut_says_so(tmp_path: Path) -> None:
+    """A one-line log cut inside its first record: nothing in it tells its format, and the message
+    says what it is rather than "no known format"; a good log beside it lands."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "cut.jsonl").write_text(json.dumps(_chat(1, 100, 0, 5))[:40])
+    (logs / "good.jsonl").write_text(json.dumps(_chat(2, 100, 0, 5)) + "\n")
+    res = load([logs], tmp_path / "store")
+    got = {Path(f.path).name: f for f in res.files}
+    assert (got["cut.jsonl"].status, got["good.jsonl"].status) == ("unrecognised", "ingested")
+    assert "is JSON lines none of which is a whole record" in (got["cut.jsonl"].message or "")
+    assert _sums(tmp_path / "store") == (1, 100, 0, 5)

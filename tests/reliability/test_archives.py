@@ -392,3 +392,30 @@ def test_bzip2_and_xz_files_are_read_as_the_plain_file(tmp_path: Path) -> None:
     assert "cut.jsonl.bz2 is damaged or cut off: its bzip2 data does not decompress" in out, out
     assert "cut.jsonl.xz is damaged or cut off: its xz data does not decompress" in out, out
     assert "bzip2 -t" in out and "xz -t" in out, out
+
+
+def test_an_archive_skips_what_a_walked_folder_skips(tmp_path: Path) -> None:
+    """A zip made by macOS's "Compress" holds `__MACOSX/._name` resource forks; a tarred project
+    holds a README, scripts and hidden files. A walked folder skips them silently; so does an
+    archive, which is read as its folder (each was a "no known format" warning and exit 1)."""
+    import tarfile
+
+    data = SAMPLE.read_bytes()
+    junk = {"__MACOSX/logs/._app.jsonl": b"\x00\x05\x16\x07", "logs/README.md": b"# logs",
+            "logs/tools/gen.py": b"print(1)", "logs/.DS_Store": b"\x00\x00", "logs/LICENSE": b"MIT"}
+    zipped = tmp_path / "in" / "logs.zip"
+    zipped.parent.mkdir()
+    with zipfile.ZipFile(zipped, "w") as zf:
+        zf.writestr("logs/app.jsonl", data)
+        for name, body in junk.items():
+            zf.writestr(name, body)
+    tarred = tmp_path / "in" / "logs.tar.gz"
+    with tarfile.open(tarred, "w:gz") as tf:
+        for name, body in {"logs/app.jsonl": data, **junk}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            tf.addfile(info, io.BytesIO(body))
+    for archive in (zipped, tarred):
+        code, out = _ingest(str(archive), "--store", str(tmp_path / f"s-{archive.name}"))
+        assert code == 0, out
+        assert "no known format" not in out and "1 ingested" in out, out

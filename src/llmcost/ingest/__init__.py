@@ -612,10 +612,16 @@ def _document_objects(t: str) -> tuple[list[dict[str, Any]], bool]:
             out.append(obj)
 
 
-def document_cut_short(head: bytes) -> bool:
-    """True when `head`, a whole file, is a JSON document (`json_document`) that ends inside a
-    record: an interrupted download or copy, a full disk, a writer still at work."""
-    return bool(json_document(head)) and not _document_objects(text(head))[1]
+def json_cut_short(head: bytes) -> str:
+    """What `head`, a whole file that no format claims, is when it is JSON that breaks before any
+    record is whole (an interrupted download or copy, a full disk, a writer still at work): "a JSON
+    document cut short" (`json_document`, ending inside a record) or "JSON lines none of which is
+    a whole record"; else ""."""
+    if json_document(head):
+        return "" if _document_objects(text(head))[1] else "a JSON document cut short"
+    if text(head).lstrip().startswith("{") and not json_lines(head, limit=1):
+        return "JSON lines none of which is a whole record"
+    return ""
 
 
 def json_document(head: bytes) -> str:

@@ -40,9 +40,21 @@ SMALL_EXPANSION = 10 * 1024**2
 # A file named on the command line is always read.
 NOT_DATA = (".md", ".txt", ".py", ".sh", ".toml", ".yaml", ".yml", ".pdf", ".png", ".jpg", ".svg", ".html", ".lock")
 
-NOT_DATA_DIRS = ("__pycache__", "node_modules")
+NOT_DATA_DIRS = ("__pycache__", "node_modules", "__MACOSX")
 """Subfolders a walk does not enter, besides hidden ones (a name starting with "."): `.git`,
-`.venv`, caches. A folder given by name (`--logs ~/.claude/projects`) is always walked."""
+`.venv`, caches, and the `__MACOSX` folder of resource forks that macOS's "Compress" adds to a zip.
+A folder given by name (`--logs ~/.claude/projects`) is always walked."""
+
+
+def _never_data_dir(name: str) -> bool:
+    """A subfolder that holds no usage data (`NOT_DATA_DIRS`, hidden folders): not walked."""
+    return name.startswith(".") or name in NOT_DATA_DIRS
+
+
+def _never_data_file(name: str) -> bool:
+    """A file name that is never usage data (`NOT_DATA`, hidden files, licences): skipped silently
+    in a walked folder and in an archive, which is read as its folder."""
+    return name.startswith(".") or name.lower().endswith(NOT_DATA) or name.upper().startswith("LICENSE")
 
 
 _REAL: dict[str, Path] = {}
@@ -168,7 +180,7 @@ def _walk_dir(
         except OSError:
             is_dir = False
         if is_dir:
-            if entry.name.startswith(".") or entry.name in NOT_DATA_DIRS:
+            if _never_data_dir(entry.name):
                 continue
             try:
                 sub_real = None if entry.is_symlink() else real / entry.name
@@ -177,7 +189,7 @@ def _walk_dir(
             subdirs.append((Path(entry.path), sub_real))
             continue
         name = entry.name
-        if name.startswith(".") or name.lower().endswith(NOT_DATA) or name.upper().startswith("LICENSE"):
+        if _never_data_file(name):
             continue
         path = Path(entry.path)
         try:
@@ -394,6 +406,8 @@ def _extract(
                 f"{shown_name(path)}: archive member {name!r} points outside the archive (zip-slip); refused. "
                 "Fix: extract the archive yourself and check its contents."
             )
+        if any(_never_data_dir(p) for p in parts[:-1]) or (parts and _never_data_file(parts[-1])):
+            continue  # a README, a script, a resource fork: skipped as a walked folder skips them
         if size > MAX_MEMBER_BYTES or (size > SMALL_EXPANSION and size > MAX_RATIO * max(packed, 1)):
             raise FormatError(
                 f"{shown_name(path)}: archive member {name!r} expands to {size:,} bytes from "

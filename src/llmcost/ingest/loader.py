@@ -393,11 +393,12 @@ class Loader(BatchCommit):
             if part:
                 result.files.append(FileResult(key, "unrecognised", message=part))
                 return manifest
-            if best is None and len(head) < intake.HEAD_BYTES and ingest.document_cut_short(head):
-                result.files.append(FileResult(  # the head is the whole file: nothing to read in it
+            cut = ingest.json_cut_short(head) if best is None and len(head) < intake.HEAD_BYTES else ""
+            if cut:  # the head is the whole file: nothing whole to read in it
+                result.files.append(FileResult(
                     key, "unrecognised",
-                    message=f"{display} is a JSON document cut short: it ends inside a record, before "
-                    "anything that tells its format. Fix: copy the file again from where it was written (an "
+                    message=f"{display} is {cut}: it breaks before anything that tells its format. "
+                    "Fix: copy the file again from where it was written (an "
                     "interrupted download or copy, or a full disk, cuts a file); if a program is still "
                     "writing it, ingest it once it is complete.",
                 ))
