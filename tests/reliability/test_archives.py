@@ -294,7 +294,7 @@ def _tree(root: Path) -> Path:
 
 
 def test_a_tar_archive_plain_or_compressed_is_read_as_its_folder(tmp_path: Path) -> None:
-    """`tar cf`, `tar czf`, `tar cjf` and `tar cJf` of a log folder store what the folder stores.
+    """`tar cf`, `tar czf`, `tar cjf`, `tar cJf` and `tar --zstd -cf` of a log folder store what the folder stores.
     Before, a tar was read as text: each member's first line glued to its header, quarantined."""
     import tarfile
 
@@ -316,6 +316,19 @@ def test_a_tar_archive_plain_or_compressed_is_read_as_its_folder(tmp_path: Path)
             == [(f.rows_read, f.rows_stored, f.rows_quarantined) for f in sorted(plain.files, key=lambda f: f.path)]
         assert _stored(tmp_path / f"s-{name}") == want, name
         out.unlink()
+    # `tar --zstd -cf`: tarfile does not read zstd, so the archive is decompressed first
+    import pyarrow as pa
+
+    plain = tmp_path / "plain.tar"
+    with tarfile.open(plain, "w") as tf:
+        tf.add(folder, arcname="logs")
+    zst = tmp_path / "in" / "logs.tar.zst"
+    with pa.CompressedOutputStream(str(zst), "zstd") as out_zst:
+        out_zst.write(plain.read_bytes())
+    res = load([zst], tmp_path / "s-zst")
+    assert sorted(Path(f.path.split("!")[-1]).name for f in res.files if f.status == "ingested") == [
+        "anthropic.jsonl", "openai.jsonl"], res.files
+    assert _stored(tmp_path / "s-zst") == want
 
 
 def test_a_tar_member_outside_the_archive_or_a_link_is_not_extracted(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from llmcost.errors import FormatError, UsageError
+from llmcost.ingest import intake
 from llmcost.text import shown, shown_name
 
 # Archive limits (documented in docs/reliability.md): a .zip member or a .gz file larger than this,
@@ -322,6 +323,12 @@ def expand(path: Path, tmp: Path) -> Iterator[tuple[Path, str, str, bool]]:
         for disk, display, is_gz in _expand_tar(path, tmp):
             yield disk, display, display, is_gz
         return
+    if magic[:4] == intake.ZSTD_MAGIC and path.name.lower().endswith(ZSTD_TAR_NAMES):
+        plain = intake.uncompress(path, tmp, shown_name(path), expansion_limit(path.stat().st_size))
+        if plain is not None:
+            for disk, display, is_gz in _expand_tar(plain, tmp, named=path):
+                yield disk, display, display, is_gz
+            return
     display = shown_name(path)
     disk = readable(path, tmp)
     # a name with "!" keeps its spelling as its key (the archive-member form), as stores have it
@@ -458,19 +465,26 @@ def _is_tar(path: Path, start: bytes) -> bool:
         return False
 
 
-def _expand_tar(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
+def _expand_tar(path: Path, tmp: Path, named: Path | None = None) -> Iterator[tuple[Path, str, bool]]:
     """The regular files of a tar archive (links, devices and folders are no data), extracted as a
     zip's members are (`_extract`, the same limits; a compressed tar's members are held to the
-    ratio against the whole archive's size)."""
-    packed = path.stat().st_size
+    ratio against the whole archive's size). `named`: the file the user gave, when `path` is its
+    decompressed copy (a `.tar.zst`)."""
+    named = named or path
+    packed = named.stat().st_size
     try:
         with tarfile.open(path, "r:*") as tf:
             members = [(m.name, m.size, packed, functools.partial(_tar_member, tf, m)) for m in tf if m.isreg()]
-            yield from _extract(path, tmp, members)
+            yield from _extract(named, tmp, members)
     except (OSError, EOFError, tarfile.TarError, zlib.error, lzma.LZMAError) as e:
         raise FormatError(
-            f"{shown_name(path)}: the archive cannot be read ({e}). Fix: check it is complete, or extract it yourself."
+            f"{shown_name(named)}: the archive cannot be read ({e}). Fix: check it is complete, or extract it yourself."
         ) from None
+
+
+ZSTD_TAR_NAMES = (".tar.zst", ".tzst")
+"""A tar compressed with zstd (`tar --zstd -cf`): Python's tarfile does not read zstd, so it is
+decompressed first (`intake.uncompress`, within the archive limits)."""
 
 
 def _tar_member(tf: tarfile.TarFile, member: tarfile.TarInfo) -> IO[bytes]:
