@@ -278,6 +278,26 @@ def test_droid_sessions_folder(tmp_path: Path) -> None:
     assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "droid")
 
 
+def test_pi_agent_home_folder(tmp_path: Path) -> None:
+    # ~/.pi/agent as pi writes it: sessions/--<cwd>--/<time>_<id>.jsonl beside its settings,
+    # sign-in, custom models and the tools it downloads (pi-mono packages/coding-agent/src/config.ts)
+    home = tmp_path / ".pi" / "agent"
+    src = FIXTURES / "pi_agent_session_jsonl"
+    _put(home, {
+        **{f"sessions/--home-ana-src-shop--/{p.name.removeprefix('input_')}": p.read_text()
+           for p in src.glob("input_*.jsonl")},
+        "settings.json": json.dumps({"defaultProvider": "anthropic", "defaultModel": "claude-sonnet-4-5"}),
+        "auth.json": json.dumps({"anthropic": {"type": "api_key", "key": SECRET}}),
+        "models.json": json.dumps({"providers": {"ollama": {"baseUrl": "http://localhost:11434/v1"}}}),
+        "bin/fd": b"\x7fELF\x02\x01\x01\x00",
+    })
+    code, doc, out = _run(tmp_path, "pi", home)
+    # the fixture's 6 rows (its 3 bad lines quarantined), as from ~/.pi/agent/sessions; 4 side files
+    assert code == 0, out
+    assert _counts(doc) == (2, 4, 0, 0, 6)
+    assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "pi")
+
+
 def test_empty_side_files_are_companions(tmp_path: Path) -> None:
     # a write-ahead log after a checkpoint, a database opened and never written, a debug log just
     # created: empty as the agents leave them, in their places

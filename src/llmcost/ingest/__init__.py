@@ -303,9 +303,9 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
     # (agent, its home folder as a path part, ((path below it, content, what it is), ...)). Only the
     # agent's own side files: its usage files (Claude Code's projects/*/*.jsonl, Codex's sessions/,
     # Gemini CLI's chats/, OpenCode's storage/message/ and opencode.db, Copilot CLI's events.jsonl,
-    # Qwen Code's projects/*/chats/, Kimi CLI's wire.jsonl, Droid's *.settings.json with token counts)
-    # are read by their formats and never listed here; and a file is only asked here when no format
-    # claims it (`companion` comes after detection).
+    # Qwen Code's projects/*/chats/, Kimi CLI's wire.jsonl, pi-agent's sessions/*/*.jsonl, Droid's
+    # *.settings.json with token counts) are read by their formats and never listed here; and a file
+    # is only asked here when no format claims it (`companion` comes after detection).
     ("Claude Code", r"(?:\.claude|\.config/claude)", (
         (r"(?:settings|settings\.local|keybindings|stats-cache)\.json", "json", "settings or statistics cache"),
         (r"history\.jsonl", "json", "prompt history (the user's prompts, no tokens)"),
@@ -387,6 +387,13 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
         (r"(?:credentials|mcp-oauth)/[^/]+\.json", "json", "sign-in"),
         (r"user-history/[^/]+\.jsonl", "json", "prompt history (the user's prompts, no tokens)"),
         (r"logs/[^/]+\.log", "text", "log"),
+    )),
+    # pi-agent (badlogic/pi-mono packages/coding-agent/src/config.ts: getAgentDir() is ~/.pi/agent, or
+    # $PI_CODING_AGENT_DIR): beside sessions/ (read by pi_agent_session_jsonl) its settings, sign-in and
+    # custom models, and bin/, the tools it downloads (fd, ripgrep; src/utils/tools-manager.ts)
+    ("pi-agent", r"\.pi/agent", (
+        (r"(?:settings|auth|models)\.json", "json", "settings, sign-in or custom models"),
+        (r"bin/[^/]+", "program", "downloaded tool (fd, ripgrep)"),
     )),
     # Factory Droid: a session is <session>.jsonl (its messages) beside <session>.settings.json (its token
     # totals, droid_session_settings_json), in a folder per project (ccusage adapter/droid/parser.rs reads the
