@@ -432,3 +432,21 @@ def test_an_archive_skips_what_a_walked_folder_skips(tmp_path: Path) -> None:
         code, out = _ingest(str(archive), "--store", str(tmp_path / f"s-{archive.name}"))
         assert code == 0, out
         assert "no known format" not in out and "1 ingested" in out, out
+
+
+def test_a_7z_rar_or_lz4_file_says_what_it_is_and_how_to_unpack_it(tmp_path: Path) -> None:
+    """Archives Python cannot open are named with the command that unpacks them (each was "no
+    known format"); the good file of the run lands."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "logs.7z").write_bytes(b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(range(256)) * 8)
+    (folder / "logs.rar").write_bytes(b"Rar!\x1a\x07\x01\x00" + bytes(range(256)) * 8)
+    (folder / "log.jsonl.lz4").write_bytes(b"\x04\x22\x4d\x18\x64\x40\xa7" + bytes(range(256)) * 8)
+    (folder / "good.jsonl").write_bytes(SAMPLE.read_bytes())
+    code, out = _ingest(str(folder), "--store", str(tmp_path / "s"))
+    assert code == 1, out
+    for name, kind, command in (("logs.7z", "a 7-Zip archive", "7z x"), ("logs.rar", "a RAR archive", "unrar x"),
+                                ("log.jsonl.lz4", "an LZ4-compressed file", "lz4 -d")):
+        assert f"{name} is {kind}, which llmcost-forecast does not unpack. Fix: unpack it (`{command} " in out, out
+    assert "no known format" not in out, out
+    assert _rows(tmp_path / "s") == load([folder / "good.jsonl"], tmp_path / "s2").files[0].rows_stored > 0

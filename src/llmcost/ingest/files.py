@@ -349,6 +349,26 @@ def _expand_zip(path: Path, tmp: Path) -> Iterator[tuple[Path, str, bool]]:
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 """The first bytes of an Excel 97-2003 workbook (.xls), an OLE2 compound file."""
 
+UNREAD_ARCHIVES = (
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "7z x {f}"),
+    (b"Rar!\x1a\x07", "a RAR archive", "unrar x {f}"),
+    (b"\x04\x22\x4d\x18", "an LZ4-compressed file", "lz4 -d {f}"),
+)
+"""Archives and compressed files known by their first bytes that are not read (Python's standard
+library has no reader for them): (magic, what it is, the command that unpacks it)."""
+
+
+def unread_archive_message(display: str, head: bytes) -> str | None:
+    """Why a file that is a 7-Zip or RAR archive or an LZ4 file is not read, and how to unpack it;
+    None for any other file. Read as text, each was "no known format", with no word that it is an
+    archive."""
+    for magic, kind, command in UNREAD_ARCHIVES:
+        if head.startswith(magic):
+            return (f"{display} is {kind}, which llmcost-forecast does not unpack. Fix: unpack it "
+                    f"(`{command.format(f=shlex.quote(display))}`) and point --logs at what it holds; "
+                    ".zip, tar, .gz, .zst, .bz2 and .xz files are read as they are.")
+    return None
+
 
 def spreadsheet_message(display: str, kind: str) -> str:
     """Why a spreadsheet file (`kind`: "an Excel workbook", ...) is not read, and what to do."""

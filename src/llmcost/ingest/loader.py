@@ -40,6 +40,7 @@ from llmcost.ingest.files import (
     sha256,
     spreadsheet_message,
     store_part_note,
+    unread_archive_message,
     walk,
 )
 from llmcost.ingest.filestat import read_filestat, write_filestat
@@ -377,6 +378,10 @@ class Loader(BatchCommit):
             if best is None and head.startswith(OLE2_MAGIC):
                 result.files.append(FileResult(
                     key, "failed", message=spreadsheet_message(display, "an Excel 97-2003 workbook (.xls)")))
+                return manifest
+            packed = unread_archive_message(display, head) if best is None else None
+            if packed:
+                result.files.append(FileResult(key, "failed", message=packed))
                 return manifest
             if best is None and not is_gz and size <= len(head) and not head.strip():
                 result.files.append(FileResult(
