@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from llmcost.errors import FormatError
-from llmcost.ingest import InputFile, _parquet, csv_columns, csv_delimiter, lines_sql, sql_str, text
+from llmcost.ingest import InputFile, _parquet, csv_columns, csv_delimiter, json_document, lines_sql, sql_str, text
 
 
 def _extract(fields: dict[str, str], src: str) -> str:
@@ -31,9 +31,9 @@ def _extract(fields: dict[str, str], src: str) -> str:
 
 def json_doc_kind(f: InputFile) -> str:
     """'array' for a JSON array document, 'pages' for `{data: [...]}` objects, else 'lines'."""
-    s = text(f.head).lstrip()
-    if s.startswith("["):
+    if json_document(f.head) == "array":
         return "array"
+    s = text(f.head).lstrip()
     first = s.split("\n", 1)[0].strip()
     # a page on one line (`{"data": [...`), or pretty-printed (`jq .`, json.tool: "{" alone on the
     # first line, which no JSON-lines file has)
