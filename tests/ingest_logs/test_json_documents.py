@@ -118,32 +118,36 @@ def _sums(store: Path) -> tuple[int, int, int, int]:
 
 
 def test_thousands_of_small_pretty_printed_replies_and_one_cut_short(tmp_path: Path) -> None:
-    """Many one-reply files are read together (one scan over the list); a file cut short fails
-    alone, named, and the others are stored. Reply i: prompt 1000 + i of which 512 cached,
-    completion 10 + i, so over i = 0..59: input sum(488 + i) = 60 x 488 + 1,770 = 31,050, cache read
-    60 x 512 = 30,720, output 60 x 10 + 1,770 = 2,370."""
+    """Many one-reply files are read together (one scan over the list); a file cut short is named,
+    and the others are stored. Reply i: prompt 1000 + i of which 512 cached, completion 10 + i, so
+    over i = 0..59: input sum(488 + i) = 60 x 488 + 1,770 = 31,050, cache read 60 x 512 = 30,720,
+    output 60 x 10 + 1,770 = 2,370. The array cut in its second record keeps its first (prompt
+    5,000, none cached, completion 500): 61 requests, input 36,050, output 2,870."""
     logs = tmp_path / "logs" / "replies ü [2026]"
     logs.mkdir(parents=True)
     for i in range(60):
         (logs / f"reply-{i:03d}.json").write_text(json.dumps(_chat(i, 1000 + i, 512, 10 + i), indent=2))
     # cut before its usage: nothing tells its format; cut in its second record, after the first
-    # one's usage: read as replies, and DuckDB's parse of the whole document fails
+    # one's usage: read as replies, DuckDB's parse of the whole document fails, and the records
+    # before the cut are read (llmcost.ingest.salvage), the cut one quarantined
     cut = json.dumps(_chat(99, 5000, 0, 500), indent=2)
     (logs / "reply-cut.json").write_text(cut[: len(cut) // 2])
     two = json.dumps([_chat(100, 5000, 0, 500), _chat(101, 5000, 0, 500)], indent=2)
     (logs / "replies-cut.json").write_text(two[: len(two) * 3 // 4])
     res = load([tmp_path / "logs"], tmp_path / "store")
     status = {Path(f.path).name: f.status for f in res.files}
-    assert sorted(status.values()) == ["failed"] + ["ingested"] * 60 + ["unrecognised"]
-    assert (status["reply-cut.json"], status["replies-cut.json"]) == ("unrecognised", "failed")
+    assert sorted(status.values()) == ["ingested"] * 61 + ["unrecognised"]
+    assert status["reply-cut.json"] == "unrecognised"
     msg = {Path(f.path).name: f.message or "" for f in res.files}
     assert "is a JSON document cut short: it breaks before" in msg["reply-cut.json"]
     assert "Fix: " in msg["reply-cut.json"]
-    assert "replies-cut.json" in msg["replies-cut.json"] and "one JSON document" in msg["replies-cut.json"]
-    assert _sums(tmp_path / "store") == (60, 31_050, 30_720, 2_370)
+    [cut_two] = [f for f in res.files if Path(f.path).name == "replies-cut.json"]
+    assert (cut_two.rows_read, cut_two.rows_stored, cut_two.rows_quarantined) == (2, 1, 1)
+    assert "replies-cut.json is a JSON document that breaks at record 2" in msg["replies-cut.json"]
+    assert _sums(tmp_path / "store") == (61, 36_050, 30_720, 2_870)
     again = load([tmp_path / "logs"], tmp_path / "store")  # a re-run changes no total
-    assert sorted(f.status for f in again.files) == ["failed"] + ["unchanged"] * 60 + ["unrecognised"]
-    assert _sums(tmp_path / "store") == (60, 31_050, 30_720, 2_370)
+    assert sorted(f.status for f in again.files) == ["unchanged"] * 61 + ["unrecognised"]
+    assert _sums(tmp_path / "store") == (61, 36_050, 30_720, 2_870)
 
 
 def test_a_record_of_an_array_without_usage_is_quarantined_at_its_index(tmp_path: Path) -> None:

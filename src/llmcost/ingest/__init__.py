@@ -598,25 +598,15 @@ def _document_kind(t: str) -> str:
 
 
 def _document_objects(t: str) -> tuple[list[dict[str, Any]], bool]:
-    """The objects that start a JSON document head (`_document_kind`): an array's elements, or
-    documents one after another, as far as the head holds complete ones (the head may cut the
-    next); and whether the text ends where its last record does (no record cut short). What a
+    """The objects of a JSON document head (`_document_kind`): an array's elements, or documents
+    one after another, as far as the head holds complete ones (the head may cut the last; a
+    broken record is passed over as `llmcost.ingest.salvage` passes over it when the file is
+    read); and whether the text ends where its last record does (no record cut short). What a
     sniffer sees of such a file is what it sees of the same records one per line."""
-    dec = json.JSONDecoder()
-    s = t.lstrip()
-    i, n = (1 if s.startswith("[") else 0), len(s)
-    out: list[dict[str, Any]] = []
-    while True:
-        while i < n and s[i] in " \t\r\n,":
-            i += 1
-        if i >= n or s[i] == "]":
-            return out, i < n or not s.startswith("[")
-        try:
-            obj, i = dec.raw_decode(s, i)
-        except (json.JSONDecodeError, RecursionError):  # cut by the head limit, or not JSON
-            return out, False
-        if isinstance(obj, dict):
-            out.append(obj)
+    from llmcost.ingest import salvage
+
+    parts, whole = salvage.walk(t)
+    return [p.value for p in parts if isinstance(p.value, dict)], whole
 
 
 def json_cut_short(head: bytes) -> str:

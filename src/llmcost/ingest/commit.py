@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from llmcost.ingest import Ingestor, InputFile, intake, json_document, sql_str
+from llmcost.ingest import Ingestor, InputFile, intake, json_document, salvage, sql_str
 from llmcost.ingest.dedupe import SNAPSHOT_FIELDS, Dedupe, derived_key, month_name, near_months
 from llmcost.ingest.privacy import mask_text
 from llmcost.ingest.results import FileResult, LoadResult
@@ -44,6 +44,21 @@ _BAD_DOCUMENT = re.compile(r"Malformed JSON .*: (?P<why>[^:]*)$")
 numbers count within DuckDB's read buffer, not the file, so only the reason is kept."""
 
 
+def _broken_document(display: str, saved: salvage.Salvage) -> str:
+    """What a user is told of a JSON document read as far as it holds (`llmcost.ingest.salvage`)."""
+    first = saved.breaks[0]
+    where = "; ".join(f"record {b.record} (line {b.line}, column {b.column}: {b.why})" for b in saved.breaks[:3])
+    more = f" and {len(saved.breaks) - 3} more" if len(saved.breaks) > 3 else ""
+    q = shlex.quote(display)
+    tool = f"gzip -dc {q} | python3 -m json.tool" if display.endswith(".gz") else f"python3 -m json.tool {q}"
+    return mask_text(
+        f"{display} is a JSON document that breaks at {where}{more}: its {saved.records} whole records were read "
+        f"and the broken text is quarantined in its place. Fix: if the file was cut short (an interrupted copy, a "
+        f"full disk, a writer still at work), copy it again and run again (the file is read again); else "
+        f"`{tool}` names line {first.line}"
+    )
+
+
 class FileCommit(Dedupe):
     """Stage and commit one file at a time (`_single`); batches build on it (llmcost.ingest.batches)."""
 
@@ -56,11 +71,21 @@ class FileCommit(Dedupe):
         """Stage and commit one file (and the rows its format derives from it) on its own."""
         key = f.display
         work = self._work
+        saved: salvage.Salvage | None = None
         try:
-            entry = self._stage_and_commit(con, manifest, ing, f, work)
-            for reader in ing.derived:
-                self._stage_and_commit(con, manifest, reader, f, work, key=derived_key(key, reader), derived_from=key)
-            self._drop_derived(manifest, key, {derived_key(key, r) for r in ing.derived})
+            try:
+                entry = self._commit_file(con, manifest, ing, f)
+            except duckdb.Error as e:
+                # a JSON document DuckDB cannot parse whole: read the records it holds, once
+                fixed = work / f"salvaged-{uuid.uuid4().hex[:8]}.json"
+                saved = (salvage.salvage(f.path, f.gzip, fixed)
+                         if json_document(f.head) and _BAD_DOCUMENT.search(str(e)) else None)
+                if saved is None:
+                    raise
+                try:
+                    entry = self._commit_file(con, manifest, ing, replace(f, path=fixed, gzip=False, fast_json=False))
+                except duckdb.Error:
+                    raise e from None  # the rewritten records fail too: say what the file itself does
         except (duckdb.Error, sqlite3.Error, pa.ArrowException, UnicodeError, RecursionError) as e:
             # Hostile or damaged input (DuckDB and SQLite errors, a value Arrow cannot convert in a
             # format read in Python, text DuckDB cannot decode, JSON nested too deep for Python):
@@ -82,8 +107,18 @@ class FileCommit(Dedupe):
         status = "replaced" if old else "ingested"
         result.files.append(FileResult(
             key, status, ing.name, entry.rows_read, entry.rows_stored, entry.rows_duplicate, entry.rows_quarantined,
-            rows_skipped=entry.rows_skipped,
+            rows_skipped=entry.rows_skipped, message=_broken_document(display, saved) if saved else None,
         ))
+
+    def _commit_file(self, con: duckdb.DuckDBPyConnection, manifest: Manifest, ing: Ingestor,
+                     f: InputFile) -> FileEntry:
+        """Stage and commit the rows of `f` and the rows its format derives from it."""
+        key = f.display
+        entry = self._stage_and_commit(con, manifest, ing, f, self._work)
+        for reader in ing.derived:
+            self._stage_and_commit(con, manifest, reader, f, self._work, key=derived_key(key, reader), derived_from=key)
+        self._drop_derived(manifest, key, {derived_key(key, r) for r in ing.derived})
+        return entry
 
     def _stage_and_commit(
         self, con: duckdb.DuckDBPyConnection, manifest: Manifest, ing: Ingestor, f: InputFile, work: Path,

@@ -10,7 +10,16 @@ from dataclasses import replace
 import duckdb
 
 from llmcost import clock
-from llmcost.ingest import INPUT_NOT_REPORTED, IngestContext, Ingestor, InputFile, int_sql, is_bad_number, sql_str
+from llmcost.ingest import (
+    INPUT_NOT_REPORTED,
+    IngestContext,
+    Ingestor,
+    InputFile,
+    int_sql,
+    is_bad_number,
+    salvage,
+    sql_str,
+)
 from llmcost.ingest.privacy import NOT_MASKED, mask_id_sql, mask_sql, row_guard_sql
 from llmcost.storage.schema import USAGE_TOKEN_COLUMNS, duckdb_types
 
@@ -30,11 +39,15 @@ def _format_error(error: str, raw: str) -> str:
     The JSON line readers accept only objects, so a line that parses as JSON but is not an
     object (`42`, `[1]`, `"text"`, `null`) fails their object check, which each format reports as
     'not valid JSON'. Such a line is valid JSON: it is quarantined as 'not a JSON object' instead
-    (issue 20), here, once, rather than in every format's query.
+    (issue 20), here, once, rather than in every format's query; a broken stretch of a JSON
+    document that `llmcost.ingest.salvage` kept in its place says where and why it breaks.
     """
+    broken = (f"regexp_extract(json_extract_string({raw}, '$'), "
+              f"'^({salvage.MARK} \\(line \\d+, column \\d+: [^|]*\\)) \\| ', 1)")
     return (
         f"CASE WHEN {error} = 'not valid JSON' AND json_valid({raw}) AND json_type({raw}) <> 'OBJECT' "
-        f"THEN 'not a JSON object' ELSE {error} END"
+        f"THEN CASE WHEN json_type({raw}) = 'VARCHAR' AND {broken} <> '' THEN {broken} "
+        f"ELSE 'not a JSON object' END ELSE {error} END"
     )
 
 
