@@ -1130,3 +1130,10 @@ def token_error_sql(bad: str, inp: str, out: str, total: str, out_name: str) -> 
 def is_bad_number(expr: str) -> str:
     """True when a VARCHAR value is present but not a number."""
     return f"({expr} IS NOT NULL AND TRY_CAST({expr} AS DOUBLE) IS NULL)"
+
+
+def agent_cost_sql(expr: str) -> str:
+    """SQL: a coding agent's own cost estimate (a VARCHAR of USD) as reported_cost_usd: the amount when
+    positive, else NULL: a 0 (a model the agent has no price for, a subscription) is no statement that
+    the usage was free, and is left to the price catalog."""
+    return f"CASE WHEN TRY_CAST({expr} AS DOUBLE) > 0 THEN TRY_CAST({expr} AS DECIMAL(38, 12)) END"

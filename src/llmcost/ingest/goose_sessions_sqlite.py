@@ -57,6 +57,7 @@ from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
+    agent_cost_sql,
     int_sql,
     is_bad_count,
     model_vendor_sql,
@@ -135,8 +136,7 @@ class GooseSessionsSqlite(Ingestor):
           {thinking} AS reasoning_tokens,
           cache_read IS NOT NULL OR cache_write IS NOT NULL AS cache_known,
           false AS batch,
-          CASE WHEN TRY_CAST(accumulated_cost AS DOUBLE) > 0
-               THEN TRY_CAST(accumulated_cost AS DECIMAL(38, 12)) END AS reported_cost_usd,
+          {agent_cost_sql('accumulated_cost')} AS reported_cost_usd,
           json_object('session_type', session_type, 'goose_provider', provider_name, 'totals', totals) AS extra
         FROM g
         """

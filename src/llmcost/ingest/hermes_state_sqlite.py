@@ -53,6 +53,7 @@ from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
+    agent_cost_sql,
     int_sql,
     is_bad_count,
     is_bad_number,
@@ -93,8 +94,7 @@ class HermesStateSqlite(Ingestor):
         bad = " OR ".join(is_bad_count(c) for c in (*COUNTS, "api_call_count"))
         costs = ("actual_cost_usd", "estimated_cost_usd")
         bad_cost = " OR ".join(f"{is_bad_number(c)} OR TRY_CAST({c} AS DOUBLE) < 0" for c in costs)
-        cost = "coalesce(" + ", ".join(f"CASE WHEN TRY_CAST({c} AS DOUBLE) > 0 THEN TRY_CAST({c} AS DECIMAL(38, 12)) END"
-                                       for c in costs) + ")"
+        cost = f"coalesce({agent_cost_sql('actual_cost_usd')}, {agent_cost_sql('estimated_cost_usd')})"
         bp = "lower(trim(billing_provider))"
         folded = " ".join(f"WHEN {bp} = '{k}' THEN {sql_str(v) if v else 'NULL'}" for k, v in PROVIDERS.items())
         model = "nullif(trim(model), '')"

@@ -57,6 +57,7 @@ from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
+    agent_cost_sql,
     int_sql,
     is_bad_count,
     is_bad_number,
@@ -159,7 +160,7 @@ class PiAgentSessionJsonl(Ingestor):
           0 AS reasoning_tokens,
           true AS cache_known,
           false AS batch,
-          CASE WHEN TRY_CAST(cost AS DOUBLE) > 0 THEN TRY_CAST(cost AS DECIMAL(38, 12)) END AS reported_cost_usd,
+          {agent_cost_sql('cost')} AS reported_cost_usd,
           json_object('api', api, 'pi_provider', pi_provider, 'stop_reason', stop_reason) AS extra
         FROM (SELECT *,
                 max(CASE WHEN type = 'session' THEN nullif(entry_id, '') END) OVER () AS session_id,
