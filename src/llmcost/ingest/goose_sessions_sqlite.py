@@ -86,9 +86,7 @@ class GooseSessionsSqlite(Ingestor):
         return is_sqlite(head) and has_table(name, "sessions", {"id", "working_dir", "accumulated_input_tokens"})
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
-        if ctx.con is None:
-            raise RuntimeError("goose_sessions_sqlite needs the loader's DuckDB connection")
-        table = copy_table(ctx.con, "goose_db_", f, "sessions", COLS)
+        table = copy_table(ctx.con, self.name, f, "sessions", COLS)
         acc = " OR ".join(f"accumulated_{c} IS NOT NULL" for c in COUNTS)
         picked = ", ".join(f"CASE WHEN {acc} THEN accumulated_{c} ELSE {c} END AS {c.removesuffix('_tokens')}"
                            for c in COUNTS)

@@ -87,9 +87,7 @@ class HermesStateSqlite(Ingestor):
                                                                  "reasoning_tokens"})
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
-        if ctx.con is None:
-            raise RuntimeError("hermes_state_sqlite needs the loader's DuckDB connection")
-        table = copy_table(ctx.con, "hermes_db_", f, "sessions", COLS)
+        table = copy_table(ctx.con, self.name, f, "sessions", COLS)
         n = {c: int_sql(c) for c in COUNTS}
         bad = " OR ".join(is_bad_count(c) for c in (*COUNTS, "api_call_count"))
         costs = ("actual_cost_usd", "estimated_cost_usd")
