@@ -1132,6 +1132,11 @@ def is_bad_number(expr: str) -> str:
     return f"({expr} IS NOT NULL AND TRY_CAST({expr} AS DOUBLE) IS NULL)"
 
 
+def is_bad_cost(expr: str) -> str:
+    """True when a stated cost (VARCHAR) is present but not a number of dollars >= 0."""
+    return f"({is_bad_number(expr)} OR TRY_CAST({expr} AS DOUBLE) < 0)"
+
+
 def agent_cost_sql(expr: str) -> str:
     """SQL: a coding agent's own cost estimate (a VARCHAR of USD) as reported_cost_usd: the amount when
     positive, else NULL: a 0 (a model the agent has no price for, a subscription) is no statement that

@@ -34,7 +34,8 @@ ccusage looks and what it reads: `rust/crates/ccusage/src/adapter/goose/paths.rs
   input + output is output-priced thinking (ccusage adds it to the output for its cost):
   output_tokens = output + that part, reasoning_tokens = that part.
 - `accumulated_cost` is Goose's own estimate in USD: reported_cost_usd when positive (a NULL or 0 is
-  no statement that the session was free: the price catalog prices it).
+  no statement that the session was free: the price catalog prices it); a negative or non-numeric
+  one is quarantined.
 - event_id = `goose:` + `id` + `:` + `created_at`: the id alone is only unique within one database
   (`20261102_1` on two machines are two sessions), while a backup copy of the database keeps both.
   The database grows in place: the loader reads a changed file again and replaces its rows.
@@ -59,6 +60,7 @@ from llmcost.ingest import (
     InputFile,
     agent_cost_sql,
     int_sql,
+    is_bad_cost,
     is_bad_count,
     model_vendor_sql,
     register,
@@ -112,7 +114,9 @@ class GooseSessionsSqlite(Ingestor):
                            'accumulated_cost', accumulated_cost) AS VARCHAR) AS raw,
           coalesce({token_error_sql(bad, 'input', 'output', n['total'], 'output_tokens')},
                    CASE WHEN {cached} > {n['input']}
-                        THEN 'cache tokens exceed the input tokens (Goose''s input includes them)' END) AS error,
+                        THEN 'cache tokens exceed the input tokens (Goose''s input includes them)'
+                        WHEN {is_bad_cost('accumulated_cost')}
+                        THEN 'accumulated_cost is not a number of dollars >= 0' END) AS error,
           coalesce({n['total']}, 0) = 0 AND coalesce({n['input']}, 0) = 0 AND coalesce({n['output']}, 0) = 0
             AND NOT ({bad}) AS skip,
           'goose:' || id || ':' || coalesce(created_at, '') AS event_id,

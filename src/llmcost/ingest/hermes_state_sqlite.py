@@ -55,8 +55,8 @@ from llmcost.ingest import (
     InputFile,
     agent_cost_sql,
     int_sql,
+    is_bad_cost,
     is_bad_count,
-    is_bad_number,
     model_vendor_sql,
     register,
     sql_str,
@@ -90,8 +90,7 @@ class HermesStateSqlite(Ingestor):
         table = copy_table(ctx.con, self.name, f, "sessions", COLS)
         n = {c: int_sql(c) for c in COUNTS}
         bad = " OR ".join(is_bad_count(c) for c in (*COUNTS, "api_call_count"))
-        costs = ("actual_cost_usd", "estimated_cost_usd")
-        bad_cost = " OR ".join(f"{is_bad_number(c)} OR TRY_CAST({c} AS DOUBLE) < 0" for c in costs)
+        bad_cost = f"{is_bad_cost('actual_cost_usd')} OR {is_bad_cost('estimated_cost_usd')}"
         cost = f"coalesce({agent_cost_sql('actual_cost_usd')}, {agent_cost_sql('estimated_cost_usd')})"
         bp = "lower(trim(billing_provider))"
         folded = " ".join(f"WHEN {bp} = '{k}' THEN {sql_str(v) if v else 'NULL'}" for k, v in PROVIDERS.items())

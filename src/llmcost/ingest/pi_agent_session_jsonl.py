@@ -59,8 +59,8 @@ from llmcost.ingest import (
     InputFile,
     agent_cost_sql,
     int_sql,
+    is_bad_cost,
     is_bad_count,
-    is_bad_number,
     json_lines,
     json_lines_sql,
     model_vendor_sql,
@@ -137,7 +137,7 @@ class PiAgentSessionJsonl(Ingestor):
         SELECT source_line, raw,
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                ELSE coalesce({token_error_sql(bad, 'input', 'output', n['total'], 'output')},
-                 CASE WHEN {is_bad_number('cost')} OR TRY_CAST(cost AS DOUBLE) < 0
+                 CASE WHEN {is_bad_cost('cost')}
                         THEN 'usage.cost.total is not a number of dollars >= 0'
                       WHEN {cached_in_input} AND {n['cache_read']} > {n['input']}
                         THEN 'usage.cacheRead exceeds usage.input (Gemini''s input includes the cached tokens)'
