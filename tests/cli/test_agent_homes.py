@@ -298,6 +298,53 @@ def test_pi_agent_home_folder(tmp_path: Path) -> None:
     assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "pi")
 
 
+def test_goose_data_folder(tmp_path: Path) -> None:
+    # ~/.local/share/goose as Goose leaves it: sessions/sessions.db with its WAL and shared-memory index, and a
+    # session from before the database (crates/goose/src/session/legacy.rs: a metadata line, then messages)
+    home = tmp_path / ".local" / "share" / "goose"
+    _put(home, {
+        "sessions/sessions.db": (FIXTURES / "goose_sessions_sqlite/input_sessions.db").read_bytes(),
+        "sessions/sessions.db-wal": b"\x37\x7f\x06\x82" + bytes(28),
+        "sessions/sessions.db-shm": bytes(32768),
+        "sessions/20250801_120000.jsonl": json.dumps({
+            "working_dir": "/home/dev/old", "description": "fix the login", "message_count": 2,
+            "total_tokens": 900, "input_tokens": 800, "output_tokens": 100, "accumulated_total_tokens": 900})
+        + "\n" + json.dumps({"role": "user", "created": 1754049600, "content": [
+            {"type": "text", "text": f"fix the login, key {SECRET}"}]}) + "\n",
+    })
+    code, doc, out = _run(tmp_path, "goose", home)
+    # the fixture's 5 session rows (its broken count quarantined), as from sessions.db alone; 3 side files
+    assert code == 0, out
+    assert _counts(doc) == (1, 3, 0, 0, 5)
+    assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "goose")
+
+
+def test_hermes_home_folder(tmp_path: Path) -> None:
+    # ~/.hermes as Hermes Agent writes it: state.db with its -wal / -shm files, its sign-in, a session's
+    # transcript and a request dump in sessions/, its logs; config.yaml and .env skipped by the walk
+    home = tmp_path / ".hermes"
+    _put(home, {
+        "state.db": (FIXTURES / "hermes_state_sqlite/input_state.db").read_bytes(),
+        "state.db-wal": b"",
+        "state.db-shm": bytes(32768),
+        "auth.json": json.dumps({"version": 1, "providers": {"anthropic": {"api_key": SECRET}}}),
+        "sessions/session_20251105_091402_a1b2c3.json": json.dumps({
+            "session_id": "20251105_091402_a1b2c3", "model": "claude-sonnet-4-5-20250929", "platform": "cli",
+            "messages": [{"role": "user", "content": f"fix the cart total, key {SECRET}"},
+                         {"role": "assistant", "content": "Done."}]}, indent=2),
+        "sessions/request_dump_20251106_090000_222222.json": json.dumps({
+            "timestamp": "2025-11-06T09:00:00", "error": "rate limited",
+            "request": {"model": "gpt-5", "messages": [{"role": "user", "content": "hi"}]}}),
+        "logs/agent.log": "2025-11-05 09:14:02 INFO hermes: session started\n",
+        "config.yaml": "model:\n  default: claude-sonnet-4-5\n", ".env": f"ANTHROPIC_API_KEY={SECRET}\n",
+    })
+    code, doc, out = _run(tmp_path, "hermes", home)
+    # the fixture's 5 session rows, as from state.db alone; 6 side files
+    assert code == 0, out
+    assert _counts(doc) == (1, 6, 0, 0, 5)
+    assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "hermes")
+
+
 def test_empty_side_files_are_companions(tmp_path: Path) -> None:
     # a write-ahead log after a checkpoint, a database opened and never written, a debug log just
     # created: empty as the agents leave them, in their places

@@ -324,8 +324,8 @@ def test_every_bucket_format_is_in_a_width_family_or_left_out_on_purpose() -> No
     from llmcost.storage.store import WIDTH_FAMILIES
 
     buckets = {n for n, i in ingest.registry().items() if i.grain == "bucket" or i.table == "costs"}
-    # GitHub Copilot CLI and Factory Droid: one row per session (sessions overlap without being the same usage);
-    # servegen_rate_csv: a --mapping built in (a trace's request rate per bucket, no provider export)
+    # GitHub Copilot CLI, Factory Droid, Goose and Hermes: one row per session (sessions overlap without being
+    # the same usage); servegen_rate_csv: a --mapping built in (a trace's request rate per bucket, no provider export)
     assert buckets - set(WIDTH_FAMILIES) == {"copilot_cli_events_jsonl", "droid_session_settings_json",
-                                             "servegen_rate_csv"}
+                                             "goose_sessions_sqlite", "hermes_state_sqlite", "servegen_rate_csv"}
     assert set(WIDTH_FAMILIES) <= buckets

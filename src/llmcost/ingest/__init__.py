@@ -303,9 +303,10 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
     # (agent, its home folder as a path part, ((path below it, content, what it is), ...)). Only the
     # agent's own side files: its usage files (Claude Code's projects/*/*.jsonl, Codex's sessions/,
     # Gemini CLI's chats/, OpenCode's storage/message/ and opencode.db, Copilot CLI's events.jsonl,
-    # Qwen Code's projects/*/chats/, Kimi CLI's wire.jsonl, pi-agent's sessions/*/*.jsonl, Droid's
-    # *.settings.json with token counts) are read by their formats and never listed here; and a file
-    # is only asked here when no format claims it (`companion` comes after detection).
+    # Qwen Code's projects/*/chats/, Kimi CLI's wire.jsonl, pi-agent's sessions/*/*.jsonl, Goose's
+    # sessions.db, Hermes' state.db, Droid's *.settings.json with token counts) are read by their formats and
+    # never listed here; and a file is only asked here when no format claims it (`companion` comes after
+    # detection).
     ("Claude Code", r"(?:\.claude|\.config/claude)", (
         (r"(?:settings|settings\.local|keybindings|stats-cache)\.json", "json", "settings or statistics cache"),
         (r"history\.jsonl", "json", "prompt history (the user's prompts, no tokens)"),
@@ -394,6 +395,24 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
     ("pi-agent", r"\.pi/agent", (
         (r"(?:settings|auth|models)\.json", "json", "settings, sign-in or custom models"),
         (r"bin/[^/]+", "program", "downloaded tool (fd, ripgrep)"),
+    )),
+    # Goose (block/goose): its data folder (~/.local/share/goose, ~/.local/share/Block/goose, ~/Library/Application
+    # Support/goose) holds sessions/sessions.db (read by goose_sessions_sqlite) with its write-ahead log and
+    # shared-memory index, and the JSONL session files of Goose before its database
+    # (crates/goose/src/session/legacy.rs), imported into sessions.db when Goose created it
+    ("Goose", r"(?:\.local/share/(?:Block/)?goose|Library/Application Support/goose)", (
+        (r"sessions/sessions\.db-(?:wal|shm)", "any", "database write-ahead log or shared-memory index"),
+        (r"sessions/[^/]+\.jsonl", "json", "session from before sessions.db (imported into it: its totals are there)"),
+    )),
+    # Hermes Agent (NousResearch/hermes-agent): ~/.hermes (or $HERMES_HOME; a profile in profiles/<name>/) holds
+    # state.db (read by hermes_state_sqlite) with its -wal and -shm files (hermes_state.py
+    # _secure_state_db_files), auth.json (hermes_cli/auth.py), the sessions' transcripts and request dumps
+    # (sessions/*.json, no token totals: those are in state.db) and logs/; config.yaml and .env are skipped by the walk
+    ("Hermes", r"\.hermes(?:/profiles/[^/]+)?", (
+        (r"state\.db-(?:wal|shm)", "any", "database write-ahead log or shared-memory index"),
+        (r"auth\.json", "json", "sign-in"),
+        (r"sessions/[^/]+\.jsonl?", "json", "session transcript or request dump (the totals are in state.db)"),
+        (r"logs/[^/]+\.log", "text", "log"),
     )),
     # Factory Droid: a session is <session>.jsonl (its messages) beside <session>.settings.json (its token
     # totals, droid_session_settings_json), in a folder per project (ccusage adapter/droid/parser.rs reads the
@@ -1101,3 +1120,15 @@ def token_error_sql(bad: str, inp: str, out: str, total: str, out_name: str) -> 
 def is_bad_number(expr: str) -> str:
     """True when a VARCHAR value is present but not a number."""
     return f"({expr} IS NOT NULL AND TRY_CAST({expr} AS DOUBLE) IS NULL)"
+
+
+def is_bad_cost(expr: str) -> str:
+    """True when a stated cost (VARCHAR) is present but not a number of dollars >= 0."""
+    return f"({is_bad_number(expr)} OR TRY_CAST({expr} AS DOUBLE) < 0)"
+
+
+def agent_cost_sql(expr: str) -> str:
+    """SQL: a coding agent's own cost estimate (a VARCHAR of USD) as reported_cost_usd: the amount when
+    positive, else NULL: a 0 (a model the agent has no price for, a subscription) is no statement that
+    the usage was free, and is left to the price catalog."""
+    return f"CASE WHEN TRY_CAST({expr} AS DOUBLE) > 0 THEN TRY_CAST({expr} AS DECIMAL(38, 12)) END"

@@ -71,3 +71,36 @@ def copy_rows(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema,
             con.execute(f"INSERT INTO {name} SELECT * FROM _sqlite_chunk")
             con.unregister("_sqlite_chunk")
     return name
+
+
+def has_table(name: str, table: str, cols: set[str]) -> bool:
+    """The SQLite file `name` (on disk) has `table` with every one of `cols`: a reader's sniff, once
+    `is_sqlite` has said the head is a database. False when the file cannot be opened read-only."""
+    try:
+        db = open_readonly(name)
+        try:
+            return cols <= columns(db, table)
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False
+
+
+def copy_table(con: duckdb.DuckDBPyConnection | None, reader: str, f: InputFile, table: str,
+               cols: tuple[str, ...]) -> str:
+    """`table`'s rowid and `cols` copied from the SQLite file `f` into a TEMP table (`copy_name`, named
+    for the format `reader`) on the loader's connection `con`, in rowid order: rowid as BIGINT, every
+    other column as its text (`CAST(.. AS TEXT)`, so a count stored as text, 'n/a', reaches the reader
+    as it is and is quarantined there, not lost); a column the file's version of the table lacks is
+    NULL. Returns the TEMP table's name."""
+    if con is None:
+        raise RuntimeError(f"{reader} needs the loader's DuckDB connection")
+    db = open_readonly(f.path)
+    try:
+        have = columns(db, table)
+        select = ", ".join(f'CAST("{c}" AS TEXT)' if c in have else "NULL" for c in cols)
+        cur = db.execute(f'SELECT rowid, {select} FROM "{table}" ORDER BY rowid')
+        schema = pa.schema([("rowid", pa.int64()), *((c, pa.string()) for c in cols)])
+        return copy_rows(con, copy_name(f"{reader}_", f), schema, [cur])
+    finally:
+        db.close()

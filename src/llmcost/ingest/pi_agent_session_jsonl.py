@@ -57,9 +57,10 @@ from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
+    agent_cost_sql,
     int_sql,
+    is_bad_cost,
     is_bad_count,
-    is_bad_number,
     json_lines,
     json_lines_sql,
     model_vendor_sql,
@@ -136,7 +137,7 @@ class PiAgentSessionJsonl(Ingestor):
         SELECT source_line, raw,
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                ELSE coalesce({token_error_sql(bad, 'input', 'output', n['total'], 'output')},
-                 CASE WHEN {is_bad_number('cost')} OR TRY_CAST(cost AS DOUBLE) < 0
+                 CASE WHEN {is_bad_cost('cost')}
                         THEN 'usage.cost.total is not a number of dollars >= 0'
                       WHEN {cached_in_input} AND {n['cache_read']} > {n['input']}
                         THEN 'usage.cacheRead exceeds usage.input (Gemini''s input includes the cached tokens)'
@@ -159,7 +160,7 @@ class PiAgentSessionJsonl(Ingestor):
           0 AS reasoning_tokens,
           true AS cache_known,
           false AS batch,
-          CASE WHEN TRY_CAST(cost AS DOUBLE) > 0 THEN TRY_CAST(cost AS DECIMAL(38, 12)) END AS reported_cost_usd,
+          {agent_cost_sql('cost')} AS reported_cost_usd,
           json_object('api', api, 'pi_provider', pi_provider, 'stop_reason', stop_reason) AS extra
         FROM (SELECT *,
                 max(CASE WHEN type = 'session' THEN nullif(entry_id, '') END) OVER () AS session_id,
