@@ -298,6 +298,36 @@ def test_pi_agent_home_folder(tmp_path: Path) -> None:
     assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "pi")
 
 
+def test_openclaw_home_folder(tmp_path: Path) -> None:
+    # ~/.openclaw as OpenClaw writes it (openclaw/openclaw src/config/paths.ts, src/config/sessions/):
+    # agents/main/sessions/ with a live, a deleted and a checkpoint session beside the sessions index,
+    # the config (JSON5) and its backup, sign-in profiles, channel credentials, cron jobs, the memory
+    # index and a log
+    home = tmp_path / ".openclaw"
+    src = FIXTURES / "openclaw_session_jsonl"
+    sqlite = b"SQLite format 3\x00" + b"\x00" * 84
+    _put(home, {
+        **{f"agents/main/sessions/{p.name.removeprefix('input_')}": p.read_text() for p in src.glob("input_*")},
+        "agents/main/sessions/sessions.json": json.dumps({"agent:main:main": {
+            "sessionId": "5b8e2c14-7d3a-4f6e-9b1c-2a4d6f8e0c13", "updatedAt": 1795343175000, "totalTokens": 24715}}),
+        "openclaw.json": ('{\n  // gateway and channels\n'
+                          '  agents: { defaults: { model: "anthropic/claude-sonnet-4-5" } },\n}\n'),
+        "openclaw.json.bak.1": '{ agents: {} }\n',
+        "update-check.json": json.dumps({"lastCheckedAt": 1795341000000}),
+        "agents/main/agent/auth-profiles.json": json.dumps({"profiles": {"anthropic:default": {
+            "type": "api_key", "key": SECRET}}}),
+        "credentials/telegram-allowFrom.json": json.dumps({"allowFrom": ["12345"]}),
+        "cron/jobs.json": json.dumps({"jobs": []}),
+        "memory/main.sqlite": sqlite,
+        "logs/gateway.log": "2026-11-22T10:00:00.000Z gateway listening\n",
+    })
+    code, doc, out = _run(tmp_path, "openclaw", home)
+    # the fixture's 5 rows (2 duplicates, 2 lines quarantined), as from agents/main/sessions; 9 side files
+    assert code == 0, out
+    assert _counts(doc) == (3, 9, 0, 0, 5)
+    assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "openclaw")
+
+
 def test_empty_side_files_are_companions(tmp_path: Path) -> None:
     # a write-ahead log after a checkpoint, a database opened and never written, a debug log just
     # created: empty as the agents leave them, in their places

@@ -1,0 +1,86 @@
+"""OpenClaw sessions laid out as OpenClaw writes them (`--logs ~/.openclaw`, a folder per agent,
+`agents/<agent>/sessions/<session id>.jsonl`, a deleted session renamed `<id>.jsonl.deleted.<time>`,
+the copy kept before a compaction `<id>.checkpoint.<uuid>.jsonl`), read twice: the event ids are
+stable, so an unchanged session read again stores nothing new, and the checkpoint's copies of a
+session's entries are stored once.
+
+Hand count of tests/fixtures/ingest/openclaw_session_jsonl (the live session: lines 13 and 16 stored
+(16 names no model: gpt-5 from the `model_change` and `model-snapshot` before it), 9 (the reply
+OpenClaw mirrors to the chat, provider "openclaw", all 0) and 15 (a 429 error, all 0) skipped, 17
+(`output: "6O"`) quarantined, 6 and 8 duplicates of the checkpoint's lines 6 and 8, which are stored;
+the deleted session: line 5 stored, 6 (cut) quarantined). Each cost is OpenClaw's own (pi's
+`calculateCost`: the model's $/million prices times the counts; claude-sonnet-4-5 3 / 15 / 0.30 /
+3.75, gpt-5 1.25 / 10 / 0.125, gemini-2.5-flash 0.30 / 2.50 / 0.075 for input / output / cache read /
+cache write):
+  input        9 + 6 + 2200 + 1500 + (15000 - 9000)   = 9,715
+  cache read   0 + 12400 + 6400 + 8000 + 9000          = 35,800
+  cache write  12400 + 520 + 0 + 0 + 0                 = 12,920
+  output       310 + 180 + 540 + 90 + 700              = 1,820 (reasoning 0: not split)
+  cost ($)     0.051177 + 0.008388 + 0.00895 + 0.003775 + 0.006925 = 0.079215
+  (checkpoint line 6: 9 * 3 + 310 * 15 + 12400 * 3.75 = 51,177 millionths; the Gemini reply's
+  0.006925 is pi's, which prices its input 15,000 with the cached tokens inside)
+ccusage 20.0.24 (`OPENCLAW_DIR=<dir> ccusage openclaw daily --json --offline --timezone UTC`, the
+files below `agents/main/sessions/`): input 19,530, cache read 48,200, cache write 25,840, output
+2,370, cost 0.14038. The differences, each accounted for: the checkpoint's copies of lines 6 and 8
+counted again (its session id is the file name, `<id>.checkpoint.<uuid>`: +15 input, +12,400 cache
+read, +12,920 cache write, +490 output, +$0.059565); the Gemini reply's input 15,000 kept with its
+9,000 cached tokens inside (+9,000); the quarantined line 17 kept (input 800, output "6O" read as 0
+and the 60 of totalTokens beyond the input counted as output, its $0.0016).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from llmcost.ingest.loader import load
+from llmcost.storage.store import Store
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "ingest" / "openclaw_session_jsonl"
+LIVE, DELETED = "5b8e2c14-7d3a-4f6e-9b1c-2a4d6f8e0c13", "e91f3a7c-4b2d-4c8e-a6f1-3d5b7c9e1f24"
+
+
+def _home(tmp_path: Path) -> Path:
+    home = tmp_path / ".openclaw"
+    folder = home / "agents" / "main" / "sessions"
+    folder.mkdir(parents=True)
+    for p in FIXTURES.glob("input_*"):
+        shutil.copy(p, folder / p.name.removeprefix("input_"))
+    return home
+
+
+def test_the_fixtures_totals_are_the_hand_counted_ones(tmp_path: Path) -> None:
+    home, store = _home(tmp_path), tmp_path / "store"
+    first = load([home], store)
+    assert {f.ingestor for f in first.files} == {"openclaw_session_jsonl"} and len(first.files) == 3
+    con = Store.open(store).connect()
+    sums = con.execute("SELECT count(*), sum(input_tokens), sum(cache_read_tokens), sum(cache_write_tokens), "
+                       "sum(output_tokens), sum(reasoning_tokens), sum(reported_cost_usd) FROM usage").fetchone()
+    assert sums is not None
+    assert tuple(sums[:6]) == (5, 9715, 35800, 12920, 1820, 0)
+    assert str(sums[6].normalize()) == "0.079215"
+    by_session = dict(con.execute(
+        "SELECT conversation_id, count(*) FROM usage WHERE project = '/home/ana/.openclaw/workspace' "
+        "GROUP BY 1").fetchall())
+    assert by_session == {LIVE: 4, DELETED: 1}
+    assert (sum(f.rows_duplicate for f in first.files), sum(f.rows_quarantined for f in first.files),
+            sum(f.rows_skipped for f in first.files)) == (2, 2, 2)
+
+
+def test_an_unchanged_session_read_again_stores_nothing(tmp_path: Path) -> None:
+    home, store = _home(tmp_path), tmp_path / "store"
+    load([home], store)
+    ids = Store.open(store).connect().execute("SELECT event_id FROM usage ORDER BY 1").fetchall()
+    again = load([home], store)
+    assert sum(f.rows_stored for f in again.files) == 0
+    # the live session grown by a reply (OpenClaw appends), then reset (renamed .jsonl.reset.<time>):
+    # the old rows stay, the new one is added once
+    live = home / "agents" / "main" / "sessions" / f"{LIVE}.jsonl"
+    reply = live.read_text().splitlines()[12].replace("a100000c", "a1000011").replace(
+        "2026-11-22T10:20:11.750Z", "2026-11-22T10:30:00.000Z")
+    live.write_text(live.read_text() + reply + "\n")
+    load([home], store)
+    live.rename(live.with_name(f"{LIVE}.jsonl.reset.2026-11-22T11-00-00.000Z"))
+    load([home], store)
+    after = Store.open(store).connect().execute("SELECT event_id FROM usage ORDER BY 1").fetchall()
+    assert set(ids) < set(after) and len(after) == len(ids) + 1
