@@ -328,6 +328,28 @@ def test_openclaw_home_folder(tmp_path: Path) -> None:
     assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "openclaw")
 
 
+def test_codebuff_config_folder(tmp_path: Path) -> None:
+    # ~/.config/manicode as Codebuff's CLI writes it (cli/src/utils/run-state-storage.ts,
+    # cli/src/project-files.ts): each chat's chat-messages.json beside its run state and checkpoint
+    home = tmp_path / ".config" / "manicode"
+    src = FIXTURES / "codebuff_chat_messages_json"
+    chats = {"2026-11-24T09-12-30.512Z": "input_shop_2026-11-24T09-12-30.512Z_chat-messages.json",
+             "2026-11-25T14-03-11.020Z": "input_shop_2026-11-25T14-03-11.020Z_chat-messages.json"}
+    state = json.dumps({"sessionState": {"mainAgentState": {"agentId": "main", "messageHistory": []}}}, indent=2)
+    _put(home, {
+        **{f"projects/shop/chats/{chat}/chat-messages.json": (src / name).read_text() for chat, name in chats.items()},
+        **{f"projects/shop/chats/{chat}/run-state.json": state for chat in chats},
+        "projects/shop/chats/2026-11-25T14-03-11.020Z/turn-checkpoint.json": json.dumps(
+            {"checkpointTurnId": "p-1", "checkpointTime": 1795604650000, "mainAgentState": {}}),
+        "credentials.json": json.dumps({"default": {"authToken": SECRET}}),
+    })
+    code, doc, out = _run(tmp_path, "codebuff", home)
+    # the fixture's 5 rows (its bad line quarantined), the backup copy left out; 4 side files
+    assert code == 0, out
+    assert _counts(doc) == (2, 4, 0, 0, 5)
+    assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "codebuff")
+
+
 def test_empty_side_files_are_companions(tmp_path: Path) -> None:
     # a write-ahead log after a checkpoint, a database opened and never written, a debug log just
     # created: empty as the agents leave them, in their places

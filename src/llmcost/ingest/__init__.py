@@ -415,6 +415,15 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
         (r"memory/[^/]+\.sqlite-(?:wal|shm)", "any", "memory index's write-ahead log or shared-memory index"),
         (r"logs/[^/]+", "text", "log"),
     )),
+    # Codebuff (Manicode; its config folder ~/.config/manicode, -dev or -staging by build): beside each
+    # chat's chat-messages.json (codebuff_chat_messages_json) the run state and the mid-turn checkpoint
+    # (CodebuffAI/codebuff cli/src/utils/run-state-storage.ts: the agent's message history, no usage of
+    # its own), and the sign-in (credentials.json, sdk/README.md)
+    ("Codebuff", r"\.config/manicode(?:-dev|-staging)?", (
+        (r"projects/[^/]+/chats/[^/]+/(?:run-state|turn-checkpoint)\.json", "json",
+         "run state or mid-turn checkpoint (the agent's messages; the chat's usage is in chat-messages.json)"),
+        (r"credentials\.json", "json", "sign-in"),
+    )),
     # Factory Droid: a session is <session>.jsonl (its messages) beside <session>.settings.json (its token
     # totals, droid_session_settings_json), in a folder per project (ccusage adapter/droid/parser.rs reads the
     # transcript only for a model name); a new session's settings hold no tokenUsage yet
