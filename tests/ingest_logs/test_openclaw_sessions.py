@@ -81,6 +81,29 @@ def test_an_unchanged_session_read_again_stores_nothing(tmp_path: Path) -> None:
     live.write_text(live.read_text() + reply + "\n")
     load([home], store)
     live.rename(live.with_name(f"{LIVE}.jsonl.reset.2026-11-22T11-00-00.000Z"))
-    load([home], store)
+    reset = [f for f in load([home], store).files if f.path.endswith(".jsonl.reset.2026-11-22T11-00-00.000Z")]
+    # the reset session is read (as an OpenClaw session: the walk and detection take its suffix), its
+    # rows already stored
+    assert [(f.ingestor, f.rows_read, f.rows_duplicate) for f in reset] == [("openclaw_session_jsonl", 8, 5)]
     after = Store.open(store).connect().execute("SELECT event_id FROM usage ORDER BY 1").fetchall()
     assert set(ids) < set(after) and len(after) == len(ids) + 1
+
+
+def test_an_archive_compressed_with_zstd_is_read(tmp_path: Path) -> None:
+    # OpenClaw compresses the sessions it archives when its runtime has zstd (openclaw/openclaw
+    # src/config/sessions/archive-compression.ts: `<id>.jsonl.deleted.<time>.zst`)
+    import pyarrow as pa
+
+    home, store = _home(tmp_path), tmp_path / "store"
+    folder = home / "agents" / "main" / "sessions"
+    plain = next(folder.glob("*.jsonl.deleted.*"))
+    with pa.CompressedOutputStream(str(folder / f"{DELETED}.jsonl.deleted.2026-11-23T16-55-00.000Z.zst"),
+                                   "zstd") as out:
+        out.write(plain.read_bytes())
+    plain.unlink()
+    result = load([home], store)
+    zst = [f for f in result.files if f.path.endswith(".zst")]
+    assert [(f.ingestor, f.rows_stored, f.rows_quarantined) for f in zst] == [("openclaw_session_jsonl", 1, 1)]
+    rows = Store.open(store).connect().execute(
+        "SELECT input_tokens, cache_read_tokens FROM usage WHERE conversation_id = ?", [DELETED]).fetchall()
+    assert rows == [(6000, 9000)]

@@ -19,8 +19,9 @@ ryoppippi/ccusage `rust/crates/ccusage/src/adapter/openclaw/paths.rs`, `parser.r
 
 - Archived sessions are still spend: /reset renames a session to `<id>.jsonl.reset.<time>`, deleting
   it to `<id>.jsonl.deleted.<time>` (`formatSessionArchiveTimestamp`, the ISO time with `-` for `:`;
-  older releases wrote epoch milliseconds), and a compaction keeps the transcript as it was in
-  `<id>.checkpoint.<uuid>.jsonl`. All are read (OpenClaw's `isUsageCountedSessionTranscriptFileName`
+  older releases wrote epoch milliseconds; with `.zst` added when compressed, `archive-compression.ts`:
+  the loader decompresses zstd by its first bytes), and a compaction keeps the transcript as it was
+  in `<id>.checkpoint.<uuid>.jsonl`. All are read (OpenClaw's `isUsageCountedSessionTranscriptFileName`
   counts the same ones; its `.bak.` repair backups and `.trajectory.jsonl` run traces are not
   sessions). A checkpoint repeats its session's entries verbatim: event id = `openclaw:` + entry `id`
   + `:` + entry `timestamp`, so they are stored once (ccusage counts the checkpoint's copies again).
