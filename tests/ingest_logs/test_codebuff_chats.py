@@ -33,6 +33,7 @@ from pathlib import Path
 
 from llmcost.ingest.loader import load
 from llmcost.storage.store import Store
+from tests.ingest_logs.agent_sessions import by_conversation, event_ids, set_aside, totals
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "ingest" / "codebuff_chat_messages_json"
 FIRST, SECOND = "2026-11-24T09-12-30.512Z", "2026-11-25T14-03-11.020Z"
@@ -53,23 +54,19 @@ def test_the_fixtures_totals_are_the_hand_counted_ones(tmp_path: Path) -> None:
     store = tmp_path / "store"
     first = load([backup, live], store)
     assert {f.ingestor for f in first.files} == {"codebuff_chat_messages_json"} and len(first.files) == 3
-    con = Store.open(store).connect()
-    sums = con.execute("SELECT count(*), sum(input_tokens), sum(cache_read_tokens), sum(cache_write_tokens), "
-                       "sum(output_tokens), sum(reasoning_tokens), count(reported_cost_usd), "
-                       "sum(CAST(json_extract(extra, '$.credits') AS DOUBLE)) FROM usage").fetchone()
-    assert sums == (5, 13796, 48440, 19100, 3230, 0, 0, 32.0)
-    by_chat = dict(con.execute("SELECT conversation_id, count(*) FROM usage WHERE project = 'shop' "
-                               "GROUP BY 1").fetchall())
-    assert by_chat == {f"shop/{FIRST}": 3, f"shop/{SECOND}": 2}
-    assert (sum(f.rows_duplicate for f in first.files), sum(f.rows_quarantined for f in first.files),
-            sum(f.rows_skipped for f in first.files)) == (2, 1, 1)
+    assert totals(store) == (5, 13796, 48440, 19100, 3230, 0, None)
+    credits = Store.open(store).connect().execute(
+        "SELECT sum(CAST(json_extract(extra, '$.credits') AS DOUBLE)) FROM usage").fetchone()
+    assert credits == (32.0,)
+    assert by_conversation(store, "shop") == {f"shop/{FIRST}": 3, f"shop/{SECOND}": 2}
+    assert set_aside(first) == (2, 1, 1)
 
 
 def test_a_chat_rewritten_with_a_new_reply_adds_it_alone(tmp_path: Path) -> None:
     live, _ = _roots(tmp_path)
     store = tmp_path / "store"
     load([live], store)
-    ids = Store.open(store).connect().execute("SELECT event_id FROM usage ORDER BY 1").fetchall()
+    ids = event_ids(store)
     assert sum(f.rows_stored for f in load([live], store).files) == 0
     # Codebuff rewrites the whole array after each turn: the old replies again, one new one
     chat = live / "shop" / "chats" / SECOND / "chat-messages.json"
@@ -77,5 +74,5 @@ def test_a_chat_rewritten_with_a_new_reply_adds_it_alone(tmp_path: Path) -> None
     messages.append({**messages[-1], "id": "ai-1795604760000-1d2e", "timestamp": "2026-11-25T14:06:00.000Z"})
     chat.write_text(json.dumps(messages, indent=2) + "\n")
     load([live], store)
-    after = Store.open(store).connect().execute("SELECT event_id FROM usage ORDER BY 1").fetchall()
-    assert set(ids) < set(after) and len(after) == len(ids) + 1
+    after = event_ids(store)
+    assert ids < after and len(after) == len(ids) + 1

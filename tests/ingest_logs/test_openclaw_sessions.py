@@ -35,6 +35,7 @@ from pathlib import Path
 
 from llmcost.ingest.loader import load
 from llmcost.storage.store import Store
+from tests.ingest_logs.agent_sessions import by_conversation, event_ids, set_aside, totals
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "ingest" / "openclaw_session_jsonl"
 LIVE, DELETED = "5b8e2c14-7d3a-4f6e-9b1c-2a4d6f8e0c13", "e91f3a7c-4b2d-4c8e-a6f1-3d5b7c9e1f24"
@@ -53,24 +54,15 @@ def test_the_fixtures_totals_are_the_hand_counted_ones(tmp_path: Path) -> None:
     home, store = _home(tmp_path), tmp_path / "store"
     first = load([home], store)
     assert {f.ingestor for f in first.files} == {"openclaw_session_jsonl"} and len(first.files) == 3
-    con = Store.open(store).connect()
-    sums = con.execute("SELECT count(*), sum(input_tokens), sum(cache_read_tokens), sum(cache_write_tokens), "
-                       "sum(output_tokens), sum(reasoning_tokens), sum(reported_cost_usd) FROM usage").fetchone()
-    assert sums is not None
-    assert tuple(sums[:6]) == (5, 9715, 35800, 12920, 1820, 0)
-    assert str(sums[6].normalize()) == "0.079215"
-    by_session = dict(con.execute(
-        "SELECT conversation_id, count(*) FROM usage WHERE project = '/home/ana/.openclaw/workspace' "
-        "GROUP BY 1").fetchall())
-    assert by_session == {LIVE: 4, DELETED: 1}
-    assert (sum(f.rows_duplicate for f in first.files), sum(f.rows_quarantined for f in first.files),
-            sum(f.rows_skipped for f in first.files)) == (2, 2, 2)
+    assert totals(store) == (5, 9715, 35800, 12920, 1820, 0, "0.079215")
+    assert by_conversation(store, "/home/ana/.openclaw/workspace") == {LIVE: 4, DELETED: 1}
+    assert set_aside(first) == (2, 2, 2)
 
 
 def test_an_unchanged_session_read_again_stores_nothing(tmp_path: Path) -> None:
     home, store = _home(tmp_path), tmp_path / "store"
     load([home], store)
-    ids = Store.open(store).connect().execute("SELECT event_id FROM usage ORDER BY 1").fetchall()
+    ids = event_ids(store)
     again = load([home], store)
     assert sum(f.rows_stored for f in again.files) == 0
     # the live session grown by a reply (OpenClaw appends), then reset (renamed .jsonl.reset.<time>):
@@ -85,8 +77,8 @@ def test_an_unchanged_session_read_again_stores_nothing(tmp_path: Path) -> None:
     # the reset session is read (as an OpenClaw session: the walk and detection take its suffix), its
     # rows already stored
     assert [(f.ingestor, f.rows_read, f.rows_duplicate) for f in reset] == [("openclaw_session_jsonl", 8, 5)]
-    after = Store.open(store).connect().execute("SELECT event_id FROM usage ORDER BY 1").fetchall()
-    assert set(ids) < set(after) and len(after) == len(ids) + 1
+    after = event_ids(store)
+    assert ids < after and len(after) == len(ids) + 1
 
 
 def test_an_archive_compressed_with_zstd_is_read(tmp_path: Path) -> None:
