@@ -7,15 +7,17 @@ behind chat apps, records every session with the usage and its own cost estimate
 ccusage reads them (`ccusage openclaw`); without this format they were unknown files, or read as
 pi-agent's own sessions.
 
-Field mapping: OpenClaw writes its sessions with pi's SessionManager (`@mariozechner/pi-coding-agent`;
-openclaw/openclaw `src/agents/` runs pi's agent session, and its tests write pi's v3 entries: the
-`session` header, `model_change`, `thinking_level_change`, `custom` and `message` entries), so a
-line is read exactly as `pi_agent_session_jsonl` reads it (`session_query`, whose docstring has the
-mapping and the token conventions: `usage.input` is uncached on every pi-ai route but Gemini's own
-apis, where `cacheRead` is taken out of it; `output` includes the reasoning; `usage.cost.total` is
-the writer's own USD estimate, stored as reported cost when positive). What OpenClaw adds
-(openclaw/openclaw `src/config/sessions/artifacts.ts`; where ccusage looks and what it reads:
-ryoppippi/ccusage `rust/crates/ccusage/src/adapter/openclaw/paths.rs`, `parser.rs`, `loader.rs`):
+Field mapping: OpenClaw writes its sessions with pi's SessionManager (openclaw/openclaw
+`src/config/sessions/transcript.ts` imports `SessionManager` and `CURRENT_SESSION_VERSION` from
+`@mariozechner/pi-coding-agent`: its `ensureSessionHeader` writes pi's header `{type: "session",
+version, id, timestamp, cwd}`, then pi's `model_change`, `thinking_level_change`, `custom` and
+`message` entries follow), so a line is read exactly as `pi_agent_session_jsonl` reads it
+(`session_query`, whose module docstring has the mapping and the token conventions: `usage.input` is
+uncached on every pi-ai route but Gemini's own apis, where `cacheRead` is taken out of it; `output`
+includes the reasoning; `usage.cost.total` is the writer's own USD estimate, stored as reported cost
+when positive). What OpenClaw adds (openclaw/openclaw `src/config/sessions/artifacts.ts`; where
+ccusage looks and what it reads: ryoppippi/ccusage
+`rust/crates/ccusage/src/adapter/openclaw/paths.rs`, `parser.rs`, `loader.rs`):
 
 - Archived sessions are still spend: /reset renames a session to `<id>.jsonl.reset.<time>`, deleting
   it to `<id>.jsonl.deleted.<time>` (`formatSessionArchiveTimestamp`, the ISO time with `-` for `:`;
@@ -27,8 +29,9 @@ ryoppippi/ccusage `rust/crates/ccusage/src/adapter/openclaw/paths.rs`, `parser.r
   + `:` + entry `timestamp`, so they are stored once (ccusage counts the checkpoint's copies again).
 - A message that names no model (older clawdbot files) takes the last `model_change` (`modelId`,
   `provider`) or `custom` `model-snapshot` (`data.modelId`, `data.provider`) before it, as ccusage.
-- The replies OpenClaw mirrors into a transcript after delivering them to a chat (`provider`
-  "openclaw", every count 0) and failed calls (all counts 0) are read and counted as skipped.
+- The replies OpenClaw mirrors into a transcript after delivering them to a chat
+  (transcript.ts `appendAssistantMessageToSessionTranscript`: `provider` "openclaw", `model`
+  "delivery-mirror", every count 0) and failed calls (all counts 0) are read and counted as skipped.
 - conversation_id = the header's `id`, else the file name before `.jsonl` or `.checkpoint.`;
   project = the header's `cwd` (the agent's workspace).
 """
