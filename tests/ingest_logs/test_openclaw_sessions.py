@@ -33,6 +33,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from llmcost.ingest.loader import load
 from llmcost.storage.store import Store
 from tests.ingest_logs.agent_sessions import by_conversation, event_ids, set_aside, totals
@@ -99,3 +101,23 @@ def test_an_archive_compressed_with_zstd_is_read(tmp_path: Path) -> None:
     rows = Store.open(store).connect().execute(
         "SELECT input_tokens, cache_read_tokens FROM usage WHERE conversation_id = ?", [DELETED]).fetchall()
     assert rows == [(6000, 9000)]
+
+
+def test_sessions_the_pi_agent_reader_stored_are_read_again_as_openclaws(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # before openclaw_session_jsonl, pi_agent_session_jsonl (version 1) claimed OpenClaw's files (the
+    # same format) with `pi:` event ids; version 2 leaves them to OpenClaw's reader: read again, their
+    # rows replaced, the totals the same
+    from llmcost.ingest import openclaw_session_jsonl, pi_agent_session_jsonl
+
+    home, store = _home(tmp_path), tmp_path / "store"
+    with monkeypatch.context() as m:
+        m.setattr(pi_agent_session_jsonl, "is_openclaw", lambda head, name: False)
+        m.setattr(openclaw_session_jsonl.OpenclawSessionJsonl, "sniff", lambda self, head, name: False)
+        m.setattr(pi_agent_session_jsonl.PiAgentSessionJsonl, "reader_changes", {})
+        assert {f.ingestor for f in load([home], store).files} == {"pi_agent_session_jsonl"}
+    assert {i[:3] for i in event_ids(store)} == {"pi:"}
+    again = load([home], store)
+    assert {(f.status, f.ingestor) for f in again.files} == {("replaced", "openclaw_session_jsonl")}
+    assert {i[:9] for i in event_ids(store)} == {"openclaw:"}
+    assert totals(store) == (5, 9715, 35800, 12920, 1820, 0, "0.079215")

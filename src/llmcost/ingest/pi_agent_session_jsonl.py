@@ -55,6 +55,7 @@ entry holds `message`, an `AgentMessage` (`role` `user`, `assistant`, `toolResul
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from llmcost.ingest import (
     IngestContext,
@@ -162,6 +163,10 @@ class PiAgentSessionJsonl(Ingestor):
     name = "pi_agent_session_jsonl"
     title = "pi-agent session files (~/.pi/agent/sessions/<project>/*.jsonl)"
     obtain = "Already on disk: point --logs at ~/.pi/agent/sessions (or $PI_CODING_AGENT_DIR/sessions)."
+    reader_changes: ClassVar[dict[int, str]] = {
+        2: "a session file OpenClaw wrote (below ~/.openclaw, an archived or checkpoint name, or with OpenClaw's own "
+           "entries) is read as openclaw_session_jsonl (its event ids, so a checkpoint's copies are stored once)",
+    }
 
     def sniff(self, head: bytes, name: str) -> bool:
         return is_session(head) and not is_openclaw(head, name)
