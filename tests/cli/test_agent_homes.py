@@ -345,6 +345,58 @@ def test_hermes_home_folder(tmp_path: Path) -> None:
     assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "hermes")
 
 
+def test_openclaw_home_folder(tmp_path: Path) -> None:
+    # ~/.openclaw as OpenClaw writes it (openclaw/openclaw src/config/paths.ts, src/config/sessions/):
+    # agents/main/sessions/ with a live, a deleted and a checkpoint session beside the sessions index,
+    # the config (JSON5) and its backup, sign-in profiles, channel credentials, cron jobs, the memory
+    # index and a log
+    home = tmp_path / ".openclaw"
+    src = FIXTURES / "openclaw_session_jsonl"
+    sqlite = b"SQLite format 3\x00" + b"\x00" * 84
+    _put(home, {
+        **{f"agents/main/sessions/{p.name.removeprefix('input_')}": p.read_text() for p in src.glob("input_*")},
+        "agents/main/sessions/sessions.json": json.dumps({"agent:main:main": {
+            "sessionId": "5b8e2c14-7d3a-4f6e-9b1c-2a4d6f8e0c13", "updatedAt": 1795343175000, "totalTokens": 24715}}),
+        "openclaw.json": ('{\n  // gateway and channels\n'
+                          '  agents: { defaults: { model: "anthropic/claude-sonnet-4-5" } },\n}\n'),
+        "openclaw.json.bak.1": '{ agents: {} }\n',
+        "update-check.json": json.dumps({"lastCheckedAt": 1795341000000}),
+        "agents/main/agent/auth-profiles.json": json.dumps({"profiles": {"anthropic:default": {
+            "type": "api_key", "key": SECRET}}}),
+        "credentials/telegram-allowFrom.json": json.dumps({"allowFrom": ["12345"]}),
+        "cron/jobs.json": json.dumps({"jobs": []}),
+        "memory/main.sqlite": sqlite,
+        "logs/gateway.log": "2026-11-22T10:00:00.000Z gateway listening\n",
+    })
+    code, doc, out = _run(tmp_path, "openclaw", home)
+    # the fixture's 5 rows (2 duplicates, 2 lines quarantined), as from agents/main/sessions; 9 side files
+    assert code == 0, out
+    assert _counts(doc) == (3, 9, 0, 0, 5)
+    assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "openclaw")
+
+
+def test_codebuff_config_folder(tmp_path: Path) -> None:
+    # ~/.config/manicode as Codebuff's CLI writes it (cli/src/utils/run-state-storage.ts,
+    # cli/src/project-files.ts): each chat's chat-messages.json beside its run state and checkpoint
+    home = tmp_path / ".config" / "manicode"
+    src = FIXTURES / "codebuff_chat_messages_json"
+    chats = {"2026-11-24T09-12-30.512Z": "input_shop_2026-11-24T09-12-30.512Z_chat-messages.json",
+             "2026-11-25T14-03-11.020Z": "input_shop_2026-11-25T14-03-11.020Z_chat-messages.json"}
+    state = json.dumps({"sessionState": {"mainAgentState": {"agentId": "main", "messageHistory": []}}}, indent=2)
+    _put(home, {
+        **{f"projects/shop/chats/{chat}/chat-messages.json": (src / name).read_text() for chat, name in chats.items()},
+        **{f"projects/shop/chats/{chat}/run-state.json": state for chat in chats},
+        "projects/shop/chats/2026-11-25T14-03-11.020Z/turn-checkpoint.json": json.dumps(
+            {"checkpointTurnId": "p-1", "checkpointTime": 1795604650000, "mainAgentState": {}}),
+        "credentials.json": json.dumps({"default": {"authToken": SECRET}}),
+    })
+    code, doc, out = _run(tmp_path, "codebuff", home)
+    # the fixture's 5 rows (its bad line quarantined), the backup copy left out; 4 side files
+    assert code == 0, out
+    assert _counts(doc) == (2, 4, 0, 0, 5)
+    assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "codebuff")
+
+
 def test_empty_side_files_are_companions(tmp_path: Path) -> None:
     # a write-ahead log after a checkpoint, a database opened and never written, a debug log just
     # created: empty as the agents leave them, in their places

@@ -31,7 +31,7 @@ import shutil
 from pathlib import Path
 
 from llmcost.ingest.loader import load
-from llmcost.storage.store import Store
+from tests.ingest_logs.agent_sessions import by_conversation, event_ids, set_aside, totals
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "ingest" / "pi_agent_session_jsonl"
 FIRST, BRANCH = "7c1e4a90-2b3d-4f5e-8a6b-9c0d1e2f3a4b", "d2a6f1b8-5e4c-4b3a-9f8e-1a2b3c4d5e6f"
@@ -50,23 +50,15 @@ def test_the_fixtures_totals_are_the_hand_counted_ones(tmp_path: Path) -> None:
     sessions, store = _sessions(tmp_path), tmp_path / "store"
     first = load([sessions], store)
     assert {f.ingestor for f in first.files} == {"pi_agent_session_jsonl"}
-    con = Store.open(store).connect()
-    sums = con.execute("SELECT count(*), sum(input_tokens), sum(cache_read_tokens), sum(cache_write_tokens), "
-                       "sum(output_tokens), sum(reasoning_tokens), sum(reported_cost_usd) FROM usage").fetchone()
-    assert sums is not None
-    assert tuple(sums[:6]) == (6, 12540, 40910, 10190, 3220, 0)
-    assert str(sums[6].normalize()) == "0.0850625"
-    by_session = dict(con.execute(
-        "SELECT conversation_id, count(*) FROM usage WHERE project = '/home/ana/src/shop' GROUP BY 1").fetchall())
-    assert by_session == {FIRST: 5, BRANCH: 1}
-    assert (sum(f.rows_duplicate for f in first.files), sum(f.rows_quarantined for f in first.files),
-            sum(f.rows_skipped for f in first.files)) == (1, 3, 1)
+    assert totals(store) == (6, 12540, 40910, 10190, 3220, 0, "0.0850625")
+    assert by_conversation(store, "/home/ana/src/shop") == {FIRST: 5, BRANCH: 1}
+    assert set_aside(first) == (1, 3, 1)
 
 
 def test_an_unchanged_session_read_again_stores_nothing(tmp_path: Path) -> None:
     sessions, store = _sessions(tmp_path), tmp_path / "store"
     load([sessions], store)
-    ids = Store.open(store).connect().execute("SELECT event_id FROM usage ORDER BY 1").fetchall()
+    ids = event_ids(store)
     again = load([sessions], store)
     assert sum(f.rows_stored for f in again.files) == 0
     # the session grown by a reply (pi appends): the old rows stay, the new one is added
@@ -75,5 +67,5 @@ def test_an_unchanged_session_read_again_stores_nothing(tmp_path: Path) -> None:
         "2026-11-21T08:00:41.250Z", "2026-11-21T08:02:00.000Z")
     grown.write_text(grown.read_text() + reply + "\n")
     load([sessions], store)
-    after = Store.open(store).connect().execute("SELECT event_id FROM usage ORDER BY 1").fetchall()
-    assert set(ids) < set(after) and len(after) == len(ids) + 1
+    after = event_ids(store)
+    assert ids < after and len(after) == len(ids) + 1

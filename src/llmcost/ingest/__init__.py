@@ -303,10 +303,10 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
     # (agent, its home folder as a path part, ((path below it, content, what it is), ...)). Only the
     # agent's own side files: its usage files (Claude Code's projects/*/*.jsonl, Codex's sessions/,
     # Gemini CLI's chats/, OpenCode's storage/message/ and opencode.db, Copilot CLI's events.jsonl,
-    # Qwen Code's projects/*/chats/, Kimi CLI's wire.jsonl, pi-agent's sessions/*/*.jsonl, Goose's
-    # sessions.db, Hermes' state.db, Droid's *.settings.json with token counts) are read by their formats and
-    # never listed here; and a file is only asked here when no format claims it (`companion` comes after
-    # detection).
+    # Qwen Code's projects/*/chats/, Kimi CLI's wire.jsonl, pi-agent's sessions/*/*.jsonl, OpenClaw's
+    # agents/*/sessions/*.jsonl*, Codebuff's chat-messages.json, Goose's sessions.db, Hermes' state.db,
+    # Droid's *.settings.json with token counts) are read by their formats and never listed here; and a
+    # file is only asked here when no format claims it (`companion` comes after detection).
     ("Claude Code", r"(?:\.claude|\.config/claude)", (
         (r"(?:settings|settings\.local|keybindings|stats-cache)\.json", "json", "settings or statistics cache"),
         (r"history\.jsonl", "json", "prompt history (the user's prompts, no tokens)"),
@@ -413,6 +413,34 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
         (r"auth\.json", "json", "sign-in"),
         (r"sessions/[^/]+\.jsonl?", "json", "session transcript or request dump (the totals are in state.db)"),
         (r"logs/[^/]+\.log", "text", "log"),
+    )),
+    # OpenClaw (clawdbot, moltbot; openclaw/openclaw src/config/paths.ts: the state folder ~/.openclaw,
+    # or a legacy one that exists): beside agents/<id>/sessions/ (openclaw_session_jsonl) its config
+    # (JSON5, with rolling .bak copies), the sessions index (src/config/sessions/: per-session totals,
+    # not calls) with its backups, run traces (artifacts.ts), sign-in profiles and models
+    # (agents/<id>/agent/), channel credentials, device identity and pairing, cron jobs, its memory
+    # search index (SQLite) and logs
+    ("OpenClaw", r"\.(?:openclaw|clawdbot|moltbot|moldbot)", (
+        (r"(?:openclaw|clawdbot|moltbot)\.json(?:\.bak(?:\.[0-9]+)?)?", "text", "config (JSON5)"),
+        (r"update-check\.json", "json", "update check"),
+        (r"agents/[^/]+/sessions/sessions\.json(?:\.bak\.[^/]+)?", "json",
+         "sessions index (each session's running totals, not its calls)"),
+        (r"agents/[^/]+/sessions/[^/]+\.trajectory(?:\.jsonl|-path\.json)", "json", "run trace"),
+        (r"agents/[^/]+/agent/[^/]+\.json", "json", "sign-in profiles or models"),
+        (r"(?:credentials|identity|devices|cron)/(?:[^/]+/)*[^/]+\.json", "json",
+         "channel credentials, device identity or pairing, or cron jobs"),
+        (r"memory/[^/]+\.sqlite", "sqlite", "memory search index"),
+        (r"memory/[^/]+\.sqlite-(?:wal|shm)", "any", "memory index's write-ahead log or shared-memory index"),
+        (r"logs/[^/]+", "text", "log"),
+    )),
+    # Codebuff (Manicode; its config folder ~/.config/manicode, -dev or -staging by build): beside each
+    # chat's chat-messages.json (codebuff_chat_messages_json) the run state and the mid-turn checkpoint
+    # (CodebuffAI/codebuff cli/src/utils/run-state-storage.ts: the agent's message history, no usage of
+    # its own), and the sign-in (credentials.json, sdk/README.md)
+    ("Codebuff", r"\.config/manicode(?:-dev|-staging)?", (
+        (r"projects/[^/]+/chats/[^/]+/(?:run-state|turn-checkpoint)\.json", "json",
+         "run state or mid-turn checkpoint (the agent's messages; the chat's usage is in chat-messages.json)"),
+        (r"credentials\.json", "json", "sign-in"),
     )),
     # Factory Droid: a session is <session>.jsonl (its messages) beside <session>.settings.json (its token
     # totals, droid_session_settings_json), in a folder per project (ccusage adapter/droid/parser.rs reads the

@@ -45,13 +45,17 @@ entry holds `message`, an `AgentMessage` (`role` `user`, `assistant`, `toolResul
   and line.
 - conversation_id = the header's `id` (the session id), else the file name after its first `_`
   (`<time>_<session id>.jsonl`); project = the header's `cwd` (the folder name is that path with
-  separators replaced by `-`, lossy); ts = the entry's `timestamp`; model = `message.model`;
-  provider = `message.provider` folded to the catalog's names (`amazon-bedrock` aws,
-  `google-vertex` / `google-gemini-cli` / `google-antigravity` google, `azure-openai-responses`
-  azure), else the model's vendor; `api` and pi's provider kept in extra.
+  separators replaced by `-`, lossy); ts = the entry's `timestamp` (else the message's epoch ms);
+  model = `message.model`, else the `modelId` of the last `model_change` before it (older OpenClaw
+  files); provider = `message.provider` (else that change's `provider`) folded to the catalog's
+  names (`amazon-bedrock` aws, `google-vertex` / `google-gemini-cli` / `google-antigravity` google,
+  `azure-openai-responses` azure), else the model's vendor; `api` and pi's provider kept in extra.
 """
 
 from __future__ import annotations
+
+import re
+from typing import ClassVar
 
 from llmcost.ingest import (
     IngestContext,
@@ -74,6 +78,7 @@ FIELDS = {
     "type": "$.type",
     "entry_id": "$.id",
     "timestamp": "$.timestamp",
+    "message_ts": "$.message.timestamp",
     "cwd": "$.cwd",
     "role": "$.message.role",
     "api": "$.message.api",
@@ -87,6 +92,13 @@ FIELDS = {
     "cache_write": f"{_U}.cacheWrite",
     "total": f"{_U}.totalTokens",
     "cost": f"{_U}.cost.total",
+    # the model a session switched to (`ModelChangeEntry` {provider, modelId}; OpenClaw's `custom`
+    # entry `model-snapshot` holds the same in `data`): the model of a message that names none
+    "change_model": "$.modelId",
+    "change_provider": "$.provider",
+    "custom_type": "$.customType",
+    "snapshot_model": "$.data.modelId",
+    "snapshot_provider": "$.data.provider",
 }
 TOKS = ("input", "output", "cache_read", "cache_write", "total")
 INPUT_WITH_CACHE_APIS = ("google-generative-ai", "google-vertex")
@@ -107,6 +119,39 @@ def _is_entry(o: dict) -> bool:
             and (o.get("type") != "message" or (isinstance(message, dict) and message.get("role") in ROLES)))
 
 
+def is_session(head: bytes) -> bool:
+    """The head is a pi session file's: its header, or entries (pi's or OpenClaw's, the same file)."""
+    objs = json_lines(head, limit=3)
+    return bool(objs) and (_is_header(objs[0]) or all(_is_entry(o) for o in objs))
+
+
+OPENCLAW_PLACE = re.compile(
+    r"(?:^|/)\.(?:openclaw|clawdbot|moltbot|moldbot)/|(?:^|/)agents/[^/]+/sessions/[^/]+$"
+    r"|\.jsonl\.(?:deleted|reset)\.[^/]+$|\.checkpoint\.[0-9a-fA-F-]{36}\.jsonl$")
+"""Where OpenClaw (formerly clawdbot, moltbot) keeps a session, or the names only it gives one
+(openclaw/openclaw `src/config/sessions/artifacts.ts`): below its home folders, in
+`agents/<agent id>/sessions/`, a session archived on /reset or deletion (`<id>.jsonl.reset.<time>`,
+`<id>.jsonl.deleted.<time>`; older releases wrote epoch milliseconds as the time) or the copy kept
+before a compaction (`<id>.checkpoint.<uuid>.jsonl`)."""
+
+
+def is_openclaw(head: bytes, name: str) -> bool:
+    """A pi session file that OpenClaw wrote: by its place or name (`OPENCLAW_PLACE`), or by an entry
+    only OpenClaw appends (its `custom` entries `model-snapshot` and `openclaw...`, written when a run
+    starts; a reply it mirrors into the transcript, `provider` "openclaw")."""
+    if OPENCLAW_PLACE.search(name.split("!")[-1].replace("\\", "/")):
+        return True
+    for o in json_lines(head, limit=12):
+        custom = o.get("customType")
+        message = o.get("message")
+        if o.get("type") == "custom" and isinstance(custom, str) and (
+                custom == "model-snapshot" or custom.startswith("openclaw")):
+            return True
+        if isinstance(message, dict) and message.get("provider") == "openclaw":
+            return True
+    return False
+
+
 def _provider_sql(p: str, model: str) -> str:
     return (f"CASE WHEN {p} = 'amazon-bedrock' THEN 'aws' "
             f"WHEN {p} IN ('google-vertex', 'google-gemini-cli', 'google-antigravity') THEN 'google' "
@@ -119,52 +164,71 @@ class PiAgentSessionJsonl(Ingestor):
     name = "pi_agent_session_jsonl"
     title = "pi-agent session files (~/.pi/agent/sessions/<project>/*.jsonl)"
     obtain = "Already on disk: point --logs at ~/.pi/agent/sessions (or $PI_CODING_AGENT_DIR/sessions)."
+    reader_changes: ClassVar[dict[int, str]] = {
+        2: "a session file OpenClaw wrote (below ~/.openclaw, an archived or checkpoint name, or with OpenClaw's own "
+           "entries) is read as openclaw_session_jsonl (its event ids, so a checkpoint's copies are stored once)",
+    }
 
     def sniff(self, head: bytes, name: str) -> bool:
-        objs = json_lines(head, limit=3)
-        return bool(objs) and (_is_header(objs[0]) or all(_is_entry(o) for o in objs))
+        return is_session(head) and not is_openclaw(head, name)
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
-        lines = json_lines_sql(f, FIELDS)
-        n = {x: int_sql(x) for x in TOKS}
-        bad = " OR ".join(is_bad_count(x) for x in TOKS)
-        none = " AND ".join(f"coalesce({n[x]}, 0) = 0" for x in TOKS)
-        apis = ", ".join(f"'{a}'" for a in INPUT_WITH_CACHE_APIS)
-        cached_in_input = f"coalesce(api IN ({apis}), false)"
-        inp = f"{n['input']} - CASE WHEN {cached_in_input} THEN coalesce({n['cache_read']}, 0) ELSE 0 END"
         stem = f.stem_sql()
-        return f"""
-        SELECT source_line, raw,
-          CASE WHEN NOT _json_ok THEN 'not valid JSON'
-               ELSE coalesce({token_error_sql(bad, 'input', 'output', n['total'], 'output')},
-                 CASE WHEN {is_bad_cost('cost')}
-                        THEN 'usage.cost.total is not a number of dollars >= 0'
-                      WHEN {cached_in_input} AND {n['cache_read']} > {n['input']}
-                        THEN 'usage.cacheRead exceeds usage.input (Gemini''s input includes the cached tokens)'
-                 END)
-          END AS error,
-          _json_ok AND {none} AS skip,
-          'pi:' || nullif(entry_id, '') || ':' || coalesce(timestamp, '') AS event_id,
-          'request' AS grain,
-          {ts_sql('timestamp')} AS ts,
-          {_provider_sql('pi_provider', "lower(coalesce(model, ''))")} AS provider,
-          nullif(model, '') AS model,
-          coalesce(session_id, nullif(regexp_extract({stem}, '^[^_]*_(.+)$', 1), ''), {stem}) AS conversation_id,
-          session_cwd AS project,
-          1 AS request_count,
-          {inp} AS input_tokens,
-          coalesce({n['cache_read']}, 0) AS cache_read_tokens,
-          coalesce({n['cache_write']}, 0) AS cache_write_tokens,
-          0 AS cache_write_1h_tokens,
-          {n['output']} AS output_tokens,
-          0 AS reasoning_tokens,
-          true AS cache_known,
-          false AS batch,
-          {agent_cost_sql('cost')} AS reported_cost_usd,
-          json_object('api', api, 'pi_provider', pi_provider, 'stop_reason', stop_reason) AS extra
-        FROM (SELECT *,
-                max(CASE WHEN type = 'session' THEN nullif(entry_id, '') END) OVER () AS session_id,
-                max(CASE WHEN type = 'session' THEN nullif(cwd, '') END) OVER () AS session_cwd
-              FROM ({lines}))
-        WHERE NOT _json_ok OR (type = 'message' AND role = 'assistant' AND usage IS NOT NULL)
-        """
+        return session_query(f, "pi:", f"coalesce(nullif(regexp_extract({stem}, '^[^_]*_(.+)$', 1), ''), {stem})")
+
+
+def _or_last_change(own: str, change: str, snapshot: str) -> str:
+    """SQL: the message's own `own`, else the one of the last model change (or OpenClaw snapshot) before it."""
+    last = (f"CASE WHEN type = 'model_change' THEN nullif({change}, '') "
+            f"WHEN type = 'custom' AND custom_type = 'model-snapshot' THEN nullif({snapshot}, '') END")
+    return (f"coalesce(nullif({own}, ''), last_value({last} IGNORE NULLS) "
+            "OVER (ORDER BY source_line ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))")
+
+
+def session_query(f: InputFile, prefix: str, file_session: str) -> str:
+    """SQL: the rows of a pi session file (the module docstring); OpenClaw's are the same file.
+    `prefix` starts each event id; `file_session` (SQL) is the session id when no header states it."""
+    lines = json_lines_sql(f, FIELDS)
+    n = {x: int_sql(x) for x in TOKS}
+    bad = " OR ".join(is_bad_count(x) for x in TOKS)
+    none = " AND ".join(f"coalesce({n[x]}, 0) = 0" for x in TOKS)
+    apis = ", ".join(f"'{a}'" for a in INPUT_WITH_CACHE_APIS)
+    cached_in_input = f"coalesce(api IN ({apis}), false)"
+    inp = f"{n['input']} - CASE WHEN {cached_in_input} THEN coalesce({n['cache_read']}, 0) ELSE 0 END"
+    return f"""
+    SELECT source_line, raw,
+      CASE WHEN NOT _json_ok THEN 'not valid JSON'
+           ELSE coalesce({token_error_sql(bad, 'input', 'output', n['total'], 'output')},
+             CASE WHEN {is_bad_cost('cost')}
+                    THEN 'usage.cost.total is not a number of dollars >= 0'
+                  WHEN {cached_in_input} AND {n['cache_read']} > {n['input']}
+                    THEN 'usage.cacheRead exceeds usage.input (Gemini''s input includes the cached tokens)'
+             END)
+      END AS error,
+      _json_ok AND {none} AS skip,
+      '{prefix}' || nullif(entry_id, '') || ':' || coalesce(timestamp, '') AS event_id,
+      'request' AS grain,
+      coalesce({ts_sql('timestamp')}, {ts_sql('message_ts')}) AS ts,
+      {_provider_sql('pi_provider', "lower(coalesce(model, ''))")} AS provider,
+      model,
+      coalesce(session_id, {file_session}) AS conversation_id,
+      session_cwd AS project,
+      1 AS request_count,
+      {inp} AS input_tokens,
+      coalesce({n['cache_read']}, 0) AS cache_read_tokens,
+      coalesce({n['cache_write']}, 0) AS cache_write_tokens,
+      0 AS cache_write_1h_tokens,
+      {n['output']} AS output_tokens,
+      0 AS reasoning_tokens,
+      true AS cache_known,
+      false AS batch,
+      {agent_cost_sql('cost')} AS reported_cost_usd,
+      json_object('api', api, 'pi_provider', pi_provider, 'stop_reason', stop_reason) AS extra
+    FROM (SELECT * REPLACE (
+            {_or_last_change('model', 'change_model', 'snapshot_model')} AS model,
+            {_or_last_change('pi_provider', 'change_provider', 'snapshot_provider')} AS pi_provider),
+            max(CASE WHEN type = 'session' THEN nullif(entry_id, '') END) OVER () AS session_id,
+            max(CASE WHEN type = 'session' THEN nullif(cwd, '') END) OVER () AS session_cwd
+          FROM ({lines}))
+    WHERE NOT _json_ok OR (type = 'message' AND role = 'assistant' AND usage IS NOT NULL)
+    """
