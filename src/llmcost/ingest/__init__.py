@@ -842,13 +842,24 @@ def lines_sql(f: InputFile) -> str:
     )
 
 
+DOCUMENT_RECORDS = "CAST(json(CAST(json AS VARCHAR)) AS VARCHAR)"
+"""The raw text `_document_lines_sql` gives each record of a JSON document (what `jq -c` writes)."""
+
+
+def reads_records(sql: str) -> bool:
+    """The format query `sql` reads a JSON document record by record, as lines (`lines_sql`): each
+    record a row it stores or quarantines. A format that reads the document whole (a page of an
+    API, a thread) does not; `llmcost.ingest.salvage` only rewrites a broken document for the first."""
+    return DOCUMENT_RECORDS in sql
+
+
 def _document_lines_sql(f: InputFile, comp: str) -> str:
     """`lines_sql` of a JSON document (`json_document`): its records, each minified to one line
     (`json()`: the text `jq -c` writes), numbered from 1 within its file. A document DuckDB cannot
     parse fails as a whole (the loader reports the file, and a batch is split to find it)."""
     scan = (f"read_json_objects({f.sql_path()}, format='auto', compression='{comp}', "
             f"maximum_object_size={MAX_LINE}{', filename=true' if f.batch else ''})")
-    raw = "CAST(json(CAST(json AS VARCHAR)) AS VARCHAR)"
+    raw = DOCUMENT_RECORDS
     if f.batch:
         files = ", ".join(f"({sql_str(p)}, {sql_str(d)}, {int(q)})" for p, d, q in f.batch)
         return (

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from llmcost.ingest import Ingestor, InputFile, intake, json_document, salvage, sql_str
+from llmcost.ingest import Ingestor, InputFile, intake, json_document, reads_records, salvage, sql_str
 from llmcost.ingest.dedupe import SNAPSHOT_FIELDS, Dedupe, derived_key, month_name, near_months
 from llmcost.ingest.privacy import mask_text
 from llmcost.ingest.results import FileResult, LoadResult
@@ -78,8 +78,8 @@ class FileCommit(Dedupe):
             except duckdb.Error as e:
                 # a JSON document DuckDB cannot parse whole: read the records it holds, once
                 fixed = work / f"salvaged-{uuid.uuid4().hex[:8]}.json"
-                saved = (salvage.salvage(f.path, f.gzip, fixed)
-                         if json_document(f.head) and _BAD_DOCUMENT.search(str(e)) else None)
+                saved = (salvage.salvage(f.path, f.gzip, fixed) if json_document(f.head)
+                         and _BAD_DOCUMENT.search(str(e)) and reads_records(ing.query(f, self.ctx)) else None)
                 if saved is None:
                     raise
                 try:
