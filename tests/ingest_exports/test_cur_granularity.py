@@ -36,7 +36,7 @@ from pathlib import Path
 import pytest
 
 from llmcost.document.analysis import ReportOptions, build_report
-from llmcost.ingest._records import DECIMAL_COMMA_CHANGE
+from llmcost.ingest._records import DECIMAL_COMMA_CHANGE, GROUPED_CHANGE
 from llmcost.ingest.loader import load
 from llmcost.storage.store import Store
 
@@ -183,11 +183,12 @@ def test_a_cur_read_before_the_spread_is_read_again_and_its_rows_replaced(
     again = load([f], store)
     assert [(r.status, r.rows_read, r.rows_stored, r.rows_duplicate, r.rows_quarantined) for r in again.files] == [
         ("replaced", 32, 31, 0, 1)]
-    # version 3 reads `;` files' decimal commas (tests/ingest_exports/test_decimal_comma.py): both changes named
+    # versions 3 and 4 read `;` files' decimal commas and dot-grouped counts
+    # (tests/ingest_exports/test_decimal_comma.py): every change named
     assert again.files[0].note == (
-        f"{key} was read again: version 1 of the aws_cur_bedrock_csv reader stored it, and version 3 reads it "
+        f"{key} was read again: version 1 of the aws_cur_bedrock_csv reader stored it, and version 4 reads it "
         "differently (a line item over several whole days is spread over those days; before, all of it sat on "
-        f"its first day; {DECIMAL_COMMA_CHANGE}); its rows were replaced")
+        f"its first day; {DECIMAL_COMMA_CHANGE}; {GROUPED_CHANGE}); its rows were replaced")
     con = Store.open(store).connect()
     days = _all(con, by_day)
     # 30 days now: Nov 1-10 $0.270000233334 each, Nov 11-30 $0.270000233333, and Nov 5 adds line 3's $0.45
@@ -197,7 +198,7 @@ def test_a_cur_read_before_the_spread_is_read_again_and_its_rows_replaced(
     # the same total, not doubled: $8.100007 + $0.45, 3,000,001 + 20,000 tokens
     assert _all(con, total) == [(31, Decimal("8.550007"), Decimal("3020001"))]
     assert _all(con, "SELECT count(*) FROM costs_all") == [(31,)]  # the old parts are gone, not shadowed
-    assert json.loads((store / "manifest.json").read_text())["files"][key]["reader_version"] == 3
+    assert json.loads((store / "manifest.json").read_text())["files"][key]["reader_version"] == 4
     # read by the current reader now: unchanged from here on
     assert [r.status for r in load([f], store).files] == ["unchanged"]
 

@@ -25,12 +25,14 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 CSV_FORMATS = sorted(p.name for p in FIXTURES.iterdir() if p.name.endswith("_csv") and p.name != "servegen_rate_csv")
 _DECIMAL = re.compile(r"-?\d+\.\d+")
 _GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+")
+_WHOLE = re.compile(r"-?[1-9]\d{3,}")
 
 
-def _resave(src: Path, dst: Path) -> int:
+def _resave(src: Path, dst: Path, grouped: bool = False) -> int:
     """`src` written as such a spreadsheet would: `;` between cells, a decimal comma, a count written
-    `"40,000"` as a plain 40000 (a number cell in the General format), BOM, CRLF. Returns how many
-    cells changed their decimal mark."""
+    `"40,000"` as a plain 40000 (a number cell in the General format), or with `grouped` every whole
+    number of four digits or more with a dot every three (`40.000`, the Number format), BOM, CRLF.
+    Returns how many cells changed their decimal mark."""
     rows = list(csv.reader(io.StringIO(src.read_text(encoding="utf-8-sig"), newline="")))
     changed = 0
     out = io.StringIO()
@@ -40,6 +42,8 @@ def _resave(src: Path, dst: Path) -> int:
             new = [c.replace(".", ",") if _DECIMAL.fullmatch(c) else c for c in row]
             changed += sum(a != b for a, b in zip(row, new, strict=True))
             row = [c.replace(",", "") if _GROUPED.fullmatch(c) else c for c in new]
+            if grouped:
+                row = [f"{int(c):,}".replace(",", ".") if _WHOLE.fullmatch(c) else c for c in row]
         w.writerow(row)
     dst.write_bytes(("\ufeff" + out.getvalue()).encode())
     return changed
@@ -55,8 +59,10 @@ def _rows(store: Path) -> dict[str, list[tuple[object, ...]]]:
     return got
 
 
+@pytest.mark.parametrize("grouped", [False, True], ids=["plain", "grouped"])
 @pytest.mark.parametrize("fmt", CSV_FORMATS)
-def test_a_csv_resaved_with_decimal_commas_stores_what_the_original_stores(tmp_path: Path, fmt: str) -> None:
+def test_a_csv_resaved_with_decimal_commas_stores_what_the_original_stores(
+        tmp_path: Path, fmt: str, grouped: bool) -> None:
     inputs = sorted(p for p in (FIXTURES / fmt).iterdir() if p.suffix == ".csv")
     orig, eu = tmp_path / "orig", tmp_path / "eu"
     orig.mkdir()
@@ -64,7 +70,7 @@ def test_a_csv_resaved_with_decimal_commas_stores_what_the_original_stores(tmp_p
     changed = 0
     for p in inputs:
         (orig / p.name).write_bytes(p.read_bytes())
-        changed += _resave(p, eu / p.name)
+        changed += _resave(p, eu / p.name, grouped)
     a, b = load([orig], tmp_path / "s1"), load([eu], tmp_path / "s2")
     assert [(f.status, f.ingestor, f.rows_stored, f.rows_quarantined) for f in b.files] == [
         (f.status, f.ingestor, f.rows_stored, f.rows_quarantined) for f in a.files]
@@ -158,3 +164,42 @@ def test_a_file_stored_with_its_commas_dropped_is_read_again(tmp_path: Path, mon
     # 3.75 + 0.50 + 2.00, not doubled
     assert Store.open(store).connect().execute(total).fetchone() == (Decimal("6.25"),)
     assert [r.status for r in load([f], store).files] == ["unchanged"]
+
+
+ANTHROPIC_USAGE = ("usage_date_utc;model_version;api_key;workspace;usage_type;context_window;"
+                   "usage_input_tokens_no_cache;"
+                   "usage_input_tokens_cache_write_5m;usage_input_tokens_cache_write_1h;usage_input_tokens_cache_read;"
+                   "usage_output_tokens;web_search_count;inference_geo;speed")
+
+
+def test_whole_counts_grouped_with_dots_in_a_semicolon_file(tmp_path: Path) -> None:
+    # a Claude Console token export re-saved by a German spreadsheet with the counts in the Number
+    # format: no decimal anywhere, so nothing told the file's locale, and 40.000 was read as 40 (a
+    # thousandth). A count is whole: 40.000 is 40,000 and 1.250.000 is 1,250,000.
+    f = tmp_path / "claude_api_tokens_2026_10_01_to_2026_10_01.csv"
+    f.write_bytes(("\ufeff" + "\r\n".join([
+        ANTHROPIC_USAGE,
+        "2026-10-01;claude-sonnet-4-5-20250929;prod-key;Support;standard;≤ 200k;40.000;20.000;10.000;1.250.000;"
+        "50.000;3;not_available;",
+        "2026-10-01;claude-haiku-4-5-20251001;;Default;standard;≤ 200k;1.000;0;0;0;200;0;not_available;",
+    ]) + "\r\n").encode())
+    load([f], tmp_path / "store")
+    con = Store.open(tmp_path / "store").connect()
+    got = con.execute("SELECT input_tokens, cache_write_tokens, cache_write_1h_tokens, cache_read_tokens, "
+                      "output_tokens FROM usage ORDER BY input_tokens").fetchall()
+    # cache writes: 20,000 (5 minutes) + 10,000 (1 hour) = 30,000, of which 10,000 1-hour
+    assert got == [(1000, 0, 0, 0, 200), (40000, 30000, 10000, 1250000, 50000)]
+
+
+def test_a_semicolon_file_with_decimal_points_keeps_them(tmp_path: Path) -> None:
+    # `;` between cells but decimal points (a US tool's `;` export): 0.5 is a point decimal, so the
+    # file is not read as a comma-decimal one and 1.500 stays 1.5 units: 1.5 + 0.5 = 2 units, $3.75 + $0.50
+    meters = "Cognitive Services;Azure OpenAI;Microsoft.CognitiveServices"
+    f = _azure(tmp_path, [
+        f"10/01/2026;m-in;gpt 4o 1120 Inp glbl Tokens;{meters};1.500;1K;3.75",
+        f"10/01/2026;m-out;gpt 4o 1120 Outp glbl Tokens;{meters};0.5;1K;0.50",
+    ])
+    load([f], tmp_path / "store")
+    con = Store.open(tmp_path / "store").connect()
+    row = con.execute("SELECT sum(quantity), sum(cost_usd) FROM costs").fetchone()
+    assert row is not None and (float(row[0]), row[1]) == (2.0, Decimal("4.25"))

@@ -116,17 +116,27 @@ DECIMAL_COMMA_CHANGE = ("a number with a decimal comma in a file delimited by `;
 """The `Ingestor.reader_changes` entry of every CSV format (`csv_changes`)."""
 
 
+GROUPED_CHANGE = ("a `;` file whose numbers are whole with a dot every three digits and none with a decimal point "
+                  "otherwise (a spreadsheet's re-save of counts: 40.000) is read as 40000; before, as 40")
+"""The `Ingestor.reader_changes` entry after `DECIMAL_COMMA_CHANGE` of every CSV format."""
+
+
 def csv_changes(earlier: dict[int, str] | None = None) -> dict[int, str]:
-    """`reader_changes` of a CSV format: its `earlier` changes and `DECIMAL_COMMA_CHANGE` as the next
-    version, so a `;` file stored with its decimal commas dropped is read again."""
+    """`reader_changes` of a CSV format: its `earlier` changes, then `DECIMAL_COMMA_CHANGE` and
+    `GROUPED_CHANGE` as the next versions, so a `;` file stored with its numbers misread is read again."""
     earlier = dict(earlier or {})
-    return {**earlier, max(earlier, default=1) + 1: DECIMAL_COMMA_CHANGE}
+    v = max(earlier, default=1)
+    return {**earlier, v + 1: DECIMAL_COMMA_CHANGE, v + 2: GROUPED_CHANGE}
 
 
 DECIMAL_COMMA = r"-?(\d{1,3}(\.\d{3})+|\d+),\d+"
 """A number written with a decimal comma (`3,75`, `0,0025`, `1.234,5`): what a spreadsheet writes in
 a locale whose decimal mark is the comma."""
 _DECIMAL_COMMA_CELL = re.compile(rf'(?:^|;)\s*"?{DECIMAL_COMMA}"?\s*(?=;|$)', re.M)
+_POINT_CELL = re.compile(r'(?:^|;)\s*"?(-?\d+\.\d+)"?\s*(?=;|$)', re.M)
+_GROUPED = re.compile(r"-?[1-9]\d{0,2}(\.\d{3})+")
+"""A whole number with a dot every three digits (`40.000`, `1.234.567`): a count as a spreadsheet in
+a comma-decimal locale writes it (a count is whole, so it is not 40 with three decimals)."""
 _LOCALE_NUMBER = r"\s*-?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?\s*"
 
 
@@ -138,14 +148,20 @@ def decimal_comma_sql(read_csv: str, head: str, delim: str | None = None) -> str
     Excel re-saving an Azure or OpenAI export) writes `;` between cells and `3,75` or `1.234,5` for
     numbers. The parsers (`_exports.dec`, `count`) drop commas as US grouping, so `3,75` was read as
     375, silently. A file is read that way when it is delimited by `;` and its first 64 KB (`head`)
-    hold a cell with a decimal comma: then in every cell that is such a number the dots (grouping)
-    are dropped and the comma becomes a point (`1.234,5` -> `1234.5`, `1.500` -> `1500`). Any other
-    file, a `;` file with decimal points among them, is left as it is. `delim`: the file's delimiter
-    when the caller knows it, else its header line's (`csv_delimiter`)."""
+    hold a cell with a decimal comma, or (a file of whole numbers) cells with dot grouping (`40.000`)
+    and no cell with a decimal point that is not such grouping (`0.5`, `12.34`): then in every cell
+    that is such a number the dots (grouping) are dropped and the comma becomes a point (`1.234,5`
+    -> `1234.5`, `1.500` -> `1500`). Any other file, a `;` file with decimal points among them, is
+    left as it is. `delim`: the file's delimiter when the caller knows it, else its header line's
+    (`csv_delimiter`)."""
     if delim is None:
         lines = head.splitlines()
         delim = csv_delimiter(lines[0]) if lines else ","
-    if delim != ";" or not _DECIMAL_COMMA_CELL.search(head):
+    if delim != ";":
+        return read_csv
+    points = [m.group(1) for m in _POINT_CELL.finditer(head)]
+    grouped = bool(points) and all(_GROUPED.fullmatch(p) for p in points)
+    if not (_DECIMAL_COMMA_CELL.search(head) or grouped):
         return read_csv
     return (
         f"(SELECT CASE WHEN regexp_full_match(COLUMNS(*), {sql_str(_LOCALE_NUMBER)}) "
