@@ -117,7 +117,8 @@ DECIMAL_COMMA_CHANGE = ("a number with a decimal comma in a file delimited by `;
 
 
 GROUPED_CHANGE = ("a `;` file whose numbers are whole with a dot every three digits and none with a decimal point "
-                  "otherwise (a spreadsheet's re-save of counts: 40.000) is read as 40000; before, as 40")
+                  "otherwise (a spreadsheet's re-save of counts: 40.000) is read as 40000; before, as 40; its dates "
+                  "written 01.10.2026 are read as 2026-10-01 (they were quarantined)")
 """The `Ingestor.reader_changes` entry after `DECIMAL_COMMA_CHANGE` of every CSV format."""
 
 
