@@ -26,12 +26,23 @@ CSV_FORMATS = sorted(p.name for p in FIXTURES.iterdir() if p.name.endswith("_csv
 _DECIMAL = re.compile(r"-?\d+\.\d+")
 _GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+")
 _WHOLE = re.compile(r"-?[1-9]\d{3,}")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2}):(\d{2}))?")
 
 
-def _resave(src: Path, dst: Path, grouped: bool = False) -> int:
+def _dotted(cell: str) -> str:
+    """An ISO date (with a time after a space, seconds 00) as a German spreadsheet writes it."""
+    m = _ISO.fullmatch(cell)
+    if not m or (m[6] or "00") != "00":
+        return cell
+    y, mo, d, h, mi, _ = m.groups()
+    return f"{int(d)}.{int(mo)}.{y}" + (f" {h}:{mi}" if h else "")
+
+
+def _resave(src: Path, dst: Path, grouped: bool = False, dates: bool = False) -> int:
     """`src` written as such a spreadsheet would: `;` between cells, a decimal comma, a count written
     `"40,000"` as a plain 40000 (a number cell in the General format), or with `grouped` every whole
-    number of four digits or more with a dot every three (`40.000`, the Number format), BOM, CRLF.
+    number of four digits or more with a dot every three (`40.000`, the Number format), with `dates`
+    each ISO date day first with dots (`2026-10-01 09:05:00` as `1.10.2026 09:05`), BOM, CRLF.
     Returns how many cells changed their decimal mark."""
     rows = list(csv.reader(io.StringIO(src.read_text(encoding="utf-8-sig"), newline="")))
     changed = 0
@@ -44,6 +55,8 @@ def _resave(src: Path, dst: Path, grouped: bool = False) -> int:
             row = [c.replace(",", "") if _GROUPED.fullmatch(c) else c for c in new]
             if grouped:
                 row = [f"{int(c):,}".replace(",", ".") if _WHOLE.fullmatch(c) else c for c in row]
+            if dates:
+                row = [_dotted(c) for c in row]
         w.writerow(row)
     dst.write_bytes(("\ufeff" + out.getvalue()).encode())
     return changed
@@ -59,10 +72,11 @@ def _rows(store: Path) -> dict[str, list[tuple[object, ...]]]:
     return got
 
 
-@pytest.mark.parametrize("grouped", [False, True], ids=["plain", "grouped"])
+@pytest.mark.parametrize("grouped, dates", [(False, False), (True, False), (True, True)],
+                         ids=["plain", "grouped", "grouped-dotted-dates"])
 @pytest.mark.parametrize("fmt", CSV_FORMATS)
 def test_a_csv_resaved_with_decimal_commas_stores_what_the_original_stores(
-        tmp_path: Path, fmt: str, grouped: bool) -> None:
+        tmp_path: Path, fmt: str, grouped: bool, dates: bool) -> None:
     inputs = sorted(p for p in (FIXTURES / fmt).iterdir() if p.suffix == ".csv")
     orig, eu = tmp_path / "orig", tmp_path / "eu"
     orig.mkdir()
@@ -70,7 +84,7 @@ def test_a_csv_resaved_with_decimal_commas_stores_what_the_original_stores(
     changed = 0
     for p in inputs:
         (orig / p.name).write_bytes(p.read_bytes())
-        changed += _resave(p, eu / p.name, grouped)
+        changed += _resave(p, eu / p.name, grouped, dates)
     a, b = load([orig], tmp_path / "s1"), load([eu], tmp_path / "s2")
     assert [(f.status, f.ingestor, f.rows_stored, f.rows_quarantined) for f in b.files] == [
         (f.status, f.ingestor, f.rows_stored, f.rows_quarantined) for f in a.files]
@@ -175,20 +189,22 @@ ANTHROPIC_USAGE = ("usage_date_utc;model_version;api_key;workspace;usage_type;co
 def test_whole_counts_grouped_with_dots_in_a_semicolon_file(tmp_path: Path) -> None:
     # a Claude Console token export re-saved by a German spreadsheet with the counts in the Number
     # format: no decimal anywhere, so nothing told the file's locale, and 40.000 was read as 40 (a
-    # thousandth). A count is whole: 40.000 is 40,000 and 1.250.000 is 1,250,000.
+    # thousandth). A count is whole: 40.000 is 40,000 and 1.250.000 is 1,250,000. Its dates are
+    # written day first with dots (1.10.2026: they were quarantined as "not YYYY-MM-DD").
     f = tmp_path / "claude_api_tokens_2026_10_01_to_2026_10_01.csv"
     f.write_bytes(("\ufeff" + "\r\n".join([
         ANTHROPIC_USAGE,
-        "2026-10-01;claude-sonnet-4-5-20250929;prod-key;Support;standard;≤ 200k;40.000;20.000;10.000;1.250.000;"
+        "1.10.2026;claude-sonnet-4-5-20250929;prod-key;Support;standard;≤ 200k;40.000;20.000;10.000;1.250.000;"
         "50.000;3;not_available;",
-        "2026-10-01;claude-haiku-4-5-20251001;;Default;standard;≤ 200k;1.000;0;0;0;200;0;not_available;",
+        "02.10.2026;claude-haiku-4-5-20251001;;Default;standard;≤ 200k;1.000;0;0;0;200;0;not_available;",
     ]) + "\r\n").encode())
     load([f], tmp_path / "store")
     con = Store.open(tmp_path / "store").connect()
-    got = con.execute("SELECT input_tokens, cache_write_tokens, cache_write_1h_tokens, cache_read_tokens, "
-                      "output_tokens FROM usage ORDER BY input_tokens").fetchall()
+    got = con.execute("SELECT CAST(ts AT TIME ZONE 'UTC' AS DATE)::VARCHAR, input_tokens, cache_write_tokens, "
+                      "cache_write_1h_tokens, cache_read_tokens, output_tokens FROM usage "
+                      "ORDER BY input_tokens").fetchall()
     # cache writes: 20,000 (5 minutes) + 10,000 (1 hour) = 30,000, of which 10,000 1-hour
-    assert got == [(1000, 0, 0, 0, 200), (40000, 30000, 10000, 1250000, 50000)]
+    assert got == [("2026-10-02", 1000, 0, 0, 0, 200), ("2026-10-01", 40000, 30000, 10000, 1250000, 50000)]
 
 
 def test_a_semicolon_file_with_decimal_points_keeps_them(tmp_path: Path) -> None:

@@ -306,3 +306,25 @@ def test_glob_and_uri_characters_in_file_names_are_read_literally(tmp_path: Path
         (entry,) = manifest_files(tmp_path / f"odd-{i}").values()
         assert (entry["ingestor"], entry["rows_read"], entry["rows_quarantined"]) == refs[name], name
     assert sorted(p.name for p in logs.iterdir()) == sorted(files)  # nothing created beside them
+
+
+def test_a_quoted_pattern_reads_what_it_matches(tmp_path: Path) -> None:
+    """`--logs 'exports/*.jsonl'` quoted in a crontab or a script reaches us unexpanded: it was
+    "No such file or directory". Now a path that does not exist but is a pattern reads what it
+    matches (`**` at any depth); a folder matched with what is in it is read once; a name that
+    exists is still taken literally (the test above); a pattern matching nothing says so."""
+    logs = tmp_path / "exports"
+    (logs / "2026" / "11").mkdir(parents=True)
+    shutil.copy(GOOD, logs / "a.jsonl")
+    shutil.copy(GOOD, logs / "2026" / "11" / "b.jsonl")
+    shutil.copy(OUTSIDE, logs / "2026" / "11" / "c.jsonl")
+    (logs / "notes.txt").write_text("not read: the pattern names .jsonl files\n")
+    ingested = {"*.jsonl": ["a.jsonl"], "**/*.jsonl": ["a.jsonl", "b.jsonl", "c.jsonl"],
+                "**": ["a.jsonl", "b.jsonl", "c.jsonl", "notes.txt"], "2026/*/[bc].jsonl": ["b.jsonl", "c.jsonl"]}
+    for i, (pattern, names) in enumerate(ingested.items()):
+        code, _, err = run("ingest", f"exports/{pattern}", "--store", str(tmp_path / f"s{i}"), cwd=tmp_path)
+        entries = manifest_files(tmp_path / f"s{i}")
+        assert sorted(Path(k).name for k in entries) == [n for n in names if n != "notes.txt"], (pattern, err)
+        assert code == 0, (pattern, err)
+    code, _, err = run("ingest", "exports/*.csv", "--store", str(tmp_path / "none"), cwd=tmp_path)
+    assert code != 0 and "Nothing matches exports/*.csv" in err and "Traceback" not in err

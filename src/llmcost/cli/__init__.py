@@ -727,7 +727,8 @@ def main_job(
         list[Path] | None,
         typer.Option(
             "--logs", metavar="PATH", parser=_path,
-            help="Ingest these files or directories, then report (repeatable).",
+            help="Ingest these files or directories (or a quoted pattern: 'exports/**/*.jsonl'), then report "
+                 "(repeatable).",
         ),
     ] = None,
     report: ReportArgs = REPORT_DEFAULTS,
@@ -774,7 +775,8 @@ def _given_on_command_line(ctx: typer.Context) -> bool:
 @friendly
 def ingest(
     paths: Annotated[list[Path], typer.Argument(metavar="PATH...", parser=_path,
-                                                help="Files or directories (walked recursively; .gz/.zip work).")],
+                                                help="Files or directories (walked recursively; archives and "
+                                                     ".gz work), or a quoted pattern ('exports/**/*.jsonl').")],
     store: StoreOpt = None,
     source: SourceOpt = None,
     mapping: MappingOpt = None,

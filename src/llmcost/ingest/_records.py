@@ -117,7 +117,8 @@ DECIMAL_COMMA_CHANGE = ("a number with a decimal comma in a file delimited by `;
 
 
 GROUPED_CHANGE = ("a `;` file whose numbers are whole with a dot every three digits and none with a decimal point "
-                  "otherwise (a spreadsheet's re-save of counts: 40.000) is read as 40000; before, as 40")
+                  "otherwise (a spreadsheet's re-save of counts: 40.000) is read as 40000; before, as 40; its dates "
+                  "written 01.10.2026 are read as 2026-10-01 (they were quarantined)")
 """The `Ingestor.reader_changes` entry after `DECIMAL_COMMA_CHANGE` of every CSV format."""
 
 
@@ -133,6 +134,11 @@ DECIMAL_COMMA = r"-?(\d{1,3}(\.\d{3})+|\d+),\d+"
 """A number written with a decimal comma (`3,75`, `0,0025`, `1.234,5`): what a spreadsheet writes in
 a locale whose decimal mark is the comma."""
 _DECIMAL_COMMA_CELL = re.compile(rf'(?:^|;)\s*"?{DECIMAL_COMMA}"?\s*(?=;|$)', re.M)
+_DOTTED_DATE = r"\s*(\d{1,2})\.(\d{1,2})\.(\d{4})(?:,? (\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*"
+"""A date written day first with dots (`01.10.2026`, `1.10.2026 14:30`): what a spreadsheet writes in
+a German, Austrian, Swiss, Russian, Polish, ... locale, the ones that also write `;` and decimal
+commas. Dotted, a date is day first in every locale that writes it so."""
+_DOTTED_DATE_CELL = re.compile(rf'(?:^|;)"?{_DOTTED_DATE}"?(?=;|$)', re.M)
 _POINT_CELL = re.compile(r'(?:^|;)\s*"?(-?\d+\.\d+)"?\s*(?=;|$)', re.M)
 _GROUPED = re.compile(r"-?[1-9]\d{0,2}(\.\d{3})+")
 """A whole number with a dot every three digits (`40.000`, `1.234.567`): a count as a spreadsheet in
@@ -152,8 +158,10 @@ def decimal_comma_sql(read_csv: str, head: str, delim: str | None = None) -> str
     and no cell with a decimal point that is not such grouping (`0.5`, `12.34`): then in every cell
     that is such a number the dots (grouping) are dropped and the comma becomes a point (`1.234,5`
     -> `1234.5`, `1.500` -> `1500`). Any other file, a `;` file with decimal points among them, is
-    left as it is. `delim`: the file's delimiter when the caller knows it, else its header line's
-    (`csv_delimiter`)."""
+    left as it is. In a `;` file whose head holds a dotted date (`_DOTTED_DATE`), each such cell is
+    written as ISO (`01.10.2026` -> `2026-10-01`, `1.10.2026 14:30` -> `2026-10-01 14:30:00`), the
+    form every format's date parser reads. `delim`: the file's delimiter when the caller knows it,
+    else its header line's (`csv_delimiter`)."""
     if delim is None:
         lines = head.splitlines()
         delim = csv_delimiter(lines[0]) if lines else ","
@@ -161,12 +169,21 @@ def decimal_comma_sql(read_csv: str, head: str, delim: str | None = None) -> str
         return read_csv
     points = [m.group(1) for m in _POINT_CELL.finditer(head)]
     grouped = bool(points) and all(_GROUPED.fullmatch(p) for p in points)
-    if not (_DECIMAL_COMMA_CELL.search(head) or grouped):
+    numbers = bool(_DECIMAL_COMMA_CELL.search(head) or grouped)
+    dates = bool(_DOTTED_DATE_CELL.search(head))
+    if not (numbers or dates):
         return read_csv
-    return (
-        f"(SELECT CASE WHEN regexp_full_match(COLUMNS(*), {sql_str(_LOCALE_NUMBER)}) "
-        f"THEN replace(replace(trim(COLUMNS(*)), '.', ''), ',', '.') ELSE COLUMNS(*) END FROM {read_csv})"
-    )
+    cell = "COLUMNS(*)"
+    if dates:
+        part = [f"regexp_extract({cell}, {sql_str(_DOTTED_DATE)}, {i})" for i in range(7)]
+        iso = (f"{part[3]} || '-' || lpad({part[2]}, 2, '0') || '-' || lpad({part[1]}, 2, '0') || "
+               f"CASE WHEN {part[4]} <> '' THEN ' ' || lpad({part[4]}, 2, '0') || ':' || {part[5]} || ':' || "
+               f"coalesce(nullif({part[6]}, ''), '00') ELSE '' END")
+        cell = f"CASE WHEN regexp_full_match({cell}, {sql_str(_DOTTED_DATE)}) THEN {iso} ELSE {cell} END"
+    if numbers:
+        cell = (f"CASE WHEN regexp_full_match(COLUMNS(*), {sql_str(_LOCALE_NUMBER)}) "
+                f"THEN replace(replace(trim(COLUMNS(*)), '.', ''), ',', '.') ELSE {cell} END")
+    return f"(SELECT {cell} FROM {read_csv})"
 
 
 CUT = ("the last row ends early (no line end after it, its last column empty): the file was cut or is "

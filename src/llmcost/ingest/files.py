@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import glob
 import hashlib
 import lzma
 import os
@@ -136,10 +137,7 @@ def walk(paths: Iterable[Path], skip: Path | None) -> Iterator[tuple[Path, str |
     """
     seen: set[tuple[int, int]] = set()
     _REAL.clear()  # what an earlier walk recorded may be stale
-    for p in paths:
-        p = Path(p).expanduser()
-        if not os.path.lexists(p):
-            raise UsageError(f"No such file or directory: {p}. Fix: check the path given to --logs / ingest.")
+    for p in _expand(paths):
         if p.is_dir():
             if skip is not None and p.resolve() == skip:  # `ingest .llmcost`: it read "0 ingested", no word why
                 yield p, own_store_note(p)
@@ -150,6 +148,31 @@ def walk(paths: Iterable[Path], skip: Path | None) -> Iterator[tuple[Path, str |
             yield p.parent, own_store_note(p.parent) if skip is not None and p.parent.resolve() == skip else note
         else:
             yield p, None
+
+
+def _expand(paths: Iterable[Path]) -> Iterator[Path]:
+    """Each given path, `~` expanded; a path that does not exist but is a pattern (`exports/*.csv`,
+    `logs/**/*.jsonl`: quoted in a crontab or a script, so no shell expanded it) stands for the paths
+    it matches, in name order, `**` matching any depth as in a shell with globstar. A name that
+    exists is taken as it is, whatever its characters (`replies [2026].json`). A match inside a
+    folder that matched too is left to that folder's walk."""
+    for given in paths:
+        p = Path(given).expanduser()
+        if os.path.lexists(p):
+            yield p
+            continue
+        if not glob.has_magic(str(p)):
+            raise UsageError(f"No such file or directory: {p}. Fix: check the path given to --logs / ingest.")
+        matches = sorted(glob.glob(str(p), recursive=True))
+        if not matches:
+            raise UsageError(f"Nothing matches {p}. Fix: check the pattern given to --logs / ingest (a folder is "
+                             "read whole: --logs DIR).")
+        folders: list[str] = []
+        for m in matches:  # `logs/**` matches a folder and what is in it: the folder is read whole, once
+            if not any(m.startswith(d) for d in folders):
+                if os.path.isdir(m):
+                    folders.append(m.rstrip(os.sep) + os.sep)
+                yield Path(m)
 
 
 def _walk_dir(
