@@ -383,13 +383,25 @@ cannot hold them)."""
 
 _SQLITE_NAME_UPDATES = {
     # simonw/llm's logs.db: the model column
-    "responses": "UPDATE responses SET model = ? "
-                 "WHERE rowid IN (SELECT rowid FROM responses ORDER BY random() LIMIT 2)",
+    ("responses", "model"): "UPDATE responses SET model = ? "
+                            "WHERE rowid IN (SELECT rowid FROM responses ORDER BY random() LIMIT 2)",
     # OpenCode's opencode.db: the model inside each message's JSON
-    "message": "UPDATE message SET data = json_set(data, '$.modelID', ?) "
-               "WHERE rowid IN (SELECT rowid FROM message WHERE json_valid(data) ORDER BY random() LIMIT 2)",
+    ("message", "data"): "UPDATE message SET data = json_set(data, '$.modelID', ?) "
+                         "WHERE rowid IN (SELECT rowid FROM message WHERE json_valid(data) ORDER BY random() LIMIT 2)",
+    # Goose's sessions.db: the model inside model_config_json, the project in working_dir
+    ("sessions", "model_config_json"): (
+        "UPDATE sessions SET model_config_json = json_set(model_config_json, '$.model_name', ?) WHERE rowid IN "
+        "(SELECT rowid FROM sessions WHERE json_valid(model_config_json) ORDER BY random() LIMIT 2)"),
+    ("sessions", "working_dir"): "UPDATE sessions SET working_dir = ? "
+                                 "WHERE rowid IN (SELECT rowid FROM sessions ORDER BY random() LIMIT 2)",
+    # Hermes' state.db: the model and the project's workspace
+    ("sessions", "model"): "UPDATE sessions SET model = ? "
+                           "WHERE rowid IN (SELECT rowid FROM sessions ORDER BY random() LIMIT 2)",
+    ("sessions", "project_workspace"): "UPDATE sessions SET project_workspace = ? "
+                                       "WHERE rowid IN (SELECT rowid FROM sessions ORDER BY random() LIMIT 2)",
 }
-"""Per table a database fixture may have: the update that puts a hostile name where a report shows it."""
+"""Per (table, column) a database fixture may have: the update that puts a hostile name where a
+report shows it."""
 
 
 def _sqlite_names(r: random.Random, src: Path, dest: Path) -> None:
@@ -397,8 +409,9 @@ def _sqlite_names(r: random.Random, src: Path, dest: Path) -> None:
     con = sqlite3.connect(dest)
     try:
         tables = {t for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        updates = [sql for table, sql in _SQLITE_NAME_UPDATES.items() if table in tables]
-        assert updates, f"{src}: no table of {sorted(_SQLITE_NAME_UPDATES)} to put names in"
+        have = {(t, c) for t in tables for (c,) in con.execute(f"SELECT name FROM pragma_table_info('{t}')")}
+        updates = [sql for key, sql in _SQLITE_NAME_UPDATES.items() if key in have]
+        assert updates, f"{src}: no column of {sorted(_SQLITE_NAME_UPDATES)} to put names in"
         for _ in range(r.randint(1, 3)):
             con.execute(r.choice(updates), (r.choice(HOSTILE_NAMES),))
         con.commit()
