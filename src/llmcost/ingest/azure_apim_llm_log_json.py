@@ -74,6 +74,8 @@ FIELDS = {
     "resource_id": "_ResourceId",
 }
 """Our name for each column of the table: the one mapping of both formats."""
+SERVICE = "(?i)/providers/microsoft\\.apimanagement/service/([^/]+)"
+"""The APIM service's name in `_ResourceId` (an Azure resource id; Log Analytics may upper-case it)."""
 PORTAL_TIME = "TimeGenerated [UTC]"
 """The Log Analytics portal's CSV export adds ` [UTC]` to the names of datetime columns."""
 TEXT = ("RequestMessages", "ResponseMessages")
@@ -112,15 +114,16 @@ def mapping_sql(src: str, ctx: IngestContext) -> str:
         return f"max(CASE WHEN _ok THEN {count(expr)} END) OVER ({part})"
 
     text = ""
+    order, whole = "ORDER BY _seq, source_line", "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
     if ctx.keep_text:
         # each chunk once (a record exported twice), joined in order; the chunks are slices of one text
         text = "".join(
-            f", string_agg(CASE WHEN _chunk_first THEN {c[n]} END, '' ORDER BY _seq, source_line) OVER ({part}) AS {n}"
+            f", string_agg(CASE WHEN _chunk_first THEN nullif({n}, '') END, '') OVER ({part} {order} {whole}) AS _{n}"
             for n in ("request_messages", "response_messages"))
     patched = f"CAST(json_merge_patch(raw, {sql_str(NO_TEXT)}) AS VARCHAR)"
     raw = "raw" if ctx.keep_text else f"CASE WHEN _json_ok THEN {patched} ELSE raw END"
     stream = f"CASE lower({c['stream']}) WHEN 'true' THEN true WHEN 'false' THEN false END"
-    project = "nullif(lower(regexp_extract(_resource, '(?i)/providers/microsoft\\.apimanagement/service/([^/]+)', 1)), '')"
+    project = f"nullif(lower(regexp_extract(_resource, {sql_str(SERVICE)}, 1)), '')"
     reason = sql_str("no token counts (PromptTokens and CompletionTokens empty on every record of the request)")
     counts = "non-numeric or non-integer PromptTokens, CompletionTokens or TotalTokens"
     unreported = unreported_count_sql("_in", "_out", "PromptTokens", "CompletionTokens")
@@ -141,7 +144,7 @@ def mapping_sql(src: str, ctx: IngestContext) -> str:
       _out AS output_tokens,
       false AS cache_known,
       false AS batch,
-      {text_cols_sql(ctx, 'request_messages', 'response_messages')},
+      {text_cols_sql(ctx, '_request_messages', '_response_messages')},
       json_object('deployment', _deployment, 'model_is_deployment', _model IS NULL AND _deployment IS NOT NULL,
                   'region', _region, 'operation', _operation, 'api_version', _api_version, 'stream', {stream},
                   'total_tokens', _total, 'records', _records) AS extra
