@@ -109,3 +109,28 @@ def test_other_apim_and_azure_files_are_not_claimed() -> None:
     tokens_only = b"PromptTokens,CompletionTokens,TotalTokens\n1,2,3\n"
     for head in (gateway, cost, tokens_only):
         assert not [i.name for i in ingest.detect(head, "x.csv") if i.name.startswith("azure_apim")]
+
+
+@pytest.mark.parametrize("value", ["13/12/2026, 09:05:12", "01/12/2026 09:05:12", "1.12.2026, 09:05:12"],
+                         ids=["en-gb", "en-gb-ambiguous", "de"])
+def test_a_time_that_may_be_day_first_is_quarantined_not_guessed(tmp_path: Path, value: str) -> None:
+    f = tmp_path / "llm.csv"
+    f.write_text("TimeGenerated [UTC],CorrelationId,DeploymentName,ModelName,PromptTokens,CompletionTokens\n"
+                 f'"{value}",c-1,chat,gpt-4o,10,5\n"12/1/2026, 9:05:12 AM",c-2,chat,gpt-4o,20,7\n')
+    result = load([f], tmp_path / "s")
+    assert [(r.rows_stored, r.rows_quarantined) for r in result.files] == [(1, 1)]
+    [q] = [json.loads(line) for p in (tmp_path / "s" / "quarantine").glob("*.jsonl")
+           for line in p.read_text().splitlines()]
+    assert q["line"] == 2 and "en-US form" in q["reason"]
+
+
+def test_a_query_result_longer_than_the_head_is_detected(tmp_path: Path) -> None:
+    # 40 records of 4 KB messages: the head (64 KB) ends inside the array
+    first = json.loads(JSON.read_text())[0]
+    recs = [first | {"CorrelationId": f"c-{i}", "RequestMessages": "x" * 4096} for i in range(40)]
+    f = tmp_path / "big.json"
+    f.write_text(json.dumps(recs))
+    result = load([f], tmp_path / "s")
+    # 40 requests of 900 in / 150 out: 36,000 and 6,000
+    assert [(r.ingestor, r.rows_stored) for r in result.files] == [("azure_apim_llm_log_json", 40)]
+    assert _totals(tmp_path / "s") == (40, 36000, 6000)

@@ -33,8 +33,9 @@ table names no API. Deployment, region, operation, API version, the stream flag,
 how many records the request had go to `extra`. `RequestMessages` / `ResponseMessages` (prompt and
 completion text, a request's chunks joined in SequenceNumber order) are stored only with
 --keep-text, and are cut out of a record's raw text (what a quarantined record keeps) without it.
-TimeGenerated is UTC: ISO with `Z` from `az`; the portal's CSV names it `TimeGenerated [UTC]` and may
-write it localised, US style `12/1/2026, 9:05:12.123 AM` (`time_sql`).
+TimeGenerated is UTC: ISO with `Z` from `az`; the portal's CSV names it `TimeGenerated [UTC]` and
+writes it in the browser's language: en-US `12/1/2026, 9:05:12.123 AM` is read (`time_sql`), another
+language's date (`01/12/2026 09:05:12`: day first or month first?) is quarantined (`TIME_REASON`).
 """
 
 from __future__ import annotations
@@ -81,9 +82,14 @@ PORTAL_TIME = "TimeGenerated [UTC]"
 TEXT = ("RequestMessages", "ResponseMessages")
 NO_TEXT = '{"RequestMessages": null, "ResponseMessages": null}'
 """A JSON merge patch (RFC 7396) taking the TEXT columns out of a record's raw text."""
-# a localised portal value (en-US): `12/1/2026, 9:05:12.123 AM`, with or without the comma or fraction
+# a localised portal value, en-US: `12/1/2026, 9:05:12.123 AM`, with or without the comma or the
+# fraction. Only the 12-hour form with AM/PM is read: it is month first (en-US); a 24-hour slash date
+# (`01/12/2026 09:05:12`, en-GB and others) may be day first, and is quarantined rather than guessed.
 PORTAL_SHAPES = ["%m/%d/%Y, %I:%M:%S.%g %p", "%m/%d/%Y, %I:%M:%S %p", "%m/%d/%Y %I:%M:%S.%g %p",
-                 "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y, %H:%M:%S.%g", "%m/%d/%Y, %H:%M:%S"]
+                 "%m/%d/%Y %I:%M:%S %p"]
+TIME_REASON = ("TimeGenerated is neither ISO 8601 nor the portal's en-US form (12/1/2026, 9:05:12.123 AM): a "
+               "localised date may be day first. Fix: export with the portal's language set to English (United "
+               "States), or query with az monitor log-analytics query (ISO times)")
 
 
 def time_sql(expr: str) -> str:
@@ -152,6 +158,7 @@ def mapping_sql(src: str, ctx: IngestContext) -> str:
       SELECT *,
         CASE WHEN NOT _json_ok THEN 'not valid JSON'
              WHEN _cut THEN {sql_str(records.CUT)}
+             WHEN _time IS NOT NULL AND {time_sql('_time')} IS NULL THEN {sql_str(TIME_REASON)}
              WHEN {bad} THEN {sql_str(counts)}
              WHEN NOT _first THEN NULL
              WHEN _in IS NULL AND _out IS NULL THEN {reason}
