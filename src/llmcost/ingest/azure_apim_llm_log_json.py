@@ -172,7 +172,8 @@ def mapping_sql(src: str, ctx: IngestContext) -> str:
           count(*) OVER ({part}) AS _records{text}
         FROM (
           SELECT *, {key} AS _key, {seq} AS _seq, {ok} AS _ok,
-            row_number() OVER (PARTITION BY {key}, {seq} ORDER BY source_line) = 1 AS _chunk_first,
+            row_number() OVER (PARTITION BY coalesce({key}, 'line ' || source_line), {seq} ORDER BY source_line) = 1
+              AS _chunk_first,
             coalesce({c['time_generated']}, {blank('time_portal')}) AS _time,
             {c['model_name']} AS _model, {c['deployment']} AS _deployment, {c['region']} AS _region,
             {c['operation']} AS _operation, {c['api_version']} AS _api_version, {c['resource_id']} AS _resource
