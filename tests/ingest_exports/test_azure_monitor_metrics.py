@@ -157,3 +157,22 @@ def test_an_interval_that_is_not_a_grain_is_quarantined(tmp_path: Path) -> None:
     (tmp_path / "full.json").write_text(json.dumps(doc))
     result = load([tmp_path / "full.json"], tmp_path / "store")
     assert [(f.rows_read, f.rows_stored, f.rows_quarantined) for f in result.files] == [(2, 0, 2)]
+
+
+def test_blank_dimensions_are_a_share_and_an_ungrouped_total_is_not_added_to_them(tmp_path: Path) -> None:
+    # grouped fetch of 2026-11-02 00h: gpt4o-prod 100 input, and a series whose deployment and model
+    # values are blank 50 input; an ungrouped fetch of the same hour (another file): the total, 150.
+    # The grouped rows count (100 + 50 = 150), the total is left out, not added (300)
+    hour = "2026-11-02T00:00:00Z"
+    grouped = _response("PT1H", {"ProcessedPromptTokens": [(hour, 100.0)]}, GPT4O)
+    blank = {"metadatavalues": [{"name": {"value": "modeldeploymentname"}, "value": ""},
+                                {"name": {"value": "modelname"}, "value": ""}],
+             "data": [{"timeStamp": hour, "total": 50.0}]}
+    grouped["value"][0]["timeseries"].append(blank)
+    (tmp_path / "grouped.json").write_text(json.dumps(grouped))
+    (tmp_path / "total.json").write_text(json.dumps(_response("PT1H", {"ProcessedPromptTokens": [(hour, 150.0)]})))
+    store = tmp_path / "store"
+    load([tmp_path / "grouped.json", tmp_path / "total.json"], store)
+    assert _sums(store) == (2, 0, 150, 0)
+    con = Store.open(store).connect()
+    assert con.execute("SELECT count(DISTINCT event_id) FROM usage_all").fetchone() == (3,)

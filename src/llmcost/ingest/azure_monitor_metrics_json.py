@@ -45,9 +45,12 @@ provider 'azure'; model = the ModelName dimension, else the deployment name (ext
 'deployment': priced only if the deployment is named after a model); a series without dimensions
 (metrics listed without --dimension: one total per metric) has no model and stays unpriced,
 marked extra.org_total (the resource's total: grouped rows of the same time from another file
-replace it, storage.store USAGE_SHADOWED_VIEW). project = '<account>/<deployment>' (the account is
+replace it, storage.store USAGE_SHADOWED_VIEW). A series of a grouped request whose dimension values
+are blank (usage without that dimension) is a share of its own, not a total: no model, not marked,
+and an event apart from the ungrouped total of the same hour. project = '<account>/<deployment>' (the account is
 the resource id's last segment; the account alone for an ungrouped series). A data point without
-`total` (no data in that interval) gives no row. Series split by more dimensions (StatusCode,
+`total` (no data in that interval) gives no row; an hour with requests and no token total (every
+call failed) is a row of requests with 0 tokens. Series split by more dimensions (StatusCode,
 ApiName, ModelVersion, Region) are added up per deployment and model.
 
 event_id = md5('azure', 'monitor_metrics', resource id (lower-cased), bucket start, width,
@@ -97,10 +100,11 @@ class AzureMonitorMetricsJson(Ingestor):
         SELECT row_number() OVER (ORDER BY doc_no, mi, si, pi) AS source_line, CAST(p AS VARCHAR) AS raw,
                doc_no, metric, interval, {width} AS width_s, region,
                lower(regexp_replace(metric_id, '/providers/microsoft\\.insights/metrics/.*$', '', 'i')) AS resource,
-               deployment, model_name, p->>'timeStamp' AS ts_text, TRY_CAST(p->>'timeStamp' AS TIMESTAMPTZ) AS _ts,
+               deployment, model_name, _ungrouped, TRY_CAST(p->>'timeStamp' AS TIMESTAMPTZ) AS _ts,
                p->>'total' AS total
         FROM (
           SELECT *, {_dim("modeldeploymentname")} AS deployment, {_dim("modelname")} AS model_name,
+                 coalesce(json_array_length(s, '$.metadatavalues'), 0) = 0 AS _ungrouped,
                  unnest(json_extract(s, '$.data[*]')) AS p, generate_subscripts(json_extract(s, '$.data[*]'), 1) AS pi
           FROM (
             SELECT *, lower(m->'name'->>'value') AS metric, m->>'id' AS metric_id,
@@ -120,7 +124,7 @@ class AzureMonitorMetricsJson(Ingestor):
             "|| ' is not a metrics time grain (PT1M, PT5M, PT15M, PT30M, PT1H, PT6H, PT12H, P1D)' "
             f"WHEN {bad_count('total')} THEN 'non-numeric or fractional total' END"
         )
-        key = "resource, _ts, width_s, deployment, model_name"
+        key = "resource, _ts, width_s, deployment, model_name, _ungrouped"
         # per response: the series of one deployment and model added up (split by StatusCode etc.);
         # across responses of one file: the last response's value of each metric
         per_doc = f"""
@@ -139,14 +143,14 @@ class AzureMonitorMetricsJson(Ingestor):
                sum(n) FILTER (WHERE metric = '{OUTPUT}') AS output_n,
                sum(n) FILTER (WHERE metric = '{REQUESTS}') AS requests_n
         FROM ({latest}) GROUP BY ALL"""
+        ident = ("'azure'", "'monitor_metrics'", "resource", "epoch(_ts)", "width_s", "deployment", "model_name")
         account = "nullif(regexp_extract(resource, '/accounts/([^/]+)$', 1), '')"
-        org = "(deployment IS NULL AND model_name IS NULL)"
         return f"""
         WITH pts AS (SELECT *, {error} AS _error FROM ({points}) WHERE total IS NOT NULL),
         has_requests AS (SELECT bool_or(metric = '{REQUESTS}') AS known FROM ({points}))
         SELECT source_line, raw, NULL AS error,
-          {key_hash("'azure'", "'monitor_metrics'", "resource", "epoch(_ts)", "width_s", "deployment", "model_name")}
-            AS event_id,
+          CASE WHEN _ungrouped OR deployment IS NOT NULL OR model_name IS NOT NULL THEN {key_hash(*ident)}
+               ELSE {key_hash(*ident, "'blank dimensions'")} END AS event_id,
           'bucket' AS grain,
           _ts AS ts,
           _ts + to_seconds(width_s) AS bucket_end,
@@ -165,7 +169,7 @@ class AzureMonitorMetricsJson(Ingestor):
           false AS batch,
           json_merge_patch('{{}}', json_object('kind', 'monitor_metrics', 'deployment', deployment,
             'model_from', CASE WHEN model_name IS NULL AND deployment IS NOT NULL THEN 'deployment' END,
-            'org_total', CASE WHEN {org} THEN true END, 'resource_id', resource, 'region', region,
+            'org_total', CASE WHEN _ungrouped THEN true END, 'resource_id', resource, 'region', region,
             'requests_known', (SELECT known FROM has_requests))) AS extra
         FROM ({rows})
         UNION ALL
