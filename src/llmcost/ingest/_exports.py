@@ -103,6 +103,20 @@ def null_group_id(*parts: str) -> str:
     return f"CASE WHEN _null_group THEN {apart} ELSE {key_hash(*parts)} END"
 
 
+def json_docs_sql(f: InputFile, no: str, doc: str) -> str:
+    """SQL: every JSON document of the file, one row each (`no`: its number from 1, `doc`: the
+    JSON): a document per file, a JSON array of them, or one per line."""
+    comp = "gzip" if f.gzip else "none"
+    # A JSON array is named as one: DuckDB's 'auto' detection does not see the array behind a UTF-8
+    # byte-order mark and reads the whole array as one object (0 rows, no error).
+    fmt = "array" if text(f.head).lstrip().startswith("[") else "auto"
+    return (
+        f"SELECT row_number() OVER () AS {no}, json AS {doc} "
+        f"FROM read_json_objects({f.sql_path()}, format='{fmt}', compression='{comp}', "
+        "maximum_object_size=268435456)"
+    )
+
+
 def pages_sql(f: InputFile, data_key: str = "data", results_key: str = "results") -> str:
     """One row per result of every bucket of every page: a page per file, a JSON array of pages,
     or pages one per line. An object with `results_key` and no `data_key` is a bucket on its own:
@@ -110,10 +124,6 @@ def pages_sql(f: InputFile, data_key: str = "data", results_key: str = "results"
     notebook saves them (openai/openai-cookbook `examples/completions_usage_api.ipynb`, `get_data`:
     `all_data.extend(data_json.get("data", []))`). Columns: source_line (result number in the
     file), page_no, bucket, res (JSON), n_results (results in that bucket), raw."""
-    comp = "gzip" if f.gzip else "none"
-    # A JSON array is named as one: DuckDB's 'auto' detection does not see the array behind a UTF-8
-    # byte-order mark and reads the whole array as one object (0 rows, no error).
-    fmt = "array" if text(f.head).lstrip().startswith("[") else "auto"
     return f"""
     SELECT row_number() OVER (ORDER BY page_no, bi, ri) AS source_line, page_no, bi, bucket, res,
            n_results, CAST(res AS VARCHAR) AS raw
@@ -127,9 +137,7 @@ def pages_sql(f: InputFile, data_key: str = "data", results_key: str = "results"
           SELECT page_no,
                  CASE WHEN json_exists(page, '$.{results_key}') AND NOT json_exists(page, '$.{data_key}')
                       THEN [page] ELSE json_extract(page, '$.{data_key}[*]') END AS buckets
-          FROM (SELECT row_number() OVER () AS page_no, json AS page
-              FROM read_json_objects({f.sql_path()}, format='{fmt}', compression='{comp}',
-                                     maximum_object_size=268435456))
+          FROM ({json_docs_sql(f, "page_no", "page")})
         )
       )
     )"""

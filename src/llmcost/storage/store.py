@@ -610,6 +610,7 @@ WIDTH_FAMILIES: dict[str, str] = {
     "anthropic_usage_report_json": "anthropic_usage_report",
     "anthropic_console_usage_csv": "anthropic_console_usage",
     "anthropic_claude_code_report_json": "anthropic_claude_code_report",
+    "azure_monitor_metrics_json": "azure_monitor_metrics",  # PT1H and P1D fetches of the same metrics
     # cost lines (and FOCUS's token buckets)
     "openai_costs_api_json": "openai_costs",
     "openai_cost_dashboard_csv": "openai_costs",  # the Costs API's buckets and event ids (its module)
