@@ -38,20 +38,20 @@ Microsoft.CognitiveServices/accounts"):
   are not read. A file holding only such metrics is still claimed (it is this export, fetched
   with other --metric names) and gives no rows, as an OpenAI usage page with empty buckets does.
 
-Mapping: one `bucket` row per (resource, timeStamp, ModelDeploymentName, ModelName):
-ts = timeStamp (UTC, the interval's start), bucket_end = ts + the response's `interval` (PT1M,
-PT5M, PT15M, PT30M, PT1H, PT6H, PT12H, P1D; another value, such as FULL, is quarantined).
-provider 'azure'; model = the ModelName dimension, else the deployment name
-(extra.model_is_deployment, as the APIM log says it: priced only if the deployment is named after a
-model); a series without dimensions (metrics listed without --dimension: one total per metric) has
-no model and stays unpriced, marked extra.org_total (the resource's total: grouped rows of the same
-time from another file replace it, storage.store USAGE_SHADOWED_VIEW). A series of a grouped
-request whose dimension values are blank (usage without that dimension) is a share of its own, not a total: no model, not marked,
-and an event apart from the ungrouped total of the same hour. project = '<account>/<deployment>' (the account is
-the resource id's last segment; the account alone for an ungrouped series). A data point without
-`total` (no data in that interval) gives no row; an hour with requests and no token total (every
-call failed) is a row of requests with 0 tokens. Series split by more dimensions (StatusCode,
-ApiName, ModelVersion, Region) are added up per deployment and model.
+Mapping: one `bucket` row per (resource, timeStamp, ModelDeploymentName, ModelName): ts = timeStamp
+(UTC, the interval's start), bucket_end = ts + the response's `interval` (PT1M, PT5M, PT15M, PT30M,
+PT1H, PT6H, PT12H, P1D; another value, such as FULL, is quarantined). provider 'azure'; model = the
+ModelName dimension, else the deployment name (extra.model_is_deployment, as the APIM log says it:
+priced only if the deployment is named after a model); a series without dimensions (metrics listed
+without --dimension: one total per metric) has no model and stays unpriced, marked extra.org_total
+(the resource's total: grouped rows of the same time from another file replace it, storage.store
+USAGE_SHADOWED_VIEW). A series of a grouped request whose dimension values are blank (usage without
+that dimension) is a share of its own, not a total: no model, not marked, and an event apart from
+the ungrouped total of the same hour. project = '<account>/<deployment>' (the account is the
+resource id's last segment; the account alone for an ungrouped series). A data point without `total`
+(no data in that interval) gives no row; an hour with requests and no token total (every call
+failed) is a row of requests with 0 tokens. Series split by more dimensions (StatusCode, ApiName,
+ModelVersion, Region) are added up per deployment and model.
 
 event_id = md5('azure', 'monitor_metrics', resource id (lower-cased), bucket start, width,
 deployment, model name): the same hour in two exports is one event, and (grain 'bucket') the
