@@ -328,3 +328,11 @@ def test_a_quoted_pattern_reads_what_it_matches(tmp_path: Path) -> None:
         assert code == 0, (pattern, err)
     code, _, err = run("ingest", "exports/*.csv", "--store", str(tmp_path / "none"), cwd=tmp_path)
     assert code != 0 and "Nothing matches exports/*.csv" in err and "Traceback" not in err
+    # a folder whose name holds pattern characters, named as it is before the pattern part: its
+    # brackets are its name (as a pattern, `[2026]` is one character of 2, 0 or 6 and matched nothing)
+    odd = tmp_path / "exports [2026] *"
+    odd.mkdir()
+    shutil.copy(GOOD, odd / "a.jsonl")
+    code, _, err = run("ingest", "exports [2026] */*.jsonl", "--store", str(tmp_path / "odd"), cwd=tmp_path)
+    assert code == 0, err
+    assert [Path(k).name for k in manifest_files(tmp_path / "odd")] == ["a.jsonl"]

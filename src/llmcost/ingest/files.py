@@ -163,7 +163,7 @@ def _expand(paths: Iterable[Path]) -> Iterator[Path]:
             continue
         if not glob.has_magic(str(p)):
             raise UsageError(f"No such file or directory: {p}. Fix: check the path given to --logs / ingest.")
-        matches = sorted(glob.glob(str(p), recursive=True))
+        matches = _matches(p)
         if not matches:
             raise UsageError(f"Nothing matches {p}. Fix: check the pattern given to --logs / ingest (a folder is "
                              "read whole: --logs DIR).")
@@ -173,6 +173,21 @@ def _expand(paths: Iterable[Path]) -> Iterator[Path]:
                 if os.path.isdir(m):
                     folders.append(m.rstrip(os.sep) + os.sep)
                 yield Path(m)
+
+
+def _matches(pattern: Path) -> list[str]:
+    """What `pattern` matches, in name order; when nothing does, what it matches with the longest
+    leading part that is a folder taken literally (`exports [2026]/*.json`: the folder's brackets
+    are its name, not a set of characters)."""
+    found = glob.glob(str(pattern), recursive=True)
+    parts = pattern.parts
+    for i in range(len(parts) - 1, 0, -1):
+        if found:
+            break
+        folder = Path(*parts[:i])
+        if folder.is_dir() and glob.has_magic(str(folder)):
+            found = glob.glob(os.path.join(glob.escape(str(folder)), *parts[i:]), recursive=True)
+    return sorted(found)
 
 
 def _walk_dir(
