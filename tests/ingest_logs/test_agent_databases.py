@@ -117,3 +117,22 @@ def test_a_session_whose_totals_grew_replaces_its_row(tmp_path: Path, agent: str
     # the session's row replaced, not added: 1,000 more uncached input (Goose: 5,000 of which 4,000 cached),
     # 4,000 more cache reads, 300 more output
     assert (after[0], after[1] - before[1], after[2] - before[2], after[4] - before[4]) == (5, 1000, 4000, 300)
+
+
+def test_a_part_rewritten_at_every_run_keeps_a_short_name(tmp_path: Path) -> None:
+    """A session database copied (a backup beside it, a machine's copy): each copy restates the same
+    sessions, the latest wins, and the part holding the first copy's rows is rewritten at each one.
+    Its name took a `-r<seq>` suffix per rewrite (`-r2-r3-...-r54`, found by the fuzz) until it was
+    too long to write; now a rewrite's suffix replaces the last one's."""
+    import re
+
+    src = FIXTURES / "goose_sessions_sqlite" / "input_sessions.db"
+    store = tmp_path / "store"
+    for i in range(6):
+        d = tmp_path / f"copy{i}"
+        d.mkdir()
+        (d / "sessions.db").write_bytes(src.read_bytes())
+        load([d], store)
+    names = [p.name for p in (store / "usage").rglob("*.parquet")]
+    assert names and all(len(re.findall(r"-r[0-9]+", n)) <= 1 for n in names), names
+    assert any(re.search(r"-r[0-9]+\.parquet$", n) for n in names), names  # a rewrite happened

@@ -17,7 +17,7 @@ import duckdb
 from llmcost import ingest
 from llmcost.ingest import Ingestor, InputFile, sql_str
 from llmcost.ingest.commit import FileCommit, copy_stage
-from llmcost.ingest.dedupe import SNAPSHOT_FIELDS, month_name, near_months
+from llmcost.ingest.dedupe import SNAPSHOT_FIELDS, month_name, near_months, rewritten_part
 from llmcost.ingest.files import hash_pool, sha256
 from llmcost.ingest.privacy import mask_sql
 from llmcost.ingest.results import FileResult, LoadResult
@@ -223,7 +223,7 @@ class BatchCommit(FileCommit):
         rewritten: dict[str, str] = {}
         for fname, select_old in rewrites.items():
             rel_old = Path(fname).relative_to(root).as_posix()
-            rel_new = f"{Path(rel_old).parent.as_posix()}/{Path(rel_old).stem}-r{seq0}.parquet"
+            rel_new = rewritten_part(rel_old, seq0)
             self.w.write_part(select_old, rel_new)
             rewritten[rel_old] = rel_new
 

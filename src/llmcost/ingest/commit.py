@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from llmcost.ingest import Ingestor, InputFile, intake, json_document, reads_records, salvage, sql_str
-from llmcost.ingest.dedupe import SNAPSHOT_FIELDS, Dedupe, derived_key, month_name, near_months
+from llmcost.ingest.dedupe import SNAPSHOT_FIELDS, Dedupe, derived_key, month_name, near_months, rewritten_part
 from llmcost.ingest.privacy import mask_text
 from llmcost.ingest.results import FileResult, LoadResult
 from llmcost.ingest.validate import RAW_KEEP, validated_sql
@@ -224,8 +224,7 @@ class FileCommit(Dedupe):
         rewritten: dict[str, str] = {}
         for fname, select_old in rewrites.items():
             rel_old = Path(fname).relative_to(root).as_posix()
-            new_name = f"{Path(rel_old).stem}-r{seq}.parquet"
-            rel_new = f"{Path(rel_old).parent.as_posix()}/{new_name}"
+            rel_new = rewritten_part(rel_old, seq)
             self.w.write_part(select_old, rel_new)
             rewritten[rel_old] = rel_new
 

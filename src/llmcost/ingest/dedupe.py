@@ -10,6 +10,7 @@ written through the store's writer and listed only by the manifest's commit.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,15 @@ from llmcost.storage.store import FileEntry, Manifest, Store, StoreWriter, one
 def derived_key(key: str, reader: Ingestor) -> str:
     """Manifest key of the rows `reader` derives from the file at `key` (see Ingestor.derived)."""
     return f"{key}#derived:{reader.table}"
+
+
+def rewritten_part(rel_old: str, seq: int) -> str:
+    """The name of part `rel_old` rewritten by commit `seq` (its rows losing to restated buckets or
+    larger snapshots): its first name with `-r<seq>`. The suffix replaces an earlier rewrite's, so a
+    part rewritten at every run (a session database re-read each day) keeps a name of fixed length
+    (the suffixes used to pile up, `-r2-r3-...-r54`, until the name was too long to write)."""
+    old = Path(rel_old)
+    return f"{old.parent.as_posix()}/{re.sub(r'(?:-r[0-9]+)+$', '', old.stem)}-r{seq}.parquet"
 
 
 def month_name(month: int) -> str:
