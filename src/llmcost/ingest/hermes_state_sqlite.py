@@ -34,8 +34,9 @@ hermes/paths.rs`, `loader.rs`, `parser.rs`):
   compressed session continues in a child (`parent_session_id`) with its own totals: both are rows.
 - provider = `billing_provider` folded to the catalog's names (`openai-codex` openai, `gemini` /
   `vertex` google, `claude` anthropic), else, for a bare route (`auto`, `custom`) or none, the
-  model's vendor; model = `model` as stated (a name the catalog does not know, or an OpenRouter
-  `vendor/model`, stays unpriced unless a price override names it); conversation_id = `id`; project
+  model's vendor; model = `model` as stated (an OpenRouter `vendor/model` is priced by the catalog's
+  name resolution, llmcost.pricing.names; a name it does not know stays unpriced unless a price
+  override names it); conversation_id = `id`; project
   = `cwd` where a version keeps it, else `project_workspace`; `source`, `billing_provider`,
   `billing_mode`, `cost_status`, `message_count` and `parent_session_id` go to `extra`.
 - A session with no counts (all 0 or NULL) is read and counted as skipped; one with a count that is
