@@ -1,13 +1,16 @@
-"""The file-stat cache beside the manifest: a re-run skips an unchanged file without reading it.
+"""The file-stat cache beside the manifest: a re-run skips an unchanged file, or a whole unchanged
+archive, without reading it.
 
-Only a cache, never the commit: an entry whose hash is not the manifest's is ignored, so a run
-killed before it writes the cache costs one hash per file on the next run."""
+Only a cache, never the commit: an entry whose hash is not the manifest's, or an archive with a
+member the manifest does not hold, is ignored, so a run killed before it writes the cache costs one
+hash per file (one extraction per archive) on the next run."""
 
 from __future__ import annotations
 
 import json
 import os
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,28 +18,65 @@ from llmcost.storage.store import Manifest
 
 FILESTAT = ".filestat.json"
 """Beside the manifest: the size, modification time (ns) and sha256 of each file when a run last
-read it, so a re-run skips unchanged files without reading them (a cache, never the commit)."""
+read it, and the size, modification time and member keys of each archive (.zip, tar) whose every
+member the manifest holds, so a re-run skips unchanged files and archives without reading them."""
+_VERSION = 2
+"""Version 1 was the files' table alone (key -> [size, mtime_ns, sha256]); it is still read."""
 
 
-def read_filestat(root: Path) -> dict[str, list[Any]]:
+@dataclass
+class FileStat:
+    files: dict[str, list[Any]] = field(default_factory=dict)
+    """File key -> [size, mtime_ns, sha256]."""
+    archives: dict[str, list[Any]] = field(default_factory=dict)
+    """Archive key -> [size, mtime_ns, [member keys]]."""
+
+
+def read_filestat(root: Path) -> FileStat:
     try:
         data = json.loads((root / FILESTAT).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        return FileStat()
+    if not isinstance(data, dict):
+        return FileStat()
+    if data.get("version") != _VERSION:
+        return FileStat(files=data)
+    files, archives = data.get("files"), data.get("archives")
+    return FileStat(files=files if isinstance(files, dict) else {},
+                    archives=archives if isinstance(archives, dict) else {})
 
 
-def write_filestat(root: Path, cache_before: dict[str, list[Any]], seen: dict[str, tuple[int, int]],
-                   manifest: Manifest) -> None:
+def archive_members(cached: FileStat, key: str, size: int, mtime_ns: int) -> list[str] | None:
+    """The member keys of archive `key` when the cache holds it with this size and modification
+    time (the archive is as the last run that read it left it), else None."""
+    entry = cached.archives.get(key)
+    if not (isinstance(entry, list) and len(entry) == 3 and entry[:2] == [size, mtime_ns]
+            and isinstance(entry[2], list) and entry[2] and all(isinstance(m, str) for m in entry[2])):
+        return None
+    return entry[2]
+
+
+def write_filestat(root: Path, before: FileStat, seen: dict[str, tuple[int, int]],
+                   archives: dict[str, tuple[int, int, list[str]]], manifest: Manifest) -> None:
     """Record (size, mtime_ns, sha256) of the files a run saw (`seen`: key -> (size, mtime_ns)),
-    after its commit: a file whose size and mtime match next time is not hashed again."""
-    cache = {k: v for k, v in cache_before.items() if k in manifest.files}
+    and (size, mtime_ns, member keys) of the archives it read or skipped (`archives`) whose every
+    member the manifest holds, after its commit: a file or archive whose size and mtime match next
+    time is not read again."""
+    files = {k: v for k, v in before.files.items() if k in manifest.files}
     for key, (size, mtime) in seen.items():
         fe = manifest.files.get(key)
         if fe is not None and fe.size == size:
-            cache[key] = [size, mtime, fe.sha256]
-    if cache == cache_before:
+            files[key] = [size, mtime, fe.sha256]
+    kept = {k: v for k, v in before.archives.items()
+            if isinstance(v, list) and len(v) == 3 and isinstance(v[2], list)
+            and v[2] and all(m in manifest.files for m in v[2])}
+    for key, (size, mtime, members) in archives.items():
+        kept.pop(key, None)
+        if members and all(m in manifest.files for m in members):
+            kept[key] = [size, mtime, members]
+    after = FileStat(files, kept)
+    if after == before:
         return
     tmp = root / f"{FILESTAT}.{uuid.uuid4().hex}.tmp"
-    tmp.write_text(json.dumps(cache), encoding="utf-8")
+    tmp.write_text(json.dumps({"version": _VERSION, "files": files, "archives": kept}), encoding="utf-8")
     os.replace(tmp, root / FILESTAT)

@@ -43,7 +43,7 @@ from llmcost.ingest.files import (
     unread_archive_message,
     walk,
 )
-from llmcost.ingest.filestat import read_filestat, write_filestat
+from llmcost.ingest.filestat import archive_members, read_filestat, write_filestat
 from llmcost.ingest.privacy import mask_key, mask_text
 from llmcost.ingest.results import FileResult, LoadResult
 from llmcost.storage.compact import AUTO_COMPACT_PARTS, compact_parts
@@ -111,6 +111,8 @@ class Loader(BatchCommit):
         self._pending_keys: set[str] = set()
         self._filestat = read_filestat(store.root)
         self._seen: dict[str, tuple[int, int]] = {}  # key -> (size, mtime_ns) when this run opened it
+        # archive key -> (size, mtime_ns, member keys) of the archives this run read or skipped whole
+        self._archives: dict[str, tuple[int, int, list[str]]] = {}
         self._pending_bytes: dict[tuple[str, bool, bool, str], int] = {}
         self._last_format: dict[str, Ingestor] = {}  # folder -> format of its last file detected
 
@@ -145,11 +147,19 @@ class Loader(BatchCommit):
                 result.files.append(FileResult(mask_key(shown_name(path)), "failed",
                                                message=mask_text(shown(unreadable))))
                 continue
-            if self._unchanged_by_stat(manifest, path, result):
+            if self._unchanged_by_stat(manifest, path, result) or self._archive_unchanged(manifest, path, result):
                 continue
             try:
+                before: os.stat_result | None = os.stat(path)  # an archive's, as found before reading it
+            except OSError:
+                before = None  # `expand` says why it cannot be read (files._open_regular)
+            try:
+                keys: list[str] = []
                 for disk, display, key, is_gz in expand(path, work):
+                    keys.append(key)
                     manifest = self._one(con, manifest, disk, display, key, is_gz, work, result)
+                if before is not None and keys != [_plain_key(path, masked=False)]:  # an archive's members
+                    self._archives[_plain_key(path)] = (before.st_size, before.st_mtime_ns, [mask_key(k) for k in keys])
             except FormatError as e:
                 result.files.append(FileResult(mask_key(shown_name(path)), "failed", message=mask_text(shown(e))))
         self._flush(con, manifest, work, result)
@@ -165,7 +175,7 @@ class Loader(BatchCommit):
             # The run's one commit point: until this replace, readers and a re-run see the
             # store exactly as it was before the run.
             w.commit()
-        write_filestat(self.store.root, self._filestat, self._seen, manifest)
+        write_filestat(self.store.root, self._filestat, self._seen, self._archives, manifest)
         return result
 
     def _checkpoint(self, con: duckdb.DuckDBPyConnection, manifest: Manifest, work: Path, result: LoadResult) -> None:
@@ -247,22 +257,56 @@ class Loader(BatchCommit):
             return False
         if not stat.S_ISREG(st.st_mode) or not st.st_size:
             return False
-        display = shown_name(path)
-        key = mask_key(display if "!" in display else shown_name(real_path(path)))
+        key = _plain_key(path)
         old = manifest.files.get(key)
-        if old is None or old.size != st.st_size or key in self._pending_keys:
+        if old is None or old.size != st.st_size:
             return False
-        if self._filestat.get(key) != [st.st_size, st.st_mtime_ns, old.sha256]:
+        if self._filestat.files.get(key) != [st.st_size, st.st_mtime_ns, old.sha256]:
+            return False
+        if not self._as_stored(manifest, key, old):
+            return False
+        self._seen[key] = (st.st_size, st.st_mtime_ns)
+        result.files.append(FileResult(key, "unchanged", old.ingestor))
+        return True
+
+    def _archive_unchanged(self, manifest: Manifest, path: Path, result: LoadResult) -> bool:
+        """True (and each member recorded as unchanged) when a stat shows an archive (.zip, tar) as
+        the last run that read it left it: the file-stat cache (FILESTAT) records its size and
+        modification time with its member keys, and every member is in the manifest and would be
+        kept as it is (`_as_stored`). The archive is then not extracted, nor any member hashed:
+        without this a re-run extracted every archive again to find each member unchanged."""
+        if not manifest.files or not self._filestat.archives:
+            return False
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        key = _plain_key(path)
+        members = archive_members(self._filestat, key, st.st_size, st.st_mtime_ns)
+        if members is None:
+            return False
+        olds = [manifest.files.get(m) for m in members]
+        kept = [(m, old) for m, old in zip(members, olds, strict=True)
+                if old is not None and self._as_stored(manifest, m, old)]
+        if len(kept) != len(members):
+            return False
+        result.files.extend(FileResult(m, "unchanged", old.ingestor) for m, old in kept)
+        self._archives[key] = (st.st_size, st.st_mtime_ns, members)
+        return True
+
+    def _as_stored(self, manifest: Manifest, key: str, old: FileEntry) -> bool:
+        """True when a stored file whose content is unchanged stays as it is in this run: not waiting
+        in a batch, given no other labels, not forced to another format, not a read that gave nothing
+        usable (asked again), its derived rows complete and read by the current reader."""
+        if key in self._pending_keys:
             return False
         if self.labels and self.labels != (old.labels or {}):
             return False
         if not self._same_format(old.ingestor) or (self.forced is None and self._nothing_usable(old)):
             return False
-        if not self._derived_complete(manifest, key, old.ingestor) or self._older_reader(old):
-            return False
-        self._seen[key] = (st.st_size, st.st_mtime_ns)
-        result.files.append(FileResult(key, "unchanged", old.ingestor))
-        return True
+        return self._derived_complete(manifest, key, old.ingestor) and not self._older_reader(old)
 
     def _one(
         self,
@@ -302,7 +346,7 @@ class Loader(BatchCommit):
         if old and old.size == size:
             # size and modification time as the last run saw them: the hash it recorded stands
             # (FILESTAT: a cache beside the manifest; without it, or on any mismatch, hash)
-            sha = old.sha256 if self._filestat.get(key) == [size, mtime, old.sha256] else sha256(disk)
+            sha = old.sha256 if self._filestat.files.get(key) == [size, mtime, old.sha256] else sha256(disk)
             reread = self._older_reader(old) if old.sha256 == sha else None
             if (old.sha256 == sha and self._derived_complete(manifest, key, old.ingestor) and labels == old_labels
                     and self._same_format(old.ingestor) and not self._detected_anew(old, disk, display, is_gz)
@@ -465,3 +509,12 @@ def load(
     return Loader(store, source=source, keep_text=keep_text, labels=labels, progress=progress).run(paths, wait=wait)
 
 __all__ = ["FileResult", "LoadResult", "Loader", "load"]
+
+
+def _plain_key(path: Path, *, masked: bool = True) -> str:
+    """The manifest key of a file given as `path` (`expand` gives the same one for a file that is
+    not an archive): its resolved path, shown escaped, unless its name has the archive-member form
+    (`a.zip!x.jsonl`), which is kept as spelt; `masked`: with secrets masked (ingest.privacy)."""
+    display = shown_name(path)
+    key = display if "!" in display else shown_name(real_path(path))
+    return mask_key(key) if masked else key

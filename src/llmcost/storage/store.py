@@ -8,7 +8,8 @@ Layout of a store directory::
     costs/month=YYYY-MM/*.parquet billed money lines from cost exports
     quarantine/*.jsonl            rejected rows: file, line, reason, shape (raw text, masked, only with --keep-text)
     .lock                         flock held by writers (exclusive) and readers (shared)
-    .filestat.json                size, mtime and sha256 of each input when last read (a cache for re-runs)
+    .filestat.json                size, mtime and sha256 of each input (and each archive's members) when last
+                                  read (a cache for re-runs)
     .staging/                     work in progress; anything here or unlisted is garbage
 
 A run writes new parts first and then replaces `manifest.json` atomically (write, fsync,
