@@ -203,6 +203,13 @@ def registry() -> dict[str, Ingestor]:
     return dict(sorted(_REGISTRY.items()))
 
 
+def lookup(name: str) -> Ingestor | None:
+    """The registered format `name`, or None: `registry().get(name)` without sorting the registry
+    (asked about every stored file of a re-run)."""
+    _load_builtins()
+    return _REGISTRY.get(name)
+
+
 def get(name: str) -> Ingestor:
     reg = registry()
     if name not in reg:

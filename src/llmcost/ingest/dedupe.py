@@ -71,7 +71,7 @@ class Dedupe:
     def _derived_complete(self, manifest: Manifest, key: str, ingestor: str) -> bool:
         """False when the file's format derives rows into another table and the store lacks them
         (a store written before the format did, e.g. FOCUS token buckets): the file is read again."""
-        ing = ingest.registry().get(ingestor)
+        ing = ingest.lookup(ingestor)
         return ing is None or all(derived_key(key, r) in manifest.files for r in ing.derived)
 
     def _drop_derived(self, manifest: Manifest, key: str, keep: set[str]) -> None:

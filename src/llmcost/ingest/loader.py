@@ -235,7 +235,7 @@ class Loader(BatchCommit):
         read it (FileEntry.reader_version below Ingestor.reader_version), and the versions since change
         the rows it stores (Ingestor.reader_changes), e.g. a CUR read before its monthly lines were
         spread over their days. None when the reader that read it is current."""
-        ing = ingest.registry().get(old.ingestor)
+        ing = ingest.lookup(old.ingestor)
         had = old.reader_version or 1
         if ing is None or had >= ing.reader_version:
             return None
