@@ -11,6 +11,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from llmcost.cli import app
+from tests.ingest_logs.agent_sessions import kilo_db
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 SECRET = "sk-ant-api03-" + "Q7" * 20  # a key pasted into a prompt: never stored, never printed
@@ -213,6 +214,38 @@ def test_opencode_home_folder(tmp_path: Path) -> None:
     # 13 side files
     assert _counts(doc) == (4, 13, 0, 0, 4) and alone["ingest"]["rows_stored"] == 4
     (home / "storage" / "todo" / "ses_2.json").write_bytes(b"\x00\x01")
+    (home / "log" / "dev.log").write_bytes(b"\x00\x01")
+    code, doc, _ = _run(tmp_path, "again", home)
+    assert code == 1 and doc["last_run"]["files"]["unrecognised"] == 2
+
+
+def test_kilo_cli_home_folder(tmp_path: Path) -> None:
+    # ~/.local/share/kilo as Kilo CLI (an OpenCode fork, Kilo-Org/kilocode) writes it: kilo.db in OpenCode's
+    # tables with its -wal / -shm, auth.json, log/, a project's snapshot (a git repository of the user's
+    # files), storage/session_diff/, and plans/*.md (skipped by the walk)
+    home = tmp_path / ".local" / "share" / "kilo"
+    kilo_db(home / "kilo.db")
+    _put(home, {
+        "kilo.db-wal": b"",
+        "kilo.db-shm": bytes(32768),
+        "auth.json": json.dumps({"kilo": {"type": "api", "key": SECRET}}, indent=2),
+        "log/2026-01-02T100000.log": "INFO  2026-01-02T10:00:00 +0ms service=default version=7.0.1 kilo\n" * 5,
+        "storage/session_diff/ses_K1.json": "[]",
+        "snapshot/prj_k/9f1c/HEAD": "ref: refs/heads/main\n",
+        "snapshot/prj_k/9f1c/config": "[core]\n\tbare = true\n",
+        "snapshot/prj_k/9f1c/objects/4b/825dc642cb6eb9a060e54bf8d69288fbee4904": b"x\x01+)JMU0`\x00\x00\x0b\xe8\x02m",
+        "plans/1767348000000-calm-owl.md": "# Add rate limit\n",
+    })
+    code, doc, out = _run(tmp_path, "kilo", home)
+    assert code == 0, out
+    # kilo.db's 5 replies (hand count in tests/ingest_logs/test_kilo_db.py), as from kilo.db alone; 8 side files
+    assert _counts(doc) == (1, 8, 0, 0, 5)
+    t = doc["totals"]
+    assert (t["input_tokens"], t["cache_read_tokens"], t["cache_write_tokens"], t["output_tokens"],
+            t["reasoning_tokens"], t["cost_usd"], t["unpriced_requests"]) == (
+        11000, 39000, 3000, 3000, 800, "0.059125000000", 1)
+    assert "Q7Q7Q7Q7" not in out and "Q7Q7Q7Q7" not in _store_text(tmp_path / "kilo")
+    (home / "storage" / "session_diff" / "ses_K2.json").write_bytes(b"\x00\x01")
     (home / "log" / "dev.log").write_bytes(b"\x00\x01")
     code, doc, _ = _run(tmp_path, "again", home)
     assert code == 1 and doc["last_run"]["files"]["unrecognised"] == 2

@@ -306,11 +306,27 @@ ANTIGRAVITY_HOME = r"\.gemini/antigravity(?:-cli|-ide|-backup)?"
 _KIMI_SESSION = r"(?:sessions/[^/]+|imported_sessions)/[^/]+"
 """A Kimi CLI session's folder below ~/.kimi: `sessions/<work-dir hash>/<id>`, or an imported one."""
 
+
+def _opencode_side_files(db: str) -> tuple[tuple[str, str, str], ...]:
+    """The side files of OpenCode's data folder (`_HOMES`), whose database is `<db>.db`: a fork
+    that keeps OpenCode's layout under its own name (Kilo CLI) has the same ones."""
+    return (
+        (r"auth\.json", "json", "sign-in"),
+        (rf"{db}\.db-(?:wal|shm)", "any", "database write-ahead log or shared-memory index"),
+        (r"log/[^/]+\.log", "text", "log"),
+        (r"bin/[^/]+", "program", "downloaded tool (ripgrep)"),
+        (r"storage/migration", "text", "storage version"),
+        (r"storage/(?:project|session|part|session_diff|todo|share)/.+\.json", "json",
+         "project, session, message part (a step's tokens repeat its message's), diff or to-do list"),
+        (r"snapshot/.+", "copy", "snapshot of a project (a git repository of the user's files)"),
+    )
+
+
 _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
     # (agent, its home folder as a path part, ((path below it, content, what it is), ...)). Only the
     # agent's own side files: its usage files (Claude Code's projects/*/*.jsonl, Codex's sessions/,
-    # Gemini CLI's chats/, OpenCode's storage/message/ and opencode.db, Copilot CLI's events.jsonl,
-    # Qwen Code's projects/*/chats/, Kimi CLI's wire.jsonl, pi-agent's sessions/*/*.jsonl, OpenClaw's
+    # Gemini CLI's chats/, OpenCode's storage/message/ and opencode.db (Kilo CLI's kilo.db), Copilot CLI's
+    # events.jsonl, Qwen Code's projects/*/chats/, Kimi CLI's wire.jsonl, pi-agent's sessions/*/*.jsonl, OpenClaw's
     # agents/*/sessions/*.jsonl*, Codebuff's chat-messages.json, Goose's sessions.db, Hermes' state.db,
     # Droid's *.settings.json with token counts) are read by their formats and never listed here; and a
     # file is only asked here when no format claims it (`companion` comes after detection).
@@ -349,16 +365,13 @@ _HOMES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
         (r"extensions/.+\.json", "json", "extension metadata"),
         (r"tmp/bin/[^/]+", "program", "downloaded tool (ripgrep)"),
     )),
-    ("OpenCode", r"share/opencode", (
-        (r"auth\.json", "json", "sign-in"),
-        (r"opencode\.db-(?:wal|shm)", "any", "database write-ahead log or shared-memory index"),
-        (r"log/[^/]+\.log", "text", "log"),
-        (r"bin/[^/]+", "program", "downloaded tool (ripgrep)"),
-        (r"storage/migration", "text", "storage version"),
-        (r"storage/(?:project|session|part|session_diff|todo|share)/.+\.json", "json",
-         "project, session, message part (a step's tokens repeat its message's), diff or to-do list"),
-        (r"snapshot/.+", "copy", "snapshot of a project (a git repository of the user's files)"),
-    )),
+    ("OpenCode", r"share/opencode", _opencode_side_files("opencode")),
+    # Kilo CLI (Kilo-Org/kilocode, an OpenCode fork): the same data folder under the name kilo
+    # (packages/opencode/src/global/index.ts: app = "kilo"), its database kilo.db, or kilo-<channel>.db
+    # for a preview build (src/storage/database.ts path()), read by opencode_db_sqlite (the same
+    # session.sql.ts tables); auth.json (src/auth/index.ts), log/, snapshot/<project>/<hash>
+    # (src/snapshot/index.ts) and storage/session_diff/ as OpenCode's; plans/*.md are skipped by the walk
+    ("Kilo CLI", r"share/kilo", _opencode_side_files(r"kilo(?:-[^/]+)?")),
     # Google Antigravity (the agent IDE, ~/.gemini/antigravity; its `agy` CLI, ~/.gemini/antigravity-cli;
     # the -ide and -backup folders ccusage also looks in): agentgrep.org "Antigravity IDE" / "Antigravity
     # CLI" (history.jsonl: `display`, `timestamp`, `workspace`, `conversationId`; brain/<conversation>/:

@@ -18,6 +18,13 @@ the JSON files held it, without `id` and `sessionID`; table `session (id, direct
   `session_id`; project = `data.path.root`, else the session's `directory`.
 - `source_line` is the message's rowid.
 
+Kilo CLI (Kilo-Org/kilocode, an OpenCode fork) writes the same tables to `~/.local/share/kilo/kilo.db`
+(`kilo-<channel>.db` for a preview build; its packages/opencode/src/session/session.sql.ts, with two
+more `session` columns) through the same `getUsage` (session/session.ts: input uncached, output
+without reasoning), so this format reads it as it is: provider = its `providerID` (`kilo` for the
+Kilo Gateway, whose `modelID` is a vendor/model name the catalog resolves), event ids `opencode:`
++ message id as well.
+
 As for `simonw_llm_logs_sqlite` (DuckDB's sqlite extension needs a download), the few columns are
 copied in chunks of 5,000 rows from Python's sqlite3 into a DuckDB TEMP table.
 """
