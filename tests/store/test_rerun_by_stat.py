@@ -24,11 +24,7 @@ def _session(path: Path, out: int) -> None:
     path.write_text(json.dumps(line) + "\n")
 
 
-def test_unchanged_file_is_not_opened_on_a_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    _session(logs / "a.jsonl", 100)
-    load([logs], tmp_path / "store")
+def _spy_expand(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     opened: list[Path] = []
     real_expand = load_mod.expand
 
@@ -37,6 +33,15 @@ def test_unchanged_file_is_not_opened_on_a_rerun(tmp_path: Path, monkeypatch: py
         return real_expand(path, tmp)
 
     monkeypatch.setattr(load_mod, "expand", spy)
+    return opened
+
+
+def test_unchanged_file_is_not_opened_on_a_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    _session(logs / "a.jsonl", 100)
+    load([logs], tmp_path / "store")
+    opened = _spy_expand(monkeypatch)
     result = load([logs], tmp_path / "store")
     assert [f.status for f in result.files] == ["unchanged"] and opened == []
 
@@ -75,18 +80,6 @@ def _zip(path: Path, members: dict[str, str]) -> None:
     with zipfile.ZipFile(path, "w") as z:
         for name, text in members.items():
             z.writestr(name, text)
-
-
-def _spy_expand(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    opened: list[Path] = []
-    real_expand = load_mod.expand
-
-    def spy(path: Path, tmp: Path):  # type: ignore[no-untyped-def]
-        opened.append(path)
-        return real_expand(path, tmp)
-
-    monkeypatch.setattr(load_mod, "expand", spy)
-    return opened
 
 
 def _stored(result: load_mod.LoadResult) -> list[tuple[str, str, int]]:
