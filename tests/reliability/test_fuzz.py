@@ -243,6 +243,19 @@ def test_sqlite_text_in_an_integer_column_fails_the_file_not_the_run(tmp_path: P
     assert by_name["app.jsonl"].status == "ingested"
 
 
+def test_a_quarantined_row_holding_u2028_counts_as_one_line(tmp_path: Path) -> None:
+    """Found by seed 7071 (a UTF-16 Codebuff file read as UTF-8): the quarantine keeps U+2028 raw in
+    a row's shape, as JSON allows; the store check split the file at it and read half a record."""
+    app = tmp_path / "app.jsonl"
+    good = (mutate.FIXTURES / "openai_response_jsonl" / "input.jsonl").read_text(encoding="utf-8")
+    app.write_text(good + "not json \u2028 at all\n", encoding="utf-8")
+    problems, results = _run(tmp_path / "store", [app], "openai_response_jsonl")
+    assert not problems, problems
+    (q,) = (tmp_path / "store" / "quarantine").glob("*.jsonl")
+    assert "\u2028" in q.read_text(encoding="utf-8")  # not vacuous: the shape keeps it raw
+    assert results[0].rows_quarantined == q.read_text(encoding="utf-8").count("\n")
+
+
 # ---- hostile names and files, end to end ------------------------------------------------------------
 
 NAMED_PER_FORMAT = int(os.environ.get("LLMCOST_FUZZ_NAMED", "2"))
