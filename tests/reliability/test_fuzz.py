@@ -131,6 +131,30 @@ def test_a_csv_header_cell_over_128_kib_fails_that_file_only(tmp_path: Path, sou
     assert status["good.csv"].status != "failed"
 
 
+CSV_FORMATS = [n for n in FORMATS if any(p.suffix == ".csv" for p in mutate.inputs(n))]
+
+
+@pytest.mark.parametrize("name", CSV_FORMATS)
+def test_a_csv_line_of_70000_empty_cells_is_read_as_a_short_one(tmp_path: Path, name: str) -> None:
+    """Found by seed 9192 (mutate._huge_line): DuckDB's CSV sniffer made a column of every cell of
+    the widest line and ran out of its 2 GB on a 70 KB file, which failed whole ("Out of Memory").
+    Such a line is now what a line of five empty cells is: a blank row or a quarantined one."""
+    src = next(p for p in mutate.inputs(name) if p.suffix == ".csv")
+    lines = src.read_bytes().split(b"\n")
+    counts = {}
+    for case, width in (("short", 5), ("long", 70_000)):
+        folder = tmp_path / case
+        folder.mkdir()
+        for s in mutate.siblings(name):
+            (folder / s.name).write_bytes(s.read_bytes())
+        (folder / src.name).write_bytes(b"\n".join([*lines[:2], b"," * width, *lines[2:]]))
+        problems, (r,) = _run(tmp_path / f"store-{case}", [folder / src.name], name)
+        assert not problems, problems
+        counts[case] = (r.status, r.rows_read, r.rows_stored, r.rows_duplicate, r.rows_quarantined, r.message)
+    assert counts["short"][0] == "ingested", counts
+    assert counts["long"] == counts["short"]
+
+
 def test_report_runs_over_a_store_built_from_hostile_input(tmp_path: Path) -> None:
     """Mutants of every format in one store; the report renders in every format without a traceback."""
     from llmcost.report import FORMATS as REPORT_FORMATS
