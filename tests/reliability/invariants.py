@@ -59,8 +59,11 @@ def check_store(root: Path) -> list[str]:
             bad.append(f"manifest {key}: {n} rows in parts exceed read - quarantined")
         q = 0
         if fe.quarantine:
-            q = sum(1 for line in (root / fe.quarantine).read_text(encoding="utf-8").splitlines() if line.strip())
-            for line in (root / fe.quarantine).read_text(encoding="utf-8").splitlines()[:3]:
+            # JSON Lines ends a record at "\n" only: str.splitlines() would also split at a U+2028
+            # that JSON keeps raw inside a string (a quarantined row's shape may hold one)
+            lines = [x for x in (root / fe.quarantine).read_text(encoding="utf-8").split("\n") if x.strip()]
+            q = len(lines)
+            for line in lines[:3]:
                 entry = json.loads(line)
                 if not entry.get("reason"):
                     bad.append(f"quarantine {fe.quarantine}: entry without a reason")

@@ -71,7 +71,6 @@ def csv_records_sql(f: InputFile, columns: list[str]) -> str:
     spaces is that column (`csv_columns`); a name the header holds twice up to case is read under
     its position (`name_3`), as DuckDB takes no two names equal up to case.
     """
-    comp = "gzip" if f.gzip else "none"
     head = text(f.head).splitlines()[0] if text(f.head).splitlines() else ""
     delim = csv_delimiter(head)
     header = _csv_names(head, delim, f.display)
@@ -82,23 +81,39 @@ def csv_records_sql(f: InputFile, columns: list[str]) -> str:
             f"{f.display}:1: the header names column {twice!r} twice (up to upper or lower case), so which "
             "one holds the values is unknown. Fix: rename or remove one of the two columns."
         )
+    names = csv_names_once(header)
+    cols = ", ".join(
+        f'"{_ident(names[at[c]])}" AS "{c}"' if c in at else f'CAST(NULL AS VARCHAR) AS "{c}"' for c in columns
+    )
+    cut = cut_sql(f, f'"{_ident(names[-1])}"' if names else None)
+    read = csv_read_sql(f, names, delim)
+    return (
+        f"SELECT row_number() OVER () + 1 AS source_line, CAST(to_json(c) AS VARCHAR) AS raw, {cut} AS _cut, {cols} "
+        f"FROM {csv_relation(f, read, delim)} c"
+    )
+
+
+def csv_names_once(header: list[str]) -> list[str]:
+    """`header`'s names with a name the header already holds (up to case) renamed by its position
+    (`name_3`), as DuckDB takes no two column names equal up to case."""
     seen: set[str] = set()
     names = []
     for i, n in enumerate(header):
         names.append(n if n.casefold() not in seen else f"{n}_{i + 1}")
         seen.add(n.casefold())
-    cols = ", ".join(
-        f'"{_ident(names[at[c]])}" AS "{c}"' if c in at else f'CAST(NULL AS VARCHAR) AS "{c}"' for c in columns
-    )
-    cut = cut_sql(f, f'"{_ident(names[-1])}"' if names else None)
-    read = (
-        f"read_csv({f.sql_path()}, header=true, all_varchar=true, auto_detect=false, "
+    return names
+
+
+def csv_read_sql(f: InputFile, names: list[str], delim: str, header: bool = True) -> str:
+    """SQL: `read_csv` of `f` with its column `names` given (those of its header line, unless
+    `header` is false), every value VARCHAR. Given, not sniffed: DuckDB's sniffer makes a column of
+    every cell of the widest line it samples, and a line of 70,000 commas in a 70 KB file ran it out
+    of memory, so the whole file failed."""
+    comp = "gzip" if f.gzip else "none"
+    return (
+        f"read_csv({f.sql_path()}, header={str(header).lower()}, all_varchar=true, auto_detect=false, "
         f"columns={_csv_columns(names)}, delim={sql_str(delim)}, quote='\"', escape='\"', strict_mode=false, "
         f"null_padding=true, compression='{comp}', max_line_size=16777216)"
-    )
-    return (
-        f"SELECT row_number() OVER () + 1 AS source_line, CAST(to_json(c) AS VARCHAR) AS raw, {cut} AS _cut, {cols} "
-        f"FROM {csv_relation(f, read, delim)} c"
     )
 
 

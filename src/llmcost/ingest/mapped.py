@@ -26,6 +26,7 @@ from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
+    csv_delimiter,
     csv_header,
     first_json,
     int_sql,
@@ -35,7 +36,7 @@ from llmcost.ingest import (
     ts_sql,
 )
 from llmcost.ingest._parquet import ParquetHead
-from llmcost.ingest._records import decimal_comma_sql
+from llmcost.ingest._records import csv_names_once, csv_read_sql, decimal_comma_sql
 from llmcost.storage.schema import USAGE_COLUMNS
 from llmcost.text import did_you_mean
 
@@ -393,9 +394,13 @@ class MappedIngestor(Ingestor):
         self._check_columns(f, names)
         raw = "concat_ws(',', " + ", ".join(f"coalesce({_q(n)}, '')" for n in names) + ")"
         offset = 1 if m.header else 0
+        read = "read_csv(" + ", ".join(opts) + ")"
+        if names and (m.header or m.columns):  # the names are known: given, not sniffed (csv_read_sql)
+            first = (text(f.head).splitlines() or [""])[0]
+            read = csv_read_sql(f, csv_names_once(names), m.delimiter or csv_delimiter(first), header=m.header)
         sql = (
             f"SELECT row_number() OVER () + {offset} AS source_line, {raw} AS raw, *, NULL AS _src_error "
-            f"FROM {decimal_comma_sql('read_csv(' + ', '.join(opts) + ')', text(f.head), m.delimiter)}"
+            f"FROM {decimal_comma_sql(read, text(f.head), m.delimiter)}"
         )
         return sql, names
 
