@@ -490,6 +490,15 @@ class Loader(BatchCommit):
         return manifest
 
 
+def _plain_key(path: Path, *, masked: bool = True) -> str:
+    """The manifest key of a file given as `path` (`expand` gives the same one for a file that is
+    not an archive): its resolved path, shown escaped, unless its name has the archive-member form
+    (`a.zip!x.jsonl`), which is kept as spelt; `masked`: with secrets masked (ingest.privacy)."""
+    display = shown_name(path)
+    key = display if "!" in display else shown_name(real_path(path))
+    return mask_key(key) if masked else key
+
+
 def load(
     paths: Iterable[Path],
     store_dir: Path,
@@ -509,12 +518,3 @@ def load(
     return Loader(store, source=source, keep_text=keep_text, labels=labels, progress=progress).run(paths, wait=wait)
 
 __all__ = ["FileResult", "LoadResult", "Loader", "load"]
-
-
-def _plain_key(path: Path, *, masked: bool = True) -> str:
-    """The manifest key of a file given as `path` (`expand` gives the same one for a file that is
-    not an archive): its resolved path, shown escaped, unless its name has the archive-member form
-    (`a.zip!x.jsonl`), which is kept as spelt; `masked`: with secrets masked (ingest.privacy)."""
-    display = shown_name(path)
-    key = display if "!" in display else shown_name(real_path(path))
-    return mask_key(key) if masked else key
