@@ -9,7 +9,7 @@ Reference: /work/shared/reference/formats-provider-exports.md (cited per format 
 
 from __future__ import annotations
 
-from llmcost.ingest import InputFile, csv_delimiter, csv_has, csv_header, int_sql, text
+from llmcost.ingest import InputFile, csv_has, csv_header, int_sql, text
 from llmcost.ingest._records import csv_names_once, csv_read_sql, csv_relation, cut_sql
 
 NULL_MARK = "chr(0)"
@@ -173,7 +173,7 @@ class Csv:
         cols = [f"coalesce(\"{h.replace(chr(34), chr(34) * 2)}\", '')" for h in self.header] or ["''"]
         cut = cut_sql(self.f, self.col(self.header[-1]) if self.header else None)
         read = (
-            csv_read_sql(self.f, csv_names_once(self.header), csv_delimiter(text(self.f.head).splitlines()[0]))
+            csv_read_sql(self.f, csv_names_once(self.header))
             if self.header else
             f"read_csv({self.f.sql_path()}, header=true, all_varchar=true, strict_mode=false, "
             f"null_padding=true, quote='\"', escape='\"', compression='{comp}')"

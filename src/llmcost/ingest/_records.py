@@ -71,7 +71,7 @@ def csv_records_sql(f: InputFile, columns: list[str]) -> str:
     spaces is that column (`csv_columns`); a name the header holds twice up to case is read under
     its position (`name_3`), as DuckDB takes no two names equal up to case.
     """
-    head = text(f.head).splitlines()[0] if text(f.head).splitlines() else ""
+    head = _first_line(f)
     delim = csv_delimiter(head)
     header = _csv_names(head, delim, f.display)
     at = csv_columns(header, columns)
@@ -104,17 +104,24 @@ def csv_names_once(header: list[str]) -> list[str]:
     return names
 
 
-def csv_read_sql(f: InputFile, names: list[str], delim: str, header: bool = True) -> str:
+def csv_read_sql(f: InputFile, names: list[str], delim: str | None = None, header: bool = True) -> str:
     """SQL: `read_csv` of `f` with its column `names` given (those of its header line, unless
-    `header` is false), every value VARCHAR. Given, not sniffed: DuckDB's sniffer makes a column of
+    `header` is false), every value VARCHAR, cells split at `delim` (default: the delimiter of the
+    file's first line, `csv_delimiter`). Given, not sniffed: DuckDB's sniffer makes a column of
     every cell of the widest line it samples, and a line of 70,000 commas in a 70 KB file ran it out
     of memory, so the whole file failed."""
     comp = "gzip" if f.gzip else "none"
+    delim = delim or csv_delimiter(_first_line(f))
     return (
         f"read_csv({f.sql_path()}, header={str(header).lower()}, all_varchar=true, auto_detect=false, "
         f"columns={_csv_columns(names)}, delim={sql_str(delim)}, quote='\"', escape='\"', strict_mode=false, "
         f"null_padding=true, compression='{comp}', max_line_size=16777216)"
     )
+
+
+def _first_line(f: InputFile) -> str:
+    """The first line of `f`'s head ("" for an empty head): a CSV's header line."""
+    return (text(f.head).splitlines() or [""])[0]
 
 
 def csv_relation(f: InputFile, read_csv: str, delim: str | None = None) -> str:

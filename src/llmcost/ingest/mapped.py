@@ -26,7 +26,6 @@ from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
-    csv_delimiter,
     csv_header,
     first_json,
     int_sql,
@@ -396,8 +395,7 @@ class MappedIngestor(Ingestor):
         offset = 1 if m.header else 0
         read = "read_csv(" + ", ".join(opts) + ")"
         if names and (m.header or m.columns):  # the names are known: given, not sniffed (csv_read_sql)
-            first = (text(f.head).splitlines() or [""])[0]
-            read = csv_read_sql(f, csv_names_once(names), m.delimiter or csv_delimiter(first), header=m.header)
+            read = csv_read_sql(f, csv_names_once(names), m.delimiter, header=m.header)
         sql = (
             f"SELECT row_number() OVER () + {offset} AS source_line, {raw} AS raw, *, NULL AS _src_error "
             f"FROM {decimal_comma_sql(read, text(f.head), m.delimiter)}"
