@@ -46,14 +46,22 @@ def read_filestat(root: Path) -> FileStat:
                     archives=archives if isinstance(archives, dict) else {})
 
 
+def _members(entry: Any) -> list[str] | None:
+    """The member keys of an archive's cache entry ([size, mtime_ns, [keys]]), None when it is not one."""
+    if (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[2], list) and entry[2]
+            and all(isinstance(m, str) for m in entry[2])):
+        return entry[2]
+    return None
+
+
 def archive_members(cached: FileStat, key: str, size: int, mtime_ns: int) -> list[str] | None:
     """The member keys of archive `key` when the cache holds it with this size and modification
     time (the archive is as the last run that read it left it), else None."""
     entry = cached.archives.get(key)
-    if not (isinstance(entry, list) and len(entry) == 3 and entry[:2] == [size, mtime_ns]
-            and isinstance(entry[2], list) and entry[2] and all(isinstance(m, str) for m in entry[2])):
+    members = _members(entry)
+    if entry is None or members is None or entry[:2] != [size, mtime_ns]:
         return None
-    return entry[2]
+    return members
 
 
 def write_filestat(root: Path, before: FileStat, seen: dict[str, tuple[int, int]],
@@ -68,8 +76,7 @@ def write_filestat(root: Path, before: FileStat, seen: dict[str, tuple[int, int]
         if fe is not None and fe.size == size:
             files[key] = [size, mtime, fe.sha256]
     kept = {k: v for k, v in before.archives.items()
-            if isinstance(v, list) and len(v) == 3 and isinstance(v[2], list)
-            and v[2] and all(m in manifest.files for m in v[2])}
+            if (members := _members(v)) is not None and all(m in manifest.files for m in members)}
     for key, (size, mtime, members) in archives.items():
         kept.pop(key, None)
         if members and all(m in manifest.files for m in members):
