@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import inspect
 import os
 import signal
@@ -31,6 +32,14 @@ def _interrupted_while_starting(signum: int, frame: object) -> None:
 
 if "pytest" not in sys.modules:  # a test importing the CLI keeps its own Ctrl-C
     signal.signal(signal.SIGINT, _interrupted_while_starting)
+
+# Python's cycle collector runs after every 700 net new container objects by default; importing
+# the tool's libraries (DuckDB, polars, pyarrow; for a forecast statsmodels, scipy and pandas)
+# and reading a large manifest create millions, and each pass walks the young ones. A report over
+# the Claude Code bench store took 3.0 s with the default and 2.9 s with this (median of 10, paired,
+# 2026-12-07: docs/benchmarks-claude-code.md); with the collector off, no faster. The older
+# generations keep their default rhythm, so cyclic garbage is still freed within a few passes.
+gc.set_threshold(100_000, 10, 10)
 
 import duckdb  # noqa: E402  after the early Ctrl-C handler
 import typer  # noqa: E402  after the early Ctrl-C handler
