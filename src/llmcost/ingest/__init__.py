@@ -241,13 +241,15 @@ def detect_best(head: bytes, name: str, hint: Ingestor | None = None) -> Ingesto
     format of the previous file in the same folder, say) claims it: then only the formats that
     `detect` would order before `hint` (a higher priority, or the same priority and an earlier
     name: `detect` sorts stably over the registry's name order) are asked, since no other one can
-    come first. The answer is always the one `detect` gives."""
-    reg = registry()
-    if hint is None or reg.get(hint.name) is not hint or not _claims(hint, head, name):
+    come first. The answer is always the one `detect` gives. The formats are asked in the
+    registry's own order, not sorted (asked about every file of a run): the one kept is the first
+    in `detect`'s order among those that claim the file, whichever is asked first."""
+    _load_builtins()
+    if hint is None or _REGISTRY.get(hint.name) is not hint or not _claims(hint, head, name):
         hits = detect(head, name)
         return hits[0] if hits else None
     best = hint
-    for ing in reg.values():
+    for ing in _REGISTRY.values():
         if ing is hint:
             continue
         before = ing.priority > best.priority or (ing.priority == best.priority and ing.name < best.name)
