@@ -23,15 +23,11 @@ KILL_AT = 3
 """The run kills itself when it reaches this file (0-based, in walk order)."""
 
 
-def test_a_killed_long_run_keeps_what_it_committed_and_the_rerun_equals_a_clean_run(tmp_path: Path) -> None:
-    logs = build_inputs(tmp_path / "in", request_files=6, lines_per_file=50)
-    files = sorted(p.name for p in logs.iterdir())
-    assert len(files) > KILL_AT + 1
-    store = tmp_path / "store"
-    # checkpoint before every file; the progress callback kills the process (SIGKILL: no cleanup
-    # runs) as it reaches file KILL_AT, so files 0 .. KILL_AT-1 were committed by the checkpoint
+def _killed_run(store: Path, logs: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Ingest `logs` into `store` in a child process whose progress callback kills it (SIGKILL: no
+    cleanup runs) as it reaches file KILL_AT."""
     script = textwrap.dedent(f"""
-        import os, signal, sys
+        import os, signal
         from pathlib import Path
         from llmcost.ingest.loader import Loader
         from llmcost.storage.store import Store
@@ -40,8 +36,16 @@ def test_a_killed_long_run_keeps_what_it_committed_and_the_rerun_equals_a_clean_
                 os.kill(os.getpid(), signal.SIGKILL)
         Loader(Store.open(Path({str(store)!r}), create=True), progress=progress).run([Path({str(logs)!r})])
     """)
-    env = {**os.environ, "LLMCOST_CHECKPOINT_SECONDS": "0"}
-    p = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_a_killed_long_run_keeps_what_it_committed_and_the_rerun_equals_a_clean_run(tmp_path: Path) -> None:
+    logs = build_inputs(tmp_path / "in", request_files=6, lines_per_file=50)
+    files = sorted(p.name for p in logs.iterdir())
+    assert len(files) > KILL_AT + 1
+    store = tmp_path / "store"
+    # checkpoint before every file: files 0 .. KILL_AT-1 were committed by the checkpoint
+    p = _killed_run(store, logs, {**os.environ, "LLMCOST_CHECKPOINT_SECONDS": "0"})
     assert p.returncode == -9, p.stderr
     assert check_store(store) == []
     committed = Store.open(store).read_manifest().files
@@ -58,18 +62,7 @@ def test_without_checkpoints_a_kill_leaves_the_store_as_it_was(tmp_path: Path) -
     """The default (a checkpoint a minute) does not fire in a short run: all or nothing."""
     logs = build_inputs(tmp_path / "in", request_files=6, lines_per_file=50)
     store = tmp_path / "store"
-    script = textwrap.dedent(f"""
-        import os, signal
-        from pathlib import Path
-        from llmcost.ingest.loader import Loader
-        from llmcost.storage.store import Store
-        def progress(name, i, n):
-            if i == {KILL_AT}:
-                os.kill(os.getpid(), signal.SIGKILL)
-        Loader(Store.open(Path({str(store)!r}), create=True), progress=progress).run([Path({str(logs)!r})])
-    """)
-    env = {k: v for k, v in os.environ.items() if k != "LLMCOST_CHECKPOINT_SECONDS"}
-    p = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    p = _killed_run(store, logs, {k: v for k, v in os.environ.items() if k != "LLMCOST_CHECKPOINT_SECONDS"})
     assert p.returncode == -9, p.stderr
     assert not (store / "manifest.json").exists() or not Store.open(store).read_manifest().files
 

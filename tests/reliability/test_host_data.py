@@ -7,26 +7,15 @@ Expected counts are written by hand from the files the tests build.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from llmcost import ingest
 from llmcost.cli import app
 from llmcost.ingest.loader import load
 from llmcost.storage.store import Store, connect_duckdb
-
-
-@pytest.fixture(autouse=True)
-def _registry() -> Iterator[None]:
-    ingest.registry()
-    saved = dict(ingest._REGISTRY)
-    yield
-    ingest._REGISTRY.clear()
-    ingest._REGISTRY.update(saved)
 
 
 def _one_error_line(output: str) -> str:

@@ -10,7 +10,6 @@ import io
 import json
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -18,7 +17,6 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from llmcost import ingest
 from llmcost.cli import app
 from llmcost.ingest.privacy import mask_sql, mask_text
 from tests.reliability.hostile import SECRETS
@@ -78,15 +76,6 @@ extra = "extra"
 """ + "".join(f'{f} = "{f}"\n' for f in TEXT_FIELDS)
 
 
-@pytest.fixture
-def registry() -> Iterator[None]:
-    ingest.registry()
-    saved = dict(ingest._REGISTRY)
-    yield
-    ingest._REGISTRY.clear()
-    ingest._REGISTRY.update(saved)
-
-
 def _write_logs(logs: Path) -> Path:
     """One row per secret, the secret in every text column, plus a row quarantined for its tokens."""
     buf = io.StringIO()
@@ -116,7 +105,7 @@ def _all_bytes(root: Path) -> str:
 
 @pytest.mark.parametrize("keep_text", [False, True])
 def test_secrets_in_every_text_column_file_name_and_quarantine_never_stored(
-    tmp_path: Path, registry: None, keep_text: bool
+    tmp_path: Path, keep_text: bool
 ) -> None:
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -169,7 +158,7 @@ def test_secrets_in_every_text_column_file_name_and_quarantine_never_stored(
         assert "raw" not in entry and "broken" not in entry["shape"] and "2026-10-01" in entry["shape"]
 
 
-def test_store_folders_and_quarantine_files_are_private(tmp_path: Path, registry: None) -> None:
+def test_store_folders_and_quarantine_files_are_private(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     logs.mkdir()
     _write_logs(logs)

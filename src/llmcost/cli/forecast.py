@@ -14,8 +14,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,6 +32,7 @@ from llmcost.cli import (
     app,
     friendly,
 )
+from llmcost.report.json_report import exact_default
 
 TableJsonOpt = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: table or json.")]
 
@@ -44,14 +43,6 @@ def _connection(store: Path | None) -> Iterator[Any]:
 
     with Store.open(_store_dir(store)).reader() as r:
         yield r.con
-
-
-def _json(obj: Any) -> Any:
-    if isinstance(obj, Decimal):
-        return str(obj)
-    if isinstance(obj, date):
-        return obj.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
 def _run(store: Path | None, prices: Path | None, fn: Callable[[Any, Any], Any]) -> Any:
@@ -79,7 +70,7 @@ def forecast_cmd(
     day = _as_of(as_of, tz)
     doc = _run(store, prices, lambda con, cat: forecast_section(con, cat, as_of=day, tz=tz, scenarios_file=scenarios))
     if format == "json":
-        typer.echo(json.dumps(doc, default=_json, indent=2))
+        typer.echo(json.dumps(doc, default=exact_default, indent=2))
     else:
         from llmcost.report.forecast_text import forecast_text
 
@@ -113,8 +104,8 @@ def backtest_cmd(
     if format == "json":
         typer.echo(
             # a figure that does not exist is null (never a NaN literal, which is not JSON)
-            json.dumps({"summary": res.summary(by_series=True), "rows": res.rows.to_dicts()}, default=_json, indent=2,
-                       allow_nan=False)
+            json.dumps({"summary": res.summary(by_series=True), "rows": res.rows.to_dicts()}, default=exact_default,
+                       indent=2, allow_nan=False)
         )
         return
     typer.echo(

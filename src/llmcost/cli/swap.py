@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -22,15 +22,8 @@ from llmcost.cli import (
     friendly,
 )
 from llmcost.errors import UsageError
+from llmcost.report.json_report import exact_default
 from llmcost.text import one_line
-
-
-def _json(obj: Any) -> Any:
-    if isinstance(obj, Decimal):
-        return str(obj)
-    if isinstance(obj, date | datetime):
-        return obj.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
 @app.command("swap")
@@ -77,7 +70,7 @@ def swap_cmd(
                           until=datetime.combine(hi + timedelta(days=1), time(), tzinfo=UTC) if hi else None,
                           tokenizer_ratio=ratio)
     if format == "json":
-        typer.echo(json.dumps(doc, default=_json, indent=2))
+        typer.echo(json.dumps(doc, default=exact_default, indent=2))
         return
     if not doc["requests"]:
         # "$0.00 for the priced traffic that cost n/a" read as a measured saving of everything

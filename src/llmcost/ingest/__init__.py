@@ -849,18 +849,24 @@ def lines_sql(f: InputFile) -> str:
     # cost a third of a batch's scan)
     not_blank = "raw IS NOT NULL AND CASE WHEN starts_with(raw, ' ') THEN trim(raw) <> '' ELSE raw <> '' END"
     if f.batch:
-        files = ", ".join(f"({sql_str(p)}, {sql_str(d)}, {int(q)})" for p, d, q in f.batch)
-        return (
-            "SELECT source_line, raw, _display, _bseq FROM ("
-            "SELECT n - min(n) OVER (PARTITION BY filename) + 1 AS source_line, raw, filename FROM ("
-            f"SELECT row_number() OVER () AS n, raw, filename FROM {scan})"
-            f") JOIN (VALUES {files}) _bf(_disk, _display, _bseq) ON filename = _disk "
-            f"WHERE {not_blank}"
-        )
+        return _batch_lines_sql(f, scan, "raw") + f" WHERE {not_blank}"
     return (
         "SELECT source_line, raw FROM ("
         f"SELECT row_number() OVER () AS source_line, raw FROM {scan}"
         f") WHERE {not_blank}"
+    )
+
+
+def _batch_lines_sql(f: InputFile, scan: str, raw: str) -> str:
+    """`lines_sql` of a batch (`f.batch`): each row of `scan` (the batch's files read in list order,
+    with filename=true) as its column raw (the select item `raw`), numbered from 1 within its file,
+    with the columns `_display` and `_bseq` of its file."""
+    files = ", ".join(f"({sql_str(p)}, {sql_str(d)}, {int(q)})" for p, d, q in f.batch)
+    return (
+        "SELECT source_line, raw, _display, _bseq FROM ("
+        "SELECT n - min(n) OVER (PARTITION BY filename) + 1 AS source_line, raw, filename FROM ("
+        f"SELECT row_number() OVER () AS n, {raw}, filename FROM {scan})"
+        f") JOIN (VALUES {files}) _bf(_disk, _display, _bseq) ON filename = _disk"
     )
 
 
@@ -883,13 +889,7 @@ def _document_lines_sql(f: InputFile, comp: str) -> str:
             f"maximum_object_size={MAX_LINE}{', filename=true' if f.batch else ''})")
     raw = DOCUMENT_RECORDS
     if f.batch:
-        files = ", ".join(f"({sql_str(p)}, {sql_str(d)}, {int(q)})" for p, d, q in f.batch)
-        return (
-            "SELECT source_line, raw, _display, _bseq FROM ("
-            "SELECT n - min(n) OVER (PARTITION BY filename) + 1 AS source_line, raw, filename FROM ("
-            f"SELECT row_number() OVER () AS n, {raw} AS raw, filename FROM {scan})"
-            f") JOIN (VALUES {files}) _bf(_disk, _display, _bseq) ON filename = _disk"
-        )
+        return _batch_lines_sql(f, scan, f"{raw} AS raw")
     return f"SELECT row_number() OVER () AS source_line, {raw} AS raw FROM {scan}"
 
 

@@ -17,7 +17,7 @@ import duckdb
 from llmcost import ingest
 from llmcost.ingest import Ingestor, InputFile, sql_str
 from llmcost.ingest.commit import FileCommit, copy_stage
-from llmcost.ingest.dedupe import SNAPSHOT_FIELDS, month_name, near_months, rewritten_part
+from llmcost.ingest.dedupe import SNAPSHOT_FIELDS, month_name, near_months
 from llmcost.ingest.files import hash_pool, sha256
 from llmcost.ingest.privacy import mask_sql
 from llmcost.ingest.results import FileResult, LoadResult
@@ -211,21 +211,14 @@ class BatchCommit(FileCommit):
             con.execute("CREATE OR REPLACE TEMP VIEW good AS SELECT * FROM good_in")
             dup_expr = "_bdup"
             if latest_wins:
-                for (fname,) in con.execute("SELECT DISTINCT filename FROM clash").fetchall():
-                    rewrites[fname] = (f"SELECT * REPLACE (_dup OR event_id IN (SELECT event_id FROM good) AS _dup) "
-                                       f"FROM read_parquet({sql_str(fname)})")
+                rewrites = self._restated_rewrites(con)
             elif n_clash:
                 dup_expr = "_bdup OR event_id IN (SELECT event_id FROM clash)"
         stored = {r[0]: r[1] for r in con.execute(
             f"SELECT _seq, count(*) FILTER (WHERE NOT ({dup_expr})) FROM good GROUP BY _seq"
         ).fetchall()}
 
-        rewritten: dict[str, str] = {}
-        for fname, select_old in rewrites.items():
-            rel_old = Path(fname).relative_to(root).as_posix()
-            rel_new = rewritten_part(rel_old, seq0)
-            self.w.write_part(select_old, rel_new)
-            rewritten[rel_old] = rel_new
+        rewritten = self._write_rewrites(rewrites, seq0)
 
         # the batch's parts: one per month (unlisted until the manifest commit)
         by_month: dict[int, str] = {}

@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from llmcost.ingest import Ingestor, InputFile, intake, json_document, reads_records, salvage, sql_str
-from llmcost.ingest.dedupe import SNAPSHOT_FIELDS, Dedupe, derived_key, month_name, near_months, rewritten_part
+from llmcost.ingest.dedupe import SNAPSHOT_FIELDS, Dedupe, derived_key, month_name, near_months
 from llmcost.ingest.privacy import mask_text
 from llmcost.ingest.results import FileResult, LoadResult
 from llmcost.ingest.validate import RAW_KEEP, validated_sql
@@ -207,9 +207,7 @@ class FileCommit(Dedupe):
         dup_expr = "false"
         if latest_wins:
             # the older copies of restated buckets stop being live
-            for (fname,) in con.execute("SELECT DISTINCT filename FROM clash").fetchall():
-                rewrites[fname] = (f"SELECT * REPLACE (_dup OR event_id IN (SELECT event_id FROM good) AS _dup) "
-                                   f"FROM read_parquet({sql_str(fname)})")
+            rewrites = self._restated_rewrites(con)
         elif snap and n_clash:
             rewrites = self._elect_snapshots(con)
             dup_expr = "_snap_dup"
@@ -221,12 +219,7 @@ class FileCommit(Dedupe):
         stored = unique - dup_rows
 
         # rewrite older parts whose rows lose to restated buckets or to a larger snapshot
-        rewritten: dict[str, str] = {}
-        for fname, select_old in rewrites.items():
-            rel_old = Path(fname).relative_to(root).as_posix()
-            rel_new = rewritten_part(rel_old, seq)
-            self.w.write_part(select_old, rel_new)
-            rewritten[rel_old] = rel_new
+        rewritten = self._write_rewrites(rewrites, seq)
 
         # write the new parts (unlisted until the manifest commit); one file per month
         select = f"SELECT {cols}, CAST({seq} AS BIGINT) AS _seq, {dup_expr} AS _dup"

@@ -147,6 +147,27 @@ class Dedupe:
             )
         return out
 
+    def _restated_rewrites(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+        """Each part holding an older copy of a restated bucket (TEMP TABLE clash) -> the SELECT that
+        rewrites it with those copies no longer live (the rows of `good` win)."""
+        return {
+            fname: (f"SELECT * REPLACE (_dup OR event_id IN (SELECT event_id FROM good) AS _dup) "
+                    f"FROM read_parquet({sql_str(fname)})")
+            for (fname,) in con.execute("SELECT DISTINCT filename FROM clash").fetchall()
+        }
+
+    def _write_rewrites(self, rewrites: dict[str, str], seq: int) -> dict[str, str]:
+        """Write each part of `rewrites` (part -> the SELECT that rewrites it) under its name for
+        commit `seq`; returns old name -> new name, both relative to the store."""
+        root = self.store.root
+        rewritten: dict[str, str] = {}
+        for fname, select_old in rewrites.items():
+            rel_old = Path(fname).relative_to(root).as_posix()
+            rel_new = rewritten_part(rel_old, seq)
+            self.w.write_part(select_old, rel_new)
+            rewritten[rel_old] = rel_new
+        return rewritten
+
     def _clash(self, con: duckdb.DuckDBPyConnection, existing: list[str], ids: str = "good") -> None:
         """TEMP TABLE clash: (event_id, part) of the `existing` parts' rows whose id is in `ids`.
 

@@ -32,6 +32,16 @@ def _default(o: Any) -> Any:
     raise TypeError(f"cannot serialise {type(o).__name__}")
 
 
+def exact_default(o: Any) -> Any:
+    """`json.dumps`'s default for the forecast, backtest, plan and swap documents: a Decimal as
+    str() (exact, its digits as they are), a date or datetime in ISO 8601."""
+    if isinstance(o, Decimal):
+        return str(o)
+    if isinstance(o, date):
+        return o.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
 def _compact(o: Any) -> str:
     return json.dumps(o, default=_default)
 

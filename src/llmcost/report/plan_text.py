@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from llmcost.report._fmt import money, plain
+from llmcost.report.json_report import exact_default
 from llmcost.report.markdown import text as md_text
 from llmcost.text import one_line as _line
 
@@ -137,17 +137,9 @@ def plan_markdown(doc: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, Decimal):
-        return str(obj)
-    if isinstance(obj, date):
-        return obj.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
-
-
 def plan_json(doc: dict[str, Any]) -> str:
     """The whole document; money and token figures as exact decimal strings."""
-    return json.dumps({"schema": "llmcost-plan/1", **doc}, default=_json_default, indent=2) + "\n"
+    return json.dumps({"schema": "llmcost-plan/1", **doc}, default=exact_default, indent=2) + "\n"
 
 
 RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {"table": plan_table, "md": plan_markdown, "json": plan_json}
