@@ -198,7 +198,7 @@ def test_a_session_that_switched_models_is_stored_per_model(tmp_path: Path) -> N
         "hermes_state_sqlite", 7, 6, 0, 1)
     rows = Store.open(store).connect().execute(
         "SELECT event_id, conversation_id, model, provider, input_tokens, output_tokens, cache_read_tokens, "
-        "cache_write_tokens, reasoning_tokens, request_count, CAST(reported_cost_usd AS VARCHAR), ts "
+        "cache_write_tokens, reasoning_tokens, request_count, CAST(reported_cost_usd AS VARCHAR), ts, bucket_end "
         "FROM usage ORDER BY conversation_id, input_tokens").fetchall()
     assert len({r[0] for r in rows}) == 6
     a, b, c = "20260301_100000_aaaaaa", "20260301_110000_bbbbbb", "20260301_120000_cccccc"
@@ -211,6 +211,47 @@ def test_a_session_that_switched_models_is_stored_per_model(tmp_path: Path) -> N
         (True, c, "claude-sonnet-4-5-20250929", "anthropic", 2200, 480, 7500, 0, 0, 2, None),
     ]
     assert [r[0] for r in rows if r[1] == c and r[2].startswith("claude")] == [f"hermes:{c}"]  # the remainder
-    assert {r[1]: r[11] for r in rows if r[1] == a} == {a: rows[0][11]}  # the session's start, every row
+    # the session's start and end on each of its rows (2026-03-01 10:00 to 11:00 UTC); ..bbbbbb is open
+    assert {(r[11].isoformat(), r[12].isoformat()) for r in rows if r[1] == a} == {
+        ("2026-03-01T10:00:00+00:00", "2026-03-01T11:00:00+00:00")}
+    assert [r[12] for r in rows if r[1] == b] == [None]
     assert sum(r[4] for r in rows) == 3000 + 500 + 4000  # no input lost or counted twice
     assert sum(f.rows_stored for f in load([db], store).files) == 0  # stable event ids: nothing new
+
+
+def test_model_rows_of_an_older_table_and_of_a_missing_session(tmp_path: Path) -> None:
+    """A `session_model_usage` from before Hermes' schema v22 (no `task`), the model `unknown` its v20
+    seed writes for a session without one, and a model row whose session row is gone (the table had no
+    foreign key then): read, the last at its own `first_seen` / `last_seen`.
+
+    Hand count: s1's totals 100 input, 10 output, 2 calls; its model row 40, 4, 1: the remainder under
+    gpt-5 is 60, 6, 1 call."""
+    db = tmp_path / "state.db"
+    con = sqlite3.connect(db)
+    con.executescript("""
+    CREATE TABLE sessions (id TEXT PRIMARY KEY, source TEXT, model TEXT, started_at REAL, input_tokens INTEGER,
+        output_tokens INTEGER, cache_read_tokens INTEGER, cache_write_tokens INTEGER, reasoning_tokens INTEGER,
+        billing_provider TEXT, api_call_count INTEGER);
+    CREATE TABLE session_model_usage (session_id TEXT, model TEXT, billing_provider TEXT, billing_base_url TEXT,
+        billing_mode TEXT, api_call_count INTEGER, input_tokens INTEGER, output_tokens INTEGER,
+        cache_read_tokens INTEGER, cache_write_tokens INTEGER, reasoning_tokens INTEGER, estimated_cost_usd REAL,
+        actual_cost_usd REAL, first_seen REAL, last_seen REAL);
+    INSERT INTO sessions VALUES ('s1', 'cli', 'gpt-5', 1772359200, 100, 10, 0, 0, 0, 'openai', 2);
+    INSERT INTO session_model_usage VALUES ('s1', 'unknown', '', '', '', 1, 40, 4, 0, 0, 0, 0, 0, NULL, NULL);
+    INSERT INTO session_model_usage VALUES
+        ('gone', 'claude-opus-4-1', 'anthropic', '', '', 1, 7, 1, 0, 0, 0, 0.5, 0, 1772362800, 1772366400);
+    """)
+    con.commit()
+    con.close()
+    [f] = load([db], tmp_path / "store").files
+    assert (f.rows_read, f.rows_stored, f.rows_quarantined, f.rows_skipped) == (3, 3, 0, 0)
+    rows = Store.open(tmp_path / "store").connect().execute(
+        "SELECT event_id, model, provider, input_tokens, output_tokens, request_count, "
+        "CAST(reported_cost_usd AS VARCHAR), strftime(ts, '%H:%M'), strftime(bucket_end, '%H:%M') "
+        "FROM usage ORDER BY event_id").fetchall()
+    assert [r[1:] for r in rows] == [
+        ("claude-opus-4-1", "anthropic", 7, 1, 1, "0.500000000000", "11:00", "12:00"),
+        ("gpt-5", "openai", 60, 6, 1, None, "10:00", None),
+        (None, None, 40, 4, 1, None, "10:00", None),
+    ]
+    assert [r[0] for r in rows] == ["hermes:gone:claude-opus-4-1@" + rows[0][0][-12:], "hermes:s1", "hermes:s1:unknown"]

@@ -165,7 +165,7 @@ class HermesStateSqlite(Ingestor):
           'hermes:' || m.session_id || ':' || coalesce(m.model, '') || CASE WHEN {ROUTE_EMPTY} THEN ''
             ELSE '@' || md5(concat_ws(chr(31), {", ".join(f"coalesce(m.{c}, '')" for c in ROUTE)}))[:12] END
             AS event_id,
-          {_common("m.billing_provider", "m.model", "m.first_seen", "m.last_seen", "m.session_id")},
+          {_common("m.billing_provider", "m.model", "m.session_id")},
           {_counts("n_", "coalesce(n_reasoning_tokens, 0)")},
           {_cost("m.")} AS reported_cost_usd,
           json_object('source', s.source, 'billing_provider', m.billing_provider, 'billing_mode', m.billing_mode,
@@ -213,16 +213,19 @@ def _cost(p: str) -> str:
     return f"coalesce({agent_cost_sql(p + 'actual_cost_usd')}, {agent_cost_sql(p + 'estimated_cost_usd')})"
 
 
-def _common(billing_provider: str, model_col: str, first: str = "NULL", last: str = "NULL",
-            sid: str = "id") -> str:
+def _common(billing_provider: str, model_col: str, sid: str = "id") -> str:
     """SQL: the columns a session row and a model row take alike (grain, times and project from the
-    session, the provider folded from `billing_provider`, the model `model_col` names)."""
+    session, the provider folded from `billing_provider`, the model `model_col` names). A model row
+    (`sid` not `id`) whose session row is missing takes its own `first_seen` / `last_seen`."""
+    started, ended = ("started_at", "ended_at") if sid == "id" else (
+        "CASE WHEN s.id IS NOT NULL THEN s.started_at ELSE m.first_seen END",
+        "CASE WHEN s.id IS NOT NULL THEN s.ended_at ELSE m.last_seen END")
     bp = f"lower(trim({billing_provider}))"
     folded = " ".join(f"WHEN {bp} = '{k}' THEN {sql_str(v) if v else 'NULL'}" for k, v in PROVIDERS.items())
     model = f"nullif(nullif(trim({model_col}), ''), 'unknown')"
     return f"""'bucket' AS grain,
-          {ts_sql(f'coalesce(started_at, {first})')} AS ts,
-          {ts_sql(f'coalesce(ended_at, {last})')} AS bucket_end,
+          {ts_sql(started)} AS ts,
+          {ts_sql(ended)} AS bucket_end,
           coalesce(CASE {folded} WHEN {bp} <> '' THEN {bp} END, {model_vendor_sql(f"lower({model})")}) AS provider,
           {model} AS model,
           {sid} AS conversation_id,
