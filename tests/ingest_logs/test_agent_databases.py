@@ -136,3 +136,122 @@ def test_a_part_rewritten_at_every_run_keeps_a_short_name(tmp_path: Path) -> Non
     names = [p.name for p in (store / "usage").rglob("*.parquet")]
     assert names and all(len(re.findall(r"-r[0-9]+", n)) <= 1 for n in names), names
     assert any(re.search(r"-r[0-9]+\.parquet$", n) for n in names), names  # a rewrite happened
+
+
+_MODEL_USAGE_DDL = """
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY, source TEXT NOT NULL, model TEXT, parent_session_id TEXT, started_at REAL NOT NULL,
+    ended_at REAL, message_count INTEGER DEFAULT 0, input_tokens INTEGER DEFAULT 0, output_tokens INTEGER DEFAULT 0,
+    cache_read_tokens INTEGER DEFAULT 0, cache_write_tokens INTEGER DEFAULT 0, reasoning_tokens INTEGER DEFAULT 0,
+    billing_provider TEXT, billing_mode TEXT, estimated_cost_usd REAL, actual_cost_usd REAL, cost_status TEXT,
+    api_call_count INTEGER DEFAULT 0);
+CREATE TABLE session_model_usage (
+    session_id TEXT NOT NULL, model TEXT NOT NULL, billing_provider TEXT NOT NULL DEFAULT '',
+    billing_base_url TEXT NOT NULL DEFAULT '', billing_mode TEXT NOT NULL DEFAULT '', task TEXT NOT NULL DEFAULT '',
+    api_call_count INTEGER NOT NULL DEFAULT 0, input_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0, cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_write_tokens INTEGER NOT NULL DEFAULT 0, reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+    estimated_cost_usd REAL NOT NULL DEFAULT 0, actual_cost_usd REAL NOT NULL DEFAULT 0, cost_status TEXT,
+    cost_source TEXT, first_seen REAL, last_seen REAL,
+    PRIMARY KEY (session_id, model, billing_provider, billing_base_url, billing_mode, task));
+"""
+
+
+def test_a_session_that_switched_models_is_stored_per_model(tmp_path: Path) -> None:
+    """Hermes' `session_model_usage` splits a session's totals by model: each (session, model, route)
+    row is a bucket row of its own, the session's row keeps only what no model row holds.
+
+    Hand count: ..aaaaaa switched from Claude to GPT-5, its two model rows add up to its totals
+    (input 1000 + 2000 = 3000, output 700 + 800 = 1500, cache read 15000 + 5000 = 20000, cache write
+    4000 + 0, reasoning 0 + 200, calls 4 + 2 = 6): nothing is left for the session's row (skipped).
+    ..bbbbbb has no model rows (an older Hermes): its session row as before. ..cccccc's totals hold
+    usage no model row has (the gateway's cumulative path): the remainder, 4000 - (1500 + 300) = 2200
+    input, 900 - (400 + 20) = 480 output, 10000 - 2500 = 7500 cache read, reasoning 0 - 100 -> 0,
+    calls 5 - (2 + 1) = 2, stays under the session's model, without the session's cost."""
+    db = tmp_path / "home" / ".hermes" / "state.db"
+    db.parent.mkdir(parents=True)
+    con = sqlite3.connect(db)
+    con.executescript(_MODEL_USAGE_DDL)
+    con.executemany(
+        "INSERT INTO sessions (id, source, model, started_at, ended_at, input_tokens, output_tokens, "
+        "cache_read_tokens, cache_write_tokens, reasoning_tokens, billing_provider, estimated_cost_usd, "
+        "api_call_count) VALUES (?, 'cli', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [("20260301_100000_aaaaaa", "claude-sonnet-4-5-20250929", 1772359200.0, 1772362800.0,
+          3000, 1500, 20000, 4000, 200, "anthropic", 0.5, 6),
+         ("20260301_110000_bbbbbb", "gpt-5-codex", 1772362800.0, None, 500, 100, 0, 0, 0, "openai-codex", 0.0, 1),
+         ("20260301_120000_cccccc", "claude-sonnet-4-5-20250929", 1772366400.0, 1772370000.0,
+          4000, 900, 10000, 0, 0, "anthropic", 0.1, 5)])
+    con.executemany(
+        "INSERT INTO session_model_usage (session_id, model, billing_provider, task, api_call_count, input_tokens, "
+        "output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, estimated_cost_usd, actual_cost_usd) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [("20260301_100000_aaaaaa", "claude-sonnet-4-5-20250929", "anthropic", "", 4, 1000, 700, 15000, 4000, 0,
+          0.03, 0.0),
+         ("20260301_100000_aaaaaa", "gpt-5", "openai", "", 2, 2000, 800, 5000, 0, 200, 0.0, 0.0),
+         ("20260301_120000_cccccc", "gemini-2.5-pro", "gemini", "", 2, 1500, 400, 2500, 0, 100, 0.018, 0.02),
+         ("20260301_120000_cccccc", "gemini-2.5-flash", "gemini", "title_generation", 1, 300, 20, 0, 0, 0, 0.0, 0.0)])
+    con.commit()
+    con.close()
+    store = tmp_path / "store"
+    [f] = load([db], store).files
+    assert (f.ingestor, f.rows_read, f.rows_stored, f.rows_quarantined, f.rows_skipped) == (
+        "hermes_state_sqlite", 7, 6, 0, 1)
+    rows = Store.open(store).connect().execute(
+        "SELECT event_id, conversation_id, model, provider, input_tokens, output_tokens, cache_read_tokens, "
+        "cache_write_tokens, reasoning_tokens, request_count, CAST(reported_cost_usd AS VARCHAR), ts, bucket_end "
+        "FROM usage ORDER BY conversation_id, input_tokens").fetchall()
+    assert len({r[0] for r in rows}) == 6
+    a, b, c = "20260301_100000_aaaaaa", "20260301_110000_bbbbbb", "20260301_120000_cccccc"
+    assert [(r[0].startswith(f"hermes:{r[1]}:{r[2]}") or r[0] == f"hermes:{r[1]}", *r[1:11]) for r in rows] == [
+        (True, a, "claude-sonnet-4-5-20250929", "anthropic", 1000, 700, 15000, 4000, 0, 4, "0.030000000000"),
+        (True, a, "gpt-5", "openai", 2000, 800, 5000, 0, 200, 2, None),
+        (True, b, "gpt-5-codex", "openai", 500, 100, 0, 0, 0, 1, None),
+        (True, c, "gemini-2.5-flash", "google", 300, 20, 0, 0, 0, 1, None),
+        (True, c, "gemini-2.5-pro", "google", 1500, 400, 2500, 0, 100, 2, "0.020000000000"),
+        (True, c, "claude-sonnet-4-5-20250929", "anthropic", 2200, 480, 7500, 0, 0, 2, None),
+    ]
+    assert [r[0] for r in rows if r[1] == c and r[2].startswith("claude")] == [f"hermes:{c}"]  # the remainder
+    # the session's start and end on each of its rows (2026-03-01 10:00 to 11:00 UTC); ..bbbbbb is open
+    assert {(r[11].isoformat(), r[12].isoformat()) for r in rows if r[1] == a} == {
+        ("2026-03-01T10:00:00+00:00", "2026-03-01T11:00:00+00:00")}
+    assert [r[12] for r in rows if r[1] == b] == [None]
+    assert sum(r[4] for r in rows) == 3000 + 500 + 4000  # no input lost or counted twice
+    assert sum(f.rows_stored for f in load([db], store).files) == 0  # stable event ids: nothing new
+
+
+def test_model_rows_of_an_older_table_and_of_a_missing_session(tmp_path: Path) -> None:
+    """A `session_model_usage` from before Hermes' schema v22 (no `task`), the model `unknown` its v20
+    seed writes for a session without one, and a model row whose session row is gone (the table had no
+    foreign key then): read, the last at its own `first_seen` / `last_seen`.
+
+    Hand count: s1's totals 100 input, 10 output, 2 calls; its model row 40, 4, 1: the remainder under
+    gpt-5 is 60, 6, 1 call."""
+    db = tmp_path / "state.db"
+    con = sqlite3.connect(db)
+    con.executescript("""
+    CREATE TABLE sessions (id TEXT PRIMARY KEY, source TEXT, model TEXT, started_at REAL, input_tokens INTEGER,
+        output_tokens INTEGER, cache_read_tokens INTEGER, cache_write_tokens INTEGER, reasoning_tokens INTEGER,
+        billing_provider TEXT, api_call_count INTEGER);
+    CREATE TABLE session_model_usage (session_id TEXT, model TEXT, billing_provider TEXT, billing_base_url TEXT,
+        billing_mode TEXT, api_call_count INTEGER, input_tokens INTEGER, output_tokens INTEGER,
+        cache_read_tokens INTEGER, cache_write_tokens INTEGER, reasoning_tokens INTEGER, estimated_cost_usd REAL,
+        actual_cost_usd REAL, first_seen REAL, last_seen REAL);
+    INSERT INTO sessions VALUES ('s1', 'cli', 'gpt-5', 1772359200, 100, 10, 0, 0, 0, 'openai', 2);
+    INSERT INTO session_model_usage VALUES ('s1', 'unknown', '', '', '', 1, 40, 4, 0, 0, 0, 0, 0, NULL, NULL);
+    INSERT INTO session_model_usage VALUES
+        ('gone', 'claude-opus-4-1', 'anthropic', '', '', 1, 7, 1, 0, 0, 0, 0.5, 0, 1772362800, 1772366400);
+    """)
+    con.commit()
+    con.close()
+    [f] = load([db], tmp_path / "store").files
+    assert (f.rows_read, f.rows_stored, f.rows_quarantined, f.rows_skipped) == (3, 3, 0, 0)
+    rows = Store.open(tmp_path / "store").connect().execute(
+        "SELECT event_id, model, provider, input_tokens, output_tokens, request_count, "
+        "CAST(reported_cost_usd AS VARCHAR), strftime(ts, '%H:%M'), strftime(bucket_end, '%H:%M') "
+        "FROM usage ORDER BY event_id").fetchall()
+    assert [r[1:] for r in rows] == [
+        ("claude-opus-4-1", "anthropic", 7, 1, 1, "0.500000000000", "11:00", "12:00"),
+        ("gpt-5", "openai", 60, 6, 1, None, "10:00", None),
+        (None, None, 40, 4, 1, None, "10:00", None),
+    ]
+    assert [r[0] for r in rows] == ["hermes:gone:claude-opus-4-1@" + rows[0][0][-12:], "hermes:s1", "hermes:s1:unknown"]

@@ -87,20 +87,22 @@ def has_table(name: str, table: str, cols: set[str]) -> bool:
 
 
 def copy_table(con: duckdb.DuckDBPyConnection | None, reader: str, f: InputFile, table: str,
-               cols: tuple[str, ...]) -> str:
+               cols: tuple[str, ...], *, missing_ok: bool = False) -> str:
     """`table`'s rowid and `cols` copied from the SQLite file `f` into a TEMP table (`copy_name`, named
     for the format `reader`) on the loader's connection `con`, in rowid order: rowid as BIGINT, every
     other column as its text (`CAST(.. AS TEXT)`, so a count stored as text, 'n/a', reaches the reader
     as it is and is quarantined there, not lost); a column the file's version of the table lacks is
-    NULL. Returns the TEMP table's name."""
+    NULL; with `missing_ok`, a file without `table` gives an empty one. Returns the TEMP table's name."""
     if con is None:
         raise RuntimeError(f"{reader} needs the loader's DuckDB connection")
     db = open_readonly(f.path)
     try:
         have = columns(db, table)
+        schema = pa.schema([("rowid", pa.int64()), *((c, pa.string()) for c in cols)])
+        if missing_ok and not have:
+            return copy_rows(con, copy_name(f"{reader}_", f), schema, [])
         select = ", ".join(f'CAST("{c}" AS TEXT)' if c in have else "NULL" for c in cols)
         cur = db.execute(f'SELECT rowid, {select} FROM "{table}" ORDER BY rowid')
-        schema = pa.schema([("rowid", pa.int64()), *((c, pa.string()) for c in cols)])
         return copy_rows(con, copy_name(f"{reader}_", f), schema, [cur])
     finally:
         db.close()
