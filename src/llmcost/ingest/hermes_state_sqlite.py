@@ -119,7 +119,7 @@ PROVIDERS = {"openai-codex": "openai", "openai_codex": "openai", "gemini": "goog
 class HermesStateSqlite(Ingestor):
     name = "hermes_state_sqlite"
     grain = "bucket"
-    title = "Hermes Agent state database (~/.hermes/state.db: each session's token totals and cost)"
+    title = "Hermes Agent state database (~/.hermes/state.db: each session's token totals and cost, per model)"
     obtain = "Already on disk: point --logs at ~/.hermes/state.db (or $HERMES_HOME/state.db)."
     reader_changes: ClassVar[dict[int, str]] = {
         2: "a session with rows in session_model_usage is stored per (model, route) from them, its session row "
