@@ -75,17 +75,10 @@ class FourierARIMA(CleanedModel):
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
         new = FourierARIMA(self.season_length)
-        assert self.y_ is not None, "fit first"
-        new.y_ = self.y_[:o]
-        new.jumps = self.jumps
         new.k_ = self.k_
-        new.params_ = self.params_
-        new.spec_name = self.spec_name
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model = SARIMAX(self.cleaned_.x[:o], exog=fourier(o, self.season_length, self.k_), order=ORDER)
-            new.res_ = model.smooth(self.params_)
-        return new
+        return self._filtered(
+            new, o, lambda: SARIMAX(self.cleaned_.x[:o], exog=fourier(o, self.season_length, self.k_), order=ORDER)
+        )
 
     def _simulate_working(self, h: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:
         assert self.y_ is not None, "fit first"

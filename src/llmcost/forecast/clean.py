@@ -10,7 +10,9 @@ All of this works on the working scale (log1p), where a shift or spike is a rati
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -154,11 +156,17 @@ def clean(x: np.ndarray, m: int, *, spikes: bool = True, shifts: bool = True) ->
     return out
 
 
+C = TypeVar("C", bound="CleanedModel")
+
+
 class CleanedModel(Model):
     """A model fitted on its working series after `clean` (spikes replaced, level shifts taken
     out): the shared bookkeeping of AutoETS, FourierARIMA and Theta."""
 
     cleaned_: Cleaned
+    params_: np.ndarray
+    res_: Any
+    """The statsmodels results (AutoETS, FourierARIMA: `_filtered`)."""
 
     def _prepare(self, y: np.ndarray, *, min_seasons: int = 0, spikes: bool = True, shifts: bool = True) -> np.ndarray:
         """Keep `y`, clean it on the working scale and return the cleaned working series."""
@@ -181,6 +189,20 @@ class CleanedModel(Model):
         self.jumps = cl.jumps
         self.notes = list(cl.notes)
         return cl.x
+
+    def _filtered(self, new: C, o: int, model: Callable[[], Any]) -> C:
+        """`new` (a fresh instance of this model) as this fit filtered, not re-estimated, on the
+        first `o` cleaned points: `model()` makes the statsmodels model over those points, which is
+        smoothed with this fit's parameters (`Model.truncated` of AutoETS and FourierARIMA)."""
+        assert self.y_ is not None, "fit first"
+        new.y_ = self.y_[:o]
+        new.jumps = self.jumps
+        new.spec_name = self.spec_name
+        new.params_ = self.params_
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            new.res_ = model().smooth(self.params_)
+        return new
 
     def comparable_actuals(self) -> np.ndarray:
         """History on the scale the forecasts refer to: level-shift adjusted, spikes kept."""

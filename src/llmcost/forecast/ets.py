@@ -119,18 +119,9 @@ class AutoETS(CleanedModel):
         """The chosen model filtered (not re-estimated) on the first `o` cleaned points."""
         new = AutoETS(self.season_length, clean_history=self.clean_history, candidates=self.candidates)
         new.transform = self.transform
-        assert self.y_ is not None, "fit first"
-        new.y_ = self.y_[:o]
-        new.jumps = self.jumps
         new.spec_ = self.spec_
-        new.spec_name = self.spec_name
-        new.params_ = self.params_
         new.init_ = self.init_
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model = _ets(self.cleaned_.x[:o], *self.spec_, self.season_length, self.init_)
-            new.res_ = model.smooth(self.params_)
-        return new
+        return self._filtered(new, o, lambda: _ets(self.cleaned_.x[:o], *self.spec_, self.season_length, self.init_))
 
     def _simulate_working(self, h: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:
         with warnings.catch_warnings():
