@@ -123,6 +123,13 @@ def test_a_bare_path_suggests_logs(word: str) -> None:
                           f"llmcost-forecast --logs {shlex.quote(word)} --format md\n")
 
 
+def test_a_mistyped_option_is_named_not_its_value() -> None:
+    # the value of an option the main job does not have is not taken for a path typed without --logs
+    res = _run(["--logs", "sample_logs", "--output", "report.json"])
+    assert res.returncode == 2
+    assert "No such option: --output (Possible options: --out)" in res.stderr and "not a command" not in res.stderr
+
+
 def test_a_mistyped_command_is_still_a_command_error() -> None:
     res = _run(["repot"])
     assert res.returncode == 2 and "No such command 'repot'" in res.stderr

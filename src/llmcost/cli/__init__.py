@@ -922,6 +922,7 @@ def _bare_path(argv: list[str]) -> str | None:
     group = typer.main.get_command(app)
     commands = set(getattr(group, "commands", {}))
     takes_value = {o for p in group.params if not getattr(p, "is_flag", False) for o in getattr(p, "opts", [])}
+    known = {o for p in group.params for o in [*getattr(p, "opts", []), *getattr(p, "secondary_opts", [])]}
     skip = False
     for word in argv:
         if skip:
@@ -931,6 +932,10 @@ def _bare_path(argv: list[str]) -> str | None:
         elif word == "--":
             continue
         elif word.startswith("-"):
+            if word.split("=", 1)[0] not in known | {"--help"}:
+                # an unknown option (`--output` for --out): its value would pass for a path, so
+                # the parser's "No such option ... (Possible options: --out)" speaks instead
+                return None
             skip = word in takes_value  # --opt=value carries its own value
         else:
             return None if word in commands else word
