@@ -93,6 +93,8 @@ def test_the_table_says_the_forecast_rests_on_billed_cost_lines(
     assert "no forecast" not in stdout
     assert "billed cost lines only" in stdout
     assert "Forecast from the data up to 2026-10-31" in stdout
+    assert ("What-ifs: n/a: each is measured on the logged requests, and the store holds none (billed cost "
+            "lines only).") in " ".join(stdout.split())
 
 
 def test_a_budget_is_checked_against_that_forecast(

@@ -146,6 +146,12 @@ def test_a_cost_export_of_models_without_a_list_price_is_forecast_from_its_bill(
     assert cur["period"] == "2025-06" and f["actual_to_date_usd"] in ("0", "0.00", "0.0000")
     assert float(cur["lo_80_usd"]) <= float(cur["p50_usd"]) <= float(cur["hi_80_usd"])
     assert 50 < float(cur["p50_usd"]) < 150
+    # no model has a list price, so no what-if can re-price a request: n/a on the first screen, not
+    # "No what-if saves money: ... +$0.00"
+    screen = " ".join(CliRunner().invoke(app, ["report", "--store", store]).stdout.split())
+    assert ("What-ifs: n/a: each re-prices the logged requests at list prices, and the catalogue has no price "
+            "for any model in the store (a --prices file gives them one).") in screen, screen
+    assert "No what-if saves money" not in screen
 
 
 def test_a_store_of_cost_lines_only_has_no_month_to_date_of_zero(tmp_path: Path) -> None:

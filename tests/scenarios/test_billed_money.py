@@ -82,9 +82,13 @@ def test_an_unpriced_model_billed_every_day_is_forecast_from_its_bill() -> None:
     assert any(n.startswith("acme/acme-x: forecast from their billed money") and "no list price" in n
                for n in f["notes"])
     assert not any("left out of the money forecast" in n for n in f["notes"])
-    # the what-ifs re-price tokens: none claims a saving on billed money, and a note says why
-    assert doc["alternatives"] and all(a["savings_vs_baseline_usd"] == 0 for a in doc["alternatives"])
-    assert any(n.startswith("the what-ifs re-price tokens at list prices: they save nothing") for n in f["notes"])
+    # the what-ifs re-price tokens at list prices, and no model here has one: each is n/a (unknown), not a
+    # $0 saving, and a note says why
+    assert doc["alternatives"]
+    for a in doc["alternatives"]:
+        assert (a["savings_vs_baseline_usd"], a["window_savings_usd"], a["monthly_cost_usd"]) == (None, None, None)
+        assert "savings_lo_80_usd" not in a
+    assert any(n.startswith("the what-ifs: n/a: each re-prices the logged requests at list prices") for n in f["notes"])
 
 
 def test_priced_and_billed_unpriced_add_up_and_no_bill_is_counted_twice() -> None:
@@ -105,6 +109,9 @@ def test_priced_and_billed_unpriced_add_up_and_no_bill_is_counted_twice() -> Non
     # December: 31 x ($0.035 + $5.00) = $156.09; with gpt-4o's bill added it would be $373
     assert total["periods"][1]["p50_usd"] == pytest.approx(Decimal("156.09"), abs=Decimal("3"))
     assert [g["model"] for g in total["groups"]] == ["gpt-4o"]
+    # beside priced usage the what-ifs are measured (on gpt-4o) and claim nothing on acme-x's bill
+    assert any(n.startswith("the what-ifs re-price tokens at list prices: they save nothing") for n in total["notes"])
+    assert not any(n.startswith("the what-ifs: n/a") for n in total["notes"])
     assert [b["models"] for b in total["billed_money"]] == [["acme-x"]]
     assert total["model_used"].startswith("drivers x list prices (openai: ") and " + billed money (acme: " in \
         total["model_used"]

@@ -268,6 +268,10 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
         )
 
     alts = [a for a in doc.get("alternatives") or [] if a.get("savings_vs_baseline_usd") is not None]
+    why = [n for n in (doc.get("forecast") or {}).get("notes") or [] if n.startswith("the what-ifs: n/a:")]
+    if not alts and why:
+        lines.append("")
+        para(f"What-ifs: {why[0].removeprefix('the what-ifs: ')}.")
     if alts:
         best = max(alts, key=lambda a: Decimal(a["savings_vs_baseline_usd"]))
         lines.append("")

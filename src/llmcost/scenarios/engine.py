@@ -463,9 +463,15 @@ def forecast_section(
     # alternatives: measured on the logged requests, applied to the projection's paths
     prices = Prices(catalog, {g: df.prices[g] for g in df.groups}, as_of_day)
     effects, since = measure_all(con, history, prices, cfg.alternatives, as_of_day, cfg.window_days)
+    # with tokens but no model the catalogue prices (only billed money, or nothing, to forecast),
+    # a what-if has no list-priced request to re-price: n/a, not a $0 saving
+    unpriced_only = not df.groups and not lines_only
     if lines_only and effects:
         notes.append("the what-ifs: n/a: each is measured on the logged requests, and the store holds none "
                      "(billed cost lines only)")
+    elif unpriced_only and effects:
+        notes.append("the what-ifs: n/a: each re-prices the logged requests at list prices, and the catalogue "
+                     "has no price for any model in the store (a --prices file gives them one)")
     elif billed is not None and effects:
         notes.append(f"the what-ifs re-price tokens at list prices: they save nothing on the billed money of "
                      f"{_billed_names(billed)} (it stays in each what-if's monthly cost as it is)")
@@ -478,18 +484,18 @@ def forecast_section(
             "description": e.description,
             "month": month_label,
             "window": {"start": since, "end": as_of_day, "days": cfg.window_days},
-            "window_savings_usd": None if lines_only else round_money(e.window_savings_usd),
+            "window_savings_usd": None if lines_only or unpriced_only else round_money(e.window_savings_usd),
             "measured": e.measured,
         }
-        row.update(_summary(base - s_paths, base_month, df, m_start, m_end, none or lines_only))
-        if not (none or lines_only):
+        row.update(_summary(base - s_paths, base_month, df, m_start, m_end, none or lines_only or unpriced_only))
+        if not (none or lines_only or unpriced_only):
             sv = total_intervals(period_totals(s_paths, df.first_day, m_start, m_end))
             row.update(savings_lo_80_usd=to_money(sv["lo_80"]), savings_hi_80_usd=to_money(sv["hi_80"]))
             if e.a_in_best is not None:
                 best_paths = _savings_paths(df, e, best=True) * factors
                 best = total_intervals(period_totals(best_paths, df.first_day, m_start, m_end))
                 row["savings_if_cache_kept_usd"] = to_money(best["p50"])
-        if e.window_savings_best_usd is not None and not lines_only:
+        if e.window_savings_best_usd is not None and not (lines_only or unpriced_only):
             row["window_savings_if_cache_kept_usd"] = round_money(e.window_savings_best_usd)
         alt_rows.append(row)
     return {"forecast": forecast, "scenarios": scen_rows, "alternatives": alt_rows}
