@@ -36,6 +36,22 @@ def test_table_md_and_json_carry_the_same_figures() -> None:
     assert [s["name"] for s in doc["scenarios"]] == ["plan", "conservative", "base", "aggressive"]
 
 
+def test_the_table_fits_120_columns_with_every_figure() -> None:
+    """The table was one 210-column row per scenario and variant: in a 120-column terminal every row
+    wrapped into the next. Now a table per scenario, what its variants share in its heading."""
+    code, table, _ = _run("plan", str(ROUTING))
+    assert code == 0
+    assert max(len(line) for line in table.splitlines()) <= 120, table
+    doc = json.loads(_run("plan", str(ROUTING), "--format", "json")[1])
+    flat = " ".join(table.split())
+    for sc in doc["scenarios"]:
+        assert f"Scenario {sc['name']}: traffic x" in flat
+    for r in doc["rows"]:  # each variant's monthly cost, to the cent, in its scenario's table
+        block = flat[flat.index(f"Scenario {r['scenario']}:"):]
+        row = block[block.index(r["variant"]):]
+        assert f"${Decimal(r['monthly_cost_usd']):,.2f}" in row.split(" Scenario ")[0], (r, row[:200])
+
+
 def test_the_method_reads_as_sentences() -> None:
     """The method paragraph was the module docstring's lines run together: '... o_k x output cache h:
     h p_k ...' with no punctuation between the two formulas, on one 380-character line."""

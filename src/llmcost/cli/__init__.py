@@ -625,6 +625,16 @@ def _economics(value: str | None, rate: str | None) -> tuple[Decimal | None, Dec
     return v, r
 
 
+def terminal() -> tuple[int | None, bool, bool]:
+    """(width, tty, color) of standard output: its columns, box drawing and colour (unless NO_COLOR)
+    on a terminal; (None, False, False), the renderers' 120 plain columns, in a file or a pipe."""
+    if not sys.stdout.isatty():
+        return None, False, False
+    import shutil
+
+    return shutil.get_terminal_size().columns, True, "NO_COLOR" not in os.environ
+
+
 def _report(a: ReportArgs, last_run: IngestRun | None = None) -> int:
     """Build and write the report; the exit code: 0, or EXIT_PARTIAL when its period holds no data
     (BudgetExceeded when over budget)."""
@@ -669,14 +679,7 @@ def _report(a: ReportArgs, last_run: IngestRun | None = None) -> int:
         assert out is not None
         write_all(doc, out)
     else:
-        width = None
-        color = tty = False
-        if fmt == "table" and out is None and sys.stdout.isatty():
-            import shutil
-
-            width = shutil.get_terminal_size().columns
-            tty = True
-            color = "NO_COLOR" not in os.environ
+        width, tty, color = terminal() if fmt == "table" and out is None else (None, False, False)
         text = render(doc, fmt, width=width, color=color, table_name=a.table, full=a.full,
                       sections=tuple(a.section or ()), tty=tty)
         # --out DIR is refused with a file named for the output: report.<ext of --format>, and

@@ -12,7 +12,18 @@ from typing import Annotated
 
 import typer
 
-from llmcost.cli import PricesOpt, SinceOpt, UntilOpt, _check_format, _dates, _path, _store_dir, app, friendly
+from llmcost.cli import (
+    PricesOpt,
+    SinceOpt,
+    UntilOpt,
+    _check_format,
+    _dates,
+    _path,
+    _store_dir,
+    app,
+    friendly,
+    terminal,
+)
 from llmcost.errors import UsageError
 
 PlanFormatOpt = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT",
@@ -35,7 +46,7 @@ def plan_cmd(
     """Monthly cost and cost per session of a planned workload, per scenario, alternative and model."""
     from llmcost.planning.plan import evaluate, load_plan, log_profile
     from llmcost.pricing import load_catalog
-    from llmcost.report.plan_text import RENDERERS
+    from llmcost.report.plan_text import RENDERERS, plan_table
 
     _check_format(format, "plan", RENDERERS)
     plan = load_plan(plan_file)
@@ -55,4 +66,9 @@ def plan_cmd(
             )
     elif since or until:
         raise UsageError("--since and --until choose the logs a plan reads. Fix: add --store DIR, or drop them.")
-    typer.echo(RENDERERS[format](evaluate(plan, catalog, logs)), nl=False)
+    doc = evaluate(plan, catalog, logs)
+    if format == "table":
+        width, tty, _ = terminal()
+        typer.echo(plan_table(doc, width, tty), nl=False)
+    else:
+        typer.echo(RENDERERS[format](doc), nl=False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -31,12 +31,13 @@ def _count(d: Decimal) -> str:
     return f"{q:,}" if abs(q - Decimal(d)) < Decimal("1e-9") else f"{Decimal(d).quantize(Decimal('0.01')):,}"
 
 
-def _rows(doc: dict[str, Any]) -> list[tuple[str, ...]]:
+def _rows(doc: dict[str, Any], suffix: bool = True) -> list[tuple[str, ...]]:
+    """The rows of _HEAD; `suffix`: a caching variant in a scenario without caching says so."""
     scen = {s["name"]: s for s in doc["scenarios"]}
     out: list[tuple[str, ...]] = []
     for r in doc["rows"]:
         s = scen[r["scenario"]]
-        variant = r["variant"] + (" (caching off in this scenario)" if r["caching_off"] else "")
+        variant = r["variant"] + (" (caching off in this scenario)" if r["caching_off"] and suffix else "")
         out.append((
             r["scenario"], f"x{Decimal(s['traffic']).normalize():f}", _pct(s["context_growth"]), _line(variant),
             _count(r["sessions_per_month"]), _count(r["requests_per_month"]), money(r["monthly_cost_usd"]),
@@ -65,35 +66,52 @@ def _title(doc: dict[str, Any]) -> list[str]:
     ]
 
 
-def _pad(rows: list[tuple[str, ...]], right: Callable[[int], bool]) -> list[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(c.rjust(w) if right(i) else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
-            .rstrip() for r in rows]
+def plan_table(doc: dict[str, Any], width: int | None = None, tty: bool = False) -> str:
+    """Text for a terminal (`tty`, `width` its columns) or a pipe (120 columns): a table per
+    scenario, laid out as the report's sections are (one record per row where its columns cannot
+    fit), and the assumptions as wrapped `key: value (source)` lines."""
+    from llmcost.report.table import table_text
 
+    def table(title: str, headers: Sequence[str], rows: list[tuple[str, ...]], names: int = 1) -> list[str]:
+        return ["", table_text(title, headers, rows, width, tty=tty, names=names).rstrip("\n")]
 
-def plan_table(doc: dict[str, Any]) -> str:
-    """Plain text for a terminal or a pipe."""
-    lines = [*_title(doc), ""]
-    lines += _pad([_HEAD, *_rows(doc)], lambda i: i >= 4)
+    lines = [w for t in _title(doc) for w in textwrap.wrap(t, width=width or 120, subsequent_indent="  ",
+                                                           break_long_words=False)]
+    rows = _rows(doc, suffix=False)
+    off = {r["scenario"] for r in doc["rows"] if r["caching_off"]}
+    for sc in doc["scenarios"]:
+        mine = [r for r in rows if r[0] == sc["name"]]
+        if not mine:
+            continue
+        # what every variant of the scenario shares goes in its heading, so that its table fits
+        shared = {i: mine[0][i] for i in (4, 5) if all(r[i] == mine[0][i] for r in mine)}
+        heading = (f"Scenario {_line(sc['name'])}: traffic {mine[0][1]}, context {mine[0][2]}"
+                   + "".join(f", {v} {_HEAD[i].split('/')[0]} a month" for i, v in shared.items())
+                   + ("; caching is off in this scenario, so its caching variants cost what it does"
+                      if sc["name"] in off else ""))
+        keep = [i for i in range(3, len(_HEAD)) if i not in shared]
+        lines += table(heading, [_HEAD[i] for i in keep], [tuple(r[i] for i in keep) for r in mine])
     growth = _growth(doc)
     if growth:
         n = len(growth[0]) - 2
-        lines += ["", "Growth path: monthly cost by month"]
-        lines += _pad([("scenario", "variant", *(f"month {i + 1}" for i in range(n))), *growth], lambda i: i >= 2)
-    lines += ["", "Per turn (before scenario growth and alternatives)"]
-    lines += _pad([("turn", "requests/session", "prompt tokens", "output tokens"),
-                   *((str(t["turn"]), _count(t["requests_per_session"]), _count(t["prompt_tokens"]),
-                      _count(t["output_tokens"])) for t in doc["turns"][:40])], lambda i: True)
+        lines += table("Growth path: monthly cost by month",
+                       ("scenario", "variant", *(f"month {i + 1}" for i in range(n))), growth, names=2)
+    lines += table("Per turn (before scenario growth and alternatives)",
+                   ("turn", "requests/session", "prompt tokens", "output tokens"),
+                   [(str(t["turn"]), _count(t["requests_per_session"]), _count(t["prompt_tokens"]),
+                     _count(t["output_tokens"])) for t in doc["turns"][:40]], names=0)
     if len(doc["turns"]) > 40:
         lines.append(f"  ... {len(doc['turns']) - 40} more turns in --format json")
     lines += ["", "Assumptions (source)"]
-    lines += ["  " + s for s in _pad([(_line(a["key"]), _line(a["value"]), _line(a["source"]))
-                                      for a in doc["assumptions"]], lambda i: False)]
-    lines += ["", "Prices (USD per 1M tokens: input, cache read, cache write, output)"]
-    lines += ["  " + s for s in _pad([(f"{p['provider']}/{p['model']}", *(f"{Decimal(p[k]).normalize():f}" for k in (
-        "input_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok", "output_per_mtok")), plain(p["source"]))
-        for p in doc["prices"]], lambda i: 0 < i < 5)]
-    lines += ["", *textwrap.wrap("Method, " + " ".join(doc["method"].split()), width=100, break_long_words=False)]
+    for a in doc["assumptions"]:
+        lines += textwrap.wrap(f"{_line(a['key'])}: {_line(a['value'])} ({_line(a['source'])})", width=width or 120,
+                               initial_indent="  ", subsequent_indent="      ", break_long_words=False)
+    lines += table("Prices (USD per 1M tokens)", ("model", "input", "cache read", "cache write", "output", "source"),
+                   [(f"{p['provider']}/{p['model']}", *(f"{Decimal(p[k]).normalize():f}" for k in (
+                       "input_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok", "output_per_mtok")),
+                     plain(p["source"])) for p in doc["prices"]])
+    lines += ["", *textwrap.wrap("Method, " + " ".join(doc["method"].split()), width=min(width or 100, 100),
+                                 break_long_words=False)]
     return "\n".join(lines) + "\n"
 
 

@@ -26,7 +26,7 @@ from llmcost.text import one_line as _line
 TEXT_COLUMNS = frozenset(
     {"description", "measured", "did you mean", "override snippet", "why unpriced", "how to fix",
      "first reason", "quarantine file", "problem",
-     "basis", "coverage", "kind"}
+     "basis", "coverage", "kind", "variant", "value", "source"}
 )
 """Columns of words, left-aligned like the first two (numbers are right-aligned)."""
 
@@ -65,34 +65,58 @@ def render(
         if only and key(title) not in only:
             continue
         shown += 1
-        note = _line(note)
-        if not headers:
-            line = Text(f"{title}: ", style="bold" if color else "")
-            line.append(note)
-            console.print(line)
-            continue
-        if _too_wide(headers, rows, width, tty):
-            _records(console, title, note, headers, rows, width)
-            continue
-        if note:
-            console.print(Text(f"{title}: {note}"))
-        tab = Table(
-            title=None if note else Text(title),
-            title_justify="left",
-            show_lines=False,
-            box=box.HEAVY_HEAD if tty else None,
-            show_edge=tty,
-            pad_edge=tty,
-        )
-        for i, (h, w) in enumerate(zip(headers, _widths(headers, rows, width, tty), strict=True)):
-            tab.add_column(Text(_line(h)), justify="left" if i < 2 or h in TEXT_COLUMNS else "right", overflow="fold",
-                           width=w)
-        for r in rows:
-            tab.add_row(*(Text(_line(c)) for c in r))
-        console.print(tab)
+        _section(console, title, note, headers, rows, width, tty=tty, color=color)
     if only and not shown:
         console.print(Text(f"No {', '.join(only)} section in this report (nothing to show for this data)."))
+    return _text(buf)
+
+
+def table_text(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]], width: int | None = None,
+               *, tty: bool = False, names: int = 2) -> str:
+    """One table under its title (wrapped between words), laid out as the report lays out its
+    sections, `width` wide (default 120): aligned columns (the first `names` left-aligned, as text
+    columns are), or one record per row when they cannot fit. For a command's own tables (`plan`)."""
+    buf = io.StringIO()
+    console = Console(file=buf, width=width or 120, no_color=True, color_system=None, highlight=False, emoji=False)
+    console.print(Text(_line(title)))
+    _section(console, "", "", headers, rows, width or 120, tty=tty, color=False, names=names)
+    return _text(buf)
+
+
+def _text(buf: io.StringIO) -> str:
     return "\n".join(line.rstrip() for line in buf.getvalue().split("\n"))
+
+
+def _section(console: Console, title: str, note: str, headers: Sequence[str], rows: Sequence[Sequence[str]],
+             width: int, *, tty: bool, color: bool, names: int = 2) -> None:
+    """Print one section: its title and note (none when both are empty), then its table (box drawing
+    on a terminal; the first `names` columns and the TEXT_COLUMNS left-aligned), or its rows as
+    records when the table is too wide (`_too_wide`)."""
+    note = _line(note)
+    if not headers:
+        line = Text(f"{title}: ", style="bold" if color else "")
+        line.append(note)
+        console.print(line)
+        return
+    if _too_wide(headers, rows, width, tty):
+        _records(console, title, note, headers, rows, width)
+        return
+    if note:
+        console.print(Text(f"{title}: {note}"))
+    tab = Table(
+        title=None if note or not title else Text(title),
+        title_justify="left",
+        show_lines=False,
+        box=box.HEAVY_HEAD if tty else None,
+        show_edge=tty,
+        pad_edge=tty,
+    )
+    for i, (h, w) in enumerate(zip(headers, _widths(headers, rows, width, tty), strict=True)):
+        tab.add_column(Text(_line(h)), justify="left" if i < names or h in TEXT_COLUMNS else "right", overflow="fold",
+                       width=w)
+    for r in rows:
+        tab.add_row(*(Text(_line(c)) for c in r))
+    console.print(tab)
 
 
 def _chrome(n: int, tty: bool) -> int:
@@ -151,7 +175,8 @@ def _records(
     """A table too wide for the terminal, one record per row (like psql's expanded display): the
     columns that name the row (`_names`: provider, model...) head it, each other cell is one
     `header: value` paragraph, so neither numbers nor words are folded mid-token."""
-    console.print(Text(f"{title}: {note}" if note else title))
+    if title or note:
+        console.print(Text(f"{title}: {note}" if note else title))
     k = _names(headers, rows)
     label = max(len(_line(h)) for h in headers[k:]) if len(headers) > k else 0
     for n, r in enumerate(rows):
