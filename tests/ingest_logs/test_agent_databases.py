@@ -45,6 +45,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -427,3 +428,45 @@ def _quarantined(store: Path) -> list[dict]:
     import json
 
     return [json.loads(x) for q in sorted((store / "quarantine").glob("*.jsonl")) for x in q.read_text().splitlines()]
+
+
+def test_a_goose_database_stored_before_the_ledger_was_read_is_read_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store that read a Goose database with version 1 of the reader (no ledger: the session whole,
+    under the model it names last) reads the unchanged file again, its rows replaced by the calls.
+
+    Hand count: 20261120_1's totals 47,000 input of which 36,000 cache reads and 3,000 cache writes:
+    8,000 uncached under gpt-5; its calls 12,000 - 10,000, 15,000 - 13,000 and 20,000 - 16,000: the
+    same 8,000, in three rows."""
+    import json
+
+    from llmcost.ingest import goose_sessions_sqlite
+
+    db = _goose_db(tmp_path / "sessions.db", [
+        ("20261120_1", "/home/dev/shop", "2026-11-20 09:00:00", "2026-11-20 09:20:00", "openai", _GPT,
+         50000, 47000, 3000, 36000, 3000, 0.05)], [
+        ("20261120_1", 1795165200, "claude-sonnet-4-5-20250929", 12000, 600, 12600, 8000, 2000, 0.05, "estimated", 0),
+        ("20261120_1", 1795165500, "claude-sonnet-4-5-20250929", 15000, 900, 15900, 12000, 1000, None, None, 0),
+        ("20261120_1", 1795166400, "gpt-5-2025-08-07", 20000, 1500, 21500, 16000, 0, 0.0, "estimated", 0)])
+    store = tmp_path / "store"
+    copy_table = goose_sessions_sqlite.copy_table
+
+    def without_ledger(con: Any, reader: str, f: Any, table: str, cols: tuple, **kw: object) -> str:
+        # version 1 read no ledger: the table as if missing
+        return copy_table(con, reader, f, "no_such_table" if table == "usage_ledger" else table, cols, missing_ok=True)
+
+    with monkeypatch.context() as m:
+        m.setattr(goose_sessions_sqlite, "copy_table", without_ledger)
+        m.setattr(goose_sessions_sqlite.GooseSessionsSqlite, "reader_changes", {}, raising=False)
+        load([db], store)
+    usage = "SELECT grain, model, input_tokens FROM usage ORDER BY event_id"
+    assert Store.open(store).connect().execute(usage).fetchall() == [("bucket", "gpt-5", 8000)]
+    [f] = load([db], store).files
+    assert (f.status, f.rows_read, f.rows_stored, f.rows_skipped) == ("replaced", 4, 3, 1)
+    assert f.note is not None and "version 1 of the goose_sessions_sqlite reader stored it" in f.note
+    assert Store.open(store).connect().execute(usage).fetchall() == [
+        ("request", "claude-sonnet-4-5-20250929", 2000), ("request", "claude-sonnet-4-5-20250929", 2000),
+        ("request", "gpt-5-2025-08-07", 4000)]
+    key = str(db.resolve())
+    assert json.loads((store / "manifest.json").read_text())["files"][key]["reader_version"] == 2
+    assert [r.status for r in load([db], store).files] == ["unchanged"]
