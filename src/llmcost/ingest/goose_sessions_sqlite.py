@@ -79,7 +79,7 @@ when the provider said nothing), `cost` (REAL, USD, NULL when unknown), `cost_so
   own row holds that usage, at the session's times and under its model. That row keeps only what
   the stored calls do not hold: each `accumulated_*` less the sum of the session's call rows that
   are stored (a quarantined row's tokens stay in it), never below 0 (Goose's own
-  `get_session_usage_totals` takes the larger of the two); a remainder of 0 in every count is
+  `get_session_usage_totals` takes the larger of the two); a remainder of 0 total, input and output is
   skipped, and its cost is left to the price catalog (`accumulated_cost` covers the calls too, and
   no share of it is stated). A session without call rows (a database without the table, a session
   from before it) is its one row as before.
