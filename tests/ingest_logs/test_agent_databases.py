@@ -45,6 +45,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -255,3 +256,217 @@ def test_model_rows_of_an_older_table_and_of_a_missing_session(tmp_path: Path) -
         (None, None, 40, 4, 1, None, "10:00", None),
     ]
     assert [r[0] for r in rows] == ["hermes:gone:claude-opus-4-1@" + rows[0][0][-12:], "hermes:s1", "hermes:s1:unknown"]
+
+
+_GOOSE_DDL = """
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '', description TEXT NOT NULL DEFAULT '',
+    user_set_name BOOLEAN DEFAULT FALSE, session_type TEXT NOT NULL DEFAULT 'user', working_dir TEXT NOT NULL,
+    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    extension_data TEXT DEFAULT '{}', total_tokens INTEGER, input_tokens INTEGER, output_tokens INTEGER,
+    cache_read_tokens INTEGER, cache_write_tokens INTEGER, accumulated_total_tokens INTEGER,
+    accumulated_input_tokens INTEGER, accumulated_output_tokens INTEGER, accumulated_cache_read_tokens INTEGER,
+    accumulated_cache_write_tokens INTEGER, accumulated_cost REAL, schedule_id TEXT, recipe_json TEXT,
+    user_recipe_values_json TEXT, provider_name TEXT, model_config_json TEXT,
+    goose_mode TEXT NOT NULL DEFAULT 'auto', archived_at TIMESTAMP, project_id TEXT, parent_session_id TEXT);
+"""
+# Goose's usage_ledger as its session_manager.rs creates it (create_schema; migration v15)
+_LEDGER_DDL = """
+CREATE TABLE usage_ledger (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    created_timestamp INTEGER NOT NULL, model TEXT, input_tokens INTEGER, output_tokens INTEGER,
+    total_tokens INTEGER, cache_read_tokens INTEGER, cache_write_tokens INTEGER, cost REAL, cost_source TEXT,
+    is_compaction INTEGER DEFAULT 0);
+"""
+_SESSION_COLS = ("id", "working_dir", "created_at", "updated_at", "provider_name", "model_config_json",
+                 "accumulated_total_tokens", "accumulated_input_tokens", "accumulated_output_tokens",
+                 "accumulated_cache_read_tokens", "accumulated_cache_write_tokens", "accumulated_cost")
+_LEDGER_COLS = ("session_id", "created_timestamp", "model", "input_tokens", "output_tokens", "total_tokens",
+                "cache_read_tokens", "cache_write_tokens", "cost", "cost_source", "is_compaction")
+_CLAUDE, _GPT = '{"model_name": "claude-sonnet-4-5-20250929"}', '{"model_name": "gpt-5"}'
+
+
+def _goose_db(path: Path, sessions: list[tuple], calls: list[tuple] | None) -> Path:
+    """A Goose sessions.db with `sessions` (`_SESSION_COLS`) and, unless `calls` is None, a
+    usage_ledger with `calls` (`_LEDGER_COLS`) in rowid order."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path)
+    con.executescript(_GOOSE_DDL + (_LEDGER_DDL if calls is not None else ""))
+    con.executemany(f"INSERT INTO sessions ({', '.join(_SESSION_COLS)}) VALUES ({', '.join('?' * 12)})", sessions)
+    if calls:
+        con.executemany(f"INSERT INTO usage_ledger ({', '.join(_LEDGER_COLS)}) VALUES ({', '.join('?' * 11)})", calls)
+    con.commit()
+    con.close()
+    return path
+
+
+_USAGE = ("SELECT event_id, grain, strftime(ts, '%d %H:%M'), provider, model, input_tokens, cache_read_tokens, "
+          "cache_write_tokens, output_tokens, reasoning_tokens, request_count, CAST(reported_cost_usd AS VARCHAR) "
+          "FROM usage ORDER BY event_id")
+
+
+def test_a_goose_session_that_switched_models_is_stored_per_call(tmp_path: Path) -> None:
+    """Goose's usage_ledger holds each call: a session with calls there is one request row per call,
+    its own row keeping only what they do not hold.
+
+    Hand count (Goose's input includes the cache reads and writes). 20261120_1 switched from Claude to
+    GPT-5 (its row names gpt-5 and openai now); its three calls add up to its totals (input 12,000 +
+    15,000 + 20,000 = 47,000, output 600 + 900 + 1,500 = 3,000, cache read 8,000 + 12,000 + 16,000 =
+    36,000, cache write 2,000 + 1,000 = 3,000): uncached input 12,000 - 10,000 = 2,000, 15,000 - 13,000 =
+    2,000, 20,000 - 16,000 = 4,000; nothing is left for the session's row (skipped). 20261120_2 has no
+    calls: its row as before, 9,000 - 6,000 = 3,000 input. 20261121_1 ran before Goose kept the ledger:
+    the carried_forward row Goose wrote for that (skipped) is the session's remainder, 30,000 - 20,000 =
+    10,000 input (6,000 cache read, 30,000's cache write 4,000 - 3,000 = 1,000: 3,000 uncached), output
+    2,000 - 1,200 = 800, under the session's row and times, without a cost; its one call 20,000 - 17,000
+    = 3,000 input. Input over all rows 2,000 + 2,000 + 4,000 + 3,000 + 3,000 + 3,000 = 17,000, cache
+    read 62,000, cache write 7,000: 86,000, the three sessions' 47,000 + 9,000 + 30,000."""
+    db = _goose_db(tmp_path / "home" / ".local/share/goose/sessions/sessions.db", [
+        ("20261120_1", "/home/dev/shop", "2026-11-20 09:00:00", "2026-11-20 09:20:00", "openai", _GPT,
+         50000, 47000, 3000, 36000, 3000, 0.05),
+        ("20261120_2", "/home/dev/shop", "2026-11-20 11:00:00", "2026-11-20 11:30:00", "anthropic", _CLAUDE,
+         9400, 9000, 400, 6000, 0, 0.03),
+        ("20261121_1", "/home/dev/infra", "2026-11-21 07:40:00", "2026-11-21 08:10:00", "anthropic", _CLAUDE,
+         32000, 30000, 2000, 20000, 4000, 0.2),
+    ], [
+        ("20261120_1", 1795165200, "claude-sonnet-4-5-20250929", 12000, 600, 12600, 8000, 2000, 0.05, "estimated", 0),
+        ("20261120_1", 1795165500, "claude-sonnet-4-5-20250929", 15000, 900, 15900, 12000, 1000, None, None, 0),
+        ("20261120_1", 1795166400, "gpt-5-2025-08-07", 20000, 1500, 21500, 16000, 0, 0.0, "estimated", 0),
+        ("20261121_1", 1795248600, None, 10000, 800, 10800, 6000, 1000, 0.1, "carried_forward", 0),
+        ("20261121_1", 1795248600, "claude-sonnet-4-5-20250929", 20000, 1200, 21200, 14000, 3000, 0.1, "estimated", 0),
+    ])
+    store = tmp_path / "store"
+    [f] = load([db], store).files
+    assert (f.ingestor, f.rows_read, f.rows_stored, f.rows_duplicate, f.rows_quarantined, f.rows_skipped) == (
+        "goose_sessions_sqlite", 8, 6, 0, 0, 2)
+    a, b, c = "goose:20261120_1:2026-11-20 09:00:00", "goose:20261120_2:2026-11-20 11:00:00", \
+        "goose:20261121_1:2026-11-21 07:40:00"
+    claude = "claude-sonnet-4-5-20250929"
+    rows = Store.open(store).connect().execute(_USAGE).fetchall()
+    assert rows == [
+        (f"{a}:1", "request", "20 09:00", "anthropic", claude, 2000, 8000, 2000, 600, 0, 1, "0.050000000000"),
+        (f"{a}:2", "request", "20 09:05", "anthropic", claude, 2000, 12000, 1000, 900, 0, 1, None),
+        (f"{a}:3", "request", "20 09:20", "openai", "gpt-5-2025-08-07", 4000, 16000, 0, 1500, 0, 1, None),
+        (b, "bucket", "20 11:00", "anthropic", claude, 3000, 6000, 0, 400, 0, 0, "0.030000000000"),
+        (c, "bucket", "21 07:40", "anthropic", claude, 3000, 6000, 1000, 800, 0, 0, None),
+        (f"{c}:5", "request", "21 08:10", "anthropic", claude, 3000, 14000, 3000, 1200, 0, 1, "0.100000000000"),
+    ]
+    assert sum(r[5] + r[6] + r[7] for r in rows) == 47000 + 9000 + 30000  # no token lost or counted twice
+    assert sum(f.rows_stored for f in load([db], store).files) == 0  # stable event ids: nothing new
+
+    # Goose records one more call of 20261120_1 (record_usage_metrics: the ledger row and the totals)
+    con = sqlite3.connect(db)
+    con.execute(f"INSERT INTO usage_ledger ({', '.join(_LEDGER_COLS)}) VALUES "
+                "('20261120_1', 1795166700, 'gpt-5-2025-08-07', 8000, 500, 8500, 6000, 0, NULL, NULL, 0)")
+    con.execute("UPDATE sessions SET accumulated_input_tokens = accumulated_input_tokens + 8000, "
+                "accumulated_output_tokens = accumulated_output_tokens + 500, "
+                "accumulated_total_tokens = accumulated_total_tokens + 8500, "
+                "accumulated_cache_read_tokens = accumulated_cache_read_tokens + 6000, "
+                "updated_at = '2026-11-20 09:25:00' WHERE id = '20261120_1'")
+    con.commit()
+    con.close()
+    [f] = load([db], store).files
+    assert (f.status, f.rows_read, f.rows_stored, f.rows_skipped) == ("replaced", 9, 7, 2)
+    again = Store.open(store).connect().execute(_USAGE).fetchall()
+    assert [r[0] for r in again] == sorted([r[0] for r in rows] + [f"{a}:6"])  # the new call, nothing twice
+    assert sum(r[5] for r in again) - sum(r[5] for r in rows) == 8000 - 6000
+
+
+def test_a_bad_goose_ledger_row_is_quarantined_and_its_tokens_stay_in_the_session(tmp_path: Path) -> None:
+    """A ledger row with a count that is not a whole number, or a negative cost, is quarantined with
+    its line and reason; its tokens stay in its session's remainder. A session whose calls hold more
+    than its totals keeps nothing (never below 0).
+
+    Hand count: 20261121_2's totals are 13,000 input, 600 output, 13,600 in all; its stored call holds
+    5,000, 200, 5,200, so its row keeps 8,000 input and 400 output (the 'n/a' row's 7,000 and 300, the
+    bad-cost row's 1,000 and 100). 20261121_3's totals (1,000 input) are less than its one call's
+    1,500 (a compaction): the call is stored, the session's row has 0 left and is skipped. Lines: the
+    two sessions are lines 1 and 2, the ledger rows 3 to 6."""
+    db = _goose_db(tmp_path / "sessions.db", [
+        ("20261121_2", "/home/dev/shop", "2026-11-21 08:00:00", "2026-11-21 08:30:00", "anthropic", _CLAUDE,
+         13600, 13000, 600, 0, 0, None),
+        ("20261121_3", "/home/dev/shop", "2026-11-21 08:20:00", "2026-11-21 08:30:00", "openai", _GPT,
+         1100, 1000, 100, 0, 0, None),
+    ], [
+        ("20261121_2", 1795248600, "claude-sonnet-4-5-20250929", 5000, 200, 5200, 0, 0, None, None, 0),
+        ("20261121_2", 1795248660, "claude-sonnet-4-5-20250929", "n/a", 300, 7300, 0, 0, None, None, 0),
+        ("20261121_2", 1795248720, "claude-sonnet-4-5-20250929", 1000, 100, 1100, 0, 0, -0.5, "provider_reported", 0),
+        ("20261121_3", 1795249800, "gpt-5", 1500, 150, 1650, 0, 0, None, None, 1),
+    ])
+    store = tmp_path / "store"
+    [f] = load([db], store).files
+    assert (f.rows_read, f.rows_stored, f.rows_duplicate, f.rows_quarantined, f.rows_skipped) == (6, 3, 0, 2, 1)
+    rows = Store.open(store).connect().execute(_USAGE).fetchall()
+    assert [r[:2] + r[5:] for r in rows] == [
+        ("goose:20261121_2:2026-11-21 08:00:00", "bucket", 8000, 0, 0, 400, 0, 0, None),
+        ("goose:20261121_2:2026-11-21 08:00:00:1", "request", 5000, 0, 0, 200, 0, 1, None),
+        ("goose:20261121_3:2026-11-21 08:20:00:4", "request", 1500, 0, 0, 150, 0, 1, None),
+    ]
+    assert sum(r[5] for r in rows) == 13000 + 1500
+    extra = Store.open(store).connect().execute(
+        "SELECT json_extract(extra, '$.is_compaction') FROM usage WHERE event_id LIKE '%:4'").fetchone()
+    assert extra == ("true",)
+    quarantined = sorted((q["line"], q["reason"], Path(q["file"]).name) for q in _quarantined(store))
+    assert quarantined == [(4, "non-numeric or non-integer token count", "sessions.db"),
+                           (5, "cost is not a number of dollars >= 0", "sessions.db")]
+
+
+def test_a_goose_database_without_the_ledger_reads_as_before(tmp_path: Path) -> None:
+    """A database from before the usage_ledger (schema v14): each session its one bucket row.
+    Hand count: 9,000 input of which 6,000 cache reads: 3,000 uncached; Goose's cost $0.03."""
+    db = _goose_db(tmp_path / "sessions.db", [
+        ("20261120_2", "/home/dev/shop", "2026-11-20 11:00:00", "2026-11-20 11:30:00", "anthropic", _CLAUDE,
+         9400, 9000, 400, 6000, 0, 0.03)], None)
+    [f] = load([db], tmp_path / "store").files
+    assert (f.rows_read, f.rows_stored, f.rows_quarantined, f.rows_skipped) == (1, 1, 0, 0)
+    assert Store.open(tmp_path / "store").connect().execute(_USAGE).fetchall() == [
+        ("goose:20261120_2:2026-11-20 11:00:00", "bucket", "20 11:00", "anthropic", "claude-sonnet-4-5-20250929",
+         3000, 6000, 0, 400, 0, 0, "0.030000000000")]
+
+
+def _quarantined(store: Path) -> list[dict]:
+    import json
+
+    return [json.loads(x) for q in sorted((store / "quarantine").glob("*.jsonl")) for x in q.read_text().splitlines()]
+
+
+def test_a_goose_database_stored_before_the_ledger_was_read_is_read_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store that read a Goose database with version 1 of the reader (no ledger: the session whole,
+    under the model it names last) reads the unchanged file again, its rows replaced by the calls.
+
+    Hand count: 20261120_1's totals 47,000 input of which 36,000 cache reads and 3,000 cache writes:
+    8,000 uncached under gpt-5; its calls 12,000 - 10,000, 15,000 - 13,000 and 20,000 - 16,000: the
+    same 8,000, in three rows."""
+    import json
+
+    from llmcost.ingest import goose_sessions_sqlite
+
+    db = _goose_db(tmp_path / "sessions.db", [
+        ("20261120_1", "/home/dev/shop", "2026-11-20 09:00:00", "2026-11-20 09:20:00", "openai", _GPT,
+         50000, 47000, 3000, 36000, 3000, 0.05)], [
+        ("20261120_1", 1795165200, "claude-sonnet-4-5-20250929", 12000, 600, 12600, 8000, 2000, 0.05, "estimated", 0),
+        ("20261120_1", 1795165500, "claude-sonnet-4-5-20250929", 15000, 900, 15900, 12000, 1000, None, None, 0),
+        ("20261120_1", 1795166400, "gpt-5-2025-08-07", 20000, 1500, 21500, 16000, 0, 0.0, "estimated", 0)])
+    store = tmp_path / "store"
+    copy_table = goose_sessions_sqlite.copy_table
+
+    def without_ledger(con: Any, reader: str, f: Any, table: str, cols: tuple, **kw: object) -> str:
+        # version 1 read no ledger: the table as if missing
+        return copy_table(con, reader, f, "no_such_table" if table == "usage_ledger" else table, cols, missing_ok=True)
+
+    with monkeypatch.context() as m:
+        m.setattr(goose_sessions_sqlite, "copy_table", without_ledger)
+        m.setattr(goose_sessions_sqlite.GooseSessionsSqlite, "reader_changes", {}, raising=False)
+        load([db], store)
+    usage = "SELECT grain, model, input_tokens FROM usage ORDER BY event_id"
+    assert Store.open(store).connect().execute(usage).fetchall() == [("bucket", "gpt-5", 8000)]
+    [f] = load([db], store).files
+    assert (f.status, f.rows_read, f.rows_stored, f.rows_skipped) == ("replaced", 4, 3, 1)
+    assert f.note is not None and "version 1 of the goose_sessions_sqlite reader stored it" in f.note
+    assert Store.open(store).connect().execute(usage).fetchall() == [
+        ("request", "claude-sonnet-4-5-20250929", 2000), ("request", "claude-sonnet-4-5-20250929", 2000),
+        ("request", "gpt-5-2025-08-07", 4000)]
+    key = str(db.resolve())
+    assert json.loads((store / "manifest.json").read_text())["files"][key]["reader_version"] == 2
+    assert [r.status for r in load([db], store).files] == ["unchanged"]
