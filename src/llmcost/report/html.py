@@ -7,6 +7,8 @@ terminal and Markdown reports; the charts above them draw series taken from the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -73,6 +75,23 @@ def _f(v: Any) -> float:
     return float(v) if v is not None else 0.0
 
 
+def _day(v: Any) -> date:
+    """A document's day (a date, or its ISO text in a JSON-shaped document)."""
+    return v if isinstance(v, date) else date.fromisoformat(str(v)[:10])
+
+
+def _days(last: date, n: int) -> list[date]:
+    """The `n` calendar days up to `last`."""
+    return [last - timedelta(days=n - 1 - i) for i in range(n)]
+
+
+def _day_label(days: list[Any]) -> Callable[[Any], str]:
+    """An axis label for each of `days`: MM-DD, or YYYY-MM-DD when they span more than one calendar
+    year (09-10 then 07-15 read as time running backwards when a year lay between them)."""
+    years = {_day(d).year for d in days}
+    return (lambda d: _day(d).isoformat()) if len(years) > 1 else (lambda d: _day(d).isoformat()[5:])
+
+
 def _charts(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(title, svg, caption) for each chart."""
     cur = doc.get("currency")
@@ -89,9 +108,10 @@ def _charts(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
     while daily and not daily[0]["requests"] and daily[0]["cost_usd"] is not None and not daily[0]["cost_usd"]:
         daily = daily[1:]
     fc = doc.get("forecast") or {}
+    label = _day_label([r["day"] for r in daily] + [r["day"] for r in fc.get("daily") or []])
     fan = [
         (
-            str(r["day"])[5:],
+            label(r["day"]),
             _f(r["p50_usd"]) * rate,
             _f(r["lo_80_usd"]) * rate,
             _f(r["hi_80_usd"]) * rate,
@@ -106,7 +126,7 @@ def _charts(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
             "Daily spend and forecast",
             svg.line_fan(
                 "Daily spend and forecast",
-                [str(r["day"])[5:] for r in daily],
+                [label(r["day"]) for r in daily],
                 [_f(r["cost_usd"]) * rate if r["cost_usd"] is not None else None for r in daily],
                 fan=fan,
                 yfmt=m,
@@ -145,13 +165,18 @@ def _charts(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
             "prompt tokens (input + cache read + cache write) by turn of a conversation",
         )
     )
-    cd = ((doc.get("cache") or {}).get("daily") or [])[-CHART_DAYS:]
+    # every calendar day of the last CHART_DAYS (a day without cache fields is a gap, not skipped:
+    # the axis is time, and its labels are the days'), not the last CHART_DAYS days that have them
+    rates = {_day(r["day"]): r["hit_rate"] for r in (doc.get("cache") or {}).get("daily") or []}
+    cd: list[dict[str, Any]] = [{"day": d, "hit_rate": rates.get(d)}
+                                for d in (_days(max(rates), CHART_DAYS) if rates else []) if d >= min(rates)]
+    label = _day_label([r["day"] for r in cd])
     out.append(
         (
             "Cache hit rate over time",
             svg.line_fan(
                 "Cache hit rate over time",
-                [str(r["day"])[5:] for r in cd],
+                [label(r["day"]) for r in cd],
                 [r["hit_rate"] for r in cd],
                 yfmt=lambda v: f"{v * 100:.0f}%",
                 y_max=1.0,
