@@ -152,6 +152,13 @@ def test_a_cost_export_of_models_without_a_list_price_is_forecast_from_its_bill(
     assert ("What-ifs: n/a: each re-prices the logged requests at list prices, and the catalogue has no price "
             "for any model in the store (a --prices file gives them one).") in screen, screen
     assert "No what-if saves money" not in screen
+    # its three warnings (one per unpriced model) are one list under one heading, in Markdown and HTML
+    md = CliRunner().invoke(app, ["report", "--store", store, "--format", "md"]).stdout
+    assert md.count("## Warning") == 1 and "## Warnings\n\n- solora-atlas-5.5 (solora ai) has no known price" in md
+    assert len([line for line in md[md.index("## Warnings"):].split("\n\n")[1].splitlines()
+                if line.startswith("- ")]) == len(json.loads(res.stdout)["warnings"]) == 3
+    page = CliRunner().invoke(app, ["report", "--store", store, "--format", "html"]).stdout
+    assert page.count("<h2>Warning") == 1 and page.count('<p class="note warn">') == 3
 
 
 def test_a_store_of_cost_lines_only_has_no_month_to_date_of_zero(tmp_path: Path) -> None:

@@ -80,7 +80,8 @@ def parse_html(page: str) -> Tags:
     return p
 
 
-MARKDOWN_TAGS = {"h1", "h2", "p", "table", "thead", "tbody", "tr", "th", "td", "em", "strong"}
+MARKDOWN_TAGS = {"h1", "h2", "p", "table", "thead", "tbody", "tr", "th", "td", "em", "strong", "ul", "li"}
+"""The report's own structure (the warnings are a list: one item per `- ` line it writes)."""
 
 
 def render_markdown(md: str) -> Tags:
@@ -100,6 +101,9 @@ def markdown_problems(md: str) -> list[str]:
     h2 = sum(1 for line in md.splitlines() if line.startswith("## "))
     if len(doc.texts.get("h2", [])) != h2:
         bad.append(f"{len(doc.texts.get('h2', []))} h2 headings for {h2} '## ' lines")
+    items = sum(1 for line in md.splitlines() if line.startswith("- "))
+    if sum(1 for t, _ in doc.tags if t == "li") != items:
+        bad.append(f"{sum(1 for t, _ in doc.tags if t == 'li')} list items for {items} '- ' lines")
     return bad
 
 

@@ -10,9 +10,14 @@ import re
 from llmcost.report import html
 
 
+def _svg(doc: dict, title: str) -> str:
+    (svg,) = [c[1] for c in html._charts(doc) if c[0] == title]
+    return svg
+
+
 def _chart(doc: dict, title: str) -> tuple[list[str], list[str]]:
     """The chart's x-axis labels and its points' tooltips ("DAY: VALUE")."""
-    (svg,) = [c[1] for c in html._charts(doc) if c[0] == title]
+    svg = _svg(doc, title)
     ticks = [t for t in re.findall(r'class="tick">([^<]*)<', svg) if "%" not in t and "$" not in t]
     return ticks, re.findall(r"<title>([^<]*)</title></circle>", svg)
 
@@ -25,7 +30,7 @@ def test_cache_days_are_calendar_days_and_a_year_apart_is_said() -> None:
     # has no cache fields and is a gap between its neighbours, not left out of the axis
     assert points == ["07-15: 25%", "07-17: 75%"]
     assert ticks[0] == "03-20" and ticks == sorted(ticks)
-    assert len(re.findall(r"<polyline", [c[1] for c in html._charts(doc) if c[0].startswith("Cache")][0])) == 2
+    assert len(re.findall(r"<polyline", _svg(doc, "Cache hit rate over time"))) == 2
 
 
 def test_a_span_over_two_years_labels_the_year() -> None:

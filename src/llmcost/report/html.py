@@ -291,10 +291,16 @@ def render(doc: dict[str, Any]) -> str:
     for title, chart, caption in _charts(doc):
         parts.append(f"<figure><figcaption>{escape(title)}</figcaption>{chart}<p>{escape(caption)}</p></figure>")
     parts.append("</div>")
+    prev = ""
     for title, note, headers, rows in sections(doc, **fm):
         cls = ("note warn" if title == "Warning" or note.startswith("UNKNOWN")
                else "note bad" if note.startswith("EXCEEDED") else "note")
-        parts.append(f"<section><h2>{escape(title)}</h2>")
+        if title == "Warning" and prev == title:
+            # the warnings (one section each) are paragraphs of one section under one heading
+            parts.insert(-1, f'<p class="{cls}">{escape(paragraph(title, note))}</p>')
+            continue
+        prev = title
+        parts.append(f"<section><h2>{escape('Warnings' if title == 'Warning' else title)}</h2>")
         if note:
             parts.append(f'<p class="{cls}">{escape(paragraph(title, note))}</p>')
         if headers:

@@ -62,10 +62,17 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 
 def render(doc: dict[str, Any]) -> str:
     parts = ["# LLM cost report", ""]
+    prev = ""
     for title, note, headers, rows in sections(doc, **formatters(doc)):
-        parts += [f"## {text(title)}", ""]
+        # the warnings (one section each) are one list under one heading
+        if title == "Warning":
+            parts += ([] if prev == title else ["## Warnings", ""]) + [f"- {_paragraph(paragraph(title, note))}"]
+            prev = title
+            continue
+        parts += ([""] if prev == "Warning" else []) + [f"## {text(title)}", ""]
+        prev = title
         if note:
             parts += [_paragraph(paragraph(title, note)), ""]
         if headers:
             parts += [_table(headers, rows), ""]
-    return "\n".join(parts)
+    return "\n".join([*parts, ""] if prev == "Warning" else parts)
