@@ -159,6 +159,8 @@ def test_a_cost_export_of_models_without_a_list_price_is_forecast_from_its_bill(
                 if line.startswith("- ")]) == len(json.loads(res.stdout)["warnings"]) == 3
     page = CliRunner().invoke(app, ["report", "--store", store, "--format", "html"]).stdout
     assert page.count("<h2>Warning") == 1 and page.count('<p class="note warn">') == 3
+    # a column of words past the first two is left-aligned as on the terminal (TEXT_COLUMNS), figures right
+    assert '<th class="text">description</th>' in page and '<th>monthly cost</th>' in page
 
 
 def test_a_store_of_cost_lines_only_has_no_month_to_date_of_zero(tmp_path: Path) -> None:

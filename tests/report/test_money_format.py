@@ -39,3 +39,20 @@ def test_signed_and_currency() -> None:
     assert eur(Decimal("1.28")) == "EUR 0.64"
     assert eur(Decimal("0.0204")) == "EUR 0.0102"
     assert eur(Decimal("-1.28")) == "-EUR 0.64"
+
+
+def test_a_period_not_started_has_no_actual_to_date_in_the_full_report() -> None:
+    """The forecast's table read "$0.00" actual to date for next month and next quarter (the document's
+    0.00: nothing has happened yet); the first screen left it blank. Now "-" in md, html and --full."""
+    from llmcost.report._fmt import num
+    from llmcost.report.sections import _forecast
+
+    row = {"p50_usd": Decimal("2"), "lo_80_usd": Decimal("1"), "hi_80_usd": Decimal("3"),
+           "lo_95_usd": Decimal("0.5"), "hi_95_usd": Decimal("4")}
+    doc = {"forecast": {"month": "2026-12", "actual_to_date_usd": Decimal("0.75"), "periods": [
+        {"period": "2026-12", "kind": "current_month", **row, "actual_to_date_usd": Decimal("0.75")},
+        {"period": "2027-01", "kind": "next_month", **row, "actual_to_date_usd": Decimal("0.00")},
+        {"period": "2027-Q1", "kind": "next_quarter", **row, "actual_to_date_usd": Decimal("0.00")}]}}
+    ((_, _, headers, rows),) = _forecast(doc, money, num, lambda v: str(v))
+    at = headers.index("actual to date")
+    assert [r[at] for r in rows] == ["$0.75", "-", "-"]

@@ -15,7 +15,7 @@ from typing import Any
 from llmcost.report import svg
 from llmcost.report._fmt import NOT_STATED, amount, formatters, requests_cell
 from llmcost.report._fmt import escape_html as escape
-from llmcost.report.sections import NOT_COMPUTED, paragraph, sections
+from llmcost.report.sections import NOT_COMPUTED, TEXT_COLUMNS, paragraph, sections
 
 CHART_DAYS = 120
 """The daily charts show the last CHART_DAYS days of the window (the tables have every day)."""
@@ -54,7 +54,8 @@ h2 { font-size: 17px; margin: 0 0 6px; }
 .tablewrap { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; background: #fff; font-size: 12.5px; margin-top: 6px; }
 th, td { border: 1px solid #e5e7eb; padding: 4px 8px; text-align: right; white-space: nowrap; }
-th:nth-child(-n+2), td:nth-child(-n+2) { text-align: left; }
+th:nth-child(-n+2), td:nth-child(-n+2), th.text, td.text { text-align: left; }
+td.text { white-space: normal; min-width: 12em; }
 th { background: #f3f4f6; }
 .note { max-width: 1100px; }
 .warn { color: #b45309; }
@@ -304,12 +305,15 @@ def render(doc: dict[str, Any]) -> str:
         if note:
             parts.append(f'<p class="{cls}">{escape(paragraph(title, note))}</p>')
         if headers:
+            # a column of words (TEXT_COLUMNS) past the first two is left-aligned and may wrap
+            text = [' class="text"' if i >= 2 and h in TEXT_COLUMNS else "" for i, h in enumerate(headers)]
             parts.append(
                 '<div class="tablewrap"><table><thead><tr>'
-                + "".join(f"<th>{escape(h)}</th>" for h in headers)
+                + "".join(f"<th{text[i]}>{escape(h)}</th>" for i, h in enumerate(headers))
                 + "</tr></thead><tbody>"
             )
-            parts += ["<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>" for r in rows]
+            parts += ["<tr>" + "".join(f"<td{text[i]}>{escape(c)}</td>" for i, c in enumerate(r)) + "</tr>"
+                      for r in rows]
             parts.append("</tbody></table></div>")
         parts.append("</section>")
     parts += ["</main>", f"<script>{JS}</script>", "</body></html>", ""]

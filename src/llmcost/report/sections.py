@@ -414,7 +414,8 @@ def _forecast(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[S
                 [
                     str(p.get("period", "-")),
                     str(p.get("kind", "-")).replace("_", " "),
-                    money(p.get("actual_to_date_usd")),
+                    # a period that has not started has no actuals (the document's 0.00), as on the first screen
+                    money(p.get("actual_to_date_usd")) if p.get("kind") == "current_month" else "-",
                     money(p.get("p50_usd")),
                     money(p.get("lo_80_usd")),
                     money(p.get("hi_80_usd")),
@@ -725,6 +726,15 @@ KEYS = {s.title: s.name for s in REGISTRY}
 def key(title: str) -> str:
     """The `--section` name of a section title."""
     return KEYS.get(title) or "-".join("".join(ch if ch.isalnum() else " " for ch in title.lower()).split())
+
+
+TEXT_COLUMNS = frozenset(
+    {"description", "measured", "did you mean", "override snippet", "why unpriced", "how to fix",
+     "first reason", "quarantine file", "problem",
+     "basis", "coverage", "kind", "variant", "value", "source"}
+)
+"""Columns of words, left-aligned like a table's first two in every renderer (numbers are
+right-aligned)."""
 
 
 def paragraph(title: str, note: str) -> str:

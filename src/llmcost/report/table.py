@@ -19,16 +19,9 @@ from rich.text import Text
 from llmcost.errors import UsageError
 from llmcost.report import summary
 from llmcost.report._fmt import formatters
-from llmcost.report.sections import NAMES, key, sections
+from llmcost.report.sections import NAMES, TEXT_COLUMNS, key, sections
 from llmcost.text import did_you_mean
 from llmcost.text import one_line as _line
-
-TEXT_COLUMNS = frozenset(
-    {"description", "measured", "did you mean", "override snippet", "why unpriced", "how to fix",
-     "first reason", "quarantine file", "problem",
-     "basis", "coverage", "kind", "variant", "value", "source"}
-)
-"""Columns of words, left-aligned like the first two (numbers are right-aligned)."""
 
 
 def render(
