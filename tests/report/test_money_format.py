@@ -56,3 +56,18 @@ def test_a_period_not_started_has_no_actual_to_date_in_the_full_report() -> None
     ((_, _, headers, rows),) = _forecast(doc, money, num, lambda v: str(v))
     at = headers.index("actual to date")
     assert [r[at] for r in rows] == ["$0.75", "-", "-"]
+
+
+def test_the_forecast_notes_are_one_row_each_not_one_paragraph() -> None:
+    """The forecast's notes were appended to its section's paragraph, joined by "; " (nine lines of
+    text for the real samples). Now the Forecast notes section holds one row per note."""
+    from llmcost.report._fmt import num
+    from llmcost.report.sections import _forecast, _forecast_notes
+
+    notes = ["the data ends on 2026-12-03; before yesterday", "history too short: the intervals rest on little data"]
+    doc = {"forecast": {"month": "2026-12", "actual_to_date_usd": Decimal("1"), "periods": [], "notes": notes}}
+    ((_, note, _, _),) = _forecast(doc, money, num, str)
+    assert "history too short" not in note and note.endswith("Notes below (Forecast notes).")
+    ((title, _, headers, rows),) = _forecast_notes(doc, money, num, str)
+    assert (title, headers, rows) == ("Forecast notes", ["note"], [[n] for n in notes])
+    assert list(_forecast_notes({"forecast": {"notes": []}}, money, num, str)) == []

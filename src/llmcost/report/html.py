@@ -305,8 +305,8 @@ def render(doc: dict[str, Any]) -> str:
         if note:
             parts.append(f'<p class="{cls}">{escape(paragraph(title, note))}</p>')
         if headers:
-            # a column of words (TEXT_COLUMNS) past the first two is left-aligned and may wrap
-            text = [' class="text"' if i >= 2 and h in TEXT_COLUMNS else "" for i, h in enumerate(headers)]
+            # a column of words (TEXT_COLUMNS) is left-aligned and may wrap (a forecast note, a description)
+            text = [' class="text"' if h in TEXT_COLUMNS else "" for h in headers]
             parts.append(
                 '<div class="tablewrap"><table><thead><tr>'
                 + "".join(f"<th{text[i]}>{escape(h)}</th>" for i, h in enumerate(headers))

@@ -393,7 +393,7 @@ def _forecast(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[S
                 f"; model {fc.get('model_used', '?')}; confidence {fc.get('confidence', '?')}."
             )
         if fc.get("notes"):
-            note += " Notes: " + "; ".join(fc["notes"]) + "."
+            note += " Notes below (Forecast notes)."
         periods = fc.get("periods") or []
         yield (
             "Forecast",
@@ -425,6 +425,13 @@ def _forecast(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[S
                 for p in periods
             ],
         )
+
+
+def _forecast_notes(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
+    """The forecast's notes, one row each (they were one paragraph of "; "-joined notes)."""
+    notes = (doc.get("forecast") or {}).get("notes") or []
+    if notes:
+        yield ("Forecast notes", "What the forecast did with this data, and why.", ["note"], [[n] for n in notes])
 
 
 def _scenarios(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Section]:
@@ -692,6 +699,7 @@ REGISTRY: tuple[SectionSpec, ...] = (
                 ("reconciliation",)),
     SectionSpec("budget", "Budget", ("budget",), _budget_s, ("budget",)),
     SectionSpec("forecast", "Forecast", ("forecast",), _forecast, ("forecast",)),
+    SectionSpec("forecast-notes", "Forecast notes", ("forecast",), _forecast_notes),
     SectionSpec("scenarios", "Scenarios", ("scenarios",), _scenarios, ("scenarios",)),
     SectionSpec("whatifs", "What-if alternatives", ("alternatives",), _whatifs, ("scenarios",)),
     SectionSpec("compare", "This month vs last", ("compare",), _compare_s, ("compare", "compare_by_model")),
@@ -731,7 +739,7 @@ def key(title: str) -> str:
 TEXT_COLUMNS = frozenset(
     {"description", "measured", "did you mean", "override snippet", "why unpriced", "how to fix",
      "first reason", "quarantine file", "problem",
-     "basis", "coverage", "kind", "variant", "value", "source"}
+     "basis", "coverage", "kind", "variant", "value", "source", "note"}
 )
 """Columns of words, left-aligned like a table's first two in every renderer (numbers are
 right-aligned)."""

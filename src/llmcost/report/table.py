@@ -174,7 +174,10 @@ def _records(
     label = max(len(_line(h)) for h in headers[k:]) if len(headers) > k else 0
     for n, r in enumerate(rows):
         if k:
-            console.print(Text("  " + "  ".join(_line(c) for c in r[:k])), overflow="fold")
+            # a name longer than the line (a forecast note) wraps between words, indented under itself
+            name = textwrap.fill("  ".join(_line(c) for c in r[:k]), width=width, initial_indent="  ",
+                                 subsequent_indent="    ", break_long_words=True, break_on_hyphens=False)
+            console.print(Text(name), overflow="fold", crop=False)
         elif n:
             console.print()  # records without a name are kept apart by a blank line
         for h, c in zip(headers[k:], r[k:], strict=True):
