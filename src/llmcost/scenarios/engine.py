@@ -466,6 +466,7 @@ def forecast_section(
     # with tokens but no model the catalogue prices (only billed money, or nothing, to forecast),
     # a what-if has no list-priced request to re-price: n/a, not a $0 saving
     unpriced_only = not df.groups and not lines_only
+    unmeasured = lines_only or unpriced_only  # every what-if n/a (null figures), with the note below saying why
     if lines_only and effects:
         notes.append("the what-ifs: n/a: each is measured on the logged requests, and the store holds none "
                      "(billed cost lines only)")
@@ -484,18 +485,18 @@ def forecast_section(
             "description": e.description,
             "month": month_label,
             "window": {"start": since, "end": as_of_day, "days": cfg.window_days},
-            "window_savings_usd": None if lines_only or unpriced_only else round_money(e.window_savings_usd),
+            "window_savings_usd": None if unmeasured else round_money(e.window_savings_usd),
             "measured": e.measured,
         }
-        row.update(_summary(base - s_paths, base_month, df, m_start, m_end, none or lines_only or unpriced_only))
-        if not (none or lines_only or unpriced_only):
+        row.update(_summary(base - s_paths, base_month, df, m_start, m_end, none or unmeasured))
+        if not (none or unmeasured):
             sv = total_intervals(period_totals(s_paths, df.first_day, m_start, m_end))
             row.update(savings_lo_80_usd=to_money(sv["lo_80"]), savings_hi_80_usd=to_money(sv["hi_80"]))
             if e.a_in_best is not None:
                 best_paths = _savings_paths(df, e, best=True) * factors
                 best = total_intervals(period_totals(best_paths, df.first_day, m_start, m_end))
                 row["savings_if_cache_kept_usd"] = to_money(best["p50"])
-        if e.window_savings_best_usd is not None and not (lines_only or unpriced_only):
+        if e.window_savings_best_usd is not None and not unmeasured:
             row["window_savings_if_cache_kept_usd"] = round_money(e.window_savings_best_usd)
         alt_rows.append(row)
     return {"forecast": forecast, "scenarios": scen_rows, "alternatives": alt_rows}
