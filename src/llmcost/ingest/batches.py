@@ -15,11 +15,10 @@ from typing import Any
 import duckdb
 
 from llmcost import ingest
-from llmcost.ingest import Ingestor, InputFile, sql_str
+from llmcost.ingest import Ingestor, InputFile, intake, sql_str
 from llmcost.ingest.commit import FileCommit, copy_stage
 from llmcost.ingest.dedupe import SNAPSHOT_FIELDS, month_name, near_months
 from llmcost.ingest.files import hash_pool, sha256
-from llmcost.ingest.privacy import mask_sql
 from llmcost.ingest.results import FileResult, LoadResult
 from llmcost.ingest.validate import RAW_KEEP, validated_sql
 from llmcost.storage.schema import duckdb_types
@@ -167,8 +166,7 @@ class BatchCommit(FileCommit):
             qname = f"{seq:06d}-{uuid.uuid4().hex[:8]}.jsonl"
             qtmp = stage_dir / qname
             con.execute(
-                f"""COPY (SELECT source_file AS file, source_line AS line, _error AS reason,
-                        left({mask_sql('_raw')}, {RAW_KEEP}) AS raw
+                f"""COPY (SELECT {intake.quarantine_sql(self.ctx.keep_text, RAW_KEEP)}
                       FROM stage WHERE _error IS NOT NULL AND _seq = {int(seq)} ORDER BY source_line)
                     TO {sql_str(str(qtmp))} (FORMAT json)"""
             )

@@ -1,0 +1,123 @@
+"""Every batchable format reads a batch of files as it reads them one at a time (issue 22).
+
+A format marked `batchable` has its new files read by one scan over the list of files
+(llmcost.ingest.batches); its query must then keep each file's rows to that file (windows,
+numbering, names). For each batchable format with a fixture folder, the fixture's inputs and a copy
+of each in a subfolder (so every batch holds at least two files, and a window or a join that runs
+across files would mix the copies) are loaded twice into fresh stores:
+
+- the reference: the same format with `batchable` off, so every file takes the per-file path;
+- the batch: as registered.
+
+The per-file results (status and counts), the stored rows and the quarantined rows must be equal,
+and the batch run must really have read a batch. The reference is the per-file path, which the
+fixture tests (tests/test_formats.py) check against hand-counted rows.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from llmcost import ingest
+from llmcost.ingest import batches
+from llmcost.ingest.loader import load
+from llmcost.storage.store import Store
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "ingest"
+
+
+def _batchable() -> list[str]:
+    return sorted(n for n, ing in ingest.registry().items()
+                  if ing.batchable and (FIXTURES / n).is_dir())
+
+
+def _folder(name: str, root: Path) -> Path:
+    """The fixture's inputs, and a copy of each under `copy/` (the same names)."""
+    folder = root / "in"
+    (folder / "copy").mkdir(parents=True)
+    for p in sorted((FIXTURES / name).iterdir()):
+        if p.name.startswith("input"):
+            shutil.copy(p, folder / p.name)
+            shutil.copy(p, folder / "copy" / p.name)
+    return folder
+
+
+def _rows(store: Path, table: str, order: str) -> list[tuple]:
+    con = Store.open(store).connect()
+    try:
+        return con.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+    finally:
+        con.close()
+
+
+def _quarantine(store: Path) -> list[tuple]:
+    """Every quarantined row of the store: (file, line, reason, raw), whichever run wrote it."""
+    rows = []
+    for part in sorted((store / "quarantine").glob("*.jsonl")):
+        for line in part.read_text(encoding="utf-8").splitlines():
+            q = json.loads(line)
+            rows.append((q["file"], q["line"], q["reason"], q.get("raw")))
+    return sorted(rows, key=repr)
+
+
+def _files(result) -> list[tuple]:
+    return sorted((f.path, f.status, f.rows_read, f.rows_stored, f.rows_duplicate, f.rows_skipped,
+                   f.rows_quarantined, f.message) for f in result.files)
+
+
+@pytest.mark.parametrize("name", _batchable())
+def test_a_batch_reads_as_one_file_at_a_time(name: str, tmp_path: Path, monkeypatch) -> None:
+    folder = _folder(name, tmp_path)
+    cls = type(ingest.get(name))
+    monkeypatch.setattr(cls, "batchable", False)
+    one_by_one = load([folder], tmp_path / "single", source=name)
+    monkeypatch.setattr(cls, "batchable", True)
+    scans = []
+    real = batches.BatchCommit._batch
+
+    def counted(self, con, manifest, ing, items, *args, **kwargs):
+        scans.append(len(items))
+        return real(self, con, manifest, ing, items, *args, **kwargs)
+
+    monkeypatch.setattr(batches.BatchCommit, "_batch", counted)
+    batch = load([folder], tmp_path / "batch", source=name)
+    assert scans and max(scans) >= 2, f"{name}: no batch of two or more files was read ({scans})"
+    assert _files(batch) == _files(one_by_one)
+    order = "event_id, source_file, source_line"
+    assert _rows(tmp_path / "batch", "usage", order) == _rows(tmp_path / "single", "usage", order)
+    assert _quarantine(tmp_path / "batch") == _quarantine(tmp_path / "single")
+
+
+def _session(sid: str, cut_text: str | None = None) -> str:
+    line = {"parentUuid": None, "isSidechain": False, "cwd": "/home/dev/app", "version": "2.1.3",
+            "type": "assistant", "sessionId": sid, "timestamp": "2026-09-01T10:00:00Z", "requestId": f"req_{sid}",
+            "message": {"id": f"msg_{sid}", "model": "claude-sonnet-4-5", "role": "assistant",
+                        "content": [{"type": "text", "text": "the reply"}],
+                        "usage": {"input_tokens": 10, "output_tokens": 5}}}
+    lines = [json.dumps(line)]
+    if cut_text:
+        cut = dict(line, requestId="req_cut", message=dict(line["message"], id="msg_cut",
+                                                             content=[{"type": "text", "text": cut_text}]))
+        lines.append(json.dumps(cut)[:-40])  # cut off after its text: not valid JSON
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("keep_text", [False, True])
+def test_a_batch_keeps_a_rejected_lines_text_only_with_keep_text(tmp_path: Path, keep_text: bool) -> None:
+    """A batch's quarantine holds what the per-file path's does: without --keep-text the rejected
+    line's shape (its words replaced), never its text; with it, the text. Before, a batch kept the
+    first 2,000 characters of the line, prompt and reply included, whatever the flag."""
+    folder = tmp_path / "projects" / "-home-dev-app"
+    folder.mkdir(parents=True)
+    for i in range(3):
+        (folder / f"s{i}.jsonl").write_text(_session(f"s{i}", "zebra prompt words" if i == 1 else None))
+    result = load([tmp_path / "projects"], tmp_path / "store", keep_text=keep_text)
+    assert sorted((f.rows_read, f.rows_stored, f.rows_quarantined) for f in result.files) == [
+        (1, 1, 0), (1, 1, 0), (2, 1, 1)]
+    quarantined = b"".join(p.read_bytes() for p in (tmp_path / "store" / "quarantine").glob("*.jsonl"))
+    assert b'"line":2' in quarantined and b"not valid JSON" in quarantined
+    assert (b"zebra prompt words" in quarantined) is keep_text
