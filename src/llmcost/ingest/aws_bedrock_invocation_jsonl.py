@@ -26,6 +26,7 @@ from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
+    batch_cols,
     int_sql,
     is_bad_count,
     json_lines,
@@ -64,6 +65,10 @@ class AwsBedrockInvocationJsonl(Ingestor):
         "`AWSLogs/<account>/BedrockModelInvocationLogs/<region>/...json.gz` (aws s3 sync)."
     )
 
+    # Bedrock writes an S3 object every few minutes (thousands of small .json.gz files a month): new
+    # ones are read by one scan over the list of files (ingest/batches.py)
+    batchable = True
+
     def sniff(self, head: bytes, name: str) -> bool:
         rows = json_lines(head, limit=3)
         return any(r.get("schemaType") == "ModelInvocationLog" for r in rows)
@@ -73,7 +78,7 @@ class AwsBedrockInvocationJsonl(Ingestor):
         toks = ("input_tokens", "cache_read", "cache_write", "output_tokens", "write_1h")
         bad = " OR ".join(is_bad_count(t) for t in toks)
         return f"""
-        SELECT source_line, raw,
+        SELECT source_line, raw, {batch_cols(f)}
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN schema_type IS DISTINCT FROM 'ModelInvocationLog' THEN 'not a ModelInvocationLog record'
                WHEN {bad} THEN 'non-numeric or non-integer token count'
