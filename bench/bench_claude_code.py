@@ -21,6 +21,7 @@ Then it times, interleaved (ccusage and ours alternate which goes first) and eac
 - ours, first run: `llmcost-forecast --logs DIR/projects --store S --format json` on a new store;
 - both again after one new session file is added (ours: the same store, a re-run);
 - ours, report only: `llmcost-forecast --store S --format json` over the resulting store;
+- the floor (`FLOOR`), first run and re-run: the least any Python tool on this stack must do;
 
 and checks the totals (requests, input, output, cache read, cache write) against an independent
 count (plain DuckDB over the files: per-field maximum per (message.id, requestId), `message.id`
@@ -160,6 +161,41 @@ def independent(projects: Path) -> dict[str, int]:
                     map(int, row), strict=True))
 
 
+FLOOR = """
+import os, sys
+import duckdb  # what any tool on this stack imports: DuckDB, and statsmodels for the forecast
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+projects, new = sys.argv[1], sys.argv[2]
+if new:  # a re-run: find the changed file (a stat of every file), read it alone
+    files = [os.path.join(d, n) for d, _, ns in os.walk(projects) for n in ns if n.endswith(".jsonl")]
+    sizes = [os.stat(f).st_size for f in files]
+    src = new
+else:
+    src = os.path.join(projects, "**", "*.jsonl")
+spec = ("{'message': 'STRUCT(id VARCHAR, usage STRUCT(input_tokens BIGINT, output_tokens BIGINT, "
+        "cache_read_input_tokens BIGINT, cache_creation_input_tokens BIGINT))', "
+        "'requestId': 'VARCHAR', 'timestamp': 'VARCHAR'}")
+rows = duckdb.connect().execute(
+    "SELECT day, sum(o) FROM (SELECT any_value(CAST(timestamp AS DATE)) AS day, "
+    "max(message.usage.output_tokens) AS o "
+    f"FROM read_json('{src}', format='newline_delimited', columns={spec}) "
+    "WHERE message.usage IS NOT NULL GROUP BY message.id, requestId) GROUP BY day ORDER BY day").fetchall()
+y = [float(r[1]) + 1.0 for r in rows]
+y = (y * 60)[:60]  # a re-run fits the whole history again: 60 days either way
+ETSModel(y, error="add", trend="add").fit(disp=False)
+"""
+"""The floor: the least a `--logs` run written in Python on this project's stack (DuckDB, statsmodels)
+must do, with nothing else: start Python, import DuckDB and statsmodels' ETS, read every reply's
+counts with one DuckDB scan (the re-run: stat every file and read the new one), keep the largest
+snapshot per (message.id, requestId), total by day and fit one ETS model to 60 days. No
+validation, no pricing, no store, no report. Timed beside ccusage in the same rounds, it says how
+close to ccusage any implementation on this stack could come (docs/benchmarks-claude-code.md)."""
+
+
+def floor(projects: Path, new: Path | None) -> dict[str, object]:
+    return timed([sys.executable, "-c", FLOOR, str(projects), str(new or "")])
+
+
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, object]:
     t0 = time.perf_counter()
     proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env)
@@ -246,8 +282,8 @@ def main() -> None:
         out["ccusage_version"] = version
         out["ccusage_binary"] = native_binary(args.ccusage)
     runs: dict[str, list[dict[str, object]]] = {k: [] for k in
-                                                 ("ccusage_first", "ours_first", "ccusage_rerun", "ours_rerun",
-                                                  "ours_report")}
+                                                 ("ccusage_first", "ours_first", "floor_first", "ccusage_rerun",
+                                                  "ours_rerun", "floor_rerun", "ours_report")}
     for rep in range(args.reps):
         store = args.work / f"store-{rep}"
         shutil.rmtree(store, ignore_errors=True)
@@ -258,6 +294,7 @@ def main() -> None:
                 runs["ccusage_first"].append(ccusage(args.ccusage, home))
             elif who == "ours":
                 runs["ours_first"].append(ours(["--logs", str(projects), "--store", str(store)]))
+        runs["floor_first"].append(floor(projects, None))
         if rep == 0:
             out["ours_totals_first"] = store_totals(store)
             if have_cc:
@@ -269,6 +306,7 @@ def main() -> None:
                 runs["ccusage_rerun"].append(ccusage(args.ccusage, home))
             elif who == "ours":
                 runs["ours_rerun"].append(ours(["--logs", str(projects), "--store", str(store)]))
+        runs["floor_rerun"].append(floor(projects, extra))
         runs["ours_report"].append(ours(["--store", str(store)]))
         if rep == 0:
             out["ours_totals_rerun"] = store_totals(store)
@@ -291,6 +329,8 @@ def main() -> None:
         c2 = out["ccusage_rerun"]["median_wall_s"]  # type: ignore[index]
         out["ratio_first"] = round(out["ours_first"]["median_wall_s"] / c1, 2)  # type: ignore[index]
         out["ratio_rerun"] = round(out["ours_rerun"]["median_wall_s"] / c2, 2)  # type: ignore[index]
+        out["ratio_floor_first"] = round(out["floor_first"]["median_wall_s"] / c1, 2)  # type: ignore[index]
+        out["ratio_floor_rerun"] = round(out["floor_rerun"]["median_wall_s"] / c2, 2)  # type: ignore[index]
     print(json.dumps(out, indent=2))
 
 
