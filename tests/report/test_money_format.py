@@ -71,3 +71,17 @@ def test_the_forecast_notes_are_one_row_each_not_one_paragraph() -> None:
     ((title, _, headers, rows),) = _forecast_notes(doc, money, num, str)
     assert (title, headers, rows) == ("Forecast notes", ["note"], [[n] for n in notes])
     assert list(_forecast_notes({"forecast": {"notes": []}}, money, num, str)) == []
+
+
+def test_file_counts_have_thousands_separators() -> None:
+    """A run over 2,000 files read "Ingested: 2000 files: 10,000 rows read ... This run: 2000
+    ingested": the files without the separator the rows have."""
+    from llmcost.report._fmt import num
+    from llmcost.report.sections import _ingest
+
+    ing = {"files": 2000, "rows_read": 10000, "rows_stored": 10000, "rows_duplicate": 0, "rows_quarantined": 0,
+           "by_source": [], "by_file": []}
+    doc = {"ingest": ing, "last_run": {"files": {"ingested": 1500, "unchanged": 1200}}}
+    ((title, note, _, _),) = _ingest(doc, money, num, str)
+    assert note.startswith("2,000 files: 10,000 rows read")
+    assert "This run: 1,500 ingested, 0 replaced, 1,200 unchanged" in note

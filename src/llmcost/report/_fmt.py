@@ -38,11 +38,16 @@ def rows_read(counts: dict[str, Any], num: Callable[[Any], str]) -> str:
 RUN_OUTCOMES = ("ingested", "replaced", "unchanged", "companion", "unrecognised", "failed")
 
 
+def file_count(n: int) -> str:
+    """'1 file', '2,000 files'."""
+    return f"{n:,} file" + ("" if n == 1 else "s")
+
+
 def run_counts(files: dict[str, Any]) -> str:
-    """One run's files by outcome: '3 ingested, 0 replaced, 1 unchanged, 1 companion (no usage rows;
-    read with their files), 0 unrecognised, 0 failed' (companion only when there are any)."""
+    """One run's files by outcome: '3 ingested, 0 replaced, 1,200 unchanged, 1 companion (no usage
+    rows; read with their files), 0 unrecognised, 0 failed' (companion only when there are any)."""
     return ", ".join(
-        f"{files.get(k, 0)} {k}" + (" (no usage rows; read with their files)" if k == "companion" else "")
+        f"{files.get(k, 0):,} {k}" + (" (no usage rows; read with their files)" if k == "companion" else "")
         for k in RUN_OUTCOMES if k != "companion" or files.get(k)
     )
 

@@ -20,6 +20,7 @@ from llmcost.report._fmt import (
     LINES_ONLY,
     NOT_STATED,
     count,
+    file_count,
     requests_cell,
     rows_read,
     run_counts,
@@ -104,7 +105,7 @@ def _ingest(doc: dict[str, Any], money: Fmt, num: Fmt, pct: Fmt) -> Iterator[Sec
     skipped = bool(ing.get("rows_skipped"))  # a column only when some format skipped records
     yield (
         "Ingested",
-        f"{ing['files']} file{'' if ing['files'] == 1 else 's'}: {rows_read(ing, num)}." + this_run,
+        f"{file_count(ing['files'])}: {rows_read(ing, num)}." + this_run,
         ["source", "files", "read", "stored", "duplicate", *(["skipped"] if skipped else []), "quarantined"],
         [
             [

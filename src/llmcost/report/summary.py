@@ -15,6 +15,7 @@ from typing import Any
 
 from llmcost.report._fmt import (
     count,
+    file_count,
     formatters,
     plain,
     requests,
@@ -128,8 +129,7 @@ def render(doc: dict[str, Any], width: int = 120, sections: Sequence[str] = ()) 
     this_run = ""
     if run:
         this_run = " This run: " + run_counts(run) + "."
-    files = f"{ing['files']} file" + ("" if ing["files"] == 1 else "s")
-    para(f"Ingested: {files}: {rows_read(ing, num)}.{this_run}")
+    para(f"Ingested: {file_count(ing['files'])}: {rows_read(ing, num)}.{this_run}")
 
     held = [f for f in ing.get("by_file", []) if f.get("rows_quarantined")]
     if held:
