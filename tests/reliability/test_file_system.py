@@ -179,6 +179,27 @@ def test_hidden_and_tool_folders_below_a_given_folder_are_not_walked(tmp_path: P
     assert out.startswith("1 ingested"), out
 
 
+def test_a_folder_whose_every_file_is_skipped_by_name_says_so(tmp_path: Path) -> None:
+    """`--logs` at the wrong folder (a project's source) read "0 files ... 0 unrecognised" with no
+    word about the files it left out by their names. Now a note says how many, of which kinds, and
+    how to fix it; a folder with one file to read beside them says nothing."""
+    src = tmp_path / "src"
+    (src / "pkg" / "__pycache__").mkdir(parents=True)
+    for name in ("a.py", "b.py", "pkg/c.py", "README.md", ".env", "pkg/__pycache__/c.pyc"):
+        (src / name).write_text("x = 1\n")
+    code, out, err = run("ingest", str(src), "--store", str(tmp_path / "store"))
+    assert out.startswith("0 ingested, 0 replaced, 0 unchanged, 0 unrecognised, 0 failed."), out
+    notes = [line for line in err.splitlines() if line.startswith("Note: ")]
+    assert len(notes) == 1, err
+    assert f"{src}: no file there was read: 6 skipped by their names (.py 3, " in notes[0]
+    assert "__pycache__/ 1" in notes[0] and ".md 1" in notes[0] and "hidden files 1" in notes[0]
+    assert "Fix: point --logs at the folder that holds the logs or exports" in notes[0]
+    shutil.copy(GOOD, src / "requests.jsonl")
+    code, out, err = run("ingest", str(src), "--store", str(tmp_path / "store"))
+    assert code == 0 and out.startswith("1 ingested"), (out, err)
+    assert "Note: " not in err
+
+
 def test_an_empty_path_is_refused_not_read_as_the_current_folder(tmp_path: Path) -> None:
     for args in (["--logs", ""], ["ingest", ""]):
         code, _out, err = run(*args, "--store", str(tmp_path / "store"))

@@ -83,5 +83,6 @@ def test_file_counts_have_thousands_separators() -> None:
            "by_source": [], "by_file": []}
     doc = {"ingest": ing, "last_run": {"files": {"ingested": 1500, "unchanged": 1200}}}
     ((title, note, _, _),) = _ingest(doc, money, num, str)
+    assert title == "Ingested"
     assert note.startswith("2,000 files: 10,000 rows read")
     assert "This run: 1,500 ingested, 0 replaced, 1,200 unchanged" in note

@@ -18,6 +18,7 @@ import tarfile
 import uuid
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -142,7 +143,13 @@ def walk(paths: Iterable[Path], skip: Path | None) -> Iterator[tuple[Path, str |
             if skip is not None and p.resolve() == skip:  # `ingest .llmcost`: it read "0 ingested", no word why
                 yield p, own_store_note(p)
                 continue
-            yield from _walk_dir(p, skip, seen)
+            skipped: Counter[str] = Counter()
+            found = False
+            for item in _walk_dir(p, skip, seen, skipped=skipped):
+                found = True
+                yield item
+            if not found and skipped:
+                yield p, nothing_read_note(p, skipped)
         elif p.name == STORE_MANIFEST and (note := store_note(p.parent)) is not None:
             # a store's manifest named as input: it was "no known format" (exit 1)
             yield p.parent, own_store_note(p.parent) if skip is not None and p.parent.resolve() == skip else note
@@ -190,10 +197,26 @@ def _matches(pattern: Path) -> list[str]:
     return sorted(found)
 
 
+def nothing_read_note(folder: Path, skipped: Counter[str]) -> StoreNote:
+    """The note for a folder given to read in which every file and subfolder was skipped by its
+    name (`skipped`: how many of each kind): a walk of the wrong folder (a project's source, a home
+    folder's dotfiles) read "0 files", with no word why."""
+    kinds = ", ".join(f"{k} {n:,}" for k, n in skipped.most_common(4))
+    more = ", ..." if len(skipped) > 4 else ""
+    return StoreNote(
+        f"{shown_name(folder)}: no file there was read: {skipped.total():,} skipped by their names "
+        f"({kinds}{more}: documents, code, pictures, hidden files and folders, caches are never usage data). "
+        "Fix: point --logs at the folder that holds the logs or exports (`llmcost-forecast formats` lists "
+        "what is read), or name a file to read it whatever its name"
+    )
+
+
 def _walk_dir(
-    folder: Path, skip: Path | None, seen: set[tuple[int, int]], real: Path | None = None
+    folder: Path, skip: Path | None, seen: set[tuple[int, int]], real: Path | None = None,
+    skipped: Counter[str] | None = None,
 ) -> Iterator[tuple[Path, str | None]]:
-    """`real`: the folder's real path when the caller knows it (a subfolder that is no link)."""
+    """`real`: the folder's real path when the caller knows it (a subfolder that is no link);
+    `skipped` counts the files and subfolders left out by their names, by kind (`_skip_kind`)."""
     try:
         st = folder.stat()
         real = real or folder.resolve()
@@ -220,6 +243,8 @@ def _walk_dir(
             is_dir = False
         if is_dir:
             if _never_data_dir(entry.name):
+                if skipped is not None:
+                    skipped[_skip_kind(entry.name, folder=True)] += 1
                 continue
             try:
                 sub_real = None if entry.is_symlink() else real / entry.name
@@ -229,6 +254,8 @@ def _walk_dir(
             continue
         name = entry.name
         if _never_data_file(name):
+            if skipped is not None:
+                skipped[_skip_kind(name)] += 1
             continue
         path = Path(entry.path)
         try:
@@ -241,7 +268,19 @@ def _walk_dir(
             _REAL[str(path)] = real / name
         yield path, None
     for d, d_real in subdirs:
-        yield from _walk_dir(d, skip, seen, d_real)
+        yield from _walk_dir(d, skip, seen, d_real, skipped)
+
+
+def _skip_kind(name: str, folder: bool = False) -> str:
+    """How a name skipped by `_never_data_dir` / `_never_data_file` is counted: a hidden name, a
+    folder by its name, a licence, else a file by its extension ('.py')."""
+    if name.startswith("."):
+        return "hidden folders" if folder else "hidden files"
+    if folder:
+        return f"{name}/"
+    if name.upper().startswith("LICENSE"):
+        return "licences"
+    return Path(name).suffix.lower() or name
 
 
 _KIND = {
