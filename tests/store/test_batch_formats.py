@@ -156,3 +156,32 @@ def test_an_opencode_batch_keeps_each_message_to_its_file(tmp_path: Path) -> Non
     assert [(r[0], Path(r[2]).stem, r[3]) for r in rows] == [
         (f"opencode:msg_{s}_{i}", f"msg_{s}_{i}", 1) for s in ("ses_a", "ses_b") for i in range(3)]
     assert {r[12] for r in rows} == {"ses_a", "ses_b"}
+
+
+def _amp_thread(tid: str, cache_read: int) -> str:
+    return json.dumps({
+        "v": 1, "id": tid, "created": 1793610000000,
+        "usageLedger": {"events": [{"id": f"ev-{tid}", "timestamp": "2026-11-02T09:00:05.000Z",
+                                    "model": "claude-sonnet-4-5", "tokens": {"input": 20, "output": 300},
+                                    "operationType": "inference", "fromMessageId": 0, "toMessageId": 1}]},
+        "messages": [{"role": "user", "messageId": 0},
+                     {"role": "assistant", "messageId": 1,
+                      "usage": {"model": "claude-sonnet-4-5", "inputTokens": 20, "outputTokens": 300,
+                                "cacheCreationInputTokens": 0, "cacheReadInputTokens": cache_read}}]}, indent=2)
+
+
+def test_an_amp_batch_looks_a_ledger_events_message_up_in_its_own_thread(tmp_path: Path) -> None:
+    """Amp numbers a thread's messages from 0, so two threads in one batch have the same message
+    ids: a ledger event takes the cache counts of the message it ends at in its own thread."""
+    threads = tmp_path / "threads"
+    threads.mkdir()
+    for i, tid in enumerate(("T-aaa", "T-bbb", "T-ccc")):
+        (threads / f"{tid}.json").write_text(_amp_thread(tid, 1000 * (i + 1)))
+    result = load([threads], tmp_path / "store")
+    assert [(f.rows_read, f.rows_stored) for f in result.files] == [(1, 1)] * 3
+    con = Store.open(tmp_path / "store").connect()
+    try:
+        rows = con.execute("SELECT conversation_id, cache_read_tokens FROM usage ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    assert rows == [("T-aaa", 1000), ("T-bbb", 2000), ("T-ccc", 3000)]
