@@ -135,10 +135,11 @@ class Ingestor:
     # after this reader and records its rows as their own manifest entry (`derived_from` = the
     # file); they are not registered, detected or counted as files.
     derived: ClassVar[tuple[Ingestor, ...]] = ()
-    # True when query() reads the file only through `lines_sql` / `json_lines_sql` /
-    # `json_objects_sql` and uses its
-    # name only through `InputFile.name_sql` / `stem_sql`, passing `batch_cols` through: the loader
-    # may then read many new files of this format with one scan (ingest/batches.py).
+    # True when query() reads the file only through `lines_sql` / `json_lines_sql` (or, a document
+    # read whole, `json_objects_sql`) and uses its name only through `InputFile.name_sql` /
+    # `stem_sql`, passing `batch_cols` through, with every window, join and lookup kept to its
+    # file (partitioned by `_bseq`): the loader may then read many new files of this format with
+    # one scan (ingest/batches.py).
     batchable: ClassVar[bool] = False
     # True when the loader stages this format's line path with DuckDB's filter pushdown off. A
     # query that filters on fields of `json_lines_sql` has the filter pushed below the projection
