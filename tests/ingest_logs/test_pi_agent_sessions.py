@@ -69,3 +69,42 @@ def test_an_unchanged_session_read_again_stores_nothing(tmp_path: Path) -> None:
     load([sessions], store)
     after = event_ids(store)
     assert ids < after and len(after) == len(ids) + 1
+
+
+def _session_lines(sid: str | None, cwd: str, change: str | None) -> str:
+    import json
+
+    lines = []
+    if sid:
+        lines.append({"type": "session", "version": 3, "id": sid, "timestamp": "2026-11-20T09:00:00.000Z", "cwd": cwd})
+    if change:
+        lines.append({"type": "model_change", "id": f"c-{cwd}", "parentId": None,
+                      "timestamp": "2026-11-20T09:00:01.000Z", "provider": "anthropic", "modelId": change})
+    lines.append({"type": "message", "id": f"m-{cwd}", "parentId": None, "timestamp": "2026-11-20T09:00:02.000Z",
+                  "message": {"role": "assistant", "usage": {"input": 10, "output": 5, "cacheRead": 0,
+                                                             "cacheWrite": 0, "totalTokens": 15}}})
+    return "".join(json.dumps(o) + "\n" for o in lines)
+
+
+def test_a_batch_of_sessions_keeps_each_header_and_model_change_to_its_file(tmp_path: Path) -> None:
+    """New session files are read by one scan: each file's header (session id, cwd) and its last
+    model change apply to its own lines only, and a file without a header takes its own name."""
+    folder = tmp_path / "sessions" / "--x--"
+    folder.mkdir(parents=True)
+    (folder / "2026-11-20T09-00-00-000Z_aaa.jsonl").write_text(_session_lines("aaa", "/a", "claude-sonnet-4-5"))
+    (folder / "2026-11-20T09-00-01-000Z_bbb.jsonl").write_text(_session_lines("bbb", "/b", None))
+    (folder / "2026-11-20T09-00-02-000Z_ccc.jsonl").write_text(_session_lines(None, "/c", None))
+    (folder / "2026-11-20T09-00-03-000Z_ddd.jsonl").write_text(_session_lines("ddd", "/d", "gpt-5"))
+    store = tmp_path / "store"
+    result = load([tmp_path / "sessions"], store)
+    assert [(f.rows_read, f.rows_stored) for f in result.files] == [(1, 1)] * 4
+    from llmcost.storage.store import Store
+
+    con = Store.open(store).connect()
+    try:
+        rows = con.execute("SELECT event_id, conversation_id, project, model, source_line FROM usage "
+                           "ORDER BY event_id").fetchall()
+    finally:
+        con.close()
+    assert [r[1:] for r in rows] == [("aaa", "/a", "claude-sonnet-4-5", 3), ("bbb", "/b", None, 2),
+                                     ("ccc", None, None, 1), ("ddd", "/d", "gpt-5", 3)]

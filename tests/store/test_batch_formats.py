@@ -25,6 +25,7 @@ import pytest
 from llmcost import ingest
 from llmcost.ingest import batches
 from llmcost.ingest.loader import load
+from llmcost.storage.schema import duckdb_types
 from llmcost.storage.store import Store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "ingest"
@@ -47,9 +48,14 @@ def _folder(name: str, root: Path) -> Path:
 
 
 def _rows(store: Path, table: str, order: str) -> list[tuple]:
+    """The stored rows, every column of the table's schema. Not `*`: a per-file part that is the
+    stage file itself (a file with no rejected, skipped or duplicate row, ingest/commit.py) keeps
+    the stage's bookkeeping columns (`_error`, `_raw`, ...), all NULL, and `union_by_name` then
+    adds them to the view; a batch writes its parts without them."""
+    cols = ", ".join(duckdb_types(table))
     con = Store.open(store).connect()
     try:
-        return con.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+        return con.execute(f"SELECT {cols} FROM {table} ORDER BY {order}").fetchall()
     finally:
         con.close()
 
@@ -121,3 +127,61 @@ def test_a_batch_keeps_a_rejected_lines_text_only_with_keep_text(tmp_path: Path,
     quarantined = b"".join(p.read_bytes() for p in (tmp_path / "store" / "quarantine").glob("*.jsonl"))
     assert b'"line":2' in quarantined and b"not valid JSON" in quarantined
     assert (b"zebra prompt words" in quarantined) is keep_text
+
+
+def _opencode_message(mid: str, sid: str, role: str = "assistant") -> str:
+    msg = {"id": mid, "sessionID": sid, "role": role, "time": {"created": 1791190800000},
+           "modelID": "claude-sonnet-4-5", "providerID": "anthropic", "cost": 0.01,
+           "tokens": {"input": 10, "output": 5, "reasoning": 0, "cache": {"read": 0, "write": 0}}}
+    return json.dumps(msg, indent=2)
+
+
+def test_an_opencode_batch_keeps_each_message_to_its_file(tmp_path: Path) -> None:
+    """OpenCode writes one file per message: a batch holds two sessions' messages, a user message
+    and a message cut short. Each message is row 1 of its own file; the broken file fails on its own
+    (the batch is split to find it) and the others are stored."""
+    root = tmp_path / "message"
+    for sid in ("ses_a", "ses_b"):
+        (root / sid).mkdir(parents=True)
+        for i in range(3):
+            (root / sid / f"msg_{sid}_{i}.json").write_text(_opencode_message(f"msg_{sid}_{i}", sid))
+    (root / "ses_a" / "msg_user.json").write_text(_opencode_message("msg_user", "ses_a", role="user"))
+    (root / "ses_b" / "msg_cut.json").write_text(_opencode_message("msg_cut", "ses_b")[:-60])
+    result = load([root], tmp_path / "store")
+    by_name = {Path(f.path).name: f for f in result.files}
+    assert by_name["msg_cut.json"].status == "failed"
+    assert by_name["msg_user.json"].rows_skipped == 1
+    assert sorted((f.rows_read, f.rows_stored) for n, f in by_name.items() if n.startswith("msg_ses")) == [(1, 1)] * 6
+    rows = _rows(tmp_path / "store", "usage", "event_id")
+    assert [(r[0], Path(r[2]).stem, r[3]) for r in rows] == [
+        (f"opencode:msg_{s}_{i}", f"msg_{s}_{i}", 1) for s in ("ses_a", "ses_b") for i in range(3)]
+    assert {r[12] for r in rows} == {"ses_a", "ses_b"}
+
+
+def _amp_thread(tid: str, cache_read: int) -> str:
+    return json.dumps({
+        "v": 1, "id": tid, "created": 1793610000000,
+        "usageLedger": {"events": [{"id": f"ev-{tid}", "timestamp": "2026-11-02T09:00:05.000Z",
+                                    "model": "claude-sonnet-4-5", "tokens": {"input": 20, "output": 300},
+                                    "operationType": "inference", "fromMessageId": 0, "toMessageId": 1}]},
+        "messages": [{"role": "user", "messageId": 0},
+                     {"role": "assistant", "messageId": 1,
+                      "usage": {"model": "claude-sonnet-4-5", "inputTokens": 20, "outputTokens": 300,
+                                "cacheCreationInputTokens": 0, "cacheReadInputTokens": cache_read}}]}, indent=2)
+
+
+def test_an_amp_batch_looks_a_ledger_events_message_up_in_its_own_thread(tmp_path: Path) -> None:
+    """Amp numbers a thread's messages from 0, so two threads in one batch have the same message
+    ids: a ledger event takes the cache counts of the message it ends at in its own thread."""
+    threads = tmp_path / "threads"
+    threads.mkdir()
+    for i, tid in enumerate(("T-aaa", "T-bbb", "T-ccc")):
+        (threads / f"{tid}.json").write_text(_amp_thread(tid, 1000 * (i + 1)))
+    result = load([threads], tmp_path / "store")
+    assert [(f.rows_read, f.rows_stored) for f in result.files] == [(1, 1)] * 3
+    con = Store.open(tmp_path / "store").connect()
+    try:
+        rows = con.execute("SELECT conversation_id, cache_read_tokens FROM usage ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    assert rows == [("T-aaa", 1000), ("T-bbb", 2000), ("T-ccc", 3000)]

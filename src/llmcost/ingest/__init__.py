@@ -135,9 +135,11 @@ class Ingestor:
     # after this reader and records its rows as their own manifest entry (`derived_from` = the
     # file); they are not registered, detected or counted as files.
     derived: ClassVar[tuple[Ingestor, ...]] = ()
-    # True when query() reads the file only through `lines_sql` / `json_lines_sql` and uses its
-    # name only through `InputFile.name_sql` / `stem_sql`, passing `batch_cols` through: the loader
-    # may then read many new files of this format with one scan (ingest/batches.py).
+    # True when query() reads the file only through `lines_sql` / `json_lines_sql` (or, a document
+    # read whole, `json_objects_sql`) and uses its name only through `InputFile.name_sql` /
+    # `stem_sql`, passing `batch_cols` through, with every window, join and lookup kept to its
+    # file (partitioned by `_bseq`): the loader may then read many new files of this format with
+    # one scan (ingest/batches.py).
     batchable: ClassVar[bool] = False
     # True when the loader stages this format's line path with DuckDB's filter pushdown off. A
     # query that filters on fields of `json_lines_sql` has the filter pushed below the projection
@@ -891,6 +893,21 @@ def _document_lines_sql(f: InputFile, comp: str) -> str:
     if f.batch:
         return _batch_lines_sql(f, scan, f"{raw} AS raw")
     return f"SELECT row_number() OVER () AS source_line, {raw} AS raw FROM {scan}"
+
+
+def json_objects_sql(f: InputFile, max_size: int) -> str:
+    """The JSON objects of a file read whole (`read_json_objects`: a document, or documents one
+    after another, each at most `max_size` bytes), as (source_line, raw): `raw` the object as JSON,
+    its text as the file has it (not minified, unlike `lines_sql`), `source_line` its 1-based index
+    in the file. For a format that reads a document whole (a thread, a session) rather than record
+    by record; a document DuckDB cannot parse fails as a whole. In batch mode (`f.batch`) with the
+    columns `_display` and `_bseq` of its file, as `lines_sql` gives them."""
+    comp = "gzip" if f.gzip else "none"
+    scan = (f"read_json_objects({f.sql_path()}, format='auto', compression='{comp}', "
+            f"maximum_object_size={max_size}{', filename=true' if f.batch else ''})")
+    if f.batch:
+        return _batch_lines_sql(f, scan, "json AS raw")
+    return f"SELECT row_number() OVER () AS source_line, json AS raw FROM {scan}"
 
 
 def is_sse(head: bytes) -> bool:

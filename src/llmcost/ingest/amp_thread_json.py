@@ -39,6 +39,9 @@ save, and the file is rewritten whole.
   the message's `timestamp`, else its `meta.sentAt` (epoch ms); model = `usage.model`, else the message's `model`;
   provider = the model's vendor (`model_vendor_sql`; Amp bills the calls in credits at its
   providers' prices); project = the first `env.initial.trees[].uri` without `file://`.
+
+New files are read in batches (one scan over a run's new thread files), each file's messages and
+ledger unnested from its own document and a ledger event's message looked up in its own file.
 """
 
 from __future__ import annotations
@@ -48,8 +51,10 @@ from llmcost.ingest import (
     Ingestor,
     InputFile,
     JsonFields,
+    batch_cols,
     first_json,
     has_keys,
+    json_objects_sql,
     model_vendor_sql,
     register,
     token_error_sql,
@@ -62,6 +67,7 @@ class AmpThreadJson(Ingestor):
     name = "amp_thread_json"
     title = "Amp threads (~/.local/share/amp/threads/T-*.json)"
     obtain = "Already on disk: point --logs at ~/.local/share/amp/threads (or $AMP_DATA_DIR/threads)."
+    batchable = True
 
     def sniff(self, head: bytes, name: str) -> bool:
         obj = first_json(head)
@@ -73,7 +79,9 @@ class AmpThreadJson(Ingestor):
         return False
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
-        comp = "gzip" if f.gzip else "none"
+        bc = batch_cols(f)
+        part = "_bseq" if f.batch else "0"  # a ledger event's message is looked up in its own file
+        lbc = "l._display, l._bseq, " if f.batch else ""
         m, u, e = JsonFields("m"), JsonFields("usage_"), JsonFields("e")
         # one record: its counts (SQL) by canonical name, from a message's usage or a ledger event
         msg = {"input": u.count("$.inputTokens"), "output": u.count("$.outputTokens"),
@@ -86,17 +94,17 @@ class AmpThreadJson(Ingestor):
         bad_ev = e.bad_counts(("$.tokens.input", "$.tokens.output", "$.tokens.total"))
         return f"""
         WITH doc AS (
-          SELECT json AS d FROM read_json_objects({f.sql_path()}, format='auto', compression='{comp}',
-                                                 maximum_object_size=268435456)
+          SELECT {bc}raw AS d FROM ({json_objects_sql(f, 268435456)})
         ),
         t AS (
-          SELECT d, coalesce(nullif(json_extract_string(d, '$.id'), ''), {f.stem_sql()}) AS thread_id,
+          SELECT {bc}{part} AS _part, d,
+                 coalesce(nullif(json_extract_string(d, '$.id'), ''), {f.stem_sql()}) AS thread_id,
                  regexp_replace(json_extract_string(d, '$.env.initial.trees[0].uri'), '^file://', '') AS project,
                  coalesce(json_type(d, '$.usageLedger.events') = 'ARRAY', false) AS ledger
           FROM doc
         ),
         msgs AS (
-          SELECT thread_id, project, ledger, unnest(json_extract(d, '$.messages[*]')) AS m,
+          SELECT {bc}_part, thread_id, project, ledger, unnest(json_extract(d, '$.messages[*]')) AS m,
                  generate_subscripts(json_extract(d, '$.messages[*]'), 1) AS source_line
           FROM t
         ),
@@ -105,12 +113,12 @@ class AmpThreadJson(Ingestor):
           FROM msgs WHERE {m.text('$.role')} = 'assistant'
         ),
         c AS (  -- the cache counts of the message a ledger event ends at (toMessageId)
-          SELECT {m.text('$.messageId')} AS message_id, coalesce({msg['write']}, 0) AS write,
+          SELECT _part, {m.text('$.messageId')} AS message_id, coalesce({msg['write']}, 0) AS write,
                  coalesce({msg['read']}, 0) AS read
           FROM assistant WHERE ledger
         ),
         rec AS (
-          SELECT source_line, CAST(m AS VARCHAR) AS raw, thread_id, project,
+          SELECT source_line, CAST(m AS VARCHAR) AS raw, {bc}thread_id, project,
             {_columns(msg, bad_msg)},
             usage_ IS NULL OR {_zero(msg)} AS skip,
             'amp:' || thread_id || ':' || coalesce({m.text('$.messageId')}, 'message-' || source_line) AS event_id,
@@ -120,19 +128,19 @@ class AmpThreadJson(Ingestor):
             TRY_CAST({u.text('$.credits')} AS DOUBLE) AS credits, NULL AS operation_type
           FROM assistant WHERE NOT ledger
           UNION ALL
-          SELECT l.source_line, CAST(l.e AS VARCHAR), l.thread_id, l.project,
+          SELECT l.source_line, CAST(l.e AS VARCHAR), {lbc}l.thread_id, l.project,
             {_columns(ev, bad_ev)},
             {_zero(ev)},
             'amp:' || l.thread_id || ':ledger:' || coalesce({e.text('$.id')}, 'event-' || l.source_line),
             {ts_sql(e.text('$.timestamp'))},
             nullif({e.text('$.model')}, ''),
             TRY_CAST({e.text('$.credits')} AS DOUBLE), {e.text('$.operationType')}
-          FROM (SELECT thread_id, project, unnest(json_extract(d, '$.usageLedger.events[*]')) AS e,
+          FROM (SELECT {bc}_part, thread_id, project, unnest(json_extract(d, '$.usageLedger.events[*]')) AS e,
                        generate_subscripts(json_extract(d, '$.usageLedger.events[*]'), 1) AS source_line
                 FROM t WHERE ledger) l
-          LEFT JOIN c ON c.message_id = {e.text('$.toMessageId')}
+          LEFT JOIN c ON c._part = l._part AND c.message_id = {e.text('$.toMessageId')}
         )
-        SELECT source_line, raw, error, skip AND error IS NULL AS skip, event_id,
+        SELECT source_line, raw, {bc}error, skip AND error IS NULL AS skip, event_id,
           'request' AS grain, ts,
           {model_vendor_sql('lower(model)')} AS provider,
           model,

@@ -22,11 +22,25 @@ cachedContentTokenCount, `thoughts` = thoughtsTokenCount, `tool` = toolUsePrompt
 - event_id = `gemini-cli:` + sessionId + `:` + message id; conversation_id = sessionId; provider
   google; model = the message's `model` (unknown when absent: left NULL, so it is unpriced, never
   $0); ts = the message's `timestamp`; project = projectHash (the CLI stores no path).
+
+New files are read in batches (one scan over a run's new session files), each file's messages
+unnested from its own document.
 """
 
 from __future__ import annotations
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, JsonFields, first_json, has_keys, register, ts_sql
+from llmcost.ingest import (
+    IngestContext,
+    Ingestor,
+    InputFile,
+    JsonFields,
+    batch_cols,
+    first_json,
+    has_keys,
+    json_objects_sql,
+    register,
+    ts_sql,
+)
 
 
 def token_columns(input_: str, cached: str, tool: str, output: str, thoughts: str,
@@ -50,6 +64,7 @@ class GeminiCliSessionJson(Ingestor):
     name = "gemini_cli_session_json"
     title = "Gemini CLI chat recordings (~/.gemini/tmp/<project>/chats/session-*.json)"
     obtain = "Already on disk: point --logs at ~/.gemini/tmp (each project's chats/ folder holds its sessions)."
+    batchable = True
 
     def sniff(self, head: bytes, name: str) -> bool:
         obj = first_json(head)
@@ -61,25 +76,22 @@ class GeminiCliSessionJson(Ingestor):
         return False
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
-        comp = "gzip" if f.gzip else "none"
-
         js = JsonFields("m")
         s, tok = js.text, js.count
         bad = js.bad_counts(("$.tokens.input", "$.tokens.output", "$.tokens.cached", "$.tokens.thoughts",
                              "$.tokens.tool"))
         return f"""
         WITH doc AS (
-          SELECT json AS d FROM read_json_objects({f.sql_path()}, format='auto', compression='{comp}',
-                                                 maximum_object_size=268435456)
+          SELECT {batch_cols(f)}raw AS d FROM ({json_objects_sql(f, 268435456)})
         ),
         msgs AS (
-          SELECT json_extract_string(d, '$.sessionId') AS session_id,
+          SELECT {batch_cols(f)}json_extract_string(d, '$.sessionId') AS session_id,
                  json_extract_string(d, '$.projectHash') AS project_hash,
                  unnest(json_extract(d, '$.messages[*]')) AS m,
                  generate_subscripts(json_extract(d, '$.messages[*]'), 1) AS source_line
           FROM doc
         )
-        SELECT source_line, CAST(m AS VARCHAR) AS raw,
+        SELECT source_line, CAST(m AS VARCHAR) AS raw, {batch_cols(f)}
           CASE WHEN {bad} THEN 'non-numeric or non-integer token count'
                WHEN {tok('$.tokens.cached')} > {tok('$.tokens.input')} THEN 'cached tokens exceed input tokens'
           END AS error,

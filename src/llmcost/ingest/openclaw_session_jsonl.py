@@ -34,6 +34,8 @@ ccusage looks and what it reads: ryoppippi/ccusage
   "delivery-mirror", every count 0) and failed calls (all counts 0) are read and counted as skipped.
 - conversation_id = the header's `id`, else the file name before `.jsonl` or `.checkpoint.`;
   project = the header's `cwd` (the agent's workspace).
+
+New files are read in batches (one scan over a run's new session files), as pi's are.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class OpenclawSessionJsonl(Ingestor):
     title = "OpenClaw (clawdbot, moltbot) session files (~/.openclaw/agents/<agent>/sessions/*.jsonl*)"
     obtain = ("Already on disk: point --logs at ~/.openclaw (or ~/.clawdbot, ~/.moltbot, $OPENCLAW_DIR); "
               "archived sessions (*.jsonl.deleted.*, *.jsonl.reset.*) are read too.")
+    batchable = True
 
     def sniff(self, head: bytes, name: str) -> bool:
         return not name.endswith(".trajectory.jsonl") and is_session(head) and is_openclaw(head, name)

@@ -23,11 +23,22 @@ lays it out under `$XDG_DATA_HOME/opencode/storage/`):
 - A user message (`role = "user"`) is read and counted as skipped: it is not a model call.
 - event_id = `opencode:` + message id; conversation_id = sessionID; provider = providerID (as
   OpenCode names it: anthropic, openai, github-copilot, openrouter, ...); model = modelID.
+
+New files are read in batches: one scan over the list of a run's new message files (`batchable`).
 """
 
 from __future__ import annotations
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, JsonFields, first_json, register
+from llmcost.ingest import (
+    IngestContext,
+    Ingestor,
+    InputFile,
+    JsonFields,
+    batch_cols,
+    first_json,
+    json_objects_sql,
+    register,
+)
 
 
 @register
@@ -36,6 +47,7 @@ class OpencodeMessageJson(Ingestor):
     title = "OpenCode session messages (~/.local/share/opencode/storage/message/**/*.json)"
     obtain = ("Already on disk: point --logs at ~/.local/share/opencode/storage/message "
               "(or $XDG_DATA_HOME/opencode/storage/message).")
+    batchable = True
 
     def sniff(self, head: bytes, name: str) -> bool:
         obj = first_json(head)
@@ -48,16 +60,11 @@ class OpencodeMessageJson(Ingestor):
         return False
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
-        comp = "gzip" if f.gzip else "none"
         n = JsonFields("j").text
         return f"""
-        WITH o AS (
-          SELECT row_number() OVER () AS source_line, json AS j
-          FROM read_json_objects({f.sql_path()}, format='auto', compression='{comp}', maximum_object_size=67108864)
-        )
-        SELECT source_line, CAST(j AS VARCHAR) AS raw,
+        SELECT source_line, CAST(j AS VARCHAR) AS raw, {batch_cols(f)}
           {message_columns("j", n("$.id"), n("$.sessionID"), "NULL", "NULL")}
-        FROM o
+        FROM (SELECT *, raw AS j FROM ({json_objects_sql(f, 67108864)}))
         """
 
 

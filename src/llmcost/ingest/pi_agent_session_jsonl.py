@@ -50,6 +50,9 @@ entry holds `message`, an `AgentMessage` (`role` `user`, `assistant`, `toolResul
   files); provider = `message.provider` (else that change's `provider`) folded to the catalog's
   names (`amazon-bedrock` aws, `google-vertex` / `google-gemini-cli` / `google-antigravity` google,
   `azure-openai-responses` azure), else the model's vendor; `api` and pi's provider kept in extra.
+
+New files are read in batches (one scan over a run's new session files), each file's header and
+last model change applying to its own lines only.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ from llmcost.ingest import (
     Ingestor,
     InputFile,
     agent_cost_sql,
+    batch_cols,
     int_sql,
     is_bad_cost,
     is_bad_count,
@@ -164,6 +168,7 @@ class PiAgentSessionJsonl(Ingestor):
     name = "pi_agent_session_jsonl"
     title = "pi-agent session files (~/.pi/agent/sessions/<project>/*.jsonl)"
     obtain = "Already on disk: point --logs at ~/.pi/agent/sessions (or $PI_CODING_AGENT_DIR/sessions)."
+    batchable = True
     reader_changes: ClassVar[dict[int, str]] = {
         2: "a session file OpenClaw wrote (below ~/.openclaw, an archived or checkpoint name, or with OpenClaw's own "
            "entries) is read as openclaw_session_jsonl (its event ids, so a checkpoint's copies are stored once)",
@@ -177,18 +182,20 @@ class PiAgentSessionJsonl(Ingestor):
         return session_query(f, "pi:", f"coalesce(nullif(regexp_extract({stem}, '^[^_]*_(.+)$', 1), ''), {stem})")
 
 
-def _or_last_change(own: str, change: str, snapshot: str) -> str:
-    """SQL: the message's own `own`, else the one of the last model change (or OpenClaw snapshot) before it."""
+def _or_last_change(own: str, change: str, snapshot: str, part: str) -> str:
+    """SQL: the message's own `own`, else the one of the last model change (or OpenClaw snapshot)
+    before it in its file (`part`: the file's column in a batch, a constant otherwise)."""
     last = (f"CASE WHEN type = 'model_change' THEN nullif({change}, '') "
             f"WHEN type = 'custom' AND custom_type = 'model-snapshot' THEN nullif({snapshot}, '') END")
     return (f"coalesce(nullif({own}, ''), last_value({last} IGNORE NULLS) "
-            "OVER (ORDER BY source_line ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))")
+            f"OVER (PARTITION BY {part} ORDER BY source_line ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))")
 
 
 def session_query(f: InputFile, prefix: str, file_session: str) -> str:
     """SQL: the rows of a pi session file (the module docstring); OpenClaw's are the same file.
     `prefix` starts each event id; `file_session` (SQL) is the session id when no header states it."""
     lines = json_lines_sql(f, FIELDS)
+    part = "_bseq" if f.batch else "0"  # windows and the header are per file, in a batch too
     n = {x: int_sql(x) for x in TOKS}
     bad = " OR ".join(is_bad_count(x) for x in TOKS)
     none = " AND ".join(f"coalesce({n[x]}, 0) = 0" for x in TOKS)
@@ -196,7 +203,7 @@ def session_query(f: InputFile, prefix: str, file_session: str) -> str:
     cached_in_input = f"coalesce(api IN ({apis}), false)"
     inp = f"{n['input']} - CASE WHEN {cached_in_input} THEN coalesce({n['cache_read']}, 0) ELSE 0 END"
     return f"""
-    SELECT source_line, raw,
+    SELECT source_line, raw, {batch_cols(f)}
       CASE WHEN NOT _json_ok THEN 'not valid JSON'
            ELSE coalesce({token_error_sql(bad, 'input', 'output', n['total'], 'output')},
              CASE WHEN {is_bad_cost('cost')}
@@ -225,10 +232,10 @@ def session_query(f: InputFile, prefix: str, file_session: str) -> str:
       {agent_cost_sql('cost')} AS reported_cost_usd,
       json_object('api', api, 'pi_provider', pi_provider, 'stop_reason', stop_reason) AS extra
     FROM (SELECT * REPLACE (
-            {_or_last_change('model', 'change_model', 'snapshot_model')} AS model,
-            {_or_last_change('pi_provider', 'change_provider', 'snapshot_provider')} AS pi_provider),
-            max(CASE WHEN type = 'session' THEN nullif(entry_id, '') END) OVER () AS session_id,
-            max(CASE WHEN type = 'session' THEN nullif(cwd, '') END) OVER () AS session_cwd
+            {_or_last_change('model', 'change_model', 'snapshot_model', part)} AS model,
+            {_or_last_change('pi_provider', 'change_provider', 'snapshot_provider', part)} AS pi_provider),
+            max(CASE WHEN type = 'session' THEN nullif(entry_id, '') END) OVER (PARTITION BY {part}) AS session_id,
+            max(CASE WHEN type = 'session' THEN nullif(cwd, '') END) OVER (PARTITION BY {part}) AS session_cwd
           FROM ({lines}))
     WHERE NOT _json_ok OR (type = 'message' AND role = 'assistant' AND usage IS NOT NULL)
     """
