@@ -242,3 +242,31 @@ def test_turn_fill_over_parts_equals_the_plain_window(tmp_path: Path) -> None:
     assert [r[0] for r in con.execute("DESCRIBE usage").fetchall()] == [
         r[0] for r in con.execute("DESCRIBE usage_all").fetchall()
     ]
+
+
+def test_the_tables_views_hold_the_stored_columns_only(tmp_path: Path) -> None:
+    """A file read on the fast path with nothing to reject keeps its stage file as the part, with the
+    stage's bookkeeping columns (`_error`, `_raw`, ...) all NULL; union_by_name put them in `usage`
+    and `usage_all` (and `SELECT *` showed them). The views hold the schema's and the internal
+    columns, in the schema's order, whatever the parts hold."""
+    import json
+
+    from llmcost.ingest.loader import load
+    from llmcost.storage.schema import INTERNAL_COLUMNS, TABLES
+
+    body = {"object": "chat.completion", "created": 1790000000, "model": "gpt-4o-2024-08-06",
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5}}
+    log = tmp_path / "bodies.jsonl"
+    log.write_text("".join(json.dumps(body | {"id": f"chatcmpl-{i}"}) + "\n" for i in range(3)))
+    load([log], tmp_path / "store")
+    parts = Store(tmp_path / "store").read_manifest().parts("usage")
+    con = Store.open(tmp_path / "store").connect()
+    try:
+        in_part = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM '{tmp_path / 'store' / parts[0]}'").fetchall()}
+        assert "_error" in in_part  # the case this guards: the part is the stage file
+        want = [c.name for c in (*TABLES["usage"], *INTERNAL_COLUMNS)]
+        for view in ("usage_all", "usage"):
+            assert [r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()] == want
+        assert con.execute("SELECT count(*), sum(output_tokens) FROM usage").fetchone() == (3, 15)
+    finally:
+        con.close()

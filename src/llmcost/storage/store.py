@@ -52,7 +52,7 @@ from llmcost.storage.duck import bounded, bounded_config, one
 from llmcost.storage.duck import connect as connect_duckdb
 from llmcost.storage.duck import has_relation as has_relation
 from llmcost.storage.duck import work_table as work_table
-from llmcost.storage.schema import INTERNAL_COLUMNS, TABLES, duckdb_types
+from llmcost.storage.schema import INTERNAL_COLUMNS, TABLES
 
 MANIFEST = "manifest.json"
 STORE_FORMAT = "llmcost-store"
@@ -424,13 +424,16 @@ class Store:
                 # each row's part and row number in it (ROW_KEY, for the turn fill), hidden from
                 # `{table}_all`
                 scan = f"read_parquet({listing}, union_by_name=true, filename='_part', file_row_number=true)"
-                con.execute(f"CREATE OR REPLACE VIEW _{table}_rows AS SELECT * FROM {scan}")
-                # Parts written before a column was added lack it (union_by_name fills it only when
-                # another part has it): an old store reads with the new column NULL.
-                have = {r[0] for r in con.execute(f"DESCRIBE _{table}_rows").fetchall()}
-                missing = [f"CAST(NULL AS {t}) AS {c}" for c, t in duckdb_types(table).items() if c not in have]
-                if missing:
-                    con.execute(f"CREATE OR REPLACE VIEW _{table}_rows AS SELECT *, {', '.join(missing)} FROM {scan}")
+                # The stored columns only, each by name: parts written before a column was added lack
+                # it (union_by_name fills it only when another part has it): an old store reads with
+                # the new column NULL. And a part that is a file's stage itself (ingest/commit.py,
+                # nothing to rewrite) also holds the stage's bookkeeping columns (`_error`, `_raw`,
+                # ...), all NULL: they are left out.
+                have = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
+                cols = ", ".join(c.name if c.name in have else f"CAST(NULL AS {c.duckdb}) AS {c.name}"
+                                 for c in (*TABLES[table], *INTERNAL_COLUMNS))
+                con.execute(f"CREATE OR REPLACE VIEW _{table}_rows AS SELECT {cols}, {', '.join(ROW_KEY)} "
+                            f"FROM {scan}")
                 con.execute(f"CREATE OR REPLACE VIEW {all_view} AS SELECT * EXCLUDE ({', '.join(ROW_KEY)}) "
                             f"FROM _{table}_rows")
             else:
@@ -826,6 +829,7 @@ row to its number: on the 35.7M-row store without turns that join cost the key s
 74.6 s and the last day 23.4 s."""
 
 ROW_KEY = ("_part", "file_row_number")
+
 """A stored row's identity in `_usage_rows`: its part and its row number there (read_parquet's
 `filename` and `file_row_number`)."""
 
