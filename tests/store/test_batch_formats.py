@@ -46,10 +46,17 @@ def _folder(name: str, root: Path) -> Path:
     return folder
 
 
+STAGE_ONLY = ("_error", "_skip", "_id_from_raw", "_raw")
+"""The stage's bookkeeping columns: a part the per-file path writes as its stage (a file without
+rejected, skipped or duplicate rows, ingest/commit.py) keeps them, and `usage` then shows them."""
+
+
 def _rows(store: Path, table: str, order: str) -> list[tuple]:
+    """Every column of `table` but the stage's bookkeeping ones (`STAGE_ONLY`)."""
     con = Store.open(store).connect()
     try:
-        return con.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+        cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall() if r[0] not in STAGE_ONLY]
+        return con.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY {order}").fetchall()
     finally:
         con.close()
 
