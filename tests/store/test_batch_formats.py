@@ -128,3 +128,44 @@ def test_a_batch_keeps_a_rejected_lines_text_only_with_keep_text(tmp_path: Path,
     quarantined = b"".join(p.read_bytes() for p in (tmp_path / "store" / "quarantine").glob("*.jsonl"))
     assert b'"line":2' in quarantined and b"not valid JSON" in quarantined
     assert (b"zebra prompt words" in quarantined) is keep_text
+
+
+def test_copilot_sessions_read_in_one_batch_keep_their_own_session_and_project(tmp_path: Path, monkeypatch) -> None:
+    """Copilot CLI's session id and folder are on the file's `session.start` line, not on its
+    shutdowns: read in one batch (its query allows it, though the format is not batchable, see
+    copilot_cli_events_jsonl), each session's rows keep their own file's, as when read one at a time."""
+    cls = type(ingest.get("copilot_cli_events_jsonl"))
+    monkeypatch.setattr(cls, "batchable", True)
+    fixture = (FIXTURES / "copilot_cli_events_jsonl" / "input_events.jsonl").read_text().splitlines()
+    root = tmp_path / "session-state"
+    for s in ("a", "b"):
+        lines = []
+        for line in fixture:
+            if not line.strip():
+                continue
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue  # the fixture's broken line
+            if event.get("type") == "session.start":
+                event["data"]["sessionId"] = f"session-{s}"
+                event["data"].setdefault("context", {})["cwd"] = f"/work/{s}"
+            event["id"] = f"{s}-{event.get('id')}"  # the shutdowns of two sessions are two events
+            lines.append(json.dumps(event))
+        (root / s).mkdir(parents=True)
+        (root / s / "events.jsonl").write_text("\n".join(lines) + "\n")
+    scans = []
+    real = batches.BatchCommit._batch
+
+    def counted(self, con, manifest, ing, items, *args, **kwargs):
+        scans.append(len(items))
+        return real(self, con, manifest, ing, items, *args, **kwargs)
+
+    monkeypatch.setattr(batches.BatchCommit, "_batch", counted)
+    load([root], tmp_path / "store", source="copilot_cli_events_jsonl")
+    assert scans == [2]
+    rows = _rows(tmp_path / "store", "usage", "event_id")
+    con = Store.open(tmp_path / "store").connect()
+    got = sorted(set(con.execute("SELECT regexp_extract(source_file, '/(a|b)/events', 1), conversation_id, project "
+                                 "FROM usage").fetchall()))
+    assert rows and got == [("a", "session-a", "/work/a"), ("b", "session-b", "/work/b")]
