@@ -76,14 +76,9 @@ def _files(result) -> list[tuple]:
                    f.rows_quarantined, f.message) for f in result.files)
 
 
-@pytest.mark.parametrize("name", _batchable())
-def test_a_batch_reads_as_one_file_at_a_time(name: str, tmp_path: Path, monkeypatch) -> None:
-    folder = _folder(name, tmp_path)
-    cls = type(ingest.get(name))
-    monkeypatch.setattr(cls, "batchable", False)
-    one_by_one = load([folder], tmp_path / "single", source=name)
-    monkeypatch.setattr(cls, "batchable", True)
-    scans = []
+def _count_batches(monkeypatch) -> list[int]:
+    """The size of each batch the loader reads from now on, in order."""
+    scans: list[int] = []
     real = batches.BatchCommit._batch
 
     def counted(self, con, manifest, ing, items, *args, **kwargs):
@@ -91,6 +86,17 @@ def test_a_batch_reads_as_one_file_at_a_time(name: str, tmp_path: Path, monkeypa
         return real(self, con, manifest, ing, items, *args, **kwargs)
 
     monkeypatch.setattr(batches.BatchCommit, "_batch", counted)
+    return scans
+
+
+@pytest.mark.parametrize("name", _batchable())
+def test_a_batch_reads_as_one_file_at_a_time(name: str, tmp_path: Path, monkeypatch) -> None:
+    folder = _folder(name, tmp_path)
+    cls = type(ingest.get(name))
+    monkeypatch.setattr(cls, "batchable", False)
+    one_by_one = load([folder], tmp_path / "single", source=name)
+    monkeypatch.setattr(cls, "batchable", True)
+    scans = _count_batches(monkeypatch)
     batch = load([folder], tmp_path / "batch", source=name)
     assert scans and max(scans) >= 2, f"{name}: no batch of two or more files was read ({scans})"
     assert _files(batch) == _files(one_by_one)
@@ -154,14 +160,7 @@ def test_copilot_sessions_read_in_one_batch_keep_their_own_session_and_project(t
             lines.append(json.dumps(event))
         (root / s).mkdir(parents=True)
         (root / s / "events.jsonl").write_text("\n".join(lines) + "\n")
-    scans = []
-    real = batches.BatchCommit._batch
-
-    def counted(self, con, manifest, ing, items, *args, **kwargs):
-        scans.append(len(items))
-        return real(self, con, manifest, ing, items, *args, **kwargs)
-
-    monkeypatch.setattr(batches.BatchCommit, "_batch", counted)
+    scans = _count_batches(monkeypatch)
     load([root], tmp_path / "store", source="copilot_cli_events_jsonl")
     assert scans == [2]
     rows = _rows(tmp_path / "store", "usage", "event_id")
