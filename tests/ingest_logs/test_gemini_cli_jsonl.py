@@ -111,3 +111,20 @@ def test_a_prompt_log_longer_than_the_head_is_still_a_companion() -> None:
     assert ingest.companion(head[:65536], "/h/.gemini/tmp/ab12/logs.json")
     # the same name holding something else is not one
     assert ingest.companion(b'[{"model": "m", "usage": {}}]', "logs.json") is None
+
+
+def test_a_reply_without_tokens_is_skipped_though_another_file_of_its_batch_has_its_id(tmp_path: Path) -> None:
+    """Whether a message ever had tokens is asked of its own file: two sessions read in one batch
+    (`batchable`) whose replies share an id keep apart, the cut-off one skipped as when read alone."""
+    chats = tmp_path / "tmp" / PH / "chats"
+    reply = {"id": "g1", "timestamp": "2026-11-05T10:00:03.000Z", "type": "gemini", "content": "",
+             "tokens": None, "model": "gemini-2.5-pro"}
+    for sid, tokens in (("s-cut", None), ("s-full", _tokens(1000, 10, 0, 0))):
+        _write(chats / f"session-{sid}.jsonl", [
+            {"sessionId": sid, "projectHash": PH, "startTime": "2026-11-05T10:00:00.000Z",
+             "lastUpdated": "2026-11-05T10:00:00.000Z", "kind": "main"},
+            reply | {"tokens": tokens}])
+    result = load([tmp_path / "tmp"], tmp_path / "store")
+    assert sorted((Path(f.path).name, f.rows_stored, f.rows_skipped) for f in result.files) == [
+        ("session-s-cut.jsonl", 0, 1), ("session-s-full.jsonl", 1, 0)]
+    assert _totals(tmp_path / "store") == (1, 1000, 0, 10, 0)

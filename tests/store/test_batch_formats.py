@@ -25,7 +25,6 @@ import pytest
 from llmcost import ingest
 from llmcost.ingest import batches
 from llmcost.ingest.loader import load
-from llmcost.storage.schema import duckdb_types
 from llmcost.storage.store import Store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "ingest"
@@ -48,14 +47,15 @@ def _folder(name: str, root: Path) -> Path:
 
 
 def _rows(store: Path, table: str, order: str) -> list[tuple]:
-    """The stored rows, every column of the table's schema. Not `*`: a per-file part that is the
-    stage file itself (a file with no rejected, skipped or duplicate row, ingest/commit.py) keeps
-    the stage's bookkeeping columns (`_error`, `_raw`, ...), all NULL, and `union_by_name` then
-    adds them to the view; a batch writes its parts without them."""
-    cols = ", ".join(duckdb_types(table))
+    """Every stored row of `table`, every column but `_seq`: the view's columns are the schema's and
+    the internal ones, whatever the parts hold (a per-file part that is its stage keeps the stage's
+    bookkeeping columns; tests/store/test_reader_writer.py). `_seq` numbers the files of a run in
+    the order they are committed: one by one that is the walk's order, and batches are committed
+    group by group (a format's JSON documents and its JSON lines are two groups: Amp's fixture), so
+    the numbers may differ while the rows, live and duplicate, are the same."""
     con = Store.open(store).connect()
     try:
-        return con.execute(f"SELECT {cols} FROM {table} ORDER BY {order}").fetchall()
+        return con.execute(f"SELECT * EXCLUDE (_seq) FROM {table} ORDER BY {order}").fetchall()
     finally:
         con.close()
 
@@ -75,14 +75,9 @@ def _files(result) -> list[tuple]:
                    f.rows_quarantined, f.message) for f in result.files)
 
 
-@pytest.mark.parametrize("name", _batchable())
-def test_a_batch_reads_as_one_file_at_a_time(name: str, tmp_path: Path, monkeypatch) -> None:
-    folder = _folder(name, tmp_path)
-    cls = type(ingest.get(name))
-    monkeypatch.setattr(cls, "batchable", False)
-    one_by_one = load([folder], tmp_path / "single", source=name)
-    monkeypatch.setattr(cls, "batchable", True)
-    scans = []
+def _count_batches(monkeypatch) -> list[int]:
+    """The size of each batch the loader reads from now on, in order."""
+    scans: list[int] = []
     real = batches.BatchCommit._batch
 
     def counted(self, con, manifest, ing, items, *args, **kwargs):
@@ -90,6 +85,17 @@ def test_a_batch_reads_as_one_file_at_a_time(name: str, tmp_path: Path, monkeypa
         return real(self, con, manifest, ing, items, *args, **kwargs)
 
     monkeypatch.setattr(batches.BatchCommit, "_batch", counted)
+    return scans
+
+
+@pytest.mark.parametrize("name", _batchable())
+def test_a_batch_reads_as_one_file_at_a_time(name: str, tmp_path: Path, monkeypatch) -> None:
+    folder = _folder(name, tmp_path)
+    cls = type(ingest.get(name))
+    monkeypatch.setattr(cls, "batchable", False)
+    one_by_one = load([folder], tmp_path / "single", source=name)
+    monkeypatch.setattr(cls, "batchable", True)
+    scans = _count_batches(monkeypatch)
     batch = load([folder], tmp_path / "batch", source=name)
     assert scans and max(scans) >= 2, f"{name}: no batch of two or more files was read ({scans})"
     assert _files(batch) == _files(one_by_one)
@@ -185,3 +191,40 @@ def test_an_amp_batch_looks_a_ledger_events_message_up_in_its_own_thread(tmp_pat
     finally:
         con.close()
     assert rows == [("T-aaa", 1000), ("T-bbb", 2000), ("T-ccc", 3000)]
+
+
+def test_copilot_sessions_read_in_one_batch_keep_their_own_session_and_project(tmp_path: Path, monkeypatch) -> None:
+    """Copilot CLI's session id and folder are on the file's `session.start` line, not on its
+    shutdowns: read in one batch (its query allows it, though the format is not batchable, see
+    copilot_cli_events_jsonl), each session's rows keep their own file's, as when read one at a time."""
+    cls = type(ingest.get("copilot_cli_events_jsonl"))
+    monkeypatch.setattr(cls, "batchable", True)
+    fixture = (FIXTURES / "copilot_cli_events_jsonl" / "input_events.jsonl").read_text().splitlines()
+    root = tmp_path / "session-state"
+    for s in ("a", "b"):
+        lines = []
+        for line in fixture:
+            if not line.strip():
+                continue
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue  # the fixture's broken line
+            if event.get("type") == "session.start":
+                event["data"]["sessionId"] = f"session-{s}"
+                event["data"].setdefault("context", {})["cwd"] = f"/work/{s}"
+            event["id"] = f"{s}-{event.get('id')}"  # the shutdowns of two sessions are two events
+            lines.append(json.dumps(event))
+        (root / s).mkdir(parents=True)
+        (root / s / "events.jsonl").write_text("\n".join(lines) + "\n")
+    scans = _count_batches(monkeypatch)
+    load([root], tmp_path / "store", source="copilot_cli_events_jsonl")
+    assert scans == [2]
+    rows = _rows(tmp_path / "store", "usage", "event_id")
+    con = Store.open(tmp_path / "store").connect()
+    try:
+        got = sorted(set(con.execute("SELECT regexp_extract(source_file, '/(a|b)/events', 1), conversation_id, "
+                                     "project FROM usage").fetchall()))
+    finally:
+        con.close()
+    assert rows and got == [("a", "session-a", "/work/a"), ("b", "session-b", "/work/b")]

@@ -43,6 +43,8 @@ CodebuffAI/codebuff `backend/src/llm-apis/vercel-ai-sdk/ai-sdk.ts`,
   named the OpenRouter way (`openai/gpt-5`) is split into provider and model; else provider = the
   model's vendor. conversation_id = `<project>/<chat id>` from the path (else the file name);
   project = the project folder's name.
+
+New chat files of a run are read in batches, by one scan over the list of files (`batchable`).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from llmcost.ingest import (
     Ingestor,
     InputFile,
     JsonFields,
+    batch_cols,
     int_sql,
     json_document,
     json_lines,
@@ -98,6 +101,7 @@ class CodebuffChatMessagesJson(Ingestor):
     title = "Codebuff chats (~/.config/manicode/projects/<project>/chats/<chat>/chat-messages.json)"
     obtain = ("Already on disk: point --logs at ~/.config/manicode/projects (or ~/.config/manicode-dev, "
               "manicode-staging, $CODEBUFF_DATA_DIR).")
+    batchable = True  # one small file per chat: new ones are read in one scan
 
     def sniff(self, head: bytes, name: str) -> bool:
         objs = json_lines(head, limit=3)
@@ -125,7 +129,7 @@ class CodebuffChatMessagesJson(Ingestor):
         has_usage = f"coalesce(json_extract(x, '{_RUN}.codebuff.usage'), json_extract(x, '{_RUN}.usage'))"
         model = "coalesce(nullif(meta_model, ''), nullif(usage_model, ''), nullif(run_model, ''))"
         return f"""
-        SELECT source_line, raw,
+        SELECT source_line, raw, {batch_cols(f)}
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN usage_ IS NULL THEN NULL
                ELSE coalesce({token_error_sql(bad, inp_raw, raw['output'], n['total'], 'outputTokens')},

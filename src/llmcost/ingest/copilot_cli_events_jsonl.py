@@ -37,7 +37,17 @@ from __future__ import annotations
 
 import re
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, JsonFields, json_lines, lines_sql, register, ts_sql
+from llmcost.ingest import (
+    IngestContext,
+    Ingestor,
+    InputFile,
+    JsonFields,
+    batch_cols,
+    json_lines,
+    lines_sql,
+    register,
+    ts_sql,
+)
 
 EVENT_TYPE = re.compile(r"^(session|user|assistant|tool|subagent|hook)\.[a-z_]+$")
 
@@ -49,6 +59,10 @@ class CopilotCliEventsJsonl(Ingestor):
     title = "GitHub Copilot CLI session events (~/.copilot/session-state/*/events.jsonl)"
     obtain = ("Already on disk: point --logs at ~/.copilot/session-state (or $COPILOT_HOME/session-state); "
               "token counts are written when a session ends.")
+    # Not batchable, though the query reads a batch's files each as its own (its `meta` is per file):
+    # a bucket a later file of the run restates (a copied session folder) is reported by the per-file
+    # path as stored by the earlier file, and by a batch as that file's duplicate; the store is the same.
+    batchable = False
 
     def sniff(self, head: bytes, name: str) -> bool:
         return any(
@@ -70,27 +84,32 @@ class CopilotCliEventsJsonl(Ingestor):
         r, w = f"coalesce({tok('cacheReadTokens')}, 0)", f"coalesce({tok('cacheWriteTokens')}, 0)"
         rs = f"coalesce({tok('reasoningTokens')}, 0)"
         n = "TRY_CAST(json_extract_string(m.value, '$.requests.count') AS BIGINT)"
+        # the session's start is its file's: `meta` has a row per file in batch mode (many sessions
+        # read by one scan, `Ingestor.batchable`), each joined to its own file's shutdowns; its
+        # first start by line, as the per-file scan met it first
+        part, bc = ("_bseq" if f.batch else "0"), batch_cols(f)
         return f"""
         WITH l AS (
-          SELECT source_line, raw, json_valid(raw) AND left(ltrim(raw), 1) = '{{' AS _ok FROM ({lines_sql(f)})
+          SELECT source_line, raw, {bc}json_valid(raw) AND left(ltrim(raw), 1) = '{{' AS _ok FROM ({lines_sql(f)})
         ),
         e AS (
-          SELECT source_line, raw, _ok, j, json_extract_string(j, '$.type') AS type
+          SELECT source_line, raw, {bc}_ok, j, json_extract_string(j, '$.type') AS type
           FROM (SELECT *, CASE WHEN _ok THEN raw END AS j FROM l)
         ),
         meta AS (
-          SELECT any_value(json_extract_string(j, '$.data.sessionId')) AS session_id,
-                 any_value(json_extract_string(j, '$.data.context.cwd')) AS cwd
-          FROM e WHERE type = 'session.start'
+          SELECT {part} AS _mseq,
+                 any_value(json_extract_string(j, '$.data.sessionId') ORDER BY source_line) AS session_id,
+                 any_value(json_extract_string(j, '$.data.context.cwd') ORDER BY source_line) AS cwd
+          FROM e WHERE type = 'session.start' GROUP BY ALL
         ),
         s AS (
-          SELECT source_line, raw, _ok, j,
+          SELECT source_line, raw, {bc}_ok, j,
                  unnest(CASE WHEN _ok THEN coalesce(map_entries(TRY_CAST(json_extract(j, '$.data.modelMetrics')
                                                                          AS MAP(VARCHAR, JSON))), [])
                              ELSE [NULL] END) AS m
           FROM e WHERE NOT _ok OR type = 'session.shutdown'
         )
-        SELECT source_line, raw,
+        SELECT source_line, raw, {bc}
           CASE WHEN NOT _ok THEN 'not valid JSON'
                WHEN {bad} THEN 'non-numeric or non-integer token count'
           END AS error,
@@ -119,5 +138,5 @@ class CopilotCliEventsJsonl(Ingestor):
           json_object('premium_requests', TRY_CAST(json_extract_string(m.value, '$.requests.cost') AS DOUBLE),
                       'nano_aiu', TRY_CAST(json_extract_string(m.value, '$.totalNanoAiu') AS DOUBLE),
                       'shutdown_type', json_extract_string(j, '$.data.shutdownType')) AS extra
-        FROM s LEFT JOIN meta ON true
+        FROM s LEFT JOIN meta ON meta._mseq = {part}
         """

@@ -27,6 +27,8 @@ toolCalls?}` (`type` one of `user`, `gemini`, `info`, `error`, `warning`), a met
 - conversation_id = the metadata's sessionId (a sub-agent, written to
   `chats/<parent session id>/<id>.jsonl` with `kind: "subagent"`, has its own); project =
   projectHash (the CLI stores no path); model = the message's `model`; ts = its `timestamp`.
+
+New session files of a run are read in batches, by one scan over the list of files (`batchable`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
+    batch_cols,
     int_sql,
     is_bad_count,
     json_lines,
@@ -68,6 +71,7 @@ class GeminiCliSessionJsonl(Ingestor):
     obtain = "Already on disk: point --logs at ~/.gemini/tmp (each project's chats/ folder holds its sessions)."
 
     snapshots = True  # a reply is written again with its tokens, then with each tool call
+    batchable = True  # one small file per session: new ones are read in one scan
 
     def sniff(self, head: bytes, name: str) -> bool:
         objs = json_lines(head, limit=1)
@@ -82,16 +86,19 @@ class GeminiCliSessionJsonl(Ingestor):
         lines = json_lines_sql(f, FIELDS)
         bad = " OR ".join(is_bad_count(x) for x in TOKS)
         has_tokens = "(t_input IS NOT NULL OR t_output IS NOT NULL)"
+        # the metadata and a message's lines are the file's own: per file in batch mode (many
+        # sessions read by one scan, `Ingestor.batchable`), where `meta` has a row per file
+        part = "_bseq" if f.batch else "0"
         return f"""
         WITH l AS (SELECT * FROM ({lines})),
-        meta AS (SELECT first(session_id ORDER BY source_line) AS sid,
+        meta AS (SELECT {part} AS _mseq, first(session_id ORDER BY source_line) AS sid,
                         first(project_hash ORDER BY source_line) AS project_hash
-                 FROM l WHERE _json_ok AND session_id IS NOT NULL AND id IS NULL),
+                 FROM l WHERE _json_ok AND session_id IS NOT NULL AND id IS NULL GROUP BY ALL),
         msgs AS (
-          SELECT *, bool_or({has_tokens}) OVER (PARTITION BY id) AS any_tokens
+          SELECT *, bool_or({has_tokens}) OVER (PARTITION BY {part}, id) AS any_tokens
           FROM l WHERE NOT _json_ok OR (type = 'gemini' AND id IS NOT NULL)
         )
-        SELECT source_line, raw,
+        SELECT source_line, raw, {batch_cols(f)}
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN {bad} THEN 'non-numeric or non-integer token count'
                WHEN {int_sql('t_cached')} > {int_sql('t_input')} THEN 'cached tokens exceed input tokens'
@@ -109,5 +116,5 @@ class GeminiCliSessionJsonl(Ingestor):
                          int_sql('t_output'), int_sql('t_thoughts'))},
           true AS cache_known,
           false AS batch
-        FROM msgs, meta m
+        FROM msgs LEFT JOIN meta m ON m._mseq = {part}
         """

@@ -36,6 +36,8 @@ seconds.
   does, flagged `extra.model_assumed = true`; provider `moonshotai`. conversation_id = the
   session folder's name, project = its work-dir hash folder (the CLI hashes the path), both from
   the file's path (`sessions/<hash>/<session>/...`); NULL for a file elsewhere.
+
+New wire files of a run are read in batches, by one scan over the list of files (`batchable`).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
+    batch_cols,
     int_sql,
     is_bad_count,
     json_lines,
@@ -96,6 +99,7 @@ class KimiCliWireJsonl(Ingestor):
     name = "kimi_cli_wire_jsonl"
     title = "Kimi CLI session wire logs (~/.kimi/sessions/<work dir>/<session>/wire.jsonl)"
     obtain = "Already on disk: point --logs at ~/.kimi/sessions (or $KIMI_SHARE_DIR/sessions)."
+    batchable = True  # one small file per session: new ones are read in one scan
 
     def sniff(self, head: bytes, name: str) -> bool:
         objs = json_lines(head, limit=3)
@@ -118,7 +122,7 @@ class KimiCliWireJsonl(Ingestor):
         none = " AND ".join(f"coalesce({n[x]}, 0) = 0" for x in TOKS)
         name = f"replace({f.name_sql()}, '\\', '/')"
         return f"""
-        SELECT source_line, raw,
+        SELECT source_line, raw, {batch_cols(f)}
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN {bad} THEN 'non-numeric or non-integer token count in token_usage'
                WHEN {pick['input_other']} IS NULL AND NOT ({none}) THEN {sql_str(INPUT_NOT_REPORTED)}

@@ -41,6 +41,8 @@ usageMetadata?, model?, ...}` with `type` one of `user`, `assistant`, `tool_resu
   google, `claude-*` anthropic, `gpt-*` / `o1`-`o4` openai, `kimi-*` moonshotai, `deepseek-*`
   deepseek, `glm-*` zai), else `alibaba` (Qwen OAuth and Alibaba Cloud Model Studio, the
   defaults).
+
+New session files of a run are read in batches, by one scan over the list of files (`batchable`).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
+    batch_cols,
     int_sql,
     is_bad_count,
     json_lines,
@@ -115,6 +118,7 @@ class QwenCodeChatJsonl(Ingestor):
     name = "qwen_code_chat_jsonl"
     title = "Qwen Code chat recordings (~/.qwen/projects/<project>/chats/*.jsonl)"
     obtain = "Already on disk: point --logs at ~/.qwen/projects (each project's chats/ folder holds its sessions)."
+    batchable = True  # one small file per session: new ones are read in one scan
 
     def sniff(self, head: bytes, name: str) -> bool:
         return any(is_qwen_record(o) for o in json_lines(head)) or is_cut_qwen_record(head)
@@ -128,7 +132,7 @@ class QwenCodeChatJsonl(Ingestor):
         inside = (f"(coalesce({th}, 0) <= coalesce({c}, 0) "
                   f"AND NOT coalesce({tot} >= {p} + coalesce({c}, 0) + {th}, false))")
         return f"""
-        SELECT source_line, raw,
+        SELECT source_line, raw, {batch_cols(f)}
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN {bad} THEN 'non-numeric or non-integer token count in usageMetadata'
                WHEN usage IS NOT NULL AND {p} IS NULL AND NOT ({none}) THEN {sql_str(INPUT_NOT_REPORTED)}
