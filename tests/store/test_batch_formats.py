@@ -228,3 +228,24 @@ def test_copilot_sessions_read_in_one_batch_keep_their_own_session_and_project(t
     finally:
         con.close()
     assert rows and got == [("a", "session-a", "/work/a"), ("b", "session-b", "/work/b")]
+
+
+def test_a_runs_counts_are_the_stores_when_a_later_file_restates_a_row(tmp_path: Path) -> None:
+    """Droid keeps one row per session, the copy read last winning (a session and its backup copy):
+    read one file at a time, the earlier file was reported as "stored" when it was committed, though
+    the later copy made its rows duplicates before the run ended. The run's counts are the
+    manifest's at the end of the run: the rows stored add up to the live rows."""
+    folder = _folder("droid_session_settings_json", tmp_path)
+    result = load([folder], tmp_path / "store")
+    manifest = Store(tmp_path / "store").read_manifest()
+    ingested = [f for f in result.files if f.status == "ingested"]
+    assert ingested and all(f.path in manifest.files for f in ingested)
+    assert [(f.rows_stored, f.rows_duplicate) for f in ingested] == [
+        (manifest.files[f.path].rows_stored, manifest.files[f.path].rows_duplicate) for f in ingested]
+    con = Store.open(tmp_path / "store").connect()
+    try:
+        (live,) = con.execute("SELECT count(*) FROM usage").fetchone()
+    finally:
+        con.close()
+    assert sum(f.rows_stored for f in ingested) == live
+    assert sum(f.rows_duplicate for f in ingested) > 0  # the copies' rows are duplicates of the later ones

@@ -59,10 +59,9 @@ class CopilotCliEventsJsonl(Ingestor):
     title = "GitHub Copilot CLI session events (~/.copilot/session-state/*/events.jsonl)"
     obtain = ("Already on disk: point --logs at ~/.copilot/session-state (or $COPILOT_HOME/session-state); "
               "token counts are written when a session ends.")
-    # Not batchable, though the query reads a batch's files each as its own (its `meta` is per file):
-    # a bucket a later file of the run restates (a copied session folder) is reported by the per-file
-    # path as stored by the earlier file, and by a batch as that file's duplicate; the store is the same.
-    batchable = False
+    # one events.jsonl per session: new ones are read by one scan over the list of files
+    # (ingest/batches.py); the query's `meta` (the session.start line) is taken per file
+    batchable = True
 
     def sniff(self, head: bytes, name: str) -> bool:
         return any(

@@ -176,6 +176,7 @@ class Loader(BatchCommit):
             # store exactly as it was before the run.
             w.commit()
         write_filestat(self.store.root, self._filestat, self._seen, self._archives, manifest)
+        _final_counts(result, manifest)
         return result
 
     def _checkpoint(self, con: duckdb.DuckDBPyConnection, manifest: Manifest, work: Path, result: LoadResult) -> None:
@@ -488,6 +489,17 @@ class Loader(BatchCommit):
         if reread and result.files[-1].status == "replaced" and result.files[-1].path == key:
             result.files[-1].note = reread
         return manifest
+
+
+def _final_counts(result: LoadResult, manifest: Manifest) -> None:
+    """Each file this run stored, with the stored and duplicate counts its manifest entry ends the
+    run with. A file read one at a time was counted when it was committed; a later file of the same
+    run that restates its rows (a bucket's last copy wins, a session's settings) makes some of
+    them duplicates, and the entry is counted again (dedupe.py `_recount`): the run's report gave
+    the first count, a batch of the same files the final one."""
+    for r in result.files:
+        if r.status in ("ingested", "replaced") and (fe := manifest.files.get(r.path)) is not None:
+            r.rows_stored, r.rows_duplicate = fe.rows_stored, fe.rows_duplicate
 
 
 def _plain_key(path: Path, *, masked: bool = True) -> str:
