@@ -43,17 +43,16 @@ that Droid rewrites as the session goes on: its counts are the session's totals 
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 from llmcost.ingest import (
     IngestContext,
     Ingestor,
     InputFile,
     JsonFields,
+    batch_cols,
     first_json,
+    json_objects_sql,
     model_vendor_sql,
     register,
-    sql_str,
     token_error_sql,
     ts_sql,
 )
@@ -68,6 +67,9 @@ class DroidSessionSettingsJson(Ingestor):
     title = "Factory Droid session settings (~/.factory/sessions/**/*.settings.json: each session's token totals)"
     obtain = ("Already on disk: point --logs at ~/.factory/sessions (or $DROID_SESSIONS_DIR); the totals "
               "grow while a session runs.")
+    # one settings file per session: new ones are read by one scan over the list of files
+    # (ingest/batches.py); the project is each file's own folder name (`name_sql`)
+    batchable = True
 
     def sniff(self, head: bytes, name: str) -> bool:
         obj = first_json(head)
@@ -77,14 +79,14 @@ class DroidSessionSettingsJson(Ingestor):
                 and (name.endswith(".settings.json") or "providerLock" in obj or "providerLockTimestamp" in obj))
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
-        comp = "gzip" if f.gzip else "none"
         js = JsonFields("d")
         n = {k: js.count(f"$.tokenUsage.{k}") for k in (*_COUNTS, "totalTokens")}
         stated = [n[k] for k in (*_COUNTS, "totalTokens")]
         bad = js.bad_counts(f"$.tokenUsage.{k}" for k in (*_COUNTS, "totalTokens"))
-        folder = PurePosixPath(f.display.split("!")[-1].replace("\\", "/")).parent.name
+        # the folder the file is in (below an archive's `!`, none for a member at the archive's root)
+        folder = f"regexp_extract(replace({f.name_sql()}, '\\', '/'), '([^/!]*)/[^/!]*$', 1)"
         return f"""
-        SELECT 1 AS source_line, CAST(d AS VARCHAR) AS raw,
+        SELECT source_line, CAST(d AS VARCHAR) AS raw, {batch_cols(f)}
           {token_error_sql(bad, n['inputTokens'], n['outputTokens'], n['totalTokens'],
                            'tokenUsage.outputTokens')} AS error,
           {" AND ".join(f"coalesce({c}, 0) = 0" for c in stated)} AND NOT ({bad}) AS skip,
@@ -96,7 +98,7 @@ class DroidSessionSettingsJson(Ingestor):
                    {model_vendor_sql(f"lower({js.text('$.model')})")}) AS provider,
           nullif(trim({js.text('$.model')}), '') AS model,
           regexp_replace({f.stem_sql()}, '\\.settings$', '') AS conversation_id,
-          {sql_str(folder) if folder.startswith("-") else "NULL"} AS project,
+          CASE WHEN starts_with({folder}, '-') THEN {folder} END AS project,
           0 AS request_count,
           false AS requests_known,
           {n['inputTokens']} AS input_tokens,
@@ -109,6 +111,5 @@ class DroidSessionSettingsJson(Ingestor):
           false AS batch,
           json_object('reasoning_effort', {js.text('$.reasoningEffort')},
                       'assistant_active_ms', TRY_CAST({js.text('$.assistantActiveTimeMs')} AS BIGINT)) AS extra
-        FROM (SELECT json AS d FROM read_json_objects({f.sql_path()}, format='auto', compression='{comp}',
-                                                     maximum_object_size=67108864))
+        FROM (SELECT *, raw AS d FROM ({json_objects_sql(f, 67108864)}))
         """
