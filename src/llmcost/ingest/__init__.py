@@ -74,6 +74,11 @@ class InputFile:
             return sql_str(Path(self.display.split("!")[-1]).stem)
         return r"regexp_replace(regexp_extract(_display, '[^/!]*$'), '(.)\.[^.]*$', '\1')"
 
+    def part_sql(self) -> str:
+        """SQL: what names the file within a batch (its seq, `_bseq`), a constant otherwise: the
+        PARTITION BY, GROUP BY or join key that keeps a window, an aggregate or a lookup to one file."""
+        return "_bseq" if self.batch else "0"
+
     def content_hash(self) -> str:
         """The file's sha256 (waits for the loader's background hash when one is running)."""
         return self.hashing.result() if self.hashing is not None else self.sha256

@@ -80,7 +80,7 @@ class AmpThreadJson(Ingestor):
 
     def query(self, f: InputFile, ctx: IngestContext) -> str:
         bc = batch_cols(f)
-        part = "_bseq" if f.batch else "0"  # a ledger event's message is looked up in its own file
+        part = f.part_sql()  # a ledger event's message is looked up in its own file
         lbc = "l._display, l._bseq, " if f.batch else ""
         m, u, e = JsonFields("m"), JsonFields("usage_"), JsonFields("e")
         # one record: its counts (SQL) by canonical name, from a message's usage or a ledger event

@@ -104,7 +104,7 @@ class CodexRolloutJsonl(Ingestor):
         bad = " OR ".join(is_bad_count(x) for x in TOKS)
         # Every window, join and lookup is per file: `_p` is the file's seq in batch mode (many
         # rollouts read by one scan, `Ingestor.batchable`), a constant otherwise.
-        part = "_bseq" if f.batch else "0"
+        part = f.part_sql()
 
         def delta(kind: str) -> str:
             # this call's count, or the running total minus the last one stated before it (legacy

@@ -86,7 +86,7 @@ class CopilotCliEventsJsonl(Ingestor):
         # the session's start is its file's: `meta` has a row per file in batch mode (many sessions
         # read by one scan, `Ingestor.batchable`), each joined to its own file's shutdowns; its
         # first start by line, as the per-file scan met it first
-        part, bc = ("_bseq" if f.batch else "0"), batch_cols(f)
+        part, bc = f.part_sql(), batch_cols(f)
         return f"""
         WITH l AS (
           SELECT source_line, raw, {bc}json_valid(raw) AND left(ltrim(raw), 1) = '{{' AS _ok FROM ({lines_sql(f)})

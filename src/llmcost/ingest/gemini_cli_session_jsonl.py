@@ -88,7 +88,7 @@ class GeminiCliSessionJsonl(Ingestor):
         has_tokens = "(t_input IS NOT NULL OR t_output IS NOT NULL)"
         # the metadata and a message's lines are the file's own: per file in batch mode (many
         # sessions read by one scan, `Ingestor.batchable`), where `meta` has a row per file
-        part = "_bseq" if f.batch else "0"
+        part = f.part_sql()
         return f"""
         WITH l AS (SELECT * FROM ({lines})),
         meta AS (SELECT {part} AS _mseq, first(session_id ORDER BY source_line) AS sid,

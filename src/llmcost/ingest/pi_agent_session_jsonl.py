@@ -195,7 +195,7 @@ def session_query(f: InputFile, prefix: str, file_session: str) -> str:
     """SQL: the rows of a pi session file (the module docstring); OpenClaw's are the same file.
     `prefix` starts each event id; `file_session` (SQL) is the session id when no header states it."""
     lines = json_lines_sql(f, FIELDS)
-    part = "_bseq" if f.batch else "0"  # windows and the header are per file, in a batch too
+    part = f.part_sql()  # windows and the header are per file, in a batch too
     n = {x: int_sql(x) for x in TOKS}
     bad = " OR ".join(is_bad_count(x) for x in TOKS)
     none = " AND ".join(f"coalesce({n[x]}, 0) = 0" for x in TOKS)
