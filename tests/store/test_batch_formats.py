@@ -10,8 +10,8 @@ across files would mix the copies) are loaded twice into fresh stores:
 - the batch: as registered.
 
 The per-file results (status and counts), the stored rows and the quarantined rows must be equal,
-and the batch run must really have read a batch. The reference is the per-file path, which the
-fixture tests (tests/test_formats.py) check against hand-counted rows.
+with and without --keep-text, and the batch run must really have read a batch. The reference is
+the per-file path, which the fixture tests (tests/test_formats.py) check against hand-counted rows.
 """
 
 from __future__ import annotations
@@ -88,15 +88,16 @@ def _count_batches(monkeypatch) -> list[int]:
     return scans
 
 
+@pytest.mark.parametrize("keep_text", [False, True])
 @pytest.mark.parametrize("name", _batchable())
-def test_a_batch_reads_as_one_file_at_a_time(name: str, tmp_path: Path, monkeypatch) -> None:
+def test_a_batch_reads_as_one_file_at_a_time(name: str, keep_text: bool, tmp_path: Path, monkeypatch) -> None:
     folder = _folder(name, tmp_path)
     cls = type(ingest.get(name))
     monkeypatch.setattr(cls, "batchable", False)
-    one_by_one = load([folder], tmp_path / "single", source=name)
+    one_by_one = load([folder], tmp_path / "single", source=name, keep_text=keep_text)
     monkeypatch.setattr(cls, "batchable", True)
     scans = _count_batches(monkeypatch)
-    batch = load([folder], tmp_path / "batch", source=name)
+    batch = load([folder], tmp_path / "batch", source=name, keep_text=keep_text)
     assert scans and max(scans) >= 2, f"{name}: no batch of two or more files was read ({scans})"
     assert _files(batch) == _files(one_by_one)
     order = "event_id, source_file, source_line"
