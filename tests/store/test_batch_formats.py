@@ -250,3 +250,30 @@ def test_a_runs_counts_are_the_stores_when_a_later_file_restates_a_row(tmp_path:
         con.close()
     assert sum(f.rows_stored for f in ingested) == live
     assert sum(f.rows_duplicate for f in ingested) > 0  # the copies' rows are duplicates of the later ones
+
+
+def test_a_batch_part_rewritten_for_each_of_its_files_keeps_a_short_name(tmp_path: Path) -> None:
+    """70 sessions read in one batch share its part; the next day every one has grown. Each grown
+    file is read again on its own, and the batch's part is written again without its rows, once per
+    file: each rewrite added `-d<seq>` to the last name, so after about 50 the name passed the file
+    system's 255 bytes and the run failed (OSError: File name too long). Now a rewrite's name is
+    the first part's stem, a tag and 12 random hex digits, whatever the chain."""
+    root = tmp_path / "projects" / "-home-dev-app"
+    root.mkdir(parents=True)
+    for i in range(70):
+        (root / f"s{i:03d}.jsonl").write_text(_session(f"s{i:03d}"))
+    first = load([tmp_path / "projects"], tmp_path / "store")
+    assert [f.status for f in first.files] == ["ingested"] * 70
+    for i in range(70):  # each session grows by one reply
+        more = _session(f"s{i:03d}").replace(f"msg_s{i:03d}", f"msg_s{i:03d}_2").replace(f"req_s{i:03d}", f"req2_{i}")
+        with (root / f"s{i:03d}.jsonl").open("a") as fh:
+            fh.write(more)
+    second = load([tmp_path / "projects"], tmp_path / "store")
+    assert [f.status for f in second.files] == ["replaced"] * 70
+    names = [p.name for p in (tmp_path / "store" / "usage").rglob("*.parquet")]
+    assert names and max(len(n) for n in names) < 100, names
+    con = Store.open(tmp_path / "store").connect()
+    try:
+        assert con.execute("SELECT count(*), sum(output_tokens) FROM usage").fetchone() == (140, 700)
+    finally:
+        con.close()

@@ -19,7 +19,7 @@ import duckdb
 from llmcost import ingest
 from llmcost.ingest import IngestContext, Ingestor, sql_str
 from llmcost.storage.schema import USAGE_TOKEN_COLUMNS
-from llmcost.storage.store import FileEntry, Manifest, Store, StoreWriter, one
+from llmcost.storage.store import FileEntry, Manifest, Store, StoreWriter, one, successor_part
 
 
 def derived_key(key: str, reader: Ingestor) -> str:
@@ -244,7 +244,7 @@ class Dedupe:
             rel_old = Path(fname).relative_to(root).as_posix()
             if rel_old in entry.parts:
                 continue  # the new file's own rows were decided at write time
-            rel_new = f"{Path(rel_old).parent.as_posix()}/{Path(rel_old).stem}-v{entry.seq}.parquet"
+            rel_new = successor_part(rel_old, "v")
             mine = f"{sql_str(fname)} || '#' || p._seq"
             self.w.write_part(
                 f"""SELECT p.* REPLACE (CASE WHEN w.event_id IS NULL THEN p._dup
@@ -269,7 +269,7 @@ class Dedupe:
             sharers = [fe for fe in manifest.files.values() if fe is not old and rel in fe.parts]
             if not sharers:
                 continue
-            rel_new = f"{Path(rel).parent.as_posix()}/{Path(rel).stem}-d{old.seq}.parquet"
+            rel_new = successor_part(rel, "d")
             self.w.write_part(
                 f"SELECT * FROM read_parquet({sql_str(str(root / rel))}) WHERE _seq <> {int(old.seq)}", rel_new
             )

@@ -556,11 +556,10 @@ class StoreWriter:
 
     def rewrite_part(self, old: str, select: str, params: list[Any] | None = None, tag: str = "r") -> str:
         """Rewrite part `old` as the rows of `select` (which reads it, e.g. `read_parquet(?)` with
-        `params=[str(w.path(old))]`) under a new name in the same folder (`<stem>-<tag><hex>`):
+        `params=[str(w.path(old))]`) under a new name in the same folder (`successor_part`):
         the new part replaces `old` in the manifest, `old` is deleted after the commit. Returns the
         new store path."""
-        folder, stem = Path(old).parent.as_posix(), Path(old).stem.split(f"-{tag}")[0]
-        new = self.write_part(select, f"{folder}/{stem}-{tag}{uuid.uuid4().hex[:12]}.parquet", params)
+        new = self.write_part(select, successor_part(old, tag), params)
         self.replace_part(old, new)
         return new
 
@@ -827,6 +826,18 @@ USAGE_STORED_VIEW = "CREATE OR REPLACE VIEW usage_stored AS {live}"
 that reads no turn (the price keys, the last day). Where turns are filled, `usage` joins every
 row to its number: on the 35.7M-row store without turns that join cost the key scan most of its
 74.6 s and the last day 23.4 s."""
+
+def successor_part(rel: str, tag: str) -> str:
+    """The store path for a rewrite of part `rel` (without a file's rows, with other duplicate flags,
+    merged): the same folder, the stem of the part it descends from, `-<tag>` and 12 random hex
+    digits. A rewrite of a rewrite gets a name of the same length: each rewrite used to add its own
+    suffix (`-d<seq>`) to the last name, and a batch's part rewritten once for each of its changed
+    files (sessions that grew, a reader that changed) reached the file system's 255-byte limit
+    after about 50 rewrites, and the run failed."""
+    p = Path(rel)
+    base = re.sub(r"(-[dvr][0-9a-f]+)+$", "", p.stem)
+    return f"{p.parent.as_posix()}/{base}-{tag}{uuid.uuid4().hex[:12]}.parquet"
+
 
 ROW_KEY = ("_part", "file_row_number")
 
