@@ -16,7 +16,6 @@ import inspect
 import os
 import signal
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -725,21 +724,9 @@ def _infer(store: Path | None, wait: float, quiet: bool) -> None:
         )
 
 
-MAX_WARNINGS = 10
-"""The files not ingested that a run names one by one on stderr; the rest are counted in one line
-(a folder of 9,000 files of no known format wrote 9,000 lines to a cron job's mail)."""
-
-
 def _warn_problems(run: IngestRun) -> int:
-    for p in run.problems[:MAX_WARNINGS]:
+    for p in run.problems:
         typer.echo(f"Warning: {_inert(p['message'])}", err=True)
-    rest = run.problems[MAX_WARNINGS:]
-    if rest:
-        kinds = Counter(p["status"] for p in rest)
-        by = ", ".join(f"{n:,} {k}" for k, n in sorted(kinds.items()))
-        typer.echo(f"Warning: {len(rest):,} more files not ingested ({by}). The report's section "
-                   "\"Files not ingested in this run\" lists every one: llmcost-forecast --logs PATH "
-                   "--section problems (unchanged files are skipped).", err=True)
     return EXIT_PARTIAL if run.problems else 0
 
 
