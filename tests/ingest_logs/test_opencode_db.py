@@ -61,3 +61,21 @@ def test_database_beside_the_old_message_files_counts_each_message_once(tmp_path
     project = Store.open(tmp_path / "store").connect().execute(
         "SELECT project FROM usage WHERE event_id = 'opencode:msg_new'").fetchall()
     assert project == [("/w/app",)]  # the session's directory: the message states no path
+
+
+def test_a_reply_whose_tokens_are_null_is_quarantined_not_stored_as_zero(tmp_path: Path) -> None:
+    """`"tokens": null` is a reply whose counts are unknown, as one without `tokens`: quarantined
+    with the reason, never a request of 0 tokens (JSON null is not SQL NULL: it passed the check)."""
+    folder = tmp_path / "storage" / "message" / "ses_1"
+    folder.mkdir(parents=True)
+    for mid, tokens in (("msg_a", None), ("msg_b", {"input": 7, "output": 3, "reasoning": 0,
+                                                    "cache": {"read": 0, "write": 0}})):
+        data = _assistant(1764932400000, 0, 0, 0, 0, 0) | {"id": mid, "sessionID": "ses_1", "tokens": tokens}
+        (folder / f"{mid}.json").write_text(json.dumps(data))
+    result = load([tmp_path / "storage"], tmp_path / "store")
+    assert sorted((f.rows_read, f.rows_stored, f.rows_quarantined) for f in result.files) == [(1, 0, 1), (1, 1, 0)]
+    quarantined = b"".join(p.read_bytes() for p in (tmp_path / "store" / "quarantine").glob("*.jsonl"))
+    assert b"assistant message without tokens" in quarantined
+    rows = Store.open(tmp_path / "store").connect().execute(
+        "SELECT event_id, input_tokens, output_tokens FROM usage").fetchall()
+    assert rows == [("opencode:msg_b", 7, 3)]

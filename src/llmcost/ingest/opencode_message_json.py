@@ -82,7 +82,8 @@ def message_columns(j: str, message_id: str, session_id: str, created_ms: str, d
                WHEN {n('$.role')} IS DISTINCT FROM 'assistant' AND {n('$.role')} IS DISTINCT FROM 'user'
                  THEN 'role is neither assistant nor user'
                WHEN {n('$.role')} = 'assistant' AND ({bad}) THEN 'non-numeric or non-integer token count'
-               WHEN {n('$.role')} = 'assistant' AND json_extract({j}, '$.tokens') IS NULL
+               WHEN {n('$.role')} = 'assistant'
+                    AND coalesce(json_type(json_extract({j}, '$.tokens')), 'NULL') <> 'OBJECT'
                  THEN 'assistant message without tokens'
           END AS error,
           coalesce({n('$.role')} = 'user', false) AS skip,
