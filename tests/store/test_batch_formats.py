@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from llmcost import ingest
-from llmcost.ingest import batches
+from llmcost.ingest import batches, dedupe
 from llmcost.ingest.loader import load
 from llmcost.storage.store import Store
 
@@ -103,6 +103,40 @@ def test_a_batch_reads_as_one_file_at_a_time(name: str, keep_text: bool, tmp_pat
     order = "event_id, source_file, source_line"
     assert _rows(tmp_path / "batch", "usage", order) == _rows(tmp_path / "single", "usage", order)
     assert _quarantine(tmp_path / "batch") == _quarantine(tmp_path / "single")
+
+
+@pytest.mark.parametrize("which", ["all", "originals"])
+@pytest.mark.parametrize("name", _batchable())
+def test_changed_files_are_replaced_in_a_batch_as_one_at_a_time(name: str, which: str, tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    """Files already stored and read again (here: a newer version of their reader) are replaced in
+    a batch as they are one at a time. `all`: every file of the store; `originals`: the fixture's
+    files but not their copies, so the events the originals held live (and their copies held as
+    duplicates) are weighed again with the copies' rows (a snapshot format's election, else the
+    revival of the earliest copy). Before, a changed file was always read on its own, and each
+    rewrote the batch's shared part: a store's files read again after a reader change took
+    quadratic time (5,160 Claude Code sessions did not finish in 15 minutes)."""
+    folder = _folder(name, tmp_path)
+    cls = type(ingest.get(name))
+    again = [folder] if which == "all" else sorted(p for p in folder.iterdir() if p.is_file())
+    runs = {}
+    for batched in (False, True):
+        monkeypatch.setattr(cls, "batchable", batched)
+        monkeypatch.setattr(cls, "reader_changes", dict(ingest.get(name).reader_changes))
+        store = tmp_path / f"store-{batched}"
+        load([folder], store, source=name)
+        newer = max(cls.reader_changes, default=1) + 1
+        monkeypatch.setattr(cls, "reader_changes", {**cls.reader_changes, newer: "a test's change"})
+        scans = _count_batches(monkeypatch)
+        result = load(again, store, source=name)
+        monkeypatch.undo()
+        if batched and which == "all":  # every group holds a file and its copy
+            assert scans and max(scans) >= 2, f"{name}: no batch of changed files was read ({scans})"
+        assert {f.status for f in result.files} <= {"replaced", "companion"}, _files(result)
+        assert all(f.note for f in result.files if f.status == "replaced"), _files(result)
+        order = "event_id, source_file, source_line"
+        runs[batched] = (_files(result), _rows(store, "usage", order), _quarantine(store))
+    assert runs[True] == runs[False]
 
 
 def _session(sid: str, cut_text: str | None = None) -> str:
@@ -252,18 +286,21 @@ def test_a_runs_counts_are_the_stores_when_a_later_file_restates_a_row(tmp_path:
     assert sum(f.rows_duplicate for f in ingested) > 0  # the copies' rows are duplicates of the later ones
 
 
-def test_a_batch_part_rewritten_for_each_of_its_files_keeps_a_short_name(tmp_path: Path) -> None:
+def test_a_batch_part_rewritten_for_each_of_its_files_keeps_a_short_name(tmp_path: Path, monkeypatch) -> None:
     """70 sessions read in one batch share its part; the next day every one has grown. Each grown
-    file is read again on its own, and the batch's part is written again without its rows, once per
-    file: each rewrite added `-d<seq>` to the last name, so after about 50 the name passed the file
-    system's 255 bytes and the run failed (OSError: File name too long). Now a rewrite's name is
-    the first part's stem, a tag and 12 random hex digits, whatever the chain."""
+    file read again on its own (grown files are read in batches now, but a file too large for a
+    batch is not) writes the batch's part again without its rows, once per file: each rewrite added
+    `-d<seq>` to the last name, so after about 50 the name passed the file system's 255 bytes and the
+    run failed (OSError: File name too long). Now a rewrite's name is the first part's stem, a tag
+    and 12 random hex digits, whatever the chain."""
     root = tmp_path / "projects" / "-home-dev-app"
     root.mkdir(parents=True)
     for i in range(70):
         (root / f"s{i:03d}.jsonl").write_text(_session(f"s{i:03d}"))
     first = load([tmp_path / "projects"], tmp_path / "store")
     assert [f.status for f in first.files] == ["ingested"] * 70
+    # grown files read one at a time, as a file too large for a batch is
+    monkeypatch.setattr(type(ingest.get("claude_code_jsonl")), "batchable", False)
     for i in range(70):  # each session grows by one reply
         more = _session(f"s{i:03d}").replace(f"msg_s{i:03d}", f"msg_s{i:03d}_2").replace(f"req_s{i:03d}", f"req2_{i}")
         with (root / f"s{i:03d}.jsonl").open("a") as fh:
@@ -277,3 +314,61 @@ def test_a_batch_part_rewritten_for_each_of_its_files_keeps_a_short_name(tmp_pat
         assert con.execute("SELECT count(*), sum(output_tokens) FROM usage").fetchone() == (140, 700)
     finally:
         con.close()
+
+
+def _reply(sid: str, msg: str, output: int, *, agent: bool = False) -> str:
+    """One line of a Claude Code session: a snapshot of reply `msg` (request `req_<msg>`) with 10
+    input tokens and `output` output tokens."""
+    return json.dumps({
+        "parentUuid": None, "isSidechain": agent, "cwd": "/home/dev/app", "version": "2.1.3", "type": "assistant",
+        "sessionId": sid, "timestamp": "2026-09-01T10:00:00Z", "requestId": f"req_{msg}",
+        "message": {"id": msg, "model": "claude-sonnet-4-5", "role": "assistant",
+                    "content": [{"type": "text", "text": "the reply"}],
+                    "usage": {"input_tokens": 10, "output_tokens": output}}}) + "\n"
+
+
+def test_grown_sessions_are_replaced_in_one_batch(tmp_path: Path, monkeypatch) -> None:
+    """The next day's run over a Claude Code folder: two sessions grew (one reply's final snapshot,
+    one new reply), one is as it was, and a new sub-agent transcript holds a larger snapshot of a
+    reply of the fourth. The grown sessions are read in one batch with the new file, and the part
+    the first run's batch wrote for all four sessions is written again once (without the grown
+    sessions' rows), not once per grown session. Totals by hand: replies a (50, its final
+    snapshot), b (5), b2 (5), c (5) and d (40, the sub-agent's snapshot): 5 requests, input 50,
+    output 105."""
+    folder = tmp_path / "projects" / "-home-dev-app"
+    folder.mkdir(parents=True)
+    for sid in "abcd":
+        (folder / f"{sid}.jsonl").write_text(_reply(sid, sid, 5))
+    first = load([tmp_path / "projects"], tmp_path / "store")
+    assert [f.status for f in first.files] == ["ingested"] * 4
+    with (folder / "a.jsonl").open("a") as fh:
+        fh.write(_reply("a", "a", 50))
+    with (folder / "b.jsonl").open("a") as fh:
+        fh.write(_reply("b", "b2", 5))
+    (folder / "d" / "subagents").mkdir(parents=True)
+    (folder / "d" / "subagents" / "agent-1.jsonl").write_text(_reply("d", "d", 40, agent=True))
+    scans = _count_batches(monkeypatch)
+    detached: list[str] = []
+    real = dedupe.successor_part
+
+    def counted(rel: str, tag: str) -> str:
+        if tag == "d":
+            detached.append(rel)
+        return real(rel, tag)
+
+    monkeypatch.setattr(dedupe, "successor_part", counted)
+    second = load([tmp_path / "projects"], tmp_path / "store")
+    got = {Path(f.path).name: (f.status, f.rows_read, f.rows_stored, f.rows_duplicate) for f in second.files}
+    assert got == {"a.jsonl": ("replaced", 2, 1, 1), "b.jsonl": ("replaced", 2, 2, 0),
+                   "c.jsonl": ("unchanged", 0, 0, 0), "d.jsonl": ("unchanged", 0, 0, 0),
+                   "agent-1.jsonl": ("ingested", 1, 1, 0)}
+    assert scans == [3] and len(detached) == 1
+    con = Store.open(tmp_path / "store").connect()
+    try:
+        live = "SELECT count(*), sum(input_tokens), sum(output_tokens) FROM usage WHERE NOT _dup"
+        assert con.execute(live).fetchone() == (5, 50, 105)
+    finally:
+        con.close()
+    manifest = json.loads((tmp_path / "store" / "manifest.json").read_text())
+    d = next(fe for k, fe in manifest["files"].items() if k.endswith("/d.jsonl"))
+    assert (d["rows_stored"], d["rows_duplicate"]) == (0, 1)  # its reply's live copy is the sub-agent's

@@ -1,7 +1,8 @@
-"""Batches (one job of the loader): new files of a batchable format read by one scan over the list
-of files and stored as one part per month per batch, with per-file accounting (docs/reliability.md,
-"Batches"). A batch whose scan fails is staged in halves until each bad file is alone; that file
-is then read on its own by the per-file path (llmcost.ingest.commit), which reports why."""
+"""Batches (one job of the loader): new and changed files of a batchable format read by one scan over
+the list of files and stored as one part per month per batch, with per-file accounting
+(docs/reliability.md, "Batches"); a changed file's old rows are replaced at the batch's commit. A
+batch whose scan fails is staged in halves until each bad file is alone; that file is then read on
+its own by the per-file path (llmcost.ingest.commit), which reports why."""
 
 from __future__ import annotations
 
@@ -35,16 +36,18 @@ BATCH_FILE_BYTES = 64 * 1024**2
 
 
 @dataclass
-
-
 class _Pending:
-    """A new file waiting for its batch."""
+    """A new or changed file waiting for its batch."""
 
     disk: Path
     display: str
     key: str
     size: int
     hashing: Any
+    replacing: bool = False
+    """The file is in the store already (it grew, or a newer reader reads it): its rows are replaced."""
+    note: str | None = None
+    """Why an unchanged file is read again (`Loader._older_reader`), said with its result."""
 
 class BatchCommit(FileCommit):
     """Collect new files of a batchable format and store them as batches (`_flush`)."""
@@ -91,7 +94,10 @@ class BatchCommit(FileCommit):
             it = items[0]
             f = InputFile(path=it.disk, display=it.key, head=head, size=it.size, sha256="",
                           gzip=gz, hashing=it.hashing)
-            self._single(con, manifest, ing, f, None, result, it.display)
+            self._single(con, manifest, ing, f, manifest.files.get(it.key) if it.replacing else None, result,
+                         it.display)
+            if it.note and result.files[-1].status == "replaced" and result.files[-1].path == it.key:
+                result.files[-1].note = it.note
             return
         seq0 = manifest.next_seq
         stage_dir = work / f"b{seq0}-{uuid.uuid4().hex[:8]}"
@@ -106,8 +112,9 @@ class BatchCommit(FileCommit):
             entries = self._commit_batch(con, manifest, ing, good, stages, stage_dir)
             for (it, _seq), entry in zip(good, entries, strict=True):
                 result.files.append(FileResult(
-                    it.key, "ingested", ing.name, entry.rows_read, entry.rows_stored, entry.rows_duplicate,
-                    entry.rows_quarantined, rows_skipped=entry.rows_skipped,
+                    it.key, "replaced" if it.replacing else "ingested", ing.name, entry.rows_read,
+                    entry.rows_stored, entry.rows_duplicate, entry.rows_quarantined, rows_skipped=entry.rows_skipped,
+                    note=it.note,
                 ))
         shutil.rmtree(stage_dir, ignore_errors=True)
         for it in bad:
@@ -143,7 +150,7 @@ class BatchCommit(FileCommit):
         self, con: duckdb.DuckDBPyConnection, manifest: Manifest, ing: Ingestor, items: list[tuple[_Pending, int]],
         stages: list[Path], stage_dir: Path,
     ) -> list[FileEntry]:
-        """Add a staged batch (rows of many new files, `_seq` naming each file) to the manifest:
+        """Add a staged batch (rows of many new or changed files, `_seq` naming each file) to the manifest:
         one part per month for the whole batch, one manifest entry per file with its own counts
         (read = stored + duplicate + skipped + quarantined, from GROUP BY _seq). Duplicates resolve
         as if the files had been ingested one by one in order: a request's first copy (store,
@@ -186,14 +193,27 @@ class BatchCommit(FileCommit):
                   SELECT {picked}, _seq, month FROM stage WHERE _error IS NULL AND NOT _skip
                   QUALIFY row_number() OVER (PARTITION BY _seq, event_id ORDER BY source_line) = 1)"""
         )
+        # the changed files among them: their old rows leave the store (`_detach`: each part they share
+        # with other files is written again once, without them), and the events they held are
+        # weighed again with the store's other copies (a snapshot format's election, else `_revive`)
+        olds = [fe for it, _ in items if it.replacing and (fe := manifest.files.get(it.key)) is not None]
+        replaced_parts = {p for fe in olds for p in fe.parts}
+        old_snap = [fe for fe in olds if snap and fe.parts]
+        if olds:
+            self._detach(con, manifest, olds)
         months = [r[0] for r in con.execute("SELECT DISTINCT month FROM good_in ORDER BY 1").fetchall()]
-        month_names = {month_name(m) for m in months}
+        month_names = {month_name(m) for m in months} | {m for fe in old_snap for m in fe.months}
         if snap:
             month_names = {n for m in month_names for n in near_months(m)}
-        existing = [str(root / p) for p in manifest.parts(table, month_names)]
+        existing = [str(root / p) for p in manifest.parts(table, month_names) if p not in replaced_parts]
         ids = "good_in"
         if snap:
-            con.execute("CREATE OR REPLACE TEMP TABLE snap_ids AS SELECT DISTINCT event_id FROM good_in")
+            gone = " UNION SELECT event_id FROM read_parquet(?) WHERE _seq IN (SELECT unnest(?))" if old_snap else ""
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE snap_ids AS SELECT DISTINCT event_id FROM good_in{gone}",
+                [sorted({str(root / p) for fe in old_snap for p in fe.parts}), [fe.seq for fe in old_snap]]
+                if old_snap else [],
+            )
             ids = "snap_ids"
         if existing:
             self._clash(con, existing, ids)
@@ -261,8 +281,10 @@ class BatchCommit(FileCommit):
                     fe.parts = [rewritten.get(p, p) for p in fe.parts]
                     touched.append(fe)
             self._recount(con, touched)
+        if olds and not snap:
+            self._revive(con, manifest, table, replaced_parts, [fe.seq for fe in olds], entries)
         self.changed = True
-        self.w.retire(*rewritten)
+        self.w.retire(*rewritten, *replaced_parts, *(fe.quarantine for fe in olds if fe.quarantine))
         con.execute("DROP VIEW IF EXISTS good")
         con.execute("DROP VIEW IF EXISTS stage")
         for t in ("good_in", "clash", "snap_ids", "snap_copies", "snap_win"):

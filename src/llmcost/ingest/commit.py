@@ -177,7 +177,7 @@ class FileCommit(Dedupe):
         )
         old = manifest.files.get(key)
         if old:
-            self._detach(con, manifest, old)
+            self._detach(con, manifest, [old])
         replaced_parts = set(old.parts) if old else set()
         # a changed file of a snapshot format re-weighs the events it held as well as those it holds now
         old_snap = snap and old is not None and old.ingestor == ing.name and bool(old.parts)
@@ -272,7 +272,7 @@ class FileCommit(Dedupe):
             self._recount(con, touched)
         if old and old.parts and not old_snap:
             # (a snapshot format's old events were re-weighed above, with the store's other copies)
-            self._revive(con, manifest, table, set(old.parts), old.seq, entry)
+            self._revive(con, manifest, table, set(old.parts), [old.seq], [entry])
         self.changed = True
         # the old files become garbage at the commit; a crash before it leaves them in force
         self.w.retire(*(old.parts if old else ()), *rewritten, *([old.quarantine] if old and old.quarantine else ()))

@@ -203,24 +203,28 @@ class Dedupe:
         )
 
     def _revive(
-        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, table: str, removed: set[str], old_seq: int,
-        entry: FileEntry,
+        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, table: str, removed: set[str],
+        old_seqs: list[int], entries: list[FileEntry],
     ) -> None:
-        """After a changed file replaced its old rows, re-elect the live copy of ids it used to win.
-        A copy is named by its part and its file's seq (a batch's part holds many files' rows)."""
+        """After changed files replaced their old rows (`old_seqs`, in the `removed` parts) with
+        `entries`, re-elect the live copy of the ids they used to win: one pass for a batch of
+        changed files. A copy is named by its part and its file's seq (a batch's part holds many
+        files' rows); the rows of `entries` were decided when they were written."""
         root = self.store.root
-        removed_paths = [str(root / p) for p in removed if (root / p).exists()]
+        removed_paths = [str(root / p) for p in sorted(removed) if (root / p).exists()]
+        new_ids = {id(e) for e in entries}
+        new_parts = {p for e in entries for p in e.parts}
         others = [
-            (fe, p) for fe in manifest.files.values() for p in fe.parts if fe.table == table and fe is not entry
+            (fe, p) for fe in manifest.files.values() for p in fe.parts if fe.table == table and id(fe) not in new_ids
         ]
-        if not removed_paths or not others:
+        if not removed_paths or not others or not old_seqs:
             return
         con.execute(
             "CREATE OR REPLACE TEMP TABLE gone AS SELECT DISTINCT event_id FROM read_parquet(?) "
-            f"WHERE NOT _dup AND _seq = {int(old_seq)}",
-            [removed_paths],
+            "WHERE NOT _dup AND _seq IN (SELECT unnest(?))",
+            [removed_paths, [int(s) for s in old_seqs]],
         )
-        all_parts = sorted({str(root / p) for fe, p in others} | {str(root / p) for p in entry.parts})
+        all_parts = sorted({str(root / p) for fe, p in others} | {str(root / p) for p in new_parts})
         con.execute(
             """CREATE OR REPLACE TEMP TABLE cand AS
                 SELECT event_id, filename, filename || '#' || _seq AS copy, _seq, grain, bool_or(NOT _dup) AS live
@@ -242,8 +246,8 @@ class Dedupe:
         ).fetchall()]
         for fname in changed:
             rel_old = Path(fname).relative_to(root).as_posix()
-            if rel_old in entry.parts:
-                continue  # the new file's own rows were decided at write time
+            if rel_old in new_parts:
+                continue  # the new files' own rows were decided at write time
             rel_new = successor_part(rel_old, "v")
             mine = f"{sql_str(fname)} || '#' || p._seq"
             self.w.write_part(
@@ -260,20 +264,28 @@ class Dedupe:
             self._recount(con, touched)
             self.w.retire(rel_old)
 
-    def _detach(self, con: duckdb.DuckDBPyConnection, manifest: Manifest, old: FileEntry) -> None:
-        """Before a file's rows are replaced: every part it shares with other files (a batch's part)
-        is written again without its rows, for the others; the file keeps the old part, which
-        becomes garbage at the commit with its other parts."""
+    def _detach(self, con: duckdb.DuckDBPyConnection, manifest: Manifest, olds: list[FileEntry]) -> None:
+        """Before files' rows are replaced: every part they share with other files (a batch's part)
+        is written again without their rows, for the others, once however many of its files
+        change (a part rewritten once per changed file made a batch of changed files quadratic);
+        the changed files keep the old parts, which become garbage at the commit with their other
+        parts."""
         root = self.store.root
-        for rel in list(old.parts):
-            sharers = [fe for fe in manifest.files.values() if fe is not old and rel in fe.parts]
-            if not sharers:
+        mine = {id(fe) for fe in olds}
+        seqs = ", ".join(str(int(fe.seq)) for fe in olds)
+        sharers: dict[str, list[FileEntry]] = {}
+        for fe in manifest.files.values():
+            if id(fe) not in mine:
+                for p in fe.parts:
+                    sharers.setdefault(p, []).append(fe)
+        for rel in sorted({p for fe in olds for p in fe.parts}):
+            if rel not in sharers:
                 continue
             rel_new = successor_part(rel, "d")
             self.w.write_part(
-                f"SELECT * FROM read_parquet({sql_str(str(root / rel))}) WHERE _seq <> {int(old.seq)}", rel_new
+                f"SELECT * FROM read_parquet({sql_str(str(root / rel))}) WHERE _seq NOT IN ({seqs})", rel_new
             )
-            for fe in sharers:
+            for fe in sharers[rel]:
                 fe.parts = [rel_new if p == rel else p for p in fe.parts]
             self.changed = True
 

@@ -466,15 +466,22 @@ class Loader(BatchCommit):
         if key in self._pending_keys:
             self._flush(con, manifest, work, result)  # the same file twice: the second sees the first
             return self._one(con, manifest, disk, display, key, is_gz, work, result)
-        # a saved event stream (ingest.is_sse) is read alone: a batch's lines are read as its first file's
-        if ing.batchable and old is None and size <= BATCH_FILE_BYTES and not ing.derived \
+        # A changed file (a session that grew, a file a newer reader reads again) joins a batch when it
+        # was stored as the same format with the labels the batch's rows get: its rows are replaced
+        # with the batch's commit, and a part it shares with other files is rewritten once per batch,
+        # not once per changed file. A saved event stream (ingest.is_sse) is read alone: a batch's
+        # lines are read as its first file's.
+        replacing = (old is not None and old.ingestor == ing.name and old.table == ing.table
+                     and old.derived_from is None and labels == self.labels)
+        if ing.batchable and (old is None or replacing) and size <= BATCH_FILE_BYTES and not ing.derived \
                 and not ingest.is_sse(head):
             doc = ingest.json_document(head)  # a JSON document's records are read by another scan
             group = (ing.name, is_gz, b"\r\n" in head, ing.batch_shape(head) + (f"+{doc}" if doc else ""))
             if group[3]:
                 self._pending_head.setdefault(group, head)  # the batch's query is built from it
             pending = self._pending.setdefault(group, [])
-            pending.append(_Pending(disk, display, key, size, hashing))
+            pending.append(_Pending(disk, display, key, size, hashing or (_done(sha) if sha else None),
+                                    replacing=old is not None, note=reread))
             self._pending_keys.add(key)
             self._pending_bytes[group] = self._pending_bytes.get(group, 0) + size
             if len(pending) >= BATCH_FILES or self._pending_bytes[group] >= BATCH_BYTES:
