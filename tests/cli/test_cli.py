@@ -337,3 +337,32 @@ def test_a_truncated_export_fails_with_one_clean_sentence(tmp_path: Path) -> Non
     # a JSON document is parsed whole: the reason in brackets, then the fix (ingest.commit)
     assert "(unexpected end of data)" in warning[0] and "Fix:" in warning[0], warning[0]
     assert ". ." not in warning[0] and "..." not in warning[0], warning[0]
+
+
+def test_files_read_again_for_one_reason_are_noted_three_times_then_counted(tmp_path, monkeypatch) -> None:
+    """After a release that changes a format's reader, every stored file of that format is read
+    again, each with a note: a heavy Claude Code user's 5,000 sessions made 5,000 lines on stderr.
+    Three are said, then how many more."""
+    from llmcost import ingest
+    from llmcost.ingest.loader import load
+
+    folder = tmp_path / "projects" / "-home-dev-app"
+    folder.mkdir(parents=True)
+    for i in range(5):
+        line = {"parentUuid": None, "isSidechain": False, "version": "2.1.3", "uuid": f"u{i}", "type": "assistant",
+                "sessionId": f"s{i}", "timestamp": "2026-09-01T10:00:00Z", "requestId": f"req{i}",
+                "cwd": "/home/dev/app", "message": {"id": f"msg{i}", "model": "claude-sonnet-4-5", "role": "assistant",
+                                                    "content": [{"type": "text", "text": "hi"}],
+                                                    "usage": {"input_tokens": 10, "output_tokens": 5}}}
+        (folder / f"s{i}.jsonl").write_text(json.dumps(line) + "\n")
+    store = tmp_path / "store"
+    load([tmp_path / "projects"], store)
+    cls = type(ingest.get("claude_code_jsonl"))
+    monkeypatch.setattr(cls, "reader_changes", {**cls.reader_changes, max(cls.reader_changes, default=1) + 1: "x"})
+    res = CliRunner().invoke(app, ["ingest", str(tmp_path / "projects"), "--store", str(store)])
+    assert res.exit_code == 0, res.output
+    notes = [ln for ln in res.output.splitlines() if ln.startswith("Note:")]
+    assert len(notes) == 4, notes
+    assert all(" was read again: version " in n for n in notes[:3])
+    assert notes[3] == "Note: and 2 more files for the same reason."
+    assert "0 ingested, 5 replaced, 0 unchanged" in res.output

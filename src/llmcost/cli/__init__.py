@@ -52,6 +52,7 @@ from llmcost.text import plain, shown  # noqa: E402  after the early Ctrl-C hand
 
 if TYPE_CHECKING:
     from llmcost.document.analysis import IngestRun
+    from llmcost.ingest.results import FileResult
 
 EXIT_PARTIAL = 1
 
@@ -443,6 +444,30 @@ def _progress(quiet: bool) -> Callable[[str, int, int], None]:
     return update
 
 
+NOTES_SHOWN = 3
+"""Notes said on stderr for one reason (the files a changed reader read again: every stored file
+of a format after a release); the rest are counted in one line (a report made by the same run, the
+main command's, lists each in its notes section)."""
+
+
+def _say_notes(files: Iterable[FileResult]) -> None:
+    """A note per file (an unchanged file read again because its format's reader changed, another
+    llmcost store in --logs, not read): said, not a problem; NOTES_SHOWN per reason, then how many
+    more."""
+    said: dict[str, int] = {}
+    for f in files:
+        if not f.note:
+            continue
+        reason = f.note.removeprefix(f.path)  # "<file> was read again: ..." -> what every such file shares
+        said[reason] = said.get(reason, 0) + 1
+        if said[reason] <= NOTES_SHOWN:
+            typer.echo(f"Note: {_inert(f.note)}.", err=True)
+    for n in said.values():
+        if n > NOTES_SHOWN:
+            more = n - NOTES_SHOWN
+            typer.echo(f"Note: and {more:,} more file{'' if more == 1 else 's'} for the same reason.", err=True)
+
+
 def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: list[Path] | None,
             inline: list[str] | None, keep_text: bool, wait: float, quiet: bool,
             label: list[str] | None = None, allow_sql: bool = False) -> IngestRun:
@@ -458,11 +483,7 @@ def _ingest(paths: list[Path], store: Path | None, source: str | None, mapping: 
                   wait=wait, progress=_progress(quiet))
     _step("this run's files were ingested and committed to the store")
     if not quiet:
-        for f in result.files:
-            # an unchanged file read again (its format's reader changed), another llmcost store in
-            # --logs (not read): said, not a problem
-            if f.note:
-                typer.echo(f"Note: {_inert(f.note)}.", err=True)
+        _say_notes(result.files)
     problems = [{"file": f.path, "status": f.status, "message": f.message or f.status} for f in result.problems()]
     notes = [{"file": f.path, "note": f.note} for f in result.files if f.note]
     counts = {
