@@ -168,3 +168,47 @@ def test_a_cache_written_before_archives_were_cached_still_skips_files(tmp_path:
     cache.write_text(json.dumps(json.loads(cache.read_text())["files"]))
     opened = _spy_expand(monkeypatch)
     assert [f.status for f in load([logs], tmp_path / "store").files] == ["unchanged"] and opened == []
+
+
+def _opencode_home(root: Path) -> Path:
+    """An OpenCode data folder: one reply and its message parts (side files no format reads)."""
+    share = root / ".local" / "share" / "opencode"
+    msg = share / "storage" / "message" / "ses_1" / "msg_1.json"
+    msg.parent.mkdir(parents=True)
+    msg.write_text(json.dumps({"id": "msg_1", "sessionID": "ses_1", "role": "assistant",
+                               "time": {"created": 1764932400000}, "modelID": "claude-sonnet-4-5-20250929",
+                               "providerID": "anthropic", "tokens": {"input": 10, "output": 5, "reasoning": 0,
+                                                                    "cache": {"read": 0, "write": 0}}}))
+    for k in range(3):
+        part = share / "storage" / "part" / "msg_1" / f"prt_{k}.json"
+        part.parent.mkdir(parents=True, exist_ok=True)
+        part.write_text(json.dumps({"id": f"prt_{k}", "sessionID": "ses_1", "messageID": "msg_1", "type": "text",
+                                    "text": "a step"}))
+    return share
+
+
+def test_a_companion_is_not_opened_again_on_a_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenCode keeps several part files per message beside its message files; no format reads them
+    (companions). A re-run used to open each and ask every format again (12,150 of them: 8.7 s of
+    a run that changed nothing); now a companion whose size and mtime are as the last run found
+    them is not opened, and says the same. A changed one, or a tool whose formats differ, asks again."""
+    share = _opencode_home(tmp_path)
+    store = tmp_path / "store"
+    first = load([share], store)
+    why = {Path(f.path).name: f.message for f in first.files if f.status == "companion"}
+    assert sorted(why) == ["prt_0.json", "prt_1.json", "prt_2.json"]
+    opened = _spy_expand(monkeypatch)
+    again = load([share], store)
+    assert opened == []
+    assert sorted((Path(f.path).name, f.status, f.message) for f in again.files) == [
+        ("msg_1.json", "unchanged", None), *[(n, "companion", why[n]) for n in sorted(why)]]
+    part = share / "storage" / "part" / "msg_1" / "prt_1.json"
+    part.write_text(part.read_text() + " ")  # changed: asked again
+    load([share], store)
+    assert [p.name for p in opened] == ["prt_1.json"]
+    from llmcost.ingest import filestat
+
+    monkeypatch.setattr(filestat, "readers_signature", lambda: "another tool's formats")
+    opened.clear()
+    load([share], store)
+    assert sorted(p.name for p in opened) == ["prt_0.json", "prt_1.json", "prt_2.json"]

@@ -30,6 +30,12 @@ class FileStat:
     """File key -> [size, mtime_ns, sha256]."""
     archives: dict[str, list[Any]] = field(default_factory=dict)
     """Archive key -> [size, mtime_ns, [member keys]]."""
+    companions: dict[str, list[Any]] = field(default_factory=dict)
+    """Companion file key -> [size, mtime_ns, why] (a file no format reads, beside those that are:
+    an agent's session index, OpenCode's message parts), valid for the formats of `readers`."""
+    readers: str = ""
+    """The formats and reader versions that found the companions (`readers_signature`): a tool
+    whose formats differ asks each companion again."""
 
 
 def read_filestat(root: Path) -> FileStat:
@@ -41,9 +47,30 @@ def read_filestat(root: Path) -> FileStat:
         return FileStat()
     if data.get("version") != _VERSION:
         return FileStat(files=data)
-    files, archives = data.get("files"), data.get("archives")
+    files, archives, companions = data.get("files"), data.get("archives"), data.get("companions")
+    readers = data.get("readers")
     return FileStat(files=files if isinstance(files, dict) else {},
-                    archives=archives if isinstance(archives, dict) else {})
+                    archives=archives if isinstance(archives, dict) else {},
+                    companions=companions if isinstance(companions, dict) and readers == readers_signature() else {},
+                    readers=readers_signature())
+
+
+def readers_signature() -> str:
+    """The known formats with their reader versions: a companion found by other formats (an older
+    or newer tool, a format added since) may be read by one now."""
+    from llmcost import ingest
+
+    return ",".join(f"{n}:{ing.reader_version}" for n, ing in sorted(ingest.registry().items()))
+
+
+def companion_why(cached: FileStat, key: str, size: int, mtime_ns: int) -> str | None:
+    """Why the file at `key` is a companion, when the cache holds it with this size and modification
+    time (as the last run found it), else None."""
+    entry = cached.companions.get(key)
+    if (isinstance(entry, list) and len(entry) == 3 and entry[:2] == [size, mtime_ns]
+            and isinstance(entry[2], str)):
+        return entry[2]
+    return None
 
 
 def _members(entry: Any) -> list[str] | None:
@@ -65,10 +92,12 @@ def archive_members(cached: FileStat, key: str, size: int, mtime_ns: int) -> lis
 
 
 def write_filestat(root: Path, before: FileStat, seen: dict[str, tuple[int, int]],
-                   archives: dict[str, tuple[int, int, list[str]]], manifest: Manifest) -> None:
+                   archives: dict[str, tuple[int, int, list[str]]], manifest: Manifest,
+                   companions: dict[str, tuple[int, int, str]] | None = None) -> None:
     """Record (size, mtime_ns, sha256) of the files a run saw (`seen`: key -> (size, mtime_ns)),
     and (size, mtime_ns, member keys) of the archives it read or skipped (`archives`) whose every
-    member the manifest holds, after its commit: a file or archive whose size and mtime match next
+    member the manifest holds, and (size, mtime_ns, why) of the companion files it found
+    (`companions`), after its commit: a file, archive or companion whose size and mtime match next
     time is not read again."""
     files = {k: v for k, v in before.files.items() if k in manifest.files}
     for key, (size, mtime) in seen.items():
@@ -81,9 +110,13 @@ def write_filestat(root: Path, before: FileStat, seen: dict[str, tuple[int, int]
         kept.pop(key, None)
         if members and all(m in manifest.files for m in members):
             kept[key] = [size, mtime, members]
-    after = FileStat(files, kept)
+    found = {k: v for k, v in before.companions.items() if k not in manifest.files}
+    found.update({k: [size, mtime, why] for k, (size, mtime, why) in (companions or {}).items()
+                  if k not in manifest.files})
+    after = FileStat(files, kept, found, readers_signature())
     if after == before:
         return
     tmp = root / f"{FILESTAT}.{uuid.uuid4().hex}.tmp"
-    tmp.write_text(json.dumps({"version": _VERSION, "files": files, "archives": kept}), encoding="utf-8")
+    tmp.write_text(json.dumps({"version": _VERSION, "files": files, "archives": kept, "companions": found,
+                               "readers": after.readers}), encoding="utf-8")
     os.replace(tmp, root / FILESTAT)

@@ -43,7 +43,7 @@ from llmcost.ingest.files import (
     unread_archive_message,
     walk,
 )
-from llmcost.ingest.filestat import archive_members, read_filestat, write_filestat
+from llmcost.ingest.filestat import archive_members, companion_why, read_filestat, write_filestat
 from llmcost.ingest.privacy import mask_key, mask_text
 from llmcost.ingest.results import FileResult, LoadResult
 from llmcost.storage.compact import AUTO_COMPACT_PARTS, compact_parts
@@ -114,6 +114,10 @@ class Loader(BatchCommit):
         # archive key -> (size, mtime_ns, member keys) of the archives this run read or skipped whole
         self._archives: dict[str, tuple[int, int, list[str]]] = {}
         self._pending_bytes: dict[tuple[str, bool, bool, str], int] = {}
+        # companion files (no usage rows: an agent's side files) found or skipped by this run, by key:
+        # (size, mtime_ns, why), so the next run skips them by a stat (FILESTAT)
+        self._companions: dict[str, tuple[int, int, str]] = {}
+        self._keys: dict[Path, str] = {}  # `_key`
         self._last_format: dict[str, Ingestor] = {}  # folder -> format of its last file detected
 
     def run(self, paths: Iterable[Path], *, wait: float = 0.0) -> LoadResult:
@@ -147,7 +151,8 @@ class Loader(BatchCommit):
                 result.files.append(FileResult(mask_key(shown_name(path)), "failed",
                                                message=mask_text(shown(unreadable))))
                 continue
-            if self._unchanged_by_stat(manifest, path, result) or self._archive_unchanged(manifest, path, result):
+            if (self._unchanged_by_stat(manifest, path, result) or self._archive_unchanged(manifest, path, result)
+                    or self._companion_by_stat(path, result)):
                 continue
             try:
                 before: os.stat_result | None = os.stat(path)  # an archive's, as found before reading it
@@ -160,6 +165,10 @@ class Loader(BatchCommit):
                     manifest = self._one(con, manifest, disk, display, key, is_gz, work, result)
                 if before is not None and keys != [_plain_key(path, masked=False)]:  # an archive's members
                     self._archives[_plain_key(path)] = (before.st_size, before.st_mtime_ns, [mask_key(k) for k in keys])
+                elif (before is not None and self.forced is None and result.files
+                      and result.files[-1].status == "companion" and result.files[-1].path == self._key(path)):
+                    self._companions[result.files[-1].path] = (before.st_size, before.st_mtime_ns,
+                                                               result.files[-1].message or "")
             except FormatError as e:
                 result.files.append(FileResult(mask_key(shown_name(path)), "failed", message=mask_text(shown(e))))
         self._flush(con, manifest, work, result)
@@ -175,7 +184,7 @@ class Loader(BatchCommit):
             # The run's one commit point: until this replace, readers and a re-run see the
             # store exactly as it was before the run.
             w.commit()
-        write_filestat(self.store.root, self._filestat, self._seen, self._archives, manifest)
+        write_filestat(self.store.root, self._filestat, self._seen, self._archives, manifest, self._companions)
         _final_counts(result, manifest)
         return result
 
@@ -252,13 +261,10 @@ class Loader(BatchCommit):
         derived into another table missing) leaves it to `expand` and `_one`, which decide as before."""
         if not manifest.files:  # a new store: nothing can be unchanged
             return False
-        try:
-            st = os.stat(path)
-        except OSError:
+        found = self._regular(path)
+        if found is None or not found[0].st_size:
             return False
-        if not stat.S_ISREG(st.st_mode) or not st.st_size:
-            return False
-        key = _plain_key(path)
+        st, key = found
         old = manifest.files.get(key)
         if old is None or old.size != st.st_size:
             return False
@@ -270,6 +276,42 @@ class Loader(BatchCommit):
         result.files.append(FileResult(key, "unchanged", old.ingestor))
         return True
 
+    def _key(self, path: Path) -> str:
+        """`_plain_key(path)`, once per path of the run (its secret masking runs a dozen patterns,
+        and a re-run asks it of every file up to three times before it knows the file is unchanged)."""
+        key = self._keys.get(path)
+        if key is None:
+            key = self._keys[path] = _plain_key(path)
+        return key
+
+    def _regular(self, path: Path) -> tuple[os.stat_result, str] | None:
+        """The stat and manifest key of `path` when it is a regular file (what a re-run decides by
+        its stat alone), else None."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return (st, self._key(path)) if stat.S_ISREG(st.st_mode) else None
+
+    def _companion_by_stat(self, path: Path, result: LoadResult) -> bool:
+        """True (and the file recorded as a companion again) when a stat shows a file the last run
+        found to be a companion (no format reads it: OpenCode's message parts, an agent's session
+        index) as that run left it, and the same formats would ask it: it is not opened. A heavy
+        OpenCode user's storage holds several part files per message, each opened and asked every
+        format on every run before (12,150 side files: 8.7 s of a re-run that changed nothing)."""
+        if self.forced is not None or not self._filestat.companions:
+            return False
+        found = self._regular(path)
+        if found is None:
+            return False
+        st, key = found
+        why = companion_why(self._filestat, key, st.st_size, st.st_mtime_ns)
+        if why is None:
+            return False
+        self._companions[key] = (st.st_size, st.st_mtime_ns, why)
+        result.files.append(FileResult(key, "companion", message=why or None))
+        return True
+
     def _archive_unchanged(self, manifest: Manifest, path: Path, result: LoadResult) -> bool:
         """True (and each member recorded as unchanged) when a stat shows an archive (.zip, tar) as
         the last run that read it left it: the file-stat cache (FILESTAT) records its size and
@@ -278,13 +320,10 @@ class Loader(BatchCommit):
         without this a re-run extracted every archive again to find each member unchanged."""
         if not manifest.files or not self._filestat.archives:
             return False
-        try:
-            st = os.stat(path)
-        except OSError:
+        found = self._regular(path)
+        if found is None:
             return False
-        if not stat.S_ISREG(st.st_mode):
-            return False
-        key = _plain_key(path)
+        st, key = found
         members = archive_members(self._filestat, key, st.st_size, st.st_mtime_ns)
         if members is None:
             return False
