@@ -206,6 +206,10 @@ def _all_rules(text: str) -> str:
     # the Kelvin sign matches `k` in a case-blind Python rule: not ASCII, so no shortcut
     "api-\u212aey: " + "0123456789abcdef" * 2,
     "AccountKey=" + "A" * 20 + "==",
+    # each GitHub token prefix the rule knows (gh[pousr]_): the guard names all five, not "gh",
+    # which most random ids hold somewhere (abcdefghijkl)
+    *(f"/logs/gh{c}_{'A1b2' * 5}wxyz/x.jsonl" for c in "pousr"),
+    "/storage/part/msg_0000000000abcdefghijkl/prt_0.json",
 ])
 def test_mask_text_pre_check_skips_only_texts_no_rule_matches(text: str) -> None:
     assert mask_text(text) == _all_rules(text)
@@ -230,6 +234,7 @@ GUARD_TEXTS = [
     "aws_\u017fecret_access_key=" + "A" * 40,
     "AccountKey=" + "A" * 20 + "==",
     "https://user:pa55word@example.com/x",
+    *(f"gh{c}_{'A1b2' * 5}wxyz" for c in "pousr"),
 ]
 
 

@@ -64,8 +64,9 @@ _PY_RULES = [(re.compile(p), r) for p, r in _RULES]
 # Cheap substring tests, one of which every secret above contains: almost no value holds a secret,
 # and those that hold none skip the regular expressions. The case-blind rules all name a `secret` or
 # a `key`, so those two are tested case-blind.
-_GUARDS = ("sk-", "sk_", "rk_", "pk_", "earer", "gh", "github_pat_", "eyJ", "AKIA", "ASIA", "AIza", "xox",
-           "hooks.slack", "PRIVATE KEY", "@")
+# (the GitHub rule's five prefixes, not "gh": most random ids hold "gh" somewhere, abcdefghijkl)
+_GUARDS = ("sk-", "sk_", "rk_", "pk_", "earer", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "eyJ",
+           "AKIA", "ASIA", "AIza", "xox", "hooks.slack", "PRIVATE KEY", "@")
 _LOWER_GUARDS = ("secret", "key")
 
 # The guards as one RE2 alternation, tested in one pass over a value (issue 22: the 15 `contains`
