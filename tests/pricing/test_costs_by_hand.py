@@ -13,6 +13,10 @@ Sheets:
   ANT   = https://docs.anthropic.com/en/docs/about-claude/pricing (model table, prompt caching 1.25x/2x/0.1x,
           batch 50%, long context over 200k: Sonnet 4/4.5 $6 in / $22.50 out; as of 2025-10)
   GEM   = https://ai.google.dev/gemini-api/docs/pricing (as of 2025-10; context caching at 0.1x input)
+  FAST  = https://platform.claude.com/docs/en/build-with-claude/fast-mode#pricing (Claude fast mode, `speed: "fast"`,
+          stored as service_tier 'fast': Opus 5 / 4.8 $10 in / $50 out, 2x standard, not with Batch; the prompt
+          caching multipliers 0.1x read, 1.25x 5m write, 2x 1h write stack on top; ../shared/reference/
+          pricing-caching-routing.md, the Anthropic row of the tier table and "Multipliers stack")
   BR    = https://aws.amazon.com/bedrock/pricing/ (Anthropic Claude Sonnet 4, on-demand, as of 2025-10)
 
 genai-prices 0.2.3 disagrees with these sheets in two places, fixed in pricing/builtin.toml:
@@ -127,6 +131,16 @@ CASES = [
     # ANT Batch 50% stacks with cache multipliers (total input 160k, base tier): 0.5 * (0.15 + 0.03 + 0.0375 + 0.15)
     ("ant-s4-batch", "anthropic", "claude-sonnet-4-20250514", "2025-09-01", 50000, 100000, 10000, 0, 10000,
      True, None, "request", "0.18375"),
+    # FAST Opus 4.8 fast mode (before its removal on 2026-11-30): $10 in, read $1 (0.1x), 5m write $12.50
+    # (1.25x), 1h write $20 (2x), $50 out: 10000*10 + 100000*1 + 10000*12.5 + 10000*20 + 5000*50 -> 0.775
+    ("ant-opus48-fast", "anthropic", "claude-opus-4-8", "2026-11-15", 10000, 100000, 20000, 10000, 5000, False,
+     "fast", "request", "0.775"),
+    # FAST the same request on Opus 5 (also $10 / $50 in fast mode): 0.775
+    ("ant-opus5-fast", "anthropic", "claude-opus-5", "2026-11-15", 10000, 100000, 20000, 10000, 5000, False,
+     "fast", "request", "0.775"),
+    # ANT Opus 5 at its standard price, the same request ($5 / read $0.50 / 5m $6.25 / 1h $10 / $25): half, 0.3875
+    ("ant-opus5-standard", "anthropic", "claude-opus-5", "2026-11-15", 10000, 100000, 20000, 10000, 5000, False,
+     None, "request", "0.3875"),
     # GEM 2.5 Pro <=200k $1.25 / cached $0.125 / $10: 0.0125 + 0.01125 + 0.05
     ("gem-25pro-cached", "google", "gemini-2.5-pro", "2025-10-01", 10000, 90000, 0, 0, 5000, False, None,
      "request", "0.07375"),

@@ -11,7 +11,7 @@ from pathlib import Path
 from llmcost import clock
 from llmcost.errors import PricingError, UsageError
 from llmcost.pricing import load_catalog
-from llmcost.pricing.catalog import FLEX_PROVIDERS
+from llmcost.pricing.catalog import FLEX_PROVIDERS, NO_TIER_PRICE
 from llmcost.pricing.overrides import PRICE_FIELDS
 from llmcost.pricing.update import install, installed
 from llmcost.text import suggestion
@@ -96,10 +96,12 @@ def prices_command(
         prices = ", ".join(f"{_LABELS[f]} {p}" for f, p in zip(PRICE_FIELDS, b.prices, strict=True))
         lines.append(f"  over {b.lo:,} input tokens: {prices}")
     for label, kw in (("batch", {"batch": True}), ("flex", {"service_tier": "flex"}),
-                      ("priority", {"service_tier": "priority"})):
+                      ("priority", {"service_tier": "priority"}), ("fast", {"service_tier": "fast"})):
         r = catalog.resolve(model, provider, when, **kw)
         if r is not None and label == "flex" and base.provider not in FLEX_PROVIDERS and "(default)" in r.source:
             continue  # the provider sells no flex tier: a 50% default would be invented
+        if r is not None and label == "fast" and NO_TIER_PRICE in r.source:
+            continue  # fast mode (Anthropic) or fast (OpenAI's priority) not sold for this model
         if r is not None:
             lines.append(f"  {label:<8} input {r.input}, cache read {r.cache_read}, output {r.output}"
                          f"  ({r.source.split('; ', 1)[-1]})")

@@ -944,6 +944,15 @@ def _document(con, opts, store, manifest, catalog_info, pricing, window, costs) 
         else:
             # a known model unpriced on some days or for a token kind, or rows with no model: say why
             warnings.append(f"{who} is unpriced: {u.reason}; {size}, {left_out}. {u.fix}")
+    for s in pricing.at_standard_rate:
+        # priced, but likely low: the tier's price (fast mode, priority) is not known for this model
+        n = f"{s.requests:,} request{'' if s.requests == 1 else 's'}"
+        warnings.append(
+            f"{s.model or '(no model)'} ({s.provider or 'unknown provider'}): {n} at service tier {s.tier!r} priced "
+            f"at the standard rate: no {s.tier} price is known for this model, so the estimate is low if "
+            f"the provider charged more. Fix: add priority_factor = ... (the {s.tier} price over the standard one) "
+            "to a [[model]] entry for it in the override file (docs/pricing.md)."
+        )
     for m in by_model:
         for key, single, many, price_key in (("unpriced_web_search_calls", "web search has", "web searches have",
                                        "web_search_per_1k"),

@@ -1164,6 +1164,19 @@ def anthropic_token_sql() -> str:
     )
 
 
+def anthropic_tier_sql(speed: str, tier: str) -> str:
+    """SQL: the service tier of Anthropic usage whose speed is `speed` and stated tier `tier` (two
+    SQL expressions): 'fast' for fast mode (`speed: "fast"`, billed at its own price,
+    https://platform.claude.com/docs/en/build-with-claude/fast-mode#pricing; pricing/catalog.py
+    prices it by the catalog's fast variant), else the stated tier."""
+    return f"CASE WHEN lower({speed}) = 'fast' THEN 'fast' ELSE {tier} END"
+
+
+FAST_MODE_CHANGE = ('fast-mode usage (speed "fast") is stored as service_tier \'fast\' and priced at the fast '
+                    "mode's price; before, it was priced at the standard rate")
+"""The reader change of each Anthropic format that started reading fast mode (its `reader_changes`)."""
+
+
 INPUT_NOT_REPORTED = "input_tokens is null or missing (not reported): the request's tokens are unknown, not 0"
 """The quarantine reason of a record that states its output but not its input (`validate.py` for
 every format but a snapshot one, whose partial records name it themselves)."""

@@ -11,7 +11,8 @@ Field mapping (formats-provider-exports.md 2.4; header from wanlonghenry/aiecon
   -> cache_write_1h_tokens); older exports have one usage_input_tokens_cache_write column (no split);
   usage_output_tokens -> output_tokens. Thousands separators are stripped.
 - model_version -> model; workspace (a NAME) -> project; api_key (a NAME) -> api_key;
-  usage_type (standard, batch) -> service_tier, batch; context_window (display text such as
+  usage_type (standard, batch) -> service_tier, batch (service_tier 'fast' where speed is `fast`:
+  fast mode, priced at its own price); context_window (display text such as
   `≤ 200k`), web_search_count, inference_geo, speed -> extra; web_search_count also ->
   web_search_calls (priced per search).
 - no request count in the export: request_count = 0, requests_known = false (not stated, not zero).
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, register
+from llmcost.ingest import FAST_MODE_CHANGE, IngestContext, Ingestor, InputFile, anthropic_tier_sql, register
 from llmcost.ingest._exports import Csv, bad_count, count, header_has, key_hash
 from llmcost.ingest._records import csv_changes
 
@@ -52,7 +53,7 @@ COUNTS = (
 @register
 class AnthropicConsoleUsageCsv(Ingestor):
     name = "anthropic_console_usage_csv"
-    reader_changes: ClassVar[dict[int, str]] = csv_changes()
+    reader_changes: ClassVar[dict[int, str]] = {**csv_changes(), 4: FAST_MODE_CHANGE}
     title = "Claude Console usage export (claude_api_tokens_<from>_to_<to>.csv)"
     obtain = "console.anthropic.com (platform.claude.com) -> Usage -> Export -> CSV."
     grain = "bucket"
@@ -92,7 +93,7 @@ class AnthropicConsoleUsageCsv(Ingestor):
           0 AS reasoning_tokens,
           true AS cache_known,
           lower({col["usage_type"]}) = 'batch' AS batch,
-          lower({col["usage_type"]}) AS service_tier,
+          {anthropic_tier_sql(col["speed"], f'lower({col["usage_type"]})')} AS service_tier,
           {count(col["web_search_count"])} AS web_search_calls,
           json_object('context_window', {col["context_window"]}, 'inference_geo', {col["inference_geo"]},
                       'speed', {col["speed"]}, 'web_search_requests', {count(col["web_search_count"])},

@@ -11,6 +11,7 @@ quarantined with that reason. Server tools (formats-provider-exports.md 2.5;
 (billed per search, https://docs.anthropic.com/en/docs/about-claude/pricing#web-search-tool);
 `web_fetch_requests` -> extra only (web fetch has no per-call fee, only the fetched tokens:
 https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/web-fetch-tool#usage-and-pricing).
+Fast mode (`usage.speed = "fast"`) -> service_tier 'fast' (`anthropic_tier_sql`), priced at its own price.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from llmcost.ingest import (
+    FAST_MODE_CHANGE,
     IngestContext,
     InputFile,
+    anthropic_tier_sql,
     anthropic_token_sql,
     batch_cols,
     int_sql,
@@ -56,6 +59,7 @@ BODY_FIELDS = {
     "output_tokens": ".usage.output_tokens",
     "thinking": ".usage.output_tokens_details.thinking_tokens",
     "service_tier": ".usage.service_tier",
+    "speed": ".usage.speed",
     "geo": ".usage.inference_geo",
     "web_search": ".usage.server_tool_use.web_search_requests",
     "web_fetch": ".usage.server_tool_use.web_fetch_requests",
@@ -73,6 +77,7 @@ class AnthropicMessageJsonl(BodyLog):
         3: "a Gemini generateContent body among Anthropic bodies is read by Gemini's rules (or quarantined past "
            "the head with what it is); before, it was quarantined as no usage object",
         4: envelope.NOT_AN_ENVELOPE,
+        5: FAST_MODE_CHANGE,
     }
     title = "Anthropic Messages API bodies (JSONL in an app envelope with a timestamp)"
     obtain = (
@@ -123,7 +128,7 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext, checks: str = "", car
       {anthropic_token_sql()}
       cache_read IS NOT NULL OR cache_write IS NOT NULL AS cache_known,
       service_tier = 'batch' AS batch,
-      service_tier,
+      {anthropic_tier_sql("speed", "service_tier")} AS service_tier,
       {int_sql("web_search")} AS web_search_calls,
       CASE WHEN geo IS NOT NULL OR web_search IS NOT NULL OR web_fetch IS NOT NULL
            THEN json_object('inference_geo', geo, 'web_search_requests', {int_sql("web_search")},

@@ -29,9 +29,10 @@ like the bodies, carry no time, so the envelope's timestamp is needed. Field map
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, ClassVar
 
 from llmcost.ingest import (
+    FAST_MODE_CHANGE,
     INPUT_NOT_REPORTED,
     IngestContext,
     Ingestor,
@@ -77,6 +78,7 @@ class AnthropicStreamJsonl(Ingestor):
     )
 
     snapshots = True  # a message's start and its delta: the per-field maximum is the final usage
+    reader_changes: ClassVar[dict[int, str]] = {2: FAST_MODE_CHANGE}
 
     def sniff(self, head: bytes, name: str) -> bool:
         # the first event of a stream is its message_start: a head of events names one

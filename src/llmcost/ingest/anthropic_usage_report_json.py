@@ -14,7 +14,8 @@ joshrotenberg/claude-api `crates/claude-api/src/admin/usage_report.rs`):
 - the report has NO request count: request_count = 0 and requests_known = false, the count is
   not stated, not zero (the analytics beta's `requests` is used when present, requests_known = true).
 - model; workspace_id -> project (NULL = default workspace); api_key_id -> api_key (NULL =
-  Console Workbench); service_tier (batch -> batch = true); context_window, inference_geo, speed,
+  Console Workbench); service_tier (batch -> batch = true; 'fast' where speed is "fast": fast mode,
+  priced at its own price); context_window, inference_geo, speed,
   account_id, service_account_id and server_tool_use.web_search_requests -> extra;
   server_tool_use.web_search_requests also -> web_search_calls (priced per search).
 
@@ -28,7 +29,9 @@ group fields are the same NULLs (`_exports.null_group_id`).
 
 from __future__ import annotations
 
-from llmcost.ingest import IngestContext, Ingestor, InputFile, register, text
+from typing import ClassVar
+
+from llmcost.ingest import FAST_MODE_CHANGE, IngestContext, Ingestor, InputFile, anthropic_tier_sql, register, text
 from llmcost.ingest._exports import bad_count, count, null_group_id, org_total_sql, pages_sql
 
 GROUP_KEYS = (
@@ -56,6 +59,7 @@ COUNTS = {
 @register
 class AnthropicUsageReportJson(Ingestor):
     name = "anthropic_usage_report_json"
+    reader_changes: ClassVar[dict[int, str]] = {2: FAST_MODE_CHANGE}
     title = "Anthropic Admin API usage report, messages (JSON pages)"
     obtain = (
         "`GET /v1/organizations/usage_report/messages?bucket_width=1d"
@@ -106,7 +110,7 @@ class AnthropicUsageReportJson(Ingestor):
           0 AS reasoning_tokens,
           true AS cache_known,
           service_tier = 'batch' AS batch,
-          service_tier,
+          {anthropic_tier_sql("speed", "service_tier")} AS service_tier,
           {count("web_search")} AS web_search_calls,
           json_object('context_window', context_window, 'inference_geo', inference_geo, 'speed', speed,
                       'account_id', account_id, 'service_account_id', service_account_id,

@@ -29,17 +29,22 @@ Field mapping (formats-request-logs.md 6a; ryoppippi/ccusage `data-loader.ts` / 
 - `project` = `cwd`; old versions' `costUSD` = `reported_cost_usd`.
 - Server tools: `message.usage.server_tool_use.web_search_requests` -> web_search_calls (Anthropic
   usage, formats-provider-exports.md 2.5), the maximum over a reply's streamed lines like the tokens.
+- Fast mode: `message.usage.speed = "fast"` (Opus fast mode, billed at its own price:
+  https://platform.claude.com/docs/en/build-with-claude/fast-mode#pricing) -> `service_tier = 'fast'`,
+  which pricing prices by the catalog's fast variant (docs/pricing.md); `extra.speed` keeps the value.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from llmcost.ingest import (
+    FAST_MODE_CHANGE,
     INPUT_NOT_REPORTED,
     IngestContext,
     Ingestor,
     InputFile,
+    anthropic_tier_sql,
     anthropic_token_sql,
     batch_cols,
     int_sql,
@@ -106,6 +111,7 @@ def _is_reply(obj: dict[str, Any]) -> bool:
 @register
 class ClaudeCodeJsonl(Ingestor):
     name = "claude_code_jsonl"
+    reader_changes: ClassVar[dict[int, str]] = {2: FAST_MODE_CHANGE}
     title = "Claude Code session transcripts (~/.claude/projects/**/*.jsonl, sub-agent files included)"
     obtain = "Already on disk: point --logs at ~/.claude/projects (or $CLAUDE_CONFIG_DIR/projects)."
 
@@ -156,7 +162,7 @@ class ClaudeCodeJsonl(Ingestor):
           {anthropic_token_sql()}
           true AS cache_known,
           false AS batch,
-          service_tier,
+          {anthropic_tier_sql("speed", "service_tier")} AS service_tier,
           TRY_CAST(cost_usd AS DECIMAL(38, 12)) AS reported_cost_usd,
           {int_sql('web_search')} AS web_search_calls,
           CASE WHEN sidechain = 'true' OR speed IS NOT NULL OR api_error = 'true'

@@ -78,6 +78,20 @@ _PARENT = {"cache_read": "input", "cache_write_5m": "input", "cache_write_1h": "
 """The token kind a kind with no price of its own is billed as (the genai-prices fallbacks)."""
 
 _TIER_CONTEXT = {"flex": "flex", "priority": "priority", "fast": "priority"}
+_TIER_VARIANTS: dict[str, tuple[dict[str, str], ...]] = {
+    # OpenAI sells "fast" (Priority, renamed 2026-07-30) as `service_tier`; Anthropic sells its fast
+    # mode as a request option, `speed: "fast"` (https://platform.claude.com/docs/en/build-with-claude/
+    # fast-mode#pricing), which genai-prices 0.2.3 keys {"speed": "fast"} (Opus 4.8, Opus 5, Opus 5.5,
+    # Fable and Mythos 5.2: 2x the standard price, the caching multipliers on top). The ingestors
+    # store either as service_tier 'fast'.
+    "fast": ({"service_tier": "fast"}, {"speed": "fast"}),
+}
+"""The catalog variant contexts a service tier is priced by, tried in order (default: {"service_tier": tier})."""
+TIERS_WITHOUT_DEFAULT = frozenset({"priority", "fast"})
+"""Service tiers with no safe default price: without an override factor or a catalog variant they
+are priced at the standard rate, and the source says so (NO_TIER_PRICE)."""
+NO_TIER_PRICE = "no price known, standard rate"
+"""In a price's source: its service tier has no known price, so the standard rate was used."""
 _PER_MILLION = Decimal(1_000_000)
 _Q12 = Decimal("1e-12")
 _INF = 2**62
@@ -574,7 +588,7 @@ class Catalog:
         for dim, on in (("batch", batch), (tier, bool(tier))):
             if not on:
                 continue
-            ctx = {"processing": "batch"} if dim == "batch" else {"service_tier": dim}
+            ctxs = ({"processing": "batch"},) if dim == "batch" else _TIER_VARIANTS.get(dim, ({"service_tier": dim},))
             fname = {"batch": "batch_factor", "flex": "flex_factor"}.get(dim, "priority_factor")
             label = dim
             if fname in factors:
@@ -582,14 +596,14 @@ class Catalog:
                 fields = {f: _scale(v, k) for f, v in fields.items() if v is not None}
                 sources.append(f"{label} x{_fmt(k)} (override)")
                 continue
-            variant = self._variant(m, ctx, at)
+            variant = next((v for v in (self._variant(m, c, at) for c in ctxs) if v is not None), None)
             if variant is not None and std is not None:
                 fields, note = self._apply_variant(m, variant, std, at, fields, own)
                 sources.append(f"{label} {note}")
                 continue
             default = DEFAULT_FACTORS.get(dim)
             if default is None:
-                sources.append(f"{label}: no price known, standard rate (set priority_factor)")
+                sources.append(f"{label}: {NO_TIER_PRICE} (set priority_factor)")
                 continue
             keep = frozenset().union(*(
                 kinds for (d, prov, pat), kinds in DEFAULT_FACTOR_EXEMPT.items()

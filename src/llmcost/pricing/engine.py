@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from llmcost import clock
 from llmcost.errors import ConfigError
-from llmcost.pricing.catalog import Catalog
+from llmcost.pricing.catalog import NO_TIER_PRICE, TIERS_WITHOUT_DEFAULT, Catalog
 from llmcost.pricing.overrides import PRICE_FIELDS
 from llmcost.storage.schema import USAGE_TOKEN_COLUMNS
 from llmcost.text import suggestion
@@ -129,6 +129,18 @@ class UnpricedModel:
     """How to price it (the override file, an alias, the source's model column)."""
 
 
+@dataclass(frozen=True)
+class TierAtStandardRate:
+    """Requests of a model at a service tier (priority, fast) whose price is not known for it: they
+    are priced at the standard rate, an under-estimate when the provider charged the tier's price."""
+
+    provider: str | None
+    model: str | None
+    tier: str
+    requests: int
+    tokens: int
+
+
 SUGGEST_LIMIT = 50
 """Unpriced model names that get "did you mean" and an override snippet, most tokens first
 (issue 17: 20,000 distinct unknown names, each searched against every known id, kept a report
@@ -150,6 +162,8 @@ class PricingSummary:
     notes: tuple[str, ...] = field(default_factory=tuple)
     suggestions_left_out: int = 0
     """Unpriced model names past SUGGEST_LIMIT, listed without "did you mean" or a snippet."""
+    at_standard_rate: tuple[TierAtStandardRate, ...] = ()
+    """Priority or fast requests priced at the standard rate for want of a known tier price."""
 
     @property
     def unpriced_token_share(self) -> Decimal:
@@ -440,6 +454,8 @@ class _Found:
     priced_rows: int
     unpriced_rows: int
     price_keys: int
+    at_standard: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+    """(provider, model, tier) -> [requests, tokens] of the TierAtStandardRate keys."""
 
 
 KEY_SCAN_SQL = """
@@ -481,6 +497,7 @@ def sort_keys(
     tod: set[tuple[str, str]] = set()
     unpriced: dict[tuple[str, str], list[int]] = {}
     gaps: dict[tuple[str, str], list[date]] = {}
+    at_standard: dict[tuple[str, str, str], list[int]] = {}
     total_tokens = 0
     priced_rows = unpriced_rows = 0
     for provider, model, day, batch, tier, n_rows, n_req, n_tok in rows:
@@ -503,7 +520,14 @@ def sort_keys(
         day_ = _EPOCH + timedelta(days=day)
         keys.append(PriceKey(provider or None, model or None, day_, batch, tier or None))
         priced_rows += n_rows
-    return keys, tod, _Found(unpriced, gaps, total_tokens, priced_rows, unpriced_rows, len(keys))
+        if tier in TIERS_WITHOUT_DEFAULT:
+            # memoised per price period: one resolution per model and tier, not per day
+            _, source = catalog.bands(m, datetime.combine(day_, time(12), tzinfo=UTC), batch=batch, service_tier=tier)
+            if NO_TIER_PRICE in source:
+                acc = at_standard.setdefault((provider, model, tier), [0, 0])
+                acc[0] += int(n_req or 0)
+                acc[1] += n_tok
+    return keys, tod, _Found(unpriced, gaps, total_tokens, priced_rows, unpriced_rows, len(keys), at_standard)
 
 
 def _summary(catalog: Catalog, found: _Found) -> PricingSummary:
@@ -561,6 +585,11 @@ def _summary(catalog: Catalog, found: _Found) -> PricingSummary:
         price_keys=found.price_keys,
         notes=tuple(notes),
         suggestions_left_out=max(0, sum(1 for _, m in unpriced if m) - SUGGEST_LIMIT),
+        at_standard_rate=tuple(
+            TierAtStandardRate(provider or None, model or None, tier, n_req, n_tok)
+            for (provider, model, tier), (n_req, n_tok) in sorted(found.at_standard.items(),
+                                                                 key=lambda kv: (-kv[1][1], kv[0]))
+        ),
     )
 
 

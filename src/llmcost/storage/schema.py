@@ -108,7 +108,8 @@ USAGE_COLUMNS: tuple[Column, ...] = (
         "True when the source reports prompt-cache fields; false means cache behaviour is unknown, not zero.",
     ),
     _c("batch", pa.bool_(), "BOOLEAN", "True when the request went through a batch API (about half price)."),
-    _c("service_tier", pa.string(), "VARCHAR", "Service tier: default, flex, priority, ... when stated."),
+    _c("service_tier", pa.string(), "VARCHAR", "Service tier: default, flex, priority, ... when stated; `fast` for "
+       "OpenAI's fast (priority) tier and for Anthropic fast mode (`speed: \"fast\"`, docs/pricing.md \"Fast mode\")."),
     _c(
         "reported_cost_usd", MONEY, "DECIMAL(38,12)", "Cost the source itself states, in USD; null otherwise."
     ),
