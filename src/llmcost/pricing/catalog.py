@@ -77,7 +77,6 @@ _PARENT = {"cache_read": "input", "cache_write_5m": "input", "cache_write_1h": "
            "output": "output"}
 """The token kind a kind with no price of its own is billed as (the genai-prices fallbacks)."""
 
-_TIER_CONTEXT = {"flex": "flex", "priority": "priority", "fast": "priority"}
 _TIER_VARIANTS: dict[str, tuple[dict[str, str], ...]] = {
     # OpenAI sells "fast" (Priority, renamed 2026-07-30) as `service_tier`; Anthropic sells its fast
     # mode as a request option, `speed: "fast"` (https://platform.claude.com/docs/en/build-with-claude/
@@ -90,6 +89,8 @@ _TIER_VARIANTS: dict[str, tuple[dict[str, str], ...]] = {
 TIERS_WITHOUT_DEFAULT = frozenset({"priority", "fast"})
 """Service tiers with no safe default price: without an override factor or a catalog variant they
 are priced at the standard rate, and the source says so (NO_TIER_PRICE)."""
+_PRICED_TIERS = frozenset({"flex", *TIERS_WITHOUT_DEFAULT})
+"""Service tiers priced apart from the standard rate; any other value (default, auto, ...) is standard."""
 NO_TIER_PRICE = "no price known, standard rate"
 """In a price's source: its service tier has no known price, so the standard rate was used."""
 _PER_MILLION = Decimal(1_000_000)
@@ -504,7 +505,7 @@ class Catalog:
     ) -> tuple[tuple[Band, ...], str]:
         """All long-context bands in force at `at` (UTC) and the source text; memoised per price period."""
         raw_tier = (service_tier or "").strip().lower()
-        tier_value = raw_tier if raw_tier in _TIER_CONTEXT else ""
+        tier_value = raw_tier if raw_tier in _PRICED_TIERS else ""
         changes = self._change_days(m)
         period = bisect.bisect_right(changes, at.date())
         slot = (at.hour * 60 + at.minute) // 30 if m.time_of_day else -1
