@@ -4,13 +4,17 @@ Field mapping (formats-request-logs.md 5c; OpenAI Batch API "output file" format
 `{"id": "batch_req_...", "custom_id": ..., "response": {"status_code", "request_id", "body"},
 "error": null}`. The body is a Chat Completions (or Responses) object mapped as in
 `openai_response_jsonl` (5a/5b): prompt/input tokens INCLUDE `cached_tokens`, completion/output
-tokens include reasoning. The only time is `body.created` / `body.created_at` (Unix s).
+tokens include reasoning; GPT-5.6's `cache_write_tokens` (in `prompt_tokens_details` or
+`input_tokens_details`) are a part of them too (pricing-caching-routing.md: ordinary = input -
+cached - write). The only time is `body.created` / `body.created_at` (Unix s).
 `custom_id` is the caller's own key, not a conversation: kept in `extra.custom_id`.
 Error records (`response: null` or a non-2xx status, from the batch's error file) made no billed
 call and are not usage rows.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from llmcost.ingest import (
     IngestContext,
@@ -39,6 +43,8 @@ FIELDS = {
     "resp_input": "$.response.body.usage.input_tokens",
     "cached_chat": "$.response.body.usage.prompt_tokens_details.cached_tokens",
     "cached_resp": "$.response.body.usage.input_tokens_details.cached_tokens",
+    "cwrite_chat": "$.response.body.usage.prompt_tokens_details.cache_write_tokens",
+    "cwrite_resp": "$.response.body.usage.input_tokens_details.cache_write_tokens",
     "completion_tokens": "$.response.body.usage.completion_tokens",
     "resp_output": "$.response.body.usage.output_tokens",
     "reasoning_chat": "$.response.body.usage.completion_tokens_details.reasoning_tokens",
@@ -52,6 +58,9 @@ FIELDS = {
 @register
 class OpenAIBatchOutputJsonl(Ingestor):
     name = "openai_batch_output_jsonl"
+    reader_changes: ClassVar[dict[int, str]] = {
+        2: "GPT-5.6 cache writes (usage `cache_write_tokens`) are read apart from the uncached input; before, "
+           "they were priced as uncached input"}
     title = "OpenAI Batch API output file (JSONL of batch_req results)"
     obtain = (
         "`client.files.content(batch.output_file_id)` (or Dashboard > Batches > download output), "
@@ -68,14 +77,15 @@ class OpenAIBatchOutputJsonl(Ingestor):
         lines = json_lines_sql(f, text_fields(FIELDS, ctx))
         prompt, output = "coalesce(prompt_tokens, resp_input)", "coalesce(completion_tokens, resp_output)"
         cached, reasoning = "coalesce(cached_chat, cached_resp)", "coalesce(reasoning_chat, reasoning_resp)"
-        bad = " OR ".join(is_bad_count(x) for x in (prompt, output, cached, reasoning))
+        cwrite = "coalesce(cwrite_chat, cwrite_resp)"
+        bad = " OR ".join(is_bad_count(x) for x in (prompt, output, cached, reasoning, cwrite))
         text_cols = "content AS response_text" if ctx.keep_text else "NULL AS response_text"
         return f"""
         SELECT source_line, raw,
           CASE WHEN NOT _json_ok THEN 'not valid JSON'
                WHEN {prompt} IS NULL AND {output} IS NULL THEN 'no usage in response.body'
                WHEN {bad} THEN 'non-numeric or non-integer token count in usage'
-               WHEN coalesce({int_sql(cached)}, 0) > {int_sql(prompt)}
+               WHEN coalesce({int_sql(cached)}, 0) + coalesce({int_sql(cwrite)}, 0) > {int_sql(prompt)}
                  THEN 'cached tokens exceed prompt tokens'
           END AS error,
           coalesce(id, body_id) AS event_id,
@@ -84,9 +94,9 @@ class OpenAIBatchOutputJsonl(Ingestor):
           'openai' AS provider,
           model,
           1 AS request_count,
-          {int_sql(prompt)} - coalesce({int_sql(cached)}, 0) AS input_tokens,
+          {int_sql(prompt)} - coalesce({int_sql(cached)}, 0) - coalesce({int_sql(cwrite)}, 0) AS input_tokens,
           coalesce({int_sql(cached)}, 0) AS cache_read_tokens,
-          0 AS cache_write_tokens,
+          coalesce({int_sql(cwrite)}, 0) AS cache_write_tokens,
           0 AS cache_write_1h_tokens,
           {int_sql(output)} AS output_tokens,
           coalesce({int_sql(reasoning)}, 0) AS reasoning_tokens,
