@@ -3,6 +3,8 @@
 Prices used by hand (USD per million tokens, genai-prices 0.2.3 = the providers' sheets):
 gpt-4o input 2.50, cached input 1.25, output 10.00, batch input 1.25, batch output 5.00;
 gpt-4.1-mini input 0.40, cached input 0.10, output 1.60.
+Priority ("Fast mode"; pricing-caching-routing.md: gpt-4o 1.7x, gpt-4.1 family 1.75x): gpt-4o input
+4.25, cached input 2.125, output 17; gpt-4.1-mini input 0.70, cached input 0.175, output 2.80.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from llmcost.pricing import load_catalog
 from llmcost.scenarios.alternatives.batch import Batch, measure_batch
+from llmcost.scenarios.alternatives.caching import Caching, measure_caching
 from llmcost.scenarios.alternatives.routing import Routing, measure_routing
 from llmcost.scenarios.alternatives.trimming import Trimming, measure_trimming
 from llmcost.scenarios.history import prepare
@@ -98,6 +101,36 @@ def test_batch_savings_by_hand() -> None:
     # only the single-request conversation is eligible: 0.5 * (1000*(2.50-1.25) + 1000*(10-5))
     assert e.measured["requests_moved"] == 0.5
     assert e.window_savings_usd == Decimal("0.5") * (1000 * Decimal("1.25") + 1000 * Decimal(5)) / M
+
+
+def test_what_ifs_start_from_what_priority_requests_cost() -> None:
+    # the same requests at the priority tier cost 1.7x (gpt-4o): what the batch API, routing and
+    # trimming save is counted from that, not from the standard price
+    rows = [_row("gpt-4o", 1, input_tokens=2000, output_tokens=500, service_tier="priority"),
+            _row("gpt-4o", 2, input_tokens=2000, output_tokens=500)]
+    e = _measure(rows, measure_batch, Batch("b", share=1.0))
+    # priority: 2000*4.25 + 500*17 = 17,000 against batch 2000*1.25 + 500*5 = 5,000 -> 12,000;
+    # standard: 2000*2.50 + 500*10 = 10,000 against the same 5,000 -> 5,000
+    assert e.measured["requests_moved"] == 2
+    assert e.window_savings_usd == Decimal(12_000 + 5_000) / M
+
+    routed = _measure(rows, measure_routing, Routing("r", from_model="gpt-4o", to_model="gpt-4.1-mini", labels=()))
+    # the moved requests keep their tier: priority 17,000 against mini at priority
+    # 2000*0.70 + 500*2.80 = 2,800 -> 14,200; standard 10,000 against 2000*0.40 + 500*1.60 = 1,600 -> 8,400
+    assert routed.window_savings_usd == Decimal(14_200 + 8_400) / M
+
+    turns = [_row("gpt-4o", i, input_tokens=p, output_tokens=50, conversation_id="c", turn=i + 1,
+                  service_tier="priority") for i, p in enumerate([1000, 1500, 2000, 2600])]
+    trimmed = _measure(turns, measure_trimming, Trimming("t", keep_turns=2))
+    # as test_trimming_by_hand, the 500 tokens dropped at the priority input price
+    assert trimmed.window_savings_usd == 500 * Decimal("4.25") / M
+
+    calls = [_row("gpt-4o", i, input_tokens=3000, output_tokens=100, conversation_id="c", turn=i + 1,
+                  service_tier="priority") for i in range(3)]
+    cached = _measure(calls, measure_caching, Caching("k", prefix_tokens=1024, lifetime="5m", min_tokens=1024))
+    # one minute apart: the first call writes the 1,024-token prefix (OpenAI: no write fee, the
+    # input price), the next two read it: 2 x 1,024 tokens at 2.125 instead of 4.25
+    assert cached.window_savings_usd == 2 * 1024 * (Decimal("4.25") - Decimal("2.125")) / M
 
 
 def test_trimming_by_hand() -> None:

@@ -22,7 +22,7 @@ Decimal arithmetic on logged token counts: the hand-checkable number.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -66,6 +66,7 @@ class Prices:
         self.catalog = catalog
         self.known = dict(known)
         self.at = datetime.combine(as_of_day, time(12), tzinfo=UTC)
+        self._tiers: dict[tuple[str, str, str], dict[str, Decimal]] = {}
 
     def get(self, g: Group) -> GroupPrice | None:
         if g not in self.known:
@@ -87,6 +88,34 @@ class Prices:
                 g[1],
             )
         return self.known[g]
+
+    def at_tier(self, std: GroupPrice, tier: str | None) -> GroupPrice:
+        """`std` at the service tier `tier` the requests were logged at (priority, fast, flex; any
+        other value, or None, is the standard tier): each kind's price times the tier's factor
+        for the model `std` was priced as (the catalog's tier price over its standard price, as
+        the actuals are priced), so that a what-if starts from what those requests cost, not
+        from the standard price. A tier the catalog has no price for is the standard price."""
+        key = (std.provider, std.name, (tier or "").strip().lower())
+        hit = self._tiers.get(key)
+        if hit is None:
+            r = self.catalog.resolve(std.name, std.provider or None, self.at, service_tier=key[2] or None)
+            base = self.catalog.resolve(std.name, std.provider or None, self.at)
+            if r is None or base is None:
+                hit = {}
+            else:
+                pairs = {"input": (r.input, base.input), "cache_read": (r.cache_read, base.cache_read),
+                         "cache_write": (r.cache_write_5m, base.cache_write_5m),
+                         "w1h": (r.cache_write_1h, base.cache_write_1h), "output": (r.output, base.output)}
+                hit = {k: (t / b if b else Decimal(1)) for k, (t, b) in pairs.items()}
+            self._tiers[key] = hit
+        if not hit or all(f == 1 for f in hit.values()):
+            return std
+        return replace(
+            std,
+            prices={k: v * hit[k] for k, v in std.prices.items()},
+            write_5m=std.write_5m * hit["cache_write"],
+            write_1h=std.write_1h * hit["w1h"],
+        )
 
     def batch(self, kind: str, std: GroupPrice) -> Decimal:
         """USD per token of `kind` at the batch price of the model `std` was priced as: resolved

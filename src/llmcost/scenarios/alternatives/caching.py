@@ -68,6 +68,7 @@ def measure_caching(
         pr = prices.get(grp)
         if pr is None:
             continue
+        pr = prices.at_tier(pr, g["service_tier"])  # cached or not, a request keeps its tier
         logged = cost(
             pr,
             {
@@ -82,7 +83,8 @@ def measure_caching(
             + Decimal(g["hit_tokens"]) * pr.prices["cache_read"]
             + Decimal(g["write_tokens"]) * pr.per_token("cache_write", variant)
         )
-        base[grp] = {"in": logged - alt}
+        d = base.setdefault(grp, {"in": Decimal(0)})
+        d["in"] += logged - alt
     e.window_savings_usd = sum((d["in"] for d in base.values()), Decimal(0))
     e.measured = {
         "simulated_hit_rate": sim.hit_rate,
