@@ -61,6 +61,15 @@ class GroupPrice:
     """The model name the prices were resolved under: the group's newest logged name (a dated
     snapshot, whose price override then applies), or a routing target's name. A variant of these
     prices (batch) is resolved under the same name, so it is a variant of the same prices."""
+    tier_mix: dict[str, Decimal] = field(default_factory=dict)
+    """kind -> the factor the group's logged service tiers put on its standard price: the tiers'
+    prices (tier_factors) weighted by the kind's tokens at each tier over the last HOLD_DAYS days
+    (1 where absent). `prices` stay standard: the projection's money is `effective` (the tokens
+    cost what they cost at the tiers they run at), the what-ifs re-price per tier (Prices.at_tier)."""
+
+    def effective(self, kind: str) -> Decimal:
+        """USD per token of `kind` at the group's logged tier mix (the projection's price)."""
+        return self.prices[kind] * self.tier_mix.get(kind, Decimal(1))
 
     def per_token(self, kind: str, variant: str = "std") -> Decimal:
         if kind == "cache_write" and variant == "w5m":
@@ -119,10 +128,10 @@ class DriverForecast:
             t = self.tokens[g]
             pr = self.prices[g]
             if caching:
-                side = sum(t[k] * float(pr.prices[k]) for k in INPUT_SIDE)
+                side = sum(t[k] * float(pr.effective(k)) for k in INPUT_SIDE)
             else:
-                side = (t["input"] + t["cache_read"] + t["cache_write"]) * float(pr.prices["input"])
-            cost_g = (np.asarray(side) * context + t["output"] * float(pr.prices["output"])) * traffic
+                side = (t["input"] + t["cache_read"] + t["cache_write"]) * float(pr.effective("input"))
+            cost_g = (np.asarray(side) * context + t["output"] * float(pr.effective("output"))) * traffic
             if price_factor and g in price_factor:
                 cost_g = cost_g * price_factor[g]
             out = out + cost_g
@@ -185,9 +194,71 @@ def daily_frame(con, history: str, tz: str) -> pl.DataFrame:  # type: ignore[no-
     return pl.DataFrame(cur.fetchall(), schema=cols, orient="row")
 
 
-def group_prices(catalog: Catalog, groups: pl.DataFrame, as_of_day: date) -> dict[tuple[str, str], GroupPrice]:
-    """List prices at noon UTC of as_of for every group; the write price blends 5m and 1h writes."""
+TIER_KINDS = ("input", "cache_read", "cache_write", "w1h", "output")
+"""The price kinds a service tier scales (`w1h`: the 1-hour write, which GroupPrice keeps apart)."""
+
+
+def tier_factors(catalog: Catalog, name: str, provider: str, at: datetime, tier: str | None) -> dict[str, Decimal]:
+    """kind -> the price of `name` at service tier `tier` over its standard price, at `at` (the
+    catalog's tier variant or override factor, as the actuals are priced: pricing/catalog.py);
+    empty when the tier is the standard one, has no price of its own, or the model is unknown."""
+    t = (tier or "").strip().lower()
+    if not t:
+        return {}
+    r = catalog.resolve(name, provider or None, at, service_tier=t)
+    base = catalog.resolve(name, provider or None, at)
+    if r is None or base is None:
+        return {}
+    pairs = {"input": (r.input, base.input), "cache_read": (r.cache_read, base.cache_read),
+             "cache_write": (r.cache_write_5m, base.cache_write_5m), "w1h": (r.cache_write_1h, base.cache_write_1h),
+             "output": (r.output, base.output)}
+    out = {k: (v / b if b else Decimal(1)) for k, (v, b) in pairs.items()}
+    return {} if all(f == 1 for f in out.values()) else out
+
+
+def tier_mix_frame(con, history: str, since: date) -> pl.DataFrame:  # type: ignore[no-untyped-def]
+    """Per group and logged service tier: its tokens by kind on the days after `since` (priced rows)."""
+    cur = con.execute(
+        f"""SELECT grp_provider AS provider, grp_model AS model, service_tier AS tier,
+                   CAST(sum(coalesce(input_tokens, 0)) AS DOUBLE) AS input,
+                   CAST(sum(coalesce(cache_read_tokens, 0)) AS DOUBLE) AS cache_read,
+                   CAST(sum(coalesce(cache_write_tokens, 0)) AS DOUBLE) AS cache_write,
+                   CAST(sum(coalesce(output_tokens, 0)) AS DOUBLE) AS output
+            FROM {history} WHERE priced AND day > $since GROUP BY ALL ORDER BY ALL""",
+        {"since": since},
+    )
+    cols = [d[0] for d in cur.description]
+    return pl.DataFrame(cur.fetchall(), schema=cols, orient="row")
+
+
+def _tier_mix(catalog: Catalog, name: str, provider: str, at: datetime, rows: list[dict]) -> dict[str, Decimal]:
+    """kind -> the tier factor of one group, its tiers weighted by the kind's tokens at each (by
+    all its tokens where the kind has none)."""
+    factors = [tier_factors(catalog, name, provider, at, r["tier"]) for r in rows]
+    if not any(factors):
+        return {}
+    every = [Decimal(int(r["input"] + r["cache_read"] + r["cache_write"] + r["output"])) for r in rows]
+    mix = {}
+    for k in TIER_KINDS:
+        w = [Decimal(int(r["cache_write" if k == "w1h" else k])) for r in rows]
+        if not sum(w):
+            w = every
+        total = sum(w)
+        if total:
+            mix[k] = sum((wi * f.get(k, Decimal(1)) for wi, f in zip(w, factors, strict=True)), Decimal(0)) / total
+    return mix
+
+
+def group_prices(catalog: Catalog, groups: pl.DataFrame, as_of_day: date,
+                 tiers: pl.DataFrame | None = None) -> dict[tuple[str, str], GroupPrice]:
+    """List prices at noon UTC of as_of for every group; the write price blends 5m and 1h writes.
+    `tiers` (tier_mix_frame): the groups' recent tokens per service tier, which give each group's
+    `tier_mix`."""
     at = datetime.combine(as_of_day, time(12), tzinfo=UTC)
+    by_group: dict[tuple[str, str], list[dict]] = {}
+    if tiers is not None:
+        for t in tiers.iter_rows(named=True):
+            by_group.setdefault((t["provider"], t["model"]), []).append(t)
     out = {}
     for row in groups.iter_rows(named=True):
         key = (row["provider"], row["model"])
@@ -212,6 +283,7 @@ def group_prices(catalog: Catalog, groups: pl.DataFrame, as_of_day: date) -> dic
             r.cache_write_1h / _MILLION,
             r.source,
             name,
+            _tier_mix(catalog, name, row["provider"], at, by_group.get(key, [])),
         )
     return out
 
@@ -312,9 +384,11 @@ def forecast_drivers(
         )
         .sort("provider", "model")
     )
-    prices = group_prices(catalog, totals, as_of_day)
-    groups = [(p, m) for p, m in totals.select("provider", "model").iter_rows() if (p, m) in prices and p not in ended]
     history_last = cast("date | None", daily["day"].max())
+    # the tiers the groups ran at lately: the projection's prices (GroupPrice.tier_mix)
+    tiers = None if history_last is None else tier_mix_frame(con, history, history_last - timedelta(days=HOLD_DAYS))
+    prices = group_prices(catalog, totals, as_of_day, tiers)
+    groups = [(p, m) for p, m in totals.select("provider", "model").iter_rows() if (p, m) in prices and p not in ended]
     frames = []
     zero_kinds: set[tuple[str, str, str]] = set()
     providers = sorted({p for p, _ in groups})

@@ -31,7 +31,7 @@ import duckdb
 
 from llmcost.pricing import Catalog
 
-from .drivers import GroupPrice
+from .drivers import GroupPrice, tier_factors
 
 Group = tuple[str, str]
 _MILLION = Decimal(1_000_000)
@@ -91,30 +91,21 @@ class Prices:
 
     def at_tier(self, std: GroupPrice, tier: str | None) -> GroupPrice:
         """`std` at the service tier `tier` the requests were logged at (priority, fast, flex; any
-        other value, or None, is the standard tier): each kind's price times the tier's factor
-        for the model `std` was priced as (the catalog's tier price over its standard price, as
-        the actuals are priced), so that a what-if starts from what those requests cost, not
-        from the standard price. A tier the catalog has no price for is the standard price."""
+        other value, or None, is the standard tier): each kind's standard price times the tier's
+        factor for the model `std` was priced as (drivers.tier_factors, as the actuals are
+        priced), so that a what-if starts from what those requests cost. A tier the catalog has no
+        price for is the standard price."""
         key = (std.provider, std.name, (tier or "").strip().lower())
-        hit = self._tiers.get(key)
-        if hit is None:
-            r = self.catalog.resolve(std.name, std.provider or None, self.at, service_tier=key[2] or None)
-            base = self.catalog.resolve(std.name, std.provider or None, self.at)
-            if r is None or base is None:
-                hit = {}
-            else:
-                pairs = {"input": (r.input, base.input), "cache_read": (r.cache_read, base.cache_read),
-                         "cache_write": (r.cache_write_5m, base.cache_write_5m),
-                         "w1h": (r.cache_write_1h, base.cache_write_1h), "output": (r.output, base.output)}
-                hit = {k: (t / b if b else Decimal(1)) for k, (t, b) in pairs.items()}
-            self._tiers[key] = hit
-        if not hit or all(f == 1 for f in hit.values()):
+        f = self._tiers.get(key)
+        if f is None:
+            f = self._tiers[key] = tier_factors(self.catalog, std.name, std.provider, self.at, key[2])
+        if not f:
             return std
         return replace(
             std,
-            prices={k: v * hit[k] for k, v in std.prices.items()},
-            write_5m=std.write_5m * hit["cache_write"],
-            write_1h=std.write_1h * hit["w1h"],
+            prices={k: v * f[k] for k, v in std.prices.items()},
+            write_5m=std.write_5m * f["cache_write"],
+            write_1h=std.write_1h * f["w1h"],
         )
 
     def batch(self, kind: str, std: GroupPrice) -> Decimal:

@@ -1,0 +1,55 @@
+"""A what-if's saving at the service tier the requests ran at, in the window and in the month.
+
+Prices by hand (USD per million tokens; pricing-caching-routing.md, OpenAI: batch 50% off,
+"Fast mode" (priority) 2x for gpt-5): gpt-5 input 1.25, output 10; priority 2.50 and 20; batch
+0.625 and 5.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from llmcost.pricing import load_catalog
+from llmcost.scenarios import forecast_section
+from tests.scenarios.conftest import usage_con
+
+SCEN = """
+[settings]
+growth = "step"
+window_days = 28
+
+[[batch]]
+name = "half_to_batch"
+share = 0.5
+"""
+AS_OF = date(2026, 10, 31)
+
+
+def _section(tier: str, tmp_path: Path) -> dict:
+    start = datetime(2026, 9, 1, tzinfo=UTC)
+    rows = [{"ts": start + timedelta(days=d, minutes=30 * k), "provider": "openai", "model": "gpt-5",
+             "service_tier": tier, "input_tokens": 10_000, "output_tokens": 1_000}
+            for d in range(61) for k in range(20)]
+    f = tmp_path / f"{tier}.toml"
+    f.write_text(SCEN)
+    return forecast_section(usage_con(rows), load_catalog(), as_of=AS_OF, tz="UTC", scenarios_file=f, n_paths=200)
+
+
+def test_batch_saves_from_the_priority_price_in_the_window_and_in_the_month(tmp_path: Path) -> None:
+    fast, std = _section("priority", tmp_path), _section("default", tmp_path)
+    (a,), (b,) = fast["alternatives"], std["alternatives"]
+    # the window (Oct 4-31): 28 days x 20 requests, half moved = 280 requests
+    # priority: 10,000 x (2.50 - 0.625) + 1,000 x (20 - 5) = 33,750 per million per request
+    # standard: 10,000 x (1.25 - 0.625) + 1,000 x (10 - 5) = 11,250
+    assert a["window_savings_usd"] == Decimal(280 * 33_750) / 1_000_000  # $9.45
+    assert b["window_savings_usd"] == Decimal(280 * 11_250) / 1_000_000  # $3.15
+    # the month's saving is the same traffic at the same per-request saving: 3x the standard one,
+    # as in the window (the projection's money is at the tiers the tokens ran at, so the
+    # priority price is not counted twice, nor left out)
+    ratio = a["savings_vs_baseline_usd"] / b["savings_vs_baseline_usd"]
+    assert abs(ratio - 3) < Decimal("0.06"), (a["savings_vs_baseline_usd"], b["savings_vs_baseline_usd"])
+    # and the month's forecast itself is at the priority price: 2x the standard one
+    f, s = fast["forecast"]["periods"][1]["p50_usd"], std["forecast"]["periods"][1]["p50_usd"]
+    assert abs(f / s - 2) < Decimal("0.06"), (f, s)
