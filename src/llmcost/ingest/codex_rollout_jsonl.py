@@ -98,7 +98,6 @@ FIELDS = {
     # the service tier: stated with the usage, or the thread's setting
     "tier": "$.payload.service_tier",
     "info_tier": "$.payload.info.service_tier",
-    "settings": "$.payload.thread_settings",
     "settings_tier": "$.payload.thread_settings.service_tier",
 }
 TOKS = ("last_input", "last_cached", "last_cw", "last_output", "last_reasoning", "tot_input", "tot_cached", "tot_cw",
