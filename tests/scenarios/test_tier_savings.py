@@ -53,3 +53,43 @@ def test_batch_saves_from_the_priority_price_in_the_window_and_in_the_month(tmp_
     # and the month's forecast itself is at the priority price: 2x the standard one
     f, s = fast["forecast"]["periods"][1]["p50_usd"], std["forecast"]["periods"][1]["p50_usd"]
     assert abs(f / s - 2) < Decimal("0.06"), (f, s)
+
+
+ROUTE = """
+[settings]
+growth = "step"
+window_days = 28
+
+[[routing]]
+name = "to_mini"
+from_model = "gpt-5"
+to_model = "gpt-5-mini"
+labels = []
+"""
+
+
+def _routed(batch: bool, tmp_path: Path) -> dict:
+    start = datetime(2026, 9, 1, tzinfo=UTC)
+    rows = [{"ts": start + timedelta(days=d, minutes=30 * k), "provider": "openai", "model": "gpt-5",
+             "batch": batch, "input_tokens": 10_000, "output_tokens": 1_000}
+            for d in range(61) for k in range(20)]
+    f = tmp_path / f"route-{batch}.toml"
+    f.write_text(ROUTE)
+    return forecast_section(usage_con(rows), load_catalog(), as_of=AS_OF, tz="UTC", scenarios_file=f, n_paths=200)
+
+
+def test_batch_history_saves_at_batch_prices_in_the_window_and_in_the_month(tmp_path: Path) -> None:
+    # gpt-5-mini by hand (OpenAI's price page): input 0.25, output 2.00 per million; batch 50% off
+    bat, std = _routed(True, tmp_path), _routed(False, tmp_path)
+    (a,), (b,) = bat["alternatives"], std["alternatives"]
+    # the window: 28 days x 20 requests = 560, every one moved, through the batch API if it was
+    # standard: 10,000 x (1.25 - 0.25) + 1,000 x (10 - 2) = 18,000 per million per request
+    # batch: 10,000 x (0.625 - 0.125) + 1,000 x (5 - 1) = 9,000
+    assert b["window_savings_usd"] == Decimal(560 * 18_000) / 1_000_000  # $10.08
+    assert a["window_savings_usd"] == Decimal(560 * 9_000) / 1_000_000  # $5.04
+    # the month: the same traffic at the same per-request saving, half the standard one, and the
+    # forecast itself at the batch price (the batch history is not projected at standard prices)
+    ratio = a["savings_vs_baseline_usd"] / b["savings_vs_baseline_usd"]
+    assert abs(ratio - Decimal("0.5")) < Decimal("0.02"), (a["savings_vs_baseline_usd"], b["savings_vs_baseline_usd"])
+    f, s = bat["forecast"]["periods"][1]["p50_usd"], std["forecast"]["periods"][1]["p50_usd"]
+    assert abs(f / s - Decimal("0.5")) < Decimal("0.02"), (f, s)

@@ -62,10 +62,11 @@ class GroupPrice:
     snapshot, whose price override then applies), or a routing target's name. A variant of these
     prices (batch) is resolved under the same name, so it is a variant of the same prices."""
     tier_mix: dict[str, Decimal] = field(default_factory=dict)
-    """kind -> the factor the group's logged service tiers put on its standard price: the tiers'
-    prices (tier_factors) weighted by the kind's tokens at each tier over the last HOLD_DAYS days
-    (1 where absent). `prices` stay standard: the projection's money is `effective` (the tokens
-    cost what they cost at the tiers they run at), the what-ifs re-price per tier (Prices.at_tier)."""
+    """kind -> the factor the group's logged service tiers and batch share put on its standard
+    price: each tier's price, through the batch API or not (tier_factors), weighted by the kind's
+    tokens at it over the last HOLD_DAYS days (1 where absent). `prices` stay standard: the
+    projection's money is `effective` (the tokens cost what they cost at the tiers they run at),
+    the what-ifs re-price per tier and batch flag (Prices.at_tier)."""
 
     def effective(self, kind: str) -> Decimal:
         """USD per token of `kind` at the group's logged tier mix (the projection's price)."""
@@ -198,14 +199,16 @@ TIER_KINDS = ("input", "cache_read", "cache_write", "w1h", "output")
 """The price kinds a service tier scales (`w1h`: the 1-hour write, which GroupPrice keeps apart)."""
 
 
-def tier_factors(catalog: Catalog, name: str, provider: str, at: datetime, tier: str | None) -> dict[str, Decimal]:
-    """kind -> the price of `name` at service tier `tier` over its standard price, at `at` (the
-    catalog's tier variant or override factor, as the actuals are priced: pricing/catalog.py);
-    empty when the tier is the standard one, has no price of its own, or the model is unknown."""
+def tier_factors(catalog: Catalog, name: str, provider: str, at: datetime, tier: str | None,
+                 batch: bool = False) -> dict[str, Decimal]:
+    """kind -> the price of `name` at service tier `tier` (and through the batch API when `batch`)
+    over its standard price, at `at` (the catalog's tier and batch variants or override factors,
+    as the actuals are priced: pricing/catalog.py); empty when that is the standard price, the
+    tier has no price of its own, or the model is unknown."""
     t = (tier or "").strip().lower()
-    if not t:
+    if not t and not batch:
         return {}
-    r = catalog.resolve(name, provider or None, at, service_tier=t)
+    r = catalog.resolve(name, provider or None, at, batch=batch, service_tier=t or None)
     base = catalog.resolve(name, provider or None, at)
     if r is None or base is None:
         return {}
@@ -217,9 +220,11 @@ def tier_factors(catalog: Catalog, name: str, provider: str, at: datetime, tier:
 
 
 def tier_mix_frame(con, history: str, since: date) -> pl.DataFrame:  # type: ignore[no-untyped-def]
-    """Per group and logged service tier: its tokens by kind on the days after `since` (priced rows)."""
+    """Per group, logged service tier and batch flag: its tokens by kind on the days after `since`
+    (priced rows)."""
     cur = con.execute(
         f"""SELECT grp_provider AS provider, grp_model AS model, service_tier AS tier,
+                   coalesce(batch, false) AS batch,
                    CAST(sum(coalesce(input_tokens, 0)) AS DOUBLE) AS input,
                    CAST(sum(coalesce(cache_read_tokens, 0)) AS DOUBLE) AS cache_read,
                    CAST(sum(coalesce(cache_write_tokens, 0)) AS DOUBLE) AS cache_write,
@@ -234,7 +239,7 @@ def tier_mix_frame(con, history: str, since: date) -> pl.DataFrame:  # type: ign
 def _tier_mix(catalog: Catalog, name: str, provider: str, at: datetime, rows: list[dict]) -> dict[str, Decimal]:
     """kind -> the tier factor of one group, its tiers weighted by the kind's tokens at each (by
     all its tokens where the kind has none)."""
-    factors = [tier_factors(catalog, name, provider, at, r["tier"]) for r in rows]
+    factors = [tier_factors(catalog, name, provider, at, r["tier"], bool(r["batch"])) for r in rows]
     if not any(factors):
         return {}
     every = [Decimal(int(r["input"] + r["cache_read"] + r["cache_write"] + r["output"])) for r in rows]
@@ -252,8 +257,8 @@ def _tier_mix(catalog: Catalog, name: str, provider: str, at: datetime, rows: li
 def group_prices(catalog: Catalog, groups: pl.DataFrame, as_of_day: date,
                  tiers: pl.DataFrame | None = None) -> dict[tuple[str, str], GroupPrice]:
     """List prices at noon UTC of as_of for every group; the write price blends 5m and 1h writes.
-    `tiers` (tier_mix_frame): the groups' recent tokens per service tier, which give each group's
-    `tier_mix`."""
+    `tiers` (tier_mix_frame): the groups' recent tokens per service tier and batch flag, which give
+    each group's `tier_mix`."""
     at = datetime.combine(as_of_day, time(12), tzinfo=UTC)
     by_group: dict[tuple[str, str], list[dict]] = {}
     if tiers is not None:
@@ -385,7 +390,7 @@ def forecast_drivers(
         .sort("provider", "model")
     )
     history_last = cast("date | None", daily["day"].max())
-    # the tiers the groups ran at lately: the projection's prices (GroupPrice.tier_mix)
+    # the tiers (and batch share) the groups ran at lately: the projection's prices (GroupPrice.tier_mix)
     tiers = None if history_last is None else tier_mix_frame(con, history, history_last - timedelta(days=HOLD_DAYS))
     prices = group_prices(catalog, totals, as_of_day, tiers)
     groups = [(p, m) for p, m in totals.select("provider", "model").iter_rows() if (p, m) in prices and p not in ended]

@@ -66,7 +66,7 @@ class Prices:
         self.catalog = catalog
         self.known = dict(known)
         self.at = datetime.combine(as_of_day, time(12), tzinfo=UTC)
-        self._tiers: dict[tuple[str, str, str], dict[str, Decimal]] = {}
+        self._tiers: dict[tuple[str, str, str, bool], dict[str, Decimal]] = {}
 
     def get(self, g: Group) -> GroupPrice | None:
         if g not in self.known:
@@ -89,16 +89,16 @@ class Prices:
             )
         return self.known[g]
 
-    def at_tier(self, std: GroupPrice, tier: str | None) -> GroupPrice:
+    def at_tier(self, std: GroupPrice, tier: str | None, batch: bool = False) -> GroupPrice:
         """`std` at the service tier `tier` the requests were logged at (priority, fast, flex; any
-        other value, or None, is the standard tier): each kind's standard price times the tier's
-        factor for the model `std` was priced as (drivers.tier_factors, as the actuals are
-        priced), so that a what-if starts from what those requests cost. A tier the catalog has no
-        price for is the standard price."""
-        key = (std.provider, std.name, (tier or "").strip().lower())
+        other value, or None, is the standard tier), through the batch API when `batch`: each
+        kind's standard price times the factor for the model `std` was priced as
+        (drivers.tier_factors, as the actuals are priced), so that a what-if starts from what those
+        requests cost. A tier the catalog has no price for is the standard price."""
+        key = (std.provider, std.name, (tier or "").strip().lower(), bool(batch))
         f = self._tiers.get(key)
         if f is None:
-            f = self._tiers[key] = tier_factors(self.catalog, std.name, std.provider, self.at, key[2])
+            f = self._tiers[key] = tier_factors(self.catalog, std.name, std.provider, self.at, key[2], key[3])
         if not f:
             return std
         return replace(
@@ -109,19 +109,11 @@ class Prices:
         )
 
     def batch(self, kind: str, std: GroupPrice) -> Decimal:
-        """USD per token of `kind` at the batch price of the model `std` was priced as: resolved
-        under `std.name` (the logged snapshot), not the group's family name, so that a price
-        override for the snapshot is the price batch discounts (as it is in the actuals)."""
-        r = self.catalog.resolve(std.name, std.provider or None, self.at, batch=True)
-        if r is None:
-            return std.prices[kind]
-        base = self.catalog.resolve(std.name, std.provider or None, self.at)
-        assert base is not None
-        # keep the group's blended write price, scaled like the 5m write
-        if kind == "cache_write":
-            f = r.cache_write_5m / base.cache_write_5m if base.cache_write_5m else Decimal(1)
-            return std.prices[kind] * f
-        return getattr(r, kind) / _MILLION
+        """USD per token of `kind` at the batch price of the model `std` was priced as: its
+        standard price times the batch factor under `std.name` (the logged snapshot, not the
+        group's family name, so that a price override for the snapshot is the price batch
+        discounts, as it is in the actuals); the write keeps the group's 5m/1h blend."""
+        return self.at_tier(std, None, batch=True).prices[kind]
 
 
 def window_totals(con: duckdb.DuckDBPyConnection, history: str, since: date) -> dict[Group, dict[str, int]]:
