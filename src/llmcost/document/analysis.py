@@ -954,6 +954,17 @@ def _document(con, opts, store, manifest, catalog_info, pricing, window, costs) 
             "to a [[model]] entry for it in the override file (docs/pricing.md)."
         )
     for m in by_model:
+        tokens = sum(m[k] for k in ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens"))
+        if m["requests"] and not tokens and m["priced"] and not m["cost_usd"] and not m["reported_cost_usd"]:
+            # requests counted with no token stated anywhere (a rate trace, a log that counts calls):
+            # their $0.00 is an absence of tokens, not a price, and must not read as free usage
+            n = f"{m['requests']:,} request{'' if m['requests'] == 1 else 's'}"
+            warnings.append(
+                f"{m['model'] or '(no model)'} ({m['provider'] or 'unknown provider'}): {n} and no tokens: "
+                "the source counts requests without their token counts, so their estimated cost of $0.00 "
+                "is unknown, not free. Fix: ingest a log or export that states these requests' tokens "
+                "(or map its token columns with --mapping / --map)."
+            )
         for key, single, many, price_key in (("unpriced_web_search_calls", "web search has", "web searches have",
                                        "web_search_per_1k"),
                                       ("unpriced_file_search_calls", "file search has", "file searches have",
