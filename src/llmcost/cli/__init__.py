@@ -745,9 +745,29 @@ def _infer(store: Path | None, wait: float, quiet: bool) -> None:
         )
 
 
+UNKNOWN_SHOWN = 3
+"""Files of one folder that no format matches, warned about one by one before the rest are counted."""
+
+
 def _warn_problems(run: IngestRun) -> int:
+    """One `Warning:` line per file not ingested; past UNKNOWN_SHOWN files of one folder that no
+    format matches (a dataset's side files, a folder of notes), one line counts the rest of them
+    with a few names: a cron mail of 70 identical lines hides the one failure that matters."""
+    unknown: dict[str, list[str]] = {}
     for p in run.problems:
+        if p["status"] == "unrecognised" and p["message"].startswith("no known format matches "):
+            folder, _, name = p["file"].rpartition("/")
+            seen = unknown.setdefault(folder, [])
+            seen.append(name)
+            if len(seen) > UNKNOWN_SHOWN:
+                continue
         typer.echo(f"Warning: {_inert(p['message'])}", err=True)
+    for folder, names in unknown.items():
+        rest = names[UNKNOWN_SHOWN:]
+        if rest:
+            some = ", ".join(rest[:3]) + (", ..." if len(rest) > 3 else "")
+            typer.echo(f"Warning: {len(rest):,} more files in {_inert(folder or '.')} match no known format "
+                       f"either ({_inert(some)}).", err=True)
     return EXIT_PARTIAL if run.problems else 0
 
 
