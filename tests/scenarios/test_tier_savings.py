@@ -27,18 +27,20 @@ share = 0.5
 AS_OF = date(2026, 10, 31)
 
 
-def _section(tier: str, tmp_path: Path) -> dict:
+def _section(scenarios: str, tmp_path: Path, **row: object) -> dict:
+    """The forecast section over 61 days of 20 gpt-5 requests a day (10,000 in, 1,000 out), each
+    with `row`'s fields, under `scenarios`."""
     start = datetime(2026, 9, 1, tzinfo=UTC)
     rows = [{"ts": start + timedelta(days=d, minutes=30 * k), "provider": "openai", "model": "gpt-5",
-             "service_tier": tier, "input_tokens": 10_000, "output_tokens": 1_000}
+             "input_tokens": 10_000, "output_tokens": 1_000, **row}
             for d in range(61) for k in range(20)]
-    f = tmp_path / f"{tier}.toml"
-    f.write_text(SCEN)
+    f = tmp_path / ("-".join(f"{k}={v}" for k, v in row.items()) + ".toml")
+    f.write_text(scenarios)
     return forecast_section(usage_con(rows), load_catalog(), as_of=AS_OF, tz="UTC", scenarios_file=f, n_paths=200)
 
 
 def test_batch_saves_from_the_priority_price_in_the_window_and_in_the_month(tmp_path: Path) -> None:
-    fast, std = _section("priority", tmp_path), _section("default", tmp_path)
+    fast, std = _section(SCEN, tmp_path, service_tier="priority"), _section(SCEN, tmp_path, service_tier="default")
     (a,), (b,) = fast["alternatives"], std["alternatives"]
     # the window (Oct 4-31): 28 days x 20 requests, half moved = 280 requests
     # priority: 10,000 x (2.50 - 0.625) + 1,000 x (20 - 5) = 33,750 per million per request
@@ -68,19 +70,9 @@ labels = []
 """
 
 
-def _routed(batch: bool, tmp_path: Path) -> dict:
-    start = datetime(2026, 9, 1, tzinfo=UTC)
-    rows = [{"ts": start + timedelta(days=d, minutes=30 * k), "provider": "openai", "model": "gpt-5",
-             "batch": batch, "input_tokens": 10_000, "output_tokens": 1_000}
-            for d in range(61) for k in range(20)]
-    f = tmp_path / f"route-{batch}.toml"
-    f.write_text(ROUTE)
-    return forecast_section(usage_con(rows), load_catalog(), as_of=AS_OF, tz="UTC", scenarios_file=f, n_paths=200)
-
-
 def test_batch_history_saves_at_batch_prices_in_the_window_and_in_the_month(tmp_path: Path) -> None:
     # gpt-5-mini by hand (OpenAI's price page): input 0.25, output 2.00 per million; batch 50% off
-    bat, std = _routed(True, tmp_path), _routed(False, tmp_path)
+    bat, std = _section(ROUTE, tmp_path, batch=True), _section(ROUTE, tmp_path, batch=False)
     (a,), (b,) = bat["alternatives"], std["alternatives"]
     # the window: 28 days x 20 requests = 560, every one moved, through the batch API if it was
     # standard: 10,000 x (1.25 - 0.25) + 1,000 x (10 - 2) = 18,000 per million per request
