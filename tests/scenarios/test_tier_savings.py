@@ -85,3 +85,18 @@ def test_batch_history_saves_at_batch_prices_in_the_window_and_in_the_month(tmp_
     assert abs(ratio - Decimal("0.5")) < Decimal("0.02"), (a["savings_vs_baseline_usd"], b["savings_vs_baseline_usd"])
     f, s = bat["forecast"]["periods"][1]["p50_usd"], std["forecast"]["periods"][1]["p50_usd"]
     assert abs(f / s - Decimal("0.5")) < Decimal("0.02"), (f, s)
+
+
+def test_us_only_inference_saves_a_tenth_more_in_the_window_and_in_the_month(tmp_path: Path) -> None:
+    # Claude Opus 4.6 by hand (Anthropic's price page): input 5, output 25; batch 50% off; US-only
+    # inference (inference_geo "us") 1.1x, stacking with batch (pricing-caching-routing.md A.2, B)
+    opus = {"provider": "anthropic", "model": "claude-opus-4-6"}
+    us, glob = (_section(SCEN, tmp_path, **opus, inference_geo=g) for g in ("us", "global"))
+    (a,), (b,) = us["alternatives"], glob["alternatives"]
+    # the window: 280 requests moved; 10,000 x (5 - 2.5) + 1,000 x (25 - 12.5) = 37,500 per million
+    assert b["window_savings_usd"] == Decimal(280 * 37_500) / 1_000_000  # $10.50
+    assert a["window_savings_usd"] == Decimal(280 * 37_500) * Decimal("1.1") / 1_000_000  # $11.55
+    ratio = a["savings_vs_baseline_usd"] / b["savings_vs_baseline_usd"]
+    assert abs(ratio - Decimal("1.1")) < Decimal("0.02"), (a["savings_vs_baseline_usd"], b["savings_vs_baseline_usd"])
+    f, s = us["forecast"]["periods"][1]["p50_usd"], glob["forecast"]["periods"][1]["p50_usd"]
+    assert abs(f / s - Decimal("1.1")) < Decimal("0.02"), (f, s)

@@ -1172,6 +1172,18 @@ def anthropic_tier_sql(speed: str, tier: str) -> str:
     return f"CASE WHEN lower({speed}) = 'fast' THEN 'fast' ELSE {tier} END"
 
 
+def anthropic_geo_sql(geo: str) -> str:
+    """SQL: where Anthropic usage says inference ran (`usage.inference_geo`: "global", "us", or
+    "not_available" for a model before Opus 4.6; https://platform.claude.com/docs/en/manage-claude/
+    data-residency), lower-cased, NULL when not stated. "us" is priced 1.1x (pricing/catalog.py GEO_FACTORS)."""
+    return f"nullif(lower(trim(CAST({geo} AS VARCHAR))), '')"
+
+
+GEO_CHANGE = ("US-only inference (usage inference_geo \"us\") is stored as inference_geo and priced 1.1x, as "
+              "Anthropic bills it; before, it was priced at the global rate")
+"""The reader change of each Anthropic format that started storing inference_geo (its `reader_changes`)."""
+
+
 FAST_MODE_CHANGE = ('fast-mode usage (speed "fast") is stored as service_tier \'fast\' and priced at the fast '
                     "mode's price; before, it was priced at the standard rate")
 """The reader change of each Anthropic format that started reading fast mode (its `reader_changes`)."""

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from llmcost.errors import FormatError
 from llmcost.ingest import (
+    GEO_CHANGE,
     IngestContext,
     Ingestor,
     InputFile,
@@ -92,6 +93,7 @@ def batch_time(f: InputFile) -> tuple[str, str] | None:
 @register
 class AnthropicBatchResultsJsonl(Ingestor):
     name = "anthropic_batch_results_jsonl"
+    reader_changes: ClassVar[dict[int, str]] = {2: GEO_CHANGE}
     title = "Anthropic Message Batches results (JSONL), dated by the batch object saved beside them"
     obtain = (
         "`client.messages.batches.results(id)` (or GET /v1/messages/batches/{id}/results) saved as "

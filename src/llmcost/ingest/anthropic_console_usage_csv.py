@@ -26,7 +26,16 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from llmcost.ingest import FAST_MODE_CHANGE, IngestContext, Ingestor, InputFile, anthropic_tier_sql, register
+from llmcost.ingest import (
+    FAST_MODE_CHANGE,
+    GEO_CHANGE,
+    IngestContext,
+    Ingestor,
+    InputFile,
+    anthropic_geo_sql,
+    anthropic_tier_sql,
+    register,
+)
 from llmcost.ingest._exports import Csv, bad_count, count, header_has, key_hash
 from llmcost.ingest._records import csv_changes
 
@@ -53,7 +62,7 @@ COUNTS = (
 @register
 class AnthropicConsoleUsageCsv(Ingestor):
     name = "anthropic_console_usage_csv"
-    reader_changes: ClassVar[dict[int, str]] = {**csv_changes(), 4: FAST_MODE_CHANGE}
+    reader_changes: ClassVar[dict[int, str]] = {**csv_changes(), 4: FAST_MODE_CHANGE, 5: GEO_CHANGE}
     title = "Claude Console usage export (claude_api_tokens_<from>_to_<to>.csv)"
     obtain = "console.anthropic.com (platform.claude.com) -> Usage -> Export -> CSV."
     grain = "bucket"
@@ -94,6 +103,7 @@ class AnthropicConsoleUsageCsv(Ingestor):
           true AS cache_known,
           lower({col["usage_type"]}) = 'batch' AS batch,
           {anthropic_tier_sql(col["speed"], f'lower({col["usage_type"]})')} AS service_tier,
+          {anthropic_geo_sql(col["inference_geo"])} AS inference_geo,
           {count(col["web_search_count"])} AS web_search_calls,
           json_object('context_window', {col["context_window"]}, 'inference_geo', {col["inference_geo"]},
                       'speed', {col["speed"]}, 'web_search_requests', {count(col["web_search_count"])},

@@ -20,8 +20,10 @@ from typing import Any, ClassVar
 
 from llmcost.ingest import (
     FAST_MODE_CHANGE,
+    GEO_CHANGE,
     IngestContext,
     InputFile,
+    anthropic_geo_sql,
     anthropic_tier_sql,
     anthropic_token_sql,
     batch_cols,
@@ -78,6 +80,7 @@ class AnthropicMessageJsonl(BodyLog):
            "the head with what it is); before, it was quarantined as no usage object",
         4: envelope.NOT_AN_ENVELOPE,
         5: FAST_MODE_CHANGE,
+        6: GEO_CHANGE,
     }
     title = "Anthropic Messages API bodies (JSONL in an app envelope with a timestamp)"
     obtain = (
@@ -129,6 +132,7 @@ def rows_sql(lines: str, f: InputFile, ctx: IngestContext, checks: str = "", car
       cache_read IS NOT NULL OR cache_write IS NOT NULL AS cache_known,
       service_tier = 'batch' AS batch,
       {anthropic_tier_sql("speed", "service_tier")} AS service_tier,
+      {anthropic_geo_sql("geo")} AS inference_geo,
       {int_sql("web_search")} AS web_search_calls,
       CASE WHEN geo IS NOT NULL OR web_search IS NOT NULL OR web_fetch IS NOT NULL
            THEN json_object('inference_geo', geo, 'web_search_requests', {int_sql("web_search")},

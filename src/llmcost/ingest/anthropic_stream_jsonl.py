@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 
 from llmcost.ingest import (
     FAST_MODE_CHANGE,
+    GEO_CHANGE,
     INPUT_NOT_REPORTED,
     IngestContext,
     Ingestor,
@@ -78,7 +79,7 @@ class AnthropicStreamJsonl(Ingestor):
     )
 
     snapshots = True  # a message's start and its delta: the per-field maximum is the final usage
-    reader_changes: ClassVar[dict[int, str]] = {2: FAST_MODE_CHANGE}
+    reader_changes: ClassVar[dict[int, str]] = {2: FAST_MODE_CHANGE, 3: GEO_CHANGE}
 
     def sniff(self, head: bytes, name: str) -> bool:
         # the first event of a stream is its message_start: a head of events names one

@@ -40,10 +40,12 @@ from typing import Any, ClassVar
 
 from llmcost.ingest import (
     FAST_MODE_CHANGE,
+    GEO_CHANGE,
     INPUT_NOT_REPORTED,
     IngestContext,
     Ingestor,
     InputFile,
+    anthropic_geo_sql,
     anthropic_tier_sql,
     anthropic_token_sql,
     batch_cols,
@@ -77,6 +79,7 @@ FIELDS = {
     "thinking": "$.message.usage.output_tokens_details.thinking_tokens",
     "service_tier": "$.message.usage.service_tier",
     "speed": "$.message.usage.speed",
+    "geo": "$.message.usage.inference_geo",
     "web_search": "$.message.usage.server_tool_use.web_search_requests",
     "cost_usd": "$.costUSD",
     "api_error": "$.isApiErrorMessage",
@@ -111,7 +114,7 @@ def _is_reply(obj: dict[str, Any]) -> bool:
 @register
 class ClaudeCodeJsonl(Ingestor):
     name = "claude_code_jsonl"
-    reader_changes: ClassVar[dict[int, str]] = {2: FAST_MODE_CHANGE}
+    reader_changes: ClassVar[dict[int, str]] = {2: FAST_MODE_CHANGE, 3: GEO_CHANGE}
     title = "Claude Code session transcripts (~/.claude/projects/**/*.jsonl, sub-agent files included)"
     obtain = "Already on disk: point --logs at ~/.claude/projects (or $CLAUDE_CONFIG_DIR/projects)."
 
@@ -163,6 +166,7 @@ class ClaudeCodeJsonl(Ingestor):
           true AS cache_known,
           false AS batch,
           {anthropic_tier_sql("speed", "service_tier")} AS service_tier,
+          {anthropic_geo_sql("geo")} AS inference_geo,
           TRY_CAST(cost_usd AS DECIMAL(38, 12)) AS reported_cost_usd,
           {int_sql('web_search')} AS web_search_calls,
           CASE WHEN sidechain = 'true' OR speed IS NOT NULL OR api_error = 'true'

@@ -47,6 +47,15 @@ DEFAULT_FACTORS: dict[str, Decimal] = {"batch": Decimal("0.5"), "flex": Decimal(
 and OpenAI/Gemini flex are 50% off (docs/pricing.md cites the sheets). Priority has no safe
 default: it is priced at the standard rate and the source says so."""
 
+GEO_FACTORS: dict[str, Decimal] = {"us": Decimal("1.1")}
+"""A row's `inference_geo` -> the factor on all its token prices (input, cache reads and writes,
+output; not server-tool fees). Anthropic: US-only inference (`inference_geo: "us"`, Claude Opus 4.6
+and later, the only models that accept it) costs 1.1x the standard price, and the multiplier stacks
+with batch, fast mode and the caching multipliers (pricing-caching-routing.md A.2 and B, from
+Anthropic's pricing page, "Data residency pricing"; docs.aws.amazon.com/claude-platform
+"Data residency": "A 1.1x pricing multiplier applies"). `global` and `not_available` are the
+standard price. Applied per row by pricing.engine.cost_sql, after the price lookup."""
+
 DEFAULT_FACTOR_EXEMPT: dict[tuple[str, str, str], frozenset[str]] = {
     # Gemini Batch API: input and output are 50% off, cached reads are not. Google's price sheet
     # (https://ai.google.dev/gemini-api/docs/pricing, "Batch" column) lists the same "Context caching

@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from llmcost import clock
 from llmcost.errors import ConfigError
-from llmcost.pricing.catalog import NO_TIER_PRICE, TIERS_WITHOUT_DEFAULT, Catalog
+from llmcost.pricing.catalog import GEO_FACTORS, NO_TIER_PRICE, TIERS_WITHOUT_DEFAULT, Catalog
 from llmcost.pricing.overrides import PRICE_FIELDS
 from llmcost.storage.schema import USAGE_TOKEN_COLUMNS
 from llmcost.text import suggestion
@@ -263,10 +263,26 @@ def cost_sql(
     cw5 = "greatest(coalesce(u.cache_write_tokens, 0) - coalesce(u.cache_write_1h_tokens, 0), 0)"
     cw1 = "coalesce(u.cache_write_1h_tokens, 0)"
     cr = "coalesce(u.cache_read_tokens, 0)"
-    c_in = f"CAST(coalesce(u.input_tokens, 0) * p.p_input AS {money})"
-    c_cr = f"CAST({cr} * p.p_cache_read AS {money})"
-    c_cw = f"CAST({cw5} * p.p_cache_write_5m + {cw1} * p.p_cache_write_1h AS {money})"
-    c_out = f"CAST(coalesce(u.output_tokens, 0) * p.p_output AS {money})"
+    # where the row says inference ran: US-only inference costs more on every token price
+    # (catalog.GEO_FACTORS); a source without the column (scenario rows) is at the listed prices
+    # (NULL: the listed price; a row with no factor takes the plain price, unchanged in cost)
+    kinds = ("input", "cache_read", "cache_write_5m", "cache_write_1h", "output")
+    if "inference_geo" in have and GEO_FACTORS:
+        arms = " ".join(f"WHEN {_lit(g)} THEN CAST({f} AS DECIMAL(4, 2))" for g, f in sorted(GEO_FACTORS.items()))
+        geo = f"CASE lower(s.inference_geo) {arms} END"
+        pr = {k: f"(CASE WHEN u._llm_geo IS NULL THEN p.p_{k} ELSE CAST(p.p_{k} * u._llm_geo AS DECIMAL(38,12)) END)"
+              for k in kinds}
+        price_source = ("CASE WHEN u._llm_geo IS NULL THEN p.price_source ELSE p.price_source || "
+                        "'; inference_geo ' || lower(u.inference_geo) || ' x' || CAST(u._llm_geo AS VARCHAR) END")
+    else:
+        geo = "CAST(NULL AS DECIMAL(4, 2))"
+        pr = {k: f"p.p_{k}" for k in kinds}
+        price_source = "p.price_source"
+    c_in = f"CAST(coalesce(u.input_tokens, 0) * {pr['input']} AS {money})"
+    c_cr = f"CAST({cr} * {pr['cache_read']} AS {money})"
+    c_cw = f"CAST({cw5} * {pr['cache_write_5m']} + {cw1} * {pr['cache_write_1h']} AS {money})"
+    c_out = f"CAST(coalesce(u.output_tokens, 0) * {pr['output']} AS {money})"
+    premium = f"{cw5} * ({pr['cache_write_5m']} - {pr['input']}) + {cw1} * ({pr['cache_write_1h']} - {pr['input']})"
     tools = set(server_tools)
     # calls with no known price give NULL: the row's whole server-tool fee is unpriced, left out of
     # cost_usd and its calls counted by the report (never a partial fee shown as complete)
@@ -287,16 +303,17 @@ WITH u AS (
         {hit} AS _llm_hit,
         {_DAY_SQL.format(ts="s.ts")} AS _llm_day,
         {slot} AS _llm_slot,
+        {geo} AS _llm_geo,
         CASE WHEN s.grain = 'request'
              THEN coalesce(s.input_tokens, 0) + coalesce(s.cache_read_tokens, 0)
                   + coalesce(s.cache_write_tokens, 0)
              ELSE 0 END AS _llm_tin
     FROM {source} s
 )
-SELECT u.* EXCLUDE (_llm_hit, _llm_day, _llm_slot, _llm_tin),
+SELECT u.* EXCLUDE (_llm_hit, _llm_day, _llm_slot, _llm_geo, _llm_tin),
     p.model_key,
     u._llm_hit OR p.p_input IS NOT NULL AS priced,
-    p.price_source,
+    {price_source} AS price_source,
     {cost(c_in)} AS cost_input_usd,
     {cost(c_cr)} AS cost_cache_read_usd,
     {cost(c_cw)} AS cost_cache_write_usd,
@@ -305,9 +322,8 @@ SELECT u.* EXCLUDE (_llm_hit, _llm_day, _llm_slot, _llm_tin),
     {cost(c_tool["web_search"])} AS cost_web_search_usd,
     {cost(c_tool["file_search"])} AS cost_file_search_usd,
     {cost(total)} AS cost_usd,
-    {cost(f"CAST({cr} * (p.p_input - p.p_cache_read) AS {money})")} AS cache_read_saving_usd,
-    {cost(f"CAST({cw5} * (p.p_cache_write_5m - p.p_input) + {cw1} * (p.p_cache_write_1h - p.p_input) AS {money})")}
-        AS cache_write_premium_usd,
+    {cost(f"CAST({cr} * ({pr['input']} - {pr['cache_read']}) AS {money})")} AS cache_read_saving_usd,
+    {cost(f"CAST({premium} AS {money})")} AS cache_write_premium_usd,
     CAST({cost(total)} - u.reported_cost_usd AS {money}) AS cost_minus_reported_usd
 FROM u
 LEFT JOIN {prices} p

@@ -39,9 +39,9 @@ class CacheSim:
     """Simulated cache outcome over the rows in scope (per group and overall)."""
 
     groups: list[dict[str, Any]]
-    """Per (grp_provider, grp_model, service_tier, batch): requests, prompt/hit/write tokens and
+    """Per (grp_provider, grp_model, service_tier, batch, geo): requests, prompt/hit/write tokens and
     the logged cache tokens (the cache state runs per group, whatever tier a request ran at or
-    whether it went through the batch API; tier and batch only split the totals, for pricing)."""
+    whether it went through the batch API; tier, batch and geo only split the totals, for pricing)."""
     ttl_seconds: float | None
     prefix_tokens: int | None
     key: str
@@ -120,7 +120,8 @@ def simulate_cache(
     min_sql = _min_case(min_tokens)
     prompt = "coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0) + coalesce(cache_write_tokens, 0)"
     base = f"""
-        SELECT grp_provider, grp_model, service_tier, coalesce(batch, false) AS batch, coalesce(project, '') AS project,
+        SELECT grp_provider, grp_model, service_tier, coalesce(batch, false) AS batch, lower(inference_geo) AS geo,
+               coalesce(project, '') AS project,
                conversation_id, ts, day,
                source_file, source_line, event_id, coalesce(request_count, 1) AS requests,
                {prompt} AS prompt, coalesce(input_tokens, 0) AS l_in, coalesce(cache_read_tokens, 0) AS l_cr,
@@ -174,7 +175,7 @@ def simulate_cache(
               ON l.grp_provider = o3.grp_provider AND l.grp_model = o3.grp_model AND l.project = o3.project
              AND l.seq = o3.seq
         )
-        SELECT grp_provider, grp_model, service_tier, batch, day, requests, prompt, l_in, l_cr, l_cw, l_out,
+        SELECT grp_provider, grp_model, service_tier, batch, geo, day, requests, prompt, l_in, l_cr, l_cw, l_out,
                CASE WHEN raw_hit >= min_tok THEN raw_hit ELSE 0 END AS hit,
                CASE WHEN cacheable >= min_tok AND cap > 0
                     THEN cacheable - CASE WHEN raw_hit >= min_tok THEN raw_hit ELSE 0 END ELSE 0 END AS write
@@ -192,7 +193,7 @@ def simulate_cache(
                                                                {order}) END AS prev_ts
                 FROM ke
             )
-            SELECT grp_provider, grp_model, service_tier, batch, day, requests, prompt, l_in, l_cr, l_cw, l_out,
+            SELECT grp_provider, grp_model, service_tier, batch, geo, day, requests, prompt, l_in, l_cr, l_cw, l_out,
                    CASE WHEN carries AND {alive} THEN CAST($prefix AS BIGINT) ELSE 0 END AS hit,
                    CASE WHEN carries AND NOT {alive} THEN CAST($prefix AS BIGINT) ELSE 0 END AS write
             FROM kg"""
@@ -210,7 +211,7 @@ def simulate_cache(
                           AS hit0
                 FROM kg
             )
-            SELECT grp_provider, grp_model, service_tier, batch, day, requests, prompt, l_in, l_cr, l_cw, l_out,
+            SELECT grp_provider, grp_model, service_tier, batch, geo, day, requests, prompt, l_in, l_cr, l_cw, l_out,
                    CASE WHEN hit0 >= min_tok THEN hit0 ELSE 0 END AS hit,
                    CASE WHEN prompt >= min_tok THEN prompt - CASE WHEN hit0 >= min_tok THEN hit0 ELSE 0 END
                         ELSE 0 END AS write
@@ -218,7 +219,7 @@ def simulate_cache(
     # the two branches' CTEs have distinct names: Spark (engine.spark) hoists them into one WITH
     sql = f"""
         WITH s AS (({blocks_sql}) UNION ALL ({keyed_sql}))
-        SELECT grp_provider, grp_model, service_tier, batch,
+        SELECT grp_provider, grp_model, service_tier, batch, geo,
                CAST(sum(requests) AS BIGINT) AS requests,
                CAST(sum(prompt) AS BIGINT) AS prompt_tokens,
                CAST(sum(hit) AS BIGINT) AS hit_tokens,

@@ -32,6 +32,7 @@ import polars as pl
 
 from llmcost.forecast import MultiForecast, forecast_many, series_rng
 from llmcost.pricing import Catalog
+from llmcost.pricing.catalog import GEO_FACTORS
 
 from .billed import BilledMoney, billed_series
 
@@ -200,31 +201,35 @@ TIER_KINDS = ("input", "cache_read", "cache_write", "w1h", "output")
 
 
 def tier_factors(catalog: Catalog, name: str, provider: str, at: datetime, tier: str | None,
-                 batch: bool = False) -> dict[str, Decimal]:
-    """kind -> the price of `name` at service tier `tier` (and through the batch API when `batch`)
-    over its standard price, at `at` (the catalog's tier and batch variants or override factors,
-    as the actuals are priced: pricing/catalog.py); empty when that is the standard price, the
-    tier has no price of its own, or the model is unknown."""
+                 batch: bool = False, geo: str | None = None) -> dict[str, Decimal]:
+    """kind -> the price of `name` at service tier `tier` (and through the batch API when `batch`,
+    and where `geo` says inference ran) over its standard price, at `at` (the catalog's tier and
+    batch variants or override factors and its GEO_FACTORS, as the actuals are priced:
+    pricing/catalog.py, pricing/engine.py); empty when that is the standard price, the tier has
+    no price of its own, or the model is unknown."""
     t = (tier or "").strip().lower()
-    if not t and not batch:
-        return {}
-    r = catalog.resolve(name, provider or None, at, batch=batch, service_tier=t or None)
-    base = catalog.resolve(name, provider or None, at)
-    if r is None or base is None:
-        return {}
-    pairs = {"input": (r.input, base.input), "cache_read": (r.cache_read, base.cache_read),
-             "cache_write": (r.cache_write_5m, base.cache_write_5m), "w1h": (r.cache_write_1h, base.cache_write_1h),
-             "output": (r.output, base.output)}
-    out = {k: (v / b if b else Decimal(1)) for k, (v, b) in pairs.items()}
+    g = GEO_FACTORS.get((geo or "").strip().lower())
+    out: dict[str, Decimal] = {}
+    if t or batch:
+        r = catalog.resolve(name, provider or None, at, batch=batch, service_tier=t or None)
+        base = catalog.resolve(name, provider or None, at)
+        if r is None or base is None:
+            return {}
+        pairs = {"input": (r.input, base.input), "cache_read": (r.cache_read, base.cache_read),
+                 "cache_write": (r.cache_write_5m, base.cache_write_5m),
+                 "w1h": (r.cache_write_1h, base.cache_write_1h), "output": (r.output, base.output)}
+        out = {k: (v / b if b else Decimal(1)) for k, (v, b) in pairs.items()}
+    if g is not None:  # the geo multiplier stacks on every token price
+        out = {k: out.get(k, Decimal(1)) * g for k in TIER_KINDS}
     return {} if all(f == 1 for f in out.values()) else out
 
 
 def tier_mix_frame(con, history: str, since: date) -> pl.DataFrame:  # type: ignore[no-untyped-def]
-    """Per group, logged service tier and batch flag: its tokens by kind on the days after `since`
-    (priced rows)."""
+    """Per group, logged service tier, batch flag and inference geo: its tokens by kind on the days
+    after `since` (priced rows)."""
     cur = con.execute(
         f"""SELECT grp_provider AS provider, grp_model AS model, service_tier AS tier,
-                   coalesce(batch, false) AS batch,
+                   coalesce(batch, false) AS batch, lower(inference_geo) AS geo,
                    CAST(sum(coalesce(input_tokens, 0)) AS DOUBLE) AS input,
                    CAST(sum(coalesce(cache_read_tokens, 0)) AS DOUBLE) AS cache_read,
                    CAST(sum(coalesce(cache_write_tokens, 0)) AS DOUBLE) AS cache_write,
@@ -239,7 +244,7 @@ def tier_mix_frame(con, history: str, since: date) -> pl.DataFrame:  # type: ign
 def _tier_mix(catalog: Catalog, name: str, provider: str, at: datetime, rows: list[dict]) -> dict[str, Decimal]:
     """kind -> the tier factor of one group, its tiers weighted by the kind's tokens at each (by
     all its tokens where the kind has none)."""
-    factors = [tier_factors(catalog, name, provider, at, r["tier"], bool(r["batch"])) for r in rows]
+    factors = [tier_factors(catalog, name, provider, at, r["tier"], bool(r["batch"]), r["geo"]) for r in rows]
     if not any(factors):
         return {}
     every = [Decimal(int(r["input"] + r["cache_read"] + r["cache_write"] + r["output"])) for r in rows]

@@ -48,6 +48,7 @@ _COLUMNS = (
     "label",
     "batch",
     "service_tier",
+    "inference_geo",  # US-only inference costs more (pricing/catalog.py GEO_FACTORS)
     "cache_known",
     "reported_cost_usd",
     "web_search_calls",  # server-tool fees are part of the spend the forecast extends

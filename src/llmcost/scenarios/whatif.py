@@ -66,7 +66,7 @@ class Prices:
         self.catalog = catalog
         self.known = dict(known)
         self.at = datetime.combine(as_of_day, time(12), tzinfo=UTC)
-        self._tiers: dict[tuple[str, str, str, bool], dict[str, Decimal]] = {}
+        self._tiers: dict[tuple[str, str, str, bool, str], dict[str, Decimal]] = {}
 
     def get(self, g: Group) -> GroupPrice | None:
         if g not in self.known:
@@ -89,16 +89,16 @@ class Prices:
             )
         return self.known[g]
 
-    def at_tier(self, std: GroupPrice, tier: str | None, batch: bool = False) -> GroupPrice:
+    def at_tier(self, std: GroupPrice, tier: str | None, batch: bool = False, geo: str | None = None) -> GroupPrice:
         """`std` at the service tier `tier` the requests were logged at (priority, fast, flex; any
-        other value, or None, is the standard tier), through the batch API when `batch`: each
-        kind's standard price times the factor for the model `std` was priced as
-        (drivers.tier_factors, as the actuals are priced), so that a what-if starts from what those
-        requests cost. A tier the catalog has no price for is the standard price."""
-        key = (std.provider, std.name, (tier or "").strip().lower(), bool(batch))
+        other value, or None, is the standard tier), through the batch API when `batch`, where
+        `geo` says inference ran: each kind's standard price times the factor for the model `std`
+        was priced as (drivers.tier_factors, as the actuals are priced), so that a what-if starts
+        from what those requests cost. A tier the catalog has no price for is the standard price."""
+        key = (std.provider, std.name, (tier or "").strip().lower(), bool(batch), (geo or "").strip().lower())
         f = self._tiers.get(key)
         if f is None:
-            f = self._tiers[key] = tier_factors(self.catalog, std.name, std.provider, self.at, key[2], key[3])
+            f = self._tiers[key] = tier_factors(self.catalog, std.name, std.provider, self.at, key[2], key[3], key[4])
         if not f:
             return std
         return replace(
@@ -108,12 +108,12 @@ class Prices:
             write_1h=std.write_1h * f["w1h"],
         )
 
-    def batch(self, kind: str, std: GroupPrice) -> Decimal:
-        """USD per token of `kind` at the batch price of the model `std` was priced as: its
-        standard price times the batch factor under `std.name` (the logged snapshot, not the
-        group's family name, so that a price override for the snapshot is the price batch
-        discounts, as it is in the actuals); the write keeps the group's 5m/1h blend."""
-        return self.at_tier(std, None, batch=True).prices[kind]
+    def batch(self, kind: str, std: GroupPrice, geo: str | None = None) -> Decimal:
+        """USD per token of `kind` at the batch price of the model `std` was priced as (where `geo`
+        says inference ran): its standard price times the batch factor under `std.name` (the
+        logged snapshot, not the group's family name, so that a price override for the snapshot is
+        the price batch discounts, as it is in the actuals); the write keeps the group's 5m/1h blend."""
+        return self.at_tier(std, None, batch=True, geo=geo).prices[kind]
 
 
 def window_totals(con: duckdb.DuckDBPyConnection, history: str, since: date) -> dict[Group, dict[str, int]]:

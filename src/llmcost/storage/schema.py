@@ -110,6 +110,9 @@ USAGE_COLUMNS: tuple[Column, ...] = (
     _c("batch", pa.bool_(), "BOOLEAN", "True when the request went through a batch API (about half price)."),
     _c("service_tier", pa.string(), "VARCHAR", "Service tier: default, flex, priority, ... when stated; `fast` for "
        "OpenAI's fast (priority) tier and for Anthropic fast mode (`speed: \"fast\"`, docs/pricing.md \"Fast mode\")."),
+    _c("inference_geo", pa.string(), "VARCHAR", "Where the provider says inference ran, when it says so: Anthropic's "
+       "`usage.inference_geo` (`global`, `us`, `not_available`). `us` (US-only inference, Claude Opus 4.6 and later) "
+       "is priced 1.1x (docs/pricing.md \"Data residency\")."),
     _c(
         "reported_cost_usd", MONEY, "DECIMAL(38,12)", "Cost the source itself states, in USD; null otherwise."
     ),

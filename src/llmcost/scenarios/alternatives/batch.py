@@ -46,7 +46,8 @@ def measure_batch(
                 WHERE grain = 'request' AND priced AND NOT coalesce(batch, false)
                   AND {glob("grp_model", b.models)} AND {glob("coalesce(project, '')", b.projects)}
             )
-            SELECT grp_provider, grp_model, service_tier, CAST(sum(coalesce(request_count, 1)) AS BIGINT),
+            SELECT grp_provider, grp_model, service_tier, lower(inference_geo) AS geo,
+                   CAST(sum(coalesce(request_count, 1)) AS BIGINT),
                    CAST(sum(coalesce(input_tokens, 0)) AS BIGINT), CAST(sum(coalesce(cache_read_tokens, 0)) AS BIGINT),
                    CAST(sum(coalesce(cache_write_tokens, 0)) AS BIGINT), CAST(sum(coalesce(output_tokens, 0)) AS BIGINT)
             FROM r WHERE day >= $since AND (conversation_id IS NULL OR conv_len = 1)
@@ -57,17 +58,17 @@ def measure_batch(
     share = Decimal(repr(b.share))
     base: dict[Group, dict[str, Decimal]] = {}
     moved = Decimal(0)
-    for p, m, tier, n, t_in, t_cr, t_cw, t_out in rows:
+    for p, m, tier, geo, n, t_in, t_cr, t_cw, t_out in rows:
         pr = prices.get((p, m))
         if pr is None:
             continue
         # what the requests cost at the tier they ran at (a priority request saves more), against
-        # the batch price, which has no tier
-        logged = prices.at_tier(pr, tier)
+        # the batch price, which has no tier; both in the geography they ran in (its factor stacks)
+        logged = prices.at_tier(pr, tier, geo=geo)
         cells = {"input": t_in, "cache_read": t_cr, "cache_write": t_cw}
         std_in = cost(logged, cells)
-        bat_in = sum((Decimal(v) * prices.batch(k, pr) for k, v in cells.items()), Decimal(0))
-        out = Decimal(t_out) * (logged.prices["output"] - prices.batch("output", pr))
+        bat_in = sum((Decimal(v) * prices.batch(k, pr, geo) for k, v in cells.items()), Decimal(0))
+        out = Decimal(t_out) * (logged.prices["output"] - prices.batch("output", pr, geo))
         d = base.setdefault((p, m), {"in": Decimal(0), "out": Decimal(0)})
         d["in"] += share * (std_in - bat_in)
         d["out"] += share * out

@@ -68,7 +68,7 @@ def measure_caching(
         pr = prices.get(grp)
         if pr is None:
             continue
-        pr = prices.at_tier(pr, g["service_tier"], g["batch"])  # cached or not, a request keeps its tier
+        pr = prices.at_tier(pr, g["service_tier"], g["batch"], g["geo"])  # cached or not, a request keeps its tier
         logged = cost(
             pr,
             {

@@ -77,7 +77,7 @@ def measure_routing(
     if r.max_output_tokens is not None:
         conds.append(f"coalesce(output_tokens, 0) <= {int(r.max_output_tokens)}")
     sel = con.execute(
-        f"""SELECT grp_provider, grp_model, service_tier, coalesce(batch, false) AS batch,
+        f"""SELECT grp_provider, grp_model, service_tier, coalesce(batch, false) AS batch, lower(inference_geo) AS geo,
                    CAST(sum(coalesce(request_count, 1)) AS BIGINT) AS requests,
                    CAST(sum(coalesce(input_tokens, 0)) AS BIGINT), CAST(sum(coalesce(cache_read_tokens, 0)) AS BIGINT),
                    CAST(sum(coalesce(cache_write_tokens, 0)) AS BIGINT), CAST(sum(coalesce(output_tokens, 0)) AS BIGINT)
@@ -90,7 +90,7 @@ def measure_routing(
     best = Decimal(0)
     per_target: dict[str, Decimal] = {}
     share = Decimal(repr(r.share))
-    for p, m, tier, bat, n, t_in, t_cr, t_cw, t_out in sel:
+    for p, m, tier, bat, geo, n, t_in, t_cr, t_cw, t_out in sel:
         src = (p, m)
         dst = _target(prices, r, src, totals)
         if dst is None or dst == src:
@@ -103,9 +103,9 @@ def measure_routing(
                 f"routing {r.name!r}: target model {dst[1]!r} ({dst[0]}) has no price. Fix: check "
                 "to_model/to_provider or add the model to the --prices file."
             )
-        # both at the tier the requests ran at, through the batch API if they went through it (a
-        # target without a price for the tier: its standard price)
-        sp, dp = prices.at_tier(sp, tier, bat), prices.at_tier(dp, tier, bat)
+        # both at the tier the requests ran at, through the batch API if they went through it, in
+        # the geography they ran in (a target without a price for the tier: its standard price)
+        sp, dp = prices.at_tier(sp, tier, bat, geo), prices.at_tier(dp, tier, bat, geo)
         logged_in = cost(sp, {"input": t_in, "cache_read": t_cr, "cache_write": t_cw})
         cold_in = cost(dp, {"input": t_in + t_cr + t_cw})  # moved requests lose their cache reads
         warm_in = cost(dp, {"input": t_in, "cache_read": t_cr, "cache_write": t_cw})

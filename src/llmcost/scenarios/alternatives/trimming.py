@@ -48,8 +48,8 @@ def measure_trimming(
         f"""WITH active AS (SELECT DISTINCT grp_provider, conversation_id FROM {history}
                             WHERE day >= $since AND {scope}),
             r AS (
-                SELECT grp_provider, grp_model, service_tier, coalesce(batch, false) AS batch, conversation_id, turn,
-                       ts, source_file, source_line, event_id, day,
+                SELECT grp_provider, grp_model, service_tier, coalesce(batch, false) AS batch,
+                       lower(inference_geo) AS geo, conversation_id, turn, ts, source_file, source_line, event_id, day,
                        {PROMPT} AS prompt, coalesce(input_tokens, 0) AS t_in,
                        coalesce(cache_read_tokens, 0) AS t_cr, coalesce(cache_write_tokens, 0) AS t_cw
                 FROM {history} SEMI JOIN active USING (grp_provider, conversation_id)
@@ -71,7 +71,7 @@ def measure_trimming(
                 FROM x
             ),
             z AS (SELECT *, least(t_cw, new_prompt - n_cr) AS n_cw FROM y)
-            SELECT grp_provider, grp_model, service_tier, batch,
+            SELECT grp_provider, grp_model, service_tier, batch, geo,
                    CAST(count(*) FILTER (WHERE dropped > 0) AS BIGINT) AS trimmed_requests,
                    CAST(sum(t_in) AS BIGINT), CAST(sum(t_cr) AS BIGINT), CAST(sum(t_cw) AS BIGINT),
                    CAST(sum(new_prompt - n_cr - n_cw) AS BIGINT), CAST(sum(n_cr) AS BIGINT), CAST(sum(n_cw) AS BIGINT),
@@ -82,11 +82,11 @@ def measure_trimming(
     e = Effect(t.name, "trimming", t.description)
     base: dict[Group, dict[str, Decimal]] = {}
     trimmed = before = after = cr_before = cr_after = 0
-    for p, m, tier, bat, k, t_in, t_cr, t_cw, n_in, n_cr, n_cw, pr_before, pr_after in rows:
+    for p, m, tier, bat, geo, k, t_in, t_cr, t_cw, n_in, n_cr, n_cw, pr_before, pr_after in rows:
         pr = prices.get((p, m))
         if pr is None:
             continue
-        pr = prices.at_tier(pr, tier, bat)  # the trimmed requests stay at the tier (and batch) they ran at
+        pr = prices.at_tier(pr, tier, bat, geo)  # the trimmed requests stay at the tier (batch, geo) they ran at
         logged = cost(pr, {"input": t_in, "cache_read": t_cr, "cache_write": t_cw})
         alt = cost(pr, {"input": n_in, "cache_read": n_cr, "cache_write": n_cw})
         d = base.setdefault((p, m), {"in": Decimal(0)})
