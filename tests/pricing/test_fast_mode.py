@@ -16,9 +16,8 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from typer.testing import CliRunner
+from tests.pricing.anthropic_exports import claude_code_reply, console_usage_csv, json_report, usage_report_json
 
-from llmcost.cli import app
 from llmcost.storage.store import Store
 
 REAL = Path(__file__).parents[2].parent / "shared" / "real-samples" / "claude_code" / "ccusage"
@@ -33,18 +32,7 @@ def _reply(msg: str, speed: str | None, output: int, ts: str) -> str:
     }
     if speed is not None:
         usage["speed"] = speed
-    return json.dumps({
-        "parentUuid": None, "isSidechain": False, "cwd": "/home/dev/app", "sessionId": SESSION, "version": "2.1.200",
-        "type": "assistant", "uuid": f"u-{msg}", "timestamp": ts, "requestId": f"req_{msg}",
-        "message": {"id": msg, "type": "message", "role": "assistant", "model": "claude-opus-4-8",
-                    "content": [], "stop_reason": "end_turn", "usage": usage},
-    }, separators=(",", ":"))
-
-
-def _report(args: list[str]) -> dict:
-    res = CliRunner().invoke(app, [*args, "--format", "json", "--no-forecast"])
-    assert res.exit_code == 0, res.output
-    return json.loads(res.stdout)
+    return claude_code_reply(msg, "claude-opus-4-8", usage, ts, SESSION)
 
 
 def test_a_fast_mode_reply_is_priced_at_the_fast_price(tmp_path: Path) -> None:
@@ -56,7 +44,7 @@ def test_a_fast_mode_reply_is_priced_at_the_fast_price(tmp_path: Path) -> None:
         _reply("msg_fast", "fast", 4000, "2026-11-10T09:00:03.000Z"),
         _reply("msg_std", "standard", 4000, "2026-11-10T09:05:00.000Z"),
     ]) + "\n")
-    doc = _report(["--logs", str(tmp_path / "projects"), "--store", str(tmp_path / "s")])
+    doc = json_report(["--logs", str(tmp_path / "projects"), "--store", str(tmp_path / "s")])
     con = Store.open(tmp_path / "s").connect()
     tiers = dict(con.execute("SELECT event_id LIKE '%fast%', service_tier FROM usage").fetchall())
     con.close()
@@ -74,7 +62,7 @@ def test_an_anthropic_body_in_fast_mode_is_read_as_the_fast_tier(tmp_path: Path)
             "stop_reason": "end_turn",
             "usage": {"input_tokens": 100000, "output_tokens": 10000, "service_tier": "standard", "speed": "fast"}}
     (tmp_path / "app.jsonl").write_text(json.dumps({"timestamp": "2026-11-10T09:00:00Z", "response": body}) + "\n")
-    doc = _report(["--logs", str(tmp_path / "app.jsonl"), "--store", str(tmp_path / "s")])
+    doc = json_report(["--logs", str(tmp_path / "app.jsonl"), "--store", str(tmp_path / "s")])
     # FAST: 100000 x $10 + 10000 x $50 = 1.0 + 0.5
     assert Decimal(doc["totals"]["cost_usd"]) == Decimal("1.5")
 
@@ -82,7 +70,7 @@ def test_an_anthropic_body_in_fast_mode_is_read_as_the_fast_tier(tmp_path: Path)
 def test_fast_mode_without_a_known_fast_price_is_priced_at_standard_with_a_warning(tmp_path: Path) -> None:
     # SOURCES.md: the ccusage fixtures hold one claude-opus-4-20250514 reply with speed "fast"
     # (input 200, cache read 20, cache write 50, output 75); Opus 4 has no fast-mode price
-    doc = _report(["--logs", str(REAL / "projects"), "--store", str(tmp_path / "s")])
+    doc = json_report(["--logs", str(REAL / "projects"), "--store", str(tmp_path / "s")])
     opus = next(r for r in doc["by_provider_model"] if r["model"] == "claude-opus-4-20250514")
     # ANT: 200 x $15 + 20 x $1.50 + 50 x $18.75 + 75 x $75 = 0.003 + 0.00003 + 0.0009375 + 0.005625
     assert Decimal(opus["cost_usd"]) == Decimal("0.0095925")
@@ -92,7 +80,7 @@ def test_fast_mode_without_a_known_fast_price_is_priced_at_standard_with_a_warni
 
     prices = tmp_path / "prices.toml"
     prices.write_text('[[model]]\nprovider = "anthropic"\nmodel = "claude-opus-4-20250514"\npriority_factor = 2\n')
-    doc = _report(["--store", str(tmp_path / "s"), "--prices", str(prices)])
+    doc = json_report(["--store", str(tmp_path / "s"), "--prices", str(prices)])
     opus = next(r for r in doc["by_provider_model"] if r["model"] == "claude-opus-4-20250514")
     assert Decimal(opus["cost_usd"]) == Decimal("0.019185")
     assert not [w for w in doc["warnings"] if "claude-opus-4-20250514" in w]
@@ -101,24 +89,9 @@ def test_fast_mode_without_a_known_fast_price_is_priced_at_standard_with_a_warni
 def test_usage_exports_of_fast_mode_are_priced_at_the_fast_price(tmp_path: Path) -> None:
     # the same day's fast-mode usage of Opus 4.8 as the Console's CSV export and the Admin API's usage
     # report (grouped by speed), each read alone: FAST 1,000,000 x $10 + 100,000 x $50 = 10 + 5
-    csv = tmp_path / "csv" / "claude_api_tokens_2026_11_10_to_2026_11_10.csv"
-    csv.parent.mkdir()
-    csv.write_text(
-        "usage_date_utc,model_version,api_key,workspace,usage_type,context_window,usage_input_tokens_no_cache,"
-        "usage_input_tokens_cache_write_5m,usage_input_tokens_cache_write_1h,usage_input_tokens_cache_read,"
-        "usage_output_tokens,web_search_count,inference_geo,speed\n"
-        "2026-11-10,claude-opus-4-8,prod-key,Default,standard,all,1000000,0,0,0,100000,0,global,fast\n"
-    )
-    report = tmp_path / "api" / "usage_report.json"
-    report.parent.mkdir()
-    report.write_text(json.dumps({"data": [{
-        "starting_at": "2026-11-10T00:00:00Z", "ending_at": "2026-11-11T00:00:00Z",
-        "results": [{"uncached_input_tokens": 1000000, "cache_read_input_tokens": 0, "output_tokens": 100000,
-                     "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
-                     "api_key_id": "apikey_01", "workspace_id": None, "model": "claude-opus-4-8",
-                     "service_tier": "standard", "context_window": "0-1m", "inference_geo": "global",
-                     "speed": "fast"}]}], "has_more": False, "next_page": None}))
+    csv = console_usage_csv(tmp_path / "csv", "claude-opus-4-8", 1000000, 100000, geo="global", speed="fast")
+    report = usage_report_json(tmp_path / "api", "claude-opus-4-8", 1000000, 100000, geo="global", speed="fast")
     for src in (csv.parent, report.parent):
-        doc = _report(["--logs", str(src), "--store", str(tmp_path / f"s-{src.name}")])
+        doc = json_report(["--logs", str(src), "--store", str(tmp_path / f"s-{src.name}")])
         assert Decimal(doc["totals"]["cost_usd"]) == Decimal("15"), src.name
         assert doc["warnings"] == []

@@ -31,17 +31,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from llmcost.ingest import (
-    FAST_MODE_CHANGE,
-    GEO_CHANGE,
-    IngestContext,
-    Ingestor,
-    InputFile,
-    anthropic_geo_sql,
-    anthropic_tier_sql,
-    register,
-    text,
-)
+from llmcost import ingest
+from llmcost.ingest import FAST_MODE_CHANGE, IngestContext, Ingestor, InputFile, anthropic_tier_sql, register, text
 from llmcost.ingest._exports import bad_count, count, null_group_id, org_total_sql, pages_sql
 
 GROUP_KEYS = (
@@ -69,7 +60,7 @@ COUNTS = {
 @register
 class AnthropicUsageReportJson(Ingestor):
     name = "anthropic_usage_report_json"
-    reader_changes: ClassVar[dict[int, str]] = {2: FAST_MODE_CHANGE, 3: GEO_CHANGE}
+    reader_changes: ClassVar[dict[int, str]] = {2: FAST_MODE_CHANGE, 3: ingest.GEO_CHANGE}
     title = "Anthropic Admin API usage report, messages (JSON pages)"
     obtain = (
         "`GET /v1/organizations/usage_report/messages?bucket_width=1d"
@@ -121,7 +112,7 @@ class AnthropicUsageReportJson(Ingestor):
           true AS cache_known,
           service_tier = 'batch' AS batch,
           {anthropic_tier_sql("speed", "service_tier")} AS service_tier,
-          {anthropic_geo_sql("inference_geo")} AS inference_geo,
+          {ingest.anthropic_geo_sql("inference_geo")} AS inference_geo,
           {count("web_search")} AS web_search_calls,
           json_object('context_window', context_window, 'inference_geo', inference_geo, 'speed', speed,
                       'account_id', account_id, 'service_account_id', service_account_id,
