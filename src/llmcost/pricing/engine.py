@@ -264,10 +264,10 @@ def cost_sql(
     cw1 = "coalesce(u.cache_write_1h_tokens, 0)"
     cr = "coalesce(u.cache_read_tokens, 0)"
     # where the row says inference ran: US-only inference costs more on every token price
-    # (catalog.GEO_FACTORS); a source without the column (scenario rows) is at the listed prices
-    # (NULL: the listed price; a row with no factor takes the plain price, unchanged in cost)
+    # (catalog.GEO_FACTORS); `_llm_geo` is NULL for a row with no factor, which keeps the listed
+    # price, as does every row of a source without the column (the scenarios' hypothetical rows)
     kinds = ("input", "cache_read", "cache_write_5m", "cache_write_1h", "output")
-    if "inference_geo" in have and GEO_FACTORS:
+    if "inference_geo" in have:
         arms = " ".join(f"WHEN {_lit(g)} THEN CAST({f} AS DECIMAL(4, 2))" for g, f in sorted(GEO_FACTORS.items()))
         geo = f"CASE lower(s.inference_geo) {arms} END"
         pr = {k: f"(CASE WHEN u._llm_geo IS NULL THEN p.p_{k} ELSE CAST(p.p_{k} * u._llm_geo AS DECIMAL(38,12)) END)"

@@ -63,11 +63,11 @@ class GroupPrice:
     snapshot, whose price override then applies), or a routing target's name. A variant of these
     prices (batch) is resolved under the same name, so it is a variant of the same prices."""
     tier_mix: dict[str, Decimal] = field(default_factory=dict)
-    """kind -> the factor the group's logged service tiers and batch share put on its standard
-    price: each tier's price, through the batch API or not (tier_factors), weighted by the kind's
-    tokens at it over the last HOLD_DAYS days (1 where absent). `prices` stay standard: the
-    projection's money is `effective` (the tokens cost what they cost at the tiers they run at),
-    the what-ifs re-price per tier and batch flag (Prices.at_tier)."""
+    """kind -> the factor the group's logged service tiers, batch share and inference geos put on
+    its standard price: each tier's price, through the batch API or not, in the geo the rows state
+    (tier_factors), weighted by the kind's tokens at it over the last HOLD_DAYS days (1 where
+    absent). `prices` stay standard: the projection's money is `effective` (the tokens cost what
+    they cost where they run), the what-ifs re-price per tier, batch flag and geo (Prices.at_tier)."""
 
     def effective(self, kind: str) -> Decimal:
         """USD per token of `kind` at the group's logged tier mix (the projection's price)."""
@@ -262,8 +262,8 @@ def _tier_mix(catalog: Catalog, name: str, provider: str, at: datetime, rows: li
 def group_prices(catalog: Catalog, groups: pl.DataFrame, as_of_day: date,
                  tiers: pl.DataFrame | None = None) -> dict[tuple[str, str], GroupPrice]:
     """List prices at noon UTC of as_of for every group; the write price blends 5m and 1h writes.
-    `tiers` (tier_mix_frame): the groups' recent tokens per service tier and batch flag, which give
-    each group's `tier_mix`."""
+    `tiers` (tier_mix_frame): the groups' recent tokens per service tier, batch flag and inference
+    geo, which give each group's `tier_mix`."""
     at = datetime.combine(as_of_day, time(12), tzinfo=UTC)
     by_group: dict[tuple[str, str], list[dict]] = {}
     if tiers is not None:
@@ -395,7 +395,7 @@ def forecast_drivers(
         .sort("provider", "model")
     )
     history_last = cast("date | None", daily["day"].max())
-    # the tiers (and batch share) the groups ran at lately: the projection's prices (GroupPrice.tier_mix)
+    # the tiers, batch share and geos the groups ran at lately: the projection's prices (GroupPrice.tier_mix)
     tiers = None if history_last is None else tier_mix_frame(con, history, history_last - timedelta(days=HOLD_DAYS))
     prices = group_prices(catalog, totals, as_of_day, tiers)
     groups = [(p, m) for p, m in totals.select("provider", "model").iter_rows() if (p, m) in prices and p not in ended]
